@@ -1,0 +1,69 @@
+"""The ``observatorio`` command line: one Typer app; each area registers its own commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from observatorio.settings import get_settings
+
+app = typer.Typer(
+    name="observatorio",
+    help="Observatorio Migratorio Regional (CRM) — estadísticas migratorias armonizadas / "
+    "Regional Migration Observatory — harmonized migration statistics.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@dataclass
+class CliState:
+    """Options shared by every command (store location, language)."""
+
+    db: Path
+    lang: str
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar="OBSERVATORIO_DB", help="DuckDB store file / archivo del almacén."),
+    ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", envvar="OBSERVATORIO_LANG", help="es | en")
+    ] = "es",
+) -> None:
+    """Observatorio Migratorio Regional / Regional Migration Observatory."""
+    if lang not in ("es", "en"):
+        raise typer.BadParameter("--lang: use 'es' o/or 'en'")
+    ctx.obj = CliState(db=db or get_settings().db_path, lang=lang)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The shared options of the running command."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState)
+    return obj
+
+
+def _register_all() -> None:
+    # Imported here, not at module top, so each area stays importable on its own.
+    from observatorio.analysis import cli as analysis_cli
+    from observatorio.analysis.forecast import cli as forecast_cli
+    from observatorio.cases import cli as cases_cli
+    from observatorio.publish import cli as publish_cli
+    from observatorio.store import cli as store_cli
+
+    store_cli.register(app)
+    analysis_cli.register(app)
+    forecast_cli.register(app)
+    publish_cli.register(app)
+    app.add_typer(cases_cli.app, name="cases")
+
+
+_register_all()

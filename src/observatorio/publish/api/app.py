@@ -1,0 +1,22 @@
+"""The one FastAPI application: open-data API, SDMX, portal pages and the cases API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from observatorio import __version__
+from observatorio.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given settings (the environment's by default)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Observatorio Migratorio Regional — API",
+        version=__version__,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    return app

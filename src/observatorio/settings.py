@@ -1,0 +1,51 @@
+"""Runtime settings, read from the environment (prefix OBSERVATORIO_) with sensible defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Root of the repository checkout or installed package data; the bundled data live in ``data/``.
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _default_data_dir() -> Path:
+    # A source checkout keeps the published files in <repo>/data; fall back to the package folder.
+    repo_data = PACKAGE_DIR.parent.parent / "data"
+    return repo_data if repo_data.is_dir() else PACKAGE_DIR / "data"
+
+
+def _default_var_dir() -> Path:
+    return Path.cwd() / "var"
+
+
+class Settings(BaseSettings):
+    """Where the stores and bundled data live, and the portal's defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="OBSERVATORIO_", extra="ignore")
+
+    db: Path | None = None  # statistics store (DuckDB file); OBSERVATORIO_DB
+    data_dir: Path | None = None  # bundled published files; OBSERVATORIO_DATA_DIR
+    cases_db: str | None = None  # SQLAlchemy URL of the cases store; OBSERVATORIO_CASES_DB
+    secret_key: str | None = None  # signs tokens and cookies; OBSERVATORIO_SECRET_KEY
+    lang: str = "es"  # default language of messages; OBSERVATORIO_LANG
+
+    @property
+    def db_path(self) -> Path:
+        return self.db or _default_var_dir() / "observatorio.duckdb"
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir or _default_data_dir()
+
+    @property
+    def cases_db_url(self) -> str:
+        return self.cases_db or f"sqlite:///{_default_var_dir() / 'cases.sqlite'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own ``Settings``)."""
+    return Settings()
