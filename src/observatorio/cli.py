@@ -57,9 +57,9 @@ def _register_all() -> None:
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
     from observatorio.publish import cli as publish_cli
-    from observatorio.store import cli as store_cli
+    from observatorio import data_commands
 
-    store_cli.register(app)
+    data_commands.register(app)
     analysis_cli.register(app)
     forecast_cli.register(app)
     publish_cli.register(app)

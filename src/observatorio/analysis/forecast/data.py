@@ -1,0 +1,126 @@
+"""Read the catalogue's monthly series out of the store's ``observations`` view."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
+
+# Identifiers that may appear in a filter: the contract's dimension columns. Values are always
+# bound as parameters; only these vetted names are spliced into the SQL text.
+FILTER_COLUMNS = frozenset(
+    {
+        "dataflow",
+        "table",
+        "freq",
+        "ref_area",
+        "citizenship",
+        "counterpart_area",
+        "flow",
+        "sex",
+        "age",
+        "accompaniment",
+        "unit",
+        "obs_status",
+    }
+)
+
+
+def _where(defn: SeriesDef, dims: list[str]) -> tuple[str, list[Any]]:
+    clauses = ["source = ?", "value IS NOT NULL"]
+    params: list[Any] = [defn.source]
+    if "freq" not in defn.filters:
+        clauses.append("freq = 'M'")
+    for col, codes in defn.filters.items():
+        if col in dims:
+            continue
+        if col not in FILTER_COLUMNS:
+            raise ValueError(f"series {defn.id!r}: cannot filter on column {col!r}")
+        clauses.append(f'"{col}" IN ({", ".join("?" for _ in codes)})')
+        params.extend(codes)
+    return " AND ".join(clauses), params
+
+
+def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
+    """Monthly sums for one definition, split by ``dim`` when given."""
+    dims = [dim] if dim else []
+    where, params = _where(defn, dims)
+    select_dim = f', "{dim}" AS code' if dim else ", NULL AS code"
+    group = ", 2" if dim else ""
+    if dim and dim not in FILTER_COLUMNS:
+        raise ValueError(f"series {defn.id!r}: cannot split on column {dim!r}")
+    sql = (
+        f"SELECT period{select_dim}, SUM(value) AS y FROM observations "  # noqa: S608 - vetted names
+        f"WHERE {where} GROUP BY 1{group} ORDER BY 1"
+    )
+    frame: pd.DataFrame = con.execute(sql, params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def _split_dim(parent: SeriesDef, kids: list[SeriesDef]) -> str | None:
+    named = [k for k in kids if not k.residual_of]
+    dims = {c for k in named for c, v in k.filters.items() if parent.filters.get(c) != v}
+    return dims.pop() if len(dims) == 1 else None
+
+
+def _monthly(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    idx = pd.date_range(start, end, freq="MS")
+    s = frame.groupby("period")["y"].sum()
+    return s.reindex(idx, fill_value=0.0).astype(float)
+
+
+def load_series(con: Any, catalogue: Catalogue) -> dict[str, pd.Series]:
+    """Each catalogue series as a monthly ``pd.Series`` (missing months inside its span are 0)."""
+    out: dict[str, pd.Series] = {}
+    kids_of: dict[str, list[SeriesDef]] = defaultdict(list)
+    for s in catalogue.series:
+        if s.parent is not None and s.coherent:
+            kids_of[s.parent].append(s)
+    for s in catalogue.series:
+        if s.parent is not None and s.coherent:
+            continue  # read with the parent below
+        frame = _query(con, s, None)
+        if frame.empty:
+            continue
+        out[s.id] = _monthly(frame, frame["period"].min(), frame["period"].max())
+        kids = kids_of.get(s.id)
+        if not kids:
+            continue
+        top = out[s.id]
+        dim = _split_dim(s, kids)
+        if dim is None:
+            raise ValueError(f"series {s.id!r}: children must differ from it in one dimension")
+        split = _query(con, kids[0], dim) if kids[0].source != s.source else _query(con, s, dim)
+        if split.empty:
+            continue
+        # Children span their own data (a child table may start later than the total's).
+        start, end = split["period"].min(), top.index.max()
+        named_sum = pd.Series(0.0, index=pd.date_range(start, end, freq="MS"))
+        for k in kids:
+            if k.residual_of:
+                continue
+            code = k.filters[dim][0]
+            ser = _monthly(split[split["code"] == code], start, end)
+            out[k.id] = ser
+            named_sum = named_sum + ser
+        for k in kids:
+            if not k.residual_of:
+                continue
+            resid = (top.reindex(named_sum.index).fillna(0.0) - named_sum).clip(lower=0.0)
+            if float(resid.abs().sum()) > 0:
+                out[k.id] = resid
+    return out
+
+
+def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:
+    """The statsforecast long frame (``unique_id``, ``ds``, ``y``)."""
+    parts = [
+        pd.DataFrame({"unique_id": sid, "ds": s.index, "y": s.to_numpy(dtype=np.float64)})
+        for sid, s in series.items()
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unique_id", "ds", "y"])

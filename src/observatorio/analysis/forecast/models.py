@@ -1,0 +1,174 @@
+"""Forecasting models with the statsforecast interface: ``fit(y)`` then ``predict(h, level)``.
+
+``predict`` returns a dict of arrays: ``mean`` (the point forecast) and ``lo-80``/``hi-80``/
+``lo-95``/``hi-95``. ``RouteModel`` is the observatory's model; ``StatsForecastModel`` wraps any
+statsforecast model (AutoETS, the Theta family, SeasonalNaive) so both run in one harness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+LEVELS = (80, 95)
+Forecast = dict[str, np.ndarray]
+
+
+class Model(Protocol):
+    """Anything with statsforecast's ``fit``/``predict`` shape."""
+
+    def fit(self, y: np.ndarray) -> Model: ...
+
+    def predict(self, h: int, level: Sequence[int] = LEVELS) -> Forecast: ...
+
+
+def _quantile_bands(point_z: np.ndarray, errors: list[np.ndarray], level: Sequence[int]) -> Forecast:
+    """Bands on the log scale from empirical h-step errors, back on the count scale."""
+    h = len(point_z)
+    out: Forecast = {"mean": np.expm1(point_z)}
+    for lv in level:
+        a = (100 - lv) / 200
+        lo = np.empty(h)
+        hi = np.empty(h)
+        for i in range(h):
+            e = errors[min(i, len(errors) - 1)]
+            scale = np.sqrt((i + 1) / len(errors)) if i >= len(errors) else 1.0
+            lo[i] = np.quantile(e, a) * scale
+            hi[i] = np.quantile(e, 1 - a) * scale
+        out[f"lo-{lv}"] = np.maximum(np.expm1(point_z + np.minimum(lo, 0.0)), 0.0)
+        out[f"hi-{lv}"] = np.expm1(point_z + np.maximum(hi, 0.0))
+    return out
+
+
+def seasonal_profile(z: np.ndarray, season: int = 12, years: int = 6, shrink: float = 0.8) -> np.ndarray:
+    """Additive seasonal indices of a log series by position (ratio to a centred 2x12 average)."""
+    n = len(z)
+    if n < 3 * season:
+        return np.zeros(season)
+    w = np.r_[0.5, np.ones(season - 1), 0.5] / season
+    ma = np.convolve(z, w, mode="valid")  # centred: ma[k] belongs to z[k + season // 2]
+    half = season // 2
+    dev = z[half : half + len(ma)] - ma
+    pos = (np.arange(len(dev)) + half) % season
+    keep = slice(max(0, len(dev) - years * season), len(dev))
+    dev, pos = dev[keep], pos[keep]
+    prof = np.array([np.median(dev[pos == p]) if np.any(pos == p) else 0.0 for p in range(season)])
+    return (prof - prof.mean()) * shrink
+
+
+@dataclass
+class RouteModel:
+    """Robust ensemble for flows with breaks: SES + naive (+ damped trend) on deseasonalized logs.
+
+    Migration flows jump with policy (Title 42, 2020 closures) and the route's shocks; on the
+    log scale a level that adapts fast, shrunk seasonality and no long trend extrapolation
+    is what survives a break. Intervals are empirical quantiles of the model's own in-sample
+    h-step errors over the last ``window`` origins (optionally pooled across related series),
+    so they widen after breaks instead of assuming normal errors.
+    """
+
+    season: int = 12
+    window: int = 72
+    max_h: int = 36
+    alphas: tuple[float, ...] = (0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
+    damped_phi: float = 0.0  # 0 disables the damped-trend member
+    shrink: float = 0.8
+    weights: tuple[float, float, float] = (1.0, 1.0, 0.0)  # ses, naive, damped
+    errors_: list[np.ndarray] = field(default_factory=list, repr=False)
+    scale_: float = 1.0
+    _zhat: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def fit(self, y: np.ndarray) -> RouteModel:
+        """Fit on a monthly count series (zeros allowed, no gaps)."""
+        y = np.maximum(np.asarray(y, dtype=float), 0.0)
+        z = np.log1p(y)
+        n = len(z)
+        prof = seasonal_profile(z, self.season, shrink=self.shrink)
+        pos = np.arange(n) % self.season
+        d = z - prof[pos]
+        # Level paths for every alpha at once: lev[t] is the level after observing d[t].
+        al = np.asarray(self.alphas)
+        lev = np.empty((n, len(al)))
+        lev[0] = d[0]
+        for t in range(1, n):
+            lev[t] = lev[t - 1] + al * (d[t] - lev[t - 1])
+        one_step = np.abs(d[1:, None] - lev[:-1])
+        recent = one_step[-self.window :] if n > 1 else np.zeros((1, len(al)))
+        best = int(np.argmin(recent.mean(axis=0))) if n > 1 else len(al) - 1
+        ses = lev[:, best]
+        trend = np.zeros(n)
+        if self.damped_phi > 0 and n > 2:
+            dd = np.diff(d, prepend=d[0])
+            for t in range(1, n):
+                trend[t] = trend[t - 1] + 0.2 * (dd[t] - trend[t - 1])
+        wts = np.asarray(self.weights, dtype=float)
+        if self.damped_phi <= 0:
+            wts[2] = 0.0
+        wts = wts / wts.sum()
+        horizons = np.arange(1, self.max_h + 1)
+        if self.damped_phi > 0:
+            damp = np.cumsum(self.damped_phi**horizons)
+        else:
+            damp = np.zeros(self.max_h)
+
+        fut = (n - 1 + horizons) % self.season
+        self._zhat = wts[0] * ses[-1] + wts[1] * d[-1] + wts[2] * trend[-1] * damp + prof[fut]
+        # Empirical h-step errors of the same recipe at past origins (deseasonalized scale).
+        errs: list[np.ndarray] = []
+        for h in horizons:
+            origins = np.arange(max(0, n - 1 - h - self.window), n - h)
+            if len(origins) < 6:
+                break
+            f = wts[0] * ses[origins] + wts[1] * d[origins] + wts[2] * trend[origins] * damp[h - 1]
+            errs.append(d[origins + h] - f)
+        if not errs:
+            spread = np.std(np.diff(d)) if n > 2 else 0.5
+            errs = [np.array([-2 * spread, -spread, 0.0, spread, 2 * spread]) * max(spread, 0.1)]
+        self.errors_ = errs
+        e1 = errs[0]
+        self.scale_ = float(np.median(np.abs(e1 - np.median(e1))) * 1.4826) or 0.05
+        return self
+
+    def predict(
+        self, h: int, level: Sequence[int] = LEVELS, errors: list[np.ndarray] | None = None
+    ) -> Forecast:
+        """Point forecast (median on the count scale) and empirical bands for ``h`` months."""
+        if h > self.max_h:
+            raise ValueError(f"horizon {h} beyond max_h={self.max_h}")
+        return _quantile_bands(self._zhat[:h], errors or self.errors_, level)
+
+    def point_log(self, h: int) -> np.ndarray:
+        """The point forecast on the log1p scale."""
+        return self._zhat[:h].copy()
+
+
+class StatsForecastModel:
+    """A statsforecast model behind the same interface (used as a peer and as a building block)."""
+
+    def __init__(self, model: Any, log: bool = False) -> None:
+        self.model = model
+        self.log = log
+        self._y: np.ndarray = np.zeros(0)
+
+    def fit(self, y: np.ndarray) -> StatsForecastModel:
+        """Keep the series; statsforecast's ``forecast`` fits and predicts in one call."""
+        self._y = np.asarray(y, dtype=float)
+        return self
+
+    def predict(self, h: int, level: Sequence[int] = LEVELS) -> Forecast:
+        """Mean and bands from the wrapped model (clipped at 0: counts are not negative)."""
+        y = np.log1p(np.maximum(self._y, 0)) if self.log else self._y
+        try:
+            raw = self.model.forecast(y=y, h=h, level=list(level))
+        except Exception:  # noqa: BLE001 - a failed fit falls back to naive, as statsforecast does
+            raw = {"mean": np.repeat(y[-1], h)}
+            for lv in level:
+                raw[f"lo-{lv}"] = raw["mean"]
+                raw[f"hi-{lv}"] = raw["mean"]
+        out = {k: np.asarray(raw[k], dtype=float) for k in ["mean"] + [f"{b}-{lv}" for lv in level for b in ("lo", "hi")]}
+        if self.log:
+            out = {k: np.expm1(v) for k, v in out.items()}
+        return {k: np.maximum(v, 0.0) for k, v in out.items()}

@@ -1,0 +1,148 @@
+"""Authentication: argon2id password hashes, expiring JWT bearer tokens, login throttling, CSRF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from functools import lru_cache
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.errors import Throttled, Unauthenticated
+from observatorio.cases.models import LoginFailure, User, utcnow
+from observatorio.cases.policy import Grant, Principal
+
+ALGORITHM = "HS256"
+
+
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def hasher(cfg: CasesConfig) -> PasswordHasher:
+    """The argon2id hasher configured for this deployment."""
+    return _hasher(cfg.argon2_time_cost, cfg.argon2_memory_cost, cfg.argon2_parallelism)
+
+
+def hash_password(password: str, cfg: CasesConfig) -> str:
+    """An argon2id hash (salt and parameters embedded)."""
+    return hasher(cfg).hash(password)
+
+
+def _invalid_credentials() -> Unauthenticated:
+    return Unauthenticated("Usuario o contraseña incorrectos.", "Incorrect username or password.")
+
+
+def _throttle_check(session: Session, username: str, ip: str | None, cfg: CasesConfig) -> None:
+    since = utcnow() - dt.timedelta(seconds=cfg.throttle_window_seconds)
+    by_user = session.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
+    ) or 0
+    by_ip = 0
+    if ip:
+        by_ip = session.scalar(
+            select(func.count()).where(LoginFailure.source_ip == ip, LoginFailure.at >= since)
+        ) or 0
+    if by_user >= cfg.max_failures_per_user or by_ip >= cfg.max_failures_per_ip:
+        raise Throttled(cfg.throttle_window_seconds)
+
+
+def authenticate(session: Session, username: str, password: str, ip: str | None, cfg: CasesConfig) -> User:
+    """The user if the password matches; throttled after repeated failures; commits the outcome."""
+    username = username.strip()[:80]
+    _throttle_check(session, username, ip, cfg)
+    user = session.scalar(select(User).where(User.username == username))
+    ph = hasher(cfg)
+    ok = False
+    if user is not None and user.active:
+        try:
+            ok = ph.verify(user.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    else:
+        # Spend the same time as a real check so response time does not reveal valid usernames.
+        _dummy_verify(ph, password)
+    if not ok or user is None:
+        session.add(LoginFailure(username=username, source_ip=ip))
+        session.commit()
+        raise _invalid_credentials()
+    if ph.check_needs_rehash(user.password_hash):
+        user.password_hash = ph.hash(password)
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    session.commit()
+    return user
+
+
+_DUMMY: dict[int, str] = {}
+
+
+def _dummy_verify(ph: PasswordHasher, password: str) -> None:
+    key = id(ph)
+    if key not in _DUMMY:
+        _DUMMY[key] = ph.hash(secrets.token_hex(8))
+    try:
+        ph.verify(_DUMMY[key], password)
+    except VerificationError:
+        pass
+
+
+def purge_old_failures(session: Session, cfg: CasesConfig) -> int:
+    """Forget failures older than the throttle window (housekeeping)."""
+    since = utcnow() - dt.timedelta(seconds=cfg.throttle_window_seconds)
+    res = session.execute(delete(LoginFailure).where(or_(LoginFailure.at < since)))
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+def issue_token(user_id: int, secret: str, ttl_minutes: int, kind: str = "access") -> tuple[str, str]:
+    """A signed, expiring token and its id (jti)."""
+    now = dt.datetime.now(dt.UTC)
+    jti = uuid.uuid4().hex
+    claims = {"sub": str(user_id), "typ": kind, "iat": now, "nbf": now,
+              "exp": now + dt.timedelta(minutes=ttl_minutes), "jti": jti}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), jti
+
+
+def decode_token(token: str, secret: str, kind: str = "access") -> tuple[int, str]:
+    """(user id, jti) of a valid token of the given kind; raises Unauthenticated otherwise."""
+    try:
+        # algorithms is pinned: "none" and algorithm-confusion tokens are refused.
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "iat", "sub", "typ", "jti"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("La sesión expiró; inicie sesión de nuevo.", "The token has expired; log in again.") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("Credencial inválida.", "Invalid token.") from exc
+    if claims.get("typ") != kind:
+        raise Unauthenticated("Credencial inválida.", "Invalid token.")
+    try:
+        return int(claims["sub"]), str(claims["jti"])
+    except (TypeError, ValueError) as exc:
+        raise Unauthenticated("Credencial inválida.", "Invalid token.") from exc
+
+
+def principal_of(session: Session, user_id: int) -> Principal:
+    """The acting principal of an active user, with every membership as a grant."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("Usuario inactivo o inexistente.", "Unknown or inactive user.")
+    grants = tuple(Grant(m.organisation_id, m.organisation.country, m.role) for m in user.memberships)
+    return Principal(user.id, user.username, grants)
+
+
+def csrf_token(secret: str, session_id: str) -> str:
+    """The CSRF token bound to one session (HMAC, so it cannot be forged without the key)."""
+    return hmac.new(secret.encode(), f"csrf:{session_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(secret: str, session_id: str, presented: str | None) -> bool:
+    """Constant-time comparison of a presented CSRF token."""
+    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_id), presented or "")

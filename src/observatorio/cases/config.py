@@ -1,0 +1,53 @@
+"""Settings of the cases side that the shared Settings do not carry (env prefix OBSERVATORIO_CASES_)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from observatorio.settings import Settings, get_settings
+
+
+class CasesConfig(BaseSettings):
+    """Tunables of authentication, throttling and retention."""
+
+    model_config = SettingsConfigDict(env_prefix="OBSERVATORIO_CASES_", extra="ignore")
+
+    # argon2id defaults follow RFC 9106's second recommended option; tests lower them.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 2
+    token_ttl_minutes: int = 30
+    session_ttl_minutes: int = 480
+    # Brute-force throttling: failures in the window before logins are refused.
+    max_failures_per_user: int = 5
+    max_failures_per_ip: int = 20
+    throttle_window_seconds: int = 900
+    retention_days: int = 1825  # five years after closure, then pseudonymise
+    secure_cookies: bool = False  # True behind HTTPS in production
+
+
+def secret_key_for(settings: Settings | None = None, url: str | None = None) -> str:
+    """The signing key: OBSERVATORIO_SECRET_KEY, else a random key persisted beside the database."""
+    settings = settings or get_settings()
+    if settings.secret_key:
+        return settings.secret_key
+    url = url or settings.cases_db_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        key_file = Path(parsed.database).with_suffix(".secret")
+    else:
+        key_file = Path.cwd() / "var" / "cases.secret"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created 0600 so only the service account can read the key.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,244 @@
+"""Access control as data: policy.yaml declares actions × roles × scope; this module checks it.
+
+``authorize`` decides for one record and ``scope_clause`` expresses the very same grants as
+a SQL filter, so lists, searches and exports can never show more than a single read would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from observatorio.cases.models import Case, CaseShare, Organisation, Person
+
+SCOPES = ("own", "organisation", "country", "region")
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: dict[str, str]
+    field_groups: frozenset[str]
+    grants: dict[str, str]  # action -> widest scope
+
+
+@dataclass(frozen=True)
+class Policy:
+    actions: dict[str, dict[str, str]]
+    field_groups: dict[str, frozenset[str]]  # group -> case fields
+    roles: dict[str, Role]
+
+    def scope_of(self, role: str, action: str) -> str | None:
+        """The scope a role holds for an action, or None (denied)."""
+        r = self.roles.get(role)
+        return r.grants.get(action) if r else None
+
+
+class PolicyError(ValueError):
+    """policy.yaml is inconsistent (unknown action, scope or group)."""
+
+
+def _load(text: str) -> Policy:
+    raw = yaml.safe_load(text)
+    if list(raw["scopes"]) != list(SCOPES):
+        raise PolicyError(f"scopes must be {SCOPES}")
+    actions = dict(raw["actions"])
+    groups = {g: frozenset(v.get("case_fields", [])) for g, v in raw["field_groups"].items()}
+    roles: dict[str, Role] = {}
+    for name, spec in raw["roles"].items():
+        grants = dict(spec.get("grants") or {})
+        for action, scope in grants.items():
+            if action not in actions:
+                raise PolicyError(f"role {name}: unknown action {action!r}")
+            if scope not in SCOPES:
+                raise PolicyError(f"role {name}: unknown scope {scope!r} for {action}")
+        fg = frozenset(spec.get("field_groups") or [])
+        if unknown := fg - groups.keys():
+            raise PolicyError(f"role {name}: unknown field groups {sorted(unknown)}")
+        roles[name] = Role(name, dict(spec["label"]), fg, grants)
+    return Policy(actions, groups, roles)
+
+
+@lru_cache(maxsize=1)
+def get_policy() -> Policy:
+    """The bundled policy, parsed and validated once."""
+    return _load(resources.files("observatorio.cases").joinpath("policy.yaml").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One membership of the acting user: a role in an organisation of a country."""
+
+    organisation_id: int
+    country: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the policy needs to know about a record to decide on it."""
+
+    owner_ids: frozenset[int] = frozenset()  # creator and assigned officer
+    organisation_ids: frozenset[int] = frozenset()  # holder and organisations shared with
+    countries: frozenset[str] = frozenset()  # countries of those organisations
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    field_groups: frozenset[str] = frozenset()
+    acting: Grant | None = None  # the membership that granted it (recorded in the audit)
+    hidden_fields: frozenset[str] = field(default_factory=frozenset)
+
+
+def _covers(scope: str, grant: Grant, principal: Principal, res: Resource) -> bool:
+    if scope == "region":
+        return True
+    if scope == "country":
+        return grant.country in res.countries
+    if scope == "organisation":
+        return grant.organisation_id in res.organisation_ids
+    return principal.user_id in res.owner_ids
+
+
+def authorize(principal: Principal, action: str, res: Resource) -> Decision:
+    """The one permission check: allowed if any membership's role grants ``action`` over ``res``."""
+    policy = get_policy()
+    if action not in policy.actions:
+        raise PolicyError(f"undeclared action {action!r}")  # a typo must not silently deny or allow
+    granting = [
+        g
+        for g in principal.grants
+        if (scope := policy.scope_of(g.role, action)) is not None and _covers(scope, g, principal, res)
+    ]
+    if not granting:
+        return Decision(False)
+    groups = frozenset().union(*(policy.roles[g.role].field_groups for g in granting))
+    hidden = frozenset().union(
+        *(fields for name, fields in policy.field_groups.items() if name not in groups)
+    )
+    return Decision(True, groups, granting[0], hidden)
+
+
+def sensitive_case_fields() -> frozenset[str]:
+    """Every case field that belongs to some sensitive group."""
+    return frozenset().union(*get_policy().field_groups.values())
+
+
+def group_of_field(name: str) -> str | None:
+    """The sensitive group a case field belongs to, if any."""
+    for group, fields in get_policy().field_groups.items():
+        if name in fields:
+            return group
+    return None
+
+
+def case_resource(case: Case) -> Resource:
+    """Resource view of a case: holder plus explicit shares."""
+    orgs = {case.organisation_id} | {s.organisation_id for s in case.shares}
+    countries = {case.country} | {s.organisation.country for s in case.shares}
+    return Resource(
+        owner_ids=frozenset(i for i in (case.officer_id, case.created_by_id) if i is not None),
+        organisation_ids=frozenset(orgs),
+        countries=frozenset(countries),
+    )
+
+
+def organisation_resource(org: Organisation) -> Resource:
+    """Resource view of an organisation, for actions that create inside it."""
+    return Resource(organisation_ids=frozenset({org.id}), countries=frozenset({org.country}))
+
+
+def person_resource(person: Person, cases: Iterable[Case]) -> Resource:
+    """A person is reachable through their registering organisation or any of their cases."""
+    owners = {person.created_by_id} if person.created_by_id else set()
+    orgs = {person.organisation_id}
+    countries = {person.organisation.country}
+    for c in cases:
+        r = case_resource(c)
+        owners |= r.owner_ids
+        orgs |= r.organisation_ids
+        countries |= r.countries
+    return Resource(frozenset(owners), frozenset(orgs), frozenset(countries))
+
+
+def _case_clause_for(scope: str, grant: Grant, principal: Principal) -> ColumnElement[bool]:
+    if scope == "region":
+        return true()
+    if scope == "country":
+        shared = exists(
+            select(CaseShare.id)
+            .join(Organisation, Organisation.id == CaseShare.organisation_id)
+            .where(CaseShare.case_id == Case.id, Organisation.country == grant.country)
+        )
+        return or_(Case.country == grant.country, shared)
+    if scope == "organisation":
+        shared = exists(
+            select(CaseShare.id).where(
+                CaseShare.case_id == Case.id, CaseShare.organisation_id == grant.organisation_id
+            )
+        )
+        return or_(Case.organisation_id == grant.organisation_id, shared)
+    return or_(Case.officer_id == principal.user_id, Case.created_by_id == principal.user_id)
+
+
+def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
+    """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``."""
+    policy = get_policy()
+    parts = [
+        _case_clause_for(scope, g, principal)
+        for g in principal.grants
+        if (scope := policy.scope_of(g.role, action)) is not None
+    ]
+    return or_(*parts) if parts else false()
+
+
+def person_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
+    """SQL filter on Person equivalent to ``authorize(principal, action, person_resource(...))``."""
+    policy = get_policy()
+    direct: list[ColumnElement[bool]] = []
+    for g in principal.grants:
+        scope = policy.scope_of(g.role, action)
+        if scope is None:
+            continue
+        if scope == "region":
+            direct.append(true())
+        elif scope == "country":
+            direct.append(
+                Person.organisation_id.in_(
+                    select(Organisation.id).where(Organisation.country == g.country)
+                )
+            )
+        elif scope == "organisation":
+            direct.append(Person.organisation_id == g.organisation_id)
+        else:
+            direct.append(Person.created_by_id == principal.user_id)
+    if not direct:
+        return false()
+    via_case = exists(
+        select(Case.id).where(and_(Case.person_id == Person.id, case_scope_clause(principal, action)))
+    )
+    return or_(*direct, via_case)
+
+
+def describe() -> list[dict[str, Any]]:
+    """The matrix as rows (role, action, scope) for docs and the API."""
+    policy = get_policy()
+    return [
+        {"role": r.name, "action": a, "scope": r.grants.get(a)}
+        for r in policy.roles.values()
+        for a in policy.actions
+    ]

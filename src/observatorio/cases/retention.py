@@ -1,0 +1,86 @@
+"""Retention and erasure: after the retention period, personal data are pseudonymised.
+
+What remains is what aggregates and the audit need: case type, status, dates, risk,
+organisation and country. Names, documents, contacts, family links, free text and the
+sensitive fields are removed. The audit log holds field names only, never values, so it
+stays intact and verifiable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, exists, not_, or_, select, update
+from sqlalchemy.orm import Session
+
+from observatorio.cases.models import (
+    Case,
+    CaseNote,
+    CaseService,
+    CaseTask,
+    FamilyLink,
+    Person,
+    utcnow,
+)
+
+PERSON_FIELDS = ("given_names", "family_names", "date_of_birth", "documents", "contacts", "family_links")
+CASE_FIELDS = ("summary", "location", "health_details", "trafficking_details", "child_protection_details")
+
+
+def pseudonym_for(person_id: int, key: str) -> str:
+    """A stable pseudonym: the same person keeps it, nobody can reverse it without the key."""
+    digest = hmac.new(key.encode(), f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
+    return f"P-{digest[:16].upper()}"
+
+
+def pseudonymise_person(session: Session, person: Person, key: str) -> int:
+    """Erase a person's identifying data and the free text of their cases; returns cases touched."""
+    now = utcnow()
+    # Keep an age so age-group aggregates survive; the exact birth date goes.
+    if person.date_of_birth and person.estimated_age is None:
+        person.estimated_age = max(0, (now.date() - person.date_of_birth).days // 365)
+    person.given_names = None
+    person.family_names = None
+    person.date_of_birth = None
+    person.documents = []
+    person.contacts = []
+    person.pseudonym = pseudonym_for(person.id, key)
+    person.erased_at = now
+    session.execute(
+        delete(FamilyLink).where(or_(FamilyLink.person_id == person.id, FamilyLink.relative_id == person.id))
+    )
+    case_ids = list(session.scalars(select(Case.id).where(Case.person_id == person.id)))
+    if case_ids:
+        session.execute(
+            update(Case)
+            .where(Case.id.in_(case_ids))
+            .values({**dict.fromkeys(CASE_FIELDS), "erased_at": now, "version": Case.version + 1})
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(update(CaseNote).where(CaseNote.case_id.in_(case_ids)).values(body=None))
+        session.execute(update(CaseService).where(CaseService.case_id.in_(case_ids)).values(description=None))
+        session.execute(update(CaseTask).where(CaseTask.case_id.in_(case_ids)).values(title="—"))
+    return len(case_ids)
+
+
+@dataclass(frozen=True)
+class RetentionCandidate:
+    person_id: int
+    last_closed: dt.datetime
+
+
+def due_for_erasure(session: Session, days: int, now: dt.datetime | None = None) -> list[int]:
+    """People not yet erased whose cases are all closed for longer than ``days``."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=days)
+    still_needed = exists(
+        select(Case.id).where(
+            Case.person_id == Person.id,
+            or_(Case.closed_at.is_(None), Case.closed_at >= cutoff),
+        )
+    )
+    has_cases = exists(select(Case.id).where(Case.person_id == Person.id))
+    stmt = select(Person.id).where(and_(Person.erased_at.is_(None), has_cases, not_(still_needed)))
+    return list(session.scalars(stmt.order_by(Person.id)))

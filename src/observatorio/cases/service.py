@@ -1,0 +1,695 @@
+"""Use-cases of the cases side. Every function checks the policy, does the work, and appends
+the audit entries for the personal data it read or wrote in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from observatorio.cases import audit, retention
+from observatorio.cases.audit import AccessEvent, Actor
+from observatorio.cases.errors import Conflict, Forbidden, Invalid, forbidden, not_found
+from observatorio.cases.models import (
+    Case,
+    CaseNote,
+    CaseRevision,
+    CaseService,
+    CaseShare,
+    CaseTask,
+    FamilyLink,
+    Membership,
+    Organisation,
+    Person,
+    utcnow,
+)
+from observatorio.cases.policy import (
+    Decision,
+    Principal,
+    authorize,
+    case_resource,
+    case_scope_clause,
+    get_policy,
+    group_of_field,
+    organisation_resource,
+    person_resource,
+    person_scope_clause,
+    sensitive_case_fields,
+)
+from observatorio.cases.schemas import (
+    AuditOut,
+    CaseAssign,
+    CaseCreate,
+    CaseOut,
+    CasePage,
+    CaseShareIn,
+    CaseTransition,
+    CaseUpdate,
+    ErasureOut,
+    FamilyLinkIn,
+    FamilyLinkOut,
+    NoteIn,
+    NoteOut,
+    PersonCreate,
+    PersonOut,
+    PersonPage,
+    PersonUpdate,
+    ServiceIn,
+    ServiceOut,
+    TaskIn,
+    TaskOut,
+    TaskUpdate,
+)
+from observatorio.cases.vocab import TRANSITIONS, CaseStatus
+
+PERSON_READ_FIELDS = ("given_names", "family_names", "date_of_birth", "estimated_age", "sex",
+                      "nationality", "documents", "contacts", "family_links")
+CASE_EDITABLE = ("risk_level", "summary", "location", "health_details", "trafficking_details",
+                 "child_protection_details")
+CASE_READ_FIELDS = ("case_type", "status", "risk_level", "summary", "location", "person_id",
+                    "health_details", "trafficking_details", "child_protection_details")
+
+
+@dataclass
+class Ctx:
+    """One unit of work: the session, who acts, from where, and the audit entries pending."""
+
+    session: Session
+    principal: Principal
+    source_ip: str | None = None
+    pseudonym_key: str = ""
+    events: list[AccessEvent] = field(default_factory=list)
+
+    def log(self, decision: Decision, action: str, record_type: str, record_id: object,
+            fields: tuple[str, ...] | list[str]) -> None:
+        org = decision.acting.organisation_id if decision.acting else None
+        self.events.append(AccessEvent(action, record_type, str(record_id), tuple(fields), org))
+
+    def commit(self) -> None:
+        """Append the pending audit entries and commit, atomically with the data."""
+        actor = Actor(self.principal.user_id, self.principal.username, self.source_ip)
+        audit.append(self.session, actor, self.events)
+        self.session.commit()
+        self.events.clear()
+
+
+# ---------------------------------------------------------------- helpers
+
+def _default_org(ctx: Ctx, action: str, requested: int | None) -> Organisation:
+    """The organisation to act in: the requested one, or the first membership granting ``action``."""
+    if requested is None:
+        policy = get_policy()
+        for g in ctx.principal.grants:
+            if policy.scope_of(g.role, action):
+                requested = g.organisation_id
+                break
+        else:
+            raise forbidden(action)
+    org = ctx.session.get(Organisation, requested)
+    if org is None:
+        raise not_found("organisation", requested)
+    return org
+
+
+def _check(ctx: Ctx, action: str, res: Any) -> Decision:
+    d = authorize(ctx.principal, action, res)
+    if not d.allowed:
+        raise forbidden(action)
+    return d
+
+
+def _load_case(ctx: Ctx, case_id: int, action: str = "case.read") -> tuple[Case, Decision]:
+    """The case and the decision for ``action``; unreadable cases are reported as missing."""
+    case = ctx.session.get(Case, case_id)
+    if case is None:
+        raise not_found("case", case_id)
+    res = case_resource(case)
+    read = authorize(ctx.principal, "case.read", res)
+    if not read.allowed:
+        raise not_found("case", case_id)
+    if action == "case.read":
+        return case, read
+    d = authorize(ctx.principal, action, res)
+    if not d.allowed:
+        raise forbidden(action)
+    # Field visibility follows the read grant (the union of both), never less than write needs.
+    return case, Decision(True, d.field_groups | read.field_groups, d.acting,
+                          d.hidden_fields & read.hidden_fields)
+
+
+def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
+    return list(ctx.session.scalars(select(Case).where(Case.person_id == person_id)))
+
+
+def _load_person(ctx: Ctx, person_id: int, action: str = "person.read") -> tuple[Person, Decision]:
+    person = ctx.session.get(Person, person_id)
+    if person is None:
+        raise not_found("person", person_id)
+    res = person_resource(person, _person_cases(ctx, person_id))
+    if not authorize(ctx.principal, "person.read", res).allowed and action != "person.read":
+        raise not_found("person", person_id)
+    d = authorize(ctx.principal, action, res)
+    if not d.allowed:
+        if action == "person.read":
+            raise not_found("person", person_id)
+        raise forbidden(action)
+    return person, d
+
+
+def _require_groups(decision: Decision, fields: set[str], action: str) -> None:
+    """Writing a sensitive field needs its group as much as reading it does."""
+    blocked = sorted(fields & decision.hidden_fields)
+    if blocked:
+        raise Forbidden(
+            f"Su rol no puede escribir los campos sensibles {blocked}.",
+            f"Your role may not write the sensitive fields {blocked}.",
+            action=action, fields=blocked,
+        )
+
+
+def case_out(case: Case, decision: Decision) -> CaseOut:
+    """The public view of a case, with sensitive fields the role lacks withheld."""
+    hidden = sorted(decision.hidden_fields)
+    data: dict[str, Any] = {
+        "id": case.id, "reference": case.reference, "case_type": case.case_type, "status": case.status,
+        "risk_level": case.risk_level, "summary": case.summary, "location": case.location,
+        "person_id": case.person_id, "organisation_id": case.organisation_id, "country": case.country,
+        "officer_id": case.officer_id, "shared_with": sorted(s.organisation_id for s in case.shares),
+        "opened_at": case.opened_at, "closed_at": case.closed_at, "version": case.version,
+        "hidden_fields": hidden,
+    }
+    for f in sensitive_case_fields():
+        data[f] = None if f in decision.hidden_fields else getattr(case, f)
+    return CaseOut(**data)
+
+
+def _visible_case_fields(decision: Decision) -> list[str]:
+    return [f for f in CASE_READ_FIELDS if f not in decision.hidden_fields]
+
+
+def person_out(ctx: Ctx, person: Person) -> PersonOut:
+    links = ctx.session.scalars(select(FamilyLink).where(FamilyLink.person_id == person.id)).all()
+    return PersonOut(
+        id=person.id, given_names=person.given_names, family_names=person.family_names,
+        date_of_birth=person.date_of_birth, estimated_age=person.estimated_age, sex=person.sex,
+        nationality=person.nationality, documents=list(person.documents or []),
+        contacts=list(person.contacts or []), organisation_id=person.organisation_id,
+        family_links=[FamilyLinkOut(relative_id=fl.relative_id, kind=fl.kind) for fl in links],
+        pseudonym=person.pseudonym, erased=person.erased_at is not None, version=person.version,
+    )
+
+
+def _like(text: str) -> str:
+    # Wildcards in user input are literal: escape them, then bind as a parameter.
+    esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{esc.lower()}%"
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dt.date | dt.datetime):
+        return v.isoformat()
+    return v
+
+
+# ---------------------------------------------------------------- people
+
+def create_person(ctx: Ctx, data: PersonCreate) -> PersonOut:
+    """Register a person in an organisation the user may register in."""
+    org = _default_org(ctx, "person.create", data.organisation_id)
+    d = _check(ctx, "person.create", organisation_resource(org))
+    values = data.model_dump(exclude={"organisation_id"}, mode="json")
+    values["date_of_birth"] = data.date_of_birth
+    person = Person(**values, organisation_id=org.id, created_by_id=ctx.principal.user_id,
+                    organisation=org)
+    ctx.session.add(person)
+    ctx.session.flush()
+    ctx.log(d, "person.create", "person", person.id, sorted(data.model_fields_set - {"organisation_id"}))
+    out = person_out(ctx, person)
+    ctx.commit()
+    return out
+
+
+def get_person(ctx: Ctx, person_id: int) -> PersonOut:
+    """One person's data, if reachable through an organisation or a case the user may read."""
+    person, d = _load_person(ctx, person_id)
+    out = person_out(ctx, person)
+    ctx.log(d, "person.read", "person", person.id, PERSON_READ_FIELDS)
+    ctx.commit()
+    return out
+
+
+def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
+    """Change a person's data; a stale ``version`` is a conflict, never a silent overwrite."""
+    person, d = _load_person(ctx, person_id, "person.update")
+    if person.erased_at is not None:
+        raise Invalid("La persona fue seudonimizada; no se puede modificar.",
+                      "The person was pseudonymised and cannot be edited.")
+    if data.version != person.version:
+        raise Conflict("Otra persona modificó este registro; recargue.",
+                       "Someone else changed this record; reload it.",
+                       your_version=data.version, current_version=person.version)
+    changed = []
+    for name in data.model_fields_set - {"version"}:
+        value = getattr(data, name)
+        if isinstance(value, list):
+            value = [v.model_dump(mode="json") for v in value]
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    try:
+        ctx.session.flush()
+    except StaleDataError as exc:
+        ctx.session.rollback()
+        raise Conflict("Otra persona modificó este registro; recargue.",
+                       "Someone else changed this record; reload it.", your_version=data.version) from exc
+    ctx.log(d, "person.update", "person", person.id, changed)
+    out = person_out(ctx, person)
+    ctx.commit()
+    return out
+
+
+def add_family_link(ctx: Ctx, person_id: int, data: FamilyLinkIn) -> PersonOut:
+    """Link two people the user may both edit (e.g. a separated child and a parent)."""
+    person, d = _load_person(ctx, person_id, "person.update")
+    _load_person(ctx, data.relative_id, "person.update")
+    if data.relative_id == person_id:
+        raise Invalid("Una persona no puede ser su propio familiar.", "A person cannot be their own relative.")
+    ctx.session.add(FamilyLink(person_id=person_id, relative_id=data.relative_id, kind=data.kind))
+    ctx.session.flush()
+    ctx.log(d, "person.update", "person", person_id, ["family_links"])
+    out = person_out(ctx, person)
+    ctx.commit()
+    return out
+
+
+def search_people(ctx: Ctx, *, q: str | None = None, nationality: str | None = None,
+                  document: str | None = None, date_of_birth: dt.date | None = None,
+                  limit: int = 50, offset: int = 0) -> PersonPage:
+    """People the user may read, matching names, nationality, a document number or birth date."""
+    stmt = select(Person).where(person_scope_clause(ctx.principal, "person.read"))
+    if q:
+        full = func.lower(func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, ""))
+        stmt = stmt.where(or_(full.like(_like(q), escape="\\"),
+                              func.lower(func.coalesce(Person.pseudonym, "")).like(_like(q), escape="\\")))
+    if nationality:
+        stmt = stmt.where(Person.nationality == nationality.upper())
+    if document:
+        stmt = stmt.where(func.lower(cast(Person.documents, String)).like(_like(document), escape="\\"))
+    if date_of_birth:
+        stmt = stmt.where(Person.date_of_birth == date_of_birth)
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = ctx.session.scalars(stmt.order_by(Person.id).limit(limit).offset(offset)).all()
+    items = []
+    for p in rows:
+        _, d = _load_person(ctx, p.id)  # the single-record check confirms the SQL filter
+        items.append(person_out(ctx, p))
+        ctx.log(d, "person.search", "person", p.id, PERSON_READ_FIELDS)
+    ctx.commit()
+    return PersonPage(items=items, total=total, limit=limit, offset=offset)
+
+
+def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
+    """Everything held on one person (right of access), filtered by the same field whitelist."""
+    person, d = _load_person(ctx, person_id, "person.export")
+    cases = _person_cases(ctx, person_id)
+    case_ids = [c.id for c in cases]
+    notes = ctx.session.scalars(select(CaseNote).where(CaseNote.case_id.in_(case_ids))).all() if case_ids else []
+    tasks = ctx.session.scalars(select(CaseTask).where(CaseTask.case_id.in_(case_ids))).all() if case_ids else []
+    services = ctx.session.scalars(select(CaseService).where(CaseService.case_id.in_(case_ids))).all() if case_ids else []
+    export = {
+        "person": person_out(ctx, person).model_dump(mode="json"),
+        "cases": [case_out(c, d).model_dump(mode="json") for c in cases],
+        "notes": [_note_out(n, d).model_dump(mode="json") for n in notes],
+        "tasks": [TaskOut.model_validate(t).model_dump(mode="json") for t in tasks],
+        "services": [ServiceOut.model_validate(s).model_dump(mode="json") for s in services],
+        "withheld_fields": sorted(d.hidden_fields),
+        "exported_at": utcnow().isoformat(),
+    }
+    ctx.log(d, "person.export", "person", person_id, PERSON_READ_FIELDS)
+    for c in cases:
+        ctx.log(d, "person.export", "case", c.id, _visible_case_fields(d))
+    ctx.commit()
+    return export
+
+
+def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
+    """Pseudonymise one person now (right to erasure); audit entries and aggregates remain."""
+    person, d = _load_person(ctx, person_id, "person.erase")
+    n = retention.pseudonymise_person(ctx.session, person, ctx.pseudonym_key)
+    ctx.log(d, "person.erase", "person", person_id, retention.PERSON_FIELDS)
+    ctx.commit()
+    return ErasureOut(person_id=person_id, pseudonym=person.pseudonym or "", cases=n)
+
+
+# ---------------------------------------------------------------- cases
+
+def _new_reference(country: str) -> str:
+    return f"{country}-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
+
+
+def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
+    member = ctx.session.scalar(
+        select(Membership.id).where(Membership.user_id == officer_id, Membership.organisation_id == org_id)
+    )
+    if member is None:
+        raise Invalid("El funcionario asignado no pertenece a la organización.",
+                      "The assigned officer is not a member of the organisation.")
+
+
+def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
+    """Open a case for a person the user can read, in an organisation the user may open cases in."""
+    org = _default_org(ctx, "case.create", data.organisation_id)
+    d = _check(ctx, "case.create", organisation_resource(org))
+    _load_person(ctx, data.person_id)
+    sent = data.model_fields_set - {"organisation_id", "officer_id", "person_id", "case_type"}
+    _require_groups(d, {f for f in sent if getattr(data, f) is not None}, "case.create")
+    officer = data.officer_id if data.officer_id is not None else ctx.principal.user_id
+    _check_officer(ctx, officer, org.id)
+    case = Case(
+        reference=_new_reference(org.country), case_type=data.case_type.value, status=CaseStatus.OPEN.value,
+        risk_level=data.risk_level.value, summary=data.summary, location=data.location,
+        health_details=data.health_details, trafficking_details=data.trafficking_details,
+        child_protection_details=data.child_protection_details, person_id=data.person_id,
+        organisation_id=org.id, country=org.country, officer_id=officer,
+        created_by_id=ctx.principal.user_id, organisation=org, shares=[],
+    )
+    ctx.session.add(case)
+    ctx.session.flush()
+    fields = sorted(sent | {"case_type", "person_id"})
+    ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
+                                 changes={f: [None, _jsonable(getattr(case, f))] for f in fields
+                                          if group_of_field(f) is None}))
+    ctx.log(d, "case.create", "case", case.id, fields)
+    out = case_out(case, d)
+    ctx.commit()
+    return out
+
+
+def get_case(ctx: Ctx, case_id: int) -> CaseOut:
+    """One case, sensitive fields withheld per role."""
+    case, d = _load_case(ctx, case_id)
+    out = case_out(case, d)
+    ctx.log(d, "case.read", "case", case.id, _visible_case_fields(d))
+    ctx.commit()
+    return out
+
+
+SortKey = Literal["opened_at", "-opened_at", "risk_level", "status", "reference"]
+_SORTS: dict[str, Any] = {
+    "opened_at": Case.opened_at.asc(), "-opened_at": Case.opened_at.desc(),
+    "risk_level": Case.risk_level.asc(), "status": Case.status.asc(), "reference": Case.reference.asc(),
+}
+
+
+def case_query(principal: Principal, *, q: str | None = None, status: str | None = None,
+               case_type: str | None = None, risk_level: str | None = None, country: str | None = None,
+               organisation_id: int | None = None, officer_id: int | None = None,
+               opened_from: dt.date | None = None, opened_to: dt.date | None = None) -> Select[tuple[Case]]:
+    """The filtered, scope-limited case query shared by the API, the web list and exports."""
+    conds: list[ColumnElement[bool]] = [case_scope_clause(principal, "case.read")]
+    if q:
+        names = func.lower(func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, ""))
+        conds.append(or_(func.lower(Case.reference).like(_like(q), escape="\\"),
+                         names.like(_like(q), escape="\\")))
+    if status:
+        conds.append(Case.status == status)
+    if case_type:
+        conds.append(Case.case_type == case_type)
+    if risk_level:
+        conds.append(Case.risk_level == risk_level)
+    if country:
+        conds.append(Case.country == country.upper())
+    if organisation_id is not None:
+        conds.append(Case.organisation_id == organisation_id)
+    if officer_id is not None:
+        conds.append(Case.officer_id == officer_id)
+    if opened_from:
+        conds.append(Case.opened_at >= dt.datetime.combine(opened_from, dt.time(), dt.UTC))
+    if opened_to:
+        conds.append(Case.opened_at < dt.datetime.combine(opened_to, dt.time(), dt.UTC) + dt.timedelta(days=1))
+    return select(Case).join(Person, Person.id == Case.person_id).where(*conds)
+
+
+def list_cases(ctx: Ctx, *, sort: str = "-opened_at", limit: int = 50, offset: int = 0,
+               **filters: Any) -> CasePage:
+    """Cases the user may read, filtered and paged; each returned case is audited as read."""
+    stmt = case_query(ctx.principal, **filters)
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Case.id).subquery())) or 0
+    rows = ctx.session.scalars(stmt.order_by(_SORTS[sort], Case.id).limit(limit).offset(offset)).unique().all()
+    items = []
+    for case in rows:
+        d = authorize(ctx.principal, "case.read", case_resource(case))
+        if not d.allowed:  # the SQL filter and the policy must agree; never show on doubt
+            continue
+        items.append(case_out(case, d))
+        ctx.log(d, "case.list", "case", case.id, _visible_case_fields(d))
+    ctx.commit()
+    return CasePage(items=items, total=total, limit=limit, offset=offset)
+
+
+def _conflict(ctx: Ctx, case_id: int, your_version: int) -> Conflict:
+    """A 409 that says what changed since the editor's version, so nothing is lost."""
+    ctx.session.rollback()
+    ctx.events.clear()
+    case, d = _load_case(ctx, case_id)
+    revs = ctx.session.scalars(
+        select(CaseRevision).where(CaseRevision.case_id == case_id, CaseRevision.version > your_version)
+        .order_by(CaseRevision.version)
+    ).all()
+    changes = []
+    for r in revs:
+        masked = {f: (v if f not in d.hidden_fields else ["***", "***"]) for f, v in r.changes.items()}
+        changes.append({"version": r.version, "user_id": r.user_id, "at": r.created_at.isoformat(),
+                        "changes": masked})
+    current = case_out(case, d).model_dump(mode="json")
+    ctx.log(d, "case.read", "case", case_id, _visible_case_fields(d))
+    ctx.commit()
+    return Conflict(
+        "Otra persona modificó el caso mientras usted lo editaba. Revise los cambios y vuelva a enviar con la versión actual.",
+        "Someone else changed the case while you were editing. Review the changes and resend with the current version.",
+        your_version=your_version, current_version=case.version, changes_since=changes, current=current,
+    )
+
+
+def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: int,
+                values: dict[str, Any]) -> CaseOut:
+    """Apply ``values`` under optimistic locking and record the revision and audit entry."""
+    if your_version != case.version:
+        raise _conflict(ctx, case.id, your_version)
+    changes = {}
+    for name, value in values.items():
+        old = getattr(case, name)
+        if old != value:
+            changes[name] = [_jsonable(old), _jsonable(value)]
+            setattr(case, name, value)
+    if not changes:
+        out = case_out(case, d)
+        ctx.commit()
+        return out
+    try:
+        ctx.session.flush()  # UPDATE … WHERE version = :loaded; 0 rows → StaleDataError
+    except StaleDataError:
+        raise _conflict(ctx, case.id, your_version) from None
+    # Sensitive values are not copied into the revision log; only the fact that they changed.
+    stored = {f: (v if group_of_field(f) is None else ["***", "***"]) for f, v in changes.items()}
+    ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
+                                 changes=stored))
+    ctx.log(d, action, "case", case.id, sorted(changes))
+    out = case_out(case, d)
+    ctx.commit()
+    return out
+
+
+def update_case(ctx: Ctx, case_id: int, data: CaseUpdate) -> CaseOut:
+    """Edit the fields sent; a stale version returns 409 with the changes since."""
+    case, d = _load_case(ctx, case_id, "case.update")
+    sent = data.model_fields_set - {"version"}
+    _require_groups(d, set(sent), "case.update")
+    values = {}
+    for name in sent:
+        v = getattr(data, name)
+        values[name] = v.value if hasattr(v, "value") else v
+    if "risk_level" in values and values["risk_level"] is None:
+        raise Invalid("El nivel de riesgo no puede quedar vacío.", "Risk level cannot be empty.")
+    return _write_case(ctx, case, d, "case.update", data.version, values)
+
+
+def transition_case(ctx: Ctx, case_id: int, data: CaseTransition) -> CaseOut:
+    """Move a case along its lifecycle (open → assessment → plan → in progress → closed; reopen)."""
+    case, d = _load_case(ctx, case_id, "case.transition")
+    current = CaseStatus(case.status)
+    if data.to not in TRANSITIONS[current]:
+        raise Invalid(f"No se puede pasar de «{current.value}» a «{data.to.value}».",
+                      f"Cannot move from '{current.value}' to '{data.to.value}'.",
+                      allowed=sorted(s.value for s in TRANSITIONS[current]))
+    values: dict[str, Any] = {"status": data.to.value}
+    if data.to is CaseStatus.CLOSED:
+        values["closed_at"] = utcnow()
+    elif current is CaseStatus.CLOSED:
+        values["closed_at"] = None
+    return _write_case(ctx, case, d, "case.transition", data.version, values)
+
+
+def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
+    """Assign the case to another organisation of the same country and/or an officer."""
+    case, d = _load_case(ctx, case_id, "case.assign")
+    org_id = data.organisation_id or case.organisation_id
+    values: dict[str, Any] = {}
+    if org_id != case.organisation_id:
+        org = ctx.session.get(Organisation, org_id)
+        if org is None:
+            raise not_found("organisation", org_id)
+        if org.country != case.country:
+            raise Invalid("Para otro país use una remisión, no una asignación.",
+                          "Use a referral, not an assignment, to move a case to another country.")
+        _check(ctx, "case.assign", organisation_resource(org))
+        values["organisation_id"] = org_id
+    if data.officer_id is not None:
+        _check_officer(ctx, data.officer_id, org_id)
+        values["officer_id"] = data.officer_id
+    return _write_case(ctx, case, d, "case.assign", data.version, values)
+
+
+def share_case(ctx: Ctx, case_id: int, data: CaseShareIn) -> CaseOut:
+    """Grant another organisation read access to a case (explicit, recorded, audited)."""
+    case, d = _load_case(ctx, case_id, "case.share")
+    org = ctx.session.get(Organisation, data.organisation_id)
+    if org is None:
+        raise not_found("organisation", data.organisation_id)
+    if all(s.organisation_id != org.id for s in case.shares) and org.id != case.organisation_id:
+        case.shares.append(CaseShare(case_id=case.id, organisation_id=org.id, organisation=org,
+                                     granted_by_id=ctx.principal.user_id, reason=data.reason))
+        ctx.session.flush()
+    ctx.log(d, "case.share", "case", case.id, ["shared_with"])
+    out = case_out(case, d)
+    ctx.commit()
+    return out
+
+
+# ---------------------------------------------------------------- notes, tasks, services
+
+def _note_out(n: CaseNote, d: Decision) -> NoteOut:
+    hidden = n.sensitivity is not None and n.sensitivity not in d.field_groups
+    return NoteOut(id=n.id, case_id=n.case_id, author_id=n.author_id, body=None if hidden else n.body,
+                   sensitivity=n.sensitivity, hidden=hidden, created_at=n.created_at)
+
+
+def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
+    """Add a note; a sensitive note needs its field group."""
+    case, d = _load_case(ctx, case_id, "case.note")
+    if data.sensitivity and data.sensitivity not in d.field_groups:
+        raise Forbidden("Su rol no puede escribir notas de esta sensibilidad.",
+                        "Your role may not write notes of this sensitivity.", sensitivity=data.sensitivity)
+    note = CaseNote(case_id=case.id, author_id=ctx.principal.user_id, body=data.body,
+                    sensitivity=data.sensitivity)
+    ctx.session.add(note)
+    ctx.session.flush()
+    ctx.log(d, "case.note", "case", case.id, [f"note:{note.id}"])
+    out = _note_out(note, d)
+    ctx.commit()
+    return out
+
+
+def list_notes(ctx: Ctx, case_id: int) -> list[NoteOut]:
+    """Notes of a case; bodies of sensitive notes withheld from roles without the group."""
+    case, d = _load_case(ctx, case_id)
+    notes = ctx.session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)).all()
+    out = [_note_out(n, d) for n in notes]
+    ctx.log(d, "case.notes.read", "case", case.id, [f"note:{n.id}" for n in out if not n.hidden])
+    ctx.commit()
+    return out
+
+
+def add_task(ctx: Ctx, case_id: int, data: TaskIn) -> TaskOut:
+    """Add a task with an optional due date and assignee (a member of the case's organisation)."""
+    case, d = _load_case(ctx, case_id, "case.task")
+    if data.assignee_id is not None:
+        _check_officer(ctx, data.assignee_id, case.organisation_id)
+    task = CaseTask(case_id=case.id, title=data.title, due_date=data.due_date, assignee_id=data.assignee_id)
+    ctx.session.add(task)
+    ctx.session.flush()
+    ctx.log(d, "case.task", "case", case.id, [f"task:{task.id}"])
+    out = TaskOut.model_validate(task)
+    ctx.commit()
+    return out
+
+
+def update_task(ctx: Ctx, case_id: int, task_id: int, data: TaskUpdate) -> TaskOut:
+    """Mark a task done or not done."""
+    case, d = _load_case(ctx, case_id, "case.task")
+    task = ctx.session.get(CaseTask, task_id)
+    if task is None or task.case_id != case.id:
+        raise not_found("task", task_id)
+    task.done = data.done
+    ctx.session.flush()
+    ctx.log(d, "case.task", "case", case.id, [f"task:{task.id}"])
+    out = TaskOut.model_validate(task)
+    ctx.commit()
+    return out
+
+
+def list_tasks(ctx: Ctx, case_id: int) -> list[TaskOut]:
+    """Tasks of a case, earliest due first."""
+    case, d = _load_case(ctx, case_id)
+    tasks = ctx.session.scalars(select(CaseTask).where(CaseTask.case_id == case_id)
+                                .order_by(CaseTask.due_date, CaseTask.id)).all()
+    ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{t.id}" for t in tasks])
+    out = [TaskOut.model_validate(t) for t in tasks]
+    ctx.commit()
+    return out
+
+
+def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
+    """Record a service planned or delivered for the case."""
+    case, d = _load_case(ctx, case_id, "case.service")
+    svc = CaseService(case_id=case.id, **data.model_dump())
+    ctx.session.add(svc)
+    ctx.session.flush()
+    ctx.log(d, "case.service", "case", case.id, [f"service:{svc.id}"])
+    out = ServiceOut.model_validate(svc)
+    ctx.commit()
+    return out
+
+
+def list_services(ctx: Ctx, case_id: int) -> list[ServiceOut]:
+    """Services of a case."""
+    case, d = _load_case(ctx, case_id)
+    svcs = ctx.session.scalars(select(CaseService).where(CaseService.case_id == case_id)
+                               .order_by(CaseService.id)).all()
+    ctx.log(d, "case.services.read", "case", case.id, [f"service:{s.id}" for s in svcs])
+    out = [ServiceOut.model_validate(s) for s in svcs]
+    ctx.commit()
+    return out
+
+
+# ---------------------------------------------------------------- audit
+
+def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
+    """Audit entries within the user's audit.read scope. Reading the audit is itself audited."""
+    policy = get_policy()
+    if not any(policy.scope_of(g.role, "audit.read") for g in ctx.principal.grants):
+        raise forbidden("audit.read")
+    rows = audit.query(ctx.session, ctx.principal, **filters)
+    out = [AuditOut(seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor, organisation_id=e.organisation_id,
+                    action=e.action, record_type=e.record_type, record_id=e.record_id,
+                    fields=json.loads(e.fields), source_ip=e.source_ip, hash=e.hash) for e in rows]
+    granting = next(g for g in ctx.principal.grants if policy.scope_of(g.role, "audit.read"))
+    ctx.events.append(AccessEvent("audit.read", "audit", None,
+                                  tuple(f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, 0, "")),
+                                  granting.organisation_id))
+    ctx.commit()
+    return out
+
+
+def verify_audit(ctx: Ctx) -> audit.Verification:
+    """Check the whole chain (audit.verify)."""
+    policy = get_policy()
+    if not any(policy.scope_of(g.role, "audit.verify") for g in ctx.principal.grants):
+        raise forbidden("audit.verify")
+    return audit.verify(ctx.session)

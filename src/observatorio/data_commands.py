@@ -1,0 +1,231 @@
+"""Commands of the statistics store: load, sources, validate, sql, fetch."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from observatorio.errors import ObservatorioError
+from observatorio.i18n import t
+from observatorio.loading import harmonize_file, load_file
+from observatorio.settings import get_settings
+from observatorio.sources.base import Adapter, all_adapters, get_adapter
+from observatorio.store import Store, check_read_only
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _state(ctx: typer.Context):  # noqa: ANN202 - avoids importing cli at module import time
+    from observatorio.cli import state
+
+    return state(ctx)
+
+
+def _fail(exc: ObservatorioError, lang: str) -> None:
+    err_console.print(exc.message(lang), markup=False, highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _parse_release(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("--release: AAAA-MM-DD / YYYY-MM-DD") from None
+
+
+def load(
+    ctx: typer.Context,
+    sources: Annotated[list[str] | None, typer.Argument(help="Fuentes (todas si se omite) / sources (all if omitted)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Cargar este archivo (una fuente) / load this file (one source)")] = None,
+    release: Annotated[str | None, typer.Option("--release", help="Publicación AAAA-MM-DD / release YYYY-MM-DD")] = None,
+    mapping: Annotated[list[Path] | None, typer.Option("--mapping", help="Archivo de mapeo YAML/TOML / mapping file")] = None,
+) -> None:
+    """Cargar fuentes en el almacén / load sources into the store (all-or-nothing per file)."""
+    st = _state(ctx)
+    try:
+        adapters = _select_adapters(sources, mapping)
+        if file is not None and len(adapters) != 1:
+            raise typer.BadParameter("--file: indique una sola fuente / name exactly one source")
+        data_dir = get_settings().data_path
+        failures = 0
+        with Store.open(st.db) as store, _progress() as progress:
+            task = progress.add_task("load", total=len(adapters))
+            for adapter in adapters:
+                progress.update(task, description=adapter.info.id)
+                path = file or adapter.bundled_path(data_dir)
+                try:
+                    result = load_file(store, adapter, path, _parse_release(release))
+                except ObservatorioError as exc:
+                    failures += 1
+                    progress.console.print(exc.message(st.lang), markup=False, highlight=False)
+                else:
+                    key = "load.unchanged" if result.skipped else "load.done"
+                    progress.console.print(t(key, st.lang, source=result.source, rows=result.rows,
+                                             release=result.release))
+                progress.advance(task)
+        if failures:
+            raise typer.Exit(code=1)
+    except ObservatorioError as exc:
+        _fail(exc, st.lang)
+
+
+def _select_adapters(sources: list[str] | None, mappings: list[Path] | None) -> list[Adapter]:
+    extra: list[Adapter] = []
+    if mappings:
+        from observatorio.sources.mapping import register_mapping_file
+
+        extra = [register_mapping_file(p) for p in mappings]
+    if sources:
+        return [get_adapter(s) for s in sources]
+    return extra or all_adapters()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err_console, transient=True,
+    )
+
+
+def sources_cmd(
+    ctx: typer.Context,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Fuentes cargadas: publicación, filas, periodo, fecha de carga / loaded sources."""
+    st = _state(ctx)
+    try:
+        with Store.open(st.db, read_only=True) as store:
+            frame = store.sources_summary()
+    except ObservatorioError as exc:
+        _fail(exc, st.lang)
+        return
+    _print_frame(frame, fmt, title="Fuentes / Sources")
+
+
+def validate(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Option("--source", help="Fuente / source id")],
+    file: Annotated[Path, typer.Option("--file", help="Archivo a revisar / file to check")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="Archivo de mapeo / mapping file")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Revisar un archivo sin cargarlo (informe completo) / check a file without loading it."""
+    st = _state(ctx)
+    try:
+        adapter = _select_adapters([source] if not mapping else None, [mapping] if mapping else None)[0]
+        frame, problems, release = harmonize_file(adapter, file)
+    except ObservatorioError as exc:
+        _fail(exc, st.lang)
+        return
+    if fmt is OutputFormat.json:
+        print(json.dumps([p.as_dict(st.lang) for p in problems.items], ensure_ascii=False, indent=2))
+    elif problems:
+        console.print(problems.render(st.lang), markup=False, highlight=False)
+    else:
+        console.print(t("report.ok", st.lang, file=file.name, rows=len(frame)))
+    if problems:
+        raise typer.Exit(code=1)
+
+
+def sql(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="SELECT …")],
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, sources)."""
+    st = _state(ctx)
+    try:
+        check_read_only(query)
+        with Store.open(st.db, read_only=True) as store:
+            frame = store.query_df(query)
+    except ObservatorioError as exc:
+        _fail(exc, st.lang)
+        return
+    except Exception as exc:  # duckdb errors: show the database's own words, no traceback
+        err_console.print(f"SQL: {exc}", markup=False, highlight=False)
+        raise typer.Exit(code=1) from None
+    _print_frame(frame, fmt)
+
+
+def fetch(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Fuente / source id")],
+    url: Annotated[str | None, typer.Option("--url", help="Otra dirección / another address")] = None,
+    release: Annotated[str | None, typer.Option("--release", help="AAAA-MM-DD")] = None,
+    timeout: Annotated[float, typer.Option("--timeout")] = 60.0,
+) -> None:
+    """Descargar el archivo más reciente del publicador y cargarlo / download the newest file and load it."""
+    from observatorio.sources.fetching import download
+
+    st = _state(ctx)
+    try:
+        adapter = get_adapter(source)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
+            with Store.open(st.db) as store:
+                result = load_file(store, adapter, path, _parse_release(release) or date.today())
+        key = "load.unchanged" if result.skipped else "load.done"
+        console.print(t(key, st.lang, source=result.source, rows=result.rows, release=result.release))
+    except ObservatorioError as exc:
+        _fail(exc, st.lang)
+
+
+def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
+    frame = _dates_as_dates(frame)
+    if fmt is OutputFormat.csv:
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt is OutputFormat.json:
+        print(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+    else:
+        table = Table(title=title)
+        for col in frame.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if pd.isna(v) else _plain(v) for v in row))
+        console.print(table)
+
+
+def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    # DuckDB hands DATE columns to pandas as timestamps; show them as the dates they are.
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_datetime64_any_dtype(series) and (series.dropna().dt.normalize() == series.dropna()).all():
+            out[col] = series.dt.date
+    return out
+
+
+def _plain(value: object) -> str:
+    # Whole numbers print without ".0" so that `sql` output matches published figures.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the store commands to the root app."""
+    app.command("load")(load)
+    app.command("sources")(sources_cmd)
+    app.command("validate")(validate)
+    app.command("sql")(sql)
+    app.command("fetch")(fetch)

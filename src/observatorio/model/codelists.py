@@ -1,0 +1,106 @@
+"""Codelists with Spanish and English labels, shipped as CSV files in ``model/codelists/``.
+
+The ``area`` codelist is ISO 3166-1 alpha-3 from pycountry (Spanish names from its bundled
+translations) plus the SDMX special codes in ``area_special.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gettext
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+CODELIST_DIR = Path(__file__).resolve().parent / "codelists"
+
+#: The eleven members of the Regional Conference on Migration (CRM / RCM).
+CRM_MEMBERS: tuple[str, ...] = (
+    "BLZ", "CAN", "CRI", "DOM", "SLV", "GTM", "HND", "MEX", "NIC", "PAN", "USA",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a codelist with its labels."""
+
+    id: str
+    label_es: str
+    label_en: str
+    description_es: str = ""
+    description_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+    def description(self, lang: str) -> str:
+        return self.description_es if lang == "es" else self.description_en
+
+
+@dataclass(frozen=True)
+class Codelist:
+    """A named list of codes (SDMX sense)."""
+
+    id: str
+    codes: dict[str, Code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.codes
+
+    def label(self, code: str, lang: str) -> str:
+        found = self.codes.get(code)
+        return found.label(lang) if found else code
+
+
+def _read_csv(path: Path) -> dict[str, Code]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["code"]: Code(
+                row["code"],
+                row["label_es"],
+                row["label_en"],
+                row.get("description_es") or "",
+                row.get("description_en") or "",
+            )
+            for row in csv.DictReader(fh)
+        }
+
+
+def _spanish_country_names() -> gettext.NullTranslations:
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True
+    )
+
+
+@cache
+def _area_codes() -> dict[str, Code]:
+    es = _spanish_country_names()
+    codes: dict[str, Code] = {}
+    for country in pycountry.countries:
+        name_en = getattr(country, "common_name", None) or country.name
+        codes[country.alpha_3] = Code(country.alpha_3, es.gettext(country.name), name_en)
+    codes.update(_read_csv(CODELIST_DIR / "area_special.csv"))
+    return codes
+
+
+CODELIST_IDS: tuple[str, ...] = (
+    "area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "freq", "dataflow",
+)  # fmt: skip
+
+
+@cache
+def get_codelist(codelist_id: str) -> Codelist:
+    """The codelist ``codelist_id`` (KeyError if there is no such codelist)."""
+    if codelist_id == "area":
+        return Codelist("area", _area_codes())
+    path = CODELIST_DIR / f"{codelist_id}.csv"
+    if codelist_id not in CODELIST_IDS or not path.is_file():
+        raise KeyError(codelist_id)
+    return Codelist(codelist_id, _read_csv(path))
+
+
+def country_label(iso3: str, lang: str) -> str:
+    """A country's name in the language, or the code itself when unknown."""
+    return get_codelist("area").label(iso3, lang)

@@ -1,0 +1,110 @@
+"""The harmonized observation (DATA_CONTRACT.md): column names, types and which codelist each uses.
+
+These names are the contract that tests, benchmarks and the API depend on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the harmonized observation."""
+
+    name: str
+    sql_type: str
+    codelist: str | None = None  # id of the codelist its values must belong to
+    nullable: bool = False
+    doc: str = ""
+
+
+CONTRACT_COLUMNS: tuple[Column, ...] = (
+    Column("dataflow", "VARCHAR", "dataflow", doc="statistical domain"),
+    Column("source", "VARCHAR", doc="adapter that produced the row"),
+    Column("source_file", "VARCHAR", doc="file name the number was read from, as published"),
+    Column("source_row", "BIGINT", nullable=True, doc="1-based row/line in that file"),
+    Column("table", "VARCHAR", nullable=True, doc="publisher table (workbook sheet) when several"),
+    Column("release", "DATE", doc="publisher release (vintage)"),
+    Column("freq", "VARCHAR", "freq"),
+    Column("period", "DATE", doc="first day of the calendar reference period"),
+    Column("ref_area", "VARCHAR", "area", doc="reporting country (ISO3)"),
+    Column("citizenship", "VARCHAR", "area"),
+    Column("counterpart_area", "VARCHAR", "area"),
+    Column("flow", "VARCHAR", "flow"),
+    Column("sex", "VARCHAR", "sex"),
+    Column("age", "VARCHAR", "age"),
+    Column("accompaniment", "VARCHAR", "accompaniment"),
+    Column("unit", "VARCHAR", "unit"),
+    Column("value", "DOUBLE", nullable=True),
+    Column("obs_status", "VARCHAR", "obs_status"),
+)
+
+#: Columns added by the observatory beyond the contract.
+#: ``attributes`` holds source-specific breakdowns (CBP component, USBP sector, route…) as
+#: canonical JSON (sorted keys) so it can take part in key-uniqueness checks and GROUP BY.
+EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("attributes", "VARCHAR", doc="canonical JSON of source-specific breakdowns"),
+)
+
+#: Lineage columns the store adds at load time.
+LINEAGE_COLUMNS: tuple[Column, ...] = (
+    Column("load_id", "VARCHAR", doc="the load (file checksum + release) that wrote the row"),
+    Column("loaded_at", "TIMESTAMP", doc="when the row was loaded"),
+)
+
+CONTRACT_NAMES: tuple[str, ...] = tuple(c.name for c in CONTRACT_COLUMNS)
+FRAME_COLUMNS: tuple[Column, ...] = CONTRACT_COLUMNS + EXTRA_COLUMNS
+FRAME_NAMES: tuple[str, ...] = tuple(c.name for c in FRAME_COLUMNS)
+STORE_COLUMNS: tuple[Column, ...] = FRAME_COLUMNS + LINEAGE_COLUMNS
+
+#: Dimensions that identify one observation within a (source, release).
+KEY_COLUMNS: tuple[str, ...] = (
+    "table",
+    "freq",
+    "period",
+    "ref_area",
+    "citizenship",
+    "counterpart_area",
+    "flow",
+    "sex",
+    "age",
+    "accompaniment",
+    "unit",
+    "attributes",
+)
+
+#: Dimensions whose `_T` code means "all values": a table must not mix `_T` with detail codes.
+TOTALLED_DIMENSIONS: tuple[str, ...] = (
+    "citizenship",
+    "counterpart_area",
+    "sex",
+    "age",
+    "accompaniment",
+)
+
+#: Units that count people or events: values must be whole, non-negative numbers.
+COUNT_UNITS: frozenset[str] = frozenset({"PERSONS", "EVENTS"})
+
+#: Flows that are end-of-period stocks: summing them over periods is meaningless.
+STOCK_FLOWS: frozenset[str] = frozenset(
+    {
+        "REFUGEE_STOCK",
+        "ASYLUM_SEEKER_STOCK",
+        "OIP_STOCK",
+        "STATELESS_STOCK",
+        "IDP_STOCK",
+        "OTHER_OF_CONCERN_STOCK",
+        "HOST_COMMUNITY_STOCK",
+        "MIGRANT_STOCK",
+        "POPULATION",
+    }
+)
+
+
+def column(name: str) -> Column:
+    """The column named ``name`` (KeyError if it is not part of the frame)."""
+    for c in STORE_COLUMNS:
+        if c.name == name:
+            return c
+    raise KeyError(name)

@@ -1,0 +1,142 @@
+"""Readers by format (CSV, XLSX, RDA). They report unreadable input to ``Problems`` instead of
+raising, and give every record its 1-based row in the file (the header counts as a row)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from observatorio.harmonize.problems import Problems
+
+ROW = "__row__"  # column holding each record's 1-based row in the file
+
+
+def decode(path: Path, encoding: str, problems: Problems) -> str | None:
+    """The file's text in ``encoding``; an undecodable byte is reported with its line."""
+    data = path.read_bytes()
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        reason = f"byte 0x{data[exc.start]:02X} (byte {exc.start})"
+        problems.add("encoding", row=line, value=repr(data[exc.start:exc.start + 1]),
+                     encoding=encoding, reason=reason)
+        return None
+    except LookupError:
+        problems.add("encoding", encoding=encoding, reason="unknown encoding name")
+        return None
+
+
+def detect_encoding(path: Path) -> str:
+    """A best guess of a text file's encoding (UTF-8 first, then charset-normalizer)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    return best.encoding if best else "cp1252"
+
+
+def read_csv(
+    path: Path,
+    problems: Problems,
+    *,
+    encoding: str = "utf-8",
+    skip_lines: int = 0,
+    delimiter: str = ",",
+    required: tuple[str, ...] = (),
+) -> pd.DataFrame | None:
+    """All cells as text (nothing guessed: ``NA`` stays ``NA``), plus the row column ``__row__``."""
+    text = decode(path, encoding, problems)
+    if text is None:
+        return None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            skiprows=skip_lines,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            sep=delimiter,
+            skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        problems.add("unreadable", reason=str(exc).strip().splitlines()[-1], format="CSV")
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    # Header is file row skip_lines + 1; the first record is the row after it.
+    frame[ROW] = range(skip_lines + 2, skip_lines + 2 + len(frame))
+    if not require_columns(frame, required, problems):
+        return None
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, required: tuple[str, ...] | list[str], problems: Problems) -> bool:
+    """Report each missing column; True when all are there."""
+    found = [c for c in frame.columns if c != ROW]
+    missing = [c for c in required if c not in frame.columns]
+    for name in missing:
+        problems.add("missing_column", row=1, column=name, expected=name,
+                     found=", ".join(repr(c) for c in found[:20]))
+    return not missing
+
+
+def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) -> dict[str, pd.DataFrame] | None:
+    """Sheets of a workbook (all, or one) as frames with ``__row__`` (header = row 1)."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object)
+    except Exception as exc:  # calamine raises several types for corrupt workbooks
+        problems.add("unreadable", reason=str(exc).splitlines()[0][:200], format="XLSX")
+        return None
+    if isinstance(sheets, pd.DataFrame):
+        sheets = {str(sheet): sheets}
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in sheets.items():
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame[ROW] = range(2, 2 + len(frame))
+        out[str(name)] = frame
+    return out
+
+
+def read_rda(path: Path, problems: Problems) -> dict[str, pd.DataFrame] | None:
+    """Data frames of an R ``save()`` archive; ``__row__`` is the 1-based row in the data frame.
+
+    tsibble ``yearmonth``/``yearquarter`` and ``Date`` columns come back as days since
+    1970-01-01 (doubles): convert them with :func:`days_to_dates`.
+    """
+    import rdata
+
+    try:
+        with warnings.catch_warnings():
+            # rdata warns about R classes it has no constructor for (tbl_df, yearmonth);
+            # the underlying vectors are what we want.
+            warnings.simplefilter("ignore")
+            objects = rdata.read_rda(path)
+    except Exception as exc:  # rdata raises several types for corrupt archives
+        problems.add("unreadable", reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+                     format="R .rda")
+        return None
+    out: dict[str, pd.DataFrame] = {}
+    for name, obj in objects.items():
+        if isinstance(obj, pd.DataFrame):
+            frame = obj.reset_index(drop=True)
+            frame.columns = [str(c) for c in frame.columns]
+            frame[ROW] = range(1, len(frame) + 1)
+            out[str(name)] = frame
+    if not out:
+        problems.add("unreadable", reason="no data frame inside", format="R .rda")
+        return None
+    return out
+
+
+def days_to_dates(days: pd.Series) -> pd.Series:
+    """Days since 1970-01-01 (R Date / tsibble) → ``datetime.date`` (NaN → None)."""
+    stamps = pd.to_datetime(days.astype("float64"), unit="D", origin="unix", errors="coerce")
+    return pd.Series([d.date() if not pd.isna(d) else None for d in stamps], index=days.index, dtype=object)

@@ -1,0 +1,200 @@
+"""The DuckDB statistics store: atomic loads, releases (vintages), lineage, read-only SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from observatorio.errors import ReadOnlyViolation, StoreMissing
+from observatorio.model.contract import FRAME_NAMES
+from observatorio.store.schema import DDL, SCHEMA_VERSION
+
+_READ_ONLY_START = re.compile(r"^\s*(select|with|describe|show|summarize|explain|from|values|pivot|unpivot)\b", re.I)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one load did."""
+
+    source: str
+    release: date
+    rows: int
+    load_id: str
+    skipped: bool  # the same file and release were already loaded: nothing changed
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Store:
+    """One DuckDB file holding every release of every source."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: Path | str, read_only: bool = False) -> Store:
+        """Open (and for writing, create) the store at ``path``."""
+        path = Path(path)
+        if read_only:
+            if not path.exists():
+                raise StoreMissing(path=str(path))
+            return cls(duckdb.connect(str(path), read_only=True), path, True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        store = cls(con, path, False)
+        store._ensure_schema()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        with self.transaction():
+            for statement in DDL:
+                self.con.execute(statement)
+            self.con.execute(
+                "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an exception (or a killed process) leaves the store as it was."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def find_load(self, source: str, sha256: str, release: date) -> str | None:
+        row = self.con.execute(
+            "SELECT load_id FROM loads WHERE source = ? AND sha256 = ? AND release = ?",
+            [source, sha256, release],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def load_frame(
+        self,
+        frame: pd.DataFrame,
+        *,
+        source: str,
+        release: date,
+        source_file: str,
+        sha256: str,
+        source_meta: dict[str, Any] | None = None,
+    ) -> LoadResult:
+        """Add one validated release of a source in a single transaction.
+
+        Loading the same file for the same release again changes nothing.
+        """
+        existing = self.find_load(source, sha256, release)
+        if existing:
+            return LoadResult(source, release, 0, existing, skipped=True)
+        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        load_id = f"{source}@{release.isoformat()}#{sha256[:12]}"
+        incoming = frame.loc[:, list(FRAME_NAMES)]
+        periods = pd.Series(incoming["period"])
+        with self.transaction():
+            self.con.register("incoming_frame", incoming)
+            try:
+                cols = ", ".join(f'"{n}"' for n in FRAME_NAMES)
+                self.con.execute(
+                    f"INSERT INTO observations_history ({cols}, load_id, loaded_at) "  # noqa: S608
+                    f"SELECT {cols}, ?, ? FROM incoming_frame",
+                    [load_id, loaded_at],
+                )
+            finally:
+                self.con.unregister("incoming_frame")
+            self.con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
+                [load_id, source, release, source_file, sha256, len(incoming),
+                 periods.min(), periods.max(), loaded_at],
+            )
+            self._mark_latest(source)
+            if source_meta:
+                self._upsert_source(source, source_meta)
+            self._bump_version()
+        return LoadResult(source, release, len(incoming), load_id, skipped=False)
+
+    def _mark_latest(self, source: str) -> None:
+        # Latest = newest release; for the same release, the newest load (a corrected file).
+        self.con.execute(
+            """UPDATE loads SET is_latest = (load_id = (
+                 SELECT load_id FROM loads WHERE source = ?
+                 ORDER BY release DESC, loaded_at DESC LIMIT 1))
+               WHERE source = ?""",
+            [source, source],
+        )
+
+    def _upsert_source(self, source: str, meta: dict[str, Any]) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source, meta.get("publisher"), meta.get("title_es"), meta.get("title_en"),
+             meta.get("licence"), meta.get("dataflow"), meta.get("url"), meta.get("homepage"),
+             list(meta.get("caveats_es", ())), list(meta.get("caveats_en", ()))],
+        )
+
+    def _bump_version(self) -> None:
+        stamp = datetime.now(timezone.utc).isoformat()
+        self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('version', ?)", [stamp])
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def version(self) -> str:
+        """Changes whenever a load changes the store (for ETags and caches)."""
+        row = self.con.execute("SELECT value FROM store_meta WHERE key = 'version'").fetchone()
+        return str(row[0]) if row else "empty"
+
+    def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, list(params or [])).df()
+
+    def sources_summary(self) -> pd.DataFrame:
+        """One row per source: latest release, rows, period covered, loaded at."""
+        return self.query_df(
+            """SELECT l.source, l.release, l.rows, l.period_start, l.period_end, l.loaded_at,
+                      l.source_file,
+                      (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
+               FROM loads l WHERE l.is_latest ORDER BY l.source"""
+        )
+
+
+def check_read_only(sql: str) -> None:
+    """Refuse anything but a single read-only statement (the ``sql`` command's contract)."""
+    body = sql.strip().rstrip(";")
+    if not _READ_ONLY_START.match(body) or ";" in _strip_strings(body):
+        raise ReadOnlyViolation()
+
+
+def _strip_strings(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+def open_read_only(path: Path) -> Store:
+    """Open the store for reading (the connection itself refuses writes)."""
+    return Store.open(path, read_only=True)
