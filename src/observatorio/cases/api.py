@@ -1,7 +1,338 @@
-"""Cases API routes (placeholder until the cases engineer fills it in)."""
+"""REST API of the cases side: /api/v1/auth, /api/v1/people, /api/v1/cases, /api/v1/audit.
+
+Routes only translate HTTP to service calls; the policy and the audit live in the service.
+Each route declares ``x-personal-data`` so a test can enumerate those that must be audited.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
+
+from observatorio.cases import service
+from observatorio.cases.auth import authenticate, decode_token, issue_token, principal_of
+from observatorio.cases.errors import CasesError, Throttled, Unauthenticated
+from observatorio.cases.models import User
+from observatorio.cases.policy import describe, get_policy
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.schemas import (
+    AuditOut,
+    CaseAssign,
+    CaseCreate,
+    CaseOut,
+    CasePage,
+    CaseShareIn,
+    CaseTransition,
+    CaseUpdate,
+    ErasureOut,
+    FamilyLinkIn,
+    MembershipOut,
+    MeOut,
+    NoteIn,
+    NoteOut,
+    OrganisationOut,
+    PersonCreate,
+    PersonOut,
+    PersonPage,
+    PersonUpdate,
+    ServiceIn,
+    ServiceOut,
+    TaskIn,
+    TaskOut,
+    TaskUpdate,
+    Token,
+    VerifyOut,
+)
+from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
+
+
+class CasesRoute(APIRoute):
+    """Turns the cases error hierarchy into bilingual JSON errors (routers cannot add handlers)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except CasesError as exc:
+                headers = {}
+                if isinstance(exc, Throttled):
+                    headers["Retry-After"] = str(exc.retry_after)
+                if isinstance(exc, Unauthenticated):
+                    headers["WWW-Authenticate"] = "Bearer"
+                return JSONResponse({"detail": exc.detail()}, status_code=exc.status, headers=headers)
+
+        return wrapped
+
+
+router = APIRouter(route_class=CasesRoute, tags=["cases"])
+PERSONAL = {"x-personal-data": True}
+NOT_PERSONAL = {"x-personal-data": False}
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The app's cases runtime, built on first use from ``app.state.settings`` (tests preset it)."""
+    rt = getattr(request.app.state, "cases_runtime", None)
+    if rt is None:
+        rt = Runtime.from_settings(getattr(request.app.state, "settings", None))
+        request.app.state.cases_runtime = rt
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(rt: RuntimeDep) -> Iterator[Session]:
+    with rt.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep,
+            token: Annotated[str | None, Depends(oauth2)]) -> service.Ctx:
+    """The unit of work of an authenticated API request."""
+    if not token:
+        raise_unauth()
+    user_id, _ = decode_token(token or "", rt.secret)
+    principal = principal_of(session, user_id)
+    session.commit()  # end the read transaction: SQLite holds its write lock per transaction
+    return service.Ctx(session, principal, client_ip(request), rt.secret)
+
+
+def raise_unauth() -> None:
+    raise Unauthenticated("Se requiere autenticación.", "Authentication required.")
+
+
+CtxDep = Annotated[service.Ctx, Depends(get_ctx)]
+
+
+# ---------------------------------------------------------------- auth
+
+@router.post("/api/v1/auth/token", response_model=Token, openapi_extra=NOT_PERSONAL)
+def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep,
+          session: SessionDep) -> Token:
+    """OAuth2 password flow: an expiring bearer token for valid credentials."""
+    user = authenticate(session, form.username, form.password, client_ip(request), rt.config)
+    token, _ = issue_token(user.id, rt.secret, rt.config.token_ttl_minutes)
+    return Token(access_token=token, expires_in=rt.config.token_ttl_minutes * 60)
+
+
+@router.get("/api/v1/auth/me", response_model=MeOut, openapi_extra=NOT_PERSONAL)
+def me(ctx: CtxDep) -> MeOut:
+    """The logged-in user and memberships."""
+    user = ctx.session.get(User, ctx.principal.user_id)
+    assert user is not None
+    return MeOut(id=user.id, username=user.username, full_name=user.full_name, memberships=[
+        MembershipOut(organisation=OrganisationOut.model_validate(m.organisation), role=m.role)
+        for m in user.memberships])
+
+
+@router.get("/api/v1/cases/policy", openapi_extra=NOT_PERSONAL)
+def policy_matrix() -> dict[str, Any]:
+    """The access matrix as data (actions × roles × scope) and the sensitive field groups."""
+    p = get_policy()
+    return {"actions": p.actions, "matrix": describe(),
+            "field_groups": {g: sorted(f) for g, f in p.field_groups.items()},
+            "role_field_groups": {r.name: sorted(r.field_groups) for r in p.roles.values()}}
+
+
+# ---------------------------------------------------------------- people
+
+@router.post("/api/v1/people", status_code=201, response_model=PersonOut, openapi_extra=PERSONAL)
+def create_person(ctx: CtxDep, body: PersonCreate) -> PersonOut:
+    """Register a person."""
+    return service.create_person(ctx, body)
+
+
+@router.get("/api/v1/people", response_model=PersonPage, openapi_extra=PERSONAL)
+def search_people(
+    ctx: CtxDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    nationality: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+    document: Annotated[str | None, Query(max_length=60)] = None,
+    date_of_birth: dt.date | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PersonPage:
+    """Search people the user may read."""
+    return service.search_people(ctx, q=q, nationality=nationality, document=document,
+                                 date_of_birth=date_of_birth, limit=limit, offset=offset)
+
+
+@router.get("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
+def get_person(ctx: CtxDep, person_id: int) -> PersonOut:
+    """One person."""
+    return service.get_person(ctx, person_id)
+
+
+@router.patch("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
+def update_person(ctx: CtxDep, person_id: int, body: PersonUpdate) -> PersonOut:
+    """Edit a person (optimistic locking on ``version``)."""
+    return service.update_person(ctx, person_id, body)
+
+
+@router.post("/api/v1/people/{person_id}/family-links", response_model=PersonOut, openapi_extra=PERSONAL)
+def add_family_link(ctx: CtxDep, person_id: int, body: FamilyLinkIn) -> PersonOut:
+    """Link a relative."""
+    return service.add_family_link(ctx, person_id, body)
+
+
+@router.get("/api/v1/people/{person_id}/export", openapi_extra=PERSONAL)
+def export_person(ctx: CtxDep, person_id: int) -> dict[str, Any]:
+    """All data held on one person (right of access)."""
+    return service.export_person(ctx, person_id)
+
+
+@router.post("/api/v1/people/{person_id}/erase", response_model=ErasureOut, openapi_extra=PERSONAL)
+def erase_person(ctx: CtxDep, person_id: int) -> ErasureOut:
+    """Pseudonymise one person on request (right to erasure)."""
+    return service.erase_person(ctx, person_id)
+
+
+# ---------------------------------------------------------------- cases
+
+@router.post("/api/v1/cases", status_code=201, response_model=CaseOut, openapi_extra=PERSONAL)
+def create_case(ctx: CtxDep, body: CaseCreate) -> CaseOut:
+    """Open a case."""
+    return service.create_case(ctx, body)
+
+
+@router.get("/api/v1/cases", response_model=CasePage, openapi_extra=PERSONAL)
+def list_cases(
+    ctx: CtxDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    status: CaseStatus | None = None,
+    case_type: CaseType | None = None,
+    risk_level: RiskLevel | None = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+    organisation_id: int | None = None,
+    officer_id: int | None = None,
+    opened_from: dt.date | None = None,
+    opened_to: dt.date | None = None,
+    sort: service.SortKey = "-opened_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasePage:
+    """Cases the user may read, filtered."""
+    return service.list_cases(
+        ctx, sort=sort, limit=limit, offset=offset, q=q,
+        status=status.value if status else None, case_type=case_type.value if case_type else None,
+        risk_level=risk_level.value if risk_level else None, country=country,
+        organisation_id=organisation_id, officer_id=officer_id, opened_from=opened_from, opened_to=opened_to)
+
+
+@router.get("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
+def get_case(ctx: CtxDep, case_id: int) -> CaseOut:
+    """One case."""
+    return service.get_case(ctx, case_id)
+
+
+@router.patch("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
+def update_case(ctx: CtxDep, case_id: int, body: CaseUpdate) -> CaseOut:
+    """Edit a case; 409 with the changes since when ``version`` is stale."""
+    return service.update_case(ctx, case_id, body)
+
+
+@router.post("/api/v1/cases/{case_id}/transition", response_model=CaseOut, openapi_extra=PERSONAL)
+def transition_case(ctx: CtxDep, case_id: int, body: CaseTransition) -> CaseOut:
+    """Move a case through its lifecycle."""
+    return service.transition_case(ctx, case_id, body)
+
+
+@router.post("/api/v1/cases/{case_id}/assign", response_model=CaseOut, openapi_extra=PERSONAL)
+def assign_case(ctx: CtxDep, case_id: int, body: CaseAssign) -> CaseOut:
+    """Assign organisation and/or officer."""
+    return service.assign_case(ctx, case_id, body)
+
+
+@router.post("/api/v1/cases/{case_id}/shares", response_model=CaseOut, openapi_extra=PERSONAL)
+def share_case(ctx: CtxDep, case_id: int, body: CaseShareIn) -> CaseOut:
+    """Share a case with another organisation."""
+    return service.share_case(ctx, case_id, body)
+
+
+@router.get("/api/v1/cases/{case_id}/notes", response_model=list[NoteOut], openapi_extra=PERSONAL)
+def list_notes(ctx: CtxDep, case_id: int) -> list[NoteOut]:
+    """Notes of a case."""
+    return service.list_notes(ctx, case_id)
+
+
+@router.post("/api/v1/cases/{case_id}/notes", status_code=201, response_model=NoteOut, openapi_extra=PERSONAL)
+def add_note(ctx: CtxDep, case_id: int, body: NoteIn) -> NoteOut:
+    """Add a note."""
+    return service.add_note(ctx, case_id, body)
+
+
+@router.get("/api/v1/cases/{case_id}/tasks", response_model=list[TaskOut], openapi_extra=PERSONAL)
+def list_tasks(ctx: CtxDep, case_id: int) -> list[TaskOut]:
+    """Tasks of a case."""
+    return service.list_tasks(ctx, case_id)
+
+
+@router.post("/api/v1/cases/{case_id}/tasks", status_code=201, response_model=TaskOut, openapi_extra=PERSONAL)
+def add_task(ctx: CtxDep, case_id: int, body: TaskIn) -> TaskOut:
+    """Add a task."""
+    return service.add_task(ctx, case_id, body)
+
+
+@router.patch("/api/v1/cases/{case_id}/tasks/{task_id}", response_model=TaskOut, openapi_extra=PERSONAL)
+def update_task(ctx: CtxDep, case_id: int, task_id: int, body: TaskUpdate) -> TaskOut:
+    """Complete or reopen a task."""
+    return service.update_task(ctx, case_id, task_id, body)
+
+
+@router.get("/api/v1/cases/{case_id}/services", response_model=list[ServiceOut], openapi_extra=PERSONAL)
+def list_services(ctx: CtxDep, case_id: int) -> list[ServiceOut]:
+    """Services of a case."""
+    return service.list_services(ctx, case_id)
+
+
+@router.post("/api/v1/cases/{case_id}/services", status_code=201, response_model=ServiceOut,
+             openapi_extra=PERSONAL)
+def add_service(ctx: CtxDep, case_id: int, body: ServiceIn) -> ServiceOut:
+    """Record a service."""
+    return service.add_service(ctx, case_id, body)
+
+
+# ---------------------------------------------------------------- audit
+
+@router.get("/api/v1/audit", response_model=list[AuditOut], openapi_extra=NOT_PERSONAL)
+def query_audit(
+    ctx: CtxDep,
+    actor_id: int | None = None,
+    action: Annotated[str | None, Query(max_length=40)] = None,
+    record_type: Annotated[str | None, Query(max_length=20)] = None,
+    record_id: Annotated[str | None, Query(max_length=40)] = None,
+    since: Annotated[str | None, Query(max_length=32)] = None,
+    until: Annotated[str | None, Query(max_length=32)] = None,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditOut]:
+    """Audit entries within the user's scope (supervisors and auditors)."""
+    return service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
+                               record_id=record_id, since=since, until=until, after_seq=after_seq,
+                               limit=limit)
+
+
+@router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL)
+def verify_audit(ctx: CtxDep) -> VerifyOut:
+    """Verify the audit hash chain end to end."""
+    v = service.verify_audit(ctx)
+    msg = {"es": "Cadena íntegra.", "en": "Chain intact."} if v.ok else {"es": v.reason_es, "en": v.reason_en}
+    return VerifyOut(ok=v.ok, checked=v.checked, broken_at=v.broken_at, message=msg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -89,10 +90,8 @@ def _dummy_verify(ph: PasswordHasher, password: str) -> None:
     key = id(ph)
     if key not in _DUMMY:
         _DUMMY[key] = ph.hash(secrets.token_hex(8))
-    try:
+    with contextlib.suppress(VerificationError):
         ph.verify(_DUMMY[key], password)
-    except VerificationError:
-        pass
 
 
 def purge_old_failures(session: Session, cfg: CasesConfig) -> int:

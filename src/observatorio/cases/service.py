@@ -148,15 +148,14 @@ def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
 
 
 def _load_person(ctx: Ctx, person_id: int, action: str = "person.read") -> tuple[Person, Decision]:
+    """The person and the decision for ``action``; unreadable people are reported as missing."""
     person = ctx.session.get(Person, person_id)
     if person is None:
         raise not_found("person", person_id)
     res = person_resource(person, _person_cases(ctx, person_id))
-    if not authorize(ctx.principal, "person.read", res).allowed and action != "person.read":
-        raise not_found("person", person_id)
     d = authorize(ctx.principal, action, res)
     if not d.allowed:
-        if action == "person.read":
+        if action == "person.read" or not authorize(ctx.principal, "person.read", res).allowed:
             raise not_found("person", person_id)
         raise forbidden(action)
     return person, d
@@ -410,7 +409,7 @@ _SORTS: dict[str, Any] = {
 def case_query(principal: Principal, *, q: str | None = None, status: str | None = None,
                case_type: str | None = None, risk_level: str | None = None, country: str | None = None,
                organisation_id: int | None = None, officer_id: int | None = None,
-               opened_from: dt.date | None = None, opened_to: dt.date | None = None) -> Select[tuple[Case]]:
+               opened_from: dt.date | None = None, opened_to: dt.date | None = None) -> Select[Case]:
     """The filtered, scope-limited case query shared by the API, the web list and exports."""
     conds: list[ColumnElement[bool]] = [case_scope_clause(principal, "case.read")]
     if q:

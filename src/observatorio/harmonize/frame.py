@@ -52,11 +52,18 @@ def _is_nan(value: Any) -> bool:
 
 
 def attributes_column(frame: pd.DataFrame) -> pd.Series:
-    """Canonical JSON per row of the given attribute columns."""
+    """Canonical JSON per row of the given attribute columns.
+
+    Breakdowns repeat a lot (a few components × authorities), so each distinct combination is
+    encoded once and mapped back.
+    """
     if frame.shape[1] == 0:
         return pd.Series("{}", index=frame.index, dtype=object)
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return pd.Series([canonical_json(r) for r in records], index=frame.index, dtype=object)
+    clean = frame.astype(object).where(frame.notna(), None)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(clean))
+    names = list(frame.columns)
+    encoded = [canonical_json(dict(zip(names, combo, strict=True))) for combo in uniques]
+    return pd.Series(pd.Index(encoded, dtype=object).take(codes), index=frame.index, dtype=object)
 
 
 def assemble(index: pd.Index, columns: Mapping[str, Any]) -> pd.DataFrame:

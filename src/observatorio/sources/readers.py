@@ -3,6 +3,7 @@ raising, and give every record its 1-based row in the file (the header counts as
 
 from __future__ import annotations
 
+import codecs
 import io
 import warnings
 from pathlib import Path
@@ -14,10 +15,39 @@ from observatorio.harmonize.problems import Problems
 ROW = "__row__"  # column holding each record's 1-based row in the file
 
 
+#: Pseudo-encoding for files saved by Windows tools: UTF-8 where the bytes are valid UTF-8,
+#: Windows-1252 elsewhere. It reads pure cp1252 files and files where UTF-8 and cp1252 text
+#: were appended together alike.
+UTF8_OR_CP1252 = "utf-8/cp1252"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    # The UTF-8 decoder reports the shortest invalid span; read just those bytes as cp1252
+    # (strictly: 0x81, 0x8D, 0x8F, 0x90 and 0x9D are undefined there and still fail).
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    try:
+        return exc.object[exc.start:exc.end].decode("cp1252"), exc.end
+    except UnicodeDecodeError:
+        raise UnicodeDecodeError(UTF8_OR_CP1252, exc.object, exc.start, exc.end,
+                                 "neither UTF-8 nor Windows-1252") from None
+
+
+codecs.register_error("observatorio-cp1252", _cp1252_fallback)
+
+
+def decode_utf8_or_cp1252(data: bytes) -> str:
+    """Text of bytes that are UTF-8, Windows-1252 or a mix of both (see :data:`UTF8_OR_CP1252`)."""
+    return data.decode("utf-8", errors="observatorio-cp1252")
+
+
 def decode(path: Path, encoding: str, problems: Problems) -> str | None:
-    """The file's text in ``encoding``; an undecodable byte is reported with its line."""
+    """The file's text in ``encoding`` (or :data:`UTF8_OR_CP1252`); an undecodable byte is
+    reported with its line."""
     data = path.read_bytes()
     try:
+        if encoding == UTF8_OR_CP1252:
+            return decode_utf8_or_cp1252(data)
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1

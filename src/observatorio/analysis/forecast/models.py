@@ -75,7 +75,8 @@ class RouteModel:
     max_h: int = 36
     alphas: tuple[float, ...] = (0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
     damped_phi: float = 0.0  # 0 disables the damped-trend member
-    shrink: float = 0.8
+    shrinks: tuple[float, ...] = (0.0, 0.8)  # seasonal strengths tried
+    select_window: int = 36  # recent origins that judge the seasonal strength
     weights: tuple[float, float, float] = (1.0, 1.0, 0.0)  # ses, naive, damped
     errors_: list[np.ndarray] = field(default_factory=list, repr=False)
     scale_: float = 1.0
@@ -83,10 +84,25 @@ class RouteModel:
 
     def fit(self, y: np.ndarray) -> RouteModel:
         """Fit on a monthly count series (zeros allowed, no gaps)."""
-        y = np.maximum(np.asarray(y, dtype=float), 0.0)
-        z = np.log1p(y)
+        z = np.log1p(np.maximum(np.asarray(y, dtype=float), 0.0))
+        best: tuple[float, np.ndarray, list[np.ndarray]] | None = None
+        # Seasonality is kept only where it helped at past origins: after a break the
+        # seasonal pattern estimated on the old regime mostly adds noise.
+        for shrink in self.shrinks:
+            zhat, errs = self._fit_one(z, shrink)
+            k = min(len(errs), 12)
+            score = float(np.mean([np.mean(np.abs(e[-self.select_window :])) for e in errs[:k]]))
+            if best is None or score < best[0] - 1e-12:
+                best = (score, zhat, errs)
+        assert best is not None
+        _, self._zhat, self.errors_ = best
+        e1 = self.errors_[0]
+        self.scale_ = float(np.median(np.abs(e1 - np.median(e1))) * 1.4826) or 0.05
+        return self
+
+    def _fit_one(self, z: np.ndarray, shrink: float) -> tuple[np.ndarray, list[np.ndarray]]:
         n = len(z)
-        prof = seasonal_profile(z, self.season, shrink=self.shrink)
+        prof = seasonal_profile(z, self.season, shrink=shrink)
         pos = np.arange(n) % self.season
         d = z - prof[pos]
         # Level paths for every alpha at once: lev[t] is the level after observing d[t].
@@ -96,7 +112,7 @@ class RouteModel:
         for t in range(1, n):
             lev[t] = lev[t - 1] + al * (d[t] - lev[t - 1])
         one_step = np.abs(d[1:, None] - lev[:-1])
-        recent = one_step[-self.window :] if n > 1 else np.zeros((1, len(al)))
+        recent = one_step[-self.select_window :] if n > 1 else np.zeros((1, len(al)))
         best = int(np.argmin(recent.mean(axis=0))) if n > 1 else len(al) - 1
         ses = lev[:, best]
         trend = np.zeros(n)
@@ -115,7 +131,7 @@ class RouteModel:
             damp = np.zeros(self.max_h)
 
         fut = (n - 1 + horizons) % self.season
-        self._zhat = wts[0] * ses[-1] + wts[1] * d[-1] + wts[2] * trend[-1] * damp + prof[fut]
+        zhat = wts[0] * ses[-1] + wts[1] * d[-1] + wts[2] * trend[-1] * damp + prof[fut]
         # Empirical h-step errors of the same recipe at past origins (deseasonalized scale).
         errs: list[np.ndarray] = []
         for h in horizons:
@@ -125,12 +141,9 @@ class RouteModel:
             f = wts[0] * ses[origins] + wts[1] * d[origins] + wts[2] * trend[origins] * damp[h - 1]
             errs.append(d[origins + h] - f)
         if not errs:
-            spread = np.std(np.diff(d)) if n > 2 else 0.5
-            errs = [np.array([-2 * spread, -spread, 0.0, spread, 2 * spread]) * max(spread, 0.1)]
-        self.errors_ = errs
-        e1 = errs[0]
-        self.scale_ = float(np.median(np.abs(e1 - np.median(e1))) * 1.4826) or 0.05
-        return self
+            spread = max(float(np.std(np.diff(d))) if n > 2 else 0.5, 0.1)
+            errs = [np.array([-2.0, -1.0, 0.0, 1.0, 2.0]) * spread]
+        return zhat, errs
 
     def predict(
         self, h: int, level: Sequence[int] = LEVELS, errors: list[np.ndarray] | None = None

@@ -1,0 +1,41 @@
+"""Organisations, users and memberships (administration; used by the demo, CLI and tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from observatorio.cases.auth import hash_password
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.errors import Invalid
+from observatorio.cases.models import Membership, Organisation, User
+from observatorio.cases.policy import get_policy
+from observatorio.cases.vocab import OrgKind
+
+
+def add_organisation(session: Session, name: str, kind: OrgKind | str, country: str,
+                     host_country: str | None = None, city: str | None = None,
+                     synthetic: bool = False) -> Organisation:
+    """Create an organisation (a consulate names the host country and city it sits in)."""
+    org = Organisation(name=name, kind=OrgKind(kind).value, country=country.upper(),
+                       host_country=host_country.upper() if host_country else None, city=city,
+                       synthetic=synthetic)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def add_user(session: Session, username: str, password: str, cfg: CasesConfig,
+             memberships: list[tuple[Organisation, str]], full_name: str = "") -> User:
+    """Create a user with roles in organisations; roles must exist in the policy."""
+    roles = get_policy().roles
+    for _, role in memberships:
+        if role not in roles:
+            raise Invalid(f"Rol desconocido: {role}", f"Unknown role: {role}")
+    if len(password) < 12:
+        raise Invalid("La contraseña debe tener al menos 12 caracteres.",
+                      "The password must have at least 12 characters.")
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password, cfg))
+    user.memberships = [Membership(organisation_id=o.id, organisation=o, role=r) for o, r in memberships]
+    session.add(user)
+    session.flush()
+    return user

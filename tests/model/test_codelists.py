@@ -1,0 +1,43 @@
+"""Codelists: bilingual labels, ISO countries with Spanish names, contract codes present."""
+
+from __future__ import annotations
+
+import pytest
+
+from observatorio.model.codelists import CODELIST_IDS, CRM_MEMBERS, country_label, get_codelist
+from observatorio.model.contract import CONTRACT_COLUMNS
+
+
+def test_every_contract_codelist_exists() -> None:
+    for column in CONTRACT_COLUMNS:
+        if column.codelist:
+            assert get_codelist(column.codelist).codes
+
+
+@pytest.mark.parametrize("codelist_id", CODELIST_IDS)
+def test_every_code_has_both_labels(codelist_id: str) -> None:
+    for code in get_codelist(codelist_id).codes.values():
+        assert code.label_es and code.label_en, code
+
+
+def test_crm_members_have_spanish_names() -> None:
+    names = {iso3: country_label(iso3, "es") for iso3 in CRM_MEMBERS}
+    assert names["MEX"] == "México"
+    assert names["DOM"] == "República Dominicana"
+    assert names["PAN"] == "Panamá"
+    assert country_label("USA", "en") == "United States"
+
+
+def test_contract_flows_and_special_codes() -> None:
+    flows = get_codelist("flow")
+    for code in ("ENCOUNTER", "RETURN_RECEIVED", "RETURN_EXECUTED", "PRESENTED", "DEAD", "MISSING",
+                 "ASYLUM_DECISION_RECOGNIZED", "MIGRANT_STOCK", "POPULATION", "CONSULAR_CASE"):
+        assert code in flows
+    area = get_codelist("area")
+    for code in ("_T", "_O", "_U", "_Z"):
+        assert code in area
+
+
+def test_unknown_codelist() -> None:
+    with pytest.raises(KeyError):
+        get_codelist("nope")
