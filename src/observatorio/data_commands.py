@@ -124,13 +124,15 @@ def sources_cmd(
 
 def validate(
     ctx: typer.Context,
-    source: Annotated[str, typer.Option("--source", help="Fuente / source id")],
     file: Annotated[Path, typer.Option("--file", help="Archivo a revisar / file to check")],
+    source: Annotated[str | None, typer.Option("--source", help="Fuente / source id")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="Archivo de mapeo / mapping file")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Revisar un archivo sin cargarlo (informe completo) / check a file without loading it."""
     st = _state(ctx)
+    if (source is None) == (mapping is None):
+        raise typer.BadParameter("indique --source o --mapping / give --source or --mapping")
     try:
         adapter = _select_adapters([source] if not mapping else None, [mapping] if mapping else None)[0]
         frame, problems, release = harmonize_file(adapter, file)

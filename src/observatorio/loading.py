@@ -24,10 +24,18 @@ def harmonize_file(
     problems = Problems(path.name)
     resolved = release or adapter.detect_release(path) or adapter.info.release
     frame = adapter.read(path, problems, resolved)
-    if frame is not None and not problems:
+    if frame is not None and frame.empty and not problems:
+        problems.add("empty")
+    elif frame is not None and not frame.empty and not problems.has_file_problems():
         frame = frame.assign(source=adapter.info.id, source_file=path.name, release=resolved,
                              dataflow=frame["dataflow"])
-        check_frame(frame, problems, release=resolved)
+        # Every failure of a file is reported at once: the contract checks also run when the
+        # adapter found problems, on the rows it did not already flag (a cell that failed to
+        # parse would otherwise be reported a second time as a missing value or unknown code).
+        clean = ~frame["source_row"].isin(list(problems.flagged_rows)) if problems else None
+        checked = frame if clean is None else frame[clean.fillna(True).astype(bool)]
+        if not checked.empty or not problems:
+            check_frame(checked, problems, release=resolved)
     return (frame if frame is not None else pd.DataFrame()), problems, resolved
 
 

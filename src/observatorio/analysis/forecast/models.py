@@ -25,21 +25,64 @@ class Model(Protocol):
     def predict(self, h: int, level: Sequence[int] = LEVELS) -> Forecast: ...
 
 
-def _quantile_bands(point_z: np.ndarray, errors: list[np.ndarray], level: Sequence[int]) -> Forecast:
-    """Bands on the log scale from empirical h-step errors, back on the count scale."""
+def _quantile_bands(
+    point_z: np.ndarray,
+    errors: list[np.ndarray],
+    widen: dict[int, np.ndarray],
+    level: Sequence[int],
+) -> Forecast:
+    """Bands on the log scale from empirical h-step errors (+ conformal widening), as counts."""
     h = len(point_z)
     out: Forecast = {"mean": np.expm1(point_z)}
+    known = len(errors)
     for lv in level:
         a = (100 - lv) / 200
         lo = np.empty(h)
         hi = np.empty(h)
         for i in range(h):
-            e = errors[min(i, len(errors) - 1)]
-            scale = np.sqrt((i + 1) / len(errors)) if i >= len(errors) else 1.0
-            lo[i] = np.quantile(e, a) * scale
-            hi[i] = np.quantile(e, 1 - a) * scale
+            j = min(i, known - 1)
+            # Beyond the horizons seen in sample, spread grows like a random walk's.
+            scale = np.sqrt((i + 1) / known) if i >= known else 1.0
+            c = widen[lv][min(i, len(widen[lv]) - 1)] if lv in widen and len(widen[lv]) else 0.0
+            lo[i] = (np.quantile(errors[j], a) - c) * scale
+            hi[i] = (np.quantile(errors[j], 1 - a) + c) * scale
         out[f"lo-{lv}"] = np.maximum(np.expm1(point_z + np.minimum(lo, 0.0)), 0.0)
         out[f"hi-{lv}"] = np.expm1(point_z + np.maximum(hi, 0.0))
+    return out
+
+
+def conformal_widening(
+    full: list[np.ndarray], window: int, calib: int, level: Sequence[int]
+) -> dict[int, np.ndarray]:
+    """How much to widen empirical-quantile bands so they would have covered at past origins.
+
+    Conformalized quantile regression: at each of the last ``calib`` origins, bands built from
+    the errors known at that time are scored against the error that followed; the level's
+    quantile of those scores widens (or narrows) today's bands.
+    """
+    out: dict[int, np.ndarray] = {lv: np.zeros(0) for lv in level}
+    for lv in level:
+        a = (100 - lv) / 200
+        cs: list[float] = []
+        for i, e in enumerate(full):
+            h = i + 1
+            w = min(window, len(e) - h - 6)
+            if w < 12:
+                break
+            win = np.lib.stride_tricks.sliding_window_view(e, w)
+            # window k holds origins k..k+w-1; its outcomes are all known at origin k+w-1+h
+            targets = np.arange(w - 1 + h, len(e))
+            win = win[targets - (w - 1 + h)]
+            keep = slice(max(0, len(targets) - calib), len(targets))
+            win, actual = win[keep], e[targets[keep]]
+            qlo = np.quantile(win, a, axis=1)
+            qhi = np.quantile(win, 1 - a, axis=1)
+            score = np.maximum(qlo - actual, actual - qhi)
+            m = len(score)
+            c = float(np.quantile(score, min(1.0, (lv / 100) * (1 + 1 / m))))
+            width = float(np.median(qhi - qlo))
+            cs.append(max(c, -0.25 * width))
+        out[lv] = np.asarray(cs)
     return out
 
 
@@ -75,10 +118,13 @@ class RouteModel:
     max_h: int = 36
     alphas: tuple[float, ...] = (0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
     damped_phi: float = 0.0  # 0 disables the damped-trend member
-    shrinks: tuple[float, ...] = (0.0, 0.8)  # seasonal strengths tried
+    shrinks: tuple[float, ...] = (0.0,)  # seasonal strengths tried (see docs: 0 won)
     select_window: int = 36  # recent origins that judge the seasonal strength
     weights: tuple[float, float, float] = (1.0, 1.0, 0.0)  # ses, naive, damped
+    calib: int = 48  # past origins that calibrate the bands (0: no conformal step)
     errors_: list[np.ndarray] = field(default_factory=list, repr=False)
+    widen_: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    resid1_: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     scale_: float = 1.0
     _zhat: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
@@ -95,8 +141,15 @@ class RouteModel:
             if best is None or score < best[0] - 1e-12:
                 best = (score, zhat, errs)
         assert best is not None
-        _, self._zhat, self.errors_ = best
-        e1 = self.errors_[0]
+        _, self._zhat, full = best
+        self.errors_ = [e[-self.window :] for e in full]
+        self.widen_ = (
+            conformal_widening(full, self.window, self.calib, LEVELS) if self.calib else {}
+        )
+        # One-step residuals on the count scale, for the reconciliation's covariance.
+        e1 = full[0]
+        y_next = np.expm1(z[-len(e1) :])
+        self.resid1_ = (y_next - np.expm1(z[-len(e1) :] - e1))[-self.window :]
         self.scale_ = float(np.median(np.abs(e1 - np.median(e1))) * 1.4826) or 0.05
         return self
 
@@ -135,7 +188,7 @@ class RouteModel:
         # Empirical h-step errors of the same recipe at past origins (deseasonalized scale).
         errs: list[np.ndarray] = []
         for h in horizons:
-            origins = np.arange(max(0, n - 1 - h - self.window), n - h)
+            origins = np.arange(0, n - h)
             if len(origins) < 6:
                 break
             f = wts[0] * ses[origins] + wts[1] * d[origins] + wts[2] * trend[origins] * damp[h - 1]
@@ -151,7 +204,7 @@ class RouteModel:
         """Point forecast (median on the count scale) and empirical bands for ``h`` months."""
         if h > self.max_h:
             raise ValueError(f"horizon {h} beyond max_h={self.max_h}")
-        return _quantile_bands(self._zhat[:h], errors or self.errors_, level)
+        return _quantile_bands(self._zhat[:h], errors or self.errors_, self.widen_, level)
 
     def point_log(self, h: int) -> np.ndarray:
         """The point forecast on the log1p scale."""

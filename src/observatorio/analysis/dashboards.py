@@ -1,0 +1,541 @@
+"""The portal's queries: headline figures, trends, corridor steps, children, returns, deaths.
+
+Every function reads the ``observations`` view (latest release of every source) and returns a
+pandas frame; the web layer only draws what these return. Two rules keep totals honest:
+
+* one table per source: when a publisher gives several tables at different detail (the sheets
+  of a workbook), a query reads the least detailed table that holds the rows asked for, so
+  nothing is counted twice;
+* ``_T`` beats detail: for a dimension that is neither filtered nor grouped, a table that has
+  ``_T`` rows is read at ``_T`` only; otherwise its detail rows are summed.
+
+A source that is not loaded yields an empty frame, never an error: pages say "no data yet".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from observatorio.model.codelists import CRM_MEMBERS
+from observatorio.model.contract import TOTALLED_DIMENSIONS
+from observatorio.store.duck import Store
+
+#: Dimensions a caller may group by or filter on (column names are never taken from users).
+DIMENSIONS: tuple[str, ...] = (
+    "ref_area", "citizenship", "counterpart_area", "flow", "sex", "age", "accompaniment",
+)  # fmt: skip
+
+#: CBP's three encounter types; their sum is what CBP publishes as "encounters".
+ENCOUNTER_FLOWS: tuple[str, ...] = ("APPREHENSION", "INADMISSIBLE", "EXPULSION", "ENCOUNTER")
+CHILD_AGES: tuple[str, ...] = ("Y_LT18", "Y_LT12", "Y12T17", "Y_LT5", "Y5T11")
+SPECIAL_AREAS: frozenset[str] = frozenset({"_T", "_O", "_U", "_Z"})
+
+CBP_SW = "cbp_sw_land_border_encounters"
+USBP = "ohss_cbp_usbp_encounters"
+DARIEN = "iom_gdidata.irreg_darien_nat"
+HONDURAS = "iom_gdidata.irreg_honduras"
+HONDURAS_NAT = "iom_gdidata.irreg_honduras_nat"
+MEXICO_PRESENTED = "iom_gdidata.irreg_mexico_nat"
+MEXICO_RETURNS = "iom_gdidata.irreg_mexico_exp"
+GUATEMALA_RETURNS = "iom_gdidata.irreg_guatemala"
+USA_SW_IOM = "iom_gdidata.irreg_usa"
+UNHCR_APPLICATIONS = "unhcr_asylum_applications"
+UNHCR_POPULATION = "unhcr_refugee_data_finder.population"
+UNDESA = "iom_gdidata.undesa_stocks"
+WB_POPULATION = "worldbank_population"
+#: Missing Migrants: the newer IOM copy first; the two overlap, so only one is ever read.
+DEATH_SOURCES: tuple[str, ...] = ("iom_gdidata.iom_mmp", "iom_missing_migrants")
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One published series: a source, its flows and fixed filters, read at one frequency."""
+
+    key: str
+    source: str
+    flows: tuple[str, ...]
+    ref_area: str | None = None
+    table: str | None = None
+    freq: str = "M"
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def all_filters(self) -> dict[str, str | tuple[str, ...]]:
+        found: dict[str, str | tuple[str, ...]] = dict(self.filters)
+        if self.ref_area:
+            found["ref_area"] = self.ref_area
+        return found
+
+
+#: The headline flows of the regional overview, along the route from south to north.
+HEADLINE_SERIES: tuple[SeriesSpec, ...] = (
+    SeriesSpec("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),
+    SeriesSpec("honduras", HONDURAS, ("IRREGULAR_ENTRY",), "HND"),
+    SeriesSpec("mexico_presented", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
+    SeriesSpec("mexico_returns", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
+    SeriesSpec("guatemala_returns", GUATEMALA_RETURNS, ("RETURN_RECEIVED",), "GTM"),
+    SeriesSpec("us_sw_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
+    SeriesSpec("usbp", USBP, ("ENCOUNTER",), "USA", table="Monthly Count"),
+)
+
+#: The corridor north: each step in route order, with the sources that may count it.
+ROUTE_STEPS: tuple[tuple[str, tuple[SeriesSpec, ...]], ...] = (
+    ("darien", (SeriesSpec("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),)),
+    ("honduras", (SeriesSpec("honduras", HONDURAS_NAT, ("IRREGULAR_ENTRY",), "HND"),)),
+    ("mexico", (SeriesSpec("mexico", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),)),
+    ("us_border", (
+        SeriesSpec("us_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
+        SeriesSpec("us_border", USA_SW_IOM, ENCOUNTER_FLOWS, "USA"),
+        SeriesSpec("us_border", USBP, ("ENCOUNTER",), "USA", table="Monthly Citizenship"),
+    )),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MapIndicator:
+    """A per-country figure for the regional map: a series read by one country dimension."""
+
+    key: str
+    spec: SeriesSpec
+    by: str  # "citizenship" (people of the country) or "ref_area" (reported by the country)
+    window: str  # "12m" (sum of the latest 12 months) or "year" (the latest year)
+
+
+MAP_INDICATORS: tuple[MapIndicator, ...] = (
+    MapIndicator("usbp_citizens", SeriesSpec("usbp_citizens", USBP, ("ENCOUNTER",), "USA",
+                                             table="Monthly Citizenship"), "citizenship", "12m"),
+    MapIndicator("darien_citizens", SeriesSpec("darien_citizens", DARIEN, ("IRREGULAR_ENTRY",),
+                                               "PAN"), "citizenship", "12m"),
+    MapIndicator("asylum_by_origin", SeriesSpec("asylum_by_origin", UNHCR_APPLICATIONS,
+                                                ("ASYLUM_APPLICATION",), freq="A"),
+                 "citizenship", "year"),
+    MapIndicator("asylum_received", SeriesSpec("asylum_received", UNHCR_APPLICATIONS,
+                                               ("ASYLUM_APPLICATION",), freq="A"),
+                 "ref_area", "year"),
+    MapIndicator("refugees_hosted", SeriesSpec("refugees_hosted", UNHCR_POPULATION,
+                                               ("REFUGEE_STOCK",), freq="A"), "ref_area", "year"),
+    MapIndicator("immigrants", SeriesSpec("immigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
+                 "ref_area", "year"),
+    MapIndicator("emigrants", SeriesSpec("emigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
+                 "citizenship", "year"),
+)
+
+
+# -- the generic aggregate ------------------------------------------------------------------
+
+
+def _in(column: str, values: str | Sequence[str], params: list[Any]) -> str:
+    if isinstance(values, str):
+        params.append(values)
+        return f'"{column}" = ?'
+    params.extend(values)
+    return f'"{column}" IN ({", ".join("?" for _ in values)})'
+
+
+def _base_where(
+    source: str, flows: Sequence[str], freq: str, filters: Mapping[str, str | Sequence[str]]
+) -> tuple[list[str], list[Any]]:
+    params: list[Any] = [source, freq]
+    where = ["source = ?", "freq = ?", _in("flow", tuple(flows), params), "value IS NOT NULL"]
+    for dim, wanted in filters.items():
+        if dim not in DIMENSIONS:
+            raise KeyError(dim)
+        where.append(_in(dim, wanted, params))
+    return where, params
+
+
+def _least_detailed_table(store: Store, where: list[str], params: list[Any]) -> tuple[bool, Any]:
+    """The table with the fewest matching rows (``(False, None)`` when nothing matches)."""
+    row = store.con.execute(
+        f'SELECT "table" FROM observations WHERE {" AND ".join(where)} '  # noqa: S608
+        'GROUP BY "table" ORDER BY count(*), "table" NULLS FIRST LIMIT 1',
+        params,
+    ).fetchone()
+    return (False, None) if row is None else (True, row[0])
+
+
+def aggregate(
+    store: Store,
+    spec: SeriesSpec,
+    *,
+    by: Sequence[str] = (),
+    filters: Mapping[str, str | Sequence[str]] | None = None,
+    since: date | None = None,
+) -> pd.DataFrame:
+    """Sum of a series by period (and ``by`` dimensions, and unit), honest about totals."""
+    wanted = {**spec.all_filters(), **(filters or {})}
+    where, params = _base_where(spec.source, spec.flows, spec.freq, wanted)
+    columns = ["period", *by, "unit", "value"]
+    if spec.table is not None:
+        where.append('"table" = ?')
+        params.append(spec.table)
+    else:
+        found, table = _least_detailed_table(store, where, params)
+        if not found:
+            return pd.DataFrame(columns=columns)
+        where.append('"table" IS NOT DISTINCT FROM ?')
+        params.append(table)
+    free = [d for d in TOTALLED_DIMENSIONS if d not in by and d not in wanted]
+    if free:
+        flags = store.con.execute(
+            f"SELECT {', '.join(f'bool_or({d} = ?)' for d in free)} "  # noqa: S608
+            f"FROM observations WHERE {' AND '.join(where)}",
+            ["_T"] * len(free) + params,
+        ).fetchone()
+        for dim, has_total in zip(free, flags or (), strict=False):
+            if has_total:
+                where.append(f'"{dim}" = ?')
+                params.append("_T")
+    if since is not None:
+        where.append("period >= ?")
+        params.append(since)
+    group = ", ".join(["period", *(f'"{d}"' for d in by), "unit"])
+    frame = store.query_df(
+        f"SELECT {group}, sum(value) AS value FROM observations "  # noqa: S608
+        f"WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY {group}",
+        params,
+    )
+    if not frame.empty:
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return frame.loc[:, columns]
+
+
+# -- sources, releases, freshness -------------------------------------------------------------
+
+
+def source_catalogue(store: Store) -> pd.DataFrame:
+    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats."""
+    return store.query_df(
+        """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
+                  s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
+                  l.period_end, l.loaded_at, l.source_file,
+                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
+           FROM loads l LEFT JOIN sources s USING (source)
+           WHERE l.is_latest ORDER BY l.source"""
+    )
+
+
+def source_refs(store: Store, sources: Sequence[str]) -> pd.DataFrame:
+    """Publisher, titles and latest release of the given sources (those loaded)."""
+    if not sources:
+        return pd.DataFrame(columns=["source", "publisher", "title_es", "title_en", "release"])
+    params: list[Any] = []
+    condition = _in("source", tuple(sources), params).replace('"source"', "l.source")
+    return store.query_df(
+        f"""SELECT l.source, s.publisher, s.title_es, s.title_en, l.release
+            FROM loads l LEFT JOIN sources s USING (source)
+            WHERE l.is_latest AND {condition}
+            ORDER BY l.source""",  # noqa: S608
+        params,
+    )
+
+
+def loaded_sources(store: Store) -> set[str]:
+    """Ids of the sources with a latest release in the store."""
+    return {str(r[0]) for r in store.con.execute("SELECT source FROM loads WHERE is_latest").fetchall()}
+
+
+def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
+    """What a country's own authorities report: by source and flow, first/last period, release."""
+    return store.query_df(
+        """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
+                  max(o.period) AS last_period, count(*) AS rows,
+                  any_value(l.release) AS release, any_value(l.loaded_at) AS loaded_at,
+                  any_value(s.publisher) AS publisher
+           FROM observations o JOIN loads l ON l.load_id = o.load_id
+           LEFT JOIN sources s ON s.source = o.source
+           WHERE o.ref_area = ? AND o.value IS NOT NULL
+           GROUP BY o.source, o.flow, o.unit ORDER BY last_period DESC, o.source, o.flow""",
+        [iso3],
+    )
+
+
+# -- regional overview ----------------------------------------------------------------------------
+
+
+def headline_figures(store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES) -> pd.DataFrame:
+    """Latest month of each headline flow, the same month a year before, and the change (%)."""
+    rows = []
+    for spec in specs:
+        monthly = aggregate(store, spec)
+        if monthly.empty:
+            continue
+        monthly = monthly.groupby(["period", "unit"], as_index=False)["value"].sum()
+        latest = monthly.iloc[-1]
+        year_before = latest["period"].replace(year=latest["period"].year - 1)
+        previous = monthly.loc[monthly["period"] == year_before, "value"]
+        before = float(previous.iloc[0]) if len(previous) else None
+        change = None if not before else (float(latest["value"]) - before) / before * 100
+        rows.append({"key": spec.key, "source": spec.source, "ref_area": spec.ref_area,
+                     "period": latest["period"], "unit": latest["unit"],
+                     "value": float(latest["value"]), "period_year_before": year_before,
+                     "value_year_before": before, "change_pct": change})
+    columns = ["key", "source", "ref_area", "period", "unit", "value", "period_year_before",
+               "value_year_before", "change_pct"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def trends(
+    store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES, since: date | None = None
+) -> pd.DataFrame:
+    """Monthly totals of each headline flow (``key``, period, unit, value)."""
+    parts = []
+    for spec in specs:
+        monthly = aggregate(store, spec, since=since)
+        if not monthly.empty:
+            parts.append(monthly.assign(key=spec.key, source=spec.source))
+    if not parts:
+        return pd.DataFrame(columns=["key", "source", "period", "unit", "value"])
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.loc[:, ["key", "source", "period", "unit", "value"]]
+
+
+def map_indicator(store: Store, indicator: MapIndicator) -> pd.DataFrame:
+    """The indicator for each CRM member (iso3, value, period_start, period_end, unit)."""
+    columns = ["iso3", "value", "period_start", "period_end", "unit", "source"]
+    frame = aggregate(store, indicator.spec, by=(indicator.by,),
+                      filters={indicator.by: CRM_MEMBERS})
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    last = max(frame["period"])
+    if indicator.window == "12m":
+        start = date(last.year - 1, last.month, 1)
+        window = frame[frame["period"] > start]
+        first = min(window["period"])
+    else:
+        window = frame[frame["period"] == last]
+        first = last
+    out = window.groupby([indicator.by, "unit"], as_index=False)["value"].sum()
+    out = out.rename(columns={indicator.by: "iso3"})
+    out = out.assign(period_start=first, period_end=last, source=indicator.spec.source)
+    order = {iso: i for i, iso in enumerate(CRM_MEMBERS)}
+    return out.sort_values("iso3", key=lambda s: s.map(order)).loc[:, columns].reset_index(drop=True)
+
+
+# -- country profile ---------------------------------------------------------------------------
+
+#: What a profile shows per role: (role, key, spec, the dimension the country is matched on).
+PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = (
+    ("origin", "us_border_citizens", SeriesSpec("", USBP, ("ENCOUNTER",), "USA",
+                                                table="Monthly Citizenship"), "citizenship"),
+    ("origin", "darien_citizens", SeriesSpec("", DARIEN, ("IRREGULAR_ENTRY",), "PAN"), "citizenship"),
+    ("origin", "mexico_presented_citizens", SeriesSpec("", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
+     "citizenship"),
+    ("origin", "asylum_abroad", SeriesSpec("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",), freq="A"),
+     "citizenship"),
+    ("transit", "irregular_entries", SeriesSpec("", DARIEN, ("IRREGULAR_ENTRY",)), "ref_area"),
+    ("transit", "irregular_entries", SeriesSpec("", HONDURAS, ("IRREGULAR_ENTRY",)), "ref_area"),
+    ("transit", "presented", SeriesSpec("", MEXICO_PRESENTED, ("PRESENTED",)), "ref_area"),
+    ("destination", "asylum_received", SeriesSpec("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",),
+                                                  freq="A"), "ref_area"),
+    ("destination", "border_encounters", SeriesSpec("", CBP_SW, ENCOUNTER_FLOWS), "ref_area"),
+    ("return", "returns_executed", SeriesSpec("", MEXICO_RETURNS, ("RETURN_EXECUTED",)), "ref_area"),
+    ("return", "returns_received", SeriesSpec("", GUATEMALA_RETURNS, ("RETURN_RECEIVED",)), "ref_area"),
+    ("return", "returned_by_mexico", SeriesSpec("", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
+     "citizenship"),
+)
+
+
+def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
+    """Yearly totals of a country's main flows as origin, transit, destination and return."""
+    parts = []
+    for role, key, spec, dim in PROFILE_FLOWS:
+        if dim == "ref_area" and spec.ref_area is None:
+            frame = aggregate(store, spec, filters={"ref_area": iso3})
+        else:
+            frame = aggregate(store, spec, filters={dim: iso3})
+        if frame.empty:
+            continue
+        frame = frame.assign(year=[p.year for p in frame["period"]])
+        yearly = frame.groupby(["year", "unit"], as_index=False).agg(
+            value=("value", "sum"), months=("period", "nunique"))
+        parts.append(yearly.assign(role=role, key=key, source=spec.source, freq=spec.freq))
+    columns = ["role", "key", "source", "freq", "year", "unit", "value", "months"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True).loc[:, columns]
+
+
+# -- route and corridor ------------------------------------------------------------------------------
+
+
+def route_nationalities(store: Store) -> list[str]:
+    """Nationalities counted by at least two steps of the route (so it can be followed)."""
+    counts: dict[str, int] = {}
+    for _step, specs in ROUTE_STEPS:
+        seen: set[str] = set()
+        for spec in specs:
+            frame = aggregate(store, spec, by=("citizenship",))
+            seen |= {c for c in frame["citizenship"].unique() if c not in SPECIAL_AREAS}
+        for code in seen:
+            counts[code] = counts.get(code, 0) + 1
+    return sorted(c for c, n in counts.items() if n >= 2)
+
+
+def route_steps(store: Store, nationality: str, since: date | None = None) -> pd.DataFrame:
+    """Monthly counts of one nationality at each step of the route, with the source used."""
+    parts = []
+    for order, (step, specs) in enumerate(ROUTE_STEPS, start=1):
+        for spec in specs:
+            frame = aggregate(store, spec, filters={"citizenship": nationality}, since=since)
+            if not frame.empty:
+                parts.append(frame.assign(step=step, order=order, source=spec.source))
+                break  # the first source that counts the nationality speaks for the step
+    columns = ["order", "step", "source", "period", "unit", "value"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True).loc[:, columns]
+
+
+# -- children -------------------------------------------------------------------------------------
+
+
+def children(store: Store, since: date | None = None) -> pd.DataFrame:
+    """Monthly counts of children in every source that counts them, one series per table.
+
+    A series is (source, table, ref_area, flow group, accompaniment, age); CBP's three
+    encounter types are summed into encounters, as CBP publishes them.
+    """
+    params: list[Any] = [*CHILD_AGES, "UNACCOMPANIED", "ACCOMPANIED"]
+    ages = ", ".join("?" for _ in CHILD_AGES)
+    flows = ", ".join("?" for _ in ENCOUNTER_FLOWS)
+    params = [*ENCOUNTER_FLOWS, *params]
+    since_sql = ""
+    if since is not None:
+        since_sql = "AND period >= ?"
+        params.append(since)
+    frame = store.query_df(
+        f"""WITH child AS (
+              SELECT source, "table", ref_area,
+                     CASE WHEN flow IN ({flows}) THEN 'ENCOUNTER' ELSE flow END AS flow,
+                     accompaniment, age, unit, period, value
+              FROM observations
+              WHERE freq = 'M' AND value IS NOT NULL
+                AND (age IN ({ages}) OR accompaniment IN (?, ?)) {since_sql}),
+            tables AS (
+              SELECT source, "table", count(*) AS n,
+                     row_number() OVER (PARTITION BY source ORDER BY count(*), "table") AS rank
+              FROM child GROUP BY source, "table")
+            SELECT c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.unit, c.period,
+                   sum(c.value) AS value
+            FROM child c JOIN tables t
+              ON t.source = c.source AND t."table" IS NOT DISTINCT FROM c."table" AND t.rank = 1
+            GROUP BY ALL ORDER BY c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.period""",  # noqa: S608
+        params,
+    )
+    if not frame.empty:
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return frame
+
+
+# -- returns ---------------------------------------------------------------------------------------
+
+
+def return_pairs(store: Store) -> pd.DataFrame:
+    """(returning country, origin country) pairs counted on both sides, with months in common."""
+    return store.query_df(
+        """WITH executed AS (
+             SELECT DISTINCT ref_area AS returning, citizenship AS origin, period
+             FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
+               AND value IS NOT NULL),
+           received AS (
+             SELECT DISTINCT counterpart_area AS returning, ref_area AS origin, period
+             FROM observations WHERE flow = 'RETURN_RECEIVED' AND freq = 'M'
+               AND value IS NOT NULL)
+           SELECT e.returning, e.origin, count(*) AS months
+           FROM executed e JOIN received r USING (returning, origin, period)
+           GROUP BY ALL ORDER BY months DESC, e.origin, e.returning"""
+    )
+
+
+def returns_mirror(store: Store, returning: str, origin: str) -> pd.DataFrame:
+    """Monthly returns executed by ``returning`` (people of ``origin``) against those received.
+
+    Columns: side (``executed`` / ``received``), source, period, unit, value.
+    """
+    parts = []
+    executed = store.query_df(
+        "SELECT DISTINCT source FROM observations WHERE flow = 'RETURN_EXECUTED' "
+        "AND ref_area = ? AND citizenship = ? AND freq = 'M'", [returning, origin])
+    for source in executed["source"]:
+        frame = aggregate(store, SeriesSpec("", str(source), ("RETURN_EXECUTED",), returning),
+                          filters={"citizenship": origin})
+        parts.append(frame.assign(side="executed", source=source))
+    received = store.query_df(
+        "SELECT DISTINCT source FROM observations WHERE flow = 'RETURN_RECEIVED' "
+        "AND ref_area = ? AND counterpart_area = ? AND freq = 'M'", [origin, returning])
+    for source in received["source"]:
+        frame = aggregate(store, SeriesSpec("", str(source), ("RETURN_RECEIVED",), origin),
+                          filters={"counterpart_area": returning})
+        parts.append(frame.assign(side="received", source=source))
+    columns = ["side", "source", "period", "unit", "value"]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True).loc[:, columns]
+
+
+def returns_received_by_returning_country(store: Store) -> pd.DataFrame:
+    """Returns received by each origin country, by the country that returned them, yearly."""
+    return _yearly_by(store, "RETURN_RECEIVED", "counterpart_area")
+
+
+def returns_executed_by_nationality(store: Store) -> pd.DataFrame:
+    """Returns executed by each returning country, by nationality returned, yearly."""
+    return _yearly_by(store, "RETURN_EXECUTED", "citizenship")
+
+
+def _yearly_by(store: Store, flow: str, dim: str) -> pd.DataFrame:
+    sources = store.query_df(
+        "SELECT DISTINCT source, ref_area FROM observations WHERE flow = ? AND freq = 'M'", [flow])
+    parts = []
+    for source, ref_area in sources.itertuples(index=False):
+        frame = aggregate(store, SeriesSpec("", str(source), (flow,), str(ref_area)), by=(dim,))
+        if frame.empty:
+            continue
+        frame = frame.assign(year=[p.year for p in frame["period"]])
+        yearly = frame.groupby(["year", dim, "unit"], as_index=False)["value"].sum()
+        parts.append(yearly.assign(source=source, ref_area=ref_area))
+    columns = ["source", "ref_area", dim, "year", "unit", "value"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True).loc[:, columns]
+
+
+# -- deaths and disappearances ---------------------------------------------------------------------
+
+
+def deaths_source(store: Store) -> str | None:
+    """The Missing Migrants source to read (the newer IOM copy when loaded)."""
+    loaded = loaded_sources(store)
+    return next((s for s in DEATH_SOURCES if s in loaded), None)
+
+
+def deaths_incidents(store: Store) -> pd.DataFrame:
+    """Dead and missing migrants in the Americas: one row per place, route, cause, year, flow."""
+    source = deaths_source(store)
+    columns = ["year", "route", "cause", "lon", "lat", "flow", "value"]
+    if source is None:
+        return pd.DataFrame(columns=columns)
+    frame = store.query_df(
+        """WITH incidents AS (
+             SELECT year(period) AS year,
+                    coalesce(nullif(trim(attributes->>'route'), ''), '_U') AS route,
+                    coalesce(nullif(trim(attributes->>'cause'), ''), '_U') AS cause,
+                    TRY_CAST(attributes->>'lon' AS DOUBLE) AS lon,
+                    TRY_CAST(attributes->>'lat' AS DOUBLE) AS lat,
+                    flow, value
+             FROM observations
+             WHERE source = ? AND flow IN ('DEAD', 'MISSING') AND value IS NOT NULL)
+           SELECT year, route, cause, round(lon, 2) AS lon, round(lat, 2) AS lat, flow,
+                  sum(value) AS value
+           FROM incidents
+           WHERE lon BETWEEN -170 AND -30 AND lat BETWEEN -60 AND 75 AND value > 0
+           GROUP BY ALL ORDER BY year, route, cause, lon, lat, flow""",
+        [source],
+    )
+    return frame.loc[:, columns]

@@ -1,0 +1,139 @@
+"""Read one declarative selection of the ``observations`` view: sums per country and period.
+
+A selection (``SeriesSpec``) names a source, the flows, optional table, dimension filters and
+attribute filters, and which column identifies the country the figure is about. It is fetched
+once for every country (grouped in SQL) and cached by the engine, so a table of roles for all
+members costs one query per selection, not one per country.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Columns a selection may filter on. Values are always bound parameters; only these vetted
+#: names are ever spliced into SQL text.
+FILTER_COLUMNS = frozenset(
+    {"freq", "ref_area", "citizenship", "counterpart_area", "sex", "age", "accompaniment", "unit",
+     "obs_status"}
+)
+#: Columns that can identify "the country the figure is about".
+COUNTRY_COLUMNS = frozenset({"ref_area", "citizenship", "counterpart_area"})
+#: Pseudo country code of a selection summed over every country (no country column).
+ALL = "_ALL"
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One selection of observations, summed per country and period."""
+
+    source: str
+    flows: tuple[str, ...]
+    country: str | None = "ref_area"  # column matched against the country asked for
+    table: str | None = None
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude_nationals: bool = False  # keep only citizenship <> ref_area (foreigners, abroad)
+    sparse_zeros: bool = False  # the publisher omits zero cells: a missing month is 0, not "no data"
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> SeriesSpec:
+        """Build from the YAML mapping, checking every column name against the vetted list."""
+        flows = raw.get("flows") or raw.get("flow")
+        if isinstance(flows, str):
+            flows = [flows]
+        filters = {k: _codes(v) for k, v in (raw.get("filters") or {}).items()}
+        bad = set(filters) - FILTER_COLUMNS
+        if bad:
+            raise ValueError(f"series {raw.get('source')!r}: cannot filter on {sorted(bad)}")
+        country = raw.get("country", "ref_area")
+        if country is not None and country not in COUNTRY_COLUMNS:
+            raise ValueError(f"series {raw.get('source')!r}: country column {country!r} is not one of {sorted(COUNTRY_COLUMNS)}")
+        return cls(
+            source=str(raw["source"]),
+            flows=tuple(flows or ()),
+            country=country,
+            table=raw.get("table"),
+            filters=filters,
+            attributes={k: _codes(v) for k, v in (raw.get("attributes") or {}).items()},
+            exclude_nationals=bool(raw.get("exclude_nationals", False)),
+            sparse_zeros=bool(raw.get("sparse_zeros", False)),
+        )
+
+    def key(self) -> tuple[Any, ...]:
+        """Hashable identity for caching."""
+        return (self.source, self.flows, self.country, self.table,
+                tuple(sorted(self.filters.items())), tuple(sorted(self.attributes.items())),
+                self.exclude_nationals)
+
+    def where(self) -> tuple[str, list[Any]]:
+        """SQL condition and its bound parameters (country not included)."""
+        clauses = ["source = ?"]
+        params: list[Any] = [self.source]
+        if self.flows:
+            clauses.append(f"flow IN ({_marks(self.flows)})")
+            params.extend(self.flows)
+        if self.table is not None:
+            clauses.append('"table" = ?')
+            params.append(self.table)
+        for col, codes in sorted(self.filters.items()):
+            clauses.append(f'"{col}" IN ({_marks(codes)})')
+            params.extend(codes)
+        for name, codes in sorted(self.attributes.items()):
+            clauses.append(f"json_extract_string(attributes, ?) IN ({_marks(codes)})")
+            params.append(f"$.{name}")
+            params.extend(codes)
+        if self.exclude_nationals:
+            clauses.append("citizenship <> ref_area")
+        return " AND ".join(clauses), params
+
+    def describe(self) -> str:
+        """A readable formula fragment, e.g. ``Σ value [source=…, flow∈{…}, country=citizenship]``."""
+        parts = [f"source={self.source}"]
+        if self.table:
+            parts.append(f"table={self.table!r}")
+        if self.flows:
+            parts.append("flow∈{" + ",".join(self.flows) + "}")
+        parts += [f"{c}∈{{{','.join(v)}}}" for c, v in sorted(self.filters.items())]
+        parts += [f"attributes.{c}∈{{{','.join(v)}}}" for c, v in sorted(self.attributes.items())]
+        if self.exclude_nationals:
+            parts.append("citizenship≠ref_area")
+        if self.country:
+            parts.append(f"{self.country}=:country")
+        return "Σ value [" + ", ".join(parts) + "]"
+
+
+def _codes(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else (str(value),)
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def fetch_by_country(con: Any, spec: SeriesSpec) -> pd.DataFrame:
+    """Sum of ``value`` per country, freq and period (country ``_ALL`` when the spec has none)."""
+    where, params = spec.where()
+    country_expr = f'"{spec.country}"' if spec.country else "?"
+    country_params: list[Any] = [] if spec.country else [ALL]
+    sql = (
+        f"SELECT {country_expr} AS country, freq, period, SUM(value) AS value, "  # noqa: S608 - vetted names
+        f"COUNT(value) AS n_values, MAX(release) AS release "
+        f"FROM observations WHERE {where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    )
+    frame: pd.DataFrame = con.execute(sql, country_params + params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["release"] = pd.to_datetime(frame["release"])
+    return frame
+
+
+def fetch_coverage(con: Any, spec: SeriesSpec) -> pd.DataFrame:
+    """Every (freq, period) the selection holds for any country: what the source covers."""
+    where, params = spec.where()
+    sql = f"SELECT DISTINCT freq, period FROM observations WHERE {where} ORDER BY 1, 2"  # noqa: S608
+    frame: pd.DataFrame = con.execute(sql, params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame

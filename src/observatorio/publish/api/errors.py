@@ -1,0 +1,111 @@
+"""Bilingual API errors: one body shape for every router, 400 for anything the caller got wrong.
+
+Body: ``{"error": {"code", "parameter", "message": {"es", "en"}, "closest": [...]}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from observatorio.i18n import both
+from observatorio.store.query import QueryError
+
+
+class ErrorMessage(BaseModel):
+    """The same message in Spanish and English."""
+
+    es: str
+    en: str
+
+
+class ErrorDetail(BaseModel):
+    """What was wrong, in which parameter, and the closest valid values."""
+
+    code: str = Field(description="machine-readable error code, e.g. unknown_code")
+    parameter: str | None = Field(description="the query parameter or path part at fault")
+    message: ErrorMessage
+    closest: list[str] = Field(default_factory=list, description="closest valid values")
+
+
+class ErrorBody(BaseModel):
+    """Every API error has this body."""
+
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a bilingual message from messages.yaml (``api.*``)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        parameter: str | None,
+        key: str,
+        closest: Sequence[str] = (),
+        **values: Any,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.parameter = parameter
+        self.key = key
+        self.closest = list(closest)
+        self.values = {"parameter": parameter, **values}
+        super().__init__(f"{code}: {parameter}")
+
+    @classmethod
+    def from_query(cls, exc: QueryError) -> ApiError:
+        return cls(400, exc.code, exc.parameter, exc.key, exc.closest, **exc.values)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "parameter": self.parameter,
+                "message": both(self.key, **self.values),
+                "closest": self.closest,
+            }
+        }
+
+    def response(self) -> Response:
+        return Response(
+            orjson.dumps(self.body()),
+            status_code=self.status,
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+#: OpenAPI description of the error answers, for ``responses=`` of every route.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Bad request: the message names the parameter"},
+}
+
+
+def from_validation(exc: RequestValidationError) -> ApiError:
+    """FastAPI's own validation failure as our 400 (first problem; it names the parameter)."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body", "header")]
+    parameter = loc[-1] if loc else None
+    reason = str(first.get("msg", "invalid"))
+    return ApiError(400, "invalid_value", parameter, "api.invalid_value", reason=reason)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler for ApiError (registered by the app factory)."""
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def query_error_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler for QueryError raised anywhere under a route."""
+    assert isinstance(exc, QueryError)
+    return ApiError.from_query(exc).response()

@@ -1,0 +1,210 @@
+"""DHS Office of Homeland Security Statistics: Key Homeland Security Metrics, USBP encounters (XLSX).
+
+Every sheet of the workbook is its own cross-tabulation (counts, by citizenship, by region…) of
+the same encounters; each becomes its own ``table`` so nothing is ever summed across sheets.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from observatorio.harmonize.fiscal import (
+    US_FEDERAL_START_MONTH,
+    month_number,
+    vector_fiscal_month_to_period,
+)
+from observatorio.harmonize.frame import (
+    assemble,
+    attributes_column,
+    map_values,
+    parse_values,
+    resolve_countries,
+)
+from observatorio.harmonize.problems import Problems
+from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.readers import ROW, read_xlsx, require_columns
+
+FISCAL_YEAR = "Fiscal Year"  # published as "Fiscal\nYear": headers are compared with spaces collapsed
+MONTH = "Month"
+QUANTITY = "Quantity"
+
+#: Breakdown columns a sheet may carry, besides the fiscal year, month and quantity.
+CITIZENSHIP, REGION, FAMILY_STATUS, SECTOR = "Citizenship", "Region", "Family Status", "Sector"
+BREAKDOWNS = (CITIZENSHIP, REGION, FAMILY_STATUS, SECTOR)
+
+# USBP family status → (age, accompaniment). Family units mix adults and children: age unknown.
+FAMILY_STATUS_AGE = {
+    "Unaccompanied Children": "Y_LT18",
+    "Family Unit Individuals": "_U",
+    "Single Adults": "Y_GE18",
+}
+FAMILY_STATUS_ACCOMPANIMENT = {
+    "Unaccompanied Children": "UNACCOMPANIED",
+    "Family Unit Individuals": "FAMILY_UNIT",
+    "Single Adults": "SINGLE_ADULT",
+}
+
+# Citizenships with no current ISO 3166 code; the published name is kept in the attributes.
+CITIZENSHIP_SPECIAL = {
+    "Unknown": "_U",
+    "UNKNOWN": "_U",
+    "Other": "_O",
+    "OTHER": "_O",
+    "Serbia and Montenegro (former)": "_O",  # dissolved 2006; its ISO code SCG was withdrawn
+}
+
+#: Attribute value saying an annual period is a US federal fiscal year (October–September).
+FISCAL_YEAR_BASIS = "US_FEDERAL_FISCAL_YEAR"
+
+
+class UsbpEncounters(Adapter):
+    info = SourceInfo(
+        id="ohss_cbp_usbp_encounters",
+        folder="ohss_cbp_usbp_encounters",
+        filename="KHSM Encounters (USBP)*.xlsx",
+        publisher="U.S. Department of Homeland Security, Office of Homeland Security Statistics (OHSS)",
+        title_es="Encuentros de la Patrulla Fronteriza (USBP), métricas clave de seguridad nacional (EE. UU.)",
+        title_en="U.S. Border Patrol encounters, Key Homeland Security Metrics (USA)",
+        licence="Public domain (U.S. federal government work)",
+        dataflow="BORDER_ENFORCEMENT",
+        release=date(2025, 11, 1),  # date the bundled copy was taken (data end November 2024)
+        url="https://ohss.dhs.gov/sites/default/files/2024-12/KHSM%20Encounters%20%28USBP%29%20fy25m11.xlsx",
+        homepage="https://ohss.dhs.gov/khsm/cbp-encounters",
+        caveats_es=(
+            "Solo Patrulla Fronteriza (USBP, entre puertos de entrada): no incluye los inadmisibles "
+            "de la Oficina de Operaciones de Campo (OFO) en los puertos de entrada.",
+            "Flujo ENCOUNTER: los «encuentros» de la USBP son aprehensiones del Título 8 más "
+            "expulsiones del Título 42 (marzo 2020 – mayo 2023); cuenta eventos, no personas.",
+            "Cada hoja del libro es una tabla distinta (columna table); las hojas son desgloses "
+            "de los mismos encuentros y no deben sumarse entre sí.",
+            "Todas las cantidades están redondeadas a la decena más cercana: los desgloses pueden "
+            "no sumar exactamente el total.",
+            "Año fiscal federal de EE. UU. (oct–sep): los meses fiscales se convierten a meses "
+            "calendario; en las hojas anuales el periodo es el 1 de octubre que inicia el año "
+            "fiscal (atributo period_basis).",
+            "El año fiscal en curso está incompleto y se marca como provisional (P).",
+            "Sin filas en cero: un mes sin encuentros para un desglose simplemente no aparece.",
+            "Región (Southwest Land Border, Northern Land Border, Coastal Border) y sector se "
+            "guardan como atributos.",
+        ),
+        caveats_en=(
+            "U.S. Border Patrol only (between ports of entry): Office of Field Operations (OFO) "
+            "inadmissibles at ports of entry are not included.",
+            "Flow ENCOUNTER: USBP 'encounters' are Title 8 apprehensions plus Title 42 expulsions "
+            "(March 2020 – May 2023); events are counted, not people.",
+            "Each sheet of the workbook is its own table (column table); sheets break down the "
+            "same encounters and must not be summed together.",
+            "Every quantity is rounded to the nearest 10: breakdowns may not add up exactly to "
+            "the total.",
+            "US federal fiscal year (Oct–Sep): fiscal months are converted to calendar months; in "
+            "the annual sheets the period is the 1 October that starts the fiscal year "
+            "(attribute period_basis).",
+            "The current fiscal year is incomplete and marked provisional (P).",
+            "No zero rows: a month without encounters for a breakdown is simply absent.",
+            "Region (Southwest Land Border, Northern Land Border, Coastal Border) and sector are "
+            "kept as attributes.",
+        ),
+    )
+
+    def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        sheets = read_xlsx(path, problems)
+        if sheets is None:
+            return pd.DataFrame()
+        for sheet in sheets.values():
+            sheet.columns = [" ".join(str(c).split()) for c in sheet.columns]
+        partial_years = _partial_fiscal_years(sheets)
+        frames = [self._read_sheet(name, sheet, path, release, partial_years, problems)
+                  for name, sheet in sheets.items() if len(sheet)]
+        frames = [f for f in frames if f is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def _read_sheet(
+        self, name: str, raw: pd.DataFrame, path: Path, release: date, partial_years: set[int],
+        problems: Problems,
+    ) -> pd.DataFrame | None:
+        if not require_columns(raw, (FISCAL_YEAR, QUANTITY), problems):
+            return None
+        rows = raw[ROW]
+        number = pd.to_numeric(raw[FISCAL_YEAR], errors="coerce")
+        bad_year = number.isna() | (number != number.round())
+        fiscal_year = number.where(~bad_year).astype("Int64")
+        problems.add_rows("impossible_period", rows[bad_year].tolist(), f"{name}: {FISCAL_YEAR}",
+                          raw[FISCAL_YEAR][bad_year].tolist(), reason="expected a fiscal year such as 2024")
+        monthly = MONTH in raw.columns
+        if monthly:
+            fiscal_month = _fiscal_months(raw[MONTH], rows, f"{name}: {MONTH}", problems)
+            ok = ~bad_year & fiscal_month.notna()
+        else:
+            fiscal_month = pd.Series(1, index=raw.index)
+            ok = ~bad_year
+        period = pd.Series(None, index=raw.index, dtype=object)
+        period[ok] = vector_fiscal_month_to_period(fiscal_year[ok], fiscal_month[ok], US_FEDERAL_START_MONTH)
+
+        citizenship: pd.Series | str = "_T"
+        age: pd.Series | str = "_T"
+        accompaniment: pd.Series | str = "_T"
+        attributes = pd.DataFrame({"fiscal_year": fiscal_year.astype(str)}, index=raw.index)
+        if not monthly:
+            attributes["period_basis"] = FISCAL_YEAR_BASIS
+        if CITIZENSHIP in raw.columns:
+            citizenship = resolve_countries(raw[CITIZENSHIP], rows, f"{name}: {CITIZENSHIP}", problems,
+                                            special=CITIZENSHIP_SPECIAL)
+            # Two publisher groupings could share `_O`: the published name keeps them apart.
+            attributes["citizenship_as_published"] = raw[CITIZENSHIP].where(citizenship.str.startswith("_"))
+        if FAMILY_STATUS in raw.columns:
+            column = f"{name}: {FAMILY_STATUS}"
+            accompaniment = map_values(raw[FAMILY_STATUS], FAMILY_STATUS_ACCOMPANIMENT, rows, column,
+                                       "accompaniment", problems)
+            age = raw[FAMILY_STATUS].astype("string").str.strip().map(FAMILY_STATUS_AGE).astype(object)
+        if REGION in raw.columns:
+            attributes["region"] = raw[REGION].astype("string").str.strip()
+        if SECTOR in raw.columns:
+            attributes["sector"] = raw[SECTOR].astype("string").str.strip()
+        unknown = [c for c in raw.columns if c not in (FISCAL_YEAR, MONTH, QUANTITY, ROW, *BREAKDOWNS)]
+        for column in unknown:
+            # A breakdown we do not know would silently merge rows: refuse it by name.
+            problems.add("unknown_code", row=1, column=f"{name}: {column}", value=column,
+                         codelist="column", closest=list(BREAKDOWNS))
+
+        values, status = parse_values(raw[QUANTITY], rows, f"{name}: {QUANTITY}", problems)
+        status = status.where(~fiscal_year.isin(list(partial_years)) | (status != "A"), "P")
+        return assemble(raw.index, {
+            "dataflow": "BORDER_ENFORCEMENT", "source_row": rows, "table": name,
+            "freq": "M" if monthly else "A", "period": period, "ref_area": "USA",
+            "citizenship": citizenship, "counterpart_area": "_Z", "flow": "ENCOUNTER", "sex": "_T",
+            "age": age, "accompaniment": accompaniment, "unit": "EVENTS", "value": values,
+            "obs_status": status, "attributes": attributes_column(attributes),
+            "source": self.info.id, "source_file": path.name, "release": release,
+        })
+
+
+def _fiscal_months(raw: pd.Series, rows: pd.Series, column: str, problems: Problems) -> pd.Series:
+    """Fiscal-month index from text like "01 October"; the month name must agree with it."""
+    text = raw.astype("string").str.strip()
+    parts = text.str.extract(r"^(\d{1,2})\s+(\S+)$")
+    index = pd.to_numeric(parts[0], errors="coerce")
+    # Fiscal month 1 of the US federal year is October: index n is calendar month (n + 8) % 12 + 1.
+    expected = (index + US_FEDERAL_START_MONTH - 2) % 12 + 1
+    named = parts[1].map(lambda v: month_number(v) if isinstance(v, str) else None)
+    bad = index.isna() | ~index.between(1, 12) | (named != expected)
+    problems.add_rows("impossible_period", rows[bad].tolist(), column, raw[bad].tolist(),
+                      reason="expected the fiscal month and its name, such as '01 October'")
+    return index.where(~bad).astype("Int64")
+
+
+def _partial_fiscal_years(sheets: dict[str, pd.DataFrame]) -> set[int]:
+    """Fiscal years with fewer than 12 months in any monthly sheet: the year still running."""
+    months: dict[int, set[str]] = {}
+    for sheet in sheets.values():
+        if MONTH not in sheet.columns or FISCAL_YEAR not in sheet.columns:
+            continue
+        years = pd.to_numeric(sheet[FISCAL_YEAR], errors="coerce")
+        for year, names in sheet[MONTH].groupby(years):
+            months.setdefault(int(year), set()).update(str(n).strip() for n in names)
+    return {year for year, names in months.items() if len(names) < 12}
+
+
+register(UsbpEncounters())

@@ -1,0 +1,414 @@
+"""UNHCR Refugee Data Finder downloads: end-year populations, asylum decisions, asylum applications.
+
+The three tables share UNHCR's layout: one row per year, country of origin and country of asylum,
+with ISO codes beside the names. UNHCR's own non-ISO origin codes are mapped to SDMX special
+codes (:data:`ORIGIN_SPECIAL`) and the published code and name stay in the attributes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from observatorio.harmonize.frame import (
+    assemble,
+    attributes_column,
+    map_values,
+    parse_values,
+    report_unknown,
+    resolve_countries,
+)
+from observatorio.harmonize.problems import Problems
+from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.readers import ROW, read_csv
+
+log = logging.getLogger(__name__)
+
+YEAR = "Year"
+ORIGIN, ORIGIN_ISO = "Country of origin", "Country of origin (ISO)"
+ASYLUM, ASYLUM_ISO = "Country of asylum", "Country of asylum (ISO)"
+KEY_COLUMNS = (YEAR, ORIGIN, ORIGIN_ISO, ASYLUM, ASYLUM_ISO)
+
+#: UNHCR origin codes outside ISO 3166 → SDMX special codes. Blank is how the applications
+#: table writes "Unknown". Stateless people and UNHCR's "Tibetan" group are not a country.
+ORIGIN_SPECIAL = {"UNK": "_U", "": "_U", "XXA": "_O", "STA": "_O", "TIB": "_O"}
+
+PUBLISHER = "UNHCR, the UN Refugee Agency (Refugee Population Statistics Database)"
+LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+HOMEPAGE = "https://www.unhcr.org/refugee-statistics/"
+DOWNLOAD = "https://api.unhcr.org/population/v1/{table}/?download=true&yearFrom=2015&yearTo=2023&coo_all=true&coa_all=true"
+#: Release of the bundled Refugee Data Finder download ("Last updated: 13 June 2024").
+RELEASE_2024_06 = date(2024, 6, 13)
+
+COMMON_CAVEATS_ES = (
+    "ACNUR revisa años anteriores en cada publicación: las cifras de un mismo año pueden "
+    "cambiar entre descargas (cada descarga es una publicación distinta).",
+    "ref_area es el país de asilo y citizenship el país de origen (códigos ISO del ACNUR). "
+    "Los códigos no ISO del ACNUR se convierten: UNK/vacío (desconocido) → _U; XXA (apátridas) "
+    "y TIB (tibetanos) → _O; el código y el nombre publicados quedan en los atributos "
+    "origin_code y origin_name.",
+)
+COMMON_CAVEATS_EN = (
+    "UNHCR revises earlier years in every release: figures for one year can differ between "
+    "downloads (each download is its own release).",
+    "ref_area is the country of asylum and citizenship the country of origin (UNHCR's ISO codes). "
+    "UNHCR's non-ISO codes are converted: UNK/blank (unknown) → _U; XXA (stateless) and TIB "
+    "(Tibetan) → _O; the published code and name are kept in the attributes origin_code and "
+    "origin_name.",
+)
+
+
+def _read_table(path: Path, problems: Problems, required: tuple[str, ...], skip_lines: int = 0):
+    raw = read_csv(path, problems, skip_lines=skip_lines, required=KEY_COLUMNS + required)
+    if raw is None:
+        return None
+    rows = raw[ROW]
+    year = pd.to_numeric(raw[YEAR].str.strip(), errors="coerce")
+    bad = year.isna() | (year != year.round())
+    problems.add_rows("impossible_period", rows[bad].tolist(), YEAR, raw[YEAR][bad].tolist(),
+                      reason="expected a year such as 2023")
+    period = pd.Series(None, index=raw.index, dtype=object)
+    period[~bad] = pd.to_datetime({"year": year[~bad], "month": 1, "day": 1}).dt.date
+    origin_code = raw[ORIGIN_ISO].str.strip()
+    citizenship = resolve_countries(origin_code, rows, ORIGIN_ISO, problems, special=ORIGIN_SPECIAL)
+    ref_area = resolve_countries(raw[ASYLUM_ISO].str.strip(), rows, ASYLUM_ISO, problems)
+    return raw, period, citizenship, ref_area
+
+
+def _origin_attributes(raw: pd.DataFrame, citizenship: pd.Series) -> pd.DataFrame:
+    """The published origin code and name where the origin is not an ISO country (else null)."""
+    special = citizenship.str.startswith("_").fillna(False)
+    return pd.DataFrame({
+        "origin_code": raw[ORIGIN_ISO].str.strip().where(special),
+        "origin_name": raw[ORIGIN].str.strip().where(special),
+    })
+
+
+def _long(wide: pd.DataFrame, measures: dict[str, str], keep: list[str], problems: Problems,
+          **parse: tuple[str, ...]) -> pd.DataFrame:
+    """Wide measure columns → one row per (file row, measure) with ``flow``, ``value``, ``obs_status``."""
+    parts = []
+    for column, flow in measures.items():
+        values, status = parse_values(wide[column], wide[ROW], column, problems, **parse)
+        parts.append(wide[keep].assign(flow=flow, value=values, obs_status=status))
+    return pd.concat(parts, ignore_index=True)
+
+
+# -- end-year populations --------------------------------------------------------------------------
+
+POPULATION_FLOWS = {
+    "Refugees under UNHCR's mandate": "REFUGEE_STOCK",
+    "Asylum-seekers": "ASYLUM_SEEKER_STOCK",
+    "IDPs of concern to UNHCR": "IDP_STOCK",
+    "Other people in need of international protection": "OIP_STOCK",
+    "Stateless persons": "STATELESS_STOCK",
+    "Host Community": "HOST_COMMUNITY_STOCK",
+    "Others of concern": "OTHER_OF_CONCERN_STOCK",
+}
+
+#: The preamble line that dates the release, e.g. ``"Last updated:","13 June 2024"``.
+_LAST_UPDATED = re.compile(r'^"?Last updated:?"?\s*,\s*"?([^"\r\n]+?)"?\s*$', re.MULTILINE)
+_HEADER_START = re.compile(r"^\ufeff?\"?Year\"?,", re.MULTILINE)
+
+
+class Population(Adapter):
+    info = SourceInfo(
+        id="unhcr_refugee_data_finder.population",
+        folder="unhcr_refugee_data_finder",
+        filename="population.csv",
+        publisher=PUBLISHER,
+        title_es="Población desplazada por la fuerza y apátrida al cierre del año (ACNUR)",
+        title_en="Forcibly displaced and stateless population at year end (UNHCR)",
+        licence=LICENCE,
+        dataflow="FORCED_DISPLACEMENT",
+        release=RELEASE_2024_06,
+        url=DOWNLOAD.format(table="population"),
+        homepage=HOMEPAGE,
+        caveats_es=COMMON_CAVEATS_ES + (
+            "Existencias al 31 de diciembre de cada año: no se suman entre años; el periodo es el "
+            "1 de enero del año.",
+            "«-» significa «no aplica» (sobre todo en «Otras personas que necesitan protección "
+            "internacional», categoría creada en 2022): valor vacío con estado L, no cero.",
+            "Las notas por país del archivo footnotes.csv acompañan estas cifras.",
+        ),
+        caveats_en=COMMON_CAVEATS_EN + (
+            "Stocks at 31 December of each year: do not sum them over years; the period is 1 January "
+            "of the year.",
+            "'-' means 'not applicable' (mostly in 'Other people in need of international "
+            "protection', a category created in 2022): null value with status L, not zero.",
+            "The per-country notes in footnotes.csv go with these figures.",
+        ),
+        extra={"footnotes": "footnotes.csv"},
+    )
+
+    def detect_release(self, path: Path) -> date | None:
+        """The "Last updated:" date of the preamble (None when the file has none)."""
+        return last_updated(path)
+
+    def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        parsed = _read_table(path, problems, tuple(POPULATION_FLOWS), skip_lines=_preamble_lines(path))
+        if parsed is None:
+            return pd.DataFrame()
+        raw, period, citizenship, ref_area = parsed
+        wide = raw.assign(period=period, citizenship=citizenship, ref_area=ref_area,
+                          attributes=attributes_column(_origin_attributes(raw, citizenship)))
+        long = _long(wide, POPULATION_FLOWS, [ROW, "period", "citizenship", "ref_area", "attributes"],
+                     problems, na_tokens=("-",))
+        return assemble(long.index, {
+            "dataflow": "FORCED_DISPLACEMENT", "source_row": long[ROW], "freq": "A",
+            "period": long["period"], "ref_area": long["ref_area"], "citizenship": long["citizenship"],
+            "counterpart_area": "_Z", "flow": long["flow"], "unit": "PERSONS", "value": long["value"],
+            "obs_status": long["obs_status"], "attributes": long["attributes"],
+            "source": self.info.id, "source_file": path.name, "release": release,
+        })
+
+
+def last_updated(path: Path) -> date | None:
+    """The release date a Refugee Data Finder download states in its preamble, if any."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        head = "".join(line for _, line in zip(range(40), fh, strict=False))
+    match = _LAST_UPDATED.search(head)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1).strip(), "%d %B %Y").date()
+    except ValueError:
+        return None
+
+
+def _preamble_lines(path: Path) -> int:
+    """Lines before the header row (14 in the 2024 download; 0 when there is no preamble)."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        head = "".join(line for _, line in zip(range(60), fh, strict=False))
+    match = _HEADER_START.search(head)
+    return head[: match.start()].count("\n") if match else 0
+
+
+# -- asylum decisions ------------------------------------------------------------------------------
+
+DECISION_FLOWS = {
+    "Recognized decisions": "ASYLUM_DECISION_RECOGNIZED",
+    "Complementary protection": "ASYLUM_DECISION_COMPLEMENTARY",
+    "Rejected decisions": "ASYLUM_DECISION_REJECTED",
+    "Otherwise closed": "ASYLUM_DECISION_CLOSED",
+}
+TOTAL_DECISIONS = "Total decisions"
+AUTHORITY, STAGE, CASES_OR_PERSONS = "Authority", "Stage of procedure", "Cases / Persons"
+
+#: Who decided: Government, UNHCR, or Joint.
+AUTHORITIES = {"G": "government", "U": "UNHCR", "J": "joint"}
+#: UNHCR's stage-of-procedure codes seen so far (FI first instance, AR administrative review,
+#: RA repeat/reopened application, JR judicial review, FA first instance and appeal, NA new
+#: applications, TA temporary asylum, SP subsidiary protection…). ``NA`` is a code, never a
+#: missing value. A new code fails the load so that it is looked at before it is published.
+STAGES = frozenset({"FI", "AR", "FA", "RA", "JR", "IN", "EO", "NA", "TA", "SP", "TP", "BL"})
+UNITS = {"C": "CASES", "P": "PERSONS"}
+
+
+class AsylumDecisions(Adapter):
+    info = SourceInfo(
+        id="unhcr_refugee_data_finder.asylum-decisions",
+        folder="unhcr_refugee_data_finder",
+        filename="asylum-decisions.csv",
+        publisher=PUBLISHER,
+        title_es="Decisiones sobre solicitudes de asilo (ACNUR)",
+        title_en="Decisions on asylum claims (UNHCR)",
+        licence=LICENCE,
+        dataflow="ASYLUM",
+        release=RELEASE_2024_06,
+        url=DOWNLOAD.format(table="asylum-decisions"),
+        homepage=HOMEPAGE,
+        caveats_es=COMMON_CAVEATS_ES + (
+            "Autoridad (G gobierno, U ACNUR, J conjunta) y etapa del procedimiento (FI, AR, RA, JR, "
+            "NA…) van en los atributos authority y procedure_stage; «NA» es un código (nuevas "
+            "solicitudes), no un dato faltante.",
+            "Algunos países informan casos (unidad CASES) en lugar de personas (PERSONS); un caso "
+            "puede incluir varias personas (footnotes.csv da factores por país): no sume ambas "
+            "unidades.",
+            "Muchas celdas valen 5: el ACNUR enmascara los conteos pequeños.",
+            "«Total decisions» no se carga (es la suma de las cuatro decisiones). En algunas filas "
+            "el total publicado no coincide con esa suma (p. ej. Japón 2019, revisión "
+            "administrativa, total 0); esas filas llevan el atributo total_decisions_published.",
+        ),
+        caveats_en=COMMON_CAVEATS_EN + (
+            "Authority (G government, U UNHCR, J joint) and stage of procedure (FI, AR, RA, JR, "
+            "NA…) are in the attributes authority and procedure_stage; 'NA' is a code (new "
+            "applications), not a missing value.",
+            "Some countries report cases (unit CASES) rather than persons (PERSONS); one case can "
+            "cover several people (footnotes.csv gives factors by country): do not add both units.",
+            "Many cells equal 5: UNHCR masks small counts.",
+            "'Total decisions' is not loaded (it is the sum of the four decisions). In some rows the "
+            "published total does not equal that sum (e.g. Japan 2019, administrative review, "
+            "total 0); those rows carry the attribute total_decisions_published.",
+        ),
+        extra={"footnotes": "footnotes.csv"},
+    )
+
+    def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        required = (AUTHORITY, STAGE, CASES_OR_PERSONS, *DECISION_FLOWS, TOTAL_DECISIONS)
+        parsed = _read_table(path, problems, required)
+        if parsed is None:
+            return pd.DataFrame()
+        raw, period, citizenship, ref_area = parsed
+        rows = raw[ROW]
+        unit = map_values(raw[CASES_OR_PERSONS], UNITS, rows, CASES_OR_PERSONS, "unit", problems)
+        authority = raw[AUTHORITY].str.strip()
+        report_unknown(authority, ~authority.isin(list(AUTHORITIES)), rows, AUTHORITY, "authority", problems)
+        stage = raw[STAGE].str.strip()
+        report_unknown(stage, ~stage.isin(STAGES), rows, STAGE, "procedure_stage", problems)
+        mismatch = total_mismatches(raw)
+        if mismatch.any():
+            log.warning("%s: %d row(s) where '%s' differs from the sum of the four decisions",
+                        path.name, int(mismatch.sum()), TOTAL_DECISIONS)
+        attributes = _origin_attributes(raw, citizenship).assign(
+            authority=authority, procedure_stage=stage,
+            total_decisions_published=pd.to_numeric(raw[TOTAL_DECISIONS], errors="coerce")
+            .where(mismatch).astype("Int64"),
+        )
+        wide = raw.assign(period=period, citizenship=citizenship, ref_area=ref_area, unit=unit,
+                          attributes=attributes_column(attributes))
+        long = _long(wide, DECISION_FLOWS, [ROW, "period", "citizenship", "ref_area", "unit", "attributes"],
+                     problems)
+        return assemble(long.index, {
+            "dataflow": "ASYLUM", "source_row": long[ROW], "freq": "A", "period": long["period"],
+            "ref_area": long["ref_area"], "citizenship": long["citizenship"], "counterpart_area": "_Z",
+            "flow": long["flow"], "unit": long["unit"], "value": long["value"],
+            "obs_status": long["obs_status"],
+            "attributes": long["attributes"],
+            "source": self.info.id, "source_file": path.name, "release": release,
+        })
+
+
+def total_mismatches(raw: pd.DataFrame) -> pd.Series:
+    """Rows whose published "Total decisions" is not the sum of the four decision columns."""
+    parts = raw[list(DECISION_FLOWS)].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
+    total = pd.to_numeric(raw[TOTAL_DECISIONS], errors="coerce")
+    return (parts != total) & parts.notna() & total.notna()
+
+
+# -- footnotes ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Footnote:
+    """One UNHCR caveat on the figures of a country (of asylum or origin) and years."""
+
+    text: str
+    year_from: int | None
+    year_to: int | None
+    origin: str | None  # ISO3 of the country of origin it concerns, if any
+    asylum: str | None  # ISO3 of the country of asylum it concerns, if any
+    population_type: str | None  # UNHCR population type code, e.g. ASY (asylum-seekers)
+
+    def applies_to(self, country: str, year: int) -> bool:
+        """True when the note concerns ``country`` (as origin or asylum) in ``year``."""
+        in_years = (self.year_from is None or self.year_from <= year) and (
+            self.year_to is None or year <= self.year_to)
+        return in_years and country in (self.origin, self.asylum)
+
+
+def read_footnotes(path: Path) -> list[Footnote]:
+    """UNHCR's footnotes.csv (free-text caveats by country and years), for the API and portal.
+
+    It is not an observation table: it is never loaded into the store.
+    """
+    problems = Problems(path.name)
+    raw = read_csv(path, problems, required=("Footnote", "Year", ORIGIN_ISO, ASYLUM_ISO, "Population type"))
+    if raw is None:
+        raise ValueError(problems.render("en"))
+    notes = []
+    for record in raw.to_dict("records"):
+        years = [int(y) for y in re.findall(r"\d{4}", record["Year"])]
+        notes.append(Footnote(
+            text=" ".join(record["Footnote"].split()),
+            year_from=min(years) if years else None,
+            year_to=max(years) if years else None,
+            origin=record[ORIGIN_ISO].strip() or None,
+            asylum=record[ASYLUM_ISO].strip() or None,
+            population_type=record["Population type"].strip() or None,
+        ))
+    return notes
+
+
+# -- asylum applications ---------------------------------------------------------------------------
+
+APPLIED = "applied"
+
+
+class AsylumApplications(Adapter):
+    info = SourceInfo(
+        id="unhcr_asylum_applications",
+        folder="unhcr_asylum_applications",
+        filename="asylum-applications.csv",
+        publisher=PUBLISHER,
+        title_es="Solicitudes de asilo presentadas (ACNUR)",
+        title_en="Asylum applications lodged (UNHCR)",
+        licence=LICENCE,
+        dataflow="ASYLUM",
+        release=date(2025, 1, 3),  # date the bundled copy was taken; UNHCR's release date is not in it
+        url="https://api.unhcr.org/population/v1/asylum-applications/?download=true&yearFrom=2000&yearTo=2020&coo_all=true&coa_all=true",
+        homepage=HOMEPAGE,
+        caveats_es=COMMON_CAVEATS_ES + (
+            "Solicitudes presentadas en el año, sin desglose por autoridad, tipo de solicitud "
+            "(nueva, repetida, apelación) ni etapa: el archivo repite la misma combinación "
+            "año–origen–asilo en varias filas, una por desglose no publicado. El observatorio las "
+            "suma (como la exportación del ACNUR) y guarda las filas y valores publicados en los "
+            "atributos source_rows y source_values.",
+            "Algunos países (p. ej. EE. UU.) informan casos y no personas; este archivo no dice "
+            "cuáles, así que la unidad PERSONS puede incluir casos.",
+            "Muchas celdas valen 5: el ACNUR enmascara los conteos pequeños.",
+        ),
+        caveats_en=COMMON_CAVEATS_EN + (
+            "Applications lodged during the year, with no breakdown by authority, application type "
+            "(new, repeat, appeal) or stage: the file repeats one year–origin–asylum combination on "
+            "several rows, one per unpublished breakdown. The observatory adds them up (as UNHCR's "
+            "export does) and keeps the published rows and values in the attributes source_rows "
+            "and source_values.",
+            "Some countries (e.g. the USA) report cases rather than persons; this file does not say "
+            "which, so unit PERSONS may include cases.",
+            "Many cells equal 5: UNHCR masks small counts.",
+        ),
+    )
+
+    def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        parsed = _read_table(path, problems, (APPLIED,))
+        if parsed is None:
+            return pd.DataFrame()
+        raw, period, citizenship, ref_area = parsed
+        values, _ = parse_values(raw[APPLIED], raw[ROW], APPLIED, problems)
+        # Rows repeating a year–origin–asylum key are parts of one figure (breakdowns the file
+        # does not show): add them up explicitly and keep the parts for lineage.
+        key = [YEAR, ORIGIN_ISO, ASYLUM_ISO]
+        frame = raw[key + [ORIGIN, ROW]].assign(value=values, period=period, citizenship=citizenship,
+                                                ref_area=ref_area)
+        repeated = frame.duplicated(key, keep=False)
+        single = frame[~repeated].assign(source_rows=None, source_values=None)
+        grouped = frame[repeated].groupby(key, sort=False)
+        merged = grouped.agg(**{
+            ORIGIN: (ORIGIN, "first"), ROW: (ROW, "min"), "period": ("period", "first"),
+            "citizenship": ("citizenship", "first"), "ref_area": ("ref_area", "first"),
+            "value": ("value", "sum"), "source_rows": (ROW, tuple), "source_values": ("value", tuple),
+        }).reset_index()
+        # Tuples (hashable) become JSON lists in the attributes.
+        merged["source_values"] = [tuple(int(v) if v == v else None for v in parts)
+                                   for parts in merged["source_values"]]
+        out = pd.concat([single, merged], ignore_index=True).sort_values(ROW, ignore_index=True)
+        attributes = _origin_attributes(out, out["citizenship"]).assign(
+            source_rows=out["source_rows"], source_values=out["source_values"])
+        source_row = out[ROW].where(out["source_rows"].isna())
+        return assemble(out.index, {
+            "dataflow": "ASYLUM", "source_row": source_row, "freq": "A", "period": out["period"],
+            "ref_area": out["ref_area"], "citizenship": out["citizenship"], "counterpart_area": "_Z",
+            "flow": "ASYLUM_APPLICATION", "unit": "PERSONS", "value": out["value"],
+            "attributes": attributes_column(attributes),
+            "source": self.info.id, "source_file": path.name, "release": release,
+        })
+
+
+register(Population())
+register(AsylumDecisions())
+register(AsylumApplications())

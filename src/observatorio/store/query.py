@@ -1,0 +1,598 @@
+"""The query layer: filters → parameterized SQL over the store, sums without double counting,
+past vintages, pagination, revisions, freshness and coverage.
+
+The API and the portal both use it; nothing here knows about HTTP. User values only ever reach
+DuckDB as bound parameters; column names only come from the contract whitelists below.
+
+    >>> q = ObservationQuery.build(filters={"source": ["cbp_sw_land_border_encounters"]},
+    ...                            start="2021-10", end="2022-09", group_by=["source"])
+    >>> q.run(store).to_pylist()          # doctest: +SKIP
+    [{'source': 'cbp_sw_land_border_encounters', 'value': 2378944.0, 'obs_count': 636}]
+
+Every problem is a :class:`QueryError` naming the offending parameter, with the closest valid
+values when there are some.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from observatorio.model.codelists import CRM_MEMBERS, get_codelist
+from observatorio.model.contract import STOCK_FLOWS, column
+from observatorio.store.duck import Store
+
+# -- whitelists -----------------------------------------------------------------------------
+
+#: Columns a query may filter on by name (``ref_area=GTM,HND``).
+FILTER_COLUMNS: tuple[str, ...] = (
+    "dataflow", "source", "source_file", "table", "freq", "ref_area", "citizenship",
+    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "load_id",
+)  # fmt: skip
+
+#: Columns a query may group by; the other dimensions are summed.
+GROUP_COLUMNS: tuple[str, ...] = (
+    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
+    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "attributes",
+)  # fmt: skip
+
+#: Columns of one observation as the query layer returns it (lineage last).
+OBSERVATION_COLUMNS: tuple[str, ...] = (
+    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
+    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "value", "obs_status",
+    "attributes", "source_file", "source_row", "load_id",
+)  # fmt: skip
+
+#: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
+SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
+
+#: The order observations come in: stable, so that pages never overlap.
+_ORDER: tuple[str, ...] = (
+    "source", "table", "freq", "period", "ref_area", "citizenship", "counterpart_area", "flow",
+    "sex", "age", "accompaniment", "unit", "attributes", "source_row",
+)  # fmt: skip
+
+_STOCKS_SQL = ", ".join(f"'{f}'" for f in sorted(STOCK_FLOWS))  # constants, not user input
+
+
+def q(name: str) -> str:
+    """A whitelisted column name, quoted for SQL (``table`` is a keyword)."""
+    if name not in OBSERVATION_COLUMNS and name not in ("loaded_at",):
+        raise KeyError(name)
+    return f'"{name}"'
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+class QueryError(Exception):
+    """A request the query layer refuses: ``key`` names a message in messages.yaml (``api.*``)."""
+
+    def __init__(
+        self,
+        code: str,
+        parameter: str,
+        key: str,
+        closest: Sequence[str] = (),
+        **values: Any,
+    ) -> None:
+        self.code = code
+        self.parameter = parameter
+        self.key = key
+        self.closest = list(closest)
+        self.values = {"parameter": parameter, **values}
+        super().__init__(f"{code}: {parameter} {values}")
+
+
+# -- periods --------------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reference period given as ``2022``, ``2022-Q3``, ``2022-10`` or ``2022-10-01``."""
+
+    text: str
+    first_day: date
+    next_first_day: date  # first day after the period (exclusive bound)
+
+
+def parse_period(text: str, parameter: str) -> Period:
+    """The period ``text`` means; QueryError naming ``parameter`` when it is malformed."""
+    match = _PERIOD.match(text.strip())
+    try:
+        if not match:
+            raise ValueError(text)
+        year = int(match.group(1))
+        month, day, quarter = match.group(2), match.group(3), match.group(4)
+        if quarter:
+            first = date(year, 3 * int(quarter) - 2, 1)
+            after = _add_months(first, 3)
+        elif day:
+            first = date(year, int(month), int(day))
+            after = date.fromordinal(first.toordinal() + 1)
+        elif month:
+            first = date(year, int(month), 1)
+            after = _add_months(first, 1)
+        else:
+            first, after = date(year, 1, 1), date(year + 1, 1, 1)
+    except ValueError:
+        raise QueryError("bad_period", parameter, "api.bad_period", value=text) from None
+    return Period(text, first, after)
+
+
+def parse_date(text: str, parameter: str) -> date:
+    """An ISO date (``2024-07-21``); QueryError naming ``parameter`` otherwise."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise QueryError("bad_date", parameter, "api.bad_date", value=text) from None
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def format_period(period: date, freq: str) -> str:
+    """SDMX time period text: ``2022`` (A), ``2022-Q3`` (Q), ``2022-10`` (M)."""
+    if freq == "A":
+        return f"{period.year:04d}"
+    if freq == "Q":
+        return f"{period.year:04d}-Q{(period.month - 1) // 3 + 1}"
+    return f"{period.year:04d}-{period.month:02d}"
+
+
+# -- the observation query ------------------------------------------------------------------
+
+
+def split_values(values: Iterable[str]) -> tuple[str, ...]:
+    """``["GTM,HND", "MEX"]`` → ``("GTM", "HND", "MEX")`` (repeated and comma-separated)."""
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(","))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ObservationQuery:
+    """What observations to read and how to sum them. Build it with :meth:`build`."""
+
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    start: Period | None = None
+    end: Period | None = None
+    group_by: tuple[str, ...] = ()
+    release: date | None = None
+    as_of: date | None = None
+    limit: int | None = None
+    offset: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        filters: Mapping[str, Iterable[str]] | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        group_by: Iterable[str] | str | None = None,
+        release: str | date | None = None,
+        as_of: str | date | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> ObservationQuery:
+        """Parse and check the shape of a query (codes are checked against a store by ``check``)."""
+        clean: dict[str, tuple[str, ...]] = {}
+        for name, values in (filters or {}).items():
+            if name not in FILTER_COLUMNS:
+                close = difflib.get_close_matches(name, FILTER_COLUMNS, n=3, cutoff=0.5)
+                raise QueryError("unknown_parameter", name, "api.unknown_filter", close,
+                                 allowed=", ".join(FILTER_COLUMNS))
+            parts = split_values([values] if isinstance(values, str) else values)
+            clean[name] = tuple(dict.fromkeys(parts))  # keep order, drop repeats
+        groups = split_values([group_by] if isinstance(group_by, str) else group_by or ())
+        for name in groups:
+            if name not in GROUP_COLUMNS:
+                close = difflib.get_close_matches(name, GROUP_COLUMNS, n=3, cutoff=0.5)
+                raise QueryError("bad_group_by", "group_by", "api.bad_group_by", close,
+                                 value=name, allowed=", ".join(GROUP_COLUMNS))
+        if release is not None and as_of is not None:
+            raise QueryError("conflict", "as_of", "api.release_and_as_of")
+        start_p = parse_period(start, "start") if start else None
+        end_p = parse_period(end, "end") if end else None
+        if start_p and end_p and start_p.first_day >= end_p.next_first_day:
+            raise QueryError("bad_range", "end", "api.bad_range", start=start_p.text, end=end_p.text)
+        if limit is not None and limit < 0:
+            raise QueryError("bad_integer", "limit", "api.bad_integer", value=limit)
+        if offset < 0:
+            raise QueryError("bad_integer", "offset", "api.bad_integer", value=offset)
+        return cls(
+            filters=clean,
+            start=start_p,
+            end=end_p,
+            group_by=tuple(dict.fromkeys(groups)),
+            release=_as_date(release, "release"),
+            as_of=_as_date(as_of, "as_of"),
+            limit=limit,
+            offset=offset,
+        )
+
+    # -- checks against the store ------------------------------------------------------------
+
+    def check(self, store: Store) -> None:
+        """Every code exists, the release exists, and the sum cannot double count."""
+        catalogue = StoreCatalogue.of(store)
+        for name, values in self.filters.items():
+            for value in values:
+                catalogue.check_code(name, value)
+        if self.release is not None and self.release not in catalogue.releases:
+            options = sorted({r.isoformat() for r in catalogue.releases})
+            close = difflib.get_close_matches(self.release.isoformat(), options, n=3, cutoff=0.0)
+            raise QueryError("unknown_release", "release", "api.unknown_release", close,
+                             value=self.release.isoformat())
+        if self.group_by:
+            self._check_no_double_counting(store)
+
+    def _must_agree(self) -> list[str]:
+        # A column that is grouped, or pinned to one value by a filter, cannot vary in a group.
+        return [
+            c for c in SAME_WITHIN_SUM
+            if c not in self.group_by and len(self.filters.get(c, ())) != 1
+        ]
+
+    def _check_no_double_counting(self, store: Store) -> None:
+        must_agree = self._must_agree()
+        check_stock = "period" not in self.group_by
+        if not must_agree and not check_stock:
+            return
+        base, params = self._where_sql()
+        group_cols = ", ".join(q(c) for c in self.group_by)
+        counts = [f'count(DISTINCT coalesce({q(c)}, \'\')) AS "n_{c}"' for c in must_agree]
+        counts += [
+            f'string_agg(DISTINCT coalesce({q(c)}, \'∅\'), \', \' ORDER BY coalesce({q(c)}, \'∅\')) AS "v_{c}"'
+            for c in must_agree
+        ]
+        conditions = [f'count(DISTINCT coalesce({q(c)}, \'\')) > 1' for c in must_agree]
+        if check_stock:
+            counts.append(f'count(DISTINCT "period") FILTER (WHERE "flow" IN ({_STOCKS_SQL})) AS "n_period"')
+            conditions.append(f'count(DISTINCT "period") FILTER (WHERE "flow" IN ({_STOCKS_SQL})) > 1')
+        sql = (
+            f"SELECT {group_cols}, {', '.join(counts)} FROM {base} "  # noqa: S608 - whitelisted names
+            f"GROUP BY {group_cols} HAVING {' OR '.join(conditions)} LIMIT 1"
+        )
+        row = _fetch_one(store, sql, params)
+        if row is None:
+            return
+        n = len(self.group_by)
+        group = ", ".join(f"{c}={_text(v)}" for c, v in zip(self.group_by, row[:n], strict=True))
+        info = dict(zip(_names(counts), row[n:], strict=True))
+        for c in must_agree:
+            if info[f"n_{c}"] > 1:
+                raise QueryError(
+                    "double_count", "group_by", "api.double_count", [c],
+                    group=group, column=c, values=info[f"v_{c}"],
+                )
+        raise QueryError("double_count_stock", "group_by", "api.double_count_stock", ["period"],
+                         group=group)
+
+    # -- SQL -------------------------------------------------------------------------------
+
+    def _relation(self) -> tuple[str, list[Any]]:
+        # The latest release by default; a past one by exact release or by date (as_of).
+        if self.release is not None:
+            return (
+                "(SELECT * FROM observations_history WHERE load_id IN (SELECT load_id FROM ("
+                "SELECT load_id, row_number() OVER (PARTITION BY source ORDER BY loaded_at DESC) AS rn "
+                "FROM loads WHERE release = ?) WHERE rn = 1))",
+                [self.release],
+            )
+        if self.as_of is not None:
+            return (
+                "(SELECT * FROM observations_history WHERE load_id IN (SELECT load_id FROM ("
+                "SELECT load_id, row_number() OVER (PARTITION BY source ORDER BY release DESC, "
+                "loaded_at DESC) AS rn FROM loads WHERE release <= ?) WHERE rn = 1))",
+                [self.as_of],
+            )
+        return "observations", []
+
+    def _where_sql(self) -> tuple[str, list[Any]]:
+        relation, params = self._relation()
+        conditions: list[str] = []
+        for name, values in self.filters.items():
+            marks = ", ".join("?" for _ in values)
+            conditions.append(f"{q(name)} IN ({marks})")
+            params.extend(values)
+        if self.start is not None:
+            conditions.append('"period" >= ?')
+            params.append(self.start.first_day)
+        if self.end is not None:
+            conditions.append('"period" < ?')
+            params.append(self.end.next_first_day)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"{relation} AS o{where}", params
+
+    def columns(self) -> tuple[str, ...]:
+        """The columns of the answer, in order."""
+        if self.group_by:
+            return (*self.group_by, "value", "obs_count")
+        return OBSERVATION_COLUMNS
+
+    def select_sql(self, paged: bool = True) -> tuple[str, list[Any]]:
+        """The SELECT this query runs, with its bound parameters."""
+        base, params = self._where_sql()
+        if self.group_by:
+            cols = ", ".join(q(c) for c in self.group_by)
+            sql = (
+                f"SELECT {cols}, sum(\"value\") AS \"value\", count(*) AS obs_count "  # noqa: S608
+                f"FROM {base} GROUP BY {cols} ORDER BY {cols}"
+            )
+        else:
+            cols = ", ".join(q(c) for c in OBSERVATION_COLUMNS)
+            order = ", ".join(f"{q(c)} NULLS FIRST" for c in _ORDER)
+            sql = f"SELECT {cols} FROM {base} ORDER BY {order}"  # noqa: S608
+        if paged and self.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [self.limit, self.offset]
+        elif paged and self.offset:
+            sql += " OFFSET ?"
+            params.append(self.offset)
+        return sql, params
+
+    def count(self, store: Store) -> int:
+        """How many rows the whole answer has (all pages)."""
+        sql, params = self.select_sql(paged=False)
+        row = _fetch_one(store, f"SELECT count(*) FROM ({sql})", params)  # noqa: S608
+        return int(row[0]) if row else 0
+
+    def run(self, store: Store, check: bool = True) -> pa.Table:
+        """The answer as an Arrow table (columns as :meth:`columns`)."""
+        if check:
+            self.check(store)
+        sql, params = self.select_sql()
+        return _cursor(store).sql(sql, params=params).to_arrow_table()
+
+    def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
+        """The answer as a stream of record batches (for large downloads, own cursor)."""
+        sql, params = self.select_sql()
+        return store.con.cursor().sql(sql, params=params).to_arrow_reader(rows_per_batch)
+
+    def run_df(self, store: Store) -> Any:
+        """The answer as a pandas DataFrame."""
+        return self.run(store).to_pandas()
+
+    def canonical(self) -> str:
+        """A normalized text of the query (cache keys, ETags)."""
+        parts = [f"{k}={','.join(sorted(v))}" for k, v in sorted(self.filters.items())]
+        parts += [f"start={self.start.first_day}" if self.start else "",
+                  f"end={self.end.next_first_day}" if self.end else "",
+                  f"group_by={','.join(self.group_by)}", f"release={self.release}",
+                  f"as_of={self.as_of}", f"limit={self.limit}", f"offset={self.offset}"]
+        return "&".join(parts)
+
+
+def _names(expressions: list[str]) -> list[str]:
+    return [e.rsplit(" AS ", 1)[1].strip('"') for e in expressions]
+
+
+def _text(value: Any) -> str:
+    return "∅" if value is None else str(value)
+
+
+def _as_date(value: str | date | None, parameter: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return parse_date(value, parameter)
+
+
+_THREAD = threading.local()
+
+
+def _cursor(store: Store) -> Any:
+    """This thread's cursor on the store (DuckDB connections are not thread-safe)."""
+    cursors: dict[int, Any] = _THREAD.__dict__.setdefault("cursors", {})
+    key = id(store.con)
+    cur = cursors.get(key)
+    if cur is None:
+        cur = cursors[key] = store.con.cursor()
+    return cur
+
+
+def _fetch_one(store: Store, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    row = _cursor(store).execute(sql, list(params)).fetchone()
+    return None if row is None else tuple(row)
+
+
+def _fetch_all(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in _cursor(store).execute(sql, list(params)).fetchall()]
+
+
+# -- what codes exist -----------------------------------------------------------------------
+
+_CODELIST_OF = {c: column(c).codelist for c in FILTER_COLUMNS if column(c).codelist}
+
+
+@dataclass(frozen=True)
+class StoreCatalogue:
+    """Values present in one store version for the columns without a codelist."""
+
+    version: str
+    values: Mapping[str, frozenset[str]]
+    releases: frozenset[date]
+
+    @classmethod
+    def of(cls, store: Store) -> StoreCatalogue:
+        """The catalogue of this store (computed once per store file and version)."""
+        version = store.version()
+        key = (str(store.path), version)
+        found = _CATALOGUES.get(key)
+        if found is None:
+            values = {
+                "source": _distinct(store, "SELECT DISTINCT source FROM loads"),
+                "source_file": _distinct(store, "SELECT DISTINCT source_file FROM loads"),
+                "load_id": _distinct(store, "SELECT DISTINCT load_id FROM loads"),
+                "table": _distinct(
+                    store, 'SELECT DISTINCT "table" FROM observations_history WHERE "table" IS NOT NULL'
+                ),
+            }
+            releases = frozenset(r[0] for r in _fetch_all(store, "SELECT DISTINCT release FROM loads"))
+            found = cls(version, values, releases)
+            _CATALOGUES[key] = found
+        return found
+
+    def check_code(self, name: str, value: str) -> None:
+        """QueryError (with the closest codes) unless ``value`` is valid for column ``name``."""
+        codelist_id = _CODELIST_OF.get(name)
+        if codelist_id is not None:
+            codelist = get_codelist(codelist_id)
+            if value in codelist:
+                return
+            raise QueryError("unknown_code", name, "api.unknown_code",
+                             closest_codes(value, codelist_id), value=value, codelist=codelist_id)
+        known = self.values.get(name, frozenset())
+        if value in known:
+            return
+        close = closest_texts(value, sorted(known))
+        raise QueryError("unknown_value", name, "api.unknown_value", close, value=value)
+
+
+_CATALOGUES: dict[tuple[str, str], StoreCatalogue] = {}
+
+
+def _distinct(store: Store, sql: str) -> frozenset[str]:
+    return frozenset(str(r[0]) for r in _fetch_all(store, sql))
+
+
+def closest_texts(value: str, options: Sequence[str], n: int = 3) -> list[str]:
+    """Options that contain ``value`` (any case), then those that look like it."""
+    wanted = value.casefold()
+    containing = [o for o in options if wanted and wanted in o.casefold()]
+    similar = difflib.get_close_matches(value, list(options), n=n, cutoff=0.5)
+    return list(dict.fromkeys(containing[:n] + similar))[:n]
+
+
+def closest_codes(value: str, codelist_id: str, n: int = 3) -> list[str]:
+    """Codes of a codelist closest to ``value``: by code, then by Spanish or English label."""
+    codes = get_codelist(codelist_id).codes
+    by_code = closest_texts(value.upper(), list(codes), n=n) if len(value) > 1 else []
+    labels: dict[str, str] = {}
+    for code in codes.values():
+        labels.setdefault(code.label_es.casefold(), code.id)
+        labels.setdefault(code.label_en.casefold(), code.id)
+    by_label = [labels[m] for m in difflib.get_close_matches(value.casefold(), list(labels), n=n, cutoff=0.6)]
+    # A name ("Guatemala") is matched by label first; a code-like value by code first.
+    found = by_label + by_code if len(value) > 3 else by_code + by_label
+    if not found and len(codes) <= 12:
+        found = list(codes)  # a short list: every code is a useful suggestion
+    return list(dict.fromkeys(found))[:n if len(codes) > 12 else len(codes)]
+
+
+# -- metadata queries -----------------------------------------------------------------------
+
+
+def sources(store: Store) -> list[dict[str, Any]]:
+    """Every loaded source: publisher, licence, latest release, coverage, loaded at."""
+    rows = _fetch_all(
+        store,
+        """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
+                  s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
+                  l.period_end, l.loaded_at, l.source_file, l.load_id,
+                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
+           FROM loads l LEFT JOIN sources s USING (source)
+           WHERE l.is_latest ORDER BY l.source""",
+    )
+    names = ("source", "publisher", "title_es", "title_en", "licence", "dataflow", "url",
+             "homepage", "caveats_es", "caveats_en", "release", "rows", "period_start",
+             "period_end", "loaded_at", "source_file", "load_id", "releases")  # fmt: skip
+    out = [dict(zip(names, r, strict=True)) for r in rows]
+    coverage = _fetch_all(
+        store,
+        """SELECT source, ref_area, freq, min(period), max(period), count(*)
+           FROM observations GROUP BY source, ref_area, freq ORDER BY source, ref_area, freq""",
+    )
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for src, area, freq, first, last, n in coverage:
+        by_source.setdefault(src, []).append(
+            {"ref_area": area, "freq": freq, "period_start": first, "period_end": last, "rows": n}
+        )
+    for entry in out:
+        entry["coverage"] = by_source.get(entry["source"], [])
+    return out
+
+
+def loads(store: Store, source: str | None = None) -> list[dict[str, Any]]:
+    """Every load (release) of every source, newest first: the lineage of each row's load_id."""
+    sql = ("SELECT load_id, source, release, source_file, sha256, rows, period_start, period_end, "
+           "loaded_at, is_latest FROM loads")
+    params: list[Any] = []
+    if source is not None:
+        sql += " WHERE source = ?"
+        params.append(source)
+    sql += " ORDER BY source, release DESC, loaded_at DESC"
+    names = ("load_id", "source", "release", "source_file", "sha256", "rows", "period_start",
+             "period_end", "loaded_at", "is_latest")  # fmt: skip
+    return [dict(zip(names, r, strict=True)) for r in _fetch_all(store, sql, params)]
+
+
+def freshness(store: Store) -> list[dict[str, Any]]:
+    """Who reported what, when: for each CRM country and flow, last period and last release.
+
+    The country is the reporting one (``ref_area``); countries without any data still appear,
+    with no flow, so that gaps are visible.
+    """
+    marks = ", ".join("?" for _ in CRM_MEMBERS)
+    rows = _fetch_all(
+        store,
+        f"""SELECT ref_area, flow, freq, max(period) AS last_period, max(release) AS last_release,
+                   list(DISTINCT source ORDER BY source) AS sources
+            FROM observations WHERE ref_area IN ({marks}) AND value IS NOT NULL
+            GROUP BY ref_area, flow, freq ORDER BY ref_area, flow, freq""",  # noqa: S608
+        list(CRM_MEMBERS),
+    )
+    out: list[dict[str, Any]] = []
+    seen = set()
+    for area, flow, freq, last_period, last_release, srcs in rows:
+        seen.add(area)
+        out.append({"ref_area": area, "flow": flow, "freq": freq, "last_period": last_period,
+                    "last_release": last_release, "sources": list(srcs)})
+    for area in CRM_MEMBERS:
+        if area not in seen:
+            out.append({"ref_area": area, "flow": None, "freq": None, "last_period": None,
+                        "last_release": None, "sources": []})
+    out.sort(key=lambda r: (r["ref_area"], r["flow"] or "", r["freq"] or ""))
+    return out
+
+
+def revisions(store: Store, query: ObservationQuery) -> pa.Table:
+    """One series (the query's filters and group_by) in every release ever loaded.
+
+    Each release is summed with the same no-double-counting rule; a column ``release`` tells
+    which vintage each value belongs to, ``load_id`` which load.
+    """
+    releases = _fetch_all(
+        store,
+        "SELECT DISTINCT release FROM loads"
+        + (" WHERE source IN ({})".format(", ".join("?" for _ in query.filters["source"]))
+           if "source" in query.filters else "")
+        + " ORDER BY release",
+        list(query.filters.get("source", ())),
+    )
+    tables = []
+    for (rel,) in releases:
+        vintage = ObservationQuery(
+            filters=query.filters, start=query.start, end=query.end,
+            group_by=query.group_by, release=rel,
+        )
+        vintage.check(store)
+        table = vintage.run(store, check=False)
+        tables.append(table.append_column("vintage", pa.array([rel] * table.num_rows, pa.date32())))
+    if not tables:
+        empty = ObservationQuery(filters=query.filters, group_by=query.group_by, release=date(1, 1, 1))
+        table = empty.run(store, check=False)
+        return table.append_column("vintage", pa.array([], pa.date32()))
+    return pa.concat_tables(tables)
