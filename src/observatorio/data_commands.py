@@ -208,12 +208,17 @@ def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = Non
 
 
 def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    # DuckDB hands DATE columns to pandas as timestamps; show them as the dates they are.
+    # DuckDB hands DATE columns to pandas as timestamps and sums as doubles; show dates as dates
+    # and whole numbers without ".0", so output matches the published figures.
     out = frame.copy()
     for col in out.columns:
         series = out[col]
-        if pd.api.types.is_datetime64_any_dtype(series) and (series.dropna().dt.normalize() == series.dropna()).all():
+        present = series.dropna()
+        if pd.api.types.is_datetime64_any_dtype(series) and (present.dt.normalize() == present).all():
             out[col] = series.dt.date
+        elif pd.api.types.is_float_dtype(series) and len(present) and (present == present.round()).all() \
+                and present.abs().max() < 2**53:
+            out[col] = series.astype("Int64")
     return out
 
 

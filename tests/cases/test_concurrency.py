@@ -15,10 +15,9 @@ from .conftest import ctx_for, login
 
 
 def test_second_editor_gets_409_with_changes(client, seeded) -> None:
-    case = seeded.cases["gtm_mex"]
-    a = login(client, "gtm_head")
-    b = login(client, "gtm_supervisor")  # national supervisor may edit via transition/notes only
-    b = a  # two sessions of editors with update rights in the same consulate
+    case = seeded.cases["gtm_mex_own"]
+    a = login(client, "gtm_head")  # head of consulate: may edit any case of the consulate
+    b = login(client, "gtm_officer")  # the assigned officer
     first = client.patch(f"/api/v1/cases/{case}", json={"version": 1, "summary": "versión de A",
                                                          "risk_level": "high"}, headers=a)
     assert first.status_code == 200 and first.json()["version"] == 2
@@ -28,7 +27,7 @@ def test_second_editor_gets_409_with_changes(client, seeded) -> None:
     assert detail["es"] and detail["en"]
     assert detail["your_version"] == 1 and detail["current_version"] == 2
     changed = detail["changes_since"][0]["changes"]
-    assert changed["summary"] == ["caso gtm_mex", "versión de A"]
+    assert changed["summary"] == ["caso gtm_mex_own", "versión de A"]
     assert changed["risk_level"] == ["medium", "high"]
     assert detail["current"]["summary"] == "versión de A"
     # resending on the current version succeeds: nothing was lost

@@ -84,3 +84,30 @@ def due_for_erasure(session: Session, days: int, now: dt.datetime | None = None)
     has_cases = exists(select(Case.id).where(Case.person_id == Person.id))
     stmt = select(Person.id).where(and_(Person.erased_at.is_(None), has_cases, not_(still_needed)))
     return list(session.scalars(stmt.order_by(Person.id)))
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    days: int
+    people: list[int]
+    cases: int
+    dry_run: bool
+
+
+def run_retention(session: Session, days: int, key: str, *, dry_run: bool = False,
+                  now: dt.datetime | None = None, actor: str = "system:retention") -> RetentionReport:
+    """Pseudonymise everyone past the retention period; each erasure is audited."""
+    from observatorio.cases.audit import AccessEvent, Actor, append
+
+    ids = due_for_erasure(session, days, now)
+    touched = 0
+    if not dry_run:
+        events = []
+        for pid in ids:
+            person = session.get(Person, pid)
+            assert person is not None
+            touched += pseudonymise_person(session, person, key)
+            events.append(AccessEvent("retention.erase", "person", str(pid), PERSON_FIELDS))
+        append(session, Actor(None, actor, None), events)
+        session.commit()
+    return RetentionReport(days, ids, touched, dry_run)

@@ -22,6 +22,7 @@ from observatorio.model.contract import (
     COUNT_UNITS,
     FRAME_NAMES,
     KEY_COLUMNS,
+    SIGNED_FLOWS,
     TOTALLED_DIMENSIONS,
 )
 
@@ -229,7 +230,7 @@ def _check_counts(frame: pd.DataFrame, rows: pd.Series, problems: Problems) -> N
     counts = frame["unit"].isin(list(COUNT_UNITS)) & frame["value"].notna()
     estimated = frame["obs_status"] == "E"
     value = frame["value"]
-    negative = counts & (value < 0)
+    negative = counts & (value < 0) & ~frame["flow"].isin(list(SIGNED_FLOWS))
     if negative.any():
         problems.add_rows("negative", [_row(r) for r in rows[negative]], "value", value[negative].tolist())
     fractional = counts & ~estimated & (np.floor(value) != value)

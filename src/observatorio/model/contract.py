@@ -86,6 +86,10 @@ TOTALLED_DIMENSIONS: tuple[str, ...] = (
 #: Units that count people or events: values must be whole, non-negative numbers.
 COUNT_UNITS: frozenset[str] = frozenset({"PERSONS", "EVENTS"})
 
+#: Count flows that are balances and can be negative (net migration = immigrants − emigrants);
+#: the non-negative check on counts does not apply to them.
+SIGNED_FLOWS: frozenset[str] = frozenset({"NET_MIGRATION"})
+
 #: Flows that are end-of-period stocks: summing them over periods is meaningless.
 STOCK_FLOWS: frozenset[str] = frozenset(
     {

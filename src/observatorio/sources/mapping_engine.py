@@ -232,8 +232,9 @@ def _drop_rows(spec: MappingSpec, raw: pd.DataFrame) -> pd.DataFrame:
     for rule in spec.drop_rows:
         targets = [rule.column] if rule.column is not None else cells
         hit = pd.Series(False, index=raw.index)
+        pattern = re.compile(rule.regex)
         for col in targets:
-            hit |= _text(raw[col]).str.contains(rule.regex, regex=True)
+            hit |= _text(raw[col]).map(lambda s, p=pattern: p.search(s) is not None).astype(bool)
         if rule.and_after and hit.any():
             hit = hit.cummax()
         keep &= ~hit

@@ -61,11 +61,20 @@ def decode(path: Path, encoding: str, problems: Problems) -> str | None:
 
 
 def detect_encoding(path: Path) -> str:
-    """A best guess of a text file's encoding (UTF-8 first, then charset-normalizer)."""
+    """A best guess of a text file's encoding (UTF-8, then Windows-1252, then charset-normalizer)."""
     data = path.read_bytes()
     try:
         data.decode("utf-8")
         return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # The observatory's tables are Spanish, English, French or Portuguese: when a file is not
+    # UTF-8 it is almost always Windows-1252/Latin-1. charset-normalizer alone guesses cp1250
+    # for short Spanish files, which turns "Año" into "Ań o"; it only decides when cp1252
+    # cannot decode the bytes at all.
+    try:
+        data.decode("cp1252")
+        return "cp1252"
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes

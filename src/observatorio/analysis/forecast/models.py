@@ -48,6 +48,16 @@ def _quantile_bands(
             hi[i] = (np.quantile(errors[j], 1 - a) + c) * scale
         out[f"lo-{lv}"] = np.maximum(np.expm1(point_z + np.minimum(lo, 0.0)), 0.0)
         out[f"hi-{lv}"] = np.expm1(point_z + np.maximum(hi, 0.0))
+    return order_bands(out, level)
+
+
+def order_bands(out: Forecast, level: Sequence[int] = LEVELS) -> Forecast:
+    """Make wider levels contain narrower ones: lo-95 <= lo-80 <= mean <= hi-80 <= hi-95."""
+    lo, hi = out["mean"].copy(), out["mean"].copy()
+    for lv in sorted(level):
+        lo = np.minimum(out[f"lo-{lv}"], lo)
+        hi = np.maximum(out[f"hi-{lv}"], hi)
+        out[f"lo-{lv}"], out[f"hi-{lv}"] = lo, hi
     return out
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from observatorio.harmonize.frame import (
@@ -89,12 +90,25 @@ def _origin_attributes(raw: pd.DataFrame, citizenship: pd.Series) -> pd.DataFram
     })
 
 
+def _numbers(raw: pd.Series, rows: pd.Series, column: str, problems: Problems,
+             **parse: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_values`, with the plain numbers (nearly every cell) converted in one C pass."""
+    quick = pd.to_numeric(raw, errors="coerce").astype("float64")
+    rest = quick.isna()
+    status = pd.Series("A", index=raw.index, dtype=object)
+    if rest.any():
+        values, other = parse_values(raw[rest], rows[rest], column, problems, **parse)
+        quick[rest] = values
+        status[rest] = other
+    return quick, status
+
+
 def _long(wide: pd.DataFrame, measures: dict[str, str], keep: list[str], problems: Problems,
           **parse: tuple[str, ...]) -> pd.DataFrame:
     """Wide measure columns → one row per (file row, measure) with ``flow``, ``value``, ``obs_status``."""
     parts = []
     for column, flow in measures.items():
-        values, status = parse_values(wide[column], wide[ROW], column, problems, **parse)
+        values, status = _numbers(wide[column], wide[ROW], column, problems, **parse)
         parts.append(wide[keep].assign(flow=flow, value=values, obs_status=status))
     return pd.concat(parts, ignore_index=True)
 
@@ -379,7 +393,7 @@ class AsylumApplications(Adapter):
         if parsed is None:
             return pd.DataFrame()
         raw, period, citizenship, ref_area = parsed
-        values, _ = parse_values(raw[APPLIED], raw[ROW], APPLIED, problems)
+        values, _ = _numbers(raw[APPLIED], raw[ROW], APPLIED, problems)
         # Rows repeating a year–origin–asylum key are parts of one figure (breakdowns the file
         # does not show): add them up explicitly and keep the parts for lineage.
         key = [YEAR, ORIGIN_ISO, ASYLUM_ISO]
@@ -387,15 +401,17 @@ class AsylumApplications(Adapter):
                                                 ref_area=ref_area)
         repeated = frame.duplicated(key, keep=False)
         single = frame[~repeated].assign(source_rows=None, source_values=None)
-        grouped = frame[repeated].groupby(key, sort=False)
-        merged = grouped.agg(**{
-            ORIGIN: (ORIGIN, "first"), ROW: (ROW, "min"), "period": ("period", "first"),
-            "citizenship": ("citizenship", "first"), "ref_area": ("ref_area", "first"),
-            "value": ("value", "sum"), "source_rows": (ROW, tuple), "source_values": ("value", tuple),
-        }).reset_index()
+        parts = frame[repeated].sort_values(key + [ROW], kind="stable")  # each key's rows together
+        first = ~parts.duplicated(key)
+        merged = parts[first].copy()
+        merged["value"] = parts.groupby(first.cumsum().to_numpy())["value"].sum(min_count=1).to_numpy()
+        bounds = np.flatnonzero(first.to_numpy())[1:]
         # Tuples (hashable) become JSON lists in the attributes.
-        merged["source_values"] = [tuple(int(v) if v == v else None for v in parts)
-                                   for parts in merged["source_values"]]
+        merged["source_rows"] = [tuple(chunk.tolist()) for chunk in np.split(parts[ROW].to_numpy(), bounds)]
+        merged["source_values"] = [
+            tuple(int(v) if v == v else None for v in chunk.tolist())
+            for chunk in np.split(parts["value"].to_numpy(), bounds)
+        ]
         out = pd.concat([single, merged], ignore_index=True).sort_values(ROW, ignore_index=True)
         attributes = _origin_attributes(out, out["citizenship"]).assign(
             source_rows=out["source_rows"], source_values=out["source_values"])

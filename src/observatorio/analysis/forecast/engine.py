@@ -1,0 +1,298 @@
+"""One forecast run: fit every catalogue series, reconcile the hierarchies, price surges, explain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
+from observatorio.analysis.forecast.models import RouteModel
+from observatorio.analysis.forecast.reconcile import mint
+from observatorio.analysis.forecast.surge import ALERT, WATCH, SurgeRule, growth, surge_probability
+
+MODEL_NAME = "route-ensemble-v1"
+BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
+MIN_HISTORY = 24  # months a series needs before it is forecast
+ALERT_HORIZON = 3  # alerts look this many months ahead
+HORIZON_GROUPS = {"short": (1, 3), "medium": (4, 12), "long": (13, 36)}
+
+
+def horizon_group(h: int) -> str:
+    """short (1-3 months), medium (4-12) or long (13-36)."""
+    for name, (lo, hi) in HORIZON_GROUPS.items():
+        if lo <= h <= hi:
+            return name
+    return "long"
+
+
+@dataclass
+class SeriesForecast:
+    """Forecast of one series: monthly bands, annual totals and surge probabilities."""
+
+    definition: SeriesDef
+    history: pd.Series
+    periods: pd.DatetimeIndex
+    bands: dict[str, np.ndarray]
+    p_surge: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    threshold: float = 0.0
+
+    def frame(self) -> pd.DataFrame:
+        """Monthly rows: period, horizon, mean and the 80/95% bands, P(surge)."""
+        h = len(self.periods)
+        return pd.DataFrame(
+            {
+                "series_id": self.definition.id,
+                "freq": "M",
+                "period": self.periods,
+                "horizon": np.arange(1, h + 1),
+                "horizon_group": [horizon_group(i) for i in range(1, h + 1)],
+                "mean": self.bands["mean"],
+                "lo_80": self.bands["lo-80"],
+                "hi_80": self.bands["hi-80"],
+                "lo_95": self.bands["lo-95"],
+                "hi_95": self.bands["hi-95"],
+                "p_surge": self.p_surge if len(self.p_surge) == h else np.nan,
+            }
+        )
+
+    def annual(self) -> pd.DataFrame:
+        """Calendar-year totals (observed months + forecast months) for years the run completes.
+
+        Bands add month bands (comonotone paths), which errs on the wide side for a total.
+        """
+        obs = self.history
+        rows = []
+        months = pd.DatetimeIndex(self.periods)
+        for year in sorted(set(months.year)):
+            in_year = months.year == year
+            last = pd.Timestamp(year=year, month=12, day=1)
+            if last > months.max():
+                continue  # year not complete within the horizon
+            observed = float(obs[obs.index.year == year].sum())
+            h_last = int(np.flatnonzero(in_year).max()) + 1
+            row: dict[str, Any] = {
+                "series_id": self.definition.id,
+                "freq": "A",
+                "period": pd.Timestamp(year=year, month=1, day=1),
+                "horizon": h_last,
+                "horizon_group": "long" if h_last > 12 else horizon_group(h_last),
+            }
+            for band in BANDS:
+                key = band.replace("-", "_")
+                row[key] = observed + float(self.bands[band][in_year].sum())
+            row["p_surge"] = np.nan
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+@dataclass
+class Alert:
+    """An early warning for one series, with its explanation in both languages."""
+
+    series_id: str
+    period: pd.Timestamp
+    horizon: int
+    probability: float
+    threshold: float
+    level: str  # alert | watch
+    last_value: float
+    last_period: pd.Timestamp
+    explanation: dict[str, str]
+    signals: list[dict[str, Any]]
+
+
+@dataclass
+class ForecastRun:
+    """A forecast release: what was forecast, when, from which data release."""
+
+    created_at: datetime
+    data_release: dict[str, str]
+    horizon: int
+    forecasts: dict[str, SeriesForecast]
+    alerts: list[Alert]
+    skipped: dict[str, str]
+    model: str = MODEL_NAME
+
+    def frame(self, annual: bool = True) -> pd.DataFrame:
+        """All forecast rows, monthly then annual totals."""
+        parts = [f.frame() for f in self.forecasts.values()]
+        if annual:
+            parts += [f.annual() for f in self.forecasts.values()]
+        parts = [p for p in parts if not p.empty]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _fit(y: np.ndarray, horizon: int) -> tuple[RouteModel, dict[str, np.ndarray]]:
+    model = RouteModel(max_h=max(horizon, 12)).fit(y)
+    return model, model.predict(horizon)
+
+
+def _rescale(bands: dict[str, np.ndarray], new_mean: np.ndarray) -> dict[str, np.ndarray]:
+    # Reconciliation moves the point; the band moves with it, keeping its relative width.
+    base = bands["mean"]
+    ratio = np.where(base > 0, new_mean / np.where(base > 0, base, 1.0), 1.0)
+    out = {k: np.maximum(v * ratio, 0.0) for k, v in bands.items()}
+    shift = np.where(base > 0, 0.0, new_mean - base)
+    out = {k: v + shift for k, v in out.items()}
+    out["mean"] = new_mean
+    return out
+
+
+def _reconcile(
+    catalogue: Catalogue,
+    models: dict[str, RouteModel],
+    bands: dict[str, dict[str, np.ndarray]],
+) -> None:
+    for top in catalogue.tops():
+        kids = [k.id for k in catalogue.children(top.id) if k.id in bands]
+        if top.id not in bands or not kids:
+            continue
+        ids = [top.id, *kids]
+        m = min(len(models[i].resid1_) for i in ids)
+        resid = np.column_stack([models[i].resid1_[-m:] for i in ids]) if m >= 12 else None
+        recon = mint(bands[top.id]["mean"], np.vstack([bands[k]["mean"] for k in kids]), resid)
+        for k, row in zip(kids, recon, strict=True):
+            bands[k] = _rescale(bands[k], row)
+        bands[top.id] = _rescale(bands[top.id], recon.sum(axis=0))
+
+
+def run_forecast(
+    data: dict[str, pd.Series],
+    catalogue: Catalogue,
+    *,
+    horizon: int = 36,
+    as_of: pd.Timestamp | None = None,
+    data_release: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    with_alerts: bool = True,
+) -> ForecastRun:
+    """Forecast every catalogue series present in ``data`` (truncated at ``as_of`` if given)."""
+    models: dict[str, RouteModel] = {}
+    bands: dict[str, dict[str, np.ndarray]] = {}
+    hist: dict[str, pd.Series] = {}
+    skipped: dict[str, str] = {}
+    for s in catalogue.series:
+        if progress:
+            progress(s.id)
+        y = data.get(s.id)
+        if y is None:
+            skipped[s.id] = "no data"
+            continue
+        if as_of is not None:
+            y = y[y.index <= as_of]
+        if len(y) < MIN_HISTORY or float(y.sum()) <= 0:
+            skipped[s.id] = f"history < {MIN_HISTORY} months"
+            continue
+        hist[s.id] = y
+        models[s.id], bands[s.id] = _fit(y.to_numpy(dtype=float), horizon)
+    _reconcile(catalogue, models, bands)
+    forecasts: dict[str, SeriesForecast] = {}
+    for sid, b in bands.items():
+        y = hist[sid]
+        periods = pd.date_range(y.index.max() + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+        defn = catalogue.by_id[sid]
+        f = SeriesForecast(defn, y, periods, b)
+        if with_alerts:
+            rule = SurgeRule(min_count=defn.min_count)
+            h_p = min(horizon, 12)
+            probs = surge_probability(y.to_numpy(dtype=float), {k: v[:h_p] for k, v in b.items()}, rule)
+            f.p_surge = np.r_[probs, np.full(horizon - h_p, np.nan)]
+            f.threshold = rule.threshold(y.to_numpy(dtype=float)[-rule.window :])
+        forecasts[sid] = f
+    alerts = explain_alerts(forecasts, catalogue) if with_alerts else []
+    return ForecastRun(
+        created_at=datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+        data_release=data_release or {},
+        horizon=horizon,
+        forecasts=forecasts,
+        alerts=alerts,
+        skipped=skipped,
+    )
+
+
+def _pct(x: float | None) -> str:
+    return "s. d." if x is None else f"{x:+.0%}"
+
+
+def _signal(sid: str, forecasts: dict[str, SeriesForecast], kind: str) -> dict[str, Any] | None:
+    f = forecasts.get(sid)
+    if f is None:
+        return None
+    y = f.history.to_numpy(dtype=float)
+    p = f.p_surge[:ALERT_HORIZON]
+    return {
+        "series_id": sid,
+        "kind": kind,  # leading (upstream on the route) or component (child series)
+        "label_es": f.definition.label("es"),
+        "label_en": f.definition.label("en"),
+        "last_period": f.history.index.max().strftime("%Y-%m"),
+        "last_value": float(y[-1]),
+        "growth_3m": growth(y),
+        "surging_now": bool(SurgeRule(min_count=f.definition.min_count).flags(y[-13:])[-1]) if len(y) >= 13 else False,
+        "p_surge_max": float(np.nanmax(p)) if len(p) else 0.0,
+    }
+
+
+def explain_alerts(forecasts: dict[str, SeriesForecast], catalogue: Catalogue) -> list[Alert]:
+    """One alert per series whose surge probability in the next months reaches ``WATCH``."""
+    alerts: list[Alert] = []
+    for sid, f in forecasts.items():
+        p = f.p_surge[:ALERT_HORIZON]
+        if not len(p) or float(np.nanmax(p)) < WATCH:
+            continue
+        j = int(np.nanargmax(p))
+        prob = float(p[j])
+        level = "alert" if prob >= ALERT else "watch"
+        signals = [s for s in (_signal(x, forecasts, "leading") for x in f.definition.leading) if s]
+        kids = [k.id for k in catalogue.children(sid)]
+        comp = [s for s in (_signal(k, forecasts, "component") for k in kids) if s]
+        comp.sort(key=lambda s: -s["p_surge_max"])
+        signals += comp[:3]
+        y = f.history
+        period = f.periods[j]
+        g = growth(y.to_numpy(dtype=float))
+
+        def listing(lang: str) -> str:
+            parts = []
+            for s in signals:
+                name = s[f"label_{lang}"]
+                prob_word = "prob." if lang == "es" else "p"
+                parts.append(f"{name} {_pct(s['growth_3m'])} ({prob_word} {s['p_surge_max']:.0%})")
+            return "; ".join(parts)
+
+        word = {"es": {"alert": "ALERTA", "watch": "Vigilancia"}, "en": {"alert": "ALERT", "watch": "Watch"}}
+        expl = {
+            "es": (
+                f"{word['es'][level]}: {f.definition.label('es')}: probabilidad de oleada de "
+                f"{prob:.0%} en {period:%Y-%m} (umbral {f.threshold:,.0f}; último dato "
+                f"{float(y.iloc[-1]):,.0f} en {y.index.max():%Y-%m}; variación de 3 meses {_pct(g)})."
+                + (f" Señales: {listing('es')}." if signals else "")
+            ),
+            "en": (
+                f"{word['en'][level]}: {f.definition.label('en')}: probability of a surge of "
+                f"{prob:.0%} in {period:%Y-%m} (threshold {f.threshold:,.0f}; latest "
+                f"{float(y.iloc[-1]):,.0f} in {y.index.max():%Y-%m}; 3-month change {_pct(g)})."
+                + (f" Signals: {listing('en')}." if signals else "")
+            ),
+        }
+        alerts.append(
+            Alert(
+                series_id=sid,
+                period=period,
+                horizon=j + 1,
+                probability=prob,
+                threshold=f.threshold,
+                level=level,
+                last_value=float(y.iloc[-1]),
+                last_period=y.index.max(),
+                explanation=expl,
+                signals=signals,
+            )
+        )
+    alerts.sort(key=lambda a: -a.probability)
+    return alerts

@@ -1,0 +1,265 @@
+"""Charts as data: one tidy frame per chart gives the Plotly figure, the CSV and the text table.
+
+The frame is the single truth of a chart: the figure is drawn from it, the "download these
+numbers" CSV is the same frame written out, and the accessible table is the same frame pivoted.
+Frame columns: ``series`` (code), ``label`` (legend name), ``x`` (date, category or ISO3),
+``value``; point maps add ``lon``, ``lat`` (and ``x`` holds the place label).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from observatorio.i18n import fmt_month, fmt_number
+
+#: Okabe–Ito: distinguishable with colour-blindness, each ≥ 3:1 against white except yellow,
+#: which is left out.
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#8C564B",
+)  # fmt: skip
+SEQUENTIAL = [[0.0, "#deebf7"], [0.5, "#6baed6"], [1.0, "#08306b"]]
+NO_DATA_FILL = "#bdbdbd"
+NEIGHBOUR_FILL = "#f2f2f2"
+FRAME_COLUMNS = ["series", "label", "x", "value"]
+MAX_TABLE_ROWS = 120
+
+
+@dataclass
+class Chart:
+    """Everything a page needs to draw one chart and describe it."""
+
+    id: str
+    title: str
+    unit: str
+    sources: list[str]  # "Publisher — title (release …)" lines
+    kind: str  # line | bar | stack | hbar | hstack | choropleth | points
+    frame: pd.DataFrame
+    csv_url: str
+    lang: str
+    description: str = ""
+    note: str = ""
+    x_is_date: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # choropleth options, shapes url…
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    def figure_json(self) -> str:
+        """The Plotly figure (data + layout) as JSON for the page's script."""
+        return json.dumps(figure(self), ensure_ascii=False, separators=(",", ":"))
+
+    def csv(self) -> str:
+        return chart_csv(self.frame)
+
+    def table(self) -> tuple[list[str], list[list[str]], bool]:
+        """Header, formatted rows and whether rows were cut (the CSV has them all)."""
+        return text_table(self)
+
+
+def tidy(frame: pd.DataFrame, *, series: str, label: str, x: str, value: str = "value") -> pd.DataFrame:
+    """Rename a query frame into the chart frame (series, label, x, value)."""
+    if frame.empty:
+        return pd.DataFrame(columns=FRAME_COLUMNS)
+    out = pd.DataFrame({
+        "series": frame[series].astype(str),
+        "label": frame[label].astype(str),
+        "x": frame[x],
+        "value": frame[value].astype(float),
+    })
+    return out.reset_index(drop=True)
+
+
+def chart_csv(frame: pd.DataFrame) -> str:
+    """The numbers drawn, as CSV (dates ISO, values as plain numbers)."""
+    buffer = io.StringIO()
+    out = frame.copy()
+    if "x" in out.columns:
+        out["x"] = [_iso(v) for v in out["x"]]
+    out.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe number (whole numbers as int so the CSV and the chart print alike)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _layout(chart: Chart) -> dict[str, Any]:
+    # Spanish uses a comma for decimals and a point for thousands, as Babel does.
+    separators = ",." if chart.lang == "es" else ".,"
+    layout: dict[str, Any] = {
+        "separators": separators,
+        "margin": {"l": 60, "r": 20, "t": 10, "b": 40},
+        "height": 360,
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#1a1a1a"},
+        "colorway": list(PALETTE),
+        "legend": {"orientation": "h", "y": -0.18},
+        "hovermode": "closest",
+    }
+    if chart.kind in ("line", "bar", "stack"):
+        layout["yaxis"] = {"title": {"text": chart.unit}, "rangemode": "tozero",
+                           "gridcolor": "#e0e0e0", "tickformat": ",~r"}
+        layout["xaxis"] = {"gridcolor": "#f0f0f0"}
+        if chart.x_is_date:
+            layout["xaxis"]["type"] = "date"
+        else:
+            layout["xaxis"]["type"] = "category"
+        if chart.kind == "stack":
+            layout["barmode"] = "stack"
+    elif chart.kind in ("hbar", "hstack"):
+        n = chart.frame["x"].nunique() if not chart.frame.empty else 1
+        layout["height"] = max(260, 60 + 28 * n)
+        layout["margin"]["l"] = 220
+        layout["xaxis"] = {"title": {"text": chart.unit}, "gridcolor": "#e0e0e0"}
+        layout["yaxis"] = {"autorange": "reversed", "type": "category", "automargin": True}
+        if chart.kind == "hstack":
+            layout["barmode"] = "stack"
+    else:
+        layout["height"] = 460
+        layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
+        layout["geo"] = {
+            # No base layers: Plotly then needs no world topojson of its own; our shapes and
+            # the (served) topojson URL keep every request on this server.
+            "visible": False, "fitbounds": "locations", "projection": {"type": "mercator"},
+            "showland": False, "showcoastlines": False, "showcountries": False,
+            "showocean": False, "showlakes": False, "showrivers": False, "showframe": False,
+            "bgcolor": "#ffffff",
+        }
+    return layout
+
+
+def figure(chart: Chart) -> dict[str, Any]:
+    """Plotly figure dict drawn from the chart frame only."""
+    builders = {"line": _line_traces, "bar": _bar_traces, "stack": _bar_traces,
+                "hbar": _hbar_traces, "hstack": _hbar_traces,
+                "choropleth": _choropleth_traces, "points": _point_traces}
+    return {"data": builders[chart.kind](chart), "layout": _layout(chart)}
+
+
+def _series(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    order = list(dict.fromkeys(frame["series"]))
+    return [(s, str(frame.loc[frame["series"] == s, "label"].iloc[0]),
+             frame[frame["series"] == s]) for s in order]
+
+
+def _hover(chart: Chart, axis: str) -> str:
+    return f"%{{fullData.name}}<br>%{{x}}: %{{{axis}:,.0f}} {chart.unit}<extra></extra>" if axis == "y" \
+        else f"%{{fullData.name}}<br>%{{y}}: %{{x:,.0f}} {chart.unit}<extra></extra>"
+
+
+def _line_traces(chart: Chart) -> list[dict[str, Any]]:
+    return [{"type": "scatter", "mode": "lines", "name": label, "meta": code,
+             "x": [_iso(v) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+             "hovertemplate": _hover(chart, "y"), "line": {"width": 2}}
+            for code, label, part in _series(chart.frame)]
+
+
+def _bar_traces(chart: Chart) -> list[dict[str, Any]]:
+    return [{"type": "bar", "name": label, "meta": code,
+             "x": [str(_iso(v)) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+             "hovertemplate": _hover(chart, "y")}
+            for code, label, part in _series(chart.frame)]
+
+
+def _hbar_traces(chart: Chart) -> list[dict[str, Any]]:
+    return [{"type": "bar", "orientation": "h", "name": label, "meta": code,
+             "y": [str(v) for v in part["x"]], "x": [_plain(v) for v in part["value"]],
+             "hovertemplate": _hover(chart, "x")}
+            for code, label, part in _series(chart.frame)]
+
+
+def _shapes_trace(locations: list[str], fill: str, name: str, geojson: str) -> dict[str, Any]:
+    return {"type": "choropleth", "geojson": geojson, "featureidkey": "id", "name": name,
+            "locations": locations, "z": [1] * len(locations), "showscale": False,
+            "colorscale": [[0, fill], [1, fill]], "hoverinfo": "skip",
+            "marker": {"line": {"color": "#757575", "width": 0.6}}, "meta": "shapes"}
+
+
+def _choropleth_traces(chart: Chart) -> list[dict[str, Any]]:
+    geojson = chart.extra["geojson_url"]
+    members: list[str] = chart.extra["members"]
+    neighbours: list[str] = chart.extra["neighbours"]
+    drawn = chart.frame[chart.frame["value"].notna()]
+    missing = [m for m in members if m not in set(drawn["x"])]
+    traces = [_shapes_trace(neighbours, NEIGHBOUR_FILL, chart.extra["neighbours_label"], geojson)]
+    if missing:
+        trace = _shapes_trace(missing, NO_DATA_FILL, chart.extra["no_data_label"], geojson)
+        trace["meta"] = "no_data"
+        trace["text"] = [chart.extra["names"].get(m, m) for m in missing]
+        trace["hovertemplate"] = "%{text}: " + chart.extra["no_data_label"] + "<extra></extra>"
+        trace.pop("hoverinfo")
+        traces.append(trace)
+    names = chart.extra["names"]
+    traces.append({
+        "type": "choropleth", "geojson": geojson, "featureidkey": "id", "meta": "values",
+        "name": chart.title, "locations": list(drawn["x"]),
+        "z": [_plain(v) for v in drawn["value"]],
+        "text": [names.get(iso, iso) for iso in drawn["x"]],
+        "colorscale": SEQUENTIAL, "marker": {"line": {"color": "#1a1a1a", "width": 0.8}},
+        "colorbar": {"title": {"text": chart.unit}, "thickness": 14, "tickformat": ",~r"},
+        "hovertemplate": "%{text}: %{z:,.0f} " + chart.unit + "<extra></extra>",
+    })
+    return traces
+
+
+def _point_traces(chart: Chart) -> list[dict[str, Any]]:
+    geojson = chart.extra["geojson_url"]
+    traces = [_shapes_trace(chart.extra["shapes"], NEIGHBOUR_FILL, chart.extra["shapes_label"],
+                            geojson)]
+    frame = chart.frame
+    peak = float(frame["value"].max()) if not frame.empty else 1.0
+    for i, (code, label, part) in enumerate(_series(frame)):
+        values = [_plain(v) for v in part["value"]]
+        traces.append({
+            "type": "scattergeo", "mode": "markers", "name": label, "meta": code,
+            "lon": [float(v) for v in part["lon"]], "lat": [float(v) for v in part["lat"]],
+            "text": [str(v) for v in part["x"]], "customdata": values,
+            "marker": {"size": [max(4.0, 30 * (float(v or 0) / peak) ** 0.5) for v in values],
+                       "color": PALETTE[(i + 1) % len(PALETTE)], "opacity": 0.6,
+                       "line": {"width": 0.5, "color": "#ffffff"}},
+            "hovertemplate": "%{text}<br>%{customdata:,.0f} " + chart.unit + "<extra>" + label
+                             + "</extra>",
+        })
+    return traces
+
+
+def text_table(chart: Chart) -> tuple[list[str], list[list[str]], bool]:
+    """The chart as a table: one row per x, one column per series (formatted for the language)."""
+    frame = chart.frame
+    if frame.empty:
+        return [], [], False
+    lang = chart.lang
+    if chart.kind == "points":
+        top = frame.sort_values("value", ascending=False).head(MAX_TABLE_ROWS)
+        rows = [[str(r.x), str(r.label), fmt_number(r.value, lang)] for r in top.itertuples()]
+        return ["", "", chart.unit], rows, len(frame) > len(top)
+    series = _series(frame)
+    xs = list(dict.fromkeys(frame["x"]))
+    if chart.x_is_date:
+        xs = sorted(xs)
+    cut = len(xs) > MAX_TABLE_ROWS
+    xs = xs[-MAX_TABLE_ROWS:]
+    lookup = {(s, x): v for s, x, v in zip(frame["series"], frame["x"], frame["value"], strict=True)}
+    header = [""] + [label for _, label, _ in series]
+    rows = []
+    for x in xs:
+        shown = fmt_month(x, lang) if chart.x_is_date and isinstance(x, date) else str(
+            chart.extra.get("names", {}).get(x, x))
+        rows.append([shown] + [fmt_number(lookup.get((code, x)), lang) for code, _, _ in series])
+    return header, rows, cut
