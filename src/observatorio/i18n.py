@@ -30,8 +30,9 @@ def normalize_lang(lang: str | None) -> Lang:
     return "en" if lang == "en" else "es"
 
 
-def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
-    """The message ``key`` in ``lang`` with its placeholders filled."""
+def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """The message ``key`` in ``lang`` with its placeholders filled (a placeholder may itself be
+    named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only)."""
     entry = _catalogue()[key]
     return entry[normalize_lang(lang)].format(**values)
 

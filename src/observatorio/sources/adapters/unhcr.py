@@ -64,7 +64,10 @@ COMMON_CAVEATS_EN = (
 )
 
 
-def _read_table(path: Path, problems: Problems, required: tuple[str, ...], skip_lines: int = 0):
+def _read_table(
+    path: Path, problems: Problems, required: tuple[str, ...], skip_lines: int = 0
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series] | None:
+    """The table (text cells) with its period (1 January), origin and asylum codes resolved."""
     raw = read_csv(path, problems, skip_lines=skip_lines, required=KEY_COLUMNS + required)
     if raw is None:
         return None
@@ -73,8 +76,7 @@ def _read_table(path: Path, problems: Problems, required: tuple[str, ...], skip_
     bad = year.isna() | (year != year.round())
     problems.add_rows("impossible_period", rows[bad].tolist(), YEAR, raw[YEAR][bad].tolist(),
                       reason="expected a year such as 2023")
-    period = pd.Series(None, index=raw.index, dtype=object)
-    period[~bad] = pd.to_datetime({"year": year[~bad], "month": 1, "day": 1}).dt.date
+    period = year.where(~bad).map({y: date(int(y), 1, 1) for y in year[~bad].unique()}).astype(object)
     origin_code = raw[ORIGIN_ISO].str.strip()
     citizenship = resolve_countries(origin_code, rows, ORIGIN_ISO, problems, special=ORIGIN_SPECIAL)
     ref_area = resolve_countries(raw[ASYLUM_ISO].str.strip(), rows, ASYLUM_ISO, problems)
@@ -83,32 +85,34 @@ def _read_table(path: Path, problems: Problems, required: tuple[str, ...], skip_
 
 def _origin_attributes(raw: pd.DataFrame, citizenship: pd.Series) -> pd.DataFrame:
     """The published origin code and name where the origin is not an ISO country (else null)."""
-    special = citizenship.str.startswith("_").fillna(False)
-    return pd.DataFrame({
-        "origin_code": raw[ORIGIN_ISO].str.strip().where(special),
-        "origin_name": raw[ORIGIN].str.strip().where(special),
-    })
+    special = citizenship.isin(list(set(ORIGIN_SPECIAL.values())))
+    attributes = pd.DataFrame(index=raw.index, columns=["origin_code", "origin_name"], dtype=object)
+    attributes.loc[special, "origin_code"] = raw.loc[special, ORIGIN_ISO].str.strip()
+    attributes.loc[special, "origin_name"] = raw.loc[special, ORIGIN].str.strip()
+    return attributes
 
 
 def _numbers(raw: pd.Series, rows: pd.Series, column: str, problems: Problems,
-             **parse: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
-    """:func:`parse_values`, with the plain numbers (nearly every cell) converted in one C pass."""
-    quick = pd.to_numeric(raw, errors="coerce").astype("float64")
-    rest = quick.isna()
+             na_tokens: tuple[str, ...] = ()) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_values`, with the plain numbers and "not applicable" tokens (nearly every
+    cell) handled in one vectorised pass; only the rest goes through the text rules."""
+    values = pd.to_numeric(raw, errors="coerce").astype("float64")
     status = pd.Series("A", index=raw.index, dtype=object)
+    not_applicable = raw.isin(na_tokens)
+    status[not_applicable] = "L"
+    rest = values.isna() & ~not_applicable
     if rest.any():
-        values, other = parse_values(raw[rest], rows[rest], column, problems, **parse)
-        quick[rest] = values
-        status[rest] = other
-    return quick, status
+        values[rest], status[rest] = parse_values(raw[rest], rows[rest], column, problems,
+                                                  na_tokens=na_tokens)
+    return values, status
 
 
 def _long(wide: pd.DataFrame, measures: dict[str, str], keep: list[str], problems: Problems,
-          **parse: tuple[str, ...]) -> pd.DataFrame:
+          na_tokens: tuple[str, ...] = ()) -> pd.DataFrame:
     """Wide measure columns → one row per (file row, measure) with ``flow``, ``value``, ``obs_status``."""
     parts = []
     for column, flow in measures.items():
-        values, status = _numbers(wide[column], wide[ROW], column, problems, **parse)
+        values, status = _numbers(wide[column], wide[ROW], column, problems, na_tokens)
         parts.append(wide[keep].assign(flow=flow, value=values, obs_status=status))
     return pd.concat(parts, ignore_index=True)
 

@@ -1,0 +1,239 @@
+"""IOM Missing Migrants Project: global incident-level download (CSV), one record per incident.
+
+Each incident gives two observations, the dead and the (minimum estimated) missing. The
+country of the incident is not a column: it is found by placing the incident's coordinates in
+the Natural Earth shapes of the region (``data/natural_earth_region``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from observatorio.harmonize.fiscal import month_number
+from observatorio.harmonize.frame import assemble, attributes_column, parse_values
+from observatorio.harmonize.problems import Problems
+from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.readers import ROW, UTF8_OR_CP1252, read_csv
+
+MAIN_ID = "Main ID"
+INCIDENT_TYPE = "Incident Type"
+REGION = "Region of Incident"
+INCIDENT_DATE = "Incident Date"
+INCIDENT_YEAR = "Incident year"
+REPORTED_MONTH = "Reported Month"
+DEAD = "Number of Dead"
+MISSING = "Minimum Estimated Number of Missing"
+REGION_OF_ORIGIN = "Region of Origin"
+LOCATION = "Location of death"
+CAUSE = "Cause of Death"
+ROUTE = "Migration route"
+COORDINATES = "Coordinates"
+UNSD = "UNSD Geographical Grouping"
+SOURCE_QUALITY = "Source Quality"
+
+REQUIRED = (MAIN_ID, INCIDENT_TYPE, REGION, INCIDENT_DATE, INCIDENT_YEAR, REPORTED_MONTH, DEAD,
+            MISSING, REGION_OF_ORIGIN, CAUSE, ROUTE, LOCATION, COORDINATES, UNSD, SOURCE_QUALITY)
+FLOWS = {DEAD: "DEAD", MISSING: "MISSING"}
+
+#: The shapes (ISO3 → polygon) used to find the country of an incident.
+SHAPES_FILE = Path("natural_earth_region") / "region_110m.geojson"
+
+_LIST_SEPARATOR = re.compile(r",(?!\s)")
+_POINT = r"^\s*POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)\s*$"
+
+
+class MissingMigrants(Adapter):
+    info = SourceInfo(
+        id="iom_missing_migrants",
+        folder="iom_missing_migrants",
+        filename="Missing_Migrants_Global_Figures.csv",
+        publisher="International Organization for Migration (IOM), Missing Migrants Project",
+        title_es="Migrantes fallecidos y desaparecidos por incidente (OIM, Proyecto Migrantes Desaparecidos)",
+        title_en="Dead and missing migrants by incident (IOM Missing Migrants Project)",
+        licence="IOM Missing Migrants Project data, free download; cite 'IOM Missing Migrants Project' "
+                "and check IOM's terms before redistributing",
+        dataflow="MISSING_MIGRANTS",
+        release=date(2022, 5, 13),  # date the bundled copy was taken (incidents to 2022-02-20)
+        url="https://missingmigrants.iom.int/sites/g/files/tmzbdl601/files/report-migrant-incident/Missing_Migrants_Global_Figures_allData.csv",
+        homepage="https://missingmigrants.iom.int/downloads",
+        caveats_es=(
+            "Una observación por incidente y flujo: DEAD (Number of Dead) y MISSING (Minimum "
+            "Estimated Number of Missing, un mínimo). Sume sobre incidentes para obtener totales.",
+            "Una cifra vacía significa «desconocido» (valor vacío, estado M), no cero.",
+            "ref_area es el país del incidente, obtenido al ubicar sus coordenadas en los contornos "
+            "Natural Earth 1:110m de 19 países de la región (miembros de la CRM y vecinos). Los "
+            "incidentes fuera de esos contornos (en el mar o en otras regiones) tienen ref_area _O; "
+            "los que no tienen coordenadas, _U. La escala 1:110m es gruesa: cerca de costas y "
+            "fronteras un incidente puede quedar en el país vecino o en _O.",
+            "La nacionalidad no se publica (citizenship _U); la región de origen va en el atributo "
+            "region_of_origin.",
+            "El periodo es el mes del incidente según Incident year y Reported Month; la fecha "
+            "publicada queda en el atributo incident_date (en unas pocas filas falta o tiene día y "
+            "mes invertidos).",
+            "Ruta y causa de muerte pueden ser listas separadas por comas: se guardan tal como se "
+            "publican (route, cause_of_death) y como listas (routes, causes).",
+            "Un conteo negativo publicado (p. ej. −2 desaparecidos) no es un conteo válido: se carga "
+            "vacío con estado M y el valor publicado queda en el atributo value_as_published.",
+            "El archivo está en Windows-1252 (no UTF-8) y algunos campos entre comillas contienen "
+            "saltos de línea; source_row es el número de registro (encabezado = 1), no de línea.",
+            "2022 está incompleto (hasta el 20 de febrero de 2022).",
+        ),
+        caveats_en=(
+            "One observation per incident and flow: DEAD (Number of Dead) and MISSING (Minimum "
+            "Estimated Number of Missing, a minimum). Sum over incidents for totals.",
+            "A blank count means 'unknown' (null value, status M), not zero.",
+            "ref_area is the country of the incident, found by placing its coordinates in the "
+            "Natural Earth 1:110m shapes of 19 countries of the region (RCM members and "
+            "neighbours). Incidents outside those shapes (at sea or in other regions) have "
+            "ref_area _O; those without coordinates, _U. 1:110m is coarse: near coasts and borders "
+            "an incident can fall in the neighbouring country or in _O.",
+            "Nationality is not published (citizenship _U); the region of origin is in the "
+            "attribute region_of_origin.",
+            "The period is the month of the incident from Incident year and Reported Month; the "
+            "published date is kept in the attribute incident_date (a few rows lack it or have day "
+            "and month swapped).",
+            "Route and cause of death can be comma-joined lists: they are kept as published "
+            "(route, cause_of_death) and as lists (routes, causes).",
+            "A negative published count (e.g. −2 missing) is not a valid count: it is loaded as "
+            "null with status M and the published value is kept in the attribute value_as_published.",
+            "The file is Windows-1252 (not UTF-8) and some quoted fields hold line breaks; "
+            "source_row is the record number (header = 1), not the line number.",
+            "2022 is partial (to 20 February 2022).",
+        ),
+        extra={"shapes": str(SHAPES_FILE)},
+    )
+
+    def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        # The bundled copy is pure Windows-1252; UTF8_OR_CP1252 also reads a file that mixes it
+        # with UTF-8 (a newer export appended to an old one), which plain cp1252 would garble.
+        raw = read_csv(path, problems, encoding=UTF8_OR_CP1252, required=REQUIRED)
+        if raw is None:
+            return pd.DataFrame()
+        rows = raw[ROW]
+        period = _incident_month(raw, rows, problems)
+        lon, lat = coordinates(raw[COORDINATES])
+        shapes = shapes_path(path)
+        if shapes is None:
+            problems.add("unreadable", reason=f"the country shapes {SHAPES_FILE} are missing", format="GeoJSON")
+            return pd.DataFrame()
+        ref_area = incident_country(lon, lat, shapes)
+        attributes = pd.DataFrame({
+            "incident_id": raw[MAIN_ID].str.strip(),
+            "incident_type": _text(raw[INCIDENT_TYPE]),
+            "incident_date": _text(raw[INCIDENT_DATE]),
+            "region_of_incident": _text(raw[REGION]),
+            "unsd_grouping": _text(raw[UNSD]),
+            "region_of_origin": _text(raw[REGION_OF_ORIGIN]),
+            "location": _text(raw[LOCATION]),
+            "cause_of_death": _text(raw[CAUSE]),
+            "causes": _split(raw[CAUSE]),
+            "route": _text(raw[ROUTE]),
+            "routes": _split(raw[ROUTE]),
+            "lon": lon,
+            "lat": lat,
+            "source_quality": pd.to_numeric(raw[SOURCE_QUALITY], errors="coerce").astype("Int64"),
+        })
+        frames = []
+        for column, flow in FLOWS.items():
+            values, status = parse_values(raw[column], rows, column, problems, blank="missing")
+            negative = values < 0
+            flow_attributes = attributes.assign(
+                value_as_published=raw[column].str.strip().where(negative))
+            frames.append(assemble(raw.index, {
+                "dataflow": "MISSING_MIGRANTS", "source_row": rows, "freq": "M", "period": period,
+                "ref_area": ref_area, "citizenship": "_U", "counterpart_area": "_Z", "flow": flow,
+                "unit": "PERSONS", "value": values.where(~negative),
+                "obs_status": status.where(~negative, "M"),
+                "attributes": attributes_column(flow_attributes),
+                "source": self.info.id, "source_file": path.name, "release": release,
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    """Stripped text; blank → null (absent from the attributes)."""
+    text = raw.str.strip()
+    return text.where(text != "")
+
+
+def _split(raw: pd.Series) -> pd.Series:
+    """Comma-joined lists as tuples (JSON lists in the attributes); blank → null.
+
+    Items are joined by a bare comma; a comma followed by a space belongs to the item
+    ("lack of adequate shelter, food, water").
+    """
+    text = _text(raw)
+    return text.map(lambda v: tuple(p.strip() for p in _LIST_SEPARATOR.split(v) if p.strip()),
+                    na_action="ignore")
+
+
+def _incident_month(raw: pd.DataFrame, rows: pd.Series, problems: Problems) -> pd.Series:
+    """First day of the incident's month, from Incident year and Reported Month.
+
+    Those two columns are always filled; Incident Date is blank in a few rows and has day and
+    month swapped in others, so it is kept as an attribute but not used for the period.
+    """
+    year = pd.to_numeric(raw[INCIDENT_YEAR].str.strip(), errors="coerce")
+    names = raw[REPORTED_MONTH].str.strip()
+    month = names.map({name: month_number(name) for name in names.unique()})
+    bad = year.isna() | (year != year.round()) | month.isna()
+    for column in (INCIDENT_YEAR, REPORTED_MONTH):
+        problems.add_rows("impossible_period", rows[bad].tolist(), column, raw[column][bad].tolist(),
+                          reason="expected a year such as 2021 and an English month name")
+    period = pd.Series(None, index=raw.index, dtype=object)
+    period[~bad] = pd.to_datetime({"year": year[~bad], "month": month[~bad], "day": 1}).dt.date
+    return period
+
+
+def coordinates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(lon, lat) from WKT ``POINT (lon lat)``; null where blank or not a point."""
+    parts = raw.str.extract(_POINT).astype("float64")
+    lon, lat = parts[0], parts[1]
+    valid = lon.between(-180, 180) & lat.between(-90, 90)
+    return lon.where(valid), lat.where(valid)
+
+
+def shapes_path(path: Path) -> Path | None:
+    """The Natural Earth shapes: beside the source folders of ``path``, else in the data directory."""
+    from observatorio.settings import get_settings
+
+    for candidate in (path.resolve().parent.parent / SHAPES_FILE, get_settings().data_path / SHAPES_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def _shapes(path: Path) -> tuple[tuple[str, ...], tuple[object, ...]]:
+    from shapely.geometry import shape
+
+    with path.open(encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    codes = tuple(str(f.get("id") or f["properties"]["iso_a3"]) for f in features)
+    geometries = tuple(shape(f["geometry"]) for f in features)
+    return codes, geometries
+
+
+def incident_country(lon: pd.Series, lat: pd.Series, shapes: Path) -> pd.Series:
+    """ISO3 of the shape holding each point; ``_O`` outside every shape, ``_U`` without a point."""
+    import shapely
+
+    codes, geometries = _shapes(shapes)
+    x, y = lon.to_numpy(dtype="float64"), lat.to_numpy(dtype="float64")
+    located = ~(np.isnan(x) | np.isnan(y))
+    out = np.where(located, "_O", "_U").astype(object)
+    for code, geometry in zip(codes, geometries, strict=True):
+        # Vectorised point-in-polygon over all incidents at once, one shape at a time (19 shapes).
+        inside = located & shapely.contains_xy(geometry, x, y)
+        out[inside & (out == "_O")] = code
+    return pd.Series(out, index=lon.index, dtype=object)
+
+
+register(MissingMigrants())
