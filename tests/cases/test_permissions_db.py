@@ -27,7 +27,7 @@ PERSON_ACTIONS = [a for a in get_policy().actions if a.startswith("person.")]
 
 def test_sql_filters_match_single_record_checks(rt, seeded) -> None:
     with rt.sessions() as s:
-        cases = s.scalars(select(Case)).all()
+        cases = s.scalars(select(Case)).unique().all()
         people = s.scalars(select(Person)).all()
         for username in USERS:
             p = principal_of(s, seeded.world.users[username])

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from observatorio.loading import harmonize_file, load_file
-from observatorio.sources.adapters.ohss import FISCAL_YEAR_BASIS, UsbpEncounters
+from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapters.ohss import FISCAL_YEAR_BASIS, UsbpEncounters, _fiscal_months
 from observatorio.store import Store
 
 SOURCE = "ohss_cbp_usbp_encounters"
@@ -60,6 +61,16 @@ def test_fiscal_month_index_maps_to_calendar_month(harmonized: pd.DataFrame) -> 
     assert all(p.year == int(fy) for p, fy in zip(january["period"], fiscal_year[january.index], strict=True))
     october = monthly[[p.month == 10 for p in monthly["period"]]]
     assert all(p.year == int(fy) - 1 for p, fy in zip(october["period"], fiscal_year[october.index], strict=True))
+
+
+def test_month_text_must_agree_with_its_fiscal_index() -> None:
+    problems = Problems("khsm.xlsx")
+    raw = pd.Series(["01 October", "04 January", "12 September", "04 March", "13 October", ""])
+    months = _fiscal_months(raw, pd.Series(range(2, 8)), "Monthly Count: Month", problems)
+    assert months.tolist()[:3] == [1, 4, 12]
+    assert months.isna().tolist()[3:] == [True, True, True]
+    assert [p.row for p in problems.items] == [5, 6, 7]
+    assert problems.rules() == {"impossible_period"}
 
 
 def test_annual_sheets_start_on_the_first_day_of_the_fiscal_year(harmonized: pd.DataFrame) -> None:

@@ -245,7 +245,8 @@ def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
         """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
                   max(o.period) AS last_period, count(*) AS rows,
                   any_value(l.release) AS release, any_value(l.loaded_at) AS loaded_at,
-                  any_value(s.publisher) AS publisher
+                  any_value(s.publisher) AS publisher, any_value(s.title_es) AS title_es,
+                  any_value(s.title_en) AS title_en
            FROM observations o JOIN loads l ON l.load_id = o.load_id
            LEFT JOIN sources s ON s.source = o.source
            WHERE o.ref_area = ? AND o.value IS NOT NULL
@@ -257,17 +258,23 @@ def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
 # -- regional overview ----------------------------------------------------------------------------
 
 
-def headline_figures(store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES) -> pd.DataFrame:
-    """Latest month of each headline flow, the same month a year before, and the change (%)."""
+def headline_figures(
+    store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES, monthly: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Latest month of each headline flow, the same month a year before, and the change (%).
+
+    ``monthly`` may be the frame :func:`trends` already returned (saves reading it twice).
+    """
+    monthly = trends(store, specs) if monthly is None else monthly
     rows = []
     for spec in specs:
-        monthly = aggregate(store, spec)
-        if monthly.empty:
+        series = monthly[monthly["key"] == spec.key]
+        if series.empty:
             continue
-        monthly = monthly.groupby(["period", "unit"], as_index=False)["value"].sum()
-        latest = monthly.iloc[-1]
+        series = series.groupby(["period", "unit"], as_index=False)["value"].sum()
+        latest = series.iloc[-1]
         year_before = latest["period"].replace(year=latest["period"].year - 1)
-        previous = monthly.loc[monthly["period"] == year_before, "value"]
+        previous = series.loc[series["period"] == year_before, "value"]
         before = float(previous.iloc[0]) if len(previous) else None
         change = None if not before else (float(latest["value"]) - before) / before * 100
         rows.append({"key": spec.key, "source": spec.source, "ref_area": spec.ref_area,
@@ -439,16 +446,16 @@ def return_pairs(store: Store) -> pd.DataFrame:
     """(returning country, origin country) pairs counted on both sides, with months in common."""
     return store.query_df(
         """WITH executed AS (
-             SELECT DISTINCT ref_area AS returning, citizenship AS origin, period
+             SELECT DISTINCT ref_area AS returning_area, citizenship AS origin, period
              FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
                AND value IS NOT NULL),
            received AS (
-             SELECT DISTINCT counterpart_area AS returning, ref_area AS origin, period
+             SELECT DISTINCT counterpart_area AS returning_area, ref_area AS origin, period
              FROM observations WHERE flow = 'RETURN_RECEIVED' AND freq = 'M'
                AND value IS NOT NULL)
-           SELECT e.returning, e.origin, count(*) AS months
-           FROM executed e JOIN received r USING (returning, origin, period)
-           GROUP BY ALL ORDER BY months DESC, e.origin, e.returning"""
+           SELECT e.returning_area AS "returning", e.origin, count(*) AS months
+           FROM executed e JOIN received r USING (returning_area, origin, period)
+           GROUP BY ALL ORDER BY months DESC, e.origin, e.returning_area"""
     )
 
 
@@ -516,7 +523,11 @@ def deaths_source(store: Store) -> str | None:
 
 
 def deaths_incidents(store: Store) -> pd.DataFrame:
-    """Dead and missing migrants in the Americas: one row per place, route, cause, year, flow."""
+    """Dead and missing migrants in the Americas: one row per place, route, cause, year, flow.
+
+    The newer IOM copy gives dead and missing together (``DEAD_OR_MISSING``); the older
+    download separates them. The Americas are the incidents west of 30°W.
+    """
     source = deaths_source(store)
     columns = ["year", "route", "cause", "lon", "lat", "flow", "value"]
     if source is None:
@@ -525,12 +536,14 @@ def deaths_incidents(store: Store) -> pd.DataFrame:
         """WITH incidents AS (
              SELECT year(period) AS year,
                     coalesce(nullif(trim(attributes->>'route'), ''), '_U') AS route,
-                    coalesce(nullif(trim(attributes->>'cause'), ''), '_U') AS cause,
+                    coalesce(nullif(trim(coalesce(attributes->>'cause',
+                                                  attributes->>'cause_of_death')), ''), '_U') AS cause,
                     TRY_CAST(attributes->>'lon' AS DOUBLE) AS lon,
                     TRY_CAST(attributes->>'lat' AS DOUBLE) AS lat,
                     flow, value
              FROM observations
-             WHERE source = ? AND flow IN ('DEAD', 'MISSING') AND value IS NOT NULL)
+             WHERE source = ? AND flow IN ('DEAD', 'MISSING', 'DEAD_OR_MISSING')
+               AND value IS NOT NULL)
            SELECT year, route, cause, round(lon, 2) AS lon, round(lat, 2) AS lat, flow,
                   sum(value) AS value
            FROM incidents
@@ -539,3 +552,15 @@ def deaths_incidents(store: Store) -> pd.DataFrame:
         [source],
     )
     return frame.loc[:, columns]
+
+
+def source_observations(store: Store, source: str) -> pd.DataFrame:
+    """Every observation of a source's latest release, contract columns and attributes."""
+    from observatorio.model.contract import FRAME_NAMES
+
+    columns = ", ".join(f'"{c}"' for c in FRAME_NAMES)
+    return store.query_df(
+        f"SELECT {columns} FROM observations WHERE source = ? "  # noqa: S608
+        "ORDER BY source_row NULLS LAST, period",
+        [source],
+    )

@@ -61,13 +61,17 @@ class CasesRoute(APIRoute):
 
         async def wrapped(request: Request) -> Response:
             try:
-                return await handler(request)
+                response = await handler(request)
+                # Personal data must not linger in shared or browser caches.
+                response.headers.setdefault("Cache-Control", "no-store")
+                return response
             except CasesError as exc:
                 headers = {}
                 if isinstance(exc, Throttled):
                     headers["Retry-After"] = str(exc.retry_after)
                 if isinstance(exc, Unauthenticated):
                     headers["WWW-Authenticate"] = "Bearer"
+                headers["Cache-Control"] = "no-store"
                 return JSONResponse({"detail": exc.detail()}, status_code=exc.status, headers=headers)
 
         return wrapped
@@ -75,6 +79,8 @@ class CasesRoute(APIRoute):
 
 router = APIRouter(route_class=CasesRoute, tags=["cases"])
 PERSONAL = {"x-personal-data": True}
+# Free-text query parameters: no control characters (PostgreSQL rejects NUL; none is ever needed).
+SAFE_TEXT = r"^[^\x00-\x1f\x7f]*$"
 NOT_PERSONAL = {"x-personal-data": False}
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -163,9 +169,9 @@ def create_person(ctx: CtxDep, body: PersonCreate) -> PersonOut:
 @router.get("/api/v1/people", response_model=PersonPage, openapi_extra=PERSONAL)
 def search_people(
     ctx: CtxDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=SAFE_TEXT)] = None,
     nationality: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
-    document: Annotated[str | None, Query(max_length=60)] = None,
+    document: Annotated[str | None, Query(max_length=60, pattern=SAFE_TEXT)] = None,
     date_of_birth: dt.date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -216,7 +222,7 @@ def create_case(ctx: CtxDep, body: CaseCreate) -> CaseOut:
 @router.get("/api/v1/cases", response_model=CasePage, openapi_extra=PERSONAL)
 def list_cases(
     ctx: CtxDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=SAFE_TEXT)] = None,
     status: CaseStatus | None = None,
     case_type: CaseType | None = None,
     risk_level: RiskLevel | None = None,
@@ -316,11 +322,11 @@ def add_service(ctx: CtxDep, case_id: int, body: ServiceIn) -> ServiceOut:
 def query_audit(
     ctx: CtxDep,
     actor_id: int | None = None,
-    action: Annotated[str | None, Query(max_length=40)] = None,
-    record_type: Annotated[str | None, Query(max_length=20)] = None,
-    record_id: Annotated[str | None, Query(max_length=40)] = None,
-    since: Annotated[str | None, Query(max_length=32)] = None,
-    until: Annotated[str | None, Query(max_length=32)] = None,
+    action: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
+    record_type: Annotated[str | None, Query(max_length=20, pattern=SAFE_TEXT)] = None,
+    record_id: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
+    since: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
+    until: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
     after_seq: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:

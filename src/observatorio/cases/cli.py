@@ -2,6 +2,172 @@
 
 from __future__ import annotations
 
+import getpass
+import json
+from typing import Annotated
+
 import typer
 
+from observatorio.cases.runtime import Runtime
+from observatorio.settings import get_settings
+
 app = typer.Typer(help="Gestión de casos consulares y de protección / Consular and protection case management.", no_args_is_help=True)
+audit_app = typer.Typer(help="Bitácora de auditoría / Audit log.", no_args_is_help=True)
+retention_app = typer.Typer(help="Plazo de conservación / Retention.", no_args_is_help=True)
+person_app = typer.Typer(help="Derechos de las personas / Data-subject rights.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
+app.add_typer(person_app, name="person")
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", envvar="OBSERVATORIO_CASES_DB",
+                 help="URL SQLAlchemy de la base de casos / cases database URL (default: var/cases.sqlite)."),
+]
+
+
+def _runtime(url: str | None) -> Runtime:
+    return Runtime.from_url(url or get_settings().cases_db_url)
+
+
+def _operator() -> str:
+    # Command-line actions are taken by whoever holds database access; the audit names them.
+    return f"cli:{getpass.getuser()}"
+
+
+@app.command("init")
+def init(url: UrlOpt = None) -> None:
+    """Crear o actualizar el esquema (alembic upgrade head) / Create or upgrade the schema."""
+    from observatorio.cases.db import upgrade
+
+    target = url or get_settings().cases_db_url
+    upgrade(target)
+    typer.echo(f"Esquema al día / Schema up to date: {_redact(target)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("demo")
+def demo(
+    url: UrlOpt = None,
+    cases: Annotated[int, typer.Option(help="Casos sintéticos / synthetic cases")] = 60,
+    seed: Annotated[int | None, typer.Option(help="Semilla / random seed")] = None,
+) -> None:
+    """Datos sintéticos de demostración / Synthetic demo data (credentials printed once)."""
+    from observatorio.cases import demo as demo_mod
+    from observatorio.cases.db import upgrade
+
+    rt = _runtime(url)
+    upgrade(rt.url)
+    with rt.sessions() as s:
+        result = demo_mod.build(s, rt.config, cases, seed)
+    typer.echo("Usuarios de demostración — las contraseñas se muestran una sola vez / "
+               "Demo users — passwords are shown only once:")
+    for username, password, role, org in result.credentials:
+        typer.echo(f"  {username:<22} {password:<20} {role:<20} {org}")
+    typer.echo(f"{result.cases} casos sintéticos creados / synthetic cases created "
+               "(marcados [SINTÉTICO]; excluidos de las estadísticas públicas / excluded from public statistics).")
+    rt.close()
+
+
+@audit_app.command("verify")
+def audit_verify(url: UrlOpt = None) -> None:
+    """Verificar la cadena de hashes / Verify the hash chain (exit 1 if tampered)."""
+    from observatorio.cases import audit
+
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        v = audit.verify(s)
+    rt.close()
+    if v.ok:
+        typer.echo(f"Cadena íntegra: {v.checked} entradas / Chain intact: {v.checked} entries.")
+        return
+    typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
+               f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def audit_list(
+    url: UrlOpt = None,
+    record_type: Annotated[str | None, typer.Option()] = None,
+    record_id: Annotated[str | None, typer.Option()] = None,
+    actor_id: Annotated[int | None, typer.Option()] = None,
+    action: Annotated[str | None, typer.Option()] = None,
+    after_seq: Annotated[int, typer.Option()] = 0,
+    limit: Annotated[int, typer.Option()] = 50,
+) -> None:
+    """Listar entradas (JSON por línea) / List entries (one JSON object per line)."""
+    from sqlalchemy import select
+
+    from observatorio.cases.models import AuditEntry
+
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        stmt = select(AuditEntry).where(AuditEntry.seq > after_seq)
+        if record_type:
+            stmt = stmt.where(AuditEntry.record_type == record_type)
+        if record_id:
+            stmt = stmt.where(AuditEntry.record_id == record_id)
+        if actor_id is not None:
+            stmt = stmt.where(AuditEntry.actor_id == actor_id)
+        if action:
+            stmt = stmt.where(AuditEntry.action == action)
+        for e in s.scalars(stmt.order_by(AuditEntry.seq).limit(limit)):
+            typer.echo(json.dumps({"seq": e.seq, "ts": e.ts, "actor": e.actor, "organisation_id": e.organisation_id,
+                                   "action": e.action, "record": f"{e.record_type}:{e.record_id}",
+                                   "fields": json.loads(e.fields), "ip": e.source_ip}, ensure_ascii=False))
+    rt.close()
+
+
+@retention_app.command("run")
+def retention_run(
+    url: UrlOpt = None,
+    days: Annotated[int | None, typer.Option(help="Días tras el cierre / days after closure")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Solo listar / only list")] = False,
+) -> None:
+    """Seudonimizar a quienes superaron el plazo / Pseudonymise people past the retention period."""
+    from observatorio.cases.retention import run_retention
+
+    rt = _runtime(url)
+    period = days if days is not None else rt.config.retention_days
+    with rt.sessions() as s:
+        report = run_retention(s, period, rt.secret, dry_run=dry_run, actor=_operator())
+    rt.close()
+    verb = ("se seudonimizarían / would be pseudonymised" if dry_run else "seudonimizadas / pseudonymised")
+    typer.echo(f"{len(report.people)} personas {verb} (plazo / period: {period} días/days); "
+               f"{report.cases} casos / cases.")
+
+
+@person_app.command("export")
+def person_export(person_id: int, url: UrlOpt = None) -> None:
+    """Exportar todos los datos de una persona (JSON) / Export all of a person's data (JSON)."""
+    from observatorio.cases.service import operator_export
+
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        data = operator_export(s, person_id, _operator())
+    rt.close()
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@person_app.command("erase")
+def person_erase(
+    person_id: int,
+    url: UrlOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirmar / confirm")] = False,
+) -> None:
+    """Seudonimizar a una persona a pedido / Pseudonymise one person on request."""
+    from observatorio.cases.service import operator_erase
+
+    if not yes:
+        typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True)
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        pseudonym = operator_erase(s, person_id, _operator(), rt.secret)
+    rt.close()
+    typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {pseudonym}.")

@@ -152,9 +152,10 @@ class Case(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    person: Mapped[Person] = relationship(lazy="joined")
+    # The policy needs organisation and shares on every check: load them in the same query.
+    person: Mapped[Person] = relationship(lazy="select")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    shares: Mapped[list[CaseShare]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    shares: Mapped[list[CaseShare]] = relationship(lazy="joined", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
@@ -15,9 +15,27 @@ Text = Annotated[str, StringConstraints(max_length=20000)]
 SensitiveGroup = Literal["health", "trafficking", "child_protection"]
 
 
+def _reject_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL characters are not allowed / no se admiten caracteres NUL")
+    if isinstance(value, dict):
+        for v in value.values():
+            _reject_nul(v)
+    elif isinstance(value, list):
+        for v in value:
+            _reject_nul(v)
+    return value
+
+
 class _In(BaseModel):
     # Unknown fields are an error, so a typo never silently drops data.
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL cannot store NUL in text, SQLite can: refuse it on both, uniformly.
+        return _reject_nul(data)
 
 
 class Token(BaseModel):

@@ -145,7 +145,7 @@ def _load_case(ctx: Ctx, case_id: int, action: str = "case.read") -> tuple[Case,
 
 
 def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
-    return list(ctx.session.scalars(select(Case).where(Case.person_id == person_id)))
+    return list(ctx.session.scalars(select(Case).where(Case.person_id == person_id)).unique())
 
 
 def _load_person(ctx: Ctx, person_id: int, action: str = "person.read") -> tuple[Person, Decision]:
@@ -694,3 +694,51 @@ def verify_audit(ctx: Ctx) -> audit.Verification:
     if not any(policy.scope_of(g.role, "audit.verify") for g in ctx.principal.grants):
         raise forbidden("audit.verify")
     return audit.verify(ctx.session)
+
+
+# ---------------------------------------------------------------- operator (command line)
+
+def _operator_ctx(session: Session, operator: str, key: str = "") -> Ctx:
+    # The command-line operator holds database access and acts outside the role policy, so we
+    # give them a principal with no grants and build decisions explicitly; the audit names them.
+    return Ctx(session, Principal(0, operator, ()), None, key)
+
+
+def operator_export(session: Session, person_id: int, operator: str) -> dict[str, Any]:
+    """Full export of one person for a data-subject request handled by an operator."""
+    ctx = _operator_ctx(session, operator)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise not_found("person", person_id)
+    everything = Decision(True, frozenset(get_policy().field_groups), None, frozenset())
+    cases = _person_cases(ctx, person_id)
+    case_ids = [c.id for c in cases]
+    notes = session.scalars(select(CaseNote).where(CaseNote.case_id.in_(case_ids))).all() if case_ids else []
+    data = {
+        "person": person_out(ctx, person).model_dump(mode="json"),
+        "cases": [case_out(c, everything).model_dump(mode="json") for c in cases],
+        "notes": [_note_out(n, everything).model_dump(mode="json") for n in notes],
+        "exported_at": utcnow().isoformat(),
+    }
+    ctx.events.append(AccessEvent("person.export", "person", str(person_id), PERSON_READ_FIELDS))
+    ctx.principal = Principal(0, operator, ())
+    _commit_operator(ctx)
+    return data
+
+
+def operator_erase(session: Session, person_id: int, operator: str, key: str) -> str:
+    """Pseudonymise one person at an operator's hand; returns the pseudonym."""
+    ctx = _operator_ctx(session, operator, key)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise not_found("person", person_id)
+    retention.pseudonymise_person(session, person, key)
+    ctx.events.append(AccessEvent("person.erase", "person", str(person_id), retention.PERSON_FIELDS))
+    _commit_operator(ctx)
+    return person.pseudonym or ""
+
+
+def _commit_operator(ctx: Ctx) -> None:
+    audit.append(ctx.session, Actor(None, ctx.principal.username, None), ctx.events)
+    ctx.session.commit()
+    ctx.events.clear()

@@ -95,7 +95,7 @@ def assemble(index: pd.Index, columns: Mapping[str, Any]) -> pd.DataFrame:
             data[name] = [value] * len(index)
     frame = pd.DataFrame(data, index=index)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
-    frame["source_row"] = pd.array(frame["source_row"], dtype="Int64")
+    frame["source_row"] = frame["source_row"].astype("Int64")
     return frame.reset_index(drop=True)
 
 

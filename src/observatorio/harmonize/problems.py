@@ -42,8 +42,12 @@ class Problem:
     def where(self, lang: str = "es") -> str:
         if self.row is None and self.column is None:
             return ""
-        return t("report.where", lang, row=self.row if self.row is not None else "—",
-                 column=self.column or "—")
+        row = self.row if self.row is not None else "—"
+        # The report always shows the offending value: when the rule's sentence does not
+        # already quote it (a cut row, an undecodable byte), it goes with the place.
+        if self.value and self.value not in self.what(lang):
+            return t("report.where_value", lang, row=row, column=self.column or "—", value=self.value)
+        return t("report.where", lang, row=row, column=self.column or "—")
 
     def as_dict(self, lang: str = "es") -> dict[str, Any]:
         return {

@@ -2,8 +2,85 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Dirección / address (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Puerto / port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Procesos / worker processes")] = 1,
+    load: Annotated[bool, typer.Option("--load/--no-load", help="Cargar los datos incluidos si falta el almacén / load the bundled data when the store is missing")] = True,
+) -> None:
+    """Servir la API y el portal / serve the API and the portal (http://HOST:PORT/api/docs)."""
+    import uvicorn
+    from rich.console import Console
+
+    from observatorio.cli import state
+    from observatorio.i18n import t
+
+    st = state(ctx)
+    err = Console(stderr=True)
+    if load and _needs_load(st.db):
+        err.print(t("api.serve.loading", st.lang, path=st.db), markup=False)
+        _load_bundled(st.db, err)
+    # Worker processes build the app from the environment: pass the store location on.
+    os.environ["OBSERVATORIO_DB"] = str(st.db)
+    os.environ["OBSERVATORIO_LANG"] = st.lang
+    err.print(t("api.serve.listening", st.lang, host=host, port=port), markup=False)
+    uvicorn.run(
+        "observatorio.publish.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def _needs_load(db: Path) -> bool:
+    """No store, or one that never finished a load (e.g. a first load interrupted)."""
+    if not db.exists():
+        return True
+    from observatorio.store import Store
+
+    try:
+        with Store.open(db, read_only=True) as store:
+            rows = store.con.execute("SELECT count(*) FROM loads").fetchall()
+    except Exception:  # a file left unusable by an interrupted first load
+        return True
+    return not rows or rows[0][0] == 0
+
+
+def _load_bundled(db: os.PathLike[str], console: object) -> None:
+    """Load every bundled source with a progress bar (the one-command quickstart)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from observatorio.loading import load_file
+    from observatorio.settings import get_settings
+    from observatorio.sources.base import all_adapters
+    from observatorio.store import Store
+
+    assert isinstance(console, Console)
+    adapters = all_adapters()
+    data_dir = get_settings().data_path
+    with Store.open(db) as store, Progress(
+        TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("load", total=len(adapters))
+        for adapter in adapters:
+            progress.update(task, description=adapter.info.id)
+            load_file(store, adapter, adapter.bundled_path(data_dir))
+            progress.advance(task)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    app.command("serve")(serve)

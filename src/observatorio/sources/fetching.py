@@ -1,7 +1,16 @@
-"""Download a publisher's newest file from its official address (httpx, with progress)."""
+"""Download a publisher's newest file from its official address (httpx, with progress).
+
+The download goes to a temporary ``.part`` file that is renamed only once complete and checked,
+so a cut connection never leaves a half file where a loader could pick it up. A web page served
+instead of the data file (a landing page, a login or an error page with status 200) is refused
+with a clear error rather than handed to the adapter as a "CSV".
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -11,6 +20,11 @@ from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
 from observatorio.errors import ObservatorioError
 from observatorio.sources.base import Adapter
+
+#: Suffixes of the data files adapters read; an HTML answer is never one of them.
+DATA_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".rda", ".rdata", ".json",
+                           ".zip", ".xml", ".ods"})
+_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.I)
 
 
 class DownloadFailed(ObservatorioError):
@@ -23,18 +37,70 @@ def download(adapter: Adapter, folder: Path, *, url: str | None = None, timeout:
     address = url or adapter.info.url
     if not address:
         raise DownloadFailed(url="—", reason="no official download address is known for this source")
-    name = Path(unquote(urlparse(address).path)).name or adapter.info.filename
-    target = folder / name
     try:
         with httpx.stream("GET", address, timeout=timeout, follow_redirects=True) as response:
-            response.raise_for_status()
-            total = int(response.headers.get("content-length") or 0) or None
-            with Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
-                          console=console, transient=True) as progress, target.open("wb") as out:
-                task = progress.add_task(name, total=total)
-                for chunk in response.iter_bytes():
-                    out.write(chunk)
-                    progress.advance(task, len(chunk))
+            if response.status_code >= 400:
+                status = f"{response.status_code} {response.reason_phrase}".strip()
+                raise DownloadFailed("error.download_status", url=address, status=status)
+            content_type = response.headers.get("content-type", "")
+            name = _file_name(adapter, address, response)
+            target = folder / name
+            part = _stream_to_part(response, folder, name, console)
+    except httpx.ConnectError as exc:
+        raise DownloadFailed("error.download_connect", url=address, reason=_reason(exc)) from None
     except httpx.HTTPError as exc:
-        raise DownloadFailed(url=address, reason=str(exc) or type(exc).__name__) from None
+        raise DownloadFailed(url=address, reason=_reason(exc)) from None
+    try:
+        if _is_html(part, content_type, name):
+            raise DownloadFailed("error.download_html", url=address,
+                                 content_type=content_type.split(";")[0].strip() or "text/html")
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
     return target
+
+
+def _stream_to_part(response: httpx.Response, folder: Path, name: str, console: Console | None) -> Path:
+    total = int(response.headers.get("content-length") or 0) or None
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    part = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out, Progress(
+            *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
+            console=console, transient=True,
+        ) as progress:
+            task = progress.add_task(name, total=total)
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+                progress.advance(task, len(chunk))
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return part
+
+
+def _file_name(adapter: Adapter, address: str, response: httpx.Response) -> str:
+    """The published file's name: Content-Disposition, else the URL's last segment, else the source's."""
+    disposition = response.headers.get("content-disposition", "")
+    found = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.I)
+    if found:
+        return Path(unquote(found.group(1))).name
+    name = Path(unquote(urlparse(str(response.url) or address).path)).name
+    if name and Path(name).suffix.lower() in DATA_SUFFIXES:
+        return name
+    pattern = adapter.info.filename
+    return pattern if not any(c in pattern for c in "*?[") else name or f"{adapter.info.id}.download"
+
+
+def _is_html(path: Path, content_type: str, name: str) -> bool:
+    if Path(name).suffix.lower() in (".html", ".htm"):
+        return False  # the source really publishes HTML (none does today)
+    if "html" in content_type.lower():
+        return True
+    with path.open("rb") as fh:
+        head = fh.read(512).lstrip(b"\xef\xbb\xbf")
+    return bool(_HTML_START.match(head))
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from observatorio.harmonize.problems import Problems, ValidationFailed
+from observatorio.i18n import t
 from observatorio.model.codelists import get_codelist
 from observatorio.sources.base import _REGISTRY, Adapter, SourceInfo, register, unregister
 
@@ -333,6 +334,11 @@ def _check_dimension_code(dim: str, code: str) -> None:
 class MappingInvalid(ValidationFailed):
     """A mapping file is not valid; the report names the file and each key."""
 
+    def message(self, lang: str = "es") -> str:
+        lines = self.problems.render(lang).splitlines()
+        lines[0] = t("report.mapping_title", lang, count=len(self.problems), file=self.problems.file)
+        return "\n".join(lines)
+
 
 def load_mapping(path: Path | str) -> MappingSpec:
     """The validated mapping in ``path`` (YAML or TOML); MappingInvalid lists every problem."""
@@ -354,7 +360,10 @@ def load_mapping(path: Path | str) -> MappingSpec:
         for err in exc.errors():
             loc = tuple(str(p) for p in err["loc"])
             key = ".".join(loc) or "(root)"
-            shown = err.get("input") if not isinstance(err.get("input"), dict | list) else None
+            given = err.get("input")
+            if isinstance(given, dict) and set(given) == {"constant"}:
+                given = given["constant"]  # `flow: X` shorthand: show what the user wrote
+            shown = given if not isinstance(given, dict | list) else None
             problems.add("bad_mapping", row=_line_of(lines, loc), column=key, value=shown,
                          reason=_pydantic_reason(err))
         raise MappingInvalid(problems) from None
@@ -380,7 +389,7 @@ def _parse(path: Path, text: str, problems: Problems) -> dict[str, Any] | None:
                          reason=f"TOML syntax: {exc}")
             return None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_MappingLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add("bad_mapping", row=mark.line + 1 if mark else None,
@@ -390,6 +399,23 @@ def _parse(path: Path, text: str, problems: Problems) -> dict[str, Any] | None:
         problems.add("bad_mapping", reason="the file must hold a mapping of keys (source, file, period, dimensions, value…)")
         return None
     return data
+
+
+class _MappingLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 scalars: only true/false are booleans and dates stay text.
+
+    YAML 1.1 reads ``No``/``Sí``-style labels (``No: _U``) as booleans and builds dates itself
+    (crashing on ``2024-13-01`` with no line); pydantic checks the text instead and names the key.
+    """
+
+
+_MappingLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_MappingLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _pydantic_reason(err: Any) -> str:

@@ -245,15 +245,22 @@ def _melt(spec: MappingSpec, raw: pd.DataFrame) -> pd.DataFrame:
     """One row per value cell, with the cell's header in ``__value_column__``."""
     v = spec.value
     if v.column is not None:
-        return raw.assign(**{VALUE: raw[v.column], VALUE_COLUMN: v.column}).reset_index(drop=True)
+        return _with_value(raw, v.column).reset_index(drop=True)
     headers = list(v.columns) if v.columns is not None else [
         c for c in raw.columns if c != ROW and re.search(v.melt or "", c)]
-    pieces = [raw.assign(**{VALUE: raw[h], VALUE_COLUMN: h}) for h in headers]
+    pieces = [_with_value(raw, h) for h in headers]
     long = pd.concat(pieces, ignore_index=True) if pieces else raw.iloc[0:0]
     if v.melt is not None:
         long[v.header_as] = long[VALUE_COLUMN]
     # Keep the file's order (row, then column) so reports read top to bottom.
     return long.sort_values(ROW, kind="stable").reset_index(drop=True)
+
+
+def _with_value(raw: pd.DataFrame, header: str) -> pd.DataFrame:
+    piece = raw.copy()
+    piece[VALUE] = raw[header]
+    piece[VALUE_COLUMN] = header
+    return piece
 
 
 def _apply_column_codes(spec: MappingSpec, long: pd.DataFrame, dims: dict[str, pd.Series]) -> None:
@@ -460,7 +467,8 @@ def _period(
             src_month = long[spec.month] if spec.month is not None else None
             src_quarter = long[spec.quarter] if spec.quarter is not None else None
             col_year = spec.year if isinstance(spec.year, str) else "period.year"
-            col_month, col_quarter = spec.month, spec.quarter
+            col_month = spec.month or "period.month"
+            col_quarter = spec.quarter or "period.quarter"
         y = src_year.map(parse_year) if src_year is not None else pd.Series(None, index=index)
         bad = y.isna()
         _report(problems, rows[bad], col_year, _text(src_year)[bad] if src_year is not None else "",
@@ -470,7 +478,7 @@ def _period(
         if spec.freq == "M":
             parsed = src_month.map(parse_month) if src_month is not None else pd.Series(None, index=index)
             bad = parsed.isna()
-            _report(problems, rows[bad], col_month or "period.month",
+            _report(problems, rows[bad], col_month,
                     _text(src_month)[bad] if src_month is not None else "",
                     "expected a month 1–12 or a month name (enero, Jan, octubre…)")
             ok &= ~bad
@@ -479,7 +487,7 @@ def _period(
         elif spec.freq == "Q":
             q = src_quarter.map(parse_quarter) if src_quarter is not None else pd.Series(None, index=index)
             bad = q.isna()
-            _report(problems, rows[bad], col_quarter or "period.quarter",
+            _report(problems, rows[bad], col_quarter,
                     _text(src_quarter)[bad] if src_quarter is not None else "",
                     "expected a quarter 1–4 (Q1, T1, I…)")
             ok &= ~bad

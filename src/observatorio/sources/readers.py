@@ -4,6 +4,7 @@ raising, and give every record its 1-based row in the file (the header counts as
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -119,9 +120,27 @@ def read_csv(
     cells = frame.drop(columns=[ROW])
     if len(frame) and cells.shape[1]:
         frame = frame[(cells != "").any(axis=1)]
+        _check_truncated(text, delimiter, frame, problems)
     if not require_columns(frame, required, problems):
         return None
     return frame
+
+
+def _check_truncated(text: str, delimiter: str, frame: pd.DataFrame, problems: Problems) -> None:
+    # pandas pads a short last record with empty cells, so a download cut mid-row would pass as
+    # a row of blanks. A file that does not end with a newline and whose last line has fewer
+    # fields than the header was cut short.
+    if not len(frame) or text.endswith(("\n", "\r")):
+        return
+    last_line = text.rsplit("\n", 1)[-1]
+    try:
+        fields = next(csv.reader([last_line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return
+    expected = frame.shape[1] - 1
+    if len(fields) < expected:
+        problems.add("truncated", row=int(frame[ROW].iloc[-1]), column=str(frame.columns[len(fields)]),
+                     value=last_line[-40:], found=len(fields), expected=expected)
 
 
 def require_columns(frame: pd.DataFrame, required: tuple[str, ...] | list[str], problems: Problems) -> bool:

@@ -72,12 +72,25 @@ class Store:
         self.close()
 
     def _ensure_schema(self) -> None:
+        # Only touch the file when the DDL changed: opening a store to load a file that then
+        # fails validation must leave the store byte-for-byte as it was.
+        ddl_sha = hashlib.sha256("\n;\n".join(DDL).encode()).hexdigest()
+        if self._meta("ddl_sha256") == ddl_sha and self._meta("schema_version") == str(SCHEMA_VERSION):
+            return
         with self.transaction():
             for statement in DDL:
                 self.con.execute(statement)
             self.con.execute(
                 "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
+            self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('ddl_sha256', ?)", [ddl_sha])
+
+    def _meta(self, key: str) -> str | None:
+        try:
+            row = self.con.execute("SELECT value FROM store_meta WHERE key = ?", [key]).fetchone()
+        except duckdb.CatalogException:  # a new, empty file: no store_meta yet
+            return None
+        return None if row is None else str(row[0])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

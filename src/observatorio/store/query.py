@@ -59,6 +59,14 @@ _ORDER: tuple[str, ...] = (
     "sex", "age", "accompaniment", "unit", "attributes", "source_row",
 )  # fmt: skip
 
+#: Status of a sum: the rows' own when they agree; provisional if any is; else estimated when
+#: any row is estimated, missing or suppressed (the sum is then incomplete).
+_SUM_STATUS = (
+    "CASE WHEN count(DISTINCT obs_status) = 1 THEN min(obs_status) "
+    "WHEN bool_or(obs_status = 'P') THEN 'P' "
+    "WHEN bool_or(obs_status IN ('E', 'M', 'L', 'C')) THEN 'E' ELSE 'A' END"
+)
+
 _STOCKS_SQL = ", ".join(f"'{f}'" for f in sorted(STOCK_FLOWS))  # constants, not user input
 
 
@@ -320,7 +328,8 @@ class ObservationQuery:
     def columns(self) -> tuple[str, ...]:
         """The columns of the answer, in order."""
         if self.group_by:
-            return (*self.group_by, "value", "obs_count")
+            status = () if "obs_status" in self.group_by else ("obs_status",)
+            return (*self.group_by, "value", *status, "obs_count")
         return OBSERVATION_COLUMNS
 
     def select_sql(self, paged: bool = True) -> tuple[str, list[Any]]:
@@ -328,8 +337,9 @@ class ObservationQuery:
         base, params = self._where_sql()
         if self.group_by:
             cols = ", ".join(q(c) for c in self.group_by)
+            status = "" if "obs_status" in self.group_by else f", {_SUM_STATUS} AS obs_status"
             sql = (
-                f"SELECT {cols}, sum(\"value\") AS \"value\", count(*) AS obs_count "  # noqa: S608
+                f"SELECT {cols}, sum(\"value\") AS \"value\"{status}, count(*) AS obs_count "  # noqa: S608
                 f"FROM {base} GROUP BY {cols} ORDER BY {cols}"
             )
         else:
@@ -404,8 +414,9 @@ def _cursor(store: Store) -> Any:
 
 
 def _fetch_one(store: Store, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    row = _cursor(store).execute(sql, list(params)).fetchone()
-    return None if row is None else tuple(row)
+    # fetchall: DuckDB refuses new work on a cursor with an unfinished result.
+    rows = _cursor(store).execute(sql, list(params)).fetchall()
+    return tuple(rows[0]) if rows else None
 
 
 def _fetch_all(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -2,8 +2,145 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Annotated
+
 import typer
+
+FORMATS = ("table", "json", "csv")
+
+
+def _msg(lang: str, es: str, en: str) -> str:
+    # Spanish first: the observatory's working language; English for the rest of the region.
+    return es if lang == "es" else en
+
+
+def forecast(
+    ctx: typer.Context,
+    series: Annotated[
+        list[str] | None,
+        typer.Option("--series", "-s", help="Serie(s) a pronosticar / series to forecast (repeatable)."),
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option("--horizon", min=1, max=36, help="Meses / months ahead (1-36).")
+    ] = 36,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",
+    store: Annotated[
+        bool,
+        typer.Option("--store/--no-store", help="Guardar la publicación / store the forecast release."),
+    ] = True,
+    list_series: Annotated[
+        bool, typer.Option("--list", help="Listar las series / list the series.")
+    ] = False,
+) -> None:
+    """Pronósticos y alerta temprana / forecasts and early warning."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from observatorio.analysis.forecast.catalogue import CatalogueError, load_catalogue
+    from observatorio.analysis.forecast.releases import save_run
+    from observatorio.analysis.forecast.service import forecast_from_store
+    from observatorio.cli import state
+    from observatorio.store import Store
+
+    st = state(ctx)
+    lang = st.lang
+    out = Console()
+    err = Console(stderr=True)
+    if fmt not in FORMATS:
+        raise typer.BadParameter(_msg(lang, "use table, json o csv", "use table, json or csv"), param_hint="--format")
+    cat = load_catalogue()
+    if list_series:
+        for s in cat.series:
+            out.print(f"{s.id}\t{s.level}\t{s.label(lang)}", highlight=False)
+        return
+    try:
+        cat.select(series)
+    except CatalogueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if not st.db.exists():
+        err.print(
+            _msg(
+                lang,
+                f"[red]No existe el almacén {st.db}.[/red] Cárguelo con: observatorio --db {st.db} load",
+                f"[red]No store at {st.db}.[/red] Load it with: observatorio --db {st.db} load",
+            )
+        )
+        raise typer.Exit(1)
+    db = Store.open(st.db, read_only=not store)
+    try:
+        total = len(cat.select(series).series)
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} {task.fields[current]}"),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task(_msg(lang, "Pronosticando", "Forecasting"), total=total, current="")
+            run = forecast_from_store(
+                db.con,
+                series,
+                horizon,
+                progress=lambda sid: bar.update(task, advance=1, current=sid),
+            )
+        rid = save_run(db.con, run) if store else None
+    finally:
+        db.close()
+    frame = run.frame()
+    if series:
+        frame = frame[frame["series_id"].isin(series)]
+    if fmt == "json":
+        payload = {
+            "run_id": rid,
+            "created_at": run.created_at.isoformat(),
+            "data_release": run.data_release,
+            "model": run.model,
+            "forecasts": json.loads(frame.to_json(orient="records", date_format="iso")),
+            "alerts": [
+                {
+                    "series_id": a.series_id,
+                    "period": a.period.strftime("%Y-%m-%d"),
+                    "horizon": a.horizon,
+                    "probability": a.probability,
+                    "level": a.level,
+                    "explanation": a.explanation[lang],
+                }
+                for a in run.alerts
+                if not series or a.series_id in series
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        return
+    table = Table(title=_msg(lang, "Pronósticos", "Forecasts") + (f" — {rid}" if rid else ""))
+    for col in ("serie / series", "freq", "periodo / period", "h", "media / mean", "80%", "95%", "P(oleada/surge)"):
+        table.add_column(col, justify="right" if col not in ("serie / series", "freq") else "left")
+    shown = frame[(frame["freq"] == "A") | (frame["horizon"].isin([1, 2, 3, 6, 12]))]
+    for r in shown.itertuples():
+        p = "" if r.p_surge != r.p_surge else f"{r.p_surge:.0%}"
+        table.add_row(
+            str(r.series_id), str(r.freq), f"{r.period:%Y-%m}", str(r.horizon), f"{r.mean:,.0f}",
+            f"{r.lo_80:,.0f}–{r.hi_80:,.0f}", f"{r.lo_95:,.0f}–{r.hi_95:,.0f}", p,
+        )
+    out.print(table)
+    alerts = [a for a in run.alerts if not series or a.series_id in series]
+    if alerts:
+        out.print(_msg(lang, "[bold]Alertas[/bold]", "[bold]Alerts[/bold]"))
+        for a in alerts:
+            out.print(f"• {a.explanation[lang]}", highlight=False)
+    else:
+        out.print(_msg(lang, "Sin alertas activas.", "No active alerts."))
+    if rid:
+        out.print(_msg(lang, f"Publicación guardada: {rid}", f"Release stored: {rid}"))
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    app.command(name="forecast")(forecast)

@@ -124,3 +124,13 @@ def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:
         for sid, s in series.items()
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unique_id", "ds", "y"])
+
+
+def data_release(con: Any, catalogue: Catalogue) -> dict[str, str]:
+    """The latest release of each source the catalogue reads (a forecast release's data key)."""
+    sources = sorted({s.source for s in catalogue.series})
+    sql = (
+        "SELECT source, CAST(max(release) AS VARCHAR) FROM observations "  # noqa: S608 - placeholders only
+        f"WHERE source IN ({', '.join('?' for _ in sources)}) GROUP BY 1 ORDER BY 1"
+    )
+    return {str(src): str(rel) for src, rel in con.execute(sql, sources).fetchall()}

@@ -19,6 +19,7 @@ MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 MIN_HISTORY = 24  # months a series needs before it is forecast
 ALERT_HORIZON = 3  # alerts look this many months ahead
+RECONCILIATION = "wls"  # see reconcile.py and docs/forecasting.md for why not full MinT
 HORIZON_GROUPS = {"short": (1, 3), "medium": (4, 12), "long": (13, 36)}
 
 
@@ -147,6 +148,7 @@ def _reconcile(
     catalogue: Catalogue,
     models: dict[str, RouteModel],
     bands: dict[str, dict[str, np.ndarray]],
+    method: str,
 ) -> None:
     for top in catalogue.tops():
         kids = [k.id for k in catalogue.children(top.id) if k.id in bands]
@@ -155,7 +157,9 @@ def _reconcile(
         ids = [top.id, *kids]
         m = min(len(models[i].resid1_) for i in ids)
         resid = np.column_stack([models[i].resid1_[-m:] for i in ids]) if m >= 12 else None
-        recon = mint(bands[top.id]["mean"], np.vstack([bands[k]["mean"] for k in kids]), resid)
+        base_kids = np.vstack([bands[k]["mean"] for k in kids])
+        rel = np.array([models[i].scale_ for i in ids])
+        recon = mint(bands[top.id]["mean"], base_kids, resid, method, rel_scale=rel)
         for k, row in zip(kids, recon, strict=True):
             bands[k] = _rescale(bands[k], row)
         bands[top.id] = _rescale(bands[top.id], recon.sum(axis=0))
@@ -170,6 +174,7 @@ def run_forecast(
     data_release: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
     with_alerts: bool = True,
+    reconcile: str = RECONCILIATION,
 ) -> ForecastRun:
     """Forecast every catalogue series present in ``data`` (truncated at ``as_of`` if given)."""
     models: dict[str, RouteModel] = {}
@@ -190,7 +195,7 @@ def run_forecast(
             continue
         hist[s.id] = y
         models[s.id], bands[s.id] = _fit(y.to_numpy(dtype=float), horizon)
-    _reconcile(catalogue, models, bands)
+    _reconcile(catalogue, models, bands, reconcile)
     forecasts: dict[str, SeriesForecast] = {}
     for sid, b in bands.items():
         y = hist[sid]

@@ -23,17 +23,42 @@ def shrunk_covariance(resid: np.ndarray) -> np.ndarray:
     return shrunk * np.outer(sd, sd)
 
 
-def mint(top: np.ndarray, children: np.ndarray, resid: np.ndarray | None) -> np.ndarray:
+METHODS = ("wls_rel", "wls", "mint_shrink", "bottom_up", "ols")
+
+
+def mint(
+    top: np.ndarray,
+    children: np.ndarray,
+    resid: np.ndarray | None,
+    method: str = "wls",
+    rel_scale: np.ndarray | None = None,
+) -> np.ndarray:
     """Reconciled children (k x h) so that they add up to the reconciled total exactly.
 
     ``top`` is (h,), ``children`` (k, h); ``resid`` (t, k + 1) holds aligned one-step
-    residuals, total first. Without residuals the weights are equal (OLS). Negative children
+    residuals, total first. ``method``: ``mint_shrink`` (MinT with Schäfer–Strimmer shrinkage),
+    ``wls`` (MinT with the diagonal of the residual variances), ``wls_rel`` (variances from
+    ``rel_scale``, each series' relative error, times its current level), ``bottom_up`` or ``ols``;
+    without residuals the weights are equal (OLS). Negative children
     are set to 0; the total is then the children's sum, so coherence is exact by construction.
     """
+    if method not in METHODS:
+        raise ValueError(f"reconciliation method {method!r}: use one of {METHODS}")
     k = children.shape[0]
+    if method == "bottom_up":
+        return np.maximum(children, 0.0)
     s_mat = np.vstack([np.ones((1, k)), np.eye(k)])
-    if resid is not None and resid.shape[0] >= 12:
+    usable = resid is not None and resid.shape[0] >= 12
+    if method == "mint_shrink" and usable:
+        assert resid is not None
         w = shrunk_covariance(resid)
+    elif method == "wls_rel" and rel_scale is not None:
+        # Variance of each series today: its relative (log-scale) error times its current level.
+        level = np.r_[top[0], children[:, 0]]
+        w = np.diag(np.maximum((rel_scale * level) ** 2, 1e-9))
+    elif method == "wls" and usable:
+        assert resid is not None
+        w = np.diag(np.maximum(resid.var(axis=0), 1e-9))
     else:
         w = np.eye(k + 1)
     w = w + np.eye(k + 1) * 1e-9 * max(float(np.trace(w)), 1.0)

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from observatorio import __version__
 from observatorio.settings import Settings, get_settings
+
+API_DESCRIPTION = """
+Open data of the Regional Migration Observatory (CRM): every harmonized number, its metadata
+and its history. Datos abiertos del Observatorio Migratorio Regional (CRM).
+
+* Errors are 400 with a bilingual body naming the parameter: see `ErrorBody`.
+* Public reads carry ETag / Last-Modified (the store version), answer 304 to conditional
+  requests, are gzip-compressed and CORS-enabled. Limits: see docs/api.md.
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
-    from observatorio.publish.api.routes import analysis, data, forecasts, metadata
+    from observatorio.publish.api.errors import ApiError, api_error_handler, query_error_handler
+    from observatorio.publish.api.http import PublicReadMiddleware
+    from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import router as web_router
+    from observatorio.store.query import QueryError
 
     settings = settings or get_settings()
     app = FastAPI(
         title="Observatorio Migratorio Regional — API",
         version=__version__,
+        description=API_DESCRIPTION,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
@@ -25,6 +40,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     for module in (metadata, data, analysis, forecasts):
         app.include_router(module.router)
+    app.include_router(sdmx.router)
     app.include_router(cases_router)
+    from observatorio.cases.web import router as cases_web_router; app.include_router(cases_web_router)  # noqa: E702, I001
     app.include_router(web_router)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(QueryError, query_error_handler)
+    # Innermost first: gzip, then ETag/304/cache (it keeps gzipped bodies), CORS outermost.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(PublicReadMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match", "If-Modified-Since", "Accept", "Accept-Language"],
+        expose_headers=["ETag", "Last-Modified", "Link", "X-Total-Count", "Content-Disposition"],
+        max_age=86400,
+    )
     return app

@@ -62,7 +62,8 @@ class ApiError(Exception):
 
     @classmethod
     def from_query(cls, exc: QueryError) -> ApiError:
-        return cls(400, exc.code, exc.parameter, exc.key, exc.closest, **exc.values)
+        values = {k: v for k, v in exc.values.items() if k != "parameter"}
+        return cls(400, exc.code, exc.parameter, exc.key, exc.closest, **values)
 
     def body(self) -> dict[str, Any]:
         return {

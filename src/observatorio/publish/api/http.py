@@ -8,6 +8,7 @@ untouched. It only acts on GET/HEAD of the public prefixes: the cases API is nev
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -53,6 +54,8 @@ class ResponseCache:
             return found
 
     def put(self, key: bytes, value: CachedResponse) -> None:
+        if len(value.body) > self.max_bytes:
+            return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
@@ -102,7 +105,9 @@ class PublicReadMiddleware:
     def __init__(self, app: ASGIApp, prefixes: Iterable[str] = PUBLIC_READ_PREFIXES) -> None:
         self.app = app
         self.prefixes = tuple(prefixes)
-        self.cache = ResponseCache()
+        # OBSERVATORIO_API_CACHE_MB=0 turns the response cache off (tests of the query path).
+        megabytes = int(os.environ.get("OBSERVATORIO_API_CACHE_MB", MAX_CACHE_BYTES >> 20))
+        self.cache = ResponseCache(megabytes << 20)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -185,16 +190,14 @@ class PublicReadMiddleware:
 
     @staticmethod
     def _store_handle(scope: Scope) -> tuple[str, str] | None:
-        app = scope.get("app")
-        state = getattr(app, "state", None)
-        handle = getattr(state, "store_handle", None)
-        if handle is None and state is not None:
-            from observatorio.errors import StoreMissing
-            from observatorio.publish.api.store_access import StoreHandle
+        from observatorio.errors import StoreMissing
+        from observatorio.publish.api.store_access import get_handle
 
-            try:
-                handle = StoreHandle.open(state.settings)
-            except StoreMissing:
-                return None
-            state.store_handle = handle
-        return None if handle is None else (handle.version, handle.last_modified)
+        state = getattr(scope.get("app"), "state", None)
+        if state is None:
+            return None
+        try:
+            handle = get_handle(state)
+        except StoreMissing:
+            return None
+        return handle.version, handle.last_modified

@@ -11,11 +11,11 @@ Two ways to use it (docs/api.md):
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.dependencies.utils import get_flat_dependant
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -46,10 +46,17 @@ def declared_params(route: APIRoute) -> frozenset[str]:
     """The query parameters a route declares (aliases included), computed once per route."""
     cached: frozenset[str] | None = getattr(route, "_declared_query_params", None)
     if cached is None:
-        flat = get_flat_dependant(route.dependant)
-        cached = frozenset(p.alias for p in flat.query_params)
+        cached = frozenset(_query_aliases(route.dependant))
         route._declared_query_params = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _query_aliases(dependant: Dependant) -> Iterator[str]:
+    # Walk sub-dependencies too: a dependency may declare query parameters of its own.
+    for param in dependant.query_params:
+        yield param.alias
+    for sub in dependant.dependencies:
+        yield from _query_aliases(sub)
 
 
 class StrictRoute(APIRoute):

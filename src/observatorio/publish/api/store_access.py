@@ -5,11 +5,12 @@ DuckDB allows one writer or many readers per file: restart the server after a lo
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -29,30 +30,41 @@ class StoreHandle:
     version: str
     last_modified: str  # HTTP date of the last load
 
+    @property
+    def version_id(self) -> str:
+        """The version as an SDMX-safe id (message ids)."""
+        return re.sub(r"[^A-Za-z0-9_@$-]", "-", self.version)
+
     @classmethod
     def open(cls, settings: Settings) -> StoreHandle:
         store = Store.open(settings.db_path, read_only=True)
         version = store.version()
-        row = store.con.cursor().execute("SELECT max(loaded_at) FROM loads").fetchone()
-        loaded = row[0] if row and row[0] else datetime(1970, 1, 1)
+        if version == "empty":  # a store never loaded: still a valid date-time for SDMX
+            version = "1970-01-01T00:00:00+00:00"
+        rows = store.con.cursor().execute("SELECT max(loaded_at) FROM loads").fetchall()
+        loaded = rows[0][0] if rows and rows[0][0] else datetime(1970, 1, 1)
         stamp = format_datetime(loaded.replace(tzinfo=timezone.utc, microsecond=0), usegmt=True)
         return cls(store, version, stamp)
 
 
-def store_handle(request: Request) -> StoreHandle:
-    """The application's store (opened once, shared by every thread through cursors)."""
-    state = request.app.state
+def get_handle(state: Any) -> StoreHandle:
+    """The store of an app's state, opened on first use (StoreMissing if there is none)."""
     handle: StoreHandle | None = getattr(state, "store_handle", None)
     if handle is None:
         with _LOCK:
             handle = getattr(state, "store_handle", None)
             if handle is None:
-                try:
-                    handle = StoreHandle.open(state.settings)
-                except StoreMissing:
-                    raise ApiError(503, "store_missing", None, "api.store_missing") from None
+                handle = StoreHandle.open(state.settings)
                 state.store_handle = handle
     return handle
+
+
+def store_handle(request: Request) -> StoreHandle:
+    """The application's store (opened once, shared by every thread through cursors)."""
+    try:
+        return get_handle(request.app.state)
+    except StoreMissing:
+        raise ApiError(503, "store_missing", None, "api.store_missing") from None
 
 
 StoreDep = Annotated[StoreHandle, Depends(store_handle)]

@@ -113,30 +113,34 @@ def _layout(chart: Chart) -> dict[str, Any]:
         "hovermode": "closest",
     }
     if chart.kind in ("line", "bar", "stack"):
-        layout["yaxis"] = {"title": {"text": chart.unit}, "rangemode": "tozero",
-                           "gridcolor": "#e0e0e0", "tickformat": ",~r"}
-        layout["xaxis"] = {"gridcolor": "#f0f0f0"}
+        layout["yaxis"] = {"title": {"text": chart.unit, "standoff": 8}, "rangemode": "tozero",
+                           "gridcolor": "#e0e0e0", "tickformat": ",~r", "automargin": True}
+        layout["xaxis"] = {"gridcolor": "#f0f0f0", "automargin": True}
         if chart.x_is_date:
             layout["xaxis"]["type"] = "date"
         else:
-            layout["xaxis"]["type"] = "category"
+            # years as categories, in order whatever series comes first
+            layout["xaxis"].update(type="category", categoryorder="category ascending")
         if chart.kind == "stack":
             layout["barmode"] = "stack"
     elif chart.kind in ("hbar", "hstack"):
         n = chart.frame["x"].nunique() if not chart.frame.empty else 1
         layout["height"] = max(260, 60 + 28 * n)
-        layout["margin"]["l"] = 220
-        layout["xaxis"] = {"title": {"text": chart.unit}, "gridcolor": "#e0e0e0"}
+        layout["margin"]["l"] = 10
+        layout["xaxis"] = {"title": {"text": chart.unit}, "gridcolor": "#e0e0e0", "automargin": True}
         layout["yaxis"] = {"autorange": "reversed", "type": "category", "automargin": True}
         if chart.kind == "hstack":
             layout["barmode"] = "stack"
     else:
-        layout["height"] = 460
+        layout["height"] = 520
         layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
+        lon, lat = chart.extra.get("view", ((-128, -56), (5, 58)))
         layout["geo"] = {
             # No base layers: Plotly then needs no world topojson of its own; our shapes and
-            # the (served) topojson URL keep every request on this server.
-            "visible": False, "fitbounds": "locations", "projection": {"type": "mercator"},
+            # the (served) topojson URL keep every request on this server. A fixed view keeps
+            # Central America readable (fitting Canada's Arctic would shrink it to dots).
+            "visible": False, "projection": {"type": "mercator"},
+            "lonaxis": {"range": list(lon)}, "lataxis": {"range": list(lat)},
             "showland": False, "showcoastlines": False, "showcountries": False,
             "showocean": False, "showlakes": False, "showrivers": False, "showframe": False,
             "bgcolor": "#ffffff",

@@ -1,7 +1,259 @@
-"""Routes of this area (placeholder until its owner fills it in)."""
+"""Portal routes: pages under /es/ and /en/, their CSV downloads, and the static assets.
+
+Every response is compressed here when the browser accepts gzip (Starlette's GZipMiddleware
+leaves an already-encoded body alone), so the page budget holds whether or not the app adds
+the middleware.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import gzip
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from observatorio.analysis import dashboards as db
+from observatorio.errors import StoreMissing
+from observatorio.publish.web import assets
+from observatorio.publish.web.pages import (
+    BUILDERS,
+    PAGES,
+    PageRequest,
+    page_url,
+    resolve,
+)
+from observatorio.publish.web.texts import Texts
+from observatorio.settings import Settings, get_settings
+from observatorio.store.duck import Store
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+NAV_PAGES = ("overview", "countries", "routes", "children", "returns", "deaths", "data",
+             "methodology")
+CSV_TYPE = "text/csv; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+MIN_GZIP = 1024
+CACHE_SIZE = 64
+
+router = APIRouter(include_in_schema=False)
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def mount_web(app: FastAPI) -> None:
+    """Nothing to mount: the router serves its own static files (kept for the app factory)."""
+    return None
+
+
+def _settings(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+@contextmanager
+def _open_store(settings: Settings) -> Iterator[Store]:
+    # A portal without a loaded store still renders, with "no data yet" in every chart.
+    try:
+        store = Store.open(settings.db_path, read_only=True)
+    except StoreMissing:
+        store = Store.open(":memory:")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _respond(request: Request, body: bytes, media_type: str, *, headers: dict[str, str] | None = None,
+             gzipped: bytes | None = None, status_code: int = 200) -> Response:
+    out = {"Vary": "Accept-Encoding", **(headers or {})}
+    if "gzip" in request.headers.get("accept-encoding", "") and len(body) >= MIN_GZIP:
+        out["Content-Encoding"] = "gzip"
+        return Response(gzipped or gzip.compress(body, compresslevel=6), status_code=status_code,
+                        media_type=media_type, headers=out)
+    return Response(body, status_code=status_code, media_type=media_type, headers=out)
+
+
+def _asset_response(request: Request, asset: assets.Asset, max_age: int = 3600,
+                    immutable: bool = False) -> Response:
+    cache = f"public, max-age={31536000 if immutable else max_age}" + (", immutable" if immutable else "")
+    headers = {"ETag": asset.etag, "Cache-Control": cache}
+    if request.headers.get("if-none-match") == asset.etag:
+        return Response(status_code=304, headers=headers)
+    return _respond(request, asset.body, asset.media_type, headers=headers, gzipped=asset.gzipped)
+
+
+class _PageCache:
+    """Built page contexts, keyed by store version: a load changes the version, so never stale.
+
+    The pages only read a store that changes in batch loads; repeated visits (and the CSV
+    behind a chart) then cost no query at all.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, ...], dict[str, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def build(self, req: PageRequest) -> dict[str, Any]:
+        key = (str(req.settings.db_path), req.store.version(), req.lang, req.page.id,
+               req.iso3 or "", urlencode(sorted(req.query.items())))
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        context = BUILDERS[req.page.id](req)
+        with self.lock:
+            self.entries[key] = context
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return context
+
+
+_pages = _PageCache(CACHE_SIZE)
+
+
+# -- static -------------------------------------------------------------------------------------
+
+
+@router.get("/static/vendor/plotly-{version}.min.js")
+def plotly_js(request: Request, version: str) -> Response:
+    """plotly.js from the installed plotly package (versioned address: cached for good)."""
+    if version != assets.plotly_version():
+        raise HTTPException(404)
+    return _asset_response(request, assets.plotly_asset(), immutable=True)
+
+
+@router.get("/static/geo/region_110m.geojson")
+def region_shapes(request: Request) -> Response:
+    return _asset_response(request, assets.geojson_asset(_settings(request).data_path), 86400)
+
+
+@router.get("/static/geo/topojson/{name}.json")
+def region_topojson(request: Request, name: str) -> Response:
+    """Whatever world topojson plotly.js asks for, answered with our own shapes."""
+    return _asset_response(request, assets.topojson_asset(_settings(request).data_path), 86400)
+
+
+@router.get("/static/{name:path}")
+def static_file(request: Request, name: str) -> Response:
+    asset = assets.static_asset(name)
+    if asset is None:
+        raise HTTPException(404)
+    return _asset_response(request, asset)
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/es/", status_code=307)
+
+
+@router.get("/es")
+@router.get("/en")
+def lang_root(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"{request.url.path}/", status_code=307)
+
+
+@router.get("/es/{path:path}")
+def spanish(request: Request, path: str) -> Response:
+    return _dispatch(request, "es", path)
+
+
+@router.get("/en/{path:path}")
+def english(request: Request, path: str) -> Response:
+    return _dispatch(request, "en", path)
+
+
+def _dispatch(request: Request, lang: str, path: str) -> Response:
+    segments = [s for s in path.split("/") if s]
+    if len(segments) >= 2 and segments[-2] == "csv" and segments[-1].endswith(".csv"):
+        return _chart_csv(request, lang, segments[:-2], segments[-1].removesuffix(".csv"))
+    if len(segments) == 3 and segments[1] == "download" and segments[2].endswith(".csv"):
+        found = resolve(lang, segments[:1])
+        if found and found[0].id == "data":
+            return _source_download(request, segments[2].removesuffix(".csv"))
+    found = resolve(lang, segments)
+    if found is None:
+        return _not_found(request, lang)
+    if not path.endswith("/") and segments:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/{lang}/{'/'.join(segments)}/{query}", status_code=307)
+    page, iso3 = found
+    settings = _settings(request)
+    with _open_store(settings) as store:
+        req = PageRequest(lang=lang, page=page, store=store, settings=settings,
+                          query=dict(request.query_params), iso3=iso3)
+        context = _pages.build(req)
+        html = _render(page.template, req, context, request)
+    return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"})
+
+
+def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) -> Response:
+    found = resolve(lang, segments)
+    if found is None:
+        raise HTTPException(404)
+    page, iso3 = found
+    settings = _settings(request)
+    with _open_store(settings) as store:
+        req = PageRequest(lang=lang, page=page, store=store, settings=settings,
+                          query=dict(request.query_params), iso3=iso3)
+        charts = _pages.build(req).get("charts", {})
+        if chart_id not in charts:
+            raise HTTPException(404)
+        body = charts[chart_id].csv().encode()
+    name = "-".join([*segments, chart_id]) or chart_id
+    return _respond(request, body, CSV_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _source_download(request: Request, source: str) -> Response:
+    with _open_store(_settings(request)) as store:
+        if source not in db.loaded_sources(store):
+            raise HTTPException(404)
+        frame = db.source_observations(store, source)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return _respond(request, buffer.getvalue().encode(), CSV_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{source}.csv"'})
+
+
+def _not_found(request: Request, lang: str) -> Response:
+    tx = Texts(lang)
+    template = _env.get_template("not_found.html")
+    html = template.render(**_base_context(lang, None, None, request), tx=tx, charts={})
+    return _respond(request, html.encode(), HTML_TYPE, status_code=404)
+
+
+def _base_context(lang: str, page_id: str | None, iso3: str | None, request: Request) -> dict[str, Any]:
+    tx = Texts(lang)
+    other = "en" if lang == "es" else "es"
+    query = f"?{urlencode(dict(request.query_params))}" if request.query_params else ""
+    switch = (page_url(other, page_id, iso3) if page_id else f"/{other}/") + query
+    nav = [{"id": p.id, "url": page_url(lang, p.id), "label": tx(f"nav.{p.id}")}
+           for p in PAGES if p.id in NAV_PAGES]
+    return {"lang": lang, "other_lang": other, "switch_url": switch, "nav": nav,
+            "page_id": page_id, "plotly_url": f"/static/vendor/plotly-{assets.plotly_version()}.min.js",
+            "alternates": {code: (page_url(code, page_id, iso3) if page_id else f"/{code}/")
+                           for code in ("es", "en")}}
+
+
+def _render(template_name: str, req: PageRequest, context: dict[str, Any], request: Request) -> str:
+    template = _env.get_template(template_name)
+    nav_id = "countries" if req.page.id == "country" else req.page.id
+    base = _base_context(req.lang, req.page.id, req.iso3, request)
+    base["nav_current"] = nav_id
+    return template.render(**base, **context, tx=req.tx, page=req.page, req=req)

@@ -6,6 +6,7 @@ the same encounters; each becomes its own ``table`` so nothing is ever summed ac
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,8 @@ QUANTITY = "Quantity"
 #: Breakdown columns a sheet may carry, besides the fiscal year, month and quantity.
 CITIZENSHIP, REGION, FAMILY_STATUS, SECTOR = "Citizenship", "Region", "Family Status", "Sector"
 BREAKDOWNS = (CITIZENSHIP, REGION, FAMILY_STATUS, SECTOR)
+
+_FISCAL_MONTH = re.compile(r"\s*(\d{1,2})\s+(\S+)\s*")
 
 # USBP family status → (age, accompaniment). Family units mix adults and children: age unknown.
 FAMILY_STATUS_AGE = {
@@ -183,28 +186,36 @@ class UsbpEncounters(Adapter):
 
 def _fiscal_months(raw: pd.Series, rows: pd.Series, column: str, problems: Problems) -> pd.Series:
     """Fiscal-month index from text like "01 October"; the month name must agree with it."""
-    text = raw.astype("string").str.strip()
-    parts = text.str.extract(r"^(\d{1,2})\s+(\S+)$")
-    index = pd.to_numeric(parts[0], errors="coerce")
-    # Fiscal month 1 of the US federal year is October: index n is calendar month (n + 8) % 12 + 1.
-    expected = (index + US_FEDERAL_START_MONTH - 2) % 12 + 1
-    named = parts[1].map(lambda v: month_number(v) if isinstance(v, str) else None)
-    bad = index.isna() | ~index.between(1, 12) | (named != expected)
+    lookup = {value: _fiscal_month(value) for value in pd.unique(raw)}  # a dozen distinct texts
+    index = raw.map(lookup)
+    bad = index.isna()
     problems.add_rows("impossible_period", rows[bad].tolist(), column, raw[bad].tolist(),
                       reason="expected the fiscal month and its name, such as '01 October'")
-    return index.where(~bad).astype("Int64")
+    return index.astype("Int64")
+
+
+def _fiscal_month(text: object) -> int | None:
+    match = _FISCAL_MONTH.fullmatch(str(text))
+    if not match:
+        return None
+    index = int(match.group(1))
+    # Fiscal month 1 of the US federal year is October: index n is calendar month (n + 8) % 12 + 1.
+    calendar_month = (index + US_FEDERAL_START_MONTH - 2) % 12 + 1
+    if not 1 <= index <= 12 or month_number(match.group(2)) != calendar_month:
+        return None
+    return index
 
 
 def _partial_fiscal_years(sheets: dict[str, pd.DataFrame]) -> set[int]:
-    """Fiscal years with fewer than 12 months in any monthly sheet: the year still running."""
-    months: dict[int, set[str]] = {}
-    for sheet in sheets.values():
-        if MONTH not in sheet.columns or FISCAL_YEAR not in sheet.columns:
-            continue
-        years = pd.to_numeric(sheet[FISCAL_YEAR], errors="coerce")
-        for year, names in sheet[MONTH].groupby(years):
-            months.setdefault(int(year), set()).update(str(n).strip() for n in names)
-    return {year for year, names in months.items() if len(names) < 12}
+    """Fiscal years with fewer than 12 months in the monthly sheets: the year still running."""
+    pairs = [sheet[[FISCAL_YEAR, MONTH]].drop_duplicates() for sheet in sheets.values()
+             if {FISCAL_YEAR, MONTH} <= set(sheet.columns)]
+    if not pairs:
+        return set()
+    months = pd.concat(pairs).drop_duplicates()
+    years = pd.to_numeric(months[FISCAL_YEAR], errors="coerce")
+    counts = months[MONTH].groupby(years).nunique()
+    return {int(year) for year, n in counts.items() if n < 12}
 
 
 register(UsbpEncounters())

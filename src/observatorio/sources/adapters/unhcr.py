@@ -145,7 +145,7 @@ class Population(Adapter):
         licence=LICENCE,
         dataflow="FORCED_DISPLACEMENT",
         release=RELEASE_2024_06,
-        url=DOWNLOAD.format(table="population"),
+        url="https://www.unhcr.org/refugee-statistics/download/?url=8JxP5x",  # the file's own "Data quick link"
         homepage=HOMEPAGE,
         caveats_es=COMMON_CAVEATS_ES + (
             "Existencias al 31 de diciembre de cada año: no se suman entre años; el periodo es el "

@@ -1,7 +1,207 @@
-"""Routes of this area (placeholder until its owner fills it in)."""
+"""Data routes: ``/api/v1/observations`` in six formats and ``/api/v1/revisions``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from observatorio.i18n import normalize_lang
+from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
+from observatorio.publish.api.formats import (
+    DEFAULT_JSON_LIMIT,
+    EXTENSIONS,
+    MAX_ROWS,
+    MEDIA_TYPES,
+    STREAM_FROM_ROWS,
+    Format,
+    XlsxAbout,
+    csv_bytes,
+    csv_stream,
+    json_bytes,
+    json_rows,
+    parquet_bytes,
+    xlsx_bytes,
+)
+from observatorio.publish.api.params import StrictRoute
+from observatorio.publish.api.schemas import Lang, ObservationPage
+from observatorio.publish.api.sdmx import SERIES_GROUP, sdmx_frame, sdmx_json
+from observatorio.publish.api.store_access import StoreDep, StoreHandle
+from observatorio.store.query import FILTER_COLUMNS, ObservationQuery, revisions
+
+router = APIRouter(prefix="/api/v1", tags=["data"], route_class=StrictRoute)
+
+_FILTER_DOC = "Comma-separated codes (or repeat the parameter); see /api/v1/codelists."
+
+Filter = Annotated[str | None, Query(description=_FILTER_DOC)]
+Start = Annotated[str | None, Query(description="first period: 2022, 2022-Q3, 2022-10 or 2022-10-01",
+                                    examples=["2021-10"])]
+End = Annotated[str | None, Query(description="last period (inclusive), same forms as start",
+                                  examples=["2022-09"])]
+GroupBy = Annotated[str | None, Query(
+    description="comma-separated columns to keep; the other dimensions are summed. A sum may "
+    "only add rows of the same source, table, unit and frequency (and, for stocks, period).",
+    examples=["source"])]
+Release = Annotated[str | None, Query(description="exact release (vintage) YYYY-MM-DD")]
+AsOf = Annotated[str | None, Query(description="the releases in force on this date YYYY-MM-DD")]
+Limit = Annotated[int | None, Query(ge=0, description="rows per page (JSON: default 1000, max 50000)")]
+Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+FormatQ = Annotated[Format, Query(description="output format")]
+LangQ = Annotated[Lang, Query(description="language of labels and messages (es default)")]
+
+_CONTENT = {m: {} for f, m in MEDIA_TYPES.items() if f is not Format.json}
+DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": ObservationPage, "content": _CONTENT,
+          "description": "A page of observations (JSON) or the whole answer in another format"},
+    304: {"description": "Not modified (conditional request)"},
+    **ERROR_RESPONSES,
+}
+
+
+def filters_of(request: Request) -> dict[str, list[str]]:
+    """The column filters of the query string (repeated or comma-separated)."""
+    return {
+        name: request.query_params.getlist(name)
+        for name in FILTER_COLUMNS
+        if name in request.query_params
+    }
+
+
+def build_query(
+    request: Request, start: str | None, end: str | None, group_by: str | None,
+    release: str | None, as_of: str | None, limit: int | None, offset: int,
+) -> ObservationQuery:
+    """The ObservationQuery of a request (every problem is a QueryError naming the parameter)."""
+    return ObservationQuery.build(
+        filters=filters_of(request), start=start, end=end,
+        group_by=group_by.split(",") if group_by is not None else None,
+        release=release, as_of=as_of, limit=limit, offset=offset,
+    )
+
+
+@router.get("/observations", response_model=None, responses=DATA_RESPONSES,
+            summary="Harmonized observations / observaciones armonizadas")
+def observations(
+    request: Request,
+    handle: StoreDep,
+    dataflow: Filter = None, source: Filter = None, source_file: Filter = None,
+    table: Filter = None, freq: Filter = None, ref_area: Filter = None,
+    citizenship: Filter = None, counterpart_area: Filter = None, flow: Filter = None,
+    sex: Filter = None, age: Filter = None, accompaniment: Filter = None, unit: Filter = None,
+    obs_status: Filter = None, load_id: Filter = None,
+    start: Start = None, end: End = None, group_by: GroupBy = None,
+    release: Release = None, as_of: AsOf = None,
+    limit: Limit = None, offset: Offset = 0,
+    format: FormatQ = Format.json,  # noqa: A002 - the public parameter name
+    lang: LangQ = "es",
+) -> Response:
+    """Every harmonized number: filter on any column, sum with ``group_by``, pick a vintage.
+
+    JSON is paginated (``limit``/``offset``, ``meta.next``); other formats return the whole
+    answer (CSV and SDMX-CSV stream), within the limits in docs/api.md.
+    """
+    sdmx = format in (Format.sdmx_csv, Format.sdmx_json)
+    if sdmx and group_by is None:
+        group_by = ",".join(SERIES_GROUP)  # one observation per SDMX series key and period
+    if format is Format.json and limit is None:
+        limit = DEFAULT_JSON_LIMIT
+    query = build_query(request, start, end, group_by, release, as_of, limit, offset)
+    return answer(request, handle, query, format, normalize_lang(lang))
+
+
+def answer(
+    request: Request, handle: StoreHandle, query: ObservationQuery, fmt: Format, lang: str,
+    dataflow: str | None = None,
+) -> Response:
+    """Run a checked query and encode its answer in ``fmt``."""
+    store = handle.store
+    query.check(store)
+    total = query.count(store)
+    rows = max(0, min(total - query.offset, query.limit if query.limit is not None else total))
+    maximum = MAX_ROWS[fmt]
+    if rows > maximum:
+        raise ApiError(400, "too_large", "limit" if fmt is Format.json else "format",
+                       "api.too_large", rows=rows, maximum=maximum, format=fmt.value)
+    if dataflow is None and len(query.filters.get("dataflow", ())) == 1:
+        dataflow = query.filters["dataflow"][0]
+    headers = {"X-Total-Count": str(total)}
+    if fmt is not Format.json:
+        headers["Content-Disposition"] = f'inline; filename="observations.{EXTENSIONS[fmt]}"'
+    media = MEDIA_TYPES[fmt]
+    if fmt in (Format.csv, Format.sdmx_csv) and rows >= STREAM_FROM_ROWS:
+        stream = csv_stream(query.batches(store), dataflow, sdmx=fmt is Format.sdmx_csv)
+        return StreamingResponse(stream, media_type=media, headers=headers)
+    table = query.run(store, check=False)
+    if fmt is Format.json:
+        next_url = _next_page(request, query, total)
+        if next_url:
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        payload = {
+            "meta": {
+                "total": total, "limit": query.limit, "offset": query.offset, "next": next_url,
+                "columns": list(query.columns()), "group_by": list(query.group_by),
+                "release": query.release, "as_of": query.as_of,
+                "store_version": handle.version,
+            },
+            "data": json_rows(table),
+        }
+        body = json_bytes(payload)
+    elif fmt is Format.csv:
+        body = csv_bytes(table)
+    elif fmt is Format.sdmx_csv:
+        body = csv_bytes(sdmx_frame(table, dataflow))
+    elif fmt is Format.sdmx_json:
+        body = sdmx_json(table, dataflow, lang, "OMR-" + handle.version_id, handle.version)
+    elif fmt is Format.parquet:
+        body = parquet_bytes(table)
+    else:
+        body = xlsx_bytes(table, XlsxAbout(str(request.url), handle.version,
+                                           "see /api/v1/sources (licence per source)"))
+    return Response(body, media_type=media, headers=headers)
+
+
+def _next_page(request: Request, query: ObservationQuery, total: int) -> str | None:
+    if query.limit is None or query.offset + query.limit >= total:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+    params += [("limit", str(query.limit)), ("offset", str(query.offset + query.limit))]
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+@router.get("/revisions", response_model=None, responses=DATA_RESPONSES,
+            summary="A series across every release / una serie en todas sus publicaciones")
+def revisions_route(
+    request: Request,
+    handle: StoreDep,
+    dataflow: Filter = None, source: Filter = None, source_file: Filter = None,
+    table: Filter = None, freq: Filter = None, ref_area: Filter = None,
+    citizenship: Filter = None, counterpart_area: Filter = None, flow: Filter = None,
+    sex: Filter = None, age: Filter = None, accompaniment: Filter = None, unit: Filter = None,
+    obs_status: Filter = None, load_id: Filter = None,
+    start: Start = None, end: End = None, group_by: GroupBy = None,
+    format: Annotated[Format, Query(description="json or csv")] = Format.json,  # noqa: A002
+    lang: LangQ = "es",
+) -> Response:
+    """The values of one series in each release loaded (column ``vintage``), oldest first."""
+    if format not in (Format.json, Format.csv):
+        raise ApiError(400, "invalid_value", "format", "api.invalid_value",
+                       reason="json | csv")
+    query = build_query(request, start, end, group_by, None, None, None, 0)
+    query.check(handle.store)
+    table = revisions(handle.store, query)
+    if table.num_rows > MAX_ROWS[Format.json]:
+        raise ApiError(400, "too_large", "group_by", "api.too_large", rows=table.num_rows,
+                       maximum=MAX_ROWS[Format.json], format=format.value)
+    if format is Format.csv:
+        return Response(csv_bytes(table), media_type=MEDIA_TYPES[Format.csv])
+    payload = {
+        "meta": {
+            "total": table.num_rows, "limit": table.num_rows, "offset": 0, "next": None,
+            "columns": table.column_names, "group_by": list(query.group_by),
+            "store_version": handle.version,
+        },
+        "data": json_rows(table),
+    }
+    return Response(json_bytes(payload), media_type="application/json")

@@ -1,7 +1,308 @@
-"""Routes of this area (placeholder until its owner fills it in)."""
+"""Forecasts and early-warning alerts: ``/api/v1/forecasts`` and ``/api/v1/alerts``.
+
+Both answer from the newest stored forecast release (``observatorio forecast``) or the one
+named by ``release``; when the store holds no release yet, a forecast is computed on the fly
+(not stored: the API's store is read-only) and cached until the store changes.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import math
+import threading
+from typing import Annotated, Any
 
-router = APIRouter()
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from observatorio.analysis.forecast import releases
+from observatorio.analysis.forecast.catalogue import load_catalogue
+from observatorio.analysis.forecast.engine import ForecastRun, horizon_group
+from observatorio.analysis.forecast.releases import FORECAST_COLUMNS
+from observatorio.analysis.forecast.service import forecast_from_store
+from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
+from observatorio.publish.api.store_access import StoreDep
+
+router = APIRouter(tags=["forecasts"])
+_LOCK = threading.Lock()
+GROUPS = ("short", "medium", "long")
+
+
+def _only(*allowed: str) -> Any:
+    """A dependency refusing (400) any query parameter not in ``allowed``, naming it."""
+
+    def check(request: Request) -> None:
+        import difflib
+
+        for name in request.query_params:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=3, cutoff=0.5)
+                raise ApiError(
+                    400, "unknown_parameter", name, "api.unknown_parameter", close,
+                    allowed=", ".join(sorted(allowed)),
+                )
+
+    return Depends(check)
+
+
+def _choice(parameter: str, value: str | None, options: tuple[str, ...]) -> None:
+    if value is not None and value not in options:
+        raise ApiError(
+            400, "invalid_value", parameter, "api.invalid_value", list(options),
+            reason=" | ".join(options),
+        )
+
+
+class ForecastRow(BaseModel):
+    """One forecast value with its 80% and 95% prediction intervals."""
+
+    series_id: str
+    label: str
+    level: str = Field(description="country | nationality | demographic | children")
+    parent: str | None
+    freq: str = Field(description="M monthly, A calendar-year total")
+    period: str
+    horizon: int = Field(description="months after the last observed month")
+    horizon_group: str = Field(description="short (1-3) | medium (4-12) | long (13-36)")
+    origin: str = Field(description="last observed month")
+    mean: float
+    lo_80: float
+    hi_80: float
+    lo_95: float
+    hi_95: float
+    p_surge: float | None = Field(description="probability that the month is a surge")
+
+
+class RunInfo(BaseModel):
+    """Which forecast release answered."""
+
+    run_id: str | None = Field(description="null when computed on the fly (no stored release)")
+    created_at: str
+    data_release: dict[str, str]
+    model: str
+    stored: bool
+
+
+class ForecastAnswer(BaseModel):
+    """A forecast release (or part of it)."""
+
+    run: RunInfo
+    forecasts: list[ForecastRow]
+
+
+class AlertRow(BaseModel):
+    """An early warning and why it was raised."""
+
+    series_id: str
+    label: str
+    level: str = Field(description="alert (P >= 50%) | watch (P >= 20%)")
+    period: str
+    horizon: int
+    probability: float
+    threshold: float
+    last_value: float | None
+    last_period: str | None
+    explanation: str
+    signals: list[dict[str, Any]]
+
+
+class AlertAnswer(BaseModel):
+    """Active alerts of a forecast release."""
+
+    run: RunInfo
+    alerts: list[AlertRow]
+
+
+def _day(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _computed(request: Request, handle: Any) -> ForecastRun:
+    key = handle.version
+    cache = getattr(request.app.state, "forecast_cache", None)
+    if cache and cache[0] == key:
+        run: ForecastRun = cache[1]
+        return run
+    with _LOCK:
+        run = forecast_from_store(handle.store.con.cursor())
+        request.app.state.forecast_cache = (key, run)
+    return run
+
+
+def _run_frames(
+    request: Request, handle: Any, release: str | None
+) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame]:
+    con = handle.store.con.cursor()
+    rid = releases.resolve_run(con, release)
+    if release and release != "latest" and rid is None:
+        known = list(releases.list_runs(con)["run_id"].astype(str))[:5]
+        raise ApiError(404, "not_found", "release", "api.not_found", known, value=release)
+    if rid is not None:
+        meta = releases.read_run(con, rid)
+        info = RunInfo(
+            run_id=rid,
+            created_at=meta["created_at"],
+            data_release=meta["data_release"],
+            model=meta["model"],
+            stored=True,
+        )
+        return info, releases.read_forecasts(con, rid), releases.read_alerts(con, rid)
+    run = _computed(request, handle)
+    frame = run.frame()
+    frame["level"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.level)
+    frame["parent"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.parent)
+    frame["origin"] = frame["series_id"].map(lambda s: run.forecasts[s].history.index.max())
+    frame["run_id"] = None
+    alerts = pd.DataFrame(
+        [
+            {
+                "series_id": a.series_id, "period": a.period, "horizon": a.horizon,
+                "probability": a.probability, "threshold": a.threshold, "level": a.level,
+                "last_value": a.last_value, "last_period": a.last_period,
+                "explanation_es": a.explanation["es"], "explanation_en": a.explanation["en"],
+                "signals": json.dumps(a.signals, ensure_ascii=False),
+            }
+            for a in run.alerts
+        ]
+    )
+    info = RunInfo(
+        run_id=None,
+        created_at=run.created_at.isoformat(),
+        data_release=run.data_release,
+        model=run.model,
+        stored=False,
+    )
+    return info, frame.loc[:, list(FORECAST_COLUMNS)], alerts
+
+
+def _series_filter(series: list[str] | None) -> list[str] | None:
+    if not series:
+        return None
+    ids = [s for part in series for s in part.split(",") if s]
+    cat = load_catalogue()
+    for s in ids:
+        if s not in cat.by_id:
+            import difflib
+
+            close = difflib.get_close_matches(s, list(cat.by_id), n=3, cutoff=0.5)
+            raise ApiError(400, "not_found", "series", "api.not_found", close, value=s)
+    return ids
+
+
+def _horizon_filter(frame: pd.DataFrame, horizon: str | None) -> pd.DataFrame:
+    if horizon is None:
+        return frame
+    if horizon in GROUPS:
+        return frame[frame["horizon_group"] == horizon]
+    if horizon.isdigit() and 1 <= int(horizon) <= 36:
+        return frame[frame["horizon"] <= int(horizon)]
+    raise ApiError(
+        400, "invalid_value", "horizon", "api.invalid_value",
+        list(GROUPS), reason="short | medium | long | 1-36",
+    )
+
+
+@router.get(
+    "/api/v1/forecasts",
+    response_model=ForecastAnswer,
+    responses=ERROR_RESPONSES,
+    dependencies=[_only("series", "horizon", "freq", "release", "lang")],
+    summary="Pronósticos con intervalos de 80 % y 95 % / forecasts with 80% and 95% intervals",
+)
+def get_forecasts(
+    request: Request,
+    handle: StoreDep,
+    series: Annotated[
+        list[str] | None, Query(description="series id(s), repeat or comma-separate")
+    ] = None,
+    horizon: Annotated[
+        str | None, Query(description="short | medium | long, or a number of months (1-36)")
+    ] = None,
+    freq: Annotated[str | None, Query(description="M monthly, A annual totals")] = None,
+    release: Annotated[str | None, Query(description="run id of a stored release, or latest")] = None,
+    lang: Annotated[str, Query(description="labels language: es (default) | en")] = "es",
+) -> ForecastAnswer:
+    """The latest forecast release (or ``release``), filtered."""
+    _choice("freq", freq, ("M", "A"))
+    _choice("lang", lang, ("es", "en"))
+    ids = _series_filter(series)
+    info, frame, _ = _run_frames(request, handle, release)
+    if ids:
+        frame = frame[frame["series_id"].isin(ids)]
+    if freq:
+        frame = frame[frame["freq"] == freq]
+    frame = _horizon_filter(frame, horizon)
+    cat = load_catalogue()
+    rows = [
+        ForecastRow(
+            series_id=r["series_id"],
+            label=cat.by_id[r["series_id"]].label(lang) if r["series_id"] in cat.by_id else r["series_id"],
+            level=r["level"],
+            parent=r["parent"] if isinstance(r["parent"], str) else None,
+            freq=r["freq"],
+            period=_day(r["period"]) or "",
+            horizon=int(r["horizon"]),
+            horizon_group=str(r["horizon_group"] or horizon_group(int(r["horizon"]))),
+            origin=_day(r["origin"]) or "",
+            mean=float(r["mean"]),
+            lo_80=float(r["lo_80"]),
+            hi_80=float(r["hi_80"]),
+            lo_95=float(r["lo_95"]),
+            hi_95=float(r["hi_95"]),
+            p_surge=_num(r["p_surge"]),
+        )
+        for r in frame.to_dict(orient="records")
+    ]
+    return ForecastAnswer(run=info, forecasts=rows)
+
+
+@router.get(
+    "/api/v1/alerts",
+    response_model=AlertAnswer,
+    responses=ERROR_RESPONSES,
+    dependencies=[_only("series", "release", "lang", "level")],
+    summary="Alertas tempranas de oleadas / early warnings of surges",
+)
+def get_alerts(
+    request: Request,
+    handle: StoreDep,
+    lang: Annotated[str, Query(description="es (default) | en")] = "es",
+    series: Annotated[list[str] | None, Query(description="series id(s)")] = None,
+    release: Annotated[str | None, Query(description="run id of a stored release, or latest")] = None,
+    level: Annotated[str | None, Query(description="alert | watch")] = None,
+) -> AlertAnswer:
+    """Active alerts of the latest release, explained in ``lang``."""
+    _choice("lang", lang, ("es", "en"))
+    _choice("level", level, ("alert", "watch"))
+    ids = _series_filter(series)
+    info, _, alerts = _run_frames(request, handle, release)
+    cat = load_catalogue()
+    out: list[AlertRow] = []
+    for r in alerts.to_dict(orient="records") if len(alerts) else []:
+        if ids and r["series_id"] not in ids:
+            continue
+        if level and r["level"] != level:
+            continue
+        out.append(
+            AlertRow(
+                series_id=r["series_id"],
+                label=cat.by_id[r["series_id"]].label(lang) if r["series_id"] in cat.by_id else r["series_id"],
+                level=r["level"],
+                period=_day(r["period"]) or "",
+                horizon=int(r["horizon"]),
+                probability=float(r["probability"]),
+                threshold=float(r["threshold"]),
+                last_value=_num(r["last_value"]),
+                last_period=_day(r["last_period"]),
+                explanation=r[f"explanation_{lang}"],
+                signals=json.loads(r["signals"]),
+            )
+        )
+    return AlertAnswer(run=info, alerts=out)

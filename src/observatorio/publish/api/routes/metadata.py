@@ -1,7 +1,114 @@
-"""Routes of this area (placeholder until its owner fills it in)."""
+"""Metadata routes: sources, loads (lineage), freshness, codelists and the glossary."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query
+
+from observatorio.harmonize.glossary import load_glossary
+from observatorio.i18n import normalize_lang
+from observatorio.model.codelists import CODELIST_IDS, get_codelist
+from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
+from observatorio.publish.api.params import StrictRoute
+from observatorio.publish.api.schemas import (
+    CodelistOut,
+    CodelistRef,
+    CodeOut,
+    FreshnessRow,
+    GlossaryEntry,
+    Lang,
+    LoadOut,
+    SourceOut,
+)
+from observatorio.publish.api.store_access import StoreDep
+from observatorio.store import query as store_query
+
+router = APIRouter(prefix="/api/v1", tags=["metadata"], route_class=StrictRoute,
+                   responses=ERROR_RESPONSES)
+
+LangQ = Annotated[Lang, Query(description="language of labels (es default)")]
+
+
+@router.get("/sources", response_model=list[SourceOut],
+            summary="Loaded sources / fuentes cargadas")
+def sources(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
+    """Publisher, licence, latest release, coverage by country and period, and load time."""
+    lang = normalize_lang(lang)
+    out = []
+    for entry in store_query.sources(handle.store):
+        caveats = entry.pop("caveats_es" if lang == "es" else "caveats_en") or []
+        entry.pop("caveats_en" if lang == "es" else "caveats_es", None)
+        entry["caveats"] = list(caveats)
+        entry["title"] = entry["title_es"] if lang == "es" else entry["title_en"]
+        out.append(entry)
+    return out
+
+
+@router.get("/loads", response_model=list[LoadOut],
+            summary="Every load and release (lineage) / cargas y publicaciones")
+def loads(
+    handle: StoreDep,
+    source: Annotated[str | None, Query(description="only this source")] = None,
+) -> list[dict[str, Any]]:
+    """Each row's ``load_id`` leads here: file name, checksum, release and load time."""
+    if source is not None:
+        store_query.StoreCatalogue.of(handle.store).check_code("source", source)
+    return store_query.loads(handle.store, source)
+
+
+@router.get("/freshness", response_model=list[FreshnessRow],
+            summary="Who reported what, when / quién informó qué y cuándo")
+def freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
+    """For each CRM country and flow: the last period available and the last release."""
+    lang = normalize_lang(lang)
+    area, flows = get_codelist("area"), get_codelist("flow")
+    return [
+        {**row, "country": area.label(row["ref_area"], lang),
+         "flow_label": flows.label(row["flow"], lang) if row["flow"] else None}
+        for row in store_query.freshness(handle.store)
+    ]
+
+
+@router.get("/codelists", response_model=list[CodelistRef], summary="Codelists / listas de códigos")
+def codelists() -> list[dict[str, str]]:
+    """The codelists of the harmonized model."""
+    return [{"id": c, "url": f"/api/v1/codelists/{c}"} for c in CODELIST_IDS]
+
+
+@router.get("/codelists/{codelist_id}", response_model=CodelistOut,
+            responses={404: {"model": ERROR_RESPONSES[400]["model"]}},
+            summary="One codelist / una lista de códigos")
+def codelist(
+    codelist_id: Annotated[str, Path(description="one of /api/v1/codelists")],
+    lang: LangQ = "es",
+) -> dict[str, Any]:
+    """Codes with Spanish and English labels (``label`` in the requested language)."""
+    lang = normalize_lang(lang)
+    if codelist_id not in CODELIST_IDS:
+        closest = store_query.closest_texts(codelist_id, list(CODELIST_IDS))
+        raise ApiError(404, "not_found", "codelist_id", "api.not_found", closest,
+                       value=codelist_id)
+    cl = get_codelist(codelist_id)
+    codes = [
+        {"id": c.id, "label": c.label(lang), "description": c.description(lang),
+         "label_es": c.label_es, "label_en": c.label_en}
+        for c in cl.codes.values()
+    ]
+    return {"id": cl.id, "lang": lang, "codes": codes}
+
+
+@router.get("/glossary", response_model=list[GlossaryEntry],
+            summary="National terms → harmonized flows / glosario")
+def glossary(lang: LangQ = "es") -> list[dict[str, Any]]:
+    """What each national term (deportado, retornado, evento, encounter…) means and counts."""
+    lang = normalize_lang(lang)
+    flows, units = get_codelist("flow"), get_codelist("unit")
+    return [
+        {"term": g.term, "term_lang": g.lang, "countries": list(g.countries), "flow": g.flow,
+         "flow_label": flows.label(g.flow, lang), "unit": g.unit,
+         "unit_label": units.label(g.unit, lang), "definition": g.definition(lang),
+         "note": g.note(lang), "definition_es": g.definition_es,
+         "definition_en": g.definition_en, "note_es": g.note_es, "note_en": g.note_en}
+        for g in load_glossary()
+    ]

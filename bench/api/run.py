@@ -1,0 +1,277 @@
+"""API benchmark: our FastAPI server vs Datasette on the same rows, same questions.
+
+    .venv/bin/python bench/api/run.py [--duration 10] [--connections 16] [--workers 2]
+
+Steps (each printed as it runs):
+1. a store with every bundled source (var/bench/api.duckdb, built once);
+2. an SQLite export of ``observations`` with indexes on the filtered columns (Datasette's input);
+3. Datasette in its own virtualenv (var/bench/datasette-venv; installed here, never a project
+   dependency) and ``wrk`` from Debian (apt-get install -y wrk, if missing);
+4. both servers on loopback; each question is asked once of both and the answers compared
+   (same numbers), then wrk runs for ``--duration`` seconds per question and server at
+   ``--connections`` concurrent connections.
+
+Why wrk: a C load generator with an event loop; on this 2-core machine a Python client
+(httpx/asyncio) at concurrency 16 would eat the CPU the servers need and measure itself.
+Our server runs as ``observatorio serve --workers 2`` (one process per core); Datasette runs as
+its documented single process with ``--immutable`` (it may then cache counts), both read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+WORK = REPO / "var" / "bench"
+VENV_PY = Path(sys.executable)
+CBP = "cbp_sw_land_border_encounters"
+EXPORT_COLUMNS = (
+    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
+    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "value", "obs_status",
+    "attributes", "source_file", "source_row", "load_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Question:
+    """One typical question, as our API and as Datasette SQL (same rows, same sums)."""
+
+    name: str
+    ours: str
+    sql: str
+    params: dict[str, str]
+    keys: tuple[str, ...]  # the grouping columns, to compare answers
+
+
+QUESTIONS = (
+    Question(
+        "country monthly series by flow",
+        f"/api/v1/observations?source={CBP}&ref_area=USA&freq=M&group_by=flow,period",
+        "select flow, period, sum(value) as value, count(*) as obs_count from observations "
+        "where source = :source and ref_area = :ref_area and freq = :freq "
+        "group by flow, period order by flow, period",
+        {"source": CBP, "ref_area": "USA", "freq": "M"},
+        ("flow", "period"),
+    ),
+    Question(
+        "year's totals by citizenship",
+        f"/api/v1/observations?source={CBP}&start=2023&end=2023&group_by=citizenship",
+        "select citizenship, sum(value) as value, count(*) as obs_count from observations "
+        "where source = :source and period >= :start and period < :end "
+        "group by citizenship order by citizenship",
+        {"source": CBP, "start": "2023-01-01", "end": "2024-01-01"},
+        ("citizenship",),
+    ),
+    Question(
+        "corridor by month and sex",
+        f"/api/v1/observations?source={CBP}&ref_area=USA&citizenship=GTM&group_by=period,sex",
+        "select period, sex, sum(value) as value, count(*) as obs_count from observations "
+        "where source = :source and ref_area = :ref_area and citizenship = :citizenship "
+        "group by period, sex order by period, sex",
+        {"source": CBP, "ref_area": "USA", "citizenship": "GTM"},
+        ("period", "sex"),
+    ),
+)
+
+
+def step(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def build_store(db: Path) -> None:
+    if db.exists():
+        return
+    step(f"loading the bundled sources into {db}")
+    subprocess.run([str(VENV_PY.parent / "observatorio"), "--db", str(db), "load"], check=True)
+
+
+def export_sqlite(db: Path, target: Path) -> int:
+    import duckdb
+
+    if target.exists():
+        target.unlink()
+    step(f"exporting observations to SQLite {target}")
+    con = duckdb.connect(str(db), read_only=True)
+    # Dates as ISO text, as Datasette users store them in SQLite.
+    cols = ", ".join(
+        f'CAST("{c}" AS VARCHAR)' if c in ("release", "period") else f'"{c}"'
+        for c in EXPORT_COLUMNS
+    )
+    rows = con.execute(f"SELECT {cols} FROM observations").fetchall()  # noqa: S608
+    con.close()
+    lite = sqlite3.connect(target)
+    lite.execute(f"CREATE TABLE observations ({', '.join(f'[{c}]' for c in EXPORT_COLUMNS)})")
+    lite.executemany(f"INSERT INTO observations VALUES ({', '.join('?' for _ in EXPORT_COLUMNS)})",
+                     rows)
+    for name, columns in (("source_area_freq", "source, ref_area, freq"),
+                          ("source_period", "source, period"),
+                          ("source_area_citizenship", "source, ref_area, citizenship")):
+        lite.execute(f"CREATE INDEX {name} ON observations ({columns})")
+    lite.commit()
+    lite.execute("ANALYZE")
+    lite.close()
+    return len(rows)
+
+
+def ensure_datasette() -> Path:
+    venv = WORK / "datasette-venv"
+    exe = venv / "bin" / "datasette"
+    if not exe.exists():
+        step("installing Datasette in its own virtualenv (benchmark only)")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "datasette"], check=True)
+    return exe
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    step("installing wrk (apt-get install -y wrk)")
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True,
+                   stdout=subprocess.DEVNULL)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not available")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited while starting: {url}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not start: {url}")
+
+
+def fetch_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def datasette_url(base: str, q: Question) -> str:
+    query = {"sql": q.sql, "_shape": "array", **q.params}
+    return f"{base}/observations/observations.json?{urllib.parse.urlencode(query)}".replace(
+        "/observations/observations.json", "/observations.json")
+
+
+def same_answer(ours: object, theirs: object, keys: tuple[str, ...]) -> bool:
+    assert isinstance(ours, dict) and isinstance(theirs, list)
+    mine = {tuple(r[k] for k in keys): (float(r["value"]), r["obs_count"]) for r in ours["data"]}
+    peer = {tuple(r[k] for k in keys): (float(r["value"]), r["obs_count"]) for r in theirs}
+    return mine == peer and len(mine) > 0
+
+
+def run_wrk(wrk: str, url: str, duration: int, connections: int) -> dict[str, float]:
+    script = Path(__file__).resolve().parent / "report.lua"
+    out = subprocess.run(
+        [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
+         url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("{"))
+    result: dict[str, float] = json.loads(line)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per question and server")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="our server's processes")
+    parser.add_argument("--db", type=Path, default=WORK / "api.duckdb")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    build_store(args.db)
+    lite = WORK / "observations.sqlite"
+    rows = export_sqlite(args.db, lite)
+    print(f"    {rows} rows in both stores")
+    datasette = ensure_datasette()
+    wrk = ensure_wrk()
+
+    ours_port, theirs_port = free_port(), free_port()
+    env = {**os.environ, "OBSERVATORIO_DB": str(args.db)}
+    step(f"starting observatorio serve --workers {args.workers} and datasette (loopback)")
+    ours = subprocess.Popen(
+        [str(VENV_PY.parent / "observatorio"), "--db", str(args.db), "serve", "--no-load",
+         "--host", "127.0.0.1", "--port", str(ours_port), "--workers", str(args.workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    theirs = subprocess.Popen(
+        [str(datasette), "serve", "-i", str(lite), "--host", "127.0.0.1", "--port",
+         str(theirs_port), "--setting", "sql_time_limit_ms", "10000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    ours_base, theirs_base = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{theirs_port}"
+    results = []
+    try:
+        wait_for(ours_base + "/api/v1/codelists", ours)
+        wait_for(theirs_base + "/-/versions.json", theirs)
+        for q in QUESTIONS:
+            ours_url, theirs_url = ours_base + q.ours, datasette_url(theirs_base, q)
+            if not same_answer(fetch_json(ours_url), fetch_json(theirs_url), q.keys):
+                raise SystemExit(f"the two servers disagree on: {q.name}")
+            step(f"{q.name}: {args.duration}s each at concurrency {args.connections}")
+            mine = run_wrk(wrk, ours_url, args.duration, args.connections)
+            peer = run_wrk(wrk, theirs_url, args.duration, args.connections)
+            results.append((q, mine, peer))
+    finally:
+        for proc in (ours, theirs):
+            proc.terminate()
+        for proc in (ours, theirs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    report(results, args)
+
+
+def report(results: list[tuple[Question, dict[str, float], dict[str, float]]],
+           args: argparse.Namespace) -> None:
+    print()
+    print(f"API benchmark — concurrency {args.connections}, {args.duration}s per question and "
+          f"server, wrk on loopback, {os.cpu_count()} cores")
+    header = (f"{'question':<32} {'ours req/s':>10} {'DS req/s':>9} {'ratio':>6} "
+              f"{'ours p50':>9} {'ours p95':>9} {'DS p50':>8} {'DS p95':>8} {'p95 ratio':>9}")
+    print(header)
+    print("-" * len(header))
+    for q, mine, peer in results:
+        ratio = mine["rps"] / peer["rps"] if peer["rps"] else float("inf")
+        p95_ratio = peer["p95_us"] / mine["p95_us"] if mine["p95_us"] else float("inf")
+        print(f"{q.name:<32} {mine['rps']:>10.0f} {peer['rps']:>9.0f} {ratio:>5.1f}× "
+              f"{mine['p50_us'] / 1000:>7.1f}ms {mine['p95_us'] / 1000:>7.1f}ms "
+              f"{peer['p50_us'] / 1000:>6.1f}ms {peer['p95_us'] / 1000:>6.1f}ms {p95_ratio:>8.1f}×")
+        if mine["errors"] or mine["non2xx"] or peer["errors"] or peer["non2xx"]:
+            print(f"    errors: ours {mine['errors']}+{mine['non2xx']} non-2xx, "
+                  f"Datasette {peer['errors']}+{peer['non2xx']} non-2xx")
+    print()
+    ok = all(m["rps"] >= 2 * p["rps"] and m["p95_us"] < 50_000 for _, m, p in results)
+    print("target (≥ 2× Datasette throughput and p95 < 50 ms): " + ("met" if ok else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""Cases write benchmark: creation and update throughput and latency, audit log on.
+
+Modes (each a row of the table):
+  pg-service-16   PostgreSQL, 16 concurrent clients calling the use-case layer (policy + audit)
+  pg-http-16      PostgreSQL, 16 concurrent HTTP clients against uvicorn (2 workers), full stack
+  pg-bare-16      peer: the same writes as bare SQLAlchemy inserts/updates, no policy, no audit
+  sqlite-1        SQLite file, one client, use-case layer (policy + audit)
+
+A "write" is one of: register a person, open a case, edit a case (each audited).
+The PostgreSQL server is started here (initdb in a temporary folder) with durable settings
+(fsync and synchronous_commit on), unlike the test server.
+
+    .venv/bin/python bench/cases/run.py [--updates 30] [--clients 16] [--skip-http]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from observatorio.cases import accounts, service
+from observatorio.cases.auth import principal_of
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.db import upgrade
+from observatorio.cases.models import Case, Person
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.schemas import CaseCreate, CaseUpdate, PersonCreate
+from observatorio.cases.vocab import CaseType, OrgKind
+from observatorio.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)  # login cost is not measured
+SECRET = "bench-secret-bench-secret-bench-secret-bench"
+PASSWORD = "bench password 0123456789"
+
+
+def _pgserver():  # the test suite's throwaway-server helper, loaded by path (tests/ is no package)
+    spec = importlib.util.spec_from_file_location("pgserver", ROOT / "tests" / "cases" / "pgserver.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["pgserver"] = mod  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@dataclass
+class Result:
+    mode: str
+    clients: int
+    writes: int
+    seconds: float
+    latencies: list[float]
+    conflicts: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.writes / self.seconds
+
+    def pct(self, q: float) -> float:
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
+
+
+def _fresh_pg(server, name: str) -> str:
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = server.url(name)
+    upgrade(url)
+    return url
+
+
+def _setup_world(rt: Runtime, clients: int) -> list[int]:
+    """Four consulates; one consular head per client (may edit any case of the consulate)."""
+    with rt.sessions() as s:
+        orgs = [accounts.add_organisation(s, f"Consulado {i}", OrgKind.CONSULATE, c, "MEX", "Tapachula")
+                for i, c in enumerate(["GTM", "HND", "SLV", "NIC"])]
+        ids = [accounts.add_user(s, f"u{i}", PASSWORD, rt.config, [(orgs[i % 4], "consular_head")]).id
+               for i in range(clients)]
+        s.commit()
+    return ids
+
+
+def _run_threads(clients: int, work: Callable[[int, list[float]], int]) -> tuple[float, list[float], int]:
+    lat: list[list[float]] = [[] for _ in range(clients)]
+    conflicts = [0] * clients
+    barrier = threading.Barrier(clients + 1)
+    errors: list[BaseException] = []
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait()
+            conflicts[i] = work(i, lat[i])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return elapsed, [x for xs in lat for x in xs], sum(conflicts)
+
+
+def bench_service(mode: str, url: str, clients: int, updates: int) -> Result:
+    rt = Runtime.from_url(url, Settings(secret_key=SECRET), CONFIG)
+    users = _setup_world(rt, clients)
+
+    def work(i: int, lat: list[float]) -> int:
+        conflicts = 0
+        with rt.sessions() as s:
+            ctx = service.Ctx(s, principal_of(s, users[i]), "10.0.0.1", SECRET)
+            s.commit()
+            t = time.perf_counter()
+            p = service.create_person(ctx, PersonCreate(given_names=f"Persona {i}", family_names="Bench"))
+            lat.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            c = service.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id, summary="s"))
+            lat.append(time.perf_counter() - t)
+            version = c.version
+            for k in range(updates):
+                t = time.perf_counter()
+                version = service.update_case(ctx, c.id, CaseUpdate(version=version, summary=f"edit {k}")).version
+                lat.append(time.perf_counter() - t)
+        return conflicts
+
+    elapsed, lat, conflicts = _run_threads(clients, work)
+    rt.close()
+    return Result(mode, clients, len(lat), elapsed, lat, conflicts)
+
+
+def bench_bare(mode: str, url: str, clients: int, updates: int) -> Result:
+    """The peer: identical rows written with plain SQLAlchemy, no policy checks, no audit."""
+    rt = Runtime.from_url(url, Settings(secret_key=SECRET), CONFIG)
+    users = _setup_world(rt, clients)
+    with rt.sessions() as s:
+        org_ids = [m.organisation_id for m in principal_of(s, users[0]).grants]
+
+    def work(i: int, lat: list[float]) -> int:
+        with rt.sessions() as s:
+            t = time.perf_counter()
+            p = Person(given_names=f"Persona {i}", family_names="Bench", organisation_id=org_ids[0], documents=[],
+                       contacts=[])
+            s.add(p)
+            s.commit()
+            lat.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            c = Case(reference=f"B-{i}", case_type="detention", person_id=p.id, organisation_id=org_ids[0],
+                     country="GTM", summary="s")
+            s.add(c)
+            s.commit()
+            lat.append(time.perf_counter() - t)
+            for k in range(updates):
+                t = time.perf_counter()
+                c.summary = f"edit {k}"
+                s.commit()
+                lat.append(time.perf_counter() - t)
+        return 0
+
+    elapsed, lat, _ = _run_threads(clients, work)
+    rt.close()
+    return Result(mode, clients, len(lat), elapsed, lat)
+
+
+def bench_http(mode: str, url: str, clients: int, updates: int) -> Result:
+    """Full stack: uvicorn with two workers, bearer tokens, JSON, policy, audit."""
+    rt = Runtime.from_url(url, Settings(secret_key=SECRET), CONFIG)
+    users = _setup_world(rt, clients)
+    rt.close()
+    port = _free_port()
+    env = {**os.environ, "OBSERVATORIO_CASES_DB": url, "OBSERVATORIO_SECRET_KEY": SECRET,
+           "OBSERVATORIO_CASES_ARGON2_TIME_COST": "1", "OBSERVATORIO_CASES_ARGON2_MEMORY_COST": "8",
+           "OBSERVATORIO_CASES_ARGON2_PARALLELISM": "1", "OBSERVATORIO_CASES_MAX_FAILURES_PER_IP": "100000"}
+    cwd = tempfile.mkdtemp(prefix="obs-bench-")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "observatorio.publish.api.app:create_app", "--factory",
+         "--port", str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=cwd)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/api/v1/cases/policy", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        tokens = []
+        for i in range(len(users)):
+            r = httpx.post(f"{base}/api/v1/auth/token", data={"username": f"u{i}", "password": PASSWORD})
+            r.raise_for_status()
+            tokens.append(r.json()["access_token"])
+
+        def work(i: int, lat: list[float]) -> int:
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tokens[i]}"}, timeout=60) as c:
+                t = time.perf_counter()
+                p = c.post("/api/v1/people", json={"given_names": f"Persona {i}", "family_names": "Bench"})
+                lat.append(time.perf_counter() - t)
+                p.raise_for_status()
+                t = time.perf_counter()
+                case = c.post("/api/v1/cases", json={"case_type": "detention", "person_id": p.json()["id"]})
+                lat.append(time.perf_counter() - t)
+                case.raise_for_status()
+                version = case.json()["version"]
+                for k in range(updates):
+                    t = time.perf_counter()
+                    r = c.patch(f"/api/v1/cases/{case.json()['id']}", json={"version": version, "summary": f"e{k}"})
+                    lat.append(time.perf_counter() - t)
+                    r.raise_for_status()
+                    version = r.json()["version"]
+            return 0
+
+        elapsed, lat, _ = _run_threads(clients, work)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return Result(mode, clients, len(lat), elapsed, lat)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--updates", type=int, default=30, help="edits per client after creating person and case")
+    ap.add_argument("--skip-http", action="store_true")
+    args = ap.parse_args()
+
+    pg = _pgserver().start(extra=("-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"))
+    results: list[Result] = []
+    try:
+        results.append(bench_service("pg-service-16", _fresh_pg(pg, "b_service"), args.clients, args.updates))
+        if not args.skip_http:
+            results.append(bench_http("pg-http-16", _fresh_pg(pg, "b_http"), args.clients, args.updates))
+        results.append(bench_bare("pg-bare-16 (peer)", _fresh_pg(pg, "b_bare"), args.clients, args.updates))
+        with tempfile.TemporaryDirectory() as d:
+            url = f"sqlite:///{d}/bench.sqlite"
+            upgrade(url)
+            results.append(bench_service("sqlite-1", url, 1, args.updates * 4))
+    finally:
+        pg.stop()
+
+    print(f"\ncases write benchmark — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, audit on "
+          "(except the bare peer); PostgreSQL durable (fsync on)\n")
+    print(f"{'mode':<20}{'clients':>8}{'writes':>8}{'writes/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for r in results:
+        print(f"{r.mode:<20}{r.clients:>8}{r.writes:>8}{r.rate:>10.0f}{r.pct(0.5):>9.1f}{r.pct(0.95):>9.1f}"
+              f"{max(r.latencies) * 1000:>9.1f}")
+    by = {r.mode.split()[0]: r for r in results}
+    svc, bare, lite = by["pg-service-16"], by["pg-bare-16"], by["sqlite-1"]
+    print("\nratios:")
+    print(f"  pg-service-16 / pg-bare-16 throughput: {svc.rate / bare.rate:.2f}  (cost of policy + audit chain)")
+    print(f"  pg-service-16 / sqlite-1 throughput:   {svc.rate / lite.rate:.2f}")
+    if "pg-http-16" in by:
+        print(f"  pg-http-16 / pg-service-16 throughput: {by['pg-http-16'].rate / svc.rate:.2f}  (cost of HTTP + JSON)")
+    target = "met" if svc.rate >= 200 and svc.pct(0.95) < 100 else "NOT met"
+    print(f"\ntarget ≥200 writes/s with p95 <100 ms on PostgreSQL, 16 clients (use-case layer): {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Encoders of a query answer (an Arrow table) in every format the API offers.
+
+Small answers are encoded whole (and cached by the HTTP layer); CSV-like formats can also be
+streamed batch by batch so a large download never sits whole in memory.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from observatorio.publish.api.sdmx import (
+    MEDIA_SDMX_CSV,
+    MEDIA_SDMX_JSON,
+    sdmx_frame,
+    whole_numbers_as_text,
+)
+
+
+class Format(str, Enum):
+    """Output formats of ``/api/v1/observations``."""
+
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    parquet = "parquet"
+    sdmx_csv = "sdmx-csv"
+    sdmx_json = "sdmx-json"
+
+
+MEDIA_TYPES: dict[Format, str] = {
+    Format.json: "application/json",
+    Format.csv: "text/csv; charset=utf-8",
+    Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.parquet: "application/vnd.apache.parquet",
+    Format.sdmx_csv: MEDIA_SDMX_CSV,
+    Format.sdmx_json: MEDIA_SDMX_JSON,
+}
+EXTENSIONS: dict[Format, str] = {
+    Format.json: "json", Format.csv: "csv", Format.xlsx: "xlsx", Format.parquet: "parquet",
+    Format.sdmx_csv: "csv", Format.sdmx_json: "json",
+}  # fmt: skip
+
+#: Most rows one answer may have, per format (docs/api.md: "Limits").
+MAX_ROWS: dict[Format, int] = {
+    Format.json: 50_000,  # per page; use limit/offset
+    Format.xlsx: 200_000,
+    Format.sdmx_json: 200_000,
+    Format.parquet: 2_000_000,
+    Format.csv: 10_000_000,  # streamed
+    Format.sdmx_csv: 10_000_000,  # streamed
+}
+#: Rows per page of JSON when ``limit`` is not given.
+DEFAULT_JSON_LIMIT = 1_000
+#: From this size on, CSV answers are streamed instead of encoded whole.
+STREAM_FROM_ROWS = 100_000
+
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=True, quoting_style="needed")
+_CSV_NO_HEADER = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+
+
+def _plain_values(table: pa.Table) -> pa.Table:
+    """The value column as text without a spurious ``.0`` (CSV, XLSX-free formats)."""
+    for name in ("value", "OBS_VALUE"):
+        if name in table.column_names:
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, whole_numbers_as_text(table.column(name)))
+    return table
+
+
+def csv_bytes(table: pa.Table, header: bool = True) -> bytes:
+    sink = io.BytesIO()
+    pa_csv.write_csv(_plain_values(table), sink, _CSV_OPTIONS if header else _CSV_NO_HEADER)
+    return sink.getvalue()
+
+
+def csv_stream(batches: pa.RecordBatchReader, sdmx_dataflow: str | None = None,
+               sdmx: bool = False) -> Iterator[bytes]:
+    """CSV (or SDMX-CSV) of a stream of record batches, header once."""
+    first = True
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        if sdmx:
+            table = sdmx_frame(table, sdmx_dataflow)
+        yield csv_bytes(table, header=first)
+        first = False
+    if first:  # no rows: still a header
+        yield csv_bytes(pa.Table.from_batches([], schema=batches.schema)
+                        if not sdmx else sdmx_frame(batches.schema.empty_table(), sdmx_dataflow))
+
+
+def json_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as dicts; whole-number values as integers, dates as ISO text (by orjson)."""
+    names = table.column_names
+    columns = [table.column(n).to_pylist() for n in names]
+    if "value" in names:
+        i = names.index("value")
+        columns[i] = [int(v) if v is not None and float(v).is_integer() else v
+                      for v in columns[i]]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def json_bytes(payload: Any) -> bytes:
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+@dataclass(frozen=True)
+class XlsxAbout:
+    """What the workbook's second sheet says about the answer."""
+
+    url: str
+    store_version: str
+    licence_note: str
+
+
+def xlsx_bytes(table: pa.Table, about: XlsxAbout) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(table.column_names)
+    columns = json_rows(table)
+    for row in columns:
+        sheet.append([_cell(v) for v in row.values()])
+    info = book.create_sheet("about")
+    info.append(["url", about.url])
+    info.append(["store_version", about.store_version])
+    info.append(["licence", about.licence_note])
+    sink = io.BytesIO()
+    book.save(sink)
+    return sink.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return orjson.dumps(value).decode()
+    return value

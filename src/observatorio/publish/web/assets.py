@@ -1,0 +1,113 @@
+"""Static assets of the portal, served by the app itself so no request ever leaves the server.
+
+plotly.js comes from the installed ``plotly`` Python package (never committed); the map shapes
+are Natural Earth GeoJSON from the data folder. Bodies are gzip-compressed once and kept in
+memory: plotly.js is ~4.8 MB raw and ~1.4 MB compressed, which is what fits the page budget.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import plotly
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+REGION_GEOJSON = Path("natural_earth_region") / "region_110m.geojson"
+MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+               ".json": "application/json", ".geojson": "application/geo+json",
+               ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One static body, raw and compressed, with its validator."""
+
+    body: bytes
+    gzipped: bytes
+    media_type: str
+    etag: str
+
+
+def make_asset(body: bytes, media_type: str) -> Asset:
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    return Asset(body, gzip.compress(body, compresslevel=6, mtime=0), media_type, f'"{digest}"')
+
+
+@cache
+def plotly_asset() -> Asset:
+    return make_asset(PLOTLY_JS.read_bytes(), MEDIA_TYPES[".js"])
+
+
+def plotly_version() -> str:
+    return str(plotly.__version__)
+
+
+@cache
+def static_asset(name: str) -> Asset | None:
+    """A file of our own static folder (no path may climb out of it)."""
+    path = (STATIC_DIR / name).resolve()
+    if STATIC_DIR not in path.parents or not path.is_file():
+        return None
+    return make_asset(path.read_bytes(), MEDIA_TYPES.get(path.suffix, "application/octet-stream"))
+
+
+@cache
+def region_geojson(data_dir: Path) -> dict[str, Any]:
+    with (data_dir / REGION_GEOJSON).open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+@cache
+def geojson_asset(data_dir: Path) -> Asset:
+    body = json.dumps(region_geojson(data_dir), separators=(",", ":")).encode()
+    return make_asset(body, MEDIA_TYPES[".geojson"])
+
+
+def region_ids(data_dir: Path) -> list[str]:
+    return [str(f["id"]) for f in region_geojson(data_dir)["features"]]
+
+
+def topology(geojson: dict[str, Any]) -> dict[str, Any]:
+    """A TopoJSON topology of the same shapes (one arc per ring, no quantization).
+
+    A choropleth with its own GeoJSON still makes plotly.js load a world topojson; pointing
+    ``topojsonURL`` at this server and answering with our shapes keeps every byte local.
+    """
+    arcs: list[list[list[float]]] = []
+    geometries = []
+    for feature in geojson["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
+            geometry["coordinates"]]
+        refs = []
+        for polygon in polygons:
+            rings = []
+            for ring in polygon:
+                arcs.append(ring)
+                rings.append([len(arcs) - 1])
+            refs.append(rings)
+        geometries.append({"type": "MultiPolygon", "arcs": refs, "id": feature["id"],
+                           "properties": feature.get("properties", {})})
+    empty: dict[str, Any] = {"type": "GeometryCollection", "geometries": []}
+    return {
+        "type": "Topology",
+        "objects": {"countries": {"type": "GeometryCollection", "geometries": geometries},
+                    "land": {"type": "GeometryCollection", "geometries": geometries},
+                    "subunits": empty, "coastlines": empty, "ocean": empty, "lakes": empty,
+                    "rivers": empty},
+        "arcs": arcs,
+    }
+
+
+@cache
+def topojson_asset(data_dir: Path) -> Asset:
+    body = json.dumps(topology(region_geojson(data_dir)), separators=(",", ":")).encode()
+    return make_asset(body, MEDIA_TYPES[".json"])

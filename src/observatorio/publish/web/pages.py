@@ -1,0 +1,558 @@
+"""The portal's pages: addresses in both languages and what each page shows.
+
+A page builder turns a request (language, store, query string) into a template context whose
+``charts`` are :class:`Chart` objects; the CSV route calls the same builder and writes out
+the one chart asked for, so a download always equals what is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from observatorio.analysis import dashboards as db
+from observatorio.i18n import fmt_date, fmt_month, fmt_number
+from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
+from observatorio.publish.web import analysis_bridge
+from observatorio.publish.web.assets import region_ids
+from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.publish.web.texts import Texts
+from observatorio.settings import Settings
+from observatorio.store.duck import Store
+
+GEOJSON_URL = "/static/geo/region_110m.geojson"
+TREND_START = date(2019, 1, 1)
+ROUTE_START = date(2020, 1, 1)
+PROFILE_FIRST_YEAR = 2012
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: its id, its address segment in each language and its template."""
+
+    id: str
+    slug_es: str
+    slug_en: str
+    template: str
+
+    def slug(self, lang: str) -> str:
+        return self.slug_es if lang == "es" else self.slug_en
+
+
+PAGES: tuple[Page, ...] = (
+    Page("overview", "", "", "overview.html"),
+    Page("countries", "paises", "countries", "countries.html"),
+    Page("routes", "rutas", "routes", "routes.html"),
+    Page("children", "ninez-migrante", "migrant-children", "children.html"),
+    Page("returns", "retornos", "returns", "returns.html"),
+    Page("deaths", "muertes-y-desapariciones", "deaths-and-disappearances", "deaths.html"),
+    Page("data", "datos", "data", "data.html"),
+    Page("methodology", "metodologia", "methodology", "methodology.html"),
+)
+COUNTRY_PAGE = Page("country", "paises", "countries", "country.html")
+PAGE_BY_ID = {p.id: p for p in (*PAGES, COUNTRY_PAGE)}
+
+
+def page_url(lang: str, page_id: str, iso3: str | None = None) -> str:
+    """The address of a page in a language (trailing slash, as served)."""
+    page = PAGE_BY_ID[page_id]
+    slug = page.slug(lang)
+    path = f"/{lang}/" + (f"{slug}/" if slug else "")
+    return f"{path}{iso3}/" if iso3 else path
+
+
+def resolve(lang: str, segments: list[str]) -> tuple[Page, str | None] | None:
+    """The page (and country) an address names, or None."""
+    if not segments:
+        return PAGE_BY_ID["overview"], None
+    by_slug = {p.slug(lang): p for p in PAGES if p.slug(lang)}
+    page = by_slug.get(segments[0])
+    if page is None:
+        return None
+    if len(segments) == 1:
+        return page, None
+    if page.id == "countries" and len(segments) == 2 and segments[1].upper() in CRM_MEMBERS:
+        return COUNTRY_PAGE, segments[1].upper()
+    return None
+
+
+@dataclass
+class PageRequest:
+    """What a builder needs: language, the open store, settings and the query string."""
+
+    lang: str
+    page: Page
+    store: Store
+    settings: Settings
+    query: dict[str, str] = field(default_factory=dict)
+    iso3: str | None = None
+
+    @property
+    def tx(self) -> Texts:
+        return Texts(self.lang)
+
+    @property
+    def url(self) -> str:
+        return page_url(self.lang, self.page.id, self.iso3)
+
+    def csv_url(self, chart_id: str, **query: str) -> str:
+        wanted = {k: v for k, v in query.items() if v}
+        suffix = f"?{urlencode(wanted)}" if wanted else ""
+        return f"{self.url}csv/{chart_id}.csv{suffix}"
+
+    def country(self, iso3: str) -> str:
+        return country_label(iso3, self.lang)
+
+    def source_lines(self, sources: list[str]) -> list[str]:
+        refs = db.source_refs(self.store, sorted(set(sources)))
+        lines = []
+        for r in refs.itertuples():
+            title = r.title_es if self.lang == "es" else r.title_en
+            released = fmt_date(pd.Timestamp(r.release).date(), self.lang)
+            lines.append(self.tx("chart.source_line", publisher=r.publisher or r.source,
+                                 title=title or r.source, release=released))
+        return lines
+
+    def chart(self, chart_id: str, kind: str, frame: pd.DataFrame, *, title: str, unit: str,
+              sources: list[str], description: str = "", note: str = "", x_is_date: bool = False,
+              csv_query: dict[str, str] | None = None, **extra: Any) -> Chart:
+        return Chart(id=chart_id, title=title, unit=unit, sources=self.source_lines(sources),
+                     kind=kind, frame=frame, lang=self.lang, description=description, note=note,
+                     csv_url=self.csv_url(chart_id, **(csv_query or {})), x_is_date=x_is_date,
+                     extra=extra)
+
+
+def unit_label(units: pd.Series | list[str], lang: str) -> str:
+    """The unit of a chart: one label, or "persons or events" when series differ."""
+    found = sorted(set(units))
+    codes = get_codelist("unit")
+    return " / ".join(codes.label(u, lang) for u in found) if found else ""
+
+
+def _describe_series(req: PageRequest, frame: pd.DataFrame, unit: str) -> str:
+    """One sentence per series: its latest value and the period it covers."""
+    if frame.empty:
+        return req.tx("chart.no_data")
+    parts = []
+    for label, part in frame.groupby("label", sort=False):
+        last = part.iloc[-1]
+        x = last["x"]
+        when = fmt_month(x, req.lang) if isinstance(x, date) else str(x)
+        parts.append(req.tx("chart.describe_series", label=label, when=when,
+                            value=fmt_number(last["value"], req.lang), unit=unit))
+    return " ".join(parts)
+
+
+# -- overview -------------------------------------------------------------------------------------
+
+
+def build_overview(req: PageRequest) -> dict[str, Any]:
+    tx = req.tx
+    monthly = db.trends(req.store)
+    heads = db.headline_figures(req.store, monthly=monthly)
+    cards = []
+    for h in heads.itertuples():
+        change = None if h.change_pct is None or pd.isna(h.change_pct) else float(h.change_pct)
+        cards.append({
+            "label": tx(f"series.{h.key}"),
+            "value": fmt_number(h.value, req.lang),
+            "unit": unit_label([h.unit], req.lang),
+            "period": fmt_month(h.period, req.lang),
+            "before": fmt_number(h.value_year_before, req.lang),
+            "period_before": fmt_month(h.period_year_before, req.lang),
+            "change": None if change is None else fmt_number(change, req.lang, 1),
+            "direction": None if change is None else ("up" if change > 0 else "down"),
+            "source": next(iter(req.source_lines([h.source])), h.source),
+        })
+    map_chart, options, selected = _overview_map(req)
+    trend = monthly[monthly["period"] >= TREND_START]
+    trend = trend.assign(label=[f"{tx(f'series.{k}')} ({unit_label([u], req.lang)})"
+                                for k, u in zip(trend["key"], trend["unit"], strict=True)])
+    frame = tidy(trend, series="key", label="label", x="period")
+    unit = unit_label(trend["unit"], req.lang)
+    trends_chart = req.chart(
+        "trends", "line", frame, title=tx("overview.trends_title"), unit=unit,
+        sources=list(trend["source"].unique()), x_is_date=True,
+        description=_describe_series(req, frame, unit), note=tx("overview.trends_note"))
+    return {"cards": cards, "charts": {"map": map_chart, "trends": trends_chart},
+            "map_options": options, "map_selected": selected}
+
+
+def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
+    tx = req.tx
+    available = []
+    for indicator in db.MAP_INDICATORS:
+        frame = db.map_indicator(req.store, indicator)
+        if not frame.empty:
+            available.append((indicator, frame))
+    wanted = req.query.get("indicator", "")
+    chosen = next((a for a in available if a[0].key == wanted), available[0] if available else None)
+    options = [{"key": ind.key, "label": tx(f"map.{ind.key}"),
+                "url": f"{req.url}?{urlencode({'indicator': ind.key})}"} for ind, _ in available]
+    names = {iso: req.country(iso) for iso in CRM_MEMBERS}
+    all_ids = region_ids(req.settings.data_path)
+    if chosen is None:
+        frame = pd.DataFrame(columns=FRAME_COLUMNS)
+        title, unit, sources, key, note = tx("map.title_empty"), "", [], "", ""
+    else:
+        indicator, values = chosen
+        key = indicator.key
+        values = values.assign(label=tx(f"map.{key}"), series=key)
+        frame = tidy(values, series="series", label="label", x="iso3")
+        start, end = values["period_start"].iloc[0], values["period_end"].iloc[0]
+        span = (fmt_month(start, req.lang) + " – " + fmt_month(end, req.lang)
+                if indicator.window == "12m" else str(end.year))
+        title = f"{tx(f'map.{key}')}, {span}"
+        unit = unit_label(values["unit"], req.lang)
+        sources = [indicator.spec.source]
+        note = tx(f"map.{key}.note") if tx.has(f"map.{key}.note") else ""
+    description = tx("map.describe", n=len(frame), members=len(CRM_MEMBERS)) + " " + "; ".join(
+        f"{names.get(iso, iso)}: {fmt_number(v, req.lang)}" for iso, v in zip(frame["x"], frame["value"], strict=True))
+    chart = req.chart(
+        "map", "choropleth", frame, title=title, unit=unit, sources=sources,
+        description=description, note=note, csv_query={"indicator": key},
+        geojson_url=GEOJSON_URL, members=list(CRM_MEMBERS),
+        neighbours=[i for i in all_ids if i not in CRM_MEMBERS], names=names,
+        no_data_label=tx("map.no_data"), neighbours_label=tx("map.neighbours"))
+    return chart, options, key
+
+
+# -- countries ------------------------------------------------------------------------------------
+
+
+def build_countries(req: PageRequest) -> dict[str, Any]:
+    rows = []
+    for iso in sorted(CRM_MEMBERS, key=req.country):
+        reporting = db.country_reporting(req.store, iso)
+        last = None if reporting.empty else pd.Timestamp(reporting["last_period"].max()).date()
+        rows.append({"iso3": iso, "name": req.country(iso),
+                     "url": page_url(req.lang, "country", iso),
+                     "sources": reporting["source"].nunique() if not reporting.empty else 0,
+                     "last": fmt_month(last, req.lang) if last else "—"})
+    return {"countries": rows, "charts": {}}
+
+
+ROLES: tuple[str, ...] = ("origin", "transit", "destination", "return")
+
+
+def build_country(req: PageRequest) -> dict[str, Any]:
+    tx = req.tx
+    iso = req.iso3 or ""
+    flows = db.profile_flows(req.store, iso)
+    flows = flows[flows["year"] >= PROFILE_FIRST_YEAR]
+    charts: dict[str, Chart] = {}
+    for role in ROLES:
+        part = flows[flows["role"] == role]
+        part = part.assign(series=[f"{k}.{s}" for k, s in zip(part["key"], part["source"], strict=True)],
+                           label=[_profile_label(req, k, s, u) for k, s, u in
+                                  zip(part["key"], part["source"], part["unit"], strict=True)],
+                           x=[str(y) for y in part["year"]])
+        frame = tidy(part, series="series", label="label", x="x") if not part.empty else \
+            pd.DataFrame(columns=FRAME_COLUMNS)
+        if not part.empty:
+            frame["months"] = list(part["months"])
+        unit = unit_label(part["unit"], req.lang)
+        charts[role] = req.chart(
+            role, "bar", frame, title=tx(f"country.role.{role}", country=req.country(iso)),
+            unit=unit, sources=list(part["source"].unique()),
+            description=_describe_series(req, frame, unit), note=tx("country.partial_years"))
+    kids = db.children(req.store)
+    kids = kids[kids["ref_area"] == iso]
+    kids = kids.assign(year=[p.year for p in kids["period"]])
+    yearly = kids.groupby(["source", "ref_area", "flow", "accompaniment", "age", "unit", "year"],
+                          as_index=False)["value"].sum()
+    yearly = yearly.assign(series=[f"{s}.{f}.{a}.{g}" for s, f, a, g in zip(
+        yearly["source"], yearly["flow"], yearly["accompaniment"], yearly["age"], strict=True)],
+        label=[_child_label(req, r) for r in yearly.itertuples()], x=[str(y) for y in yearly["year"]])
+    frame = tidy(yearly, series="series", label="label", x="x")
+    unit = unit_label(yearly["unit"], req.lang)
+    charts["children"] = req.chart(
+        "children", "bar", frame, title=tx("country.children_title", country=req.country(iso)),
+        unit=unit, sources=list(yearly["source"].unique()),
+        description=_describe_series(req, frame, unit), note=tx("country.partial_years"))
+    reporting = db.country_reporting(req.store, iso)
+    freshness = [{
+        "source": r.source, "publisher": (r.title_es if req.lang == "es" else r.title_en) or r.source,
+        "flow": get_codelist("flow").label(r.flow, req.lang),
+        "unit": unit_label([r.unit], req.lang),
+        "first": fmt_month(pd.Timestamp(r.first_period).date(), req.lang),
+        "last": fmt_month(pd.Timestamp(r.last_period).date(), req.lang),
+        "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
+        "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
+    } for r in reporting.itertuples()]
+    analysis = analysis_bridge.country_analysis(req.store, iso, req.lang)
+    return {"charts": charts, "freshness": freshness, "analysis": analysis,
+            "country_name": req.country(iso), "roles": ROLES}
+
+
+def _profile_label(req: PageRequest, key: str, source: str, unit: str) -> str:
+    publisher = req.tx.get(f"publisher.{source}", source)
+    return f"{req.tx(f'profile.{key}')} — {publisher} ({unit_label([unit], req.lang)})"
+
+
+def _child_label(req: PageRequest, r: Any) -> str:
+    codes_acc, codes_age = get_codelist("accompaniment"), get_codelist("age")
+    group = codes_acc.label(r.accompaniment, req.lang) if r.accompaniment in (
+        "UNACCOMPANIED", "ACCOMPANIED") else codes_age.label(r.age, req.lang)
+    flow = get_codelist("flow").label(r.flow, req.lang)
+    publisher = req.tx.get(f"publisher.{r.source}", r.source)
+    where = req.country(r.ref_area)
+    return f"{where} · {flow} · {group} — {publisher} ({unit_label([r.unit], req.lang)})"
+
+
+# -- route and corridor ---------------------------------------------------------------------------
+
+
+def build_routes(req: PageRequest) -> dict[str, Any]:
+    tx = req.tx
+    nationalities = db.route_nationalities(req.store)
+    wanted = req.query.get("nat", "").upper()
+    default = next((n for n in ("VEN", "HTI", "ECU", "GTM") if n in nationalities),
+                   nationalities[0] if nationalities else "")
+    nat = wanted if wanted in nationalities else default
+    steps = db.route_steps(req.store, nat, since=ROUTE_START) if nat else db.route_steps(
+        req.store, "___")
+    steps = steps.assign(label=[f"{o}. {tx(f'route.step.{s}')} ({unit_label([u], req.lang)})"
+                                for o, s, u in zip(steps["order"], steps["step"], steps["unit"], strict=True)])
+    frame = tidy(steps, series="step", label="label", x="period")
+    unit = unit_label(steps["unit"], req.lang)
+    chart = req.chart(
+        "steps", "line", frame, title=tx("route.chart_title", nat=req.country(nat) if nat else "—"),
+        unit=unit, sources=list(steps["source"].unique()), x_is_date=True,
+        description=_describe_series(req, frame, unit), note=tx("route.note"),
+        csv_query={"nat": nat})
+    table = []
+    for step, part in steps.groupby("step", sort=False):
+        r = part.iloc[-1]
+        refs = db.source_refs(req.store, [str(r["source"])])
+        title_column = "title_es" if req.lang == "es" else "title_en"
+        table.append({
+            "order": int(r["order"]), "step": tx(f"route.step.{step}"),
+            "publisher": refs[title_column].iloc[0] if not refs.empty else r["source"],
+            "source": r["source"], "unit": unit_label([r["unit"]], req.lang),
+            "first": fmt_month(part["period"].min(), req.lang),
+            "last": fmt_month(r["period"], req.lang), "value": fmt_number(r["value"], req.lang),
+        })
+    missing = [tx(f"route.step.{s}") for s, _ in db.ROUTE_STEPS if s not in set(steps["step"])]
+    options = sorted(({"code": n, "name": req.country(n)} for n in nationalities),
+                     key=lambda o: o["name"])
+    return {"charts": {"steps": chart}, "nationalities": options, "nat": nat, "steps": table,
+            "missing_steps": missing}
+
+
+# -- children -------------------------------------------------------------------------------------
+
+
+def build_children(req: PageRequest) -> dict[str, Any]:
+    tx = req.tx
+    kids = db.children(req.store)
+    kids = kids.assign(
+        series=[f"{r.source}.{r.ref_area}.{r.flow}.{r.accompaniment}.{r.age}" for r in kids.itertuples()],
+        label=[_child_label(req, r) for r in kids.itertuples()])
+    charts = {}
+    for chart_id, mask in (("unaccompanied", kids["accompaniment"] == "UNACCOMPANIED"),
+                           ("accompanied", kids["accompaniment"] != "UNACCOMPANIED")):
+        part = kids[mask]
+        frame = tidy(part, series="series", label="label", x="period")
+        unit = unit_label(part["unit"], req.lang)
+        charts[chart_id] = req.chart(
+            chart_id, "line", frame, title=tx(f"children.{chart_id}_title"), unit=unit,
+            sources=list(part["source"].unique()), x_is_date=True,
+            description=_describe_series(req, frame, unit), note=tx(f"children.{chart_id}_note"))
+    yearly = kids.assign(year=[p.year for p in kids["period"]]).groupby(
+        ["label", "unit", "year"], as_index=False).agg(value=("value", "sum"), months=("period", "nunique"))
+    years = sorted(yearly["year"].unique())[-6:]
+    table = []
+    for label, part in yearly.groupby("label", sort=False):
+        by_year = dict(zip(part["year"], part["value"], strict=True))
+        table.append({"label": label, "cells": [fmt_number(by_year.get(y), req.lang) for y in years]})
+    return {"charts": charts, "years": [str(y) for y in years], "table": table}
+
+
+# -- returns --------------------------------------------------------------------------------------
+
+
+def build_returns(req: PageRequest) -> dict[str, Any]:
+    tx = req.tx
+    pairs = db.return_pairs(req.store)
+    options = [{"value": f"{r.returning}-{r.origin}",
+                "name": tx("returns.pair", returning=req.country(r.returning), origin=req.country(r.origin))}
+               for r in pairs.itertuples()]
+    wanted = req.query.get("pair", "")
+    chosen = wanted if any(o["value"] == wanted for o in options) else (
+        options[0]["value"] if options else "")
+    charts: dict[str, Chart] = {}
+    returning, origin = chosen.split("-") if chosen else ("", "")
+    mirror = db.returns_mirror(req.store, returning, origin) if chosen else db.returns_mirror(
+        req.store, "___", "___")
+    mirror = mirror.assign(label=[
+        tx(f"returns.side.{s}", returning=req.country(returning), origin=req.country(origin),
+           unit=unit_label([u], req.lang), publisher=req.tx.get(f"publisher.{src}", src))
+        for s, u, src in zip(mirror["side"], mirror["unit"], mirror["source"], strict=True)],
+        series=[f"{s}.{src}" for s, src in zip(mirror["side"], mirror["source"], strict=True)])
+    frame = tidy(mirror, series="series", label="label", x="period")
+    unit = unit_label(mirror["unit"], req.lang)
+    gap = _mirror_gap(req, mirror)
+    charts["mirror"] = req.chart(
+        "mirror", "line", frame,
+        title=tx("returns.mirror_title", returning=req.country(returning) if returning else "—",
+                 origin=req.country(origin) if origin else "—"),
+        unit=unit, sources=list(mirror["source"].unique()), x_is_date=True,
+        description=_describe_series(req, frame, unit) + " " + gap, note=tx("returns.mirror_note"),
+        csv_query={"pair": chosen})
+    received = db.returns_received_by_returning_country(req.store)
+    received = received.assign(
+        series=list(received["counterpart_area"]),
+        label=[f"{req.country(c)} → {req.country(r)}" for c, r in
+               zip(received["counterpart_area"], received["ref_area"], strict=True)],
+        x=[str(y) for y in received["year"]])
+    frame = tidy(received, series="series", label="label", x="x")
+    unit = unit_label(received["unit"], req.lang)
+    charts["received"] = req.chart(
+        "received", "stack", frame, title=tx("returns.received_title"), unit=unit,
+        sources=list(received["source"].unique()), description=_describe_series(req, frame, unit),
+        note=tx("returns.received_note"))
+    executed = db.returns_executed_by_nationality(req.store)
+    top = (executed.groupby("citizenship")["value"].sum().sort_values(ascending=False).head(8).index
+           if not executed.empty else [])
+    executed = executed[executed["citizenship"].isin(list(top))]
+    executed = executed.assign(
+        series=list(executed["citizenship"]),
+        label=[f"{req.country(c)} ({req.country(r)})" for c, r in
+               zip(executed["citizenship"], executed["ref_area"], strict=True)],
+        x=[str(y) for y in executed["year"]])
+    frame = tidy(executed, series="series", label="label", x="x")
+    unit = unit_label(executed["unit"], req.lang)
+    charts["executed"] = req.chart(
+        "executed", "stack", frame, title=tx("returns.executed_title"), unit=unit,
+        sources=list(executed["source"].unique()), description=_describe_series(req, frame, unit),
+        note=tx("returns.executed_note"))
+    return {"charts": charts, "pairs": options, "pair": chosen}
+
+
+def _mirror_gap(req: PageRequest, mirror: pd.DataFrame) -> str:
+    """Totals of both sides over the months both report (the mirror gap in one sentence)."""
+    if mirror.empty or mirror["side"].nunique() < 2:
+        return ""
+    sides = mirror.groupby(["side", "period"])["value"].sum().unstack(0).dropna()
+    if sides.empty:
+        return ""
+    executed, received = float(sides["executed"].sum()), float(sides["received"].sum())
+    return req.tx("returns.gap", months=len(sides), executed=fmt_number(executed, req.lang),
+                  received=fmt_number(received, req.lang),
+                  ratio=fmt_number(received / executed * 100 if executed else None, req.lang, 1))
+
+
+# -- deaths and disappearances --------------------------------------------------------------------
+
+
+def build_deaths(req: PageRequest) -> dict[str, Any]:
+    tx = req.tx
+    incidents = db.deaths_incidents(req.store)
+    source = db.deaths_source(req.store)
+    sources = [source] if source else []
+    flows = get_codelist("flow")
+    unit = unit_label(["PERSONS"], req.lang)
+    places = incidents.groupby(["lon", "lat", "route", "flow"], as_index=False)["value"].sum()
+    route_names = {r: _route_label(req, r) for r in incidents["route"].unique()}
+    points = pd.DataFrame({
+        "series": places["flow"], "label": [flows.label(f, req.lang) for f in places["flow"]],
+        "x": [route_names[r] for r in places["route"]], "value": places["value"].astype(float),
+        "lon": places["lon"], "lat": places["lat"]}) if not places.empty else pd.DataFrame(
+        columns=[*FRAME_COLUMNS, "lon", "lat"])
+    charts = {"map": req.chart(
+        "map", "points", points, title=tx("deaths.map_title"), unit=unit, sources=sources,
+        description=tx("deaths.map_describe", places=fmt_number(len(places), req.lang),
+                       dead=fmt_number(incidents.loc[incidents["flow"] == "DEAD", "value"].sum(), req.lang),
+                       missing=fmt_number(incidents.loc[incidents["flow"] == "MISSING", "value"].sum(), req.lang)),
+        note=tx("deaths.note"), geojson_url=GEOJSON_URL,
+        shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
+        view=((-122, -34), (-30, 50)))}
+    for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
+                                ("by_year", "year", "stack")):
+        grouped = incidents.groupby([dim, "flow"], as_index=False)["value"].sum()
+        if dim != "year":
+            order = grouped.groupby(dim)["value"].sum().sort_values(ascending=False).head(12).index
+            grouped = grouped[grouped[dim].isin(list(order))]
+            grouped[dim] = pd.Categorical(grouped[dim], categories=list(order), ordered=True)
+            grouped = grouped.sort_values(["flow", dim])
+            names = [(_route_label(req, str(v)) if dim == "route" else _cause_label(req, str(v)))
+                     for v in grouped[dim]]
+        else:
+            names = [str(v) for v in grouped[dim]]
+        frame = pd.DataFrame({"series": grouped["flow"],
+                              "label": [flows.label(f, req.lang) for f in grouped["flow"]],
+                              "x": names, "value": grouped["value"].astype(float)}).reset_index(drop=True)
+        charts[chart_id] = req.chart(
+            chart_id, kind, frame, title=tx(f"deaths.{chart_id}_title"), unit=unit, sources=sources,
+            description=_describe_series(req, frame, unit), note=tx("deaths.note"))
+    return {"charts": charts}
+
+
+def _route_label(req: PageRequest, route: str) -> str:
+    return req.tx("deaths.unknown") if route == "_U" else route
+
+
+def _cause_label(req: PageRequest, cause: str) -> str:
+    return req.tx("deaths.unknown") if cause == "_U" else cause
+
+
+# -- data and methodology -------------------------------------------------------------------------
+
+
+def build_data(req: PageRequest) -> dict[str, Any]:
+    catalogue = db.source_catalogue(req.store)
+    today = date.today()
+    rows = []
+    for r in catalogue.itertuples():
+        end = pd.Timestamp(r.period_end).date() if not pd.isna(r.period_end) else None
+        lag = (today.year - end.year) * 12 + today.month - end.month if end else None
+        rows.append({
+            "source": r.source, "publisher": r.publisher or r.source,
+            "title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
+            "licence": r.licence or "—", "url": r.homepage or r.url,
+            "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
+            "releases": int(r.releases), "rows": fmt_number(r.rows, req.lang),
+            "period": (fmt_month(pd.Timestamp(r.period_start).date(), req.lang) + " – "
+                       + fmt_month(end, req.lang)) if end else "—",
+            "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
+            "freshness": req.tx("data.months_ago", n=lag) if lag is not None else "—",
+            "stale": lag is not None and lag > 12,
+            "download": f"{req.url}download/{r.source}.csv",
+        })
+    return {"sources": rows, "charts": {}}
+
+
+def build_methodology(req: PageRequest) -> dict[str, Any]:
+    glossary = analysis_bridge.glossary(req.lang)
+    methodology_html = analysis_bridge.methodology_html(Path(req.settings.data_path).parent / "docs")
+    catalogue = db.source_catalogue(req.store)
+    caveats = []
+    for r in catalogue.itertuples():
+        items = r.caveats_es if req.lang == "es" else r.caveats_en
+        caveats.append({"title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
+                        "publisher": r.publisher or r.source,
+                        "notes": list(items) if items is not None else []})
+    flows = [{"code": c.id, "label": c.label(req.lang), "description": c.description(req.lang)}
+             for c in get_codelist("flow").codes.values()]
+    return {"glossary": glossary, "methodology_html": methodology_html, "caveats": caveats,
+            "flows": flows, "charts": {}}
+
+
+BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {
+    "overview": build_overview,
+    "countries": build_countries,
+    "country": build_country,
+    "routes": build_routes,
+    "children": build_children,
+    "returns": build_returns,
+    "deaths": build_deaths,
+    "data": build_data,
+    "methodology": build_methodology,
+}

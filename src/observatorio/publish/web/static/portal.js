@@ -1,0 +1,62 @@
+/* Observatorio Migratorio Regional — draws each page's charts from the JSON beside them.
+   Sets data-chart-ready on every drawn <figure> and data-charts-ready on <html> when all are
+   drawn, which the browser tests and the bench wait for. No request leaves this server. */
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang === "en" ? "en" : "es";
+  var config = {
+    responsive: true, displaylogo: false, locale: lang,
+    topojsonURL: "/static/geo/topojson/",
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"]
+  };
+
+  function registerSpanish() {
+    Plotly.register({
+      moduleType: "locale", name: "es",
+      dictionary: { "Autoscale": "Escala automática", "Reset axes": "Restablecer ejes",
+        "Zoom in": "Acercar", "Zoom out": "Alejar", "Pan": "Desplazar", "Zoom": "Zoom",
+        "Double-click to zoom back out": "Doble clic para alejar" },
+      format: {
+        days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
+        shortDays: ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
+        months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+          "septiembre", "octubre", "noviembre", "diciembre"],
+        shortMonths: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct",
+          "nov", "dic"],
+        date: "%d/%m/%Y", decimal: ",", thousands: "."
+      }
+    });
+  }
+
+  function draw(figureEl) {
+    var script = figureEl.querySelector("script.figure-data");
+    var target = figureEl.querySelector(".plot");
+    if (!script || !target) { return Promise.resolve(); }
+    var fig = JSON.parse(script.textContent);
+    return Plotly.newPlot(target, fig.data, fig.layout, config).then(function () {
+      figureEl.setAttribute("data-chart-ready", "true");
+    });
+  }
+
+  function start() {
+    if (typeof Plotly === "undefined") { return; }
+    if (lang === "es") { registerSpanish(); }
+    var figures = Array.prototype.slice.call(document.querySelectorAll("figure.chart[data-chart]"));
+    Promise.all(figures.map(draw)).then(function () {
+      document.documentElement.setAttribute("data-charts-ready", "true");
+      if (window.performance && performance.mark) { performance.mark("charts-drawn"); }
+    }, function (err) {
+      document.documentElement.setAttribute("data-charts-ready", "error");
+      throw err;
+    });
+    // Picking a map indicator reloads the page with it, so the CSV link and table follow.
+    var picker = document.querySelector("[data-map-picker] select");
+    if (picker) {
+      picker.addEventListener("change", function () { picker.form.submit(); });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else { start(); }
+})();

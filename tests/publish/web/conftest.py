@@ -1,0 +1,113 @@
+"""Fixtures of the portal tests: a real uvicorn server on 127.0.0.1 and one headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from observatorio.publish.api.app import create_app
+from observatorio.settings import Settings
+
+CHROMIUM = Path(os.environ.get("OBSERVATORIO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage"]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def portal_store_path(request: pytest.FixtureRequest) -> Path:
+    """The session store (OBSERVATORIO_WEB_TEST_DB may name a prebuilt one, for quick reruns)."""
+    prebuilt = os.environ.get("OBSERVATORIO_WEB_TEST_DB")
+    if prebuilt:
+        return Path(prebuilt)
+    path: Path = request.getfixturevalue("bundled_store_path")
+    return path
+
+
+@pytest.fixture(scope="session")
+def portal_settings(portal_store_path: Path) -> Settings:
+    return Settings(db=portal_store_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_url(portal_settings: Settings) -> Iterator[str]:
+    """A real uvicorn server in a thread, serving the app on a free local port."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(portal_settings), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the portal server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _no_browser(reason: str) -> None:
+    message = f"Chromium is needed for the portal browser tests: {reason}"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message + " (CI=true: browser tests must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole session."""
+    if not CHROMIUM.is_file():
+        _no_browser(f"{CHROMIUM} not found (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the python package 'playwright' is not installed")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                      headless=True)
+        yield chromium
+        chromium.close()
+
+
+class PageLog:
+    """Every request, failed request and console error seen by a page."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+
+    def clear(self) -> None:
+        self.requests.clear()
+        self.failed.clear()
+        self.errors.clear()
+
+
+@pytest.fixture(scope="session")
+def page_and_log(browser: Any) -> Iterator[tuple[Any, PageLog]]:
+    """One browser page reused by every test, with its log (cleared by each visit)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    log = PageLog()
+    page.on("request", lambda r: log.requests.append(r.url))
+    page.on("requestfailed", lambda r: log.failed.append(f"{r.url} {r.failure}"))
+    page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.errors.append(str(e)))
+    yield page, log
+    context.close()
