@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatorio.loading import harmonize_file, load_file
 from observatorio.harmonize.problems import Problems
+from observatorio.loading import harmonize_file, load_file
 from observatorio.sources.adapters.ohss import FISCAL_YEAR_BASIS, UsbpEncounters, _fiscal_months
 from observatorio.store import Store
 
