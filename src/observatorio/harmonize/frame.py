@@ -70,8 +70,9 @@ def attributes_column(frame: pd.DataFrame) -> pd.Series:
         # Refactorizing at each step keeps the combined code below len(frame): no overflow.
         combination = pd.factorize(combination * (int(codes.max()) + 1) + codes)[0]
     _, first = np.unique(combination, return_index=True)
-    encoded = np.array([canonical_json(r) for r in clean.iloc[first].to_dict("records")], dtype=object)
-    return pd.Series(encoded[combination], index=frame.index, dtype=object)
+    records = clean.iloc[first].to_dict("records")
+    encoded = pd.Index([canonical_json({str(k): v for k, v in r.items()}) for r in records], dtype=object)
+    return pd.Series(encoded.take(combination), index=frame.index, dtype=object)
 
 
 def assemble(index: pd.Index, columns: Mapping[str, Any]) -> pd.DataFrame:

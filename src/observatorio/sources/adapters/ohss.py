@@ -215,7 +215,7 @@ def _partial_fiscal_years(sheets: dict[str, pd.DataFrame]) -> set[int]:
     months = pd.concat(pairs).drop_duplicates()
     years = pd.to_numeric(months[FISCAL_YEAR], errors="coerce")
     counts = months[MONTH].groupby(years).nunique()
-    return {int(year) for year, n in counts.items() if n < 12}
+    return set(counts[counts < 12].index.astype("int64").tolist())
 
 
 register(UsbpEncounters())
