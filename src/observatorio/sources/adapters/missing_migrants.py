@@ -140,18 +140,21 @@ class MissingMigrants(Adapter):
             "lat": lat,
             "source_quality": pd.to_numeric(raw[SOURCE_QUALITY], errors="coerce").astype("Int64"),
         })
+        encoded = attributes_column(attributes)  # once per incident, shared by both flows
         frames = []
         for column, flow in FLOWS.items():
             values, status = parse_values(raw[column], rows, column, problems, blank="missing")
             negative = values < 0
-            flow_attributes = attributes.assign(
-                value_as_published=raw[column].str.strip().where(negative))
+            flow_attributes = encoded.copy()
+            if negative.any():
+                flow_attributes[negative] = attributes_column(attributes[negative].assign(
+                    value_as_published=raw.loc[negative, column].str.strip()))
             frames.append(assemble(raw.index, {
                 "dataflow": "MISSING_MIGRANTS", "source_row": rows, "freq": "M", "period": period,
                 "ref_area": ref_area, "citizenship": "_U", "counterpart_area": "_Z", "flow": flow,
                 "unit": "PERSONS", "value": values.where(~negative),
                 "obs_status": status.where(~negative, "M"),
-                "attributes": attributes_column(flow_attributes),
+                "attributes": flow_attributes,
                 "source": self.info.id, "source_file": path.name, "release": release,
             }))
         return pd.concat(frames, ignore_index=True)
