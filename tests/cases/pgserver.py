@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -44,11 +45,18 @@ class PgServer:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{db}"
 
     def stop(self) -> None:
-        self.proc.terminate()
+        # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for pooled clients to leave.
+        # The postmaster runs under runuser, so signal it by the pid it records.
+        pidfile = self.datadir / "postmaster.pid"
         try:
-            self.proc.wait(timeout=20)
+            os.kill(int(pidfile.read_text().split()[0]), signal.SIGINT)
+        except (OSError, ValueError, IndexError):
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait(timeout=10)
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 

@@ -88,11 +88,11 @@ def test_every_personal_route_has_a_recipe() -> None:
 def test_route_is_audited(client, rt, seeded, route) -> None:
     h = login(client, "gtm_head")
     with rt.sessions() as s:
-        before = s.scalar(select(func.max(AuditEntry.seq))) or 0
+        before = s.scalar(select(func.max(AuditEntry.id))) or 0
     r = RECIPES[route](client, seeded, h)
     assert r.status_code < 300, r.text
     with rt.sessions() as s:
-        new = s.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
+        new = s.scalars(select(AuditEntry).where(AuditEntry.id > before)).all()
         assert new, f"{route} left no audit entry"
         assert all(e.actor == "gtm_head" and e.source_ip for e in new)
         assert all(e.organisation_id == seeded.world.orgs["gtm_consulate_mex"] for e in new)
@@ -104,7 +104,7 @@ def test_entries_name_fields_never_values(client, rt, seeded) -> None:
     h = login(client, "gtm_head")
     client.get(f"/api/v1/cases/{seeded.cases['gtm_mex']}", headers=h)
     with rt.sessions() as s:
-        e = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+        e = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
         assert e.action == "case.read" and e.record_id == str(seeded.cases["gtm_mex"])
         assert "trafficking_details" in json.loads(e.fields)
         dump = json.dumps([e.fields, e.record_id, e.action])
@@ -115,7 +115,7 @@ def test_hidden_fields_are_not_logged_as_read(client, rt, seeded) -> None:
     h = login(client, "gtm_officer")
     client.get(f"/api/v1/cases/{seeded.cases['gtm_mex']}", headers=h)
     with rt.sessions() as s:
-        e = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+        e = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
         assert "trafficking_details" not in json.loads(e.fields)
         assert "health_details" in json.loads(e.fields)
 
@@ -153,33 +153,41 @@ def _tamper(rt, sql: str) -> None:
 def test_append_only_triggers(rt, seeded) -> None:
     with rt.engine.connect() as conn:
         with pytest.raises(DBAPIError):
-            conn.execute(text("UPDATE audit_log SET actor = 'x' WHERE seq = 1"))
+            conn.execute(text("UPDATE audit_log SET actor = 'x' WHERE id = 1"))
         conn.rollback()
         with pytest.raises(DBAPIError):
-            conn.execute(text("DELETE FROM audit_log WHERE seq = 1"))
+            conn.execute(text("DELETE FROM audit_log WHERE id = 1"))
         conn.rollback()
 
 
 @pytest.mark.parametrize(
     ("sql", "broken_at"),
     [
-        ("UPDATE audit_log SET actor = 'someone_else' WHERE seq = 3", 3),
-        ("UPDATE audit_log SET fields = '[]' WHERE seq = 5", 5),
-        ("UPDATE audit_log SET record_id = '999' WHERE seq = 2", 2),
-        ("DELETE FROM audit_log WHERE seq = 4", 4),
-        ("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)", None),
+        ("UPDATE audit_log SET actor = 'someone_else' WHERE id = 3", 3),
+        ("UPDATE audit_log SET fields = '[]' WHERE id = 5", 5),
+        ("UPDATE audit_log SET record_id = '999' WHERE id = 2", 2),
+        ("UPDATE audit_log SET ts = '2020-01-01T00:00:00.000000Z' WHERE id = 6", 6),
+        ("DELETE FROM audit_log WHERE id = 4", "next-in-chain"),
+        ("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)", None),
     ],
 )
 def test_tampering_is_detected(rt, seeded, sql, broken_at) -> None:
     with rt.sessions() as s:
         assert audit.verify(s).ok
-        last = s.scalar(select(func.max(AuditEntry.seq)))
+        victim = s.get(AuditEntry, 4)
+        assert victim is not None
+        # the entry after id 4 in the same chain, if any (else the tip check catches it)
+        after = s.scalar(select(AuditEntry.id).where(AuditEntry.chain == victim.chain,
+                                                     AuditEntry.seq == victim.seq + 1))
     _tamper(rt, sql)
     with rt.sessions() as s:
         v = audit.verify(s)
     assert not v.ok
-    assert v.broken_at == (broken_at if broken_at is not None else last)
     assert v.reason_es and v.reason_en
+    if broken_at == "next-in-chain":
+        assert v.broken_at == after
+    else:
+        assert v.broken_at == broken_at
 
 
 def test_rehashing_a_row_still_breaks_the_next_link(rt, seeded) -> None:
@@ -187,11 +195,12 @@ def test_rehashing_a_row_still_breaks_the_next_link(rt, seeded) -> None:
     with rt.sessions() as s:
         e = s.get(AuditEntry, 3)
         assert e is not None
+        nxt = s.scalar(select(AuditEntry.id).where(AuditEntry.chain == e.chain, AuditEntry.seq == e.seq + 1))
         e.actor = "forged"
         forged_hash = audit.entry_hash(e)
         s.rollback()
     assert all(ch in "0123456789abcdef" for ch in forged_hash)  # safe to inline below
-    _tamper(rt, "UPDATE audit_log SET actor = 'forged', hash = '%s' WHERE seq = 3" % forged_hash)  # noqa: S608, UP031
+    _tamper(rt, "UPDATE audit_log SET actor = 'forged', hash = '%s' WHERE id = 3" % forged_hash)  # noqa: S608, UP031
     with rt.sessions() as s:
         v = audit.verify(s)
-    assert not v.ok and v.broken_at == 4
+    assert not v.ok and v.broken_at == nxt  # None when id 3 was its chain's last: then the tip check fires

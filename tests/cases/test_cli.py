@@ -32,7 +32,7 @@ def test_cli_end_to_end(db_url, monkeypatch, tmp_path) -> None:
         assert r.exit_code == 0 and "Cadena íntegra" in r.output
         r = runner.invoke(app, ["audit", "list", "--url", db_url, "--limit", "2"])
         assert r.exit_code == 0 and len(r.output.strip().splitlines()) == 2
-        assert json.loads(r.output.splitlines()[0])["seq"] == 1
+        assert json.loads(r.output.splitlines()[0])["id"] == 1
 
         from sqlalchemy import create_engine
 
@@ -58,7 +58,7 @@ def test_cli_end_to_end(db_url, monkeypatch, tmp_path) -> None:
                 c.execute(text("SET session_replication_role = replica"))
             else:
                 c.execute(text("DROP TRIGGER audit_log_no_update"))
-            c.execute(text("UPDATE audit_log SET actor = 'nadie' WHERE seq = 7"))
+            c.execute(text("UPDATE audit_log SET actor = 'nadie' WHERE id = 7"))
         engine.dispose()
         r = runner.invoke(app, ["audit", "verify", "--url", db_url])
         assert r.exit_code == 1

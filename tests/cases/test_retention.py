@@ -40,7 +40,7 @@ def test_retention_pseudonymises_only_expired(rt, seeded) -> None:
         assert other is not None and other.given_names is not None
         assert aggregates.case_counts(s, min_cell=1) == before
         assert audit.verify(s).ok
-        last = s.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc()).limit(1)).one()
+        last = s.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(1)).one()
         assert last.action == "retention.erase" and last.actor == "system:retention"
     # nothing more is due the second time
     with rt.sessions() as s:

@@ -361,3 +361,21 @@ drop_rows:
   - column: Country Code
     regex: "^(AFE|AFW|ARB|CEB|CSS|EAP|EAR|EAS|ECA|ECS|EMU|EUU|FCS|HIC|HPC|IBD|IBT|IDA|IDB|IDX|INX|LAC|LCN|LDC|LIC|LMC|LMY|LTE|MEA|MIC|MNA|NAC|OED|OSS|PRE|PSS|PST|SAS|SSA|SSF|SST|TEA|TEC|TLA|TMN|TSA|TSS|UMC|WLD|CHI|XKX)$"
 """
+
+
+def worldbank_not_numeric(data_dir: Path, folder: Path) -> Path:
+    """population.csv with Aruba 1961 (line 3) written as "55.578 hab."."""
+    lines = (data_dir / WORLDBANK).read_bytes().split(b"\r\n")
+    lines[2] = lines[2].rsplit(b",", 1)[0] + b",55.578 hab."
+    path = folder / "population.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    return path
+
+
+def mmp_renamed_header(data_dir: Path, folder: Path) -> Path:
+    """The Missing Migrants CSV with "Number of Dead" renamed in its header."""
+    data = (data_dir / MMP).read_bytes()
+    header, rest = data.split(b"\n", 1)
+    path = folder / "Missing_Migrants_Global_Figures.csv"
+    path.write_bytes(header.replace(b"Number of Dead", b"Dead (number)") + b"\n" + rest)
+    return path

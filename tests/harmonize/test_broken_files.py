@@ -319,3 +319,15 @@ def test_unhcr_population_preamble_removed_still_loads(data_dir: Path, tmp_path:
     assert not problems, problems.render("en")
     assert release == adapter.info.release
     assert len(frame)
+
+
+def test_worldbank_value_not_numeric(data_dir: Path, tmp_path: Path, store_copy: Path) -> None:
+    problems = _assert_other(bf.worldbank_not_numeric(data_dir, tmp_path), "worldbank_population",
+                             {"not_numeric"}, store_copy, row=3)
+    assert any(p.value and "55.578 hab." in p.value for p in problems.items)
+
+
+def test_missing_migrants_renamed_header(data_dir: Path, tmp_path: Path, store_copy: Path) -> None:
+    problems = _assert_other(bf.mmp_renamed_header(data_dir, tmp_path), "iom_missing_migrants",
+                             {"missing_column"}, store_copy, row=1)
+    assert any(p.column == "Number of Dead" for p in problems.items)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from observatorio.cli import app
+from observatorio.errors import UnknownSource
 from observatorio.harmonize.problems import Problems, ValidationFailed
 from observatorio.loading import harmonize_file, load_file
 from observatorio.sources.base import _REGISTRY, get_adapter, unregister
@@ -353,6 +354,49 @@ def test_melted_years_as_columns_and_default_codes(tmp_path: Path) -> None:
     assert sorted(set(frame["period"])) == [date(2021, 1, 1), date(2022, 1, 1), date(2023, 1, 1)]
 
 
+def test_columns_by_position_and_shared_columns(tmp_path: Path) -> None:
+    # A first column without a header, referred to as "#1"; one column feeding two dimensions.
+    data = tmp_path / "pos.csv"
+    data.write_text(",Grupo,2024\nGuatemala,Niños no acompañados,7\nHonduras,Adultos solos,9\n",
+                    encoding="utf-8")
+    spec = {
+        "source": {**SOURCE, "id": "t_position", "dataflow": "IRREGULAR_MIGRATION"},
+        "period": {"freq": "A", "year": 2024},
+        "dimensions": {
+            "ref_area": "MEX", "flow": "PRESENTED", "unit": "EVENTS",
+            "citizenship": {"column": "#1"},
+            "age": {"column": "Grupo", "regex": [{"pattern": "(?i)niñ", "code": "Y_LT18"},
+                                                 {"pattern": "(?i)adult", "code": "Y_GE18"}]},
+            "accompaniment": {"column": "#2", "regex": [{"pattern": "(?i)no acomp", "code": "UNACCOMPANIED"},
+                                                        {"pattern": "(?i)solo", "code": "SINGLE_ADULT"}]},
+        },
+        "value": {"column": "#3"},
+    }
+    frame, problems = harmonize(write_mapping(tmp_path, "pos.yaml", spec), data)
+    assert not problems, problems.render("en")
+    assert frame[["citizenship", "age", "accompaniment", "value"]].values.tolist() == [
+        ["GTM", "Y_LT18", "UNACCOMPANIED", 7.0], ["HND", "Y_GE18", "SINGLE_ADULT", 9.0]]
+
+
+def test_duplicates_error_or_sum(tmp_path: Path) -> None:
+    data = tmp_path / "dup.csv"
+    data.write_text("Year,Origin,Applied\n2020,HND,5\n2020,HND,7\n2020,GTM,1\n2020,,4\n", encoding="utf-8")
+    spec = {
+        "source": {**SOURCE, "id": "t_dup", "dataflow": "ASYLUM"},
+        "period": {"freq": "A", "year": "Year"},
+        "dimensions": {"ref_area": "MEX", "flow": "ASYLUM_APPLICATION", "unit": "PERSONS",
+                       "citizenship": {"column": "Origin", "map": {"": "_U"}}},
+        "value": {"column": "Applied"},
+    }
+    _, problems = harmonize(write_mapping(tmp_path, "e.yaml", spec), data)
+    assert [(p.rule, p.row) for p in problems.items] == [("duplicate_key", 3)]
+    spec["value"]["duplicates"] = "sum"
+    frame, problems = harmonize(write_mapping(tmp_path, "s.yaml", spec), data)
+    assert not problems, problems.render("en")
+    assert frame[["citizenship", "value", "source_row"]].values.tolist() == [
+        ["HND", 12.0, 2], ["GTM", 1.0, 4], ["_U", 4.0, 5]]
+
+
 def test_date_column_and_quarterly_periods(tmp_path: Path) -> None:
     data = tmp_path / "fechas.csv"
     data.write_text("Fecha,Trimestre,Valor\n15/01/2024,I,5\n03/04/2024,II,7\n", encoding="utf-8")
@@ -365,6 +409,15 @@ def test_date_column_and_quarterly_periods(tmp_path: Path) -> None:
     frame, problems = harmonize(write_mapping(tmp_path, "d.yaml", monthly), data)
     assert not problems, problems.render("en")
     assert frame["period"].tolist() == [date(2024, 1, 1), date(2024, 4, 1)]
+    as_text = {**base, "period": {"freq": "M", "column": "Fecha", "format": "%d/%m/%Y"}}
+    frame, problems = harmonize(write_mapping(tmp_path, "t.yaml", as_text), data)
+    assert not problems and frame["period"].tolist() == [date(2024, 1, 1), date(2024, 4, 1)]
+    dayfirst = {**base, "period": {"freq": "M", "date": "Fecha", "dayfirst": True}}
+    frame, problems = harmonize(write_mapping(tmp_path, "a.yaml", dayfirst), data)
+    assert not problems and frame["period"].tolist() == [date(2024, 1, 1), date(2024, 4, 1)]
+    annual = {**base, "period": {"freq": "A", "date": "Fecha", "format": "%d/%m/%Y"}}
+    _, problems = harmonize(write_mapping(tmp_path, "y.yaml", annual), data)
+    assert [(p.rule, p.row) for p in problems.items] == [("duplicate_key", 3)]  # two rows, one year
     quarterly = {**base, "period": {"freq": "Q", "year": 2024, "quarter": "Trimestre"}}
     frame, problems = harmonize(write_mapping(tmp_path, "q.yaml", quarterly), data)
     assert not problems, problems.render("en")
@@ -623,6 +676,15 @@ def test_real_worldbank_file_through_the_toml_example(data_dir: Path) -> None:
     assert got.to_dict() == expected.astype(float).to_dict()
     assert frame[(frame["ref_area"] == "HND")]["value"].notna().all()
     assert "WLD" not in set(frame["ref_area"])
+    # The same totals as the built-in Python adapter, where one is registered.
+    try:
+        builtin = get_adapter("worldbank_population")
+    except UnknownSource:
+        return
+    python, python_problems, _ = harmonize_file(builtin, data_dir / "worldbank_population" / "population.csv")
+    assert not python_problems
+    python = python[python["ref_area"].isin(rcm)]
+    assert python.groupby(python["period"].map(lambda d: d.year))["value"].sum().to_dict() == got.to_dict()
 
 
 # -- properties ----------------------------------------------------------------------------------
@@ -726,3 +788,56 @@ def test_spec_objects_are_plain_pydantic() -> None:
     assert spec.dimensions.given()["sex"].map == {"Hombres": "M", "Mujeres": "F"}
     with pytest.raises(ValidationFailed):
         raise MappingInvalid(Problems("x"))
+
+
+def test_every_mapping_key_is_documented() -> None:
+    # Datasette's habit: a setting that is not in the docs fails the build.
+    from pydantic import BaseModel
+
+    docs = (REPO / "docs" / "mappings.md").read_text(encoding="utf-8")
+    missing: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            if f"`{name}`" not in docs:
+                missing.append(prefix + name)
+            for arg in (info.annotation, *getattr(info.annotation, "__args__", ())):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    walk(arg, f"{prefix}{name}.")
+
+    walk(MappingSpec, "")
+    assert not missing, f"undocumented mapping keys: {missing}"
+    assert docs.lstrip().startswith("# Declarative mappings")
+    assert "Resumen en español" in docs
+
+
+_cells = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
+    st.sampled_from(["", "-", "TOTAL", "enero", "13", "2024", "1.234,5", "1,2a", "NaN", "México", "9" * 25]),
+)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(_cells, _cells, _cells, _cells, _cells), min_size=0, max_size=15),
+       wide=st.booleans())
+def test_property_arbitrary_cells_never_crash(rows: list[tuple[str, ...]], wide: bool) -> None:
+    # Whatever the cells hold, the engine reports problems; it never raises.
+    import csv as csv_module
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = folder / "x.csv"
+        with data.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv_module.writer(fh, delimiter=";")
+            writer.writerow(["Año", "Mes", "País", "Sexo", "Personas"])
+            writer.writerows(rows)
+        spec = {**_LONG_SPEC, "drop_rows": [{"regex": "^TOTAL$"}]}
+        if wide:
+            spec = {**spec, "dimensions": {k: v for k, v in spec["dimensions"].items() if k != "sex"},
+                    "value": {"columns": {"Sexo": {"sex": "M"}, "Personas": {"sex": "F"}}}}
+        frame, problems = harmonize(write_mapping(folder, "m.yaml", spec), data)
+    # Blank and TOTAL rows are dropped, so a clean result has at most one observation per cell.
+    assert problems or len(frame) <= len(rows) * (2 if wide else 1)
+    for p in problems.items:
+        assert p.rule and p.file == "x.csv"
+        assert p.what("es") and p.what("en")

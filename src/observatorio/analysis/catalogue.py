@@ -3,8 +3,9 @@
 The catalogue is data: a new indicator is a YAML entry, not code. Each entry has a ``kind``:
 
 * ``flow`` — events or persons over a period, summed from one or more series selections
-  (``combine: sum`` adds them, ``combine: coalesce`` takes, period by period, the first
-  selection whose source covers that period);
+  (``combine: sum`` adds them; ``combine: coalesce`` takes, period by period, the first
+  selection with a figure for the country; ``combine: coalesce_coverage`` the first selection
+  whose source covers the period at all);
 * ``stock`` — end-of-year stocks (never summed over periods);
 * ``per_100k`` / ``pct_population`` — another indicator over the population of the country;
 * ``share`` — one indicator over another, in percent (the numerator is a subset);
@@ -26,6 +27,7 @@ from observatorio.analysis.series import SeriesSpec
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "indicators.yaml"
 KINDS = frozenset({"flow", "stock", "per_100k", "pct_population", "share", "yoy_pct", "rolling12"})
+COMBINES = frozenset({"sum", "coalesce", "coalesce_coverage"})
 BASE_KINDS = frozenset({"flow", "stock"})
 
 
@@ -64,9 +66,9 @@ class Indicator:
     def formula(self) -> str:
         """The computation written out (series selections and arithmetic), language-neutral."""
         if self.kind in BASE_KINDS:
-            joiner = " ⊕ " if self.combine == "coalesce" else " + "
-            text = joiner.join(s.describe() for s in self.series)
-            return f"coalesce({text})" if self.combine == "coalesce" else text
+            if self.combine == "sum":
+                return " + ".join(s.describe() for s in self.series)
+            return f"{self.combine}(" + " ⊕ ".join(s.describe() for s in self.series) + ")"
         if self.kind == "per_100k":
             return f"{self.numerator} / population × 100000"
         if self.kind == "pct_population":
@@ -91,6 +93,8 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
     kind = raw["kind"]
     if kind not in KINDS:
         raise ValueError(f"indicator {raw['id']!r}: unknown kind {kind!r}")
+    if raw.get("combine", "sum") not in COMBINES:
+        raise ValueError(f"indicator {raw['id']!r}: unknown combine {raw['combine']!r}")
     name_es, name_en = _lang_pair(raw, "name")
     def_es, def_en = _lang_pair(raw, "definition")
     caveats = raw.get("caveats") or {}

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import pandas as pd
@@ -21,13 +21,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class Freq(str, Enum):
+class Freq(StrEnum):
     M = "M"
     A = "A"
 
@@ -74,6 +74,10 @@ def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:
 
 def _n(value: Any, lang: str, digits: int = 0) -> str:
     return "—" if value is None or pd.isna(value) else fmt_number(value, lang, digits)
+
+
+def _score(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.2f}"
 
 
 def _run(ctx: typer.Context, body: Callable[[Any, str], None]) -> None:
@@ -156,9 +160,9 @@ def roles(
         _table(t("analysis.roles.title", lang, year=records[0]["year"] if records else "—"),
                [t("analysis.col.country", lang), t("analysis.col.role", lang), t("analysis.col.level", lang),
                 t("analysis.col.score", lang), t("analysis.col.evidence", lang), t("analysis.col.sources", lang)],
-               [[r.country, r.role_name, ("✔ " if r.held else "") + r.level_name,
-                 "—" if pd.isna(r.score) else f"{r.score:.2f}", r.evidence, r.sources]
-                for r in frame.itertuples(index=False)])
+               [[r["country"], r["role_name"], ("✔ " if r["held"] else "") + r["level_name"],
+                 _score(r["score"]), r["evidence"], r["sources"]]
+                for r in frame.to_dict("records")])
 
     _run(ctx, body)
 
@@ -192,8 +196,8 @@ def profile(
         _table(t("analysis.col.role", lang),
                [t("analysis.col.role", lang), t("analysis.col.level", lang), t("analysis.col.score", lang),
                 t("analysis.col.evidence", lang)],
-               [[r.role_name, r.level_name, "—" if pd.isna(r.score) else f"{r.score:.2f}", r.evidence]
-                for r in frame.itertuples(index=False)])
+               [[r["role_name"], r["level_name"], _score(r["score"]), r["evidence"]]
+                for r in frame.to_dict("records")])
         _table(t("analysis.profile.actions", lang),
                [t("analysis.col.action", lang), t("analysis.col.subtheme", lang), "", t("analysis.col.why", lang)],
                [[a["text"], f"{a['role']} · {a['subtheme_name']}",
@@ -244,8 +248,10 @@ def mirror(
         _table(t("analysis.mirror.title", lang, freq=freq.value),
                [t("analysis.col.pair", lang), t("analysis.col.period", lang), "a", "b",
                 t("analysis.col.gap", lang), t("analysis.col.gap_pct", lang)],
-               [[r.pair, r.period if freq is Freq.M else r.period[:4], _n(r.a, lang), _n(r.b, lang),
-                 _n(r.gap, lang), _n(r.gap_pct, lang, 1)] for r in frame.itertuples(index=False)])
+               [[r["pair"], r["period"] if freq is Freq.M else r["period"][:4], _n(r["a"], lang),
+                 _n(r["b"], lang), _n(r["gap"], lang), _n(r["gap_pct"], lang, 1)]
+                for r in payload["rows"]])
+        console.print(f"[bold]{t('analysis.mirror.reasons', lang)}[/bold]", highlight=False)
         for p in payload["pairs"]:
             console.print(f"[bold]{p['id']}[/bold] — {p['movement']}", highlight=False)
             console.print(f"  a: {p['a']['label']}  |  b: {p['b']['label']}", markup=False, highlight=False)

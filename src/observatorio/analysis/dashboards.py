@@ -271,7 +271,7 @@ def headline_figures(
         series = monthly[monthly["key"] == spec.key]
         if series.empty:
             continue
-        series = series.groupby(["period", "unit"], as_index=False)["value"].sum()
+        series = series.groupby(["period", "unit"], as_index=False).agg(value=("value", "sum"))
         latest = series.iloc[-1]
         year_before = latest["period"].replace(year=latest["period"].year - 1)
         previous = series.loc[series["period"] == year_before, "value"]
@@ -316,7 +316,7 @@ def map_indicator(store: Store, indicator: MapIndicator) -> pd.DataFrame:
     else:
         window = frame[frame["period"] == last]
         first = last
-    out = window.groupby([indicator.by, "unit"], as_index=False)["value"].sum()
+    out = window.groupby([indicator.by, "unit"], as_index=False).agg(value=("value", "sum"))
     out = out.rename(columns={indicator.by: "iso3"})
     out = out.assign(period_start=first, period_end=last, source=indicator.spec.source)
     order = {iso: i for i, iso in enumerate(CRM_MEMBERS)}
@@ -505,7 +505,7 @@ def _yearly_by(store: Store, flow: str, dim: str) -> pd.DataFrame:
         if frame.empty:
             continue
         frame = frame.assign(year=[p.year for p in frame["period"]])
-        yearly = frame.groupby(["year", dim, "unit"], as_index=False)["value"].sum()
+        yearly = frame.groupby(["year", dim, "unit"], as_index=False).agg(value=("value", "sum"))
         parts.append(yearly.assign(source=source, ref_area=ref_area))
     columns = ["source", "ref_area", dim, "year", "unit", "value"]
     if not parts:

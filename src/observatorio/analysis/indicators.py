@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from observatorio.analysis.catalogue import BASE_KINDS, Catalogue, Indicator, load_catalogue
-from observatorio.analysis.series import ALL, SeriesSpec, fetch_by_country, fetch_coverage
+from observatorio.analysis.series import SeriesSpec, fetch_by_country, fetch_coverage
 
 #: Columns of every result frame.
 RESULT_COLUMNS = ("period", "value", "numerator", "denominator", "months", "complete", "sources")
@@ -52,13 +52,13 @@ class IndicatorResult:
     def records(self) -> list[dict[str, Any]]:
         """JSON-ready rows (dates as ISO text, missing numbers as null)."""
         out = []
-        for row in self.frame.itertuples(index=False):
+        for row in self.frame.to_dict("records"):
             out.append({
-                "period": row.period.date().isoformat(),
-                "value": _num(row.value), "numerator": _num(row.numerator),
-                "denominator": _num(row.denominator),
-                "months": None if pd.isna(row.months) else int(row.months),
-                "complete": bool(row.complete), "sources": row.sources,
+                "period": pd.Timestamp(row["period"]).date().isoformat(),
+                "value": _num(row["value"]), "numerator": _num(row["numerator"]),
+                "denominator": _num(row["denominator"]),
+                "months": None if pd.isna(row["months"]) else int(row["months"]),
+                "complete": bool(row["complete"]), "sources": row["sources"],
             })
         return out
 
@@ -200,6 +200,15 @@ class IndicatorEngine:
             # Period by period, the first selection in the list that has a figure wins.
             first = rows.groupby(["freq", "period"])["spec"].transform("min")
             rows = rows[rows["spec"] == first]
+        elif ind.combine == "coalesce_coverage":
+            # Period by period, the first selection whose source covers the period wins, even
+            # when it has no figure for this country (a newer download that dropped an incident).
+            owner: dict[tuple[str, pd.Timestamp], int] = {}
+            for i, spec in reversed(list(enumerate(ind.series))):
+                cov = self._covered(spec)
+                owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
+            keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
+            rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
         releases = {str(s): r.date() for s, r in rows.groupby("source")["release"].max().items()}
         if freq == "M":
             monthly = rows[rows["freq"] == "M"]
@@ -325,8 +334,3 @@ def _join(values: Any) -> str:
         if isinstance(v, str) and v:
             found.update(x for x in v.split(",") if x)
     return ",".join(sorted(found))
-
-
-def all_countries_code() -> str:
-    """Code used in outputs for "every country together"."""
-    return ALL

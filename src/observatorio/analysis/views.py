@@ -14,7 +14,7 @@ from observatorio.analysis.mirror import load_book, pair_metadata, reconcile_all
 from observatorio.analysis.profiles import build_profile, country_name
 from observatorio.analysis.roles import CountryRoles, assess, default_year
 from observatorio.errors import ObservatorioError
-from observatorio.i18n import t
+from observatorio.i18n import fmt_number, t
 from observatorio.model.codelists import CRM_MEMBERS
 
 
@@ -147,8 +147,6 @@ def role_rows(records: list[dict[str, Any]], lang: str) -> pd.DataFrame:
 
 def evidence_text(ev: dict[str, Any], lang: str) -> str:
     """``indicator = value (year; notes)`` for one piece of evidence."""
-    from observatorio.i18n import fmt_number
-
     digits = 0 if ev["value"] is not None and abs(ev["value"]) >= 100 else 1
     notes = []
     if ev.get("annualized"):
@@ -198,11 +196,11 @@ def mirror_record(
 
 def mirror_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
-    for row in frame.itertuples(index=False):
+    for row in frame.to_dict("records"):
         out.append({
-            "pair": row.pair, "kind": row.kind, "period": pd.Timestamp(row.period).date().isoformat(),
-            "a": _num(row.a), "b": _num(row.b), "gap": _num(row.gap), "gap_pct": _num(row.gap_pct),
-            "months_a": int(row.months_a), "months_b": int(row.months_b), "complete": bool(row.complete),
+            "pair": row["pair"], "kind": row["kind"], "period": pd.Timestamp(row["period"]).date().isoformat(),
+            "a": _num(row["a"]), "b": _num(row["b"]), "gap": _num(row["gap"]), "gap_pct": _num(row["gap_pct"]),
+            "months_a": int(row["months_a"]), "months_b": int(row["months_b"]), "complete": bool(row["complete"]),
         })
     return out
 

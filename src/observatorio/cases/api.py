@@ -327,12 +327,12 @@ def query_audit(
     record_id: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
     since: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
     until: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     """Audit entries within the user's scope (supervisors and auditors)."""
     return service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
-                               record_id=record_id, since=since, until=until, after_seq=after_seq,
+                               record_id=record_id, since=since, until=until, after_id=after_id,
                                limit=limit)
 
 

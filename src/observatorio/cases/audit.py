@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, false, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, TextClause, false, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from observatorio.cases.models import AuditEntry, AuditHead, Organisation
@@ -49,46 +51,68 @@ def _now_text() -> str:
 
 def entry_hash(e: AuditEntry) -> str:
     """SHA-256 over a canonical JSON of the entry's content and its predecessor's hash."""
-    payload = [e.seq, e.ts, e.actor_id, e.actor, e.organisation_id, e.action, e.record_type,
-               e.record_id, e.fields, e.source_ip, e.prev_hash]
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
+    return _hash_values([e.chain, e.seq, e.ts, e.actor_id, e.actor, e.organisation_id, e.action,
+                         e.record_type, e.record_id, e.fields, e.source_ip, e.prev_hash])
+
+
+def _hash_values(values: list[object]) -> str:
+    data = json.dumps(values, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> list[AuditEntry]:
-    """Chain ``events`` onto the log inside the caller's transaction (commit follows)."""
+_CHAINS: dict[int, int] = {}  # id(engine) -> number of chains, read once
+
+
+def _chain_count(session: Session) -> int:
+    key = id(session.get_bind())
+    if key not in _CHAINS:
+        _CHAINS[key] = int(session.scalar(select(func.count()).select_from(AuditHead)) or 1)
+    return _CHAINS[key]
+
+
+_COLUMNS = ("chain", "seq", "ts", "actor_id", "actor", "organisation_id", "action", "record_type",
+            "record_id", "fields", "source_ip", "prev_hash", "hash")
+
+
+@lru_cache(maxsize=64)
+def _append_sql(n: int, dialect: str) -> tuple[TextClause, ...]:
+    """Plain SQL for appending ``n`` rows and moving the tip (built once per size; prepared by the driver)."""
+    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _COLUMNS) + ")" for i in range(n))
+    ins = f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) VALUES {rows}"  # noqa: S608 - names are constants
+    tip = "UPDATE audit_head SET seq = :tip_seq, hash = :tip_hash WHERE id = :tip_chain"
+    if dialect == "postgresql":
+        # One round trip for rows and tip while the tip's lock is held.
+        return (text(f"WITH ins AS ({ins}) {tip}"),)
+    return (text(ins), text(tip))
+
+
+def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> list[dict[str, object]]:
+    """Chain ``events`` onto one of the chains inside the caller's transaction (commit follows)."""
     if not events:
         return []
-    session.flush()  # data writes first, so row locks are taken before the head lock
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    seq, prev = head.seq, head.hash
+    session.flush()  # data writes first, so row locks are taken before the tip's lock
+    # A random chain per transaction: concurrent writers rarely meet on the same tip.
+    chain = random.randrange(_chain_count(session))  # noqa: S311 - load spreading, not security
+    seq, prev = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == chain).with_for_update()
+    ).one()
     ts = _now_text()
-    rows = []
+    rows: list[dict[str, object]] = []
     for ev in events:
         seq += 1
-        e = AuditEntry(
-            seq=seq, ts=ts, actor_id=actor.user_id, actor=actor.username,
-            organisation_id=ev.organisation_id, action=ev.action, record_type=ev.record_type,
-            record_id=ev.record_id, fields=json.dumps(sorted(set(ev.fields))),
-            source_ip=actor.source_ip, prev_hash=prev, hash="",
-        )
-        e.hash = entry_hash(e)
-        prev = e.hash
-        rows.append(e)
-    if session.get_bind().dialect.name == "postgresql":
-        # One round trip for rows and tip while the head lock is held: the lock is the
-        # bottleneck under concurrency, so every statement inside it counts.
-        values = [{c.name: getattr(r, c.key) for c in AuditEntry.__table__.columns} for r in rows]
-        ins = insert(AuditEntry.__table__).values(values).cte("ins")
-        session.execute(
-            update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
-            .values(seq=seq, hash=prev).add_cte(ins)
-        )
-        session.expire(head)
-    else:
-        session.add_all(rows)
-        head.seq, head.hash = seq, prev
-        session.flush()
+        row: dict[str, object] = {
+            "chain": chain, "seq": seq, "ts": ts, "actor_id": actor.user_id, "actor": actor.username,
+            "organisation_id": ev.organisation_id, "action": ev.action, "record_type": ev.record_type,
+            "record_id": ev.record_id, "fields": json.dumps(sorted(set(ev.fields))),
+            "source_ip": actor.source_ip, "prev_hash": prev,
+        }
+        row["hash"] = prev = _hash_values([row[c] for c in _COLUMNS[:-1]])
+        rows.append(row)
+    params: dict[str, object] = {"tip_seq": seq, "tip_hash": prev, "tip_chain": chain}
+    for i, row in enumerate(rows):
+        params.update({f"{c}_{i}": row[c] for c in _COLUMNS})
+    for stmt in _append_sql(len(rows), session.get_bind().dialect.name):
+        session.execute(stmt, params)
     return rows
 
 
@@ -96,35 +120,44 @@ def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> lis
 class Verification:
     ok: bool
     checked: int
-    broken_at: int | None = None
+    broken_at: int | None = None  # id of the first entry found wrong (None: a missing tail)
     reason_es: str = ""
     reason_en: str = ""
+    heads: tuple[tuple[int, int, str], ...] = ()  # (chain, seq, hash): anchor these outside
 
 
 def verify(session: Session, batch: int = 5000) -> Verification:
-    """Walk the whole chain; report the first entry whose link or content does not match."""
-    expected_seq, prev, checked = 1, GENESIS, 0
-    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    """Walk every chain; report the first entry whose link or content does not match."""
+    heads = {h.id: (h.seq, h.hash) for h in session.scalars(select(AuditHead))}
+    expected: dict[int, tuple[int, str]] = dict.fromkeys(heads, (1, GENESIS))
+    checked = 0
+    stmt = select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq).execution_options(yield_per=batch)
     for e in session.scalars(stmt):
-        if e.seq != expected_seq:
-            return Verification(False, checked, expected_seq,
-                                f"Falta la entrada {expected_seq} (se encontró {e.seq}).",
-                                f"Entry {expected_seq} is missing (found {e.seq}).")
+        if e.chain not in expected:
+            return Verification(False, checked, e.id, f"La entrada {e.id} pertenece a una cadena desconocida.",
+                                f"Entry {e.id} belongs to an unknown chain.")
+        want_seq, prev = expected[e.chain]
+        if e.seq != want_seq:
+            return Verification(False, checked, e.id,
+                                f"Falta la entrada {want_seq} de la cadena {e.chain} (antes de la entrada {e.id}).",
+                                f"Entry {want_seq} of chain {e.chain} is missing (before entry {e.id}).")
         if e.prev_hash != prev:
-            return Verification(False, checked, e.seq,
-                                f"La entrada {e.seq} no enlaza con la anterior.",
-                                f"Entry {e.seq} does not link to its predecessor.")
+            return Verification(False, checked, e.id,
+                                f"La entrada {e.id} no enlaza con la anterior de su cadena.",
+                                f"Entry {e.id} does not link to its predecessor in its chain.")
         if entry_hash(e) != e.hash:
-            return Verification(False, checked, e.seq,
-                                f"El contenido de la entrada {e.seq} fue alterado.",
-                                f"Entry {e.seq} was altered.")
-        prev, expected_seq, checked = e.hash, expected_seq + 1, checked + 1
-    head = session.get(AuditHead, 1)
-    if head is None or head.seq != checked or head.hash != prev:
-        return Verification(False, checked, checked + 1,
-                            "Se eliminaron entradas al final de la bitácora.",
-                            "Entries were removed from the end of the log.")
-    return Verification(True, checked)
+            return Verification(False, checked, e.id,
+                                f"El contenido de la entrada {e.id} fue alterado.",
+                                f"Entry {e.id} was altered.")
+        expected[e.chain] = (want_seq + 1, e.hash)
+        checked += 1
+    for chain, (seq, tip) in heads.items():
+        next_seq, last = expected[chain]
+        if next_seq - 1 != seq or last != tip:
+            return Verification(False, checked, None,
+                                f"Se eliminaron entradas al final de la cadena {chain}.",
+                                f"Entries were removed from the end of chain {chain}.")
+    return Verification(True, checked, heads=tuple((c, s, h) for c, (s, h) in sorted(heads.items())))
 
 
 def scope_clause(principal: Principal) -> ColumnElement[bool]:
@@ -156,10 +189,10 @@ def query(
     since: str | None = None,
     until: str | None = None,
     limit: int = 100,
-    after_seq: int = 0,
+    after_id: int = 0,
 ) -> Iterable[AuditEntry]:
-    """Entries the principal may see, filtered, oldest first (keyset pagination on seq)."""
-    stmt = select(AuditEntry).where(scope_clause(principal), AuditEntry.seq > after_seq)
+    """Entries the principal may see, filtered, oldest first (keyset pagination on id)."""
+    stmt = select(AuditEntry).where(scope_clause(principal), AuditEntry.id > after_id)
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     if action:
@@ -172,4 +205,4 @@ def query(
         stmt = stmt.where(AuditEntry.ts >= since)
     if until:
         stmt = stmt.where(AuditEntry.ts < until)
-    return session.scalars(stmt.order_by(AuditEntry.seq).limit(limit)).all()
+    return session.scalars(stmt.order_by(AuditEntry.id).limit(limit)).all()

@@ -85,6 +85,10 @@ def audit_verify(url: UrlOpt = None) -> None:
     rt.close()
     if v.ok:
         typer.echo(f"Cadena íntegra: {v.checked} entradas / Chain intact: {v.checked} entries.")
+        # Printing the tips lets an operator anchor them elsewhere (a truncated tail plus a
+        # rewritten tip is then detectable too).
+        for chain, seq, tip in v.heads:
+            typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")
         return
     typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
                f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
@@ -98,7 +102,7 @@ def audit_list(
     record_id: Annotated[str | None, typer.Option()] = None,
     actor_id: Annotated[int | None, typer.Option()] = None,
     action: Annotated[str | None, typer.Option()] = None,
-    after_seq: Annotated[int, typer.Option()] = 0,
+    after_id: Annotated[int, typer.Option()] = 0,
     limit: Annotated[int, typer.Option()] = 50,
 ) -> None:
     """Listar entradas (JSON por línea) / List entries (one JSON object per line)."""
@@ -108,7 +112,7 @@ def audit_list(
 
     rt = _runtime(url)
     with rt.sessions() as s:
-        stmt = select(AuditEntry).where(AuditEntry.seq > after_seq)
+        stmt = select(AuditEntry).where(AuditEntry.id > after_id)
         if record_type:
             stmt = stmt.where(AuditEntry.record_type == record_type)
         if record_id:
@@ -117,8 +121,8 @@ def audit_list(
             stmt = stmt.where(AuditEntry.actor_id == actor_id)
         if action:
             stmt = stmt.where(AuditEntry.action == action)
-        for e in s.scalars(stmt.order_by(AuditEntry.seq).limit(limit)):
-            typer.echo(json.dumps({"seq": e.seq, "ts": e.ts, "actor": e.actor, "organisation_id": e.organisation_id,
+        for e in s.scalars(stmt.order_by(AuditEntry.id).limit(limit)):
+            typer.echo(json.dumps({"id": e.id, "chain": e.chain, "seq": e.seq, "ts": e.ts, "actor": e.actor, "organisation_id": e.organisation_id,
                                    "action": e.action, "record": f"{e.record_type}:{e.record_id}",
                                    "fields": json.loads(e.fields), "ip": e.source_ip}, ensure_ascii=False))
     rt.close()

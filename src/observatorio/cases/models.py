@@ -228,15 +228,26 @@ class CaseTask(Base):
 
 
 class AuditEntry(Base):
-    """One access to personal data. Append-only (database triggers) and hash-chained."""
+    """One access to personal data. Append-only (database triggers) and hash-chained.
+
+    The log is several interleaved chains (``chain``): each entry links to the previous
+    entry of its own chain, so concurrent writers contend for one of many tips instead of one.
+    ``id`` gives the global order for queries; ``(chain, seq)`` the order within a chain.
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_audit_log_record", "record_type", "record_id"),
+    )
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
     ts: Mapped[str] = mapped_column(String(32), index=True)  # ISO-8601 UTC text: hashed verbatim
     actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor: Mapped[str] = mapped_column(String(80))
-    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
     record_type: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[str | None] = mapped_column(String(40))
@@ -245,15 +256,13 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_log_record", "record_type", "record_id"),)
-
 
 class AuditHead(Base):
-    """A single row holding the chain's tip; locking it serialises appends across writers."""
+    """The tip of each chain; locking one row serialises appends to that chain only."""
 
     __tablename__ = "audit_head"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the chain number
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
 

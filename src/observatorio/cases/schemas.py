@@ -271,6 +271,8 @@ class ServiceOut(BaseModel):
 
 
 class AuditOut(BaseModel):
+    id: int
+    chain: int
     seq: int
     ts: str
     actor_id: int | None

@@ -677,7 +677,7 @@ def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
     if not any(policy.scope_of(g.role, "audit.read") for g in ctx.principal.grants):
         raise forbidden("audit.read")
     rows = audit.query(ctx.session, ctx.principal, **filters)
-    out = [AuditOut(seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor, organisation_id=e.organisation_id,
+    out = [AuditOut(id=e.id, chain=e.chain, seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor, organisation_id=e.organisation_id,
                     action=e.action, record_type=e.record_type, record_id=e.record_id,
                     fields=json.loads(e.fields), source_ip=e.source_ip, hash=e.hash) for e in rows]
     granting = next(g for g in ctx.principal.grants if policy.scope_of(g.role, "audit.read"))

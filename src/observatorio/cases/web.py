@@ -92,9 +92,9 @@ def login_submit(
     try:
         user = authenticate(session, username, password, client_ip(request), rt.config)
     except Throttled as exc:
-        resp = _login_form(rt, f"{exc.es} / {exc.en}", 429)
-        resp.headers["Retry-After"] = str(exc.retry_after)
-        return resp
+        throttled = _login_form(rt, f"{exc.es} / {exc.en}", 429)
+        throttled.headers["Retry-After"] = str(exc.retry_after)
+        return throttled
     except CasesError as exc:
         return _login_form(rt, f"{exc.es} / {exc.en}", exc.status)
     token, _ = issue_token(user.id, rt.secret, rt.config.session_ttl_minutes, kind="session")

@@ -213,10 +213,12 @@ def check_frame(frame: pd.DataFrame, problems: Problems, *, release: date | None
         bad = ~values.isin(list(codelist.codes))
         if bad.any():
             for value in pd.unique(values[bad].astype(object))[:10]:
-                at = values.astype(object) == value
-                closest = _closest_codes(str(value), list(codelist.codes))
+                # A missing code (None/NaN) never equals itself: select it with isna().
+                at = values.isna() if pd.isna(value) else values.astype(object) == value
+                shown = "" if pd.isna(value) else value
+                closest = _closest_codes(str(shown), list(codelist.codes)) if shown else []
                 for row in rows[at & bad].head(3).tolist():
-                    problems.add("unknown_code", row=_row(row), column=col.name, value=value,
+                    problems.add("unknown_code", row=_row(row), column=col.name, value=shown,
                                  codelist=col.codelist, closest=closest)
     _check_counts(frame, rows, problems)
     _check_periods(frame, rows, problems, release)

@@ -221,6 +221,9 @@ class ValueSection(_Strict):
     columns: dict[str, dict[str, str]] | None = None  # header → dimension codes for its cells
     melt: str | None = None  # regex: every header it matches is a value column
     header_as: str = "header"  # melt: name of the new column holding each cell's header
+    # Rows that end up with the same key (the publisher split them by something the table does
+    # not show): an error (default), or summed into one observation.
+    duplicates: Literal["error", "sum"] = "error"
 
     @model_validator(mode="after")
     def _one_layout(self) -> ValueSection:

@@ -61,7 +61,8 @@ def read_mapped(
     columns = _resolve_columns(spec, raw, problems)
     if columns is None:
         return pd.DataFrame()
-    raw = raw.rename(columns={v: k for k, v in columns.items() if k != v})
+    # Give every column the name the mapping uses for it (a copy: two names may share a column).
+    raw = raw.assign(**{k: raw[v] for k, v in columns.items() if k != v})
     raw = _drop_rows(spec, raw)
     long = _melt(spec, raw)
     if long.empty:
@@ -79,12 +80,36 @@ def read_mapped(
     attrs = pd.DataFrame({name: _text(long[col]) for name, col in spec.attributes.items()}, index=long.index)
     if spec.period.keep_fiscal_year:
         attrs["fiscal_year"] = fiscal_year
-    return assemble(long.index, {
+    frame = assemble(long.index, {
         "dataflow": spec.source.dataflow, "source": source_id, "source_file": path.name,
         "source_row": rows, "release": release, "freq": spec.period.freq, "period": period,
         **{d: s for d, s in dims.items()}, "value": values, "obs_status": status,
         "attributes": attributes_column(attrs),
     })
+    if spec.value.duplicates == "sum":
+        frame = sum_duplicates(frame)
+    return frame
+
+
+def sum_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """One observation per key: values summed, first row kept for lineage.
+
+    The sum keeps the rows' status when they agree; otherwise it is ``E`` (estimated): a sum
+    over a missing part is not the publisher's figure.
+    """
+    key = [c for c in frame.columns if c not in ("value", "obs_status", "source_row")]
+    # Group on text so that None/NaN in a key column (e.g. table) still groups.
+    groups = frame[key].astype(str).agg("\x1f".join, axis=1)
+    if not groups.duplicated().any():
+        return frame
+    grouped = frame.groupby(groups, sort=False)
+    first = ~groups.duplicated()
+    out = frame[first].copy()
+    key_of_first = groups[first]
+    out["value"] = key_of_first.map(grouped["value"].sum(min_count=1)).astype("float64").to_numpy()
+    out["obs_status"] = key_of_first.map(
+        grouped["obs_status"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else "E")).to_numpy()
+    return out.reset_index(drop=True)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -193,8 +218,11 @@ def _resolve_columns(spec: MappingSpec, raw: pd.DataFrame, problems: Problems) -
     for name in dict.fromkeys(wanted):
         if name in synthetic:
             continue
+        position = re.fullmatch(r"#(\d+)", name.strip())
         if name in headers:
             out[name] = name
+        elif position and 1 <= int(position.group(1)) <= len(headers):
+            out[name] = headers[int(position.group(1)) - 1]  # "#3": the third column, any header
         elif fold(name) in by_fold:
             out[name] = by_fold[fold(name)]
         else:
@@ -273,9 +301,6 @@ def _apply_column_codes(spec: MappingSpec, long: pd.DataFrame, dims: dict[str, p
                 default = DIMENSION_DEFAULTS.get(dim)
                 current = pd.Series(default, index=long.index, dtype=object)
             dims[dim] = current.where(~at, code)
-    for dim, series in list(dims.items()):
-        if series.isna().any() and dim in DIMENSION_DEFAULTS and dim != "table":
-            dims[dim] = series.where(series.notna(), DIMENSION_DEFAULTS[dim])
 
 
 # -- dimensions ------------------------------------------------------------------------------
@@ -482,8 +507,8 @@ def _period(
                     _text(src_month)[bad] if src_month is not None else "",
                     "expected a month 1–12 or a month name (enero, Jan, octubre…)")
             ok &= ~bad
-            months[~bad] = parsed[~bad].map(lambda p: p[0]).astype("float64")
-            month_named[~bad] = parsed[~bad].map(lambda p: p[1]).astype(bool)
+            months = parsed.map(lambda p: float(p[0]) if isinstance(p, tuple) else np.nan).astype("float64")
+            month_named = parsed.map(lambda p: isinstance(p, tuple) and p[1]).astype(bool)
         elif spec.freq == "Q":
             q = src_quarter.map(parse_quarter) if src_quarter is not None else pd.Series(None, index=index)
             bad = q.isna()
@@ -505,20 +530,33 @@ def _report(problems: Problems, rows: pd.Series, column: str, values: Any, reaso
 
 
 def _parse_dates(series: pd.Series, spec: PeriodSection) -> pd.Series:
-    def one(v: Any) -> Any:
-        if isinstance(v, datetime | date):
-            return pd.Timestamp(v)
-        if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip():
-            return pd.NaT
-        text = str(v).strip()
+    """Timestamps of date cells (date objects as they are; text with ``format`` or ISO/dayfirst)."""
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    is_date = series.map(lambda v: isinstance(v, datetime | date))
+    if is_date.any():
+        out[is_date] = pd.to_datetime(series[is_date].map(pd.Timestamp), errors="coerce")
+    text = _text(series[~is_date])
+    # Dates repeat: parse each distinct text once, vectorised, then per cell only what failed.
+    uniques = pd.unique(text[text != ""])
+    if len(uniques):
+        kwargs: dict[str, Any] = {"format": spec.format} if spec.format else {"dayfirst": spec.dayfirst}
         try:
-            if spec.format:
-                return pd.Timestamp(datetime.strptime(text, spec.format))
-            return pd.to_datetime(text, dayfirst=spec.dayfirst)
+            parsed = pd.Series(pd.to_datetime(uniques, errors="coerce", **kwargs), index=uniques)
         except (ValueError, OverflowError):
-            return pd.NaT
+            parsed = pd.Series(pd.NaT, index=uniques, dtype="datetime64[ns]")
+        for value in parsed.index[parsed.isna()]:
+            parsed[value] = _parse_one_date(str(value), spec)
+        out[~is_date] = text.map(parsed).astype("datetime64[ns]")
+    return out
 
-    return pd.to_datetime(series.map(one), errors="coerce")
+
+def _parse_one_date(text: str, spec: PeriodSection) -> Any:
+    try:
+        if spec.format:
+            return pd.Timestamp(datetime.strptime(text, spec.format))
+        return pd.to_datetime(text, dayfirst=spec.dayfirst)
+    except (ValueError, OverflowError):
+        return pd.NaT
 
 
 def _to_periods(

@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -262,10 +262,6 @@ class ObservationQuery:
         base, params = self._where_sql()
         group_cols = ", ".join(q(c) for c in self.group_by)
         counts = [f'count(DISTINCT coalesce({q(c)}, \'\')) AS "n_{c}"' for c in must_agree]
-        counts += [
-            f'string_agg(DISTINCT coalesce({q(c)}, \'∅\'), \', \' ORDER BY coalesce({q(c)}, \'∅\')) AS "v_{c}"'
-            for c in must_agree
-        ]
         conditions = [f'count(DISTINCT coalesce({q(c)}, \'\')) > 1' for c in must_agree]
         if check_stock:
             counts.append(f'count(DISTINCT "period") FILTER (WHERE "flow" IN ({_STOCKS_SQL})) AS "n_period"')
@@ -284,10 +280,19 @@ class ObservationQuery:
             if info[f"n_{c}"] > 1:
                 raise QueryError(
                     "double_count", "group_by", "api.double_count", [c],
-                    group=group, column=c, values=info[f"v_{c}"],
+                    group=group, column=c, values=self._values_in_group(store, c, row[:n]),
                 )
         raise QueryError("double_count_stock", "group_by", "api.double_count_stock", ["period"],
                          group=group)
+
+    def _values_in_group(self, store: Store, name: str, group: Sequence[Any]) -> str:
+        """The distinct values of ``name`` in one output group (for the error message)."""
+        base, params = self._where_sql([f"{q(c)} IS NOT DISTINCT FROM ?" for c in self.group_by])
+        rows = _fetch_all(
+            store, f"SELECT DISTINCT {q(name)} FROM {base} ORDER BY 1 LIMIT 6",  # noqa: S608
+            [*params, *group],
+        )
+        return ", ".join(_text(r[0]) for r in rows)
 
     # -- SQL -------------------------------------------------------------------------------
 
@@ -309,7 +314,7 @@ class ObservationQuery:
             )
         return "observations", []
 
-    def _where_sql(self) -> tuple[str, list[Any]]:
+    def _where_sql(self, extra: Sequence[str] = ()) -> tuple[str, list[Any]]:
         relation, params = self._relation()
         conditions: list[str] = []
         for name, values in self.filters.items():
@@ -322,6 +327,7 @@ class ObservationQuery:
         if self.end is not None:
             conditions.append('"period" < ?')
             params.append(self.end.next_first_day)
+        conditions.extend(extra)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         return f"{relation} AS o{where}", params
 
@@ -370,7 +376,9 @@ class ObservationQuery:
     def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
         """The answer as a stream of record batches (for large downloads, own cursor)."""
         sql, params = self.select_sql()
-        return store.con.cursor().sql(sql, params=params).to_arrow_reader(rows_per_batch)
+        with _CURSOR_LOCK:
+            cursor = store.con.cursor()
+        return cursor.sql(sql, params=params).to_arrow_reader(rows_per_batch)
 
     def run_df(self, store: Store) -> Any:
         """The answer as a pandas DataFrame."""
@@ -401,6 +409,7 @@ def _as_date(value: str | date | None, parameter: str) -> date | None:
 
 
 _THREAD = threading.local()
+_CURSOR_LOCK = threading.Lock()
 
 
 def _cursor(store: Store) -> Any:
@@ -409,7 +418,8 @@ def _cursor(store: Store) -> Any:
     key = id(store.con)
     cur = cursors.get(key)
     if cur is None:
-        cur = cursors[key] = store.con.cursor()
+        with _CURSOR_LOCK:  # the parent connection itself is shared: one caller at a time
+            cur = cursors[key] = store.con.cursor()
     return cur
 
 
@@ -439,7 +449,8 @@ class StoreCatalogue:
     @classmethod
     def of(cls, store: Store) -> StoreCatalogue:
         """The catalogue of this store (computed once per store file and version)."""
-        version = store.version()
+        row = _fetch_one(store, "SELECT value FROM store_meta WHERE key = 'version'", ())
+        version = str(row[0]) if row else "empty"
         key = (str(store.path), version)
         found = _CATALOGUES.get(key)
         if found is None:
@@ -521,6 +532,8 @@ def sources(store: Store) -> list[dict[str, Any]]:
              "homepage", "caveats_es", "caveats_en", "release", "rows", "period_start",
              "period_end", "loaded_at", "source_file", "load_id", "releases")  # fmt: skip
     out = [dict(zip(names, r, strict=True)) for r in rows]
+    for entry in out:
+        entry["loaded_at"] = _utc(entry["loaded_at"])
     coverage = _fetch_all(
         store,
         """SELECT source, ref_area, freq, min(period), max(period), count(*)
@@ -547,7 +560,15 @@ def loads(store: Store, source: str | None = None) -> list[dict[str, Any]]:
     sql += " ORDER BY source, release DESC, loaded_at DESC"
     names = ("load_id", "source", "release", "source_file", "sha256", "rows", "period_start",
              "period_end", "loaded_at", "is_latest")  # fmt: skip
-    return [dict(zip(names, r, strict=True)) for r in _fetch_all(store, sql, params)]
+    out = [dict(zip(names, r, strict=True)) for r in _fetch_all(store, sql, params)]
+    for entry in out:
+        entry["loaded_at"] = _utc(entry["loaded_at"])
+    return out
+
+
+def _utc(moment: datetime) -> datetime:
+    """The store keeps load times as naive UTC: say so (RFC 3339 wants an offset)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def freshness(store: Store) -> list[dict[str, Any]]:
@@ -585,13 +606,11 @@ def revisions(store: Store, query: ObservationQuery) -> pa.Table:
     Each release is summed with the same no-double-counting rule; a column ``release`` tells
     which vintage each value belongs to, ``load_id`` which load.
     """
+    wanted = query.filters.get("source")
     releases = _fetch_all(
         store,
-        "SELECT DISTINCT release FROM loads"
-        + (" WHERE source IN ({})".format(", ".join("?" for _ in query.filters["source"]))
-           if "source" in query.filters else "")
-        + " ORDER BY release",
-        list(query.filters.get("source", ())),
+        "SELECT DISTINCT release FROM loads WHERE (? OR list_contains(?, source)) ORDER BY release",
+        [wanted is None, list(wanted or ())],
     )
     tables = []
     for (rel,) in releases:

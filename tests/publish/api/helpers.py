@@ -29,6 +29,8 @@ def rows_of(fmt: str, body: bytes) -> list[dict[str, Any]]:
     if fmt == "parquet":
         return list(pq.read_table(io.BytesIO(body)).to_pylist())
     if fmt == "sdmx-csv":
+        if body.count(b"\n") <= 1:  # header only: pysdmx reads no empty message
+            return []
         frame = read_sdmx(body.decode("utf-8")).data[0].data
         return [{**r, "value": r["OBS_VALUE"]} for r in frame.to_dict("records")]
     if fmt == "sdmx-json":

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from .helpers import CBP
-from .helpers import FORMATS, rows_of, total
+from .helpers import CBP, FORMATS, rows_of, total
 
 FISCAL_YEARS = {  # CBP Southwest land border encounters (data/SOURCES.md)
     2022: 2_378_944,

@@ -8,7 +8,7 @@ from pysdmx.io.json.sdmxjson2.reader.doc_validation import validate_sdmx_json
 
 from .helpers import CBP, sdmx_json_rows
 
-KEY = f"M.USA.._Z.APPREHENSION....{CBP}"
+KEY = f"M.USA.._Z.APPREHENSION.....{CBP}"  # FREQ.REF_AREA.CITIZENSHIP.…
 
 
 def test_sdmx_csv_reads_back_with_pysdmx(client: TestClient) -> None:

@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -48,9 +48,10 @@ def server(bundled_store_path: Path) -> Iterator[str]:
             try:
                 httpx.get(base + "/api/v1/codelists", timeout=1)
                 break
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "exited")
+                    message = proc.stderr.read().decode() if proc.stderr else "exited"
+                    raise RuntimeError(message) from exc
                 time.sleep(0.2)
         yield base
     finally:

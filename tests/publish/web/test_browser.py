@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from observatorio.model.codelists import CRM_MEMBERS
+
 from .conftest import ARTIFACTS, PageLog
 from .pages_under_test import all_pages, url_of
 

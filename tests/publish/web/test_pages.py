@@ -175,3 +175,16 @@ def test_chart_palette_stands_out_from_white() -> None:
     # graphical objects need 3:1 (WCAG 1.4.11); the palette's yellow was left out for this
     too_light = [c for c in PALETTE if contrast(c, "#ffffff") < 2.2]
     assert too_light == [], too_light
+
+
+def test_country_page_shows_roles_and_actions(client: TestClient) -> None:
+    html = client.get("/en/countries/GTM/").text
+    assert 'class="data-table roles"' in html
+    assert "Recommended actions" in html
+    assert "not available yet" not in html
+
+
+def test_country_analysis_slot_without_the_engine() -> None:
+    from observatorio.publish.web.analysis_bridge import country_analysis
+
+    assert country_analysis(None, "GTM", "es")["available"] is False

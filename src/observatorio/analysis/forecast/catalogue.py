@@ -82,7 +82,7 @@ def _codes(value: Any) -> tuple[str, ...]:
 
 
 def _expand(entry: dict[str, Any], labels: dict[str, dict[str, str]]) -> list[SeriesDef]:
-    sid = entry.get("id")
+    sid = str(entry.get("id"))
     for key in ("id", "level", "labels", "source"):
         if key not in entry:
             raise CatalogueError(f"{CATALOGUE_PATH.name}: series {sid!r} lacks {key!r}")

@@ -35,6 +35,8 @@ def forecast(
     ] = False,
 ) -> None:
     """Pronósticos y alerta temprana / forecasts and early warning."""
+    import numpy as np
+    import pandas as pd
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
@@ -123,11 +125,14 @@ def forecast(
     for col in ("serie / series", "freq", "periodo / period", "h", "media / mean", "80%", "95%", "P(oleada/surge)"):
         table.add_column(col, justify="right" if col not in ("serie / series", "freq") else "left")
     shown = frame[(frame["freq"] == "A") | (frame["horizon"].isin([1, 2, 3, 6, 12]))]
-    for r in shown.itertuples():
-        p = "" if r.p_surge != r.p_surge else f"{r.p_surge:.0%}"
+    for r in shown.to_dict(orient="records"):
+        p_surge = float(r["p_surge"])
+        p = "" if np.isnan(p_surge) else f"{p_surge:.0%}"
         table.add_row(
-            str(r.series_id), str(r.freq), f"{r.period:%Y-%m}", str(r.horizon), f"{r.mean:,.0f}",
-            f"{r.lo_80:,.0f}–{r.hi_80:,.0f}", f"{r.lo_95:,.0f}–{r.hi_95:,.0f}", p,
+            str(r["series_id"]), str(r["freq"]), pd.Timestamp(r["period"]).strftime("%Y-%m"),
+            str(r["horizon"]), f"{float(r['mean']):,.0f}",
+            f"{float(r['lo_80']):,.0f}–{float(r['hi_80']):,.0f}",
+            f"{float(r['lo_95']):,.0f}–{float(r['hi_95']):,.0f}", p,
         )
     out.print(table)
     alerts = [a for a in run.alerts if not series or a.series_id in series]

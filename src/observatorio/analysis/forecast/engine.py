@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,8 @@ MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 MIN_HISTORY = 24  # months a series needs before it is forecast
 ALERT_HORIZON = 3  # alerts look this many months ahead
-RECONCILIATION = "wls"  # see reconcile.py and docs/forecasting.md for why not full MinT
+POOL = 1.0  # pool h-step errors across a hierarchy for the bands (0: each series alone)
+RECONCILIATION = "mint_shrink"  # compared with wls, wls_rel, bottom_up in docs/forecasting.md
 HORIZON_GROUPS = {"short": (1, 3), "medium": (4, 12), "long": (13, 36)}
 
 
@@ -69,12 +70,13 @@ class SeriesForecast:
         obs = self.history
         rows = []
         months = pd.DatetimeIndex(self.periods)
+        obs_years = pd.DatetimeIndex(obs.index).year
         for year in sorted(set(months.year)):
             in_year = months.year == year
             last = pd.Timestamp(year=year, month=12, day=1)
             if last > months.max():
                 continue  # year not complete within the horizon
-            observed = float(obs[obs.index.year == year].sum())
+            observed = float(obs[obs_years == year].sum())
             h_last = int(np.flatnonzero(in_year).max()) + 1
             row: dict[str, Any] = {
                 "series_id": self.definition.id,
@@ -128,9 +130,71 @@ class ForecastRun:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def _fit(y: np.ndarray, horizon: int) -> tuple[RouteModel, dict[str, np.ndarray]]:
-    model = RouteModel(max_h=max(horizon, 12)).fit(y)
-    return model, model.predict(horizon)
+def _fit(y: np.ndarray, horizon: int) -> RouteModel:
+    return RouteModel(max_h=max(horizon, 12)).fit(y)
+
+
+def pooled_errors(models: list[RouteModel], own: RouteModel, weight: float) -> list[np.ndarray]:
+    """``own``'s h-step errors plus the hierarchy's, rescaled to ``own``'s error scale.
+
+    A single series has seen few breaks; its siblings along the same route have seen others.
+    Pooling their standardized errors gives the tails a fairer chance to show up.
+    """
+    out = []
+    for i, e in enumerate(own.errors_):
+        parts = [e]
+        if weight > 0:
+            for m in models:
+                if m is not own and len(m.errors_) > i:
+                    parts.append(m.errors_[i] / m.scale_ * own.scale_)
+        out.append(np.concatenate(parts))
+    return out
+
+
+def lead_growth(lead: pd.Series, months: int = 3) -> pd.Series:
+    """A leading series' log growth over ``months`` months, dated at its last month."""
+    z = np.log1p(lead.clip(lower=0))
+    return (z - z.shift(months)).dropna()
+
+
+def route_signal_adjustment(
+    model: RouteModel,
+    history: pd.Series,
+    leads: list[pd.Series],
+    horizon: int,
+    ridge: float = 2.0,
+    max_h: int = 12,
+) -> np.ndarray:
+    """Log-scale shift of the forecast explained by upstream growth along the route.
+
+    The model's own past h-step errors are regressed (through the origin, ridge-shrunk) on the
+    mean 3-month log growth of the leading series at the same origin: if a Darién or Mexico
+    upswing used to precede errors of the same sign downstream, today's upswing shifts today's
+    forecast. Zero when the leads are missing or too short (fewer than 24 shared origins).
+    """
+    out = np.zeros(horizon)
+    if not leads:
+        return out
+    x_all = pd.concat([lead_growth(s) for s in leads], axis=1).mean(axis=1).dropna()
+    end = history.index.max()
+    if end not in x_all.index:
+        return out
+    x_now = float(x_all.loc[end])
+    n = len(history)
+    for h in range(1, min(horizon, max_h, len(model.errors_)) + 1):
+        e = model.errors_[h - 1]
+        origins = np.arange(n - h)[-len(e) :]
+        dates = history.index[origins]
+        x = x_all.reindex(dates).to_numpy()
+        ok = ~np.isnan(x)
+        if ok.sum() < 24:
+            continue
+        xs, es = x[ok], e[ok]
+        beta = float(np.dot(xs, es) / (np.dot(xs, xs) + ridge))
+        out[h - 1] = beta * x_now
+    if horizon > max_h and max_h <= len(out):
+        out[max_h:] = out[max_h - 1]
+    return out
 
 
 def _rescale(bands: dict[str, np.ndarray], new_mean: np.ndarray) -> dict[str, np.ndarray]:
@@ -175,6 +239,7 @@ def run_forecast(
     progress: Callable[[str], None] | None = None,
     with_alerts: bool = True,
     reconcile: str = RECONCILIATION,
+    route_signals: bool = True,
 ) -> ForecastRun:
     """Forecast every catalogue series present in ``data`` (truncated at ``as_of`` if given)."""
     models: dict[str, RouteModel] = {}
@@ -194,7 +259,20 @@ def run_forecast(
             skipped[s.id] = f"history < {MIN_HISTORY} months"
             continue
         hist[s.id] = y
-        models[s.id], bands[s.id] = _fit(y.to_numpy(dtype=float), horizon)
+        models[s.id] = _fit(y.to_numpy(dtype=float), horizon)
+    for sid, model in models.items():
+        s = catalogue.by_id[sid]
+        y = hist[sid]
+        group = [models[x] for x in models if catalogue.root(x) == catalogue.root(sid)]
+        errors = pooled_errors(group, model, POOL) if POOL > 0 and len(group) > 1 else None
+        bands[sid] = model.predict(horizon, errors=errors)
+        if route_signals and s.leading:
+            leads = [data[x] for x in s.leading if x in data]
+            leads = [x[x.index <= y.index.max()] for x in leads]
+            shift = route_signal_adjustment(model, y, leads, horizon)
+            if np.any(shift):
+                b = bands[sid]
+                bands[sid] = _rescale(b, (b["mean"] + 1.0) * np.exp(shift) - 1.0)
     _reconcile(catalogue, models, bands, reconcile)
     forecasts: dict[str, SeriesForecast] = {}
     for sid, b in bands.items():
@@ -211,7 +289,7 @@ def run_forecast(
         forecasts[sid] = f
     alerts = explain_alerts(forecasts, catalogue) if with_alerts else []
     return ForecastRun(
-        created_at=datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+        created_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
         data_release=data_release or {},
         horizon=horizon,
         forecasts=forecasts,
@@ -262,7 +340,7 @@ def explain_alerts(forecasts: dict[str, SeriesForecast], catalogue: Catalogue) -
         period = f.periods[j]
         g = growth(y.to_numpy(dtype=float))
 
-        def listing(lang: str) -> str:
+        def listing(lang: str, signals: list[dict[str, Any]] = signals) -> str:
             parts = []
             for s in signals:
                 name = s[f"label_{lang}"]

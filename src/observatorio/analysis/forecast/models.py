@@ -30,10 +30,11 @@ def _quantile_bands(
     errors: list[np.ndarray],
     widen: dict[int, np.ndarray],
     level: Sequence[int],
+    offset: float = 1.0,
 ) -> Forecast:
     """Bands on the log scale from empirical h-step errors (+ conformal widening), as counts."""
     h = len(point_z)
-    out: Forecast = {"mean": np.expm1(point_z)}
+    out: Forecast = {"mean": np.maximum(np.exp(point_z) - offset, 0.0)}
     known = len(errors)
     for lv in level:
         a = (100 - lv) / 200
@@ -46,8 +47,8 @@ def _quantile_bands(
             c = widen[lv][min(i, len(widen[lv]) - 1)] if lv in widen and len(widen[lv]) else 0.0
             lo[i] = (np.quantile(errors[j], a) - c) * scale
             hi[i] = (np.quantile(errors[j], 1 - a) + c) * scale
-        out[f"lo-{lv}"] = np.maximum(np.expm1(point_z + np.minimum(lo, 0.0)), 0.0)
-        out[f"hi-{lv}"] = np.expm1(point_z + np.maximum(hi, 0.0))
+        out[f"lo-{lv}"] = np.maximum(np.exp(point_z + np.minimum(lo, 0.0)) - offset, 0.0)
+        out[f"hi-{lv}"] = np.maximum(np.exp(point_z + np.maximum(hi, 0.0)) - offset, 0.0)
     return order_bands(out, level)
 
 
@@ -131,16 +132,25 @@ class RouteModel:
     shrinks: tuple[float, ...] = (0.0,)  # seasonal strengths tried (see docs: 0 won)
     select_window: int = 36  # recent origins that judge the seasonal strength
     weights: tuple[float, float, float] = (1.0, 1.0, 0.0)  # ses, naive, damped
+    offset: float = 0.0  # c = max(1, offset * mean of the last 12 months) in log(y + c)
+    cap: float = 10.0  # upper bands stop at cap x the series' historical maximum
     calib: int = 48  # past origins that calibrate the bands (0: no conformal step)
     errors_: list[np.ndarray] = field(default_factory=list, repr=False)
     widen_: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     resid1_: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    offset_: float = 1.0
+    cap_: float = np.inf
     scale_: float = 1.0
     _zhat: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def fit(self, y: np.ndarray) -> RouteModel:
         """Fit on a monthly count series (zeros allowed, no gaps)."""
-        z = np.log1p(np.maximum(np.asarray(y, dtype=float), 0.0))
+        y = np.maximum(np.asarray(y, dtype=float), 0.0)
+        # log(y + c): c grows with the series' recent level so that months of a handful of
+        # people (a nationality before its route opened) do not produce 100-fold "errors".
+        self.offset_ = max(1.0, self.offset * float(np.mean(y[-12:]))) if len(y) else 1.0
+        self.cap_ = self.cap * float(y.max()) if len(y) else np.inf
+        z = np.log(y + self.offset_)
         best: tuple[float, np.ndarray, list[np.ndarray]] | None = None
         # Seasonality is kept only where it helped at past origins: after a break the
         # seasonal pattern estimated on the old regime mostly adds noise.
@@ -158,8 +168,8 @@ class RouteModel:
         )
         # One-step residuals on the count scale, for the reconciliation's covariance.
         e1 = full[0]
-        y_next = np.expm1(z[-len(e1) :])
-        self.resid1_ = (y_next - np.expm1(z[-len(e1) :] - e1))[-self.window :]
+        y_next = np.exp(z[-len(e1) :])
+        self.resid1_ = (y_next - np.exp(z[-len(e1) :] - e1))[-self.window :]
         self.scale_ = float(np.median(np.abs(e1 - np.median(e1))) * 1.4826) or 0.05
         return self
 
@@ -214,11 +224,15 @@ class RouteModel:
         """Point forecast (median on the count scale) and empirical bands for ``h`` months."""
         if h > self.max_h:
             raise ValueError(f"horizon {h} beyond max_h={self.max_h}")
-        return _quantile_bands(self._zhat[:h], errors or self.errors_, self.widen_, level)
-
-    def point_log(self, h: int) -> np.ndarray:
-        """The point forecast on the log1p scale."""
-        return self._zhat[:h].copy()
+        out = _quantile_bands(
+            self._zhat[:h], errors or self.errors_, self.widen_, level, self.offset_
+        )
+        # A series that grew from a handful to thousands has log errors of 8 or more; without
+        # a ceiling its 95% band at 3 years would run to billions, which informs no one.
+        ceiling = np.maximum(out["mean"], self.cap_)
+        for lv in level:
+            out[f"hi-{lv}"] = np.minimum(out[f"hi-{lv}"], ceiling)
+        return order_bands(out, level)
 
 
 class StatsForecastModel:

@@ -22,7 +22,12 @@ and its history. Datos abiertos del Observatorio Migratorio Regional (CRM).
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
-    from observatorio.publish.api.errors import ApiError, api_error_handler, query_error_handler
+    from observatorio.publish.api.errors import (
+        ApiError,
+        api_error_handler,
+        internal_error_handler,
+        query_error_handler,
+    )
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import router as web_router
@@ -46,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(QueryError, query_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)
     # Innermost first: gzip, then ETag/304/cache (it keeps gzipped bodies), CORS outermost.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(PublicReadMiddleware)

@@ -110,3 +110,11 @@ async def query_error_handler(request: Request, exc: Exception) -> Response:
     """Exception handler for QueryError raised anywhere under a route."""
     assert isinstance(exc, QueryError)
     return ApiError.from_query(exc).response()
+
+
+async def internal_error_handler(request: Request, exc: Exception) -> Response:
+    """Last resort: a bilingual 500 body (the traceback goes to the server log)."""
+    import logging
+
+    logging.getLogger("observatorio.api").exception("internal error on %s", request.url.path)
+    return ApiError(500, "internal", None, "api.internal").response()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -25,7 +25,7 @@ from observatorio.publish.api.sdmx import (
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of ``/api/v1/observations``."""
 
     json = "json"

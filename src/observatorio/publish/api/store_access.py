@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Annotated, Any
 
@@ -43,7 +43,7 @@ class StoreHandle:
             version = "1970-01-01T00:00:00+00:00"
         rows = store.con.cursor().execute("SELECT max(loaded_at) FROM loads").fetchall()
         loaded = rows[0][0] if rows and rows[0][0] else datetime(1970, 1, 1)
-        stamp = format_datetime(loaded.replace(tzinfo=timezone.utc, microsecond=0), usegmt=True)
+        stamp = format_datetime(loaded.replace(tzinfo=UTC, microsecond=0), usegmt=True)
         return cls(store, version, stamp)
 
 

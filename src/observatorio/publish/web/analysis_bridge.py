@@ -1,48 +1,99 @@
 """The one boundary between the portal and modules other teams own (roles, glossary, methods).
 
-Each of those may not exist yet: an ImportError here (and only here) turns into a "not
-available yet" slot on the page instead of a broken page.
+Each of those may be missing (a partial install, a module not written yet): an ImportError
+here, and only here, turns into a "not available yet" slot instead of a broken page.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from observatorio.store.duck import Store
+from observatorio.errors import StoreMissing
+from observatorio.i18n import fmt_number
+from observatorio.model.codelists import get_codelist
+from observatorio.publish.web.texts import catalogue, text
 
 
-def country_analysis(store: Store, iso3: str, lang: str) -> dict[str, Any]:
-    """Roles (origin, transit, destination, return) and recommended actions of a country."""
+def has_text(key: str) -> bool:
+    return key in catalogue()
+
+
+def country_analysis(app_state: Any, iso3: str, lang: str) -> dict[str, Any]:
+    """Roles (origin, transit, destination, return), CRM actions and headline indicators.
+
+    Computed by the analysis package on the engine the API keeps per store version (same
+    numbers as /api/v1/profiles/{iso3}, one warm cache for both).
+    """
+    empty: dict[str, Any] = {"available": False, "roles": [], "actions": [], "indicators": [],
+                             "year": None}
+    if app_state is None:
+        return empty
     try:
-        from observatorio.analysis import roles as roles_module  # type: ignore[attr-defined]
+        from observatorio.analysis import views
+        from observatorio.publish.api.routes import analysis as api_analysis
+        from observatorio.publish.api.store_access import get_handle
     except ImportError:
-        return {"available": False, "roles": [], "actions": []}
-    return _read_roles(roles_module, store, iso3, lang)
+        return empty
+    try:
+        handle = get_handle(app_state)
+    except StoreMissing:
+        return empty
+    # The API's engine cache and lock live on the app state; only that is read of the request.
+    request = SimpleNamespace(app=SimpleNamespace(state=app_state))
+    profile: dict[str, Any] = api_analysis._answer(
+        request,  # type: ignore[arg-type]
+        handle, lambda engine: views.profile_record(engine, iso3, None, lang))
+    return {"available": True, "year": profile["year"],
+            "roles": [_role_row(r, lang) for r in profile["roles"]],
+            "actions": [_action_row(a, lang) for a in profile["actions"]],
+            "indicators": [_figure_row(f, lang) for f in profile["indicators"]]}
 
 
-def _read_roles(module: Any, store: Store, iso3: str, lang: str) -> dict[str, Any]:
-    """Adapt whatever the roles module returns into rows the template can print."""
-    classify = getattr(module, "country_roles", None) or getattr(module, "classify_country", None)
-    if classify is None:
-        return {"available": False, "roles": [], "actions": []}
-    result = classify(store, iso3)
-    roles = [_as_row(r, lang) for r in getattr(result, "roles", result if isinstance(result, list) else [])]
-    actions_fn = getattr(module, "recommended_actions", None)
-    actions = [_as_row(a, lang) for a in (actions_fn(store, iso3) if actions_fn else [])]
-    return {"available": True, "roles": roles, "actions": actions}
+def _value(figure: dict[str, Any], lang: str) -> str:
+    value = figure.get("value")
+    if value is None:
+        return "—"
+    return fmt_number(value, lang, 0 if abs(value) >= 100 else 1)
 
 
-def _as_row(item: Any, lang: str) -> dict[str, str]:
-    if isinstance(item, dict):
-        get = item.get
-    else:
-        def get(name: str, default: Any = None) -> Any:
-            return getattr(item, name, default)
-    label = get(f"label_{lang}") or get("label") or get("role") or get("id") or ""
-    detail = get(f"evidence_{lang}") or get(f"description_{lang}") or get(f"text_{lang}") or \
-        get("evidence") or get("description") or ""
-    return {"label": str(label), "detail": str(detail)}
+def _figure_row(figure: dict[str, Any], lang: str) -> dict[str, Any]:
+    notes = []
+    if figure.get("annualized"):
+        notes.append(text("country.annualized", lang, months=figure.get("months")))
+    return {"name": figure.get("name") or figure.get("indicator", ""),
+            "value": _value(figure, lang), "unit": _unit(figure.get("unit"), lang),
+            "year": figure.get("year") or "—", "sources": ", ".join(figure.get("sources", [])),
+            "note": "; ".join(notes)}
+
+
+def _unit(code: str | None, lang: str) -> str:
+    if not code:
+        return ""
+    units = get_codelist("unit")
+    if code in units:
+        return units.label(code, lang)
+    return text(f"unit.{code}", lang) if has_text(f"unit.{code}") else code
+
+
+def _role_row(role: dict[str, Any], lang: str) -> dict[str, Any]:
+    evidence = [_figure_row(ev, lang) for ev in role.get("evidence", []) if ev.get("value") is not None]
+    return {"id": role.get("role"), "name": role.get("name", role.get("role")),
+            "held": bool(role.get("held")), "level": role.get("level", ""),
+            "level_name": text(f"country.level.{role.get('level')}", lang)
+            if has_text(f"country.level.{role.get('level')}") else str(role.get("level", "")),
+            "evidence": evidence}
+
+
+def _action_row(action: dict[str, Any], lang: str) -> dict[str, Any]:
+    triggers = [{"name": tr.get("name", tr.get("indicator")), "met": bool(tr.get("met")),
+                 "measured": "—" if tr.get("measured") is None else
+                 fmt_number(tr["measured"], lang, 1) + (f" {tr['change_unit']}" if tr.get("change_unit") else "")}
+                for tr in action.get("triggers", [])]
+    return {"text": action.get("text", ""), "subtheme": action.get("subtheme_name", ""),
+            "role": action.get("role", ""), "urgent": bool(action.get("urgent")),
+            "triggers": triggers}
 
 
 def glossary(lang: str) -> list[dict[str, str]]:
@@ -70,3 +121,11 @@ def methodology_html(docs_dir: Path) -> str:
 
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
     return str(renderer.render(path.read_text(encoding="utf-8")))
+
+
+def warm_up(app_state: Any, iso3: str = "GTM") -> None:
+    """Compute one profile so the engine has read its frames before the first visitor comes."""
+    try:
+        country_analysis(app_state, iso3, "es")
+    except Exception:  # noqa: BLE001 — a warm-up must never take the server down
+        return

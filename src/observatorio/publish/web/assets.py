@@ -1,8 +1,9 @@
 """Static assets of the portal, served by the app itself so no request ever leaves the server.
 
-plotly.js comes from the installed ``plotly`` Python package (never committed); the map shapes
-are Natural Earth GeoJSON from the data folder. Bodies are gzip-compressed once and kept in
-memory: plotly.js is ~4.8 MB raw and ~1.4 MB compressed, which is what fits the page budget.
+plotly.js is the partial bundle built by ``vendor/build.sh`` from npm when present (~1.4 MB raw,
+~0.5 MB gzip), else the full bundle of the installed ``plotly`` Python package (~4.8 MB raw,
+~1.4 MB gzip); neither is committed. The map shapes are Natural Earth GeoJSON from the data
+folder. Bodies are gzip-compressed once and kept in memory.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import plotly
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+#: The partial bundle built by vendor/build.sh (git-ignored); preferred when present.
+PARTIAL_DIR = Path(__file__).resolve().parents[4] / "node_modules" / ".portal" / "dist"
 REGION_GEOJSON = Path("natural_earth_region") / "region_110m.geojson"
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                ".json": "application/json", ".geojson": "application/geo+json",
@@ -41,12 +44,22 @@ def make_asset(body: bytes, media_type: str) -> Asset:
 
 
 @cache
+def plotly_bundle() -> tuple[str, Path]:
+    """(tag, file) of the plotly.js to serve: the partial bundle if built, else the full one."""
+    partial = sorted(PARTIAL_DIR.glob("plotly-portal-*.min.js")) if PARTIAL_DIR.is_dir() else []
+    if partial:
+        return partial[-1].name.removeprefix("plotly-").removesuffix(".min.js"), partial[-1]
+    return f"full-{plotly.__version__}", PLOTLY_JS
+
+
+@cache
 def plotly_asset() -> Asset:
-    return make_asset(PLOTLY_JS.read_bytes(), MEDIA_TYPES[".js"])
+    return make_asset(plotly_bundle()[1].read_bytes(), MEDIA_TYPES[".js"])
 
 
 def plotly_version() -> str:
-    return str(plotly.__version__)
+    """The tag in plotly.js's address (changes with the file, so browsers may cache it for good)."""
+    return plotly_bundle()[0]
 
 
 @cache

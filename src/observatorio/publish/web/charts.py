@@ -243,6 +243,10 @@ def _point_traces(chart: Chart) -> list[dict[str, Any]]:
     return traces
 
 
+def _fmt(value: Any, lang: str) -> str:
+    return fmt_number(None if value is None or value != value else float(value), lang)
+
+
 def text_table(chart: Chart) -> tuple[list[str], list[list[str]], bool]:
     """The chart as a table: one row per x, one column per series (formatted for the language)."""
     frame = chart.frame
@@ -251,7 +255,8 @@ def text_table(chart: Chart) -> tuple[list[str], list[list[str]], bool]:
     lang = chart.lang
     if chart.kind == "points":
         top = frame.sort_values("value", ascending=False).head(MAX_TABLE_ROWS)
-        rows = [[str(r.x), str(r.label), fmt_number(r.value, lang)] for r in top.itertuples()]
+        rows = [[str(x), str(label), fmt_number(float(v), lang)]
+                for x, label, v in zip(top["x"], top["label"], top["value"], strict=True)]
         return ["", "", chart.unit], rows, len(frame) > len(top)
     series = _series(frame)
     xs = list(dict.fromkeys(frame["x"]))
@@ -265,5 +270,5 @@ def text_table(chart: Chart) -> tuple[list[str], list[list[str]], bool]:
     for x in xs:
         shown = fmt_month(x, lang) if chart.x_is_date and isinstance(x, date) else str(
             chart.extra.get("names", {}).get(x, x))
-        rows.append([shown] + [fmt_number(lookup.get((code, x)), lang) for code, _, _ in series])
+        rows.append([shown] + [_fmt(lookup.get((code, x)), lang) for code, _, _ in series])
     return header, rows, cut

@@ -7,10 +7,11 @@ the one chart asked for, so a download always equals what is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,12 @@ from observatorio.settings import Settings
 from observatorio.store.duck import Store
 
 GEOJSON_URL = "/static/geo/region_110m.geojson"
+
+
+def records(frame: pd.DataFrame) -> Iterator[Any]:
+    """Rows as objects with attribute access (typed Any: frames are checked by their queries)."""
+    return (SimpleNamespace(**{str(k): v for k, v in row.items()})
+            for row in frame.to_dict("records"))
 TREND_START = date(2019, 1, 1)
 ROUTE_START = date(2020, 1, 1)
 PROFILE_FIRST_YEAR = 2012
@@ -92,6 +99,7 @@ class PageRequest:
     settings: Settings
     query: dict[str, str] = field(default_factory=dict)
     iso3: str | None = None
+    app_state: Any = None  # the app's state: the analysis engine the API keeps per store
 
     @property
     def tx(self) -> Texts:
@@ -112,7 +120,7 @@ class PageRequest:
     def source_lines(self, sources: list[str]) -> list[str]:
         refs = db.source_refs(self.store, sorted(set(sources)))
         lines = []
-        for r in refs.itertuples():
+        for r in records(refs):
             title = r.title_es if self.lang == "es" else r.title_en
             released = fmt_date(pd.Timestamp(r.release).date(), self.lang)
             lines.append(self.tx("chart.source_line", publisher=r.publisher or r.source,
@@ -157,7 +165,7 @@ def build_overview(req: PageRequest) -> dict[str, Any]:
     monthly = db.trends(req.store)
     heads = db.headline_figures(req.store, monthly=monthly)
     cards = []
-    for h in heads.itertuples():
+    for h in records(heads):
         change = None if h.change_pct is None or pd.isna(h.change_pct) else float(h.change_pct)
         cards.append({
             "label": tx(f"series.{h.key}"),
@@ -266,10 +274,10 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     kids = kids[kids["ref_area"] == iso]
     kids = kids.assign(year=[p.year for p in kids["period"]])
     yearly = kids.groupby(["source", "ref_area", "flow", "accompaniment", "age", "unit", "year"],
-                          as_index=False)["value"].sum()
+                          as_index=False).agg(value=("value", "sum"))
     yearly = yearly.assign(series=[f"{s}.{f}.{a}.{g}" for s, f, a, g in zip(
         yearly["source"], yearly["flow"], yearly["accompaniment"], yearly["age"], strict=True)],
-        label=[_child_label(req, r) for r in yearly.itertuples()], x=[str(y) for y in yearly["year"]])
+        label=[_child_label(req, r) for r in records(yearly)], x=[str(y) for y in yearly["year"]])
     frame = tidy(yearly, series="series", label="label", x="x")
     unit = unit_label(yearly["unit"], req.lang)
     charts["children"] = req.chart(
@@ -285,8 +293,8 @@ def build_country(req: PageRequest) -> dict[str, Any]:
         "last": fmt_month(pd.Timestamp(r.last_period).date(), req.lang),
         "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
         "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
-    } for r in reporting.itertuples()]
-    analysis = analysis_bridge.country_analysis(req.store, iso, req.lang)
+    } for r in records(reporting)]
+    analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang)
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
             "country_name": req.country(iso), "roles": ROLES}
 
@@ -353,8 +361,8 @@ def build_children(req: PageRequest) -> dict[str, Any]:
     tx = req.tx
     kids = db.children(req.store)
     kids = kids.assign(
-        series=[f"{r.source}.{r.ref_area}.{r.flow}.{r.accompaniment}.{r.age}" for r in kids.itertuples()],
-        label=[_child_label(req, r) for r in kids.itertuples()])
+        series=[f"{r.source}.{r.ref_area}.{r.flow}.{r.accompaniment}.{r.age}" for r in records(kids)],
+        label=[_child_label(req, r) for r in records(kids)])
     charts = {}
     for chart_id, mask in (("unaccompanied", kids["accompaniment"] == "UNACCOMPANIED"),
                            ("accompanied", kids["accompaniment"] != "UNACCOMPANIED")):
@@ -383,7 +391,7 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
     pairs = db.return_pairs(req.store)
     options = [{"value": f"{r.returning}-{r.origin}",
                 "name": tx("returns.pair", returning=req.country(r.returning), origin=req.country(r.origin))}
-               for r in pairs.itertuples()]
+               for r in records(pairs)]
     wanted = req.query.get("pair", "")
     chosen = wanted if any(o["value"] == wanted for o in options) else (
         options[0]["value"] if options else "")
@@ -419,8 +427,9 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
         sources=list(received["source"].unique()), description=_describe_series(req, frame, unit),
         note=tx("returns.received_note"))
     executed = db.returns_executed_by_nationality(req.store)
-    top = (executed.groupby("citizenship")["value"].sum().sort_values(ascending=False).head(8).index
-           if not executed.empty else [])
+    top: list[str] = (list(executed.groupby("citizenship")["value"].sum()
+                           .sort_values(ascending=False).head(8).index)
+                      if not executed.empty else [])
     executed = executed[executed["citizenship"].isin(list(top))]
     executed = executed.assign(
         series=list(executed["citizenship"]),
@@ -459,7 +468,7 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
     sources = [source] if source else []
     flows = get_codelist("flow")
     unit = unit_label(["PERSONS"], req.lang)
-    places = incidents.groupby(["lon", "lat", "route", "flow"], as_index=False)["value"].sum()
+    places = incidents.groupby(["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
     route_names = {r: _route_label(req, r) for r in incidents["route"].unique()}
     points = pd.DataFrame({
         "series": places["flow"], "label": [flows.label(f, req.lang) for f in places["flow"]],
@@ -476,7 +485,7 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         view=((-122, -34), (-30, 50)))}
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):
-        grouped = incidents.groupby([dim, "flow"], as_index=False)["value"].sum()
+        grouped = incidents.groupby([dim, "flow"], as_index=False).agg(value=("value", "sum"))
         if dim != "year":
             order = grouped.groupby(dim)["value"].sum().sort_values(ascending=False).head(12).index
             grouped = grouped[grouped[dim].isin(list(order))]
@@ -510,7 +519,7 @@ def build_data(req: PageRequest) -> dict[str, Any]:
     catalogue = db.source_catalogue(req.store)
     today = date.today()
     rows = []
-    for r in catalogue.itertuples():
+    for r in records(catalogue):
         end = pd.Timestamp(r.period_end).date() if not pd.isna(r.period_end) else None
         lag = (today.year - end.year) * 12 + today.month - end.month if end else None
         rows.append({
@@ -534,7 +543,7 @@ def build_methodology(req: PageRequest) -> dict[str, Any]:
     methodology_html = analysis_bridge.methodology_html(Path(req.settings.data_path).parent / "docs")
     catalogue = db.source_catalogue(req.store)
     caveats = []
-    for r in catalogue.itertuples():
+    for r in records(catalogue):
         items = r.caveats_es if req.lang == "es" else r.caveats_en
         caveats.append({"title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
                         "publisher": r.publisher or r.source,

@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
-from observatorio.publish.web import assets
+from observatorio.publish.web import analysis_bridge, assets
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGES,
@@ -54,8 +54,18 @@ _env = Environment(
 
 
 def mount_web(app: FastAPI) -> None:
-    """Nothing to mount: the router serves its own static files (kept for the app factory)."""
-    return None
+    """Start-up hook for the app factory: warm the analysis engine in the background.
+
+    The first country profile reads every indicator's frames (tens of seconds on a busy
+    machine); doing it at start-up spares the first visitor. Static files need no mount: the
+    router serves them.
+    """
+
+    def start_warm_up() -> None:
+        threading.Thread(target=analysis_bridge.warm_up, args=(app.state,), daemon=True,
+                         name="portal-warm-up").start()
+
+    app.router.on_startup.append(start_warm_up)
 
 
 def _settings(request: Request) -> Settings:
@@ -196,7 +206,7 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
     settings = _settings(request)
     with _open_store(settings) as store:
         req = PageRequest(lang=lang, page=page, store=store, settings=settings,
-                          query=dict(request.query_params), iso3=iso3)
+                          query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         context = _pages.build(req)
         html = _render(page.template, req, context, request)
     return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"})
@@ -210,7 +220,7 @@ def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) 
     settings = _settings(request)
     with _open_store(settings) as store:
         req = PageRequest(lang=lang, page=page, store=store, settings=settings,
-                          query=dict(request.query_params), iso3=iso3)
+                          query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         charts = _pages.build(req).get("charts", {})
         if chart_id not in charts:
             raise HTTPException(404)
@@ -256,4 +266,6 @@ def _render(template_name: str, req: PageRequest, context: dict[str, Any], reque
     nav_id = "countries" if req.page.id == "country" else req.page.id
     base = _base_context(req.lang, req.page.id, req.iso3, request)
     base["nav_current"] = nav_id
+    # plotly.js (the heaviest file by far) only where a chart will be drawn
+    base["has_charts"] = any(not c.empty for c in context.get("charts", {}).values())
     return template.render(**base, **context, tx=req.tx, page=req.page, req=req)

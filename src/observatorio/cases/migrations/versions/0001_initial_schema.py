@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-27 20:49:24.258116
+Revises: (none)
+Create Date: 2026-11-27 21:35:39.132190
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
     )
     op.create_table('audit_head',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
     op.create_table('audit_log',
-    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('chain', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('ts', sa.String(length=32), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor', sa.String(length=80), nullable=False),
@@ -47,11 +49,13 @@ def upgrade() -> None:
     sa.Column('source_ip', sa.String(length=64), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_log'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
+    sa.UniqueConstraint('chain', 'seq', name=op.f('uq_audit_log_chain'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index('ix_audit_log_record', ['record_type', 'record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_ts'), ['ts'], unique=False)
 
@@ -246,8 +250,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_task_due_date'), ['due_date'], unique=False)
 
     # ### end Alembic commands ###
-    # The chain starts from a fixed genesis hash; its tip lives in audit_head row 1.
-    op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
+    # Every chain starts from a fixed genesis hash; the tips live in audit_head, one row per chain.
+    # Sixteen chains: enough that concurrent writers rarely wait for the same tip.
+    for chain in range(16):
+        op.execute(sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (:c, 0, :h)").bindparams(c=chain, h="0" * 64))
     _append_only_triggers()
 
 
@@ -275,6 +281,8 @@ def _append_only_triggers() -> None:
                 f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
                 "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
             )
+
+
 
 
 def downgrade() -> None:
@@ -339,6 +347,7 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_ts'))
         batch_op.drop_index('ix_audit_log_record')
+        batch_op.drop_index(batch_op.f('ix_audit_log_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_actor_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -51,7 +52,9 @@ Offset = Annotated[int, Query(ge=0, description="rows to skip")]
 FormatQ = Annotated[Format, Query(description="output format")]
 LangQ = Annotated[Lang, Query(description="language of labels and messages (es default)")]
 
-_CONTENT = {m: {} for f, m in MEDIA_TYPES.items() if f is not Format.json}
+_CONTENT: dict[str, dict[str, Any]] = {
+    m: {} for f, m in MEDIA_TYPES.items() if f is not Format.json
+}
 DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ObservationPage, "content": _CONTENT,
           "description": "A page of observations (JSON) or the whole answer in another format"},
@@ -118,22 +121,33 @@ def answer(
     """Run a checked query and encode its answer in ``fmt``."""
     store = handle.store
     query.check(store)
-    total = query.count(store)
-    rows = max(0, min(total - query.offset, query.limit if query.limit is not None else total))
-    maximum = MAX_ROWS[fmt]
-    if rows > maximum:
-        raise ApiError(400, "too_large", "limit" if fmt is Format.json else "format",
-                       "api.too_large", rows=rows, maximum=maximum, format=fmt.value)
+    streamable = fmt in (Format.csv, Format.sdmx_csv)
+    # Ask for one row more than may be served whole: the answer says whether there are more,
+    # so that the common small answer costs one query, not a count and a query.
+    threshold = STREAM_FROM_ROWS if streamable else MAX_ROWS[fmt]
+    cap = threshold + 1 if query.limit is None else min(query.limit, threshold + 1)
+    table = replace(query, limit=cap).run(store, check=False)
+    if table.num_rows > threshold:
+        total = query.count(store)
+        if not streamable:
+            raise ApiError(400, "too_large", "limit" if fmt is Format.json else "format",
+                           "api.too_large", rows=total - query.offset,
+                           maximum=MAX_ROWS[fmt], format=fmt.value)
+    elif query.limit is not None and table.num_rows == query.limit:
+        total = query.count(store)  # a full page: there may be more
+    elif table.num_rows == 0 and query.offset:
+        total = query.count(store)  # past the end: say how far the end is
+    else:
+        total = query.offset + table.num_rows
     if dataflow is None and len(query.filters.get("dataflow", ())) == 1:
         dataflow = query.filters["dataflow"][0]
     headers = {"X-Total-Count": str(total)}
     if fmt is not Format.json:
         headers["Content-Disposition"] = f'inline; filename="observations.{EXTENSIONS[fmt]}"'
     media = MEDIA_TYPES[fmt]
-    if fmt in (Format.csv, Format.sdmx_csv) and rows >= STREAM_FROM_ROWS:
+    if table.num_rows > threshold:
         stream = csv_stream(query.batches(store), dataflow, sdmx=fmt is Format.sdmx_csv)
         return StreamingResponse(stream, media_type=media, headers=headers)
-    table = query.run(store, check=False)
     if fmt is Format.json:
         next_url = _next_page(request, query, total)
         if next_url:
@@ -190,18 +204,18 @@ def revisions_route(
                        reason="json | csv")
     query = build_query(request, start, end, group_by, None, None, None, 0)
     query.check(handle.store)
-    table = revisions(handle.store, query)
-    if table.num_rows > MAX_ROWS[Format.json]:
-        raise ApiError(400, "too_large", "group_by", "api.too_large", rows=table.num_rows,
+    vintages = revisions(handle.store, query)
+    if vintages.num_rows > MAX_ROWS[Format.json]:
+        raise ApiError(400, "too_large", "group_by", "api.too_large", rows=vintages.num_rows,
                        maximum=MAX_ROWS[Format.json], format=format.value)
     if format is Format.csv:
-        return Response(csv_bytes(table), media_type=MEDIA_TYPES[Format.csv])
+        return Response(csv_bytes(vintages), media_type=MEDIA_TYPES[Format.csv])
     payload = {
         "meta": {
-            "total": table.num_rows, "limit": table.num_rows, "offset": 0, "next": None,
-            "columns": table.column_names, "group_by": list(query.group_by),
+            "total": vintages.num_rows, "limit": vintages.num_rows, "offset": 0, "next": None,
+            "columns": vintages.column_names, "group_by": list(query.group_by),
             "store_version": handle.version,
         },
-        "data": json_rows(table),
+        "data": json_rows(vintages),
     }
     return Response(json_bytes(payload), media_type="application/json")

@@ -14,7 +14,6 @@ from observatorio.publish.api.params import StrictRoute
 from observatorio.publish.api.schemas import (
     CodelistOut,
     CodelistRef,
-    CodeOut,
     FreshnessRow,
     GlossaryEntry,
     Lang,

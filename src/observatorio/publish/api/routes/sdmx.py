@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
@@ -30,7 +30,7 @@ from observatorio.store.query import ObservationQuery, QueryError, StoreCatalogu
 router = APIRouter(prefix="/sdmx", tags=["sdmx"], route_class=StrictRoute)
 
 KEY_TEMPLATE = ".".join(d.id for d in DIMENSIONS)
-_RESPONSES = {
+_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {MEDIA_SDMX_CSV: {}, MEDIA_SDMX_JSON: {}},
           "description": "SDMX-CSV 2.0 (default) or SDMX-JSON 2.0 data message"},
     304: {"description": "Not modified (conditional request)"},

@@ -39,9 +39,14 @@
   }
 
   function start() {
-    if (typeof Plotly === "undefined") { return; }
-    if (lang === "es") { registerSpanish(); }
     var figures = Array.prototype.slice.call(document.querySelectorAll("figure.chart[data-chart]"));
+    if (!figures.length || typeof Plotly === "undefined") {
+      // nothing to draw (pages without charts do not even load plotly.js)
+      document.documentElement.setAttribute("data-charts-ready", figures.length ? "error" : "true");
+      if (window.performance && performance.mark) { performance.mark("charts-drawn"); }
+      return;
+    }
+    if (lang === "es") { registerSpanish(); }
     Promise.all(figures.map(draw)).then(function () {
       document.documentElement.setAttribute("data-charts-ready", "true");
       if (window.performance && performance.mark) { performance.mark("charts-drawn"); }

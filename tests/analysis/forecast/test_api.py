@@ -1,0 +1,80 @@
+"""``/api/v1/forecasts`` and ``/api/v1/alerts`` on the real store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from observatorio.analysis.forecast import releases
+from observatorio.analysis.forecast.engine import ForecastRun
+from observatorio.publish.api.errors import ApiError, api_error_handler
+from observatorio.publish.api.routes import forecasts
+from observatorio.settings import Settings
+
+
+def client_for(path: Path) -> TestClient:
+    # The router alone, as the API owner mounts it, with the app's error handler.
+    app = FastAPI()
+    app.state.settings = Settings(db=path)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.include_router(forecasts.router)
+    return TestClient(app)
+
+
+@pytest.fixture()
+def stored(usbp_run: ForecastRun, writable_store: Path) -> tuple[Path, str]:
+    con = duckdb.connect(str(writable_store))
+    try:
+        rid = releases.save_run(con, usbp_run)
+    finally:
+        con.close()
+    return writable_store, rid
+
+
+def test_latest_release_filtered(stored: tuple[Path, str]) -> None:
+    path, rid = stored
+    r = client_for(path).get("/api/v1/forecasts", params={"series": "usbp,usbp.MEX", "horizon": "short"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["run"]["run_id"] == rid and body["run"]["stored"]
+    assert {f["series_id"] for f in body["forecasts"]} == {"usbp", "usbp.MEX"}
+    assert {f["horizon_group"] for f in body["forecasts"]} == {"short"}
+    assert all(f["lo_95"] <= f["lo_80"] <= f["mean"] <= f["hi_80"] <= f["hi_95"] for f in body["forecasts"])
+
+
+def test_unknown_parameter_is_a_400_naming_it(stored: tuple[Path, str]) -> None:
+    c = client_for(stored[0])
+    for url in ("/api/v1/forecasts", "/api/v1/alerts"):
+        r = c.get(url, params={"colour": "red"})
+        assert r.status_code == 400
+        assert r.json()["error"]["parameter"] == "colour"
+
+
+def test_bad_values_are_400(stored: tuple[Path, str]) -> None:
+    c = client_for(stored[0])
+    assert c.get("/api/v1/forecasts", params={"horizon": "soon"}).json()["error"]["parameter"] == "horizon"
+    assert c.get("/api/v1/alerts", params={"lang": "fr"}).status_code == 400
+    assert c.get("/api/v1/forecasts", params={"release": "19990101T000000-x"}).status_code == 404
+
+
+def test_alerts_in_both_languages(stored: tuple[Path, str], usbp_run: ForecastRun) -> None:
+    c = client_for(stored[0])
+    es = c.get("/api/v1/alerts").json()
+    en = c.get("/api/v1/alerts", params={"lang": "en"}).json()
+    assert len(es["alerts"]) == len(en["alerts"]) == len(usbp_run.alerts)
+    for a, b in zip(es["alerts"], en["alerts"], strict=True):
+        assert a["series_id"] == b["series_id"]
+        assert a["explanation"] != b["explanation"]
+
+
+def test_computes_when_nothing_is_stored(bundled_store_path: Path) -> None:
+    r = client_for(bundled_store_path).get(
+        "/api/v1/forecasts", params={"series": "usbp.UNACCOMPANIED", "freq": "A"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["run"]["stored"] is False
+    assert all(f["freq"] == "A" for f in r.json()["forecasts"])
