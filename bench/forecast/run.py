@@ -13,7 +13,7 @@ Run: ``.venv/bin/python bench/forecast/run.py [--quick] [--db PATH]``
 * Metrics per horizon group (short 1-3, medium 6-12, long 24-36 months) and hierarchy level:
   MASE (scaled by the in-sample seasonal-naive MAE), geometric-mean relative MASE vs AutoETS,
   coverage of the 80%/95% intervals, scaled Winkler score (95%), wall-time ratio.
-* Warnings: one origin every month over the last 36 months (quick: 12), P(surge) for the next
+* Warnings: one origin every month over the last 36 months (quick: 24), P(surge) for the next
   3 months, against a persistence alarm and an EWMA chart at the same false-alarm rate.
 
 The last line is one JSON object (``relative_mase_vs_autoets``, ``coverage80``, ``coverage95``,
@@ -267,7 +267,7 @@ def main() -> None:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     ratio = t_ours / t_ets if t_ets else float("nan")
     print(f"wall time: ours {t_ours:.1f}s, AutoETS {t_ets:.1f}s, ratio {ratio:.3f}")
-    pairs, _ = warning_scores(data, cat, 12 if args.quick else 36)
+    pairs, _ = warning_scores(data, cat, 24 if args.quick else 36)
     wt = warning_table(pairs)
     print(f"\nEarly warning at false-alarm rate {FAR:.0%} (targets 1-3 months ahead):")
     print(wt.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -285,9 +285,6 @@ def test_khsm_corrupt_workbook(tmp_path: Path, store_copy: Path) -> None:
     _assert_other(bf.corrupt_xlsx(tmp_path), "ohss_cbp_usbp_encounters", {"unreadable"}, store_copy)
 
 
-@pytest.mark.xfail(reason="the OHSS adapter reads whatever sheets exist: a workbook missing one "
-                          "of its 16 sheets loads without that table (reported to the lead)",
-                   strict=False)
 def test_khsm_workbook_with_a_sheet_missing(data_dir: Path, tmp_path: Path, store_copy: Path) -> None:
     path = bf.khsm_missing_sheet(data_dir, tmp_path)
     _assert_other(path, "ohss_cbp_usbp_encounters", {"missing_sheet", "missing_column", "empty"}, store_copy)

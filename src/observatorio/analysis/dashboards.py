@@ -564,3 +564,20 @@ def source_observations(store: Store, source: str) -> pd.DataFrame:
         "ORDER BY source_row NULLS LAST, period",
         [source],
     )
+
+
+def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
+    """Children of one nationality encountered at the US border, monthly, by accompaniment.
+
+    CBP's own file breaks out only GTM, HND, SLV and MEX; IOM's copy of CBP's nationwide file
+    names more nationalities and is read when CBP's has none.
+    """
+    columns = ["source", "accompaniment", "period", "unit", "value"]
+    for source in (CBP_SW, USA_SW_IOM):
+        spec = SeriesSpec("children_abroad", source, ENCOUNTER_FLOWS, "USA")
+        frame = aggregate(store, spec, by=("accompaniment",),
+                          filters={"citizenship": iso3,
+                                   "accompaniment": ("UNACCOMPANIED", "ACCOMPANIED")})
+        if not frame.empty:
+            return frame.assign(source=source).loc[:, columns]
+    return pd.DataFrame(columns=columns)

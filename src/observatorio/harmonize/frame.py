@@ -173,6 +173,9 @@ def resolve_countries(
             closest = resolver.closest(shown) if shown else []
             for row in first_rows[:5]:
                 problems.add("unknown_country", row=row, column=column, value=shown, closest=closest)
+            # The other rows with the same name are the same problem: flag them so the contract
+            # checks don't report them a second time as unknown codes.
+            problems.flagged_rows.update(int(r) for r in first_rows[5:] if not pd.isna(r))
     return codes
 
 

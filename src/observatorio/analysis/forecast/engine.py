@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
-from observatorio.analysis.forecast.models import RouteModel
+from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef, load_catalogue
+from observatorio.analysis.forecast.models import RouteModel, widening
 from observatorio.analysis.forecast.reconcile import mint
 from observatorio.analysis.forecast.surge import ALERT, WATCH, SurgeRule, growth, surge_probability
 
@@ -20,6 +20,7 @@ BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 MIN_HISTORY = 24  # months a series needs before it is forecast
 ALERT_HORIZON = 3  # alerts look this many months ahead
 POOL = 1.0  # pool h-step errors across a hierarchy for the bands (0: each series alone)
+POOL_CALIBRATION = True  # and the conformal calibration scores
 RECONCILIATION = "mint_shrink"  # compared with wls, wls_rel, bottom_up in docs/forecasting.md
 HORIZON_GROUPS = {"short": (1, 3), "medium": (4, 12), "long": (13, 36)}
 
@@ -151,6 +152,20 @@ def pooled_errors(models: list[RouteModel], own: RouteModel, weight: float) -> l
     return out
 
 
+def pooled_widening(models: list[RouteModel], own: RouteModel) -> dict[int, np.ndarray]:
+    """The conformal correction computed on the hierarchy's calibration scores."""
+    scores: dict[int, list[np.ndarray]] = {}
+    for lv, per_h in own.scores_.items():
+        scores[lv] = []
+        for i, sc in enumerate(per_h):
+            parts = [sc]
+            for m in models:
+                if m is not own and len(m.scores_.get(lv, [])) > i:
+                    parts.append(m.scores_[lv][i] / m.scale_ * own.scale_)
+            scores[lv].append(np.concatenate(parts))
+    return widening(scores)
+
+
 def lead_growth(lead: pd.Series, months: int = 3) -> pd.Series:
     """A leading series' log growth over ``months`` months, dated at its last month."""
     z = np.log1p(lead.clip(lower=0))
@@ -264,8 +279,10 @@ def run_forecast(
         s = catalogue.by_id[sid]
         y = hist[sid]
         group = [models[x] for x in models if catalogue.root(x) == catalogue.root(sid)]
-        errors = pooled_errors(group, model, POOL) if POOL > 0 and len(group) > 1 else None
-        bands[sid] = model.predict(horizon, errors=errors)
+        pool = POOL > 0 and len(group) > 1
+        errors = pooled_errors(group, model, POOL) if pool else None
+        widen = pooled_widening(group, model) if pool and POOL_CALIBRATION else None
+        bands[sid] = model.predict(horizon, errors=errors, widen=widen)
         if route_signals and s.leading:
             leads = [data[x] for x in s.leading if x in data]
             leads = [x[x.index <= y.index.max()] for x in leads]
@@ -287,7 +304,7 @@ def run_forecast(
             f.p_surge = np.r_[probs, np.full(horizon - h_p, np.nan)]
             f.threshold = rule.threshold(y.to_numpy(dtype=float)[-rule.window :])
         forecasts[sid] = f
-    alerts = explain_alerts(forecasts, catalogue) if with_alerts else []
+    alerts = explain_alerts(forecasts, catalogue, data, as_of) if with_alerts else []
     return ForecastRun(
         created_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
         data_release=data_release or {},
@@ -302,26 +319,48 @@ def _pct(x: float | None) -> str:
     return "s. d." if x is None else f"{x:+.0%}"
 
 
-def _signal(sid: str, forecasts: dict[str, SeriesForecast], kind: str) -> dict[str, Any] | None:
+def _signal(
+    sid: str,
+    forecasts: dict[str, SeriesForecast],
+    kind: str,
+    catalogue: Catalogue,
+    data: dict[str, pd.Series] | None = None,
+    until: pd.Timestamp | None = None,
+) -> dict[str, Any] | None:
     f = forecasts.get(sid)
-    if f is None:
+    if f is not None:
+        hist, p = f.history, f.p_surge[:ALERT_HORIZON]
+        p_max: float | None = float(np.nanmax(p)) if len(p) else None
+    elif data is not None and sid in data:
+        hist = data[sid] if until is None else data[sid][data[sid].index <= until]
+        p_max = None  # read for the signal only, not forecast in this run
+    else:
         return None
-    y = f.history.to_numpy(dtype=float)
-    p = f.p_surge[:ALERT_HORIZON]
+    if hist.empty:
+        return None
+    # a leading series may sit outside the selected sub-catalogue
+    defn = catalogue.by_id.get(sid) or load_catalogue().by_id[sid]
+    y = hist.to_numpy(dtype=float)
+    rule = SurgeRule(min_count=defn.min_count)
     return {
         "series_id": sid,
         "kind": kind,  # leading (upstream on the route) or component (child series)
-        "label_es": f.definition.label("es"),
-        "label_en": f.definition.label("en"),
-        "last_period": f.history.index.max().strftime("%Y-%m"),
+        "label_es": defn.label("es"),
+        "label_en": defn.label("en"),
+        "last_period": hist.index.max().strftime("%Y-%m"),
         "last_value": float(y[-1]),
         "growth_3m": growth(y),
-        "surging_now": bool(SurgeRule(min_count=f.definition.min_count).flags(y[-13:])[-1]) if len(y) >= 13 else False,
-        "p_surge_max": float(np.nanmax(p)) if len(p) else 0.0,
+        "surging_now": bool(rule.flags(y[-13:])[-1]) if len(y) >= 13 else False,
+        "p_surge_max": p_max,
     }
 
 
-def explain_alerts(forecasts: dict[str, SeriesForecast], catalogue: Catalogue) -> list[Alert]:
+def explain_alerts(
+    forecasts: dict[str, SeriesForecast],
+    catalogue: Catalogue,
+    data: dict[str, pd.Series] | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> list[Alert]:
     """One alert per series whose surge probability in the next months reaches ``WATCH``."""
     alerts: list[Alert] = []
     for sid, f in forecasts.items():
@@ -331,10 +370,17 @@ def explain_alerts(forecasts: dict[str, SeriesForecast], catalogue: Catalogue) -
         j = int(np.nanargmax(p))
         prob = float(p[j])
         level = "alert" if prob >= ALERT else "watch"
-        signals = [s for s in (_signal(x, forecasts, "leading") for x in f.definition.leading) if s]
+        signals = [
+            s
+            for s in (
+                _signal(x, forecasts, "leading", catalogue, data, as_of)
+                for x in f.definition.leading
+            )
+            if s
+        ]
         kids = [k.id for k in catalogue.children(sid)]
-        comp = [s for s in (_signal(k, forecasts, "component") for k in kids) if s]
-        comp.sort(key=lambda s: -s["p_surge_max"])
+        comp = [s for s in (_signal(k, forecasts, "component", catalogue) for k in kids) if s]
+        comp.sort(key=lambda s: -(s["p_surge_max"] or 0.0))
         signals += comp[:3]
         y = f.history
         period = f.periods[j]
@@ -345,7 +391,8 @@ def explain_alerts(forecasts: dict[str, SeriesForecast], catalogue: Catalogue) -
             for s in signals:
                 name = s[f"label_{lang}"]
                 prob_word = "prob." if lang == "es" else "p"
-                parts.append(f"{name} {_pct(s['growth_3m'])} ({prob_word} {s['p_surge_max']:.0%})")
+                p_txt = "" if s["p_surge_max"] is None else f" ({prob_word} {s['p_surge_max']:.0%})"
+                parts.append(f"{name} {_pct(s['growth_3m'])}{p_txt}")
             return "; ".join(parts)
 
         word = {"es": {"alert": "ALERTA", "watch": "Vigilancia"}, "en": {"alert": "ALERT", "watch": "Watch"}}

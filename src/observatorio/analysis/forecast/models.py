@@ -62,19 +62,18 @@ def order_bands(out: Forecast, level: Sequence[int] = LEVELS) -> Forecast:
     return out
 
 
-def conformal_widening(
+def conformal_scores(
     full: list[np.ndarray], window: int, calib: int, level: Sequence[int]
-) -> dict[int, np.ndarray]:
-    """How much to widen empirical-quantile bands so they would have covered at past origins.
+) -> dict[int, list[np.ndarray]]:
+    """Calibration scores: how far past errors fell outside the bands known at the time.
 
     Conformalized quantile regression: at each of the last ``calib`` origins, bands built from
     the errors known at that time are scored against the error that followed; the level's
-    quantile of those scores widens (or narrows) today's bands.
+    quantile of those scores (``widening``) widens (or narrows) today's bands.
     """
-    out: dict[int, np.ndarray] = {lv: np.zeros(0) for lv in level}
+    out: dict[int, list[np.ndarray]] = {lv: [] for lv in level}
     for lv in level:
         a = (100 - lv) / 200
-        cs: list[float] = []
         for i, e in enumerate(full):
             h = i + 1
             w = min(window, len(e) - h - 6)
@@ -89,11 +88,18 @@ def conformal_widening(
             qlo = np.quantile(win, a, axis=1)
             qhi = np.quantile(win, 1 - a, axis=1)
             score = np.maximum(qlo - actual, actual - qhi)
-            m = len(score)
-            c = float(np.quantile(score, min(1.0, (lv / 100) * (1 + 1 / m))))
-            width = float(np.median(qhi - qlo))
-            cs.append(max(c, -0.25 * width))
-        out[lv] = np.asarray(cs)
+            # narrowing is limited to a quarter of the typical width
+            out[lv].append(np.maximum(score, -0.25 * float(np.median(qhi - qlo))))
+    return out
+
+
+def widening(scores: dict[int, list[np.ndarray]]) -> dict[int, np.ndarray]:
+    """The conformal correction per level and horizon from the calibration scores."""
+    out: dict[int, np.ndarray] = {}
+    for lv, per_h in scores.items():
+        out[lv] = np.array(
+            [float(np.quantile(sc, min(1.0, (lv / 100) * (1 + 1 / len(sc))))) for sc in per_h]
+        )
     return out
 
 
@@ -137,6 +143,7 @@ class RouteModel:
     calib: int = 48  # past origins that calibrate the bands (0: no conformal step)
     errors_: list[np.ndarray] = field(default_factory=list, repr=False)
     widen_: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    scores_: dict[int, list[np.ndarray]] = field(default_factory=dict, repr=False)
     resid1_: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     offset_: float = 1.0
     cap_: float = np.inf
@@ -163,9 +170,10 @@ class RouteModel:
         assert best is not None
         _, self._zhat, full = best
         self.errors_ = [e[-self.window :] for e in full]
-        self.widen_ = (
-            conformal_widening(full, self.window, self.calib, LEVELS) if self.calib else {}
+        self.scores_ = (
+            conformal_scores(full, self.window, self.calib, LEVELS) if self.calib else {}
         )
+        self.widen_ = widening(self.scores_)
         # One-step residuals on the count scale, for the reconciliation's covariance.
         e1 = full[0]
         y_next = np.exp(z[-len(e1) :])
@@ -219,13 +227,17 @@ class RouteModel:
         return zhat, errs
 
     def predict(
-        self, h: int, level: Sequence[int] = LEVELS, errors: list[np.ndarray] | None = None
+        self,
+        h: int,
+        level: Sequence[int] = LEVELS,
+        errors: list[np.ndarray] | None = None,
+        widen: dict[int, np.ndarray] | None = None,
     ) -> Forecast:
         """Point forecast (median on the count scale) and empirical bands for ``h`` months."""
         if h > self.max_h:
             raise ValueError(f"horizon {h} beyond max_h={self.max_h}")
         out = _quantile_bands(
-            self._zhat[:h], errors or self.errors_, self.widen_, level, self.offset_
+            self._zhat[:h], errors or self.errors_, widen or self.widen_, level, self.offset_
         )
         # A series that grew from a handful to thousands has log errors of 8 or more; without
         # a ceiling its 95% band at 3 years would run to billions, which informs no one.

@@ -18,8 +18,14 @@ def forecast_from_store(
     catalogue: Catalogue | None = None,
 ) -> ForecastRun:
     """Run the forecast for ``series`` (default: all; whole hierarchies are kept together)."""
-    cat = (catalogue or load_catalogue()).select(series)
+    full = catalogue or load_catalogue()
+    cat = full.select(series)
     data = load_series(con, cat)
+    # Upstream series on the route are read (not forecast) for the leading-indicator signal.
+    leads = sorted({lead for s in cat.series for lead in s.leading} - set(data))
+    if leads:
+        lead_cat = Catalogue(tuple(full.by_id[x] for x in leads))
+        data.update(load_series(con, lead_cat))
     return run_forecast(
         data, cat, horizon=horizon, data_release=data_release(con, cat), progress=progress
     )

@@ -284,6 +284,24 @@ def build_country(req: PageRequest) -> dict[str, Any]:
         "children", "bar", frame, title=tx("country.children_title", country=req.country(iso)),
         unit=unit, sources=list(yearly["source"].unique()),
         description=_describe_series(req, frame, unit), note=tx("country.partial_years"))
+    abroad = db.children_of_nationality(req.store, iso)
+    abroad = abroad.assign(year=[p.year for p in abroad["period"]])
+    abroad = abroad.groupby(["source", "accompaniment", "unit", "year"], as_index=False).agg(
+        value=("value", "sum"), months=("period", "nunique"))
+    acc = get_codelist("accompaniment")
+    abroad = abroad.assign(
+        series=list(abroad["accompaniment"]), x=[str(y) for y in abroad["year"]],
+        label=[f"{acc.label(a, req.lang)} — {tx.get(f'publisher.{s}', s)} ({unit_label([u], req.lang)})"
+               for a, s, u in zip(abroad["accompaniment"], abroad["source"], abroad["unit"], strict=True)])
+    frame = tidy(abroad, series="series", label="label", x="x")
+    if not abroad.empty:
+        frame["months"] = list(abroad["months"])
+    unit = unit_label(abroad["unit"], req.lang)
+    charts["children_abroad"] = req.chart(
+        "children_abroad", "stack", frame,
+        title=tx("country.children_abroad_title", country=req.country(iso)), unit=unit,
+        sources=list(abroad["source"].unique()), description=_describe_series(req, frame, unit),
+        note=tx("country.children_abroad_note"))
     reporting = db.country_reporting(req.store, iso)
     freshness = [{
         "source": r.source, "publisher": (r.title_es if req.lang == "es" else r.title_en) or r.source,

@@ -32,6 +32,14 @@ FISCAL_YEAR = "Fiscal Year"  # published as "Fiscal\nYear": headers are compared
 MONTH = "Month"
 QUANTITY = "Quantity"
 
+#: The sixteen tables of the KHSM workbook: each level of detail, annual and monthly.
+EXPECTED_SHEETS: tuple[str, ...] = tuple(
+    f"{freq} {detail}"
+    for detail in ("Count", "Citizenship", "Region", "Family Status", "Sector", "Rgn and Citp",
+                   "Rgn and Fam Status", "Rgn and Sector")
+    for freq in ("Annual", "Monthly")
+)
+
 #: Breakdown columns a sheet may carry, besides the fiscal year, month and quantity.
 CITIZENSHIP, REGION, FAMILY_STATUS, SECTOR = "Citizenship", "Region", "Family Status", "Sector"
 BREAKDOWNS = (CITIZENSHIP, REGION, FAMILY_STATUS, SECTOR)
@@ -116,6 +124,11 @@ class UsbpEncounters(Adapter):
         sheets = read_xlsx(path, problems)
         if sheets is None:
             return pd.DataFrame()
+        # A workbook missing one of its tables is not the published file: loading the rest would
+        # silently drop a breakdown users rely on. Extra sheets in a later release are fine.
+        for name in EXPECTED_SHEETS:
+            if name not in sheets:
+                problems.add("missing_sheet", value=name, found=", ".join(sheets))
         for sheet in sheets.values():
             sheet.columns = [" ".join(str(c).split()) for c in sheet.columns]
         partial_years = _partial_fiscal_years(sheets)
