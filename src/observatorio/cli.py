@@ -53,11 +53,11 @@ def state(ctx: typer.Context) -> CliState:
 
 def _register_all() -> None:
     # Imported here, not at module top, so each area stays importable on its own.
+    from observatorio import data_commands
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
     from observatorio.publish import cli as publish_cli
-    from observatorio import data_commands
 
     data_commands.register(app)
     analysis_cli.register(app)

@@ -6,7 +6,7 @@ import json
 import sys
 import tempfile
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -134,7 +134,7 @@ def validate(
     if (source is None) == (mapping is None):
         raise typer.BadParameter("indique --source o --mapping / give --source or --mapping")
     try:
-        adapter = _select_adapters([source] if not mapping else None, [mapping] if mapping else None)[0]
+        adapter = _select_adapters([source] if source else None, [mapping] if mapping else None)[0]
         frame, problems, release = harmonize_file(adapter, file)
     except ObservatorioError as exc:
         _fail(exc, st.lang)

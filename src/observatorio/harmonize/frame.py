@@ -159,7 +159,7 @@ def resolve_countries(
     lookup: dict[Any, str | None] = {}
     for name in uniques:
         if name is None or _is_nan(name) or (isinstance(name, str) and not name.strip()):
-            lookup[name] = special.get("", None)
+            lookup[name] = special.get("")
             continue
         text = str(name)
         lookup[name] = special.get(text.strip(), special.get(text)) or resolver.resolve(text)

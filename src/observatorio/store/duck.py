@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,7 @@ class Store:
         existing = self.find_load(source, sha256, release)
         if existing:
             return LoadResult(source, release, 0, existing, skipped=True)
-        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
         load_id = f"{source}@{release.isoformat()}#{sha256[:12]}"
         incoming = frame.loc[:, list(FRAME_NAMES)]
         periods = pd.Series(incoming["period"])
@@ -174,7 +174,7 @@ class Store:
         )
 
     def _bump_version(self) -> None:
-        stamp = datetime.now(timezone.utc).isoformat()
+        stamp = datetime.now(UTC).isoformat()
         self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('version', ?)", [stamp])
 
     # -- reading ---------------------------------------------------------------------------

@@ -135,11 +135,22 @@ def _fit(y: np.ndarray, horizon: int) -> RouteModel:
     return RouteModel(max_h=max(horizon, 12)).fit(y)
 
 
+def _spread(e: np.ndarray) -> float:
+    # robust spread of h-step errors (MAD, scaled to a normal's sd), never 0
+    return float(np.median(np.abs(e - np.median(e))) * 1.4826) or 0.05
+
+
+def _ratio(own: RouteModel, other: RouteModel, i: int) -> float:
+    """Rescales ``other``'s h-step errors to ``own``'s spread at the same horizon."""
+    return _spread(own.errors_[min(i, len(own.errors_) - 1)]) / _spread(other.errors_[i])
+
+
 def pooled_errors(models: list[RouteModel], own: RouteModel, weight: float) -> list[np.ndarray]:
-    """``own``'s h-step errors plus the hierarchy's, rescaled to ``own``'s error scale.
+    """``own``'s h-step errors plus the hierarchy's, rescaled to ``own``'s spread at each h.
 
     A single series has seen few breaks; its siblings along the same route have seen others.
-    Pooling their standardized errors gives the tails a fairer chance to show up.
+    Pooling their standardized errors lends the tails' shape, while each series keeps its own
+    width at each horizon.
     """
     out = []
     for i, e in enumerate(own.errors_):
@@ -147,7 +158,7 @@ def pooled_errors(models: list[RouteModel], own: RouteModel, weight: float) -> l
         if weight > 0:
             for m in models:
                 if m is not own and len(m.errors_) > i:
-                    parts.append(m.errors_[i] / m.scale_ * own.scale_)
+                    parts.append(m.errors_[i] * _ratio(own, m, i))
         out.append(np.concatenate(parts))
     return out
 
@@ -161,7 +172,7 @@ def pooled_widening(models: list[RouteModel], own: RouteModel) -> dict[int, np.n
             parts = [sc]
             for m in models:
                 if m is not own and len(m.scores_.get(lv, [])) > i:
-                    parts.append(m.scores_[lv][i] / m.scale_ * own.scale_)
+                    parts.append(m.scores_[lv][i] * _ratio(own, m, i))
             scores[lv].append(np.concatenate(parts))
     return widening(scores)
 

@@ -38,6 +38,8 @@ class StoreHandle:
     @classmethod
     def open(cls, settings: Settings) -> StoreHandle:
         store = Store.open(settings.db_path, read_only=True)
+        # Many small concurrent queries: parallelism inside one query only adds contention.
+        store.con.execute("SET threads TO 1")
         version = store.version()
         if version == "empty":  # a store never loaded: still a valid date-time for SDMX
             version = "1970-01-01T00:00:00+00:00"

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatorio.harmonize.fiscal import US_FEDERAL_START_MONTH, month_number, vector_calendar_month_to_period
+from observatorio.harmonize.fiscal import (
+    US_FEDERAL_START_MONTH,
+    month_number,
+    vector_calendar_month_to_period,
+)
 from observatorio.harmonize.frame import (
     assemble,
     attributes_column,
