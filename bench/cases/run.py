@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -231,6 +232,7 @@ def bench_http(mode: str, url: str, clients: int, updates: int) -> Result:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        shutil.rmtree(cwd, ignore_errors=True)
     return Result(mode, clients, len(lat), elapsed, lat)
 
 

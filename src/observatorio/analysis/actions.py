@@ -12,7 +12,7 @@ import yaml
 
 from observatorio.analysis.annual import YearFigure, year_figure
 from observatorio.analysis.indicators import IndicatorEngine
-from observatorio.analysis.roles import ROLE_IDS
+from observatorio.analysis.roles import ROLE_IDS, load_method
 
 ACTIONS_PATH = Path(__file__).resolve().parent / "actions.yaml"
 SUBTHEME_IDS: tuple[str, ...] = ("consular", "rights", "integration", "children")
@@ -28,10 +28,6 @@ class Trigger:
     threshold: float
     scope: str = "country"  # "region": the indicator for every country together
 
-    def describe(self, lang: str) -> str:
-        words = {"es": {"above": "≥", "below": "≤", "rising": "sube ≥"},
-                 "en": {"above": "≥", "below": "≤", "rising": "rises ≥"}}
-        return f"{self.indicator} {words['en' if lang == 'en' else 'es'][self.test]} {self.threshold:g}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +148,8 @@ class ActionResult:
 
     def as_dict(self, engine: IndicatorEngine, matrix: Matrix, lang: str) -> dict[str, Any]:
         return {
-            "id": self.action.id, "role": self.action.role, "subtheme": self.action.subtheme,
+            "id": self.action.id, "role": self.action.role,
+            "role_name": load_method().role(self.action.role).name(lang), "subtheme": self.action.subtheme,
             "subtheme_name": matrix.subtheme_name(self.action.subtheme, lang),
             "text": self.action.text(lang), "urgent": self.urgent,
             "triggers": [t.as_dict(engine, lang) for t in self.triggers],

@@ -200,7 +200,7 @@ def profile(
                 for r in frame.to_dict("records")])
         _table(t("analysis.profile.actions", lang),
                [t("analysis.col.action", lang), t("analysis.col.subtheme", lang), "", t("analysis.col.why", lang)],
-               [[a["text"], f"{a['role']} · {a['subtheme_name']}",
+               [[a["text"], f"{a['role_name']} · {a['subtheme_name']}",
                  t("analysis.urgent" if a["urgent"] else "analysis.standing", lang), _why(a, lang)]
                 for a in prof["actions"]])
         _table(t("analysis.profile.indicators", lang),
@@ -219,7 +219,8 @@ def _why(action: dict[str, Any], lang: str) -> str:
         else:
             unit = f" {tr['change_unit']}" if tr["change_unit"] else ""
             state = f"{'✔' if tr['met'] else '✘'} {_n(tr['measured'], lang, 1)}{unit}"
-        parts.append(f"{tr['indicator']} {tr['test']} {tr['threshold']:g}: {state}")
+        test = {"above": "≥", "below": "≤", "rising": "sube ≥" if lang == "es" else "rises ≥"}[tr["test"]]
+        parts.append(f"{tr['indicator']} {test} {tr['threshold']:g}: {state}")
     return "\n".join(parts)
 
 

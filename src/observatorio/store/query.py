@@ -62,7 +62,7 @@ _ORDER: tuple[str, ...] = (
 #: Status of a sum: the rows' own when they agree; provisional if any is; else estimated when
 #: any row is estimated, missing or suppressed (the sum is then incomplete).
 _SUM_STATUS = (
-    "CASE WHEN count(DISTINCT obs_status) = 1 THEN min(obs_status) "
+    "CASE WHEN min(obs_status) = max(obs_status) THEN min(obs_status) "
     "WHEN bool_or(obs_status = 'P') THEN 'P' "
     "WHEN bool_or(obs_status IN ('E', 'M', 'L', 'C')) THEN 'E' ELSE 'A' END"
 )
@@ -320,8 +320,10 @@ class ObservationQuery:
             )
         if latest is not None:
             # The latest loads named outright: cheaper than the view's semi-join on every row.
+            if len(latest) == 1:
+                return "(SELECT * FROM observations_history WHERE load_id = ?)", list(latest)
             return (
-                f"(SELECT * FROM observations_history WHERE load_id IN "
+                "(SELECT * FROM observations_history WHERE load_id IN "  # noqa: S608 - marks only
                 f"({', '.join('?' for _ in latest) or 'NULL'}))",
                 list(latest),
             )
@@ -333,8 +335,10 @@ class ObservationQuery:
         relation, params = self._relation(latest)
         conditions: list[str] = []
         for name, values in self.filters.items():
-            marks = ", ".join("?" for _ in values)
-            conditions.append(f"{q(name)} IN ({marks})")
+            if len(values) == 1:
+                conditions.append(f"{q(name)} = ?")
+            else:
+                conditions.append(f"{q(name)} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
         if self.start is not None:
             conditions.append('"period" >= ?')
@@ -439,12 +443,17 @@ _CURSOR_LOCK = threading.Lock()
 
 def _cursor(store: Store) -> Any:
     """This thread's cursor on the store (DuckDB connections are not thread-safe)."""
-    cursors: dict[int, Any] = _THREAD.__dict__.setdefault("cursors", {})
+    cursors: dict[int, tuple[Any, Any]] = _THREAD.__dict__.setdefault("cursors", {})
     key = id(store.con)
-    cur = cursors.get(key)
-    if cur is None:
-        with _CURSOR_LOCK:  # the parent connection itself is shared: one caller at a time
-            cur = cursors[key] = store.con.cursor()
+    found = cursors.get(key)
+    # Keeping the connection in the entry keeps its id from being reused by another store.
+    if found is not None and found[0] is store.con:
+        return found[1]
+    with _CURSOR_LOCK:  # the parent connection itself is shared: one caller at a time
+        cur = store.con.cursor()
+    cursors[key] = (store.con, cur)
+    while len(cursors) > 4:  # a caller opening a store per request must not pile them up
+        cursors.pop(next(iter(cursors)))
     return cur
 
 
