@@ -55,3 +55,19 @@ def test_surge_probabilities_and_alert_explanations(usbp_run: ForecastRun) -> No
         assert a.explanation["es"] and a.explanation["en"]
         assert a.series_id in a.explanation["es"] or usbp_run.forecasts[a.series_id].definition.label("es") in a.explanation["es"]
         assert a.level in ("alert", "watch")
+
+
+def test_route_signal_is_zero_without_leads_and_bounded_with_them(
+    store_series: dict[str, pd.Series],
+) -> None:
+    from observatorio.analysis.forecast.engine import route_signal_adjustment
+    from observatorio.analysis.forecast.models import RouteModel
+
+    y = store_series["usbp"]
+    model = RouteModel().fit(y.to_numpy(dtype=float))
+    assert not route_signal_adjustment(model, y, [], 12).any()
+    leads = [s for k, s in store_series.items() if k in ("mex", "darien", "hnd")]
+    if leads:
+        shift = route_signal_adjustment(model, y, leads, 24)
+        assert shift.shape == (24,)
+        assert np.all(np.abs(shift) < 2.0)  # a nudge on the log scale, not a new level

@@ -47,8 +47,9 @@ def _quantile_bands(
             c = widen[lv][min(i, len(widen[lv]) - 1)] if lv in widen and len(widen[lv]) else 0.0
             lo[i] = (np.quantile(errors[j], a) - c) * scale
             hi[i] = (np.quantile(errors[j], 1 - a) + c) * scale
+        # exponents stay below e^60: beyond that the ceiling in ``predict`` applies anyway
         out[f"lo-{lv}"] = np.maximum(np.exp(point_z + np.minimum(lo, 0.0)) - offset, 0.0)
-        out[f"hi-{lv}"] = np.maximum(np.exp(point_z + np.maximum(hi, 0.0)) - offset, 0.0)
+        out[f"hi-{lv}"] = np.maximum(np.exp(np.minimum(point_z + np.maximum(hi, 0.0), 60.0)) - offset, 0.0)
     return order_bands(out, level)
 
 

@@ -51,11 +51,13 @@ def country_analysis(app_state: Any, iso3: str, lang: str) -> dict[str, Any]:
             "indicators": [_figure_row(f, lang) for f in profile["indicators"]]}
 
 
-def _value(figure: dict[str, Any], lang: str) -> str:
+def _value(figure: dict[str, Any], lang: str, unit: str | None = None) -> str:
     value = figure.get("value")
     if value is None:
         return "—"
-    return fmt_number(value, lang, 0 if abs(value) >= 100 else 1)
+    # counts are whole; rates and shares below 100 keep one decimal
+    whole = unit in ("PERSONS", "EVENTS", "CASES") or abs(value) >= 100
+    return fmt_number(value, lang, 0 if whole else 1)
 
 
 def _figure_row(figure: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -63,7 +65,8 @@ def _figure_row(figure: dict[str, Any], lang: str) -> dict[str, Any]:
     if figure.get("annualized"):
         notes.append(text("country.annualized", lang, months=figure.get("months")))
     return {"name": figure.get("name") or figure.get("indicator", ""),
-            "value": _value(figure, lang), "unit": _unit(figure.get("unit"), lang),
+            "value": _value(figure, lang, figure.get("unit")),
+            "unit": _unit(figure.get("unit"), lang),
             "year": figure.get("year") or "—", "sources": ", ".join(figure.get("sources", [])),
             "note": "; ".join(notes)}
 
