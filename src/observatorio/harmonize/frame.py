@@ -286,10 +286,10 @@ def _check_duplicates(frame: pd.DataFrame, rows: pd.Series, problems: Problems) 
 
 
 def _check_mixed_totals(frame: pd.DataFrame, problems: Problems) -> None:
-    tables = frame["table"].astype(str)
+    # Per table, a dimension is either all `_T` or never `_T`: count totals and rows per table.
+    table_codes, tables = pd.factorize(frame["table"].astype(str))
+    rows_per_table = np.bincount(table_codes, minlength=len(tables))
     for dim in TOTALLED_DIMENSIONS:
-        is_total = frame[dim] == "_T"
-        per_table = is_total.groupby(tables).agg(["any", "all"])
-        mixed = per_table[per_table["any"] & ~per_table["all"]]
-        for _table in mixed.index:
-            problems.add("mixed_totals", column=dim)
+        totals = np.bincount(table_codes, weights=(frame[dim].to_numpy() == "_T"), minlength=len(tables))
+        for table in tables[(totals > 0) & (totals < rows_per_table)]:
+            problems.add("mixed_totals", column=dim, table=table)

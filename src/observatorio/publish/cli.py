@@ -22,15 +22,17 @@ def serve(
 
     from observatorio.cli import state
     from observatorio.i18n import t
+    from observatorio.settings import get_settings
 
     st = state(ctx)
     err = Console(stderr=True)
     if load and _needs_load(st.db):
         err.print(t("api.serve.loading", st.lang, path=st.db), markup=False)
-        _load_bundled(st.db, err)
+        _load_bundled(st.db, err, st.lang)
     # Worker processes build the app from the environment: pass the store location on.
     os.environ["OBSERVATORIO_DB"] = str(st.db)
     os.environ["OBSERVATORIO_LANG"] = st.lang
+    get_settings.cache_clear()  # settings read before (e.g. by the load) must see the store path
     err.print(t("api.serve.listening", st.lang, host=host, port=port), markup=False)
     uvicorn.run(
         "observatorio.publish.api.app:create_app",
@@ -57,11 +59,12 @@ def _needs_load(db: Path) -> bool:
     return not rows or rows[0][0] == 0
 
 
-def _load_bundled(db: os.PathLike[str], console: object) -> None:
+def _load_bundled(db: Path, console: object, lang: str = "es") -> None:
     """Load every bundled source with a progress bar (the one-command quickstart)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from observatorio.errors import ObservatorioError
     from observatorio.loading import load_file
     from observatorio.settings import get_settings
     from observatorio.sources.base import all_adapters
@@ -77,7 +80,10 @@ def _load_bundled(db: os.PathLike[str], console: object) -> None:
         task = progress.add_task("load", total=len(adapters))
         for adapter in adapters:
             progress.update(task, description=adapter.info.id)
-            load_file(store, adapter, adapter.bundled_path(data_dir))
+            try:
+                load_file(store, adapter, adapter.bundled_path(data_dir))
+            except ObservatorioError as exc:  # one bad file must not keep the API from starting
+                progress.console.print(exc.message(lang), markup=False, highlight=False)
             progress.advance(task)
 
 

@@ -188,3 +188,15 @@ def test_country_analysis_slot_without_the_engine() -> None:
     from observatorio.publish.web.analysis_bridge import country_analysis
 
     assert country_analysis(None, "GTM", "es")["available"] is False
+
+
+def test_full_plotly_bundle_is_the_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from observatorio.publish.web import assets
+
+    monkeypatch.setattr(assets, "PARTIAL_DIR", tmp_path / "not-built")
+    assets.plotly_bundle.cache_clear()
+    try:
+        tag, path = assets.plotly_bundle()
+        assert tag.startswith("full-") and path == assets.PLOTLY_JS and path.is_file()
+    finally:
+        assets.plotly_bundle.cache_clear()

@@ -19,6 +19,8 @@ MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 MIN_HISTORY = 24  # months a series needs before it is forecast
 ALERT_HORIZON = 3  # alerts look this many months ahead
+MOMENTUM_LAMBDA = 0.3  # EWMA weight of monthly log growth, for the early-warning paths
+MOMENTUM_PHI = 0.0  # damping of that growth ahead; 0 = off (0.8 and 0.9 lowered recall, see docs)
 POOL = 1.0  # pool h-step errors across a hierarchy for the bands (0: each series alone)
 POOL_CALIBRATION = True  # and the conformal calibration scores
 RECONCILIATION = "mint_shrink"  # compared with wls, wls_rel, bottom_up in docs/forecasting.md
@@ -135,14 +137,21 @@ def _fit(y: np.ndarray, horizon: int) -> RouteModel:
     return RouteModel(max_h=max(horizon, 12)).fit(y)
 
 
-def _spread(e: np.ndarray) -> float:
-    # robust spread of h-step errors (MAD, scaled to a normal's sd), never 0
-    return float(np.median(np.abs(e - np.median(e))) * 1.4826) or 0.05
+def _spreads(model: RouteModel) -> np.ndarray:
+    # robust spread of the h-step errors (MAD, scaled to a normal's sd), never 0; cached
+    cached: np.ndarray | None = getattr(model, "_spreads", None)
+    if cached is None:
+        cached = np.array(
+            [float(np.median(np.abs(e - np.median(e))) * 1.4826) or 0.05 for e in model.errors_]
+        )
+        model._spreads = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _ratio(own: RouteModel, other: RouteModel, i: int) -> float:
     """Rescales ``other``'s h-step errors to ``own``'s spread at the same horizon."""
-    return _spread(own.errors_[min(i, len(own.errors_) - 1)]) / _spread(other.errors_[i])
+    mine = _spreads(own)
+    return float(mine[min(i, len(mine) - 1)] / _spreads(other)[i])
 
 
 def pooled_errors(models: list[RouteModel], own: RouteModel, weight: float) -> list[np.ndarray]:
@@ -221,6 +230,21 @@ def route_signal_adjustment(
     if horizon > max_h and max_h <= len(out):
         out[max_h:] = out[max_h - 1]
     return out
+
+
+def momentum_shift(y: np.ndarray, horizon: int) -> np.ndarray:
+    """Log-scale drift of recent growth, damped ahead: what the warning paths add to the forecast.
+
+    The point forecast deliberately carries no trend (it costs accuracy after breaks), but a
+    surge is exactly a trend that continues; the early warning prices that possibility.
+    """
+    if MOMENTUM_PHI <= 0 or len(y) < 3:
+        return np.zeros(horizon)
+    g = np.diff(np.log1p(np.maximum(y[-25:], 0.0)))
+    e = 0.0
+    for v in g:
+        e = MOMENTUM_LAMBDA * float(v) + (1 - MOMENTUM_LAMBDA) * e
+    return e * np.cumsum(MOMENTUM_PHI ** np.arange(1, horizon + 1))
 
 
 def _rescale(bands: dict[str, np.ndarray], new_mean: np.ndarray) -> dict[str, np.ndarray]:
@@ -311,7 +335,11 @@ def run_forecast(
         if with_alerts:
             rule = SurgeRule(min_count=defn.min_count)
             h_p = min(horizon, 12)
-            probs = surge_probability(y.to_numpy(dtype=float), {k: v[:h_p] for k, v in b.items()}, rule)
+            yy = y.to_numpy(dtype=float)
+            head = {k: v[:h_p] for k, v in b.items()}
+            drift = momentum_shift(yy, h_p)
+            warn_bands = _rescale(head, (head["mean"] + 1.0) * np.exp(drift) - 1.0)
+            probs = surge_probability(yy, warn_bands, rule)
             f.p_surge = np.r_[probs, np.full(horizon - h_p, np.nan)]
             f.threshold = rule.threshold(y.to_numpy(dtype=float)[-rule.window :])
         forecasts[sid] = f

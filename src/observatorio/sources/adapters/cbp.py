@@ -80,7 +80,7 @@ class SouthwestBorderEncounters(Adapter):
         for row, value in zip(rows[fiscal_year.isna()], fy_text[fiscal_year.isna()], strict=True):
             problems.add("impossible_period", row=row, column="Fiscal Year", value=value,
                          reason="expected a year such as 2024 or '2025 (FYTD)'")
-        months = raw["Month (abbv)"].map(month_number)
+        months = raw["Month (abbv)"].map({m: month_number(m) for m in raw["Month (abbv)"].unique()})
         for row, value in zip(rows[months.isna()], raw["Month (abbv)"][months.isna()], strict=True):
             problems.add("impossible_period", row=row, column="Month (abbv)", value=value,
                          reason="expected a month abbreviation such as OCT")
@@ -90,8 +90,8 @@ class SouthwestBorderEncounters(Adapter):
         flow = map_values(raw["Encounter Type"], ENCOUNTER_TYPE_FLOW, rows, "Encounter Type", "flow", problems)
         demog = raw["Demographic"].map(DEMOGRAPHIC)
         report_unknown(raw["Demographic"], demog.isna(), rows, "Demographic", "accompaniment", problems)
-        age = demog.map(lambda v: v[0] if isinstance(v, tuple) else None)
-        accompaniment = demog.map(lambda v: v[1] if isinstance(v, tuple) else None)
+        age = raw["Demographic"].map({k: v[0] for k, v in DEMOGRAPHIC.items()})
+        accompaniment = raw["Demographic"].map({k: v[1] for k, v in DEMOGRAPHIC.items()})
         citizenship = resolve_countries(raw["Citizenship Grouping"], rows, "Citizenship Grouping",
                                         problems, special=CITIZENSHIP_SPECIAL)
         values, status = parse_values(raw["Encounter Count"], rows, "Encounter Count", problems)
