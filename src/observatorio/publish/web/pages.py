@@ -220,6 +220,7 @@ def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
         unit = unit_label(values["unit"], req.lang)
         sources = [indicator.spec.source]
         note = tx(f"map.{key}.note") if tx.has(f"map.{key}.note") else ""
+    note = f"{note} {tx('map.legend')}".strip()
     description = tx("map.describe", n=len(frame), members=len(CRM_MEMBERS)) + " " + "; ".join(
         f"{names.get(iso, iso)}: {fmt_number(v, req.lang)}" for iso, v in zip(frame["x"], frame["value"], strict=True))
     chart = req.chart(
