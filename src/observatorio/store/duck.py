@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ class Store:
         self.con = con
         self.path = path
         self.read_only = read_only
+        self._cursor_lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor for one thread: DuckDB connections must not be used by two threads at once,
+        and even creating a cursor touches the shared connection, so it happens under a lock."""
+        with self._cursor_lock:
+            return self.con.cursor()
 
     @classmethod
     def open(cls, path: Path | str, read_only: bool = False) -> Store:

@@ -397,8 +397,7 @@ class ObservationQuery:
     def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
         """The answer as a stream of record batches (for large downloads, own cursor)."""
         sql, params = self.select_sql(latest=self._latest(store))
-        with _CURSOR_LOCK:
-            cursor = store.con.cursor()
+        cursor = store.cursor()
         return cursor.sql(sql, params=params).to_arrow_reader(rows_per_batch)
 
     def _latest(self, store: Store) -> list[str] | None:
@@ -438,7 +437,6 @@ def _as_date(value: str | date | None, parameter: str) -> date | None:
 
 
 _THREAD = threading.local()
-_CURSOR_LOCK = threading.Lock()
 
 
 def _cursor(store: Store) -> Any:
@@ -449,8 +447,7 @@ def _cursor(store: Store) -> Any:
     # Keeping the connection in the entry keeps its id from being reused by another store.
     if found is not None and found[0] is store.con:
         return found[1]
-    with _CURSOR_LOCK:  # the parent connection itself is shared: one caller at a time
-        cur = store.con.cursor()
+    cur = store.cursor()
     cursors[key] = (store.con, cur)
     while len(cursors) > 4:  # a caller opening a store per request must not pile them up
         cursors.pop(next(iter(cursors)))

@@ -43,7 +43,7 @@ class StoreHandle:
         version = store.version()
         if version == "empty":  # a store never loaded: still a valid date-time for SDMX
             version = "1970-01-01T00:00:00+00:00"
-        rows = store.con.cursor().execute("SELECT max(loaded_at) FROM loads").fetchall()
+        rows = store.cursor().execute("SELECT max(loaded_at) FROM loads").fetchall()
         loaded = rows[0][0] if rows and rows[0][0] else datetime(1970, 1, 1)
         stamp = format_datetime(loaded.replace(tzinfo=UTC, microsecond=0), usegmt=True)
         return cls(store, version, stamp)

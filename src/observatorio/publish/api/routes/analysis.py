@@ -37,7 +37,7 @@ def _engine(request: Request, handle: StoreHandle) -> IndicatorEngine:
     state = request.app.state
     cached: tuple[str, IndicatorEngine] | None = getattr(state, "analysis_engine", None)
     if cached is None or cached[0] != handle.version:
-        cached = (handle.version, IndicatorEngine(handle.store.con.cursor()))
+        cached = (handle.version, IndicatorEngine(handle.store.cursor()))
         state.analysis_engine = cached
     return cached[1]
 
