@@ -195,6 +195,8 @@ def fetch(
 def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
     frame = _dates_as_dates(frame)
     if fmt is OutputFormat.csv:
+        lists = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, list)).any()]
+        frame = frame.assign(**{c: frame[c].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for c in lists})
         frame.to_csv(sys.stdout, index=False)
     elif fmt is OutputFormat.json:
         print(frame.to_json(orient="records", date_format="iso", force_ascii=False))
@@ -203,7 +205,7 @@ def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = Non
         for col in frame.columns:
             table.add_column(str(col), overflow="fold")
         for row in frame.itertuples(index=False):
-            table.add_row(*("" if pd.isna(v) else _plain(v) for v in row))
+            table.add_row(*(_plain(v) for v in row))
         console.print(table)
 
 
@@ -216,6 +218,8 @@ def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
         present = series.dropna()
         if pd.api.types.is_datetime64_any_dtype(series) and (present.dt.normalize() == present).all():
             out[col] = series.dt.date
+        elif series.dtype == object and len(present) and hasattr(present.iloc[0], "tolist"):
+            out[col] = series.map(lambda v: v.tolist() if hasattr(v, "tolist") else v)
         elif pd.api.types.is_float_dtype(series) and len(present) and (present == present.round()).all() \
                 and present.abs().max() < 2**53:
             out[col] = series.astype("Int64")
@@ -223,6 +227,10 @@ def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _plain(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        return ", ".join(_plain(v) for v in list(value))  # DuckDB list columns (e.g. caveats)
     # Whole numbers print without ".0" so that `sql` output matches published figures.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

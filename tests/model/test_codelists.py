@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
-from observatorio.model.codelists import CODELIST_IDS, CRM_MEMBERS, country_label, get_codelist
+from observatorio.model.codelists import (
+    CODELIST_DIR,
+    CODELIST_IDS,
+    CRM_MEMBERS,
+    country_label,
+    get_codelist,
+)
 from observatorio.model.contract import CONTRACT_COLUMNS
 
 
@@ -41,3 +50,12 @@ def test_contract_flows_and_special_codes() -> None:
 def test_unknown_codelist() -> None:
     with pytest.raises(KeyError):
         get_codelist("nope")
+
+
+@pytest.mark.parametrize("path", sorted(CODELIST_DIR.glob("*.csv")), ids=lambda p: p.name)
+def test_codelist_files_have_five_fields_per_row(path: Path) -> None:
+    # An unquoted comma in a description shifts the columns silently; catch it here.
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["code", "label_es", "label_en", "description_es", "description_en"]
+    assert [r[0] for r in rows[1:] if len(r) != 5] == []

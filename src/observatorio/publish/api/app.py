@@ -22,6 +22,7 @@ and its history. Datos abiertos del Observatorio Migratorio Regional (CRM).
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
+    from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.errors import (
         ApiError,
         api_error_handler,
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
+    from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
     from observatorio.store.query import QueryError
 
@@ -47,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(sdmx.router)
     app.include_router(cases_router)
-    from observatorio.cases.web import router as cases_web_router; app.include_router(cases_web_router)  # noqa: E702, I001
+    app.include_router(cases_web_router)
     app.include_router(web_router)
+    mount_web(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(QueryError, query_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
