@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -218,8 +219,8 @@ def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
         present = series.dropna()
         if pd.api.types.is_datetime64_any_dtype(series) and (present.dt.normalize() == present).all():
             out[col] = series.dt.date
-        elif series.dtype == object and len(present) and hasattr(present.iloc[0], "tolist"):
-            out[col] = series.map(lambda v: v.tolist() if hasattr(v, "tolist") else v)
+        elif series.dtype == object and len(present) and isinstance(present.iloc[0], np.ndarray):
+            out[col] = series.map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
         elif pd.api.types.is_float_dtype(series) and len(present) and (present == present.round()).all() \
                 and present.abs().max() < 2**53:
             out[col] = series.astype("Int64")
@@ -229,7 +230,7 @@ def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
 def _plain(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
         return ""
-    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+    if isinstance(value, list | tuple | np.ndarray):
         return ", ".join(_plain(v) for v in list(value))  # DuckDB list columns (e.g. caveats)
     # Whole numbers print without ".0" so that `sql` output matches published figures.
     if isinstance(value, float) and value.is_integer():
