@@ -124,22 +124,38 @@ def _num(v: Any) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def _computed(request: Request, handle: Any) -> ForecastRun:
+def computed_run(state: Any, handle: Any, *, compute: bool = True) -> ForecastRun | None:
+    """The forecast computed on the fly for the handle's store version (cached on ``state``).
+
+    With ``compute=False`` only the cached run is returned (None when there is none yet): the
+    portal's pages never wait for a computation.
+    """
     key = handle.version
-    cache = getattr(request.app.state, "forecast_cache", None)
+    cache = getattr(state, "forecast_cache", None)
     if cache and cache[0] == key:
         run: ForecastRun = cache[1]
         return run
+    if not compute:
+        return None
     with _LOCK:
-        run = forecast_from_store(handle.store.con.cursor())
-        request.app.state.forecast_cache = (key, run)
+        cache = getattr(state, "forecast_cache", None)
+        if cache and cache[0] == key:  # computed by another thread while this one waited
+            cached: ForecastRun = cache[1]
+            return cached
+        run = forecast_from_store(handle.store.cursor())
+        state.forecast_cache = (key, run)
     return run
 
 
-def _run_frames(
-    request: Request, handle: Any, release: str | None
-) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame]:
-    con = handle.store.con.cursor()
+def release_frames(
+    state: Any, handle: Any, release: str | None = None, *, compute: bool = True
+) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame] | None:
+    """Run info, forecast rows and alert rows of a stored release, else of the computed run.
+
+    Shared by the API and the portal. None only when ``compute`` is False and neither a
+    stored release nor a computed run is available yet.
+    """
+    con = handle.store.cursor()
     rid = releases.resolve_run(con, release)
     if release and release != "latest" and rid is None:
         known = list(releases.list_runs(con)["run_id"].astype(str))[:5]
@@ -154,7 +170,9 @@ def _run_frames(
             stored=True,
         )
         return info, releases.read_forecasts(con, rid), releases.read_alerts(con, rid)
-    run = _computed(request, handle)
+    run = computed_run(state, handle, compute=compute)
+    if run is None:
+        return None
     frame = run.frame()
     frame["level"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.level)
     frame["parent"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.parent)
@@ -180,6 +198,14 @@ def _run_frames(
         stored=False,
     )
     return info, frame.loc[:, list(FORECAST_COLUMNS)], alerts
+
+
+def _run_frames(
+    request: Request, handle: Any, release: str | None
+) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame]:
+    found = release_frames(request.app.state, handle, release)
+    assert found is not None  # computed when nothing is stored
+    return found
 
 
 def _series_filter(series: list[str] | None) -> list[str] | None:
