@@ -581,3 +581,12 @@ def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
         if not frame.empty:
             return frame.assign(source=source).loc[:, columns]
     return pd.DataFrame(columns=columns)
+
+
+def source_units(store: Store, source: str) -> list[str]:
+    """The units a source's latest observations are counted in (a forecast chart's unit)."""
+    frame = store.query_df(
+        "SELECT DISTINCT unit FROM observations WHERE source = ? AND unit IS NOT NULL ORDER BY 1",
+        [source],
+    )
+    return [str(u) for u in frame["unit"]]

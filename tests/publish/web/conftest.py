@@ -63,6 +63,13 @@ def server_url(portal_settings: Settings) -> Iterator[str]:
     # here, once, so page loads in the tests measure the portal, not that warm-up.
     with httpx.Client(base_url=url, timeout=600) as client:
         client.get("/es/paises/GTM/").raise_for_status()
+        # The same background warm-up then computes the forecast release (the bundled store
+        # holds none); wait for it so the pages draw their forecast charts deterministically.
+        deadline = time.monotonic() + 600
+        while "data-forecast-pending" in client.get("/es/").text:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the portal's forecast warm-up did not finish")
+            time.sleep(0.5)
     yield url
     server.should_exit = True
     thread.join(timeout=10)

@@ -181,3 +181,24 @@ def test_keyboard_skip_link_reaches_main(page_and_log: Any, server_url: str) -> 
     # the next Tab stops inside the main content, not back in the header
     page.keyboard.press("Tab")
     assert page.evaluate("!!document.activeElement.closest('main')")
+
+
+@pytest.mark.parametrize(("lang", "page_id", "iso3"), [("es", "overview", None), ("en", "overview", None),
+                                                     ("es", "country", "GTM"), ("en", "country", "USA")])
+def test_forecast_chart_draws_its_bands(page_and_log: Any, server_url: str, lang: str,
+                                        page_id: str, iso3: str | None) -> None:
+    page, log = visit(page_and_log, server_url + url_of(lang, page_id, iso3))
+    assert_clean(log)
+    figure = page.locator("figure#chart-forecast")
+    assert figure.get_attribute("data-chart-ready") == "true"
+    traces = figure.evaluate("""(f) => f.querySelector('.plot').data.map(
+        t => ({meta: t.meta, fill: t.fill || null, n: t.x.length}))""")
+    assert [t["meta"] for t in traces] == ["hi_95", "lo_95", "hi_80", "lo_80", "observed", "mean"]
+    assert {t["meta"]: t["fill"] for t in traces}["lo_95"] == "tonexty"
+    assert all(t["n"] > 0 for t in traces)
+    # both bands are painted as filled areas in the SVG, and the legend names them
+    assert figure.locator("path.js-fill").count() >= 2
+    legend = figure.locator(".legend").text_content() or ""
+    assert ("95" in legend) and ("80" in legend)
+    panel = page.locator("#alerts-title")
+    assert panel.inner_text().strip() in ("Alertas activas", "Active alerts")

@@ -6,6 +6,7 @@ here, and only here, turns into a "not available yet" slot instead of a broken p
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -126,9 +127,68 @@ def methodology_html(docs_dir: Path) -> str:
     return str(renderer.render(path.read_text(encoding="utf-8")))
 
 
-def warm_up(app_state: Any, iso3: str = "GTM") -> None:
-    """Compute one profile so the engine has read its frames before the first visitor comes."""
+def forecast_release(app_state: Any, *, compute: bool = False) -> dict[str, Any] | None:
+    """The forecast release the API answers with: the newest stored one, else the computed run.
+
+    ``{"info", "forecasts", "alerts", "version"}``, or None while no stored release exists and
+    the background warm-up has not computed one yet (``compute=True`` computes it: the warm-up
+    only, never a page). Shares the API's code and its per-store-version cache.
+    """
+    if app_state is None:
+        return None
     try:
+        from observatorio.publish.api.routes import forecasts as api_forecasts
+        from observatorio.publish.api.store_access import get_handle
+    except ImportError:
+        return None
+    try:
+        handle = get_handle(app_state)
+    except StoreMissing:
+        return None
+    kept = getattr(app_state, "portal_forecast", None)
+    if kept is not None and kept["version"] == handle.version:
+        return dict(kept)
+    found = api_forecasts.release_frames(app_state, handle, None, compute=compute)
+    if found is None:
+        return None
+    info, frame, alerts = found
+    kept = {"info": info, "forecasts": frame, "alerts": alerts, "version": handle.version}
+    app_state.portal_forecast = kept
+    return dict(kept)
+
+
+def forecast_token(app_state: Any) -> str:
+    """What the pages' cache key needs to know: whether the forecast release is ready yet."""
+    found = forecast_release(app_state)
+    if found is None:
+        return "pending"
+    return f"ready:{found['info'].run_id or found['info'].created_at}"
+
+
+def forecast_history(app_state: Any, series_id: str) -> Any:
+    """The observed monthly series behind a forecast (a pandas Series; empty if unavailable)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from observatorio.analysis.forecast.catalogue import Catalogue, load_catalogue
+    from observatorio.analysis.forecast.data import load_series
+    from observatorio.publish.api.store_access import get_handle
+
+    defn = load_catalogue().by_id.get(series_id)
+    if defn is None or defn.residual_of:
+        return pd.Series(dtype=float)
+    # read on its own (a child series is otherwise read only together with its parent)
+    alone = Catalogue((dataclasses.replace(defn, parent=None),))
+    data = load_series(get_handle(app_state).store.cursor(), alone)
+    return data.get(series_id, pd.Series(dtype=float))
+
+
+def warm_up(app_state: Any, iso3: str = "GTM") -> None:
+    """Compute one profile so the engine has read its frames before the first visitor comes,
+    then the forecast release (computed once per store version when none is stored)."""
+    # a warm-up must never take the server down
+    with contextlib.suppress(Exception):
         country_analysis(app_state, iso3, "es")
-    except Exception:  # noqa: BLE001 — a warm-up must never take the server down
-        return
+    with contextlib.suppress(Exception):
+        forecast_release(app_state, compute=True)

@@ -38,7 +38,7 @@ class Chart:
     title: str
     unit: str
     sources: list[str]  # "Publisher — title (release …)" lines
-    kind: str  # line | bar | stack | hbar | hstack | choropleth | points
+    kind: str  # line | forecast | bar | stack | hbar | hstack | choropleth | points
     frame: pd.DataFrame
     csv_url: str
     lang: str
@@ -112,7 +112,7 @@ def _layout(chart: Chart) -> dict[str, Any]:
         "legend": {"orientation": "h", "y": -0.18},
         "hovermode": "closest",
     }
-    if chart.kind in ("line", "bar", "stack"):
+    if chart.kind in ("line", "forecast", "bar", "stack"):
         layout["yaxis"] = {"title": {"text": chart.unit, "standoff": 8}, "rangemode": "tozero",
                            "gridcolor": "#e0e0e0", "tickformat": ",~r", "automargin": True}
         layout["xaxis"] = {"gridcolor": "#f0f0f0", "automargin": True}
@@ -123,6 +123,13 @@ def _layout(chart: Chart) -> dict[str, Any]:
             layout["xaxis"].update(type="category", categoryorder="category ascending")
         if chart.kind == "stack":
             layout["barmode"] = "stack"
+        if chart.extra.get("y_max"):
+            # a forecast's far 95% band would flatten the history: the axis stops above the
+            # history and the 80% band (the page says so; the table and CSV have every value)
+            layout["yaxis"]["range"] = [0, chart.extra["y_max"]]
+        if chart.kind == "forecast":
+            # Plotly reverses the legend of filled traces; keep observed, mean, 80%, 95%
+            layout["legend"]["traceorder"] = "normal"
     elif chart.kind in ("hbar", "hstack"):
         n = chart.frame["x"].nunique() if not chart.frame.empty else 1
         layout["height"] = max(260, 60 + 28 * n)
@@ -150,7 +157,7 @@ def _layout(chart: Chart) -> dict[str, Any]:
 
 def figure(chart: Chart) -> dict[str, Any]:
     """Plotly figure dict drawn from the chart frame only."""
-    builders = {"line": _line_traces, "bar": _bar_traces, "stack": _bar_traces,
+    builders = {"line": _line_traces, "forecast": _forecast_traces, "bar": _bar_traces, "stack": _bar_traces,
                 "hbar": _hbar_traces, "hstack": _hbar_traces,
                 "choropleth": _choropleth_traces, "points": _point_traces}
     return {"data": builders[chart.kind](chart), "layout": _layout(chart)}
@@ -172,6 +179,43 @@ def _line_traces(chart: Chart) -> list[dict[str, Any]]:
              "x": [_iso(v) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
              "hovertemplate": _hover(chart, "y"), "line": {"width": 2}}
             for code, label, part in _series(chart.frame)]
+
+
+#: Forecast frame series, in drawing order: each lower band limit fills up to the upper one
+#: drawn just before it (Plotly "tonexty"), then the observed line and the mean forecast.
+FORECAST_SERIES: tuple[str, ...] = ("hi_95", "lo_95", "hi_80", "lo_80", "observed", "mean")
+BAND_FILL = {"95": "rgba(0, 114, 178, 0.15)", "80": "rgba(0, 114, 178, 0.32)"}
+LEGEND_RANK = {"observed": 1, "mean": 2, "lo_80": 3, "lo_95": 4}
+
+
+def _forecast_traces(chart: Chart) -> list[dict[str, Any]]:
+    """History, mean forecast and its 80% and 95% bands (filled between the two limits)."""
+    parts = {code: (label, part) for code, label, part in _series(chart.frame)}
+    band_names: dict[str, str] = chart.extra.get("band_names", {})
+    traces = []
+    for code in FORECAST_SERIES:
+        if code not in parts:
+            continue
+        label, part = parts[code]
+        trace: dict[str, Any] = {
+            "type": "scatter", "mode": "lines", "name": label, "meta": code,
+            "x": [_iso(v) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+            "hovertemplate": _hover(chart, "y"), "legendrank": LEGEND_RANK.get(code, 5),
+        }
+        level = code[-2:]
+        if code.startswith("hi_"):
+            trace.update(line={"width": 0, "color": BAND_FILL[level]}, showlegend=False)
+        elif code.startswith("lo_"):
+            # the legend names the band; the hover names the limit
+            trace.update(line={"width": 0, "color": BAND_FILL[level]}, fill="tonexty",
+                         fillcolor=BAND_FILL[level], name=band_names.get(level, label),
+                         hovertemplate=f"{label}<br>%{{x}}: %{{y:,.0f}} {chart.unit}<extra></extra>")
+        elif code == "mean":
+            trace["line"] = {"width": 2, "dash": "dash", "color": PALETTE[1]}
+        else:
+            trace["line"] = {"width": 2, "color": PALETTE[0]}
+        traces.append(trace)
+    return traces
 
 
 def _bar_traces(chart: Chart) -> list[dict[str, Any]]:

@@ -188,8 +188,130 @@ def build_overview(req: PageRequest) -> dict[str, Any]:
         "trends", "line", frame, title=tx("overview.trends_title"), unit=unit,
         sources=list(trend["source"].unique()), x_is_date=True,
         description=_describe_series(req, frame, unit), note=tx("overview.trends_note"))
-    return {"cards": cards, "charts": {"map": map_chart, "trends": trends_chart},
-            "map_options": options, "map_selected": selected}
+    charts = {"map": map_chart, "trends": trends_chart}
+    forecast = forecast_context(req, list(OVERVIEW_FORECAST), None)
+    if forecast["chart"] is not None:
+        charts["forecast"] = forecast["chart"]
+    return {"cards": cards, "charts": charts, "map_options": options, "map_selected": selected,
+            "forecast": forecast}
+
+
+# -- forecasts and alerts -------------------------------------------------------------------------
+
+#: The headline regional series of the overview's forecast chart (the first one forecast).
+OVERVIEW_FORECAST: tuple[str, ...] = ("cbp_sw", "darien", "usbp")
+FORECAST_MONTHS = 6  # months ahead drawn (the release holds 36; bands widen fast)
+FORECAST_HISTORY_START = date(2019, 1, 1)
+
+
+def _catalogue() -> Any:
+    from observatorio.analysis.forecast.catalogue import load_catalogue
+
+    return load_catalogue()
+
+
+def country_forecast_series(iso3: str) -> str | None:
+    """A country's main forecast series: the total it records, else its nationals encountered."""
+    cat = _catalogue()
+    for s in cat.series:
+        if s.parent is None and s.filters.get("ref_area") == (iso3,):
+            return str(s.id)
+    for s in cat.series:
+        if not s.residual_of and s.filters.get("citizenship") == (iso3,):
+            return str(s.id)
+    return None
+
+
+def _concerns(defn: Any, iso3: str) -> bool:
+    return iso3 in defn.filters.get("ref_area", ()) or iso3 in defn.filters.get("citizenship", ())
+
+
+def _day(value: Any) -> date:
+    return pd.Timestamp(value).date()
+
+
+def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) -> dict[str, Any]:
+    """The forecast chart (first candidate the release forecasts) and the active alerts.
+
+    ``status``: ready, pending (the release is being computed in the background), none (no
+    forecast for this country). Pages never compute a forecast themselves.
+    """
+    out: dict[str, Any] = {"status": "none", "chart": None, "alerts": [], "note": ""}
+    if not candidates and iso3 is not None:
+        return out
+    release = analysis_bridge.forecast_release(req.app_state)
+    if release is None:
+        out["status"] = "pending"
+        return out
+    cat = _catalogue()
+    alerts = release["alerts"]
+    for r in records(alerts) if len(alerts) else []:
+        defn = cat.by_id.get(r.series_id)
+        if iso3 is not None and (defn is None or not _concerns(defn, iso3)):
+            continue
+        out["alerts"].append({
+            "series": defn.label(req.lang) if defn else r.series_id, "level": r.level,
+            "level_name": req.tx(f"alerts.level.{r.level}"),
+            "probability": fmt_number(float(r.probability) * 100, req.lang, 0),
+            "period": fmt_month(_day(r.period), req.lang),
+            "explanation": getattr(r, f"explanation_{req.lang}"),
+        })
+    monthly = release["forecasts"]
+    monthly = monthly[monthly["freq"] == "M"] if len(monthly) else monthly
+    sid = next((c for c in candidates if len(monthly) and (monthly["series_id"] == c).any()), None)
+    if sid is None:
+        return out
+    out["status"] = "ready"
+    out["chart"] = _forecast_chart(req, sid, monthly[monthly["series_id"] == sid], release["info"])
+    return out
+
+
+def _forecast_chart(req: PageRequest, sid: str, rows: pd.DataFrame, info: Any) -> Chart:
+    tx = req.tx
+    defn = _catalogue().by_id[sid]
+    rows = rows[rows["horizon"] <= FORECAST_MONTHS].sort_values("period")
+    history = analysis_bridge.forecast_history(req.app_state, sid)
+    history = history[history.index >= pd.Timestamp(FORECAST_HISTORY_START)]
+    parts = [pd.DataFrame({"series": "observed", "label": tx("forecast.observed"),
+                           "x": [_day(v) for v in history.index],
+                           "value": history.to_numpy(dtype=float)})]
+    for code in ("mean", "lo_80", "hi_80", "lo_95", "hi_95"):
+        parts.append(pd.DataFrame({"series": code, "label": tx(f"forecast.{code}"),
+                                   "x": [_day(v) for v in rows["period"]],
+                                   # whole people or events, as the history is counted
+                                   "value": rows[code].astype(float).round(0).to_numpy()}))
+    frame = pd.concat(parts, ignore_index=True).loc[:, FRAME_COLUMNS]
+    unit = unit_label(db.source_units(req.store, defn.source), req.lang)
+    origin = _day(rows["origin"].iloc[0]) if len(rows) else (
+        _day(history.index.max()) if len(history) else None)
+    last = rows.iloc[-1] if len(rows) else None
+    if last is not None and origin is not None and len(history):
+        description = tx(
+            "forecast.describe", series=defn.label(req.lang), last=fmt_month(origin, req.lang),
+            value=fmt_number(float(history.iloc[-1]), req.lang), unit=unit,
+            end=fmt_month(_day(last["period"]), req.lang),
+            mean=fmt_number(float(last["mean"]), req.lang),
+            lo_80=fmt_number(float(last["lo_80"]), req.lang),
+            hi_80=fmt_number(float(last["hi_80"]), req.lang),
+            lo_95=fmt_number(float(last["lo_95"]), req.lang),
+            hi_95=fmt_number(float(last["hi_95"]), req.lang))
+    else:
+        description = _describe_series(req, frame, unit)
+    note = tx("forecast.note", months=FORECAST_MONTHS)
+    shown = [*history.to_numpy(dtype=float), *rows["hi_80"].astype(float).round(0)]
+    y_max = 1.1 * max(shown) if shown else None
+    if y_max and len(rows) and float(rows["hi_95"].max()) > y_max:
+        note = f"{note} {tx('forecast.clipped')}"
+    else:
+        y_max = None
+    chart = req.chart(
+        "forecast", "forecast", frame, title=tx("forecast.title", series=defn.label(req.lang)),
+        unit=unit, sources=[defn.source], x_is_date=True, description=description, note=note,
+        band_names={"80": tx("forecast.band_80"), "95": tx("forecast.band_95")}, y_max=y_max)
+    chart.sources.append(tx(
+        "forecast.release_line", run=fmt_date(_day(info.created_at), req.lang),
+        last=fmt_month(origin, req.lang) if origin else "—"))
+    return chart
 
 
 def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
@@ -314,8 +436,12 @@ def build_country(req: PageRequest) -> dict[str, Any]:
         "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
     } for r in records(reporting)]
     analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang)
+    main = country_forecast_series(iso)
+    forecast = forecast_context(req, [main] if main else [], iso)
+    if forecast["chart"] is not None:
+        charts["forecast"] = forecast["chart"]
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
-            "country_name": req.country(iso), "roles": ROLES}
+            "country_name": req.country(iso), "roles": ROLES, "forecast": forecast}
 
 
 def _profile_label(req: PageRequest, key: str, source: str, unit: str) -> str:

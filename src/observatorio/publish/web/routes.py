@@ -57,7 +57,9 @@ def mount_web(app: FastAPI) -> None:
     """Start-up hook for the app factory: warm the analysis engine in the background.
 
     The first country profile reads every indicator's frames (tens of seconds on a busy
-    machine); doing it at start-up spares the first visitor. Static files need no mount: the
+    machine); doing it at start-up spares the first visitor. The same thread then computes the
+    forecast release once per store version when the store holds none (pages never compute
+    it: until it is ready they say the forecast is being prepared). Static files need no mount: the
     router serves them.
     """
 
@@ -117,8 +119,11 @@ class _PageCache:
         self.lock = threading.Lock()
 
     def build(self, req: PageRequest) -> dict[str, Any]:
+        # pages with forecasts are rebuilt once the background warm-up has computed them
+        forecast = analysis_bridge.forecast_token(req.app_state) if req.page.id in (
+            "overview", "country") else ""
         key = (str(req.settings.db_path), req.store.version(), req.lang, req.page.id,
-               req.iso3 or "", urlencode(sorted(req.query.items())))
+               req.iso3 or "", urlencode(sorted(req.query.items())), forecast)
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)

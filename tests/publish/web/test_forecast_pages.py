@@ -1,0 +1,152 @@
+"""Forecast bands and active alerts on the overview and the country profiles (no browser)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from observatorio.publish.api.app import create_app
+from observatorio.publish.web import analysis_bridge, pages
+from observatorio.publish.web.charts import FORECAST_SERIES
+from observatorio.settings import Settings
+
+WARM_UP_SECONDS = 600
+BAND_PAIRS = (("lo_95", "lo_80"), ("lo_80", "mean"), ("mean", "hi_80"), ("hi_80", "hi_95"))
+
+
+@pytest.fixture(scope="module")
+def client(portal_settings: Settings) -> Iterator[TestClient]:
+    """The app once its background warm-up has the forecast release (never computed by a page)."""
+    app = create_app(portal_settings)
+    with TestClient(app) as test_client:
+        deadline = time.monotonic() + WARM_UP_SECONDS
+        while analysis_bridge.forecast_release(app.state) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the forecast warm-up did not finish")
+            time.sleep(0.5)
+        yield test_client
+
+
+def _figure(html: str, chart_id: str) -> dict[str, Any]:
+    block = re.search(rf'<figure class="chart" id="chart-{chart_id}".*?</figure>', html, re.S)
+    assert block, f"no chart {chart_id}"
+    script = re.search(r'<script type="application/json" class="figure-data">(.*?)</script>',
+                       block.group(0), re.S)
+    assert script, f"chart {chart_id} draws nothing"
+    figure: dict[str, Any] = json.loads(script.group(1).replace("<\\/", "</"))
+    return figure
+
+
+def _drawn(figure: dict[str, Any]) -> set[tuple[str, str, float]]:
+    return {(t["meta"], x, float(y)) for t in figure["data"] for x, y in zip(t["x"], t["y"], strict=True)}
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(("path", "heading", "release"), [
+    ("/es/", "Alertas activas", "pronóstico del "),
+    ("/en/", "Active alerts", "forecast of "),
+    ("/es/paises/GTM/", "Alertas activas", "pronóstico del "),
+    ("/en/countries/USA/", "Active alerts", "forecast of "),
+])
+def test_page_has_alerts_panel_and_forecast_chart(client: TestClient, path: str, heading: str,
+                                                  release: str) -> None:
+    html = client.get(path).text
+    assert f'<h2 id="alerts-title">{heading}</h2>' in html
+    # each alert listed with its level, probability and explanation, or a clear "none"
+    assert 'class="alert alert-' in html or 'class="no-alerts"' in html
+    assert "data-forecast-pending" not in html
+    figure = _figure(html, "forecast")
+    metas = [t["meta"] for t in figure["data"]]
+    assert metas == list(FORECAST_SERIES)
+    fills = {t["meta"]: t.get("fill") for t in figure["data"]}
+    assert fills["lo_95"] == fills["lo_80"] == "tonexty"
+    block = html.split('id="chart-forecast"')[1].split("</figure>")[0]
+    assert release in block and ("datos hasta" in block or "data up to" in block)
+    assert 'class="chart-unit"' in block and "details class=\"chart-table\"" in block
+    assert 'class="csv-link" href="' + path + 'csv/forecast.csv"' in block
+
+
+@pytest.mark.parametrize("path", ["/es/", "/en/countries/GTM/"])
+def test_forecast_csv_equals_the_frame_drawn(client: TestClient, path: str) -> None:
+    figure = _figure(client.get(path).text, "forecast")
+    response = client.get(f"{path}csv/forecast.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = _csv(response.text)
+    assert {(r["series"], r["x"], float(r["value"])) for r in rows} == _drawn(figure)
+    assert {r["series"] for r in rows} == set(FORECAST_SERIES)
+    # the bands nest around the mean, month by month
+    by = {(r["series"], r["x"]): float(r["value"]) for r in rows}
+    months = {r["x"] for r in rows if r["series"] == "mean"}
+    assert months and min(months) > max(r["x"] for r in rows if r["series"] == "observed")
+    for month in months:
+        for low, high in BAND_PAIRS:
+            assert by[(low, month)] <= by[(high, month)], (month, low, high)
+
+
+def test_forecast_csv_is_the_chart_frame(client: TestClient, portal_settings: Settings) -> None:
+    from observatorio.publish.web.pages import PAGE_BY_ID, PageRequest
+    from observatorio.store.duck import Store
+
+    app_state = client.app.state  # type: ignore[attr-defined]
+    with Store.open(portal_settings.db_path, read_only=True) as store:
+        req = PageRequest(lang="es", page=PAGE_BY_ID["overview"], store=store,
+                          settings=portal_settings, app_state=app_state)
+        chart = pages.build_overview(req)["charts"]["forecast"]
+    assert client.get("/es/csv/forecast.csv").text == chart.csv()
+
+
+def test_alerts_are_explained_in_the_page_language(client: TestClient) -> None:
+    release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
+    assert release is not None
+    alerts = release["alerts"]
+    for lang in ("es", "en"):
+        html = client.get(f"/{lang}/").text
+        for explanation in (alerts[f"explanation_{lang}"] if len(alerts) else []):
+            assert explanation.replace("'", "&#39;").replace('"', "&#34;") in html
+
+
+def test_country_alerts_concern_the_country(client: TestClient) -> None:
+    html = client.get("/en/countries/GTM/").text
+    panel = html.split('id="alerts-title"')[1].split("</section>")[0]
+    heads = re.findall(r"<strong>(.*?)</strong>", panel)
+    assert all("Guatemala" in h or "GTM" in h for h in heads), heads
+
+
+def test_country_without_a_forecast_says_so(client: TestClient) -> None:
+    assert pages.country_forecast_series("BLZ") is None
+    for path, words in (("/es/paises/BLZ/", "No hay pronóstico para Belice"),
+                        ("/en/countries/BLZ/", "There is no forecast for Belize")):
+        html = client.get(path).text
+        assert words in html
+        assert 'id="chart-forecast"' not in html
+    assert client.get("/es/paises/BLZ/csv/forecast.csv").status_code == 404
+
+
+def test_main_series_of_each_country() -> None:
+    assert pages.country_forecast_series("USA") == "usbp"
+    assert pages.country_forecast_series("GTM") == "gtm"
+    assert pages.country_forecast_series("PAN") == "darien"
+    assert pages.country_forecast_series("SLV") == "usbp.SLV"
+
+
+def test_pages_render_while_the_forecast_is_prepared(client: TestClient,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analysis_bridge, "forecast_release", lambda *a, **k: None)
+    for path, words in (("/es/", "El pronóstico se está preparando"),
+                        ("/en/countries/GTM/", "The forecast is being prepared")):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert words in response.text
+        assert 'id="chart-forecast"' not in response.text
