@@ -14,6 +14,7 @@ from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef, load_
 from observatorio.analysis.forecast.models import RouteModel, widening
 from observatorio.analysis.forecast.reconcile import mint
 from observatorio.analysis.forecast.surge import ALERT, WATCH, SurgeRule, growth, surge_probability
+from observatorio.i18n import fmt_month, fmt_number
 
 MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
@@ -354,8 +355,18 @@ def run_forecast(
     )
 
 
-def _pct(x: float | None) -> str:
-    return "s. d." if x is None else f"{x:+.0%}"
+EXPLANATION = {
+    "es": "{level}: {label}: probabilidad de oleada de {prob} en {when} (umbral {threshold}; "
+          "último dato {last} en {last_when}; variación de 3 meses {change}).",
+    "en": "{level}: {label}: probability of a surge of {prob} in {when} (threshold {threshold}; "
+          "latest {last} in {last_when}; 3-month change {change}).",
+}
+
+
+def _pct(x: float | None, lang: str = "es") -> str:
+    if x is None:
+        return "s. d." if lang == "es" else "n/a"
+    return ("+" if x >= 0 else "−") + fmt_number(abs(x) * 100, lang) + " %"
 
 
 def _signal(
@@ -430,25 +441,22 @@ def explain_alerts(
             for s in signals:
                 name = s[f"label_{lang}"]
                 prob_word = "prob." if lang == "es" else "p"
-                p_txt = "" if s["p_surge_max"] is None else f" ({prob_word} {s['p_surge_max']:.0%})"
-                parts.append(f"{name} {_pct(s['growth_3m'])}{p_txt}")
+                p_txt = "" if s["p_surge_max"] is None else f" ({prob_word} {fmt_number(s['p_surge_max'] * 100, lang)} %)"
+                parts.append(f"{name} {_pct(s['growth_3m'], lang)}{p_txt}")
             return "; ".join(parts)
 
         word = {"es": {"alert": "ALERTA", "watch": "Vigilancia"}, "en": {"alert": "ALERT", "watch": "Watch"}}
-        expl = {
-            "es": (
-                f"{word['es'][level]}: {f.definition.label('es')}: probabilidad de oleada de "
-                f"{prob:.0%} en {period:%Y-%m} (umbral {f.threshold:,.0f}; último dato "
-                f"{float(y.iloc[-1]):,.0f} en {y.index.max():%Y-%m}; variación de 3 meses {_pct(g)})."
-                + (f" Señales: {listing('es')}." if signals else "")
-            ),
-            "en": (
-                f"{word['en'][level]}: {f.definition.label('en')}: probability of a surge of "
-                f"{prob:.0%} in {period:%Y-%m} (threshold {f.threshold:,.0f}; latest "
-                f"{float(y.iloc[-1]):,.0f} in {y.index.max():%Y-%m}; 3-month change {_pct(g)})."
-                + (f" Signals: {listing('en')}." if signals else "")
-            ),
-        }
+        # Numbers, percentages and months in the reader's language (Babel), not Python's.
+        expl = {}
+        for lang in ("es", "en"):
+            text = EXPLANATION[lang].format(
+                level=word[lang][level], label=f.definition.label(lang),
+                prob=fmt_number(prob * 100, lang) + " %", when=fmt_month(period, lang),
+                threshold=fmt_number(f.threshold, lang), last=fmt_number(float(y.iloc[-1]), lang),
+                last_when=fmt_month(y.index.max(), lang), change=_pct(g, lang),
+            )
+            signals_word = "Señales" if lang == "es" else "Signals"
+            expl[lang] = text + (f" {signals_word}: {listing(lang)}." if signals else "")
         alerts.append(
             Alert(
                 series_id=sid,
