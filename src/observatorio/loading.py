@@ -43,13 +43,15 @@ def load_file(
     store: Store, adapter: Adapter, path: Path, release: date | None = None
 ) -> LoadResult:
     """Load one file as a release of its source; any problem loads nothing (ValidationFailed)."""
-    sha = file_sha256(path) if path.is_file() else ""
-    if path.is_file():
-        resolved = release or adapter.detect_release(path) or adapter.info.release
-        existing = store.find_load(adapter.info.id, sha, resolved)
-        if existing:
-            return LoadResult(adapter.info.id, resolved, 0, existing, skipped=True)
-    frame, problems, resolved = harmonize_file(adapter, path, release)
+    if not path.is_file():
+        raise FileNotFound(path=str(path))
+    # Resolve the release and checksum once: an unchanged file is recognised before it is read.
+    sha = file_sha256(path)
+    resolved = release or adapter.detect_release(path) or adapter.info.release
+    existing = store.find_load(adapter.info.id, sha, resolved)
+    if existing:
+        return LoadResult(adapter.info.id, resolved, 0, existing, skipped=True)
+    frame, problems, _ = harmonize_file(adapter, path, resolved)
     if problems:
         raise ValidationFailed(problems)
     meta = asdict(adapter.info)

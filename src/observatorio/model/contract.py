@@ -58,6 +58,9 @@ FRAME_COLUMNS: tuple[Column, ...] = CONTRACT_COLUMNS + EXTRA_COLUMNS
 FRAME_NAMES: tuple[str, ...] = tuple(c.name for c in FRAME_COLUMNS)
 STORE_COLUMNS: tuple[Column, ...] = FRAME_COLUMNS + LINEAGE_COLUMNS
 
+#: Columns whose values are codes of a codelist (the coded dimensions and attributes).
+CODED_COLUMNS: tuple[str, ...] = tuple(c.name for c in CONTRACT_COLUMNS if c.codelist)
+
 #: Dimensions that identify one observation within a (source, release).
 KEY_COLUMNS: tuple[str, ...] = (
     "table",

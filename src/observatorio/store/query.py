@@ -26,16 +26,13 @@ from typing import Any
 import pyarrow as pa
 
 from observatorio.model.codelists import CRM_MEMBERS, get_codelist
-from observatorio.model.contract import STOCK_FLOWS, column
+from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
 from observatorio.store.duck import Store
 
 # -- whitelists -----------------------------------------------------------------------------
 
 #: Columns a query may filter on by name (``ref_area=GTM,HND``).
-FILTER_COLUMNS: tuple[str, ...] = (
-    "dataflow", "source", "source_file", "table", "freq", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "load_id",
-)  # fmt: skip
+FILTER_COLUMNS: tuple[str, ...] = ("source", "source_file", "table", *CODED_COLUMNS, "load_id")
 
 #: Columns a query may group by; the other dimensions are summed.
 GROUP_COLUMNS: tuple[str, ...] = (

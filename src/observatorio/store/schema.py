@@ -43,7 +43,7 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     # The latest release of every source: rows of the one load per source marked latest.
     """CREATE OR REPLACE VIEW observations AS
-SELECT h.* EXCLUDE (load_id, loaded_at), h.load_id, h.loaded_at
+SELECT h.*
 FROM observations_history h
 WHERE h.load_id IN (SELECT load_id FROM loads WHERE is_latest)""",
 )

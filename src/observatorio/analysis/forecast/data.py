@@ -9,25 +9,11 @@ import numpy as np
 import pandas as pd
 
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
+from observatorio.model.contract import CODED_COLUMNS
 
 # Identifiers that may appear in a filter: the contract's dimension columns. Values are always
 # bound as parameters; only these vetted names are spliced into the SQL text.
-FILTER_COLUMNS = frozenset(
-    {
-        "dataflow",
-        "table",
-        "freq",
-        "ref_area",
-        "citizenship",
-        "counterpart_area",
-        "flow",
-        "sex",
-        "age",
-        "accompaniment",
-        "unit",
-        "obs_status",
-    }
-)
+FILTER_COLUMNS = frozenset(CODED_COLUMNS) | {"table"}
 
 
 def _where(defn: SeriesDef, dims: list[str]) -> tuple[str, list[Any]]:
