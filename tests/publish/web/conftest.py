@@ -72,7 +72,7 @@ def server_url(portal_settings: Settings) -> Iterator[str]:
             time.sleep(0.5)
     yield url
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=120)  # its shut-down joins the warm-up thread
 
 
 def _no_browser(reason: str) -> None:

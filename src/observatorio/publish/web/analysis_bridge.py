@@ -7,6 +7,8 @@ here, and only here, turns into a "not available yet" slot instead of a broken p
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -127,12 +129,14 @@ def methodology_html(docs_dir: Path) -> str:
     return str(renderer.render(path.read_text(encoding="utf-8")))
 
 
-def forecast_release(app_state: Any, *, compute: bool = False) -> dict[str, Any] | None:
+def forecast_release(app_state: Any, *, compute: bool = False,
+                     progress: Callable[[str], None] | None = None) -> dict[str, Any] | None:
     """The forecast release the API answers with: the newest stored one, else the computed run.
 
     ``{"info", "forecasts", "alerts", "version"}``, or None while no stored release exists and
     the background warm-up has not computed one yet (``compute=True`` computes it: the warm-up
-    only, never a page). Shares the API's code and its per-store-version cache.
+    only, never a page; ``progress`` is called per computed series). Shares the API's code and
+    its per-store-version cache.
     """
     if app_state is None:
         return None
@@ -148,7 +152,8 @@ def forecast_release(app_state: Any, *, compute: bool = False) -> dict[str, Any]
     kept = getattr(app_state, "portal_forecast", None)
     if kept is not None and kept["version"] == handle.version:
         return dict(kept)
-    found = api_forecasts.release_frames(app_state, handle, None, compute=compute)
+    found = api_forecasts.release_frames(app_state, handle, None, compute=compute,
+                                         progress=progress)
     if found is None:
         return None
     info, frame, alerts = found
@@ -184,11 +189,27 @@ def forecast_history(app_state: Any, series_id: str) -> Any:
     return data.get(series_id, pd.Series(dtype=float))
 
 
-def warm_up(app_state: Any, iso3: str = "GTM") -> None:
+class WarmUpStopped(Exception):
+    """Raised inside the warm-up's forecast loop when the server is shutting down."""
+
+
+def warm_up(app_state: Any, stop: threading.Event | None = None, iso3: str = "GTM") -> None:
     """Compute one profile so the engine has read its frames before the first visitor comes,
-    then the forecast release (computed once per store version when none is stored)."""
+    then the forecast release (computed once per store version when none is stored).
+
+    ``stop`` is checked between steps and between forecast series, so a shut-down waits for
+    one series at most.
+    """
+    stop = stop or threading.Event()
+
+    def check(_series_id: str = "") -> None:
+        if stop.is_set():
+            raise WarmUpStopped
+
     # a warm-up must never take the server down
     with contextlib.suppress(Exception):
+        check()
         country_analysis(app_state, iso3, "es")
     with contextlib.suppress(Exception):
-        forecast_release(app_state, compute=True)
+        check()
+        forecast_release(app_state, compute=True, progress=check)

@@ -61,13 +61,28 @@ def mount_web(app: FastAPI) -> None:
     forecast release once per store version when the store holds none (pages never compute
     it: until it is ready they say the forecast is being prepared). Static files need no mount: the
     router serves them.
+
+    The thread is not a daemon and is stopped and joined at shut-down: a daemon thread still
+    inside DuckDB when the interpreter finalises aborts the whole process ("FATAL: exception
+    not rethrown"), which is what a server stopped during its warm-up used to do.
     """
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
 
     def start_warm_up() -> None:
-        threading.Thread(target=analysis_bridge.warm_up, args=(app.state,), daemon=True,
-                         name="portal-warm-up").start()
+        stop.clear()
+        thread = threading.Thread(target=analysis_bridge.warm_up, args=(app.state, stop),
+                                  name="portal-warm-up")
+        threads.append(thread)
+        thread.start()
+
+    def stop_warm_up() -> None:
+        stop.set()
+        while threads:
+            threads.pop().join()
 
     app.router.on_startup.append(start_warm_up)
+    app.router.on_shutdown.append(stop_warm_up)
 
 
 def _settings(request: Request) -> Settings:

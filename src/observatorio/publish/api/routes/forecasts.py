@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pandas as pd
@@ -124,11 +125,13 @@ def _num(v: Any) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def computed_run(state: Any, handle: Any, *, compute: bool = True) -> ForecastRun | None:
+def computed_run(state: Any, handle: Any, *, compute: bool = True,
+                 progress: Callable[[str], None] | None = None) -> ForecastRun | None:
     """The forecast computed on the fly for the handle's store version (cached on ``state``).
 
     With ``compute=False`` only the cached run is returned (None when there is none yet): the
-    portal's pages never wait for a computation.
+    portal's pages never wait for a computation. ``progress`` is called with each series id
+    as it is computed (the portal's warm-up raises from it to stop early on shut-down).
     """
     key = handle.version
     cache = getattr(state, "forecast_cache", None)
@@ -142,13 +145,14 @@ def computed_run(state: Any, handle: Any, *, compute: bool = True) -> ForecastRu
         if cache and cache[0] == key:  # computed by another thread while this one waited
             cached: ForecastRun = cache[1]
             return cached
-        run = forecast_from_store(handle.store.cursor())
+        run = forecast_from_store(handle.store.cursor(), progress=progress)
         state.forecast_cache = (key, run)
     return run
 
 
 def release_frames(
-    state: Any, handle: Any, release: str | None = None, *, compute: bool = True
+    state: Any, handle: Any, release: str | None = None, *, compute: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame] | None:
     """Run info, forecast rows and alert rows of a stored release, else of the computed run.
 
@@ -170,7 +174,7 @@ def release_frames(
             stored=True,
         )
         return info, releases.read_forecasts(con, rid), releases.read_alerts(con, rid)
-    run = computed_run(state, handle, compute=compute)
+    run = computed_run(state, handle, compute=compute, progress=progress)
     if run is None:
         return None
     frame = run.frame()
