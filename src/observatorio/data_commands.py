@@ -18,11 +18,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from observatorio.errors import ObservatorioError
+from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
 from observatorio.i18n import t
-from observatorio.loading import harmonize_file, load_file
+from observatorio.loading import harmonize_file, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
-from observatorio.store import Store, check_read_only
+from observatorio.store import LoadResult, Store, check_read_only
 
 console = Console()
 err_console = Console(stderr=True)
@@ -40,9 +41,29 @@ def _state(ctx: typer.Context):  # noqa: ANN202 - avoids importing cli at module
     return state(ctx)
 
 
+AllWarningsO = Annotated[bool, typer.Option(
+    "--all-warnings",
+    help=f"Mostrar todos los avisos (por defecto, los {WARNINGS_SHOWN} primeros) / "
+         f"show every warning (default: the first {WARNINGS_SHOWN})")]
+
+
 def _fail(exc: ObservatorioError, lang: str) -> None:
     err_console.print(exc.message(lang), markup=False, highlight=False)
     raise typer.Exit(code=1)
+
+
+def _report(exc: ObservatorioError, all_warnings: bool) -> ObservatorioError:
+    """The error, its file's warnings listed in full when asked (a broken file shows both)."""
+    if all_warnings and isinstance(exc, ValidationFailed):
+        exc.warnings_shown = None
+    return exc
+
+
+def _print_warnings(out: Console, problems: Problems, lang: str, all_warnings: bool) -> None:
+    """After the summary: the warnings counted, the first few (or all) with file, row, column."""
+    text = problems.render_warnings(lang, None if all_warnings else WARNINGS_SHOWN)
+    if text:
+        out.print(text, markup=False, highlight=False)
 
 
 def _parse_release(text: str | None) -> date | None:
@@ -60,8 +81,13 @@ def load(
     file: Annotated[Path | None, typer.Option("--file", help="Cargar este archivo (una fuente) / load this file (one source)")] = None,
     release: Annotated[str | None, typer.Option("--release", help="Publicación AAAA-MM-DD / release YYYY-MM-DD")] = None,
     mapping: Annotated[list[Path] | None, typer.Option("--mapping", help="Archivo de mapeo YAML/TOML / mapping file")] = None,
+    all_warnings: AllWarningsO = False,
 ) -> None:
-    """Cargar fuentes en el almacén / load sources into the store (all-or-nothing per file)."""
+    """Cargar fuentes en el almacén / load sources into the store (all-or-nothing per file).
+
+    Los avisos no impiden la carga: se muestran tras el resumen y se guardan (load_warnings) /
+    warnings never block a load: they are shown after the summary and kept (load_warnings).
+    """
     st = _state(ctx)
     try:
         adapters = _select_adapters(sources, mapping)
@@ -75,19 +101,28 @@ def load(
                 progress.update(task, description=adapter.info.id)
                 path = file or adapter.bundled_path(data_dir)
                 try:
-                    result = load_file(store, adapter, path, _parse_release(release))
+                    result, problems = load_file_checked(store, adapter, path, _parse_release(release))
                 except ObservatorioError as exc:
                     failures += 1
-                    progress.console.print(exc.message(st.lang), markup=False, highlight=False)
+                    progress.console.print(_report(exc, all_warnings).message(st.lang),
+                                           markup=False, highlight=False)
                 else:
-                    key = "load.unchanged" if result.skipped else "load.done"
-                    progress.console.print(t(key, st.lang, source=result.source, rows=result.rows,
-                                             release=result.release))
+                    _print_load(progress.console, result, problems, st.lang, all_warnings)
                 progress.advance(task)
         if failures:
             raise typer.Exit(code=1)
     except ObservatorioError as exc:
         _fail(exc, st.lang)
+
+
+def _print_load(out: Console, result: LoadResult, problems: Problems, lang: str,
+                all_warnings: bool) -> None:
+    key = "load.unchanged" if result.skipped else "load.done"
+    out.print(t(key, lang, source=result.source, rows=result.rows, release=result.release))
+    if result.skipped and problems.warning_count():
+        out.print(t("report.stored_warnings", lang, count=problems.warning_count(),
+                    load_id=result.load_id), markup=False, highlight=False)
+    _print_warnings(out, problems, lang, all_warnings)
 
 
 def _select_adapters(sources: list[str] | None, mappings: list[Path] | None) -> list[Adapter]:
@@ -129,8 +164,13 @@ def validate(
     source: Annotated[str | None, typer.Option("--source", help="Fuente / source id")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="Archivo de mapeo / mapping file")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    all_warnings: AllWarningsO = False,
 ) -> None:
-    """Revisar un archivo sin cargarlo (informe completo) / check a file without loading it."""
+    """Revisar un archivo sin cargarlo (informe completo) / check a file without loading it.
+
+    Errores y avisos; solo los errores impiden la carga. JSON: {"errors": […], "warnings": […]} /
+    errors and warnings; only errors block a load. JSON: {"errors": […], "warnings": […]}.
+    """
     st = _state(ctx)
     if (source is None) == (mapping is None):
         raise typer.BadParameter("indique --source o --mapping / give --source or --mapping")
@@ -141,11 +181,16 @@ def validate(
         _fail(exc, st.lang)
         return
     if fmt is OutputFormat.json:
-        print(json.dumps([p.as_dict(st.lang) for p in problems.items], ensure_ascii=False, indent=2))
-    elif problems:
-        console.print(problems.render(st.lang), markup=False, highlight=False)
+        print(json.dumps(problems.as_json(st.lang), ensure_ascii=False, indent=2))
     else:
-        console.print(t("report.ok", st.lang, file=file.name, rows=len(frame)))
+        if problems:
+            console.print(problems.render(st.lang), markup=False, highlight=False)
+        elif problems.warning_count():
+            console.print(t("report.ok_with_warnings", st.lang, file=file.name, rows=len(frame),
+                            warnings=problems.warning_count()))
+        else:
+            console.print(t("report.ok", st.lang, file=file.name, rows=len(frame)))
+        _print_warnings(console, problems, st.lang, all_warnings)
     if problems:
         raise typer.Exit(code=1)
 
@@ -155,7 +200,7 @@ def sql(
     query: Annotated[str, typer.Argument(help="SELECT …")],
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, sources)."""
+    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, load_warnings, sources)."""
     st = _state(ctx)
     try:
         check_read_only(query)
@@ -176,6 +221,7 @@ def fetch(
     url: Annotated[str | None, typer.Option("--url", help="Otra dirección / another address")] = None,
     release: Annotated[str | None, typer.Option("--release", help="AAAA-MM-DD")] = None,
     timeout: Annotated[float, typer.Option("--timeout")] = 60.0,
+    all_warnings: AllWarningsO = False,
 ) -> None:
     """Descargar el archivo más reciente del publicador y cargarlo / download the newest file and load it."""
     from observatorio.sources.fetching import download
@@ -186,11 +232,11 @@ def fetch(
         with tempfile.TemporaryDirectory() as tmp:
             path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
             with Store.open(st.db) as store:
-                result = load_file(store, adapter, path, _parse_release(release) or date.today())
-        key = "load.unchanged" if result.skipped else "load.done"
-        console.print(t(key, st.lang, source=result.source, rows=result.rows, release=result.release))
+                result, problems = load_file_checked(store, adapter, path,
+                                                     _parse_release(release) or date.today())
+        _print_load(console, result, problems, st.lang, all_warnings)
     except ObservatorioError as exc:
-        _fail(exc, st.lang)
+        _fail(_report(exc, all_warnings), st.lang)
 
 
 def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from observatorio.errors import FileNotFound
 from observatorio.harmonize.frame import check_frame
-from observatorio.harmonize.problems import Problems, ValidationFailed
+from observatorio.harmonize.problems import WARNING, Problem, Problems, ValidationFailed
 from observatorio.sources.base import Adapter
 from observatorio.store.duck import LoadResult, Store, file_sha256
 
@@ -43,6 +45,14 @@ def load_file(
     store: Store, adapter: Adapter, path: Path, release: date | None = None
 ) -> LoadResult:
     """Load one file as a release of its source; any problem loads nothing (ValidationFailed)."""
+    return load_file_checked(store, adapter, path, release)[0]
+
+
+def load_file_checked(
+    store: Store, adapter: Adapter, path: Path, release: date | None = None
+) -> tuple[LoadResult, Problems]:
+    """:func:`load_file`, with the file's warnings (kept in ``load_warnings`` with the load; for
+    an unchanged file, the ones kept when it was loaded). An error still loads nothing."""
     if not path.is_file():
         raise FileNotFound(path=str(path))
     # Resolve the release and checksum once: an unchanged file is recognised before it is read.
@@ -50,15 +60,52 @@ def load_file(
     resolved = release or adapter.detect_release(path) or adapter.info.release
     existing = store.find_load(adapter.info.id, sha, resolved)
     if existing:
-        return LoadResult(adapter.info.id, resolved, 0, existing, skipped=True)
+        return (LoadResult(adapter.info.id, resolved, 0, existing, skipped=True),
+                stored_warnings(store, existing, path.name))
     frame, problems, _ = harmonize_file(adapter, path, resolved)
     if problems:
         raise ValidationFailed(problems)
     meta = asdict(adapter.info)
     return store.load_frame(
         frame, source=adapter.info.id, release=resolved, source_file=path.name, sha256=sha,
-        source_meta=meta,
+        source_meta=meta, warnings=warning_rows(problems),
+    ), problems
+
+
+def warning_rows(problems: Problems) -> pd.DataFrame:
+    """The warnings as rows of ``load_warnings`` (without ``load_id``), messages in es and en."""
+    return pd.DataFrame({
+        "seq": pd.Series(range(1, len(problems.warnings) + 1), dtype="int32"),
+        "rule": pd.Series([w.rule for w in problems.warnings], dtype=object),
+        "source_row": pd.Series([w.row for w in problems.warnings], dtype="Int64"),
+        "source_column": pd.Series([w.column for w in problems.warnings], dtype=object),
+        "source_value": pd.Series([w.value for w in problems.warnings], dtype=object),
+        "details": pd.Series([json.dumps(dict(w.details), sort_keys=True, ensure_ascii=False,
+                                         default=str) for w in problems.warnings], dtype=object),
+        "message_es": pd.Series([_sentence(w, "es") for w in problems.warnings], dtype=object),
+        "message_en": pd.Series([_sentence(w, "en") for w in problems.warnings], dtype=object),
+    })
+
+
+def _sentence(warning: Problem, lang: str) -> str:
+    return f"{warning.what(lang)}. {warning.todo(lang)}"
+
+
+def stored_warnings(store: Store, load_id: str, file: str) -> Problems:
+    """The warnings kept with a load, as a report for ``file`` (none in a store without them)."""
+    problems = Problems(file)
+    try:
+        rows = store.con.execute(
+            "SELECT rule, source_row, source_column, source_value, details FROM load_warnings "
+            "WHERE load_id = ? ORDER BY seq", [load_id]).fetchall()
+    except duckdb.CatalogException:  # a store from before load_warnings, opened read-only
+        return problems
+    problems.extend(
+        Problem(rule, file, None if row is None else int(row), column, value,
+                tuple(sorted(json.loads(details).items())), WARNING)
+        for rule, row, column, value, details in rows
     )
+    return problems
 
 
 def load_bundled(

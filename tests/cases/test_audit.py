@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from observatorio.cases import audit
 from observatorio.cases.api import router
 from observatorio.cases.models import AuditEntry
 
-from .conftest import login
+from .conftest import USERS, login
 
 Recipe = Callable[[Any, Any, dict[str, str]], Any]
 
@@ -97,7 +98,262 @@ def test_route_is_audited(client, rt, seeded, route) -> None:
         assert all(e.actor == "gtm_head" and e.source_ip for e in new)
         assert all(e.organisation_id == seeded.world.orgs["gtm_consulate_mex"] for e in new)
         assert all(e.record_id for e in new)
+        assert all(e.outcome == "granted" for e in new)
         assert audit.verify(s).ok
+
+
+@dataclass(frozen=True)
+class Denial:
+    """A refused request and the single "denied" entry it must leave."""
+
+    user: str
+    call: Recipe  # (client, seeded, headers) -> response
+    status: int
+    action: str
+    record_type: str
+    record: Callable[[Any], object] | None  # seeded -> the record id logged (None: no record)
+    fields: tuple[str, ...] = ()
+
+
+def _case(key: str) -> Callable[[Any], int]:
+    return lambda s: s.cases[key]
+
+
+def _person(key: str) -> Callable[[Any], int]:
+    return lambda s: s.people[key]
+
+
+def _org(key: str) -> Callable[[Any], int]:
+    return lambda s: s.world.orgs[key]
+
+
+# Every personal-data route (and the audit routes) × a refusal the permission matrix implies:
+# 404 for a record out of the user's reach, 403 for a readable record and a disallowed action,
+# 403 for a sensitive field the role lacks, an empty 200 for a list the role may not read.
+DENIALS: dict[tuple[str, str], list[Denial]] = {
+    ("POST", "/api/v1/people"): [
+        Denial("gtm_officer", lambda c, s, h: c.post("/api/v1/people", json={
+            "given_names": "Rosa", "organisation_id": s.world.orgs["hnd_consulate_mex"]}, headers=h),
+            403, "person.create", "organisation", _org("hnd_consulate_mex")),
+        Denial("auditor", lambda c, s, h: c.post("/api/v1/people", json={"given_names": "Rosa"}, headers=h),
+               403, "person.create", "organisation", None),
+    ],
+    ("GET", "/api/v1/people"): [
+        Denial("auditor", lambda c, s, h: c.get("/api/v1/people", params={"q": "persona"}, headers=h),
+               200, "person.search", "person", None),
+    ],
+    ("GET", "/api/v1/people/{person_id}"): [
+        Denial("gtm_officer", lambda c, s, h: c.get(f"/api/v1/people/{s.people['hnd_mex']}", headers=h),
+               404, "person.read", "person", _person("hnd_mex")),
+        Denial("gtm_head", lambda c, s, h: c.get("/api/v1/people/987654", headers=h),
+               404, "person.read", "person", lambda s: 987654),
+    ],
+    ("PATCH", "/api/v1/people/{person_id}"): [
+        Denial("hnd_reception", lambda c, s, h: c.patch(
+            f"/api/v1/people/{s.people['hnd_reception']}", json={"version": 1, "sex": "female"}, headers=h),
+            403, "person.update", "person", _person("hnd_reception")),
+    ],
+    ("POST", "/api/v1/people/{person_id}/family-links"): [
+        Denial("gtm_head", lambda c, s, h: c.post(
+            f"/api/v1/people/{s.people['gtm_mex']}/family-links",
+            json={"relative_id": s.people["hnd_mex"], "kind": "mother"}, headers=h),
+            404, "person.update", "person", _person("hnd_mex")),
+    ],
+    ("GET", "/api/v1/people/{person_id}/export"): [
+        Denial("gtm_officer", lambda c, s, h: c.get(f"/api/v1/people/{s.people['gtm_mex']}/export", headers=h),
+               403, "person.export", "person", _person("gtm_mex")),
+        Denial("hnd_head", lambda c, s, h: c.get(f"/api/v1/people/{s.people['gtm_mex']}/export", headers=h),
+               404, "person.export", "person", _person("gtm_mex")),
+    ],
+    ("POST", "/api/v1/people/{person_id}/erase"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(f"/api/v1/people/{s.people['gtm_mex']}/erase", headers=h),
+               403, "person.erase", "person", _person("gtm_mex")),
+        Denial("hnd_head", lambda c, s, h: c.post(f"/api/v1/people/{s.people['gtm_mex']}/erase", headers=h),
+               404, "person.erase", "person", _person("gtm_mex")),
+    ],
+    ("POST", "/api/v1/cases"): [
+        Denial("gtm_officer", lambda c, s, h: c.post("/api/v1/cases", json={
+            "case_type": "detention", "person_id": s.people["hnd_mex"]}, headers=h),
+            404, "case.create", "person", _person("hnd_mex")),
+        Denial("gtm_officer", lambda c, s, h: c.post("/api/v1/cases", json={
+            "case_type": "detention", "person_id": s.people["gtm_mex"], "trafficking_details": "x"}, headers=h),
+            403, "case.create", "organisation", _org("gtm_consulate_mex"), ("trafficking_details",)),
+    ],
+    ("GET", "/api/v1/cases"): [
+        Denial("auditor", lambda c, s, h: c.get("/api/v1/cases", headers=h), 200, "case.list", "case", None),
+    ],
+    ("GET", "/api/v1/cases/{case_id}"): [
+        Denial("hnd_officer", lambda c, s, h: c.get(f"/api/v1/cases/{s.cases['gtm_mex']}", headers=h),
+               404, "case.read", "case", _case("gtm_mex")),
+        Denial("gtm_head", lambda c, s, h: c.get("/api/v1/cases/987654", headers=h),
+               404, "case.read", "case", lambda s: 987654),
+    ],
+    ("PATCH", "/api/v1/cases/{case_id}"): [
+        Denial("gtm_officer", lambda c, s, h: c.patch(
+            f"/api/v1/cases/{s.cases['gtm_mex']}", json={"version": 1, "summary": "x"}, headers=h),
+            403, "case.update", "case", _case("gtm_mex")),
+        Denial("gtm_officer", lambda c, s, h: c.patch(
+            f"/api/v1/cases/{s.cases['gtm_mex_own']}", json={"version": 1, "trafficking_details": "x"}, headers=h),
+            403, "case.update", "case", _case("gtm_mex_own"), ("trafficking_details",)),
+    ],
+    ("POST", "/api/v1/cases/{case_id}/transition"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/transition", json={"version": 1, "to": "assessment"}, headers=h),
+            403, "case.transition", "case", _case("gtm_mex")),
+    ],
+    ("POST", "/api/v1/cases/{case_id}/assign"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/assign",
+            json={"version": 1, "officer_id": s.world.users["gtm_officer"]}, headers=h),
+            403, "case.assign", "case", _case("gtm_mex")),
+        Denial("gtm_head", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/assign",
+            json={"version": 1, "organisation_id": s.world.orgs["gtm_consulate_usa"]}, headers=h),
+            403, "case.assign", "organisation", _org("gtm_consulate_usa")),
+    ],
+    ("POST", "/api/v1/cases/{case_id}/shares"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/shares", json={"organisation_id": s.world.orgs["gtm_child"]},
+            headers=h), 403, "case.share", "case", _case("gtm_mex")),
+    ],
+    ("GET", "/api/v1/cases/{case_id}/notes"): [
+        Denial("hnd_officer", lambda c, s, h: c.get(f"/api/v1/cases/{s.cases['gtm_mex']}/notes", headers=h),
+               404, "case.notes.read", "case", _case("gtm_mex")),
+    ],
+    ("POST", "/api/v1/cases/{case_id}/notes"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex_own']}/notes", json={"body": "x", "sensitivity": "trafficking"},
+            headers=h), 403, "case.note", "case", _case("gtm_mex_own"), ("sensitivity:trafficking",)),
+        Denial("hnd_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/notes", json={"body": "x"}, headers=h),
+            404, "case.note", "case", _case("gtm_mex")),
+    ],
+    ("GET", "/api/v1/cases/{case_id}/tasks"): [
+        Denial("hnd_officer", lambda c, s, h: c.get(f"/api/v1/cases/{s.cases['gtm_mex']}/tasks", headers=h),
+               404, "case.tasks.read", "case", _case("gtm_mex")),
+    ],
+    ("POST", "/api/v1/cases/{case_id}/tasks"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/tasks", json={"title": "t"}, headers=h),
+            403, "case.task", "case", _case("gtm_mex")),
+    ],
+    ("PATCH", "/api/v1/cases/{case_id}/tasks/{task_id}"): [
+        Denial("gtm_officer", lambda c, s, h: c.patch(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/tasks/1", json={"done": True}, headers=h),
+            403, "case.task", "case", _case("gtm_mex")),
+    ],
+    ("GET", "/api/v1/cases/{case_id}/services"): [
+        Denial("hnd_officer", lambda c, s, h: c.get(f"/api/v1/cases/{s.cases['gtm_mex']}/services", headers=h),
+               404, "case.services.read", "case", _case("gtm_mex")),
+    ],
+    ("POST", "/api/v1/cases/{case_id}/services"): [
+        Denial("gtm_officer", lambda c, s, h: c.post(
+            f"/api/v1/cases/{s.cases['gtm_mex']}/services", json={"service_type": "legal"}, headers=h),
+            403, "case.service", "case", _case("gtm_mex")),
+    ],
+    ("GET", "/api/v1/audit"): [
+        Denial("gtm_officer", lambda c, s, h: c.get("/api/v1/audit", params={"record_type": "case"}, headers=h),
+               403, "audit.read", "audit", None, ("limit=100", "record_type=case")),
+    ],
+    ("GET", "/api/v1/audit/verify"): [
+        Denial("gtm_officer", lambda c, s, h: c.get("/api/v1/audit/verify", headers=h),
+               403, "audit.verify", "audit", None),
+    ],
+}
+DENIAL_CASES = [(route, i) for route in sorted(DENIALS) for i in range(len(DENIALS[route]))]
+
+
+def test_every_personal_route_has_a_denial() -> None:
+    """A new personal-data route needs a refused request here as much as a granted one above."""
+    assert set(_personal_routes()) | {("GET", "/api/v1/audit"), ("GET", "/api/v1/audit/verify")} == set(DENIALS)
+
+
+@pytest.mark.parametrize(("route", "i"), DENIAL_CASES, ids=[f"{m} {p} #{i}" for (m, p), i in DENIAL_CASES])
+def test_denied_route_is_audited(client, rt, seeded, route, i) -> None:
+    d = DENIALS[route][i]
+    h = login(client, d.user)
+    with rt.sessions() as s:
+        before = s.scalar(select(func.max(AuditEntry.id))) or 0
+    r = d.call(client, seeded, h)
+    assert r.status_code == d.status, r.text
+    if d.status == 200:  # a list the role may not read: empty, as before
+        body = r.json()
+        assert (body["items"] if isinstance(body, dict) else body) == []
+    with rt.sessions() as s:
+        new = s.scalars(select(AuditEntry).where(AuditEntry.id > before)).all()
+        assert len(new) == 1, [(e.action, e.outcome) for e in new]
+        e = new[0]
+        assert e.outcome == "denied"
+        assert (e.actor, e.actor_id) == (d.user, seeded.world.users[d.user])
+        assert e.action == d.action and e.record_type == d.record_type
+        assert e.record_id == (None if d.record is None else str(d.record(seeded)))
+        assert tuple(json.loads(e.fields)) == d.fields
+        assert e.source_ip and e.ts
+        # recorded under the actor's organisation, so their supervisors see it
+        assert e.organisation_id == seeded.world.orgs[USERS[d.user][0]]
+        assert audit.verify(s).ok
+
+
+def test_missing_and_out_of_reach_are_indistinguishable(client, rt, seeded) -> None:
+    """A record out of reach and a missing one: same status, same message shape, both audited."""
+    h = login(client, "gtm_officer")
+    hidden = seeded.cases["hnd_mex"]
+    missing = 10_000 + hidden
+    a = client.get(f"/api/v1/cases/{hidden}", headers=h)
+    b = client.get(f"/api/v1/cases/{missing}", headers=h)
+    assert a.status_code == b.status_code == 404
+    assert a.json()["detail"]["en"].replace(str(hidden), "N") == b.json()["detail"]["en"].replace(str(missing), "N")
+    assert set(a.json()["detail"]) == set(b.json()["detail"])
+    with rt.sessions() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.outcome == "denied")
+                         .order_by(AuditEntry.id)).all()
+        assert [(e.record_id, e.action) for e in rows] == [(str(hidden), "case.read"), (str(missing), "case.read")]
+
+
+def test_denial_discards_work_in_progress(client, rt, seeded) -> None:
+    """A refusal part-way (the relative is out of reach) leaves no link and no granted entry."""
+    h = login(client, "gtm_head")
+    r = client.post(f"/api/v1/people/{seeded.people['gtm_mex']}/family-links",
+                    json={"relative_id": seeded.people["hnd_mex"], "kind": "mother"}, headers=h)
+    assert r.status_code == 404
+    me = client.get(f"/api/v1/people/{seeded.people['gtm_mex']}", headers=h).json()
+    assert me["family_links"] == []
+    with rt.sessions() as s:
+        last_two = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()
+        assert [(e.action, e.outcome) for e in last_two] == [("person.read", "granted"), ("person.update", "denied")]
+
+
+def test_supervisors_filter_by_outcome(client, seeded) -> None:
+    officer = login(client, "gtm_officer")
+    client.get(f"/api/v1/cases/{seeded.cases['hnd_mex']}", headers=officer)  # out of reach
+    client.get(f"/api/v1/cases/{seeded.cases['gtm_mex']}", headers=officer)  # granted
+    client.get(f"/api/v1/people/{seeded.people['gtm_mex']}/export", headers=officer)  # 403
+    hnd = login(client, "hnd_officer")
+    client.get(f"/api/v1/cases/{seeded.cases['gtm_mex']}", headers=hnd)  # denied, in Honduras' scope
+    gtm_org, hnd_org = seeded.world.orgs["gtm_consulate_mex"], seeded.world.orgs["hnd_consulate_mex"]
+    officer_id = seeded.world.users["gtm_officer"]
+
+    for sup in ("gtm_head", "gtm_supervisor"):
+        h = login(client, sup)
+        denied = client.get("/api/v1/audit", params={"outcome": "denied"}, headers=h).json()
+        assert [(e["actor"], e["action"], e["record_id"]) for e in denied] == [
+            ("gtm_officer", "case.read", str(seeded.cases["hnd_mex"])),
+            ("gtm_officer", "person.export", str(seeded.people["gtm_mex"])),
+        ]
+        assert all(e["outcome"] == "denied" and e["organisation_id"] == gtm_org for e in denied)
+        granted = client.get("/api/v1/audit", params={"outcome": "granted", "actor_id": officer_id,
+                                                      "limit": 1000}, headers=h).json()
+        assert granted and all(e["outcome"] == "granted" for e in granted)
+        both = client.get("/api/v1/audit", params={"actor_id": officer_id, "limit": 1000}, headers=h).json()
+        assert len(both) == len(granted) + len(denied)
+
+    h = login(client, "hnd_supervisor")
+    denied = client.get("/api/v1/audit", params={"outcome": "denied"}, headers=h).json()
+    assert [(e["actor"], e["organisation_id"]) for e in denied] == [("hnd_officer", hnd_org)]
+    auditor = login(client, "auditor")
+    everything = client.get("/api/v1/audit", params={"outcome": "denied"}, headers=auditor).json()
+    assert len(everything) == 3  # region scope: all three refusals
+    assert client.get("/api/v1/audit", params={"outcome": "maybe"}, headers=auditor).status_code == 422
 
 
 def test_entries_name_fields_never_values(client, rt, seeded) -> None:
@@ -204,3 +460,17 @@ def test_rehashing_a_row_still_breaks_the_next_link(rt, seeded) -> None:
     with rt.sessions() as s:
         v = audit.verify(s)
     assert not v.ok and v.broken_at == nxt  # None when id 3 was its chain's last: then the tip check fires
+
+
+@pytest.mark.parametrize("direction", ["denied_to_granted", "granted_to_denied"])
+def test_tampering_with_the_outcome_is_detected(client, rt, seeded, direction) -> None:
+    h = login(client, "gtm_officer")
+    client.get(f"/api/v1/cases/{seeded.cases['hnd_mex']}", headers=h)  # leaves a "denied" entry
+    with rt.sessions() as s:
+        denied = s.scalar(select(AuditEntry.id).where(AuditEntry.outcome == "denied"))
+        assert denied is not None and audit.verify(s).ok
+    victim, value = (denied, "granted") if direction == "denied_to_granted" else (3, "denied")
+    _tamper(rt, f"UPDATE audit_log SET outcome = '{value}' WHERE id = {victim}")
+    with rt.sessions() as s:
+        v = audit.verify(s)
+    assert not v.ok and v.broken_at == victim

@@ -76,7 +76,7 @@ def store_snapshot(path: Path) -> tuple[str, list, list, list, list]:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with Store.open(path, read_only=True) as store:
         tables = [store.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()  # noqa: S608
-                  for t in ("observations_history", "loads", "sources", "store_meta")]
+                  for t in ("observations_history", "loads", "load_warnings", "sources", "store_meta")]
     return (digest, *tables)  # type: ignore[return-value]
 
 
@@ -226,12 +226,15 @@ def test_validate_exit_code_and_json(corpus: dict[str, bf.Case], tmp_path: Path)
                                  "--file", str(case.path), "--format", "json"])
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert {(p["rule"], p["row"], p["column"], p["value"]) for p in report} == {
+    assert set(report) == {"file", "errors", "warnings", "suppressed"}
+    assert report["file"] == "cbp_three_errors.csv" and report["warnings"] == []
+    assert {(p["rule"], p["row"], p["column"], p["value"]) for p in report["errors"]} == {
         ("not_numeric", 20, "Encounter Count", "x12"),
         ("unknown_country", 30, "Citizenship Grouping", "Atlantis"),
         ("negative", 40, "value", "-3.0"),
     }
-    assert all(p["file"] == "cbp_three_errors.csv" and p["message"] and p["todo"] for p in report)
+    assert all(p["file"] == "cbp_three_errors.csv" and p["message"] and p["todo"]
+               and p["severity"] == "error" for p in report["errors"])
     assert not db.exists()  # validate never creates or touches a store
 
 
@@ -250,7 +253,8 @@ def test_good_file_validates(data_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), "--lang", "en", "validate",
                                  "--source", bf.CBP_SOURCE, "--file", str(path), "--format", "json"])
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == []
+    report = json.loads(result.stdout)
+    assert (report["errors"], report["warnings"]) == ([], [])
 
 
 # -- files whose adapters other engineers write (skipped until the adapter is registered) ---------

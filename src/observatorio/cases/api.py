@@ -38,6 +38,7 @@ from observatorio.cases.schemas import (
     NoteIn,
     NoteOut,
     OrganisationOut,
+    Outcome,
     PersonCreate,
     PersonOut,
     PersonPage,
@@ -117,7 +118,11 @@ def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep,
         raise_unauth()
     user_id, _ = decode_token(token or "", rt.secret)
     principal = principal_of(session, user_id)
-    session.commit()  # end the read transaction: SQLite holds its write lock per transaction
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite holds its write lock per transaction (BEGIN IMMEDIATE): do not hold it while
+        # the request body is handled. PostgreSQL goes on in the same transaction, saving a
+        # commit and a begin per request.
+        session.commit()
     return service.Ctx(session, principal, client_ip(request), rt.secret)
 
 
@@ -327,13 +332,15 @@ def query_audit(
     record_id: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
     since: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
     until: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
+    outcome: Annotated[Outcome | None,
+                       Query(description="Only granted accesses, or only refused attempts.")] = None,
     after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
-    """Audit entries within the user's scope (supervisors and auditors)."""
+    """Audit entries within the user's scope (supervisors and auditors), granted and denied."""
     return service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
-                               record_id=record_id, since=since, until=until, after_id=after_id,
-                               limit=limit)
+                               record_id=record_id, since=since, until=until, outcome=outcome,
+                               after_id=after_id, limit=limit)
 
 
 @router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL)

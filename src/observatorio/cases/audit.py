@@ -1,9 +1,15 @@
-"""Append-only, hash-chained audit log of every read and write of personal data.
+"""Append-only, hash-chained audit log of every read and write of personal data, and of every
+refused attempt (``outcome`` "denied").
 
 Each entry's hash covers its own content and the previous entry's hash, so changing,
 deleting or reordering any row breaks the chain from that row on. The chain tip lives in
 ``audit_head``; locking that row serialises appends between concurrent writers, and we take
 the lock as the very last step before commit to keep it short.
+
+On PostgreSQL an append is normally one statement: the process remembers each chain's tip
+from its own last append, and the statement moves the tip only if it still is that one (else
+it writes nothing, and the append locks and reads the tip instead). Within a process each
+transaction takes a chain of its own, so threads never wait for one another's tips.
 """
 
 from __future__ import annotations
@@ -12,17 +18,34 @@ import datetime as dt
 import hashlib
 import json
 import random
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, TextClause, false, func, or_, select, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    TextClause,
+    event,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Session, SessionTransaction
 
 from observatorio.cases.models import AuditEntry, AuditHead, Organisation
 from observatorio.cases.policy import Principal, get_policy
 
 GENESIS = "0" * 64
+GRANTED = "granted"
+DENIED = "denied"
+OUTCOMES = (GRANTED, DENIED)
 
 
 @dataclass(frozen=True)
@@ -33,7 +56,9 @@ class AccessEvent:
     record_type: str  # case, person, note, task, service, audit
     record_id: str | None
     fields: tuple[str, ...] = ()
-    organisation_id: int | None = None  # the membership under which access was granted
+    # The membership under which access was granted; for a refusal, the actor's organisation.
+    organisation_id: int | None = None
+    outcome: str = GRANTED
 
 
 @dataclass(frozen=True)
@@ -51,8 +76,18 @@ def _now_text() -> str:
 
 def entry_hash(e: AuditEntry) -> str:
     """SHA-256 over a canonical JSON of the entry's content and its predecessor's hash."""
-    return _hash_values([e.chain, e.seq, e.ts, e.actor_id, e.actor, e.organisation_id, e.action,
-                         e.record_type, e.record_id, e.fields, e.source_ip, e.prev_hash])
+    return _hash_values(_hash_input([getattr(e, c) for c in _HASHED], e.outcome))
+
+
+def _hash_input(values: list[object], outcome: object) -> list[object]:
+    """The hashed list: the content columns, then the outcome unless it is "granted".
+
+    Entries written before the outcome column existed were all grants and were hashed without
+    it; leaving "granted" implicit keeps them verifiable without rewriting an append-only log.
+    The encoding stays one-to-one: a refusal hashes one more element, so turning "denied" into
+    "granted" (or anything into anything else) changes the hash.
+    """
+    return values if outcome == GRANTED else [*values, outcome]
 
 
 def _hash_values(values: list[object]) -> str:
@@ -60,59 +95,174 @@ def _hash_values(values: list[object]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-_CHAINS: dict[int, int] = {}  # id(engine) -> number of chains, read once
+# Content columns in hash order (the outcome follows them; see _hash_input).
+_HASHED = ("chain", "seq", "ts", "actor_id", "actor", "organisation_id", "action", "record_type",
+           "record_id", "fields", "source_ip", "prev_hash")
+_COLUMNS = (*_HASHED, "outcome", "hash")
+_PG_TYPES = {"chain": "INTEGER", "seq": "INTEGER", "actor_id": "INTEGER", "organisation_id": "INTEGER"}
 
 
-def _chain_count(session: Session) -> int:
-    key = id(session.get_bind())
-    if key not in _CHAINS:
-        _CHAINS[key] = int(session.scalar(select(func.count()).select_from(AuditHead)) or 1)
-    return _CHAINS[key]
+class _Chains:
+    """This process's view of one database's chains.
+
+    ``free`` are the chains no transaction of this process is appending to: a transaction takes
+    one for itself, so threads of one process never queue for a tip. ``tips`` is the last tip
+    this process saw committed on each chain — only a hint: the append states the tip it
+    expects and the database checks it under the row lock (see ``_append_sql``). A tip moved
+    by another process, or by a transaction that rolled back, is caught there and the append
+    falls back to locking and reading the tip.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.lock = threading.Lock()
+        # A random order per process, so processes tend to use different chains; then last in,
+        # first out, so the chains a process keeps using are the ones whose tips it knows.
+        self.free = random.sample(range(count), count)
+        self.tips: dict[int, tuple[int, str]] = {}
+
+    def acquire(self) -> tuple[int, bool, tuple[int, str] | None]:
+        """(chain, held exclusively by this transaction, cached tip or None)."""
+        with self.lock:
+            if self.free:
+                chain = self.free.pop()
+                return chain, True, self.tips.get(chain)
+        # More transactions in flight than chains: share one, under its lock, as before.
+        return random.randrange(self.count), False, None  # noqa: S311 - load spreading, not security
+
+    def release(self, chain: int, exclusive: bool, tip: tuple[int, str] | None) -> None:
+        """End of the transaction: ``tip`` is the chain's new tip if it committed, else None."""
+        if not exclusive:
+            return
+        with self.lock:
+            if tip is None:
+                self.tips.pop(chain, None)
+            else:
+                self.tips[chain] = tip
+            self.free.append(chain)
 
 
-_COLUMNS = ("chain", "seq", "ts", "actor_id", "actor", "organisation_id", "action", "record_type",
-            "record_id", "fields", "source_ip", "prev_hash", "hash")
+_REGISTRY: weakref.WeakKeyDictionary[Engine, _Chains] = weakref.WeakKeyDictionary()
+_REGISTRY_LOCK = threading.Lock()
+_PENDING = "observatorio.cases.audit.pending"  # session.info key: (chains, chain, exclusive, tip)
+
+
+def _chains_for(session: Session, engine: Engine) -> _Chains:
+    with _REGISTRY_LOCK:
+        chains = _REGISTRY.get(engine)
+    if chains is None:
+        count = int(session.scalar(select(func.count()).select_from(AuditHead)) or 1)
+        with _REGISTRY_LOCK:
+            chains = _REGISTRY.setdefault(engine, _Chains(count))
+    return chains
+
+
+class TrackedSession(Session):
+    """The cases session class: tells the audit when its transaction ends (``db.make_sessionmaker``).
+
+    Appends through other sessions are correct too, only slower: they always lock and read the tip.
+    """
+
+
+@event.listens_for(TrackedSession, "after_commit")
+def _committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is not None:
+        chains, chain, exclusive, tip = pending
+        chains.release(chain, exclusive, tip)
+
+
+@event.listens_for(TrackedSession, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back or closed without commit (a commit popped it)
+        pending = session.info.pop(_PENDING, None)
+        if pending is not None:
+            chains, chain, exclusive, _ = pending
+            chains.release(chain, exclusive, None)
 
 
 @lru_cache(maxsize=64)
 def _append_sql(n: int, dialect: str) -> tuple[TextClause, ...]:
-    """Plain SQL for appending ``n`` rows and moving the tip (built once per size; prepared by the driver)."""
-    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _COLUMNS) + ")" for i in range(n))
-    ins = f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) VALUES {rows}"  # noqa: S608 - names are constants
+    """Plain SQL for appending ``n`` rows and moving the tip (built once per size; prepared by the driver).
+
+    PostgreSQL: one statement that moves the tip only if it still is what the rows link to
+    (``expect_seq``/``expect_hash``), and inserts the rows only if it did move it; the row lock
+    the UPDATE takes serialises concurrent appenders, and a waiter re-reads the tip after the
+    holder commits, finds it changed and inserts nothing. The row count tells which happened.
+    SQLite: the caller holds the database's write lock (BEGIN IMMEDIATE), so plain statements.
+    """
     tip = "UPDATE audit_head SET seq = :tip_seq, hash = :tip_hash WHERE id = :tip_chain"
+    cols = ", ".join(_COLUMNS)
     if dialect == "postgresql":
-        # One round trip for rows and tip while the tip's lock is held.
-        return (text(f"WITH ins AS ({ins}) {tip}"),)
-    return (text(ins), text(tip))
+        rows = ", ".join(
+            "(" + ", ".join(f"CAST(:{c}_{i} AS {_PG_TYPES.get(c, 'TEXT')})" for c in _COLUMNS) + ")"
+            for i in range(n))
+        return (text(
+            f"WITH tip AS ({tip} AND seq = :expect_seq AND hash = :expect_hash RETURNING id) "  # noqa: S608 - constants
+            f"INSERT INTO audit_log ({cols}) SELECT * FROM (VALUES {rows}) AS v ({cols}) "
+            "WHERE EXISTS (SELECT FROM tip)").execution_options(preserve_rowcount=True),)
+    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _COLUMNS) + ")" for i in range(n))
+    return (text(f"INSERT INTO audit_log ({cols}) VALUES {rows}"), text(tip))  # noqa: S608 - constants
 
 
-def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> list[dict[str, object]]:
-    """Chain ``events`` onto one of the chains inside the caller's transaction (commit follows)."""
-    if not events:
-        return []
-    session.flush()  # data writes first, so row locks are taken before the tip's lock
-    # A random chain per transaction: concurrent writers rarely meet on the same tip.
-    chain = random.randrange(_chain_count(session))  # noqa: S311 - load spreading, not security
-    seq, prev = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == chain).with_for_update()
-    ).one()
+def _chain_rows(chain: int, seq: int, prev: str, actor: Actor,
+                events: Sequence[AccessEvent]) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The rows linking ``events`` onto the tip (seq, prev), and the statement's parameters."""
     ts = _now_text()
     rows: list[dict[str, object]] = []
-    for ev in events:
+    params: dict[str, object] = {"tip_chain": chain, "expect_seq": seq, "expect_hash": prev}
+    for i, ev in enumerate(events):
         seq += 1
         row: dict[str, object] = {
             "chain": chain, "seq": seq, "ts": ts, "actor_id": actor.user_id, "actor": actor.username,
             "organisation_id": ev.organisation_id, "action": ev.action, "record_type": ev.record_type,
             "record_id": ev.record_id, "fields": json.dumps(sorted(set(ev.fields))),
-            "source_ip": actor.source_ip, "prev_hash": prev,
+            "source_ip": actor.source_ip, "prev_hash": prev, "outcome": ev.outcome,
         }
-        row["hash"] = prev = _hash_values([row[c] for c in _COLUMNS[:-1]])
+        row["hash"] = prev = _hash_values(_hash_input([row[c] for c in _HASHED], ev.outcome))
         rows.append(row)
-    params: dict[str, object] = {"tip_seq": seq, "tip_hash": prev, "tip_chain": chain}
-    for i, row in enumerate(rows):
         params.update({f"{c}_{i}": row[c] for c in _COLUMNS})
-    for stmt in _append_sql(len(rows), session.get_bind().dialect.name):
-        session.execute(stmt, params)
+    params.update(tip_seq=seq, tip_hash=prev)
+    return rows, params
+
+
+def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> list[dict[str, object]]:
+    """Chain ``events`` onto one of the chains inside the caller's transaction (commit follows).
+
+    On PostgreSQL, with the chain's tip known from this process's last append, this is one
+    statement; otherwise the tip is locked and read first (two). Either way each row links to
+    the tip as the database holds it, under the tip's row lock, until commit.
+    """
+    if not events:
+        return []
+    session.flush()  # data writes first, so row locks are taken before the tip's lock
+    conn = session.connection()
+    dialect = conn.dialect.name
+    chains = _chains_for(session, conn.engine)
+    tracked = isinstance(session, TrackedSession) and _PENDING not in session.info
+    if tracked:
+        chain, exclusive, cached = chains.acquire()
+        # Registered before any statement, so a failure still releases the chain.
+        session.info[_PENDING] = (chains, chain, exclusive, None)
+    else:
+        chain, exclusive, cached = random.randrange(chains.count), False, None  # noqa: S311
+    stmts = _append_sql(len(events), dialect)
+    if dialect == "postgresql" and cached is not None:
+        rows, params = _chain_rows(chain, *cached, actor, events)
+        if conn.execute(stmts[0], params).rowcount == len(rows):
+            if tracked:
+                session.info[_PENDING] = (chains, chain, exclusive, (params["tip_seq"], params["tip_hash"]))
+            return rows
+        # The tip moved since this process saw it (another process appended): lock and read it.
+    seq, prev = conn.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == chain).with_for_update()
+    ).one()
+    rows, params = _chain_rows(chain, seq, prev, actor, events)
+    results = [conn.execute(stmt, params) for stmt in stmts]
+    if dialect == "postgresql" and results[0].rowcount != len(rows):  # the tip is locked: cannot happen
+        raise RuntimeError(f"audit chain {chain}: tip changed under its lock")
+    if tracked:
+        session.info[_PENDING] = (chains, chain, exclusive, (params["tip_seq"], params["tip_hash"]))
     return rows
 
 
@@ -188,11 +338,14 @@ def query(
     record_id: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    outcome: str | None = None,
     limit: int = 100,
     after_id: int = 0,
 ) -> Iterable[AuditEntry]:
     """Entries the principal may see, filtered, oldest first (keyset pagination on id)."""
     stmt = select(AuditEntry).where(scope_clause(principal), AuditEntry.id > after_id)
+    if outcome:
+        stmt = stmt.where(outcome_clause(outcome))
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     if action:
@@ -206,3 +359,11 @@ def query(
     if until:
         stmt = stmt.where(AuditEntry.ts < until)
     return session.scalars(stmt.order_by(AuditEntry.id).limit(limit)).all()
+
+
+def outcome_clause(outcome: str) -> ColumnElement[bool]:
+    """``outcome = '<value>'`` with the (validated) value inlined, so both databases can use the
+    partial index on refusals; a bound parameter would hide the value from SQLite's planner."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    return AuditEntry.outcome == literal(outcome, literal_execute=True)

@@ -13,8 +13,8 @@ from functools import lru_cache
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.errors import Throttled, Unauthenticated
@@ -128,9 +128,13 @@ def decode_token(token: str, secret: str, kind: str = "access") -> tuple[int, st
         raise Unauthenticated("Credencial inválida.", "Invalid token.") from exc
 
 
+_USER_WITH_MEMBERSHIPS = (select(User).where(User.id == bindparam("user_id"))
+                          .options(joinedload(User.memberships)).execution_options(populate_existing=True))
+
+
 def principal_of(session: Session, user_id: int) -> Principal:
-    """The acting principal of an active user, with every membership as a grant."""
-    user = session.get(User, user_id)
+    """The acting principal of an active user, with every membership as a grant (one query)."""
+    user = session.execute(_USER_WITH_MEMBERSHIPS, {"user_id": user_id}).unique().scalar_one_or_none()
     if user is None or not user.active:
         raise Unauthenticated("Usuario inactivo o inexistente.", "Unknown or inactive user.")
     grants = tuple(Grant(m.organisation_id, m.organisation.country, m.role) for m in user.memberships)

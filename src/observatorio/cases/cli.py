@@ -1,15 +1,35 @@
-"""``observatorio cases …``: the restricted case-management side."""
+"""``observatorio cases …``: the restricted case-management side.
+
+Two kinds of command:
+
+* **account commands** act on one person's data (``person export``, ``person erase``): they
+  take ``--user``, ask for that account's password (or read ``OBSERVATORIO_CASES_PASSWORD``),
+  log in with the same argon2 check and throttling as the API, and run the very service
+  functions the API runs, so the same policy check decides and the audit names the account —
+  granted or denied;
+* **operator commands** (``init``, ``demo``, ``audit verify``, ``audit list``,
+  ``retention run``) maintain the database: they need its URL and credentials, show no
+  migrant's data and single nobody out; ``retention run`` is audited as ``cli:<os user>``.
+"""
 
 from __future__ import annotations
 
 import getpass
 import json
-from typing import Annotated
+import os
+import socket
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from observatorio.cases.runtime import Runtime
 from observatorio.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from observatorio.cases.errors import CasesError
+    from observatorio.cases.service import Ctx
 
 app = typer.Typer(help="Gestión de casos consulares y de protección / Consular and protection case management.", no_args_is_help=True)
 audit_app = typer.Typer(help="Bitácora de auditoría / Audit log.", no_args_is_help=True)
@@ -30,9 +50,72 @@ def _runtime(url: str | None) -> Runtime:
     return Runtime.from_url(url or get_settings().cases_db_url)
 
 
+PASSWORD_ENV = "OBSERVATORIO_CASES_PASSWORD"
+# Exit codes of the account commands (documented in docs/cases.md).
+EXIT_ERROR = 1  # any other refusal (invalid request, conflict)
+EXIT_AUTH = 3  # wrong username or password, inactive account, or throttled
+EXIT_FORBIDDEN = 4  # the account's roles do not allow the action on this record (403)
+EXIT_NOT_FOUND = 5  # no such record, or out of the account's reach (404: not told apart)
+
+UserOpt = Annotated[
+    str,
+    typer.Option("--user", "-u", metavar="USERNAME",
+                 help="Cuenta con la que actuar; se pide su contraseña (o OBSERVATORIO_CASES_PASSWORD) / "
+                      "account to act as; its password is prompted for (or OBSERVATORIO_CASES_PASSWORD)."),
+]
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "?"
+
+
 def _operator() -> str:
-    # Command-line actions are taken by whoever holds database access; the audit names them.
-    return f"cli:{getpass.getuser()}"
+    # Maintenance commands are taken by whoever holds database access; the audit names them.
+    return f"cli:{_os_user()}"
+
+
+def _source() -> str:
+    """Where an account command comes from, as the audit and the login throttle record it."""
+    return f"cli:{_os_user()}@{socket.gethostname()}"[:64]
+
+
+def _password(username: str) -> str:
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    # Hidden input; the prompt goes to stderr so that `person export … > file.json` stays clean.
+    return str(typer.prompt(f"Contraseña de / Password for {username}", hide_input=True, err=True))
+
+
+def _act_as(session: Session, rt: Runtime, username: str) -> Ctx:
+    """Log in as ``username`` (argon2 check and throttling, as the API) and open a unit of work."""
+    from observatorio.cases.auth import authenticate, principal_of
+    from observatorio.cases.service import Ctx
+
+    source = _source()
+    user = authenticate(session, username, _password(username), source, rt.config)
+    principal = principal_of(session, user.id)
+    session.commit()
+    return Ctx(session, principal, source, rt.secret)
+
+
+_HEADINGS = {
+    EXIT_AUTH: ("Autenticación fallida", "Authentication failed"),
+    EXIT_FORBIDDEN: ("No permitido", "Not permitted"),
+    EXIT_NOT_FOUND: ("No encontrado", "Not found"),
+    EXIT_ERROR: ("Error", "Error"),
+}
+
+
+def _fail(exc: CasesError) -> NoReturn:
+    """A bilingual message on stderr and the exit code for the kind of refusal."""
+    code = {401: EXIT_AUTH, 429: EXIT_AUTH, 403: EXIT_FORBIDDEN, 404: EXIT_NOT_FOUND}.get(exc.status, EXIT_ERROR)
+    es, en = _HEADINGS[code]
+    typer.echo(f"{es}: {exc.es}\n{en}: {exc.en}", err=True)
+    raise typer.Exit(code)
 
 
 @app.command("init")
@@ -102,17 +185,23 @@ def audit_list(
     record_id: Annotated[str | None, typer.Option()] = None,
     actor_id: Annotated[int | None, typer.Option()] = None,
     action: Annotated[str | None, typer.Option()] = None,
+    outcome: Annotated[str | None, typer.Option(help="granted | denied")] = None,
     after_id: Annotated[int, typer.Option()] = 0,
     limit: Annotated[int, typer.Option()] = 50,
 ) -> None:
     """Listar entradas (JSON por línea) / List entries (one JSON object per line)."""
     from sqlalchemy import select
 
+    from observatorio.cases.audit import OUTCOMES, outcome_clause
     from observatorio.cases.models import AuditEntry
 
+    if outcome is not None and outcome not in OUTCOMES:
+        raise typer.BadParameter(f"{outcome!r}: granted | denied", param_hint="--outcome")
     rt = _runtime(url)
     with rt.sessions() as s:
         stmt = select(AuditEntry).where(AuditEntry.id > after_id)
+        if outcome:
+            stmt = stmt.where(outcome_clause(outcome))
         if record_type:
             stmt = stmt.where(AuditEntry.record_type == record_type)
         if record_id:
@@ -124,7 +213,8 @@ def audit_list(
         for e in s.scalars(stmt.order_by(AuditEntry.id).limit(limit)):
             typer.echo(json.dumps({"id": e.id, "chain": e.chain, "seq": e.seq, "ts": e.ts, "actor": e.actor, "organisation_id": e.organisation_id,
                                    "action": e.action, "record": f"{e.record_type}:{e.record_id}",
-                                   "fields": json.loads(e.fields), "ip": e.source_ip}, ensure_ascii=False))
+                                   "fields": json.loads(e.fields), "ip": e.source_ip,
+                                   "outcome": e.outcome}, ensure_ascii=False))
     rt.close()
 
 
@@ -148,30 +238,48 @@ def retention_run(
 
 
 @person_app.command("export")
-def person_export(person_id: int, url: UrlOpt = None) -> None:
-    """Exportar todos los datos de una persona (JSON) / Export all of a person's data (JSON)."""
-    from observatorio.cases.service import operator_export
+def person_export(person_id: int, user: UserOpt, url: UrlOpt = None) -> None:
+    """Exportar los datos de una persona (JSON), como la API / Export a person's data (JSON), as the API.
+
+    Requiere una cuenta con person.export / needs an account granted person.export.
+    """
+    from observatorio.cases.errors import CasesError
+    from observatorio.cases.service import export_person
 
     rt = _runtime(url)
-    with rt.sessions() as s:
-        data = operator_export(s, person_id, _operator())
-    rt.close()
+    try:
+        with rt.sessions() as s:
+            data = export_person(_act_as(s, rt, user), person_id)
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @person_app.command("erase")
 def person_erase(
     person_id: int,
+    user: UserOpt,
     url: UrlOpt = None,
     yes: Annotated[bool, typer.Option("--yes", help="Confirmar / confirm")] = False,
 ) -> None:
-    """Seudonimizar a una persona a pedido / Pseudonymise one person on request."""
-    from observatorio.cases.service import operator_erase
+    """Seudonimizar a una persona a pedido, como la API / Pseudonymise one person on request, as the API.
+
+    Requiere una cuenta con person.erase / needs an account granted person.erase.
+    """
+    from observatorio.cases.errors import CasesError
+    from observatorio.cases.service import erase_person
 
     if not yes:
-        typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True)
+        typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True, err=True)
     rt = _runtime(url)
-    with rt.sessions() as s:
-        pseudonym = operator_erase(s, person_id, _operator(), rt.secret)
-    rt.close()
-    typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {pseudonym}.")
+    try:
+        with rt.sessions() as s:
+            out = erase_person(_act_as(s, rt, user), person_id)
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
+    typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
+               f"({out.cases} casos / cases).")

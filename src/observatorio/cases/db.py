@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# A pooled PostgreSQL connection idle for longer than this is tested before use.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -39,13 +42,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout.
+
+    ``pool_pre_ping`` tests every connection at every checkout, i.e. once per transaction. A
+    connection that was in use a moment ago is alive; the ones worth testing are those left idle
+    (a server restart or a firewall dropping idle sessions), so only they are pinged. A dead one
+    is replaced transparently, as with pre-ping.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:  # the driver's own error types differ
+            raise exc.DisconnectionError() from err  # the pool discards it and tries another
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (we serialise after writing)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit (we serialise after writing), of
+    the class that tells the audit when a transaction ends (``audit.TrackedSession``)."""
+    from observatorio.cases.audit import TrackedSession
+
+    return sessionmaker(engine, class_=TrackedSession, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Any:

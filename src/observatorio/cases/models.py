@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -228,7 +230,8 @@ class CaseTask(Base):
 
 
 class AuditEntry(Base):
-    """One access to personal data. Append-only (database triggers) and hash-chained.
+    """One access to personal data, granted or refused. Append-only (database triggers) and
+    hash-chained.
 
     The log is several interleaved chains (``chain``): each entry links to the previous
     entry of its own chain, so concurrent writers contend for one of many tips instead of one.
@@ -239,6 +242,10 @@ class AuditEntry(Base):
     __table_args__ = (
         UniqueConstraint("chain", "seq"),
         Index("ix_audit_log_record", "record_type", "record_id"),
+        CheckConstraint("outcome IN ('granted', 'denied')", name="outcome"),
+        # Refusals are few among many grants: a partial index finds them without slowing appends.
+        Index("ix_audit_log_denied", "id", sqlite_where=text("outcome = 'denied'"),
+              postgresql_where=text("outcome = 'denied'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -255,6 +262,9 @@ class AuditEntry(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # "granted" (the access happened) or "denied" (refused by the policy, or the record is
+    # missing or out of reach). Covered by the hash; see audit.entry_hash.
+    outcome: Mapped[str] = mapped_column(String(10), default="granted", server_default="granted")
 
 
 class AuditHead(Base):

@@ -13,6 +13,7 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20000)]
 SensitiveGroup = Literal["health", "trafficking", "child_protection"]
+Outcome = Literal["granted", "denied"]  # of an audit entry
 
 
 def _reject_nul(value: Any) -> Any:
@@ -283,6 +284,7 @@ class AuditOut(BaseModel):
     record_id: str | None
     fields: list[str]
     source_ip: str | None
+    outcome: Outcome
     hash: str
 
 

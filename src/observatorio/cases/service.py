@@ -1,21 +1,41 @@
 """Use-cases of the cases side. Every function checks the policy, does the work, and appends
-the audit entries for the personal data it read or wrote in the same transaction."""
+the audit entries for the personal data it read or wrote in the same transaction.
+
+A refused attempt (403, or 404 for a case or person that is missing or out of reach) is audited
+too, with outcome "denied": ``Ctx.deny`` discards the unit of work, appends one entry and
+commits it before the error propagates. Missing and out-of-reach records take the same path,
+so neither the answer nor its cost tells them apart."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import secrets
+import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from observatorio.cases import audit, retention
-from observatorio.cases.audit import AccessEvent, Actor
-from observatorio.cases.errors import Conflict, Forbidden, Invalid, forbidden, not_found
+from observatorio.cases.audit import DENIED, AccessEvent, Actor
+from observatorio.cases.errors import CasesError, Conflict, Forbidden, Invalid, forbidden, not_found
 from observatorio.cases.models import (
     Case,
     CaseNote,
@@ -56,6 +76,7 @@ from observatorio.cases.schemas import (
     FamilyLinkOut,
     NoteIn,
     NoteOut,
+    Outcome,
     PersonCreate,
     PersonOut,
     PersonPage,
@@ -98,6 +119,47 @@ class Ctx:
         self.session.commit()
         self.events.clear()
 
+    def deny(self, exc: CasesError, action: str, record_type: str, record_id: object | None,
+             fields: Iterable[str] = (), policy_action: str | None = None) -> CasesError:
+        """Audit a refused attempt and return ``exc`` for the caller to raise.
+
+        Whatever the unit of work did so far is rolled back (nothing was shown or changed), then
+        one "denied" entry is appended and committed on its own: the refusal stays on record
+        although the request fails. ``action`` is the audit action a granted request would have
+        logged; ``policy_action`` the policy action checked, when it differs.
+        """
+        self.session.rollback()
+        self.events.clear()
+        org = _actor_organisation(self.principal, policy_action or action)
+        rid = None if record_id is None else str(record_id)
+        self.events.append(AccessEvent(action, record_type, rid, tuple(fields), org, DENIED))
+        self.commit()
+        return exc
+
+    def record_denial(self, action: str, record_type: str, policy_action: str) -> None:
+        """Audit a request answered normally but empty because no membership grants it
+        (a list or search by a role without the read grant)."""
+        org = _actor_organisation(self.principal, policy_action)
+        self.events.append(AccessEvent(action, record_type, None, (), org, DENIED))
+
+
+def _actor_organisation(principal: Principal, action: str) -> int | None:
+    """The organisation a refusal is recorded under, so the actor's supervisors see it: the
+    first membership whose role holds ``action`` at any scope, else the first membership."""
+    if not principal.grants:
+        return None
+    policy = get_policy()
+    for g in principal.grants:
+        if policy.scope_of(g.role, action) is not None:
+            return g.organisation_id
+    return principal.grants[0].organisation_id
+
+
+def _holds(principal: Principal, action: str) -> bool:
+    """Whether any membership grants ``action`` at some scope."""
+    policy = get_policy()
+    return any(policy.scope_of(g.role, action) is not None for g in principal.grants)
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -110,35 +172,46 @@ def _default_org(ctx: Ctx, action: str, requested: int | None) -> Organisation:
                 requested = g.organisation_id
                 break
         else:
-            raise forbidden(action)
+            raise ctx.deny(forbidden(action), action, "organisation", None)
     org = ctx.session.get(Organisation, requested)
     if org is None:
         raise not_found("organisation", requested)
     return org
 
 
-def _check(ctx: Ctx, action: str, res: Any) -> Decision:
-    d = authorize(ctx.principal, action, res)
+def _check_org(ctx: Ctx, action: str, org: Organisation) -> Decision:
+    """``action`` inside ``org`` (create, assign to); a refusal is audited against the organisation."""
+    d = authorize(ctx.principal, action, organisation_resource(org))
     if not d.allowed:
-        raise forbidden(action)
+        raise ctx.deny(forbidden(action), action, "organisation", org.id)
     return d
 
 
-def _load_case(ctx: Ctx, case_id: int, action: str = "case.read") -> tuple[Case, Decision]:
-    """The case and the decision for ``action``; unreadable cases are reported as missing."""
-    # populate_existing: sessions keep objects after commit; decisions need the current row.
-    case = ctx.session.get(Case, case_id, populate_existing=True)
+# populate_existing: sessions keep objects after commit; decisions need the current row.
+# (Built once: equivalent to session.get(Case, id, populate_existing=True), with less overhead.)
+_CASE_BY_ID = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
+
+
+def _load_case(ctx: Ctx, case_id: int, action: str = "case.read",
+               audit_action: str | None = None) -> tuple[Case, Decision]:
+    """The case and the decision for ``action``; unreadable cases are reported as missing.
+
+    Refusals are audited under ``audit_action`` (default ``action``), the name a granted
+    request would have been logged under.
+    """
+    logged = audit_action or action
+    case = ctx.session.execute(_CASE_BY_ID, {"case_id": case_id}).unique().scalar_one_or_none()
     if case is None:
-        raise not_found("case", case_id)
+        raise ctx.deny(not_found("case", case_id), logged, "case", case_id, policy_action=action)
     res = case_resource(case)
     read = authorize(ctx.principal, "case.read", res)
     if not read.allowed:
-        raise not_found("case", case_id)
+        raise ctx.deny(not_found("case", case_id), logged, "case", case_id, policy_action=action)
     if action == "case.read":
         return case, read
     d = authorize(ctx.principal, action, res)
     if not d.allowed:
-        raise forbidden(action)
+        raise ctx.deny(forbidden(action), logged, "case", case_id)
     # Field visibility follows the read grant (the union of both), never less than write needs.
     return case, Decision(True, d.field_groups | read.field_groups, d.acting,
                           d.hidden_fields & read.hidden_fields)
@@ -148,29 +221,42 @@ def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
     return list(ctx.session.scalars(select(Case).where(Case.person_id == person_id)).unique())
 
 
-def _load_person(ctx: Ctx, person_id: int, action: str = "person.read") -> tuple[Person, Decision]:
-    """The person and the decision for ``action``; unreadable people are reported as missing."""
+def _load_person(ctx: Ctx, person_id: int, action: str = "person.read",
+                 audit_action: str | None = None, decision: bool = True) -> tuple[Person, Decision]:
+    """The person and the decision for ``action``; unreadable people are reported as missing.
+
+    ``decision=False``: the caller only needs to know the action is allowed. The person's own
+    organisation and creator are then tried first; their cases, which can only widen the grant,
+    are looked up only if that is not enough (the answer is the same, the Decision may be narrower).
+    """
+    logged = audit_action or action
     person = ctx.session.get(Person, person_id, populate_existing=True)
     if person is None:
-        raise not_found("person", person_id)
+        raise ctx.deny(not_found("person", person_id), logged, "person", person_id, policy_action=action)
+    if not decision:
+        d = authorize(ctx.principal, action, person_resource(person, ()))
+        if d.allowed:
+            return person, d
     res = person_resource(person, _person_cases(ctx, person_id))
     d = authorize(ctx.principal, action, res)
     if not d.allowed:
         if action == "person.read" or not authorize(ctx.principal, "person.read", res).allowed:
-            raise not_found("person", person_id)
-        raise forbidden(action)
+            raise ctx.deny(not_found("person", person_id), logged, "person", person_id,
+                           policy_action=action)
+        raise ctx.deny(forbidden(action), logged, "person", person_id)
     return person, d
 
 
-def _require_groups(decision: Decision, fields: set[str], action: str) -> None:
+def _require_groups(ctx: Ctx, decision: Decision, fields: set[str], action: str,
+                    record_type: str, record_id: object) -> None:
     """Writing a sensitive field needs its group as much as reading it does."""
     blocked = sorted(fields & decision.hidden_fields)
     if blocked:
-        raise Forbidden(
+        raise ctx.deny(Forbidden(
             f"Su rol no puede escribir los campos sensibles {blocked}.",
             f"Your role may not write the sensitive fields {blocked}.",
             action=action, fields=blocked,
-        )
+        ), action, record_type, record_id, blocked)
 
 
 def case_out(case: Case, decision: Decision) -> CaseOut:
@@ -193,8 +279,9 @@ def _visible_case_fields(decision: Decision) -> list[str]:
     return [f for f in CASE_READ_FIELDS if f not in decision.hidden_fields]
 
 
-def person_out(ctx: Ctx, person: Person) -> PersonOut:
-    links = ctx.session.scalars(select(FamilyLink).where(FamilyLink.person_id == person.id)).all()
+def person_out(ctx: Ctx, person: Person, new: bool = False) -> PersonOut:
+    """The public view of a person (``new``: just registered, so no family links to look up)."""
+    links = [] if new else ctx.session.scalars(select(FamilyLink).where(FamilyLink.person_id == person.id)).all()
     return PersonOut(
         id=person.id, given_names=person.given_names, family_names=person.family_names,
         date_of_birth=person.date_of_birth, estimated_age=person.estimated_age, sex=person.sex,
@@ -222,7 +309,7 @@ def _jsonable(v: Any) -> Any:
 def create_person(ctx: Ctx, data: PersonCreate) -> PersonOut:
     """Register a person in an organisation the user may register in."""
     org = _default_org(ctx, "person.create", data.organisation_id)
-    d = _check(ctx, "person.create", organisation_resource(org))
+    d = _check_org(ctx, "person.create", org)
     values = data.model_dump(exclude={"organisation_id"}, mode="json")
     values["date_of_birth"] = data.date_of_birth
     person = Person(**values, organisation_id=org.id, created_by_id=ctx.principal.user_id,
@@ -230,7 +317,7 @@ def create_person(ctx: Ctx, data: PersonCreate) -> PersonOut:
     ctx.session.add(person)
     ctx.session.flush()
     ctx.log(d, "person.create", "person", person.id, sorted(data.model_fields_set - {"organisation_id"}))
-    out = person_out(ctx, person)
+    out = person_out(ctx, person, new=True)
     ctx.commit()
     return out
 
@@ -292,6 +379,12 @@ def search_people(ctx: Ctx, *, q: str | None = None, nationality: str | None = N
                   document: str | None = None, date_of_birth: dt.date | None = None,
                   limit: int = 50, offset: int = 0) -> PersonPage:
     """People the user may read, matching names, nationality, a document number or birth date."""
+    if not _holds(ctx.principal, "person.read"):
+        # No membership may read people: the answer is empty, as the filter would make it,
+        # and the attempt is on record.
+        ctx.record_denial("person.search", "person", "person.read")
+        ctx.commit()
+        return PersonPage(items=[], total=0, limit=limit, offset=offset)
     stmt = select(Person).where(person_scope_clause(ctx.principal, "person.read"))
     if q:
         full = func.lower(func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, ""))
@@ -307,7 +400,7 @@ def search_people(ctx: Ctx, *, q: str | None = None, nationality: str | None = N
     rows = ctx.session.scalars(stmt.order_by(Person.id).limit(limit).offset(offset)).all()
     items = []
     for p in rows:
-        _, d = _load_person(ctx, p.id)  # the single-record check confirms the SQL filter
+        _, d = _load_person(ctx, p.id, audit_action="person.search")  # confirms the SQL filter
         items.append(person_out(ctx, p))
         ctx.log(d, "person.search", "person", p.id, PERSON_READ_FIELDS)
     ctx.commit()
@@ -354,6 +447,8 @@ def _new_reference(country: str) -> str:
 
 
 def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
+    if officer_id == ctx.principal.user_id and any(g.organisation_id == org_id for g in ctx.principal.grants):
+        return  # the acting user's memberships were read at the start of this request
     member = ctx.session.scalar(
         select(Membership.id).where(Membership.user_id == officer_id, Membership.organisation_id == org_id)
     )
@@ -365,10 +460,11 @@ def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
 def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
     """Open a case for a person the user can read, in an organisation the user may open cases in."""
     org = _default_org(ctx, "case.create", data.organisation_id)
-    d = _check(ctx, "case.create", organisation_resource(org))
-    _load_person(ctx, data.person_id)
+    d = _check_org(ctx, "case.create", org)
+    _load_person(ctx, data.person_id, audit_action="case.create", decision=False)
     sent = data.model_fields_set - {"organisation_id", "officer_id", "person_id", "case_type"}
-    _require_groups(d, {f for f in sent if getattr(data, f) is not None}, "case.create")
+    _require_groups(ctx, d, {f for f in sent if getattr(data, f) is not None}, "case.create",
+                    "organisation", org.id)
     officer = data.officer_id if data.officer_id is not None else ctx.principal.user_id
     _check_officer(ctx, officer, org.id)
     case = Case(
@@ -439,6 +535,10 @@ def case_query(principal: Principal, *, q: str | None = None, status: str | None
 def list_cases(ctx: Ctx, *, sort: str = "-opened_at", limit: int = 50, offset: int = 0,
                **filters: Any) -> CasePage:
     """Cases the user may read, filtered and paged; each returned case is audited as read."""
+    if not _holds(ctx.principal, "case.read"):
+        ctx.record_denial("case.list", "case", "case.read")
+        ctx.commit()
+        return CasePage(items=[], total=0, limit=limit, offset=offset)
     stmt = case_query(ctx.principal, **filters)
     total = ctx.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Case.id).subquery())) or 0
     rows = ctx.session.scalars(stmt.order_by(_SORTS[sort], Case.id).limit(limit).offset(offset)).unique().all()
@@ -480,7 +580,7 @@ def _conflict(ctx: Ctx, case_id: int, your_version: int) -> Conflict:
 def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: int,
                 values: dict[str, Any]) -> CaseOut:
     """Apply ``values`` under optimistic locking and record the revision and audit entry."""
-    case_id = case.id  # the instance is unusable after a failed flush
+    case_id = case.id
     if your_version != case.version:
         raise _conflict(ctx, case_id, your_version)
     changes = {}
@@ -488,30 +588,67 @@ def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: in
         old = getattr(case, name)
         if old != value:
             changes[name] = [_jsonable(old), _jsonable(value)]
-            setattr(case, name, value)
     if not changes:
         out = case_out(case, d)
         ctx.commit()
         return out
-    try:
-        ctx.session.flush()  # UPDATE … WHERE version = :loaded; 0 rows → StaleDataError
-    except StaleDataError:
-        raise _conflict(ctx, case_id, your_version) from None
     # Sensitive values are not copied into the revision log; only the fact that they changed.
     stored = {f: (v if group_of_field(f) is None else ["***", "***"]) for f, v in changes.items()}
-    ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
-                                 changes=stored))
-    ctx.log(d, action, "case", case.id, sorted(changes))
+    written = {name: values[name] for name in changes}
+    written["version"] = case.version + 1
+    written["updated_at"] = utcnow()
+    if not _update_case_row(ctx, case_id, case.version, written, stored):
+        raise _conflict(ctx, case_id, your_version)  # a concurrent writer won the race
+    for name, value in written.items():  # the row now holds these; the session must not write them again
+        set_committed_value(case, name, value)
+    ctx.log(d, action, "case", case_id, sorted(changes))
     out = case_out(case, d)
     ctx.commit()
     return out
+
+
+def _update_case_row(ctx: Ctx, case_id: int, loaded_version: int, written: dict[str, Any],
+                     stored: dict[str, Any]) -> bool:
+    """``UPDATE case_file … WHERE id = :id AND version = :loaded`` and the revision it produced,
+    in one statement on PostgreSQL; False (nothing written) if the version moved meanwhile."""
+    conn = ctx.session.connection()
+    params = {f"w_{k}": v for k, v in written.items()}
+    params.update(w_id=case_id, w_loaded=loaded_version, r_user=ctx.principal.user_id, r_changes=stored)
+    stmts = _case_write_sql(tuple(sorted(written)), conn.dialect.name == "postgresql")
+    if len(stmts) == 1:
+        return conn.execute(stmts[0], params).rowcount == 1
+    if conn.execute(stmts[0], params).rowcount != 1:
+        return False
+    conn.execute(stmts[1], params)
+    return True
+
+
+@lru_cache(maxsize=256)
+def _case_write_sql(fields: tuple[str, ...], postgresql: bool) -> tuple[TextClause, ...]:
+    """The statements of ``_update_case_row`` for one set of columns, built once (plain SQL:
+    building and compiling the equivalent expression on every write cost more than the write)."""
+    cols = Case.__table__.c
+    if not set(fields) <= set(cols.keys()) or not {"version", "updated_at"} <= set(fields):
+        raise ValueError(f"not case columns: {fields}")  # names below are interpolated: only ours
+    sets = ", ".join(f"{f} = :w_{f}" for f in fields)
+    upd = f"UPDATE case_file SET {sets} WHERE id = :w_id AND version = :w_loaded"  # noqa: S608
+    types = [bindparam(f"w_{f}", type_=cols[f].type) for f in fields]
+    types.append(bindparam("r_changes", type_=CaseRevision.__table__.c.changes.type))
+    rev = "INSERT INTO case_revision (case_id, version, user_id, changes, created_at)"
+    if postgresql:
+        return (text(f"WITH moved AS ({upd} RETURNING id) "  # noqa: S608 - names checked above
+                     f"{rev} SELECT id, :w_version, :r_user, :r_changes, :w_updated_at FROM moved")
+                .bindparams(*types).execution_options(preserve_rowcount=True),)
+    return (text(upd).bindparams(*[t for t in types if t.key != "r_changes"]),
+            text(f"{rev} VALUES (:w_id, :w_version, :r_user, :r_changes, :w_updated_at)")
+            .bindparams(*[t for t in types if t.key in ("r_changes", "w_updated_at")]))
 
 
 def update_case(ctx: Ctx, case_id: int, data: CaseUpdate) -> CaseOut:
     """Edit the fields sent; a stale version returns 409 with the changes since."""
     case, d = _load_case(ctx, case_id, "case.update")
     sent = data.model_fields_set - {"version"}
-    _require_groups(d, set(sent), "case.update")
+    _require_groups(ctx, d, set(sent), "case.update", "case", case_id)
     values = {}
     for name in sent:
         v = getattr(data, name)
@@ -549,7 +686,7 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
         if org.country != case.country:
             raise Invalid("Para otro país use una remisión, no una asignación.",
                           "Use a referral, not an assignment, to move a case to another country.")
-        _check(ctx, "case.assign", organisation_resource(org))
+        _check_org(ctx, "case.assign", org)
         values["organisation_id"] = org_id
     if data.officer_id is not None:
         _check_officer(ctx, data.officer_id, org_id)
@@ -585,8 +722,10 @@ def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
     """Add a note; a sensitive note needs its field group."""
     case, d = _load_case(ctx, case_id, "case.note")
     if data.sensitivity and data.sensitivity not in d.field_groups:
-        raise Forbidden("Su rol no puede escribir notas de esta sensibilidad.",
-                        "Your role may not write notes of this sensitivity.", sensitivity=data.sensitivity)
+        raise ctx.deny(Forbidden("Su rol no puede escribir notas de esta sensibilidad.",
+                                 "Your role may not write notes of this sensitivity.",
+                                 sensitivity=data.sensitivity),
+                       "case.note", "case", case_id, [f"sensitivity:{data.sensitivity}"])
     note = CaseNote(case_id=case.id, author_id=ctx.principal.user_id, body=data.body,
                     sensitivity=data.sensitivity)
     ctx.session.add(note)
@@ -599,7 +738,7 @@ def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
 
 def list_notes(ctx: Ctx, case_id: int) -> list[NoteOut]:
     """Notes of a case; bodies of sensitive notes withheld from roles without the group."""
-    case, d = _load_case(ctx, case_id)
+    case, d = _load_case(ctx, case_id, audit_action="case.notes.read")
     notes = ctx.session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)).all()
     out = [_note_out(n, d) for n in notes]
     ctx.log(d, "case.notes.read", "case", case.id, [f"note:{n.id}" for n in out if not n.hidden])
@@ -637,7 +776,7 @@ def update_task(ctx: Ctx, case_id: int, task_id: int, data: TaskUpdate) -> TaskO
 
 def list_tasks(ctx: Ctx, case_id: int) -> list[TaskOut]:
     """Tasks of a case, earliest due first."""
-    case, d = _load_case(ctx, case_id)
+    case, d = _load_case(ctx, case_id, audit_action="case.tasks.read")
     tasks = ctx.session.scalars(select(CaseTask).where(CaseTask.case_id == case_id)
                                 .order_by(CaseTask.due_date, CaseTask.id)).all()
     ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{t.id}" for t in tasks])
@@ -660,7 +799,7 @@ def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
 
 def list_services(ctx: Ctx, case_id: int) -> list[ServiceOut]:
     """Services of a case."""
-    case, d = _load_case(ctx, case_id)
+    case, d = _load_case(ctx, case_id, audit_action="case.services.read")
     svcs = ctx.session.scalars(select(CaseService).where(CaseService.case_id == case_id)
                                .order_by(CaseService.id)).all()
     ctx.log(d, "case.services.read", "case", case.id, [f"service:{s.id}" for s in svcs])
@@ -674,71 +813,22 @@ def list_services(ctx: Ctx, case_id: int) -> list[ServiceOut]:
 def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
     """Audit entries within the user's audit.read scope. Reading the audit is itself audited."""
     policy = get_policy()
-    if not any(policy.scope_of(g.role, "audit.read") for g in ctx.principal.grants):
-        raise forbidden("audit.read")
+    asked = tuple(f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, 0, ""))
+    if not _holds(ctx.principal, "audit.read"):
+        raise ctx.deny(forbidden("audit.read"), "audit.read", "audit", None, asked)
     rows = audit.query(ctx.session, ctx.principal, **filters)
-    out = [AuditOut(id=e.id, chain=e.chain, seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor, organisation_id=e.organisation_id,
-                    action=e.action, record_type=e.record_type, record_id=e.record_id,
-                    fields=json.loads(e.fields), source_ip=e.source_ip, hash=e.hash) for e in rows]
+    out = [AuditOut(id=e.id, chain=e.chain, seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor,
+                    organisation_id=e.organisation_id, action=e.action, record_type=e.record_type,
+                    record_id=e.record_id, fields=json.loads(e.fields), source_ip=e.source_ip,
+                    outcome=typing.cast(Outcome, e.outcome), hash=e.hash) for e in rows]
     granting = next(g for g in ctx.principal.grants if policy.scope_of(g.role, "audit.read"))
-    ctx.events.append(AccessEvent("audit.read", "audit", None,
-                                  tuple(f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, 0, "")),
-                                  granting.organisation_id))
+    ctx.events.append(AccessEvent("audit.read", "audit", None, asked, granting.organisation_id))
     ctx.commit()
     return out
 
 
 def verify_audit(ctx: Ctx) -> audit.Verification:
     """Check the whole chain (audit.verify)."""
-    policy = get_policy()
-    if not any(policy.scope_of(g.role, "audit.verify") for g in ctx.principal.grants):
-        raise forbidden("audit.verify")
+    if not _holds(ctx.principal, "audit.verify"):
+        raise ctx.deny(forbidden("audit.verify"), "audit.verify", "audit", None)
     return audit.verify(ctx.session)
-
-
-# ---------------------------------------------------------------- operator (command line)
-
-def _operator_ctx(session: Session, operator: str, key: str = "") -> Ctx:
-    # The command-line operator holds database access and acts outside the role policy, so we
-    # give them a principal with no grants and build decisions explicitly; the audit names them.
-    return Ctx(session, Principal(0, operator, ()), None, key)
-
-
-def operator_export(session: Session, person_id: int, operator: str) -> dict[str, Any]:
-    """Full export of one person for a data-subject request handled by an operator."""
-    ctx = _operator_ctx(session, operator)
-    person = session.get(Person, person_id)
-    if person is None:
-        raise not_found("person", person_id)
-    everything = Decision(True, frozenset(get_policy().field_groups), None, frozenset())
-    cases = _person_cases(ctx, person_id)
-    case_ids = [c.id for c in cases]
-    notes = session.scalars(select(CaseNote).where(CaseNote.case_id.in_(case_ids))).all() if case_ids else []
-    data = {
-        "person": person_out(ctx, person).model_dump(mode="json"),
-        "cases": [case_out(c, everything).model_dump(mode="json") for c in cases],
-        "notes": [_note_out(n, everything).model_dump(mode="json") for n in notes],
-        "exported_at": utcnow().isoformat(),
-    }
-    ctx.events.append(AccessEvent("person.export", "person", str(person_id), PERSON_READ_FIELDS))
-    ctx.principal = Principal(0, operator, ())
-    _commit_operator(ctx)
-    return data
-
-
-def operator_erase(session: Session, person_id: int, operator: str, key: str) -> str:
-    """Pseudonymise one person at an operator's hand; returns the pseudonym."""
-    ctx = _operator_ctx(session, operator, key)
-    person = session.get(Person, person_id)
-    if person is None:
-        raise not_found("person", person_id)
-    retention.pseudonymise_person(session, person, key)
-    ctx.events.append(AccessEvent("person.erase", "person", str(person_id), retention.PERSON_FIELDS))
-    _commit_operator(ctx)
-    return person.pseudonym or ""
-
-
-def _commit_operator(ctx: Ctx) -> None:
-    audit.append(ctx.session, Actor(None, ctx.principal.username, None), ctx.events)
-    ctx.session.commit()
-    ctx.events.clear()

@@ -1,4 +1,11 @@
-"""Validation problems, collected all at once and reported with file, row, column, value and rule."""
+"""Validation problems, collected all at once and reported with file, row, column, value and rule.
+
+A problem is an *error* (the file breaks a rule: nothing of it is loaded) or a *warning* (a
+finding users must see — a published total that is not the sum of its parts, rows left out —
+that never blocks a load). Errors are ``Problems.items``; warnings are ``Problems.warnings``.
+``bool(problems)`` and ``len(problems)`` count errors only, so "any problem loads nothing" still
+reads ``if problems: raise ValidationFailed(problems)``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,15 @@ from observatorio.i18n import t
 #: How many problems a report keeps per rule before summarising the rest (a 90,000-row file
 #: with a shifted column would otherwise print 90,000 lines).
 MAX_PER_RULE = 50
+
+#: How many warnings a report keeps per rule (the rest are counted): warnings are stored with
+#: the load, so they are kept in full for any realistic file (174 for UNHCR's decisions).
+MAX_WARNINGS_PER_RULE = 1000
+
+#: How many warnings ``observatorio load`` / ``validate`` print unless asked for all of them.
+WARNINGS_SHOWN = 10
+
+ERROR, WARNING = "error", "warning"
 
 #: Rules that concern the file as a whole even when they carry a line number.
 FILE_RULES = frozenset({"encoding", "unreadable", "missing_column", "missing_sheet", "empty", "bad_mapping"})
@@ -27,6 +43,15 @@ class Problem:
     column: str | None = None
     value: str | None = None
     details: tuple[tuple[str, Any], ...] = ()
+    severity: str = ERROR  # ERROR blocks the load; WARNING is reported and kept, never blocks
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
+
+    def _key(self) -> str:
+        # Error rules are messages.yaml ``rule.*``; warning rules ``warning.*``.
+        return f"{'warning' if self.is_warning else 'rule'}.{self.rule}"
 
     def what(self, lang: str = "es") -> str:
         values = {"value": self.value, "column": self.column, **dict(self.details)}
@@ -34,10 +59,10 @@ class Problem:
         values["closest"] = (
             t("report.closest", lang, options=", ".join(closest)) if closest else ""
         )
-        return t(f"rule.{self.rule}", lang, **values)
+        return t(self._key(), lang, **values)
 
     def todo(self, lang: str = "es") -> str:
-        return t(f"rule.{self.rule}.todo", lang, **dict(self.details))
+        return t(f"{self._key()}.todo", lang, **dict(self.details))
 
     def where(self, lang: str = "es") -> str:
         if self.row is None and self.column is None:
@@ -49,8 +74,14 @@ class Problem:
             return t("report.where_value", lang, row=row, column=self.column or "—", value=self.value)
         return t("report.where", lang, row=row, column=self.column or "—")
 
+    def line(self, lang: str = "es") -> str:
+        """``- file, row …, column …: what. What to do.`` (one line of a report)."""
+        where = self.where(lang)
+        return f"- {self.file}{', ' + where if where else ''}: {self.what(lang)}. {self.todo(lang)}"
+
     def as_dict(self, lang: str = "es") -> dict[str, Any]:
         return {
+            "severity": self.severity,
             "rule": self.rule,
             "file": self.file,
             "row": self.row,
@@ -71,6 +102,9 @@ class Problems:
     #: Every row some problem was found at, including problems summarised away (MAX_PER_RULE);
     #: later checks skip these rows so one bad cell is not reported again in other words.
     flagged_rows: set[int] = field(default_factory=set)
+    #: Findings that never block a load (see the module docstring), and how many were not kept.
+    warnings: list[Problem] = field(default_factory=list)
+    warnings_suppressed: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -99,8 +133,29 @@ class Problems:
         for row, value in zip(rows, values, strict=True):
             self.add(rule, row=row, column=column, value=value, **details)
 
+    def warn(
+        self,
+        rule: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        **details: Any,
+    ) -> None:
+        """Record a warning: reported and kept with the load, never blocks it, flags no row."""
+        if sum(1 for p in self.warnings if p.rule == rule) >= MAX_WARNINGS_PER_RULE:
+            self.warnings_suppressed[rule] = self.warnings_suppressed.get(rule, 0) + 1
+            return
+        shown = None if value is None else str(value)
+        self.warnings.append(
+            Problem(rule, self.file, row, column, shown, tuple(sorted(details.items())), WARNING)
+        )
+
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
+            if p.is_warning:
+                self.warnings.append(p)
+                continue
             if p.row is not None:
                 self.flagged_rows.add(p.row)
             self.items.append(p)
@@ -110,24 +165,78 @@ class Problems:
         return any(p.row is None or p.rule in FILE_RULES for p in self.items)
 
     def __bool__(self) -> bool:
+        """True when there is an error (warnings never make a file fail)."""
         return bool(self.items)
 
     def __len__(self) -> int:
+        """How many errors (warnings are counted by :meth:`warning_count`)."""
         return len(self.items) + sum(self.suppressed.values())
+
+    def warning_count(self) -> int:
+        return len(self.warnings) + sum(self.warnings_suppressed.values())
+
+    def warning_counts(self) -> dict[str, int]:
+        """Warnings per rule (kept and summarised), in the order the rules were first found."""
+        counts: dict[str, int] = {}
+        for p in self.warnings:
+            counts[p.rule] = counts.get(p.rule, 0) + 1
+        for rule, n in self.warnings_suppressed.items():
+            counts[rule] = counts.get(rule, 0) + n
+        return counts
 
     def rules(self) -> set[str]:
         return {p.rule for p in self.items}
 
     def render(self, lang: str = "es") -> str:
-        """The full report as plain text, one problem a line, in the user's language."""
+        """The full error report as plain text, one problem a line, in the user's language."""
         lines = [t("report.title", lang, count=len(self), file=self.file)]
-        for p in self.items:
-            where = p.where(lang)
-            lines.append(f"- {p.file}{', ' + where if where else ''}: {p.what(lang)}. {p.todo(lang)}")
+        lines += [p.line(lang) for p in self.items]
         for rule, count in self.suppressed.items():
-            more = "más del mismo tipo" if lang == "es" else "more of the same kind"
-            lines.append(f"- … {count} {more} ({rule})")
+            lines.append(t("report.more_of_rule", lang, count=count, rule=rule))
         return "\n".join(lines)
+
+    def render_warnings(self, lang: str = "es", limit: int | None = WARNINGS_SHOWN) -> str:
+        """The warnings as plain text: a counted title, then the first ``limit`` (None: all),
+        each with file, row, column and value; empty when there is none."""
+        count = self.warning_count()
+        if not count:
+            return ""
+        lines = [t("report.warnings_title", lang, count=count, file=self.file,
+                   rules=", ".join(f"{rule} × {n}" for rule, n in self.warning_counts().items()))]
+        shown = self.warnings if limit is None else _first_of_each_rule(self.warnings, limit)
+        lines += [p.line(lang) for p in shown]
+        hidden = len(self.warnings) - len(shown)
+        if hidden:
+            lines.append(t("report.warnings_hidden", lang, count=hidden))
+        for rule, n in self.warnings_suppressed.items():
+            lines.append(t("report.more_of_rule", lang, count=n, rule=rule))
+        return "\n".join(lines)
+
+    def as_json(self, lang: str = "es") -> dict[str, Any]:
+        """Errors and warnings as two separate lists (``validate --format json``)."""
+        return {
+            "file": self.file,
+            "errors": [p.as_dict(lang) for p in self.items],
+            "warnings": [p.as_dict(lang) for p in self.warnings],
+            "suppressed": {"errors": dict(self.suppressed),
+                           "warnings": dict(self.warnings_suppressed)},
+        }
+
+
+def _first_of_each_rule(warnings: Sequence[Problem], limit: int) -> list[Problem]:
+    """The first ``limit`` warnings taking each rule in turn (so that 174 of one kind do not hide
+    the only one of another), in their original order."""
+    by_rule: dict[str, list[int]] = {}
+    for i, p in enumerate(warnings):
+        by_rule.setdefault(p.rule, []).append(i)
+    chosen: list[int] = []
+    depth = 0
+    while len(chosen) < min(limit, len(warnings)):
+        for indexes in by_rule.values():
+            if depth < len(indexes) and len(chosen) < limit:
+                chosen.append(indexes[depth])
+        depth += 1
+    return [warnings[i] for i in sorted(chosen)]
 
 
 class ValidationFailed(ObservatorioError):
@@ -139,5 +248,11 @@ class ValidationFailed(ObservatorioError):
         self.problems = problems
         super().__init__(count=len(problems), file=problems.file)
 
+    #: How many of the file's warnings the message lists (None: all; ``--all-warnings``).
+    warnings_shown: int | None = WARNINGS_SHOWN
+
     def message(self, lang: str = "es") -> str:
-        return self.problems.render(lang)
+        """The error report, then the file's warnings: a broken file reports both."""
+        text = self.problems.render(lang)
+        extra = self.problems.render_warnings(lang, self.warnings_shown)
+        return f"{text}\n{extra}" if extra else text

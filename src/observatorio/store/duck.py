@@ -16,8 +16,14 @@ import duckdb
 import pandas as pd
 
 from observatorio.errors import ReadOnlyViolation, StoreMissing
-from observatorio.model.contract import FRAME_NAMES
-from observatorio.store.schema import DDL, SCHEMA_VERSION
+from observatorio.model.contract import FRAME_NAMES, STORE_COLUMNS
+from observatorio.store.schema import (
+    DDL,
+    LATEST_ORDER,
+    LATEST_TABLE_KEY,
+    LOAD_WARNING_COLUMNS,
+    SCHEMA_VERSION,
+)
 
 _READ_ONLY_START = re.compile(r"^\s*(select|with|describe|show|summarize|explain|from|values|pivot|unpivot)\b", re.I)
 
@@ -92,6 +98,11 @@ class Store:
                 "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
             self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('ddl_sha256', ?)", [ddl_sha])
+            # A store from before observations_latest (or left by another schema, which may not
+            # have kept it): rebuilt whole, in this same transaction.
+            self._refresh_latest()
+            self.con.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)",
+                             [LATEST_TABLE_KEY, ddl_sha])
 
     def _meta(self, key: str) -> str | None:
         try:
@@ -129,10 +140,12 @@ class Store:
         source_file: str,
         sha256: str,
         source_meta: dict[str, Any] | None = None,
+        warnings: pd.DataFrame | None = None,
     ) -> LoadResult:
         """Add one validated release of a source in a single transaction.
 
-        Loading the same file for the same release again changes nothing.
+        Loading the same file for the same release again changes nothing. ``warnings`` (columns
+        ``LOAD_WARNING_COLUMNS`` but ``load_id``) go to ``load_warnings`` in the same transaction.
         """
         existing = self.find_load(source, sha256, release)
         if existing:
@@ -158,10 +171,22 @@ class Store:
                  periods.min(), periods.max(), loaded_at],
             )
             self._mark_latest(source)
+            self._refresh_latest(source)
+            if warnings is not None and len(warnings):
+                self._insert_warnings(load_id, warnings)
             if source_meta:
                 self._upsert_source(source, source_meta)
             self._bump_version()
         return LoadResult(source, release, len(incoming), load_id, skipped=False)
+
+    def _insert_warnings(self, load_id: str, warnings: pd.DataFrame) -> None:
+        rows = warnings.assign(load_id=load_id).loc[:, list(LOAD_WARNING_COLUMNS)]
+        cols = ", ".join(LOAD_WARNING_COLUMNS)
+        self.con.register("incoming_warnings", rows)
+        try:
+            self.con.execute(f"INSERT INTO load_warnings ({cols}) SELECT {cols} FROM incoming_warnings")  # noqa: S608
+        finally:
+            self.con.unregister("incoming_warnings")
 
     def _mark_latest(self, source: str) -> None:
         # Latest = newest release; for the same release, the newest load (a corrected file).
@@ -171,6 +196,24 @@ class Store:
                  ORDER BY release DESC, loaded_at DESC LIMIT 1))
                WHERE source = ?""",
             [source, source],
+        )
+
+    def _refresh_latest(self, source: str | None = None) -> None:
+        """Copy the rows of the latest load of ``source`` (of every source: None) into
+        ``observations_latest``, sorted by LATEST_ORDER. Called inside the load's transaction,
+        after ``_mark_latest``: readers see the new release's rows and its ``is_latest`` together."""
+        cols = ", ".join(f'"{c.name}"' for c in STORE_COLUMNS)
+        order = ", ".join(f'"{c}"' for c in LATEST_ORDER)
+        if source is None:
+            self.con.execute("DELETE FROM observations_latest")
+            latest, params = "SELECT load_id FROM loads WHERE is_latest", []
+        else:
+            self.con.execute("DELETE FROM observations_latest WHERE source = ?", [source])
+            latest, params = "SELECT load_id FROM loads WHERE is_latest AND source = ?", [source]
+        self.con.execute(
+            f"INSERT INTO observations_latest ({cols}) SELECT {cols} FROM observations_history "  # noqa: S608
+            f"WHERE load_id IN ({latest}) ORDER BY {order}",
+            params,
         )
 
     def _upsert_source(self, source: str, meta: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ import pyarrow as pa
 from observatorio.model.codelists import CRM_MEMBERS, get_codelist
 from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
 from observatorio.store.duck import Store
+from observatorio.store.schema import LATEST_TABLE_KEY
 
 # -- whitelists -----------------------------------------------------------------------------
 
@@ -262,7 +263,10 @@ class ObservationQuery:
             check_stock = check_stock and catalogue.has_stocks(sources)
         if not must_agree and not check_stock:
             return
-        base, params = self._where_sql()
+        memory = self._memory(store)
+        if memory is not None and memory.cannot_double_count(self, must_agree, check_stock):
+            return
+        base, params = self._where_sql(latest=self._latest(store))
         group_cols = ", ".join(q(c) for c in self.group_by)
         counts = [f'count(DISTINCT coalesce({q(c)}, \'\')) AS "n_{c}"' for c in must_agree]
         conditions = [f'count(DISTINCT coalesce({q(c)}, \'\')) > 1' for c in must_agree]
@@ -290,7 +294,8 @@ class ObservationQuery:
 
     def _values_in_group(self, store: Store, name: str, group: Sequence[Any]) -> str:
         """The distinct values of ``name`` in one output group (for the error message)."""
-        base, params = self._where_sql([f"{q(c)} IS NOT DISTINCT FROM ?" for c in self.group_by])
+        base, params = self._where_sql([f"{q(c)} IS NOT DISTINCT FROM ?" for c in self.group_by],
+                                       latest=self._latest(store))
         rows = _fetch_all(
             store, f"SELECT DISTINCT {q(name)} FROM {base} ORDER BY 1 LIMIT 6",  # noqa: S608
             [*params, *group],
@@ -299,8 +304,10 @@ class ObservationQuery:
 
     # -- SQL -------------------------------------------------------------------------------
 
-    def _relation(self, latest: Sequence[str] | None = None) -> tuple[str, list[Any]]:
+    def _relation(self, latest: Sequence[str] | str | None = None) -> tuple[str, list[Any]]:
         # The latest release by default; a past one by exact release or by date (as_of).
+        # ``latest``: the table holding exactly the latest rows (a str), or the latest load ids
+        # (a store without that table), or None (the ``observations`` view).
         if self.release is not None:
             return (
                 "(SELECT * FROM observations_history WHERE load_id IN (SELECT load_id FROM ("
@@ -315,6 +322,8 @@ class ObservationQuery:
                 "loaded_at DESC) AS rn FROM loads WHERE release <= ?) WHERE rn = 1))",
                 [self.as_of],
             )
+        if isinstance(latest, str):
+            return latest, []
         if latest is not None:
             # The latest loads named outright: cheaper than the view's semi-join on every row.
             if len(latest) == 1:
@@ -327,7 +336,7 @@ class ObservationQuery:
         return "observations", []
 
     def _where_sql(
-        self, extra: Sequence[str] = (), latest: Sequence[str] | None = None
+        self, extra: Sequence[str] = (), latest: Sequence[str] | str | None = None
     ) -> tuple[str, list[Any]]:
         relation, params = self._relation(latest)
         conditions: list[str] = []
@@ -355,7 +364,7 @@ class ObservationQuery:
         return OBSERVATION_COLUMNS
 
     def select_sql(
-        self, paged: bool = True, latest: Sequence[str] | None = None
+        self, paged: bool = True, latest: Sequence[str] | str | None = None
     ) -> tuple[str, list[Any]]:
         """The SELECT this query runs, with its bound parameters."""
         base, params = self._where_sql(latest=latest)
@@ -380,16 +389,47 @@ class ObservationQuery:
 
     def count(self, store: Store) -> int:
         """How many rows the whole answer has (all pages)."""
+        memory = self._memory(store)
+        if memory is not None:
+            found = memory.count(self)
+            if found is not None:
+                return found
         sql, params = self.select_sql(paged=False, latest=self._latest(store))
         row = _fetch_one(store, f"SELECT count(*) FROM ({sql})", params)  # noqa: S608
         return int(row[0]) if row else 0
 
     def run(self, store: Store, check: bool = True) -> pa.Table:
-        """The answer as an Arrow table (columns as :meth:`columns`)."""
+        """The answer as an Arrow table (columns as :meth:`columns`).
+
+        A question about the latest releases is answered from the in-memory columns when the
+        store has them and the question is small enough (store/memory.py: the same rows, order
+        and sums); otherwise, and for past vintages, by DuckDB.
+        """
         if check:
             self.check(store)
+        memory = self._memory(store)
+        if memory is not None:
+            table = memory.run(self)
+            if table is not None:
+                return table
         sql, params = self.select_sql(latest=self._latest(store))
+        if self.limit is not None and self.limit <= _SMALL_ANSWER:
+            return _fetch_table(store, sql, params)
         return _cursor(store).sql(sql, params=params).to_arrow_table()
+
+    def in_memory(self, store: Store, max_rows: int) -> bool:
+        """Whether :meth:`run` reads at most ``max_rows`` rows of the in-memory columns (a cheap
+        answer the API computes without leaving its event loop)."""
+        memory = self._memory(store)
+        return memory is not None and memory.candidates(self) <= max_rows
+
+    def _memory(self, store: Store) -> Any:
+        """The in-memory columns of the store's latest releases, when built (None otherwise)."""
+        if self.release is not None or self.as_of is not None:
+            return None
+        from observatorio.store.memory import columns_of
+
+        return columns_of(store)
 
     def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
         """The answer as a stream of record batches (for large downloads, own cursor)."""
@@ -397,13 +437,16 @@ class ObservationQuery:
         cursor = store.cursor()
         return cursor.sql(sql, params=params).to_arrow_reader(rows_per_batch)
 
-    def _latest(self, store: Store) -> list[str] | None:
-        """Load ids of the latest release of the sources asked for (None: a past vintage)."""
+    def _latest(self, store: Store) -> list[str] | str | None:
+        """Where the latest releases are (None: a past vintage): the ``observations_latest``
+        table, or in an older store without it, the load ids of the sources asked for."""
         if self.release is not None or self.as_of is not None:
             return None
-        latest = StoreCatalogue.of(store).latest
+        catalogue = StoreCatalogue.of(store)
+        if catalogue.latest_table:
+            return "observations_latest"
         wanted = self.filters.get("source")
-        return [latest[s] for s in (wanted or sorted(latest)) if s in latest]
+        return [catalogue.latest[s] for s in (wanted or sorted(catalogue.latest)) if s in catalogue.latest]
 
     def run_df(self, store: Store) -> Any:
         """The answer as a pandas DataFrame."""
@@ -461,6 +504,37 @@ def _fetch_all(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tuple
     return [tuple(r) for r in _cursor(store).execute(sql, list(params)).fetchall()]
 
 
+#: Arrow types of the DuckDB types an answer has (as DuckDB's own Arrow export gives them).
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64(), "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
+}  # fmt: skip
+#: Answers of at most this many rows (a page) are read as Python rows (see _fetch_table).
+_SMALL_ANSWER = 5000
+
+
+def _fetch_table(store: Store, sql: str, params: Sequence[Any]) -> pa.Table:
+    """The answer of one statement of at most _SMALL_ANSWER rows, as an Arrow table.
+
+    ``cursor.sql(...).to_arrow_table()`` binds the statement to learn its schema, then plans it
+    again to run it: twice DuckDB's planning, which is most of the cost of a small answer. Here
+    it is planned and run once, and its rows typed as DuckDB's Arrow export types them.
+    """
+    result = _cursor(store).execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    types = [_ARROW_TYPES.get(str(d[1])) for d in result.description]
+    rows = result.fetchall()
+    if all(types):
+        return _rows_table(rows, pa.schema(list(zip(names, types, strict=True))))
+    return _cursor(store).sql(sql, params=list(params)).to_arrow_table()  # another type: ask
+
+
+def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
+
+
 # -- what codes exist -----------------------------------------------------------------------
 
 _CODELIST_OF = {c: column(c).codelist for c in FILTER_COLUMNS if column(c).codelist}
@@ -478,6 +552,9 @@ class StoreCatalogue:
     profiles: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     #: per source, the load id of its latest release
     latest: Mapping[str, str] = field(default_factory=dict)
+    #: whether ``observations_latest`` holds exactly the latest rows (a store written by this
+    #: schema; older stores are read through the load ids)
+    latest_table: bool = False
 
     @classmethod
     def of(cls, store: Store) -> StoreCatalogue:
@@ -486,27 +563,39 @@ class StoreCatalogue:
             known = _BY_STORE.get(id(store))
             if known is not None and known[0] is store:
                 return known[1]
-        row = _fetch_one(store, "SELECT value FROM store_meta WHERE key = 'version'", ())
-        version = str(row[0]) if row else "empty"
-        key = (str(store.path), version)
+        meta = dict(_fetch_all(store, "SELECT key, value FROM store_meta "
+                                      "WHERE key IN ('version', 'ddl_sha256')"))
+        version = str(meta.get("version", "empty"))
+        # the schema too: upgrading a store (observations_latest) keeps its version
+        key = (str(store.path), version, str(meta.get("ddl_sha256")))
         found = _CATALOGUES.get(key)
         if found is None:
-            values = {
-                "source": _distinct(store, "SELECT DISTINCT source FROM loads"),
-                "source_file": _distinct(store, "SELECT DISTINCT source_file FROM loads"),
-                "load_id": _distinct(store, "SELECT DISTINCT load_id FROM loads"),
-                "table": _distinct(
-                    store, 'SELECT DISTINCT "table" FROM observations_history WHERE "table" IS NOT NULL'
-                ),
-            }
-            releases = frozenset(r[0] for r in _fetch_all(store, "SELECT DISTINCT release FROM loads"))
-            latest = {str(src): str(lid) for src, lid in _fetch_all(
-                store, "SELECT source, load_id FROM loads WHERE is_latest")}
-            found = cls(version, values, releases, _profiles(store), latest)
-            _CATALOGUES[key] = found
+            # One thread computes it: sixteen first requests at once must not all scan the store.
+            with _CATALOGUE_LOCK:
+                found = _CATALOGUES.get(key) or cls._compute(store, version)
+                _CATALOGUES[key] = found
         if store.read_only:
             _BY_STORE[id(store)] = (store, found)
         return found
+
+    @classmethod
+    def _compute(cls, store: Store, version: str) -> StoreCatalogue:
+        values = {
+            "source": _distinct(store, "SELECT DISTINCT source FROM loads"),
+            "source_file": _distinct(store, "SELECT DISTINCT source_file FROM loads"),
+            "load_id": _distinct(store, "SELECT DISTINCT load_id FROM loads"),
+            "table": _distinct(
+                store, 'SELECT DISTINCT "table" FROM observations_history WHERE "table" IS NOT NULL'
+            ),
+        }
+        releases = frozenset(r[0] for r in _fetch_all(store, "SELECT DISTINCT release FROM loads"))
+        latest = {str(src): str(lid) for src, lid in _fetch_all(
+            store, "SELECT source, load_id FROM loads WHERE is_latest")}
+        meta = dict(_fetch_all(store, "SELECT key, value FROM store_meta WHERE key IN (?, ?)",
+                               [LATEST_TABLE_KEY, "ddl_sha256"]))
+        latest_table = meta.get(LATEST_TABLE_KEY) not in (None, "") and (
+            meta.get(LATEST_TABLE_KEY) == meta.get("ddl_sha256"))
+        return cls(version, values, releases, _profiles(store), latest, latest_table)
 
     def constant(self, column_name: str, sources: Iterable[str] | None) -> bool:
         """Whether ``column_name`` has one value across the latest rows of these sources."""
@@ -538,7 +627,8 @@ class StoreCatalogue:
         raise QueryError("unknown_value", name, "api.unknown_value", close, value=value)
 
 
-_CATALOGUES: dict[tuple[str, str], StoreCatalogue] = {}
+_CATALOGUES: dict[tuple[str, str, str], StoreCatalogue] = {}
+_CATALOGUE_LOCK = threading.Lock()
 _BY_STORE: dict[int, tuple[Store, StoreCatalogue]] = {}
 
 

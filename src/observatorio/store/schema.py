@@ -1,5 +1,11 @@
 """DDL of the statistics store: every release in ``observations_history``, the latest in the
-``observations`` view, one row per load in ``loads``, source metadata in ``sources``."""
+``observations`` view, one row per load in ``loads``, source metadata in ``sources``.
+
+The view reads ``observations_latest``, a copy of the latest release's rows kept by the store in
+the transaction of every load (``Store._refresh_latest``), so that it is never stale nor half
+written. Its rows are sorted by ``LATEST_ORDER`` within each source: DuckDB's zonemaps then skip
+most of a source's row groups for a country, and the API's in-memory columns
+(store/memory.py) read them back in that order."""
 
 from __future__ import annotations
 
@@ -7,9 +13,28 @@ from observatorio.model.contract import STORE_COLUMNS
 
 SCHEMA_VERSION = 1
 
+#: Columns of ``load_warnings`` (one row per warning of a load; ``details`` is canonical JSON of
+#: the rule's placeholders, the messages are the rendered Spanish and English sentences).
+LOAD_WARNING_COLUMNS: tuple[str, ...] = (
+    "load_id", "seq", "rule", "source_row", "source_column", "source_value", "details",
+    "message_es", "message_en",
+)
+
 
 def _history_columns() -> str:
     return ",\n  ".join(f'"{c.name}" {c.sql_type}' for c in STORE_COLUMNS)
+
+
+#: Order of the rows of ``observations_latest`` within a source (a total order of an
+#: observation's key; NULLs last, DuckDB's default).
+LATEST_ORDER: tuple[str, ...] = (
+    "source", "ref_area", "period", "table", "freq", "citizenship", "counterpart_area", "flow",
+    "sex", "age", "accompaniment", "unit", "attributes", "source_row",
+)  # fmt: skip
+
+#: store_meta key saying ``observations_latest`` is kept up to date; its value is the
+#: ``ddl_sha256`` of the schema that keeps it (another schema may have left it stale).
+LATEST_TABLE_KEY = "latest_table_ddl"
 
 
 DDL: tuple[str, ...] = (
@@ -41,9 +66,24 @@ DDL: tuple[str, ...] = (
   caveats_en VARCHAR[]
 )""",
     """CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-    # The latest release of every source: rows of the one load per source marked latest.
+    # Warnings found while validating a loaded file (harmonize/problems.py): findings that never
+    # block a load, kept with its lineage and written in the load's own transaction.
+    """CREATE TABLE IF NOT EXISTS load_warnings (
+  load_id VARCHAR NOT NULL,
+  seq INTEGER NOT NULL,
+  rule VARCHAR NOT NULL,
+  source_row BIGINT,
+  source_column VARCHAR,
+  source_value VARCHAR,
+  details VARCHAR NOT NULL,
+  message_es VARCHAR NOT NULL,
+  message_en VARCHAR NOT NULL,
+  PRIMARY KEY (load_id, seq)
+)""",
+    # The rows of the one load per source marked latest, materialised (see the module doc).
+    f"""CREATE TABLE IF NOT EXISTS observations_latest (
+  {_history_columns()}
+)""",
     """CREATE OR REPLACE VIEW observations AS
-SELECT h.*
-FROM observations_history h
-WHERE h.load_id IN (SELECT load_id FROM loads WHERE is_latest)""",
+SELECT * FROM observations_latest""",
 )

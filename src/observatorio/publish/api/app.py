@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         internal_error_handler,
         query_error_handler,
     )
+    from observatorio.publish.api.fast import ObservationsFastPath
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import mount_web
@@ -52,10 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_web_router)
     app.include_router(web_router)
     mount_web(app)
+    _warm_up_on_start(app)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(QueryError, query_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
-    # Innermost first: gzip, then ETag/304/cache (it keeps gzipped bodies), CORS outermost.
+    # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
+    # ETag/304/cache (it keeps gzipped bodies), CORS outermost.
+    app.add_middleware(ObservationsFastPath)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(PublicReadMiddleware)
     app.add_middleware(
@@ -67,3 +71,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86400,
     )
     return app
+
+
+def _warm_up_on_start(app: FastAPI) -> None:
+    """Open the store, its catalogue and its in-memory columns in a thread at start-up
+    (store_access.warm_up); the thread is stopped and joined at shut-down, never left inside
+    DuckDB when the interpreter exits."""
+    import threading
+
+    from observatorio.publish.api.store_access import warm_up
+
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start() -> None:
+        stop.clear()
+        thread = threading.Thread(target=warm_up, args=(app.state, stop), name="api-warm-up")
+        threads.append(thread)
+        thread.start()
+
+    def finish() -> None:
+        stop.set()
+        while threads:
+            threads.pop().join()
+
+    app.router.on_startup.append(start)
+    app.router.on_shutdown.append(finish)

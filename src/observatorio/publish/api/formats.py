@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -100,12 +102,39 @@ def csv_stream(batches: pa.RecordBatchReader, sdmx_dataflow: str | None = None,
 def json_rows(table: pa.Table) -> list[dict[str, Any]]:
     """Rows as dicts; whole-number values as integers, dates as ISO text (by orjson)."""
     names = table.column_names
-    columns = [table.column(n).to_pylist() for n in names]
-    if "value" in names:
-        i = names.index("value")
-        columns[i] = [int(v) if v is not None and float(v).is_integer() else v
-                      for v in columns[i]]
+    columns = [_python_values(table.column(n), whole=n == "value") for n in names]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+_DAY_ZERO = date(1970, 1, 1).toordinal()
+_DATES: dict[int, date] = {}  # days since 1970 → date object (a few thousand months at most)
+
+
+def _python_values(column: pa.ChunkedArray, whole: bool = False) -> list[Any]:
+    """``column.to_pylist()``, faster for dates and numbers (pyarrow makes a date object per
+    cell slowly); with ``whole``, whole-number doubles become ints."""
+    kind = column.type
+    if column.null_count or not (pa.types.is_date32(kind) or pa.types.is_integer(kind)
+                                 or pa.types.is_floating(kind)):
+        values = column.to_pylist()
+        if whole:
+            return [int(v) if v is not None and float(v).is_integer() else v for v in values]
+        return values
+    if pa.types.is_date32(kind):
+        days = column.cast(pa.int32()).to_numpy().tolist()
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        found = [_DATES.get(d) for d in days]
+        for i in [i for i, v in enumerate(found) if v is None]:
+            found[i] = _DATES[days[i]] = date.fromordinal(days[i] + _DAY_ZERO)
+        return found
+    numbers = column.to_numpy()
+    values = numbers.tolist()
+    if whole and pa.types.is_floating(kind):
+        with np.errstate(invalid="ignore"):
+            for i in np.flatnonzero(np.isfinite(numbers) & (numbers == np.floor(numbers))).tolist():
+                values[i] = int(values[i])
+    return values
 
 
 def json_bytes(payload: Any) -> bytes:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from observatorio.model.codelists import get_codelist
+from observatorio.model.contract import CODED_COLUMNS, KEY_COLUMNS, column
 from observatorio.store.query import QueryError, format_period
 
 AGENCY = "OMR"
@@ -40,27 +41,50 @@ class Dimension:
     codelist: str | None  # None: codes are the store's own values (source, table)
 
 
-#: Key order of the DSD: ``/sdmx/data/{dataflow}/M.USA.GTM...`` follows it.
-DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("FREQ", "freq", "freq"),
-    Dimension("REF_AREA", "ref_area", "area"),
-    Dimension("CITIZENSHIP", "citizenship", "area"),
-    Dimension("COUNTERPART_AREA", "counterpart_area", "area"),
-    Dimension("FLOW", "flow", "flow"),
-    Dimension("SEX", "sex", "sex"),
-    Dimension("AGE", "age", "age"),
-    Dimension("ACCOMPANIMENT", "accompaniment", "accompaniment"),
-    Dimension("UNIT_MEASURE", "unit", "unit"),
-    Dimension("SOURCE", "source", None),
-    Dimension("TABLE", "table", None),
+#: Contract columns whose SDMX component id is not the column name upper-cased (SDMX's own
+#: cross-domain concepts).
+SDMX_NAMES: dict[str, str] = {"unit": "UNIT_MEASURE", "period": "TIME_PERIOD", "value": "OBS_VALUE"}
+#: The time dimension: the observation's period, not part of the series key.
+TIME_COLUMN = "period"
+#: Key columns that are not SDMX dimensions: the time dimension, and source-specific breakdowns
+#: (summed within their table, see the module docstring).
+NOT_DIMENSIONS: frozenset[str] = frozenset({TIME_COLUMN, "attributes"})
+#: Columns that identify a series beyond the contract key (which is unique within one source):
+#: two publishers can count the same thing, so the publisher is a dimension too.
+PUBLISHER_DIMENSIONS: tuple[str, ...] = ("source",)
+
+
+def sdmx_id(name: str) -> str:
+    """The SDMX component id of a contract column (``unit`` → ``UNIT_MEASURE``)."""
+    return SDMX_NAMES.get(name, name.upper())
+
+
+def _dimensions() -> tuple[Dimension, ...]:
+    # Coded key columns first, in contract key order, then the columns whose codes are the
+    # store's own values (source, table): the order of the SDMX key.
+    key = [c for c in KEY_COLUMNS if c not in NOT_DIMENSIONS]
+    coded = [c for c in key if column(c).codelist]
+    uncoded = [*PUBLISHER_DIMENSIONS, *(c for c in key if not column(c).codelist)]
+    return tuple(Dimension(sdmx_id(c), c, column(c).codelist) for c in coded + uncoded)
+
+
+#: Key order of the DSD, derived from the contract (model/contract.py KEY_COLUMNS and the
+#: codelist of each column): ``/sdmx/data/{dataflow}/M.USA.GTM...`` follows it.
+DIMENSIONS: tuple[Dimension, ...] = _dimensions()
+
+#: Coded contract columns that are neither dimensions nor the dataflow itself: observation
+#: attributes (``obs_status`` → ``OBS_STATUS``).
+ATTRIBUTES: tuple[Dimension, ...] = tuple(
+    Dimension(sdmx_id(c), c, column(c).codelist) for c in CODED_COLUMNS
+    if c != "dataflow" and c not in {d.column for d in DIMENSIONS}
 )
 
 #: Contract columns → SDMX component ids (others are upper-cased).
-SDMX_ID: dict[str, str] = {d.column: d.id for d in DIMENSIONS} | {
-    "period": "TIME_PERIOD", "value": "OBS_VALUE", "obs_status": "OBS_STATUS",
+SDMX_ID: dict[str, str] = {d.column: d.id for d in DIMENSIONS + ATTRIBUTES} | {
+    TIME_COLUMN: sdmx_id(TIME_COLUMN), "value": sdmx_id("value"),
 }
 #: The grouping that gives one observation per SDMX series key and period.
-SERIES_GROUP: tuple[str, ...] = (*(d.column for d in DIMENSIONS), "period")
+SERIES_GROUP: tuple[str, ...] = (*(d.column for d in DIMENSIONS), TIME_COLUMN)
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_@$-]")
 

@@ -5,6 +5,7 @@ DuckDB allows one writer or many readers per file: restart the server after a lo
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from observatorio.settings import Settings
 from observatorio.store import Store
 
 _LOCK = threading.Lock()
+#: Most rows of latest releases a server process keeps in memory to answer small questions
+#: without planning SQL (store/memory.py; ~50 bytes a row). OBSERVATORIO_API_MEMORY_ROWS=0
+#: turns it off (every question then goes to DuckDB).
+MEMORY_ROWS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,30 @@ def get_handle(state: Any) -> StoreHandle:
                 handle = StoreHandle.open(state.settings)
                 state.store_handle = handle
     return handle
+
+
+def warm_up(state: Any, stop: threading.Event) -> None:
+    """Start-up work of a server process, in a background thread: open the store, learn its
+    catalogue (codes, latest loads) and read its latest releases into memory, so that the first
+    requests neither wait for that nor all do it at once. Requests that come before it is done
+    are answered by DuckDB. A failure only means those answers keep coming from DuckDB."""
+    import logging
+
+    import pyarrow as pa
+
+    from observatorio.store import memory
+    from observatorio.store.query import StoreCatalogue
+
+    try:
+        handle = get_handle(state)
+        StoreCatalogue.of(handle.store)
+        rows = int(os.environ.get("OBSERVATORIO_API_MEMORY_ROWS", MEMORY_ROWS))
+        memory.build(handle.store, rows, stop.is_set)
+        pa.default_memory_pool().release_unused()  # the reading's buffers
+    except StoreMissing:
+        return
+    except Exception:  # a warm-up must never take the server down
+        logging.getLogger("observatorio.api").exception("API warm-up failed")
 
 
 def store_handle(request: Request) -> StoreHandle:

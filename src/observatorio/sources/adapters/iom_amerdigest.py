@@ -18,7 +18,7 @@ from observatorio.sources.adapters.iom_gdidata import (
     iom_info,
 )
 from observatorio.sources.base import SourceInfo, register
-from observatorio.sources.readers import read_rda
+from observatorio.sources.readers import ROW, read_rda
 
 GOVERNMENTS = "national governments' administrative data (migration authorities of each country)"
 
@@ -69,7 +69,7 @@ class IrregularEntries(DigestTable):
     are not irregular entries and are left out (see the caveats); any other month is kept.
     """
 
-    def select(self, raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    def select(self, raw: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
         regular = path.parent / REGULAR_ENTRIES_FILE
         if not regular.is_file():
             return raw
@@ -78,7 +78,14 @@ class IrregularEntries(DigestTable):
             return raw
         copied = copied_months(raw, next(iter(frames.values())))
         month = pd.Series(list(zip(raw["geo"], raw["t"], strict=True)), index=raw.index)
-        return raw[~month.isin(copied)]
+        left_out = month.isin(copied)
+        # One warning per country-month left out, at its first row (users must see dropped rows).
+        for geo, t in sorted(copied, key=lambda key: (str(key[0]), key[1])):
+            rows = raw.loc[raw["geo"].eq(geo) & raw["t"].eq(t), ROW]
+            problems.warn("copied_months", row=int(rows.min()), column="t",
+                          value=pd.to_datetime(t, unit="D").strftime("%Y-%m"), country=geo,
+                          rows=len(rows), regular=REGULAR_ENTRIES_FILE)
+        return raw[~left_out]
 
     def unit(self, ref_area: pd.Series) -> pd.Series | str:
         return ref_area.map(IRREGULAR_UNIT_BY_COUNTRY).fillna("PERSONS").astype(object)

@@ -384,7 +384,7 @@ class IomTable(Adapter):
         raw = frames.get(stem, next(iter(frames.values())))
         if not require_columns(raw, self.columns, problems):
             return pd.DataFrame()
-        reading = Reading(self.select(raw, path), problems, crosswalk_near(path))
+        reading = Reading(self.select(raw, path, problems), problems, crosswalk_near(path))
         fields = {
             **DIMENSION_DEFAULTS, "dataflow": self.info.dataflow, "source_row": reading.rows,
             "source": self.info.id, "source_file": path.name, "release": release,
@@ -397,8 +397,12 @@ class IomTable(Adapter):
             else value for name, value in fields.items()
         })
 
-    def select(self, raw: pd.DataFrame, path: Path) -> pd.DataFrame:
-        """The rows that become observations (all by default); ``path`` is the file read."""
+    def select(self, raw: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
+        """The rows that become observations (all by default); ``path`` is the file read.
+
+        Rows left out because of what the file holds (not by design) are reported to
+        ``problems`` as warnings, so that users see them.
+        """
         return raw
 
     @abstractmethod

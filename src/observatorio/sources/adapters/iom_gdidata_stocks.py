@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from observatorio.harmonize.problems import Problems
 from observatorio.sources.adapters.iom_gdidata import (
     GDIDATA,
     SEX,
@@ -202,7 +203,7 @@ class WorldBankIndicators(IomTable):
         ),
     )
 
-    def select(self, raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    def select(self, raw: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
         return raw[raw["var"].astype("string").isin(list(WDI_VARIABLES)).fillna(False).astype(bool)]
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:

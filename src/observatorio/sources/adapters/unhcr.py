@@ -7,7 +7,6 @@ codes (:data:`ORIGIN_SPECIAL`) and the published code and name stay in the attri
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,8 +26,6 @@ from observatorio.harmonize.frame import (
 from observatorio.harmonize.problems import Problems
 from observatorio.sources.base import Adapter, SourceInfo, register
 from observatorio.sources.readers import ROW, read_csv
-
-log = logging.getLogger(__name__)
 
 YEAR = "Year"
 ORIGIN, ORIGIN_ISO = "Country of origin", "Country of origin (ISO)"
@@ -280,9 +277,8 @@ class AsylumDecisions(Adapter):
         stage = raw[STAGE].str.strip()
         report_unknown(stage, ~stage.isin(STAGES), rows, STAGE, "procedure_stage", problems)
         mismatch = total_mismatches(raw)
-        if mismatch.any():
-            log.warning("%s: %d row(s) where '%s' differs from the sum of the four decisions",
-                        path.name, int(mismatch.sum()), TOTAL_DECISIONS)
+        warn_total_mismatches(raw, mismatch, problems)
+        warn_mixed_units(raw, problems)
         attributes = _origin_attributes(raw, citizenship).assign(
             authority=authority, procedure_stage=stage,
             total_decisions_published=pd.to_numeric(raw[TOTAL_DECISIONS], errors="coerce")
@@ -302,11 +298,48 @@ class AsylumDecisions(Adapter):
         })
 
 
+def _decision_sums(raw: pd.DataFrame) -> pd.Series:
+    return raw[list(DECISION_FLOWS)].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
+
+
 def total_mismatches(raw: pd.DataFrame) -> pd.Series:
     """Rows whose published "Total decisions" is not the sum of the four decision columns."""
-    parts = raw[list(DECISION_FLOWS)].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
+    parts = _decision_sums(raw)
     total = pd.to_numeric(raw[TOTAL_DECISIONS], errors="coerce")
     return (parts != total) & parts.notna() & total.notna()
+
+
+def warn_total_mismatches(raw: pd.DataFrame, mismatch: pd.Series, problems: Problems) -> None:
+    """A warning per row whose published total is not the sum of its parts (the four decisions
+    are loaded; the published total goes to the attribute ``total_decisions_published``)."""
+    if not mismatch.any():
+        return
+    parts = _decision_sums(raw[mismatch])
+    for row, total, part in zip(raw.loc[mismatch, ROW], raw.loc[mismatch, TOTAL_DECISIONS].str.strip(),
+                                parts, strict=True):
+        problems.warn("total_mismatch", row=int(row), column=TOTAL_DECISIONS, value=total,
+                      parts=f"{part:.0f}")
+
+
+def warn_mixed_units(raw: pd.DataFrame, problems: Problems) -> None:
+    """A warning per country of asylum and year that reports some decisions as cases and others
+    as persons, at that country-year's first row in cases."""
+    unit = raw[CASES_OR_PERSONS].str.strip()
+    known = unit.isin(list(UNITS))
+    if not known.any():
+        return
+    keyed = pd.DataFrame({"asylum": raw[ASYLUM_ISO].str.strip(), "year": raw[YEAR].str.strip(),
+                          "unit": unit, "row": raw[ROW]})[known]
+    counts = keyed.groupby(["asylum", "year", "unit"], sort=False).size().unstack(fill_value=0)
+    if not {"C", "P"} <= set(counts.columns):
+        return
+    mixed = counts[(counts["C"] > 0) & (counts["P"] > 0)]
+    first_case = keyed[keyed["unit"] == "C"].groupby(["asylum", "year"], sort=False)["row"].min()
+    found = sorted((int(first_case[key]), str(key[0]), str(key[1]), int(cases), int(persons))
+                   for key, cases, persons in zip(mixed.index, mixed["C"], mixed["P"], strict=True))
+    for row, asylum, year, cases, persons in found:
+        problems.warn("mixed_units", row=row, column=CASES_OR_PERSONS, value="C", country=asylum,
+                      year=year, cases=cases, persons=persons)
 
 
 # -- footnotes ---------------------------------------------------------------------------------
@@ -355,6 +388,9 @@ def read_footnotes(path: Path) -> list[Footnote]:
 # -- asylum applications ---------------------------------------------------------------------------
 
 APPLIED = "applied"
+#: Countries of asylum UNHCR's footnotes.csv says report asylum applications as cases (some
+#: years): named by the warning that this file does not say which figures are cases.
+CASE_REPORTERS = ("USA", "GBR", "KAZ")
 
 
 class AsylumApplications(Adapter):
@@ -397,6 +433,8 @@ class AsylumApplications(Adapter):
         if parsed is None:
             return pd.DataFrame()
         raw, period, citizenship, ref_area = parsed
+        # About the whole column: reported at its header (row 1), as missing columns are.
+        problems.warn("unit_unstated", row=1, column=APPLIED, examples=", ".join(CASE_REPORTERS))
         values, _ = _numbers(raw[APPLIED], raw[ROW], APPLIED, problems)
         # Rows repeating a year–origin–asylum key are parts of one figure (breakdowns the file
         # does not show): add them up explicitly and keep the parts for lineage.

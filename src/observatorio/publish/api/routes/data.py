@@ -105,13 +105,23 @@ def observations(
     JSON is paginated (``limit``/``offset``, ``meta.next``); other formats return the whole
     answer (CSV and SDMX-CSV stream), within the limits in docs/api.md.
     """
-    sdmx = format in (Format.sdmx_csv, Format.sdmx_json)
-    if sdmx and group_by is None:
-        group_by = ",".join(SERIES_GROUP)  # one observation per SDMX series key and period
-    if format is Format.json and limit is None:
-        limit = DEFAULT_JSON_LIMIT
-    query = build_query(request, start, end, group_by, release, as_of, limit, offset)
+    query = observations_query(request, start, end, group_by, release, as_of, limit, offset,
+                               format)
     return answer(request, handle, query, format, normalize_lang(lang))
+
+
+def observations_query(
+    request: Request, start: str | None, end: str | None, group_by: str | None,
+    release: str | None, as_of: str | None, limit: int | None, offset: int, fmt: Format,
+) -> ObservationQuery:
+    """The question of a request to /api/v1/observations (the route's and the fast path's,
+    publish/api/fast.py): SDMX formats default to one row per series key and period, JSON to
+    pages of DEFAULT_JSON_LIMIT rows."""
+    if fmt in (Format.sdmx_csv, Format.sdmx_json) and group_by is None:
+        group_by = ",".join(SERIES_GROUP)  # one observation per SDMX series key and period
+    if fmt is Format.json and limit is None:
+        limit = DEFAULT_JSON_LIMIT
+    return build_query(request, start, end, group_by, release, as_of, limit, offset)
 
 
 def answer(

@@ -1,7 +1,10 @@
-"""SDMX REST data: ``/sdmx/data/{dataflow}/{key}`` answers SDMX-CSV 2.0 or SDMX-JSON 2.0."""
+"""SDMX REST (1.x paths): data at ``/sdmx/data/{dataflow}/{key}`` (SDMX-CSV 2.0 or SDMX-JSON
+2.0) and structure at ``/sdmx/{datastructure|dataflow|codelist|conceptscheme}/{agencyID}/
+{resourceID}/{version}`` (SDMX-ML 2.1)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -24,7 +27,17 @@ from observatorio.publish.api.sdmx import (
     key_filters,
     structure_id,
 )
-from observatorio.publish.api.store_access import StoreDep
+from observatorio.publish.api.sdmx_structure import (
+    KINDS,
+    MEDIA_SDMX_ML_STRUCTURE,
+    REFERENCES,
+    NotFound,
+    StoreCodes,
+    codelists,
+    select,
+    structure_message,
+)
+from observatorio.publish.api.store_access import StoreDep, StoreHandle
 from observatorio.store.query import ObservationQuery, QueryError, StoreCatalogue, closest_texts
 
 router = APIRouter(prefix="/sdmx", tags=["sdmx"], route_class=StrictRoute)
@@ -112,6 +125,93 @@ def sdmx_data(
     fmt = Format.sdmx_json if _wants_json(request, format) else Format.sdmx_csv
     flow_id = dataflow if dataflow.upper() != "ALL" else None
     return answer(request, handle, query, fmt, normalize_lang(lang), dataflow=flow_id)
+
+
+# -- structure (SDMX-ML 2.1) ----------------------------------------------------------------------
+
+_STRUCTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MEDIA_SDMX_ML_STRUCTURE: {}}, "description": "SDMX-ML 2.1 structure message"},
+    304: {"description": "Not modified (conditional request)"},
+    404: {**ERROR_RESPONSES[400], "description": "No such agency, artefact or version"},
+    **ERROR_RESPONSES,
+}
+AgencyP = Annotated[str, Path(description=f"{AGENCY}, or all", examples=[AGENCY])]
+ResourceP = Annotated[str, Path(description="artefact id (several with +), or all",
+                                examples=["DSD_MIGRATION"])]
+VersionP = Annotated[str, Path(description="1.0, latest or all", examples=["latest"])]
+ReferencesP = Annotated[str | None, Query(
+    pattern=f"^({'|'.join(REFERENCES)})$",
+    description="also return related artefacts: none (default), parents, parentsandsiblings, "
+                "children, descendants, all, or one kind (codelist…)")]
+DetailP = Annotated[str | None, Query(pattern="^full$", description="full (the only detail)")]
+
+
+def _store_codes(handle: StoreHandle) -> StoreCodes:
+    """SOURCE and TABLE codes: the values in the store, sources named by their titles."""
+    catalogue = StoreCatalogue.of(handle.store)
+    titles = {str(src): (es or src, en or src) for src, es, en in handle.store.cursor().execute(
+        "SELECT source, title_es, title_en FROM sources").fetchall()}
+    sources = {src: titles.get(src, (src, src)) for src in catalogue.values.get("source", ())}
+    return StoreCodes(sources, [*sorted(catalogue.values.get("table", ())), None])
+
+
+def _structure(handle: StoreHandle, kind: str, agency: str, resource: str, version: str,
+               references: str | None) -> Response:
+    known = codelists(_store_codes(handle))
+    try:
+        selection = select(kind, agency, resource, version, references or "none", list(known))
+    except NotFound as exc:
+        # One agency, one version: name them even when the value looks like neither.
+        closest = closest_texts(exc.value, exc.known) or (exc.known if len(exc.known) <= 3 else [])
+        raise ApiError(404, "not_found", exc.parameter, "api.not_found", closest,
+                       value=exc.value) from None
+    body = structure_message(selection, known, f"{AGENCY}-STRUCTURE-{handle.version_id}",
+                             handle.version)
+    return Response(body, media_type=MEDIA_SDMX_ML_STRUCTURE)
+
+
+def _register_structure_routes(kind: str) -> None:
+    """``/sdmx/{kind}[/{agencyID}[/{resourceID}[/{version}]]]`` (omitted parts: all, all, latest).
+
+    The bare ``/sdmx/dataflow`` stays the JSON list of dataflows (above); its SDMX-ML form is
+    ``/sdmx/dataflow/all`` (or ``/sdmx/dataflow/OMR``).
+    """
+    what = f"SDMX-ML 2.1 {kind}"
+
+    def everything(handle: StoreDep, references: ReferencesP = None,
+                   detail: DetailP = None) -> Response:
+        return _structure(handle, kind, "all", "all", "latest", references)
+
+    def by_agency(handle: StoreDep, agencyID: AgencyP, references: ReferencesP = None,  # noqa: N803
+                  detail: DetailP = None) -> Response:
+        return _structure(handle, kind, agencyID, "all", "latest", references)
+
+    def by_id(handle: StoreDep, agencyID: AgencyP, resourceID: ResourceP,  # noqa: N803
+              references: ReferencesP = None, detail: DetailP = None) -> Response:
+        return _structure(handle, kind, agencyID, resourceID, "latest", references)
+
+    def by_version(handle: StoreDep, agencyID: AgencyP, resourceID: ResourceP,  # noqa: N803
+                   version: VersionP, references: ReferencesP = None,
+                   detail: DetailP = None) -> Response:
+        return _structure(handle, kind, agencyID, resourceID, version, references)
+
+    shapes: list[tuple[str, Callable[..., Response]]] = [("", everything), ("/{agencyID}", by_agency), ("/{agencyID}/{resourceID}", by_id),
+              ("/{agencyID}/{resourceID}/{version}", by_version)]
+    for suffix, endpoint in shapes:
+        if kind == "dataflow" and not suffix:
+            continue  # GET /sdmx/dataflow is the JSON list
+        router.add_api_route(
+            f"/{kind}{suffix}", endpoint, methods=["GET"], response_model=None,
+            responses=_STRUCTURE_RESPONSES, response_class=Response,
+            summary=f"{what}{suffix.replace('{', '').replace('}', '')}",
+            operation_id=f"sdmx_{kind}_{endpoint.__name__}",
+            description=f"The {kind} artefact(s) as an SDMX-ML 2.1 structure message, names in "
+                        "Spanish and English; references= adds related artefacts.",
+        )
+
+
+for _kind in KINDS:
+    _register_structure_routes(_kind)
 
 
 __all__ = ["router", "AGENCY"]

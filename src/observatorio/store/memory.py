@@ -1,0 +1,486 @@
+"""The latest releases as in-memory columns: the API's small questions answered without SQL.
+
+DuckDB plans every statement anew, and for a grouped question that planning costs ~2 ms on the
+benchmark machine however few rows the question reads; the API's typical question (one source,
+a country or a year, a few hundred rows) then needs well under a millisecond of actual work. So a
+read-only server, whose store cannot change under it, keeps the rows of ``observations_latest``
+here as numpy columns (strings as codes into sorted dictionaries, dates as days, in the table's
+own order) and :class:`~observatorio.store.query.ObservationQuery` asks this module first when a
+question is about the latest releases:
+
+* which rows: the row range of each source asked for (rows are grouped by source and, within a
+  source, sorted by ``ref_area``: a country is a binary search), then a mask per other filter
+  and for the periods;
+* sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and ``bincount``
+  adds each group's values in table order, as DuckDB's scan does; ``obs_status`` follows
+  ``_SUM_STATUS``, the order of plain rows ``_ORDER`` with NULLs first;
+* large questions are declined (``None``): past ``MAX_SCAN`` candidate rows or ``MAX_SELECTED``
+  selected rows DuckDB is the faster engine, and answers them.
+
+These are the rows only, never an answer: every request computes its answer from them, and the
+answers are DuckDB's own (tests/store/test_memory.py compares both on many questions).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from observatorio.model.contract import STOCK_FLOWS
+from observatorio.store.duck import Store
+
+if TYPE_CHECKING:
+    from observatorio.store.query import ObservationQuery
+
+#: Most candidate rows (the sources' and countries' ranges) a question may read here.
+MAX_SCAN = 400_000
+#: Most rows a grouped question may sum here, after its filters.
+MAX_SELECTED = 150_000
+#: Most rows a question without ``group_by`` may sort here (DuckDB's top-N is faster beyond).
+MAX_SORTED = 20_000
+
+_DATE_NULL_LAST = np.iinfo(np.int64).max
+_INT_NULL_FIRST = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class _Strings:
+    """A text column: ``codes`` index ``values`` (sorted, bytewise as DuckDB compares text),
+    whose last entry is NULL: code ``len(values) - 1`` is a NULL, and sorts last."""
+
+    codes: np.ndarray
+    values: pa.Array
+    index: dict[str, int]
+
+    @property
+    def null(self) -> int:
+        return len(self.values) - 1
+
+    def flags(self, labels: Sequence[str]) -> np.ndarray:
+        """A lookup table: True at the codes of ``labels`` (``flags[codes]`` is their mask)."""
+        table = np.zeros(len(self.values), dtype=bool)
+        table[[self.index[v] for v in labels if v in self.index]] = True
+        return table
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """A date (as days), integer or double column; ``valid`` is None when it has no NULL."""
+
+    data: np.ndarray
+    valid: np.ndarray | None
+    type: pa.DataType
+
+
+def _smallest_int(top: int) -> type[np.signedinteger[Any]]:
+    for dtype in (np.int8, np.int16, np.int32):
+        if top < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _strings(array: pa.Array) -> _Strings:
+    encoded = pc.dictionary_encode(array)
+    dictionary = encoded.dictionary
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    raw = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    null = len(order)
+    codes = np.where(raw < 0, null, rank[np.maximum(raw, 0)] if len(order) else null)
+    values = dictionary.take(pa.array(order, type=pa.int64()))
+    labels = values.to_pylist()
+    return _Strings(
+        codes=codes.astype(_smallest_int(null)),
+        values=pa.concat_arrays([values.cast(pa.string()), pa.nulls(1, pa.string())]),
+        index={str(v): i for i, v in enumerate(labels)},
+    )
+
+
+def _numbers(array: pa.Array) -> _Numbers:
+    kind = array.type
+    valid = None
+    if array.null_count:
+        valid = pc.is_valid(array).to_numpy(zero_copy_only=False)
+    if pa.types.is_date32(kind):
+        data = pc.fill_null(array.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
+    else:
+        data = pc.fill_null(array, 0).to_numpy(zero_copy_only=False)
+    return _Numbers(data, valid, kind)
+
+
+class LatestColumns:
+    """The rows of ``observations_latest`` of one store version, grouped by source."""
+
+    def __init__(self, version: str, columns: dict[str, _Strings | _Numbers],
+                 sources: dict[str, tuple[int, int]], area_sorted: dict[str, bool]) -> None:
+        self.version = version
+        self.columns = columns
+        self.sources = sources  # source → [start, stop) of its rows
+        self.area_sorted = area_sorted  # source → its rows are sorted by ref_area
+        self.rows = sum(b - a for a, b in sources.values())
+
+    # -- building --------------------------------------------------------------------------
+
+    @classmethod
+    def read(cls, store: Store, version: str, names: Sequence[str],
+             stop: Callable[[], bool] = lambda: False) -> LatestColumns | None:
+        """Read the columns ``names`` of ``observations_latest`` (None if ``stop`` says so)."""
+        cursor = store.cursor()
+        try:
+            by_source = _strings(_column(cursor, "source"))
+            # Keep the table's order within a source (the order DuckDB adds a group's values in)
+            # and put each source's rows together.
+            order = np.argsort(by_source.codes, kind="stable")
+            columns: dict[str, _Strings | _Numbers] = {}
+            for name in names:
+                if stop():
+                    return None
+                raw = _column(cursor, name) if name != "source" else None
+                found = by_source if raw is None else (
+                    _strings(raw) if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)
+                    else _numbers(raw))
+                columns[name] = _reorder(found, order)
+        finally:
+            cursor.close()
+        source, area = columns["source"], columns["ref_area"]
+        assert isinstance(source, _Strings) and isinstance(area, _Strings)
+        if np.any(source.codes == source.null):
+            return None  # a row without a source would be in no source's range
+        labels = source.values.to_pylist()[:-1]
+        firsts = np.searchsorted(source.codes, np.arange(len(labels)), side="left")
+        afters = np.searchsorted(source.codes, np.arange(len(labels)), side="right")
+        sources: dict[str, tuple[int, int]] = {}
+        area_sorted: dict[str, bool] = {}
+        for code, label in enumerate(labels):
+            first, after = int(firsts[code]), int(afters[code])
+            sources[label] = (first, after)
+            segment = area.codes[first:after]
+            area_sorted[label] = bool(np.all(segment[1:] >= segment[:-1]))
+        return cls(version, columns, sources, area_sorted)
+
+    # -- answering -------------------------------------------------------------------------
+
+    def candidates(self, query: ObservationQuery) -> int:
+        """How many rows the question's sources (and countries) span here."""
+        return sum(b - a for a, b in self._ranges(query))
+
+    def run(self, query: ObservationQuery) -> pa.Table | None:
+        """The answer, as ``ObservationQuery.run`` gives it (None: too large, ask DuckDB)."""
+        rows = self._select(query)
+        if rows is None:
+            return None
+        if query.group_by:
+            return self._grouped(query, rows)
+        if len(rows) > MAX_SORTED:
+            return None
+        return self._plain(query, rows)
+
+    def count(self, query: ObservationQuery) -> int | None:
+        """How many rows the whole answer has (None: too large, ask DuckDB)."""
+        rows = self._select(query)
+        if rows is None:
+            return None
+        if not query.group_by:
+            return len(rows)
+        return len(self._groups(query.group_by, rows)[0])
+
+    def cannot_double_count(self, query: ObservationQuery, must_agree: Sequence[str],
+                            check_stock: bool) -> bool:
+        """True when no output group mixes values of ``must_agree`` columns nor, with
+        ``check_stock``, periods of a stock flow (False: maybe it does; DuckDB says how)."""
+        rows = self._select(query)
+        if rows is None or not query.group_by:
+            return False
+        _, first, inverse = self._groups(query.group_by, rows)
+        groups = len(first)
+        for name in must_agree:
+            strings = self._strings(name)
+            if strings is None:
+                return False
+            codes = strings.codes[rows].astype(np.int64)
+            empty = strings.index.get("")
+            if empty is not None:  # coalesce(column, ''): NULL and '' are one value
+                codes[codes == strings.null] = empty
+            if _varies(codes, inverse, groups):
+                return False
+        if check_stock:
+            flow = self._strings("flow")
+            period = self.columns.get("period")
+            if flow is None or not isinstance(period, _Numbers):
+                return False
+            stock = np.isin(flow.codes[rows], [flow.index[f] for f in STOCK_FLOWS if f in flow.index])
+            if period.valid is not None:
+                stock &= period.valid[rows]
+            days = period.data[rows].astype(np.int64)
+            if _varies(days[stock], inverse[stock], groups):
+                return False
+        return True
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def _strings(self, name: str) -> _Strings | None:
+        found = self.columns.get(name)
+        return found if isinstance(found, _Strings) else None
+
+    def _ranges(self, query: ObservationQuery) -> list[tuple[int, int]]:
+        """The row ranges of the sources asked for (and of their countries), in table order."""
+        wanted = query.filters.get("source")
+        names = sorted((s for s in (wanted if wanted is not None else self.sources)
+                        if s in self.sources), key=lambda s: self.sources[s][0])
+        areas = query.filters.get("ref_area")
+        area = self._strings("ref_area")
+        if areas is None or area is None:
+            return [self.sources[s] for s in names]
+        codes = sorted(area.index[a] for a in areas if a in area.index)
+        narrowed: list[tuple[int, int]] = []
+        for name in names:
+            start, stop = self.sources[name]
+            if not self.area_sorted[name]:
+                narrowed.append((start, stop))  # the ref_area mask does it
+                continue
+            segment = area.codes[start:stop]
+            for code in codes:
+                lo = start + int(np.searchsorted(segment, code, side="left"))
+                hi = start + int(np.searchsorted(segment, code, side="right"))
+                if lo < hi:
+                    narrowed.append((lo, hi))
+        return narrowed
+
+    def _select(self, query: ObservationQuery) -> np.ndarray | None:
+        """Positions of the rows the question reads, in table order (None: too many)."""
+        ranges = self._ranges(query)
+        if sum(b - a for a, b in ranges) > MAX_SCAN:
+            return None
+        if not ranges:
+            rows = np.empty(0, dtype=np.int64)
+        elif len(ranges) == 1:
+            rows = np.arange(*ranges[0], dtype=np.int64)
+        else:
+            rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in ranges])
+        for name, values in query.filters.items():
+            if name == "source":
+                continue
+            strings = self._strings(name)
+            if strings is None:
+                return None
+            column_codes = strings.codes[rows]
+            if len(values) == 1:
+                rows = rows[column_codes == strings.index.get(values[0], -1)]
+            else:
+                rows = rows[strings.flags(values)[column_codes]]
+        if query.start is not None or query.end is not None:
+            period = self.columns["period"]
+            assert isinstance(period, _Numbers)
+            days = period.data[rows]
+            keep = np.ones(len(rows), dtype=bool)
+            if query.start is not None:
+                keep &= days >= _days(query.start.first_day)
+            if query.end is not None:
+                keep &= days < _days(query.end.next_first_day)
+            if period.valid is not None:
+                keep &= period.valid[rows]
+            rows = rows[keep]
+        if len(rows) > MAX_SELECTED:
+            return None
+        return rows
+
+    # -- sums ------------------------------------------------------------------------------
+
+    def _sort_key(self, name: str, rows: np.ndarray, nulls_first: bool) -> np.ndarray:
+        found = self.columns[name]
+        if isinstance(found, _Strings):
+            codes = found.codes[rows].astype(np.int64)
+            return (codes + 1) % len(found.values) if nulls_first else codes
+        data = found.data[rows].astype(np.int64)
+        if found.valid is not None:
+            data[~found.valid[rows]] = _INT_NULL_FIRST if nulls_first else _DATE_NULL_LAST
+        return data
+
+    def _groups(self, names: Sequence[str], rows: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The groups in ``ORDER BY names`` order (NULLs last): their keys, the position in
+        ``rows`` of each group's first row, and each row's group."""
+        # One number per row that sorts as the columns do: codes and days are already ordered,
+        # so each column is a digit (its values shifted to start at 0) of a mixed-radix number.
+        key = np.zeros(len(rows), dtype=np.int64)
+        span = 1
+        for name in names:
+            digit = self._sort_key(name, rows, False)
+            if len(digit):
+                digit = digit - digit.min()
+                radix = int(digit.max()) + 1
+            else:
+                radix = 1
+            if span * radix >= 1 << 62:  # renumber the groups so far and this column's values
+                key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+                span = int(key.max()) + 1 if len(key) else 1
+                values, digit = np.unique(digit, return_inverse=True)
+                digit, radix = digit.reshape(-1).astype(np.int64), len(values)
+            key = key * radix + digit
+            span *= radix
+        keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return keys, first, inverse.reshape(-1)
+
+    def _grouped(self, query: ObservationQuery, rows: np.ndarray) -> pa.Table:
+        _, first, inverse = self._groups(query.group_by, rows)
+        groups = len(first)
+        values = self.columns["value"]
+        assert isinstance(values, _Numbers)
+        data = values.data[rows]
+        if values.valid is not None:
+            valid = values.valid[rows]
+            sums = np.bincount(inverse[valid], weights=data[valid], minlength=groups)
+            summed = np.bincount(inverse[valid], minlength=groups)
+        else:
+            sums = np.bincount(inverse, weights=data, minlength=groups)
+            summed = np.bincount(inverse, minlength=groups)
+        counts = np.bincount(inverse, minlength=groups)
+        window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
+        picked = rows[first][window]
+        names = list(query.group_by)
+        arrays = [self._output(name, picked) for name in names]
+        names.append("value")
+        arrays.append(pa.array(sums[window].astype(np.float64), type=pa.float64(),
+                               mask=summed[window] == 0))
+        if "obs_status" not in query.group_by:
+            names.append("obs_status")
+            arrays.append(self._sum_status(rows, inverse, groups)[window])
+        names.append("obs_count")
+        arrays.append(pa.array(counts[window].astype(np.int64), type=pa.int64()))
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def _sum_status(self, rows: np.ndarray, inverse: np.ndarray, groups: int) -> pa.Array:
+        """``_SUM_STATUS`` per group: the rows' own status when they agree, P if any is
+        provisional, E if any is estimated, missing or suppressed, else A (NULLs ignored)."""
+        status = self.columns["obs_status"]
+        assert isinstance(status, _Strings)
+        codes = status.codes[rows].astype(np.int64)
+        known = codes != status.null
+        low = np.full(groups, status.null, dtype=np.int64)
+        high = np.full(groups, -1, dtype=np.int64)
+        np.minimum.at(low, inverse[known], codes[known])
+        np.maximum.at(high, inverse[known], codes[known])
+
+        def any_of(labels: Sequence[str]) -> np.ndarray:
+            hits = status.flags(labels)[codes]
+            return np.bincount(inverse[hits], minlength=groups) > 0
+
+        # codes of the answer's statuses in a dictionary of the rows' own and P, E, A
+        extra = pa.array(["P", "E", "A"], type=pa.string())
+        null = status.null
+        fallback = np.where(any_of(("P",)), null + 1, np.where(any_of(("E", "M", "L", "C")),
+                                                               null + 2, null + 3))
+        same = (low != null) & (low == high)
+        picked = np.where(same, low, fallback)
+        dictionary = pa.concat_arrays([status.values, extra])
+        return dictionary.take(pa.array(picked, type=pa.int64()))
+
+    # -- plain rows ------------------------------------------------------------------------
+
+    def _plain(self, query: ObservationQuery, rows: np.ndarray) -> pa.Table:
+        from observatorio.store.query import _ORDER, OBSERVATION_COLUMNS
+
+        keys = [self._sort_key(name, rows, True) for name in reversed(_ORDER)]
+        ordered = rows[np.lexsort(keys)] if len(rows) else rows
+        window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
+        picked = ordered[window]
+        return pa.Table.from_arrays([self._output(n, picked) for n in OBSERVATION_COLUMNS],
+                                    names=list(OBSERVATION_COLUMNS))
+
+    def _output(self, name: str, rows: np.ndarray) -> pa.Array:
+        """Column ``name`` of ``rows``, typed as DuckDB's answer types it."""
+        found = self.columns[name]
+        if isinstance(found, _Strings):
+            return found.values.take(pa.array(found.codes[rows].astype(np.int64)))
+        mask = None if found.valid is None else ~found.valid[rows]
+        return pa.array(found.data[rows], type=found.type, mask=mask)
+
+
+def _varies(codes: np.ndarray, inverse: np.ndarray, groups: int) -> bool:
+    """Whether some group has two different ``codes``."""
+    if not len(codes):
+        return False
+    low = np.full(groups, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(groups, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(low, inverse, codes)
+    np.maximum.at(high, inverse, codes)
+    seen = high >= low
+    return bool(np.any(low[seen] != high[seen]))
+
+
+def _days(day: Any) -> int:
+    return int(day.toordinal() - 719163)  # days since 1970-01-01, as DATE is stored
+
+
+def _column(cursor: Any, name: str) -> pa.Array:
+    quoted = '"' + name.replace('"', '""') + '"'
+    table = cursor.sql(f"SELECT {quoted} FROM observations_latest").to_arrow_table()  # noqa: S608
+    return table.column(0).combine_chunks()
+
+
+def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbers:
+    if isinstance(found, _Strings):
+        return _Strings(found.codes[order], found.values, found.index)
+    valid = None if found.valid is None else found.valid[order]
+    return _Numbers(found.data[order], valid, found.type)
+
+
+# -- one per read-only store -----------------------------------------------------------------
+
+#: The columns kept: those of an answer (OBSERVATION_COLUMNS).
+def _kept() -> tuple[str, ...]:
+    from observatorio.store.query import OBSERVATION_COLUMNS
+
+    return OBSERVATION_COLUMNS
+
+
+_BUILT: dict[int, tuple[Store, LatestColumns]] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+def columns_of(store: Store) -> LatestColumns | None:
+    """The store's in-memory columns if :func:`build` made them (never builds: None)."""
+    found = _BUILT.get(id(store))
+    return found[1] if found is not None and found[0] is store else None
+
+
+def build(store: Store, max_rows: int, stop: Callable[[], bool] = lambda: False
+          ) -> LatestColumns | None:
+    """Read the latest releases of a read-only store into memory (once per store).
+
+    Nothing is built for a store opened for writing (it may change), a store without
+    ``observations_latest`` (older stores: DuckDB answers), or more than ``max_rows`` rows.
+    """
+    from observatorio.store.query import StoreCatalogue
+
+    if not store.read_only or max_rows <= 0:
+        return None
+    with _BUILD_LOCK:
+        known = columns_of(store)
+        if known is not None:
+            return known
+        catalogue = StoreCatalogue.of(store)
+        if not catalogue.latest_table:
+            return None
+        rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
+        if not rows or int(rows[0][0]) > max_rows:
+            return None
+        built = LatestColumns.read(store, catalogue.version, _kept(), stop)
+        if built is None:
+            return None
+        _BUILT[id(store)] = (store, built)
+        while len(_BUILT) > 4:  # stores opened and dropped (tests): keep the newest
+            _BUILT.pop(next(iter(_BUILT)))
+        return built
+
+
+def forget(store: Store) -> None:
+    """Drop the store's columns (a closed store)."""
+    _BUILT.pop(id(store), None)

@@ -1,0 +1,168 @@
+"""The in-memory columns (store/memory.py) answer exactly as DuckDB does.
+
+Hundreds of random questions over the bundled store — filters on any column, periods, sums by
+any columns, plain rows, pages — are asked of both engines: same schema, same rows in the same
+order, same sums to the last bit, same counts, same verdict on double counting.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from observatorio.store import Store, memory
+from observatorio.store.query import FILTER_COLUMNS, GROUP_COLUMNS, ObservationQuery, QueryError
+
+CBP = "cbp_sw_land_border_encounters"
+
+
+@pytest.fixture(scope="module")
+def store(bundled_store_path: Path) -> Iterator[Store]:
+    with Store.open(bundled_store_path, read_only=True) as opened:
+        opened.con.execute("SET threads TO 1")  # as the server runs it: one adding order
+        assert memory.build(opened, 10_000_000) is not None
+        yield opened
+        memory.forget(opened)
+
+
+@pytest.fixture()
+def duckdb_only(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A switch: inside ``with duckdb_only():`` the query layer does not see the columns."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def switch() -> Iterator[None]:
+        with monkeypatch.context() as patch:
+            patch.setattr(memory, "columns_of", lambda _store: None)
+            yield
+
+    return switch
+
+
+def _values(store: Store) -> dict[str, dict[str, list[str]]]:
+    """Per source, some values of every filter column (to build questions that find rows)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for name in FILTER_COLUMNS:
+        rows = store.con.execute(
+            f'SELECT source, list(DISTINCT "{name}") FROM observations_latest '  # noqa: S608
+            f'WHERE "{name}" IS NOT NULL GROUP BY source').fetchall()
+        for source, values in rows:
+            out.setdefault(source, {})[name] = sorted(values)
+    return out
+
+
+def _questions(store: Store, count: int, seed: int) -> list[ObservationQuery]:
+    rng = random.Random(seed)
+    values = _values(store)
+    sources = sorted(values)
+    small = [s for s in sources if s != "unhcr_refugee_data_finder.population"]
+    out = []
+    for _ in range(count):
+        pick = rng.random()
+        chosen = ([rng.choice(small)] if pick < 0.75 else
+                  rng.sample(small, 2) if pick < 0.9 else [])
+        filters: dict[str, list[str]] = {"source": chosen} if chosen else {}
+        pool = values[chosen[0]] if chosen else values[rng.choice(sources)]
+        for name in rng.sample([c for c in FILTER_COLUMNS if c != "source" and c in pool],
+                               rng.choice((0, 1, 1, 2, 3))):
+            filters[name] = rng.sample(pool[name], min(len(pool[name]), rng.choice((1, 1, 2))))
+        start = end = None
+        if rng.random() < 0.4:
+            year = rng.randint(2012, 2024)
+            start = rng.choice((f"{year}", f"{year}-{rng.randint(1, 12):02d}", f"{year}-Q2"))
+            if rng.random() < 0.5:
+                end = f"{year + rng.randint(0, 2)}"
+        group_by = rng.sample(GROUP_COLUMNS, rng.choice((0, 0, 1, 1, 2, 2, 3)))
+        limit = rng.choice((None, None, 5, 100, 1000))
+        offset = rng.choice((0, 0, 0, 3, 40))
+        out.append(ObservationQuery.build(filters=filters, start=start, end=end,
+                                          group_by=group_by, limit=limit, offset=offset))
+    return out
+
+
+def _same(mine: pa.Table, theirs: pa.Table) -> None:
+    assert mine.schema == theirs.schema
+    assert mine.to_pylist() == theirs.to_pylist()  # sums to the last bit
+
+
+def test_random_questions_get_duckdbs_answers(store: Store, duckdb_only: Any) -> None:
+    columns = memory.columns_of(store)
+    assert columns is not None
+    answered = 0
+    for query in _questions(store, 250, seed=20261128):
+        mine = columns.run(query)
+        with duckdb_only():
+            theirs = query.run(store, check=False)
+            total = query.count(store)
+        if mine is None:  # declined: too large for the columns
+            continue
+        answered += 1
+        _same(mine, theirs)
+        assert query.run(store, check=False).equals(mine)  # what the query layer now gives
+        assert columns.count(query) == total
+    assert answered >= 150
+
+
+def test_double_counting_verdicts_agree(store: Store, duckdb_only: Any) -> None:
+    refused = 0
+    for query in _questions(store, 150, seed=7):
+        if not query.group_by:
+            continue
+        try:
+            query.check(store)
+            mine = None
+        except QueryError as exc:
+            mine = exc
+        with duckdb_only():
+            try:
+                query.check(store)
+                theirs = None
+            except QueryError as exc:
+                theirs = exc
+        assert (mine is None) == (theirs is None), query
+        if mine is not None and theirs is not None:
+            refused += 1
+            assert (mine.code, mine.parameter, mine.values) == (
+                theirs.code, theirs.parameter, theirs.values)
+    assert refused > 0  # the questions do reach the rule
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"filters": {"source": [CBP]}, "start": "2021-10", "end": "2022-09", "group_by": ["source"]},
+     [{"source": CBP, "value": 2378944.0, "obs_status": "A", "obs_count": 636}]),
+    ({"filters": {"source": [CBP], "ref_area": ["XXX"]}, "group_by": ["flow"]}, []),
+])
+def test_known_answers(store: Store, kwargs: dict[str, Any], expected: list[dict[str, Any]]) -> None:
+    columns = memory.columns_of(store)
+    assert columns is not None
+    answer = columns.run(ObservationQuery.build(**kwargs))
+    assert answer is not None and answer.to_pylist() == expected
+
+
+def test_large_questions_are_left_to_duckdb(store: Store) -> None:
+    columns = memory.columns_of(store)
+    assert columns is not None
+    everything = ObservationQuery.build()
+    assert columns.candidates(everything) > memory.MAX_SCAN
+    assert columns.run(everything) is None and columns.count(everything) is None
+    assert not everything.in_memory(store, 20_000)
+    one = ObservationQuery.build(filters={"source": [CBP], "ref_area": ["USA"]})
+    assert one.in_memory(store, 20_000)
+    past = ObservationQuery.build(filters={"source": [CBP]}, as_of="2030-01-01")
+    assert not past.in_memory(store, 20_000)  # past vintages: always DuckDB
+
+
+def test_only_read_only_stores_with_the_table_get_columns(tmp_path: Path,
+                                                          bundled_store_path: Path) -> None:
+    with Store.open(bundled_store_path, read_only=True) as store:
+        assert memory.build(store, 0) is None  # turned off
+        assert memory.build(store, 10) is None  # more rows than allowed
+        assert memory.columns_of(store) is None
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as store:  # writable: it may change
+        assert memory.build(store, 10_000_000) is None
