@@ -75,25 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _warm_up_on_start(app: FastAPI) -> None:
     """Open the store, its catalogue and its in-memory columns in a thread at start-up
-    (store_access.warm_up); the thread is stopped and joined at shut-down, never left inside
-    DuckDB when the interpreter exits."""
-    import threading
-
+    (store_access.warm_up), stopped and joined at shut-down."""
     from observatorio.publish.api.store_access import warm_up
+    from observatorio.publish.background import run_at_startup
 
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-
-    def start() -> None:
-        stop.clear()
-        thread = threading.Thread(target=warm_up, args=(app.state, stop), name="api-warm-up")
-        threads.append(thread)
-        thread.start()
-
-    def finish() -> None:
-        stop.set()
-        while threads:
-            threads.pop().join()
-
-    app.router.on_startup.append(start)
-    app.router.on_shutdown.append(finish)
+    run_at_startup(app, "api-warm-up", warm_up)

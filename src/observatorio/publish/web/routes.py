@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
+from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import analysis_bridge, assets
 from observatorio.publish.web.pages import (
     BUILDERS,
@@ -62,27 +63,9 @@ def mount_web(app: FastAPI) -> None:
     it: until it is ready they say the forecast is being prepared). Static files need no mount: the
     router serves them.
 
-    The thread is not a daemon and is stopped and joined at shut-down: a daemon thread still
-    inside DuckDB when the interpreter finalises aborts the whole process ("FATAL: exception
-    not rethrown"), which is what a server stopped during its warm-up used to do.
+    The thread is stopped (between forecast series) and joined at shut-down.
     """
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-
-    def start_warm_up() -> None:
-        stop.clear()
-        thread = threading.Thread(target=analysis_bridge.warm_up, args=(app.state, stop),
-                                  name="portal-warm-up")
-        threads.append(thread)
-        thread.start()
-
-    def stop_warm_up() -> None:
-        stop.set()
-        while threads:
-            threads.pop().join()
-
-    app.router.on_startup.append(start_warm_up)
-    app.router.on_shutdown.append(stop_warm_up)
+    run_at_startup(app, "portal-warm-up", analysis_bridge.warm_up)
 
 
 def _settings(request: Request) -> Settings:
