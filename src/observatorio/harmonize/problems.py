@@ -117,13 +117,9 @@ class Problems:
     ) -> None:
         if row is not None:
             self.flagged_rows.add(row)
-        if sum(1 for p in self.items if p.rule == rule) >= MAX_PER_RULE:
-            self.suppressed[rule] = self.suppressed.get(rule, 0) + 1
-            return
-        shown = None if value is None else str(value)
-        self.items.append(
-            Problem(rule, self.file, row, column, shown, tuple(sorted(details.items())))
-        )
+        self._keep(self.items, self.suppressed, MAX_PER_RULE,
+                   Problem(rule, self.file, row, column, None if value is None else str(value),
+                           tuple(sorted(details.items()))))
 
     def add_rows(
         self, rule: str, rows: Sequence[int | None], column: str | None,
@@ -143,13 +139,17 @@ class Problems:
         **details: Any,
     ) -> None:
         """Record a warning: reported and kept with the load, never blocks it, flags no row."""
-        if sum(1 for p in self.warnings if p.rule == rule) >= MAX_WARNINGS_PER_RULE:
-            self.warnings_suppressed[rule] = self.warnings_suppressed.get(rule, 0) + 1
+        self._keep(self.warnings, self.warnings_suppressed, MAX_WARNINGS_PER_RULE,
+                   Problem(rule, self.file, row, column, None if value is None else str(value),
+                           tuple(sorted(details.items())), WARNING))
+
+    @staticmethod
+    def _keep(kept: list[Problem], suppressed: dict[str, int], limit: int, problem: Problem) -> None:
+        # past ``limit`` findings of one rule only their number is kept
+        if sum(1 for p in kept if p.rule == problem.rule) >= limit:
+            suppressed[problem.rule] = suppressed.get(problem.rule, 0) + 1
             return
-        shown = None if value is None else str(value)
-        self.warnings.append(
-            Problem(rule, self.file, row, column, shown, tuple(sorted(details.items())), WARNING)
-        )
+        kept.append(problem)
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
