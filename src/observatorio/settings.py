@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     cases_db: str | None = None  # SQLAlchemy URL of the cases store; OBSERVATORIO_CASES_DB
     secret_key: str | None = None  # signs tokens and cookies; OBSERVATORIO_SECRET_KEY
     lang: str = "es"  # default language of messages; OBSERVATORIO_LANG
+    # Most rows of latest releases an API process keeps in memory to answer small questions
+    # without planning SQL (store/memory.py; ~50 bytes a row); 0 sends every question to
+    # DuckDB. OBSERVATORIO_API_MEMORY_ROWS
+    api_memory_rows: int = 5_000_000
 
     @property
     def db_path(self) -> Path:

@@ -85,11 +85,14 @@ def fresh_url(backend: str, pg: pgserver.PgServer | None, templates: dict[str, s
         target = tmp / f"cases-{next(_counter)}.sqlite"
         shutil.copy(templates["sqlite"], target)
         return f"sqlite:///{target}"
-    server = _require_pg(pg)
-    name = f"t{os.getpid()}_{next(_counter)}"
+    return create_pg_database(_require_pg(pg), f"t{os.getpid()}_{next(_counter)}", "cases_template")
+
+
+def create_pg_database(server: pgserver.PgServer, name: str, template: str | None = None) -> str:
+    """A new database on the test server (a copy of ``template`` if given); its URL."""
     admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE cases_template'))
+        c.execute(text(f'CREATE DATABASE "{name}"' + (f" TEMPLATE {template}" if template else "")))
     admin.dispose()
     return server.url(name)
 

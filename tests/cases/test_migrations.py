@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from observatorio.cases import audit
@@ -19,19 +19,13 @@ from observatorio.cases.audit import DENIED, AccessEvent, Actor
 from observatorio.cases.db import make_engine, make_sessionmaker, upgrade
 from observatorio.cases.models import AuditEntry, Base
 
-from .conftest import _require_pg
+from .conftest import _require_pg, create_pg_database
 
 
 def _empty_db(backend: str, pg, tmp_path: Path, name: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / (name + '.sqlite')}"
-    server = _require_pg(pg)
-    db = f"m{os.getpid()}_{name}"
-    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{db}"'))
-    admin.dispose()
-    return server.url(db)
+    return create_pg_database(_require_pg(pg), f"m{os.getpid()}_{name}")
 
 
 def _old_hash(values: list[object]) -> str:

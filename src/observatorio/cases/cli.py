@@ -18,7 +18,8 @@ import getpass
 import json
 import os
 import socket
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
     from observatorio.cases.errors import CasesError
     from observatorio.cases.service import Ctx
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Gestión de casos consulares y de protección / Consular and protection case management.", no_args_is_help=True)
 audit_app = typer.Typer(help="Bitácora de auditoría / Audit log.", no_args_is_help=True)
@@ -100,6 +103,21 @@ def _act_as(session: Session, rt: Runtime, username: str) -> Ctx:
     principal = principal_of(session, user.id)
     session.commit()
     return Ctx(session, principal, source, rt.secret)
+
+
+def _run_as(url: str | None, username: str, call: Callable[[Ctx], T]) -> T:
+    """Log in as ``username`` and run ``call`` through the service (policy and audit), turning
+    a refusal into its bilingual message and exit code."""
+    from observatorio.cases.errors import CasesError
+
+    rt = _runtime(url)
+    try:
+        with rt.sessions() as s:
+            return call(_act_as(s, rt, username))
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
 
 
 _HEADINGS = {
@@ -243,17 +261,9 @@ def person_export(person_id: int, user: UserOpt, url: UrlOpt = None) -> None:
 
     Requiere una cuenta con person.export / needs an account granted person.export.
     """
-    from observatorio.cases.errors import CasesError
     from observatorio.cases.service import export_person
 
-    rt = _runtime(url)
-    try:
-        with rt.sessions() as s:
-            data = export_person(_act_as(s, rt, user), person_id)
-    except CasesError as exc:
-        _fail(exc)
-    finally:
-        rt.close()
+    data = _run_as(url, user, lambda ctx: export_person(ctx, person_id))
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
@@ -268,18 +278,10 @@ def person_erase(
 
     Requiere una cuenta con person.erase / needs an account granted person.erase.
     """
-    from observatorio.cases.errors import CasesError
     from observatorio.cases.service import erase_person
 
     if not yes:
         typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True, err=True)
-    rt = _runtime(url)
-    try:
-        with rt.sessions() as s:
-            out = erase_person(_act_as(s, rt, user), person_id)
-    except CasesError as exc:
-        _fail(exc)
-    finally:
-        rt.close()
+    out = _run_as(url, user, lambda ctx: erase_person(ctx, person_id))
     typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
                f"({out.cases} casos / cases).")

@@ -5,7 +5,6 @@ DuckDB allows one writer or many readers per file: restart the server after a lo
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -21,10 +20,6 @@ from observatorio.settings import Settings
 from observatorio.store import Store
 
 _LOCK = threading.Lock()
-#: Most rows of latest releases a server process keeps in memory to answer small questions
-#: without planning SQL (store/memory.py; ~50 bytes a row). OBSERVATORIO_API_MEMORY_ROWS=0
-#: turns it off (every question then goes to DuckDB).
-MEMORY_ROWS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -81,8 +76,7 @@ def warm_up(state: Any, stop: threading.Event) -> None:
     try:
         handle = get_handle(state)
         StoreCatalogue.of(handle.store)
-        rows = int(os.environ.get("OBSERVATORIO_API_MEMORY_ROWS", MEMORY_ROWS))
-        memory.build(handle.store, rows, stop.is_set)
+        memory.build(handle.store, state.settings.api_memory_rows, stop.is_set)
         pa.default_memory_pool().release_unused()  # the reading's buffers
     except StoreMissing:
         return
