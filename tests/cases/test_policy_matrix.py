@@ -1,16 +1,27 @@
 """The full permission matrix: every role × action × relation of the record to the user.
 
-The expectation is computed independently of ``authorize``: a relation needs a minimum scope
-(own < organisation < country < region) and a role either holds that much or is denied.
+The expectation is written here by hand, from the documented intent (the permission matrix and
+the sensitive field groups in docs/cases.md), not read from ``policy.yaml``: a change to any
+grant or field group in the policy file fails this test until the table below is changed on
+purpose. ``test_every_single_policy_change_is_caught`` proves it by mutating each grant and
+each field group in turn and running the same comparison against the mutated policy.
+
+A relation needs a minimum scope (own < organisation < country < region); a role holding at
+least that scope for the action is allowed, otherwise denied.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+
 import pytest
 
+from observatorio.cases import policy as policy_module
 from observatorio.cases.policy import (
     SCOPES,
     Grant,
+    Policy,
     PolicyError,
     Principal,
     Resource,
@@ -38,47 +49,150 @@ RELATIONS: dict[str, tuple[Resource, str]] = {
     "other_country": (Resource(frozenset({OTHER}), frozenset({FOREIGN_ORG}), frozenset({FOREIGN})), "region"),
 }
 
-POLICY = get_policy()
-MATRIX = [
-    (role, action, relation)
-    for role in POLICY.roles
-    for action in POLICY.actions
-    for relation in RELATIONS
-]
+# The permission matrix of docs/cases.md, typed by hand ("—" = denied, "org" = organisation).
+ROLES = ("consular_officer", "consular_head", "protection_officer", "reception_officer",
+         "caseworker", "national_supervisor", "auditor", "admin")
+EXPECTED_TABLE = """
+case.read        org  org  org  org  own  country  —       —
+case.create      org  org  org  org  org  —        —       —
+case.update      own  org  own  own  own  —        —       —
+case.transition  own  org  own  own  own  country  —       —
+case.assign      —    org  —    —    —    country  —       —
+case.share       —    org  —    —    —    country  —       —
+case.note        own  org  own  own  own  country  —       —
+case.task        own  org  own  own  own  —        —       —
+case.service     own  org  own  own  own  —        —       —
+person.read      org  org  org  org  own  country  —       —
+person.create    org  org  org  org  org  —        —       —
+person.update    org  org  org  —    —    —        —       —
+person.export    —    org  —    —    —    country  —       —
+person.erase     —    org  —    —    —    country  —       —
+audit.read       —    org  —    —    —    country  region  —
+audit.verify     —    —    —    —    —    —        region  region
+user.manage      —    —    —    —    —    —        —       region
+retention.run    —    —    —    —    —    —        —       region
+"""
+_SCOPE_WORDS = {"own": "own", "org": "organisation", "country": "country", "region": "region", "—": None}
+EXPECTED_SCOPE: dict[tuple[str, str], str | None] = {
+    (role, row.split()[0]): _SCOPE_WORDS[cell]
+    for row in EXPECTED_TABLE.strip().splitlines()
+    for role, cell in zip(ROLES, row.split()[1:], strict=True)
+}
+ACTIONS = tuple(dict.fromkeys(action for _, action in EXPECTED_SCOPE))
+
+# Sensitive field groups per role (docs/cases.md), and the case fields each group holds.
+EXPECTED_GROUPS: dict[str, frozenset[str]] = {
+    "consular_officer": frozenset({"health"}),
+    "consular_head": frozenset({"health", "trafficking", "child_protection"}),
+    "protection_officer": frozenset({"health", "child_protection"}),
+    "reception_officer": frozenset(),
+    "caseworker": frozenset(),
+    "national_supervisor": frozenset({"health", "trafficking", "child_protection"}),
+    "auditor": frozenset(),
+    "admin": frozenset(),
+}
+GROUP_FIELDS = {
+    "health": "health_details",
+    "trafficking": "trafficking_details",
+    "child_protection": "child_protection_details",
+}
+EXPECTED_HIDDEN: dict[str, frozenset[str]] = {
+    role: frozenset(f for g, f in GROUP_FIELDS.items() if g not in groups)
+    for role, groups in EXPECTED_GROUPS.items()
+}
+
+MATRIX = [(role, action, relation) for role in ROLES for action in ACTIONS for relation in RELATIONS]
 
 
 def rank(scope: str | None) -> int:
     return -1 if scope is None else SCOPES.index(scope)
 
 
-@pytest.mark.parametrize(("role", "action", "relation"), MATRIX)
-def test_matrix(role: str, action: str, relation: str) -> None:
+def cell_mismatch(role: str, action: str, relation: str) -> str | None:
+    """What ``authorize`` gets wrong for one cell against the hand-written table, or None."""
     resource, needed = RELATIONS[relation]
     me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, role),))
-    granted = POLICY.roles[role].grants.get(action)
-    expected = granted is not None and rank(granted) >= rank(needed)
+    expected = rank(EXPECTED_SCOPE[role, action]) >= rank(needed)
     decision = authorize(me, action, resource)
-    assert decision.allowed is expected
+    if decision.allowed is not expected:
+        return f"{role} {action} on {relation}: allowed={decision.allowed}, expected {expected}"
     if expected:
-        visible_groups = POLICY.roles[role].field_groups
-        expected_hidden = set().union(*(f for g, f in POLICY.field_groups.items() if g not in visible_groups))
-        assert set(decision.hidden_fields) == expected_hidden
-        assert decision.acting is not None and decision.acting.role == role
-    else:
-        assert decision.field_groups == frozenset()
+        if decision.hidden_fields != EXPECTED_HIDDEN[role]:
+            return f"{role} {action}: hidden {sorted(decision.hidden_fields)}"
+        if decision.field_groups != EXPECTED_GROUPS[role]:
+            return f"{role} {action}: groups {sorted(decision.field_groups)}"
+        if decision.acting is None or decision.acting.role != role:
+            return f"{role} {action}: acting membership {decision.acting}"
+    elif decision.field_groups != frozenset():
+        return f"{role} {action}: denied but grants field groups"
+    return None
+
+
+def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
+    policy = get_policy()
+    assert tuple(policy.roles) == ROLES
+    assert set(policy.actions) == set(ACTIONS)
+    assert len(MATRIX) == 8 * 18 * 5
+    assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
+
+
+@pytest.mark.parametrize(("role", "action", "relation"), MATRIX)
+def test_matrix(role: str, action: str, relation: str) -> None:
+    assert cell_mismatch(role, action, relation) is None
+
+
+def _with_role(policy: Policy, role: str, **changes: object) -> Policy:
+    roles = dict(policy.roles)
+    roles[role] = dataclasses.replace(roles[role], **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(policy, roles=roles)
+
+
+def _mutations(policy: Policy) -> Iterator[tuple[str, str, Policy]]:
+    """Every single change of one grant (each other scope, removed, or added) or one field
+    group, as (role, label, mutated policy)."""
+    for role in ROLES:
+        spec = policy.roles[role]
+        for action in ACTIONS:
+            current = spec.grants.get(action)
+            for other in [*SCOPES, None]:
+                if other == current:
+                    continue
+                grants = {a: s for a, s in spec.grants.items() if a != action}
+                if other is not None:
+                    grants[action] = other
+                yield role, f"{role}.{action}: {current} -> {other}", _with_role(policy, role, grants=grants)
+        for group in GROUP_FIELDS:
+            groups = spec.field_groups ^ {group}
+            yield role, f"{role} field group {group} toggled", _with_role(policy, role, field_groups=groups)
+
+
+def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation check of this file: any one changed grant or field group fails some matrix cell."""
+    uncaught = []
+    count = 0
+    for role, label, changed in _mutations(get_policy()):
+        count += 1
+        monkeypatch.setattr(policy_module, "get_policy", lambda changed=changed: changed)
+        # The whole matrix is searched; the mutated role's cells first only to stop early.
+        cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
+        if not any(cell_mismatch(*cell) for cell in cells):
+            uncaught.append(label)
+    # 8 roles × 18 actions × 4 alternatives + 8 roles × 3 groups
+    assert count == 8 * 18 * 4 + 8 * 3
+    assert uncaught == []
 
 
 def test_no_memberships_means_no_access() -> None:
     nobody = Principal(ME, "nobody", ())
-    for action in POLICY.actions:
+    for action in ACTIONS:
         for resource, _ in RELATIONS.values():
             assert not authorize(nobody, action, resource).allowed
 
 
-@pytest.mark.parametrize("action", [a for a in POLICY.actions if a.split(".")[0] in ("case", "person")])
+@pytest.mark.parametrize("action", [a for a in ACTIONS if a.split(".")[0] in ("case", "person")])
 def test_personal_data_never_granted_region_wide(action: str) -> None:
     """Region scope is for oversight roles only, which see no personal data."""
-    for role in POLICY.roles.values():
+    for role in get_policy().roles.values():
         assert role.grants.get(action) != "region", (role.name, action)
 
 
@@ -86,7 +200,7 @@ def test_personal_data_never_granted_region_wide(action: str) -> None:
 def test_consulates_never_reach_another_country(role: str) -> None:
     me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, role),))
     resource, _ = RELATIONS["other_country"]
-    for action in POLICY.actions:
+    for action in ACTIONS:
         assert not authorize(me, action, resource).allowed
     # …unless the case is explicitly shared with their organisation.
     shared, _ = RELATIONS["shared_with_my_org"]
@@ -119,7 +233,7 @@ def test_sensitive_groups_per_role(role: str, groups: set[str]) -> None:
     assert d.allowed
     assert set(d.field_groups) == groups
     visible = sensitive_case_fields() - d.hidden_fields
-    assert visible == set().union(*(POLICY.field_groups[g] for g in groups))
+    assert visible == {GROUP_FIELDS[g] for g in groups}
 
 
 def test_memberships_combine() -> None:
