@@ -1,17 +1,70 @@
-"""Fixtures shared by the whole suite: the real bundled data and one store loaded from it."""
+"""Fixtures shared by the whole suite: the real bundled data and one store loaded from it.
+
+Also the suite's rules: hypothesis runs the deterministic ``ci`` profile unless
+``HYPOTHESIS_PROFILE=long`` asks for many random examples, and a skipped test fails the run
+unless an opt-out variable allows it (see ``OPT_OUTS``).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from observatorio.loading import load_bundled
 from observatorio.settings import get_settings
 from observatorio.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
+
+# CI must not fail by chance: the same examples every run (derandomize), no wall-clock deadline
+# on a shared machine. The long profile explores at random, on demand.
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=50, print_blob=True)
+settings.register_profile("long", derandomize=False, deadline=None, max_examples=5000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# A skip hides a test that did not run. Each opt-out variable allows the skips whose reason
+# names it; OBSERVATORIO_ALLOW_SKIPS=1 allows every skip.
+OPT_OUTS = ("OBSERVATORIO_SKIP_POSTGRES", "OBSERVATORIO_SKIP_BROWSER")
+ALLOW_ALL_SKIPS = "OBSERVATORIO_ALLOW_SKIPS"
+
+
+def opted_out(variable: str) -> bool:
+    """True when ``variable`` (one of ``OPT_OUTS``) is set to 1."""
+    return os.environ.get(variable, "") == "1"
+
+
+def _skip_allowed(reason: str) -> bool:
+    if opted_out(ALLOW_ALL_SKIPS):
+        return True
+    return any(var in reason and opted_out(var) for var in OPT_OUTS)
+
+
+def _fail_unallowed_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    if _skip_allowed(reason):
+        return
+    report.outcome = "failed"
+    report.longrepr = (
+        f"skipped, which fails the run: {reason}\n"
+        f"(set {ALLOW_ALL_SKIPS}=1, or the opt-out variable the message names, to allow it)"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    _fail_unallowed_skip(outcome.get_result())
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _fail_unallowed_skip(report)
 
 
 @pytest.fixture(scope="session")

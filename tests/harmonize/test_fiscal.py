@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from observatorio.harmonize.fiscal import (
@@ -33,7 +33,6 @@ def test_us_federal_fiscal_year() -> None:
     assert fiscal_year_start(2022, 7) == date(2021, 7, 1)
 
 
-@settings(max_examples=50)
 @given(fy=years, fiscal_month=months, start=starts)
 def test_round_trip(fy: int, fiscal_month: int, start: int) -> None:
     day = fiscal_month_to_date(fy, fiscal_month, start)
@@ -44,7 +43,6 @@ def test_round_trip(fy: int, fiscal_month: int, start: int) -> None:
     assert calendar_year_of(fy, day.month, start) == day.year
 
 
-@settings(max_examples=50)
 @given(fy=years, start=starts)
 def test_twelve_consecutive_months(fy: int, start: int) -> None:
     days = [fiscal_month_to_date(fy, m, start) for m in range(1, 13)]
@@ -57,7 +55,6 @@ def test_twelve_consecutive_months(fy: int, start: int) -> None:
     assert {d.month for d in days} == set(range(1, 13))
 
 
-@settings(max_examples=50)
 @given(
     rows=st.lists(st.tuples(years, months), min_size=1, max_size=30),
     start=starts,

@@ -15,12 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from observatorio.cli import app
-from observatorio.errors import UnknownSource
 from observatorio.harmonize.problems import Problems, ValidationFailed
 from observatorio.loading import harmonize_file, load_file
 from observatorio.sources.base import _REGISTRY, get_adapter, unregister
@@ -676,11 +675,8 @@ def test_real_worldbank_file_through_the_toml_example(data_dir: Path) -> None:
     assert got.to_dict() == expected.astype(float).to_dict()
     assert frame[(frame["ref_area"] == "HND")]["value"].notna().all()
     assert "WLD" not in set(frame["ref_area"])
-    # The same totals as the built-in Python adapter, where one is registered.
-    try:
-        builtin = get_adapter("worldbank_population")
-    except UnknownSource:
-        return
+    # The same totals as the built-in Python adapter.
+    builtin = get_adapter("worldbank_population")
     python, python_problems, _ = harmonize_file(builtin, data_dir / "worldbank_population" / "population.csv")
     assert not python_problems
     python = python[python["ref_area"].isin(rcm)]
@@ -716,7 +712,7 @@ def _spanish_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(rows=long_tables(), latin1=st.booleans())
 def test_property_loaded_totals_equal_input_totals(rows: list[tuple[int, int, str, str, int]],
                                                    latin1: bool) -> None:
@@ -742,7 +738,6 @@ _labels = st.text(alphabet=st.characters(codec="latin-1", exclude_categories=("C
                   min_size=1, max_size=8)
 
 
-@settings(max_examples=50, deadline=None)
 @given(mapping=st.dictionaries(_labels, st.sampled_from(["F", "M", "_U", "_T"]), min_size=1, max_size=6),
        extra=st.lists(_labels, max_size=5))
 def test_property_exact_value_maps_are_applied_exactly(mapping: dict[str, str], extra: list[str]) -> None:
@@ -754,7 +749,6 @@ def test_property_exact_value_maps_are_applied_exactly(mapping: dict[str, str], 
     assert codes.tolist() == [mapping.get(label) for label in labels]
 
 
-@settings(max_examples=50, deadline=None)
 @given(words=st.lists(st.sampled_from(["aérea", "terrestre", "marítima", "otra"]), min_size=1, max_size=20),
        order=st.permutations(["RETURN_EXECUTED", "EXPULSION", "RETURN_RECEIVED"]))
 def test_property_first_matching_regex_rule_wins(words: list[str], order: list[str]) -> None:
@@ -770,7 +764,6 @@ def test_property_first_matching_regex_rule_wins(words: list[str], order: list[s
         assert code == expected
 
 
-@settings(max_examples=50, deadline=None)
 @given(month=st.integers(1, 12), style=st.sampled_from(["es", "es_abbr", "en", "en_abbr", "number", "padded"]),
        upper=st.booleans())
 def test_property_month_names(month: int, style: str, upper: bool) -> None:
@@ -817,9 +810,26 @@ _cells = st.one_of(
 )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("cell", ["²", "①", "⁵"])
+def test_month_cell_of_other_digit_characters_is_a_problem(tmp_path: Path, cell: str) -> None:
+    """A month such as "²" (a digit to str.isdigit, not to int) is reported, never raised."""
+    data = tmp_path / "x.csv"
+    data.write_text(f"Año;Mes;País;Sexo;Personas\n2024;{cell};México;Hombres;5\n2024;3;México;Hombres;7\n",
+                    encoding="utf-8")
+    frame, problems = harmonize(write_mapping(tmp_path, "m.yaml", _LONG_SPEC), data)
+    assert len(problems.items) == 1
+    problem = problems.items[0]
+    assert problem.row is not None and problem.value == cell
+    assert problem.what("es") and problem.what("en")
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.tuples(_cells, _cells, _cells, _cells, _cells), min_size=0, max_size=15),
        wide=st.booleans())
+# Found by this property at random before the suite had a fixed profile: "²".isdigit() is true
+# but int("²") raises. Kept as explicit examples so every run tries them.
+@example(rows=[("2024", "²", "México", "Hombres", "5")], wide=False)
+@example(rows=[("2024", "①", "México", "Hombres", "5")], wide=True)
 def test_property_arbitrary_cells_never_crash(rows: list[tuple[str, ...]], wide: bool) -> None:
     # Whatever the cells hold, the engine reports problems; it never raises.
     import csv as csv_module

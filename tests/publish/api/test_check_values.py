@@ -59,7 +59,7 @@ def test_sdmx_rest_path_answers_the_same_total(client: TestClient) -> None:
 
 
 OTHER_CHECKS = [
-    # (source, filters, value) — skipped until the source's adapter has landed.
+    # (source, filters, value): UNHCR asylum applications, data/SOURCES.md check values.
     ("unhcr_asylum_applications",
      {"ref_area": "USA", "citizenship": "HND", "flow": "ASYLUM_APPLICATION", "start": "2018",
       "end": "2018"}, 26_241),
@@ -73,8 +73,7 @@ OTHER_CHECKS = [
 @pytest.mark.parametrize(("source", "filters", "expected"), OTHER_CHECKS)
 def test_other_check_values(client: TestClient, loaded_sources: set[str], fmt: str,
                             source: str, filters: dict[str, str], expected: int) -> None:
-    if source not in loaded_sources:
-        pytest.skip(f"{source} is not loaded yet")
+    assert source in loaded_sources
     params = {"source": source, **filters, "group_by": "source", "format": fmt}
     r = client.get("/api/v1/observations", params=params)
     assert r.status_code == 200, r.text
@@ -84,8 +83,7 @@ def test_other_check_values(client: TestClient, loaded_sources: set[str], fmt: s
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_darien_2023(client: TestClient, loaded_sources: set[str], fmt: str) -> None:
     source = "iom_gdidata.irreg_darien_nat"
-    if source not in loaded_sources:
-        pytest.skip(f"{source} is not loaded yet")
+    assert source in loaded_sources
     checked = 0
     for freq in ("A", "M"):
         params = {"source": source, "freq": freq, "start": "2023", "end": "2023",
