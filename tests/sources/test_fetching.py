@@ -102,9 +102,15 @@ def _closed_port() -> int:
 def test_fetch_loads_a_new_release_then_changes_nothing(server: str, tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     url = f"{server}/files/{CSV_NAME}"
+    # The release defaults to the day of the fetch; the command may run across midnight, so
+    # the day is read on both sides of it and the release must be one of them.
+    day_before = date.today()
     result = runner.invoke(app, ["--db", str(db), "--lang", "en", "fetch", SOURCE, "--url", url])
+    day_after = date.today()
     assert result.exit_code == 0, result.output
-    today = date.today()
+    with Store.open(db, read_only=True) as store:
+        (today,) = store.con.execute("SELECT release FROM loads").fetchone()
+    assert today in {day_before, day_after}
     assert f"1936 observations loaded (release {today.isoformat()})" in " ".join(result.output.split())
     with Store.open(db, read_only=True) as store:
         loads = store.con.execute("SELECT source, release, source_file, rows FROM loads").fetchall()
@@ -172,6 +178,11 @@ def test_download_is_atomic_and_leaves_no_part_file(server: str, tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [CSV_NAME]  # no .part, no HTML saved
 
 
-def test_requests_reached_the_local_server(server: str) -> None:
-    assert f"/files/{CSV_NAME}" in _Handler.requests
-    assert "/files/missing.csv" in _Handler.requests
+def test_requests_reached_the_local_server(server: str, tmp_path: Path) -> None:
+    """The downloads of this test (not of others run before it) reach the local server."""
+    _Handler.requests.clear()
+    adapter = get_adapter(SOURCE)
+    download(adapter, tmp_path, url=f"{server}/files/{CSV_NAME}")
+    with pytest.raises(DownloadFailed):
+        download(adapter, tmp_path, url=f"{server}/files/missing.csv")
+    assert _Handler.requests == [f"/files/{CSV_NAME}", "/files/missing.csv"]
