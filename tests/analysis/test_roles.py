@@ -17,6 +17,8 @@ from observatorio.analysis.roles import (
 )
 from observatorio.model.codelists import CRM_MEMBERS
 
+from . import raw
+
 
 @pytest.fixture(scope="module")
 def latest(analysis_engine: IndicatorEngine) -> dict[str, CountryRoles]:
@@ -76,8 +78,18 @@ def test_evidence_names_numbers_sources_and_releases(latest: dict[str, CountryRo
 
 
 def test_partial_year_flows_are_annualized(latest: dict[str, CountryRoles]) -> None:
+    """× 12 / months, checked against the raw USBP workbook and World Bank file by hand."""
     signal = next(s for s in latest["GTM"].role("origin").signals if s.signal.indicator == "encounters_abroad_per100k")
-    assert signal.figure is not None and signal.figure.months == 11 and signal.figure.annualized
+    figure = signal.figure
+    assert figure is not None and figure.months == 11 and figure.annualized
+    sheet = raw.usbp_monthly_citizenship()
+    gtm = sheet[(sheet["year"] == 2024) & (sheet["citizenship"] == "Guatemala")]
+    assert sorted(gtm["calendar_month"]) == list(range(1, 12))  # January–November 2024 published
+    published = int(gtm["quantity"].sum())
+    assert published == 125_910
+    assert figure.numerator == pytest.approx(125_910 * 12 / 11)  # 137,356.4
+    assert figure.denominator == raw.population_of("GTM", 2024)
+    assert figure.value == pytest.approx(125_910 * 12 / 11 / raw.population_of("GTM", 2024) * 100_000)
 
 
 def test_score_scale() -> None:
