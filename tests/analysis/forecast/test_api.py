@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from observatorio.analysis.forecast import releases
-from observatorio.analysis.forecast.engine import ForecastRun
+from observatorio.analysis.forecast.catalogue import Catalogue
+from observatorio.analysis.forecast.engine import ForecastRun, run_forecast
 from observatorio.publish.api.errors import ApiError, api_error_handler
 from observatorio.publish.api.routes import forecasts
 from observatorio.settings import Settings
@@ -78,3 +80,35 @@ def test_computes_when_nothing_is_stored(bundled_store_path: Path) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["run"]["stored"] is False
     assert all(f["freq"] == "A" for f in r.json()["forecasts"])
+
+
+def test_alerts_whose_month_passed_are_history_with_what_happened(
+    store_series: dict[str, pd.Series], usbp_catalogue: Catalogue, writable_store: Path
+) -> None:
+    """Issue 11 item 2: an alert for a month gone by is ``past``, with the count observed then."""
+    # Data to December 2020: the release warns of the 2021 surge, whose months are long past.
+    run = run_forecast(store_series, usbp_catalogue, horizon=12, as_of=pd.Timestamp("2020-12-01"),
+                       data_release={"test": "2020"})
+    assert len(run.alerts) >= 5
+    con = duckdb.connect(str(writable_store))
+    try:
+        releases.save_run(con, run)
+    finally:
+        con.close()
+    c = client_for(writable_store)
+    rows = c.get("/api/v1/alerts", params={"lang": "en"}).json()["alerts"]
+    assert len(rows) == len(run.alerts)
+    assert c.get("/api/v1/alerts", params={"status": "active"}).json()["alerts"] == []
+    assert len(c.get("/api/v1/alerts", params={"status": "past"}).json()["alerts"]) == len(rows)
+    named = [r for r in rows if not r["series_id"].endswith("._O")]  # residuals are not re-read
+    assert len(named) >= 4
+    for r in rows:
+        assert r["status"] == "past"
+        assert r["last_period"] == "2020-12-01"
+        assert r["explanation"].startswith("As of data to Dec 2020.")
+    for r in named:
+        month = pd.Timestamp(r["period"])
+        assert r["observed"] == store_series[r["series_id"]][month]
+        assert r["surged"] is (r["observed"] > r["threshold"])
+    # the surge of early 2021 did come
+    assert any(r["surged"] for r in named)

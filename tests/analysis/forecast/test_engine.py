@@ -51,8 +51,12 @@ def test_surge_probabilities_and_alert_explanations(usbp_run: ForecastRun) -> No
     for f in usbp_run.forecasts.values():
         p = f.p_surge[:12]
         assert np.all((p >= 0) & (p <= 1))
+    assert len(usbp_run.alerts) >= 1  # the loop below must check something
     for a in usbp_run.alerts:
         assert a.explanation["es"] and a.explanation["en"]
+        # stated relative to the last data month (issue 11 item 2)
+        assert a.explanation["es"].startswith("Con datos hasta ")
+        assert a.explanation["en"].startswith("As of data to ")
         assert a.series_id in a.explanation["es"] or usbp_run.forecasts[a.series_id].definition.label("es") in a.explanation["es"]
         assert a.level in ("alert", "watch")
 
@@ -67,7 +71,7 @@ def test_route_signal_is_zero_without_leads_and_bounded_with_them(
     model = RouteModel().fit(y.to_numpy(dtype=float))
     assert not route_signal_adjustment(model, y, [], 12).any()
     leads = [s for k, s in store_series.items() if k in ("mex", "darien", "hnd")]
-    if leads:
-        shift = route_signal_adjustment(model, y, leads, 24)
-        assert shift.shape == (24,)
-        assert np.all(np.abs(shift) < 2.0)  # a nudge on the log scale, not a new level
+    assert len(leads) == 3
+    shift = route_signal_adjustment(model, y, leads, 24)
+    assert shift.shape == (24,)
+    assert np.all(np.abs(shift) < 2.0)  # a nudge on the log scale, not a new level

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -54,10 +55,10 @@ def _csv(text: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize(("path", "heading", "release"), [
-    ("/es/", "Alertas activas", "pronóstico del "),
-    ("/en/", "Active alerts", "forecast of "),
-    ("/es/paises/GTM/", "Alertas activas", "pronóstico del "),
-    ("/en/countries/USA/", "Active alerts", "forecast of "),
+    ("/es/", "Alertas de oleada", "pronóstico del "),
+    ("/en/", "Surge alerts", "forecast of "),
+    ("/es/paises/GTM/", "Alertas de oleada", "pronóstico del "),
+    ("/en/countries/USA/", "Surge alerts", "forecast of "),
 ])
 def test_page_has_alerts_panel_and_forecast_chart(client: TestClient, path: str, heading: str,
                                                   release: str) -> None:
@@ -65,6 +66,7 @@ def test_page_has_alerts_panel_and_forecast_chart(client: TestClient, path: str,
     assert f'<h2 id="alerts-title">{heading}</h2>' in html
     # each alert listed with its level, probability and explanation, or a clear "none"
     assert 'class="alert alert-' in html or 'class="no-alerts"' in html
+    assert "Alertas activas" not in html and "Active alerts" not in html
     assert "data-forecast-pending" not in html
     figure = _figure(html, "forecast")
     metas = [t["meta"] for t in figure["data"]]
@@ -107,20 +109,58 @@ def test_forecast_csv_is_the_chart_frame(client: TestClient, portal_settings: Se
     assert client.get("/es/csv/forecast.csv").text == chart.csv()
 
 
-def test_alerts_are_explained_in_the_page_language(client: TestClient) -> None:
+def _alerts_panel(html: str) -> str:
+    return html.split('id="alerts-title"')[1].split("</section>")[0]
+
+
+def test_alerts_are_explained_in_the_page_language(client: TestClient,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
     assert release is not None
     alerts = release["alerts"]
+    assert len(alerts) >= 1  # the loop below must check something
+    # On the day after the data end every alert's month is still ahead: all active, explained.
+    first_day = min(pd.Timestamp(p) for p in alerts["last_period"]) + pd.DateOffset(days=1)
+    monkeypatch.setattr(pages, "today", lambda: first_day.date())
     for lang in ("es", "en"):
         html = client.get(f"/{lang}/").text
-        for explanation in (alerts[f"explanation_{lang}"] if len(alerts) else []):
+        for explanation in alerts[f"explanation_{lang}"]:
             assert explanation.replace("'", "&#39;").replace('"', "&#34;") in html
+        assert 'class="past-alerts"' not in html
+    assert "Con datos hasta" in _alerts_panel(client.get("/es/").text)
+    assert "As of data to" in _alerts_panel(client.get("/en/").text)
+
+
+@pytest.mark.parametrize(("lang", "summary", "outcome"), [
+    ("es", "Alertas cuyo mes ya pasó", r"Observado en \w+ \d{4}: [\d.]+ \(umbral [\d.]+\): (hubo|no hubo) oleada\."
+                                      r"|El dato de \w+ \d{4} aún no se ha publicado\."),
+    ("en", "Alerts whose month has passed", r"Observed in \w+ \d{4}: [\d,]+ \(threshold [\d,]+\): (a surge|no surge)\."
+                                            r"|The figure for \w+ \d{4} has not been published yet\."),
+])
+def test_alerts_whose_month_passed_are_history_never_active(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, lang: str, summary: str, outcome: str
+) -> None:
+    """Issue 11 item 2: read after their month, the bundled release's alerts are history, each
+    with what happened (or that the month is not published yet), never "active"."""
+    release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
+    assert release is not None
+    alerts = release["alerts"]
+    assert len(alerts) >= 1
+    after = max(pd.Timestamp(p) for p in alerts["period"]) + pd.DateOffset(months=1)
+    monkeypatch.setattr(pages, "today", lambda: after.date())
+    panel = _alerts_panel(client.get(f"/{lang}/").text)
+    assert 'class="no-alerts"' in panel
+    assert 'class="alert alert-alert"' not in panel and 'class="alert alert-watch"' not in panel
+    assert f"{summary} ({len(alerts)})" in panel
+    outcomes = re.findall(r'<p class="alert-outcome">(.*?)</p>', panel)
+    assert len(outcomes) == len(alerts)
+    assert all(re.fullmatch(outcome, o) for o in outcomes), outcomes
 
 
 def test_country_alerts_concern_the_country(client: TestClient) -> None:
     html = client.get("/en/countries/GTM/").text
-    panel = html.split('id="alerts-title"')[1].split("</section>")[0]
-    heads = re.findall(r"<strong>(.*?)</strong>", panel)
+    heads = re.findall(r"<strong>(.*?)</strong>", _alerts_panel(html))
+    assert len(heads) >= 1  # the bundled release warns about Guatemalan returns from Mexico
     assert all("Guatemala" in h or "GTM" in h for h in heads), heads
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -41,6 +42,7 @@ def forecast(
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
+    from observatorio.analysis.forecast.alert_status import PAST, alert_status
     from observatorio.analysis.forecast.catalogue import CatalogueError, load_catalogue
     from observatorio.analysis.forecast.releases import save_run
     from observatorio.analysis.forecast.service import forecast_from_store
@@ -110,6 +112,8 @@ def forecast(
                     "horizon": a.horizon,
                     "probability": a.probability,
                     "level": a.level,
+                    "last_period": a.last_period.strftime("%Y-%m-%d"),
+                    "status": alert_status(a.period, date.today()),
                     "explanation": a.explanation[lang],
                 }
                 for a in run.alerts
@@ -139,9 +143,11 @@ def forecast(
     if alerts:
         out.print(_msg(lang, "[bold]Alertas[/bold]", "[bold]Alerts[/bold]"))
         for a in alerts:
-            out.print(f"• {a.explanation[lang]}", highlight=False)
+            past = alert_status(a.period, date.today()) == PAST
+            mark = _msg(lang, "[mes ya pasado] ", "[month has passed] ") if past else ""
+            out.print(f"• {mark}{a.explanation[lang]}", highlight=False)
     else:
-        out.print(_msg(lang, "Sin alertas activas.", "No active alerts."))
+        out.print(_msg(lang, "Sin alertas.", "No alerts."))
     if rid:
         out.print(_msg(lang, f"Publicación guardada: {rid}", f"Release stored: {rid}"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Any
 
@@ -101,6 +102,16 @@ def load_series(con: Any, catalogue: Catalogue) -> dict[str, pd.Series]:
             if float(resid.abs().sum()) > 0:
                 out[k.id] = resid
     return out
+
+
+def load_one(con: Any, series_id: str, catalogue: Catalogue) -> pd.Series:
+    """One catalogue series read on its own (a child is otherwise read only with its parent);
+    empty for a residual series or one the store does not hold."""
+    defn = catalogue.by_id.get(series_id)
+    if defn is None or defn.residual_of:
+        return pd.Series(dtype=float)
+    alone = Catalogue((dataclasses.replace(defn, parent=None),))
+    return load_series(con, alone).get(series_id, pd.Series(dtype=float))
 
 
 def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:

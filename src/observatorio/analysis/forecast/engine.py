@@ -355,11 +355,13 @@ def run_forecast(
     )
 
 
+# Stated relative to the series' last data month: read later, the alert still says what it
+# was based on (alert_status.py tells whether its month has passed).
 EXPLANATION = {
-    "es": "{level}: {label}: probabilidad de oleada de {prob} en {when} (umbral {threshold}; "
-          "último dato {last} en {last_when}; variación de 3 meses {change}).",
-    "en": "{level}: {label}: probability of a surge of {prob} in {when} (threshold {threshold}; "
-          "latest {last} in {last_when}; 3-month change {change}).",
+    "es": "Con datos hasta {last_when}. {level}: {label}: probabilidad de oleada de {prob} en "
+          "{when} (umbral {threshold}; último dato {last} en {last_when}; variación de 3 meses {change}).",
+    "en": "As of data to {last_when}. {level}: {label}: probability of a surge of {prob} in "
+          "{when} (threshold {threshold}; latest {last} in {last_when}; 3-month change {change}).",
 }
 
 

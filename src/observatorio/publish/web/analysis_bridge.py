@@ -172,21 +172,11 @@ def forecast_token(app_state: Any) -> str:
 
 def forecast_history(app_state: Any, series_id: str) -> Any:
     """The observed monthly series behind a forecast (a pandas Series; empty if unavailable)."""
-    import dataclasses
-
-    import pandas as pd
-
-    from observatorio.analysis.forecast.catalogue import Catalogue, load_catalogue
-    from observatorio.analysis.forecast.data import load_series
+    from observatorio.analysis.forecast.catalogue import load_catalogue
+    from observatorio.analysis.forecast.data import load_one
     from observatorio.publish.api.store_access import get_handle
 
-    defn = load_catalogue().by_id.get(series_id)
-    if defn is None or defn.residual_of:
-        return pd.Series(dtype=float)
-    # read on its own (a child series is otherwise read only together with its parent)
-    alone = Catalogue((dataclasses.replace(defn, parent=None),))
-    data = load_series(get_handle(app_state).store.cursor(), alone)
-    return data.get(series_id, pd.Series(dtype=float))
+    return load_one(get_handle(app_state).store.cursor(), series_id, load_catalogue())
 
 
 class WarmUpStopped(Exception):

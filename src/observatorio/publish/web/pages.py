@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from observatorio.analysis import dashboards as db
+from observatorio.analysis.forecast.alert_status import ACTIVE, alert_outcome, alert_status
 from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
@@ -230,13 +231,32 @@ def _day(value: Any) -> date:
     return pd.Timestamp(value).date()
 
 
+def today() -> date:
+    """The calendar day that decides whether an alert's month has passed (tests replace it)."""
+    return date.today()
+
+
+def _past_outcome(req: PageRequest, r: Any) -> str:
+    """What happened in a past alert's month, in the page's language."""
+    history = analysis_bridge.forecast_history(req.app_state, r.series_id)
+    outcome = alert_outcome(history, r.period, float(r.threshold))
+    month = fmt_month(_day(r.period), req.lang)
+    if outcome.observed is None:
+        return req.tx("alerts.outcome.unpublished", period=month)
+    key = "alerts.outcome.surge" if outcome.surged else "alerts.outcome.no_surge"
+    return req.tx(key, period=month, observed=fmt_number(outcome.observed, req.lang),
+                  threshold=fmt_number(float(r.threshold), req.lang))
+
+
 def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) -> dict[str, Any]:
-    """The forecast chart (first candidate the release forecasts) and the active alerts.
+    """The forecast chart (first candidate the release forecasts) and the alerts: ``alerts``
+    whose month is still ahead, ``past_alerts`` whose month has passed (with what happened).
 
     ``status``: ready, pending (the release is being computed in the background), none (no
     forecast for this country). Pages never compute a forecast themselves.
     """
-    out: dict[str, Any] = {"status": "none", "chart": None, "alerts": [], "note": ""}
+    out: dict[str, Any] = {"status": "none", "chart": None, "alerts": [], "past_alerts": [],
+                           "note": ""}
     if not candidates and iso3 is not None:
         return out
     release = analysis_bridge.forecast_release(req.app_state)
@@ -245,17 +265,23 @@ def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) 
         return out
     cat = _catalogue()
     alerts = release["alerts"]
+    day = today()
     for r in records(alerts) if len(alerts) else []:
         defn = cat.by_id.get(r.series_id)
         if iso3 is not None and (defn is None or not _concerns(defn, iso3)):
             continue
-        out["alerts"].append({
+        item = {
             "series": defn.label(req.lang) if defn else r.series_id, "level": r.level,
             "level_name": req.tx(f"alerts.level.{r.level}"),
             "probability": fmt_number(float(r.probability) * 100, req.lang, 0),
             "period": fmt_month(_day(r.period), req.lang),
+            "data_to": fmt_month(_day(r.last_period), req.lang),
             "explanation": getattr(r, f"explanation_{req.lang}"),
-        })
+        }
+        if alert_status(r.period, day) == ACTIVE:
+            out["alerts"].append(item)
+        else:
+            out["past_alerts"].append({**item, "outcome": _past_outcome(req, r)})
     monthly = release["forecasts"]
     monthly = monthly[monthly["freq"] == "M"] if len(monthly) else monthly
     sid = next((c for c in candidates if len(monthly) and (monthly["series_id"] == c).any()), None)

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
 from observatorio.publish.background import run_at_startup
-from observatorio.publish.web import analysis_bridge, assets
+from observatorio.publish.web import analysis_bridge, assets, pages
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGES,
@@ -117,9 +117,10 @@ class _PageCache:
         self.lock = threading.Lock()
 
     def build(self, req: PageRequest) -> dict[str, Any]:
-        # pages with forecasts are rebuilt once the background warm-up has computed them
-        forecast = analysis_bridge.forecast_token(req.app_state) if req.page.id in (
-            "overview", "country") else ""
+        # pages with forecasts are rebuilt once the background warm-up has computed them, and
+        # each day (an alert becomes history when its month has passed)
+        forecast = (f"{analysis_bridge.forecast_token(req.app_state)}:{pages.today()}"
+                    if req.page.id in ("overview", "country") else "")
         key = (str(req.settings.db_path), req.store.version(), req.lang, req.page.id,
                req.iso3 or "", urlencode(sorted(req.query.items())), forecast)
         with self.lock:

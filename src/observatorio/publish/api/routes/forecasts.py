@@ -11,6 +11,7 @@ import json
 import math
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
@@ -18,7 +19,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from observatorio.analysis.forecast import releases
+from observatorio.analysis.forecast.alert_status import (
+    ACTIVE,
+    PAST,
+    Outcome,
+    alert_outcome,
+    alert_status,
+)
 from observatorio.analysis.forecast.catalogue import load_catalogue
+from observatorio.analysis.forecast.data import load_one
 from observatorio.analysis.forecast.engine import ForecastRun, horizon_group
 from observatorio.analysis.forecast.releases import FORECAST_COLUMNS
 from observatorio.analysis.forecast.service import forecast_from_store
@@ -103,13 +112,17 @@ class AlertRow(BaseModel):
     probability: float
     threshold: float
     last_value: float | None
-    last_period: str | None
+    last_period: str | None = Field(description="the series' last data month: the alert is as of it")
+    status: str = Field(description="active (its month has not ended) | past (history)")
+    observed: float | None = Field(
+        description="past alerts: the count later published for the month (null: not yet)")
+    surged: bool | None = Field(description="past alerts: whether that count exceeded the threshold")
     explanation: str
     signals: list[dict[str, Any]]
 
 
 class AlertAnswer(BaseModel):
-    """Active alerts of a forecast release."""
+    """The alerts of a forecast release: active ones, and past ones with what happened."""
 
     run: RunInfo
     alerts: list[AlertRow]
@@ -297,7 +310,7 @@ def get_forecasts(
     "/api/v1/alerts",
     response_model=AlertAnswer,
     responses=ERROR_RESPONSES,
-    dependencies=[_only("series", "release", "lang", "level")],
+    dependencies=[_only("series", "release", "lang", "level", "status")],
     summary="Alertas tempranas de oleadas / early warnings of surges",
 )
 def get_alerts(
@@ -307,19 +320,30 @@ def get_alerts(
     series: Annotated[list[str] | None, Query(description="series id(s)")] = None,
     release: Annotated[str | None, Query(description="run id of a stored release, or latest")] = None,
     level: Annotated[str | None, Query(description="alert | watch")] = None,
+    status: Annotated[str | None, Query(description="active | past (its month has passed)")] = None,
 ) -> AlertAnswer:
-    """Active alerts of the latest release, explained in ``lang``."""
+    """The alerts of the latest release, explained in ``lang``: an alert whose month has passed
+    is ``past``, with the count later observed, never ``active``."""
     _choice("lang", lang, ("es", "en"))
     _choice("level", level, ("alert", "watch"))
+    _choice("status", status, (ACTIVE, PAST))
     ids = _series_filter(series)
     info, _, alerts = _run_frames(request, handle, release)
     cat = load_catalogue()
+    today = date.today()
     out: list[AlertRow] = []
     for r in alerts.to_dict(orient="records") if len(alerts) else []:
         if ids and r["series_id"] not in ids:
             continue
         if level and r["level"] != level:
             continue
+        state = alert_status(r["period"], today)
+        if status and state != status:
+            continue
+        outcome = Outcome(None, None)
+        if state == PAST:
+            history = load_one(handle.store.cursor(), r["series_id"], cat)
+            outcome = alert_outcome(history, r["period"], float(r["threshold"]))
         out.append(
             AlertRow(
                 series_id=r["series_id"],
@@ -331,6 +355,9 @@ def get_alerts(
                 threshold=float(r["threshold"]),
                 last_value=_num(r["last_value"]),
                 last_period=_day(r["last_period"]),
+                status=state,
+                observed=outcome.observed,
+                surged=outcome.surged,
                 explanation=r[f"explanation_{lang}"],
                 signals=json.loads(r["signals"]),
             )
