@@ -18,9 +18,10 @@ def test_every_series_has_labels_level_and_a_known_parent() -> None:
 
 
 def test_the_issue_s_series_are_all_catalogued() -> None:
-    sources = {s.source for s in load_catalogue().series}
+    sources = {src for s in load_catalogue().series for src in s.sources()}
     assert {
         "ohss_cbp_usbp_encounters",
+        "cbp_sw_land_border_encounters",
         "iom_gdidata.irreg_usa",
         "iom_gdidata.irreg_mexico_nat",
         "iom_gdidata.irreg_darien_nat",

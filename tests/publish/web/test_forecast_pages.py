@@ -190,3 +190,18 @@ def test_pages_render_while_the_forecast_is_prepared(client: TestClient,
         assert response.status_code == 200
         assert words in response.text
         assert 'id="chart-forecast"' not in response.text
+
+
+@pytest.mark.parametrize(("path", "names"), [
+    ("/es/", "Fuente: U.S. Customs and Border Protection (CBP)"),
+    ("/en/", "Source: U.S. Customs and Border Protection (CBP)"),
+])
+def test_overview_forecast_reads_cbps_own_file(client: TestClient, path: str, names: str) -> None:
+    """Issue 11 item 3: CBP's file runs to Aug 2025 (the IOM GDI copy to May 2025)."""
+    html = client.get(path).text
+    observed = next(t for t in _figure(html, "forecast")["data"] if t["meta"] == "observed")
+    assert max(observed["x"]) == "2025-08-01"
+    forecast = next(t for t in _figure(html, "forecast")["data"] if t["meta"] == "mean")
+    assert min(forecast["x"]) == "2025-09-01"
+    block = html.split('id="chart-forecast"')[1].split("</figure>")[0]
+    assert names in block

@@ -31,6 +31,13 @@ class SeriesDef:
     residual_of: tuple[str, ...] = ()  # a residual: parent minus these siblings
     min_count: float = 100.0
     leading: tuple[str, ...] = ()
+    # A secondary copy of the same series (another publisher's re-release) that supplies only
+    # the months before ``source``'s first one: the primary publisher's own, fresher file wins.
+    earlier_source: str | None = None
+
+    def sources(self) -> tuple[str, ...]:
+        """The publishers read: the primary first, then the earlier-months copy if any."""
+        return (self.source,) + ((self.earlier_source,) if self.earlier_source else ())
 
     def label(self, lang: str) -> str:
         """The label in ``lang`` (es or en), Spanish when missing."""
@@ -99,6 +106,7 @@ def _expand(entry: dict[str, Any], labels: dict[str, dict[str, str]]) -> list[Se
         coherent=bool(entry.get("coherent", True)),
         min_count=float(entry.get("min_count", 100)),
         leading=tuple(entry.get("leading") or ()),
+        earlier_source=entry.get("earlier_source"),
     )
     out = [top]
     spec = entry.get("children")
@@ -124,6 +132,7 @@ def _expand(entry: dict[str, Any], labels: dict[str, dict[str, str]]) -> list[Se
                 residual_of=tuple(f"{sid}.{m}" for m in members) if is_residual else (),
                 min_count=float(spec.get("min_count", top.min_count)),
                 leading=top.leading,
+                earlier_source=top.earlier_source if child_source == entry["source"] else None,
             )
         )
     return out

@@ -17,9 +17,9 @@ from observatorio.model.contract import CODED_COLUMNS
 FILTER_COLUMNS = frozenset(CODED_COLUMNS) | {"table"}
 
 
-def _where(defn: SeriesDef, dims: list[str]) -> tuple[str, list[Any]]:
+def _where(defn: SeriesDef, dims: list[str], source: str) -> tuple[str, list[Any]]:
     clauses = ["source = ?", "value IS NOT NULL"]
-    params: list[Any] = [defn.source]
+    params: list[Any] = [source]
     if "freq" not in defn.filters:
         clauses.append("freq = 'M'")
     for col, codes in defn.filters.items():
@@ -33,9 +33,20 @@ def _where(defn: SeriesDef, dims: list[str]) -> tuple[str, list[Any]]:
 
 
 def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
-    """Monthly sums for one definition, split by ``dim`` when given."""
+    """Monthly sums for one definition, split by ``dim`` when given: the primary publisher's
+    months, preceded by the earlier-months copy's (``earlier_source``) where it has none."""
+    frame = _query_source(con, defn, dim, defn.source)
+    if defn.earlier_source is None:
+        return frame
+    earlier = _query_source(con, defn, dim, defn.earlier_source)
+    if not frame.empty:
+        earlier = earlier[earlier["period"] < frame["period"].min()]
+    return pd.concat([earlier, frame], ignore_index=True) if not earlier.empty else frame
+
+
+def _query_source(con: Any, defn: SeriesDef, dim: str | None, source: str) -> pd.DataFrame:
     dims = [dim] if dim else []
-    where, params = _where(defn, dims)
+    where, params = _where(defn, dims, source)
     select_dim = f', "{dim}" AS code' if dim else ", NULL AS code"
     group = ", 2" if dim else ""
     if dim and dim not in FILTER_COLUMNS:
@@ -125,7 +136,7 @@ def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:
 
 def data_release(con: Any, catalogue: Catalogue) -> dict[str, str]:
     """The latest release of each source the catalogue reads (a forecast release's data key)."""
-    sources = sorted({s.source for s in catalogue.series})
+    sources = sorted({src for s in catalogue.series for src in s.sources()})
     sql = (
         "SELECT source, CAST(max(release) AS VARCHAR) FROM observations "  # noqa: S608 - placeholders only
         f"WHERE source IN ({', '.join('?' for _ in sources)}) GROUP BY 1 ORDER BY 1"

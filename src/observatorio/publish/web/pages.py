@@ -332,7 +332,7 @@ def _forecast_chart(req: PageRequest, sid: str, rows: pd.DataFrame, info: Any) -
         y_max = None
     chart = req.chart(
         "forecast", "forecast", frame, title=tx("forecast.title", series=defn.label(req.lang)),
-        unit=unit, sources=[defn.source], x_is_date=True, description=description, note=note,
+        unit=unit, sources=list(defn.sources()), x_is_date=True, description=description, note=note,
         band_names={"80": tx("forecast.band_80"), "95": tx("forecast.band_95")}, y_max=y_max)
     chart.sources.append(tx(
         "forecast.release_line", run=fmt_date(_day(info.created_at), req.lang),

@@ -71,6 +71,8 @@ class ForecastRow(BaseModel):
     label: str
     level: str = Field(description="country | nationality | demographic | children")
     parent: str | None
+    sources: list[str] = Field(
+        description="publishers read, the primary first; a second one only gives earlier months")
     freq: str = Field(description="M monthly, A calendar-year total")
     period: str
     horizon: int = Field(description="months after the last observed month")
@@ -289,6 +291,7 @@ def get_forecasts(
             label=cat.by_id[r["series_id"]].label(lang) if r["series_id"] in cat.by_id else r["series_id"],
             level=r["level"],
             parent=r["parent"] if isinstance(r["parent"], str) else None,
+            sources=list(cat.by_id[r["series_id"]].sources()) if r["series_id"] in cat.by_id else [],
             freq=r["freq"],
             period=_day(r["period"]) or "",
             horizon=int(r["horizon"]),
