@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef, load_catalogue
-from observatorio.analysis.forecast.models import RouteModel, widening
+from observatorio.analysis.forecast.models import RouteModel, Widening, widening
 from observatorio.analysis.forecast.reconcile import mint
 from observatorio.analysis.forecast.surge import ALERT, WATCH, SurgeRule, growth, surge_probability
 from observatorio.i18n import fmt_month, fmt_number
@@ -173,17 +173,17 @@ def pooled_errors(models: list[RouteModel], own: RouteModel, weight: float) -> l
     return out
 
 
-def pooled_widening(models: list[RouteModel], own: RouteModel) -> dict[int, np.ndarray]:
-    """The conformal correction computed on the hierarchy's calibration scores."""
-    scores: dict[int, list[np.ndarray]] = {}
-    for lv, per_h in own.scores_.items():
-        scores[lv] = []
+def pooled_widening(models: list[RouteModel], own: RouteModel) -> Widening:
+    """The conformal correction computed on the hierarchy's calibration scores (per side)."""
+    scores: dict[tuple[int, str], list[np.ndarray]] = {}
+    for key, per_h in own.scores_.items():
+        scores[key] = []
         for i, sc in enumerate(per_h):
             parts = [sc]
             for m in models:
-                if m is not own and len(m.scores_.get(lv, [])) > i:
-                    parts.append(m.scores_[lv][i] * _ratio(own, m, i))
-            scores[lv].append(np.concatenate(parts))
+                if m is not own and len(m.scores_.get(key, [])) > i:
+                    parts.append(m.scores_[key][i] * _ratio(own, m, i))
+            scores[key].append(np.concatenate(parts))
     return widening(scores)
 
 

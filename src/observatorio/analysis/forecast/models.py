@@ -25,10 +25,16 @@ class Model(Protocol):
     def predict(self, h: int, level: Sequence[int] = LEVELS) -> Forecast: ...
 
 
+#: Conformal corrections per (level, side): each tail of a band is calibrated on its own, so a
+#: downward break (actual far below the band) widens the lower limit only, never the upper one.
+Widening = dict[tuple[int, str], np.ndarray]
+SIDES = ("lo", "hi")
+
+
 def _quantile_bands(
     point_z: np.ndarray,
     errors: list[np.ndarray],
-    widen: dict[int, np.ndarray],
+    widen: Widening,
     level: Sequence[int],
     offset: float = 1.0,
 ) -> Forecast:
@@ -44,9 +50,13 @@ def _quantile_bands(
             j = min(i, known - 1)
             # Beyond the horizons seen in sample, spread grows like a random walk's.
             scale = np.sqrt((i + 1) / known) if i >= known else 1.0
-            c = widen[lv][min(i, len(widen[lv]) - 1)] if lv in widen and len(widen[lv]) else 0.0
-            lo[i] = (np.quantile(errors[j], a) - c) * scale
-            hi[i] = (np.quantile(errors[j], 1 - a) + c) * scale
+            c_lo, c_hi = (
+                widen[lv, side][min(i, len(widen[lv, side]) - 1)]
+                if (lv, side) in widen and len(widen[lv, side]) else 0.0
+                for side in SIDES
+            )
+            lo[i] = (np.quantile(errors[j], a) - c_lo) * scale
+            hi[i] = (np.quantile(errors[j], 1 - a) + c_hi) * scale
         # exponents stay below e^60: beyond that the ceiling in ``predict`` applies anyway
         out[f"lo-{lv}"] = np.maximum(np.exp(point_z + np.minimum(lo, 0.0)) - offset, 0.0)
         out[f"hi-{lv}"] = np.maximum(np.exp(np.minimum(point_z + np.maximum(hi, 0.0), 60.0)) - offset, 0.0)
@@ -65,14 +75,16 @@ def order_bands(out: Forecast, level: Sequence[int] = LEVELS) -> Forecast:
 
 def conformal_scores(
     full: list[np.ndarray], window: int, calib: int, level: Sequence[int]
-) -> dict[int, list[np.ndarray]]:
+) -> dict[tuple[int, str], list[np.ndarray]]:
     """Calibration scores: how far past errors fell outside the bands known at the time.
 
-    Conformalized quantile regression: at each of the last ``calib`` origins, bands built from
-    the errors known at that time are scored against the error that followed; the level's
-    quantile of those scores (``widening``) widens (or narrows) today's bands.
+    Conformalized quantile regression with each tail scored apart: at each of the last
+    ``calib`` origins, bands built from the errors known at that time are scored against the
+    error that followed, below the lower limit (``lo``) and above the upper one (``hi``); each
+    side's quantile of its scores (``widening``) widens (or narrows) that side of today's band.
+    A level shift down (CBP Southwest, Jan 2025) then widens the lower limit only.
     """
-    out: dict[int, list[np.ndarray]] = {lv: [] for lv in level}
+    out: dict[tuple[int, str], list[np.ndarray]] = {(lv, side): [] for lv in level for side in SIDES}
     for lv in level:
         a = (100 - lv) / 200
         for i, e in enumerate(full):
@@ -88,18 +100,21 @@ def conformal_scores(
             win, actual = win[keep], e[targets[keep]]
             qlo = np.quantile(win, a, axis=1)
             qhi = np.quantile(win, 1 - a, axis=1)
-            score = np.maximum(qlo - actual, actual - qhi)
             # narrowing is limited to a quarter of the typical width
-            out[lv].append(np.maximum(score, -0.25 * float(np.median(qhi - qlo))))
+            floor = -0.25 * float(np.median(qhi - qlo))
+            out[lv, "lo"].append(np.maximum(qlo - actual, floor))
+            out[lv, "hi"].append(np.maximum(actual - qhi, floor))
     return out
 
 
-def widening(scores: dict[int, list[np.ndarray]]) -> dict[int, np.ndarray]:
-    """The conformal correction per level and horizon from the calibration scores."""
-    out: dict[int, np.ndarray] = {}
-    for lv, per_h in scores.items():
-        out[lv] = np.array(
-            [float(np.quantile(sc, min(1.0, (lv / 100) * (1 + 1 / len(sc))))) for sc in per_h]
+def widening(scores: dict[tuple[int, str], list[np.ndarray]]) -> Widening:
+    """The conformal correction per level, side and horizon: each side misses with
+    probability (100 - level) / 200, so its correction is the 1 - that quantile of its scores."""
+    out: Widening = {}
+    for (lv, side), per_h in scores.items():
+        keep = 1 - (100 - lv) / 200
+        out[lv, side] = np.array(
+            [float(np.quantile(sc, min(1.0, keep * (1 + 1 / len(sc))))) for sc in per_h]
         )
     return out
 
@@ -143,8 +158,8 @@ class RouteModel:
     cap: float = 10.0  # upper bands stop at cap x the series' historical maximum
     calib: int = 48  # past origins that calibrate the bands (0: no conformal step)
     errors_: list[np.ndarray] = field(default_factory=list, repr=False)
-    widen_: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    scores_: dict[int, list[np.ndarray]] = field(default_factory=dict, repr=False)
+    widen_: Widening = field(default_factory=dict, repr=False)
+    scores_: dict[tuple[int, str], list[np.ndarray]] = field(default_factory=dict, repr=False)
     resid1_: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     offset_: float = 1.0
     cap_: float = np.inf
@@ -232,7 +247,7 @@ class RouteModel:
         h: int,
         level: Sequence[int] = LEVELS,
         errors: list[np.ndarray] | None = None,
-        widen: dict[int, np.ndarray] | None = None,
+        widen: Widening | None = None,
     ) -> Forecast:
         """Point forecast (median on the count scale) and empirical bands for ``h`` months."""
         if h > self.max_h:
