@@ -6,6 +6,18 @@ irregular entries leave out three Honduras months copied from its regular entrie
 applications do not say which figures are cases. Each is a warning: reported with file, row and
 column in Spanish and English, kept in ``load_warnings`` with the load, and never a reason not to
 load — while an error still blocks the load and a broken file reports both.
+
+Where the counts come from (recomputed from the raw files, 2026-12-04):
+
+* 174: rows of ``unhcr_refugee_data_finder/asylum-decisions.csv`` whose "Total decisions" is not
+  the sum of Recognized decisions, Complementary protection, Rejected decisions and Otherwise
+  closed (read with pandas, ``NA`` kept as a stage code). ``mismatch_rows`` re-reads them.
+* 21: (Country of asylum (ISO), Year) pairs of that file with both ``C`` and ``P`` in
+  "Cases / Persons"; 195 = 174 + 21.
+* 334: rows of ``iom_amerdigest/irreg.rda`` with ``geo`` HND and ``t`` in Feb–Apr 2025, the three
+  months the digest copied from its regular entries (data/SOURCES.md §8).
+* 1: ``unhcr_asylum_applications/asylum-applications.csv`` states no unit, reported once on
+  its first row.
 """
 
 from __future__ import annotations

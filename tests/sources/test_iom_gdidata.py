@@ -77,6 +77,8 @@ def test_every_table_harmonizes_without_problems(stem: str) -> None:
 
 def test_guatemala_returns_from_mexico_2021_check_value() -> None:
     frame = harmonized("irreg_guatemala")
+    # Sum of `n` in irreg_guatemala.rda for `t` in 2021 and `origin` == "MEX" (recomputed from the
+    # raw file); the same 2021 figure the README's `mirror` example quotes.
     assert frame[(year(frame) == 2021) & (frame["counterpart_area"] == "MEX")]["value"].sum() == 45_714
     assert set(frame["flow"]) == {"RETURN_RECEIVED"} and set(frame["citizenship"]) == {"GTM"}
 
@@ -86,6 +88,7 @@ def test_guatemala_unlabelled_origin_is_unknown_with_a_note_not_a_guess() -> Non
     unlabelled = frame[frame["counterpart_area"] == "_U"]
     assert len(unlabelled) == raw("irreg_guatemala")["origin"].isna().sum() > 0
     assert min(unlabelled["period"]) == date(2024, 1, 1)
+    # data/SOURCES.md §7 quirks: "2024 NA total 61,680" (`n` where `origin` is R NA, `t` in 2024).
     assert unlabelled["value"][year(unlabelled) == 2024].sum() == 61_680
     assert {a["origin_note"] for a in attrs(unlabelled)} == {"probably USA, unlabelled by the publisher"}
     assert set(frame["counterpart_area"]) == {"MEX", "USA", "_U"}
@@ -101,6 +104,8 @@ def test_guatemala_ages_use_no_total_code() -> None:
 def test_mexico_returns_of_guatemalans_2021_check_value() -> None:
     frame = harmonized("irreg_mexico_exp")
     guatemalans = frame[(year(frame) == 2021) & (frame["citizenship"] == "GTM")]
+    # Sum of `n` in irreg_mexico_exp.rda for `t` in 2021 and `nat` == "GTM", all return types
+    # (recomputed from the raw file; the README's `mirror` example quotes it).
     assert guatemalans["value"].sum() == 53_156
     # Returned to their country of nationality (stated assumption), kind of return kept.
     assert (frame["counterpart_area"] == frame["citizenship"]).all()
@@ -122,6 +127,8 @@ def test_darien_annual_sums_check_values() -> None:
     frame = harmonized("irreg_darien_nat")
     monthly = frame[frame["freq"] == "M"]
     sums = monthly.groupby(year(monthly))["value"].sum()
+    # data/SOURCES.md §7 quirks: "Annual sums match Panama's published totals: 2021 133,726;
+    # 2022 248,284; 2023 520,085; 2024 302,203" (sum of `n` by year of `t`, 2020 on).
     assert sums[2021] == 133_726
     assert sums[2022] == 248_284
     assert sums[2023] == 520_085
@@ -162,6 +169,7 @@ def test_honduras_keeps_real_zeros() -> None:
 def test_honduras_repeated_nationality_rows_are_kept_apart_and_add_up() -> None:
     frame = harmonized("irreg_honduras_nat")
     taiwan = frame[(frame["period"] == date(2023, 3, 1)) & (frame["citizenship"] == "TWN")]
+    # irreg_honduras_nat.rda has two rows for `nat` == "TWN" at `t` = 2023-03-01, `n` 719 and 1.
     assert sorted(taiwan["value"]) == [1, 719]
     assert sorted(a.get("publisher_entry", 1) for a in attrs(taiwan)) == [1, 2]
     assert frame["value"].sum() == raw("irreg_honduras_nat")["n"].sum()
@@ -170,6 +178,7 @@ def test_honduras_repeated_nationality_rows_are_kept_apart_and_add_up() -> None:
 def test_usa_encounters_match_the_cbp_fiscal_year_2022_check_value() -> None:
     frame = harmonized("irreg_usa")
     fy2022 = frame[attrs(frame).map(lambda a: a["fiscal_year"] == "2022")]
+    # data/SOURCES.md §2: CBP's published Southwest land border total for FY22, 2,378,944.
     assert fy2022["value"].sum() == 2_378_944
     assert set(frame["flow"]) == {"APPREHENSION", "INADMISSIBLE", "EXPULSION"}
 

@@ -34,6 +34,8 @@ def _attributes(frame: pd.DataFrame) -> pd.DataFrame:
 def test_every_sheet_is_its_own_table(harmonized: pd.DataFrame) -> None:
     tables = harmonized.groupby("table").size()
     assert len(tables) == 16
+    # Data rows of each sheet of "KHSM Encounters (USBP) fy25m11.xlsx" (data/SOURCES.md §1), as
+    # pandas.read_excel counts them: 302 months (Oct 1999 – Nov 2024, one row each), 10,821 and 526.
     assert tables["Monthly Count"] == 302
     assert tables["Monthly Citizenship"] == 10821
     assert tables["Annual Rgn and Sector"] == 526
@@ -54,7 +56,7 @@ def test_fiscal_month_index_maps_to_calendar_month(harmonized: pd.DataFrame) -> 
     monthly = harmonized[harmonized["table"] == "Monthly Count"].set_index("source_row")
     # Row 2 is FY2000 "01 October", row 5 FY2000 "04 January": January is in calendar 2000.
     assert monthly.loc[2, "period"] == date(1999, 10, 1)
-    assert monthly.loc[2, "value"] == 89810
+    assert monthly.loc[2, "value"] == 89810  # sheet "Monthly Count", first data row: FY2000 "01 October"
     assert monthly.loc[5, "period"] == date(2000, 1, 1)
     fiscal_year = _attributes(monthly)["fiscal_year"]
     january = monthly[[p.month == 1 for p in monthly["period"]]]
@@ -137,4 +139,4 @@ def test_loads_into_the_store(tmp_path: Path, data_dir: Path, harmonized: pd.Dat
         (value,) = store.con.execute(
             "SELECT value FROM observations WHERE source = ? AND \"table\" = 'Annual Count' "
             "AND period = DATE '2023-10-01'", [SOURCE]).fetchone()
-    assert value == 1557320
+    assert value == 1557320  # sheet "Annual Count", FY2024 (Oct 2023 – Sep 2024), as published
