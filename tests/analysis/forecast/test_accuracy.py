@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from observatorio.analysis.forecast.catalogue import load_catalogue
-from observatorio.analysis.forecast.engine import run_forecast
+from observatorio.analysis.forecast.engine import BACKTESTED_COVERAGE, run_forecast
 
 ROOTS = ("gtm", "mex", "hnd", "darien")
 ORIGINS_BEFORE_END = (12, 24, 36)
@@ -67,3 +67,9 @@ def test_forecasts_beat_last_year_by_the_measured_margin(scores: dict[str, float
 def test_band_coverage_is_near_nominal(scores: dict[str, float]) -> None:
     assert 0.68 <= scores["coverage80"] <= 0.92, scores
     assert 0.87 <= scores["coverage95"] <= 0.99, scores
+
+
+def test_the_coverage_shown_beside_the_chart_is_the_measured_one(scores: dict[str, float]) -> None:
+    """The portal states BACKTESTED_COVERAGE next to every forecast chart (issue 11 item 4)."""
+    assert abs(scores["coverage80"] - BACKTESTED_COVERAGE[80]) <= 0.02, scores
+    assert abs(scores["coverage95"] - BACKTESTED_COVERAGE[95]) <= 0.02, scores

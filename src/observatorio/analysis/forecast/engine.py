@@ -26,6 +26,11 @@ POOL = 1.0  # pool h-step errors across a hierarchy for the bands (0: each serie
 POOL_CALIBRATION = True  # and the conformal calibration scores
 RECONCILIATION = "mint_shrink"  # compared with wls, wls_rel, bottom_up in docs/forecasting.md
 HORIZON_GROUPS = {"short": (1, 3), "medium": (4, 12), "long": (13, 36)}
+#: Share of held-out months that fell inside the 80 % and 95 % bands when the forecast was
+#: backtested (26 series of 4 hierarchies, origins 12/24/36 months before the end, 12 months
+#: ahead). Shown beside the forecast chart; tests/analysis/forecast/test_accuracy.py measures
+#: it again and fails if the figure shown drifts more than 0.02 from what the models do.
+BACKTESTED_COVERAGE = {80: 0.710, 95: 0.891}
 
 
 def horizon_group(h: int) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from observatorio.analysis import dashboards as db
 from observatorio.analysis.forecast.alert_status import ACTIVE, alert_outcome, alert_status
+from observatorio.analysis.forecast.engine import BACKTESTED_COVERAGE
 from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
@@ -324,6 +325,10 @@ def _forecast_chart(req: PageRequest, sid: str, rows: pd.DataFrame, info: Any) -
     else:
         description = _describe_series(req, frame, unit)
     note = tx("forecast.note", months=FORECAST_MONTHS)
+    note = f"{note} " + tx(
+        "forecast.coverage",
+        c80=fmt_number(BACKTESTED_COVERAGE[80] * 100, req.lang, 0),
+        c95=fmt_number(BACKTESTED_COVERAGE[95] * 100, req.lang, 0))
     shown = [*history.to_numpy(dtype=float), *rows["hi_80"].astype(float).round(0)]
     y_max = 1.1 * max(shown) if shown else None
     if y_max and len(rows) and float(rows["hi_95"].max()) > y_max:
