@@ -21,6 +21,7 @@ from observatorio.settings import Settings
 
 WARM_UP_SECONDS = 600
 BAND_PAIRS = (("lo_95", "lo_80"), ("lo_80", "mean"), ("mean", "hi_80"), ("hi_80", "hi_95"))
+BAND_CODES = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
 
 
 @pytest.fixture(scope="module")
@@ -97,16 +98,25 @@ def test_forecast_csv_equals_the_frame_drawn(client: TestClient, path: str) -> N
             assert by[(low, month)] <= by[(high, month)], (month, low, high)
 
 
-def test_forecast_csv_is_the_chart_frame(client: TestClient, portal_settings: Settings) -> None:
-    from observatorio.publish.web.pages import PAGE_BY_ID, PageRequest
-    from observatorio.store.duck import Store
-
-    app_state = client.app.state  # type: ignore[attr-defined]
-    with Store.open(portal_settings.db_path, read_only=True) as store:
-        req = PageRequest(lang="es", page=PAGE_BY_ID["overview"], store=store,
-                          settings=portal_settings, app_state=app_state)
-        chart = pages.build_overview(req)["charts"]["forecast"]
-    assert client.get("/es/csv/forecast.csv").text == chart.csv()
+def test_forecast_csv_holds_the_release_numbers(client: TestClient) -> None:
+    """The CSV's numbers come from the forecast release and the store, not from the chart
+    builder checked against itself: each band row is the release's value rounded to a whole
+    count, each observed row the series' published month."""
+    release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
+    assert release is not None
+    rows = _csv(client.get("/es/csv/forecast.csv").text)
+    frame = release["forecasts"]
+    sid = next(s for s in pages.OVERVIEW_FORECAST if (frame["series_id"] == s).any())
+    monthly = frame[(frame["series_id"] == sid) & (frame["freq"] == "M") & (frame["horizon"] <= 6)]
+    expected = {(code, str(pd.Timestamp(r["period"]).date()), round(float(r[code])))
+                for r in monthly.to_dict(orient="records") for code in BAND_CODES}
+    got = {(r["series"], r["x"], round(float(r["value"]))) for r in rows if r["series"] != "observed"}
+    assert len(expected) == 6 * len(BAND_CODES)
+    assert got == expected
+    history = analysis_bridge.forecast_history(client.app.state, sid)  # type: ignore[attr-defined]
+    observed = {r["x"]: float(r["value"]) for r in rows if r["series"] == "observed"}
+    assert len(observed) >= 60  # monthly since 2019
+    assert all(history[pd.Timestamp(x)] == v for x, v in observed.items())
 
 
 def _alerts_panel(html: str) -> str:
