@@ -201,4 +201,4 @@ def test_forecast_chart_draws_its_bands(page_and_log: Any, server_url: str, lang
     legend = figure.locator(".legend").text_content() or ""
     assert ("95" in legend) and ("80" in legend)
     panel = page.locator("#alerts-title")
-    assert panel.inner_text().strip() in ("Alertas activas", "Active alerts")
+    assert panel.inner_text().strip() in ("Alertas de oleada", "Surge alerts")

@@ -1,4 +1,4 @@
-"""Forecast bands and active alerts on the overview and the country profiles (no browser)."""
+"""Forecast bands and surge alerts (active and past) on the overview and the country profiles (no browser)."""
 
 from __future__ import annotations
 
