@@ -283,5 +283,10 @@ def person_erase(
     if not yes:
         typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True, err=True)
     out = _run_as(url, user, lambda ctx: erase_person(ctx, person_id))
-    typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
-               f"({out.cases} casos / cases).")
+    if out.person_erased:
+        typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
+                   f"({out.cases} casos / cases).")
+    else:
+        typer.echo(f"Persona {person_id}: {out.cases} casos borrados; sus datos de identidad se "
+                   f"conservan para otras organizaciones / {out.cases} cases erased; identifying "
+                   f"data kept for other organisations.")

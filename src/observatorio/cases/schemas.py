@@ -298,4 +298,7 @@ class VerifyOut(BaseModel):
 class ErasureOut(BaseModel):
     person_id: int
     pseudonym: str
-    cases: int
+    cases: int = Field(description="Cases erased by this request (only those the user may erase).")
+    person_erased: bool = Field(
+        description="Whether the person's identifying data are erased; they stay while another "
+                    "organisation still holds a case about the person.")
