@@ -325,6 +325,8 @@ def add_service(ctx: CtxDep, case_id: int, body: ServiceIn) -> ServiceOut:
 
 @router.get("/api/v1/audit", response_model=list[AuditOut], openapi_extra=NOT_PERSONAL)
 def query_audit(
+    request: Request,
+    response: Response,
     ctx: CtxDep,
     actor_id: int | None = None,
     action: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
@@ -335,12 +337,22 @@ def query_audit(
     outcome: Annotated[Outcome | None,
                        Query(description="Only granted accesses, or only refused attempts.")] = None,
     after_id: Annotated[int, Query(ge=0)] = 0,
+    upto_id: Annotated[int | None, Query(
+        ge=0, description="Only entries up to this id: pass the X-Audit-Upto of the first page "
+                          "(the Link rel=next does) so entries added while paging, such as the "
+                          "audit reads themselves, do not extend the listing.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
-    """Audit entries within the user's scope (supervisors and auditors), granted and denied."""
-    return service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
+    """Audit entries within the user's scope (supervisors and auditors), granted and denied,
+    oldest first; a full page carries ``Link: <…>; rel="next"``."""
+    page = service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
                                record_id=record_id, since=since, until=until, outcome=outcome,
-                               after_id=after_id, limit=limit)
+                               after_id=after_id, upto_id=upto_id, limit=limit)
+    response.headers["X-Audit-Upto"] = str(page.upto_id)
+    if len(page.items) == limit:
+        nxt = request.url.include_query_params(after_id=page.items[-1].id, upto_id=page.upto_id)
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return page.items
 
 
 @router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL)

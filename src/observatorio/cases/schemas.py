@@ -5,13 +5,37 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20000)]
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+# Sane bounds on lists stored with a person (each item is bounded too): enough for real use,
+# far from the megabytes an unbounded list let a client store and every read return.
+MAX_DOCUMENTS = 20
+MAX_CONTACTS = 20
+
+
+def _plausible_date(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"la fecha debe estar entre {EARLIEST_DATE} y {LATEST_DATE} / "
+                         f"the date must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+def _past_date(value: dt.date) -> dt.date:
+    _plausible_date(value)
+    if value > dt.date.today():
+        raise ValueError("la fecha de nacimiento no puede ser futura / the date of birth cannot be in the future")
+    return value
+
+
+SaneDate = Annotated[dt.date, AfterValidator(_plausible_date)]  # due dates, delivery dates
+BirthDate = Annotated[dt.date, AfterValidator(_past_date)]
 SensitiveGroup = Literal["health", "trafficking", "child_protection"]
 Outcome = Literal["granted", "denied"]  # of an audit entry
 
@@ -76,25 +100,25 @@ class MeOut(BaseModel):
 
 
 class Document(_In):
-    kind: Annotated[str, StringConstraints(max_length=40)]  # passport, national_id, birth_certificate…
-    number: Annotated[str, StringConstraints(max_length=60)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]  # passport, national_id, birth_certificate…
+    number: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     issuing_country: Country | None = None
 
 
 class Contact(_In):
-    kind: Annotated[str, StringConstraints(max_length=20)]  # phone, email, address, relative
-    value: Annotated[str, StringConstraints(max_length=300)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=20)]  # phone, email, address, relative
+    value: Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class PersonCreate(_In):
     given_names: Name
     family_names: Name | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: BirthDate | None = None
     estimated_age: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex = Sex.UNKNOWN
     nationality: Country | None = None
-    documents: list[Document] = []
-    contacts: list[Contact] = []
+    documents: Annotated[list[Document], Field(max_length=MAX_DOCUMENTS)] = []
+    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] = []
     organisation_id: int | None = None  # defaults to the acting user's organisation
 
 
@@ -102,12 +126,12 @@ class PersonUpdate(_In):
     version: int
     given_names: Name | None = None
     family_names: Name | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: BirthDate | None = None
     estimated_age: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex | None = None
     nationality: Country | None = None
-    documents: list[Document] | None = None
-    contacts: list[Contact] | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_DOCUMENTS)] | None = None
+    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] | None = None
 
 
 class FamilyLinkIn(_In):
@@ -234,7 +258,7 @@ class NoteOut(BaseModel):
 
 class TaskIn(_In):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    due_date: dt.date | None = None
+    due_date: SaneDate | None = None
     assignee_id: int | None = None
 
 
@@ -257,7 +281,7 @@ class ServiceIn(_In):
     provider_organisation_id: int | None = None
     description: Text | None = None
     status: Literal["planned", "in_progress", "delivered", "cancelled"] = "planned"
-    delivered_on: dt.date | None = None
+    delivered_on: SaneDate | None = None
 
 
 class ServiceOut(BaseModel):

@@ -37,6 +37,7 @@ from observatorio.cases import audit, retention
 from observatorio.cases.audit import DENIED, AccessEvent, Actor
 from observatorio.cases.errors import CasesError, Conflict, Forbidden, Invalid, forbidden, not_found
 from observatorio.cases.models import (
+    AuditEntry,
     Case,
     CaseNote,
     CaseRevision,
@@ -889,13 +890,26 @@ def list_services(ctx: Ctx, case_id: int) -> list[ServiceOut]:
 
 # ---------------------------------------------------------------- audit
 
-def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit and the bound it was read within: ``upto_id`` is the newest entry
+    when the first page was read, so entries appended meanwhile (reading the audit itself is
+    audited) never extend the listing and paging ends."""
+
+    items: list[AuditOut]
+    upto_id: int
+
+
+def query_audit(ctx: Ctx, *, upto_id: int | None = None, **filters: Any) -> AuditPage:
     """Audit entries within the user's audit.read scope. Reading the audit is itself audited."""
     policy = get_policy()
-    asked = tuple(f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, 0, ""))
+    asked = tuple(f"{k}={v}" for k, v in sorted({**filters, "upto_id": upto_id}.items())
+                  if v not in (None, 0, ""))
     if not _holds(ctx.principal, "audit.read"):
         raise ctx.deny(forbidden("audit.read"), "audit.read", "audit", None, asked)
-    rows = audit.query(ctx.session, ctx.principal, **filters)
+    if upto_id is None:
+        upto_id = ctx.session.scalar(select(func.max(AuditEntry.id))) or 0
+    rows = audit.query(ctx.session, ctx.principal, upto_id=upto_id, **filters)
     out = [AuditOut(id=e.id, chain=e.chain, seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor,
                     organisation_id=e.organisation_id, action=e.action, record_type=e.record_type,
                     record_id=e.record_id, fields=json.loads(e.fields), source_ip=e.source_ip,
@@ -903,7 +917,7 @@ def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
     granting = next(g for g in ctx.principal.grants if policy.scope_of(g.role, "audit.read"))
     ctx.events.append(AccessEvent("audit.read", "audit", None, asked, granting.organisation_id))
     ctx.commit()
-    return out
+    return AuditPage(out, upto_id)
 
 
 def verify_audit(ctx: Ctx) -> audit.Verification:
