@@ -230,3 +230,20 @@ def test_missing_and_foreign_organisation_answer_alike(client, seeded, path) -> 
     details = [r.json()["detail"] for r in answers]
     assert details[0]["en"].replace(str(foreign), "X") == details[1]["en"].replace("987654", "X")
     assert details[0]["es"].replace(str(foreign), "X") == details[1]["es"].replace("987654", "X")
+
+
+def test_family_links_name_only_readable_relatives(client, seeded) -> None:
+    """Same class as item 1: a person read through a share must not reveal relatives the
+    reader cannot read (their id and the relation)."""
+    head = login(client, "gtm_head")
+    child, mother = seeded.people["gtm_mex"], seeded.people["gtm_mex_own"]
+    assert client.post(f"/api/v1/people/{child}/family-links", json={"relative_id": mother, "kind": "mother"},
+                       headers=head).status_code == 200
+    assert client.post(f"/api/v1/cases/{seeded.cases['gtm_mex']}/shares",
+                       json={"organisation_id": seeded.world.orgs["hnd_consulate_mex"]}, headers=head).status_code == 200
+    assert client.get(f"/api/v1/people/{child}", headers=head).json()["family_links"] == [
+        {"relative_id": mother, "kind": "mother"}]
+    hnd = login(client, "hnd_officer")
+    assert client.get(f"/api/v1/people/{mother}", headers=hnd).status_code == 404
+    r = client.get(f"/api/v1/people/{child}", headers=hnd)
+    assert r.status_code == 200 and r.json()["family_links"] == []

@@ -312,8 +312,14 @@ def _visible_case_fields(decision: Decision) -> list[str]:
 
 
 def person_out(ctx: Ctx, person: Person, new: bool = False) -> PersonOut:
-    """The public view of a person (``new``: just registered, so no family links to look up)."""
-    links = [] if new else ctx.session.scalars(select(FamilyLink).where(FamilyLink.person_id == person.id)).all()
+    """The public view of a person (``new``: just registered, so no family links to look up).
+
+    Family links name only relatives the user may read: a link must not reveal that a person
+    held elsewhere exists, nor how they are related."""
+    links = [] if new else ctx.session.scalars(
+        select(FamilyLink).join(Person, Person.id == FamilyLink.relative_id)
+        .where(FamilyLink.person_id == person.id, person_scope_clause(ctx.principal, "person.read"))
+        .order_by(FamilyLink.id)).all()
     return PersonOut(
         id=person.id, given_names=person.given_names, family_names=person.family_names,
         date_of_birth=person.date_of_birth, estimated_age=person.estimated_age, sex=person.sex,
