@@ -247,3 +247,29 @@ def test_family_links_name_only_readable_relatives(client, seeded) -> None:
     assert client.get(f"/api/v1/people/{mother}", headers=hnd).status_code == 404
     r = client.get(f"/api/v1/people/{child}", headers=hnd)
     assert r.status_code == 200 and r.json()["family_links"] == []
+
+
+def test_cli_export_holds_only_cases_the_user_may_export(client, db_url, monkeypatch,
+                                                         foreign_case_on_shared_person) -> None:
+    """Item 1 through ``observatorio cases person export``: the same case-by-case decision."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from observatorio.cases.cli import PASSWORD_ENV, app
+    from observatorio.settings import get_settings
+
+    from .conftest import PASSWORD
+
+    person, gtm_case, _ = foreign_case_on_shared_person
+    monkeypatch.setenv("OBSERVATORIO_SECRET_KEY", "cli-test-secret-cli-test-secret-cli-test")
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["person", "export", str(person), "--url", db_url, "--user", "gtm_head"])
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 0, r.output
+    export = json.loads(r.stdout)
+    assert [c["id"] for c in export["cases"]] == [gtm_case]
+    assert "VIH" not in r.stdout and "hondureñ" not in r.stdout
