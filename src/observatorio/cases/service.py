@@ -454,7 +454,7 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
     Other organisations' cases about the same person are neither shown nor counted.
     """
     person, d = _load_person(ctx, person_id, "person.export")
-    decided = _cases_allowing(ctx, person_id, "person.export")
+    decided = _cases_allowing(ctx, _person_cases(ctx, person_id), "person.export")
     by_case = {c.id: cd for c, cd in decided}
     case_ids = list(by_case)
     notes = ctx.session.scalars(select(CaseNote).where(CaseNote.case_id.in_(case_ids))
@@ -480,10 +480,10 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
     return export
 
 
-def _cases_allowing(ctx: Ctx, person_id: int, action: str) -> list[tuple[Case, Decision]]:
-    """The person's cases on which ``action`` is allowed (case by case), with each decision."""
+def _cases_allowing(ctx: Ctx, cases: list[Case], action: str) -> list[tuple[Case, Decision]]:
+    """The cases on which ``action`` is allowed (case by case), with each decision."""
     out = []
-    for case in sorted(_person_cases(ctx, person_id), key=lambda c: c.id):
+    for case in sorted(cases, key=lambda c: c.id):
         _, cd = _decide_case(ctx.principal, case, action)
         if cd.allowed:
             out.append((case, cd))
@@ -501,7 +501,7 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
     """
     person, d = _load_person(ctx, person_id, "person.erase")
     all_cases = _person_cases(ctx, person_id)
-    decided = _cases_allowing(ctx, person_id, "person.erase")
+    decided = _cases_allowing(ctx, all_cases, "person.erase")
     identity = (person.erased_at is None and len(decided) == len(all_cases)
                 and authorize(ctx.principal, "person.erase", person_resource(person, ())).allowed)
     pending = [(c, cd) for c, cd in decided if c.erased_at is None]
