@@ -273,3 +273,7 @@ def test_cli_export_holds_only_cases_the_user_may_export(client, db_url, monkeyp
     export = json.loads(r.stdout)
     assert [c["id"] for c in export["cases"]] == [gtm_case]
     assert "VIH" not in r.stdout and "hondureñ" not in r.stdout
+
+
+def test_policy_document_names_what_a_share_grants(client) -> None:
+    assert client.get("/api/v1/cases/policy").json()["share_grants"] == ["case.read", "person.read"]

@@ -156,9 +156,10 @@ def me(ctx: CtxDep) -> MeOut:
 
 @router.get("/api/v1/cases/policy", openapi_extra=NOT_PERSONAL)
 def policy_matrix() -> dict[str, Any]:
-    """The access matrix as data (actions × roles × scope) and the sensitive field groups."""
+    """The access matrix as data (actions × roles × scope), the sensitive field groups and the
+    actions a share extends to the organisation shared with."""
     p = get_policy()
-    return {"actions": p.actions, "matrix": describe(),
+    return {"actions": p.actions, "matrix": describe(), "share_grants": sorted(p.share_grants),
             "field_groups": {g: sorted(f) for g, f in p.field_groups.items()},
             "role_field_groups": {r.name: sorted(r.field_groups) for r in p.roles.values()}}
 
