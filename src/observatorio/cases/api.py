@@ -16,8 +16,14 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
-from observatorio.cases import service
-from observatorio.cases.auth import authenticate, decode_token, issue_token, principal_of
+from observatorio.cases import accounts, service
+from observatorio.cases.auth import (
+    authenticate,
+    decode_token,
+    principal_of_token,
+    revoke_session,
+    start_session,
+)
 from observatorio.cases.errors import CasesError, Throttled, Unauthenticated
 from observatorio.cases.models import User
 from observatorio.cases.policy import describe, get_policy
@@ -39,6 +45,7 @@ from observatorio.cases.schemas import (
     NoteOut,
     OrganisationOut,
     Outcome,
+    PasswordChange,
     PersonCreate,
     PersonOut,
     PersonPage,
@@ -111,13 +118,19 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep,
-            token: Annotated[str | None, Depends(oauth2)]) -> service.Ctx:
-    """The unit of work of an authenticated API request."""
+def get_token(rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> tuple[int, str]:
+    """(user id, session id) of the bearer token, checked for signature and expiry."""
     if not token:
         raise_unauth()
-    user_id, _ = decode_token(token or "", rt.secret)
-    principal = principal_of(session, user_id)
+    return decode_token(token or "", rt.secret)
+
+
+TokenDep = Annotated[tuple[int, str], Depends(get_token)]
+
+
+def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenDep) -> service.Ctx:
+    """The unit of work of an authenticated API request (its session must still be live)."""
+    principal = principal_of_token(session, *token)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite holds its write lock per transaction (BEGIN IMMEDIATE): do not hold it while
         # the request body is handled. PostgreSQL goes on in the same transaction, saving a
@@ -140,8 +153,27 @@ def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
           session: SessionDep) -> Token:
     """OAuth2 password flow: an expiring bearer token for valid credentials."""
     user = authenticate(session, form.username, form.password, client_ip(request), rt.config)
-    token, _ = issue_token(user.id, rt.secret, rt.config.token_ttl_minutes)
+    token = start_session(session, user.id, rt.secret, rt.config.token_ttl_minutes)
+    session.commit()
     return Token(access_token=token, expires_in=rt.config.token_ttl_minutes * 60)
+
+
+@router.post("/api/v1/auth/logout", status_code=204, openapi_extra=NOT_PERSONAL)
+def logout(ctx: CtxDep, token: TokenDep) -> Response:
+    """End this token's session: it is refused from now on."""
+    revoke_session(ctx.session, token[1])
+    ctx.session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/api/v1/auth/password", status_code=204, openapi_extra=NOT_PERSONAL)
+def change_password(request: Request, ctx: CtxDep, rt: RuntimeDep, body: PasswordChange) -> Response:
+    """Change one's own password; every session of the user ends, this one too (log in again)."""
+    user = authenticate(ctx.session, ctx.principal.username, body.current_password, client_ip(request),
+                        rt.config)
+    accounts.set_password(ctx.session, user, body.new_password, rt.config)
+    ctx.session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/api/v1/auth/me", response_model=MeOut, openapi_extra=NOT_PERSONAL)

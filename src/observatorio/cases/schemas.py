@@ -45,6 +45,13 @@ class Token(BaseModel):
     expires_in: int
 
 
+class PasswordChange(_In):
+    """A user's own password change: every session of theirs ends, this one too."""
+
+    current_password: Annotated[str, StringConstraints(max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+
+
 class OrganisationIn(_In):
     name: Name
     kind: OrgKind
