@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.countries import default_resolver
 from observatorio.harmonize.fiscal import (
     fiscal_year_start,
@@ -81,7 +82,7 @@ def read_mapped(
     if spec.period.keep_fiscal_year:
         attrs["fiscal_year"] = fiscal_year
     frame = assemble(long.index, {
-        "dataflow": spec.source.dataflow, "source": source_id, "source_file": path.name,
+        "dataflow": spec.source.dataflow, "source": source_id, "source_file": recorded_name(path),
         "source_row": rows, "release": release, "freq": spec.period.freq, "period": period,
         **{d: s for d, s in dims.items()}, "value": values, "obs_status": status,
         "attributes": attributes_column(attrs),
