@@ -36,6 +36,7 @@ from observatorio.harmonize.frame import (
 )
 from observatorio.harmonize.problems import Problems
 from observatorio.model.codelists import get_codelist
+from observatorio.sources import control_chars
 from observatorio.sources.readers import ROW, decode, detect_encoding, read_csv
 
 if TYPE_CHECKING:
@@ -184,7 +185,8 @@ def _read_xlsx(path: Path, spec: FileSection, problems: Problems) -> pd.DataFram
     frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
     frame[ROW] = range(at + 2, at + 2 + len(frame))
     blank = frame.drop(columns=[ROW]).map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
-    return frame[~blank.all(axis=1)]
+    frame = frame[~blank.all(axis=1)]
+    return frame if control_chars.check_frame(frame, ROW, problems) else None
 
 
 def _unique_headers(cells: list[Any]) -> list[str]:
