@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from observatorio.cases.bounds import RecordId, Version
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -19,6 +20,9 @@ Outcome = Literal["granted", "denied"]  # of an audit entry
 def _reject_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("NUL characters are not allowed / no se admiten caracteres NUL")
+    # A lone surrogate (JSON "\\ud800") is no character: neither database can store it.
+    if isinstance(value, str) and not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("unpaired surrogates are not allowed / no se admiten sustitutos sueltos")
     if isinstance(value, dict):
         for v in value.values():
             _reject_nul(v)
@@ -102,11 +106,11 @@ class PersonCreate(_In):
     nationality: Country | None = None
     documents: list[Document] = []
     contacts: list[Contact] = []
-    organisation_id: int | None = None  # defaults to the acting user's organisation
+    organisation_id: RecordId | None = None  # defaults to the acting user's organisation
 
 
 class PersonUpdate(_In):
-    version: int
+    version: Version
     given_names: Name | None = None
     family_names: Name | None = None
     date_of_birth: dt.date | None = None
@@ -118,7 +122,7 @@ class PersonUpdate(_In):
 
 
 class FamilyLinkIn(_In):
-    relative_id: int
+    relative_id: RecordId
     kind: Literal["mother", "father", "parent", "child", "sibling", "spouse", "guardian", "other"]
 
 
@@ -146,21 +150,21 @@ class PersonOut(BaseModel):
 
 class CaseCreate(_In):
     case_type: CaseType
-    person_id: int
+    person_id: RecordId
     risk_level: RiskLevel = RiskLevel.MEDIUM
     summary: Text | None = None
     location: Annotated[str, StringConstraints(max_length=200)] | None = None
     health_details: Text | None = None
     trafficking_details: Text | None = None
     child_protection_details: Text | None = None
-    organisation_id: int | None = None
-    officer_id: int | None = None
+    organisation_id: RecordId | None = None
+    officer_id: RecordId | None = None
 
 
 class CaseUpdate(_In):
     """Only the fields sent are changed; ``version`` is the one the editor loaded."""
 
-    version: int
+    version: Version
     risk_level: RiskLevel | None = None
     summary: Text | None = None
     location: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -170,19 +174,19 @@ class CaseUpdate(_In):
 
 
 class CaseTransition(_In):
-    version: int
+    version: Version
     to: CaseStatus
     reason: Text | None = None
 
 
 class CaseAssign(_In):
-    version: int
-    organisation_id: int | None = None
-    officer_id: int | None = None
+    version: Version
+    organisation_id: RecordId | None = None
+    officer_id: RecordId | None = None
 
 
 class CaseShareIn(_In):
-    organisation_id: int
+    organisation_id: RecordId
     reason: Text | None = None
 
 
@@ -242,7 +246,7 @@ class NoteOut(BaseModel):
 class TaskIn(_In):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     due_date: dt.date | None = None
-    assignee_id: int | None = None
+    assignee_id: RecordId | None = None
 
 
 class TaskUpdate(_In):
@@ -261,7 +265,7 @@ class TaskOut(BaseModel):
 
 class ServiceIn(_In):
     service_type: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    provider_organisation_id: int | None = None
+    provider_organisation_id: RecordId | None = None
     description: Text | None = None
     status: Literal["planned", "in_progress", "delivered", "cancelled"] = "planned"
     delivered_on: dt.date | None = None
