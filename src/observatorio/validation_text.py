@@ -46,12 +46,13 @@ def reason(error: Mapping[str, Any], lang: str) -> str:
 
 def bilingual(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """``{"es", "en", "errors": [{"field", "type", "es", "en"}, …]}`` for an error body."""
-    listed = [
-        {"field": field_name(e), "type": str(e.get("type", "")),
-         **{lang: reason(e, lang) for lang in LANGS}}
-        for e in list(errors)[:MAX_LISTED]
-    ]
-    first = listed[0] if listed else {"field": "—", **{lang: "" for lang in LANGS}}
-    summary = {lang: t("validation.summary", lang, field=first["field"], reason=first[lang],
-                       count=len(errors)) for lang in LANGS}
-    return {**summary, "errors": listed}
+    listed: list[dict[str, str]] = []
+    for error in list(errors)[:MAX_LISTED]:
+        item = {"field": field_name(error), "type": str(error.get("type", ""))}
+        item.update({lang: reason(error, lang) for lang in LANGS})
+        listed.append(item)
+    first: dict[str, str] = listed[0] if listed else {"field": "—", "es": "", "en": ""}
+    body: dict[str, Any] = {lang: t("validation.summary", lang, field=first["field"],
+                                    reason=first[lang], count=len(errors)) for lang in LANGS}
+    body["errors"] = listed
+    return body
