@@ -39,3 +39,9 @@ class ReadOnlyViolation(ObservatorioError):
 
 class StoreMissing(ObservatorioError):
     key = "error.no_store"
+
+
+class StoreBusy(ObservatorioError):
+    """Another process (usually ``observatorio serve``) holds the store's lock."""
+
+    key = "error.store_busy"
