@@ -19,6 +19,7 @@ import json
 import os
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -176,24 +177,69 @@ def demo(
 
 
 @audit_app.command("verify")
-def audit_verify(url: UrlOpt = None) -> None:
+def audit_verify(
+    url: UrlOpt = None,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="Huella o archivo de un ancla («audit anchor») / digest or file of an anchor "
+                         "('audit anchor'): also detects a cut tail with a rewritten head")] = None,
+) -> None:
     """Verificar la cadena de hashes / Verify the hash chain (exit 1 if tampered)."""
-    from observatorio.cases import audit
+    from observatorio.cases import anchors, audit
 
     rt = _runtime(url)
     with rt.sessions() as s:
         v = audit.verify(s)
+        try:
+            anchored = anchors.check(s, anchors.read(s, anchor)) if anchor and v.ok else None
+        except anchors.AnchorUnreadable:
+            rt.close()
+            typer.echo(f"«{anchor}» no es una huella de 64 cifras hexadecimales ni un archivo de ancla legible.\n"
+                       f"'{anchor}' is neither a 64-hex-digit digest nor a readable anchor file.", err=True)
+            raise typer.Exit(2) from None
     rt.close()
-    if v.ok:
+    if v.ok and (anchored is None or anchored.ok):
         typer.echo(f"Cadena íntegra: {v.checked} entradas / Chain intact: {v.checked} entries.")
-        # Printing the tips lets an operator anchor them elsewhere (a truncated tail plus a
-        # rewritten tip is then detectable too).
+        if anchored is not None:
+            typer.echo("Coincide con el ancla / Matches the anchor.")
+        # Printing the tips lets an operator anchor them elsewhere (see `audit anchor`).
         for chain, seq, tip in v.heads:
             typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")
         return
-    typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
-               f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
+    if not v.ok:
+        typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
+                   f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
+    elif anchored is not None:
+        typer.echo(f"ALTERACIÓN DETECTADA: {anchored.reason_es}\nTAMPERING DETECTED: {anchored.reason_en}", err=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    url: UrlOpt = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Escribir también el ancla en este archivo (JSON) / also write the anchor to this file")] = None,
+) -> None:
+    """Anclar las puntas de la cadena / Anchor the chain tips: print and store a digest to keep outside."""
+    from observatorio.cases import anchors, audit
+
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        v = audit.verify(s)
+        if not v.ok:
+            rt.close()
+            typer.echo(f"No se ancla una cadena alterada (entrada {v.broken_at}): {v.reason_es}\n"
+                       f"A tampered chain is not anchored (entry {v.broken_at}): {v.reason_en}", err=True)
+            raise typer.Exit(1)
+        anchor = anchors.create(s)
+        s.commit()
+    rt.close()
+    if output is not None:
+        output.write_text(anchor.as_json() + "\n", encoding="utf-8")
+    typer.echo(f"Ancla / Anchor {anchor.at}: {anchor.digest}")
+    typer.echo("Guárdela fuera del sistema (p. ej. envíela al auditor o publíquela); verifique con "
+               "«observatorio cases audit verify --anchor HUELLA|ARCHIVO».\n"
+               "Keep it outside the system (e.g. e-mail it to the auditor or publish it); check with "
+               "'observatorio cases audit verify --anchor DIGEST|FILE'.")
 
 
 @audit_app.command("list")

@@ -281,6 +281,18 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditAnchor(Base):
+    """A snapshot of every chain's tip at a time (cases/anchors.py). Its ``digest`` is meant to
+    be kept outside the system: then a cut tail with a rewritten head no longer verifies."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC text: hashed verbatim
+    heads: Mapped[str] = mapped_column(Text)  # canonical JSON [[chain, seq, hash], …]
+
+
 class AuthSession(Base):
     """One issued token (API bearer or browser session), so it can be revoked server-side.
 
