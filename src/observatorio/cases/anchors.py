@@ -73,7 +73,8 @@ def read(session: Session, given: str) -> Anchor:
             # Not stored (or deleted): only the chain's own check is possible, which is not
             # what was asked for; report it as a failed check, with the digest kept.
             return Anchor("", (), text)
-        return Anchor(row.at, tuple(tuple(h) for h in json.loads(row.heads)), text)  # type: ignore[misc]
+        heads = tuple((int(c), int(s), str(h)) for c, s, h in json.loads(row.heads))
+        return Anchor(row.at, heads, text)
     path = Path(given)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
