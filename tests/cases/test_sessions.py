@@ -108,3 +108,21 @@ def test_tokens_without_a_session_row_are_refused(client, rt, world) -> None:
         s.execute(delete(AuthSession))
         s.commit()
     assert not _ok(client, h)
+
+
+def test_operator_commands_end_sessions(client, rt, world, db_url) -> None:
+    from typer.testing import CliRunner
+
+    from observatorio.cases.cli import app
+
+    runner = CliRunner()
+    officer, head = login(client, "mex_caseworker"), login(client, "mex_caseworker2")
+    r = runner.invoke(app, ["user", "set-password", "mex_caseworker", "--url", db_url],
+                      input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["user", "deactivate", "mex_caseworker2", "--url", db_url])
+    assert r.exit_code == 0 and "deactivated" in r.output, r.output
+    assert not _ok(client, officer) and not _ok(client, head)
+    assert _ok(client, login(client, "mex_caseworker", NEW_PASSWORD))
+    r = runner.invoke(app, ["user", "deactivate", "nobody", "--url", db_url])
+    assert r.exit_code != 0 and "nobody" in r.output

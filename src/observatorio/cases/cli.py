@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from observatorio.cases.errors import CasesError
+    from observatorio.cases.models import User
     from observatorio.cases.service import Ctx
 
 T = TypeVar("T")
@@ -41,7 +42,9 @@ retention_app = typer.Typer(help="Plazo de conservación / Retention.", no_args_
 person_app = typer.Typer(help="Derechos de las personas / Data-subject rights.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
+user_app = typer.Typer(help="Cuentas (operador) / Accounts (operator).", no_args_is_help=True)
 app.add_typer(person_app, name="person")
+app.add_typer(user_app, name="user")
 
 UrlOpt = Annotated[
     str | None,
@@ -299,6 +302,50 @@ def retention_run(
     verb = ("se seudonimizarían / would be pseudonymised" if dry_run else "seudonimizadas / pseudonymised")
     typer.echo(f"{len(report.people)} personas {verb} (plazo / period: {period} días/days); "
                f"{report.cases} casos / cases.")
+
+
+def _account_change(url: str | None, username: str, change: Callable[[Session, Runtime, User], None]) -> None:
+    """Apply an operator change to one account; every session of that account ends."""
+    from sqlalchemy import select
+
+    from observatorio.cases.errors import CasesError, NotFound
+    from observatorio.cases.models import User as UserRow
+
+    rt = _runtime(url)
+    try:
+        with rt.sessions() as s:
+            user = s.scalar(select(UserRow).where(UserRow.username == username))
+            if user is None:
+                raise NotFound(f"No existe la cuenta «{username}».", f"There is no account '{username}'.")
+            change(s, rt, user)
+            s.commit()
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: str, url: UrlOpt = None) -> None:
+    """Desactivar una cuenta y cerrar sus sesiones / Deactivate an account and end its sessions."""
+    from observatorio.cases.accounts import deactivate_user
+
+    _account_change(url, username, lambda s, rt, user: deactivate_user(s, user))
+    typer.echo(f"Cuenta «{username}» desactivada; sus sesiones terminaron.\n"
+               f"Account '{username}' deactivated; its sessions have ended.")
+
+
+@user_app.command("set-password")
+def user_set_password(username: str, url: UrlOpt = None) -> None:
+    """Poner una contraseña nueva y cerrar las sesiones / Set a new password and end the sessions."""
+    from observatorio.cases.accounts import set_password
+
+    password = typer.prompt("Contraseña nueva / New password", hide_input=True, confirmation_prompt=True,
+                            err=True)
+    _account_change(url, username,
+                    lambda s, rt, user: set_password(s, user, password, rt.config))
+    typer.echo(f"Contraseña de «{username}» cambiada; sus sesiones terminaron.\n"
+               f"Password of '{username}' changed; its sessions have ended.")
 
 
 @person_app.command("export")
