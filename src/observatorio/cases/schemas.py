@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from observatorio.cases.bounds import RecordId, Version
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -50,6 +51,9 @@ Outcome = Literal["granted", "denied"]  # of an audit entry
 def _reject_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("NUL characters are not allowed / no se admiten caracteres NUL")
+    # A lone surrogate (JSON "\\ud800") is no character: neither database can store it.
+    if isinstance(value, str) and not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("unpaired surrogates are not allowed / no se admiten sustitutos sueltos")
     if isinstance(value, dict):
         for v in value.values():
             _reject_nul(v)
@@ -74,6 +78,13 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+
+
+class PasswordChange(_In):
+    """A user's own password change: every session of theirs ends, this one too."""
+
+    current_password: Annotated[str, StringConstraints(max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
 
 
 class OrganisationIn(_In):
@@ -126,11 +137,11 @@ class PersonCreate(_In):
     nationality: Country | None = None
     documents: Annotated[list[Document], Field(max_length=MAX_DOCUMENTS)] = []
     contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] = []
-    organisation_id: int | None = None  # defaults to the acting user's organisation
+    organisation_id: RecordId | None = None  # defaults to the acting user's organisation
 
 
 class PersonUpdate(_In):
-    version: int
+    version: Version
     given_names: Name | None = None
     family_names: Name | None = None
     date_of_birth: BirthDate | None = None
@@ -142,7 +153,7 @@ class PersonUpdate(_In):
 
 
 class FamilyLinkIn(_In):
-    relative_id: int
+    relative_id: RecordId
     kind: Literal["mother", "father", "parent", "child", "sibling", "spouse", "guardian", "other"]
 
 
@@ -170,21 +181,21 @@ class PersonOut(BaseModel):
 
 class CaseCreate(_In):
     case_type: CaseType
-    person_id: int
+    person_id: RecordId
     risk_level: RiskLevel = RiskLevel.MEDIUM
     summary: Text | None = None
     location: Annotated[str, StringConstraints(max_length=200)] | None = None
     health_details: Text | None = None
     trafficking_details: Text | None = None
     child_protection_details: Text | None = None
-    organisation_id: int | None = None
-    officer_id: int | None = None
+    organisation_id: RecordId | None = None
+    officer_id: RecordId | None = None
 
 
 class CaseUpdate(_In):
     """Only the fields sent are changed; ``version`` is the one the editor loaded."""
 
-    version: int
+    version: Version
     risk_level: RiskLevel | None = None
     summary: Text | None = None
     location: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -194,19 +205,19 @@ class CaseUpdate(_In):
 
 
 class CaseTransition(_In):
-    version: int
+    version: Version
     to: CaseStatus
     reason: Text | None = None
 
 
 class CaseAssign(_In):
-    version: int
-    organisation_id: int | None = None
-    officer_id: int | None = None
+    version: Version
+    organisation_id: RecordId | None = None
+    officer_id: RecordId | None = None
 
 
 class CaseShareIn(_In):
-    organisation_id: int
+    organisation_id: RecordId
     reason: Text | None = None
 
 
@@ -266,7 +277,7 @@ class NoteOut(BaseModel):
 class TaskIn(_In):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     due_date: SaneDate | None = None
-    assignee_id: int | None = None
+    assignee_id: RecordId | None = None
 
 
 class TaskUpdate(_In):
@@ -285,7 +296,7 @@ class TaskOut(BaseModel):
 
 class ServiceIn(_In):
     service_type: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    provider_organisation_id: int | None = None
+    provider_organisation_id: RecordId | None = None
     description: Text | None = None
     status: Literal["planned", "in_progress", "delivered", "cancelled"] = "planned"
     delivered_on: SaneDate | None = None

@@ -405,6 +405,10 @@ def add_family_link(ctx: Ctx, person_id: int, data: FamilyLinkIn) -> PersonOut:
     _refuse_if_erased(relative, "person")
     if data.relative_id == person_id:
         raise Invalid("Una persona no puede ser su propio familiar.", "A person cannot be their own relative.")
+    if ctx.session.scalar(select(FamilyLink.id).where(
+            FamilyLink.person_id == person_id, FamilyLink.relative_id == data.relative_id,
+            FamilyLink.kind == data.kind)) is not None:
+        raise Conflict("Este vínculo familiar ya existe.", "This family link already exists.")
     ctx.session.add(FamilyLink(person_id=person_id, relative_id=data.relative_id, kind=data.kind))
     ctx.session.flush()
     ctx.log(d, "person.update", "person", person_id, ["family_links"])
@@ -874,6 +878,10 @@ def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
     """Record a service planned or delivered for the case."""
     case, d = _load_case(ctx, case_id, "case.service")
     _refuse_if_erased(case, "case")
+    provider = data.provider_organisation_id
+    if provider is not None and ctx.session.get(Organisation, provider) is None:
+        raise Invalid(f"La organización proveedora {provider} no existe.",
+                      f"The provider organisation {provider} does not exist.")
     svc = CaseService(case_id=case.id, **data.model_dump())
     ctx.session.add(svc)
     ctx.session.flush()
