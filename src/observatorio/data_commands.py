@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from observatorio.errors import ObservatorioError
+from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
 from observatorio.i18n import t
 from observatorio.loading import harmonize_file, load_file_checked
@@ -244,7 +245,7 @@ def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = Non
     if fmt is OutputFormat.csv:
         lists = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, list)).any()]
         frame = frame.assign(**{c: frame[c].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for c in lists})
-        frame.to_csv(sys.stdout, index=False)
+        neutral_frame(frame).to_csv(sys.stdout, index=False)
     elif fmt is OutputFormat.json:
         print(frame.to_json(orient="records", date_format="iso", force_ascii=False))
     else:

@@ -39,3 +39,10 @@ class ReadOnlyViolation(ObservatorioError):
 
 class StoreMissing(ObservatorioError):
     key = "error.no_store"
+
+
+class StoreBusy(StoreMissing):
+    """Another process (usually ``observatorio serve``) holds the store's lock. A kind of
+    StoreMissing, so a server meeting it answers 503 ("no data yet"), never 500."""
+
+    key = "error.store_busy"

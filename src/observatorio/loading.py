@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from observatorio.errors import FileNotFound
+from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.frame import check_frame
 from observatorio.harmonize.problems import WARNING, Problem, Problems, ValidationFailed
 from observatorio.sources.base import Adapter
@@ -29,7 +30,7 @@ def harmonize_file(
     if frame is not None and frame.empty and not problems:
         problems.add("empty")
     elif frame is not None and not frame.empty and not problems.has_file_problems():
-        frame = frame.assign(source=adapter.info.id, source_file=path.name, release=resolved,
+        frame = frame.assign(source=adapter.info.id, source_file=recorded_name(path), release=resolved,
                              dataflow=frame["dataflow"])
         # Every failure of a file is reported at once: the contract checks also run when the
         # adapter found problems, on the rows it did not already flag (a cell that failed to
@@ -67,7 +68,7 @@ def load_file_checked(
         raise ValidationFailed(problems)
     meta = asdict(adapter.info)
     return store.load_frame(
-        frame, source=adapter.info.id, release=resolved, source_file=path.name, sha256=sha,
+        frame, source=adapter.info.id, release=resolved, source_file=recorded_name(path), sha256=sha,
         source_meta=meta, warnings=warning_rows(problems),
     ), problems
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # without planning SQL (store/memory.py; ~50 bytes a row); 0 sends every question to
     # DuckDB. OBSERVATORIO_API_MEMORY_ROWS
     api_memory_rows: int = 5_000_000
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks);
+    # none by default, so the TCP peer is the client that throttling and the audit see.
+    # OBSERVATORIO_FORWARDED_ALLOW_IPS
+    forwarded_allow_ips: str = ""
 
     @property
     def db_path(self) -> Path:

@@ -31,7 +31,7 @@ SEARCHES = {
     "/api/v1/cases": ["q", "status", "case_type", "risk_level", "country", "organisation_id", "officer_id",
                       "opened_from", "opened_to", "sort", "limit", "offset"],
     "/api/v1/people": ["q", "nationality", "document", "date_of_birth", "limit", "offset"],
-    "/api/v1/audit": ["actor_id", "action", "record_type", "record_id", "since", "until", "after_id", "limit"],
+    "/api/v1/audit": ["actor_id", "action", "record_type", "record_id", "since", "until", "after_id", "upto_id", "limit"],
 }
 
 

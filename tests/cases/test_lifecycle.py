@@ -74,7 +74,13 @@ def test_assign_within_country_only(client, seeded) -> None:
     sup = login(client, "gtm_supervisor")
     r = client.post(f"/api/v1/cases/{case}/assign",
                     json={"version": 2, "organisation_id": seeded.world.orgs["hnd_consulate_mex"]}, headers=sup)
-    assert r.status_code == 422  # another country: a referral, not an assignment
+    # another country: a referral, not an assignment; refused like a missing organisation
+    assert r.status_code == 403 and "referral" in r.json()["detail"]["en"]
+    missing = client.post(f"/api/v1/cases/{case}/assign",
+                          json={"version": 2, "organisation_id": 999_999}, headers=sup)
+    assert missing.status_code == 403
+    assert missing.json()["detail"]["en"].replace("999999", "X") == \
+        r.json()["detail"]["en"].replace(str(seeded.world.orgs["hnd_consulate_mex"]), "X")
     r = client.post(f"/api/v1/cases/{case}/assign",
                     json={"version": 2, "organisation_id": seeded.world.orgs["gtm_consulate_usa"],
                           "officer_id": seeded.world.users["gtm_usa_officer"]}, headers=sup)

@@ -132,6 +132,21 @@ def cbp_cases(data_dir: Path, folder: Path) -> list[Case]:
              notes="the download gave the publisher's web page instead of the CSV"),
         Case("cbp_binary", _binary(folder),
              [Expected("encoding", 1, None, "\\x89")], CBP_SOURCE),
+        Case("cbp_nul_in_count",
+             _cbp_cell(data_dir, folder, "cbp_nul_in_count.csv", 5, "Encounter Count", b"1\x00999"),
+             [Expected("control_character", 5, "Encounter Count", "1\\x00999")], CBP_SOURCE,
+             notes="pandas alone would read 1"),
+        Case("cbp_nul_in_country",
+             _cbp_cell(data_dir, folder, "cbp_nul_in_country.csv", 10, "Citizenship Grouping",
+                       b"Guate\x00mala"),
+             [Expected("control_character", 10, "Citizenship Grouping", "Guate\\x00mala")], CBP_SOURCE,
+             notes="pandas alone would read 'Guate'"),
+        Case("cbp_escape_in_text",
+             _cbp_cell(data_dir, folder, "cbp_escape_in_text.csv", 14, "Demographic", b"Single\x1bAdults"),
+             [Expected("control_character", 14, "Demographic", "Single\\x1bAdults")], CBP_SOURCE),
+        Case("khsm_nul_in_cell", khsm_control_character(data_dir, folder),
+             [Expected("control_character", 2, None, "Afgh\\x00anistan")], "ohss_cbp_usbp_encounters",
+             exact_rules=True, notes="an XLSX shared string with an escaped NUL (_x0000_)"),
         Case("cbp_three_errors", _three_errors(lines, folder),
              [Expected("not_numeric", 20, "Encounter Count", "x12"),
               Expected("unknown_country", 30, "Citizenship Grouping", "Atlantis"),
@@ -182,6 +197,18 @@ def khsm_missing_sheet(data_dir: Path, folder: Path, sheet: str = "Monthly Count
             data = src.read(item.filename)
             if item.filename == "xl/workbook.xml":
                 data = re.sub(rb'<sheet [^>]*name="' + re.escape(sheet.encode()) + rb'"[^>]*/>', b"", data)
+            out.writestr(item, data)
+    return path
+
+
+def khsm_control_character(data_dir: Path, folder: Path, name: str = "KHSM nul.xlsx") -> Path:
+    """The KHSM workbook with a NUL inside the text "Afghanistan" (a zip edit, no re-save)."""
+    path = folder / name
+    with zipfile.ZipFile(data_dir / KHSM) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = data.replace(b"<t>Afghanistan</t>", b"<t>Afgh_x0000_anistan</t>", 1)
             out.writestr(item, data)
     return path
 
@@ -291,6 +318,9 @@ def mapping_cases(data_dir: Path, folder: Path) -> list[Case]:
     bad_mapping.write_text(BROKEN_MAPPING, encoding="utf-8")
     sheet_mapping = folder / "khsm_sheet.yaml"
     sheet_mapping.write_text(KHSM_MAPPING, encoding="utf-8")
+    citizenship_mapping = folder / "khsm_citizenship.yaml"
+    citizenship_mapping.write_text(KHSM_MAPPING.replace("Annual Count", "Annual Citizenship"),
+                                   encoding="utf-8")
     wb_copy = folder / "population.csv"
     lines = (data_dir / WORLDBANK).read_bytes().split(b"\r\n")
     # Line 100: an unknown country code; line 150 (Afghanistan): a year that is not a year.
@@ -309,6 +339,9 @@ def mapping_cases(data_dir: Path, folder: Path) -> list[Case]:
               Expected("bad_mapping", 17, "dimensions.flow", "RETURNED")], mapping=bad_mapping),
         Case("mapping_xlsx_missing_sheet", khsm_missing_sheet(data_dir, folder, "Annual Count"),
              [Expected("missing_sheet", None, None, "Annual Count")], mapping=sheet_mapping),
+        Case("mapping_xlsx_control_character",
+             khsm_control_character(data_dir, folder, "KHSM nul for mapping.xlsx"),
+             [Expected("control_character", 2, "Citizenship", "Afgh\\x00anistan")], mapping=citizenship_mapping),
         Case("mapping_worldbank_two_errors", wb_copy,
              [Expected("unknown_country", 100, "Country Code", "QQQ"),
               Expected("impossible_period", 150, "Year", "19x0")], mapping=wb_mapping),

@@ -139,10 +139,11 @@ CBP_CASES = [
     "cbp_duplicate_row", "cbp_impossible_month", "cbp_year_1850", "cbp_unknown_citizenship",
     "cbp_unknown_encounter_type", "cbp_blank_count", "cbp_truncated", "cbp_header_only",
     "cbp_empty_file", "cbp_wrong_encoding", "cbp_semicolons", "cbp_html_page", "cbp_binary",
-    "cbp_three_errors",
+    "cbp_three_errors", "cbp_nul_in_count", "cbp_nul_in_country", "cbp_escape_in_text",
+    "khsm_nul_in_cell",
 ]
 MAPPING_CASES = [
-    "mapping_mmp_declared_utf8", "mapping_file_with_errors", "mapping_xlsx_missing_sheet",
+    "mapping_mmp_declared_utf8", "mapping_file_with_errors", "mapping_xlsx_missing_sheet", "mapping_xlsx_control_character",
     "mapping_worldbank_two_errors",
 ]
 

@@ -25,10 +25,22 @@ from observatorio.store import Store
 SOURCE = "cbp_sw_land_border_encounters"
 CSV_NAME = "sbo-encounters-fy22-fy25-aug.csv"
 runner = CliRunner()
+# (name a server claims in Content-Disposition, the name the file gets here)
+HOSTILE_NAMES = [
+    ("=HYPERLINK(evil)+1.csv", "HYPERLINK(evil)_1.csv"),
+    ("../../escape.csv", "escape.csv"),
+    ("..%2F..%2Fescape2.csv", "escape2.csv"),
+    ("..\\..\\win.csv", "win.csv"),
+    ("@SUM(1).csv", "SUM(1).csv"),
+    ("..", "cbp_sw_land_border_encounters.download"),
+    ("a%00b%0d.csv", "a_b_.csv"),
+    ("x" * 300 + ".csv", "x" * 146 + ".csv"),
+]
 
 
 class _Handler(BaseHTTPRequestHandler):
     files: dict[str, tuple[bytes, str]] = {}
+    dispositions: dict[str, str] = {}  # path -> Content-Disposition the server claims
     requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -39,6 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
         body, content_type = self.files[self.path]
         self.send_response(200)
         self.send_header("Content-Type", content_type)
+        if self.path in self.dispositions:
+            self.send_header("Content-Disposition", self.dispositions[self.path])
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -57,7 +71,10 @@ def server(data_dir: Path) -> Iterator[str]:
             b"<!DOCTYPE html><html><head><title>CBP</title></head><body>Stats</body></html>",
             "text/html; charset=utf-8"),
         "/download/encounters.csv": (b"<html><body>Please log in</body></html>", "application/octet-stream"),
+        **{f"/named/{i}": (csv_bytes, "text/csv") for i in range(len(HOSTILE_NAMES))},
     }
+    _Handler.dispositions = {f"/named/{i}": f'attachment; filename="{name}"'
+                             for i, (name, _) in enumerate(HOSTILE_NAMES)}
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -186,3 +203,13 @@ def test_requests_reached_the_local_server(server: str, tmp_path: Path) -> None:
     with pytest.raises(DownloadFailed):
         download(adapter, tmp_path, url=f"{server}/files/missing.csv")
     assert _Handler.requests == [f"/files/{CSV_NAME}", "/files/missing.csv"]
+
+
+@pytest.mark.parametrize(("index", "expected"), [(i, e) for i, (_, e) in enumerate(HOSTILE_NAMES)])
+def test_download_names_from_the_server_are_made_safe(server: str, tmp_path: Path, index: int,
+                                                      expected: str) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    path = download(get_adapter(SOURCE), folder, url=f"{server}/named/{index}")
+    assert path.parent == folder and path.name == expected
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [expected]

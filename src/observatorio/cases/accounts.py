@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from observatorio.cases.auth import hash_password
+from observatorio.cases.auth import hash_password, revoke_user_sessions
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.errors import Invalid
 from observatorio.cases.models import Membership, Organisation, User
@@ -31,11 +31,28 @@ def add_user(session: Session, username: str, password: str, cfg: CasesConfig,
     for _, role in memberships:
         if role not in roles:
             raise Invalid(f"Rol desconocido: {role}", f"Unknown role: {role}")
-    if len(password) < 12:
-        raise Invalid("La contraseña debe tener al menos 12 caracteres.",
-                      "The password must have at least 12 characters.")
+    _check_password(password)
     user = User(username=username, full_name=full_name, password_hash=hash_password(password, cfg))
     user.memberships = [Membership(organisation_id=o.id, organisation=o, role=r) for o, r in memberships]
     session.add(user)
     session.flush()
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 12:
+        raise Invalid("La contraseña debe tener al menos 12 caracteres.",
+                      "The password must have at least 12 characters.")
+
+
+def set_password(session: Session, user: User, password: str, cfg: CasesConfig) -> None:
+    """Give a user a new password; every session of theirs ends (the caller commits)."""
+    _check_password(password)
+    user.password_hash = hash_password(password, cfg)
+    revoke_user_sessions(session, user.id)
+
+
+def deactivate_user(session: Session, user: User) -> None:
+    """Refuse a user from now on; every session of theirs ends, even if reactivated later."""
+    user.active = False
+    revoke_user_sessions(session, user.id)

@@ -11,13 +11,22 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
-from observatorio.cases import service
-from observatorio.cases.auth import authenticate, decode_token, issue_token, principal_of
+from observatorio import validation_text
+from observatorio.cases import accounts, service
+from observatorio.cases.auth import (
+    authenticate,
+    decode_token,
+    principal_of_token,
+    revoke_session,
+    start_session,
+)
+from observatorio.cases.bounds import MAX_ID, Offset, PathId, QueryId
 from observatorio.cases.errors import CasesError, Throttled, Unauthenticated
 from observatorio.cases.models import User
 from observatorio.cases.policy import describe, get_policy
@@ -39,6 +48,7 @@ from observatorio.cases.schemas import (
     NoteOut,
     OrganisationOut,
     Outcome,
+    PasswordChange,
     PersonCreate,
     PersonOut,
     PersonPage,
@@ -55,7 +65,8 @@ from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
 
 
 class CasesRoute(APIRoute):
-    """Turns the cases error hierarchy into bilingual JSON errors (routers cannot add handlers)."""
+    """Turns the cases error hierarchy and FastAPI's validation failures into bilingual JSON
+    errors (routers cannot add handlers)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -66,6 +77,10 @@ class CasesRoute(APIRoute):
                 # Personal data must not linger in shared or browser caches.
                 response.headers.setdefault("Cache-Control", "no-store")
                 return response
+            except RequestValidationError as exc:
+                # 422 like the service's Invalid, in both languages, never echoing the input.
+                return JSONResponse({"detail": validation_text.bilingual(exc.errors())}, status_code=422,
+                                    headers={"Cache-Control": "no-store"})
             except CasesError as exc:
                 headers = {}
                 if isinstance(exc, Throttled):
@@ -111,13 +126,19 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep,
-            token: Annotated[str | None, Depends(oauth2)]) -> service.Ctx:
-    """The unit of work of an authenticated API request."""
+def get_token(rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> tuple[int, str]:
+    """(user id, session id) of the bearer token, checked for signature and expiry."""
     if not token:
         raise_unauth()
-    user_id, _ = decode_token(token or "", rt.secret)
-    principal = principal_of(session, user_id)
+    return decode_token(token or "", rt.secret)
+
+
+TokenDep = Annotated[tuple[int, str], Depends(get_token)]
+
+
+def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenDep) -> service.Ctx:
+    """The unit of work of an authenticated API request (its session must still be live)."""
+    principal = principal_of_token(session, *token)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite holds its write lock per transaction (BEGIN IMMEDIATE): do not hold it while
         # the request body is handled. PostgreSQL goes on in the same transaction, saving a
@@ -140,8 +161,27 @@ def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
           session: SessionDep) -> Token:
     """OAuth2 password flow: an expiring bearer token for valid credentials."""
     user = authenticate(session, form.username, form.password, client_ip(request), rt.config)
-    token, _ = issue_token(user.id, rt.secret, rt.config.token_ttl_minutes)
+    token = start_session(session, user.id, rt.secret, rt.config.token_ttl_minutes)
+    session.commit()
     return Token(access_token=token, expires_in=rt.config.token_ttl_minutes * 60)
+
+
+@router.post("/api/v1/auth/logout", status_code=204, openapi_extra=NOT_PERSONAL)
+def logout(ctx: CtxDep, token: TokenDep) -> Response:
+    """End this token's session: it is refused from now on."""
+    revoke_session(ctx.session, token[1])
+    ctx.session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/api/v1/auth/password", status_code=204, openapi_extra=NOT_PERSONAL)
+def change_password(request: Request, ctx: CtxDep, rt: RuntimeDep, body: PasswordChange) -> Response:
+    """Change one's own password; every session of the user ends, this one too (log in again)."""
+    user = authenticate(ctx.session, ctx.principal.username, body.current_password, client_ip(request),
+                        rt.config)
+    accounts.set_password(ctx.session, user, body.new_password, rt.config)
+    ctx.session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/api/v1/auth/me", response_model=MeOut, openapi_extra=NOT_PERSONAL)
@@ -156,9 +196,10 @@ def me(ctx: CtxDep) -> MeOut:
 
 @router.get("/api/v1/cases/policy", openapi_extra=NOT_PERSONAL)
 def policy_matrix() -> dict[str, Any]:
-    """The access matrix as data (actions × roles × scope) and the sensitive field groups."""
+    """The access matrix as data (actions × roles × scope), the sensitive field groups and the
+    actions a share extends to the organisation shared with."""
     p = get_policy()
-    return {"actions": p.actions, "matrix": describe(),
+    return {"actions": p.actions, "matrix": describe(), "share_grants": sorted(p.share_grants),
             "field_groups": {g: sorted(f) for g, f in p.field_groups.items()},
             "role_field_groups": {r.name: sorted(r.field_groups) for r in p.roles.values()}}
 
@@ -179,7 +220,7 @@ def search_people(
     document: Annotated[str | None, Query(max_length=60, pattern=SAFE_TEXT)] = None,
     date_of_birth: dt.date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PersonPage:
     """Search people the user may read."""
     return service.search_people(ctx, q=q, nationality=nationality, document=document,
@@ -187,31 +228,31 @@ def search_people(
 
 
 @router.get("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
-def get_person(ctx: CtxDep, person_id: int) -> PersonOut:
+def get_person(ctx: CtxDep, person_id: PathId) -> PersonOut:
     """One person."""
     return service.get_person(ctx, person_id)
 
 
 @router.patch("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
-def update_person(ctx: CtxDep, person_id: int, body: PersonUpdate) -> PersonOut:
+def update_person(ctx: CtxDep, person_id: PathId, body: PersonUpdate) -> PersonOut:
     """Edit a person (optimistic locking on ``version``)."""
     return service.update_person(ctx, person_id, body)
 
 
 @router.post("/api/v1/people/{person_id}/family-links", response_model=PersonOut, openapi_extra=PERSONAL)
-def add_family_link(ctx: CtxDep, person_id: int, body: FamilyLinkIn) -> PersonOut:
+def add_family_link(ctx: CtxDep, person_id: PathId, body: FamilyLinkIn) -> PersonOut:
     """Link a relative."""
     return service.add_family_link(ctx, person_id, body)
 
 
 @router.get("/api/v1/people/{person_id}/export", openapi_extra=PERSONAL)
-def export_person(ctx: CtxDep, person_id: int) -> dict[str, Any]:
+def export_person(ctx: CtxDep, person_id: PathId) -> dict[str, Any]:
     """All data held on one person (right of access)."""
     return service.export_person(ctx, person_id)
 
 
 @router.post("/api/v1/people/{person_id}/erase", response_model=ErasureOut, openapi_extra=PERSONAL)
-def erase_person(ctx: CtxDep, person_id: int) -> ErasureOut:
+def erase_person(ctx: CtxDep, person_id: PathId) -> ErasureOut:
     """Pseudonymise one person on request (right to erasure)."""
     return service.erase_person(ctx, person_id)
 
@@ -232,13 +273,13 @@ def list_cases(
     case_type: CaseType | None = None,
     risk_level: RiskLevel | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
-    organisation_id: int | None = None,
-    officer_id: int | None = None,
+    organisation_id: QueryId = None,
+    officer_id: QueryId = None,
     opened_from: dt.date | None = None,
     opened_to: dt.date | None = None,
     sort: service.SortKey = "-opened_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CasePage:
     """Cases the user may read, filtered."""
     return service.list_cases(
@@ -249,74 +290,74 @@ def list_cases(
 
 
 @router.get("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
-def get_case(ctx: CtxDep, case_id: int) -> CaseOut:
+def get_case(ctx: CtxDep, case_id: PathId) -> CaseOut:
     """One case."""
     return service.get_case(ctx, case_id)
 
 
 @router.patch("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
-def update_case(ctx: CtxDep, case_id: int, body: CaseUpdate) -> CaseOut:
+def update_case(ctx: CtxDep, case_id: PathId, body: CaseUpdate) -> CaseOut:
     """Edit a case; 409 with the changes since when ``version`` is stale."""
     return service.update_case(ctx, case_id, body)
 
 
 @router.post("/api/v1/cases/{case_id}/transition", response_model=CaseOut, openapi_extra=PERSONAL)
-def transition_case(ctx: CtxDep, case_id: int, body: CaseTransition) -> CaseOut:
+def transition_case(ctx: CtxDep, case_id: PathId, body: CaseTransition) -> CaseOut:
     """Move a case through its lifecycle."""
     return service.transition_case(ctx, case_id, body)
 
 
 @router.post("/api/v1/cases/{case_id}/assign", response_model=CaseOut, openapi_extra=PERSONAL)
-def assign_case(ctx: CtxDep, case_id: int, body: CaseAssign) -> CaseOut:
+def assign_case(ctx: CtxDep, case_id: PathId, body: CaseAssign) -> CaseOut:
     """Assign organisation and/or officer."""
     return service.assign_case(ctx, case_id, body)
 
 
 @router.post("/api/v1/cases/{case_id}/shares", response_model=CaseOut, openapi_extra=PERSONAL)
-def share_case(ctx: CtxDep, case_id: int, body: CaseShareIn) -> CaseOut:
+def share_case(ctx: CtxDep, case_id: PathId, body: CaseShareIn) -> CaseOut:
     """Share a case with another organisation."""
     return service.share_case(ctx, case_id, body)
 
 
 @router.get("/api/v1/cases/{case_id}/notes", response_model=list[NoteOut], openapi_extra=PERSONAL)
-def list_notes(ctx: CtxDep, case_id: int) -> list[NoteOut]:
+def list_notes(ctx: CtxDep, case_id: PathId) -> list[NoteOut]:
     """Notes of a case."""
     return service.list_notes(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/notes", status_code=201, response_model=NoteOut, openapi_extra=PERSONAL)
-def add_note(ctx: CtxDep, case_id: int, body: NoteIn) -> NoteOut:
+def add_note(ctx: CtxDep, case_id: PathId, body: NoteIn) -> NoteOut:
     """Add a note."""
     return service.add_note(ctx, case_id, body)
 
 
 @router.get("/api/v1/cases/{case_id}/tasks", response_model=list[TaskOut], openapi_extra=PERSONAL)
-def list_tasks(ctx: CtxDep, case_id: int) -> list[TaskOut]:
+def list_tasks(ctx: CtxDep, case_id: PathId) -> list[TaskOut]:
     """Tasks of a case."""
     return service.list_tasks(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/tasks", status_code=201, response_model=TaskOut, openapi_extra=PERSONAL)
-def add_task(ctx: CtxDep, case_id: int, body: TaskIn) -> TaskOut:
+def add_task(ctx: CtxDep, case_id: PathId, body: TaskIn) -> TaskOut:
     """Add a task."""
     return service.add_task(ctx, case_id, body)
 
 
 @router.patch("/api/v1/cases/{case_id}/tasks/{task_id}", response_model=TaskOut, openapi_extra=PERSONAL)
-def update_task(ctx: CtxDep, case_id: int, task_id: int, body: TaskUpdate) -> TaskOut:
+def update_task(ctx: CtxDep, case_id: PathId, task_id: PathId, body: TaskUpdate) -> TaskOut:
     """Complete or reopen a task."""
     return service.update_task(ctx, case_id, task_id, body)
 
 
 @router.get("/api/v1/cases/{case_id}/services", response_model=list[ServiceOut], openapi_extra=PERSONAL)
-def list_services(ctx: CtxDep, case_id: int) -> list[ServiceOut]:
+def list_services(ctx: CtxDep, case_id: PathId) -> list[ServiceOut]:
     """Services of a case."""
     return service.list_services(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/services", status_code=201, response_model=ServiceOut,
              openapi_extra=PERSONAL)
-def add_service(ctx: CtxDep, case_id: int, body: ServiceIn) -> ServiceOut:
+def add_service(ctx: CtxDep, case_id: PathId, body: ServiceIn) -> ServiceOut:
     """Record a service."""
     return service.add_service(ctx, case_id, body)
 
@@ -325,8 +366,10 @@ def add_service(ctx: CtxDep, case_id: int, body: ServiceIn) -> ServiceOut:
 
 @router.get("/api/v1/audit", response_model=list[AuditOut], openapi_extra=NOT_PERSONAL)
 def query_audit(
+    request: Request,
+    response: Response,
     ctx: CtxDep,
-    actor_id: int | None = None,
+    actor_id: QueryId = None,
     action: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
     record_type: Annotated[str | None, Query(max_length=20, pattern=SAFE_TEXT)] = None,
     record_id: Annotated[str | None, Query(max_length=40, pattern=SAFE_TEXT)] = None,
@@ -334,13 +377,24 @@ def query_audit(
     until: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
     outcome: Annotated[Outcome | None,
                        Query(description="Only granted accesses, or only refused attempts.")] = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    upto_id: Annotated[int | None, Query(
+        ge=0, le=MAX_ID,
+        description="Only entries up to this id: pass the X-Audit-Upto of the first page "
+                    "(the Link rel=next does) so entries added while paging, such as the "
+                    "audit reads themselves, do not extend the listing.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
-    """Audit entries within the user's scope (supervisors and auditors), granted and denied."""
-    return service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
+    """Audit entries within the user's scope (supervisors and auditors), granted and denied,
+    oldest first; a full page carries ``Link: <…>; rel="next"``."""
+    page = service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
                                record_id=record_id, since=since, until=until, outcome=outcome,
-                               after_id=after_id, limit=limit)
+                               after_id=after_id, upto_id=upto_id, limit=limit)
+    response.headers["X-Audit-Upto"] = str(page.upto_id)
+    if len(page.items) == limit:
+        nxt = request.url.include_query_params(after_id=page.items[-1].id, upto_id=page.upto_id)
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return page.items
 
 
 @router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL)

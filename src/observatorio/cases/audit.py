@@ -27,7 +27,10 @@ from functools import lru_cache
 from sqlalchemy import (
     ColumnElement,
     Engine,
+    String,
     TextClause,
+    and_,
+    cast,
     event,
     false,
     func,
@@ -39,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
-from observatorio.cases.models import AuditEntry, AuditHead, Organisation
+from observatorio.cases.models import AuditEntry, AuditHead, Case, Organisation, Person
 from observatorio.cases.policy import Principal, get_policy
 
 GENESIS = "0" * 64
@@ -311,7 +314,10 @@ def verify(session: Session, batch: int = 5000) -> Verification:
 
 
 def scope_clause(principal: Principal) -> ColumnElement[bool]:
-    """Which audit entries the principal may query (policy action audit.read)."""
+    """Which audit entries the principal may query (policy action audit.read): those recorded
+    under the organisations in scope (what their users did), and every entry about a case or
+    person those organisations hold, whoever acted (what was done to their records, e.g. by an
+    organisation a case is shared with)."""
     policy = get_policy()
     parts: list[ColumnElement[bool]] = []
     for g in principal.grants:
@@ -319,13 +325,28 @@ def scope_clause(principal: Principal) -> ColumnElement[bool]:
         if scope == "region":
             parts.append(true())
         elif scope == "country":
-            parts.append(AuditEntry.organisation_id.in_(
-                select(Organisation.id).where(Organisation.country == g.country)))
+            in_country = select(Organisation.id).where(Organisation.country == g.country)
+            parts.append(AuditEntry.organisation_id.in_(in_country))
+            parts.append(_about_records_held(Case.country == g.country,
+                                             Person.organisation_id.in_(in_country)))
         elif scope == "organisation":
             parts.append(AuditEntry.organisation_id == g.organisation_id)
+            parts.append(_about_records_held(Case.organisation_id == g.organisation_id,
+                                             Person.organisation_id == g.organisation_id))
         elif scope == "own":
             parts.append(AuditEntry.actor_id == principal.user_id)
     return or_(*parts) if parts else false()
+
+
+def _about_records_held(case_held: ColumnElement[bool],
+                        person_held: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Entries about the cases and people that match the holder conditions."""
+    return or_(
+        and_(AuditEntry.record_type == "case",
+             AuditEntry.record_id.in_(select(cast(Case.id, String)).where(case_held))),
+        and_(AuditEntry.record_type == "person",
+             AuditEntry.record_id.in_(select(cast(Person.id, String)).where(person_held))),
+    )
 
 
 def query(
@@ -341,9 +362,13 @@ def query(
     outcome: str | None = None,
     limit: int = 100,
     after_id: int = 0,
+    upto_id: int | None = None,
 ) -> Iterable[AuditEntry]:
-    """Entries the principal may see, filtered, oldest first (keyset pagination on id)."""
+    """Entries the principal may see, filtered, oldest first (keyset pagination on id, within
+    ``after_id < id <= upto_id``)."""
     stmt = select(AuditEntry).where(scope_clause(principal), AuditEntry.id > after_id)
+    if upto_id is not None:
+        stmt = stmt.where(AuditEntry.id <= upto_id)
     if outcome:
         stmt = stmt.where(outcome_clause(outcome))
     if actor_id is not None:

@@ -1,4 +1,5 @@
-"""Authentication: argon2id password hashes, expiring JWT bearer tokens, login throttling, CSRF."""
+"""Authentication: argon2id password hashes, expiring JWT bearer tokens backed by revocable
+server-side sessions, login throttling, CSRF."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from functools import lru_cache
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.errors import Throttled, Unauthenticated
-from observatorio.cases.models import LoginFailure, User, utcnow
+from observatorio.cases.models import AuthSession, LoginFailure, User, utcnow
 from observatorio.cases.policy import Grant, Principal
 
 ALGORITHM = "HS256"
@@ -128,17 +129,65 @@ def decode_token(token: str, secret: str, kind: str = "access") -> tuple[int, st
         raise Unauthenticated("Credencial inválida.", "Invalid token.") from exc
 
 
+def start_session(session: Session, user_id: int, secret: str, ttl_minutes: int,
+                  kind: str = "access") -> str:
+    """A token for the user, recorded as a session so it can be revoked (the caller commits).
+
+    The user's expired sessions are forgotten on the way (housekeeping).
+    """
+    token, jti = issue_token(user_id, secret, ttl_minutes, kind)
+    now = utcnow()
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user_id,
+                                              AuthSession.expires_at < now))
+    session.add(AuthSession(id=jti, user_id=user_id, kind=kind, created_at=now,
+                            expires_at=now + dt.timedelta(minutes=ttl_minutes)))
+    return token
+
+
+def revoke_session(session: Session, jti: str) -> None:
+    """End one session (logout); its token is refused from now on (the caller commits)."""
+    session.execute(update(AuthSession).where(AuthSession.id == jti, AuthSession.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def revoke_user_sessions(session: Session, user_id: int) -> None:
+    """End every session of a user (password change, deactivation; the caller commits)."""
+    session.execute(update(AuthSession)
+                    .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
 _USER_WITH_MEMBERSHIPS = (select(User).where(User.id == bindparam("user_id"))
                           .options(joinedload(User.memberships)).execution_options(populate_existing=True))
+# The same, only through a live session of that very user: the session must belong to the id
+# the token names and be younger than the account (an id the database gave again to a later
+# user cannot inherit an older token even if a session row survived).
+_USER_OF_SESSION = (select(User).join(AuthSession, AuthSession.user_id == User.id)
+                    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("jti"),
+                           AuthSession.revoked_at.is_(None), AuthSession.created_at >= User.created_at)
+                    .options(joinedload(User.memberships)).execution_options(populate_existing=True))
 
 
-def principal_of(session: Session, user_id: int) -> Principal:
-    """The acting principal of an active user, with every membership as a grant (one query)."""
-    user = session.execute(_USER_WITH_MEMBERSHIPS, {"user_id": user_id}).unique().scalar_one_or_none()
+def _principal(user: User | None) -> Principal:
     if user is None or not user.active:
         raise Unauthenticated("Usuario inactivo o inexistente.", "Unknown or inactive user.")
     grants = tuple(Grant(m.organisation_id, m.organisation.country, m.role) for m in user.memberships)
     return Principal(user.id, user.username, grants)
+
+
+def principal_of(session: Session, user_id: int) -> Principal:
+    """The acting principal of an active user, with every membership as a grant (one query)."""
+    return _principal(session.execute(_USER_WITH_MEMBERSHIPS, {"user_id": user_id})
+                      .unique().scalar_one_or_none())
+
+
+def principal_of_token(session: Session, user_id: int, jti: str) -> Principal:
+    """The principal of a decoded token whose session is live (one query); else Unauthenticated."""
+    user = session.execute(_USER_OF_SESSION, {"user_id": user_id, "jti": jti}).unique().scalar_one_or_none()
+    if user is None:
+        raise Unauthenticated("La sesión terminó; inicie sesión de nuevo.",
+                              "The session has ended; log in again.")
+    return _principal(user)
 
 
 def csrf_token(secret: str, session_id: str) -> str:

@@ -19,6 +19,7 @@ import json
 import os
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from observatorio.cases.errors import CasesError
+    from observatorio.cases.models import User
     from observatorio.cases.service import Ctx
 
 T = TypeVar("T")
@@ -40,7 +42,9 @@ retention_app = typer.Typer(help="Plazo de conservación / Retention.", no_args_
 person_app = typer.Typer(help="Derechos de las personas / Data-subject rights.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
+user_app = typer.Typer(help="Cuentas (operador) / Accounts (operator).", no_args_is_help=True)
 app.add_typer(person_app, name="person")
+app.add_typer(user_app, name="user")
 
 UrlOpt = Annotated[
     str | None,
@@ -176,24 +180,69 @@ def demo(
 
 
 @audit_app.command("verify")
-def audit_verify(url: UrlOpt = None) -> None:
+def audit_verify(
+    url: UrlOpt = None,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="Huella o archivo de un ancla («audit anchor») / digest or file of an anchor "
+                         "('audit anchor'): also detects a cut tail with a rewritten head")] = None,
+) -> None:
     """Verificar la cadena de hashes / Verify the hash chain (exit 1 if tampered)."""
-    from observatorio.cases import audit
+    from observatorio.cases import anchors, audit
 
     rt = _runtime(url)
     with rt.sessions() as s:
         v = audit.verify(s)
+        try:
+            anchored = anchors.check(s, anchors.read(s, anchor)) if anchor and v.ok else None
+        except anchors.AnchorUnreadable:
+            rt.close()
+            typer.echo(f"«{anchor}» no es una huella de 64 cifras hexadecimales ni un archivo de ancla legible.\n"
+                       f"'{anchor}' is neither a 64-hex-digit digest nor a readable anchor file.", err=True)
+            raise typer.Exit(2) from None
     rt.close()
-    if v.ok:
+    if v.ok and (anchored is None or anchored.ok):
         typer.echo(f"Cadena íntegra: {v.checked} entradas / Chain intact: {v.checked} entries.")
-        # Printing the tips lets an operator anchor them elsewhere (a truncated tail plus a
-        # rewritten tip is then detectable too).
+        if anchored is not None:
+            typer.echo("Coincide con el ancla / Matches the anchor.")
+        # Printing the tips lets an operator anchor them elsewhere (see `audit anchor`).
         for chain, seq, tip in v.heads:
             typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")
         return
-    typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
-               f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
+    if not v.ok:
+        typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
+                   f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
+    elif anchored is not None:
+        typer.echo(f"ALTERACIÓN DETECTADA: {anchored.reason_es}\nTAMPERING DETECTED: {anchored.reason_en}", err=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    url: UrlOpt = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Escribir también el ancla en este archivo (JSON) / also write the anchor to this file")] = None,
+) -> None:
+    """Anclar las puntas de la cadena / Anchor the chain tips: print and store a digest to keep outside."""
+    from observatorio.cases import anchors, audit
+
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        v = audit.verify(s)
+        if not v.ok:
+            rt.close()
+            typer.echo(f"No se ancla una cadena alterada (entrada {v.broken_at}): {v.reason_es}\n"
+                       f"A tampered chain is not anchored (entry {v.broken_at}): {v.reason_en}", err=True)
+            raise typer.Exit(1)
+        anchor = anchors.create(s)
+        s.commit()
+    rt.close()
+    if output is not None:
+        output.write_text(anchor.as_json() + "\n", encoding="utf-8")
+    typer.echo(f"Ancla / Anchor {anchor.at}: {anchor.digest}")
+    typer.echo("Guárdela fuera del sistema (p. ej. envíela al auditor o publíquela); verifique con "
+               "«observatorio cases audit verify --anchor HUELLA|ARCHIVO».\n"
+               "Keep it outside the system (e.g. e-mail it to the auditor or publish it); check with "
+               "'observatorio cases audit verify --anchor DIGEST|FILE'.")
 
 
 @audit_app.command("list")
@@ -255,6 +304,50 @@ def retention_run(
                f"{report.cases} casos / cases.")
 
 
+def _account_change(url: str | None, username: str, change: Callable[[Session, Runtime, User], None]) -> None:
+    """Apply an operator change to one account; every session of that account ends."""
+    from sqlalchemy import select
+
+    from observatorio.cases.errors import CasesError, NotFound
+    from observatorio.cases.models import User as UserRow
+
+    rt = _runtime(url)
+    try:
+        with rt.sessions() as s:
+            user = s.scalar(select(UserRow).where(UserRow.username == username))
+            if user is None:
+                raise NotFound(f"No existe la cuenta «{username}».", f"There is no account '{username}'.")
+            change(s, rt, user)
+            s.commit()
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: str, url: UrlOpt = None) -> None:
+    """Desactivar una cuenta y cerrar sus sesiones / Deactivate an account and end its sessions."""
+    from observatorio.cases.accounts import deactivate_user
+
+    _account_change(url, username, lambda s, rt, user: deactivate_user(s, user))
+    typer.echo(f"Cuenta «{username}» desactivada; sus sesiones terminaron.\n"
+               f"Account '{username}' deactivated; its sessions have ended.")
+
+
+@user_app.command("set-password")
+def user_set_password(username: str, url: UrlOpt = None) -> None:
+    """Poner una contraseña nueva y cerrar las sesiones / Set a new password and end the sessions."""
+    from observatorio.cases.accounts import set_password
+
+    password = typer.prompt("Contraseña nueva / New password", hide_input=True, confirmation_prompt=True,
+                            err=True)
+    _account_change(url, username,
+                    lambda s, rt, user: set_password(s, user, password, rt.config))
+    typer.echo(f"Contraseña de «{username}» cambiada; sus sesiones terminaron.\n"
+               f"Password of '{username}' changed; its sessions have ended.")
+
+
 @person_app.command("export")
 def person_export(person_id: int, user: UserOpt, url: UrlOpt = None) -> None:
     """Exportar los datos de una persona (JSON), como la API / Export a person's data (JSON), as the API.
@@ -283,5 +376,10 @@ def person_erase(
     if not yes:
         typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True, err=True)
     out = _run_as(url, user, lambda ctx: erase_person(ctx, person_id))
-    typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
-               f"({out.cases} casos / cases).")
+    if out.person_erased:
+        typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
+                   f"({out.cases} casos / cases).")
+    else:
+        typer.echo(f"Persona {person_id}: {out.cases} casos borrados; sus datos de identidad se "
+                   f"conservan para otras organizaciones / {out.cases} cases erased; identifying "
+                   f"data kept for other organisations.")

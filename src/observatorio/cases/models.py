@@ -68,6 +68,10 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )
+    # Deleting a user through the ORM removes its sessions too (the database cascades as well).
+    sessions: Mapped[list[AuthSession]] = relationship(
+        lazy="select", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Membership(Base):
@@ -275,6 +279,36 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the chain number
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """A snapshot of every chain's tip at a time (cases/anchors.py). Its ``digest`` is meant to
+    be kept outside the system: then a cut tail with a rewritten head no longer verifies."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC text: hashed verbatim
+    heads: Mapped[str] = mapped_column(Text)  # canonical JSON [[chain, seq, hash], …]
+
+
+class AuthSession(Base):
+    """One issued token (API bearer or browser session), so it can be revoked server-side.
+
+    A token is honoured only while its row exists, names the same user and is not revoked:
+    logout revokes one row, a password change or a deactivation every row of the user, and
+    deleting a user deletes its rows (so its tokens never pass for a later user given its id).
+    """
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the token's jti
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "access" (API) or "session" (browser)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginFailure(Base):

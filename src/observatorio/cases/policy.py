@@ -2,6 +2,10 @@
 
 ``authorize`` decides for one record and ``scope_clause`` expresses the very same grants as
 a SQL filter, so lists, searches and exports can never show more than a single read would.
+
+A record is reached either as its *holder* (the organisation that holds the case, or registered
+the person) or through an explicit *share*. A share extends only the actions policy.yaml lists
+under ``share_grants`` (reading); every other action needs the holder's scope.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Policy:
     actions: dict[str, dict[str, str]]
     field_groups: dict[str, frozenset[str]]  # group -> case fields
     roles: dict[str, Role]
+    share_grants: frozenset[str] = frozenset()  # actions an explicit share extends
 
     def scope_of(self, role: str, action: str) -> str | None:
         """The scope a role holds for an action, or None (denied)."""
@@ -62,7 +67,10 @@ def _load(text: str) -> Policy:
         if unknown := fg - groups.keys():
             raise PolicyError(f"role {name}: unknown field groups {sorted(unknown)}")
         roles[name] = Role(name, dict(spec["label"]), fg, grants)
-    return Policy(actions, groups, roles)
+    share_grants = frozenset(raw.get("share_grants") or [])
+    if unknown := share_grants - actions.keys():
+        raise PolicyError(f"share_grants: unknown actions {sorted(unknown)}")
+    return Policy(actions, groups, roles, share_grants)
 
 
 @lru_cache(maxsize=1)
@@ -92,8 +100,12 @@ class Resource:
     """What the policy needs to know about a record to decide on it."""
 
     owner_ids: frozenset[int] = frozenset()  # creator and assigned officer
-    organisation_ids: frozenset[int] = frozenset()  # holder and organisations shared with
-    countries: frozenset[str] = frozenset()  # countries of those organisations
+    organisation_ids: frozenset[int] = frozenset()  # holders
+    countries: frozenset[str] = frozenset()  # countries of the holders
+    # Organisations the record is explicitly shared with, and their countries: they reach it
+    # only for the actions of ``Policy.share_grants``.
+    shared_organisation_ids: frozenset[int] = frozenset()
+    shared_countries: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,13 +116,15 @@ class Decision:
     hidden_fields: frozenset[str] = field(default_factory=frozenset)
 
 
-def _covers(scope: str, grant: Grant, principal: Principal, res: Resource) -> bool:
+def _covers(scope: str, grant: Grant, principal: Principal, res: Resource, via_share: bool) -> bool:
+    """Whether ``scope`` held through ``grant`` reaches ``res`` (``via_share``: shares count)."""
     if scope == "region":
         return True
     if scope == "country":
-        return grant.country in res.countries
+        return grant.country in res.countries or (via_share and grant.country in res.shared_countries)
     if scope == "organisation":
-        return grant.organisation_id in res.organisation_ids
+        return grant.organisation_id in res.organisation_ids or (
+            via_share and grant.organisation_id in res.shared_organisation_ids)
     return principal.user_id in res.owner_ids
 
 
@@ -119,10 +133,12 @@ def authorize(principal: Principal, action: str, res: Resource) -> Decision:
     policy = get_policy()
     if action not in policy.actions:
         raise PolicyError(f"undeclared action {action!r}")  # a typo must not silently deny or allow
+    via_share = action in policy.share_grants
     granting = [
         g
         for g in principal.grants
-        if (scope := policy.scope_of(g.role, action)) is not None and _covers(scope, g, principal, res)
+        if (scope := policy.scope_of(g.role, action)) is not None
+        and _covers(scope, g, principal, res, via_share)
     ]
     if not granting:
         return Decision(False)
@@ -147,13 +163,13 @@ def group_of_field(name: str) -> str | None:
 
 
 def case_resource(case: Case) -> Resource:
-    """Resource view of a case: holder plus explicit shares."""
-    orgs = {case.organisation_id} | {s.organisation_id for s in case.shares}
-    countries = {case.country} | {s.organisation.country for s in case.shares}
+    """Resource view of a case: its holder, and the organisations it is shared with."""
     return Resource(
         owner_ids=frozenset(i for i in (case.officer_id, case.created_by_id) if i is not None),
-        organisation_ids=frozenset(orgs),
-        countries=frozenset(countries),
+        organisation_ids=frozenset({case.organisation_id}),
+        countries=frozenset({case.country}),
+        shared_organisation_ids=frozenset(s.organisation_id for s in case.shares),
+        shared_countries=frozenset(s.organisation.country for s in case.shares),
     )
 
 
@@ -163,22 +179,31 @@ def organisation_resource(org: Organisation) -> Resource:
 
 
 def person_resource(person: Person, cases: Iterable[Case]) -> Resource:
-    """A person is reachable through their registering organisation or any of their cases."""
+    """A person is held by their registering organisation and by the holders of their cases,
+    and reachable through shares of their cases (for the share grants only)."""
     owners = {person.created_by_id} if person.created_by_id else set()
     orgs = {person.organisation_id}
     countries = {person.organisation.country}
+    shared_orgs: set[int] = set()
+    shared_countries: set[str] = set()
     for c in cases:
         r = case_resource(c)
         owners |= r.owner_ids
         orgs |= r.organisation_ids
         countries |= r.countries
-    return Resource(frozenset(owners), frozenset(orgs), frozenset(countries))
+        shared_orgs |= r.shared_organisation_ids
+        shared_countries |= r.shared_countries
+    return Resource(frozenset(owners), frozenset(orgs), frozenset(countries),
+                    frozenset(shared_orgs), frozenset(shared_countries))
 
 
-def _case_clause_for(scope: str, grant: Grant, principal: Principal) -> ColumnElement[bool]:
+def _case_clause_for(scope: str, grant: Grant, principal: Principal,
+                     via_share: bool) -> ColumnElement[bool]:
     if scope == "region":
         return true()
     if scope == "country":
+        if not via_share:
+            return Case.country == grant.country
         shared = exists(
             select(CaseShare.id)
             .join(Organisation, Organisation.id == CaseShare.organisation_id)
@@ -186,6 +211,8 @@ def _case_clause_for(scope: str, grant: Grant, principal: Principal) -> ColumnEl
         )
         return or_(Case.country == grant.country, shared)
     if scope == "organisation":
+        if not via_share:
+            return Case.organisation_id == grant.organisation_id
         shared = exists(
             select(CaseShare.id).where(
                 CaseShare.case_id == Case.id, CaseShare.organisation_id == grant.organisation_id
@@ -198,8 +225,9 @@ def _case_clause_for(scope: str, grant: Grant, principal: Principal) -> ColumnEl
 def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
     """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``."""
     policy = get_policy()
+    via_share = action in policy.share_grants
     parts = [
-        _case_clause_for(scope, g, principal)
+        _case_clause_for(scope, g, principal, via_share)
         for g in principal.grants
         if (scope := policy.scope_of(g.role, action)) is not None
     ]

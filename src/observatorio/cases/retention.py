@@ -37,8 +37,14 @@ def pseudonym_for(person_id: int, key: str) -> str:
 
 
 def pseudonymise_person(session: Session, person: Person, key: str) -> int:
-    """Erase a person's identifying data and the free text of their cases; returns cases touched."""
+    """Erase a person's identifying data and the free text of all their cases; returns cases touched."""
     now = utcnow()
+    pseudonymise_identity(session, person, key, now)
+    return erase_cases(session, list(session.scalars(select(Case.id).where(Case.person_id == person.id))), now)
+
+
+def pseudonymise_identity(session: Session, person: Person, key: str, now: dt.datetime) -> None:
+    """Erase the identifying data of the person row itself (not their cases)."""
     # Keep an age so age-group aggregates survive; the exact birth date goes.
     if person.date_of_birth and person.estimated_age is None:
         person.estimated_age = max(0, (now.date() - person.date_of_birth).days // 365)
@@ -52,7 +58,10 @@ def pseudonymise_person(session: Session, person: Person, key: str) -> int:
     session.execute(
         delete(FamilyLink).where(or_(FamilyLink.person_id == person.id, FamilyLink.relative_id == person.id))
     )
-    case_ids = list(session.scalars(select(Case.id).where(Case.person_id == person.id)))
+
+
+def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
+    """Erase the free text of these cases and of their notes, services and tasks; returns how many."""
     if case_ids:
         session.execute(
             update(Case)

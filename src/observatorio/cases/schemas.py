@@ -5,13 +5,45 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from observatorio.cases.bounds import RecordId, Version
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20000)]
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+# Sane bounds on lists stored with a person (each item is bounded too): enough for real use,
+# far from the megabytes an unbounded list let a client store and every read return.
+MAX_DOCUMENTS = 20
+MAX_CONTACTS = 20
+
+
+def _plausible_date(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"la fecha debe estar entre {EARLIEST_DATE} y {LATEST_DATE} / "
+                         f"the date must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+def _past_date(value: dt.date) -> dt.date:
+    _plausible_date(value)
+    if value > dt.date.today():
+        raise ValueError("la fecha de nacimiento no puede ser futura / the date of birth cannot be in the future")
+    return value
+
+
+SaneDate = Annotated[dt.date, AfterValidator(_plausible_date)]  # due dates, delivery dates
+BirthDate = Annotated[dt.date, AfterValidator(_past_date)]
 SensitiveGroup = Literal["health", "trafficking", "child_protection"]
 Outcome = Literal["granted", "denied"]  # of an audit entry
 
@@ -19,6 +51,9 @@ Outcome = Literal["granted", "denied"]  # of an audit entry
 def _reject_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("NUL characters are not allowed / no se admiten caracteres NUL")
+    # A lone surrogate (JSON "\\ud800") is no character: neither database can store it.
+    if isinstance(value, str) and not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("unpaired surrogates are not allowed / no se admiten sustitutos sueltos")
     if isinstance(value, dict):
         for v in value.values():
             _reject_nul(v)
@@ -43,6 +78,13 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+
+
+class PasswordChange(_In):
+    """A user's own password change: every session of theirs ends, this one too."""
+
+    current_password: Annotated[str, StringConstraints(max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
 
 
 class OrganisationIn(_In):
@@ -76,42 +118,42 @@ class MeOut(BaseModel):
 
 
 class Document(_In):
-    kind: Annotated[str, StringConstraints(max_length=40)]  # passport, national_id, birth_certificate…
-    number: Annotated[str, StringConstraints(max_length=60)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]  # passport, national_id, birth_certificate…
+    number: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     issuing_country: Country | None = None
 
 
 class Contact(_In):
-    kind: Annotated[str, StringConstraints(max_length=20)]  # phone, email, address, relative
-    value: Annotated[str, StringConstraints(max_length=300)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=20)]  # phone, email, address, relative
+    value: Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class PersonCreate(_In):
     given_names: Name
     family_names: Name | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: BirthDate | None = None
     estimated_age: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex = Sex.UNKNOWN
     nationality: Country | None = None
-    documents: list[Document] = []
-    contacts: list[Contact] = []
-    organisation_id: int | None = None  # defaults to the acting user's organisation
+    documents: Annotated[list[Document], Field(max_length=MAX_DOCUMENTS)] = []
+    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] = []
+    organisation_id: RecordId | None = None  # defaults to the acting user's organisation
 
 
 class PersonUpdate(_In):
-    version: int
+    version: Version
     given_names: Name | None = None
     family_names: Name | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: BirthDate | None = None
     estimated_age: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex | None = None
     nationality: Country | None = None
-    documents: list[Document] | None = None
-    contacts: list[Contact] | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_DOCUMENTS)] | None = None
+    contacts: Annotated[list[Contact], Field(max_length=MAX_CONTACTS)] | None = None
 
 
 class FamilyLinkIn(_In):
-    relative_id: int
+    relative_id: RecordId
     kind: Literal["mother", "father", "parent", "child", "sibling", "spouse", "guardian", "other"]
 
 
@@ -139,21 +181,21 @@ class PersonOut(BaseModel):
 
 class CaseCreate(_In):
     case_type: CaseType
-    person_id: int
+    person_id: RecordId
     risk_level: RiskLevel = RiskLevel.MEDIUM
     summary: Text | None = None
     location: Annotated[str, StringConstraints(max_length=200)] | None = None
     health_details: Text | None = None
     trafficking_details: Text | None = None
     child_protection_details: Text | None = None
-    organisation_id: int | None = None
-    officer_id: int | None = None
+    organisation_id: RecordId | None = None
+    officer_id: RecordId | None = None
 
 
 class CaseUpdate(_In):
     """Only the fields sent are changed; ``version`` is the one the editor loaded."""
 
-    version: int
+    version: Version
     risk_level: RiskLevel | None = None
     summary: Text | None = None
     location: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -163,19 +205,19 @@ class CaseUpdate(_In):
 
 
 class CaseTransition(_In):
-    version: int
+    version: Version
     to: CaseStatus
     reason: Text | None = None
 
 
 class CaseAssign(_In):
-    version: int
-    organisation_id: int | None = None
-    officer_id: int | None = None
+    version: Version
+    organisation_id: RecordId | None = None
+    officer_id: RecordId | None = None
 
 
 class CaseShareIn(_In):
-    organisation_id: int
+    organisation_id: RecordId
     reason: Text | None = None
 
 
@@ -234,8 +276,8 @@ class NoteOut(BaseModel):
 
 class TaskIn(_In):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    due_date: dt.date | None = None
-    assignee_id: int | None = None
+    due_date: SaneDate | None = None
+    assignee_id: RecordId | None = None
 
 
 class TaskUpdate(_In):
@@ -254,10 +296,10 @@ class TaskOut(BaseModel):
 
 class ServiceIn(_In):
     service_type: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    provider_organisation_id: int | None = None
+    provider_organisation_id: RecordId | None = None
     description: Text | None = None
     status: Literal["planned", "in_progress", "delivered", "cancelled"] = "planned"
-    delivered_on: dt.date | None = None
+    delivered_on: SaneDate | None = None
 
 
 class ServiceOut(BaseModel):
@@ -298,4 +340,7 @@ class VerifyOut(BaseModel):
 class ErasureOut(BaseModel):
     person_id: int
     pseudonym: str
-    cases: int
+    cases: int = Field(description="Cases erased by this request (only those the user may erase).")
+    person_erased: bool = Field(
+        description="Whether the person's identifying data are erased; they stay while another "
+                    "organisation still holds a case about the person.")

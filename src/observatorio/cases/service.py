@@ -37,6 +37,7 @@ from observatorio.cases import audit, retention
 from observatorio.cases.audit import DENIED, AccessEvent, Actor
 from observatorio.cases.errors import CasesError, Conflict, Forbidden, Invalid, forbidden, not_found
 from observatorio.cases.models import (
+    AuditEntry,
     Case,
     CaseNote,
     CaseRevision,
@@ -173,9 +174,21 @@ def _default_org(ctx: Ctx, action: str, requested: int | None) -> Organisation:
                 break
         else:
             raise ctx.deny(forbidden(action), action, "organisation", None)
-    org = ctx.session.get(Organisation, requested)
-    if org is None:
-        raise not_found("organisation", requested)
+    return _org_for(ctx, action, requested)
+
+
+def _org_for(ctx: Ctx, action: str, org_id: int) -> Organisation:
+    """The organisation ``org_id`` if ``action`` is allowed inside it. A missing organisation is
+    refused exactly like an existing one outside the grant (same 403, same audit entry), so the
+    answer does not tell which organisations exist."""
+    org = ctx.session.get(Organisation, org_id)
+    if org is None or not authorize(ctx.principal, action, organisation_resource(org)).allowed:
+        hint_es, hint_en = ((" Para otro país use una remisión.", " Use a referral for another country.")
+                            if action == "case.assign" else ("", ""))
+        raise ctx.deny(Forbidden(
+            f"La organización {org_id} no existe o su rol no permite «{action}» en ella.{hint_es}",
+            f"No organisation {org_id}, or your role does not allow '{action}' in it.{hint_en}",
+            action=action), action, "organisation", org_id)
     return org
 
 
@@ -203,18 +216,37 @@ def _load_case(ctx: Ctx, case_id: int, action: str = "case.read",
     case = ctx.session.execute(_CASE_BY_ID, {"case_id": case_id}).unique().scalar_one_or_none()
     if case is None:
         raise ctx.deny(not_found("case", case_id), logged, "case", case_id, policy_action=action)
-    res = case_resource(case)
-    read = authorize(ctx.principal, "case.read", res)
+    read, d = _decide_case(ctx.principal, case, action)
     if not read.allowed:
         raise ctx.deny(not_found("case", case_id), logged, "case", case_id, policy_action=action)
-    if action == "case.read":
-        return case, read
-    d = authorize(ctx.principal, action, res)
     if not d.allowed:
         raise ctx.deny(forbidden(action), logged, "case", case_id)
-    # Field visibility follows the read grant (the union of both), never less than write needs.
-    return case, Decision(True, d.field_groups | read.field_groups, d.acting,
+    return case, d
+
+
+def _decide_case(principal: Principal, case: Case, action: str) -> tuple[Decision, Decision]:
+    """The read decision on ``case`` and the decision for ``action`` on it, which is allowed only
+    if the case is readable too. Field visibility of the latter follows the read grant (the union
+    of both), never less than the action needs. Every path that touches a case decides here."""
+    res = case_resource(case)
+    read = authorize(principal, "case.read", res)
+    if action == "case.read" or not read.allowed:
+        return read, read
+    d = authorize(principal, action, res)
+    if not d.allowed:
+        return read, d
+    return read, Decision(True, d.field_groups | read.field_groups, d.acting,
                           d.hidden_fields & read.hidden_fields)
+
+
+def _refuse_if_erased(record: Case | Person, kind: Literal["case", "person"]) -> None:
+    """An erased (pseudonymised) record takes no new personal data: a clear 409, never a write."""
+    if record.erased_at is None:
+        return
+    es, en = {"case": ("El caso", "The case"), "person": ("La persona", "The person")}[kind]
+    raise Conflict(f"{es} {record.id} fue borrado/seudonimizado y ya no se puede modificar.",
+                   f"{en} {record.id} was erased (pseudonymised) and can no longer be edited.",
+                   erased=True)
 
 
 def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
@@ -280,8 +312,14 @@ def _visible_case_fields(decision: Decision) -> list[str]:
 
 
 def person_out(ctx: Ctx, person: Person, new: bool = False) -> PersonOut:
-    """The public view of a person (``new``: just registered, so no family links to look up)."""
-    links = [] if new else ctx.session.scalars(select(FamilyLink).where(FamilyLink.person_id == person.id)).all()
+    """The public view of a person (``new``: just registered, so no family links to look up).
+
+    Family links name only relatives the user may read: a link must not reveal that a person
+    held elsewhere exists, nor how they are related."""
+    links = [] if new else ctx.session.scalars(
+        select(FamilyLink).join(Person, Person.id == FamilyLink.relative_id)
+        .where(FamilyLink.person_id == person.id, person_scope_clause(ctx.principal, "person.read"))
+        .order_by(FamilyLink.id)).all()
     return PersonOut(
         id=person.id, given_names=person.given_names, family_names=person.family_names,
         date_of_birth=person.date_of_birth, estimated_age=person.estimated_age, sex=person.sex,
@@ -334,9 +372,7 @@ def get_person(ctx: Ctx, person_id: int) -> PersonOut:
 def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
     """Change a person's data; a stale ``version`` is a conflict, never a silent overwrite."""
     person, d = _load_person(ctx, person_id, "person.update")
-    if person.erased_at is not None:
-        raise Invalid("La persona fue seudonimizada; no se puede modificar.",
-                      "The person was pseudonymised and cannot be edited.")
+    _refuse_if_erased(person, "person")
     if data.version != person.version:
         raise Conflict("Otra persona modificó este registro; recargue.",
                        "Someone else changed this record; reload it.",
@@ -364,9 +400,15 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
 def add_family_link(ctx: Ctx, person_id: int, data: FamilyLinkIn) -> PersonOut:
     """Link two people the user may both edit (e.g. a separated child and a parent)."""
     person, d = _load_person(ctx, person_id, "person.update")
-    _load_person(ctx, data.relative_id, "person.update")
+    relative, _ = _load_person(ctx, data.relative_id, "person.update")
+    _refuse_if_erased(person, "person")
+    _refuse_if_erased(relative, "person")
     if data.relative_id == person_id:
         raise Invalid("Una persona no puede ser su propio familiar.", "A person cannot be their own relative.")
+    if ctx.session.scalar(select(FamilyLink.id).where(
+            FamilyLink.person_id == person_id, FamilyLink.relative_id == data.relative_id,
+            FamilyLink.kind == data.kind)) is not None:
+        raise Conflict("Este vínculo familiar ya existe.", "This family link already exists.")
     ctx.session.add(FamilyLink(person_id=person_id, relative_id=data.relative_id, kind=data.kind))
     ctx.session.flush()
     ctx.log(d, "person.update", "person", person_id, ["family_links"])
@@ -408,36 +450,82 @@ def search_people(ctx: Ctx, *, q: str | None = None, nationality: str | None = N
 
 
 def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
-    """Everything held on one person (right of access), filtered by the same field whitelist."""
+    """Everything on one person the user may export (right of access).
+
+    Each case is included only if the policy allows ``person.export`` on that very case (as
+    holder: a share grants reading, not exporting), with that case's field-level grants; notes,
+    tasks and services only of the included cases, note bodies by the same case's grants.
+    Other organisations' cases about the same person are neither shown nor counted.
+    """
     person, d = _load_person(ctx, person_id, "person.export")
-    cases = _person_cases(ctx, person_id)
-    case_ids = [c.id for c in cases]
-    notes = ctx.session.scalars(select(CaseNote).where(CaseNote.case_id.in_(case_ids))).all() if case_ids else []
-    tasks = ctx.session.scalars(select(CaseTask).where(CaseTask.case_id.in_(case_ids))).all() if case_ids else []
-    services = ctx.session.scalars(select(CaseService).where(CaseService.case_id.in_(case_ids))).all() if case_ids else []
+    decided = _cases_allowing(ctx, _person_cases(ctx, person_id), "person.export")
+    by_case = {c.id: cd for c, cd in decided}
+    case_ids = list(by_case)
+    notes = ctx.session.scalars(select(CaseNote).where(CaseNote.case_id.in_(case_ids))
+                                .order_by(CaseNote.id)).all() if case_ids else []
+    tasks = ctx.session.scalars(select(CaseTask).where(CaseTask.case_id.in_(case_ids))
+                                .order_by(CaseTask.id)).all() if case_ids else []
+    services = ctx.session.scalars(select(CaseService).where(CaseService.case_id.in_(case_ids))
+                                   .order_by(CaseService.id)).all() if case_ids else []
+    withheld = frozenset().union(*(cd.hidden_fields for cd in by_case.values())) if by_case else d.hidden_fields
     export = {
         "person": person_out(ctx, person).model_dump(mode="json"),
-        "cases": [case_out(c, d).model_dump(mode="json") for c in cases],
-        "notes": [_note_out(n, d).model_dump(mode="json") for n in notes],
+        "cases": [case_out(c, cd).model_dump(mode="json") for c, cd in decided],
+        "notes": [_note_out(n, by_case[n.case_id]).model_dump(mode="json") for n in notes],
         "tasks": [TaskOut.model_validate(t).model_dump(mode="json") for t in tasks],
         "services": [ServiceOut.model_validate(s).model_dump(mode="json") for s in services],
-        "withheld_fields": sorted(d.hidden_fields),
+        "withheld_fields": sorted(withheld),
         "exported_at": utcnow().isoformat(),
     }
     ctx.log(d, "person.export", "person", person_id, PERSON_READ_FIELDS)
-    for c in cases:
-        ctx.log(d, "person.export", "case", c.id, _visible_case_fields(d))
+    for c, cd in decided:
+        ctx.log(cd, "person.export", "case", c.id, _visible_case_fields(cd))
     ctx.commit()
     return export
 
 
+def _cases_allowing(ctx: Ctx, cases: list[Case], action: str) -> list[tuple[Case, Decision]]:
+    """The cases on which ``action`` is allowed (case by case), with each decision."""
+    out = []
+    for case in sorted(cases, key=lambda c: c.id):
+        _, cd = _decide_case(ctx.principal, case, action)
+        if cd.allowed:
+            out.append((case, cd))
+    return out
+
+
 def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
-    """Pseudonymise one person now (right to erasure); audit entries and aggregates remain."""
+    """Pseudonymise, on request, what the user may erase of one person (right to erasure).
+
+    Only cases on which the policy allows ``person.erase`` (as holder, case by case) are
+    erased. The person's identifying data are shared by every case about them, so they are
+    erased only when the user may erase the person's registration and every one of their cases;
+    otherwise they stay for the organisations still holding a case. Audit entries and
+    aggregates remain.
+    """
     person, d = _load_person(ctx, person_id, "person.erase")
-    n = retention.pseudonymise_person(ctx.session, person, ctx.pseudonym_key)
-    ctx.log(d, "person.erase", "person", person_id, retention.PERSON_FIELDS)
+    all_cases = _person_cases(ctx, person_id)
+    decided = _cases_allowing(ctx, all_cases, "person.erase")
+    identity = (person.erased_at is None and len(decided) == len(all_cases)
+                and authorize(ctx.principal, "person.erase", person_resource(person, ())).allowed)
+    pending = [(c, cd) for c, cd in decided if c.erased_at is None]
+    if not identity and not pending and (
+            person.erased_at is None or any(c.erased_at is None for c in all_cases)):
+        raise Conflict(
+            "No hay nada que usted pueda borrar de esta persona: sus datos y casos restantes "
+            "pertenecen a otras organizaciones, que deben borrarlos.",
+            "Nothing of this person is yours to erase: their data and remaining cases are held "
+            "by other organisations, which must erase them.")
+    now = utcnow()
+    if identity:
+        retention.pseudonymise_identity(ctx.session, person, ctx.pseudonym_key, now)
+        ctx.log(d, "person.erase", "person", person_id, retention.PERSON_FIELDS)
+    n = retention.erase_cases(ctx.session, [c.id for c, _ in pending], now)
+    for c, cd in pending:
+        ctx.log(cd, "person.erase", "case", c.id, retention.CASE_FIELDS)
     ctx.commit()
-    return ErasureOut(person_id=person_id, pseudonym=person.pseudonym or "", cases=n)
+    return ErasureOut(person_id=person_id, pseudonym=person.pseudonym or "", cases=n,
+                      person_erased=person.erased_at is not None)
 
 
 # ---------------------------------------------------------------- cases
@@ -647,6 +735,7 @@ def _case_write_sql(fields: tuple[str, ...], postgresql: bool) -> tuple[TextClau
 def update_case(ctx: Ctx, case_id: int, data: CaseUpdate) -> CaseOut:
     """Edit the fields sent; a stale version returns 409 with the changes since."""
     case, d = _load_case(ctx, case_id, "case.update")
+    _refuse_if_erased(case, "case")
     sent = data.model_fields_set - {"version"}
     _require_groups(ctx, d, set(sent), "case.update", "case", case_id)
     values = {}
@@ -680,13 +769,11 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
     org_id = data.organisation_id or case.organisation_id
     values: dict[str, Any] = {}
     if org_id != case.organisation_id:
-        org = ctx.session.get(Organisation, org_id)
-        if org is None:
-            raise not_found("organisation", org_id)
+        # Missing, foreign and out-of-grant organisations get the same refusal (no oracle).
+        org = _org_for(ctx, "case.assign", org_id)
         if org.country != case.country:
             raise Invalid("Para otro país use una remisión, no una asignación.",
                           "Use a referral, not an assignment, to move a case to another country.")
-        _check_org(ctx, "case.assign", org)
         values["organisation_id"] = org_id
     if data.officer_id is not None:
         _check_officer(ctx, data.officer_id, org_id)
@@ -721,6 +808,7 @@ def _note_out(n: CaseNote, d: Decision) -> NoteOut:
 def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
     """Add a note; a sensitive note needs its field group."""
     case, d = _load_case(ctx, case_id, "case.note")
+    _refuse_if_erased(case, "case")
     if data.sensitivity and data.sensitivity not in d.field_groups:
         raise ctx.deny(Forbidden("Su rol no puede escribir notas de esta sensibilidad.",
                                  "Your role may not write notes of this sensitivity.",
@@ -749,6 +837,7 @@ def list_notes(ctx: Ctx, case_id: int) -> list[NoteOut]:
 def add_task(ctx: Ctx, case_id: int, data: TaskIn) -> TaskOut:
     """Add a task with an optional due date and assignee (a member of the case's organisation)."""
     case, d = _load_case(ctx, case_id, "case.task")
+    _refuse_if_erased(case, "case")
     if data.assignee_id is not None:
         _check_officer(ctx, data.assignee_id, case.organisation_id)
     task = CaseTask(case_id=case.id, title=data.title, due_date=data.due_date, assignee_id=data.assignee_id)
@@ -788,6 +877,11 @@ def list_tasks(ctx: Ctx, case_id: int) -> list[TaskOut]:
 def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
     """Record a service planned or delivered for the case."""
     case, d = _load_case(ctx, case_id, "case.service")
+    _refuse_if_erased(case, "case")
+    provider = data.provider_organisation_id
+    if provider is not None and ctx.session.get(Organisation, provider) is None:
+        raise Invalid(f"La organización proveedora {provider} no existe.",
+                      f"The provider organisation {provider} does not exist.")
     svc = CaseService(case_id=case.id, **data.model_dump())
     ctx.session.add(svc)
     ctx.session.flush()
@@ -810,13 +904,26 @@ def list_services(ctx: Ctx, case_id: int) -> list[ServiceOut]:
 
 # ---------------------------------------------------------------- audit
 
-def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit and the bound it was read within: ``upto_id`` is the newest entry
+    when the first page was read, so entries appended meanwhile (reading the audit itself is
+    audited) never extend the listing and paging ends."""
+
+    items: list[AuditOut]
+    upto_id: int
+
+
+def query_audit(ctx: Ctx, *, upto_id: int | None = None, **filters: Any) -> AuditPage:
     """Audit entries within the user's audit.read scope. Reading the audit is itself audited."""
     policy = get_policy()
-    asked = tuple(f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, 0, ""))
+    asked = tuple(f"{k}={v}" for k, v in sorted({**filters, "upto_id": upto_id}.items())
+                  if v not in (None, 0, ""))
     if not _holds(ctx.principal, "audit.read"):
         raise ctx.deny(forbidden("audit.read"), "audit.read", "audit", None, asked)
-    rows = audit.query(ctx.session, ctx.principal, **filters)
+    if upto_id is None:
+        upto_id = ctx.session.scalar(select(func.max(AuditEntry.id))) or 0
+    rows = audit.query(ctx.session, ctx.principal, upto_id=upto_id, **filters)
     out = [AuditOut(id=e.id, chain=e.chain, seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor,
                     organisation_id=e.organisation_id, action=e.action, record_type=e.record_type,
                     record_id=e.record_id, fields=json.loads(e.fields), source_ip=e.source_ip,
@@ -824,7 +931,7 @@ def query_audit(ctx: Ctx, **filters: Any) -> list[AuditOut]:
     granting = next(g for g in ctx.principal.grants if policy.scope_of(g.role, "audit.read"))
     ctx.events.append(AccessEvent("audit.read", "audit", None, asked, granting.organisation_id))
     ctx.commit()
-    return out
+    return AuditPage(out, upto_id)
 
 
 def verify_audit(ctx: Ctx) -> audit.Verification:

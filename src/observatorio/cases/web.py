@@ -21,8 +21,9 @@ from observatorio.cases.auth import (
     csrf_ok,
     csrf_token,
     decode_token,
-    issue_token,
-    principal_of,
+    principal_of_token,
+    revoke_session,
+    start_session,
 )
 from observatorio.cases.errors import CasesError, Throttled
 from observatorio.cases.runtime import Runtime
@@ -97,7 +98,8 @@ def login_submit(
         return throttled
     except CasesError as exc:
         return _login_form(rt, f"{exc.es} / {exc.en}", exc.status)
-    token, _ = issue_token(user.id, rt.secret, rt.config.session_ttl_minutes, kind="session")
+    token = start_session(session, user.id, rt.secret, rt.config.session_ttl_minutes, kind="session")
+    session.commit()
     resp: Response = RedirectResponse("/cases/", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, max_age=rt.config.session_ttl_minutes * 60, httponly=True,
                     samesite="strict", secure=rt.config.secure_cookies, path="/cases")
@@ -123,7 +125,7 @@ def case_list(request: Request, rt: RuntimeDep, session: SessionDep, q: str | No
         return RedirectResponse("/cases/login", status_code=303)
     user_id, jti = sess
     try:
-        principal = principal_of(session, user_id)
+        principal = principal_of_token(session, user_id, jti)
     except CasesError:
         return RedirectResponse("/cases/login", status_code=303)
     session.commit()
@@ -152,11 +154,14 @@ def case_list(request: Request, rt: RuntimeDep, session: SessionDep, q: str | No
 
 
 @router.post("/cases/logout")
-def logout(request: Request, rt: RuntimeDep, csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
-    """End the browser session (CSRF-checked, so other sites cannot log users out)."""
+def logout(request: Request, rt: RuntimeDep, session: SessionDep,
+           csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
+    """End the browser session server-side (CSRF-checked, so other sites cannot log users out)."""
     sess = _session_of(request, rt)
     if sess is None or not csrf_ok(rt.secret, sess[1], csrf):
         return _page("Error", "<p class='err'>Solicitud inválida / Invalid request.</p>", 403)
+    revoke_session(session, sess[1])
+    session.commit()
     resp = RedirectResponse("/cases/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/cases")
     return resp

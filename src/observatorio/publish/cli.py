@@ -34,6 +34,8 @@ def serve(
     os.environ["OBSERVATORIO_LANG"] = st.lang
     get_settings.cache_clear()  # settings read before (e.g. by the load) must see the store path
     err.print(t("api.serve.listening", st.lang, host=host, port=port), markup=False)
+    from observatorio.publish.proxies import uvicorn_proxy_options
+
     uvicorn.run(
         "observatorio.publish.api.app:create_app",
         factory=True,
@@ -42,6 +44,7 @@ def serve(
         workers=workers,
         log_level="warning",
         access_log=False,
+        **uvicorn_proxy_options(get_settings()),
     )
 
 

@@ -81,15 +81,36 @@ def _stream_to_part(response: httpx.Response, folder: Path, name: str, console: 
 
 def _file_name(adapter: Adapter, address: str, response: httpx.Response) -> str:
     """The published file's name: Content-Disposition, else the URL's last segment, else the source's."""
+    fallback = f"{adapter.info.id}.download"
     disposition = response.headers.get("content-disposition", "")
     found = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.I)
     if found:
-        return Path(unquote(found.group(1))).name
-    name = Path(unquote(urlparse(str(response.url) or address).path)).name
+        return safe_file_name(found.group(1), fallback)
+    name = safe_file_name(urlparse(str(response.url) or address).path, "")
     if name and Path(name).suffix.lower() in DATA_SUFFIXES:
         return name
     pattern = adapter.info.filename
-    return pattern if not any(c in pattern for c in "*?[") else name or f"{adapter.info.id}.download"
+    return pattern if not any(c in pattern for c in "*?[") else name or fallback
+
+
+_UNSAFE_CHARS = re.compile(r"[^\w.()\- ]")
+MAX_NAME = 150
+
+
+def safe_file_name(raw: str, fallback: str) -> str:
+    """A name the remote server chose, made safe to create in the download folder and to show.
+
+    Only the last path segment is kept (``/`` and ``\\`` alike, so no traversal); control and
+    other unusual characters become ``_``; leading characters that would start a spreadsheet
+    formula or hide the file (``= + - @ .`` and spaces) are dropped; the length is bounded with
+    the suffix kept. Nothing usable left: ``fallback``.
+    """
+    name = re.split(r"[/\\]", unquote(raw))[-1]
+    name = _UNSAFE_CHARS.sub("_", name).lstrip("=+-@. _").rstrip(". ")
+    if len(name) > MAX_NAME:
+        suffix = Path(name).suffix[:20]
+        name = name[: MAX_NAME - len(suffix)] + suffix
+    return name or fallback
 
 
 def _is_html(path: Path, content_type: str, name: str) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.countries import default_resolver
 from observatorio.harmonize.fiscal import (
     fiscal_year_start,
@@ -35,6 +36,7 @@ from observatorio.harmonize.frame import (
 )
 from observatorio.harmonize.problems import Problems
 from observatorio.model.codelists import get_codelist
+from observatorio.sources import control_chars
 from observatorio.sources.readers import ROW, decode, detect_encoding, read_csv
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ def read_mapped(
     if spec.period.keep_fiscal_year:
         attrs["fiscal_year"] = fiscal_year
     frame = assemble(long.index, {
-        "dataflow": spec.source.dataflow, "source": source_id, "source_file": path.name,
+        "dataflow": spec.source.dataflow, "source": source_id, "source_file": recorded_name(path),
         "source_row": rows, "release": release, "freq": spec.period.freq, "period": period,
         **{d: s for d, s in dims.items()}, "value": values, "obs_status": status,
         "attributes": attributes_column(attrs),
@@ -183,7 +185,8 @@ def _read_xlsx(path: Path, spec: FileSection, problems: Problems) -> pd.DataFram
     frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
     frame[ROW] = range(at + 2, at + 2 + len(frame))
     blank = frame.drop(columns=[ROW]).map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
-    return frame[~blank.all(axis=1)]
+    frame = frame[~blank.all(axis=1)]
+    return frame if control_chars.check_frame(frame, ROW, problems) else None
 
 
 def _unique_headers(cells: list[Any]) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatorio.harmonize.problems import Problems
+from observatorio.sources import control_chars
 
 ROW = "__row__"  # column holding each record's 1-based row in the file
 
@@ -96,6 +97,9 @@ def read_csv(
     text = decode(path, encoding, problems)
     if text is None:
         return None
+    # Before pandas, which would cut a cell at a NUL without a word.
+    if not control_chars.check_csv_text(text, delimiter, skip_lines, problems):
+        return None
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -166,6 +170,8 @@ def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) ->
         frame.columns = [str(c).strip() for c in frame.columns]
         frame[ROW] = range(2, 2 + len(frame))
         out[str(name)] = frame
+    if not all([control_chars.check_frame(f, ROW, problems) for f in out.values()]):
+        return None
     return out
 
 
@@ -195,6 +201,8 @@ def read_rda(path: Path, problems: Problems) -> dict[str, pd.DataFrame] | None:
             out[str(name)] = frame
     if not out:
         problems.add("unreadable", reason="no data frame inside", format="R .rda")
+        return None
+    if not all([control_chars.check_frame(f, ROW, problems) for f in out.values()]):
         return None
     return out
 

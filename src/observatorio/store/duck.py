@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from observatorio.errors import ReadOnlyViolation, StoreMissing
+from observatorio.errors import ReadOnlyViolation, StoreBusy, StoreMissing
 from observatorio.model.contract import FRAME_NAMES, STORE_COLUMNS
 from observatorio.store.schema import (
     DDL,
@@ -69,9 +69,9 @@ class Store:
         if read_only:
             if not path.exists():
                 raise StoreMissing(path=str(path))
-            return cls(duckdb.connect(str(path), read_only=True), path, True)
+            return cls(_connect(path, read_only=True), path, True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = _connect(path, read_only=False)
         store = cls(con, path, False)
         store._ensure_schema()
         return store
@@ -257,6 +257,21 @@ def check_read_only(sql: str) -> None:
 
 def _strip_strings(sql: str) -> str:
     return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+_LOCK_HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection, or StoreBusy when another process holds the file's lock."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        found = _LOCK_HOLDER.search(str(exc))
+        holder = f"PID {found['pid']}, {found['program']}" if found else "?"
+        raise StoreBusy(path=str(path), holder=holder) from None
 
 
 def open_read_only(path: Path) -> Store:

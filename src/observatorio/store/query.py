@@ -49,6 +49,8 @@ OBSERVATION_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 #: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
+#: The largest limit or offset a query takes (15 digits, as the fast path reads them).
+MAX_PAGING = 10**15 - 1
 SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
 
 #: The order observations come in: stable, so that pages never overlap.
@@ -214,10 +216,14 @@ class ObservationQuery:
         end_p = parse_period(end, "end") if end else None
         if start_p and end_p and start_p.first_day >= end_p.next_first_day:
             raise QueryError("bad_range", "end", "api.bad_range", start=start_p.text, end=end_p.text)
-        if limit is not None and limit < 0:
-            raise QueryError("bad_integer", "limit", "api.bad_integer", value=limit)
-        if offset < 0:
-            raise QueryError("bad_integer", "offset", "api.bad_integer", value=offset)
+        # limit=0 would make a page that never advances (its "next" is itself); both bounds
+        # keep the numbers inside what the engines take (DuckDB's BIGINT).
+        if limit is not None and not 1 <= limit <= MAX_PAGING:
+            raise QueryError("bad_integer", "limit", "api.bad_integer", value=limit, low=1,
+                             high=MAX_PAGING)
+        if not 0 <= offset <= MAX_PAGING:
+            raise QueryError("bad_integer", "offset", "api.bad_integer", value=offset, low=0,
+                             high=MAX_PAGING)
         return cls(
             filters=clean,
             start=start_p,

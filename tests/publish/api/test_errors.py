@@ -53,3 +53,29 @@ def test_too_large_json_without_limit_is_paged_not_refused(client: TestClient) -
     r = client.get("/api/v1/observations")
     assert r.status_code == 200
     assert r.json()["meta"]["limit"] == 1000
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/observations?limit=0", "/api/v1/observations?limit=0&offset=5",
+    f"/api/v1/observations?source={CBP}&limit=0",
+])
+def test_limit_zero_is_refused_so_no_page_points_at_itself(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["parameter"] == "limit"
+    assert "Link" not in r.headers
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ("offset=9223372036854775808", "offset"), ("offset=99999999999999999999", "offset"),
+    ("limit=9223372036854775808", "limit"), ("offset=999999999999999", None),
+])
+def test_huge_paging_numbers_are_400_not_500(client: TestClient, query: str,
+                                              parameter: str | None) -> None:
+    r = client.get(f"/api/v1/observations?{query}")
+    if parameter is None:  # within bounds: an empty page
+        assert r.status_code == 200, r.text
+        assert r.json()["meta"]["next"] is None
+    else:
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["parameter"] == parameter

@@ -36,7 +36,7 @@ def test_open_data_api_conforms(api_schema: schemathesis.BaseSchema) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, database=None,
+        @settings(max_examples=15, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
             # the unfiltered CSV export streams every row: slower than schemathesis' 10 s

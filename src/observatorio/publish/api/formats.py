@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from observatorio.formula_guard import neutral_table, neutral_value
 from observatorio.publish.api.sdmx import (
     MEDIA_SDMX_CSV,
     MEDIA_SDMX_JSON,
@@ -80,7 +81,7 @@ def _plain_values(table: pa.Table) -> pa.Table:
 
 def csv_bytes(table: pa.Table, header: bool = True) -> bytes:
     sink = io.BytesIO()
-    pa_csv.write_csv(_plain_values(table), sink, _CSV_OPTIONS if header else _CSV_NO_HEADER)
+    pa_csv.write_csv(_plain_values(neutral_table(table)), sink, _CSV_OPTIONS if header else _CSV_NO_HEADER)
     return sink.getvalue()
 
 
@@ -161,20 +162,21 @@ def xlsx_bytes(table: pa.Table, about: XlsxAbout) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")
-    sheet.append(table.column_names)
+    sheet.append([neutral_value(n) for n in table.column_names])
     columns = json_rows(table)
     for row in columns:
         sheet.append([_cell(v) for v in row.values()])
     info = book.create_sheet("about")
-    info.append(["url", about.url])
-    info.append(["store_version", about.store_version])
-    info.append(["licence", about.licence_note])
+    for key, text in (("url", about.url), ("store_version", about.store_version),
+                      ("licence", about.licence_note)):
+        info.append([key, neutral_value(text)])
     sink = io.BytesIO()
     book.save(sink)
     return sink.getvalue()
 
 
 def _cell(value: Any) -> Any:
+    # openpyxl writes any text starting with "=" as a live formula: neutralise every text cell.
     if isinstance(value, list | dict):
-        return orjson.dumps(value).decode()
-    return value
+        return neutral_value(orjson.dumps(value).decode())
+    return neutral_value(value)

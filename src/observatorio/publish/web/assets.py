@@ -63,11 +63,25 @@ def plotly_version() -> str:
 
 
 @cache
+def static_files() -> dict[str, Path]:
+    """Every file of our own static folder by its name relative to it, listed once.
+
+    Requests are looked up here, never on the file system: an unknown, over-long or NUL-bearing
+    name is simply absent (404), no path can climb out of the folder, and only files that exist
+    are ever cached, so the number of distinct names requested cannot grow memory.
+    """
+    return {path.relative_to(STATIC_DIR).as_posix(): path
+            for path in sorted(STATIC_DIR.rglob("*")) if path.is_file()}
+
+
 def static_asset(name: str) -> Asset | None:
-    """A file of our own static folder (no path may climb out of it)."""
-    path = (STATIC_DIR / name).resolve()
-    if STATIC_DIR not in path.parents or not path.is_file():
-        return None
+    """A file of our own static folder, or None."""
+    path = static_files().get(name)
+    return None if path is None else _static_asset(path)
+
+
+@cache
+def _static_asset(path: Path) -> Asset:
     return make_asset(path.read_bytes(), MEDIA_TYPES.get(path.suffix, "application/octet-stream"))
 
 

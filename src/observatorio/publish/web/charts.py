@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from observatorio.formula_guard import neutral_frame
 from observatorio.i18n import fmt_month, fmt_number
 
 #: Okabe–Ito: distinguishable with colour-blindness, each ≥ 3:1 against white except yellow,
@@ -82,7 +83,7 @@ def chart_csv(frame: pd.DataFrame) -> str:
     out = frame.copy()
     if "x" in out.columns:
         out["x"] = [_iso(v) for v in out["x"]]
-    out.to_csv(buffer, index=False, lineterminator="\n")
+    neutral_frame(out).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 

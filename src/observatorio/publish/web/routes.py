@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
+from observatorio.formula_guard import neutral_frame
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import analysis_bridge, assets, pages
 from observatorio.publish.web.pages import (
@@ -240,7 +241,7 @@ def _source_download(request: Request, source: str) -> Response:
             raise HTTPException(404)
         frame = db.source_observations(store, source)
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    neutral_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
     return _respond(request, buffer.getvalue().encode(), CSV_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{source}.csv"'})
 

@@ -30,7 +30,7 @@ from observatorio.publish.api.params import StrictRoute
 from observatorio.publish.api.schemas import Lang, ObservationPage
 from observatorio.publish.api.sdmx import SERIES_GROUP, sdmx_frame, sdmx_json
 from observatorio.publish.api.store_access import StoreDep, StoreHandle
-from observatorio.store.query import FILTER_COLUMNS, ObservationQuery, revisions
+from observatorio.store.query import FILTER_COLUMNS, MAX_PAGING, ObservationQuery, revisions
 
 router = APIRouter(prefix="/api/v1", tags=["data"], route_class=StrictRoute)
 
@@ -47,8 +47,10 @@ GroupBy = Annotated[str | None, Query(
     examples=["source"])]
 Release = Annotated[str | None, Query(description="exact release (vintage) YYYY-MM-DD")]
 AsOf = Annotated[str | None, Query(description="the releases in force on this date YYYY-MM-DD")]
-Limit = Annotated[int | None, Query(ge=0, description="rows per page (JSON: default 1000, max 50000)")]
-Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+# limit=0 passes here and is refused by ObservationQuery.build, as on the fast path (fast.py).
+Limit = Annotated[int | None, Query(ge=0, le=MAX_PAGING,
+                                    description="rows per page, at least 1 (JSON: default 1000, max 50000)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_PAGING, description="rows to skip")]
 FormatQ = Annotated[Format, Query(description="output format")]
 LangQ = Annotated[Lang, Query(description="language of labels and messages (es default)")]
 
@@ -187,7 +189,7 @@ def answer(
 
 
 def _next_page(request: Request, query: ObservationQuery, total: int) -> str | None:
-    if query.limit is None or query.offset + query.limit >= total:
+    if not query.limit or query.offset + query.limit >= total:
         return None
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
     params += [("limit", str(query.limit)), ("offset", str(query.offset + query.limit))]
