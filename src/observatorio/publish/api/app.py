@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         query_error_handler,
     )
     from observatorio.publish.api.fast import ObservationsFastPath
+    from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import mount_web
@@ -58,10 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(QueryError, query_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
-    # ETag/304/cache (it keeps gzipped bodies), CORS outermost.
+    # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
     app.add_middleware(ObservationsFastPath)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(PublicReadMiddleware)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
