@@ -182,7 +182,7 @@ def _print_sources(frame: pd.DataFrame, lang: str) -> None:
 
 def validate(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Option("--file", help="Archivo a revisar / file to check")],
+    file: Annotated[Path | None, typer.Option("--file", help="Archivo a revisar (por omisión, el del mapeo o el incluido) / file to check (default: the mapping's own, or the bundled one)")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Fuente / source id")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="Archivo de mapeo / mapping file")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
@@ -198,6 +198,8 @@ def validate(
         raise typer.BadParameter("indique --source o --mapping / give --source or --mapping")
     try:
         adapter = _select_adapters([source] if source else None, [mapping] if mapping else None)[0]
+        # Like load: without --file, the file the mapping names (or the bundled one).
+        file = file or adapter.bundled_path(get_settings().data_path)
         frame, problems, release = harmonize_file(adapter, file)
     except ObservatorioError as exc:
         _fail(exc, st.lang)
