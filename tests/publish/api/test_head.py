@@ -14,7 +14,7 @@ from .helpers import CBP
 PATH_VALUES = {
     "codelist_id": "area", "indicator_id": None, "iso3": "GTM", "dataflow": "RETURNS",
     "key": "M.GTM..MEX.RETURN_RECEIVED", "agencyID": "OMR", "version": "latest",
-    "person_id": "1", "case_id": "1",
+    "person_id": "1", "case_id": "1", "provider": "all",
 }
 RESOURCE_OF_KIND = {"datastructure": "DSD_MIGRATION", "dataflow": "RETURNS",
                     "codelist": "CL_AREA", "conceptscheme": "CS_MIGRATION"}

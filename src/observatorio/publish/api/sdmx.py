@@ -191,9 +191,14 @@ def _number(value: float | None) -> float | int | None:
 
 
 def sdmx_json(
-    table: pa.Table, dataflow: str | None, lang: str, message_id: str, prepared: str
+    table: pa.Table, dataflow: str | None, lang: str, message_id: str, prepared: str,
+    with_observations: bool = True,
 ) -> bytes:
-    """An SDMX-JSON 2.0.0 data message with one dataset of series (TIME_PERIOD at observation)."""
+    """An SDMX-JSON 2.0.0 data message with one dataset of series (TIME_PERIOD at observation);
+    without observations, the series keys only (SDMX REST ``detail=serieskeysonly``)."""
+    if not with_observations:
+        table = table.drop_columns([c for c in ("period", "obs_status")
+                                    if c in table.column_names])
     codelist_of = {d.column: d.codelist for d in DIMENSIONS}
     series_cols = [c for c in table.column_names
                    if c not in ("period", "value", "obs_status", "obs_count")]
@@ -216,11 +221,14 @@ def sdmx_json(
     series: dict[str, dict[str, Any]] = {}
     for row in range(table.num_rows):
         key = ":".join(str(index[c][columns[c][row]]) for c in series_cols) or "0"
+        entry = series.setdefault(key, {"attributes": [], "observations": {}})
+        if not with_observations:
+            continue
         obs_key = str(time_index[times[row]]) if times else "0"
         point: list[Any] = [_number(obs_values[row])]
         if statuses:
             point.append(status_index.get(statuses[row]))
-        series.setdefault(key, {"attributes": [], "observations": {}})["observations"][obs_key] = point
+        entry["observations"][obs_key] = point
     structure: dict[str, Any] = {
         "name": dataflow or DSD_ID,
         "dimensions": {
