@@ -4,14 +4,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from observatorio.settings import get_settings
 
+#: Root options that may also be written after the command (``profile GTM --lang en``).
+ANYWHERE_OPTIONS = ("--lang",)
+
+
+class RootOptionsAnywhere(TyperGroup):
+    """The root group, taking ``--lang`` after the command too: Click parses an option only at
+    the level that declares it, so the option and its value are moved before the command."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored Click Context
+        return super().parse_args(ctx, hoist_options(args, ANYWHERE_OPTIONS))
+
+
+def hoist_options(args: list[str], names: tuple[str, ...]) -> list[str]:
+    """``args`` with each ``--name value`` / ``--name=value`` moved to the front (not past ``--``)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in names and i + 1 < len(args):
+            front += args[i:i + 2]
+            i += 2
+            continue
+        if arg.split("=", 1)[0] in names and "=" in arg:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 app = typer.Typer(
     name="observatorio",
+    cls=RootOptionsAnywhere,
     help="Observatorio Migratorio Regional (CRM) — estadísticas migratorias armonizadas / "
     "Regional Migration Observatory — harmonized migration statistics.",
     no_args_is_help=True,

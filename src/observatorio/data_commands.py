@@ -13,6 +13,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -20,7 +21,7 @@ from rich.table import Table
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
-from observatorio.i18n import t
+from observatorio.i18n import fmt_number, t
 from observatorio.loading import harmonize_file, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
@@ -156,12 +157,33 @@ def sources_cmd(
     except ObservatorioError as exc:
         _fail(exc, st.lang)
         return
-    _print_frame(frame, fmt, title="Fuentes / Sources")
+    # Seconds are the precision anyone reads a load time at.
+    frame["loaded_at"] = pd.to_datetime(frame["loaded_at"]).dt.floor("s")
+    if fmt is OutputFormat.table:
+        _print_sources(frame, st.lang)
+    else:
+        _print_frame(frame, fmt)
+
+
+def _print_sources(frame: pd.DataFrame, lang: str) -> None:
+    """The sources as a table that fits 80 columns: ids fold, the load time wraps at its space;
+    the file name and release count are in the CSV/JSON forms."""
+    table = Table(title=t("sources.title", lang), box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(t("sources.col.source", lang), overflow="fold", ratio=1)
+    table.add_column(t("sources.col.release", lang), no_wrap=True)
+    table.add_column(t("sources.col.rows", lang), justify="right", no_wrap=True)
+    table.add_column(t("sources.col.period", lang), no_wrap=True)
+    table.add_column(t("sources.col.loaded_at", lang), max_width=10)
+    for row in frame.itertuples(index=False):
+        period = f"{row.period_start:%Y-%m}–{row.period_end:%Y-%m}"
+        table.add_row(str(row.source), f"{row.release:%Y-%m-%d}", fmt_number(int(row.rows), lang),  # type: ignore[arg-type]
+                      period, f"{row.loaded_at:%Y-%m-%d %H:%M:%S}")
+    console.print(table)
 
 
 def validate(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Option("--file", help="Archivo a revisar / file to check")],
+    file: Annotated[Path | None, typer.Option("--file", help="Archivo a revisar (por omisión, el del mapeo o el incluido) / file to check (default: the mapping's own, or the bundled one)")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Fuente / source id")] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="Archivo de mapeo / mapping file")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
@@ -177,6 +199,8 @@ def validate(
         raise typer.BadParameter("indique --source o --mapping / give --source or --mapping")
     try:
         adapter = _select_adapters([source] if source else None, [mapping] if mapping else None)[0]
+        # Like load: without --file, the file the mapping names (or the bundled one).
+        file = file or adapter.bundled_path(get_settings().data_path)
         frame, problems, release = harmonize_file(adapter, file)
     except ObservatorioError as exc:
         _fail(exc, st.lang)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
+from observatorio import data_commands
+from observatorio.analysis import cli as analysis_cli
 from observatorio.cli import app
 
 runner = CliRunner()
@@ -71,3 +75,36 @@ def test_errors_are_bilingual_and_exit_1(analysis_store_path: Path) -> None:
     assert result.exit_code == 1 and "unknown indicator" in result.output
     result = runner.invoke(app, ["--db", str(analysis_store_path), "indicators", "population", "--freq", "M"])
     assert result.exit_code == 1
+
+
+# -- reading at 80 columns, --lang anywhere (#11 item 16) -----------------------------------------
+
+
+@pytest.fixture()
+def eighty_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables printed as on an 80-column terminal, whatever the test runner's width."""
+    for module in (data_commands, analysis_cli):
+        monkeypatch.setattr(module.console, "_width", 80)
+
+
+@pytest.mark.parametrize("args", [("profile", "GTM", "--lang", "en"), ("profile", "GTM", "--lang=en"),
+                                  ("--lang", "en", "profile", "GTM")])
+def test_lang_before_or_after_the_command(analysis_store_path: Path, args: tuple[str, ...]) -> None:
+    out = run(analysis_store_path, *args)
+    assert "Profile of Guatemala" in out and "Perfil" not in out
+
+
+def test_roles_table_is_readable_at_80_columns(analysis_store_path: Path, eighty_columns: None) -> None:
+    out = run(analysis_store_path, "roles", "--lang", "en")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert not re.findall(r"[a-z]+_[a-z0-9_]+", out), "raw indicator or source ids in the table"
+    assert "Immigrant population" in " ".join(out.split())  # the indicator's name instead
+
+
+def test_sources_table_fits_80_columns_without_microseconds(analysis_store_path: Path,
+                                                             eighty_columns: None) -> None:
+    out = run(analysis_store_path, "sources", "--lang", "en")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Release" in out and "cbp_sw_land_border_enc" in out
+    loaded = pd.read_csv(io.StringIO(run(analysis_store_path, "sources", "--format", "csv")))["loaded_at"]
+    assert all(len(v) == len("2026-01-01 10:00:00") for v in loaded), list(loaded)[:3]

@@ -112,6 +112,21 @@ def test_operator_commands(demo) -> None:
     assert "ALTERACIÓN DETECTADA en la entrada 7" in r.output and "TAMPERING DETECTED" in r.output
 
 
+def test_demo_twice_says_the_world_exists(demo) -> None:
+    """A second ``cases demo`` creates nothing and says so: exit 0, no IntegrityError (#11 item 14)."""
+    engine = create_engine(demo.url)
+    with engine.connect() as c:
+        before = c.scalar(select(func.count()).select_from(Case))
+    r = runner.invoke(app, ["demo", "--url", demo.url, "--cases", "3"])
+    assert r.exit_code == 0, r.output
+    assert r.exception is None
+    assert "ya existe" in r.output and "already exists" in r.output
+    assert "IntegrityError" not in r.output and "demo.jefa.gtm" not in r.output
+    with engine.connect() as c:
+        assert c.scalar(select(func.count()).select_from(Case)) == before
+    engine.dispose()
+
+
 def test_export_and_erase_as_an_account(demo, monkeypatch) -> None:
     url, pid = demo.url, demo.person_of(TAPACHULA_GTM)
     before = demo.last_id()

@@ -473,6 +473,44 @@ def test_content_problems_are_reported_all_at_once_with_original_cells(tmp_path:
     assert "did you mean Guatemala (GTM)" in problems.render("en")
 
 
+def test_report_counts_rows_and_distinct_values_with_examples(tmp_path: Path) -> None:
+    """Two unknown names on 300 rows: two problems, 300 rows, example rows, the real key
+    (``map``) in the hint (#11 item 17)."""
+    data = tmp_path / "muchas.csv"
+    months = ["enero", "febrero", "marzo"]
+    lines = [f"{2000 + i // 3};{months[i % 3]};{'Guatemal' if i % 2 else 'Atlantida'};{i}"
+             for i in range(300)]
+    data.write_text("Año;Mes;País;Cantidad\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    spec = {
+        "source": {**SOURCE, "id": "t_many", "dataflow": "RETURNS"},
+        "period": {"freq": "M", "year": "Año", "month": "Mes"},
+        "dimensions": {"ref_area": "USA", "counterpart_area": {"column": "País"},
+                       "flow": "RETURN_EXECUTED", "unit": "PERSONS"},
+        "value": {"column": "Cantidad"},
+    }
+    _, problems = harmonize(write_mapping(tmp_path, "muchas.yaml", spec), data)
+    assert sorted((p.value, p.rows_affected) for p in problems.items) == [
+        ("Atlantida", 150), ("Guatemal", 150)]
+    guatemal = next(p for p in problems.items if p.value == "Guatemal")
+    assert guatemal.as_dict()["example_rows"] == [3, 5, 7, 9, 11]
+    english = problems.render("en")
+    assert english.startswith("2 problem(s) in muchas.csv, on 300 rows")
+    assert "rows 3, 5, 7, 9, 11… (150 rows), column 'País'" in english
+    assert "under 'map' of that dimension" in english and "value_maps" not in english
+    assert "bajo «map»" in problems.render("es")
+
+
+def test_validate_uses_the_mapping_s_own_file(tmp_path: Path, registered: list[str]) -> None:
+    """``validate --mapping M`` without ``--file`` checks the file the mapping names, like load."""
+    registered.append("example_hnd_retornados")
+    db = tmp_path / "s.duckdb"
+    mapping = EXAMPLES / "honduras_retornados_ejemplo.yaml"
+    result = CliRunner().invoke(app, ["--db", str(db), "--lang", "en", "validate", "--mapping",
+                                      str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "honduras_retornados_ejemplo.csv: no problems (96" in result.output
+
+
 def test_missing_columns_all_reported(tmp_path: Path) -> None:
     data = tmp_path / "cols.csv"
     data.write_text("Year,Amount\n2020,1\n", encoding="utf-8")

@@ -157,11 +157,13 @@ def roles(
         if fmt is Format.csv:
             _dump_csv(frame)
             return
+        # Sources and indicator ids are in the CSV/JSON forms: at 80 columns the table keeps
+        # what a reader needs, with the evidence spelled out.
         _table(t("analysis.roles.title", lang, year=records[0]["year"] if records else "—"),
                [t("analysis.col.country", lang), t("analysis.col.role", lang), t("analysis.col.level", lang),
-                t("analysis.col.score", lang), t("analysis.col.evidence", lang), t("analysis.col.sources", lang)],
+                t("analysis.col.score", lang), t("analysis.col.evidence", lang)],
                [[r["country"], r["role_name"], ("✔ " if r["held"] else "") + r["level_name"],
-                 _score(r["score"]), r["evidence"], r["sources"]]
+                 _score(r["score"]), r["evidence"]]
                 for r in frame.to_dict("records")])
 
     _run(ctx, body)

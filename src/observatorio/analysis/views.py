@@ -139,6 +139,7 @@ def role_rows(records: list[dict[str, Any]], lang: str) -> pd.DataFrame:
                 "role_name": role["name"], "level": role["level"],
                 "level_name": t(f"analysis.level.{role['level']}", lang),
                 "held": role["held"], "score": role["score"],
+                "indicator": "" if best is None else best["indicator"],
                 "evidence": "" if best is None else evidence_text(best, lang),
                 "sources": "" if best is None else ",".join(best["sources"]),
             })
@@ -146,7 +147,8 @@ def role_rows(records: list[dict[str, Any]], lang: str) -> pd.DataFrame:
 
 
 def evidence_text(ev: dict[str, Any], lang: str) -> str:
-    """``indicator = value (year; notes)`` for one piece of evidence."""
+    """``indicator name = value (year; notes)`` for one piece of evidence (the id is the
+    ``indicator`` column of the CSV and JSON forms)."""
     digits = 0 if ev["value"] is not None and abs(ev["value"]) >= 100 else 1
     notes = []
     if ev.get("annualized"):
@@ -154,7 +156,7 @@ def evidence_text(ev: dict[str, Any], lang: str) -> str:
     if ev.get("indirect"):
         notes.append(t("analysis.indirect", lang))
     note = f"; {'; '.join(notes)}" if notes else ""
-    return f"{ev['indicator']} = {fmt_number(ev['value'], lang, digits)} ({ev['year']}{note})"
+    return f"{ev['name']} = {fmt_number(ev['value'], lang, digits)} ({ev['year']}{note})"
 
 
 # -- profiles ---------------------------------------------------------------------------------

@@ -169,14 +169,23 @@ def demo(
     rt = _runtime(url)
     upgrade(rt.url)
     with rt.sessions() as s:
-        result = demo_mod.build(s, rt.config, cases, seed)
+        # Run twice: the world is there and its passwords were shown the first time.
+        existing = demo_mod.existing_users(s)
+        result = None if existing else demo_mod.build(s, rt.config, cases, seed)
+    rt.close()
+    if result is None:
+        where = _redact(rt.url)
+        typer.echo(f"El mundo de demostración ya existe en {where} ({len(existing)} usuarios "
+                   "demo.*): no se creó nada; sus contraseñas se mostraron al crearlo. / "
+                   f"The demo world already exists in {where} ({len(existing)} demo.* users): "
+                   "nothing was created; its passwords were shown when it was created.")
+        return
     typer.echo("Usuarios de demostración — las contraseñas se muestran una sola vez / "
                "Demo users — passwords are shown only once:")
     for username, password, role, org in result.credentials:
         typer.echo(f"  {username:<22} {password:<20} {role:<20} {org}")
     typer.echo(f"{result.cases} casos sintéticos creados / synthetic cases created "
                "(marcados [SINTÉTICO]; excluidos de las estadísticas públicas / excluded from public statistics).")
-    rt.close()
 
 
 @audit_app.command("verify")

@@ -11,13 +11,13 @@ import secrets
 from dataclasses import dataclass, field
 
 from faker import Faker
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from observatorio.cases import accounts, service
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
-from observatorio.cases.models import Case, Person
+from observatorio.cases.models import Case, Person, User
 from observatorio.cases.policy import get_policy
 from observatorio.cases.schemas import (
     CaseCreate,
@@ -84,6 +84,12 @@ class DemoResult:
     credentials: list[tuple[str, str, str, str]] = field(default_factory=list)  # user, password, role, org
     cases: int = 0
     people: int = 0
+
+
+def existing_users(session: Session) -> list[str]:
+    """The demo usernames already in the database: a second ``demo`` would collide with them."""
+    names = [username for username, _, _ in USERS]
+    return list(session.scalars(select(User.username).where(User.username.in_(names))))
 
 
 def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | None = None) -> DemoResult:

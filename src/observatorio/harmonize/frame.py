@@ -168,14 +168,10 @@ def resolve_countries(
     if unknown.any():
         for name in pd.unique(raw[unknown].astype(object)):
             where = raw.astype(object) == name if not _is_nan(name) and name is not None else raw.isna()
-            first_rows = rows[where & unknown].tolist()
             shown = "" if name is None or _is_nan(name) else str(name)
             closest = resolver.closest(shown) if shown else []
-            for row in first_rows[:5]:
-                problems.add("unknown_country", row=row, column=column, value=shown, closest=closest)
-            # The other rows with the same name are the same problem: flag them so the contract
-            # checks don't report them a second time as unknown codes.
-            problems.flagged_rows.update(int(r) for r in first_rows[5:] if not pd.isna(r))
+            problems.add_value("unknown_country", rows[where & unknown].tolist(), column=column,
+                               value=shown, closest=closest)
     return codes
 
 
@@ -197,9 +193,8 @@ def report_unknown(
         return
     for value in pd.unique(raw[bad].astype(object))[:10]:
         same = raw.astype(object) == value if not pd.isna(value) else raw.isna()
-        for row in rows[bad & same].head(3):
-            problems.add("unknown_code", row=_row(row), column=column,
-                         value="" if pd.isna(value) else value, codelist=codelist, closest=[])
+        problems.add_value("unknown_code", rows[bad & same].tolist(), column=column,
+                           value="" if pd.isna(value) else value, codelist=codelist, closest=[])
 
 
 def check_frame(frame: pd.DataFrame, problems: Problems, *, release: date | None = None) -> None:
@@ -220,9 +215,8 @@ def check_frame(frame: pd.DataFrame, problems: Problems, *, release: date | None
                 at = values.isna() if pd.isna(value) else values.astype(object) == value
                 shown = "" if pd.isna(value) else value
                 closest = _closest_codes(str(shown), list(codelist.codes)) if shown else []
-                for row in rows[at & bad].head(3).tolist():
-                    problems.add("unknown_code", row=_row(row), column=col.name, value=shown,
-                                 codelist=col.codelist, closest=closest)
+                problems.add_value("unknown_code", rows[at & bad].tolist(), column=col.name,
+                                   value=shown, codelist=col.codelist, closest=closest)
     _check_counts(frame, rows, problems)
     _check_periods(frame, rows, problems, release)
     _check_duplicates(frame, rows, problems)

@@ -24,6 +24,9 @@ MAX_PER_RULE = 50
 #: the load, so they are kept in full for any realistic file (174 for UNHCR's decisions).
 MAX_WARNINGS_PER_RULE = 1000
 
+#: How many rows a grouped problem (one value wrong on many rows) names as examples.
+EXAMPLE_ROWS = 5
+
 #: How many warnings ``observatorio load`` / ``validate`` print unless asked for all of them.
 WARNINGS_SHOWN = 10
 
@@ -64,10 +67,20 @@ class Problem:
     def todo(self, lang: str = "es") -> str:
         return t(f"{self._key()}.todo", lang, **dict(self.details))
 
+    @property
+    def rows_affected(self) -> int:
+        """How many rows this problem stands for (a value wrong on many rows is one problem)."""
+        return int(dict(self.details).get("rows_affected", 1))
+
     def where(self, lang: str = "es") -> str:
         if self.row is None and self.column is None:
             return ""
         row = self.row if self.row is not None else "—"
+        examples = dict(self.details).get("example_rows")
+        if examples and self.rows_affected > 1:
+            more = "…" if self.rows_affected > len(examples) else ""
+            return t("report.where_rows", lang, rows=", ".join(map(str, examples)) + more,
+                     count=self.rows_affected, column=self.column or "—")
         # The report always shows the offending value: when the rule's sentence does not
         # already quote it (a cut row, an undecodable byte), it goes with the place.
         if self.value and self.value not in self.what(lang):
@@ -87,6 +100,8 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "value": self.value,
+            "rows_affected": self.rows_affected,
+            "example_rows": list(dict(self.details).get("example_rows", ())) or None,
             "message": self.what(lang),
             "todo": self.todo(lang),
         }
@@ -120,6 +135,23 @@ class Problems:
         self._keep(self.items, self.suppressed, MAX_PER_RULE,
                    Problem(rule, self.file, row, column, None if value is None else str(value),
                            tuple(sorted(details.items()))))
+
+    def add_value(
+        self, rule: str, rows: Iterable[Any], *, column: str | None, value: object,
+        **details: Any,
+    ) -> None:
+        """Record ``rule`` broken by one ``value`` on all of ``rows``: one problem naming the
+        rows affected and the first few as examples (2,968 rows with two unknown names are two
+        problems on 2,968 rows, not 2,968 problems nor a sample of ten)."""
+        distinct = sorted({int(r) for r in rows if r is not None and r == r})  # drop None/NaN
+        self.flagged_rows.update(distinct)
+        self.add(rule, row=distinct[0] if distinct else None, column=column, value=value,
+                 rows_affected=max(len(distinct), 1), example_rows=tuple(distinct[:EXAMPLE_ROWS]),
+                 **details)
+
+    def affected_rows(self) -> int:
+        """How many distinct rows of the file the errors concern."""
+        return len(self.flagged_rows)
 
     def add_rows(
         self, rule: str, rows: Sequence[int | None], column: str | None,
@@ -189,11 +221,18 @@ class Problems:
 
     def render(self, lang: str = "es") -> str:
         """The full error report as plain text, one problem a line, in the user's language."""
-        lines = [t("report.title", lang, count=len(self), file=self.file)]
+        lines = [self.title(lang)]
         lines += [p.line(lang) for p in self.items]
         for rule, count in self.suppressed.items():
             lines.append(t("report.more_of_rule", lang, count=count, rule=rule))
         return "\n".join(lines)
+
+    def title(self, lang: str = "es") -> str:
+        """``N problem(s) in file``, with the rows affected when they outnumber the problems."""
+        rows = self.affected_rows()
+        if rows > len(self):
+            return t("report.title_rows", lang, count=len(self), file=self.file, rows=rows)
+        return t("report.title", lang, count=len(self), file=self.file)
 
     def render_warnings(self, lang: str = "es", limit: int | None = WARNINGS_SHOWN) -> str:
         """The warnings as plain text: a counted title, then the first ``limit`` (None: all),

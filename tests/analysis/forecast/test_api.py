@@ -48,6 +48,26 @@ def test_latest_release_filtered(stored: tuple[Path, str]) -> None:
     assert all(f["lo_95"] <= f["lo_80"] <= f["mean"] <= f["hi_80"] <= f["hi_95"] for f in body["forecasts"])
 
 
+def test_forecasts_as_csv(stored: tuple[Path, str]) -> None:
+    """``format=csv``: the same rows as JSON, each with its run id (#11 item 21)."""
+    import csv
+    import io
+
+    path, rid = stored
+    c = client_for(path)
+    params = {"series": "usbp", "horizon": "short"}
+    as_json = c.get("/api/v1/forecasts", params=params).json()["forecasts"]
+    r = c.get("/api/v1/forecasts", params={**params, "format": "csv"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == len(as_json) > 0
+    assert {row["run_id"] for row in rows} == {rid}
+    assert [(row["period"], float(row["mean"])) for row in rows] == [
+        (f["period"], f["mean"]) for f in as_json]
+    assert c.get("/api/v1/forecasts", params={"format": "xml"}).status_code == 400
+
+
 def test_unknown_parameter_is_a_400_naming_it(stored: tuple[Path, str]) -> None:
     c = client_for(stored[0])
     for url in ("/api/v1/forecasts", "/api/v1/alerts"):

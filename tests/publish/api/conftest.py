@@ -17,6 +17,7 @@ from observatorio.settings import Settings
 from observatorio.sources.base import get_adapter
 from observatorio.store import Store
 
+from ..live_server import serving
 from .helpers import CBP
 
 
@@ -34,6 +35,13 @@ def api_app(bundled_store_path: Path) -> FastAPI:
 def client(api_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(api_app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_url(api_app: FastAPI) -> Iterator[str]:
+    """The application over the bundled store behind a real uvicorn server on 127.0.0.1."""
+    with serving(api_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
 from observatorio import __version__
@@ -18,6 +19,9 @@ and its history. Datos abiertos del Observatorio Migratorio Regional (CRM).
   requests, are gzip-compressed and CORS-enabled. Limits: see docs/api.md.
 """
 
+DOCS_URL = "/api/docs"
+DOCS_ASSETS_URL = "/api/docs-assets"
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
@@ -30,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         query_error_handler,
     )
     from observatorio.publish.api.fast import ObservationsFastPath
+    from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import mount_web
@@ -37,13 +42,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.store.query import QueryError
 
     settings = settings or get_settings()
-    app = FastAPI(
+    # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
+    # the docs work offline and no request leaves the server (no validator badge either).
+    app = FastAPIOffline(
         title="Observatorio Migratorio Regional — API",
         version=__version__,
         description=API_DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url=DOCS_URL,
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        static_url=DOCS_ASSETS_URL,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     for module in (metadata, data, analysis, forecasts):
@@ -58,10 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(QueryError, query_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
-    # ETag/304/cache (it keeps gzipped bodies), CORS outermost.
+    # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
     app.add_middleware(ObservationsFastPath)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(PublicReadMiddleware)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

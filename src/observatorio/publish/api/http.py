@@ -25,6 +25,10 @@ PUBLIC_READ_PREFIXES: tuple[str, ...] = (
     "/api/v1/codelists", "/api/v1/glossary", "/api/v1/loads", "/api/v1/dataflows", "/sdmx/",
 )  # fmt: skip
 
+#: Paths whose representation depends on the Accept header (SDMX content negotiation): the
+#: header is part of their ETag and cache key.
+NEGOTIATED_PREFIXES: tuple[str, ...] = ("/sdmx/",)
+
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
 MAX_CACHED_BODY = 2 * 1024 * 1024  # larger answers are streamed and not kept
 MAX_CACHE_BYTES = 96 * 1024 * 1024
@@ -99,6 +103,16 @@ def _not_modified_since(if_modified_since: str, last_modified: str) -> bool:
         return False
 
 
+def _vary_accept(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``Vary`` naming ``Accept`` (merged into the one gzip or the route may have set)."""
+    varies = [v for k, v in headers if k.lower() == b"vary"]
+    words = {w.strip().lower() for v in varies for w in v.split(b",")}
+    if b"accept" in words:
+        return headers
+    merged = b", ".join([*varies, b"Accept"]) if varies else b"Accept"
+    return [(k, v) for k, v in headers if k.lower() != b"vary"] + [(b"vary", merged)]
+
+
 class PublicReadMiddleware:
     """Conditional requests, caching headers and the response cache for public reads."""
 
@@ -123,8 +137,10 @@ class PublicReadMiddleware:
             return
         version, last_modified = handle
         query = normalized_query(scope.get("query_string", b""))
+        accept = (_header(scope, b"accept") or "") if scope["path"].startswith(
+            NEGOTIATED_PREFIXES) else ""
         digest = hashlib.blake2b(
-            f"{version}\n{scope['path']}\n{query}".encode(), digest_size=12
+            f"{version}\n{scope['path']}\n{query}\n{accept}".encode(), digest_size=12
         ).hexdigest()
         etag = f'W/"{digest}"'
         validators = [
@@ -151,11 +167,12 @@ class PublicReadMiddleware:
                         "headers": cached.headers})
             await send({"type": "http.response.body", "body": cached.body})
             return
-        await self._forward(scope, receive, send, key, validators)
+        await self._forward(scope, receive, send, key, validators, negotiated=bool(accept) or
+                            scope["path"].startswith(NEGOTIATED_PREFIXES))
 
     async def _forward(
         self, scope: Scope, receive: Receive, send: Send, key: bytes,
-        validators: list[tuple[bytes, bytes]],
+        validators: list[tuple[bytes, bytes]], negotiated: bool = False,
     ) -> None:
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -170,6 +187,8 @@ class PublicReadMiddleware:
                 if status == 200:
                     names = {k.lower() for k, _ in headers}
                     headers += [v for v in validators if v[0] not in names]
+                    if negotiated:
+                        headers = _vary_accept(headers)
                 else:
                     keep = False
                 message = {**message, "headers": headers}

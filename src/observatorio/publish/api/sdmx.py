@@ -149,24 +149,41 @@ def _time_period(table: pa.Table) -> list[str]:
     return [p.isoformat() if p else "" for p in periods]
 
 
+#: The code of a dimension the answer summed over (``group_by`` left it out): SDMX's "total".
+TOTAL_CODE = "_T"
+#: Columns every SDMX answer keeps even when ``group_by`` leaves them out: a sum only adds rows
+#: of one frequency, source, table and unit (the no-double-count rule), so keeping them changes
+#: no number, and the frequency is what writes TIME_PERIOD in SDMX form (``2023-01``).
+SDMX_KEPT_COLUMNS: tuple[str, ...] = ("freq", "source", "table", "unit")
+
+
+def sdmx_group_by(group_by: str) -> str:
+    """``group_by`` of an SDMX answer: the asked columns, then SDMX_KEPT_COLUMNS. Without
+    ``period`` the answer is a total over the periods asked and has no TIME_PERIOD."""
+    asked = [c.strip() for c in group_by.split(",") if c.strip()]
+    return ",".join(dict.fromkeys([*asked, *SDMX_KEPT_COLUMNS]))
+
+
 def sdmx_frame(table: pa.Table, dataflow: str | None) -> pa.Table:
-    """The answer with SDMX-CSV 2.0 columns (STRUCTURE, STRUCTURE_ID, ACTION, components)."""
+    """The answer with SDMX-CSV 2.0 columns: STRUCTURE, STRUCTURE_ID, ACTION, every dimension
+    in DSD order (``_T`` where the answer summed over it), TIME_PERIOD, OBS_VALUE, OBS_STATUS."""
     kind, sid = structure_id(dataflow)
     n = table.num_rows
-    cols: dict[str, pa.Array | list[Any]] = {
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {
         "STRUCTURE": pa.array([kind] * n, pa.string()),
         "STRUCTURE_ID": pa.array([sid] * n, pa.string()),
         "ACTION": pa.array(["I"] * n, pa.string()),
     }
-    for name in table.column_names:
-        if name in ("obs_count", "value", "obs_status"):
-            continue
-        if name == "period":
-            cols["TIME_PERIOD"] = pa.array(_time_period(table), pa.string())
-        elif name in ("source", "table"):
-            cols[SDMX_ID[name]] = pa.array([sdmx_code(v) for v in table.column(name).to_pylist()])
+    for dim in DIMENSIONS:
+        if dim.column not in table.column_names:
+            cols[dim.id] = pa.array([TOTAL_CODE] * n, pa.string())
+        elif dim.column in ("source", "table"):
+            cols[dim.id] = pa.array([sdmx_code(v) for v in table.column(dim.column).to_pylist()],
+                                    pa.string())
         else:
-            cols[SDMX_ID.get(name, name.upper())] = table.column(name)
+            cols[dim.id] = table.column(dim.column)
+    if TIME_COLUMN in table.column_names:
+        cols["TIME_PERIOD"] = pa.array(_time_period(table), pa.string())
     cols["OBS_VALUE"] = table.column("value")
     if "obs_status" in table.column_names:
         cols["OBS_STATUS"] = table.column("obs_status")
@@ -174,6 +191,17 @@ def sdmx_frame(table: pa.Table, dataflow: str | None) -> pa.Table:
 
 
 # -- SDMX-JSON 2.0 --------------------------------------------------------------------------
+
+
+def _every_dimension(table: pa.Table) -> pa.Table:
+    """The answer's columns with every dimension in DSD order first (``_T`` where it was summed
+    over), so that SDMX-JSON series keys have the DSD's positions like SDMX-CSV's columns."""
+    n = table.num_rows
+    for dim in DIMENSIONS:
+        if dim.column not in table.column_names:
+            table = table.append_column(dim.column, pa.array([TOTAL_CODE] * n, pa.string()))
+    first = [d.column for d in DIMENSIONS]
+    return table.select([*first, *(c for c in table.column_names if c not in first)])
 
 
 def _label(codelist: str | None, code: str, lang: str) -> dict[str, Any]:
@@ -191,9 +219,15 @@ def _number(value: float | None) -> float | int | None:
 
 
 def sdmx_json(
-    table: pa.Table, dataflow: str | None, lang: str, message_id: str, prepared: str
+    table: pa.Table, dataflow: str | None, lang: str, message_id: str, prepared: str,
+    with_observations: bool = True,
 ) -> bytes:
-    """An SDMX-JSON 2.0.0 data message with one dataset of series (TIME_PERIOD at observation)."""
+    """An SDMX-JSON 2.0.0 data message with one dataset of series (TIME_PERIOD at observation);
+    without observations, the series keys only (SDMX REST ``detail=serieskeysonly``)."""
+    table = _every_dimension(table)
+    if not with_observations:
+        table = table.drop_columns([c for c in ("period", "obs_status")
+                                    if c in table.column_names])
     codelist_of = {d.column: d.codelist for d in DIMENSIONS}
     series_cols = [c for c in table.column_names
                    if c not in ("period", "value", "obs_status", "obs_count")]
@@ -216,11 +250,14 @@ def sdmx_json(
     series: dict[str, dict[str, Any]] = {}
     for row in range(table.num_rows):
         key = ":".join(str(index[c][columns[c][row]]) for c in series_cols) or "0"
+        entry = series.setdefault(key, {"attributes": [], "observations": {}})
+        if not with_observations:
+            continue
         obs_key = str(time_index[times[row]]) if times else "0"
         point: list[Any] = [_number(obs_values[row])]
         if statuses:
             point.append(status_index.get(statuses[row]))
-        series.setdefault(key, {"attributes": [], "observations": {}})["observations"][obs_key] = point
+        entry["observations"][obs_key] = point
     structure: dict[str, Any] = {
         "name": dataflow or DSD_ID,
         "dimensions": {

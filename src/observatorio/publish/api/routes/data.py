@@ -28,7 +28,7 @@ from observatorio.publish.api.formats import (
 )
 from observatorio.publish.api.params import StrictRoute
 from observatorio.publish.api.schemas import Lang, ObservationPage
-from observatorio.publish.api.sdmx import SERIES_GROUP, sdmx_frame, sdmx_json
+from observatorio.publish.api.sdmx import SERIES_GROUP, sdmx_frame, sdmx_group_by, sdmx_json
 from observatorio.publish.api.store_access import StoreDep, StoreHandle
 from observatorio.store.query import FILTER_COLUMNS, MAX_PAGING, ObservationQuery, revisions
 
@@ -119,8 +119,9 @@ def observations_query(
     """The question of a request to /api/v1/observations (the route's and the fast path's,
     publish/api/fast.py): SDMX formats default to one row per series key and period, JSON to
     pages of DEFAULT_JSON_LIMIT rows."""
-    if fmt in (Format.sdmx_csv, Format.sdmx_json) and group_by is None:
-        group_by = ",".join(SERIES_GROUP)  # one observation per SDMX series key and period
+    if fmt in (Format.sdmx_csv, Format.sdmx_json):
+        # one observation per SDMX series key and period, or per asked group and period
+        group_by = ",".join(SERIES_GROUP) if group_by is None else sdmx_group_by(group_by)
     if fmt is Format.json and limit is None:
         limit = DEFAULT_JSON_LIMIT
     return build_query(request, start, end, group_by, release, as_of, limit, offset)

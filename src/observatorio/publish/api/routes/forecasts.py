@@ -15,8 +15,10 @@ from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
+import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
+from starlette.responses import Response
 
 from observatorio.analysis.forecast import releases
 from observatorio.analysis.forecast.alert_status import (
@@ -32,6 +34,7 @@ from observatorio.analysis.forecast.engine import ForecastRun, horizon_group
 from observatorio.analysis.forecast.releases import FORECAST_COLUMNS
 from observatorio.analysis.forecast.service import forecast_from_store
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
+from observatorio.publish.api.formats import MEDIA_TYPES, Format, csv_bytes
 from observatorio.publish.api.store_access import StoreDep
 
 router = APIRouter(tags=["forecasts"])
@@ -257,8 +260,8 @@ def _horizon_filter(frame: pd.DataFrame, horizon: str | None) -> pd.DataFrame:
 @router.get(
     "/api/v1/forecasts",
     response_model=ForecastAnswer,
-    responses=ERROR_RESPONSES,
-    dependencies=[_only("series", "horizon", "freq", "release", "lang")],
+    responses={200: {"content": {"text/csv": {}}}, **ERROR_RESPONSES},
+    dependencies=[_only("series", "horizon", "freq", "release", "lang", "format")],
     summary="Pronósticos con intervalos de 80 % y 95 % / forecasts with 80% and 95% intervals",
 )
 def get_forecasts(
@@ -273,8 +276,11 @@ def get_forecasts(
     freq: Annotated[str | None, Query(description="M monthly, A annual totals")] = None,
     release: Annotated[str | None, Query(description="run id of a stored release, or latest")] = None,
     lang: Annotated[str, Query(description="labels language: es (default) | en")] = "es",
-) -> ForecastAnswer:
+    format: Annotated[str | None, Query(  # noqa: A002 - the public parameter name
+        description="json (default) or csv (one row per forecast value, run id in each row)")] = None,
+) -> ForecastAnswer | Response:
     """The latest forecast release (or ``release``), filtered."""
+    _choice("format", format, ("json", "csv"))
     _choice("freq", freq, ("M", "A"))
     _choice("lang", lang, ("es", "en"))
     ids = _series_filter(series)
@@ -306,7 +312,19 @@ def get_forecasts(
         )
         for r in frame.to_dict(orient="records")
     ]
+    if format == "csv":
+        return _forecasts_csv(info, rows)
     return ForecastAnswer(run=info, forecasts=rows)
+
+
+def _forecasts_csv(info: RunInfo, rows: list[ForecastRow]) -> Response:
+    """The forecast rows as CSV, each with the run that produced it (the JSON's ``run``)."""
+    columns = ["run_id", "model", *ForecastRow.model_fields]
+    records = [{"run_id": info.run_id, "model": info.model, **r.model_dump()} for r in rows]
+    table = (pa.Table.from_pylist(records).select(columns) if records else
+             pa.table({c: pa.array([], pa.string()) for c in columns}))
+    return Response(csv_bytes(table), media_type=MEDIA_TYPES[Format.csv],
+                    headers={"Content-Disposition": 'attachment; filename="forecasts.csv"'})
 
 
 @router.get(

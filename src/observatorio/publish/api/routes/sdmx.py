@@ -1,6 +1,7 @@
-"""SDMX REST (1.x paths): data at ``/sdmx/data/{dataflow}/{key}`` (SDMX-CSV 2.0 or SDMX-JSON
-2.0) and structure at ``/sdmx/{datastructure|dataflow|codelist|conceptscheme}/{agencyID}/
-{resourceID}/{version}`` (SDMX-ML 2.1)."""
+"""SDMX REST (1.x paths): data at ``/sdmx/data/{flowRef}/{key}[/{providerRef}]`` (SDMX-CSV 2.0,
+SDMX-JSON 2.0, SDMX-ML 2.1 structure-specific or generic) and structure at
+``/sdmx/{datastructure|dataflow|codelist|conceptscheme}/{agencyID}/{resourceID}/{version}``
+(SDMX-ML 2.1 or SDMX-JSON 2.0), by ``format=`` or content negotiation (406 otherwise)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from observatorio.i18n import normalize_lang
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
 from observatorio.publish.api.formats import Format
+from observatorio.publish.api.negotiation import Offer, negotiate
 from observatorio.publish.api.params import StrictRoute
 from observatorio.publish.api.routes.data import answer
 from observatorio.publish.api.schemas import DataflowOut, Lang
@@ -23,19 +25,30 @@ from observatorio.publish.api.sdmx import (
     MEDIA_SDMX_CSV,
     MEDIA_SDMX_JSON,
     SERIES_GROUP,
+    VERSION,
     dataflows,
     key_filters,
     structure_id,
+)
+from observatorio.publish.api.sdmx_data import (
+    DATA_DETAILS,
+    DATA_FORMAT_NAMES,
+    data_choice,
+    dimension_at_observation,
+    sdmx_message,
+    structure_bytes,
+)
+from observatorio.publish.api.sdmx_ml import (
+    MEDIA_SDMX_JSON_STRUCTURE,
+    MEDIA_SDMX_ML_GENERIC,
+    MEDIA_SDMX_ML_SS,
+    structure_json,
 )
 from observatorio.publish.api.sdmx_structure import (
     KINDS,
     MEDIA_SDMX_ML_STRUCTURE,
     REFERENCES,
     NotFound,
-    StoreCodes,
-    codelists,
-    select,
-    structure_message,
 )
 from observatorio.publish.api.store_access import StoreDep, StoreHandle
 from observatorio.store.query import ObservationQuery, QueryError, StoreCatalogue, closest_texts
@@ -44,8 +57,11 @@ router = APIRouter(prefix="/sdmx", tags=["sdmx"], route_class=StrictRoute)
 
 KEY_TEMPLATE = ".".join(d.id for d in DIMENSIONS)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {MEDIA_SDMX_CSV: {}, MEDIA_SDMX_JSON: {}},
-          "description": "SDMX-CSV 2.0 (default) or SDMX-JSON 2.0 data message"},
+    200: {"content": {MEDIA_SDMX_CSV: {}, MEDIA_SDMX_JSON: {}, MEDIA_SDMX_ML_SS: {},
+                      MEDIA_SDMX_ML_GENERIC: {}},
+          "description": "SDMX-CSV 2.0 (default), SDMX-JSON 2.0, or SDMX-ML 2.1 structure-specific "
+                         "or generic data message, by format= or the Accept header"},
+    406: {**ERROR_RESPONSES[400], "description": "The Accept header names no format offered"},
     304: {"description": "Not modified (conditional request)"},
     404: ERROR_RESPONSES[400],
     **ERROR_RESPONSES,
@@ -63,23 +79,28 @@ def dataflow_list(lang: Annotated[Lang, Query()] = "es") -> list[dict[str, str]]
     ]
 
 
-def _wants_json(request: Request, fmt: str | None) -> bool:
-    if fmt is not None:
-        return fmt in ("sdmx-json", "json")
-    return "json" in request.headers.get("accept", "")
-
-
-DataflowP = Annotated[str, Path(description="dataflow id, or ALL", examples=["BORDER_ENFORCEMENT"])]
+DataflowP = Annotated[str, Path(
+    description="dataflow id, agency,id or agency,id,version (OMR,RETURNS,latest); all = every "
+                "dataflow", examples=["RETURNS"])]
 KeyP = Annotated[str, Path(description=f"dot-separated key: {KEY_TEMPLATE}; '+' = or, "
                                        "empty = any; 'all' = everything")]
+ProviderP = Annotated[str, Path(description="data provider: all (the observatory is the only one)",
+                                examples=["all"])]
 StartP = Annotated[str | None, Query(description="2022, 2022-Q3 or 2022-10")]
 EndP = Annotated[str | None, Query(description="inclusive")]
 FormatP = Annotated[str | None, Query(
-    pattern="^(sdmx-csv|sdmx-json|csv|json)$",
-    description="sdmx-csv (default) or sdmx-json; or use the Accept header")]
+    pattern=f"^({'|'.join(DATA_FORMAT_NAMES)})$",
+    description="sdmx-csv (default), sdmx-json, structurespecificdata or genericdata (SDMX-ML "
+                "2.1); overrides the Accept header")]
 ReleaseP = Annotated[str | None, Query(description="exact release YYYY-MM-DD")]
 AsOfP = Annotated[str | None, Query(description="releases in force on YYYY-MM-DD")]
 LangP = Annotated[Lang, Query()]
+DataDetailP = Annotated[str | None, Query(
+    pattern=f"^({'|'.join(DATA_DETAILS)})$",
+    description="full (default), dataonly (no attributes), serieskeysonly or nodata (the series "
+                "without observations)")]
+DimensionAtObservationP = Annotated[str | None, Query(
+    description="TIME_PERIOD (default), AllDimensions or a dimension id (SDMX-ML)")]
 
 
 @router.get("/data/{dataflow}", response_model=None, responses=_RESPONSES,
@@ -88,11 +109,28 @@ def sdmx_dataflow(
     request: Request, handle: StoreDep, dataflow: DataflowP,
     startPeriod: StartP = None, endPeriod: EndP = None,  # noqa: N803 - SDMX REST names
     format: FormatP = None, release: ReleaseP = None, as_of: AsOfP = None,  # noqa: A002
-    lang: LangP = "es",
+    lang: LangP = "es", detail: DataDetailP = None,
+    dimensionAtObservation: DimensionAtObservationP = None,  # noqa: N803
 ) -> Response:
     """Every series of a dataflow (same as the key ``all``)."""
     return sdmx_data(request, handle, dataflow, "all", startPeriod, endPeriod, format,
-                     release, as_of, lang)
+                     release, as_of, lang, detail, dimensionAtObservation)
+
+
+@router.get("/data/{dataflow}/{key}/{provider}", response_model=None, responses=_RESPONSES,
+            summary="SDMX data for a series key and data provider")
+def sdmx_data_of_provider(
+    request: Request, handle: StoreDep, dataflow: DataflowP, key: KeyP, provider: ProviderP,
+    startPeriod: StartP = None, endPeriod: EndP = None,  # noqa: N803 - SDMX REST names
+    format: FormatP = None, release: ReleaseP = None, as_of: AsOfP = None,  # noqa: A002
+    lang: LangP = "es", detail: DataDetailP = None,
+    dimensionAtObservation: DimensionAtObservationP = None,  # noqa: N803
+) -> Response:
+    """The same as without a provider: the observatory is the only data provider."""
+    if provider not in ("all", "*", AGENCY) and not provider.startswith(f"{AGENCY},"):
+        raise ApiError(404, "not_found", "providerRef", "api.not_found", ["all"], value=provider)
+    return sdmx_data(request, handle, dataflow, key, startPeriod, endPeriod, format,
+                     release, as_of, lang, detail, dimensionAtObservation)
 
 
 @router.get("/data/{dataflow}/{key}", response_model=None, responses=_RESPONSES,
@@ -101,16 +139,20 @@ def sdmx_data(
     request: Request, handle: StoreDep, dataflow: DataflowP, key: KeyP,
     startPeriod: StartP = None, endPeriod: EndP = None,  # noqa: N803 - SDMX REST names
     format: FormatP = None, release: ReleaseP = None, as_of: AsOfP = None,  # noqa: A002
-    lang: LangP = "es",
+    lang: LangP = "es", detail: DataDetailP = None,
+    dimensionAtObservation: DimensionAtObservationP = None,  # noqa: N803
 ) -> Response:
-    """The same numbers as /api/v1/observations, one observation per series key and period."""
-    flows = dataflows()
+    """The same numbers as /api/v1/observations, one observation per series key and period.
+
+    The representation follows ``format=`` or else the ``Accept`` header: SDMX-CSV 2.0,
+    SDMX-JSON 2.0, SDMX-ML 2.1 structure-specific or generic data; anything else is 406.
+    """
+    choice = data_choice(request.headers.get("accept"), format)
+    flow_id = flow_of(dataflow)
+    at_observation = dimension_at_observation(dimensionAtObservation, choice)
     filters: dict[str, tuple[str, ...]] = {}
-    if dataflow.upper() != "ALL":
-        if dataflow not in flows:
-            raise ApiError(404, "not_found", "dataflow", "api.not_found",
-                           closest_texts(dataflow, flows), value=dataflow)
-        filters["dataflow"] = (dataflow,)
+    if flow_id is not None:
+        filters["dataflow"] = (flow_id,)
     catalogue = StoreCatalogue.of(handle.store)
     filters.update(key_filters(key, {c: sorted(v) for c, v in catalogue.values.items()}))
     try:
@@ -122,15 +164,41 @@ def sdmx_data(
         renamed = {"start": "startPeriod", "end": "endPeriod"}.get(exc.parameter, exc.parameter)
         exc.parameter = exc.values["parameter"] = renamed
         raise
-    fmt = Format.sdmx_json if _wants_json(request, format) else Format.sdmx_csv
-    flow_id = dataflow if dataflow.upper() != "ALL" else None
-    return answer(request, handle, query, fmt, normalize_lang(lang), dataflow=flow_id)
+    wanted = detail or "full"
+    if isinstance(choice, Format) and wanted == "full":
+        return answer(request, handle, query, choice, normalize_lang(lang), dataflow=flow_id)
+    return sdmx_message(handle, query, choice, flow_id, wanted, at_observation,
+                        normalize_lang(lang))
+
+
+def flow_of(flow_ref: str) -> str | None:
+    """The dataflow of an SDMX REST flowRef (``RETURNS``, ``OMR,RETURNS``, ``OMR,RETURNS,1.0``,
+    ``all``): its id, or None for every dataflow. 404 for an unknown agency, id or version."""
+    parts = flow_ref.split(",")
+    if len(parts) > 3:
+        raise ApiError(404, "not_found", "flowRef", "api.not_found", [], value=flow_ref)
+    agency, flow, version = (["all", *parts, "latest"] if len(parts) == 1 else
+                             [*parts, "latest"] if len(parts) == 2 else parts)
+    if agency not in ("all", "*", AGENCY):
+        raise ApiError(404, "not_found", "agencyID", "api.not_found", [AGENCY], value=agency)
+    if version not in ("latest", "all", "*", "~", VERSION):
+        raise ApiError(404, "not_found", "version", "api.not_found", [VERSION, "latest"],
+                       value=version)
+    if flow.upper() == "ALL" or flow == "*":
+        return None
+    flows = dataflows()
+    if flow not in flows:
+        raise ApiError(404, "not_found", "dataflow", "api.not_found",
+                       closest_texts(flow, flows), value=flow)
+    return flow
 
 
 # -- structure (SDMX-ML 2.1) ----------------------------------------------------------------------
 
 _STRUCTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {MEDIA_SDMX_ML_STRUCTURE: {}}, "description": "SDMX-ML 2.1 structure message"},
+    200: {"content": {MEDIA_SDMX_ML_STRUCTURE: {}, MEDIA_SDMX_JSON_STRUCTURE: {}},
+          "description": "SDMX-ML 2.1 (default) or SDMX-JSON 2.0 structure message"},
+    406: {**ERROR_RESPONSES[400], "description": "The Accept header names no format offered"},
     304: {"description": "Not modified (conditional request)"},
     404: {**ERROR_RESPONSES[400], "description": "No such agency, artefact or version"},
     **ERROR_RESPONSES,
@@ -143,31 +211,44 @@ ReferencesP = Annotated[str | None, Query(
     pattern=f"^({'|'.join(REFERENCES)})$",
     description="also return related artefacts: none (default), parents, parentsandsiblings, "
                 "children, descendants, all, or one kind (codelist…)")]
-DetailP = Annotated[str | None, Query(pattern="^full$", description="full (the only detail)")]
+DetailP = Annotated[str | None, Query(
+    pattern="^(full|allstubs|referencestubs|allcompletestubs|referencecompletestubs|"
+            "referencepartial)$",
+    description="SDMX REST detail; every value answers the full artefacts (a stub is allowed "
+                "to be complete)")]
+StructureFormatP = Annotated[str | None, Query(
+    pattern="^(sdmx-ml|sdmx-json)$",
+    description="sdmx-ml (SDMX-ML 2.1, default) or sdmx-json (SDMX-JSON 2.0); overrides Accept")]
 
 
-def _store_codes(handle: StoreHandle) -> StoreCodes:
-    """SOURCE and TABLE codes: the values in the store, sources named by their titles."""
-    catalogue = StoreCatalogue.of(handle.store)
-    titles = {str(src): (es or src, en or src) for src, es, en in handle.store.cursor().execute(
-        "SELECT source, title_es, title_en FROM sources").fetchall()}
-    sources = {src: titles.get(src, (src, src)) for src in catalogue.values.get("source", ())}
-    return StoreCodes(sources, [*sorted(catalogue.values.get("table", ())), None])
+STRUCTURE_OFFERS: tuple[Offer[str], ...] = (
+    Offer("application/vnd.sdmx.structure+xml", "sdmx-ml", "2.1"),
+    Offer("application/vnd.sdmx.structure+json", "sdmx-json", "2.0.0"),
+    Offer("application/xml", "sdmx-ml"),
+    Offer("text/xml", "sdmx-ml"),
+    Offer("application/json", "sdmx-json"),
+)
 
 
-def _structure(handle: StoreHandle, kind: str, agency: str, resource: str, version: str,
-               references: str | None) -> Response:
-    known = codelists(_store_codes(handle))
+def _structure(request: Request, handle: StoreHandle, kind: str, agency: str, resource: str,
+               version: str, references: str | None, fmt: str | None) -> Response:
+    choice = fmt or negotiate(request.headers.get("accept"), STRUCTURE_OFFERS)
+    if choice is None:
+        raise ApiError(406, "not_acceptable", "Accept", "api.not_acceptable", [],
+                       value=request.headers.get("accept", ""),
+                       offered="application/vnd.sdmx.structure+xml;version=2.1, "
+                               "application/vnd.sdmx.structure+json;version=2.0.0")
     try:
-        selection = select(kind, agency, resource, version, references or "none", list(known))
+        body = structure_bytes(handle, kind, agency, resource, version, references or "none")
     except NotFound as exc:
         # One agency, one version: name them even when the value looks like neither.
         closest = closest_texts(exc.value, exc.known) or (exc.known if len(exc.known) <= 3 else [])
         raise ApiError(404, "not_found", exc.parameter, "api.not_found", closest,
                        value=exc.value) from None
-    body = structure_message(selection, known, f"{AGENCY}-STRUCTURE-{handle.version_id}",
-                             handle.version)
-    return Response(body, media_type=MEDIA_SDMX_ML_STRUCTURE)
+    if choice == "sdmx-json":
+        return Response(structure_json(body), media_type=MEDIA_SDMX_JSON_STRUCTURE,
+                        headers={"Vary": "Accept"})
+    return Response(body, media_type=MEDIA_SDMX_ML_STRUCTURE, headers={"Vary": "Accept"})
 
 
 def _register_structure_routes(kind: str) -> None:
@@ -178,22 +259,27 @@ def _register_structure_routes(kind: str) -> None:
     """
     what = f"SDMX-ML 2.1 {kind}"
 
-    def everything(handle: StoreDep, references: ReferencesP = None,
-                   detail: DetailP = None) -> Response:
-        return _structure(handle, kind, "all", "all", "latest", references)
+    def everything(request: Request, handle: StoreDep, references: ReferencesP = None,
+                   detail: DetailP = None, format: StructureFormatP = None) -> Response:  # noqa: A002
+        return _structure(request, handle, kind, "all", "all", "latest", references, format)
 
-    def by_agency(handle: StoreDep, agencyID: AgencyP, references: ReferencesP = None,  # noqa: N803
-                  detail: DetailP = None) -> Response:
-        return _structure(handle, kind, agencyID, "all", "latest", references)
+    def by_agency(request: Request, handle: StoreDep, agencyID: AgencyP,  # noqa: N803
+                  references: ReferencesP = None, detail: DetailP = None,
+                  format: StructureFormatP = None) -> Response:  # noqa: A002
+        return _structure(request, handle, kind, agencyID, "all", "latest", references, format)
 
-    def by_id(handle: StoreDep, agencyID: AgencyP, resourceID: ResourceP,  # noqa: N803
-              references: ReferencesP = None, detail: DetailP = None) -> Response:
-        return _structure(handle, kind, agencyID, resourceID, "latest", references)
+    def by_id(request: Request, handle: StoreDep, agencyID: AgencyP,  # noqa: N803
+              resourceID: ResourceP, references: ReferencesP = None,  # noqa: N803
+              detail: DetailP = None, format: StructureFormatP = None) -> Response:  # noqa: A002
+        return _structure(request, handle, kind, agencyID, resourceID, "latest", references,
+                          format)
 
-    def by_version(handle: StoreDep, agencyID: AgencyP, resourceID: ResourceP,  # noqa: N803
-                   version: VersionP, references: ReferencesP = None,
-                   detail: DetailP = None) -> Response:
-        return _structure(handle, kind, agencyID, resourceID, version, references)
+    def by_version(request: Request, handle: StoreDep, agencyID: AgencyP,  # noqa: N803
+                   resourceID: ResourceP, version: VersionP,  # noqa: N803
+                   references: ReferencesP = None, detail: DetailP = None,
+                   format: StructureFormatP = None) -> Response:  # noqa: A002
+        return _structure(request, handle, kind, agencyID, resourceID, version, references,
+                          format)
 
     shapes: list[tuple[str, Callable[..., Response]]] = [("", everything), ("/{agencyID}", by_agency), ("/{agencyID}/{resourceID}", by_id),
               ("/{agencyID}/{resourceID}/{version}", by_version)]
