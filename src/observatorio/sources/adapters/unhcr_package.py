@@ -124,17 +124,7 @@ def read_population(path: Path, problems: Problems, release: date, source: str) 
     if parsed is None:
         return pd.DataFrame()
     raw, keys = parsed
-    long = _melt(raw, POPULATION_COLUMNS, keep_zero=False)
-    at = long["at"]
-    attributes = attributes_column(keys["origin"])
-    return assemble(long.index, {
-        "dataflow": "FORCED_DISPLACEMENT", "source_row": raw[ROW].to_numpy()[at], "freq": "A",
-        "period": keys["period"].to_numpy()[at], "ref_area": keys["ref_area"].to_numpy()[at],
-        "citizenship": keys["citizenship"].to_numpy()[at], "counterpart_area": "_Z",
-        "flow": long["flow"], "unit": "PERSONS", "value": long["value"],
-        "attributes": attributes.to_numpy()[at], "source": source, "source_file": path.name,
-        "release": release,
-    })
+    return _assemble_melted(raw, keys, _melt(raw, POPULATION_COLUMNS, keep_zero=False), source, path, release)
 
 
 def read_decisions(path: Path, problems: Problems, release: date, source: str) -> pd.DataFrame:
@@ -157,20 +147,12 @@ def read_decisions(path: Path, problems: Problems, release: date, source: str) -
     for row, published, part in zip(rows[mismatch], total[mismatch], parts[mismatch], strict=True):
         problems.warn("total_mismatch", row=int(row), column="dec_total", value=f"{published:.0f}",
                       parts=f"{part:.0f}")
-    attributes = attributes_column(keys["origin"].assign(
+    keys = {**keys, "origin": keys["origin"].assign(
         authority=authority.astype(object), procedure_stage=stage.astype(object),
-        total_decisions_published=total.where(mismatch).astype("Int64")))
+        total_decisions_published=total.where(mismatch).astype("Int64"))}
     # Decisions keep their zeros, as the CSV download does (a rejected count of 0 is a figure).
-    long = _melt(raw, DECISION_COLUMNS, keep_zero=True)
-    at = long["at"]
-    return assemble(long.index, {
-        "dataflow": "ASYLUM", "source_row": rows.to_numpy()[at], "freq": "A",
-        "period": keys["period"].to_numpy()[at], "ref_area": keys["ref_area"].to_numpy()[at],
-        "citizenship": keys["citizenship"].to_numpy()[at], "counterpart_area": "_Z",
-        "flow": long["flow"], "unit": unit.to_numpy()[at], "value": long["value"],
-        "attributes": attributes.to_numpy()[at], "source": source, "source_file": path.name,
-        "release": release,
-    })
+    return _assemble_melted(raw, keys, _melt(raw, DECISION_COLUMNS, keep_zero=True), source, path,
+                            release, dataflow="ASYLUM", unit=unit)
 
 
 def read_applications(path: Path, problems: Problems, release: date, source: str) -> pd.DataFrame:
@@ -210,18 +192,39 @@ LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 HOMEPAGE = "https://www.unhcr.org/refugee-statistics/"
 
 
+def package_info(stem: str, title_es: str, title_en: str, caveats_es: tuple[str, ...],
+                 caveats_en: tuple[str, ...]) -> SourceInfo:
+    """What a dataset that only the package publishes is (``<folder>.<file stem>``)."""
+    return SourceInfo(
+        id=f"{PACKAGE_FOLDER}.{stem}", folder=PACKAGE_FOLDER, filename=f"{stem}.rda",
+        publisher=PUBLISHER, title_es=title_es, title_en=title_en, licence=LICENCE,
+        dataflow="FORCED_DISPLACEMENT", release=PACKAGE_RELEASE, homepage=HOMEPAGE,
+        caveats_es=caveats_es, caveats_en=caveats_en,
+    )
+
+
+def _assemble_melted(raw: pd.DataFrame, keys: dict[str, Any], long: pd.DataFrame, source: str,
+                     path: Path, release: date, dataflow: str = "FORCED_DISPLACEMENT",
+                     **columns: Any) -> pd.DataFrame:
+    """The frame of :func:`_melt` rows: each takes its package row's keys and attributes."""
+    at = long["at"]
+    return assemble(long.index, {
+        "dataflow": dataflow, "source_row": raw[ROW].to_numpy()[at], "freq": "A",
+        "period": keys["period"].to_numpy()[at], "ref_area": keys["ref_area"].to_numpy()[at],
+        "citizenship": keys["citizenship"].to_numpy()[at], "counterpart_area": "_Z",
+        "flow": long["flow"], "unit": "PERSONS", "value": long["value"],
+        "attributes": attributes_column(keys["origin"]).to_numpy()[at], "source": source,
+        "source_file": path.name, "release": release,
+        **{name: value.to_numpy()[at] if isinstance(value, pd.Series) else value
+           for name, value in columns.items()},
+    })
+
+
 class Solutions(Adapter):
-    info = SourceInfo(
-        id=f"{PACKAGE_FOLDER}.solutions",
-        folder=PACKAGE_FOLDER,
-        filename="solutions.rda",
-        publisher=PUBLISHER,
+    info = package_info(
+        "solutions",
         title_es="Soluciones duraderas: retornos, reasentamiento y naturalización (ACNUR)",
         title_en="Durable solutions: returns, resettlement and naturalisation (UNHCR)",
-        licence=LICENCE,
-        dataflow="FORCED_DISPLACEMENT",
-        release=PACKAGE_RELEASE,
-        homepage=HOMEPAGE,
         caveats_es=(
             "ref_area es el país de asilo según el ACNUR (para el reasentamiento, el país que "
             "reasienta; para los retornos, el país desde el que se retorna) y citizenship el país "
@@ -243,15 +246,7 @@ class Solutions(Adapter):
             return pd.DataFrame()
         raw, keys = parsed
         long = _melt(raw, SOLUTION_COLUMNS, keep_zero=False)
-        at = long["at"]
-        return assemble(long.index, {
-            "dataflow": "FORCED_DISPLACEMENT", "source_row": raw[ROW].to_numpy()[at], "freq": "A",
-            "period": keys["period"].to_numpy()[at], "ref_area": keys["ref_area"].to_numpy()[at],
-            "citizenship": keys["citizenship"].to_numpy()[at], "counterpart_area": "_Z",
-            "flow": long["flow"], "unit": "PERSONS", "value": long["value"],
-            "attributes": attributes_column(keys["origin"]).to_numpy()[at], "source": self.info.id,
-            "source_file": path.name, "release": release,
-        })
+        return _assemble_melted(raw, keys, long, self.info.id, path, release)
 
 
 # -- demographics -------------------------------------------------------------------------------
@@ -274,17 +269,10 @@ TABLE_ADMIN1_TOTAL = "Admin-1 location, total"
 
 
 class Demographics(Adapter):
-    info = SourceInfo(
-        id=f"{PACKAGE_FOLDER}.demographics",
-        folder=PACKAGE_FOLDER,
-        filename="demographics.rda",
-        publisher=PUBLISHER,
+    info = package_info(
+        "demographics",
         title_es="Población desplazada y apátrida por sexo, edad y ubicación subnacional (ACNUR)",
         title_en="Displaced and stateless population by sex, age and sub-national location (UNHCR)",
-        licence=LICENCE,
-        dataflow="FORCED_DISPLACEMENT",
-        release=PACKAGE_RELEASE,
-        homepage=HOMEPAGE,
         caveats_es=(
             "Solo 2025 (fin de año). Cuatro tablas que no se suman entre sí: por país de asilo "
             "(sexo × edad, y total) y por ubicación Admin-1 (ref_area = subdivisión ISO 3166-2, "
