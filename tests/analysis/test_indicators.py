@@ -99,14 +99,17 @@ def test_returns_executed_by_mexico(analysis_engine: IndicatorEngine) -> None:
     assert value(analysis_engine, "returns_executed", "MEX", 2021) == exp.loc[exp["year"] == 2021, "n"].sum()
 
 
-def test_returns_of_nationals_adds_mexico_returns_and_us_expulsions(analysis_engine: IndicatorEngine) -> None:
+def test_returns_of_nationals_adds_mexico_returns_us_expulsions_and_removals(analysis_engine: IndicatorEngine) -> None:
     exp = raw.rda("iom_gdidata", "irreg_mexico_exp")
     cbp = raw.cbp_sw()
     mexico = exp.loc[(exp["nat"] == "HND") & (exp["year"] == 2022), "n"].sum()
     us = cbp.loc[(cbp["Citizenship Grouping"] == "Honduras") & (cbp["year"] == 2022)
                  & (cbp["Encounter Type"] == "Expulsions"), "Encounter Count"].sum()
-    assert value(analysis_engine, "returns_of_nationals", "HND", 2022) == mexico + us
-    expected = (mexico + us) / raw.population_of("HND", 2022) * 100_000
+    removals = raw.ohss_removals()
+    removed = removals.loc[removals["year"] == 2022, "Honduras"].astype(float).sum()
+    assert removed > 0
+    assert value(analysis_engine, "returns_of_nationals", "HND", 2022) == mexico + us + removed
+    expected = (mexico + us + removed) / raw.population_of("HND", 2022) * 100_000
     assert value(analysis_engine, "returns_of_nationals_per100k", "HND", 2022) == pytest.approx(expected)
 
 
