@@ -96,3 +96,9 @@ def ohss_removals() -> pd.DataFrame:
     month = pd.to_datetime(frame["Month"], format="%B").dt.month
     year = frame["fiscal_year"] - (month >= 10).astype(int)
     return frame.assign(date=pd.to_datetime(dict(year=year, month=month, day=1)), year=year)
+
+
+@cache
+def unhcr_package(name: str) -> pd.DataFrame:
+    """A table of UNHCR's R package `refugees` (the latest release of the UNHCR datasets)."""
+    return next(iter(pyreadr.read_r(str(data_dir() / "unhcr_refugees_package" / f"{name}.rda")).values()))
