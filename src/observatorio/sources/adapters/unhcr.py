@@ -442,8 +442,11 @@ class AsylumApplications(Adapter):
             "año–origen–asilo en varias filas, una por desglose no publicado. El observatorio las "
             "suma (como la exportación del ACNUR) y guarda las filas y valores publicados en los "
             "atributos source_rows y source_values.",
-            "Algunos países (p. ej. EE. UU.) informan casos y no personas; este archivo no dice "
-            "cuáles, así que la unidad PERSONS puede incluir casos.",
+            "Algunos países (p. ej. EE. UU.) informan casos y no personas; la descarga CSV no dice "
+            "cuáles, así que la unidad PERSONS puede incluir casos. En la publicación del paquete R "
+            "(2025.12.1) cada fila lleva además autoridad, tipo de solicitud (N nueva, R repetida, "
+            "A apelación…; «NA» es un código), etapa y el atributo cases_or_persons (C casos, "
+            "P personas).",
             "Muchas celdas valen 5: el ACNUR enmascara los conteos pequeños.",
         ),
         caveats_en=COMMON_CAVEATS_EN + (
@@ -452,8 +455,11 @@ class AsylumApplications(Adapter):
             "several rows, one per unpublished breakdown. The observatory adds them up (as UNHCR's "
             "export does) and keeps the published rows and values in the attributes source_rows "
             "and source_values.",
-            "Some countries (e.g. the USA) report cases rather than persons; this file does not say "
-            "which, so unit PERSONS may include cases.",
+            "Some countries (e.g. the USA) report cases rather than persons; the CSV download does "
+            "not say which, so unit PERSONS may include cases. In the R package release "
+            "(2025.12.1) each row also carries authority, application type (N new, R repeat, "
+            "A appeal…; 'NA' is a code), stage and the attribute cases_or_persons (C cases, "
+            "P persons).",
             "Many cells equal 5: UNHCR masks small counts.",
         ),
     )

@@ -165,7 +165,11 @@ def read_applications(path: Path, problems: Problems, release: date, source: str
         return pd.DataFrame()
     raw, keys = parsed
     rows = raw[ROW]
-    unit = map_values(raw["app_pc"], UNITS, rows, "app_pc", "unit", problems)
+    # Unit PERSONS as in the CSV download of the same dataset (whose figures already mix both),
+    # so that a year-origin-asylum adds up to UNHCR's own total in every release; what the
+    # package says each row counts (C cases, P persons) is kept in the attribute cases_or_persons.
+    counted = raw["app_pc"].astype("string").str.strip()
+    report_unknown(counted, ~counted.isin(list(UNITS)), rows, "app_pc", "unit", problems)
     authority = raw["procedure_type"].astype("string").str.strip()
     report_unknown(authority, ~authority.isin(list(AUTHORITIES)), rows, "procedure_type", "authority", problems)
     app_type = raw["app_type"].astype("string").str.strip()
@@ -176,11 +180,11 @@ def read_applications(path: Path, problems: Problems, release: date, source: str
     status = pd.Series(np.where(values.isna(), "M", "A"), index=raw.index, dtype=object)
     attributes = attributes_column(keys["origin"].assign(
         authority=authority.astype(object), application_type=app_type.astype(object),
-        procedure_stage=stage.astype(object)))
+        procedure_stage=stage.astype(object), cases_or_persons=counted.astype(object)))
     return assemble(raw.index, {
         "dataflow": "ASYLUM", "source_row": rows, "freq": "A", "period": keys["period"],
         "ref_area": keys["ref_area"], "citizenship": keys["citizenship"], "counterpart_area": "_Z",
-        "flow": "ASYLUM_APPLICATION", "unit": unit, "value": values, "obs_status": status,
+        "flow": "ASYLUM_APPLICATION", "unit": "PERSONS", "value": values, "obs_status": status,
         "attributes": attributes, "source": source, "source_file": path.name, "release": release,
     })
 
