@@ -101,15 +101,16 @@ def load(
             task = progress.add_task("load", total=len(adapters))
             for adapter in adapters:
                 progress.update(task, description=adapter.info.id)
-                path = file or adapter.bundled_path(data_dir)
-                try:
-                    result, problems = load_file_checked(store, adapter, path, _parse_release(release))
-                except ObservatorioError as exc:
-                    failures += 1
-                    progress.console.print(_report(exc, all_warnings).message(st.lang),
-                                           markup=False, highlight=False)
-                else:
-                    _print_load(progress.console, result, problems, st.lang, all_warnings)
+                # A dataset bundled in several layouts or editions: each file is one release.
+                for path in [file] if file else adapter.bundled_paths(data_dir):
+                    try:
+                        result, problems = load_file_checked(store, adapter, path, _parse_release(release))
+                    except ObservatorioError as exc:
+                        failures += 1
+                        progress.console.print(_report(exc, all_warnings).message(st.lang),
+                                               markup=False, highlight=False)
+                    else:
+                        _print_load(progress.console, result, problems, st.lang, all_warnings)
                 progress.advance(task)
         if failures:
             raise typer.Exit(code=1)

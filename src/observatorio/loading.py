@@ -117,4 +117,4 @@ def load_bundled(
     from observatorio.sources.base import all_adapters
 
     folder = data_dir or get_settings().data_path
-    return [load_file(store, a, a.bundled_path(folder)) for a in (adapters or all_adapters())]
+    return [load_file(store, a, path) for a in (adapters or all_adapters()) for path in a.bundled_paths(folder)]

@@ -79,3 +79,26 @@ def unhcr_decisions() -> pd.DataFrame:
 @cache
 def unhcr_applications() -> pd.DataFrame:
     return pd.read_csv(data_dir() / "unhcr_asylum_applications" / "asylum-applications.csv")
+
+
+@cache
+def ohss_removals() -> pd.DataFrame:
+    """DHS removals by citizenship of the latest bundled OHSS edition: one row per month with its
+    calendar ``date`` (fiscal-year Total rows left out), one column per published citizenship."""
+    path = sorted((data_dir() / "ohss_enforcement_monthly").glob("*.xlsx"))[-1]
+    sheet = pd.read_excel(path, sheet_name="DHS Removals by Citizenship", header=None, engine="calamine")
+    header = sheet.index[sheet[0] == "Fiscal Year"][0]
+    frame = sheet.iloc[header + 1:].set_axis(list(sheet.iloc[header]), axis=1)
+    frame = frame[frame["Month"].notna()]
+    fiscal_year = frame["Fiscal Year"].where(frame["Month"] == "Total").ffill()
+    frame = frame.assign(fiscal_year=fiscal_year.astype(str).str[:4].astype(int))
+    frame = frame[frame["Month"] != "Total"]
+    month = pd.to_datetime(frame["Month"], format="%B").dt.month
+    year = frame["fiscal_year"] - (month >= 10).astype(int)
+    return frame.assign(date=pd.to_datetime(dict(year=year, month=month, day=1)), year=year)
+
+
+@cache
+def unhcr_package(name: str) -> pd.DataFrame:
+    """A table of UNHCR's R package `refugees` (the latest release of the UNHCR datasets)."""
+    return next(iter(pyreadr.read_r(str(data_dir() / "unhcr_refugees_package" / f"{name}.rda")).values()))

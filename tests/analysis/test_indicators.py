@@ -99,14 +99,17 @@ def test_returns_executed_by_mexico(analysis_engine: IndicatorEngine) -> None:
     assert value(analysis_engine, "returns_executed", "MEX", 2021) == exp.loc[exp["year"] == 2021, "n"].sum()
 
 
-def test_returns_of_nationals_adds_mexico_returns_and_us_expulsions(analysis_engine: IndicatorEngine) -> None:
+def test_returns_of_nationals_adds_mexico_returns_us_expulsions_and_removals(analysis_engine: IndicatorEngine) -> None:
     exp = raw.rda("iom_gdidata", "irreg_mexico_exp")
     cbp = raw.cbp_sw()
     mexico = exp.loc[(exp["nat"] == "HND") & (exp["year"] == 2022), "n"].sum()
     us = cbp.loc[(cbp["Citizenship Grouping"] == "Honduras") & (cbp["year"] == 2022)
                  & (cbp["Encounter Type"] == "Expulsions"), "Encounter Count"].sum()
-    assert value(analysis_engine, "returns_of_nationals", "HND", 2022) == mexico + us
-    expected = (mexico + us) / raw.population_of("HND", 2022) * 100_000
+    removals = raw.ohss_removals()
+    removed = removals.loc[removals["year"] == 2022, "Honduras"].astype(float).sum()
+    assert removed > 0
+    assert value(analysis_engine, "returns_of_nationals", "HND", 2022) == mexico + us + removed
+    expected = (mexico + us + removed) / raw.population_of("HND", 2022) * 100_000
     assert value(analysis_engine, "returns_of_nationals_per100k", "HND", 2022) == pytest.approx(expected)
 
 
@@ -211,12 +214,11 @@ def test_transit_through_honduras_by_nationality(analysis_engine: IndicatorEngin
 
 
 def test_asylum_applications_abroad_and_received(analysis_engine: IndicatorEngine) -> None:
-    apps = raw.unhcr_applications()
-    abroad = apps[(apps["Country of origin (ISO)"] == "HND") & (apps["Country of asylum (ISO)"] != "HND")
-                  & (apps["Year"] == 2018)]["applied"].sum()
+    # The latest release of the dataset is UNHCR's R package (2025.12.1), at its finer detail.
+    apps = raw.unhcr_package("asylum_applications")
+    abroad = apps[(apps["coo_iso"] == "HND") & (apps["coa_iso"] != "HND") & (apps["year"] == 2018)]["applied"].sum()
     assert value(analysis_engine, "asylum_applications_abroad", "HND", 2018) == abroad
-    received = apps[(apps["Country of asylum (ISO)"] == "CRI") & (apps["Country of origin (ISO)"] != "CRI")
-                    & (apps["Year"] == 2019)]["applied"].sum()
+    received = apps[(apps["coa_iso"] == "CRI") & (apps["coo_iso"] != "CRI") & (apps["year"] == 2019)]["applied"].sum()
     assert value(analysis_engine, "asylum_applications_received", "CRI", 2019) == received
     expected = received / raw.population_of("CRI", 2019) * 100_000
     assert value(analysis_engine, "asylum_applications_received_per100k", "CRI", 2019) == pytest.approx(expected)
@@ -263,12 +265,16 @@ def test_refugee_asylum_stocks_hosted_and_abroad(analysis_engine: IndicatorEngin
         abroad / raw.population_of("NIC", 2023) * 100_000)
 
 
-def test_refugee_stock_after_2023_comes_from_the_iom_compilation(analysis_engine: IndicatorEngine) -> None:
-    unhcr = raw.rda("iom_gdidata", "unhcr")
-    hand = unhcr.loc[(unhcr["geo"] == "CRI") & (unhcr["t"] == 2024) & unhcr["group"].isin(["refugee", "asylum"]), "n"].sum()
+def test_refugee_stock_2024_comes_from_unhcr_itself(analysis_engine: IndicatorEngine) -> None:
+    # UNHCR's own 2025.12.1 release covers 2024 and 2025: the primary publisher comes first, the
+    # IOM compilation (which stopped at 2024) is only a fallback.
+    population = raw.unhcr_package("population")
+    year = population[(population["coa_iso"] == "CRI") & (population["year"] == 2024)]
+    hand = year["refugees"].sum() + year["asylum_seekers"].sum()
     assert value(analysis_engine, "refugee_asylum_stock_hosted", "CRI", 2024) == hand
     row = analysis_engine.compute("refugee_asylum_stock_hosted", "CRI", "A").at(2024)
-    assert row is not None and row["sources"] == "iom_gdidata.unhcr"
+    assert row is not None and row["sources"] == "unhcr_refugee_data_finder.population"
+    assert analysis_engine.compute("refugee_asylum_stock_hosted", "CRI", "A").at(2025) is not None
 
 
 def test_migrant_stock_shares_of_population(analysis_engine: IndicatorEngine) -> None:

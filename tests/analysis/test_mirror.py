@@ -62,3 +62,23 @@ def test_every_pair_has_bilingual_reasons_and_runs(analysis_engine: IndicatorEng
             assert book.reason(code, "es") != book.reason(code, "en")
     frame = reconcile_all(analysis_engine, "A")
     assert set(frame["pair"]) == {p.id for p in book.pairs}
+
+
+def test_us_removals_of_guatemalans_against_guatemala_receptions(analysis_engine: IndicatorEngine) -> None:
+    frame = reconcile(analysis_engine, load_book().pair("gtm_usa_removals"), "M").set_index("period")
+    row = frame.loc[pd.Timestamp("2022-10-01")]
+    assert row["b"] == _removals_of_guatemalans(analysis_engine, "2022-10-01")
+    assert row["a"] > 0 and row["gap"] == row["b"] - row["a"]
+    book = load_book()
+    reasons = book.pair("gtm_usa_removals").reasons
+    assert {"fiscal_vs_calendar", "events_vs_persons", "removals_vs_all_returns"} <= set(reasons)
+    for code in reasons:
+        assert book.reason(code, "es") and book.reason(code, "en")
+
+
+def _removals_of_guatemalans(engine: IndicatorEngine, month: str) -> float:
+    row = engine.con.execute(
+        """SELECT value FROM observations WHERE source = 'ohss_enforcement_monthly'
+           AND "table" = 'DHS Removals by Citizenship' AND citizenship = 'GTM' AND period = ?""",
+        [pd.Timestamp(month).date()]).fetchone()
+    return float(row[0])

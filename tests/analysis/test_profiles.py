@@ -41,3 +41,12 @@ def test_profile_headline_indicators(analysis_engine: IndicatorEngine) -> None:
 def test_profile_refuses_non_members(analysis_engine: IndicatorEngine) -> None:
     with pytest.raises(UnknownCountry):
         build_profile(analysis_engine, "VEN", 2024)
+
+
+def test_usa_profile_shows_removals(analysis_engine: IndicatorEngine) -> None:
+    prof = build_profile(analysis_engine, "USA", 2023, "en")
+    heads = {h["indicator"]: h for h in prof["indicators"]}
+    removals = analysis_engine.con.execute(
+        """SELECT sum(value) FROM observations WHERE source = 'ohss_enforcement_monthly'
+           AND "table" = 'DHS Removals by Citizenship — Total' AND year(period) = 2023""").fetchone()[0]
+    assert heads["returns_executed"]["value"] == removals > 100_000  # calendar 2023, 12 months

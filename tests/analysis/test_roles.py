@@ -109,3 +109,21 @@ def test_method_names_no_country() -> None:
         assert not re.search(rf"\b{code}\b", text), code
     method = load_method()
     assert [r.id for r in method.roles] == ["origin", "transit", "destination", "return"]
+
+
+@pytest.mark.parametrize(("country", "role"), [
+    ("GTM", "return"), ("HND", "return"), ("SLV", "return"),
+    ("MEX", "destination"), ("CRI", "destination"), ("CAN", "destination"), ("USA", "destination"),
+])
+def test_roles_2024_have_data_with_us_removals_and_unhcr_2025(
+    analysis_engine: IndicatorEngine, country: str, role: str
+) -> None:
+    """`observatorio roles --year 2024` says something for these roles (issue #13)."""
+    assessed = {r.role.id: r for r in assess(analysis_engine, country, 2024).roles}
+    assert assessed[role].level != "no_data"
+
+
+def test_us_removals_make_the_return_role_of_el_salvador_visible(analysis_engine: IndicatorEngine) -> None:
+    # With Mexico's returns and Title 42 expulsions only, El Salvador's 2024 return role was low
+    # (5.6 per 100,000); US DHS removals of Salvadorans make it a held role.
+    assert "return" in assess(analysis_engine, "SLV", 2024).held()

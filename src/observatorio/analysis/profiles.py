@@ -13,7 +13,7 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label
 #: Headline indicators shown on every profile (the portal's country page uses the same list).
 HEADLINE_INDICATORS: tuple[str, ...] = (
     "population", "encounters_abroad", "encounters_abroad_per100k", "returns_received",
-    "returns_of_nationals", "transit_recorded", "refugee_asylum_stock_hosted",
+    "returns_of_nationals", "returns_executed", "transit_recorded", "refugee_asylum_stock_hosted",
     "refugee_asylum_stock_abroad", "migrant_stock_hosted_pct", "migrant_stock_abroad_pct",
     "unaccompanied_share_encounters", "unaccompanied_share_returns", "dead_missing",
 )

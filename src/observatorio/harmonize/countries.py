@@ -36,6 +36,8 @@ class CountryResolver:
                 if value:
                     self._add(value, country.alpha_3)
         for code in area.codes.values():
+            if "-" in code.id:
+                continue  # an ISO 3166-2 subdivision (MX-CHP) is never a country
             self._add(code.label_es, code.id)
             self._add(code.label_en, code.id)
             self._add(code.id, code.id)

@@ -221,6 +221,7 @@ def check_frame(frame: pd.DataFrame, problems: Problems, *, release: date | None
     _check_periods(frame, rows, problems, release)
     _check_duplicates(frame, rows, problems)
     _check_mixed_totals(frame, problems)
+    _check_mixed_levels(frame, problems)
 
 
 def _row(value: Any) -> int | None:
@@ -287,3 +288,21 @@ def _check_mixed_totals(frame: pd.DataFrame, problems: Problems) -> None:
         totals = np.bincount(table_codes, weights=(frame[dim].to_numpy() == "_T"), minlength=len(tables))
         for table in tables[(totals > 0) & (totals < rows_per_table)]:
             problems.add("mixed_totals", column=dim, table=table)
+
+
+def _check_mixed_levels(frame: pd.DataFrame, problems: Problems) -> None:
+    # Per table, a country is either whole or split into its ISO 3166-2 subdivisions, never both:
+    # adding MEX and MX-CHP would count Chiapas twice (the country-level table is a separate one).
+    from observatorio.harmonize.subdivisions import country_of
+
+    for column in ("ref_area", "counterpart_area"):
+        pairs = frame[["table", column]].drop_duplicates()
+        areas = pairs[column].astype(str)
+        split = areas.str.contains("-", regex=False)
+        if not split.any():
+            continue
+        parents = pd.DataFrame({"table": pairs["table"][split].astype(str),
+                                "country": [country_of(a) for a in areas[split]]})
+        whole = pd.DataFrame({"table": pairs["table"][~split].astype(str), "country": areas[~split]})
+        for table, country in parents.merge(whole).drop_duplicates().itertuples(index=False):
+            problems.add("mixed_levels", column=column, value=country, table=table)

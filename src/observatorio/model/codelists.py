@@ -1,7 +1,8 @@
 """Codelists with Spanish and English labels, shipped as CSV files in ``model/codelists/``.
 
 The ``area`` codelist is ISO 3166-1 alpha-3 from pycountry (Spanish names from its bundled
-translations) plus the SDMX special codes in ``area_special.csv``.
+translations), the ISO 3166-2 subdivisions (``MX-CHP``: sub-national areas) and the SDMX special
+codes in ``area_special.csv``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def _area_codes() -> dict[str, Code]:
         name_en = getattr(country, "common_name", None) or country.name
         codes[country.alpha_3] = Code(country.alpha_3, es.gettext(country.name), name_en)
     codes.update(_read_csv(CODELIST_DIR / "area_special.csv"))
+    # ISO 3166-2 subdivisions (MX-CHP): sub-national ref_area / counterpart_area (pycountry's
+    # English names; Spanish from its iso3166-2 translations, which keep local names).
+    es_sub = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    for sub in pycountry.subdivisions:
+        codes[sub.code] = Code(sub.code, es_sub.gettext(sub.name), sub.name)
     return codes
 
 

@@ -83,10 +83,11 @@ def _load_bundled(db: Path, console: object, lang: str = "es") -> None:
         task = progress.add_task("load", total=len(adapters))
         for adapter in adapters:
             progress.update(task, description=adapter.info.id)
-            try:
-                load_file(store, adapter, adapter.bundled_path(data_dir))
-            except ObservatorioError as exc:  # one bad file must not keep the API from starting
-                progress.console.print(exc.message(lang), markup=False, highlight=False)
+            for path in adapter.bundled_paths(data_dir):
+                try:
+                    load_file(store, adapter, path)
+                except ObservatorioError as exc:  # one bad file must not keep the API from starting
+                    progress.console.print(exc.message(lang), markup=False, highlight=False)
             progress.advance(task)
 
 

@@ -56,6 +56,11 @@ class Adapter(ABC):
         """The release a file declares about itself (e.g. a "Last updated" line), if any."""
         return None
 
+    def bundled_paths(self, data_dir: Path) -> list[Path]:
+        """Every bundled file of the dataset, oldest release first: a dataset published in
+        several layouts or editions ships each as its own release (``load`` adds them in order)."""
+        return [self.bundled_path(data_dir)]
+
     def bundled_path(self, data_dir: Path) -> Path:
         """Where the bundled copy of the published file lives."""
         folder = data_dir / self.info.folder

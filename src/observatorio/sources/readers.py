@@ -175,6 +175,20 @@ def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) ->
     return out
 
 
+def read_xlsx_grid(path: Path, problems: Problems) -> dict[str, list[list[object]]] | None:
+    """Every sheet of a workbook as its grid of cells (row 0 = row 1 of the sheet), for
+    publisher layouts whose header is not the first row (titles, grouped headers, notes)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}
+    except Exception as exc:  # calamine raises several types for corrupt workbooks
+        problems.add("unreadable", reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+                     format="XLSX")
+        return None
+
+
 def read_rda(path: Path, problems: Problems) -> dict[str, pd.DataFrame] | None:
     """Data frames of an R ``save()`` archive; ``__row__`` is the 1-based row in the data frame.
 

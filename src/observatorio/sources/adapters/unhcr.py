@@ -24,6 +24,12 @@ from observatorio.harmonize.frame import (
     resolve_countries,
 )
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapters import unhcr_package
+from observatorio.sources.adapters.unhcr_package import (
+    PACKAGE_FOLDER,
+    PACKAGE_RELEASE,
+    is_package_file,
+)
 from observatorio.sources.base import Adapter, SourceInfo, register
 from observatorio.sources.readers import ROW, read_csv
 
@@ -126,6 +132,10 @@ POPULATION_FLOWS = {
     "Others of concern": "OTHER_OF_CONCERN_STOCK",
 }
 
+#: Columns the Refugee Data Finder added after its 2023 downloads (10 columns, without them):
+#: absent = not published in that release.
+POPULATION_LATER_COLUMNS = frozenset({"Host Community", "Others of concern"})
+
 #: The preamble line that dates the release, e.g. ``"Last updated:","13 June 2024"``.
 _LAST_UPDATED = re.compile(r'^"?Last updated:?"?\s*,\s*"?([^"\r\n]+?)"?\s*$', re.MULTILINE)
 _HEADER_START = re.compile(r"^\ufeff?\"?Year\"?,", re.MULTILINE)
@@ -162,17 +172,28 @@ class Population(Adapter):
     )
 
     def detect_release(self, path: Path) -> date | None:
-        """The "Last updated:" date of the preamble (None when the file has none)."""
+        """The "Last updated:" date of the preamble (None when the file has none); the package
+        version for UNHCR's R package file."""
+        if is_package_file(path):
+            return PACKAGE_RELEASE
         return last_updated(path)
 
+    def bundled_paths(self, data_dir: Path) -> list[Path]:
+        return [self.bundled_path(data_dir), data_dir / PACKAGE_FOLDER / "population.rda"]
+
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
-        parsed = _read_table(path, problems, tuple(POPULATION_FLOWS), skip_lines=_preamble_lines(path))
+        if is_package_file(path):
+            return unhcr_package.read_population(path, problems, release, self.info.id)
+        required = tuple(c for c in POPULATION_FLOWS if c not in POPULATION_LATER_COLUMNS)
+        parsed = _read_table(path, problems, required, skip_lines=_preamble_lines(path))
         if parsed is None:
             return pd.DataFrame()
         raw, period, citizenship, ref_area = parsed
         wide = raw.assign(period=period, citizenship=citizenship, ref_area=ref_area,
                           attributes=attributes_column(_origin_attributes(raw, citizenship)))
-        long = _long(wide, POPULATION_FLOWS, [ROW, "period", "citizenship", "ref_area", "attributes"],
+        # A download from before a column existed did not publish it: no observation, no error.
+        measures = {c: f for c, f in POPULATION_FLOWS.items() if c in raw.columns}
+        long = _long(wide, measures, [ROW, "period", "citizenship", "ref_area", "attributes"],
                      problems, na_tokens=("-",))
         return assemble(long.index, {
             "dataflow": "FORCED_DISPLACEMENT", "source_row": long[ROW], "freq": "A",
@@ -221,7 +242,8 @@ AUTHORITIES = {"G": "government", "U": "UNHCR", "J": "joint"}
 #: RA repeat/reopened application, JR judicial review, FA first instance and appeal, NA new
 #: applications, TA temporary asylum, SP subsidiary protection…). ``NA`` is a code, never a
 #: missing value. A new code fails the load so that it is looked at before it is published.
-STAGES = frozenset({"FI", "AR", "FA", "RA", "JR", "IN", "EO", "NA", "TA", "SP", "TP", "BL"})
+STAGES = frozenset({"FI", "AR", "FA", "RA", "JR", "IN", "EO", "NA", "TA", "SP", "TP", "BL",
+                    "CA", "TR"})  # CA and TR first appear in the 2025 R package release
 UNITS = {"C": "CASES", "P": "PERSONS"}
 
 
@@ -264,7 +286,15 @@ class AsylumDecisions(Adapter):
         extra={"footnotes": "footnotes.csv"},
     )
 
+    def detect_release(self, path: Path) -> date | None:
+        return PACKAGE_RELEASE if is_package_file(path) else None
+
+    def bundled_paths(self, data_dir: Path) -> list[Path]:
+        return [self.bundled_path(data_dir), data_dir / PACKAGE_FOLDER / "asylum_decisions.rda"]
+
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        if is_package_file(path):
+            return unhcr_package.read_decisions(path, problems, release, self.info.id)
         required = (AUTHORITY, STAGE, CASES_OR_PERSONS, *DECISION_FLOWS, TOTAL_DECISIONS)
         parsed = _read_table(path, problems, required)
         if parsed is None:
@@ -412,8 +442,11 @@ class AsylumApplications(Adapter):
             "año–origen–asilo en varias filas, una por desglose no publicado. El observatorio las "
             "suma (como la exportación del ACNUR) y guarda las filas y valores publicados en los "
             "atributos source_rows y source_values.",
-            "Algunos países (p. ej. EE. UU.) informan casos y no personas; este archivo no dice "
-            "cuáles, así que la unidad PERSONS puede incluir casos.",
+            "Algunos países (p. ej. EE. UU.) informan casos y no personas; la descarga CSV no dice "
+            "cuáles, así que la unidad PERSONS puede incluir casos. En la publicación del paquete R "
+            "(2025.12.1) cada fila lleva además autoridad, tipo de solicitud (N nueva, R repetida, "
+            "A apelación…; «NA» es un código), etapa y el atributo cases_or_persons (C casos, "
+            "P personas).",
             "Muchas celdas valen 5: el ACNUR enmascara los conteos pequeños.",
         ),
         caveats_en=COMMON_CAVEATS_EN + (
@@ -422,13 +455,24 @@ class AsylumApplications(Adapter):
             "several rows, one per unpublished breakdown. The observatory adds them up (as UNHCR's "
             "export does) and keeps the published rows and values in the attributes source_rows "
             "and source_values.",
-            "Some countries (e.g. the USA) report cases rather than persons; this file does not say "
-            "which, so unit PERSONS may include cases.",
+            "Some countries (e.g. the USA) report cases rather than persons; the CSV download does "
+            "not say which, so unit PERSONS may include cases. In the R package release "
+            "(2025.12.1) each row also carries authority, application type (N new, R repeat, "
+            "A appeal…; 'NA' is a code), stage and the attribute cases_or_persons (C cases, "
+            "P persons).",
             "Many cells equal 5: UNHCR masks small counts.",
         ),
     )
 
+    def detect_release(self, path: Path) -> date | None:
+        return PACKAGE_RELEASE if is_package_file(path) else None
+
+    def bundled_paths(self, data_dir: Path) -> list[Path]:
+        return [self.bundled_path(data_dir), data_dir / PACKAGE_FOLDER / "asylum_applications.rda"]
+
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
+        if is_package_file(path):
+            return unhcr_package.read_applications(path, problems, release, self.info.id)
         parsed = _read_table(path, problems, (APPLIED,))
         if parsed is None:
             return pd.DataFrame()
