@@ -181,3 +181,28 @@ def test_refresh_needs_sources_or_all_and_names_unknown_ones(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "cbp_sw_land_border_encounters" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_freshness_api_shows_each_source_last_attempt_and_next_release(
+    localhost_only: None, publishers: tuple[Publishers, str], declarations: Path, tmp_path: Path,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from observatorio.publish.api.app import create_app
+    from observatorio.settings import Settings
+
+    state, _ = publishers
+    state.always_html.add(UNHCR.format(table="asylum-applications"))
+    db = tmp_path / "store.duckdb"
+    code, out = _refresh(db, declarations, WB, APPLICATIONS)
+    assert code == 3, out
+    with TestClient(create_app(Settings(db=db))) as client:
+        rows = {r["source"]: r for r in client.get("/api/v1/freshness/sources?lang=en").json()}
+        spanish = {r["source"]: r for r in client.get("/api/v1/freshness/sources").json()}
+    wb, apps = rows[WB], rows[APPLICATIONS]
+    assert wb["result"] == "loaded" and wb["last_release"] == "2025-07-01"
+    assert wb["cadence"] == "annual" and wb["next_expected"] == "2026-07-01"
+    assert wb["last_attempt"] and wb["last_success"] and wb["loaded_at"]
+    assert apps["result"] == "failed" and apps["last_release"] is None and apps["last_success"] is None
+    assert "returned a web page" in apps["message"]
+    assert "devolvió una página web" in spanish[APPLICATIONS]["message"]

@@ -191,5 +191,6 @@ def _finish(store: Store, dry_run: bool, attempt: Attempt) -> Outcome:
     if not dry_run:
         with store.transaction():
             state.record(store.con, attempt)
+            store.mark_changed()
     return Outcome(attempt.source, attempt.result,
                    {"es": attempt.message_es, "en": attempt.message_en}, attempt.load_id)

@@ -228,6 +228,11 @@ class Store:
              list(meta.get("caveats_es", ())), list(meta.get("caveats_en", ()))],
         )
 
+    def mark_changed(self) -> None:
+        """A new version without a load (a refresh attempt was recorded): caches and ETags that
+        show it must change too. Call inside a transaction."""
+        self._bump_version()
+
     def _bump_version(self) -> None:
         stamp = datetime.now(UTC).isoformat()
         self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('version', ?)", [stamp])
