@@ -199,6 +199,7 @@ def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     with TestClient(create_app(Settings(db=db))) as client:
         rows = {r["source"]: r for r in client.get("/api/v1/freshness/sources?lang=en").json()}
         spanish = {r["source"]: r for r in client.get("/api/v1/freshness/sources").json()}
+        page = " ".join(client.get("/en/data/").text.split())
     wb, apps = rows[WB], rows[APPLICATIONS]
     assert wb["result"] == "loaded" and wb["last_release"] == "2025-07-01"
     assert wb["cadence"] == "annual" and wb["next_expected"] == "2026-07-01"
@@ -206,3 +207,5 @@ def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     assert apps["result"] == "failed" and apps["last_release"] is None and apps["last_success"] is None
     assert "returned a web page" in apps["message"]
     assert "devolvió una página web" in spanish[APPLICATIONS]["message"]
+    # The portal's data page says the same, in the page's language.
+    assert "new release loaded" in page and "next release expected: " in page
