@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from observatorio.settings import get_settings
+
 from .publishers import Publishers, discovery_file, serve
 
 

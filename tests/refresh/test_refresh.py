@@ -209,3 +209,22 @@ def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     assert "devolvió una página web" in spanish[APPLICATIONS]["message"]
     # The portal's data page says the same, in the page's language.
     assert "new release loaded" in page and "next release expected: " in page
+
+
+def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    Store.open(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('HELD', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "HELD"
+        result = runner.invoke(app, ["--db", str(db), "--lang", "en", "refresh", CBP])
+    finally:
+        holder.communicate("")
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "another process holds it open" in text and "Traceback" not in text

@@ -70,8 +70,9 @@ def compare(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, previous_load_i
         report.new_periods = [r[0] for r in cursor.execute(
             "SELECT DISTINCT period FROM change_new WHERE period NOT IN "
             "(SELECT DISTINCT period FROM change_old) ORDER BY period").fetchall()]
-        report.added = int(cursor.execute(
-            "SELECT count(*) FROM change_new n ANTI JOIN change_old o USING (cell)").fetchone()[0])
+        (added,) = cursor.execute(
+            "SELECT count(*) FROM change_new n ANTI JOIN change_old o USING (cell)").fetchone() or (0,)
+        report.added = int(added)
         rows = cursor.execute("""
             SELECT 'revised', n.cell, o.value, n.value FROM change_new n JOIN change_old o USING (cell)
             WHERE n.value IS DISTINCT FROM o.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -71,8 +72,9 @@ def refresh(
                             max_bytes=settings.refresh_max_mb * 1024 * 1024)
     try:
         store = Store.open(st.db)
-    except ObservatorioError as exc:
-        err_console.print(exc.message(st.lang), markup=False, highlight=False)
+    except duckdb.IOException as exc:  # DuckDB: one writer or many readers, never both
+        message = t("error.store_busy", st.lang, path=st.db, reason=str(exc).splitlines()[0])
+        err_console.print(message, markup=False, highlight=False)
         raise typer.Exit(EXIT_CANNOT_START) from None
     with store, Client(politeness) as client, Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed}/{task.total}"),

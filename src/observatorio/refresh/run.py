@@ -59,7 +59,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class _Obtained:
+class Obtained:
     path: Path
     validators: Validators
     requests: tuple[Request, ...] = ()
@@ -80,11 +80,19 @@ def refresh_all(store: Store, work: Iterable[tuple[Adapter, Any | None]], client
     outcomes = []
     for adapter, spec in work:
         outcome = refresh_source(store, adapter, spec, client, dry_run=dry_run,
-                                 on_stage=lambda stage, s=adapter.info.id: on_stage and on_stage(s, stage))
+                                 on_stage=_stage_of(adapter.info.id, on_stage))
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def _stage_of(source: str, report: Callable[[str, str], None] | None) -> Callable[[str], None]:
+    def stage(name: str) -> None:
+        if report is not None:
+            report(source, name)
+
+    return stage
 
 
 def refresh_source(store: Store, adapter: Adapter, spec: Any | None, client: Client, *,
@@ -97,7 +105,7 @@ def refresh_source(store: Store, adapter: Adapter, spec: Any | None, client: Cli
             raise NoDiscovery(source=source)
         with tempfile.TemporaryDirectory(prefix="observatorio-refresh-") as tmp:
             stage("discover")
-            obtained = _obtain(client, adapter, spec, state.validators(store, source), Path(tmp))
+            obtained = obtain_newest(client, adapter, spec, state.validators(store, source), Path(tmp))
             if obtained is None:
                 return _finish(store, dry_run, Attempt(source, NOT_MODIFIED,
                                *_both("refresh.not_modified", source=source),
@@ -108,27 +116,26 @@ def refresh_source(store: Store, adapter: Adapter, spec: Any | None, client: Cli
     except Exception as exc:  # noqa: BLE001 - an adapter's bug must not stop the other sources
         reason = {lang: f"{type(exc).__name__}: {exc}" for lang in LANGS}
     return _finish(store, dry_run, Attempt(
-        source, FAILED, *(t("refresh.failed", lang, source=source, reason=reason[lang]) for lang in LANGS)))
+        source, FAILED, t("refresh.failed", "es", source=source, reason=reason["es"]),
+        t("refresh.failed", "en", source=source, reason=reason["en"])))
 
 
-def _validate_and_load(store: Store, adapter: Adapter, got: _Obtained, dry_run: bool,
+def _validate_and_load(store: Store, adapter: Adapter, got: Obtained, dry_run: bool,
                        stage: Callable[[str], object]) -> Outcome:
     source = adapter.info.id
     sha = file_sha256(got.path)
     previous = state.latest_load(store, source)
-    if previous is not None and previous[1] == sha:
-        release = store.con.execute("SELECT release FROM loads WHERE load_id = ?", [previous[0]]).fetchone()[0]
-        return _finish(store, dry_run, Attempt(source, UNCHANGED,
-                       *_both("refresh.unchanged", source=source, release=release), got.validators))
+    if previous is not None and previous.sha256 == sha:
+        return _finish(store, dry_run, Attempt(source, UNCHANGED, *_both(
+            "refresh.unchanged", source=source, release=previous.release), got.validators))
     stage("validate")
     release = adapter.detect_release(got.path) or got.updated or datetime.now(UTC).date()
     frame, problems, _ = harmonize_file(adapter, got.path, release)
     if problems:
         raise ValidationFailed(problems)
-    report = changes.compare(store.con, frame, previous[0] if previous else None)
+    report = changes.compare(store.con, frame, previous.load_id if previous else None)
     if dry_run:
-        outcome = Outcome(source, WOULD_LOAD, dict(zip(LANGS, _both("refresh.would_load", source=source,
-                                                                      rows=len(frame)), strict=True)))
+        outcome = Outcome(source, WOULD_LOAD, _messages("refresh.would_load", source=source, rows=len(frame)))
         outcome.report = report
         outcome.details = {lang: changes.render(report, lang) for lang in LANGS}
         return outcome
@@ -141,17 +148,16 @@ def _validate_and_load(store: Store, adapter: Adapter, got: _Obtained, dry_run: 
             "refresh.loaded", source=source, release=release, rows=len(frame)), got.validators, load_id))
 
     result = store_harmonized(store, adapter, frame, problems, got.path.name, sha, release, also=also)
-    message = dict(zip(LANGS, _both("refresh.loaded", source=source, release=release, rows=result.rows),
-                       strict=True))
+    message = _messages("refresh.loaded", source=source, release=release, rows=result.rows)
     return Outcome(source, LOADED, message, result.load_id, report,
                    {lang: changes.render(report, lang, result.load_id) for lang in LANGS})
 
 
-def _obtain(client: Client, adapter: Adapter, spec: Any, known: Validators, folder: Path) -> _Obtained | None:
+def obtain_newest(client: Client, adapter: Adapter, spec: Any, known: Validators, folder: Path) -> Obtained | None:
     """The newest file of the source in ``folder``; None when the server says it is unchanged."""
     if isinstance(spec, ApiSpec):
         table = fetch_api_table(client, spec, folder / safe_name(f"{adapter.info.id}.api.csv", "api.csv"))
-        return _Obtained(table.path, Validators(spec.url), table.requests, table.updated)
+        return Obtained(table.path, Validators(spec.url), table.requests, table.updated)
     if isinstance(spec, LandingPageSpec):
         url, _ = newest_link(spec, client.get_text(spec.url), spec.url)
     elif isinstance(spec, PackageSpec):
@@ -165,7 +171,7 @@ def _obtain(client: Client, adapter: Adapter, spec: Any, known: Validators, fold
                            last_modified=ask.last_modified)
     if done is None:
         return None
-    return _Obtained(done.path, Validators(url, done.etag, done.last_modified))
+    return Obtained(done.path, Validators(url, done.etag, done.last_modified))
 
 
 def _save_requests(store: Store, load_id: str, requests: tuple[Request, ...]) -> None:
@@ -182,8 +188,12 @@ def _save_requests(store: Store, load_id: str, requests: tuple[Request, ...]) ->
 
 
 def _both(key: str, **values: Any) -> tuple[str, str]:
-    es, en = (t(key, lang, **values) for lang in LANGS)
-    return es, en
+    """The message in Spanish and English (the order of Attempt's fields)."""
+    return t(key, "es", **values), t(key, "en", **values)
+
+
+def _messages(key: str, **values: Any) -> dict[str, str]:
+    return dict(zip(("es", "en"), _both(key, **values), strict=True))
 
 
 def _finish(store: Store, dry_run: bool, attempt: Attempt) -> Outcome:

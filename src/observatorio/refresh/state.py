@@ -4,7 +4,7 @@ and the validators (ETag, Last-Modified) to send next time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -44,11 +44,18 @@ def validators(store: Store, source: str) -> Validators:
     return Validators(*row) if row else Validators()
 
 
-def latest_load(store: Store, source: str) -> tuple[str, str] | None:
-    """The (load_id, sha256) of the source's latest release, if any."""
+@dataclass(frozen=True)
+class LatestLoad:
+    load_id: str
+    sha256: str
+    release: date
+
+
+def latest_load(store: Store, source: str) -> LatestLoad | None:
+    """The source's latest release, if any."""
     row = store.con.execute(
-        "SELECT load_id, sha256 FROM loads WHERE source = ? AND is_latest", [source]).fetchone()
-    return (str(row[0]), str(row[1])) if row else None
+        "SELECT load_id, sha256, release FROM loads WHERE source = ? AND is_latest", [source]).fetchone()
+    return LatestLoad(str(row[0]), str(row[1]), row[2]) if row else None
 
 
 def record(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> None:
