@@ -217,14 +217,17 @@ def _month(text: str | None) -> int:
 
 
 def newest_tag(listing: object, listing_url: str) -> str:
-    """The newest version among a GitHub tags listing (``[{"name": "v1.2.0"}, …]``)."""
+    """The newest final version among a GitHub tags listing (``[{"name": "v1.2.0"}, …]``);
+    names that are not versions (``nightly``) and pre-releases are skipped."""
     versions: list[tuple[Version, str]] = []
     for entry in listing if isinstance(listing, list) else []:
         name = entry.get("name") if isinstance(entry, dict) else None
         try:
-            versions.append((Version(str(name).lstrip("vV")), str(name)))
+            version = Version(str(name).lstrip("vV"))
         except InvalidVersion:
             continue
+        if not version.is_prerelease:  # a release candidate is not a release
+            versions.append((version, str(name)))
     if not versions:
         raise NothingFound(url=listing_url, pattern="tags")
     return max(versions)[1]

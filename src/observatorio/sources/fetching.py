@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -214,8 +215,9 @@ class Client:
         return part
 
     def _too_big(self, url: str) -> DownloadFailed:
-        return DownloadFailed("error.download_too_big", url=url,
-                              limit=f"{self.politeness.max_bytes // (1024 * 1024)} MiB")
+        limit = self.politeness.max_bytes
+        text = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        return DownloadFailed("error.download_too_big", url=url, limit=text)
 
 
 def _check_complete(url: str, response: httpx.Response, received: int) -> None:
@@ -257,10 +259,11 @@ def fallback_name(adapter: Adapter) -> str:
 def file_name(address: str, response: httpx.Response, fallback: str) -> str:
     """The published file's name: Content-Disposition, else the URL's last segment, else
     ``fallback``; always made safe (see :func:`safe_name`)."""
-    disposition = response.headers.get("content-disposition", "")
-    found = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.I)
-    if found:
-        return safe_name(unquote(found.group(1)), fallback)
+    header = Message()  # the standard library parses quoting and RFC 2231 (filename*=UTF-8'')
+    header["content-disposition"] = response.headers.get("content-disposition", "")
+    given = header.get_filename()
+    if given:
+        return safe_name(given, fallback)
     name = unquote(urlparse(str(response.url) or address).path).rsplit("/", 1)[-1]
     if name and Path(name).suffix.lower() in DATA_SUFFIXES:
         return safe_name(name, fallback)
@@ -274,7 +277,7 @@ def safe_name(name: str, fallback: str) -> str:
     """A server-given file name reduced to one plain segment: no folders (``../``, ``\\``), no
     control or shell characters, no leading dot or spreadsheet-formula character (= + - @)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("_", base).strip().lstrip(".=+-@ ")
+    base = _UNSAFE.sub("_", base.strip().lstrip(".=+-@ \t\r\n")).strip()
     return base[:200] if base and base not in (".", "..") else fallback
 
 
