@@ -200,7 +200,7 @@ def sql(
     query: Annotated[str, typer.Argument(help="SELECT …")],
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, load_warnings, sources)."""
+    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, load_warnings, sources, release_changes, release_change_cells, refresh_state, load_requests)."""
     st = _state(ctx)
     try:
         check_read_only(query)
