@@ -9,14 +9,8 @@ tests/harmonize/test_killed_load.py).
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import signal
-import subprocess
-import sys
-import textwrap
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,33 +22,16 @@ from observatorio.store import Store
 from .publishers import Publishers, _read_csv
 
 SOURCE = "worldbank_population"
-CHILD = textwrap.dedent("""\
-    import sys, time
-    from contextlib import contextmanager
-    from observatorio.store import Store
-
-    db, declarations, mode = sys.argv[1:4]
-    original = Store.transaction
-
-    @contextmanager
-    def marked(self):
-        with original(self):
-            print("IN_TRANSACTION", flush=True)
-            if mode == "in_transaction":
-                time.sleep(60)
-            yield
-            print("BEFORE_COMMIT", flush=True)
-            if mode == "before_commit":
-                time.sleep(60)
-
-    Store.transaction = marked
+CHILD = """
     from observatorio.cli import app
+
+    db, declarations = sys.argv[2:4]
     print("READY", flush=True)
     try:
         app(["--db", db, "refresh", "worldbank_population", "--discovery", declarations, "--no-mail"])
     finally:
         print("DONE", flush=True)
-""")
+"""
 
 _rng = random.Random(20261204)
 MODES = ["in_transaction", "before_commit", "delay:0", *(f"delay:{_rng.uniform(0.2, 3.0):.2f}" for _ in range(3))]
@@ -74,7 +51,7 @@ def _state(db: Path) -> tuple[list, list, list, list]:
 @pytest.mark.parametrize("mode", MODES)
 def test_killed_refresh_leaves_the_store_as_it_was_or_complete(
     localhost_only: None, publishers: tuple[Publishers, str], declarations: Path,
-    tmp_path: Path, data_dir: Path, mode: str,
+    tmp_path: Path, data_dir: Path, mode: str, run_and_kill: Callable[[str, list[str], str], list[str]],
 ) -> None:
     state, _ = publishers
     db = tmp_path / "store.duckdb"
@@ -84,27 +61,8 @@ def test_killed_refresh_leaves_the_store_as_it_was_or_complete(
     rows = _read_csv(data_dir / "worldbank_population" / "population.csv")
     next(r for r in rows if r["Country Code"] == "GTM" and r["Year"] == "2022")["Value"] = "1"
     state.publish_worldbank(rows, updated="2026-02-01")
-    copy = tmp_path / "before.duckdb"
-    shutil.copy(db, copy)
 
-    script = tmp_path / "child.py"
-    script.write_text(CHILD, encoding="utf-8")
-    child = subprocess.Popen([sys.executable, str(script), str(db), str(declarations), mode.split(":")[0]],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                             env={**os.environ})
-    assert child.stdout is not None
-    wait_for = {"in_transaction": "IN_TRANSACTION", "before_commit": "BEFORE_COMMIT"}.get(
-        mode.split(":")[0], "READY")
-    seen: list[str] = []
-    for line in child.stdout:
-        seen.append(line.strip())
-        if seen[-1] == wait_for:
-            break
-    if mode.startswith("delay:"):
-        time.sleep(float(mode.split(":")[1]))
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
-    seen += [line.strip() for line in child.stdout]
+    seen = run_and_kill(CHILD, [str(db), str(declarations)], mode)
     assert "READY" in seen
 
     after = _state(db)
