@@ -228,3 +228,12 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     assert "another process holds it open" in text and "Traceback" not in text
+
+
+def test_help_is_enough_to_run_it() -> None:
+    result = runner.invoke(app, ["refresh", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    for needed in ("--all", "--dry-run", "--discovery", "--no-mail", "3 alguna fuente falló / some sources failed",
+                   "4 todas fallaron / every source failed", "docs/refresh.md"):
+        assert needed in text, needed

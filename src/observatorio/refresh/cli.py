@@ -43,17 +43,13 @@ def refresh(
     no_mail: Annotated[bool, typer.Option(
         "--no-mail", help="No enviar el aviso por correo de fallos / do not e-mail failures")] = False,
 ) -> None:
-    """Buscar, descargar y cargar la publicación más reciente de cada fuente / find, download and
-    load each source's newest release.
+    """Buscar, descargar y cargar la publicación más reciente de cada fuente / find, download and load each source's newest release.
 
-    Solo carga cuando el contenido cambió (suma de control) e imprime y guarda qué cambió
-    (release_changes) / loads only when the content changed (checksum), then prints and keeps what
-    changed (release_changes).
+    Solo carga cuando el contenido cambió (suma de control); imprime y guarda qué cambió (release_changes) / loads only when the content changed (checksum); prints and keeps what changed (release_changes).
 
-    Códigos de salida / exit codes: 0 todo bien (nada nuevo o cargado) / all ok (nothing new or
-    loaded); 1 no pudo empezar / could not start; 2 uso incorrecto / bad usage; 3 alguna fuente
-    falló / some sources failed; 4 todas fallaron / every source failed.
-    Programar / schedule: docs/refresh.md (systemd timer, cron).
+    Códigos de salida / exit codes: 0 todo bien, nada nuevo o cargado / all ok, nothing new or loaded · 1 no pudo empezar / could not start · 2 uso incorrecto / bad usage · 3 alguna fuente falló / some sources failed · 4 todas fallaron / every source failed.
+
+    Programar (systemd, cron), ajustes y correo de fallos / scheduling, settings and failure e-mails: docs/refresh.md.
     """
     from observatorio.cli import state as cli_state
 
