@@ -85,7 +85,8 @@ def refresh(
 
         outcomes = refresh_all(
             store, work, client, dry_run=dry_run, on_done=on_done,
-            on_stage=lambda source, stage: progress.update(task, description=f"{source}: {stage}"),
+            on_stage=lambda source, stage: progress.update(
+                task, description=f"{source}: {t(f'refresh.stage.{stage}', st.lang)}"),
         )
     loaded = sum(o.result == LOADED for o in outcomes)
     failed = sum(o.result == FAILED for o in outcomes)
