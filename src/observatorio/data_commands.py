@@ -230,13 +230,13 @@ def fetch(
     """
     from observatorio.refresh.run import obtain_newest
     from observatorio.refresh.state import Validators
-    from observatorio.sources.discovery import spec_for
+    from observatorio.sources.discovery import override_declarations, spec_for
     from observatorio.sources.fetching import Client, Politeness, download
 
     st = _state(ctx)
     try:
         adapter = get_adapter(source)
-        spec = None if url else spec_for(adapter)
+        spec = None if url else spec_for(adapter, override_declarations())
         with tempfile.TemporaryDirectory() as tmp:
             if spec is not None:
                 with Client(Politeness(timeout=timeout), err_console) as client:

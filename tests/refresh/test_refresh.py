@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from observatorio.cli import app
@@ -264,3 +265,18 @@ def test_api_releases_read_like_the_published_files(
     # The applications table the API gives is even byte for byte the published CSV: unchanged.
     assert f"{APPLICATIONS}: unchanged (same content as release 2025-01-03)" in out
     assert reports == [(s, True, [], 0, 0, 0) for s in sorted(api_sources) if s != APPLICATIONS], out
+
+
+def test_fetch_without_url_finds_the_release_as_refresh_does(
+    localhost_only: None, publishers: tuple[Publishers, str], declarations: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from observatorio.settings import get_settings
+
+    monkeypatch.setenv("OBSERVATORIO_DISCOVERY_FILE", str(declarations))
+    get_settings.cache_clear()
+    db = tmp_path / "store.duckdb"
+    result = runner.invoke(app, ["--db", str(db), "--lang", "en", "fetch", CBP])
+    assert result.exit_code == 0, result.output
+    assert "1936 observations loaded" in " ".join(result.output.split())
+    assert f"{CBP_FILES}/{CBP_NAME}" in [p for p, _ in publishers[0].requests]

@@ -21,7 +21,7 @@ from observatorio.refresh.run import (
 from observatorio.refresh.state import FAILED, LOADED
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
-from observatorio.sources.discovery import read_declarations, spec_for
+from observatorio.sources.discovery import override_declarations, spec_for
 from observatorio.sources.fetching import Client, Politeness
 from observatorio.store import Store
 
@@ -58,7 +58,7 @@ def refresh(
     if bool(sources) == all_sources:
         raise typer.BadParameter("indique fuentes o --all / name sources or give --all")
     try:
-        overrides = _overrides(discovery or settings.discovery_file)
+        overrides = override_declarations(discovery)
         work = _work(sources, overrides)
     except ObservatorioError as exc:
         err_console.print(exc.message(st.lang), markup=False, highlight=False)
@@ -95,10 +95,6 @@ def refresh(
     if failed and not dry_run and not no_mail:
         _mail(outcomes, st.lang)
     raise typer.Exit(exit_code(outcomes))
-
-
-def _overrides(path: Path | None) -> dict[str, Any]:
-    return read_declarations(path) if path else {}
 
 
 def _work(sources: list[str] | None, overrides: dict[str, Any]) -> list[tuple[Adapter, Any | None]]:

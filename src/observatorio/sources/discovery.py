@@ -134,6 +134,14 @@ def builtin_declarations() -> dict[str, Any]:
     return read_declarations(BUILTIN_FILE)
 
 
+def override_declarations(path: Path | None = None) -> dict[str, Any]:
+    """Declarations replacing the built-in ones: ``path``, else OBSERVATORIO_DISCOVERY_FILE."""
+    from observatorio.settings import get_settings
+
+    chosen = path or get_settings().discovery_file
+    return read_declarations(chosen) if chosen else {}
+
+
 def spec_for(adapter: Adapter, overrides: dict[str, Any] | None = None) -> Any | None:
     """The discovery of ``adapter``: an override file first, then its mapping file, then the
     built-in declarations (an exact id before a glob). None: the source declares none."""
