@@ -24,6 +24,8 @@ from .publishers import (
     CBP_FILES,
     CBP_NAME,
     MISSING,
+    OHSS_FILES,
+    OHSS_NAME,
     PACKAGE_FILE,
     UNHCR,
     Publishers,
@@ -107,8 +109,13 @@ def test_refresh_all_loads_exactly_what_changed(
     state.publish_worldbank(rows, updated="2026-01-28")
     state.always_html.add(UNHCR.format(table="asylum-applications"))
 
+    state.requests.clear()
     code, out = _refresh(db, declarations, "--all")
     assert code == 3, out  # some sources failed
+    # Unchanged files were asked conditionally: ETag (OHSS, IOM packages), Last-Modified (IOM site).
+    assert [s for p, s in state.requests if p == MISSING] == ["304"]
+    assert f"{OHSS_FILES}/{OHSS_NAME}" in [p for p, s in state.requests if s == "304"]
+    assert sum(s == "304" for _, s in state.requests) == len(declared) - 5  # all but the APIs and CBP
     second = _loads(db)
     changed = sorted(s for s in second if second[s] != first[s])
     assert changed == [CBP, WB], out
