@@ -148,6 +148,9 @@ def _validate_and_load(store: Store, adapter: Adapter, got: Obtained, dry_run: b
             "refresh.loaded", source=source, release=release, rows=len(frame)), got.validators, load_id))
 
     result = store_harmonized(store, adapter, frame, problems, got.path.name, sha, release, also=also)
+    if result.skipped:  # the same file was loaded for this release before (then superseded)
+        return _finish(store, dry_run, Attempt(source, UNCHANGED, *_both(
+            "refresh.unchanged", source=source, release=release), got.validators))
     message = _messages("refresh.loaded", source=source, release=release, rows=result.rows)
     return Outcome(source, LOADED, message, result.load_id, report,
                    {lang: changes.render(report, lang, result.load_id) for lang in LANGS})
