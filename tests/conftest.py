@@ -8,7 +8,13 @@ unless an opt-out variable allows it (see ``OPT_OUTS``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,3 +93,79 @@ def bundled_store(bundled_store_path: Path) -> Iterator[Store]:
     """The session store opened read-only."""
     with Store.open(bundled_store_path, read_only=True) as store:
         yield store
+
+
+@pytest.fixture()
+def localhost_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No proxy, no real pause between a refresh's retries, and any connection to an address
+    other than 127.0.0.1 fails the test (only the internet is imitated, by local servers)."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("OBSERVATORIO_REFRESH_BACKOFF_S", "0.01")
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        assert host == "127.0.0.1", f"a test tried to leave localhost: {address!r}"
+        connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+#: Start of a child process a test kills: ``sys.argv[1]`` is the mode. Every store transaction
+#: prints IN_TRANSACTION after BEGIN and BEFORE_COMMIT before COMMIT, and waits there when the
+#: mode is "in_transaction" or "before_commit"; the test's body follows, with its own arguments
+#: from ``sys.argv[2:]``.
+_KILLABLE = textwrap.dedent("""\
+    import sys, time
+    from contextlib import contextmanager
+    from observatorio.store import Store
+
+    mode = sys.argv[1]
+    original = Store.transaction
+
+    @contextmanager
+    def marked(self):
+        with original(self):
+            print("IN_TRANSACTION", flush=True)
+            if mode == "in_transaction":
+                time.sleep(60)
+            yield
+            print("BEFORE_COMMIT", flush=True)
+            if mode == "before_commit":
+                time.sleep(60)
+
+    Store.transaction = marked
+""")
+
+
+@pytest.fixture()
+def run_and_kill(tmp_path: Path) -> Callable[[str, list[str], str], list[str]]:
+    """Run ``body`` in a child process and SIGKILL it at the moment ``mode`` says: right after
+    BEGIN ("in_transaction"), just before COMMIT ("before_commit"), or ``delay:<seconds>`` after
+    it printed READY. Returns the markers it printed."""
+
+    def run(body: str, args: list[str], mode: str) -> list[str]:
+        script = tmp_path / "child.py"
+        script.write_text(_KILLABLE + textwrap.dedent(body), encoding="utf-8")
+        kind = mode.split(":")[0]
+        child = subprocess.Popen([sys.executable, str(script), kind, *args], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True, env={**os.environ})
+        assert child.stdout is not None
+        wait_for = {"in_transaction": "IN_TRANSACTION", "before_commit": "BEFORE_COMMIT"}.get(kind, "READY")
+        seen: list[str] = []
+        for line in child.stdout:
+            seen.append(line.strip())
+            if seen[-1] == wait_for:
+                break
+        if mode.startswith("delay:"):
+            time.sleep(float(mode.split(":")[1]))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        return seen + [line.strip() for line in child.stdout]
+
+    return run

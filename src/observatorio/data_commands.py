@@ -226,7 +226,7 @@ def sql(
     query: Annotated[str, typer.Argument(help="SELECT …")],
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, load_warnings, sources)."""
+    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, load_warnings, sources, release_changes, release_change_cells, refresh_state, load_requests)."""
     st = _state(ctx)
     try:
         check_read_only(query)
@@ -249,14 +249,28 @@ def fetch(
     timeout: Annotated[float, typer.Option("--timeout")] = 60.0,
     all_warnings: AllWarningsO = False,
 ) -> None:
-    """Descargar el archivo más reciente del publicador y cargarlo / download the newest file and load it."""
-    from observatorio.sources.fetching import download
+    """Descargar el archivo más reciente del publicador y cargarlo / download the newest file and load it.
+
+    Sin --url, la publicación se busca como en «refresh» (discovery.yaml) / without --url, the
+    release is found as «refresh» finds it (discovery.yaml).
+    """
+    from observatorio.refresh.run import obtain_newest
+    from observatorio.refresh.state import Validators
+    from observatorio.sources.discovery import override_declarations, spec_for
+    from observatorio.sources.fetching import Client, Politeness, download
 
     st = _state(ctx)
     try:
         adapter = get_adapter(source)
+        spec = None if url else spec_for(adapter, override_declarations())
         with tempfile.TemporaryDirectory() as tmp:
-            path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
+            if spec is not None:
+                with Client(Politeness(timeout=timeout), err_console) as client:
+                    got = obtain_newest(client, adapter, spec, Validators(), Path(tmp))
+                assert got is not None  # no validators were sent, so no 304
+                path = got.path
+            else:
+                path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
             with Store.open(st.db) as store:
                 result, problems = load_file_checked(store, adapter, path,
                                                      _parse_release(release) or date.today())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -64,13 +65,21 @@ def load_file_checked(
         return (LoadResult(adapter.info.id, resolved, 0, existing, skipped=True),
                 stored_warnings(store, existing, path.name))
     frame, problems, _ = harmonize_file(adapter, path, resolved)
+    return store_harmonized(store, adapter, frame, problems, recorded_name(path), sha, resolved), problems
+
+
+def store_harmonized(
+    store: Store, adapter: Adapter, frame: pd.DataFrame, problems: Problems, file_name: str,
+    sha: str, release: date, also: Callable[[str], None] | None = None,
+) -> LoadResult:
+    """Load a frame :func:`harmonize_file` returned, with its warnings, as one release (any
+    error: ValidationFailed, nothing loaded); ``also(load_id)`` runs in the load's transaction."""
     if problems:
         raise ValidationFailed(problems)
-    meta = asdict(adapter.info)
     return store.load_frame(
-        frame, source=adapter.info.id, release=resolved, source_file=recorded_name(path), sha256=sha,
-        source_meta=meta, warnings=warning_rows(problems),
-    ), problems
+        frame, source=adapter.info.id, release=release, source_file=file_name, sha256=sha,
+        source_meta=asdict(adapter.info), warnings=warning_rows(problems), also=also,
+    )
 
 
 def warning_rows(problems: Problems) -> pd.DataFrame:

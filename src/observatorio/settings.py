@@ -46,6 +46,21 @@ class Settings(BaseSettings):
     # none by default, so the TCP peer is the client that throttling and the audit see.
     # OBSERVATORIO_FORWARDED_ALLOW_IPS
     forwarded_allow_ips: str = ""
+    # `observatorio refresh` (docs/refresh.md): politeness towards publishers' servers, and a
+    # discovery file whose declarations replace the built-in ones (a mirror, a test server).
+    refresh_timeout_s: float = 60.0  # OBSERVATORIO_REFRESH_TIMEOUT_S
+    refresh_retries: int = 3  # OBSERVATORIO_REFRESH_RETRIES
+    refresh_backoff_s: float = 5.0  # first pause between tries, doubled each time
+    refresh_max_mb: int = 512  # OBSERVATORIO_REFRESH_MAX_MB: larger answers are refused
+    discovery_file: Path | None = None  # OBSERVATORIO_DISCOVERY_FILE
+    # Failure alerts by e-mail (SMTP); no host or no recipient: no e-mail.
+    smtp_host: str | None = None  # OBSERVATORIO_SMTP_HOST
+    smtp_port: int = 587  # OBSERVATORIO_SMTP_PORT
+    smtp_starttls: bool = True  # OBSERVATORIO_SMTP_STARTTLS
+    smtp_user: str | None = None  # OBSERVATORIO_SMTP_USER
+    smtp_password: str | None = None  # OBSERVATORIO_SMTP_PASSWORD
+    smtp_from: str = "observatorio@localhost"  # OBSERVATORIO_SMTP_FROM
+    alert_to: str | None = None  # OBSERVATORIO_ALERT_TO: comma-separated addresses
 
     @property
     def db_path(self) -> Path:

@@ -8,14 +8,9 @@ then reopens the store.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
-import textwrap
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,35 +24,18 @@ REPO = Path(__file__).resolve().parents[2]
 MAPPING = REPO / "examples" / "mappings" / "worldbank_population.toml"
 SOURCE = "example_worldbank_population"
 
-CHILD = textwrap.dedent("""\
-    import sys, time
-    from contextlib import contextmanager
+CHILD = """
     from pathlib import Path
     from observatorio.loading import load_file
     from observatorio.sources.mapping import register_mapping_file
-    from observatorio.store import Store
 
-    db, mapping, data, mode = sys.argv[1:5]
-    original = Store.transaction
-
-    @contextmanager
-    def marked(self):
-        with original(self):
-            print("IN_TRANSACTION", flush=True)
-            if mode == "in_transaction":
-                time.sleep(60)
-            yield
-            print("BEFORE_COMMIT", flush=True)
-            if mode == "before_commit":
-                time.sleep(60)
-
-    Store.transaction = marked
+    db, mapping, data = sys.argv[2:5]
     adapter = register_mapping_file(Path(mapping))
     with Store.open(db) as store:
         print("READY", flush=True)
         load_file(store, adapter, Path(data))
     print("DONE", flush=True)
-""")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -77,41 +55,19 @@ def expected_rows(data_dir: Path) -> int:
     return len(frame)
 
 
-def _run_and_kill(db: Path, data: Path, mode: str, tmp_path: Path) -> list[str]:
-    """Start the child, kill it at the moment ``mode`` says; the markers it printed."""
-    script = tmp_path / "child.py"
-    script.write_text(CHILD, encoding="utf-8")
-    child = subprocess.Popen(
-        [sys.executable, str(script), str(db), str(MAPPING), str(data), mode.split(":")[0]],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ},
-    )
-    assert child.stdout is not None
-    seen: list[str] = []
-    wait_for = {"in_transaction": "IN_TRANSACTION", "before_commit": "BEFORE_COMMIT"}.get(
-        mode.split(":")[0], "READY")
-    for line in child.stdout:
-        seen.append(line.strip())
-        if seen[-1] == wait_for:
-            break
-    if mode.startswith("delay:"):
-        time.sleep(float(mode.split(":")[1]))
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
-    seen += [line.strip() for line in child.stdout]
-    return seen
-
-
 _rng = random.Random(20261127)
 MODES = ["in_transaction", "before_commit", "delay:0", *(f"delay:{_rng.uniform(0.05, 2.0):.2f}" for _ in range(3))]
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_killed_load_leaves_nothing_or_everything(
-    base_store: Path, expected_rows: int, data_dir: Path, tmp_path: Path, mode: str
+    base_store: Path, expected_rows: int, data_dir: Path, tmp_path: Path, mode: str,
+    run_and_kill: Callable[[str, list[str], str], list[str]],
 ) -> None:
     db = tmp_path / "store.duckdb"
     shutil.copy(base_store, db)
-    markers = _run_and_kill(db, data_dir / "worldbank_population" / "population.csv", mode, tmp_path)
+    markers = run_and_kill(CHILD, [str(db), str(MAPPING), str(data_dir / "worldbank_population" / "population.csv")],
+                           mode)
     assert "READY" in markers
     if mode in ("in_transaction", "before_commit"):
         assert "DONE" not in markers  # killed inside the transaction, before COMMIT

@@ -25,6 +25,7 @@ from observatorio.store import Store
 SOURCE = "cbp_sw_land_border_encounters"
 CSV_NAME = "sbo-encounters-fy22-fy25-aug.csv"
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("localhost_only")  # tests/conftest.py
 # (name a server claims in Content-Disposition, the name the file gets here)
 HOSTILE_NAMES = [
     ("=HYPERLINK(evil)+1.csv", "HYPERLINK(evil)_1.csv"),
@@ -83,22 +84,6 @@ def server(data_dir: Path) -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def localhost_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No proxy, and any connection to an address other than 127.0.0.1 fails the test."""
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: object) -> None:
-        host = address[0] if isinstance(address, tuple) else address
-        assert host == "127.0.0.1", f"a test tried to leave localhost: {address!r}"
-        connect(sock, address)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
 def _snapshot(db: Path) -> tuple[str, list, list]:

@@ -27,6 +27,7 @@ from observatorio.harmonize.problems import Problems, ValidationFailed
 from observatorio.i18n import t
 from observatorio.model.codelists import get_codelist
 from observatorio.sources.base import _REGISTRY, Adapter, SourceInfo, register, unregister
+from observatorio.sources.discovery import DiscoverySpec
 
 #: Environment variable naming a folder of extra mapping files registered at startup.
 MAPPINGS_ENV = "OBSERVATORIO_MAPPINGS"
@@ -304,6 +305,7 @@ class MappingSpec(_Strict):
     value: ValueSection
     drop_rows: list[DropRule] = []
     attributes: dict[str, str] = {}  # attribute name → column
+    discovery: DiscoverySpec | None = None  # how `observatorio refresh` finds the newest release
 
     @model_validator(mode="after")
     def _required(self) -> MappingSpec:
@@ -489,6 +491,7 @@ class MappingAdapter(Adapter):
             caveats_en=tuple(src.caveats_en),
             extra={"mapping": str(self.mapping_path)},
         )
+        self.discovery = spec.discovery
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         from observatorio.sources.mapping_engine import read_mapped

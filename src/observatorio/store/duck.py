@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -141,11 +141,13 @@ class Store:
         sha256: str,
         source_meta: dict[str, Any] | None = None,
         warnings: pd.DataFrame | None = None,
+        also: Callable[[str], None] | None = None,
     ) -> LoadResult:
         """Add one validated release of a source in a single transaction.
 
         Loading the same file for the same release again changes nothing. ``warnings`` (columns
-        ``LOAD_WARNING_COLUMNS`` but ``load_id``) go to ``load_warnings`` in the same transaction.
+        ``LOAD_WARNING_COLUMNS`` but ``load_id``) go to ``load_warnings`` in the same transaction;
+        ``also(load_id)`` writes more records of the load (a refresh's report) in it too.
         """
         existing = self.find_load(source, sha256, release)
         if existing:
@@ -176,6 +178,8 @@ class Store:
                 self._insert_warnings(load_id, warnings)
             if source_meta:
                 self._upsert_source(source, source_meta)
+            if also is not None:
+                also(load_id)
             self._bump_version()
         return LoadResult(source, release, len(incoming), load_id, skipped=False)
 
@@ -223,6 +227,11 @@ class Store:
              meta.get("licence"), meta.get("dataflow"), meta.get("url"), meta.get("homepage"),
              list(meta.get("caveats_es", ())), list(meta.get("caveats_en", ()))],
         )
+
+    def mark_changed(self) -> None:
+        """A new version without a load (a refresh attempt was recorded): caches and ETags that
+        show it must change too. Call inside a transaction."""
+        self._bump_version()
 
     def _bump_version(self) -> None:
         stamp = datetime.now(UTC).isoformat()

@@ -86,4 +86,41 @@ DDL: tuple[str, ...] = (
 )""",
     """CREATE OR REPLACE VIEW observations AS
 SELECT * FROM observations_latest""",
+    # `observatorio refresh` (refresh/): per source, the last attempt and the validators to send
+    # next time; per loaded release, what changed against the previous one; per API load, the
+    # request behind each range of rows (lineage of API sources).
+    """CREATE TABLE IF NOT EXISTS refresh_state (
+  source VARCHAR PRIMARY KEY,
+  url VARCHAR,
+  etag VARCHAR,
+  last_modified VARCHAR,
+  attempted_at TIMESTAMP NOT NULL,
+  result VARCHAR NOT NULL,
+  message_es VARCHAR,
+  message_en VARCHAR,
+  succeeded_at TIMESTAMP,
+  load_id VARCHAR
+)""",
+    """CREATE TABLE IF NOT EXISTS release_changes (
+  load_id VARCHAR PRIMARY KEY,
+  source VARCHAR NOT NULL,
+  previous_load_id VARCHAR,
+  new_periods DATE[] NOT NULL,
+  added BIGINT NOT NULL,
+  revised BIGINT NOT NULL,
+  gone BIGINT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS release_change_cells (
+  load_id VARCHAR NOT NULL,
+  change VARCHAR NOT NULL,
+  cell VARCHAR NOT NULL,
+  old_value DOUBLE,
+  new_value DOUBLE
+)""",
+    """CREATE TABLE IF NOT EXISTS load_requests (
+  load_id VARCHAR NOT NULL,
+  first_row BIGINT NOT NULL,
+  last_row BIGINT NOT NULL,
+  url VARCHAR NOT NULL
+)""",
 )

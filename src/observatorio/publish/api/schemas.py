@@ -125,6 +125,20 @@ class FreshnessRow(_Model):
     sources: list[str]
 
 
+class SourceFreshnessRow(_Model):
+    """One source: its latest release, the last refresh attempt and the next expected release."""
+
+    source: str
+    last_release: date | None
+    loaded_at: datetime | None
+    last_attempt: datetime | None
+    result: str | None  # loaded | unchanged | not_modified | failed (None: never refreshed)
+    message: str | None  # the attempt's message in the requested language
+    last_success: datetime | None
+    cadence: str | None  # monthly | quarterly | annual | irregular
+    next_expected: date | None
+
+
 class CodeOut(_Model):
     """One code with its label in the requested language and in both."""
 

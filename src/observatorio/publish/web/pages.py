@@ -692,7 +692,10 @@ def _cause_label(req: PageRequest, cause: str) -> str:
 
 
 def build_data(req: PageRequest) -> dict[str, Any]:
+    from observatorio.refresh.freshness import source_freshness
+
     catalogue = db.source_catalogue(req.store)
+    refreshes = {f["source"]: f for f in source_freshness(req.store)}
     today = date.today()
     rows = []
     for r in records(catalogue):
@@ -710,8 +713,21 @@ def build_data(req: PageRequest) -> dict[str, Any]:
             "freshness": req.tx("data.months_ago", n=lag) if lag is not None else "—",
             "stale": lag is not None and lag > 12,
             "download": f"{req.url}download/{r.source}.csv",
+            **_refresh_cells(req, refreshes.get(r.source)),
         })
     return {"sources": rows, "charts": {}}
+
+
+def _refresh_cells(req: PageRequest, refresh: dict[str, Any] | None) -> dict[str, Any]:
+    """The last refresh attempt and the next expected release of a source (blank if never)."""
+    out: dict[str, Any] = {"attempt": None, "attempt_failed": False, "next_expected": None}
+    if refresh and refresh["last_attempt"] and refresh["result"]:
+        out["attempt"] = req.tx("data.last_attempt", date=fmt_date(refresh["last_attempt"].date(), req.lang),
+                                result=req.tx(f"data.result.{refresh['result']}"))
+        out["attempt_failed"] = refresh["result"] == "failed"
+    if refresh and refresh["next_expected"]:
+        out["next_expected"] = req.tx("data.next_expected", date=fmt_date(refresh["next_expected"], req.lang))
+    return out
 
 
 def build_methodology(req: PageRequest) -> dict[str, Any]:

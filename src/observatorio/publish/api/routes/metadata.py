@@ -18,6 +18,7 @@ from observatorio.publish.api.schemas import (
     GlossaryEntry,
     Lang,
     LoadOut,
+    SourceFreshnessRow,
     SourceOut,
 )
 from observatorio.publish.api.store_access import StoreDep
@@ -67,6 +68,21 @@ def freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
          "flow_label": flows.label(row["flow"], lang) if row["flow"] else None}
         for row in store_query.freshness(handle.store)
     ]
+
+
+@router.get("/freshness/sources", response_model=list[SourceFreshnessRow],
+            summary="Refresh of each source / actualización de cada fuente")
+def source_freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
+    """Per source: latest release, last refresh attempt and its result, next expected release."""
+    from observatorio.refresh.freshness import source_freshness as rows
+
+    lang = normalize_lang(lang)
+    out = []
+    for row in rows(handle.store):
+        row["message"] = row.pop("message_es" if lang == "es" else "message_en")
+        row.pop("message_en" if lang == "es" else "message_es")
+        out.append(row)
+    return out
 
 
 @router.get("/codelists", response_model=list[CodelistRef], summary="Codelists / listas de códigos")

@@ -1,0 +1,1 @@
+"""`observatorio refresh`: find, download, validate and load each source's newest release."""

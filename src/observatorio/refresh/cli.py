@@ -1,0 +1,120 @@
+"""The ``observatorio refresh`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from observatorio.errors import ObservatorioError
+from observatorio.i18n import t
+from observatorio.refresh.run import (
+    EXIT_CANNOT_START,
+    Outcome,
+    exit_code,
+    refresh_all,
+)
+from observatorio.refresh.state import FAILED, LOADED
+from observatorio.settings import get_settings
+from observatorio.sources.base import Adapter, all_adapters, get_adapter
+from observatorio.sources.discovery import override_declarations, spec_for
+from observatorio.sources.fetching import Client, Politeness
+from observatorio.store import Store
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def refresh(
+    ctx: typer.Context,
+    sources: Annotated[list[str] | None, typer.Argument(
+        help="Fuentes a actualizar / sources to refresh (o/or --all)")] = None,
+    all_sources: Annotated[bool, typer.Option(
+        "--all", help="Todas las fuentes que declaran descubrimiento / every source that declares discovery")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Descargar y comparar sin cargar nada / download and compare, load nothing")] = False,
+    discovery: Annotated[Path | None, typer.Option(
+        "--discovery", help="Archivo YAML que reemplaza declaraciones / YAML file replacing declarations "
+        "(OBSERVATORIO_DISCOVERY_FILE)")] = None,
+    no_mail: Annotated[bool, typer.Option(
+        "--no-mail", help="No enviar el aviso por correo de fallos / do not e-mail failures")] = False,
+) -> None:
+    """Buscar, descargar y cargar la publicación más reciente de cada fuente / find, download and load each source's newest release.
+
+    Solo carga cuando el contenido cambió (suma de control); imprime y guarda qué cambió (release_changes) / loads only when the content changed (checksum); prints and keeps what changed (release_changes).
+
+    Códigos de salida / exit codes: 0 todo bien, nada nuevo o cargado / all ok, nothing new or loaded · 1 no pudo empezar / could not start · 2 uso incorrecto / bad usage · 3 alguna fuente falló / some sources failed · 4 todas fallaron / every source failed.
+
+    Programar (systemd, cron), ajustes y correo de fallos / scheduling, settings and failure e-mails: docs/refresh.md.
+    """
+    from observatorio.cli import state as cli_state
+
+    st = cli_state(ctx)
+    settings = get_settings()
+    if bool(sources) == all_sources:
+        raise typer.BadParameter("indique fuentes o --all / name sources or give --all")
+    try:
+        overrides = override_declarations(discovery)
+        work = _work(sources, overrides)
+    except ObservatorioError as exc:
+        err_console.print(exc.message(st.lang), markup=False, highlight=False)
+        raise typer.Exit(EXIT_CANNOT_START) from None
+    politeness = Politeness(timeout=settings.refresh_timeout_s, retries=settings.refresh_retries,
+                            backoff=settings.refresh_backoff_s,
+                            max_bytes=settings.refresh_max_mb * 1024 * 1024)
+    try:
+        store = Store.open(st.db)
+    except duckdb.IOException as exc:  # DuckDB: one writer or many readers, never both
+        message = t("error.store_busy", st.lang, path=st.db, reason=str(exc).splitlines()[0])
+        err_console.print(message, markup=False, highlight=False)
+        raise typer.Exit(EXIT_CANNOT_START) from None
+    with store, Client(politeness) as client, Progress(
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err_console, transient=True,
+    ) as progress:
+        task = progress.add_task("refresh", total=len(work))
+
+        def on_done(outcome: Outcome) -> None:
+            for line in outcome.lines(st.lang):
+                progress.console.print(line, markup=False, highlight=False)
+            progress.advance(task)
+
+        outcomes = refresh_all(
+            store, work, client, dry_run=dry_run, on_done=on_done,
+            on_stage=lambda source, stage: progress.update(
+                task, description=f"{source}: {t(f'refresh.stage.{stage}', st.lang)}"),
+        )
+    loaded = sum(o.result == LOADED for o in outcomes)
+    failed = sum(o.result == FAILED for o in outcomes)
+    console.print(t("refresh.summary", st.lang, loaded=loaded, failed=failed,
+                    unchanged=len(outcomes) - loaded - failed))
+    if failed and not dry_run and not no_mail:
+        _mail(outcomes, st.lang)
+    raise typer.Exit(exit_code(outcomes))
+
+
+def _work(sources: list[str] | None, overrides: dict[str, Any]) -> list[tuple[Adapter, Any | None]]:
+    if sources:
+        adapters = [get_adapter(s) for s in sources]
+        return [(a, spec_for(a, overrides)) for a in adapters]
+    pairs = [(a, spec_for(a, overrides)) for a in all_adapters()]
+    return [(a, spec) for a, spec in pairs if spec is not None]
+
+
+def _mail(outcomes: list[Outcome], lang: str) -> None:
+    from observatorio.refresh.notify import recipients, send_failure_mail
+
+    settings = get_settings()
+    try:
+        send_failure_mail(outcomes, settings)
+    except (OSError, Exception) as exc:  # noqa: BLE001 - a mail failure must not hide the refresh's result
+        err_console.print(t("refresh.mail_failed", lang, to=", ".join(recipients(settings)),
+                            reason=str(exc) or type(exc).__name__), markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("refresh")(refresh)
