@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from observatorio.errors import ObservatorioError
+from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.problems import ValidationFailed
 from observatorio.i18n import LANGS, t
-from observatorio.formula_guard import recorded_name
 from observatorio.loading import harmonize_file, store_harmonized
 from observatorio.refresh import changes, state
 from observatorio.refresh.api_pages import Request, fetch_api_table
