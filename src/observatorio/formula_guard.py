@@ -58,17 +58,25 @@ def neutral_table(table: pa.Table) -> pa.Table:
     """The Arrow table with every string cell neutralised (computed column by column)."""
     for i, field in enumerate(table.schema):
         kind = field.type
+        column = table.column(i)
         if pa.types.is_dictionary(kind):
             kind = kind.value_type
-            column = table.column(i).cast(kind)
-        else:
-            column = table.column(i)
+            # Codes repeat: look at each chunk's few distinct values, not at every row.
+            if not any(_any_risky(chunk.dictionary) for chunk in column.chunks):
+                continue
+            column = column.cast(kind)
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             continue
-        risky = pc.match_substring_regex(column, _RISKY_RE2)
-        if not pc.any(risky).as_py():  # the usual case: one cheap pass, nothing to change
+        if not _any_risky(column):  # the usual case: one cheap pass, nothing to change
             continue
-        risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, _NUMBER_RE2)))
+        risky = pc.and_(pc.match_substring_regex(column, _RISKY_RE2),
+                        pc.invert(pc.match_substring_regex(column, _NUMBER_RE2)))
         quoted = pc.binary_join_element_wise(pa.scalar("'", kind), column, pa.scalar("", kind))
         table = table.set_column(i, field.name, pc.if_else(risky, quoted, column))
     return table
+
+
+def _any_risky(values: pa.Array | pa.ChunkedArray) -> bool:
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False
+    return bool(pc.any(pc.match_substring_regex(values, _RISKY_RE2)).as_py())

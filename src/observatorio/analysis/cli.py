@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from observatorio.errors import ObservatorioError
+from observatorio.formula_guard import neutral_frame
 from observatorio.i18n import fmt_number, t
 
 console = Console()
@@ -60,7 +61,7 @@ def _dump_json(payload: Any) -> None:
 
 
 def _dump_csv(frame: pd.DataFrame) -> None:
-    frame.to_csv(sys.stdout, index=False)
+    neutral_frame(frame).to_csv(sys.stdout, index=False)
 
 
 def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:

@@ -123,7 +123,9 @@ def forecast(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        from observatorio.formula_guard import neutral_frame
+
+        neutral_frame(frame).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return
     table = Table(title=_msg(lang, "Pronósticos", "Forecasts") + (f" — {rid}" if rid else ""))
     for col in ("serie / series", "freq", "periodo / period", "h", "media / mean", "80%", "95%", "P(oleada/surge)"):
