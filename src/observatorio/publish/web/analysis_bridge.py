@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
 from observatorio.i18n import fmt_number
 from observatorio.model.codelists import get_codelist
@@ -48,10 +49,36 @@ def country_analysis(app_state: Any, iso3: str, lang: str) -> dict[str, Any]:
     profile: dict[str, Any] = api_analysis._answer(
         request,  # type: ignore[arg-type]
         handle, lambda engine: views.profile_record(engine, iso3, None, lang))
+    units = _count_units(handle.store, [*profile["indicators"],
+                                        *(e for r in profile["roles"] for e in r.get("evidence", []))])
+    indicators = [{**f, "unit": units.get(tuple(f.get("sources", [])), f.get("unit"))}
+                  for f in profile["indicators"]]
+    roles = [{**r, "evidence": [{**e, "unit": units.get(tuple(e.get("sources", [])), e.get("unit"))}
+                                for e in r.get("evidence", [])]} for r in profile["roles"]]
     return {"available": True, "year": profile["year"],
-            "roles": [_role_row(r, lang) for r in profile["roles"]],
+            "roles": [_role_row(r, lang) for r in roles],
             "actions": [_action_row(a, lang) for a in profile["actions"]],
-            "indicators": [_figure_row(f, lang) for f in profile["indicators"]]}
+            "indicators": [_figure_row(f, lang) for f in indicators]}
+
+
+COUNT_UNITS = ("EVENTS", "PERSONS")
+
+
+def _count_units(store: Any, figures: list[dict[str, Any]]) -> dict[tuple[str, ...], str]:
+    """The unit the figure's own sources count in, for count figures read from one unit.
+
+    An indicator declares one unit for every country, but its series may differ by country
+    (Panama and Honduras count persons where Mexico counts events): a figure says what its
+    sources count.
+    """
+    wanted = {tuple(f.get("sources", [])) for f in figures
+              if f.get("unit") in COUNT_UNITS and f.get("sources")}
+    found: dict[tuple[str, ...], str] = {}
+    for sources in wanted:
+        units = {u for s in sources for u in db.source_units(store, s)}
+        if len(units) == 1 and next(iter(units)) in COUNT_UNITS:
+            found[sources] = next(iter(units))
+    return found
 
 
 def _value(figure: dict[str, Any], lang: str, unit: str | None = None) -> str:
@@ -85,8 +112,11 @@ def _unit(code: str | None, lang: str) -> str:
 
 def _role_row(role: dict[str, Any], lang: str) -> dict[str, Any]:
     evidence = [_figure_row(ev, lang) for ev in role.get("evidence", []) if ev.get("value") is not None]
+    # A role without evidence is "no data", never a verdict (the methodology says so).
     return {"id": role.get("role"), "name": role.get("name", role.get("role")),
             "held": bool(role.get("held")), "level": role.get("level", ""),
+            "status": "no_data" if role.get("level") == "no_data" else (
+                "held" if role.get("held") else "not_held"),
             "level_name": text(f"country.level.{role.get('level')}", lang)
             if has_text(f"country.level.{role.get('level')}") else str(role.get("level", "")),
             "evidence": evidence}
