@@ -208,13 +208,20 @@ def aggregate(
 
 
 def source_catalogue(store: Store) -> pd.DataFrame:
-    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats."""
+    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats.
+
+    ``start_freq``/``end_freq``: the frequency of the first and last period.
+    """
     return store.query_df(
         """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
                   s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
                   l.period_end, l.loaded_at, l.source_file,
-                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
+                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases,
+                  f.start_freq, f.end_freq
            FROM loads l LEFT JOIN sources s USING (source)
+           LEFT JOIN (SELECT source, arg_min(freq, period) AS start_freq,
+                             arg_max(freq, period) AS end_freq
+                      FROM observations GROUP BY source) f USING (source)
            WHERE l.is_latest ORDER BY l.source"""
     )
 
@@ -240,10 +247,15 @@ def loaded_sources(store: Store) -> set[str]:
 
 
 def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
-    """What a country's own authorities report: by source and flow, first/last period, release."""
+    """What a country's own authorities report: by source and flow, first/last period, release.
+
+    ``start_freq``/``end_freq``: the frequency of the first and last period (a yearly figure's
+    period is its first day, to be shown as a year, not as January).
+    """
     return store.query_df(
         """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
                   max(o.period) AS last_period, count(*) AS rows,
+                  arg_min(o.freq, o.period) AS start_freq, arg_max(o.freq, o.period) AS end_freq,
                   any_value(l.release) AS release, any_value(l.loaded_at) AS loaded_at,
                   any_value(s.publisher) AS publisher, any_value(s.title_es) AS title_es,
                   any_value(s.title_en) AS title_en

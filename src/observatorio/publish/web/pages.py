@@ -23,7 +23,7 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelis
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
-from observatorio.publish.web.texts import Texts
+from observatorio.publish.web.texts import Texts, catalogue
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
 
@@ -134,6 +134,27 @@ class PageRequest:
                      kind=kind, frame=frame, lang=self.lang, description=description, note=note,
                      csv_url=self.csv_url(chart_id, **(csv_query or {})), x_is_date=x_is_date,
                      extra=extra)
+
+
+def fmt_period(value: date, freq: str | None, lang: str) -> str:
+    """A period as its frequency reads: a year for yearly data ("2023", never "ene 2023")."""
+    return str(value.year) if freq == "A" else fmt_month(value, lang)
+
+
+def licence_text(licence: str, lang: str) -> tuple[str, str]:
+    """(text, its language) of a source's licence, stored as its publisher words it (English).
+
+    Spanish replaces each known phrase (``licence.*`` texts, whose English side is the stored
+    wording); a licence with no known phrase is shown as published, marked as English.
+    """
+    if lang == "en":
+        return licence, "en"
+    phrases = [(entry["en"], entry["es"]) for key, entry in catalogue().items()
+               if key.startswith("licence.")]
+    translated = licence
+    for english, spanish in sorted(phrases, key=lambda p: len(p[0]), reverse=True):
+        translated = translated.replace(english, spanish)
+    return (translated, lang) if translated != licence else (licence, "en")
 
 
 def unit_label(units: pd.Series | list[str], lang: str) -> str:
@@ -430,12 +451,12 @@ def build_country(req: PageRequest) -> dict[str, Any]:
         "source": r.source, "publisher": (r.title_es if req.lang == "es" else r.title_en) or r.source,
         "flow": get_codelist("flow").label(r.flow, req.lang),
         "unit": unit_label([r.unit], req.lang),
-        "first": fmt_month(pd.Timestamp(r.first_period).date(), req.lang),
-        "last": fmt_month(pd.Timestamp(r.last_period).date(), req.lang),
+        "first": fmt_period(pd.Timestamp(r.first_period).date(), r.start_freq, req.lang),
+        "last": fmt_period(pd.Timestamp(r.last_period).date(), r.end_freq, req.lang),
         "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
         "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
     } for r in records(reporting)]
-    analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang)
+    analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang, req.store)
     main = country_forecast_series(iso)
     forecast = forecast_context(req, [main] if main else [], iso)
     if forecast["chart"] is not None:
@@ -620,17 +641,24 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         "x": [route_names[r] for r in places["route"]], "value": places["value"].astype(float),
         "lon": places["lon"], "lat": places["lat"]}) if not places.empty else pd.DataFrame(
         columns=[*FRAME_COLUMNS, "lon", "lat"])
+    total = incidents["value"].sum()
+    dead = incidents.loc[incidents["flow"] == "DEAD", "value"].sum()
+    missing = incidents.loc[incidents["flow"] == "MISSING", "value"].sum()
+    # the newer IOM copy counts dead and missing together: never print "0 dead, 0 missing"
+    describe = tx("deaths.map_describe", places=fmt_number(len(places), req.lang),
+                  dead=fmt_number(dead, req.lang), missing=fmt_number(missing, req.lang)) \
+        if dead + missing else tx("deaths.map_describe_total", places=fmt_number(len(places), req.lang),
+                                  total=fmt_number(total, req.lang))
     charts = {"map": req.chart(
         "map", "points", points, title=tx("deaths.map_title"), unit=unit, sources=sources,
-        description=tx("deaths.map_describe", places=fmt_number(len(places), req.lang),
-                       dead=fmt_number(incidents.loc[incidents["flow"] == "DEAD", "value"].sum(), req.lang),
-                       missing=fmt_number(incidents.loc[incidents["flow"] == "MISSING", "value"].sum(), req.lang)),
-        note=tx("deaths.note"), geojson_url=GEOJSON_URL,
+        description=describe, note=tx("deaths.note"), geojson_url=GEOJSON_URL,
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
         view=((-122, -34), (-30, 50)))}
+    causes = _split_causes(incidents)
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):
-        grouped = incidents.groupby([dim, "flow"], as_index=False).agg(value=("value", "sum"))
+        grouped = (causes if dim == "cause" else incidents).groupby(
+            [dim, "flow"], as_index=False).agg(value=("value", "sum"))
         if dim != "year":
             order = grouped.groupby(dim)["value"].sum().sort_values(ascending=False).head(12).index
             grouped = grouped[grouped[dim].isin(list(order))]
@@ -643,18 +671,55 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         frame = pd.DataFrame({"series": grouped["flow"],
                               "label": [flows.label(f, req.lang) for f in grouped["flow"]],
                               "x": names, "value": grouped["value"].astype(float)}).reset_index(drop=True)
+        note = tx("deaths.note") + (" " + tx("deaths.cause_note") if dim == "cause" else "")
         charts[chart_id] = req.chart(
             chart_id, kind, frame, title=tx(f"deaths.{chart_id}_title"), unit=unit, sources=sources,
-            description=_describe_series(req, frame, unit), note=tx("deaths.note"))
+            description=_describe_series(req, frame, unit), note=note)
     return {"charts": charts}
 
 
+def _named(prefix: str) -> dict[str, str]:
+    """English name as IOM publishes it → text key, for the ``prefix`` texts (routes, causes)."""
+    return {entry["en"]: key for key, entry in catalogue().items() if key.startswith(prefix)}
+
+
+def split_causes(cause: str) -> list[str]:
+    """IOM's comma-joined causes of one incident, split on the known names.
+
+    Names hold commas themselves ("… shelter, food, water"), so the split follows the known
+    names, longest first; an unknown remainder up to the next comma is kept as it is.
+    """
+    known = sorted((entry["en"] for key, entry in catalogue().items()
+                    if key.startswith("deaths.cause.")), key=len, reverse=True)
+    found, rest = [], cause.strip()
+    while rest:
+        name = next((k for k in known if rest.startswith(k)), None)
+        if name is None:
+            name = rest.split(",", 1)[0].strip()
+        found.append(name)
+        rest = rest[len(name):].lstrip(", ").strip() if rest.startswith(name) else ""
+    return found or [cause]
+
+
+def _split_causes(incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per (incident, cause): an incident with two causes counts under each."""
+    if incidents.empty:
+        return incidents
+    return incidents.assign(cause=[split_causes(str(c)) for c in incidents["cause"]]).explode("cause")
+
+
 def _route_label(req: PageRequest, route: str) -> str:
-    return req.tx("deaths.unknown") if route == "_U" else route
+    if route in ("_U", "Undefined"):
+        return req.tx("deaths.unknown")
+    key = _named("deaths.route.").get(route)
+    return req.tx(key) if key else route
 
 
 def _cause_label(req: PageRequest, cause: str) -> str:
-    return req.tx("deaths.unknown") if cause == "_U" else cause
+    if cause == "_U":
+        return req.tx("deaths.unknown")
+    key = _named("deaths.cause.").get(cause)
+    return req.tx(key) if key else cause
 
 
 # -- data and methodology -------------------------------------------------------------------------
@@ -670,11 +735,12 @@ def build_data(req: PageRequest) -> dict[str, Any]:
         rows.append({
             "source": r.source, "publisher": r.publisher or r.source,
             "title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
-            "licence": r.licence or "—", "url": r.homepage or r.url,
+            "licence": licence_text(r.licence, req.lang) if r.licence else ("—", req.lang),
+            "url": r.homepage or r.url,
             "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
             "releases": int(r.releases), "rows": fmt_number(r.rows, req.lang),
-            "period": (fmt_month(pd.Timestamp(r.period_start).date(), req.lang) + " – "
-                       + fmt_month(end, req.lang)) if end else "—",
+            "period": (fmt_period(pd.Timestamp(r.period_start).date(), r.start_freq, req.lang)
+                       + " – " + fmt_period(end, r.end_freq, req.lang)) if end else "—",
             "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
             "freshness": req.tx("data.months_ago", n=lag) if lag is not None else "—",
             "stale": lag is not None and lag > 12,
@@ -685,7 +751,8 @@ def build_data(req: PageRequest) -> dict[str, Any]:
 
 def build_methodology(req: PageRequest) -> dict[str, Any]:
     glossary = analysis_bridge.glossary(req.lang)
-    methodology_html = analysis_bridge.methodology_html(Path(req.settings.data_path).parent / "docs")
+    methodology_html = analysis_bridge.methodology_html(Path(req.settings.data_path).parent / "docs",
+                                                        req.lang)
     catalogue = db.source_catalogue(req.store)
     caveats = []
     for r in records(catalogue):
