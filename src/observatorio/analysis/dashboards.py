@@ -360,7 +360,11 @@ PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = (
 
 
 def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
-    """Yearly totals of a country's main flows as origin, transit, destination and return."""
+    """Yearly totals of a country's main flows as origin, transit, destination and return.
+
+    ``months``, ``first``, ``last``: the months of monthly data each year sums (a year with
+    fewer than 12 is partial).
+    """
     parts = []
     for role, key, spec, dim in PROFILE_FLOWS:
         if dim == "ref_area" and spec.ref_area is None:
@@ -371,9 +375,10 @@ def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
             continue
         frame = frame.assign(year=[p.year for p in frame["period"]])
         yearly = frame.groupby(["year", "unit"], as_index=False).agg(
-            value=("value", "sum"), months=("period", "nunique"))
+            value=("value", "sum"), months=("period", "nunique"), first=("period", "min"),
+            last=("period", "max"))
         parts.append(yearly.assign(role=role, key=key, source=spec.source, freq=spec.freq))
-    columns = ["role", "key", "source", "freq", "year", "unit", "value", "months"]
+    columns = ["role", "key", "source", "freq", "year", "unit", "value", "months", "first", "last"]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True).loc[:, columns]
@@ -455,19 +460,28 @@ def children(store: Store, since: date | None = None) -> pd.DataFrame:
 
 
 def return_pairs(store: Store) -> pd.DataFrame:
-    """(returning country, origin country) pairs counted on both sides, with months in common."""
+    """Every (returning country, origin country) pair the store counts, on either side.
+
+    ``executed``/``received``: months the returning country / the origin country reports;
+    ``months``: months both report. Pairs counted on both sides first.
+    """
     return store.query_df(
         """WITH executed AS (
              SELECT DISTINCT ref_area AS returning_area, citizenship AS origin, period
              FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
-               AND value IS NOT NULL),
+               AND value IS NOT NULL AND length(citizenship) = 3
+               AND citizenship NOT LIKE '\\_%' ESCAPE '\\'),
            received AS (
              SELECT DISTINCT counterpart_area AS returning_area, ref_area AS origin, period
              FROM observations WHERE flow = 'RETURN_RECEIVED' AND freq = 'M'
-               AND value IS NOT NULL)
-           SELECT e.returning_area AS "returning", e.origin, count(*) AS months
-           FROM executed e JOIN received r USING (returning_area, origin, period)
-           GROUP BY ALL ORDER BY months DESC, e.origin, e.returning_area"""
+               AND value IS NOT NULL AND length(counterpart_area) = 3
+               AND counterpart_area NOT LIKE '\\_%' ESCAPE '\\')
+           SELECT returning_area AS "returning", origin,
+                  count(*) FILTER (WHERE e.period IS NOT NULL) AS executed,
+                  count(*) FILTER (WHERE r.period IS NOT NULL) AS received,
+                  count(*) FILTER (WHERE e.period IS NOT NULL AND r.period IS NOT NULL) AS months
+           FROM executed e FULL JOIN received r USING (returning_area, origin, period)
+           GROUP BY ALL ORDER BY months DESC, executed + received DESC, origin, returning_area"""
     )
 
 

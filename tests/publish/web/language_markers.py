@@ -33,8 +33,13 @@ SPANISH_MARKERS: tuple[str, ...] = (
     "acompañados", "solicitudes", "asilo",
 )  # fmt: skip
 
-#: Proper names that contain a marker word and are right in both languages.
-PROPER_NAMES: tuple[str, ...] = ("El Salvador", "La Guajira")
+#: Proper names that contain a marker word and are right in both languages (places, and the
+#: names of publishers' data products quoted in source titles). Publishers' own names come from
+#: the API's source list.
+PROPER_NAMES: tuple[str, ...] = (
+    "El Salvador", "Refugee Data Finder", "International Migrant Stock 2024",
+    "Mobility in the Americas Digest", "Missing Migrants Project",
+)
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -45,8 +50,11 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 MARKERS = {"es": _pattern(ENGLISH_MARKERS), "en": _pattern(SPANISH_MARKERS)}
 
 
-def other_language_words(text: str, lang: str) -> list[str]:
-    """Marker words of the other language found in ``text`` shown on a ``lang`` page."""
-    for name in PROPER_NAMES:
+def other_language_words(text: str, lang: str, names: tuple[str, ...] = ()) -> list[str]:
+    """Marker words of the other language found in ``text`` shown on a ``lang`` page.
+
+    ``names``: more proper names to leave out (the publishers).
+    """
+    for name in sorted((*names, *PROPER_NAMES), key=len, reverse=True):
         text = text.replace(name, " ")
     return [m.group(0) for m in MARKERS[lang].finditer(text)]

@@ -219,10 +219,21 @@ def _forecast_traces(chart: Chart) -> list[dict[str, Any]]:
 
 
 def _bar_traces(chart: Chart) -> list[dict[str, Any]]:
-    return [{"type": "bar", "name": label, "meta": code,
-             "x": [str(_iso(v)) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
-             "hovertemplate": _hover(chart, "y")}
-            for code, label, part in _series(chart.frame)]
+    traces = []
+    for code, label, part in _series(chart.frame):
+        trace: dict[str, Any] = {
+            "type": "bar", "name": label, "meta": code,
+            "x": [str(_iso(v)) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+            "hovertemplate": _hover(chart, "y")}
+        if "partial" in part.columns and any(part["partial"]):
+            # a partial year is hatched and names its months on the bar ("oct–dic")
+            trace["marker"] = {"pattern": {"shape": ["/" if p else "" for p in part["partial"]],
+                                           "solidity": 0.45}}
+            trace["text"] = [str(p) for p in part["partial"]]
+            trace["textposition"] = "outside"
+            trace["cliponaxis"] = False
+        traces.append(trace)
+    return traces
 
 
 def _hbar_traces(chart: Chart) -> list[dict[str, Any]]:

@@ -399,21 +399,17 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     flows = db.profile_flows(req.store, iso)
     flows = flows[flows["year"] >= PROFILE_FIRST_YEAR]
     charts: dict[str, Chart] = {}
+    role_charts: dict[str, list[str]] = {}
     for role in ROLES:
+        role_charts[role] = []
         part = flows[flows["role"] == role]
-        part = part.assign(series=[f"{k}.{s}" for k, s in zip(part["key"], part["source"], strict=True)],
-                           label=[_profile_label(req, k, s, u) for k, s, u in
-                                  zip(part["key"], part["source"], part["unit"], strict=True)],
-                           x=[str(y) for y in part["year"]])
-        frame = tidy(part, series="series", label="label", x="x") if not part.empty else \
-            pd.DataFrame(columns=FRAME_COLUMNS)
-        if not part.empty:
-            frame["months"] = list(part["months"])
-        unit = unit_label(part["unit"], req.lang)
-        charts[role] = req.chart(
-            role, "bar", frame, title=tx(f"country.role.{role}", country=req.country(iso)),
-            unit=unit, sources=list(part["source"].unique()),
-            description=_describe_series(req, frame, unit), note=tx("country.partial_years"))
+        measures = list(dict.fromkeys(zip(part["key"], part["unit"], strict=True))) or [("", "")]
+        for i, (key, unit_code) in enumerate(measures):
+            # one chart = one measure and one unit (asylum applications are not encounters)
+            chart_id = role if i == 0 else f"{role}-{key}-{unit_code}".lower()
+            charts[chart_id] = _measure_chart(req, chart_id, role, part[
+                (part["key"] == key) & (part["unit"] == unit_code)])
+            role_charts[role].append(chart_id)
     kids = db.children(req.store)
     kids = kids[kids["ref_area"] == iso]
     kids = kids.assign(year=[p.year for p in kids["period"]])
@@ -462,12 +458,71 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     if forecast["chart"] is not None:
         charts["forecast"] = forecast["chart"]
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
-            "country_name": req.country(iso), "roles": ROLES, "forecast": forecast}
+            "country_name": req.country(iso), "roles": ROLES, "role_charts": role_charts,
+            "forecast": forecast}
+
+
+def _measure_chart(req: PageRequest, chart_id: str, role: str, part: pd.DataFrame) -> Chart:
+    """A country's yearly bars of one measure in one role; partial years hatched and named."""
+    tx, iso = req.tx, req.iso3 or ""
+    role_title = tx(f"country.role.{role}", country=req.country(iso))
+    if part.empty:
+        return req.chart(chart_id, "bar", pd.DataFrame(columns=FRAME_COLUMNS), title=role_title,
+                         unit="", sources=[], note=tx("country.partial_years"))
+    part = part.assign(series=[f"{k}.{s}" for k, s in zip(part["key"], part["source"], strict=True)],
+                       label=[_profile_label(req, k, s, u) for k, s, u in
+                              zip(part["key"], part["source"], part["unit"], strict=True)],
+                       x=[str(y) for y in part["year"]])
+    frame = tidy(part, series="series", label="label", x="x")
+    frame["months"] = list(part["months"])
+    # a year of monthly data with fewer than 12 months is partial: say which months
+    frame["partial"] = [_months_span(req, r.first, r.last) if r.freq == "M" and r.months < 12
+                        else "" for r in records(part)]
+    unit = unit_label(part["unit"], req.lang)
+    partial = [f"{x} ({p})" for x, p in zip(frame["x"], frame["partial"], strict=True) if p]
+    note = tx("country.partial_marked", years="; ".join(partial)) if partial else ""
+    measure = tx(f"profile.{part['key'].iloc[0]}")
+    title = f"{role_title} — {measure}"
+    return req.chart(chart_id, "bar", frame, title=title, unit=unit,
+                     sources=list(part["source"].unique()),
+                     description=_describe_series(req, frame, unit), note=note)
+
+
+def _months_span(req: PageRequest, first: Any, last: Any) -> str:
+    """"oct–dic" / "Oct–Dec": the months a partial year covers."""
+    from babel.dates import format_date
+
+    start, end = (format_date(pd.Timestamp(v).date(), format="MMM", locale=req.lang)
+                  for v in (first, last))
+    return start if start == end else f"{start}–{end}"
 
 
 def _profile_label(req: PageRequest, key: str, source: str, unit: str) -> str:
     publisher = req.tx.get(f"publisher.{source}", source)
     return f"{req.tx(f'profile.{key}')} — {publisher} ({unit_label([unit], req.lang)})"
+
+
+CHILD_SERIES = ["ref_area", "flow", "accompaniment", "age"]
+
+
+def one_publisher_per_series(kids: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The children frame with each series (country, flow, accompaniment, age) from one source.
+
+    Several publishers repeat the same US series (CBP's own file, IOM's copy of it, the Border
+    Patrol's statistics office): the one with the latest month speaks for it, a primary
+    publisher before a copy. Returns the frame and the sources left out.
+    """
+    if kids.empty:
+        return kids, []
+    spans = kids.groupby([*CHILD_SERIES, "source"], as_index=False, dropna=False).agg(
+        last=("period", "max"))
+    spans["copy"] = spans["source"].str.startswith("iom_gdidata.")
+    spans = spans.sort_values(["last", "copy"], ascending=[False, True])
+    chosen = spans.drop_duplicates(CHILD_SERIES)
+    keep = set(map(tuple, chosen[[*CHILD_SERIES, "source"]].astype(str).to_numpy()))
+    rows = [tuple(map(str, r)) in keep for r in kids[[*CHILD_SERIES, "source"]].to_numpy()]
+    left_out = sorted(set(spans["source"]) - set(chosen["source"]))
+    return kids[rows].reset_index(drop=True), left_out
 
 
 def _child_label(req: PageRequest, r: Any) -> str:
@@ -489,7 +544,14 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
     wanted = req.query.get("nat", "").upper()
     default = next((n for n in ("VEN", "HTI", "ECU", "GTM") if n in nationalities),
                    nationalities[0] if nationalities else "")
-    nat = wanted if wanted in nationalities else default
+    options = sorted(({"code": n, "name": req.country(n)} for n in nationalities),
+                     key=lambda o: o["name"])
+    if wanted and wanted not in nationalities:
+        # never silently show another nationality: say so, with a 404
+        return {"charts": {}, "nationalities": options, "nat": "", "steps": [],
+                "missing_steps": [], "status": 404,
+                "unknown_choice": tx("route.unknown_nat", nat=req.query.get("nat", ""))}
+    nat = wanted or default
     steps = db.route_steps(req.store, nat, since=ROUTE_START) if nat else db.route_steps(
         req.store, "___")
     steps = steps.assign(label=[f"{o}. {tx(f'route.step.{s}')} ({unit_label([u], req.lang)})"
@@ -514,8 +576,6 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
             "last": fmt_month(r["period"], req.lang), "value": fmt_number(r["value"], req.lang),
         })
     missing = [tx(f"route.step.{s}") for s, _ in db.ROUTE_STEPS if s not in set(steps["step"])]
-    options = sorted(({"code": n, "name": req.country(n)} for n in nationalities),
-                     key=lambda o: o["name"])
     return {"charts": {"steps": chart}, "nationalities": options, "nat": nat, "steps": table,
             "missing_steps": missing}
 
@@ -525,7 +585,7 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
 
 def build_children(req: PageRequest) -> dict[str, Any]:
     tx = req.tx
-    kids = db.children(req.store)
+    kids, repeated = one_publisher_per_series(db.children(req.store))
     kids = kids.assign(
         series=[f"{r.source}.{r.ref_area}.{r.flow}.{r.accompaniment}.{r.age}" for r in records(kids)],
         label=[_child_label(req, r) for r in records(kids)])
@@ -535,10 +595,16 @@ def build_children(req: PageRequest) -> dict[str, Any]:
         part = kids[mask]
         frame = tidy(part, series="series", label="label", x="period")
         unit = unit_label(part["unit"], req.lang)
+        note = tx(f"children.{chart_id}_note")
+        if chart_id == "accompanied" and (part["source"] == db.CBP_SW).any():
+            note = f"{note} {tx('children.us_family_units')}"
+        left_out = sorted({req.tx.get(f"publisher.{s}", s) for s in repeated})
+        if left_out:
+            note = f"{note} {tx('children.not_repeated', publishers=', '.join(left_out))}"
         charts[chart_id] = req.chart(
             chart_id, "line", frame, title=tx(f"children.{chart_id}_title"), unit=unit,
             sources=list(part["source"].unique()), x_is_date=True,
-            description=_describe_series(req, frame, unit), note=tx(f"children.{chart_id}_note"))
+            description=_describe_series(req, frame, unit), note=note)
     yearly = kids.assign(year=[p.year for p in kids["period"]]).groupby(
         ["label", "unit", "year"], as_index=False).agg(value=("value", "sum"), months=("period", "nunique"))
     years = sorted(yearly["year"].unique())[-6:]
@@ -559,8 +625,12 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
                 "name": tx("returns.pair", returning=req.country(r.returning), origin=req.country(r.origin))}
                for r in records(pairs)]
     wanted = req.query.get("pair", "")
-    chosen = wanted if any(o["value"] == wanted for o in options) else (
-        options[0]["value"] if options else "")
+    unknown = bool(wanted) and not any(o["value"] == wanted for o in options)
+    chosen = wanted if wanted and not unknown else (options[0]["value"] if options else "")
+    if unknown:
+        # never silently show another pair: say so, with a 404 (the form offers every pair)
+        return {"charts": {}, "pairs": options, "pair": "", "status": 404,
+                "unknown_choice": tx("returns.unknown_pair", pair=wanted)}
     charts: dict[str, Chart] = {}
     returning, origin = chosen.split("-") if chosen else ("", "")
     mirror = db.returns_mirror(req.store, returning, origin) if chosen else db.returns_mirror(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -212,7 +213,9 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         context = _pages.build(req)
         html = _render(page.template, req, context, request)
-    return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"})
+    # an unknown choice in the query string (?pair=, ?nat=) is shown, and answered as 404
+    return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"},
+                    status_code=int(context.get("status", 200)))
 
 
 def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) -> Response:
@@ -228,7 +231,11 @@ def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) 
         if chart_id not in charts:
             raise HTTPException(404)
         body = charts[chart_id].csv().encode()
-    name = "-".join([*segments, chart_id]) or chart_id
+    # the file says what was chosen: retornos-mirror-pair-MEX-GTM.csv
+    chosen = [part for key, value in sorted(request.query_params.items())
+              for part in (key, value) if value]
+    name = "-".join(re.sub(r"[^A-Za-z0-9_]+", "_", p).strip("_") or "_"
+                    for p in [*segments, chart_id, *chosen]) or chart_id
     return _respond(request, body, CSV_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
