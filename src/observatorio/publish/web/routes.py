@@ -234,7 +234,7 @@ def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) 
     # the file says what was chosen: retornos-mirror-pair-MEX-GTM.csv
     chosen = [part for key, value in sorted(request.query_params.items())
               for part in (key, value) if value]
-    name = "-".join(re.sub(r"[^A-Za-z0-9_]+", "_", p).strip("_") or "_"
+    name = "-".join(re.sub(r"[^A-Za-z0-9_-]+", "_", p).strip("_") or "_"
                     for p in [*segments, chart_id, *chosen]) or chart_id
     return _respond(request, body, CSV_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
