@@ -16,7 +16,7 @@ ENGLISH_MARKERS: tuple[str, ...] = (
     "the", "and", "of", "with", "from", "to", "for", "by", "in", "on", "is", "are", "or",
     "not", "no data", "data", "persons", "people", "events", "children", "child", "returns",
     "returned", "deaths", "dead", "missing", "route", "routes", "drowning", "violence",
-    "undefined", "unknown", "mixed", "sickness", "accident", "accidental", "harsh",
+    "undefined", "unknown", "mixed", "sickness", "accident", "harsh",
     "public domain", "licence", "license", "government", "country", "countries", "year",
     "years", "month", "months", "january", "february", "april", "june", "july", "august",
     "september", "october", "november", "december", "download", "source", "sources",
@@ -37,7 +37,7 @@ SPANISH_MARKERS: tuple[str, ...] = (
 #: names of publishers' data products quoted in source titles). Publishers' own names come from
 #: the API's source list.
 PROPER_NAMES: tuple[str, ...] = (
-    "El Salvador", "Refugee Data Finder", "International Migrant Stock 2024",
+    "El Salvador", "CC BY", "Refugee Data Finder", "International Migrant Stock 2024",
     "Mobility in the Americas Digest", "Missing Migrants Project",
 )
 

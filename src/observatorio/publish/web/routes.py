@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,9 +22,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
+from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import analysis_bridge, assets
 from observatorio.publish.web.pages import (
@@ -53,6 +56,34 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+#: `quoted`, snake_case and UPPER_CASE words of a source note: names of columns and codes.
+IDENTIFIER = re.compile(r"`([^`]+)`|(?<![\w-])([a-z]+_[a-z_]+|_[A-Z]|[A-Z][A-Z0-9_]{2,})(?![\w-])")
+
+
+@cache
+def _data_codes() -> frozenset[str]:
+    return frozenset(code for name in ("flow", "unit", "obs_status")
+                     for code in get_codelist(name).codes)
+
+
+def identifiers(text: str) -> Markup:
+    """A source note with its column names and codes as <code> (they are not translated).
+
+    Upper-case words are codes only when the data model has them (DEAD, PERSONS), never
+    acronyms (ACNUR, UPM).
+    """
+    out, last = [], 0
+    for match in IDENTIFIER.finditer(text):
+        word = match.group(1) or match.group(2)
+        if match.group(2) and word.isupper() and "_" not in word and word not in _data_codes():
+            continue
+        out += [escape(text[last:match.start()]), Markup("<code>%s</code>") % word]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+_env.filters["identifiers"] = identifiers
 
 
 def mount_web(app: FastAPI) -> None:
