@@ -34,7 +34,7 @@ bundle:
 run: install bundle
 	$(BIN)/observatorio serve --host $(HOST) --port $(PORT)
 
-test: install-test
+test: install-test bundle
 	$(BIN)/pytest
 
 lint: install-test
