@@ -371,7 +371,8 @@ def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
         description=description, note=note, csv_query={"indicator": key},
         geojson_url=GEOJSON_URL, members=list(CRM_MEMBERS),
         neighbours=[i for i in all_ids if i not in CRM_MEMBERS], names=names,
-        no_data_label=tx("map.no_data"), neighbours_label=tx("map.neighbours"))
+        no_data_label=tx("map.no_data"), neighbours_label=tx("map.neighbours"),
+        log_label=tx("map.log_scale"))
     return chart, options, key
 
 
@@ -723,7 +724,7 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         "map", "points", points, title=tx("deaths.map_title"), unit=unit, sources=sources,
         description=describe, note=tx("deaths.note"), geojson_url=GEOJSON_URL,
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
-        view=((-122, -34), (-30, 50)))}
+        view=((-122, -34), (-30, 50)), projection={"type": "mercator"})}
     causes = _split_causes(incidents)
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):
