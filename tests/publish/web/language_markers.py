@@ -5,7 +5,8 @@ short function words and the portal's own vocabulary, chosen so that none is a w
 other language ("de" is not English, "the" is not Spanish). Text a page marks as not to be
 translated (``translate="no"``: publishers' and institutions' proper names, addresses) or as
 another language (``lang="…"``: the language switch, a national term in the glossary) is
-left out by the page walker, as are ``<code>`` and the figure data scripts.
+left out by the page walker, as are ``<code>`` and the figure data scripts; addresses and
+words in capitals (codes such as PERSONS, acronyms) are not words of either language.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ SPANISH_MARKERS: tuple[str, ...] = (
 PROPER_NAMES: tuple[str, ...] = (
     "El Salvador", "CC BY", "Refugee Data Finder", "International Migrant Stock 2024",
     "Mobility in the Americas Digest", "Missing Migrants Project",
+    "Instituto Guatemalteco de Migración", "Instituto Nacional de Migración",
+    "Servicio Nacional de Migración", "Unidad de Política Migratoria",
 )
+#: Addresses, and words in capitals (codes of the data model such as PERSONS, acronyms).
+NOT_WORDS = re.compile(r"https?://\S+|\b[A-Z][A-Z0-9_]+\b")
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -57,4 +62,5 @@ def other_language_words(text: str, lang: str, names: tuple[str, ...] = ()) -> l
     """
     for name in sorted((*names, *PROPER_NAMES), key=len, reverse=True):
         text = text.replace(name, " ")
+    text = NOT_WORDS.sub(" ", text)
     return [m.group(0) for m in MARKERS[lang].finditer(text)]
