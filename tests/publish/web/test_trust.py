@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from observatorio.publish.web.pages import (
     build_country,
     build_data,
     build_deaths,
+    build_overview,
     split_causes,
 )
 from observatorio.settings import Settings
@@ -199,3 +201,27 @@ def test_licences_are_in_spanish_on_the_spanish_data_page(
         "Dominio público (obra del gobierno federal de EE. UU.)", "es")
     assert all(r["licence"][1] == "es" for r in rows.values()), [
         r["licence"] for r in rows.values() if r["licence"][1] != "es"]
+
+
+# -- item 18: maps ---------------------------------------------------------------------------------
+
+
+def test_members_map_shows_canada_whole_on_a_log_scale(
+        store: Store, portal_settings: Settings) -> None:
+    chart = build_overview(request(store, portal_settings, "es", "overview"))["charts"]["map"]
+    figure = json.loads(chart.figure_json())
+    geo = figure["layout"]["geo"]
+    assert geo["projection"]["type"] != "mercator"
+    assert geo["lataxis"]["range"][1] >= 80  # Canada's Arctic islands reach 83°N
+    values = next(t for t in figure["data"] if t["meta"] == "values")
+    assert values["customdata"] == [int(v) for v in chart.frame["value"]]
+    assert values["z"][0] == pytest.approx(math.log10(values["customdata"][0]))
+    assert "logarítmica" in values["colorbar"]["title"]["text"]
+    assert values["colorbar"]["ticktext"]  # real values in the legend
+
+
+def test_deaths_map_draws_its_size_scale(store: Store, portal_settings: Settings) -> None:
+    chart = build_deaths(request(store, portal_settings, "en", "deaths"))["charts"]["map"]
+    scale = next(t for t in json.loads(chart.figure_json())["data"] if t["meta"] == "size_legend")
+    assert len(scale["text"]) == 3 and all(t.endswith("persons") for t in scale["text"])
+    assert scale["marker"]["size"][0] > scale["marker"]["size"][-1]

@@ -776,7 +776,8 @@ def _split_causes(incidents: pd.DataFrame) -> pd.DataFrame:
     """One row per (incident, cause): an incident with two causes counts under each."""
     if incidents.empty:
         return incidents
-    return incidents.assign(cause=[split_causes(str(c)) for c in incidents["cause"]]).explode("cause")
+    split = pd.Series([split_causes(str(c)) for c in incidents["cause"]], index=incidents.index)
+    return incidents.assign(cause=split).explode("cause")
 
 
 def _route_label(req: PageRequest, route: str) -> str:
