@@ -1,7 +1,8 @@
 """Every portal page, both languages, desktop and phone width, in Chromium (issue 11, "done when").
 
-Each visit checks: no horizontal overflow of the page, no text of the other language (see
-language_markers), no console error, no failed request and no request outside the server.
+Each visit checks: no horizontal overflow of the page, no legend or axis label cut off at its
+chart's edge, no text of the other language (see language_markers), no console error, no
+failed request and no request outside the server.
 """
 
 from __future__ import annotations
@@ -68,6 +69,22 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+# Legend entries and axis labels that reach past their chart (an SVG clips them unseen).
+CLIPPED_JS = """() => {
+  const out = [];
+  for (const fig of document.querySelectorAll('figure.chart[data-chart-ready] .plot')) {
+    const box = fig.getBoundingClientRect();
+    for (const t of fig.querySelectorAll('.legendtext, .xtick text, .ytick text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.right > box.right + 2 || r.left < box.left - 2)) {
+        out.push(fig.closest('figure').id + ': ' + t.textContent.slice(0, 40));
+      }
+    }
+  }
+  return out.slice(0, 5);
+}"""
+
+
 @pytest.fixture(scope="module")
 def publishers(server_url: str) -> tuple[str, ...]:
     """Publishers' names (proper names, shown as each publisher writes its own)."""
@@ -101,6 +118,9 @@ def walk_problems(page: Any, log: PageLog, lang: str, names: tuple[str, ...] = (
     width = page.evaluate(OVERFLOW_JS)
     if width["scroll"] > width["width"]:
         problems.append(f"page is {width['scroll']} px wide at {width['width']} px: {width['wide']}")
+    clipped = page.evaluate(CLIPPED_JS)
+    if clipped:
+        problems.append(f"chart text cut off at the chart's edge: {clipped}")
     texts = page.evaluate(VISIBLE_TEXT_JS)
     found = sorted({w.lower() for text in texts for w in other_language_words(text, lang, names)})
     if found:

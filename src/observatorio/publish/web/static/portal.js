@@ -28,11 +28,32 @@
     });
   }
 
+  // Legend names longer than the screen allows are broken into lines (a phone would clip them).
+  function wrap(text, max) {
+    var lines = [], line = "";
+    String(text).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > max) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.join("<br>");
+  }
+
+  function fitLegend(fig, width) {
+    if (width >= 700) { return; }
+    var max = Math.max(16, Math.floor((width - 50) / 7));
+    fig.data.forEach(function (trace) {
+      if (trace.name && trace.showlegend !== false) { trace.name = wrap(trace.name, max); }
+    });
+    fig.layout.legend = Object.assign({}, fig.layout.legend, { font: { size: 11 } });
+  }
+
   function draw(figureEl) {
     var script = figureEl.querySelector("script.figure-data");
     var target = figureEl.querySelector(".plot");
     if (!script || !target) { return Promise.resolve(); }
     var fig = JSON.parse(script.textContent);
+    fitLegend(fig, target.clientWidth || window.innerWidth);
     return Plotly.newPlot(target, fig.data, fig.layout, config).then(function () {
       figureEl.setAttribute("data-chart-ready", "true");
     });
