@@ -46,6 +46,27 @@
       if (trace.name && trace.showlegend !== false) { trace.name = wrap(trace.name, max); }
     });
     fig.layout.legend = Object.assign({}, fig.layout.legend, { font: { size: 11 } });
+    // horizontal bars: long category names (causes, routes) wrap too, as tick labels only
+    var axis = fig.layout.yaxis;
+    if (axis && axis.type === "category") {
+      var names = [];
+      fig.data.forEach(function (trace) {
+        if (trace.orientation === "h") {
+          trace.y.forEach(function (y) { if (names.indexOf(y) < 0) { names.push(y); } });
+        }
+      });
+      if (names.length) {
+        axis.tickmode = "array";
+        axis.tickvals = names;
+        axis.ticktext = names.map(function (n) { return wrap(n, Math.floor(max / 2)); });
+        // bars are evenly spaced: each gets the height the longest wrapped name needs
+        var lines = Math.max.apply(null, axis.ticktext.map(function (t) {
+          return t.split("<br>").length;
+        }));
+        fig.layout.height = Math.max(fig.layout.height || 0,
+                                     90 + names.length * Math.max(28, 15 * lines + 8));
+      }
+    }
   }
 
   function draw(figureEl) {
