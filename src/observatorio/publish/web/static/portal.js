@@ -1,6 +1,8 @@
 /* Observatorio Migratorio Regional — draws each page's charts from the JSON beside them.
-   Sets data-chart-ready on every drawn <figure> and data-charts-ready on <html> when all are
-   drawn, which the browser tests and the bench wait for. No request leaves this server. */
+   Sets data-chart-ready on every drawn <figure>, data-charts-in-view on <html> when the charts
+   of the first screen are drawn (mark "charts-in-view") and data-charts-ready when all are
+   (mark "charts-drawn"): the browser tests and the bench wait for them. No request leaves
+   this server. */
 (function () {
   "use strict";
   var lang = document.documentElement.lang === "en" ? "en" : "es";
@@ -80,20 +82,48 @@
     });
   }
 
+  function mark(name) {
+    if (window.performance && performance.mark) { performance.mark(name); }
+  }
+
+  function inView(figureEl) {
+    var box = figureEl.getBoundingClientRect();
+    return box.top < window.innerHeight && box.bottom > 0;
+  }
+
+  // Charts below the first screen are drawn one at a time after those in view, yielding to
+  // the browser between them, so what the reader sees first is drawn first.
+  function drawInTurn(figures) {
+    return figures.reduce(function (done, figureEl) {
+      return done.then(function () {
+        return new Promise(function (resolve) { setTimeout(resolve, 0); });
+      }).then(function () { return draw(figureEl); });
+    }, Promise.resolve());
+  }
+
   function start() {
+    var root = document.documentElement;
     var figures = Array.prototype.slice.call(document.querySelectorAll("figure.chart[data-chart]"));
     if (!figures.length || typeof Plotly === "undefined") {
       // nothing to draw (pages without charts do not even load plotly.js)
-      document.documentElement.setAttribute("data-charts-ready", figures.length ? "error" : "true");
-      if (window.performance && performance.mark) { performance.mark("charts-drawn"); }
+      root.setAttribute("data-charts-ready", figures.length ? "error" : "true");
+      root.setAttribute("data-charts-in-view", figures.length ? "error" : "true");
+      mark("charts-in-view");
+      mark("charts-drawn");
       return;
     }
     if (lang === "es") { registerSpanish(); }
-    Promise.all(figures.map(draw)).then(function () {
-      document.documentElement.setAttribute("data-charts-ready", "true");
-      if (window.performance && performance.mark) { performance.mark("charts-drawn"); }
+    var first = figures.filter(inView);
+    var later = figures.filter(function (f) { return first.indexOf(f) < 0; });
+    Promise.all(first.map(draw)).then(function () {
+      root.setAttribute("data-charts-in-view", "true");
+      mark("charts-in-view");
+      return drawInTurn(later);
+    }).then(function () {
+      root.setAttribute("data-charts-ready", "true");
+      mark("charts-drawn");
     }, function (err) {
-      document.documentElement.setAttribute("data-charts-ready", "error");
+      root.setAttribute("data-charts-ready", "error");
       throw err;
     });
     // Picking a map indicator reloads the page with it, so the CSV link and table follow.
