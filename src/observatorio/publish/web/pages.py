@@ -705,7 +705,10 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
     sources = [source] if source else []
     flows = get_codelist("flow")
     unit = unit_label(["PERSONS"], req.lang)
-    places = incidents.groupby(["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
+    # incidents within a tenth of a degree (~11 km) share one circle: nothing finer can be seen
+    # at the scale of the Americas, and the map draws ~2.5× fewer circles
+    places = incidents.assign(lon=incidents["lon"].round(1), lat=incidents["lat"].round(1)).groupby(
+        ["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
     route_names = {r: _route_label(req, r) for r in incidents["route"].unique()}
     points = pd.DataFrame({
         "series": places["flow"], "label": [flows.label(f, req.lang) for f in places["flow"]],
@@ -722,7 +725,8 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
                                   total=fmt_number(total, req.lang))
     charts = {"map": req.chart(
         "map", "points", points, title=tx("deaths.map_title"), unit=unit, sources=sources,
-        description=describe, note=tx("deaths.note"), geojson_url=GEOJSON_URL,
+        description=describe, note=f"{tx('deaths.note')} {tx('deaths.grid_note')}",
+        geojson_url=GEOJSON_URL,
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
         view=((-122, -34), (-30, 50)), projection={"type": "mercator"})}
     causes = _split_causes(incidents)
