@@ -59,3 +59,19 @@ def test_codelist_files_have_five_fields_per_row(path: Path) -> None:
         rows = list(csv.reader(fh))
     assert rows[0] == ["code", "label_es", "label_en", "description_es", "description_en"]
     assert [r[0] for r in rows[1:] if len(r) != 5] == []
+
+
+def test_country_names_come_from_cldr_in_both_languages() -> None:
+    # issue 11 item 15: pycountry's Spanish catalogue gave "Algeria" and "Burquina Faso"
+    assert country_label("DZA", "es") == "Argelia"
+    assert country_label("BFA", "es") == "Burkina Faso"
+    assert country_label("DZA", "en") == "Algeria"
+    assert country_label("CPV", "es") == "Cabo Verde"
+
+
+def test_older_spanish_spellings_still_resolve() -> None:
+    from observatorio.harmonize.countries import CountryResolver
+
+    resolver = CountryResolver()
+    assert resolver.resolve("Burquina Faso") == "BFA"  # pycountry's spelling, seen in files
+    assert resolver.resolve("Argelia") == "DZA"

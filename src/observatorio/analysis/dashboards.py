@@ -208,13 +208,20 @@ def aggregate(
 
 
 def source_catalogue(store: Store) -> pd.DataFrame:
-    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats."""
+    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats.
+
+    ``start_freq``/``end_freq``: the frequency of the first and last period.
+    """
     return store.query_df(
         """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
                   s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
                   l.period_end, l.loaded_at, l.source_file,
-                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
+                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases,
+                  f.start_freq, f.end_freq
            FROM loads l LEFT JOIN sources s USING (source)
+           LEFT JOIN (SELECT source, arg_min(freq, period) AS start_freq,
+                             arg_max(freq, period) AS end_freq
+                      FROM observations GROUP BY source) f USING (source)
            WHERE l.is_latest ORDER BY l.source"""
     )
 
@@ -240,10 +247,15 @@ def loaded_sources(store: Store) -> set[str]:
 
 
 def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
-    """What a country's own authorities report: by source and flow, first/last period, release."""
+    """What a country's own authorities report: by source and flow, first/last period, release.
+
+    ``start_freq``/``end_freq``: the frequency of the first and last period (a yearly figure's
+    period is its first day, to be shown as a year, not as January).
+    """
     return store.query_df(
         """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
                   max(o.period) AS last_period, count(*) AS rows,
+                  arg_min(o.freq, o.period) AS start_freq, arg_max(o.freq, o.period) AS end_freq,
                   any_value(l.release) AS release, any_value(l.loaded_at) AS loaded_at,
                   any_value(s.publisher) AS publisher, any_value(s.title_es) AS title_es,
                   any_value(s.title_en) AS title_en
@@ -348,7 +360,11 @@ PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = (
 
 
 def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
-    """Yearly totals of a country's main flows as origin, transit, destination and return."""
+    """Yearly totals of a country's main flows as origin, transit, destination and return.
+
+    ``months``, ``first``, ``last``: the months of monthly data each year sums (a year with
+    fewer than 12 is partial).
+    """
     parts = []
     for role, key, spec, dim in PROFILE_FLOWS:
         if dim == "ref_area" and spec.ref_area is None:
@@ -359,9 +375,10 @@ def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
             continue
         frame = frame.assign(year=[p.year for p in frame["period"]])
         yearly = frame.groupby(["year", "unit"], as_index=False).agg(
-            value=("value", "sum"), months=("period", "nunique"))
+            value=("value", "sum"), months=("period", "nunique"), first=("period", "min"),
+            last=("period", "max"))
         parts.append(yearly.assign(role=role, key=key, source=spec.source, freq=spec.freq))
-    columns = ["role", "key", "source", "freq", "year", "unit", "value", "months"]
+    columns = ["role", "key", "source", "freq", "year", "unit", "value", "months", "first", "last"]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True).loc[:, columns]
@@ -443,19 +460,28 @@ def children(store: Store, since: date | None = None) -> pd.DataFrame:
 
 
 def return_pairs(store: Store) -> pd.DataFrame:
-    """(returning country, origin country) pairs counted on both sides, with months in common."""
+    """Every (returning country, origin country) pair the store counts, on either side.
+
+    ``executed``/``received``: months the returning country / the origin country reports;
+    ``months``: months both report. Pairs counted on both sides first.
+    """
     return store.query_df(
         """WITH executed AS (
              SELECT DISTINCT ref_area AS returning_area, citizenship AS origin, period
              FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
-               AND value IS NOT NULL),
+               AND value IS NOT NULL AND length(citizenship) = 3
+               AND citizenship NOT LIKE '\\_%' ESCAPE '\\'),
            received AS (
              SELECT DISTINCT counterpart_area AS returning_area, ref_area AS origin, period
              FROM observations WHERE flow = 'RETURN_RECEIVED' AND freq = 'M'
-               AND value IS NOT NULL)
-           SELECT e.returning_area AS "returning", e.origin, count(*) AS months
-           FROM executed e JOIN received r USING (returning_area, origin, period)
-           GROUP BY ALL ORDER BY months DESC, e.origin, e.returning_area"""
+               AND value IS NOT NULL AND length(counterpart_area) = 3
+               AND counterpart_area NOT LIKE '\\_%' ESCAPE '\\')
+           SELECT returning_area AS "returning", origin,
+                  count(*) FILTER (WHERE e.period IS NOT NULL) AS executed,
+                  count(*) FILTER (WHERE r.period IS NOT NULL) AS received,
+                  count(*) FILTER (WHERE e.period IS NOT NULL AND r.period IS NOT NULL) AS months
+           FROM executed e FULL JOIN received r USING (returning_area, origin, period)
+           GROUP BY ALL ORDER BY months DESC, executed + received DESC, origin, returning_area"""
     )
 
 

@@ -70,7 +70,7 @@ def render(lang: str) -> str:
     book = load_book()
     out += ["", f"### {h['mirror']}", "", h["mir_cols"], "|---|---|---|---|---|"]
     for pair in book.pairs:
-        out.append(f"| `{pair.id}` | {pair.kind} | {_cell(pair.a.label(lang))} | {_cell(pair.b.label(lang))} | "
+        out.append(f"| `{pair.id}` | `{pair.kind}` | {_cell(pair.a.label(lang))} | {_cell(pair.b.label(lang))} | "
                    f"{', '.join(pair.reasons)} |")
     return "\n".join(out) + "\n"
 

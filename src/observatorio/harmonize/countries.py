@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pycountry
 
-from observatorio.model.codelists import get_codelist
+from observatorio.model.codelists import get_codelist, pycountry_spanish_names
 
 ALIASES_FILE = Path(__file__).resolve().parent / "country_aliases.csv"
 
@@ -35,6 +35,8 @@ class CountryResolver:
                 value = getattr(country, attr, None)
                 if value:
                     self._add(value, country.alpha_3)
+        for name, iso3 in pycountry_spanish_names():
+            self._add(name, iso3)
         for code in area.codes.values():
             if "-" in code.id:
                 continue  # an ISO 3166-2 subdivision (MX-CHP) is never a country

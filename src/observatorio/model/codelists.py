@@ -1,8 +1,9 @@
 """Codelists with Spanish and English labels, shipped as CSV files in ``model/codelists/``.
 
-The ``area`` codelist is ISO 3166-1 alpha-3 from pycountry (Spanish names from its bundled
-translations), the ISO 3166-2 subdivisions (``MX-CHP``: sub-national areas) and the SDMX special
-codes in ``area_special.csv``.
+The ``area`` codelist is ISO 3166-1 alpha-3 from pycountry, named in each language by the
+Unicode CLDR (through Babel: "Argelia", "Burkina Faso"; pycountry's own names where CLDR has
+none), the ISO 3166-2 subdivisions (``MX-CHP``: sub-national areas) and the SDMX special codes in
+``area_special.csv``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import pycountry
+from babel import Locale
 
 CODELIST_DIR = Path(__file__).resolve().parent / "codelists"
 
@@ -75,13 +77,22 @@ def _spanish_country_names() -> gettext.NullTranslations:
     )
 
 
+def pycountry_spanish_names() -> list[tuple[str, str]]:
+    """(name, ISO3) of pycountry's Spanish translations: spellings publishers may still use."""
+    es = _spanish_country_names()
+    return [(es.gettext(c.name), c.alpha_3) for c in pycountry.countries]
+
+
 @cache
 def _area_codes() -> dict[str, Code]:
-    es = _spanish_country_names()
+    # CLDR's names, as reviewed by each language's community (pycountry's Spanish gettext
+    # catalogue has slips such as "Burquina Faso" and leaves many names in English).
+    es, en = Locale("es").territories, Locale("en").territories
     codes: dict[str, Code] = {}
     for country in pycountry.countries:
-        name_en = getattr(country, "common_name", None) or country.name
-        codes[country.alpha_3] = Code(country.alpha_3, es.gettext(country.name), name_en)
+        fallback = getattr(country, "common_name", None) or country.name
+        codes[country.alpha_3] = Code(country.alpha_3, es.get(country.alpha_2, fallback),
+                                      en.get(country.alpha_2, fallback))
     codes.update(_read_csv(CODELIST_DIR / "area_special.csv"))
     # ISO 3166-2 subdivisions (MX-CHP): sub-national ref_area / counterpart_area (pycountry's
     # English names; Spanish from its iso3166-2 translations, which keep local names).

@@ -79,10 +79,11 @@ def _drawn_rows(traces: list[dict[str, Any]]) -> set[tuple[str, float]]:
     """(x, value) pairs drawn by the data traces (base map shapes left out)."""
     rows: set[tuple[str, float]] = set()
     for t in traces:
-        if t["meta"] in ("shapes", "no_data"):
+        if t["meta"] in ("shapes", "no_data", "size_legend"):
             continue
         if t["type"] == "choropleth":
-            pairs = zip(t["locations"], t["z"], strict=True)
+            # the colour is the logarithm; customdata holds the figure itself
+            pairs = zip(t["locations"], t["customdata"] or t["z"], strict=True)
         elif t["type"] == "scattergeo":
             pairs = zip((f"{lo:.4f},{la:.4f}" for lo, la in zip(t["lon"], t["lat"], strict=True)),
                         t["customdata"], strict=True)

@@ -7,12 +7,14 @@ here, and only here, turns into a "not available yet" slot instead of a broken p
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
 from observatorio.i18n import fmt_number
 from observatorio.model.codelists import get_codelist
@@ -23,11 +25,12 @@ def has_text(key: str) -> bool:
     return key in catalogue()
 
 
-def country_analysis(app_state: Any, iso3: str, lang: str) -> dict[str, Any]:
+def country_analysis(app_state: Any, iso3: str, lang: str, store: Any = None) -> dict[str, Any]:
     """Roles (origin, transit, destination, return), CRM actions and headline indicators.
 
     Computed by the analysis package on the engine the API keeps per store version (same
-    numbers as /api/v1/profiles/{iso3}, one warm cache for both).
+    numbers as /api/v1/profiles/{iso3}, one warm cache for both). ``store``: the page's own
+    connection, to read the units the figures' sources count in.
     """
     empty: dict[str, Any] = {"available": False, "roles": [], "actions": [], "indicators": [],
                              "year": None}
@@ -48,10 +51,36 @@ def country_analysis(app_state: Any, iso3: str, lang: str) -> dict[str, Any]:
     profile: dict[str, Any] = api_analysis._answer(
         request,  # type: ignore[arg-type]
         handle, lambda engine: views.profile_record(engine, iso3, None, lang))
+    units = {} if store is None else _count_units(store, [*profile["indicators"],
+                                        *(e for r in profile["roles"] for e in r.get("evidence", []))])
+    indicators = [{**f, "unit": units.get(tuple(f.get("sources", [])), f.get("unit"))}
+                  for f in profile["indicators"]]
+    roles = [{**r, "evidence": [{**e, "unit": units.get(tuple(e.get("sources", [])), e.get("unit"))}
+                                for e in r.get("evidence", [])]} for r in profile["roles"]]
     return {"available": True, "year": profile["year"],
-            "roles": [_role_row(r, lang) for r in profile["roles"]],
+            "roles": [_role_row(r, lang) for r in roles],
             "actions": [_action_row(a, lang) for a in profile["actions"]],
-            "indicators": [_figure_row(f, lang) for f in profile["indicators"]]}
+            "indicators": [_figure_row(f, lang) for f in indicators]}
+
+
+COUNT_UNITS = ("EVENTS", "PERSONS")
+
+
+def _count_units(store: Any, figures: list[dict[str, Any]]) -> dict[tuple[str, ...], str]:
+    """The unit the figure's own sources count in, for count figures read from one unit.
+
+    An indicator declares one unit for every country, but its series may differ by country
+    (Panama and Honduras count persons where Mexico counts events): a figure says what its
+    sources count.
+    """
+    wanted = {tuple(f.get("sources", [])) for f in figures
+              if f.get("unit") in COUNT_UNITS and f.get("sources")}
+    found: dict[tuple[str, ...], str] = {}
+    for sources in wanted:
+        units = {u for s in sources for u in db.source_units(store, s)}
+        if len(units) == 1 and next(iter(units)) in COUNT_UNITS:
+            found[sources] = next(iter(units))
+    return found
 
 
 def _value(figure: dict[str, Any], lang: str, unit: str | None = None) -> str:
@@ -85,8 +114,11 @@ def _unit(code: str | None, lang: str) -> str:
 
 def _role_row(role: dict[str, Any], lang: str) -> dict[str, Any]:
     evidence = [_figure_row(ev, lang) for ev in role.get("evidence", []) if ev.get("value") is not None]
+    # A role without evidence is "no data", never a verdict (the methodology says so).
     return {"id": role.get("role"), "name": role.get("name", role.get("role")),
             "held": bool(role.get("held")), "level": role.get("level", ""),
+            "status": "no_data" if role.get("level") == "no_data" else (
+                "held" if role.get("held") else "not_held"),
             "level_name": text(f"country.level.{role.get('level')}", lang)
             if has_text(f"country.level.{role.get('level')}") else str(role.get("level", "")),
             "evidence": evidence}
@@ -118,15 +150,44 @@ def glossary(lang: str) -> list[dict[str, str]]:
             for g in sorted(load_glossary(), key=lambda g: g.term.casefold())]
 
 
-def methodology_html(docs_dir: Path) -> str:
-    """docs/methodology.md rendered to HTML (raw HTML in it is escaped), or "" if absent."""
+#: The headings that open each language's half of docs/methodology.md.
+METHODOLOGY_SECTIONS = {"es": "## Español", "en": "## English"}
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def methodology_section(markdown: str, lang: str) -> str:
+    """The page language's half of the bilingual methodology document (markdown).
+
+    The generated-table markers (HTML comments) are dropped: the renderer escapes raw HTML,
+    so they would show as text.
+    """
+    start_heading = METHODOLOGY_SECTIONS[lang]
+    lines = markdown.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == start_heading) + 1
+    except StopIteration:
+        return ""
+    end = next((i for i, line in enumerate(lines[start:], start)
+                if line.strip() in METHODOLOGY_SECTIONS.values()), len(lines))
+    section = "\n".join(lines[start:end]).strip()
+    section = section.removesuffix("---").strip()
+    return HTML_COMMENT.sub("", section)
+
+
+def methodology_html(docs_dir: Path, lang: str = "es") -> str:
+    """The page language's half of docs/methodology.md as HTML (raw HTML escaped), or "".
+
+    Wide tables scroll inside their own box, so the page never grows wider than the screen.
+    """
     path = docs_dir / "methodology.md"
     if not path.is_file():
         return ""
     from markdown_it import MarkdownIt
 
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return str(renderer.render(path.read_text(encoding="utf-8")))
+    html = str(renderer.render(methodology_section(path.read_text(encoding="utf-8"), lang)))
+    return html.replace("<table>", '<div class="table-scroll" tabindex="0"><table>') \
+        .replace("</table>", "</table></div>")
 
 
 def forecast_release(app_state: Any, *, compute: bool = False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +29,9 @@ SEQUENTIAL = [[0.0, "#deebf7"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 NO_DATA_FILL = "#bdbdbd"
 NEIGHBOUR_FILL = "#f2f2f2"
 FRAME_COLUMNS = ["series", "label", "x", "value"]
+#: The members' map: every member whole, Canada's Arctic included (lon range, lat range).
+NORTH_AMERICA = ((-150, -50), (5, 80))
+CONIC = {"type": "conic conformal", "parallels": [15, 55], "rotation": {"lon": -95}}
 MAX_TABLE_ROWS = 120
 
 
@@ -142,12 +146,12 @@ def _layout(chart: Chart) -> dict[str, Any]:
     else:
         layout["height"] = 520
         layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
-        lon, lat = chart.extra.get("view", ((-128, -56), (5, 58)))
+        lon, lat = chart.extra.get("view", NORTH_AMERICA)
         layout["geo"] = {
             # No base layers: Plotly then needs no world topojson of its own; our shapes and
-            # the (served) topojson URL keep every request on this server. A fixed view keeps
-            # Central America readable (fitting Canada's Arctic would shrink it to dots).
-            "visible": False, "projection": {"type": "mercator"},
+            # the (served) topojson URL keep every request on this server. A conic projection
+            # shows the whole of Canada without Mercator's polar stretch.
+            "visible": False, "projection": chart.extra.get("projection", CONIC),
             "lonaxis": {"range": list(lon)}, "lataxis": {"range": list(lat)},
             "showland": False, "showcoastlines": False, "showcountries": False,
             "showocean": False, "showlakes": False, "showrivers": False, "showframe": False,
@@ -220,10 +224,21 @@ def _forecast_traces(chart: Chart) -> list[dict[str, Any]]:
 
 
 def _bar_traces(chart: Chart) -> list[dict[str, Any]]:
-    return [{"type": "bar", "name": label, "meta": code,
-             "x": [str(_iso(v)) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
-             "hovertemplate": _hover(chart, "y")}
-            for code, label, part in _series(chart.frame)]
+    traces = []
+    for code, label, part in _series(chart.frame):
+        trace: dict[str, Any] = {
+            "type": "bar", "name": label, "meta": code,
+            "x": [str(_iso(v)) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+            "hovertemplate": _hover(chart, "y")}
+        if "partial" in part.columns and any(part["partial"]):
+            # a partial year is hatched and names its months on the bar ("oct–dic")
+            trace["marker"] = {"pattern": {"shape": ["/" if p else "" for p in part["partial"]],
+                                           "solidity": 0.45}}
+            trace["text"] = [str(p) for p in part["partial"]]
+            trace["textposition"] = "outside"
+            trace["cliponaxis"] = False
+        traces.append(trace)
+    return traces
 
 
 def _hbar_traces(chart: Chart) -> list[dict[str, Any]]:
@@ -255,16 +270,54 @@ def _choropleth_traces(chart: Chart) -> list[dict[str, Any]]:
         trace.pop("hoverinfo")
         traces.append(trace)
     names = chart.extra["names"]
+    values = [_plain(v) for v in drawn["value"]]
+    # Colour by the logarithm: members differ by orders of magnitude (USA vs Belize), and a
+    # linear scale paints Central America one colour. The legend is labelled in real values;
+    # the hover and customdata keep the exact figure.
+    z, ticks = log_colour(values)
     traces.append({
         "type": "choropleth", "geojson": geojson, "featureidkey": "id", "meta": "values",
-        "name": chart.title, "locations": list(drawn["x"]),
-        "z": [_plain(v) for v in drawn["value"]],
+        "name": chart.title, "locations": list(drawn["x"]), "z": z, "customdata": values,
         "text": [names.get(iso, iso) for iso in drawn["x"]],
         "colorscale": SEQUENTIAL, "marker": {"line": {"color": "#1a1a1a", "width": 0.8}},
-        "colorbar": {"title": {"text": chart.unit}, "thickness": 14, "tickformat": ",~r"},
-        "hovertemplate": "%{text}: %{z:,.0f} " + chart.unit + "<extra></extra>",
+        "colorbar": {"title": {"text": f"{chart.unit}<br>{chart.extra.get('log_label', '')}",
+                               "side": "top"},
+                     "thickness": 14, "tickvals": [math.log10(t) for t in ticks],
+                     "ticktext": [fmt_number(t, chart.lang) for t in ticks]},
+        "hovertemplate": "%{text}: %{customdata:,.0f} " + chart.unit + "<extra></extra>",
     })
     return traces
+
+
+def log_colour(values: list[Any]) -> tuple[list[float | None], list[float]]:
+    """log10 of each value (None where not positive) and the legend's ticks (1, 10, 100… and
+    the 2 and 5 between them when the range is short), in real values."""
+    z = [math.log10(v) if v and v > 0 else None for v in values]
+    shown = [v for v in z if v is not None]
+    if not shown:
+        return z, []
+    low, high = math.floor(min(shown)), math.ceil(max(shown))
+    steps = (1, 2, 5) if high - low <= 3 else (1,)
+    ticks = [m * 10.0 ** e for e in range(low, high + 1) for m in steps
+             if min(shown) - 1e-9 <= math.log10(m * 10.0 ** e) <= max(shown) + 1e-9]
+    return z, ticks or [10 ** min(shown)]
+
+
+def _point_size(value: float, peak: float) -> float:
+    """Circle diameter in px: area proportional to the value, the largest 30 px."""
+    return max(4.0, 30 * (value / peak) ** 0.5) if peak else 4.0
+
+
+def _nice(value: float) -> float:
+    """The largest 1, 2 or 5 × 10ⁿ not above ``value``."""
+    if value < 1:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return max(m * power for m in (1, 2, 5) if m * power <= value)
+
+
+#: Where the circles' size legend sits on the deaths map (the Pacific, off South America).
+SIZE_LEGEND_AT = (-117.0, (-6.0, -13.0, -21.0))
 
 
 def _point_traces(chart: Chart) -> list[dict[str, Any]]:
@@ -279,11 +332,24 @@ def _point_traces(chart: Chart) -> list[dict[str, Any]]:
             "type": "scattergeo", "mode": "markers", "name": label, "meta": code,
             "lon": [float(v) for v in part["lon"]], "lat": [float(v) for v in part["lat"]],
             "text": [str(v) for v in part["x"]], "customdata": values,
-            "marker": {"size": [max(4.0, 30 * (float(v or 0) / peak) ** 0.5) for v in values],
+            "marker": {"size": [_point_size(float(v or 0), peak) for v in values],
                        "color": PALETTE[(i + 1) % len(PALETTE)], "opacity": 0.6,
                        "line": {"width": 0.5, "color": "#ffffff"}},
             "hovertemplate": "%{text}<br>%{customdata:,.0f} " + chart.unit + "<extra>" + label
                              + "</extra>",
+        })
+    if not frame.empty:
+        # the circles' scale, drawn on the map: three reference circles with their values
+        refs = sorted({_nice(peak), _nice(peak / 5), _nice(peak / 25)}, reverse=True)
+        lon, lats = SIZE_LEGEND_AT
+        traces.append({
+            "type": "scattergeo", "mode": "markers+text", "meta": "size_legend",
+            "name": chart.unit, "showlegend": False, "hoverinfo": "skip",
+            "lon": [lon] * len(refs), "lat": list(lats[:len(refs)]),
+            "text": [f"{fmt_number(r, chart.lang)} {chart.unit}" for r in refs],
+            "textposition": "middle right", "textfont": {"size": 12, "color": "#1a1a1a"},
+            "marker": {"size": [_point_size(r, peak) for r in refs], "color": "rgba(0,0,0,0)",
+                       "line": {"width": 1.2, "color": "#4a4a4a"}},
         })
     return traces
 

@@ -25,7 +25,7 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelis
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
-from observatorio.publish.web.texts import Texts
+from observatorio.publish.web.texts import Texts, catalogue
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
 
@@ -136,6 +136,27 @@ class PageRequest:
                      kind=kind, frame=frame, lang=self.lang, description=description, note=note,
                      csv_url=self.csv_url(chart_id, **(csv_query or {})), x_is_date=x_is_date,
                      extra=extra)
+
+
+def fmt_period(value: date, freq: str | None, lang: str) -> str:
+    """A period as its frequency reads: a year for yearly data ("2023", never "ene 2023")."""
+    return str(value.year) if freq == "A" else fmt_month(value, lang)
+
+
+def licence_text(licence: str, lang: str) -> tuple[str, str]:
+    """(text, its language) of a source's licence, stored as its publisher words it (English).
+
+    Spanish replaces each known phrase (``licence.*`` texts, whose English side is the stored
+    wording); a licence with no known phrase is shown as published, marked as English.
+    """
+    if lang == "en":
+        return licence, "en"
+    phrases = [(entry["en"], entry["es"]) for key, entry in catalogue().items()
+               if key.startswith("licence.")]
+    translated = licence
+    for english, spanish in sorted(phrases, key=lambda p: len(p[0]), reverse=True):
+        translated = translated.replace(english, spanish)
+    return (translated, lang) if translated != licence else (licence, "en")
 
 
 def unit_label(units: pd.Series | list[str], lang: str) -> str:
@@ -381,7 +402,8 @@ def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
         description=description, note=note, csv_query={"indicator": key},
         geojson_url=GEOJSON_URL, members=list(CRM_MEMBERS),
         neighbours=[i for i in all_ids if i not in CRM_MEMBERS], names=names,
-        no_data_label=tx("map.no_data"), neighbours_label=tx("map.neighbours"))
+        no_data_label=tx("map.no_data"), neighbours_label=tx("map.neighbours"),
+        log_label=tx("map.log_scale"))
     return chart, options, key
 
 
@@ -409,21 +431,17 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     flows = db.profile_flows(req.store, iso)
     flows = flows[flows["year"] >= PROFILE_FIRST_YEAR]
     charts: dict[str, Chart] = {}
+    role_charts: dict[str, list[str]] = {}
     for role in ROLES:
+        role_charts[role] = []
         part = flows[flows["role"] == role]
-        part = part.assign(series=[f"{k}.{s}" for k, s in zip(part["key"], part["source"], strict=True)],
-                           label=[_profile_label(req, k, s, u) for k, s, u in
-                                  zip(part["key"], part["source"], part["unit"], strict=True)],
-                           x=[str(y) for y in part["year"]])
-        frame = tidy(part, series="series", label="label", x="x") if not part.empty else \
-            pd.DataFrame(columns=FRAME_COLUMNS)
-        if not part.empty:
-            frame["months"] = list(part["months"])
-        unit = unit_label(part["unit"], req.lang)
-        charts[role] = req.chart(
-            role, "bar", frame, title=tx(f"country.role.{role}", country=req.country(iso)),
-            unit=unit, sources=list(part["source"].unique()),
-            description=_describe_series(req, frame, unit), note=tx("country.partial_years"))
+        measures = list(dict.fromkeys(zip(part["key"], part["unit"], strict=True))) or [("", "")]
+        for i, (key, unit_code) in enumerate(measures):
+            # one chart = one measure and one unit (asylum applications are not encounters)
+            chart_id = role if i == 0 else f"{role}-{key}-{unit_code}".lower()
+            charts[chart_id] = _measure_chart(req, chart_id, role, part[
+                (part["key"] == key) & (part["unit"] == unit_code)])
+            role_charts[role].append(chart_id)
     kids = db.children(req.store)
     kids = kids[kids["ref_area"] == iso]
     kids = kids.assign(year=[p.year for p in kids["period"]])
@@ -461,23 +479,82 @@ def build_country(req: PageRequest) -> dict[str, Any]:
         "source": r.source, "publisher": (r.title_es if req.lang == "es" else r.title_en) or r.source,
         "flow": get_codelist("flow").label(r.flow, req.lang),
         "unit": unit_label([r.unit], req.lang),
-        "first": fmt_month(pd.Timestamp(r.first_period).date(), req.lang),
-        "last": fmt_month(pd.Timestamp(r.last_period).date(), req.lang),
+        "first": fmt_period(pd.Timestamp(r.first_period).date(), r.start_freq, req.lang),
+        "last": fmt_period(pd.Timestamp(r.last_period).date(), r.end_freq, req.lang),
         "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
         "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
     } for r in records(reporting)]
-    analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang)
+    analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang, req.store)
     main = country_forecast_series(iso)
     forecast = forecast_context(req, [main] if main else [], iso)
     if forecast["chart"] is not None:
         charts["forecast"] = forecast["chart"]
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
-            "country_name": req.country(iso), "roles": ROLES, "forecast": forecast}
+            "country_name": req.country(iso), "roles": ROLES, "role_charts": role_charts,
+            "forecast": forecast}
+
+
+def _measure_chart(req: PageRequest, chart_id: str, role: str, part: pd.DataFrame) -> Chart:
+    """A country's yearly bars of one measure in one role; partial years hatched and named."""
+    tx, iso = req.tx, req.iso3 or ""
+    role_title = tx(f"country.role.{role}", country=req.country(iso))
+    if part.empty:
+        return req.chart(chart_id, "bar", pd.DataFrame(columns=FRAME_COLUMNS), title=role_title,
+                         unit="", sources=[], note=tx("country.partial_years"))
+    part = part.assign(series=[f"{k}.{s}" for k, s in zip(part["key"], part["source"], strict=True)],
+                       label=[_profile_label(req, k, s, u) for k, s, u in
+                              zip(part["key"], part["source"], part["unit"], strict=True)],
+                       x=[str(y) for y in part["year"]])
+    frame = tidy(part, series="series", label="label", x="x")
+    frame["months"] = list(part["months"])
+    # a year of monthly data with fewer than 12 months is partial: say which months
+    frame["partial"] = [_months_span(req, r.first, r.last) if r.freq == "M" and r.months < 12
+                        else "" for r in records(part)]
+    unit = unit_label(part["unit"], req.lang)
+    partial = [f"{x} ({p})" for x, p in zip(frame["x"], frame["partial"], strict=True) if p]
+    note = tx("country.partial_marked", years="; ".join(partial)) if partial else ""
+    measure = tx(f"profile.{part['key'].iloc[0]}")
+    title = f"{role_title} — {measure}"
+    return req.chart(chart_id, "bar", frame, title=title, unit=unit,
+                     sources=list(part["source"].unique()),
+                     description=_describe_series(req, frame, unit), note=note)
+
+
+def _months_span(req: PageRequest, first: Any, last: Any) -> str:
+    """"oct–dic" / "Oct–Dec": the months a partial year covers."""
+    from babel.dates import format_date
+
+    start, end = (format_date(pd.Timestamp(v).date(), format="MMM", locale=req.lang)
+                  for v in (first, last))
+    return start if start == end else f"{start}–{end}"
 
 
 def _profile_label(req: PageRequest, key: str, source: str, unit: str) -> str:
     publisher = req.tx.get(f"publisher.{source}", source)
     return f"{req.tx(f'profile.{key}')} — {publisher} ({unit_label([unit], req.lang)})"
+
+
+CHILD_SERIES = ["ref_area", "flow", "accompaniment", "age"]
+
+
+def one_publisher_per_series(kids: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The children frame with each series (country, flow, accompaniment, age) from one source.
+
+    Several publishers repeat the same US series (CBP's own file, IOM's copy of it, the Border
+    Patrol's statistics office): the one with the latest month speaks for it, a primary
+    publisher before a copy. Returns the frame and the sources left out.
+    """
+    if kids.empty:
+        return kids, []
+    spans = kids.groupby([*CHILD_SERIES, "source"], as_index=False, dropna=False).agg(
+        last=("period", "max"))
+    spans["copy"] = spans["source"].str.startswith("iom_gdidata.")
+    spans = spans.sort_values(["last", "copy"], ascending=[False, True])
+    chosen = spans.drop_duplicates(CHILD_SERIES)
+    keep = set(map(tuple, chosen[[*CHILD_SERIES, "source"]].astype(str).to_numpy()))
+    rows = [tuple(map(str, r)) in keep for r in kids[[*CHILD_SERIES, "source"]].to_numpy()]
+    left_out = sorted(set(spans["source"]) - set(chosen["source"]))
+    return kids[rows].reset_index(drop=True), left_out
 
 
 def _child_label(req: PageRequest, r: Any) -> str:
@@ -499,7 +576,14 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
     wanted = req.query.get("nat", "").upper()
     default = next((n for n in ("VEN", "HTI", "ECU", "GTM") if n in nationalities),
                    nationalities[0] if nationalities else "")
-    nat = wanted if wanted in nationalities else default
+    options = sorted(({"code": n, "name": req.country(n)} for n in nationalities),
+                     key=lambda o: o["name"])
+    if wanted and wanted not in nationalities:
+        # never silently show another nationality: say so, with a 404
+        return {"charts": {}, "nationalities": options, "nat": "", "steps": [],
+                "missing_steps": [], "status": 404,
+                "unknown_choice": tx("route.unknown_nat", nat=req.query.get("nat", ""))}
+    nat = wanted or default
     steps = db.route_steps(req.store, nat, since=ROUTE_START) if nat else db.route_steps(
         req.store, "___")
     steps = steps.assign(label=[f"{o}. {tx(f'route.step.{s}')} ({unit_label([u], req.lang)})"
@@ -524,8 +608,6 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
             "last": fmt_month(r["period"], req.lang), "value": fmt_number(r["value"], req.lang),
         })
     missing = [tx(f"route.step.{s}") for s, _ in db.ROUTE_STEPS if s not in set(steps["step"])]
-    options = sorted(({"code": n, "name": req.country(n)} for n in nationalities),
-                     key=lambda o: o["name"])
     return {"charts": {"steps": chart}, "nationalities": options, "nat": nat, "steps": table,
             "missing_steps": missing}
 
@@ -535,7 +617,7 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
 
 def build_children(req: PageRequest) -> dict[str, Any]:
     tx = req.tx
-    kids = db.children(req.store)
+    kids, repeated = one_publisher_per_series(db.children(req.store))
     kids = kids.assign(
         series=[f"{r.source}.{r.ref_area}.{r.flow}.{r.accompaniment}.{r.age}" for r in records(kids)],
         label=[_child_label(req, r) for r in records(kids)])
@@ -545,10 +627,16 @@ def build_children(req: PageRequest) -> dict[str, Any]:
         part = kids[mask]
         frame = tidy(part, series="series", label="label", x="period")
         unit = unit_label(part["unit"], req.lang)
+        note = tx(f"children.{chart_id}_note")
+        if chart_id == "accompanied" and (part["source"] == db.CBP_SW).any():
+            note = f"{note} {tx('children.us_family_units')}"
+        left_out = sorted({req.tx.get(f"publisher.{s}", s) for s in repeated})
+        if left_out:
+            note = f"{note} {tx('children.not_repeated', publishers=', '.join(left_out))}"
         charts[chart_id] = req.chart(
             chart_id, "line", frame, title=tx(f"children.{chart_id}_title"), unit=unit,
             sources=list(part["source"].unique()), x_is_date=True,
-            description=_describe_series(req, frame, unit), note=tx(f"children.{chart_id}_note"))
+            description=_describe_series(req, frame, unit), note=note)
     yearly = kids.assign(year=[p.year for p in kids["period"]]).groupby(
         ["label", "unit", "year"], as_index=False).agg(value=("value", "sum"), months=("period", "nunique"))
     years = sorted(yearly["year"].unique())[-6:]
@@ -569,8 +657,12 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
                 "name": tx("returns.pair", returning=req.country(r.returning), origin=req.country(r.origin))}
                for r in records(pairs)]
     wanted = req.query.get("pair", "")
-    chosen = wanted if any(o["value"] == wanted for o in options) else (
-        options[0]["value"] if options else "")
+    unknown = bool(wanted) and not any(o["value"] == wanted for o in options)
+    chosen = wanted if wanted and not unknown else (options[0]["value"] if options else "")
+    if unknown:
+        # never silently show another pair: say so, with a 404 (the form offers every pair)
+        return {"charts": {}, "pairs": options, "pair": "", "status": 404,
+                "unknown_choice": tx("returns.unknown_pair", pair=wanted)}
     charts: dict[str, Chart] = {}
     returning, origin = chosen.split("-") if chosen else ("", "")
     mirror = db.returns_mirror(req.store, returning, origin) if chosen else db.returns_mirror(
@@ -644,24 +736,35 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
     sources = [source] if source else []
     flows = get_codelist("flow")
     unit = unit_label(["PERSONS"], req.lang)
-    places = incidents.groupby(["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
+    # incidents within a tenth of a degree (~11 km) share one circle: nothing finer can be seen
+    # at the scale of the Americas, and the map draws ~2.5× fewer circles
+    places = incidents.assign(lon=incidents["lon"].round(1), lat=incidents["lat"].round(1)).groupby(
+        ["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
     route_names = {r: _route_label(req, r) for r in incidents["route"].unique()}
     points = pd.DataFrame({
         "series": places["flow"], "label": [flows.label(f, req.lang) for f in places["flow"]],
         "x": [route_names[r] for r in places["route"]], "value": places["value"].astype(float),
         "lon": places["lon"], "lat": places["lat"]}) if not places.empty else pd.DataFrame(
         columns=[*FRAME_COLUMNS, "lon", "lat"])
+    total = incidents["value"].sum()
+    dead = incidents.loc[incidents["flow"] == "DEAD", "value"].sum()
+    missing = incidents.loc[incidents["flow"] == "MISSING", "value"].sum()
+    # the newer IOM copy counts dead and missing together: never print "0 dead, 0 missing"
+    describe = tx("deaths.map_describe", places=fmt_number(len(places), req.lang),
+                  dead=fmt_number(dead, req.lang), missing=fmt_number(missing, req.lang)) \
+        if dead + missing else tx("deaths.map_describe_total", places=fmt_number(len(places), req.lang),
+                                  total=fmt_number(total, req.lang))
     charts = {"map": req.chart(
         "map", "points", points, title=tx("deaths.map_title"), unit=unit, sources=sources,
-        description=tx("deaths.map_describe", places=fmt_number(len(places), req.lang),
-                       dead=fmt_number(incidents.loc[incidents["flow"] == "DEAD", "value"].sum(), req.lang),
-                       missing=fmt_number(incidents.loc[incidents["flow"] == "MISSING", "value"].sum(), req.lang)),
-        note=tx("deaths.note"), geojson_url=GEOJSON_URL,
+        description=describe, note=f"{tx('deaths.note')} {tx('deaths.grid_note')}",
+        geojson_url=GEOJSON_URL,
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
-        view=((-122, -34), (-30, 50)))}
+        view=((-122, -34), (-30, 50)), projection={"type": "mercator"})}
+    causes = _split_causes(incidents)
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):
-        grouped = incidents.groupby([dim, "flow"], as_index=False).agg(value=("value", "sum"))
+        grouped = (causes if dim == "cause" else incidents).groupby(
+            [dim, "flow"], as_index=False).agg(value=("value", "sum"))
         if dim != "year":
             order = grouped.groupby(dim)["value"].sum().sort_values(ascending=False).head(12).index
             grouped = grouped[grouped[dim].isin(list(order))]
@@ -674,18 +777,56 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         frame = pd.DataFrame({"series": grouped["flow"],
                               "label": [flows.label(f, req.lang) for f in grouped["flow"]],
                               "x": names, "value": grouped["value"].astype(float)}).reset_index(drop=True)
+        note = tx("deaths.note") + (" " + tx("deaths.cause_note") if dim == "cause" else "")
         charts[chart_id] = req.chart(
             chart_id, kind, frame, title=tx(f"deaths.{chart_id}_title"), unit=unit, sources=sources,
-            description=_describe_series(req, frame, unit), note=tx("deaths.note"))
+            description=_describe_series(req, frame, unit), note=note)
     return {"charts": charts}
 
 
+def _named(prefix: str) -> dict[str, str]:
+    """English name as IOM publishes it → text key, for the ``prefix`` texts (routes, causes)."""
+    return {entry["en"]: key for key, entry in catalogue().items() if key.startswith(prefix)}
+
+
+def split_causes(cause: str) -> list[str]:
+    """IOM's comma-joined causes of one incident, split on the known names.
+
+    Names hold commas themselves ("… shelter, food, water"), so the split follows the known
+    names, longest first; an unknown remainder up to the next comma is kept as it is.
+    """
+    known = sorted((entry["en"] for key, entry in catalogue().items()
+                    if key.startswith("deaths.cause.")), key=len, reverse=True)
+    found, rest = [], cause.strip()
+    while rest:
+        name = next((k for k in known if rest.startswith(k)), None)
+        if name is None:
+            name = rest.split(",", 1)[0].strip()
+        found.append(name)
+        rest = rest[len(name):].lstrip(", ").strip() if rest.startswith(name) else ""
+    return found or [cause]
+
+
+def _split_causes(incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per (incident, cause): an incident with two causes counts under each."""
+    if incidents.empty:
+        return incidents
+    split = pd.Series([split_causes(str(c)) for c in incidents["cause"]], index=incidents.index)
+    return incidents.assign(cause=split).explode("cause")
+
+
 def _route_label(req: PageRequest, route: str) -> str:
-    return req.tx("deaths.unknown") if route == "_U" else route
+    if route in ("_U", "Undefined"):
+        return req.tx("deaths.unknown")
+    key = _named("deaths.route.").get(route)
+    return req.tx(key) if key else route
 
 
 def _cause_label(req: PageRequest, cause: str) -> str:
-    return req.tx("deaths.unknown") if cause == "_U" else cause
+    if cause == "_U":
+        return req.tx("deaths.unknown")
+    key = _named("deaths.cause.").get(cause)
+    return req.tx(key) if key else cause
 
 
 # -- data and methodology -------------------------------------------------------------------------
@@ -704,11 +845,12 @@ def build_data(req: PageRequest) -> dict[str, Any]:
         rows.append({
             "source": r.source, "publisher": r.publisher or r.source,
             "title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
-            "licence": r.licence or "—", "url": r.homepage or r.url,
+            "licence": licence_text(r.licence, req.lang) if r.licence else ("—", req.lang),
+            "url": r.homepage or r.url,
             "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
             "releases": int(r.releases), "rows": fmt_number(r.rows, req.lang),
-            "period": (fmt_month(pd.Timestamp(r.period_start).date(), req.lang) + " – "
-                       + fmt_month(end, req.lang)) if end else "—",
+            "period": (fmt_period(pd.Timestamp(r.period_start).date(), r.start_freq, req.lang)
+                       + " – " + fmt_period(end, r.end_freq, req.lang)) if end else "—",
             "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
             "freshness": req.tx("data.months_ago", n=lag) if lag is not None else "—",
             "stale": lag is not None and lag > 12,
@@ -732,7 +874,8 @@ def _refresh_cells(req: PageRequest, refresh: dict[str, Any] | None) -> dict[str
 
 def build_methodology(req: PageRequest) -> dict[str, Any]:
     glossary = analysis_bridge.glossary(req.lang)
-    methodology_html = analysis_bridge.methodology_html(Path(req.settings.data_path).parent / "docs")
+    methodology_html = analysis_bridge.methodology_html(Path(req.settings.data_path).parent / "docs",
+                                                        req.lang)
     catalogue = db.source_catalogue(req.store)
     caveats = []
     for r in records(catalogue):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,10 +22,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import StoreMissing
 from observatorio.formula_guard import neutral_frame
+from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import analysis_bridge, assets, pages
 from observatorio.publish.web.pages import (
@@ -53,6 +57,34 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+#: `quoted`, snake_case and UPPER_CASE words of a source note: names of columns and codes.
+IDENTIFIER = re.compile(r"`([^`]+)`|(?<![\w-])([a-z]+_[a-z_]+|_[A-Z]|[A-Z][A-Z0-9_]{2,})(?![\w-])")
+
+
+@cache
+def _data_codes() -> frozenset[str]:
+    return frozenset(code for name in ("flow", "unit", "obs_status")
+                     for code in get_codelist(name).codes)
+
+
+def identifiers(text: str) -> Markup:
+    """A source note with its column names and codes as <code> (they are not translated).
+
+    Upper-case words are codes only when the data model has them (DEAD, PERSONS), never
+    acronyms (ACNUR, UPM).
+    """
+    out, last = [], 0
+    for match in IDENTIFIER.finditer(text):
+        word = match.group(1) or match.group(2)
+        if match.group(2) and word.isupper() and "_" not in word and word not in _data_codes():
+            continue
+        out += [escape(text[last:match.start()]), Markup("<code>%s</code>") % word]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+_env.filters["identifiers"] = identifiers
 
 
 def mount_web(app: FastAPI) -> None:
@@ -214,7 +246,9 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         context = _pages.build(req)
         html = _render(page.template, req, context, request)
-    return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"})
+    # an unknown choice in the query string (?pair=, ?nat=) is shown, and answered as 404
+    return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"},
+                    status_code=int(context.get("status", 200)))
 
 
 def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) -> Response:
@@ -230,7 +264,11 @@ def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) 
         if chart_id not in charts:
             raise HTTPException(404)
         body = charts[chart_id].csv().encode()
-    name = "-".join([*segments, chart_id]) or chart_id
+    # the file says what was chosen: retornos-mirror-pair-MEX-GTM.csv
+    chosen = [part for key, value in sorted(request.query_params.items())
+              for part in (key, value) if value]
+    name = "-".join(re.sub(r"[^A-Za-z0-9_-]+", "_", p).strip("_") or "_"
+                    for p in [*segments, chart_id, *chosen]) or chart_id
     return _respond(request, body, CSV_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 

@@ -50,7 +50,7 @@ UNLABELLED_ORIGIN_NOTE = "probably USA, unlabelled by the publisher"
 DARIEN_MONTHLY_FROM = 2020
 
 EVENTS = ("UPM publica «eventos»: una persona puede contarse más de una vez.",
-          "UPM publishes 'events' (eventos): one person can be counted more than once.")
+          "UPM publishes 'events' (`eventos`): one person can be counted more than once.")
 CHILDREN_FROM_2023 = (
     "En 2021–2022 solo se registran hombres y mujeres (niños y niñas desde 2023): los adultos "
     "de esos años pueden incluir menores.",
