@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     # without planning SQL (store/memory.py; ~50 bytes a row); 0 sends every question to
     # DuckDB. OBSERVATORIO_API_MEMORY_ROWS
     api_memory_rows: int = 5_000_000
+    bulletins_dir: Path | None = None  # archive of issued bulletins; OBSERVATORIO_BULLETINS_DIR
 
     @property
     def db_path(self) -> Path:
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     @property
     def data_path(self) -> Path:
         return self.data_dir or _default_data_dir()
+
+    @property
+    def bulletins_path(self) -> Path:
+        return self.bulletins_dir or _default_var_dir() / "bulletins"
 
     @property
     def cases_db_url(self) -> str:
