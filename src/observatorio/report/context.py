@@ -22,7 +22,7 @@ from observatorio.i18n import fmt_month, t
 from observatorio.publish.web.charts import Chart
 from observatorio.publish.web.pages import PAGE_BY_ID, PageRequest
 from observatorio.publish.web.texts import Texts
-from observatorio.report.model import ReleaseUsed
+from observatorio.report.model import Cell, ReleaseUsed, Table
 from observatorio.report.options import BulletinOptions
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
@@ -113,6 +113,19 @@ class _SourceKeepingRequest(PageRequest):
 
 
 SOURCE_IDS = "bulletin_source_ids"
+
+
+def yearly_table(chart: Chart, years: int, first_header: str) -> Table:
+    """The last ``years`` years of a by-year chart as a table (same frame, same numbers)."""
+    frame = chart.frame
+    shown = sorted({str(x) for x in frame["x"]})[-years:]
+    rows: list[list[Cell]] = []
+    for code in dict.fromkeys(frame["series"]):
+        part = frame[frame["series"] == code]
+        values = {str(x): float(v) for x, v in zip(part["x"], part["value"], strict=True)}
+        rows.append([str(part["label"].iloc[0]), *[values.get(y) for y in shown]])
+    return Table(f"{chart.id}_table", chart.title, [first_header, *shown], rows, unit=chart.unit,
+                 sources=list(chart.sources), note=chart.note)
 
 
 def _chart_sources(chart: Chart) -> set[str]:

@@ -10,7 +10,7 @@ from observatorio.i18n import fmt_number
 from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages
 from observatorio.publish.web.pages import unit_label
-from observatorio.report.context import BulletinContext
+from observatorio.report.context import BulletinContext, yearly_table
 from observatorio.report.model import Section, Table
 from observatorio.report.regional import roles_year
 from observatorio.report.shared_sections import (
@@ -21,7 +21,8 @@ from observatorio.report.shared_sections import (
 
 #: Consular statistics: the flows a consular network publishes (none of the bundled sources
 #: does yet; the section says so rather than disappearing).
-CONSULAR_FLOWS = ("CONSULAR_ASSISTANCE", "CONSULAR_PROTECTION")
+CONSULAR_FLOWS = ("CONSULAR_CASE",)
+FLOW_YEARS = 4
 
 
 def country_sections(ctx: BulletinContext, previous: dict[str, str] | None) -> list[Section]:
@@ -35,6 +36,7 @@ def country_sections(ctx: BulletinContext, previous: dict[str, str] | None) -> l
         chart = ctx.cut(built["charts"][role])
         if not chart.empty:
             flows.charts.append(chart)
+            flows.tables.append(yearly_table(chart, FLOW_YEARS, ctx.t("bulletin.col.series")))
     children = Section("children", ctx.t("bulletin.section.children"))
     for chart_id in ("children", "children_abroad"):
         chart = ctx.cut(built["charts"][chart_id])
