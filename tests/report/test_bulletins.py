@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +15,8 @@ from pypdf import PdfReader
 
 from observatorio.report.markup import format_cell
 from observatorio.report.pdf import overflowing_boxes
+from observatorio.store import Store
+
 from .conftest import Rendered
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "bulletins"
@@ -38,13 +41,14 @@ def test_regional_pdf_shows_the_stores_figures(rendered: dict[tuple[str, str], R
 
 @pytest.mark.parametrize(("lang", "figure"), [("es", "254.660"), ("en", "254,660")])
 def test_country_pdf_shows_the_stores_figures(rendered: dict[tuple[str, str], Rendered], lang: str,
-                                              figure: str, bundled_store) -> None:  # type: ignore[no-untyped-def]
+                                              figure: str, bundled_store: Store) -> None:
     # Guatemalans encountered by the US Border Patrol in 2023, straight from the store
-    total = bundled_store.con.execute(
+    row = bundled_store.con.execute(
         """SELECT sum(value) FROM observations WHERE source = 'ohss_cbp_usbp_encounters'
            AND "table" = 'Monthly Citizenship' AND citizenship = 'GTM' AND year(period) = 2023
-           AND flow = 'ENCOUNTER'""").fetchone()[0]
-    assert format_cell(float(total), lang) == figure
+           AND flow = 'ENCOUNTER'""").fetchone()
+    assert row is not None
+    assert format_cell(float(row[0]), lang) == figure
     text = pdf_text(rendered[("GTM", lang)].pdf)
     assert figure in text
     assert ("Guatemala" in text) and (("Boletín de país" if lang == "es" else "Country bulletin") in text)
@@ -54,7 +58,7 @@ def test_country_pdf_shows_the_stores_figures(rendered: dict[tuple[str, str], Re
 def test_pdf_is_tagged_with_language_and_title(rendered: dict[tuple[str, str], Rendered], kind: str,
                                                lang: str) -> None:
     reader = PdfReader(io.BytesIO(rendered[(kind, lang)].pdf))
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert root["/Lang"] == lang
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     assert reader.metadata is not None and reader.metadata.title == (

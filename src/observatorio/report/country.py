@@ -6,7 +6,6 @@ from typing import Any
 
 from observatorio.analysis import dashboards as db
 from observatorio.analysis import views
-from observatorio.i18n import fmt_number
 from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages
 from observatorio.publish.web.pages import unit_label

@@ -19,10 +19,26 @@ def format_cell(value: Cell, lang: str) -> str:
     """A table cell as printed: whole numbers without decimals, others with one."""
     if value is None:
         return "—"
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return str(value)
     number = float(value)
     return fmt_number(number, lang, 0 if number.is_integer() else 1)
+
+
+MIN_WEIGHT, MAX_WEIGHT = 4, 40
+
+
+def column_widths(header: list[str], rows: list[list[Cell]], lang: str) -> list[float]:
+    """Column widths in % from the longest text of each column (bounded): tables are laid out
+    with fixed widths, which spares the printer measuring every break opportunity."""
+    weights = []
+    for i, title in enumerate(header):
+        cells = [format_cell(r[i], lang) for r in rows if i < len(r)]
+        longest = max((len(c) for c in cells), default=0)
+        widest_word = max((len(w) for w in title.split()), default=0)
+        weights.append(min(MAX_WEIGHT, max(MIN_WEIGHT, longest, widest_word + 1)))
+    total = sum(weights) or 1
+    return [round(100 * w / total, 2) for w in weights]
 
 
 @cache
@@ -30,6 +46,7 @@ def _env(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["cell"] = lambda v: format_cell(v, lang)
+    env.globals["widths"] = lambda table: column_widths(table.header, table.rows, lang)
     env.filters["align"] = lambda v: "num" if isinstance(v, int | float) and not isinstance(v, bool) else ""
     return env
 

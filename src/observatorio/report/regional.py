@@ -9,7 +9,9 @@ import pandas as pd
 
 from observatorio.analysis import dashboards as db
 from observatorio.analysis import views
-from observatorio.model.codelists import country_label
+from observatorio.analysis.actions import actions_for, load_matrix
+from observatorio.analysis.roles import assess
+from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.web import pages
 from observatorio.publish.web.pages import unit_label
 from observatorio.report.context import BulletinContext
@@ -130,7 +132,8 @@ def _fiscal_table(ctx: BulletinContext, monthly: pd.DataFrame) -> Table:
 def _yearly(ctx: BulletinContext, monthly: pd.DataFrame, years: list[int], year_of: Any,
             table_id: str, title: str, keys: list[str], prefix: str = "") -> Table:
     rows: list[list[Any]] = []
-    units, sources = [], []
+    units: list[str] = []
+    sources: list[str] = []
     for key in keys:
         part = monthly[monthly["key"] == key]
         if part.empty:
@@ -197,19 +200,21 @@ def roles_year(ctx: BulletinContext) -> int:
 
 
 def _roles(ctx: BulletinContext) -> Section:
-    """Each member's roles (as the API's /roles answers) and the urgent actions they call for."""
+    """Each member's roles and the urgent actions they call for (as the API's /profiles)."""
     section = Section("roles", ctx.t("bulletin.section.roles"))
     year = roles_year(ctx)
-    records = views.role_records(ctx.engine, None, year, ctx.lang)
+    matrix = load_matrix()
     rows: list[list[Any]] = []
-    for rec in records:
-        held = [r["name"] for r in rec["roles"] if r["held"]]
-        profile = views.profile_record(ctx.engine, rec["country"], year, ctx.lang)
-        urgent = sorted({a["subtheme_name"] for a in profile["actions"] if a.get("urgent")})
-        for role in rec["roles"]:
+    for iso3 in CRM_MEMBERS:
+        # what the API's /profiles builds, without its headline indicators
+        roles = assess(ctx.engine, iso3, year)
+        applying = actions_for(ctx.engine, iso3, year, roles.held(), matrix)
+        held = [r.as_dict(ctx.engine, ctx.lang) for r in roles.roles if r.held]
+        for role in held:
             for ev in role["evidence"]:
                 ctx.used_sources.update(ev.get("sources", []))
-        rows.append([country_label(rec["country"], ctx.lang), ", ".join(held) or "—",
+        urgent = sorted({matrix.subtheme_name(a.action.subtheme, ctx.lang) for a in applying if a.urgent})
+        rows.append([country_label(iso3, ctx.lang), ", ".join(r["name"] for r in held) or "—",
                      "; ".join(urgent) or "—"])
     section.paragraphs.append(ctx.t("bulletin.roles.lead", year=year))
     section.tables.append(Table(

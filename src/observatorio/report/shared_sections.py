@@ -64,7 +64,14 @@ def revisions_section(ctx: BulletinContext, sources: list[str],
     """
     section = Section("revisions", ctx.t("bulletin.section.revisions"))
     rows: list[list[Any]] = []
+    releases_of: dict[str, set[str]] = {}
+    for load in store_query.loads(ctx.store):
+        releases_of.setdefault(load["source"], set()).add(str(load["release"]))
     for source in sorted(set(sources)):
+        known = releases_of.get(source, set())
+        newer = bool(previous and source in previous and max(known, default="") > previous[source])
+        if len(known) < 2 and not newer:
+            continue  # a single release has revised nothing
         vintages = _vintage_totals(ctx, source)
         if vintages.empty:
             continue

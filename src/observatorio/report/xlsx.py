@@ -13,8 +13,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from observatorio.i18n import t
-from observatorio.report.model import Bulletin, Table
 from observatorio.publish.web.charts import Chart
+from observatorio.report.model import Bulletin, Table
 
 #: Workbook metadata dates are fixed: the same bulletin gives the same workbook.
 FIXED_TIME = datetime(2000, 1, 1)
