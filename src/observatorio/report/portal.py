@@ -23,7 +23,7 @@ def build_publications(req: Any) -> dict[str, Any]:
         months.setdefault(item.period, []).append(
             {"name": name, "lang": item.lang.upper(), "links": links,
              "releases": len(item.manifest.get("releases", {}))})
-    archive_rows = [{"period": period, "month": _month(period, req.lang), "items": items}
+    archive_rows = [{"period": period, "month": _month(period, req.lang), "bulletins": items}
                     for period, items in months.items()]
     countries = sorted(({"code": c, "name": country_label(c, req.lang)} for c in CRM_MEMBERS),
                        key=lambda c: c["name"])
