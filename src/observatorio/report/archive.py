@@ -73,7 +73,7 @@ def issued(root: Path) -> list[Issued]:
     return found
 
 
-def previous_releases(root: Path, scope: str, iso3: str | None, lang: str, period: str) -> dict[str, str] | None:
+def previous_releases(root: Path, scope: str, iso3: str | None, period: str) -> dict[str, str] | None:
     """The releases recorded by the last bulletin of the same kind issued before ``period``."""
     for item in issued(root):
         if item.scope == scope and item.iso3 == iso3 and item.period < period:

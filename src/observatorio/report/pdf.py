@@ -33,8 +33,42 @@ def write_pdf(document: Any) -> bytes:
 
     The same document gives the same bytes but for the creation date in its metadata.
     """
-    data: bytes = document.write_pdf(pdf_tags=True, pdf_identifier=b"observatorio-bulletin")
+    data: bytes = document.write_pdf(pdf_tags=True, pdf_identifier=b"observatorio-bulletin",
+                                     finisher=stable_structure_ids)
     return data
+
+
+def stable_structure_ids(_document: Any, pdf: Any) -> None:
+    """Number the tagged tables' header ids in document order.
+
+    WeasyPrint names a header cell's structure element by the cell box's ``id()`` (a memory
+    address), so two prints of the same page differ; the ids only pair header cells with the
+    ``/Headers`` of data cells, which any consistent naming keeps.
+    """
+    import pydyf
+
+    names: dict[str, str] = {}
+
+    def stable(value: Any) -> Any:
+        if isinstance(value, pydyf.String):
+            return pydyf.String(names.setdefault(str(value.string), f"h{len(names) + 1}"))
+        return value
+
+    def walk(item: Any) -> None:
+        if isinstance(item, pydyf.Dictionary):
+            for key, value in item.items():
+                if key == "ID":
+                    item[key] = stable(value)
+                elif key == "Headers" and isinstance(value, pydyf.Array):
+                    item[key] = pydyf.Array(stable(v) for v in value)
+                else:
+                    walk(value)
+        elif isinstance(item, pydyf.Array):
+            for value in item:
+                walk(value)
+
+    for item in pdf.objects:
+        walk(item)
 
 
 def render_pdf(html: str) -> bytes:
@@ -44,8 +78,6 @@ def render_pdf(html: str) -> bytes:
 def overflowing_boxes(document: Any) -> list[str]:
     """Boxes drawn outside their page's content area (page margins keep the running titles and
     page numbers only): ``page N: <tag> text…`` per box, empty when everything fits."""
-    from weasyprint.layout.page import make_margin_boxes  # noqa: F401  (weasyprint present)
-
     found: list[str] = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box  # noqa: SLF001 — WeasyPrint keeps the laid-out tree here

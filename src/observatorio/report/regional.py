@@ -11,11 +11,13 @@ from observatorio.analysis import dashboards as db
 from observatorio.analysis import views
 from observatorio.analysis.actions import actions_for, load_matrix
 from observatorio.analysis.roles import assess
+from observatorio.i18n import fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.web import pages
 from observatorio.publish.web.pages import unit_label
 from observatorio.report.context import BulletinContext
 from observatorio.report.model import Section, Table
+from observatorio.report.options import BulletinError
 from observatorio.report.shared_sections import (
     forecast_section,
     freshness_section,
@@ -31,8 +33,6 @@ def regional_sections(ctx: BulletinContext, previous: dict[str, str] | None) -> 
     monthly = db.trends(ctx.store)
     monthly = monthly[[p <= ctx.period for p in monthly["period"]]]
     if monthly.empty:
-        from observatorio.report.options import BulletinError
-
         raise BulletinError("bulletin.error.no_data", month=f"{ctx.period:%Y-%m}")
     ctx.used_sources.update(monthly["source"].unique())
     overview = pages.build_overview(ctx.page("overview"))
@@ -108,8 +108,6 @@ def _pct(value: Any) -> float | None:
 
 
 def _fmt(ctx: BulletinContext, value: float, digits: int = 0) -> str:
-    from observatorio.i18n import fmt_number
-
     return fmt_number(value, ctx.lang, digits)
 
 

@@ -40,7 +40,7 @@ def produce(store: Store, settings: Settings, options: BulletinOptions,
     """The bulletin's bytes in ``options.fmt``; the previous issued bulletin of the same kind
     (in the archive) is what "revised since the last bulletin" compares with."""
     previous = archive.previous_releases(settings.bulletins_path, options.scope, options.iso3,
-                                         options.lang, f"{options.period:%Y-%m}")
+                                         f"{options.period:%Y-%m}")
     bulletin = build_bulletin(store, settings, options, previous)
     return Produced(bulletin, render(bulletin, options.fmt, created), options.fmt)
 

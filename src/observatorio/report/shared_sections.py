@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -158,8 +157,3 @@ def sources_section(ctx: BulletinContext) -> Section:
         [ctx.t("bulletin.col.source"), ctx.t("bulletin.col.publisher"), ctx.t("bulletin.col.title"),
          ctx.t("bulletin.col.release")], rows))
     return section
-
-
-def first_of_month(value: Any) -> date:
-    stamp = pd.Timestamp(value)
-    return date(stamp.year, stamp.month, 1)

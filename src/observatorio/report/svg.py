@@ -24,7 +24,7 @@ PLOT_HEIGHT = 220
 FONT = 11
 LEGEND_LINE = 15
 CHAR_WIDTH = 0.56  # average glyph width of a sans-serif face, in font sizes (for wrapping)
-MARGIN_LEFT = 64
+MARGIN_LEFT = 76  # room for the rotated unit and tick labels in the millions
 MARGIN_RIGHT = 14
 MARGIN_TOP = 10
 AXIS_BELOW = 26
@@ -63,9 +63,10 @@ def _num(value: float, lang: str) -> str:
 
 
 def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int = FONT,
-          fill: str = "#1a1a1a", weight: str = "normal") -> str:
+          rotate: bool = False) -> str:
+    turn = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if rotate else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'fill="{fill}" font-weight="{weight}">{escape(content)}</text>')
+            f'fill="#1a1a1a"{turn}>{escape(content)}</text>')
 
 
 def _wrap(label: str, width: float, size: int = FONT) -> list[str]:
@@ -161,8 +162,8 @@ def _value_axis(chart: Chart, high: float, box: Box, vertical: bool) -> tuple[li
                        f'stroke="#e0e0e0" stroke-width="0.8"/>')
             out.append(_text(x, box.bottom + 14, _num(tick, chart.lang), anchor="middle"))
     if vertical:
-        out.append(_text(8, box.top + box.height / 2, chart.unit, anchor="middle", size=10)
-                   .replace("<text ", f'<text transform="rotate(-90 8 {box.top + box.height / 2:.1f})" ', 1))
+        out.append(_text(10, box.top + box.height / 2, chart.unit, anchor="middle", size=10,
+                         rotate=True))
     else:
         out.append(_text(box.right, box.bottom + 28, chart.unit, anchor="end", size=10))
     return out, top
