@@ -60,7 +60,10 @@ class BulletinContext:
         from observatorio.publish.api.store_access import StoreHandle
 
         handle = StoreHandle(self.store, self.store.version(), "")
-        return SimpleNamespace(settings=self.settings, store_handle=handle)
+        # the API keeps one indicator engine per store version here: the bulletin's own, so a
+        # country page built for the bulletin reuses the frames the bulletin already read
+        return SimpleNamespace(settings=self.settings, store_handle=handle,
+                               analysis_engine=(handle.version, self.engine))
 
     @cached_property
     def engine(self) -> Any:
