@@ -76,6 +76,11 @@ class BulletinContext:
                            settings=self.settings, query=dict(query), iso3=iso3,
                            app_state=self.app_state)
 
+    def table(self, table_id: str, title: str, columns: list[str], rows: list[list[Cell]],
+              **rest: Any) -> Table:
+        """A table whose headers are the messages ``bulletin.col.<column>``."""
+        return Table(table_id, title, [self.t(f"bulletin.col.{c}") for c in columns], rows, **rest)
+
     def keep(self, chart: Chart) -> Chart:
         """The chart as built, its sources recorded as used."""
         self.used_sources.update(_chart_sources(chart))

@@ -10,7 +10,7 @@ from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages
 from observatorio.publish.web.pages import unit_label
 from observatorio.report.context import BulletinContext, yearly_table
-from observatorio.report.model import Section, Table
+from observatorio.report.model import Section
 from observatorio.report.regional import roles_year
 from observatorio.report.shared_sections import (
     forecast_section,
@@ -79,10 +79,8 @@ def _summary(ctx: BulletinContext, profile: dict[str, Any], year: int) -> Sectio
                                     year=year, roles=", ".join(held) or "—"))
     section.paragraphs.append(ctx.t("bulletin.summary.actions", n=len(urgent),
                                     total=len(profile["actions"])))
-    section.tables.append(Table(
-        "key_figures", ctx.t("bulletin.summary.figures", year=year),
-        [ctx.t("bulletin.col.indicator"), ctx.t("bulletin.col.year"), ctx.t("bulletin.col.value"),
-         ctx.t("bulletin.col.source")], _figures(ctx, profile), digits=1))
+    section.tables.append(ctx.table("key_figures", ctx.t("bulletin.summary.figures", year=year),
+        ["indicator", "year", "value", "source"], _figures(ctx, profile), digits=1))
     return section
 
 
@@ -97,20 +95,16 @@ def _profile(ctx: BulletinContext, profile: dict[str, Any], year: int) -> Sectio
             ctx.used_sources.update(ev.get("sources", []))
             rows.append([role["name"], ctx.t(f"analysis.level.{role['level']}"),
                          views.evidence_text(ev, ctx.lang), ", ".join(ev.get("sources", []))])
-    section.tables.append(Table(
-        "roles", ctx.t("bulletin.profile.roles_title", year=year),
-        [ctx.t("bulletin.col.role"), ctx.t("bulletin.col.level"), ctx.t("bulletin.col.evidence"),
-         ctx.t("bulletin.col.source")], rows))
+    section.tables.append(ctx.table("roles", ctx.t("bulletin.profile.roles_title", year=year),
+        ["role", "level", "evidence", "source"], rows))
     actions: list[list[Any]] = []
     for action in profile["actions"]:
         met = [tr["name"] for tr in action.get("triggers", []) if tr.get("met")]
         actions.append([action.get("subtheme_name", ""), action.get("text", ""),
                         ctx.t("bulletin.yes") if action.get("urgent") else ctx.t("bulletin.no"),
                         "; ".join(met) or "—"])
-    section.tables.append(Table(
-        "actions", ctx.t("bulletin.profile.actions_title"),
-        [ctx.t("bulletin.col.subtheme"), ctx.t("bulletin.col.action"), ctx.t("bulletin.col.urgent_short"),
-         ctx.t("bulletin.col.triggers")], actions, note=ctx.t("bulletin.profile.actions_note")))
+    section.tables.append(ctx.table("actions", ctx.t("bulletin.profile.actions_title"),
+        ["subtheme", "action", "urgent_short", "triggers"], actions, note=ctx.t("bulletin.profile.actions_note")))
     return section
 
 
@@ -132,10 +126,8 @@ def _returns(ctx: BulletinContext, iso3: str) -> Section:
     if not rows:
         section.paragraphs.append(ctx.t("bulletin.no_data"))
         return section
-    section.tables.append(Table(
-        "returns", ctx.t("bulletin.returns.country_title"),
-        [ctx.t("bulletin.col.movement"), ctx.t("bulletin.col.year"), ctx.t("bulletin.col.value"),
-         ctx.t("bulletin.col.unit")], rows, note=ctx.t("bulletin.annual.partial")))
+    section.tables.append(ctx.table("returns", ctx.t("bulletin.returns.country_title"),
+        ["movement", "year", "value", "unit"], rows, note=ctx.t("bulletin.annual.partial")))
     return section
 
 
@@ -147,8 +139,7 @@ def _consular(ctx: BulletinContext, iso3: str) -> Section:
         section.paragraphs.append(ctx.t("bulletin.consular.none"))
         return section
     ctx.used_sources.update(consular["source"].unique())
-    section.tables.append(Table(
-        "consular", ctx.t("bulletin.section.consular"),
-        [ctx.t("bulletin.col.flow"), ctx.t("bulletin.col.source"), ctx.t("bulletin.col.rows")],
+    section.tables.append(ctx.table("consular", ctx.t("bulletin.section.consular"),
+        ["flow", "source", "rows"],
         [[r["flow"], r["source"], int(r["rows"])] for r in consular.to_dict("records")]))
     return section

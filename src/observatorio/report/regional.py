@@ -44,7 +44,10 @@ def regional_sections(ctx: BulletinContext, previous: dict[str, str] | None) -> 
     fiscal = _fiscal_table(ctx, monthly)
     if fiscal.rows:
         headline.tables.append(fiscal)
-    sections = [headline, _route(ctx), _children(ctx), _returns(ctx), _deaths(ctx),
+    sections = [headline, _route(ctx),
+                _portal_section(ctx, "children", "children", ("unaccompanied",)),
+                _portal_section(ctx, "returns", "returns", ("received", "executed")),
+                _portal_section(ctx, "deaths", "deaths", ("by_year", "by_route")),
                 _roles(ctx), _mirror(ctx),
                 forecast_section(ctx, list(pages.OVERVIEW_FORECAST), None),
                 revisions_section(ctx, sorted(ctx.used_sources), previous),
@@ -67,12 +70,8 @@ def _headline_table(ctx: BulletinContext, monthly: pd.DataFrame) -> Table:
             h["value_year_before"], _pct(h["change_pct"]), last12, before12,
             _pct(None if not before12 or last12 is None else (last12 - before12) / before12 * 100),
         ])
-    return Table(
-        "headlines", ctx.t("bulletin.headlines.title", month=ctx.month(ctx.period)),
-        [ctx.t("bulletin.col.series"), ctx.t("bulletin.col.last_month"), ctx.t("bulletin.col.value"),
-         ctx.t("bulletin.col.year_before"), ctx.t("bulletin.col.change"),
-         ctx.t("bulletin.col.last12"), ctx.t("bulletin.col.previous12"),
-         ctx.t("bulletin.col.change12")],
+    return ctx.table("headlines", ctx.t("bulletin.headlines.title", month=ctx.month(ctx.period)),
+        ["series", "last_month", "value", "year_before", "change", "last12", "previous12", "change12"],
         rows, unit=unit_label(heads["unit"], ctx.lang),
         sources=ctx.source_lines(list(heads["source"])), note=ctx.t("bulletin.headlines.note"))
 
@@ -163,29 +162,14 @@ def _route(ctx: BulletinContext) -> Section:
     return section
 
 
-def _children(ctx: BulletinContext) -> Section:
-    section = Section("children", ctx.t("bulletin.section.children"))
-    built = pages.build_children(ctx.page("children"))
-    section.paragraphs.append(ctx.t("bulletin.children.lead"))
-    section.charts.append(ctx.cut(built["charts"]["unaccompanied"]))
-    return section
-
-
-def _returns(ctx: BulletinContext) -> Section:
-    section = Section("returns", ctx.t("bulletin.section.returns"))
-    built = pages.build_returns(ctx.page("returns"))
-    section.paragraphs.append(ctx.t("bulletin.returns.lead"))
-    for chart_id in ("received", "executed"):
-        section.charts.append(ctx.cut(built["charts"][chart_id]))
-    return section
-
-
-def _deaths(ctx: BulletinContext) -> Section:
-    section = Section("deaths", ctx.t("bulletin.section.deaths"))
-    built = pages.build_deaths(ctx.page("deaths"))
-    section.paragraphs.append(ctx.t("bulletin.deaths.lead"))
-    for chart_id in ("by_year", "by_route"):
-        section.charts.append(ctx.cut(built["charts"][chart_id]))
+def _portal_section(ctx: BulletinContext, section_id: str, page_id: str,
+                    chart_ids: tuple[str, ...]) -> Section:
+    """A section made of a portal page's charts (built by the page's own builder), cut at the
+    data month, under the bulletin's lead text."""
+    section = Section(section_id, ctx.t(f"bulletin.section.{section_id}"))
+    built = pages.BUILDERS[page_id](ctx.page(page_id))
+    section.paragraphs.append(ctx.t(f"bulletin.{section_id}.lead"))
+    section.charts.extend(ctx.cut(built["charts"][chart_id]) for chart_id in chart_ids)
     return section
 
 
@@ -215,9 +199,8 @@ def _roles(ctx: BulletinContext) -> Section:
         rows.append([country_label(iso3, ctx.lang), ", ".join(r["name"] for r in held) or "—",
                      "; ".join(urgent) or "—"])
     section.paragraphs.append(ctx.t("bulletin.roles.lead", year=year))
-    section.tables.append(Table(
-        "roles", ctx.t("bulletin.roles.title", year=year),
-        [ctx.t("bulletin.col.country"), ctx.t("bulletin.col.roles"), ctx.t("bulletin.col.urgent")],
+    section.tables.append(ctx.table("roles", ctx.t("bulletin.roles.title", year=year),
+        ["country", "roles", "urgent"],
         rows, note=ctx.t("bulletin.roles.note")))
     return section
 
@@ -242,9 +225,7 @@ def _mirror(ctx: BulletinContext) -> Section:
                      row["a"], row["b"], _pct(row["gap_pct"]), numbers or "—"])
     section.paragraphs.append(ctx.t("bulletin.mirror.lead", year=year))
     section.paragraphs.extend(f"{i}. {text}" for i, text in enumerate(reasons.values(), start=1))
-    section.tables.append(Table(
-        "mirror", ctx.t("bulletin.mirror.title", year=year),
-        [ctx.t("bulletin.col.movement"), ctx.t("bulletin.col.side_a"), ctx.t("bulletin.col.side_b"),
-         ctx.t("bulletin.col.gap"), ctx.t("bulletin.col.reasons")],
+    section.tables.append(ctx.table("mirror", ctx.t("bulletin.mirror.title", year=year),
+        ["movement", "side_a", "side_b", "gap", "reasons"],
         rows, note=ctx.t("bulletin.mirror.note")))
     return section

@@ -11,7 +11,7 @@ from observatorio.i18n import fmt_date
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web.pages import forecast_context
 from observatorio.report.context import BulletinContext, months_between
-from observatorio.report.model import Section, Table
+from observatorio.report.model import Section
 from observatorio.store import query as store_query
 
 
@@ -42,11 +42,8 @@ def forecast_section(ctx: BulletinContext, candidates: list[str], iso3: str | No
     section.charts.append(ctx.keep(chart))
     alerts = found["alerts"]
     if alerts:
-        section.tables.append(Table(
-            "alerts", ctx.t("bulletin.forecast.alerts_title"),
-            [ctx.t("bulletin.col.series"), ctx.t("bulletin.col.level"),
-             ctx.t("bulletin.col.month"), ctx.t("bulletin.col.probability"),
-             ctx.t("bulletin.col.explanation")],
+        section.tables.append(ctx.table("alerts", ctx.t("bulletin.forecast.alerts_title"),
+            ["series", "level", "month", "probability", "explanation"],
             [[a["series"], a["level_name"], a["period"], a["probability"] + " %", a["explanation"]]
              for a in alerts]))
     else:
@@ -99,11 +96,8 @@ def revisions_section(ctx: BulletinContext, sources: list[str],
         key = "bulletin.revisions.none_since" if previous else "bulletin.revisions.none"
         section.paragraphs.append(ctx.t(key))
         return section
-    section.tables.append(Table(
-        "revisions", ctx.t("bulletin.section.revisions"),
-        [ctx.t("bulletin.col.source"), ctx.t("bulletin.col.previous_release"),
-         ctx.t("bulletin.col.release"), ctx.t("bulletin.col.revised_months"),
-         ctx.t("bulletin.col.net_change"), ctx.t("bulletin.col.new_months")], rows))
+    section.tables.append(ctx.table("revisions", ctx.t("bulletin.section.revisions"),
+        ["source", "previous_release", "release", "revised_months", "net_change", "new_months"], rows))
     return section
 
 
@@ -139,10 +133,8 @@ def freshness_section(ctx: BulletinContext, countries: tuple[str, ...] = CRM_MEM
                      ctx.month(shown), months_between(shown, ctx.period),
                      fmt_date(pd.Timestamp(entry["last_release"]).date(), ctx.lang)])
     section.paragraphs.append(ctx.t("bulletin.freshness.lead", month=ctx.month(ctx.period)))
-    section.tables.append(Table(
-        "freshness", ctx.t("bulletin.section.freshness"),
-        [ctx.t("bulletin.col.country"), ctx.t("bulletin.col.flow"), ctx.t("bulletin.col.last_month"),
-         ctx.t("bulletin.col.months_behind"), ctx.t("bulletin.col.release")], rows))
+    section.tables.append(ctx.table("freshness", ctx.t("bulletin.section.freshness"),
+        ["country", "flow", "last_month", "months_behind", "release"], rows))
     return section
 
 
@@ -152,8 +144,6 @@ def sources_section(ctx: BulletinContext) -> Section:
     section.paragraphs.append(ctx.t("bulletin.sources.lead", version=ctx.store.version()))
     rows: list[list[Any]] = [[r.source, r.publisher, r.title, fmt_date(r.release, ctx.lang)]
                              for r in ctx.releases()]
-    section.tables.append(Table(
-        "releases", ctx.t("bulletin.section.sources"),
-        [ctx.t("bulletin.col.source"), ctx.t("bulletin.col.publisher"), ctx.t("bulletin.col.title"),
-         ctx.t("bulletin.col.release")], rows))
+    section.tables.append(ctx.table("releases", ctx.t("bulletin.section.sources"),
+        ["source", "publisher", "title", "release"], rows))
     return section

@@ -9,6 +9,7 @@ portal. Output is deterministic (same chart → same bytes), so bulletins are re
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
@@ -251,66 +252,62 @@ def _categories(frame: pd.DataFrame) -> list[str]:
     return sorted(dict.fromkeys(str(v) for v in frame["x"]))
 
 
+def _segments(series: list[tuple[str, str, pd.DataFrame]], stacked: bool) -> Iterator[tuple[int, str, float, float]]:
+    """(series index, category, start, value) of every bar segment, stacked or side by side."""
+    base: dict[str, float] = {}
+    for i, (_code, _label, part) in enumerate(series):
+        for x, v in zip(part["x"], part["value"], strict=True):
+            category, value = str(x), float(v)
+            low = base.get(category, 0.0) if stacked else 0.0
+            if stacked:
+                base[category] = low + value
+            yield i, category, low, value
+
+
+def _highest(frame: pd.DataFrame, stacked: bool) -> float:
+    if stacked:
+        return float(frame.assign(x=frame["x"].astype(str)).groupby("x")["value"].sum().max())
+    return float(frame["value"].max())
+
+
+def _boxes(series: list[tuple[str, str, pd.DataFrame]]) -> list[tuple[str, str, str]]:
+    return [(PALETTE[i % len(PALETTE)], label, "box") for i, (_c, label, _p) in enumerate(series)]
+
+
 def _bars(chart: Chart, frame: pd.DataFrame, box: Box) -> tuple[list[str], list[tuple[str, str, str]]]:
     cats = _categories(frame)
     series = _series(frame)
     stacked = chart.kind == "stack"
-    if stacked:
-        high = float(frame.assign(x=frame["x"].astype(str)).groupby("x")["value"].sum().max())
-    else:
-        high = float(frame["value"].max())
-    axis, top = _value_axis(chart, high, box, vertical=True)
+    axis, top = _value_axis(chart, _highest(frame, stacked), box, vertical=True)
     body = list(axis)
     slot = box.width / len(cats)
-    group = slot * 0.8
-    bar = group if stacked else group / len(series)
-    base = dict.fromkeys(cats, 0.0)
-    items = []
-    for i, (_code, label, part) in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
-        for x, v in zip(part["x"], part["value"], strict=True):
-            c = str(x)
-            left = box.left + cats.index(c) * slot + slot * 0.1 + (0 if stacked else i * bar)
-            low = base[c] if stacked else 0.0
-            y0, y1 = _y(low, top, box), _y(low + float(v), top, box)
-            body.append(f'<rect x="{left:.1f}" y="{y1:.1f}" width="{bar:.1f}" '
-                        f'height="{max(0.0, y0 - y1):.1f}" fill="{colour}"/>')
-            if stacked:
-                base[c] += float(v)
-        items.append((colour, label, "box"))
+    bar = slot * 0.8 if stacked else slot * 0.8 / len(series)
+    for i, category, low, value in _segments(series, stacked):
+        left = box.left + cats.index(category) * slot + slot * 0.1 + (0 if stacked else i * bar)
+        y0, y1 = _y(low, top, box), _y(low + value, top, box)
+        body.append(f'<rect x="{left:.1f}" y="{y1:.1f}" width="{bar:.1f}" '
+                    f'height="{max(0.0, y0 - y1):.1f}" fill="{PALETTE[i % len(PALETTE)]}"/>')
     every = max(1, math.ceil(len(cats) / 14))
     for j, c in enumerate(cats):
         if j % every == 0:
             body.append(_text(box.left + (j + 0.5) * slot, box.bottom + 16, c, anchor="middle"))
     body.append(f'<line x1="{box.left}" y1="{box.bottom}" x2="{box.right}" y2="{box.bottom}" stroke="#757575"/>')
-    return body, items
+    return body, _boxes(series)
 
 
 def _hbars(chart: Chart, frame: pd.DataFrame, box: Box, cats: list[str]) -> tuple[list[str], list[tuple[str, str, str]]]:
     series = _series(frame)
     stacked = chart.kind == "hstack"
-    totals = frame.assign(x=frame["x"].astype(str)).groupby("x")["value"].sum()
-    high = float(totals.max() if stacked else frame["value"].max())
-    axis, top = _value_axis(chart, high, box, vertical=False)
+    axis, top = _value_axis(chart, _highest(frame, stacked), box, vertical=False)
     body = list(axis)
     slot = box.height / len(cats)
     thick = slot * 0.7 if stacked else slot * 0.7 / len(series)
-    base = dict.fromkeys(cats, 0.0)
-    items = []
-    for i, (_code, label, part) in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
-        for x, v in zip(part["x"], part["value"], strict=True):
-            c = str(x)
-            y = box.top + cats.index(c) * slot + slot * 0.15 + (0 if stacked else i * thick)
-            low = base[c] if stacked else 0.0
-            x0 = box.left + low / top * box.width
-            width = float(v) / top * box.width
-            body.append(f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(0.0, width):.1f}" '
-                        f'height="{thick:.1f}" fill="{colour}"/>')
-            if stacked:
-                base[c] += float(v)
-        items.append((colour, label, "box"))
+    for i, category, low, value in _segments(series, stacked):
+        y = box.top + cats.index(category) * slot + slot * 0.15 + (0 if stacked else i * thick)
+        x0 = box.left + low / top * box.width
+        body.append(f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(0.0, value / top * box.width):.1f}" '
+                    f'height="{thick:.1f}" fill="{PALETTE[i % len(PALETTE)]}"/>')
     for j, c in enumerate(cats):
         body.append(_text(box.left - 6, box.top + (j + 0.5) * slot + 4, c, anchor="end"))
     body.append(f'<line x1="{box.left}" y1="{box.top}" x2="{box.left}" y2="{box.bottom}" stroke="#757575"/>')
-    return body, items
+    return body, _boxes(series)
