@@ -51,6 +51,9 @@ def test_country_pdf_shows_the_stores_figures(rendered: dict[tuple[str, str], Re
     assert format_cell(float(row[0]), lang) == figure
     text = pdf_text(rendered[("GTM", lang)].pdf)
     assert figure in text
+    key = next(t for t in rendered[("GTM", lang)].bulletin.tables() if t.id == "key_figures")
+    years = [r[1] for r in key.rows]
+    assert "2023" in years and all(isinstance(y, str) and y.isdigit() for y in years)  # never "2.023"
     assert ("Guatemala" in text) and (("Boletín de país" if lang == "es" else "Country bulletin") in text)
 
 

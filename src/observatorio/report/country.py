@@ -65,7 +65,8 @@ def _figures(ctx: BulletinContext, profile: dict[str, Any]) -> list[list[Any]]:
         ctx.used_sources.update(figure.get("sources", []))
         unit = figure.get("unit")
         whole = unit in ("PERSONS", "EVENTS", "CASES") or abs(figure["value"]) >= 100
-        rows.append([figure.get("name") or figure.get("indicator", ""), figure.get("year"),
+        # years are labels, not quantities (never "2.023")
+        rows.append([figure.get("name") or figure.get("indicator", ""), str(figure.get("year") or "—"),
                      round(float(figure["value"]), 0 if whole else 1),
                      ", ".join(figure.get("sources", []))])
     return rows
@@ -80,7 +81,7 @@ def _summary(ctx: BulletinContext, profile: dict[str, Any], year: int) -> Sectio
     section.paragraphs.append(ctx.t("bulletin.summary.actions", n=len(urgent),
                                     total=len(profile["actions"])))
     section.tables.append(ctx.table("key_figures", ctx.t("bulletin.summary.figures", year=year),
-        ["indicator", "year", "value", "source"], _figures(ctx, profile), digits=1))
+        ["indicator", "year", "value", "source"], _figures(ctx, profile)))
     return section
 
 
@@ -120,9 +121,10 @@ def _returns(ctx: BulletinContext, iso3: str) -> Section:
                                 (executed, "bulletin.returns.returned_by", "ref_area")):
         ctx.used_sources.update(frame["source"].unique())
         for r in frame.sort_values(["year", partner]).to_dict("records"):
+            if int(r["year"]) < ctx.period.year - 4:
+                continue
             rows.append([ctx.t(key, country=country_label(r[partner], ctx.lang)),
-                         int(r["year"]), float(r["value"]), unit_label([r["unit"]], ctx.lang)])
-    rows = [r for r in rows if r[1] >= ctx.period.year - 4]
+                         str(r["year"]), float(r["value"]), unit_label([r["unit"]], ctx.lang)])
     if not rows:
         section.paragraphs.append(ctx.t("bulletin.no_data"))
         return section

@@ -23,7 +23,6 @@ class Table:
     unit: str = ""
     sources: list[str] = field(default_factory=list)
     note: str = ""
-    digits: int = 0  # decimals of the numbers shown (percentages keep one)
 
 
 @dataclass
