@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from observatorio.cli import app
 from observatorio.report.context import BulletinContext
+from observatorio.report.model import Section
 from observatorio.report.options import BulletinOptions
 from observatorio.report.shared_sections import forecast_section
 from observatorio.report.svg import render_svg
@@ -23,7 +24,7 @@ def test_forecast_is_said_relative_to_the_data_month(bundled_store_path: Path, t
                                       "--store", "--format", "json"])
     assert stored.exit_code == 0, stored.output
     with Store.open(path, read_only=True) as store:
-        def section(period: str):  # type: ignore[no-untyped-def]
+        def section(period: str) -> Section:
             ctx = BulletinContext(store, Settings(db=path),
                                   BulletinOptions.parse("regional", None, period, "en", "pdf"))
             return forecast_section(ctx, ["cbp_sw", "darien"], None)
