@@ -95,12 +95,14 @@ def _register_all() -> None:
     from observatorio.cases import cli as cases_cli
     from observatorio.publish import cli as publish_cli
     from observatorio.refresh import cli as refresh_cli
+    from observatorio.report import cli as report_cli
 
     data_commands.register(app)
     analysis_cli.register(app)
     forecast_cli.register(app)
     publish_cli.register(app)
     refresh_cli.register(app)
+    report_cli.register(app)
     app.add_typer(cases_cli.app, name="cases")
 
 

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     smtp_password: str | None = None  # OBSERVATORIO_SMTP_PASSWORD
     smtp_from: str = "observatorio@localhost"  # OBSERVATORIO_SMTP_FROM
     alert_to: str | None = None  # OBSERVATORIO_ALERT_TO: comma-separated addresses
+    bulletins_dir: Path | None = None  # archive of issued bulletins; OBSERVATORIO_BULLETINS_DIR
 
     @property
     def db_path(self) -> Path:
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def data_path(self) -> Path:
         return self.data_dir or _default_data_dir()
+
+    @property
+    def bulletins_path(self) -> Path:
+        return self.bulletins_dir or _default_var_dir() / "bulletins"
 
     @property
     def cases_db_url(self) -> str:

@@ -16,6 +16,7 @@ PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("deaths", "deaths", None),
     ("data", "data", None),
     ("methodology", "methodology", None),
+    ("publications", "publications", None),
 )
 LANGS = ("es", "en")
 

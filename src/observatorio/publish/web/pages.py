@@ -26,6 +26,8 @@ from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
 from observatorio.publish.web.texts import Texts, catalogue
+from observatorio.publish.web.texts import Texts
+from observatorio.report.portal import build_publications
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
 
@@ -63,6 +65,7 @@ PAGES: tuple[Page, ...] = (
     Page("deaths", "muertes-y-desapariciones", "deaths-and-disappearances", "deaths.html"),
     Page("data", "datos", "data", "data.html"),
     Page("methodology", "metodologia", "methodology", "methodology.html"),
+    Page("publications", "publicaciones", "publications", "publications.html"),
 )
 COUNTRY_PAGE = Page("country", "paises", "countries", "country.html")
 PAGE_BY_ID = {p.id: p for p in (*PAGES, COUNTRY_PAGE)}
@@ -899,4 +902,5 @@ BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {
     "deaths": build_deaths,
     "data": build_data,
     "methodology": build_methodology,
+    "publications": build_publications,
 }

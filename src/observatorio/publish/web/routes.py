@@ -25,13 +25,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from observatorio.analysis import dashboards as db
-from observatorio.errors import StoreMissing
+from observatorio.errors import ObservatorioError, StoreMissing
 from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
-from observatorio.publish.web import analysis_bridge, assets, pages
+from observatorio.publish.web import analysis_bridge, assets, pages, publications
 from observatorio.publish.web.pages import (
     BUILDERS,
+    PAGE_BY_ID,
     PAGES,
     PageRequest,
     page_url,
@@ -43,7 +44,7 @@ from observatorio.store.duck import Store
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV_PAGES = ("overview", "countries", "routes", "children", "returns", "deaths", "data",
-             "methodology")
+             "methodology", "publications")
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 MIN_GZIP = 1024
@@ -233,6 +234,8 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
         found = resolve(lang, segments[:1])
         if found and found[0].id == "data":
             return _source_download(request, segments[2].removesuffix(".csv"))
+    if len(segments) >= 2 and segments[0] == PAGE_BY_ID["publications"].slug(lang):
+        return _publication(request, lang, segments[1:])
     found = resolve(lang, segments)
     if found is None:
         return _not_found(request, lang)
@@ -244,11 +247,39 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
     with _open_store(settings) as store:
         req = PageRequest(lang=lang, page=page, store=store, settings=settings,
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
-        context = _pages.build(req)
+        # the archive changes without a load: its page is never cached
+        context = BUILDERS[page.id](req) if page.id == "publications" else _pages.build(req)
         html = _render(page.template, req, context, request)
     # an unknown choice in the query string (?pair=, ?nat=) is shown, and answered as 404
     return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"},
                     status_code=int(context.get("status", 200)))
+
+
+def _publication(request: Request, lang: str, rest: list[str]) -> Response:
+    """An archived bulletin (``archivo/<YYYY-MM>/<file>``) or one produced on request
+    (``boletin?iso3=&period=&format=``); wrong fields answer 400 with the reason, never a 500."""
+    settings = _settings(request)
+    if len(rest) == 3 and rest[0] == "archivo":
+        found = publications.archived_file(settings, rest[1], rest[2])
+        if found is None:
+            return _not_found(request, lang)
+        path, media_type = found
+        return Response(path.read_bytes(), media_type=media_type, headers={
+            "Content-Disposition": f'attachment; filename="{rest[1]}-{rest[2]}"'})
+    if rest != ["boletin"]:
+        return _not_found(request, lang)
+    page = PAGE_BY_ID["publications"]
+    with _open_store(settings) as store:
+        req = PageRequest(lang=lang, page=page, store=store, settings=settings,
+                          query=dict(request.query_params), app_state=request.app.state)
+        try:
+            produced = publications.on_request(store, settings, lang, dict(request.query_params))
+        except ObservatorioError as exc:
+            context = {**BUILDERS[page.id](req), "error": exc.message(lang)}
+            html = _render(page.template, req, context, request)
+            return _respond(request, html.encode(), HTML_TYPE, status_code=400)
+    return Response(produced.data, media_type=produced.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{produced.filename}"'})
 
 
 def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) -> Response:

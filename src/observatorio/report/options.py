@@ -1,0 +1,51 @@
+"""A bulletin's options, checked before anything is read or written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from observatorio.errors import ObservatorioError
+from observatorio.model.codelists import CRM_MEMBERS
+
+SCOPES = ("regional", "country")
+FORMATS = ("pdf", "xlsx", "html")
+PERIOD_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class BulletinError(ObservatorioError):
+    """Bad bulletin options or a missing rendering dependency (bilingual, says what to do)."""
+
+    key = "bulletin.error.period"
+
+
+@dataclass(frozen=True)
+class BulletinOptions:
+    scope: str
+    iso3: str | None
+    period: date
+    lang: str
+    fmt: str
+
+    @classmethod
+    def parse(cls, scope: str, iso3: str | None, period: str, lang: str, fmt: str) -> BulletinOptions:
+        if scope not in SCOPES:
+            raise BulletinError("bulletin.error.choice", parameter="scope", value=scope,
+                                allowed=" | ".join(SCOPES))
+        if lang not in ("es", "en"):
+            raise BulletinError("bulletin.error.choice", parameter="--lang", value=lang,
+                                allowed="es | en")
+        if fmt not in FORMATS:
+            raise BulletinError("bulletin.error.choice", parameter="--format", value=fmt,
+                                allowed=" | ".join(FORMATS))
+        found = PERIOD_PATTERN.match(period or "")
+        if not found or not 1 <= int(found.group(2)) <= 12:
+            raise BulletinError("bulletin.error.period", value=period)
+        code = (iso3 or "").upper() or None
+        if scope == "country" and code not in CRM_MEMBERS:
+            raise BulletinError("bulletin.error.country", value=iso3 or "",
+                                allowed=", ".join(CRM_MEMBERS))
+        if scope == "regional" and code is not None:
+            raise BulletinError("bulletin.error.regional_country", value=iso3)
+        return cls(scope, code, date(int(found.group(1)), int(found.group(2)), 1), lang, fmt)
