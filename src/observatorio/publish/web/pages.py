@@ -26,7 +26,6 @@ from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
 from observatorio.publish.web.texts import Texts, catalogue
-from observatorio.publish.web.texts import Texts
 from observatorio.report.portal import build_publications
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
