@@ -182,7 +182,10 @@ def read_xlsx_grid(path: Path, problems: Problems) -> dict[str, list[list[object
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        return {name: workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names}
+        grids: dict[str, list[list[object]]] = {}
+        for name in workbook.sheet_names:
+            grids[name] = [list(row) for row in workbook.get_sheet_by_name(name).to_python()]
+        return grids
     except Exception as exc:  # calamine raises several types for corrupt workbooks
         problems.add("unreadable", reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
                      format="XLSX")

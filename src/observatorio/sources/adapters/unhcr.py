@@ -52,6 +52,9 @@ RELEASE_2024_06 = date(2024, 6, 13)
 COMMON_CAVEATS_ES = (
     "ACNUR revisa años anteriores en cada publicación: las cifras de un mismo año pueden "
     "cambiar entre descargas (cada descarga es una publicación distinta).",
+    "La misma base se publica como descarga CSV y como paquete R «refugees» (2025.12.1): cada "
+    "archivo es una publicación de esta fuente. Del paquete R no se cargan las celdas en cero "
+    "de población y decisiones (sin fila = cero o no informado).",
     "ref_area es el país de asilo y citizenship el país de origen (códigos ISO del ACNUR). "
     "Los códigos no ISO del ACNUR se convierten: UNK/vacío (desconocido) → _U; XXA (apátridas) "
     "y TIB (tibetanos) → _O; el código y el nombre publicados quedan en los atributos "
@@ -60,6 +63,9 @@ COMMON_CAVEATS_ES = (
 COMMON_CAVEATS_EN = (
     "UNHCR revises earlier years in every release: figures for one year can differ between "
     "downloads (each download is its own release).",
+    "The same database is published as a CSV download and as the R package 'refugees' "
+    "(2025.12.1): each file is a release of this source. Zero cells of the package's "
+    "population and decisions are not loaded (no row = zero or not reported).",
     "ref_area is the country of asylum and citizenship the country of origin (UNHCR's ISO codes). "
     "UNHCR's non-ISO codes are converted: UNK/blank (unknown) → _U; XXA (stateless) and TIB "
     "(Tibetan) → _O; the published code and name are kept in the attributes origin_code and "
