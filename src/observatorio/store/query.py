@@ -27,6 +27,13 @@ import pyarrow as pa
 
 from observatorio.model.codelists import CRM_MEMBERS, get_codelist
 from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
+from observatorio.store.aggregation import (
+    AGGREGATES,
+    MONTHS_COLUMN,
+    aggregated_group,
+    group_expression,
+    output_expression,
+)
 from observatorio.store.duck import Store
 from observatorio.store.schema import LATEST_TABLE_KEY
 
@@ -182,6 +189,9 @@ class ObservationQuery:
     as_of: date | None = None
     limit: int | None = None
     offset: int = 0
+    #: Monthly rows summed by calendar year (A), US fiscal year (FY) or quarter (Q): store/
+    #: aggregation.py. None: periods as published.
+    aggregate: str | None = None
 
     @classmethod
     def build(
@@ -194,6 +204,7 @@ class ObservationQuery:
         as_of: str | date | None = None,
         limit: int | None = None,
         offset: int = 0,
+        aggregate: str | None = None,
     ) -> ObservationQuery:
         """Parse and check the shape of a query (codes are checked against a store by ``check``)."""
         clean: dict[str, tuple[str, ...]] = {}
@@ -224,15 +235,23 @@ class ObservationQuery:
         if not 0 <= offset <= MAX_PAGING:
             raise QueryError("bad_integer", "offset", "api.bad_integer", value=offset, low=0,
                              high=MAX_PAGING)
+        grouped = tuple(dict.fromkeys(groups))
+        if aggregate is not None:
+            if aggregate not in AGGREGATES:
+                raise QueryError("invalid_value", "aggregate", "api.invalid_value",
+                                 difflib.get_close_matches(aggregate, list(AGGREGATES), n=3),
+                                 reason=" | ".join(AGGREGATES))
+            grouped = aggregated_group(grouped)
         return cls(
             filters=clean,
             start=start_p,
             end=end_p,
-            group_by=tuple(dict.fromkeys(groups)),
+            group_by=grouped,
             release=_as_date(release, "release"),
             as_of=_as_date(as_of, "as_of"),
             limit=limit,
             offset=offset,
+            aggregate=aggregate,
         )
 
     # -- checks against the store ------------------------------------------------------------
@@ -260,7 +279,7 @@ class ObservationQuery:
 
     def _check_no_double_counting(self, store: Store) -> None:
         must_agree = self._must_agree()
-        check_stock = "period" not in self.group_by
+        check_stock = "period" not in self.group_by or self.aggregate is not None
         if self.release is None and self.as_of is None:
             # What the latest releases hold tells which checks cannot fail: skip their query.
             catalogue = StoreCatalogue.of(store)
@@ -273,7 +292,7 @@ class ObservationQuery:
         if memory is not None and memory.cannot_double_count(self, must_agree, check_stock):
             return
         base, params = self._where_sql(latest=self._latest(store))
-        group_cols = ", ".join(q(c) for c in self.group_by)
+        group_cols = ", ".join(self._group_sql(c) for c in self.group_by)
         counts = [f'count(DISTINCT coalesce({q(c)}, \'\')) AS "n_{c}"' for c in must_agree]
         conditions = [f'count(DISTINCT coalesce({q(c)}, \'\')) > 1' for c in must_agree]
         if check_stock:
@@ -300,8 +319,9 @@ class ObservationQuery:
 
     def _values_in_group(self, store: Store, name: str, group: Sequence[Any]) -> str:
         """The distinct values of ``name`` in one output group (for the error message)."""
-        base, params = self._where_sql([f"{q(c)} IS NOT DISTINCT FROM ?" for c in self.group_by],
-                                       latest=self._latest(store))
+        base, params = self._where_sql(
+            [f"{self._group_sql(c)} IS NOT DISTINCT FROM ?" for c in self.group_by],
+            latest=self._latest(store))
         rows = _fetch_all(
             store, f"SELECT DISTINCT {q(name)} FROM {base} ORDER BY 1 LIMIT 6",  # noqa: S608
             [*params, *group],
@@ -358,6 +378,8 @@ class ObservationQuery:
         if self.end is not None:
             conditions.append('"period" < ?')
             params.append(self.end.next_first_day)
+        if self.aggregate is not None:
+            conditions.append("\"freq\" = 'M'")  # only monthly rows are summed into periods
         conditions.extend(extra)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         return f"{relation} AS o{where}", params
@@ -366,15 +388,32 @@ class ObservationQuery:
         """The columns of the answer, in order."""
         if self.group_by:
             status = () if "obs_status" in self.group_by else ("obs_status",)
-            return (*self.group_by, "value", *status, "obs_count")
+            months = (MONTHS_COLUMN,) if self.aggregate is not None else ()
+            return (*self.group_by, "value", *status, "obs_count", *months)
         return OBSERVATION_COLUMNS
+
+    def _group_sql(self, column: str) -> str:
+        """A group column's SQL (the aggregated period and frequency when aggregating)."""
+        q(column)  # whitelisted
+        return group_expression(column, self.aggregate)
 
     def select_sql(
         self, paged: bool = True, latest: Sequence[str] | str | None = None
     ) -> tuple[str, list[Any]]:
         """The SELECT this query runs, with its bound parameters."""
         base, params = self._where_sql(latest=latest)
-        if self.group_by:
+        if self.group_by and self.aggregate is not None:
+            exprs = [self._group_sql(c) for c in self.group_by]
+            cols = ", ".join(f"{output_expression(c, self.aggregate)} AS {q(c)}"
+                             for c in self.group_by)
+            status = "" if "obs_status" in self.group_by else f", {_SUM_STATUS} AS obs_status"
+            keys = ", ".join(exprs)
+            sql = (
+                f"SELECT {cols}, sum(\"value\") AS \"value\"{status}, count(*) AS obs_count, "  # noqa: S608
+                f"count(DISTINCT \"period\") AS {MONTHS_COLUMN} "
+                f"FROM {base} GROUP BY {keys} ORDER BY {keys}"
+            )
+        elif self.group_by:
             cols = ", ".join(q(c) for c in self.group_by)
             status = "" if "obs_status" in self.group_by else f", {_SUM_STATUS} AS obs_status"
             sql = (
@@ -430,8 +469,9 @@ class ObservationQuery:
         return memory is not None and memory.candidates(self) <= max_rows
 
     def _memory(self, store: Store) -> Any:
-        """The in-memory columns of the store's latest releases, when built (None otherwise)."""
-        if self.release is not None or self.as_of is not None:
+        """The in-memory columns of the store's latest releases, when built (None otherwise;
+        aggregated periods are DuckDB's)."""
+        if self.release is not None or self.as_of is not None or self.aggregate is not None:
             return None
         from observatorio.store.memory import columns_of
 
@@ -464,7 +504,8 @@ class ObservationQuery:
         parts += [f"start={self.start.first_day}" if self.start else "",
                   f"end={self.end.next_first_day}" if self.end else "",
                   f"group_by={','.join(self.group_by)}", f"release={self.release}",
-                  f"as_of={self.as_of}", f"limit={self.limit}", f"offset={self.offset}"]
+                  f"as_of={self.as_of}", f"limit={self.limit}", f"offset={self.offset}",
+                  f"aggregate={self.aggregate}"]
         return "&".join(parts)
 
 

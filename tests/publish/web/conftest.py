@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from observatorio.publish.api.app import create_app
 from observatorio.settings import Settings
+
+from ..live_server import serving
 
 CHROMIUM = Path(os.environ.get("OBSERVATORIO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,41 +37,22 @@ def portal_settings(portal_store_path: Path) -> Settings:
     return Settings(db=portal_store_path)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server_url(portal_settings: Settings) -> Iterator[str]:
     """A real uvicorn server in a thread, serving the app on a free local port."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(portal_settings), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the portal server did not start")
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    # The first country profile makes the analysis engine read every indicator's frames; do it
-    # here, once, so page loads in the tests measure the portal, not that warm-up.
-    with httpx.Client(base_url=url, timeout=600) as client:
-        client.get("/es/paises/GTM/").raise_for_status()
-        # The same background warm-up then computes the forecast release (the bundled store
-        # holds none); wait for it so the pages draw their forecast charts deterministically.
-        deadline = time.monotonic() + 600
-        while "data-forecast-pending" in client.get("/es/").text:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the portal's forecast warm-up did not finish")
-            time.sleep(0.5)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=120)  # its shut-down joins the warm-up thread
+    with serving(create_app(portal_settings)) as url:
+        # The first country profile makes the analysis engine read every indicator's frames;
+        # do it here, once, so page loads in the tests measure the portal, not that warm-up.
+        with httpx.Client(base_url=url, timeout=600) as client:
+            client.get("/es/paises/GTM/").raise_for_status()
+            # The same background warm-up then computes the forecast release (the bundled store
+            # holds none); wait for it so the pages draw their forecast charts deterministically.
+            deadline = time.monotonic() + 600
+            while "data-forecast-pending" in client.get("/es/").text:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the portal's forecast warm-up did not finish")
+                time.sleep(0.5)
+        yield url  # on exit, the server's shut-down joins the warm-up thread
 
 
 def _no_browser(reason: str) -> None:

@@ -33,8 +33,8 @@ PATH = "/api/v1/observations"
 #: The query parameters of the route (tests/publish/api check it against FastAPI's view).
 PARAMETERS: frozenset[str] = frozenset(
     (*FILTER_COLUMNS, "start", "end", "group_by", "release", "as_of", "limit", "offset",
-     "format", "lang"))
-_TEXT = ("start", "end", "group_by", "release", "as_of")
+     "format", "lang", "aggregate"))
+_TEXT = ("start", "end", "group_by", "release", "as_of", "aggregate")
 _TYPED = ("limit", "offset", "format", "lang")
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _FORMATS = {f.value: f for f in Format}
@@ -105,7 +105,7 @@ async def _respond(request: Request, handle: Any, args: dict[str, Any]) -> Any:
     try:
         query = observations_query(
             request, args["start"], args["end"], args["group_by"], args["release"],
-            args["as_of"], args["limit"], args["offset"], args["fmt"])
+            args["as_of"], args["limit"], args["offset"], args["fmt"], args["aggregate"])
         if args["fmt"] in _INLINE_FORMATS and query.in_memory(handle.store, INLINE_ROWS):
             return answer(request, handle, query, args["fmt"], args["lang"])
         return await run_in_threadpool(answer, request, handle, query, args["fmt"], args["lang"])

@@ -145,8 +145,16 @@ def _time_period(table: pa.Table) -> list[str]:
     periods = table.column("period").to_pylist()
     if "freq" in table.column_names:
         freqs = table.column("freq").to_pylist()
-        return [format_period(p, f) if p else "" for p, f in zip(periods, freqs, strict=True)]
+        return [_sdmx_period(p, f) if p else "" for p, f in zip(periods, freqs, strict=True)]
     return [p.isoformat() if p else "" for p in periods]
+
+
+def _sdmx_period(period: Any, freq: str) -> str:
+    """SDMX time period; a year not starting in January (a US fiscal year, aggregate=FY) is an
+    SDMX time range: ``2023-10-01/P1Y``."""
+    if freq == "A" and period.month != 1:
+        return f"{period.isoformat()}/P1Y"
+    return format_period(period, freq)
 
 
 #: The code of a dimension the answer summed over (``group_by`` left it out): SDMX's "total".
@@ -230,7 +238,7 @@ def sdmx_json(
                                     if c in table.column_names])
     codelist_of = {d.column: d.codelist for d in DIMENSIONS}
     series_cols = [c for c in table.column_names
-                   if c not in ("period", "value", "obs_status", "obs_count")]
+                   if c not in ("period", "value", "obs_status", "obs_count", "months")]
     values: dict[str, list[str]] = {}
     columns: dict[str, list[Any]] = {}
     for c in series_cols:

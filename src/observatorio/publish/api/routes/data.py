@@ -46,6 +46,10 @@ GroupBy = Annotated[str | None, Query(
     "only add rows of the same source, table, unit and frequency (and, for stocks, period).",
     examples=["source"])]
 Release = Annotated[str | None, Query(description="exact release (vintage) YYYY-MM-DD")]
+Aggregate = Annotated[str | None, Query(
+    description="sum monthly rows by calendar year (A), US fiscal year Oct–Sep (FY) or quarter "
+    "(Q); other frequencies are left out, stocks are refused; column months counts the months "
+    "in each sum", examples=["A"])]
 AsOf = Annotated[str | None, Query(description="the releases in force on this date YYYY-MM-DD")]
 # limit=0 passes here and is refused by ObservationQuery.build, as on the fast path (fast.py).
 Limit = Annotated[int | None, Query(ge=0, le=MAX_PAGING,
@@ -77,12 +81,13 @@ def filters_of(request: Request) -> dict[str, list[str]]:
 def build_query(
     request: Request, start: str | None, end: str | None, group_by: str | None,
     release: str | None, as_of: str | None, limit: int | None, offset: int,
+    aggregate: str | None = None,
 ) -> ObservationQuery:
     """The ObservationQuery of a request (every problem is a QueryError naming the parameter)."""
     return ObservationQuery.build(
         filters=filters_of(request), start=start, end=end,
         group_by=group_by.split(",") if group_by is not None else None,
-        release=release, as_of=as_of, limit=limit, offset=offset,
+        release=release, as_of=as_of, limit=limit, offset=offset, aggregate=aggregate,
     )
 
 
@@ -100,7 +105,7 @@ def observations(
     release: Release = None, as_of: AsOf = None,
     limit: Limit = None, offset: Offset = 0,
     format: FormatQ = Format.json,  # noqa: A002 - the public parameter name
-    lang: LangQ = "es",
+    lang: LangQ = "es", aggregate: Aggregate = None,
 ) -> Response:
     """Every harmonized number: filter on any column, sum with ``group_by``, pick a vintage.
 
@@ -108,13 +113,14 @@ def observations(
     answer (CSV and SDMX-CSV stream), within the limits in docs/api.md.
     """
     query = observations_query(request, start, end, group_by, release, as_of, limit, offset,
-                               format)
+                               format, aggregate)
     return answer(request, handle, query, format, normalize_lang(lang))
 
 
 def observations_query(
     request: Request, start: str | None, end: str | None, group_by: str | None,
     release: str | None, as_of: str | None, limit: int | None, offset: int, fmt: Format,
+    aggregate: str | None = None,
 ) -> ObservationQuery:
     """The question of a request to /api/v1/observations (the route's and the fast path's,
     publish/api/fast.py): SDMX formats default to one row per series key and period, JSON to
@@ -124,7 +130,7 @@ def observations_query(
         group_by = ",".join(SERIES_GROUP) if group_by is None else sdmx_group_by(group_by)
     if fmt is Format.json and limit is None:
         limit = DEFAULT_JSON_LIMIT
-    return build_query(request, start, end, group_by, release, as_of, limit, offset)
+    return build_query(request, start, end, group_by, release, as_of, limit, offset, aggregate)
 
 
 def answer(

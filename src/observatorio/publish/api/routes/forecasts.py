@@ -320,7 +320,10 @@ def get_forecasts(
 def _forecasts_csv(info: RunInfo, rows: list[ForecastRow]) -> Response:
     """The forecast rows as CSV, each with the run that produced it (the JSON's ``run``)."""
     columns = ["run_id", "model", *ForecastRow.model_fields]
-    records = [{"run_id": info.run_id, "model": info.model, **r.model_dump()} for r in rows]
+    # A CSV cell holds one value: list fields (the publishers a series reads) are joined.
+    records = [{"run_id": info.run_id, "model": info.model,
+                **{k: " | ".join(v) if isinstance(v, list) else v for k, v in r.model_dump().items()}}
+               for r in rows]
     table = (pa.Table.from_pylist(records).select(columns) if records else
              pa.table({c: pa.array([], pa.string()) for c in columns}))
     return Response(csv_bytes(table), media_type=MEDIA_TYPES[Format.csv],
