@@ -191,3 +191,10 @@ def test_case_page_colours_meet_wcag_aa() -> None:
     for fg, bg in (("#8a0000", "#fff0f0"), ("#8a0000", "#ffffff"), ("#1a1a1a", "#fff7e0"), ("#0b5d1e", "#ffffff")):
         hi, lo = sorted((_relative_luminance(fg), _relative_luminance(bg)), reverse=True)
         assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fg, bg)
+
+
+@pytest.mark.parametrize("url", ["/cases/?page=0", "/cases/?page=99999", "/cases/?status=nonsense&q=%00",
+                                 "/cases/c/new?person_id=abc", "/cases/c/new?person_id=99999999999999"])
+def test_odd_query_strings_answer_a_page(client, seeded, url) -> None:
+    _login(client, "gtm_officer")
+    assert client.get(url).status_code == 200

@@ -148,7 +148,7 @@ def case_list(request: Request, me: OfficerDep, q: str | None = None, case_type:
     """The cases the user may read, filtered and paged (same policy and audit as the API)."""
     filters = {"q": _clean(q), "case_type": _enum(case_type, CaseType), "status": _enum(status, CaseStatus),
                "risk_level": _enum(risk_level, RiskLevel)}
-    number = int(page) if page and page.isdigit() and len(page) < 6 else 1
+    number = max(1, int(page)) if page and page.isdigit() and len(page) < 6 else 1
     result = service.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
                                 **{k: v for k, v in filters.items() if v})
     pages = max(1, -(-result.total // PAGE_SIZE))
@@ -166,13 +166,8 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         person = service.get_person(me.ctx, case.person_id)
     protocol, checklist = steps.case_checklist(me.ctx, case_id, now_of(request))
     note_groups = sorted(authorize(me.principal, "case.note", case_resource(row)).field_groups)
-    doable = set()
-    if protocol:
-        for st in checklist:
-            narrowed = Principal(me.principal.user_id, me.principal.username,
-                                 tuple(g for g in me.principal.grants if g.role in st.step.roles))
-            if st.completed_at is None and authorize(narrowed, "case.step", case_resource(row)).allowed:
-                doable.add(st.step.id)
+    doable = {st.step.id for st in checklist
+              if st.completed_at is None and steps.decide_step(me.principal, row, st.step).allowed}
     return {
         "case": case, "person": person, "protocol": protocol, "checklist": checklist, "doable": doable,
         "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
@@ -182,6 +177,32 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
                       for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],
     }
+
+
+# before /cases/c/{case_id}: "new" is not a case id
+@router.get("/cases/c/new")
+def case_form(request: Request, me: OfficerDep, person_id: str | None = None) -> Response:
+    pid = person_id if person_id and person_id.isdigit() and len(person_id) < 11 else None
+    return render(request, "cases_case_new.html", me=me, person_id=pid, case_types=list(CaseType),
+                  risks=list(RiskLevel), values={})
+
+
+@router.post("/cases/c/new")
+async def case_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
+    """Open a case for a registered person; it follows the current protocol of its type."""
+    form = {k: str(v)[:20000] for k, v in (await request.form()).items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    fields = {k: form[k].strip() for k in ("case_type", "person_id", "risk_level", "summary", "location")
+              if form.get(k, "").strip()}
+    try:
+        case = service.create_case(me.ctx, CaseCreate.model_validate(fields))
+    except (ValidationError, CasesError) as exc:
+        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        return render(request, "cases_case_new.html", err.status, me=me, person_id=fields.get("person_id"),
+                      case_types=list(CaseType), risks=list(RiskLevel), values=fields,
+                      error=_error_text(request, err))
+    return RedirectResponse(f"/cases/c/{case.id}?lang={lang_of(request)}", status_code=303)
 
 
 @router.get("/cases/c/{case_id}")
@@ -263,30 +284,6 @@ async def person_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Res
         return render(request, "cases_person_new.html", err.status, me=me, sexes=list(Sex), values=fields,
                       error=_error_text(request, err))
     return RedirectResponse(f"/cases/c/new?person_id={person.id}&lang={lang_of(request)}", status_code=303)
-
-
-@router.get("/cases/c/new")
-def case_form(request: Request, me: OfficerDep, person_id: int | None = None) -> Response:
-    return render(request, "cases_case_new.html", me=me, person_id=person_id, case_types=list(CaseType),
-                  risks=list(RiskLevel), values={})
-
-
-@router.post("/cases/c/new")
-async def case_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
-    """Open a case for a registered person; it follows the current protocol of its type."""
-    form = {k: str(v)[:20000] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
-        return refused
-    fields = {k: form[k].strip() for k in ("case_type", "person_id", "risk_level", "summary", "location")
-              if form.get(k, "").strip()}
-    try:
-        case = service.create_case(me.ctx, CaseCreate.model_validate(fields))
-    except (ValidationError, CasesError) as exc:
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
-        return render(request, "cases_case_new.html", err.status, me=me, person_id=fields.get("person_id"),
-                      case_types=list(CaseType), risks=list(RiskLevel), values=fields,
-                      error=_error_text(request, err))
-    return RedirectResponse(f"/cases/c/{case.id}?lang={lang_of(request)}", status_code=303)
 
 
 @router.get("/cases/protocols")

@@ -13,8 +13,14 @@ from sqlalchemy import select
 
 from observatorio.cases.errors import Conflict, Forbidden, Invalid
 from observatorio.cases.models import Case, CaseStep
-from observatorio.cases.policy import Principal, authorize, case_resource, case_scope_clause
-from observatorio.cases.protocols.loader import Protocol, StepState, checklist, protocol_of
+from observatorio.cases.policy import (
+    Decision,
+    Principal,
+    authorize,
+    case_resource,
+    case_scope_clause,
+)
+from observatorio.cases.protocols.loader import Protocol, Step, StepState, checklist, protocol_of
 from observatorio.cases.service import Ctx, _load_case, _refuse_if_erased
 
 MAX_RECORD_CHARS = 2000
@@ -28,6 +34,14 @@ def _completed(ctx: Ctx, case_id: int) -> dict[str, dt.datetime]:
     rows = ctx.session.execute(select(CaseStep.step_id, CaseStep.completed_at)
                                .where(CaseStep.case_id == case_id)).all()
     return {r.step_id: r.completed_at for r in rows}
+
+
+def decide_step(principal: Principal, case: Case, step: Step) -> Decision:
+    """The step narrows who may act: only memberships whose role it names count, and the policy
+    still decides the scope (the same authorize call, on the narrowed principal)."""
+    narrowed = Principal(principal.user_id, principal.username,
+                         tuple(g for g in principal.grants if g.role in step.roles))
+    return authorize(narrowed, "case.step", case_resource(case))
 
 
 def case_checklist(ctx: Ctx, case_id: int, now: dt.datetime) -> tuple[Protocol | None, list[StepState]]:
@@ -50,11 +64,7 @@ def complete_step(ctx: Ctx, case_id: int, step_id: str, record: dict[str, str], 
         raise ctx.deny(Invalid(f"El protocolo del caso no tiene el paso «{step_id}».",
                                f"The case's protocol has no step '{step_id}'.", field="step_id"),
                        "case.step", "case", case_id)
-    # The step narrows who may act: only memberships whose role it names count, and the policy
-    # still decides the scope (the same authorize call, on the narrowed principal).
-    narrowed = Principal(ctx.principal.user_id, ctx.principal.username,
-                         tuple(g for g in ctx.principal.grants if g.role in step.roles))
-    d = authorize(narrowed, "case.step", case_resource(case))
+    d = decide_step(ctx.principal, case, step)
     if not d.allowed:
         raise ctx.deny(Forbidden("Su rol no puede completar este paso del protocolo.",
                                  "Your role may not complete this protocol step.",
