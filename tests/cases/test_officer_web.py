@@ -9,11 +9,13 @@ import re
 import pytest
 from sqlalchemy import select
 
+from observatorio.cases import service
 from observatorio.cases.auth import principal_of
 from observatorio.cases.models import Case, CaseNote, CaseStep, Person
 from observatorio.cases.policy import authorize, case_resource, get_policy, person_resource
+from observatorio.cases.schemas import NoteIn
 
-from .conftest import SEED_CASES, SENSITIVE_ALL, USERS
+from .conftest import SEED_CASES, SENSITIVE_ALL, USERS, ctx_for
 from .test_web import _csrf, _web_login
 
 # a label of each sensitive field as rendered (Spanish first) — absent too when not granted
@@ -26,7 +28,16 @@ def _login(client, user: str) -> None:
     assert _web_login(client, user).status_code == 303
 
 
+SECRET_NOTES = {"trafficking": "nota reservada de trata", "child_protection": "nota reservada de niñez"}
+
+
 def test_every_case_page_for_every_role_shows_only_granted_fields(client, rt, seeded) -> None:
+    with rt.sessions() as s:  # sensitive notes on a case many roles reach (held and shared)
+        for key in ("gtm_mex", "hnd_shared"):
+            user = SEED_CASES[key][0]
+            for group, body in SECRET_NOTES.items():
+                service.add_note(ctx_for(s, seeded.world, user), seeded.cases[key],
+                                 NoteIn(body=f"{body} {key}", sensitivity=group))
     roles_seen = set()
     for user, (_org, role) in USERS.items():
         roles_seen.add(role)
@@ -55,6 +66,10 @@ def test_every_case_page_for_every_role_shows_only_granted_fields(client, rt, se
                     assert value not in r.text and FIELD_LABELS[f] not in r.text, (user, key, f)
                 elif f in SEED_CASES[key][2]:  # positive control: a granted field is shown
                     assert SEED_CASES[key][2][f] in r.text, (user, key, f)
+            for group, body in SECRET_NOTES.items():
+                if key in ("gtm_mex", "hnd_shared"):
+                    shown = f"{body} {key}" in r.text
+                    assert shown == (group in read.field_groups), (user, key, group)
             if not person_read.allowed:
                 assert f"Persona {key}" not in r.text, (user, key)
     assert roles_seen == set(get_policy().roles)  # the matrix covers every role of the policy
