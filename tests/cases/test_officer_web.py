@@ -154,6 +154,13 @@ def test_overdue_step_appears_in_my_work_with_injected_clock(client, rt, world) 
     assert "Vencido desde" in client.get(f"/cases/c/{cid}").text
     english = client.get("/cases/work?lang=en").text
     assert "Overdue since" in english and 'lang="en"' in english
+    # the head of the consulate sees it under supervision; a colleague does not see it at all
+    _login(client, "gtm_head")
+    work = client.get("/cases/work").text
+    assert "Pasos vencidos bajo mi supervisión (1)" in work and "Identificar y registrar" in work
+    _login(client, "gtm_officer2")
+    work = client.get("/cases/work").text
+    assert "Identificar y registrar" not in work and "bajo mi supervisión" not in work
 
 
 def test_protocols_page_is_public_and_shows_variant_differences(client) -> None:

@@ -138,8 +138,12 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     mine = service.list_cases(me.ctx, officer_id=me.principal.user_id, limit=50)
     open_cases = [c for c in mine.items if c.status != CaseStatus.CLOSED.value]
     overdue = steps.my_overdue_steps(me.ctx, now_of(request))
+    # roles that assign cases (heads, national supervisors) also see what is late in their reach
+    supervises = any(get_policy().scope_of(g.role, "case.assign") for g in me.principal.grants)
+    supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
     tasks = case_views.my_open_tasks(me.ctx)
-    return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks)
+    return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
+                  supervised=supervised)
 
 
 @router.get("/cases/")

@@ -98,12 +98,15 @@ class OverdueStep:
     step: StepState
 
 
-def my_overdue_steps(ctx: Ctx, now: dt.datetime, limit: int = 200) -> list[OverdueStep]:
-    """Overdue steps of the open cases assigned to the user that the user may read."""
-    cases = ctx.session.scalars(
-        select(Case).where(Case.officer_id == ctx.principal.user_id, Case.status != "closed",
-                           Case.protocol_version.is_not(None), case_scope_clause(ctx.principal, "case.read"))
-        .order_by(Case.opened_at).limit(limit)).unique().all()
+def my_overdue_steps(ctx: Ctx, now: dt.datetime, limit: int = 200, *,
+                     supervised: bool = False) -> list[OverdueStep]:
+    """Overdue steps of the open cases assigned to the user that the user may read, or with
+    ``supervised`` of every open case the user may read (a supervisor's view)."""
+    conds = [Case.status != "closed", Case.protocol_version.is_not(None),
+             case_scope_clause(ctx.principal, "case.read")]
+    if not supervised:
+        conds.append(Case.officer_id == ctx.principal.user_id)
+    cases = ctx.session.scalars(select(Case).where(*conds).order_by(Case.opened_at).limit(limit)).unique().all()
     out: list[OverdueStep] = []
     for case in cases:
         d = authorize(ctx.principal, "case.read", case_resource(case))
