@@ -24,7 +24,7 @@ def _web_login(client, username: str = "gtm_head", password: str = PASSWORD):
 
 def test_login_and_list(client, seeded) -> None:
     r = _web_login(client)
-    assert r.status_code == 303 and r.headers["location"] == "/cases/"
+    assert r.status_code == 303 and r.headers["location"] == "/cases/work"
     cookie = r.headers["set-cookie"]
     assert SESSION_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     page = client.get("/cases/")

@@ -157,6 +157,10 @@ class Case(Base):
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The homologated protocol the case follows, fixed at opening ("<case_type>@<version>") and
+    # the country whose national variant applies (None: the regional base). See cases/protocols.
+    protocol_version: Mapped[str | None] = mapped_column(String(60))
+    protocol_variant: Mapped[str | None] = mapped_column(String(3))
 
     # The policy needs organisation and shares on every check: load them in the same query.
     person: Mapped[Person] = relationship(lazy="select")
@@ -180,6 +184,20 @@ class CaseShare(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CaseStep(Base):
+    """A completed step of the case's protocol, with what the step requires to be recorded."""
+
+    __tablename__ = "case_step"
+    __table_args__ = (UniqueConstraint("case_id", "step_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(40))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)  # record field id -> text
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    completed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CaseRevision(Base):

@@ -63,6 +63,7 @@ from observatorio.cases.policy import (
     person_scope_clause,
     sensitive_case_fields,
 )
+from observatorio.cases.protocols import loader as protocols
 from observatorio.cases.schemas import (
     AuditOut,
     CaseAssign,
@@ -555,6 +556,7 @@ def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
                     "organisation", org.id)
     officer = data.officer_id if data.officer_id is not None else ctx.principal.user_id
     _check_officer(ctx, officer, org.id)
+    protocol_version, protocol_variant = protocols.for_new_case(data.case_type.value, org.country)
     case = Case(
         reference=_new_reference(org.country), case_type=data.case_type.value, status=CaseStatus.OPEN.value,
         risk_level=data.risk_level.value, summary=data.summary, location=data.location,
@@ -562,6 +564,7 @@ def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
         child_protection_details=data.child_protection_details, person_id=data.person_id,
         organisation_id=org.id, country=org.country, officer_id=officer,
         created_by_id=ctx.principal.user_id, organisation=org, shares=[],
+        protocol_version=protocol_version, protocol_variant=protocol_variant,
     )
     ctx.session.add(case)
     ctx.session.flush()

@@ -1,0 +1,61 @@
+"""Read use-cases the officer pages need beside service.py: a case's history of changes and the
+open tasks of the user. Same rules: the one policy function decides, every read is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from observatorio.cases.models import Case, CaseRevision, CaseTask
+from observatorio.cases.policy import authorize, case_resource, case_scope_clause
+from observatorio.cases.service import Ctx, _load_case
+
+
+@dataclass(frozen=True)
+class Change:
+    version: int
+    at: dt.datetime
+    changes: dict[str, Any]  # field -> [old, new]; sensitive fields the reader lacks are left out
+
+
+def case_history(ctx: Ctx, case_id: int) -> list[Change]:
+    """What each write changed, withholding sensitive fields the reader may not see."""
+    case, d = _load_case(ctx, case_id, audit_action="case.history.read")
+    revs = ctx.session.scalars(select(CaseRevision).where(CaseRevision.case_id == case.id)
+                               .order_by(CaseRevision.version)).all()
+    out = [Change(r.version, r.created_at,
+                  {f: v for f, v in (r.changes or {}).items() if f not in d.hidden_fields})
+           for r in revs]
+    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r in revs])
+    ctx.commit()
+    return out
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    case_id: int
+    reference: str
+    title: str
+    due_date: dt.date | None
+
+
+def my_open_tasks(ctx: Ctx, limit: int = 100) -> list[OpenTask]:
+    """Open tasks assigned to the user, or on cases assigned to the user, that the user may read."""
+    me = ctx.principal.user_id
+    rows = ctx.session.execute(
+        select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id)
+        .where(CaseTask.done.is_(False), or_(CaseTask.assignee_id == me, Case.officer_id == me),
+               case_scope_clause(ctx.principal, "case.read"))
+        .order_by(CaseTask.due_date, CaseTask.id).limit(limit)).unique().all()
+    out: list[OpenTask] = []
+    for task, case in rows:
+        d = authorize(ctx.principal, "case.read", case_resource(case))
+        if not d.allowed:  # the SQL filter and the policy must agree; never show on doubt
+            continue
+        out.append(OpenTask(case.id, case.reference, task.title, task.due_date))
+        ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{task.id}"])
+    ctx.commit()
+    return out

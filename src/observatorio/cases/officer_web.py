@@ -1,0 +1,303 @@
+"""Officer web pages of the cases side (server-rendered, the portal's design and texts).
+
+Every page acts through the same use-cases as the API (service.py, steps.py, case_views.py), so
+the one policy function decides and every read is audited; a sensitive field the user lacks is
+never handed to the template. Forms carry the session-bound CSRF token of the login form's
+mechanism (auth.csrf_token); the language is ``?lang=es|en`` (Spanish by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+from observatorio import validation_text
+from observatorio.cases import case_views, service, steps
+from observatorio.cases.api import SessionDep, client_ip, get_runtime
+from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
+from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.models import Case, utcnow
+from observatorio.cases.policy import Principal, authorize, case_resource, get_policy
+from observatorio.cases.protocols.loader import catalogue
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.schemas import CaseCreate, NoteIn, PersonCreate
+from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel, Sex
+from observatorio.cases.web import SESSION_COOKIE
+from observatorio.i18n import normalize_lang
+from observatorio.publish.web.texts import Texts
+
+router = APIRouter(include_in_schema=False)
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+PAGE_SIZE = 25
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+HEADERS = {
+    # Pages show personal data: never cache them, never frame them, no scripts at all.
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def now_of(request: Request) -> dt.datetime:
+    """The clock: ``app.state.cases_clock`` when a test injects one, else the real time."""
+    clock: Callable[[], dt.datetime] | None = getattr(request.app.state, "cases_clock", None)
+    return clock() if clock else utcnow()
+
+
+def lang_of(request: Request) -> str:
+    return normalize_lang(request.query_params.get("lang"))
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    other = "en" if lang == "es" else "es"
+    query = dict(request.query_params) | {"lang": other}
+    html = _env.get_template(template).render(
+        lang=lang, other_lang=other, tx=Texts(lang), switch_url=f"{request.url.path}?{urlencode(query)}",
+        u=lambda path, **q: f"{path}?{urlencode({**q, 'lang': lang})}", **context)
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+@dataclass
+class Officer:
+    principal: Principal
+    jti: str
+    ctx: service.Ctx
+    csrf: str
+
+    def may(self, action: str, case: Case) -> bool:
+        return authorize(self.principal, action, case_resource(case)).allowed
+
+
+def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
+    """The signed-in user of the session cookie; anyone else goes to the login form."""
+    login = HTTPException(303, headers={"Location": "/cases/login"})
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise login
+    try:
+        user_id, jti = decode_token(cookie, rt.secret, kind="session")
+        principal = principal_of_token(session, user_id, jti)
+    except CasesError:
+        raise login from None
+    session.commit()
+    return Officer(principal, jti, service.Ctx(session, principal, client_ip(request), rt.secret),
+                   csrf_token(rt.secret, jti))
+
+
+OfficerDep = Annotated[Officer, Depends(officer)]
+CsrfField = Annotated[str, Form(alias="csrf_token", max_length=200)]
+
+
+def _error_text(request: Request, exc: CasesError) -> str:
+    return exc.es if lang_of(request) == "es" else exc.en
+
+
+def _csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) -> HTMLResponse | None:
+    if csrf_ok(rt.secret, me.jti, presented):
+        return None
+    return render(request, "cases_error.html", 403, me=me, message=Texts(lang_of(request))("cases.csrf_refused"))
+
+
+def _clean(value: str | None, limit: int = 100) -> str | None:
+    """A query-string filter: bounded, without control characters, empty as None."""
+    if not value:
+        return None
+    value = value.strip()[:limit]
+    return None if not value or any(ord(ch) < 32 for ch in value) else value
+
+
+def _enum(value: str | None, allowed: type[Any]) -> str | None:
+    return value if value in {m.value for m in allowed} else None
+
+
+# ---------------------------------------------------------------- pages
+
+
+@router.get("/cases/work")
+def my_work(request: Request, me: OfficerDep) -> Response:
+    """My open cases, the overdue protocol steps of my cases and my open tasks."""
+    mine = service.list_cases(me.ctx, officer_id=me.principal.user_id, limit=50)
+    open_cases = [c for c in mine.items if c.status != CaseStatus.CLOSED.value]
+    overdue = steps.my_overdue_steps(me.ctx, now_of(request))
+    # roles that assign cases (heads, national supervisors) also see what is late in their reach
+    supervises = any(get_policy().scope_of(g.role, "case.assign") for g in me.principal.grants)
+    supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
+    tasks = case_views.my_open_tasks(me.ctx)
+    return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
+                  supervised=supervised)
+
+
+@router.get("/cases/")
+def case_list(request: Request, me: OfficerDep, q: str | None = None, case_type: str | None = None,
+              status: str | None = None, risk_level: str | None = None, page: str | None = None) -> Response:
+    """The cases the user may read, filtered and paged (same policy and audit as the API)."""
+    filters = {"q": _clean(q), "case_type": _enum(case_type, CaseType), "status": _enum(status, CaseStatus),
+               "risk_level": _enum(risk_level, RiskLevel)}
+    number = max(1, int(page)) if page and page.isdigit() and len(page) < 6 else 1
+    result = service.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
+                                **{k: v for k, v in filters.items() if v})
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    return render(request, "cases_list.html", me=me, result=result, filters=filters, number=number,
+                  pages=pages, case_types=list(CaseType), statuses=list(CaseStatus), risks=list(RiskLevel))
+
+
+def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]:
+    case = service.get_case(me.ctx, case_id)
+    row = me.ctx.session.get(Case, case_id)
+    assert row is not None  # get_case just read it
+    person = None
+    # a role that reads the case but not the person sees no personal details (refusal audited)
+    with suppress(CasesError):
+        person = service.get_person(me.ctx, case.person_id)
+    protocol, checklist = steps.case_checklist(me.ctx, case_id, now_of(request))
+    note_groups = sorted(authorize(me.principal, "case.note", case_resource(row)).field_groups)
+    doable = {st.step.id for st in checklist
+              if st.completed_at is None and steps.decide_step(me.principal, row, st.step).allowed}
+    return {
+        "case": case, "person": person, "protocol": protocol, "checklist": checklist, "doable": doable,
+        "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
+        "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
+        "may_note": me.may("case.note", row), "note_groups": note_groups,
+        # only the sensitive values the role is granted are handed to the template at all
+        "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
+                      for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],
+    }
+
+
+# before /cases/c/{case_id}: "new" is not a case id
+@router.get("/cases/c/new")
+def case_form(request: Request, me: OfficerDep, person_id: str | None = None) -> Response:
+    pid = person_id if person_id and person_id.isdigit() and len(person_id) < 11 else None
+    return render(request, "cases_case_new.html", me=me, person_id=pid, case_types=list(CaseType),
+                  risks=list(RiskLevel), values={})
+
+
+@router.post("/cases/c/new")
+async def case_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
+    """Open a case for a registered person; it follows the current protocol of its type."""
+    form = {k: str(v)[:20000] for k, v in (await request.form()).items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    fields = {k: form[k].strip() for k in ("case_type", "person_id", "risk_level", "summary", "location")
+              if form.get(k, "").strip()}
+    try:
+        case = service.create_case(me.ctx, CaseCreate.model_validate(fields))
+    except (ValidationError, CasesError) as exc:
+        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        return render(request, "cases_case_new.html", err.status, me=me, person_id=fields.get("person_id"),
+                      case_types=list(CaseType), risks=list(RiskLevel), values=fields,
+                      error=_error_text(request, err))
+    return RedirectResponse(f"/cases/c/{case.id}?lang={lang_of(request)}", status_code=303)
+
+
+@router.get("/cases/c/{case_id}")
+def case_page(request: Request, me: OfficerDep, case_id: int) -> Response:
+    """A case: person, status, risk, protocol checklist, notes, tasks, services, history."""
+    if not 0 < case_id < 2**31:
+        return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
+    try:
+        context = _case_context(request, me, case_id)
+    except CasesError as exc:
+        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+    return render(request, "cases_case.html", me=me, **context)
+
+
+def _case_with_message(request: Request, me: Officer, case_id: int, exc: CasesError) -> Response:
+    try:
+        context = _case_context(request, me, case_id)
+    except CasesError as again:
+        return render(request, "cases_error.html", again.status, me=me, message=_error_text(request, again))
+    return render(request, "cases_case.html", exc.status, me=me, error=_error_text(request, exc), **context)
+
+
+@router.post("/cases/c/{case_id}/steps/{step_id}")
+async def complete_step(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, step_id: str) -> Response:
+    """Complete a protocol step with what it requires to be recorded."""
+    form = await request.form()
+    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+        return refused
+    record = {k[len("record_"):]: str(v)[:5000] for k, v in form.items() if k.startswith("record_")}
+    try:
+        steps.complete_step(me.ctx, case_id, step_id[:40], record, now_of(request))
+    except CasesError as exc:
+        return _case_with_message(request, me, case_id, exc)
+    return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#protocol", status_code=303)
+
+
+@router.post("/cases/c/{case_id}/notes")
+def add_note(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, csrf: CsrfField = "",
+             body: Annotated[str, Form(max_length=20000)] = "",
+             sensitivity: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Add a note, optionally tagged with a sensitive group the user holds."""
+    if refused := _csrf_refused(request, me, rt, csrf):
+        return refused
+    try:
+        data = NoteIn(body=body, sensitivity=sensitivity or None)  # type: ignore[arg-type]
+        service.add_note(me.ctx, case_id, data)
+    except ValidationError as exc:
+        return _case_with_message(request, me, case_id, _invalid(exc))
+    except CasesError as exc:
+        return _case_with_message(request, me, case_id, exc)
+    return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#notes", status_code=303)
+
+
+def _invalid(exc: ValidationError) -> CasesError:
+    """A form's refused values as a bilingual 422 naming the field (input never echoed)."""
+    body = validation_text.bilingual(exc.errors(include_input=False))
+    return Invalid(body["es"], body["en"])
+
+
+@router.get("/cases/people/new")
+def person_form(request: Request, me: OfficerDep) -> Response:
+    return render(request, "cases_person_new.html", me=me, sexes=list(Sex), values={})
+
+
+@router.post("/cases/people/new")
+async def person_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
+    """Register a person, then go to the form that opens a case for them."""
+    form = {k: str(v)[:500] for k, v in (await request.form()).items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    fields = {k: form[k].strip() for k in ("given_names", "family_names", "date_of_birth", "sex", "nationality")
+              if form.get(k, "").strip()}
+    if "nationality" in fields:
+        fields["nationality"] = fields["nationality"].upper()
+    try:
+        person = service.create_person(me.ctx, PersonCreate.model_validate(fields))
+    except (ValidationError, CasesError) as exc:
+        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        return render(request, "cases_person_new.html", err.status, me=me, sexes=list(Sex), values=fields,
+                      error=_error_text(request, err))
+    return RedirectResponse(f"/cases/c/new?person_id={person.id}&lang={lang_of(request)}", status_code=303)
+
+
+@router.get("/cases/protocols")
+def protocols_page(request: Request) -> Response:
+    """Public: every homologated protocol, its steps, and where a national variant differs."""
+    cat = catalogue()
+    listing = []
+    for (case_type, version), pf in sorted(cat.files.items()):
+        listing.append({"file": pf, "current": cat.current_version(case_type) == version,
+                        "base": cat.resolve(case_type, version, None),
+                        "variants": [(c, v, cat.resolve(case_type, version, c)) for c, v in sorted(pf.variants.items())]})
+    roles = {name: role.label for name, role in get_policy().roles.items()}
+    return render(request, "cases_protocols.html", me=None, listing=listing, roles=roles)

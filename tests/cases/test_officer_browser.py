@@ -1,0 +1,101 @@
+"""Chromium (Playwright) on SQLite: a consular officer logs in, opens a case from "my work" and
+completes a protocol step, on a 390 px wide screen, with the keyboard for the step form."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from observatorio.cases import service
+from observatorio.cases.schemas import CaseCreate, PersonCreate
+from observatorio.cases.vocab import CaseType
+
+from .conftest import PASSWORD, ctx_for, make_app
+
+# Same Chromium as the portal's browser tests (tests/publish/web/conftest.py, which this
+# package cannot import: tests/ is not a package).
+CHROMIUM = Path(os.environ.get("OBSERVATORIO_CHROMIUM", "/usr/bin/chromium"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file() or importlib.util.find_spec("playwright") is None:
+        message = f"Chromium ({CHROMIUM}) and the playwright package are needed for this test"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(rt) -> Iterator[str]:
+    from observatorio.publish.web.routes import router as portal_router  # serves /static/portal.css
+
+    app = make_app(rt)
+    app.include_router(portal_router)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the cases server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_officer_logs_in_opens_a_case_and_completes_a_step(rt, world, server, browser) -> None:
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "gtm_officer")
+        person = service.create_person(ctx, PersonCreate(given_names="Niña", organisation_id=world.orgs["gtm_consulate_mex"]))
+        case = service.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=person.id,
+                                                   organisation_id=world.orgs["gtm_consulate_mex"]))
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/cases/login")
+        page.get_by_label("Usuario").fill("gtm_officer")
+        page.get_by_label("Contraseña").fill(PASSWORD)
+        page.get_by_role("button", name="Entrar").click()
+        page.wait_for_url("**/cases/work")
+        assert page.locator("h1").inner_text() == "Mi trabajo"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.get_by_role("link", name=case.reference).click()
+        page.wait_for_url(f"**/cases/c/{case.id}?**")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits 390 px
+        field = page.get_by_label("Base de la edad (documento o estimación)")
+        field.focus()
+        page.keyboard.type("Partida de nacimiento")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")  # the keyboard submits the step form
+        step = page.locator("#step-identify")
+        step.locator(".cases-done").wait_for()
+        assert "Completado" in step.inner_text()
+        assert page.get_by_label("Base de la edad (documento o estimación)").count() == 0
+    finally:
+        context.close()
