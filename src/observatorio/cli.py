@@ -57,6 +57,7 @@ def _register_all() -> None:
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
+    from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
 
     data_commands.register(app)
@@ -64,6 +65,7 @@ def _register_all() -> None:
     forecast_cli.register(app)
     publish_cli.register(app)
     app.add_typer(cases_cli.app, name="cases")
+    cases_publish_command.register(cases_cli.app)
 
 
 _register_all()

@@ -1,0 +1,67 @@
+"""Primary and secondary suppression of a table with margins.
+
+Primary: every cell or margin counting fewer than ``threshold`` cases, but not zero (a zero
+singles nobody out). Secondary: more cells are hidden until no suppressed entry can be narrowed,
+from the published cells and margins, to an interval shorter than ``threshold`` (the protection
+range). A line (row or column, margins included) with a single hidden entry gives it away by
+subtraction, so such lines get a complement first (cheap); then the linear-programming attack
+(attack.py) checks the whole table and every entry still too exposed gets one more complement in
+its row or column, until the attack finds nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from observatorio.cases.publication.attack import suppressed_bounds
+from observatorio.cases.publication.tables import Table
+
+
+def suppress(table: Table, threshold: int) -> None:
+    """Mark ``table.primary`` and ``table.suppressed`` in place."""
+    counts = table.counts
+    table.primary = (counts > 0) & (counts < threshold)
+    table.suppressed = table.primary.copy()
+    while True:
+        _complete_lines(counts, table.suppressed)
+        exposed = [ij for ij, (low, high) in suppressed_bounds(counts, table.suppressed).items()
+                   if high - low < threshold]
+        if not exposed or table.suppressed.all():
+            return
+        for i, j in exposed:
+            if not _hide_complement(counts, table.suppressed, _lines_through(counts.shape, i, j)):
+                _hide_complement(counts, table.suppressed, [list(np.ndindex(counts.shape))])
+
+
+def _lines(shape: tuple[int, ...]) -> list[list[tuple[int, int]]]:
+    rows, cols = shape
+    return [[(i, j) for j in range(cols)] for i in range(rows)] + \
+           [[(i, j) for i in range(rows)] for j in range(cols)]
+
+
+def _lines_through(shape: tuple[int, ...], i: int, j: int) -> list[list[tuple[int, int]]]:
+    rows, cols = shape
+    return [[(i, c) for c in range(cols)], [(r, j) for r in range(rows)]]
+
+
+def _complete_lines(counts: np.ndarray, hidden: np.ndarray) -> None:
+    """Until no row or column has exactly one hidden entry (it would equal total − the rest)."""
+    changed = True
+    while changed:
+        changed = False
+        for line in _lines(counts.shape):
+            if sum(hidden[ij] for ij in line) == 1 and _hide_complement(counts, hidden, [line]):
+                changed = True
+
+
+def _hide_complement(counts: np.ndarray, hidden: np.ndarray, lines: list[list[tuple[int, int]]]) -> bool:
+    """Hide the cheapest visible entry of ``lines``: inner cells before margins (a hidden
+    margin costs users the most), non-zero before zero (a hidden zero only helps upwards), then
+    the smallest. False if every entry is already hidden."""
+    last_row, last_col = counts.shape[0] - 1, counts.shape[1] - 1
+    candidates = [ij for line in lines for ij in line if not hidden[ij]]
+    if not candidates:
+        return False
+    best = min(candidates, key=lambda ij: (ij[0] == last_row or ij[1] == last_col,
+                                           counts[ij] == 0, counts[ij], ij))
+    hidden[best] = True
+    return True

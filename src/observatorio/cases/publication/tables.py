@@ -1,0 +1,49 @@
+"""Cross-tabulate the case records into the specs' two-way tables with their margins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from observatorio.cases.publication.specs import AggregateSpec
+
+
+@dataclass
+class Table:
+    """One two-way table with margins: ``counts`` is (rows + 1) × (columns + 1), the last row
+    and column being the column and row totals (the corner is the grand total)."""
+
+    spec: AggregateSpec
+    layer: tuple[Any, ...]  # the values of spec.layers
+    row_codes: list[str]
+    column_codes: list[str]
+    counts: np.ndarray
+    suppressed: np.ndarray = field(init=False)
+    primary: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.suppressed = np.zeros(self.counts.shape, dtype=bool)
+        self.primary = np.zeros(self.counts.shape, dtype=bool)
+
+
+def cross_tabulate(records: pd.DataFrame, spec: AggregateSpec) -> list[Table]:
+    """Every table of ``spec``, one per layer value that has at least one case (zeros inside a
+    table are real cells: a category seen in the layer but not in this row)."""
+    chosen = records[records["case_type"].isin(list(spec.case_types))]
+    tables: list[Table] = []
+    if chosen.empty:
+        return tables
+    for layer, part in chosen.groupby(list(spec.layers), sort=True):
+        key = layer if isinstance(layer, tuple) else (layer,)
+        grid = pd.crosstab(part[spec.rows], part[spec.columns]).sort_index().sort_index(axis=1)
+        inner = grid.to_numpy(dtype=np.int64)
+        counts = np.zeros((inner.shape[0] + 1, inner.shape[1] + 1), dtype=np.int64)
+        counts[:-1, :-1] = inner
+        counts[:-1, -1] = inner.sum(axis=1)
+        counts[-1, :-1] = inner.sum(axis=0)
+        counts[-1, -1] = inner.sum()
+        tables.append(Table(spec, key, [str(c) for c in grid.index], [str(c) for c in grid.columns], counts))
+    return tables
