@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from observatorio.cases.publication.attack import suppressed_bounds
+from observatorio.cases.publication.attack import exposed_cells
 from observatorio.cases.publication.tables import Table
 
 
@@ -23,8 +23,7 @@ def suppress(table: Table, threshold: int) -> None:
     table.suppressed = table.primary.copy()
     while True:
         _complete_lines(counts, table.suppressed)
-        exposed = [ij for ij, (low, high) in suppressed_bounds(counts, table.suppressed).items()
-                   if high - low < threshold]
+        exposed = list(exposed_cells(counts, table.suppressed, threshold))
         if not exposed or table.suppressed.all():
             return
         for i, j in exposed:

@@ -38,12 +38,14 @@ def cross_tabulate(records: pd.DataFrame, spec: AggregateSpec) -> list[Table]:
         return tables
     for layer, part in chosen.groupby(list(spec.layers), sort=True):
         key = layer if isinstance(layer, tuple) else (layer,)
-        grid = pd.crosstab(part[spec.rows], part[spec.columns]).sort_index().sort_index(axis=1)
-        inner = grid.to_numpy(dtype=np.int64)
+        rows, row_codes = pd.factorize(part[spec.rows], sort=True)
+        columns, column_codes = pd.factorize(part[spec.columns], sort=True)
+        inner = np.bincount(rows * len(column_codes) + columns,
+                            minlength=len(row_codes) * len(column_codes)).reshape(len(row_codes), -1)
         counts = np.zeros((inner.shape[0] + 1, inner.shape[1] + 1), dtype=np.int64)
         counts[:-1, :-1] = inner
         counts[:-1, -1] = inner.sum(axis=1)
         counts[-1, :-1] = inner.sum(axis=0)
         counts[-1, -1] = inner.sum()
-        tables.append(Table(spec, key, [str(c) for c in grid.index], [str(c) for c in grid.columns], counts))
+        tables.append(Table(spec, key, [str(c) for c in row_codes], [str(c) for c in column_codes], counts))
     return tables

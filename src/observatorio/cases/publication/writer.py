@@ -75,7 +75,7 @@ def _cell(table: Table, i: int, j: int) -> dict[str, Any]:
 def observation_frame(tables: Iterable[Table], release: dt.date, source_file: str) -> pd.DataFrame:
     """Every cell and margin of every table as contract rows (suppressed: value null, status C)."""
     rows = [_cell(t, i, j) for t in tables for i in range(t.counts.shape[0]) for j in range(t.counts.shape[1])]
-    frame = pd.DataFrame(rows, columns=[*FIXED, "table", "attributes", "value", "obs_status"])
+    frame = pd.DataFrame(rows, columns=[*FIXED, "period", "table", "attributes", "value", "obs_status"])
     frame["release"] = release
     frame["source_file"] = source_file
     frame["value"] = frame["value"].astype("float64")
