@@ -223,7 +223,7 @@ def test_publication_route_is_for_publishers_only_and_audited(rt: Runtime, seede
     with rt.sessions() as s:
         granted = s.scalars(select(AuditEntry).where(AuditEntry.action == "statistics.publish",
                                                      AuditEntry.outcome == "granted")).all()
-    assert [e.record_id for e in granted] == [body["load_id"]], "lineage: the run names its release"
+    assert [f"{SOURCE_ID}@{e.record_id}" for e in granted] == [body["load_id"]], "lineage: the run names its release"
 
 
 # ------------------------------------------------------------------ the attack on two worlds
@@ -270,3 +270,27 @@ def test_attack_on_a_generated_world_of_50000_cases() -> None:
     assert counted == 50_000, "every record is in exactly one consular or reintegration table"
     attacked, hidden = attack(frame, THRESHOLD)
     assert attacked == len(tables) and hidden > 0
+
+
+# ------------------------------------------------------------------ the command line
+
+def test_cli_publishes_once_and_audits_the_operator(rt: Runtime, seeded: Seeded, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from observatorio.cli import app as main_app
+    from observatorio.publish.api.app import create_app
+
+    _in_august(rt)
+    store = tmp_path / "stats.duckdb"
+    args = ["cases", "publish", "--period", "2025-08", "--url", rt.url, "--db", str(store)]
+    first = CliRunner().invoke(main_app, args)
+    assert first.exit_code == 0, first.output
+    assert "suprimidas / suppressed" in first.output
+    again = CliRunner().invoke(main_app, args)
+    assert again.exit_code == 0 and "Sin cambios" in again.output
+    bad = CliRunner().invoke(main_app, [*args[:3], "2025-8", *args[4:], "--threshold", "0"])
+    assert bad.exit_code == 1 and "AAAA-MM" in bad.output and "YYYY-MM" in bad.output
+    with rt.sessions() as s:
+        runs = s.scalars(select(AuditEntry).where(AuditEntry.action == "statistics.publish")).all()
+    assert len(runs) == 2 and all(e.actor.startswith("cli:") for e in runs)
+    assert "/api/v1/cases/publication" in create_app(TEST_SETTINGS).openapi()["paths"]

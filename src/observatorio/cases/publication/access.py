@@ -1,4 +1,7 @@
-"""The publication run as a use-case of an account (API): policy check, run, audit."""
+"""The publication run as a use-case: policy check (API) or operator (command line), run, audit.
+
+The audit entry is written before the release is loaded and committed after it: an entry that
+cannot be written stops the run before anything is published, and a failed load leaves no entry."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from sqlalchemy.orm import Session
 from observatorio.cases.audit import AccessEvent, Actor, append
 from observatorio.cases.errors import forbidden
 from observatorio.cases.policy import get_policy
-from observatorio.cases.publication.run import PublicationResult, publish
+from observatorio.cases.publication.run import PublicationResult, load, prepare
 from observatorio.cases.publication.writer import StoreWriter
 from observatorio.cases.service import Ctx
 
@@ -27,20 +30,27 @@ def require_publisher(ctx: Ctx) -> int:
     raise ctx.deny(forbidden(ACTION), ACTION, RECORD, None)
 
 
-def publish_as(ctx: Ctx, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
-    """Deny unless a membership grants ``statistics.publish``; every run (and refusal) is audited
-    with the release it produced (lineage: the load id)."""
-    organisation_id = require_publisher(ctx)
-    result = publish(ctx.session, store, period, threshold)
-    ctx.events.append(AccessEvent(ACTION, RECORD, result.load_id, (), organisation_id))
-    ctx.commit()
+def _audited_run(session: Session, store: StoreWriter, period: dt.date, threshold: int, actor: Actor,
+                 organisation_id: int | None) -> PublicationResult:
+    try:
+        prepared = prepare(session, period, threshold)
+        append(session, actor, [AccessEvent(ACTION, RECORD, prepared.run_id, (), organisation_id)])
+        result = load(store, prepared)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return result
+
+
+def publish_as(ctx: Ctx, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
+    """An account's run (the publisher role); audited with the run id (lineage: the load id)."""
+    organisation_id = require_publisher(ctx)
+    actor = Actor(ctx.principal.user_id, ctx.principal.username, ctx.source_ip)
+    return _audited_run(ctx.session, store, period, threshold, actor, organisation_id)
 
 
 def publish_as_operator(session: Session, store: StoreWriter, period: dt.date, threshold: int,
                         operator: str) -> PublicationResult:
     """The command line's run (database access stands for the grant), audited as the operator."""
-    result = publish(session, store, period, threshold)
-    append(session, Actor(None, operator, None), [AccessEvent(ACTION, RECORD, result.load_id, ())])
-    session.commit()
-    return result
+    return _audited_run(session, store, period, threshold, Actor(None, operator, None), None)

@@ -61,9 +61,24 @@ def build_tables(records: pd.DataFrame, threshold: int,
     return tables
 
 
-def publish(session: Session, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
-    """Publish every month up to ``period`` as one release (vintage = the period's month), so
-    the store's latest release holds the whole series. Same content again: nothing new."""
+@dataclass(frozen=True)
+class Prepared:
+    """A run's content, ready to load: the rows, their checksum and the release."""
+
+    frame: pd.DataFrame
+    sha256: str
+    release: dt.date
+
+    @property
+    def run_id(self) -> str:
+        """The publication run as the audit names it: the store's load id without the source
+        (``load_id`` = ``cases_publication@`` + this)."""
+        return f"{self.release.isoformat()}#{self.sha256[:12]}"
+
+
+def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
+    """Every month up to ``period``, cross-tabulated and suppressed, as contract rows. The
+    release (vintage) is the period's month, so the store's latest release holds the whole series."""
     check_threshold(threshold)
     release = month_start(period)
     tables = build_tables(case_records(session, release), threshold)
@@ -71,7 +86,12 @@ def publish(session: Session, store: StoreWriter, period: dt.date, threshold: in
         raise Invalid(f"No hay casos que publicar hasta {release:%Y-%m}.",
                       f"There are no cases to publish up to {release:%Y-%m}.")
     frame = observation_frame(tables, release, f"publicacion-casos-{release:%Y-%m}")
-    sha = frame_sha256(frame)
+    return Prepared(frame, frame_sha256(frame), release)
+
+
+def load(store: StoreWriter, prepared: Prepared) -> PublicationResult:
+    """Load the run as one release; the same content again loads nothing."""
+    frame, sha, release = prepared.frame, prepared.sha256, prepared.release
     hidden = int(frame["obs_status"].eq("C").sum())
     existing = store.find_load(SOURCE_ID, sha, release)
     if existing:
@@ -79,3 +99,8 @@ def publish(session: Session, store: StoreWriter, period: dt.date, threshold: in
     loaded = store.load_frame(frame, source=SOURCE_ID, release=release, source_file=str(frame["source_file"][0]),
                               sha256=sha, source_meta=SOURCE_META)
     return PublicationResult(loaded.load_id, release, len(frame), hidden, skipped=False)
+
+
+def publish(session: Session, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
+    """Prepare and load one run (without audit: access.py audits the callers' runs)."""
+    return load(store, prepare(session, period, threshold))
