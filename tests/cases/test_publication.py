@@ -238,6 +238,7 @@ def test_attack_on_the_demo_world(rt: Runtime, tmp_path: Path) -> None:
     frame = observation_frame(build_tables(records, THRESHOLD), dt.date.today().replace(day=1), "demo")
     tables, hidden = attack(frame, THRESHOLD)
     assert tables > 0 and hidden > 0
+    assert_linked_totals_agree(build_tables(records, THRESHOLD))
 
 
 def generated_world(n: int, seed: int = 2025) -> pd.DataFrame:
@@ -270,6 +271,16 @@ def test_attack_on_a_generated_world_of_50000_cases() -> None:
     assert counted == 50_000, "every record is in exactly one consular or reintegration table"
     attacked, hidden = attack(frame, THRESHOLD)
     assert attacked == len(tables) and hidden > 0
+    assert_linked_totals_agree(tables)
+
+
+def assert_linked_totals_agree(tables: list[Table]) -> None:
+    """A number published in one table (a country's total) is never hidden in another."""
+    status: dict[object, set[bool]] = {}
+    for t in tables:
+        for i, j in np.ndindex(t.counts.shape):
+            status.setdefault(t.entry_key(i, j), set()).add(bool(t.suppressed[i, j]))
+    assert all(len(s) == 1 for s in status.values())
 
 
 # ------------------------------------------------------------------ the command line

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from observatorio.cases.errors import Invalid
 from observatorio.cases.publication.records import case_records, month_start
 from observatorio.cases.publication.specs import SPECS, AggregateSpec
-from observatorio.cases.publication.suppression import suppress
+from observatorio.cases.publication.suppression import suppress_linked
 from observatorio.cases.publication.tables import Table, cross_tabulate
 from observatorio.cases.publication.writer import (
     SOURCE_ID,
@@ -54,10 +54,9 @@ def check_threshold(threshold: int) -> int:
 
 def build_tables(records: pd.DataFrame, threshold: int,
                  specs: tuple[AggregateSpec, ...] = SPECS) -> list[Table]:
-    """Every spec's tables, suppressed."""
+    """Every spec's tables, suppressed consistently across the tables they share totals with."""
     tables = [t for spec in specs for t in cross_tabulate(records, spec)]
-    for table in tables:
-        suppress(table, threshold)
+    suppress_linked(tables, threshold)
     return tables
 
 

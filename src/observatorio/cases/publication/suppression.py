@@ -6,7 +6,11 @@ from the published cells and margins, to an interval shorter than ``threshold`` 
 range). A line (row or column, margins included) with a single hidden entry gives it away by
 subtraction, so such lines get a complement first (cheap); then the linear-programming attack
 (attack.py) checks the whole table and every entry still too exposed gets one more complement in
-its row or column, until the attack finds nothing."""
+its row or column, until the attack finds nothing.
+
+Tables are linked: a country's total is a margin of several tables. ``suppress_linked`` hides an
+entry in every table once it is hidden in one, and suppresses again, until they agree; otherwise
+one table would publish what another hides."""
 
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ from observatorio.cases.publication.attack import exposed_cells
 from observatorio.cases.publication.tables import Table
 
 
-def suppress(table: Table, threshold: int) -> None:
-    """Mark ``table.primary`` and ``table.suppressed`` in place."""
+def suppress(table: Table, threshold: int, forced: np.ndarray | None = None) -> None:
+    """Mark ``table.primary`` and ``table.suppressed`` in place; ``forced`` entries are hidden
+    from the start (hidden in a linked table)."""
     counts = table.counts
     table.primary = (counts > 0) & (counts < threshold)
-    table.suppressed = table.primary.copy()
+    table.suppressed = table.primary.copy() if forced is None else table.primary | forced
     while True:
         _complete_lines(counts, table.suppressed)
         exposed = list(exposed_cells(counts, table.suppressed, threshold))
@@ -64,3 +69,21 @@ def _hide_complement(counts: np.ndarray, hidden: np.ndarray, lines: list[list[tu
                                            counts[ij] == 0, counts[ij], ij))
     hidden[best] = True
     return True
+
+
+def suppress_linked(tables: list[Table], threshold: int) -> None:
+    """Suppress every table, then repeat with the entries hidden anywhere forced everywhere."""
+    for table in tables:
+        suppress(table, threshold)
+    while True:
+        hidden = {t.entry_key(i, j) for t in tables for i, j in np.argwhere(t.suppressed)}
+        changed = False
+        for table in tables:
+            forced = np.zeros(table.counts.shape, dtype=bool)
+            for i, j in np.ndindex(table.counts.shape):
+                forced[i, j] = table.entry_key(i, j) in hidden
+            if (forced & ~table.suppressed).any():
+                suppress(table, threshold, forced | table.suppressed)
+                changed = True
+        if not changed:
+            return
