@@ -217,6 +217,8 @@ def test_publication_route_is_for_publishers_only_and_audited(rt: Runtime, seede
         headers = login(client, "publisher")
         bad = client.post("/api/v1/cases/publication", json={"period": "agosto"}, headers=headers)
         assert bad.status_code == 422 and "YYYY-MM" in bad.json()["detail"]["en"]
+        weaker = client.post("/api/v1/cases/publication", json={"period": "2025-08", "threshold": 2}, headers=headers)
+        assert weaker.status_code == 422 and "configured" in weaker.json()["detail"]["en"]
         ok = client.post("/api/v1/cases/publication", json={"period": "2025-08"}, headers=headers)
         assert ok.status_code == 200, ok.text
         body = ok.json()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from observatorio.cases.api import NOT_PERSONAL, CasesRoute, CtxDep, RuntimeDep
-from observatorio.cases.errors import CasesError
+from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.publication.access import publish_as, require_publisher
 from observatorio.cases.publication.run import check_threshold, parse_period
 from observatorio.errors import ObservatorioError
@@ -45,7 +45,12 @@ def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Publicati
     """Publish the disclosure-controlled case aggregates up to ``period`` as a store release."""
     require_publisher(ctx)
     period = parse_period(body.period)
-    threshold = check_threshold(body.threshold or rt.config.publication_threshold)
+    configured = rt.config.publication_threshold
+    threshold = check_threshold(body.threshold or configured)
+    if threshold < configured:
+        # An account may protect more than the configured rule, never less.
+        raise Invalid(f"El umbral no puede ser menor que el configurado ({configured}).",
+                      f"The threshold cannot be lower than the configured one ({configured}).")
     settings = getattr(request.app.state, "settings", None) or get_settings()
     try:
         store = Store.open(settings.db_path)
