@@ -235,7 +235,7 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
         holder.communicate("")
     assert result.exit_code == 1
     text = " ".join(result.output.split())
-    assert "another process holds it open" in text and "Traceback" not in text
+    assert "is in use by another process" in text and "Traceback" not in text
 
 
 def test_help_is_enough_to_run_it() -> None:

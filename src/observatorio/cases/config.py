@@ -29,6 +29,9 @@ class CasesConfig(BaseSettings):
     throttle_window_seconds: int = 900
     retention_days: int = 1825  # five years after closure, then pseudonymise
     secure_cookies: bool = False  # True behind HTTPS in production
+    # Published case counts below this are suppressed, with their complements
+    # (cases/publication); OBSERVATORIO_CASES_PUBLICATION_THRESHOLD.
+    publication_threshold: int = 5
 
 
 def secret_key_for(settings: Settings | None = None, url: str | None = None) -> str:

@@ -1,7 +1,7 @@
 """Synthetic demo data: organisations of several countries, one user per role, fake cases.
 
 Everything created here is flagged ``synthetic`` and labelled [SINTÉTICO], so it can never
-be mistaken for a real person nor counted in public statistics (aggregates.case_counts).
+be mistaken for a real person nor counted in public statistics (cases/publication).
 """
 
 from __future__ import annotations

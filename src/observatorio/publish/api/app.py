@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.web import router as cases_web_router
+    from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
         ApiError,
         api_error_handler,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(sdmx.router)
     app.include_router(cases_router)
+    app.include_router(cases_publication_router)
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
     app.include_router(web_router)

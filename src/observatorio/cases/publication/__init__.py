@@ -1,0 +1,6 @@
+"""Disclosure-controlled publication of case counts into the statistics store (issue #15).
+
+``specs`` declares the tables as data, ``records`` reads one row per countable case (no personal
+data leaves it), ``tables`` cross-tabulates, ``suppression`` hides small cells and their
+complements, ``attack`` bounds suppressed cells by linear programming, ``writer`` turns the
+tables into contract rows and loads them as one release."""

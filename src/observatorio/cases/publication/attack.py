@@ -1,0 +1,81 @@
+"""What an attacker learns about suppressed cells from what is published: by linear programming,
+the smallest and largest value each suppressed cell (or margin) can take, given every published
+cell, every published margin, additivity and non-negativity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from scipy.optimize import linprog
+
+Cell = tuple[int, int]
+
+
+class _System:
+    """The equations a table with margins satisfies, with the hidden entries as unknowns."""
+
+    def __init__(self, counts: np.ndarray, hidden: np.ndarray) -> None:
+        self.unknown: list[Cell] = [(int(i), int(j)) for i, j in np.argwhere(hidden)]
+        index = {ij: k for k, ij in enumerate(self.unknown)}
+        m, n = counts.shape[0] - 1, counts.shape[1] - 1
+        # Each row (margin row too) sums to its last entry, each column to its last entry.
+        lines = [[(i, j, 1) for j in range(n)] + [(i, n, -1)] for i in range(m + 1)]
+        lines += [[(i, j, 1) for i in range(m)] + [(m, j, -1)] for j in range(n + 1)]
+        a_eq, b_eq = [], []
+        for line in lines:
+            row = np.zeros(len(self.unknown))
+            rhs = 0.0
+            for i, j, sign in line:
+                if (i, j) in index:
+                    row[index[(i, j)]] += sign
+                else:
+                    rhs -= sign * float(counts[i, j])
+            if row.any():
+                a_eq.append(row)
+                b_eq.append(rhs)
+        self.a_eq = np.array(a_eq) if a_eq else None
+        self.b_eq = np.array(b_eq) if b_eq else None
+
+    def extreme(self, k: int, sign: float) -> tuple[float, np.ndarray | None]:
+        """The least (sign 1) or greatest (sign -1) value of unknown ``k``, and a solution
+        reaching it (None when unbounded)."""
+        goal = np.zeros(len(self.unknown))
+        goal[k] = sign
+        found = linprog(goal, A_eq=self.a_eq, b_eq=self.b_eq, bounds=(0, None), method="highs")
+        if found.status == 3:  # unbounded: only possible upwards
+            return float("inf"), None
+        return sign * float(found.fun), np.asarray(found.x)
+
+
+def suppressed_bounds(counts: np.ndarray, suppressed: np.ndarray) -> dict[Cell, tuple[float, float]]:
+    """(lower, upper) of every suppressed entry of a table with margins (``counts`` as in
+    tables.Table; the entries under ``suppressed`` are treated as unknown). Upper is ``inf``
+    when nothing published bounds it."""
+    system = _System(counts, suppressed)
+    return {ij: (system.extreme(k, 1.0)[0], system.extreme(k, -1.0)[0]) for k, ij in enumerate(system.unknown)}
+
+
+def exposed_cells(counts: np.ndarray, suppressed: np.ndarray, width: float) -> Iterator[Cell]:
+    """The suppressed entries an attacker can narrow to an interval shorter than ``width``.
+
+    Every solution the solver returns is a table consistent with what is published, so the
+    values it gives every unknown are all possible: an entry already seen taking values
+    ``width`` apart is protected without solving for it (most are, after a few solutions)."""
+    system = _System(counts, suppressed)
+    seen_low = np.full(len(system.unknown), np.inf)
+    seen_high = np.full(len(system.unknown), -np.inf)
+    for k, ij in enumerate(system.unknown):
+        if seen_high[k] - seen_low[k] >= width:
+            continue
+        high, solution = system.extreme(k, -1.0)
+        if solution is None:
+            continue  # unbounded upwards: protected
+        seen_low, seen_high = np.minimum(seen_low, solution), np.maximum(seen_high, solution)
+        if seen_high[k] - seen_low[k] >= width:
+            continue
+        low, solution = system.extreme(k, 1.0)
+        assert solution is not None
+        seen_low, seen_high = np.minimum(seen_low, solution), np.maximum(seen_high, solution)
+        if high - low < width:
+            yield ij

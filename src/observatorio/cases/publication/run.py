@@ -1,0 +1,105 @@
+"""The publication run: read the cases, cross-tabulate, suppress, load one release."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from observatorio.cases.errors import Invalid
+from observatorio.cases.publication.records import case_records, month_start
+from observatorio.cases.publication.specs import SPECS, AggregateSpec
+from observatorio.cases.publication.suppression import suppress_linked
+from observatorio.cases.publication.tables import Table, cross_tabulate
+from observatorio.cases.publication.writer import (
+    SOURCE_ID,
+    SOURCE_META,
+    StoreWriter,
+    frame_sha256,
+    observation_frame,
+)
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class PublicationResult:
+    """What one run published (``skipped``: the same content was already the release)."""
+
+    load_id: str
+    release: dt.date
+    rows: int
+    suppressed: int
+    skipped: bool
+
+
+def parse_period(text: str) -> dt.date:
+    """``YYYY-MM`` → the month's first day, or a bilingual error naming the parameter."""
+    found = _PERIOD.match(text.strip())
+    if found and 1 <= int(found[2]) <= 12 and int(found[1]) >= 1900:
+        return dt.date(int(found[1]), int(found[2]), 1)
+    raise Invalid(f"El periodo «{text[:20]}» no es un mes AAAA-MM (por ejemplo 2025-08).",
+                  f"The period '{text[:20]}' is not a YYYY-MM month (for example 2025-08).")
+
+
+def check_threshold(threshold: int) -> int:
+    if threshold < 1:
+        raise Invalid(f"El umbral de celdas pequeñas debe ser 1 o más (se recibió {threshold}).",
+                      f"The small-cell threshold must be 1 or more (got {threshold}).")
+    return threshold
+
+
+def build_tables(records: pd.DataFrame, threshold: int,
+                 specs: tuple[AggregateSpec, ...] = SPECS) -> list[Table]:
+    """Every spec's tables, suppressed consistently across the tables they share totals with."""
+    tables = [t for spec in specs for t in cross_tabulate(records, spec)]
+    suppress_linked(tables, threshold)
+    return tables
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run's content, ready to load: the rows, their checksum and the release."""
+
+    frame: pd.DataFrame
+    sha256: str
+    release: dt.date
+
+    @property
+    def run_id(self) -> str:
+        """The publication run as the audit names it: the store's load id without the source
+        (``load_id`` = ``cases_publication@`` + this)."""
+        return f"{self.release.isoformat()}#{self.sha256[:12]}"
+
+
+def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
+    """Every month up to ``period``, cross-tabulated and suppressed, as contract rows. The
+    release (vintage) is the period's month, so the store's latest release holds the whole series."""
+    check_threshold(threshold)
+    release = month_start(period)
+    tables = build_tables(case_records(session, release), threshold)
+    if not tables:
+        raise Invalid(f"No hay casos que publicar hasta {release:%Y-%m}.",
+                      f"There are no cases to publish up to {release:%Y-%m}.")
+    frame = observation_frame(tables, release, f"publicacion-casos-{release:%Y-%m}")
+    return Prepared(frame, frame_sha256(frame), release)
+
+
+def load(store: StoreWriter, prepared: Prepared) -> PublicationResult:
+    """Load the run as one release; the same content again loads nothing."""
+    frame, sha, release = prepared.frame, prepared.sha256, prepared.release
+    hidden = int(frame["obs_status"].eq("C").sum())
+    existing = store.find_load(SOURCE_ID, sha, release)
+    if existing:
+        return PublicationResult(existing, release, 0, hidden, skipped=True)
+    loaded = store.load_frame(frame, source=SOURCE_ID, release=release, source_file=str(frame["source_file"][0]),
+                              sha256=sha, source_meta=SOURCE_META)
+    return PublicationResult(loaded.load_id, release, len(frame), hidden, skipped=False)
+
+
+def publish(session: Session, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
+    """Prepare and load one run (without audit: access.py audits the callers' runs)."""
+    return load(store, prepare(session, period, threshold))

@@ -1,0 +1,65 @@
+"""POST /api/v1/cases/publication: the publisher role's publication run (counts only, audited).
+
+Lives on the publishing side because it writes into the statistics store, which the cases
+package never imports; the check, the run and the audit are the cases side's (publish_as)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import duckdb
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from observatorio.cases.api import NOT_PERSONAL, CasesRoute, CtxDep, RuntimeDep
+from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.publication.access import publish_as, require_publisher
+from observatorio.cases.publication.run import check_threshold, parse_period
+from observatorio.errors import ObservatorioError
+from observatorio.settings import get_settings
+from observatorio.store.duck import Store
+
+router = APIRouter(route_class=CasesRoute, tags=["cases"])
+
+
+class StoreUnavailable(CasesError):
+    status = 503
+
+
+class PublicationIn(BaseModel):
+    period: Annotated[str, Field(max_length=7, description="YYYY-MM: the last month published")]
+    threshold: Annotated[int | None, Field(ge=1, le=1000)] = None
+
+
+class PublicationOut(BaseModel):
+    load_id: str
+    release: dt.date
+    rows: int
+    suppressed: int
+    skipped: bool
+
+
+@router.post("/api/v1/cases/publication", response_model=PublicationOut, openapi_extra=NOT_PERSONAL)
+def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: PublicationIn) -> PublicationOut:
+    """Publish the disclosure-controlled case aggregates up to ``period`` as a store release."""
+    require_publisher(ctx)
+    period = parse_period(body.period)
+    configured = rt.config.publication_threshold
+    threshold = check_threshold(body.threshold or configured)
+    if threshold < configured:
+        # An account may protect more than the configured rule, never less.
+        raise Invalid(f"El umbral no puede ser menor que el configurado ({configured}).",
+                      f"The threshold cannot be lower than the configured one ({configured}).")
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    try:
+        store = Store.open(settings.db_path)
+    except (ObservatorioError, duckdb.Error):
+        raise StoreUnavailable("El almacén estadístico está ocupado o no se puede abrir; inténtelo más tarde.",
+                               "The statistics store is busy or cannot be opened; try again later.") from None
+    try:
+        result = publish_as(ctx, store, period, threshold)
+    finally:
+        store.close()
+    return PublicationOut(load_id=result.load_id, release=result.release, rows=result.rows,
+                          suppressed=result.suppressed, skipped=result.skipped)

@@ -1,0 +1,53 @@
+"""``observatorio cases publish``: the operator's publication run into the statistics store.
+
+Registered on the cases command group from here because it opens the store, which the cases
+package never imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from observatorio.cases.cli import UrlOpt, _fail, _operator, _runtime
+from observatorio.cases.errors import CasesError
+from observatorio.errors import ObservatorioError
+
+
+def register(cases_app: typer.Typer) -> None:
+    cases_app.command("publish")(publish)
+
+
+def publish(
+    period: Annotated[str, typer.Option(help="Último mes publicado, AAAA-MM / last month published, YYYY-MM")],
+    threshold: Annotated[int | None, typer.Option(
+        help="Umbral de celdas pequeñas / small-cell threshold (default OBSERVATORIO_CASES_PUBLICATION_THRESHOLD, 5)")] = None,
+    url: UrlOpt = None,
+    db: Annotated[Path | None, typer.Option(help="Almacén estadístico / statistics store (default OBSERVATORIO_DB)")] = None,
+) -> None:
+    """Publicar agregados de casos con control de divulgación / publish disclosure-controlled case aggregates."""
+    from observatorio.cases.publication.access import publish_as_operator
+    from observatorio.cases.publication.run import check_threshold, parse_period
+    from observatorio.settings import get_settings
+    from observatorio.store.duck import Store
+
+    rt = _runtime(url)
+    try:
+        month = parse_period(period)
+        limit = check_threshold(threshold if threshold is not None else rt.config.publication_threshold)
+        with Store.open(db or get_settings().db_path) as store, rt.sessions() as session:
+            result = publish_as_operator(session, store, month, limit, _operator())
+    except CasesError as exc:
+        _fail(exc)
+    except ObservatorioError as exc:
+        typer.echo(f"{exc.message('es')}\n{exc.message('en')}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        rt.close()
+    if result.skipped:
+        typer.echo(f"Sin cambios: la publicación ya es la versión {result.load_id} / "
+                   f"unchanged: already published as {result.load_id}")
+    else:
+        typer.echo(f"Publicado / published {result.load_id}: {result.rows} filas / rows, "
+                   f"{result.suppressed} suprimidas / suppressed (umbral / threshold {limit}).")
