@@ -51,26 +51,28 @@ RELATIONS: dict[str, tuple[Resource, str]] = {
 
 # The permission matrix of docs/cases.md, typed by hand ("—" = denied, "org" = organisation).
 ROLES = ("consular_officer", "consular_head", "protection_officer", "reception_officer",
-         "caseworker", "national_supervisor", "auditor", "admin")
+         "caseworker", "national_supervisor", "auditor", "admin", "publisher")
 EXPECTED_TABLE = """
-case.read        org  org  org  org  own  country  —       —
-case.create      org  org  org  org  org  —        —       —
-case.update      own  org  own  own  own  —        —       —
-case.transition  own  org  own  own  own  country  —       —
-case.assign      —    org  —    —    —    country  —       —
-case.share       —    org  —    —    —    country  —       —
-case.note        own  org  own  own  own  country  —       —
-case.task        own  org  own  own  own  —        —       —
-case.service     own  org  own  own  own  —        —       —
-person.read      org  org  org  org  own  country  —       —
-person.create    org  org  org  org  org  —        —       —
-person.update    org  org  org  —    —    —        —       —
-person.export    —    org  —    —    —    country  —       —
-person.erase     —    org  —    —    —    country  —       —
-audit.read       —    org  —    —    —    country  region  —
-audit.verify     —    —    —    —    —    —        region  region
-user.manage      —    —    —    —    —    —        —       region
-retention.run    —    —    —    —    —    —        —       region
+case.read           org  org  org  org  own  country  —       —       —
+case.create         org  org  org  org  org  —        —       —       —
+case.update         own  org  own  own  own  —        —       —       —
+case.transition     own  org  own  own  own  country  —       —       —
+case.assign         —    org  —    —    —    country  —       —       —
+case.share          —    org  —    —    —    country  —       —       —
+case.note           own  org  own  own  own  country  —       —       —
+case.task           own  org  own  own  own  —        —       —       —
+case.step           own  org  own  own  own  —        —       —       —
+case.service        own  org  own  own  own  —        —       —       —
+person.read         org  org  org  org  own  country  —       —       —
+person.create       org  org  org  org  org  —        —       —       —
+person.update       org  org  org  —    —    —        —       —       —
+person.export       —    org  —    —    —    country  —       —       —
+person.erase        —    org  —    —    —    country  —       —       —
+audit.read          —    org  —    —    —    country  region  —       —
+audit.verify        —    —    —    —    —    —        region  region  —
+user.manage         —    —    —    —    —    —        —       region  —
+retention.run       —    —    —    —    —    —        —       region  —
+statistics.publish  —    —    —    —    —    —        —       —       region
 """
 _SCOPE_WORDS = {"own": "own", "org": "organisation", "country": "country", "region": "region", "—": None}
 EXPECTED_SCOPE: dict[tuple[str, str], str | None] = {
@@ -90,6 +92,7 @@ EXPECTED_GROUPS: dict[str, frozenset[str]] = {
     "national_supervisor": frozenset({"health", "trafficking", "child_protection"}),
     "auditor": frozenset(),
     "admin": frozenset(),
+    "publisher": frozenset(),
 }
 GROUP_FIELDS = {
     "health": "health_details",
@@ -132,7 +135,7 @@ def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
     policy = get_policy()
     assert tuple(policy.roles) == ROLES
     assert set(policy.actions) == set(ACTIONS)
-    assert len(MATRIX) == 8 * 18 * 5
+    assert len(MATRIX) == 9 * 20 * 5
     assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
 
 
@@ -177,9 +180,15 @@ def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -
         cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
         if not any(cell_mismatch(*cell) for cell in cells):
             uncaught.append(label)
-    # 8 roles × 18 actions × 4 alternatives + 8 roles × 3 groups
-    assert count == 8 * 18 * 4 + 8 * 3
+    # 9 roles × 20 actions × 4 alternatives + 9 roles × 3 groups
+    assert count == 9 * 20 * 4 + 9 * 3
     assert uncaught == []
+
+
+def test_a_share_grants_reading_only() -> None:
+    """docs/cases.md: an organisation a case is shared with may read it and its person, nothing
+    else (no edit, re-share, transfer, export or erasure)."""
+    assert set(get_policy().share_grants) == {"case.read", "person.read"}
 
 
 def test_no_memberships_means_no_access() -> None:
