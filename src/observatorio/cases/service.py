@@ -677,7 +677,9 @@ def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: in
         if old != value:
             changes[name] = [_jsonable(old), _jsonable(value)]
     if not changes:
+        # Nothing written, but the answer still carries the case: audit it as the read it is.
         out = case_out(case, d)
+        ctx.log(d, "case.read", "case", case_id, _visible_case_fields(d))
         ctx.commit()
         return out
     # Sensitive values are not copied into the revision log; only the fact that they changed.
