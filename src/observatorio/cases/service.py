@@ -98,6 +98,13 @@ CASE_READ_FIELDS = ("case_type", "status", "risk_level", "summary", "location", 
                     "health_details", "trafficking_details", "child_protection_details")
 
 
+# Actions on a person decided on the registration alone (the registering organisation and
+# the user who registered them), not on the cases about them: a case opened elsewhere about a
+# person read through a share must not turn that share into the right to rename them or link
+# relatives (a share grants reading only). Other holders read the person and keep their cases.
+PERSON_EDIT_ACTIONS = frozenset({"person.update"})
+
+
 @dataclass
 class Ctx:
     """One unit of work: the session, who acts, from where, and the audit entries pending."""
@@ -270,7 +277,9 @@ def _load_person(ctx: Ctx, person_id: int, action: str = "person.read",
         if d.allowed:
             return person, d
     res = person_resource(person, _person_cases(ctx, person_id))
-    d = authorize(ctx.principal, action, res)
+    # Editing the identity every case shares is the registration's (see PERSON_EDIT_ACTIONS).
+    d = authorize(ctx.principal, action,
+                  person_resource(person, ()) if action in PERSON_EDIT_ACTIONS else res)
     if not d.allowed:
         if action == "person.read" or not authorize(ctx.principal, "person.read", res).allowed:
             raise ctx.deny(not_found("person", person_id), logged, "person", person_id,
