@@ -508,14 +508,18 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
 
     Only cases on which the policy allows ``person.erase`` (as holder, case by case) are
     erased. The person's identifying data are shared by every case about them, so they are
-    erased only when the user may erase the person's registration and every one of their cases;
-    otherwise they stay for the organisations still holding a case. Audit entries and
+    erased only when the user may erase the person's registration and every one of their cases
+    not erased yet; otherwise they stay for the organisations still holding a case. Audit entries and
     aggregates remain.
     """
     person, d = _load_person(ctx, person_id, "person.erase")
     all_cases = _person_cases(ctx, person_id)
     decided = _cases_allowing(ctx, all_cases, "person.erase")
-    identity = (person.erased_at is None and len(decided) == len(all_cases)
+    # A case already erased holds no personal data: it no longer keeps the identity for its
+    # holder (else, once each organisation erased its own case, nobody could finish the erasure).
+    allowed_ids = {c.id for c, _ in decided}
+    identity = (person.erased_at is None
+                and all(c.id in allowed_ids or c.erased_at is not None for c in all_cases)
                 and authorize(ctx.principal, "person.erase", person_resource(person, ())).allowed)
     pending = [(c, cd) for c, cd in decided if c.erased_at is None]
     if not identity and not pending and (
