@@ -38,3 +38,23 @@ def test_a_write_that_changes_nothing_still_audits_the_case_it_returns(client, r
     new = after[len(before):]
     assert new, "a case returned with its personal data must leave an audit entry"
     assert any("health_details" in fields for _, fields in new)
+
+
+def _denied(rt, case_id: int) -> list[str]:
+    with rt.sessions() as s:
+        return list(s.scalars(select(AuditEntry.action).where(
+            AuditEntry.record_type == "case", AuditEntry.record_id == str(case_id),
+            AuditEntry.outcome == "denied")))
+
+
+def test_refusals_inside_a_readable_case_are_audited(client, rt, seeded) -> None:
+    """Another case's task, or sharing with a missing organisation, is refused and on record."""
+    h = login(client, "gtm_head")
+    mine, other = seeded.cases["gtm_mex"], seeded.cases["gtm_mex_own"]
+    r = client.post(f"/api/v1/cases/{other}/tasks", json={"title": "t"}, headers=h)
+    assert r.status_code == 201, r.text
+    r = client.patch(f"/api/v1/cases/{mine}/tasks/{r.json()['id']}", json={"done": True}, headers=h)
+    assert r.status_code == 404
+    r = client.post(f"/api/v1/cases/{mine}/shares", json={"organisation_id": 999999}, headers=h)
+    assert r.status_code == 404
+    assert sorted(_denied(rt, mine)) == ["case.share", "case.task"]

@@ -801,7 +801,8 @@ def share_case(ctx: Ctx, case_id: int, data: CaseShareIn) -> CaseOut:
     case, d = _load_case(ctx, case_id, "case.share")
     org = ctx.session.get(Organisation, data.organisation_id)
     if org is None:
-        raise not_found("organisation", data.organisation_id)
+        raise ctx.deny(not_found("organisation", data.organisation_id), "case.share", "case", case_id,
+                       ["shared_with"])
     if all(s.organisation_id != org.id for s in case.shares) and org.id != case.organisation_id:
         case.shares.append(CaseShare(case_id=case.id, organisation_id=org.id, organisation=org,
                                      granted_by_id=ctx.principal.user_id, reason=data.reason))
@@ -868,8 +869,8 @@ def update_task(ctx: Ctx, case_id: int, task_id: int, data: TaskUpdate) -> TaskO
     """Mark a task done or not done."""
     case, d = _load_case(ctx, case_id, "case.task")
     task = ctx.session.get(CaseTask, task_id)
-    if task is None or task.case_id != case.id:
-        raise not_found("task", task_id)
+    if task is None or task.case_id != case.id:  # another case's task is as missing, and audited
+        raise ctx.deny(not_found("task", task_id), "case.task", "case", case_id, [f"task:{task_id}"])
     task.done = data.done
     ctx.session.flush()
     ctx.log(d, "case.task", "case", case.id, [f"task:{task.id}"])
