@@ -30,7 +30,9 @@ from . import pgserver
 
 # Hashing dominates test time at production cost; tests use the weakest legal argon2 setting.
 TEST_CONFIG = CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
-TEST_SETTINGS = Settings(secret_key="test-secret-key-not-for-production-0123456789")
+# 64 bytes, like the product's generated key (secrets.token_urlsafe(48)): long enough for every
+# HMAC algorithm a forged-token test signs with (HS512 needs 64), so PyJWT warns of no weak key.
+TEST_SETTINGS = Settings(secret_key="test-secret-key-not-for-production-0123456789abcdefghijklmnopqrs")
 PASSWORD = "correct horse battery staple"
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -54,7 +54,12 @@ UrlOpt = Annotated[
 
 
 def _runtime(url: str | None) -> Runtime:
-    return Runtime.from_url(url or get_settings().cases_db_url)
+    from observatorio.cases.errors import CasesError
+
+    try:
+        return Runtime.from_url(url or get_settings().cases_db_url)
+    except CasesError as exc:  # an unusable setting (a too short signing key): say what to do
+        _fail(exc)
 
 
 PASSWORD_ENV = "OBSERVATORIO_CASES_PASSWORD"

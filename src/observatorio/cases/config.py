@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from observatorio.cases.errors import Misconfigured
 from observatorio.settings import Settings, get_settings
 
 
@@ -34,10 +35,23 @@ class CasesConfig(BaseSettings):
     publication_threshold: int = 5
 
 
+#: Shortest signing key accepted: HS256 (tokens) and HMAC-SHA256 (CSRF) need 32 bytes (RFC 7518
+#: §3.2); a shorter OBSERVATORIO_SECRET_KEY could be brute-forced offline from one token.
+MIN_SECRET_BYTES = 32
+
+
 def secret_key_for(settings: Settings | None = None, url: str | None = None) -> str:
     """The signing key: OBSERVATORIO_SECRET_KEY, else a random key persisted beside the database."""
     settings = settings or get_settings()
     if settings.secret_key:
+        if len(settings.secret_key.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise Misconfigured(
+                f"OBSERVATORIO_SECRET_KEY es demasiado corta: use al menos {MIN_SECRET_BYTES} bytes "
+                "aleatorios (p. ej. `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`) "
+                "o quítela para que se genere una.",
+                f"OBSERVATORIO_SECRET_KEY is too short: use at least {MIN_SECRET_BYTES} random bytes "
+                "(e.g. `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`) or unset it "
+                "to have one generated.")
         return settings.secret_key
     url = url or settings.cases_db_url
     parsed = make_url(url)

@@ -39,6 +39,12 @@ class Unauthenticated(CasesError):
     status = 401
 
 
+class Misconfigured(CasesError):
+    """The deployment's settings are unusable (e.g. a signing key too short to be safe)."""
+
+    status = 503
+
+
 class Throttled(CasesError):
     status = 429
 

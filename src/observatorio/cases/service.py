@@ -99,6 +99,13 @@ CASE_READ_FIELDS = ("case_type", "status", "risk_level", "summary", "location", 
                     "health_details", "trafficking_details", "child_protection_details")
 
 
+# Actions on a person decided on the registration alone (the registering organisation and
+# the user who registered them), not on the cases about them: a case opened elsewhere about a
+# person read through a share must not turn that share into the right to rename them or link
+# relatives (a share grants reading only). Other holders read the person and keep their cases.
+PERSON_EDIT_ACTIONS = frozenset({"person.update"})
+
+
 @dataclass
 class Ctx:
     """One unit of work: the session, who acts, from where, and the audit entries pending."""
@@ -271,7 +278,9 @@ def _load_person(ctx: Ctx, person_id: int, action: str = "person.read",
         if d.allowed:
             return person, d
     res = person_resource(person, _person_cases(ctx, person_id))
-    d = authorize(ctx.principal, action, res)
+    # Editing the identity every case shares is the registration's (see PERSON_EDIT_ACTIONS).
+    d = authorize(ctx.principal, action,
+                  person_resource(person, ()) if action in PERSON_EDIT_ACTIONS else res)
     if not d.allowed:
         if action == "person.read" or not authorize(ctx.principal, "person.read", res).allowed:
             raise ctx.deny(not_found("person", person_id), logged, "person", person_id,
@@ -500,14 +509,18 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
 
     Only cases on which the policy allows ``person.erase`` (as holder, case by case) are
     erased. The person's identifying data are shared by every case about them, so they are
-    erased only when the user may erase the person's registration and every one of their cases;
-    otherwise they stay for the organisations still holding a case. Audit entries and
+    erased only when the user may erase the person's registration and every one of their cases
+    not erased yet; otherwise they stay for the organisations still holding a case. Audit entries and
     aggregates remain.
     """
     person, d = _load_person(ctx, person_id, "person.erase")
     all_cases = _person_cases(ctx, person_id)
     decided = _cases_allowing(ctx, all_cases, "person.erase")
-    identity = (person.erased_at is None and len(decided) == len(all_cases)
+    # A case already erased holds no personal data: it no longer keeps the identity for its
+    # holder (else, once each organisation erased its own case, nobody could finish the erasure).
+    allowed_ids = {c.id for c, _ in decided}
+    identity = (person.erased_at is None
+                and all(c.id in allowed_ids or c.erased_at is not None for c in all_cases)
                 and authorize(ctx.principal, "person.erase", person_resource(person, ())).allowed)
     pending = [(c, cd) for c, cd in decided if c.erased_at is None]
     if not identity and not pending and (
@@ -680,7 +693,9 @@ def _write_case(ctx: Ctx, case: Case, d: Decision, action: str, your_version: in
         if old != value:
             changes[name] = [_jsonable(old), _jsonable(value)]
     if not changes:
+        # Nothing written, but the answer still carries the case: audit it as the read it is.
         out = case_out(case, d)
+        ctx.log(d, "case.read", "case", case_id, _visible_case_fields(d))
         ctx.commit()
         return out
     # Sensitive values are not copied into the revision log; only the fact that they changed.
@@ -789,7 +804,8 @@ def share_case(ctx: Ctx, case_id: int, data: CaseShareIn) -> CaseOut:
     case, d = _load_case(ctx, case_id, "case.share")
     org = ctx.session.get(Organisation, data.organisation_id)
     if org is None:
-        raise not_found("organisation", data.organisation_id)
+        raise ctx.deny(not_found("organisation", data.organisation_id), "case.share", "case", case_id,
+                       ["shared_with"])
     if all(s.organisation_id != org.id for s in case.shares) and org.id != case.organisation_id:
         case.shares.append(CaseShare(case_id=case.id, organisation_id=org.id, organisation=org,
                                      granted_by_id=ctx.principal.user_id, reason=data.reason))
@@ -856,8 +872,8 @@ def update_task(ctx: Ctx, case_id: int, task_id: int, data: TaskUpdate) -> TaskO
     """Mark a task done or not done."""
     case, d = _load_case(ctx, case_id, "case.task")
     task = ctx.session.get(CaseTask, task_id)
-    if task is None or task.case_id != case.id:
-        raise not_found("task", task_id)
+    if task is None or task.case_id != case.id:  # another case's task is as missing, and audited
+        raise ctx.deny(not_found("task", task_id), "case.task", "case", case_id, [f"task:{task_id}"])
     task.done = data.done
     ctx.session.flush()
     ctx.log(d, "case.task", "case", case.id, [f"task:{task.id}"])
