@@ -277,6 +277,9 @@ def _publication(request: Request, lang: str, rest: list[str]) -> Response:
         except ObservatorioError as exc:
             context = {**BUILDERS[page.id](req), "error": exc.message(lang)}
             html = _render(page.template, req, context, request)
+            if isinstance(exc, publications.BulletinBusy):
+                return _respond(request, html.encode(), HTML_TYPE, status_code=503,
+                                headers={"Retry-After": str(publications.RETRY_AFTER_S)})
             return _respond(request, html.encode(), HTML_TYPE, status_code=400)
     return Response(produced.data, media_type=produced.media_type, headers={
         "Content-Disposition": f'attachment; filename="{produced.filename}"'})
