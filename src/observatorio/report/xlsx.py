@@ -34,7 +34,7 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
     _append(about, [bulletin.title])
     about["A1"].font = Font(bold=True, size=14)
     _append(about, [bulletin.subtitle])
-    _append(about, [t("bulletin.cover.store", lang), bulletin.store_version])
+    _append(about, [t("bulletin.cover.store", lang), bulletin.version_label])
     _append(about, [])
     _append(about, [t("bulletin.col.source", lang), t("bulletin.col.publisher", lang),
                   t("bulletin.col.title", lang), t("bulletin.col.release", lang)])
