@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -92,3 +94,24 @@ def test_the_portal_produces_one_bulletin_at_a_time(bulletin_settings: Settings)
     assert english.status_code == 503 and "Another bulletin is being produced" in english.text
     assert wrong.status_code == 400  # bad input is refused before waiting for anything
     assert after.status_code == 200 and "Country bulletin: Belize" in after.text
+
+
+def test_without_pango_the_portal_serves_and_only_a_pdf_is_refused(
+        monkeypatch: pytest.MonkeyPatch, bulletin_settings: Settings, bundled_store_path: Path,
+        tmp_path: Path) -> None:
+    """WeasyPrint is imported when a PDF is asked for, not at start-up: without Pango (cffi
+    cannot load it; ``import weasyprint`` fails) the portal starts and serves its pages, HTML
+    bulletins are produced, and a PDF gets a clear message (503 on the portal, exit 1 on the
+    command line, nothing written)."""
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
+    params = {"period": "2024-03", "iso3": "BLZ"}
+    with TestClient(create_app(bulletin_settings)) as client:
+        assert client.get("/es/publicaciones/").status_code == 200
+        assert client.get("/en/publications/boletin", params={**params, "format": "html"}).status_code == 200
+        pdf = client.get("/en/publications/boletin", params={**params, "format": "pdf"})
+    assert pdf.status_code == 503 and "Pango" in pdf.text and "--format html|xlsx" in pdf.text
+    out = tmp_path / "b.pdf"
+    result = CliRunner().invoke(app, ["--db", str(bundled_store_path), "report", "country", "BLZ",
+                                      "--period", "2024-03", "--out", str(out)])
+    assert result.exit_code == 1 and "faltan las bibliotecas Pango" in result.output
+    assert "Traceback" not in result.output and not out.exists()
