@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from observatorio.i18n import fmt_month
 from observatorio.model.codelists import CRM_MEMBERS, country_label
@@ -38,7 +37,3 @@ def _month(period: str, lang: str) -> str:
     except ValueError:
         return period
 
-
-def bulletin_query(scope: str, iso3: str | None, period: str, fmt: str) -> str:
-    return urlencode({k: v for k, v in {"scope": scope, "iso3": iso3 or "", "period": period,
-                                         "format": fmt}.items() if v})
