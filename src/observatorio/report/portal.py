@@ -36,4 +36,3 @@ def _month(period: str, lang: str) -> str:
         return fmt_month(date(year, month, 1), lang)
     except ValueError:
         return period
-
