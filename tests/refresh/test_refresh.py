@@ -191,6 +191,15 @@ def test_refresh_needs_sources_or_all_and_names_unknown_ones(tmp_path: Path) -> 
     assert not (tmp_path / "s.duckdb").exists()
 
 
+def test_a_dry_run_creates_no_store(tmp_path: Path) -> None:
+    """A dry run only reads: without a store it says so (exit 1) and leaves no file behind."""
+    db = tmp_path / "s.duckdb"
+    result = runner.invoke(app, ["--db", str(db), "--lang", "en", "refresh", CBP, "--dry-run"])
+    assert result.exit_code == 1, result.output
+    assert "no store at" in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     localhost_only: None, publishers: tuple[Publishers, str], declarations: Path, tmp_path: Path,
 ) -> None:
@@ -235,7 +244,7 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
         holder.communicate("")
     assert result.exit_code == 1
     text = " ".join(result.output.split())
-    assert "is in use by another process" in text and "Traceback" not in text
+    assert "another process holds it open" in text and "Traceback" not in text
 
 
 def test_help_is_enough_to_run_it() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -70,3 +72,46 @@ def test_report_command_writes_the_workbook(bundled_store_path: Path, tmp_path: 
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:2] == b"PK" and "releases used" in result.output
+
+
+def test_the_portal_produces_one_bulletin_at_a_time(bulletin_settings: Settings) -> None:
+    """A burst of requests cannot make the server produce many bulletins at once (each takes
+    seconds of CPU and hundreds of MB): while one is produced, the others answer 503."""
+    from observatorio.publish.web import publications
+
+    params = {"period": "2024-03", "iso3": "BLZ", "format": "html"}
+    with TestClient(create_app(bulletin_settings)) as client:
+        assert publications.PRODUCING.acquire(blocking=False)  # a bulletin in production
+        try:
+            busy = client.get("/es/publicaciones/boletin", params=params)
+            english = client.get("/en/publications/boletin", params=params)
+            wrong = client.get("/en/publications/boletin", params={**params, "period": "2024-13"})
+        finally:
+            publications.PRODUCING.release()
+        after = client.get("/en/publications/boletin", params=params)
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+    assert "Se está generando otro boletín" in busy.text
+    assert english.status_code == 503 and "Another bulletin is being produced" in english.text
+    assert wrong.status_code == 400  # bad input is refused before waiting for anything
+    assert after.status_code == 200 and "Country bulletin: Belize" in after.text
+
+
+def test_without_pango_the_portal_serves_and_only_a_pdf_is_refused(
+        monkeypatch: pytest.MonkeyPatch, bulletin_settings: Settings, bundled_store_path: Path,
+        tmp_path: Path) -> None:
+    """WeasyPrint is imported when a PDF is asked for, not at start-up: without Pango (cffi
+    cannot load it; ``import weasyprint`` fails) the portal starts and serves its pages, HTML
+    bulletins are produced, and a PDF gets a clear message (503 on the portal, exit 1 on the
+    command line, nothing written)."""
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
+    params = {"period": "2024-03", "iso3": "BLZ"}
+    with TestClient(create_app(bulletin_settings)) as client:
+        assert client.get("/es/publicaciones/").status_code == 200
+        assert client.get("/en/publications/boletin", params={**params, "format": "html"}).status_code == 200
+        pdf = client.get("/en/publications/boletin", params={**params, "format": "pdf"})
+    assert pdf.status_code == 503 and "Pango" in pdf.text and "--format html|xlsx" in pdf.text
+    out = tmp_path / "b.pdf"
+    result = CliRunner().invoke(app, ["--db", str(bundled_store_path), "report", "country", "BLZ",
+                                      "--period", "2024-03", "--out", str(out)])
+    assert result.exit_code == 1 and "faltan las bibliotecas Pango" in result.output
+    assert "Traceback" not in result.output and not out.exists()

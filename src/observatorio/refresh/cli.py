@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from observatorio.errors import ObservatorioError, StoreBusy
+from observatorio.errors import ObservatorioError, StoreBusy, StoreMissing
 from observatorio.i18n import t
 from observatorio.refresh.run import (
     EXIT_CANNOT_START,
@@ -66,8 +66,13 @@ def refresh(
                             backoff=settings.refresh_backoff_s,
                             max_bytes=settings.refresh_max_mb * 1024 * 1024)
     try:
-        store = Store.open(st.db)
+        # a dry run only reads: it creates no store and runs beside a serving portal
+        store = Store.open(st.db, read_only=dry_run)
     except StoreBusy as exc:  # DuckDB: one writer or many readers, never both
+        message = t("refresh.store_busy", st.lang, path=st.db, holder=exc.values.get("holder", "?"))
+        err_console.print(message, markup=False, highlight=False)
+        raise typer.Exit(EXIT_CANNOT_START) from None
+    except StoreMissing as exc:
         err_console.print(exc.message(st.lang), markup=False, highlight=False)
         raise typer.Exit(EXIT_CANNOT_START) from None
     with store, Client(politeness) as client, Progress(

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from observatorio.publish.web.charts import Chart
+
+
+def version_label(version: str) -> str:
+    """The store version as printed: ``2026-12-04 21:22:29 UTC`` for the load timestamp it
+    usually is (not ``…T21:22:29.725054+00:00``); any other token as it is. The manifest keeps
+    the exact token."""
+    try:
+        stamp = datetime.fromisoformat(version)
+    except ValueError:
+        return version
+    zone = " UTC" if stamp.utcoffset() is not None and not stamp.utcoffset() else ""
+    return f"{stamp:%Y-%m-%d %H:%M:%S}{zone}"
+
 
 #: A table cell: text, or a number kept raw (formatted per language only when laid out).
 Cell = str | int | float | None
@@ -55,6 +68,10 @@ class Bulletin:
     sections: list[Section]
     releases: list[ReleaseUsed]
     store_version: str
+
+    @property
+    def version_label(self) -> str:
+        return version_label(self.store_version)
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]

@@ -20,6 +20,13 @@ class BulletinError(ObservatorioError):
     key = "bulletin.error.period"
 
 
+class RendererMissing(BulletinError):
+    """WeasyPrint or the system's Pango libraries are missing: the server's fault, not the
+    request's (the portal answers 503)."""
+
+    key = "bulletin.error.weasyprint"
+
+
 @dataclass(frozen=True)
 class BulletinOptions:
     scope: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from observatorio.report.options import BulletinError
+from observatorio.report.options import RendererMissing
 
 EPSILON = 0.5  # CSS px: rounding of layout positions
 
@@ -19,7 +19,7 @@ def _weasyprint() -> Any:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango missing (cffi cannot load it)
-        raise BulletinError("bulletin.error.weasyprint", reason=str(exc).splitlines()[0]) from None
+        raise RendererMissing(reason=str(exc).splitlines()[0]) from None
     return weasyprint
 
 

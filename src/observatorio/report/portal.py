@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from observatorio.i18n import fmt_month
 from observatorio.model.codelists import CRM_MEMBERS, country_label
@@ -37,8 +36,3 @@ def _month(period: str, lang: str) -> str:
         return fmt_month(date(year, month, 1), lang)
     except ValueError:
         return period
-
-
-def bulletin_query(scope: str, iso3: str | None, period: str, fmt: str) -> str:
-    return urlencode({k: v for k, v in {"scope": scope, "iso3": iso3 or "", "period": period,
-                                         "format": fmt}.items() if v})

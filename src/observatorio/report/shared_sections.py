@@ -11,7 +11,7 @@ from observatorio.i18n import fmt_date
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web.pages import forecast_context
 from observatorio.report.context import BulletinContext, months_between
-from observatorio.report.model import Section
+from observatorio.report.model import Section, version_label
 from observatorio.store import query as store_query
 
 
@@ -141,7 +141,7 @@ def freshness_section(ctx: BulletinContext, countries: tuple[str, ...] = CRM_MEM
 def sources_section(ctx: BulletinContext) -> Section:
     """The annex: every source and release the bulletin read (its lineage)."""
     section = Section("sources", ctx.t("bulletin.section.sources"))
-    section.paragraphs.append(ctx.t("bulletin.sources.lead", version=ctx.store.version()))
+    section.paragraphs.append(ctx.t("bulletin.sources.lead", version=version_label(ctx.store.version())))
     rows: list[list[Any]] = [[r.source, r.publisher, r.title, fmt_date(r.release, ctx.lang)]
                              for r in ctx.releases()]
     section.tables.append(ctx.table("releases", ctx.t("bulletin.section.sources"),

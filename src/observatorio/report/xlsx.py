@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from observatorio.formula_guard import neutral_value
 from observatorio.i18n import t
 from observatorio.publish.web.charts import Chart
 from observatorio.report.model import Bulletin, Table
@@ -22,21 +23,23 @@ SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
 def render_xlsx(bulletin: Bulletin) -> bytes:
+    """The workbook's bytes; every text cell goes through the formula guard (publishers' titles,
+    notes and names are read from their files, and a spreadsheet would run ``=…`` as a formula)."""
     book = Workbook()
     lang = bulletin.lang
     about = book.active
     assert about is not None
     about.title = _name(t("bulletin.xlsx.about", lang), set())
     used = {about.title}
-    about.append([bulletin.title])
+    _append(about, [bulletin.title])
     about["A1"].font = Font(bold=True, size=14)
-    about.append([bulletin.subtitle])
-    about.append([t("bulletin.cover.store", lang), bulletin.store_version])
-    about.append([])
-    about.append([t("bulletin.col.source", lang), t("bulletin.col.publisher", lang),
+    _append(about, [bulletin.subtitle])
+    _append(about, [t("bulletin.cover.store", lang), bulletin.version_label])
+    _append(about, [])
+    _append(about, [t("bulletin.col.source", lang), t("bulletin.col.publisher", lang),
                   t("bulletin.col.title", lang), t("bulletin.col.release", lang)])
     for r in bulletin.releases:
-        about.append([r.source, r.publisher, r.title, r.release])
+        _append(about, [r.source, r.publisher, r.title, r.release])
     for section in bulletin.sections:
         for table in section.tables:
             _table_sheet(book.create_sheet(_name(f"{section.id}-{table.id}", used)), table, lang)
@@ -52,6 +55,10 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
     return buffer.getvalue()
 
 
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    sheet.append([neutral_value(_plain(v)) for v in values])
+
+
 def _name(wanted: str, used: set[str]) -> str:
     base = SHEET_NAME.sub("-", wanted)[:31]
     name, n = base, 2
@@ -63,33 +70,33 @@ def _name(wanted: str, used: set[str]) -> str:
 
 
 def _head(sheet: Worksheet, title: str, unit: str, sources: list[str], note: str, lang: str) -> None:
-    sheet.append([title])
+    _append(sheet, [title])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([t("bulletin.col.unit", lang), unit])
-    sheet.append([t("bulletin.source", lang), "; ".join(sources)])
+    _append(sheet, [t("bulletin.col.unit", lang), unit])
+    _append(sheet, [t("bulletin.source", lang), "; ".join(sources)])
     if note:
-        sheet.append([t("bulletin.note", lang), note])
-    sheet.append([])
+        _append(sheet, [t("bulletin.note", lang), note])
+    _append(sheet, [])
 
 
 def _table_sheet(sheet: Worksheet, table: Table, lang: str) -> None:
     _head(sheet, table.title, table.unit, table.sources, table.note, lang)
-    sheet.append(table.header)
+    _append(sheet, table.header)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([_plain(v) for v in row])
+        _append(sheet, list(row))
 
 
 def _chart_sheet(sheet: Worksheet, chart: Chart, lang: str) -> None:
     _head(sheet, chart.title, chart.unit, chart.sources, chart.note, lang)
     frame = chart.frame
     columns = [c for c in ("series", "label", "x", "value") if c in frame.columns]
-    sheet.append(columns)
+    _append(sheet, columns)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in frame.loc[:, columns].itertuples(index=False):
-        sheet.append([_plain(v) for v in row])
+        _append(sheet, list(row))
 
 
 def _plain(value: Any) -> Any:

@@ -7,12 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..web.conftest import browser  # noqa: F401 - the session's headless Chromium fixture
-
 pytestmark = pytest.mark.browser
 
 
-def test_docs_page_renders_the_operations_with_no_outside_request(browser: Any,  # noqa: F811
+def test_docs_page_renders_the_operations_with_no_outside_request(browser: Any,
                                                                  live_url: str) -> None:
     context = browser.new_context()
     page = context.new_page()

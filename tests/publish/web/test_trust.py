@@ -114,6 +114,14 @@ def test_transit_figures_say_persons(client: TestClient, iso3: str) -> None:
     assert "<td>personas</td>" in row, _text(row)
 
 
+def test_a_share_read_from_a_count_source_stays_a_percentage(client: TestClient) -> None:
+    """Guatemala's returnees source counts persons: its share indicators still read "%"."""
+    html = client.get("/es/paises/GTM/").text
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.DOTALL)
+               if "Porcentaje de menores no acompañados entre las personas retornadas" in r)
+    assert "<td>%</td>" in row and "<td>personas</td>" not in row, _text(row)
+
+
 # -- item 7: the children page --------------------------------------------------------------------
 
 

@@ -150,3 +150,19 @@ def test_walk_every_page(pages_by_width: dict[str, tuple[Any, PageLog]], server_
     assert page.get_attribute("html", "data-charts-ready") == "true"
     problems = walk_problems(page, log, lang, publishers)
     assert problems == [], "\n".join(problems)
+
+
+def test_phone_map_keeps_the_width_for_the_map(pages_by_width: dict[str, tuple[Any, PageLog]],
+                                               server_url: str) -> None:
+    """At 390 px the colour scale lies under the map: beside it, it left the map a third of
+    the chart (143 of 358 px) and Central America a few pixels."""
+    page, log = pages_by_width["phone"]
+    log.clear()
+    page.goto(server_url + page_url("es", "overview"), wait_until="load")
+    page.wait_for_selector("html[data-charts-ready]", state="attached")
+    map_width, plot_width = page.evaluate("""() => {
+      const plot = document.querySelector('#chart-map .plot');
+      return [plot.querySelector('.geolayer').getBoundingClientRect().width,
+              plot.getBoundingClientRect().width];
+    }""")
+    assert map_width >= 0.8 * plot_width, (map_width, plot_width)

@@ -53,10 +53,9 @@ def country_analysis(app_state: Any, iso3: str, lang: str, store: Any = None) ->
         handle, lambda engine: views.profile_record(engine, iso3, None, lang))
     units = {} if store is None else _count_units(store, [*profile["indicators"],
                                         *(e for r in profile["roles"] for e in r.get("evidence", []))])
-    indicators = [{**f, "unit": units.get(tuple(f.get("sources", [])), f.get("unit"))}
-                  for f in profile["indicators"]]
-    roles = [{**r, "evidence": [{**e, "unit": units.get(tuple(e.get("sources", [])), e.get("unit"))}
-                                for e in r.get("evidence", [])]} for r in profile["roles"]]
+    indicators = [_counted_in(f, units) for f in profile["indicators"]]
+    roles = [{**r, "evidence": [_counted_in(e, units) for e in r.get("evidence", [])]}
+             for r in profile["roles"]]
     return {"available": True, "year": profile["year"],
             "roles": [_role_row(r, lang) for r in roles],
             "actions": [_action_row(a, lang) for a in profile["actions"]],
@@ -81,6 +80,14 @@ def _count_units(store: Any, figures: list[dict[str, Any]]) -> dict[tuple[str, .
         if len(units) == 1 and next(iter(units)) in COUNT_UNITS:
             found[sources] = next(iter(units))
     return found
+
+
+def _counted_in(figure: dict[str, Any], units: dict[tuple[str, ...], str]) -> dict[str, Any]:
+    """The figure with the unit its sources count in; only counts take it (a share read from
+    the same source as a count of persons stays a percentage)."""
+    if figure.get("unit") not in COUNT_UNITS:
+        return figure
+    return {**figure, "unit": units.get(tuple(figure.get("sources", [])), figure.get("unit"))}
 
 
 def _value(figure: dict[str, Any], lang: str, unit: str | None = None) -> str:

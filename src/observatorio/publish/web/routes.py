@@ -39,6 +39,7 @@ from observatorio.publish.web.pages import (
     resolve,
 )
 from observatorio.publish.web.texts import Texts
+from observatorio.report.options import RendererMissing
 from observatorio.settings import Settings, get_settings
 from observatorio.store.duck import Store
 
@@ -277,7 +278,12 @@ def _publication(request: Request, lang: str, rest: list[str]) -> Response:
         except ObservatorioError as exc:
             context = {**BUILDERS[page.id](req), "error": exc.message(lang)}
             html = _render(page.template, req, context, request)
-            return _respond(request, html.encode(), HTML_TYPE, status_code=400)
+            if isinstance(exc, publications.BulletinBusy):
+                return _respond(request, html.encode(), HTML_TYPE, status_code=503,
+                                headers={"Retry-After": str(publications.RETRY_AFTER_S)})
+            # a PDF asked of a server without Pango: the server's fault, not the request's
+            status = 503 if isinstance(exc, RendererMissing) else 400
+            return _respond(request, html.encode(), HTML_TYPE, status_code=status)
     return Response(produced.data, media_type=produced.media_type, headers={
         "Content-Disposition": f'attachment; filename="{produced.filename}"'})
 

@@ -48,6 +48,14 @@
       if (trace.name && trace.showlegend !== false) { trace.name = wrap(trace.name, max); }
     });
     fig.layout.legend = Object.assign({}, fig.layout.legend, { font: { size: 11 } });
+    // maps: the colour scale lies across, under the map, which keeps the phone's width
+    fig.data.forEach(function (trace) {
+      if (trace.colorbar) {
+        trace.colorbar = Object.assign({}, trace.colorbar, {
+          orientation: "h", x: 0.5, xanchor: "center", y: 0, yanchor: "top", len: 0.9,
+          thickness: 10 });
+      }
+    });
     // horizontal bars: long category names (causes, routes) wrap too, as tick labels only
     var axis = fig.layout.yaxis;
     if (axis && axis.type === "category") {
