@@ -3,14 +3,10 @@ completes a protocol step, on a 390 px wide screen, with the keyboard for the st
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -20,26 +16,6 @@ from observatorio.cases.schemas import CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
 
 from .conftest import PASSWORD, ctx_for, make_app
-
-# Same Chromium as the portal's browser tests (tests/publish/web/conftest.py, which this
-# package cannot import: tests/ is not a package).
-CHROMIUM = Path(os.environ.get("OBSERVATORIO_CHROMIUM", "/usr/bin/chromium"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file() or importlib.util.find_spec("playwright") is None:
-        message = f"Chromium ({CHROMIUM}) and the playwright package are needed for this test"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                      args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
 
 
 def _free_port() -> int:
