@@ -156,6 +156,7 @@ USERS = {
     "mex_caseworker2": ("mex_ngo", "caseworker"),
     "auditor": ("regional_io", "auditor"),
     "admin": ("regional_io", "admin"),
+    "stats_publisher": ("regional_io", "publisher"),
 }
 
 

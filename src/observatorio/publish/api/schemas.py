@@ -39,6 +39,8 @@ class ObservationRow(_Model):
     source_row: int | None = Field(None, description="lineage: 1-based row in that file")
     load_id: str | None = Field(None, description="lineage: the load, see /api/v1/loads")
     obs_count: int | None = Field(None, description="observations added up in this sum")
+    months: int | None = Field(None, description="aggregate=A|FY|Q only: months of data added up "
+                                                 "in this period (fewer than 12 or 3: a partial one)")
     vintage: date | None = Field(None, description="revisions only: the release of this value")
 
 

@@ -115,11 +115,11 @@ _RELEASE_IN_NAME = re.compile(r"^(\d{4})_(\d{2})(\d{2})_")
 
 CAVEATS_ES = (
     "Dos ediciones (julio y agosto de 2024) son dos publicaciones de las mismas tablas: la OHSS "
-    "revisa meses pasados (p. ej. 110 celdas de «DHS Removals by Citizenship»); "
+    "revisa meses pasados (p. ej. 110 celdas de `DHS Removals by Citizenship`); "
     "/api/v1/revisions muestra ambas cifras.",
     "Cada hoja es su propia tabla (columna table) y no se suma con otras. Las columnas «Total…» "
     "van en tablas «<hoja> — <totales>»; las filas «Total» de cada año fiscal, en tablas "
-    "«<hoja> (fiscal year)» (frecuencia anual, periodo = 1 de octubre que inicia el año fiscal).",
+    "`<hoja> (fiscal year)` (frecuencia anual, periodo = 1 de octubre que inicia el año fiscal).",
     "Todas las cifras están redondeadas a la decena (atributo rounded_to = 10): los meses no "
     "suman exactamente el total anual publicado, que se guarda tal cual.",
     "Las columnas «Other» / «All other» (nacionalidades no seleccionadas, distintas según la hoja "
