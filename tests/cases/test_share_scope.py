@@ -127,6 +127,17 @@ def test_share_grants_reading_only(client, rt, seeded, user) -> None:
                       headers=login(client, "mex_caseworker")).status_code == 404
 
 
+def test_share_receiver_does_not_learn_the_other_receivers(client, seeded) -> None:
+    case = seeded.cases["hnd_shared"]
+    owner = login(client, "hnd_head")
+    third = seeded.world.orgs["mex_ngo"]
+    assert client.post(f"/api/v1/cases/{case}/shares", json={"organisation_id": third},
+                       headers=owner).status_code == 200
+    gtm_org = seeded.world.orgs["gtm_consulate_mex"]
+    assert client.get(f"/api/v1/cases/{case}", headers=owner).json()["shared_with"] == sorted([gtm_org, third])
+    assert client.get(f"/api/v1/cases/{case}", headers=login(client, "gtm_head")).json()["shared_with"] == [gtm_org]
+
+
 def test_owner_audit_shows_actions_of_the_share_receiver(client, seeded) -> None:
     case, person = seeded.cases["hnd_shared"], seeded.people["hnd_shared"]
     gtm = login(client, "gtm_head")

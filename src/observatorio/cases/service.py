@@ -301,6 +301,17 @@ def _require_groups(ctx: Ctx, decision: Decision, fields: set[str], action: str,
         ), action, record_type, record_id, blocked)
 
 
+def _visible_shares(case: Case, decision: Decision) -> list[int]:
+    """The organisations a case is shared with, as the reader may know them: the owner's country
+    sees every share; an organisation reading through a share sees only itself, never which other
+    organisations (of other countries) the case went to."""
+    shares = sorted(s.organisation_id for s in case.shares)
+    acting = decision.acting
+    if acting is None or acting.country == case.country or acting.organisation_id == case.organisation_id:
+        return shares
+    return [org for org in shares if org == acting.organisation_id]
+
+
 def case_out(case: Case, decision: Decision) -> CaseOut:
     """The public view of a case, with sensitive fields the role lacks withheld."""
     hidden = sorted(decision.hidden_fields)
@@ -308,7 +319,7 @@ def case_out(case: Case, decision: Decision) -> CaseOut:
         "id": case.id, "reference": case.reference, "case_type": case.case_type, "status": case.status,
         "risk_level": case.risk_level, "summary": case.summary, "location": case.location,
         "person_id": case.person_id, "organisation_id": case.organisation_id, "country": case.country,
-        "officer_id": case.officer_id, "shared_with": sorted(s.organisation_id for s in case.shares),
+        "officer_id": case.officer_id, "shared_with": _visible_shares(case, decision),
         "opened_at": case.opened_at, "closed_at": case.closed_at, "version": case.version,
         "hidden_fields": hidden,
     }
