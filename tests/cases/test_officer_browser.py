@@ -3,25 +3,16 @@ completes a protocol step, on a 390 px wide screen, with the keyboard for the st
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from observatorio.cases import service
 from observatorio.cases.schemas import CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
+from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
 from .conftest import PASSWORD, ctx_for, make_app
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -30,18 +21,8 @@ def server(rt) -> Iterator[str]:
 
     app = make_app(rt)
     app.include_router(portal_router)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the cases server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
