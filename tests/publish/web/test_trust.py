@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from observatorio.publish.api.app import create_app
+from observatorio.publish.web import assets
 from observatorio.publish.web.pages import (
     PAGE_BY_ID,
     PageRequest,
@@ -233,3 +234,24 @@ def test_deaths_map_draws_its_size_scale(store: Store, portal_settings: Settings
     scale = next(t for t in json.loads(chart.figure_json())["data"] if t["meta"] == "size_legend")
     assert len(scale["text"]) == 3 and all(t.endswith("persons") for t in scale["text"])
     assert scale["marker"]["size"][0] > scale["marker"]["size"][-1]
+
+
+def test_deaths_map_draws_land_beyond_the_region(store: Store, portal_settings: Settings,
+                                                  client: TestClient) -> None:
+    """Item 18: incidents reach Chile, but the region's shapes stop at Colombia and Venezuela."""
+    if not assets.world_land_available():
+        pytest.skip("the world topojson is extracted by vendor/build.sh (make run / make test)")
+    chart = build_deaths(request(store, portal_settings, "es", "deaths"))["charts"]["map"]
+    geo = json.loads(chart.figure_json())["layout"]["geo"]
+    assert geo["visible"] and geo["showland"] and geo["resolution"] == 110
+    world = client.get("/static/geo/topojson/world_110m.json").json()
+    (scale_x, scale_y), (move_x, move_y) = world["transform"]["scale"], world["transform"]["translate"]
+    south_american = []
+    for arc in world["arcs"]:  # quantized, delta-encoded TopoJSON arcs
+        x = y = 0
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            lon, lat = x * scale_x + move_x, y * scale_y + move_y
+            if -82 < lon < -34:
+                south_american.append(lat)
+    assert min(south_american) < -50  # Tierra del Fuego: land the region's shapes never had

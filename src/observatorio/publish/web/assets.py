@@ -134,6 +134,23 @@ def topology(geojson: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The world's land at 1:110m, extracted by vendor/build.sh from plotly.js (git-ignored).
+WORLD_TOPOJSON = PARTIAL_DIR / "topojson" / "world_110m.json"
+
+
+@cache
+def world_topojson_asset() -> Asset | None:
+    """plotly.js's own world topojson when the build extracted it, else None."""
+    if not WORLD_TOPOJSON.is_file():
+        return None
+    return make_asset(WORLD_TOPOJSON.read_bytes(), MEDIA_TYPES[".json"])
+
+
+def world_land_available() -> bool:
+    """Whether maps can draw land beyond the region's own shapes (South America, the Atlantic)."""
+    return world_topojson_asset() is not None
+
+
 @cache
 def topojson_asset(data_dir: Path) -> Asset:
     body = json.dumps(topology(region_geojson(data_dir)), separators=(",", ":")).encode()

@@ -157,6 +157,11 @@ def _layout(chart: Chart) -> dict[str, Any]:
             "showocean": False, "showlakes": False, "showrivers": False, "showframe": False,
             "bgcolor": "#ffffff",
         }
+        if chart.extra.get("land"):
+            # the world's land under our shapes (served from this server, see assets), for
+            # maps whose points reach past the region, in the neighbours' pale fill
+            layout["geo"].update({"visible": True, "resolution": 110, "showland": True,
+                                  "landcolor": NEIGHBOUR_FILL})
     return layout
 
 

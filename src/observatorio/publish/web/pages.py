@@ -23,7 +23,7 @@ from observatorio.analysis.forecast.engine import BACKTESTED_COVERAGE
 from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
-from observatorio.publish.web.assets import region_ids
+from observatorio.publish.web.assets import region_ids, world_land_available
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
 from observatorio.publish.web.texts import Texts, catalogue
 from observatorio.report.portal import build_publications
@@ -761,7 +761,8 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         description=describe, note=f"{tx('deaths.note')} {tx('deaths.grid_note')}",
         geojson_url=GEOJSON_URL,
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
-        view=((-122, -34), (-30, 50)), projection={"type": "mercator"})}
+        view=((-122, -34), (-30, 50)), projection={"type": "mercator"},
+        land=world_land_available())}
     causes = _split_causes(incidents)
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):

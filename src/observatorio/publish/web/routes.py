@@ -191,7 +191,10 @@ def region_shapes(request: Request) -> Response:
 
 @router.get("/static/geo/topojson/{name}.json")
 def region_topojson(request: Request, name: str) -> Response:
-    """Whatever world topojson plotly.js asks for, answered with our own shapes."""
+    """The world at 1:110m when the build extracted it; any other name, our own shapes."""
+    world = assets.world_topojson_asset() if name == "world_110m" else None
+    if world is not None:
+        return _asset_response(request, world, 86400)
     return _asset_response(request, assets.topojson_asset(_settings(request).data_path), 86400)
 
 

@@ -17,8 +17,42 @@ ROOT="$(cd "$HERE/../../../../.." && pwd)"
 PREFIX="$ROOT/node_modules/.portal"
 OUT="$PREFIX/dist/plotly-portal-$PLOTLY_JS_VERSION.min.js"
 
+WORLD="$PREFIX/dist/topojson/world_110m.json"
+
+# The world's land at 1:110m (Natural Earth, public domain, as plotly.js ships it in
+# dist/plotly-geo-assets.js; borders, coastlines, rivers, lakes and ocean dropped): maps that reach past the
+# region's own shapes (the deaths map runs to Chile) draw land from it. Written beside the final
+# name, then moved.
+extract_world() {
+  mkdir -p "$(dirname "$WORLD")"
+  node -e '
+    global.window = {};
+    const assets = require(process.argv[1]);
+    const topo = (assets.topojson || window.Plotly.topojson).world_110m;
+    // keep the land only (the maps draw nothing else: borders come from our own shapes) and its arcs
+    const keep = ["land"], used = new Map(), arcs = [];
+    const remap = (ref) => {
+      const i = ref < 0 ? ~ref : ref;
+      if (!used.has(i)) { used.set(i, arcs.length); arcs.push(topo.arcs[i]); }
+      return ref < 0 ? ~used.get(i) : used.get(i);
+    };
+    const walk = (a) => Array.isArray(a) ? a.map(walk) : remap(a);
+    const objects = {};
+    for (const name of Object.keys(topo.objects)) {
+      const object = topo.objects[name];
+      objects[name] = keep.includes(name)
+        ? { ...object, geometries: object.geometries.map((g) => ({ ...g, arcs: walk(g.arcs) })) }
+        : { type: "GeometryCollection", geometries: [] };
+    }
+    require("fs").writeFileSync(process.argv[2], JSON.stringify({ ...topo, objects, arcs }));
+  ' "$PREFIX/node_modules/plotly.js/dist/plotly-geo-assets.js" "$WORLD.tmp"
+  mv "$WORLD.tmp" "$WORLD"
+  echo "extracted $WORLD ($(wc -c < "$WORLD") bytes)"
+}
+
 if [[ -s "$OUT" && "$OUT" -nt "$HERE/entry.js" && -z "${FORCE:-}" ]]; then
   echo "plotly.js bundle up to date: $OUT"
+  [[ -s "$WORLD" ]] || extract_world
   exit 0
 fi
 
@@ -41,3 +75,4 @@ cp "$HERE/entry.js" "$PREFIX/entry.js"
 rm -f "$OUT.tmp.css"   # maplibre's stylesheet: only map tiles need it, the portal has none
 mv "$OUT.tmp.js" "$OUT"
 echo "built $OUT ($(wc -c < "$OUT") bytes)"
+extract_world
