@@ -7,9 +7,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal
+
+from observatorio import yaml_load
 
 Lang = Literal["es", "en"]
 LANGS: tuple[Lang, ...] = ("es", "en")
@@ -21,7 +22,7 @@ _LOCALES = {"es": "es", "en": "en"}
 def _catalogue() -> dict[str, dict[str, str]]:
     path = Path(__file__).resolve().parent / "messages.yaml"
     with path.open(encoding="utf-8") as fh:
-        data: dict[str, dict[str, str]] = yaml.safe_load(fh)
+        data: dict[str, dict[str, str]] = yaml_load.safe_load(fh)
     return data
 
 

@@ -8,8 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from observatorio import yaml_load
 from observatorio.analysis.annual import YearFigure, year_figure
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.analysis.roles import ROLE_IDS, load_method
@@ -87,7 +86,7 @@ def load_matrix(path: Path = ACTIONS_PATH) -> Matrix:
     from observatorio.analysis.catalogue import load_catalogue
 
     with path.open(encoding="utf-8") as fh:
-        return parse_matrix(yaml.safe_load(fh), load_catalogue().ids())
+        return parse_matrix(yaml_load.safe_load(fh), load_catalogue().ids())
 
 
 @dataclass(frozen=True)

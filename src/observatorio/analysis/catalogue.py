@@ -21,8 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from observatorio import yaml_load
 from observatorio.analysis.series import SeriesSpec
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "indicators.yaml"
@@ -155,4 +154,4 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
 def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     """The bundled catalogue (cached)."""
     with path.open(encoding="utf-8") as fh:
-        return parse_catalogue(yaml.safe_load(fh))
+        return parse_catalogue(yaml_load.safe_load(fh))

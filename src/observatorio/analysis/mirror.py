@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from observatorio import yaml_load
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.analysis.series import SeriesSpec
 
@@ -108,7 +108,7 @@ def parse_book(data: Mapping[str, Any]) -> MirrorBook:
 @cache
 def load_book(path: Path = MIRROR_PATH) -> MirrorBook:
     with path.open(encoding="utf-8") as fh:
-        return parse_book(yaml.safe_load(fh))
+        return parse_book(yaml_load.safe_load(fh))
 
 
 def _monthly(engine: IndicatorEngine, side: Side) -> pd.Series:

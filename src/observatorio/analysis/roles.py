@@ -13,8 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from observatorio import yaml_load
 from observatorio.analysis.annual import YearFigure, year_figure
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.model.codelists import CRM_MEMBERS
@@ -104,7 +103,7 @@ def parse_method(data: Mapping[str, Any]) -> Method:
 @cache
 def load_method(path: Path = ROLES_PATH) -> Method:
     with path.open(encoding="utf-8") as fh:
-        return parse_method(yaml.safe_load(fh))
+        return parse_method(yaml_load.safe_load(fh))
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
+from observatorio import yaml_load
 from observatorio.cases.models import Case, CaseShare, Organisation, Person
 
 SCOPES = ("own", "organisation", "country", "region")
@@ -50,7 +50,7 @@ class PolicyError(ValueError):
 
 
 def _load(text: str) -> Policy:
-    raw = yaml.safe_load(text)
+    raw = yaml_load.safe_load(text)
     if list(raw["scopes"]) != list(SCOPES):
         raise PolicyError(f"scopes must be {SCOPES}")
     actions = dict(raw["actions"])

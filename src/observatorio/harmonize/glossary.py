@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from observatorio import yaml_load
 from observatorio.model.codelists import get_codelist
 
 GLOSSARY_FILE = Path(__file__).resolve().parent / "glossary.yaml"
@@ -38,7 +37,7 @@ class GlossaryTerm:
 def load_glossary() -> tuple[GlossaryTerm, ...]:
     """Every glossary term, checked against the flow and unit codelists."""
     with GLOSSARY_FILE.open(encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh)
+        entries = yaml_load.safe_load(fh)
     flows, units = get_codelist("flow"), get_codelist("unit")
     terms = []
     for entry in entries:

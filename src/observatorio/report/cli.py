@@ -17,7 +17,9 @@ def report(
     ctx: typer.Context,
     scope: Annotated[str, typer.Argument(help="regional | country")],
     iso3: Annotated[str | None, typer.Argument(help="ISO3 (country), p. ej./e.g. GTM")] = None,
-    period: Annotated[str, typer.Option("--period", help="Mes de datos / data month (YYYY-MM)")] = "",
+    period: Annotated[str, typer.Option("--period", help="Mes de datos (por omisión, el último "
+                                        "con datos) / data month (default: the latest with data), "
+                                        "YYYY-MM")] = "",
     lang: Annotated[str | None, typer.Option("--lang", help="es | en")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="pdf | xlsx | html")] = "pdf",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Archivo / file "
@@ -28,7 +30,7 @@ def report(
     from observatorio.cli import state
     from observatorio.i18n import t
     from observatorio.report import archive
-    from observatorio.report.options import BulletinOptions
+    from observatorio.report.options import BulletinOptions, latest_data_month
     from observatorio.report.service import produce
     from observatorio.settings import Settings, get_settings
     from observatorio.store import Store
@@ -36,6 +38,9 @@ def report(
     st = state(ctx)
     language = lang or st.lang
     try:
+        if not period:
+            with Store.open(st.db, read_only=True) as store:
+                period = latest_data_month(store)
         options = BulletinOptions.parse(scope, iso3, period, language, fmt)
         settings = Settings(**{**get_settings().model_dump(), "db": st.db})
         with Store.open(st.db, read_only=True) as store:

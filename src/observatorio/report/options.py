@@ -8,6 +8,7 @@ from datetime import date
 
 from observatorio.errors import ObservatorioError
 from observatorio.model.codelists import CRM_MEMBERS
+from observatorio.store import Store
 
 SCOPES = ("regional", "country")
 FORMATS = ("pdf", "xlsx", "html")
@@ -56,3 +57,12 @@ class BulletinOptions:
         if scope == "regional" and code is not None:
             raise BulletinError("bulletin.error.regional_country", value=iso3)
         return cls(scope, code, date(int(found.group(1)), int(found.group(2)), 1), lang, fmt)
+
+
+def latest_data_month(store: Store) -> str:
+    """``YYYY-MM`` of the newest month any loaded source has data for: the default bulletin."""
+    newest = store.query_df(
+        "select max(period) as newest from observations where freq = 'M'")["newest"].iloc[0]
+    if newest is None or newest != newest:  # None or NaT: nothing monthly is loaded
+        raise BulletinError("bulletin.error.no_monthly_data")
+    return f"{newest.year:04d}-{newest.month:02d}"

@@ -21,6 +21,7 @@ import yaml
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from observatorio import yaml_load
 from observatorio.errors import ObservatorioError
 from observatorio.sources.base import Adapter
 
@@ -123,7 +124,7 @@ def _first_error(exc: ValueError) -> str:
 def read_declarations(path: Path) -> dict[str, Any]:
     """The declarations of one discovery YAML file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DiscoveryInvalid(file=str(path), source="—", reason=str(exc).splitlines()[0]) from None
     return parse_declarations(data, str(path))

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from observatorio import yaml_load
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 LEVELS = ("country", "nationality", "demographic", "children")
@@ -141,7 +141,7 @@ def _expand(entry: dict[str, Any], labels: dict[str, dict[str, str]]) -> list[Se
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     """Read and expand the catalogue file."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml_load.safe_load(path.read_text(encoding="utf-8"))
     labels = raw.get("labels") or {}
     series: list[SeriesDef] = []
     for entry in raw["series"]:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from observatorio import yaml_load
 from observatorio.cases.policy import get_policy
 from observatorio.cases.vocab import CaseType, OrgKind
 
@@ -162,7 +163,7 @@ def _apply_variant(base: ProtocolFile, country: str, variant: Variant, source: s
 def parse(text: str, source: str) -> ProtocolFile:
     """One protocol file, validated; a ProtocolError names ``source`` and the key at fault."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_load.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProtocolError(f"{source}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
