@@ -1,0 +1,38 @@
+"""Two publishers of one series (issue 11 item 3): headline cards and profiles read the primary
+publisher's own file, which is fresher, and say so; the other copy only fills older months.
+
+CBP's Southwest-border file runs to August 2025; IOM GDI's copy of it stops at May 2025.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from observatorio.analysis.dashboards import CBP_SW, USA_SW_IOM, headline_figures
+from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.store import Store
+
+AUGUST_2025 = pd.Timestamp("2025-08-01")
+
+
+def test_headline_card_reads_cbps_own_file(analysis_store_path: Path) -> None:
+    with Store.open(analysis_store_path, read_only=True) as store:
+        cards = headline_figures(store).set_index("key")
+    card = cards.loc["us_sw_border"]
+    assert card["source"] == CBP_SW
+    assert pd.Timestamp(card["period"]) == AUGUST_2025
+
+
+def test_profile_indicator_takes_cbps_months_and_the_copy_only_before(
+        analysis_engine: IndicatorEngine) -> None:
+    frame = analysis_engine.compute("encounters_sw_border", "GTM", "M").frame
+    frame = frame[frame["value"].notna()].set_index("period")
+    assert frame.index.max() == AUGUST_2025
+    assert frame.loc[AUGUST_2025, "sources"] == CBP_SW
+    # May 2025 is in both files: CBP's figure wins, the copy is not added to it
+    assert USA_SW_IOM not in str(frame.loc[pd.Timestamp("2025-05-01"), "sources"])
+    # before CBP's file begins (October 2020), only the copy has the month
+    older = frame[frame.index < pd.Timestamp("2020-10-01")]
+    assert not older.empty and set(older["sources"]) == {USA_SW_IOM}
