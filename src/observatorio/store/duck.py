@@ -99,8 +99,10 @@ class Store:
             )
             self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('ddl_sha256', ?)", [ddl_sha])
             # A store from before observations_latest (or left by another schema, which may not
-            # have kept it): rebuilt whole, in this same transaction.
-            self._refresh_latest()
+            # have kept it): rebuilt whole, in this same transaction. A new file has nothing to copy.
+            held = self.con.execute("SELECT EXISTS (SELECT 1 FROM observations_history)").fetchone()
+            if held and held[0]:
+                self._refresh_latest()
             self.con.execute("INSERT OR REPLACE INTO store_meta VALUES (?, ?)",
                              [LATEST_TABLE_KEY, ddl_sha])
 
