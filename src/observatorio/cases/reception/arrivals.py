@@ -43,6 +43,8 @@ def load_arrival(ctx: Ctx, arrival_id: int, action: str, audit_action: str | Non
     """The arrival and the decision for ``action`` on its centre; an arrival the user may not
     read is reported as missing (404), a readable one with a disallowed action as 403."""
     logged = audit_action or action
+    if not 0 < arrival_id < 2**31:  # beyond INTEGER: PostgreSQL would refuse the query
+        raise ctx.deny(arrival_not_found(arrival_id), logged, "arrival", None, policy_action=action)
     arrival = ctx.session.get(Arrival, arrival_id, populate_existing=True)
     if arrival is None:
         raise ctx.deny(arrival_not_found(arrival_id), logged, "arrival", arrival_id, policy_action=action)

@@ -109,7 +109,8 @@ def _next_entry(detail: ArrivalDetail, after: int | None = None) -> int | None:
     """The next manifest row nobody has received yet (after ``after`` first, then from the top)."""
     open_rows = [e.id for e in detail.manifest if e.intake_id is None]
     later = [e for e in open_rows if after is not None and e > after]
-    return (later or open_rows or [None])[0]
+    candidates = later or open_rows
+    return candidates[0] if candidates else None
 
 
 def _last_outcome(me: Officer, intake_id: int | None) -> dict[str, Any] | None:
