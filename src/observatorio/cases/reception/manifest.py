@@ -52,7 +52,10 @@ def _frame(name: str, content: bytes) -> pd.DataFrame:
             return pd.read_excel(io.BytesIO(content), dtype=str, engine="calamine", keep_default_na=False)
         if lowered.endswith(".csv"):
             text = content.decode("utf-8-sig")
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+            header = text.split("\n", 1)[0]
+            # spreadsheets in Spanish locales save CSV with semicolons: the header tells which
+            sep = ";" if header.count(";") > header.count(",") else ","
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except UnicodeDecodeError:
         raise Invalid(f"{name}: el CSV no está en UTF-8; guárdelo como «CSV UTF-8» y vuelva a importarlo.",
                       f"{name}: the CSV is not UTF-8; save it as 'CSV UTF-8' and import it again.") from None
