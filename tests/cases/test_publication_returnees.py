@@ -129,3 +129,24 @@ def test_attack_on_a_generated_world_of_50000_returnees() -> None:
     attacked, hidden = attack(frame, THRESHOLD)
     assert attacked == len(tables) and hidden > 0
     assert_linked_totals_agree(tables)
+
+
+def test_attack_on_the_demo_world_with_reception(rt: Runtime) -> None:
+    """The demo world with its reception centres' arrivals (all synthetic: never published; the
+    attack counts them anyway), built through the officers' use-cases."""
+    from observatorio.cases import demo
+    from observatorio.cases.reception import demo as reception_demo
+
+    with rt.sessions() as s:
+        demo.build(s, rt.config, n_cases=30, seed=7)
+        s.commit()
+        received = reception_demo.build(s, n_arrivals=2, per_arrival=15, seed=7)
+        synthetic = all_records(s, dt.date.today(), include_synthetic=True)
+        published = returnee_records(s, dt.date.today())
+    assert received == 60 and published.empty, "demo receptions are synthetic"
+    assert (synthetic["case_type"] == RETURNEE).sum() == 60
+    tables = build_tables(synthetic, THRESHOLD)
+    frame = observation_frame(tables, dt.date.today().replace(day=1), "demo")
+    attacked, hidden = attack(frame, THRESHOLD)
+    assert attacked > 0 and hidden > 0
+    assert_linked_totals_agree(tables)

@@ -83,3 +83,8 @@ def test_arrival_and_manifest_from_the_command_line(rt: Runtime, world: World, t
     r = runner.invoke(app, ["cases", "reception", "manifest", "import", arrival_id, str(good),
                             "--url", rt.url, "--user", "gtm_officer"])
     assert r.exit_code == 5, "another country's officer: not found, as the API"
+
+
+def test_reception_demo_needs_the_demo_world(rt: Runtime) -> None:
+    r = runner.invoke(app, ["cases", "reception", "demo", "--url", rt.url])
+    assert r.exit_code == 1 and "observatorio cases demo" in r.output

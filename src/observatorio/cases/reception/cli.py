@@ -104,3 +104,27 @@ def municipalities_load(
         rt.close()
     for country, n in loaded.items():
         typer.echo(f"{country}: {n} municipios / municipalities")
+
+
+@app.command("demo")
+def reception_demo(
+    url: UrlOpt = None,
+    arrivals: Annotated[int, typer.Option(help="Llegadas por centro / arrivals per centre")] = 3,
+    people: Annotated[int, typer.Option(help="Personas por llegada / people per arrival")] = 20,
+    seed: Annotated[int | None, typer.Option(help="Semilla / seed")] = None,
+) -> None:
+    """Llegadas y atenciones sintéticas en los centros de demostración (tras «cases demo») /
+    synthetic arrivals and intakes at the demo centres (after 'cases demo')."""
+    from observatorio.cases.errors import CasesError
+    from observatorio.cases.reception.demo import build
+
+    rt = _runtime(url)
+    try:
+        with rt.sessions() as s:
+            n = build(s, arrivals, people, seed)
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
+    typer.echo(f"{n} personas retornadas sintéticas atendidas / synthetic returnees received [SINTÉTICO]")
+
