@@ -17,7 +17,7 @@ from observatorio.cases.demo import LABEL, LOCALES
 from observatorio.cases.errors import Invalid
 from observatorio.cases.models import User
 from observatorio.cases.reception import arrivals, geography, intake
-from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
+from observatorio.cases.reception.schemas import Accompaniment, ArrivalIn, IntakeIn
 from observatorio.cases.service import Ctx
 
 #: the demo's reception officers (cases/demo.py USERS)
@@ -60,8 +60,8 @@ def build(session: Session, n_arrivals: int = 3, per_arrival: int = 20, seed: in
             for entry in arrivals.get_arrival(ctx, arrival.id).manifest:
                 child = entry.date_of_birth is not None and (day - entry.date_of_birth).days < 18 * 365
                 alone = child and rng.random() < 0.5
-                accompaniment = ("UNACCOMPANIED" if alone else "ACCOMPANIED" if child
-                                 else rng.choice(["SINGLE_ADULT", "SINGLE_ADULT", "FAMILY_UNIT"]))
+                accompaniment: Accompaniment = ("UNACCOMPANIED" if alone else "ACCOMPANIED" if child
+                                                else rng.choice(["SINGLE_ADULT", "SINGLE_ADULT", "FAMILY_UNIT"]))
                 flags = ["unaccompanied_child"] if alone else []
                 if rng.random() < 0.1:
                     flags.append(rng.choice(["health", "protection_need", "criminal_record"]))
