@@ -128,6 +128,19 @@ def test_intake_of_an_unaccompanied_child_requires_the_protocol_referral(rt: Run
     assert adult.identity_check == "corrected" and adult.required_referrals == []
 
 
+def test_a_sensitive_need_is_not_named_in_the_referral_task(rt: Runtime, world: World) -> None:
+    """Roles without the trafficking group read the case's tasks: the task names only the kind
+    of organisation (regression: the first version wrote "Posible víctima de trata" there)."""
+    arrival_id, entries = _received(rt, world, 1)
+    with rt.sessions() as s:
+        out = intake.record_intake(ctx_for(s, world, "hnd_reception"), arrival_id, IntakeIn(
+            manifest_entry_id=entries[0], vulnerabilities=["trafficking_victim"]), TODAY)
+        [need] = out.required_referrals
+        task = s.get(CaseTask, need.task_id)
+    assert task is not None and "international_organisation" in task.title
+    assert "trata" not in task.title and "trafficking" not in task.title.lower()
+
+
 def test_a_failed_intake_writes_nothing(rt: Runtime, world: World) -> None:
     arrival_id, entries = _received(rt, world, 2)
     bad = [IntakeIn(manifest_entry_id=entries[0], department="GT-01"),  # not a Honduran department

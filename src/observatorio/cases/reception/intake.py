@@ -34,8 +34,9 @@ def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral
     out = []
     for need in needs:
         where = f" ({need.protocol}: {need.step_id})" if need.step_id else ""
-        title = (f"Remisión requerida / Required referral → {need.organisation_kind}: "
-                 f"{need.label.es} / {need.label.en}{where}")[:200]
+        # a sensitive need (trafficking, health) is not named where every reader of the case sees it
+        what = "" if need.sensitive else f": {need.label.es} / {need.label.en}"
+        title = f"Remisión requerida / Required referral → {need.organisation_kind}{what}{where}"[:200]
         task = CaseTask(case_id=case.id, title=title, due_date=today, assignee_id=ctx.principal.user_id)
         ctx.session.add(task)
         out.append((need, task))

@@ -14,6 +14,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from observatorio.cases.policy import get_policy
 from observatorio.cases.protocols.loader import Label, catalogue, for_new_case, protocol_of
 from observatorio.cases.vocab import CaseType, OrgKind
 
@@ -26,6 +27,7 @@ class Flag(_Strict):
     label: Label
     protocol: CaseType | None = None
     referrals: list[OrgKind] = Field(default_factory=list)
+    sensitive: str | None = None  # a field group of policy.yaml
 
 
 class ScreeningFile(_Strict):
@@ -46,6 +48,7 @@ class RequiredReferral:
     protocol: str | None  # "<case_type>@<version>" when a protocol step requires it
     step_id: str | None
     label: Label  # the step's label, or the flag's for a direct referral
+    sensitive: str | None = None  # the flag's field group: the need is not written where all read
 
 
 def flags() -> dict[str, Flag]:
@@ -68,6 +71,9 @@ def screening_file() -> ScreeningFile:
     for name, flag in parsed.flags.items():
         if flag.protocol is not None and catalogue().current_version(flag.protocol.value) is None:
             raise ScreeningError(f"screening.yaml: flags.{name}.protocol: no protocol file for {flag.protocol.value}")
+        if flag.sensitive is not None and flag.sensitive not in get_policy().field_groups:
+            raise ScreeningError(f"screening.yaml: flags.{name}.sensitive: {flag.sensitive} is not a field group "
+                                 f"of policy.yaml ({sorted(get_policy().field_groups)})")
     return parsed
 
 
@@ -91,9 +97,10 @@ def required_referrals(ticked: list[str], country: str) -> list[RequiredReferral
                 kind = resolved.step.referral
                 if kind is not None and kind.value not in seen:
                     seen.add(kind.value)
-                    out.append(RequiredReferral(name, kind.value, key, resolved.step.id, resolved.step.label))
+                    out.append(RequiredReferral(name, kind.value, key, resolved.step.id, resolved.step.label,
+                                                flag.sensitive))
         for kind in flag.referrals:
             if kind.value not in seen:
                 seen.add(kind.value)
-                out.append(RequiredReferral(name, kind.value, None, None, flag.label))
+                out.append(RequiredReferral(name, kind.value, None, None, flag.label, flag.sensitive))
     return out
