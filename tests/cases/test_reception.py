@@ -175,3 +175,18 @@ def test_screening_flags_come_from_data_and_each_protocol_referral_is_required()
     assert required_referrals(["criminal_record", "health"], "HND") == []
     kinds = [r.organisation_kind for r in required_referrals(["unaccompanied_child", "trafficking_victim"], "GTM")]
     assert kinds == ["child_protection_agency", "international_organisation"]
+
+
+def test_a_row_received_concurrently_is_a_conflict_not_a_server_error(rt: Runtime, world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two officers on the same row: the second passes the check before the first commits; the
+    unique constraint then answers, as a 409 with nothing written (regression: IntegrityError)."""
+    arrival_id, entries = _received(rt, world, 1)
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "hnd_reception")
+        intake.record_intake(ctx, arrival_id, IntakeIn(manifest_entry_id=entries[0]), TODAY)
+        people_before = s.scalar(select(func.count()).select_from(Person))
+        monkeypatch.setattr(intake, "_open_entry", lambda ctx, arrival, entry_id: s.get(ManifestEntry, entry_id))
+        with pytest.raises(Conflict):
+            intake.record_intake(ctx, arrival_id, IntakeIn(manifest_entry_id=entries[0]), TODAY)
+        assert s.scalar(select(func.count()).select_from(Person)) == people_before

@@ -10,6 +10,7 @@ import secrets
 
 import pycountry
 from sqlalchemy import ColumnElement, false, func, insert, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Conflict, Invalid, NotFound, forbidden
@@ -102,9 +103,14 @@ def import_manifest(ctx: Ctx, arrival_id: int, file_name: str, content: bytes, t
                        "at intake (person not on the manifest).")
     rows = read_manifest(file_name, content, today)
     # one multi-row INSERT: thousands of people in one statement, in the audit's transaction
-    ctx.session.execute(insert(ManifestEntry), [
-        {"arrival_id": arrival.id, "row_number": r.row_number, "given_names": r.given_names,
-         "family_names": r.family_names, "date_of_birth": r.date_of_birth, "sex": r.sex} for r in rows])
+    try:
+        ctx.session.execute(insert(ManifestEntry), [
+            {"arrival_id": arrival.id, "row_number": r.row_number, "given_names": r.given_names,
+             "family_names": r.family_names, "date_of_birth": r.date_of_birth, "sex": r.sex} for r in rows])
+    except IntegrityError:  # the same manifest imported at the same moment by someone else
+        ctx.session.rollback()
+        raise Conflict(f"La llegada {arrival.reference} ya tiene manifiesto.",
+                       f"The arrival {arrival.reference} already has a manifest.") from None
     ctx.log(d, "reception.manifest.import", "arrival", arrival.id, [*MANIFEST_FIELDS, f"rows:{len(rows)}"])
     ctx.commit()
     return len(rows)

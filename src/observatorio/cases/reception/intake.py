@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from observatorio.cases.errors import Conflict, Invalid, forbidden
 from observatorio.cases.models import Case, CaseRevision, CaseService, CaseTask, Person
@@ -148,7 +149,12 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
                     accompaniment=data.accompaniment, vulnerabilities=flags, services=list(dict.fromkeys(data.services)),
                     received_on=today, created_by_id=ctx.principal.user_id, synthetic=arrival.synthetic)
     ctx.session.add(intake)
-    ctx.session.flush()
+    try:
+        ctx.session.flush()
+    except IntegrityError:  # another officer received the same manifest row meanwhile
+        ctx.session.rollback()
+        raise Conflict("Esta fila del manifiesto acaba de ser atendida por otra persona; recargue.",
+                       "This manifest row was just received by someone else; reload.") from None
     ctx.log(d, "person.create", "person", person.id, sorted(identity))
     ctx.log(d, "case.create", "case", case.id, ["case_type", "person_id"])
     ctx.log(d, "reception.intake", "person", person.id,
