@@ -93,7 +93,9 @@ def test_other_centres_and_roles_cannot_touch_an_arrival(rt: Runtime, world: Wor
                 mode="bus", arrival_date=TODAY, arriving_from="MEX", expected_count=3))
         denied = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.outcome == "denied"))
         assert arrivals.list_arrivals(ctx_for(s, world, "gtm_officer")) == []
-    assert denied == 4
+        listed = s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.outcome == "denied", AuditEntry.action == "reception.list"))
+    assert denied == 4 and listed == 1
 
 
 def _received(rt: Runtime, world: World, n: int = 3, children: int = 0) -> tuple[int, list[int]]:
@@ -147,6 +149,8 @@ def test_a_failed_intake_writes_nothing(rt: Runtime, world: World) -> None:
            IntakeIn(manifest_entry_id=entries[0], municipality_code="0801"),  # no list loaded
            IntakeIn(manifest_entry_id=entries[0], vulnerabilities=["unaccompanied_child"]),  # accompaniment?
            IntakeIn(manifest_entry_id=entries[0], services=["money"]),
+           IntakeIn(manifest_entry_id=entries[0], accompaniment="UNACCOMPANIED",  # an adult on the manifest
+                    vulnerabilities=["unaccompanied_child"]),
            IntakeIn(given_names=None)]
     with rt.sessions() as s:
         ctx = ctx_for(s, world, "hnd_reception")

@@ -4,11 +4,13 @@ listed by row, the keyboard intake form, and the API routes."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from observatorio.cases.models import CaseTask
+from observatorio.cases.reception.geography import load_municipalities
 from observatorio.cases.runtime import Runtime
 
 from .conftest import World, login
@@ -27,7 +29,7 @@ def _arrival(client: TestClient) -> str:
 
 
 def test_officer_imports_a_manifest_and_receives_people_by_keyboard(client: TestClient, rt: Runtime,
-                                                                    world: World) -> None:
+                                                                    world: World, tmp_path: Path) -> None:
     assert _web_login(client, "hnd_reception").status_code == 303
     arrival = _arrival(client)
     page = client.get(arrival)
@@ -61,7 +63,13 @@ def test_officer_imports_a_manifest_and_receives_people_by_keyboard(client: Test
     assert wrong.status_code == 422 and "ISO 3166-2" in wrong.text
     with rt.sessions() as s:
         tasks = s.scalars(select(CaseTask.title)).all()
-    assert len(tasks) == 1 and "child_protection_agency" in tasks[0]
+        assert len(tasks) == 1 and "child_protection_agency" in tasks[0]
+        listed = tmp_path / "municipios.csv"  # test codes, no real list ships with the project
+        listed.write_text("code,name,department\nT-0101,Municipio de prueba,HN-CR\n")
+        load_municipalities(s, listed)
+    with_list = client.get(first.group(1).replace("&amp;", "&"))
+    assert 'list="municipalities"' in with_list.text and '<option value="T-0101">' in with_list.text
+    assert "texto libre" not in with_list.text
 
 
 def test_reception_api(client: TestClient, rt: Runtime, world: World) -> None:

@@ -132,7 +132,12 @@ def _arrival_scope(principal: Principal) -> ColumnElement[bool]:
 
 
 def list_arrivals(ctx: Ctx, limit: int = 50) -> list[ArrivalOut]:
-    """The newest arrivals the user may read, with counts only (no personal data)."""
+    """The newest arrivals the user may read, with counts only (no personal data). A user no
+    membership grants ``reception.read`` gets an empty list and a denied audit entry, as for cases."""
+    if not any(get_policy().scope_of(g.role, "reception.read") for g in ctx.principal.grants):
+        ctx.record_denial("reception.list", "arrival", "reception.read")
+        ctx.commit()
+        return []
     arrivals = list(ctx.session.scalars(select(Arrival).where(_arrival_scope(ctx.principal))
                                         .order_by(Arrival.arrival_date.desc(), Arrival.id.desc()).limit(limit)))
     manifest, received = _counts(ctx.session, [a.id for a in arrivals])

@@ -83,7 +83,13 @@ def _destination(ctx: Ctx, country: str, data: IntakeIn) -> tuple[str | None, st
     return department, found.code, found.name
 
 
-def _screening(data: IntakeIn) -> list[str]:
+def _age(born: object, today: dt.date) -> int | None:
+    if not isinstance(born, dt.date):
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _screening(data: IntakeIn, born: object, today: dt.date) -> list[str]:
     if bad := screening.unknown_flags(data.vulnerabilities):
         raise Invalid(f"Criterios de vulnerabilidad desconocidos: {bad}.", f"Unknown vulnerability flags: {bad}.",
                       field="vulnerabilities")
@@ -94,6 +100,11 @@ def _screening(data: IntakeIn) -> list[str]:
     if (UNACCOMPANIED_FLAG in flags) != unaccompanied:
         raise Invalid("«No acompañado» debe marcarse a la vez en acompañamiento y en la evaluación de vulnerabilidad.",
                       "'Unaccompanied' must be chosen both as accompaniment and in the vulnerability screening.",
+                      field="accompaniment")
+    age = _age(born, today)
+    if unaccompanied and age is not None and age >= 18:
+        raise Invalid(f"«No acompañado» es para menores de edad; según la fecha de nacimiento tiene {age} años.",
+                      f"'Unaccompanied' is for children; the date of birth gives {age} years.",
                       field="accompaniment")
     return flags
 
@@ -122,7 +133,7 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
     entry = _open_entry(ctx, arrival, data.manifest_entry_id)
     identity, check = _identity(entry, data)
     department, municipality_code, municipality_text = _destination(ctx, org.country, data)
-    flags = _screening(data)
+    flags = _screening(data, identity.get("date_of_birth"), today)
     needs = screening.required_referrals(flags, org.country)
 
     person = Person(**identity, nationality=org.country, organisation_id=org.id, organisation=org,
