@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from observatorio.cases.models import CaseTask
+from observatorio.cases.models import AuditEntry, CaseTask
 from observatorio.cases.reception.geography import load_municipalities
 from observatorio.cases.runtime import Runtime
 
@@ -56,6 +56,9 @@ def test_officer_imports_a_manifest_and_receives_people_by_keyboard(client: Test
         "vulnerabilities": ["unaccompanied_child"], "services": ["food"]}, follow_redirects=True)
     assert done.status_code == 200 and 'id="last-intake"' in done.text
     assert "Autoridad de protección de la niñez" in done.text and "notify_child_protection" in done.text
+    with rt.sessions() as s:
+        assert s.scalar(select(AuditEntry.id).where(AuditEntry.action == "reception.intake.read")), \
+            "showing the last intake's screening is an audited read"
     nxt = re.search(r'name="manifest_entry_id" value="(\d+)"', done.text)
     assert nxt and int(nxt.group(1)) == int(entry.group(1)) + 1, "the next person on the manifest opens"
     wrong = client.post(first.group(1).split("?")[0], data={

@@ -121,10 +121,15 @@ def _last_outcome(me: Officer, intake_id: int | None) -> dict[str, Any] | None:
     row = me.ctx.session.get(Intake, intake_id)
     if row is None or row.created_by_id != me.principal.user_id:
         return None
+    try:  # the screening is the person's data: read under the arrival's grant, audited
+        _, decision = arrivals.load_arrival(me.ctx, row.arrival_id, "reception.read", "reception.intake.read")
+    except CasesError:
+        return None
     reference = me.ctx.session.scalar(select(Case.reference).where(Case.id == row.case_id))
-    country = _country(me)
+    me.ctx.log(decision, "reception.intake.read", "person", row.person_id, ["vulnerabilities"])
+    me.ctx.commit()
     return {"case_id": row.case_id, "reference": reference,
-            "referrals": screening.required_referrals(list(row.vulnerabilities), country)}
+            "referrals": screening.required_referrals(list(row.vulnerabilities), _country(me))}
 
 
 def _intake_form(request: Request, me: Officer, arrival_id: int, entry_id: int | None, status: int = 200,
