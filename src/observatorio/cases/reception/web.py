@@ -31,7 +31,7 @@ from observatorio.cases.officer_web import (
 )
 from observatorio.cases.reception import arrivals, geography, intake, screening
 from observatorio.cases.reception.manifest import MAX_BYTES
-from observatorio.cases.reception.models import Intake
+from observatorio.cases.reception.models import Arrival, Intake
 from observatorio.cases.reception.schemas import ArrivalDetail, ArrivalIn, IntakeIn
 from observatorio.cases.vocab import Sex
 
@@ -41,8 +41,10 @@ INTAKE_FIELDS = ("given_names", "family_names", "date_of_birth", "sex", "departm
                  "municipality_text", "accompaniment")
 
 
-def _country(me: Officer) -> str:
-    return me.principal.grants[0].country if me.principal.grants else ""
+def _country(me: Officer, arrival_id: int) -> str:
+    """The country of the arrival's centre (departments and protocol variants are its own)."""
+    arrival = me.ctx.session.get(Arrival, arrival_id)
+    return arrival.organisation.country if arrival else ""
 
 
 @router.get("/cases/reception")
@@ -122,14 +124,14 @@ def _last_outcome(me: Officer, intake_id: int | None) -> dict[str, Any] | None:
     if row is None or row.created_by_id != me.principal.user_id:
         return None
     try:  # the screening is the person's data: read under the arrival's grant, audited
-        _, decision = arrivals.load_arrival(me.ctx, row.arrival_id, "reception.read", "reception.intake.read")
+        arrival, decision = arrivals.load_arrival(me.ctx, row.arrival_id, "reception.read", "reception.intake.read")
     except CasesError:
         return None
     reference = me.ctx.session.scalar(select(Case.reference).where(Case.id == row.case_id))
     me.ctx.log(decision, "reception.intake.read", "person", row.person_id, ["vulnerabilities"])
     me.ctx.commit()
     return {"case_id": row.case_id, "reference": reference,
-            "referrals": screening.required_referrals(list(row.vulnerabilities), _country(me))}
+            "referrals": screening.required_referrals(list(row.vulnerabilities), arrival.organisation.country)}
 
 
 def _intake_form(request: Request, me: Officer, arrival_id: int, entry_id: int | None, status: int = 200,
@@ -140,7 +142,7 @@ def _intake_form(request: Request, me: Officer, arrival_id: int, entry_id: int |
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
     entry = next((e for e in detail.manifest if e.id == entry_id), None)
-    country = _country(me)
+    country = _country(me, arrival_id)
     if values is None:
         values = ({"given_names": entry.given_names, "family_names": entry.family_names,
                    "date_of_birth": entry.date_of_birth.isoformat() if entry.date_of_birth else "",
