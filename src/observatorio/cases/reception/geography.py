@@ -87,6 +87,9 @@ def read_municipalities(path: Path) -> list[Municipality]:
     all_departments = {d.code: c.alpha_3 for c in pycountry.countries for d in departments(c.alpha_3)}
     for n, (code, name, dept) in enumerate(frame[list(MUNICIPALITY_COLUMNS)].itertuples(index=False), start=2):
         code, name, dept = code.strip(), name.strip(), dept.strip().upper()
+        if any(ord(c) < 32 for c in code + name):
+            problems.append(_problem(n, "name", "caracteres de control", "control characters"))
+            continue
         if not code or len(code) > 20:
             problems.append(_problem(n, "code", "código vacío o de más de 20 caracteres",
                                      "code empty or longer than 20 characters"))
