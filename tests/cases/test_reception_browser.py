@@ -1,12 +1,13 @@
 """Chromium (Playwright) on SQLite, issue #15's reception scenario: a reception officer records
 an arrival, imports a manifest of 40 people whose 3 bad rows are reported by row (nothing is
-imported), imports the corrected file, receives all 40 from the one-page intake form with the
-keyboard; the two unaccompanied children get their referral to child protection from the
+imported), imports the corrected file, receives all 40 from the one-page intake form with keys
+only (typed choices in selects, space bar on checkboxes, Enter to record); the two unaccompanied children get their referral to child protection from the
 protocol; the publication run then produces the month's returnee aggregates."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from observatorio.cases.models import CaseTask
 from observatorio.cases.publication.run import publish
 from observatorio.cases.publication.writer import SOURCE_ID
+from observatorio.cases.reception.models import Intake
 from observatorio.store.duck import Store
 from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
@@ -87,13 +89,18 @@ def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, worl
 
         for k in range(40):
             assert page.locator("input[name=given_names]").input_value() == rows[k][0]
-            page.get_by_label("Departamento de destino").select_option(["HN-CR", "HN-FM", "HN-AT"][k % 3])
+            # keys only: a focused select takes the typed name, a focused checkbox the space bar
+            page.get_by_label("Departamento de destino").focus()
+            page.keyboard.type(["Cortés", "Francisco Morazán", "Atlántida"][k % 3])
+            page.get_by_label("Acompañamiento").focus()
             if k < 2:  # the two children travelling alone
-                page.get_by_label("Acompañamiento").select_option("UNACCOMPANIED")
-                page.get_by_label("Niña, niño o adolescente no acompañado").check()
+                page.keyboard.type("Menor no")
+                page.get_by_label("Niña, niño o adolescente no acompañado").focus()
+                page.keyboard.press("Space")
             else:
-                page.get_by_label("Acompañamiento").select_option("FAMILY_UNIT" if k % 4 == 0 else "SINGLE_ADULT")
-            page.get_by_label("Alimentación").check()
+                page.keyboard.type("Unidad" if k % 4 == 0 else "Adulto")
+            page.get_by_label("Alimentación").focus()
+            page.keyboard.press("Space")
             page.get_by_label("Municipio").focus()
             page.keyboard.type("San Pedro Sula")
             with page.expect_navigation():
@@ -109,6 +116,9 @@ def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, worl
     with rt.sessions() as s:
         tasks = s.scalars(select(CaseTask.title).where(CaseTask.title.contains("child_protection_agency"))).all()
         assert len(tasks) == 2
+        recorded = s.execute(select(Intake.department, Intake.accompaniment)).all()
+        assert Counter(d for d, _ in recorded) == {"HN-CR": 14, "HN-FM": 13, "HN-AT": 13}, "typed choices"
+        assert Counter(a for _, a in recorded) == {"UNACCOMPANIED": 2, "FAMILY_UNIT": 9, "SINGLE_ADULT": 29}
         with Store.open(tmp_path / "stats.duckdb") as store:
             result = publish(s, store, dt.date(2025, 8, 1), 5)
             frame = store.query_df("SELECT * FROM observations WHERE source = ? AND \"table\" LIKE 'returnees_%'",
