@@ -1,8 +1,9 @@
 """Chromium (Playwright) on SQLite, issue #15's reception scenario: a reception officer records
 an arrival, imports a manifest of 40 people whose 3 bad rows are reported by row (nothing is
 imported), imports the corrected file, receives all 40 from the one-page intake form with keys
-only (typed choices in selects, space bar on checkboxes, Enter to record); the two unaccompanied children get their referral to child protection from the
-protocol; the publication run then produces the month's returnee aggregates."""
+only (typed choices in selects, space bar on checkboxes, Enter to record); the two unaccompanied
+children get their referral to child protection from the protocol; the publication run then
+produces the month's returnee aggregates."""
 
 from __future__ import annotations
 
