@@ -22,7 +22,8 @@ from observatorio.cases.reception.models import Intake
 from observatorio.store.duck import Store
 from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
-from .conftest import PASSWORD, make_app
+from .browser_login import sign_in
+from .conftest import make_app
 from .reception_files import csv_bytes, people, with_bad_rows
 
 DAY = dt.datetime(2025, 8, 14, 15, tzinfo=dt.UTC)
@@ -51,11 +52,7 @@ def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, worl
     (tmp_path / "vuelo.csv").write_bytes(csv_bytes(rows))
     page = browser.new_page()
     try:
-        page.goto(f"{server}/cases/login")
-        page.get_by_label("Usuario").fill("hnd_reception")
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url("**/cases/work")
+        sign_in(page, server, "hnd_reception")
         page.get_by_role("link", name="Recepción de retornados").click()
         page.get_by_label("Fecha de llegada").fill("2025-08-14")
         page.get_by_label("Retornadas desde").fill("USA")
