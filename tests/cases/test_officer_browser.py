@@ -12,7 +12,8 @@ from observatorio.cases.schemas import CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
 from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
-from .conftest import PASSWORD, ctx_for, make_app
+from .browser_login import sign_in
+from .conftest import ctx_for, make_app
 
 
 @pytest.fixture
@@ -35,11 +36,7 @@ def test_officer_logs_in_opens_a_case_and_completes_a_step(rt, world, server, br
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        page.goto(f"{server}/cases/login")
-        page.get_by_label("Usuario").fill("gtm_officer")
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url("**/cases/work")
+        sign_in(page, server, "gtm_officer")
         assert page.locator("h1").inner_text() == "Mi trabajo"
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.get_by_role("link", name=case.reference).click()

@@ -22,7 +22,7 @@ from observatorio.cases.models import AuditEntry, Case, Organisation
 from observatorio.cases.publication.attack import suppressed_bounds
 from observatorio.cases.publication.records import RECORD_COLUMNS, case_records
 from observatorio.cases.publication.run import build_tables, publish
-from observatorio.cases.publication.specs import SPECS
+from observatorio.cases.publication.specs import DIMENSION_COLUMN, RETURNEE_TYPES, SPECS
 from observatorio.cases.publication.suppression import suppress
 from observatorio.cases.publication.tables import Table
 from observatorio.cases.publication.writer import SOURCE_ID, observation_frame
@@ -53,6 +53,12 @@ def _table(inner: list[list[int]]) -> Table:
 
 # ------------------------------------------------------------------ the attack, from the store
 
+def _published_as(dimension: str) -> str:
+    """The frame column holding a spec dimension (case_type is unpacked from attributes above)."""
+    column = DIMENSION_COLUMN[dimension]
+    return dimension if column == "attributes" else column
+
+
 def published_tables(frame: pd.DataFrame) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Rebuild each two-way table with margins from published rows: (name, values, hidden)."""
     out = []
@@ -68,12 +74,14 @@ def published_tables(frame: pd.DataFrame) -> list[tuple[str, np.ndarray, np.ndar
             in_layer = family
             for col, value in zip(layer_columns, key, strict=True):
                 in_layer = in_layer[in_layer[col] == value]
-            rows = sorted(part[spec.rows].unique())
-            cols = sorted(part[spec.columns].unique())
+            # a record column is published under its contract column (a department as ref_area)
+            row_column, column_column = _published_as(spec.rows), _published_as(spec.columns)
+            rows = sorted(part[row_column].unique())
+            cols = sorted(part[column_column].unique())
             values = np.zeros((len(rows) + 1, len(cols) + 1))
             hidden = np.zeros(values.shape, dtype=bool)
             for rec in in_layer.itertuples():
-                r, c = getattr(rec, spec.rows), getattr(rec, spec.columns)
+                r, c = getattr(rec, row_column), getattr(rec, column_column)
                 i = rows.index(r) if r != "_T" else len(rows)
                 j = cols.index(c) if c != "_T" else len(cols)
                 hidden[i, j] = rec.obs_status == "C"
@@ -251,7 +259,8 @@ def generated_world(n: int, seed: int = 2025) -> pd.DataFrame:
         weights = 1.0 / np.arange(1, len(codes) + 1) ** 1.3
         return rng.choice(codes, size=size, p=weights / weights.sum())
 
-    types = sorted(t for spec in SPECS for t in spec.case_types)
+    # case types only: returnee records (test_publication_returnees.py) have their own columns
+    types = sorted({t for spec in SPECS for t in spec.case_types} - RETURNEE_TYPES)
     months = [dt.date(2025, m, 1) for m in range(1, 13)]
     return pd.DataFrame({
         "period": [months[k] for k in rng.integers(0, len(months), size=n)],

@@ -10,6 +10,10 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Every table module joins the cases metadata when the database layer is loaded (the Alembic
+# environment, schema comparisons and the ORM all see the same tables).
+from observatorio.cases.reception import models as _reception_models  # noqa: F401
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # A pooled PostgreSQL connection idle for longer than this is tested before use.
 PING_AFTER_IDLE_SECONDS = 10.0

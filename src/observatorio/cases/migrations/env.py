@@ -6,6 +6,7 @@ from alembic import context
 
 from observatorio.cases.db import make_engine
 from observatorio.cases.models import Base
+from observatorio.cases.reception import models as _reception_models  # noqa: F401  (its tables join Base)
 
 config = context.config
 target_metadata = Base.metadata

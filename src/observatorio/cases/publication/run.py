@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Invalid
 from observatorio.cases.publication.records import case_records, month_start
+from observatorio.cases.publication.returnees import returnee_records
 from observatorio.cases.publication.specs import SPECS, AggregateSpec
 from observatorio.cases.publication.suppression import suppress_linked
 from observatorio.cases.publication.tables import Table, cross_tabulate
@@ -75,12 +76,20 @@ class Prepared:
         return f"{self.release.isoformat()}#{self.sha256[:12]}"
 
 
+def all_records(session: Session, up_to: dt.date, *, include_synthetic: bool = False) -> pd.DataFrame:
+    """Case rows and returnee rows in one frame: each spec picks its own by ``case_type``."""
+    frames = [case_records(session, up_to, include_synthetic=include_synthetic),
+              returnee_records(session, up_to, include_synthetic=include_synthetic)]
+    present = [f for f in frames if not f.empty]
+    return pd.concat(present, ignore_index=True) if present else frames[0]
+
+
 def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
     """Every month up to ``period``, cross-tabulated and suppressed, as contract rows. The
     release (vintage) is the period's month, so the store's latest release holds the whole series."""
     check_threshold(threshold)
     release = month_start(period)
-    tables = build_tables(case_records(session, release), threshold)
+    tables = build_tables(all_records(session, release), threshold)
     if not tables:
         raise Invalid(f"No hay casos que publicar hasta {release:%Y-%m}.",
                       f"There are no cases to publish up to {release:%Y-%m}.")

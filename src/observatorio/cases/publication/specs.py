@@ -1,10 +1,11 @@
 """The published tables, as data: each is a two-way table (rows × columns) with its margins,
 one per combination of the ``layers`` values (month, and the organisation's country where
-given). Reception tables (returnees received, by department…) plug in as more specs."""
+given). The returnee tables count intakes at reception centres (publication/returnees.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from observatorio.cases.vocab import CaseType
 
@@ -17,6 +18,10 @@ DIMENSION_COLUMN: dict[str, str] = {
     "sex": "sex",
     "age": "age",
     "case_type": "attributes",
+    # returnee records (publication/returnees.py): a department is a sub-national ref_area
+    "department": "ref_area",
+    "accompaniment": "accompaniment",
+    "counterpart_area": "counterpart_area",
 }
 
 
@@ -29,10 +34,16 @@ class AggregateSpec:
     rows: str
     columns: str
     layers: tuple[str, ...] = ("period",)
+    #: contract values of this table's rows that differ from writer.FIXED (flow, unit…)
+    fixed: Mapping[str, str] = field(default_factory=dict)
 
 
 CONSULAR_TYPES = frozenset(t.value for t in CaseType if t is not CaseType.RETURNEE_REINTEGRATION)
 REINTEGRATION_TYPES = frozenset({CaseType.RETURNEE_REINTEGRATION.value})
+RETURNEE_TYPES = frozenset({"returnee_received"})  # publication/returnees.RETURNEE
+#: returnees received are persons returned to the centre's country, from ``counterpart_area``
+RETURNEE_FIXED: Mapping[str, str] = {"dataflow": "RETURNS", "flow": "RETURN_RECEIVED", "unit": "PERSONS",
+                                     "counterpart_area": "_T"}
 
 SPECS: tuple[AggregateSpec, ...] = (
     AggregateSpec("consular_by_type", CONSULAR_TYPES, rows="ref_area", columns="case_type"),
@@ -41,4 +52,15 @@ SPECS: tuple[AggregateSpec, ...] = (
                   layers=("period", "ref_area")),
     AggregateSpec("reintegration_by_sex_age", REINTEGRATION_TYPES, rows="sex", columns="age",
                   layers=("period", "ref_area")),
+    # returnees received, per month: department of destination (ISO 3166-2 codes identify
+    # their country) × sex; per country: sex × age band, accompaniment × age band, and the
+    # country they were returned from × the receiving country
+    AggregateSpec("returnees_by_department", RETURNEE_TYPES, rows="department", columns="sex",
+                  fixed=RETURNEE_FIXED),
+    AggregateSpec("returnees_by_sex_age", RETURNEE_TYPES, rows="sex", columns="age",
+                  layers=("period", "ref_area"), fixed=RETURNEE_FIXED),
+    AggregateSpec("returnees_by_accompaniment", RETURNEE_TYPES, rows="accompaniment", columns="age",
+                  layers=("period", "ref_area"), fixed=RETURNEE_FIXED),
+    AggregateSpec("returnees_by_origin", RETURNEE_TYPES, rows="counterpart_area", columns="ref_area",
+                  fixed=RETURNEE_FIXED),
 )

@@ -52,7 +52,7 @@ def _cell(table: Table, i: int, j: int) -> dict[str, Any]:
     """One published entry: its dimensions (``_T`` on a margin) and value or suppression."""
     spec = table.spec
     m, n = len(table.row_codes), len(table.column_codes)
-    row: dict[str, Any] = dict(FIXED)
+    row: dict[str, Any] = dict(FIXED) | dict(spec.fixed)
     attributes: dict[str, str] = {}
     suffix = {(True, True): "", (True, False): ".row_totals", (False, True): ".column_totals",
               (False, False): ".total"}[(i < m, j < n)]
@@ -80,7 +80,8 @@ def observation_frame(tables: Iterable[Table], release: dt.date, source_file: st
     frame["source_file"] = source_file
     frame["value"] = frame["value"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("Int64")
-    return frame.sort_values(["table", "period", "ref_area", "citizenship", "sex", "age", "attributes"],
+    return frame.sort_values(["table", "period", "ref_area", "citizenship", "sex", "age", "attributes",
+                              "accompaniment", "counterpart_area"],
                              kind="stable").reset_index(drop=True)
 
 

@@ -1,0 +1,130 @@
+"""``observatorio cases reception …``: arrivals, manifests and the municipality code list.
+
+``arrival add``, ``arrival list`` and ``manifest import`` are account commands (``--user``:
+the same login, policy and audit as the API); ``municipalities load`` is an operator command
+(a national code list, no personal data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from observatorio.cases.cli import UrlOpt, UserOpt, _fail, _run_as, _runtime
+
+app = typer.Typer(help="Recepción de personas retornadas / Returnee reception.", no_args_is_help=True)
+arrival_app = typer.Typer(help="Llegadas (vuelos, buses) / Arrivals (flights, buses).", no_args_is_help=True)
+manifest_app = typer.Typer(help="Manifiestos / Manifests.", no_args_is_help=True)
+municipality_app = typer.Typer(help="Lista de municipios (operador) / Municipality list (operator).",
+                               no_args_is_help=True)
+app.add_typer(arrival_app, name="arrival")
+app.add_typer(manifest_app, name="manifest")
+app.add_typer(municipality_app, name="municipalities")
+
+
+def register(cases_app: typer.Typer) -> None:
+    cases_app.add_typer(app, name="reception")
+
+
+@arrival_app.command("add")
+def arrival_add(
+    user: UserOpt,
+    mode: Annotated[str, typer.Option(help="flight | bus")],
+    date: Annotated[str, typer.Option("--date", help="Fecha de llegada AAAA-MM-DD / arrival date YYYY-MM-DD")],
+    arriving_from: Annotated[str, typer.Option("--from", help="País que retorna (ISO alfa-3) / returning country (ISO alpha-3)")],
+    expected: Annotated[int, typer.Option(help="Personas esperadas / expected people")],
+    organisation: Annotated[int | None, typer.Option(help="Centro de recepción (id) / reception centre (id)")] = None,
+    url: UrlOpt = None,
+) -> None:
+    """Registrar una llegada / record an arrival."""
+    from pydantic import ValidationError
+
+    from observatorio.cases.officer_web import _invalid
+    from observatorio.cases.reception.arrivals import create_arrival
+    from observatorio.cases.reception.schemas import ArrivalIn
+
+    try:
+        data = ArrivalIn.model_validate({"mode": mode, "arrival_date": date, "arriving_from": arriving_from.upper(),
+                                         "expected_count": expected, "organisation_id": organisation})
+    except ValidationError as exc:
+        _fail(_invalid(exc))
+    out = _run_as(url, user, lambda ctx: create_arrival(ctx, data))
+    typer.echo(f"Llegada / arrival {out.id} ({out.reference})")
+
+
+@arrival_app.command("list")
+def arrival_list(user: UserOpt, url: UrlOpt = None) -> None:
+    """Llegadas recientes con conteos / recent arrivals with counts."""
+    from observatorio.cases.reception.arrivals import list_arrivals
+
+    for a in _run_as(url, user, list_arrivals):
+        typer.echo(f"{a.id}\t{a.reference}\t{a.arrival_date}\t{a.mode}\t{a.arriving_from}\t"
+                   f"esperadas/expected {a.expected_count}\tmanifiesto/manifest {a.on_manifest}\t"
+                   f"atendidas/received {a.received}")
+
+
+@manifest_app.command("import")
+def manifest_import(
+    arrival_id: int,
+    file: Annotated[Path, typer.Argument(help="CSV o XLSX / CSV or XLSX")],
+    user: UserOpt,
+    url: UrlOpt = None,
+) -> None:
+    """Importar el manifiesto de una llegada (todo o nada) / import an arrival's manifest (all or nothing)."""
+    from observatorio.cases.errors import Invalid
+    from observatorio.cases.reception.arrivals import import_manifest
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        _fail(Invalid(f"No se pudo leer {file}: {exc.strerror}.", f"Could not read {file}: {exc.strerror}."))
+    n = _run_as(url, user, lambda ctx: import_manifest(ctx, arrival_id, file.name, content, dt.date.today()))
+    typer.echo(f"{n} personas importadas / people imported")
+
+
+@municipality_app.command("load")
+def municipalities_load(
+    file: Annotated[Path, typer.Argument(help="CSV code,name,department (ISO 3166-2)")],
+    url: UrlOpt = None,
+) -> None:
+    """Cargar una lista nacional de municipios (reemplaza la de sus países) / load a national
+    municipality list (replaces its countries' lists)."""
+    from observatorio.cases.errors import CasesError
+    from observatorio.cases.reception.geography import load_municipalities
+
+    rt = _runtime(url)
+    try:
+        with rt.sessions() as s:
+            loaded = load_municipalities(s, file)
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
+    for country, n in loaded.items():
+        typer.echo(f"{country}: {n} municipios / municipalities")
+
+
+@app.command("demo")
+def reception_demo(
+    url: UrlOpt = None,
+    arrivals: Annotated[int, typer.Option(help="Llegadas por centro / arrivals per centre")] = 3,
+    people: Annotated[int, typer.Option(help="Personas por llegada / people per arrival")] = 20,
+    seed: Annotated[int | None, typer.Option(help="Semilla / seed")] = None,
+) -> None:
+    """Llegadas y atenciones sintéticas en los centros de demostración (tras «cases demo») /
+    synthetic arrivals and intakes at the demo centres (after 'cases demo')."""
+    from observatorio.cases.errors import CasesError
+    from observatorio.cases.reception.demo import build
+
+    rt = _runtime(url)
+    try:
+        with rt.sessions() as s:
+            n = build(s, arrivals, people, seed)
+    except CasesError as exc:
+        _fail(exc)
+    finally:
+        rt.close()
+    typer.echo(f"{n} personas retornadas sintéticas atendidas / synthetic returnees received [SINTÉTICO]")
+

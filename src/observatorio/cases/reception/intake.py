@@ -1,0 +1,178 @@
+"""Intake of one returnee at the centre, in one transaction: identity check against the
+manifest, destination, vulnerability screening, immediate services, and the returnee's case
+(``returnee_reintegration``) with a task for every referral the screening requires.
+
+``record_required_referrals`` is where the referrals module's ``create_referral`` plugs in:
+today each required referral becomes an open task on the case, named after the protocol step
+that requires it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from observatorio.cases.errors import Conflict, Invalid, forbidden
+from observatorio.cases.models import Case, CaseRevision, CaseService, CaseTask, Person
+from observatorio.cases.policy import authorize, organisation_resource
+from observatorio.cases.protocols import loader as protocols
+from observatorio.cases.reception import geography, screening
+from observatorio.cases.reception.arrivals import load_arrival
+from observatorio.cases.reception.models import Arrival, Intake, ManifestEntry, Municipality
+from observatorio.cases.reception.schemas import IntakeIn, IntakeOut, RequiredReferralOut
+from observatorio.cases.reception.screening import RequiredReferral
+from observatorio.cases.service import Ctx, _new_reference
+from observatorio.cases.vocab import CaseStatus, CaseType
+
+UNACCOMPANIED_FLAG = "unaccompanied_child"
+
+
+def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral],
+                              today: dt.date) -> list[tuple[RequiredReferral, CaseTask]]:
+    """Record each required referral on the returnee's case as an open task (the hook the
+    referrals module replaces with ``create_referral``)."""
+    out = []
+    for need in needs:
+        where = f" ({need.protocol}: {need.step_id})" if need.step_id else ""
+        # a sensitive need (trafficking, health) is not named where every reader of the case sees it
+        what = "" if need.sensitive else f": {need.label.es} / {need.label.en}"
+        title = f"Remisión requerida / Required referral → {need.organisation_kind}{what}{where}"[:200]
+        task = CaseTask(case_id=case.id, title=title, due_date=today, assignee_id=ctx.principal.user_id)
+        ctx.session.add(task)
+        out.append((need, task))
+    ctx.session.flush()
+    return out
+
+
+def _identity(entry: ManifestEntry | None, data: IntakeIn) -> tuple[dict[str, object], str]:
+    """The identity to register and the check's outcome against the manifest."""
+    given = {"given_names": data.given_names, "family_names": data.family_names,
+             "date_of_birth": data.date_of_birth, "sex": data.sex.value if data.sex else None}
+    if entry is None:
+        if not data.given_names:
+            raise Invalid("Sin fila del manifiesto hay que escribir al menos los nombres (given_names).",
+                          "Without a manifest row, at least the given names are required (given_names).",
+                          field="given_names")
+        return {k: v for k, v in given.items() if v is not None}, "not_on_manifest"
+    listed = {"given_names": entry.given_names, "family_names": entry.family_names,
+              "date_of_birth": entry.date_of_birth, "sex": entry.sex}
+    corrected = any(v is not None and v != listed[k] for k, v in given.items())
+    return {k: (given[k] if given[k] is not None else listed[k]) for k in listed}, \
+        "corrected" if corrected else "matched"
+
+
+def _destination(ctx: Ctx, country: str, data: IntakeIn) -> tuple[str | None, str | None, str | None]:
+    """(department, municipality code, municipality text): the code must be on the loaded list
+    of that department; without a list for the country the municipality is free text."""
+    department = geography.check_department(country, data.department) if data.department else None
+    if not geography.has_municipality_list(ctx.session, country):
+        if data.municipality_code:
+            raise Invalid(f"No hay lista de municipios cargada para {country}: escriba el municipio como texto.",
+                          f"No municipality list is loaded for {country}: type the municipality as text.",
+                          field="municipality_code")
+        return department, None, data.municipality_text or None
+    if not data.municipality_code:
+        return department, None, None
+    found = ctx.session.get(Municipality, data.municipality_code)
+    if found is None or department is None or found.department != department:
+        raise Invalid(f"El municipio «{data.municipality_code}» no está en la lista del departamento "
+                      f"{department or '(ninguno)'}.",
+                      f"The municipality '{data.municipality_code}' is not on the list of department "
+                      f"{department or '(none)'}.", field="municipality_code")
+    return department, found.code, found.name
+
+
+def _age(born: object, today: dt.date) -> int | None:
+    if not isinstance(born, dt.date):
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _screening(data: IntakeIn, born: object, today: dt.date) -> list[str]:
+    if bad := screening.unknown_flags(data.vulnerabilities):
+        raise Invalid(f"Criterios de vulnerabilidad desconocidos: {bad}.", f"Unknown vulnerability flags: {bad}.",
+                      field="vulnerabilities")
+    if bad := sorted(set(data.services) - screening.services().keys()):
+        raise Invalid(f"Servicios desconocidos: {bad}.", f"Unknown services: {bad}.", field="services")
+    flags = list(dict.fromkeys(data.vulnerabilities))
+    unaccompanied = data.accompaniment == "UNACCOMPANIED"
+    if (UNACCOMPANIED_FLAG in flags) != unaccompanied:
+        raise Invalid("«No acompañado» debe marcarse a la vez en acompañamiento y en la evaluación de vulnerabilidad.",
+                      "'Unaccompanied' must be chosen both as accompaniment and in the vulnerability screening.",
+                      field="accompaniment")
+    age = _age(born, today)
+    if unaccompanied and age is not None and age >= 18:
+        raise Invalid(f"«No acompañado» es para menores de edad; según la fecha de nacimiento tiene {age} años.",
+                      f"'Unaccompanied' is for children; the date of birth gives {age} years.",
+                      field="accompaniment")
+    return flags
+
+
+def _open_entry(ctx: Ctx, arrival: Arrival, entry_id: int | None) -> ManifestEntry | None:
+    if entry_id is None:
+        return None
+    entry = ctx.session.get(ManifestEntry, entry_id)
+    if entry is None or entry.arrival_id != arrival.id:
+        raise Invalid(f"La fila {entry_id} no es del manifiesto de la llegada {arrival.reference}.",
+                      f"Row {entry_id} is not on the manifest of arrival {arrival.reference}.",
+                      field="manifest_entry_id")
+    if ctx.session.scalar(select(Intake.id).where(Intake.manifest_entry_id == entry.id)):
+        raise Conflict(f"{entry.given_names} {entry.family_names} (fila {entry.row_number}) ya fue atendido/a.",
+                       f"{entry.given_names} {entry.family_names} (row {entry.row_number}) was already received.")
+    return entry
+
+
+def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> IntakeOut:
+    """Receive one person of an arrival: all of it is written, or nothing."""
+    arrival, d = load_arrival(ctx, arrival_id, "reception.intake")
+    org = arrival.organisation
+    for action in ("person.create", "case.create"):
+        if not authorize(ctx.principal, action, organisation_resource(org)).allowed:
+            raise ctx.deny(forbidden(action), "reception.intake", "arrival", arrival.id)
+    entry = _open_entry(ctx, arrival, data.manifest_entry_id)
+    identity, check = _identity(entry, data)
+    department, municipality_code, municipality_text = _destination(ctx, org.country, data)
+    flags = _screening(data, identity.get("date_of_birth"), today)
+    needs = screening.required_referrals(flags, org.country)
+
+    person = Person(**identity, nationality=org.country, organisation_id=org.id, organisation=org,
+                    created_by_id=ctx.principal.user_id, synthetic=arrival.synthetic)
+    ctx.session.add(person)
+    ctx.session.flush()
+    case_type = CaseType.RETURNEE_REINTEGRATION.value
+    version, variant = protocols.for_new_case(case_type, org.country)
+    case = Case(reference=_new_reference(org.country), case_type=case_type, status=CaseStatus.OPEN.value,
+                risk_level="high" if needs else "medium", location=municipality_text or department,
+                person_id=person.id, organisation_id=org.id, country=org.country,
+                officer_id=ctx.principal.user_id, created_by_id=ctx.principal.user_id, organisation=org,
+                shares=[], synthetic=arrival.synthetic, protocol_version=version, protocol_variant=variant)
+    ctx.session.add(case)
+    ctx.session.flush()
+    ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
+                                 changes={"case_type": [None, case_type], "person_id": [None, person.id]}))
+    for code in dict.fromkeys(data.services):
+        ctx.session.add(CaseService(case_id=case.id, service_type=code, status="delivered", delivered_on=today))
+    tasks = record_required_referrals(ctx, case, needs, today)
+    intake = Intake(arrival_id=arrival.id, manifest_entry_id=entry.id if entry else None, person_id=person.id,
+                    case_id=case.id, identity_check=check, department=department,
+                    municipality_code=municipality_code, municipality_text=municipality_text,
+                    accompaniment=data.accompaniment, vulnerabilities=flags, services=list(dict.fromkeys(data.services)),
+                    received_on=today, created_by_id=ctx.principal.user_id, synthetic=arrival.synthetic)
+    ctx.session.add(intake)
+    try:
+        ctx.session.flush()
+    except IntegrityError:  # another officer received the same manifest row meanwhile
+        ctx.session.rollback()
+        raise Conflict("Esta fila del manifiesto acaba de ser atendida por otra persona; recargue.",
+                       "This manifest row was just received by someone else; reload.") from None
+    ctx.log(d, "person.create", "person", person.id, sorted(identity))
+    ctx.log(d, "case.create", "case", case.id, ["case_type", "person_id"])
+    ctx.log(d, "reception.intake", "person", person.id,
+            ["identity_check", "department", "municipality", "accompaniment", "vulnerabilities", "services"])
+    out = IntakeOut(id=intake.id, arrival_id=arrival.id, person_id=person.id, case_id=case.id, identity_check=check,
+                    required_referrals=[RequiredReferralOut(flag=n.flag, organisation_kind=n.organisation_kind,
+                                                            protocol=n.protocol, step_id=n.step_id, es=n.label.es,
+                                                            en=n.label.en, task_id=t.id) for n, t in tasks])
+    ctx.commit()
+    return out

@@ -1,0 +1,152 @@
+"""Returnee tables of the disclosure-controlled publication (issue #15 item 4, reception part):
+returnees received by month, department of destination, sex, age band, accompaniment and the
+country they were returned from. Totals reconcile with the cases database before suppression,
+synthetic records are left out, and no suppressed cell can be recovered from what is published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import update
+
+from observatorio.cases.models import Organisation
+from observatorio.cases.publication.returnees import RETURNEE, RETURNEE_COLUMNS, returnee_records
+from observatorio.cases.publication.run import all_records, build_tables, publish
+from observatorio.cases.publication.writer import SOURCE_ID, observation_frame
+from observatorio.cases.reception import arrivals, intake
+from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
+from observatorio.cases.runtime import Runtime
+from observatorio.harmonize.frame import check_frame
+from observatorio.harmonize.problems import Problems
+from observatorio.store.duck import Store
+
+from .conftest import World, ctx_for
+from .reception_files import csv_bytes, people
+from .test_publication import THRESHOLD, assert_linked_totals_agree, attack
+
+AUGUST = dt.date(2025, 8, 1)
+RETURNEE_TABLES = ("returnees_by_department", "returnees_by_sex_age", "returnees_by_accompaniment",
+                   "returnees_by_origin")
+DEPARTMENTS = ["HN-CR", "HN-FM", "HN-AT", "HN-YO", "HN-CP", "HN-OL", "HN-CM"]
+
+
+def receive(rt: Runtime, world: World, n: int, day: dt.date, children: int = 0, origin: str = "USA") -> None:
+    """An arrival of ``n`` people, all received: department and accompaniment vary by row."""
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "hnd_reception")
+        arrival = arrivals.create_arrival(ctx, ArrivalIn(mode="flight", arrival_date=day, arriving_from=origin,
+                                                         expected_count=n))
+        arrivals.import_manifest(ctx, arrival.id, "m.csv", csv_bytes(people(n, seed=n, children=children)), day)
+        for k, entry in enumerate(arrivals.get_arrival(ctx, arrival.id).manifest):
+            child = k < children
+            intake.record_intake(ctx, arrival.id, IntakeIn(
+                manifest_entry_id=entry.id, department=DEPARTMENTS[k % len(DEPARTMENTS)],
+                accompaniment="UNACCOMPANIED" if child else ("FAMILY_UNIT" if k % 3 == 0 else "SINGLE_ADULT"),
+                vulnerabilities=["unaccompanied_child"] if child else []), day)
+
+
+def test_returnee_tables_reconcile_with_the_database_and_resist_the_attack(
+        rt: Runtime, world: World, tmp_path: Path) -> None:
+    receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
+    receive(rt, world, 12, dt.date(2025, 8, 20), origin="MEX")
+    receive(rt, world, 9, dt.date(2025, 7, 3))
+    with rt.sessions() as s:  # a synthetic (demo) centre's arrivals are never counted
+        s.execute(update(Organisation).where(Organisation.id == world.orgs["hnd_reception"])
+                  .values(synthetic=True))
+        s.commit()
+    receive(rt, world, 6, dt.date(2025, 8, 21))
+    with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
+        records = returnee_records(s, AUGUST)
+        tables = build_tables(all_records(s, AUGUST), THRESHOLD)
+        result = publish(s, store, AUGUST, THRESHOLD)
+        frame = store.query_df("SELECT * FROM observations WHERE source = ?", [SOURCE_ID])
+    assert list(records.columns) == list(RETURNEE_COLUMNS), "no identifier or name leaves the records"
+    assert len(records) == 51, "the six synthetic intakes are left out"
+    # Before suppression every returnee table's grand total per month equals the database's count.
+    for name in RETURNEE_TABLES:
+        per_month: dict[object, int] = {}
+        for t in (t for t in tables if t.spec.name == name):
+            per_month[t.layer[0]] = per_month.get(t.layer[0], 0) + int(t.counts[-1, -1])
+        assert per_month == {dt.date(2025, 7, 1): 9, AUGUST: 42}, name
+    published = frame[frame["table"].str.startswith("returnees_")]
+    assert set(published["flow"]) == {"RETURN_RECEIVED"} and set(published["unit"]) == {"PERSONS"}
+    august_total = published[(published["table"] == "returnees_by_department.total")
+                             & (pd.to_datetime(published["period"]) == pd.Timestamp(AUGUST))]
+    assert august_total["value"].tolist() == [42.0]
+    departments = published[published["table"] == "returnees_by_department"]["ref_area"]
+    assert set(departments) <= set(DEPARTMENTS)
+    unaccompanied = published[(published["table"] == "returnees_by_accompaniment.row_totals")
+                              & (published["accompaniment"] == "UNACCOMPANIED")]
+    assert unaccompanied["obs_status"].tolist() == ["C"], "two children alone are a small cell"
+    origins = published[published["table"] == "returnees_by_origin.column_totals"]
+    assert set(origins["ref_area"]) == {"HND"}
+    hidden = frame["obs_status"] == "C"
+    assert frame.loc[hidden, "value"].isna().all() and frame.loc[~hidden, "value"].notna().all()
+    problems = Problems("publication")
+    check_frame(frame.drop(columns=["load_id", "loaded_at"]), problems, release=AUGUST)
+    assert not problems, problems
+    assert not result.skipped
+    attack(frame, THRESHOLD)
+    assert_linked_totals_agree(tables)
+
+
+def generated_returnees(n: int, seed: int = 2026) -> pd.DataFrame:
+    """``n`` returnee records with the skew of real reception data (a few departments and
+    origins carry most people, a long tail of small ones)."""
+    rng = np.random.default_rng(seed)
+
+    def pick(codes: list[str], size: int) -> np.ndarray:
+        weights = 1.0 / np.arange(1, len(codes) + 1) ** 1.2
+        return rng.choice(codes, size=size, p=weights / weights.sum())
+
+    months = [dt.date(2025, m, 1) for m in range(1, 13)]
+    country = pick(["HND", "GTM", "SLV"], n)
+    department = [f"{c[:2] if c != 'SLV' else 'SV'}-{d}" for c, d in
+                  zip(country, pick(["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"], n), strict=True)]
+    return pd.DataFrame({
+        "period": [months[k] for k in rng.integers(0, len(months), size=n)],
+        "ref_area": country,
+        "department": department,
+        "sex": pick(["M", "F", "_U"], n),
+        "age": pick(["Y18T59", "Y12T17", "Y_LT12", "Y_GE60", "_U"], n),
+        "accompaniment": pick(["SINGLE_ADULT", "FAMILY_UNIT", "ACCOMPANIED", "UNACCOMPANIED", "_U"], n),
+        "counterpart_area": pick(["USA", "MEX", "CAN", "CRI", "PAN", "ESP"], n),
+        "case_type": RETURNEE,
+    }, columns=list(RETURNEE_COLUMNS))
+
+
+def test_attack_on_a_generated_world_of_50000_returnees() -> None:
+    """Fixed seed; the records are the publication's input frame (the ORM would only slow it)."""
+    records = generated_returnees(50_000)
+    tables = build_tables(records, THRESHOLD)
+    assert {t.spec.name for t in tables} == set(RETURNEE_TABLES)
+    for name in RETURNEE_TABLES:
+        assert sum(int(t.counts[-1, -1]) for t in tables if t.spec.name == name) == 50_000, name
+    frame = observation_frame(tables, dt.date(2025, 12, 1), "generated")
+    attacked, hidden = attack(frame, THRESHOLD)
+    assert attacked == len(tables) and hidden > 0
+    assert_linked_totals_agree(tables)
+
+
+def test_attack_on_the_demo_world_with_reception(rt: Runtime) -> None:
+    """The demo world with its reception centres' arrivals (all synthetic: never published; the
+    attack counts them anyway), built through the officers' use-cases."""
+    from observatorio.cases import demo
+    from observatorio.cases.reception import demo as reception_demo
+
+    with rt.sessions() as s:
+        demo.build(s, rt.config, n_cases=30, seed=7)
+        s.commit()
+        received = reception_demo.build(s, n_arrivals=2, per_arrival=15, seed=7)
+        synthetic = all_records(s, dt.date.today(), include_synthetic=True)
+        published = returnee_records(s, dt.date.today())
+    assert received == 60 and published.empty, "demo receptions are synthetic"
+    assert (synthetic["case_type"] == RETURNEE).sum() == 60
+    tables = build_tables(synthetic, THRESHOLD)
+    frame = observation_frame(tables, dt.date.today().replace(day=1), "demo")
+    attacked, hidden = attack(frame, THRESHOLD)
+    assert attacked > 0 and hidden > 0
+    assert_linked_totals_agree(tables)
