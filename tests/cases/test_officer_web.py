@@ -215,8 +215,15 @@ def test_case_page_colours_meet_wcag_aa() -> None:
         assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fg, bg)
 
 
-@pytest.mark.parametrize("url", ["/cases/?page=0", "/cases/?page=99999", "/cases/?status=nonsense&q=%00",
+@pytest.mark.parametrize("url", ["/cases/?page=0", "/cases/?page=99999", "/cases/?q=%00",
                                  "/cases/c/new?person_id=abc", "/cases/c/new?person_id=99999999999999"])
 def test_odd_query_strings_answer_a_page(client, seeded, url) -> None:
     _login(client, "gtm_officer")
     assert client.get(url).status_code == 200
+
+
+def test_a_malformed_filter_is_named_not_dropped(client, seeded) -> None:
+    # before: an unknown status was silently ignored, listing every case as if unfiltered
+    _login(client, "gtm_officer")
+    r = client.get("/cases/?status=nonsense&q=%00")
+    assert r.status_code == 422 and "Filtro «status»" in r.text and "caso gtm_mex" not in r.text
