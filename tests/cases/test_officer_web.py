@@ -51,7 +51,7 @@ def test_every_case_page_for_every_role_shows_only_granted_fields(client, rt, se
                 cases_of_person = s.scalars(select(Case).where(Case.person_id == person.id)).unique().all()
                 expected[key] = (authorize(principal, "case.read", case_resource(case)),
                                  authorize(principal, "person.read", person_resource(person, cases_of_person)))
-        for page in ("/cases/work", "/cases/", "/cases/?lang=en"):
+        for page in ("/cases/work", "/cases/", "/cases/?lang=en", "/cases/export.csv", "/cases/people/new"):
             html = client.get(page).text
             assert all(v not in html for v in SENSITIVE_ALL.values()), (user, page)
         for key, cid in seeded.cases.items():
@@ -72,6 +72,12 @@ def test_every_case_page_for_every_role_shows_only_granted_fields(client, rt, se
                     assert shown == (group in read.field_groups), (user, key, group)
             if not person_read.allowed:
                 assert f"Persona {key}" not in r.text, (user, key)
+            edit = client.get(f"/cases/c/{cid}/edit")  # the edit form: only granted fields, as inputs too
+            assert edit.status_code in (200, 403), (user, key)
+            assert ("/edit" in r.text) == (edit.status_code == 200), (user, key)
+            for f, value in SENSITIVE_ALL.items():
+                if f in read.hidden_fields:
+                    assert value not in edit.text and f'name="{f}"' not in edit.text, (user, key, f)
     assert roles_seen == set(get_policy().roles)  # the matrix covers every role of the policy
 
 

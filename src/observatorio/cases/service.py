@@ -626,8 +626,9 @@ def case_query(principal: Principal, *, q: str | None = None, status: str | None
     conds: list[ColumnElement[bool]] = [case_scope_clause(principal, "case.read")]
     if q:
         names = func.lower(func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, ""))
-        conds.append(or_(func.lower(Case.reference).like(_like(q), escape="\\"),
-                         names.like(_like(q), escape="\\")))
+        conds.append(or_(*(t.like(_like(q), escape="\\") for t in (  # never a sensitive field
+            func.lower(Case.reference), names, func.lower(func.coalesce(Case.summary, "")),
+            func.lower(func.coalesce(Case.location, ""))))))
     if status:
         conds.append(Case.status == status)
     if case_type:
