@@ -10,7 +10,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from observatorio.cases import service
 from observatorio.cases.models import AuditEntry, Case, CaseService, CaseTask, Person
@@ -338,3 +338,24 @@ def test_stored_xss_is_escaped_on_the_new_forms(client, rt, seeded) -> None:
                  client.get("/cases/work").text, client.get("/cases/").text, dup.text):
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_case_page_audits_every_read_in_one_transaction(client, rt, seeded) -> None:
+    cid = seeded.cases["gtm_mex"]
+    _login(client, "gtm_head")
+    with rt.sessions() as s:
+        before = s.scalar(select(func.max(AuditEntry.id)))
+    assert client.get(f"/cases/c/{cid}").status_code == 200
+    with rt.sessions() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.id > before)).all()
+        assert {(e.action, e.record_id) for e in rows} >= {
+            ("case.read", str(cid)), ("person.read", str(seeded.people["gtm_mex"])), ("case.protocol.read", str(cid)),
+            ("case.notes.read", str(cid)), ("case.tasks.read", str(cid)), ("case.services.read", str(cid)),
+            ("case.history.read", str(cid))}
+        assert all(e.outcome != "denied" for e in rows)
+    _login(client, "hnd_officer")  # out of reach: the refusal is on record too
+    assert client.get(f"/cases/c/{cid}").status_code == 404
+    with rt.sessions() as s:
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+        assert (last.action, last.outcome, last.actor) == ("case.read", "denied", "hnd_officer")
+        assert service.verify_audit(ctx_for(s, seeded.world, "auditor")).ok

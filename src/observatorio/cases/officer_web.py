@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -27,6 +27,7 @@ from observatorio.cases.api import SessionDep, client_ip, get_runtime
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.models import Case, utcnow
+from observatorio.cases.page_ctx import BatchedCtx
 from observatorio.cases.policy import Principal, authorize, case_resource, get_policy
 from observatorio.cases.protocols.loader import catalogue
 from observatorio.cases.runtime import Runtime
@@ -207,8 +208,10 @@ def case_page(request: Request, me: OfficerDep, case_id: int) -> Response:
     """A case: person, status, risk, protocol checklist, notes, tasks, services, history."""
     if not 0 < case_id < 2**31:
         return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
+    batch = BatchedCtx.of(me.ctx)  # seven audited reads, one append and one commit
     try:
-        context = _case_context(request, me, case_id)
+        context = _case_context(request, replace(me, ctx=batch), case_id)
+        batch.finish()
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
     return render(request, "cases_case.html", me=me, **context)
