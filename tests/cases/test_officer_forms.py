@@ -359,3 +359,19 @@ def test_case_page_audits_every_read_in_one_transaction(client, rt, seeded) -> N
         last = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
         assert (last.action, last.outcome, last.actor) == ("case.read", "denied", "hnd_officer")
         assert service.verify_audit(ctx_for(s, seeded.world, "auditor")).ok
+
+
+def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded) -> None:
+    cid = seeded.cases["gtm_mex_own"]
+    _login(client, "hnd_officer")
+    client.get(f"/cases/c/{cid}")  # a refused look from another country
+    _login(client, "gtm_officer")
+    page = client.get(f"/cases/c/{cid}").text
+    assert 'id="trail"' not in page  # consular officers hold no audit.read
+    _login(client, "gtm_head")
+    page = client.get(f"/cases/c/{cid}").text
+    assert 'id="trail"' in page and "<td>gtm_officer</td><td>case.read</td><td>permitido</td>" in page
+    assert "<td>hnd_officer</td><td>case.read</td><td>denegado</td>" in page
+    with rt.sessions() as s:
+        last = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.read")).all()[-1]
+        assert last.actor == "gtm_head" and f"record_id={cid}" in last.fields
