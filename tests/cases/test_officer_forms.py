@@ -375,3 +375,19 @@ def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded)
     with rt.sessions() as s:
         last = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.read")).all()[-1]
         assert last.actor == "gtm_head" and f"record_id={cid}" in last.fields
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 2**64 + 5])
+def test_huge_numbers_in_the_new_forms_are_not_found_not_500(client, seeded, number) -> None:
+    cid = seeded.cases["gtm_mex_own"]
+    _login(client, "gtm_officer")
+    token = _token(client, cid)
+    assert client.get(f"/cases/c/{number}/edit").status_code == 404
+    for url, data in _new_forms(number, 1) + [(f"/cases/c/{cid}/tasks/{number}", {"done": "1"})]:
+        assert client.post(url, data={"csrf_token": token, **data}).status_code == 404, url
+    for url, data in ((f"/cases/c/{cid}/tasks", {"title": "t", "assignee_id": str(number)}),
+                      (f"/cases/c/{cid}/edit", {"version": str(number), "summary": "s"}),
+                      (f"/cases/c/{cid}/transition", {"version": str(number), "to": "closed"})):
+        assert client.post(url, data={"csrf_token": token, **data}).status_code == 422, url
+    for q in (f"organisation_id={number}", f"officer={number}", "page=" + str(number)):
+        assert client.get(f"/cases/?{q}").status_code in (200, 422), q
