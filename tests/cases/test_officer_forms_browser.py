@@ -9,11 +9,19 @@ from observatorio.cases import service
 from observatorio.cases.schemas import CaseCreate, CaseUpdate, PersonCreate
 from observatorio.cases.vocab import CaseType
 
-from .conftest import PASSWORD, ctx_for
-from .test_officer_browser import server  # noqa: F401  (the live-server fixture)
+from .conftest import ctx_for
+from .test_officer_browser import server, sign_in  # noqa: F401  (server: the live-server fixture)
 from .test_officer_web import _relative_luminance
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def _type_and_enter(page, label: str, text: str) -> None:
+    """Type into the field from the keyboard and submit its form with Enter."""
+    page.get_by_label(label).focus()
+    page.keyboard.type(text)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -28,37 +36,24 @@ def test_new_officer_pages_at_390_px_with_the_keyboard(rt, world, server, browse
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        page.goto(f"{server}/cases/login")
-        page.get_by_label("Usuario").fill("gtm_head")
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url("**/cases/work")
+        sign_in(page, server, "gtm_head")
         # the list with every filter, at 390 px; the search field submits with Enter
         page.goto(f"{server}/cases/")
         assert page.evaluate(FITS)
-        page.get_by_label("Buscar").focus()
-        page.keyboard.type("tapachula")
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        _type_and_enter(page, "Buscar", "tapachula")
         assert "q=tapachula" in page.url and page.get_by_role("link", name=case.reference).count() == 1
         # the case page with the transition, task and service forms
         page.get_by_role("link", name=case.reference).click()
         page.wait_for_url(f"**/cases/c/{case.id}?**")
         assert page.evaluate(FITS)
-        page.get_by_label("Nueva tarea").focus()
-        page.keyboard.type("Visitar la estación migratoria")
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        _type_and_enter(page, "Nueva tarea", "Visitar la estación migratoria")
         assert "Visitar la estación migratoria" in page.locator("#tasks + ul").inner_text()
         # the edit form; someone else saves first, so the second page shows what changed
         page.get_by_role("link", name="Modificar el caso").click()
         assert page.evaluate(FITS)
         with rt.sessions() as s:
             service.update_case(ctx_for(s, world, "gtm_head"), case.id, CaseUpdate(version=1, location="Huixtla"))
-        page.get_by_label("Lugar").focus()
-        page.keyboard.type("Ciudad Hidalgo")
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        _type_and_enter(page, "Lugar", "Ciudad Hidalgo")
         assert "Cambios de otras personas" in page.content() and "Huixtla" in page.content()
         assert page.evaluate(FITS)
         with page.expect_navigation():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -35,6 +36,7 @@ from observatorio.cases.officer_web import (
     render,
 )
 from observatorio.cases.policy import get_policy, sensitive_case_fields
+from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseTransition, CaseUpdate, ServiceIn, TaskIn, TaskUpdate
 from observatorio.cases.vocab import RiskLevel
 from observatorio.formula_guard import neutral_text
@@ -132,22 +134,36 @@ def _edit_again(request: Request, me: Officer, case_id: int, typed: dict[str, An
                       exc if isinstance(exc, Conflict) else None, _error_text(request, exc))
 
 
+def _act(request: Request, me: Officer, rt: Runtime, csrf: str, ids: tuple[int, ...],
+         change: Callable[[], object], anchor: str) -> Response:
+    """One case-page form: reachable ids, the CSRF token, then ``change``; a refusal (policy,
+    validation, conflict) answers the case page again with the message, a success goes back to
+    the section ``anchor`` of the case page."""
+    if missing := _unreachable(request, me, *ids):
+        return missing
+    if refused := _csrf_refused(request, me, rt, csrf):
+        return refused
+    try:
+        change()
+    except ValidationError as exc:
+        return _case_with_message(request, me, ids[0], _invalid(exc))
+    except CasesError as exc:
+        return _case_with_message(request, me, ids[0], exc)
+    return _back(request, ids[0], anchor)
+
+
+def _given(**fields: str | None) -> dict[str, str]:
+    """The form fields that were filled in, stripped (an empty field is not sent)."""
+    return {k: v.strip() for k, v in fields.items() if v and v.strip()}
+
+
 @router.post("/cases/c/{case_id}/transition")
 def transition(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, csrf: CsrfField = "",
                to: Annotated[str, Form(max_length=40)] = "",
                version: Annotated[str, Form(max_length=12)] = "") -> Response:
     """Move the case to the next stage of its lifecycle (or close, or reopen)."""
-    if missing := _unreachable(request, me, case_id):
-        return missing
-    if refused := _csrf_refused(request, me, rt, csrf):
-        return refused
-    try:
-        service.transition_case(me.ctx, case_id, CaseTransition.model_validate({"version": version, "to": to}))
-    except ValidationError as exc:
-        return _case_with_message(request, me, case_id, _invalid(exc))
-    except CasesError as exc:
-        return _case_with_message(request, me, case_id, exc)
-    return _back(request, case_id, "facts")
+    return _act(request, me, rt, csrf, (case_id,), lambda: service.transition_case(
+        me.ctx, case_id, CaseTransition.model_validate({"version": version, "to": to})), "facts")
 
 
 @router.post("/cases/c/{case_id}/tasks")
@@ -155,33 +171,17 @@ def add_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, csr
              title: Short = "", due_date: Annotated[str, Form(max_length=20)] = "",
              assignee_id: Annotated[str, Form(max_length=12)] = "") -> Response:
     """Add a task, optionally with a due date and an assignee of the case's organisation."""
-    if missing := _unreachable(request, me, case_id):
-        return missing
-    if refused := _csrf_refused(request, me, rt, csrf):
-        return refused
-    raw = {"title": title.strip(), "due_date": due_date.strip() or None, "assignee_id": assignee_id.strip() or None}
-    try:
-        service.add_task(me.ctx, case_id, TaskIn.model_validate({k: v for k, v in raw.items() if v is not None}))
-    except ValidationError as exc:
-        return _case_with_message(request, me, case_id, _invalid(exc))
-    except CasesError as exc:
-        return _case_with_message(request, me, case_id, exc)
-    return _back(request, case_id, "tasks")
+    data = _given(title=title, due_date=due_date, assignee_id=assignee_id)
+    return _act(request, me, rt, csrf, (case_id,),
+                lambda: service.add_task(me.ctx, case_id, TaskIn.model_validate(data)), "tasks")
 
 
 @router.post("/cases/c/{case_id}/tasks/{task_id}")
 def mark_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, task_id: int,
               csrf: CsrfField = "", done: Annotated[str, Form(max_length=5)] = "1") -> Response:
     """Mark a task done (``done=1``) or open again (``done=0``)."""
-    if missing := _unreachable(request, me, case_id, task_id):
-        return missing
-    if refused := _csrf_refused(request, me, rt, csrf):
-        return refused
-    try:
-        service.update_task(me.ctx, case_id, task_id, TaskUpdate(done=done == "1"))
-    except CasesError as exc:
-        return _case_with_message(request, me, case_id, exc)
-    return _back(request, case_id, "tasks")
+    return _act(request, me, rt, csrf, (case_id, task_id),
+                lambda: service.update_task(me.ctx, case_id, task_id, TaskUpdate(done=done == "1")), "tasks")
 
 
 @router.post("/cases/c/{case_id}/services")
@@ -189,19 +189,9 @@ def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, 
                 service_type: Short = "", status: Annotated[str, Form(max_length=20)] = "planned",
                 description: Long = "", delivered_on: Annotated[str, Form(max_length=20)] = "") -> Response:
     """Record a service planned or delivered for the case."""
-    if missing := _unreachable(request, me, case_id):
-        return missing
-    if refused := _csrf_refused(request, me, rt, csrf):
-        return refused
-    raw = {"service_type": service_type.strip(), "status": status, "description": description.strip() or None,
-           "delivered_on": delivered_on.strip() or None}
-    try:
-        service.add_service(me.ctx, case_id, ServiceIn.model_validate({k: v for k, v in raw.items() if v is not None}))
-    except ValidationError as exc:
-        return _case_with_message(request, me, case_id, _invalid(exc))
-    except CasesError as exc:
-        return _case_with_message(request, me, case_id, exc)
-    return _back(request, case_id, "services")
+    data = _given(service_type=service_type, status=status, description=description, delivered_on=delivered_on)
+    return _act(request, me, rt, csrf, (case_id,),
+                lambda: service.add_service(me.ctx, case_id, ServiceIn.model_validate(data)), "services")
 
 
 @router.get("/cases/export.csv")
