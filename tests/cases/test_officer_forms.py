@@ -391,3 +391,18 @@ def test_huge_numbers_in_the_new_forms_are_not_found_not_500(client, seeded, num
         assert client.post(url, data={"csrf_token": token, **data}).status_code == 422, url
     for q in (f"organisation_id={number}", f"officer={number}", "page=" + str(number)):
         assert client.get(f"/cases/?{q}").status_code in (200, 422), q
+
+
+def test_batched_page_reads_keep_earlier_reads_when_a_later_one_is_refused(rt, seeded) -> None:
+    from observatorio.cases.errors import NotFound
+    from observatorio.cases.page_ctx import BatchedCtx
+
+    with rt.sessions() as s:
+        before = s.scalar(select(func.max(AuditEntry.id)))
+        ctx = BatchedCtx.of(ctx_for(s, seeded.world, "gtm_officer"))
+        service.get_case(ctx, seeded.cases["gtm_mex_own"])  # held, not yet appended
+        with pytest.raises(NotFound):
+            service.get_person(ctx, seeded.people["hnd_mex"])  # another country's person
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.outcome) for e in rows] == [("case.read", "granted"), ("person.read", "denied")]
+        assert service.verify_audit(ctx_for(s, seeded.world, "auditor")).ok

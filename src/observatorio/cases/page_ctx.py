@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from observatorio.cases import audit
-from observatorio.cases.audit import AccessEvent, Actor
+from observatorio.cases.audit import AccessEvent
 from observatorio.cases.errors import CasesError
 from observatorio.cases.service import Ctx
 
@@ -32,12 +31,9 @@ class BatchedCtx(Ctx):
 
     def finish(self) -> None:
         """Append every held entry and commit (after the page's last read)."""
-        self.held.extend(self.events)
-        self.events.clear()
-        actor = Actor(self.principal.user_id, self.principal.username, self.source_ip)
-        audit.append(self.session, actor, self.held)
-        self.session.commit()
+        self.events[:0] = self.held
         self.held.clear()
+        super().commit()
 
     def deny(self, exc: CasesError, action: str, record_type: str, record_id: object | None,
              fields: Iterable[str] = (), policy_action: str | None = None) -> CasesError:
