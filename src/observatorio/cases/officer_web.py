@@ -288,10 +288,12 @@ async def person_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Res
         fields["nationality"] = fields["nationality"].upper()
     try:
         data = PersonCreate.model_validate(fields)
-        # possible duplicates first, among the people the officer may read; registering anyway
-        # is a deliberate second submit (confirm_new)
-        if form.get("confirm_new") != "1" and (found := duplicates.possible_duplicates(
-                me.ctx, data.given_names or "", data.family_names, data.date_of_birth)):
+        # possible duplicates first, among the people the officer may read, for a user who may
+        # register at all; registering anyway is a deliberate second submit (confirm_new)
+        look = form.get("confirm_new") != "1" and service._holds(me.principal, "person.create")
+        found = duplicates.possible_duplicates(me.ctx, data.given_names or "", data.family_names,
+                                               data.date_of_birth) if look else []
+        if found:
             return render(request, "cases_person_new.html", me=me, sexes=list(Sex), values=fields,
                           duplicates=found)
         person = service.create_person(me.ctx, data)
