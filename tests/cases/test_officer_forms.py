@@ -406,3 +406,19 @@ def test_batched_page_reads_keep_earlier_reads_when_a_later_one_is_refused(rt, s
         rows = s.scalars(select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id)).all()
         assert [(e.action, e.outcome) for e in rows] == [("case.read", "granted"), ("person.read", "denied")]
         assert service.verify_audit(ctx_for(s, seeded.world, "auditor")).ok
+
+
+def test_injection_in_the_list_and_export_filters(client, rt, seeded) -> None:
+    from .test_injection import PAYLOADS
+
+    _login(client, "gtm_supervisor")
+    baseline = client.get("/cases/export.csv").text.count("\n")
+    for param in ("q", "country", "organisation_id", "officer", "opened_from", "status"):
+        for payload in PAYLOADS:
+            for path in ("/cases/", "/cases/export.csv"):
+                r = client.get(path, params={param: payload})
+                assert r.status_code in (200, 422), (path, param, payload, r.status_code)
+                if path.endswith(".csv") and r.status_code == 200:
+                    assert r.text.count("\n") <= baseline, (param, payload)  # a filter never widens
+    with rt.sessions() as s:
+        assert len(s.scalars(select(Case)).unique().all()) == len(seeded.cases)
