@@ -366,15 +366,17 @@ def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded)
     _login(client, "hnd_officer")
     client.get(f"/cases/c/{cid}")  # a refused look from another country
     _login(client, "gtm_officer")
-    page = client.get(f"/cases/c/{cid}").text
-    assert 'id="trail"' not in page  # consular officers hold no audit.read
+    assert "/trail" not in client.get(f"/cases/c/{cid}").text  # consular officers hold no audit.read
+    assert client.get(f"/cases/c/{cid}/trail").status_code == 403
     _login(client, "gtm_head")
-    page = client.get(f"/cases/c/{cid}").text
-    assert 'id="trail"' in page and "<td>gtm_officer</td><td>case.read</td><td>permitido</td>" in page
+    assert f"/cases/c/{cid}/trail" in client.get(f"/cases/c/{cid}").text
+    page = client.get(f"/cases/c/{cid}/trail").text
+    assert "<td>gtm_officer</td><td>case.read</td><td>permitido</td>" in page
     assert "<td>hnd_officer</td><td>case.read</td><td>denegado</td>" in page
     with rt.sessions() as s:
-        last = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.read")).all()[-1]
-        assert last.actor == "gtm_head" and f"record_id={cid}" in last.fields
+        reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.read")).all()
+        assert [(e.actor, e.outcome) for e in reads] == [("gtm_officer", "denied"), ("gtm_head", "granted")]
+        assert f"record_id={cid}" in reads[-1].fields
 
 
 @pytest.mark.parametrize("number", [2**31, 2**63, 2**64 + 5])

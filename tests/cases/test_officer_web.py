@@ -72,6 +72,8 @@ def test_every_case_page_for_every_role_shows_only_granted_fields(client, rt, se
                     assert shown == (group in read.field_groups), (user, key, group)
             if not person_read.allowed:
                 assert f"Persona {key}" not in r.text, (user, key)
+            trail = client.get(f"/cases/c/{cid}/trail")  # the audit trail: who did what, never values
+            assert trail.status_code in (200, 403) and all(v not in trail.text for v in SENSITIVE_ALL.values())
             edit = client.get(f"/cases/c/{cid}/edit")  # the edit form: only granted fields, as inputs too
             assert edit.status_code in (200, 403), (user, key)
             assert ("/edit" in r.text) == (edit.status_code == 200), (user, key)

@@ -1,4 +1,4 @@
-"""The audit trail of one case on its page, for the roles that may read the audit (audit.read):
+"""The audit trail of one case, a page of its own for the roles that may read the audit (audit.read):
 the latest entries about the case within the reader's audit scope. Reading it is itself audited,
 as every query of the audit is."""
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from observatorio.cases import audit
 from observatorio.cases.audit import AccessEvent
+from observatorio.cases.errors import forbidden
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.policy import get_policy
 from observatorio.cases.service import Ctx, _holds
@@ -25,11 +26,10 @@ class TrailEntry:
     outcome: str
 
 
-def case_trail(ctx: Ctx, case_id: int) -> list[TrailEntry] | None:
-    """The latest entries about the case, newest first; None for a role without audit.read
-    (the page then has no trail section at all)."""
+def case_trail(ctx: Ctx, case_id: int) -> list[TrailEntry]:
+    """The latest entries about the case, newest first (a role without audit.read: 403, audited)."""
     if not _holds(ctx.principal, "audit.read"):
-        return None
+        raise ctx.deny(forbidden("audit.read"), "audit.read", "audit", None, (f"record_id={case_id}",))
     rows = ctx.session.scalars(
         select(AuditEntry).where(audit.scope_clause(ctx.principal), AuditEntry.record_type == "case",
                                  AuditEntry.record_id == str(case_id))

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from observatorio.cases import list_filters, service
+from observatorio.cases import case_audit, list_filters, service
 from observatorio.cases.errors import CasesError, Conflict
 from observatorio.cases.models import User
 from observatorio.cases.officer_web import (
@@ -192,6 +192,20 @@ def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, 
     data = _given(service_type=service_type, status=status, description=description, delivered_on=delivered_on)
     return _act(request, me, rt, csrf, (case_id,),
                 lambda: service.add_service(me.ctx, case_id, ServiceIn.model_validate(data)), "services")
+
+
+@router.get("/cases/c/{case_id}/trail")
+def trail_page(request: Request, me: OfficerDep, case_id: int) -> Response:
+    """The case's latest audit entries, for roles with audit.read (a page of its own, so that
+    showing a case does not also read, and log a read of, the audit)."""
+    if missing := _unreachable(request, me, case_id):
+        return missing
+    try:
+        case = service.get_case(me.ctx, case_id)
+        trail = case_audit.case_trail(me.ctx, case_id)
+    except CasesError as exc:
+        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+    return render(request, "cases_trail.html", me=me, case=case, trail=trail)
 
 
 @router.get("/cases/export.csv")

@@ -23,7 +23,6 @@ from pydantic import ValidationError
 
 from observatorio import validation_text
 from observatorio.cases import (
-    case_audit,
     case_views,
     duplicates,
     list_filters,
@@ -177,7 +176,6 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         "case": case, "person": person, "protocol": protocol, "checklist": checklist, "doable": doable,
         "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
         "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
-        "trail": case_audit.case_trail(me.ctx, case_id),
         "may_note": me.may("case.note", row), "note_groups": note_groups,
         **page_forms.case_forms(me.ctx.session, me.principal, row),
         # only the sensitive values the role is granted are handed to the template at all

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatorio.cases.models import Case, Membership, User
-from observatorio.cases.policy import Principal, authorize, case_resource
+from observatorio.cases.policy import Principal, authorize, case_resource, get_policy
 from observatorio.cases.vocab import TRANSITIONS, CaseStatus
 
 SERVICE_STATUSES = ("planned", "in_progress", "delivered", "cancelled")
@@ -40,4 +40,5 @@ def case_forms(session: Session, principal: Principal, case: Case) -> dict[str, 
         "members": organisation_members(session, case.organisation_id) if may["case.task"] else [],
         "may_service": may["case.service"] and not erased,
         "service_statuses": SERVICE_STATUSES, "service_types": SERVICE_TYPES,
+        "may_trail": any(get_policy().scope_of(g.role, "audit.read") for g in principal.grants),
     }
