@@ -1,5 +1,6 @@
-"""Chromium (Playwright) at 390 px, on SQLite and PostgreSQL: the new officer pages fit a phone's width and their forms work
-from the keyboard — filters, the edit form (with a stale edit), tasks, and possible duplicates."""
+"""Chromium (Playwright) at 390 px, on SQLite and PostgreSQL: the new officer pages fit a phone's
+width and their forms work from the keyboard — filters, a task, the edit form (with a stale
+edit), the audit trail and possible duplicates."""
 
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ def test_new_officer_pages_at_390_px_with_the_keyboard(rt, world, server, browse
         with page.expect_navigation():
             page.get_by_role("button", name="Guardar los cambios").press("Enter")
         assert "Ciudad Hidalgo" in page.locator("#facts").inner_text()
+        page.get_by_role("link", name="Bitácora de auditoría del caso").click()  # the head reads the audit
+        page.wait_for_url(f"**/cases/c/{case.id}/trail?**")
+        assert page.evaluate(FITS) and "case.update" in page.locator("table").inner_text()
         # registering someone similar shows the possible duplicate first
         page.goto(f"{server}/cases/people/new")
         page.get_by_label("Nombres").fill("Maria Jose")
