@@ -424,3 +424,13 @@ def test_injection_in_the_list_and_export_filters(client, rt, seeded) -> None:
                     assert r.text.count("\n") <= baseline, (param, payload)  # a filter never widens
     with rt.sessions() as s:
         assert len(s.scalars(select(Case)).unique().all()) == len(seeded.cases)
+
+
+def test_an_erased_case_offers_no_edit(client, rt, seeded) -> None:
+    cid = seeded.cases["gtm_mex_own"]
+    with rt.sessions() as s:
+        service.erase_person(ctx_for(s, seeded.world, "gtm_head"), seeded.people["gtm_mex_own"])
+    _login(client, "gtm_head")
+    assert "/edit" not in client.get(f"/cases/c/{cid}").text
+    r = client.get(f"/cases/c/{cid}/edit")
+    assert r.status_code == 409 and "borrado" in r.text

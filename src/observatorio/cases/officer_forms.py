@@ -87,6 +87,7 @@ def edit_form(request: Request, me: OfficerDep, case_id: int) -> Response:
         return missing
     try:
         case, d = service._load_case(me.ctx, case_id, "case.update", audit_action="case.read")
+        service._refuse_if_erased(case, "case")  # an erased case takes no edits: say so at once
         out = service.case_out(case, d)
         me.ctx.log(d, "case.read", "case", case.id, service._visible_case_fields(d))
         me.ctx.commit()
