@@ -5,12 +5,15 @@ Modes (each a row of the table):
   pg-http-16      PostgreSQL, 16 concurrent HTTP clients against uvicorn (2 workers), full stack
   pg-bare-16      peer: the same writes as bare SQLAlchemy inserts/updates, no policy, no audit
   sqlite-1        SQLite file, one client, use-case layer (policy + audit)
+  pg-pages-16     PostgreSQL, 16 concurrent browser sessions against uvicorn (2 workers): officer
+                  page renders, the case list (filter form, 25 rows) and a case page (checklist,
+                  notes, tasks, services, history), each audited; p95 target < 150 ms
 
 A "write" is one of: register a person, open a case, edit a case (each audited).
 The PostgreSQL server is started here (initdb in a temporary folder) with durable settings
 (fsync and synchronous_commit on), unlike the test server.
 
-    .venv/bin/python bench/cases/run.py [--updates 30] [--clients 16] [--skip-http]
+    .venv/bin/python bench/cases/run.py [--updates 30] [--clients 16] [--skip-http] [--renders 40]
 """
 
 from __future__ import annotations
@@ -196,23 +199,8 @@ def bench_http(mode: str, url: str, clients: int, updates: int) -> Result:
     rt = Runtime.from_url(url, Settings(secret_key=SECRET), CONFIG)
     users = _setup_world(rt, clients)
     rt.close()
-    port = _free_port()
-    env = {**os.environ, "OBSERVATORIO_CASES_DB": url, "OBSERVATORIO_SECRET_KEY": SECRET,
-           "OBSERVATORIO_CASES_ARGON2_TIME_COST": "1", "OBSERVATORIO_CASES_ARGON2_MEMORY_COST": "8",
-           "OBSERVATORIO_CASES_ARGON2_PARALLELISM": "1", "OBSERVATORIO_CASES_MAX_FAILURES_PER_IP": "100000"}
-    cwd = tempfile.mkdtemp(prefix="obs-bench-")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "observatorio.publish.api.app:create_app", "--factory",
-         "--port", str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=cwd)
-    base = f"http://127.0.0.1:{port}"
+    proc, base, cwd = _start_server(url)
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/api/v1/cases/policy", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         tokens = []
         for i in range(len(users)):
             r = httpx.post(f"{base}/api/v1/auth/token", data={"username": f"u{i}", "password": PASSWORD})
@@ -246,6 +234,96 @@ def bench_http(mode: str, url: str, clients: int, updates: int) -> Result:
     return Result(mode, clients, len(lat), elapsed, lat, kinds=_kinds(updates + 2) * clients)
 
 
+def _start_server(url: str) -> tuple[subprocess.Popen[bytes], str, str]:
+    """uvicorn with two workers on the database ``url``; its process, base URL and folder."""
+    port = _free_port()
+    env = {**os.environ, "OBSERVATORIO_CASES_DB": url, "OBSERVATORIO_SECRET_KEY": SECRET,
+           "OBSERVATORIO_CASES_ARGON2_TIME_COST": "1", "OBSERVATORIO_CASES_ARGON2_MEMORY_COST": "8",
+           "OBSERVATORIO_CASES_ARGON2_PARALLELISM": "1", "OBSERVATORIO_CASES_MAX_FAILURES_PER_IP": "100000"}
+    cwd = tempfile.mkdtemp(prefix="obs-bench-")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "observatorio.publish.api.app:create_app", "--factory",
+         "--port", str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=cwd)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/api/v1/cases/policy", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return proc, base, cwd
+
+
+def _seed_cases(rt: Runtime, users: list[int], per_user: int) -> dict[int, list[int]]:
+    """``per_user`` people and cases opened by each user, with a note, a task and a service each
+    (the case page shows them all); returns each user's case ids."""
+    from observatorio.cases.schemas import NoteIn, ServiceIn, TaskIn
+
+    out: dict[int, list[int]] = {}
+    with rt.sessions() as s:
+        for uid in users:
+            ctx = service.Ctx(s, principal_of(s, uid), "10.0.0.1", SECRET)
+            s.commit()
+            out[uid] = []
+            for k in range(per_user):
+                p = service.create_person(ctx, PersonCreate(given_names=f"Persona {uid}-{k}", family_names="Bench"))
+                c = service.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id,
+                                                        summary=f"caso {k}", health_details="reservado"))
+                service.add_note(ctx, c.id, NoteIn(body="nota"))
+                service.add_task(ctx, c.id, TaskIn(title="tarea"))
+                service.add_service(ctx, c.id, ServiceIn(service_type="legal"))
+                out[uid].append(c.id)
+    return out
+
+
+def _web_session(c: httpx.Client, username: str) -> None:
+    """Sign in through the login form (pre-login cookie and CSRF token), as a browser does."""
+    import re
+
+    form = c.get("/cases/login")
+    token = re.search(r"name='csrf_token' value='([0-9a-f]+)'", form.text)
+    assert token, form.text[:200]
+    r = c.post("/cases/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)})
+    assert r.status_code == 303, r.text[:200]
+
+
+def bench_pages(mode: str, url: str, clients: int, renders: int, per_user: int = 5) -> Result:
+    """Officer page renders over HTTP: each client alternates the case list and a case page."""
+    rt = Runtime.from_url(url, Settings(secret_key=SECRET), CONFIG)
+    users = _setup_world(rt, clients)
+    cases = _seed_cases(rt, users, per_user)
+    rt.close()
+    proc, base, cwd = _start_server(url)
+    kinds: list[list[str]] = [[] for _ in range(clients)]
+    try:
+        sessions = []
+        for i in range(clients):
+            c = httpx.Client(base_url=base, timeout=60)
+            _web_session(c, f"u{i}")
+            sessions.append(c)
+
+        def work(i: int, lat: list[float]) -> int:
+            c, mine = sessions[i], cases[users[i]]
+            for k in range(renders):
+                path = "/cases/" if k % 2 == 0 else f"/cases/c/{mine[k // 2 % len(mine)]}"
+                t = time.perf_counter()
+                r = c.get(path)
+                lat.append(time.perf_counter() - t)
+                kinds[i].append("list" if k % 2 == 0 else "case")
+                assert r.status_code == 200, (path, r.status_code)
+            return 0
+
+        elapsed, lat, _ = _run_threads(clients, work)
+        for c in sessions:
+            c.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(cwd, ignore_errors=True)
+    return Result(mode, clients, len(lat), elapsed, lat, kinds=[k for ks in kinds for k in ks])
+
+
 def _free_port() -> int:
     import socket
 
@@ -259,6 +337,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--updates", type=int, default=30, help="edits per client after creating person and case")
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--renders", type=int, default=40, help="page renders per client (half list, half case page)")
+    ap.add_argument("--skip-pages", action="store_true")
     args = ap.parse_args()
 
     pg = _pgserver().start(extra=("-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"))
@@ -268,6 +348,8 @@ def main() -> None:
         if not args.skip_http:
             results.append(bench_http("pg-http-16", _fresh_pg(pg, "b_http"), args.clients, args.updates))
         results.append(bench_bare("pg-bare-16 (peer)", _fresh_pg(pg, "b_bare"), args.clients, args.updates))
+        pages = None if args.skip_pages else bench_pages("pg-pages-16", _fresh_pg(pg, "b_pages"), args.clients,
+                                                         args.renders)
         with tempfile.TemporaryDirectory() as d:
             url = f"sqlite:///{d}/bench.sqlite"
             upgrade(url)
@@ -296,6 +378,19 @@ def main() -> None:
         print(f"  pg-http-16 / pg-service-16 throughput: {by['pg-http-16'].rate / svc.rate:.2f}  (cost of HTTP + JSON)")
     target = "met" if svc.rate >= 200 and svc.pct(0.95) < 100 else "NOT met"
     print(f"\ntarget ≥200 writes/s with p95 <100 ms on PostgreSQL, 16 clients (use-case layer): {target}")
+    if pages is not None:
+        print(f"\n{'page renders (HTTP, audited)':<30}{'clients':>8}{'renders':>8}{'pages/s':>9}"
+              f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+        for kind, label in (("list", "case list"), ("case", "case page")):
+            xs = [x for x, k in zip(pages.latencies, pages.kinds or [], strict=True) if k == kind]
+            print(f"{pages.mode + ' ' + label:<30}{pages.clients:>8}{len(xs):>8}{len(xs) / pages.seconds:>9.0f}"
+                  f"{pages.pct(0.5, kind):>9.1f}{pages.pct(0.95, kind):>9.1f}{max(xs) * 1000:>9.1f}")
+        if "pg-http-16" in by:
+            api = by["pg-http-16"]
+            print(f"{'pg-http-16 API writes (above)':<30}{api.clients:>8}{api.writes:>8}{api.rate:>9.0f}"
+                  f"{api.pct(0.5):>9.1f}{api.pct(0.95):>9.1f}{max(api.latencies) * 1000:>9.1f}")
+        met = all(pages.pct(0.95, k) < 150 for k in ("list", "case"))
+        print(f"\ntarget case list and case page p95 <150 ms, PostgreSQL, 16 users: {'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

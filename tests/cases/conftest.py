@@ -191,6 +191,7 @@ def make_app(rt: Runtime) -> FastAPI:
     """An app with only the cases routers, so other areas' work in progress cannot break these
     tests; test_app_wiring checks the real create_app mounts the same routers."""
     from observatorio.cases.api import router
+    from observatorio.cases.officer_forms import router as forms_router
     from observatorio.cases.officer_web import router as officer_router
     from observatorio.cases.reception.api import router as reception_api_router
     from observatorio.cases.reception.web import router as reception_web_router
@@ -204,6 +205,7 @@ def make_app(rt: Runtime) -> FastAPI:
     app.include_router(officer_router)
     app.include_router(reception_api_router)
     app.include_router(reception_web_router)
+    app.include_router(forms_router)
     return app
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -22,11 +22,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from observatorio import validation_text
-from observatorio.cases import case_views, service, steps
+from observatorio.cases import (
+    case_views,
+    duplicates,
+    list_filters,
+    page_forms,
+    service,
+    steps,
+)
 from observatorio.cases.api import SessionDep, client_ip, get_runtime
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.models import Case, utcnow
+from observatorio.cases.page_ctx import BatchedCtx
 from observatorio.cases.policy import Principal, authorize, case_resource, get_policy
 from observatorio.cases.protocols.loader import catalogue
 from observatorio.cases.runtime import Runtime
@@ -117,18 +125,6 @@ def _csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) ->
     return render(request, "cases_error.html", 403, me=me, message=Texts(lang_of(request))("cases.csrf_refused"))
 
 
-def _clean(value: str | None, limit: int = 100) -> str | None:
-    """A query-string filter: bounded, without control characters, empty as None."""
-    if not value:
-        return None
-    value = value.strip()[:limit]
-    return None if not value or any(ord(ch) < 32 for ch in value) else value
-
-
-def _enum(value: str | None, allowed: type[Any]) -> str | None:
-    return value if value in {m.value for m in allowed} else None
-
-
 # ---------------------------------------------------------------- pages
 
 
@@ -143,21 +139,25 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
     tasks = case_views.my_open_tasks(me.ctx)
     return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
-                  supervised=supervised)
+                  supervised=supervised, today=now_of(request).date())
 
 
 @router.get("/cases/")
-def case_list(request: Request, me: OfficerDep, q: str | None = None, case_type: str | None = None,
-              status: str | None = None, risk_level: str | None = None, page: str | None = None) -> Response:
-    """The cases the user may read, filtered and paged (same policy and audit as the API)."""
-    filters = {"q": _clean(q), "case_type": _enum(case_type, CaseType), "status": _enum(status, CaseStatus),
-               "risk_level": _enum(risk_level, RiskLevel)}
+def case_list(request: Request, me: OfficerDep, page: str | None = None) -> Response:
+    """The cases the user may read, filtered, searched and paged (same policy and audit as the API)."""
+    filters = list_filters.parse(request.query_params, me.principal.user_id)
     number = max(1, int(page)) if page and page.isdigit() and len(page) < 6 else 1
-    result = service.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
-                                **{k: v for k, v in filters.items() if v})
+    if filters.errors:  # a malformed filter is named, never silently dropped
+        result = service.CasePage(items=[], total=0, limit=PAGE_SIZE, offset=0)
+    else:
+        result = service.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters.query)
     pages = max(1, -(-result.total // PAGE_SIZE))
-    return render(request, "cases_list.html", me=me, result=result, filters=filters, number=number,
-                  pages=pages, case_types=list(CaseType), statuses=list(CaseStatus), risks=list(RiskLevel))
+    lang = lang_of(request)
+    return render(request, "cases_list.html", 422 if filters.errors else 200, me=me, result=result,
+                  filters=filters.shown, number=number, pages=pages, case_types=list(CaseType),
+                  statuses=list(CaseStatus), risks=list(RiskLevel),
+                  choices=list_filters.choices(me.ctx.session, me.principal),
+                  error=" ".join(e[lang] for e in filters.errors) or None)
 
 
 def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]:
@@ -177,6 +177,7 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
         "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
         "may_note": me.may("case.note", row), "note_groups": note_groups,
+        **page_forms.case_forms(me.ctx.session, me.principal, row),
         # only the sensitive values the role is granted are handed to the template at all
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
                       for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],
@@ -214,8 +215,10 @@ def case_page(request: Request, me: OfficerDep, case_id: int) -> Response:
     """A case: person, status, risk, protocol checklist, notes, tasks, services, history."""
     if not 0 < case_id < 2**31:
         return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
+    batch = BatchedCtx.of(me.ctx)  # seven audited reads, one append and one commit
     try:
-        context = _case_context(request, me, case_id)
+        context = _case_context(request, replace(me, ctx=batch), case_id)
+        batch.finish()
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
     return render(request, "cases_case.html", me=me, **context)
@@ -282,7 +285,16 @@ async def person_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Res
     if "nationality" in fields:
         fields["nationality"] = fields["nationality"].upper()
     try:
-        person = service.create_person(me.ctx, PersonCreate.model_validate(fields))
+        data = PersonCreate.model_validate(fields)
+        # possible duplicates first, among the people the officer may read, for a user who may
+        # register at all; registering anyway is a deliberate second submit (confirm_new)
+        look = form.get("confirm_new") != "1" and service._holds(me.principal, "person.create")
+        found = duplicates.possible_duplicates(me.ctx, data.given_names or "", data.family_names,
+                                               data.date_of_birth) if look else []
+        if found:
+            return render(request, "cases_person_new.html", me=me, sexes=list(Sex), values=fields,
+                          duplicates=found)
+        person = service.create_person(me.ctx, data)
     except (ValidationError, CasesError) as exc:
         err = _invalid(exc) if isinstance(exc, ValidationError) else exc
         return render(request, "cases_person_new.html", err.status, me=me, sexes=list(Sex), values=fields,

@@ -625,9 +625,9 @@ def case_query(principal: Principal, *, q: str | None = None, status: str | None
     """The filtered, scope-limited case query shared by the API, the web list and exports."""
     conds: list[ColumnElement[bool]] = [case_scope_clause(principal, "case.read")]
     if q:
-        names = func.lower(func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, ""))
-        conds.append(or_(func.lower(Case.reference).like(_like(q), escape="\\"),
-                         names.like(_like(q), escape="\\")))
+        names = func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, "")
+        conds.append(or_(*(func.lower(func.coalesce(t, "")).like(_like(q), escape="\\")  # never a sensitive field
+                           for t in (Case.reference, names, Case.summary, Case.location))))
     if status:
         conds.append(Case.status == status)
     if case_type:

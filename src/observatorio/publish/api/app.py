@@ -26,6 +26,7 @@ DOCS_ASSETS_URL = "/api/docs-assets"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
+    from observatorio.cases.officer_forms import router as cases_forms_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.reception.api import router as reception_api_router
     from observatorio.cases.reception.web import router as reception_web_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_officer_router)
     app.include_router(reception_api_router)
     app.include_router(reception_web_router)
+    app.include_router(cases_forms_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)

@@ -1,0 +1,108 @@
+"""The case list's filters as typed in the page's query string, checked, and the choices the
+filter form offers. Every choice comes from the cases the user may read (the same SQL scope as
+the list), so the form never names an organisation, country or officer outside the user's reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from observatorio.cases.models import Case, Organisation, User
+from observatorio.cases.policy import Principal, case_scope_clause
+from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
+from observatorio.publish.web.texts import text
+
+TEXT_PARAMS = ("q", "case_type", "status", "risk_level", "country", "organisation_id", "officer",
+               "opened_from", "opened_to")
+_ISO3 = re.compile(r"^[A-Za-z]{3}$")
+
+
+@dataclass
+class ListFilters:
+    """``shown``: the values as typed (for the form and the page links); ``query``: the checked
+    filters for ``service.case_query``; ``errors``: one bilingual text per refused parameter."""
+
+    shown: dict[str, str] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def refuse(self, param: str, key: str, **values: Any) -> None:
+        self.errors.append({lang: text(key, lang, param=param, **values) for lang in ("es", "en")})
+
+
+def _clean(value: str | None, limit: int = 100) -> str | None:
+    """Bounded, stripped, without control characters; empty as None."""
+    if not value:
+        return None
+    value = value.strip()[:limit]
+    return None if not value or any(ord(ch) < 32 for ch in value) else value
+
+
+def parse(params: Mapping[str, str], user_id: int) -> ListFilters:
+    """The filters of a query string; a malformed value is named in ``errors``, never guessed."""
+    f = ListFilters()
+    for name in TEXT_PARAMS:
+        if (value := _clean(params.get(name))) is not None:
+            f.shown[name] = value
+    if "q" in f.shown:
+        f.query["q"] = f.shown["q"]
+    for name, vocab in (("case_type", CaseType), ("status", CaseStatus), ("risk_level", RiskLevel)):
+        if name in f.shown:
+            if f.shown[name] in {m.value for m in vocab}:
+                f.query[name] = f.shown[name]
+            else:
+                f.refuse(name, "cases_forms.bad_choice")
+    if "country" in f.shown:
+        if _ISO3.match(f.shown["country"]):
+            f.query["country"] = f.shown["country"].upper()
+        else:
+            f.refuse("country", "cases_forms.bad_country")
+    if "organisation_id" in f.shown:
+        org = f.shown["organisation_id"]
+        if org.isdigit() and len(org) < 10:
+            f.query["organisation_id"] = int(org)
+        else:
+            f.refuse("organisation_id", "cases_forms.bad_choice")
+    if "officer" in f.shown:
+        officer = f.shown["officer"]
+        if officer == "me":
+            f.query["officer_id"] = user_id
+        elif officer.isdigit() and len(officer) < 10:
+            f.query["officer_id"] = int(officer)
+        else:
+            f.refuse("officer", "cases_forms.bad_choice")
+    for name in ("opened_from", "opened_to"):
+        if name in f.shown:
+            try:
+                f.query[name] = dt.date.fromisoformat(f.shown[name])
+            except ValueError:
+                f.refuse(name, "cases_forms.bad_date")
+    if "opened_from" in f.query and "opened_to" in f.query and f.query["opened_from"] > f.query["opened_to"]:
+        f.refuse("opened_to", "cases_forms.dates_reversed")
+    return f
+
+
+@dataclass(frozen=True)
+class Choices:
+    countries: list[str]
+    organisations: list[tuple[int, str]]
+    officers: list[tuple[int, str]]
+
+
+def choices(session: Any, principal: Principal) -> Choices:
+    """Countries, organisations and officers of the cases the user may read."""
+    scope = case_scope_clause(principal, "case.read")
+    countries = session.scalars(select(Case.country).where(scope).distinct().order_by(Case.country)).all()
+    orgs = session.execute(select(Organisation.id, Organisation.name)
+                           .where(Organisation.id.in_(select(Case.organisation_id).where(scope)))
+                           .order_by(Organisation.name)).all()
+    officers = session.execute(select(User.id, User.username)
+                               .where(User.id.in_(select(Case.officer_id).where(scope)))
+                               .order_by(User.username)).all()
+    return Choices(list(countries), [(r.id, r.name) for r in orgs], [(r.id, r.username) for r in officers])
