@@ -10,6 +10,9 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Tables kept outside models.py join the one metadata when any database is opened.
+from observatorio.cases import notification_models, referral_models  # noqa: F401
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # A pooled PostgreSQL connection idle for longer than this is tested before use.
 PING_AFTER_IDLE_SECONDS = 10.0
