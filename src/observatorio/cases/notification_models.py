@@ -24,3 +24,13 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationAddress(Base):
+    """Where a user's notices are e-mailed (optional; without it the inbox alone)."""
+
+    __tablename__ = "notification_address"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    email: Mapped[str] = mapped_column(String(254))

@@ -99,9 +99,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "key", name="uq_notification_user_id"),
     )
     op.create_index("ix_notification_user_id", "notification", ["user_id"])
+    op.create_table(
+        "notification_address",
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name="fk_notification_address_user_id_app_user",
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name="pk_notification_address"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notification_address")
     op.drop_index("ix_notification_user_id", table_name="notification")
     op.drop_table("notification")
     op.drop_index("ix_referral_to_status", table_name="referral")
