@@ -192,6 +192,8 @@ def make_app(rt: Runtime) -> FastAPI:
     tests; test_app_wiring checks the real create_app mounts the same routers."""
     from observatorio.cases.api import router
     from observatorio.cases.officer_web import router as officer_router
+    from observatorio.cases.referral_api import router as referral_router
+    from observatorio.cases.referral_web import router as referral_web_router
     from observatorio.cases.web import router as web_router
 
     app = FastAPI()
@@ -200,6 +202,8 @@ def make_app(rt: Runtime) -> FastAPI:
     app.include_router(router)
     app.include_router(web_router)
     app.include_router(officer_router)
+    app.include_router(referral_router)
+    app.include_router(referral_web_router)
     return app
 
 

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from observatorio import validation_text
-from observatorio.cases import case_views, service, steps
+from observatorio.cases import case_views, referrals, service, steps
 from observatorio.cases.api import SessionDep, client_ip, get_runtime
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
@@ -142,8 +142,9 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     supervises = any(get_policy().scope_of(g.role, "case.assign") for g in me.principal.grants)
     supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
     tasks = case_views.my_open_tasks(me.ctx)
+    incoming = referrals.incoming_referrals(me.ctx)
     return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
-                  supervised=supervised)
+                  supervised=supervised, incoming=incoming)
 
 
 @router.get("/cases/")
@@ -177,6 +178,8 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
         "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
         "may_note": me.may("case.note", row), "note_groups": note_groups,
+        "referrals": referrals.case_referrals(me.ctx, case_id), "consents": referrals.case_consents(me.ctx, case_id),
+        "may_refer": me.may("case.refer", row), "may_withdraw": me.may("referral.withdraw_consent", row),
         # only the sensitive values the role is granted are handed to the template at all
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
                       for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],

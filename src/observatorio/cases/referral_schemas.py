@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from observatorio.cases.bounds import RecordId
 from observatorio.cases.schemas import _In
@@ -17,12 +17,20 @@ Justification = Annotated[str, StringConstraints(strip_whitespace=True, min_leng
 ReferralStatus = Literal["pending", "accepted", "declined", "completed", "withdrawn"]
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A time without zone (a browser's datetime-local) is taken as UTC; a future one is refused."""
+    value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if value.year < 1900 or value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        raise ValueError("la fecha del consentimiento no puede ser futura / the consent date cannot be in the future")
+    return value
+
+
 class ConsentIn(_In):
     """Consent as given: by the person or a guardian, when, to whom, for what purpose."""
 
     given_by: Literal["person", "guardian"]
     guardian_name: Line | None = None
-    given_at: dt.datetime
+    given_at: Annotated[dt.datetime, AfterValidator(_utc)]
     given_to: Line
     purpose: Reason
 

@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.officer_web import router as cases_officer_router
+    from observatorio.cases.referral_api import router as cases_referral_router
+    from observatorio.cases.referral_web import router as cases_referral_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_publication_router)
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
+    app.include_router(cases_referral_router)
+    app.include_router(cases_referral_web_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)
