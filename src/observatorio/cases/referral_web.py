@@ -8,6 +8,8 @@ token; texts come from the portal's catalogue (keys ``referrals.*``), Spanish fi
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from observatorio.cases import notifications, referrals
+from observatorio.formula_guard import neutral_value
 from observatorio.cases.errors import CasesError, NotFound
 from observatorio.cases.models import Organisation
 from observatorio.cases.officer_web import (
@@ -113,7 +116,7 @@ async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case
     return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
 
 
-@router.get("/cases/referrals/{referral_id}")
+@router.get("/cases/referrals/{referral_id:int}")
 def referral_page(request: Request, me: OfficerDep, referral_id: int) -> Response:
     """A referral: the receiver sees only the profile's fields, and may answer or complete it."""
     if not 0 < referral_id < 2**31:
@@ -150,6 +153,28 @@ async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, re
     except CasesError as exc:
         return _form_error(request, me, exc)
     return RedirectResponse(f"/cases/referrals/{referral_id}?lang={lang_of(request)}", status_code=303)
+
+
+CSV_COLUMNS = ("id", "reference", "from_organisation", "to_organisation", "to_country", "profile", "transfer",
+               "services", "status", "reason", "response_reason", "created_at")
+
+
+# "incoming.csv" never reaches the referral page: its path takes integers only ({referral_id:int})
+@router.get("/cases/referrals/incoming.csv")
+def incoming_csv(me: OfficerDep) -> Response:
+    """The referrals received by the user's organisations, as CSV (every text cell neutralised
+    against spreadsheet formulas; no personal data beyond the case reference)."""
+    rows = referrals.incoming_referrals(me.ctx, statuses=referrals.STATUSES, limit=10000)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        values = r.model_dump(mode="json")
+        values["services"] = " ".join(r.services)
+        writer.writerow([neutral_value(values[c]) for c in CSV_COLUMNS])
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Cache-Control": "no-store",
+                             "Content-Disposition": 'attachment; filename="remisiones-referrals.csv"'})
 
 
 @router.get("/cases/inbox")

@@ -39,6 +39,7 @@ from observatorio.cases.referral_schemas import (
 from observatorio.cases.service import Ctx, _load_case, _refuse_if_erased, _write_case
 
 ACTIVE = ("pending", "accepted")  # the receiver sees the minimised view only in these states
+STATUSES = ("pending", "accepted", "declined", "completed", "withdrawn")
 
 
 def referral_out(r: Referral) -> ReferralOut:

@@ -1,0 +1,122 @@
+"""Referral pages: consent and referral forms, the receiver's minimised view and answer, the
+inbox; CSRF refused on every form, stored XSS escaped, formula injection neutralised in the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import func, select
+
+from observatorio.cases.referral_models import Referral, ReferralConsent
+
+from .test_officer_web import XSS, _login
+from .test_web import _csrf
+
+FORMULA = "=HYPERLINK(\"http://evil.example\",\"clic\")"
+
+
+def _open_child_case(client, given: str = "Niño") -> int:
+    token = _csrf(client.get("/cases/people/new").text)
+    r = client.post("/cases/people/new", data={"given_names": given, "nationality": "GTM", "csrf_token": token},
+                    follow_redirects=False)
+    pid = int(re.search(r"person_id=(\d+)", r.headers["location"]).group(1))
+    r = client.post("/cases/c/new", data={"person_id": str(pid), "case_type": "unaccompanied_child",
+                                          "csrf_token": token}, follow_redirects=False)
+    return int(r.headers["location"].split("/")[-1].split("?")[0])
+
+
+def _consent_and_refer(client, world, cid: int, text: str, **extra: str) -> int:
+    token = _csrf(client.get(f"/cases/c/{cid}/refer").text)
+    r = client.post(f"/cases/c/{cid}/consents", data={
+        "given_by": "guardian", "guardian_name": text, "given_at": "2026-12-01T10:30", "given_to": text,
+        "purpose": text, "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get(f"/cases/c/{cid}/refer").text
+    consent_id = re.search(r'<option value="(\d+)" selected>#', page).group(1)
+    r = client.post(f"/cases/c/{cid}/referrals", data={
+        "to_organisation_id": str(world.orgs["gtm_child"]), "profile": "child_protection",
+        "services": ["child_protection", "family_tracing"], "reason": text, "consent_id": consent_id,
+        "csrf_token": token, **extra}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return cid
+
+
+def test_forms_refuse_missing_or_forged_csrf(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    cid = _open_child_case(client)
+    _consent_and_refer(client, world, cid, "motivo")
+    with rt.sessions() as s:
+        rid, consent_id = s.scalar(select(Referral.id)), s.scalar(select(ReferralConsent.id))
+        before = s.scalar(select(func.count()).select_from(Referral))
+    forms = [(f"/cases/c/{cid}/consents", {"given_by": "person", "given_at": "2026-12-01T10:00",
+                                          "given_to": "x", "purpose": "y"}),
+             (f"/cases/c/{cid}/referrals", {"to_organisation_id": str(world.orgs["hnd_reception"]),
+                                           "profile": "legal_aid", "services": "legal", "reason": "r",
+                                           "consent_id": str(consent_id)}),
+             (f"/cases/c/{cid}/consents/{consent_id}/withdraw", {})]
+    receiver_forms = [(f"/cases/referrals/{rid}/answer", {"decision": "accept"}),
+                      (f"/cases/referrals/{rid}/complete", {}), ("/cases/inbox/1/read", {})]
+    for user, batch in (("gtm_officer", forms), ("gtm_protection", receiver_forms)):
+        _login(client, user)
+        for url, data in batch:
+            for token in (None, "f" * 64):
+                body = dict(data) | ({"csrf_token": token} if token else {})
+                assert client.post(url, data=body, follow_redirects=False).status_code == 403, url
+    with rt.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Referral)) == before
+        assert s.scalar(select(func.count()).select_from(ReferralConsent)) == 1
+        assert s.scalar(select(ReferralConsent.withdrawn_at)) is None
+        assert s.scalar(select(Referral.status)) == "pending"
+
+
+def test_stored_xss_is_escaped_on_every_referral_page(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    cid = _open_child_case(client, XSS)
+    _consent_and_refer(client, world, cid, XSS)
+    pages = [f"/cases/c/{cid}", f"/cases/c/{cid}/refer"]
+    for page in pages:
+        html = client.get(page).text
+        assert "<script>alert" not in html and "<img src=x" not in html, page
+        assert "&lt;script&gt;" in html, page
+    _login(client, "gtm_protection")
+    with rt.sessions() as s:
+        rid = s.scalar(select(Referral.id))
+    token = _csrf(client.get(f"/cases/referrals/{rid}").text)
+    assert client.post(f"/cases/referrals/{rid}/answer", data={"decision": "decline", "reason": XSS,
+                                                              "csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    for page in (f"/cases/referrals/{rid}", "/cases/work", "/cases/inbox"):
+        html = client.get(page).text
+        assert "<script>alert" not in html and "<img src=x" not in html, page
+    assert "&lt;script&gt;" in client.get(f"/cases/referrals/{rid}").text
+    # a refused form shows the error without echoing markup
+    r = client.post(f"/cases/c/{cid}/referrals", data={"to_organisation_id": "1", "profile": XSS,
+                                                       "services": XSS, "reason": XSS, "csrf_token": token})
+    assert r.status_code in (403, 404, 422) and "<script>alert" not in r.text
+
+
+def test_receiver_answers_on_the_page_and_the_csv_neutralises_formulas(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    cid = _open_child_case(client, "Rosa")
+    _consent_and_refer(client, world, cid, FORMULA)
+    _login(client, "gtm_protection")
+    work = client.get("/cases/work").text
+    m = re.search(r'href="/cases/referrals/(\d+)\?lang=es">', work)
+    assert m, work
+    page = client.get(f"/cases/referrals/{m.group(1)}").text
+    assert "Rosa" in page and "Aceptar" in page  # the profile's fields, and the answer form
+    assert "Nueva remisión recibida" in client.get("/cases/inbox").text
+    token = _csrf(page)
+    r = client.post(f"/cases/referrals/{m.group(1)}/answer", data={"decision": "decline", "csrf_token": token})
+    assert r.status_code == 422 and "motivo" in r.text  # a decline needs its reason, said in words
+    rows = list(csv.reader(io.StringIO(client.get("/cases/referrals/incoming.csv").text)))
+    assert rows[0][:2] == ["id", "reference"]
+    reason = rows[1][rows[0].index("reason")]
+    assert reason == "'" + FORMULA
+    # a user of a third country sees nothing of it: 404, audited as denied
+    _login(client, "hnd_head")
+    assert client.get(f"/cases/referrals/{m.group(1)}").status_code == 404
+    assert client.get(f"/cases/c/{cid}").status_code == 404
+    assert len(list(csv.reader(io.StringIO(client.get("/cases/referrals/incoming.csv").text)))) == 1
