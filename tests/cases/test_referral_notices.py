@@ -101,7 +101,7 @@ def test_inbox_and_mail_carry_a_link_and_no_personal_data(rt, world, smtp) -> No
         sent = notifications.send_pending_mail(s, settings, "https://casos.crm.example/")
         assert sent == len(mailbox.mails) >= 3
         assert notifications.send_pending_mail(s, settings, "https://casos.crm.example/") == 0  # sent once
-    for envelope, mail in mailbox.mails:
+    for _envelope, mail in mailbox.mails:
         body = mail.get_content()
         assert body.strip().startswith("https://casos.crm.example/cases/")
         for secret in ("Yolanda", "Secreta", "confidencial", case.reference, "GTM"):

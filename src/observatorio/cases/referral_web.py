@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from observatorio.cases import notifications, referrals
-from observatorio.formula_guard import neutral_value
 from observatorio.cases.errors import CasesError, NotFound
 from observatorio.cases.models import Organisation
 from observatorio.cases.officer_web import (
@@ -33,6 +32,7 @@ from observatorio.cases.officer_web import (
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
 from observatorio.cases.service import get_case
+from observatorio.formula_guard import neutral_value
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 5000

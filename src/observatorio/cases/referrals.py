@@ -24,8 +24,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
-from observatorio.cases.models import Case, Organisation, Person, utcnow
-from observatorio.cases.policy import Decision, authorize, case_resource, get_policy, organisation_resource
+from observatorio.cases.models import Organisation, Person, utcnow
+from observatorio.cases.policy import (
+    Decision,
+    authorize,
+    case_resource,
+    get_policy,
+    organisation_resource,
+)
 from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from observatorio.cases.db import make_engine
 from observatorio.cases import notification_models, referral_models  # noqa: F401 - their tables
+from observatorio.cases.db import make_engine
 from observatorio.cases.models import Base
 
 config = context.config
