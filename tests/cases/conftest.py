@@ -207,6 +207,19 @@ def make_app(rt: Runtime) -> FastAPI:
     return app
 
 
+@pytest.fixture
+def server(rt: Runtime) -> Iterator[str]:
+    """The cases routers and the portal's static files (its stylesheet) on a live loopback
+    server, for the browser tests."""
+    from observatorio.publish.web.routes import router as portal_router
+    from publish.live_server import serving  # tests/ is on sys.path (root conftest)
+
+    app = make_app(rt)
+    app.include_router(portal_router)
+    with serving(app) as url:
+        yield url
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
     """Authorization header for a user (real OAuth2 password flow)."""
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})

@@ -8,7 +8,6 @@ audited as denied); the audit chain verifies."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,19 +16,8 @@ from sqlalchemy import select
 from observatorio.cases import audit
 from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.referral_models import Referral
-from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
-from .conftest import BACKENDS, PASSWORD, make_app
-
-
-@pytest.fixture
-def server(rt) -> Iterator[str]:
-    from observatorio.publish.web.routes import router as portal_router  # serves /static/portal.css
-
-    app = make_app(rt)
-    app.include_router(portal_router)
-    with serving(app) as url:
-        yield url
+from .conftest import BACKENDS, PASSWORD
 
 
 def _sign_in(browser: Any, server: str, username: str) -> Any:

@@ -5,14 +5,9 @@ a link and nothing of the person or the case."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -25,37 +20,17 @@ from observatorio.cases.referral_schemas import ReferralIn
 from observatorio.cases.schemas import CaseAssign, CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
 from observatorio.settings import Settings
+from smtp_capture import Mailbox, smtp_server  # tests/ is on sys.path (root conftest)
 
 from .conftest import ctx_for
 
 runner = CliRunner()
 
 
-class _Mailbox:
-    def __init__(self) -> None:
-        self.mails: list[tuple[Envelope, Message]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
-        self.mails.append((envelope, message_from_bytes(content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Mailbox, int]]:
-    handler, port = _Mailbox(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as running:
+        yield running
 
 
 def test_demo_world_has_the_referral_scenes(rt) -> None:
