@@ -123,6 +123,7 @@ def test_withdrawing_consent_ends_the_receivers_view(rt, world) -> None:
     with rt.sessions() as s:
         view = referrals.referral_view(ctx_for(s, world, "gtm_protection"), ref.id)
         assert view.referral.status == "withdrawn" and view.person == {} and view.case == {}
+        assert view.referral.reason == ""  # free text about the person goes too
     with rt.sessions() as s, pytest.raises(Conflict):  # a withdrawn referral takes no answer
         referrals.answer_referral(ctx_for(s, world, "gtm_protection"), ref.id, ReferralAnswer(accept=True))
     with pytest.raises(Invalid):  # and the withdrawn consent carries no new referral

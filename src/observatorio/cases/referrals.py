@@ -59,6 +59,13 @@ def referral_out(r: Referral) -> ReferralOut:
         completed_at=r.completed_at)
 
 
+def _receivers_out(r: Referral) -> ReferralOut:
+    """The referral as its receiver sees it: once consent was withdrawn, not even the reason
+    (free text that may describe the person) remains visible to them."""
+    out = referral_out(r)
+    return out.model_copy(update={"reason": ""}) if r.status == "withdrawn" else out
+
+
 # ---------------------------------------------------------------- consent
 
 def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
@@ -99,7 +106,7 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
         if r.transfer and r.status == "accepted":
             continue
         r.status, r.responded_at = "withdrawn", r.responded_at or now
-        r.response_reason = r.response_reason or "consent withdrawn / consentimiento retirado"
+        r.response_reason = r.response_reason or "consentimiento retirado / consent withdrawn"
         notifications.announce(ctx.session, notifications.receivers(ctx.session, r.to_organisation_id),
                                "referral_withdrawn", f"referral_withdrawn:{r.id}", referral_id=r.id)
     ctx.session.flush()
@@ -261,7 +268,7 @@ def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
                 case_values[f] = getattr(r.case, f)
     fields = [*(f"person.{f}" for f in person_values), *(f"case.{f}" for f in case_values)]
     ctx.log(d, "referral.read", "case", r.case_id, [f"referral:{r.id}", *fields])
-    out = ReferralView(referral=referral_out(r), person=person_values, case=case_values, withheld_fields=withheld)
+    out = ReferralView(referral=_receivers_out(r), person=person_values, case=case_values, withheld_fields=withheld)
     ctx.commit()
     return out
 
@@ -325,7 +332,7 @@ def incoming_referrals(ctx: Ctx, statuses: tuple[str, ...] = ACTIVE, limit: int 
         d = authorize(ctx.principal, "referral.respond", organisation_resource(r.to_organisation))
         if not d.allowed:  # the filter and the policy must agree; never show on doubt
             continue
-        out.append(referral_out(r))
+        out.append(_receivers_out(r))
         ctx.log(d, "referral.list", "referral", r.id, ["reference", "status"])
     ctx.commit()
     return out
