@@ -120,3 +120,15 @@ def test_receiver_answers_on_the_page_and_the_csv_neutralises_formulas(client, r
     assert client.get(f"/cases/referrals/{m.group(1)}").status_code == 404
     assert client.get(f"/cases/c/{cid}").status_code == 404
     assert len(list(csv.reader(io.StringIO(client.get("/cases/referrals/incoming.csv").text)))) == 1
+
+
+def test_out_of_range_ids_are_a_page_not_a_500(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    token = _csrf(client.get("/cases/work").text)
+    huge = 2**40
+    for url in (f"/cases/c/{huge}/refer", f"/cases/referrals/{huge}"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/cases/c/{huge}/consents", f"/cases/c/{huge}/referrals", f"/cases/c/1/consents/{huge}/withdraw",
+                f"/cases/referrals/{huge}/answer", f"/cases/referrals/{huge}/complete", f"/cases/inbox/{huge}/read"):
+        r = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 404 and "No existe" in r.text, url

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from observatorio.cases import notifications, referrals
+from observatorio.cases.bounds import MAX_ID
 from observatorio.cases.errors import CasesError, NotFound
 from observatorio.cases.models import Organisation
 from observatorio.cases.officer_web import (
@@ -40,6 +41,14 @@ MAX_FIELD = 5000
 
 def _form_error(request: Request, me: Any, exc: CasesError) -> Response:
     return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+
+
+def _out_of_range(request: Request, me: Any, *ids: int) -> Response | None:
+    """Ids beyond what a column holds are missing records, answered as such (never a 500)."""
+    if all(0 < i <= MAX_ID for i in ids):
+        return None
+    return _form_error(request, me, NotFound("No existe ese registro o no tiene acceso.",
+                                             "No such record, or no access to it."))
 
 
 def _as_error(exc: ValidationError | CasesError) -> CasesError:
@@ -66,13 +75,15 @@ def _refer_page(request: Request, me: Any, case_id: int, status: int = 200, erro
 @router.get("/cases/c/{case_id}/refer")
 def refer_form(request: Request, me: OfficerDep, case_id: int) -> Response:
     """Record consent and refer (or transfer) the case."""
-    if not 0 < case_id < 2**31:
-        return _form_error(request, me, NotFound("No existe el caso.", "No such case."))
+    if bad := _out_of_range(request, me, case_id):
+        return bad
     return _refer_page(request, me, case_id)
 
 
 @router.post("/cases/c/{case_id}/consents")
 async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+    if bad := _out_of_range(request, me, case_id):
+        return bad
     form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
     if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
@@ -88,6 +99,8 @@ async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_
 
 @router.post("/cases/c/{case_id}/consents/{consent_id}/withdraw")
 async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, consent_id: int) -> Response:
+    if bad := _out_of_range(request, me, case_id, consent_id):
+        return bad
     form = await request.form()
     if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
@@ -100,6 +113,8 @@ async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, cas
 
 @router.post("/cases/c/{case_id}/referrals")
 async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+    if bad := _out_of_range(request, me, case_id):
+        return bad
     raw = await request.form()
     if refused := _csrf_refused(request, me, rt, str(raw.get("csrf_token", ""))):
         return refused
@@ -119,8 +134,8 @@ async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case
 @router.get("/cases/referrals/{referral_id:int}")
 def referral_page(request: Request, me: OfficerDep, referral_id: int) -> Response:
     """A referral: the receiver sees only the profile's fields, and may answer or complete it."""
-    if not 0 < referral_id < 2**31:
-        return _form_error(request, me, NotFound("No existe la remisión.", "No such referral."))
+    if bad := _out_of_range(request, me, referral_id):
+        return bad
     try:
         view = referrals.referral_view(me.ctx, referral_id)
     except CasesError as exc:
@@ -131,6 +146,8 @@ def referral_page(request: Request, me: OfficerDep, referral_id: int) -> Respons
 
 @router.post("/cases/referrals/{referral_id}/answer")
 async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
+    if bad := _out_of_range(request, me, referral_id):
+        return bad
     form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
     if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
@@ -145,6 +162,8 @@ async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, refe
 
 @router.post("/cases/referrals/{referral_id}/complete")
 async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
+    if bad := _out_of_range(request, me, referral_id):
+        return bad
     form = await request.form()
     if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
@@ -186,6 +205,8 @@ def inbox_page(request: Request, me: OfficerDep) -> Response:
 
 @router.post("/cases/inbox/{notification_id}/read")
 async def inbox_read(request: Request, me: OfficerDep, rt: RuntimeDep, notification_id: int) -> Response:
+    if bad := _out_of_range(request, me, notification_id):
+        return bad
     form = await request.form()
     if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
