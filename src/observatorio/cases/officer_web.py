@@ -171,6 +171,7 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         person = service.get_person(me.ctx, case.person_id)
     protocol, checklist = steps.case_checklist(me.ctx, case_id, now_of(request))
     note_groups = sorted(authorize(me.principal, "case.note", case_resource(row)).field_groups)
+    sent, consents = referrals.case_referrals_and_consents(me.ctx, case_id)
     doable = {st.step.id for st in checklist
               if st.completed_at is None and steps.decide_step(me.principal, row, st.step).allowed}
     return {
@@ -178,7 +179,7 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
         "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
         "may_note": me.may("case.note", row), "note_groups": note_groups,
-        "referrals": referrals.case_referrals(me.ctx, case_id), "consents": referrals.case_consents(me.ctx, case_id),
+        "referrals": sent, "consents": consents,
         "may_refer": me.may("case.refer", row), "may_withdraw": me.may("referral.withdraw_consent", row),
         # only the sensitive values the role is granted are handed to the template at all
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)

@@ -119,13 +119,7 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
 
 def case_consents(ctx: Ctx, case_id: int) -> list[ConsentOut]:
     """The consents recorded on a case (for its readers)."""
-    case, d = _load_case(ctx, case_id, audit_action="referral.consent.read")
-    rows = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
-                               .order_by(ReferralConsent.id)).all()
-    ctx.log(d, "referral.consent.read", "case", case.id, [f"consent:{c.id}" for c in rows])
-    out = [ConsentOut.model_validate(c) for c in rows]
-    ctx.commit()
-    return out
+    return case_referrals_and_consents(ctx, case_id)[1]
 
 
 # ---------------------------------------------------------------- referring
@@ -214,10 +208,18 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
 
 def case_referrals(ctx: Ctx, case_id: int) -> list[ReferralOut]:
     """The referrals of a case, for those who may read the case."""
+    return case_referrals_and_consents(ctx, case_id)[0]
+
+
+def case_referrals_and_consents(ctx: Ctx, case_id: int) -> tuple[list[ReferralOut], list[ConsentOut]]:
+    """The referrals and the consents of a case in one audited read (the case page shows both)."""
     case, d = _load_case(ctx, case_id, audit_action="case.referrals.read")
     rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
-    ctx.log(d, "case.referrals.read", "case", case.id, [f"referral:{r.id}" for r in rows])
-    out = [referral_out(r) for r in rows]
+    consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
+                                   .order_by(ReferralConsent.id)).all()
+    ctx.log(d, "case.referrals.read", "case", case.id,
+            [*(f"referral:{r.id}" for r in rows), *(f"consent:{c.id}" for c in consents)])
+    out = ([referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents])
     ctx.commit()
     return out
 
