@@ -107,7 +107,12 @@ def test_receiver_answers_on_the_page_and_the_csv_neutralises_formulas(client, r
     assert m, work
     page = client.get(f"/cases/referrals/{m.group(1)}").text
     assert "Rosa" in page and "Aceptar" in page  # the profile's fields, and the answer form
-    assert "Nueva remisión recibida" in client.get("/cases/inbox").text
+    assert "Avisos sin leer: 1" in work
+    inbox = client.get("/cases/inbox").text
+    assert "Nueva remisión recibida" in inbox
+    notice = re.search(r'action="(/cases/inbox/\d+/read)\?lang=es"', inbox).group(1)
+    assert client.post(notice, data={"csrf_token": _csrf(inbox)}, follow_redirects=False).status_code == 303
+    assert "Avisos sin leer" not in client.get("/cases/work").text
     token = _csrf(page)
     r = client.post(f"/cases/referrals/{m.group(1)}/answer", data={"decision": "decline", "csrf_token": token})
     assert r.status_code == 422 and "motivo" in r.text  # a decline needs its reason, said in words

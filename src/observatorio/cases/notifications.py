@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import not_found
@@ -75,6 +75,11 @@ def inbox(session: Session, user_id: int, limit: int = 50) -> list[InboxItem]:
     rows = session.scalars(select(Notification).where(Notification.user_id == user_id)
                            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
     return [InboxItem(n.id, n.kind, link_of(n), n.created_at, n.read_at is not None) for n in rows]
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
 def mark_read(session: Session, user_id: int, notification_id: int) -> None:

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from observatorio import validation_text
-from observatorio.cases import case_views, referrals, service, steps
+from observatorio.cases import case_views, notifications, referrals, service, steps
 from observatorio.cases.api import SessionDep, client_ip, get_runtime
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
@@ -144,7 +144,8 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     tasks = case_views.my_open_tasks(me.ctx)
     incoming = referrals.incoming_referrals(me.ctx)
     return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
-                  supervised=supervised, incoming=incoming)
+                  supervised=supervised, incoming=incoming,
+                  unread=notifications.unread_count(me.ctx.session, me.principal.user_id))
 
 
 @router.get("/cases/")
