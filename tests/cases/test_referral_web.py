@@ -137,3 +137,27 @@ def test_out_of_range_ids_are_a_page_not_a_500(client, rt, world) -> None:
                 f"/cases/referrals/{huge}/answer", f"/cases/referrals/{huge}/complete", f"/cases/inbox/{huge}/read"):
         r = client.post(url, data={"csrf_token": token}, follow_redirects=False)
         assert r.status_code == 404 and "No existe" in r.text, url
+
+
+def test_withdraw_and_complete_buttons(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    cid = _open_child_case(client)
+    _consent_and_refer(client, world, cid, "motivo")
+    _login(client, "gtm_protection")
+    with rt.sessions() as s:
+        rid = s.scalar(select(Referral.id))
+    page = client.get(f"/cases/referrals/{rid}").text
+    client.post(f"/cases/referrals/{rid}/answer", data={"decision": "accept", "csrf_token": _csrf(page)})
+    page = client.get(f"/cases/referrals/{rid}").text
+    assert "Marcar como completada" in page
+    _login(client, "gtm_officer")
+    case_page = client.get(f"/cases/c/{cid}").text
+    withdraw = re.search(r'action="(/cases/c/\d+/consents/\d+/withdraw)\?lang=es"', case_page).group(1)
+    r = client.post(withdraw, data={"csrf_token": _csrf(case_page)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("#referrals")
+    assert "Retirada (consentimiento retirado)" in client.get(f"/cases/c/{cid}").text
+    _login(client, "gtm_protection")
+    page = client.get(f"/cases/referrals/{rid}").text
+    assert "Niño" not in page and "Marcar como completada" not in page  # the access it granted ended
+    r = client.post(f"/cases/referrals/{rid}/complete", data={"csrf_token": _csrf(page)})
+    assert r.status_code == 409 and "aceptada" in r.text

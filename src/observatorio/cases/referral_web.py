@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -49,6 +50,21 @@ def _out_of_range(request: Request, me: Any, *ids: int) -> Response | None:
         return None
     return _form_error(request, me, NotFound("No existe ese registro o no tiene acceso.",
                                              "No such record, or no access to it."))
+
+
+async def _button(request: Request, me: Any, rt: Any, ids: tuple[int, ...], act: Callable[[], object],
+                  path: str, fragment: str = "") -> Response:
+    """A form that is only a button: ids in range, the CSRF token, the action, then ``path``."""
+    if bad := _out_of_range(request, me, *ids):
+        return bad
+    form = await request.form()
+    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+        return refused
+    try:
+        act()
+    except CasesError as exc:
+        return _form_error(request, me, exc)
+    return RedirectResponse(f"{path}?lang={lang_of(request)}{fragment}", status_code=303)
 
 
 def _as_error(exc: ValidationError | CasesError) -> CasesError:
@@ -99,16 +115,9 @@ async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_
 
 @router.post("/cases/c/{case_id}/consents/{consent_id}/withdraw")
 async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, consent_id: int) -> Response:
-    if bad := _out_of_range(request, me, case_id, consent_id):
-        return bad
-    form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
-        return refused
-    try:
-        referrals.withdraw_consent(me.ctx, case_id, consent_id)
-    except CasesError as exc:
-        return _form_error(request, me, exc)
-    return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
+    return await _button(request, me, rt, (case_id, consent_id),
+                         lambda: referrals.withdraw_consent(me.ctx, case_id, consent_id),
+                         f"/cases/c/{case_id}", "#referrals")
 
 
 @router.post("/cases/c/{case_id}/referrals")
@@ -162,16 +171,8 @@ async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, refe
 
 @router.post("/cases/referrals/{referral_id}/complete")
 async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
-    if bad := _out_of_range(request, me, referral_id):
-        return bad
-    form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
-        return refused
-    try:
-        referrals.complete_referral(me.ctx, referral_id)
-    except CasesError as exc:
-        return _form_error(request, me, exc)
-    return RedirectResponse(f"/cases/referrals/{referral_id}?lang={lang_of(request)}", status_code=303)
+    return await _button(request, me, rt, (referral_id,), lambda: referrals.complete_referral(me.ctx, referral_id),
+                         f"/cases/referrals/{referral_id}")
 
 
 CSV_COLUMNS = ("id", "reference", "from_organisation", "to_organisation", "to_country", "profile", "transfer",
@@ -205,16 +206,6 @@ def inbox_page(request: Request, me: OfficerDep) -> Response:
 
 @router.post("/cases/inbox/{notification_id}/read")
 async def inbox_read(request: Request, me: OfficerDep, rt: RuntimeDep, notification_id: int) -> Response:
-    if bad := _out_of_range(request, me, notification_id):
-        return bad
-    form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
-        return refused
-    try:
-        notifications.mark_read(me.ctx.session, me.principal.user_id, notification_id)
-    except CasesError as exc:
-        return _form_error(request, me, exc)
-    return RedirectResponse(f"/cases/inbox?lang={lang_of(request)}", status_code=303)
-
-
-
+    return await _button(request, me, rt, (notification_id,),
+                         lambda: notifications.mark_read(me.ctx.session, me.principal.user_id, notification_id),
+                         "/cases/inbox")
