@@ -24,6 +24,7 @@ from observatorio.cases.policy import get_policy
 from observatorio.cases.protocols.loader import checklist, protocol_of
 from observatorio.settings import Settings
 
+ASSIGNMENT_LOOKBACK = dt.timedelta(days=7)
 KINDS = ("referral_new", "referral_answered", "referral_withdrawn", "step_overdue", "case_assigned")
 
 
@@ -110,7 +111,9 @@ def scan(session: Session, now: dt.datetime) -> int:
             if st.overdue:
                 added += announce(session, [case.officer_id], "step_overdue",
                                   f"step_overdue:{case.id}:{st.step.id}", case_id=case.id)
-    for rev in session.scalars(select(CaseRevision).order_by(CaseRevision.id)):
+    # Only recent writes: the scan runs every few minutes, and older assignments were announced.
+    recent = select(CaseRevision).where(CaseRevision.created_at >= now - ASSIGNMENT_LOOKBACK)
+    for rev in session.scalars(recent.order_by(CaseRevision.id)):
         officer = (rev.changes or {}).get("officer_id")
         if isinstance(officer, list) and len(officer) == 2 and isinstance(officer[1], int) \
                 and officer[1] != rev.user_id:
