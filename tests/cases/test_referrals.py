@@ -187,3 +187,23 @@ def test_unknown_profile_service_or_organisation_are_clear_errors(rt, world) -> 
     _refer(rt, world, case_id, consent_id=consent_id)
     with pytest.raises(Conflict):  # one open referral per case and receiver
         _refer(rt, world, case_id, consent_id=consent_id)
+
+
+def test_a_share_reader_of_another_country_sees_no_referrals(rt, seeded) -> None:
+    """Like shared_with, the referrals of a case held in Honduras and shared with the Guatemalan
+    consulate do not tell that consulate where else the case went."""
+    world, case_id = seeded.world, seeded.cases["hnd_shared"]
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "hnd_head")
+        consent = referrals.record_consent(ctx, case_id, ConsentIn(
+            given_by="person", given_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), given_to="Consulado",
+            purpose="recepción"))
+        referrals.create_referral(ctx, case_id, ReferralIn(
+            to_organisation_id=world.orgs["hnd_reception"], profile="returnee_reception", services=["reception"],
+            reason="retorno", consent_id=consent.id))
+    with rt.sessions() as s:
+        assert referrals.case_referrals_and_consents(ctx_for(s, world, "gtm_head"), case_id) == ([], [])
+        with pytest.raises(NotFound):  # nor through the referral's own page
+            referrals.referral_view(ctx_for(s, world, "gtm_head"), s.scalar(select(Referral.id)))
+        sent, consents = referrals.case_referrals_and_consents(ctx_for(s, world, "hnd_head"), case_id)
+        assert len(sent) == 1 and len(consents) == 1

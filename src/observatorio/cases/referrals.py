@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
-from observatorio.cases.models import Organisation, Person, utcnow
+from observatorio.cases.models import Case, Organisation, Person, utcnow
 from observatorio.cases.policy import (
     Decision,
     authorize,
@@ -214,6 +214,10 @@ def case_referrals(ctx: Ctx, case_id: int) -> list[ReferralOut]:
 def case_referrals_and_consents(ctx: Ctx, case_id: int) -> tuple[list[ReferralOut], list[ConsentOut]]:
     """The referrals and the consents of a case in one audited read (the case page shows both)."""
     case, d = _load_case(ctx, case_id, audit_action="case.referrals.read")
+    if not _sees_referrals(d, case):
+        ctx.log(d, "case.referrals.read", "case", case.id, [])
+        ctx.commit()
+        return [], []
     rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
     consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
                                    .order_by(ReferralConsent.id)).all()
@@ -238,8 +242,19 @@ def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str) -> tuple[Referra
     return r, d
 
 
+def _sees_referrals(read: Decision, case: Case) -> bool:
+    """Whether a reader of the case may know its referrals: its holder's country may; a reader
+    through a share of another country learns nothing of where else the case went (as with
+    shares: service._visible_shares), nor of the consent given to others."""
+    acting = read.acting
+    return read.allowed and acting is not None and (
+        acting.country == case.country or acting.organisation_id == case.organisation_id)
+
+
 def _is_sender(ctx: Ctx, r: Referral) -> Decision:
-    return authorize(ctx.principal, "case.read", case_resource(r.case))
+    """The case.read decision when it lets the user know the case's referrals, else a refusal."""
+    d = authorize(ctx.principal, "case.read", case_resource(r.case))
+    return d if _sees_referrals(d, r.case) else Decision(False)
 
 
 def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
