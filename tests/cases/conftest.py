@@ -195,6 +195,8 @@ def make_app(rt: Runtime) -> FastAPI:
     from observatorio.cases.officer_web import router as officer_router
     from observatorio.cases.reception.api import router as reception_api_router
     from observatorio.cases.reception.web import router as reception_web_router
+    from observatorio.cases.referral_api import router as referral_router
+    from observatorio.cases.referral_web import router as referral_web_router
     from observatorio.cases.web import router as web_router
 
     app = FastAPI()
@@ -206,7 +208,22 @@ def make_app(rt: Runtime) -> FastAPI:
     app.include_router(reception_api_router)
     app.include_router(reception_web_router)
     app.include_router(forms_router)
+    app.include_router(referral_router)
+    app.include_router(referral_web_router)
     return app
+
+
+@pytest.fixture
+def server(rt: Runtime) -> Iterator[str]:
+    """The cases routers and the portal's static files (its stylesheet) on a live loopback
+    server, for the browser tests."""
+    from observatorio.publish.web.routes import router as portal_router
+    from publish.live_server import serving  # tests/ is on sys.path (root conftest)
+
+    app = make_app(rt)
+    app.include_router(portal_router)
+    with serving(app) as url:
+        yield url
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -3,36 +3,14 @@ completes a protocol step, on a 390 px wide screen, with the keyboard for the st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from observatorio.cases import service
 from observatorio.cases.schemas import CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
-from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
 from .browser_login import sign_in
-from .conftest import ctx_for, make_app
-
-
-@pytest.fixture
-def server(rt) -> Iterator[str]:
-    from observatorio.publish.web.routes import router as portal_router  # serves /static/portal.css
-
-    app = make_app(rt)
-    app.include_router(portal_router)
-    with serving(app) as url:
-        yield url
-
-
-def sign_in(page, server: str, username: str) -> None:
-    """Through the login form, as a person does; lands on "my work"."""
-    page.goto(f"{server}/cases/login")
-    page.get_by_label("Usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url("**/cases/work")
+from .conftest import ctx_for
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -10,8 +10,8 @@ from observatorio.cases import service
 from observatorio.cases.schemas import CaseCreate, CaseUpdate, PersonCreate
 from observatorio.cases.vocab import CaseType
 
+from .browser_login import sign_in
 from .conftest import ctx_for
-from .test_officer_browser import server, sign_in  # noqa: F401  (server: the live-server fixture)
 from .test_officer_web import _relative_luminance
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"

@@ -76,6 +76,10 @@ statistics.publish  —    —    —    —    —    —        —       — 
 reception.arrival   —    —    —    org  —    —        —       —       —
 reception.read      —    —    —    org  —    country  —       —       —
 reception.intake    —    —    —    org  —    —        —       —       —
+case.refer          own  org  own  own  own  country  —       —       —
+referral.respond    org  org  org  org  org  —        —       —       —
+referral.override_consent  —    org  own  —    —    country  —       —       —
+referral.withdraw_consent  own  org  own  own  own  country  —       —       —
 """
 _SCOPE_WORDS = {"own": "own", "org": "organisation", "country": "country", "region": "region", "—": None}
 EXPECTED_SCOPE: dict[tuple[str, str], str | None] = {
@@ -138,7 +142,7 @@ def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
     policy = get_policy()
     assert tuple(policy.roles) == ROLES
     assert set(policy.actions) == set(ACTIONS)
-    assert len(MATRIX) == 9 * 23 * 5
+    assert len(MATRIX) == 9 * 27 * 5
     assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
 
 
@@ -183,8 +187,8 @@ def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -
         cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
         if not any(cell_mismatch(*cell) for cell in cells):
             uncaught.append(label)
-    # 9 roles × 23 actions × 4 alternatives + 9 roles × 3 groups
-    assert count == 9 * 23 * 4 + 9 * 3
+    # 9 roles × 27 actions × 4 alternatives + 9 roles × 3 groups
+    assert count == 9 * 27 * 4 + 9 * 3
     assert uncaught == []
 
 

@@ -3,57 +3,36 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import Message
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from typer.testing import CliRunner
 
 from observatorio.cli import app
+from smtp_capture import Mailbox as _Inbox  # tests/ is on sys.path (root conftest)
+from smtp_capture import free_port as _free_port
+from smtp_capture import smtp_server
 
 from .publishers import UNHCR, Publishers
 
 runner = CliRunner()
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.mails: list[tuple[Envelope, Message]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
-        self.mails.append((envelope, message_from_bytes(content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture()
 def inbox(monkeypatch: pytest.MonkeyPatch, localhost_only: None) -> Iterator[_Inbox]:
-    handler = _Inbox()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false",
-                        "SMTP_FROM": "observatorio@crm.example", "ALERT_TO": "ops@crm.example, data@crm.example"}.items():
-        monkeypatch.setenv(f"OBSERVATORIO_{name}", value)
     from observatorio.settings import get_settings
 
-    get_settings.cache_clear()
-    try:
-        yield handler
-    finally:
-        controller.stop()
+    with smtp_server() as (handler, port):
+        for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false",
+                            "SMTP_FROM": "observatorio@crm.example",
+                            "ALERT_TO": "ops@crm.example, data@crm.example"}.items():
+            monkeypatch.setenv(f"OBSERVATORIO_{name}", value)
         get_settings.cache_clear()
+        try:
+            yield handler
+        finally:
+            get_settings.cache_clear()
 
 
 def test_failed_sources_are_mailed_to_the_operators(

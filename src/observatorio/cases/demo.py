@@ -14,7 +14,7 @@ from faker import Faker
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from observatorio.cases import accounts, service
+from observatorio.cases import accounts, demo_referrals, service
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.models import Case, Person, User
@@ -152,6 +152,7 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
             version = service.transition_case(ctx, case.id, CaseTransition(version=version, to=step)).version
         result.cases += 1
         result.people += 1
+    demo_referrals.build(session, users, {k: o.id for k, o in orgs.items()})
     # Flag synthetic rows in one statement (the API schemas deliberately cannot set this).
     session.execute(update(Person).where(Person.organisation_id.in_([o.id for o in orgs.values()]))
                     .values(synthetic=True).execution_options(synchronize_session=False))

@@ -58,7 +58,8 @@ class Throttled(CasesError):
 
 def not_found(kind: str, ident: object) -> NotFound:
     names = {"case": ("caso", "case"), "person": ("persona", "person"), "organisation": ("organización", "organisation"),
-             "user": ("usuario", "user"), "task": ("tarea", "task")}
+             "user": ("usuario", "user"), "task": ("tarea", "task"), "referral": ("remisión", "referral"),
+             "consent": ("consentimiento", "consent"), "notification": ("aviso", "notification")}
     es, en = names.get(kind, (kind, kind))
     return NotFound(f"No existe el/la {es} {ident} o no tiene acceso.", f"No {en} {ident}, or no access to it.")
 

@@ -26,7 +26,9 @@ from observatorio.cases import (
     case_views,
     duplicates,
     list_filters,
+    notifications,
     page_forms,
+    referrals,
     service,
     steps,
 )
@@ -138,8 +140,10 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     supervises = any(get_policy().scope_of(g.role, "case.assign") for g in me.principal.grants)
     supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
     tasks = case_views.my_open_tasks(me.ctx)
+    incoming = referrals.incoming_referrals(me.ctx)
     return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
-                  supervised=supervised, today=now_of(request).date())
+                  supervised=supervised, today=now_of(request).date(), incoming=incoming,
+                  unread=notifications.unread_count(me.ctx.session, me.principal.user_id))
 
 
 @router.get("/cases/")
@@ -170,6 +174,7 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         person = service.get_person(me.ctx, case.person_id)
     protocol, checklist = steps.case_checklist(me.ctx, case_id, now_of(request))
     note_groups = sorted(authorize(me.principal, "case.note", case_resource(row)).field_groups)
+    sent, consents = referrals.case_referrals_and_consents(me.ctx, case_id)
     doable = {st.step.id for st in checklist
               if st.completed_at is None and steps.decide_step(me.principal, row, st.step).allowed}
     return {
@@ -178,6 +183,8 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
         "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
         "may_note": me.may("case.note", row), "note_groups": note_groups,
         **page_forms.case_forms(me.ctx.session, me.principal, row),
+        "referrals": sent, "consents": consents,
+        "may_refer": me.may("case.refer", row), "may_withdraw": me.may("referral.withdraw_consent", row),
         # only the sensitive values the role is granted are handed to the template at all
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
                       for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],

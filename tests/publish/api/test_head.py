@@ -14,14 +14,15 @@ from .helpers import CBP
 PATH_VALUES = {
     "codelist_id": "area", "indicator_id": None, "iso3": "GTM", "dataflow": "RETURNS",
     "key": "M.GTM..MEX.RETURN_RECEIVED", "agencyID": "OMR", "version": "latest",
-    "person_id": "1", "case_id": "1", "provider": "all",
+    "person_id": "1", "case_id": "1", "provider": "all", "referral_id": "1",
 }
 RESOURCE_OF_KIND = {"datastructure": "DSD_MIGRATION", "dataflow": "RETURNS",
                     "codelist": "CL_AREA", "conceptscheme": "CS_MIGRATION"}
 #: Routes whose plain GET is refused as too large: the same question, smaller.
 QUERIES = {"/api/v1/observations": "?limit=100", "/api/v1/revisions": f"?source={CBP}&citizenship=GTM"}
 #: The restricted cases side answers 401 to an anonymous GET: HEAD must say the same.
-RESTRICTED = ("/api/v1/auth", "/api/v1/cases", "/api/v1/people", "/api/v1/audit")
+RESTRICTED = ("/api/v1/auth", "/api/v1/cases", "/api/v1/people", "/api/v1/audit", "/api/v1/referrals",
+              "/api/v1/notifications")
 
 
 def _get_urls(client: TestClient) -> list[str]:

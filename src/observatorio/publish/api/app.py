@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.reception.api import router as reception_api_router
     from observatorio.cases.reception.web import router as reception_web_router
+    from observatorio.cases.referral_api import router as cases_referral_router
+    from observatorio.cases.referral_web import router as cases_referral_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reception_api_router)
     app.include_router(reception_web_router)
     app.include_router(cases_forms_router)
+    app.include_router(cases_referral_router)
+    app.include_router(cases_referral_web_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)

@@ -1,0 +1,80 @@
+"""``observatorio cases notify …``: announce overdue steps and assignments in the inboxes and
+e-mail the notices not sent yet (operator commands: a link only, no personal data)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from observatorio.settings import get_settings
+
+app = typer.Typer(help="Avisos (bandeja y correo) / Notices (inbox and e-mail).", no_args_is_help=True)
+
+UrlOpt = Annotated[str | None, typer.Option("--url", envvar="OBSERVATORIO_CASES_DB",
+                                            help="URL de la base de casos / cases database URL.")]
+
+
+@app.command("run")
+def run(
+    url: UrlOpt = None,
+    base_url: Annotated[str, typer.Option(
+        "--base-url", envvar="OBSERVATORIO_PUBLIC_URL",
+        help="Dirección pública del portal, para los enlaces / the portal's public address, for the links")]
+        = "http://127.0.0.1:8000",
+) -> None:
+    """Anunciar pasos vencidos y asignaciones, y enviar los correos pendientes / Announce overdue
+    steps and assignments, and send the pending e-mails (run it from cron, e.g. every 15 min)."""
+    import smtplib
+
+    from observatorio.cases import notifications
+    from observatorio.cases.cli import _runtime
+    from observatorio.cases.models import utcnow
+
+    if not base_url.startswith(("http://", "https://")):
+        typer.echo(f"--base-url debe empezar por http:// o https:// (se recibió {base_url!r}). / "
+                   f"--base-url must start with http:// or https:// (got {base_url!r}).", err=True)
+        raise typer.Exit(2)
+    rt = _runtime(url)
+    settings = get_settings()
+    with rt.sessions() as s:
+        added = notifications.scan(s, utcnow())
+        try:
+            sent = notifications.send_pending_mail(s, settings, base_url)
+        except (OSError, smtplib.SMTPException) as exc:
+            typer.echo(f"{added} avisos nuevos; no se pudo enviar el correo por {settings.smtp_host}:"
+                       f"{settings.smtp_port} ({exc}); se reintentará en la próxima ejecución. / "
+                       f"{added} new notices; e-mail could not be sent through {settings.smtp_host}:"
+                       f"{settings.smtp_port} ({exc}); the next run retries.", err=True)
+            raise typer.Exit(1) from None
+    rt.close()
+    mail = (f"{sent} correos enviados / e-mails sent" if settings.smtp_host else
+            "sin OBSERVATORIO_SMTP_HOST no se envía correo / no e-mail without OBSERVATORIO_SMTP_HOST")
+    typer.echo(f"{added} avisos nuevos / new notices; {mail}.")
+
+
+@app.command("address")
+def address(
+    username: Annotated[str, typer.Argument(help="Cuenta / account")],
+    email: Annotated[str | None, typer.Argument(help="Correo; vacío para quitarlo / e-mail; omit to remove")] = None,
+    url: UrlOpt = None,
+) -> None:
+    """Dónde recibe una cuenta sus avisos por correo / Where an account gets its notices by e-mail."""
+    from sqlalchemy import select
+
+    from observatorio.cases import notifications
+    from observatorio.cases.cli import _runtime
+    from observatorio.cases.models import User
+
+    if email is not None and (len(email) > 254 or email.count("@") != 1 or any(c.isspace() for c in email)):
+        typer.echo(f"Correo no válido: {email!r}. / Not a valid e-mail address: {email!r}.", err=True)
+        raise typer.Exit(2)
+    rt = _runtime(url)
+    with rt.sessions() as s:
+        user_id = s.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            typer.echo(f"No existe la cuenta {username!r}. / No account {username!r}.", err=True)
+            raise typer.Exit(1)
+        notifications.set_address(s, user_id, email)
+    rt.close()
+    typer.echo(f"{username}: {email or '—'}")

@@ -1,0 +1,104 @@
+"""API schemas of referrals and consent (requests and public views)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from observatorio.cases.bounds import RecordId
+from observatorio.cases.schemas import _In
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+# An override must say why in words, not a token: a short floor keeps "ok" or "x" out.
+Justification = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=5000)]
+ReferralStatus = Literal["pending", "accepted", "declined", "completed", "withdrawn"]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A time without zone (a browser's datetime-local) is taken as UTC; a future one is refused."""
+    value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if value.year < 1900 or value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        raise ValueError("la fecha del consentimiento no puede ser futura / the consent date cannot be in the future")
+    return value
+
+
+class ConsentIn(_In):
+    """Consent as given: by the person or a guardian, when, to whom, for what purpose."""
+
+    given_by: Literal["person", "guardian"]
+    guardian_name: Line | None = None
+    given_at: Annotated[dt.datetime, AfterValidator(_utc)]
+    given_to: Line
+    purpose: Reason
+
+
+class ConsentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    case_id: int
+    given_by: str
+    guardian_name: str | None
+    given_at: dt.datetime
+    given_to: str
+    purpose: str
+    recorded_by_id: int | None
+    recorded_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+
+
+class ReferralIn(_In):
+    """A referral (or, with ``transfer``, a transfer of ownership) of a case to an organisation.
+
+    It rests on ``consent_id`` (recorded consent of this case), or, without consent, on an
+    ``override_justification`` by a role allowed to override for child protection."""
+
+    to_organisation_id: RecordId
+    profile: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    services: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(min_length=1, max_length=10)]
+    reason: Reason
+    consent_id: RecordId | None = None
+    override_justification: Justification | None = None
+    transfer: bool = False
+
+
+class ReferralAnswer(_In):
+    """The receiver's answer: accept, or decline with a reason."""
+
+    accept: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+
+
+class ReferralOut(BaseModel):
+    """A referral as its sender or receiver sees it (no personal data: see ReferralView)."""
+
+    id: int
+    case_id: int
+    reference: str
+    from_organisation_id: int
+    from_organisation: str
+    to_organisation_id: int
+    to_organisation: str
+    to_country: str
+    profile: str
+    transfer: bool
+    services: list[str]
+    reason: str
+    consent_id: int | None
+    override: bool
+    status: ReferralStatus
+    response_reason: str | None
+    created_at: dt.datetime
+    responded_at: dt.datetime | None
+    completed_at: dt.datetime | None
+
+
+class ReferralView(BaseModel):
+    """What the receiving organisation sees: the referral and only the profile's fields."""
+
+    referral: ReferralOut
+    person: dict[str, Any]
+    case: dict[str, Any]
+    withheld_fields: list[str]

@@ -1,0 +1,211 @@
+"""Officer web pages of referrals: record consent, refer or transfer a case, the receiver's
+minimised view with accept / decline / complete, and the inbox of notices.
+
+Same rules as officer_web.py: every action goes through the use-cases (cases/referrals.py),
+which decide with the one policy function and audit; every form carries the session's CSRF
+token; texts come from the portal's catalogue (keys ``referrals.*``), Spanish first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from observatorio.cases import notifications, referrals
+from observatorio.cases.bounds import MAX_ID
+from observatorio.cases.errors import CasesError, NotFound
+from observatorio.cases.models import Organisation
+from observatorio.cases.officer_web import (
+    OfficerDep,
+    RuntimeDep,
+    _csrf_refused,
+    _error_text,
+    _invalid,
+    lang_of,
+    render,
+)
+from observatorio.cases.referral_profiles import get_profiles
+from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
+from observatorio.cases.service import get_case
+from observatorio.formula_guard import neutral_value
+
+router = APIRouter(include_in_schema=False)
+MAX_FIELD = 5000
+
+
+def _form_error(request: Request, me: Any, exc: CasesError) -> Response:
+    return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+
+
+def _out_of_range(request: Request, me: Any, *ids: int) -> Response | None:
+    """Ids beyond what a column holds are missing records, answered as such (never a 500)."""
+    if all(0 < i <= MAX_ID for i in ids):
+        return None
+    return _form_error(request, me, NotFound("No existe ese registro o no tiene acceso.",
+                                             "No such record, or no access to it."))
+
+
+async def _button(request: Request, me: Any, rt: Any, ids: tuple[int, ...], act: Callable[[], object],
+                  path: str, fragment: str = "") -> Response:
+    """A form that is only a button: ids in range, the CSRF token, the action, then ``path``."""
+    if bad := _out_of_range(request, me, *ids):
+        return bad
+    form = await request.form()
+    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+        return refused
+    try:
+        act()
+    except CasesError as exc:
+        return _form_error(request, me, exc)
+    return RedirectResponse(f"{path}?lang={lang_of(request)}{fragment}", status_code=303)
+
+
+def _as_error(exc: ValidationError | CasesError) -> CasesError:
+    return _invalid(exc) if isinstance(exc, ValidationError) else exc
+
+
+def _refer_context(me: Any, case_id: int) -> dict[str, Any]:
+    case = get_case(me.ctx, case_id)
+    consents = [c for c in referrals.case_consents(me.ctx, case_id) if c.withdrawn_at is None]
+    orgs = me.ctx.session.scalars(select(Organisation).where(Organisation.id != case.organisation_id)
+                                  .order_by(Organisation.country, Organisation.name)).all()
+    return {"case": case, "consents": consents, "orgs": orgs, "catalogue": get_profiles()}
+
+
+def _refer_page(request: Request, me: Any, case_id: int, status: int = 200, error: str | None = None,
+                values: dict[str, Any] | None = None) -> Response:
+    try:
+        context = _refer_context(me, case_id)
+    except CasesError as exc:
+        return _form_error(request, me, exc)
+    return render(request, "cases_refer.html", status, me=me, error=error, values=values or {}, **context)
+
+
+@router.get("/cases/c/{case_id}/refer")
+def refer_form(request: Request, me: OfficerDep, case_id: int) -> Response:
+    """Record consent and refer (or transfer) the case."""
+    if bad := _out_of_range(request, me, case_id):
+        return bad
+    return _refer_page(request, me, case_id)
+
+
+@router.post("/cases/c/{case_id}/consents")
+async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+    if bad := _out_of_range(request, me, case_id):
+        return bad
+    form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    fields = {k: form[k].strip() for k in ("given_by", "guardian_name", "given_at", "given_to", "purpose")
+              if form.get(k, "").strip()}
+    try:
+        referrals.record_consent(me.ctx, case_id, ConsentIn.model_validate(fields))
+    except (ValidationError, CasesError) as exc:
+        err = _as_error(exc)
+        return _refer_page(request, me, case_id, err.status, _error_text(request, err), fields)
+    return RedirectResponse(f"/cases/c/{case_id}/refer?lang={lang_of(request)}#refer", status_code=303)
+
+
+@router.post("/cases/c/{case_id}/consents/{consent_id}/withdraw")
+async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, consent_id: int) -> Response:
+    return await _button(request, me, rt, (case_id, consent_id),
+                         lambda: referrals.withdraw_consent(me.ctx, case_id, consent_id),
+                         f"/cases/c/{case_id}", "#referrals")
+
+
+@router.post("/cases/c/{case_id}/referrals")
+async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+    if bad := _out_of_range(request, me, case_id):
+        return bad
+    raw = await request.form()
+    if refused := _csrf_refused(request, me, rt, str(raw.get("csrf_token", ""))):
+        return refused
+    form = {k: str(v)[:MAX_FIELD].strip() for k, v in raw.items() if k != "services"}
+    data: dict[str, Any] = {k: form[k] for k in ("to_organisation_id", "profile", "reason", "consent_id",
+                                                  "override_justification") if form.get(k)}
+    data["services"] = [str(s)[:40] for s in raw.getlist("services")][:10]
+    data["transfer"] = form.get("transfer") == "1"
+    try:
+        referrals.create_referral(me.ctx, case_id, ReferralIn.model_validate(data))
+    except (ValidationError, CasesError) as exc:
+        err = _as_error(exc)
+        return _refer_page(request, me, case_id, err.status, _error_text(request, err), data)
+    return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
+
+
+@router.get("/cases/referrals/{referral_id:int}")
+def referral_page(request: Request, me: OfficerDep, referral_id: int) -> Response:
+    """A referral: the receiver sees only the profile's fields, and may answer or complete it."""
+    if bad := _out_of_range(request, me, referral_id):
+        return bad
+    try:
+        view = referrals.referral_view(me.ctx, referral_id)
+    except CasesError as exc:
+        return _form_error(request, me, exc)
+    receiving = any(g.organisation_id == view.referral.to_organisation_id for g in me.principal.grants)
+    return render(request, "cases_referral.html", me=me, view=view, receiving=receiving, catalogue=get_profiles())
+
+
+@router.post("/cases/referrals/{referral_id}/answer")
+async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
+    if bad := _out_of_range(request, me, referral_id):
+        return bad
+    form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    try:
+        answer = ReferralAnswer(accept=form.get("decision") == "accept", reason=form.get("reason", "").strip())
+        out = referrals.answer_referral(me.ctx, referral_id, answer)
+    except (ValidationError, CasesError) as exc:
+        return _form_error(request, me, _as_error(exc))
+    target = f"/cases/c/{out.case_id}" if out.transfer and out.status == "accepted" else f"/cases/referrals/{referral_id}"
+    return RedirectResponse(f"{target}?lang={lang_of(request)}", status_code=303)
+
+
+@router.post("/cases/referrals/{referral_id}/complete")
+async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
+    return await _button(request, me, rt, (referral_id,), lambda: referrals.complete_referral(me.ctx, referral_id),
+                         f"/cases/referrals/{referral_id}")
+
+
+CSV_COLUMNS = ("id", "reference", "from_organisation", "to_organisation", "to_country", "profile", "transfer",
+               "services", "status", "reason", "response_reason", "created_at")
+
+
+# "incoming.csv" never reaches the referral page: its path takes integers only ({referral_id:int})
+@router.get("/cases/referrals/incoming.csv")
+def incoming_csv(me: OfficerDep) -> Response:
+    """The referrals received by the user's organisations, as CSV (every text cell neutralised
+    against spreadsheet formulas; no personal data beyond the case reference)."""
+    rows = referrals.incoming_referrals(me.ctx, statuses=referrals.STATUSES, limit=10000)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        values = r.model_dump(mode="json")
+        values["services"] = " ".join(r.services)
+        writer.writerow([neutral_value(values[c]) for c in CSV_COLUMNS])
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Cache-Control": "no-store",
+                             "Content-Disposition": 'attachment; filename="remisiones-referrals.csv"'})
+
+
+@router.get("/cases/inbox")
+def inbox_page(request: Request, me: OfficerDep) -> Response:
+    """The user's notices: a kind and a link each, no personal data."""
+    items = notifications.inbox(me.ctx.session, me.principal.user_id)
+    return render(request, "cases_inbox.html", me=me, items=items)
+
+
+@router.post("/cases/inbox/{notification_id}/read")
+async def inbox_read(request: Request, me: OfficerDep, rt: RuntimeDep, notification_id: int) -> Response:
+    return await _button(request, me, rt, (notification_id,),
+                         lambda: notifications.mark_read(me.ctx.session, me.principal.user_id, notification_id),
+                         "/cases/inbox")

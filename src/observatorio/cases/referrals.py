@@ -1,0 +1,355 @@
+"""Use-cases of cross-border referrals and transfers (Primero-style handoffs between countries).
+
+A referral hands a case to another organisation, of any country, for the services it names. It
+rests on the **consent** recorded on the case (by the person or a guardian: when, to whom, for
+what purpose, recorded by whom) or, for child protection only, on an **override** by a role the
+policy allows, with a written justification (audited as such). Only the fields of the referral's
+data-minimisation profile travel (``referral_profiles.yaml``): the receiver reads them through
+``referral_view``, never the case itself, and only while the referral is pending or accepted.
+The receiver accepts or declines (with a reason) and completes it; a *transfer*, once accepted,
+moves the case to the receiver. Withdrawing consent withdraws the referrals resting on it, which
+ends the receiver's view.
+
+Same rules as service.py: the one policy function decides, every access to personal data is
+audited in the same transaction, refusals are audited as denied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
+
+from observatorio.cases import notifications
+from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
+from observatorio.cases.models import Case, Organisation, Person, utcnow
+from observatorio.cases.policy import (
+    Decision,
+    authorize,
+    case_resource,
+    get_policy,
+    organisation_resource,
+)
+from observatorio.cases.referral_models import Referral, ReferralConsent
+from observatorio.cases.referral_profiles import get_profiles
+from observatorio.cases.referral_schemas import (
+    ConsentIn,
+    ConsentOut,
+    ReferralAnswer,
+    ReferralIn,
+    ReferralOut,
+    ReferralView,
+)
+from observatorio.cases.service import Ctx, _load_case, _refuse_if_erased, _write_case
+
+ACTIVE = ("pending", "accepted")  # the receiver sees the minimised view only in these states
+STATUSES = ("pending", "accepted", "declined", "completed", "withdrawn")
+
+
+def referral_out(r: Referral) -> ReferralOut:
+    return ReferralOut(
+        id=r.id, case_id=r.case_id, reference=r.case.reference, from_organisation_id=r.from_organisation_id,
+        from_organisation=r.from_organisation.name, to_organisation_id=r.to_organisation_id,
+        to_organisation=r.to_organisation.name, to_country=r.to_organisation.country, profile=r.profile,
+        transfer=r.transfer, services=list(r.services or []), reason=r.reason, consent_id=r.consent_id,
+        override=r.consent_id is None, status=r.status,  # type: ignore[arg-type]
+        response_reason=r.response_reason, created_at=r.created_at, responded_at=r.responded_at,
+        completed_at=r.completed_at)
+
+
+def _receivers_out(r: Referral) -> ReferralOut:
+    """The referral as its receiver sees it: once consent was withdrawn, not even the reason
+    (free text that may describe the person) remains visible to them."""
+    out = referral_out(r)
+    return out.model_copy(update={"reason": ""}) if r.status == "withdrawn" else out
+
+
+# ---------------------------------------------------------------- consent
+
+def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
+    """Record the consent a referral of this case may rest on (holder of the case, ``case.refer``)."""
+    case, d = _load_case(ctx, case_id, "case.refer", audit_action="referral.consent")
+    _refuse_if_erased(case, "case")
+    if data.given_by == "guardian" and not data.guardian_name:
+        raise Invalid("Indique el nombre de la persona tutora que dio el consentimiento (guardian_name).",
+                      "Give the name of the guardian who consented (guardian_name).", field="guardian_name")
+    consent = ReferralConsent(case_id=case.id, given_by=data.given_by,
+                              guardian_name=data.guardian_name if data.given_by == "guardian" else None,
+                              given_at=data.given_at, given_to=data.given_to, purpose=data.purpose,
+                              recorded_by_id=ctx.principal.user_id, recorded_at=utcnow())
+    ctx.session.add(consent)
+    ctx.session.flush()
+    ctx.log(d, "referral.consent", "case", case.id, [f"consent:{consent.id}"])
+    out = ConsentOut.model_validate(consent)
+    ctx.commit()
+    return out
+
+
+def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
+    """Record that consent was withdrawn: the referrals resting on it that are still pending or
+    accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
+    transfer is not undone (the case is the receiver's now); its holder is told."""
+    case, d = _load_case(ctx, case_id, "referral.withdraw_consent")
+    consent = ctx.session.get(ReferralConsent, consent_id)
+    if consent is None or consent.case_id != case.id:
+        raise ctx.deny(not_found("consent", consent_id), "referral.withdraw_consent", "case", case_id,
+                       [f"consent:{consent_id}"])
+    if consent.withdrawn_at is not None:
+        raise Conflict("Este consentimiento ya fue retirado.", "This consent was already withdrawn.")
+    now = utcnow()
+    consent.withdrawn_at, consent.withdrawn_by_id = now, ctx.principal.user_id
+    ended = ctx.session.scalars(select(Referral).where(Referral.consent_id == consent.id,
+                                                       Referral.status.in_(ACTIVE))).unique().all()
+    for r in ended:
+        if r.transfer and r.status == "accepted":
+            continue
+        r.status, r.responded_at = "withdrawn", r.responded_at or now
+        r.response_reason = r.response_reason or "consentimiento retirado / consent withdrawn"
+        notifications.announce(ctx.session, notifications.receivers(ctx.session, r.to_organisation_id),
+                               "referral_withdrawn", f"referral_withdrawn:{r.id}", referral_id=r.id)
+    ctx.session.flush()
+    ctx.log(d, "referral.withdraw_consent", "case", case.id,
+            [f"consent:{consent.id}", *(f"referral:{r.id}" for r in ended)])
+    out = ConsentOut.model_validate(consent)
+    ctx.commit()
+    return out
+
+
+def case_consents(ctx: Ctx, case_id: int) -> list[ConsentOut]:
+    """The consents recorded on a case (for its readers)."""
+    return case_referrals_and_consents(ctx, case_id)[1]
+
+
+# ---------------------------------------------------------------- referring
+
+def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
+    """Refer (or, with ``data.transfer``, transfer) case ``case_id`` to ``data.to_organisation_id``.
+
+    The public entry point other modules call (e.g. automatic referrals of unaccompanied
+    children at reception). It needs ``case.refer`` on the case, a known profile and services,
+    and either ``data.consent_id`` (consent recorded on this case, not withdrawn) or
+    ``data.override_justification`` with ``referral.override_consent`` on the case and a profile
+    that allows the override (child protection). Refusals are audited as denied; the receiving
+    organisation's users who may respond are notified (no personal data in the notice).
+    """
+    case, d = _load_case(ctx, case_id, "case.refer")
+    _refuse_if_erased(case, "case")
+    catalogue = get_profiles()
+    profile = catalogue.profiles.get(data.profile)
+    if profile is None:
+        raise Invalid(f"Tipo de remisión desconocido «{data.profile}»; use uno de {sorted(catalogue.profiles)}.",
+                      f"Unknown referral type '{data.profile}'; use one of {sorted(catalogue.profiles)}.",
+                      field="profile")
+    if unknown := sorted(set(data.services) - catalogue.services.keys()):
+        raise Invalid(f"Servicios desconocidos {unknown}; use los de {sorted(catalogue.services)}.",
+                      f"Unknown services {unknown}; use those of {sorted(catalogue.services)}.", field="services")
+    target = ctx.session.get(Organisation, data.to_organisation_id)
+    if target is None:
+        raise ctx.deny(not_found("organisation", data.to_organisation_id), "case.refer", "case", case_id,
+                       ["to_organisation"])
+    if target.id == case.organisation_id:
+        raise Invalid("El caso ya pertenece a esa organización.", "The case already belongs to that organisation.",
+                      field="to_organisation_id")
+    basis: list[str] = []
+    consent: ReferralConsent | None = None
+    if data.consent_id is not None:
+        consent = ctx.session.get(ReferralConsent, data.consent_id)
+        if consent is None or consent.case_id != case.id or consent.withdrawn_at is not None:
+            raise ctx.deny(Invalid(
+                f"El consentimiento {data.consent_id} no está registrado en este caso o fue retirado: "
+                "registre el consentimiento antes de remitir.",
+                f"Consent {data.consent_id} is not recorded on this case or was withdrawn: record consent "
+                "before referring.", field="consent_id"), "case.refer", "case", case_id, ["consent"])
+        basis.append(f"consent:{consent.id}")
+    elif data.override_justification:
+        override = authorize(ctx.principal, "referral.override_consent", case_resource(case))
+        if not override.allowed or not profile.override_allowed:
+            raise ctx.deny(Forbidden(
+                "Sin consentimiento solo se puede remitir por protección de la niñez, y solo un rol "
+                "autorizado (referral.override_consent) puede hacerlo.",
+                "Without consent only a child-protection referral is possible, and only a role allowed "
+                "to (referral.override_consent) may make it.", action="referral.override_consent"),
+                "referral.override_consent", "case", case_id, ["override_justification"])
+        basis.append("override_justification")
+    else:
+        raise ctx.deny(Invalid(
+            "Sin consentimiento registrado no hay remisión: registre el consentimiento de la persona o de "
+            "su tutor (consent_id), o, para protección de la niñez, justifique la excepción por escrito "
+            "(override_justification).",
+            "No recorded consent, no referral: record the consent of the person or their guardian "
+            "(consent_id) or, for child protection, justify the override in writing (override_justification).",
+            field="consent_id"), "case.refer", "case", case_id, ["consent"])
+    open_one = ctx.session.scalar(select(Referral.id).where(
+        Referral.case_id == case.id, Referral.to_organisation_id == target.id, Referral.status.in_(ACTIVE)))
+    if open_one is not None:
+        raise Conflict(f"Ya hay una remisión abierta de este caso a esa organización ({open_one}).",
+                       f"An open referral of this case to that organisation exists ({open_one}).",
+                       referral_id=open_one)
+    referral = Referral(case_id=case.id, from_organisation_id=case.organisation_id, to_organisation_id=target.id,
+                        profile=profile.key, transfer=data.transfer, services=list(dict.fromkeys(data.services)),
+                        reason=data.reason, consent_id=consent.id if consent else None,
+                        override_justification=None if consent else data.override_justification,
+                        status="pending", created_by_id=ctx.principal.user_id, created_at=utcnow(),
+                        case=case, to_organisation=target, from_organisation=case.organisation, consent=consent)
+    ctx.session.add(referral)
+    ctx.session.flush()
+    ctx.log(d, "case.refer", "case", case.id, [f"referral:{referral.id}", *basis])
+    if consent is None:  # the override is its own entry, so it can be looked for on its own
+        ctx.log(authorize(ctx.principal, "referral.override_consent", case_resource(case)),
+                "referral.override_consent", "case", case.id, [f"referral:{referral.id}", "override_justification"])
+    notifications.announce(ctx.session, notifications.receivers(ctx.session, target.id), "referral_new",
+                           f"referral_new:{referral.id}", referral_id=referral.id)
+    out = referral_out(referral)
+    ctx.commit()
+    return out
+
+
+def case_referrals(ctx: Ctx, case_id: int) -> list[ReferralOut]:
+    """The referrals of a case, for those who may read the case."""
+    return case_referrals_and_consents(ctx, case_id)[0]
+
+
+def case_referrals_and_consents(ctx: Ctx, case_id: int) -> tuple[list[ReferralOut], list[ConsentOut]]:
+    """The referrals and the consents of a case in one audited read (the case page shows both)."""
+    case, d = _load_case(ctx, case_id, audit_action="case.referrals.read")
+    if not _sees_referrals(d, case):
+        ctx.log(d, "case.referrals.read", "case", case.id, [])
+        ctx.commit()
+        return [], []
+    rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
+    consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
+                                   .order_by(ReferralConsent.id)).all()
+    ctx.log(d, "case.referrals.read", "case", case.id,
+            [*(f"referral:{r.id}" for r in rows), *(f"consent:{c.id}" for c in consents)])
+    out = ([referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents])
+    ctx.commit()
+    return out
+
+
+# ---------------------------------------------------------------- the receiving side
+
+def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str) -> tuple[Referral, Decision]:
+    """The referral and the decision of ``referral.respond`` in its receiving organisation.
+    Missing referrals and referrals sent elsewhere get the same audited 404."""
+    r = ctx.session.get(Referral, referral_id, populate_existing=True)
+    d = (authorize(ctx.principal, "referral.respond", organisation_resource(r.to_organisation))
+         if r is not None else Decision(False))
+    if r is None or not d.allowed:
+        raise ctx.deny(not_found("referral", referral_id), audit_action, "referral", referral_id,
+                       policy_action="referral.respond")
+    return r, d
+
+
+def _sees_referrals(read: Decision, case: Case) -> bool:
+    """Whether a reader of the case may know its referrals: its holder's country may; a reader
+    through a share of another country learns nothing of where else the case went (as with
+    shares: service._visible_shares), nor of the consent given to others."""
+    acting = read.acting
+    return read.allowed and acting is not None and (
+        acting.country == case.country or acting.organisation_id == case.organisation_id)
+
+
+def _is_sender(ctx: Ctx, r: Referral) -> Decision:
+    """The case.read decision when it lets the user know the case's referrals, else a refusal."""
+    d = authorize(ctx.principal, "case.read", case_resource(r.case))
+    return d if _sees_referrals(d, r.case) else Decision(False)
+
+
+def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
+    """A referral as the receiver sees it: the profile's fields only, and only while the referral
+    is pending or accepted (after that: the referral without personal data). The sender (a reader
+    of the case) sees the referral without personal data; the case page has the rest."""
+    r = ctx.session.get(Referral, referral_id, populate_existing=True)
+    if r is not None and (sender := _is_sender(ctx, r)).allowed:
+        ctx.log(sender, "referral.read", "referral", r.id, ["status"])
+        out = ReferralView(referral=referral_out(r), person={}, case={}, withheld_fields=[])
+        ctx.commit()
+        return out
+    r, d = _as_receiver(ctx, referral_id, "referral.read")
+    profile = get_profiles().profiles[r.profile]
+    person_values: dict[str, Any] = {}
+    case_values: dict[str, Any] = {}
+    withheld: list[str] = []
+    if r.status in ACTIVE:
+        person = ctx.session.get(Person, r.case.person_id)
+        assert person is not None  # a case always has its person
+        for f in profile.person_fields:
+            value = getattr(person, f)
+            person_values[f] = value.isoformat() if isinstance(value, dt.date) else value
+        for f in profile.case_fields:
+            if f in d.hidden_fields:  # the receiver's role lacks the sensitive group
+                withheld.append(f)
+            else:
+                case_values[f] = getattr(r.case, f)
+    fields = [*(f"person.{f}" for f in person_values), *(f"case.{f}" for f in case_values)]
+    ctx.log(d, "referral.read", "case", r.case_id, [f"referral:{r.id}", *fields])
+    out = ReferralView(referral=_receivers_out(r), person=person_values, case=case_values, withheld_fields=withheld)
+    ctx.commit()
+    return out
+
+
+def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
+    """Accept or decline (with a reason) a pending referral. Accepting a transfer moves the case
+    to the receiving organisation, assigned to the officer who accepted it."""
+    r, d = _as_receiver(ctx, referral_id, "referral.respond")
+    if r.status != "pending":
+        raise Conflict(f"La remisión ya no está pendiente (estado: {r.status}).",
+                       f"The referral is no longer pending (status: {r.status}).", status=r.status)
+    if not data.accept and not data.reason:
+        raise Invalid("Para rechazar una remisión indique el motivo (reason).",
+                      "Give the reason (reason) to decline a referral.", field="reason")
+    r.status = "accepted" if data.accept else "declined"
+    r.response_reason = data.reason or None
+    r.responded_by_id, r.responded_at = ctx.principal.user_id, utcnow()
+    if r.created_by_id is not None:
+        notifications.announce(ctx.session, [r.created_by_id], "referral_answered",
+                               f"referral_answered:{r.id}", referral_id=r.id)
+    ctx.session.flush()
+    ctx.log(d, "referral.respond", "referral", r.id, ["status", "response_reason"])
+    if data.accept and r.transfer:
+        case, target = r.case, r.to_organisation
+        notifications.announce(ctx.session, [ctx.principal.user_id], "case_assigned",
+                               f"case_assigned:{case.id}:{case.version + 1}", case_id=case.id)
+        values = {"organisation_id": target.id, "country": target.country, "officer_id": ctx.principal.user_id}
+        _write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
+        set_committed_value(case, "organisation", target)  # the row holds it already
+        return referral_out(r)
+    out = referral_out(r)
+    ctx.commit()
+    return out
+
+
+def complete_referral(ctx: Ctx, referral_id: int) -> ReferralOut:
+    """The receiver has delivered the services: the referral is complete (its view closes)."""
+    r, d = _as_receiver(ctx, referral_id, "referral.respond")
+    if r.status != "accepted":
+        raise Conflict("Solo una remisión aceptada se puede completar.", "Only an accepted referral can be completed.",
+                       status=r.status)
+    r.status, r.completed_at = "completed", utcnow()
+    ctx.session.flush()
+    ctx.log(d, "referral.respond", "referral", r.id, ["status"])
+    out = referral_out(r)
+    ctx.commit()
+    return out
+
+
+def incoming_referrals(ctx: Ctx, statuses: tuple[str, ...] = ACTIVE, limit: int = 100) -> list[ReferralOut]:
+    """Referrals sent to the organisations where the user may respond to them ("my work")."""
+    policy = get_policy()
+    orgs = {g.organisation_id for g in ctx.principal.grants if policy.scope_of(g.role, "referral.respond")}
+    if not orgs:
+        return []
+    rows = ctx.session.scalars(select(Referral).where(Referral.to_organisation_id.in_(orgs),
+                                                      Referral.status.in_(statuses))
+                               .order_by(Referral.created_at.desc(), Referral.id).limit(limit)).unique().all()
+    out = []
+    for r in rows:
+        d = authorize(ctx.principal, "referral.respond", organisation_resource(r.to_organisation))
+        if not d.allowed:  # the filter and the policy must agree; never show on doubt
+            continue
+        out.append(_receivers_out(r))
+        ctx.log(d, "referral.list", "referral", r.id, ["reference", "status"])
+    ctx.commit()
+    return out
