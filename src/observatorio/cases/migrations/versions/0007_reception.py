@@ -1,7 +1,7 @@
 """returnee reception: arrivals, manifest entries, intakes, municipality code list
 
-Revision ID: 0006_reception
-Revises: 0005_case_protocol
+Revision ID: 0007_reception
+Revises: 0006_referral
 Create Date: 2026-12-04 23:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_reception"
-down_revision = "0005_case_protocol"
+revision = "0007_reception"
+down_revision = "0006_referral"
 branch_labels = None
 depends_on = None
 
