@@ -97,6 +97,7 @@ def _register_all() -> None:
     from observatorio.publish import cli as publish_cli
     from observatorio.refresh import cli as refresh_cli
     from observatorio.report import cli as report_cli
+    from observatorio.store import release_cli
 
     data_commands.register(app)
     analysis_cli.register(app)
@@ -106,6 +107,7 @@ def _register_all() -> None:
     report_cli.register(app)
     app.add_typer(cases_cli.app, name="cases")
     cases_publish_command.register(cases_cli.app)
+    release_cli.register(app)
 
 
 _register_all()

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
+    from observatorio.publish.api.store_access import PinStoreForRequest
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
     from observatorio.store.query import QueryError
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "Link", "X-Total-Count", "Content-Disposition"],
         max_age=86400,
     )
+    # Outermost: every layer of one request reads the same store snapshot.
+    app.add_middleware(PinStoreForRequest)
     return app
 
 
