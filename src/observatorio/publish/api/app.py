@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
     from observatorio.store.query import QueryError
+    from observatorio.submissions.web import router as submissions_router
 
     settings = settings or get_settings()
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_publication_router)
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
+    app.include_router(submissions_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)
