@@ -141,3 +141,28 @@ def test_only_its_own_sources_and_only_providers(rt: Runtime, setup: tuple[World
                       review.Upload(world.orgs["hnd_reception"], "worldbank_population", "x.csv", b"a"))
     with rt.sessions() as s, pytest.raises(Forbidden):
         review.submit(ctx_for(s, world, "reviewer"), upload(world, revised()))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_operator_declares_a_provided_source_with_its_mapping(rt: Runtime, world: World, db_url: str,
+                                                               tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from observatorio.cli import app
+
+    org = str(world.orgs["hnd_reception"])
+    runner = CliRunner()
+    done = runner.invoke(app, ["submissions", "provide", org, SOURCE, "--mapping", str(MAPPING), "--url", db_url])
+    assert done.exit_code == 0, done.output
+    wrong = runner.invoke(app, ["submissions", "provide", org, "other_id", "--mapping", str(MAPPING),
+                                "--url", db_url])
+    assert wrong.exit_code != 0 and "The mapping declares the source 'example_hnd_retornados'" in wrong.output
+    unknown = runner.invoke(app, ["submissions", "provide", org, "no_such_source", "--url", db_url])
+    assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+    listed = runner.invoke(app, ["submissions", "sources", "--url", db_url])
+    assert f"{org}\tCentro de Atención al Migrante Retornado\t{SOURCE}\tmapping" in listed.output
+    with rt.sessions() as s:
+        provided = s.scalars(select(ProvidedSource)).one()
+        assert provided.mapping == MAPPING.read_text("utf-8")
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "submission.provide")).one()
+        assert entry.record_id == str(provided.id)
