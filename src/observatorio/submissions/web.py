@@ -8,7 +8,6 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,19 +16,18 @@ from sqlalchemy import select
 
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.officer_web import (
-    HEADERS,
     CsrfField,
     Officer,
     OfficerDep,
     RuntimeDep,
     lang_of,
     now_of,
+    render,
 )
 from observatorio.cases.officer_web import _csrf_refused as csrf_refused
 from observatorio.cases.submission_models import ProvidedSource, Submission
 from observatorio.errors import ObservatorioError
 from observatorio.harmonize.problems import ValidationFailed
-from observatorio.publish.web.texts import Texts
 from observatorio.settings import get_settings
 from observatorio.submissions import review
 
@@ -43,13 +41,7 @@ _env = Environment(
 
 
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    lang = lang_of(request)
-    other = "en" if lang == "es" else "es"
-    query = dict(request.query_params) | {"lang": other}
-    html = _env.get_template(template).render(
-        lang=lang, other_lang=other, tx=Texts(lang), switch_url=f"{request.url.path}?{urlencode(query)}",
-        u=lambda path, **q: f"{path}?{urlencode({**q, 'lang': lang})}", **context)
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+    return render(request, template, status, env=_env, **context)
 
 
 def _db_path(request: Request) -> Path:
