@@ -76,24 +76,42 @@ class Scheduled:
     note: str = ""
 
 
+_READ: dict[Path, tuple[tuple[int, int, int], list[Scheduled]]] = {}
+
+
 def scheduled(db_path: Path) -> list[Scheduled]:
     """The pending publications, oldest embargo first."""
     path = folder_of(db_path) / SCHEDULE_FILE
     try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return []
+    # Servers ask at every request: the file is parsed again only when it was replaced.
+    key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    known = _READ.get(path)
+    if known is not None and known[0] == key:
+        return list(known[1])
+    try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
-    return sorted((Scheduled(e["snapshot"], datetime.fromisoformat(e["at"]), e.get("note", ""))
-                   for e in entries), key=lambda s: s.at)
+    found = sorted((Scheduled(e["snapshot"], datetime.fromisoformat(e["at"]), e.get("note", ""))
+                    for e in entries), key=lambda s: s.at)
+    _READ[path] = (key, found)
+    return list(found)
 
 
 def in_force(db_path: Path, now: datetime) -> Path:
     """The file a reader opens at ``now``: the newest publication whose embargo has passed,
     else the link's target (the plain file without snapshots)."""
-    due = [s for s in scheduled(db_path) if s.at <= now] if is_enabled(db_path) else []
+    try:
+        link = os.readlink(db_path)  # one system call: servers ask at every request
+    except OSError:  # a plain file, or no store at all
+        return db_path
+    due = [s for s in scheduled(db_path) if s.at <= now]
     if due:
         return folder_of(db_path) / due[-1].snapshot
-    return Path(os.path.realpath(db_path))
+    return db_path.parent / link
 
 
 def snapshots(db_path: Path) -> list[Path]:
