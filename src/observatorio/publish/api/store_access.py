@@ -92,15 +92,31 @@ class StoreService:
                 # dropped when the last of them lets go.
                 self._handle, self._seen = StoreHandle.open(self.settings, target), seen
                 if handle is not None:
-                    self._after_switch(db_path)
+                    self._after_switch(db_path, self._handle)
             return self._handle
 
-    def _after_switch(self, db_path: Path) -> None:
+    def _after_switch(self, db_path: Path, handle: StoreHandle) -> None:
+        # The new snapshot's latest rows into memory, as at start-up (until then DuckDB answers).
+        threading.Thread(target=_read_into_memory, args=(handle, self.settings.api_memory_rows),
+                         name="api-snapshot-warm-up", daemon=True).start()
         # Make the link follow an embargo readers already honour (best effort: any process may).
         if snapshots.is_enabled(db_path) and os.access(db_path.parent, os.W_OK):
             # never wait: a publication in progress holds the lock, and this is a request
             with contextlib.suppress(OSError):
                 snapshots.promote_due(db_path, self.clock(), wait=False)
+
+
+def _read_into_memory(handle: StoreHandle, max_rows: int) -> None:
+    import logging
+
+    from observatorio.store import memory
+    from observatorio.store.query import StoreCatalogue
+
+    try:
+        StoreCatalogue.of(handle.store)
+        memory.build(handle.store, max_rows)
+    except Exception:  # a warm-up must never take the server down
+        logging.getLogger("observatorio.api").exception("API warm-up of a new snapshot failed")
 
 
 def service_of(state: Any) -> StoreService:
