@@ -10,26 +10,19 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from observatorio.cases import accounts
-from observatorio.cases.models import Organisation
 from observatorio.cases.runtime import Runtime
 from observatorio.loading import load_file
 from observatorio.publish.api.app import create_app
 from observatorio.store import Store, snapshots
 from publish.snapshot_example import FILE, adapter
 
-from .conftest import PASSWORD, TEST_SETTINGS, Seeded, login
+from .conftest import TEST_SETTINGS, Seeded, login
 from .test_publication import SOURCE_ID, _in_august
 
 
 def test_case_publication_route_publishes_a_snapshot_the_app_switches_to(
         rt: Runtime, seeded: Seeded, tmp_path: Path) -> None:
     _in_august(rt)
-    with rt.sessions() as s:
-        regional = s.get(Organisation, seeded.world.orgs["regional_io"])
-        assert regional is not None
-        accounts.add_user(s, "publisher", PASSWORD, rt.config, [(regional, "publisher")])
-        s.commit()
     db = tmp_path / "stats.duckdb"
     with Store.open(db) as store:
         load_file(store, adapter(), FILE)
@@ -41,7 +34,7 @@ def test_case_publication_route_publishes_a_snapshot_the_app_switches_to(
         sources = {row["source"] for row in client.get("/api/v1/sources").json()}
         assert SOURCE_ID not in sources
         ok = client.post("/api/v1/cases/publication", json={"period": "2025-08"},
-                         headers=login(client, "publisher"))
+                         headers=login(client, "stats_publisher"))
         assert ok.status_code == 200, ok.text
         assert os.path.realpath(db) != first
         sources = {row["source"] for row in client.get("/api/v1/sources").json()}
