@@ -166,3 +166,20 @@ def test_operator_declares_a_provided_source_with_its_mapping(rt: Runtime, world
         assert provided.mapping == MAPPING.read_text("utf-8")
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "submission.provide")).one()
         assert entry.record_id == str(provided.id)
+
+
+def test_a_new_mapping_file_comes_with_the_upload(rt: Runtime, setup: tuple[World, Path]) -> None:
+    from observatorio.sources.mapping import MappingInvalid
+
+    world, _ = setup
+    text = MAPPING.read_text("utf-8").replace(f"id: {SOURCE}", "id: hnd_retornados_nuevo")
+    with rt.sessions() as s:
+        sub = review.submit(ctx_for(s, world, "hnd_provider"), review.Upload(
+            world.orgs["hnd_reception"], "", "retornados.csv", FILE.read_bytes(), text)).submission
+        assert sub is not None and sub.source == "hnd_retornados_nuevo" and sub.mapping == text
+    broken_mapping = text.replace("  freq: M", "  freq: semanal")
+    with rt.sessions() as s, pytest.raises(MappingInvalid) as caught:
+        review.submit(ctx_for(s, world, "hnd_provider"), review.Upload(
+            world.orgs["hnd_reception"], "", "retornados.csv", FILE.read_bytes(), broken_mapping))
+    assert caught.value.problems.items[0].row is not None  # the mapping's line
+    assert count(rt) == 1
