@@ -98,6 +98,8 @@ def _register_all() -> None:
     from observatorio.publish import cli as publish_cli
     from observatorio.refresh import cli as refresh_cli
     from observatorio.report import cli as report_cli
+    from observatorio.store import release_cli
+    from observatorio.submissions import cli as submissions_cli
 
     data_commands.register(app)
     analysis_cli.register(app)
@@ -108,6 +110,8 @@ def _register_all() -> None:
     app.add_typer(cases_cli.app, name="cases")
     cases_publish_command.register(cases_cli.app)
     reception_cli.register(cases_cli.app)
+    release_cli.register(app)
+    submissions_cli.register(app)
 
 
 _register_all()

@@ -26,6 +26,7 @@ from observatorio.loading import harmonize_file, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
 from observatorio.store import LoadResult, Store, check_read_only
+from observatorio.store.snapshots import publishing
 
 console = Console()
 err_console = Console(stderr=True)
@@ -97,7 +98,7 @@ def load(
             raise typer.BadParameter("--file: indique una sola fuente / name exactly one source")
         data_dir = get_settings().data_path
         failures = 0
-        with Store.open(st.db) as store, _progress() as progress:
+        with publishing(st.db) as store, _progress() as progress:
             task = progress.add_task("load", total=len(adapters))
             for adapter in adapters:
                 progress.update(task, description=adapter.info.id)
@@ -271,7 +272,7 @@ def fetch(
                 path = got.path
             else:
                 path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
-            with Store.open(st.db) as store:
+            with publishing(st.db) as store:
                 result, problems = load_file_checked(store, adapter, path,
                                                      _parse_release(release) or date.today())
         _print_load(console, result, problems, st.lang, all_warnings)

@@ -157,6 +157,9 @@ USERS = {
     "auditor": ("regional_io", "auditor"),
     "admin": ("regional_io", "admin"),
     "stats_publisher": ("regional_io", "publisher"),
+    "stats_provider": ("hnd_reception", "provider"),
+    "stats_reviewer": ("regional_io", "reviewer"),
+    "directory_editor": ("regional_io", "editor"),
 }
 
 

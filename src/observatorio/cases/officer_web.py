@@ -76,11 +76,13 @@ def lang_of(request: Request) -> str:
     return normalize_lang(request.query_params.get("lang"))
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, status: int = 200, *, env: Environment | None = None,
+           **context: Any) -> HTMLResponse:
+    """A page of ``env`` (these templates by default; submissions/ adds its own to them)."""
     lang = lang_of(request)
     other = "en" if lang == "es" else "es"
     query = dict(request.query_params) | {"lang": other}
-    html = _env.get_template(template).render(
+    html = (env or _env).get_template(template).render(
         lang=lang, other_lang=other, tx=Texts(lang), switch_url=f"{request.url.path}?{urlencode(query)}",
         u=lambda path, **q: f"{path}?{urlencode({**q, 'lang': lang})}", **context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)

@@ -30,13 +30,13 @@ def publish(
     from observatorio.cases.publication.access import publish_as_operator
     from observatorio.cases.publication.run import check_threshold, parse_period
     from observatorio.settings import get_settings
-    from observatorio.store.duck import Store
+    from observatorio.store.snapshots import publishing
 
     rt = _runtime(url)
     try:
         month = parse_period(period)
         limit = check_threshold(threshold if threshold is not None else rt.config.publication_threshold)
-        with Store.open(db or get_settings().db_path) as store, rt.sessions() as session:
+        with publishing(db or get_settings().db_path) as store, rt.sessions() as session:
             result = publish_as_operator(session, store, month, limit, _operator())
     except CasesError as exc:
         _fail(exc)

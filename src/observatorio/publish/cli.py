@@ -15,6 +15,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Puerto / port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Procesos / worker processes")] = 1,
     load: Annotated[bool, typer.Option("--load/--no-load", help="Cargar los datos incluidos si falta el almacén / load the bundled data when the store is missing")] = True,
+    snapshots: Annotated[bool, typer.Option("--snapshots/--no-snapshots", help="Publicar por instantáneas, sin detener el servidor / publish through snapshots, without stopping the server")] = True,
 ) -> None:
     """Servir la API y el portal / serve the API and the portal (http://HOST:PORT/api/docs)."""
     import uvicorn
@@ -29,6 +30,13 @@ def serve(
     if load and _needs_load(st.db):
         err.print(t("api.serve.loading", st.lang, path=st.db), markup=False)
         _load_bundled(st.db, err, st.lang)
+    if snapshots and st.db.exists():
+        from observatorio.store import snapshots as store_snapshots
+
+        # From now on loads write new snapshots and this server switches to them (docs/deployment.md).
+        if store_snapshots.enable(st.db):
+            err.print(t("snapshots.enabled", st.lang, path=st.db,
+                        folder=store_snapshots.folder_of(st.db)), markup=False)
     # Worker processes build the app from the environment: pass the store location on.
     os.environ["OBSERVATORIO_DB"] = str(st.db)
     os.environ["OBSERVATORIO_LANG"] = st.lang

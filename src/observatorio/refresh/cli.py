@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from observatorio.sources.base import Adapter, all_adapters, get_adapter
 from observatorio.sources.discovery import override_declarations, spec_for
 from observatorio.sources.fetching import Client, Politeness
 from observatorio.store import Store
+from observatorio.store.snapshots import publishing
 
 console = Console()
 err_console = Console(stderr=True)
@@ -65,9 +67,12 @@ def refresh(
     politeness = Politeness(timeout=settings.refresh_timeout_s, retries=settings.refresh_retries,
                             backoff=settings.refresh_backoff_s,
                             max_bytes=settings.refresh_max_mb * 1024 * 1024)
+    opened = ExitStack()
     try:
-        # a dry run only reads: it creates no store and runs beside a serving portal
-        store = Store.open(st.db, read_only=dry_run)
+        # a dry run only reads: it creates no store and runs beside a serving portal; a real one
+        # publishes a new snapshot (store/snapshots.py) when the store has them, beside it too
+        store = opened.enter_context(Store.open(st.db, read_only=True) if dry_run
+                                     else publishing(st.db))
     except StoreBusy as exc:  # DuckDB: one writer or many readers, never both
         message = t("refresh.store_busy", st.lang, path=st.db, holder=exc.values.get("holder", "?"))
         err_console.print(message, markup=False, highlight=False)
@@ -75,7 +80,7 @@ def refresh(
     except StoreMissing as exc:
         err_console.print(exc.message(st.lang), markup=False, highlight=False)
         raise typer.Exit(EXIT_CANNOT_START) from None
-    with store, Client(politeness) as client, Progress(
+    with opened, Client(politeness) as client, Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=err_console, transient=True,
     ) as progress:

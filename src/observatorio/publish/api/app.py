@@ -44,9 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
+    from observatorio.publish.api.store_access import PinStoreForRequest
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
     from observatorio.store.query import QueryError
+    from observatorio.submissions.web import router as submissions_router
 
     settings = settings or get_settings()
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_forms_router)
     app.include_router(cases_referral_router)
     app.include_router(cases_referral_web_router)
+    app.include_router(submissions_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)
@@ -94,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "Link", "X-Total-Count", "Content-Disposition"],
         max_age=86400,
     )
+    # Outermost: every layer of one request reads the same store snapshot.
+    app.add_middleware(PinStoreForRequest)
     return app
 
 

@@ -6,6 +6,7 @@ package never imports; the check, the run and the audit are the cases side's (pu
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from typing import Annotated
 
 import duckdb
@@ -18,7 +19,7 @@ from observatorio.cases.publication.access import publish_as, require_publisher
 from observatorio.cases.publication.run import check_threshold, parse_period
 from observatorio.errors import ObservatorioError
 from observatorio.settings import get_settings
-from observatorio.store.duck import Store
+from observatorio.store.snapshots import publishing
 
 router = APIRouter(route_class=CasesRoute, tags=["cases"])
 
@@ -52,14 +53,15 @@ def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Publicati
         raise Invalid(f"El umbral no puede ser menor que el configurado ({configured}).",
                       f"The threshold cannot be lower than the configured one ({configured}).")
     settings = getattr(request.app.state, "settings", None) or get_settings()
+    # With snapshots (docs/deployment.md) this writes a new one and the servers switch to it;
+    # a plain store file is written in place (and is busy while a server reads it).
+    opened = ExitStack()
     try:
-        store = Store.open(settings.db_path)
+        store = opened.enter_context(publishing(settings.db_path))
     except (ObservatorioError, duckdb.Error):
         raise StoreUnavailable("El almacén estadístico está ocupado o no se puede abrir; inténtelo más tarde.",
                                "The statistics store is busy or cannot be opened; try again later.") from None
-    try:
+    with opened:
         result = publish_as(ctx, store, period, threshold)
-    finally:
-        store.close()
     return PublicationOut(load_id=result.load_id, release=result.release, rows=result.rows,
                           suppressed=result.suppressed, skipped=result.skipped)

@@ -1,25 +1,37 @@
-"""One read-only store per process, opened on first use, and its version for ETags and caches.
+"""The store service of an app: which read-only store snapshot is in force, and its version
+for ETags and caches.
 
-DuckDB allows one writer or many readers per file: restart the server after a load.
+Publications write new snapshot files and move a link (store/snapshots.py); the service looks at
+the link when a request starts and, when it moved (or an embargo passed), opens the new file for
+that request and the ones after it. A request keeps the snapshot it started with to its end
+(:class:`PinStoreForRequest`), so no answer mixes two publications. No restart is needed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from observatorio.errors import StoreMissing
 from observatorio.publish.api.errors import ApiError
 from observatorio.settings import Settings
-from observatorio.store import Store
+from observatorio.store import Store, snapshots
 
 _LOCK = threading.Lock()
+_PINNED: contextvars.ContextVar[StoreHandle | None] = contextvars.ContextVar(
+    "observatorio_store_handle", default=None)
 
 
 @dataclass(frozen=True)
@@ -36,8 +48,9 @@ class StoreHandle:
         return re.sub(r"[^A-Za-z0-9_@$-]", "-", self.version)
 
     @classmethod
-    def open(cls, settings: Settings) -> StoreHandle:
-        store = Store.open(settings.db_path, read_only=True)
+    def open(cls, settings: Settings, path: Path | None = None) -> StoreHandle:
+        """Open the store file ``path`` (the settings' store by default) read-only."""
+        store = Store.open(path or settings.db_path, read_only=True)
         # Many small concurrent queries: parallelism inside one query only adds contention.
         store.con.execute("SET threads TO 1")
         version = store.version()
@@ -49,16 +62,106 @@ class StoreHandle:
         return cls(store, version, stamp)
 
 
-def get_handle(state: Any) -> StoreHandle:
-    """The store of an app's state, opened on first use (StoreMissing if there is none)."""
-    handle: StoreHandle | None = getattr(state, "store_handle", None)
-    if handle is None:
+class StoreService:
+    """Owns "which snapshot is current" for one app: nothing about queries."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = snapshots.utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._handle: StoreHandle | None = None
+        self._seen: tuple[str, int, int] | None = None
+
+    def current(self) -> StoreHandle:
+        """The handle of the snapshot in force now (StoreMissing if there is no store)."""
+        db_path = self.settings.db_path
+        target = snapshots.in_force(db_path, self.clock())
+        try:
+            stat = target.stat()
+        except FileNotFoundError:
+            raise StoreMissing(path=str(db_path)) from None
+        # The file's identity: a moved link names another file; a plain store rebuilt in place
+        # (the embedded layout, with the server stopped) has another inode or mtime.
+        seen = (str(target), stat.st_ino, stat.st_mtime_ns)
+        handle = self._handle
+        if handle is not None and seen == self._seen:
+            return handle
+        with self._lock:
+            if self._handle is None or seen != self._seen:
+                # The old handle is not closed: requests still running finish on it, and it is
+                # dropped when the last of them lets go.
+                self._handle, self._seen = StoreHandle.open(self.settings, target), seen
+                if handle is not None:
+                    self._after_switch(db_path, self._handle)
+            return self._handle
+
+    def _after_switch(self, db_path: Path, handle: StoreHandle) -> None:
+        # The new snapshot's latest rows into memory, as at start-up (until then DuckDB answers).
+        threading.Thread(target=_read_into_memory, args=(handle, self.settings.api_memory_rows),
+                         name="api-snapshot-warm-up", daemon=True).start()
+        # Make the link follow an embargo readers already honour (best effort: any process may).
+        if snapshots.is_enabled(db_path) and os.access(db_path.parent, os.W_OK):
+            # never wait: a publication in progress holds the lock, and this is a request
+            with contextlib.suppress(OSError):
+                snapshots.promote_due(db_path, self.clock(), wait=False)
+
+
+def _read_into_memory(handle: StoreHandle, max_rows: int) -> None:
+    import logging
+
+    from observatorio.store import memory
+    from observatorio.store.query import StoreCatalogue
+
+    try:
+        StoreCatalogue.of(handle.store)
+        memory.build(handle.store, max_rows)
+    except Exception:  # a warm-up must never take the server down
+        logging.getLogger("observatorio.api").exception("API warm-up of a new snapshot failed")
+
+
+def service_of(state: Any) -> StoreService:
+    """The app's store service, made on first use (an app may set its own, e.g. with a clock)."""
+    service: StoreService | None = getattr(state, "store_service", None)
+    if service is None:
         with _LOCK:
-            handle = getattr(state, "store_handle", None)
-            if handle is None:
-                handle = StoreHandle.open(state.settings)
-                state.store_handle = handle
-    return handle
+            service = getattr(state, "store_service", None)
+            if service is None:
+                service = StoreService(state.settings)
+                state.store_service = service
+    return service
+
+
+def get_handle(state: Any) -> StoreHandle:
+    """The store in force for this request (pinned at its start), or for the app now
+    (StoreMissing if there is none)."""
+    pinned = _PINNED.get()
+    if pinned is not None:
+        return pinned
+    fixed: StoreHandle | None = getattr(state, "store_handle", None)  # a bulletin's own store
+    if fixed is not None:
+        return fixed
+    return service_of(state).current()
+
+
+class PinStoreForRequest:
+    """ASGI middleware (outermost): one snapshot per request, chosen when it starts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            handle: StoreHandle | None = service_of(scope["app"].state).current()
+        except StoreMissing:
+            handle = None
+        token = _PINNED.set(handle)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _PINNED.reset(token)
 
 
 def warm_up(state: Any, stop: threading.Event) -> None:

@@ -108,10 +108,15 @@ def _settings(request: Request) -> Settings:
 
 
 @contextmanager
-def _open_store(settings: Settings) -> Iterator[Store]:
+def _open_store(request: Request) -> Iterator[Store]:
+    """This request's own cursor on the app's store snapshot in force (the store service
+    switches snapshots between requests, for the portal as for the API)."""
+    from observatorio.publish.api.store_access import get_handle
+
     # A portal without a loaded store still renders, with "no data yet" in every chart.
     try:
-        store = Store.open(settings.db_path, read_only=True)
+        shared = get_handle(request.app.state).store
+        store = Store(shared.cursor(), shared.path, read_only=True)
     except StoreMissing:
         store = Store.open(":memory:")
     try:
@@ -248,7 +253,7 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
         return RedirectResponse(f"/{lang}/{'/'.join(segments)}/{query}", status_code=307)
     page, iso3 = found
     settings = _settings(request)
-    with _open_store(settings) as store:
+    with _open_store(request) as store:
         req = PageRequest(lang=lang, page=page, store=store, settings=settings,
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         # the archive changes without a load: its page is never cached
@@ -273,7 +278,7 @@ def _publication(request: Request, lang: str, rest: list[str]) -> Response:
     if rest != ["boletin"]:
         return _not_found(request, lang)
     page = PAGE_BY_ID["publications"]
-    with _open_store(settings) as store:
+    with _open_store(request) as store:
         req = PageRequest(lang=lang, page=page, store=store, settings=settings,
                           query=dict(request.query_params), app_state=request.app.state)
         try:
@@ -297,7 +302,7 @@ def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) 
         raise HTTPException(404)
     page, iso3 = found
     settings = _settings(request)
-    with _open_store(settings) as store:
+    with _open_store(request) as store:
         req = PageRequest(lang=lang, page=page, store=store, settings=settings,
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         charts = _pages.build(req).get("charts", {})
@@ -314,7 +319,7 @@ def _chart_csv(request: Request, lang: str, segments: list[str], chart_id: str) 
 
 
 def _source_download(request: Request, source: str) -> Response:
-    with _open_store(_settings(request)) as store:
+    with _open_store(request) as store:
         if source not in db.loaded_sources(store):
             raise HTTPException(404)
         frame = db.source_observations(store, source)

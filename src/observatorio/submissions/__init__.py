@@ -1,0 +1,1 @@
+"""Data submissions: providers upload, reviewers approve (four eyes), approval publishes."""

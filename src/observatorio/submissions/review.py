@@ -1,0 +1,205 @@
+"""The submission use cases: submit (nothing stored until clean), see what it changes against
+the published release, approve or reject (never one's own), publish at once or at an embargo.
+
+Every decision goes through the one policy (``submission.*`` actions of cases/policy.yaml) and
+every access is on the one audit chain, as for cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import select
+
+from observatorio.cases.errors import Conflict, Forbidden, Invalid, NotFound
+from observatorio.cases.models import Organisation
+from observatorio.cases.policy import Resource, authorize
+from observatorio.cases.service import Ctx
+from observatorio.cases.submission_models import ProvidedSource, Submission
+from observatorio.harmonize.problems import Problems
+from observatorio.loading import store_harmonized
+from observatorio.refresh.changes import ChangeReport, compare
+from observatorio.store import Store, snapshots
+from observatorio.submissions.checking import checked_upload, safe_name
+
+PENDING, REJECTED, SCHEDULED, PUBLISHED = "pending", "rejected", "scheduled", "published"
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What a provider sends: a file for a source, and optionally a new mapping for it."""
+
+    organisation_id: int
+    source: str
+    file_name: str
+    content: bytes
+    mapping: str | None = None
+    release: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The validation report, and the stored submission when the file was clean."""
+
+    problems: Problems
+    submission: Submission | None
+
+
+def resource_of(sub: Submission | None, org: Organisation, uploader_id: int) -> Resource:
+    return Resource(frozenset({uploader_id}), frozenset({org.id}), frozenset({org.country}))
+
+
+def provided_sources(ctx: Ctx, organisation_id: int) -> list[ProvidedSource]:
+    return list(ctx.session.scalars(select(ProvidedSource).where(
+        ProvidedSource.organisation_id == organisation_id).order_by(ProvidedSource.source)))
+
+
+def submit(ctx: Ctx, upload: Upload) -> Submitted:
+    """Check the file; store it for review only when it has no error."""
+    org = ctx.session.get(Organisation, upload.organisation_id)
+    if org is None:
+        raise NotFound("No existe esa organización.", "There is no such organisation.")
+    decision = authorize(ctx.principal, "submission.create", resource_of(None, org, ctx.principal.user_id))
+    if not decision.allowed:
+        raise ctx.deny(Forbidden("Su cuenta no envía datos de esta organización.",
+                                 "Your account does not submit data for this organisation."),
+                       "submission.create", "organisation", org.id)
+    if not upload.content or len(upload.content) > MAX_BYTES:
+        raise Invalid(f"El archivo está vacío o pasa de {MAX_BYTES >> 20} MB: envíe la tabla CSV o XLSX.",
+                      f"The file is empty or larger than {MAX_BYTES >> 20} MB: send the CSV or XLSX table.")
+    provided = {p.source: p for p in provided_sources(ctx, org.id)}
+    if upload.mapping is None and upload.source not in provided:
+        raise Invalid(f"Su organización no provee la fuente «{upload.source}»: elija una de sus fuentes "
+                      "o envíe un archivo de mapeo nuevo.",
+                      f"Your organisation does not provide the source '{upload.source}': choose one of "
+                      "its sources or send a new mapping file.")
+    mapping = upload.mapping if upload.mapping is not None else provided[upload.source].mapping
+    with checked_upload(upload.source, upload.file_name, upload.content, mapping, upload.release) as checked:
+        source = checked.adapter.info.id
+        if upload.mapping is not None and source not in provided and _provided_elsewhere(ctx, source, org.id):
+            raise Invalid(f"La fuente «{source}» del mapeo es de otra organización: cambie su «id».",
+                          f"The mapping's source '{source}' belongs to another organisation: change its 'id'.")
+        if not checked.clean:
+            return Submitted(checked.problems, None)  # nothing stored
+        twin = ctx.session.scalars(select(Submission).where(
+            Submission.source == source, Submission.sha256 == checked.sha256,
+            Submission.status != REJECTED)).first()
+        if twin is not None:
+            raise Conflict(f"Este mismo archivo ya se envió (envío n.º {twin.id}): no se crea otra publicación.",
+                           f"This very file was already submitted (submission #{twin.id}): no second release.")
+        sub = Submission(organisation_id=org.id, uploader_id=ctx.principal.user_id, source=source,
+                         file_name=safe_name(upload.file_name), sha256=checked.sha256,
+                         content=upload.content, mapping=mapping, release=checked.release,
+                         rows=len(checked.frame), warnings=checked.problems.warning_count(),
+                         status=PENDING)
+        ctx.session.add(sub)
+        ctx.session.flush()
+        ctx.log(decision, "submission.create", "submission", sub.id, ())
+        ctx.commit()
+        return Submitted(checked.problems, sub)
+
+
+def _provided_elsewhere(ctx: Ctx, source: str, organisation_id: int) -> bool:
+    return ctx.session.scalars(select(ProvidedSource.id).where(
+        ProvidedSource.source == source, ProvidedSource.organisation_id != organisation_id)).first() is not None
+
+
+def readable(ctx: Ctx, submission_id: int) -> Submission:
+    """A submission the user may read (audited), else NotFound (existence is not leaked)."""
+    sub = ctx.session.get(Submission, submission_id)
+    org = ctx.session.get(Organisation, sub.organisation_id) if sub else None
+    if sub is None or org is None:
+        raise NotFound("No existe ese envío.", "There is no such submission.")
+    decision = authorize(ctx.principal, "submission.read", resource_of(sub, org, sub.uploader_id))
+    if not decision.allowed:
+        raise ctx.deny(NotFound("No existe ese envío.", "There is no such submission."),
+                       "submission.read", "submission", submission_id)
+    ctx.log(decision, "submission.read", "submission", sub.id, ())
+    return sub
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """What a reviewer sees: the changes against the published release, and the warnings."""
+
+    submission: Submission
+    changes: ChangeReport
+    warnings: Problems
+
+
+def review_view(ctx: Ctx, submission_id: int, db_path: Path) -> ReviewView:
+    """The submission and what it changes against the release readers see now."""
+    sub = readable(ctx, submission_id)
+    ctx.commit()
+    with checked_upload(sub.source, sub.file_name, sub.content, sub.mapping, sub.release) as checked:
+        try:
+            store = Store.open(db_path, read_only=True)
+        except Exception:  # no store yet: everything is new  # noqa: BLE001
+            store = Store.open(":memory:")
+        with store:
+            previous = _latest_load(store.con, sub.source)
+            changes = compare(store.con, checked.frame, previous) if previous else ChangeReport(None)
+        return ReviewView(sub, changes, checked.problems)
+
+
+def _latest_load(con: duckdb.DuckDBPyConnection, source: str) -> str | None:
+    try:
+        row = con.execute("SELECT load_id FROM loads WHERE source = ? AND is_latest", [source]).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True)
+class Decision:
+    approve: bool
+    comment: str
+    release_notes: str = ""
+    embargo_at: dt.datetime | None = None  # aware; None: publish at once
+
+
+def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now: dt.datetime) -> Submission:
+    """Approve (publish now or at the embargo) or reject, with a comment; never one's own."""
+    sub = readable(ctx, submission_id)
+    org = ctx.session.get(Organisation, sub.organisation_id)
+    assert org is not None
+    granted = authorize(ctx.principal, "submission.review", resource_of(sub, org, sub.uploader_id))
+    if not granted.allowed:
+        raise ctx.deny(Forbidden("Su cuenta no revisa envíos.", "Your account does not review submissions."),
+                       "submission.review", "submission", sub.id)
+    if sub.uploader_id == ctx.principal.user_id:  # four eyes, whatever the roles
+        raise ctx.deny(Forbidden("Nadie aprueba ni rechaza su propio envío: lo revisa otra persona.",
+                                 "Nobody approves or rejects their own submission: someone else reviews it."),
+                       "submission.review", "submission", sub.id)
+    if sub.status != PENDING:
+        raise Conflict(f"El envío ya fue decidido ({sub.status}).", f"The submission was already decided ({sub.status}).")
+    comment = decision.comment.strip()
+    if not decision.approve and not comment:
+        raise Invalid("Indique por qué se rechaza (comentario).", "Say why it is rejected (comment).")
+    if decision.embargo_at is not None and decision.embargo_at.tzinfo is None:
+        raise Invalid("La fecha de embargo necesita zona horaria (UTC).", "The embargo date-time needs a time zone (UTC).")
+    sub.reviewer_id, sub.decided_at, sub.comment = ctx.principal.user_id, now, comment or None
+    if decision.approve:
+        sub.release_notes = decision.release_notes.strip() or None
+        embargo = decision.embargo_at if decision.embargo_at and decision.embargo_at > now else None
+        sub.embargo_at = embargo
+        sub.load_id = _publish(sub, db_path, embargo, now)
+        sub.status = SCHEDULED if embargo else PUBLISHED
+    else:
+        sub.status = REJECTED
+    ctx.log(granted, "submission.review", "submission", sub.id, ("status",))
+    ctx.commit()
+    return sub
+
+
+def _publish(sub: Submission, db_path: Path, embargo: dt.datetime | None, now: dt.datetime) -> str:
+    """Load the submitted file as a release in a new snapshot (in force at once or at ``embargo``)."""
+    with checked_upload(sub.source, sub.file_name, sub.content, sub.mapping, sub.release) as checked, \
+            snapshots.publishing(db_path, at=embargo, note=f"submission {sub.id}", clock=lambda: now) as store:
+        result = store_harmonized(store, checked.adapter, checked.frame, checked.problems, sub.file_name,
+                                  checked.sha256, checked.release)
+    return result.load_id

@@ -1,0 +1,180 @@
+"""Submission pages, behind the one login (the session cookie of /cases/login): upload with the
+validation report at once, the review page with what changes against the published release,
+and the decision form. Every page acts through submissions/review.py (one policy, one audit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.officer_web import (
+    CsrfField,
+    Officer,
+    OfficerDep,
+    RuntimeDep,
+    lang_of,
+    now_of,
+    render,
+)
+from observatorio.cases.officer_web import _csrf_refused as csrf_refused
+from observatorio.cases.submission_models import ProvidedSource, Submission
+from observatorio.errors import ObservatorioError
+from observatorio.harmonize.problems import ValidationFailed
+from observatorio.settings import get_settings
+from observatorio.submissions import review
+
+router = APIRouter(include_in_schema=False)
+BASE = "/cases/submissions"
+_env = Environment(
+    loader=ChoiceLoader([FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+                         FileSystemLoader(Path(__file__).resolve().parents[1] / "cases" / "templates")]),
+    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+)
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, template, status, env=_env, **context)
+
+
+def _db_path(request: Request) -> Path:
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    return Path(settings.db_path)
+
+
+def _providing(me: Officer) -> list[tuple[int, ProvidedSource]]:
+    """The sources the user may submit for: (organisation, source) of provider memberships."""
+    orgs = [g.organisation_id for g in me.principal.grants if g.role == "provider"]
+    if not orgs:
+        return []
+    rows = me.ctx.session.scalars(select(ProvidedSource).where(ProvidedSource.organisation_id.in_(orgs))
+                                  .order_by(ProvidedSource.source))
+    return [(p.organisation_id, p) for p in rows]
+
+
+def _listing(me: Officer) -> list[Submission]:
+    """Submissions of the user's organisations (providers) or all (reviewers), newest first."""
+    roles = {g.role for g in me.principal.grants}
+    query = select(Submission).order_by(Submission.id.desc()).limit(100)
+    if "reviewer" not in roles:
+        orgs = [g.organisation_id for g in me.principal.grants if g.role == "provider"]
+        query = query.where(Submission.organisation_id.in_(orgs or [-1]))
+    return list(me.ctx.session.scalars(query))
+
+
+def _page(request: Request, me: Officer, status: int = 200, **context: Any) -> HTMLResponse:
+    return _render(request, "submissions_list.html", status, me=me, sources=_providing(me),
+                   submissions=_listing(me), **context)
+
+
+@router.get(f"{BASE}/")
+def submissions_page(request: Request, me: OfficerDep) -> Response:
+    """The upload form and the submissions the user may see."""
+    return _page(request, me)
+
+
+@router.post(f"{BASE}/")
+async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfField = "",
+                 source: Annotated[str, Form(max_length=300)] = "",
+                 release: Annotated[str, Form(max_length=20)] = "",
+                 file: Annotated[UploadFile | None, File()] = None,
+                 mapping: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Check the file now: the report on this page, or the stored submission's review page."""
+    if refused := csrf_refused(request, me, rt, csrf):
+        return refused
+    lang = lang_of(request)
+    try:
+        org_text, _, source_id = source.partition(":")
+        if not org_text.isdigit() or file is None or not file.filename:
+            raise Invalid("Elija una fuente y un archivo CSV o XLSX.", "Choose a source and a CSV or XLSX file.")
+        mapping_text = (await mapping.read()).decode("utf-8", "replace") if mapping and mapping.filename else None
+        result = review.submit(me.ctx, review.Upload(
+            int(org_text), source_id, file.filename, await file.read(), mapping_text,
+            _release(release)))
+    except CasesError as exc:
+        return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en)
+    except ValidationFailed as exc:  # a broken mapping file: its own report, with line numbers
+        return _page(request, me, 422, report=exc.problems)
+    except ObservatorioError as exc:
+        return _page(request, me, 422, error=exc.message(lang))
+    if result.submission is None:
+        return _page(request, me, 422, report=result.problems)
+    return RedirectResponse(f"{BASE}/{result.submission.id}?lang={lang}", status_code=303)
+
+
+def _release(text: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"Fecha de publicación no válida «{text[:20]}»: use AAAA-MM-DD.",
+                      f"Invalid release date '{text[:20]}': use YYYY-MM-DD.") from None
+
+
+@router.get(BASE + "/{submission_id}")
+def review_page(request: Request, me: OfficerDep, submission_id: int) -> Response:
+    """What the submission changes against the published release, its warnings, the decision."""
+    try:
+        view = review.review_view(me.ctx, submission_id, _db_path(request))
+    except CasesError as exc:
+        return _render(request, "cases_error.html", exc.status, me=me,
+                       message=exc.es if lang_of(request) == "es" else exc.en)
+    return _review(request, me, view)
+
+
+def _review(request: Request, me: Officer, view: review.ReviewView, status: int = 200,
+            error: str | None = None) -> HTMLResponse:
+    cells = [{"key": ", ".join(f"{k}={v}" for k, v in json.loads(c.cell).items() if v not in (None, "_T", "_Z")),
+              "change": c.change, "old": c.old_value, "new": c.new_value,
+              "pct": None if not c.old_value or c.new_value is None else 100 * (c.new_value - c.old_value) / c.old_value}
+             for c in view.changes.cells[:500]]
+    may_review = any(g.role == "reviewer" for g in me.principal.grants) and \
+        view.submission.uploader_id != me.principal.user_id
+    return _render(request, "submissions_review.html", status, me=me, sub=view.submission,
+                   changes=view.changes, cells=cells, warnings=view.warnings, may_review=may_review,
+                   error=error)
+
+
+@router.post(BASE + "/{submission_id}/decision")
+def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: int, csrf: CsrfField = "",
+             verdict: Annotated[str, Form(max_length=10)] = "",
+             comment: Annotated[str, Form(max_length=5000)] = "",
+             notes: Annotated[str, Form(max_length=20000)] = "",
+             embargo: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Approve (at once or at the embargo, UTC) or reject, with a comment."""
+    if refused := csrf_refused(request, me, rt, csrf):
+        return refused
+    lang = lang_of(request)
+    try:
+        chosen = review.Decision(verdict == "approve", comment, notes, _embargo(embargo))
+        if verdict not in ("approve", "reject"):
+            raise Invalid("Elija aprobar o rechazar.", "Choose approve or reject.")
+        review.decide(me.ctx, submission_id, chosen, _db_path(request), now_of(request))
+    except CasesError as exc:
+        message = exc.es if lang == "es" else exc.en
+        try:
+            view = review.review_view(me.ctx, submission_id, _db_path(request))
+        except CasesError:
+            return _render(request, "cases_error.html", exc.status, me=me, message=message)
+        return _review(request, me, view, exc.status, message)
+    return RedirectResponse(f"{BASE}/{submission_id}?lang={lang}", status_code=303)
+
+
+def _embargo(text: str) -> dt.datetime | None:
+    """``YYYY-MM-DDTHH:MM`` (a datetime-local field), read as UTC; empty: publish at once."""
+    if not text.strip():
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"Fecha y hora de embargo no válidas «{text[:40]}»: use AAAA-MM-DDTHH:MM (UTC).",
+                      f"Invalid embargo date-time '{text[:40]}': use YYYY-MM-DDTHH:MM (UTC).") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

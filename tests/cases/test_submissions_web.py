@@ -1,0 +1,107 @@
+"""The submission pages behind the one login: the report by row and column at once (nothing
+stored), the review page with the changed cells, the four-eyes refusal, approval with an embargo."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from observatorio.cases.runtime import Runtime
+from observatorio.store import snapshots
+from observatorio.submissions.web import router
+from publish.snapshot_example import first_men, men_january
+
+from .conftest import TEST_SETTINGS, World, make_app
+from .test_submissions import NOW, broken, count, revised
+from .test_submissions import setup as setup  # noqa: PLC0414 - the fixture, shared
+from .test_web import _web_login
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html) or re.search(
+        r"name='csrf_token' value='([0-9a-f]+)'", html)
+    assert found
+    return found.group(1)
+
+
+@pytest.fixture
+def web(rt: Runtime, setup: tuple[World, Path]) -> TestClient:
+    world, db = setup
+    app = make_app(rt)
+    app.state.settings = TEST_SETTINGS.model_copy(update={"db": db})
+    app.state.cases_clock = lambda: NOW
+    app.include_router(router)
+    return TestClient(app)
+
+
+def _as(client: TestClient, user: str) -> str:
+    client.cookies.clear()
+    assert _web_login(client, user).status_code == 303
+    page = client.get("/cases/submissions/?lang=en")
+    assert page.status_code == 200
+    return _csrf(page.text)
+
+
+def _send(client: TestClient, csrf: str, content: bytes, world: World):
+    return client.post("/cases/submissions/?lang=en", data={
+        "csrf_token": csrf, "source": f"{world.orgs['hnd_reception']}:example_hnd_retornados",
+        "release": "2023-08-15"}, files={"file": ("retornados.csv", content, "text/csv")},
+        follow_redirects=False)
+
+
+def test_upload_report_review_four_eyes_and_embargo(web: TestClient, rt: Runtime, setup: tuple[World, Path]) -> None:
+    world, db = setup
+    before = men_january(db)
+    csrf = _as(web, "both")
+    bad = _send(web, csrf, broken(), world)
+    assert bad.status_code == 422 and "Nothing was stored" in bad.text
+    assert "<td>7</td><td>Hombres</td><td>muchos</td>" in bad.text and count(rt) == 0
+    sent = _send(web, csrf, revised(), world)
+    assert sent.status_code == 303, sent.text
+    review_url = sent.headers["location"]
+    page = web.get(review_url)
+    assert page.status_code == 200 and 'id="changed-cells"' in page.text
+    assert f"<td>{first_men():g}</td>" in page.text and "<td>+100.0</td>" in page.text
+    assert 'name="verdict"' not in page.text  # no decision form for the uploader
+    own = web.post(review_url.split("?")[0] + "/decision?lang=en",
+                   data={"csrf_token": _csrf(page.text), "verdict": "approve", "comment": "mine"})
+    assert own.status_code == 403 and "Nobody approves or rejects their own submission" in own.text
+    csrf = _as(web, "reviewer")
+    page = web.get(review_url)
+    assert 'name="verdict"' in page.text
+    done = web.post(review_url.split("?")[0] + "/decision?lang=en", follow_redirects=False, data={
+        "csrf_token": csrf, "verdict": "approve", "comment": "Revisado", "notes": "Enero corregido",
+        "embargo": "2026-12-01T15:00"})
+    assert done.status_code == 303, done.text
+    page = web.get(review_url)
+    status = re.search(r'<dd id="status">(.*?)</dd>', page.text, re.S)
+    assert status and status.group(1) == "Approved, under embargo — Embargoed until: 2026-12-01 15:00 UTC", page.text[-3000:]
+    assert men_january(snapshots.in_force(db, NOW)) == before
+    assert men_january(snapshots.in_force(db, NOW.replace(hour=15))) == before + first_men()
+
+
+def test_bad_form_values_are_clear_not_500(web: TestClient, setup: tuple[World, Path]) -> None:
+    world, _ = setup
+    csrf = _as(web, "hnd_provider")
+    for data in ({"source": "x"}, {"source": f"{world.orgs['hnd_reception']}:nope"},
+                 {"source": f"{world.orgs['hnd_reception']}:example_hnd_retornados", "release": "ayer"}):
+        answer = web.post("/cases/submissions/?lang=en", data={"csrf_token": csrf, **data},
+                          files={"file": ("a.csv", b"a;b\n1;2\n", "text/csv")})
+        assert 400 <= answer.status_code < 500 and "cases-error" in answer.text, answer.text
+    assert web.get("/cases/submissions/999999?lang=en").status_code == 404
+    forged = web.post("/cases/submissions/?lang=en", data={"csrf_token": "0" * 64, "source": "x"})
+    assert forged.status_code == 403
+
+
+def test_every_text_of_the_submission_pages_exists() -> None:
+    from observatorio.publish.web.texts import catalogue
+
+    used: set[str] = set()
+    for path in (Path(__file__).resolve().parents[2] / "src/observatorio/submissions/templates").glob("*.html"):
+        used |= set(re.findall(r"tx\('([a-z_.]+)'\s*[,)]", path.read_text(encoding="utf-8")))
+    used |= {f"submissions.status.{s}" for s in ("pending", "rejected", "scheduled", "published")}
+    used |= {"submissions.revised", "submissions.gone"}
+    assert sorted(k for k in used if k not in catalogue()) == []
