@@ -491,9 +491,13 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     forecast = forecast_context(req, [main] if main else [], iso)
     if forecast["chart"] is not None:
         charts["forecast"] = forecast["chart"]
+    from observatorio.publish.web.subnational import admin1_charts  # it builds on this module
+
+    admin1 = admin1_charts(req, iso)
+    charts.update(admin1)
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
             "country_name": req.country(iso), "roles": ROLES, "role_charts": role_charts,
-            "forecast": forecast}
+            "forecast": forecast, "admin1_charts": list(admin1)}
 
 
 def _measure_chart(req: PageRequest, chart_id: str, role: str, part: pd.DataFrame) -> Chart:
