@@ -63,6 +63,7 @@ case.note           own  org  own  own  own  country  —       —       —
 case.task           own  org  own  own  own  —        —       —       —
 case.step           own  org  own  own  own  —        —       —       —
 case.service        own  org  own  own  own  —        —       —       —
+case.reintegration  —    org  own  own  own  —        —       —       —
 person.read         org  org  org  org  own  country  —       —       —
 person.create       org  org  org  org  org  —        —       —       —
 person.update       org  org  org  —    —    —        —       —       —
@@ -135,7 +136,7 @@ def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
     policy = get_policy()
     assert tuple(policy.roles) == ROLES
     assert set(policy.actions) == set(ACTIONS)
-    assert len(MATRIX) == 9 * 20 * 5
+    assert len(MATRIX) == 9 * 21 * 5
     assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
 
 
@@ -180,8 +181,8 @@ def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -
         cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
         if not any(cell_mismatch(*cell) for cell in cells):
             uncaught.append(label)
-    # 9 roles × 20 actions × 4 alternatives + 9 roles × 3 groups
-    assert count == 9 * 20 * 4 + 9 * 3
+    # 9 roles × 21 actions × 4 alternatives + 9 roles × 3 groups
+    assert count == 9 * 21 * 4 + 9 * 3
     assert uncaught == []
 
 
@@ -300,7 +301,7 @@ def child_cell_mismatch(role: str, action: str, relation: str) -> str | None:
 
 
 def test_child_cases_capped_for_every_role_action_and_relation() -> None:
-    assert len(CHILD_MATRIX) == 9 * 10 * 5
+    assert len(CHILD_MATRIX) == 9 * 11 * 5
     assert [cell for cell in CHILD_MATRIX if child_cell_mismatch(*cell)] == []
     assert set(get_policy().case_type_caps) == {"unaccompanied_child"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from observatorio.cases import reintegration_models  # noqa: F401  (its tables join Base.metadata)
 from observatorio.cases.db import make_engine
 from observatorio.cases.models import Base
 
