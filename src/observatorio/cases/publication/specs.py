@@ -17,6 +17,10 @@ DIMENSION_COLUMN: dict[str, str] = {
     "sex": "sex",
     "age": "age",
     "case_type": "attributes",
+    # reintegration indicators (cases/reintegration/records.py)
+    "followup": "attributes",
+    "dimension": "attributes",
+    "change": "attributes",
 }
 
 
@@ -41,4 +45,11 @@ SPECS: tuple[AggregateSpec, ...] = (
                   layers=("period", "ref_area")),
     AggregateSpec("reintegration_by_sex_age", REINTEGRATION_TYPES, rows="sex", columns="age",
                   layers=("period", "ref_area")),
+    # Reintegration indicators by department (ISO 3166-2): follow-ups due in the month by
+    # on_time / late / missing, and plans by score change per dimension (improved / unchanged /
+    # worsened, first vs latest follow-up, in the month of the latest).
+    AggregateSpec("reintegration_followup_by_department", frozenset({"reintegration_followup"}),
+                  rows="ref_area", columns="followup"),
+    AggregateSpec("reintegration_score_change_by_department", frozenset({"reintegration_score"}),
+                  rows="ref_area", columns="change", layers=("period", "dimension")),
 )
