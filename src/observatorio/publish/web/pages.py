@@ -65,6 +65,7 @@ PAGES: tuple[Page, ...] = (
     Page("data", "datos", "data", "data.html"),
     Page("methodology", "metodologia", "methodology", "methodology.html"),
     Page("publications", "publicaciones", "publications", "publications.html"),
+    Page("returnees", "atencion-a-retornados", "assistance-to-returnees", "returnees.html"),
 )
 COUNTRY_PAGE = Page("country", "paises", "countries", "country.html")
 PAGE_BY_ID = {p.id: p for p in (*PAGES, COUNTRY_PAGE)}
@@ -895,6 +896,14 @@ def build_methodology(req: PageRequest) -> dict[str, Any]:
             "flows": flows, "charts": {}}
 
 
+def build_returnees(req: PageRequest) -> dict[str, Any]:
+    from observatorio.publish.web.returnees_page import (
+        build_returnees as build,  # it builds on this module
+    )
+
+    return build(req)
+
+
 BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {
     "overview": build_overview,
     "countries": build_countries,
@@ -906,4 +915,5 @@ BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {
     "data": build_data,
     "methodology": build_methodology,
     "publications": build_publications,
+    "returnees": build_returnees,
 }

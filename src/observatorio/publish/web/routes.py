@@ -45,7 +45,7 @@ from observatorio.store.duck import Store
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV_PAGES = ("overview", "countries", "routes", "children", "returns", "deaths", "data",
-             "methodology", "publications")
+             "methodology", "publications", "returnees")
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 MIN_GZIP = 1024
