@@ -101,16 +101,24 @@ def create_plan(ctx: Ctx, case_id: int, data: PlanIn, today: dt.date) -> PlanOut
     return out
 
 
-def get_plan(ctx: Ctx, case_id: int, today: dt.date) -> PlanOut:
+def find_plan(ctx: Ctx, case_id: int, today: dt.date) -> PlanOut | None:
+    """The case's plan, or None when it has none (the case itself must be readable)."""
     case, d = _load_case(ctx, case_id, audit_action="reintegration.plan.read")
     plan = _plan_of(ctx, case)
     if plan is None:
         ctx.commit()
-        raise _no_plan(case_id)
+        return None
     out = _out(ctx, plan, today)
     ctx.log(d, "reintegration.plan.read", "case", case.id, [*PLAN_FIELDS, "reintegration.followups"])
     ctx.commit()
     return out
+
+
+def get_plan(ctx: Ctx, case_id: int, today: dt.date) -> PlanOut:
+    found = find_plan(ctx, case_id, today)
+    if found is None:
+        raise _no_plan(case_id)
+    return found
 
 
 def record_followup(ctx: Ctx, case_id: int, milestone: int, data: FollowUpIn, today: dt.date) -> PlanOut:

@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.reintegration.api import router as cases_reintegration_router
+    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_publication_router)
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
+    app.include_router(cases_reintegration_web_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)
