@@ -10,18 +10,11 @@ import pytest
 
 from observatorio.cases import service, steps
 from observatorio.cases.errors import Conflict, NotFound
-from observatorio.cases.schemas import CaseCreate, CaseTransition, PersonCreate
+from observatorio.cases.schemas import CaseTransition
 from observatorio.cases.vocab import CaseStatus, CaseType
 
 from .conftest import ctx_for
-
-
-def _open(rt, world, user: str, org: str, case_type: CaseType = CaseType.UNACCOMPANIED_CHILD) -> int:
-    with rt.sessions() as s:
-        ctx = ctx_for(s, world, user)
-        p = service.create_person(ctx, PersonCreate(given_names="Niña", organisation_id=world.orgs[org]))
-        return service.create_case(ctx, CaseCreate(case_type=case_type, person_id=p.id,
-                                                   organisation_id=world.orgs[org])).id
+from .test_protocols import _open
 
 
 def _close(s, world, user: str, case_id: int):

@@ -11,22 +11,17 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from observatorio.cases.errors import Invalid
+from observatorio.cases.protocols.loader import (  # the same strict, bilingual YAML
+    _ID,
+    Label,
+    _Strict,
+)
 
 Dimension = Literal["economic", "social", "psychosocial"]
 DIMENSIONS: tuple[Dimension, ...] = ("economic", "social", "psychosocial")
-_ID = r"^[a-z][a-z0-9_]{0,39}$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Strict):
-    es: str = Field(min_length=1)
-    en: str = Field(min_length=1)
 
 
 class Option(_Strict):
