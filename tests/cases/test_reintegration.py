@@ -169,3 +169,18 @@ def test_api_round_trip_and_bilingual_errors(rt, world) -> None:
         r = client.post(f"/api/v1/cases/{case_id}/reintegration/followups/1", json={"answers": _answers(-1)},
                         headers=headers)
         assert r.status_code == 200 and r.json()["followups"][0]["composite"] == 1.0
+
+
+def test_erasure_removes_goals_and_answers_keeps_scores(rt, world) -> None:
+    case_id = _returnee_case(rt, world)
+    with rt.sessions() as s:
+        plans.create_plan(ctx_for(s, world, "hnd_reception"), case_id,
+                          PlanIn(department="HN-CR", economic_goal="taller de costura", started_on=START), START)
+        plans.record_followup(ctx_for(s, world, "hnd_reception"), case_id, 1, FollowUpIn(answers=_answers(-1)),
+                              dt.date(2025, 5, 1))
+        person_id = service.get_case(ctx_for(s, world, "hnd_reception"), case_id).person_id
+        service.erase_person(ctx_for(s, world, "hnd_supervisor"), person_id)
+        plan = plans.get_plan(ctx_for(s, world, "hnd_supervisor"), case_id, START)
+    assert plan.economic_goal is None and plan.followups[0].answers is None
+    assert plan.followups[0].composite == 1.0  # what the indicators count stays
+
