@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from observatorio.cases import audit
+from observatorio.cases import audit, reintegration_models  # noqa: F401  (its tables join Base.metadata)
 from observatorio.cases.audit import DENIED, AccessEvent, Actor
 from observatorio.cases.db import make_engine, make_sessionmaker, upgrade
 from observatorio.cases.models import AuditEntry, Base

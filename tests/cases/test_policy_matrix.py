@@ -84,6 +84,7 @@ case.refer          own  org  own  own  own  country  —       —       —  �
 referral.respond    org  org  org  org  org  —        —       —       —  —    —       —
 referral.override_consent  —    org  own  —    —    country  —       —       —  —    —       —
 referral.withdraw_consent  own  org  own  own  own  country  —       —       —  —    —       —
+case.reintegration  —    org  own  own  own  —        —       —       —  —    —       —
 """
 _SCOPE_WORDS = {"own": "own", "org": "organisation", "country": "country", "region": "region", "—": None}
 EXPECTED_SCOPE: dict[tuple[str, str], str | None] = {
@@ -149,7 +150,7 @@ def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
     policy = get_policy()
     assert tuple(policy.roles) == ROLES
     assert set(policy.actions) == set(ACTIONS)
-    assert len(MATRIX) == 12 * 30 * 5
+    assert len(MATRIX) == 12 * 31 * 5
     assert all(role.field_groups == frozenset() for role in policy.roles.values() if not role.grants)
     assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
 
@@ -197,8 +198,8 @@ def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -
         cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
         if not any(cell_mismatch(*cell) for cell in cells):
             uncaught.append(label)
-    # 12 roles × 30 actions × 4 alternatives + 11 roles with grants × 3 groups
-    assert count == 12 * 30 * 4 + 11 * 3
+    # 12 roles × 31 actions × 4 alternatives + 11 roles with grants × 3 groups
+    assert count == 12 * 31 * 4 + 11 * 3
     assert uncaught == []
 
 
@@ -289,5 +290,84 @@ def test_policy_file_is_validated(broken: str) -> None:
     head = ("scopes: [own, organisation, country, region]\n"
             "actions: {case.read: {es: a, en: a}}\n"
             "field_groups: {health: {label: {es: s, en: h}, case_fields: [health_details]}}\n")
+    with pytest.raises(PolicyError):
+        _load(head + broken)
+
+
+# A child's record (policy.yaml case_type_caps, docs/cases.md): the widest scope each role reaches
+# an unaccompanied child's case with, whatever its grants; None = never.
+EXPECTED_CHILD_CAP: dict[str, str | None] = {
+    "consular_officer": "own", "consular_head": "organisation", "protection_officer": "organisation",
+    "reception_officer": "own", "caseworker": None, "national_supervisor": "country",
+    "auditor": None, "admin": None, "publisher": None,
+}
+CASE_ACTIONS = tuple(a for a in ACTIONS if a.startswith("case."))
+CHILD_MATRIX = [(r, a, rel) for r in ROLES for a in CASE_ACTIONS for rel in RELATIONS]
+
+
+def child_cell_mismatch(role: str, action: str, relation: str) -> str | None:
+    resource, needed = RELATIONS[relation]
+    child = dataclasses.replace(resource, case_types=frozenset({"unaccompanied_child"}))
+    me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, role),))
+    granted, cap = EXPECTED_SCOPE[role, action], EXPECTED_CHILD_CAP[role]
+    expected = min(rank(granted), rank(cap)) >= rank(needed)
+    allowed = authorize(me, action, child).allowed
+    if allowed is not expected:
+        return f"{role} {action} on a child's case ({relation}): allowed={allowed}, expected {expected}"
+    return None
+
+
+def test_child_cases_capped_for_every_role_action_and_relation() -> None:
+    assert len(CHILD_MATRIX) == 9 * 11 * 5
+    assert [cell for cell in CHILD_MATRIX if child_cell_mismatch(*cell)] == []
+    assert set(get_policy().case_type_caps) == {"unaccompanied_child"}
+
+
+def test_every_child_cap_change_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each role's cap changed to each other scope (or removed) fails some cell, unless the change
+    cannot matter (a cap widened beyond every case grant the role holds)."""
+    policy = get_policy()
+    uncaught, count = [], 0
+    for role in ROLES:
+        current = policy.case_type_caps["unaccompanied_child"].get(role)
+        for other in [*SCOPES, None]:
+            if other == current:
+                continue
+            count += 1
+            caps = {r: s for r, s in policy.case_type_caps["unaccompanied_child"].items() if r != role}
+            if other is not None:
+                caps[role] = other
+            changed = dataclasses.replace(policy, case_type_caps={"unaccompanied_child": caps})
+            inert = all(changed.capped_scope(role, a, ["unaccompanied_child"])
+                        == policy.capped_scope(role, a, ["unaccompanied_child"]) for a in CASE_ACTIONS)
+            monkeypatch.setattr(policy_module, "get_policy", lambda changed=changed: changed)
+            if not inert and not any(child_cell_mismatch(*cell) for cell in CHILD_MATRIX):
+                uncaught.append(f"{role}: {current} -> {other}")
+    assert count == 9 * 4
+    assert uncaught == []
+
+
+def test_other_case_types_are_not_capped() -> None:
+    """A caseworker reaches its own detention case but never a child's case, even its own."""
+    me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, "caseworker"),))
+    own, _ = RELATIONS["own"]
+    assert authorize(me, "case.read", dataclasses.replace(own, case_types=frozenset({"detention"}))).allowed
+    assert not authorize(me, "case.read",
+                         dataclasses.replace(own, case_types=frozenset({"unaccompanied_child"}))).allowed
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "case_type_caps: {pet_case: {consular_head: own}}",
+        "case_type_caps: {unaccompanied_child: {nobody: own}}",
+        "case_type_caps: {unaccompanied_child: {r: planet}}",
+    ],
+)
+def test_case_type_caps_are_validated(broken: str) -> None:
+    head = ("scopes: [own, organisation, country, region]\n"
+            "actions: {case.read: {es: a, en: a}}\n"
+            "field_groups: {health: {label: {es: s, en: h}, case_fields: [health_details]}}\n"
+            "roles: {r: {label: {es: x, en: x}, grants: {case.read: own}}}\n")
     with pytest.raises(PolicyError):
         _load(head + broken)

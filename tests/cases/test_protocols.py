@@ -86,7 +86,7 @@ def test_case_keeps_the_version_it_was_opened_under(rt, world) -> None:
     now = dt.datetime.now(dt.UTC)
     with rt.sessions() as s:
         protocol, states = steps.case_checklist(ctx_for(s, world, "gtm_protection"), case_id, now)
-        assert protocol is not None and protocol.key == "unaccompanied_child@2" and protocol.country == "GTM"
+        assert protocol is not None and protocol.key == "unaccompanied_child@3" and protocol.country == "GTM"
         assert "pgn_hearing" in [st.step.id for st in states]
         # a case opened before version 2 existed keeps following version 1
         s.execute(text("UPDATE case_file SET protocol_version = 'unaccompanied_child@1' WHERE id = :i"),

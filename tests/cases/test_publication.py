@@ -66,8 +66,11 @@ def published_tables(frame: pd.DataFrame) -> list[tuple[str, np.ndarray, np.ndar
         family = frame[frame["table"].str.fullmatch(rf"{spec.name}(\.row_totals|\.column_totals|\.total)?")]
         if family.empty:
             continue
-        family = family.assign(case_type=[json.loads(a).get("case_type") for a in family["attributes"]])
-        layer_columns = ["period", *(["ref_area"] if "ref_area" in spec.layers else [])]
+        # dimensions kept in attributes (case_type, the reintegration indicators') as columns
+        attributes = [json.loads(a) for a in family["attributes"]]
+        keys = sorted({k for a in attributes for k in a})
+        family = family.assign(**{k: [a.get(k) for a in attributes] for k in keys})
+        layer_columns = list(spec.layers)
         cells = family[family["table"] == spec.name]
         for layer, part in cells.groupby(layer_columns):
             key = layer if isinstance(layer, tuple) else (layer,)
@@ -260,8 +263,10 @@ def generated_world(n: int, seed: int = 2025) -> pd.DataFrame:
         weights = 1.0 / np.arange(1, len(codes) + 1) ** 1.3
         return rng.choice(codes, size=size, p=weights / weights.sum())
 
-    # case types only: returnee records (test_publication_returnees.py) have their own columns
-    types = sorted({t for spec in SPECS for t in spec.case_types} - RETURNEE_TYPES)
+    # case records only: returnee records (test_publication_returnees.py) and the reintegration
+    # indicators' records (test_reintegration_publication.py) have their own columns
+    types = sorted({t for spec in SPECS if {spec.rows, spec.columns, *spec.layers} <= set(RECORD_COLUMNS)
+                    for t in spec.case_types} - RETURNEE_TYPES)
     months = [dt.date(2025, m, 1) for m in range(1, 13)]
     return pd.DataFrame({
         "period": [months[k] for k in rng.integers(0, len(months), size=n)],

@@ -6,6 +6,7 @@ be mistaken for a real person nor counted in public statistics (cases/publicatio
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -14,11 +15,12 @@ from faker import Faker
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from observatorio.cases import accounts, demo_referrals, service
+from observatorio.cases import accounts, demo_referrals, service, steps
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.models import Case, Person, User
 from observatorio.cases.policy import get_policy
+from observatorio.cases.protocols.loader import protocol_of
 from observatorio.cases.schemas import (
     CaseCreate,
     CaseTransition,
@@ -149,6 +151,8 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
         for step in (CaseStatus.ASSESSMENT, CaseStatus.PLAN, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED):
             if rng.random() < 0.35:
                 break
+            if step is CaseStatus.CLOSED:
+                _record_closure_steps(ctx, case.id)
             version = service.transition_case(ctx, case.id, CaseTransition(version=version, to=step)).version
         result.cases += 1
         result.people += 1
@@ -160,3 +164,15 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
                     .values(synthetic=True).execution_options(synchronize_session=False))
     session.commit()
     return result
+
+
+def _record_closure_steps(ctx: service.Ctx, case_id: int) -> None:
+    """The steps a protocol requires before closing (a child's best-interests determination),
+    recorded with synthetic text so the demo's closed cases follow the rules real ones do."""
+    case = ctx.session.get(Case, case_id)
+    protocol = protocol_of(case.case_type, case.protocol_version, case.protocol_variant) if case else None
+    for step_id in protocol.closure_requires if protocol else ():
+        step = protocol.step(step_id) if protocol else None
+        if step is not None:
+            steps.complete_step(ctx, case_id, step_id, {f.id: f"{LABEL} {f.label.es}" for f in step.record},
+                                dt.datetime.now(dt.UTC))

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from observatorio import yaml_load
 from observatorio.cases.models import Case, CaseShare, Organisation, Person
+from observatorio.cases.vocab import CaseType
 
 SCOPES = ("own", "organisation", "country", "region")
 
@@ -38,11 +39,25 @@ class Policy:
     field_groups: dict[str, frozenset[str]]  # group -> case fields
     roles: dict[str, Role]
     share_grants: frozenset[str] = frozenset()  # actions an explicit share extends
+    # case type -> role -> widest scope any action of that role reaches a case of the type with
+    case_type_caps: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def scope_of(self, role: str, action: str) -> str | None:
         """The scope a role holds for an action, or None (denied)."""
         r = self.roles.get(role)
         return r.grants.get(action) if r else None
+
+    def capped_scope(self, role: str, action: str, case_types: Iterable[str]) -> str | None:
+        """The scope a role holds for an action on a record of these case types: a capped type
+        narrows it to the cap, or denies it when the type does not list the role."""
+        scope = self.scope_of(role, action)
+        for case_type in case_types:
+            caps = self.case_type_caps.get(case_type)
+            if caps is None or scope is None:
+                continue
+            cap = caps.get(role)
+            scope = None if cap is None else min(scope, cap, key=SCOPES.index)
+        return scope
 
 
 class PolicyError(ValueError):
@@ -70,7 +85,21 @@ def _load(text: str) -> Policy:
     share_grants = frozenset(raw.get("share_grants") or [])
     if unknown := share_grants - actions.keys():
         raise PolicyError(f"share_grants: unknown actions {sorted(unknown)}")
-    return Policy(actions, groups, roles, share_grants)
+    return Policy(actions, groups, roles, share_grants, _case_type_caps(raw, roles))
+
+
+def _case_type_caps(raw: dict[str, Any], roles: dict[str, Role]) -> dict[str, dict[str, str]]:
+    caps: dict[str, dict[str, str]] = {}
+    for case_type, by_role in (raw.get("case_type_caps") or {}).items():
+        if case_type not in {t.value for t in CaseType}:
+            raise PolicyError(f"case_type_caps: unknown case type {case_type!r}")
+        for role, scope in (by_role or {}).items():
+            if role not in roles:
+                raise PolicyError(f"case_type_caps.{case_type}: unknown role {role!r}")
+            if scope not in SCOPES:
+                raise PolicyError(f"case_type_caps.{case_type}.{role}: unknown scope {scope!r}")
+        caps[case_type] = dict(by_role or {})
+    return caps
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +135,8 @@ class Resource:
     # only for the actions of ``Policy.share_grants``.
     shared_organisation_ids: frozenset[int] = frozenset()
     shared_countries: frozenset[str] = frozenset()
+    # Case types of the record (policy.yaml case_type_caps narrow who reaches them).
+    case_types: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,7 +168,7 @@ def authorize(principal: Principal, action: str, res: Resource) -> Decision:
     granting = [
         g
         for g in principal.grants
-        if (scope := policy.scope_of(g.role, action)) is not None
+        if (scope := policy.capped_scope(g.role, action, res.case_types)) is not None
         and _covers(scope, g, principal, res, via_share)
     ]
     if not granting:
@@ -170,6 +201,7 @@ def case_resource(case: Case) -> Resource:
         countries=frozenset({case.country}),
         shared_organisation_ids=frozenset(s.organisation_id for s in case.shares),
         shared_countries=frozenset(s.organisation.country for s in case.shares),
+        case_types=frozenset({case.case_type}),
     )
 
 
@@ -223,14 +255,22 @@ def _case_clause_for(scope: str, grant: Grant, principal: Principal,
 
 
 def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
-    """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``."""
+    """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``:
+    uncapped case types at the role's scope, each capped type at its capped scope."""
     policy = get_policy()
     via_share = action in policy.share_grants
-    parts = [
-        _case_clause_for(scope, g, principal, via_share)
-        for g in principal.grants
-        if (scope := policy.scope_of(g.role, action)) is not None
-    ]
+    capped = sorted(policy.case_type_caps)
+    parts: list[ColumnElement[bool]] = []
+    for g in principal.grants:
+        scope = policy.scope_of(g.role, action)
+        if scope is None:
+            continue
+        clause = _case_clause_for(scope, g, principal, via_share)
+        parts.append(and_(Case.case_type.not_in(capped), clause) if capped else clause)
+        for case_type in capped:
+            if (narrowed := policy.capped_scope(g.role, action, (case_type,))) is not None:
+                parts.append(and_(Case.case_type == case_type,
+                                  _case_clause_for(narrowed, g, principal, via_share)))
     return or_(*parts) if parts else false()
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from observatorio.cases import audit, retention
+from observatorio.cases import audit, closure_guard, retention
 from observatorio.cases.audit import DENIED, AccessEvent, Actor
 from observatorio.cases.errors import CasesError, Conflict, Forbidden, Invalid, forbidden, not_found
 from observatorio.cases.models import (
@@ -786,6 +786,7 @@ def transition_case(ctx: Ctx, case_id: int, data: CaseTransition) -> CaseOut:
                       allowed=sorted(s.value for s in TRANSITIONS[current]))
     values: dict[str, Any] = {"status": data.to.value}
     if data.to is CaseStatus.CLOSED:
+        closure_guard.refuse_closure_without_required_steps(ctx, case)
         values["closed_at"] = utcnow()
     elif current is CaseStatus.CLOSED:
         values["closed_at"] = None

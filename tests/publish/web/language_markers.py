@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from observatorio.harmonize.subdivisions import subdivisions_of
+
 ENGLISH_MARKERS: tuple[str, ...] = (
     "the", "and", "of", "with", "from", "to", "for", "by", "in", "on", "is", "are", "or",
     "not", "no data", "data", "persons", "people", "events", "children", "child", "returns",
@@ -43,6 +45,11 @@ PROPER_NAMES: tuple[str, ...] = (
     "Instituto Guatemalteco de Migración", "Instituto Nacional de Migración",
     "Servicio Nacional de Migración", "Unidad de Política Migratoria",
 )
+#: Departments and states are proper names too, the same in both languages ("Veracruz de Ignacio
+#: de la Llave" on an English page): every subdivision of the countries with department maps.
+SUBDIVISION_NAMES: tuple[str, ...] = tuple(sorted({
+    name for iso3 in ("BLZ", "CRI", "DOM", "GTM", "HND", "MEX", "NIC", "PAN", "SLV")
+    for sub in subdivisions_of(iso3) for name in (sub.name_en, sub.name_es)}))
 #: Addresses, and words in capitals (codes of the data model such as PERSONS, acronyms).
 NOT_WORDS = re.compile(r"https?://\S+|\b[A-Z][A-Z0-9_]+\b")
 
@@ -60,7 +67,7 @@ def other_language_words(text: str, lang: str, names: tuple[str, ...] = ()) -> l
 
     ``names``: more proper names to leave out (the publishers).
     """
-    for name in sorted((*names, *PROPER_NAMES), key=len, reverse=True):
+    for name in sorted((*names, *PROPER_NAMES, *SUBDIVISION_NAMES), key=len, reverse=True):
         text = text.replace(name, " ")
     text = NOT_WORDS.sub(" ", text)
     return [m.group(0) for m in MARKERS[lang].finditer(text)]

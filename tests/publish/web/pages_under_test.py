@@ -17,6 +17,7 @@ PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("data", "data", None),
     ("methodology", "methodology", None),
     ("publications", "publications", None),
+    ("returnees", "returnees", None),
 )
 LANGS = ("es", "en")
 

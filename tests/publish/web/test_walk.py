@@ -42,12 +42,23 @@ VISIBLE_TEXT_JS = """() => {
   const lang = document.documentElement.lang;
   const skip = 'script, style, noscript, code, [translate="no"]';
   const out = [];
+  const seen = new Set();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
     if (!el || el.closest(skip)) continue;
     const tagged = el.closest('[lang]');
     if (tagged && tagged.getAttribute('lang') !== lang) continue;
+    // a chart label wrapped over several lines (SVG tspans) is one text: read it whole
+    const label = el.closest('svg text');
+    if (label) {
+      if (seen.has(label)) continue;
+      seen.add(label);
+      const lines = Array.from(label.querySelectorAll('tspan.line')).map(t => t.textContent.trim());
+      const whole = (lines.length ? lines.join(' ') : label.textContent).trim();
+      if (whole) out.push(whole);
+      continue;
+    }
     const text = node.textContent.trim();
     if (text) out.push(text);
   }

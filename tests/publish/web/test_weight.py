@@ -59,6 +59,8 @@ def test_every_page_is_light_on_the_wire(client: TestClient, lang: str, name: st
     html = client.get(path).text
     loaded = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', html)
     if "scattergeo" in html or "choropleth" in html:
-        loaded += ["/static/geo/region_110m.geojson", "/static/geo/topojson/world_110m.json"]
+        loaded += ["/static/geo/topojson/world_110m.json"]  # plotly.js fetches it for any map
+    # the shapes the maps' figures name: the region's, and each country's departments
+    loaded += sorted(set(re.findall(r'"(/static/geo/(?:region_110m|admin1/[A-Z]{3})\.geojson)"', html)))
     total = _wire(client, path) + sum(_wire(client, url) for url in loaded)
     assert total <= BUDGET_BYTES, f"{path}: {total / 1024:.0f} KB ({loaded})"

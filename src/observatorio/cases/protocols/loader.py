@@ -96,6 +96,8 @@ class ProtocolFile(_Strict):
     label: Label
     steps: list[Step] = Field(min_length=1)
     variants: dict[str, Variant] = Field(default_factory=dict)
+    # Base steps that must be complete before a case of this protocol may be closed.
+    closure_requires: list[str] = Field(default_factory=list)
 
     @field_validator("variants")
     @classmethod
@@ -123,6 +125,7 @@ class Protocol:
     label: Label
     country: str | None  # the variant applied, None for the regional base
     steps: tuple[ResolvedStep, ...]
+    closure_requires: tuple[str, ...] = ()
 
     def step(self, step_id: str) -> Step | None:
         return next((r.step for r in self.steps if r.step.id == step_id), None)
@@ -176,6 +179,8 @@ def parse(text: str, source: str) -> ProtocolFile:
     ids = [s.id for s in pf.steps]
     if dup := sorted({i for i in ids if ids.count(i) > 1}):
         raise ProtocolError(f"{source}: steps: duplicate step ids {dup}")
+    if unknown := sorted(set(pf.closure_requires) - set(ids)):
+        raise ProtocolError(f"{source}: closure_requires: no steps {unknown} in this protocol")
     for country, variant in pf.variants.items():
         _apply_variant(pf, country, variant, source)  # a broken variant fails at load, not on use
     return pf
@@ -195,9 +200,9 @@ class Catalogue:
         key = f"{case_type}@{version}"
         if variant is None or country is None:
             return Protocol(key, case_type, version, pf.label, None,
-                            tuple(ResolvedStep(s, "base") for s in pf.steps))
+                            tuple(ResolvedStep(s, "base") for s in pf.steps), tuple(pf.closure_requires))
         return Protocol(key, case_type, version, pf.label, country,
-                        _apply_variant(pf, country, variant, key))
+                        _apply_variant(pf, country, variant, key), tuple(pf.closure_requires))
 
 
 def load_dir(directory: Path) -> Catalogue:

@@ -22,6 +22,7 @@ from observatorio.cases.publication.writer import (
     frame_sha256,
     observation_frame,
 )
+from observatorio.cases.reintegration.records import reintegration_records
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -89,7 +90,9 @@ def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
     release (vintage) is the period's month, so the store's latest release holds the whole series."""
     check_threshold(threshold)
     release = month_start(period)
-    tables = build_tables(all_records(session, release), threshold)
+    parts = [all_records(session, release), reintegration_records(session, release)]
+    records = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    tables = build_tables(records, threshold)
     if not tables:
         raise Invalid(f"No hay casos que publicar hasta {release:%Y-%m}.",
                       f"There are no cases to publish up to {release:%Y-%m}.")

@@ -22,6 +22,10 @@ DIMENSION_COLUMN: dict[str, str] = {
     "department": "ref_area",
     "accompaniment": "accompaniment",
     "counterpart_area": "counterpart_area",
+    # reintegration indicators (cases/reintegration/records.py)
+    "followup": "attributes",
+    "dimension": "attributes",
+    "change": "attributes",
 }
 
 
@@ -63,4 +67,11 @@ SPECS: tuple[AggregateSpec, ...] = (
                   layers=("period", "ref_area"), fixed=RETURNEE_FIXED),
     AggregateSpec("returnees_by_origin", RETURNEE_TYPES, rows="counterpart_area", columns="ref_area",
                   fixed=RETURNEE_FIXED),
+    # Reintegration indicators by department (ISO 3166-2): follow-ups due in the month by
+    # on_time / late / missing, and plans by score change per dimension (improved / unchanged /
+    # worsened, first vs latest follow-up, in the month of the latest).
+    AggregateSpec("reintegration_followup_by_department", frozenset({"reintegration_followup"}),
+                  rows="ref_area", columns="followup"),
+    AggregateSpec("reintegration_score_change_by_department", frozenset({"reintegration_score"}),
+                  rows="ref_area", columns="change", layers=("period", "dimension")),
 )

@@ -32,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.reception.web import router as reception_web_router
     from observatorio.cases.referral_api import router as cases_referral_router
     from observatorio.cases.referral_web import router as cases_referral_web_router
+    from observatorio.cases.reintegration.api import router as cases_reintegration_router
+    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(sdmx.router)
     app.include_router(cases_router)
+    app.include_router(cases_reintegration_router)
     app.include_router(cases_publication_router)
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_referral_router)
     app.include_router(cases_referral_web_router)
     app.include_router(submissions_router)
+    app.include_router(cases_reintegration_web_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)

@@ -65,6 +65,7 @@ PAGES: tuple[Page, ...] = (
     Page("data", "datos", "data", "data.html"),
     Page("methodology", "metodologia", "methodology", "methodology.html"),
     Page("publications", "publicaciones", "publications", "publications.html"),
+    Page("returnees", "atencion-a-retornados", "assistance-to-returnees", "returnees.html"),
 )
 COUNTRY_PAGE = Page("country", "paises", "countries", "country.html")
 PAGE_BY_ID = {p.id: p for p in (*PAGES, COUNTRY_PAGE)}
@@ -491,9 +492,13 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     forecast = forecast_context(req, [main] if main else [], iso)
     if forecast["chart"] is not None:
         charts["forecast"] = forecast["chart"]
+    from observatorio.publish.web.subnational import admin1_charts  # it builds on this module
+
+    admin1 = admin1_charts(req, iso)
+    charts.update(admin1)
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
             "country_name": req.country(iso), "roles": ROLES, "role_charts": role_charts,
-            "forecast": forecast}
+            "forecast": forecast, "admin1_charts": list(admin1)}
 
 
 def _measure_chart(req: PageRequest, chart_id: str, role: str, part: pd.DataFrame) -> Chart:
@@ -892,6 +897,14 @@ def build_methodology(req: PageRequest) -> dict[str, Any]:
             "flows": flows, "charts": {}}
 
 
+def build_returnees(req: PageRequest) -> dict[str, Any]:
+    from observatorio.publish.web.returnees_page import (
+        build_returnees as build,  # it builds on this module
+    )
+
+    return build(req)
+
+
 BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {
     "overview": build_overview,
     "countries": build_countries,
@@ -903,4 +916,5 @@ BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {
     "data": build_data,
     "methodology": build_methodology,
     "publications": build_publications,
+    "returnees": build_returnees,
 }

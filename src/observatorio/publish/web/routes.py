@@ -29,7 +29,7 @@ from observatorio.errors import ObservatorioError, StoreMissing
 from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
-from observatorio.publish.web import analysis_bridge, assets, pages, publications
+from observatorio.publish.web import admin1_map, analysis_bridge, assets, pages, publications
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGE_BY_ID,
@@ -45,7 +45,7 @@ from observatorio.store.duck import Store
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV_PAGES = ("overview", "countries", "routes", "children", "returns", "deaths", "data",
-             "methodology", "publications")
+             "methodology", "publications", "returnees")
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 MIN_GZIP = 1024
@@ -192,6 +192,15 @@ def plotly_js(request: Request, version: str) -> Response:
 @router.get("/static/geo/region_110m.geojson")
 def region_shapes(request: Request) -> Response:
     return _asset_response(request, assets.geojson_asset(_settings(request).data_path), 86400)
+
+
+@router.get(admin1_map.ADMIN1_GEOJSON_URL)
+def admin1_shapes(request: Request, iso3: str) -> Response:
+    """One country's departments / states (data/admin1_boundaries), keyed by ISO 3166-2."""
+    asset = admin1_map.admin1_asset(_settings(request).data_path, iso3)
+    if asset is None:
+        raise HTTPException(404)
+    return _asset_response(request, asset, 86400)
 
 
 @router.get("/static/geo/topojson/{name}.json")

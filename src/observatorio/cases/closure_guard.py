@@ -1,0 +1,33 @@
+"""Closure rules of homologated protocols: a case whose protocol declares ``closure_requires``
+(an unaccompanied child's case: the best-interests determination) closes only once those steps
+are recorded. Checked inside the closing transition, before anything is written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from observatorio.cases.errors import Conflict
+from observatorio.cases.models import Case, CaseStep
+from observatorio.cases.protocols.loader import protocol_of
+
+if TYPE_CHECKING:  # service.py calls this module: a runtime import would be circular
+    from observatorio.cases.service import Ctx
+
+
+def refuse_closure_without_required_steps(ctx: Ctx, case: Case) -> None:
+    """409 naming the missing steps (in both languages) when the protocol forbids closing yet."""
+    protocol = protocol_of(case.case_type, case.protocol_version, case.protocol_variant)
+    if protocol is None or not protocol.closure_requires:
+        return
+    done = set(ctx.session.scalars(select(CaseStep.step_id).where(CaseStep.case_id == case.id)))
+    missing = [s for s in protocol.closure_requires if s not in done]
+    if not missing:
+        return
+    steps = [protocol.step(s) for s in missing]
+    es = "; ".join(f"«{s.label.es}»" for s in steps if s)
+    en = "; ".join(f"'{s.label.en}'" for s in steps if s)
+    raise Conflict(f"El caso no puede cerrarse sin registrar antes: {es}. Complete el paso y vuelva a cerrarlo.",
+                   f"The case cannot be closed before recording: {en}. Complete the step, then close it.",
+                   missing_steps=missing)

@@ -1,0 +1,90 @@
+"""A country page's sub-national section: UNHCR's 2025 demographics by Admin-1 location
+(department / state), where the store holds them and shapes exist for the country.
+
+One map per population type (refugees, asylum-seekers, internally displaced… never summed
+together) from the "Admin-1 location, total" table, and a bar chart by subdivision × sex × age
+band from the "Admin-1 location, by sex and age" table (which adds up to less: many rows publish
+the total only; the note says so).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pycountry
+
+from observatorio.i18n import fmt_number
+from observatorio.model.codelists import get_codelist
+from observatorio.publish.web.admin1_map import (
+    admin1_extra,
+    countries_with_shapes,
+    subdivision_name,
+)
+from observatorio.publish.web.charts import Chart, tidy
+from observatorio.publish.web.pages import PageRequest, unit_label
+
+SOURCE = "unhcr_refugees_package.demographics"
+TABLE_TOTAL = "Admin-1 location, total"
+TABLE_BY_SEX_AGE = "Admin-1 location, by sex and age"
+MAX_FLOWS = 3  # population types drawn (the largest first); the CSV of each holds every row
+
+
+def _rows(req: PageRequest, iso3: str) -> pd.DataFrame:
+    """Latest year's Admin-1 rows of this country (ref_area = ISO 3166-2, e.g. MX-CHP)."""
+    return req.store.query_df(
+        """SELECT "table", ref_area, flow, sex, age, unit, period, sum(value) AS value
+           FROM observations
+           WHERE source = ? AND "table" IN (?, ?) AND ref_area LIKE ? AND value IS NOT NULL
+             AND period = (SELECT max(period) FROM observations WHERE source = ?)
+           GROUP BY ALL""",
+        [SOURCE, TABLE_TOTAL, TABLE_BY_SEX_AGE, f"{_alpha2(iso3)}-%", SOURCE])
+
+
+def _alpha2(iso3: str) -> str:
+    found = pycountry.countries.get(alpha_3=iso3)
+    return found.alpha_2 if found else "??"
+
+
+def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
+    """Chart id -> chart of the section; empty when the country has no Admin-1 data or shapes."""
+    if iso3 not in countries_with_shapes(req.settings.data_path):
+        return {}
+    rows = _rows(req, iso3)
+    if rows.empty:
+        return {}
+    tx, lang = req.tx, req.lang
+    flows = get_codelist("flow")
+    totals = rows[rows["table"] == TABLE_TOTAL]
+    ranked = totals.groupby("flow")["value"].sum().sort_values(ascending=False).index[:MAX_FLOWS]
+    charts: dict[str, Chart] = {}
+    year = str(pd.Timestamp(rows["period"].max()).year)
+    for flow in ranked:
+        part = totals[totals["flow"] == flow].groupby(["ref_area", "unit"], as_index=False)["value"].sum()
+        label = flows.label(flow, lang)
+        heading = label[:1].upper() + label[1:]
+        frame = tidy(part.assign(series=flow, label=label), series="series", label="label", x="ref_area")
+        unit = unit_label(part["unit"], lang)
+        chart_id = f"admin1-{flow.lower()}"
+        charts[chart_id] = req.chart(
+            chart_id, "choropleth", frame,
+            title=tx("admin1.map_title", population=heading, year=year), unit=unit, sources=[SOURCE],
+            description=tx("admin1.describe", n=len(frame)) + " " + "; ".join(
+                f"{subdivision_name(c, lang)}: {fmt_number(v, lang)}"
+                for c, v in zip(frame["x"], frame["value"], strict=True)),
+            note=tx("admin1.note"),
+            **admin1_extra(req.settings.data_path, iso3, lang, no_data_label=tx("map.no_data"),
+                           log_label=tx("map.log_scale")))
+        by = rows[(rows["table"] == TABLE_BY_SEX_AGE) & (rows["flow"] == flow)]
+        if by.empty:
+            continue
+        sexes, ages = get_codelist("sex"), get_codelist("age")
+        by = by.assign(series=[f"{s}.{a}" for s, a in zip(by["sex"], by["age"], strict=True)],
+                       label=[f"{sexes.label(s, lang)}, {ages.label(a, lang)}"
+                              for s, a in zip(by["sex"], by["age"], strict=True)],
+                       x=[subdivision_name(c, lang) for c in by["ref_area"]])
+        frame = tidy(by, series="series", label="label", x="x")
+        sex_age_id = f"admin1-{flow.lower()}-sex-age"
+        charts[sex_age_id] = req.chart(
+            sex_age_id, "hstack", frame,
+            title=tx("admin1.sex_age_title", population=heading, year=year), unit=unit, sources=[SOURCE],
+            description=tx("admin1.describe", n=frame["x"].nunique()), note=tx("admin1.sex_age_note"))
+    return charts
