@@ -299,7 +299,8 @@ def test_policy_file_is_validated(broken: str) -> None:
 EXPECTED_CHILD_CAP: dict[str, str | None] = {
     "consular_officer": "own", "consular_head": "organisation", "protection_officer": "organisation",
     "reception_officer": "own", "caseworker": None, "national_supervisor": "country",
-    "auditor": None, "admin": None, "publisher": None,
+    "auditor": None, "admin": None, "publisher": None, "provider": None, "reviewer": None,
+    "editor": None,
 }
 CASE_ACTIONS = tuple(a for a in ACTIONS if a.startswith("case."))
 CHILD_MATRIX = [(r, a, rel) for r in ROLES for a in CASE_ACTIONS for rel in RELATIONS]
@@ -318,7 +319,7 @@ def child_cell_mismatch(role: str, action: str, relation: str) -> str | None:
 
 
 def test_child_cases_capped_for_every_role_action_and_relation() -> None:
-    assert len(CHILD_MATRIX) == 9 * 11 * 5
+    assert len(CHILD_MATRIX) == 12 * 12 * 5  # 12 roles × 12 case actions × 5 relations
     assert [cell for cell in CHILD_MATRIX if child_cell_mismatch(*cell)] == []
     assert set(get_policy().case_type_caps) == {"unaccompanied_child"}
 
@@ -343,7 +344,7 @@ def test_every_child_cap_change_is_caught(monkeypatch: pytest.MonkeyPatch) -> No
             monkeypatch.setattr(policy_module, "get_policy", lambda changed=changed: changed)
             if not inert and not any(child_cell_mismatch(*cell) for cell in CHILD_MATRIX):
                 uncaught.append(f"{role}: {current} -> {other}")
-    assert count == 9 * 4
+    assert count == 12 * 4
     assert uncaught == []
 
 
