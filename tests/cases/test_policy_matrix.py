@@ -51,28 +51,31 @@ RELATIONS: dict[str, tuple[Resource, str]] = {
 
 # The permission matrix of docs/cases.md, typed by hand ("—" = denied, "org" = organisation).
 ROLES = ("consular_officer", "consular_head", "protection_officer", "reception_officer",
-         "caseworker", "national_supervisor", "auditor", "admin", "publisher")
+         "caseworker", "national_supervisor", "auditor", "admin", "publisher", "editor")
 EXPECTED_TABLE = """
-case.read           org  org  org  org  own  country  —       —       —
-case.create         org  org  org  org  org  —        —       —       —
-case.update         own  org  own  own  own  —        —       —       —
-case.transition     own  org  own  own  own  country  —       —       —
-case.assign         —    org  —    —    —    country  —       —       —
-case.share          —    org  —    —    —    country  —       —       —
-case.note           own  org  own  own  own  country  —       —       —
-case.task           own  org  own  own  own  —        —       —       —
-case.step           own  org  own  own  own  —        —       —       —
-case.service        own  org  own  own  own  —        —       —       —
-person.read         org  org  org  org  own  country  —       —       —
-person.create       org  org  org  org  org  —        —       —       —
-person.update       org  org  org  —    —    —        —       —       —
-person.export       —    org  —    —    —    country  —       —       —
-person.erase        —    org  —    —    —    country  —       —       —
-audit.read          —    org  —    —    —    country  region  —       —
-audit.verify        —    —    —    —    —    —        region  region  —
-user.manage         —    —    —    —    —    —        —       region  —
-retention.run       —    —    —    —    —    —        —       region  —
-statistics.publish  —    —    —    —    —    —        —       —       region
+case.read           org  org  org  org  own  country  —       —       —       —
+case.create         org  org  org  org  org  —        —       —       —       —
+case.update         own  org  own  own  own  —        —       —       —       —
+case.transition     own  org  own  own  own  country  —       —       —       —
+case.assign         —    org  —    —    —    country  —       —       —       —
+case.share          —    org  —    —    —    country  —       —       —       —
+case.note           own  org  own  own  own  country  —       —       —       —
+case.task           own  org  own  own  own  —        —       —       —       —
+case.step           own  org  own  own  own  —        —       —       —       —
+case.service        own  org  own  own  own  —        —       —       —       —
+person.read         org  org  org  org  own  country  —       —       —       —
+person.create       org  org  org  org  org  —        —       —       —       —
+person.update       org  org  org  —    —    —        —       —       —       —
+person.export       —    org  —    —    —    country  —       —       —       —
+person.erase        —    org  —    —    —    country  —       —       —       —
+audit.read          —    org  —    —    —    country  region  —       —       —
+audit.verify        —    —    —    —    —    —        region  region  —       —
+user.manage         —    —    —    —    —    —        —       region  —       —
+retention.run       —    —    —    —    —    —        —       region  —       —
+statistics.publish  —    —    —    —    —    —        —       —       region  —
+directory.edit      —    —    —    —    —    —        —       —       —       region
+practice.submit     —    org  —    —    —    country  —       —       —       region
+practice.moderate   —    —    —    —    —    —        —       —       —       region
 """
 _SCOPE_WORDS = {"own": "own", "org": "organisation", "country": "country", "region": "region", "—": None}
 EXPECTED_SCOPE: dict[tuple[str, str], str | None] = {
@@ -93,6 +96,7 @@ EXPECTED_GROUPS: dict[str, frozenset[str]] = {
     "auditor": frozenset(),
     "admin": frozenset(),
     "publisher": frozenset(),
+    "editor": frozenset(),
 }
 GROUP_FIELDS = {
     "health": "health_details",
@@ -135,7 +139,7 @@ def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
     policy = get_policy()
     assert tuple(policy.roles) == ROLES
     assert set(policy.actions) == set(ACTIONS)
-    assert len(MATRIX) == 9 * 20 * 5
+    assert len(MATRIX) == 10 * 23 * 5
     assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
 
 
@@ -180,8 +184,8 @@ def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -
         cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
         if not any(cell_mismatch(*cell) for cell in cells):
             uncaught.append(label)
-    # 9 roles × 20 actions × 4 alternatives + 9 roles × 3 groups
-    assert count == 9 * 20 * 4 + 9 * 3
+    # 10 roles × 23 actions × 4 alternatives + 10 roles × 3 groups
+    assert count == 10 * 23 * 4 + 10 * 3
     assert uncaught == []
 
 

@@ -26,6 +26,7 @@ DOCS_ASSETS_URL = "/api/docs-assets"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
+    from observatorio.cases.directory_api import router as directory_api_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
+    from observatorio.publish.web.directory_pages import router as directory_pages_router
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
     from observatorio.store.query import QueryError
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_publication_router)
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
+    app.include_router(directory_api_router)
+    app.include_router(directory_pages_router)  # before the portal's catch-all /es/… routes
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)

@@ -30,6 +30,7 @@ from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import analysis_bridge, assets, pages, publications
+from observatorio.publish.web.practice_links import practice_links
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGE_BY_ID,
@@ -250,6 +251,8 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         # the archive changes without a load: its page is never cached
         context = BUILDERS[page.id](req) if page.id == "publications" else _pages.build(req)
+        if page.id == "country":  # practices change without a load: added after the cache
+            context = {**context, "practice_links": practice_links(request, lang, iso3 or "", context)}
         html = _render(page.template, req, context, request)
     # an unknown choice in the query string (?pair=, ?nat=) is shown, and answered as 404
     return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"},

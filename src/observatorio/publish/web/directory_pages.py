@@ -1,0 +1,145 @@
+"""Public portal pages of the directory and the good-practice registry, in both languages:
+
+    /es/directorio/            /en/directory/              organisations and joint mechanisms
+    /es/directorio/<slug>/     /en/directory/<slug>/       one organisation: datasets, mechanisms, practices
+    /es/buenas-practicas/      /en/good-practices/         search (words, theme, country, population)
+    /es/buenas-practicas/<id>/ /en/good-practices/<id>/    one published practice
+
+They read the application database (cases runtime) and are never cached: editors change them
+without a data load. A database not initialised yet shows empty pages, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from observatorio.cases import directory, practices
+from observatorio.cases.api import get_runtime
+from observatorio.cases.directory_schemas import POPULATIONS
+from observatorio.model.codelists import CRM_MEMBERS, country_label
+from observatorio.publish.web import pages, routes
+from observatorio.publish.web.texts import Texts
+from observatorio.sources.base import all_adapters
+
+router = APIRouter(include_in_schema=False)
+SLUGS = {"directory": {"es": "directorio", "en": "directory"},
+         "practices": {"es": "buenas-practicas", "en": "good-practices"}}
+HEADERS = {"Cache-Control": "no-cache", "X-Frame-Options": "DENY"}
+
+
+def url(lang: str, section: str, item: object | None = None) -> str:
+    base = f"/{lang}/{SLUGS[section][lang]}/"
+    return f"{base}{item}/" if item is not None else base
+
+
+@contextmanager
+def _session(request: Request) -> Iterator[Session | None]:
+    try:
+        with get_runtime(request).sessions() as session:
+            yield session
+    except SQLAlchemyError:  # no application database yet: the pages say there is nothing
+        yield None
+
+
+def _render(request: Request, lang: str, template: str, section: str, item: object | None,
+            status: int = 200, **context: Any) -> Response:
+    other = "en" if lang == "es" else "es"
+    base = routes._base_context(lang, None, None, request)
+    query = f"?{request.url.query}" if request.url.query else ""
+    base |= {"switch_url": url(other, section, item) + query, "nav_current": section,
+             "alternates": {code: url(code, section, item) for code in ("es", "en")}, "has_charts": False}
+    html = routes._env.get_template(template).render(
+        **base, **context, tx=Texts(lang), country=lambda iso3: country_label(iso3, lang),
+        dir_url=lambda item=None: url(lang, "directory", item),
+        practice_url=lambda item=None: url(lang, "practices", item),
+        text_in=lambda p, field: practices.text_in(p, field, lang))
+    return Response(html, status_code=status, media_type=routes.HTML_TYPE, headers=HEADERS)
+
+
+def _sources_by_id(lang: str) -> dict[str, str]:
+    return {a.info.id: a.info.title(lang) for a in all_adapters()}
+
+
+def directory_page(request: Request, lang: str) -> Response:
+    with _session(request) as session:
+        orgs = directory.organisations(session) if session else []
+        mechs = directory.mechanisms(session) if session else []
+        return _render(request, lang, "directory.html", "directory", None, orgs=orgs, mechanisms=mechs,
+                       kinds=("state_institution", "civil_society", "international"))
+
+
+def organisation_page(request: Request, lang: str, slug: str) -> Response:
+    with _session(request) as session:
+        org = directory.organisation(session, slug) if session else None
+        if session is None or org is None:
+            return _missing(request, lang, "directory", slug)
+        titles = _sources_by_id(lang)
+        provided = [(s, titles[s]) for s in directory.provided_sources(org, list(titles))]
+        linked = [p for p in practices.search(session, limit=1000)
+                  if any(link.organisation_id == org.id for link in p.organisations)]
+        return _render(request, lang, "directory_organisation.html", "directory", slug, org=org,
+                       provided=provided, data_url=pages.page_url(lang, "data"),
+                       mechanisms=directory.mechanisms_of(session, org.id), practices=linked)
+
+
+def practices_page(request: Request, lang: str) -> Response:
+    q = request.query_params
+    query = q.get("q", "")[:200]
+    theme = q.get("theme") or None
+    country = q.get("country") or None
+    population = q.get("population") or None
+    known = practices.themes()
+    problems = [name for name, value, allowed in (
+        ("theme", theme, known), ("country", country, CRM_MEMBERS), ("population", population, POPULATIONS))
+        if value is not None and value not in allowed]
+    with _session(request) as session:
+        found = [] if problems or session is None else practices.search(
+            session, query, theme, country, population)
+        return _render(request, lang, "practices.html", "practices", None, status=400 if problems else 200,
+                       found=found, problems=problems, query=query, theme=theme, country_code=country,
+                       population=population, themes=list(known.values()), members=CRM_MEMBERS,
+                       populations=POPULATIONS)
+
+
+def practice_page(request: Request, lang: str, ident: str) -> Response:
+    with _session(request) as session:
+        found = practices.published(session, int(ident)) if session and ident.isdigit() and \
+            len(ident) < 10 else None
+        if found is None:
+            return _missing(request, lang, "practices", ident)
+        return _render(request, lang, "practice.html", "practices", found.id, practice=found,
+                       theme=practices.themes().get(found.theme))
+
+
+def _missing(request: Request, lang: str, section: str, item: str) -> Response:
+    return _render(request, lang, "not_found.html", section, None, status=404, charts={})
+
+
+def _route(section: str, lang: str) -> None:
+    slug = SLUGS[section][lang]
+    listing = directory_page if section == "directory" else practices_page
+    single = organisation_page if section == "directory" else practice_page
+
+    @router.get(f"/{lang}/{slug}/", name=f"{section}-{lang}")
+    def _list(request: Request) -> Response:
+        return listing(request, lang)
+
+    @router.get(f"/{lang}/{slug}", name=f"{section}-{lang}-redirect")
+    def _slash(request: Request) -> Response:
+        return RedirectResponse(url(lang, section), status_code=307)
+
+    @router.get(f"/{lang}/{slug}/{{item}}/", name=f"{section}-{lang}-item")
+    def _item(request: Request, item: str) -> Response:
+        return single(request, lang, item)
+
+
+for _section in SLUGS:
+    for _lang in ("es", "en"):
+        _route(_section, _lang)
