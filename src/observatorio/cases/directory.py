@@ -18,7 +18,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from observatorio.cases.directory_models import DirectoryOrganisation, JointMechanism, MechanismMember
+from observatorio.cases.directory_models import (
+    DirectoryOrganisation,
+    JointMechanism,
+    MechanismMember,
+)
 from observatorio.cases.directory_schemas import MechanismIn, OrganisationIn
 from observatorio.cases.errors import Invalid, forbidden, not_found
 from observatorio.cases.policy import Decision, Resource, authorize
@@ -77,11 +81,11 @@ def save_mechanism(ctx: Ctx, data: MechanismIn) -> JointMechanism:
     ctx.session.flush()  # the old member rows go before equal new ones arrive
     seen: set[tuple[int | None, str | None]] = set()
     for m in data.members:
-        org = found.get(m.organisation or "")
-        key = (org.id if org else None, m.country)
-        if key not in seen:
-            seen.add(key)
-            mech.members.append(MechanismMember(organisation_id=key[0], country=m.country))
+        member_org = found.get(m.organisation or "")
+        member = (member_org.id if member_org else None, m.country)
+        if member not in seen:
+            seen.add(member)
+            mech.members.append(MechanismMember(organisation_id=member[0], country=m.country))
     ctx.session.flush()
     ctx.log(decision, EDIT, "mechanism", mech.id, [*sorted(fields), "members"])
     ctx.commit()

@@ -15,7 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatorio.analysis.actions import load_matrix
-from observatorio.cases.directory_models import DirectoryOrganisation, Practice, PracticeOrganisation
+from observatorio.cases.directory_models import (
+    DirectoryOrganisation,
+    Practice,
+    PracticeOrganisation,
+)
 from observatorio.cases.directory_schemas import Moderation, PracticeIn, PracticeTranslation
 from observatorio.cases.errors import Conflict, Invalid, forbidden, not_found
 from observatorio.cases.policy import Decision, Resource, authorize

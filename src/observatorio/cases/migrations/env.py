@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from observatorio.cases.db import make_engine
 from observatorio.cases import directory_models  # noqa: F401  (its tables join Base.metadata)
+from observatorio.cases.db import make_engine
 from observatorio.cases.models import Base
 
 config = context.config

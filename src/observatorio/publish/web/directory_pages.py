@@ -11,8 +11,7 @@ without a data load. A database not initialised yet shows empty pages, never an 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from observatorio.cases import directory, practices
 from observatorio.cases.api import get_runtime
 from observatorio.cases.directory_schemas import POPULATIONS
+from observatorio.cases.errors import CasesError
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.web import pages, routes
 from observatorio.publish.web.texts import Texts
@@ -39,13 +39,14 @@ def url(lang: str, section: str, item: object | None = None) -> str:
     return f"{base}{item}/" if item is not None else base
 
 
-@contextmanager
-def _session(request: Request) -> Iterator[Session | None]:
+def _read(request: Request, query: Callable[[Session], dict[str, Any]], empty: dict[str, Any]) -> dict[str, Any]:
+    """``query``'s context from the application database, or ``empty`` when there is none yet
+    (a statistics-only deployment): the pages then say there is nothing, never an error."""
     try:
         with get_runtime(request).sessions() as session:
-            yield session
-    except SQLAlchemyError:  # no application database yet: the pages say there is nothing
-        yield None
+            return query(session)
+    except (SQLAlchemyError, CasesError):
+        return empty
 
 
 def _render(request: Request, lang: str, template: str, section: str, item: object | None,
@@ -68,25 +69,29 @@ def _sources_by_id(lang: str) -> dict[str, str]:
 
 
 def directory_page(request: Request, lang: str) -> Response:
-    with _session(request) as session:
-        orgs = directory.organisations(session) if session else []
-        mechs = directory.mechanisms(session) if session else []
-        return _render(request, lang, "directory.html", "directory", None, orgs=orgs, mechanisms=mechs,
-                       kinds=("state_institution", "civil_society", "international"))
+    context = _read(request, lambda s: {"orgs": directory.organisations(s), "mechanisms": directory.mechanisms(s)},
+                    {"orgs": [], "mechanisms": []})
+    return _render(request, lang, "directory.html", "directory", None,
+                   kinds=("state_institution", "civil_society", "international"), **context)
 
 
 def organisation_page(request: Request, lang: str, slug: str) -> Response:
-    with _session(request) as session:
-        org = directory.organisation(session, slug) if session else None
-        if session is None or org is None:
-            return _missing(request, lang, "directory", slug)
-        titles = _sources_by_id(lang)
-        provided = [(s, titles[s]) for s in directory.provided_sources(org, list(titles))]
+    titles = _sources_by_id(lang)
+
+    def query(session: Session) -> dict[str, Any]:
+        org = directory.organisation(session, slug)
+        if org is None:
+            return {}
         linked = [p for p in practices.search(session, limit=1000)
                   if any(link.organisation_id == org.id for link in p.organisations)]
-        return _render(request, lang, "directory_organisation.html", "directory", slug, org=org,
-                       provided=provided, data_url=pages.page_url(lang, "data"),
-                       mechanisms=directory.mechanisms_of(session, org.id), practices=linked)
+        return {"org": org, "mechanisms": directory.mechanisms_of(session, org.id), "practices": linked,
+                "provided": [(s, titles[s]) for s in directory.provided_sources(org, list(titles))]}
+
+    context = _read(request, query, {})
+    if not context:
+        return _missing(request, lang, "directory")
+    return _render(request, lang, "directory_organisation.html", "directory", slug,
+                   data_url=pages.page_url(lang, "data"), **context)
 
 
 def practices_page(request: Request, lang: str) -> Response:
@@ -99,26 +104,25 @@ def practices_page(request: Request, lang: str) -> Response:
     problems = [name for name, value, allowed in (
         ("theme", theme, known), ("country", country, CRM_MEMBERS), ("population", population, POPULATIONS))
         if value is not None and value not in allowed]
-    with _session(request) as session:
-        found = [] if problems or session is None else practices.search(
-            session, query, theme, country, population)
-        return _render(request, lang, "practices.html", "practices", None, status=400 if problems else 200,
-                       found=found, problems=problems, query=query, theme=theme, country_code=country,
-                       population=population, themes=list(known.values()), members=CRM_MEMBERS,
-                       populations=POPULATIONS)
+    found = [] if problems else _read(
+        request, lambda s: {"found": practices.search(s, query, theme, country, population)}, {"found": []})["found"]
+    return _render(request, lang, "practices.html", "practices", None, status=400 if problems else 200,
+                   found=found, problems=problems, query=query, theme=theme, country_code=country,
+                   population=population, themes=list(known.values()), members=CRM_MEMBERS,
+                   populations=POPULATIONS)
 
 
 def practice_page(request: Request, lang: str, ident: str) -> Response:
-    with _session(request) as session:
-        found = practices.published(session, int(ident)) if session and ident.isdigit() and \
-            len(ident) < 10 else None
-        if found is None:
-            return _missing(request, lang, "practices", ident)
-        return _render(request, lang, "practice.html", "practices", found.id, practice=found,
-                       theme=practices.themes().get(found.theme))
+    if not (ident.isdigit() and len(ident) < 10):
+        return _missing(request, lang, "practices")
+    found = _read(request, lambda s: {"practice": practices.published(s, int(ident))}, {}).get("practice")
+    if found is None:
+        return _missing(request, lang, "practices")
+    return _render(request, lang, "practice.html", "practices", found.id, practice=found,
+                   theme=practices.themes().get(found.theme))
 
 
-def _missing(request: Request, lang: str, section: str, item: str) -> Response:
+def _missing(request: Request, lang: str, section: str) -> Response:
     return _render(request, lang, "not_found.html", section, None, status=404, charts={})
 
 

@@ -30,7 +30,6 @@ from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import analysis_bridge, assets, pages, publications
-from observatorio.publish.web.practice_links import practice_links
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGE_BY_ID,
@@ -39,6 +38,7 @@ from observatorio.publish.web.pages import (
     page_url,
     resolve,
 )
+from observatorio.publish.web.practice_links import practice_links
 from observatorio.publish.web.texts import Texts
 from observatorio.report.options import RendererMissing
 from observatorio.settings import Settings, get_settings

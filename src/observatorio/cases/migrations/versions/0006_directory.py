@@ -19,9 +19,6 @@ down_revision = "0005_case_protocol"
 branch_labels = None
 depends_on = None
 
-FTS_COLUMNS = "title_es, title_en, summary_es, summary_en, description, results"
-
-
 def _now() -> sa.Column:
     return sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)
 
@@ -132,17 +129,25 @@ def upgrade() -> None:
 def _create_sqlite_fts() -> None:
     """An external-content FTS5 index over the practice texts, synchronised by triggers (the
     pattern of the SQLite FTS5 documentation, section 4.4.3)."""
-    new = ", ".join(f"new.{c}" for c in FTS_COLUMNS.split(", "))
-    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS.split(", "))
-    op.execute(f"CREATE VIRTUAL TABLE practice_fts USING fts5({FTS_COLUMNS}, content='practice', "
-               "content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
-    op.execute(f"CREATE TRIGGER practice_fts_ai AFTER INSERT ON practice BEGIN "
-               f"INSERT INTO practice_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {new}); END")
-    op.execute(f"CREATE TRIGGER practice_fts_ad AFTER DELETE ON practice BEGIN "
-               f"INSERT INTO practice_fts(practice_fts, rowid, {FTS_COLUMNS}) VALUES ('delete', old.id, {old}); END")
-    op.execute(f"CREATE TRIGGER practice_fts_au AFTER UPDATE ON practice BEGIN "
-               f"INSERT INTO practice_fts(practice_fts, rowid, {FTS_COLUMNS}) VALUES ('delete', old.id, {old}); "
-               f"INSERT INTO practice_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {new}); END")
+    for statement in SQLITE_FTS:
+        op.execute(statement)
+
+
+SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE practice_fts USING fts5(title_es, title_en, summary_es, summary_en, description, results, "
+    "content='practice', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER practice_fts_ai AFTER INSERT ON practice BEGIN "
+    "INSERT INTO practice_fts(rowid, title_es, title_en, summary_es, summary_en, description, results) "
+    "VALUES (new.id, new.title_es, new.title_en, new.summary_es, new.summary_en, new.description, new.results); END",
+    "CREATE TRIGGER practice_fts_ad AFTER DELETE ON practice BEGIN "
+    "INSERT INTO practice_fts(practice_fts, rowid, title_es, title_en, summary_es, summary_en, description, results) "
+    "VALUES ('delete', old.id, old.title_es, old.title_en, old.summary_es, old.summary_en, old.description, old.results); END",
+    "CREATE TRIGGER practice_fts_au AFTER UPDATE ON practice BEGIN "
+    "INSERT INTO practice_fts(practice_fts, rowid, title_es, title_en, summary_es, summary_en, description, results) "
+    "VALUES ('delete', old.id, old.title_es, old.title_en, old.summary_es, old.summary_en, old.description, old.results); "
+    "INSERT INTO practice_fts(rowid, title_es, title_en, summary_es, summary_en, description, results) "
+    "VALUES (new.id, new.title_es, new.title_en, new.summary_es, new.summary_en, new.description, new.results); END",
+)
 
 
 def downgrade() -> None:
