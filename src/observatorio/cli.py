@@ -93,6 +93,7 @@ def _register_all() -> None:
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
+    from observatorio.cases import directory_cli
     from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
     from observatorio.refresh import cli as refresh_cli
@@ -106,6 +107,7 @@ def _register_all() -> None:
     report_cli.register(app)
     app.add_typer(cases_cli.app, name="cases")
     cases_publish_command.register(cases_cli.app)
+    directory_cli.register(cases_cli.app)
 
 
 _register_all()
