@@ -96,6 +96,7 @@ def _register_all() -> None:
     from observatorio.cases import directory_cli
     from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
+    from observatorio.refresh import calendar_cli
     from observatorio.refresh import cli as refresh_cli
     from observatorio.report import cli as report_cli
 
@@ -104,6 +105,7 @@ def _register_all() -> None:
     forecast_cli.register(app)
     publish_cli.register(app)
     refresh_cli.register(app)
+    calendar_cli.register(app)
     report_cli.register(app)
     app.add_typer(cases_cli.app, name="cases")
     cases_publish_command.register(cases_cli.app)

@@ -99,11 +99,11 @@ def test_practice_appears_on_the_matching_action_of_other_countries_only(
         rt: Runtime, world: World, editor: str) -> None:
     practice_id = _publish_bilingual(rt, world, editor)
     for lang, title in (("es", SPANISH_ONLY["title_es"]), ("en", ENGLISH["title_en"])):
-        links = links_for(rt, "HND", [THEME, OTHER_THEME], lang)
+        links = links_for(rt.sessions, "HND", [THEME, OTHER_THEME], lang)
         assert list(links) == [THEME]
         assert links[THEME][0]["title"] == title
         assert links[THEME][0]["url"].endswith(f"/{practice_id}/")
-    assert links_for(rt, "GTM", [THEME], "es") == {}  # never the country's own practices
+    assert links_for(rt.sessions, "GTM", [THEME], "es") == {}  # never the country's own practices
 
 
 def test_publishing_needs_both_languages_and_bad_input_names_the_field(

@@ -129,6 +129,7 @@ def provided_sources(org: DirectoryOrganisation, known: list[str]) -> list[str]:
 
 
 def organisation_out(org: DirectoryOrganisation) -> dict[str, Any]:
+    """The public view (the reminder mailbox ``data_contact`` stays out)."""
     return {k: getattr(org, k) for k in ("slug", "kind", "country", "name_es", "name_en", "acronym",
                                           "description_es", "description_en", "website", "sources")}
 

@@ -39,6 +39,8 @@ class DirectoryOrganisation(Base):
     description_es: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
+    # Institutional address the submission reminders go to (never shown on public pages).
+    data_contact: Mapped[str | None] = mapped_column(String(200))
     # Source ids (or globs such as ``unhcr_*``) of the datasets it provides to the observatory.
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

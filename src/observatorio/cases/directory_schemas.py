@@ -42,6 +42,9 @@ class OrganisationIn(_Strict):
     description_es: LongText = ""
     description_en: LongText = ""
     website: Url | None = None
+    # an institutional mailbox for submission reminders (not a person's; never published)
+    data_contact: Annotated[str | None, Field(default=None, max_length=200,
+                                              pattern=r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")] = None
     sources: list[Annotated[str, Field(pattern=r"^[a-z0-9_.*-]{2,120}$")]] = Field(default_factory=list,
                                                                                   max_length=50)
 

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
+    from observatorio.publish.web.calendar_page import router as calendar_page_router
     from observatorio.publish.web.directory_pages import router as directory_pages_router
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
@@ -67,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
     app.include_router(directory_api_router)
-    app.include_router(directory_pages_router)  # before the portal's catch-all /es/… routes
+    app.include_router(directory_pages_router)  # these two before the portal's catch-all /es/… routes
+    app.include_router(calendar_page_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)

@@ -3,23 +3,28 @@ whose theme is that action (cases/practices.py), for the portal and the country 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from observatorio.cases import practices
 from observatorio.cases.errors import CasesError
-from observatorio.cases.runtime import Runtime
 from observatorio.model.codelists import country_label
 
+Links = dict[str, list[dict[str, str]]]
 
-def links_for(runtime: Runtime, iso3: str, action_ids: list[str], lang: str) -> dict[str, list[dict[str, str]]]:
+
+def links_for(sessions: Callable[[], Session], iso3: str, action_ids: list[str], lang: str) -> Links:
     """Action id → [{title, summary, country, url}]; empty when the database is not there."""
     if not action_ids:
         return {}
     slug = "buenas-practicas" if lang == "es" else "good-practices"
     try:
-        with runtime.sessions() as session:
+        with sessions() as session:
             found = practices.for_actions(session, action_ids, iso3)
             return {action: [{"title": practices.text_in(p, "title", lang),
                               "summary": practices.text_in(p, "summary", lang),
@@ -30,7 +35,22 @@ def links_for(runtime: Runtime, iso3: str, action_ids: list[str], lang: str) -> 
         return {}
 
 
-def practice_links(request: Any, lang: str, iso3: str, context: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+def links_for_url(url: str, iso3: str, action_ids: list[str], lang: str) -> Links:
+    """The same for a database URL (the bulletin, outside the web app); a SQLite file that does
+    not exist is not created: no practices then."""
+    from observatorio.cases.db import make_engine
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+        return {}
+    engine = make_engine(url)
+    try:
+        return links_for(sessionmaker(engine), iso3, action_ids, lang)
+    finally:
+        engine.dispose()
+
+
+def practice_links(request: Any, lang: str, iso3: str, context: dict[str, Any]) -> Links:
     """The links for a built country page context (its ``analysis.actions``)."""
     from observatorio.cases.api import get_runtime
 
@@ -40,4 +60,4 @@ def practice_links(request: Any, lang: str, iso3: str, context: dict[str, Any]) 
         runtime = get_runtime(request)
     except CasesError:  # the application database is misconfigured: the profile still renders
         return {}
-    return links_for(runtime, iso3, ids, lang)
+    return links_for(runtime.sessions, iso3, ids, lang)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("description_es", sa.Text(), nullable=False),
         sa.Column("description_en", sa.Text(), nullable=False),
         sa.Column("website", sa.String(length=500), nullable=True),
+        sa.Column("data_contact", sa.String(length=200), nullable=True),
         sa.Column("sources", sa.JSON(), nullable=False),
         _now(),
         sa.PrimaryKeyConstraint("id", name="pk_directory_organisation"),
