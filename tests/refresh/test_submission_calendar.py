@@ -14,14 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from observatorio.cases import accounts, directory
-from observatorio.cases.auth import principal_of
-from observatorio.cases.config import CasesConfig
-from observatorio.cases.db import upgrade
+from observatorio.cases import directory
 from observatorio.cases.directory_schemas import OrganisationIn
-from observatorio.cases.runtime import Runtime
-from observatorio.cases.service import Ctx
-from observatorio.cases.vocab import OrgKind
 from observatorio.cli import app
 from observatorio.loading import load_file
 from observatorio.settings import Settings
@@ -37,11 +31,11 @@ from observatorio.sources.submission_calendar import (
     slot,
 )
 from observatorio.store import Store
+from registry_world import SECRET, app_database, editor_ctx, runtime
 
 from .test_failure_mail import _Inbox, inbox  # noqa: F401  (the real SMTP server fixture)
 
 CBP = "cbp_sw_land_border_encounters"  # bundled file: monthly, last month 2025-08
-SECRET = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrs"
 runner = CliRunner()
 
 
@@ -80,21 +74,15 @@ def world(tmp_path: Path, data_dir: Path) -> Iterator[Settings]:
     with Store.open(db) as store:
         adapter = get_adapter(CBP)
         load_file(store, adapter, adapter.bundled_path(data_dir))
-    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
-    upgrade(url)
-    settings = Settings(db=db, cases_db=url, secret_key=SECRET)
-    rt = Runtime.from_url(url, settings, CasesConfig(argon2_time_cost=1, argon2_memory_cost=8,
-                                                     argon2_parallelism=1))
-    with rt.sessions() as s:
-        org = accounts.add_organisation(s, "Secretaría", OrgKind.INTERNATIONAL, "CRI")
-        editor = accounts.add_user(s, "editor", "a long enough password", rt.config, [(org, "editor")])
-        s.commit()
-        ctx = Ctx(s, principal_of(s, editor.id), "127.0.0.1", "")
-        directory.load_seed(ctx)
-        cbp = next(o for o in directory.bundled_seed().organisations if o.slug == "us-cbp")
-        directory.save_organisation(ctx, OrganisationIn(**(cbp.model_dump() | {"data_contact": "data@cbp.example"})))
+    url = app_database(tmp_path)
+    rt = runtime(url)
+    ctx = editor_ctx(rt)
+    directory.load_seed(ctx)
+    cbp = next(o for o in directory.bundled_seed().organisations if o.slug == "us-cbp")
+    directory.save_organisation(ctx, OrganisationIn(**(cbp.model_dump() | {"data_contact": "data@cbp.example"})))
+    ctx.session.close()
     rt.close()
-    yield settings
+    yield Settings(db=db, cases_db=url, secret_key=SECRET)
 
 
 def test_reminder_mailed_to_the_provider_without_personal_data(

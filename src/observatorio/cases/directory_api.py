@@ -25,7 +25,7 @@ from observatorio.cases.directory_schemas import (
 from observatorio.cases.errors import not_found
 from observatorio.sources.base import all_adapters
 
-router = APIRouter(route_class=CasesRoute, tags=["directory"])
+router = APIRouter(route_class=CasesRoute, tags=["cases", "directory"])  # fuzzed with the cases API
 PUBLIC = {"x-personal-data": False}
 # Practices carry an institutional contact: writes and the moderation queue are audited.
 AUDITED = {"x-personal-data": True}
