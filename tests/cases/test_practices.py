@@ -202,3 +202,22 @@ def test_every_form_field_is_escaped(rt: Runtime, world: World, editor: str, app
         html = app_client.get(path).text
         assert "<script>alert" not in html and "<img src=x" not in html, path
         assert "&lt;script&gt;" in html, path
+
+
+def test_without_an_initialised_database_pages_are_empty_and_the_api_says_what_to_do(tmp_path) -> None:
+    from observatorio.cases.directory_api import router as api_router
+    from observatorio.publish.web.directory_pages import router as pages_router
+
+    rt = Runtime.from_url(f"sqlite:///{tmp_path / 'never-initialised.sqlite'}", TEST_SETTINGS)
+    app = FastAPI()
+    app.state.settings = TEST_SETTINGS
+    app.state.cases_runtime = rt
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    with TestClient(app) as client:
+        assert client.get("/es/directorio/").status_code == 200
+        assert client.get("/en/good-practices/?q=x").status_code == 200
+        assert client.get("/en/directory/us-cbp/").status_code == 404
+        answer = client.get("/api/v1/practices")
+        assert answer.status_code == 503 and "cases init" in answer.json()["detail"]["en"]
+    rt.close()

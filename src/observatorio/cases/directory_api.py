@@ -7,9 +7,12 @@ directory and for moderation; organisations' roles for submitting).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from observatorio.cases import directory, practices
 from observatorio.cases.api import SAFE_TEXT, CasesRoute, CtxDep, SessionDep
@@ -22,7 +25,7 @@ from observatorio.cases.directory_schemas import (
     PracticeIn,
     PracticeTranslation,
 )
-from observatorio.cases.errors import not_found
+from observatorio.cases.errors import Misconfigured, not_found
 from observatorio.sources.base import all_adapters
 
 router = APIRouter(route_class=CasesRoute, tags=["cases", "directory"])  # fuzzed with the cases API
@@ -30,6 +33,17 @@ PUBLIC = {"x-personal-data": False}
 # Practices carry an institutional contact: writes and the moderation queue are audited.
 AUDITED = {"x-personal-data": True}
 SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
+
+
+@contextmanager
+def _database_ready() -> Iterator[None]:
+    """A public read of a database never initialised answers 503 with what to do, not a 500."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        raise Misconfigured("La base de datos de la aplicación no está inicializada: ejecute "
+                            "«observatorio cases init».",
+                            "The application database is not initialised: run 'observatorio cases init'.") from exc
 
 
 def _known_sources() -> list[str]:
@@ -40,14 +54,16 @@ def _known_sources() -> list[str]:
 def list_organisations(session: SessionDep) -> list[dict[str, Any]]:
     """Every organisation of the directory, with the registered sources it provides."""
     known = _known_sources()
-    return [directory.organisation_out(o) | {"provides": directory.provided_sources(o, known)}
-            for o in directory.organisations(session)]
+    with _database_ready():
+        return [directory.organisation_out(o) | {"provides": directory.provided_sources(o, known)}
+                for o in directory.organisations(session)]
 
 
 @router.get("/api/v1/directory/mechanisms", openapi_extra=PUBLIC)
 def list_mechanisms(session: SessionDep) -> list[dict[str, Any]]:
     """Joint mechanisms (CRM working groups, national roundtables, networks) and their members."""
-    return [directory.mechanism_out(m) for m in directory.mechanisms(session)]
+    with _database_ready():
+        return [directory.mechanism_out(m) for m in directory.mechanisms(session)]
 
 
 @router.put("/api/v1/directory/organisations", openapi_extra=AUDITED)
@@ -85,7 +101,8 @@ def search_practices(
     population: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
 ) -> list[dict[str, Any]]:
     """Published practices: words in either language (accents ignored), theme, country, population."""
-    return [practices.practice_out(p) for p in practices.search(session, q, theme, country, population)]
+    with _database_ready():
+        return [practices.practice_out(p) for p in practices.search(session, q, theme, country, population)]
 
 
 @router.get("/api/v1/practices/queue", openapi_extra=AUDITED)
@@ -96,7 +113,8 @@ def moderation_queue(ctx: CtxDep) -> list[dict[str, Any]]:
 
 @router.get("/api/v1/practices/{practice_id}", openapi_extra=PUBLIC)
 def get_practice(session: SessionDep, practice_id: PathId) -> dict[str, Any]:
-    found = practices.published(session, practice_id)
+    with _database_ready():
+        found = practices.published(session, practice_id)
     if found is None:
         raise not_found("practice", practice_id)
     return practices.practice_out(found)
