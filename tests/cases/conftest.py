@@ -157,6 +157,7 @@ USERS = {
     "auditor": ("regional_io", "auditor"),
     "admin": ("regional_io", "admin"),
     "stats_publisher": ("regional_io", "publisher"),
+    "editor": ("regional_io", "editor"),
 }
 
 

@@ -13,13 +13,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from observatorio.cases import accounts, directory, practices
+from observatorio.cases import directory, practices
 from observatorio.cases.directory_schemas import Moderation, PracticeIn, PracticeTranslation
-from observatorio.cases.models import AuditEntry, Organisation
+from observatorio.cases.models import AuditEntry
 from observatorio.cases.runtime import Runtime
 from observatorio.publish.web.practice_links import links_for
 
-from .conftest import PASSWORD, TEST_SETTINGS, World, ctx_for, login
+from .conftest import TEST_SETTINGS, World, ctx_for, login
 
 THEME = "origin.integration.roots"  # a line of action of the CRM matrix (origin role)
 OTHER_THEME = "origin.consular.network"
@@ -35,13 +35,9 @@ ENGLISH = {"title_en": "Reintegration of returned migrant children in communitie
 
 
 @pytest.fixture
-def editor(rt: Runtime, world: World) -> str:
-    with rt.sessions() as s:
-        org = s.get(Organisation, world.orgs["regional_io"])
-        assert org is not None
-        user = accounts.add_user(s, "editor", PASSWORD, rt.config, [(org, "editor")])
-        world.users["editor"] = user.id
-        s.commit()
+def editor(world: World) -> str:
+    """The test world's editor (role ``editor`` of the regional organisation)."""
+    assert "editor" in world.users
     return "editor"
 
 
