@@ -11,8 +11,8 @@ import pytest
 from observatorio.cases import directory
 from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
-from .conftest import TEST_SETTINGS, ctx_for
-from .test_practices import SPANISH_ONLY, _publish_bilingual, editor  # noqa: F401  (fixture)
+from .conftest import ctx_for
+from .test_practices import SPANISH_ONLY, _publish_bilingual, directory_app, editor  # noqa: F401  (fixture)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
@@ -20,15 +20,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(rt) -> Iterator[str]:
-    from fastapi import FastAPI
-
-    from observatorio.publish.web.directory_pages import router as pages_router
     from observatorio.publish.web.routes import router as portal_router  # serves /static/portal.css
 
-    app = FastAPI()
-    app.state.settings = TEST_SETTINGS
-    app.state.cases_runtime = rt
-    app.include_router(pages_router)
+    app = directory_app(rt, with_login=False)
     app.include_router(portal_router)
     with serving(app) as url:
         yield url

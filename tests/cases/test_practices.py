@@ -41,8 +41,8 @@ def editor(world: World) -> str:
     return "editor"
 
 
-@pytest.fixture
-def app_client(rt: Runtime) -> Iterator[TestClient]:
+def directory_app(rt: Runtime, *, with_login: bool = True) -> FastAPI:
+    """The directory API and public pages over ``rt`` (and the login API, for tokens)."""
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.directory_api import router as api_router
     from observatorio.publish.web.directory_pages import router as pages_router
@@ -50,9 +50,14 @@ def app_client(rt: Runtime) -> Iterator[TestClient]:
     app = FastAPI()
     app.state.settings = TEST_SETTINGS
     app.state.cases_runtime = rt
-    for router in (cases_router, api_router, pages_router):
+    for router in ((cases_router,) if with_login else ()) + (api_router, pages_router):
         app.include_router(router)
-    with TestClient(app) as client:
+    return app
+
+
+@pytest.fixture
+def app_client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(directory_app(rt)) as client:
         yield client
 
 
@@ -201,16 +206,8 @@ def test_every_form_field_is_escaped(rt: Runtime, world: World, editor: str, app
 
 
 def test_without_an_initialised_database_pages_are_empty_and_the_api_says_what_to_do(tmp_path) -> None:
-    from observatorio.cases.directory_api import router as api_router
-    from observatorio.publish.web.directory_pages import router as pages_router
-
     rt = Runtime.from_url(f"sqlite:///{tmp_path / 'never-initialised.sqlite'}", TEST_SETTINGS)
-    app = FastAPI()
-    app.state.settings = TEST_SETTINGS
-    app.state.cases_runtime = rt
-    app.include_router(api_router)
-    app.include_router(pages_router)
-    with TestClient(app) as client:
+    with TestClient(directory_app(rt, with_login=False)) as client:
         assert client.get("/es/directorio/").status_code == 200
         assert client.get("/en/good-practices/?q=x").status_code == 200
         assert client.get("/en/directory/us-cbp/").status_code == 404

@@ -24,42 +24,40 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from observatorio.cases.models import Base, utcnow
 
 
-class DirectoryOrganisation(Base):
+class _Entry:
+    """Columns every directory entry has: an address slug, a kind, names and descriptions in
+    both languages."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # vocabulary: directory_schemas
+    name_es: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    description_es: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class DirectoryOrganisation(_Entry, Base):
     """A member state's institution, a civil-society organisation or an international one."""
 
     __tablename__ = "directory_organisation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))  # vocabulary: directory.ORG_KINDS
     country: Mapped[str | None] = mapped_column(String(3), index=True)  # None: international
-    name_es: Mapped[str] = mapped_column(String(300))
-    name_en: Mapped[str] = mapped_column(String(300))
     acronym: Mapped[str | None] = mapped_column(String(40))
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
     # Institutional address the submission reminders go to (never shown on public pages).
     data_contact: Mapped[str | None] = mapped_column(String(200))
     # Source ids (or globs such as ``unhcr_*``) of the datasets it provides to the observatory.
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class JointMechanism(Base):
+class JointMechanism(_Entry, Base):
     """A CRM working group, a national roundtable or a network, and who takes part in it."""
 
     __tablename__ = "joint_mechanism"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))  # vocabulary: directory.MECHANISM_KINDS
     country: Mapped[str | None] = mapped_column(String(3))  # national roundtables only
-    name_es: Mapped[str] = mapped_column(String(300))
-    name_en: Mapped[str] = mapped_column(String(300))
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     members: Mapped[list[MechanismMember]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MechanismMember.id")

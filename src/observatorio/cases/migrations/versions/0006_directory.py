@@ -23,40 +23,35 @@ def _now() -> sa.Column:
     return sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)
 
 
-def upgrade() -> None:
+def _entry_table(name: str, *specific: sa.Column) -> None:
+    """A directory entry: the columns organisations and mechanisms share, then their own."""
     op.create_table(
-        "directory_organisation",
+        name,
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=80), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("country", sa.String(length=3), nullable=True),
         sa.Column("name_es", sa.String(length=300), nullable=False),
         sa.Column("name_en", sa.String(length=300), nullable=False),
-        sa.Column("acronym", sa.String(length=40), nullable=True),
         sa.Column("description_es", sa.Text(), nullable=False),
         sa.Column("description_en", sa.Text(), nullable=False),
+        *specific,
+        _now(),
+        sa.PrimaryKeyConstraint("id", name=f"pk_{name}"),
+        sa.UniqueConstraint("slug", name=f"uq_{name}_slug"),
+    )
+
+
+def upgrade() -> None:
+    _entry_table(
+        "directory_organisation",
+        sa.Column("acronym", sa.String(length=40), nullable=True),
         sa.Column("website", sa.String(length=500), nullable=True),
         sa.Column("data_contact", sa.String(length=200), nullable=True),
         sa.Column("sources", sa.JSON(), nullable=False),
-        _now(),
-        sa.PrimaryKeyConstraint("id", name="pk_directory_organisation"),
-        sa.UniqueConstraint("slug", name="uq_directory_organisation_slug"),
     )
     op.create_index("ix_directory_organisation_country", "directory_organisation", ["country"])
-    op.create_table(
-        "joint_mechanism",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=80), nullable=False),
-        sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("country", sa.String(length=3), nullable=True),
-        sa.Column("name_es", sa.String(length=300), nullable=False),
-        sa.Column("name_en", sa.String(length=300), nullable=False),
-        sa.Column("description_es", sa.Text(), nullable=False),
-        sa.Column("description_en", sa.Text(), nullable=False),
-        _now(),
-        sa.PrimaryKeyConstraint("id", name="pk_joint_mechanism"),
-        sa.UniqueConstraint("slug", name="uq_joint_mechanism_slug"),
-    )
+    _entry_table("joint_mechanism")
     op.create_table(
         "mechanism_member",
         sa.Column("id", sa.Integer(), nullable=False),
