@@ -5,6 +5,7 @@ actions, public pages in both languages, editor-only writes (403 audited) and es
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,6 +121,9 @@ def test_publishing_needs_both_languages_and_bad_input_names_the_field(
     bad = app_client.post("/api/v1/practices", json=SPANISH_ONLY | {"theme": "origin.nothing.here"},
                           headers=supervisor)
     assert bad.status_code == 422 and "theme" in bad.json()["detail"]["en"]
+    surrogate = app_client.post("/api/v1/practices", headers={**supervisor, "Content-Type": "application/json"},
+                                content=json.dumps(SPANISH_ONLY | {"description": "@"}).replace('"@"', '"\\ud800"'))
+    assert surrogate.status_code == 422 and surrogate.json()["detail"]["es"]
     foreign = app_client.post("/api/v1/practices", json=SPANISH_ONLY | {"country": "HND"}, headers=supervisor)
     assert foreign.status_code == 403  # a national supervisor submits for its own country
     assert app_client.get("/api/v1/practices/queue", headers=headers).json()[0]["id"] == practice_id

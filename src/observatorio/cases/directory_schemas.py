@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from observatorio.cases.schemas import _In
 
 # No control characters except tab and newline (multi-line descriptions).
 _TEXT = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
@@ -28,7 +30,9 @@ Population = Literal["children", "unaccompanied_children", "returnees", "in_tran
 POPULATIONS: tuple[str, ...] = Population.__args__  # type: ignore[attr-defined]
 
 
-class _Strict(BaseModel):
+class _Strict(_In):
+    """The cases side's input rules (unknown fields, NUL and lone surrogates refused), trimmed."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
