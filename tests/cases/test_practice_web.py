@@ -1,6 +1,7 @@
-"""The registry's browser forms: an organisation submits a practice in Spanish, an editor adds
-English and publishes it from the moderation queue; others get 403 (audited); CSRF is required;
-every stored text is escaped on the pages that show it."""
+"""The browser forms of the registry and the directory: an organisation submits a practice in
+Spanish, an editor adds English and publishes it from the moderation queue; editors maintain
+organisations and joint mechanisms; others get 403 (audited); CSRF is required; every stored
+text is escaped on the pages that show it."""
 
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
 @pytest.fixture
 def web(rt) -> Iterator[TestClient]:
+    from observatorio.cases.directory_web import router as directory_router
     from observatorio.cases.practice_web import router
     from observatorio.publish.web.directory_pages import router as public_router
 
     app = make_app(rt)
     app.include_router(router)
+    app.include_router(directory_router)
     app.include_router(public_router)
     with TestClient(app) as client:
         yield client
@@ -106,3 +109,42 @@ def test_stored_xss_is_escaped_on_every_form_and_page(web: TestClient, rt, world
     for html in (echoed.text, queue.text, public.text):  # type: ignore[attr-defined]
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_editors_maintain_the_directory_through_forms_others_are_refused(
+        web: TestClient, rt, world, editor: str) -> None:  # noqa: F811
+    org = {"slug": "casa-migrante", "kind": "civil_society", "country": "MEX", "name_es": XSS, "name_en": XSS,
+           "description_es": XSS, "description_en": XSS, "sources": "iom_*", "data_contact": "datos@casa.example"}
+    mechanism = {"slug": "mesa-gtm", "kind": "national_roundtable", "country": "GTM", "name_es": "Mesa " + XSS,
+                 "name_en": "Roundtable " + XSS, "members": "casa-migrante\nGTM\n"}
+    for user in ("gtm_head", "admin"):
+        _login(web, user)
+        assert web.get("/cases/directory").status_code == 403
+        token = _csrf(web.get("/cases/practices/new").text)
+        assert web.post("/cases/directory/organisation", data={**org, "csrf_token": token}).status_code == 403
+    with rt.sessions() as s:
+        denied = s.scalars(select(AuditEntry).where(AuditEntry.outcome == "denied")).all()
+        assert sorted((e.actor, e.action) for e in denied) == [("admin", "directory.edit"),
+                                                               ("gtm_head", "directory.edit")]
+    _login(web, editor)
+    form = web.get("/cases/directory/organisation")
+    assert web.post("/cases/directory/organisation", data={**org, "csrf_token": "0" * 64}).status_code == 403
+    saved = web.post("/cases/directory/organisation", data={**org, "csrf_token": _csrf(form.text)},
+                     follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    bad = web.post("/cases/directory/organisation", data={**org, "website": "javascript:alert(1)",
+                                                           "csrf_token": _csrf(form.text)})
+    assert bad.status_code == 422 and "website" in bad.text
+    form = web.get("/cases/directory/mechanism")
+    assert web.post("/cases/directory/mechanism", data={**mechanism, "csrf_token": _csrf(form.text)},
+                    follow_redirects=False).status_code == 303
+    edit = web.get("/cases/directory/organisation", params={"slug": "casa-migrante"})
+    pages = [bad.text, edit.text, web.get("/cases/directory").text,
+             web.get("/cases/directory/mechanism", params={"slug": "mesa-gtm"}).text,
+             web.get("/es/directorio/").text, web.get("/en/directory/casa-migrante/").text]
+    for html in pages:
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html
+    assert "datos@casa.example" in edit.text  # the editor sees the mailbox …
+    assert all("datos@casa.example" not in html for html in pages[-2:])  # … the public never
+    assert "Guatemala" in pages[-2]  # the roundtable's member state

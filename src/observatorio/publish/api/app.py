@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.directory_api import router as directory_api_router
+    from observatorio.cases.directory_web import router as directory_web_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.practice_web import router as practice_web_router
     from observatorio.cases.web import router as cases_web_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_web_router)
     app.include_router(cases_officer_router)
     app.include_router(practice_web_router)
+    app.include_router(directory_web_router)
     app.include_router(directory_api_router)
     app.include_router(directory_pages_router)  # these two before the portal's catch-all /es/… routes
     app.include_router(calendar_page_router)
