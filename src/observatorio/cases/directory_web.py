@@ -10,6 +10,7 @@ gets a 403 page, and a submitted form from them leaves a "denied" audit entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -69,13 +70,8 @@ async def organisation_save(request: Request, me: OfficerDep, rt: RuntimeDep) ->
         return refused
     values: dict[str, Any] = {k: form[k].strip() for k in ORG_FIELDS if form.get(k, "").strip()}
     values["sources"] = [s.strip() for s in form.get("sources", "").replace(",", "\n").splitlines() if s.strip()]
-    try:
-        org = directory.save_organisation(me.ctx, OrganisationIn.model_validate(values))
-    except (ValidationError, CasesError) as exc:
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
-        return render(request, "cases_directory_organisation.html", err.status, me=me, values=values,
-                      error=_error_text(request, err))
-    return RedirectResponse(f"/cases/directory?lang={lang_of(request)}&done={org.slug}", status_code=303)
+    return _save(request, me, "cases_directory_organisation.html", values,
+                 lambda: directory.save_organisation(me.ctx, OrganisationIn.model_validate(values)).slug)
 
 
 @router.get("/cases/directory/mechanism")
@@ -96,10 +92,15 @@ async def mechanism_save(request: Request, me: OfficerDep, rt: RuntimeDep) -> Re
     # one member a line: a directory slug (lower case) or a member state's ISO3 code (upper case)
     values["members"] = [{"country": line} if line.isupper() else {"organisation": line}
                          for line in (x.strip() for x in form.get("members", "").splitlines()) if line][:200]
+    return _save(request, me, "cases_directory_mechanism.html", values,
+                 lambda: directory.save_mechanism(me.ctx, MechanismIn.model_validate(values)).slug)
+
+
+def _save(request: Request, me: Officer, template: str, values: dict[str, Any], save: Callable[[], str]) -> Response:
+    """Run ``save`` (returns the entry's slug); a refusal re-shows the form with the reason."""
     try:
-        mech = directory.save_mechanism(me.ctx, MechanismIn.model_validate(values))
+        slug = save()
     except (ValidationError, CasesError) as exc:
         err = _invalid(exc) if isinstance(exc, ValidationError) else exc
-        return render(request, "cases_directory_mechanism.html", err.status, me=me, values=values,
-                      error=_error_text(request, err))
-    return RedirectResponse(f"/cases/directory?lang={lang_of(request)}&done={mech.slug}", status_code=303)
+        return render(request, template, err.status, me=me, values=values, error=_error_text(request, err))
+    return RedirectResponse(f"/cases/directory?lang={lang_of(request)}&done={slug}", status_code=303)
