@@ -218,3 +218,15 @@ def test_without_an_initialised_database_pages_are_empty_and_the_api_says_what_t
         answer = client.get("/api/v1/practices")
         assert answer.status_code == 503 and "cases init" in answer.json()["detail"]["en"]
     rt.close()
+
+
+def test_portal_pages_never_create_the_application_database(tmp_path) -> None:
+    from observatorio.publish.api.app import create_app
+    from observatorio.settings import Settings
+
+    missing = tmp_path / "absent.sqlite"
+    settings = Settings(db=tmp_path / "store.duckdb", cases_db=f"sqlite:///{missing}", secret_key="x" * 64)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/en/directory/").status_code == 200
+        assert client.get("/es/buenas-practicas/?q=ninez").status_code == 200
+    assert not missing.exists()

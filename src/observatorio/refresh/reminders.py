@@ -10,10 +10,8 @@ import smtplib
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
-from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -35,12 +33,12 @@ class Provider:
 
 def providers(settings: Settings, slugs: set[str]) -> dict[str, Provider]:
     """The directory's organisations for these slugs (none when the app database is absent)."""
-    from observatorio.cases.db import make_engine
+    from observatorio.cases.db import database_exists, make_engine
     from observatorio.cases.directory_models import DirectoryOrganisation
 
+
     url = settings.cases_db_url
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+    if not database_exists(url):
         return {}
     engine = make_engine(url)
     try:

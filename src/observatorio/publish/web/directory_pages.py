@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases import directory, practices
 from observatorio.cases.api import get_runtime
+from observatorio.cases.db import database_exists
 from observatorio.cases.directory_schemas import POPULATIONS
 from observatorio.cases.errors import CasesError
 from observatorio.model.codelists import CRM_MEMBERS, country_label
@@ -42,6 +43,10 @@ def url(lang: str, section: str, item: object | None = None) -> str:
 def _read(request: Request, query: Callable[[Session], dict[str, Any]], empty: dict[str, Any]) -> dict[str, Any]:
     """``query``'s context from the application database, or ``empty`` when there is none yet
     (a statistics-only deployment): the pages then say there is nothing, never an error."""
+    settings = getattr(request.app.state, "settings", None)
+    if getattr(request.app.state, "cases_runtime", None) is None and settings is not None \
+            and not database_exists(settings.cases_db_url):
+        return empty  # reading must not create the SQLite file
     try:
         with get_runtime(request).sessions() as session:
             return query(session)

@@ -4,14 +4,13 @@ whose theme is that action (cases/practices.py), for the portal and the country 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from observatorio.cases import practices
+from observatorio.cases.db import database_exists
 from observatorio.cases.errors import CasesError
 from observatorio.model.codelists import country_label
 
@@ -40,8 +39,7 @@ def links_for_url(url: str, iso3: str, action_ids: list[str], lang: str) -> Link
     not exist is not created: no practices then."""
     from observatorio.cases.db import make_engine
 
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+    if not database_exists(url):
         return {}
     engine = make_engine(url)
     try:
@@ -56,6 +54,10 @@ def practice_links(request: Any, lang: str, iso3: str, context: dict[str, Any]) 
 
     analysis = context.get("analysis") or {}
     ids = [a["id"] for a in analysis.get("actions", []) if a.get("id")]
+    runtime = getattr(request.app.state, "cases_runtime", None)
+    settings = getattr(request.app.state, "settings", None)
+    if not ids or (runtime is None and settings is not None and not database_exists(settings.cases_db_url)):
+        return {}  # a statistics-only deployment: no application database to create here
     try:
         runtime = get_runtime(request)
     except CasesError:  # the application database is misconfigured: the profile still renders
