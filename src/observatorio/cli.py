@@ -94,8 +94,10 @@ def _register_all() -> None:
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
     from observatorio.cases.reception import cli as reception_cli
+    from observatorio.cases import directory_cli
     from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
+    from observatorio.refresh import calendar_cli
     from observatorio.refresh import cli as refresh_cli
     from observatorio.report import cli as report_cli
     from observatorio.store import release_cli
@@ -106,12 +108,14 @@ def _register_all() -> None:
     forecast_cli.register(app)
     publish_cli.register(app)
     refresh_cli.register(app)
+    calendar_cli.register(app)
     report_cli.register(app)
     app.add_typer(cases_cli.app, name="cases")
     cases_publish_command.register(cases_cli.app)
     reception_cli.register(cases_cli.app)
     release_cli.register(app)
     submissions_cli.register(app)
+    directory_cli.register(cases_cli.app)
 
 
 _register_all()

@@ -160,6 +160,7 @@ USERS = {
     "stats_provider": ("hnd_reception", "provider"),
     "stats_reviewer": ("regional_io", "reviewer"),
     "directory_editor": ("regional_io", "editor"),
+    "editor": ("regional_io", "editor"),
 }
 
 

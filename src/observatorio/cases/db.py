@@ -79,6 +79,13 @@ def _ping_when_idle(engine: Engine) -> None:
             raise exc.DisconnectionError() from err  # the pool discards it and tries another
 
 
+def database_exists(url: str) -> bool:
+    """False for a SQLite file that is not there (connecting would create it); servers: True.
+    Readers outside the cases side (portal links, bulletins, reminders) then leave it alone."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() != "sqlite" or bool(parsed.database and Path(parsed.database).is_file())
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (we serialise after writing), of
     the class that tells the audit when a transaction ends (``audit.TrackedSession``)."""

@@ -64,6 +64,7 @@ USERS = [
     ("demo.albergue", "mex_ngo", "caseworker"),
     ("demo.auditoria", "regional_io", "auditor"),
     ("demo.admin", "regional_io", "admin"),
+    ("demo.edicion", "regional_io", "editor"),  # the directory and the good-practice registry
 ]
 
 # Which users open cases, and which case types suit their organisation.

@@ -9,6 +9,7 @@ from observatorio.analysis import views
 from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages
 from observatorio.publish.web.pages import unit_label
+from observatorio.publish.web.practice_links import links_for_url
 from observatorio.report.context import BulletinContext, yearly_table
 from observatorio.report.model import Section
 from observatorio.report.regional import roles_year
@@ -106,7 +107,21 @@ def _profile(ctx: BulletinContext, profile: dict[str, Any], year: int) -> Sectio
                         "; ".join(met) or "—"])
     section.tables.append(ctx.table("actions", ctx.t("bulletin.profile.actions_title"),
         ["subtheme", "action", "urgent_short", "triggers"], actions, note=ctx.t("bulletin.profile.actions_note")))
+    _other_practices(ctx, section, profile)
     return section
+
+
+def _other_practices(ctx: BulletinContext, section: Section, profile: dict[str, Any]) -> None:
+    """Practices of other countries (good-practice registry) addressing each recommended action."""
+    texts = {a["id"]: a.get("text", "") for a in profile["actions"] if a.get("id")}
+    links = links_for_url(ctx.settings.cases_db_url, ctx.options.iso3 or "", list(texts), ctx.lang)
+    rows: list[list[Any]] = [[texts[action], link["title"], link["country"]]
+                             for action, found in links.items() for link in found]
+    if rows:
+        section.tables.append(ctx.table("practices", ctx.t("bulletin.practices.title"),
+            ["action", "practice", "country"], rows, note=ctx.t("bulletin.practices.note")))
+    else:
+        section.paragraphs.append(ctx.t("bulletin.practices.none"))
 
 
 def _returns(ctx: BulletinContext, iso3: str) -> Section:

@@ -34,6 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.referral_web import router as cases_referral_web_router
     from observatorio.cases.reintegration.api import router as cases_reintegration_router
     from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
+    from observatorio.cases.directory_api import router as directory_api_router
+    from observatorio.cases.directory_web import router as directory_web_router
+    from observatorio.cases.officer_web import router as cases_officer_router
+    from observatorio.cases.practice_web import router as practice_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
@@ -47,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.api.store_access import PinStoreForRequest
+    from observatorio.publish.web.calendar_page import router as calendar_page_router
+    from observatorio.publish.web.directory_pages import router as directory_pages_router
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
     from observatorio.store.query import QueryError
@@ -81,6 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_referral_web_router)
     app.include_router(submissions_router)
     app.include_router(cases_reintegration_web_router)
+    app.include_router(practice_web_router)
+    app.include_router(directory_web_router)
+    app.include_router(directory_api_router)
+    app.include_router(directory_pages_router)  # these two before the portal's catch-all /es/… routes
+    app.include_router(calendar_page_router)
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)

@@ -136,7 +136,7 @@ def _action_row(action: dict[str, Any], lang: str) -> dict[str, Any]:
                  "measured": "—" if tr.get("measured") is None else
                  fmt_number(tr["measured"], lang, 1) + (f" {tr['change_unit']}" if tr.get("change_unit") else "")}
                 for tr in action.get("triggers", [])]
-    return {"text": action.get("text", ""), "subtheme": action.get("subtheme_name", ""),
+    return {"id": action.get("id", ""), "text": action.get("text", ""), "subtheme": action.get("subtheme_name", ""),
             "role": action.get("role", ""), "urgent": bool(action.get("urgent")),
             "triggers": triggers}
 

@@ -38,6 +38,7 @@ from observatorio.publish.web.pages import (
     page_url,
     resolve,
 )
+from observatorio.publish.web.practice_links import practice_links
 from observatorio.publish.web.texts import Texts
 from observatorio.report.options import RendererMissing
 from observatorio.settings import Settings, get_settings
@@ -267,6 +268,8 @@ def _dispatch(request: Request, lang: str, path: str) -> Response:
                           query=dict(request.query_params), iso3=iso3, app_state=request.app.state)
         # the archive changes without a load: its page is never cached
         context = BUILDERS[page.id](req) if page.id == "publications" else _pages.build(req)
+        if page.id == "country":  # practices change without a load: added after the cache
+            context = {**context, "practice_links": practice_links(request, lang, iso3 or "", context)}
         html = _render(page.template, req, context, request)
     # an unknown choice in the query string (?pair=, ?nat=) is shown, and answered as 404
     return _respond(request, html.encode(), HTML_TYPE, headers={"Cache-Control": "no-cache"},

@@ -1,0 +1,22 @@
+"""``observatorio cases directory-seed``: an editor loads the bundled directory seed (the CRM
+member states' institutions and the organisations the repository names) through the audited
+use cases; entries already present are left as the editors keep them."""
+
+from __future__ import annotations
+
+import typer
+
+from observatorio.cases.cli import UrlOpt, UserOpt, _run_as
+
+
+def register(cases_app: typer.Typer) -> None:
+    cases_app.command("directory-seed")(directory_seed)
+
+
+def directory_seed(user: UserOpt, url: UrlOpt = None) -> None:
+    """Cargar el directorio inicial / load the initial directory (role editor)."""
+    from observatorio.cases.directory import load_seed
+
+    orgs, mechanisms = _run_as(url, user, load_seed)
+    typer.echo(f"Directorio: {orgs} organizaciones y {mechanisms} mecanismos añadidos / "
+               f"directory: {orgs} organisations and {mechanisms} mechanisms added")

@@ -1,0 +1,102 @@
+"""Browser forms of the good-practice registry, on the signed-in cases pages:
+
+    /cases/practices/new          an organisation submits a practice (roles with practice.submit)
+    /cases/practices/queue        editors: complete the second language, then publish or reject
+
+The forms call the same use cases as the API (cases/practices.py: policy and audit); a refusal
+is a 403 page and an audited "denied" entry; bad fields re-show the form with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from observatorio.cases import directory, practices
+from observatorio.cases.bounds import PathId
+from observatorio.cases.directory_schemas import (
+    POPULATIONS,
+    Moderation,
+    PracticeIn,
+    PracticeTranslation,
+)
+from observatorio.cases.errors import CasesError
+from observatorio.cases.officer_web import (
+    OfficerDep,
+    RuntimeDep,
+    _csrf_refused,
+    _error_text,
+    _invalid,
+    lang_of,
+    render,
+)
+from observatorio.model.codelists import CRM_MEMBERS
+
+router = APIRouter(include_in_schema=False)
+TEXT_FIELDS = ("country", "theme", "title_es", "summary_es", "title_en", "summary_en", "description", "results",
+               "period_start", "period_end", "contact")
+
+
+def _choices(me: Any) -> dict[str, Any]:
+    return {"themes": list(practices.themes().values()), "countries": CRM_MEMBERS, "populations": POPULATIONS,
+            "organisations": directory.organisations(me.ctx.session)}
+
+
+@router.get("/cases/practices/new")
+def practice_form(request: Request, me: OfficerDep) -> Response:
+    return render(request, "cases_practice_new.html", me=me, values={}, **_choices(me))
+
+
+@router.post("/cases/practices/new")
+async def practice_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
+    """Submit a practice for moderation."""
+    raw = await request.form()
+    form = {k: str(v)[:8000] for k, v in raw.items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    values: dict[str, Any] = {k: form[k].strip() for k in TEXT_FIELDS if form.get(k, "").strip()}
+    values["populations"] = [str(p) for p in raw.getlist("populations")][:len(POPULATIONS)]
+    values["organisations"] = [str(o) for o in raw.getlist("organisations")][:20]
+    values["documents"] = [line.strip() for line in form.get("documents", "").splitlines() if line.strip()][:10]
+    try:
+        practice = practices.submit(me.ctx, PracticeIn.model_validate(values))
+    except (ValidationError, CasesError) as exc:
+        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        return render(request, "cases_practice_new.html", err.status, me=me, values=values,
+                      error=_error_text(request, err), **_choices(me))
+    return render(request, "cases_practice_new.html", 201, me=me, values={}, submitted=practice.id, **_choices(me))
+
+
+@router.get("/cases/practices/queue")
+def practice_queue(request: Request, me: OfficerDep) -> Response:
+    """Editors: the practices awaiting moderation."""
+    try:
+        waiting = practices.queue(me.ctx)
+    except CasesError as exc:
+        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+    return render(request, "cases_practice_queue.html", me=me, waiting=waiting,
+                  themes=practices.themes(), done=request.query_params.get("done"))
+
+
+@router.post("/cases/practices/{practice_id}/moderate")
+async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDep, rt: RuntimeDep) -> Response:
+    """Complete the texts (if any field is given), then publish or reject."""
+    form = {k: str(v)[:2000] for k, v in (await request.form()).items()}
+    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    texts = {k: form[k].strip() for k in ("title_es", "summary_es", "title_en", "summary_en")
+             if form.get(k, "").strip()}
+    try:
+        if texts:
+            version = form.get("version", "")
+            practices.translate(me.ctx, practice_id, PracticeTranslation.model_validate(
+                {**texts, "version": int(version) if version.isdigit() and len(version) < 10 else 0}))
+        practices.moderate(me.ctx, practice_id, Moderation.model_validate(
+            {"decision": form.get("decision", ""), "note": form.get("note", "")}))
+    except (ValidationError, CasesError) as exc:
+        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        return render(request, "cases_error.html", err.status, me=me, message=_error_text(request, err))
+    return RedirectResponse(f"/cases/practices/queue?lang={lang_of(request)}&done={practice_id}", status_code=303)

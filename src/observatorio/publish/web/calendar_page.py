@@ -1,0 +1,49 @@
+"""The public submission calendar: /es/calendario/ and /en/calendar/ — per country and per
+providing organisation, which sources are current, due or overdue (sources/calendar.yaml
+against the store's latest releases). Read on every request: it changes with the date."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from observatorio.model.codelists import country_label
+from observatorio.publish.web import pages, routes
+from observatorio.publish.web.texts import Texts
+from observatorio.refresh.reminders import providers, today_utc
+from observatorio.sources.base import all_adapters
+from observatorio.sources.submission_calendar import STATUS_ORDER, counts_by, schedule
+
+router = APIRouter(include_in_schema=False)
+SLUG = {"es": "calendario", "en": "calendar"}
+
+
+def calendar_page(request: Request, lang: str) -> Response:
+    settings = routes._settings(request)
+    clock = getattr(request.app.state, "calendar_today", None)  # tests pin the date
+    today = clock() if clock else today_utc()
+    with routes._open_store(settings) as store:
+        slots = schedule(store, today)
+    names = {slug: p.name[lang] for slug, p in providers(settings, {s.provider for s in slots}).items()}
+    titles = {a.info.id: a.info.title(lang) for a in all_adapters()}
+    other = "en" if lang == "es" else "es"
+    base = routes._base_context(lang, None, None, request) | {
+        "switch_url": f"/{other}/{SLUG[other]}/", "nav_current": "data", "has_charts": False,
+        "alternates": {code: f"/{code}/{SLUG[code]}/" for code in ("es", "en")}}
+    html = routes._env.get_template("calendar.html").render(
+        **base, tx=Texts(lang), today=today, slots=slots, statuses=STATUS_ORDER,
+        by_country=counts_by(slots, "country"), by_provider=counts_by(slots, "provider"),
+        country=lambda iso3: country_label(iso3, lang) if iso3 else Texts(lang)("calendar.regional"),
+        provider=lambda slug: names.get(slug, slug), title=lambda source: titles.get(source, source),
+        data_url=pages.page_url(lang, "data"))
+    return Response(html, media_type=routes.HTML_TYPE, headers={"Cache-Control": "no-cache"})
+
+
+def _route(lang: str) -> None:
+    @router.get(f"/{lang}/{SLUG[lang]}/", name=f"calendar-{lang}")
+    def _page(request: Request) -> Response:
+        return calendar_page(request, lang)
+
+
+for _lang in ("es", "en"):
+    _route(_lang)
