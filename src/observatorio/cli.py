@@ -93,8 +93,8 @@ def _register_all() -> None:
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
-    from observatorio.cases.reception import cli as reception_cli
     from observatorio.cases import directory_cli
+    from observatorio.cases.reception import cli as reception_cli
     from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
     from observatorio.refresh import calendar_cli

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from observatorio.cases import notification_models, referral_models  # noqa: F401 - their tables
-from observatorio.cases import reintegration_models  # noqa: F401  (its tables join Base.metadata)
-from observatorio.cases import directory_models  # noqa: F401  (its tables join Base.metadata)
+from observatorio.cases import (  # noqa: F401 - their tables
+    directory_models,  # noqa: F401  (its tables join Base.metadata)
+    notification_models,
+    referral_models,
+    reintegration_models,  # noqa: F401  (its tables join Base.metadata)
+)
 from observatorio.cases.db import make_engine
 from observatorio.cases.models import Base
 from observatorio.cases.reception import models as _reception_models  # noqa: F401  (its tables join Base)

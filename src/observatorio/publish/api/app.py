@@ -26,18 +26,17 @@ DOCS_ASSETS_URL = "/api/docs-assets"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.cases.api import router as cases_router
+    from observatorio.cases.directory_api import router as directory_api_router
+    from observatorio.cases.directory_web import router as directory_web_router
     from observatorio.cases.officer_forms import router as cases_forms_router
     from observatorio.cases.officer_web import router as cases_officer_router
+    from observatorio.cases.practice_web import router as practice_web_router
     from observatorio.cases.reception.api import router as reception_api_router
     from observatorio.cases.reception.web import router as reception_web_router
     from observatorio.cases.referral_api import router as cases_referral_router
     from observatorio.cases.referral_web import router as cases_referral_web_router
     from observatorio.cases.reintegration.api import router as cases_reintegration_router
     from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
-    from observatorio.cases.directory_api import router as directory_api_router
-    from observatorio.cases.directory_web import router as directory_web_router
-    from observatorio.cases.officer_web import router as cases_officer_router
-    from observatorio.cases.practice_web import router as practice_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import (
