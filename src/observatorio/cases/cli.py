@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from observatorio.cases.runtime import Runtime
-from observatorio.settings import get_settings
+from observatorio.settings import env_name, fresh_settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,7 +61,7 @@ def _runtime(url: str | None) -> Runtime:
         _fail(exc)
 
 
-PASSWORD_ENV = "OBSERVATORIO_CASES_PASSWORD"
+PASSWORD_ENV = env_name("cases_password")
 # Exit codes of the account commands (documented in docs/cases.md).
 EXIT_ERROR = 1  # any other refusal (invalid request, conflict)
 EXIT_AUTH = 3  # wrong username or password, inactive account, or throttled
@@ -95,7 +94,7 @@ def _source() -> str:
 
 
 def _password(username: str) -> str:
-    from_env = os.environ.get(PASSWORD_ENV)
+    from_env = fresh_settings().cases_password
     if from_env:
         return from_env
     # Hidden input; the prompt goes to stderr so that `person export … > file.json` stays clean.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +21,7 @@ def serve(
 
     from observatorio.cli import state
     from observatorio.i18n import t
-    from observatorio.settings import get_settings
+    from observatorio.settings import get_settings, pass_to_child_processes
 
     st = state(ctx)
     err = Console(stderr=True)
@@ -30,9 +29,7 @@ def serve(
         err.print(t("api.serve.loading", st.lang, path=st.db), markup=False)
         _load_bundled(st.db, err, st.lang)
     # Worker processes build the app from the environment: pass the store location on.
-    os.environ["OBSERVATORIO_DB"] = str(st.db)
-    os.environ["OBSERVATORIO_LANG"] = st.lang
-    get_settings.cache_clear()  # settings read before (e.g. by the load) must see the store path
+    pass_to_child_processes(db=st.db, lang=st.lang)
     err.print(t("api.serve.listening", st.lang, host=host, port=port), markup=False)
     from observatorio.publish.proxies import uvicorn_proxy_options
 

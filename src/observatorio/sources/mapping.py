@@ -10,7 +10,6 @@ See ``docs/mappings.md``.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 import warnings
@@ -26,11 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from observatorio.harmonize.problems import Problems, ValidationFailed
 from observatorio.i18n import t
 from observatorio.model.codelists import get_codelist
+from observatorio.settings import env_name, fresh_settings
 from observatorio.sources.base import _REGISTRY, Adapter, SourceInfo, register, unregister
 from observatorio.sources.discovery import DiscoverySpec
 
 #: Environment variable naming a folder of extra mapping files registered at startup.
-MAPPINGS_ENV = "OBSERVATORIO_MAPPINGS"
+MAPPINGS_ENV = env_name("mappings")
 #: Mapping files shipped with the package, registered at startup like built-in adapters.
 BUILTIN_MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 MAPPING_SUFFIXES = (".yaml", ".yml", ".toml")
@@ -555,7 +555,7 @@ def register_mapping_folder(folder: Path, *, strict: bool = True) -> list[Adapte
 def register_startup_mappings() -> list[Adapter]:
     """The built-in mapping files, then the folder named by OBSERVATORIO_MAPPINGS."""
     out = register_mapping_folder(BUILTIN_MAPPINGS_DIR, strict=True)
-    extra = os.environ.get(MAPPINGS_ENV)
+    extra = fresh_settings().mappings
     if extra:
-        out += register_mapping_folder(Path(extra), strict=False)
+        out += register_mapping_folder(extra, strict=False)
     return out

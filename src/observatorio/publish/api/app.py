@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
     app.add_middleware(ObservationsFastPath)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(PublicReadMiddleware)
+    app.add_middleware(PublicReadMiddleware, cache_bytes=settings.api_cache_mb << 20)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
