@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
@@ -37,9 +38,7 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _state(ctx: typer.Context):  # noqa: ANN202 - avoids importing cli at module import time
-    from observatorio.cli import state
-
+def _state(ctx: typer.Context) -> CliState:
     return state(ctx)
 
 

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.i18n import fmt_number, t
@@ -44,7 +45,6 @@ ToOpt = Annotated[int | None, typer.Option("--to", help="Hasta el año / to year
 def _engine(ctx: typer.Context) -> Iterator[tuple[Any, str]]:
     """An indicator engine over the store named by ``--db``, and the output language."""
     from observatorio.analysis.indicators import IndicatorEngine
-    from observatorio.cli import state
     from observatorio.store import Store
 
     st = state(ctx)

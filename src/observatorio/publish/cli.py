@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cli_state import state
+
 
 def serve(
     ctx: typer.Context,
@@ -19,7 +21,6 @@ def serve(
     import uvicorn
     from rich.console import Console
 
-    from observatorio.cli import state
     from observatorio.i18n import t
     from observatorio.settings import get_settings, pass_to_child_processes
 

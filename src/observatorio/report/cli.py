@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 
 err_console = Console(stderr=True)
@@ -25,7 +26,6 @@ def report(
                                               "the bulletins archive)")] = None,
 ) -> None:
     """Boletín mensual regional o de país / monthly regional or country bulletin."""
-    from observatorio.cli import state
     from observatorio.i18n import t
     from observatorio.report import archive
     from observatorio.report.options import BulletinOptions

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cli_state import state
+
 FORMATS = ("table", "json", "csv")
 
 
@@ -46,7 +48,6 @@ def forecast(
     from observatorio.analysis.forecast.catalogue import CatalogueError, load_catalogue
     from observatorio.analysis.forecast.releases import save_run
     from observatorio.analysis.forecast.service import forecast_from_store
-    from observatorio.cli import state
     from observatorio.store import Store
 
     st = state(ctx)
