@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from observatorio.cli_errors import fail
 from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
@@ -49,8 +50,7 @@ AllWarningsO = Annotated[bool, typer.Option(
 
 
 def _fail(exc: ObservatorioError, lang: str) -> None:
-    err_console.print(exc.message(lang), markup=False, highlight=False)
-    raise typer.Exit(code=1)
+    fail(exc, lang, err_console)
 
 
 def _report(exc: ObservatorioError, all_warnings: bool) -> ObservatorioError:

@@ -20,6 +20,7 @@ import yaml
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from observatorio.cases.models import Case, CaseShare, Organisation, Person
+from observatorio.errors import ConfigFileInvalid
 
 SCOPES = ("own", "organisation", "country", "region")
 
@@ -45,7 +46,7 @@ class Policy:
         return r.grants.get(action) if r else None
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigFileInvalid):
     """policy.yaml is inconsistent (unknown action, scope or group)."""
 
 

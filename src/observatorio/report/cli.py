@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from observatorio.cli_errors import fail
 from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 
@@ -50,9 +51,7 @@ def report(
             archive.write_atomically(out, produced.data)
             target = out
     except ObservatorioError as exc:
-        err_console.print(exc.message(language if language in ("es", "en") else "es"),
-                          markup=False, highlight=False)
-        raise typer.Exit(code=1) from None
+        fail(exc, language if language in ("es", "en") else "es", err_console)
     except OSError as exc:
         err_console.print(t("bulletin.error.write", language if language in ("es", "en") else "es",
                             path=str(out), reason=exc.strerror or str(exc)), markup=False, highlight=False)

@@ -25,6 +25,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from observatorio.errors import ObservatorioError
+from observatorio.i18n import t
 from observatorio.model.answer_columns import OBSERVATION_COLUMNS, OBSERVATION_ORDER
 from observatorio.model.codelists import CRM_MEMBERS, get_codelist
 from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
@@ -80,8 +82,9 @@ def q(name: str) -> str:
 # -- errors ---------------------------------------------------------------------------------
 
 
-class QueryError(Exception):
-    """A request the query layer refuses: ``key`` names a message in messages.yaml (``api.*``)."""
+class QueryError(ObservatorioError):
+    """A request the query layer refuses: ``key`` names a message in messages.yaml (``api.*``);
+    ``code`` says which refusal (unknown_code, bad_period…) and ``parameter`` where."""
 
     def __init__(
         self,
@@ -96,7 +99,14 @@ class QueryError(Exception):
         self.key = key
         self.closest = list(closest)
         self.values = {"parameter": parameter, **values}
-        super().__init__(f"{code}: {parameter} {values}")
+        Exception.__init__(self, f"{code}: {parameter} {values}")
+
+    def message(self, lang: str = "es") -> str:
+        return t(self.key, lang, **self.values)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "parameter": self.parameter,
+                          "message": self.messages(), "closest": self.closest}}
 
 
 # -- periods --------------------------------------------------------------------------------

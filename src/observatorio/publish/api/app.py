@@ -28,20 +28,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.web import router as cases_web_router
+    from observatorio.errors import ObservatorioError
     from observatorio.publish.api.cases_publication import router as cases_publication_router
-    from observatorio.publish.api.errors import (
-        ApiError,
-        api_error_handler,
-        internal_error_handler,
-        query_error_handler,
-    )
+    from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
     from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
-    from observatorio.store.query import QueryError
 
     settings = settings or get_settings()
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
@@ -67,8 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)
-    app.add_exception_handler(ApiError, api_error_handler)
-    app.add_exception_handler(QueryError, query_error_handler)
+    # The one mapping of the error hierarchy to HTTP (kind → status, bilingual body).
+    app.add_exception_handler(ObservatorioError, observatorio_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
     # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
