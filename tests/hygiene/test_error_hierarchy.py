@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import observatorio
-from observatorio.cases.errors import CasesError, Throttled, forbidden, not_found
+from observatorio.cases.errors import CasesError, Invalid, Throttled, forbidden, not_found
 from observatorio.cli_errors import EXIT_CODES, exit_code
 from observatorio.errors import (
     HTTP_STATUS,
@@ -23,6 +23,7 @@ from observatorio.errors import (
     UnknownSource,
 )
 from observatorio.i18n import LANGS, catalogue
+from observatorio.publish.api.cases_publication import StoreUnavailable
 from observatorio.publish.api.errors import ApiError, observatorio_error_handler
 from observatorio.publish.api.sdmx_structure import NotFound as SdmxNotFound
 from observatorio.store.query import QueryError
@@ -105,6 +106,8 @@ SAMPLES: list[tuple[ObservatorioError, int]] = [
     (not_found("case", 7), 404),
     (forbidden("read"), 403),
     (Throttled(30), 429),
+    (StoreUnavailable(key="cases.refusal.store_unavailable"), 503),
+    (Invalid(key="cases.refusal.bad_month", value="2025-13"), 422),
 ]
 
 

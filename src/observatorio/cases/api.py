@@ -144,7 +144,7 @@ def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenD
 
 
 def raise_unauth() -> None:
-    raise Unauthenticated("Se requiere autenticación.", "Authentication required.")
+    raise Unauthenticated(key="cases.refusal.authentication_required")
 
 
 CtxDep = Annotated[service.Ctx, Depends(get_ctx)]

@@ -321,7 +321,7 @@ def _account_change(url: str | None, username: str, change: Callable[[Session, R
         with rt.sessions() as s:
             user = s.scalar(select(UserRow).where(UserRow.username == username))
             if user is None:
-                raise NotFound(f"No existe la cuenta «{username}».", f"There is no account '{username}'.")
+                raise NotFound(key="cases.refusal.no_account", username=username)
             change(s, rt, user)
             s.commit()
     except CasesError as exc:

@@ -12,20 +12,22 @@ from observatorio.i18n import t
 class CasesError(ObservatorioError):
     """Base: a refusal of the cases side, with a message in Spanish and English.
 
-    ``CasesError(es, en, **extra)`` takes the two texts; ``CasesError(key="cases.refusal.…",
-    **values)`` takes them from messages.yaml. ``extra`` goes into the API's error detail.
+    ``CasesError(key="cases.refusal.…", **values)`` takes the texts from messages.yaml;
+    ``CasesError(es, en, **extra)`` takes them as given (``extra`` goes into the API's error
+    detail), for the refusals not yet moved into the catalogue.
     """
 
     kind = ErrorKind.INVALID
 
     def __init__(self, es: str | None = None, en: str | None = None, *, key: str | None = None,
                  **extra: Any) -> None:
-        if key is not None:
-            es, en = t(key, "es", **extra), t(key, "en", **extra)
+        values = extra
+        if key is not None:  # the values fill the message; the detail carries only the texts
+            es, en, extra = t(key, "es", **values), t(key, "en", **values), {}
         if es is None or en is None:
             raise TypeError("CasesError needs es and en, or a catalogue key")
         self.es, self.en, self.extra = es, en, extra
-        self.key, self.values = key or self.key, extra
+        self.key, self.values = key or self.key, values
         Exception.__init__(self, en)
 
     @property
@@ -76,7 +78,6 @@ class Throttled(CasesError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(key="cases.refusal.throttled", seconds=retry_after)
-        self.extra = {}
         self.retry_after = retry_after
 
 
@@ -94,4 +95,6 @@ def not_found(kind: str, ident: object) -> NotFound:
 
 
 def forbidden(action: str) -> Forbidden:
-    return Forbidden(key="cases.refusal.forbidden_action", action=action)
+    refusal = Forbidden(key="cases.refusal.forbidden_action", action=action)
+    refusal.extra = {"action": action}  # the API's detail names the action refused
+    return refusal
