@@ -34,6 +34,15 @@ AREA_DIMENSIONS = frozenset({"ref_area", "citizenship", "counterpart_area"})
 REQUIRED_DIMENSIONS = ("ref_area", "flow", "unit")
 
 
+def _regular_expression(value: str) -> str:
+    """``value`` when it compiles as a regular expression (a mapping's error otherwise)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
 class _Strict(BaseModel):
     # A misspelt key must be an error, not silently ignored: that is how mappings go wrong.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -119,11 +128,7 @@ class RegexRule(_Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
+        return _regular_expression(value)
 
     @cached_property
     def compiled(self) -> re.Pattern[str]:
@@ -235,11 +240,7 @@ class DropRule(_Strict):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
+        return _regular_expression(value)
 
 
 class DimensionsSection(_Strict):
