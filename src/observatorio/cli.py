@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+from observatorio.cli_state import CliState, state
 from observatorio.settings import get_settings
+
+__all__ = ["CliState", "app", "state"]  # state: command modules read it from cli_state
 
 #: Root options that may also be written after the command (``profile GTM --lang en``).
 ANYWHERE_OPTIONS = ("--lang",)
@@ -55,14 +57,6 @@ app = typer.Typer(
 )
 
 
-@dataclass
-class CliState:
-    """Options shared by every command (store location, language)."""
-
-    db: Path
-    lang: str
-
-
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -78,13 +72,6 @@ def main(
     if lang not in ("es", "en"):
         raise typer.BadParameter("--lang: use 'es' o/or 'en'")
     ctx.obj = CliState(db=db or get_settings().db_path, lang=lang)
-
-
-def state(ctx: typer.Context) -> CliState:
-    """The shared options of the running command."""
-    obj = ctx.find_root().obj
-    assert isinstance(obj, CliState)
-    return obj
 
 
 def _register_all() -> None:

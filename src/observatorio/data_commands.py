@@ -18,11 +18,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from observatorio.cli_errors import fail
+from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
 from observatorio.i18n import fmt_number, t
-from observatorio.loading import harmonize_file, load_file_checked
+from observatorio.loading import harmonize_file, load_bundled_files, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
 from observatorio.store import LoadResult, Store, check_read_only
@@ -38,9 +40,7 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _state(ctx: typer.Context):  # noqa: ANN202 - avoids importing cli at module import time
-    from observatorio.cli import state
-
+def _state(ctx: typer.Context) -> CliState:
     return state(ctx)
 
 
@@ -51,8 +51,7 @@ AllWarningsO = Annotated[bool, typer.Option(
 
 
 def _fail(exc: ObservatorioError, lang: str) -> None:
-    err_console.print(exc.message(lang), markup=False, highlight=False)
-    raise typer.Exit(code=1)
+    fail(exc, lang, err_console)
 
 
 def _report(exc: ObservatorioError, all_warnings: bool) -> ObservatorioError:
@@ -96,23 +95,21 @@ def load(
         adapters = _select_adapters(sources, mapping)
         if file is not None and len(adapters) != 1:
             raise typer.BadParameter("--file: indique una sola fuente / name exactly one source")
-        data_dir = get_settings().data_path
         failures = 0
         with publishing(st.db) as store, _progress() as progress:
             task = progress.add_task("load", total=len(adapters))
-            for adapter in adapters:
-                progress.update(task, description=adapter.info.id)
-                # A dataset bundled in several layouts or editions: each file is one release.
-                for path in [file] if file else adapter.bundled_paths(data_dir):
-                    try:
-                        result, problems = load_file_checked(store, adapter, path, _parse_release(release))
-                    except ObservatorioError as exc:
-                        failures += 1
-                        progress.console.print(_report(exc, all_warnings).message(st.lang),
-                                               markup=False, highlight=False)
-                    else:
-                        _print_load(progress.console, result, problems, st.lang, all_warnings)
-                progress.advance(task)
+            for outcome in load_bundled_files(
+                store, adapters, file=file, release=_parse_release(release),
+                starting=lambda a: progress.update(task, description=a.info.id),
+                finished=lambda a: progress.advance(task),
+            ):
+                if outcome.error is not None:
+                    failures += 1
+                    progress.console.print(_report(outcome.error, all_warnings).message(st.lang),
+                                           markup=False, highlight=False)
+                else:
+                    assert outcome.result is not None and outcome.problems is not None
+                    _print_load(progress.console, outcome.result, outcome.problems, st.lang, all_warnings)
         if failures:
             raise typer.Exit(code=1)
     except ObservatorioError as exc:
@@ -140,11 +137,25 @@ def _select_adapters(sources: list[str] | None, mappings: list[Path] | None) -> 
     return extra or all_adapters()
 
 
-def _progress() -> Progress:
+def _progress(console: Console = err_console) -> Progress:
     return Progress(
         TextColumn("[bold]{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err_console, transient=True,
+        TimeElapsedColumn(), console=console, transient=True,
     )
+
+
+def load_bundled_quietly(db: Path, console: Console, lang: str) -> None:
+    """Load every bundled source with a progress bar, printing only the files that failed (the
+    one-command quickstart: one bad file must not keep the API from starting)."""
+    with Store.open(db) as store, _progress(console) as progress:
+        task = progress.add_task("load", total=len(all_adapters()))
+        for outcome in load_bundled_files(
+            store,
+            starting=lambda a: progress.update(task, description=a.info.id),
+            finished=lambda a: progress.advance(task),
+        ):
+            if outcome.error is not None:
+                progress.console.print(outcome.error.message(lang), markup=False, highlight=False)
 
 
 def sources_cmd(

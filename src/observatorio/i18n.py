@@ -18,12 +18,34 @@ DEFAULT_LANG: Lang = "es"
 _LOCALES = {"es": "es", "en": "en"}
 
 
-@cache
-def _catalogue() -> dict[str, dict[str, str]]:
-    path = Path(__file__).resolve().parent / "messages.yaml"
+#: The message catalogue, in two files of the same format (key → ``es``, ``en``; placeholders in
+#: ``str.format`` names): the command line's, API's and reports' texts, and the portal's pages.
+#: One lookup serves both (``t``, ``entry``); a key lives in exactly one of them.
+MESSAGES_FILE = Path(__file__).resolve().parent / "messages.yaml"
+PORTAL_TEXTS_FILE = Path(__file__).resolve().parent / "publish" / "web" / "texts.yaml"
+CATALOGUE_FILES: tuple[Path, ...] = (MESSAGES_FILE, PORTAL_TEXTS_FILE)
+
+
+def read_catalogue_file(path: Path) -> dict[str, dict[str, str]]:
+    """One catalogue file as read (the C loader when present: the portal reads it on its first page)."""
     with path.open(encoding="utf-8") as fh:
         data: dict[str, dict[str, str]] = yaml_load.safe_load(fh)
     return data
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every entry of every catalogue file (a key in two files: the later file's entry; the
+    catalogue lint test fails on it)."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in CATALOGUE_FILES:
+        merged.update(read_catalogue_file(path))
+    return merged
+
+
+def entry(key: str) -> dict[str, str]:
+    """The catalogue entry ``key``: its text in each language (KeyError when missing)."""
+    return catalogue()[key]
 
 
 def normalize_lang(lang: str | None) -> Lang:
@@ -34,8 +56,7 @@ def normalize_lang(lang: str | None) -> Lang:
 def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled (a placeholder may itself be
     named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only)."""
-    entry = _catalogue()[key]
-    return entry[normalize_lang(lang)].format(**values)
+    return catalogue()[key][normalize_lang(lang)].format(**values)
 
 
 def both(key: str, **values: Any) -> dict[str, str]:
@@ -44,7 +65,7 @@ def both(key: str, **values: Any) -> dict[str, str]:
 
 
 def has_message(key: str) -> bool:
-    return key in _catalogue()
+    return key in catalogue()
 
 
 def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, digits: int = 0) -> str:

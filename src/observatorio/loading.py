@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from observatorio.errors import FileNotFound
+from observatorio.errors import FileNotFound, ObservatorioError
 from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.frame import check_frame
 from observatorio.harmonize.problems import WARNING, Problem, Problems, ValidationFailed
-from observatorio.sources.base import Adapter
+from observatorio.settings import get_settings
+from observatorio.sources.base import Adapter, all_adapters
 from observatorio.store.duck import LoadResult, Store, file_sha256
 
 
@@ -118,12 +119,59 @@ def stored_warnings(store: Store, load_id: str, file: str) -> Problems:
     return problems
 
 
+@dataclass(frozen=True)
+class FileLoad:
+    """What became of one file of a bundled load: its result and warnings, or the error that
+    kept it out of the store (nothing of that file was written)."""
+
+    adapter: Adapter
+    path: Path
+    result: LoadResult | None = None
+    problems: Problems | None = None
+    error: ObservatorioError | None = None
+
+
+def load_bundled_files(
+    store: Store,
+    adapters: Sequence[Adapter] | None = None,
+    data_dir: Path | None = None,
+    *,
+    file: Path | None = None,
+    release: date | None = None,
+    starting: Callable[[Adapter], None] | None = None,
+    finished: Callable[[Adapter], None] | None = None,
+) -> Iterator[FileLoad]:
+    """Load the bundled published files of ``adapters`` (every registered source by default),
+    one release per file, and say what became of each: the one loop behind ``observatorio
+    load``, ``serve``'s first start and the test stores.
+
+    A source bundled in several layouts or editions has several files. ``file`` replaces the
+    bundled files (for one source). A failing file is reported and the next one goes on; stop
+    iterating to stop loading. ``starting``/``finished`` are told of each source (progress bars).
+    """
+    folder = data_dir or get_settings().data_path
+    for adapter in adapters if adapters is not None else all_adapters():
+        if starting is not None:
+            starting(adapter)
+        for path in [file] if file is not None else adapter.bundled_paths(folder):
+            try:
+                result, problems = load_file_checked(store, adapter, path, release)
+            except ObservatorioError as exc:
+                yield FileLoad(adapter, path, error=exc)
+            else:
+                yield FileLoad(adapter, path, result, problems)
+        if finished is not None:
+            finished(adapter)
+
+
 def load_bundled(
-    store: Store, adapters: list[Adapter] | None = None, data_dir: Path | None = None
+    store: Store, adapters: Sequence[Adapter] | None = None, data_dir: Path | None = None
 ) -> list[LoadResult]:
     """Load every bundled published file (or the given sources'); stops at the first failure."""
-    from observatorio.settings import get_settings
-    from observatorio.sources.base import all_adapters
-
-    folder = data_dir or get_settings().data_path
-    return [load_file(store, a, path) for a in (adapters or all_adapters()) for path in a.bundled_paths(folder)]
+    results = []
+    for outcome in load_bundled_files(store, adapters, data_dir):
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.result is not None
+        results.append(outcome.result)
+    return results

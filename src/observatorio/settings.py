@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     smtp_from: str = "observatorio@localhost"  # OBSERVATORIO_SMTP_FROM
     alert_to: str | None = None  # OBSERVATORIO_ALERT_TO: comma-separated addresses
     bulletins_dir: Path | None = None  # archive of issued bulletins; OBSERVATORIO_BULLETINS_DIR
+    # A folder of user mapping files registered after the built-in ones; OBSERVATORIO_MAPPINGS
+    mappings: Path | None = None
+    # Size of the API's response cache for public reads; 0 turns it off (tests of the query
+    # path). OBSERVATORIO_API_CACHE_MB
+    api_cache_mb: int = 96
+    # Password for `observatorio cases … --as USER` without a prompt (scripts, tests);
+    # OBSERVATORIO_CASES_PASSWORD
+    cases_password: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -84,3 +92,24 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (cached; tests build their own ``Settings``)."""
     return Settings()
+
+
+def fresh_settings() -> Settings:
+    """The settings as the environment says now (uncached): for values read once, at the moment
+    they are needed (a password, a mappings folder), so a changed environment is always seen."""
+    return Settings()
+
+
+def env_name(field: str) -> str:
+    """The environment variable a setting is read from (``db`` → ``OBSERVATORIO_DB``)."""
+    if field not in Settings.model_fields:
+        raise KeyError(field)
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def pass_to_child_processes(**values: object) -> None:
+    """Put settings into this process's environment, so that worker processes (uvicorn's, which
+    build the app from the environment) see them; the cached settings are dropped."""
+    for field, value in values.items():
+        os.environ[env_name(field)] = str(value)
+    get_settings.cache_clear()

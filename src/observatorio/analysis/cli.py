@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from observatorio.cli_errors import fail
+from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.i18n import fmt_number, t
@@ -44,7 +46,6 @@ ToOpt = Annotated[int | None, typer.Option("--to", help="Hasta el año / to year
 def _engine(ctx: typer.Context) -> Iterator[tuple[Any, str]]:
     """An indicator engine over the store named by ``--db``, and the output language."""
     from observatorio.analysis.indicators import IndicatorEngine
-    from observatorio.cli import state
     from observatorio.store import Store
 
     st = state(ctx)
@@ -52,8 +53,7 @@ def _engine(ctx: typer.Context) -> Iterator[tuple[Any, str]]:
         with Store.open(st.db, read_only=True) as store:
             yield IndicatorEngine(store.con), st.lang
     except ObservatorioError as exc:
-        err_console.print(exc.message(st.lang), markup=False, highlight=False)
-        raise typer.Exit(code=1) from None
+        fail(exc, st.lang, err_console)
 
 
 def _dump_json(payload: Any) -> None:
@@ -87,8 +87,7 @@ def _run(ctx: typer.Context, body: Callable[[Any, str], None]) -> None:
         try:
             body(engine, lang)
         except ObservatorioError as exc:
-            err_console.print(exc.message(lang), markup=False, highlight=False)
-            raise typer.Exit(code=1) from None
+            fail(exc, lang, err_console)
 
 
 def indicators(

@@ -16,13 +16,22 @@ import pandas as pd
 
 from observatorio.analysis.catalogue import BASE_KINDS, Catalogue, Indicator, load_catalogue
 from observatorio.analysis.series import SeriesSpec, fetch_by_country, fetch_coverage
+from observatorio.errors import ObservatorioError
 
 #: Columns of every result frame.
 RESULT_COLUMNS = ("period", "value", "numerator", "denominator", "months", "complete", "sources")
 
 
-class UnknownIndicator(KeyError):
+class UnknownIndicator(ObservatorioError, KeyError):
     """No indicator with that id in the catalogue."""
+
+    key = "analysis.error.unknown_indicator"
+
+    def __init__(self, indicator_id: str) -> None:
+        super().__init__(value=indicator_id)
+
+    def __str__(self) -> str:  # KeyError would show the repr of its argument
+        return self.message("en")
 
 
 @dataclass

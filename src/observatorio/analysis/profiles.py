@@ -8,6 +8,7 @@ from observatorio.analysis.actions import actions_for, load_matrix
 from observatorio.analysis.annual import year_figure
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.analysis.roles import assess, default_year
+from observatorio.errors import ObservatorioError
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 
 #: Headline indicators shown on every profile (the portal's country page uses the same list).
@@ -19,8 +20,13 @@ HEADLINE_INDICATORS: tuple[str, ...] = (
 )
 
 
-class UnknownCountry(ValueError):
+class UnknownCountry(ObservatorioError, ValueError):
     """The country is not a CRM member."""
+
+    key = "analysis.error.unknown_country"
+
+    def __init__(self, iso3: str) -> None:
+        super().__init__(value=iso3, members=", ".join(sorted(CRM_MEMBERS)))
 
 
 def country_name(iso3: str, lang: str) -> str:

@@ -30,7 +30,7 @@ def add_user(session: Session, username: str, password: str, cfg: CasesConfig,
     roles = get_policy().roles
     for _, role in memberships:
         if role not in roles:
-            raise Invalid(f"Rol desconocido: {role}", f"Unknown role: {role}")
+            raise Invalid(key="cases.refusal.unknown_role", role=role)
     _check_password(password)
     user = User(username=username, full_name=full_name, password_hash=hash_password(password, cfg))
     user.memberships = [Membership(organisation_id=o.id, organisation=o, role=r) for o, r in memberships]
@@ -41,8 +41,7 @@ def add_user(session: Session, username: str, password: str, cfg: CasesConfig,
 
 def _check_password(password: str) -> None:
     if len(password) < 12:
-        raise Invalid("La contraseña debe tener al menos 12 caracteres.",
-                      "The password must have at least 12 characters.")
+        raise Invalid(key="cases.refusal.short_password", minimum=12)
 
 
 def set_password(session: Session, user: User, password: str, cfg: CasesConfig) -> None:

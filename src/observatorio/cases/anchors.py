@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatorio.cases.models import AuditAnchor, AuditEntry, AuditHead
+from observatorio.errors import ObservatorioError
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -45,8 +46,13 @@ class AnchorCheck:
     reason_en: str = ""
 
 
-class AnchorUnreadable(ValueError):
+class AnchorUnreadable(ObservatorioError, ValueError):
     """The text given as an anchor is neither a digest nor an anchor file."""
+
+    key = "cases.refusal.anchor_unreadable"
+
+    def __init__(self, given: str) -> None:
+        super().__init__(given=given)
 
 
 def seal(at: str, heads: tuple[tuple[int, int, str], ...]) -> str:

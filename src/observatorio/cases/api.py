@@ -27,7 +27,7 @@ from observatorio.cases.auth import (
     start_session,
 )
 from observatorio.cases.bounds import MAX_ID, Offset, PathId, QueryId
-from observatorio.cases.errors import CasesError, Throttled, Unauthenticated
+from observatorio.cases.errors import CasesError, Unauthenticated
 from observatorio.cases.models import User
 from observatorio.cases.policy import describe, get_policy
 from observatorio.cases.runtime import Runtime
@@ -62,11 +62,13 @@ from observatorio.cases.schemas import (
     VerifyOut,
 )
 from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
+from observatorio.publish.api.errors import error_response
 
 
 class CasesRoute(APIRoute):
-    """Turns the cases error hierarchy and FastAPI's validation failures into bilingual JSON
-    errors (routers cannot add handlers)."""
+    """Turns the cases errors and FastAPI's validation failures into bilingual JSON errors here
+    too, so that the cases routers answer the same on an app without the observatory's handler
+    (the tests' small apps); the answer itself is the app's one ``error_response``."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -81,14 +83,8 @@ class CasesRoute(APIRoute):
                 # 422 like the service's Invalid, in both languages, never echoing the input.
                 return JSONResponse({"detail": validation_text.bilingual(exc.errors())}, status_code=422,
                                     headers={"Cache-Control": "no-store"})
-            except CasesError as exc:
-                headers = {}
-                if isinstance(exc, Throttled):
-                    headers["Retry-After"] = str(exc.retry_after)
-                if isinstance(exc, Unauthenticated):
-                    headers["WWW-Authenticate"] = "Bearer"
-                headers["Cache-Control"] = "no-store"
-                return JSONResponse({"detail": exc.detail()}, status_code=exc.status, headers=headers)
+            except CasesError as exc:  # the app's one error answer (publish/api/errors.py)
+                return error_response(exc)
 
         return wrapped
 
@@ -148,7 +144,7 @@ def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenD
 
 
 def raise_unauth() -> None:
-    raise Unauthenticated("Se requiere autenticación.", "Authentication required.")
+    raise Unauthenticated(key="cases.refusal.authentication_required")
 
 
 CtxDep = Annotated[service.Ctx, Depends(get_ctx)]

@@ -41,7 +41,7 @@ def hash_password(password: str, cfg: CasesConfig) -> str:
 
 
 def _invalid_credentials() -> Unauthenticated:
-    return Unauthenticated("Usuario o contraseña incorrectos.", "Incorrect username or password.")
+    return Unauthenticated(key="cases.refusal.bad_credentials")
 
 
 def _throttle_check(session: Session, username: str, ip: str | None, cfg: CasesConfig) -> None:
@@ -118,15 +118,15 @@ def decode_token(token: str, secret: str, kind: str = "access") -> tuple[int, st
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
                             options={"require": ["exp", "iat", "sub", "typ", "jti"]})
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("La sesión expiró; inicie sesión de nuevo.", "The token has expired; log in again.") from exc
+        raise Unauthenticated(key="cases.refusal.token_expired") from exc
     except jwt.PyJWTError as exc:
-        raise Unauthenticated("Credencial inválida.", "Invalid token.") from exc
+        raise Unauthenticated(key="cases.refusal.invalid_token") from exc
     if claims.get("typ") != kind:
-        raise Unauthenticated("Credencial inválida.", "Invalid token.")
+        raise Unauthenticated(key="cases.refusal.invalid_token")
     try:
         return int(claims["sub"]), str(claims["jti"])
     except (TypeError, ValueError) as exc:
-        raise Unauthenticated("Credencial inválida.", "Invalid token.") from exc
+        raise Unauthenticated(key="cases.refusal.invalid_token") from exc
 
 
 def start_session(session: Session, user_id: int, secret: str, ttl_minutes: int,
@@ -170,7 +170,7 @@ _USER_OF_SESSION = (select(User).join(AuthSession, AuthSession.user_id == User.i
 
 def _principal(user: User | None) -> Principal:
     if user is None or not user.active:
-        raise Unauthenticated("Usuario inactivo o inexistente.", "Unknown or inactive user.")
+        raise Unauthenticated(key="cases.refusal.inactive_user")
     grants = tuple(Grant(m.organisation_id, m.organisation.country, m.role) for m in user.memberships)
     return Principal(user.id, user.username, grants)
 
@@ -185,8 +185,7 @@ def principal_of_token(session: Session, user_id: int, jti: str) -> Principal:
     """The principal of a decoded token whose session is live (one query); else Unauthenticated."""
     user = session.execute(_USER_OF_SESSION, {"user_id": user_id, "jti": jti}).unique().scalar_one_or_none()
     if user is None:
-        raise Unauthenticated("La sesión terminó; inicie sesión de nuevo.",
-                              "The session has ended; log in again.")
+        raise Unauthenticated(key="cases.refusal.session_ended")
     return _principal(user)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -26,12 +25,14 @@ import typer
 
 from observatorio.cases import notify_cli
 from observatorio.cases.runtime import Runtime
-from observatorio.settings import get_settings
+from observatorio.cli_errors import EXIT_AUTH, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, exit_code
+from observatorio.errors import ObservatorioError
+from observatorio.i18n import t
+from observatorio.settings import env_name, fresh_settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from observatorio.cases.errors import CasesError
     from observatorio.cases.models import User
     from observatorio.cases.service import Ctx
 
@@ -64,12 +65,9 @@ def _runtime(url: str | None) -> Runtime:
         _fail(exc)
 
 
-PASSWORD_ENV = "OBSERVATORIO_CASES_PASSWORD"
-# Exit codes of the account commands (documented in docs/cases.md).
-EXIT_ERROR = 1  # any other refusal (invalid request, conflict)
-EXIT_AUTH = 3  # wrong username or password, inactive account, or throttled
-EXIT_FORBIDDEN = 4  # the account's roles do not allow the action on this record (403)
-EXIT_NOT_FOUND = 5  # no such record, or out of the account's reach (404: not told apart)
+PASSWORD_ENV = env_name("cases_password")
+# Exit codes of the account commands (documented in docs/cases.md): the CLI's one table.
+__all__ = ["EXIT_AUTH", "EXIT_ERROR", "EXIT_FORBIDDEN", "EXIT_NOT_FOUND", "PASSWORD_ENV", "app"]
 
 UserOpt = Annotated[
     str,
@@ -97,7 +95,7 @@ def _source() -> str:
 
 
 def _password(username: str) -> str:
-    from_env = os.environ.get(PASSWORD_ENV)
+    from_env = fresh_settings().cases_password
     if from_env:
         return from_env
     # Hidden input; the prompt goes to stderr so that `person export … > file.json` stays clean.
@@ -131,20 +129,14 @@ def _run_as(url: str | None, username: str, call: Callable[[Ctx], T]) -> T:
         rt.close()
 
 
-_HEADINGS = {
-    EXIT_AUTH: ("Autenticación fallida", "Authentication failed"),
-    EXIT_FORBIDDEN: ("No permitido", "Not permitted"),
-    EXIT_NOT_FOUND: ("No encontrado", "Not found"),
-    EXIT_ERROR: ("Error", "Error"),
-}
+_HEADED = ("unauthenticated", "throttled", "forbidden", "not_found")
 
 
-def _fail(exc: CasesError) -> NoReturn:
+def _fail(exc: ObservatorioError) -> NoReturn:
     """A bilingual message on stderr and the exit code for the kind of refusal."""
-    code = {401: EXIT_AUTH, 429: EXIT_AUTH, 403: EXIT_FORBIDDEN, 404: EXIT_NOT_FOUND}.get(exc.status, EXIT_ERROR)
-    es, en = _HEADINGS[code]
-    typer.echo(f"{es}: {exc.es}\n{en}: {exc.en}", err=True)
-    raise typer.Exit(code)
+    heading = f"failure.heading.{exc.kind if exc.kind in _HEADED else 'other'}"
+    typer.echo(f"{t(heading, 'es')}: {exc.message('es')}\n{t(heading, 'en')}: {exc.message('en')}", err=True)
+    raise typer.Exit(exit_code(exc))
 
 
 @app.command("init")
@@ -210,10 +202,9 @@ def audit_verify(
         v = audit.verify(s)
         try:
             anchored = anchors.check(s, anchors.read(s, anchor)) if anchor and v.ok else None
-        except anchors.AnchorUnreadable:
+        except anchors.AnchorUnreadable as exc:
             rt.close()
-            typer.echo(f"«{anchor}» no es una huella de 64 cifras hexadecimales ni un archivo de ancla legible.\n"
-                       f"'{anchor}' is neither a 64-hex-digit digest nor a readable anchor file.", err=True)
+            typer.echo(f"{exc.message('es')}\n{exc.message('en')}", err=True)
             raise typer.Exit(2) from None
     rt.close()
     if v.ok and (anchored is None or anchored.ok):
@@ -332,7 +323,7 @@ def _account_change(url: str | None, username: str, change: Callable[[Session, R
         with rt.sessions() as s:
             user = s.scalar(select(UserRow).where(UserRow.username == username))
             if user is None:
-                raise NotFound(f"No existe la cuenta «{username}».", f"There is no account '{username}'.")
+                raise NotFound(key="cases.refusal.no_account", username=username)
             change(s, rt, user)
             s.commit()
     except CasesError as exc:

@@ -45,13 +45,7 @@ def secret_key_for(settings: Settings | None = None, url: str | None = None) -> 
     settings = settings or get_settings()
     if settings.secret_key:
         if len(settings.secret_key.encode("utf-8")) < MIN_SECRET_BYTES:
-            raise Misconfigured(
-                f"OBSERVATORIO_SECRET_KEY es demasiado corta: use al menos {MIN_SECRET_BYTES} bytes "
-                "aleatorios (p. ej. `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`) "
-                "o quítela para que se genere una.",
-                f"OBSERVATORIO_SECRET_KEY is too short: use at least {MIN_SECRET_BYTES} random bytes "
-                "(e.g. `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`) or unset it "
-                "to have one generated.")
+            raise Misconfigured(key="cases.refusal.secret_key_short", minimum=MIN_SECRET_BYTES)
         return settings.secret_key
     url = url or settings.cases_db_url
     parsed = make_url(url)

@@ -1,72 +1,100 @@
-"""One error hierarchy for the cases side; every message is bilingual (Spanish first)."""
+"""The cases side's errors: kinds of :class:`~observatorio.errors.ObservatorioError` whose
+message is bilingual (Spanish first), from the catalogue (``key``) or given as a pair."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from observatorio.errors import ErrorKind, ObservatorioError
+from observatorio.i18n import t
 
-class CasesError(Exception):
-    """Base: an HTTP status and a message in Spanish and English."""
 
-    status = 400
+class CasesError(ObservatorioError):
+    """Base: a refusal of the cases side, with a message in Spanish and English.
 
-    def __init__(self, es: str, en: str, **extra: Any) -> None:
-        super().__init__(en)
+    ``CasesError(key="cases.refusal.…", **values)`` takes the texts from messages.yaml;
+    ``CasesError(es, en, **extra)`` takes them as given (``extra`` goes into the API's error
+    detail), for the refusals not yet moved into the catalogue.
+    """
+
+    kind = ErrorKind.INVALID
+
+    def __init__(self, es: str | None = None, en: str | None = None, *, key: str | None = None,
+                 **extra: Any) -> None:
+        values = extra
+        if key is not None:  # the values fill the message; the detail carries only the texts
+            es, en, extra = t(key, "es", **values), t(key, "en", **values), {}
+        if es is None or en is None:
+            raise TypeError("CasesError needs es and en, or a catalogue key")
         self.es, self.en, self.extra = es, en, extra
+        self.key, self.values = key or self.key, values
+        Exception.__init__(self, en)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status (the kind's, from the one table in observatorio.errors)."""
+        return self.http_status
+
+    def message(self, lang: str = "es") -> str:
+        return self.es if lang == "es" else self.en
 
     def detail(self) -> dict[str, Any]:
         return {"es": self.es, "en": self.en, **self.extra}
 
+    def body(self) -> dict[str, Any]:
+        """The cases API's error body: ``{"detail": {"es", "en", …}}``."""
+        return {"detail": self.detail()}
+
 
 class NotFound(CasesError):
     # Also used when a record exists but the user may not read it: existence is not leaked.
-    status = 404
+    kind = ErrorKind.NOT_FOUND
 
 
 class Forbidden(CasesError):
-    status = 403
+    kind = ErrorKind.FORBIDDEN
 
 
 class Conflict(CasesError):
-    status = 409
+    kind = ErrorKind.CONFLICT
 
 
 class Invalid(CasesError):
-    status = 422
+    kind = ErrorKind.UNPROCESSABLE
 
 
 class Unauthenticated(CasesError):
-    status = 401
+    kind = ErrorKind.UNAUTHENTICATED
 
 
 class Misconfigured(CasesError):
     """The deployment's settings are unusable (e.g. a signing key too short to be safe)."""
 
-    status = 503
+    kind = ErrorKind.MISCONFIGURED
 
 
 class Throttled(CasesError):
-    status = 429
+    kind = ErrorKind.THROTTLED
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"Demasiados intentos fallidos; vuelva a intentar en {retry_after} s.",
-            f"Too many failed attempts; try again in {retry_after} s.",
-        )
+        super().__init__(key="cases.refusal.throttled", seconds=retry_after)
         self.retry_after = retry_after
 
 
+#: The record kinds ``not_found`` names, as message keys (cases.refusal.kind.*).
+_RECORD_KINDS = ("case", "person", "organisation", "user", "task", "referral", "consent", "notification")
+
+
 def not_found(kind: str, ident: object) -> NotFound:
-    names = {"case": ("caso", "case"), "person": ("persona", "person"), "organisation": ("organización", "organisation"),
-             "user": ("usuario", "user"), "task": ("tarea", "task"), "referral": ("remisión", "referral"),
-             "consent": ("consentimiento", "consent"), "notification": ("aviso", "notification")}
-    es, en = names.get(kind, (kind, kind))
-    return NotFound(f"No existe el/la {es} {ident} o no tiene acceso.", f"No {en} {ident}, or no access to it.")
+    if kind in _RECORD_KINDS:
+        es, en = t(f"cases.refusal.kind.{kind}", "es"), t(f"cases.refusal.kind.{kind}", "en")
+    else:
+        es = en = kind
+    return NotFound(t("cases.refusal.not_found", "es", what=es, ident=ident),
+                    t("cases.refusal.not_found", "en", what=en, ident=ident))
 
 
 def forbidden(action: str) -> Forbidden:
-    return Forbidden(
-        f"Su rol no permite la acción «{action}» sobre este registro.",
-        f"Your role does not allow '{action}' on this record.",
-        action=action,
-    )
+    refusal = Forbidden(key="cases.refusal.forbidden_action", action=action)
+    refusal.extra = {"action": action}  # the API's detail names the action refused
+    return refusal

@@ -42,7 +42,7 @@ from observatorio.cases.protocols.loader import catalogue
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseCreate, NoteIn, PersonCreate
 from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel, Sex
-from observatorio.cases.web import SESSION_COOKIE
+from observatorio.cases.web_cookies import SESSION_COOKIE
 from observatorio.i18n import normalize_lang
 from observatorio.publish.web.texts import Texts
 

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from observatorio import yaml_load
 from observatorio.cases.models import Case, CaseShare, Organisation, Person
 from observatorio.cases.vocab import CaseType
+from observatorio.errors import ConfigFileInvalid
 
 SCOPES = ("own", "organisation", "country", "region")
 
@@ -60,7 +61,7 @@ class Policy:
         return scope
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigFileInvalid):
     """policy.yaml is inconsistent (unknown action, scope or group)."""
 
 

@@ -23,16 +23,16 @@ from observatorio.cases.auth import (
     start_session,
 )
 from observatorio.cases.errors import CasesError, Throttled
+from observatorio.cases.officer_web import render
 from observatorio.cases.runtime import Runtime
+from observatorio.cases.web_cookies import PRELOGIN_COOKIE, SESSION_COOKIE
+
+__all__ = ["PRELOGIN_COOKIE", "SESSION_COOKIE", "router"]
 
 router = APIRouter(include_in_schema=False)
-SESSION_COOKIE = "obs_cases_session"
-PRELOGIN_COOKIE = "obs_cases_prelogin"
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 200) -> HTMLResponse:
-    from observatorio.cases.officer_web import render  # the pages import this module's cookie name
-
     nonce = secrets.token_urlsafe(24)
     resp = render(request, "cases_login.html", status, me=None, error=error,
                   token=csrf_token(rt.secret, f"prelogin:{nonce}"))
@@ -94,8 +94,6 @@ def logout(request: Request, rt: RuntimeDep, session: SessionDep,
     """End the browser session server-side (CSRF-checked, so other sites cannot log users out)."""
     sess = _session_of(request, rt)
     if sess is None or not csrf_ok(rt.secret, sess[1], csrf):
-        from observatorio.cases.officer_web import render
-
         return render(request, "cases_error.html", 403, me=None,
                       message="Solicitud inválida / Invalid request.")
     revoke_session(session, sess[1])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from observatorio.cli_state import state
 
 
 def serve(
@@ -21,15 +22,15 @@ def serve(
     import uvicorn
     from rich.console import Console
 
-    from observatorio.cli import state
+    from observatorio.data_commands import load_bundled_quietly
     from observatorio.i18n import t
-    from observatorio.settings import get_settings
+    from observatorio.settings import get_settings, pass_to_child_processes
 
     st = state(ctx)
     err = Console(stderr=True)
     if load and _needs_load(st.db):
         err.print(t("api.serve.loading", st.lang, path=st.db), markup=False)
-        _load_bundled(st.db, err, st.lang)
+        load_bundled_quietly(st.db, err, st.lang)
     if snapshots and st.db.exists():
         from observatorio.store import snapshots as store_snapshots
 
@@ -38,9 +39,7 @@ def serve(
             err.print(t("snapshots.enabled", st.lang, path=st.db,
                         folder=store_snapshots.folder_of(st.db)), markup=False)
     # Worker processes build the app from the environment: pass the store location on.
-    os.environ["OBSERVATORIO_DB"] = str(st.db)
-    os.environ["OBSERVATORIO_LANG"] = st.lang
-    get_settings.cache_clear()  # settings read before (e.g. by the load) must see the store path
+    pass_to_child_processes(db=st.db, lang=st.lang)
     err.print(t("api.serve.listening", st.lang, host=host, port=port), markup=False)
     from observatorio.publish.proxies import uvicorn_proxy_options
 
@@ -68,35 +67,6 @@ def _needs_load(db: Path) -> bool:
     except Exception:  # a file left unusable by an interrupted first load
         return True
     return not rows or rows[0][0] == 0
-
-
-def _load_bundled(db: Path, console: object, lang: str = "es") -> None:
-    """Load every bundled source with a progress bar (the one-command quickstart)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from observatorio.errors import ObservatorioError
-    from observatorio.loading import load_file
-    from observatorio.settings import get_settings
-    from observatorio.sources.base import all_adapters
-    from observatorio.store import Store
-
-    assert isinstance(console, Console)
-    adapters = all_adapters()
-    data_dir = get_settings().data_path
-    with Store.open(db) as store, Progress(
-        TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=True,
-    ) as progress:
-        task = progress.add_task("load", total=len(adapters))
-        for adapter in adapters:
-            progress.update(task, description=adapter.info.id)
-            for path in adapter.bundled_paths(data_dir):
-                try:
-                    load_file(store, adapter, path)
-                except ObservatorioError as exc:  # one bad file must not keep the API from starting
-                    progress.console.print(exc.message(lang), markup=False, highlight=False)
-            progress.advance(task)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from observatorio.cli_state import state as cli_state
 from observatorio.errors import ObservatorioError, StoreBusy, StoreMissing
 from observatorio.i18n import t
 from observatorio.refresh.run import (
@@ -52,8 +53,6 @@ def refresh(
 
     Programar (systemd, cron), ajustes y correo de fallos / scheduling, settings and failure e-mails: docs/refresh.md.
     """
-    from observatorio.cli import state as cli_state
-
     st = cli_state(ctx)
     settings = get_settings()
     if bool(sources) == all_sources:

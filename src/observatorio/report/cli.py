@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from observatorio.cli_errors import fail
+from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 
 err_console = Console(stderr=True)
@@ -27,7 +29,6 @@ def report(
                                               "the bulletins archive)")] = None,
 ) -> None:
     """Boletín mensual regional o de país / monthly regional or country bulletin."""
-    from observatorio.cli import state
     from observatorio.i18n import t
     from observatorio.report import archive
     from observatorio.report.options import BulletinOptions, latest_data_month
@@ -55,9 +56,7 @@ def report(
             archive.write_atomically(out, produced.data)
             target = out
     except ObservatorioError as exc:
-        err_console.print(exc.message(language if language in ("es", "en") else "es"),
-                          markup=False, highlight=False)
-        raise typer.Exit(code=1) from None
+        fail(exc, language if language in ("es", "en") else "es", err_console)
     except OSError as exc:
         err_console.print(t("bulletin.error.write", language if language in ("es", "en") else "es",
                             path=str(out), reason=exc.strerror or str(exc)), markup=False, highlight=False)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from observatorio.errors import ObservatorioError
+from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.store import Store
 
@@ -25,6 +25,7 @@ class RendererMissing(BulletinError):
     """WeasyPrint or the system's Pango libraries are missing: the server's fault, not the
     request's (the portal answers 503)."""
 
+    kind = ErrorKind.MISCONFIGURED
     key = "bulletin.error.weasyprint"
 
 

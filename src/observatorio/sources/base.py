@@ -85,7 +85,6 @@ def unregister(source_id: str) -> None:
 
 def get_adapter(source_id: str) -> Adapter:
     """The registered adapter for ``source_id``; the error suggests the closest ids."""
-    _ensure_builtins()
     try:
         return _REGISTRY[source_id]
     except KeyError:
@@ -95,11 +94,5 @@ def get_adapter(source_id: str) -> Adapter:
 
 def all_adapters() -> list[Adapter]:
     """Every registered adapter, in a stable order."""
-    _ensure_builtins()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
-
-def _ensure_builtins() -> None:
-    # The built-in adapters register themselves on import; importing here keeps the registry
-    # the single entry point whichever module asks first.
-    from observatorio.sources import builtin  # noqa: F401

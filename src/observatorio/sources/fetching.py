@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
 from observatorio import __version__
-from observatorio.errors import ObservatorioError
+from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.sources.base import Adapter
 
 #: Suffixes of the data files adapters read; an HTML answer is never one of them.
@@ -43,6 +43,7 @@ T = TypeVar("T")
 
 
 class DownloadFailed(ObservatorioError):
+    kind = ErrorKind.UNAVAILABLE  # the publisher's server, now: a later run may succeed
     key = "error.download"
 
 

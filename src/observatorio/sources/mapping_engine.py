@@ -37,10 +37,16 @@ from observatorio.harmonize.frame import (
 from observatorio.harmonize.problems import Problems
 from observatorio.model.codelists import get_codelist
 from observatorio.sources import control_chars
+from observatorio.sources.mapping_spec import DIMENSION_CODELISTS
 from observatorio.sources.readers import ROW, decode, detect_encoding, read_csv
 
 if TYPE_CHECKING:
-    from observatorio.sources.mapping import DimensionSpec, FileSection, MappingSpec, PeriodSection
+    from observatorio.sources.mapping_spec import (
+        DimensionSpec,
+        FileSection,
+        MappingSpec,
+        PeriodSection,
+    )
 
 VALUE = "__value__"  # melted cell value
 VALUE_COLUMN = "__value_column__"  # header of the column the cell came from
@@ -329,8 +335,6 @@ def _dimension(
             found = resolve_countries(text[todo], rows[todo], column, problems)
         codes[todo] = found
         return codes
-    from observatorio.sources.mapping import DIMENSION_CODELISTS
-
     codelist = DIMENSION_CODELISTS[dim]
     if codelist is None:  # `table`: free text
         codes[todo] = text[todo]

@@ -32,8 +32,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatorio.model.answer_columns import OBSERVATION_COLUMNS, OBSERVATION_ORDER
 from observatorio.model.contract import STOCK_FLOWS
 from observatorio.store.duck import Store
+from observatorio.store.schema import LATEST_TABLE_KEY, latest_table_ready
 
 if TYPE_CHECKING:
     from observatorio.store.query import ObservationQuery
@@ -385,9 +387,7 @@ class LatestColumns:
     # -- plain rows ------------------------------------------------------------------------
 
     def _plain(self, query: ObservationQuery, rows: np.ndarray) -> pa.Table:
-        from observatorio.store.query import _ORDER, OBSERVATION_COLUMNS
-
-        keys = [self._sort_key(name, rows, True) for name in reversed(_ORDER)]
+        keys = [self._sort_key(name, rows, True) for name in reversed(OBSERVATION_ORDER)]
         ordered = rows[np.lexsort(keys)] if len(rows) else rows
         window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
         picked = ordered[window]
@@ -434,10 +434,8 @@ def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbe
 
 # -- one per read-only store -----------------------------------------------------------------
 
-#: The columns kept: those of an answer (OBSERVATION_COLUMNS).
+#: The columns kept: those of an answer.
 def _kept() -> tuple[str, ...]:
-    from observatorio.store.query import OBSERVATION_COLUMNS
-
     return OBSERVATION_COLUMNS
 
 
@@ -458,21 +456,21 @@ def build(store: Store, max_rows: int, stop: Callable[[], bool] = lambda: False
     Nothing is built for a store opened for writing (it may change), a store without
     ``observations_latest`` (older stores: DuckDB answers), or more than ``max_rows`` rows.
     """
-    from observatorio.store.query import StoreCatalogue
-
     if not store.read_only or max_rows <= 0:
         return None
     with _BUILD_LOCK:
         known = columns_of(store)
         if known is not None:
             return known
-        catalogue = StoreCatalogue.of(store)
-        if not catalogue.latest_table:
+        meta = dict(store.cursor().execute(
+            "SELECT key, value FROM store_meta WHERE key IN ('version', 'ddl_sha256', ?)",
+            [LATEST_TABLE_KEY]).fetchall())
+        if not latest_table_ready(meta):  # older stores: DuckDB answers
             return None
         rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
         if not rows or int(rows[0][0]) > max_rows:
             return None
-        built = LatestColumns.read(store, catalogue.version, _kept(), stop)
+        built = LatestColumns.read(store, str(meta.get("version", "empty")), _kept(), stop)
         if built is None:
             return None
         _BUILT[id(store)] = (store, built)

@@ -25,6 +25,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from observatorio.errors import ObservatorioError
+from observatorio.i18n import t
+from observatorio.model.answer_columns import OBSERVATION_COLUMNS, OBSERVATION_ORDER
 from observatorio.model.codelists import CRM_MEMBERS, get_codelist
 from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
 from observatorio.store.aggregation import (
@@ -35,7 +38,8 @@ from observatorio.store.aggregation import (
     output_expression,
 )
 from observatorio.store.duck import Store
-from observatorio.store.schema import LATEST_TABLE_KEY
+from observatorio.store.memory import columns_of
+from observatorio.store.schema import LATEST_TABLE_KEY, latest_table_ready
 
 # -- whitelists -----------------------------------------------------------------------------
 
@@ -48,12 +52,6 @@ GROUP_COLUMNS: tuple[str, ...] = (
     "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "attributes",
 )  # fmt: skip
 
-#: Columns of one observation as the query layer returns it (lineage last).
-OBSERVATION_COLUMNS: tuple[str, ...] = (
-    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "value", "obs_status",
-    "attributes", "source_file", "source_row", "load_id",
-)  # fmt: skip
 
 #: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
 #: The largest limit or offset a query takes (15 digits, as the fast path reads them).
@@ -61,10 +59,7 @@ MAX_PAGING = 10**15 - 1
 SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
 
 #: The order observations come in: stable, so that pages never overlap.
-_ORDER: tuple[str, ...] = (
-    "source", "table", "freq", "period", "ref_area", "citizenship", "counterpart_area", "flow",
-    "sex", "age", "accompaniment", "unit", "attributes", "source_row",
-)  # fmt: skip
+_ORDER = OBSERVATION_ORDER
 
 #: Status of a sum: the rows' own when they agree; provisional if any is; else estimated when
 #: any row is estimated, missing or suppressed (the sum is then incomplete).
@@ -87,8 +82,9 @@ def q(name: str) -> str:
 # -- errors ---------------------------------------------------------------------------------
 
 
-class QueryError(Exception):
-    """A request the query layer refuses: ``key`` names a message in messages.yaml (``api.*``)."""
+class QueryError(ObservatorioError):
+    """A request the query layer refuses: ``key`` names a message in messages.yaml (``api.*``);
+    ``code`` says which refusal (unknown_code, bad_period…) and ``parameter`` where."""
 
     def __init__(
         self,
@@ -103,7 +99,14 @@ class QueryError(Exception):
         self.key = key
         self.closest = list(closest)
         self.values = {"parameter": parameter, **values}
-        super().__init__(f"{code}: {parameter} {values}")
+        Exception.__init__(self, f"{code}: {parameter} {values}")
+
+    def message(self, lang: str = "es") -> str:
+        return t(self.key, lang, **self.values)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "parameter": self.parameter,
+                          "message": self.messages(), "closest": self.closest}}
 
 
 # -- periods --------------------------------------------------------------------------------
@@ -473,8 +476,6 @@ class ObservationQuery:
         aggregated periods are DuckDB's)."""
         if self.release is not None or self.as_of is not None or self.aggregate is not None:
             return None
-        from observatorio.store.memory import columns_of
-
         return columns_of(store)
 
     def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
@@ -640,8 +641,7 @@ class StoreCatalogue:
             store, "SELECT source, load_id FROM loads WHERE is_latest")}
         meta = dict(_fetch_all(store, "SELECT key, value FROM store_meta WHERE key IN (?, ?)",
                                [LATEST_TABLE_KEY, "ddl_sha256"]))
-        latest_table = meta.get(LATEST_TABLE_KEY) not in (None, "") and (
-            meta.get(LATEST_TABLE_KEY) == meta.get("ddl_sha256"))
+        latest_table = latest_table_ready(meta)
         return cls(version, values, releases, _profiles(store), latest, latest_table)
 
     def constant(self, column_name: str, sources: Iterable[str] | None) -> bool:

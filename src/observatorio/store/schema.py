@@ -9,6 +9,8 @@ most of a source's row groups for a country, and the API's in-memory columns
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from observatorio.model.contract import STORE_COLUMNS
 
 SCHEMA_VERSION = 1
@@ -35,6 +37,14 @@ LATEST_ORDER: tuple[str, ...] = (
 #: store_meta key saying ``observations_latest`` is kept up to date; its value is the
 #: ``ddl_sha256`` of the schema that keeps it (another schema may have left it stale).
 LATEST_TABLE_KEY = "latest_table_ddl"
+
+
+def latest_table_ready(meta: Mapping[str, object]) -> bool:
+    """Whether ``observations_latest`` holds exactly the latest rows, from ``store_meta``'s
+    values: it was written by this schema (its DDL digest is the store's)."""
+    written = meta.get(LATEST_TABLE_KEY)
+    return written not in (None, "") and written == meta.get("ddl_sha256")
+
 
 
 DDL: tuple[str, ...] = (

@@ -8,13 +8,24 @@ from pathlib import Path
 from typing import Any
 
 from observatorio import yaml_load
+from observatorio.errors import ConfigFileInvalid, ErrorKind, ObservatorioError
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 LEVELS = ("country", "nationality", "demographic", "children")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(ConfigFileInvalid):
     """The catalogue file is malformed (names the series and the field)."""
+
+
+class UnknownSeries(CatalogueError):
+    """Series ids the catalogue does not have (the caller's mistake: a usage error)."""
+
+    kind = ErrorKind.INVALID
+    key = "forecast_cli.unknown_series"
+
+    def __init__(self, unknown: list[str], available: list[str]) -> None:
+        ObservatorioError.__init__(self, unknown=", ".join(unknown), available=", ".join(available))
 
 
 @dataclass(frozen=True)
@@ -68,10 +79,7 @@ class Catalogue:
             return self
         unknown = [i for i in ids if i not in self.by_id]
         if unknown:
-            raise CatalogueError(
-                f"serie desconocida / unknown series: {', '.join(unknown)}; "
-                f"disponibles / available: {', '.join(self.by_id)}"
-            )
+            raise UnknownSeries(unknown, list(self.by_id))
         roots = {self.root(i) for i in ids}
         keep = [s for s in self.series if self.root(s.id) in roots]
         return Catalogue(tuple(keep))

@@ -9,12 +9,10 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cli_state import state
+from observatorio.i18n import t
+
 FORMATS = ("table", "json", "csv")
-
-
-def _msg(lang: str, es: str, en: str) -> str:
-    # Spanish first: the observatory's working language; English for the rest of the region.
-    return es if lang == "es" else en
 
 
 def forecast(
@@ -46,7 +44,6 @@ def forecast(
     from observatorio.analysis.forecast.catalogue import CatalogueError, load_catalogue
     from observatorio.analysis.forecast.releases import save_run
     from observatorio.analysis.forecast.service import forecast_from_store
-    from observatorio.cli import state
     from observatorio.store import Store
 
     st = state(ctx)
@@ -54,7 +51,7 @@ def forecast(
     out = Console()
     err = Console(stderr=True)
     if fmt not in FORMATS:
-        raise typer.BadParameter(_msg(lang, "use table, json o csv", "use table, json or csv"), param_hint="--format")
+        raise typer.BadParameter(t("forecast_cli.bad_format", lang), param_hint="--format")
     cat = load_catalogue()
     if list_series:
         for s in cat.series:
@@ -62,17 +59,11 @@ def forecast(
         return
     try:
         cat.select(series)
-    except CatalogueError as exc:
-        err.print(f"[red]{exc}[/red]")
+    except CatalogueError as exc:  # unknown series: a usage error
+        err.print(exc.message(lang), style="red", markup=False, highlight=False)
         raise typer.Exit(2) from exc
     if not st.db.exists():
-        err.print(
-            _msg(
-                lang,
-                f"[red]No existe el almacén {st.db}.[/red] Cárguelo con: observatorio --db {st.db} load",
-                f"[red]No store at {st.db}.[/red] Load it with: observatorio --db {st.db} load",
-            )
-        )
+        err.print(t("forecast_cli.no_store", lang, path=st.db), style="red", markup=False, highlight=False)
         raise typer.Exit(1)
     db = Store.open(st.db, read_only=not store)
     try:
@@ -85,7 +76,7 @@ def forecast(
             transient=True,
             disable=not err.is_terminal,
         ) as bar:
-            task = bar.add_task(_msg(lang, "Pronosticando", "Forecasting"), total=total, current="")
+            task = bar.add_task(t("forecast_cli.progress", lang), total=total, current="")
             run = forecast_from_store(
                 db.con,
                 series,
@@ -127,7 +118,7 @@ def forecast(
 
         neutral_frame(frame).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return
-    table = Table(title=_msg(lang, "Pronósticos", "Forecasts") + (f" — {rid}" if rid else ""))
+    table = Table(title=t("forecast_cli.table_title", lang) + (f" — {rid}" if rid else ""))
     for col in ("serie / series", "freq", "periodo / period", "h", "media / mean", "80%", "95%", "P(oleada/surge)"):
         table.add_column(col, justify="right" if col not in ("serie / series", "freq") else "left")
     shown = frame[(frame["freq"] == "A") | (frame["horizon"].isin([1, 2, 3, 6, 12]))]
@@ -143,15 +134,15 @@ def forecast(
     out.print(table)
     alerts = [a for a in run.alerts if not series or a.series_id in series]
     if alerts:
-        out.print(_msg(lang, "[bold]Alertas[/bold]", "[bold]Alerts[/bold]"))
+        out.print(t("forecast_cli.alerts", lang), style="bold", markup=False)
         for a in alerts:
             past = alert_status(a.period, date.today()) == PAST
-            mark = _msg(lang, "[mes ya pasado] ", "[month has passed] ") if past else ""
-            out.print(f"• {mark}{a.explanation[lang]}", highlight=False)
+            mark = t("forecast_cli.month_passed", lang) + " " if past else ""
+            out.print(f"• {mark}{a.explanation[lang]}", highlight=False, markup=False)
     else:
-        out.print(_msg(lang, "Sin alertas.", "No alerts."))
+        out.print(t("forecast_cli.no_alerts", lang))
     if rid:
-        out.print(_msg(lang, f"Publicación guardada: {rid}", f"Release stored: {rid}"))
+        out.print(t("forecast_cli.stored", lang, run_id=rid), markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef, load_
 from observatorio.analysis.forecast.models import RouteModel, Widening, widening
 from observatorio.analysis.forecast.reconcile import mint
 from observatorio.analysis.forecast.surge import ALERT, WATCH, SurgeRule, growth, surge_probability
-from observatorio.i18n import fmt_month, fmt_number
+from observatorio.i18n import fmt_month, fmt_number, t
 
 MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
@@ -360,19 +360,14 @@ def run_forecast(
     )
 
 
-# Stated relative to the series' last data month: read later, the alert still says what it
-# was based on (alert_status.py tells whether its month has passed).
-EXPLANATION = {
-    "es": "Con datos hasta {last_when}. {level}: {label}: probabilidad de oleada de {prob} en "
-          "{when} (umbral {threshold}; último dato {last} en {last_when}; variación de 3 meses {change}).",
-    "en": "As of data to {last_when}. {level}: {label}: probability of a surge of {prob} in "
-          "{when} (threshold {threshold}; latest {last} in {last_when}; 3-month change {change}).",
-}
+# The explanation (messages.yaml, forecast_text.explanation) is stated relative to the series'
+# last data month: read later, the alert still says what it was based on (alert_status.py
+# tells whether its month has passed).
 
 
 def _pct(x: float | None, lang: str = "es") -> str:
     if x is None:
-        return "s. d." if lang == "es" else "n/a"
+        return t("forecast_text.no_data", lang)
     return ("+" if x >= 0 else "−") + fmt_number(abs(x) * 100, lang) + " %"
 
 
@@ -447,23 +442,22 @@ def explain_alerts(
             parts = []
             for s in signals:
                 name = s[f"label_{lang}"]
-                prob_word = "prob." if lang == "es" else "p"
-                p_txt = "" if s["p_surge_max"] is None else f" ({prob_word} {fmt_number(s['p_surge_max'] * 100, lang)} %)"
+                p_txt = "" if s["p_surge_max"] is None else " " + t(
+                    "forecast_text.signal_probability", lang, percent=fmt_number(s["p_surge_max"] * 100, lang))
                 parts.append(f"{name} {_pct(s['growth_3m'], lang)}{p_txt}")
             return "; ".join(parts)
 
-        word = {"es": {"alert": "ALERTA", "watch": "Vigilancia"}, "en": {"alert": "ALERT", "watch": "Watch"}}
         # Numbers, percentages and months in the reader's language (Babel), not Python's.
         expl = {}
         for lang in ("es", "en"):
-            text = EXPLANATION[lang].format(
-                level=word[lang][level], label=f.definition.label(lang),
+            text = t(
+                "forecast_text.explanation", lang,
+                level=t(f"forecast_text.level.{level}", lang), label=f.definition.label(lang),
                 prob=fmt_number(prob * 100, lang) + " %", when=fmt_month(period, lang),
                 threshold=fmt_number(f.threshold, lang), last=fmt_number(float(y.iloc[-1]), lang),
                 last_when=fmt_month(y.index.max(), lang), change=_pct(g, lang),
             )
-            signals_word = "Señales" if lang == "es" else "Signals"
-            expl[lang] = text + (f" {signals_word}: {listing(lang)}." if signals else "")
+            expl[lang] = text + (" " + t("forecast_text.signals", lang, listing=listing(lang)) if signals else "")
         alerts.append(
             Alert(
                 series_id=sid,

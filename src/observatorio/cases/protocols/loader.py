@@ -22,12 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from observatorio import yaml_load
 from observatorio.cases.policy import get_policy
 from observatorio.cases.vocab import CaseType, OrgKind
+from observatorio.errors import ConfigFileInvalid
 
 PROTOCOL_DIR = Path(str(resources.files("observatorio.cases.protocols")))
 _ID = r"^[a-z][a-z0-9_]{0,39}$"
 
 
-class ProtocolError(ValueError):
+class ProtocolError(ConfigFileInvalid):
     """A protocol file is broken: the message names the file and the key."""
 
 

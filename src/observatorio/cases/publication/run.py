@@ -43,14 +43,12 @@ def parse_period(text: str) -> dt.date:
     found = _PERIOD.match(text.strip())
     if found and 1 <= int(found[2]) <= 12 and int(found[1]) >= 1900:
         return dt.date(int(found[1]), int(found[2]), 1)
-    raise Invalid(f"El periodo «{text[:20]}» no es un mes AAAA-MM (por ejemplo 2025-08).",
-                  f"The period '{text[:20]}' is not a YYYY-MM month (for example 2025-08).")
+    raise Invalid(key="cases.refusal.bad_month", value=text[:20])
 
 
 def check_threshold(threshold: int) -> int:
     if threshold < 1:
-        raise Invalid(f"El umbral de celdas pequeñas debe ser 1 o más (se recibió {threshold}).",
-                      f"The small-cell threshold must be 1 or more (got {threshold}).")
+        raise Invalid(key="cases.refusal.bad_threshold", threshold=threshold)
     return threshold
 
 
@@ -94,8 +92,7 @@ def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
     records = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
     tables = build_tables(records, threshold)
     if not tables:
-        raise Invalid(f"No hay casos que publicar hasta {release:%Y-%m}.",
-                      f"There are no cases to publish up to {release:%Y-%m}.")
+        raise Invalid(key="cases.refusal.nothing_to_publish", month=f"{release:%Y-%m}")
     frame = observation_frame(tables, release, f"publicacion-casos-{release:%Y-%m}")
     return Prepared(frame, frame_sha256(frame), release)
 

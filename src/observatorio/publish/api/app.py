@@ -38,13 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.reintegration.api import router as cases_reintegration_router
     from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
     from observatorio.cases.web import router as cases_web_router
+    from observatorio.errors import ObservatorioError
     from observatorio.publish.api.cases_publication import router as cases_publication_router
-    from observatorio.publish.api.errors import (
-        ApiError,
-        api_error_handler,
-        internal_error_handler,
-        query_error_handler,
-    )
+    from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
     from observatorio.publish.api.head import HeadAsGet
     from observatorio.publish.api.http import PublicReadMiddleware
@@ -54,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.web.directory_pages import router as directory_pages_router
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
-    from observatorio.store.query import QueryError
     from observatorio.submissions.web import router as submissions_router
 
     settings = settings or get_settings()
@@ -94,14 +89,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     mount_web(app)
     _warm_up_on_start(app)
-    app.add_exception_handler(ApiError, api_error_handler)
-    app.add_exception_handler(QueryError, query_error_handler)
+    # The one mapping of the error hierarchy to HTTP (kind → status, bilingual body).
+    app.add_exception_handler(ObservatorioError, observatorio_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
     # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
     app.add_middleware(ObservationsFastPath)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(PublicReadMiddleware)
+    app.add_middleware(PublicReadMiddleware, cache_bytes=settings.api_cache_mb << 20)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,

@@ -17,7 +17,7 @@ from observatorio.cases.api import NOT_PERSONAL, CasesRoute, CtxDep, RuntimeDep
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.publication.access import publish_as, require_publisher
 from observatorio.cases.publication.run import check_threshold, parse_period
-from observatorio.errors import ObservatorioError
+from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.settings import get_settings
 from observatorio.store.snapshots import publishing
 
@@ -25,7 +25,7 @@ router = APIRouter(route_class=CasesRoute, tags=["cases"])
 
 
 class StoreUnavailable(CasesError):
-    status = 503
+    kind = ErrorKind.UNAVAILABLE
 
 
 class PublicationIn(BaseModel):
@@ -50,8 +50,7 @@ def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Publicati
     threshold = check_threshold(body.threshold or configured)
     if threshold < configured:
         # An account may protect more than the configured rule, never less.
-        raise Invalid(f"El umbral no puede ser menor que el configurado ({configured}).",
-                      f"The threshold cannot be lower than the configured one ({configured}).")
+        raise Invalid(key="cases.refusal.threshold_below_configured", configured=configured)
     settings = getattr(request.app.state, "settings", None) or get_settings()
     # With snapshots (docs/deployment.md) this writes a new one and the servers switch to it;
     # a plain store file is written in place (and is busy while a server reads it).
@@ -59,8 +58,7 @@ def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Publicati
     try:
         store = opened.enter_context(publishing(settings.db_path))
     except (ObservatorioError, duckdb.Error):
-        raise StoreUnavailable("El almacén estadístico está ocupado o no se puede abrir; inténtelo más tarde.",
-                               "The statistics store is busy or cannot be opened; try again later.") from None
+        raise StoreUnavailable(key="cases.refusal.store_unavailable") from None
     with opened:
         result = publish_as(ctx, store, period, threshold)
     return PublicationOut(load_id=result.load_id, release=result.release, rows=result.rows,

@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from observatorio.i18n import both
+from observatorio.errors import ErrorKind, ObservatorioError, kind_of_status
+from observatorio.i18n import both, t
 from observatorio.store.query import QueryError
 
 
@@ -40,8 +41,9 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class ApiError(Exception):
-    """An error with an HTTP status and a bilingual message from messages.yaml (``api.*``)."""
+class ApiError(ObservatorioError):
+    """An API refusal with a bilingual message from messages.yaml (``api.*``). The status the
+    caller names gives the kind (404 → not found…); the answer's status comes from the kind."""
 
     def __init__(
         self,
@@ -52,18 +54,25 @@ class ApiError(Exception):
         closest: Sequence[str] = (),
         **values: Any,
     ) -> None:
-        self.status = status
+        self.kind = kind_of_status(status)
         self.code = code
         self.parameter = parameter
         self.key = key
         self.closest = list(closest)
         self.values = {"parameter": parameter, **values}
-        super().__init__(f"{code}: {parameter}")
+        Exception.__init__(self, f"{code}: {parameter}")
+
+    @property
+    def status(self) -> int:
+        return self.http_status
 
     @classmethod
     def from_query(cls, exc: QueryError) -> ApiError:
         values = {k: v for k, v in exc.values.items() if k != "parameter"}
         return cls(400, exc.code, exc.parameter, exc.key, exc.closest, **values)
+
+    def message(self, lang: str = "es") -> str:
+        return t(self.key, lang, **self.values)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -76,12 +85,21 @@ class ApiError(Exception):
         }
 
     def response(self) -> Response:
-        return Response(
-            orjson.dumps(self.body()),
-            status_code=self.status,
-            media_type="application/json",
-            headers={"Cache-Control": "no-store"},
-        )
+        return error_response(self)
+
+
+def error_response(exc: ObservatorioError) -> Response:
+    """The one HTTP answer of every error: the kind's status (``HTTP_STATUS``), the error's own
+    bilingual body, never cached; a throttled caller is told when to come back and an
+    unauthenticated one how to authenticate."""
+    headers = {"Cache-Control": "no-store"}
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.retriable and retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    if exc.kind is ErrorKind.UNAUTHENTICATED:
+        headers["WWW-Authenticate"] = "Bearer"
+    return Response(orjson.dumps(exc.body()), status_code=exc.http_status,
+                    media_type="application/json", headers=headers)
 
 
 #: OpenAPI description of the error answers, for ``responses=`` of every route.
@@ -100,16 +118,14 @@ def from_validation(exc: RequestValidationError) -> ApiError:
     return ApiError(400, "invalid_value", parameter, "api.invalid_value", reason=reason)
 
 
-async def api_error_handler(request: Request, exc: Exception) -> Response:
-    """Exception handler for ApiError (registered by the app factory)."""
-    assert isinstance(exc, ApiError)
-    return exc.response()
+async def observatorio_error_handler(request: Request, exc: Exception) -> Response:
+    """The app's one exception handler for the error hierarchy (registered by the app factory)."""
+    assert isinstance(exc, ObservatorioError)
+    return error_response(exc)
 
 
-async def query_error_handler(request: Request, exc: Exception) -> Response:
-    """Exception handler for QueryError raised anywhere under a route."""
-    assert isinstance(exc, QueryError)
-    return ApiError.from_query(exc).response()
+#: Former names of the one handler (kept for callers that register it on their own apps).
+api_error_handler = query_error_handler = observatorio_error_handler
 
 
 async def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -8,7 +8,6 @@ untouched. It only acts on GET/HEAD of the public prefixes: the cases API is nev
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -116,12 +115,16 @@ def _vary_accept(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
 class PublicReadMiddleware:
     """Conditional requests, caching headers and the response cache for public reads."""
 
-    def __init__(self, app: ASGIApp, prefixes: Iterable[str] = PUBLIC_READ_PREFIXES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        prefixes: Iterable[str] = PUBLIC_READ_PREFIXES,
+        cache_bytes: int = MAX_CACHE_BYTES,
+    ) -> None:
         self.app = app
         self.prefixes = tuple(prefixes)
-        # OBSERVATORIO_API_CACHE_MB=0 turns the response cache off (tests of the query path).
-        megabytes = int(os.environ.get("OBSERVATORIO_API_CACHE_MB", MAX_CACHE_BYTES >> 20))
-        self.cache = ResponseCache(megabytes << 20)
+        # Settings.api_cache_mb=0 turns the response cache off (tests of the query path).
+        self.cache = ResponseCache(cache_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.i18n import LANGS, t
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.api.sdmx import (
@@ -174,14 +175,17 @@ class Selection:
     datastructure: bool = False
 
 
-class NotFound(LookupError):
+class NotFound(ObservatorioError, LookupError):
     """No artefact matches: the path part at fault, its value and the closest known ids."""
 
+    kind = ErrorKind.NOT_FOUND
+    key = "api.not_found"
+
     def __init__(self, parameter: str, value: str, known: Sequence[str]) -> None:
-        super().__init__(f"{parameter}={value}")
         self.parameter = parameter
         self.value = value
         self.known = list(known)
+        super().__init__(parameter=parameter, value=value)
 
 
 def select(kind: str, agency: str, resource: str, version: str, references: str,

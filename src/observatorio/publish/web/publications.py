@@ -6,6 +6,7 @@ import re
 import threading
 from pathlib import Path
 
+from observatorio.errors import ErrorKind
 from observatorio.report.options import BulletinError, BulletinOptions
 from observatorio.report.service import MEDIA_TYPES, Produced, produce
 from observatorio.settings import Settings
@@ -22,6 +23,7 @@ RETRY_AFTER_S = 30
 class BulletinBusy(BulletinError):
     """Another bulletin is being produced on this server (answered 503, retry later)."""
 
+    kind = ErrorKind.UNAVAILABLE
     key = "bulletin.error.busy"
 
 

@@ -40,7 +40,6 @@ from observatorio.publish.web.pages import (
 )
 from observatorio.publish.web.practice_links import practice_links
 from observatorio.publish.web.texts import Texts
-from observatorio.report.options import RendererMissing
 from observatorio.settings import Settings, get_settings
 from observatorio.store.duck import Store
 
@@ -298,12 +297,10 @@ def _publication(request: Request, lang: str, rest: list[str]) -> Response:
         except ObservatorioError as exc:
             context = {**BUILDERS[page.id](req), "error": exc.message(lang)}
             html = _render(page.template, req, context, request)
-            if isinstance(exc, publications.BulletinBusy):
-                return _respond(request, html.encode(), HTML_TYPE, status_code=503,
-                                headers={"Retry-After": str(publications.RETRY_AFTER_S)})
-            # a PDF asked of a server without Pango: the server's fault, not the request's
-            status = 503 if isinstance(exc, RendererMissing) else 400
-            return _respond(request, html.encode(), HTML_TYPE, status_code=status)
+            # the kind's status: busy (retry later), no Pango (the server's fault), bad options
+            retry = {"Retry-After": str(publications.RETRY_AFTER_S)} if exc.retriable else None
+            return _respond(request, html.encode(), HTML_TYPE, status_code=exc.http_status,
+                            headers=retry)
     return Response(produced.data, media_type=produced.media_type, headers={
         "Content-Disposition": f'attachment; filename="{produced.filename}"'})
 

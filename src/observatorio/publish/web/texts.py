@@ -1,31 +1,25 @@
-"""The portal's visible texts, Spanish first, from ``texts.yaml`` (one entry per key, es and en)."""
+"""The portal's visible texts, Spanish first, from ``texts.yaml`` (one entry per key, es and en),
+looked up through the one catalogue of :mod:`observatorio.i18n`; ``Texts`` binds a language for
+the templates."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from observatorio.i18n import PORTAL_TEXTS_FILE, normalize_lang
+from observatorio.i18n import catalogue as i18n_catalogue
 
-from observatorio.i18n import normalize_lang
-
-TEXTS_FILE = Path(__file__).resolve().parent / "texts.yaml"
+TEXTS_FILE = PORTAL_TEXTS_FILE
 
 
-@cache
 def catalogue() -> dict[str, dict[str, str]]:
-    with TEXTS_FILE.open(encoding="utf-8") as fh:
-        # the C loader when present: the catalogue is read on the first page served
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data: dict[str, dict[str, str]] = yaml.load(fh, Loader=loader)  # noqa: S506
-    return data
+    """The one message catalogue (observatorio.i18n), which holds this file's entries."""
+    return i18n_catalogue()
 
 
 def text(key: str, lang: str, **values: Any) -> str:
     """The text ``key`` in ``lang`` with its placeholders filled (KeyError if missing)."""
-    entry = catalogue()[key]
-    template = entry[normalize_lang(lang)]
+    template = catalogue()[key][normalize_lang(lang)]
     return template.format(**values) if values else template
 
 

@@ -26,8 +26,10 @@ from observatorio.harmonize.frame import (
 from observatorio.harmonize.problems import Problems
 from observatorio.sources.adapters import unhcr_package
 from observatorio.sources.adapters.unhcr_package import (
+    ORIGIN_SPECIAL,
     PACKAGE_FOLDER,
     PACKAGE_RELEASE,
+    STAGES,
     is_package_file,
 )
 from observatorio.sources.base import Adapter, SourceInfo, register
@@ -38,9 +40,7 @@ ORIGIN, ORIGIN_ISO = "Country of origin", "Country of origin (ISO)"
 ASYLUM, ASYLUM_ISO = "Country of asylum", "Country of asylum (ISO)"
 KEY_COLUMNS = (YEAR, ORIGIN, ORIGIN_ISO, ASYLUM, ASYLUM_ISO)
 
-#: UNHCR origin codes outside ISO 3166 → SDMX special codes. Blank is how the applications
-#: table writes "Unknown". Stateless people and UNHCR's "Tibetan" group are not a country.
-ORIGIN_SPECIAL = {"UNK": "_U", "": "_U", "XXA": "_O", "STA": "_O", "TIB": "_O"}
+# ORIGIN_SPECIAL and STAGES live in unhcr_package.py: the CSV and the package read them.
 
 PUBLISHER = "UNHCR, the UN Refugee Agency (Refugee Population Statistics Database)"
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
@@ -244,12 +244,6 @@ AUTHORITY, STAGE, CASES_OR_PERSONS = "Authority", "Stage of procedure", "Cases /
 
 #: Who decided: Government, UNHCR, or Joint.
 AUTHORITIES = {"G": "government", "U": "UNHCR", "J": "joint"}
-#: UNHCR's stage-of-procedure codes seen so far (FI first instance, AR administrative review,
-#: RA repeat/reopened application, JR judicial review, FA first instance and appeal, NA new
-#: applications, TA temporary asylum, SP subsidiary protection…). ``NA`` is a code, never a
-#: missing value. A new code fails the load so that it is looked at before it is published.
-STAGES = frozenset({"FI", "AR", "FA", "RA", "JR", "IN", "EO", "NA", "TA", "SP", "TP", "BL",
-                    "CA", "TR"})  # CA and TR first appear in the 2025 R package release
 UNITS = {"C": "CASES", "P": "PERSONS"}
 
 

@@ -71,6 +71,17 @@ AUTHORITIES = frozenset({"G", "U", "J"})
 APPLICATION_TYPES = frozenset({"N", "R", "A", "V", "NR", "J", "NA", "RA", "FA", "SP"})
 
 
+#: UNHCR origin codes outside ISO 3166 → SDMX special codes. Blank is how the applications
+#: table writes "Unknown". Stateless people and UNHCR's "Tibetan" group are not a country.
+ORIGIN_SPECIAL = {"UNK": "_U", "": "_U", "XXA": "_O", "STA": "_O", "TIB": "_O"}
+#: UNHCR's stage-of-procedure codes seen so far (FI first instance, AR administrative review,
+#: RA repeat/reopened application, JR judicial review, FA first instance and appeal, NA new
+#: applications, TA temporary asylum, SP subsidiary protection…). ``NA`` is a code, never a
+#: missing value. A new code fails the load so that it is looked at before it is published.
+STAGES = frozenset({"FI", "AR", "FA", "RA", "JR", "IN", "EO", "NA", "TA", "SP", "TP", "BL",
+                    "CA", "TR"})  # CA and TR first appear in the 2025 R package release
+
+
 def is_package_file(path: Path) -> bool:
     """Whether ``path`` is a package data file (R ``save()`` archive) rather than a CSV download."""
     return path.suffix.lower() == ".rda"
@@ -79,8 +90,6 @@ def is_package_file(path: Path) -> bool:
 def read_frame(path: Path, problems: Problems, required: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, Any]] | None:
     """The package data frame with its period (1 January), origin and asylum codes resolved
     (UNHCR's non-ISO origins become SDMX special codes, as for the CSV downloads)."""
-    from observatorio.sources.adapters.unhcr import ORIGIN_SPECIAL
-
     frames = read_rda(path, problems)
     if frames is None:
         return None
@@ -129,8 +138,6 @@ def read_population(path: Path, problems: Problems, release: date, source: str) 
 
 
 def read_decisions(path: Path, problems: Problems, release: date, source: str) -> pd.DataFrame:
-    from observatorio.sources.adapters.unhcr import STAGES
-
     required = ("procedure_type", "dec_level", "dec_pc", *DECISION_COLUMNS, "dec_total")
     parsed = read_frame(path, problems, required)
     if parsed is None:
@@ -158,8 +165,6 @@ def read_decisions(path: Path, problems: Problems, release: date, source: str) -
 def read_applications(path: Path, problems: Problems, release: date, source: str) -> pd.DataFrame:
     """Applications at the package's detail: one row per authority, application type, stage and
     unit (the CSV download adds these up and says neither which are new nor which are cases)."""
-    from observatorio.sources.adapters.unhcr import STAGES
-
     parsed = read_frame(path, problems, ("procedure_type", "app_type", "dec_level", "app_pc", "applied"))
     if parsed is None:
         return pd.DataFrame()
