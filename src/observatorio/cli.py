@@ -80,7 +80,7 @@ def _register_all() -> None:
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
-    from observatorio.cases import directory_cli
+    from observatorio.cases import directory_cli, notify_cli
     from observatorio.cases.reception import cli as reception_cli
     from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
@@ -103,6 +103,7 @@ def _register_all() -> None:
     release_cli.register(app)
     submissions_cli.register(app)
     directory_cli.register(cases_cli.app)
+    cases_cli.app.add_typer(notify_cli.app, name="notify")
 
 
 _register_all()

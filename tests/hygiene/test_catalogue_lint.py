@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,16 +54,32 @@ def test_no_key_is_in_two_files() -> None:
     assert not first & second, f"keys in both files: {sorted(first & second)}"
 
 
+#: Calls whose first argument is a message key, and the keyword that names one (``key=``).
+KEY_CALLS = frozenset({"t", "tx", "both", "has_message", "entry", "message_pair"})
+
+
+def _key_literals(tree: ast.AST) -> Iterator[ast.Constant]:
+    """String literals used as message keys: the first argument of a lookup call, a ``key=``
+    argument, or an error class's ``key = "…"`` (not every dotted string: policy actions and audit
+    events such as ``reception.read`` share the catalogue's prefixes)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in KEY_CALLS and node.args and isinstance(node.args[0], ast.Constant):
+                yield node.args[0]
+            yield from (k.value for k in node.keywords
+                        if k.arg == "key" and isinstance(k.value, ast.Constant))
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and any(
+                isinstance(target, ast.Name) and target.id == "key" for target in node.targets):
+            yield node.value
+
+
 def _keys_named_in_python() -> dict[str, str]:
-    """Every string literal of the package shaped like a catalogue key whose first part is one
-    of the catalogue's (so ``observatorio.cli`` is not taken for a key), with where it is."""
-    prefixes = {key.split(".")[0] for key in catalogue()}
+    """Every literal message key of the package, with where it is."""
     found: dict[str, str] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and KEY_SHAPE.match(node.value) and node.value.split(".")[0] in prefixes
-                    and node.value.rsplit(".", 1)[1] not in FILE_SUFFIXES):
+        for node in _key_literals(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node.value, str) and KEY_SHAPE.match(node.value):
                 found.setdefault(node.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
     return found
 

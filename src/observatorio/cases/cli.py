@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from observatorio.cases import notify_cli
 from observatorio.cases.runtime import Runtime
 from observatorio.cli_errors import EXIT_AUTH, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, exit_code
 from observatorio.errors import ObservatorioError
@@ -47,7 +46,6 @@ app.add_typer(retention_app, name="retention")
 user_app = typer.Typer(help="Cuentas (operador) / Accounts (operator).", no_args_is_help=True)
 app.add_typer(person_app, name="person")
 app.add_typer(user_app, name="user")
-app.add_typer(notify_cli.app, name="notify")
 
 UrlOpt = Annotated[
     str | None,

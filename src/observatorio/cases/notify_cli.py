@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cases.cli import _runtime
 from observatorio.settings import get_settings
 
 app = typer.Typer(help="Avisos (bandeja y correo) / Notices (inbox and e-mail).", no_args_is_help=True)
@@ -28,7 +29,6 @@ def run(
     import smtplib
 
     from observatorio.cases import notifications
-    from observatorio.cases.cli import _runtime
     from observatorio.cases.models import utcnow
 
     if not base_url.startswith(("http://", "https://")):
@@ -63,7 +63,6 @@ def address(
     from sqlalchemy import select
 
     from observatorio.cases import notifications
-    from observatorio.cases.cli import _runtime
     from observatorio.cases.models import User
 
     if email is not None and (len(email) > 254 or email.count("@") != 1 or any(c.isspace() for c in email)):

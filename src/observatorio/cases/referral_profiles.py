@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+from observatorio.errors import ConfigFileInvalid
+
 # What a profile may name: the fields a person or case read returns (service.py's lists,
 # less internal ids). A name outside these is a mistake in the file, refused at load.
 PERSON_FIELDS = frozenset({"given_names", "family_names", "date_of_birth", "estimated_age", "sex",
@@ -31,7 +33,7 @@ class Profiles:
     profiles: dict[str, Profile]
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigFileInvalid):
     """referral_profiles.yaml names an unknown field or lacks a label."""
 
 

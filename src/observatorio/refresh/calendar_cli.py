@@ -35,7 +35,7 @@ def _today(value: str | None) -> date:
 
 
 def _slots(ctx: typer.Context, today: date) -> list[Slot]:
-    from observatorio.cli import state
+    from observatorio.cli_state import state
     from observatorio.sources.submission_calendar import schedule
     from observatorio.store import Store
 
@@ -54,7 +54,7 @@ def show(ctx: typer.Context, today: TodayOpt = None,
     """Qué fuentes están pendientes o atrasadas / which sources are due or overdue."""
     if ctx.invoked_subcommand is not None:
         return
-    from observatorio.cli import state
+    from observatorio.cli_state import state
 
     lang = state(ctx).lang
     slots = _slots(ctx, _today(today))
@@ -74,7 +74,7 @@ def remind(ctx: typer.Context, today: TodayOpt = None,
            site: Annotated[str, typer.Option(help="Dirección pública del portal / the portal's public address, "
                                                   "e.g. https://observatorio.example")] = "") -> None:
     """Enviar recordatorios a las organizaciones / e-mail reminders to the providing organisations."""
-    from observatorio.cli import state
+    from observatorio.cli_state import state
     from observatorio.refresh.reminders import send_reminders
     from observatorio.settings import get_settings
 

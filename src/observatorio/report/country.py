@@ -8,8 +8,8 @@ from observatorio.analysis import dashboards as db
 from observatorio.analysis import views
 from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages
-from observatorio.publish.web.pages import unit_label
 from observatorio.publish.web.practice_links import links_for_url
+from observatorio.publish.web.unit_labels import unit_label
 from observatorio.report.context import BulletinContext, yearly_table
 from observatorio.report.model import Section
 from observatorio.report.regional import roles_year

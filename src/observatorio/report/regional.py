@@ -14,7 +14,7 @@ from observatorio.analysis.roles import assess
 from observatorio.i18n import fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.web import pages
-from observatorio.publish.web.pages import unit_label
+from observatorio.publish.web.unit_labels import unit_label
 from observatorio.report.context import BulletinContext
 from observatorio.report.model import Section, Table
 from observatorio.report.options import BulletinError

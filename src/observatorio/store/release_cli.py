@@ -17,7 +17,7 @@ app = typer.Typer(help="Publicaciones del almacén por instantáneas / the store
 
 
 def _db(ctx: typer.Context) -> tuple[Path, str]:
-    from observatorio.cli import state
+    from observatorio.cli_state import state
 
     st = state(ctx)
     return Path(st.db), st.lang

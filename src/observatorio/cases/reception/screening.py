@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from observatorio.cases.policy import get_policy
 from observatorio.cases.protocols.loader import Label, catalogue, for_new_case, protocol_of
 from observatorio.cases.vocab import CaseType, OrgKind
+from observatorio.errors import ConfigFileInvalid
 
 
 class _Strict(BaseModel):
@@ -35,7 +36,7 @@ class ScreeningFile(_Strict):
     services: dict[str, Label] = Field(min_length=1)
 
 
-class ScreeningError(ValueError):
+class ScreeningError(ConfigFileInvalid):
     """screening.yaml is broken: the message names the key."""
 
 

@@ -19,6 +19,7 @@ from observatorio.cases.protocols.loader import (  # the same strict, bilingual 
     Label,
     _Strict,
 )
+from observatorio.errors import ConfigFileInvalid
 
 Dimension = Literal["economic", "social", "psychosocial"]
 DIMENSIONS: tuple[Dimension, ...] = ("economic", "social", "psychosocial")
@@ -78,7 +79,7 @@ class Questionnaire(_Strict):
         return f"{self.id}@{self.version}"
 
 
-class QuestionnaireError(ValueError):
+class QuestionnaireError(ConfigFileInvalid):
     """questionnaire.yaml is not valid (names the key at fault)."""
 
 

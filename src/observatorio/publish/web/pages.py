@@ -25,7 +25,10 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelis
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids, world_land_available
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.publish.web.returnees_page import build_returnees
+from observatorio.publish.web.subnational import admin1_charts
 from observatorio.publish.web.texts import Texts, catalogue
+from observatorio.publish.web.unit_labels import unit_label
 from observatorio.report.portal import build_publications
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
@@ -160,13 +163,6 @@ def licence_text(licence: str, lang: str) -> tuple[str, str]:
     for english, spanish in sorted(phrases, key=lambda p: len(p[0]), reverse=True):
         translated = translated.replace(english, spanish)
     return (translated, lang) if translated != licence else (licence, "en")
-
-
-def unit_label(units: pd.Series | list[str], lang: str) -> str:
-    """The unit of a chart: one label, or "persons or events" when series differ."""
-    found = sorted(set(units))
-    codes = get_codelist("unit")
-    return " / ".join(codes.label(u, lang) for u in found) if found else ""
 
 
 def _describe_series(req: PageRequest, frame: pd.DataFrame, unit: str) -> str:
@@ -492,8 +488,6 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     forecast = forecast_context(req, [main] if main else [], iso)
     if forecast["chart"] is not None:
         charts["forecast"] = forecast["chart"]
-    from observatorio.publish.web.subnational import admin1_charts  # it builds on this module
-
     admin1 = admin1_charts(req, iso)
     charts.update(admin1)
     return {"charts": charts, "freshness": freshness, "analysis": analysis,
@@ -895,14 +889,6 @@ def build_methodology(req: PageRequest) -> dict[str, Any]:
              for c in get_codelist("flow").codes.values()]
     return {"glossary": glossary, "methodology_html": methodology_html, "caveats": caveats,
             "flows": flows, "charts": {}}
-
-
-def build_returnees(req: PageRequest) -> dict[str, Any]:
-    from observatorio.publish.web.returnees_page import (
-        build_returnees as build,  # it builds on this module
-    )
-
-    return build(req)
 
 
 BUILDERS: dict[str, Callable[[PageRequest], dict[str, Any]]] = {

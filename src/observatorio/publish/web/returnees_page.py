@@ -25,7 +25,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pycountry
@@ -38,7 +38,9 @@ from observatorio.publish.web.admin1_map import (
     subdivision_name,
 )
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
-from observatorio.publish.web.pages import PageRequest
+
+if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
+    from observatorio.publish.web.pages import PageRequest
 
 SOURCE = "cases_publication"
 RETURNEE_TABLES = "returnees"

@@ -9,6 +9,8 @@ the total only; the note says so).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import pycountry
 
@@ -20,7 +22,10 @@ from observatorio.publish.web.admin1_map import (
     subdivision_name,
 )
 from observatorio.publish.web.charts import Chart, tidy
-from observatorio.publish.web.pages import PageRequest, unit_label
+from observatorio.publish.web.unit_labels import unit_label
+
+if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
+    from observatorio.publish.web.pages import PageRequest
 
 SOURCE = "unhcr_refugees_package.demographics"
 TABLE_TOTAL = "Admin-1 location, total"

@@ -1,0 +1,14 @@
+"""The unit line of a chart, from the contract's unit codelist (shared by every page module)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatorio.model.codelists import get_codelist
+
+
+def unit_label(units: pd.Series | list[str], lang: str) -> str:
+    """The unit of a chart: one label, or "persons or events" when series differ."""
+    found = sorted(set(units))
+    codes = get_codelist("unit")
+    return " / ".join(codes.label(u, lang) for u in found) if found else ""
