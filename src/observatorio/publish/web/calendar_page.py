@@ -22,7 +22,7 @@ def calendar_page(request: Request, lang: str) -> Response:
     settings = routes._settings(request)
     clock = getattr(request.app.state, "calendar_today", None)  # tests pin the date
     today = clock() if clock else today_utc()
-    with routes._open_store(settings) as store:
+    with routes._open_store(request) as store:
         slots = schedule(store, today)
     names = {slug: p.name[lang] for slug, p in providers(settings, {s.provider for s in slots}).items()}
     titles = {a.info.id: a.info.title(lang) for a in all_adapters()}
