@@ -118,7 +118,7 @@ def test_intake_of_an_unaccompanied_child_requires_the_protocol_referral(rt: Run
         assert out.identity_check == "matched"
         [need] = out.required_referrals
         assert (need.organisation_kind, need.protocol, need.step_id) == (
-            "child_protection_agency", "unaccompanied_child@2", "notify_child_protection")
+            "child_protection_agency", "unaccompanied_child@3", "notify_child_protection")
         task = s.get(CaseTask, need.task_id)
         case = s.get(Case, out.case_id)
         assert task is not None and task.case_id == out.case_id and not task.done

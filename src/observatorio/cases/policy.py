@@ -138,6 +138,9 @@ class Resource:
     shared_countries: frozenset[str] = frozenset()
     # Case types of the record (policy.yaml case_type_caps narrow who reaches them).
     case_types: frozenset[str] = frozenset()
+    # Creators who reach the record as "own" only while their organisation holds it: a case
+    # transferred to another organisation leaves its creator's reach (the assigned officer moves).
+    held_creator_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,8 @@ def _covers(scope: str, grant: Grant, principal: Principal, res: Resource, via_s
     if scope == "organisation":
         return grant.organisation_id in res.organisation_ids or (
             via_share and grant.organisation_id in res.shared_organisation_ids)
-    return principal.user_id in res.owner_ids
+    return principal.user_id in res.owner_ids or (
+        principal.user_id in res.held_creator_ids and grant.organisation_id in res.organisation_ids)
 
 
 def authorize(principal: Principal, action: str, res: Resource) -> Decision:
@@ -197,7 +201,8 @@ def group_of_field(name: str) -> str | None:
 def case_resource(case: Case) -> Resource:
     """Resource view of a case: its holder, and the organisations it is shared with."""
     return Resource(
-        owner_ids=frozenset(i for i in (case.officer_id, case.created_by_id) if i is not None),
+        owner_ids=frozenset({case.officer_id} if case.officer_id is not None else ()),
+        held_creator_ids=frozenset({case.created_by_id} if case.created_by_id is not None else ()),
         organisation_ids=frozenset({case.organisation_id}),
         countries=frozenset({case.country}),
         shared_organisation_ids=frozenset(s.organisation_id for s in case.shares),
@@ -252,7 +257,8 @@ def _case_clause_for(scope: str, grant: Grant, principal: Principal,
             )
         )
         return or_(Case.organisation_id == grant.organisation_id, shared)
-    return or_(Case.officer_id == principal.user_id, Case.created_by_id == principal.user_id)
+    return or_(Case.officer_id == principal.user_id,
+               and_(Case.created_by_id == principal.user_id, Case.organisation_id == grant.organisation_id))
 
 
 def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
