@@ -31,9 +31,10 @@ def _sign_in(browser: Any, server: str, username: str) -> Any:
     return context, page
 
 
-def _complete(page: Any, step: str, label: str, value: str) -> None:
+def _complete(page: Any, step: str, *fields: tuple[str, str]) -> None:
     item = page.locator(f"#step-{step}")
-    item.get_by_label(label).fill(value)
+    for label, value in fields:
+        item.get_by_label(label).fill(value)
     with page.expect_navigation():
         item.get_by_role("button", name="Completar el paso").click()
     page.locator(f"#step-{step} .cases-done").wait_for()
@@ -87,11 +88,18 @@ def test_cross_border_referral_in_the_browser(rt, world, server, browser) -> Non
         assert "Ana Lucía" in page.content()  # the profile's fields travel
         page.get_by_role("button", name="Aceptar").click()
         page.wait_for_url(f"**/cases/c/{case_id}?**")
-        _complete(page, "identify", "Base de la edad (documento o estimación)", "Partida de nacimiento")
-        _complete(page, "notify_child_protection", "Autoridad notificada", "PGN")
-        _complete(page, "pgn_hearing", "Fecha de audiencia", "2026-12-03")
-        _complete(page, "best_interests", "Evaluación a cargo de", "Equipo PGN")
-        _complete(page, "family_contact", "Resultado del contacto", "Madre localizada en Huehuetenango")
+        # protocol v3, Guatemala's variant: the full best-interests procedure
+        _complete(page, "identify", ("Base de la edad (documento o estimación)", "Partida de nacimiento"))
+        _complete(page, "notify_child_protection", ("Autoridad a la que se remite", "PGN"))
+        _complete(page, "pgn_hearing", ("Fecha de audiencia", "2026-12-03"))
+        _complete(page, "best_interests", ("Evaluación a cargo de", "Equipo PGN"))
+        _complete(page, "family_tracing", ("Resultado de la búsqueda", "Madre localizada en Huehuetenango"))
+        _complete(page, "guardian", ("Persona tutora o representante designada", "María Pérez (tía)"),
+                  ("Autoridad que la designa", "PGN"))
+        _complete(page, "best_interests_determination",
+                  ("Decisión (reunificación, retorno, cuidado alternativo…)", "Reunificación con la madre"),
+                  ("Panel o autoridad que decide", "PGN"),
+                  ("Opinión de la niña o el niño, escuchada", "Quiere vivir con su madre"))
         assert page.locator(".cases-checklist form").count() == 0  # every step complete
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits 390 px
     finally:
