@@ -23,12 +23,11 @@ import pandas as pd
 
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.model.contract import TOTALLED_DIMENSIONS
+from observatorio.model.dimensions import BREAKDOWN_DIMENSIONS
 from observatorio.store.duck import Store
 
 #: Dimensions a caller may group by or filter on (column names are never taken from users).
-DIMENSIONS: tuple[str, ...] = (
-    "ref_area", "citizenship", "counterpart_area", "flow", "sex", "age", "accompaniment",
-)  # fmt: skip
+DIMENSIONS: tuple[str, ...] = BREAKDOWN_DIMENSIONS
 
 #: CBP's three encounter types; their sum is what CBP publishes as "encounters".
 ENCOUNTER_FLOWS: tuple[str, ...] = ("APPREHENSION", "INADMISSIBLE", "EXPULSION", "ENCOUNTER")

@@ -14,14 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-#: Columns a selection may filter on. Values are always bound parameters; only these vetted
-#: names are ever spliced into SQL text.
-FILTER_COLUMNS = frozenset(
-    {"freq", "ref_area", "citizenship", "counterpart_area", "sex", "age", "accompaniment", "unit",
-     "obs_status"}
-)
+from observatorio.model.dimensions import AREA_DIMENSIONS, FILTER_COLUMNS
+
 #: Columns that can identify "the country the figure is about".
-COUNTRY_COLUMNS = frozenset({"ref_area", "citizenship", "counterpart_area"})
+COUNTRY_COLUMNS = frozenset(AREA_DIMENSIONS)
 #: Pseudo country code of a selection summed over every country (no country column).
 ALL = "_ALL"
 
@@ -41,12 +37,14 @@ class SeriesSpec:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> SeriesSpec:
-        """Build from the YAML mapping, checking every column name against the vetted list."""
+        """Build from the YAML mapping, checking every column name against the vetted list
+        (the contract's filterable columns: values are always bound parameters, only these
+        names are ever spliced into SQL text)."""
         flows = raw.get("flows") or raw.get("flow")
         if isinstance(flows, str):
             flows = [flows]
         filters = {k: _codes(v) for k, v in (raw.get("filters") or {}).items()}
-        bad = set(filters) - FILTER_COLUMNS
+        bad = set(filters) - set(FILTER_COLUMNS)
         if bad:
             raise ValueError(f"series {raw.get('source')!r}: cannot filter on {sorted(bad)}")
         country = raw.get("country", "ref_area")

@@ -17,9 +17,9 @@ import pandas as pd
 
 from observatorio.errors import ReadOnlyViolation, StoreBusy, StoreMissing
 from observatorio.model.contract import FRAME_NAMES, STORE_COLUMNS
+from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.store.schema import (
     DDL,
-    LATEST_ORDER,
     LATEST_TABLE_KEY,
     LOAD_WARNING_COLUMNS,
     SCHEMA_VERSION,

@@ -13,7 +13,7 @@ question is about the latest releases:
   and for the periods;
 * sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and ``bincount``
   adds each group's values in table order, as DuckDB's scan does; ``obs_status`` follows
-  ``_SUM_STATUS``, the order of plain rows ``_ORDER`` with NULLs first;
+  ``_SUM_STATUS``, the order of plain rows ``ANSWER_ORDER`` with NULLs first;
 * large questions are declined (``None``): past ``MAX_SCAN`` candidate rows or ``MAX_SELECTED``
   selected rows DuckDB is the faster engine, and answers them.
 
@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from observatorio.model.contract import STOCK_FLOWS
+from observatorio.model.dimensions import ANSWER_ORDER, OBSERVATION_COLUMNS
 from observatorio.store.duck import Store
 
 if TYPE_CHECKING:
@@ -385,9 +386,7 @@ class LatestColumns:
     # -- plain rows ------------------------------------------------------------------------
 
     def _plain(self, query: ObservationQuery, rows: np.ndarray) -> pa.Table:
-        from observatorio.store.query import _ORDER, OBSERVATION_COLUMNS
-
-        keys = [self._sort_key(name, rows, True) for name in reversed(_ORDER)]
+        keys = [self._sort_key(name, rows, True) for name in reversed(ANSWER_ORDER)]
         ordered = rows[np.lexsort(keys)] if len(rows) else rows
         window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
         picked = ordered[window]
@@ -434,13 +433,6 @@ def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbe
 
 # -- one per read-only store -----------------------------------------------------------------
 
-#: The columns kept: those of an answer (OBSERVATION_COLUMNS).
-def _kept() -> tuple[str, ...]:
-    from observatorio.store.query import OBSERVATION_COLUMNS
-
-    return OBSERVATION_COLUMNS
-
-
 _BUILT: dict[int, tuple[Store, LatestColumns]] = {}
 _BUILD_LOCK = threading.Lock()
 
@@ -472,7 +464,7 @@ def build(store: Store, max_rows: int, stop: Callable[[], bool] = lambda: False
         rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
         if not rows or int(rows[0][0]) > max_rows:
             return None
-        built = LatestColumns.read(store, catalogue.version, _kept(), stop)
+        built = LatestColumns.read(store, catalogue.version, OBSERVATION_COLUMNS, stop)
         if built is None:
             return None
         _BUILT[id(store)] = (store, built)

@@ -26,7 +26,14 @@ from typing import Any
 import pyarrow as pa
 
 from observatorio.model.codelists import CRM_MEMBERS, get_codelist
-from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
+from observatorio.model.contract import STOCK_FLOWS
+from observatorio.model.dimensions import (
+    ANSWER_ORDER,
+    CODELIST_OF,
+    FILTER_COLUMNS,
+    GROUP_COLUMNS,
+    OBSERVATION_COLUMNS,
+)
 from observatorio.store.aggregation import (
     AGGREGATES,
     MONTHS_COLUMN,
@@ -37,34 +44,12 @@ from observatorio.store.aggregation import (
 from observatorio.store.duck import Store
 from observatorio.store.schema import LATEST_TABLE_KEY
 
-# -- whitelists -----------------------------------------------------------------------------
+# -- whitelists (derived from the contract: model/dimensions.py) ---------------------------
 
-#: Columns a query may filter on by name (``ref_area=GTM,HND``).
-FILTER_COLUMNS: tuple[str, ...] = ("source", "source_file", "table", *CODED_COLUMNS, "load_id")
-
-#: Columns a query may group by; the other dimensions are summed.
-GROUP_COLUMNS: tuple[str, ...] = (
-    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "attributes",
-)  # fmt: skip
-
-#: Columns of one observation as the query layer returns it (lineage last).
-OBSERVATION_COLUMNS: tuple[str, ...] = (
-    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "value", "obs_status",
-    "attributes", "source_file", "source_row", "load_id",
-)  # fmt: skip
-
-#: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
 #: The largest limit or offset a query takes (15 digits, as the fast path reads them).
 MAX_PAGING = 10**15 - 1
+#: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
 SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
-
-#: The order observations come in: stable, so that pages never overlap.
-_ORDER: tuple[str, ...] = (
-    "source", "table", "freq", "period", "ref_area", "citizenship", "counterpart_area", "flow",
-    "sex", "age", "accompaniment", "unit", "attributes", "source_row",
-)  # fmt: skip
 
 #: Status of a sum: the rows' own when they agree; provisional if any is; else estimated when
 #: any row is estimated, missing or suppressed (the sum is then incomplete).
@@ -422,7 +407,7 @@ class ObservationQuery:
             )
         else:
             cols = ", ".join(q(c) for c in OBSERVATION_COLUMNS)
-            order = ", ".join(f"{q(c)} NULLS FIRST" for c in _ORDER)
+            order = ", ".join(f"{q(c)} NULLS FIRST" for c in ANSWER_ORDER)
             sql = f"SELECT {cols} FROM {base} ORDER BY {order}"  # noqa: S608
         if paged and self.limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -584,9 +569,6 @@ def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
 
 # -- what codes exist -----------------------------------------------------------------------
 
-_CODELIST_OF = {c: column(c).codelist for c in FILTER_COLUMNS if column(c).codelist}
-
-
 @dataclass(frozen=True)
 class StoreCatalogue:
     """Values present in one store version for the columns without a codelist, and what each
@@ -660,7 +642,7 @@ class StoreCatalogue:
 
     def check_code(self, name: str, value: str) -> None:
         """QueryError (with the closest codes) unless ``value`` is valid for column ``name``."""
-        codelist_id = _CODELIST_OF.get(name)
+        codelist_id = CODELIST_OF.get(name)
         if codelist_id is not None:
             codelist = get_codelist(codelist_id)
             if value in codelist:
