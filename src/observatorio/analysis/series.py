@@ -34,6 +34,7 @@ class SeriesSpec:
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude_nationals: bool = False  # keep only citizenship <> ref_area (foreigners, abroad)
     sparse_zeros: bool = False  # the publisher omits zero cells: a missing month is 0, not "no data"
+    key: str = ""  # the name a published series goes by (dashboards.HEADLINE_SERIES)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> SeriesSpec:
@@ -61,11 +62,16 @@ class SeriesSpec:
             sparse_zeros=bool(raw.get("sparse_zeros", False)),
         )
 
-    def key(self) -> tuple[Any, ...]:
+    def identity(self) -> tuple[Any, ...]:
         """Hashable identity for caching."""
         return (self.source, self.flows, self.country, self.table,
                 tuple(sorted(self.filters.items())), tuple(sorted(self.attributes.items())),
                 self.exclude_nationals)
+
+    def fixed(self, name: str) -> str | None:
+        """The one code a filter fixes column ``name`` to (None: not filtered, or several)."""
+        codes = self.filters.get(name, ())
+        return codes[0] if len(codes) == 1 else None
 
     def where(self) -> tuple[str, list[Any]]:
         """SQL condition and its bound parameters (country not included)."""

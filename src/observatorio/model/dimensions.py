@@ -27,11 +27,6 @@ ANSWER_LINEAGE: tuple[str, ...] = ("source_file", "source_row", "load_id")
 #: Coded dimensions of the key, in contract order (``freq``, ``ref_area`` … ``unit``).
 CODED_DIMENSIONS: tuple[str, ...] = tuple(c for c in KEY_COLUMNS if column(c).codelist)
 
-#: Dimensions that describe who or where (the coded ones but frequency and unit): what the
-#: analysis groups by or filters on.
-BREAKDOWN_DIMENSIONS: tuple[str, ...] = tuple(
-    c for c in CODED_DIMENSIONS if c not in ("freq", "unit"))
-
 #: Dimensions whose codes are countries (the ``area`` codelist).
 AREA_DIMENSIONS: tuple[str, ...] = tuple(c for c in CODED_DIMENSIONS if column(c).codelist == "area")
 

@@ -23,7 +23,6 @@ answers are DuckDB's own (tests/store/test_memory.py compares both on many quest
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ import pyarrow.compute as pc
 
 from observatorio.model.contract import STOCK_FLOWS
 from observatorio.model.dimensions import ANSWER_ORDER, OBSERVATION_COLUMNS
+from observatorio.store.catalogue import StoreCatalogue
 from observatorio.store.duck import Store
 
 if TYPE_CHECKING:
@@ -433,46 +433,45 @@ def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbe
 
 # -- one per read-only store -----------------------------------------------------------------
 
-_BUILT: dict[int, tuple[Store, LatestColumns]] = {}
-_BUILD_LOCK = threading.Lock()
+#: Name of the columns among what the store derives (store/derived.py).
+_DERIVED = "latest_columns"
 
 
 def columns_of(store: Store) -> LatestColumns | None:
     """The store's in-memory columns if :func:`build` made them (never builds: None)."""
-    found = _BUILT.get(id(store))
-    return found[1] if found is not None and found[0] is store else None
+    found: LatestColumns | None = store.derived.peek(_DERIVED)
+    return found
 
 
 def build(store: Store, max_rows: int, stop: Callable[[], bool] = lambda: False
           ) -> LatestColumns | None:
-    """Read the latest releases of a read-only store into memory (once per store).
+    """Read the latest releases of a read-only store into memory (once per store, kept on it:
+    one copy per process for the store the process serves).
 
     Nothing is built for a store opened for writing (it may change), a store without
     ``observations_latest`` (older stores: DuckDB answers), or more than ``max_rows`` rows.
     """
-    from observatorio.store.query import StoreCatalogue
-
     if not store.read_only or max_rows <= 0:
         return None
-    with _BUILD_LOCK:
-        known = columns_of(store)
-        if known is not None:
-            return known
-        catalogue = StoreCatalogue.of(store)
-        if not catalogue.latest_table:
-            return None
-        rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
-        if not rows or int(rows[0][0]) > max_rows:
-            return None
-        built = LatestColumns.read(store, catalogue.version, OBSERVATION_COLUMNS, stop)
-        if built is None:
-            return None
-        _BUILT[id(store)] = (store, built)
-        while len(_BUILT) > 4:  # stores opened and dropped (tests): keep the newest
-            _BUILT.pop(next(iter(_BUILT)))
-        return built
+    known = columns_of(store)
+    if known is not None:
+        return known
+    catalogue = StoreCatalogue.of(store)
+    if not catalogue.latest_table:
+        return None
+    rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
+    if not rows or int(rows[0][0]) > max_rows:
+        return None
+
+    def read() -> LatestColumns | None:
+        return LatestColumns.read(store, catalogue.version, OBSERVATION_COLUMNS, stop)
+
+    built: LatestColumns | None = store.derived.value(_DERIVED, catalogue.version, read)
+    if built is None:
+        store.derived.forget(_DERIVED)  # stopped: a later build may try again
+    return built
 
 
 def forget(store: Store) -> None:
-    """Drop the store's columns (a closed store)."""
-    _BUILT.pop(id(store), None)
+    """Drop the store's columns."""
+    store.derived.forget(_DERIVED)

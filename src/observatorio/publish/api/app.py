@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
-    from observatorio.store.query import QueryError
+    from observatorio.store.query_errors import QueryError
 
     settings = settings or get_settings()
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:

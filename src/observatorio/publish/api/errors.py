@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from observatorio.i18n import both
-from observatorio.store.query import QueryError
+from observatorio.store.query_errors import QueryError
 
 
 class ErrorMessage(BaseModel):

@@ -29,7 +29,7 @@ from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.publish.api.errors import ApiError
 from observatorio.publish.api.filters import filters_of
 from observatorio.publish.api.formats import Format
-from observatorio.store.query import QueryError
+from observatorio.store.query_errors import QueryError
 
 PATH = "/api/v1/observations"
 #: The query parameters of the route (tests/publish/api check it against FastAPI's view).

@@ -20,7 +20,9 @@ import pyarrow.compute as pc
 from observatorio.model.codelists import get_codelist
 from observatorio.model.contract import CODED_COLUMNS, column
 from observatorio.model.dimensions import SERIES_KEY, TIME_COLUMN
-from observatorio.store.query import QueryError, format_period
+from observatorio.store.catalogue import closest_texts
+from observatorio.store.periods import format_period
+from observatorio.store.query_errors import QueryError
 
 AGENCY = "OMR"
 VERSION = "1.0"
@@ -114,8 +116,6 @@ def key_filters(
             back = {sdmx_code(v): v for v in store_values.get(dim.column, ())}
             unknown = [c for c in codes if c not in back]
             if unknown:
-                from observatorio.store.query import closest_texts
-
                 raise QueryError("unknown_value", dim.id, "api.unknown_value",
                                  closest_texts(unknown[0], sorted(back)), value=unknown[0])
             codes = tuple(back[c] for c in codes)

@@ -71,7 +71,7 @@ def warm_up(state: Any, stop: threading.Event) -> None:
     import pyarrow as pa
 
     from observatorio.store import memory
-    from observatorio.store.query import StoreCatalogue
+    from observatorio.store.catalogue import StoreCatalogue
 
     try:
         handle = get_handle(state)
