@@ -33,6 +33,7 @@ from observatorio.model.dimensions import (
     GROUP_COLUMNS,
     OBSERVATION_COLUMNS,
 )
+from observatorio.store import memory as memory_engine
 from observatorio.store.aggregation import (
     AGGREGATES,
     MONTHS_COLUMN,
@@ -42,7 +43,6 @@ from observatorio.store.aggregation import (
 )
 from observatorio.store.catalogue import StoreCatalogue
 from observatorio.store.duck import Store
-from observatorio.store.memory import LatestColumns, columns_of
 from observatorio.store.periods import Period, parse_date, parse_period
 from observatorio.store.query_errors import QueryError
 from observatorio.store.reading import SMALL_ANSWER, cursor, fetch_all, fetch_one, fetch_table
@@ -374,12 +374,12 @@ class ObservationQuery:
         memory = self._memory(store)
         return memory is not None and memory.candidates(self) <= max_rows
 
-    def _memory(self, store: Store) -> LatestColumns | None:
+    def _memory(self, store: Store) -> memory_engine.LatestColumns | None:
         """The in-memory columns of the store's latest releases, when built (None otherwise;
         aggregated periods are DuckDB's)."""
         if self.release is not None or self.as_of is not None or self.aggregate is not None:
             return None
-        return columns_of(store)
+        return memory_engine.columns_of(store)  # looked up on the module: tests switch it off
 
     def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
         """The answer as a stream of record batches (for large downloads, own cursor)."""
