@@ -87,7 +87,7 @@ def _smallest_int(top: int) -> type[np.signedinteger[Any]]:
 
 
 def _strings(array: pa.Array) -> _Strings:
-    encoded = pc.dictionary_encode(array)
+    encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
     dictionary = encoded.dictionary
     order = pc.sort_indices(dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
@@ -145,8 +145,7 @@ class LatestColumns:
                     return None
                 raw = _column(cursor, name) if name != "source" else None
                 found = by_source if raw is None else (
-                    _strings(raw) if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)
-                    else _numbers(raw))
+                    _strings(raw) if pa.types.is_dictionary(raw.type) else _numbers(raw))
                 columns[name] = _reorder(found, order)
         finally:
             cursor.close()
@@ -418,10 +417,30 @@ def _days(day: Any) -> int:
     return int(day.toordinal() - 719163)  # days since 1970-01-01, as DATE is stored
 
 
+#: Rows read from DuckDB at a time: a text column is dictionary-encoded batch by batch, so the
+#: whole column never exists as text at once (the start-up peak, docs/benchmarks.md).
+_READ_BATCH = 100_000
+
+
 def _column(cursor: Any, name: str) -> pa.Array:
+    """One column of ``observations_latest`` in table order; text as a dictionary array."""
     quoted = '"' + name.replace('"', '""') + '"'
-    table = cursor.sql(f"SELECT {quoted} FROM observations_latest").to_arrow_table()  # noqa: S608
-    return table.column(0).combine_chunks()
+    reader = cursor.sql(f"SELECT {quoted} FROM observations_latest").to_arrow_reader(  # noqa: S608
+        _READ_BATCH)
+    chunks = []
+    for batch in reader:
+        part = batch.column(0)
+        if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
+            part = pc.dictionary_encode(part.cast(pa.string()))
+        chunks.append(part)
+    if not chunks:
+        empty = pa.array([], reader.schema.field(0).type)
+        return pc.dictionary_encode(empty.cast(pa.string())) if pa.types.is_string(
+            empty.type) or pa.types.is_large_string(empty.type) else empty
+    found = pa.chunked_array(chunks, type=chunks[0].type)
+    if pa.types.is_dictionary(found.type):
+        found = found.unify_dictionaries()
+    return found.combine_chunks()
 
 
 def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbers:
