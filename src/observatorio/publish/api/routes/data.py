@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -45,6 +45,26 @@ GroupBy = Annotated[str | None, Query(
     description="comma-separated columns to keep; the other dimensions are summed. A sum may "
     "only add rows of the same source, table, unit and frequency (and, for stocks, period).",
     examples=["source"])]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The series a request selects, as /api/v1/observations and /api/v1/revisions both take
+    it: the contract's column filters, the periods and what to keep when summing."""
+
+    filters: dict[str, list[str]]
+    start: str | None
+    end: str | None
+    group_by: str | None
+
+
+def selection(filters: Filters, start: Start = None, end: End = None,
+              group_by: GroupBy = None) -> Selection:
+    """The dependency: one declaration of the shared parameters for both routes."""
+    return Selection(filters, start, end, group_by)
+
+
+SelectionDep = Annotated[Selection, Depends(selection)]
 Release = Annotated[str | None, Query(description="exact release (vintage) YYYY-MM-DD")]
 Aggregate = Annotated[str | None, Query(
     description="sum monthly rows by calendar year (A), US fiscal year Oct–Sep (FY) or quarter "
@@ -87,8 +107,7 @@ def build_query(
 def observations(
     request: Request,
     handle: StoreDep,
-    filters: Filters,
-    start: Start = None, end: End = None, group_by: GroupBy = None,
+    chosen: SelectionDep,
     release: Release = None, as_of: AsOf = None,
     limit: Limit = None, offset: Offset = 0,
     format: FormatQ = Format.json,  # noqa: A002 - the public parameter name
@@ -99,8 +118,8 @@ def observations(
     JSON is paginated (``limit``/``offset``, ``meta.next``); other formats return the whole
     answer (CSV and SDMX-CSV stream), within the limits in docs/api.md.
     """
-    query = observations_query(filters, start, end, group_by, release, as_of, limit, offset,
-                               format, aggregate)
+    query = observations_query(chosen.filters, chosen.start, chosen.end, chosen.group_by,
+                               release, as_of, limit, offset, format, aggregate)
     return answer(request, handle, query, format, normalize_lang(lang))
 
 
@@ -195,8 +214,7 @@ def _next_page(request: Request, query: ObservationQuery, total: int) -> str | N
 def revisions_route(
     request: Request,
     handle: StoreDep,
-    filters: Filters,
-    start: Start = None, end: End = None, group_by: GroupBy = None,
+    chosen: SelectionDep,
     format: Annotated[Format, Query(description="json or csv")] = Format.json,  # noqa: A002
     lang: LangQ = "es",
 ) -> Response:
@@ -204,7 +222,8 @@ def revisions_route(
     if format not in (Format.json, Format.csv):
         raise ApiError(400, "invalid_value", "format", "api.invalid_value",
                        reason="json | csv")
-    query = build_query(filters, start, end, group_by, None, None, None, 0)
+    query = build_query(chosen.filters, chosen.start, chosen.end, chosen.group_by,
+                        None, None, None, 0)
     query.check(handle.store)
     vintages = revisions(handle.store, query)
     if vintages.num_rows > MAX_ROWS[Format.json]:
