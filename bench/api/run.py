@@ -46,15 +46,14 @@ from pathlib import Path
 
 import memory  # bench/api/memory.py (the script's folder is on sys.path)
 
+from observatorio.model.dimensions import OBSERVATION_COLUMNS
+
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "var" / "bench"
 VENV_PY = Path(sys.executable)
 CBP = "cbp_sw_land_border_encounters"
-EXPORT_COLUMNS = (
-    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "value", "obs_status",
-    "attributes", "source_file", "source_row", "load_id",
-)  # fmt: skip
+#: Datasette's copy has the columns of our answers (the contract's, model/dimensions.py).
+EXPORT_COLUMNS = OBSERVATION_COLUMNS
 
 
 @dataclass(frozen=True)
