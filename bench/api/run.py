@@ -16,6 +16,10 @@ Steps (each printed as it runs):
    and server at ``--connections`` concurrent connections. ``/proc/loadavg`` is printed before
    each run: other work on the machine shares its cores.
 
+Memory: each server process's RSS and peak RSS (psutil, /proc VmHWM) is printed after
+start-up, after a walk through every portal page in both languages, after the wrk runs and
+after a run at ``--load-connections`` concurrent uncached requests (bench/api/memory.py).
+
 Why wrk: a C load generator with an event loop; on this 2-core machine a Python client
 (httpx/asyncio) at concurrency 16 would eat the CPU the servers need and measure itself.
 Our server runs as ``observatorio serve --workers 2`` (one process per core), once as served
@@ -40,15 +44,16 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import memory  # bench/api/memory.py (the script's folder is on sys.path)
+
+from observatorio.model.dimensions import OBSERVATION_COLUMNS
+
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "var" / "bench"
 VENV_PY = Path(sys.executable)
 CBP = "cbp_sw_land_border_encounters"
-EXPORT_COLUMNS = (
-    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "value", "obs_status",
-    "attributes", "source_file", "source_row", "load_id",
-)  # fmt: skip
+#: Datasette's copy has the columns of our answers (the contract's, model/dimensions.py).
+EXPORT_COLUMNS = OBSERVATION_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="our server's processes")
     parser.add_argument("--db", type=Path, default=WORK / "api.duckdb")
+    parser.add_argument("--load-connections", type=int, default=200,
+                        help="concurrency of the uncached run whose memory is measured")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
 
@@ -308,6 +315,7 @@ def main() -> None:
     cold_base = f"http://127.0.0.1:{cold_port}"
     procs: list[subprocess.Popen[bytes]] = []
     results = []
+    readings: list[memory.Reading] = []
     try:
         # One at a time: on a busy 2-core machine, processes importing at once start slowly.
         procs.append(serve(ours_port, "96"))
@@ -323,6 +331,14 @@ def main() -> None:
         wait_for(theirs_base + "/-/versions.json", procs[-1])
         step("waiting for the servers to finish their start-up work")
         print(f"    idle after {wait_idle(procs):.0f}s", flush=True)
+        ours = {"ours": procs[0], "ours (cache off)": procs[1]}
+        readings = [r for name, p in ours.items() for r in memory.read("after start-up", name, p)]
+        step("walking every portal page in both languages (each server)")
+        for name, base in (("ours", ours_base), ("ours (cache off)", cold_base)):
+            pages = memory.walk_portal(base, args.workers)
+            readings += memory.read("after portal walk", name, ours[name])
+        print(f"    {pages} pages per server", flush=True)
+        memory.show(readings)
         for q in QUESTIONS:
             ours_url, theirs_url = ours_base + q.ours, datasette_url(theirs_base, q)
             # A few times each: every worker process of ours gets its first request over with.
@@ -344,6 +360,12 @@ def main() -> None:
             results.append((q, mine, peer))
             results.append((Question("  (ours, response cache off)", q.ours, q.sql, q.params,
                                      q.keys), uncached, peer))
+        readings += [r for name, p in ours.items() for r in memory.read("after wrk runs", name, p)]
+        step(f"memory under load: {args.load_connections} connections, response cache off")
+        for q in QUESTIONS:
+            run_wrk(wrk, cold_base + q.ours, max(2, args.duration // 2), args.load_connections)
+        readings += memory.read(f"{args.load_connections} uncached", "ours (cache off)", ours[
+            "ours (cache off)"])
     finally:
         for proc in procs:
             proc.terminate()
@@ -353,6 +375,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
     report(results, args)
+    memory.show(readings)
+    memory.summary(readings)
 
 
 def report(results: list[tuple[Question, dict[str, float], dict[str, float]]],

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from observatorio.loading import load_file
+from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.sources.base import get_adapter
 from observatorio.store import Store
 from observatorio.store.query import ObservationQuery, StoreCatalogue
-from observatorio.store.schema import LATEST_ORDER, LATEST_TABLE_KEY
+from observatorio.store.schema import LATEST_TABLE_KEY
 
 CBP = "cbp_sw_land_border_encounters"
 FY2022 = 2_378_944

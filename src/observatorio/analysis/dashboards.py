@@ -21,14 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from observatorio.analysis.series import SeriesSpec
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.model.contract import TOTALLED_DIMENSIONS
+from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store.duck import Store
-
-#: Dimensions a caller may group by or filter on (column names are never taken from users).
-DIMENSIONS: tuple[str, ...] = (
-    "ref_area", "citizenship", "counterpart_area", "flow", "sex", "age", "accompaniment",
-)  # fmt: skip
 
 #: CBP's three encounter types; their sum is what CBP publishes as "encounters".
 ENCOUNTER_FLOWS: tuple[str, ...] = ("APPREHENSION", "INADMISSIBLE", "EXPULSION", "ENCOUNTER")
@@ -52,45 +49,40 @@ WB_POPULATION = "worldbank_population"
 DEATH_SOURCES: tuple[str, ...] = ("iom_gdidata.iom_mmp", "iom_missing_migrants")
 
 
-@dataclass(frozen=True)
-class SeriesSpec:
-    """One published series: a source, its flows and fixed filters, read at one frequency."""
-
-    key: str
-    source: str
-    flows: tuple[str, ...]
-    ref_area: str | None = None
-    table: str | None = None
-    freq: str = "M"
-    filters: tuple[tuple[str, str], ...] = ()
-
-    def all_filters(self) -> dict[str, str | tuple[str, ...]]:
-        found: dict[str, str | tuple[str, ...]] = dict(self.filters)
-        if self.ref_area:
-            found["ref_area"] = self.ref_area
-        return found
+def published_series(
+    key: str, source: str, flows: Sequence[str], ref_area: str | None = None,
+    table: str | None = None, freq: str = "M", filters: Sequence[tuple[str, str]] = (),
+) -> SeriesSpec:
+    """One published series: a source, its flows and fixed filters, read at one frequency (a
+    fixed reporting country is a ``ref_area`` filter)."""
+    chosen: dict[str, tuple[str, ...]] = {"freq": (freq,)}
+    if ref_area:
+        chosen["ref_area"] = (ref_area,)
+    chosen.update((name, (code,)) for name, code in filters)
+    return SeriesSpec(source=source, flows=tuple(flows), country=None, table=table,
+                      filters=chosen, key=key)
 
 
 #: The headline flows of the regional overview, along the route from south to north.
 HEADLINE_SERIES: tuple[SeriesSpec, ...] = (
-    SeriesSpec("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),
-    SeriesSpec("honduras", HONDURAS, ("IRREGULAR_ENTRY",), "HND"),
-    SeriesSpec("mexico_presented", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
-    SeriesSpec("mexico_returns", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
-    SeriesSpec("guatemala_returns", GUATEMALA_RETURNS, ("RETURN_RECEIVED",), "GTM"),
-    SeriesSpec("us_sw_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
-    SeriesSpec("usbp", USBP, ("ENCOUNTER",), "USA", table="Monthly Count"),
+    published_series("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),
+    published_series("honduras", HONDURAS, ("IRREGULAR_ENTRY",), "HND"),
+    published_series("mexico_presented", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
+    published_series("mexico_returns", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
+    published_series("guatemala_returns", GUATEMALA_RETURNS, ("RETURN_RECEIVED",), "GTM"),
+    published_series("us_sw_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
+    published_series("usbp", USBP, ("ENCOUNTER",), "USA", table="Monthly Count"),
 )
 
 #: The corridor north: each step in route order, with the sources that may count it.
 ROUTE_STEPS: tuple[tuple[str, tuple[SeriesSpec, ...]], ...] = (
-    ("darien", (SeriesSpec("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),)),
-    ("honduras", (SeriesSpec("honduras", HONDURAS_NAT, ("IRREGULAR_ENTRY",), "HND"),)),
-    ("mexico", (SeriesSpec("mexico", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),)),
+    ("darien", (published_series("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),)),
+    ("honduras", (published_series("honduras", HONDURAS_NAT, ("IRREGULAR_ENTRY",), "HND"),)),
+    ("mexico", (published_series("mexico", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),)),
     ("us_border", (
-        SeriesSpec("us_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
-        SeriesSpec("us_border", USA_SW_IOM, ENCOUNTER_FLOWS, "USA"),
-        SeriesSpec("us_border", USBP, ("ENCOUNTER",), "USA", table="Monthly Citizenship"),
+        published_series("us_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
+        published_series("us_border", USA_SW_IOM, ENCOUNTER_FLOWS, "USA"),
+        published_series("us_border", USBP, ("ENCOUNTER",), "USA", table="Monthly Citizenship"),
     )),
 )  # fmt: skip
 
@@ -106,21 +98,21 @@ class MapIndicator:
 
 
 MAP_INDICATORS: tuple[MapIndicator, ...] = (
-    MapIndicator("usbp_citizens", SeriesSpec("usbp_citizens", USBP, ("ENCOUNTER",), "USA",
+    MapIndicator("usbp_citizens", published_series("usbp_citizens", USBP, ("ENCOUNTER",), "USA",
                                              table="Monthly Citizenship"), "citizenship", "12m"),
-    MapIndicator("darien_citizens", SeriesSpec("darien_citizens", DARIEN, ("IRREGULAR_ENTRY",),
+    MapIndicator("darien_citizens", published_series("darien_citizens", DARIEN, ("IRREGULAR_ENTRY",),
                                                "PAN"), "citizenship", "12m"),
-    MapIndicator("asylum_by_origin", SeriesSpec("asylum_by_origin", UNHCR_APPLICATIONS,
+    MapIndicator("asylum_by_origin", published_series("asylum_by_origin", UNHCR_APPLICATIONS,
                                                 ("ASYLUM_APPLICATION",), freq="A"),
                  "citizenship", "year"),
-    MapIndicator("asylum_received", SeriesSpec("asylum_received", UNHCR_APPLICATIONS,
+    MapIndicator("asylum_received", published_series("asylum_received", UNHCR_APPLICATIONS,
                                                ("ASYLUM_APPLICATION",), freq="A"),
                  "ref_area", "year"),
-    MapIndicator("refugees_hosted", SeriesSpec("refugees_hosted", UNHCR_POPULATION,
+    MapIndicator("refugees_hosted", published_series("refugees_hosted", UNHCR_POPULATION,
                                                ("REFUGEE_STOCK",), freq="A"), "ref_area", "year"),
-    MapIndicator("immigrants", SeriesSpec("immigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
+    MapIndicator("immigrants", published_series("immigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
                  "ref_area", "year"),
-    MapIndicator("emigrants", SeriesSpec("emigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
+    MapIndicator("emigrants", published_series("emigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
                  "citizenship", "year"),
 )
 
@@ -137,12 +129,12 @@ def _in(column: str, values: str | Sequence[str], params: list[Any]) -> str:
 
 
 def _base_where(
-    source: str, flows: Sequence[str], freq: str, filters: Mapping[str, str | Sequence[str]]
+    source: str, flows: Sequence[str], filters: Mapping[str, str | Sequence[str]]
 ) -> tuple[list[str], list[Any]]:
-    params: list[Any] = [source, freq]
-    where = ["source = ?", "freq = ?", _in("flow", tuple(flows), params), "value IS NOT NULL"]
+    params: list[Any] = [source]
+    where = ["source = ?", _in("flow", tuple(flows), params), "value IS NOT NULL"]
     for dim, wanted in filters.items():
-        if dim not in DIMENSIONS:
+        if dim not in FILTER_COLUMNS:  # column names are never taken from users
             raise KeyError(dim)
         where.append(_in(dim, wanted, params))
     return where, params
@@ -167,8 +159,11 @@ def aggregate(
     since: date | None = None,
 ) -> pd.DataFrame:
     """Sum of a series by period (and ``by`` dimensions, and unit), honest about totals."""
-    wanted = {**spec.all_filters(), **(filters or {})}
-    where, params = _base_where(spec.source, spec.flows, spec.freq, wanted)
+    for dim in by:
+        if dim not in FILTER_COLUMNS:  # column names are never taken from users
+            raise KeyError(dim)
+    wanted = {**spec.filters, **(filters or {})}
+    where, params = _base_where(spec.source, spec.flows, wanted)
     columns = ["period", *by, "unit", "value"]
     if spec.table is not None:
         where.append('"table" = ?')
@@ -289,7 +284,7 @@ def headline_figures(
         previous = series.loc[series["period"] == year_before, "value"]
         before = float(previous.iloc[0]) if len(previous) else None
         change = None if not before else (float(latest["value"]) - before) / before * 100
-        rows.append({"key": spec.key, "source": spec.source, "ref_area": spec.ref_area,
+        rows.append({"key": spec.key, "source": spec.source, "ref_area": spec.fixed("ref_area"),
                      "period": latest["period"], "unit": latest["unit"],
                      "value": float(latest["value"]), "period_year_before": year_before,
                      "value_year_before": before, "change_pct": change})
@@ -339,22 +334,22 @@ def map_indicator(store: Store, indicator: MapIndicator) -> pd.DataFrame:
 
 #: What a profile shows per role: (role, key, spec, the dimension the country is matched on).
 PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = (
-    ("origin", "us_border_citizens", SeriesSpec("", USBP, ("ENCOUNTER",), "USA",
+    ("origin", "us_border_citizens", published_series("", USBP, ("ENCOUNTER",), "USA",
                                                 table="Monthly Citizenship"), "citizenship"),
-    ("origin", "darien_citizens", SeriesSpec("", DARIEN, ("IRREGULAR_ENTRY",), "PAN"), "citizenship"),
-    ("origin", "mexico_presented_citizens", SeriesSpec("", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
+    ("origin", "darien_citizens", published_series("", DARIEN, ("IRREGULAR_ENTRY",), "PAN"), "citizenship"),
+    ("origin", "mexico_presented_citizens", published_series("", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
      "citizenship"),
-    ("origin", "asylum_abroad", SeriesSpec("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",), freq="A"),
+    ("origin", "asylum_abroad", published_series("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",), freq="A"),
      "citizenship"),
-    ("transit", "irregular_entries", SeriesSpec("", DARIEN, ("IRREGULAR_ENTRY",)), "ref_area"),
-    ("transit", "irregular_entries", SeriesSpec("", HONDURAS, ("IRREGULAR_ENTRY",)), "ref_area"),
-    ("transit", "presented", SeriesSpec("", MEXICO_PRESENTED, ("PRESENTED",)), "ref_area"),
-    ("destination", "asylum_received", SeriesSpec("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",),
+    ("transit", "irregular_entries", published_series("", DARIEN, ("IRREGULAR_ENTRY",)), "ref_area"),
+    ("transit", "irregular_entries", published_series("", HONDURAS, ("IRREGULAR_ENTRY",)), "ref_area"),
+    ("transit", "presented", published_series("", MEXICO_PRESENTED, ("PRESENTED",)), "ref_area"),
+    ("destination", "asylum_received", published_series("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",),
                                                   freq="A"), "ref_area"),
-    ("destination", "border_encounters", SeriesSpec("", CBP_SW, ENCOUNTER_FLOWS), "ref_area"),
-    ("return", "returns_executed", SeriesSpec("", MEXICO_RETURNS, ("RETURN_EXECUTED",)), "ref_area"),
-    ("return", "returns_received", SeriesSpec("", GUATEMALA_RETURNS, ("RETURN_RECEIVED",)), "ref_area"),
-    ("return", "returned_by_mexico", SeriesSpec("", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
+    ("destination", "border_encounters", published_series("", CBP_SW, ENCOUNTER_FLOWS), "ref_area"),
+    ("return", "returns_executed", published_series("", MEXICO_RETURNS, ("RETURN_EXECUTED",)), "ref_area"),
+    ("return", "returns_received", published_series("", GUATEMALA_RETURNS, ("RETURN_RECEIVED",)), "ref_area"),
+    ("return", "returned_by_mexico", published_series("", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
      "citizenship"),
 )
 
@@ -367,7 +362,7 @@ def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
     """
     parts = []
     for role, key, spec, dim in PROFILE_FLOWS:
-        if dim == "ref_area" and spec.ref_area is None:
+        if dim == "ref_area" and spec.fixed("ref_area") is None:
             frame = aggregate(store, spec, filters={"ref_area": iso3})
         else:
             frame = aggregate(store, spec, filters={dim: iso3})
@@ -377,7 +372,7 @@ def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
         yearly = frame.groupby(["year", "unit"], as_index=False).agg(
             value=("value", "sum"), months=("period", "nunique"), first=("period", "min"),
             last=("period", "max"))
-        parts.append(yearly.assign(role=role, key=key, source=spec.source, freq=spec.freq))
+        parts.append(yearly.assign(role=role, key=key, source=spec.source, freq=spec.fixed("freq")))
     columns = ["role", "key", "source", "freq", "year", "unit", "value", "months", "first", "last"]
     if not parts:
         return pd.DataFrame(columns=columns)
@@ -495,14 +490,14 @@ def returns_mirror(store: Store, returning: str, origin: str) -> pd.DataFrame:
         "SELECT DISTINCT source FROM observations WHERE flow = 'RETURN_EXECUTED' "
         "AND ref_area = ? AND citizenship = ? AND freq = 'M'", [returning, origin])
     for source in executed["source"]:
-        frame = aggregate(store, SeriesSpec("", str(source), ("RETURN_EXECUTED",), returning),
+        frame = aggregate(store, published_series("", str(source), ("RETURN_EXECUTED",), returning),
                           filters={"citizenship": origin})
         parts.append(frame.assign(side="executed", source=source))
     received = store.query_df(
         "SELECT DISTINCT source FROM observations WHERE flow = 'RETURN_RECEIVED' "
         "AND ref_area = ? AND counterpart_area = ? AND freq = 'M'", [origin, returning])
     for source in received["source"]:
-        frame = aggregate(store, SeriesSpec("", str(source), ("RETURN_RECEIVED",), origin),
+        frame = aggregate(store, published_series("", str(source), ("RETURN_RECEIVED",), origin),
                           filters={"counterpart_area": returning})
         parts.append(frame.assign(side="received", source=source))
     columns = ["side", "source", "period", "unit", "value"]
@@ -527,7 +522,7 @@ def _yearly_by(store: Store, flow: str, dim: str) -> pd.DataFrame:
         "SELECT DISTINCT source, ref_area FROM observations WHERE flow = ? AND freq = 'M'", [flow])
     parts = []
     for source, ref_area in sources.itertuples(index=False):
-        frame = aggregate(store, SeriesSpec("", str(source), (flow,), str(ref_area)), by=(dim,))
+        frame = aggregate(store, published_series("", str(source), (flow,), str(ref_area)), by=(dim,))
         if frame.empty:
             continue
         frame = frame.assign(year=[p.year for p in frame["period"]])
@@ -600,7 +595,7 @@ def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
     """
     columns = ["source", "accompaniment", "period", "unit", "value"]
     for source in (CBP_SW, USA_SW_IOM):
-        spec = SeriesSpec("children_abroad", source, ENCOUNTER_FLOWS, "USA")
+        spec = published_series("children_abroad", source, ENCOUNTER_FLOWS, "USA")
         frame = aggregate(store, spec, by=("accompaniment",),
                           filters={"citizenship": iso3,
                                    "accompaniment": ("UNACCOMPANIED", "ACCOMPANIED")})

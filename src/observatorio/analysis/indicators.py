@@ -115,13 +115,13 @@ class IndicatorEngine:
     # -- reading ------------------------------------------------------------------------------
 
     def _series(self, spec: SeriesSpec) -> pd.DataFrame:
-        key = spec.key()
+        key = spec.identity()
         if key not in self._frames:
             self._frames[key] = fetch_by_country(self.con, spec)
         return self._frames[key]
 
     def _covered(self, spec: SeriesSpec) -> pd.DataFrame:
-        key = spec.key()
+        key = spec.identity()
         if key not in self._coverage:
             self._coverage[key] = fetch_coverage(self.con, spec)
         return self._coverage[key]
@@ -144,7 +144,7 @@ class IndicatorEngine:
                     .agg(value=("value", "sum"), release=("release", "max")))
             present = not frame.empty
         else:
-            key = spec.key()
+            key = spec.identity()
             if key not in self._by_country:
                 cols = ["freq", "period", "value", "release"]
                 self._by_country[key] = {str(c): g[cols] for c, g in frame.groupby("country")}
@@ -261,7 +261,7 @@ class IndicatorEngine:
         return len(months)
 
     def _covered_months(self, spec: SeriesSpec) -> dict[int, set[pd.Timestamp]]:
-        key = ("months",) + spec.key()
+        key = ("months",) + spec.identity()
         if key not in self._months:
             cov = self._covered(spec)
             cov = cov[cov["freq"] == "M"]

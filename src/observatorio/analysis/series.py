@@ -14,14 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-#: Columns a selection may filter on. Values are always bound parameters; only these vetted
-#: names are ever spliced into SQL text.
-FILTER_COLUMNS = frozenset(
-    {"freq", "ref_area", "citizenship", "counterpart_area", "sex", "age", "accompaniment", "unit",
-     "obs_status"}
-)
+from observatorio.model.dimensions import AREA_DIMENSIONS, FILTER_COLUMNS
+
 #: Columns that can identify "the country the figure is about".
-COUNTRY_COLUMNS = frozenset({"ref_area", "citizenship", "counterpart_area"})
+COUNTRY_COLUMNS = frozenset(AREA_DIMENSIONS)
 #: Pseudo country code of a selection summed over every country (no country column).
 ALL = "_ALL"
 
@@ -38,15 +34,18 @@ class SeriesSpec:
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude_nationals: bool = False  # keep only citizenship <> ref_area (foreigners, abroad)
     sparse_zeros: bool = False  # the publisher omits zero cells: a missing month is 0, not "no data"
+    key: str = ""  # the name a published series goes by (dashboards.HEADLINE_SERIES)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> SeriesSpec:
-        """Build from the YAML mapping, checking every column name against the vetted list."""
+        """Build from the YAML mapping, checking every column name against the vetted list
+        (the contract's filterable columns: values are always bound parameters, only these
+        names are ever spliced into SQL text)."""
         flows = raw.get("flows") or raw.get("flow")
         if isinstance(flows, str):
             flows = [flows]
         filters = {k: _codes(v) for k, v in (raw.get("filters") or {}).items()}
-        bad = set(filters) - FILTER_COLUMNS
+        bad = set(filters) - set(FILTER_COLUMNS)
         if bad:
             raise ValueError(f"series {raw.get('source')!r}: cannot filter on {sorted(bad)}")
         country = raw.get("country", "ref_area")
@@ -63,11 +62,16 @@ class SeriesSpec:
             sparse_zeros=bool(raw.get("sparse_zeros", False)),
         )
 
-    def key(self) -> tuple[Any, ...]:
+    def identity(self) -> tuple[Any, ...]:
         """Hashable identity for caching."""
         return (self.source, self.flows, self.country, self.table,
                 tuple(sorted(self.filters.items())), tuple(sorted(self.attributes.items())),
                 self.exclude_nationals)
+
+    def fixed(self, name: str) -> str | None:
+        """The one code a filter fixes column ``name`` to (None: not filtered, or several)."""
+        codes = self.filters.get(name, ())
+        return codes[0] if len(codes) == 1 else None
 
     def where(self) -> tuple[str, list[Any]]:
         """SQL condition and its bound parameters (country not included)."""

@@ -20,23 +20,18 @@ from observatorio.model.codelists import get_codelist
 from observatorio.model.contract import (
     CONTRACT_COLUMNS,
     COUNT_UNITS,
+    FRAME_COLUMNS,
     FRAME_NAMES,
     KEY_COLUMNS,
     SIGNED_FLOWS,
     TOTALLED_DIMENSIONS,
 )
 
-#: Defaults for dimensions a table does not break down.
+#: Defaults for dimensions a table does not break down (the contract's, model/contract.py).
 DIMENSION_DEFAULTS: dict[str, Any] = {
     "table": None,
-    "citizenship": "_T",
-    "counterpart_area": "_Z",
-    "sex": "_T",
-    "age": "_T",
-    "accompaniment": "_T",
-    "obs_status": "A",
     "source_row": None,
-    "attributes": "{}",
+    **{c.name: c.default for c in FRAME_COLUMNS if c.default is not None},
 }
 
 EARLIEST_YEAR = 1900

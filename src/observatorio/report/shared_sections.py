@@ -12,7 +12,8 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelis
 from observatorio.publish.web.pages import forecast_context
 from observatorio.report.context import BulletinContext, months_between
 from observatorio.report.model import Section, version_label
-from observatorio.store import query as store_query
+from observatorio.store import metadata as store_metadata
+from observatorio.store.query import ObservationQuery, revisions
 
 
 def forecast_section(ctx: BulletinContext, candidates: list[str], iso3: str | None) -> Section:
@@ -61,7 +62,7 @@ def revisions_section(ctx: BulletinContext, sources: list[str],
     section = Section("revisions", ctx.t("bulletin.section.revisions"))
     rows: list[list[Any]] = []
     releases_of: dict[str, set[str]] = {}
-    for load in store_query.loads(ctx.store):
+    for load in store_metadata.loads(ctx.store):
         releases_of.setdefault(load["source"], set()).add(str(load["release"]))
     for source in sorted(set(sources)):
         known = releases_of.get(source, set())
@@ -103,9 +104,9 @@ def revisions_section(ctx: BulletinContext, sources: list[str],
 
 def _vintage_totals(ctx: BulletinContext, source: str) -> pd.DataFrame:
     """Monthly totals of a source in every release (the API's /revisions query)."""
-    query = store_query.ObservationQuery.build(filters={"source": [source], "freq": ["M"]},
+    query = ObservationQuery.build(filters={"source": [source], "freq": ["M"]},
                                                end=f"{ctx.period:%Y-%m}")
-    table: pa.Table = store_query.revisions(ctx.store, query)
+    table: pa.Table = revisions(ctx.store, query)
     frame = table.to_pandas()
     if frame.empty:
         return pd.DataFrame(columns=["vintage", "period", "value"])
@@ -119,7 +120,7 @@ def freshness_section(ctx: BulletinContext, countries: tuple[str, ...] = CRM_MEM
     section = Section("freshness", ctx.t("bulletin.section.freshness"))
     flows = get_codelist("flow")
     rows: list[list[Any]] = []
-    for entry in store_query.freshness(ctx.store):
+    for entry in store_metadata.freshness(ctx.store):
         if entry["ref_area"] not in countries:
             continue
         if entry["flow"] is None or entry["freq"] != "M":

@@ -10,6 +10,7 @@ is the first day of that period (a US fiscal year FY2024 starts on 2023-10-01) a
 from __future__ import annotations
 
 from observatorio.harmonize.fiscal import US_FEDERAL_START_MONTH
+from observatorio.model.dimensions import DEFAULT_GROUP
 
 #: The aggregations offered: SQL of the aggregated period (from ``"period"``) and its freq.
 AGGREGATES: dict[str, tuple[str, str]] = {
@@ -20,11 +21,6 @@ AGGREGATES: dict[str, tuple[str, str]] = {
     "FY": (f"(date_trunc('year', \"period\" + INTERVAL {13 - US_FEDERAL_START_MONTH} MONTH)"
            f" - INTERVAL {13 - US_FEDERAL_START_MONTH} MONTH)::DATE", "A"),
 }
-#: What an aggregated answer groups by when the question names no group: every dimension.
-DEFAULT_GROUP: tuple[str, ...] = (
-    "dataflow", "source", "table", "freq", "period", "ref_area", "citizenship", "counterpart_area",
-    "flow", "sex", "age", "accompaniment", "unit",
-)  # fmt: skip
 #: The column counting the months in each sum.
 MONTHS_COLUMN = "months"
 

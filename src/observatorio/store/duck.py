@@ -17,9 +17,10 @@ import pandas as pd
 
 from observatorio.errors import ReadOnlyViolation, StoreBusy, StoreMissing
 from observatorio.model.contract import FRAME_NAMES, STORE_COLUMNS
+from observatorio.model.dimensions import LATEST_ORDER
+from observatorio.store.derived import Derived
 from observatorio.store.schema import (
     DDL,
-    LATEST_ORDER,
     LATEST_TABLE_KEY,
     LOAD_WARNING_COLUMNS,
     SCHEMA_VERSION,
@@ -55,6 +56,9 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._cursor_lock = threading.Lock()
+        #: What the query layer derives from this store (catalogue, in-memory columns, each
+        #: thread's cursor): kept with it, dropped with it.
+        self.derived = Derived()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor for one thread: DuckDB connections must not be used by two threads at once,
@@ -77,6 +81,7 @@ class Store:
         return store
 
     def close(self) -> None:
+        self.derived = Derived()  # the cursors and columns of a closed store are of no use
         self.con.close()
 
     def __enter__(self) -> Store:

@@ -13,7 +13,7 @@ question is about the latest releases:
   and for the periods;
 * sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and ``bincount``
   adds each group's values in table order, as DuckDB's scan does; ``obs_status`` follows
-  ``_SUM_STATUS``, the order of plain rows ``_ORDER`` with NULLs first;
+  ``_SUM_STATUS``, the order of plain rows ``ANSWER_ORDER`` with NULLs first;
 * large questions are declined (``None``): past ``MAX_SCAN`` candidate rows or ``MAX_SELECTED``
   selected rows DuckDB is the faster engine, and answers them.
 
@@ -23,7 +23,6 @@ answers are DuckDB's own (tests/store/test_memory.py compares both on many quest
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,10 +31,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatorio.model.answer_columns import OBSERVATION_COLUMNS, OBSERVATION_ORDER
 from observatorio.model.contract import STOCK_FLOWS
+from observatorio.model.dimensions import ANSWER_ORDER, OBSERVATION_COLUMNS
+from observatorio.store.catalogue import StoreCatalogue
 from observatorio.store.duck import Store
-from observatorio.store.schema import LATEST_TABLE_KEY, latest_table_ready
 
 if TYPE_CHECKING:
     from observatorio.store.query import ObservationQuery
@@ -88,7 +87,7 @@ def _smallest_int(top: int) -> type[np.signedinteger[Any]]:
 
 
 def _strings(array: pa.Array) -> _Strings:
-    encoded = pc.dictionary_encode(array)
+    encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
     dictionary = encoded.dictionary
     order = pc.sort_indices(dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
@@ -146,8 +145,7 @@ class LatestColumns:
                     return None
                 raw = _column(cursor, name) if name != "source" else None
                 found = by_source if raw is None else (
-                    _strings(raw) if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)
-                    else _numbers(raw))
+                    _strings(raw) if pa.types.is_dictionary(raw.type) else _numbers(raw))
                 columns[name] = _reorder(found, order)
         finally:
             cursor.close()
@@ -387,7 +385,7 @@ class LatestColumns:
     # -- plain rows ------------------------------------------------------------------------
 
     def _plain(self, query: ObservationQuery, rows: np.ndarray) -> pa.Table:
-        keys = [self._sort_key(name, rows, True) for name in reversed(OBSERVATION_ORDER)]
+        keys = [self._sort_key(name, rows, True) for name in reversed(ANSWER_ORDER)]
         ordered = rows[np.lexsort(keys)] if len(rows) else rows
         window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
         picked = ordered[window]
@@ -419,10 +417,30 @@ def _days(day: Any) -> int:
     return int(day.toordinal() - 719163)  # days since 1970-01-01, as DATE is stored
 
 
+#: Rows read from DuckDB at a time: a text column is dictionary-encoded batch by batch, so the
+#: whole column never exists as text at once (the start-up peak, docs/benchmarks.md).
+_READ_BATCH = 100_000
+
+
 def _column(cursor: Any, name: str) -> pa.Array:
+    """One column of ``observations_latest`` in table order; text as a dictionary array."""
     quoted = '"' + name.replace('"', '""') + '"'
-    table = cursor.sql(f"SELECT {quoted} FROM observations_latest").to_arrow_table()  # noqa: S608
-    return table.column(0).combine_chunks()
+    reader = cursor.sql(f"SELECT {quoted} FROM observations_latest").to_arrow_reader(  # noqa: S608
+        _READ_BATCH)
+    chunks = []
+    for batch in reader:
+        part = batch.column(0)
+        if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
+            part = pc.dictionary_encode(part.cast(pa.string()))
+        chunks.append(part)
+    if not chunks:
+        empty = pa.array([], reader.schema.field(0).type)
+        return pc.dictionary_encode(empty.cast(pa.string())) if pa.types.is_string(
+            empty.type) or pa.types.is_large_string(empty.type) else empty
+    found = pa.chunked_array(chunks, type=chunks[0].type)
+    if pa.types.is_dictionary(found.type):
+        found = found.unify_dictionaries()
+    return found.combine_chunks()
 
 
 def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbers:
@@ -434,51 +452,45 @@ def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbe
 
 # -- one per read-only store -----------------------------------------------------------------
 
-#: The columns kept: those of an answer.
-def _kept() -> tuple[str, ...]:
-    return OBSERVATION_COLUMNS
-
-
-_BUILT: dict[int, tuple[Store, LatestColumns]] = {}
-_BUILD_LOCK = threading.Lock()
+#: Name of the columns among what the store derives (store/derived.py).
+_DERIVED = "latest_columns"
 
 
 def columns_of(store: Store) -> LatestColumns | None:
     """The store's in-memory columns if :func:`build` made them (never builds: None)."""
-    found = _BUILT.get(id(store))
-    return found[1] if found is not None and found[0] is store else None
+    found: LatestColumns | None = store.derived.peek(_DERIVED)
+    return found
 
 
 def build(store: Store, max_rows: int, stop: Callable[[], bool] = lambda: False
           ) -> LatestColumns | None:
-    """Read the latest releases of a read-only store into memory (once per store).
+    """Read the latest releases of a read-only store into memory (once per store, kept on it:
+    one copy per process for the store the process serves).
 
     Nothing is built for a store opened for writing (it may change), a store without
     ``observations_latest`` (older stores: DuckDB answers), or more than ``max_rows`` rows.
     """
     if not store.read_only or max_rows <= 0:
         return None
-    with _BUILD_LOCK:
-        known = columns_of(store)
-        if known is not None:
-            return known
-        meta = dict(store.cursor().execute(
-            "SELECT key, value FROM store_meta WHERE key IN ('version', 'ddl_sha256', ?)",
-            [LATEST_TABLE_KEY]).fetchall())
-        if not latest_table_ready(meta):  # older stores: DuckDB answers
-            return None
-        rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
-        if not rows or int(rows[0][0]) > max_rows:
-            return None
-        built = LatestColumns.read(store, str(meta.get("version", "empty")), _kept(), stop)
-        if built is None:
-            return None
-        _BUILT[id(store)] = (store, built)
-        while len(_BUILT) > 4:  # stores opened and dropped (tests): keep the newest
-            _BUILT.pop(next(iter(_BUILT)))
-        return built
+    known = columns_of(store)
+    if known is not None:
+        return known
+    catalogue = StoreCatalogue.of(store)
+    if not catalogue.latest_table:
+        return None
+    rows = store.cursor().execute("SELECT count(*) FROM observations_latest").fetchall()
+    if not rows or int(rows[0][0]) > max_rows:
+        return None
+
+    def read() -> LatestColumns | None:
+        return LatestColumns.read(store, catalogue.version, OBSERVATION_COLUMNS, stop)
+
+    built: LatestColumns | None = store.derived.value(_DERIVED, catalogue.version, read)
+    if built is None:
+        store.derived.forget(_DERIVED)  # stopped: a later build may try again
+    return built
 
 
 def forget(store: Store) -> None:
-    """Drop the store's columns (a closed store)."""
-    _BUILT.pop(id(store), None)
+    """Drop the store's columns."""
+    store.derived.forget(_DERIVED)

@@ -2,7 +2,10 @@
 past vintages, pagination, revisions, freshness and coverage.
 
 The API and the portal both use it; nothing here knows about HTTP. User values only ever reach
-DuckDB as bound parameters; column names only come from the contract whitelists below.
+DuckDB as bound parameters; column names only come from the contract's lists
+(model/dimensions.py). Beside it: periods.py (period parsing), catalogue.py (what codes
+exist), reading.py (cursors), metadata.py (sources, loads, freshness), memory.py (the
+in-memory engine).
 
     >>> q = ObservationQuery.build(filters={"source": ["cbp_sw_land_border_encounters"]},
     ...                            start="2021-10", end="2022-09", group_by=["source"])
@@ -16,20 +19,21 @@ values when there are some.
 from __future__ import annotations
 
 import difflib
-import re
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
 
-from observatorio.errors import ObservatorioError
-from observatorio.i18n import t
-from observatorio.model.answer_columns import OBSERVATION_COLUMNS, OBSERVATION_ORDER
-from observatorio.model.codelists import CRM_MEMBERS, get_codelist
-from observatorio.model.contract import CODED_COLUMNS, STOCK_FLOWS, column
+from observatorio.model.contract import STOCK_FLOWS
+from observatorio.model.dimensions import (
+    ANSWER_ORDER,
+    FILTER_COLUMNS,
+    GROUP_COLUMNS,
+    OBSERVATION_COLUMNS,
+)
+from observatorio.store import memory as memory_engine
 from observatorio.store.aggregation import (
     AGGREGATES,
     MONTHS_COLUMN,
@@ -37,29 +41,18 @@ from observatorio.store.aggregation import (
     group_expression,
     output_expression,
 )
+from observatorio.store.catalogue import StoreCatalogue
 from observatorio.store.duck import Store
-from observatorio.store.memory import columns_of
-from observatorio.store.schema import LATEST_TABLE_KEY, latest_table_ready
+from observatorio.store.periods import Period, parse_date, parse_period
+from observatorio.store.query_errors import QueryError
+from observatorio.store.reading import SMALL_ANSWER, cursor, fetch_all, fetch_one, fetch_table
 
-# -- whitelists -----------------------------------------------------------------------------
+# -- whitelists (derived from the contract: model/dimensions.py) ---------------------------
 
-#: Columns a query may filter on by name (``ref_area=GTM,HND``).
-FILTER_COLUMNS: tuple[str, ...] = ("source", "source_file", "table", *CODED_COLUMNS, "load_id")
-
-#: Columns a query may group by; the other dimensions are summed.
-GROUP_COLUMNS: tuple[str, ...] = (
-    "dataflow", "source", "table", "release", "freq", "period", "ref_area", "citizenship",
-    "counterpart_area", "flow", "sex", "age", "accompaniment", "unit", "obs_status", "attributes",
-)  # fmt: skip
-
-
-#: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
 #: The largest limit or offset a query takes (15 digits, as the fast path reads them).
 MAX_PAGING = 10**15 - 1
+#: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
 SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
-
-#: The order observations come in: stable, so that pages never overlap.
-_ORDER = OBSERVATION_ORDER
 
 #: Status of a sum: the rows' own when they agree; provisional if any is; else estimated when
 #: any row is estimated, missing or suppressed (the sum is then incomplete).
@@ -77,96 +70,6 @@ def q(name: str) -> str:
     if name not in OBSERVATION_COLUMNS and name not in ("loaded_at",):
         raise KeyError(name)
     return f'"{name}"'
-
-
-# -- errors ---------------------------------------------------------------------------------
-
-
-class QueryError(ObservatorioError):
-    """A request the query layer refuses: ``key`` names a message in messages.yaml (``api.*``);
-    ``code`` says which refusal (unknown_code, bad_period…) and ``parameter`` where."""
-
-    def __init__(
-        self,
-        code: str,
-        parameter: str,
-        key: str,
-        closest: Sequence[str] = (),
-        **values: Any,
-    ) -> None:
-        self.code = code
-        self.parameter = parameter
-        self.key = key
-        self.closest = list(closest)
-        self.values = {"parameter": parameter, **values}
-        Exception.__init__(self, f"{code}: {parameter} {values}")
-
-    def message(self, lang: str = "es") -> str:
-        return t(self.key, lang, **self.values)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "parameter": self.parameter,
-                          "message": self.messages(), "closest": self.closest}}
-
-
-# -- periods --------------------------------------------------------------------------------
-
-_PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{2})(?:-(\d{2}))?|Q([1-4])))?$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reference period given as ``2022``, ``2022-Q3``, ``2022-10`` or ``2022-10-01``."""
-
-    text: str
-    first_day: date
-    next_first_day: date  # first day after the period (exclusive bound)
-
-
-def parse_period(text: str, parameter: str) -> Period:
-    """The period ``text`` means; QueryError naming ``parameter`` when it is malformed."""
-    match = _PERIOD.match(text.strip())
-    try:
-        if not match:
-            raise ValueError(text)
-        year = int(match.group(1))
-        month, day, quarter = match.group(2), match.group(3), match.group(4)
-        if quarter:
-            first = date(year, 3 * int(quarter) - 2, 1)
-            after = _add_months(first, 3)
-        elif day:
-            first = date(year, int(month), int(day))
-            after = date.fromordinal(first.toordinal() + 1)
-        elif month:
-            first = date(year, int(month), 1)
-            after = _add_months(first, 1)
-        else:
-            first, after = date(year, 1, 1), date(year + 1, 1, 1)
-    except ValueError:
-        raise QueryError("bad_period", parameter, "api.bad_period", value=text) from None
-    return Period(text, first, after)
-
-
-def parse_date(text: str, parameter: str) -> date:
-    """An ISO date (``2024-07-21``); QueryError naming ``parameter`` otherwise."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise QueryError("bad_date", parameter, "api.bad_date", value=text) from None
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def format_period(period: date, freq: str) -> str:
-    """SDMX time period text: ``2022`` (A), ``2022-Q3`` (Q), ``2022-10`` (M)."""
-    if freq == "A":
-        return f"{period.year:04d}"
-    if freq == "Q":
-        return f"{period.year:04d}-Q{(period.month - 1) // 3 + 1}"
-    return f"{period.year:04d}-{period.month:02d}"
 
 
 # -- the observation query ------------------------------------------------------------------
@@ -305,7 +208,7 @@ class ObservationQuery:
             f"SELECT {group_cols}, {', '.join(counts)} FROM {base} "  # noqa: S608 - whitelisted names
             f"GROUP BY {group_cols} HAVING {' OR '.join(conditions)} LIMIT 1"
         )
-        row = _fetch_one(store, sql, params)
+        row = fetch_one(store, sql, params)
         if row is None:
             return
         n = len(self.group_by)
@@ -325,7 +228,7 @@ class ObservationQuery:
         base, params = self._where_sql(
             [f"{self._group_sql(c)} IS NOT DISTINCT FROM ?" for c in self.group_by],
             latest=self._latest(store))
-        rows = _fetch_all(
+        rows = fetch_all(
             store, f"SELECT DISTINCT {q(name)} FROM {base} ORDER BY 1 LIMIT 6",  # noqa: S608
             [*params, *group],
         )
@@ -425,7 +328,7 @@ class ObservationQuery:
             )
         else:
             cols = ", ".join(q(c) for c in OBSERVATION_COLUMNS)
-            order = ", ".join(f"{q(c)} NULLS FIRST" for c in _ORDER)
+            order = ", ".join(f"{q(c)} NULLS FIRST" for c in ANSWER_ORDER)
             sql = f"SELECT {cols} FROM {base} ORDER BY {order}"  # noqa: S608
         if paged and self.limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -443,7 +346,7 @@ class ObservationQuery:
             if found is not None:
                 return found
         sql, params = self.select_sql(paged=False, latest=self._latest(store))
-        row = _fetch_one(store, f"SELECT count(*) FROM ({sql})", params)  # noqa: S608
+        row = fetch_one(store, f"SELECT count(*) FROM ({sql})", params)  # noqa: S608
         return int(row[0]) if row else 0
 
     def run(self, store: Store, check: bool = True) -> pa.Table:
@@ -461,9 +364,9 @@ class ObservationQuery:
             if table is not None:
                 return table
         sql, params = self.select_sql(latest=self._latest(store))
-        if self.limit is not None and self.limit <= _SMALL_ANSWER:
-            return _fetch_table(store, sql, params)
-        return _cursor(store).sql(sql, params=params).to_arrow_table()
+        if self.limit is not None and self.limit <= SMALL_ANSWER:
+            return fetch_table(store, sql, params)
+        return cursor(store).sql(sql, params=params).to_arrow_table()
 
     def in_memory(self, store: Store, max_rows: int) -> bool:
         """Whether :meth:`run` reads at most ``max_rows`` rows of the in-memory columns (a cheap
@@ -471,12 +374,12 @@ class ObservationQuery:
         memory = self._memory(store)
         return memory is not None and memory.candidates(self) <= max_rows
 
-    def _memory(self, store: Store) -> Any:
+    def _memory(self, store: Store) -> memory_engine.LatestColumns | None:
         """The in-memory columns of the store's latest releases, when built (None otherwise;
         aggregated periods are DuckDB's)."""
         if self.release is not None or self.as_of is not None or self.aggregate is not None:
             return None
-        return columns_of(store)
+        return memory_engine.columns_of(store)  # looked up on the module: tests switch it off
 
     def batches(self, store: Store, rows_per_batch: int = 50_000) -> pa.RecordBatchReader:
         """The answer as a stream of record batches (for large downloads, own cursor)."""
@@ -524,289 +427,6 @@ def _as_date(value: str | date | None, parameter: str) -> date | None:
     return parse_date(value, parameter)
 
 
-_THREAD = threading.local()
-
-
-def _cursor(store: Store) -> Any:
-    """This thread's cursor on the store (DuckDB connections are not thread-safe)."""
-    cursors: dict[int, tuple[Any, Any]] = _THREAD.__dict__.setdefault("cursors", {})
-    key = id(store.con)
-    found = cursors.get(key)
-    # Keeping the connection in the entry keeps its id from being reused by another store.
-    if found is not None and found[0] is store.con:
-        return found[1]
-    cur = store.cursor()
-    cursors[key] = (store.con, cur)
-    while len(cursors) > 4:  # a caller opening a store per request must not pile them up
-        cursors.pop(next(iter(cursors)))
-    return cur
-
-
-def _fetch_one(store: Store, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    # fetchall: DuckDB refuses new work on a cursor with an unfinished result.
-    rows = _cursor(store).execute(sql, list(params)).fetchall()
-    return tuple(rows[0]) if rows else None
-
-
-def _fetch_all(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in _cursor(store).execute(sql, list(params)).fetchall()]
-
-
-#: Arrow types of the DuckDB types an answer has (as DuckDB's own Arrow export gives them).
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64(), "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
-}  # fmt: skip
-#: Answers of at most this many rows (a page) are read as Python rows (see _fetch_table).
-_SMALL_ANSWER = 5000
-
-
-def _fetch_table(store: Store, sql: str, params: Sequence[Any]) -> pa.Table:
-    """The answer of one statement of at most _SMALL_ANSWER rows, as an Arrow table.
-
-    ``cursor.sql(...).to_arrow_table()`` binds the statement to learn its schema, then plans it
-    again to run it: twice DuckDB's planning, which is most of the cost of a small answer. Here
-    it is planned and run once, and its rows typed as DuckDB's Arrow export types them.
-    """
-    result = _cursor(store).execute(sql, list(params))
-    names = [d[0] for d in result.description]
-    types = [_ARROW_TYPES.get(str(d[1])) for d in result.description]
-    rows = result.fetchall()
-    if all(types):
-        return _rows_table(rows, pa.schema(list(zip(names, types, strict=True))))
-    return _cursor(store).sql(sql, params=list(params)).to_arrow_table()  # another type: ask
-
-
-def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    return pa.Table.from_arrays(
-        [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
-
-
-# -- what codes exist -----------------------------------------------------------------------
-
-_CODELIST_OF = {c: column(c).codelist for c in FILTER_COLUMNS if column(c).codelist}
-
-
-@dataclass(frozen=True)
-class StoreCatalogue:
-    """Values present in one store version for the columns without a codelist, and what each
-    source's latest release holds (to skip checks that cannot fail)."""
-
-    version: str
-    values: Mapping[str, frozenset[str]]
-    releases: frozenset[date]
-    #: per source, the distinct values of SAME_WITHIN_SUM columns and whether it has stocks
-    profiles: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
-    #: per source, the load id of its latest release
-    latest: Mapping[str, str] = field(default_factory=dict)
-    #: whether ``observations_latest`` holds exactly the latest rows (a store written by this
-    #: schema; older stores are read through the load ids)
-    latest_table: bool = False
-
-    @classmethod
-    def of(cls, store: Store) -> StoreCatalogue:
-        """The catalogue of this store (computed once per store file and version)."""
-        if store.read_only:  # a read-only connection cannot see a new load: ask once
-            known = _BY_STORE.get(id(store))
-            if known is not None and known[0] is store:
-                return known[1]
-        meta = dict(_fetch_all(store, "SELECT key, value FROM store_meta "
-                                      "WHERE key IN ('version', 'ddl_sha256')"))
-        version = str(meta.get("version", "empty"))
-        # the schema too: upgrading a store (observations_latest) keeps its version
-        key = (str(store.path), version, str(meta.get("ddl_sha256")))
-        found = _CATALOGUES.get(key)
-        if found is None:
-            # One thread computes it: sixteen first requests at once must not all scan the store.
-            with _CATALOGUE_LOCK:
-                found = _CATALOGUES.get(key) or cls._compute(store, version)
-                _CATALOGUES[key] = found
-        if store.read_only:
-            _BY_STORE[id(store)] = (store, found)
-        return found
-
-    @classmethod
-    def _compute(cls, store: Store, version: str) -> StoreCatalogue:
-        values = {
-            "source": _distinct(store, "SELECT DISTINCT source FROM loads"),
-            "source_file": _distinct(store, "SELECT DISTINCT source_file FROM loads"),
-            "load_id": _distinct(store, "SELECT DISTINCT load_id FROM loads"),
-            "table": _distinct(
-                store, 'SELECT DISTINCT "table" FROM observations_history WHERE "table" IS NOT NULL'
-            ),
-        }
-        releases = frozenset(r[0] for r in _fetch_all(store, "SELECT DISTINCT release FROM loads"))
-        latest = {str(src): str(lid) for src, lid in _fetch_all(
-            store, "SELECT source, load_id FROM loads WHERE is_latest")}
-        meta = dict(_fetch_all(store, "SELECT key, value FROM store_meta WHERE key IN (?, ?)",
-                               [LATEST_TABLE_KEY, "ddl_sha256"]))
-        latest_table = latest_table_ready(meta)
-        return cls(version, values, releases, _profiles(store), latest, latest_table)
-
-    def constant(self, column_name: str, sources: Iterable[str] | None) -> bool:
-        """Whether ``column_name`` has one value across the latest rows of these sources."""
-        chosen = self.profiles.keys() if sources is None else sources
-        seen: set[str] = set()
-        for src in chosen:
-            seen |= self.profiles.get(src, {}).get(column_name, frozenset({"?"}))
-            if len(seen) > 1:
-                return False
-        return True
-
-    def has_stocks(self, sources: Iterable[str] | None) -> bool:
-        chosen = self.profiles.keys() if sources is None else sources
-        return any(self.profiles.get(src, {}).get("stock") for src in chosen)
-
-    def check_code(self, name: str, value: str) -> None:
-        """QueryError (with the closest codes) unless ``value`` is valid for column ``name``."""
-        codelist_id = _CODELIST_OF.get(name)
-        if codelist_id is not None:
-            codelist = get_codelist(codelist_id)
-            if value in codelist:
-                return
-            raise QueryError("unknown_code", name, "api.unknown_code",
-                             closest_codes(value, codelist_id), value=value, codelist=codelist_id)
-        known = self.values.get(name, frozenset())
-        if value in known:
-            return
-        close = closest_texts(value, sorted(known))
-        raise QueryError("unknown_value", name, "api.unknown_value", close, value=value)
-
-
-_CATALOGUES: dict[tuple[str, str, str], StoreCatalogue] = {}
-_CATALOGUE_LOCK = threading.Lock()
-_BY_STORE: dict[int, tuple[Store, StoreCatalogue]] = {}
-
-
-def _profiles(store: Store) -> dict[str, dict[str, frozenset[str]]]:
-    rows = _fetch_all(
-        store,
-        f"""SELECT source, list(DISTINCT coalesce("table", '')), list(DISTINCT unit),
-                   list(DISTINCT freq), bool_or(flow IN ({_STOCKS_SQL}))
-            FROM observations GROUP BY source""",  # noqa: S608 - constants only
-    )
-    return {
-        src: {"source": frozenset({src}), "table": frozenset(tables), "unit": frozenset(units),
-              "freq": frozenset(freqs), "stock": frozenset({"yes"}) if stock else frozenset()}
-        for src, tables, units, freqs, stock in rows
-    }
-
-
-def _distinct(store: Store, sql: str) -> frozenset[str]:
-    return frozenset(str(r[0]) for r in _fetch_all(store, sql))
-
-
-def closest_texts(value: str, options: Sequence[str], n: int = 3) -> list[str]:
-    """Options that contain ``value`` (any case), then those that look like it."""
-    wanted = value.casefold()
-    containing = [o for o in options if wanted and wanted in o.casefold()]
-    similar = difflib.get_close_matches(value, list(options), n=n, cutoff=0.5)
-    return list(dict.fromkeys(containing[:n] + similar))[:n]
-
-
-def closest_codes(value: str, codelist_id: str, n: int = 3) -> list[str]:
-    """Codes of a codelist closest to ``value``: by code, then by Spanish or English label."""
-    codes = get_codelist(codelist_id).codes
-    by_code = closest_texts(value.upper(), list(codes), n=n) if len(value) > 1 else []
-    labels: dict[str, str] = {}
-    for code in codes.values():
-        labels.setdefault(code.label_es.casefold(), code.id)
-        labels.setdefault(code.label_en.casefold(), code.id)
-    by_label = [labels[m] for m in difflib.get_close_matches(value.casefold(), list(labels), n=n, cutoff=0.6)]
-    # A name ("Guatemala") is matched by label first; a code-like value by code first.
-    found = by_label + by_code if len(value) > 3 else by_code + by_label
-    if not found and len(codes) <= 12:
-        found = list(codes)  # a short list: every code is a useful suggestion
-    return list(dict.fromkeys(found))[:n if len(codes) > 12 else len(codes)]
-
-
-# -- metadata queries -----------------------------------------------------------------------
-
-
-def sources(store: Store) -> list[dict[str, Any]]:
-    """Every loaded source: publisher, licence, latest release, coverage, loaded at."""
-    rows = _fetch_all(
-        store,
-        """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
-                  s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
-                  l.period_end, l.loaded_at, l.source_file, l.load_id,
-                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
-           FROM loads l LEFT JOIN sources s USING (source)
-           WHERE l.is_latest ORDER BY l.source""",
-    )
-    names = ("source", "publisher", "title_es", "title_en", "licence", "dataflow", "url",
-             "homepage", "caveats_es", "caveats_en", "release", "rows", "period_start",
-             "period_end", "loaded_at", "source_file", "load_id", "releases")  # fmt: skip
-    out = [dict(zip(names, r, strict=True)) for r in rows]
-    for entry in out:
-        entry["loaded_at"] = _utc(entry["loaded_at"])
-    coverage = _fetch_all(
-        store,
-        """SELECT source, ref_area, freq, min(period), max(period), count(*)
-           FROM observations GROUP BY source, ref_area, freq ORDER BY source, ref_area, freq""",
-    )
-    by_source: dict[str, list[dict[str, Any]]] = {}
-    for src, area, freq, first, last, n in coverage:
-        by_source.setdefault(src, []).append(
-            {"ref_area": area, "freq": freq, "period_start": first, "period_end": last, "rows": n}
-        )
-    for entry in out:
-        entry["coverage"] = by_source.get(entry["source"], [])
-    return out
-
-
-def loads(store: Store, source: str | None = None) -> list[dict[str, Any]]:
-    """Every load (release) of every source, newest first: the lineage of each row's load_id."""
-    sql = ("SELECT load_id, source, release, source_file, sha256, rows, period_start, period_end, "
-           "loaded_at, is_latest FROM loads")
-    params: list[Any] = []
-    if source is not None:
-        sql += " WHERE source = ?"
-        params.append(source)
-    sql += " ORDER BY source, release DESC, loaded_at DESC"
-    names = ("load_id", "source", "release", "source_file", "sha256", "rows", "period_start",
-             "period_end", "loaded_at", "is_latest")  # fmt: skip
-    out = [dict(zip(names, r, strict=True)) for r in _fetch_all(store, sql, params)]
-    for entry in out:
-        entry["loaded_at"] = _utc(entry["loaded_at"])
-    return out
-
-
-def _utc(moment: datetime) -> datetime:
-    """The store keeps load times as naive UTC: say so (RFC 3339 wants an offset)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def freshness(store: Store) -> list[dict[str, Any]]:
-    """Who reported what, when: for each CRM country and flow, last period and last release.
-
-    The country is the reporting one (``ref_area``); countries without any data still appear,
-    with no flow, so that gaps are visible.
-    """
-    marks = ", ".join("?" for _ in CRM_MEMBERS)
-    rows = _fetch_all(
-        store,
-        f"""SELECT ref_area, flow, freq, max(period) AS last_period, max(release) AS last_release,
-                   list(DISTINCT source ORDER BY source) AS sources
-            FROM observations WHERE ref_area IN ({marks}) AND value IS NOT NULL
-            GROUP BY ref_area, flow, freq ORDER BY ref_area, flow, freq""",  # noqa: S608
-        list(CRM_MEMBERS),
-    )
-    out: list[dict[str, Any]] = []
-    seen = set()
-    for area, flow, freq, last_period, last_release, srcs in rows:
-        seen.add(area)
-        out.append({"ref_area": area, "flow": flow, "freq": freq, "last_period": last_period,
-                    "last_release": last_release, "sources": list(srcs)})
-    for area in CRM_MEMBERS:
-        if area not in seen:
-            out.append({"ref_area": area, "flow": None, "freq": None, "last_period": None,
-                        "last_release": None, "sources": []})
-    out.sort(key=lambda r: (r["ref_area"], r["flow"] or "", r["freq"] or ""))
-    return out
-
-
 def revisions(store: Store, query: ObservationQuery) -> pa.Table:
     """One series (the query's filters and group_by) in every release ever loaded.
 
@@ -814,7 +434,7 @@ def revisions(store: Store, query: ObservationQuery) -> pa.Table:
     which vintage each value belongs to, ``load_id`` which load.
     """
     wanted = query.filters.get("source")
-    releases = _fetch_all(
+    releases = fetch_all(
         store,
         "SELECT DISTINCT release FROM loads WHERE (? OR list_contains(?, source)) ORDER BY release",
         [wanted is None, list(wanted or ())],

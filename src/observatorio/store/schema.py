@@ -3,13 +3,11 @@
 
 The view reads ``observations_latest``, a copy of the latest release's rows kept by the store in
 the transaction of every load (``Store._refresh_latest``), so that it is never stale nor half
-written. Its rows are sorted by ``LATEST_ORDER`` within each source: DuckDB's zonemaps then skip
-most of a source's row groups for a country, and the API's in-memory columns
-(store/memory.py) read them back in that order."""
+written. Its rows are sorted by ``LATEST_ORDER`` (model/dimensions.py) within each source:
+DuckDB's zonemaps then skip most of a source's row groups for a country, and the API's
+in-memory columns (store/memory.py) read them back in that order."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from observatorio.model.contract import STORE_COLUMNS
 
@@ -27,24 +25,9 @@ def _history_columns() -> str:
     return ",\n  ".join(f'"{c.name}" {c.sql_type}' for c in STORE_COLUMNS)
 
 
-#: Order of the rows of ``observations_latest`` within a source (a total order of an
-#: observation's key; NULLs last, DuckDB's default).
-LATEST_ORDER: tuple[str, ...] = (
-    "source", "ref_area", "period", "table", "freq", "citizenship", "counterpart_area", "flow",
-    "sex", "age", "accompaniment", "unit", "attributes", "source_row",
-)  # fmt: skip
-
 #: store_meta key saying ``observations_latest`` is kept up to date; its value is the
 #: ``ddl_sha256`` of the schema that keeps it (another schema may have left it stale).
 LATEST_TABLE_KEY = "latest_table_ddl"
-
-
-def latest_table_ready(meta: Mapping[str, object]) -> bool:
-    """Whether ``observations_latest`` holds exactly the latest rows, from ``store_meta``'s
-    values: it was written by this schema (its DDL digest is the store's)."""
-    written = meta.get(LATEST_TABLE_KEY)
-    return written not in (None, "") and written == meta.get("ddl_sha256")
-
 
 
 DDL: tuple[str, ...] = (

@@ -10,14 +10,12 @@ import numpy as np
 import pandas as pd
 
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
-from observatorio.model.contract import CODED_COLUMNS
-
-# Identifiers that may appear in a filter: the contract's dimension columns. Values are always
-# bound as parameters; only these vetted names are spliced into the SQL text.
-FILTER_COLUMNS = frozenset(CODED_COLUMNS) | {"table"}
+from observatorio.model.dimensions import FILTER_COLUMNS
 
 
 def _where(defn: SeriesDef, dims: list[str], source: str) -> tuple[str, list[Any]]:
+    # Identifiers in a filter must be the contract's filterable columns: values are always
+    # bound as parameters, only these vetted names are spliced into the SQL text.
     clauses = ["source = ?", "value IS NOT NULL"]
     params: list[Any] = [source]
     if "freq" not in defn.filters:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from observatorio.errors import ErrorKind, ObservatorioError, kind_of_status
 from observatorio.i18n import both, t
-from observatorio.store.query import QueryError
+from observatorio.store.query_errors import QueryError
 
 
 class ErrorMessage(BaseModel):

@@ -25,9 +25,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from observatorio.errors import StoreMissing
 from observatorio.i18n import normalize_lang
+from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.publish.api.errors import ApiError
+from observatorio.publish.api.filters import filters_of
 from observatorio.publish.api.formats import Format
-from observatorio.store.query import FILTER_COLUMNS, QueryError
+from observatorio.store.query_errors import QueryError
 
 PATH = "/api/v1/observations"
 #: The query parameters of the route (tests/publish/api check it against FastAPI's view).
@@ -104,7 +106,7 @@ async def _respond(request: Request, handle: Any, args: dict[str, Any]) -> Any:
 
     try:
         query = observations_query(
-            request, args["start"], args["end"], args["group_by"], args["release"],
+            filters_of(request), args["start"], args["end"], args["group_by"], args["release"],
             args["as_of"], args["limit"], args["offset"], args["fmt"], args["aggregate"])
         if args["fmt"] in _INLINE_FORMATS and query.in_memory(handle.store, INLINE_ROWS):
             return answer(request, handle, query, args["fmt"], args["lang"])

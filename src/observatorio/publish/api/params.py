@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from observatorio.publish.api.errors import ApiError, from_validation
-from observatorio.store.query import QueryError
+from observatorio.store.query_errors import QueryError
 
 
 def check_params(request: Request, allowed: Iterable[str]) -> None:

@@ -18,8 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from observatorio.model.codelists import get_codelist
-from observatorio.model.contract import CODED_COLUMNS, KEY_COLUMNS, column
-from observatorio.store.query import QueryError, format_period
+from observatorio.model.contract import CODED_COLUMNS, column
+from observatorio.model.dimensions import SERIES_KEY, TIME_COLUMN
+from observatorio.store.catalogue import closest_texts
+from observatorio.store.periods import format_period
+from observatorio.store.query_errors import QueryError
 
 AGENCY = "OMR"
 VERSION = "1.0"
@@ -44,14 +47,6 @@ class Dimension:
 #: Contract columns whose SDMX component id is not the column name upper-cased (SDMX's own
 #: cross-domain concepts).
 SDMX_NAMES: dict[str, str] = {"unit": "UNIT_MEASURE", "period": "TIME_PERIOD", "value": "OBS_VALUE"}
-#: The time dimension: the observation's period, not part of the series key.
-TIME_COLUMN = "period"
-#: Key columns that are not SDMX dimensions: the time dimension, and source-specific breakdowns
-#: (summed within their table, see the module docstring).
-NOT_DIMENSIONS: frozenset[str] = frozenset({TIME_COLUMN, "attributes"})
-#: Columns that identify a series beyond the contract key (which is unique within one source):
-#: two publishers can count the same thing, so the publisher is a dimension too.
-PUBLISHER_DIMENSIONS: tuple[str, ...] = ("source",)
 
 
 def sdmx_id(name: str) -> str:
@@ -59,18 +54,10 @@ def sdmx_id(name: str) -> str:
     return SDMX_NAMES.get(name, name.upper())
 
 
-def _dimensions() -> tuple[Dimension, ...]:
-    # Coded key columns first, in contract key order, then the columns whose codes are the
-    # store's own values (source, table): the order of the SDMX key.
-    key = [c for c in KEY_COLUMNS if c not in NOT_DIMENSIONS]
-    coded = [c for c in key if column(c).codelist]
-    uncoded = [*PUBLISHER_DIMENSIONS, *(c for c in key if not column(c).codelist)]
-    return tuple(Dimension(sdmx_id(c), c, column(c).codelist) for c in coded + uncoded)
-
-
-#: Key order of the DSD, derived from the contract (model/contract.py KEY_COLUMNS and the
+#: Key order of the DSD, derived from the contract (model/dimensions.py SERIES_KEY and the
 #: codelist of each column): ``/sdmx/data/{dataflow}/M.USA.GTM...`` follows it.
-DIMENSIONS: tuple[Dimension, ...] = _dimensions()
+DIMENSIONS: tuple[Dimension, ...] = tuple(
+    Dimension(sdmx_id(c), c, column(c).codelist) for c in SERIES_KEY)
 
 #: Coded contract columns that are neither dimensions nor the dataflow itself: observation
 #: attributes (``obs_status`` → ``OBS_STATUS``).
@@ -129,8 +116,6 @@ def key_filters(
             back = {sdmx_code(v): v for v in store_values.get(dim.column, ())}
             unknown = [c for c in codes if c not in back]
             if unknown:
-                from observatorio.store.query import closest_texts
-
                 raise QueryError("unknown_value", dim.id, "api.unknown_value",
                                  closest_texts(unknown[0], sorted(back)), value=unknown[0])
             codes = tuple(back[c] for c in codes)

@@ -31,7 +31,8 @@ from observatorio.publish.api.sdmx_ml import (
 )
 from observatorio.publish.api.sdmx_structure import StoreCodes, codelists, select, structure_message
 from observatorio.publish.api.store_access import StoreHandle
-from observatorio.store.query import ObservationQuery, StoreCatalogue
+from observatorio.store.catalogue import StoreCatalogue
+from observatorio.store.query import ObservationQuery
 
 DataChoice = Format | DataMessage
 

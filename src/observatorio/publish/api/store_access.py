@@ -171,16 +171,15 @@ def warm_up(state: Any, stop: threading.Event) -> None:
     are answered by DuckDB. A failure only means those answers keep coming from DuckDB."""
     import logging
 
-    import pyarrow as pa
-
     from observatorio.store import memory
-    from observatorio.store.query import StoreCatalogue
+    from observatorio.store.catalogue import StoreCatalogue
+    from observatorio.store.heap import give_back_freed_memory
 
     try:
         handle = get_handle(state)
         StoreCatalogue.of(handle.store)
         memory.build(handle.store, state.settings.api_memory_rows, stop.is_set)
-        pa.default_memory_pool().release_unused()  # the reading's buffers
+        give_back_freed_memory()  # the reading's temporary arrays
     except StoreMissing:
         return
     except Exception:  # a warm-up must never take the server down

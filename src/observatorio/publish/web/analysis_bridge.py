@@ -19,6 +19,7 @@ from observatorio.errors import StoreMissing
 from observatorio.i18n import fmt_number
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.web.texts import catalogue, text
+from observatorio.store.heap import give_back_freed_memory
 
 
 def has_text(key: str) -> bool:
@@ -271,3 +272,4 @@ def warm_up(app_state: Any, stop: threading.Event | None = None, iso3: str = "GT
     with contextlib.suppress(Exception):
         check()
         forecast_release(app_state, compute=True, progress=check)
+    give_back_freed_memory()  # the frames and models made on the way

@@ -25,6 +25,7 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelis
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids, world_land_available
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.publish.web.data_filters import api_filters
 from observatorio.publish.web.returnees_page import build_returnees
 from observatorio.publish.web.subnational import admin1_charts
 from observatorio.publish.web.texts import Texts, catalogue
@@ -859,7 +860,7 @@ def build_data(req: PageRequest) -> dict[str, Any]:
             "download": f"{req.url}download/{r.source}.csv",
             **_refresh_cells(req, refreshes.get(r.source)),
         })
-    return {"sources": rows, "charts": {}}
+    return {"sources": rows, "filters": api_filters(req.lang), "charts": {}}
 
 
 def _refresh_cells(req: PageRequest, refresh: dict[str, Any] | None) -> dict[str, Any]:

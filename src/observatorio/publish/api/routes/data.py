@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from observatorio.i18n import normalize_lang
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
+from observatorio.publish.api.filters import column_filters
 from observatorio.publish.api.formats import (
     DEFAULT_JSON_LIMIT,
     EXTENSIONS,
@@ -30,13 +31,12 @@ from observatorio.publish.api.params import StrictRoute
 from observatorio.publish.api.schemas import Lang, ObservationPage
 from observatorio.publish.api.sdmx import SERIES_GROUP, sdmx_frame, sdmx_group_by, sdmx_json
 from observatorio.publish.api.store_access import StoreDep, StoreHandle
-from observatorio.store.query import FILTER_COLUMNS, MAX_PAGING, ObservationQuery, revisions
+from observatorio.store.query import MAX_PAGING, ObservationQuery, revisions
 
 router = APIRouter(prefix="/api/v1", tags=["data"], route_class=StrictRoute)
 
-_FILTER_DOC = "Comma-separated codes (or repeat the parameter); see /api/v1/codelists."
-
-Filter = Annotated[str | None, Query(description=_FILTER_DOC)]
+#: One query parameter per filterable contract column (publish/api/filters.py).
+Filters = Annotated[dict[str, list[str]], Depends(column_filters)]
 Start = Annotated[str | None, Query(description="first period: 2022, 2022-Q3, 2022-10 or 2022-10-01",
                                     examples=["2021-10"])]
 End = Annotated[str | None, Query(description="last period (inclusive), same forms as start",
@@ -45,6 +45,26 @@ GroupBy = Annotated[str | None, Query(
     description="comma-separated columns to keep; the other dimensions are summed. A sum may "
     "only add rows of the same source, table, unit and frequency (and, for stocks, period).",
     examples=["source"])]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The series a request selects, as /api/v1/observations and /api/v1/revisions both take
+    it: the contract's column filters, the periods and what to keep when summing."""
+
+    filters: dict[str, list[str]]
+    start: str | None
+    end: str | None
+    group_by: str | None
+
+
+def selection(filters: Filters, start: Start = None, end: End = None,
+              group_by: GroupBy = None) -> Selection:
+    """The dependency: one declaration of the shared parameters for both routes."""
+    return Selection(filters, start, end, group_by)
+
+
+SelectionDep = Annotated[Selection, Depends(selection)]
 Release = Annotated[str | None, Query(description="exact release (vintage) YYYY-MM-DD")]
 Aggregate = Annotated[str | None, Query(
     description="sum monthly rows by calendar year (A), US fiscal year Oct–Sep (FY) or quarter "
@@ -69,23 +89,14 @@ DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def filters_of(request: Request) -> dict[str, list[str]]:
-    """The column filters of the query string (repeated or comma-separated)."""
-    return {
-        name: request.query_params.getlist(name)
-        for name in FILTER_COLUMNS
-        if name in request.query_params
-    }
-
-
 def build_query(
-    request: Request, start: str | None, end: str | None, group_by: str | None,
+    filters: dict[str, list[str]], start: str | None, end: str | None, group_by: str | None,
     release: str | None, as_of: str | None, limit: int | None, offset: int,
     aggregate: str | None = None,
 ) -> ObservationQuery:
     """The ObservationQuery of a request (every problem is a QueryError naming the parameter)."""
     return ObservationQuery.build(
-        filters=filters_of(request), start=start, end=end,
+        filters=filters, start=start, end=end,
         group_by=group_by.split(",") if group_by is not None else None,
         release=release, as_of=as_of, limit=limit, offset=offset, aggregate=aggregate,
     )
@@ -96,12 +107,7 @@ def build_query(
 def observations(
     request: Request,
     handle: StoreDep,
-    dataflow: Filter = None, source: Filter = None, source_file: Filter = None,
-    table: Filter = None, freq: Filter = None, ref_area: Filter = None,
-    citizenship: Filter = None, counterpart_area: Filter = None, flow: Filter = None,
-    sex: Filter = None, age: Filter = None, accompaniment: Filter = None, unit: Filter = None,
-    obs_status: Filter = None, load_id: Filter = None,
-    start: Start = None, end: End = None, group_by: GroupBy = None,
+    chosen: SelectionDep,
     release: Release = None, as_of: AsOf = None,
     limit: Limit = None, offset: Offset = 0,
     format: FormatQ = Format.json,  # noqa: A002 - the public parameter name
@@ -112,13 +118,13 @@ def observations(
     JSON is paginated (``limit``/``offset``, ``meta.next``); other formats return the whole
     answer (CSV and SDMX-CSV stream), within the limits in docs/api.md.
     """
-    query = observations_query(request, start, end, group_by, release, as_of, limit, offset,
-                               format, aggregate)
+    query = observations_query(chosen.filters, chosen.start, chosen.end, chosen.group_by,
+                               release, as_of, limit, offset, format, aggregate)
     return answer(request, handle, query, format, normalize_lang(lang))
 
 
 def observations_query(
-    request: Request, start: str | None, end: str | None, group_by: str | None,
+    filters: dict[str, list[str]], start: str | None, end: str | None, group_by: str | None,
     release: str | None, as_of: str | None, limit: int | None, offset: int, fmt: Format,
     aggregate: str | None = None,
 ) -> ObservationQuery:
@@ -130,7 +136,7 @@ def observations_query(
         group_by = ",".join(SERIES_GROUP) if group_by is None else sdmx_group_by(group_by)
     if fmt is Format.json and limit is None:
         limit = DEFAULT_JSON_LIMIT
-    return build_query(request, start, end, group_by, release, as_of, limit, offset, aggregate)
+    return build_query(filters, start, end, group_by, release, as_of, limit, offset, aggregate)
 
 
 def answer(
@@ -208,12 +214,7 @@ def _next_page(request: Request, query: ObservationQuery, total: int) -> str | N
 def revisions_route(
     request: Request,
     handle: StoreDep,
-    dataflow: Filter = None, source: Filter = None, source_file: Filter = None,
-    table: Filter = None, freq: Filter = None, ref_area: Filter = None,
-    citizenship: Filter = None, counterpart_area: Filter = None, flow: Filter = None,
-    sex: Filter = None, age: Filter = None, accompaniment: Filter = None, unit: Filter = None,
-    obs_status: Filter = None, load_id: Filter = None,
-    start: Start = None, end: End = None, group_by: GroupBy = None,
+    chosen: SelectionDep,
     format: Annotated[Format, Query(description="json or csv")] = Format.json,  # noqa: A002
     lang: LangQ = "es",
 ) -> Response:
@@ -221,7 +222,8 @@ def revisions_route(
     if format not in (Format.json, Format.csv):
         raise ApiError(400, "invalid_value", "format", "api.invalid_value",
                        reason="json | csv")
-    query = build_query(request, start, end, group_by, None, None, None, 0)
+    query = build_query(chosen.filters, chosen.start, chosen.end, chosen.group_by,
+                        None, None, None, 0)
     query.check(handle.store)
     vintages = revisions(handle.store, query)
     if vintages.num_rows > MAX_ROWS[Format.json]:

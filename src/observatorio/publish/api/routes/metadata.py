@@ -22,7 +22,8 @@ from observatorio.publish.api.schemas import (
     SourceOut,
 )
 from observatorio.publish.api.store_access import StoreDep
-from observatorio.store import query as store_query
+from observatorio.store import metadata as store_metadata
+from observatorio.store.catalogue import StoreCatalogue, closest_texts
 
 router = APIRouter(prefix="/api/v1", tags=["metadata"], route_class=StrictRoute,
                    responses=ERROR_RESPONSES)
@@ -36,7 +37,7 @@ def sources(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
     """Publisher, licence, latest release, coverage by country and period, and load time."""
     lang = normalize_lang(lang)
     out = []
-    for entry in store_query.sources(handle.store):
+    for entry in store_metadata.sources(handle.store):
         caveats = entry.pop("caveats_es" if lang == "es" else "caveats_en") or []
         entry.pop("caveats_en" if lang == "es" else "caveats_es", None)
         entry["caveats"] = list(caveats)
@@ -53,8 +54,8 @@ def loads(
 ) -> list[dict[str, Any]]:
     """Each row's ``load_id`` leads here: file name, checksum, release and load time."""
     if source is not None:
-        store_query.StoreCatalogue.of(handle.store).check_code("source", source)
-    return store_query.loads(handle.store, source)
+        StoreCatalogue.of(handle.store).check_code("source", source)
+    return store_metadata.loads(handle.store, source)
 
 
 @router.get("/freshness", response_model=list[FreshnessRow],
@@ -66,7 +67,7 @@ def freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
     return [
         {**row, "country": area.label(row["ref_area"], lang),
          "flow_label": flows.label(row["flow"], lang) if row["flow"] else None}
-        for row in store_query.freshness(handle.store)
+        for row in store_metadata.freshness(handle.store)
     ]
 
 
@@ -101,7 +102,7 @@ def codelist(
     """Codes with Spanish and English labels (``label`` in the requested language)."""
     lang = normalize_lang(lang)
     if codelist_id not in CODELIST_IDS:
-        closest = store_query.closest_texts(codelist_id, list(CODELIST_IDS))
+        closest = closest_texts(codelist_id, list(CODELIST_IDS))
         raise ApiError(404, "not_found", "codelist_id", "api.not_found", closest,
                        value=codelist_id)
     cl = get_codelist(codelist_id)

@@ -51,7 +51,9 @@ from observatorio.publish.api.sdmx_structure import (
     NotFound,
 )
 from observatorio.publish.api.store_access import StoreDep, StoreHandle
-from observatorio.store.query import ObservationQuery, QueryError, StoreCatalogue, closest_texts
+from observatorio.store.catalogue import StoreCatalogue, closest_texts
+from observatorio.store.query import ObservationQuery
+from observatorio.store.query_errors import QueryError
 
 router = APIRouter(prefix="/sdmx", tags=["sdmx"], route_class=StrictRoute)
 
