@@ -41,14 +41,14 @@ def main(workdir: Path, cbp_csv: Path) -> dict[str, object]:
     install_fixture_contract(workdir)
     from fastapi.testclient import TestClient
 
-    from observatorio.i18n import _catalogue
+    from observatorio.i18n import catalogue
     from observatorio.loading import harmonize_file
     from observatorio.publish.api.app import create_app
     from observatorio.settings import Settings
     from observatorio.sources.base import get_adapter
     from observatorio.store import Store
 
-    _catalogue()["sdmx.concept.destination"] = {"es": "Destino", "en": "Destination"}
+    catalogue()["sdmx.concept.destination"] = {"es": "Destino", "en": "Destination"}
     db = workdir / "store.duckdb"
     adapter = get_adapter("cbp_sw_land_border_encounters")
     frame, problems, _ = harmonize_file(adapter, cbp_csv)
