@@ -138,8 +138,8 @@ class Resource:
     shared_countries: frozenset[str] = frozenset()
     # Case types of the record (policy.yaml case_type_caps narrow who reaches them).
     case_types: frozenset[str] = frozenset()
-    # Creators who reach the record as "own" only while their organisation holds it: a case
-    # transferred to another organisation leaves its creator's reach (the assigned officer moves).
+    # Creators who reach the record as "own" only while one of their organisations holds it: a
+    # case transferred to another organisation leaves its creator's reach (the officer moves).
     held_creator_ids: frozenset[int] = frozenset()
 
 
@@ -161,7 +161,8 @@ def _covers(scope: str, grant: Grant, principal: Principal, res: Resource, via_s
         return grant.organisation_id in res.organisation_ids or (
             via_share and grant.organisation_id in res.shared_organisation_ids)
     return principal.user_id in res.owner_ids or (
-        principal.user_id in res.held_creator_ids and grant.organisation_id in res.organisation_ids)
+        principal.user_id in res.held_creator_ids
+        and not res.organisation_ids.isdisjoint(m.organisation_id for m in principal.grants))
 
 
 def authorize(principal: Principal, action: str, res: Resource) -> Decision:
@@ -220,6 +221,7 @@ def person_resource(person: Person, cases: Iterable[Case]) -> Resource:
     """A person is held by their registering organisation and by the holders of their cases,
     and reachable through shares of their cases (for the share grants only)."""
     owners = {person.created_by_id} if person.created_by_id else set()
+    creators: set[int] = set()
     orgs = {person.organisation_id}
     countries = {person.organisation.country}
     shared_orgs: set[int] = set()
@@ -227,12 +229,14 @@ def person_resource(person: Person, cases: Iterable[Case]) -> Resource:
     for c in cases:
         r = case_resource(c)
         owners |= r.owner_ids
+        creators |= r.held_creator_ids
         orgs |= r.organisation_ids
         countries |= r.countries
         shared_orgs |= r.shared_organisation_ids
         shared_countries |= r.shared_countries
     return Resource(frozenset(owners), frozenset(orgs), frozenset(countries),
-                    frozenset(shared_orgs), frozenset(shared_countries))
+                    frozenset(shared_orgs), frozenset(shared_countries),
+                    held_creator_ids=frozenset(creators))
 
 
 def _case_clause_for(scope: str, grant: Grant, principal: Principal,
@@ -258,7 +262,8 @@ def _case_clause_for(scope: str, grant: Grant, principal: Principal,
         )
         return or_(Case.organisation_id == grant.organisation_id, shared)
     return or_(Case.officer_id == principal.user_id,
-               and_(Case.created_by_id == principal.user_id, Case.organisation_id == grant.organisation_id))
+               and_(Case.created_by_id == principal.user_id,
+                    Case.organisation_id.in_(sorted({m.organisation_id for m in principal.grants}))))
 
 
 def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
