@@ -244,7 +244,7 @@ def test_deaths_map_draws_land_beyond_the_region(store: Store, portal_settings: 
     chart = build_deaths(request(store, portal_settings, "es", "deaths"))["charts"]["map"]
     geo = json.loads(chart.figure_json())["layout"]["geo"]
     assert geo["visible"] and geo["showland"] and geo["resolution"] == 110
-    world = client.get("/static/geo/topojson/world_110m.json").json()
+    world = client.get("/static/geo/land/world_110m.json").json()
     (scale_x, scale_y), (move_x, move_y) = world["transform"]["scale"], world["transform"]["translate"]
     south_american = []
     for arc in world["arcs"]:  # quantized, delta-encoded TopoJSON arcs

@@ -58,8 +58,13 @@ def test_every_page_is_light_on_the_wire(client: TestClient, lang: str, name: st
         pytest.skip("the partial plotly.js is not built (make run / make test build it)")
     html = client.get(path).text
     loaded = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', html)
-    if "scattergeo" in html or "choropleth" in html:
-        loaded += ["/static/geo/topojson/world_110m.json"]  # plotly.js fetches it for any map
+    # plotly.js fetches a world topojson for any map: the region's shapes for most, the world's
+    # land (another address) for the maps that draw it
+    maps, land_maps = html.count('"geo":{'), html.count('"showland":true')
+    if maps > land_maps:
+        loaded += ["/static/geo/topojson/world_110m.json"]
+    if land_maps:
+        loaded += ["/static/geo/land/world_110m.json"]
     # the shapes the maps' figures name: the region's, and each country's departments
     loaded += sorted(set(re.findall(r'"(/static/geo/(?:region_110m|admin1/[A-Z]{3})\.geojson)"', html)))
     total = _wire(client, path) + sum(_wire(client, url) for url in loaded)

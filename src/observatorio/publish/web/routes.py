@@ -205,7 +205,14 @@ def admin1_shapes(request: Request, iso3: str) -> Response:
 
 @router.get("/static/geo/topojson/{name}.json")
 def region_topojson(request: Request, name: str) -> Response:
-    """The world at 1:110m when the build extracted it; any other name, our own shapes."""
+    """Whatever world topojson plotly.js asks for, answered with our own shapes."""
+    return _asset_response(request, assets.topojson_asset(_settings(request).data_path), 86400)
+
+
+@router.get("/static/geo/land/{name}.json")
+def land_topojson(request: Request, name: str) -> Response:
+    """For maps that draw land (``showland``): the world at 1:110m when the build extracted it,
+    else our own shapes."""
     world = assets.world_topojson_asset() if name == "world_110m" else None
     if world is not None:
         return _asset_response(request, world, 86400)

@@ -85,7 +85,11 @@
     if (!script || !target) { return Promise.resolve(); }
     var fig = JSON.parse(script.textContent);
     fitLegend(fig, target.clientWidth || window.innerWidth);
-    return Plotly.newPlot(target, fig.data, fig.layout, config).then(function () {
+    // a map that draws the world's land fetches it from its own address; the others get the
+    // region's small shapes for whatever topojson plotly.js asks for
+    var land = fig.layout.geo && fig.layout.geo.showland;
+    var own = land ? Object.assign({}, config, { topojsonURL: "/static/geo/land/" }) : config;
+    return Plotly.newPlot(target, fig.data, fig.layout, own).then(function () {
       figureEl.setAttribute("data-chart-ready", "true");
     });
   }
