@@ -10,13 +10,13 @@ under ``share_grants`` (reading); every other action needs the holder's scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from observatorio import yaml_load
 from observatorio.cases.models import Case, CaseShare, Organisation, Person
@@ -141,6 +141,11 @@ class Resource:
     # Creators who reach the record as "own" only while one of their organisations holds it: a
     # case transferred to another organisation leaves its creator's reach (the officer moves).
     held_creator_ids: frozenset[int] = frozenset()
+    # Records of a capped case type this one is about (a child's person record: the child's
+    # cases). When any is given, a membership reaches this record only if it also reaches at
+    # least one of them, at its capped scope, for the same action (docs/cases.md, "A child's
+    # person record").
+    capped_by: tuple[Resource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,18 +170,24 @@ def _covers(scope: str, grant: Grant, principal: Principal, res: Resource, via_s
         and not res.organisation_ids.isdisjoint(m.organisation_id for m in principal.grants))
 
 
+def _reaches(policy: Policy, grant: Grant, principal: Principal, action: str, res: Resource,
+             via_share: bool) -> bool:
+    """Whether ``grant`` reaches ``res`` for ``action``: at its scope narrowed by the record's
+    case-type caps, and, for a record ``capped_by`` others, through one of those too."""
+    scope = policy.capped_scope(grant.role, action, res.case_types)
+    if scope is None or not _covers(scope, grant, principal, res, via_share):
+        return False
+    return not res.capped_by or any(
+        _reaches(policy, grant, principal, action, capped, via_share) for capped in res.capped_by)
+
+
 def authorize(principal: Principal, action: str, res: Resource) -> Decision:
     """The one permission check: allowed if any membership's role grants ``action`` over ``res``."""
     policy = get_policy()
     if action not in policy.actions:
         raise PolicyError(f"undeclared action {action!r}")  # a typo must not silently deny or allow
     via_share = action in policy.share_grants
-    granting = [
-        g
-        for g in principal.grants
-        if (scope := policy.capped_scope(g.role, action, res.case_types)) is not None
-        and _covers(scope, g, principal, res, via_share)
-    ]
+    granting = [g for g in principal.grants if _reaches(policy, g, principal, action, res, via_share)]
     if not granting:
         return Decision(False)
     groups = frozenset().union(*(policy.roles[g.role].field_groups for g in granting))
@@ -217,16 +228,24 @@ def organisation_resource(org: Organisation) -> Resource:
     return Resource(organisation_ids=frozenset({org.id}), countries=frozenset({org.country}))
 
 
-def person_resource(person: Person, cases: Iterable[Case]) -> Resource:
+def person_resource(person: Person, cases: Iterable[Case], *, registration_only: bool = False) -> Resource:
     """A person is held by their registering organisation and by the holders of their cases,
-    and reachable through shares of their cases (for the share grants only)."""
+    and reachable through shares of their cases (for the share grants only).
+
+    ``registration_only``: only the registration holds the person (editing the identity every
+    case shares); the cases still cap the person. A person who is the subject of a case of a
+    capped type (a child) is ``capped_by`` those cases: reached only by a membership that
+    reaches one of them at its capped scope, whatever their other cases or registration."""
+    cases = list(cases)
+    capped_types = get_policy().case_type_caps.keys()
+    capped_by = tuple(case_resource(c) for c in cases if c.case_type in capped_types)
     owners = {person.created_by_id} if person.created_by_id else set()
     creators: set[int] = set()
     orgs = {person.organisation_id}
     countries = {person.organisation.country}
     shared_orgs: set[int] = set()
     shared_countries: set[str] = set()
-    for c in cases:
+    for c in () if registration_only else cases:
         r = case_resource(c)
         owners |= r.owner_ids
         creators |= r.held_creator_ids
@@ -236,82 +255,130 @@ def person_resource(person: Person, cases: Iterable[Case]) -> Resource:
         shared_countries |= r.shared_countries
     return Resource(frozenset(owners), frozenset(orgs), frozenset(countries),
                     frozenset(shared_orgs), frozenset(shared_countries),
-                    held_creator_ids=frozenset(creators))
+                    held_creator_ids=frozenset(creators), capped_by=capped_by)
 
 
-def _case_clause_for(scope: str, grant: Grant, principal: Principal,
-                     via_share: bool) -> ColumnElement[bool]:
+# ---------------------------------------------------------------- the same rules, as SQL
+
+def _nobody(principal: Principal, grant: Grant) -> ColumnElement[bool]:
+    return false()
+
+
+@dataclass(frozen=True)
+class ScopeColumns:
+    """How one kind of record answers each scope in SQL; ``scope_clause`` builds the filter.
+
+    Mirrors the ``Resource`` view of that kind of record, so that the filter selects exactly the
+    rows ``authorize`` allows one by one: the holder by organisation and by country, the owners
+    (``own``), the shares (for ``Policy.share_grants`` only) and the case-type column the caps
+    apply to. A kind without owners, shares or case types leaves those out."""
+
+    held_by_organisation: Callable[[int], ColumnElement[bool]]
+    held_in_country: Callable[[str], ColumnElement[bool]]
+    owned_by: Callable[[Principal, Grant], ColumnElement[bool]] = _nobody
+    shared_with_organisation: Callable[[int], ColumnElement[bool]] | None = None
+    shared_in_country: Callable[[str], ColumnElement[bool]] | None = None
+    case_type: ColumnElement[str] | None = None  # the column case_type_caps apply to
+
+
+def _grant_clause(cols: ScopeColumns, scope: str, grant: Grant, principal: Principal,
+                  via_share: bool) -> ColumnElement[bool]:
+    """The rows ``scope`` held through ``grant`` reaches (the SQL twin of ``_covers``)."""
     if scope == "region":
         return true()
     if scope == "country":
-        if not via_share:
-            return Case.country == grant.country
-        shared = exists(
-            select(CaseShare.id)
-            .join(Organisation, Organisation.id == CaseShare.organisation_id)
-            .where(CaseShare.case_id == Case.id, Organisation.country == grant.country)
-        )
-        return or_(Case.country == grant.country, shared)
-    if scope == "organisation":
-        if not via_share:
-            return Case.organisation_id == grant.organisation_id
-        shared = exists(
-            select(CaseShare.id).where(
-                CaseShare.case_id == Case.id, CaseShare.organisation_id == grant.organisation_id
-            )
-        )
-        return or_(Case.organisation_id == grant.organisation_id, shared)
-    return or_(Case.officer_id == principal.user_id,
-               and_(Case.created_by_id == principal.user_id,
-                    Case.organisation_id.in_(sorted({m.organisation_id for m in principal.grants}))))
+        held = cols.held_in_country(grant.country)
+        shared = cols.shared_in_country(grant.country) if via_share and cols.shared_in_country else None
+    elif scope == "organisation":
+        held = cols.held_by_organisation(grant.organisation_id)
+        shared = (cols.shared_with_organisation(grant.organisation_id)
+                  if via_share and cols.shared_with_organisation else None)
+    else:
+        return cols.owned_by(principal, grant)
+    return held if shared is None else or_(held, shared)
 
 
-def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
-    """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``:
-    uncapped case types at the role's scope, each capped type at its capped scope."""
+def scope_clause(principal: Principal, action: str, cols: ScopeColumns) -> ColumnElement[bool]:
+    """The one SQL filter for every kind of record: the rows ``authorize(principal, action, ...)``
+    allows, uncapped case types at the role's scope, each capped type at its capped scope."""
     policy = get_policy()
     via_share = action in policy.share_grants
-    capped = sorted(policy.case_type_caps)
+    capped = sorted(policy.case_type_caps) if cols.case_type is not None else []
     parts: list[ColumnElement[bool]] = []
     for g in principal.grants:
         scope = policy.scope_of(g.role, action)
         if scope is None:
             continue
-        clause = _case_clause_for(scope, g, principal, via_share)
-        parts.append(and_(Case.case_type.not_in(capped), clause) if capped else clause)
+        clause = _grant_clause(cols, scope, g, principal, via_share)
+        if cols.case_type is None or not capped:
+            parts.append(clause)
+            continue
+        parts.append(and_(cols.case_type.not_in(capped), clause))
         for case_type in capped:
             if (narrowed := policy.capped_scope(g.role, action, (case_type,))) is not None:
-                parts.append(and_(Case.case_type == case_type,
-                                  _case_clause_for(narrowed, g, principal, via_share)))
+                parts.append(and_(cols.case_type == case_type,
+                                  _grant_clause(cols, narrowed, g, principal, via_share)))
     return or_(*parts) if parts else false()
 
 
+def organisations_in(country: str) -> Select[Any]:
+    """The ids of the organisations of ``country`` (for records held through an organisation)."""
+    return select(Organisation.id).where(Organisation.country == country)
+
+
+def _shared_with_organisation(org: int) -> ColumnElement[bool]:
+    return exists(select(CaseShare.id).where(CaseShare.case_id == Case.id, CaseShare.organisation_id == org))
+
+
+def _shared_in_country(country: str) -> ColumnElement[bool]:
+    return exists(select(CaseShare.id).join(Organisation, Organisation.id == CaseShare.organisation_id)
+                  .where(CaseShare.case_id == Case.id, Organisation.country == country))
+
+
+def _case_owned(principal: Principal, grant: Grant) -> ColumnElement[bool]:
+    # the assigned officer; the creator while one of their organisations holds the case
+    return or_(Case.officer_id == principal.user_id,
+               and_(Case.created_by_id == principal.user_id,
+                    Case.organisation_id.in_(sorted({m.organisation_id for m in principal.grants}))))
+
+
+CASE_COLUMNS = ScopeColumns(
+    held_by_organisation=lambda org: Case.organisation_id == org,
+    held_in_country=lambda country: Case.country == country,
+    owned_by=_case_owned,
+    shared_with_organisation=_shared_with_organisation,
+    shared_in_country=_shared_in_country,
+    case_type=Case.case_type.expression,
+)
+
+# A person's registration (their cases are reached through CASE_COLUMNS).
+PERSON_REGISTRATION_COLUMNS = ScopeColumns(
+    held_by_organisation=lambda org: Person.organisation_id == org,
+    held_in_country=lambda country: Person.organisation_id.in_(organisations_in(country)),
+    owned_by=lambda principal, grant: Person.created_by_id == principal.user_id,
+)
+
+
+def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
+    """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``."""
+    return scope_clause(principal, action, CASE_COLUMNS)
+
+
 def person_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
-    """SQL filter on Person equivalent to ``authorize(principal, action, person_resource(...))``."""
-    policy = get_policy()
-    direct: list[ColumnElement[bool]] = []
-    for g in principal.grants:
-        scope = policy.scope_of(g.role, action)
-        if scope is None:
-            continue
-        if scope == "region":
-            direct.append(true())
-        elif scope == "country":
-            direct.append(
-                Person.organisation_id.in_(
-                    select(Organisation.id).where(Organisation.country == g.country)
-                )
-            )
-        elif scope == "organisation":
-            direct.append(Person.organisation_id == g.organisation_id)
-        else:
-            direct.append(Person.created_by_id == principal.user_id)
-    if not direct:
-        return false()
-    via_case = exists(
-        select(Case.id).where(and_(Case.person_id == Person.id, case_scope_clause(principal, action)))
-    )
-    return or_(*direct, via_case)
+    """SQL filter on Person equivalent to ``authorize(principal, action, person_resource(...))``:
+    reached through the registration or a case, and, for a person with cases of a capped type,
+    through one of those cases at its capped scope as well."""
+    cases = case_scope_clause(principal, action)
+
+    def a_case(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists(select(Case.id).where(Case.person_id == Person.id, *conds))
+
+    reach = or_(scope_clause(principal, action, PERSON_REGISTRATION_COLUMNS), a_case(cases))
+    capped = sorted(get_policy().case_type_caps)
+    if not capped:
+        return reach
+    is_capped = Case.case_type.in_(capped)
+    return and_(reach, or_(~a_case(is_capped), a_case(is_capped, cases)))
 
 
 def describe() -> list[dict[str, Any]]:

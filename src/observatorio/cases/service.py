@@ -262,25 +262,18 @@ def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
 
 
 def _load_person(ctx: Ctx, person_id: int, action: str = "person.read",
-                 audit_action: str | None = None, decision: bool = True) -> tuple[Person, Decision]:
+                 audit_action: str | None = None) -> tuple[Person, Decision]:
     """The person and the decision for ``action``; unreadable people are reported as missing.
-
-    ``decision=False``: the caller only needs to know the action is allowed. The person's own
-    organisation and creator are then tried first; their cases, which can only widen the grant,
-    are looked up only if that is not enough (the answer is the same, the Decision may be narrower).
-    """
+    Their cases are always looked up: they widen the grant, and a child's cases cap it."""
     logged = audit_action or action
     person = ctx.session.get(Person, person_id, populate_existing=True)
     if person is None:
         raise ctx.deny(not_found("person", person_id), logged, "person", person_id, policy_action=action)
-    if not decision:
-        d = authorize(ctx.principal, action, person_resource(person, ()))
-        if d.allowed:
-            return person, d
-    res = person_resource(person, _person_cases(ctx, person_id))
+    cases = _person_cases(ctx, person_id)
+    res = person_resource(person, cases)
     # Editing the identity every case shares is the registration's (see PERSON_EDIT_ACTIONS).
-    d = authorize(ctx.principal, action,
-                  person_resource(person, ()) if action in PERSON_EDIT_ACTIONS else res)
+    d = authorize(ctx.principal, action, person_resource(
+        person, cases, registration_only=True) if action in PERSON_EDIT_ACTIONS else res)
     if not d.allowed:
         if action == "person.read" or not authorize(ctx.principal, "person.read", res).allowed:
             raise ctx.deny(not_found("person", person_id), logged, "person", person_id,
@@ -532,7 +525,8 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
     allowed_ids = {c.id for c, _ in decided}
     identity = (person.erased_at is None
                 and all(c.id in allowed_ids or c.erased_at is not None for c in all_cases)
-                and authorize(ctx.principal, "person.erase", person_resource(person, ())).allowed)
+                and authorize(ctx.principal, "person.erase",
+                              person_resource(person, all_cases, registration_only=True)).allowed)
     pending = [(c, cd) for c, cd in decided if c.erased_at is None]
     if not identity and not pending and (
             person.erased_at is None or any(c.erased_at is None for c in all_cases)):
@@ -574,7 +568,7 @@ def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
     """Open a case for a person the user can read, in an organisation the user may open cases in."""
     org = _default_org(ctx, "case.create", data.organisation_id)
     d = _check_org(ctx, "case.create", org)
-    _load_person(ctx, data.person_id, audit_action="case.create", decision=False)
+    _load_person(ctx, data.person_id, audit_action="case.create")
     sent = data.model_fields_set - {"organisation_id", "officer_id", "person_id", "case_type"}
     _require_groups(ctx, d, {f for f in sent if getattr(data, f) is not None}, "case.create",
                     "organisation", org.id)
