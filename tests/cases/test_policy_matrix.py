@@ -375,3 +375,59 @@ def test_case_type_caps_are_validated(broken: str) -> None:
             "roles: {r: {label: {es: x, en: x}, grants: {case.read: own}}}\n")
     with pytest.raises(PolicyError):
         _load(head + broken)
+
+
+# A child's person record (docs/cases.md, "A child's person record"): a person with a case of a
+# capped type is reached only by a membership that also reaches one of those cases at the capped
+# scope; the registration and the person's other cases never reach them on their own.
+PERSON_ACTIONS = ("person.read", "person.update", "person.export", "person.erase")
+CHILD_PERSON_MATRIX = [(r, a, rel) for r in ROLES for a in PERSON_ACTIONS for rel in RELATIONS]
+
+
+def child_person_cell_mismatch(role: str, action: str, relation: str) -> str | None:
+    """The person is held as ``relation`` says, and so is their child's case."""
+    resource, needed = RELATIONS[relation]
+    child_case = dataclasses.replace(resource, case_types=frozenset({"unaccompanied_child"}))
+    person = dataclasses.replace(resource, capped_by=(child_case,))
+    me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, role),))
+    expected = min(rank(EXPECTED_SCOPE[role, action]), rank(EXPECTED_CHILD_CAP[role])) >= rank(needed)
+    allowed = authorize(me, action, person).allowed
+    if allowed is not expected:
+        return f"{role} {action} on a child's person record ({relation}): allowed={allowed}, expected {expected}"
+    return None
+
+
+def test_child_person_records_capped_for_every_role_action_and_relation() -> None:
+    assert len(CHILD_PERSON_MATRIX) == 12 * 4 * 5  # 12 roles × 4 person actions × 5 relations
+    assert [cell for cell in CHILD_PERSON_MATRIX if child_person_cell_mismatch(*cell)] == []
+
+
+# The person registered (and owned) here, or with an adult's case held here, while the child's
+# case is held in another country: nobody here reaches the child's person record.
+CHILD_ELSEWHERE = dataclasses.replace(RELATIONS["other_country"][0], case_types=frozenset({"unaccompanied_child"}))
+REACHED_HERE_ONLY_OTHERWISE = {
+    "registered_here": RELATIONS["own"][0],
+    "adult_case_here": dataclasses.replace(RELATIONS["own"][0], case_types=frozenset({"detention"})),
+}
+
+
+@pytest.mark.parametrize("how", sorted(REACHED_HERE_ONLY_OTHERWISE))
+@pytest.mark.parametrize("role", ROLES)
+def test_a_child_is_not_reached_through_the_registration_or_an_adult_case(role: str, how: str) -> None:
+    me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, role),))
+    uncapped = REACHED_HERE_ONLY_OTHERWISE[how]
+    child = dataclasses.replace(uncapped, capped_by=(CHILD_ELSEWHERE,))
+    for action in PERSON_ACTIONS:
+        assert not authorize(me, action, child).allowed, (role, action)
+    # without the child's case the same record is reached as the grants say (own relation)
+    for action in PERSON_ACTIONS:
+        assert authorize(me, action, uncapped).allowed is (EXPECTED_SCOPE[role, action] is not None)
+
+
+def test_a_child_is_reached_through_any_one_of_their_capped_cases() -> None:
+    """The head of a consulate holding one of the child's cases reaches the child, even when
+    another of the child's cases is held elsewhere."""
+    me = Principal(ME, "me", (Grant(MY_ORG, MY_COUNTRY, "consular_head"),))
+    here = dataclasses.replace(RELATIONS["same_org"][0], case_types=frozenset({"unaccompanied_child"}))
+    person = dataclasses.replace(RELATIONS["same_org"][0], capped_by=(CHILD_ELSEWHERE, here))
+    assert authorize(me, "person.read", person).allowed

@@ -2,12 +2,14 @@
 exactly what the access policy allows, case by case and field by field.
 
 A world has organisations in several countries, a user of every role (and some users with two
-memberships), people registered by those organisations, cases about them held by several
-organisations, shares, and notes (of every sensitivity), tasks and services. For every user,
+memberships), people registered by those organisations (some related to each other), cases
+about them held by several organisations, of a capped type (an unaccompanied child's) or not,
+shares, and notes (of every sensitivity), tasks and services. For every user,
 each path of the service layer (the API, the web pages and the command line are thin over
 it) is compared with an expectation computed here from the policy's *data* (policy.yaml's
-grants, field groups and share grants), independently of ``policy.authorize`` and of the SQL
-scope filters.
+grants, field groups, share grants and case-type caps), independently of ``policy.authorize``
+and of the SQL scope filters. A child's person record is capped like the child's cases
+(docs/cases.md, "A child's person record").
 
 Deterministic in CI: the settings below derandomise Hypothesis (the suite has no profile of its
 own) and run a few examples per backend. To search long and at random, run
@@ -27,6 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from observatorio.cases import service
+from observatorio.cases.duplicates import possible_duplicates
 from observatorio.cases.auth import principal_of
 from observatorio.cases.errors import Forbidden, NotFound
 from observatorio.cases.models import (
@@ -36,6 +39,7 @@ from observatorio.cases.models import (
     CaseService,
     CaseShare,
     CaseTask,
+    FamilyLink,
     Membership,
     Organisation,
     Person,
@@ -51,6 +55,7 @@ ROLES = sorted(POLICY.roles)
 GROUPS = sorted(POLICY.field_groups)
 FIELD_GROUP = {f: g for g, fields in POLICY.field_groups.items() for f in fields}
 COUNTRIES = ("GTM", "HND", "SLV")
+CASE_TYPES = ("detention", "unaccompanied_child")  # one uncapped type, the capped one
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 PROPERTY_SETTINGS = settings(
     max_examples=300 if LONG else 6,
@@ -75,6 +80,7 @@ class CaseSpec:
     notes: list[str | None]  # sensitivity of each note
     tasks: int
     services: int
+    case_type: str = "detention"
 
 
 @dataclass
@@ -83,6 +89,7 @@ class WorldSpec:
     users: list[list[tuple[int, str]]]  # per user: (org index, role) memberships
     people: list[tuple[int, int | None]]  # (registering org, creator user)
     cases: list[CaseSpec] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)  # (person, relative)
 
 
 def _members(users: list[list[tuple[int, str]]], org: int) -> list[int]:
@@ -113,8 +120,11 @@ def worlds(draw: st.DrawFn) -> WorldSpec:
             shares=draw(st.lists(org.filter(lambda x, o=o: x != o), unique=True, max_size=2)),
             sensitive=draw(st.lists(st.sampled_from(sorted(FIELD_GROUP)), unique=True)),
             notes=draw(st.lists(st.none() | st.sampled_from(GROUPS), max_size=3)),
-            tasks=draw(st.integers(0, 2)), services=draw(st.integers(0, 1))))
-    return WorldSpec(org_countries, users, people, cases)
+            tasks=draw(st.integers(0, 2)), services=draw(st.integers(0, 1)),
+            case_type=draw(st.sampled_from(CASE_TYPES))))
+    person = st.integers(0, len(people) - 1)
+    links = draw(st.lists(st.tuples(person, person).filter(lambda pq: pq[0] != pq[1]), unique=True, max_size=3))
+    return WorldSpec(org_countries, users, people, cases, links)
 
 
 @dataclass
@@ -148,7 +158,7 @@ def build(rt: Runtime, w: WorldSpec) -> Built:
         s.flush()
         case_ids = []
         for i, cs in enumerate(w.cases):
-            case = Case(reference=f"REF-{i}", case_type="detention", summary=f"resumen {i}",
+            case = Case(reference=f"REF-{i}", case_type=cs.case_type, summary=f"resumen {i}",
                         person_id=people[cs.person].id, organisation_id=orgs[cs.org].id,
                         country=w.org_countries[cs.org], officer_id=uid(cs.officer), created_by_id=uid(cs.creator),
                         **{f: f"{f} {i}" for f in cs.sensitive})
@@ -161,6 +171,8 @@ def build(rt: Runtime, w: WorldSpec) -> Built:
             s.add_all([CaseService(case_id=case.id, service_type="legal", description=f"servicio {i}.{j}")
                        for j in range(cs.services)])
             case_ids.append(case.id)
+        s.add_all([FamilyLink(person_id=people[p].id, relative_id=people[q].id, kind="sibling")
+                   for p, q in w.links])
         s.commit()
         return Built([o.id for o in orgs], [u.id for u in users], [p.id for p in people], case_ids)
 
@@ -169,39 +181,60 @@ def build(rt: Runtime, w: WorldSpec) -> Built:
 
 @dataclass(frozen=True)
 class Reach:
-    """A record as the policy text describes it: holders, shares, owners."""
+    """A record as the policy text describes it: holders, shares, owners, the case type it is
+    of (a case) and the child's cases that cap it (a person with a case of a capped type)."""
 
     holders: frozenset[int]  # organisation indexes
     shared: frozenset[int]
     owners: frozenset[int]  # user indexes
+    case_type: str | None = None
+    capped_by: tuple[Reach, ...] = ()
 
 
 def case_reach(cs: CaseSpec) -> Reach:
     owners = frozenset(u for u in (cs.officer, cs.creator) if u is not None)
-    return Reach(frozenset({cs.org}), frozenset(cs.shares), owners)
+    return Reach(frozenset({cs.org}), frozenset(cs.shares), owners, cs.case_type)
 
 
 def person_reach(w: WorldSpec, p: int) -> Reach:
+    """Held by the registration and every case's holder; a child (any case of a capped type)
+    is reached only by whoever also reaches one of the child's capped cases."""
     org, creator = w.people[p]
     mine = [case_reach(c) for c in w.cases if c.person == p]
     return Reach(frozenset({org}).union(*(r.holders for r in mine)),
                  frozenset().union(*(r.shared for r in mine)),
-                 frozenset({creator} if creator is not None else ()).union(*(r.owners for r in mine)))
+                 frozenset({creator} if creator is not None else ()).union(*(r.owners for r in mine)),
+                 capped_by=tuple(r for r in mine if r.case_type in POLICY.case_type_caps))
+
+
+RANK = ("own", "organisation", "country", "region")  # the policy text's order, narrowest first
+
+
+def _scope(role: str, action: str, case_type: str | None) -> str | None:
+    """The role's scope for the action, narrowed by the case type's cap as policy.yaml says."""
+    scope = POLICY.roles[role].grants.get(action)
+    caps = POLICY.case_type_caps.get(case_type or "")
+    if scope is None or caps is None:
+        return scope
+    cap = caps.get(role)
+    return None if cap is None else RANK[min(RANK.index(scope), RANK.index(cap))]
+
+
+def _membership_reaches(w: WorldSpec, user: int, org: int, role: str, action: str, r: Reach) -> bool:
+    countries = w.org_countries
+    orgs = r.holders | (r.shared if action in POLICY.share_grants else frozenset())
+    scope = _scope(role, action, r.case_type)
+    covered = (scope == "region"
+               or (scope == "country" and countries[org] in {countries[o] for o in orgs})
+               or (scope == "organisation" and org in orgs)
+               or (scope == "own" and user in r.owners))
+    return covered and (not r.capped_by or any(
+        _membership_reaches(w, user, org, role, action, c) for c in r.capped_by))
 
 
 def groups_allowed(w: WorldSpec, user: int, action: str, r: Reach) -> frozenset[str] | None:
     """The field groups of the memberships that allow ``action`` on ``r``; None if none does."""
-    countries = w.org_countries
-    via_share = action in POLICY.share_grants
-    orgs = r.holders | (r.shared if via_share else frozenset())
-    granting = []
-    for org, role in w.users[user]:
-        scope = POLICY.roles[role].grants.get(action)
-        if (scope == "region"
-                or (scope == "country" and countries[org] in {countries[o] for o in orgs})
-                or (scope == "organisation" and org in orgs)
-                or (scope == "own" and user in r.owners)):
-            granting.append(role)
+    granting = [role for org, role in w.users[user] if _membership_reaches(w, user, org, role, action, r)]
     if not granting:
         return None
     return frozenset().union(*(POLICY.roles[role].field_groups for role in granting))
@@ -261,14 +294,20 @@ def _check_cases(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
 
 
 def _check_people(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
-    readable = set()
+    """Single read, search, possible duplicates at registration and family links."""
+    readable = {pid for p, pid in enumerate(b.person_ids)
+                if groups_allowed(w, user, "person.read", person_reach(w, p)) is not None}
     for p, pid in enumerate(b.person_ids):
-        if groups_allowed(w, user, "person.read", person_reach(w, p)) is None:
+        if pid not in readable:
             with pytest.raises(NotFound):
                 service.get_person(ctx, pid)
         else:
-            readable.add(pid)
-            assert service.get_person(ctx, pid).given_names == f"P{p}"
+            out = service.get_person(ctx, pid)
+            assert out.given_names == f"P{p}"
+            assert [fl.relative_id for fl in out.family_links] == [
+                b.person_ids[q] for x, q in w.links if x == p and b.person_ids[q] in readable]
+        dups = possible_duplicates(ctx, f"P{p}", None, None)
+        assert [c.person_id for c in dups] == ([pid] if pid in readable else [])
     assert {x.id for x in service.search_people(ctx, limit=200).items} == readable
 
 

@@ -257,6 +257,17 @@ def _is_sender(ctx: Ctx, r: Referral) -> Decision:
     return d if _sees_referrals(d, r.case) else Decision(False)
 
 
+def _caps_allow_receiver(ctx: Ctx, r: Referral) -> bool:
+    """Whether a membership of the receiving organisation holds a role policy.yaml
+    case_type_caps lets reach the person's case types at all: a child's identity and case never go
+    to a role the cap leaves out (a partner caseworker), as for the child's person record."""
+    types = ctx.session.scalars(select(Case.case_type).where(Case.person_id == r.case.person_id)).all()
+    policy = get_policy()
+    return any(g.organisation_id == r.to_organisation_id
+               and policy.capped_scope(g.role, "referral.respond", types) is not None
+               for g in ctx.principal.grants)
+
+
 def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
     """A referral as the receiver sees it: the profile's fields only, and only while the referral
     is pending or accepted (after that: the referral without personal data). The sender (a reader
@@ -272,7 +283,9 @@ def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
     person_values: dict[str, Any] = {}
     case_values: dict[str, Any] = {}
     withheld: list[str] = []
-    if r.status in ACTIVE:
+    if r.status in ACTIVE and not _caps_allow_receiver(ctx, r):
+        withheld = [*(f"person.{f}" for f in profile.person_fields), *(f"case.{f}" for f in profile.case_fields)]
+    elif r.status in ACTIVE:
         person = ctx.session.get(Person, r.case.person_id)
         assert person is not None  # a case always has its person
         for f in profile.person_fields:
