@@ -32,18 +32,17 @@ from sqlalchemy import (
     and_,
     cast,
     event,
-    false,
     func,
     literal,
     or_,
     select,
     text,
-    true,
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
-from observatorio.cases.models import AuditEntry, AuditHead, Case, Organisation, Person
-from observatorio.cases.policy import Principal, get_policy
+from observatorio.cases.models import AuditEntry, AuditHead, Case, Person
+from observatorio.cases.policy import Principal, ScopeColumns, organisations_in
+from observatorio.cases.policy import scope_clause as policy_scope_clause
 
 GENESIS = "0" * 64
 GRANTED = "granted"
@@ -317,25 +316,19 @@ def scope_clause(principal: Principal) -> ColumnElement[bool]:
     """Which audit entries the principal may query (policy action audit.read): those recorded
     under the organisations in scope (what their users did), and every entry about a case or
     person those organisations hold, whoever acted (what was done to their records, e.g. by an
-    organisation a case is shared with)."""
-    policy = get_policy()
-    parts: list[ColumnElement[bool]] = []
-    for g in principal.grants:
-        scope = policy.scope_of(g.role, "audit.read")
-        if scope == "region":
-            parts.append(true())
-        elif scope == "country":
-            in_country = select(Organisation.id).where(Organisation.country == g.country)
-            parts.append(AuditEntry.organisation_id.in_(in_country))
-            parts.append(_about_records_held(Case.country == g.country,
-                                             Person.organisation_id.in_(in_country)))
-        elif scope == "organisation":
-            parts.append(AuditEntry.organisation_id == g.organisation_id)
-            parts.append(_about_records_held(Case.organisation_id == g.organisation_id,
-                                             Person.organisation_id == g.organisation_id))
-        elif scope == "own":
-            parts.append(AuditEntry.actor_id == principal.user_id)
-    return or_(*parts) if parts else false()
+    organisation a case is shared with); ``own``: what the user did."""
+    return policy_scope_clause(principal, "audit.read", AUDIT_COLUMNS)
+
+
+AUDIT_COLUMNS = ScopeColumns(
+    held_by_organisation=lambda org: or_(
+        AuditEntry.organisation_id == org,
+        _about_records_held(Case.organisation_id == org, Person.organisation_id == org)),
+    held_in_country=lambda country: or_(
+        AuditEntry.organisation_id.in_(organisations_in(country)),
+        _about_records_held(Case.country == country, Person.organisation_id.in_(organisations_in(country)))),
+    owned_by=lambda principal, grant: AuditEntry.actor_id == principal.user_id,
+)
 
 
 def _about_records_held(case_held: ColumnElement[bool],

@@ -27,10 +27,13 @@ from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
 from observatorio.cases.models import Case, Organisation, Person, utcnow
 from observatorio.cases.policy import (
     Decision,
+    ScopeColumns,
     authorize,
     case_resource,
     get_policy,
     organisation_resource,
+    organisations_in,
+    scope_clause,
 )
 from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_profiles import get_profiles
@@ -348,13 +351,18 @@ def complete_referral(ctx: Ctx, referral_id: int) -> ReferralOut:
     return out
 
 
+# A referral is reached by its receiving organisation (referral.respond); nobody owns it.
+RECEIVER_COLUMNS = ScopeColumns(
+    held_by_organisation=lambda org: Referral.to_organisation_id == org,
+    held_in_country=lambda country: Referral.to_organisation_id.in_(organisations_in(country)),
+)
+
+
 def incoming_referrals(ctx: Ctx, statuses: tuple[str, ...] = ACTIVE, limit: int = 100) -> list[ReferralOut]:
     """Referrals sent to the organisations where the user may respond to them ("my work")."""
-    policy = get_policy()
-    orgs = {g.organisation_id for g in ctx.principal.grants if policy.scope_of(g.role, "referral.respond")}
-    if not orgs:
+    if not any(get_policy().scope_of(g.role, "referral.respond") for g in ctx.principal.grants):
         return []
-    rows = ctx.session.scalars(select(Referral).where(Referral.to_organisation_id.in_(orgs),
+    rows = ctx.session.scalars(select(Referral).where(scope_clause(ctx.principal, "referral.respond", RECEIVER_COLUMNS),
                                                       Referral.status.in_(statuses))
                                .order_by(Referral.created_at.desc(), Referral.id).limit(limit)).unique().all()
     out = []

@@ -9,18 +9,19 @@ import datetime as dt
 import secrets
 
 import pycountry
-from sqlalchemy import ColumnElement, false, func, insert, or_, select, true
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Conflict, Invalid, NotFound, forbidden
-from observatorio.cases.models import Organisation
 from observatorio.cases.policy import (
     Decision,
-    Principal,
+    ScopeColumns,
     authorize,
     get_policy,
     organisation_resource,
+    organisations_in,
+    scope_clause,
 )
 from observatorio.cases.reception.manifest import read_manifest
 from observatorio.cases.reception.models import Arrival, Intake, ManifestEntry
@@ -116,19 +117,11 @@ def import_manifest(ctx: Ctx, arrival_id: int, file_name: str, content: bytes, t
     return len(rows)
 
 
-def _arrival_scope(principal: Principal) -> ColumnElement[bool]:
-    """The arrivals ``reception.read`` reaches, as SQL (the same grants as authorize)."""
-    policy = get_policy()
-    clauses: list[ColumnElement[bool]] = []
-    for g in principal.grants:
-        scope = policy.scope_of(g.role, "reception.read")
-        if scope == "region":
-            return true()
-        if scope == "country":
-            clauses.append(Arrival.organisation_id.in_(select(Organisation.id).where(Organisation.country == g.country)))
-        elif scope in ("organisation", "own"):
-            clauses.append(Arrival.organisation_id == g.organisation_id)
-    return or_(*clauses) if clauses else false()
+# Arrivals are held by their reception centre; they have no owner and are never shared.
+ARRIVAL_COLUMNS = ScopeColumns(
+    held_by_organisation=lambda org: Arrival.organisation_id == org,
+    held_in_country=lambda country: Arrival.organisation_id.in_(organisations_in(country)),
+)
 
 
 def list_arrivals(ctx: Ctx, limit: int = 50) -> list[ArrivalOut]:
@@ -138,7 +131,7 @@ def list_arrivals(ctx: Ctx, limit: int = 50) -> list[ArrivalOut]:
         ctx.record_denial("reception.list", "arrival", "reception.read")
         ctx.commit()
         return []
-    arrivals = list(ctx.session.scalars(select(Arrival).where(_arrival_scope(ctx.principal))
+    arrivals = list(ctx.session.scalars(select(Arrival).where(scope_clause(ctx.principal, "reception.read", ARRIVAL_COLUMNS))
                                         .order_by(Arrival.arrival_date.desc(), Arrival.id.desc()).limit(limit)))
     manifest, received = _counts(ctx.session, [a.id for a in arrivals])
     ctx.session.commit()
