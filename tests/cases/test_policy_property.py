@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from observatorio.cases import service
-from observatorio.cases.duplicates import possible_duplicates
 from observatorio.cases.auth import principal_of
+from observatorio.cases.duplicates import possible_duplicates
 from observatorio.cases.errors import Forbidden, NotFound
 from observatorio.cases.models import (
     AuditEntry,
