@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from observatorio.cases import case_audit, list_filters, service
+from observatorio.cases import case_audit, list_filters, service, transitions
 from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import CasesError, Conflict
 from observatorio.cases.models import User
@@ -150,10 +150,12 @@ def _given(**fields: str | None) -> dict[str, str]:
 @router.post("/cases/c/{case_id}/transition")
 def transition(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, csrf: CsrfField = "",
                to: Annotated[str, Form(max_length=40)] = "",
-               version: Annotated[str, Form(max_length=12)] = "") -> Response:
-    """Move the case to the next stage of its lifecycle (or close, or reopen)."""
-    return _act(request, me, rt, csrf, case_id, lambda: service.transition_case(
-        me.ctx, case_id, CaseTransition.model_validate({"version": version, "to": to})), "facts")
+               version: Annotated[str, Form(max_length=12)] = "", reason: Long = "") -> Response:
+    """Move the case to the next stage of its lifecycle (or close, or reopen), with a reason.
+    A reason over its limit is refused by the schema: the case page again, naming the field."""
+    data = {"version": version, "to": to, **_given(reason=reason)}
+    return _act(request, me, rt, csrf, case_id, lambda: transitions.transition_case(
+        me.ctx, case_id, CaseTransition.model_validate(data)), "facts")
 
 
 @router.post("/cases/c/{case_id}/tasks")
