@@ -24,9 +24,9 @@ from observatorio.cases.page_kit import (
     Officer,
     OfficerDep,
     RuntimeDep,
+    as_error,
     csrf_refused,
     error_text,
-    invalid,
     lang_of,
     page_router,
     render,
@@ -102,6 +102,6 @@ def _save(request: Request, me: Officer, template: str, values: dict[str, Any], 
     try:
         slug = save()
     except (ValidationError, CasesError) as exc:
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, template, err.status, me=me, values=values, error=error_text(request, err))
     return RedirectResponse(f"/cases/directory?lang={lang_of(request)}&done={slug}", status_code=303)

@@ -35,6 +35,7 @@ from observatorio.cases.page_kit import (
     Officer,
     OfficerDep,
     RuntimeDep,
+    as_error,
     csrf_refused,
     error_text,
     invalid,
@@ -139,7 +140,7 @@ async def case_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Respo
     try:
         case = service.create_case(me.ctx, CaseCreate.model_validate(fields))
     except (ValidationError, CasesError) as exc:
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "cases_case_new.html", err.status, me=me, person_id=fields.get("person_id"),
                       case_types=list(CaseType), risks=list(RiskLevel), values=fields,
                       error=error_text(request, err))
@@ -226,7 +227,7 @@ async def person_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Res
                           duplicates=found)
         person = service.create_person(me.ctx, data)
     except (ValidationError, CasesError) as exc:
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "cases_person_new.html", err.status, me=me, sexes=list(Sex), values=fields,
                       error=error_text(request, err))
     return RedirectResponse(f"/cases/c/new?person_id={person.id}&lang={lang_of(request)}", status_code=303)

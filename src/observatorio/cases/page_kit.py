@@ -126,6 +126,12 @@ def invalid(exc: ValidationError) -> CasesError:
     return Invalid(body["es"], body["en"])
 
 
+def as_error(exc: ValidationError | CasesError) -> CasesError:
+    """A refusal as the one kind of error a page shows: a form's validation failure becomes the
+    bilingual 422 of ``invalid``; a cases error stays itself."""
+    return invalid(exc) if isinstance(exc, ValidationError) else exc
+
+
 class PageRoute(APIRoute):
     """A page route whose refused parameters answer a bilingual error page, never FastAPI's
     English JSON: a path that names no record a column can hold (a huge id) is the not-found

@@ -27,9 +27,9 @@ from observatorio.cases.errors import CasesError
 from observatorio.cases.page_kit import (
     OfficerDep,
     RuntimeDep,
+    as_error,
     csrf_refused,
     error_text,
-    invalid,
     lang_of,
     page_router,
     render,
@@ -65,7 +65,7 @@ async def practice_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> R
     try:
         practice = practices.submit(me.ctx, PracticeIn.model_validate(values))
     except (ValidationError, CasesError) as exc:
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "cases_practice_new.html", err.status, me=me, values=values,
                       error=error_text(request, err), **_choices(me))
     return render(request, "cases_practice_new.html", 201, me=me, values={}, submitted=practice.id, **_choices(me))
@@ -98,6 +98,6 @@ async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDe
         practices.moderate(me.ctx, practice_id, Moderation.model_validate(
             {"decision": form.get("decision", ""), "note": form.get("note", "")}))
     except (ValidationError, CasesError) as exc:
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "cases_error.html", err.status, me=me, message=error_text(request, err))
     return RedirectResponse(f"/cases/practices/queue?lang={lang_of(request)}&done={practice_id}", status_code=303)

@@ -25,9 +25,9 @@ from observatorio.cases.models import Organisation
 from observatorio.cases.page_kit import (
     OfficerDep,
     RuntimeDep,
+    as_error,
     csrf_refused,
     error_text,
-    invalid,
     lang_of,
     page_router,
     render,
@@ -56,10 +56,6 @@ async def _button(request: Request, me: Any, rt: Any, act: Callable[[], object],
     except CasesError as exc:
         return _form_error(request, me, exc)
     return RedirectResponse(f"{path}?lang={lang_of(request)}{fragment}", status_code=303)
-
-
-def _as_error(exc: ValidationError | CasesError) -> CasesError:
-    return invalid(exc) if isinstance(exc, ValidationError) else exc
 
 
 def _refer_context(me: Any, case_id: int) -> dict[str, Any]:
@@ -95,7 +91,7 @@ async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_
     try:
         referrals.record_consent(me.ctx, case_id, ConsentIn.model_validate(fields))
     except (ValidationError, CasesError) as exc:
-        err = _as_error(exc)
+        err = as_error(exc)
         return _refer_page(request, me, case_id, err.status, error_text(request, err), fields)
     return RedirectResponse(f"/cases/c/{case_id}/refer?lang={lang_of(request)}#refer", status_code=303)
 
@@ -120,7 +116,7 @@ async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case
     try:
         referrals.create_referral(me.ctx, case_id, ReferralIn.model_validate(data))
     except (ValidationError, CasesError) as exc:
-        err = _as_error(exc)
+        err = as_error(exc)
         return _refer_page(request, me, case_id, err.status, error_text(request, err), data)
     return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
 
@@ -145,7 +141,7 @@ async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, refe
         answer = ReferralAnswer(accept=form.get("decision") == "accept", reason=form.get("reason", "").strip())
         out = referrals.answer_referral(me.ctx, referral_id, answer)
     except (ValidationError, CasesError) as exc:
-        return _form_error(request, me, _as_error(exc))
+        return _form_error(request, me, as_error(exc))
     target = f"/cases/c/{out.case_id}" if out.transfer and out.status == "accepted" else f"/cases/referrals/{referral_id}"
     return RedirectResponse(f"{target}?lang={lang_of(request)}", status_code=303)
 

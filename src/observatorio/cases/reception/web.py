@@ -23,9 +23,9 @@ from observatorio.cases.page_kit import (
     Officer,
     OfficerDep,
     RuntimeDep,
+    as_error,
     csrf_refused,
     error_text,
-    invalid,
     lang_of,
     now_of,
     page_router,
@@ -67,7 +67,7 @@ async def arrival_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Re
     try:
         out = arrivals.create_arrival(me.ctx, ArrivalIn.model_validate(fields))
     except (ValidationError, CasesError) as exc:
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "reception_home.html", err.status, me=me, arrivals=arrivals.list_arrivals(me.ctx),
                       values=fields, error=error_text(request, err))
     return RedirectResponse(f"/cases/reception/a/{out.id}?lang={lang_of(request)}", status_code=303)
@@ -181,7 +181,7 @@ async def intake_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arriva
         out = intake.record_intake(me.ctx, arrival_id, IntakeIn.model_validate(fields), now_of(request).date())
     except (ValidationError, CasesError) as exc:
         me.ctx.session.rollback()
-        err = invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return _intake_form(request, me, arrival_id, entry_id, err.status, values=fields,
                             error=error_text(request, err))
     detail = arrivals.get_arrival(me.ctx, arrival_id)
