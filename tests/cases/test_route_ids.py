@@ -161,3 +161,11 @@ def test_a_refused_form_field_is_a_bilingual_page_naming_it(seeded, signed_in) -
     es = client.post(f"/cases/c/{case}/notes?lang=es", data={"csrf_token": token, "body": "x" * 20001}).text
     en = client.post(f"/cases/c/{case}/notes?lang=en", data={"csrf_token": token, "body": "x" * 20001}).text
     assert es != en
+
+
+def test_a_form_without_its_required_fields_is_a_page(client) -> None:
+    """The login form posted without its fields: FastAPI's English JSON before, a page now."""
+    for lang, says in (("es", "username"), ("en", "username")):
+        r = client.post(f"/cases/login?lang={lang}", data={})
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html"), r.text[:200]
+        assert says in r.text
