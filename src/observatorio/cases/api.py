@@ -18,7 +18,7 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from observatorio import validation_text
-from observatorio.cases import accounts, service
+from observatorio.cases import accounts, service, transitions
 from observatorio.cases.auth import (
     authenticate,
     decode_token,
@@ -300,7 +300,7 @@ def update_case(ctx: CtxDep, case_id: PathId, body: CaseUpdate) -> CaseOut:
 @router.post("/api/v1/cases/{case_id}/transition", response_model=CaseOut, openapi_extra=PERSONAL)
 def transition_case(ctx: CtxDep, case_id: PathId, body: CaseTransition) -> CaseOut:
     """Move a case through its lifecycle."""
-    return service.transition_case(ctx, case_id, body)
+    return transitions.transition_case(ctx, case_id, body)
 
 
 @router.post("/api/v1/cases/{case_id}/assign", response_model=CaseOut, openapi_extra=PERSONAL)

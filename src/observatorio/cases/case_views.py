@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from observatorio.cases.models import Case, CaseRevision, CaseTask
 from observatorio.cases.policy import authorize, case_resource, case_scope_clause
 from observatorio.cases.service import Ctx, _load_case
+from observatorio.cases.transition_models import CaseTransitionReason
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,22 @@ class Change:
     version: int
     at: dt.datetime
     changes: dict[str, Any]  # field -> [old, new]; sensitive fields the reader lacks are left out
+    reason: str | None = None  # the reason given for a status transition (transitions.py)
 
 
 def case_history(ctx: Ctx, case_id: int) -> list[Change]:
     """What each write changed, withholding sensitive fields the reader may not see."""
     case, d = _load_case(ctx, case_id, audit_action="case.history.read")
-    revs = ctx.session.scalars(select(CaseRevision).where(CaseRevision.case_id == case.id)
-                               .order_by(CaseRevision.version)).all()
+    # the reasons come in the same statement (the case page counts its statements)
+    rows = ctx.session.execute(
+        select(CaseRevision, CaseTransitionReason.reason)
+        .outerjoin(CaseTransitionReason, and_(CaseTransitionReason.case_id == CaseRevision.case_id,
+                                              CaseTransitionReason.version == CaseRevision.version))
+        .where(CaseRevision.case_id == case.id).order_by(CaseRevision.version)).all()
+    revs = [r for r, _ in rows]
     out = [Change(r.version, r.created_at,
-                  {f: v for f, v in (r.changes or {}).items() if f not in d.hidden_fields})
-           for r in revs]
+                  {f: v for f, v in (r.changes or {}).items() if f not in d.hidden_fields}, reason)
+           for r, reason in rows]
     ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r in revs])
     ctx.commit()
     return out

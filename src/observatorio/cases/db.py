@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # Tables kept outside models.py join the one metadata when any database is opened.
-from observatorio.cases import notification_models, referral_models  # noqa: F401
+from observatorio.cases import notification_models, referral_models, transition_models  # noqa: F401
 
 # Every table module joins the cases metadata when the database layer is loaded (the Alembic
 # environment, schema comparisons and the ORM all see the same tables).

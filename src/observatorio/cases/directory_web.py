@@ -13,26 +13,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from observatorio.cases import directory
 from observatorio.cases.directory_schemas import MechanismIn, OrganisationIn
 from observatorio.cases.errors import CasesError, forbidden
-from observatorio.cases.officer_web import (
+from observatorio.cases.page_kit import (
     Officer,
     OfficerDep,
     RuntimeDep,
-    _csrf_refused,
-    _error_text,
-    _invalid,
+    as_error,
+    csrf_refused,
+    error_text,
     lang_of,
+    page_router,
     render,
 )
 from observatorio.cases.policy import Resource, authorize
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 ORG_FIELDS = ("slug", "kind", "country", "name_es", "name_en", "acronym", "description_es", "description_en",
               "website", "data_contact")
 MECHANISM_FIELDS = ("slug", "kind", "country", "name_es", "name_en", "description_es", "description_en")
@@ -43,7 +44,7 @@ def _editor(request: Request, me: Officer) -> Response | None:
     if authorize(me.principal, directory.EDIT, Resource(countries=frozenset({""}))).allowed:
         return None
     return render(request, "cases_error.html", 403, me=me,
-                  message=_error_text(request, forbidden(directory.EDIT)))
+                  message=error_text(request, forbidden(directory.EDIT)))
 
 
 @router.get("/cases/directory")
@@ -66,7 +67,7 @@ def organisation_form(request: Request, me: OfficerDep, slug: str | None = None)
 @router.post("/cases/directory/organisation")
 async def organisation_save(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
     form = {k: str(v)[:8000] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     values: dict[str, Any] = {k: form[k].strip() for k in ORG_FIELDS if form.get(k, "").strip()}
     values["sources"] = [s.strip() for s in form.get("sources", "").replace(",", "\n").splitlines() if s.strip()]
@@ -86,7 +87,7 @@ def mechanism_form(request: Request, me: OfficerDep, slug: str | None = None) ->
 @router.post("/cases/directory/mechanism")
 async def mechanism_save(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
     form = {k: str(v)[:8000] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     values: dict[str, Any] = {k: form[k].strip() for k in MECHANISM_FIELDS if form.get(k, "").strip()}
     # one member a line: a directory slug (lower case) or a member state's ISO3 code (upper case)
@@ -101,6 +102,6 @@ def _save(request: Request, me: Officer, template: str, values: dict[str, Any], 
     try:
         slug = save()
     except (ValidationError, CasesError) as exc:
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
-        return render(request, template, err.status, me=me, values=values, error=_error_text(request, err))
+        err = as_error(exc)
+        return render(request, template, err.status, me=me, values=values, error=error_text(request, err))
     return RedirectResponse(f"/cases/directory?lang={lang_of(request)}&done={slug}", status_code=303)

@@ -14,25 +14,27 @@ import io
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from observatorio.cases import case_audit, list_filters, service
+from observatorio.cases import case_audit, list_filters, service, transitions
+from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import CasesError, Conflict
 from observatorio.cases.models import User
-from observatorio.cases.officer_web import (
+from observatorio.cases.officer_web import _case_with_message
+from observatorio.cases.page_kit import (
     HEADERS,
     CsrfField,
     Officer,
     OfficerDep,
     RuntimeDep,
-    _case_with_message,
-    _csrf_refused,
-    _error_text,
-    _invalid,
+    csrf_refused,
+    error_text,
+    invalid,
     lang_of,
+    page_router,
     render,
 )
 from observatorio.cases.policy import get_policy, sensitive_case_fields
@@ -42,18 +44,11 @@ from observatorio.cases.vocab import RiskLevel
 from observatorio.formula_guard import neutral_text
 from observatorio.publish.web.texts import Texts
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 EDITABLE = ("risk_level", "summary", "location")
 EXPORT_LIMIT = 5000
 Short = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=20000)]
-
-
-def _unreachable(request: Request, me: Officer, *ids: int) -> Response | None:
-    """A record number no database holds (beyond 32 bits) answers the not-found page."""
-    if all(0 < i < 2**31 for i in ids):
-        return None
-    return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
 
 
 def _back(request: Request, case_id: int, anchor: str) -> RedirectResponse:
@@ -81,10 +76,8 @@ def _edit_page(request: Request, me: Officer, case: Any, values: dict[str, Any],
 
 
 @router.get("/cases/c/{case_id}/edit")
-def edit_form(request: Request, me: OfficerDep, case_id: int) -> Response:
+def edit_form(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """The case's editable fields, with the version the edit is based on."""
-    if missing := _unreachable(request, me, case_id):
-        return missing
     try:
         case, d = service._load_case(me.ctx, case_id, "case.update", audit_action="case.read")
         service._refuse_if_erased(case, "case")  # an erased case takes no edits: say so at once
@@ -92,18 +85,16 @@ def edit_form(request: Request, me: OfficerDep, case_id: int) -> Response:
         me.ctx.log(d, "case.read", "case", case.id, service._visible_case_fields(d))
         me.ctx.commit()
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     values = {f: getattr(out, f) for f in (*EDITABLE, *_sensitive_editable(out.hidden_fields))}
     return _edit_page(request, me, out, values, out.version)
 
 
 @router.post("/cases/c/{case_id}/edit")
-async def edit_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+async def edit_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId) -> Response:
     """Save an edit; a stale version shows who changed what since, and keeps what was typed."""
-    if missing := _unreachable(request, me, case_id):
-        return missing
     form = {k: str(v)[:20000] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     fields = set(EDITABLE) | set(sensitive_case_fields())
     # an emptied text field clears it; only the fields the form carried are sent
@@ -112,7 +103,7 @@ async def edit_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id:
         data = CaseUpdate.model_validate({"version": form.get("version", ""), **sent})
         service.update_case(me.ctx, case_id, data)
     except ValidationError as exc:
-        return _edit_again(request, me, case_id, sent, form.get("version", ""), _invalid(exc))
+        return _edit_again(request, me, case_id, sent, form.get("version", ""), invalid(exc))
     except Conflict as exc:
         return _edit_again(request, me, case_id, sent, exc.extra.get("current_version"), exc)
     except CasesError as exc:
@@ -127,30 +118,28 @@ def _edit_again(request: Request, me: Officer, case_id: int, typed: dict[str, An
     try:
         case = service.get_case(me.ctx, case_id)
     except CasesError as again:
-        return render(request, "cases_error.html", again.status, me=me, message=_error_text(request, again))
+        return render(request, "cases_error.html", again.status, me=me, message=error_text(request, again))
     allowed = {*EDITABLE, *_sensitive_editable(case.hidden_fields)}
     values = {f: getattr(case, f) for f in allowed} | {k: v for k, v in typed.items() if k in allowed}
     based_on = int(version) if str(version).isdigit() and len(str(version)) < 10 else case.version
     return _edit_page(request, me, case, values, based_on, exc.status,
-                      exc if isinstance(exc, Conflict) else None, _error_text(request, exc))
+                      exc if isinstance(exc, Conflict) else None, error_text(request, exc))
 
 
-def _act(request: Request, me: Officer, rt: Runtime, csrf: str, ids: tuple[int, ...],
+def _act(request: Request, me: Officer, rt: Runtime, csrf: str, case_id: int,
          change: Callable[[], object], anchor: str) -> Response:
-    """One case-page form: reachable ids, the CSRF token, then ``change``; a refusal (policy,
-    validation, conflict) answers the case page again with the message, a success goes back to
-    the section ``anchor`` of the case page."""
-    if missing := _unreachable(request, me, *ids):
-        return missing
-    if refused := _csrf_refused(request, me, rt, csrf):
+    """One case-page form: the CSRF token, then ``change``; a refusal (policy, validation,
+    conflict) answers the case page again with the message, a success goes back to the section
+    ``anchor`` of the case page. Ids beyond a column never get here (PathId, page_kit.PageRoute)."""
+    if refused := csrf_refused(request, me, rt, csrf):
         return refused
     try:
         change()
     except ValidationError as exc:
-        return _case_with_message(request, me, ids[0], _invalid(exc))
+        return _case_with_message(request, me, case_id, invalid(exc))
     except CasesError as exc:
-        return _case_with_message(request, me, ids[0], exc)
-    return _back(request, ids[0], anchor)
+        return _case_with_message(request, me, case_id, exc)
+    return _back(request, case_id, anchor)
 
 
 def _given(**fields: str | None) -> dict[str, str]:
@@ -159,53 +148,53 @@ def _given(**fields: str | None) -> dict[str, str]:
 
 
 @router.post("/cases/c/{case_id}/transition")
-def transition(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, csrf: CsrfField = "",
+def transition(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, csrf: CsrfField = "",
                to: Annotated[str, Form(max_length=40)] = "",
-               version: Annotated[str, Form(max_length=12)] = "") -> Response:
-    """Move the case to the next stage of its lifecycle (or close, or reopen)."""
-    return _act(request, me, rt, csrf, (case_id,), lambda: service.transition_case(
-        me.ctx, case_id, CaseTransition.model_validate({"version": version, "to": to})), "facts")
+               version: Annotated[str, Form(max_length=12)] = "", reason: Long = "") -> Response:
+    """Move the case to the next stage of its lifecycle (or close, or reopen), with a reason.
+    A reason over its limit is refused by the schema: the case page again, naming the field."""
+    data = {"version": version, "to": to, **_given(reason=reason)}
+    return _act(request, me, rt, csrf, case_id, lambda: transitions.transition_case(
+        me.ctx, case_id, CaseTransition.model_validate(data)), "facts")
 
 
 @router.post("/cases/c/{case_id}/tasks")
-def add_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, csrf: CsrfField = "",
+def add_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, csrf: CsrfField = "",
              title: Short = "", due_date: Annotated[str, Form(max_length=20)] = "",
              assignee_id: Annotated[str, Form(max_length=12)] = "") -> Response:
     """Add a task, optionally with a due date and an assignee of the case's organisation."""
     data = _given(title=title, due_date=due_date, assignee_id=assignee_id)
-    return _act(request, me, rt, csrf, (case_id,),
+    return _act(request, me, rt, csrf, case_id,
                 lambda: service.add_task(me.ctx, case_id, TaskIn.model_validate(data)), "tasks")
 
 
 @router.post("/cases/c/{case_id}/tasks/{task_id}")
-def mark_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, task_id: int,
+def mark_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, task_id: PathId,
               csrf: CsrfField = "", done: Annotated[str, Form(max_length=5)] = "1") -> Response:
     """Mark a task done (``done=1``) or open again (``done=0``)."""
-    return _act(request, me, rt, csrf, (case_id, task_id),
+    return _act(request, me, rt, csrf, case_id,
                 lambda: service.update_task(me.ctx, case_id, task_id, TaskUpdate(done=done == "1")), "tasks")
 
 
 @router.post("/cases/c/{case_id}/services")
-def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, csrf: CsrfField = "",
+def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, csrf: CsrfField = "",
                 service_type: Short = "", status: Annotated[str, Form(max_length=20)] = "planned",
                 description: Long = "", delivered_on: Annotated[str, Form(max_length=20)] = "") -> Response:
     """Record a service planned or delivered for the case."""
     data = _given(service_type=service_type, status=status, description=description, delivered_on=delivered_on)
-    return _act(request, me, rt, csrf, (case_id,),
+    return _act(request, me, rt, csrf, case_id,
                 lambda: service.add_service(me.ctx, case_id, ServiceIn.model_validate(data)), "services")
 
 
 @router.get("/cases/c/{case_id}/trail")
-def trail_page(request: Request, me: OfficerDep, case_id: int) -> Response:
+def trail_page(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """The case's latest audit entries, for roles with audit.read (a page of its own, so that
     showing a case does not also read, and log a read of, the audit)."""
-    if missing := _unreachable(request, me, case_id):
-        return missing
     try:
         case = service.get_case(me.ctx, case_id)
         trail = case_audit.case_trail(me.ctx, case_id)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     return render(request, "cases_trail.html", me=me, case=case, trail=trail)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -24,18 +24,19 @@ from observatorio.cases.directory_schemas import (
     PracticeTranslation,
 )
 from observatorio.cases.errors import CasesError
-from observatorio.cases.officer_web import (
+from observatorio.cases.page_kit import (
     OfficerDep,
     RuntimeDep,
-    _csrf_refused,
-    _error_text,
-    _invalid,
+    as_error,
+    csrf_refused,
+    error_text,
     lang_of,
+    page_router,
     render,
 )
 from observatorio.model.codelists import CRM_MEMBERS
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 TEXT_FIELDS = ("country", "theme", "title_es", "summary_es", "title_en", "summary_en", "description", "results",
                "period_start", "period_end", "contact")
 
@@ -55,7 +56,7 @@ async def practice_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> R
     """Submit a practice for moderation."""
     raw = await request.form()
     form = {k: str(v)[:8000] for k, v in raw.items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     values: dict[str, Any] = {k: form[k].strip() for k in TEXT_FIELDS if form.get(k, "").strip()}
     values["populations"] = [str(p) for p in raw.getlist("populations")][:len(POPULATIONS)]
@@ -64,9 +65,9 @@ async def practice_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> R
     try:
         practice = practices.submit(me.ctx, PracticeIn.model_validate(values))
     except (ValidationError, CasesError) as exc:
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "cases_practice_new.html", err.status, me=me, values=values,
-                      error=_error_text(request, err), **_choices(me))
+                      error=error_text(request, err), **_choices(me))
     return render(request, "cases_practice_new.html", 201, me=me, values={}, submitted=practice.id, **_choices(me))
 
 
@@ -76,7 +77,7 @@ def practice_queue(request: Request, me: OfficerDep) -> Response:
     try:
         waiting = practices.queue(me.ctx)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     return render(request, "cases_practice_queue.html", me=me, waiting=waiting,
                   themes=practices.themes(), done=request.query_params.get("done"))
 
@@ -85,7 +86,7 @@ def practice_queue(request: Request, me: OfficerDep) -> Response:
 async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDep, rt: RuntimeDep) -> Response:
     """Complete the texts (if any field is given), then publish or reject."""
     form = {k: str(v)[:2000] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     texts = {k: form[k].strip() for k in ("title_es", "summary_es", "title_en", "summary_en")
              if form.get(k, "").strip()}
@@ -97,6 +98,6 @@ async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDe
         practices.moderate(me.ctx, practice_id, Moderation.model_validate(
             {"decision": form.get("decision", ""), "note": form.get("note", "")}))
     except (ValidationError, CasesError) as exc:
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
-        return render(request, "cases_error.html", err.status, me=me, message=_error_text(request, err))
+        err = as_error(exc)
+        return render(request, "cases_error.html", err.status, me=me, message=error_text(request, err))
     return RedirectResponse(f"/cases/practices/queue?lang={lang_of(request)}&done={practice_id}", status_code=303)

@@ -13,22 +13,23 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from observatorio.cases import notifications, referrals
-from observatorio.cases.bounds import MAX_ID
-from observatorio.cases.errors import CasesError, NotFound
+from observatorio.cases.bounds import PathId
+from observatorio.cases.errors import CasesError
 from observatorio.cases.models import Organisation
-from observatorio.cases.officer_web import (
+from observatorio.cases.page_kit import (
     OfficerDep,
     RuntimeDep,
-    _csrf_refused,
-    _error_text,
-    _invalid,
+    as_error,
+    csrf_refused,
+    error_text,
     lang_of,
+    page_router,
     render,
 )
 from observatorio.cases.referral_profiles import get_profiles
@@ -36,39 +37,25 @@ from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, Refer
 from observatorio.cases.service import get_case
 from observatorio.formula_guard import neutral_value
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 MAX_FIELD = 5000
 
 
 def _form_error(request: Request, me: Any, exc: CasesError) -> Response:
-    return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+    return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
 
 
-def _out_of_range(request: Request, me: Any, *ids: int) -> Response | None:
-    """Ids beyond what a column holds are missing records, answered as such (never a 500)."""
-    if all(0 < i <= MAX_ID for i in ids):
-        return None
-    return _form_error(request, me, NotFound("No existe ese registro o no tiene acceso.",
-                                             "No such record, or no access to it."))
-
-
-async def _button(request: Request, me: Any, rt: Any, ids: tuple[int, ...], act: Callable[[], object],
+async def _button(request: Request, me: Any, rt: Any, act: Callable[[], object],
                   path: str, fragment: str = "") -> Response:
-    """A form that is only a button: ids in range, the CSRF token, the action, then ``path``."""
-    if bad := _out_of_range(request, me, *ids):
-        return bad
+    """A form that is only a button: the CSRF token, the action, then ``path``."""
     form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+    if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
     try:
         act()
     except CasesError as exc:
         return _form_error(request, me, exc)
     return RedirectResponse(f"{path}?lang={lang_of(request)}{fragment}", status_code=303)
-
-
-def _as_error(exc: ValidationError | CasesError) -> CasesError:
-    return _invalid(exc) if isinstance(exc, ValidationError) else exc
 
 
 def _refer_context(me: Any, case_id: int) -> dict[str, Any]:
@@ -89,43 +76,37 @@ def _refer_page(request: Request, me: Any, case_id: int, status: int = 200, erro
 
 
 @router.get("/cases/c/{case_id}/refer")
-def refer_form(request: Request, me: OfficerDep, case_id: int) -> Response:
+def refer_form(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """Record consent and refer (or transfer) the case."""
-    if bad := _out_of_range(request, me, case_id):
-        return bad
     return _refer_page(request, me, case_id)
 
 
 @router.post("/cases/c/{case_id}/consents")
-async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
-    if bad := _out_of_range(request, me, case_id):
-        return bad
+async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId) -> Response:
     form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     fields = {k: form[k].strip() for k in ("given_by", "guardian_name", "given_at", "given_to", "purpose")
               if form.get(k, "").strip()}
     try:
         referrals.record_consent(me.ctx, case_id, ConsentIn.model_validate(fields))
     except (ValidationError, CasesError) as exc:
-        err = _as_error(exc)
-        return _refer_page(request, me, case_id, err.status, _error_text(request, err), fields)
+        err = as_error(exc)
+        return _refer_page(request, me, case_id, err.status, error_text(request, err), fields)
     return RedirectResponse(f"/cases/c/{case_id}/refer?lang={lang_of(request)}#refer", status_code=303)
 
 
 @router.post("/cases/c/{case_id}/consents/{consent_id}/withdraw")
-async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, consent_id: int) -> Response:
-    return await _button(request, me, rt, (case_id, consent_id),
+async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, consent_id: PathId) -> Response:
+    return await _button(request, me, rt,
                          lambda: referrals.withdraw_consent(me.ctx, case_id, consent_id),
                          f"/cases/c/{case_id}", "#referrals")
 
 
 @router.post("/cases/c/{case_id}/referrals")
-async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
-    if bad := _out_of_range(request, me, case_id):
-        return bad
+async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId) -> Response:
     raw = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(raw.get("csrf_token", ""))):
+    if refused := csrf_refused(request, me, rt, str(raw.get("csrf_token", ""))):
         return refused
     form = {k: str(v)[:MAX_FIELD].strip() for k, v in raw.items() if k != "services"}
     data: dict[str, Any] = {k: form[k] for k in ("to_organisation_id", "profile", "reason", "consent_id",
@@ -135,16 +116,14 @@ async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case
     try:
         referrals.create_referral(me.ctx, case_id, ReferralIn.model_validate(data))
     except (ValidationError, CasesError) as exc:
-        err = _as_error(exc)
-        return _refer_page(request, me, case_id, err.status, _error_text(request, err), data)
+        err = as_error(exc)
+        return _refer_page(request, me, case_id, err.status, error_text(request, err), data)
     return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
 
 
 @router.get("/cases/referrals/{referral_id:int}")
-def referral_page(request: Request, me: OfficerDep, referral_id: int) -> Response:
+def referral_page(request: Request, me: OfficerDep, referral_id: PathId) -> Response:
     """A referral: the receiver sees only the profile's fields, and may answer or complete it."""
-    if bad := _out_of_range(request, me, referral_id):
-        return bad
     try:
         view = referrals.referral_view(me.ctx, referral_id)
     except CasesError as exc:
@@ -154,24 +133,22 @@ def referral_page(request: Request, me: OfficerDep, referral_id: int) -> Respons
 
 
 @router.post("/cases/referrals/{referral_id}/answer")
-async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
-    if bad := _out_of_range(request, me, referral_id):
-        return bad
+async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: PathId) -> Response:
     form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     try:
         answer = ReferralAnswer(accept=form.get("decision") == "accept", reason=form.get("reason", "").strip())
         out = referrals.answer_referral(me.ctx, referral_id, answer)
     except (ValidationError, CasesError) as exc:
-        return _form_error(request, me, _as_error(exc))
+        return _form_error(request, me, as_error(exc))
     target = f"/cases/c/{out.case_id}" if out.transfer and out.status == "accepted" else f"/cases/referrals/{referral_id}"
     return RedirectResponse(f"{target}?lang={lang_of(request)}", status_code=303)
 
 
 @router.post("/cases/referrals/{referral_id}/complete")
-async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: int) -> Response:
-    return await _button(request, me, rt, (referral_id,), lambda: referrals.complete_referral(me.ctx, referral_id),
+async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: PathId) -> Response:
+    return await _button(request, me, rt, lambda: referrals.complete_referral(me.ctx, referral_id),
                          f"/cases/referrals/{referral_id}")
 
 
@@ -205,7 +182,7 @@ def inbox_page(request: Request, me: OfficerDep) -> Response:
 
 
 @router.post("/cases/inbox/{notification_id}/read")
-async def inbox_read(request: Request, me: OfficerDep, rt: RuntimeDep, notification_id: int) -> Response:
-    return await _button(request, me, rt, (notification_id,),
+async def inbox_read(request: Request, me: OfficerDep, rt: RuntimeDep, notification_id: PathId) -> Response:
+    return await _button(request, me, rt,
                          lambda: notifications.mark_read(me.ctx.session, me.principal.user_id, notification_id),
                          "/cases/inbox")

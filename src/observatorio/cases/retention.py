@@ -26,6 +26,7 @@ from observatorio.cases.models import (
     utcnow,
 )
 from observatorio.cases.reintegration_models import ReintegrationFollowUp, ReintegrationPlan
+from observatorio.cases.transition_models import CaseTransitionReason
 
 PERSON_FIELDS = ("given_names", "family_names", "date_of_birth", "documents", "contacts", "family_links")
 CASE_FIELDS = ("summary", "location", "health_details", "trafficking_details", "child_protection_details")
@@ -73,6 +74,8 @@ def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
         session.execute(update(CaseNote).where(CaseNote.case_id.in_(case_ids)).values(body=None))
         session.execute(update(CaseService).where(CaseService.case_id.in_(case_ids)).values(description=None))
         session.execute(update(CaseTask).where(CaseTask.case_id.in_(case_ids)).values(title="—"))
+        session.execute(update(CaseTransitionReason).where(CaseTransitionReason.case_id.in_(case_ids))
+                        .values(reason=None))
         # reintegration plans: the goals (free text) and the answers go; the scores stay, as counts do
         plans = select(ReintegrationPlan.id).where(ReintegrationPlan.case_id.in_(case_ids))
         session.execute(update(ReintegrationPlan).where(ReintegrationPlan.case_id.in_(case_ids))

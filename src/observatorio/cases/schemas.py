@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from observatorio.cases.bounds import RecordId, Version
+from observatorio.cases.transition_models import MAX_REASON
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -207,7 +208,8 @@ class CaseUpdate(_In):
 class CaseTransition(_In):
     version: Version
     to: CaseStatus
-    reason: Text | None = None
+    # stored with the revision and shown in the case history (transitions.py)
+    reason: Annotated[str, StringConstraints(max_length=MAX_REASON)] | None = None
 
 
 class CaseAssign(_In):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from observatorio.cases.api import SessionDep, client_ip, get_runtime
+from observatorio.cases.api import SessionDep, client_ip
 from observatorio.cases.auth import (
     authenticate,
     csrf_ok,
@@ -23,14 +23,14 @@ from observatorio.cases.auth import (
     start_session,
 )
 from observatorio.cases.errors import CasesError, Throttled
-from observatorio.cases.officer_web import render
+from observatorio.cases.page_kit import RuntimeDep, page_router, render
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.web_cookies import PRELOGIN_COOKIE, SESSION_COOKIE
 
 __all__ = ["PRELOGIN_COOKIE", "SESSION_COOKIE", "router"]
 
-router = APIRouter(include_in_schema=False)
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+router = page_router()
+
 
 def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 200) -> HTMLResponse:
     nonce = secrets.token_urlsafe(24)

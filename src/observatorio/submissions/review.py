@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, NotFound
 from observatorio.cases.models import Organisation
@@ -176,24 +176,44 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
                                  "Nobody approves or rejects their own submission: someone else reviews it."),
                        "submission.review", "submission", sub.id)
     if sub.status != PENDING:
-        raise Conflict(f"El envío ya fue decidido ({sub.status}).", f"The submission was already decided ({sub.status}).")
+        raise _already_decided(sub.status)
     comment = decision.comment.strip()
     if not decision.approve and not comment:
         raise Invalid("Indique por qué se rechaza (comentario).", "Say why it is rejected (comment).")
     if decision.embargo_at is not None and decision.embargo_at.tzinfo is None:
         raise Invalid("La fecha de embargo necesita zona horaria (UTC).", "The embargo date-time needs a time zone (UTC).")
+    embargo = decision.embargo_at if decision.approve and decision.embargo_at and decision.embargo_at > now else None
+    status = (SCHEDULED if embargo else PUBLISHED) if decision.approve else REJECTED
+    _claim(ctx, sub.id, status)  # before publishing: only the one reviewer who wins publishes
     sub.reviewer_id, sub.decided_at, sub.comment = ctx.principal.user_id, now, comment or None
     if decision.approve:
         sub.release_notes = decision.release_notes.strip() or None
-        embargo = decision.embargo_at if decision.embargo_at and decision.embargo_at > now else None
         sub.embargo_at = embargo
         sub.load_id = _publish(sub, db_path, embargo, now)
-        sub.status = SCHEDULED if embargo else PUBLISHED
-    else:
-        sub.status = REJECTED
+    sub.status = status
     ctx.log(granted, "submission.review", "submission", sub.id, ("status",))
     ctx.commit()
     return sub
+
+
+def _already_decided(status: str) -> Conflict:
+    return Conflict(f"El envío ya fue decidido ({status}).", f"The submission was already decided ({status}).")
+
+
+def _claim(ctx: Ctx, submission_id: int, status: str) -> None:
+    """Pending → ``status`` as one conditional UPDATE (compare-and-set on the status). Two
+    reviewers who both read "pending" cannot both decide: the second UPDATE waits for the first
+    one's row lock (PostgreSQL) or writer lock (SQLite), then matches no pending row, and that
+    reviewer is told the submission was already decided; nothing of theirs is written. A
+    failure later in the winner's decision (publishing) rolls the claim back with the rest."""
+    claimed = ctx.session.connection().execute(  # the session's transaction, the driver's row count
+        update(Submission).where(Submission.id == submission_id, Submission.status == PENDING).values(status=status))
+    if claimed.rowcount == 1:
+        return
+    ctx.session.rollback()
+    ctx.events.clear()
+    raise _already_decided(ctx.session.scalar(select(Submission.status).where(Submission.id == submission_id))
+                           or "?")
 
 
 def _publish(sub: Submission, db_path: Path, embargo: dt.datetime | None, now: dt.datetime) -> str:

@@ -9,29 +9,31 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from observatorio.cases.bounds import PathId, id_of
 from observatorio.cases.errors import CasesError, Invalid
-from observatorio.cases.officer_web import (
+from observatorio.cases.page_kit import (
     CsrfField,
     Officer,
     OfficerDep,
     RuntimeDep,
+    csrf_refused,
     lang_of,
     now_of,
+    page_router,
     render,
 )
-from observatorio.cases.officer_web import _csrf_refused as csrf_refused
 from observatorio.cases.submission_models import ProvidedSource, Submission
 from observatorio.errors import ObservatorioError
 from observatorio.harmonize.problems import ValidationFailed
 from observatorio.settings import get_settings
 from observatorio.submissions import review
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 BASE = "/cases/submissions"
 _env = Environment(
     loader=ChoiceLoader([FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -92,11 +94,12 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
     lang = lang_of(request)
     try:
         org_text, _, source_id = source.partition(":")
-        if not org_text.isdigit() or file is None or not file.filename:
+        org_id = id_of(org_text)
+        if org_id is None or file is None or not file.filename:
             raise Invalid("Elija una fuente y un archivo CSV o XLSX.", "Choose a source and a CSV or XLSX file.")
         mapping_text = (await mapping.read()).decode("utf-8", "replace") if mapping and mapping.filename else None
         result = review.submit(me.ctx, review.Upload(
-            int(org_text), source_id, file.filename, await file.read(), mapping_text,
+            org_id, source_id, file.filename, await file.read(), mapping_text,
             _release(release)))
     except CasesError as exc:
         return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en)
@@ -120,7 +123,7 @@ def _release(text: str) -> dt.date | None:
 
 
 @router.get(BASE + "/{submission_id}")
-def review_page(request: Request, me: OfficerDep, submission_id: int) -> Response:
+def review_page(request: Request, me: OfficerDep, submission_id: PathId) -> Response:
     """What the submission changes against the published release, its warnings, the decision."""
     try:
         view = review.review_view(me.ctx, submission_id, _db_path(request))
@@ -144,7 +147,7 @@ def _review(request: Request, me: Officer, view: review.ReviewView, status: int 
 
 
 @router.post(BASE + "/{submission_id}/decision")
-def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: int, csrf: CsrfField = "",
+def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: PathId, csrf: CsrfField = "",
              verdict: Annotated[str, Form(max_length=10)] = "",
              comment: Annotated[str, Form(max_length=5000)] = "",
              notes: Annotated[str, Form(max_length=20000)] = "",

@@ -9,6 +9,7 @@ from observatorio.cases import (  # noqa: F401 - their tables
     notification_models,
     referral_models,
     reintegration_models,  # noqa: F401  (its tables join Base.metadata)
+    transition_models,  # noqa: F401  (its table joins Base.metadata)
 )
 from observatorio.cases.db import make_engine
 from observatorio.cases.models import Base

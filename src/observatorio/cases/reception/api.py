@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from observatorio.cases.api import PERSONAL, CasesRoute, CtxDep
 from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import Invalid
-from observatorio.cases.officer_web import now_of
+from observatorio.cases.page_kit import now_of
 from observatorio.cases.reception import arrivals, intake
 from observatorio.cases.reception.manifest import MAX_BYTES
 from observatorio.cases.reception.schemas import (

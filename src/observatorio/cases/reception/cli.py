@@ -41,7 +41,7 @@ def arrival_add(
     """Registrar una llegada / record an arrival."""
     from pydantic import ValidationError
 
-    from observatorio.cases.officer_web import _invalid
+    from observatorio.cases.page_kit import invalid
     from observatorio.cases.reception.arrivals import create_arrival
     from observatorio.cases.reception.schemas import ArrivalIn
 
@@ -49,7 +49,7 @@ def arrival_add(
         data = ArrivalIn.model_validate({"mode": mode, "arrival_date": date, "arriving_from": arriving_from.upper(),
                                          "expected_count": expected, "organisation_id": organisation})
     except ValidationError as exc:
-        _fail(_invalid(exc))
+        _fail(invalid(exc))
     out = _run_as(url, user, lambda ctx: create_arrival(ctx, data))
     typer.echo(f"Llegada / arrival {out.id} ({out.reference})")
 

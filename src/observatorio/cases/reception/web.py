@@ -10,23 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from observatorio.cases.bounds import PathId, id_of
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.models import Case
-from observatorio.cases.officer_web import (
+from observatorio.cases.page_kit import (
     Officer,
     OfficerDep,
     RuntimeDep,
-    _csrf_refused,
-    _error_text,
-    _invalid,
+    as_error,
+    csrf_refused,
+    error_text,
     lang_of,
     now_of,
+    page_router,
     render,
 )
 from observatorio.cases.reception import arrivals, geography, intake, screening
@@ -35,7 +37,7 @@ from observatorio.cases.reception.models import Arrival, Intake
 from observatorio.cases.reception.schemas import ArrivalDetail, ArrivalIn, IntakeIn
 from observatorio.cases.vocab import Sex
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 ACCOMPANIMENTS = ("SINGLE_ADULT", "FAMILY_UNIT", "ACCOMPANIED", "UNACCOMPANIED", "_U")
 INTAKE_FIELDS = ("given_names", "family_names", "date_of_birth", "sex", "department", "municipality_code",
                  "municipality_text", "accompaniment")
@@ -56,7 +58,7 @@ def reception_home(request: Request, me: OfficerDep) -> Response:
 @router.post("/cases/reception/arrivals")
 async def arrival_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
     form = {k: str(v)[:200] for k, v in (await request.form()).items()}
-    if refused := _csrf_refused(request, me, rt, form.get("csrf_token", "")):
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
     fields = {k: form[k].strip() for k in ("mode", "arrival_date", "arriving_from", "expected_count")
               if form.get(k, "").strip()}
@@ -65,9 +67,9 @@ async def arrival_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Re
     try:
         out = arrivals.create_arrival(me.ctx, ArrivalIn.model_validate(fields))
     except (ValidationError, CasesError) as exc:
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return render(request, "reception_home.html", err.status, me=me, arrivals=arrivals.list_arrivals(me.ctx),
-                      values=fields, error=_error_text(request, err))
+                      values=fields, error=error_text(request, err))
     return RedirectResponse(f"/cases/reception/a/{out.id}?lang={lang_of(request)}", status_code=303)
 
 
@@ -75,24 +77,21 @@ def _arrival_page(request: Request, me: Officer, arrival_id: int, status: int = 
     try:
         detail = arrivals.get_arrival(me.ctx, arrival_id)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     return render(request, "reception_arrival.html", status, me=me, detail=detail, **extra)
 
 
 @router.get("/cases/reception/a/{arrival_id}")
-def arrival_page(request: Request, me: OfficerDep, arrival_id: int) -> Response:
+def arrival_page(request: Request, me: OfficerDep, arrival_id: PathId) -> Response:
     """An arrival: counts, the manifest import, and the manifest with who was received."""
-    if not 0 < arrival_id < 2**31:
-        return render(request, "cases_error.html", 404, me=me, message=_error_text(
-            request, arrivals.arrival_not_found(arrival_id)))
     return _arrival_page(request, me, arrival_id)
 
 
 @router.post("/cases/reception/a/{arrival_id}/manifest")
-async def manifest_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arrival_id: int) -> Response:
+async def manifest_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arrival_id: PathId) -> Response:
     """Import the manifest file; bad rows are listed by row and column and nothing is imported."""
     form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+    if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
     upload = form.get("file")
     try:
@@ -102,7 +101,7 @@ async def manifest_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arri
         imported = arrivals.import_manifest(me.ctx, arrival_id, upload.filename, content, now_of(request).date())
     except CasesError as exc:
         problems = exc.extra.get("errors", [])
-        return _arrival_page(request, me, arrival_id, exc.status, error=_error_text(request, exc), problems=problems)
+        return _arrival_page(request, me, arrival_id, exc.status, error=error_text(request, exc), problems=problems)
     return RedirectResponse(f"/cases/reception/a/{arrival_id}?lang={lang_of(request)}&imported={imported}",
                             status_code=303)
 
@@ -140,7 +139,7 @@ def _intake_form(request: Request, me: Officer, arrival_id: int, entry_id: int |
     try:
         detail = arrivals.get_arrival(me.ctx, arrival_id)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     entry = next((e for e in detail.manifest if e.id == entry_id), None)
     country = _country(me, arrival_id)
     if values is None:
@@ -159,35 +158,32 @@ def _intake_form(request: Request, me: Officer, arrival_id: int, entry_id: int |
 
 
 @router.get("/cases/reception/a/{arrival_id}/intake")
-def intake_form(request: Request, me: OfficerDep, arrival_id: int, entry: str | None = None,
+def intake_form(request: Request, me: OfficerDep, arrival_id: PathId, entry: str | None = None,
                 after: str | None = None) -> Response:
     """The intake form for one manifest row (``entry``), or for someone not on the manifest."""
-    if not 0 < arrival_id < 2**31:
-        return render(request, "cases_error.html", 404, me=me, message=_error_text(
-            request, arrivals.arrival_not_found(arrival_id)))
-    entry_id = int(entry) if entry and entry.isdigit() and len(entry) < 11 else None
-    last = _last_outcome(me, int(after)) if after and after.isdigit() and len(after) < 11 else None
+    entry_id = id_of(entry)
+    last = _last_outcome(me, id_of(after))
     return _intake_form(request, me, arrival_id, entry_id, last=last)
 
 
 @router.post("/cases/reception/a/{arrival_id}/intake")
-async def intake_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arrival_id: int) -> Response:
+async def intake_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arrival_id: PathId) -> Response:
     """Record the intake, then open the form of the next person on the manifest."""
     form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+    if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
     values = {k: str(form.get(k, ""))[:200].strip() for k in (*INTAKE_FIELDS, "manifest_entry_id")}
     fields: dict[str, Any] = {k: v for k, v in values.items() if v}
     fields["vulnerabilities"] = [str(v)[:40] for v in form.getlist("vulnerabilities")][:20]
     fields["services"] = [str(v)[:40] for v in form.getlist("services")][:20]
-    entry_id = int(values["manifest_entry_id"]) if values["manifest_entry_id"].isdigit() else None
+    entry_id = id_of(values["manifest_entry_id"])
     try:
         out = intake.record_intake(me.ctx, arrival_id, IntakeIn.model_validate(fields), now_of(request).date())
     except (ValidationError, CasesError) as exc:
         me.ctx.session.rollback()
-        err = _invalid(exc) if isinstance(exc, ValidationError) else exc
+        err = as_error(exc)
         return _intake_form(request, me, arrival_id, entry_id, err.status, values=fields,
-                            error=_error_text(request, err))
+                            error=error_text(request, err))
     detail = arrivals.get_arrival(me.ctx, arrival_id)
     following = _next_entry(detail, entry_id)
     target = f"/cases/reception/a/{arrival_id}/intake?after={out.id}&lang={lang_of(request)}"

@@ -4,45 +4,44 @@ API (plans.py); forms carry the session's CSRF token, like every officer page.""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.models import Organisation
-from observatorio.cases.officer_web import (
+from observatorio.cases.page_kit import (
     OfficerDep,
     RuntimeDep,
-    _csrf_refused,
-    _error_text,
-    _invalid,
+    csrf_refused,
+    error_text,
+    invalid,
     lang_of,
     now_of,
+    page_router,
     render,
 )
 from observatorio.cases.reintegration import plans
 from observatorio.cases.reintegration.questionnaire import DIMENSIONS, questionnaire
 from observatorio.cases.reintegration.schemas import FollowUpIn, PlanIn, PlanServiceIn
-from observatorio.publish.web.texts import Texts
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 def _page(request: Request, me: OfficerDep, case_id: int, status: int = 200, error: str = "") -> Response:
-    if not 0 < case_id < 2**31:
-        return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
     try:
         plan = plans.find_plan(me.ctx, case_id, now_of(request).date())
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     providers = me.ctx.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
     return render(request, "cases_reintegration.html", status, me=me, case_id=case_id, plan=plan,
                   questionnaire=questionnaire(), dimensions=DIMENSIONS, providers=providers, error=error)
 
 
 @router.get("/cases/c/{case_id}/reintegration")
-def plan_page(request: Request, me: OfficerDep, case_id: int) -> Response:
+def plan_page(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """The plan, its follow-ups (due date, status, scores) and services, with their forms."""
     return _page(request, me, case_id)
 
@@ -54,7 +53,7 @@ def _back(request: Request, case_id: int, anchor: str) -> Response:
 async def _submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, action: str,
                   milestone: int = 0) -> Response:
     form = await request.form()
-    if refused := _csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+    if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
         return refused
     today = now_of(request).date()
     fields = {k: str(v)[:2000] for k, v in form.items() if k != "csrf_token"}
@@ -72,22 +71,22 @@ async def _submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int
             plans.add_plan_service(me.ctx, case_id, PlanServiceIn.model_validate(
                 {k: v for k, v in fields.items() if k in PlanServiceIn.model_fields}), today)
     except ValidationError as exc:
-        return _page(request, me, case_id, 422, _error_text(request, _invalid(exc)))
+        return _page(request, me, case_id, 422, error_text(request, invalid(exc)))
     except CasesError as exc:
-        return _page(request, me, case_id, exc.status, _error_text(request, exc))
+        return _page(request, me, case_id, exc.status, error_text(request, exc))
     return _back(request, case_id, {"plan": "plan", "followup": f"followup-{milestone}"}.get(action, "services"))
 
 
 @router.post("/cases/c/{case_id}/reintegration")
-async def open_plan(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+async def open_plan(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId) -> Response:
     return await _submit(request, me, rt, case_id, "plan")
 
 
 @router.post("/cases/c/{case_id}/reintegration/followups/{milestone}")
-async def record_followup(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int, milestone: int) -> Response:
+async def record_followup(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, milestone: PathId) -> Response:
     return await _submit(request, me, rt, case_id, "followup", milestone if 0 < milestone <= 120 else 0)
 
 
 @router.post("/cases/c/{case_id}/reintegration/services")
-async def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int) -> Response:
+async def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId) -> Response:
     return await _submit(request, me, rt, case_id, "service")

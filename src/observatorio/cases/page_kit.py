@@ -1,0 +1,160 @@
+"""What every server-rendered page of the cases side shares: the signed-in officer, the page
+renderer (the portal's design and texts), the CSRF check, bilingual error text and the route class
+that turns a refused parameter into an error page.
+
+The page modules (officer_web, officer_forms, directory_web, practice_web, referral_web,
+reception/web, reintegration/web, submissions/web) build on these public names only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+from observatorio import validation_text
+from observatorio.cases import service
+from observatorio.cases.api import SessionDep, client_ip, get_runtime
+from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
+from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.models import Case, utcnow
+from observatorio.cases.policy import Principal, authorize, case_resource
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.web_cookies import SESSION_COOKIE
+from observatorio.i18n import normalize_lang
+from observatorio.publish.web.texts import Texts
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+pages_env = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+HEADERS = {
+    # Pages show personal data: never cache them, never frame them, no scripts at all.
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def now_of(request: Request) -> dt.datetime:
+    """The clock: ``app.state.cases_clock`` when a test injects one, else the real time."""
+    clock: Callable[[], dt.datetime] | None = getattr(request.app.state, "cases_clock", None)
+    return clock() if clock else utcnow()
+
+
+def lang_of(request: Request) -> str:
+    """The page's language, from ``?lang=es|en`` (Spanish by default)."""
+    return normalize_lang(request.query_params.get("lang"))
+
+
+def render(request: Request, template: str, status: int = 200, *, env: Environment | None = None,
+           **context: Any) -> HTMLResponse:
+    """A page of ``env`` (these templates by default; submissions/ adds its own to them)."""
+    lang = lang_of(request)
+    other = "en" if lang == "es" else "es"
+    query = dict(request.query_params) | {"lang": other}
+    html = (env or pages_env).get_template(template).render(
+        lang=lang, other_lang=other, tx=Texts(lang), switch_url=f"{request.url.path}?{urlencode(query)}",
+        u=lambda path, **q: f"{path}?{urlencode({**q, 'lang': lang})}", **context)
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+@dataclass
+class Officer:
+    """The signed-in user of a page request, the unit of work acting as them, their CSRF token."""
+
+    principal: Principal
+    jti: str
+    ctx: service.Ctx
+    csrf: str
+
+    def may(self, action: str, case: Case) -> bool:
+        return authorize(self.principal, action, case_resource(case)).allowed
+
+
+def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
+    """The signed-in user of the session cookie; anyone else goes to the login form."""
+    login = HTTPException(303, headers={"Location": "/cases/login"})
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise login
+    try:
+        user_id, jti = decode_token(cookie, rt.secret, kind="session")
+        principal = principal_of_token(session, user_id, jti)
+    except CasesError:
+        raise login from None
+    session.commit()
+    return Officer(principal, jti, service.Ctx(session, principal, client_ip(request), rt.secret),
+                   csrf_token(rt.secret, jti))
+
+
+OfficerDep = Annotated[Officer, Depends(officer)]
+CsrfField = Annotated[str, Form(alias="csrf_token", max_length=200)]
+
+
+def error_text(request: Request, exc: CasesError) -> str:
+    """A cases error in the page's language."""
+    return exc.es if lang_of(request) == "es" else exc.en
+
+
+def csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) -> HTMLResponse | None:
+    """The 403 page when the form's CSRF token is not the session's, else None (go on)."""
+    if csrf_ok(rt.secret, me.jti, presented):
+        return None
+    return render(request, "cases_error.html", 403, me=me, message=Texts(lang_of(request))("cases.csrf_refused"))
+
+
+def invalid(exc: ValidationError) -> CasesError:
+    """A form's refused values as a bilingual 422 naming the field (input never echoed)."""
+    body = validation_text.bilingual(exc.errors(include_input=False))
+    return Invalid(body["es"], body["en"])
+
+
+def as_error(exc: ValidationError | CasesError) -> CasesError:
+    """A refusal as the one kind of error a page shows: a form's validation failure becomes the
+    bilingual 422 of ``invalid``; a cases error stays itself."""
+    return invalid(exc) if isinstance(exc, ValidationError) else exc
+
+
+class PageRoute(APIRoute):
+    """A page route whose refused parameters answer a bilingual error page, never FastAPI's
+    English JSON: a path that names no record a column can hold (a huge id) is the not-found
+    page; a refused query or form field is a 422 page naming it. The officer dependency runs
+    first, so a visitor who is not signed in is still sent to the login form."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                errors = exc.errors()
+                if any(e.get("loc", ("",))[0] == "path" for e in errors):
+                    message = Texts(lang_of(request))("pagekit.record_not_found")
+                    return render(request, "cases_error.html", 404, me=None, message=message)
+                body = validation_text.bilingual(errors)
+                return render(request, "cases_error.html", 422, me=None, message=body[lang_of(request)])
+
+        return wrapped
+
+
+def page_router() -> APIRouter:
+    """A router for cases pages (out of the API schema, refused parameters as error pages)."""
+    return APIRouter(include_in_schema=False, route_class=PageRoute)
