@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -55,8 +56,20 @@ def normalize_lang(lang: str | None) -> Lang:
 
 def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled (a placeholder may itself be
-    named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only)."""
-    return catalogue()[key][normalize_lang(lang)].format(**values)
+    named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only). A value given
+    in both languages (``both(…)``, a protocol's label) fills the message in its own language."""
+    lang = normalize_lang(lang)
+    return catalogue()[key][lang].format(**{name: in_lang(value, lang) for name, value in values.items()})
+
+
+def in_lang(value: Any, lang: Lang) -> Any:
+    """``value`` in ``lang`` when it is given in both languages (a mapping with ``es`` and ``en``,
+    or an object with ``es`` and ``en`` texts); any other value as it is."""
+    if isinstance(value, Mapping):
+        return value[lang] if "es" in value and "en" in value else value
+    if isinstance(getattr(value, "es", None), str) and isinstance(getattr(value, "en", None), str):
+        return getattr(value, lang)
+    return value
 
 
 def both(key: str, **values: Any) -> dict[str, str]:

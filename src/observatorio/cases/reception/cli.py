@@ -79,7 +79,7 @@ def manifest_import(
     try:
         content = file.read_bytes()
     except OSError as exc:
-        _fail(Invalid(f"No se pudo leer {file}: {exc.strerror}.", f"Could not read {file}: {exc.strerror}."))
+        _fail(Invalid(key="refusal.reception.could_not_read", file=file, exc_strerror=exc.strerror))
     n = _run_as(url, user, lambda ctx: import_manifest(ctx, arrival_id, file.name, content, dt.date.today()))
     typer.echo(f"{n} personas importadas / people imported")
 

@@ -51,10 +51,7 @@ def check_department(country: str, code: str) -> str:
     code = code.strip().upper()
     if code in {d.code for d in departments(country)}:
         return code
-    raise Invalid(f"El departamento «{code[:10]}» no es un código ISO 3166-2 de {country} (por ejemplo "
-                  f"{departments(country)[0].code if departments(country) else 'HN-CR'}).",
-                  f"The department '{code[:10]}' is not an ISO 3166-2 code of {country} (for example "
-                  f"{departments(country)[0].code if departments(country) else 'HN-CR'}).", field="department")
+    raise Invalid(key="refusal.reception.department_not_iso_3166_2", code=code[:10], country=country, example=departments(country)[0].code if departments(country) else "HN-CR", detail={"field": "department"})
 
 
 def municipalities(session: Session, department: str) -> list[Municipality]:
@@ -75,12 +72,10 @@ def read_municipalities(path: Path) -> list[Municipality]:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise Invalid(f"No se pudo leer {path.name} como CSV UTF-8: {type(exc).__name__}.",
-                      f"Could not read {path.name} as UTF-8 CSV: {type(exc).__name__}.") from None
+        raise Invalid(key="refusal.reception.could_not_read_utf_8", path_name=path.name, error=type(exc).__name__) from None
     missing = [c for c in MUNICIPALITY_COLUMNS if c not in frame.columns]
     if missing:
-        raise Invalid(f"{path.name}: faltan las columnas {missing}; el encabezado debe ser code,name,department.",
-                      f"{path.name}: missing columns {missing}; the header must be code,name,department.")
+        raise Invalid(key="refusal.reception.missing_columns_header_must_code", path_name=path.name, missing=missing)
     problems: list[dict[str, object]] = []
     rows: list[Municipality] = []
     seen: set[str] = set()
