@@ -77,6 +77,11 @@ def both(key: str, **values: Any) -> dict[str, str]:
     return {lang: t(key, lang, **values) for lang in LANGS}
 
 
+def pair(key: str, /, **values: Any) -> tuple[str, str]:
+    """The message in Spanish and in English, in that order (for records that keep both)."""
+    return t(key, "es", **values), t(key, "en", **values)
+
+
 def has_message(key: str) -> bool:
     return key in catalogue()
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Invalid
 from observatorio.cases.reception.models import Municipality
-from observatorio.cases.reception.problems import invalid_rows
+from observatorio.cases.reception.problems import invalid_rows, problem
 
 MUNICIPALITY_COLUMNS = ("code", "name", "department")
 
@@ -63,10 +63,6 @@ def has_municipality_list(session: Session, country: str) -> bool:
     return session.scalar(select(Municipality.code).where(Municipality.country == country).limit(1)) is not None
 
 
-def _problem(row: int, column: str, es: str, en: str) -> dict[str, object]:
-    return {"row": row, "column": column, "es": es, "en": en}
-
-
 def read_municipalities(path: Path) -> list[Municipality]:
     """The rows of a municipality list file, or an Invalid listing every problem (row, column)."""
     try:
@@ -83,20 +79,18 @@ def read_municipalities(path: Path) -> list[Municipality]:
     for n, (code, name, dept) in enumerate(frame[list(MUNICIPALITY_COLUMNS)].itertuples(index=False), start=2):
         code, name, dept = code.strip(), name.strip(), dept.strip().upper()
         if any(ord(c) < 32 for c in code + name):
-            problems.append(_problem(n, "name", "caracteres de control", "control characters"))
+            problems.append(problem(n, "name", "refusal.reception.problem.control_characters"))
             continue
         if not code or len(code) > 20:
-            problems.append(_problem(n, "code", "código vacío o de más de 20 caracteres",
-                                     "code empty or longer than 20 characters"))
+            problems.append(problem(n, "code", "refusal.reception.problem.bad_code"))
         elif code in seen:
-            problems.append(_problem(n, "code", f"código {code} repetido", f"code {code} repeated"))
+            problems.append(problem(n, "code", "refusal.reception.problem.repeated_code", code=code))
         seen.add(code)
         if not name or len(name) > 200:
-            problems.append(_problem(n, "name", "nombre vacío o de más de 200 caracteres",
-                                     "name empty or longer than 200 characters"))
+            problems.append(problem(n, "name", "refusal.reception.problem.bad_name"))
         if dept not in all_departments:
-            problems.append(_problem(n, "department", f"«{dept[:10]}» no es un departamento ISO 3166-2",
-                                     f"'{dept[:10]}' is not an ISO 3166-2 department"))
+            problems.append(problem(n, "department", "refusal.reception.problem.bad_department",
+                                    department=dept[:10]))
         else:
             rows.append(Municipality(code=code, name=name, department=dept, country=all_departments[dept]))
     if problems:

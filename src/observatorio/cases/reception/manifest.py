@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from observatorio.cases.errors import Invalid
-from observatorio.cases.reception.problems import invalid_rows
+from observatorio.cases.reception.problems import invalid_rows, problem
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -107,17 +107,12 @@ def read_manifest(name: str, content: bytes, today: dt.date) -> list[ManifestRow
         bad = len(problems)
         for column, value in (("given_names", given), ("family_names", family)):
             if not value or len(value) > 200 or any(ord(c) < 32 for c in value):
-                problems.append({"row": n, "column": column,
-                                 "es": "vacío, de más de 200 caracteres o con caracteres de control",
-                                 "en": "empty, longer than 200 characters or with control characters"})
+                problems.append(problem(n, column, "refusal.reception.problem.bad_name_text"))
         birth = parse_date(born) if born else None
         if born and (birth is None or birth > today or birth.year < 1900):
-            problems.append({"row": n, "column": "date_of_birth",
-                             "es": "fecha no válida (AAAA-MM-DD o DD/MM/AAAA, no futura)",
-                             "en": "invalid date (YYYY-MM-DD or DD/MM/YYYY, not in the future)"})
+            problems.append(problem(n, "date_of_birth", "refusal.reception.problem.bad_birth_date"))
         if sex not in SEXES:
-            problems.append({"row": n, "column": "sex", "es": "sexo no reconocido (F o M)",
-                             "en": "unrecognised sex (F or M)"})
+            problems.append(problem(n, "sex", "refusal.reception.problem.bad_sex"))
         if len(problems) == bad:
             rows.append(ManifestRow(n, given, family, birth, SEXES[sex]))
     if problems:

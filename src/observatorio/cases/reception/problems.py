@@ -8,6 +8,11 @@ from observatorio.i18n import LANGS, both, t
 MAX_PROBLEMS = 50
 
 
+def problem(row: int, column: str, key: str, **values: object) -> dict[str, object]:
+    """One bad cell: where (row, column) and what, in both languages (``key`` in messages.yaml)."""
+    return {"row": row, "column": column, **both(key, **values)}
+
+
 def invalid_rows(file: str, problems: list[dict[str, object]]) -> Invalid:
     """Every bad row of a file at once, each with row and column, Spanish first."""
     shown = problems[:MAX_PROBLEMS]
