@@ -35,3 +35,24 @@ def test_no_key_is_defined_twice(path: Path) -> None:
 def test_store_busy_message_fills_in_both_languages() -> None:
     error = StoreBusy(path="/tmp/s.duckdb", holder="PID 1, python")
     assert "PID 1, python" in error.message("es") and "PID 1, python" in error.message("en")
+
+
+def test_a_value_given_in_both_languages_fills_each_language() -> None:
+    """The steps' labels and hints given in both languages land in the message's language (a
+    closure refusal once said «'Evaluación'» in the English text)."""
+    from observatorio.i18n import both, pair, t
+
+    label = {"es": "Evaluación", "en": "Assessment"}
+    assert pair("refusal.step.step_already_complete", label=label) == (
+        "El paso «Evaluación» ya está completado.", "The step 'Assessment' is already complete.")
+    hint = both("refusal.case.use_referral_hint")
+    assert t("refusal.case.no_organisation_role_does_not", "en", org_id=7, action="case.assign",
+             hint=hint).endswith(" Use a referral for another country.")
+
+
+def test_chart_number_separators_follow_the_language() -> None:
+    """Plotly's hover numbers use Babel's marks, as the tables beside the charts do."""
+    from observatorio.i18n import fmt_number, number_separators
+
+    assert number_separators("es") == ",." and number_separators("en") == ".,"
+    assert fmt_number(12345.5, "es", digits=1) == "12.345,5"

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
+import yaml
+
 from observatorio import i18n
 
 PACKAGE = Path(__file__).resolve().parent
@@ -56,6 +58,15 @@ def entry_problems(key: str, entry: object) -> Iterator[str]:
 def file_problems(path: Path) -> list[str]:
     return [f"{path.name}: {problem}" for key, entry in i18n.read_catalogue_file(path).items()
             for problem in entry_problems(key, entry)]
+
+
+def keys_written_twice(path: Path) -> list[str]:
+    """Keys a file defines twice (YAML keeps the last one silently)."""
+    lines: dict[str, list[int]] = {}
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    for key_node, _ in getattr(root, "value", []):
+        lines.setdefault(str(key_node.value), []).append(key_node.start_mark.line + 1)
+    return [f"{path.name}: {key} on lines {', '.join(map(str, at))}" for key, at in lines.items() if len(at) > 1]
 
 
 def keys_in_two_files(paths: Iterable[Path] | None = None) -> list[str]:
@@ -162,6 +173,7 @@ def unused_keys() -> list[str]:
 def problems() -> list[str]:
     """Everything that fails the lint (empty: the catalogue is sound)."""
     found = [p for path in i18n.CATALOGUE_FILES for p in file_problems(path)]
+    found += [f"key written twice: {p}" for path in i18n.CATALOGUE_FILES for p in keys_written_twice(path)]
     found += [f"key in two files: {p}" for p in keys_in_two_files()]
     found += [f"key used but absent: {p}" for p in missing_keys()]
     return found

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from observatorio import yaml_load
 
@@ -92,6 +92,13 @@ def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, digits: int 
         return "—"
     fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return format_decimal(value, format=fmt, locale=_LOCALES[normalize_lang(lang)])
+
+
+def number_separators(lang: str = DEFAULT_LANG) -> str:
+    """The decimal mark then the thousands separator of the language (``,.`` in Spanish), as
+    Plotly's ``separators`` takes them: the charts' hover numbers agree with the tables'."""
+    locale = _LOCALES[normalize_lang(lang)]
+    return get_decimal_symbol(locale) + get_group_symbol(locale)
 
 
 def fmt_date(value: date, lang: str = DEFAULT_LANG, fmt: str = "medium") -> str:

@@ -101,3 +101,11 @@ def test_msgfmt_finds_placeholders_that_differ(tmp_path: Path) -> None:
                                'msgstr "Cannot move from \'{current}\'', 1), encoding="utf-8")
     problems = catalogue_po.msgfmt_problems(tmp_path)
     assert problems and any("current" in line for line in problems), problems
+
+
+def test_a_key_written_twice_in_one_file_is_named(tmp_path: Path) -> None:
+    """YAML keeps the second of two entries silently; the lint names both lines."""
+    path = tmp_path / "twice.yaml"
+    path.write_text('a.b:\n  es: "x"\n  en: "y"\nc.d:\n  es: "x"\n  en: "y"\na.b:\n  es: "z"\n  en: "w"\n',
+                    encoding="utf-8")
+    assert catalogue_lint.keys_written_twice(path) == ["twice.yaml: a.b on lines 1, 7"]
