@@ -56,3 +56,25 @@ def test_chart_number_separators_follow_the_language() -> None:
 
     assert number_separators("es") == ",." and number_separators("en") == ".,"
     assert fmt_number(12345.5, "es", digits=1) == "12.345,5"
+
+
+def test_a_validator_refusal_is_said_in_each_language_apart() -> None:
+    """A schema's own refusal once reached both languages as one "es / en" string wrapped in
+    "invalid value (…)"; now each language has its text from messages.yaml (validation.*)."""
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from observatorio import validation_text
+    from observatorio.cases.schemas import PersonCreate
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    try:
+        PersonCreate.model_validate({"given_names": "Ana", "family_names": "Pérez",
+                                     "date_of_birth": tomorrow.isoformat()})
+    except ValidationError as exc:
+        body = validation_text.bilingual(exc.errors(include_input=False))
+    else:
+        raise AssertionError("a future date of birth was accepted")
+    assert body["errors"][0]["es"] == "la fecha de nacimiento no puede ser futura"
+    assert body["errors"][0]["en"] == "the date of birth cannot be in the future"
