@@ -77,6 +77,12 @@ def both(key: str, **values: Any) -> dict[str, str]:
     return {lang: t(key, lang, **values) for lang in LANGS}
 
 
+def in_both(key: str, separator: str = " / ", /, **values: Any) -> str:
+    """The message in Spanish, then in English, as one text (the cases command line and a few
+    operator messages speak both languages at once)."""
+    return separator.join(t(key, lang, **values) for lang in LANGS)
+
+
 def pair(key: str, /, **values: Any) -> tuple[str, str]:
     """The message in Spanish and in English, in that order (for records that keep both)."""
     return t(key, "es", **values), t(key, "en", **values)
