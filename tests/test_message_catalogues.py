@@ -78,3 +78,17 @@ def test_a_validator_refusal_is_said_in_each_language_apart() -> None:
         raise AssertionError("a future date of birth was accepted")
     assert body["errors"][0]["es"] == "la fecha de nacimiento no puede ser futura"
     assert body["errors"][0]["en"] == "the date of birth cannot be in the future"
+
+
+def test_a_cases_refusal_from_the_catalogue_keeps_its_detail() -> None:
+    """Moving the refusals' inline pairs into messages.yaml kept what the API's error detail
+    carried beside the texts (the field a form marks, the versions of a conflict)."""
+    from observatorio.cases.errors import Conflict
+
+    refusal = Conflict(key="refusal.case.someone_else_changed_record_reload",
+                       detail={"your_version": 3, "current_version": 4})
+    assert refusal.body() == {"detail": {
+        "es": "Otra persona modificó este registro; recargue.",
+        "en": "Someone else changed this record; reload it.",
+        "your_version": 3, "current_version": 4}}
+    assert refusal.status == 409

@@ -25,7 +25,8 @@ class CasesError(ObservatorioError):
                  detail: Mapping[str, Any] | None = None, **extra: Any) -> None:
         values = extra
         if key is not None:  # the values fill the message; the detail carries the texts and `detail`
-            es, en, extra = t(key, "es", **values), t(key, "en", **values), dict(detail or {})
+            es, en, extra = t(key, "es", **values), t(key, "en", **values), {}
+        extra = {**extra, **(detail or {})}
         if es is None or en is None:
             raise TypeError("CasesError needs es and en, or a catalogue key")
         self.es, self.en, self.extra = es, en, extra
