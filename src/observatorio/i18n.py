@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
@@ -83,9 +83,17 @@ def in_both(key: str, separator: str = " / ", /, **values: Any) -> str:
     return separator.join(t(key, lang, **values) for lang in LANGS)
 
 
-def pair(key: str, /, **values: Any) -> tuple[str, str]:
+class Pair(NamedTuple):
+    """A text in Spanish and in English (a tuple, hashable: it may sit in a frozen record and,
+    given to ``t`` as a value, fills each language's message in that language)."""
+
+    es: str
+    en: str
+
+
+def pair(key: str, /, **values: Any) -> Pair:
     """The message in Spanish and in English, in that order (for records that keep both)."""
-    return t(key, "es", **values), t(key, "en", **values)
+    return Pair(t(key, "es", **values), t(key, "en", **values))
 
 
 def has_message(key: str) -> bool:
