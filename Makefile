@@ -40,6 +40,7 @@ test: install-test bundle
 lint: install-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/observatorio texts check
 
 bench: install-test
 	$(BIN)/python bench/load/run.py

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only those that are missing:
 # PostgreSQL (the cases tests start their own server), Chromium (portal tests), fonts,
-# Pango (WeasyPrint prints the bulletins' PDF) and poppler-utils (pdftoppm: bulletin pages as PNG).
+# Pango (WeasyPrint prints the bulletins' PDF), poppler-utils (pdftoppm: bulletin pages as PNG) and
+# gettext (msgfmt --check-format: the message catalogue's placeholder check, `observatorio texts check`).
 set -euo pipefail
 
 need=()
@@ -14,6 +15,7 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so.0" || need+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpangoft2-1.0-0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"

@@ -35,3 +35,60 @@ def test_no_key_is_defined_twice(path: Path) -> None:
 def test_store_busy_message_fills_in_both_languages() -> None:
     error = StoreBusy(path="/tmp/s.duckdb", holder="PID 1, python")
     assert "PID 1, python" in error.message("es") and "PID 1, python" in error.message("en")
+
+
+def test_a_value_given_in_both_languages_fills_each_language() -> None:
+    """The steps' labels and hints given in both languages land in the message's language (a
+    closure refusal once said «'Evaluación'» in the English text)."""
+    from observatorio.i18n import both, pair, t
+
+    label = {"es": "Evaluación", "en": "Assessment"}
+    assert pair("refusal.step.step_already_complete", label=label) == (
+        "El paso «Evaluación» ya está completado.", "The step 'Assessment' is already complete.")
+    hint = both("refusal.case.use_referral_hint")
+    assert t("refusal.case.no_organisation_role_does_not", "en", org_id=7, action="case.assign",
+             hint=hint).endswith(" Use a referral for another country.")
+
+
+def test_chart_number_separators_follow_the_language() -> None:
+    """Plotly's hover numbers use Babel's marks, as the tables beside the charts do."""
+    from observatorio.i18n import fmt_number, number_separators
+
+    assert number_separators("es") == ",." and number_separators("en") == ".,"
+    assert fmt_number(12345.5, "es", digits=1) == "12.345,5"
+
+
+def test_a_validator_refusal_is_said_in_each_language_apart() -> None:
+    """A schema's own refusal once reached both languages as one "es / en" string wrapped in
+    "invalid value (…)"; now each language has its text from messages.yaml (validation.*)."""
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from observatorio import validation_text
+    from observatorio.cases.schemas import PersonCreate
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    try:
+        PersonCreate.model_validate({"given_names": "Ana", "family_names": "Pérez",
+                                     "date_of_birth": tomorrow.isoformat()})
+    except ValidationError as exc:
+        body = validation_text.bilingual(exc.errors(include_input=False))
+    else:
+        raise AssertionError("a future date of birth was accepted")
+    assert body["errors"][0]["es"] == "la fecha de nacimiento no puede ser futura"
+    assert body["errors"][0]["en"] == "the date of birth cannot be in the future"
+
+
+def test_a_cases_refusal_from_the_catalogue_keeps_its_detail() -> None:
+    """Moving the refusals' inline pairs into messages.yaml kept what the API's error detail
+    carried beside the texts (the field a form marks, the versions of a conflict)."""
+    from observatorio.cases.errors import Conflict
+
+    refusal = Conflict(key="refusal.case.someone_else_changed_record_reload",
+                       detail={"your_version": 3, "current_version": 4})
+    assert refusal.body() == {"detail": {
+        "es": "Otra persona modificó este registro; recargue.",
+        "en": "Someone else changed this record; reload it.",
+        "your_version": 3, "current_version": 4}}
+    assert refusal.status == 409

@@ -76,7 +76,7 @@ def main(
 
 def _register_all() -> None:
     # Imported here, not at module top, so each area stays importable on its own.
-    from observatorio import data_commands
+    from observatorio import data_commands, texts_cli
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
     from observatorio.cases import cli as cases_cli
@@ -102,6 +102,7 @@ def _register_all() -> None:
     reception_cli.register(cases_cli.app)
     release_cli.register(app)
     submissions_cli.register(app)
+    texts_cli.register(app)
     directory_cli.register(cases_cli.app)
     cases_cli.app.add_typer(notify_cli.app, name="notify")
 

@@ -23,7 +23,7 @@ from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
-from observatorio.i18n import fmt_number, t
+from observatorio.i18n import fmt_number, in_both, t
 from observatorio.loading import harmonize_file, load_bundled_files, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
@@ -74,7 +74,7 @@ def _parse_release(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter("--release: AAAA-MM-DD / YYYY-MM-DD") from None
+        raise typer.BadParameter(in_both("data_cli.release_date")) from None
 
 
 def load(
@@ -94,7 +94,7 @@ def load(
     try:
         adapters = _select_adapters(sources, mapping)
         if file is not None and len(adapters) != 1:
-            raise typer.BadParameter("--file: indique una sola fuente / name exactly one source")
+            raise typer.BadParameter(in_both("data_cli.one_source_for_file"))
         failures = 0
         with publishing(st.db) as store, _progress() as progress:
             task = progress.add_task("load", total=len(adapters))
@@ -209,7 +209,7 @@ def validate(
     """
     st = _state(ctx)
     if (source is None) == (mapping is None):
-        raise typer.BadParameter("indique --source o --mapping / give --source or --mapping")
+        raise typer.BadParameter(in_both("data_cli.source_or_mapping"))
     try:
         adapter = _select_adapters([source] if source else None, [mapping] if mapping else None)[0]
         # Like load: without --file, the file the mapping names (or the bundled one).

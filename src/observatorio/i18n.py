@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from observatorio import yaml_load
 
@@ -55,13 +56,44 @@ def normalize_lang(lang: str | None) -> Lang:
 
 def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled (a placeholder may itself be
-    named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only)."""
-    return catalogue()[key][normalize_lang(lang)].format(**values)
+    named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only). A value given
+    in both languages (``both(…)``, a protocol's label) fills the message in its own language."""
+    lang = normalize_lang(lang)
+    return catalogue()[key][lang].format(**{name: in_lang(value, lang) for name, value in values.items()})
+
+
+def in_lang(value: Any, lang: Lang) -> Any:
+    """``value`` in ``lang`` when it is given in both languages (a mapping with ``es`` and ``en``,
+    or an object with ``es`` and ``en`` texts); any other value as it is."""
+    if isinstance(value, Mapping):
+        return value[lang] if "es" in value and "en" in value else value
+    if isinstance(getattr(value, "es", None), str) and isinstance(getattr(value, "en", None), str):
+        return getattr(value, lang)
+    return value
 
 
 def both(key: str, **values: Any) -> dict[str, str]:
     """The message in both languages, Spanish first (for API error bodies)."""
     return {lang: t(key, lang, **values) for lang in LANGS}
+
+
+def in_both(key: str, separator: str = " / ", /, **values: Any) -> str:
+    """The message in Spanish, then in English, as one text (the cases command line and a few
+    operator messages speak both languages at once)."""
+    return separator.join(t(key, lang, **values) for lang in LANGS)
+
+
+class Pair(NamedTuple):
+    """A text in Spanish and in English (a tuple, hashable: it may sit in a frozen record and,
+    given to ``t`` as a value, fills each language's message in that language)."""
+
+    es: str
+    en: str
+
+
+def pair(key: str, /, **values: Any) -> Pair:
+    """The message in Spanish and in English, in that order (for records that keep both)."""
+    return Pair(t(key, "es", **values), t(key, "en", **values))
 
 
 def has_message(key: str) -> bool:
@@ -74,6 +106,13 @@ def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, digits: int 
         return "—"
     fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return format_decimal(value, format=fmt, locale=_LOCALES[normalize_lang(lang)])
+
+
+def number_separators(lang: str = DEFAULT_LANG) -> str:
+    """The decimal mark then the thousands separator of the language (``,.`` in Spanish), as
+    Plotly's ``separators`` takes them: the charts' hover numbers agree with the tables'."""
+    locale = _LOCALES[normalize_lang(lang)]
+    return get_decimal_symbol(locale) + get_group_symbol(locale)
 
 
 def fmt_date(value: date, lang: str = DEFAULT_LANG, fmt: str = "medium") -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from observatorio.i18n import LANGS, has_message, t
+from pydantic_core import PydanticCustomError
+
+from observatorio.i18n import LANGS, entry, has_message, t
 
 #: Where a value came from, as the message names it.
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
@@ -42,6 +44,12 @@ def reason(error: Mapping[str, Any], lang: str) -> str:
         except (KeyError, IndexError):  # a context value the message expects is absent
             pass
     return t("validation.other", lang, detail=encodable(str(error.get("msg", kind))))
+
+
+def refusal(kind: str, **context: Any) -> PydanticCustomError:
+    """A validator's refusal of type ``kind``: :func:`reason` finds its text, in each language, at
+    ``validation.<kind>`` in messages.yaml; pydantic's own message is the English text."""
+    return PydanticCustomError(kind, entry(f"validation.{kind}")["en"], context or None)
 
 
 def bilingual(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -1,109 +1,111 @@
-"""The message catalogue's lint (run by CI with the tests): every key in both languages, the
-same placeholders in each, each key in one file only, and every key the code names present."""
+"""The message catalogue's lint (observatorio/catalogue_lint.py, also ``observatorio texts
+check`` in ``make lint``): every key in both languages, the same placeholders in each (also
+through gettext's ``msgfmt --check-format``), each key in one file only, and every key the code
+names present."""
 
 from __future__ import annotations
 
-import ast
-import re
-import string
-from collections.abc import Iterator
+import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-import observatorio
-from observatorio.i18n import CATALOGUE_FILES, LANGS, catalogue, read_catalogue_file, t
-
-PACKAGE = Path(observatorio.__file__).resolve().parent
-#: A dotted lower-case name: the shape of a catalogue key.
-KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-#: Dotted names that are file names, not keys (``overview.html``, ``cases.sqlite``).
-FILE_SUFFIXES = {"html", "css", "csv", "json", "yaml", "yml", "pdf", "xlsx", "js", "txt", "md",
-                 "sqlite", "duckdb", "secret", "svg", "png", "toml", "rda", "py", "xml"}
-#: ``tx('key')`` / ``tx('key', n=1)`` in a template, the literal being the whole key.
-TEMPLATE_KEY = re.compile(r"""\btx\(\s*['"]([^'"]+)['"]\s*[,)]""")
-
-
-def _placeholders(template: str) -> set[str]:
-    return {name.split(".")[0].split("[")[0]
-            for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+from observatorio import catalogue_lint, catalogue_po, i18n
+from observatorio.cli import app
+from observatorio.i18n import CATALOGUE_FILES, t
 
 
 @pytest.mark.parametrize("path", CATALOGUE_FILES, ids=lambda p: p.name)
 def test_every_key_has_both_languages_with_the_same_placeholders(path: Path) -> None:
-    problems = []
-    for key, entry in read_catalogue_file(path).items():
-        if not isinstance(entry, dict) or set(entry) != set(LANGS):
-            problems.append(f"{key}: needs exactly {', '.join(LANGS)} (has {entry!r})")
-            continue
-        if not all(isinstance(entry[lang], str) and entry[lang].strip() for lang in LANGS):
-            problems.append(f"{key}: an empty or non-text translation")
-            continue
-        try:
-            es, en = (_placeholders(entry[lang]) for lang in LANGS)
-        except ValueError as exc:
-            problems.append(f"{key}: unbalanced braces ({exc})")
-            continue
-        if es != en:
-            problems.append(f"{key}: placeholders differ: es {sorted(es)} vs en {sorted(en)}")
-    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+    problems = catalogue_lint.file_problems(path)
+    assert not problems, "\n".join(problems)
 
 
 def test_no_key_is_in_two_files() -> None:
-    first, second = (set(read_catalogue_file(p)) for p in CATALOGUE_FILES)
-    assert not first & second, f"keys in both files: {sorted(first & second)}"
-
-
-#: Calls whose first argument is a message key, and the keyword that names one (``key=``).
-KEY_CALLS = frozenset({"t", "tx", "both", "has_message", "entry", "message_pair"})
-
-
-def _key_literals(tree: ast.AST) -> Iterator[ast.Constant]:
-    """String literals used as message keys: the first argument of a lookup call, a ``key=``
-    argument, or an error class's ``key = "…"`` (not every dotted string: policy actions and audit
-    events such as ``reception.read`` share the catalogue's prefixes)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in KEY_CALLS and node.args and isinstance(node.args[0], ast.Constant):
-                yield node.args[0]
-            yield from (k.value for k in node.keywords
-                        if k.arg == "key" and isinstance(k.value, ast.Constant))
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and any(
-                isinstance(target, ast.Name) and target.id == "key" for target in node.targets):
-            yield node.value
-
-
-def _keys_named_in_python() -> dict[str, str]:
-    """Every literal message key of the package, with where it is."""
-    found: dict[str, str] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for node in _key_literals(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node.value, str) and KEY_SHAPE.match(node.value):
-                found.setdefault(node.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
-    return found
-
-
-def _keys_named_in_templates() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for path in sorted(PACKAGE.rglob("*.html")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for match in TEMPLATE_KEY.finditer(line):
-                found.setdefault(match.group(1), f"{path.relative_to(PACKAGE)}:{number}")
-    return found
+    twice = catalogue_lint.keys_in_two_files()
+    assert not twice, "keys in both files:\n" + "\n".join(twice)
 
 
 def test_every_key_the_code_names_is_in_the_catalogue() -> None:
-    named = {**_keys_named_in_python(), **_keys_named_in_templates()}
-    missing = sorted(f"{where}: {key}" for key, where in named.items() if key not in catalogue())
+    missing = catalogue_lint.missing_keys()
     assert not missing, "keys used but absent from the catalogue:\n" + "\n".join(missing)
 
 
 def test_the_lint_reads_the_code() -> None:
     """The walks find keys (guards against a lint that silently checks nothing)."""
-    assert len(_keys_named_in_python()) > 100 and len(_keys_named_in_templates()) > 100
+    assert len(catalogue_lint.keys_named_in_python()) > 100
+    assert len(catalogue_lint.keys_named_in_templates()) > 100
 
 
 def test_one_lookup_serves_both_files() -> None:
     assert t("error.unknown_source", "en", source="x", closest="")  # messages.yaml
     assert t("site.name", "es") == "Observatorio Migratorio Regional"  # the portal's texts.yaml
+
+
+def test_each_kind_of_broken_entry_is_named() -> None:
+    problems = {key: list(catalogue_lint.entry_problems(key, entry)) for key, entry in {
+        "a.missing_en": {"es": "hola"},
+        "a.empty_en": {"es": "hola", "en": " "},
+        "a.placeholders": {"es": "{n} casos", "en": "{count} cases"},
+        "a.braces": {"es": "{n casos", "en": "{n cases"},
+        "a.sound": {"es": "{n} casos", "en": "{n} cases"},
+    }.items()}
+    assert "needs exactly es, en" in problems["a.missing_en"][0]
+    assert "empty" in problems["a.empty_en"][0]
+    assert "placeholders differ: es ['n'] vs en ['count']" in problems["a.placeholders"][0]
+    assert "unbalanced braces" in problems["a.braces"][0]
+    assert problems["a.sound"] == []
+
+
+@pytest.fixture
+def catalogue_with_a_gap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The real catalogue plus one file whose entry lacks its English text."""
+    extra = tmp_path / "extra.yaml"
+    extra.write_text('texts_test.untranslated:\n  es: "Sin traducir"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOGUE_FILES", (*CATALOGUE_FILES, extra))
+    i18n.catalogue.cache_clear()
+    yield extra
+    i18n.catalogue.cache_clear()
+
+
+def test_the_ci_step_fails_on_a_missing_translation(catalogue_with_a_gap: Path) -> None:
+    result = CliRunner().invoke(app, ["--lang", "en", "texts", "check"])
+    assert result.exit_code == 1, result.output
+    assert "texts_test.untranslated: needs exactly es, en" in result.output
+    assert "problem(s) in the message catalogue" in result.output
+
+
+def test_the_ci_step_passes_on_the_catalogue() -> None:
+    result = CliRunner().invoke(app, ["--lang", "en", "texts", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Catalogue sound" in result.output
+
+
+def test_the_gettext_export_carries_every_key(tmp_path: Path) -> None:
+    written = catalogue_po.export(tmp_path)
+    assert {p.relative_to(tmp_path).as_posix() for p in written} >= {
+        "observatorio.pot", "en/LC_MESSAGES/observatorio.po", "en/LC_MESSAGES/observatorio.mo"}
+    english = catalogue_po.read_translations(tmp_path / "en" / "LC_MESSAGES" / "observatorio.po")
+    assert english == {key: texts["en"] for key, texts in i18n.catalogue().items()}
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt (scripts/install-system-deps.sh)")
+def test_msgfmt_finds_placeholders_that_differ(tmp_path: Path) -> None:
+    """gettext's own check, on a file a translator might send back with a placeholder renamed."""
+    catalogue_po.export(tmp_path)
+    assert catalogue_po.msgfmt_problems(tmp_path) == []
+    po = tmp_path / "en" / "LC_MESSAGES" / "observatorio.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr "Cannot move from \'{current_value}\'',
+                               'msgstr "Cannot move from \'{current}\'', 1), encoding="utf-8")
+    problems = catalogue_po.msgfmt_problems(tmp_path)
+    assert problems and any("current" in line for line in problems), problems
+
+
+def test_a_key_written_twice_in_one_file_is_named(tmp_path: Path) -> None:
+    """YAML keeps the second of two entries silently; the lint names both lines."""
+    path = tmp_path / "twice.yaml"
+    path.write_text('a.b:\n  es: "x"\n  en: "y"\nc.d:\n  es: "x"\n  en: "y"\na.b:\n  es: "z"\n  en: "w"\n',
+                    encoding="utf-8")
+    assert catalogue_lint.keys_written_twice(path) == ["twice.yaml: a.b on lines 1, 7"]

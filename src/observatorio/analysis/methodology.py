@@ -10,35 +10,12 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 from observatorio.analysis.actions import load_matrix
 from observatorio.analysis.catalogue import load_catalogue
 from observatorio.analysis.mirror import load_book
 from observatorio.analysis.roles import load_method
-
-_HEAD: dict[str, dict[str, Any]] = {
-    "es": {
-        "indicators": "Catálogo de indicadores", "roles": "Umbrales de los roles",
-        "actions": "Matriz de acciones y disparadores", "mirror": "Pares espejo",
-        "ind_cols": "| id | nombre y definición | unidad | fórmula | fuentes |",
-        "role_cols": "| rol | indicador | moderado (puntaje 0,5) | alto (puntaje 1) | años que se arrastra | evidencia |",
-        "act_cols": "| acción | rol | subtema | disparadores |",
-        "mir_cols": "| par | tipo | lado a | lado b | razones |",
-        "direct": "directa", "indirect": "indirecta",
-        "tests": {"above": "≥", "below": "≤", "rising": "sube ≥"},
-    },
-    "en": {
-        "indicators": "Indicator catalogue", "roles": "Role thresholds",
-        "actions": "Action matrix and triggers", "mirror": "Mirror pairs",
-        "ind_cols": "| id | name and definition | unit | formula | sources |",
-        "role_cols": "| role | indicator | moderate (score 0.5) | high (score 1) | years carried | evidence |",
-        "act_cols": "| action | role | sub-theme | triggers |",
-        "mir_cols": "| pair | kind | side a | side b | reasons |",
-        "direct": "direct", "indirect": "indirect",
-        "tests": {"above": "≥", "below": "≤", "rising": "rises ≥"},
-    },
-}
+from observatorio.i18n import t
 
 
 def _cell(text: str) -> str:
@@ -47,28 +24,30 @@ def _cell(text: str) -> str:
 
 def render(lang: str) -> str:
     """The generated tables in one language (Markdown)."""
-    h = _HEAD[lang]
-    region = " (región)" if lang == "es" else " (region)"
-    out: list[str] = [f"### {h['indicators']}", "", h["ind_cols"], "|---|---|---|---|---|"]
+    def head(name: str) -> str:  # the headings are in messages.yaml (methodology_table.*)
+        return t(f"methodology_table.{name}", lang)
+
+    out: list[str] = [f"### {head('indicators')}", "", head("ind_cols"), "|---|---|---|---|---|"]
     for ind in load_catalogue().indicators:
         out.append(f"| `{ind.id}` | **{_cell(ind.name(lang))}** — {_cell(ind.definition(lang))} | {ind.unit} | "
                    f"`{_cell(ind.formula())}` | "
                    f"{', '.join(ind.sources)} |")
-    out += ["", f"### {h['roles']}", "", h["role_cols"], "|---|---|---|---|---|---|"]
+    out += ["", f"### {head('roles')}", "", head("role_cols"), "|---|---|---|---|---|---|"]
     for role in load_method().roles:
         for sig in role.signals:
             out.append(f"| {role.name(lang)} | `{sig.indicator}` | {sig.moderate:g} | {sig.high:g} | "
-                       f"{sig.max_age} | {h['indirect'] if sig.indirect else h['direct']} |")
+                       f"{sig.max_age} | {head('indirect' if sig.indirect else 'direct')} |")
     matrix = load_matrix()
-    out += ["", f"### {h['actions']}", "", h["act_cols"], "|---|---|---|---|"]
+    out += ["", f"### {head('actions')}", "", head("act_cols"), "|---|---|---|---|"]
     for action in matrix.actions:
         triggers = "; ".join(
-            f"`{t.indicator}` {h['tests'][t.test]} {t.threshold:g}" + (region if t.scope == "region" else "")
-            for t in action.triggers)
+            f"`{trigger.indicator}` {head('test_' + trigger.test)} {trigger.threshold:g}"
+            + (head("region") if trigger.scope == "region" else "")
+            for trigger in action.triggers)
         out.append(f"| `{action.id}` — {_cell(action.text(lang))} | {action.role} | "
                    f"{matrix.subtheme_name(action.subtheme, lang)} | {triggers} |")
     book = load_book()
-    out += ["", f"### {h['mirror']}", "", h["mir_cols"], "|---|---|---|---|---|"]
+    out += ["", f"### {head('mirror')}", "", head("mir_cols"), "|---|---|---|---|---|"]
     for pair in book.pairs:
         out.append(f"| `{pair.id}` | `{pair.kind}` | {_cell(pair.a.label(lang))} | {_cell(pair.b.label(lang))} | "
                    f"{', '.join(pair.reasons)} |")

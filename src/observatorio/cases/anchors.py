@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases.models import AuditAnchor, AuditEntry, AuditHead
 from observatorio.errors import ObservatorioError
+from observatorio.i18n import pair
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -93,20 +94,18 @@ def read(session: Session, given: str) -> Anchor:
 def check(session: Session, anchor: Anchor) -> AnchorCheck:
     """Is every anchored tip still in the log, with its hash? (Run with audit.verify.)"""
     if not anchor.heads:
-        return AnchorCheck(False, f"El ancla {anchor.digest} no está en la base de datos: fue borrada o nunca existió.",
-                           f"Anchor {anchor.digest} is not in the database: it was deleted or never existed.")
+        return AnchorCheck(False, *pair("audit_check.anchor_absent", digest=anchor.digest))
     if seal(anchor.at, anchor.heads) != anchor.digest:
-        return AnchorCheck(False, "El ancla no corresponde a su huella: fue alterada.",
-                           "The anchor does not match its digest: it was altered.")
+        return AnchorCheck(False, *pair("audit_check.anchor_altered"))
     for chain, seq, tip in anchor.heads:
         if seq == 0:
             continue  # the chain was empty when anchored
         found = session.scalar(select(AuditEntry.hash).where(AuditEntry.chain == chain, AuditEntry.seq == seq))
         if found is None:
-            return AnchorCheck(False, f"Falta la entrada {seq} de la cadena {chain}, presente al anclar ({anchor.at}).",
-                               f"Entry {seq} of chain {chain}, present when anchored ({anchor.at}), is missing.")
+            return AnchorCheck(False, *pair("audit_check.anchored_entry_missing", seq=seq, chain=chain,
+                                            at=anchor.at))
         if found != tip:
-            return AnchorCheck(False, f"La entrada {seq} de la cadena {chain} cambió desde el ancla ({anchor.at}).",
-                               f"Entry {seq} of chain {chain} changed since the anchor ({anchor.at}).")
+            return AnchorCheck(False, *pair("audit_check.anchored_entry_changed", seq=seq, chain=chain,
+                                            at=anchor.at))
     return AnchorCheck(True)
 

@@ -62,6 +62,7 @@ from observatorio.cases.schemas import (
     VerifyOut,
 )
 from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
+from observatorio.i18n import both
 from observatorio.publish.api.errors import error_response
 
 
@@ -397,5 +398,5 @@ def query_audit(
 def verify_audit(ctx: CtxDep) -> VerifyOut:
     """Verify the audit hash chain end to end."""
     v = service.verify_audit(ctx)
-    msg = {"es": "Cadena íntegra.", "en": "Chain intact."} if v.ok else {"es": v.reason_es, "en": v.reason_en}
+    msg = both("audit_check.intact") if v.ok else {"es": v.reason_es, "en": v.reason_en}
     return VerifyOut(ok=v.ok, checked=v.checked, broken_at=v.broken_at, message=msg)

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from observatorio.cases.models import AuditEntry, AuditHead, Case, Person
 from observatorio.cases.policy import Principal, ScopeColumns, organisations_in
 from observatorio.cases.policy import scope_clause as policy_scope_clause
+from observatorio.i18n import pair
 
 GENESIS = "0" * 64
 GRANTED = "granted"
@@ -286,29 +287,21 @@ def verify(session: Session, batch: int = 5000) -> Verification:
     stmt = select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq).execution_options(yield_per=batch)
     for e in session.scalars(stmt):
         if e.chain not in expected:
-            return Verification(False, checked, e.id, f"La entrada {e.id} pertenece a una cadena desconocida.",
-                                f"Entry {e.id} belongs to an unknown chain.")
+            return Verification(False, checked, e.id, *pair("audit_check.unknown_chain", entry=e.id))
         want_seq, prev = expected[e.chain]
         if e.seq != want_seq:
-            return Verification(False, checked, e.id,
-                                f"Falta la entrada {want_seq} de la cadena {e.chain} (antes de la entrada {e.id}).",
-                                f"Entry {want_seq} of chain {e.chain} is missing (before entry {e.id}).")
+            return Verification(False, checked, e.id, *pair("audit_check.entry_missing", seq=want_seq,
+                                                            chain=e.chain, entry=e.id))
         if e.prev_hash != prev:
-            return Verification(False, checked, e.id,
-                                f"La entrada {e.id} no enlaza con la anterior de su cadena.",
-                                f"Entry {e.id} does not link to its predecessor in its chain.")
+            return Verification(False, checked, e.id, *pair("audit_check.link_broken", entry=e.id))
         if entry_hash(e) != e.hash:
-            return Verification(False, checked, e.id,
-                                f"El contenido de la entrada {e.id} fue alterado.",
-                                f"Entry {e.id} was altered.")
+            return Verification(False, checked, e.id, *pair("audit_check.entry_altered", entry=e.id))
         expected[e.chain] = (want_seq + 1, e.hash)
         checked += 1
     for chain, (seq, tip) in heads.items():
         next_seq, last = expected[chain]
         if next_seq - 1 != seq or last != tip:
-            return Verification(False, checked, None,
-                                f"Se eliminaron entradas al final de la cadena {chain}.",
-                                f"Entries were removed from the end of chain {chain}.")
+            return Verification(False, checked, None, *pair("audit_check.tail_removed", chain=chain))
     return Verification(True, checked, heads=tuple((c, s, h) for c, (s, h) in sorted(heads.items())))
 
 

@@ -26,7 +26,7 @@ import typer
 from observatorio.cases.runtime import Runtime
 from observatorio.cli_errors import EXIT_AUTH, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, exit_code
 from observatorio.errors import ObservatorioError
-from observatorio.i18n import t
+from observatorio.i18n import in_both, t
 from observatorio.settings import env_name, fresh_settings, get_settings
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _password(username: str) -> str:
     if from_env:
         return from_env
     # Hidden input; the prompt goes to stderr so that `person export … > file.json` stays clean.
-    return str(typer.prompt(f"Contraseña de / Password for {username}", hide_input=True, err=True))
+    return str(typer.prompt(in_both("cases_cli.password_for", username=username), hide_input=True, err=True))
 
 
 def _act_as(session: Session, rt: Runtime, username: str) -> Ctx:
@@ -144,7 +144,7 @@ def init(url: UrlOpt = None) -> None:
 
     target = url or get_settings().cases_db_url
     upgrade(target)
-    typer.echo(f"Esquema al día / Schema up to date: {_redact(target)}")
+    typer.echo(in_both("cases_cli.schema_up_to_date", url=_redact(target)))
 
 
 def _redact(url: str) -> str:
@@ -172,17 +172,12 @@ def demo(
     rt.close()
     if result is None:
         where = _redact(rt.url)
-        typer.echo(f"El mundo de demostración ya existe en {where} ({len(existing)} usuarios "
-                   "demo.*): no se creó nada; sus contraseñas se mostraron al crearlo. / "
-                   f"The demo world already exists in {where} ({len(existing)} demo.* users): "
-                   "nothing was created; its passwords were shown when it was created.")
+        typer.echo(in_both("cases_cli.demo_exists", where=where, users=len(existing)))
         return
-    typer.echo("Usuarios de demostración — las contraseñas se muestran una sola vez / "
-               "Demo users — passwords are shown only once:")
+    typer.echo(in_both("cases_cli.demo_users"))
     for username, password, role, org in result.credentials:
         typer.echo(f"  {username:<22} {password:<20} {role:<20} {org}")
-    typer.echo(f"{result.cases} casos sintéticos creados / synthetic cases created "
-               "(marcados [SINTÉTICO]; excluidos de las estadísticas públicas / excluded from public statistics).")
+    typer.echo(in_both("cases_cli.demo_cases", cases=result.cases))
 
 
 @audit_app.command("verify")
@@ -206,18 +201,19 @@ def audit_verify(
             raise typer.Exit(2) from None
     rt.close()
     if v.ok and (anchored is None or anchored.ok):
-        typer.echo(f"Cadena íntegra: {v.checked} entradas / Chain intact: {v.checked} entries.")
+        typer.echo(in_both("cases_cli.chain_intact", entries=v.checked))
         if anchored is not None:
-            typer.echo("Coincide con el ancla / Matches the anchor.")
+            typer.echo(in_both("cases_cli.matches_anchor"))
         # Printing the tips lets an operator anchor them elsewhere (see `audit anchor`).
         for chain, seq, tip in v.heads:
             typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")
         return
     if not v.ok:
-        typer.echo(f"ALTERACIÓN DETECTADA en la entrada {v.broken_at}: {v.reason_es}\n"
-                   f"TAMPERING DETECTED at entry {v.broken_at}: {v.reason_en}", err=True)
+        typer.echo(in_both("cases_cli.tampered_at", "\n", entry=v.broken_at,
+                           reason={"es": v.reason_es, "en": v.reason_en}), err=True)
     elif anchored is not None:
-        typer.echo(f"ALTERACIÓN DETECTADA: {anchored.reason_es}\nTAMPERING DETECTED: {anchored.reason_en}", err=True)
+        typer.echo(in_both("cases_cli.tampered", "\n", reason={"es": anchored.reason_es, "en": anchored.reason_en}),
+                   err=True)
     raise typer.Exit(1)
 
 
@@ -235,19 +231,16 @@ def audit_anchor(
         v = audit.verify(s)
         if not v.ok:
             rt.close()
-            typer.echo(f"No se ancla una cadena alterada (entrada {v.broken_at}): {v.reason_es}\n"
-                       f"A tampered chain is not anchored (entry {v.broken_at}): {v.reason_en}", err=True)
+            typer.echo(in_both("cases_cli.no_anchor_tampered", "\n", entry=v.broken_at,
+                               reason={"es": v.reason_es, "en": v.reason_en}), err=True)
             raise typer.Exit(1)
         anchor = anchors.create(s)
         s.commit()
     rt.close()
     if output is not None:
         output.write_text(anchor.as_json() + "\n", encoding="utf-8")
-    typer.echo(f"Ancla / Anchor {anchor.at}: {anchor.digest}")
-    typer.echo("Guárdela fuera del sistema (p. ej. envíela al auditor o publíquela); verifique con "
-               "«observatorio cases audit verify --anchor HUELLA|ARCHIVO».\n"
-               "Keep it outside the system (e.g. e-mail it to the auditor or publish it); check with "
-               "'observatorio cases audit verify --anchor DIGEST|FILE'.")
+    typer.echo(in_both("cases_cli.anchor", at=anchor.at, digest=anchor.digest))
+    typer.echo(in_both("cases_cli.anchor_keep", "\n"))
 
 
 @audit_app.command("list")
@@ -304,9 +297,8 @@ def retention_run(
     with rt.sessions() as s:
         report = run_retention(s, period, rt.secret, dry_run=dry_run, actor=_operator())
     rt.close()
-    verb = ("se seudonimizarían / would be pseudonymised" if dry_run else "seudonimizadas / pseudonymised")
-    typer.echo(f"{len(report.people)} personas {verb} (plazo / period: {period} días/days); "
-               f"{report.cases} casos / cases.")
+    key = "cases_cli.retention_dry_run" if dry_run else "cases_cli.retention_done"
+    typer.echo(in_both(key, people=len(report.people), days=period, cases=report.cases))
 
 
 def _account_change(url: str | None, username: str, change: Callable[[Session, Runtime, User], None]) -> None:
@@ -336,8 +328,7 @@ def user_deactivate(username: str, url: UrlOpt = None) -> None:
     from observatorio.cases.accounts import deactivate_user
 
     _account_change(url, username, lambda s, rt, user: deactivate_user(s, user))
-    typer.echo(f"Cuenta «{username}» desactivada; sus sesiones terminaron.\n"
-               f"Account '{username}' deactivated; its sessions have ended.")
+    typer.echo(in_both("cases_cli.account_deactivated", "\n", username=username))
 
 
 @user_app.command("set-password")
@@ -345,12 +336,11 @@ def user_set_password(username: str, url: UrlOpt = None) -> None:
     """Poner una contraseña nueva y cerrar las sesiones / Set a new password and end the sessions."""
     from observatorio.cases.accounts import set_password
 
-    password = typer.prompt("Contraseña nueva / New password", hide_input=True, confirmation_prompt=True,
+    password = typer.prompt(in_both("cases_cli.new_password"), hide_input=True, confirmation_prompt=True,
                             err=True)
     _account_change(url, username,
                     lambda s, rt, user: set_password(s, user, password, rt.config))
-    typer.echo(f"Contraseña de «{username}» cambiada; sus sesiones terminaron.\n"
-               f"Password of '{username}' changed; its sessions have ended.")
+    typer.echo(in_both("cases_cli.password_changed", "\n", username=username))
 
 
 @person_app.command("export")
@@ -379,12 +369,9 @@ def person_erase(
     from observatorio.cases.service import erase_person
 
     if not yes:
-        typer.confirm("¿Seudonimizar de forma irreversible? / Irreversibly pseudonymise?", abort=True, err=True)
+        typer.confirm(in_both("cases_cli.confirm_erase"), abort=True, err=True)
     out = _run_as(url, user, lambda ctx: erase_person(ctx, person_id))
     if out.person_erased:
-        typer.echo(f"Persona {person_id} seudonimizada como / pseudonymised as {out.pseudonym} "
-                   f"({out.cases} casos / cases).")
+        typer.echo(in_both("cases_cli.person_erased", person=person_id, pseudonym=out.pseudonym, cases=out.cases))
     else:
-        typer.echo(f"Persona {person_id}: {out.cases} casos borrados; sus datos de identidad se "
-                   f"conservan para otras organizaciones / {out.cases} cases erased; identifying "
-                   f"data kept for other organisations.")
+        typer.echo(in_both("cases_cli.cases_erased", person=person_id, cases=out.cases))

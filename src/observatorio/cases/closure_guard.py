@@ -11,6 +11,7 @@ from sqlalchemy import select
 from observatorio.cases.errors import Conflict
 from observatorio.cases.models import Case, CaseStep
 from observatorio.cases.protocols.loader import protocol_of
+from observatorio.i18n import LANGS, t
 
 if TYPE_CHECKING:  # service.py calls this module: a runtime import would be circular
     from observatorio.cases.service import Ctx
@@ -26,8 +27,7 @@ def refuse_closure_without_required_steps(ctx: Ctx, case: Case) -> None:
     if not missing:
         return
     steps = [protocol.step(s) for s in missing]
-    es = "; ".join(f"«{s.label.es}»" for s in steps if s)
-    en = "; ".join(f"'{s.label.en}'" for s in steps if s)
-    raise Conflict(f"El caso no puede cerrarse sin registrar antes: {es}. Complete el paso y vuelva a cerrarlo.",
-                   f"The case cannot be closed before recording: {en}. Complete the step, then close it.",
-                   missing_steps=missing)
+    labels = {lang: "; ".join(t("refusal.closure.quoted_step", lang, label=getattr(s.label, lang))
+                              for s in steps if s) for lang in LANGS}
+    raise Conflict(key="refusal.closure.case_cannot_closed_before_recording", steps=labels,
+                   detail={"missing_steps": missing})

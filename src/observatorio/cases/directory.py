@@ -44,8 +44,7 @@ def save_organisation(ctx: Ctx, data: OrganisationIn) -> DirectoryOrganisation:
     org = ctx.session.scalar(select(DirectoryOrganisation).where(DirectoryOrganisation.slug == data.slug))
     decision = _allowed(ctx, data.country, "directory_org", org.id if org else data.slug)
     if data.kind != "international" and data.country is None:
-        raise Invalid("Indique el país (ISO3) de la institución u organización nacional (campo «country»).",
-                      "Give the country (ISO3) of a national institution or organisation (field 'country').")
+        raise Invalid(key="refusal.directory.give_country_iso3_national_institution")
     if org is None:
         org = DirectoryOrganisation(slug=data.slug)
         ctx.session.add(org)
@@ -66,11 +65,9 @@ def save_mechanism(ctx: Ctx, data: MechanismIn) -> JointMechanism:
     found = {o.slug: o for o in ctx.session.scalars(
         select(DirectoryOrganisation).where(DirectoryOrganisation.slug.in_(slugs)))}
     if missing := sorted(set(slugs) - found.keys()):
-        raise Invalid(f"Miembros desconocidos en el directorio: {', '.join(missing)}; regístrelos primero.",
-                      f"Members not in the directory: {', '.join(missing)}; add them first.")
+        raise Invalid(key="refusal.directory.members_not_directory_add_them", missing=', '.join(missing))
     if bad := sorted({m.country for m in data.members if m.country and m.country not in CRM_MEMBERS}):
-        raise Invalid(f"Países que no son miembros de la CRM: {', '.join(bad)}.",
-                      f"Countries that are not CRM members: {', '.join(bad)}.")
+        raise Invalid(key="refusal.directory.countries_are_not_crm_members", bad=', '.join(bad))
     if mech is None:
         mech = JointMechanism(slug=data.slug)
         ctx.session.add(mech)

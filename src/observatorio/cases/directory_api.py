@@ -41,9 +41,7 @@ def _database_ready() -> Iterator[None]:
     try:
         yield
     except (OperationalError, ProgrammingError) as exc:
-        raise Misconfigured("La base de datos de la aplicación no está inicializada: ejecute "
-                            "«observatorio cases init».",
-                            "The application database is not initialised: run 'observatorio cases init'.") from exc
+        raise Misconfigured(key="refusal.directory.application_database_not_initialised_run") from exc
 
 
 def _known_sources() -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from observatorio.cases.cli import UrlOpt, UserOpt, _run_as
+from observatorio.i18n import in_both
 
 
 def register(cases_app: typer.Typer) -> None:
@@ -18,5 +19,4 @@ def directory_seed(user: UserOpt, url: UrlOpt = None) -> None:
     from observatorio.cases.directory import load_seed
 
     orgs, mechanisms = _run_as(url, user, load_seed)
-    typer.echo(f"Directorio: {orgs} organizaciones y {mechanisms} mecanismos añadidos / "
-               f"directory: {orgs} organisations and {mechanisms} mechanisms added")
+    typer.echo(in_both("cases_cli.directory_seeded", organisations=orgs, mechanisms=mechanisms))

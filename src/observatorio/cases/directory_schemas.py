@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from observatorio.cases.schemas import _In
+from observatorio.validation_text import refusal
 
 # No control characters except tab and newline (multi-line descriptions).
 _TEXT = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
@@ -62,7 +63,7 @@ class MemberIn(_Strict):
     @model_validator(mode="after")
     def _one(self) -> MemberIn:
         if (self.organisation is None) == (self.country is None):
-            raise ValueError("give either organisation or country / indique organization o país")
+            raise refusal("member_one_of")
         return self
 
 
@@ -100,13 +101,11 @@ class PracticeIn(_Strict):
     def _languages(self) -> PracticeIn:
         pairs = [(self.title_es, self.summary_es), (self.title_en, self.summary_en)]
         if not any(t and s for t, s in pairs):
-            raise ValueError("a title and a summary in Spanish or English are required / "
-                             "se requieren título y resumen en español o en inglés")
+            raise refusal("practice_title_and_summary")
         if any(bool(t) != bool(s) for t, s in pairs):
-            raise ValueError("each language needs both title and summary / "
-                             "cada idioma necesita título y resumen")
+            raise refusal("practice_language_incomplete")
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start / el fin es anterior al inicio")
+            raise refusal("period_end_before_start")
         return self
 
 

@@ -3,6 +3,7 @@ message is bilingual (Spanish first), from the catalogue (``key``) or given as a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from observatorio.errors import ErrorKind, ObservatorioError
@@ -12,18 +13,20 @@ from observatorio.i18n import t
 class CasesError(ObservatorioError):
     """Base: a refusal of the cases side, with a message in Spanish and English.
 
-    ``CasesError(key="cases.refusal.…", **values)`` takes the texts from messages.yaml;
-    ``CasesError(es, en, **extra)`` takes them as given (``extra`` goes into the API's error
-    detail), for the refusals not yet moved into the catalogue.
+    ``CasesError(key="refusal.…", detail={…}, **values)`` takes the texts from messages.yaml
+    (the values fill them; ``detail`` goes into the API's error detail beside the texts);
+    ``CasesError(es, en, **extra)`` takes texts already made in both languages (a refusal passed
+    on). Literal pairs are refused by tests/hygiene/test_no_inline_texts.py.
     """
 
     kind = ErrorKind.INVALID
 
     def __init__(self, es: str | None = None, en: str | None = None, *, key: str | None = None,
-                 **extra: Any) -> None:
+                 detail: Mapping[str, Any] | None = None, **extra: Any) -> None:
         values = extra
-        if key is not None:  # the values fill the message; the detail carries only the texts
+        if key is not None:  # the values fill the message; the detail carries the texts and `detail`
             es, en, extra = t(key, "es", **values), t(key, "en", **values), {}
+        extra = {**extra, **(detail or {})}
         if es is None or en is None:
             raise TypeError("CasesError needs es and en, or a catalogue key")
         self.es, self.en, self.extra = es, en, extra

@@ -22,6 +22,7 @@ from observatorio.cases.models import Case, CaseRevision, CaseStep, Membership, 
 from observatorio.cases.notification_models import Notification, NotificationAddress
 from observatorio.cases.policy import get_policy
 from observatorio.cases.protocols.loader import checklist, protocol_of
+from observatorio.i18n import in_both
 from observatorio.settings import Settings
 
 ASSIGNMENT_LOOKBACK = dt.timedelta(days=7)
@@ -143,7 +144,7 @@ def send_pending_mail(session: Session, settings: Settings, base_url: str) -> in
         for n, email in rows:
             msg = EmailMessage()
             msg["From"], msg["To"] = settings.smtp_from, email
-            msg["Subject"] = "Observatorio: tiene un aviso nuevo / you have a new notice"
+            msg["Subject"] = in_both("cases_cli.mail_subject")
             msg.set_content(f"{base_url.rstrip('/')}{link_of(n)}\n")
             smtp.send_message(msg)
             n.emailed_at = utcnow()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from observatorio.cases.cli import _runtime
+from observatorio.i18n import in_both
 from observatorio.settings import get_settings
 
 app = typer.Typer(help="Avisos (bandeja y correo) / Notices (inbox and e-mail).", no_args_is_help=True)
@@ -32,8 +33,7 @@ def run(
     from observatorio.cases.models import utcnow
 
     if not base_url.startswith(("http://", "https://")):
-        typer.echo(f"--base-url debe empezar por http:// o https:// (se recibió {base_url!r}). / "
-                   f"--base-url must start with http:// or https:// (got {base_url!r}).", err=True)
+        typer.echo(in_both("cases_cli.bad_base_url", given=repr(base_url)), err=True)
         raise typer.Exit(2)
     rt = _runtime(url)
     settings = get_settings()
@@ -42,15 +42,12 @@ def run(
         try:
             sent = notifications.send_pending_mail(s, settings, base_url)
         except (OSError, smtplib.SMTPException) as exc:
-            typer.echo(f"{added} avisos nuevos; no se pudo enviar el correo por {settings.smtp_host}:"
-                       f"{settings.smtp_port} ({exc}); se reintentará en la próxima ejecución. / "
-                       f"{added} new notices; e-mail could not be sent through {settings.smtp_host}:"
-                       f"{settings.smtp_port} ({exc}); the next run retries.", err=True)
+            typer.echo(in_both("cases_cli.mail_failed", added=added, host=settings.smtp_host,
+                               port=settings.smtp_port, error=exc), err=True)
             raise typer.Exit(1) from None
     rt.close()
-    mail = (f"{sent} correos enviados / e-mails sent" if settings.smtp_host else
-            "sin OBSERVATORIO_SMTP_HOST no se envía correo / no e-mail without OBSERVATORIO_SMTP_HOST")
-    typer.echo(f"{added} avisos nuevos / new notices; {mail}.")
+    key = "cases_cli.notices_mailed" if settings.smtp_host else "cases_cli.notices_no_smtp"
+    typer.echo(in_both(key, added=added, sent=sent))
 
 
 @app.command("address")
@@ -66,13 +63,13 @@ def address(
     from observatorio.cases.models import User
 
     if email is not None and (len(email) > 254 or email.count("@") != 1 or any(c.isspace() for c in email)):
-        typer.echo(f"Correo no válido: {email!r}. / Not a valid e-mail address: {email!r}.", err=True)
+        typer.echo(in_both("cases_cli.bad_email", email=repr(email)), err=True)
         raise typer.Exit(2)
     rt = _runtime(url)
     with rt.sessions() as s:
         user_id = s.scalar(select(User.id).where(User.username == username))
         if user_id is None:
-            typer.echo(f"No existe la cuenta {username!r}. / No account {username!r}.", err=True)
+            typer.echo(in_both("cases_cli.no_account", username=repr(username)), err=True)
             raise typer.Exit(1)
         notifications.set_address(s, user_id, email)
     rt.close()

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from observatorio.cases.bounds import RecordId
 from observatorio.cases.schemas import _In
+from observatorio.validation_text import refusal
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -21,7 +22,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
     """A time without zone (a browser's datetime-local) is taken as UTC; a future one is refused."""
     value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     if value.year < 1900 or value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
-        raise ValueError("la fecha del consentimiento no puede ser futura / the consent date cannot be in the future")
+        raise refusal("consent_date_future")
     return value
 
 

@@ -17,6 +17,7 @@ from pydantic import (
 from observatorio.cases.bounds import RecordId, Version
 from observatorio.cases.transition_models import MAX_REASON
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
+from observatorio.validation_text import refusal
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -31,15 +32,14 @@ MAX_CONTACTS = 20
 
 def _plausible_date(value: dt.date) -> dt.date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(f"la fecha debe estar entre {EARLIEST_DATE} y {LATEST_DATE} / "
-                         f"the date must be between {EARLIEST_DATE} and {LATEST_DATE}")
+        raise refusal("date_out_of_range", earliest=str(EARLIEST_DATE), latest=str(LATEST_DATE))
     return value
 
 
 def _past_date(value: dt.date) -> dt.date:
     _plausible_date(value)
     if value > dt.date.today():
-        raise ValueError("la fecha de nacimiento no puede ser futura / the date of birth cannot be in the future")
+        raise refusal("birth_date_future")
     return value
 
 
@@ -51,10 +51,10 @@ Outcome = Literal["granted", "denied"]  # of an audit entry
 
 def _reject_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
-        raise ValueError("NUL characters are not allowed / no se admiten caracteres NUL")
+        raise refusal("nul_character")
     # A lone surrogate (JSON "\\ud800") is no character: neither database can store it.
     if isinstance(value, str) and not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
-        raise ValueError("unpaired surrogates are not allowed / no se admiten sustitutos sueltos")
+        raise refusal("lone_surrogate")
     if isinstance(value, dict):
         for v in value.values():
             _reject_nul(v)

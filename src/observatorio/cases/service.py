@@ -90,6 +90,7 @@ from observatorio.cases.schemas import (
     TaskUpdate,
 )
 from observatorio.cases.vocab import TRANSITIONS, CaseStatus
+from observatorio.i18n import both
 
 PERSON_READ_FIELDS = ("given_names", "family_names", "date_of_birth", "estimated_age", "sex",
                       "nationality", "documents", "contacts", "family_links")
@@ -191,12 +192,10 @@ def _org_for(ctx: Ctx, action: str, org_id: int) -> Organisation:
     answer does not tell which organisations exist."""
     org = ctx.session.get(Organisation, org_id)
     if org is None or not authorize(ctx.principal, action, organisation_resource(org)).allowed:
-        hint_es, hint_en = ((" Para otro país use una remisión.", " Use a referral for another country.")
-                            if action == "case.assign" else ("", ""))
+        hint = both("refusal.case.use_referral_hint") if action == "case.assign" else ""
         raise ctx.deny(Forbidden(
-            f"La organización {org_id} no existe o su rol no permite «{action}» en ella.{hint_es}",
-            f"No organisation {org_id}, or your role does not allow '{action}' in it.{hint_en}",
-            action=action), action, "organisation", org_id)
+            key="refusal.case.no_organisation_role_does_not", org_id=org_id, action=action, hint=hint,
+            detail={"action": action}), action, "organisation", org_id)
     return org
 
 
@@ -251,10 +250,7 @@ def _refuse_if_erased(record: Case | Person, kind: Literal["case", "person"]) ->
     """An erased (pseudonymised) record takes no new personal data: a clear 409, never a write."""
     if record.erased_at is None:
         return
-    es, en = {"case": ("El caso", "The case"), "person": ("La persona", "The person")}[kind]
-    raise Conflict(f"{es} {record.id} fue borrado/seudonimizado y ya no se puede modificar.",
-                   f"{en} {record.id} was erased (pseudonymised) and can no longer be edited.",
-                   erased=True)
+    raise Conflict(key=f"refusal.case.erased_{kind}", record_id=record.id, detail={"erased": True})
 
 
 def _person_cases(ctx: Ctx, person_id: int) -> list[Case]:
@@ -288,9 +284,7 @@ def _require_groups(ctx: Ctx, decision: Decision, fields: set[str], action: str,
     blocked = sorted(fields & decision.hidden_fields)
     if blocked:
         raise ctx.deny(Forbidden(
-            f"Su rol no puede escribir los campos sensibles {blocked}.",
-            f"Your role may not write the sensitive fields {blocked}.",
-            action=action, fields=blocked,
+            key="refusal.case.role_may_not_write_sensitive", blocked=blocked, detail={"action": action, "fields": blocked},
         ), action, record_type, record_id, blocked)
 
 
@@ -388,9 +382,7 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
     person, d = _load_person(ctx, person_id, "person.update")
     _refuse_if_erased(person, "person")
     if data.version != person.version:
-        raise Conflict("Otra persona modificó este registro; recargue.",
-                       "Someone else changed this record; reload it.",
-                       your_version=data.version, current_version=person.version)
+        raise Conflict(key="refusal.case.someone_else_changed_record_reload", detail={"your_version": data.version, "current_version": person.version})
     changed = []
     for name in data.model_fields_set - {"version"}:
         value = getattr(data, name)
@@ -403,8 +395,7 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
         ctx.session.flush()
     except StaleDataError as exc:
         ctx.session.rollback()
-        raise Conflict("Otra persona modificó este registro; recargue.",
-                       "Someone else changed this record; reload it.", your_version=data.version) from exc
+        raise Conflict(key="refusal.case.someone_else_changed_record_reload", detail={"your_version": data.version}) from exc
     ctx.log(d, "person.update", "person", person.id, changed)
     out = person_out(ctx, person)
     ctx.commit()
@@ -418,11 +409,11 @@ def add_family_link(ctx: Ctx, person_id: int, data: FamilyLinkIn) -> PersonOut:
     _refuse_if_erased(person, "person")
     _refuse_if_erased(relative, "person")
     if data.relative_id == person_id:
-        raise Invalid("Una persona no puede ser su propio familiar.", "A person cannot be their own relative.")
+        raise Invalid(key="refusal.case.person_cannot_their_own_relative")
     if ctx.session.scalar(select(FamilyLink.id).where(
             FamilyLink.person_id == person_id, FamilyLink.relative_id == data.relative_id,
             FamilyLink.kind == data.kind)) is not None:
-        raise Conflict("Este vínculo familiar ya existe.", "This family link already exists.")
+        raise Conflict(key="refusal.case.family_link_already_exists")
     ctx.session.add(FamilyLink(person_id=person_id, relative_id=data.relative_id, kind=data.kind))
     ctx.session.flush()
     ctx.log(d, "person.update", "person", person_id, ["family_links"])
@@ -531,10 +522,7 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
     if not identity and not pending and (
             person.erased_at is None or any(c.erased_at is None for c in all_cases)):
         raise Conflict(
-            "No hay nada que usted pueda borrar de esta persona: sus datos y casos restantes "
-            "pertenecen a otras organizaciones, que deben borrarlos.",
-            "Nothing of this person is yours to erase: their data and remaining cases are held "
-            "by other organisations, which must erase them.")
+            key="refusal.case.nothing_person_yours_erase_their")
     now = utcnow()
     if identity:
         retention.pseudonymise_identity(ctx.session, person, ctx.pseudonym_key, now)
@@ -560,8 +548,7 @@ def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
         select(Membership.id).where(Membership.user_id == officer_id, Membership.organisation_id == org_id)
     )
     if member is None:
-        raise Invalid("El funcionario asignado no pertenece a la organización.",
-                      "The assigned officer is not a member of the organisation.")
+        raise Invalid(key="refusal.case.assigned_officer_not_member_organisation")
 
 
 def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
@@ -680,9 +667,7 @@ def _conflict(ctx: Ctx, case_id: int, your_version: int) -> Conflict:
     ctx.log(d, "case.read", "case", case_id, _visible_case_fields(d))
     ctx.commit()
     return Conflict(
-        "Otra persona modificó el caso mientras usted lo editaba. Revise los cambios y vuelva a enviar con la versión actual.",
-        "Someone else changed the case while you were editing. Review the changes and resend with the current version.",
-        your_version=your_version, current_version=case.version, changes_since=changes, current=current,
+        key="refusal.case.someone_else_changed_case_while", detail={"your_version": your_version, "current_version": case.version, "changes_since": changes, "current": current},
     )
 
 
@@ -766,7 +751,7 @@ def update_case(ctx: Ctx, case_id: int, data: CaseUpdate) -> CaseOut:
         v = getattr(data, name)
         values[name] = v.value if hasattr(v, "value") else v
     if "risk_level" in values and values["risk_level"] is None:
-        raise Invalid("El nivel de riesgo no puede quedar vacío.", "Risk level cannot be empty.")
+        raise Invalid(key="refusal.case.risk_level_cannot_empty")
     return _write_case(ctx, case, d, "case.update", data.version, values)
 
 
@@ -775,9 +760,7 @@ def transition_case(ctx: Ctx, case_id: int, data: CaseTransition) -> CaseOut:
     case, d = _load_case(ctx, case_id, "case.transition")
     current = CaseStatus(case.status)
     if data.to not in TRANSITIONS[current]:
-        raise Invalid(f"No se puede pasar de «{current.value}» a «{data.to.value}».",
-                      f"Cannot move from '{current.value}' to '{data.to.value}'.",
-                      allowed=sorted(s.value for s in TRANSITIONS[current]))
+        raise Invalid(key="refusal.case.cannot_move_from", current_value=current.value, data_to_value=data.to.value, detail={"allowed": sorted(s.value for s in TRANSITIONS[current])})
     values: dict[str, Any] = {"status": data.to.value}
     if data.to is CaseStatus.CLOSED:
         closure_guard.refuse_closure_without_required_steps(ctx, case)
@@ -796,8 +779,7 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
         # Missing, foreign and out-of-grant organisations get the same refusal (no oracle).
         org = _org_for(ctx, "case.assign", org_id)
         if org.country != case.country:
-            raise Invalid("Para otro país use una remisión, no una asignación.",
-                          "Use a referral, not an assignment, to move a case to another country.")
+            raise Invalid(key="refusal.case.use_referral_not_assignment_move")
         values["organisation_id"] = org_id
     if data.officer_id is not None:
         _check_officer(ctx, data.officer_id, org_id)
@@ -835,9 +817,7 @@ def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
     case, d = _load_case(ctx, case_id, "case.note")
     _refuse_if_erased(case, "case")
     if data.sensitivity and data.sensitivity not in d.field_groups:
-        raise ctx.deny(Forbidden("Su rol no puede escribir notas de esta sensibilidad.",
-                                 "Your role may not write notes of this sensitivity.",
-                                 sensitivity=data.sensitivity),
+        raise ctx.deny(Forbidden(key="refusal.case.role_may_not_write_notes", detail={"sensitivity": data.sensitivity}),
                        "case.note", "case", case_id, [f"sensitivity:{data.sensitivity}"])
     note = CaseNote(case_id=case.id, author_id=ctx.principal.user_id, body=data.body,
                     sensitivity=data.sensitivity)
@@ -905,8 +885,7 @@ def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
     _refuse_if_erased(case, "case")
     provider = data.provider_organisation_id
     if provider is not None and ctx.session.get(Organisation, provider) is None:
-        raise Invalid(f"La organización proveedora {provider} no existe.",
-                      f"The provider organisation {provider} does not exist.")
+        raise Invalid(key="refusal.case.provider_organisation_does_not_exist", provider=provider)
     svc = CaseService(case_id=case.id, **data.model_dump())
     ctx.session.add(svc)
     ctx.session.flush()

@@ -26,6 +26,7 @@ from observatorio.cases.errors import CasesError, Throttled
 from observatorio.cases.page_kit import RuntimeDep, page_router, render
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.web_cookies import PRELOGIN_COOKIE, SESSION_COOKIE
+from observatorio.i18n import in_both
 
 __all__ = ["PRELOGIN_COOKIE", "SESSION_COOKIE", "router"]
 
@@ -59,8 +60,7 @@ def login_submit(
     """Check CSRF and credentials, then set the session cookie."""
     nonce = request.cookies.get(PRELOGIN_COOKIE, "")
     if not nonce or not csrf_ok(rt.secret, f"prelogin:{nonce}", csrf):
-        return _login_form(rt, request, "Formulario vencido o inválido; intente de nuevo. / "
-                               "Expired or invalid form; try again.", 403)
+        return _login_form(rt, request, in_both("cases_cli.form_expired"), 403)
     try:
         user = authenticate(session, username, password, client_ip(request), rt.config)
     except Throttled as exc:
@@ -95,7 +95,7 @@ def logout(request: Request, rt: RuntimeDep, session: SessionDep,
     sess = _session_of(request, rt)
     if sess is None or not csrf_ok(rt.secret, sess[1], csrf):
         return render(request, "cases_error.html", 403, me=None,
-                      message="Solicitud inválida / Invalid request.")
+                      message=in_both("cases_cli.invalid_request"))
     revoke_session(session, sess[1])
     session.commit()
     resp = RedirectResponse("/cases/login", status_code=303)

@@ -13,6 +13,7 @@ import typer
 from observatorio.cases.cli import UrlOpt, _fail, _operator, _runtime
 from observatorio.cases.errors import CasesError
 from observatorio.errors import ObservatorioError
+from observatorio.i18n import in_both
 
 
 def register(cases_app: typer.Typer) -> None:
@@ -46,8 +47,7 @@ def publish(
     finally:
         rt.close()
     if result.skipped:
-        typer.echo(f"Sin cambios: la publicación ya es la versión {result.load_id} / "
-                   f"unchanged: already published as {result.load_id}")
+        typer.echo(in_both("cases_cli.publication_unchanged", release=result.load_id))
     else:
-        typer.echo(f"Publicado / published {result.load_id}: {result.rows} filas / rows, "
-                   f"{result.suppressed} suprimidas / suppressed (umbral / threshold {limit}).")
+        typer.echo(in_both("cases_cli.published", release=result.load_id, rows=result.rows,
+                           suppressed=result.suppressed, threshold=limit))

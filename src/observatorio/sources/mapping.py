@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from observatorio.harmonize.problems import Problems, ValidationFailed
-from observatorio.i18n import t
+from observatorio.i18n import Pair, pair, t
 from observatorio.settings import env_name, fresh_settings
 from observatorio.sources.base import _REGISTRY, Adapter, SourceInfo, register, unregister
 from observatorio.sources.mapping_engine import read_mapped
@@ -89,7 +89,7 @@ def load_mapping(path: Path | str) -> MappingSpec:
     path = Path(path)
     problems = Problems(path.name)
     if not path.is_file():
-        problems.add("bad_mapping", value=str(path), reason="file not found / no existe el archivo")
+        problems.add("bad_mapping", value=str(path), reason=pair("mapping_reason.file_not_found"))
         raise MappingInvalid(problems)
     text = _read_text(path, problems)
     if text is None:
@@ -119,7 +119,7 @@ def _read_text(path: Path, problems: Problems) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add("bad_mapping", row=line, reason="mapping files must be UTF-8 / use UTF-8")
+        problems.add("bad_mapping", row=line, reason=pair("mapping_reason.not_utf8"))
         return None
 
 
@@ -140,7 +140,7 @@ def _parse(path: Path, text: str, problems: Problems) -> dict[str, Any] | None:
                      reason=f"YAML syntax: {getattr(exc, 'problem', None) or exc}")
         return None
     if not isinstance(data, dict):
-        problems.add("bad_mapping", reason="the file must hold a mapping of keys (source, file, period, dimensions, value…)")
+        problems.add("bad_mapping", reason=pair("mapping_reason.not_a_mapping"))
         return None
     return data
 
@@ -162,12 +162,12 @@ _MappingLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def _pydantic_reason(err: Any) -> str:
+def _pydantic_reason(err: Any) -> str | Pair:
     kind = err.get("type", "")
     if kind == "missing":
-        return "required key is missing / falta esta clave"
+        return pair("mapping_reason.missing_key")
     if kind == "extra_forbidden":
-        return "unknown key (typo?) / clave desconocida (¿error de escritura?)"
+        return pair("mapping_reason.unknown_key")
     msg = str(err.get("msg", ""))
     return msg.removeprefix("Value error, ")
 
@@ -257,11 +257,11 @@ def register_mapping_file(path: Path | str) -> Adapter:
         if isinstance(current, MappingAdapter) and current.mapping_path == adapter.mapping_path:
             unregister(adapter.info.id)
         else:
-            owner = current.mapping_path if isinstance(current, MappingAdapter) else "a built-in adapter"
+            owner = (current.mapping_path if isinstance(current, MappingAdapter)
+                     else pair("mapping_reason.builtin_adapter"))
             problems = Problems(path.name)
             problems.add("bad_mapping", column="source.id", value=adapter.info.id,
-                         reason=f"this source id is already registered by {owner} / "
-                                "este id de fuente ya está registrado")
+                         reason=pair("mapping_reason.source_id_taken", owner=owner))
             raise MappingInvalid(problems)
     register(adapter)
     return adapter

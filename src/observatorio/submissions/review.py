@@ -62,35 +62,28 @@ def submit(ctx: Ctx, upload: Upload) -> Submitted:
     """Check the file; store it for review only when it has no error."""
     org = ctx.session.get(Organisation, upload.organisation_id)
     if org is None:
-        raise NotFound("No existe esa organización.", "There is no such organisation.")
+        raise NotFound(key="refusal.submission.there_no_such_organisation")
     decision = authorize(ctx.principal, "submission.create", resource_of(None, org, ctx.principal.user_id))
     if not decision.allowed:
-        raise ctx.deny(Forbidden("Su cuenta no envía datos de esta organización.",
-                                 "Your account does not submit data for this organisation."),
+        raise ctx.deny(Forbidden(key="refusal.submission.account_does_not_submit_data"),
                        "submission.create", "organisation", org.id)
     if not upload.content or len(upload.content) > MAX_BYTES:
-        raise Invalid(f"El archivo está vacío o pasa de {MAX_BYTES >> 20} MB: envíe la tabla CSV o XLSX.",
-                      f"The file is empty or larger than {MAX_BYTES >> 20} MB: send the CSV or XLSX table.")
+        raise Invalid(key="refusal.submission.file_empty_larger_than_mb", megabytes=MAX_BYTES >> 20)
     provided = {p.source: p for p in provided_sources(ctx, org.id)}
     if upload.mapping is None and upload.source not in provided:
-        raise Invalid(f"Su organización no provee la fuente «{upload.source}»: elija una de sus fuentes "
-                      "o envíe un archivo de mapeo nuevo.",
-                      f"Your organisation does not provide the source '{upload.source}': choose one of "
-                      "its sources or send a new mapping file.")
+        raise Invalid(key="refusal.submission.organisation_does_not_provide_source", upload_source=upload.source)
     mapping = upload.mapping if upload.mapping is not None else provided[upload.source].mapping
     with checked_upload(upload.source, upload.file_name, upload.content, mapping, upload.release) as checked:
         source = checked.adapter.info.id
         if upload.mapping is not None and source not in provided and _provided_elsewhere(ctx, source, org.id):
-            raise Invalid(f"La fuente «{source}» del mapeo es de otra organización: cambie su «id».",
-                          f"The mapping's source '{source}' belongs to another organisation: change its 'id'.")
+            raise Invalid(key="refusal.submission.mapping_s_source_belongs_another", source=source)
         if not checked.clean:
             return Submitted(checked.problems, None)  # nothing stored
         twin = ctx.session.scalars(select(Submission).where(
             Submission.source == source, Submission.sha256 == checked.sha256,
             Submission.status != REJECTED)).first()
         if twin is not None:
-            raise Conflict(f"Este mismo archivo ya se envió (envío n.º {twin.id}): no se crea otra publicación.",
-                           f"This very file was already submitted (submission #{twin.id}): no second release.")
+            raise Conflict(key="refusal.submission.very_file_already_submitted_submission", twin_id=twin.id)
         sub = Submission(organisation_id=org.id, uploader_id=ctx.principal.user_id, source=source,
                          file_name=safe_name(upload.file_name), sha256=checked.sha256,
                          content=upload.content, mapping=mapping, release=checked.release,
@@ -113,10 +106,10 @@ def readable(ctx: Ctx, submission_id: int) -> Submission:
     sub = ctx.session.get(Submission, submission_id)
     org = ctx.session.get(Organisation, sub.organisation_id) if sub else None
     if sub is None or org is None:
-        raise NotFound("No existe ese envío.", "There is no such submission.")
+        raise NotFound(key="refusal.submission.there_no_such_submission")
     decision = authorize(ctx.principal, "submission.read", resource_of(sub, org, sub.uploader_id))
     if not decision.allowed:
-        raise ctx.deny(NotFound("No existe ese envío.", "There is no such submission."),
+        raise ctx.deny(NotFound(key="refusal.submission.there_no_such_submission"),
                        "submission.read", "submission", submission_id)
     ctx.log(decision, "submission.read", "submission", sub.id, ())
     return sub
@@ -169,19 +162,18 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
     assert org is not None
     granted = authorize(ctx.principal, "submission.review", resource_of(sub, org, sub.uploader_id))
     if not granted.allowed:
-        raise ctx.deny(Forbidden("Su cuenta no revisa envíos.", "Your account does not review submissions."),
+        raise ctx.deny(Forbidden(key="refusal.submission.account_does_not_review_submissions"),
                        "submission.review", "submission", sub.id)
     if sub.uploader_id == ctx.principal.user_id:  # four eyes, whatever the roles
-        raise ctx.deny(Forbidden("Nadie aprueba ni rechaza su propio envío: lo revisa otra persona.",
-                                 "Nobody approves or rejects their own submission: someone else reviews it."),
+        raise ctx.deny(Forbidden(key="refusal.submission.nobody_approves_rejects_their_own"),
                        "submission.review", "submission", sub.id)
     if sub.status != PENDING:
         raise _already_decided(sub.status)
     comment = decision.comment.strip()
     if not decision.approve and not comment:
-        raise Invalid("Indique por qué se rechaza (comentario).", "Say why it is rejected (comment).")
+        raise Invalid(key="refusal.submission.say_why_rejected_comment")
     if decision.embargo_at is not None and decision.embargo_at.tzinfo is None:
-        raise Invalid("La fecha de embargo necesita zona horaria (UTC).", "The embargo date-time needs a time zone (UTC).")
+        raise Invalid(key="refusal.submission.embargo_date_time_needs_time")
     embargo = decision.embargo_at if decision.approve and decision.embargo_at and decision.embargo_at > now else None
     status = (SCHEDULED if embargo else PUBLISHED) if decision.approve else REJECTED
     _claim(ctx, sub.id, status)  # before publishing: only the one reviewer who wins publishes
@@ -197,7 +189,7 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
 
 
 def _already_decided(status: str) -> Conflict:
-    return Conflict(f"El envío ya fue decidido ({status}).", f"The submission was already decided ({status}).")
+    return Conflict(key="refusal.submission.submission_already_decided", sub_status=status)
 
 
 def _claim(ctx: Ctx, submission_id: int, status: str) -> None:

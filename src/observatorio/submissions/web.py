@@ -96,7 +96,7 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
         org_text, _, source_id = source.partition(":")
         org_id = id_of(org_text)
         if org_id is None or file is None or not file.filename:
-            raise Invalid("Elija una fuente y un archivo CSV o XLSX.", "Choose a source and a CSV or XLSX file.")
+            raise Invalid(key="refusal.submission.choose_source_csv_xlsx_file")
         mapping_text = (await mapping.read()).decode("utf-8", "replace") if mapping and mapping.filename else None
         result = review.submit(me.ctx, review.Upload(
             org_id, source_id, file.filename, await file.read(), mapping_text,
@@ -118,8 +118,7 @@ def _release(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(f"Fecha de publicación no válida «{text[:20]}»: use AAAA-MM-DD.",
-                      f"Invalid release date '{text[:20]}': use YYYY-MM-DD.") from None
+        raise Invalid(key="refusal.submission.invalid_release_date_use_yyyy", text=text[:20]) from None
 
 
 @router.get(BASE + "/{submission_id}")
@@ -159,7 +158,7 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
     try:
         chosen = review.Decision(verdict == "approve", comment, notes, _embargo(embargo))
         if verdict not in ("approve", "reject"):
-            raise Invalid("Elija aprobar o rechazar.", "Choose approve or reject.")
+            raise Invalid(key="refusal.submission.choose_approve_reject")
         review.decide(me.ctx, submission_id, chosen, _db_path(request), now_of(request))
     except CasesError as exc:
         message = exc.es if lang == "es" else exc.en
@@ -178,6 +177,5 @@ def _embargo(text: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(f"Fecha y hora de embargo no válidas «{text[:40]}»: use AAAA-MM-DDTHH:MM (UTC).",
-                      f"Invalid embargo date-time '{text[:40]}': use YYYY-MM-DDTHH:MM (UTC).") from None
+        raise Invalid(key="refusal.submission.invalid_embargo_date_time_use", text=text[:40]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

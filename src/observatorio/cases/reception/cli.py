@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from observatorio.cases.cli import UrlOpt, UserOpt, _fail, _run_as, _runtime
+from observatorio.i18n import in_both
 
 app = typer.Typer(help="Recepción de personas retornadas / Returnee reception.", no_args_is_help=True)
 arrival_app = typer.Typer(help="Llegadas (vuelos, buses) / Arrivals (flights, buses).", no_args_is_help=True)
@@ -51,7 +52,7 @@ def arrival_add(
     except ValidationError as exc:
         _fail(invalid(exc))
     out = _run_as(url, user, lambda ctx: create_arrival(ctx, data))
-    typer.echo(f"Llegada / arrival {out.id} ({out.reference})")
+    typer.echo(in_both("cases_cli.arrival", id=out.id, reference=out.reference))
 
 
 @arrival_app.command("list")
@@ -79,9 +80,9 @@ def manifest_import(
     try:
         content = file.read_bytes()
     except OSError as exc:
-        _fail(Invalid(f"No se pudo leer {file}: {exc.strerror}.", f"Could not read {file}: {exc.strerror}."))
+        _fail(Invalid(key="refusal.reception.could_not_read", file=file, exc_strerror=exc.strerror))
     n = _run_as(url, user, lambda ctx: import_manifest(ctx, arrival_id, file.name, content, dt.date.today()))
-    typer.echo(f"{n} personas importadas / people imported")
+    typer.echo(in_both("cases_cli.people_imported", count=n))
 
 
 @municipality_app.command("load")
@@ -103,7 +104,7 @@ def municipalities_load(
     finally:
         rt.close()
     for country, n in loaded.items():
-        typer.echo(f"{country}: {n} municipios / municipalities")
+        typer.echo(in_both("cases_cli.municipalities", country=country, count=n))
 
 
 @app.command("demo")
@@ -126,5 +127,5 @@ def reception_demo(
         _fail(exc)
     finally:
         rt.close()
-    typer.echo(f"{n} personas retornadas sintéticas atendidas / synthetic returnees received [SINTÉTICO]")
+    typer.echo(in_both("cases_cli.synthetic_returnees", count=n))
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Invalid
 from observatorio.cases.reception.models import Municipality
-from observatorio.cases.reception.problems import invalid_rows
+from observatorio.cases.reception.problems import invalid_rows, problem
 
 MUNICIPALITY_COLUMNS = ("code", "name", "department")
 
@@ -51,10 +51,7 @@ def check_department(country: str, code: str) -> str:
     code = code.strip().upper()
     if code in {d.code for d in departments(country)}:
         return code
-    raise Invalid(f"El departamento «{code[:10]}» no es un código ISO 3166-2 de {country} (por ejemplo "
-                  f"{departments(country)[0].code if departments(country) else 'HN-CR'}).",
-                  f"The department '{code[:10]}' is not an ISO 3166-2 code of {country} (for example "
-                  f"{departments(country)[0].code if departments(country) else 'HN-CR'}).", field="department")
+    raise Invalid(key="refusal.reception.department_not_iso_3166_2", code=code[:10], country=country, example=departments(country)[0].code if departments(country) else "HN-CR", detail={"field": "department"})
 
 
 def municipalities(session: Session, department: str) -> list[Municipality]:
@@ -66,21 +63,15 @@ def has_municipality_list(session: Session, country: str) -> bool:
     return session.scalar(select(Municipality.code).where(Municipality.country == country).limit(1)) is not None
 
 
-def _problem(row: int, column: str, es: str, en: str) -> dict[str, object]:
-    return {"row": row, "column": column, "es": es, "en": en}
-
-
 def read_municipalities(path: Path) -> list[Municipality]:
     """The rows of a municipality list file, or an Invalid listing every problem (row, column)."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise Invalid(f"No se pudo leer {path.name} como CSV UTF-8: {type(exc).__name__}.",
-                      f"Could not read {path.name} as UTF-8 CSV: {type(exc).__name__}.") from None
+        raise Invalid(key="refusal.reception.could_not_read_utf_8", path_name=path.name, error=type(exc).__name__) from None
     missing = [c for c in MUNICIPALITY_COLUMNS if c not in frame.columns]
     if missing:
-        raise Invalid(f"{path.name}: faltan las columnas {missing}; el encabezado debe ser code,name,department.",
-                      f"{path.name}: missing columns {missing}; the header must be code,name,department.")
+        raise Invalid(key="refusal.reception.missing_columns_header_must_code", path_name=path.name, missing=missing)
     problems: list[dict[str, object]] = []
     rows: list[Municipality] = []
     seen: set[str] = set()
@@ -88,20 +79,18 @@ def read_municipalities(path: Path) -> list[Municipality]:
     for n, (code, name, dept) in enumerate(frame[list(MUNICIPALITY_COLUMNS)].itertuples(index=False), start=2):
         code, name, dept = code.strip(), name.strip(), dept.strip().upper()
         if any(ord(c) < 32 for c in code + name):
-            problems.append(_problem(n, "name", "caracteres de control", "control characters"))
+            problems.append(problem(n, "name", "refusal.reception.problem.control_characters"))
             continue
         if not code or len(code) > 20:
-            problems.append(_problem(n, "code", "código vacío o de más de 20 caracteres",
-                                     "code empty or longer than 20 characters"))
+            problems.append(problem(n, "code", "refusal.reception.problem.bad_code"))
         elif code in seen:
-            problems.append(_problem(n, "code", f"código {code} repetido", f"code {code} repeated"))
+            problems.append(problem(n, "code", "refusal.reception.problem.repeated_code", code=code))
         seen.add(code)
         if not name or len(name) > 200:
-            problems.append(_problem(n, "name", "nombre vacío o de más de 200 caracteres",
-                                     "name empty or longer than 200 characters"))
+            problems.append(problem(n, "name", "refusal.reception.problem.bad_name"))
         if dept not in all_departments:
-            problems.append(_problem(n, "department", f"«{dept[:10]}» no es un departamento ISO 3166-2",
-                                     f"'{dept[:10]}' is not an ISO 3166-2 department"))
+            problems.append(problem(n, "department", "refusal.reception.problem.bad_department",
+                                    department=dept[:10]))
         else:
             rows.append(Municipality(code=code, name=name, department=dept, country=all_departments[dept]))
     if problems:

@@ -24,6 +24,7 @@ from observatorio.cases.reception.schemas import IntakeIn, IntakeOut, RequiredRe
 from observatorio.cases.reception.screening import RequiredReferral
 from observatorio.cases.service import Ctx, _new_reference
 from observatorio.cases.vocab import CaseStatus, CaseType
+from observatorio.i18n import both
 
 UNACCOMPANIED_FLAG = "unaccompanied_child"
 
@@ -51,9 +52,7 @@ def _identity(entry: ManifestEntry | None, data: IntakeIn) -> tuple[dict[str, ob
              "date_of_birth": data.date_of_birth, "sex": data.sex.value if data.sex else None}
     if entry is None:
         if not data.given_names:
-            raise Invalid("Sin fila del manifiesto hay que escribir al menos los nombres (given_names).",
-                          "Without a manifest row, at least the given names are required (given_names).",
-                          field="given_names")
+            raise Invalid(key="refusal.reception.without_manifest_row_least_given", detail={"field": "given_names"})
         return {k: v for k, v in given.items() if v is not None}, "not_on_manifest"
     listed = {"given_names": entry.given_names, "family_names": entry.family_names,
               "date_of_birth": entry.date_of_birth, "sex": entry.sex}
@@ -68,18 +67,13 @@ def _destination(ctx: Ctx, country: str, data: IntakeIn) -> tuple[str | None, st
     department = geography.check_department(country, data.department) if data.department else None
     if not geography.has_municipality_list(ctx.session, country):
         if data.municipality_code:
-            raise Invalid(f"No hay lista de municipios cargada para {country}: escriba el municipio como texto.",
-                          f"No municipality list is loaded for {country}: type the municipality as text.",
-                          field="municipality_code")
+            raise Invalid(key="refusal.reception.no_municipality_list_loaded_type", country=country, detail={"field": "municipality_code"})
         return department, None, data.municipality_text or None
     if not data.municipality_code:
         return department, None, None
     found = ctx.session.get(Municipality, data.municipality_code)
     if found is None or department is None or found.department != department:
-        raise Invalid(f"El municipio «{data.municipality_code}» no está en la lista del departamento "
-                      f"{department or '(ninguno)'}.",
-                      f"The municipality '{data.municipality_code}' is not on the list of department "
-                      f"{department or '(none)'}.", field="municipality_code")
+        raise Invalid(key="refusal.reception.municipality_not_list_department", data_municipality_code=data.municipality_code, department=department or both("refusal.reception.no_department"), detail={"field": "municipality_code"})
     return department, found.code, found.name
 
 
@@ -91,21 +85,16 @@ def _age(born: object, today: dt.date) -> int | None:
 
 def _screening(data: IntakeIn, born: object, today: dt.date) -> list[str]:
     if bad := screening.unknown_flags(data.vulnerabilities):
-        raise Invalid(f"Criterios de vulnerabilidad desconocidos: {bad}.", f"Unknown vulnerability flags: {bad}.",
-                      field="vulnerabilities")
+        raise Invalid(key="refusal.reception.unknown_vulnerability_flags", bad=bad, detail={"field": "vulnerabilities"})
     if bad := sorted(set(data.services) - screening.services().keys()):
-        raise Invalid(f"Servicios desconocidos: {bad}.", f"Unknown services: {bad}.", field="services")
+        raise Invalid(key="refusal.reception.unknown_services", bad=bad, detail={"field": "services"})
     flags = list(dict.fromkeys(data.vulnerabilities))
     unaccompanied = data.accompaniment == "UNACCOMPANIED"
     if (UNACCOMPANIED_FLAG in flags) != unaccompanied:
-        raise Invalid("«No acompañado» debe marcarse a la vez en acompañamiento y en la evaluación de vulnerabilidad.",
-                      "'Unaccompanied' must be chosen both as accompaniment and in the vulnerability screening.",
-                      field="accompaniment")
+        raise Invalid(key="refusal.reception.unaccompanied_must_chosen_both_accompaniment", detail={"field": "accompaniment"})
     age = _age(born, today)
     if unaccompanied and age is not None and age >= 18:
-        raise Invalid(f"«No acompañado» es para menores de edad; según la fecha de nacimiento tiene {age} años.",
-                      f"'Unaccompanied' is for children; the date of birth gives {age} years.",
-                      field="accompaniment")
+        raise Invalid(key="refusal.reception.unaccompanied_children_date_birth_gives", age=age, detail={"field": "accompaniment"})
     return flags
 
 
@@ -114,12 +103,9 @@ def _open_entry(ctx: Ctx, arrival: Arrival, entry_id: int | None) -> ManifestEnt
         return None
     entry = ctx.session.get(ManifestEntry, entry_id)
     if entry is None or entry.arrival_id != arrival.id:
-        raise Invalid(f"La fila {entry_id} no es del manifiesto de la llegada {arrival.reference}.",
-                      f"Row {entry_id} is not on the manifest of arrival {arrival.reference}.",
-                      field="manifest_entry_id")
+        raise Invalid(key="refusal.reception.row_not_manifest_arrival", entry_id=entry_id, arrival_reference=arrival.reference, detail={"field": "manifest_entry_id"})
     if ctx.session.scalar(select(Intake.id).where(Intake.manifest_entry_id == entry.id)):
-        raise Conflict(f"{entry.given_names} {entry.family_names} (fila {entry.row_number}) ya fue atendido/a.",
-                       f"{entry.given_names} {entry.family_names} (row {entry.row_number}) was already received.")
+        raise Conflict(key="refusal.reception.row_already_received", entry_given_names=entry.given_names, entry_family_names=entry.family_names, entry_row_number=entry.row_number)
     return entry
 
 
@@ -164,8 +150,7 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
         ctx.session.flush()
     except IntegrityError:  # another officer received the same manifest row meanwhile
         ctx.session.rollback()
-        raise Conflict("Esta fila del manifiesto acaba de ser atendida por otra persona; recargue.",
-                       "This manifest row was just received by someone else; reload.") from None
+        raise Conflict(key="refusal.reception.manifest_row_just_received_someone") from None
     ctx.log(d, "person.create", "person", person.id, sorted(identity))
     ctx.log(d, "case.create", "case", case.id, ["case_type", "person_id"])
     ctx.log(d, "reception.intake", "person", person.id,

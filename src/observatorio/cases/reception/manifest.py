@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from observatorio.cases.errors import Invalid
-from observatorio.cases.reception.problems import invalid_rows
+from observatorio.cases.reception.problems import invalid_rows, problem
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -57,13 +57,10 @@ def _frame(name: str, content: bytes) -> pd.DataFrame:
             sep = ";" if header.count(";") > header.count(",") else ","
             return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except UnicodeDecodeError:
-        raise Invalid(f"{name}: el CSV no está en UTF-8; guárdelo como «CSV UTF-8» y vuelva a importarlo.",
-                      f"{name}: the CSV is not UTF-8; save it as 'CSV UTF-8' and import it again.") from None
+        raise Invalid(key="refusal.reception.csv_not_utf_8_save", name=name) from None
     except Exception as exc:  # the readers raise many types for a damaged file
-        raise Invalid(f"{name}: no se pudo leer el archivo ({type(exc).__name__}); ¿está dañado?",
-                      f"{name}: the file could not be read ({type(exc).__name__}); is it damaged?") from None
-    raise Invalid(f"{name}: el manifiesto debe ser .csv o .xlsx.", f"{name}: the manifest must be .csv or .xlsx.",
-                  field="file")
+        raise Invalid(key="refusal.reception.file_could_not_read_damaged", name=name, error=type(exc).__name__) from None
+    raise Invalid(key="refusal.reception.manifest_must_csv_xlsx", name=name, detail={"field": "file"})
 
 
 def _columns(name: str, frame: pd.DataFrame) -> dict[str, str]:
@@ -75,10 +72,7 @@ def _columns(name: str, frame: pd.DataFrame) -> dict[str, str]:
                 found[canonical] = str(header)
     missing = [c for c in HEADERS if c not in found]
     if missing:
-        raise Invalid(f"{name}: faltan las columnas {missing} (encabezado en la fila 1; "
-                      "también valen nombres, apellidos, fecha_nacimiento, sexo).",
-                      f"{name}: missing columns {missing} (header on row 1; "
-                      "nombres, apellidos, fecha_nacimiento, sexo are accepted too).", field="file")
+        raise Invalid(key="refusal.reception.missing_columns_header_row_1", name=name, missing=missing, detail={"field": "file"})
     return found
 
 
@@ -98,15 +92,13 @@ def parse_date(text: str) -> dt.date | None:
 def read_manifest(name: str, content: bytes, today: dt.date) -> list[ManifestRow]:
     """The people of a manifest file, or an Invalid naming every bad row and column."""
     if len(content) > MAX_BYTES:
-        raise Invalid(f"{name}: el archivo supera {MAX_BYTES // 2**20} MB.",
-                      f"{name}: the file is larger than {MAX_BYTES // 2**20} MB.", field="file")
+        raise Invalid(key="refusal.reception.file_larger_than_mb_2", name=name, megabytes=MAX_BYTES // 2**20, detail={"field": "file"})
     frame = _frame(name, content)
     columns = _columns(name, frame)
     if frame.empty:
-        raise Invalid(f"{name}: el manifiesto no tiene filas.", f"{name}: the manifest has no rows.", field="file")
+        raise Invalid(key="refusal.reception.manifest_no_rows", name=name, detail={"field": "file"})
     if len(frame) > MAX_ROWS:
-        raise Invalid(f"{name}: más de {MAX_ROWS} filas; divídalo por llegada.",
-                      f"{name}: more than {MAX_ROWS} rows; split it by arrival.", field="file")
+        raise Invalid(key="refusal.reception.more_than_rows_split_arrival", name=name, max_rows=MAX_ROWS, detail={"field": "file"})
     problems: list[dict[str, object]] = []
     rows: list[ManifestRow] = []
     picked = frame[[columns[c] for c in HEADERS]].astype(str)
@@ -115,17 +107,12 @@ def read_manifest(name: str, content: bytes, today: dt.date) -> list[ManifestRow
         bad = len(problems)
         for column, value in (("given_names", given), ("family_names", family)):
             if not value or len(value) > 200 or any(ord(c) < 32 for c in value):
-                problems.append({"row": n, "column": column,
-                                 "es": "vacío, de más de 200 caracteres o con caracteres de control",
-                                 "en": "empty, longer than 200 characters or with control characters"})
+                problems.append(problem(n, column, "refusal.reception.problem.bad_name_text"))
         birth = parse_date(born) if born else None
         if born and (birth is None or birth > today or birth.year < 1900):
-            problems.append({"row": n, "column": "date_of_birth",
-                             "es": "fecha no válida (AAAA-MM-DD o DD/MM/AAAA, no futura)",
-                             "en": "invalid date (YYYY-MM-DD or DD/MM/YYYY, not in the future)"})
+            problems.append(problem(n, "date_of_birth", "refusal.reception.problem.bad_birth_date"))
         if sex not in SEXES:
-            problems.append({"row": n, "column": "sex", "es": "sexo no reconocido (F o M)",
-                             "en": "unrecognised sex (F or M)"})
+            problems.append(problem(n, "sex", "refusal.reception.problem.bad_sex"))
         if len(problems) == bad:
             rows.append(ManifestRow(n, given, family, birth, SEXES[sex]))
     if problems:

@@ -41,8 +41,7 @@ def _plan_of(ctx: Ctx, case: Case) -> ReintegrationPlan | None:
 
 
 def _no_plan(case_id: int) -> NotFound:
-    return NotFound(f"El caso {case_id} no tiene plan de reintegración.",
-                    f"The case {case_id} has no reintegration plan.")
+    return NotFound(key="refusal.reintegration.case_no_reintegration_plan", case_id=case_id)
 
 
 def _out(ctx: Ctx, plan: ReintegrationPlan, today: dt.date) -> PlanOut:
@@ -71,8 +70,7 @@ def _writable_case(ctx: Ctx, case_id: int) -> tuple[Case, Decision]:
     case, d = _load_case(ctx, case_id, ACTION)
     _refuse_if_erased(case, "case")
     if case.case_type != CaseType.RETURNEE_REINTEGRATION.value:
-        raise Invalid("Solo un caso de reintegración de persona retornada tiene plan de reintegración.",
-                      "Only a returnee reintegration case has a reintegration plan.", field="case_type")
+        raise Invalid(key="refusal.reintegration.only_returnee_reintegration_case_reintegration", detail={"field": "case_type"})
     return case, d
 
 
@@ -81,11 +79,9 @@ def create_plan(ctx: Ctx, case_id: int, data: PlanIn, today: dt.date) -> PlanOut
     case, d = _writable_case(ctx, case_id)
     sub = all_subdivisions().get(data.department)
     if sub is None or sub.country != case.country:
-        raise Invalid(f"«{data.department}» no es un departamento (ISO 3166-2) de {case.country}.",
-                      f"'{data.department}' is not a department (ISO 3166-2) of {case.country}.",
-                      field="department")
+        raise Invalid(key="refusal.reintegration.not_department_iso_3166_2", data_department=data.department, case_country=case.country, detail={"field": "department"})
     if _plan_of(ctx, case) is not None:
-        raise Conflict("El caso ya tiene un plan de reintegración.", "The case already has a reintegration plan.")
+        raise Conflict(key="refusal.reintegration.case_already_reintegration_plan")
     started = data.started_on or today
     plan = ReintegrationPlan(case_id=case.id, department=data.department, economic_goal=data.economic_goal,
                              social_goal=data.social_goal, psychosocial_goal=data.psychosocial_goal,
@@ -132,17 +128,13 @@ def record_followup(ctx: Ctx, case_id: int, milestone: int, data: FollowUpIn, to
         ReintegrationFollowUp.plan_id == plan.id, ReintegrationFollowUp.milestone_months == milestone))
     if followup is None:
         months = ", ".join(str(m) for m in q.milestones_months)
-        raise Invalid(f"No hay seguimiento a los {milestone} meses: los seguimientos son a los {months} meses.",
-                      f"There is no {milestone}-month follow-up: follow-ups are at {months} months.",
-                      field="milestone")
+        raise Invalid(key="refusal.reintegration.there_no_month_follow_up", milestone=milestone, months=months, detail={"field": "milestone"})
     if followup.recorded_on is not None:
-        raise Conflict(f"El seguimiento de los {milestone} meses ya está registrado.",
-                       f"The {milestone}-month follow-up is already recorded.")
+        raise Conflict(key="refusal.reintegration.month_follow_up_already_recorded", milestone=milestone)
     recorded = data.recorded_on or today
     earliest = followup.due_on - dt.timedelta(days=q.on_time_days)
     if not earliest <= recorded <= today:
-        raise Invalid(f"La fecha del seguimiento debe estar entre {earliest} y hoy ({today}).",
-                      f"The follow-up date must be between {earliest} and today ({today}).", field="recorded_on")
+        raise Invalid(key="refusal.reintegration.follow_up_date_must_between", earliest=earliest, today=today, detail={"field": "recorded_on"})
     scores = score(q, dict(data.answers))
     followup.recorded_on, followup.questionnaire, followup.answers = recorded, q.key, dict(data.answers)
     followup.economic, followup.social = scores.economic, scores.social
@@ -162,9 +154,7 @@ def add_plan_service(ctx: Ctx, case_id: int, data: PlanServiceIn, today: dt.date
     if plan is None:
         raise _no_plan(case_id)
     if ctx.session.get(Organisation, data.provider_organisation_id) is None:
-        raise Invalid(f"No existe la organización proveedora {data.provider_organisation_id} en el directorio.",
-                      f"No provider organisation {data.provider_organisation_id} in the directory.",
-                      field="provider_organisation_id")
+        raise Invalid(key="refusal.reintegration.no_provider_organisation_directory", data_provider_organisation_id=data.provider_organisation_id, detail={"field": "provider_organisation_id"})
     ctx.session.add(ReintegrationService(plan_id=plan.id, dimension=data.dimension, service_type=data.service_type,
                                          provider_organisation_id=data.provider_organisation_id, status=data.status))
     ctx.session.flush()

@@ -116,21 +116,16 @@ def score(q: Questionnaire, answers: dict[str, Any]) -> Scores:
     """Score a complete set of answers (question id -> option id); a missing, unknown or
     invalid answer is a bilingual 422 naming the question."""
     if unknown := sorted(set(answers) - {x.id for x in q.questions}):
-        raise Invalid(f"Preguntas desconocidas: {', '.join(unknown)[:200]}.",
-                      f"Unknown questions: {', '.join(unknown)[:200]}.", field="answers")
+        raise Invalid(key="refusal.reintegration.unknown_questions", unknown=', '.join(unknown)[:200], detail={"field": "answers"})
     totals: dict[str, list[float]] = {d: [0.0, 0.0] for d in DIMENSIONS}
     for question in q.questions:
         given = answers.get(question.id)
         if given is None or given == "":
-            raise Invalid(f"Falta la respuesta a «{question.label.es}» ({question.id}).",
-                          f"Missing the answer to '{question.label.en}' ({question.id}).",
-                          field=f"answers.{question.id}")
+            raise Invalid(key="refusal.reintegration.missing_answer", label=question.label, question_id=question.id, detail={"field": f"answers.{question.id}"})
         option = question.option(str(given))
         if option is None:
             allowed = ", ".join(o.id for o in question.options)
-            raise Invalid(f"«{question.id}»: la respuesta debe ser una de {allowed}.",
-                          f"'{question.id}': the answer must be one of {allowed}.",
-                          field=f"answers.{question.id}")
+            raise Invalid(key="refusal.reintegration.answer_must_one", question_id=question.id, allowed=allowed, detail={"field": f"answers.{question.id}"})
         totals[question.dimension][0] += question.weight * option.score
         totals[question.dimension][1] += question.weight
     dims = {d: round(s / w, 4) for d, (s, w) in totals.items()}

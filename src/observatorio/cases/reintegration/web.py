@@ -66,8 +66,7 @@ async def _submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int
             plans.record_followup(me.ctx, case_id, milestone, FollowUpIn(answers=answers), today)
         else:
             if not fields.get("provider_organisation_id", "").isdigit():
-                raise Invalid("Elija la organización proveedora.", "Choose the provider organisation.",
-                              field="provider_organisation_id")
+                raise Invalid(key="refusal.reintegration.choose_provider_organisation", detail={"field": "provider_organisation_id"})
             plans.add_plan_service(me.ctx, case_id, PlanServiceIn.model_validate(
                 {k: v for k, v in fields.items() if k in PlanServiceIn.model_fields}), today)
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from observatorio.formula_guard import neutral_frame
-from observatorio.i18n import fmt_month, fmt_number
+from observatorio.i18n import fmt_month, fmt_number, number_separators
 
 #: Okabe–Ito: distinguishable with colour-blindness, each ≥ 3:1 against white except yellow,
 #: which is left out.
@@ -104,10 +104,8 @@ def _plain(value: Any) -> Any:
 
 
 def _layout(chart: Chart) -> dict[str, Any]:
-    # Spanish uses a comma for decimals and a point for thousands, as Babel does.
-    separators = ",." if chart.lang == "es" else ".,"
     layout: dict[str, Any] = {
-        "separators": separators,
+        "separators": number_separators(chart.lang),
         "margin": {"l": 60, "r": 20, "t": 10, "b": 40},
         "height": 360,
         "paper_bgcolor": "#ffffff",
