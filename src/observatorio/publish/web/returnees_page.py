@@ -157,7 +157,9 @@ def build_returnees(req: PageRequest) -> dict[str, Any]:
     charts["map"] = _map(req, ranking, chosen, context["window"])
     charts["ranking"] = _ranking_chart(req, ranking, chosen, context["window"])
     context["municipal_ranking"] = municipal_ranking(req, chosen, last, before, country_total)
-    charts["municipalities"] = _municipal_chart(req, context["municipal_ranking"], chosen, context["window"])
+    charts["municipalities"] = _ranking_chart(req, context["municipal_ranking"], chosen, context["window"],
+                                              "municipalities", (("municipality", "code"), ("department", "department")),
+                                              "returnees_municipal.chart")
     charts["trend"] = _trend(req, national, chosen)
     charts["children"] = _children(req, cells, chosen)
     context["followups"], context["scores"] = _reintegration(req, chosen, last)
@@ -251,37 +253,23 @@ def _municipal_population(req: PageRequest, codes: list[str]) -> dict[str, float
     return {str(m): float(v) for m, v in zip(frame["municipality"], frame["value"], strict=True) if m in wanted}
 
 
-def _municipal_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str) -> Chart:
+def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str,
+                   chart_id: str = "ranking", codes: tuple[tuple[str, str], ...] = (("department", "code"),),
+                   texts: str = "returnees.ranking") -> Chart:
+    """A ranking as a bar chart and its CSV: ``codes`` names the CSV's code columns (column,
+    ranking row key); ``texts`` the prefix of its ``_title`` and ``_describe`` texts."""
     tx = req.tx
     frame = pd.DataFrame({
         "series": "returnees", "label": tx("returnees.received"), "x": [r["name"] for r in ranking],
         "value": [r["count"].value for r in ranking],
-        "municipality": [r["code"] for r in ranking],
-        "department": [r["department"] for r in ranking],
+        **{column: [r[key] for r in ranking] for column, key in codes},
         "share_percent": [r["share"].value for r in ranking],
         "change_percent": [r["change"].value for r in ranking],
         "per_100000": [r["rate"].value for r in ranking],
         "status": ["C" if r["count"].suppressed else "A" for r in ranking]})
     frame["value"] = frame["value"].astype(float)
-    return req.chart("municipalities", "hbar", frame,
-                     title=tx("returnees_municipal.chart_title", country=req.country(iso3), window=window),
-                     unit=tx("returnees.unit"), sources=[SOURCE], description=tx("returnees_municipal.describe"),
-                     note=tx("returnees.suppressed_note"), csv_query={"country": iso3})
-
-
-def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str) -> Chart:
-    tx = req.tx
-    frame = pd.DataFrame({
-        "series": "returnees", "label": tx("returnees.received"), "x": [r["name"] for r in ranking],
-        "value": [r["count"].value for r in ranking],
-        "department": [r["code"] for r in ranking],
-        "share_percent": [r["share"].value for r in ranking],
-        "change_percent": [r["change"].value for r in ranking],
-        "per_100000": [r["rate"].value for r in ranking],
-        "status": ["C" if r["count"].suppressed else "A" for r in ranking]})
-    frame["value"] = frame["value"].astype(float)
-    return req.chart("ranking", "hbar", frame, title=tx("returnees.ranking_title", country=req.country(iso3), window=window),
-                     unit=tx("returnees.unit"), sources=[SOURCE], description=tx("returnees.ranking_describe"),
+    return req.chart(chart_id, "hbar", frame, title=tx(f"{texts}_title", country=req.country(iso3), window=window),
+                     unit=tx("returnees.unit"), sources=[SOURCE], description=tx(f"{texts}_describe"),
                      note=tx("returnees.suppressed_note"), csv_query={"country": iso3})
 
 
