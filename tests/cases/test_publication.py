@@ -70,7 +70,7 @@ def published_tables(frame: pd.DataFrame) -> list[tuple[str, np.ndarray, np.ndar
         attributes = [json.loads(a) for a in family["attributes"]]
         keys = sorted({k for a in attributes for k in a})
         family = family.assign(**{k: [a.get(k) for a in attributes] for k in keys})
-        layer_columns = list(spec.layers)
+        layer_columns = [_published_as(d) for d in spec.layers]  # a department layer is a ref_area
         cells = family[family["table"] == spec.name]
         for layer, part in cells.groupby(layer_columns):
             key = layer if isinstance(layer, tuple) else (layer,)

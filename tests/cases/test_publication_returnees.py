@@ -6,6 +6,7 @@ synthetic records are left out, and no suppressed cell can be recovered from wha
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from observatorio.cases.publication.returnees import RETURNEE, RETURNEE_COLUMNS,
 from observatorio.cases.publication.run import all_records, build_tables, publish
 from observatorio.cases.publication.writer import SOURCE_ID, observation_frame
 from observatorio.cases.reception import arrivals, intake
+from observatorio.cases.reception.geography import load_municipalities
 from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
 from observatorio.cases.runtime import Runtime
 from observatorio.harmonize.frame import check_frame
@@ -29,7 +31,7 @@ from .test_publication import THRESHOLD, assert_linked_totals_agree, attack
 
 AUGUST = dt.date(2025, 8, 1)
 RETURNEE_TABLES = ("returnees_by_department", "returnees_by_sex_age", "returnees_by_accompaniment",
-                   "returnees_by_origin")
+                   "returnees_by_origin", "returnees_by_municipality")
 DEPARTMENTS = ["HN-CR", "HN-FM", "HN-AT", "HN-YO", "HN-CP", "HN-OL", "HN-CM"]
 
 
@@ -106,10 +108,13 @@ def generated_returnees(n: int, seed: int = 2026) -> pd.DataFrame:
     country = pick(["HND", "GTM", "SLV"], n)
     department = [f"{c[:2] if c != 'SLV' else 'SV'}-{d}" for c, d in
                   zip(country, pick(["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"], n), strict=True)]
+    # up to eight municipalities per department, the first few carrying most people
+    municipality = [f"{d}-{m}" for d, m in zip(department, pick([f"{k:02d}" for k in range(1, 9)], n), strict=True)]
     return pd.DataFrame({
         "period": [months[k] for k in rng.integers(0, len(months), size=n)],
         "ref_area": country,
         "department": department,
+        "municipality": municipality,
         "sex": pick(["M", "F", "_U"], n),
         "age": pick(["Y18T59", "Y12T17", "Y_LT12", "Y_GE60", "_U"], n),
         "accompaniment": pick(["SINGLE_ADULT", "FAMILY_UNIT", "ACCOMPANIED", "UNACCOMPANIED", "_U"], n),
@@ -149,4 +154,47 @@ def test_attack_on_the_demo_world_with_reception(rt: Runtime) -> None:
     frame = observation_frame(tables, dt.date.today().replace(day=1), "demo")
     attacked, hidden = attack(frame, THRESHOLD)
     assert attacked > 0 and hidden > 0
+    assert_linked_totals_agree(tables)
+
+
+MUNICIPALITIES = ("code,name,department\nT-0501,San Pedro Sula (prueba),HN-CR\nT-0502,Choloma (prueba),HN-CR\n"
+                  "T-0503,Omoa (prueba),HN-CR\nT-0801,Distrito Central (prueba),HN-FM\n")
+
+
+def test_municipality_table_names_codes_and_keeps_small_municipalities_hidden(
+        rt: Runtime, world: World, tmp_path: Path) -> None:
+    """Campaign targeting by municipality: intake's municipality codes are published per
+    department × sex, named from the loaded list, under the same disclosure control."""
+    listed = tmp_path / "municipios.csv"
+    listed.write_text(MUNICIPALITIES, encoding="utf-8")
+    # 20 to San Pedro Sula, 12 to Choloma, 2 to Omoa (small), 9 to Distrito Central
+    plan = ["T-0501"] * 20 + ["T-0502"] * 12 + ["T-0503"] * 2 + ["T-0801"] * 9
+    with rt.sessions() as s:
+        load_municipalities(s, listed)
+        ctx = ctx_for(s, world, "hnd_reception")
+        arrival = arrivals.create_arrival(ctx, ArrivalIn(mode="flight", arrival_date=dt.date(2025, 8, 14),
+                                                         arriving_from="USA", expected_count=len(plan)))
+        arrivals.import_manifest(ctx, arrival.id, "m.csv", csv_bytes(people(len(plan), seed=3)), AUGUST)
+        for code, entry in zip(plan, arrivals.get_arrival(ctx, arrival.id).manifest, strict=True):
+            intake.record_intake(ctx, arrival.id, IntakeIn(
+                manifest_entry_id=entry.id, department="HN-FM" if code == "T-0801" else "HN-CR",
+                municipality_code=code, accompaniment="SINGLE_ADULT"), dt.date(2025, 8, 14))
+    with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
+        tables = build_tables(all_records(s, AUGUST), THRESHOLD)
+        publish(s, store, AUGUST, THRESHOLD)
+        frame = store.query_df("SELECT * FROM observations WHERE source = ?", [SOURCE_ID])
+    by_municipality = [t for t in tables if t.spec.name == "returnees_by_municipality"]
+    assert {t.layer[1]: int(t.counts[-1, -1]) for t in by_municipality} == {"HN-CR": 34, "HN-FM": 9}
+    totals = frame[frame["table"] == "returnees_by_municipality.row_totals"]
+    attributes = [json.loads(a) for a in totals["attributes"]]
+    named = {a["municipality"]: (a.get("municipality_name"), status)
+             for a, status in zip(attributes, totals["obs_status"], strict=True)}
+    assert named["T-0501"] == ("San Pedro Sula (prueba)", "A") and named["T-0503"][1] == "C"
+    assert named["T-0502"][1] == "C", "the complement of the small municipality is hidden too"
+    assert set(totals["ref_area"]) == {"HN-CR", "HN-FM"}
+    problems = Problems("publication")
+    check_frame(frame.drop(columns=["load_id", "loaded_at"]), problems, release=AUGUST)
+    assert not problems, problems
+    attacked, hidden = attack(frame, THRESHOLD)
+    assert hidden > 0
     assert_linked_totals_agree(tables)

@@ -1,9 +1,12 @@
-"""Chromium (Playwright) on SQLite, issue #15's reception scenario: a reception officer records
-an arrival, imports a manifest of 40 people whose 3 bad rows are reported by row (nothing is
-imported), imports the corrected file, receives all 40 from the one-page intake form with keys
-only (typed choices in selects, space bar on checkboxes, Enter to record); the two unaccompanied
-children get their referral to child protection from the protocol; the publication run then
-produces the month's returnee aggregates."""
+"""Chromium (Playwright) on SQLite and PostgreSQL, issue #15's whole "Done when" in one walk: a reception
+officer records an arrival, imports a manifest of 40 people whose 3 bad rows are reported by row
+(nothing is imported), imports the corrected file, receives all 40 from the one-page intake form
+with keys only (typed choices in selects, space bar on checkboxes, Enter to record); the two
+unaccompanied children are referred automatically to the child-protection agency (referral
+records resting on the legal mandate, in the agency's "my work"); three months later (injected
+clock) a reintegration plan gets its 3-month follow-up; the publication run produces the month's
+aggregates into a real statistics store, and the public page served from that store shows them
+with suppressed cells marked and nothing that identifies a person."""
 
 from __future__ import annotations
 
@@ -19,23 +22,42 @@ from observatorio.cases.models import CaseTask
 from observatorio.cases.publication.run import publish
 from observatorio.cases.publication.writer import SOURCE_ID
 from observatorio.cases.reception.models import Intake
+from observatorio.cases.referral_models import Referral
+from observatorio.cases.reintegration_models import ReintegrationFollowUp
+from observatorio.publish.api.app import create_app
+from observatorio.settings import Settings
 from observatorio.store.duck import Store
 from publish.live_server import serving  # tests/ is on sys.path (root conftest)
 
 from .browser_login import sign_in
 from .conftest import make_app
 from .reception_files import csv_bytes, people, with_bad_rows
+from .test_mandated_referrals import _hnd_child_agency
 
 DAY = dt.datetime(2025, 8, 14, 15, tzinfo=dt.UTC)
+LATER = dt.datetime(2025, 11, 20, 15, tzinfo=dt.UTC)  # three months on: the 3-month follow-up is due
+#: the department typed for person k: three large ones, and Olancho (3 people) that is suppressed
+DEPARTMENTS = ["Cortés", "Francisco Morazán", "Atlántida"]
+
+
+def _department(k: int) -> str:
+    return "Olancho" if k >= 37 else DEPARTMENTS[k % 3]
 
 
 @pytest.fixture
-def server(rt) -> Iterator[str]:
+def clock() -> dict[str, dt.datetime]:
+    return {"now": DAY}
+
+
+@pytest.fixture
+def server(rt, clock) -> Iterator[str]:
+    from observatorio.cases.reintegration.web import router as reintegration_router
     from observatorio.publish.web.routes import router as portal_router  # serves /static/portal.css
 
     app = make_app(rt)
     app.include_router(portal_router)
-    app.state.cases_clock = lambda: DAY  # the arrival's day, so the month published is known
+    app.include_router(reintegration_router)
+    app.state.cases_clock = lambda: clock["now"]  # the arrival's day, then three months on
     with serving(app) as url:
         yield url
 
@@ -44,9 +66,9 @@ def _focused(page) -> str:
     return str(page.evaluate("document.activeElement.name || document.activeElement.tagName"))
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, world, server, browser,
-                                                                        tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_reception_to_public_page_walk(rt, world, server, clock, browser, tmp_path: Path) -> None:
+    _hnd_child_agency(rt, world)  # Honduras' DINAF: the mandated receiver of unaccompanied children
     rows = people(40, seed=15, children=2)
     (tmp_path / "bad.csv").write_bytes(csv_bytes(with_bad_rows(rows)))
     (tmp_path / "vuelo.csv").write_bytes(csv_bytes(rows))
@@ -89,7 +111,7 @@ def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, worl
             assert page.locator("input[name=given_names]").input_value() == rows[k][0]
             # keys only: a focused select takes the typed name, a focused checkbox the space bar
             page.get_by_label("Departamento de destino").focus()
-            page.keyboard.type(["Cortés", "Francisco Morazán", "Atlántida"][k % 3])
+            page.keyboard.type(_department(k))
             page.get_by_label("Acompañamiento").focus()
             if k < 2:  # the two children travelling alone
                 page.keyboard.type("Menor no")
@@ -106,17 +128,52 @@ def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, worl
             notice = page.locator("#last-intake").inner_text()
             assert "Atención registrada" in notice
             assert ("Autoridad de protección de la niñez" in notice) is (k < 2), k
+            # the children's referral is made, by legal mandate, to Honduras' agency
+            assert ("por mandato legal" in notice and "DINAF" in notice) is (k < 2), k
+            if k == 39:
+                case_url = page.locator("#last-intake a").first.get_attribute("href")
         page.get_by_role("link", name="Volver a la llegada").click()
         assert page.locator("#received").inner_text() == "40"
         assert page.get_by_role("link", name="Atender", exact=True).count() == 0
+
+        # three months on, the last person received gets a reintegration plan and its follow-ups
+        clock["now"] = LATER
+        assert case_url
+        page.goto(server + case_url.split("?")[0] + "/reintegration")
+        page.locator("#department").fill("HN-CR")
+        page.locator("#started_on").fill("2025-08-14")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Abrir el plan de reintegración").click()
+        for months in (1, 3):  # the form offers the earliest follow-up not recorded
+            assert page.get_by_role("heading", name=f"Registrar el seguimiento de los {months} meses").count() == 1
+            for group in page.locator("form.reint-questionnaire fieldset").all():
+                group.locator("input[type=radio]").last.check()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Guardar el seguimiento").click()
+        three = page.locator("#followup-3").inner_text()
+        assert "A tiempo" in three and "2025-11-20" in three
     finally:
         page.close()
+    dinaf = browser.new_page()  # the agency's "my work" lists the two referrals
+    try:
+        sign_in(dinaf, server, "hnd_dinaf")
+        incoming = dinaf.locator("#incoming + ul li, #incoming ~ ul li").all_inner_texts()
+        assert len(incoming) == 2 and all("mandato legal" in t for t in incoming), incoming
+    finally:
+        dinaf.close()
     with rt.sessions() as s:
         tasks = s.scalars(select(CaseTask.title).where(CaseTask.title.contains("child_protection_agency"))).all()
-        assert len(tasks) == 2
+        assert tasks == [], "the children's referral is a referral record, not a task"
+        referred = s.scalars(select(Referral)).unique().all()
+        assert len(referred) == 2 and {r.mandate for r in referred} == {"child_protection_law"}
+        assert all(r.consent_id is None and r.override_justification is None for r in referred)
         recorded = s.execute(select(Intake.department, Intake.accompaniment)).all()
-        assert Counter(d for d, _ in recorded) == {"HN-CR": 14, "HN-FM": 13, "HN-AT": 13}, "typed choices"
+        assert Counter(d for d, _ in recorded) == {"HN-CR": 13, "HN-FM": 12, "HN-AT": 12, "HN-OL": 3}, \
+            "typed choices"
         assert Counter(a for _, a in recorded) == {"UNACCOMPANIED": 2, "FAMILY_UNIT": 9, "SINGLE_ADULT": 29}
+        followed = s.scalars(select(ReintegrationFollowUp.milestone_months)
+                             .where(ReintegrationFollowUp.recorded_on.is_not(None))).all()
+        assert sorted(followed) == [1, 3]
         with Store.open(tmp_path / "stats.duckdb") as store:
             result = publish(s, store, dt.date(2025, 8, 1), 5)
             frame = store.query_df("SELECT * FROM observations WHERE source = ? AND \"table\" LIKE 'returnees_%'",
@@ -127,3 +184,19 @@ def test_reception_officer_imports_a_manifest_and_receives_forty_people(rt, worl
     children = frame[(frame["table"] == "returnees_by_accompaniment.row_totals")
                      & (frame["accompaniment"] == "UNACCOMPANIED")]
     assert children["obs_status"].tolist() == ["C"], "two children alone: a suppressed small cell"
+
+    # the public page, served from that store: the month's figures, suppressed cells marked
+    public = browser.new_page()
+    try:
+        with serving(create_app(Settings(db=tmp_path / "stats.duckdb"))) as url:
+            public.goto(url + "/es/atencion-a-retornados/")
+            ranking = public.locator("table.ranking").first
+            assert ranking.locator("tbody tr").first.inner_text().split("\t")[1:3] == ["Cortés", "13"]
+            olancho = ranking.locator("tr", has_text="Olancho")
+            assert olancho.locator("[data-suppressed=true]").count() == 4
+            assert "suprimido" in olancho.inner_text()
+            html = public.content()
+    finally:
+        public.close()
+    for given, family, born, _sex in rows:  # nothing on it identifies a person
+        assert given not in html and f"{given.split()[0]} {family}" not in html and born not in html

@@ -41,6 +41,8 @@ ORGANISATIONS = [
     ("hnd_consulate_hou", "Consulado de Honduras en Houston", OrgKind.CONSULATE, "HND", "USA", "Houston"),
     ("hnd_ministry", "Secretaría de Relaciones Exteriores de Honduras", OrgKind.FOREIGN_MINISTRY, "HND", None, "Tegucigalpa"),
     ("hnd_inm", "Instituto Nacional de Migración de Honduras", OrgKind.MIGRATION_INSTITUTE, "HND", None, "San Pedro Sula"),
+    # the mandated receiver of Honduras' unaccompanied children (referral_profiles.yaml mandates)
+    ("hnd_dinaf", "Dirección de Niñez, Adolescencia y Familia (DINAF)", OrgKind.CHILD_PROTECTION, "HND", None, "Tegucigalpa"),
     ("slv_consulate_mex", "Consulado de El Salvador en Ciudad de México", OrgKind.CONSULATE, "SLV", "MEX", "Ciudad de México"),
     ("slv_ministry", "Ministerio de Relaciones Exteriores de El Salvador", OrgKind.FOREIGN_MINISTRY, "SLV", None, "San Salvador"),
     ("mex_ngo", "Albergue de sociedad civil (ficticio)", OrgKind.CIVIL_SOCIETY, "MEX", None, "Tapachula"),

@@ -43,8 +43,9 @@ class Referral(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'accepted', 'declined', 'completed', 'withdrawn')",
                         name="status"),
-        # Either the consent it rests on, or the override's written justification.
-        CheckConstraint("consent_id IS NOT NULL OR override_justification IS NOT NULL", name="basis"),
+        # The consent it rests on, the override's written justification, or a legal mandate.
+        CheckConstraint("consent_id IS NOT NULL OR override_justification IS NOT NULL OR mandate IS NOT NULL",
+                        name="basis"),
         Index("ix_referral_to_status", "to_organisation_id", "status"),
     )
 
@@ -58,6 +59,8 @@ class Referral(Base):
     reason: Mapped[str] = mapped_column(Text)
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("referral_consent.id"), index=True)
     override_justification: Mapped[str | None] = mapped_column(Text)
+    # key of referral_profiles.yaml's mandates: the law obliges the referral, no consent asked
+    mandate: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="pending")
     response_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

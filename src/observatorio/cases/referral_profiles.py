@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import yaml
 
+from observatorio.cases.vocab import CaseType, OrgKind
 from observatorio.errors import ConfigFileInvalid
 
 # What a profile may name: the fields a person or case read returns (service.py's lists,
@@ -28,9 +29,25 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Mandate:
+    """A legal mandate a referral may rest on instead of consent: for which case types, to
+    which kinds of organisation, with which profile and services (``mandates:`` of the file)."""
+
+    key: str
+    label: dict[str, str]
+    basis: dict[str, str]  # the law's obligation in words: the referral's reason
+    profile: str
+    services: tuple[str, ...]
+    case_types: frozenset[str]
+    receiver_kinds: frozenset[str]
+    receivers: dict[str, str]  # country (alpha-3) -> organisation name, where the country has several
+
+
+@dataclass(frozen=True)
 class Profiles:
     services: dict[str, dict[str, str]]  # service key -> {es, en}
     profiles: dict[str, Profile]
+    mandates: dict[str, Mandate] = field(default_factory=dict)
 
 
 class ProfileError(ConfigFileInvalid):
@@ -49,7 +66,38 @@ def parse(text: str) -> Profiles:
         if set(label) != {"es", "en"}:
             raise ProfileError(f"profile {key}: label needs es and en")
         profiles[key] = Profile(key, label, person, case, bool(spec.get("override_allowed", False)))
-    return Profiles(services, profiles)
+    mandates = {key: _mandate(key, spec, services, profiles) for key, spec in (raw.get("mandates") or {}).items()}
+    return Profiles(services, profiles, mandates)
+
+
+def _bilingual(where: str, value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or set(value) != {"es", "en"}:
+        raise ProfileError(f"{where} needs es and en")
+    return {k: str(v) for k, v in value.items()}
+
+
+def _mandate(key: str, spec: dict[str, object], services: dict[str, dict[str, str]],
+             profiles: dict[str, Profile]) -> Mandate:
+    """One entry of ``mandates:``, every name in it checked against the file and the vocabularies."""
+    where = f"mandate {key}"
+    profile = str(spec.get("profile", ""))
+    if profile not in profiles:
+        raise ProfileError(f"{where}: profile {profile!r} is not one of {sorted(profiles)}")
+    listed = {name: tuple(str(v) for v in spec.get(name) or ())  # type: ignore[attr-defined]
+              for name in ("services", "case_types", "receiver_kinds")}
+    for name, known in (("services", set(services)), ("case_types", {t.value for t in CaseType}),
+                        ("receiver_kinds", {k.value for k in OrgKind})):
+        if not listed[name]:
+            raise ProfileError(f"{where}: {name} is empty")
+        if unknown := set(listed[name]) - known:
+            raise ProfileError(f"{where}: {name}: unknown {sorted(unknown)}; use {sorted(known)}")
+    receivers = spec.get("receivers") or {}
+    if not isinstance(receivers, dict):
+        raise ProfileError(f"{where}: receivers must map a country (alpha-3) to an organisation name")
+    return Mandate(key, _bilingual(f"{where}: label", spec.get("label")),
+                   _bilingual(f"{where}: basis", spec.get("basis")), profile, listed["services"],
+                   frozenset(listed["case_types"]), frozenset(listed["receiver_kinds"]),
+                   {str(c): str(n) for c, n in receivers.items()})
 
 
 @cache

@@ -89,6 +89,7 @@ class ReferralOut(BaseModel):
     reason: str
     consent_id: int | None
     override: bool
+    mandate: str | None = None  # the legal mandate it rests on (referral_profiles.yaml), if any
     status: ReferralStatus
     response_reason: str | None
     created_at: dt.datetime

@@ -57,7 +57,7 @@ def referral_out(r: Referral) -> ReferralOut:
         from_organisation=r.from_organisation.name, to_organisation_id=r.to_organisation_id,
         to_organisation=r.to_organisation.name, to_country=r.to_organisation.country, profile=r.profile,
         transfer=r.transfer, services=list(r.services or []), reason=r.reason, consent_id=r.consent_id,
-        override=r.consent_id is None, status=r.status,  # type: ignore[arg-type]
+        override=r.consent_id is None and r.mandate is None, mandate=r.mandate, status=r.status,  # type: ignore[arg-type]
         response_reason=r.response_reason, created_at=r.created_at, responded_at=r.responded_at,
         completed_at=r.completed_at)
 

@@ -48,6 +48,17 @@ def returnee_rows() -> list[dict[str, Any]]:
                       age="Y_LT18"),
                  _row("returnees_by_accompaniment", month, None if i % 2 else 7, ref_area="_T",
                       accompaniment="ACCOMPANIED", age="Y_LT18")]
+        # Cortés' municipalities (codes and names in attributes, as the publication writes them):
+        # San Pedro Sula 50 a month (30 before), Choloma suppressed; the inner sex cells and the
+        # table's totals carry a department's ref_area but must never pass for its figures
+        rows += [_row("returnees_by_municipality.row_totals", month, 50 if recent else 30, ref_area="HN-CR",
+                      attributes={"municipality": "T-0501", "municipality_name": "San Pedro Sula"}),
+                 _row("returnees_by_municipality.row_totals", month, None, ref_area="HN-CR",
+                      attributes={"municipality": "T-0502", "municipality_name": "Choloma"}),
+                 _row("returnees_by_municipality", month, 1, ref_area="HN-CR", sex="M",
+                      attributes={"municipality": "T-0501", "municipality_name": "San Pedro Sula"}),
+                 _row("returnees_by_municipality.total", month, 2, ref_area="HN-CR",
+                      attributes={"municipality": "_T"})]
     june = dt.date(2025, 6, 1)
     rows += [  # the reintegration indicators, suppressed as the publication does (a complement too)
         _row("reintegration_followup_by_department", june, None, ref_area="HN-CR", attributes={"followup": "on_time"}),
@@ -68,7 +79,9 @@ def returnee_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tiny_store(tmp_path_factory.mktemp("returnees") / "s.duckdb", "cases_publication", returnee_rows())
     return tiny_store(path, "fixture_department_population", [
         {"dataflow": "POPULATION", "ref_area": "HN-CR", "flow": "POPULATION", "period": dt.date(2024, 1, 1),
-         "value": 1_800_000.0}])
+         "value": 1_800_000.0},
+        {"dataflow": "POPULATION", "ref_area": "HN-CR", "flow": "POPULATION", "period": dt.date(2024, 1, 1),
+         "value": 800_000.0, "attributes": '{"municipality":"T-0501"}'}])
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +166,24 @@ def test_at_390_px_in_a_browser(browser: Any, returnee_store: Path) -> None:
     assert drawn > 0
     assert errors == []
     assert all(u.startswith(url) for u in requests), [u for u in requests if not u.startswith(url)]
+
+
+def test_municipalities_are_ranked_with_share_change_rate_and_suppression(client: TestClient) -> None:
+    """Campaign targeting by municipality: San Pedro Sula 600 in the last twelve months (49.5 %
+    of Honduras' 1,212, +66.7 % against 360, 75.0 per 100,000 of 800,000), Choloma suppressed."""
+    html = client.get(PATHS["en"]).text
+    table = html[html.index('municipal-ranking"'):]
+    table = table[:table.index("</table>")]
+    assert table.index("San Pedro Sula (Cort") < table.index("Choloma (Cort")
+    for shown in (">600<", ">49.5<", ">66.7<", ">75.0<"):
+        assert shown in table, shown
+    choloma = table[table.index("Choloma"):]
+    assert choloma.count('data-suppressed="true"') == 4
+    r = client.get(PATHS["en"] + "csv/municipalities.csv", params={"country": "HND"})
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(row["municipality"], row["department"], row["status"]) for row in rows] == [
+        ("T-0501", "HN-CR", "A"), ("T-0502", "HN-CR", "C")]
+    assert float(rows[0]["value"]) == 600 and float(rows[0]["per_100000"]) == 75.0 and rows[1]["value"] == ""
+    es = client.get(PATHS["es"]).text
+    assert "Municipios de destino" in es and ">49,5<" in es

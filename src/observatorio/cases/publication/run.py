@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Invalid
 from observatorio.cases.publication.records import case_records, month_start
-from observatorio.cases.publication.returnees import returnee_records
+from observatorio.cases.publication.returnees import municipality_names, returnee_records
 from observatorio.cases.publication.specs import SPECS, AggregateSpec
 from observatorio.cases.publication.suppression import suppress_linked
 from observatorio.cases.publication.tables import Table, cross_tabulate
@@ -93,7 +93,8 @@ def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
     tables = build_tables(records, threshold)
     if not tables:
         raise Invalid(key="cases.refusal.nothing_to_publish", month=f"{release:%Y-%m}")
-    frame = observation_frame(tables, release, f"publicacion-casos-{release:%Y-%m}")
+    frame = observation_frame(tables, release, f"publicacion-casos-{release:%Y-%m}",
+                              {"municipality": municipality_names(session)})
     return Prepared(frame, frame_sha256(frame), release)
 
 

@@ -20,6 +20,8 @@ DIMENSION_COLUMN: dict[str, str] = {
     "case_type": "attributes",
     # returnee records (publication/returnees.py): a department is a sub-national ref_area
     "department": "ref_area",
+    # a municipality code of the national list (reception/geography.py) is not an ISO area code
+    "municipality": "attributes",
     "accompaniment": "accompaniment",
     "counterpart_area": "counterpart_area",
     # reintegration indicators (cases/reintegration/records.py)
@@ -67,6 +69,11 @@ SPECS: tuple[AggregateSpec, ...] = (
                   layers=("period", "ref_area"), fixed=RETURNEE_FIXED),
     AggregateSpec("returnees_by_origin", RETURNEE_TYPES, rows="counterpart_area", columns="ref_area",
                   fixed=RETURNEE_FIXED),
+    # per department of destination: its municipalities × sex, so campaigns can be aimed at the
+    # municipalities people leave from; the table's totals are returnees_by_department's cells,
+    # suppressed together with them (the municipality code travels in attributes)
+    AggregateSpec("returnees_by_municipality", RETURNEE_TYPES, rows="municipality", columns="sex",
+                  layers=("period", "department"), fixed=RETURNEE_FIXED),
     # Reintegration indicators by department (ISO 3166-2): follow-ups due in the month by
     # on_time / late / missing, and plans by score change per dimension (improved / unchanged /
     # worsened, first vs latest follow-up, in the month of the latest).

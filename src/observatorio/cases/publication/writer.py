@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import pandas as pd
@@ -48,8 +48,9 @@ class StoreWriter(Protocol):
                    warnings: pd.DataFrame | None = None) -> Any: ...
 
 
-def _cell(table: Table, i: int, j: int) -> dict[str, Any]:
-    """One published entry: its dimensions (``_T`` on a margin) and value or suppression."""
+def _cell(table: Table, i: int, j: int, names: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """One published entry: its dimensions (``_T`` on a margin) and value or suppression; a
+    dimension kept in attributes gets its name beside its code where ``names`` has one."""
     spec = table.spec
     m, n = len(table.row_codes), len(table.column_codes)
     row: dict[str, Any] = dict(FIXED) | dict(spec.fixed)
@@ -62,6 +63,8 @@ def _cell(table: Table, i: int, j: int) -> dict[str, Any]:
     for dimension, value in values.items():
         if DIMENSION_COLUMN[dimension] == "attributes":
             attributes[dimension] = value
+            if (name := names.get(dimension, {}).get(value)) is not None:
+                attributes[f"{dimension}_name"] = name
         else:
             row[DIMENSION_COLUMN[dimension]] = value
     row["table"] = spec.name + suffix
@@ -72,9 +75,11 @@ def _cell(table: Table, i: int, j: int) -> dict[str, Any]:
     return row
 
 
-def observation_frame(tables: Iterable[Table], release: dt.date, source_file: str) -> pd.DataFrame:
-    """Every cell and margin of every table as contract rows (suppressed: value null, status C)."""
-    rows = [_cell(t, i, j) for t in tables for i in range(t.counts.shape[0]) for j in range(t.counts.shape[1])]
+def observation_frame(tables: Iterable[Table], release: dt.date, source_file: str,
+                      names: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
+    """Every cell and margin of every table as contract rows (suppressed: value null, status C).
+    ``names``: dimension -> code -> name, for codes published in attributes (municipalities)."""
+    rows = [_cell(t, i, j, names or {}) for t in tables for i in range(t.counts.shape[0]) for j in range(t.counts.shape[1])]
     frame = pd.DataFrame(rows, columns=[*FIXED, "period", "table", "attributes", "value", "obs_status"])
     frame["release"] = release
     frame["source_file"] = source_file

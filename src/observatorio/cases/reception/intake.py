@@ -1,10 +1,11 @@
 """Intake of one returnee at the centre, in one transaction: identity check against the
 manifest, destination, vulnerability screening, immediate services, and the returnee's case
-(``returnee_reintegration``) with a task for every referral the screening requires.
+(``returnee_reintegration``) with every referral the screening requires.
 
-``record_required_referrals`` is where the referrals module's ``create_referral`` plugs in:
-today each required referral becomes an open task on the case, named after the protocol step
-that requires it."""
+``record_required_referrals``: a required referral a legal mandate covers (an unaccompanied
+child to the country's child-protection agency) becomes a referral record, made by the system
+on the officer's behalf (``mandated_referrals``); every other one, and one whose mandated
+receiver is not registered, becomes an open task on the case named after the step requiring it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from observatorio.cases import mandated_referrals
 from observatorio.cases.errors import Conflict, Invalid, forbidden
 from observatorio.cases.models import Case, CaseRevision, CaseService, CaseTask, Person
 from observatorio.cases.policy import authorize, organisation_resource
@@ -30,20 +32,32 @@ UNACCOMPANIED_FLAG = "unaccompanied_child"
 
 
 def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral],
-                              today: dt.date) -> list[tuple[RequiredReferral, CaseTask]]:
-    """Record each required referral on the returnee's case as an open task (the hook the
-    referrals module replaces with ``create_referral``)."""
+                              today: dt.date) -> list[RequiredReferralOut]:
+    """Refer the returnee where a legal mandate covers the need, else record an open task."""
     out = []
     for need in needs:
+        m = mandated_referrals.mandate(need.mandate) if need.mandate else None
+        target = (mandated_referrals.mandated_receiver(ctx, m, need.organisation_kind, case.country)
+                  if m is not None and mandated_referrals.applies(m, case.case_type, need.organisation_kind)
+                  else None)
+        if m is not None and target is not None:
+            referral = mandated_referrals.refer_by_mandate(ctx, case, m, target)
+            out.append(_required_out(need, referral_id=referral.id, to_organisation=target.name))
+            continue
         where = f" ({need.protocol}: {need.step_id})" if need.step_id else ""
         # a sensitive need (trafficking, health) is not named where every reader of the case sees it
         what = "" if need.sensitive else f": {need.label.es} / {need.label.en}"
         title = f"Remisión requerida / Required referral → {need.organisation_kind}{what}{where}"[:200]
         task = CaseTask(case_id=case.id, title=title, due_date=today, assignee_id=ctx.principal.user_id)
         ctx.session.add(task)
-        out.append((need, task))
-    ctx.session.flush()
+        ctx.session.flush()
+        out.append(_required_out(need, task_id=task.id))
     return out
+
+
+def _required_out(need: RequiredReferral, **made: object) -> RequiredReferralOut:
+    return RequiredReferralOut(flag=need.flag, organisation_kind=need.organisation_kind, protocol=need.protocol,
+                               step_id=need.step_id, es=need.label.es, en=need.label.en, **made)  # type: ignore[arg-type]
 
 
 def _identity(entry: ManifestEntry | None, data: IntakeIn) -> tuple[dict[str, object], str]:
@@ -135,11 +149,14 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
                 shares=[], synthetic=arrival.synthetic, protocol_version=version, protocol_variant=variant)
     ctx.session.add(case)
     ctx.session.flush()
-    ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
-                                 changes={"case_type": [None, case_type], "person_id": [None, person.id]}))
     for code in dict.fromkeys(data.services):
         ctx.session.add(CaseService(case_id=case.id, service_type=code, status="delivered", delivered_on=today))
-    tasks = record_required_referrals(ctx, case, needs, today)
+    required = record_required_referrals(ctx, case, needs, today)
+    changes: dict[str, object] = {"case_type": [None, case_type], "person_id": [None, person.id]}
+    if referred := [r.referral_id for r in required if r.referral_id is not None]:
+        changes["mandated_referrals"] = [None, referred]  # the case history shows the referral
+    ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
+                                 changes=changes))
     intake = Intake(arrival_id=arrival.id, manifest_entry_id=entry.id if entry else None, person_id=person.id,
                     case_id=case.id, identity_check=check, department=department,
                     municipality_code=municipality_code, municipality_text=municipality_text,
@@ -150,14 +167,13 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
         ctx.session.flush()
     except IntegrityError:  # another officer received the same manifest row meanwhile
         ctx.session.rollback()
+        ctx.events.clear()  # nothing was written, so nothing (a mandated referral) is to be audited
         raise Conflict(key="refusal.reception.manifest_row_just_received_someone") from None
     ctx.log(d, "person.create", "person", person.id, sorted(identity))
     ctx.log(d, "case.create", "case", case.id, ["case_type", "person_id"])
     ctx.log(d, "reception.intake", "person", person.id,
             ["identity_check", "department", "municipality", "accompaniment", "vulnerabilities", "services"])
     out = IntakeOut(id=intake.id, arrival_id=arrival.id, person_id=person.id, case_id=case.id, identity_check=check,
-                    required_referrals=[RequiredReferralOut(flag=n.flag, organisation_kind=n.organisation_kind,
-                                                            protocol=n.protocol, step_id=n.step_id, es=n.label.es,
-                                                            en=n.label.en, task_id=t.id) for n, t in tasks])
+                    required_referrals=required)
     ctx.commit()
     return out

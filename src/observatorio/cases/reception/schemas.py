@@ -82,7 +82,9 @@ class RequiredReferralOut(BaseModel):
     step_id: str | None
     es: str
     en: str
-    task_id: int
+    task_id: int | None = None  # the open task on the case, when no mandate covers the referral
+    referral_id: int | None = None  # the referral record, when a legal mandate made it
+    to_organisation: str | None = None  # its receiver
 
 
 class IntakeOut(BaseModel):

@@ -1,9 +1,9 @@
 """Vulnerability screening → the referrals it requires, driven by the protocols (as data).
 
 ``required_referrals`` is the one hook: it turns the flags ticked at intake into the list of
-referrals the protocols (and ``screening.yaml``) require. Today intake records each as an open
-task on the returnee's case (``intake.record_required_referrals``); the referrals module's
-``create_referral`` is meant to be called with the same list instead."""
+referrals the protocols (and ``screening.yaml``) require. Intake turns those a flag's legal
+mandate covers into referral records (``mandated_referrals``) and records the others as open
+tasks on the returnee's case (``intake.record_required_referrals``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from observatorio.cases.policy import get_policy
 from observatorio.cases.protocols.loader import Label, catalogue, for_new_case, protocol_of
+from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.vocab import CaseType, OrgKind
 from observatorio.errors import ConfigFileInvalid
 
@@ -29,6 +30,7 @@ class Flag(_Strict):
     protocol: CaseType | None = None
     referrals: list[OrgKind] = Field(default_factory=list)
     sensitive: str | None = None  # a field group of policy.yaml
+    mandate: str | None = None  # a legal mandate of referral_profiles.yaml
 
 
 class ScreeningFile(_Strict):
@@ -50,6 +52,7 @@ class RequiredReferral:
     step_id: str | None
     label: Label  # the step's label, or the flag's for a direct referral
     sensitive: str | None = None  # the flag's field group: the need is not written where all read
+    mandate: str | None = None  # the flag's legal mandate, where it has one
 
 
 def flags() -> dict[str, Flag]:
@@ -75,6 +78,9 @@ def screening_file() -> ScreeningFile:
         if flag.sensitive is not None and flag.sensitive not in get_policy().field_groups:
             raise ScreeningError(f"screening.yaml: flags.{name}.sensitive: {flag.sensitive} is not a field group "
                                  f"of policy.yaml ({sorted(get_policy().field_groups)})")
+        if flag.mandate is not None and flag.mandate not in get_profiles().mandates:
+            raise ScreeningError(f"screening.yaml: flags.{name}.mandate: {flag.mandate} is not a mandate of "
+                                 f"referral_profiles.yaml ({sorted(get_profiles().mandates)})")
     return parsed
 
 
@@ -99,9 +105,9 @@ def required_referrals(ticked: list[str], country: str) -> list[RequiredReferral
                 if kind is not None and kind.value not in seen:
                     seen.add(kind.value)
                     out.append(RequiredReferral(name, kind.value, key, resolved.step.id, resolved.step.label,
-                                                flag.sensitive))
+                                                flag.sensitive, flag.mandate))
         for kind in flag.referrals:
             if kind.value not in seen:
                 seen.add(kind.value)
-                out.append(RequiredReferral(name, kind.value, None, None, flag.label, flag.sensitive))
+                out.append(RequiredReferral(name, kind.value, None, None, flag.label, flag.sensitive, flag.mandate))
     return out

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from observatorio.cases.bounds import PathId, id_of
 from observatorio.cases.errors import CasesError, Invalid
-from observatorio.cases.models import Case
+from observatorio.cases.models import Case, Organisation
 from observatorio.cases.page_kit import (
     Officer,
     OfficerDep,
@@ -35,6 +35,7 @@ from observatorio.cases.reception import arrivals, geography, intake, screening
 from observatorio.cases.reception.manifest import MAX_BYTES
 from observatorio.cases.reception.models import Arrival, Intake
 from observatorio.cases.reception.schemas import ArrivalDetail, ArrivalIn, IntakeIn
+from observatorio.cases.referral_models import Referral
 from observatorio.cases.vocab import Sex
 
 router = page_router()
@@ -127,9 +128,13 @@ def _last_outcome(me: Officer, intake_id: int | None) -> dict[str, Any] | None:
     except CasesError:
         return None
     reference = me.ctx.session.scalar(select(Case.reference).where(Case.id == row.case_id))
+    mandated = me.ctx.session.scalars(select(Organisation.name).join(Referral, Referral.to_organisation_id ==
+                                                                      Organisation.id)
+                                      .where(Referral.case_id == row.case_id, Referral.mandate.is_not(None))
+                                      .order_by(Referral.id)).all()
     me.ctx.log(decision, "reception.intake.read", "person", row.person_id, ["vulnerabilities"])
     me.ctx.commit()
-    return {"case_id": row.case_id, "reference": reference,
+    return {"case_id": row.case_id, "reference": reference, "mandated": list(mandated),
             "referrals": screening.required_referrals(list(row.vulnerabilities), arrival.organisation.country)}
 
 

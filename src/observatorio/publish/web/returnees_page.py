@@ -16,7 +16,9 @@ A suppressed cell (``obs_status`` C) is shown as suppressed, never as a number, 
 would include one is suppressed too. Campaign targeting ranks the departments people return to
 (where they left from) over the last twelve published months: count, share of the country,
 change against the twelve months before, and per 100,000 inhabitants where the store holds a
-population for the department (flow ``POPULATION``).
+population for the department (flow ``POPULATION``); and, the same way, the municipalities
+(``returnees_by_municipality``: code and name in attributes; population rows name the
+municipality in attributes).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
 
 SOURCE = "cases_publication"
 RETURNEE_TABLES = "returnees"
+MUNICIPAL_TABLES = "returnees_by_municipality"
 FOLLOWUP_TABLE = "reintegration_followup_by_department"
 SCORE_TABLE = "reintegration_score_change_by_department"
 WINDOW = 12  # months of the ranking and the map
@@ -74,10 +77,12 @@ def _alpha3(code: str) -> str | None:
 
 def _cells(req: PageRequest) -> pd.DataFrame:
     """Returnee cells, one per distinct combination of dimensions (duplicates across tables
-    are the same number)."""
+    are the same number). The municipality table is left out: its municipality is in attributes,
+    so its rows would pass for a department's (municipal_ranking reads it)."""
     frame = req.store.query_df(
         """SELECT period, ref_area, sex, age, accompaniment, counterpart_area, citizenship, value, obs_status
-           FROM observations WHERE source = ? AND starts_with("table", ?)""", [SOURCE, RETURNEE_TABLES])
+           FROM observations WHERE source = ? AND starts_with("table", ?)
+                AND NOT starts_with("table", ?)""", [SOURCE, RETURNEE_TABLES, MUNICIPAL_TABLES])
     if frame.empty:
         return frame
     frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]
@@ -107,6 +112,7 @@ def _population(req: PageRequest, codes: list[str]) -> dict[str, float]:
     frame = req.store.query_df(
         f"""SELECT ref_area, arg_max(value, period) AS value FROM observations
             WHERE flow = 'POPULATION' AND ref_area IN ({marks}) AND value IS NOT NULL
+              AND json_extract_string(attributes, '$.municipality') IS NULL  -- a municipality's own
             GROUP BY ref_area""", codes)  # noqa: S608 - placeholders only
     return {str(a): float(v) for a, v in zip(frame["ref_area"], frame["value"], strict=True)}
 
@@ -126,7 +132,7 @@ def build_returnees(req: PageRequest) -> dict[str, Any]:
     context: dict[str, Any] = {
         "countries": [{"value": c, "name": req.country(c)} for c in countries], "country": chosen,
         "country_name": req.country(chosen) if chosen else "", "charts": {}, "ranking": [],
-        "followups": [], "scores": [], "window": "", "unknown_choice": tx("returnees.unknown_country") if unknown else "",
+        "followups": [], "scores": [], "municipal_ranking": [], "window": "", "unknown_choice": tx("returnees.unknown_country") if unknown else "",
         "suppressed_label": sup,
     }
     mine = departments[departments["ref_area"].str.startswith(_alpha2(chosen) + "-")] if chosen else departments
@@ -134,8 +140,10 @@ def build_returnees(req: PageRequest) -> dict[str, Any]:
     charts = context["charts"]
     if mine.empty or not periods:
         empty = pd.DataFrame(columns=FRAME_COLUMNS)
-        for chart_id in ("map", "trend", "children", "ranking"):
-            charts[chart_id] = req.chart(chart_id, "bar", empty, title=tx(f"returnees.{chart_id}_title", country="", window=""),
+        for chart_id in ("map", "trend", "children", "ranking", "municipalities"):
+            title = ("returnees_municipal.chart_title" if chart_id == "municipalities"
+                     else f"returnees.{chart_id}_title")
+            charts[chart_id] = req.chart(chart_id, "bar", empty, title=tx(title, country="", window=""),
                                          unit="", sources=[])
         return context
     end = periods[-1]
@@ -148,6 +156,10 @@ def build_returnees(req: PageRequest) -> dict[str, Any]:
     context["ranking"] = ranking
     charts["map"] = _map(req, ranking, chosen, context["window"])
     charts["ranking"] = _ranking_chart(req, ranking, chosen, context["window"])
+    context["municipal_ranking"] = municipal_ranking(req, chosen, last, before, country_total)
+    charts["municipalities"] = _ranking_chart(req, context["municipal_ranking"], chosen, context["window"],
+                                              "municipalities", (("municipality", "code"), ("department", "department")),
+                                              "returnees_municipal.chart")
     charts["trend"] = _trend(req, national, chosen)
     charts["children"] = _children(req, cells, chosen)
     context["followups"], context["scores"] = _reintegration(req, chosen, last)
@@ -162,15 +174,22 @@ def _alpha2(iso3: str) -> str:
 def _ranking(req: PageRequest, mine: pd.DataFrame, last: list[date], before: list[date],
              country_total: Figure | None) -> list[dict[str, Any]]:
     """Departments by returnees in the window; shares of the country's published total."""
-    lang, sup = req.lang, req.tx("returnees.suppressed")
     codes = sorted(set(mine["ref_area"]))
-    population = _population(req, codes)
     now = {c: _figure(mine[(mine["ref_area"] == c) & mine["period"].isin(last)]) for c in codes}
     then = {c: _figure(mine[(mine["ref_area"] == c) & mine["period"].isin(before)]) for c in codes}
+    names = {c: subdivision_name(c, req.lang) for c in codes}
+    return _rank(req, now, then, names, _population(req, codes), country_total)
+
+
+def _rank(req: PageRequest, now: dict[str, Figure], then: dict[str, Figure], names: dict[str, str],
+          population: dict[str, float], country_total: Figure | None) -> list[dict[str, Any]]:
+    """Areas (departments or municipalities) ranked by returnees in the window: count, share of
+    the country's published total, change against the window before, per 100,000 inhabitants."""
+    lang, sup = req.lang, req.tx("returnees.suppressed")
     total = country_total or _add(list(now.values()))
-    rows = []
-    for code in codes:
-        count, previous = now[code], then[code]
+    rows: list[dict[str, Any]] = []
+    for code in sorted(now):
+        count, previous = now[code], then.get(code, Figure(0.0, False))
         share = (Figure(None, True) if count.suppressed or total.suppressed or not total.value
                  else Figure(100 * (count.value or 0) / total.value, False))
         change = (Figure(None, True) if count.suppressed or previous.suppressed
@@ -179,30 +198,78 @@ def _ranking(req: PageRequest, mine: pd.DataFrame, last: list[date], before: lis
         people = population.get(code)
         rate = (Figure(None, True) if count.suppressed else
                 Figure(1e5 * (count.value or 0) / people, False) if people else Figure(None, False))
-        rows.append({"code": code, "name": subdivision_name(code, lang), "count": count, "share": share,
+        rows.append({"code": code, "name": names[code], "count": count, "share": share,
                      "change": change, "rate": rate,
                      "count_text": count.text(lang, sup), "share_text": share.text(lang, sup, 1),
                      "change_text": change.text(lang, sup, 1), "rate_text": rate.text(lang, sup, 1)})
-    # most returnees first; suppressed (small) departments last, in name order
+    # most returnees first; suppressed (small) areas last, in name order
     rows.sort(key=lambda r: (r["count"].suppressed, -(r["count"].value or 0), r["name"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     return rows
 
 
-def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str) -> Chart:
+MUNICIPAL_TABLE = MUNICIPAL_TABLES + ".row_totals"  # a municipality's returnees, all sexes
+
+
+def municipal_ranking(req: PageRequest, iso3: str, last: list[date], before: list[date],
+                      country_total: Figure | None) -> list[dict[str, Any]]:
+    """Municipalities of the country's departments by returnees in the window (the municipality
+    table's row totals; its code and name travel in attributes), ranked as the departments are."""
+    frame = req.store.query_df(
+        """SELECT period, ref_area, attributes, value, obs_status FROM observations
+           WHERE source = ? AND "table" = ? AND starts_with(ref_area, ?)""",
+        [SOURCE, MUNICIPAL_TABLE, _alpha2(iso3) + "-"])
+    if frame.empty:
+        return []
+    attrs = [json.loads(a) for a in frame["attributes"]]
+    frame = frame.assign(period=[pd.Timestamp(p).date() for p in frame["period"]],
+                         municipality=[str(a.get("municipality", "_U")) for a in attrs])
+    frame = frame[~frame["municipality"].isin(("_U", *TOTALS))]  # not coded: no place to aim a campaign at
+    labels = {str(a.get("municipality")): str(a.get("municipality_name") or a.get("municipality")) for a in attrs}
+    codes = sorted(set(frame["municipality"]))
+    now = {c: _figure(frame[(frame["municipality"] == c) & frame["period"].isin(last)]) for c in codes}
+    then = {c: _figure(frame[(frame["municipality"] == c) & frame["period"].isin(before)]) for c in codes}
+    department = dict(zip(frame["municipality"], frame["ref_area"], strict=True))
+    names = {c: f"{labels[c]} ({subdivision_name(department[c], req.lang)})" for c in codes}
+    rows = _rank(req, now, then, names, _municipal_population(req, codes), country_total)
+    for row in rows:
+        row["department"] = department[row["code"]]
+    return rows
+
+
+def _municipal_population(req: PageRequest, codes: list[str]) -> dict[str, float]:
+    """Population by municipality: ``POPULATION`` rows whose attributes name the municipality's
+    code (``{"municipality": "0501"}``; a municipality code is not an ISO area code)."""
+    if not codes:
+        return {}
+    frame = req.store.query_df(
+        """SELECT json_extract_string(attributes, '$.municipality') AS municipality,
+                  arg_max(value, period) AS value FROM observations
+           WHERE flow = 'POPULATION' AND value IS NOT NULL
+             AND json_extract_string(attributes, '$.municipality') IS NOT NULL
+           GROUP BY 1""")
+    wanted = set(codes)
+    return {str(m): float(v) for m, v in zip(frame["municipality"], frame["value"], strict=True) if m in wanted}
+
+
+def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str,
+                   chart_id: str = "ranking", codes: tuple[tuple[str, str], ...] = (("department", "code"),),
+                   texts: str = "returnees.ranking") -> Chart:
+    """A ranking as a bar chart and its CSV: ``codes`` names the CSV's code columns (column,
+    ranking row key); ``texts`` the prefix of its ``_title`` and ``_describe`` texts."""
     tx = req.tx
     frame = pd.DataFrame({
         "series": "returnees", "label": tx("returnees.received"), "x": [r["name"] for r in ranking],
         "value": [r["count"].value for r in ranking],
-        "department": [r["code"] for r in ranking],
+        **{column: [r[key] for r in ranking] for column, key in codes},
         "share_percent": [r["share"].value for r in ranking],
         "change_percent": [r["change"].value for r in ranking],
         "per_100000": [r["rate"].value for r in ranking],
         "status": ["C" if r["count"].suppressed else "A" for r in ranking]})
     frame["value"] = frame["value"].astype(float)
-    return req.chart("ranking", "hbar", frame, title=tx("returnees.ranking_title", country=req.country(iso3), window=window),
-                     unit=tx("returnees.unit"), sources=[SOURCE], description=tx("returnees.ranking_describe"),
+    return req.chart(chart_id, "hbar", frame, title=tx(f"{texts}_title", country=req.country(iso3), window=window),
+                     unit=tx("returnees.unit"), sources=[SOURCE], description=tx(f"{texts}_describe"),
                      note=tx("returnees.suppressed_note"), csv_query={"country": iso3})
 
 
