@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -34,6 +33,7 @@ from observatorio.cases import (
 )
 from observatorio.cases.api import SessionDep, client_ip, get_runtime
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
+from observatorio.cases.case_page import read_case_page
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.models import Case, utcnow
 from observatorio.cases.page_ctx import BatchedCtx
@@ -167,30 +167,27 @@ def case_list(request: Request, me: OfficerDep, page: str | None = None) -> Resp
 
 
 def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]:
-    case = service.get_case(me.ctx, case_id)
-    row = me.ctx.session.get(Case, case_id)
-    assert row is not None  # get_case just read it
-    person = None
-    # a role that reads the case but not the person sees no personal details (refusal audited)
-    with suppress(CasesError):
-        person = service.get_person(me.ctx, case.person_id)
-    protocol, checklist = steps.case_checklist(me.ctx, case_id, now_of(request))
+    """The case page's context: its reads in one use-case (one load of the case, one audit
+    append and commit), then which forms the reader's role may use on it."""
+    batch = BatchedCtx.of(me.ctx)
+    page = read_case_page(batch, case_id, now_of(request))
+    row, case = page.row, page.case
     note_groups = sorted(authorize(me.principal, "case.note", case_resource(row)).field_groups)
-    sent, consents = referrals.case_referrals_and_consents(me.ctx, case_id)
-    doable = {st.step.id for st in checklist
+    doable = {st.step.id for st in page.checklist
               if st.completed_at is None and steps.decide_step(me.principal, row, st.step).allowed}
-    return {
-        "case": case, "person": person, "protocol": protocol, "checklist": checklist, "doable": doable,
-        "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
-        "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
-        "may_note": me.may("case.note", row), "note_groups": note_groups,
+    context = {
+        "case": case, "person": page.person, "protocol": page.protocol, "checklist": page.checklist,
+        "doable": doable, "notes": page.notes, "tasks": page.tasks, "services": page.services,
+        "history": page.history, "may_note": me.may("case.note", row), "note_groups": note_groups,
         **page_forms.case_forms(me.ctx.session, me.principal, row),
-        "referrals": sent, "consents": consents,
+        "referrals": page.referrals, "consents": page.consents,
         "may_refer": me.may("case.refer", row), "may_withdraw": me.may("referral.withdraw_consent", row),
         # only the sensitive values the role is granted are handed to the template at all
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
                       for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],
     }
+    batch.finish()  # after the last read: one audit append and commit for the whole page
+    return context
 
 
 # before /cases/c/{case_id}: "new" is not a case id
@@ -224,10 +221,8 @@ def case_page(request: Request, me: OfficerDep, case_id: int) -> Response:
     """A case: person, status, risk, protocol checklist, notes, tasks, services, history."""
     if not 0 < case_id < 2**31:
         return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
-    batch = BatchedCtx.of(me.ctx)  # seven audited reads, one append and one commit
     try:
-        context = _case_context(request, replace(me, ctx=batch), case_id)
-        batch.finish()
+        context = _case_context(request, me, case_id)
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
     return render(request, "cases_case.html", me=me, **context)
