@@ -96,13 +96,14 @@ class Choices:
 
 
 def choices(session: Any, principal: Principal) -> Choices:
-    """Countries, organisations and officers of the cases the user may read."""
-    scope = case_scope_clause(principal, "case.read")
-    countries = session.scalars(select(Case.country).where(scope).distinct().order_by(Case.country)).all()
-    orgs = session.execute(select(Organisation.id, Organisation.name)
-                           .where(Organisation.id.in_(select(Case.organisation_id).where(scope)))
-                           .order_by(Organisation.name)).all()
-    officers = session.execute(select(User.id, User.username)
-                               .where(User.id.in_(select(Case.officer_id).where(scope)))
-                               .order_by(User.username)).all()
-    return Choices(list(countries), [(r.id, r.name) for r in orgs], [(r.id, r.username) for r in officers])
+    """Countries, organisations and officers of the cases the user may read: one statement
+    (their distinct combinations over the list's scope), sorted here by code point."""
+    rows = session.execute(
+        select(Case.country, Organisation.id, Organisation.name, User.id, User.username)
+        .join(Organisation, Organisation.id == Case.organisation_id)
+        .outerjoin(User, User.id == Case.officer_id)
+        .where(case_scope_clause(principal, "case.read")).distinct()).all()
+    orgs = {(r[1], r[2]) for r in rows}
+    officers = {(r[3], r[4]) for r in rows if r[3] is not None}
+    return Choices(sorted({r[0] for r in rows}), sorted(orgs, key=lambda o: (o[1], o[0])),
+                   sorted(officers, key=lambda o: (o[1], o[0])))

@@ -8,8 +8,6 @@ mechanism (auth.csrf_token); the language is ``?lang=es|en`` (Spanish by default
 
 from __future__ import annotations
 
-from contextlib import suppress
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -27,8 +25,8 @@ from observatorio.cases import (
     steps,
 )
 from observatorio.cases.bounds import PathId, id_of
+from observatorio.cases.case_page import read_case_page
 from observatorio.cases.errors import CasesError
-from observatorio.cases.models import Case
 from observatorio.cases.page_ctx import BatchedCtx
 from observatorio.cases.page_kit import (
     CsrfField,
@@ -52,9 +50,6 @@ from observatorio.publish.web.texts import Texts
 
 router = page_router()
 PAGE_SIZE = 25
-# The case-page handler (tuned on another branch) still calls this helper by its old private
-# name; the alias keeps that handler unchanged until both land.
-_error_text = error_text
 
 
 # ---------------------------------------------------------------- pages
@@ -95,30 +90,27 @@ def case_list(request: Request, me: OfficerDep, page: str | None = None) -> Resp
 
 
 def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]:
-    case = service.get_case(me.ctx, case_id)
-    row = me.ctx.session.get(Case, case_id)
-    assert row is not None  # get_case just read it
-    person = None
-    # a role that reads the case but not the person sees no personal details (refusal audited)
-    with suppress(CasesError):
-        person = service.get_person(me.ctx, case.person_id)
-    protocol, checklist = steps.case_checklist(me.ctx, case_id, now_of(request))
+    """The case page's context: its reads in one use-case (one load of the case, one audit
+    append and commit), then which forms the reader's role may use on it."""
+    batch = BatchedCtx.of(me.ctx)
+    page = read_case_page(batch, case_id, now_of(request))
+    row, case = page.row, page.case
     note_groups = sorted(authorize(me.principal, "case.note", case_resource(row)).field_groups)
-    sent, consents = referrals.case_referrals_and_consents(me.ctx, case_id)
-    doable = {st.step.id for st in checklist
+    doable = {st.step.id for st in page.checklist
               if st.completed_at is None and steps.decide_step(me.principal, row, st.step).allowed}
-    return {
-        "case": case, "person": person, "protocol": protocol, "checklist": checklist, "doable": doable,
-        "notes": service.list_notes(me.ctx, case_id), "tasks": service.list_tasks(me.ctx, case_id),
-        "services": service.list_services(me.ctx, case_id), "history": case_views.case_history(me.ctx, case_id),
-        "may_note": me.may("case.note", row), "note_groups": note_groups,
+    context = {
+        "case": case, "person": page.person, "protocol": page.protocol, "checklist": page.checklist,
+        "doable": doable, "notes": page.notes, "tasks": page.tasks, "services": page.services,
+        "history": page.history, "may_note": me.may("case.note", row), "note_groups": note_groups,
         **page_forms.case_forms(me.ctx.session, me.principal, row),
-        "referrals": sent, "consents": consents,
+        "referrals": page.referrals, "consents": page.consents,
         "may_refer": me.may("case.refer", row), "may_withdraw": me.may("referral.withdraw_consent", row),
         # only the sensitive values the role is granted are handed to the template at all
         "sensitive": [(f, getattr(case, f)) for g in sorted(get_policy().field_groups)
                       for f in sorted(get_policy().field_groups[g]) if f not in case.hidden_fields],
     }
+    batch.finish()  # after the last read: one audit append and commit for the whole page
+    return context
 
 
 # before /cases/c/{case_id}: "new" is not a case id
@@ -152,12 +144,10 @@ def case_page(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """A case: person, status, risk, protocol checklist, notes, tasks, services, history."""
     if not 0 < case_id < 2**31:
         return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.not_found"))
-    batch = BatchedCtx.of(me.ctx)  # seven audited reads, one append and one commit
     try:
-        context = _case_context(request, replace(me, ctx=batch), case_id)
-        batch.finish()
+        context = _case_context(request, me, case_id)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=_error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     return render(request, "cases_case.html", me=me, **context)
 
 
@@ -165,8 +155,8 @@ def _case_with_message(request: Request, me: Officer, case_id: int, exc: CasesEr
     try:
         context = _case_context(request, me, case_id)
     except CasesError as again:
-        return render(request, "cases_error.html", again.status, me=me, message=_error_text(request, again))
-    return render(request, "cases_case.html", exc.status, me=me, error=_error_text(request, exc), **context)
+        return render(request, "cases_error.html", again.status, me=me, message=error_text(request, again))
+    return render(request, "cases_case.html", exc.status, me=me, error=error_text(request, exc), **context)
 
 
 @router.post("/cases/c/{case_id}/steps/{step_id}")

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from observatorio.cases import audit, closure_guard, retention
+from observatorio.cases import audit, closure_guard, paging, retention
 from observatorio.cases.audit import DENIED, AccessEvent, Actor
 from observatorio.cases.errors import CasesError, Conflict, Forbidden, Invalid, forbidden, not_found
 from observatorio.cases.models import (
@@ -636,8 +636,8 @@ def list_cases(ctx: Ctx, *, sort: str = "-opened_at", limit: int = 50, offset: i
         ctx.commit()
         return CasePage(items=[], total=0, limit=limit, offset=offset)
     stmt = case_query(ctx.principal, **filters)
-    total = ctx.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Case.id).subquery())) or 0
     rows = ctx.session.scalars(stmt.order_by(_SORTS[sort], Case.id).limit(limit).offset(offset)).unique().all()
+    total = paging.total(ctx.session, stmt.with_only_columns(Case.id), len(rows), limit, offset)
     items = []
     for case in rows:
         d = authorize(ctx.principal, "case.read", case_resource(case))

@@ -1,0 +1,99 @@
+"""The case page's reads as one use-case: the case is loaded and its read decided once, then
+its protocol, referrals, notes, tasks, services and history are read under that one decision,
+and the person through the person use-case (its own policy decision). One statement per kind of
+row, no reload of the case per part, and one audit append for the whole view.
+
+The audit entries are those the separate use-cases record (``case.read``, ``case.protocol.read``,
+``case.referrals.read``, ``case.notes.read``, ``case.tasks.read``, ``case.services.read``,
+``case.history.read``, ``person.read``), with the same fields, so the trail and the reports
+that count them are unchanged; they are appended together when the caller finishes its
+``BatchedCtx``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import suppress
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from observatorio.cases import service, steps
+from observatorio.cases.case_views import Change
+from observatorio.cases.errors import CasesError
+from observatorio.cases.models import Case, CaseNote, CaseRevision, CaseService, CaseTask
+from observatorio.cases.page_ctx import BatchedCtx
+from observatorio.cases.policy import Decision
+from observatorio.cases.protocols.loader import Protocol, StepState, checklist
+from observatorio.cases.referral_models import Referral, ReferralConsent
+from observatorio.cases.referral_schemas import ConsentOut, ReferralOut
+from observatorio.cases.referrals import _sees_referrals, referral_out
+from observatorio.cases.schemas import CaseOut, NoteOut, PersonOut, ServiceOut, TaskOut
+
+
+@dataclass(frozen=True)
+class CasePageData:
+    """What the case page shows, already cut to the reader's grants; ``row`` is the loaded case
+    (for the page's own decisions on which forms to draw) and ``read`` its read decision."""
+
+    case: CaseOut
+    row: Case
+    read: Decision
+    person: PersonOut | None
+    protocol: Protocol | None
+    checklist: list[StepState]
+    referrals: list[ReferralOut]
+    consents: list[ConsentOut]
+    notes: list[NoteOut]
+    tasks: list[TaskOut]
+    services: list[ServiceOut]
+    history: list[Change]
+
+
+def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageData:
+    """Everything the case page shows of case ``case_id``; a case the reader may not read is
+    refused (404, audited as denied) exactly as ``service.get_case`` refuses it."""
+    case, d = service._load_case(ctx, case_id)
+    ctx.log(d, "case.read", "case", case.id, service._visible_case_fields(d))
+    protocol = steps._protocol(case)
+    states = checklist(protocol, case.opened_at, steps._completed(ctx, case.id), now) if protocol else []
+    ctx.log(d, "case.protocol.read", "case", case.id, ["protocol"])
+    sent, consents = _referrals(ctx, case, d)
+    rows = ctx.session.scalars
+    notes = [service._note_out(n, d) for n in rows(select(CaseNote).where(CaseNote.case_id == case.id)
+                                                   .order_by(CaseNote.id))]
+    ctx.log(d, "case.notes.read", "case", case.id, [f"note:{n.id}" for n in notes if not n.hidden])
+    tasks = rows(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.due_date, CaseTask.id)).all()
+    ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{t.id}" for t in tasks])
+    services = rows(select(CaseService).where(CaseService.case_id == case.id).order_by(CaseService.id)).all()
+    ctx.log(d, "case.services.read", "case", case.id, [f"service:{s.id}" for s in services])
+    revisions = rows(select(CaseRevision).where(CaseRevision.case_id == case.id).order_by(CaseRevision.version)).all()
+    history = [Change(r.version, r.created_at, {f: v for f, v in (r.changes or {}).items()
+                                                if f not in d.hidden_fields}) for r in revisions]
+    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r in revisions])
+    data = CasePageData(
+        case=service.case_out(case, d), row=case, read=d, person=None, protocol=protocol, checklist=states,
+        referrals=sent, consents=consents, notes=notes, tasks=[TaskOut.model_validate(t) for t in tasks],
+        services=[ServiceOut.model_validate(s) for s in services], history=history)
+    # Last: a role that reads the case but not the person is refused here (audited), and the
+    # refusal rolls the transaction back; everything above is already read and kept on record.
+    with suppress(CasesError):
+        return _with_person(data, service.get_person(ctx, case.person_id))
+    return data
+
+
+def _with_person(data: CasePageData, person: PersonOut) -> CasePageData:
+    return CasePageData(**{**data.__dict__, "person": person})
+
+
+def _referrals(ctx: BatchedCtx, case: Case, d: Decision) -> tuple[list[ReferralOut], list[ConsentOut]]:
+    """As ``referrals.case_referrals_and_consents``, on the case already loaded and decided."""
+    if not _sees_referrals(d, case):
+        ctx.log(d, "case.referrals.read", "case", case.id, [])
+        return [], []
+    rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
+    consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
+                                   .order_by(ReferralConsent.id)).all()
+    ctx.log(d, "case.referrals.read", "case", case.id,
+            [*(f"referral:{r.id}" for r in rows), *(f"consent:{c.id}" for c in consents)])
+    return [referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents]
