@@ -1,7 +1,9 @@
 """The portal's queries: headline figures, trends, corridor steps, children, returns, deaths.
 
-Every function reads the ``observations`` view (latest release of every source) and returns a
-pandas frame; the web layer only draws what these return. Two rules keep totals honest:
+Every function reads the latest release of every source through the store (the selection
+builder, store/selection.py, and the portal's particular reads, store/page_reads.py; no SQL
+here) and returns a pandas frame; the web layer only draws what these return. Two rules keep
+totals honest (store/selection.py ``published_sums``):
 
 * one table per source: when a publisher gives several tables at different detail (the sheets
   of a workbook), a query reads the least detailed table that holds the rows asked for, so
@@ -14,18 +16,19 @@ A source that is not loaded yields an empty frame, never an error: pages say "no
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
 
 from observatorio.analysis.series import SeriesSpec
 from observatorio.model.codelists import CRM_MEMBERS
-from observatorio.model.contract import TOTALLED_DIMENSIONS
 from observatorio.model.dimensions import FILTER_COLUMNS
+from observatorio.store import page_reads
 from observatorio.store.duck import Store
+from observatorio.store.selection import Selection, distinct, published_sums
 
 #: CBP's three encounter types; their sum is what CBP publishes as "encounters".
 ENCOUNTER_FLOWS: tuple[str, ...] = ("APPREHENSION", "INADMISSIBLE", "EXPULSION", "ENCOUNTER")
@@ -120,36 +123,6 @@ MAP_INDICATORS: tuple[MapIndicator, ...] = (
 # -- the generic aggregate ------------------------------------------------------------------
 
 
-def _in(column: str, values: str | Sequence[str], params: list[Any]) -> str:
-    if isinstance(values, str):
-        params.append(values)
-        return f'"{column}" = ?'
-    params.extend(values)
-    return f'"{column}" IN ({", ".join("?" for _ in values)})'
-
-
-def _base_where(
-    source: str, flows: Sequence[str], filters: Mapping[str, str | Sequence[str]]
-) -> tuple[list[str], list[Any]]:
-    params: list[Any] = [source]
-    where = ["source = ?", _in("flow", tuple(flows), params), "value IS NOT NULL"]
-    for dim, wanted in filters.items():
-        if dim not in FILTER_COLUMNS:  # column names are never taken from users
-            raise KeyError(dim)
-        where.append(_in(dim, wanted, params))
-    return where, params
-
-
-def _least_detailed_table(store: Store, where: list[str], params: list[Any]) -> tuple[bool, Any]:
-    """The table with the fewest matching rows (``(False, None)`` when nothing matches)."""
-    row = store.con.execute(
-        f'SELECT "table" FROM observations WHERE {" AND ".join(where)} '  # noqa: S608
-        'GROUP BY "table" ORDER BY count(*), "table" NULLS FIRST LIMIT 1',
-        params,
-    ).fetchone()
-    return (False, None) if row is None else (True, row[0])
-
-
 def aggregate(
     store: Store,
     spec: SeriesSpec,
@@ -158,82 +131,27 @@ def aggregate(
     filters: Mapping[str, str | Sequence[str]] | None = None,
     since: date | None = None,
 ) -> pd.DataFrame:
-    """Sum of a series by period (and ``by`` dimensions, and unit), honest about totals."""
+    """Sum of a series by period (and ``by`` dimensions, and unit), honest about totals: the
+    store's :func:`~observatorio.store.selection.published_sums`."""
     for dim in by:
         if dim not in FILTER_COLUMNS:  # column names are never taken from users
             raise KeyError(dim)
-    wanted = {**spec.filters, **(filters or {})}
-    where, params = _base_where(spec.source, spec.flows, wanted)
-    columns = ["period", *by, "unit", "value"]
-    if spec.table is not None:
-        where.append('"table" = ?')
-        params.append(spec.table)
-    else:
-        found, table = _least_detailed_table(store, where, params)
-        if not found:
-            return pd.DataFrame(columns=columns)
-        where.append('"table" IS NOT DISTINCT FROM ?')
-        params.append(table)
-    free = [d for d in TOTALLED_DIMENSIONS if d not in by and d not in wanted]
-    if free:
-        flags = store.con.execute(
-            f"SELECT {', '.join(f'bool_or({d} = ?)' for d in free)} "  # noqa: S608
-            f"FROM observations WHERE {' AND '.join(where)}",
-            ["_T"] * len(free) + params,
-        ).fetchone()
-        for dim, has_total in zip(free, flags or (), strict=False):
-            if has_total:
-                where.append(f'"{dim}" = ?')
-                params.append("_T")
-    if since is not None:
-        where.append("period >= ?")
-        params.append(since)
-    group = ", ".join(["period", *(f'"{d}"' for d in by), "unit"])
-    frame = store.query_df(
-        f"SELECT {group}, sum(value) AS value FROM observations "  # noqa: S608
-        f"WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY {group}",
-        params,
-    )
-    if not frame.empty:
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    return frame.loc[:, columns]
+    selection = dataclasses.replace(spec.selection(), present=("value",), since=since)
+    return published_sums(store, selection.narrowed(**(filters or {})), by)
 
 
 # -- sources, releases, freshness -------------------------------------------------------------
 
 
 def source_catalogue(store: Store) -> pd.DataFrame:
-    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats.
-
-    ``start_freq``/``end_freq``: the frequency of the first and last period.
-    """
-    return store.query_df(
-        """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
-                  s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
-                  l.period_end, l.loaded_at, l.source_file,
-                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases,
-                  f.start_freq, f.end_freq
-           FROM loads l LEFT JOIN sources s USING (source)
-           LEFT JOIN (SELECT source, arg_min(freq, period) AS start_freq,
-                             arg_max(freq, period) AS end_freq
-                      FROM observations GROUP BY source) f USING (source)
-           WHERE l.is_latest ORDER BY l.source"""
-    )
+    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats
+    (``start_freq``/``end_freq``: the frequency of the first and last period)."""
+    return page_reads.source_catalogue(store)
 
 
 def source_refs(store: Store, sources: Sequence[str]) -> pd.DataFrame:
     """Publisher, titles and latest release of the given sources (those loaded)."""
-    if not sources:
-        return pd.DataFrame(columns=["source", "publisher", "title_es", "title_en", "release"])
-    params: list[Any] = []
-    condition = _in("source", tuple(sources), params).replace('"source"', "l.source")
-    return store.query_df(
-        f"""SELECT l.source, s.publisher, s.title_es, s.title_en, l.release
-            FROM loads l LEFT JOIN sources s USING (source)
-            WHERE l.is_latest AND {condition}
-            ORDER BY l.source""",  # noqa: S608
-        params,
-    )
+    return page_reads.source_refs(store, sources)
 
 
 def loaded_sources(store: Store) -> set[str]:
@@ -242,24 +160,8 @@ def loaded_sources(store: Store) -> set[str]:
 
 
 def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
-    """What a country's own authorities report: by source and flow, first/last period, release.
-
-    ``start_freq``/``end_freq``: the frequency of the first and last period (a yearly figure's
-    period is its first day, to be shown as a year, not as January).
-    """
-    return store.query_df(
-        """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
-                  max(o.period) AS last_period, count(*) AS rows,
-                  arg_min(o.freq, o.period) AS start_freq, arg_max(o.freq, o.period) AS end_freq,
-                  any_value(l.release) AS release, any_value(l.loaded_at) AS loaded_at,
-                  any_value(s.publisher) AS publisher, any_value(s.title_es) AS title_es,
-                  any_value(s.title_en) AS title_en
-           FROM observations o JOIN loads l ON l.load_id = o.load_id
-           LEFT JOIN sources s ON s.source = o.source
-           WHERE o.ref_area = ? AND o.value IS NOT NULL
-           GROUP BY o.source, o.flow, o.unit ORDER BY last_period DESC, o.source, o.flow""",
-        [iso3],
-    )
+    """What a country's own authorities report: by source and flow, first/last period, release."""
+    return page_reads.country_reporting(store, iso3)
 
 
 # -- regional overview ----------------------------------------------------------------------------
@@ -414,70 +316,17 @@ def route_steps(store: Store, nationality: str, since: date | None = None) -> pd
 
 
 def children(store: Store, since: date | None = None) -> pd.DataFrame:
-    """Monthly counts of children in every source that counts them, one series per table.
-
-    A series is (source, table, ref_area, flow group, accompaniment, age); CBP's three
-    encounter types are summed into encounters, as CBP publishes them.
-    """
-    params: list[Any] = [*CHILD_AGES, "UNACCOMPANIED", "ACCOMPANIED"]
-    ages = ", ".join("?" for _ in CHILD_AGES)
-    flows = ", ".join("?" for _ in ENCOUNTER_FLOWS)
-    params = [*ENCOUNTER_FLOWS, *params]
-    since_sql = ""
-    if since is not None:
-        since_sql = "AND period >= ?"
-        params.append(since)
-    frame = store.query_df(
-        f"""WITH child AS (
-              SELECT source, "table", ref_area,
-                     CASE WHEN flow IN ({flows}) THEN 'ENCOUNTER' ELSE flow END AS flow,
-                     accompaniment, age, unit, period, value
-              FROM observations
-              WHERE freq = 'M' AND value IS NOT NULL
-                AND (age IN ({ages}) OR accompaniment IN (?, ?)) {since_sql}),
-            tables AS (
-              SELECT source, "table", count(*) AS n,
-                     row_number() OVER (PARTITION BY source ORDER BY count(*), "table") AS rank
-              FROM child GROUP BY source, "table")
-            SELECT c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.unit, c.period,
-                   sum(c.value) AS value
-            FROM child c JOIN tables t
-              ON t.source = c.source AND t."table" IS NOT DISTINCT FROM c."table" AND t.rank = 1
-            GROUP BY ALL ORDER BY c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.period""",  # noqa: S608
-        params,
-    )
-    if not frame.empty:
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    return frame
+    """Monthly counts of children in every source that counts them, one series per table;
+    CBP's three encounter types are summed into encounters, as CBP publishes them."""
+    return page_reads.children(store, CHILD_AGES, ENCOUNTER_FLOWS, since)
 
 
 # -- returns ---------------------------------------------------------------------------------------
 
 
 def return_pairs(store: Store) -> pd.DataFrame:
-    """Every (returning country, origin country) pair the store counts, on either side.
-
-    ``executed``/``received``: months the returning country / the origin country reports;
-    ``months``: months both report. Pairs counted on both sides first.
-    """
-    return store.query_df(
-        """WITH executed AS (
-             SELECT DISTINCT ref_area AS returning_area, citizenship AS origin, period
-             FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
-               AND value IS NOT NULL AND length(citizenship) = 3
-               AND citizenship NOT LIKE '\\_%' ESCAPE '\\'),
-           received AS (
-             SELECT DISTINCT counterpart_area AS returning_area, ref_area AS origin, period
-             FROM observations WHERE flow = 'RETURN_RECEIVED' AND freq = 'M'
-               AND value IS NOT NULL AND length(counterpart_area) = 3
-               AND counterpart_area NOT LIKE '\\_%' ESCAPE '\\')
-           SELECT returning_area AS "returning", origin,
-                  count(*) FILTER (WHERE e.period IS NOT NULL) AS executed,
-                  count(*) FILTER (WHERE r.period IS NOT NULL) AS received,
-                  count(*) FILTER (WHERE e.period IS NOT NULL AND r.period IS NOT NULL) AS months
-           FROM executed e FULL JOIN received r USING (returning_area, origin, period)
-           GROUP BY ALL ORDER BY months DESC, executed + received DESC, origin, returning_area"""
-    )
+    """Every (returning country, origin country) pair the store counts, on either side."""
+    return page_reads.return_pairs(store)
 
 
 def returns_mirror(store: Store, returning: str, origin: str) -> pd.DataFrame:
@@ -486,16 +335,14 @@ def returns_mirror(store: Store, returning: str, origin: str) -> pd.DataFrame:
     Columns: side (``executed`` / ``received``), source, period, unit, value.
     """
     parts = []
-    executed = store.query_df(
-        "SELECT DISTINCT source FROM observations WHERE flow = 'RETURN_EXECUTED' "
-        "AND ref_area = ? AND citizenship = ? AND freq = 'M'", [returning, origin])
+    executed = distinct(store, Selection().narrowed(
+        flow="RETURN_EXECUTED", ref_area=returning, citizenship=origin, freq="M"), ["source"])
     for source in executed["source"]:
         frame = aggregate(store, published_series("", str(source), ("RETURN_EXECUTED",), returning),
                           filters={"citizenship": origin})
         parts.append(frame.assign(side="executed", source=source))
-    received = store.query_df(
-        "SELECT DISTINCT source FROM observations WHERE flow = 'RETURN_RECEIVED' "
-        "AND ref_area = ? AND counterpart_area = ? AND freq = 'M'", [origin, returning])
+    received = distinct(store, Selection().narrowed(
+        flow="RETURN_RECEIVED", ref_area=origin, counterpart_area=returning, freq="M"), ["source"])
     for source in received["source"]:
         frame = aggregate(store, published_series("", str(source), ("RETURN_RECEIVED",), origin),
                           filters={"counterpart_area": returning})
@@ -518,8 +365,7 @@ def returns_executed_by_nationality(store: Store) -> pd.DataFrame:
 
 
 def _yearly_by(store: Store, flow: str, dim: str) -> pd.DataFrame:
-    sources = store.query_df(
-        "SELECT DISTINCT source, ref_area FROM observations WHERE flow = ? AND freq = 'M'", [flow])
+    sources = distinct(store, Selection().narrowed(flow=flow, freq="M"), ["source", "ref_area"])
     parts = []
     for source, ref_area in sources.itertuples(index=False):
         frame = aggregate(store, published_series("", str(source), (flow,), str(ref_area)), by=(dim,))
@@ -547,44 +393,17 @@ def deaths_incidents(store: Store) -> pd.DataFrame:
     """Dead and missing migrants in the Americas: one row per place, route, cause, year, flow.
 
     The newer IOM copy gives dead and missing together (``DEAD_OR_MISSING``); the older
-    download separates them. The Americas are the incidents west of 30°W.
+    download separates them.
     """
     source = deaths_source(store)
-    columns = ["year", "route", "cause", "lon", "lat", "flow", "value"]
     if source is None:
-        return pd.DataFrame(columns=columns)
-    frame = store.query_df(
-        """WITH incidents AS (
-             SELECT year(period) AS year,
-                    coalesce(nullif(trim(attributes->>'route'), ''), '_U') AS route,
-                    coalesce(nullif(trim(coalesce(attributes->>'cause',
-                                                  attributes->>'cause_of_death')), ''), '_U') AS cause,
-                    TRY_CAST(attributes->>'lon' AS DOUBLE) AS lon,
-                    TRY_CAST(attributes->>'lat' AS DOUBLE) AS lat,
-                    flow, value
-             FROM observations
-             WHERE source = ? AND flow IN ('DEAD', 'MISSING', 'DEAD_OR_MISSING')
-               AND value IS NOT NULL)
-           SELECT year, route, cause, round(lon, 2) AS lon, round(lat, 2) AS lat, flow,
-                  sum(value) AS value
-           FROM incidents
-           WHERE lon BETWEEN -170 AND -30 AND lat BETWEEN -60 AND 75 AND value > 0
-           GROUP BY ALL ORDER BY year, route, cause, lon, lat, flow""",
-        [source],
-    )
-    return frame.loc[:, columns]
+        return pd.DataFrame(columns=["year", "route", "cause", "lon", "lat", "flow", "value"])
+    return page_reads.deaths_incidents(store, source)
 
 
 def source_observations(store: Store, source: str) -> pd.DataFrame:
     """Every observation of a source's latest release, contract columns and attributes."""
-    from observatorio.model.contract import FRAME_NAMES
-
-    columns = ", ".join(f'"{c}"' for c in FRAME_NAMES)
-    return store.query_df(
-        f"SELECT {columns} FROM observations WHERE source = ? "  # noqa: S608
-        "ORDER BY source_row NULLS LAST, period",
-        [source],
-    )
+    return page_reads.source_observations(store, source)
 
 
 def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
@@ -606,8 +425,5 @@ def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
 
 def source_units(store: Store, source: str) -> list[str]:
     """The units a source's latest observations are counted in (a forecast chart's unit)."""
-    frame = store.query_df(
-        "SELECT DISTINCT unit FROM observations WHERE source = ? AND unit IS NOT NULL ORDER BY 1",
-        [source],
-    )
+    frame = distinct(store, Selection(present=("unit",)).narrowed(source=source), ["unit"])
     return [str(u) for u in frame["unit"]]

@@ -1,9 +1,10 @@
-"""Read one declarative selection of the ``observations`` view: sums per country and period.
+"""One declarative selection of the latest observations: sums per country and period.
 
 A selection (``SeriesSpec``) names a source, the flows, optional table, dimension filters and
 attribute filters, and which column identifies the country the figure is about. It is fetched
-once for every country (grouped in SQL) and cached by the engine, so a table of roles for all
-members costs one query per selection, not one per country.
+once for every country (summed by the store's selection builder, store/selection.py) and
+cached by the engine, so a table of roles for all members costs one query per selection, not
+one per country.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from observatorio.model.dimensions import AREA_DIMENSIONS, FILTER_COLUMNS
+from observatorio.store.selection import Selection, distinct, sums
 
 #: Columns that can identify "the country the figure is about".
 COUNTRY_COLUMNS = frozenset(AREA_DIMENSIONS)
@@ -73,26 +75,16 @@ class SeriesSpec:
         codes = self.filters.get(name, ())
         return codes[0] if len(codes) == 1 else None
 
-    def where(self) -> tuple[str, list[Any]]:
-        """SQL condition and its bound parameters (country not included)."""
-        clauses = ["source = ?"]
-        params: list[Any] = [self.source]
+    def selection(self) -> Selection:
+        """The rows this spec reads, as the store's selection (country not included)."""
+        chosen: dict[str, tuple[str | None, ...]] = {"source": (self.source,)}
         if self.flows:
-            clauses.append(f"flow IN ({_marks(self.flows)})")
-            params.extend(self.flows)
+            chosen["flow"] = self.flows
         if self.table is not None:
-            clauses.append('"table" = ?')
-            params.append(self.table)
-        for col, codes in sorted(self.filters.items()):
-            clauses.append(f'"{col}" IN ({_marks(codes)})')
-            params.extend(codes)
-        for name, codes in sorted(self.attributes.items()):
-            clauses.append(f"json_extract_string(attributes, ?) IN ({_marks(codes)})")
-            params.append(f"$.{name}")
-            params.extend(codes)
-        if self.exclude_nationals:
-            clauses.append("citizenship <> ref_area")
-        return " AND ".join(clauses), params
+            chosen["table"] = (self.table,)
+        chosen.update(sorted(self.filters.items()))
+        return Selection(filters=chosen, attributes=self.attributes,
+                         exclude_nationals=self.exclude_nationals)
 
     def describe(self) -> str:
         """A readable formula fragment, e.g. ``Σ value [source=…, flow∈{…}, country=citizenship]``."""
@@ -114,21 +106,15 @@ def _codes(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list | tuple) else (str(value),)
 
 
-def _marks(values: tuple[str, ...]) -> str:
-    return ", ".join("?" for _ in values)
-
-
 def fetch_by_country(con: Any, spec: SeriesSpec) -> pd.DataFrame:
     """Sum of ``value`` per country, freq and period (country ``_ALL`` when the spec has none)."""
-    where, params = spec.where()
-    country_expr = f'"{spec.country}"' if spec.country else "?"
-    country_params: list[Any] = [] if spec.country else [ALL]
-    sql = (
-        f"SELECT {country_expr} AS country, freq, period, SUM(value) AS value, "  # noqa: S608 - vetted names
-        f"COUNT(value) AS n_values, MAX(release) AS release "
-        f"FROM observations WHERE {where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-    )
-    frame: pd.DataFrame = con.execute(sql, country_params + params).df()
+    measures = {"value": "sum", "n_values": "values", "release": "latest_release"}
+    if spec.country:
+        frame = sums(con, spec.selection(), [spec.country, "freq", "period"], measures,
+                     names={spec.country: "country"})
+    else:
+        frame = sums(con, spec.selection(), ["freq", "period"], measures)
+        frame.insert(0, "country", ALL)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["release"] = pd.to_datetime(frame["release"])
     return frame
@@ -136,8 +122,6 @@ def fetch_by_country(con: Any, spec: SeriesSpec) -> pd.DataFrame:
 
 def fetch_coverage(con: Any, spec: SeriesSpec) -> pd.DataFrame:
     """Every (freq, period) the selection holds for any country: what the source covers."""
-    where, params = spec.where()
-    sql = f"SELECT DISTINCT freq, period FROM observations WHERE {where} ORDER BY 1, 2"  # noqa: S608
-    frame: pd.DataFrame = con.execute(sql, params).df()
+    frame = distinct(con, spec.selection(), ["freq", "period"])
     frame["period"] = pd.to_datetime(frame["period"])
     return frame

@@ -46,13 +46,12 @@ from observatorio.store.duck import Store
 from observatorio.store.periods import Period, parse_date, parse_period
 from observatorio.store.query_errors import QueryError
 from observatorio.store.reading import SMALL_ANSWER, cursor, fetch_all, fetch_one, fetch_table
+from observatorio.store.selection import SAME_WITHIN_SUM, condition
 
 # -- whitelists (derived from the contract: model/dimensions.py) ---------------------------
 
 #: The largest limit or offset a query takes (15 digits, as the fast path reads them).
 MAX_PAGING = 10**15 - 1
-#: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
-SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
 
 #: Status of a sum: the rows' own when they agree; provisional if any is; else estimated when
 #: any row is estimated, missing or suppressed (the sum is then incomplete).
@@ -272,12 +271,7 @@ class ObservationQuery:
     ) -> tuple[str, list[Any]]:
         relation, params = self._relation(latest)
         conditions: list[str] = []
-        for name, values in self.filters.items():
-            if len(values) == 1:
-                conditions.append(f"{q(name)} = ?")
-            else:
-                conditions.append(f"{q(name)} IN ({', '.join('?' for _ in values)})")
-            params.extend(values)
+        conditions += [condition(name, values, params) for name, values in self.filters.items()]
         if self.start is not None:
             conditions.append('"period" >= ?')
             params.append(self.start.first_day)

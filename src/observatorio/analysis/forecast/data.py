@@ -1,4 +1,5 @@
-"""Read the catalogue's monthly series out of the store's ``observations`` view."""
+"""Read the catalogue's monthly series out of the latest observations (through the store's
+selection builder, store/selection.py)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,22 @@ import pandas as pd
 
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
 from observatorio.model.dimensions import FILTER_COLUMNS
+from observatorio.store.selection import Selection, sums
 
 
-def _where(defn: SeriesDef, dims: list[str], source: str) -> tuple[str, list[Any]]:
-    # Identifiers in a filter must be the contract's filterable columns: values are always
-    # bound as parameters, only these vetted names are spliced into the SQL text.
-    clauses = ["source = ?", "value IS NOT NULL"]
-    params: list[Any] = [source]
+def _selection(defn: SeriesDef, dims: list[str], source: str) -> Selection:
+    # The definition's filters (but the dimension split on), monthly rows unless it says
+    # otherwise, only rows with a figure.
+    chosen: dict[str, tuple[str | None, ...]] = {"source": (source,)}
     if "freq" not in defn.filters:
-        clauses.append("freq = 'M'")
+        chosen["freq"] = ("M",)
     for col, codes in defn.filters.items():
         if col in dims:
             continue
         if col not in FILTER_COLUMNS:
             raise ValueError(f"series {defn.id!r}: cannot filter on column {col!r}")
-        clauses.append(f'"{col}" IN ({", ".join("?" for _ in codes)})')
-        params.extend(codes)
-    return " AND ".join(clauses), params
+        chosen[col] = tuple(codes)
+    return Selection(filters=chosen, present=("value",))
 
 
 def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
@@ -43,17 +43,14 @@ def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
 
 
 def _query_source(con: Any, defn: SeriesDef, dim: str | None, source: str) -> pd.DataFrame:
-    dims = [dim] if dim else []
-    where, params = _where(defn, dims, source)
-    select_dim = f', "{dim}" AS code' if dim else ", NULL AS code"
-    group = ", 2" if dim else ""
     if dim and dim not in FILTER_COLUMNS:
         raise ValueError(f"series {defn.id!r}: cannot split on column {dim!r}")
-    sql = (
-        f"SELECT period{select_dim}, SUM(value) AS y FROM observations "  # noqa: S608 - vetted names
-        f"WHERE {where} GROUP BY 1{group} ORDER BY 1"
-    )
-    frame: pd.DataFrame = con.execute(sql, params).df()
+    selection = _selection(defn, [dim] if dim else [], source)
+    if dim:
+        frame = sums(con, selection, ["period", dim], {"y": "sum"}, names={dim: "code"})
+    else:
+        frame = sums(con, selection, ["period"], {"y": "sum"})
+        frame.insert(1, "code", None)
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
 
@@ -135,8 +132,7 @@ def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:
 def data_release(con: Any, catalogue: Catalogue) -> dict[str, str]:
     """The latest release of each source the catalogue reads (a forecast release's data key)."""
     sources = sorted({src for s in catalogue.series for src in s.sources()})
-    sql = (
-        "SELECT source, CAST(max(release) AS VARCHAR) FROM observations "  # noqa: S608 - placeholders only
-        f"WHERE source IN ({', '.join('?' for _ in sources)}) GROUP BY 1 ORDER BY 1"
-    )
-    return {str(src): str(rel) for src, rel in con.execute(sql, sources).fetchall()}
+    frame = sums(con, Selection(filters={"source": tuple(sources)}), ["source"],
+                 {"release": "latest_release"})
+    return {str(src): pd.Timestamp(rel).date().isoformat()
+            for src, rel in frame.itertuples(index=False)}

@@ -1,0 +1,175 @@
+"""The portal's reads too particular for the selection builder (store/selection.py): joins of
+the latest observations with the loads and sources, children across tables, return pairs seen
+from both sides, incidents from their JSON attributes, a source's every row.
+
+Written once, here, beside the builder: the analysis (analysis/dashboards.py) names what to
+read and never writes SQL over the observations itself (tests/store/test_one_sql_builder.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from observatorio.model.contract import FRAME_NAMES
+from observatorio.store.duck import Store
+
+
+def source_catalogue(store: Store) -> pd.DataFrame:
+    """One row per loaded source: publisher, titles, licence, release, rows, period, caveats.
+
+    ``start_freq``/``end_freq``: the frequency of the first and last period.
+    """
+    return store.query_df(
+        """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
+                  s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
+                  l.period_end, l.loaded_at, l.source_file,
+                  (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases,
+                  f.start_freq, f.end_freq
+           FROM loads l LEFT JOIN sources s USING (source)
+           LEFT JOIN (SELECT source, arg_min(freq, period) AS start_freq,
+                             arg_max(freq, period) AS end_freq
+                      FROM observations GROUP BY source) f USING (source)
+           WHERE l.is_latest ORDER BY l.source"""
+    )
+
+
+def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
+    """What a country's own authorities report: by source and flow, first/last period, release.
+
+    ``start_freq``/``end_freq``: the frequency of the first and last period (a yearly figure's
+    period is its first day, to be shown as a year, not as January).
+    """
+    return store.query_df(
+        """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
+                  max(o.period) AS last_period, count(*) AS rows,
+                  arg_min(o.freq, o.period) AS start_freq, arg_max(o.freq, o.period) AS end_freq,
+                  any_value(l.release) AS release, any_value(l.loaded_at) AS loaded_at,
+                  any_value(s.publisher) AS publisher, any_value(s.title_es) AS title_es,
+                  any_value(s.title_en) AS title_en
+           FROM observations o JOIN loads l ON l.load_id = o.load_id
+           LEFT JOIN sources s ON s.source = o.source
+           WHERE o.ref_area = ? AND o.value IS NOT NULL
+           GROUP BY o.source, o.flow, o.unit ORDER BY last_period DESC, o.source, o.flow, o.unit""",
+        [iso3],
+    )
+
+
+def children(
+    store: Store, ages: Sequence[str], encounter_flows: Sequence[str], since: date | None = None
+) -> pd.DataFrame:
+    """Monthly counts of children (``ages``, or counted as accompanied or not) in every source
+    that counts them, one series per table: the least detailed table of each source.
+
+    A series is (source, table, ref_area, flow group, accompaniment, age); the
+    ``encounter_flows`` are summed into ``ENCOUNTER``, as CBP publishes them.
+    """
+    params: list[Any] = [*encounter_flows, *ages, "UNACCOMPANIED", "ACCOMPANIED"]
+    age_marks = ", ".join("?" for _ in ages)
+    flows = ", ".join("?" for _ in encounter_flows)
+    since_sql = ""
+    if since is not None:
+        since_sql = "AND period >= ?"
+        params.append(since)
+    frame = store.query_df(
+        f"""WITH child AS (
+              SELECT source, "table", ref_area,
+                     CASE WHEN flow IN ({flows}) THEN 'ENCOUNTER' ELSE flow END AS flow,
+                     accompaniment, age, unit, period, value
+              FROM observations
+              WHERE freq = 'M' AND value IS NOT NULL
+                AND (age IN ({age_marks}) OR accompaniment IN (?, ?)) {since_sql}),
+            tables AS (
+              SELECT source, "table", count(*) AS n,
+                     row_number() OVER (PARTITION BY source ORDER BY count(*), "table") AS rank
+              FROM child GROUP BY source, "table")
+            SELECT c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.unit, c.period,
+                   sum(c.value) AS value
+            FROM child c JOIN tables t
+              ON t.source = c.source AND t."table" IS NOT DISTINCT FROM c."table" AND t.rank = 1
+            GROUP BY ALL ORDER BY c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.period""",  # noqa: S608
+        params,
+    )
+    if not frame.empty:
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return frame
+
+
+def return_pairs(store: Store) -> pd.DataFrame:
+    """Every (returning country, origin country) pair the store counts, on either side.
+
+    ``executed``/``received``: months the returning country / the origin country reports;
+    ``months``: months both report. Pairs counted on both sides first.
+    """
+    return store.query_df(
+        """WITH executed AS (
+             SELECT DISTINCT ref_area AS returning_area, citizenship AS origin, period
+             FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
+               AND value IS NOT NULL AND length(citizenship) = 3
+               AND citizenship NOT LIKE '\\_%' ESCAPE '\\'),
+           received AS (
+             SELECT DISTINCT counterpart_area AS returning_area, ref_area AS origin, period
+             FROM observations WHERE flow = 'RETURN_RECEIVED' AND freq = 'M'
+               AND value IS NOT NULL AND length(counterpart_area) = 3
+               AND counterpart_area NOT LIKE '\\_%' ESCAPE '\\')
+           SELECT returning_area AS "returning", origin,
+                  count(*) FILTER (WHERE e.period IS NOT NULL) AS executed,
+                  count(*) FILTER (WHERE r.period IS NOT NULL) AS received,
+                  count(*) FILTER (WHERE e.period IS NOT NULL AND r.period IS NOT NULL) AS months
+           FROM executed e FULL JOIN received r USING (returning_area, origin, period)
+           GROUP BY ALL ORDER BY months DESC, executed + received DESC, origin, returning_area"""
+    )
+
+
+def deaths_incidents(store: Store, source: str) -> pd.DataFrame:
+    """Dead and missing migrants in the Americas counted by a Missing Migrants ``source``: one
+    row per place, route, cause, year, flow (the Americas: incidents west of 30°W).
+    """
+    columns = ["year", "route", "cause", "lon", "lat", "flow", "value"]
+    frame = store.query_df(
+        """WITH incidents AS (
+             SELECT year(period) AS year,
+                    coalesce(nullif(trim(attributes->>'route'), ''), '_U') AS route,
+                    coalesce(nullif(trim(coalesce(attributes->>'cause',
+                                                  attributes->>'cause_of_death')), ''), '_U') AS cause,
+                    TRY_CAST(attributes->>'lon' AS DOUBLE) AS lon,
+                    TRY_CAST(attributes->>'lat' AS DOUBLE) AS lat,
+                    flow, value
+             FROM observations
+             WHERE source = ? AND flow IN ('DEAD', 'MISSING', 'DEAD_OR_MISSING')
+               AND value IS NOT NULL)
+           SELECT year, route, cause, round(lon, 2) AS lon, round(lat, 2) AS lat, flow,
+                  sum(value) AS value
+           FROM incidents
+           WHERE lon BETWEEN -170 AND -30 AND lat BETWEEN -60 AND 75 AND value > 0
+           GROUP BY ALL ORDER BY year, route, cause, lon, lat, flow""",
+        [source],
+    )
+    return frame.loc[:, columns]
+
+
+def source_observations(store: Store, source: str) -> pd.DataFrame:
+    """Every observation of a source's latest release, contract columns and attributes."""
+    columns = ", ".join(f'"{c}"' for c in FRAME_NAMES)
+    return store.query_df(
+        f"SELECT {columns} FROM observations WHERE source = ? "  # noqa: S608
+        "ORDER BY source_row NULLS LAST, period",
+        [source],
+    )
+
+
+def source_refs(store: Store, sources: Sequence[str]) -> pd.DataFrame:
+    """Publisher, titles and latest release of the given sources (those loaded)."""
+    if not sources:
+        return pd.DataFrame(columns=["source", "publisher", "title_es", "title_en", "release"])
+    marks = ", ".join("?" for _ in sources)
+    return store.query_df(
+        f"""SELECT l.source, s.publisher, s.title_es, s.title_en, l.release
+            FROM loads l LEFT JOIN sources s USING (source)
+            WHERE l.is_latest AND l.source IN ({marks})
+            ORDER BY l.source""",  # noqa: S608
+        list(sources),
+    )

@@ -1,0 +1,63 @@
+"""The store's selection builder (store/selection.py): the analysis' reads answer as their own
+SQL did, a sum that would add two frequencies is refused, and only the store writes SQL over the
+observations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from selection_parity import (  # beside this file (pytest puts its folder on sys.path)
+    DIGESTS,
+    digests,
+)
+
+from observatorio.analysis import dashboards as db
+from observatorio.store.duck import Store
+from observatorio.store.query_errors import QueryError
+from observatorio.store.selection import Selection, condition, published_sums
+
+
+def test_every_analysis_read_answers_as_its_own_sql_did(bundled_store: Store) -> None:
+    # The digests were recorded with the dashboards', series' and forecasts' own SQL (main
+    # before the builder): every dashboard, indicator series and forecast series is the same.
+    expected = json.loads(DIGESTS.read_text())
+    found = digests(bundled_store)
+    changed = sorted(name for name in expected if found.get(name) != expected[name])
+    assert not changed, f"answers differ from the analysis' own SQL: {changed[:20]}"
+    assert set(found) == set(expected)
+
+
+def test_a_sum_over_two_tables_is_refused(bundled_store: Store) -> None:
+    # USBP publishes its encounters in a yearly and a monthly sheet: summing both by period
+    # would count a fiscal year's people twice in its first month. The analysis' own SQL
+    # summed whatever it was given.
+    both = Selection(present=("value",)).narrowed(
+        source="ohss_cbp_usbp_encounters", table=("Annual Count", "Monthly Count"))
+    with pytest.raises(QueryError) as refused:
+        published_sums(bundled_store, both)
+    assert refused.value.code == "double_count"
+    assert refused.value.values["column"] == "table"
+    assert refused.value.values["values"] == "Annual Count, Monthly Count"
+    assert not published_sums(bundled_store, both.narrowed(table="Monthly Count")).empty
+
+
+def test_a_window_does_not_change_the_table_or_the_totals_read(bundled_store: Store) -> None:
+    spec = next(s for s in db.HEADLINE_SERIES if s.key == "usbp")
+    whole = db.aggregate(bundled_store, spec)
+    last_year = whole["period"].max().replace(month=1)
+    window = db.aggregate(bundled_store, spec, since=last_year)
+    assert window.reset_index(drop=True).equals(
+        whole[whole["period"] >= last_year].reset_index(drop=True))
+
+
+def test_conditions_bind_every_code_and_name_no_unvetted_column() -> None:
+    params: list[object] = []
+    assert condition("ref_area", ("GTM",), params) == '"ref_area" = ?'
+    assert condition("ref_area", ("GTM", "HND"), params) == '"ref_area" IN (?, ?)'
+    assert condition("table", (None,), params) == '"table" IS NULL'
+    assert condition("table", ("a", None), params) == '("table" = ? OR "table" IS NULL)'
+    assert condition("flow", (), params) == "FALSE"
+    assert params == ["GTM", "GTM", "HND", "a"]
+    with pytest.raises(KeyError):
+        Selection(filters={"1=1; DROP TABLE loads; --": ("x",)})
