@@ -126,6 +126,21 @@ class IndicatorEngine:
             self._coverage[key] = fetch_coverage(self.con, spec)
         return self._coverage[key]
 
+    def selection(self, spec: SeriesSpec) -> pd.DataFrame:
+        """A selection's sums for every country (cached): country, freq, period, value, release."""
+        return self._series(spec)
+
+    def coverage(self, spec: SeriesSpec) -> pd.DataFrame:
+        """Every (freq, period) a selection holds for any country (cached)."""
+        return self._covered(spec)
+
+    def has_result(self, indicator_id: str, country: str | None, freq: str) -> bool:
+        return (indicator_id, country, freq) in self._results
+
+    def remember(self, result: IndicatorResult) -> None:
+        """Keep a result computed elsewhere (``indicators_batch``) as if computed here."""
+        self._results[(result.indicator.id, result.country, result.freq)] = result
+
     def countries(self, indicator_id: str) -> list[str]:
         """Countries with at least one figure for a base indicator."""
         ind = self.indicator(indicator_id)
@@ -246,7 +261,7 @@ class IndicatorEngine:
                  .agg(value=("value", "sum"), sources=("source", _join),
                       specs=("spec", lambda s: frozenset(s)))
                  .reset_index())
-        months = [12.0 if (y in a_years or ind.kind == "stock") else float(self._months_covered(ind, sp, y))
+        months = [12.0 if (y in a_years or ind.kind == "stock") else float(self.months_covered(ind, sp, y))
                   for y, sp in zip(frame["year"], frame["specs"], strict=True)]
         return pd.DataFrame({
             "period": pd.to_datetime(frame["year"].astype(str) + "-01-01"),
@@ -254,7 +269,8 @@ class IndicatorEngine:
             "months": months, "complete": [m >= 12 for m in months], "sources": frame["sources"],
         })
 
-    def _months_covered(self, ind: Indicator, specs: frozenset[int], year: int) -> int:
+    def months_covered(self, ind: Indicator, specs: frozenset[int], year: int) -> int:
+        """Months of ``year`` covered by any of the indicator's selections numbered ``specs``."""
         months: set[pd.Timestamp] = set()
         for i in specs:
             months |= self._covered_months(ind.series[i]).get(year, set())
