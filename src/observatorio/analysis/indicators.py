@@ -43,13 +43,24 @@ class IndicatorResult:
     freq: str
     frame: pd.DataFrame  # RESULT_COLUMNS, one row per period, sorted
     releases: dict[str, date] = field(default_factory=dict)  # source -> release used
+    _years: tuple[pd.DataFrame, dict[int, int]] | None = field(default=None, init=False, repr=False,
+                                                               compare=False)
 
     def at(self, period: date | pd.Timestamp | int) -> dict[str, Any] | None:
         """The row for a period (a year number selects the annual row)."""
         if isinstance(period, int):
-            rows = self.frame[self.frame["period"].dt.year == period]
-        else:
-            rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
+            # Roles and triggers ask one result for many years: index its rows by year once.
+            if self._years is None or self._years[0] is not self.frame:
+                first: dict[int, int] = {}
+                for pos, year in enumerate(self.frame["period"].dt.year):
+                    first.setdefault(int(year), pos)
+                self._years = (self.frame, first)
+            pos = self._years[1].get(period)
+            if pos is None:
+                return None
+            row = self.frame.iloc[pos]
+            return None if pd.isna(row["value"]) else row.to_dict()
+        rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
         if rows.empty or pd.isna(rows["value"].iloc[0]):
             return None
         return rows.iloc[0].to_dict()
@@ -133,6 +144,13 @@ class IndicatorEngine:
     def coverage(self, spec: SeriesSpec) -> pd.DataFrame:
         """Every (freq, period) a selection holds for any country (cached)."""
         return self._covered(spec)
+
+    def has_coverage(self, spec: SeriesSpec) -> bool:
+        return spec.identity() in self._coverage
+
+    def remember_coverage(self, spec: SeriesSpec, frame: pd.DataFrame) -> None:
+        """Keep a selection's coverage read elsewhere (``indicators_batch``)."""
+        self._coverage[spec.identity()] = frame
 
     def has_result(self, indicator_id: str, country: str | None, freq: str) -> bool:
         return (indicator_id, country, freq) in self._results

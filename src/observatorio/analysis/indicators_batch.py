@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,31 +54,79 @@ def prime_yearly(engine: IndicatorEngine, indicator_ids: Iterable[str], countrie
     """Compute the yearly figures of every base indicator behind ``indicator_ids`` for every
     country in ``countries`` at once, and leave them in the engine's cache."""
     wanted = tuple(dict.fromkeys(countries))
-    for ind_id in base_dependencies(engine, indicator_ids):
-        todo = tuple(c for c in wanted if not engine.has_result(ind_id, c, "A"))
-        if todo:
-            for result in yearly_base(engine, engine.indicator(ind_id), todo).values():
-                engine.remember(result)
+    todo = [engine.indicator(i) for i in base_dependencies(engine, indicator_ids)
+            if not all(engine.has_result(i, c, "A") for c in wanted)]
+    if not todo:
+        return
+    specs = list({spec.identity(): spec for ind in todo for spec in ind.series}.values())
+    fetch_coverage_all(engine, specs)
+    selected = fetch_countries(engine.con, specs, wanted)
+    for ind in todo:
+        for result in yearly_base(engine, ind, wanted, selected).values():
+            engine.remember(result)
 
 
-def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, ...]) -> dict[str, IndicatorResult]:
-    """A base indicator's calendar-year results for each of ``countries``."""
-    rows = _selected_rows(engine, ind, set(countries))
-    results: dict[str, IndicatorResult] = {}
+def fetch_countries(con: Any, specs: list[SeriesSpec], countries: tuple[str, ...]) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """Every selection's sums per country, freq and period for ``countries`` only, in one query
+    (what ``series.fetch_by_country`` reads for all countries, one selection at a time)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    numbered = [(k, spec) for k, spec in enumerate(specs) if spec.country is not None]
+    for k, spec in numbered:
+        where, where_params = spec.where()
+        # Only vetted column names are spliced in (SeriesSpec checks them); values are bound.
+        parts.append(
+            f'SELECT {k} AS spec, "{spec.country}" AS country, freq, period, SUM(value) AS value, '  # noqa: S608
+            f'MAX(release) AS release FROM observations WHERE {where} '
+            f'AND "{spec.country}" IN ({", ".join("?" for _ in countries)}) GROUP BY 2, 3, 4')
+        params += [*where_params, *countries]
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
+    out = {spec.identity(): empty for spec in specs}
+    if not parts or not countries:
+        return out
+    frame: pd.DataFrame = con.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 4", params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["release"] = pd.to_datetime(frame["release"])
+    for k, rows in frame.groupby("spec", sort=False):
+        out[specs[int(k)].identity()] = rows.loc[:, _ROW_COLUMNS].reset_index(drop=True)
+    return out
+
+
+def fetch_coverage_all(engine: IndicatorEngine, specs: list[SeriesSpec]) -> None:
+    """What each selection covers (``series.fetch_coverage``), for every selection the engine
+    has not read yet, in one query; left in the engine's cache."""
+    missing = [spec for spec in specs if not engine.has_coverage(spec)]
+    if not missing:
+        return
+    parts: list[str] = []
+    params: list[Any] = []
+    for k, spec in enumerate(missing):
+        where, where_params = spec.where()
+        parts.append(f"SELECT DISTINCT {k} AS spec, freq, period FROM observations WHERE {where}")  # noqa: S608
+        params += where_params
+    frame: pd.DataFrame = engine.con.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    found = {int(k): rows for k, rows in frame.groupby("spec", sort=False)}
+    for k, spec in enumerate(missing):
+        rows = found.get(k)
+        engine.remember_coverage(spec, frame.loc[[], ["freq", "period"]] if rows is None
+                                 else rows.loc[:, ["freq", "period"]].reset_index(drop=True))
+
+
+def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, ...],
+                selected: dict[tuple[Any, ...], pd.DataFrame] | None = None) -> dict[str, IndicatorResult]:
+    """A base indicator's calendar-year results for each of ``countries`` (``selected``: the
+    selections' rows already read for these countries, else the engine's)."""
+    rows = _selected_rows(engine, ind, set(countries), selected)
+    empty = _empty()  # built once, copied: each result owns its frame
     if rows.empty:
-        return {c: _result(ind, c, _empty(), {}) for c in countries}
+        return {c: _result(ind, c, empty.copy(), {}) for c in countries}
     releases: dict[str, dict[str, date]] = {}
     for (country, source), release in rows.groupby(["country", "source"])["release"].max().items():
         releases.setdefault(str(country), {})[str(source)] = release.date()
     frames = _yearly_frames(engine, ind, rows)
-    for c in countries:
-        frame = frames.get(c)
-        if frame is None:
-            results[c] = _result(ind, c, _empty(), releases.get(c, {}))
-        else:
-            results[c] = _result(ind, c, frame.loc[:, list(RESULT_COLUMNS)].sort_values("period")
-                                 .reset_index(drop=True), releases.get(c, {}))
-    return results
+    return {c: _result(ind, c, frames[c] if c in frames else empty.copy(), releases.get(c, {}))
+            for c in countries}
 
 
 def _result(ind: Indicator, country: str, frame: pd.DataFrame, releases: dict[str, date]) -> IndicatorResult:
@@ -89,12 +138,13 @@ def _result(ind: Indicator, country: str, frame: pd.DataFrame, releases: dict[st
     return IndicatorResult(ind, country, "A", frame, kept)
 
 
-def _selected_rows(engine: IndicatorEngine, ind: Indicator, wanted: set[str]) -> pd.DataFrame:
+def _selected_rows(engine: IndicatorEngine, ind: Indicator, wanted: set[str],
+                   selected: dict[tuple[Any, ...], pd.DataFrame] | None) -> pd.DataFrame:
     """Every selection's rows for the wanted countries, gaps of sparse sources filled, combined
     as the indicator says (``spec`` numbers the selection, ``source`` names its source)."""
     parts = []
     for i, spec in enumerate(ind.series):
-        frame = engine.selection(spec)
+        frame = selected[spec.identity()] if selected is not None else engine.selection(spec)
         rows = frame.loc[frame["country"].isin(wanted), _ROW_COLUMNS]
         if spec.sparse_zeros and not rows.empty:
             rows = _fill_sparse(engine, spec, rows)
@@ -139,25 +189,31 @@ def _yearly_frames(engine: IndicatorEngine, ind: Indicator, rows: pd.DataFrame) 
     the year, else the months' sum (a stock: the year's last month)."""
     rows = rows.assign(year=rows["period"].dt.year.astype(int))
     yearly = rows["freq"] == "A"
-    keys = [rows["country"], rows["year"]]
-    has_yearly = yearly.groupby(keys).transform("any")
+    has_yearly = yearly.groupby([rows["country"], rows["year"]]).transform("any")
     if ind.kind == "stock":
         last = rows.groupby(["country", "year"])["period"].transform("max")
         used = rows[yearly | (~has_yearly & (rows["period"] == last))]
     else:
         used = rows[yearly | ~has_yearly]
+    keys = ["country", "year"]
+    agg = used.groupby(keys)["value"].sum().reset_index()
+    # Which sources and selections each year used (plain Python sets: no per-group callbacks).
+    sources: dict[tuple[str, int], set[str]] = {}
+    specs: dict[tuple[str, int], set[int]] = {}
+    for c, y, src, sp in zip(used["country"], used["year"], used["source"], used["spec"], strict=True):
+        sources.setdefault((c, y), set()).add(src)
+        specs.setdefault((c, y), set()).add(sp)
     yearly_keys = set(zip(rows.loc[yearly, "country"], rows.loc[yearly, "year"], strict=True))
-    agg = (used.groupby(["country", "year"])
-           .agg(value=("value", "sum"), sources=("source", _join), specs=("spec", lambda s: frozenset(s)))
-           .reset_index())
-    frames: dict[str, pd.DataFrame] = {}
-    for country, frame in agg.groupby("country", sort=False):
-        months = [12.0 if ((country, y) in yearly_keys or ind.kind == "stock")
-                  else float(engine.months_covered(ind, sp, y))
-                  for y, sp in zip(frame["year"], frame["specs"], strict=True)]
-        frames[str(country)] = pd.DataFrame({
-            "period": pd.to_datetime(frame["year"].astype(str) + "-01-01").to_numpy(),
-            "value": frame["value"].astype(float).to_numpy(), "numerator": np.nan, "denominator": np.nan,
-            "months": months, "complete": [m >= 12 for m in months], "sources": frame["sources"].to_numpy(),
-        })
-    return frames
+    pairs = list(zip(agg["country"], agg["year"], strict=True))
+    months = [12.0 if (key in yearly_keys or ind.kind == "stock")
+              else float(engine.months_covered(ind, frozenset(specs[key]), key[1])) for key in pairs]
+    table = pd.DataFrame({
+        "country": agg["country"].to_numpy(),
+        "period": pd.to_datetime(agg["year"].astype(str) + "-01-01").to_numpy(),
+        "value": agg["value"].astype(float).to_numpy(), "numerator": np.nan, "denominator": np.nan,
+        "months": months, "complete": [m >= 12 for m in months],
+        "sources": [_join(sources[key]) for key in pairs],
+    }).sort_values(["country", "period"], kind="stable")
+    columns = list(RESULT_COLUMNS)
+    return {str(c): part.loc[:, columns].reset_index(drop=True)
+            for c, part in table.groupby("country", sort=False)}
