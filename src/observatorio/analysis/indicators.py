@@ -43,13 +43,24 @@ class IndicatorResult:
     freq: str
     frame: pd.DataFrame  # RESULT_COLUMNS, one row per period, sorted
     releases: dict[str, date] = field(default_factory=dict)  # source -> release used
+    _years: tuple[pd.DataFrame, dict[int, int]] | None = field(default=None, init=False, repr=False,
+                                                               compare=False)
 
     def at(self, period: date | pd.Timestamp | int) -> dict[str, Any] | None:
         """The row for a period (a year number selects the annual row)."""
         if isinstance(period, int):
-            rows = self.frame[self.frame["period"].dt.year == period]
-        else:
-            rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
+            # Roles and triggers ask one result for many years: index its rows by year once.
+            if self._years is None or self._years[0] is not self.frame:
+                first: dict[int, int] = {}
+                for pos, year in enumerate(self.frame["period"].dt.year):
+                    first.setdefault(int(year), pos)
+                self._years = (self.frame, first)
+            pos = self._years[1].get(period)
+            if pos is None:
+                return None
+            row = self.frame.iloc[pos]
+            return None if pd.isna(row["value"]) else row.to_dict()
+        rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
         if rows.empty or pd.isna(rows["value"].iloc[0]):
             return None
         return rows.iloc[0].to_dict()
@@ -125,6 +136,28 @@ class IndicatorEngine:
         if key not in self._coverage:
             self._coverage[key] = fetch_coverage(self.con, spec)
         return self._coverage[key]
+
+    def selection(self, spec: SeriesSpec) -> pd.DataFrame:
+        """A selection's sums for every country (cached): country, freq, period, value, release."""
+        return self._series(spec)
+
+    def coverage(self, spec: SeriesSpec) -> pd.DataFrame:
+        """Every (freq, period) a selection holds for any country (cached)."""
+        return self._covered(spec)
+
+    def has_coverage(self, spec: SeriesSpec) -> bool:
+        return spec.identity() in self._coverage
+
+    def remember_coverage(self, spec: SeriesSpec, frame: pd.DataFrame) -> None:
+        """Keep a selection's coverage read elsewhere (``indicators_batch``)."""
+        self._coverage[spec.identity()] = frame
+
+    def has_result(self, indicator_id: str, country: str | None, freq: str) -> bool:
+        return (indicator_id, country, freq) in self._results
+
+    def remember(self, result: IndicatorResult) -> None:
+        """Keep a result computed elsewhere (``indicators_batch``) as if computed here."""
+        self._results[(result.indicator.id, result.country, result.freq)] = result
 
     def countries(self, indicator_id: str) -> list[str]:
         """Countries with at least one figure for a base indicator."""
@@ -246,7 +279,7 @@ class IndicatorEngine:
                  .agg(value=("value", "sum"), sources=("source", _join),
                       specs=("spec", lambda s: frozenset(s)))
                  .reset_index())
-        months = [12.0 if (y in a_years or ind.kind == "stock") else float(self._months_covered(ind, sp, y))
+        months = [12.0 if (y in a_years or ind.kind == "stock") else float(self.months_covered(ind, sp, y))
                   for y, sp in zip(frame["year"], frame["specs"], strict=True)]
         return pd.DataFrame({
             "period": pd.to_datetime(frame["year"].astype(str) + "-01-01"),
@@ -254,7 +287,8 @@ class IndicatorEngine:
             "months": months, "complete": [m >= 12 for m in months], "sources": frame["sources"],
         })
 
-    def _months_covered(self, ind: Indicator, specs: frozenset[int], year: int) -> int:
+    def months_covered(self, ind: Indicator, specs: frozenset[int], year: int) -> int:
+        """Months of ``year`` covered by any of the indicator's selections numbered ``specs``."""
         months: set[pd.Timestamp] = set()
         for i in specs:
             months |= self._covered_months(ind.series[i]).get(year, set())

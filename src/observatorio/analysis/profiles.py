@@ -7,7 +7,9 @@ from typing import Any
 from observatorio.analysis.actions import actions_for, load_matrix
 from observatorio.analysis.annual import year_figure
 from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.analysis.indicators_batch import prime_yearly
 from observatorio.analysis.roles import assess, default_year
+from observatorio.analysis.roles_batch import role_indicators
 from observatorio.errors import ObservatorioError
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 
@@ -39,6 +41,8 @@ def build_profile(engine: IndicatorEngine, iso3: str, year: int | None = None, l
     if iso3 not in CRM_MEMBERS:
         raise UnknownCountry(iso3)
     year = year or default_year(engine)
+    # One country's rows only, read at once, instead of every selection split by country.
+    prime_yearly(engine, [*role_indicators(), *HEADLINE_INDICATORS], (iso3,))
     roles = assess(engine, iso3, year)
     matrix = load_matrix()
     actions = actions_for(engine, iso3, year, roles.held(), matrix)

@@ -16,6 +16,7 @@ from typing import Any
 from observatorio import yaml_load
 from observatorio.analysis.annual import YearFigure, year_figure
 from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.analysis.indicators_batch import prime_yearly
 from observatorio.model.codelists import CRM_MEMBERS
 
 ROLES_PATH = Path(__file__).resolve().parent / "roles.yaml"
@@ -195,6 +196,7 @@ def assess(engine: IndicatorEngine, country: str, year: int, method: Method | No
 def default_year(engine: IndicatorEngine, countries: tuple[str, ...] = CRM_MEMBERS) -> int:
     """The latest year with a population figure for every country asked about."""
     years: set[int] | None = None
+    prime_yearly(engine, (engine.catalogue.population,), countries)
     for c in countries:
         frame = engine.compute(engine.catalogue.population, c, "A").frame
         have = set(frame.loc[frame["value"].notna(), "period"].dt.year.astype(int))

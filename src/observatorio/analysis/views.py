@@ -13,6 +13,7 @@ from observatorio.analysis.mirror import KINDS as MIRROR_KINDS
 from observatorio.analysis.mirror import load_book, pair_metadata, reconcile_all
 from observatorio.analysis.profiles import build_profile, country_name
 from observatorio.analysis.roles import CountryRoles, assess, default_year
+from observatorio.analysis.roles_batch import prime_roles
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import fmt_number, t
 from observatorio.model.codelists import CRM_MEMBERS
@@ -117,6 +118,7 @@ def role_records(
     """Roles with evidence, one mapping per country (the default year when none is given)."""
     year = resolve_year(engine, year)
     countries = (country,) if country else CRM_MEMBERS
+    prime_roles(engine, countries)
     return [_country_roles(engine, assess(engine, c, year), lang) for c in countries]
 
 

@@ -11,6 +11,7 @@ from observatorio.analysis import dashboards as db
 from observatorio.analysis import views
 from observatorio.analysis.actions import actions_for, load_matrix
 from observatorio.analysis.roles import assess
+from observatorio.analysis.roles_batch import prime_roles
 from observatorio.i18n import fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.web import pages
@@ -187,6 +188,7 @@ def _roles(ctx: BulletinContext) -> Section:
     year = roles_year(ctx)
     matrix = load_matrix()
     rows: list[list[Any]] = []
+    prime_roles(ctx.engine, CRM_MEMBERS)
     for iso3 in CRM_MEMBERS:
         # what the API's /profiles builds, without its headline indicators
         roles = assess(ctx.engine, iso3, year)

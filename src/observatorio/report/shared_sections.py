@@ -110,9 +110,11 @@ def _vintage_totals(ctx: BulletinContext, source: str) -> pd.DataFrame:
     frame = table.to_pandas()
     if frame.empty:
         return pd.DataFrame(columns=["vintage", "period", "value"])
-    frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]
-    frame["vintage"] = [pd.Timestamp(v).date() for v in frame["vintage"]]
-    return frame.groupby(["vintage", "period"], as_index=False)["value"].sum()
+    # Sum first, then convert the (few) totals' dates: the rows can be many thousands.
+    totals = frame.groupby(["vintage", "period"], as_index=False)["value"].sum()
+    totals["period"] = [pd.Timestamp(p).date() for p in totals["period"]]
+    totals["vintage"] = [pd.Timestamp(v).date() for v in totals["vintage"]]
+    return totals
 
 
 def freshness_section(ctx: BulletinContext, countries: tuple[str, ...] = CRM_MEMBERS) -> Section:

@@ -1,0 +1,219 @@
+"""Yearly figures of base indicators for many countries at once, in grouped passes.
+
+The engine computes ``(indicator, country, freq)`` one country at a time: for a table of
+eleven members that is eleven splits of every selection, eleven concatenations and eleven
+yearly aggregations per indicator. Here each base indicator (flow or stock) is computed for
+every country asked about in one grouped pass over its selections, and the per-country
+results are handed to the engine's cache, so everything built on top of them (rates, shares,
+roles, action triggers) reads them as if the engine had computed them itself.
+
+The rules are the engine's, applied with a ``country`` key added to every grouping; the
+results are the same frames, value for value (``tests/analysis/test_indicators_batch.py``
+compares them for every base indicator of the catalogue and every member).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from observatorio.analysis.catalogue import BASE_KINDS, Indicator
+from observatorio.analysis.indicators import (
+    RESULT_COLUMNS,
+    IndicatorEngine,
+    IndicatorResult,
+    _empty,
+    _join,
+)
+from observatorio.analysis.series import SeriesSpec
+
+_ROW_COLUMNS = ["country", "freq", "period", "value", "release"]
+
+
+def base_dependencies(engine: IndicatorEngine, indicator_ids: Iterable[str]) -> list[str]:
+    """The base indicators (flows, stocks) the given indicators are computed from, population
+    included for the rates, in first-seen order."""
+    found: dict[str, None] = {}
+    pending = list(indicator_ids)
+    while pending:
+        ind = engine.indicator(pending.pop(0))
+        if ind.kind in BASE_KINDS:
+            found.setdefault(ind.id, None)
+            continue
+        if ind.kind in ("per_100k", "pct_population"):
+            pending.append(engine.catalogue.population)
+        pending.extend(x for x in (ind.numerator, ind.denominator, ind.base) if x)
+    return list(found)
+
+
+def prime_yearly(engine: IndicatorEngine, indicator_ids: Iterable[str], countries: Iterable[str]) -> None:
+    """Compute the yearly figures of every base indicator behind ``indicator_ids`` for every
+    country in ``countries`` at once, and leave them in the engine's cache."""
+    wanted = tuple(dict.fromkeys(countries))
+    todo = [engine.indicator(i) for i in base_dependencies(engine, indicator_ids)
+            if not all(engine.has_result(i, c, "A") for c in wanted)]
+    if not todo:
+        return
+    specs = list({spec.identity(): spec for ind in todo for spec in ind.series}.values())
+    fetch_coverage_all(engine, specs)
+    selected = fetch_countries(engine.con, specs, wanted)
+    for ind in todo:
+        for result in yearly_base(engine, ind, wanted, selected).values():
+            engine.remember(result)
+
+
+def fetch_countries(con: Any, specs: list[SeriesSpec], countries: tuple[str, ...]) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """Every selection's sums per country, freq and period for ``countries`` only, in one query
+    (what ``series.fetch_by_country`` reads for all countries, one selection at a time)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    numbered = [(k, spec) for k, spec in enumerate(specs) if spec.country is not None]
+    for k, spec in numbered:
+        where, where_params = spec.where()
+        # Only vetted column names are spliced in (SeriesSpec checks them); values are bound.
+        parts.append(
+            f'SELECT {k} AS spec, "{spec.country}" AS country, freq, period, SUM(value) AS value, '  # noqa: S608
+            f'MAX(release) AS release FROM observations WHERE {where} '
+            f'AND "{spec.country}" IN ({", ".join("?" for _ in countries)}) GROUP BY 2, 3, 4')
+        params += [*where_params, *countries]
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
+    out = {spec.identity(): empty for spec in specs}
+    if not parts or not countries:
+        return out
+    frame: pd.DataFrame = con.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 4", params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["release"] = pd.to_datetime(frame["release"])
+    for k, rows in frame.groupby("spec", sort=False):
+        out[specs[int(k)].identity()] = rows.loc[:, _ROW_COLUMNS].reset_index(drop=True)
+    return out
+
+
+def fetch_coverage_all(engine: IndicatorEngine, specs: list[SeriesSpec]) -> None:
+    """What each selection covers (``series.fetch_coverage``), for every selection the engine
+    has not read yet, in one query; left in the engine's cache."""
+    missing = [spec for spec in specs if not engine.has_coverage(spec)]
+    if not missing:
+        return
+    parts: list[str] = []
+    params: list[Any] = []
+    for k, spec in enumerate(missing):
+        where, where_params = spec.where()
+        parts.append(f"SELECT DISTINCT {k} AS spec, freq, period FROM observations WHERE {where}")  # noqa: S608
+        params += where_params
+    frame: pd.DataFrame = engine.con.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    found = {int(k): rows for k, rows in frame.groupby("spec", sort=False)}
+    for k, spec in enumerate(missing):
+        rows = found.get(k)
+        engine.remember_coverage(spec, frame.loc[[], ["freq", "period"]] if rows is None
+                                 else rows.loc[:, ["freq", "period"]].reset_index(drop=True))
+
+
+def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, ...],
+                selected: dict[tuple[Any, ...], pd.DataFrame] | None = None) -> dict[str, IndicatorResult]:
+    """A base indicator's calendar-year results for each of ``countries`` (``selected``: the
+    selections' rows already read for these countries, else the engine's)."""
+    rows = _selected_rows(engine, ind, set(countries), selected)
+    empty = _empty()  # built once, copied: each result owns its frame
+    if rows.empty:
+        return {c: _result(ind, c, empty.copy(), {}) for c in countries}
+    releases: dict[str, dict[str, date]] = {}
+    for (country, source), release in rows.groupby(["country", "source"])["release"].max().items():
+        releases.setdefault(str(country), {})[str(source)] = release.date()
+    frames = _yearly_frames(engine, ind, rows)
+    return {c: _result(ind, c, frames[c] if c in frames else empty.copy(), releases.get(c, {}))
+            for c in countries}
+
+
+def _result(ind: Indicator, country: str, frame: pd.DataFrame, releases: dict[str, date]) -> IndicatorResult:
+    """As the engine finishes a result: only the releases of sources behind a figure."""
+    used: set[str] = set()
+    for text in frame["sources"]:
+        used.update(x for x in str(text).split(",") if x)
+    kept = {s: r for s, r in sorted(releases.items()) if s in used}
+    return IndicatorResult(ind, country, "A", frame, kept)
+
+
+def _selected_rows(engine: IndicatorEngine, ind: Indicator, wanted: set[str],
+                   selected: dict[tuple[Any, ...], pd.DataFrame] | None) -> pd.DataFrame:
+    """Every selection's rows for the wanted countries, gaps of sparse sources filled, combined
+    as the indicator says (``spec`` numbers the selection, ``source`` names its source)."""
+    parts = []
+    for i, spec in enumerate(ind.series):
+        frame = selected[spec.identity()] if selected is not None else engine.selection(spec)
+        rows = frame.loc[frame["country"].isin(wanted), _ROW_COLUMNS]
+        if spec.sparse_zeros and not rows.empty:
+            rows = _fill_sparse(engine, spec, rows)
+        if not rows.empty:
+            parts.append(rows.assign(spec=i, source=spec.source))
+    if not parts:
+        return pd.DataFrame(columns=[*_ROW_COLUMNS, "spec", "source"])
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["value"].notna()]
+    if ind.combine == "coalesce":
+        first = rows.groupby(["country", "freq", "period"])["spec"].transform("min")
+        rows = rows[rows["spec"] == first]
+    elif ind.combine == "coalesce_coverage":
+        # The owner of a period does not depend on the country: the first selection covering it.
+        owner: dict[tuple[str, pd.Timestamp], int] = {}
+        for i, spec in reversed(list(enumerate(ind.series))):
+            cov = engine.coverage(spec)
+            owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
+        keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
+        rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
+    return rows
+
+
+def _fill_sparse(engine: IndicatorEngine, spec: SeriesSpec, rows: pd.DataFrame) -> pd.DataFrame:
+    """Each country's missing months inside the source's coverage, as zeros (after its own rows,
+    dated with its latest release), as the engine does for one country."""
+    cov = engine.coverage(spec)
+    cov = cov.loc[cov["freq"] == "M", ["freq", "period"]]
+    out = []
+    for country, own in rows.groupby("country", sort=False):
+        have = set(own.loc[own["freq"] == "M", "period"])
+        missing = cov[~cov["period"].isin(have)]
+        out.append(own)
+        if not missing.empty:
+            out.append(missing.assign(value=0.0, release=own["release"].max(), country=country)
+                       .loc[:, _ROW_COLUMNS])
+    return pd.concat(out, ignore_index=True)
+
+
+def _yearly_frames(engine: IndicatorEngine, ind: Indicator, rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Calendar-year figures per country: a published yearly figure if the country has one for
+    the year, else the months' sum (a stock: the year's last month)."""
+    rows = rows.assign(year=rows["period"].dt.year.astype(int))
+    yearly = rows["freq"] == "A"
+    has_yearly = yearly.groupby([rows["country"], rows["year"]]).transform("any")
+    if ind.kind == "stock":
+        last = rows.groupby(["country", "year"])["period"].transform("max")
+        used = rows[yearly | (~has_yearly & (rows["period"] == last))]
+    else:
+        used = rows[yearly | ~has_yearly]
+    keys = ["country", "year"]
+    agg = used.groupby(keys)["value"].sum().reset_index()
+    # Which sources and selections each year used (plain Python sets: no per-group callbacks).
+    sources: dict[tuple[str, int], set[str]] = {}
+    specs: dict[tuple[str, int], set[int]] = {}
+    for c, y, src, sp in zip(used["country"], used["year"], used["source"], used["spec"], strict=True):
+        sources.setdefault((c, y), set()).add(src)
+        specs.setdefault((c, y), set()).add(sp)
+    yearly_keys = set(zip(rows.loc[yearly, "country"], rows.loc[yearly, "year"], strict=True))
+    pairs = list(zip(agg["country"], agg["year"], strict=True))
+    months = [12.0 if (key in yearly_keys or ind.kind == "stock")
+              else float(engine.months_covered(ind, frozenset(specs[key]), key[1])) for key in pairs]
+    table = pd.DataFrame({
+        "country": agg["country"].to_numpy(),
+        "period": pd.to_datetime(agg["year"].astype(str) + "-01-01").to_numpy(),
+        "value": agg["value"].astype(float).to_numpy(), "numerator": np.nan, "denominator": np.nan,
+        "months": months, "complete": [m >= 12 for m in months],
+        "sources": [_join(sources[key]) for key in pairs],
+    }).sort_values(["country", "period"], kind="stable")
+    columns = list(RESULT_COLUMNS)
+    return {str(c): part.loc[:, columns].reset_index(drop=True)
+            for c, part in table.groupby("country", sort=False)}

@@ -1,0 +1,86 @@
+"""The batched yearly engine gives the one-country engine's results, and reads each selection once.
+
+Each test opens its own engines (not the session's shared one), so a batched result can never
+be mistaken for one the engine computed itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from observatorio.analysis import views
+from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.analysis.indicators_batch import base_dependencies, prime_yearly
+from observatorio.analysis.roles import assess, default_year
+from observatorio.analysis.roles_batch import role_indicators
+from observatorio.model.codelists import CRM_MEMBERS
+from observatorio.store import Store
+
+#: Members, neighbours seen only as nationals abroad, and a code no selection holds.
+COUNTRIES = (*CRM_MEMBERS, "VEN", "COL", "CUB", "HTI", "ECU", "ZZZ")
+
+
+class CountingConnection:
+    """The store connection, counting the queries the engine sends it."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.queries = 0
+
+    def execute(self, *args: Any) -> Any:
+        self.queries += 1
+        return self.con.execute(*args)
+
+
+@pytest.fixture(scope="module")
+def store(analysis_store_path: Path) -> Iterator[Store]:
+    with Store.open(analysis_store_path, read_only=True) as opened:
+        yield opened
+
+
+def test_every_yearly_indicator_equals_the_one_country_engine(store: Store) -> None:
+    """Every indicator of the catalogue with yearly figures, for every country: the same frame
+    (values, evidence, months, dtypes) and the same releases, whichever way it was computed."""
+    one_by_one = IndicatorEngine(store.con)
+    batched = IndicatorEngine(store.con)
+    ids = [ind.id for ind in batched.catalogue.indicators if "A" in batched.native_freqs(ind.id)]
+    prime_yearly(batched, ids, COUNTRIES)
+    kinds = set()
+    for ind_id in ids:
+        for country in COUNTRIES:
+            expected = one_by_one.compute(ind_id, country, "A")
+            got = batched.compute(ind_id, country, "A")
+            pd.testing.assert_frame_equal(got.frame, expected.frame, check_exact=True, obj=f"{ind_id} {country}")
+            assert got.releases == expected.releases, (ind_id, country)
+            kinds.add(batched.indicator(ind_id).kind)
+    # the catalogue exercises every rule the batch re-applies
+    assert {"flow", "stock", "per_100k", "pct_population", "share"} <= kinds
+    combines = {batched.indicator(i).combine for i in base_dependencies(batched, ids)}
+    assert {"sum", "coalesce", "coalesce_coverage"} <= combines
+    assert any(s.sparse_zeros for i in base_dependencies(batched, ids) for s in batched.indicator(i).series)
+
+
+def test_roles_table_equals_each_country_assessed_alone(store: Store) -> None:
+    engine = IndicatorEngine(store.con)
+    year = default_year(engine)
+    table = views.role_records(engine, None, year, "en")
+    alone = IndicatorEngine(store.con)
+    assert table == [views._country_roles(alone, assess(alone, c, year), "en") for c in CRM_MEMBERS]
+
+
+def test_roles_of_every_member_read_each_selection_in_one_query(store: Store) -> None:
+    """Regression (#17): the roles table read its selections once per selection *and* split
+    them country by country; now two queries (rows, coverage) serve every member's base
+    indicators, whatever the number of selections."""
+    counting = CountingConnection(store.con)
+    engine = IndicatorEngine(counting)
+    selections = {s.identity() for i in base_dependencies(engine, role_indicators())
+                  for s in engine.indicator(i).series}
+    views.role_records(engine, None, 2023, "en")
+    assert len(selections) > 20
+    assert counting.queries == 2, counting.queries
