@@ -154,3 +154,11 @@ class StoreBusy(StoreMissing):
     StoreMissing, so a server meeting it answers 503 ("no data yet"), never 500."""
 
     key = "error.store_busy"
+
+
+class PublishedSnapshotWrite(ObservatorioError):
+    """A command opened a published snapshot (or the store's link to one) for writing: readers
+    may be using that file, so a write goes through a new snapshot (``snapshots.publishing``)."""
+
+    kind = ErrorKind.CONFLICT
+    key = "snapshot_guard.published"
