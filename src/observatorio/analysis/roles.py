@@ -16,6 +16,7 @@ from typing import Any
 from observatorio import yaml_load
 from observatorio.analysis.annual import YearFigure, year_figure
 from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.errors import NoPopulationFigures
 from observatorio.model.codelists import CRM_MEMBERS
 
 ROLES_PATH = Path(__file__).resolve().parent / "roles.yaml"
@@ -200,7 +201,7 @@ def default_year(engine: IndicatorEngine, countries: tuple[str, ...] = CRM_MEMBE
         have = set(frame.loc[frame["value"].notna(), "period"].dt.year.astype(int))
         years = have if years is None else years & have
     if not years:
-        raise ValueError("the store holds no population figures: load worldbank_population")
+        raise NoPopulationFigures(countries=", ".join(countries))
     return max(years)
 
 
