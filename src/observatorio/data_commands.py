@@ -146,8 +146,10 @@ def _progress(console: Console = err_console) -> Progress:
 
 def load_bundled_quietly(db: Path, console: Console, lang: str) -> None:
     """Load every bundled source with a progress bar, printing only the files that failed (the
-    one-command quickstart: one bad file must not keep the API from starting)."""
-    with Store.open(db) as store, _progress(console) as progress:
+    one-command quickstart: one bad file must not keep the API from starting). A store that
+    already publishes through snapshots (an empty one made by ``release init``) gets a new
+    snapshot, like any load: the one in force is never written."""
+    with publishing(db) as store, _progress(console) as progress:
         task = progress.add_task("load", total=len(all_adapters()))
         for outcome in load_bundled_files(
             store,

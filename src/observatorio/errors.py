@@ -154,3 +154,19 @@ class StoreBusy(StoreMissing):
     StoreMissing, so a server meeting it answers 503 ("no data yet"), never 500."""
 
     key = "error.store_busy"
+
+
+class NoPopulationFigures(StoreMissing):
+    """No year has a population figure for every country asked about (a sparse store: only an
+    example source, or one country): the roles analysis needs them. A kind of StoreMissing, so
+    the API answers 503 ("no data yet") and the portal says what to load, never a 500."""
+
+    key = "sparse_store.no_population"
+
+
+class PublishedSnapshotWrite(ObservatorioError):
+    """A command opened a published snapshot (or the store's link to one) for writing: readers
+    may be using that file, so a write goes through a new snapshot (``snapshots.publishing``)."""
+
+    kind = ErrorKind.CONFLICT
+    key = "snapshot_guard.published"

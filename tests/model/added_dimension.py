@@ -63,6 +63,7 @@ def main(workdir: Path, cbp_csv: Path) -> dict[str, object]:
                          source_file=cbp_csv.name, sha256="a" * 64)
         store.load_frame(detail, source="fixture_destinations", release=date(2024, 1, 1),
                          source_file="destinations.csv", sha256="b" * 64)
+    mapping = mapped_dimension(workdir)
     with TestClient(create_app(Settings(db=db))) as client:
         openapi = client.get("/api/openapi.json").json()
         parameters = {
@@ -91,7 +92,34 @@ def main(workdir: Path, cbp_csv: Path) -> dict[str, object]:
         "portal_lists": {lang: "<code translate=\"no\">destination</code>" in html
                          for lang, html in portal.items()},
         "portal_label": {"es": "Destino" in portal["es"], "en": "Destination" in portal["en"]},
+        **mapping,
     }
+
+
+def mapped_dimension(workdir: Path) -> dict[str, object]:
+    """A mapping file (the bundled example's, plus one line) fills the new dimension, and a
+    code outside its codelist is refused, naming the key: nothing in sources/ was edited."""
+    from observatorio.errors import ObservatorioError
+    from observatorio.loading import harmonize_file
+    from observatorio.sources.mapping import MappingAdapter, load_mapping
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "mappings"
+    text = (example / "honduras_retornados_ejemplo.yaml").read_text(encoding="utf-8")
+    anchor = "  flow: RETURN_RECEIVED\n"
+    assert text.count(anchor) == 1, "the fixture adds its line after the example's flow"
+    text = text.replace("file: honduras_retornados_ejemplo.csv",
+                        f"file: {example / 'honduras_retornados_ejemplo.csv'}")
+    seen: dict[str, object] = {}
+    for name, code in (("good", "GTM"), ("bad", "XXX")):
+        path = workdir / f"{name}.yaml"
+        path.write_text(text.replace(anchor, f"{anchor}  destination: {code}\n"), encoding="utf-8")
+        try:
+            adapter = MappingAdapter(load_mapping(path), path)
+            frame, _, _ = harmonize_file(adapter, adapter.bundled_path(path.parent))
+            seen[f"mapping_{name}"] = sorted(set(frame["destination"]))
+        except ObservatorioError as exc:
+            seen[f"mapping_{name}"] = exc.message("en")
+    return seen
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The contract's dimension list is the only one: the lists derived from it keep today's
 published order, and a dimension added to a fixture contract reaches the API parameters, the
-OpenAPI document, the SDMX structure, the portal's filter list and the CSV columns."""
+OpenAPI document, the SDMX structure, the portal's filter list, the CSV columns and the
+mapping files' ``dimensions`` section."""
 
 from __future__ import annotations
 
@@ -59,3 +60,6 @@ def test_a_dimension_added_to_the_contract_reaches_every_surface(tmp_path: Path,
     assert seen["dsd_has_dimension"]
     assert seen["portal_lists"] == {"es": True, "en": True}
     assert seen["portal_label"] == {"es": True, "en": True}
+    assert seen["mapping_good"] == ["GTM"]  # a mapping fills it (sources/ unedited)
+    assert "dimensions.destination" in seen["mapping_bad"]
+    assert "'XXX' is not a code of codelist 'area'" in seen["mapping_bad"]

@@ -17,6 +17,7 @@ from observatorio import yaml_load
 from observatorio.analysis.annual import YearFigure, year_figure
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.analysis.indicators_batch import prime_yearly
+from observatorio.errors import NoPopulationFigures
 from observatorio.model.codelists import CRM_MEMBERS
 
 ROLES_PATH = Path(__file__).resolve().parent / "roles.yaml"
@@ -202,7 +203,7 @@ def default_year(engine: IndicatorEngine, countries: tuple[str, ...] = CRM_MEMBE
         have = set(frame.loc[frame["value"].notna(), "period"].dt.year.astype(int))
         years = have if years is None else years & have
     if not years:
-        raise ValueError("the store holds no population figures: load worldbank_population")
+        raise NoPopulationFigures(countries=", ".join(countries))
     return max(years)
 
 

@@ -2,25 +2,25 @@
 
 The shapes carry HASC ids (``HN.AT``) and Spanish names, not ISO codes, and have quirks
 (data/SOURCES.md section 12): Belize and Mexico each have an unnamed feature with id ``-99``;
-Nicaragua has a feature with id ``lake`` (Lake Nicaragua) and Río San Juan with the id ``NI.``;
-Panama's Panamá and Kuna Yala share ``PA.SB``; Mexico City is still "Distrito Federal". So each
+Río San Juan has the id ``NI.``; Panama's Panamá and Kuna Yala share ``PA.SB``; Mexico City is
+still "Distrito Federal"; and Nicaragua's feature with id ``lake``, which SOURCES.md takes for
+Lake Nicaragua, is named "Rivas" and is the Rivas department (Natural Earth's admin-1 shares
+the lake's waters among the shore departments: this one holds Rivas city, San Juan del Sur, the
+island of Ometepe and the southern part of the lake; no other feature is Rivas). So each
 feature is resolved by its name within its country (``harmonize/subdivisions.py``), never by its
-id; a feature whose id is not a HASC code (``-99``, ``lake``) is not a division. What cannot be
-resolved is returned with ``code = None`` and a reason, for the caller to report.
+id; a feature without a name (``-99``) is not a division. What cannot be resolved is returned
+with ``code = None`` and a reason, for the caller to report.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from observatorio.harmonize.subdivisions import resolve_subdivision
 
 FOLDER = "admin1_boundaries"
-#: HASC first-level ids: two letters, a dot, and (normally) two letters; ``NI.`` lost its suffix.
-_HASC = re.compile(r"^[A-Z]{2}\.[A-Z]{0,3}$")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def read_shapes(path: Path) -> list[Shape]:
         for geometry in layer.get("geometries", []):
             hasc = str(geometry.get("id", ""))
             name = (geometry.get("properties") or {}).get("name")
-            if not _HASC.match(hasc) or not name:
+            if not name:  # the ids are not to be trusted (``lake`` is Rivas): only names count
                 shapes.append(Shape(country, hasc, name, None, "not a division"))
                 continue
             code = resolve_subdivision(country, name)

@@ -9,29 +9,29 @@ import difflib
 import re
 from datetime import date
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from observatorio.model.codelists import get_codelist
+from observatorio.model.contract import CONTRACT_COLUMNS, column
+from observatorio.model.dimensions import BREAKDOWN_COLUMN, TIME_COLUMN
 from observatorio.sources.discovery import DiscoverySpec
 
-#: Dimensions a mapping may fill, and the codelist their codes must come from (None: free text).
+#: Contract columns a mapping gives in its other sections: ``source.dataflow``, ``period``
+#: (its ``freq`` too) and ``value``; the source's own breakdowns go to ``attributes``.
+GIVEN_ELSEWHERE = frozenset({"dataflow", "freq", TIME_COLUMN, "value", BREAKDOWN_COLUMN})
+#: Dimensions a mapping may fill, and the codelist their codes must come from (None: free
+#: text): every key or coded column of the contract (model/contract.py) not given elsewhere, so
+#: a dimension added to the contract can be mapped with no edit here.
 DIMENSION_CODELISTS: dict[str, str | None] = {
-    "ref_area": "area",
-    "citizenship": "area",
-    "counterpart_area": "area",
-    "flow": "flow",
-    "sex": "sex",
-    "age": "age",
-    "accompaniment": "accompaniment",
-    "unit": "unit",
-    "obs_status": "obs_status",
-    "table": None,
+    c.name: c.codelist for c in CONTRACT_COLUMNS
+    if (c.key or c.codelist) and c.name not in GIVEN_ELSEWHERE
 }
-AREA_DIMENSIONS = frozenset({"ref_area", "citizenship", "counterpart_area"})
+AREA_DIMENSIONS = frozenset(d for d, codelist in DIMENSION_CODELISTS.items() if codelist == "area")
 #: Dimensions without a contract default: the mapping must say what they are.
-REQUIRED_DIMENSIONS = ("ref_area", "flow", "unit")
+REQUIRED_DIMENSIONS: tuple[str, ...] = tuple(
+    d for d in DIMENSION_CODELISTS if column(d).default is None and not column(d).nullable)
 
 
 def _regular_expression(value: str) -> str:
@@ -243,19 +243,9 @@ class DropRule(_Strict):
         return _regular_expression(value)
 
 
-class DimensionsSection(_Strict):
-    """One entry per dimension the table gives; ``sex: F`` is short for ``sex: {constant: F}``."""
-
-    ref_area: DimensionSpec | None = None
-    citizenship: DimensionSpec | None = None
-    counterpart_area: DimensionSpec | None = None
-    flow: DimensionSpec | None = None
-    sex: DimensionSpec | None = None
-    age: DimensionSpec | None = None
-    accompaniment: DimensionSpec | None = None
-    unit: DimensionSpec | None = None
-    obs_status: DimensionSpec | None = None
-    table: DimensionSpec | None = None
+class _DimensionsBase(_Strict):
+    """One entry per dimension the table gives; ``sex: F`` is short for ``sex: {constant: F}``.
+    Its fields, one per mappable dimension, are added from the contract (``DimensionsSection``)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -275,6 +265,14 @@ class DimensionsSection(_Strict):
     def given(self) -> dict[str, DimensionSpec]:
         """The dimensions the mapping fills."""
         return {d: s for d in DIMENSION_CODELISTS if (s := getattr(self, d)) is not None}
+
+
+if TYPE_CHECKING:
+    DimensionsSection = _DimensionsBase
+else:
+    DimensionsSection = create_model(
+        "DimensionsSection", __base__=_DimensionsBase, __module__=__name__,
+        **{d: (DimensionSpec | None, None) for d in DIMENSION_CODELISTS})
 
 
 class MappingSpec(_Strict):

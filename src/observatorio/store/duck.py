@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from observatorio.errors import ReadOnlyViolation, StoreBusy, StoreMissing
+from observatorio.errors import PublishedSnapshotWrite, ReadOnlyViolation, StoreBusy, StoreMissing
 from observatorio.model.contract import FRAME_NAMES, STORE_COLUMNS
 from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.store.derived import Derived
@@ -25,6 +26,11 @@ from observatorio.store.schema import (
     LOAD_WARNING_COLUMNS,
     SCHEMA_VERSION,
 )
+
+#: A store ``x.duckdb`` that publishes through snapshots keeps them in ``x.duckdb.snapshots/``
+#: (store/snapshots.py); here so that opening one for writing can be refused.
+SNAPSHOTS_FOLDER_SUFFIX = ".snapshots"
+SNAPSHOT_SUFFIX = ".duckdb"
 
 _READ_ONLY_START = re.compile(r"^\s*(select|with|describe|show|summarize|explain|from|values|pivot|unpivot)\b", re.I)
 
@@ -74,6 +80,9 @@ class Store:
             if not path.exists():
                 raise StoreMissing(path=str(path))
             return cls(_connect(path, read_only=True), path, True)
+        published = published_snapshot(path)
+        if published is not None:
+            raise PublishedSnapshotWrite(path=str(path), snapshot=published.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(path, read_only=False)
         store = cls(con, path, False)
@@ -276,6 +285,17 @@ def _strip_strings(sql: str) -> str:
 
 
 _LOCK_HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def published_snapshot(path: Path) -> Path | None:
+    """The published snapshot that ``path`` is or links to, else None (a plain store file, a
+    new file, or a copy still being written as ``….duckdb.partial``). Readers may have it open at
+    any moment, so it is never written again: every writer publishes a new one instead."""
+    real = Path(os.path.realpath(path))
+    if (real.parent.name.endswith(SNAPSHOTS_FOLDER_SUFFIX) and real.name.endswith(SNAPSHOT_SUFFIX)
+            and real.exists()):
+        return real
+    return None
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -28,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from observatorio.errors import ObservatorioError
-from observatorio.store.duck import Store
+from observatorio.store.duck import SNAPSHOT_SUFFIX, SNAPSHOTS_FOLDER_SUFFIX, Store
 
 Clock = Callable[[], datetime]
 SCHEDULE_FILE = "scheduled.json"
 LOCK_FILE = ".publish.lock"
-SUFFIX = ".duckdb"
+SUFFIX = SNAPSHOT_SUFFIX
 
 
 class SnapshotNotFound(ObservatorioError):
@@ -60,7 +60,7 @@ def utc_now() -> datetime:
 
 def folder_of(db_path: Path) -> Path:
     """Where the snapshots of the store at ``db_path`` live."""
-    return db_path.with_name(db_path.name + ".snapshots")
+    return db_path.with_name(db_path.name + SNAPSHOTS_FOLDER_SUFFIX)
 
 
 def is_enabled(db_path: Path) -> bool:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import Point, shape
 
+from observatorio.harmonize.subdivisions import all_subdivisions
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.publish.api.app import create_app
 from observatorio.publish.web.admin1_map import (
@@ -26,7 +28,7 @@ from observatorio.store.duck import Store
 from .tiny_store import tiny_store
 
 DATA = Path(__file__).resolve().parents[3] / "data"
-FEATURES_PER_COUNTRY = {"BLZ": 6, "CRI": 7, "DOM": 32, "GTM": 22, "HND": 18, "MEX": 32, "NIC": 15 + 1,
+FEATURES_PER_COUNTRY = {"BLZ": 6, "CRI": 7, "DOM": 32, "GTM": 22, "HND": 18, "MEX": 32, "NIC": 15 + 2,
                         "PAN": 12, "SLV": 14}
 
 
@@ -42,6 +44,11 @@ def test_every_division_keyed_by_iso_3166_2_and_the_quirks_handled() -> None:
         assert len(subdivision_codes(DATA, [iso3])) == n, iso3
     assert not {"-99", "lake", "NI."} & set(ids)  # non-divisions left out, HASC ids never used
     assert "NI-SJ" in ids  # Río San Juan, whose file id lost its suffix ("NI.")
+    # Nicaragua's "lake" feature is the Rivas department: drawn where Rivas city and Ometepe are
+    rivas = shape(next(f for f in features if f["id"] == "NI-RI")["geometry"])
+    assert rivas.contains(Point(-85.83, 11.44)) and rivas.contains(Point(-85.70, 11.54))
+    assert sorted(subdivision_codes(DATA, ["NIC"])) == sorted(
+        code for code in all_subdivisions() if code.startswith("NI-"))  # none missing
     assert "MX-CMX" in ids  # "Distrito Federal" is Mexico City
     assert {"PA-8", "PA-KY"} <= set(ids)  # Panamá and Kuna Yala share PA.SB in the file
     for f in features:  # clockwise exteriors: what plotly.js's projection fills as the inside

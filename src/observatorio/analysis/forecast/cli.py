@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from datetime import date
 from typing import Annotated
 
 import typer
 
+from observatorio.cli_errors import fail
 from observatorio.cli_state import state
+from observatorio.errors import ObservatorioError
 from observatorio.i18n import t
 
 FORMATS = ("table", "json", "csv")
@@ -45,6 +48,7 @@ def forecast(
     from observatorio.analysis.forecast.releases import save_run
     from observatorio.analysis.forecast.service import forecast_from_store
     from observatorio.store import Store
+    from observatorio.store.snapshots import publishing
 
     st = state(ctx)
     lang = st.lang
@@ -65,8 +69,14 @@ def forecast(
     if not st.db.exists():
         err.print(t("forecast_cli.no_store", lang, path=st.db), style="red", markup=False, highlight=False)
         raise typer.Exit(1)
-    db = Store.open(st.db, read_only=not store)
+    opened = ExitStack()
     try:
+        # Storing is a publication like a load: into a new snapshot, switched in atomically
+        # (store/snapshots.py); the snapshot in force, which servers read, is never written.
+        db = opened.enter_context(publishing(st.db) if store else Store.open(st.db, read_only=True))
+    except ObservatorioError as exc:  # busy (a server on a plain store file), or missing
+        fail(exc, lang, err)
+    with opened:
         total = len(cat.select(series).series)
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -83,9 +93,16 @@ def forecast(
                 horizon,
                 progress=lambda sid: bar.update(task, advance=1, current=sid),
             )
-        rid = save_run(db.con, run) if store else None
-    finally:
-        db.close()
+        if not run.forecasts:  # a sparse store: say so rather than store or print an empty run
+            err.print(t("sparse_store.nothing_to_forecast", lang, path=st.db,
+                        series=", ".join(sorted(run.skipped))),
+                      markup=False, highlight=False)
+            raise typer.Exit(1)
+        rid = None
+        if store:
+            rid = save_run(db.con, run)
+            with db.transaction():
+                db.mark_changed()  # a new version: the portal's caches show the new forecast
     frame = run.frame()
     if series:
         frame = frame[frame["series_id"].isin(series)]

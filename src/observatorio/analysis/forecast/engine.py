@@ -18,6 +18,10 @@ from observatorio.i18n import fmt_month, fmt_number, t
 
 MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
+#: The columns of a run's frame: also those of a run that forecast nothing (a sparse store),
+#: so that readers can select and filter it like any other.
+FRAME_COLUMNS = ("series_id", "freq", "period", "horizon", "horizon_group", "mean", "lo_80",
+                 "hi_80", "lo_95", "hi_95", "p_surge")
 MIN_HISTORY = 24  # months a series needs before it is forecast
 ALERT_HORIZON = 3  # alerts look this many months ahead
 MOMENTUM_LAMBDA = 0.3  # EWMA weight of monthly log growth, for the early-warning paths
@@ -136,7 +140,7 @@ class ForecastRun:
         if annual:
             parts += [f.annual() for f in self.forecasts.values()]
         parts = [p for p in parts if not p.empty]
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FRAME_COLUMNS)
 
 
 def _fit(y: np.ndarray, horizon: int) -> RouteModel:

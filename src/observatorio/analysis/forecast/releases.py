@@ -81,39 +81,48 @@ def has_tables(con: Any) -> bool:
     return bool(row and row[0])
 
 
-def save_run(con: Any, run: ForecastRun) -> str:
-    """Store one run (all or nothing) and return its id."""
-    rid = run_id(run)
-    ensure_tables(con)
+ALERT_COLUMNS = (
+    "series_id", "period", "horizon", "probability", "threshold", "level", "last_value",
+    "last_period", "explanation_es", "explanation_en", "signals",
+)
+
+
+def forecasts_frame(run: ForecastRun) -> pd.DataFrame:
+    """The run's forecast rows as stored (``run_id`` still empty); no rows, but every column,
+    for a run that forecast nothing."""
     frame = run.frame()
-    frame.insert(0, "run_id", rid)
     frame["level"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.level)
     frame["parent"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.parent)
     frame["origin"] = frame["series_id"].map(lambda s: run.forecasts[s].history.index.max())
-    frame = frame.loc[:, list(FORECAST_COLUMNS)]
-    alerts = pd.DataFrame(
+    frame["run_id"] = None
+    return frame.loc[:, list(FORECAST_COLUMNS)]
+
+
+def alerts_frame(run: ForecastRun) -> pd.DataFrame:
+    """The run's alerts as stored, without ``run_id``; every column even without alerts."""
+    return pd.DataFrame(
         [
             {
-                "run_id": rid,
-                "series_id": a.series_id,
-                "period": a.period,
-                "horizon": a.horizon,
-                "probability": a.probability,
-                "threshold": a.threshold,
-                "level": a.level,
-                "last_value": a.last_value,
-                "last_period": a.last_period,
-                "explanation_es": a.explanation["es"],
-                "explanation_en": a.explanation["en"],
+                "series_id": a.series_id, "period": a.period, "horizon": a.horizon,
+                "probability": a.probability, "threshold": a.threshold, "level": a.level,
+                "last_value": a.last_value, "last_period": a.last_period,
+                "explanation_es": a.explanation["es"], "explanation_en": a.explanation["en"],
                 "signals": json.dumps(a.signals, ensure_ascii=False),
             }
             for a in run.alerts
         ],
-        columns=[
-            "run_id", "series_id", "period", "horizon", "probability", "threshold", "level",
-            "last_value", "last_period", "explanation_es", "explanation_en", "signals",
-        ],
+        columns=list(ALERT_COLUMNS),
     )
+
+
+def save_run(con: Any, run: ForecastRun) -> str:
+    """Store one run (all or nothing) and return its id."""
+    rid = run_id(run)
+    ensure_tables(con)
+    frame = forecasts_frame(run)
+    frame["run_id"] = rid
+    alerts = alerts_frame(run)
+    alerts.insert(0, "run_id", rid)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(

@@ -4,8 +4,9 @@ members whose shapes ship in ``data/admin1_boundaries``, served by this server.
 The TopoJSON files are decoded once (``topojson``) into one GeoJSON whose feature ids are ISO
 3166-2 codes, the codes the store uses in ``ref_area``. Each feature is resolved through the
 crosswalk of ``harmonize/admin1_shapes.py`` (by name within its country, never by its HASC id):
-the files' non-divisions (``-99``, Nicaragua's ``lake``) are left out, Río San Juan's ``NI.``
-and Panama's shared ``PA.SB`` resolve by name, "Distrito Federal" to ``MX-CMX``. Rings keep
+the files' unnamed non-divisions (``-99``) are left out, Río San Juan's ``NI.``, Panama's
+shared ``PA.SB`` and Nicaragua's ``lake`` (named "Rivas": the Rivas department with its share
+of Lake Nicaragua) resolve by name, "Distrito Federal" to ``MX-CMX``. Rings keep
 the clockwise exterior that plotly.js's d3 projection expects (as the region shapes do).
 
 ``admin1_chart`` is the reusable component: a choropleth of values by subdivision over the

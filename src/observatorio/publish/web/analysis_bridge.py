@@ -49,9 +49,13 @@ def country_analysis(app_state: Any, iso3: str, lang: str, store: Any = None) ->
         return empty
     # The API's engine cache and lock live on the app state; only that is read of the request.
     request = SimpleNamespace(app=SimpleNamespace(state=app_state))
-    profile: dict[str, Any] = api_analysis._answer(
-        request,  # type: ignore[arg-type]
-        handle, lambda engine: views.profile_record(engine, iso3, None, lang))
+    try:
+        profile: dict[str, Any] = api_analysis._answer(
+            request,  # type: ignore[arg-type]
+            handle, lambda engine: views.profile_record(engine, iso3, None, lang))
+    except StoreMissing as exc:  # a sparse store (no population figures): the page says why
+        reason = exc.message(lang)
+        return {**empty, "reason": reason[:1].upper() + reason[1:]}
     units = {} if store is None else _count_units(store, [*profile["indicators"],
                                         *(e for r in profile["roles"] for e in r.get("evidence", []))])
     indicators = [_counted_in(f, units) for f in profile["indicators"]]

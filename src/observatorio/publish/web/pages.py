@@ -740,7 +740,9 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
     unit = unit_label(["PERSONS"], req.lang)
     # incidents within a tenth of a degree (~11 km) share one circle: nothing finer can be seen
     # at the scale of the Americas, and the map draws ~2.5× fewer circles
-    places = incidents.assign(lon=incidents["lon"].round(1), lat=incidents["lat"].round(1)).groupby(
+    # (as floats: a store without the deaths source gives an empty frame of untyped columns)
+    places = incidents.assign(lon=incidents["lon"].astype(float).round(1),
+                              lat=incidents["lat"].astype(float).round(1)).groupby(
         ["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
     route_names = {r: _route_label(req, r) for r in incidents["route"].unique()}
     points = pd.DataFrame({

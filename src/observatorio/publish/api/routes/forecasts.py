@@ -31,7 +31,6 @@ from observatorio.analysis.forecast.alert_status import (
 from observatorio.analysis.forecast.catalogue import load_catalogue
 from observatorio.analysis.forecast.data import load_one
 from observatorio.analysis.forecast.engine import ForecastRun, horizon_group
-from observatorio.analysis.forecast.releases import FORECAST_COLUMNS
 from observatorio.analysis.forecast.service import forecast_from_store
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
 from observatorio.publish.api.formats import MEDIA_TYPES, Format, csv_bytes
@@ -195,23 +194,7 @@ def release_frames(
     run = computed_run(state, handle, compute=compute, progress=progress)
     if run is None:
         return None
-    frame = run.frame()
-    frame["level"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.level)
-    frame["parent"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.parent)
-    frame["origin"] = frame["series_id"].map(lambda s: run.forecasts[s].history.index.max())
-    frame["run_id"] = None
-    alerts = pd.DataFrame(
-        [
-            {
-                "series_id": a.series_id, "period": a.period, "horizon": a.horizon,
-                "probability": a.probability, "threshold": a.threshold, "level": a.level,
-                "last_value": a.last_value, "last_period": a.last_period,
-                "explanation_es": a.explanation["es"], "explanation_en": a.explanation["en"],
-                "signals": json.dumps(a.signals, ensure_ascii=False),
-            }
-            for a in run.alerts
-        ]
-    )
+    frame, alerts = releases.forecasts_frame(run), releases.alerts_frame(run)
     info = RunInfo(
         run_id=None,
         created_at=run.created_at.isoformat(),
@@ -219,7 +202,7 @@ def release_frames(
         model=run.model,
         stored=False,
     )
-    return info, frame.loc[:, list(FORECAST_COLUMNS)], alerts
+    return info, frame, alerts
 
 
 def _run_frames(

@@ -1,0 +1,117 @@
+"""Every portal page degrades gracefully on a sparse store: no store yet, only the example
+mapping (one country, no forecast series, no roles), or only the population table. Each page
+the app's public routes serve, in both languages, answers without a server error, and so does
+every portal link those pages show (chart CSVs, downloads, filters)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from observatorio.loading import load_bundled_files, load_file
+from observatorio.model.codelists import CRM_MEMBERS
+from observatorio.publish.api.app import create_app
+from observatorio.publish.web.pages import PAGES, page_url
+from observatorio.settings import Settings
+from observatorio.sources.base import get_adapter
+from observatorio.store import Store
+from publish.snapshot_example import FILE, adapter  # tests/ is on sys.path (root conftest)
+
+LANGS = ("es", "en")
+STORES = ("absent", "example", "population")
+#: A value for a route's path parameter that names nothing (the answer must be 404, not 500).
+UNKNOWN = "no-such-item"
+HREF = re.compile(r'href="(/(?:es|en)/[^"#]*)"')
+
+
+def _flat(routes: list[Any]) -> Iterator[Any]:
+    """The app's routes, with the included routers' own routes in place of the routers."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _flat(route.original_router.routes)
+        else:
+            yield route
+
+
+def portal_paths() -> list[str]:
+    """An address for every public page route the app registers under /es/ and /en/: each
+    section and each member's country page for the catch-all routes, an unknown item for the
+    other routes with a parameter."""
+    app = create_app(Settings(db=Path("unused.duckdb")))
+    paths: list[str] = []
+    for route in _flat(app.router.routes):
+        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+            continue
+        lang = route.path.split("/")[1]
+        if lang not in LANGS:
+            continue
+        if route.path == f"/{lang}/{{path:path}}":
+            paths += [page_url(lang, p.id) for p in PAGES]
+            paths += [page_url(lang, "country", iso) for iso in CRM_MEMBERS]
+        else:
+            paths.append(route.path.format(**dict.fromkeys(route.param_convertors, UNKNOWN)))
+    return sorted(set(paths))
+
+
+PATHS = portal_paths()
+
+
+def _build(kind: str, path: Path, data_dir: Path) -> None:
+    if kind == "example":
+        with Store.open(path) as store:
+            load_file(store, adapter(), FILE)
+    elif kind == "population":
+        with Store.open(path) as store:
+            outcomes = list(load_bundled_files(store, [get_adapter("worldbank_population")], data_dir))
+            assert [o.error for o in outcomes] == [None]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           data_dir: Path) -> Iterator[TestClient]:
+    path = tmp_path_factory.mktemp(f"sparse-{request.param}") / "observatorio.duckdb"
+    _build(request.param, path, data_dir)
+    # the app's start-up runs too: the warm-up that computes the forecast release
+    with TestClient(create_app(Settings(db=path)), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _no_server_error(client: TestClient, path: str) -> str:
+    response = client.get(path)
+    # 503 is "no data yet" or "no application database": an answer, not a fault
+    assert response.status_code < 500 or response.status_code == 503, (
+        f"{path}: {response.status_code} {response.text[:300]}")
+    return response.text if response.headers.get("content-type", "").startswith("text/html") else ""
+
+
+def test_the_walk_covers_every_section_and_member() -> None:
+    assert len(PATHS) >= 2 * (len(PAGES) + len(CRM_MEMBERS))
+    assert "/es/" in PATHS and "/en/countries/HND/" in PATHS
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_page_answers_on_a_sparse_store(client: TestClient, path: str) -> None:
+    _no_server_error(client, path)
+
+
+def test_every_link_of_the_pages_answers_on_a_sparse_store(client: TestClient) -> None:
+    """Chart CSVs, source downloads and filter links drawn by the pages themselves."""
+    links = {link.replace("&amp;", "&") for path in PATHS
+             for link in HREF.findall(_no_server_error(client, path))} - set(PATHS)
+    for link in sorted(links):
+        _no_server_error(client, link)
+
+
+def test_country_page_says_why_the_roles_are_missing(client: TestClient) -> None:
+    """Without population figures the roles analysis cannot run: the page says what to load."""
+    html = client.get("/en/countries/HND/").text
+    sources = client.get("/api/v1/sources")
+    if sources.status_code == 200 and "worldbank_population" not in sources.text:
+        assert "load the worldbank_population source" in html
+        assert "cargue la fuente worldbank_population" in client.get("/es/paises/HND/").text
