@@ -1,7 +1,7 @@
 """referrals resting on a legal mandate (an unaccompanied child referred to child protection)
 
-Revision ID: 0011_referral_mandate
-Revises: 0010_directory
+Revision ID: 0012_referral_mandate
+Revises: 0011_transition_reason
 Create Date: 2026-12-05 02:30:00
 
 A referral's basis is now its consent, the override's justification, or the key of a legal
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_referral_mandate"
-down_revision = "0010_directory"
+revision = "0012_referral_mandate"
+down_revision = "0011_transition_reason"
 branch_labels = None
 depends_on = None
 
