@@ -91,3 +91,15 @@ def test_erasure_removes_the_reason(client, rt, seeded) -> None:
     assert r.status_code == 200, r.text
     with rt.sessions() as s:
         assert s.scalars(select(CaseTransitionReason.reason)).all() == [None]
+
+
+def test_api_reason_over_the_limit_is_a_bilingual_422_naming_it(client, rt, seeded) -> None:
+    cid = seeded.cases["gtm_mex_own"]
+    r = client.post(f"/api/v1/cases/{cid}/transition",
+                    json={"version": 1, "to": "assessment", "reason": "x" * (MAX_REASON + 1)},
+                    headers=login(client, "gtm_officer"))
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert [e["field"] for e in detail["errors"]] == ["reason"] and detail["es"] != detail["en"]
+    with rt.sessions() as s:
+        assert s.get(Case, cid).status == "open"
