@@ -22,6 +22,7 @@ from observatorio.cases.vocab import OrgKind
 
 from .conftest import PASSWORD, World, ctx_for
 from .reception_files import csv_bytes, people
+from .test_web import _web_login
 
 TODAY = dt.date(2025, 8, 14)
 CHILD = {"accompaniment": "UNACCOMPANIED", "vulnerabilities": ["unaccompanied_child"]}
@@ -156,3 +157,23 @@ def test_a_broken_mandate_is_refused_with_its_name(broken: str, says: str) -> No
             + "".join(f"    {line}\n" for line in spec.values()))
     with pytest.raises(ProfileError, match=f"mandate law: {says}".replace("[", r"\[").replace("]", r"\]")):
         parse(text)
+
+
+def test_the_pages_show_the_mandate_in_history_referral_and_my_work(rt: Runtime, world: World, client) -> None:
+    _hnd_child_agency(rt, world)
+    arrival_id, entries = _arrival_with(rt, world, 1, children=1)
+    with rt.sessions() as s:
+        out = intake.record_intake(ctx_for(s, world, "hnd_reception"), arrival_id,
+                                   IntakeIn(manifest_entry_id=entries[0], **CHILD), TODAY)
+    referral_id = out.required_referrals[0].referral_id
+    assert _web_login(client, "hnd_reception").status_code == 303
+    case_page = client.get(f"/cases/c/{out.case_id}").text
+    history = case_page[case_page.index('id="history"'):]
+    assert "remisión por mandato legal" in history
+    client.cookies.clear()
+    assert _web_login(client, "hnd_dinaf").status_code == 303
+    work = client.get("/cases/work?lang=en").text
+    assert f"/cases/referrals/{referral_id}" in work and "legal mandate" in work
+    page = client.get(f"/cases/referrals/{referral_id}?lang=en").text
+    assert "legal mandate: Legal mandate: best interest of the child" in page
+    assert "child-protection override" not in page

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from observatorio.cases.models import CaseTask
 from observatorio.cases.publication.run import publish
 from observatorio.cases.publication.writer import SOURCE_ID
+from observatorio.cases.reception.geography import load_municipalities
 from observatorio.cases.reception.models import Intake
 from observatorio.cases.referral_models import Referral
 from observatorio.cases.reintegration_models import ReintegrationFollowUp
@@ -38,6 +39,11 @@ DAY = dt.datetime(2025, 8, 14, 15, tzinfo=dt.UTC)
 LATER = dt.datetime(2025, 11, 20, 15, tzinfo=dt.UTC)  # three months on: the 3-month follow-up is due
 #: the department typed for person k: three large ones, and Olancho (3 people) that is suppressed
 DEPARTMENTS = ["Cortés", "Francisco Morazán", "Atlántida"]
+#: a national municipality list as data (test codes: no real list ships with the project)
+MUNICIPALITIES = {"Cortés": ("T-0501", "San Pedro Sula (prueba)", "HN-CR"),
+                  "Francisco Morazán": ("T-0801", "Distrito Central (prueba)", "HN-FM"),
+                  "Atlántida": ("T-0101", "La Ceiba (prueba)", "HN-AT"),
+                  "Olancho": ("T-1501", "Juticalpa (prueba)", "HN-OL")}
 
 
 def _department(k: int) -> str:
@@ -69,6 +75,11 @@ def _focused(page) -> str:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_reception_to_public_page_walk(rt, world, server, clock, browser, tmp_path: Path) -> None:
     _hnd_child_agency(rt, world)  # Honduras' DINAF: the mandated receiver of unaccompanied children
+    listed = tmp_path / "municipios.csv"
+    listed.write_text("code,name,department\n" + "".join(f"{c},{n},{d}\n" for c, n, d in MUNICIPALITIES.values()),
+                      encoding="utf-8")
+    with rt.sessions() as s:
+        load_municipalities(s, listed)
     rows = people(40, seed=15, children=2)
     (tmp_path / "bad.csv").write_bytes(csv_bytes(with_bad_rows(rows)))
     (tmp_path / "vuelo.csv").write_bytes(csv_bytes(rows))
@@ -103,15 +114,17 @@ def test_reception_to_public_page_walk(rt, world, server, clock, browser, tmp_pa
             page.keyboard.press("Tab")
             if _focused(page) not in visited:
                 visited.append(_focused(page))
-        assert visited[:6] == ["family_names", "date_of_birth", "sex", "department", "municipality_text",
+        assert visited[:6] == ["family_names", "date_of_birth", "sex", "department", "municipality_code",
                                "accompaniment"]
-        assert "texto libre" in page.locator("#municipality-help").inner_text()
+        assert page.locator("datalist#municipalities option").count() == len(MUNICIPALITIES)
 
         for k in range(40):
             assert page.locator("input[name=given_names]").input_value() == rows[k][0]
             # keys only: a focused select takes the typed name, a focused checkbox the space bar
             page.get_by_label("Departamento de destino").focus()
-            page.keyboard.type(_department(k))
+            # a select's type-ahead takes the start of the name, up to its first accented letter
+            # (typed as text input, not as a key a select takes: it ended up in the next field)
+            page.keyboard.type(_department(k).split("á")[0].split("é")[0])
             page.get_by_label("Acompañamiento").focus()
             if k < 2:  # the two children travelling alone
                 page.keyboard.type("Menor no")
@@ -121,8 +134,8 @@ def test_reception_to_public_page_walk(rt, world, server, clock, browser, tmp_pa
                 page.keyboard.type("Unidad" if k % 4 == 0 else "Adulto")
             page.get_by_label("Alimentación").focus()
             page.keyboard.press("Space")
-            page.get_by_label("Municipio").focus()
-            page.keyboard.type("San Pedro Sula")
+            page.get_by_label("Municipio").focus()  # the code of the national list (a datalist)
+            page.keyboard.type(MUNICIPALITIES[_department(k)][0])
             with page.expect_navigation():
                 page.keyboard.press("Enter")
             notice = page.locator("#last-intake").inner_text()
@@ -168,6 +181,8 @@ def test_reception_to_public_page_walk(rt, world, server, clock, browser, tmp_pa
         assert len(referred) == 2 and {r.mandate for r in referred} == {"child_protection_law"}
         assert all(r.consent_id is None and r.override_justification is None for r in referred)
         recorded = s.execute(select(Intake.department, Intake.accompaniment)).all()
+        coded = s.scalars(select(Intake.municipality_code)).all()
+        assert Counter(coded) == {"T-0501": 13, "T-0801": 12, "T-0101": 12, "T-1501": 3}
         assert Counter(d for d, _ in recorded) == {"HN-CR": 13, "HN-FM": 12, "HN-AT": 12, "HN-OL": 3}, \
             "typed choices"
         assert Counter(a for _, a in recorded) == {"UNACCOMPANIED": 2, "FAMILY_UNIT": 9, "SINGLE_ADULT": 29}
@@ -195,6 +210,12 @@ def test_reception_to_public_page_walk(rt, world, server, clock, browser, tmp_pa
             olancho = ranking.locator("tr", has_text="Olancho")
             assert olancho.locator("[data-suppressed=true]").count() == 4
             assert "suprimido" in olancho.inner_text()
+            # and the municipalities people return to, for campaigns: Juticalpa's 3 suppressed
+            municipal = public.locator("table.municipal-ranking")
+            assert municipal.locator("tbody tr").first.inner_text().split("\t")[1:3] == [
+                "San Pedro Sula (prueba) (Cortés)", "13"]
+            juticalpa = municipal.locator("tr", has_text="Juticalpa")
+            assert juticalpa.locator("[data-suppressed=true]").count() == 4
             html = public.content()
     finally:
         public.close()
