@@ -145,13 +145,6 @@ class IndicatorEngine:
         """Every (freq, period) a selection holds for any country (cached)."""
         return self._covered(spec)
 
-    def has_coverage(self, spec: SeriesSpec) -> bool:
-        return spec.identity() in self._coverage
-
-    def remember_coverage(self, spec: SeriesSpec, frame: pd.DataFrame) -> None:
-        """Keep a selection's coverage read elsewhere (``indicators_batch``)."""
-        self._coverage[spec.identity()] = frame
-
     def has_result(self, indicator_id: str, country: str | None, freq: str) -> bool:
         return (indicator_id, country, freq) in self._results
 
