@@ -55,15 +55,15 @@ class IndicatorResult:
                 for pos, year in enumerate(self.frame["period"].dt.year):
                     first.setdefault(int(year), pos)
                 self._years = (self.frame, first)
-            pos = self._years[1].get(period)
-            if pos is None:
+            found = self._years[1].get(period)
+            if found is None:
                 return None
-            row = self.frame.iloc[pos]
-            return None if pd.isna(row["value"]) else row.to_dict()
+            row: pd.Series = self.frame.iloc[found]
+            return None if pd.isna(row["value"]) else {str(k): v for k, v in row.items()}
         rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
         if rows.empty or pd.isna(rows["value"].iloc[0]):
             return None
-        return rows.iloc[0].to_dict()
+        return {str(k): v for k, v in rows.iloc[0].items()}
 
     def value(self, period: date | pd.Timestamp | int) -> float | None:
         row = self.at(period)

@@ -88,7 +88,8 @@ def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, .
     if rows.empty:
         return {c: _result(ind, c, empty.copy(), {}) for c in countries}
     releases: dict[str, dict[str, date]] = {}
-    for (country, source), release in rows.groupby(["country", "source"])["release"].max().items():
+    latest = rows.groupby(["country", "source"])["release"].max()
+    for (country, source), release in zip(latest.index, latest, strict=True):
         releases.setdefault(str(country), {})[str(source)] = release.date()
     frames = _yearly_frames(engine, ind, rows)
     return {c: _result(ind, c, frames[c] if c in frames else empty.copy(), releases.get(c, {}))
