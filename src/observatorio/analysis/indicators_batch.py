@@ -119,20 +119,8 @@ def _selected_rows(engine: IndicatorEngine, ind: Indicator, wanted: set[str],
             parts.append(rows.assign(spec=i, source=spec.source))
     if not parts:
         return pd.DataFrame(columns=[*_ROW_COLUMNS, "spec", "source"])
-    rows = pd.concat(parts, ignore_index=True)
-    rows = rows[rows["value"].notna()]
-    if ind.combine == "coalesce":
-        first = rows.groupby(["country", "freq", "period"])["spec"].transform("min")
-        rows = rows[rows["spec"] == first]
-    elif ind.combine == "coalesce_coverage":
-        # The owner of a period does not depend on the country: the first selection covering it.
-        owner: dict[tuple[str, pd.Timestamp], int] = {}
-        for i, spec in reversed(list(enumerate(ind.series))):
-            cov = engine.coverage(spec)
-            owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
-        keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
-        rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
-    return rows
+    # the engine's rule, per country (a period's owner under coalesce_coverage is the same for all)
+    return engine.combined(ind, pd.concat(parts, ignore_index=True), by=("country",))
 
 
 def _fill_sparse(engine: IndicatorEngine, spec: SeriesSpec, rows: pd.DataFrame) -> pd.DataFrame:
