@@ -1,4 +1,4 @@
-"""The batched yearly engine gives the one-country engine's results, and reads each selection once.
+"""The batched yearly engine gives the one-country engine's results, without its per-country path.
 
 Each test opens its own engines (not the session's shared one), so a batched result can never
 be mistaken for one the engine computed itself.
@@ -17,24 +17,11 @@ from observatorio.analysis import views
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.analysis.indicators_batch import base_dependencies, prime_yearly
 from observatorio.analysis.roles import assess, default_year
-from observatorio.analysis.roles_batch import role_indicators
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.store import Store
 
 #: Members, neighbours seen only as nationals abroad, and a code no selection holds.
 COUNTRIES = (*CRM_MEMBERS, "VEN", "COL", "CUB", "HTI", "ECU", "ZZZ")
-
-
-class CountingConnection:
-    """The store connection, counting the queries the engine sends it."""
-
-    def __init__(self, con: Any) -> None:
-        self.con = con
-        self.queries = 0
-
-    def execute(self, *args: Any) -> Any:
-        self.queries += 1
-        return self.con.execute(*args)
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +60,21 @@ def test_roles_table_equals_each_country_assessed_alone(store: Store) -> None:
     assert table == [views._country_roles(alone, assess(alone, c, year), "en") for c in CRM_MEMBERS]
 
 
-def test_roles_of_every_member_read_each_selection_in_one_query(store: Store) -> None:
-    """Regression (#17): the roles table read its selections once per selection *and* split
-    them country by country; now two queries (rows, coverage) serve every member's base
-    indicators, whatever the number of selections."""
-    counting = CountingConnection(store.con)
-    engine = IndicatorEngine(counting)
-    selections = {s.identity() for i in base_dependencies(engine, role_indicators())
-                  for s in engine.indicator(i).series}
-    views.role_records(engine, None, 2023, "en")
-    assert len(selections) > 20
-    assert counting.queries == 2, counting.queries
+def test_roles_table_never_splits_a_selection_country_by_country(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (#17): the roles table of every member computed each base indicator country
+    by country (``series_rows`` once per selection and member, each splitting the world's rows
+    by country); now every member's yearly figures come from grouped passes and the per-country
+    path is never taken."""
+    engine = IndicatorEngine(store.con)
+    calls: list[str | None] = []
+    one_country = engine.series_rows
+
+    def counted(spec: Any, country: str | None) -> pd.DataFrame:
+        calls.append(country)
+        return one_country(spec, country)
+
+    monkeypatch.setattr(engine, "series_rows", counted)
+    records = views.role_records(engine, None, 2023, "en")
+    assert len(records) == len(CRM_MEMBERS)
+    assert calls == []

@@ -55,15 +55,15 @@ class IndicatorResult:
                 for pos, year in enumerate(self.frame["period"].dt.year):
                     first.setdefault(int(year), pos)
                 self._years = (self.frame, first)
-            pos = self._years[1].get(period)
-            if pos is None:
+            found = self._years[1].get(period)
+            if found is None:
                 return None
-            row = self.frame.iloc[pos]
-            return None if pd.isna(row["value"]) else row.to_dict()
+            row: pd.Series = self.frame.iloc[found]
+            return None if pd.isna(row["value"]) else {str(k): v for k, v in row.items()}
         rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
         if rows.empty or pd.isna(rows["value"].iloc[0]):
             return None
-        return rows.iloc[0].to_dict()
+        return {str(k): v for k, v in rows.iloc[0].items()}
 
     def value(self, period: date | pd.Timestamp | int) -> float | None:
         row = self.at(period)
@@ -144,13 +144,6 @@ class IndicatorEngine:
     def coverage(self, spec: SeriesSpec) -> pd.DataFrame:
         """Every (freq, period) a selection holds for any country (cached)."""
         return self._covered(spec)
-
-    def has_coverage(self, spec: SeriesSpec) -> bool:
-        return spec.identity() in self._coverage
-
-    def remember_coverage(self, spec: SeriesSpec, frame: pd.DataFrame) -> None:
-        """Keep a selection's coverage read elsewhere (``indicators_batch``)."""
-        self._coverage[spec.identity()] = frame
 
     def has_result(self, indicator_id: str, country: str | None, freq: str) -> bool:
         return (indicator_id, country, freq) in self._results
@@ -236,21 +229,7 @@ class IndicatorEngine:
                 parts.append(rows.assign(spec=i, source=spec.source))
         if not parts:
             return IndicatorResult(ind, country, freq, _empty())
-        rows = pd.concat(parts, ignore_index=True)
-        rows = rows[rows["value"].notna()]
-        if ind.combine == "coalesce":
-            # Period by period, the first selection in the list that has a figure wins.
-            first = rows.groupby(["freq", "period"])["spec"].transform("min")
-            rows = rows[rows["spec"] == first]
-        elif ind.combine == "coalesce_coverage":
-            # Period by period, the first selection whose source covers the period wins, even
-            # when it has no figure for this country (a newer download that dropped an incident).
-            owner: dict[tuple[str, pd.Timestamp], int] = {}
-            for i, spec in reversed(list(enumerate(ind.series))):
-                cov = self._covered(spec)
-                owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
-            keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
-            rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
+        rows = self.combined(ind, pd.concat(parts, ignore_index=True))
         releases = {str(s): r.date() for s, r in rows.groupby("source")["release"].max().items()}
         if freq == "M":
             monthly = rows[rows["freq"] == "M"]
@@ -261,6 +240,25 @@ class IndicatorEngine:
             frame = self._annual(ind, rows)
         return IndicatorResult(ind, country, freq, frame.loc[:, list(RESULT_COLUMNS)]
                                .sort_values("period").reset_index(drop=True), releases)
+
+    def combined(self, ind: Indicator, rows: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The rows with a figure of every selection (``spec`` numbers it), combined as the
+        indicator says; ``by``: key columns besides the period (the batch's ``country``)."""
+        rows = rows[rows["value"].notna()]
+        if ind.combine == "coalesce":
+            # Period by period, the first selection in the list that has a figure wins.
+            first = rows.groupby([*by, "freq", "period"])["spec"].transform("min")
+            rows = rows[rows["spec"] == first]
+        elif ind.combine == "coalesce_coverage":
+            # Period by period, the first selection whose source covers the period wins, even
+            # when it has no figure for this country (a newer download that dropped an incident).
+            owner: dict[tuple[str, pd.Timestamp], int] = {}
+            for i, spec in reversed(list(enumerate(ind.series))):
+                cov = self._covered(spec)
+                owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
+            keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
+            rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
+        return rows
 
     def _annual(self, ind: Indicator, rows: pd.DataFrame) -> pd.DataFrame:
         """Calendar-year figures: a published yearly figure if there is one, else the months' sum."""

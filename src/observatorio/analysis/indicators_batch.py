@@ -15,6 +15,7 @@ compares them for every base indicator of the catalogue and every member).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,7 @@ from observatorio.analysis.indicators import (
     _empty,
     _join,
 )
-from observatorio.analysis.series import SeriesSpec
+from observatorio.analysis.series import SeriesSpec, fetch_by_country
 
 _ROW_COLUMNS = ["country", "freq", "period", "value", "release"]
 
@@ -59,58 +60,23 @@ def prime_yearly(engine: IndicatorEngine, indicator_ids: Iterable[str], countrie
     if not todo:
         return
     specs = list({spec.identity(): spec for ind in todo for spec in ind.series}.values())
-    fetch_coverage_all(engine, specs)
-    selected = fetch_countries(engine.con, specs, wanted)
+    selected = {spec.identity(): countries_rows(engine.con, spec, wanted) for spec in specs}
     for ind in todo:
         for result in yearly_base(engine, ind, wanted, selected).values():
             engine.remember(result)
 
 
-def fetch_countries(con: Any, specs: list[SeriesSpec], countries: tuple[str, ...]) -> dict[tuple[Any, ...], pd.DataFrame]:
-    """Every selection's sums per country, freq and period for ``countries`` only, in one query
-    (what ``series.fetch_by_country`` reads for all countries, one selection at a time)."""
-    parts: list[str] = []
-    params: list[Any] = []
-    numbered = [(k, spec) for k, spec in enumerate(specs) if spec.country is not None]
-    for k, spec in numbered:
-        where, where_params = spec.where()
-        # Only vetted column names are spliced in (SeriesSpec checks them); values are bound.
-        parts.append(
-            f'SELECT {k} AS spec, "{spec.country}" AS country, freq, period, SUM(value) AS value, '  # noqa: S608
-            f'MAX(release) AS release FROM observations WHERE {where} '
-            f'AND "{spec.country}" IN ({", ".join("?" for _ in countries)}) GROUP BY 2, 3, 4')
-        params += [*where_params, *countries]
-    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
-    out = {spec.identity(): empty for spec in specs}
-    if not parts or not countries:
-        return out
-    frame: pd.DataFrame = con.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 4", params).df()
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["release"] = pd.to_datetime(frame["release"])
-    for k, rows in frame.groupby("spec", sort=False):
-        out[specs[int(k)].identity()] = rows.loc[:, _ROW_COLUMNS].reset_index(drop=True)
-    return out
-
-
-def fetch_coverage_all(engine: IndicatorEngine, specs: list[SeriesSpec]) -> None:
-    """What each selection covers (``series.fetch_coverage``), for every selection the engine
-    has not read yet, in one query; left in the engine's cache."""
-    missing = [spec for spec in specs if not engine.has_coverage(spec)]
-    if not missing:
-        return
-    parts: list[str] = []
-    params: list[Any] = []
-    for k, spec in enumerate(missing):
-        where, where_params = spec.where()
-        parts.append(f"SELECT DISTINCT {k} AS spec, freq, period FROM observations WHERE {where}")  # noqa: S608
-        params += where_params
-    frame: pd.DataFrame = engine.con.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params).df()
-    frame["period"] = pd.to_datetime(frame["period"])
-    found = {int(k): rows for k, rows in frame.groupby("spec", sort=False)}
-    for k, spec in enumerate(missing):
-        rows = found.get(k)
-        engine.remember_coverage(spec, frame.loc[[], ["freq", "period"]] if rows is None
-                                 else rows.loc[:, ["freq", "period"]].reset_index(drop=True))
+def countries_rows(con: Any, spec: SeriesSpec, countries: tuple[str, ...]) -> pd.DataFrame:
+    """A selection's sums per country, freq and period for ``countries`` only: the selection
+    narrowed to them, read by the store's query (a few countries' rows, not the world's)."""
+    if spec.country is None:  # summed over every country: no row is about one of them
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
+    kept = spec.filters.get(spec.country)
+    codes = tuple(c for c in countries if kept is None or c in kept)
+    if not codes:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
+    narrowed = replace(spec, filters={**spec.filters, spec.country: codes})
+    return fetch_by_country(con, narrowed).loc[:, _ROW_COLUMNS]
 
 
 def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, ...],
@@ -122,7 +88,8 @@ def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, .
     if rows.empty:
         return {c: _result(ind, c, empty.copy(), {}) for c in countries}
     releases: dict[str, dict[str, date]] = {}
-    for (country, source), release in rows.groupby(["country", "source"])["release"].max().items():
+    latest = rows.groupby(["country", "source"])["release"].max()
+    for (country, source), release in zip(latest.index, latest, strict=True):
         releases.setdefault(str(country), {})[str(source)] = release.date()
     frames = _yearly_frames(engine, ind, rows)
     return {c: _result(ind, c, frames[c] if c in frames else empty.copy(), releases.get(c, {}))
@@ -152,20 +119,8 @@ def _selected_rows(engine: IndicatorEngine, ind: Indicator, wanted: set[str],
             parts.append(rows.assign(spec=i, source=spec.source))
     if not parts:
         return pd.DataFrame(columns=[*_ROW_COLUMNS, "spec", "source"])
-    rows = pd.concat(parts, ignore_index=True)
-    rows = rows[rows["value"].notna()]
-    if ind.combine == "coalesce":
-        first = rows.groupby(["country", "freq", "period"])["spec"].transform("min")
-        rows = rows[rows["spec"] == first]
-    elif ind.combine == "coalesce_coverage":
-        # The owner of a period does not depend on the country: the first selection covering it.
-        owner: dict[tuple[str, pd.Timestamp], int] = {}
-        for i, spec in reversed(list(enumerate(ind.series))):
-            cov = engine.coverage(spec)
-            owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
-        keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
-        rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
-    return rows
+    # the engine's rule, per country (a period's owner under coalesce_coverage is the same for all)
+    return engine.combined(ind, pd.concat(parts, ignore_index=True), by=("country",))
 
 
 def _fill_sparse(engine: IndicatorEngine, spec: SeriesSpec, rows: pd.DataFrame) -> pd.DataFrame:

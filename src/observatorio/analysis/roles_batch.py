@@ -16,15 +16,18 @@ from observatorio.analysis.indicators_batch import prime_yearly
 from observatorio.analysis.roles import Method, load_method
 
 
-def role_indicators(method: Method | None = None, matrix: Matrix | None = None) -> list[str]:
-    """Every indicator a role signal or a country-scoped action trigger reads."""
+def role_indicators(method: Method | None = None, matrix: Matrix | None = None,
+                    actions: bool = True) -> list[str]:
+    """Every indicator a role signal reads, and (``actions``) every country-scoped action trigger."""
     method = method or load_method()
-    matrix = matrix or load_matrix()
     ids = [s.indicator for role in method.roles for s in role.signals]
-    ids += [t.indicator for a in matrix.actions for t in a.triggers if t.scope != "region"]
+    if actions:
+        matrix = matrix or load_matrix()
+        ids += [t.indicator for a in matrix.actions for t in a.triggers if t.scope != "region"]
     return list(dict.fromkeys(ids))
 
 
-def prime_roles(engine: IndicatorEngine, countries: Iterable[str]) -> None:
-    """Compute what the roles and actions of ``countries`` read, for all of them at once."""
-    prime_yearly(engine, role_indicators(), countries)
+def prime_roles(engine: IndicatorEngine, countries: Iterable[str], actions: bool = True) -> None:
+    """Compute what the roles (and ``actions``: their actions' triggers) of ``countries`` read,
+    for all of them at once."""
+    prime_yearly(engine, role_indicators(actions=actions), countries)

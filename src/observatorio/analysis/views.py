@@ -118,7 +118,7 @@ def role_records(
     """Roles with evidence, one mapping per country (the default year when none is given)."""
     year = resolve_year(engine, year)
     countries = (country,) if country else CRM_MEMBERS
-    prime_roles(engine, countries)
+    prime_roles(engine, countries, actions=False)
     return [_country_roles(engine, assess(engine, c, year), lang) for c in countries]
 
 
