@@ -48,7 +48,7 @@ def _out_of_range(request: Request, me: Any, *ids: int) -> Response | None:
     """Ids beyond what a column holds are missing records, answered as such (never a 500)."""
     if all(0 < i <= MAX_ID for i in ids):
         return None
-    return _form_error(request, me, NotFound(key="refusal.referral.no_such_record_no_access"))
+    return _form_error(request, me, NotFound(key="refusal.referral.no_record"))
 
 
 async def _button(request: Request, me: Any, rt: Any, ids: tuple[int, ...], act: Callable[[], object],
