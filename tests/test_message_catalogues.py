@@ -43,10 +43,10 @@ def test_a_value_given_in_both_languages_fills_each_language() -> None:
     from observatorio.i18n import both, pair, t
 
     label = {"es": "Evaluación", "en": "Assessment"}
-    assert pair("refusal.step.step_already_complete", label=label) == (
+    assert pair("refusal.step.already_complete", label=label) == (
         "El paso «Evaluación» ya está completado.", "The step 'Assessment' is already complete.")
     hint = both("refusal.case.use_referral_hint")
-    assert t("refusal.case.no_organisation_role_does_not", "en", org_id=7, action="case.assign",
+    assert t("refusal.case.organisation_refused", "en", org_id=7, action="case.assign",
              hint=hint).endswith(" Use a referral for another country.")
 
 
@@ -85,7 +85,7 @@ def test_a_cases_refusal_from_the_catalogue_keeps_its_detail() -> None:
     carried beside the texts (the field a form marks, the versions of a conflict)."""
     from observatorio.cases.errors import Conflict
 
-    refusal = Conflict(key="refusal.case.someone_else_changed_record_reload",
+    refusal = Conflict(key="refusal.case.record_changed_meanwhile",
                        detail={"your_version": 3, "current_version": 4})
     assert refusal.body() == {"detail": {
         "es": "Otra persona modificó este registro; recargue.",

@@ -313,7 +313,7 @@ def test_cli_publishes_once_and_audits_the_operator(rt: Runtime, seeded: Seeded,
     args = ["cases", "publish", "--period", "2025-08", "--url", rt.url, "--db", str(store)]
     first = CliRunner().invoke(main_app, args)
     assert first.exit_code == 0, first.output
-    assert "suprimidas / suppressed" in first.output
+    assert "suprimidas (umbral" in first.output and "suppressed (threshold" in first.output
     again = CliRunner().invoke(main_app, args)
     assert again.exit_code == 0 and "Sin cambios" in again.output
     bad = CliRunner().invoke(main_app, [*args[:3], "2025-8", *args[4:], "--threshold", "0"])

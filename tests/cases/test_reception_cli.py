@@ -63,7 +63,7 @@ def test_arrival_and_manifest_from_the_command_line(rt: Runtime, world: World, t
     r = runner.invoke(app, ["cases", "reception", "arrival", "add", "--mode", "flight", "--date", "2025-08-14",
                             "--from", "usa", "--expected", "40", *base])
     assert r.exit_code == 0, r.output
-    arrival_id = r.output.split()[3]
+    arrival_id = r.output.split()[1]  # "Llegada 5 (REF) / Arrival 5 (REF)"
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_bytes(with_bad_rows(people(40))))
     r = runner.invoke(app, ["cases", "reception", "manifest", "import", arrival_id, str(bad), *base])

@@ -123,5 +123,5 @@ def test_the_walk_finds_each_shape() -> None:
     assert not list(inline_pairs(
         'SLUG = {"es": "calendario", "en": "calendar"}\n'
         'UniqueConstraint("case_id", "step_id")\n'
-        'raise Invalid(key="refusal.case.risk_level_cannot_empty", detail={"field": "risk"})\n'
+        'raise Invalid(key="refusal.case.risk_level_required", detail={"field": "risk"})\n'
         'prefix = {"es": "", "en": ""}\n'))

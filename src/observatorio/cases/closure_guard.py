@@ -29,5 +29,5 @@ def refuse_closure_without_required_steps(ctx: Ctx, case: Case) -> None:
     steps = [protocol.step(s) for s in missing]
     labels = {lang: "; ".join(t("refusal.closure.quoted_step", lang, label=getattr(s.label, lang))
                               for s in steps if s) for lang in LANGS}
-    raise Conflict(key="refusal.closure.case_cannot_closed_before_recording", steps=labels,
+    raise Conflict(key="refusal.closure.steps_missing", steps=labels,
                    detail={"missing_steps": missing})

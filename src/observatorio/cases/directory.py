@@ -44,7 +44,7 @@ def save_organisation(ctx: Ctx, data: OrganisationIn) -> DirectoryOrganisation:
     org = ctx.session.scalar(select(DirectoryOrganisation).where(DirectoryOrganisation.slug == data.slug))
     decision = _allowed(ctx, data.country, "directory_org", org.id if org else data.slug)
     if data.kind != "international" and data.country is None:
-        raise Invalid(key="refusal.directory.give_country_iso3_national_institution")
+        raise Invalid(key="refusal.directory.national_needs_country")
     if org is None:
         org = DirectoryOrganisation(slug=data.slug)
         ctx.session.add(org)
@@ -65,9 +65,9 @@ def save_mechanism(ctx: Ctx, data: MechanismIn) -> JointMechanism:
     found = {o.slug: o for o in ctx.session.scalars(
         select(DirectoryOrganisation).where(DirectoryOrganisation.slug.in_(slugs)))}
     if missing := sorted(set(slugs) - found.keys()):
-        raise Invalid(key="refusal.directory.members_not_directory_add_them", missing=', '.join(missing))
+        raise Invalid(key="refusal.directory.unknown_members", missing=', '.join(missing))
     if bad := sorted({m.country for m in data.members if m.country and m.country not in CRM_MEMBERS}):
-        raise Invalid(key="refusal.directory.countries_are_not_crm_members", bad=', '.join(bad))
+        raise Invalid(key="refusal.directory.not_crm_countries", bad=', '.join(bad))
     if mech is None:
         mech = JointMechanism(slug=data.slug)
         ctx.session.add(mech)

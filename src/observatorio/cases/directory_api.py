@@ -41,7 +41,7 @@ def _database_ready() -> Iterator[None]:
     try:
         yield
     except (OperationalError, ProgrammingError) as exc:
-        raise Misconfigured(key="refusal.directory.application_database_not_initialised_run") from exc
+        raise Misconfigured(key="refusal.directory.database_not_initialised") from exc
 
 
 def _known_sources() -> list[str]:

@@ -49,13 +49,13 @@ def _decide(ctx: Ctx, action: str, country: str, record_id: object) -> Decision:
 
 def _check(session: Session, data: PracticeIn) -> list[DirectoryOrganisation]:
     if data.country not in CRM_MEMBERS:
-        raise Invalid(key="refusal.practice.country_not_crm_member_state", data_country=data.country)
+        raise Invalid(key="refusal.practice.country_not_member", data_country=data.country)
     if data.theme not in themes():
-        raise Invalid(key="refusal.practice.theme_not_line_action_crm", data_theme=data.theme)
+        raise Invalid(key="refusal.practice.unknown_theme", data_theme=data.theme)
     found = list(session.scalars(select(DirectoryOrganisation).where(
         DirectoryOrganisation.slug.in_(data.organisations))))
     if missing := sorted(set(data.organisations) - {o.slug for o in found}):
-        raise Invalid(key="refusal.practice.organisations_not_directory", missing=', '.join(missing))
+        raise Invalid(key="refusal.practice.unknown_organisations", missing=', '.join(missing))
     return found
 
 
@@ -91,7 +91,7 @@ def translate(ctx: Ctx, practice_id: int, data: PracticeTranslation) -> Practice
     """An editor adds the second language or corrects a title or summary."""
     practice, decision = _load(ctx, practice_id, MODERATE)
     if data.version != practice.version:
-        raise Conflict(key="refusal.practice.someone_else_changed_practice_reload")
+        raise Conflict(key="refusal.practice.changed_meanwhile")
     changed = sorted(data.model_fields_set - {"version"})
     for key in changed:
         setattr(practice, key, getattr(data, key) or None)
@@ -108,7 +108,7 @@ def moderate(ctx: Ctx, practice_id: int, data: Moderation) -> Practice:
     if data.decision == "publish":
         missing = [f for f in ("title_es", "title_en", "summary_es", "summary_en") if not getattr(practice, f)]
         if missing:
-            raise Invalid(key="refusal.practice.missing_complete_both_languages_before", missing=', '.join(missing))
+            raise Invalid(key="refusal.practice.languages_incomplete", missing=', '.join(missing))
     practice.status = PUBLISHED if data.decision == "publish" else REJECTED
     practice.moderation_note = data.note
     practice.moderated_by_id = ctx.principal.user_id

@@ -76,7 +76,7 @@ def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
     case, d = _load_case(ctx, case_id, "case.refer", audit_action="referral.consent")
     _refuse_if_erased(case, "case")
     if data.given_by == "guardian" and not data.guardian_name:
-        raise Invalid(key="refusal.referral.give_name_guardian_who_consented", detail={"field": "guardian_name"})
+        raise Invalid(key="refusal.referral.guardian_name_required", detail={"field": "guardian_name"})
     consent = ReferralConsent(case_id=case.id, given_by=data.given_by,
                               guardian_name=data.guardian_name if data.given_by == "guardian" else None,
                               given_at=data.given_at, given_to=data.given_to, purpose=data.purpose,
@@ -141,37 +141,37 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
     catalogue = get_profiles()
     profile = catalogue.profiles.get(data.profile)
     if profile is None:
-        raise Invalid(key="refusal.referral.unknown_referral_type_use_one", data_profile=data.profile, catalogue_profiles=sorted(catalogue.profiles), detail={"field": "profile"})
+        raise Invalid(key="refusal.referral.unknown_profile", data_profile=data.profile, catalogue_profiles=sorted(catalogue.profiles), detail={"field": "profile"})
     if unknown := sorted(set(data.services) - catalogue.services.keys()):
-        raise Invalid(key="refusal.referral.unknown_services_use_those", unknown=unknown, catalogue_services=sorted(catalogue.services), detail={"field": "services"})
+        raise Invalid(key="refusal.referral.unknown_services", unknown=unknown, catalogue_services=sorted(catalogue.services), detail={"field": "services"})
     target = ctx.session.get(Organisation, data.to_organisation_id)
     if target is None:
         raise ctx.deny(not_found("organisation", data.to_organisation_id), "case.refer", "case", case_id,
                        ["to_organisation"])
     if target.id == case.organisation_id:
-        raise Invalid(key="refusal.referral.case_already_belongs_organisation", detail={"field": "to_organisation_id"})
+        raise Invalid(key="refusal.referral.already_theirs", detail={"field": "to_organisation_id"})
     basis: list[str] = []
     consent: ReferralConsent | None = None
     if data.consent_id is not None:
         consent = ctx.session.get(ReferralConsent, data.consent_id)
         if consent is None or consent.case_id != case.id or consent.withdrawn_at is not None:
             raise ctx.deny(Invalid(
-                key="refusal.referral.consent_not_recorded_case_withdrawn", data_consent_id=data.consent_id, detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
+                key="refusal.referral.consent_not_on_case", data_consent_id=data.consent_id, detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
         basis.append(f"consent:{consent.id}")
     elif data.override_justification:
         override = authorize(ctx.principal, "referral.override_consent", case_resource(case))
         if not override.allowed or not profile.override_allowed:
             raise ctx.deny(Forbidden(
-                key="refusal.referral.without_consent_only_child_protection", detail={"action": "referral.override_consent"}),
+                key="refusal.referral.override_not_allowed", detail={"action": "referral.override_consent"}),
                 "referral.override_consent", "case", case_id, ["override_justification"])
         basis.append("override_justification")
     else:
         raise ctx.deny(Invalid(
-            key="refusal.referral.no_recorded_consent_no_referral", detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
+            key="refusal.referral.consent_required", detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
     open_one = ctx.session.scalar(select(Referral.id).where(
         Referral.case_id == case.id, Referral.to_organisation_id == target.id, Referral.status.in_(ACTIVE)))
     if open_one is not None:
-        raise Conflict(key="refusal.referral.open_referral_case_organisation_exists", open_one=open_one, detail={"referral_id": open_one})
+        raise Conflict(key="refusal.referral.already_open", open_one=open_one, detail={"referral_id": open_one})
     referral = Referral(case_id=case.id, from_organisation_id=case.organisation_id, to_organisation_id=target.id,
                         profile=profile.key, transfer=data.transfer, services=list(dict.fromkeys(data.services)),
                         reason=data.reason, consent_id=consent.id if consent else None,
@@ -293,9 +293,9 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
     to the receiving organisation, assigned to the officer who accepted it."""
     r, d = _as_receiver(ctx, referral_id, "referral.respond")
     if r.status != "pending":
-        raise Conflict(key="refusal.referral.referral_no_longer_pending_status", r_status=r.status, detail={"status": r.status})
+        raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
-        raise Invalid(key="refusal.referral.give_reason_reason_decline_referral", detail={"field": "reason"})
+        raise Invalid(key="refusal.referral.reason_required", detail={"field": "reason"})
     r.status = "accepted" if data.accept else "declined"
     r.response_reason = data.reason or None
     r.responded_by_id, r.responded_at = ctx.principal.user_id, utcnow()
@@ -321,7 +321,7 @@ def complete_referral(ctx: Ctx, referral_id: int) -> ReferralOut:
     """The receiver has delivered the services: the referral is complete (its view closes)."""
     r, d = _as_receiver(ctx, referral_id, "referral.respond")
     if r.status != "accepted":
-        raise Conflict(key="refusal.referral.only_accepted_referral_can_completed", detail={"status": r.status})
+        raise Conflict(key="refusal.referral.not_accepted", detail={"status": r.status})
     r.status, r.completed_at = "completed", utcnow()
     ctx.session.flush()
     ctx.log(d, "referral.respond", "referral", r.id, ["status"])

@@ -194,7 +194,7 @@ def _org_for(ctx: Ctx, action: str, org_id: int) -> Organisation:
     if org is None or not authorize(ctx.principal, action, organisation_resource(org)).allowed:
         hint = both("refusal.case.use_referral_hint") if action == "case.assign" else ""
         raise ctx.deny(Forbidden(
-            key="refusal.case.no_organisation_role_does_not", org_id=org_id, action=action, hint=hint,
+            key="refusal.case.organisation_refused", org_id=org_id, action=action, hint=hint,
             detail={"action": action}), action, "organisation", org_id)
     return org
 
@@ -284,7 +284,7 @@ def _require_groups(ctx: Ctx, decision: Decision, fields: set[str], action: str,
     blocked = sorted(fields & decision.hidden_fields)
     if blocked:
         raise ctx.deny(Forbidden(
-            key="refusal.case.role_may_not_write_sensitive", blocked=blocked, detail={"action": action, "fields": blocked},
+            key="refusal.case.sensitive_fields", blocked=blocked, detail={"action": action, "fields": blocked},
         ), action, record_type, record_id, blocked)
 
 
@@ -382,7 +382,7 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
     person, d = _load_person(ctx, person_id, "person.update")
     _refuse_if_erased(person, "person")
     if data.version != person.version:
-        raise Conflict(key="refusal.case.someone_else_changed_record_reload", detail={"your_version": data.version, "current_version": person.version})
+        raise Conflict(key="refusal.case.record_changed_meanwhile", detail={"your_version": data.version, "current_version": person.version})
     changed = []
     for name in data.model_fields_set - {"version"}:
         value = getattr(data, name)
@@ -395,7 +395,7 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
         ctx.session.flush()
     except StaleDataError as exc:
         ctx.session.rollback()
-        raise Conflict(key="refusal.case.someone_else_changed_record_reload", detail={"your_version": data.version}) from exc
+        raise Conflict(key="refusal.case.record_changed_meanwhile", detail={"your_version": data.version}) from exc
     ctx.log(d, "person.update", "person", person.id, changed)
     out = person_out(ctx, person)
     ctx.commit()
@@ -409,11 +409,11 @@ def add_family_link(ctx: Ctx, person_id: int, data: FamilyLinkIn) -> PersonOut:
     _refuse_if_erased(person, "person")
     _refuse_if_erased(relative, "person")
     if data.relative_id == person_id:
-        raise Invalid(key="refusal.case.person_cannot_their_own_relative")
+        raise Invalid(key="refusal.case.own_relative")
     if ctx.session.scalar(select(FamilyLink.id).where(
             FamilyLink.person_id == person_id, FamilyLink.relative_id == data.relative_id,
             FamilyLink.kind == data.kind)) is not None:
-        raise Conflict(key="refusal.case.family_link_already_exists")
+        raise Conflict(key="refusal.case.family_link_exists")
     ctx.session.add(FamilyLink(person_id=person_id, relative_id=data.relative_id, kind=data.kind))
     ctx.session.flush()
     ctx.log(d, "person.update", "person", person_id, ["family_links"])
@@ -522,7 +522,7 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
     if not identity and not pending and (
             person.erased_at is None or any(c.erased_at is None for c in all_cases)):
         raise Conflict(
-            key="refusal.case.nothing_person_yours_erase_their")
+            key="refusal.case.nothing_to_erase")
     now = utcnow()
     if identity:
         retention.pseudonymise_identity(ctx.session, person, ctx.pseudonym_key, now)
@@ -548,7 +548,7 @@ def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
         select(Membership.id).where(Membership.user_id == officer_id, Membership.organisation_id == org_id)
     )
     if member is None:
-        raise Invalid(key="refusal.case.assigned_officer_not_member_organisation")
+        raise Invalid(key="refusal.case.officer_not_member")
 
 
 def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
@@ -667,7 +667,7 @@ def _conflict(ctx: Ctx, case_id: int, your_version: int) -> Conflict:
     ctx.log(d, "case.read", "case", case_id, _visible_case_fields(d))
     ctx.commit()
     return Conflict(
-        key="refusal.case.someone_else_changed_case_while", detail={"your_version": your_version, "current_version": case.version, "changes_since": changes, "current": current},
+        key="refusal.case.case_changed_meanwhile", detail={"your_version": your_version, "current_version": case.version, "changes_since": changes, "current": current},
     )
 
 
@@ -751,7 +751,7 @@ def update_case(ctx: Ctx, case_id: int, data: CaseUpdate) -> CaseOut:
         v = getattr(data, name)
         values[name] = v.value if hasattr(v, "value") else v
     if "risk_level" in values and values["risk_level"] is None:
-        raise Invalid(key="refusal.case.risk_level_cannot_empty")
+        raise Invalid(key="refusal.case.risk_level_required")
     return _write_case(ctx, case, d, "case.update", data.version, values)
 
 
@@ -760,7 +760,7 @@ def transition_case(ctx: Ctx, case_id: int, data: CaseTransition) -> CaseOut:
     case, d = _load_case(ctx, case_id, "case.transition")
     current = CaseStatus(case.status)
     if data.to not in TRANSITIONS[current]:
-        raise Invalid(key="refusal.case.cannot_move_from", current_value=current.value, data_to_value=data.to.value, detail={"allowed": sorted(s.value for s in TRANSITIONS[current])})
+        raise Invalid(key="refusal.case.bad_transition", current_value=current.value, data_to_value=data.to.value, detail={"allowed": sorted(s.value for s in TRANSITIONS[current])})
     values: dict[str, Any] = {"status": data.to.value}
     if data.to is CaseStatus.CLOSED:
         closure_guard.refuse_closure_without_required_steps(ctx, case)
@@ -779,7 +779,7 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
         # Missing, foreign and out-of-grant organisations get the same refusal (no oracle).
         org = _org_for(ctx, "case.assign", org_id)
         if org.country != case.country:
-            raise Invalid(key="refusal.case.use_referral_not_assignment_move")
+            raise Invalid(key="refusal.case.assign_abroad")
         values["organisation_id"] = org_id
     if data.officer_id is not None:
         _check_officer(ctx, data.officer_id, org_id)
@@ -817,7 +817,7 @@ def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
     case, d = _load_case(ctx, case_id, "case.note")
     _refuse_if_erased(case, "case")
     if data.sensitivity and data.sensitivity not in d.field_groups:
-        raise ctx.deny(Forbidden(key="refusal.case.role_may_not_write_notes", detail={"sensitivity": data.sensitivity}),
+        raise ctx.deny(Forbidden(key="refusal.case.note_sensitivity", detail={"sensitivity": data.sensitivity}),
                        "case.note", "case", case_id, [f"sensitivity:{data.sensitivity}"])
     note = CaseNote(case_id=case.id, author_id=ctx.principal.user_id, body=data.body,
                     sensitivity=data.sensitivity)
@@ -885,7 +885,7 @@ def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
     _refuse_if_erased(case, "case")
     provider = data.provider_organisation_id
     if provider is not None and ctx.session.get(Organisation, provider) is None:
-        raise Invalid(key="refusal.case.provider_organisation_does_not_exist", provider=provider)
+        raise Invalid(key="refusal.case.unknown_provider", provider=provider)
     svc = CaseService(case_id=case.id, **data.model_dump())
     ctx.session.add(svc)
     ctx.session.flush()

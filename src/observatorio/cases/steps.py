@@ -61,22 +61,22 @@ def complete_step(ctx: Ctx, case_id: int, step_id: str, record: dict[str, str], 
     protocol = _protocol(case)
     step = protocol.step(step_id) if protocol else None
     if step is None:
-        raise ctx.deny(Invalid(key="refusal.step.case_s_protocol_no_step", step_id=step_id, detail={"field": "step_id"}),
+        raise ctx.deny(Invalid(key="refusal.step.unknown_step", step_id=step_id, detail={"field": "step_id"}),
                        "case.step", "case", case_id)
     d = decide_step(ctx.principal, case, step)
     if not d.allowed:
-        raise ctx.deny(Forbidden(key="refusal.step.role_may_not_complete_protocol", detail={"action": "case.step", "step": step_id}), "case.step", "case", case_id,
+        raise ctx.deny(Forbidden(key="refusal.step.role_refused", detail={"action": "case.step", "step": step_id}), "case.step", "case", case_id,
                        [f"step:{step_id}"])
     values: dict[str, str] = {}
     for f in step.record:
         value = (record.get(f.id) or "").strip()
         if not value:
-            raise Invalid(key="refusal.step.missing_step_requires", label=f.label, f_id=f.id, detail={"field": f.id})
+            raise Invalid(key="refusal.step.field_required", label=f.label, f_id=f.id, detail={"field": f.id})
         if len(value) > MAX_RECORD_CHARS or any(ord(c) < 32 and c not in "\n\t" for c in value):
-            raise Invalid(key="refusal.step.most_characters_no_control_characters", label=f.label, f_id=f.id, max_chars=MAX_RECORD_CHARS, detail={"field": f.id})
+            raise Invalid(key="refusal.step.field_too_long", label=f.label, f_id=f.id, max_chars=MAX_RECORD_CHARS, detail={"field": f.id})
         values[f.id] = value
     if ctx.session.scalar(select(CaseStep.id).where(CaseStep.case_id == case.id, CaseStep.step_id == step_id)):
-        raise Conflict(key="refusal.step.step_already_complete", label=step.label, detail={"step": step_id})
+        raise Conflict(key="refusal.step.already_complete", label=step.label, detail={"step": step_id})
     ctx.session.add(CaseStep(case_id=case.id, step_id=step_id, record=values,
                              completed_by_id=ctx.principal.user_id, completed_at=now))
     ctx.session.flush()

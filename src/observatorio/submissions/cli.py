@@ -36,7 +36,7 @@ def provide(
         if mapping is not None:
             spec = load_mapping(mapping)  # every problem of the mapping, with its line, before storing
             if spec.source.id != source:
-                _fail(Invalid(key="refusal.submission.mapping_declares_source_not", spec_source_id=spec.source.id, source=source))
+                _fail(Invalid(key="refusal.submission.mapping_source_mismatch", spec_source_id=spec.source.id, source=source))
             text = mapping.read_text(encoding="utf-8")
         else:
             get_adapter(source)
@@ -47,7 +47,7 @@ def provide(
     try:
         with rt.sessions() as session:
             if session.get(Organisation, organisation) is None:
-                _fail(NotFound(key="refusal.submission.there_no_organisation", organisation=organisation))
+                _fail(NotFound(key="refusal.submission.no_organisation_named", organisation=organisation))
             row = session.scalars(select(ProvidedSource).where(
                 ProvidedSource.organisation_id == organisation, ProvidedSource.source == source)).first()
             row = row or ProvidedSource(organisation_id=organisation, source=source)

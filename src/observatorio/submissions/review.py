@@ -62,28 +62,28 @@ def submit(ctx: Ctx, upload: Upload) -> Submitted:
     """Check the file; store it for review only when it has no error."""
     org = ctx.session.get(Organisation, upload.organisation_id)
     if org is None:
-        raise NotFound(key="refusal.submission.there_no_such_organisation")
+        raise NotFound(key="refusal.submission.no_organisation")
     decision = authorize(ctx.principal, "submission.create", resource_of(None, org, ctx.principal.user_id))
     if not decision.allowed:
-        raise ctx.deny(Forbidden(key="refusal.submission.account_does_not_submit_data"),
+        raise ctx.deny(Forbidden(key="refusal.submission.not_a_submitter"),
                        "submission.create", "organisation", org.id)
     if not upload.content or len(upload.content) > MAX_BYTES:
-        raise Invalid(key="refusal.submission.file_empty_larger_than_mb", megabytes=MAX_BYTES >> 20)
+        raise Invalid(key="refusal.submission.file_size", megabytes=MAX_BYTES >> 20)
     provided = {p.source: p for p in provided_sources(ctx, org.id)}
     if upload.mapping is None and upload.source not in provided:
-        raise Invalid(key="refusal.submission.organisation_does_not_provide_source", upload_source=upload.source)
+        raise Invalid(key="refusal.submission.source_not_provided", upload_source=upload.source)
     mapping = upload.mapping if upload.mapping is not None else provided[upload.source].mapping
     with checked_upload(upload.source, upload.file_name, upload.content, mapping, upload.release) as checked:
         source = checked.adapter.info.id
         if upload.mapping is not None and source not in provided and _provided_elsewhere(ctx, source, org.id):
-            raise Invalid(key="refusal.submission.mapping_s_source_belongs_another", source=source)
+            raise Invalid(key="refusal.submission.source_of_another", source=source)
         if not checked.clean:
             return Submitted(checked.problems, None)  # nothing stored
         twin = ctx.session.scalars(select(Submission).where(
             Submission.source == source, Submission.sha256 == checked.sha256,
             Submission.status != REJECTED)).first()
         if twin is not None:
-            raise Conflict(key="refusal.submission.very_file_already_submitted_submission", twin_id=twin.id)
+            raise Conflict(key="refusal.submission.duplicate_file", twin_id=twin.id)
         sub = Submission(organisation_id=org.id, uploader_id=ctx.principal.user_id, source=source,
                          file_name=safe_name(upload.file_name), sha256=checked.sha256,
                          content=upload.content, mapping=mapping, release=checked.release,
@@ -106,10 +106,10 @@ def readable(ctx: Ctx, submission_id: int) -> Submission:
     sub = ctx.session.get(Submission, submission_id)
     org = ctx.session.get(Organisation, sub.organisation_id) if sub else None
     if sub is None or org is None:
-        raise NotFound(key="refusal.submission.there_no_such_submission")
+        raise NotFound(key="refusal.submission.no_submission")
     decision = authorize(ctx.principal, "submission.read", resource_of(sub, org, sub.uploader_id))
     if not decision.allowed:
-        raise ctx.deny(NotFound(key="refusal.submission.there_no_such_submission"),
+        raise ctx.deny(NotFound(key="refusal.submission.no_submission"),
                        "submission.read", "submission", submission_id)
     ctx.log(decision, "submission.read", "submission", sub.id, ())
     return sub
@@ -162,18 +162,18 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
     assert org is not None
     granted = authorize(ctx.principal, "submission.review", resource_of(sub, org, sub.uploader_id))
     if not granted.allowed:
-        raise ctx.deny(Forbidden(key="refusal.submission.account_does_not_review_submissions"),
+        raise ctx.deny(Forbidden(key="refusal.submission.not_a_reviewer"),
                        "submission.review", "submission", sub.id)
     if sub.uploader_id == ctx.principal.user_id:  # four eyes, whatever the roles
-        raise ctx.deny(Forbidden(key="refusal.submission.nobody_approves_rejects_their_own"),
+        raise ctx.deny(Forbidden(key="refusal.submission.own_submission"),
                        "submission.review", "submission", sub.id)
     if sub.status != PENDING:
         raise _already_decided(sub.status)
     comment = decision.comment.strip()
     if not decision.approve and not comment:
-        raise Invalid(key="refusal.submission.say_why_rejected_comment")
+        raise Invalid(key="refusal.submission.reason_required")
     if decision.embargo_at is not None and decision.embargo_at.tzinfo is None:
-        raise Invalid(key="refusal.submission.embargo_date_time_needs_time")
+        raise Invalid(key="refusal.submission.embargo_needs_zone")
     embargo = decision.embargo_at if decision.approve and decision.embargo_at and decision.embargo_at > now else None
     status = (SCHEDULED if embargo else PUBLISHED) if decision.approve else REJECTED
     _claim(ctx, sub.id, status)  # before publishing: only the one reviewer who wins publishes
@@ -189,7 +189,7 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
 
 
 def _already_decided(status: str) -> Conflict:
-    return Conflict(key="refusal.submission.submission_already_decided", sub_status=status)
+    return Conflict(key="refusal.submission.already_decided", sub_status=status)
 
 
 def _claim(ctx: Ctx, submission_id: int, status: str) -> None:

@@ -96,7 +96,7 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
         org_text, _, source_id = source.partition(":")
         org_id = id_of(org_text)
         if org_id is None or file is None or not file.filename:
-            raise Invalid(key="refusal.submission.choose_source_csv_xlsx_file")
+            raise Invalid(key="refusal.submission.choose_source_and_file")
         mapping_text = (await mapping.read()).decode("utf-8", "replace") if mapping and mapping.filename else None
         result = review.submit(me.ctx, review.Upload(
             org_id, source_id, file.filename, await file.read(), mapping_text,
@@ -118,7 +118,7 @@ def _release(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(key="refusal.submission.invalid_release_date_use_yyyy", text=text[:20]) from None
+        raise Invalid(key="refusal.submission.bad_release_date", text=text[:20]) from None
 
 
 @router.get(BASE + "/{submission_id}")
@@ -177,5 +177,5 @@ def _embargo(text: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(key="refusal.submission.invalid_embargo_date_time_use", text=text[:40]) from None
+        raise Invalid(key="refusal.submission.bad_embargo", text=text[:40]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

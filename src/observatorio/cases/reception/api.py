@@ -52,7 +52,7 @@ async def import_manifest(request: Request, ctx: CtxDep, arrival_id: PathId,
     (422) lists every bad row and column."""
     content = await file.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
-        raise Invalid(key="refusal.reception.file_larger_than_mb", megabytes=MAX_BYTES // 2**20, detail={"field": "file"})
+        raise Invalid(key="refusal.reception.upload_too_large", megabytes=MAX_BYTES // 2**20, detail={"field": "file"})
     n = arrivals.import_manifest(ctx, arrival_id, file.filename or "manifest.csv", content, now_of(request).date())
     return ManifestImportOut(arrival_id=arrival_id, imported=n)
 

@@ -37,7 +37,7 @@ MANIFEST_FIELDS = ("given_names", "family_names", "date_of_birth", "sex")
 
 
 def arrival_not_found(arrival_id: object) -> NotFound:
-    return NotFound(key="refusal.reception.no_arrival_no_access", arrival_id=arrival_id)
+    return NotFound(key="refusal.reception.no_arrival", arrival_id=arrival_id)
 
 
 def load_arrival(ctx: Ctx, arrival_id: int, action: str, audit_action: str | None = None) -> tuple[Arrival, Decision]:
@@ -75,7 +75,7 @@ def arrival_out(arrival: Arrival, on_manifest: int, received: int) -> ArrivalOut
 def create_arrival(ctx: Ctx, data: ArrivalIn) -> ArrivalOut:
     """Record a flight or bus announced to a centre the user may record arrivals for."""
     if pycountry.countries.get(alpha_3=data.arriving_from) is None:
-        raise Invalid(key="refusal.reception.not_iso_3166_1_alpha", data_arriving_from=data.arriving_from, detail={"field": "arriving_from"})
+        raise Invalid(key="refusal.reception.bad_country_code", data_arriving_from=data.arriving_from, detail={"field": "arriving_from"})
     org = _default_org(ctx, "reception.arrival", data.organisation_id)
     d = _check_org(ctx, "reception.arrival", org)
     arrival = Arrival(reference=f"{org.country}-R-{data.arrival_date:%Y%m%d}-{secrets.token_hex(3).upper()}",
@@ -95,7 +95,7 @@ def import_manifest(ctx: Ctx, arrival_id: int, file_name: str, content: bytes, t
     raises an Invalid listing every bad row and column; nothing is written then."""
     arrival, d = load_arrival(ctx, arrival_id, "reception.arrival", "reception.manifest.import")
     if ctx.session.scalar(select(ManifestEntry.id).where(ManifestEntry.arrival_id == arrival.id).limit(1)):
-        raise Conflict(key="refusal.reception.arrival_already_manifest_record_anyone", arrival_reference=arrival.reference)
+        raise Conflict(key="refusal.reception.manifest_exists_record_at_intake", arrival_reference=arrival.reference)
     rows = read_manifest(file_name, content, today)
     # one multi-row INSERT: thousands of people in one statement, in the audit's transaction
     try:
@@ -104,7 +104,7 @@ def import_manifest(ctx: Ctx, arrival_id: int, file_name: str, content: bytes, t
              "family_names": r.family_names, "date_of_birth": r.date_of_birth, "sex": r.sex} for r in rows])
     except IntegrityError:  # the same manifest imported at the same moment by someone else
         ctx.session.rollback()
-        raise Conflict(key="refusal.reception.arrival_already_manifest", arrival_reference=arrival.reference) from None
+        raise Conflict(key="refusal.reception.manifest_exists", arrival_reference=arrival.reference) from None
     ctx.log(d, "reception.manifest.import", "arrival", arrival.id, [*MANIFEST_FIELDS, f"rows:{len(rows)}"])
     ctx.commit()
     return len(rows)

@@ -80,7 +80,7 @@ def manifest_import(
     try:
         content = file.read_bytes()
     except OSError as exc:
-        _fail(Invalid(key="refusal.reception.could_not_read", file=file, exc_strerror=exc.strerror))
+        _fail(Invalid(key="refusal.reception.file_unreadable", file=file, exc_strerror=exc.strerror))
     n = _run_as(url, user, lambda ctx: import_manifest(ctx, arrival_id, file.name, content, dt.date.today()))
     typer.echo(in_both("cases_cli.people_imported", count=n))
 

@@ -44,7 +44,7 @@ def build(session: Session, n_arrivals: int = 3, per_arrival: int = 20, seed: in
         Faker.seed(seed)
     officers = session.scalars(select(User).where(User.username.in_(OFFICERS))).all()
     if not officers:
-        raise Invalid(key="refusal.reception.there_no_demo_world_run")
+        raise Invalid(key="refusal.reception.no_demo_world")
     received = 0
     today = dt.date.today()
     for officer in officers:

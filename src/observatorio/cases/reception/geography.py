@@ -51,7 +51,7 @@ def check_department(country: str, code: str) -> str:
     code = code.strip().upper()
     if code in {d.code for d in departments(country)}:
         return code
-    raise Invalid(key="refusal.reception.department_not_iso_3166_2", code=code[:10], country=country, example=departments(country)[0].code if departments(country) else "HN-CR", detail={"field": "department"})
+    raise Invalid(key="refusal.reception.bad_department", code=code[:10], country=country, example=departments(country)[0].code if departments(country) else "HN-CR", detail={"field": "department"})
 
 
 def municipalities(session: Session, department: str) -> list[Municipality]:
@@ -68,10 +68,10 @@ def read_municipalities(path: Path) -> list[Municipality]:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise Invalid(key="refusal.reception.could_not_read_utf_8", path_name=path.name, error=type(exc).__name__) from None
+        raise Invalid(key="refusal.reception.municipality_file_unreadable", path_name=path.name, error=type(exc).__name__) from None
     missing = [c for c in MUNICIPALITY_COLUMNS if c not in frame.columns]
     if missing:
-        raise Invalid(key="refusal.reception.missing_columns_header_must_code", path_name=path.name, missing=missing)
+        raise Invalid(key="refusal.reception.municipality_columns_missing", path_name=path.name, missing=missing)
     problems: list[dict[str, object]] = []
     rows: list[Municipality] = []
     seen: set[str] = set()

@@ -66,7 +66,7 @@ def _identity(entry: ManifestEntry | None, data: IntakeIn) -> tuple[dict[str, ob
              "date_of_birth": data.date_of_birth, "sex": data.sex.value if data.sex else None}
     if entry is None:
         if not data.given_names:
-            raise Invalid(key="refusal.reception.without_manifest_row_least_given", detail={"field": "given_names"})
+            raise Invalid(key="refusal.reception.given_names_required", detail={"field": "given_names"})
         return {k: v for k, v in given.items() if v is not None}, "not_on_manifest"
     listed = {"given_names": entry.given_names, "family_names": entry.family_names,
               "date_of_birth": entry.date_of_birth, "sex": entry.sex}
@@ -81,13 +81,13 @@ def _destination(ctx: Ctx, country: str, data: IntakeIn) -> tuple[str | None, st
     department = geography.check_department(country, data.department) if data.department else None
     if not geography.has_municipality_list(ctx.session, country):
         if data.municipality_code:
-            raise Invalid(key="refusal.reception.no_municipality_list_loaded_type", country=country, detail={"field": "municipality_code"})
+            raise Invalid(key="refusal.reception.no_municipality_list", country=country, detail={"field": "municipality_code"})
         return department, None, data.municipality_text or None
     if not data.municipality_code:
         return department, None, None
     found = ctx.session.get(Municipality, data.municipality_code)
     if found is None or department is None or found.department != department:
-        raise Invalid(key="refusal.reception.municipality_not_list_department", data_municipality_code=data.municipality_code, department=department or both("refusal.reception.no_department"), detail={"field": "municipality_code"})
+        raise Invalid(key="refusal.reception.municipality_not_in_department", data_municipality_code=data.municipality_code, department=department or both("refusal.reception.no_department"), detail={"field": "municipality_code"})
     return department, found.code, found.name
 
 
@@ -105,10 +105,10 @@ def _screening(data: IntakeIn, born: object, today: dt.date) -> list[str]:
     flags = list(dict.fromkeys(data.vulnerabilities))
     unaccompanied = data.accompaniment == "UNACCOMPANIED"
     if (UNACCOMPANIED_FLAG in flags) != unaccompanied:
-        raise Invalid(key="refusal.reception.unaccompanied_must_chosen_both_accompaniment", detail={"field": "accompaniment"})
+        raise Invalid(key="refusal.reception.unaccompanied_both_places", detail={"field": "accompaniment"})
     age = _age(born, today)
     if unaccompanied and age is not None and age >= 18:
-        raise Invalid(key="refusal.reception.unaccompanied_children_date_birth_gives", age=age, detail={"field": "accompaniment"})
+        raise Invalid(key="refusal.reception.unaccompanied_adult", age=age, detail={"field": "accompaniment"})
     return flags
 
 
@@ -117,7 +117,7 @@ def _open_entry(ctx: Ctx, arrival: Arrival, entry_id: int | None) -> ManifestEnt
         return None
     entry = ctx.session.get(ManifestEntry, entry_id)
     if entry is None or entry.arrival_id != arrival.id:
-        raise Invalid(key="refusal.reception.row_not_manifest_arrival", entry_id=entry_id, arrival_reference=arrival.reference, detail={"field": "manifest_entry_id"})
+        raise Invalid(key="refusal.reception.row_not_on_manifest", entry_id=entry_id, arrival_reference=arrival.reference, detail={"field": "manifest_entry_id"})
     if ctx.session.scalar(select(Intake.id).where(Intake.manifest_entry_id == entry.id)):
         raise Conflict(key="refusal.reception.row_already_received", entry_given_names=entry.given_names, entry_family_names=entry.family_names, entry_row_number=entry.row_number)
     return entry
@@ -168,7 +168,7 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
     except IntegrityError:  # another officer received the same manifest row meanwhile
         ctx.session.rollback()
         ctx.events.clear()  # nothing was written, so nothing (a mandated referral) is to be audited
-        raise Conflict(key="refusal.reception.manifest_row_just_received_someone") from None
+        raise Conflict(key="refusal.reception.row_received_meanwhile") from None
     ctx.log(d, "person.create", "person", person.id, sorted(identity))
     ctx.log(d, "case.create", "case", case.id, ["case_type", "person_id"])
     ctx.log(d, "reception.intake", "person", person.id,

@@ -57,10 +57,10 @@ def _frame(name: str, content: bytes) -> pd.DataFrame:
             sep = ";" if header.count(";") > header.count(",") else ","
             return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except UnicodeDecodeError:
-        raise Invalid(key="refusal.reception.csv_not_utf_8_save", name=name) from None
+        raise Invalid(key="refusal.reception.manifest_not_utf8", name=name) from None
     except Exception as exc:  # the readers raise many types for a damaged file
-        raise Invalid(key="refusal.reception.file_could_not_read_damaged", name=name, error=type(exc).__name__) from None
-    raise Invalid(key="refusal.reception.manifest_must_csv_xlsx", name=name, detail={"field": "file"})
+        raise Invalid(key="refusal.reception.manifest_unreadable", name=name, error=type(exc).__name__) from None
+    raise Invalid(key="refusal.reception.manifest_format", name=name, detail={"field": "file"})
 
 
 def _columns(name: str, frame: pd.DataFrame) -> dict[str, str]:
@@ -72,7 +72,7 @@ def _columns(name: str, frame: pd.DataFrame) -> dict[str, str]:
                 found[canonical] = str(header)
     missing = [c for c in HEADERS if c not in found]
     if missing:
-        raise Invalid(key="refusal.reception.missing_columns_header_row_1", name=name, missing=missing, detail={"field": "file"})
+        raise Invalid(key="refusal.reception.manifest_columns_missing", name=name, missing=missing, detail={"field": "file"})
     return found
 
 
@@ -92,13 +92,13 @@ def parse_date(text: str) -> dt.date | None:
 def read_manifest(name: str, content: bytes, today: dt.date) -> list[ManifestRow]:
     """The people of a manifest file, or an Invalid naming every bad row and column."""
     if len(content) > MAX_BYTES:
-        raise Invalid(key="refusal.reception.file_larger_than_mb_2", name=name, megabytes=MAX_BYTES // 2**20, detail={"field": "file"})
+        raise Invalid(key="refusal.reception.manifest_too_large", name=name, megabytes=MAX_BYTES // 2**20, detail={"field": "file"})
     frame = _frame(name, content)
     columns = _columns(name, frame)
     if frame.empty:
         raise Invalid(key="refusal.reception.manifest_no_rows", name=name, detail={"field": "file"})
     if len(frame) > MAX_ROWS:
-        raise Invalid(key="refusal.reception.more_than_rows_split_arrival", name=name, max_rows=MAX_ROWS, detail={"field": "file"})
+        raise Invalid(key="refusal.reception.manifest_too_many_rows", name=name, max_rows=MAX_ROWS, detail={"field": "file"})
     problems: list[dict[str, object]] = []
     rows: list[ManifestRow] = []
     picked = frame[[columns[c] for c in HEADERS]].astype(str)

@@ -20,5 +20,5 @@ def invalid_rows(file: str, problems: list[dict[str, object]]) -> Invalid:
     listed = {lang: "; ".join(t("refusal.reception.problem_at", lang, row=p["row"], column=p["column"],
                                 problem=p[lang]) for p in shown) for lang in LANGS}
     tail = both("refusal.reception.problems_more", more=more) if more else ""
-    return Invalid(key="refusal.reception.problem_s_nothing_loaded_fix", file=file, count=len(problems),
+    return Invalid(key="refusal.reception.rows_refused", file=file, count=len(problems),
                    problems=listed, tail=tail, detail={"errors": shown})

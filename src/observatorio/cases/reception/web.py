@@ -97,7 +97,7 @@ async def manifest_submit(request: Request, me: OfficerDep, rt: RuntimeDep, arri
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Invalid(key="refusal.reception.choose_csv_xlsx_file", detail={"field": "file"})
+            raise Invalid(key="refusal.reception.choose_file", detail={"field": "file"})
         content = await upload.read(MAX_BYTES + 1)
         imported = arrivals.import_manifest(me.ctx, arrival_id, upload.filename, content, now_of(request).date())
     except CasesError as exc:

@@ -41,7 +41,7 @@ def _plan_of(ctx: Ctx, case: Case) -> ReintegrationPlan | None:
 
 
 def _no_plan(case_id: int) -> NotFound:
-    return NotFound(key="refusal.reintegration.case_no_reintegration_plan", case_id=case_id)
+    return NotFound(key="refusal.reintegration.no_plan", case_id=case_id)
 
 
 def _out(ctx: Ctx, plan: ReintegrationPlan, today: dt.date) -> PlanOut:
@@ -70,7 +70,7 @@ def _writable_case(ctx: Ctx, case_id: int) -> tuple[Case, Decision]:
     case, d = _load_case(ctx, case_id, ACTION)
     _refuse_if_erased(case, "case")
     if case.case_type != CaseType.RETURNEE_REINTEGRATION.value:
-        raise Invalid(key="refusal.reintegration.only_returnee_reintegration_case_reintegration", detail={"field": "case_type"})
+        raise Invalid(key="refusal.reintegration.wrong_case_type", detail={"field": "case_type"})
     return case, d
 
 
@@ -79,9 +79,9 @@ def create_plan(ctx: Ctx, case_id: int, data: PlanIn, today: dt.date) -> PlanOut
     case, d = _writable_case(ctx, case_id)
     sub = all_subdivisions().get(data.department)
     if sub is None or sub.country != case.country:
-        raise Invalid(key="refusal.reintegration.not_department_iso_3166_2", data_department=data.department, case_country=case.country, detail={"field": "department"})
+        raise Invalid(key="refusal.reintegration.bad_department", data_department=data.department, case_country=case.country, detail={"field": "department"})
     if _plan_of(ctx, case) is not None:
-        raise Conflict(key="refusal.reintegration.case_already_reintegration_plan")
+        raise Conflict(key="refusal.reintegration.plan_exists")
     started = data.started_on or today
     plan = ReintegrationPlan(case_id=case.id, department=data.department, economic_goal=data.economic_goal,
                              social_goal=data.social_goal, psychosocial_goal=data.psychosocial_goal,
@@ -128,13 +128,13 @@ def record_followup(ctx: Ctx, case_id: int, milestone: int, data: FollowUpIn, to
         ReintegrationFollowUp.plan_id == plan.id, ReintegrationFollowUp.milestone_months == milestone))
     if followup is None:
         months = ", ".join(str(m) for m in q.milestones_months)
-        raise Invalid(key="refusal.reintegration.there_no_month_follow_up", milestone=milestone, months=months, detail={"field": "milestone"})
+        raise Invalid(key="refusal.reintegration.unknown_milestone", milestone=milestone, months=months, detail={"field": "milestone"})
     if followup.recorded_on is not None:
-        raise Conflict(key="refusal.reintegration.month_follow_up_already_recorded", milestone=milestone)
+        raise Conflict(key="refusal.reintegration.follow_up_exists", milestone=milestone)
     recorded = data.recorded_on or today
     earliest = followup.due_on - dt.timedelta(days=q.on_time_days)
     if not earliest <= recorded <= today:
-        raise Invalid(key="refusal.reintegration.follow_up_date_must_between", earliest=earliest, today=today, detail={"field": "recorded_on"})
+        raise Invalid(key="refusal.reintegration.follow_up_date", earliest=earliest, today=today, detail={"field": "recorded_on"})
     scores = score(q, dict(data.answers))
     followup.recorded_on, followup.questionnaire, followup.answers = recorded, q.key, dict(data.answers)
     followup.economic, followup.social = scores.economic, scores.social
@@ -154,7 +154,7 @@ def add_plan_service(ctx: Ctx, case_id: int, data: PlanServiceIn, today: dt.date
     if plan is None:
         raise _no_plan(case_id)
     if ctx.session.get(Organisation, data.provider_organisation_id) is None:
-        raise Invalid(key="refusal.reintegration.no_provider_organisation_directory", data_provider_organisation_id=data.provider_organisation_id, detail={"field": "provider_organisation_id"})
+        raise Invalid(key="refusal.reintegration.unknown_provider", data_provider_organisation_id=data.provider_organisation_id, detail={"field": "provider_organisation_id"})
     ctx.session.add(ReintegrationService(plan_id=plan.id, dimension=data.dimension, service_type=data.service_type,
                                          provider_organisation_id=data.provider_organisation_id, status=data.status))
     ctx.session.flush()

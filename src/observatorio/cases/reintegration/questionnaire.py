@@ -125,7 +125,7 @@ def score(q: Questionnaire, answers: dict[str, Any]) -> Scores:
         option = question.option(str(given))
         if option is None:
             allowed = ", ".join(o.id for o in question.options)
-            raise Invalid(key="refusal.reintegration.answer_must_one", question_id=question.id, allowed=allowed, detail={"field": f"answers.{question.id}"})
+            raise Invalid(key="refusal.reintegration.answer_not_allowed", question_id=question.id, allowed=allowed, detail={"field": f"answers.{question.id}"})
         totals[question.dimension][0] += question.weight * option.score
         totals[question.dimension][1] += question.weight
     dims = {d: round(s / w, 4) for d, (s, w) in totals.items()}
