@@ -55,11 +55,9 @@ def refer_by_mandate(ctx: Ctx, case: Case, m: Mandate, target: Organisation) -> 
     if not d.allowed:
         raise ctx.deny(forbidden(ACTION), ACTION, "case", case.id, [f"mandate:{m.key}"])
     if not applies(m, case.case_type, target.kind):
-        raise ctx.deny(Invalid(
-            f"El mandato «{m.key}» no cubre la remisión de un caso {case.case_type} a una organización "
-            f"{target.kind}: se necesita el consentimiento.",
-            f"Mandate '{m.key}' does not cover referring a {case.case_type} case to a {target.kind} "
-            "organisation: consent is needed.", field="mandate"), ACTION, "case", case.id, [f"mandate:{m.key}"])
+        raise ctx.deny(Invalid(key="refusal.referral.mandate_does_not_cover", detail={"field": "mandate"},
+                               mandate=m.key, case_type=case.case_type, kind=target.kind),
+                       ACTION, "case", case.id, [f"mandate:{m.key}"])
     referral = Referral(case_id=case.id, from_organisation_id=case.organisation_id, to_organisation_id=target.id,
                         profile=m.profile, transfer=False, services=list(m.services),
                         reason=f"{m.basis['es']} / {m.basis['en']}", mandate=m.key, status="pending",
