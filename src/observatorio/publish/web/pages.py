@@ -783,10 +783,31 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
                               "label": [flows.label(f, req.lang) for f in grouped["flow"]],
                               "x": names, "value": grouped["value"].astype(float)}).reset_index(drop=True)
         note = tx("deaths.note") + (" " + tx("deaths.cause_note") if dim == "cause" else "")
+        if dim == "year" and source:
+            # the first and last years of the source may hold only some months: hatched, named
+            frame["partial"] = _partial_years(req, source, frame["x"])
+            marked = sorted({f"{x} ({p})" for x, p in zip(frame["x"], frame["partial"], strict=True) if p})
+            note += (" " + tx("country.partial_marked", years="; ".join(marked))) if marked else ""
         charts[chart_id] = req.chart(
             chart_id, kind, frame, title=tx(f"deaths.{chart_id}_title"), unit=unit, sources=sources,
             description=_describe_series(req, frame, unit), note=note)
     return {"charts": charts}
+
+
+def _partial_years(req: PageRequest, source: str, years: pd.Series) -> list[str]:
+    """For each year, the months it holds when the source's monthly data cover it only in part
+    ("ene–abr" for the last year of data to April), else ""."""
+    row = req.store.sources_summary().query("source == @source")
+    if row.empty:
+        return ["" for _ in years]
+    start, end = (pd.Timestamp(row[c].iloc[0]) for c in ("period_start", "period_end"))
+    spans = {}
+    if start.month > 1:
+        spans[str(start.year)] = _months_span(req, start, pd.Timestamp(year=start.year, month=12, day=1))
+    if end.month < 12:
+        spans[str(end.year)] = _months_span(req, pd.Timestamp(year=end.year, month=1, day=1)
+                                            if end.year != start.year else start, end)
+    return [spans.get(str(y), "") for y in years]
 
 
 def _named(prefix: str) -> dict[str, str]:
