@@ -125,3 +125,11 @@ def test_country_page_says_why_the_roles_are_missing(client: TestClient) -> None
     if sources.status_code == 200 and "worldbank_population" not in sources.text:
         assert "load the worldbank_population source" in html
         assert "cargue la fuente worldbank_population" in client.get("/es/paises/HND/").text
+
+
+def test_home_page_says_there_is_no_forecast_yet(client: TestClient) -> None:
+    """Not "no alert of the current forecast": a sparse store has no forecast at all."""
+    sources = client.get("/api/v1/sources")
+    if sources.status_code == 200:  # a store is open (none: the portal says "no data yet")
+        assert "There is no forecast and no alert yet" in client.get("/en/").text
+        assert "No hay pronóstico ni alertas todavía" in client.get("/es/").text

@@ -285,6 +285,9 @@ def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) 
     if release is None:
         out["status"] = "pending"
         return out
+    if not len(release["forecasts"]):  # a sparse store: no series has history enough
+        out["status"] = "empty"
+        return out
     cat = _catalogue()
     alerts = release["alerts"]
     day = today()
