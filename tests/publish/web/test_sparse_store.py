@@ -108,6 +108,16 @@ def test_every_link_of_the_pages_answers_on_a_sparse_store(client: TestClient) -
         _no_server_error(client, link)
 
 
+def test_every_api_read_answers_on_a_sparse_store(client: TestClient) -> None:
+    """The open API's GET routes without a path parameter, and a country's profile: a sparse
+    store is "no data yet" (503 with the reason) or an answer, never a server fault."""
+    spec = client.get("/api/openapi.json").json()
+    paths = [p for p, item in spec["paths"].items() if "get" in item and "{" not in p]
+    assert "/api/v1/roles" in paths
+    for path in [*paths, "/api/v1/profiles/HND"]:
+        _no_server_error(client, path)
+
+
 def test_country_page_says_why_the_roles_are_missing(client: TestClient) -> None:
     """Without population figures the roles analysis cannot run: the page says what to load."""
     html = client.get("/en/countries/HND/").text
@@ -115,3 +125,11 @@ def test_country_page_says_why_the_roles_are_missing(client: TestClient) -> None
     if sources.status_code == 200 and "worldbank_population" not in sources.text:
         assert "load the worldbank_population source" in html
         assert "cargue la fuente worldbank_population" in client.get("/es/paises/HND/").text
+
+
+def test_home_page_says_there_is_no_forecast_yet(client: TestClient) -> None:
+    """Not "no alert of the current forecast": a sparse store has no forecast at all."""
+    sources = client.get("/api/v1/sources")
+    if sources.status_code == 200:  # a store is open (none: the portal says "no data yet")
+        assert "There is no forecast and no alert yet" in client.get("/en/").text
+        assert "No hay pronóstico ni alertas todavía" in client.get("/es/").text

@@ -137,7 +137,9 @@ def _layout(chart: Chart) -> dict[str, Any]:
         n = chart.frame["x"].nunique() if not chart.frame.empty else 1
         layout["height"] = max(260, 60 + 28 * n)
         layout["margin"]["l"] = 10
-        layout["xaxis"] = {"title": {"text": chart.unit}, "gridcolor": "#e0e0e0", "automargin": True}
+        # the same number format as the vertical charts: "2.000" / "2,000", never "2k" or "2000"
+        layout["xaxis"] = {"title": {"text": chart.unit}, "gridcolor": "#e0e0e0", "automargin": True,
+                           "tickformat": ",~r"}
         layout["yaxis"] = {"autorange": "reversed", "type": "category", "automargin": True}
         if chart.kind == "hstack":
             layout["barmode"] = "stack"

@@ -285,6 +285,9 @@ def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) 
     if release is None:
         out["status"] = "pending"
         return out
+    if not len(release["forecasts"]):  # a sparse store: no series has history enough
+        out["status"] = "empty"
+        return out
     cat = _catalogue()
     alerts = release["alerts"]
     day = today()
@@ -692,11 +695,15 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
         x=[str(y) for y in received["year"]])
     frame = tidy(received, series="series", label="label", x="x")
     unit = unit_label(received["unit"], req.lang)
+    sources = list(received["source"].unique())
+    note = tx("returns.received_note") + _mark_partial_years(req, frame, sources)
     charts["received"] = req.chart(
         "received", "stack", frame, title=tx("returns.received_title"), unit=unit,
-        sources=list(received["source"].unique()), description=_describe_series(req, frame, unit),
-        note=tx("returns.received_note"))
+        sources=sources, description=_describe_series(req, frame, unit), note=note)
     executed = db.returns_executed_by_nationality(req.store)
+    # by nationality: a country's total of every nationality is not one, and stacked on another
+    # country's nationalities it would add up two different things
+    executed = executed[executed["citizenship"] != "_T"]
     top: list[str] = (list(executed.groupby("citizenship")["value"].sum()
                            .sort_values(ascending=False).head(8).index)
                       if not executed.empty else [])
@@ -708,10 +715,11 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
         x=[str(y) for y in executed["year"]])
     frame = tidy(executed, series="series", label="label", x="x")
     unit = unit_label(executed["unit"], req.lang)
+    sources = list(executed["source"].unique())
+    note = tx("returns.executed_note") + _mark_partial_years(req, frame, sources)
     charts["executed"] = req.chart(
         "executed", "stack", frame, title=tx("returns.executed_title"), unit=unit,
-        sources=list(executed["source"].unique()), description=_describe_series(req, frame, unit),
-        note=tx("returns.executed_note"))
+        sources=sources, description=_describe_series(req, frame, unit), note=note)
     return {"charts": charts, "pairs": options, "pair": chosen}
 
 
@@ -783,10 +791,38 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
                               "label": [flows.label(f, req.lang) for f in grouped["flow"]],
                               "x": names, "value": grouped["value"].astype(float)}).reset_index(drop=True)
         note = tx("deaths.note") + (" " + tx("deaths.cause_note") if dim == "cause" else "")
+        if dim == "year":
+            note += _mark_partial_years(req, frame, sources)
         charts[chart_id] = req.chart(
             chart_id, kind, frame, title=tx(f"deaths.{chart_id}_title"), unit=unit, sources=sources,
             description=_describe_series(req, frame, unit), note=note)
     return {"charts": charts}
+
+
+def _mark_partial_years(req: PageRequest, frame: pd.DataFrame, sources: list[str]) -> str:
+    """Hatch the yearly bars of one source's monthly data whose year it covers only in part
+    (``frame["partial"]``, drawn by the bar charts) and return the note that names them."""
+    if len(sources) != 1 or frame.empty:
+        return ""
+    frame["partial"] = _partial_years(req, sources[0], frame["x"])
+    marked = sorted({f"{x} ({p})" for x, p in zip(frame["x"], frame["partial"], strict=True) if p})
+    return (" " + req.tx("country.partial_marked", years="; ".join(marked))) if marked else ""
+
+
+def _partial_years(req: PageRequest, source: str, years: pd.Series) -> list[str]:
+    """For each year, the months it holds when the source's monthly data cover it only in part
+    ("ene–abr" for the last year of data to April), else ""."""
+    row = req.store.sources_summary().query("source == @source")
+    if row.empty:
+        return ["" for _ in years]
+    start, end = (pd.Timestamp(row[c].iloc[0]) for c in ("period_start", "period_end"))
+    spans = {}
+    if start.month > 1:
+        spans[str(start.year)] = _months_span(req, start, pd.Timestamp(year=start.year, month=12, day=1))
+    if end.month < 12:
+        spans[str(end.year)] = _months_span(req, pd.Timestamp(year=end.year, month=1, day=1)
+                                            if end.year != start.year else start, end)
+    return [spans.get(str(y), "") for y in years]
 
 
 def _named(prefix: str) -> dict[str, str]:

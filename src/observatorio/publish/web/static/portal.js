@@ -56,6 +56,29 @@
           thickness: 10 });
       }
     });
+    // yearly bars: more years than fit side by side would be turned upright by plotly.js and
+    // run into the legend under them; keep them level and name every other (or every third)
+    // year, always the latest, so that no label is cut
+    var xaxis = fig.layout.xaxis;
+    if (xaxis && xaxis.type === "category") {
+      var years = [];
+      fig.data.forEach(function (trace) {
+        if (trace.type === "bar" && trace.orientation !== "h") {
+          (trace.x || []).forEach(function (x) { if (years.indexOf(x) < 0) { years.push(x); } });
+        }
+      });
+      years.sort();  // the axis orders its categories ascending
+      var room = Math.max(1, Math.floor((width - 90) / 40));  // a year needs ~40 px level
+      if (years.length > room) {
+        var step = Math.ceil(years.length / room);
+        xaxis.tickmode = "array";
+        xaxis.tickvals = years;
+        xaxis.ticktext = years.map(function (year, i) {
+          return (years.length - 1 - i) % step === 0 ? year : "";
+        });
+        xaxis.tickangle = 0;
+      }
+    }
     // horizontal bars: long category names (causes, routes) wrap too, as tick labels only
     var axis = fig.layout.yaxis;
     if (axis && axis.type === "category") {
