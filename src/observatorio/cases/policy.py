@@ -246,20 +246,18 @@ def _case_clause_for(scope: str, grant: Grant, principal: Principal,
     if scope == "country":
         if not via_share:
             return Case.country == grant.country
-        shared = exists(
-            select(CaseShare.id)
+        # IN (uncorrelated subquery), not a correlated EXISTS: PostgreSQL hashes the shared case
+        # ids once instead of probing case_share for every case of the region (the case list)
+        shared = Case.id.in_(
+            select(CaseShare.case_id)
             .join(Organisation, Organisation.id == CaseShare.organisation_id)
-            .where(CaseShare.case_id == Case.id, Organisation.country == grant.country)
+            .where(Organisation.country == grant.country)
         )
         return or_(Case.country == grant.country, shared)
     if scope == "organisation":
         if not via_share:
             return Case.organisation_id == grant.organisation_id
-        shared = exists(
-            select(CaseShare.id).where(
-                CaseShare.case_id == Case.id, CaseShare.organisation_id == grant.organisation_id
-            )
-        )
+        shared = Case.id.in_(select(CaseShare.case_id).where(CaseShare.organisation_id == grant.organisation_id))
         return or_(Case.organisation_id == grant.organisation_id, shared)
     return or_(Case.officer_id == principal.user_id,
                and_(Case.created_by_id == principal.user_id,
