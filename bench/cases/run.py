@@ -336,7 +336,6 @@ def bench_pages(mode: str, url: str, db_pid: int, clients: int, renders: int,
     cases = _seed_cases(rt, users, per_user)
     rt.close()
     proc, base, cwd = _start_server(url)
-    kinds: list[list[str]] = [[] for _ in range(clients)]
     try:
         sessions = []
         for i in range(clients):
@@ -344,27 +343,38 @@ def bench_pages(mode: str, url: str, db_pid: int, clients: int, renders: int,
             _web_session(c, f"u{i}")
             sessions.append(c)
 
-        def work(i: int, lat: list[float]) -> int:
-            c, mine = sessions[i], cases[users[i]]
-            for k in range(renders):
-                path = "/cases/" if k % 2 == 0 else f"/cases/c/{mine[k // 2 % len(mine)]}"
-                t = time.perf_counter()
-                r = c.get(path)
-                lat.append(time.perf_counter() - t)
-                kinds[i].append("list" if k % 2 == 0 else "case")
-                assert r.status_code == 200, (path, r.status_code)
-            return 0
+        def path(i: int, k: int) -> str:
+            mine = cases[users[i]]
+            return "/cases/" if k % 2 == 0 else f"/cases/c/{mine[k // 2 % len(mine)]}"
 
-        meter = CpuMeter(server=proc.pid, database=db_pid)
-        elapsed, lat, _ = _run_threads(clients, work)
-        cpu = meter.seconds()
+        elapsed, lat, kinds, cpu = _render_pages(sessions, path, renders, server=proc.pid, database=db_pid)
         for c in sessions:
             c.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         shutil.rmtree(cwd, ignore_errors=True)
-    return Result(mode, clients, len(lat), elapsed, lat, kinds=[k for ks in kinds for k in ks], cpu=cpu), cases
+    return Result(mode, clients, len(lat), elapsed, lat, kinds=kinds, cpu=cpu), cases
+
+
+def _render_pages(clients: list[httpx.Client], path: Callable[[int, int], str], renders: int,
+                  **roots: int) -> tuple[float, list[float], list[str], dict[str, float]]:
+    """Client ``i`` gets ``path(i, k)`` for k < ``renders`` (even k: the list, odd: a case page);
+    the elapsed seconds, the latencies, their kinds, and the CPU seconds of ``roots`` meanwhile."""
+    kinds: list[list[str]] = [[] for _ in clients]
+
+    def work(i: int, lat: list[float]) -> int:
+        for k in range(renders):
+            t = time.perf_counter()
+            r = clients[i].get(path(i, k))
+            lat.append(time.perf_counter() - t)
+            kinds[i].append("list" if k % 2 == 0 else "case")
+            assert r.status_code == 200, (path(i, k), r.status_code)
+        return 0
+
+    meter = CpuMeter(**roots)
+    elapsed, lat, _ = _run_threads(len(clients), work)
+    return elapsed, lat, [k for ks in kinds for k in ks], meter.seconds()
 
 
 def bench_bare_pages(mode: str, url: str, db_pid: int, cases: dict[int, list[int]], renders: int) -> Result:
@@ -376,28 +386,20 @@ def bench_bare_pages(mode: str, url: str, db_pid: int, cases: dict[int, list[int
                   for u in users}
     proc, base, cwd = _start_server(url, ("--app-dir", str(ROOT / "bench" / "cases"), "bare_pages:create_app"),
                                     probe=f"/bare/case/{cases[users[0]][0]}")
-    kinds: list[list[str]] = [[] for _ in users]
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in users]
     try:
-        def work(i: int, lat: list[float]) -> int:
+        def path(i: int, k: int) -> str:
             mine = cases[users[i]]
-            with httpx.Client(base_url=base, timeout=60) as c:
-                for k in range(renders):
-                    path = f"/bare/list?org={org_of[users[i]]}" if k % 2 == 0 else f"/bare/case/{mine[k // 2 % len(mine)]}"
-                    t = time.perf_counter()
-                    r = c.get(path)
-                    lat.append(time.perf_counter() - t)
-                    kinds[i].append("list" if k % 2 == 0 else "case")
-                    assert r.status_code == 200, (path, r.status_code)
-            return 0
+            return f"/bare/list?org={org_of[users[i]]}" if k % 2 == 0 else f"/bare/case/{mine[k // 2 % len(mine)]}"
 
-        meter = CpuMeter(server=proc.pid, database=db_pid)
-        elapsed, lat, _ = _run_threads(len(users), work)
-        cpu = meter.seconds()
+        elapsed, lat, kinds, cpu = _render_pages(clients, path, renders, server=proc.pid, database=db_pid)
     finally:
+        for c in clients:
+            c.close()
         proc.terminate()
         proc.wait(timeout=30)
         shutil.rmtree(cwd, ignore_errors=True)
-    return Result(mode, len(users), len(lat), elapsed, lat, kinds=[k for ks in kinds for k in ks], cpu=cpu)
+    return Result(mode, len(users), len(lat), elapsed, lat, kinds=kinds, cpu=cpu)
 
 
 def _free_port() -> int:
