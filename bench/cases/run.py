@@ -19,6 +19,7 @@ The PostgreSQL server is started here (initdb in a temporary folder) with durabl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 from sqlalchemy import create_engine, text
 
 from observatorio.cases import accounts, service
@@ -68,6 +70,11 @@ class Result:
     latencies: list[float]
     conflicts: int = 0
     kinds: list[str] | None = None  # per latency: "create" (person, case) or "edit"
+    cpu: dict[str, float] | None = None  # CPU seconds of the "server" and "database" processes
+
+    def cpu_ms(self, part: str) -> float:
+        """CPU milliseconds per request of the server's or the database's processes."""
+        return (self.cpu or {}).get(part, 0.0) * 1000 / self.writes
 
     @property
     def rate(self) -> float:
@@ -80,6 +87,36 @@ class Result:
 
     def count(self, kind: str) -> int:
         return sum(k == kind for k in self.kinds or [])
+
+
+class CpuMeter:
+    """CPU seconds spent by process trees over a phase (the web server and its workers,
+    PostgreSQL's postmaster and backends). On a machine other jobs share, latency is mostly
+    queueing behind them; the CPU a request costs is hardly moved by them, so it is printed too."""
+
+    def __init__(self, **roots: int) -> None:
+        self.roots = roots
+        self.start = self._sample()
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {}
+        for name, pid in self.roots.items():
+            out[name] = {}
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    t = proc.cpu_times()
+                    out[name][proc.pid] = t.user + t.system
+        return out
+
+    def seconds(self) -> dict[str, float]:
+        """CPU seconds since the meter started, per tree (a process that ended meanwhile is not seen)."""
+        end = self._sample()
+        return {name: sum(t - self.start[name].get(pid, 0.0) for pid, t in end[name].items()) for name in end}
+
+
+def _postmaster_pid(server) -> int:  # type: ignore[no-untyped-def]
+    return int((server.datadir / "postmaster.pid").read_text().split()[0])
 
 
 def _fresh_pg(server, name: str) -> str:
@@ -234,21 +271,23 @@ def bench_http(mode: str, url: str, clients: int, updates: int) -> Result:
     return Result(mode, clients, len(lat), elapsed, lat, kinds=_kinds(updates + 2) * clients)
 
 
-def _start_server(url: str) -> tuple[subprocess.Popen[bytes], str, str]:
-    """uvicorn with two workers on the database ``url``; its process, base URL and folder."""
+def _start_server(url: str, app: tuple[str, ...] = ("observatorio.publish.api.app:create_app",),
+                  probe: str = "/api/v1/cases/policy") -> tuple[subprocess.Popen[bytes], str, str]:
+    """uvicorn with two workers serving ``app`` (the product by default) on the database ``url``;
+    its process, base URL and folder."""
     port = _free_port()
     env = {**os.environ, "OBSERVATORIO_CASES_DB": url, "OBSERVATORIO_SECRET_KEY": SECRET,
            "OBSERVATORIO_CASES_ARGON2_TIME_COST": "1", "OBSERVATORIO_CASES_ARGON2_MEMORY_COST": "8",
            "OBSERVATORIO_CASES_ARGON2_PARALLELISM": "1", "OBSERVATORIO_CASES_MAX_FAILURES_PER_IP": "100000"}
     cwd = tempfile.mkdtemp(prefix="obs-bench-")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "observatorio.publish.api.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", *app, "--factory",
          "--port", str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
         env=env, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            httpx.get(f"{base}/api/v1/cases/policy", timeout=1)
+            httpx.get(f"{base}{probe}", timeout=1)
             break
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -288,14 +327,15 @@ def _web_session(c: httpx.Client, username: str) -> None:
     assert r.status_code == 303, r.text[:200]
 
 
-def bench_pages(mode: str, url: str, clients: int, renders: int, per_user: int = 5) -> Result:
-    """Officer page renders over HTTP: each client alternates the case list and a case page."""
+def bench_pages(mode: str, url: str, db_pid: int, clients: int, renders: int,
+                per_user: int = 5) -> tuple[Result, dict[int, list[int]]]:
+    """Officer page renders over HTTP: each client alternates the case list and a case page.
+    Also returns each user's cases (the peer renders the same ones)."""
     rt = Runtime.from_url(url, Settings(secret_key=SECRET), CONFIG)
     users = _setup_world(rt, clients)
     cases = _seed_cases(rt, users, per_user)
     rt.close()
     proc, base, cwd = _start_server(url)
-    kinds: list[list[str]] = [[] for _ in range(clients)]
     try:
         sessions = []
         for i in range(clients):
@@ -303,25 +343,63 @@ def bench_pages(mode: str, url: str, clients: int, renders: int, per_user: int =
             _web_session(c, f"u{i}")
             sessions.append(c)
 
-        def work(i: int, lat: list[float]) -> int:
-            c, mine = sessions[i], cases[users[i]]
-            for k in range(renders):
-                path = "/cases/" if k % 2 == 0 else f"/cases/c/{mine[k // 2 % len(mine)]}"
-                t = time.perf_counter()
-                r = c.get(path)
-                lat.append(time.perf_counter() - t)
-                kinds[i].append("list" if k % 2 == 0 else "case")
-                assert r.status_code == 200, (path, r.status_code)
-            return 0
+        def path(i: int, k: int) -> str:
+            mine = cases[users[i]]
+            return "/cases/" if k % 2 == 0 else f"/cases/c/{mine[k // 2 % len(mine)]}"
 
-        elapsed, lat, _ = _run_threads(clients, work)
+        elapsed, lat, kinds, cpu = _render_pages(sessions, path, renders, server=proc.pid, database=db_pid)
         for c in sessions:
             c.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         shutil.rmtree(cwd, ignore_errors=True)
-    return Result(mode, clients, len(lat), elapsed, lat, kinds=[k for ks in kinds for k in ks])
+    return Result(mode, clients, len(lat), elapsed, lat, kinds=kinds, cpu=cpu), cases
+
+
+def _render_pages(clients: list[httpx.Client], path: Callable[[int, int], str], renders: int,
+                  **roots: int) -> tuple[float, list[float], list[str], dict[str, float]]:
+    """Client ``i`` gets ``path(i, k)`` for k < ``renders`` (even k: the list, odd: a case page);
+    the elapsed seconds, the latencies, their kinds, and the CPU seconds of ``roots`` meanwhile."""
+    kinds: list[list[str]] = [[] for _ in clients]
+
+    def work(i: int, lat: list[float]) -> int:
+        for k in range(renders):
+            t = time.perf_counter()
+            r = clients[i].get(path(i, k))
+            lat.append(time.perf_counter() - t)
+            kinds[i].append("list" if k % 2 == 0 else "case")
+            assert r.status_code == 200, (path(i, k), r.status_code)
+        return 0
+
+    meter = CpuMeter(**roots)
+    elapsed, lat, _ = _run_threads(len(clients), work)
+    return elapsed, lat, [k for ks in kinds for k in ks], meter.seconds()
+
+
+def bench_bare_pages(mode: str, url: str, db_pid: int, cases: dict[int, list[int]], renders: int) -> Result:
+    """The peer of ``bench_pages``: the same renders of the same rows from bench/cases/bare_pages.py
+    (bare SQLAlchemy, minimal template; no sign-in, policy or audit), same server and workers."""
+    users = list(cases)
+    with create_engine(url).connect() as conn:
+        org_of = {u: conn.scalar(text("SELECT organisation_id FROM case_file WHERE id = :id"), {"id": cases[u][0]})
+                  for u in users}
+    proc, base, cwd = _start_server(url, ("--app-dir", str(ROOT / "bench" / "cases"), "bare_pages:create_app"),
+                                    probe=f"/bare/case/{cases[users[0]][0]}")
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in users]
+    try:
+        def path(i: int, k: int) -> str:
+            mine = cases[users[i]]
+            return f"/bare/list?org={org_of[users[i]]}" if k % 2 == 0 else f"/bare/case/{mine[k // 2 % len(mine)]}"
+
+        elapsed, lat, kinds, cpu = _render_pages(clients, path, renders, server=proc.pid, database=db_pid)
+    finally:
+        for c in clients:
+            c.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(cwd, ignore_errors=True)
+    return Result(mode, len(users), len(lat), elapsed, lat, kinds=kinds, cpu=cpu)
 
 
 def _free_port() -> int:
@@ -339,27 +417,40 @@ def main() -> None:
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--renders", type=int, default=40, help="page renders per client (half list, half case page)")
     ap.add_argument("--skip-pages", action="store_true")
+    ap.add_argument("--pages-only", action="store_true", help="only the page renders and their peer")
     args = ap.parse_args()
 
     pg = _pgserver().start(extra=("-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"))
     results: list[Result] = []
+    pages = bare_pages = None
     try:
-        results.append(bench_service("pg-service-16", _fresh_pg(pg, "b_service"), args.clients, args.updates))
-        if not args.skip_http:
-            results.append(bench_http("pg-http-16", _fresh_pg(pg, "b_http"), args.clients, args.updates))
-        results.append(bench_bare("pg-bare-16 (peer)", _fresh_pg(pg, "b_bare"), args.clients, args.updates))
-        pages = None if args.skip_pages else bench_pages("pg-pages-16", _fresh_pg(pg, "b_pages"), args.clients,
-                                                         args.renders)
-        with tempfile.TemporaryDirectory() as d:
-            url = f"sqlite:///{d}/bench.sqlite"
-            upgrade(url)
-            results.append(bench_service("sqlite-1", url, 1, args.updates * 4))
+        if not args.pages_only:
+            results.append(bench_service("pg-service-16", _fresh_pg(pg, "b_service"), args.clients, args.updates))
+            if not args.skip_http:
+                results.append(bench_http("pg-http-16", _fresh_pg(pg, "b_http"), args.clients, args.updates))
+            results.append(bench_bare("pg-bare-16 (peer)", _fresh_pg(pg, "b_bare"), args.clients, args.updates))
+        if not args.skip_pages:
+            url = _fresh_pg(pg, "b_pages")
+            pages, cases = bench_pages("pg-pages-16", url, _postmaster_pid(pg), args.clients, args.renders)
+            bare_pages = bench_bare_pages("peer: bare pages", url, _postmaster_pid(pg), cases, args.renders)
+        if not args.pages_only:
+            with tempfile.TemporaryDirectory() as d:
+                url = f"sqlite:///{d}/bench.sqlite"
+                upgrade(url)
+                results.append(bench_service("sqlite-1", url, 1, args.updates * 4))
     finally:
         pg.stop()
 
-    print(f"\ncases write benchmark — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, audit on "
-          "(except the bare peer); PostgreSQL durable (fsync on)\n")
-    print(f"{'mode':<20}{'clients':>8}{'writes':>8}{'writes/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    print(f"\ncases benchmark — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, audit on "
+          "(except the bare peers); PostgreSQL durable (fsync on)")
+    if results:
+        _print_writes(results)
+    if pages is not None and bare_pages is not None:
+        _print_pages(pages, bare_pages, next((r for r in results if r.mode == "pg-http-16"), None))
+
+
+def _print_writes(results: list[Result]) -> None:
+    print(f"\n{'mode':<20}{'clients':>8}{'writes':>8}{'writes/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for r in results:
         print(f"{r.mode:<20}{r.clients:>8}{r.writes:>8}{r.rate:>10.0f}{r.pct(0.5):>9.1f}{r.pct(0.95):>9.1f}"
               f"{max(r.latencies) * 1000:>9.1f}")
@@ -378,19 +469,30 @@ def main() -> None:
         print(f"  pg-http-16 / pg-service-16 throughput: {by['pg-http-16'].rate / svc.rate:.2f}  (cost of HTTP + JSON)")
     target = "met" if svc.rate >= 200 and svc.pct(0.95) < 100 else "NOT met"
     print(f"\ntarget ≥200 writes/s with p95 <100 ms on PostgreSQL, 16 clients (use-case layer): {target}")
-    if pages is not None:
-        print(f"\n{'page renders (HTTP, audited)':<30}{'clients':>8}{'renders':>8}{'pages/s':>9}"
-              f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+
+
+def _print_pages(pages: Result, peer: Result, api: Result | None) -> None:
+    print(f"\n{'page renders (HTTP)':<34}{'clients':>8}{'renders':>8}{'pages/s':>9}"
+          f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for r, what in ((pages, "(audited)"), (peer, "(no policy, no audit)")):
         for kind, label in (("list", "case list"), ("case", "case page")):
-            xs = [x for x, k in zip(pages.latencies, pages.kinds or [], strict=True) if k == kind]
-            print(f"{pages.mode + ' ' + label:<30}{pages.clients:>8}{len(xs):>8}{len(xs) / pages.seconds:>9.0f}"
-                  f"{pages.pct(0.5, kind):>9.1f}{pages.pct(0.95, kind):>9.1f}{max(xs) * 1000:>9.1f}")
-        if "pg-http-16" in by:
-            api = by["pg-http-16"]
-            print(f"{'pg-http-16 API writes (above)':<30}{api.clients:>8}{api.writes:>8}{api.rate:>9.0f}"
-                  f"{api.pct(0.5):>9.1f}{api.pct(0.95):>9.1f}{max(api.latencies) * 1000:>9.1f}")
-        met = all(pages.pct(0.95, k) < 150 for k in ("list", "case"))
-        print(f"\ntarget case list and case page p95 <150 ms, PostgreSQL, 16 users: {'met' if met else 'NOT met'}")
+            xs = [x for x, k in zip(r.latencies, r.kinds or [], strict=True) if k == kind]
+            print(f"{r.mode + ' ' + label:<34}{r.clients:>8}{len(xs):>8}{len(xs) / r.seconds:>9.0f}"
+                  f"{r.pct(0.5, kind):>9.1f}{r.pct(0.95, kind):>9.1f}{max(xs) * 1000:>9.1f}  {what}")
+    if api is not None:
+        print(f"{'pg-http-16 API writes (above)':<34}{api.clients:>8}{api.writes:>8}{api.rate:>9.0f}"
+              f"{api.pct(0.5):>9.1f}{api.pct(0.95):>9.1f}{max(api.latencies) * 1000:>9.1f}")
+    print("\nratios to the peer (bare pages), p50 / p95:")
+    for kind, label in (("list", "case list"), ("case", "case page")):
+        print(f"  {label}: {pages.pct(0.5, kind) / peer.pct(0.5, kind):.2f} / "
+              f"{pages.pct(0.95, kind) / peer.pct(0.95, kind):.2f}")
+    print("\nCPU ms per render, both pages (server workers / PostgreSQL backends; little moved by other jobs):")
+    for r in (pages, peer):
+        print(f"  {r.mode:<28}{r.cpu_ms('server'):>7.1f} / {r.cpu_ms('database'):<7.1f}")
+    print(f"  ratio to the peer:          {pages.cpu_ms('server') / peer.cpu_ms('server'):>7.2f} / "
+          f"{pages.cpu_ms('database') / peer.cpu_ms('database'):.2f}")
+    met = all(pages.pct(0.95, k) < 150 for k in ("list", "case"))
+    print(f"\ntarget case list and case page p95 <150 ms, PostgreSQL, 16 users: {'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

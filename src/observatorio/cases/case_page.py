@@ -25,9 +25,8 @@ from observatorio.cases.models import Case, CaseNote, CaseRevision, CaseService,
 from observatorio.cases.page_ctx import BatchedCtx
 from observatorio.cases.policy import Decision
 from observatorio.cases.protocols.loader import Protocol, StepState, checklist
-from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_schemas import ConsentOut, ReferralOut
-from observatorio.cases.referrals import _sees_referrals, referral_out
+from observatorio.cases.referrals import referrals_of_case
 from observatorio.cases.schemas import CaseOut, NoteOut, PersonOut, ServiceOut, TaskOut
 
 
@@ -58,7 +57,7 @@ def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageD
     protocol = steps._protocol(case)
     states = checklist(protocol, case.opened_at, steps._completed(ctx, case.id), now) if protocol else []
     ctx.log(d, "case.protocol.read", "case", case.id, ["protocol"])
-    sent, consents = _referrals(ctx, case, d)
+    sent, consents = referrals_of_case(ctx, case, d)
     rows = ctx.session.scalars
     notes = [service._note_out(n, d) for n in rows(select(CaseNote).where(CaseNote.case_id == case.id)
                                                    .order_by(CaseNote.id))]
@@ -85,15 +84,3 @@ def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageD
 def _with_person(data: CasePageData, person: PersonOut) -> CasePageData:
     return CasePageData(**{**data.__dict__, "person": person})
 
-
-def _referrals(ctx: BatchedCtx, case: Case, d: Decision) -> tuple[list[ReferralOut], list[ConsentOut]]:
-    """As ``referrals.case_referrals_and_consents``, on the case already loaded and decided."""
-    if not _sees_referrals(d, case):
-        ctx.log(d, "case.referrals.read", "case", case.id, [])
-        return [], []
-    rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
-    consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
-                                   .order_by(ReferralConsent.id)).all()
-    ctx.log(d, "case.referrals.read", "case", case.id,
-            [*(f"referral:{r.id}" for r in rows), *(f"consent:{c.id}" for c in consents)])
-    return [referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents]

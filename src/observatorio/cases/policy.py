@@ -327,12 +327,14 @@ def organisations_in(country: str) -> Select[Any]:
 
 
 def _shared_with_organisation(org: int) -> ColumnElement[bool]:
-    return exists(select(CaseShare.id).where(CaseShare.case_id == Case.id, CaseShare.organisation_id == org))
+    # IN (uncorrelated subquery), not a correlated EXISTS: PostgreSQL hashes the shared case
+    # ids once instead of probing case_share for every case of the region (the case list)
+    return Case.id.in_(select(CaseShare.case_id).where(CaseShare.organisation_id == org))
 
 
 def _shared_in_country(country: str) -> ColumnElement[bool]:
-    return exists(select(CaseShare.id).join(Organisation, Organisation.id == CaseShare.organisation_id)
-                  .where(CaseShare.case_id == Case.id, Organisation.country == country))
+    return Case.id.in_(select(CaseShare.case_id).join(Organisation, Organisation.id == CaseShare.organisation_id)
+                       .where(Organisation.country == country))
 
 
 def _case_owned(principal: Principal, grant: Grant) -> ColumnElement[bool]:

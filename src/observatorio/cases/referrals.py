@@ -199,18 +199,23 @@ def case_referrals(ctx: Ctx, case_id: int) -> list[ReferralOut]:
 def case_referrals_and_consents(ctx: Ctx, case_id: int) -> tuple[list[ReferralOut], list[ConsentOut]]:
     """The referrals and the consents of a case in one audited read (the case page shows both)."""
     case, d = _load_case(ctx, case_id, audit_action="case.referrals.read")
+    out = referrals_of_case(ctx, case, d)
+    ctx.commit()
+    return out
+
+
+def referrals_of_case(ctx: Ctx, case: Case, d: Decision) -> tuple[list[ReferralOut], list[ConsentOut]]:
+    """The referrals and consents of a case already loaded and decided (``d``: its read), logged
+    as read; the caller commits (the case page reads them beside the rest of the case)."""
     if not _sees_referrals(d, case):
         ctx.log(d, "case.referrals.read", "case", case.id, [])
-        ctx.commit()
         return [], []
     rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
     consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
                                    .order_by(ReferralConsent.id)).all()
     ctx.log(d, "case.referrals.read", "case", case.id,
             [*(f"referral:{r.id}" for r in rows), *(f"consent:{c.id}" for c in consents)])
-    out = ([referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents])
-    ctx.commit()
-    return out
+    return [referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents]
 
 
 # ---------------------------------------------------------------- the receiving side
