@@ -142,3 +142,14 @@ def test_a_referral_receiver_the_cap_leaves_out_sees_no_identity(rt, world) -> N
         view = referrals.referral_view(ctx_for(s, world, "mex_caseworker"), ref.id)
     assert view.person == {} and view.case == {}
     assert "person.family_names" in view.withheld_fields and SURNAME not in view.model_dump_json()
+
+
+def test_a_case_search_does_not_match_a_capped_childs_name(rt, world) -> None:
+    """Searching the cases one reads by a person's name must not confirm the name of a child one
+    may not read (the colleague reads the adult-type case, not the child)."""
+    child, _ = _child(rt, world, with_adult_case_by="gtm_officer2")
+    with rt.sessions() as s:
+        adult = s.scalar(select(Case.id).where(Case.person_id == child, Case.case_type == "detention"))
+        assert [c.id for c in service.list_cases(ctx_for(s, world, "gtm_officer2"), q="oculta").items] == []
+        assert adult in {c.id for c in service.list_cases(ctx_for(s, world, "gtm_officer2")).items}
+        assert adult in {c.id for c in service.list_cases(ctx_for(s, world, "gtm_head"), q="oculta").items}

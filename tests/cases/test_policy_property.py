@@ -13,8 +13,9 @@ and of the SQL scope filters. A child's person record is capped like the child's
 
 Deterministic in CI: the settings below derandomise Hypothesis (the suite has no profile of its
 own) and run a few examples per backend. To search long and at random, run
-``HYPOTHESIS_PROFILE=long pytest tests/cases/test_policy_property.py`` (more examples, a random
-seed, failures remembered in the Hypothesis database).
+``HYPOTHESIS_PROFILE=long pytest --timeout=0 tests/cases/test_policy_property.py`` (more
+examples, a random seed, failures remembered in the Hypothesis database; ``--timeout=0``: the
+300 examples per backend take longer than the suite's per-test timeout).
 """
 
 from __future__ import annotations

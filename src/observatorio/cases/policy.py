@@ -373,7 +373,8 @@ def person_scope_clause(principal: Principal, action: str) -> ColumnElement[bool
     cases = case_scope_clause(principal, action)
 
     def a_case(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
-        return exists(select(Case.id).where(Case.person_id == Person.id, *conds))
+        # the person's own cases, also inside a query on cases (never the outer query's case)
+        return exists(select(Case.id).where(Case.person_id == Person.id, *conds).correlate_except(Case))
 
     reach = or_(scope_clause(principal, action, PERSON_REGISTRATION_COLUMNS), a_case(cases))
     capped = sorted(get_policy().case_type_caps)

@@ -29,6 +29,9 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy import (
+    case as sql_case,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -606,7 +609,9 @@ def case_query(principal: Principal, *, q: str | None = None, status: str | None
     """The filtered, scope-limited case query shared by the API, the web list and exports."""
     conds: list[ColumnElement[bool]] = [case_scope_clause(principal, "case.read")]
     if q:
-        names = func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, "")
+        # the person's name only of people the user may read (a child's name is capped)
+        names = sql_case((person_scope_clause(principal, "person.read"),
+                          func.coalesce(Person.given_names, "") + " " + func.coalesce(Person.family_names, "")))
         conds.append(or_(*(func.lower(func.coalesce(t, "")).like(_like(q), escape="\\")  # never a sensitive field
                            for t in (Case.reference, names, Case.summary, Case.location))))
     if status:
