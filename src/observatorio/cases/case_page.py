@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from observatorio.cases import service, steps
+from observatorio.cases import case_views, service, steps
 from observatorio.cases.case_views import Change
 from observatorio.cases.errors import CasesError
-from observatorio.cases.models import Case, CaseNote, CaseRevision, CaseService, CaseTask
+from observatorio.cases.models import Case, CaseNote, CaseService, CaseTask
 from observatorio.cases.page_ctx import BatchedCtx
 from observatorio.cases.policy import Decision
 from observatorio.cases.protocols.loader import Protocol, StepState, checklist
@@ -66,10 +66,7 @@ def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageD
     ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{t.id}" for t in tasks])
     services = rows(select(CaseService).where(CaseService.case_id == case.id).order_by(CaseService.id)).all()
     ctx.log(d, "case.services.read", "case", case.id, [f"service:{s.id}" for s in services])
-    revisions = rows(select(CaseRevision).where(CaseRevision.case_id == case.id).order_by(CaseRevision.version)).all()
-    history = [Change(r.version, r.created_at, {f: v for f, v in (r.changes or {}).items()
-                                                if f not in d.hidden_fields}) for r in revisions]
-    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r in revisions])
+    history = case_views.history_of(ctx, case, d)
     data = CasePageData(
         case=service.case_out(case, d), row=case, read=d, person=None, protocol=protocol, checklist=states,
         referrals=sent, consents=consents, notes=notes, tasks=[TaskOut.model_validate(t) for t in tasks],

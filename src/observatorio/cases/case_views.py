@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from observatorio.cases.models import Case, CaseRevision, CaseTask
-from observatorio.cases.policy import authorize, case_resource, case_scope_clause
+from observatorio.cases.policy import Decision, authorize, case_resource, case_scope_clause
 from observatorio.cases.service import Ctx, _load_case
 from observatorio.cases.transition_models import CaseTransitionReason
 
@@ -26,18 +26,23 @@ class Change:
 def case_history(ctx: Ctx, case_id: int) -> list[Change]:
     """What each write changed, withholding sensitive fields the reader may not see."""
     case, d = _load_case(ctx, case_id, audit_action="case.history.read")
-    # the reasons come in the same statement (the case page counts its statements)
+    out = history_of(ctx, case, d)
+    ctx.commit()
+    return out
+
+
+def history_of(ctx: Ctx, case: Case, d: Decision) -> list[Change]:
+    """The history of an already loaded and decided case (audited as ``case.history.read``);
+    the reasons come in the same statement (the case page counts its statements)."""
     rows = ctx.session.execute(
         select(CaseRevision, CaseTransitionReason.reason)
         .outerjoin(CaseTransitionReason, and_(CaseTransitionReason.case_id == CaseRevision.case_id,
                                               CaseTransitionReason.version == CaseRevision.version))
         .where(CaseRevision.case_id == case.id).order_by(CaseRevision.version)).all()
-    revs = [r for r, _ in rows]
     out = [Change(r.version, r.created_at,
                   {f: v for f, v in (r.changes or {}).items() if f not in d.hidden_fields}, reason)
            for r, reason in rows]
-    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r in revs])
-    ctx.commit()
+    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r, _ in rows])
     return out
 
 
