@@ -73,10 +73,10 @@ class Settings(BaseSettings):
     # OBSERVATORIO_DUCKDB_MEMORY_MB, OBSERVATORIO_DUCKDB_THREADS
     duckdb_memory_mb: int = 256
     duckdb_threads: int = 1
-    # glibc malloc arenas of a server process: by default each request thread may get a heap of
-    # its own (8 per core) that keeps its peak for good; 0 leaves glibc's default.
-    # OBSERVATORIO_MALLOC_ARENAS
-    malloc_arenas: int = 2
+    # glibc malloc arenas of a server process (each request thread may otherwise get a heap of
+    # its own, 8 per core, that keeps its peak); 0 leaves glibc's default, which measured flat
+    # under 200 uncached connections already (docs/benchmarks.md). OBSERVATORIO_MALLOC_ARENAS
+    malloc_arenas: int = 0
     # Password for `observatorio cases … --as USER` without a prompt (scripts, tests);
     # OBSERVATORIO_CASES_PASSWORD
     cases_password: str | None = None

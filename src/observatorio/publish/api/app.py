@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.submissions.web import router as submissions_router
 
     settings = settings or get_settings()
-    limit_arenas(settings.malloc_arenas)  # each worker process builds its app: cap its heaps
+    limit_arenas(settings.malloc_arenas)  # each worker builds its app: its heaps, as Settings say
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
     # the docs work offline and no request leaves the server (no validator badge either).
     app = FastAPIOffline(
