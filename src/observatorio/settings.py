@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     # Size of the API's response cache for public reads; 0 turns it off (tests of the query
     # path). OBSERVATORIO_API_CACHE_MB
     api_cache_mb: int = 96
+    # DuckDB in a server process (docs/benchmarks.md, "Memory"): the most its buffer pool and
+    # queries may hold (larger work spills to disk or is refused, never grows the process), and
+    # its threads (many small concurrent queries: parallelism inside one only adds contention).
+    # OBSERVATORIO_DUCKDB_MEMORY_MB, OBSERVATORIO_DUCKDB_THREADS
+    duckdb_memory_mb: int = 256
+    duckdb_threads: int = 1
+    # glibc malloc arenas of a server process (each request thread may otherwise get a heap of
+    # its own, 8 per core, that keeps its peak); 0 leaves glibc's default, which measured flat
+    # under 200 uncached connections already (docs/benchmarks.md). OBSERVATORIO_MALLOC_ARENAS
+    malloc_arenas: int = 0
     # Password for `observatorio cases … --as USER` without a prompt (scripts, tests);
     # OBSERVATORIO_CASES_PASSWORD
     cases_password: str | None = None

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatorio.analysis.dashboards import CBP_SW, USA_SW_IOM, headline_figures
+from observatorio.analysis.dashboards import SOURCES, headline_figures
 from observatorio.analysis.indicators import IndicatorEngine
 from observatorio.store import Store
 
 AUGUST_2025 = pd.Timestamp("2025-08-01")
+CBP_SW = SOURCES["cbp_sw"]
+USA_SW_IOM = SOURCES["usa_sw_iom"]
 
 
 def test_headline_card_reads_cbps_own_file(analysis_store_path: Path) -> None:

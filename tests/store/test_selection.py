@@ -23,9 +23,10 @@ def test_every_analysis_read_answers_as_its_own_sql_did(bundled_store: Store) ->
     # before the builder): every dashboard, indicator series and forecast series is the same.
     expected = json.loads(DIGESTS.read_text())
     found = digests(bundled_store)
+    # (a source added since only adds inputs; a changed bundled file changes digests: record
+    # them again with main's code, tests/store/selection_parity.py says how)
     changed = sorted(name for name in expected if found.get(name) != expected[name])
     assert not changed, f"answers differ from the analysis' own SQL: {changed[:20]}"
-    assert set(found) == set(expected)
 
 
 def test_a_sum_over_two_tables_is_refused(bundled_store: Store) -> None:

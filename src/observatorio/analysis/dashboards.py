@@ -20,9 +20,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from observatorio import yaml_load
 from observatorio.analysis.series import SeriesSpec
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.model.dimensions import FILTER_COLUMNS
@@ -30,26 +33,21 @@ from observatorio.store import page_reads
 from observatorio.store.duck import Store
 from observatorio.store.selection import Selection, distinct, published_sums
 
+BOOK_PATH = Path(__file__).resolve().parent / "dashboards.yaml"
+
+
+def _read_book(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        book: dict[str, Any] = yaml_load.safe_load(fh)
+    return book
+
+
+#: Which publisher's source counts each figure of the portal (data, not code: dashboards.yaml).
+BOOK = _read_book(BOOK_PATH)
 #: CBP's three encounter types; their sum is what CBP publishes as "encounters".
-ENCOUNTER_FLOWS: tuple[str, ...] = ("APPREHENSION", "INADMISSIBLE", "EXPULSION", "ENCOUNTER")
+ENCOUNTER_FLOWS: tuple[str, ...] = tuple(BOOK["encounter_flows"])
 CHILD_AGES: tuple[str, ...] = ("Y_LT18", "Y_LT12", "Y12T17", "Y_LT5", "Y5T11")
 SPECIAL_AREAS: frozenset[str] = frozenset({"_T", "_O", "_U", "_Z"})
-
-CBP_SW = "cbp_sw_land_border_encounters"
-USBP = "ohss_cbp_usbp_encounters"
-DARIEN = "iom_gdidata.irreg_darien_nat"
-HONDURAS = "iom_gdidata.irreg_honduras"
-HONDURAS_NAT = "iom_gdidata.irreg_honduras_nat"
-MEXICO_PRESENTED = "iom_gdidata.irreg_mexico_nat"
-MEXICO_RETURNS = "iom_gdidata.irreg_mexico_exp"
-GUATEMALA_RETURNS = "iom_gdidata.irreg_guatemala"
-USA_SW_IOM = "iom_gdidata.irreg_usa"
-UNHCR_APPLICATIONS = "unhcr_asylum_applications"
-UNHCR_POPULATION = "unhcr_refugee_data_finder.population"
-UNDESA = "iom_gdidata.undesa_stocks"
-WB_POPULATION = "worldbank_population"
-#: Missing Migrants: the newer IOM copy first; the two overlap, so only one is ever read.
-DEATH_SOURCES: tuple[str, ...] = ("iom_gdidata.iom_mmp", "iom_missing_migrants")
 
 
 def published_series(
@@ -66,30 +64,6 @@ def published_series(
                       filters=chosen, key=key)
 
 
-#: The headline flows of the regional overview, along the route from south to north.
-HEADLINE_SERIES: tuple[SeriesSpec, ...] = (
-    published_series("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),
-    published_series("honduras", HONDURAS, ("IRREGULAR_ENTRY",), "HND"),
-    published_series("mexico_presented", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
-    published_series("mexico_returns", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
-    published_series("guatemala_returns", GUATEMALA_RETURNS, ("RETURN_RECEIVED",), "GTM"),
-    published_series("us_sw_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
-    published_series("usbp", USBP, ("ENCOUNTER",), "USA", table="Monthly Count"),
-)
-
-#: The corridor north: each step in route order, with the sources that may count it.
-ROUTE_STEPS: tuple[tuple[str, tuple[SeriesSpec, ...]], ...] = (
-    ("darien", (published_series("darien", DARIEN, ("IRREGULAR_ENTRY",), "PAN"),)),
-    ("honduras", (published_series("honduras", HONDURAS_NAT, ("IRREGULAR_ENTRY",), "HND"),)),
-    ("mexico", (published_series("mexico", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),)),
-    ("us_border", (
-        published_series("us_border", CBP_SW, ENCOUNTER_FLOWS, "USA"),
-        published_series("us_border", USA_SW_IOM, ENCOUNTER_FLOWS, "USA"),
-        published_series("us_border", USBP, ("ENCOUNTER",), "USA", table="Monthly Citizenship"),
-    )),
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class MapIndicator:
     """A per-country figure for the regional map: a series read by one country dimension."""
@@ -100,24 +74,30 @@ class MapIndicator:
     window: str  # "12m" (sum of the latest 12 months) or "year" (the latest year)
 
 
-MAP_INDICATORS: tuple[MapIndicator, ...] = (
-    MapIndicator("usbp_citizens", published_series("usbp_citizens", USBP, ("ENCOUNTER",), "USA",
-                                             table="Monthly Citizenship"), "citizenship", "12m"),
-    MapIndicator("darien_citizens", published_series("darien_citizens", DARIEN, ("IRREGULAR_ENTRY",),
-                                               "PAN"), "citizenship", "12m"),
-    MapIndicator("asylum_by_origin", published_series("asylum_by_origin", UNHCR_APPLICATIONS,
-                                                ("ASYLUM_APPLICATION",), freq="A"),
-                 "citizenship", "year"),
-    MapIndicator("asylum_received", published_series("asylum_received", UNHCR_APPLICATIONS,
-                                               ("ASYLUM_APPLICATION",), freq="A"),
-                 "ref_area", "year"),
-    MapIndicator("refugees_hosted", published_series("refugees_hosted", UNHCR_POPULATION,
-                                               ("REFUGEE_STOCK",), freq="A"), "ref_area", "year"),
-    MapIndicator("immigrants", published_series("immigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
-                 "ref_area", "year"),
-    MapIndicator("emigrants", published_series("emigrants", UNDESA, ("MIGRANT_STOCK",), freq="A"),
-                 "citizenship", "year"),
-)
+def _series(key: str, raw: Mapping[str, Any]) -> SeriesSpec:
+    """One series of dashboards.yaml."""
+    return published_series(key, str(raw["source"]), tuple(raw["flows"]), raw.get("ref_area"),
+                            table=raw.get("table"), freq=str(raw.get("freq", "M")))
+
+
+#: The sources the portal's series name, by the book's short name (``cbp_sw``, ``usbp`` …).
+SOURCES: dict[str, str] = dict(BOOK["sources"])
+#: Every source id the portal's series name (a test checks the registry has each).
+NAMED_SOURCES: tuple[str, ...] = tuple(SOURCES.values())
+#: The headline flows of the regional overview, along the route from south to north.
+HEADLINE_SERIES: tuple[SeriesSpec, ...] = tuple(
+    _series(raw["key"], raw) for raw in BOOK["headline"])
+#: The corridor north: each step in route order, with the sources that may count it.
+ROUTE_STEPS: tuple[tuple[str, tuple[SeriesSpec, ...]], ...] = tuple(
+    (step["step"], tuple(_series(step["step"], raw) for raw in step["series"]))
+    for step in BOOK["route"])
+MAP_INDICATORS: tuple[MapIndicator, ...] = tuple(
+    MapIndicator(raw["key"], _series(raw["key"], raw["series"]), raw["by"], raw["window"])
+    for raw in BOOK["map"])
+#: Children of one nationality at the US border: the sources asked, in order.
+CHILDREN_ABROAD_SOURCES: tuple[str, ...] = tuple(BOOK["children_abroad"])
+#: Missing Migrants: the newer IOM copy first; the two overlap, so only one is ever read.
+DEATH_SOURCES: tuple[str, ...] = tuple(BOOK["deaths"])
 
 
 # -- the generic aggregate ------------------------------------------------------------------
@@ -235,25 +215,8 @@ def map_indicator(store: Store, indicator: MapIndicator) -> pd.DataFrame:
 # -- country profile ---------------------------------------------------------------------------
 
 #: What a profile shows per role: (role, key, spec, the dimension the country is matched on).
-PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = (
-    ("origin", "us_border_citizens", published_series("", USBP, ("ENCOUNTER",), "USA",
-                                                table="Monthly Citizenship"), "citizenship"),
-    ("origin", "darien_citizens", published_series("", DARIEN, ("IRREGULAR_ENTRY",), "PAN"), "citizenship"),
-    ("origin", "mexico_presented_citizens", published_series("", MEXICO_PRESENTED, ("PRESENTED",), "MEX"),
-     "citizenship"),
-    ("origin", "asylum_abroad", published_series("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",), freq="A"),
-     "citizenship"),
-    ("transit", "irregular_entries", published_series("", DARIEN, ("IRREGULAR_ENTRY",)), "ref_area"),
-    ("transit", "irregular_entries", published_series("", HONDURAS, ("IRREGULAR_ENTRY",)), "ref_area"),
-    ("transit", "presented", published_series("", MEXICO_PRESENTED, ("PRESENTED",)), "ref_area"),
-    ("destination", "asylum_received", published_series("", UNHCR_APPLICATIONS, ("ASYLUM_APPLICATION",),
-                                                  freq="A"), "ref_area"),
-    ("destination", "border_encounters", published_series("", CBP_SW, ENCOUNTER_FLOWS), "ref_area"),
-    ("return", "returns_executed", published_series("", MEXICO_RETURNS, ("RETURN_EXECUTED",)), "ref_area"),
-    ("return", "returns_received", published_series("", GUATEMALA_RETURNS, ("RETURN_RECEIVED",)), "ref_area"),
-    ("return", "returned_by_mexico", published_series("", MEXICO_RETURNS, ("RETURN_EXECUTED",), "MEX"),
-     "citizenship"),
-)
+PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = tuple(
+    (raw["role"], raw["key"], _series("", raw["series"]), raw["match"]) for raw in BOOK["profile"])
 
 
 def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
@@ -413,7 +376,7 @@ def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
     names more nationalities and is read when CBP's has none.
     """
     columns = ["source", "accompaniment", "period", "unit", "value"]
-    for source in (CBP_SW, USA_SW_IOM):
+    for source in CHILDREN_ABROAD_SOURCES:
         spec = published_series("children_abroad", source, ENCOUNTER_FLOWS, "USA")
         frame = aggregate(store, spec, by=("accompaniment",),
                           filters={"citizenship": iso3,

@@ -89,6 +89,12 @@ class Store:
         store._ensure_schema()
         return store
 
+    def limit(self, memory_mb: int, threads: int) -> None:
+        """Bound DuckDB's memory (buffer pool and queries) and threads: settings of the whole
+        database instance, so every cursor of this store follows them."""
+        self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+        self.con.execute(f"SET threads TO {int(threads)}")
+
     def close(self) -> None:
         self.derived = Derived()  # the cursors and columns of a closed store are of no use
         self.con.close()

@@ -39,9 +39,9 @@ def test_darien_2023_equals_the_published_total(store: Store) -> None:
 def test_a_total_is_read_from_one_table_only(store: Store) -> None:
     # USBP publishes the same encounters in many sheets; without a table, the least detailed
     # one holding the rows is read, and equals the "Monthly Count" sheet month by month.
-    counted = db.aggregate(store, db.published_series("x", db.USBP, ("ENCOUNTER",), "USA",
+    counted = db.aggregate(store, db.published_series("x", db.SOURCES["usbp"], ("ENCOUNTER",), "USA",
                                                 table="Monthly Count"))
-    chosen = db.aggregate(store, db.published_series("x", db.USBP, ("ENCOUNTER",), "USA"))
+    chosen = db.aggregate(store, db.published_series("x", db.SOURCES["usbp"], ("ENCOUNTER",), "USA"))
     assert len(counted) > 200
     assert chosen["value"].tolist() == counted["value"].tolist()
 

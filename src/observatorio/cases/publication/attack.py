@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from scipy.optimize import linprog
 
 Cell = tuple[int, int]
 
@@ -40,6 +39,10 @@ class _System:
     def extreme(self, k: int, sign: float) -> tuple[float, np.ndarray | None]:
         """The least (sign 1) or greatest (sign -1) value of unknown ``k``, and a solution
         reaching it (None when unbounded)."""
+        # scipy's solver is loaded when a publication is checked, not by every server process
+        # that imports the cases' routes (36 MB of resident memory each, docs/benchmarks.md).
+        from scipy.optimize import linprog
+
         goal = np.zeros(len(self.unknown))
         goal[k] = sign
         found = linprog(goal, A_eq=self.a_eq, b_eq=self.b_eq, bounds=(0, None), method="highs")

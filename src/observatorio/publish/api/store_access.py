@@ -51,8 +51,8 @@ class StoreHandle:
     def open(cls, settings: Settings, path: Path | None = None) -> StoreHandle:
         """Open the store file ``path`` (the settings' store by default) read-only."""
         store = Store.open(path or settings.db_path, read_only=True)
-        # Many small concurrent queries: parallelism inside one query only adds contention.
-        store.con.execute("SET threads TO 1")
+        # Many small concurrent queries, in a process whose memory is bounded (Settings).
+        store.limit(settings.duckdb_memory_mb, settings.duckdb_threads)
         version = store.version()
         if version == "empty":  # a store never loaded: still a valid date-time for SDMX
             version = "1970-01-01T00:00:00+00:00"

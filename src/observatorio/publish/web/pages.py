@@ -633,7 +633,7 @@ def build_children(req: PageRequest) -> dict[str, Any]:
         frame = tidy(part, series="series", label="label", x="period")
         unit = unit_label(part["unit"], req.lang)
         note = tx(f"children.{chart_id}_note")
-        if chart_id == "accompanied" and (part["source"] == db.CBP_SW).any():
+        if chart_id == "accompanied" and (part["source"] == db.SOURCES["cbp_sw"]).any():
             note = f"{note} {tx('children.us_family_units')}"
         left_out = sorted({req.tx.get(f"publisher.{s}", s) for s in repeated})
         if left_out:
