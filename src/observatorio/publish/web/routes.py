@@ -30,6 +30,7 @@ from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import admin1_map, analysis_bridge, assets, pages, publications
+from observatorio.publish.web.charts import figure
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGE_BY_ID,
@@ -183,10 +184,11 @@ _pages = _PageCache(CACHE_SIZE)
 
 @router.get("/static/vendor/plotly-{version}.min.js")
 def plotly_js(request: Request, version: str) -> Response:
-    """plotly.js from the installed plotly package (versioned address: cached for good)."""
-    if version != assets.plotly_version():
+    """plotly.js, the light or the map-drawing bundle (versioned address: cached for good)."""
+    asset = assets.plotly_asset_for(version)
+    if asset is None:
         raise HTTPException(404)
-    return _asset_response(request, assets.plotly_asset(), immutable=True)
+    return _asset_response(request, asset, immutable=True)
 
 
 @router.get("/static/geo/region_110m.geojson")
@@ -370,6 +372,10 @@ def _render(template_name: str, req: PageRequest, context: dict[str, Any], reque
     nav_id = "countries" if req.page.id == "country" else req.page.id
     base = _base_context(req.lang, req.page.id, req.iso3, request)
     base["nav_current"] = nav_id
-    # plotly.js (the heaviest file by far) only where a chart will be drawn
-    base["has_charts"] = any(not c.empty for c in context.get("charts", {}).values())
+    # plotly.js (the heaviest file by far) only where a chart will be drawn, and the bundle
+    # with the map trace types only where one of the figures drawn is a map
+    drawn = [c for c in context.get("charts", {}).values() if not c.empty]
+    base["has_charts"] = bool(drawn)
+    version = assets.plotly_version_for(trace["type"] for c in drawn for trace in figure(c)["data"])
+    base["plotly_url"] = f"/static/vendor/plotly-{version}.min.js"
     return template.render(**base, **context, tx=req.tx, page=req.page, req=req)
