@@ -169,6 +169,8 @@ class _PageCache:
                 self.entries.move_to_end(key)
                 return self.entries[key]
         context = BUILDERS[req.page.id](req)
+        # figures are built once more to learn their trace types: once per cached page
+        context[TRACE_TYPES_KEY] = _trace_types(context)
         with self.lock:
             self.entries[key] = context
             while len(self.entries) > self.size:
@@ -367,6 +369,19 @@ def _base_context(lang: str, page_id: str | None, iso3: str | None, request: Req
                            for code in ("es", "en")}}
 
 
+#: Where a cached page context keeps the trace types of its figures (see _trace_types).
+TRACE_TYPES_KEY = "_plotly_trace_types"
+
+
+def _trace_types(context: dict[str, Any]) -> frozenset[str]:
+    """The Plotly trace types of the figures a page draws (kept in its context when cached)."""
+    known: frozenset[str] | None = context.get(TRACE_TYPES_KEY)
+    if known is not None:
+        return known
+    return frozenset(trace["type"] for chart in context.get("charts", {}).values()
+                     if not chart.empty for trace in figure(chart)["data"])
+
+
 def _render(template_name: str, req: PageRequest, context: dict[str, Any], request: Request) -> str:
     template = _env.get_template(template_name)
     nav_id = "countries" if req.page.id == "country" else req.page.id
@@ -374,8 +389,7 @@ def _render(template_name: str, req: PageRequest, context: dict[str, Any], reque
     base["nav_current"] = nav_id
     # plotly.js (the heaviest file by far) only where a chart will be drawn, and the bundle
     # with the map trace types only where one of the figures drawn is a map
-    drawn = [c for c in context.get("charts", {}).values() if not c.empty]
-    base["has_charts"] = bool(drawn)
-    version = assets.plotly_version_for(trace["type"] for c in drawn for trace in figure(c)["data"])
+    base["has_charts"] = any(not c.empty for c in context.get("charts", {}).values())
+    version = assets.plotly_version_for(_trace_types(context))
     base["plotly_url"] = f"/static/vendor/plotly-{version}.min.js"
     return template.render(**base, **context, tx=req.tx, page=req.page, req=req)
