@@ -2,7 +2,8 @@
 
 plotly.js is the partial bundle built by ``vendor/build.sh`` from npm when present (~1.4 MB raw,
 ~0.5 MB gzip), else the full bundle of the installed ``plotly`` Python package (~4.8 MB raw,
-~1.4 MB gzip); neither is committed. The map shapes are Natural Earth GeoJSON from the data
+~1.4 MB gzip); neither is committed. The build also makes a light bundle without the map trace
+types (~1.1 MB raw, ~0.4 MB gzip): a page whose figures draw no map loads that one instead. The map shapes are Natural Earth GeoJSON from the data
 folder. Bodies are gzip-compressed once and kept in memory.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,8 +22,10 @@ import plotly
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-#: The partial bundle built by vendor/build.sh (git-ignored); preferred when present.
+#: The partial bundles built by vendor/build.sh (git-ignored); preferred when present.
 PARTIAL_DIR = Path(__file__).resolve().parents[4] / "node_modules" / ".portal" / "dist"
+#: The trace types the light bundle registers (vendor/entry-basic.js; scatter comes with core).
+LIGHT_TRACE_TYPES = frozenset({"scatter", "bar"})
 REGION_GEOJSON = Path("natural_earth_region") / "region_110m.geojson"
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                ".json": "application/json", ".geojson": "application/geo+json",
@@ -53,13 +57,45 @@ def plotly_bundle() -> tuple[str, Path]:
 
 
 @cache
+def light_plotly_bundle() -> tuple[str, Path]:
+    """(tag, file) of the plotly.js without map trace types, or the one that draws everything
+    when the build has not made it."""
+    light = sorted(PARTIAL_DIR.glob("plotly-basic-*.min.js")) if PARTIAL_DIR.is_dir() else []
+    if light:
+        return light[-1].name.removeprefix("plotly-").removesuffix(".min.js"), light[-1]
+    return plotly_bundle()
+
+
+@cache
 def plotly_asset() -> Asset:
     return make_asset(plotly_bundle()[1].read_bytes(), MEDIA_TYPES[".js"])
+
+
+@cache
+def light_plotly_asset() -> Asset:
+    return make_asset(light_plotly_bundle()[1].read_bytes(), MEDIA_TYPES[".js"])
 
 
 def plotly_version() -> str:
     """The tag in plotly.js's address (changes with the file, so browsers may cache it for good)."""
     return plotly_bundle()[0]
+
+
+def plotly_version_for(trace_types: Iterable[str]) -> str:
+    """The tag of the lightest plotly.js that draws every one of ``trace_types`` (a page's
+    figures): the light bundle unless a figure needs a map trace type."""
+    if set(trace_types) <= LIGHT_TRACE_TYPES:
+        return light_plotly_bundle()[0]
+    return plotly_version()
+
+
+def plotly_asset_for(version: str) -> Asset | None:
+    """The plotly.js served at the address with ``version``, or None (404) for any other tag."""
+    if version == plotly_version():
+        return plotly_asset()
+    if version == light_plotly_bundle()[0]:
+        return light_plotly_asset()
+    return None
 
 
 @cache

@@ -30,6 +30,7 @@ from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import admin1_map, analysis_bridge, assets, pages, publications
+from observatorio.publish.web.charts import figure
 from observatorio.publish.web.pages import (
     BUILDERS,
     PAGE_BY_ID,
@@ -168,6 +169,8 @@ class _PageCache:
                 self.entries.move_to_end(key)
                 return self.entries[key]
         context = BUILDERS[req.page.id](req)
+        # figures are built once more to learn their trace types: once per cached page
+        context[TRACE_TYPES_KEY] = _trace_types(context)
         with self.lock:
             self.entries[key] = context
             while len(self.entries) > self.size:
@@ -183,10 +186,11 @@ _pages = _PageCache(CACHE_SIZE)
 
 @router.get("/static/vendor/plotly-{version}.min.js")
 def plotly_js(request: Request, version: str) -> Response:
-    """plotly.js from the installed plotly package (versioned address: cached for good)."""
-    if version != assets.plotly_version():
+    """plotly.js, the light or the map-drawing bundle (versioned address: cached for good)."""
+    asset = assets.plotly_asset_for(version)
+    if asset is None:
         raise HTTPException(404)
-    return _asset_response(request, assets.plotly_asset(), immutable=True)
+    return _asset_response(request, asset, immutable=True)
 
 
 @router.get("/static/geo/region_110m.geojson")
@@ -365,11 +369,27 @@ def _base_context(lang: str, page_id: str | None, iso3: str | None, request: Req
                            for code in ("es", "en")}}
 
 
+#: Where a cached page context keeps the trace types of its figures (see _trace_types).
+TRACE_TYPES_KEY = "_plotly_trace_types"
+
+
+def _trace_types(context: dict[str, Any]) -> frozenset[str]:
+    """The Plotly trace types of the figures a page draws (kept in its context when cached)."""
+    known: frozenset[str] | None = context.get(TRACE_TYPES_KEY)
+    if known is not None:
+        return known
+    return frozenset(trace["type"] for chart in context.get("charts", {}).values()
+                     if not chart.empty for trace in figure(chart)["data"])
+
+
 def _render(template_name: str, req: PageRequest, context: dict[str, Any], request: Request) -> str:
     template = _env.get_template(template_name)
     nav_id = "countries" if req.page.id == "country" else req.page.id
     base = _base_context(req.lang, req.page.id, req.iso3, request)
     base["nav_current"] = nav_id
-    # plotly.js (the heaviest file by far) only where a chart will be drawn
+    # plotly.js (the heaviest file by far) only where a chart will be drawn, and the bundle
+    # with the map trace types only where one of the figures drawn is a map
     base["has_charts"] = any(not c.empty for c in context.get("charts", {}).values())
+    version = assets.plotly_version_for(_trace_types(context))
+    base["plotly_url"] = f"/static/vendor/plotly-{version}.min.js"
     return template.render(**base, **context, tx=req.tx, page=req.page, req=req)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Build the portal's partial plotly.js bundle (scatter, bar, choropleth, scattergeo).
-#
-# ~1.4 MB raw / ~0.5 MB gzip instead of the full 4.8 MB / 1.4 MB bundle of the plotly Python
-# package, which the portal serves only when this bundle has not been built. `make run` calls
-# this script; node and npm are needed here only (installed with apt-get when missing), never
-# at run time. npm packages go to node_modules/.portal/ (git-ignored); the bundle to
-# node_modules/.portal/dist/. Nothing is done when the bundle is already there and newer than
-# entry.js (FORCE=1 rebuilds).
+# Build the portal's two partial plotly.js bundles, the documented way (plotly.js/lib/core plus
+# the trace modules a page needs, registered in an entry file):
+#   entry.js       -> plotly-portal-<v>.min.js  scatter, bar, choropleth, scattergeo (~0.5 MB gzip):
+#                     pages with a map
+#   entry-basic.js -> plotly-basic-<v>.min.js   scatter, bar: pages without a map load only this
+# instead of the full 4.8 MB / 1.4 MB gzip bundle of the plotly Python package, which the
+# portal serves only when these have not been built. `make run` calls this script; node and npm
+# are needed here only (installed with apt-get when missing), never at run time. npm packages go
+# to node_modules/.portal/ (git-ignored); the bundles to node_modules/.portal/dist/. A bundle
+# already there and newer than its entry file is kept (FORCE=1 rebuilds both).
 #
 #     bash src/observatorio/publish/web/vendor/build.sh
 set -euo pipefail
@@ -16,6 +18,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../../../.." && pwd)"
 PREFIX="$ROOT/node_modules/.portal"
 OUT="$PREFIX/dist/plotly-portal-$PLOTLY_JS_VERSION.min.js"
+OUT_BASIC="$PREFIX/dist/plotly-basic-$PLOTLY_JS_VERSION.min.js"
 
 WORLD="$PREFIX/dist/topojson/world_110m.json"
 
@@ -50,8 +53,11 @@ extract_world() {
   echo "extracted $WORLD ($(wc -c < "$WORLD") bytes)"
 }
 
-if [[ -s "$OUT" && "$OUT" -nt "$HERE/entry.js" && -z "${FORCE:-}" ]]; then
-  echo "plotly.js bundle up to date: $OUT"
+# up_to_date OUT ENTRY: the bundle exists and is newer than its entry file (FORCE=1: never)
+up_to_date() { [[ -s "$1" && "$1" -nt "$2" && -z "${FORCE:-}" ]]; }
+
+if up_to_date "$OUT" "$HERE/entry.js" && up_to_date "$OUT_BASIC" "$HERE/entry-basic.js"; then
+  echo "plotly.js bundles up to date: $OUT $OUT_BASIC"
   [[ -s "$WORLD" ]] || extract_world
   exit 0
 fi
@@ -67,12 +73,19 @@ fi
 mkdir -p "$PREFIX/dist"
 npm install --prefix "$PREFIX" --no-save --no-audit --no-fund --loglevel=error \
   "plotly.js@$PLOTLY_JS_VERSION" "esbuild@$ESBUILD_VERSION"
-cp "$HERE/entry.js" "$PREFIX/entry.js"
-# written beside the final name, then moved: the portal never serves a half-written bundle
-"$PREFIX/node_modules/.bin/esbuild" "$PREFIX/entry.js" --bundle --format=iife --global-name=Plotly \
-  --minify --target=es2016 --define:global=window --define:define.amd=false \
-  --alias:stream=stream-browserify --log-level=warning --outfile="$OUT.tmp.js"
-rm -f "$OUT.tmp.css"   # maplibre's stylesheet: only map tiles need it, the portal has none
-mv "$OUT.tmp.js" "$OUT"
-echo "built $OUT ($(wc -c < "$OUT") bytes)"
+
+# bundle ENTRY OUT: one entry file into one minified bundle, written beside the final name,
+# then moved (the portal never serves a half-written bundle)
+bundle() {
+  cp "$HERE/$1" "$PREFIX/$1"
+  "$PREFIX/node_modules/.bin/esbuild" "$PREFIX/$1" --bundle --format=iife --global-name=Plotly \
+    --minify --target=es2016 --define:global=window --define:define.amd=false \
+    --alias:stream=stream-browserify --log-level=warning --outfile="$2.tmp.js"
+  rm -f "$2.tmp.css"   # maplibre's stylesheet: only map tiles need it, the portal has none
+  mv "$2.tmp.js" "$2"
+  echo "built $2 ($(wc -c < "$2") bytes)"
+}
+
+up_to_date "$OUT" "$HERE/entry.js" || bundle entry.js "$OUT"
+up_to_date "$OUT_BASIC" "$HERE/entry-basic.js" || bundle entry-basic.js "$OUT_BASIC"
 extract_world
