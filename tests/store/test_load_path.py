@@ -1,0 +1,107 @@
+"""The store's load path: a repeated load is refused by the primary key of ``loads`` (no second
+look-up), the metadata keys are written once each, and a frame Arrow cannot type loads exactly
+as one it can."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+
+from observatorio.loading import harmonize_file
+from observatorio.sources.base import get_adapter
+from observatorio.store import LoadResult, Store, file_sha256
+from observatorio.store.duck import _as_arrow
+from observatorio.store.schema import LATEST_TABLE_KEY
+
+CBP = "cbp_sw_land_border_encounters"
+
+
+@pytest.fixture(scope="module")
+def cbp_frame(data_dir: Path) -> tuple[pd.DataFrame, str, date]:
+    path = get_adapter(CBP).bundled_path(data_dir)
+    frame, problems, release = harmonize_file(get_adapter(CBP), path)
+    assert not problems
+    return frame, file_sha256(path), release
+
+
+def _load(store: Store, frame: pd.DataFrame, sha: str, release: date, **kwargs: Any) -> LoadResult:
+    return store.load_frame(frame, source=CBP, release=release, source_file="f.csv", sha256=sha,
+                            **kwargs)
+
+
+def _counts(store: Store) -> tuple[object, ...]:
+    return tuple(store.con.execute(f"SELECT count(*) FROM {t}").fetchone()  # noqa: S608
+                 for t in ("loads", "observations_history", "observations_latest", "sources",
+                           "load_warnings"))
+
+
+def test_the_same_frame_twice_is_skipped_without_a_trace(
+        tmp_path: Path, cbp_frame: tuple[pd.DataFrame, str, date]) -> None:
+    frame, sha, release = cbp_frame
+    with Store.open(tmp_path / "s.duckdb") as store:
+        first = _load(store, frame, sha, release, source_meta={"publisher": "CBP"})
+        version, counts = store.version(), _counts(store)
+        second = _load(store, frame, sha, release, source_meta={"publisher": "CBP"})
+        assert not first.skipped and second.skipped
+        assert (second.load_id, second.rows) == (first.load_id, 0)
+        assert store.version() == version and _counts(store) == counts
+        # the refused transaction was rolled back: the store takes the next release
+        newer = _load(store, frame, sha, date(release.year + 1, 1, 1))
+        assert not newer.skipped
+        assert store.con.execute("SELECT count(*) FROM loads").fetchone() == (2,)
+
+
+def test_another_broken_constraint_is_raised_and_nothing_is_written(
+        tmp_path: Path, cbp_frame: tuple[pd.DataFrame, str, date]) -> None:
+    frame, sha, release = cbp_frame
+    with Store.open(tmp_path / "s.duckdb") as store:
+        before = _counts(store)
+
+        def clash(load_id: str) -> None:  # a record of the load that breaks another key
+            store.con.execute("INSERT INTO store_meta VALUES ('schema_version', 'x')")
+
+        with pytest.raises(duckdb.ConstraintException):
+            _load(store, frame, sha, release, also=clash)
+        assert _counts(store) == before
+        assert not _load(store, frame, sha, release).skipped  # it was not taken for a repeat
+
+
+def test_metadata_keys_are_written_once_each(
+        tmp_path: Path, cbp_frame: tuple[pd.DataFrame, str, date]) -> None:
+    frame, sha, release = cbp_frame
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as store:
+        _load(store, frame, sha, release, source_meta={"publisher": "CBP"})
+        first = store.version()
+        _load(store, frame, sha, date(release.year + 1, 1, 1), source_meta={"publisher": "US CBP"})
+        assert store.version() != first
+        keys = store.con.execute("SELECT key FROM store_meta ORDER BY key").fetchall()
+        assert keys == sorted([("ddl_sha256",), (LATEST_TABLE_KEY,), ("schema_version",), ("version",)])
+        assert store.con.execute("SELECT source, publisher FROM sources").fetchall() == [(CBP, "US CBP")]
+    size = path.read_bytes()
+    with Store.open(path):  # the schema is current: opening for writing writes nothing
+        pass
+    assert path.read_bytes() == size
+
+
+def test_a_frame_arrow_cannot_type_is_stored_the_same(
+        tmp_path: Path, cbp_frame: tuple[pd.DataFrame, str, date]) -> None:
+    frame, sha, release = cbp_frame
+    # Timestamps for dates and a column mixing numbers and text: handed to DuckDB as pandas.
+    rows = frame["source_row"].astype(object)
+    rows.iloc[1] = str(rows.iloc[1])
+    odd = frame.assign(period=pd.to_datetime(frame["period"]), source_row=rows)
+    assert isinstance(_as_arrow(odd), pd.DataFrame)
+    assert not isinstance(_as_arrow(frame), pd.DataFrame)
+    cols = "* EXCLUDE (loaded_at)"
+    stored = []
+    for name, given in (("arrow", frame), ("pandas", odd)):
+        with Store.open(tmp_path / f"{name}.duckdb") as store:
+            _load(store, given, sha, release)
+            stored.append(store.con.execute(f"SELECT {cols} FROM observations_latest").fetchall())  # noqa: S608
+    assert stored[0] == stored[1] != []
