@@ -224,7 +224,9 @@ def test_case_page_colours_meet_wcag_aa() -> None:
 
 
 @pytest.mark.parametrize("url", ["/cases/?page=0", "/cases/?page=99999", "/cases/?q=%00",
-                                 "/cases/c/new?person_id=abc", "/cases/c/new?person_id=99999999999999"])
+                                 "/cases/c/new?person_id=abc", "/cases/c/new?person_id=99999999999999",
+                                 # "²" passes str.isdigit() but int() refuses it: was a 500
+                                 "/cases/?page=%C2%B2"])
 def test_odd_query_strings_answer_a_page(client, seeded, url) -> None:
     _login(client, "gtm_officer")
     assert client.get(url).status_code == 200
@@ -233,5 +235,7 @@ def test_odd_query_strings_answer_a_page(client, seeded, url) -> None:
 def test_a_malformed_filter_is_named_not_dropped(client, seeded) -> None:
     # before: an unknown status was silently ignored, listing every case as if unfiltered
     _login(client, "gtm_officer")
+    for odd in ("organisation_id=%C2%B2", "officer=%C2%B2"):  # "²": was a 500 (isdigit, then int)
+        assert client.get(f"/cases/?{odd}").status_code == 422
     r = client.get("/cases/?status=nonsense&q=%00")
     assert r.status_code == 422 and "Filtro «status»" in r.text and "caso gtm_mex" not in r.text

@@ -25,7 +25,7 @@ def id_of(text: str | None) -> int | None:
     """The record id a query or form field names, or None when it names none a column can hold
     (empty, not a whole number, or beyond MAX_ID): pages treat it as absent and never query it,
     so a huge number typed into a form is not a driver overflow (a 500) on PostgreSQL."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+    if not text or not text.isascii() or not text.isdecimal() or len(text) > len(str(MAX_ID)):
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

@@ -65,7 +65,7 @@ def parse(params: Mapping[str, str], user_id: int) -> ListFilters:
             f.refuse("country", "cases_forms.bad_country")
     if "organisation_id" in f.shown:
         org = f.shown["organisation_id"]
-        if org.isdigit() and len(org) < 10:
+        if org.isdecimal() and len(org) < 10:
             f.query["organisation_id"] = int(org)
         else:
             f.refuse("organisation_id", "cases_forms.bad_choice")
@@ -73,7 +73,7 @@ def parse(params: Mapping[str, str], user_id: int) -> ListFilters:
         officer = f.shown["officer"]
         if officer == "me":
             f.query["officer_id"] = user_id
-        elif officer.isdigit() and len(officer) < 10:
+        elif officer.isdecimal() and len(officer) < 10:
             f.query["officer_id"] = int(officer)
         else:
             f.refuse("officer", "cases_forms.bad_choice")

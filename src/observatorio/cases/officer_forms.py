@@ -121,7 +121,7 @@ def _edit_again(request: Request, me: Officer, case_id: int, typed: dict[str, An
         return render(request, "cases_error.html", again.status, me=me, message=error_text(request, again))
     allowed = {*EDITABLE, *_sensitive_editable(case.hidden_fields)}
     values = {f: getattr(case, f) for f in allowed} | {k: v for k, v in typed.items() if k in allowed}
-    based_on = int(version) if str(version).isdigit() and len(str(version)) < 10 else case.version
+    based_on = int(version) if str(version).isdecimal() and len(str(version)) < 10 else case.version
     return _edit_page(request, me, case, values, based_on, exc.status,
                       exc if isinstance(exc, Conflict) else None, error_text(request, exc))
 

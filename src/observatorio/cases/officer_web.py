@@ -75,7 +75,7 @@ def my_work(request: Request, me: OfficerDep) -> Response:
 def case_list(request: Request, me: OfficerDep, page: str | None = None) -> Response:
     """The cases the user may read, filtered, searched and paged (same policy and audit as the API)."""
     filters = list_filters.parse(request.query_params, me.principal.user_id)
-    number = max(1, int(page)) if page and page.isdigit() and len(page) < 6 else 1
+    number = max(1, int(page)) if page and page.isdecimal() and len(page) < 6 else 1
     if filters.errors:  # a malformed filter is named, never silently dropped
         result = service.CasePage(items=[], total=0, limit=PAGE_SIZE, offset=0)
     else:

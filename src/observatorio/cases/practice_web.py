@@ -94,7 +94,7 @@ async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDe
         if texts:
             version = form.get("version", "")
             practices.translate(me.ctx, practice_id, PracticeTranslation.model_validate(
-                {**texts, "version": int(version) if version.isdigit() and len(version) < 10 else 0}))
+                {**texts, "version": int(version) if version.isdecimal() and len(version) < 10 else 0}))
         practices.moderate(me.ctx, practice_id, Moderation.model_validate(
             {"decision": form.get("decision", ""), "note": form.get("note", "")}))
     except (ValidationError, CasesError) as exc:

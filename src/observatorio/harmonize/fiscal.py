@@ -105,7 +105,7 @@ def _dates(year: np.ndarray, month: np.ndarray, index: pd.Index) -> pd.Series:
 def month_number(name: str) -> int | None:
     """Calendar month number of an English or Spanish month name or abbreviation (``OCT``, ``octubre``)."""
     key = name.strip().casefold().rstrip(".")
-    if key.isascii() and key.isdigit():  # "²".isdigit() is true, but int("²") raises
+    if key.isascii() and key.isdecimal():  # "²".isdecimal() is true, but int("²") raises
         number = int(key)
         return number if 1 <= number <= 12 else None
     return MONTH_NAMES.get(key)

@@ -95,7 +95,7 @@ class BulletinContext:
         if chart.x_is_date:
             keep = [pd.Timestamp(x).date() <= self.period for x in frame["x"]]
         else:
-            keep = [not str(x).isdigit() or int(str(x)) <= self.period.year for x in frame["x"]]
+            keep = [not str(x).isdecimal() or int(str(x)) <= self.period.year for x in frame["x"]]
         return dataclasses.replace(chart, frame=frame[keep].reset_index(drop=True))
 
     def source_lines(self, sources: list[str]) -> list[str]:

@@ -219,7 +219,7 @@ def _year(text: str | None) -> int:
 
 def _month(text: str | None) -> int:
     text = (text or "").strip().lower()
-    return int(text) if text.isdigit() else _MONTHS[text[:3]]
+    return int(text) if text.isdecimal() else _MONTHS[text[:3]]
 
 
 # -- packages --------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def dig(document: object, path: str) -> Any:
     """The value at a dotted path (``0.pages``, ``country.value``); None where it is absent."""
     value: Any = document
     for part in path.split("."):
-        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        if isinstance(value, list) and part.isdecimal() and int(part) < len(value):
             value = value[int(part)]
         elif isinstance(value, dict):
             value = value.get(part)

@@ -225,7 +225,7 @@ def _check_complete(url: str, response: httpx.Response, received: int) -> None:
     """A body shorter than its Content-Length is a cut download: try again."""
     declared = response.headers.get("content-length")
     encoded = response.headers.get("content-encoding", "identity") not in ("", "identity")
-    if declared and declared.isdigit() and not encoded and received < int(declared):
+    if declared and declared.isdecimal() and not encoded and received < int(declared):
         raise _Retry(DownloadFailed("error.download_cut", url=url, received=received, declared=declared))
 
 
@@ -236,7 +236,7 @@ def _status_error(url: str, response: httpx.Response) -> DownloadFailed:
 
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+    return float(value) if value.isdecimal() else None
 
 
 def download(adapter: Adapter, folder: Path, *, url: str | None = None, timeout: float = 60.0,

@@ -438,8 +438,8 @@ def parse_month(value: Any) -> tuple[int, bool] | None:
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    # isdigit() also accepts "²" or "①", which int() refuses: only plain ASCII digits are a number.
-    if text.isascii() and text.isdigit():
+    # only plain ASCII digits are a number here (str.isdecimal() also takes other scripts' digits)
+    if text.isascii() and text.isdecimal():
         n = int(text)
         return (n, False) if 1 <= n <= 12 else None
     whole = month_number(text)

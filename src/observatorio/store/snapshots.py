@@ -222,7 +222,7 @@ def _new_name(folder: Path, clock: Clock) -> str:
     """``<sequence>-<UTC stamp>-<token>.duckdb``: the sequence orders them (clocks may not);
     called under the publication lock."""
     numbers = [int(p.name.split("-", 1)[0]) for p in folder.glob(f"*{SUFFIX}")
-               if p.name.split("-", 1)[0].isdigit()]
+               if p.name.split("-", 1)[0].isdecimal()]
     stamp = f"{clock().astimezone(UTC):%Y%m%dT%H%M%SZ}"
     return f"{max(numbers, default=0) + 1:06d}-{stamp}-{secrets.token_hex(3)}{SUFFIX}"
 

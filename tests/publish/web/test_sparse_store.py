@@ -133,3 +133,11 @@ def test_home_page_says_there_is_no_forecast_yet(client: TestClient) -> None:
     if sources.status_code == 200:  # a store is open (none: the portal says "no data yet")
         assert "There is no forecast and no alert yet" in client.get("/en/").text
         assert "No hay pronóstico ni alertas todavía" in client.get("/es/").text
+
+
+def test_digits_of_other_kinds_are_refused_not_a_fault(client: TestClient) -> None:
+    """"²" passes str.isdigit() but int() refuses it: a practice id or a forecast horizon
+    written so was a 500 (the code now asks str.isdecimal(), what int() accepts)."""
+    assert client.get("/es/buenas-practicas/%C2%B2/").status_code == 404
+    assert client.get("/api/v1/forecasts?horizon=%C2%B2").status_code in (400, 503)
+    assert client.get("/api/v1/forecasts?horizon=" + "9" * 5000).status_code in (400, 503)

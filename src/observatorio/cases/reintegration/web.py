@@ -65,7 +65,7 @@ async def _submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: int
             answers = {k[2:]: v for k, v in fields.items() if k.startswith("q_")}
             plans.record_followup(me.ctx, case_id, milestone, FollowUpIn(answers=answers), today)
         else:
-            if not fields.get("provider_organisation_id", "").isdigit():
+            if not fields.get("provider_organisation_id", "").isdecimal():
                 raise Invalid(key="refusal.reintegration.choose_provider_organisation", detail={"field": "provider_organisation_id"})
             plans.add_plan_service(me.ctx, case_id, PlanServiceIn.model_validate(
                 {k: v for k, v in fields.items() if k in PlanServiceIn.model_fields}), today)

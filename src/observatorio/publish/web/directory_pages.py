@@ -118,7 +118,7 @@ def practices_page(request: Request, lang: str) -> Response:
 
 
 def practice_page(request: Request, lang: str, ident: str) -> Response:
-    if not (ident.isdigit() and len(ident) < 10):
+    if not (ident.isdecimal() and len(ident) < 10):
         return _missing(request, lang, "practices")
     found = _read(request, lambda s: {"practice": practices.published(s, int(ident))}, {}).get("practice")
     if found is None:

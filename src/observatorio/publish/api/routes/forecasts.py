@@ -232,7 +232,7 @@ def _horizon_filter(frame: pd.DataFrame, horizon: str | None) -> pd.DataFrame:
         return frame
     if horizon in GROUPS:
         return frame[frame["horizon_group"] == horizon]
-    if horizon.isdigit() and 1 <= int(horizon) <= 36:
+    if horizon.isdecimal() and len(horizon) <= 2 and 1 <= int(horizon) <= 36:
         return frame[frame["horizon"] <= int(horizon)]
     raise ApiError(
         400, "invalid_value", "horizon", "api.invalid_value",
