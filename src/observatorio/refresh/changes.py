@@ -16,6 +16,7 @@ import pandas as pd
 
 from observatorio.i18n import fmt_number, t
 from observatorio.model.contract import KEY_COLUMNS
+from observatorio.store.release_cells import cell_key, copy_load_cells
 
 #: Cells listed on screen; the store keeps every one.
 SHOWN_CELLS = 10
@@ -45,11 +46,6 @@ class ChangeReport:
         return sum(c.change == "gone" for c in self.cells)
 
 
-def _key_json(alias: str) -> str:
-    pairs = ", ".join(f"'{c}', {alias}.\"{c}\"" for c in KEY_COLUMNS)
-    return f"CAST(json_object({pairs}) AS VARCHAR)"
-
-
 def compare(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, previous_load_id: str | None) -> ChangeReport:
     """The changes ``frame`` (a harmonized release) brings against the load ``previous_load_id``."""
     report = ChangeReport(previous_load_id)
@@ -61,12 +57,9 @@ def compare(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, previous_load_i
     try:
         cursor.execute(f"""
             CREATE TEMP TABLE change_new AS
-            SELECT {_key_json('n')} AS cell, CAST(n.period AS DATE) AS period, CAST(n.value AS DOUBLE) AS value
+            SELECT {cell_key('n')} AS cell, CAST(n.period AS DATE) AS period, CAST(n.value AS DOUBLE) AS value
             FROM change_incoming n""")  # noqa: S608 - column names come from the contract
-        cursor.execute(f"""
-            CREATE TEMP TABLE change_old AS
-            SELECT {_key_json('o')} AS cell, o.period, o.value
-            FROM observations_history o WHERE o.load_id = ?""", [previous_load_id])  # noqa: S608
+        copy_load_cells(cursor, previous_load_id, "change_old")
         report.new_periods = [r[0] for r in cursor.execute(
             "SELECT DISTINCT period FROM change_new WHERE period NOT IN "
             "(SELECT DISTINCT period FROM change_old) ORDER BY period").fetchall()]

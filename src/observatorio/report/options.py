@@ -9,6 +9,7 @@ from datetime import date
 from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.store import Store
+from observatorio.store.selection import Selection, latest_period
 
 SCOPES = ("regional", "country")
 FORMATS = ("pdf", "xlsx", "html")
@@ -62,8 +63,7 @@ class BulletinOptions:
 
 def latest_data_month(store: Store) -> str:
     """``YYYY-MM`` of the newest month any loaded source has data for: the default bulletin."""
-    newest = store.query_df(
-        "select max(period) as newest from observations where freq = 'M'")["newest"].iloc[0]
-    if newest is None or newest != newest:  # None or NaT: nothing monthly is loaded
+    newest = latest_period(store, Selection(filters={"freq": ("M",)}))
+    if newest is None:  # nothing monthly is loaded
         raise BulletinError("bulletin.error.no_monthly_data")
     return f"{newest.year:04d}-{newest.month:02d}"

@@ -1,6 +1,7 @@
 """The portal's reads too particular for the selection builder (store/selection.py): joins of
 the latest observations with the loads and sources, children across tables, return pairs seen
-from both sides, incidents from their JSON attributes, a source's every row.
+from both sides, incidents from their JSON attributes, a source's every row, populations by
+municipality (a code in the attributes).
 
 Written once, here, beside the builder: the analysis (analysis/dashboards.py) names what to
 read and never writes SQL over the observations itself (tests/store/test_one_sql_builder.py).
@@ -158,6 +159,19 @@ def source_observations(store: Store, source: str) -> pd.DataFrame:
         f"SELECT {columns} FROM observations WHERE source = ? "  # noqa: S608
         "ORDER BY source_row NULLS LAST, period",
         [source],
+    )
+
+
+def municipal_population(store: Store) -> pd.DataFrame:
+    """The newest population of every municipality, any source: ``POPULATION`` rows whose
+    attributes name the municipality's code (``{"municipality": "0501"}``; a municipality code
+    is not an ISO area code). Columns: municipality, value."""
+    return store.query_df(
+        """SELECT json_extract_string(attributes, '$.municipality') AS municipality,
+                  arg_max(value, period) AS value FROM observations
+           WHERE flow = 'POPULATION' AND value IS NOT NULL
+             AND json_extract_string(attributes, '$.municipality') IS NOT NULL
+           GROUP BY 1"""
     )
 
 

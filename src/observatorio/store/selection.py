@@ -1,8 +1,9 @@
 """The store's one builder of SQL over the latest observations, for the analysis.
 
-A :class:`Selection` says which rows (codes per column, attribute codes, only the rows with a
-value, foreigners only, from a month on); the reads below sum it by columns, list its distinct
-values, or sum it the way a publisher's total is read (:func:`published_sums`). The API's
+A :class:`Selection` says which rows (codes per column, code prefixes per column, attribute
+codes, only the rows with a value, foreigners only, from a month on, up to a month); the reads
+below sum it by columns, list its rows or its distinct values, give its newest period, or sum it
+the way a publisher's total is read (:func:`published_sums`). The API's
 :class:`~observatorio.store.query.ObservationQuery` writes its filters with the same
 :func:`condition`. Column names only ever come from the contract's filterable columns
 (model/dimensions.py); codes always reach DuckDB as bound parameters.
@@ -21,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from observatorio.model.contract import TOTALLED_DIMENSIONS
+from observatorio.model.contract import FRAME_NAMES, TOTALLED_DIMENSIONS
 from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store.query_errors import QueryError
 
@@ -34,6 +35,7 @@ MEASURES: dict[str, str] = {
     "sum": 'sum("value")',
     "values": 'count("value")',
     "latest_release": 'max("release")',
+    "latest_value": 'arg_max("value", "period")',  # the value of the newest period
 }
 #: The relation the analysis reads: the latest release of every source.
 LATEST = "observations"
@@ -78,17 +80,25 @@ class Selection:
 
     #: Column → the codes wanted (``None`` in them: rows without a code).
     filters: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
-    #: Breakdown attribute → the codes wanted (``attributes->>name``).
-    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Breakdown attribute → the codes wanted (``attributes->>name``; ``None`` in them: rows
+    #: without that attribute).
+    attributes: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    #: Column → prefixes: only the rows whose code starts with one of them.
+    prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Column → prefixes: the rows whose code starts with one of them are left out (and, as
+    #: with ``prefixes``, the rows without a code).
+    excluded_prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Columns that must hold something (``value``: only the rows with a figure).
     present: tuple[str, ...] = ()
     #: Only the people counted outside their own country (``citizenship <> ref_area``).
     exclude_nationals: bool = False
     #: Only the periods from this day on.
     since: date | None = None
+    #: Only the periods up to this day (with ``since`` the same day: that period only).
+    until: date | None = None
 
     def __post_init__(self) -> None:
-        for name in (*self.filters, *self.present):
+        for name in (*self.filters, *self.present, *self.prefixes, *self.excluded_prefixes):
             column(name)  # refuse a name the contract does not vet, before any SQL is written
 
     def narrowed(self, **filters: str | Iterable[str | None] | None) -> Selection:
@@ -105,16 +115,47 @@ class Selection:
         """The WHERE condition (``TRUE`` when it selects everything), parameters appended."""
         clauses = [condition(name, values, params) for name, values in self.filters.items()]
         for name, wanted in sorted(self.attributes.items()):
-            params.append(f"$.{name}")
-            clauses.append(f"json_extract_string(attributes, ?) IN ({', '.join('?' for _ in wanted)})")
-            params.extend(wanted)
+            clauses.append(_attribute_condition(name, wanted, params))
+        for name, starts in self.prefixes.items():
+            clauses.append(_prefix_condition(name, starts, params))
+        for name, starts in self.excluded_prefixes.items():
+            clauses.append(f"NOT {_prefix_condition(name, starts, params)}")
         clauses += [f"{column(name)} IS NOT NULL" for name in self.present]
         if self.exclude_nationals:
             clauses.append('"citizenship" <> "ref_area"')
         if self.since is not None:
             clauses.append('"period" >= ?')
             params.append(self.since)
+        if self.until is not None:
+            clauses.append('"period" <= ?')
+            params.append(self.until)
         return " AND ".join(clauses) or "TRUE"
+
+
+def _attribute_condition(name: str, wanted: Sequence[str | None], params: list[Any]) -> str:
+    """Attribute ``name`` one of ``wanted`` (``None``: absent); the name is bound too."""
+    codes = [w for w in wanted if w is not None]
+    parts = []
+    if codes:
+        params.append(f"$.{name}")
+        parts.append(f"json_extract_string(attributes, ?) IN ({', '.join('?' for _ in codes)})")
+        params.extend(codes)
+    if len(codes) < len(wanted):
+        params.append(f"$.{name}")
+        parts.append("json_extract_string(attributes, ?) IS NULL")
+    if not parts:
+        return "FALSE"
+    return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
+
+
+def _prefix_condition(name: str, starts: Sequence[str], params: list[Any]) -> str:
+    """``name`` starting with one of ``starts`` (none: ``FALSE``)."""
+    quoted = column(name)
+    params.extend(starts)
+    parts = [f"starts_with({quoted}, ?)" for _ in starts]
+    if not parts:
+        return "FALSE"
+    return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
 
 
 def _execute(target: Any, sql: str, params: list[Any]) -> Any:
@@ -157,6 +198,30 @@ def distinct(target: Any, selection: Selection, columns: Sequence[str]) -> pd.Da
         target, f"SELECT DISTINCT {cols} FROM {LATEST} WHERE {where} ORDER BY {cols}",  # noqa: S608
         params).df()
     return frame
+
+
+def rows(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
+    """The selection's rows, these contract columns (``attributes`` and ``obs_status`` too), in
+    the store's order: not sorted, as a plain scan gives them (a caller that keeps the first of
+    equal rows keeps what it kept when it wrote this scan itself)."""
+    for name in columns:
+        if name not in FRAME_NAMES:
+            raise KeyError(name)
+    params: list[Any] = []
+    where = selection.where(params)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    frame: pd.DataFrame = _execute(
+        target, f"SELECT {cols} FROM {LATEST} WHERE {where}", params).df()  # noqa: S608 - vetted names
+    return frame
+
+
+def latest_period(target: Any, selection: Selection) -> date | None:
+    """The newest period in the selection (None: no row)."""
+    params: list[Any] = []
+    where = selection.where(params)
+    row = _execute(target, f'SELECT max("period") FROM {LATEST} WHERE {where}',  # noqa: S608
+                   params).fetchone()
+    return None if row is None else row[0]
 
 
 def least_detailed_table(target: Any, selection: Selection) -> tuple[bool, str | None]:
@@ -218,12 +283,12 @@ def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) ->
       ``_T`` where the table has ``_T`` rows, else its detail rows are summed;
     * no double counting: the rows summed agree on source, table, unit and frequency.
 
-    The table and the totals are chosen on the whole series (``since`` only cuts the answer),
-    so a shorter window never reads a different table. Columns: period, ``by``, unit, value
-    (period as :class:`datetime.date`); no row when nothing matches.
+    The table and the totals are chosen on the whole series (``since`` and ``until`` only cut
+    the answer), so a shorter window never reads a different table. Columns: period, ``by``,
+    unit, value (period as :class:`datetime.date`); no row when nothing matches.
     """
     keys = ["period", *by, "unit"]
-    whole = dataclasses.replace(selection, since=None)
+    whole = dataclasses.replace(selection, since=None, until=None)
     if "table" not in whole.filters:
         found, table = least_detailed_table(target, whole)
         if not found:
@@ -231,7 +296,7 @@ def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) ->
         whole = whole.narrowed(table=(table,))
     free = [d for d in TOTALLED_DIMENSIONS if d not in by and d not in whole.filters]
     whole = whole.narrowed(**{d: TOTAL for d in with_totals(target, whole, free)})
-    chosen = dataclasses.replace(whole, since=selection.since)
+    chosen = dataclasses.replace(whole, since=selection.since, until=selection.until)
     check_one_value(target, chosen, keys)
     frame = sums(target, chosen, keys)
     if not frame.empty:

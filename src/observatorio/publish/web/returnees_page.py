@@ -23,6 +23,7 @@ municipality in attributes).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from observatorio.publish.web.admin1_map import (
     subdivision_name,
 )
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.store import page_reads, selection
+from observatorio.store.selection import Selection
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
     from observatorio.publish.web.pages import PageRequest
@@ -51,6 +54,8 @@ FOLLOWUP_TABLE = "reintegration_followup_by_department"
 SCORE_TABLE = "reintegration_score_change_by_department"
 WINDOW = 12  # months of the ranking and the map
 TOTALS = ("_T", "_Z")
+#: The publication's rows (cases_publication); every read of the page narrows this.
+PUBLISHED = Selection(filters={"source": (SOURCE,)})
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,10 @@ def _cells(req: PageRequest) -> pd.DataFrame:
     """Returnee cells, one per distinct combination of dimensions (duplicates across tables
     are the same number). The municipality table is left out: its municipality is in attributes,
     so its rows would pass for a department's (municipal_ranking reads it)."""
-    frame = req.store.query_df(
-        """SELECT period, ref_area, sex, age, accompaniment, counterpart_area, citizenship, value, obs_status
-           FROM observations WHERE source = ? AND starts_with("table", ?)
-                AND NOT starts_with("table", ?)""", [SOURCE, RETURNEE_TABLES, MUNICIPAL_TABLES])
+    returnees = dataclasses.replace(PUBLISHED, prefixes={"table": (RETURNEE_TABLES,)},
+                                    excluded_prefixes={"table": (MUNICIPAL_TABLES,)})
+    frame = selection.rows(req.store, returnees, ["period", "ref_area", "sex", "age", "accompaniment",
+                                        "counterpart_area", "citizenship", "value", "obs_status"])
     if frame.empty:
         return frame
     frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]
@@ -108,12 +113,11 @@ def _window(periods: list[date], end: date, months: int) -> list[date]:
 def _population(req: PageRequest, codes: list[str]) -> dict[str, float]:
     if not codes:
         return {}
-    marks = ", ".join("?" for _ in codes)
-    frame = req.store.query_df(
-        f"""SELECT ref_area, arg_max(value, period) AS value FROM observations
-            WHERE flow = 'POPULATION' AND ref_area IN ({marks}) AND value IS NOT NULL
-              AND json_extract_string(attributes, '$.municipality') IS NULL  -- a municipality's own
-            GROUP BY ref_area""", codes)  # noqa: S608 - placeholders only
+    # the newest population of each department, any source; a row naming a municipality in
+    # its attributes is that municipality's own population, not the department's
+    departments = Selection(filters={"flow": ("POPULATION",), "ref_area": tuple(codes)},
+                            attributes={"municipality": (None,)}, present=("value",))
+    frame = selection.sums(req.store, departments, ["ref_area"], {"value": "latest_value"})
     return {str(a): float(v) for a, v in zip(frame["ref_area"], frame["value"], strict=True)}
 
 
@@ -216,10 +220,9 @@ def municipal_ranking(req: PageRequest, iso3: str, last: list[date], before: lis
                       country_total: Figure | None) -> list[dict[str, Any]]:
     """Municipalities of the country's departments by returnees in the window (the municipality
     table's row totals; its code and name travel in attributes), ranked as the departments are."""
-    frame = req.store.query_df(
-        """SELECT period, ref_area, attributes, value, obs_status FROM observations
-           WHERE source = ? AND "table" = ? AND starts_with(ref_area, ?)""",
-        [SOURCE, MUNICIPAL_TABLE, _alpha2(iso3) + "-"])
+    municipal = dataclasses.replace(PUBLISHED.narrowed(table=MUNICIPAL_TABLE),
+                                    prefixes={"ref_area": (_alpha2(iso3) + "-",)})
+    frame = selection.rows(req.store, municipal, ["period", "ref_area", "attributes", "value", "obs_status"])
     if frame.empty:
         return []
     attrs = [json.loads(a) for a in frame["attributes"]]
@@ -243,12 +246,7 @@ def _municipal_population(req: PageRequest, codes: list[str]) -> dict[str, float
     code (``{"municipality": "0501"}``; a municipality code is not an ISO area code)."""
     if not codes:
         return {}
-    frame = req.store.query_df(
-        """SELECT json_extract_string(attributes, '$.municipality') AS municipality,
-                  arg_max(value, period) AS value FROM observations
-           WHERE flow = 'POPULATION' AND value IS NOT NULL
-             AND json_extract_string(attributes, '$.municipality') IS NOT NULL
-           GROUP BY 1""")
+    frame = page_reads.municipal_population(req.store)
     wanted = set(codes)
     return {str(m): float(v) for m, v in zip(frame["municipality"], frame["value"], strict=True) if m in wanted}
 
@@ -347,11 +345,9 @@ def _children(req: PageRequest, cells: pd.DataFrame, iso3: str) -> Chart:
 def _reintegration(req: PageRequest, iso3: str, last: list[date]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per department: follow-ups on time (share) and plans whose score improved, by dimension."""
     lang, sup = req.lang, req.tx("returnees.suppressed")
-    frame = req.store.query_df(
-        """SELECT "table", period, ref_area, attributes, value, obs_status FROM observations
-           WHERE source = ? AND (starts_with("table", ?) OR starts_with("table", ?))
-             AND starts_with(ref_area, ?)""",
-        [SOURCE, FOLLOWUP_TABLE, SCORE_TABLE, _alpha2(iso3) + "-"])
+    indicators = dataclasses.replace(PUBLISHED, prefixes={"table": (FOLLOWUP_TABLE, SCORE_TABLE),
+                                                          "ref_area": (_alpha2(iso3) + "-",)})
+    frame = selection.rows(req.store, indicators, ["table", "period", "ref_area", "attributes", "value", "obs_status"])
     if frame.empty:
         return [], []
     frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]

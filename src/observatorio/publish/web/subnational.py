@@ -23,6 +23,7 @@ from observatorio.publish.web.admin1_map import (
 )
 from observatorio.publish.web.charts import Chart, tidy
 from observatorio.publish.web.unit_labels import unit_label
+from observatorio.store.selection import Selection, latest_period, sums
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
     from observatorio.publish.web.pages import PageRequest
@@ -31,17 +32,22 @@ SOURCE = "unhcr_refugees_package.demographics"
 TABLE_TOTAL = "Admin-1 location, total"
 TABLE_BY_SEX_AGE = "Admin-1 location, by sex and age"
 MAX_FLOWS = 3  # population types drawn (the largest first); the CSV of each holds every row
+KEYS = ["table", "ref_area", "flow", "sex", "age", "unit", "period"]
 
 
 def _rows(req: PageRequest, iso3: str) -> pd.DataFrame:
-    """Latest year's Admin-1 rows of this country (ref_area = ISO 3166-2, e.g. MX-CHP)."""
-    return req.store.query_df(
-        """SELECT "table", ref_area, flow, sex, age, unit, period, sum(value) AS value
-           FROM observations
-           WHERE source = ? AND "table" IN (?, ?) AND ref_area LIKE ? AND value IS NOT NULL
-             AND period = (SELECT max(period) FROM observations WHERE source = ?)
-           GROUP BY ALL""",
-        [SOURCE, TABLE_TOTAL, TABLE_BY_SEX_AGE, f"{_alpha2(iso3)}-%", SOURCE])
+    """Latest year's Admin-1 rows of this country (ref_area = ISO 3166-2, e.g. MX-CHP).
+
+    The latest year is the source's (any table, any country): a country without Admin-1 rows
+    that year has no section, rather than an older year's."""
+    source = Selection(filters={"source": (SOURCE,)})
+    year = latest_period(req.store, source)
+    if year is None:
+        return pd.DataFrame(columns=[*KEYS, "value"])
+    admin1 = Selection(filters={**source.filters, "table": (TABLE_TOTAL, TABLE_BY_SEX_AGE)},
+                       prefixes={"ref_area": (f"{_alpha2(iso3)}-",)}, present=("value",),
+                       since=year, until=year)
+    return sums(req.store, admin1, KEYS)
 
 
 def _alpha2(iso3: str) -> str:

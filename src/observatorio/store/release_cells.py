@@ -1,0 +1,37 @@
+"""A release's cells as two releases are compared (refresh/changes.py): each observation's key
+as canonical JSON, its period and value, read from the history of one load.
+
+Written here, beside the selection builder (store/selection.py), so that only the store writes
+SQL over the observations (tests/store/test_one_sql_builder.py); the key is built the same way
+for the incoming frame and for the load it is compared with.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from observatorio.model.contract import KEY_COLUMNS
+
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def cell_key(alias: str) -> str:
+    """SQL for the observation key of the row ``alias`` as canonical JSON (column names from the
+    contract)."""
+    if not _NAME.match(alias):
+        raise ValueError(f"not a plain SQL alias: {alias!r}")
+    pairs = ", ".join(f"'{c}', {alias}.\"{c}\"" for c in KEY_COLUMNS)
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def copy_load_cells(cursor: duckdb.DuckDBPyConnection, load_id: str, into: str) -> None:
+    """Create the temporary table ``into`` (cell, period, value) with every row of the load
+    ``load_id``, kept in DuckDB (a release may have hundreds of thousands of rows)."""
+    if not _NAME.match(into):
+        raise ValueError(f"not a plain table name: {into!r}")
+    cursor.execute(f"""
+        CREATE TEMP TABLE {into} AS
+        SELECT {cell_key('o')} AS cell, o.period, o.value
+        FROM observations_history o WHERE o.load_id = ?""", [load_id])  # noqa: S608 - vetted names
