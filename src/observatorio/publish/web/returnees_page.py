@@ -42,6 +42,7 @@ from observatorio.publish.web.admin1_map import (
 )
 from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
 from observatorio.store import page_reads, selection
+from observatorio.store.duck import Store
 from observatorio.store.selection import Selection
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
@@ -84,15 +85,21 @@ def _cells(req: PageRequest) -> pd.DataFrame:
     """Returnee cells, one per distinct combination of dimensions (duplicates across tables
     are the same number). The municipality table is left out: its municipality is in attributes,
     so its rows would pass for a department's (municipal_ranking reads it)."""
-    returnees = dataclasses.replace(PUBLISHED, prefixes={"table": (RETURNEE_TABLES,)},
-                                    excluded_prefixes={"table": (MUNICIPAL_TABLES,)})
-    frame = selection.rows(req.store, returnees, ["period", "ref_area", "sex", "age", "accompaniment",
-                                        "counterpart_area", "citizenship", "value", "obs_status"])
+    frame = _returnee_rows(req.store)
     if frame.empty:
         return frame
     frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]
     keys = ["period", "ref_area", "sex", "age", "accompaniment", "counterpart_area", "citizenship"]
     return frame.drop_duplicates(subset=keys).reset_index(drop=True)
+
+
+def _returnee_rows(store: Store) -> pd.DataFrame:
+    """The reception tables' rows as the store holds them (in its order: the first of equal
+    cells is the one kept)."""
+    returnees = dataclasses.replace(PUBLISHED, prefixes={"table": (RETURNEE_TABLES,)},
+                                    excluded_prefixes={"table": (MUNICIPAL_TABLES,)})
+    return selection.rows(store, returnees, ["period", "ref_area", "sex", "age", "accompaniment",
+                                             "counterpart_area", "citizenship", "value", "obs_status"])
 
 
 def _plain_total(frame: pd.DataFrame) -> pd.Series:
@@ -113,12 +120,16 @@ def _window(periods: list[date], end: date, months: int) -> list[date]:
 def _population(req: PageRequest, codes: list[str]) -> dict[str, float]:
     if not codes:
         return {}
-    # the newest population of each department, any source; a row naming a municipality in
-    # its attributes is that municipality's own population, not the department's
+    frame = _department_population(req.store, codes)
+    return {str(a): float(v) for a, v in zip(frame["ref_area"], frame["value"], strict=True)}
+
+
+def _department_population(store: Store, codes: list[str]) -> pd.DataFrame:
+    """The newest population of each department, any source (ref_area, value); a row naming a
+    municipality in its attributes is that municipality's own population, not the department's."""
     departments = Selection(filters={"flow": ("POPULATION",), "ref_area": tuple(codes)},
                             attributes={"municipality": (None,)}, present=("value",))
-    frame = selection.sums(req.store, departments, ["ref_area"], {"value": "latest_value"})
-    return {str(a): float(v) for a, v in zip(frame["ref_area"], frame["value"], strict=True)}
+    return selection.sums(store, departments, ["ref_area"], {"value": "latest_value"})
 
 
 def build_returnees(req: PageRequest) -> dict[str, Any]:
@@ -220,9 +231,7 @@ def municipal_ranking(req: PageRequest, iso3: str, last: list[date], before: lis
                       country_total: Figure | None) -> list[dict[str, Any]]:
     """Municipalities of the country's departments by returnees in the window (the municipality
     table's row totals; its code and name travel in attributes), ranked as the departments are."""
-    municipal = dataclasses.replace(PUBLISHED.narrowed(table=MUNICIPAL_TABLE),
-                                    prefixes={"ref_area": (_alpha2(iso3) + "-",)})
-    frame = selection.rows(req.store, municipal, ["period", "ref_area", "attributes", "value", "obs_status"])
+    frame = _municipal_rows(req.store, iso3)
     if frame.empty:
         return []
     attrs = [json.loads(a) for a in frame["attributes"]]
@@ -239,6 +248,13 @@ def municipal_ranking(req: PageRequest, iso3: str, last: list[date], before: lis
     for row in rows:
         row["department"] = department[row["code"]]
     return rows
+
+
+def _municipal_rows(store: Store, iso3: str) -> pd.DataFrame:
+    """The municipality table's row totals in the country's departments."""
+    municipal = dataclasses.replace(PUBLISHED.narrowed(table=MUNICIPAL_TABLE),
+                                    prefixes={"ref_area": (_alpha2(iso3) + "-",)})
+    return selection.rows(store, municipal, ["period", "ref_area", "attributes", "value", "obs_status"])
 
 
 def _municipal_population(req: PageRequest, codes: list[str]) -> dict[str, float]:
@@ -342,12 +358,17 @@ def _children(req: PageRequest, cells: pd.DataFrame, iso3: str) -> Chart:
                      csv_query={"country": iso3})
 
 
+def _indicator_rows(store: Store, iso3: str) -> pd.DataFrame:
+    """The reintegration indicators' rows (and their margins) in the country's departments."""
+    indicators = dataclasses.replace(PUBLISHED, prefixes={"table": (FOLLOWUP_TABLE, SCORE_TABLE),
+                                                          "ref_area": (_alpha2(iso3) + "-",)})
+    return selection.rows(store, indicators, ["table", "period", "ref_area", "attributes", "value", "obs_status"])
+
+
 def _reintegration(req: PageRequest, iso3: str, last: list[date]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per department: follow-ups on time (share) and plans whose score improved, by dimension."""
     lang, sup = req.lang, req.tx("returnees.suppressed")
-    indicators = dataclasses.replace(PUBLISHED, prefixes={"table": (FOLLOWUP_TABLE, SCORE_TABLE),
-                                                          "ref_area": (_alpha2(iso3) + "-",)})
-    frame = selection.rows(req.store, indicators, ["table", "period", "ref_area", "attributes", "value", "obs_status"])
+    frame = _indicator_rows(req.store, iso3)
     if frame.empty:
         return [], []
     frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]

@@ -23,6 +23,7 @@ from observatorio.publish.web.admin1_map import (
 )
 from observatorio.publish.web.charts import Chart, tidy
 from observatorio.publish.web.unit_labels import unit_label
+from observatorio.store.duck import Store
 from observatorio.store.selection import Selection, latest_period, sums
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
@@ -35,19 +36,19 @@ MAX_FLOWS = 3  # population types drawn (the largest first); the CSV of each hol
 KEYS = ["table", "ref_area", "flow", "sex", "age", "unit", "period"]
 
 
-def _rows(req: PageRequest, iso3: str) -> pd.DataFrame:
+def _rows(store: Store, iso3: str) -> pd.DataFrame:
     """Latest year's Admin-1 rows of this country (ref_area = ISO 3166-2, e.g. MX-CHP).
 
     The latest year is the source's (any table, any country): a country without Admin-1 rows
     that year has no section, rather than an older year's."""
     source = Selection(filters={"source": (SOURCE,)})
-    year = latest_period(req.store, source)
+    year = latest_period(store, source)
     if year is None:
         return pd.DataFrame(columns=[*KEYS, "value"])
     admin1 = Selection(filters={**source.filters, "table": (TABLE_TOTAL, TABLE_BY_SEX_AGE)},
                        prefixes={"ref_area": (f"{_alpha2(iso3)}-",)}, present=("value",),
                        since=year, until=year)
-    return sums(req.store, admin1, KEYS)
+    return sums(store, admin1, KEYS)
 
 
 def _alpha2(iso3: str) -> str:
@@ -59,7 +60,7 @@ def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
     """Chart id -> chart of the section; empty when the country has no Admin-1 data or shapes."""
     if iso3 not in countries_with_shapes(req.settings.data_path):
         return {}
-    rows = _rows(req, iso3)
+    rows = _rows(req.store, iso3)
     if rows.empty:
         return {}
     tx, lang = req.tx, req.lang
