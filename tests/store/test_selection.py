@@ -80,6 +80,10 @@ def test_prefixes_absent_attributes_and_an_upper_bound_bind_every_value() -> Non
     assert params == ["s", "$.municipality", "$.route", "a", "$.route", "returnees", "x';--", "returnees_by",
                       dt.date(2025, 1, 1), dt.date(2025, 1, 1)]
     assert Selection(prefixes={"ref_area": ()}).where([]) == "FALSE"
+    newest: list[object] = []
+    assert Selection(filters={"table": ("t",)}, newest_of=Selection(filters={"source": ("s",)})).where(newest) == (
+        '"table" = ? AND "period" = (SELECT max("period") FROM observations WHERE "source" = ?)')
+    assert newest == ["t", "s"]
     with pytest.raises(KeyError):
         Selection(prefixes={"1=1 OR ref_area": ("x",)})
     with pytest.raises(KeyError):

@@ -24,7 +24,7 @@ from observatorio.publish.web.admin1_map import (
 from observatorio.publish.web.charts import Chart, tidy
 from observatorio.publish.web.unit_labels import unit_label
 from observatorio.store.duck import Store
-from observatorio.store.selection import Selection, latest_period, sums
+from observatorio.store.selection import Selection, sums
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
     from observatorio.publish.web.pages import PageRequest
@@ -42,12 +42,9 @@ def _rows(store: Store, iso3: str) -> pd.DataFrame:
     The latest year is the source's (any table, any country): a country without Admin-1 rows
     that year has no section, rather than an older year's."""
     source = Selection(filters={"source": (SOURCE,)})
-    year = latest_period(store, source)
-    if year is None:
-        return pd.DataFrame(columns=[*KEYS, "value"])
     admin1 = Selection(filters={**source.filters, "table": (TABLE_TOTAL, TABLE_BY_SEX_AGE)},
                        prefixes={"ref_area": (f"{_alpha2(iso3)}-",)}, present=("value",),
-                       since=year, until=year)
+                       newest_of=source)
     return sums(store, admin1, KEYS)
 
 
