@@ -66,19 +66,19 @@ def test_conditions_bind_every_code_and_name_no_unvetted_column() -> None:
         Selection(filters={"1=1; DROP TABLE loads; --": ("x",)})
 
 
-def test_prefixes_absent_attributes_and_an_upper_bound_bind_every_value() -> None:
+def test_prefixes_and_absent_attributes_bind_every_value() -> None:
     chosen = Selection(filters={"source": ("s",)}, attributes={"municipality": (None,), "route": ("a", None)},
                        prefixes={"table": ("returnees", "x';--")}, excluded_prefixes={"table": ("returnees_by",)},
-                       since=dt.date(2025, 1, 1), until=dt.date(2025, 1, 1))
+                       since=dt.date(2025, 1, 1))
     params: list[object] = []
     where = chosen.where(params)
     assert where == (
         '"source" = ? AND json_extract_string(attributes, ?) IS NULL'
         ' AND (json_extract_string(attributes, ?) IN (?) OR json_extract_string(attributes, ?) IS NULL)'
         ' AND (starts_with("table", ?) OR starts_with("table", ?)) AND NOT starts_with("table", ?)'
-        ' AND "period" >= ? AND "period" <= ?')
+        ' AND "period" >= ?')
     assert params == ["s", "$.municipality", "$.route", "a", "$.route", "returnees", "x';--", "returnees_by",
-                      dt.date(2025, 1, 1), dt.date(2025, 1, 1)]
+                      dt.date(2025, 1, 1)]
     assert Selection(prefixes={"ref_area": ()}).where([]) == "FALSE"
     newest: list[object] = []
     assert Selection(filters={"table": ("t",)}, newest_of=Selection(filters={"source": ("s",)})).where(newest) == (
@@ -94,6 +94,6 @@ def test_rows_and_the_latest_period_of_a_selection(bundled_store: Store) -> None
     usbp = Selection(filters={"source": ("ohss_cbp_usbp_encounters",), "table": ("Monthly Count",)})
     newest = latest_period(bundled_store, usbp)
     assert newest is not None and newest.day == 1
-    last = rows(bundled_store, dataclasses.replace(usbp, since=newest, until=newest), ["period", "value"])
+    last = rows(bundled_store, dataclasses.replace(usbp, newest_of=usbp), ["period", "value"])
     assert not last.empty and set(last["period"].dt.date) == {newest}
     assert latest_period(bundled_store, usbp.narrowed(source="no such source")) is None

@@ -1,11 +1,10 @@
 """The store's one builder of SQL over the latest observations, for the analysis and the pages.
 
 A :class:`Selection` says which rows (codes per column, code prefixes per column, attribute
-codes, only the rows with a value, foreigners only, from a month on, up to a month, the newest
-period of another selection); the reads below sum it by columns, list its rows or its distinct
-values, give its newest period, or sum it the way a publisher's total is read
-(:func:`published_sums`). The API's
-:class:`~observatorio.store.query.ObservationQuery` writes its filters with the same
+codes, only the rows with a value, foreigners only, from a month on, the newest period of
+another selection); the reads below sum it by columns, list its rows or its distinct values,
+give its newest period, or sum it the way a publisher's total is read (:func:`published_sums`).
+The API's :class:`~observatorio.store.query.ObservationQuery` writes its filters with the same
 :func:`condition`. Column names only ever come from the contract's filterable columns
 (model/dimensions.py); codes always reach DuckDB as bound parameters.
 
@@ -95,8 +94,6 @@ class Selection:
     exclude_nationals: bool = False
     #: Only the periods from this day on.
     since: date | None = None
-    #: Only the periods up to this day (with ``since`` the same day: that period only).
-    until: date | None = None
     #: Only the newest period of this other selection (a source's newest year, whatever the
     #: table or country): one statement, the newest period found as a subquery.
     newest_of: Selection | None = None
@@ -130,9 +127,6 @@ class Selection:
         if self.since is not None:
             clauses.append('"period" >= ?')
             params.append(self.since)
-        if self.until is not None:
-            clauses.append('"period" <= ?')
-            params.append(self.until)
         if self.newest_of is not None:
             inner = self.newest_of.where(params)
             clauses.append(f'"period" = (SELECT max("period") FROM {LATEST} WHERE {inner})')  # noqa: S608
@@ -290,13 +284,13 @@ def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) ->
       ``_T`` where the table has ``_T`` rows, else its detail rows are summed;
     * no double counting: the rows summed agree on source, table, unit and frequency.
 
-    The table and the totals are chosen on the whole series (``since``, ``until`` and
-    ``newest_of`` only cut the answer), so a shorter window never reads a different table.
+    The table and the totals are chosen on the whole series (``since`` and ``newest_of`` only
+    cut the answer), so a shorter window never reads a different table.
     Columns: period, ``by``, unit, value (period as :class:`datetime.date`); no row when
     nothing matches.
     """
     keys = ["period", *by, "unit"]
-    whole = dataclasses.replace(selection, since=None, until=None, newest_of=None)
+    whole = dataclasses.replace(selection, since=None, newest_of=None)
     if "table" not in whole.filters:
         found, table = least_detailed_table(target, whole)
         if not found:
@@ -304,8 +298,7 @@ def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) ->
         whole = whole.narrowed(table=(table,))
     free = [d for d in TOTALLED_DIMENSIONS if d not in by and d not in whole.filters]
     whole = whole.narrowed(**{d: TOTAL for d in with_totals(target, whole, free)})
-    chosen = dataclasses.replace(whole, since=selection.since, until=selection.until,
-                                 newest_of=selection.newest_of)
+    chosen = dataclasses.replace(whole, since=selection.since, newest_of=selection.newest_of)
     check_one_value(target, chosen, keys)
     frame = sums(target, chosen, keys)
     if not frame.empty:
