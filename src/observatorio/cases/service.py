@@ -554,6 +554,24 @@ def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
         raise Invalid(key="refusal.case.officer_not_member")
 
 
+def open_case_row(ctx: Ctx, org: Organisation, case_type: str, person_id: int, officer_id: int, *,
+                  risk_level: str, synthetic: bool = False, **fields: Any) -> Case:
+    """The one way a case row is opened (``create_case``, reception intake): held by ``org``,
+    assigned to ``officer_id``, created by the acting user, under the homologated protocol
+    current for ``case_type`` in the holder's country. A case's type is what the policy caps
+    (``case_type_caps``), the protocol its checklist and closure rule (``closure_guard``) and the
+    mandates it falls under (``mandated_referrals.applies``) key on, so every opening path
+    gets them all from here. Flushed, not committed: the caller checks, audits and commits."""
+    version, variant = protocols.for_new_case(case_type, org.country)
+    case = Case(reference=_new_reference(org.country), case_type=case_type, status=CaseStatus.OPEN.value,
+                risk_level=risk_level, person_id=person_id, organisation_id=org.id, country=org.country,
+                officer_id=officer_id, created_by_id=ctx.principal.user_id, organisation=org, shares=[],
+                synthetic=synthetic, protocol_version=version, protocol_variant=variant, **fields)
+    ctx.session.add(case)
+    ctx.session.flush()
+    return case
+
+
 def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
     """Open a case for a person the user can read, in an organisation the user may open cases in."""
     org = _default_org(ctx, "case.create", data.organisation_id)
@@ -564,18 +582,10 @@ def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
                     "organisation", org.id)
     officer = data.officer_id if data.officer_id is not None else ctx.principal.user_id
     _check_officer(ctx, officer, org.id)
-    protocol_version, protocol_variant = protocols.for_new_case(data.case_type.value, org.country)
-    case = Case(
-        reference=_new_reference(org.country), case_type=data.case_type.value, status=CaseStatus.OPEN.value,
-        risk_level=data.risk_level.value, summary=data.summary, location=data.location,
-        health_details=data.health_details, trafficking_details=data.trafficking_details,
-        child_protection_details=data.child_protection_details, person_id=data.person_id,
-        organisation_id=org.id, country=org.country, officer_id=officer,
-        created_by_id=ctx.principal.user_id, organisation=org, shares=[],
-        protocol_version=protocol_version, protocol_variant=protocol_variant,
-    )
-    ctx.session.add(case)
-    ctx.session.flush()
+    case = open_case_row(ctx, org, data.case_type.value, data.person_id, officer,
+                         risk_level=data.risk_level.value, summary=data.summary, location=data.location,
+                         health_details=data.health_details, trafficking_details=data.trafficking_details,
+                         child_protection_details=data.child_protection_details)
     fields = sorted(sent | {"case_type", "person_id"})
     ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
                                  changes={f: [None, _jsonable(getattr(case, f))] for f in fields
