@@ -15,7 +15,6 @@ from observatorio.cases.referrals import sees_referrals
 from observatorio.cases.service import Ctx, _load_case
 from observatorio.cases.transition_models import CaseTransitionReason
 
-
 #: What of a case's history only the holder's side reads (its organisation and country,
 #: ``referrals.sees_referrals``), never a reader through a share of another country: the
 #: referrals made by mandate (where else the case went, as the referrals themselves are

@@ -92,6 +92,7 @@ from observatorio.cases.schemas import (
     TaskOut,
     TaskUpdate,
 )
+from observatorio.cases.transition_models import CaseTransitionReason
 from observatorio.cases.vocab import TRANSITIONS, CaseStatus
 from observatorio.i18n import both
 
@@ -462,8 +463,9 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
 
     Each case is included only if the policy allows ``person.export`` on that very case (as
     holder: a share grants reading, not exporting), with that case's field-level grants; notes,
-    tasks and services only of the included cases, note bodies by the same case's grants.
-    Other organisations' cases about the same person are neither shown nor counted.
+    tasks, services and the reasons given for status transitions (``transitions``) only of the
+    included cases, note bodies by the same case's grants. Other organisations' cases about the
+    same person are neither shown nor counted.
     """
     person, d = _load_person(ctx, person_id, "person.export")
     decided = _cases_allowing(ctx, _person_cases(ctx, person_id), "person.export")
@@ -475,6 +477,7 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
                                 .order_by(CaseTask.id)).all() if case_ids else []
     services = ctx.session.scalars(select(CaseService).where(CaseService.case_id.in_(case_ids))
                                    .order_by(CaseService.id)).all() if case_ids else []
+    transitions = _transitions_of(ctx, case_ids)
     withheld = frozenset().union(*(cd.hidden_fields for cd in by_case.values())) if by_case else d.hidden_fields
     export = {
         "person": person_out(ctx, person).model_dump(mode="json"),
@@ -482,14 +485,33 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
         "notes": [_note_out(n, by_case[n.case_id]).model_dump(mode="json") for n in notes],
         "tasks": [TaskOut.model_validate(t).model_dump(mode="json") for t in tasks],
         "services": [ServiceOut.model_validate(s).model_dump(mode="json") for s in services],
+        "transitions": transitions,
         "withheld_fields": sorted(withheld),
         "exported_at": utcnow().isoformat(),
     }
     ctx.log(d, "person.export", "person", person_id, PERSON_READ_FIELDS)
+    with_reasons = {t["case_id"] for t in transitions}
     for c, cd in decided:
-        ctx.log(cd, "person.export", "case", c.id, _visible_case_fields(cd))
+        ctx.log(cd, "person.export", "case", c.id,
+                [*_visible_case_fields(cd), *(["transition_reasons"] if c.id in with_reasons else [])])
     ctx.commit()
     return export
+
+
+def _transitions_of(ctx: Ctx, case_ids: list[int]) -> list[dict[str, Any]]:
+    """The transitions of ``case_ids`` that carried a reason (transitions.py): case, the version
+    the transition produced, when, the status moved to, and the reason (None once erased)."""
+    if not case_ids:
+        return []
+    rows = ctx.session.execute(
+        select(CaseTransitionReason, CaseRevision.changes)
+        .outerjoin(CaseRevision, (CaseRevision.case_id == CaseTransitionReason.case_id)
+                   & (CaseRevision.version == CaseTransitionReason.version))
+        .where(CaseTransitionReason.case_id.in_(case_ids))
+        .order_by(CaseTransitionReason.case_id, CaseTransitionReason.version)).all()
+    return [{"case_id": r.case_id, "version": r.version, "at": r.created_at.isoformat(),
+             "to": ((changes or {}).get("status") or [None, None])[1], "reason": r.reason}
+            for r, changes in rows]
 
 
 def _cases_allowing(ctx: Ctx, cases: list[Case], action: str) -> list[tuple[Case, Decision]]:
