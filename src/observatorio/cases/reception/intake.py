@@ -108,10 +108,11 @@ def _destination(ctx: Ctx, country: str, data: IntakeIn) -> tuple[str | None, st
     return department, found.code, found.name
 
 
-def _age(born: object, today: dt.date) -> int | None:
+def age_at(born: object, day: dt.date) -> int | None:
+    """Age in whole years on ``day`` (the arrival date), None without a date of birth."""
     if not isinstance(born, dt.date):
         return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _screening(data: IntakeIn, born: object, arrived: dt.date) -> list[str]:
@@ -123,7 +124,7 @@ def _screening(data: IntakeIn, born: object, arrived: dt.date) -> list[str]:
     unaccompanied = data.accompaniment == "UNACCOMPANIED"
     if (UNACCOMPANIED_FLAG in flags) != unaccompanied:
         raise Invalid(key="refusal.reception.unaccompanied_both_places", detail={"field": "accompaniment"})
-    age = _age(born, arrived)
+    age = age_at(born, arrived)
     if unaccompanied and age is not None and age >= 18:
         raise Invalid(key="refusal.reception.unaccompanied_adult", age=age, detail={"field": "accompaniment"})
     if age is not None and age < 18 and data.accompaniment not in CHILD_ACCOMPANIMENTS:
