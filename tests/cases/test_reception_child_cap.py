@@ -21,8 +21,9 @@ from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseTransition
 from observatorio.cases.vocab import CaseStatus
 
-from .conftest import PASSWORD, World, ctx_for
+from .conftest import PASSWORD, World, ctx_for, login
 from .reception_files import csv_bytes, people
+from .test_web import _web_login
 
 ARRIVED = dt.date(2025, 8, 14)
 CHILD = {"accompaniment": "UNACCOMPANIED", "vulnerabilities": ["unaccompanied_child"]}
@@ -129,3 +130,24 @@ def test_age_is_taken_at_the_arrival_date_and_a_child_is_never_a_single_adult(rt
             _receive(rt, world, people(1, children=1), fields)
         assert refused.value.extra == {"field": "accompaniment"}
         assert "años" in refused.value.es and "years" in refused.value.en
+
+
+def test_officer_b_gets_the_not_found_page_and_api_answer_the_intake_officer_the_case(
+        rt: Runtime, world: World, client) -> None:
+    """The same through the officer pages and the API: the case page, the case list's name
+    search and the API's person search."""
+    _second_reception_officer(rt, world)
+    rows = people(1, children=1)
+    [child_case] = _receive(rt, world, rows, CHILD)
+    assert _web_login(client, "hnd_reception_b").status_code == 303
+    assert client.get(f"/cases/c/{child_case}").status_code == 404
+    assert f"/cases/c/{child_case}" not in client.get("/cases/", params={"q": rows[0][0]}).text
+    client.cookies.clear()
+    b = login(client, "hnd_reception_b")
+    assert client.get("/api/v1/people", params={"q": rows[0][0]}, headers=b).json()["items"] == []
+    assert client.get(f"/api/v1/cases/{child_case}", headers=b).status_code == 404
+    assert _web_login(client, "hnd_reception").status_code == 303
+    assert client.get(f"/cases/c/{child_case}").status_code == 200
+    a = login(client, "hnd_reception")
+    assert [p["given_names"] for p in client.get("/api/v1/people", params={"q": rows[0][0]},
+                                                 headers=a).json()["items"]] == [rows[0][0]]
