@@ -60,6 +60,9 @@ OLD_TYPE = "returnee_reintegration"
 ACTOR = f"system:migration:{revision}"
 ACTION = "case.retype"
 FIELDS = ("case_type", "protocol_version", "protocol_variant")
+#: events per append: one append is one statement of 14 parameters per event, and a statement
+#: takes at most 65,535 on PostgreSQL (32,766 on a default SQLite build): 4,681 events would not fit
+BATCH = 500
 
 log = logging.getLogger("alembic.runtime.migration")
 
@@ -121,7 +124,8 @@ def upgrade() -> None:
         events.append(AccessEvent(ACTION, "case", str(r.case_id), FIELDS, r.organisation_id))
     if events:
         session = Session(bind=conn)  # joins the migration's transaction; commits with it
-        append(session, Actor(None, ACTOR, None), events)
+        for start in range(0, len(events), BATCH):
+            append(session, Actor(None, ACTOR, None), events[start:start + BATCH])
         session.close()
     log.info("%s: %d case(s) of unaccompanied children re-typed to %s", revision, len(events), new_type)
     if unclear:
