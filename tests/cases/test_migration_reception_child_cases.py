@@ -139,6 +139,10 @@ def test_a_child_received_before_the_fix_gets_a_childs_case_on_upgrade(
             assert client.get(f"/api/v1/cases/{child}", headers=login(client, "hnd_reception_b")).status_code == 404
             assert client.get(f"/api/v1/cases/{ids['adult']}",
                               headers=login(client, "hnd_reception_b")).status_code == 200
+            client.cookies.clear()  # the intake officer's case page draws the child protocol's checklist
+            assert _web_login(client, "hnd_reception").status_code == 303
+            page = client.get(f"/cases/c/{child}")
+            assert page.status_code == 200 and "best_interests_determination" in page.text
         with rt.sessions() as s:
             assert audit.verify(s).ok
     finally:
