@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 from typer.testing import CliRunner
 
 from observatorio.cases.cli import EXIT_AUTH, EXIT_FORBIDDEN, EXIT_NOT_FOUND, PASSWORD_ENV, app
 from observatorio.cases.models import AuditEntry, Case, LoginFailure, Organisation, Person
+from observatorio.cases.transition_models import CaseTransitionReason
 
 runner = CliRunner()
 TAPACHULA_GTM = "Consulado de Guatemala en Tapachula"
@@ -131,10 +132,19 @@ def test_export_and_erase_as_an_account(demo, monkeypatch) -> None:
     url, pid = demo.url, demo.person_of(TAPACHULA_GTM)
     before = demo.last_id()
     monkeypatch.setenv(PASSWORD_ENV, demo.passwords["demo.jefa.gtm"])
+    engine = create_engine(url)
+    with engine.begin() as c:  # a reason on every case of the person (transitions.py stores them so)
+        for case_id, version in c.execute(select(Case.id, Case.version).where(Case.person_id == pid)).all():
+            c.execute(insert(CaseTransitionReason).values(case_id=case_id, version=version,
+                                                          reason=f"motivo del caso {case_id}"))
+    engine.dispose()
     r = runner.invoke(app, ["person", "export", str(pid), "--url", url, "--user", "demo.jefa.gtm"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["person"]["id"] == pid and data["cases"]
+    # the reasons of the exported cases, and of those only (the right of access)
+    assert [(t["case_id"], t["reason"]) for t in data["transitions"]] == [
+        (c["id"], f"motivo del caso {c['id']}") for c in data["cases"]]
     r = runner.invoke(app, ["person", "erase", str(pid), "--url", url, "--user", "demo.jefa.gtm", "--yes"])
     assert r.exit_code == 0, r.output
     assert re.search(r"seudonimizada como P-[0-9A-F]{16} .* / Person [0-9]+ pseudonymised as P-", r.stdout)

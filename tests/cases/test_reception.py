@@ -122,7 +122,9 @@ def test_intake_of_an_unaccompanied_child_requires_the_protocol_referral(rt: Run
         task = s.get(CaseTask, need.task_id)
         case = s.get(Case, out.case_id)
         assert task is not None and task.case_id == out.case_id and not task.done
-        assert case is not None and case.case_type == "returnee_reintegration" and case.risk_level == "high"
+        # the child's own case type and protocol (capped, closure rule), not an adult returnee's
+        assert case is not None and case.case_type == "unaccompanied_child" and case.risk_level == "high"
+        assert (case.protocol_version, case.officer_id) == ("unaccompanied_child@3", world.users["hnd_reception"])
         services = s.scalars(select(CaseService.service_type).where(CaseService.case_id == out.case_id)).all()
         assert sorted(services) == ["food", "phone_call"]
         adult = intake.record_intake(ctx, arrival_id, IntakeIn(

@@ -11,8 +11,16 @@ from sqlalchemy import and_, or_, select
 
 from observatorio.cases.models import Case, CaseRevision, CaseTask
 from observatorio.cases.policy import Decision, authorize, case_resource, case_scope_clause
+from observatorio.cases.referrals import sees_referrals
 from observatorio.cases.service import Ctx, _load_case
 from observatorio.cases.transition_models import CaseTransitionReason
+
+#: What of a case's history only the holder's side reads (its organisation and country,
+#: ``referrals.sees_referrals``), never a reader through a share of another country: the
+#: referrals made by mandate (where else the case went, as the referrals themselves are
+#: withheld from that reader) and the free-text reasons of transitions, which carry no
+#: sensitivity mark and name what the holder decided and with whom.
+HOLDERS_ONLY = frozenset({"mandated_referrals", "reason"})
 
 
 @dataclass(frozen=True)
@@ -33,14 +41,17 @@ def case_history(ctx: Ctx, case_id: int) -> list[Change]:
 
 def history_of(ctx: Ctx, case: Case, d: Decision) -> list[Change]:
     """The history of an already loaded and decided case (audited as ``case.history.read``);
-    the reasons come in the same statement (the case page counts its statements)."""
+    the reasons come in the same statement (the case page counts its statements). Sensitive
+    fields the reader lacks are left out, and ``HOLDERS_ONLY`` for a reader through a foreign
+    share: the one filter the API, the command line and the case page all go through."""
     rows = ctx.session.execute(
         select(CaseRevision, CaseTransitionReason.reason)
         .outerjoin(CaseTransitionReason, and_(CaseTransitionReason.case_id == CaseRevision.case_id,
                                               CaseTransitionReason.version == CaseRevision.version))
         .where(CaseRevision.case_id == case.id).order_by(CaseRevision.version)).all()
-    out = [Change(r.version, r.created_at,
-                  {f: v for f, v in (r.changes or {}).items() if f not in d.hidden_fields}, reason)
+    withheld = d.hidden_fields if sees_referrals(d, case) else d.hidden_fields | HOLDERS_ONLY
+    out = [Change(r.version, r.created_at, {f: v for f, v in (r.changes or {}).items() if f not in withheld},
+                  None if "reason" in withheld else reason)
            for r, reason in rows]
     ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r, _ in rows])
     return out

@@ -207,7 +207,7 @@ def case_referrals_and_consents(ctx: Ctx, case_id: int) -> tuple[list[ReferralOu
 def referrals_of_case(ctx: Ctx, case: Case, d: Decision) -> tuple[list[ReferralOut], list[ConsentOut]]:
     """The referrals and consents of a case already loaded and decided (``d``: its read), logged
     as read; the caller commits (the case page reads them beside the rest of the case)."""
-    if not _sees_referrals(d, case):
+    if not sees_referrals(d, case):
         ctx.log(d, "case.referrals.read", "case", case.id, [])
         return [], []
     rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
@@ -232,7 +232,7 @@ def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str) -> tuple[Referra
     return r, d
 
 
-def _sees_referrals(read: Decision, case: Case) -> bool:
+def sees_referrals(read: Decision, case: Case) -> bool:
     """Whether a reader of the case may know its referrals: its holder's country may; a reader
     through a share of another country learns nothing of where else the case went (as with
     shares: service._visible_shares), nor of the consent given to others."""
@@ -244,7 +244,7 @@ def _sees_referrals(read: Decision, case: Case) -> bool:
 def _is_sender(ctx: Ctx, r: Referral) -> Decision:
     """The case.read decision when it lets the user know the case's referrals, else a refusal."""
     d = authorize(ctx.principal, "case.read", case_resource(r.case))
-    return d if _sees_referrals(d, r.case) else Decision(False)
+    return d if sees_referrals(d, r.case) else Decision(False)
 
 
 def _caps_allow_receiver(ctx: Ctx, r: Referral) -> bool:

@@ -92,6 +92,7 @@ from observatorio.cases.schemas import (
     TaskOut,
     TaskUpdate,
 )
+from observatorio.cases.transition_models import CaseTransitionReason
 from observatorio.cases.vocab import TRANSITIONS, CaseStatus
 from observatorio.i18n import both
 
@@ -462,8 +463,9 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
 
     Each case is included only if the policy allows ``person.export`` on that very case (as
     holder: a share grants reading, not exporting), with that case's field-level grants; notes,
-    tasks and services only of the included cases, note bodies by the same case's grants.
-    Other organisations' cases about the same person are neither shown nor counted.
+    tasks, services and the reasons given for status transitions (``transitions``) only of the
+    included cases, note bodies by the same case's grants. Other organisations' cases about the
+    same person are neither shown nor counted.
     """
     person, d = _load_person(ctx, person_id, "person.export")
     decided = _cases_allowing(ctx, _person_cases(ctx, person_id), "person.export")
@@ -475,6 +477,7 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
                                 .order_by(CaseTask.id)).all() if case_ids else []
     services = ctx.session.scalars(select(CaseService).where(CaseService.case_id.in_(case_ids))
                                    .order_by(CaseService.id)).all() if case_ids else []
+    transitions = _transitions_of(ctx, case_ids)
     withheld = frozenset().union(*(cd.hidden_fields for cd in by_case.values())) if by_case else d.hidden_fields
     export = {
         "person": person_out(ctx, person).model_dump(mode="json"),
@@ -482,14 +485,33 @@ def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
         "notes": [_note_out(n, by_case[n.case_id]).model_dump(mode="json") for n in notes],
         "tasks": [TaskOut.model_validate(t).model_dump(mode="json") for t in tasks],
         "services": [ServiceOut.model_validate(s).model_dump(mode="json") for s in services],
+        "transitions": transitions,
         "withheld_fields": sorted(withheld),
         "exported_at": utcnow().isoformat(),
     }
     ctx.log(d, "person.export", "person", person_id, PERSON_READ_FIELDS)
+    with_reasons = {t["case_id"] for t in transitions}
     for c, cd in decided:
-        ctx.log(cd, "person.export", "case", c.id, _visible_case_fields(cd))
+        ctx.log(cd, "person.export", "case", c.id,
+                [*_visible_case_fields(cd), *(["transition_reasons"] if c.id in with_reasons else [])])
     ctx.commit()
     return export
+
+
+def _transitions_of(ctx: Ctx, case_ids: list[int]) -> list[dict[str, Any]]:
+    """The transitions of ``case_ids`` that carried a reason (transitions.py): case, the version
+    the transition produced, when, the status moved to, and the reason (None once erased)."""
+    if not case_ids:
+        return []
+    rows = ctx.session.execute(
+        select(CaseTransitionReason, CaseRevision.changes)
+        .outerjoin(CaseRevision, (CaseRevision.case_id == CaseTransitionReason.case_id)
+                   & (CaseRevision.version == CaseTransitionReason.version))
+        .where(CaseTransitionReason.case_id.in_(case_ids))
+        .order_by(CaseTransitionReason.case_id, CaseTransitionReason.version)).all()
+    return [{"case_id": r.case_id, "version": r.version, "at": r.created_at.isoformat(),
+             "to": ((changes or {}).get("status") or [None, None])[1], "reason": r.reason}
+            for r, changes in rows]
 
 
 def _cases_allowing(ctx: Ctx, cases: list[Case], action: str) -> list[tuple[Case, Decision]]:
@@ -554,6 +576,24 @@ def _check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
         raise Invalid(key="refusal.case.officer_not_member")
 
 
+def open_case_row(ctx: Ctx, org: Organisation, case_type: str, person_id: int, officer_id: int, *,
+                  risk_level: str, synthetic: bool = False, **fields: Any) -> Case:
+    """The one way a case row is opened (``create_case``, reception intake): held by ``org``,
+    assigned to ``officer_id``, created by the acting user, under the homologated protocol
+    current for ``case_type`` in the holder's country. A case's type is what the policy caps
+    (``case_type_caps``), the protocol its checklist and closure rule (``closure_guard``) and the
+    mandates it falls under (``mandated_referrals.applies``) key on, so every opening path
+    gets them all from here. Flushed, not committed: the caller checks, audits and commits."""
+    version, variant = protocols.for_new_case(case_type, org.country)
+    case = Case(reference=_new_reference(org.country), case_type=case_type, status=CaseStatus.OPEN.value,
+                risk_level=risk_level, person_id=person_id, organisation_id=org.id, country=org.country,
+                officer_id=officer_id, created_by_id=ctx.principal.user_id, organisation=org, shares=[],
+                synthetic=synthetic, protocol_version=version, protocol_variant=variant, **fields)
+    ctx.session.add(case)
+    ctx.session.flush()
+    return case
+
+
 def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
     """Open a case for a person the user can read, in an organisation the user may open cases in."""
     org = _default_org(ctx, "case.create", data.organisation_id)
@@ -564,18 +604,10 @@ def create_case(ctx: Ctx, data: CaseCreate) -> CaseOut:
                     "organisation", org.id)
     officer = data.officer_id if data.officer_id is not None else ctx.principal.user_id
     _check_officer(ctx, officer, org.id)
-    protocol_version, protocol_variant = protocols.for_new_case(data.case_type.value, org.country)
-    case = Case(
-        reference=_new_reference(org.country), case_type=data.case_type.value, status=CaseStatus.OPEN.value,
-        risk_level=data.risk_level.value, summary=data.summary, location=data.location,
-        health_details=data.health_details, trafficking_details=data.trafficking_details,
-        child_protection_details=data.child_protection_details, person_id=data.person_id,
-        organisation_id=org.id, country=org.country, officer_id=officer,
-        created_by_id=ctx.principal.user_id, organisation=org, shares=[],
-        protocol_version=protocol_version, protocol_variant=protocol_variant,
-    )
-    ctx.session.add(case)
-    ctx.session.flush()
+    case = open_case_row(ctx, org, data.case_type.value, data.person_id, officer,
+                         risk_level=data.risk_level.value, summary=data.summary, location=data.location,
+                         health_details=data.health_details, trafficking_details=data.trafficking_details,
+                         child_protection_details=data.child_protection_details)
     fields = sorted(sent | {"case_type", "person_id"})
     ctx.session.add(CaseRevision(case_id=case.id, version=case.version, user_id=ctx.principal.user_id,
                                  changes={f: [None, _jsonable(getattr(case, f))] for f in fields

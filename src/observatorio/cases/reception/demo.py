@@ -57,7 +57,8 @@ def build(session: Session, n_arrivals: int = 3, per_arrival: int = 20, seed: in
                 expected_count=per_arrival))
             arrivals.import_manifest(ctx, arrival.id, "demo.csv", _manifest(fake, rng, per_arrival, day), day)
             for entry in arrivals.get_arrival(ctx, arrival.id).manifest:
-                child = entry.date_of_birth is not None and (day - entry.date_of_birth).days < 18 * 365
+                age = intake.age_at(entry.date_of_birth, day)  # as intake counts it (a child is never alone by omission)
+                child = age is not None and age < 18
                 alone = child and rng.random() < 0.5
                 accompaniment: Accompaniment = ("UNACCOMPANIED" if alone else "ACCOMPANIED" if child
                                                 else rng.choice(["SINGLE_ADULT", "SINGLE_ADULT", "FAMILY_UNIT"]))

@@ -1,6 +1,15 @@
 """Intake of one returnee at the centre, in one transaction: identity check against the
 manifest, destination, vulnerability screening, immediate services, and the returnee's case
-(``returnee_reintegration``) with every referral the screening requires.
+with every referral the screening requires.
+
+The case's type follows the screening (``case_type_of``): an unaccompanied child gets an
+``unaccompanied_child`` case, opened through ``service.open_case_row`` like every other child's
+case, so the policy's child caps (case and person record: the intake officer ``own``, the
+national supervisor ``country``, not every officer of the centre), the child protocol (its
+best-interests steps and closure rule) and the child-protection mandate apply; anyone else a
+``returnee_reintegration`` case. Ages are taken at the arrival date: a returnee under 18 then
+is a child, whose accompaniment must be recorded as unaccompanied, accompanied or family unit
+(never single adult, never unknown), so no child is left with an adult's case by omission.
 
 ``record_required_referrals``: a required referral a legal mandate covers (an unaccompanied
 child to the country's child-protection agency) becomes a referral record, made by the system
@@ -18,17 +27,25 @@ from observatorio.cases import mandated_referrals
 from observatorio.cases.errors import Conflict, Invalid, forbidden
 from observatorio.cases.models import Case, CaseRevision, CaseService, CaseTask, Person
 from observatorio.cases.policy import authorize, organisation_resource
-from observatorio.cases.protocols import loader as protocols
 from observatorio.cases.reception import geography, screening
 from observatorio.cases.reception.arrivals import load_arrival
 from observatorio.cases.reception.models import Arrival, Intake, ManifestEntry, Municipality
 from observatorio.cases.reception.schemas import IntakeIn, IntakeOut, RequiredReferralOut
 from observatorio.cases.reception.screening import RequiredReferral
-from observatorio.cases.service import Ctx, _new_reference
-from observatorio.cases.vocab import CaseStatus, CaseType
+from observatorio.cases.service import Ctx, open_case_row
+from observatorio.cases.vocab import CaseType
 from observatorio.i18n import both
 
 UNACCOMPANIED_FLAG = "unaccompanied_child"
+#: what a child (under 18 at the arrival date) may be recorded as: never a single adult, never unknown
+CHILD_ACCOMPANIMENTS = ("UNACCOMPANIED", "ACCOMPANIED", "FAMILY_UNIT")
+
+
+def case_type_of(flags: list[str]) -> CaseType:
+    """The case a returnee gets: an unaccompanied child's (capped, child protocol), else a
+    returnee's. ``flags`` are checked (``_screening``): the flag and the accompaniment agree and
+    an unaccompanied returnee is under 18 at the arrival date (or has no date of birth)."""
+    return CaseType.UNACCOMPANIED_CHILD if UNACCOMPANIED_FLAG in flags else CaseType.RETURNEE_REINTEGRATION
 
 
 def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral],
@@ -91,13 +108,14 @@ def _destination(ctx: Ctx, country: str, data: IntakeIn) -> tuple[str | None, st
     return department, found.code, found.name
 
 
-def _age(born: object, today: dt.date) -> int | None:
+def age_at(born: object, day: dt.date) -> int | None:
+    """Age in whole years on ``day`` (the arrival date), None without a date of birth."""
     if not isinstance(born, dt.date):
         return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _screening(data: IntakeIn, born: object, today: dt.date) -> list[str]:
+def _screening(data: IntakeIn, born: object, arrived: dt.date) -> list[str]:
     if bad := screening.unknown_flags(data.vulnerabilities):
         raise Invalid(key="refusal.reception.unknown_vulnerability_flags", bad=bad, detail={"field": "vulnerabilities"})
     if bad := sorted(set(data.services) - screening.services().keys()):
@@ -106,9 +124,11 @@ def _screening(data: IntakeIn, born: object, today: dt.date) -> list[str]:
     unaccompanied = data.accompaniment == "UNACCOMPANIED"
     if (UNACCOMPANIED_FLAG in flags) != unaccompanied:
         raise Invalid(key="refusal.reception.unaccompanied_both_places", detail={"field": "accompaniment"})
-    age = _age(born, today)
+    age = age_at(born, arrived)
     if unaccompanied and age is not None and age >= 18:
         raise Invalid(key="refusal.reception.unaccompanied_adult", age=age, detail={"field": "accompaniment"})
+    if age is not None and age < 18 and data.accompaniment not in CHILD_ACCOMPANIMENTS:
+        raise Invalid(key="refusal.reception.child_accompaniment", age=age, detail={"field": "accompaniment"})
     return flags
 
 
@@ -133,22 +153,17 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
     entry = _open_entry(ctx, arrival, data.manifest_entry_id)
     identity, check = _identity(entry, data)
     department, municipality_code, municipality_text = _destination(ctx, org.country, data)
-    flags = _screening(data, identity.get("date_of_birth"), today)
+    flags = _screening(data, identity.get("date_of_birth"), arrival.arrival_date)
     needs = screening.required_referrals(flags, org.country)
 
     person = Person(**identity, nationality=org.country, organisation_id=org.id, organisation=org,
                     created_by_id=ctx.principal.user_id, synthetic=arrival.synthetic)
     ctx.session.add(person)
     ctx.session.flush()
-    case_type = CaseType.RETURNEE_REINTEGRATION.value
-    version, variant = protocols.for_new_case(case_type, org.country)
-    case = Case(reference=_new_reference(org.country), case_type=case_type, status=CaseStatus.OPEN.value,
-                risk_level="high" if needs else "medium", location=municipality_text or department,
-                person_id=person.id, organisation_id=org.id, country=org.country,
-                officer_id=ctx.principal.user_id, created_by_id=ctx.principal.user_id, organisation=org,
-                shares=[], synthetic=arrival.synthetic, protocol_version=version, protocol_variant=variant)
-    ctx.session.add(case)
-    ctx.session.flush()
+    case_type = case_type_of(flags).value
+    case = open_case_row(ctx, org, case_type, person.id, ctx.principal.user_id,
+                         risk_level="high" if needs else "medium", synthetic=arrival.synthetic,
+                         location=municipality_text or department)
     for code in dict.fromkeys(data.services):
         ctx.session.add(CaseService(case_id=case.id, service_type=code, status="delivered", delivered_on=today))
     required = record_required_referrals(ctx, case, needs, today)
