@@ -15,7 +15,7 @@ import pytest
 from observatorio.loading import harmonize_file
 from observatorio.sources.base import get_adapter
 from observatorio.store import LoadResult, Store, file_sha256
-from observatorio.store.duck import LoadNotStored, _as_arrow
+from observatorio.store.duck import LoadNotStored, _as_arrow, scratch_view
 from observatorio.store.schema import LATEST_TABLE_KEY
 
 CBP = "cbp_sw_land_border_encounters"
@@ -143,3 +143,22 @@ def test_a_frame_arrow_cannot_type_is_stored_the_same(
             _load(store, given, sha, release)
             stored.append(store.con.execute(f"SELECT {cols} FROM observations_latest").fetchall())  # noqa: S608
     assert stored[0] == stored[1] != []
+
+
+def test_a_refused_record_written_with_the_load_keeps_its_own_error(
+        tmp_path: Path, cbp_frame: tuple[pd.DataFrame, str, date]) -> None:
+    """A record the load's ``also`` writes from registered data (a refresh's change cells, its
+    requests) that the store refuses: the broken key is what surfaces, not DuckDB's "transaction
+    is aborted" from unregistering the data, and the data is not held after the rollback."""
+    frame, sha, release = cbp_frame
+    with Store.open(tmp_path / "s.duckdb") as store:
+        def clash(load_id: str) -> None:
+            rows = pd.DataFrame({"key": ["schema_version"], "value": ["x"]})
+            with scratch_view(store.con, "clashing_meta", rows):
+                store.con.execute("INSERT INTO store_meta SELECT key, value FROM clashing_meta")
+
+        with pytest.raises(LoadNotStored) as refused:
+            _load(store, frame, sha, release, also=clash)
+        assert refused.value.step == "also" and isinstance(refused.value.__cause__, duckdb.ConstraintException)
+        assert store.con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'clashing_meta'"
+                                 ).fetchone() == (0,)

@@ -32,6 +32,7 @@ from observatorio.sources.discovery import (
 )
 from observatorio.sources.fetching import Client, fallback_name, safe_name
 from observatorio.store import Store, file_sha256
+from observatorio.store.duck import scratch_view
 
 #: A refresh that found new content but, asked not to, loaded nothing (``--dry-run``).
 WOULD_LOAD = "would_load"
@@ -184,12 +185,9 @@ def _save_requests(store: Store, load_id: str, requests: tuple[Request, ...]) ->
         return
     frame = pd.DataFrame({"load_id": load_id, "first_row": [r.first_row for r in requests],
                           "last_row": [r.last_row for r in requests], "url": [r.url for r in requests]})
-    store.con.register("incoming_requests", frame)
-    try:
+    with scratch_view(store.con, "incoming_requests", frame):  # in the load's transaction
         store.con.execute("INSERT INTO load_requests SELECT load_id, first_row, last_row, url "
                           "FROM incoming_requests")
-    finally:
-        store.con.unregister("incoming_requests")
 
 
 def _both(key: str, **values: Any) -> tuple[str, str]:

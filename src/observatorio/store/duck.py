@@ -41,8 +41,8 @@ from observatorio.store.schema import (
 SNAPSHOTS_FOLDER_SUFFIX = ".snapshots"
 SNAPSHOT_SUFFIX = ".duckdb"
 
-#: The views a load registers its incoming data as (``Store._scratch``).
-_SCRATCH_VIEWS = ("incoming_frame", "incoming_warnings")
+#: Every name ``scratch_view`` registered data as: a failed transaction drops them after its rollback.
+_SCRATCH_VIEWS: set[str] = set()
 
 _READ_ONLY_START = re.compile(r"^\s*(select|with|describe|show|summarize|explain|from|values|pivot|unpivot)\b", re.I)
 
@@ -61,6 +61,26 @@ class LoadNotStored(ObservatorioError):
         super().__init__(source=source, release=release, file=file, detail=detail,
                          step=pair(f"store.load_step.{step}"))
         self.step = step
+
+
+@contextmanager
+def scratch_view(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
+    """``data`` readable as the view ``name`` for the statements of the block (a load's rows, its
+    warnings, a refresh's records).
+
+    When a statement fails inside a transaction, DuckDB has aborted it and refuses even the
+    unregister until the ROLLBACK: its "transaction is aborted" error would replace the real one
+    (a broken key, a refused value), which is what the caller must see. The view is then
+    dropped after the rollback instead (``Store.transaction``)."""
+    _SCRATCH_VIEWS.add(name)
+    con.register(name, data)
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.TransactionException):
+            con.unregister(name)
+        raise
+    con.unregister(name)
 
 
 @dataclass(frozen=True)
@@ -182,7 +202,7 @@ class Store:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
-            for name in _SCRATCH_VIEWS:  # a failed load's data, not unregistered before the rollback
+            for name in sorted(_SCRATCH_VIEWS):  # data a failed statement could not unregister
                 self.con.unregister(name)
             raise
         self.con.execute("COMMIT")
@@ -259,34 +279,17 @@ class Store:
     def _insert_warnings(self, load_id: str, warnings: pd.DataFrame) -> None:
         rows = warnings.assign(load_id=load_id).loc[:, list(LOAD_WARNING_COLUMNS)]
         cols = ", ".join(LOAD_WARNING_COLUMNS)
-        with self._scratch("incoming_warnings", rows):
+        with scratch_view(self.con, "incoming_warnings", rows):
             self.con.execute(f"INSERT INTO load_warnings ({cols}) SELECT {cols} FROM incoming_warnings")  # noqa: S608
 
     def _insert_rows(self, incoming: pd.DataFrame, load_id: str, loaded_at: datetime) -> None:
-        with self._scratch("incoming_frame", _as_arrow(incoming)):
+        with scratch_view(self.con, "incoming_frame", _as_arrow(incoming)):
             cols = ", ".join(f'"{n}"' for n in FRAME_NAMES)
             self.con.execute(
                 f"INSERT INTO observations_history ({cols}, load_id, loaded_at) "  # noqa: S608
                 f"SELECT {cols}, ?, ? FROM incoming_frame",
                 [load_id, loaded_at],
             )
-
-    @contextmanager
-    def _scratch(self, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
-        """``data`` readable as the view ``name`` for one statement of a load.
-
-        When the statement fails, DuckDB has aborted the transaction and refuses even the
-        unregister until the ROLLBACK: its "transaction is aborted" error would then replace the
-        real one (a broken key, a refused value), which is what the caller must see. So the
-        view is dropped after the rollback instead (``transaction``)."""
-        self.con.register(name, data)
-        try:
-            yield
-        except BaseException:
-            with suppress(duckdb.TransactionException):
-                self.con.unregister(name)
-            raise
-        self.con.unregister(name)
 
     def _mark_latest(self, source: str) -> str:
         """Mark the latest load of ``source`` and return its id. Latest = newest release; for the
