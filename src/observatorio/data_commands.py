@@ -227,7 +227,7 @@ def validate(
             console.print(problems.render(st.lang), markup=False, highlight=False)
         elif problems.warning_count():
             console.print(t("report.ok_with_warnings", st.lang, file=file.name, rows=len(frame),
-                            warnings=problems.warning_count()))
+                            count=problems.warning_count()))
         else:
             console.print(t("report.ok", st.lang, file=file.name, rows=len(frame)))
         _print_warnings(console, problems, st.lang, all_warnings)

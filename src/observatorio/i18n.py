@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
@@ -57,9 +58,34 @@ def normalize_lang(lang: str | None) -> Lang:
 def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled (a placeholder may itself be
     named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only). A value given
-    in both languages (``both(…)``, a protocol's label) fills the message in its own language."""
+    in both languages (``both(…)``, a protocol's label) fills the message in its own language.
+    A message written in plural forms (``key.one``, ``key.other``) takes the one ``count`` asks for."""
     lang = normalize_lang(lang)
-    return catalogue()[key][lang].format(**{name: in_lang(value, lang) for name, value in values.items()})
+    return template(key, lang, values.get("count")).format(
+        **{name: in_lang(value, lang) for name, value in values.items()})
+
+
+#: The plural forms a message may be written in (CLDR's categories, as Babel names them).
+PLURAL_FORMS = ("one", "other")
+
+
+def plural_form(count: float, lang: str = DEFAULT_LANG) -> str:
+    """``one`` or ``other``: the CLDR plural category of ``count`` in ``lang`` (Babel's rules,
+    those of gettext's ``ngettext``: 1 is ``one`` in both languages, 0 is ``other``). Spanish's
+    ``many`` (a million: «un millón de») reads as ``other``: the catalogue puts the number
+    before the noun, where a million takes the ``other`` form («1.000.000 avisos»)."""
+    form = Locale.parse(_LOCALES[normalize_lang(lang)]).plural_form(abs(count))
+    return "one" if form == "one" else "other"
+
+
+def template(key: str, lang: Lang, count: Any = None) -> str:
+    """The text of ``key`` in ``lang``; for a message in plural forms (no ``key``, but
+    ``key.one`` and ``key.other``), the form ``count`` takes (KeyError: no such message, or a
+    plural one without its count)."""
+    texts = catalogue()
+    if key not in texts and f"{key}.one" in texts and isinstance(count, int | float):
+        return texts[f"{key}.{plural_form(count, lang)}"][lang]
+    return texts[key][lang]
 
 
 def in_lang(value: Any, lang: Lang) -> Any:
@@ -97,7 +123,8 @@ def pair(key: str, /, **values: Any) -> Pair:
 
 
 def has_message(key: str) -> bool:
-    return key in catalogue()
+    """Whether the catalogue has the message ``key`` (plain, or in plural forms)."""
+    return key in catalogue() or f"{key}.one" in catalogue()
 
 
 def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, digits: int = 0) -> str:
