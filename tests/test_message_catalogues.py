@@ -115,7 +115,7 @@ def test_no_plural_hack_in_a_catalogue(path: Path) -> None:
     (0, "0 publicaciones en el historial", "0 releases in the history"),
     (1, "1 publicación en el historial", "1 release in the history"),
     (2, "2 publicaciones en el historial", "2 releases in the history"),
-    (1_000_000, "1000000 publicaciones en el historial", "1000000 releases in the history"),
+    (1_000_000, "1.000.000 publicaciones en el historial", "1,000,000 releases in the history"),
 ])
 def test_a_message_in_plural_forms_agrees_with_its_count(count: int, es: str, en: str) -> None:
     assert (t("data.releases", "es", count=count), t("data.releases", "en", count=count)) == (es, en)

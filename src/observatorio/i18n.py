@@ -61,8 +61,10 @@ def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     in both languages (``both(…)``, a protocol's label) fills the message in its own language.
     A message written in plural forms (``key.one``, ``key.other``) takes the one ``count`` asks for."""
     lang = normalize_lang(lang)
-    return template(key, lang, values.get("count")).format(
-        **{name: in_lang(value, lang) for name, value in values.items()})
+    text = template(key, lang, values.get("count"))
+    if key not in catalogue() and isinstance(values.get("count"), int):  # in plural forms:
+        values = {**values, "count": fmt_number(values["count"], lang)}  # «1.234 avisos»
+    return text.format(**{name: in_lang(value, lang) for name, value in values.items()})
 
 
 #: The plural forms a message may be written in (CLDR's categories, as Babel names them).

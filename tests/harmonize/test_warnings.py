@@ -237,7 +237,7 @@ def test_cli_validate_shows_warnings_after_the_summary(
     result = runner.invoke(app, ["--lang", "es", *args])
     assert result.exit_code == 0, result.output
     text = _flat(result.output)
-    assert text.startswith("asylum-decisions.csv: sin errores (observaciones: 182564); 195 avisos")
+    assert text.startswith("asylum-decisions.csv: sin errores (observaciones: 182.564); 195 avisos")
     assert "195 avisos en asylum-decisions.csv" in text and "use --all-warnings" in text
     assert f"fila {min(mismatch_rows)}, columna «Total decisions»" in text
     everything = _flat(runner.invoke(app, ["--lang", "en", *args, "--all-warnings"]).output)

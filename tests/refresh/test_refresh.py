@@ -174,7 +174,7 @@ def test_dry_run_reports_and_writes_nothing(
     bytes_before = db.read_bytes()
     code, out = _refresh(db, declarations, CBP, "--dry-run")
     assert code == 0, out
-    assert "a new release is available (1936 observations); not loaded (--dry-run)" in out
+    assert "a new release is available (1,936 observations); not loaded (--dry-run)" in out
     assert "1 revised" in out
     assert db.read_bytes() == bytes_before
     with Store.open(db, read_only=True) as store:
@@ -294,5 +294,5 @@ def test_fetch_without_url_finds_the_release_as_refresh_does(
     db = tmp_path / "store.duckdb"
     result = runner.invoke(app, ["--db", str(db), "--lang", "en", "fetch", CBP])
     assert result.exit_code == 0, result.output
-    assert "1936 observations loaded" in " ".join(result.output.split())
+    assert "1,936 observations loaded" in " ".join(result.output.split())
     assert f"{CBP_FILES}/{CBP_NAME}" in [p for p, _ in publishers[0].requests]

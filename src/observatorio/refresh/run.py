@@ -16,7 +16,7 @@ import pandas as pd
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.problems import ValidationFailed
-from observatorio.i18n import LANGS, t
+from observatorio.i18n import LANGS, fmt_number, t
 from observatorio.loading import harmonize_file, store_harmonized
 from observatorio.refresh import changes, state
 from observatorio.refresh.api_pages import Request, fetch_api_table
@@ -191,8 +191,14 @@ def _save_requests(store: Store, load_id: str, requests: tuple[Request, ...]) ->
 
 
 def _both(key: str, **values: Any) -> tuple[str, str]:
-    """The message in Spanish and English (the order of Attempt's fields)."""
-    return t(key, "es", **values), t(key, "en", **values)
+    """The message in Spanish and English (the order of Attempt's fields); a number of rows in
+    each language's digits («1.936 observaciones», "1,936 observations")."""
+    es, en = (t(key, lang, **{name: _digits(value, lang) for name, value in values.items()}) for lang in LANGS)
+    return es, en
+
+
+def _digits(value: Any, lang: str) -> Any:
+    return fmt_number(value, lang) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _messages(key: str, **values: Any) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from observatorio.i18n import PORTAL_TEXTS_FILE, has_message, normalize_lang, template
+from observatorio.i18n import PORTAL_TEXTS_FILE, has_message, normalize_lang, t, template
 from observatorio.i18n import catalogue as i18n_catalogue
 
 TEXTS_FILE = PORTAL_TEXTS_FILE
@@ -20,8 +20,7 @@ def catalogue() -> dict[str, dict[str, str]]:
 def text(key: str, lang: str, **values: Any) -> str:
     """The text ``key`` in ``lang`` with its placeholders filled (KeyError if missing); a text in
     plural forms takes the one its ``count`` asks for (``tx('data.releases', count=n)``)."""
-    text = template(key, normalize_lang(lang), values.get("count"))
-    return text.format(**values) if values else text
+    return t(key, lang, **values) if values else template(key, normalize_lang(lang))
 
 
 class Texts:
