@@ -33,6 +33,7 @@ from observatorio.cli import app
 from observatorio.harmonize.problems import (
     MAX_WARNINGS_PER_RULE,
     WARNINGS_SHOWN,
+    Problem,
     Problems,
     ValidationFailed,
 )
@@ -292,3 +293,11 @@ def test_every_kept_warning_belongs_to_a_load(bundled_store: Store) -> None:
         "SELECT count(*) FROM load_warnings WHERE load_id NOT IN (SELECT load_id FROM loads)"
     ).fetchone()
     assert orphans == (0,)
+
+
+def test_counts_in_a_warning_follow_the_language() -> None:
+    """UNHCR's unplaced persons were written "12,345" in the Spanish sentence too."""
+    warning = Problem(rule="unresolved_location", file="f.csv", value="MEX", severity="warning",
+                      details=(("rows", 1200), ("persons", 12345.0), ("levels", "Dispersed"), ("admin1", "—")))
+    assert "1.200 filas de MEX (12.345 personas)" in warning.what("es")
+    assert "1,200 rows of MEX (12,345 persons)" in warning.what("en")
