@@ -200,3 +200,14 @@ def test_full_plotly_bundle_is_the_fallback(monkeypatch: pytest.MonkeyPatch, tmp
         assert tag.startswith("full-") and path == assets.PLOTLY_JS and path.is_file()
     finally:
         assets.plotly_bundle.cache_clear()
+
+
+def test_data_page_counts_releases_in_real_plurals(client: TestClient) -> None:
+    """Each source's history was "1 publicación(es) en el historial": now the noun agrees."""
+    for lang, hack, forms in (("es", "publicación(es)", r"\d+ (publicación|publicaciones) en el historial"),
+                              ("en", "release(s)", r"\d+ (release|releases) in the history")):
+        html = client.get(page_url(lang, "data")).text
+        assert hack not in html
+        counts = re.findall(r"(\d+) (\w+) (?:en el historial|in the history)", html)
+        assert counts and re.search(forms, html)
+        assert all((n == "1") == (word in ("publicación", "release")) for n, word in counts), counts
