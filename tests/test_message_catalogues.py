@@ -135,3 +135,12 @@ def test_the_lint_wants_every_plural_form(monkeypatch: pytest.MonkeyPatch) -> No
     only_one = {**catalogue(), "texts_test.lonely.one": {"es": "{count} cosa", "en": "{count} thing"}}
     monkeypatch.setattr(i18n, "catalogue", lambda: only_one)
     assert plural_problems() == ["texts_test.lonely: plural form texts_test.lonely.other missing"]
+
+
+def test_a_count_from_a_frame_picks_its_form_too() -> None:
+    """``len(frame)`` is a Python int, ``frame[c].nunique()`` a NumPy one: both choose a form."""
+    import numpy as np
+
+    assert t("admin1.describe", "es", count=np.int64(1)) == "Mapa de 1 subdivisión con datos."
+    assert t("data.months_ago", "en", count=np.int64(1)) == "latest figure 1 month ago"
+    assert t("data.months_ago", "es", count=13) == "último dato hace 13 meses"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -62,7 +63,7 @@ def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     A message written in plural forms (``key.one``, ``key.other``) takes the one ``count`` asks for."""
     lang = normalize_lang(lang)
     text = template(key, lang, values.get("count"))
-    if key not in catalogue() and isinstance(values.get("count"), int):  # in plural forms:
+    if key not in catalogue() and _is_count(values.get("count")):  # in plural forms:
         values = {**values, "count": fmt_number(values["count"], lang)}  # «1.234 avisos»
     return text.format(**{name: in_lang(value, lang) for name, value in values.items()})
 
@@ -71,13 +72,19 @@ def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
 PLURAL_FORMS = ("one", "other")
 
 
-def plural_form(count: float, lang: str = DEFAULT_LANG) -> str:
+def plural_form(count: Real | float, lang: str = DEFAULT_LANG) -> str:
     """``one`` or ``other``: the CLDR plural category of ``count`` in ``lang`` (Babel's rules,
     those of gettext's ``ngettext``: 1 is ``one`` in both languages, 0 is ``other``). Spanish's
     ``many`` (a million: «un millón de») reads as ``other``: the catalogue puts the number
     before the noun, where a million takes the ``other`` form («1.000.000 avisos»)."""
-    form = Locale.parse(_LOCALES[normalize_lang(lang)]).plural_form(abs(count))
+    number = abs(int(count) if isinstance(count, Integral) else float(count))  # NumPy's as Python's
+    form = Locale.parse(_LOCALES[normalize_lang(lang)]).plural_form(number)
     return "one" if form == "one" else "other"
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number (Python's or NumPy's: a frame's ``len`` or ``nunique``), not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def template(key: str, lang: Lang, count: Any = None) -> str:
@@ -85,7 +92,7 @@ def template(key: str, lang: Lang, count: Any = None) -> str:
     ``key.one`` and ``key.other``), the form ``count`` takes (KeyError: no such message, or a
     plural one without its count)."""
     texts = catalogue()
-    if key not in texts and f"{key}.one" in texts and isinstance(count, int | float):
+    if key not in texts and f"{key}.one" in texts and isinstance(count, Real) and not isinstance(count, bool):
         return texts[f"{key}.{plural_form(count, lang)}"][lang]
     return texts[key][lang]
 
