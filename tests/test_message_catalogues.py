@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from observatorio import i18n
+from observatorio.catalogue_lint import plural_problems
 from observatorio.errors import StoreBusy
+from observatorio.i18n import catalogue, plural_form, read_catalogue_file, t
+from observatorio.publish.web.texts import Texts
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "observatorio"
 CATALOGUES = [SRC / "messages.yaml", SRC / "publish" / "web" / "texts.yaml"]
@@ -92,3 +97,50 @@ def test_a_cases_refusal_from_the_catalogue_keeps_its_detail() -> None:
         "en": "Someone else changed this record; reload it.",
         "your_version": 3, "current_version": 4}}
     assert refusal.status == 409
+
+
+#: The plural hacks the catalogues carried ("problema(s)", "publicación(es)"): a number and a
+#: noun that agree, in each language, is what a reader expects.
+PLURAL_HACK = re.compile(r"\w\((s|es|n)\)")
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.name)
+def test_no_plural_hack_in_a_catalogue(path: Path) -> None:
+    hacks = [f"{key}: {text}" for key, entry in read_catalogue_file(path).items()
+             for text in entry.values() if PLURAL_HACK.search(text)]
+    assert not hacks, "write the message in plural forms (key.one, key.other):\n" + "\n".join(hacks)
+
+
+@pytest.mark.parametrize(("count", "es", "en"), [
+    (0, "0 publicaciones en el historial", "0 releases in the history"),
+    (1, "1 publicación en el historial", "1 release in the history"),
+    (2, "2 publicaciones en el historial", "2 releases in the history"),
+    (1_000_000, "1.000.000 publicaciones en el historial", "1,000,000 releases in the history"),
+])
+def test_a_message_in_plural_forms_agrees_with_its_count(count: int, es: str, en: str) -> None:
+    assert (t("data.releases", "es", count=count), t("data.releases", "en", count=count)) == (es, en)
+    assert Texts("es")("data.releases", count=count) == es  # the portal's templates, the same
+
+
+def test_the_forms_follow_each_language_and_agree_beyond_the_noun() -> None:
+    """The verb agrees too: one warning "no impide" / "does not block", several "no impiden"."""
+    assert [plural_form(n, "es") for n in (0, 1, 2, 1.5)] == ["other", "one", "other", "other"]
+    assert "(no impide la carga" in t("report.warnings_title", "es", count=1, file="f.csv", rules="r × 1")
+    assert "(they do not block" in t("report.warnings_title", "en", count=3, file="f.csv", rules="r × 3")
+    with pytest.raises(KeyError):  # a plural message needs its count
+        t("data.releases", "es")
+
+
+def test_the_lint_wants_every_plural_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    only_one = {**catalogue(), "texts_test.lonely.one": {"es": "{count} cosa", "en": "{count} thing"}}
+    monkeypatch.setattr(i18n, "catalogue", lambda: only_one)
+    assert plural_problems() == ["texts_test.lonely: plural form texts_test.lonely.other missing"]
+
+
+def test_a_count_from_a_frame_picks_its_form_too() -> None:
+    """``len(frame)`` is a Python int, ``frame[c].nunique()`` a NumPy one: both choose a form."""
+    import numpy as np
+
+    assert t("admin1.describe", "es", count=np.int64(1)) == "Mapa de 1 subdivisión con datos."
+    assert t("data.months_ago", "en", count=np.int64(1)) == "latest figure 1 month ago"
+    assert t("data.months_ago", "es", count=13) == "último dato hace 13 meses"

@@ -2,7 +2,8 @@
 
 Fails on a key without both languages (or with an empty text), on placeholders that differ
 between the languages, on a key in two catalogue files and on a key the code or a template
-names that is absent. Reports, without failing, the keys nothing seems to use (a key may be
+names that is absent (a message in plural forms, ``key.one`` and ``key.other``, counts as
+``key``; it needs both forms). Reports, without failing, the keys nothing seems to use (a key may be
 built at run time: ``f"cases.refusal.kind.{kind}"`` counts as using every ``cases.refusal.kind.*``).
 """
 
@@ -131,8 +132,28 @@ def keys_named_in_templates() -> dict[str, str]:
 def missing_keys() -> list[str]:
     """``where: key`` for each key the code or a template names that the catalogue lacks."""
     named = {**keys_named_in_python(), **keys_named_in_templates()}
+    return sorted(f"{where}: {key}" for key, where in named.items() if not i18n.has_message(key))
+
+
+def plural_problems() -> list[str]:
+    """A message in plural forms needs every form (``key.one`` and ``key.other``) and no plain
+    ``key`` beside them (which would win, whatever the count)."""
     known = i18n.catalogue()
-    return sorted(f"{where}: {key}" for key, where in named.items() if key not in known)
+    found = []
+    for key in known:
+        if key.endswith(".one"):
+            base = key.removesuffix(".one")
+            found += [f"{base}: plural form {base}.{form} missing" for form in i18n.PLURAL_FORMS
+                      if f"{base}.{form}" not in known]
+            if base in known:
+                found.append(f"{base}: both a plain text and plural forms")
+    return found
+
+
+def _plural_base(key: str) -> str | None:
+    """``a.b`` for ``a.b.one`` / ``a.b.other`` when ``a.b`` is a message in plural forms."""
+    base, _, form = key.rpartition(".")
+    return base if form in i18n.PLURAL_FORMS and f"{base}.one" in i18n.catalogue() else None
 
 
 #: The constant start of a key built at run time: ``a.b.`` or ``a.b_`` (``f"a.b.{x}"``).
@@ -167,7 +188,8 @@ def unused_keys() -> list[str]:
                 text = path.read_text(encoding="utf-8")
                 used.update(a or b for a, b in QUOTED_NAME.findall(text))
     prefixes = tuple(_key_prefixes())
-    return sorted(key for key in i18n.catalogue() if key not in used and not key.startswith(prefixes))
+    return sorted(key for key in i18n.catalogue()
+                  if key not in used and _plural_base(key) not in used and not key.startswith(prefixes))
 
 
 def problems() -> list[str]:
@@ -176,4 +198,5 @@ def problems() -> list[str]:
     found += [f"key written twice: {p}" for path in i18n.CATALOGUE_FILES for p in keys_written_twice(path)]
     found += [f"key in two files: {p}" for p in keys_in_two_files()]
     found += [f"key used but absent: {p}" for p in missing_keys()]
+    found += [f"plural forms: {p}" for p in plural_problems()]
     return found

@@ -119,7 +119,7 @@ def load(
 def _print_load(out: Console, result: LoadResult, problems: Problems, lang: str,
                 all_warnings: bool) -> None:
     key = "load.unchanged" if result.skipped else "load.done"
-    out.print(t(key, lang, source=result.source, rows=result.rows, release=result.release))
+    out.print(t(key, lang, source=result.source, rows=fmt_number(result.rows, lang), release=result.release))
     if result.skipped and problems.warning_count():
         out.print(t("report.stored_warnings", lang, count=problems.warning_count(),
                     load_id=result.load_id), markup=False, highlight=False)
@@ -226,10 +226,10 @@ def validate(
         if problems:
             console.print(problems.render(st.lang), markup=False, highlight=False)
         elif problems.warning_count():
-            console.print(t("report.ok_with_warnings", st.lang, file=file.name, rows=len(frame),
-                            warnings=problems.warning_count()))
+            console.print(t("report.ok_with_warnings", st.lang, file=file.name, rows=fmt_number(len(frame), st.lang),
+                            count=problems.warning_count()))
         else:
-            console.print(t("report.ok", st.lang, file=file.name, rows=len(frame)))
+            console.print(t("report.ok", st.lang, file=file.name, rows=fmt_number(len(frame), st.lang)))
         _print_warnings(console, problems, st.lang, all_warnings)
     if problems:
         raise typer.Exit(code=1)

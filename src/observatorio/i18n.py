@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
@@ -57,9 +59,42 @@ def normalize_lang(lang: str | None) -> Lang:
 def t(key: str, /, lang: str = DEFAULT_LANG, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled (a placeholder may itself be
     named ``key``, as in the duplicate-key rule: hence ``key`` is positional-only). A value given
-    in both languages (``both(…)``, a protocol's label) fills the message in its own language."""
+    in both languages (``both(…)``, a protocol's label) fills the message in its own language.
+    A message written in plural forms (``key.one``, ``key.other``) takes the one ``count`` asks for."""
     lang = normalize_lang(lang)
-    return catalogue()[key][lang].format(**{name: in_lang(value, lang) for name, value in values.items()})
+    text = template(key, lang, values.get("count"))
+    if key not in catalogue() and _is_count(values.get("count")):  # in plural forms:
+        values = {**values, "count": fmt_number(values["count"], lang)}  # «1.234 avisos»
+    return text.format(**{name: in_lang(value, lang) for name, value in values.items()})
+
+
+#: The plural forms a message may be written in (CLDR's categories, as Babel names them).
+PLURAL_FORMS = ("one", "other")
+
+
+def plural_form(count: Real | float, lang: str = DEFAULT_LANG) -> str:
+    """``one`` or ``other``: the CLDR plural category of ``count`` in ``lang`` (Babel's rules,
+    those of gettext's ``ngettext``: 1 is ``one`` in both languages, 0 is ``other``). Spanish's
+    ``many`` (a million: «un millón de») reads as ``other``: the catalogue puts the number
+    before the noun, where a million takes the ``other`` form («1.000.000 avisos»)."""
+    number = abs(int(count) if isinstance(count, Integral) else float(count))  # NumPy's as Python's
+    form = Locale.parse(_LOCALES[normalize_lang(lang)]).plural_form(number)
+    return "one" if form == "one" else "other"
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number (Python's or NumPy's: a frame's ``len`` or ``nunique``), not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def template(key: str, lang: Lang, count: Any = None) -> str:
+    """The text of ``key`` in ``lang``; for a message in plural forms (no ``key``, but
+    ``key.one`` and ``key.other``), the form ``count`` takes (KeyError: no such message, or a
+    plural one without its count)."""
+    texts = catalogue()
+    if key not in texts and f"{key}.one" in texts and isinstance(count, Real) and not isinstance(count, bool):
+        return texts[f"{key}.{plural_form(count, lang)}"][lang]
+    return texts[key][lang]
 
 
 def in_lang(value: Any, lang: Lang) -> Any:
@@ -97,7 +132,8 @@ def pair(key: str, /, **values: Any) -> Pair:
 
 
 def has_message(key: str) -> bool:
-    return key in catalogue()
+    """Whether the catalogue has the message ``key`` (plain, or in plural forms)."""
+    return key in catalogue() or f"{key}.one" in catalogue()
 
 
 def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, digits: int = 0) -> str:

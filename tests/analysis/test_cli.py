@@ -108,3 +108,11 @@ def test_sources_table_fits_80_columns_without_microseconds(analysis_store_path:
     assert "Release" in out and "cbp_sw_land_border_enc" in out
     loaded = pd.read_csv(io.StringIO(run(analysis_store_path, "sources", "--format", "csv")))["loaded_at"]
     assert all(len(v) == len("2026-01-01 10:00:00") for v in loaded), list(loaded)[:3]
+
+
+def test_role_scores_use_the_language_decimal_mark(analysis_store_path: Path) -> None:
+    """Scores were written "0.53" in the Spanish table too."""
+    es = run(analysis_store_path, "roles", "--country", "MEX", "--year", "2023")
+    en = run(analysis_store_path, "--lang", "en", "roles", "--country", "MEX", "--year", "2023")
+    assert re.search(r"\b\d,\d\d\b", es) and not re.search(r"\b\d\.\d\d\b", es)
+    assert re.search(r"\b\d\.\d\d\b", en)

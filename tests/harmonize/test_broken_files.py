@@ -197,8 +197,8 @@ def test_three_errors_are_all_reported(corpus: dict[str, bf.Case]) -> None:
     assert [(p.rule, p.row) for p in sorted(problems.items, key=lambda p: p.row or 0)] == [
         ("not_numeric", 20), ("unknown_country", 30), ("negative", 40)]
     assert len(problems) == 3
-    assert problems.render("es").startswith("3 problema(s) en cbp_three_errors.csv")
-    assert problems.render("en").startswith("3 problem(s) in cbp_three_errors.csv")
+    assert problems.render("es").startswith("3 problemas en cbp_three_errors.csv")
+    assert problems.render("en").startswith("3 problems in cbp_three_errors.csv")
 
 
 def test_unknown_citizenship_suggests_the_closest_country(corpus: dict[str, bf.Case]) -> None:
@@ -220,7 +220,7 @@ def test_validate_exit_code_and_json(corpus: dict[str, bf.Case], tmp_path: Path)
                                  "--file", str(case.path)])
     assert result.exit_code == 1
     text = " ".join(result.output.split())
-    assert "3 problem(s) in cbp_three_errors.csv" in text
+    assert "3 problems in cbp_three_errors.csv" in text
     assert "row 30, column 'Citizenship Grouping'" in text
     result = runner.invoke(app, ["--db", str(db), "--lang", "es", "validate", "--source", bf.CBP_SOURCE,
                                  "--file", str(case.path), "--format", "json"])
@@ -244,7 +244,7 @@ def test_validate_mapping_file_errors_json(corpus: dict[str, bf.Case], tmp_path:
                                  "--mapping", str(case.mapping), "--file", str(case.path)])
     assert result.exit_code == 1
     text = " ".join(result.output.split())
-    assert "3 problem(s) in mapping file broken_mapping.yaml" in text
+    assert "3 problems in mapping file broken_mapping.yaml" in text
     assert "'file.encodng'" in text and "'dimensions.flow'" in text
 
 

@@ -33,6 +33,7 @@ from observatorio.cli import app
 from observatorio.harmonize.problems import (
     MAX_WARNINGS_PER_RULE,
     WARNINGS_SHOWN,
+    Problem,
     Problems,
     ValidationFailed,
 )
@@ -132,9 +133,9 @@ def test_other_adapters_warn_too(data_dir: Path) -> None:
 
 def test_report_counts_then_lists_the_first_few_in_both_languages(decisions_problems: Problems) -> None:
     for lang, title, row, more in (
-        ("es", "195 aviso(s) en asylum-decisions.csv (no impiden la carga", "fila", "y 185 aviso(s) más"),
-        ("en", "195 warning(s) in asylum-decisions.csv (they do not block the load", "row",
-         "and 185 more warning(s)"),
+        ("es", "195 avisos en asylum-decisions.csv (no impiden la carga", "fila", "y 185 avisos más"),
+        ("en", "195 warnings in asylum-decisions.csv (they do not block the load", "row",
+         "and 185 more warnings"),
     ):
         text = decisions_problems.render_warnings(lang)
         lines = text.splitlines()
@@ -216,7 +217,7 @@ def test_errors_still_block_and_a_broken_file_reports_both(
     assert {(p.rule, p.row) for p in problems.items} == {("unknown_country", 10), ("unknown_code", 20)}
     assert {w.row for w in problems.warnings if w.rule == "total_mismatch"} == mismatch_rows
     assert store_snapshot(path) == before  # nothing loaded, no warning kept
-    for lang, errors, warnings in (("es", "2 problema(s)", "aviso(s)"), ("en", "2 problem(s)", "warning(s)")):
+    for lang, errors, warnings in (("es", "2 problemas", " aviso"), ("en", "2 problems", " warning")):
         text = caught.value.message(lang)
         assert text.startswith(errors) and "174, mixed_units" in text and warnings in text
         assert text.index(errors) < text.index(warnings)
@@ -237,8 +238,8 @@ def test_cli_validate_shows_warnings_after_the_summary(
     result = runner.invoke(app, ["--lang", "es", *args])
     assert result.exit_code == 0, result.output
     text = _flat(result.output)
-    assert text.startswith("asylum-decisions.csv: sin errores (182564 observaciones); 195 aviso(s)")
-    assert "195 aviso(s) en asylum-decisions.csv" in text and "use --all-warnings" in text
+    assert text.startswith("asylum-decisions.csv: sin errores (observaciones: 182.564); 195 avisos")
+    assert "195 avisos en asylum-decisions.csv" in text and "use --all-warnings" in text
     assert f"fila {min(mismatch_rows)}, columna «Total decisions»" in text
     everything = _flat(runner.invoke(app, ["--lang", "en", *args, "--all-warnings"]).output)
     assert "--all-warnings" not in everything
@@ -272,19 +273,19 @@ def test_cli_load_succeeds_with_warnings_and_fails_on_errors(
     broken = runner.invoke(app, [*base, "--file", str(broken_decisions)])
     assert broken.exit_code == 1
     text = _flat(broken.output)
-    assert "2 problem(s) in asylum-decisions.csv: nothing was loaded" in text
-    assert "warning(s) in asylum-decisions.csv (they do not block the load" in text
+    assert "2 problems in asylum-decisions.csv: nothing was loaded" in text
+    assert "warnings in asylum-decisions.csv (they do not block the load" in text
     assert "row 10, column 'Country of asylum (ISO)'" in text
     everything = _flat(runner.invoke(app, [*base, "--file", str(broken_decisions), "--all-warnings"]).output)
     assert everything.count("column 'Total decisions'") == 174
     loaded = runner.invoke(app, [*base, "--file", str(decisions_path)])
     assert loaded.exit_code == 0, loaded.output
     text = _flat(loaded.output)
-    assert text.index("observations loaded") < text.index("195 warning(s) in asylum-decisions.csv")
+    assert text.index("observations loaded") < text.index("195 warnings in asylum-decisions.csv")
     with Store.open(db, read_only=True) as store:
         assert store.con.execute("SELECT count(*) FROM load_warnings").fetchone() == (195,)
     again = _flat(runner.invoke(app, [*base, "--file", str(decisions_path)]).output)
-    assert "already loaded" in again and "195 warning(s) kept with that load" in again
+    assert "already loaded" in again and "195 warnings kept with that load" in again
 
 
 def test_every_kept_warning_belongs_to_a_load(bundled_store: Store) -> None:
@@ -292,3 +293,11 @@ def test_every_kept_warning_belongs_to_a_load(bundled_store: Store) -> None:
         "SELECT count(*) FROM load_warnings WHERE load_id NOT IN (SELECT load_id FROM loads)"
     ).fetchone()
     assert orphans == (0,)
+
+
+def test_counts_in_a_warning_follow_the_language() -> None:
+    """UNHCR's unplaced persons were written "12,345" in the Spanish sentence too."""
+    warning = Problem(rule="unresolved_location", file="f.csv", value="MEX", severity="warning",
+                      details=(("rows", 1200), ("persons", 12345.0), ("levels", "Dispersed"), ("admin1", "—")))
+    assert "1.200 filas de MEX (12.345 personas)" in warning.what("es")
+    assert "1,200 rows of MEX (12,345 persons)" in warning.what("en")

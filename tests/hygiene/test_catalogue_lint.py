@@ -73,7 +73,7 @@ def test_the_ci_step_fails_on_a_missing_translation(catalogue_with_a_gap: Path) 
     result = CliRunner().invoke(app, ["--lang", "en", "texts", "check"])
     assert result.exit_code == 1, result.output
     assert "texts_test.untranslated: needs exactly es, en" in result.output
-    assert "problem(s) in the message catalogue" in result.output
+    assert "in the message catalogue: fix" in result.output
 
 
 def test_the_ci_step_passes_on_the_catalogue() -> None:

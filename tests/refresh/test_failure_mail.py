@@ -48,7 +48,7 @@ def test_failed_sources_are_mailed_to_the_operators(
     envelope, mail = inbox.mails[0]
     assert sorted(envelope.rcpt_tos) == ["data@crm.example", "ops@crm.example"]
     assert mail["From"] == "observatorio@crm.example"
-    assert "1 fuente(s) no se actualizaron" in mail["Subject"] and "1 source(s) failed" in mail["Subject"]
+    assert "1 fuente no se actualizó" in mail["Subject"] and "1 source failed" in mail["Subject"]
     body = mail.get_body().get_content()  # type: ignore[attr-defined]
     assert body.index("FALLÓ") < body.index("FAILED")  # Spanish first
     assert "unhcr_asylum_applications" in body and "worldbank_population" not in body

@@ -76,7 +76,7 @@ def test_refresh_all_loads_exactly_what_changed(
     code, out = _refresh(db, declarations, "--all")
     assert code == 0, out
     assert sorted(_loads(db)) == declared and len(declared) >= 24
-    assert f"Summary: {len(declared)} loaded, 0 unchanged, 0 failed" in out
+    assert f"Summary — loaded: {len(declared)}; unchanged: 0; failed: 0" in out
     assert [s for p, s in state.requests if p == MISSING] == ["500", "200"]
     assert [s for p, s in state.requests if p == iom_file] == ["200-cut", "200"]
     unhcr_pages = [p for p, _ in state.requests if p == UNHCR.format(table="population")]
@@ -122,7 +122,7 @@ def test_refresh_all_loads_exactly_what_changed(
     assert all(len(second[s]) == 2 for s in changed)
     assert second[APPLICATIONS] == first[APPLICATIONS]
     assert f"{APPLICATIONS}: FAILED" in out and "returned a web page (text/html)" in out
-    assert f"Summary: 2 loaded, {len(declared) - 3} unchanged, 1 failed" in out
+    assert f"Summary — loaded: 2; unchanged: {len(declared) - 3}; failed: 1" in out
     assert "revised" in out and "999999" in out.replace(",", "")
     with Store.open(db, read_only=True) as store:
         report = {r[0]: r[1:] for r in store.con.execute(
@@ -155,7 +155,7 @@ def test_refresh_all_loads_exactly_what_changed(
     code, out = _refresh(db, declarations, "--all", lang="es")
     assert code == 0, out
     assert _loads(db) == second and _history_digest(db) == digest
-    assert "Resumen: 0 cargada(s)" in out
+    assert "Resumen — cargadas: 0;" in out
     assert f"{CBP}: sin cambios" in out
 
 
@@ -174,7 +174,7 @@ def test_dry_run_reports_and_writes_nothing(
     bytes_before = db.read_bytes()
     code, out = _refresh(db, declarations, CBP, "--dry-run")
     assert code == 0, out
-    assert "a new release is available (1936 observations); not loaded (--dry-run)" in out
+    assert "a new release is available (1,936 observations); not loaded (--dry-run)" in out
     assert "1 revised" in out
     assert db.read_bytes() == bytes_before
     with Store.open(db, read_only=True) as store:
@@ -294,5 +294,5 @@ def test_fetch_without_url_finds_the_release_as_refresh_does(
     db = tmp_path / "store.duckdb"
     result = runner.invoke(app, ["--db", str(db), "--lang", "en", "fetch", CBP])
     assert result.exit_code == 0, result.output
-    assert "1936 observations loaded" in " ".join(result.output.split())
+    assert "1,936 observations loaded" in " ".join(result.output.split())
     assert f"{CBP_FILES}/{CBP_NAME}" in [p for p, _ in publishers[0].requests]

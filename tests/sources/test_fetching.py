@@ -113,7 +113,7 @@ def test_fetch_loads_a_new_release_then_changes_nothing(server: str, tmp_path: P
     with Store.open(db, read_only=True) as store:
         (today,) = store.con.execute("SELECT release FROM loads").fetchone()
     assert today in {day_before, day_after}
-    assert f"1936 observations loaded (release {today.isoformat()})" in " ".join(result.output.split())
+    assert f"1,936 observations loaded (release {today.isoformat()})" in " ".join(result.output.split())
     with Store.open(db, read_only=True) as store:
         loads = store.con.execute("SELECT source, release, source_file, rows FROM loads").fetchall()
         fy22 = store.con.execute(

@@ -494,7 +494,7 @@ def test_report_counts_rows_and_distinct_values_with_examples(tmp_path: Path) ->
     guatemal = next(p for p in problems.items if p.value == "Guatemal")
     assert guatemal.as_dict()["example_rows"] == [3, 5, 7, 9, 11]
     english = problems.render("en")
-    assert english.startswith("2 problem(s) in muchas.csv, on 300 rows")
+    assert english.startswith("2 problems in muchas.csv, on 300 rows")
     assert "rows 3, 5, 7, 9, 11… (150 rows), column 'País'" in english
     assert "under 'map' of that dimension" in english and "value_maps" not in english
     assert "bajo «map»" in problems.render("es")

@@ -77,8 +77,9 @@ def _n(value: Any, lang: str, digits: int = 0) -> str:
     return "—" if value is None or pd.isna(value) else fmt_number(value, lang, digits)
 
 
-def _score(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:.2f}"
+def _score(value: Any, lang: str) -> str:
+    """A role's score with two decimals in the language's mark (0,53 in Spanish)."""
+    return _n(value, lang, 2)
 
 
 def _run(ctx: typer.Context, body: Callable[[Any, str], None]) -> None:
@@ -163,7 +164,7 @@ def roles(
                [t("analysis.col.country", lang), t("analysis.col.role", lang), t("analysis.col.level", lang),
                 t("analysis.col.score", lang), t("analysis.col.evidence", lang)],
                [[r["country"], r["role_name"], ("✔ " if r["held"] else "") + r["level_name"],
-                 _score(r["score"]), r["evidence"]]
+                 _score(r["score"], lang), r["evidence"]]
                 for r in frame.to_dict("records")])
 
     _run(ctx, body)
@@ -198,7 +199,7 @@ def profile(
         _table(t("analysis.col.role", lang),
                [t("analysis.col.role", lang), t("analysis.col.level", lang), t("analysis.col.score", lang),
                 t("analysis.col.evidence", lang)],
-               [[r["role_name"], r["level_name"], _score(r["score"]), r["evidence"]]
+               [[r["role_name"], r["level_name"], _score(r["score"], lang), r["evidence"]]
                 for r in frame.to_dict("records")])
         _table(t("analysis.profile.actions", lang),
                [t("analysis.col.action", lang), t("analysis.col.subtheme", lang), "", t("analysis.col.why", lang)],

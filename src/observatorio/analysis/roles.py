@@ -206,10 +206,3 @@ def default_year(engine: IndicatorEngine, countries: tuple[str, ...] = CRM_MEMBE
         raise NoPopulationFigures(countries=", ".join(countries))
     return max(years)
 
-
-def assess_many(
-    engine: IndicatorEngine, countries: tuple[str, ...] = CRM_MEMBERS, years: tuple[int, ...] | None = None
-) -> list[CountryRoles]:
-    """Roles for several countries and years (the default year when none is given)."""
-    chosen = years or (default_year(engine),)
-    return [assess(engine, c, y) for c in countries for y in chosen]

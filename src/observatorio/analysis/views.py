@@ -154,7 +154,7 @@ def evidence_text(ev: dict[str, Any], lang: str) -> str:
     digits = 0 if ev["value"] is not None and abs(ev["value"]) >= 100 else 1
     notes = []
     if ev.get("annualized"):
-        notes.append(t("analysis.annualized", lang, months=ev["months"]))
+        notes.append(t("analysis.annualized", lang, count=ev["months"]))
     if ev.get("indirect"):
         notes.append(t("analysis.indirect", lang))
     note = f"; {'; '.join(notes)}" if notes else ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from observatorio.errors import ObservatorioError
-from observatorio.i18n import t
+from observatorio.i18n import fmt_number, t
 
 #: How many problems a report keeps per rule before summarising the rest (a 90,000-row file
 #: with a shifted column would otherwise print 90,000 lines).
@@ -31,6 +31,10 @@ EXAMPLE_ROWS = 5
 WARNINGS_SHOWN = 10
 
 ERROR, WARNING = "error", "warning"
+
+#: Details of a problem that count rows or persons: written in the reader's digits
+#: («1.234 personas»), where a row number or a year is not.
+COUNT_DETAILS = frozenset({"rows", "persons"})
 
 #: Rules that concern the file as a whole even when they carry a line number.
 FILE_RULES = frozenset({"encoding", "unreadable", "missing_column", "missing_sheet", "empty", "bad_mapping"})
@@ -58,6 +62,9 @@ class Problem:
 
     def what(self, lang: str = "es") -> str:
         values = {"value": self.value, "column": self.column, **dict(self.details)}
+        for name in COUNT_DETAILS.intersection(values):  # counts in the reader's digits
+            if isinstance(values[name], int | float) and not isinstance(values[name], bool):
+                values[name] = fmt_number(values[name], lang)
         closest = values.pop("closest", None)
         values["closest"] = (
             t("report.closest", lang, options=", ".join(closest)) if closest else ""
@@ -231,7 +238,7 @@ class Problems:
         """``N problem(s) in file``, with the rows affected when they outnumber the problems."""
         rows = self.affected_rows()
         if rows > len(self):
-            return t("report.title_rows", lang, count=len(self), file=self.file, rows=rows)
+            return t("report.title_rows", lang, count=len(self), file=self.file, rows=fmt_number(rows, lang))
         return t("report.title", lang, count=len(self), file=self.file)
 
     def render_warnings(self, lang: str = "es", limit: int | None = WARNINGS_SHOWN) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 from observatorio.i18n import fmt_number, t
 from observatorio.model.contract import KEY_COLUMNS
 from observatorio.store.release_cells import cell_key, copy_load_cells
+from observatorio.store.duck import scratch_view
 
 #: Cells listed on screen; the store keeps every one.
 SHOWN_CELLS = 10
@@ -94,12 +95,9 @@ def save(con: duckdb.DuckDBPyConnection, load_id: str, source: str, report: Chan
             "old_value": pd.Series([c.old_value for c in report.cells], dtype="float64"),
             "new_value": pd.Series([c.new_value for c in report.cells], dtype="float64"),
         })
-        con.register("change_cells", cells)
-        try:
+        with scratch_view(con, "change_cells", cells):  # in the load's transaction
             con.execute("INSERT INTO release_change_cells SELECT load_id, change, cell, old_value, "
                         "new_value FROM change_cells")
-        finally:
-            con.unregister("change_cells")
 
 
 def render(report: ChangeReport, lang: str, load_id: str | None = None) -> list[str]:

@@ -27,7 +27,7 @@ def failure_mail(outcomes: list[Outcome], settings: Settings) -> EmailMessage | 
         parts.append("\n".join([t("refresh.mail_intro", lang, host=host), "",
                                 *(f"- {o.message[lang]}" for o in failed)]))
     mail = EmailMessage()
-    mail["Subject"] = " / ".join(t("refresh.mail_subject", lang, failed=len(failed)) for lang in LANGS)
+    mail["Subject"] = " / ".join(t("refresh.mail_subject", lang, count=len(failed)) for lang in LANGS)
     mail["From"] = settings.smtp_from
     mail["To"] = ", ".join(recipients(settings))
     mail.set_content("\n\n---\n\n".join(parts))

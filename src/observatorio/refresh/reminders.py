@@ -64,7 +64,7 @@ def reminder_mail(provider: Provider, slots: list[Slot], settings: Settings, sit
         lines += ["", t("calendar.mail.outro", lang, url=f"{site}{PUBLIC_CALENDAR[lang]}")]
         parts.append("\n".join(lines))
     mail = EmailMessage()
-    mail["Subject"] = " / ".join(t("calendar.mail.subject", lang, n=len(slots)) for lang in LANGS)
+    mail["Subject"] = " / ".join(t("calendar.mail.subject", lang, count=len(slots)) for lang in LANGS)
     mail["From"] = settings.smtp_from
     mail["To"] = provider.mailbox or ""
     mail.set_content("\n\n---\n\n".join(parts))

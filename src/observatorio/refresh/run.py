@@ -16,7 +16,7 @@ import pandas as pd
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import recorded_name
 from observatorio.harmonize.problems import ValidationFailed
-from observatorio.i18n import LANGS, t
+from observatorio.i18n import LANGS, fmt_number, t
 from observatorio.loading import harmonize_file, store_harmonized
 from observatorio.refresh import changes, state
 from observatorio.refresh.api_pages import Request, fetch_api_table
@@ -32,6 +32,7 @@ from observatorio.sources.discovery import (
 )
 from observatorio.sources.fetching import Client, fallback_name, safe_name
 from observatorio.store import Store, file_sha256
+from observatorio.store.duck import scratch_view
 
 #: A refresh that found new content but, asked not to, loaded nothing (``--dry-run``).
 WOULD_LOAD = "would_load"
@@ -184,17 +185,20 @@ def _save_requests(store: Store, load_id: str, requests: tuple[Request, ...]) ->
         return
     frame = pd.DataFrame({"load_id": load_id, "first_row": [r.first_row for r in requests],
                           "last_row": [r.last_row for r in requests], "url": [r.url for r in requests]})
-    store.con.register("incoming_requests", frame)
-    try:
+    with scratch_view(store.con, "incoming_requests", frame):  # in the load's transaction
         store.con.execute("INSERT INTO load_requests SELECT load_id, first_row, last_row, url "
                           "FROM incoming_requests")
-    finally:
-        store.con.unregister("incoming_requests")
 
 
 def _both(key: str, **values: Any) -> tuple[str, str]:
-    """The message in Spanish and English (the order of Attempt's fields)."""
-    return t(key, "es", **values), t(key, "en", **values)
+    """The message in Spanish and English (the order of Attempt's fields); a number of rows in
+    each language's digits («1.936 observaciones», "1,936 observations")."""
+    es, en = (t(key, lang, **{name: _digits(value, lang) for name, value in values.items()}) for lang in LANGS)
+    return es, en
+
+
+def _digits(value: Any, lang: str) -> Any:
+    return fmt_number(value, lang) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _messages(key: str, **values: Any) -> dict[str, str]:

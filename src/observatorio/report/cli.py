@@ -62,7 +62,7 @@ def report(
                             path=str(out), reason=exc.strerror or str(exc)), markup=False, highlight=False)
         raise typer.Exit(code=1) from None
     print(t("bulletin.written", options.lang, path=str(target),
-            releases=len(produced.bulletin.releases)))
+            count=len(produced.bulletin.releases)))
 
 
 def register(app: typer.Typer) -> None:

@@ -37,7 +37,7 @@ def forecast_section(ctx: BulletinContext, candidates: list[str], iso3: str | No
         return section
     lag = months_between(origin, ctx.period)
     section.paragraphs.append(ctx.t("bulletin.forecast.relative", origin=ctx.month(origin),
-                                    month=ctx.month(ctx.period), lag=lag))
+                                    month=ctx.month(ctx.period), count=lag))
     section.paragraphs.append(chart.description)
     section.paragraphs.append(ctx.t("bulletin.forecast.caveat"))
     section.charts.append(ctx.keep(chart))

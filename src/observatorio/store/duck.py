@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +17,15 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatorio.errors import PublishedSnapshotWrite, ReadOnlyViolation, StoreBusy, StoreMissing
+from observatorio.errors import (
+    ErrorKind,
+    ObservatorioError,
+    PublishedSnapshotWrite,
+    ReadOnlyViolation,
+    StoreBusy,
+    StoreMissing,
+)
+from observatorio.i18n import pair
 from observatorio.model.contract import FRAME_COLUMNS, FRAME_NAMES, STORE_COLUMNS
 from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.store.derived import Derived
@@ -33,7 +41,46 @@ from observatorio.store.schema import (
 SNAPSHOTS_FOLDER_SUFFIX = ".snapshots"
 SNAPSHOT_SUFFIX = ".duckdb"
 
+#: Every name ``scratch_view`` registered data as: a failed transaction drops them after its rollback.
+_SCRATCH_VIEWS: set[str] = set()
+
 _READ_ONLY_START = re.compile(r"^\s*(select|with|describe|show|summarize|explain|from|values|pivot|unpivot)\b", re.I)
+
+
+class LoadNotStored(ObservatorioError):
+    """The store refused a validated release (a broken key, a value its types refuse): the load's
+    transaction was rolled back, nothing of it is written. Validation should have refused such a
+    file, so it is the observatory's fault; the message names the source, release, file and the
+    table being written, with DuckDB's own words."""
+
+    kind = ErrorKind.INTERNAL
+    key = "store.load_not_stored"
+
+    def __init__(self, exc: duckdb.Error, *, source: str, release: date, file: str, step: str) -> None:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        super().__init__(source=source, release=release, file=file, detail=detail,
+                         step=pair(f"store.load_step.{step}"))
+        self.step = step
+
+
+@contextmanager
+def scratch_view(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
+    """``data`` readable as the view ``name`` for the statements of the block (a load's rows, its
+    warnings, a refresh's records).
+
+    When a statement fails inside a transaction, DuckDB has aborted it and refuses even the
+    unregister until the ROLLBACK: its "transaction is aborted" error would replace the real one
+    (a broken key, a refused value), which is what the caller must see. The view is then
+    dropped after the rollback instead (``Store.transaction``)."""
+    _SCRATCH_VIEWS.add(name)
+    con.register(name, data)
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.TransactionException):
+            con.unregister(name)
+        raise
+    con.unregister(name)
 
 
 @dataclass(frozen=True)
@@ -155,6 +202,8 @@ class Store:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
+            for name in sorted(_SCRATCH_VIEWS):  # data a failed statement could not unregister
+                self.con.unregister(name)
             raise
         self.con.execute("COMMIT")
 
@@ -189,6 +238,7 @@ class Store:
         load_id = f"{source}@{release.isoformat()}#{sha256[:12]}"
         incoming = frame.loc[:, list(FRAME_NAMES)]
         periods = pd.Series(incoming["period"])
+        step = "loads"  # what is being written: named by the error if the store refuses it
         try:
             with self.transaction():
                 # First, so that the primary key of ``loads`` refuses a file and release already
@@ -199,43 +249,47 @@ class Store:
                     [load_id, source, release, source_file, sha256, len(incoming),
                      periods.min(), periods.max(), loaded_at],
                 )
+                step = "observations_history"
                 self._insert_rows(incoming, load_id, loaded_at)
+                step = "observations_latest"
                 if self._mark_latest(source) == load_id:  # else the latest rows stay as they are
                     self._refresh_latest(source)
+                step = "load_warnings"
                 if warnings is not None and len(warnings):
                     self._insert_warnings(load_id, warnings)
+                step = "sources"
                 if source_meta:
                     self._upsert_source(source, source_meta)
+                step = "also"
                 if also is not None:
                     also(load_id)
+                step = "store_meta"
                 self._bump_version()
-        except duckdb.ConstraintException:
-            existing = self.find_load(source, sha256, release)
+        except duckdb.ConstraintException as exc:
+            existing = self.find_load(source, sha256, release) if step == "loads" else None
             if existing is None:  # another constraint: not a repeated load
-                raise
+                raise LoadNotStored(exc, source=source, release=release, file=source_file, step=step) from exc
             return LoadResult(source, release, 0, existing, skipped=True)
+        except duckdb.DataError as exc:  # a value the store's types refuse (a conversion, a range)
+            # Not every duckdb.Error: a full disk or a lost file (IOException) is no data fault
+            # and keeps DuckDB's own error (the transaction is rolled back all the same).
+            raise LoadNotStored(exc, source=source, release=release, file=source_file, step=step) from exc
         return LoadResult(source, release, len(incoming), load_id, skipped=False)
 
     def _insert_warnings(self, load_id: str, warnings: pd.DataFrame) -> None:
         rows = warnings.assign(load_id=load_id).loc[:, list(LOAD_WARNING_COLUMNS)]
         cols = ", ".join(LOAD_WARNING_COLUMNS)
-        self.con.register("incoming_warnings", rows)
-        try:
+        with scratch_view(self.con, "incoming_warnings", rows):
             self.con.execute(f"INSERT INTO load_warnings ({cols}) SELECT {cols} FROM incoming_warnings")  # noqa: S608
-        finally:
-            self.con.unregister("incoming_warnings")
 
     def _insert_rows(self, incoming: pd.DataFrame, load_id: str, loaded_at: datetime) -> None:
-        self.con.register("incoming_frame", _as_arrow(incoming))
-        try:
+        with scratch_view(self.con, "incoming_frame", _as_arrow(incoming)):
             cols = ", ".join(f'"{n}"' for n in FRAME_NAMES)
             self.con.execute(
                 f"INSERT INTO observations_history ({cols}, load_id, loaded_at) "  # noqa: S608
                 f"SELECT {cols}, ?, ? FROM incoming_frame",
                 [load_id, loaded_at],
             )
-        finally:
-            self.con.unregister("incoming_frame")
 
     def _mark_latest(self, source: str) -> str:
         """Mark the latest load of ``source`` and return its id. Latest = newest release; for the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -43,3 +44,17 @@ def test_unknown_series_and_missing_store(tmp_path: Path, bundled_store_path: Pa
     missing = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "forecast"])
     assert missing.exit_code == 1
     assert "No existe el almacén" in missing.output
+
+
+def test_table_numbers_follow_the_language(bundled_store_path: Path) -> None:
+    """Spanish groups thousands with a point and writes "12 %", English with a comma: the
+    table's means, intervals and probabilities and its headers follow ``--lang`` (they were
+    English-style in both)."""
+    args = ["forecast", "--series", "usbp.MEX", "--horizon", "3", "--no-store"]
+    es = runner.invoke(app, ["--db", str(bundled_store_path), "--lang", "es", *args], terminal_width=200)
+    en = runner.invoke(app, ["--db", str(bundled_store_path), "--lang", "en", *args], terminal_width=200)
+    assert es.exit_code == 0 and en.exit_code == 0, es.output + en.output
+    assert re.search(r"\d\.\d{3}–\d", es.stdout) and not re.search(r"\d,\d{3}", es.stdout)
+    assert re.search(r"\d,\d{3}–\d", en.stdout) and not re.search(r"\d\.\d{3}\b", en.stdout)
+    assert "Media" in es.stdout and "media / mean" not in es.stdout
+    assert "Mean" in en.stdout

@@ -13,9 +13,16 @@ import typer
 from observatorio.cli_errors import fail
 from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
-from observatorio.i18n import t
+from observatorio.i18n import fmt_number, t
 
 FORMATS = ("table", "json", "csv")
+#: The table's columns (their headers: ``forecast_cli.column.*``, in the chosen language).
+COLUMNS = ("series", "freq", "period", "horizon", "mean", "interval_80", "interval_95", "p_surge")
+
+
+def _interval(low: float, high: float, lang: str) -> str:
+    """A prediction interval with the language's separators (``1.234–5.678`` in Spanish)."""
+    return f"{fmt_number(low, lang)}–{fmt_number(high, lang)}"
 
 
 def forecast(
@@ -136,17 +143,17 @@ def forecast(
         neutral_frame(frame).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return
     table = Table(title=t("forecast_cli.table_title", lang) + (f" — {rid}" if rid else ""))
-    for col in ("serie / series", "freq", "periodo / period", "h", "media / mean", "80%", "95%", "P(oleada/surge)"):
-        table.add_column(col, justify="right" if col not in ("serie / series", "freq") else "left")
+    for col in COLUMNS:
+        table.add_column(t(f"forecast_cli.column.{col}", lang), justify="left" if col in ("series", "freq") else "right")
     shown = frame[(frame["freq"] == "A") | (frame["horizon"].isin([1, 2, 3, 6, 12]))]
     for r in shown.to_dict(orient="records"):
         p_surge = float(r["p_surge"])
-        p = "" if np.isnan(p_surge) else f"{p_surge:.0%}"
+        p = "" if np.isnan(p_surge) else t("forecast_cli.percent", lang, percent=fmt_number(p_surge * 100, lang))
         table.add_row(
             str(r["series_id"]), str(r["freq"]), pd.Timestamp(r["period"]).strftime("%Y-%m"),
-            str(r["horizon"]), f"{float(r['mean']):,.0f}",
-            f"{float(r['lo_80']):,.0f}–{float(r['hi_80']):,.0f}",
-            f"{float(r['lo_95']):,.0f}–{float(r['hi_95']):,.0f}", p,
+            str(r["horizon"]), fmt_number(float(r["mean"]), lang),
+            _interval(float(r["lo_80"]), float(r["hi_80"]), lang),
+            _interval(float(r["lo_95"]), float(r["hi_95"]), lang), p,
         )
     out.print(table)
     alerts = [a for a in run.alerts if not series or a.series_id in series]

@@ -107,7 +107,7 @@ def _value(figure: dict[str, Any], lang: str, unit: str | None = None) -> str:
 def _figure_row(figure: dict[str, Any], lang: str) -> dict[str, Any]:
     notes = []
     if figure.get("annualized"):
-        notes.append(text("country.annualized", lang, months=figure.get("months")))
+        notes.append(text("country.annualized", lang, count=figure.get("months")))
     return {"name": figure.get("name") or figure.get("indicator", ""),
             "value": _value(figure, lang, figure.get("unit")),
             "unit": _unit(figure.get("unit"), lang),

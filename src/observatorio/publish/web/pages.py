@@ -893,7 +893,7 @@ def build_data(req: PageRequest) -> dict[str, Any]:
             "period": (fmt_period(pd.Timestamp(r.period_start).date(), r.start_freq, req.lang)
                        + " – " + fmt_period(end, r.end_freq, req.lang)) if end else "—",
             "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
-            "freshness": req.tx("data.months_ago", n=lag) if lag is not None else "—",
+            "freshness": req.tx("data.months_ago", count=lag) if lag is not None else "—",
             "stale": lag is not None and lag > 12,
             "download": f"{req.url}download/{r.source}.csv",
             **_refresh_cells(req, refreshes.get(r.source)),

@@ -330,7 +330,7 @@ def _trend(req: PageRequest, monthly: pd.DataFrame, iso3: str) -> Chart:
                           "status": ["C" if f.suppressed else "A" for f in monthly["figure"]]})
     return req.chart("trend", "bar", frame, title=tx("returnees.trend_title", country=req.country(iso3)),
                      unit=tx("returnees.unit"), sources=[SOURCE], x_is_date=True,
-                     description=tx("returnees.trend_describe", n=len(frame)),
+                     description=tx("returnees.trend_describe", count=len(frame)),
                      note=tx("returnees.suppressed_note"), csv_query={"country": iso3})
 
 

@@ -76,7 +76,7 @@ def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
         charts[chart_id] = req.chart(
             chart_id, "choropleth", frame,
             title=tx("admin1.map_title", population=heading, year=year), unit=unit, sources=[SOURCE],
-            description=tx("admin1.describe", n=len(frame)) + " " + "; ".join(
+            description=tx("admin1.describe", count=len(frame)) + " " + "; ".join(
                 f"{subdivision_name(c, lang)}: {fmt_number(v, lang)}"
                 for c, v in zip(frame["x"], frame["value"], strict=True)),
             note=tx("admin1.note"),
@@ -95,5 +95,5 @@ def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
         charts[sex_age_id] = req.chart(
             sex_age_id, "hstack", frame,
             title=tx("admin1.sex_age_title", population=heading, year=year), unit=unit, sources=[SOURCE],
-            description=tx("admin1.describe", n=frame["x"].nunique()), note=tx("admin1.sex_age_note"))
+            description=tx("admin1.describe", count=int(frame["x"].nunique())), note=tx("admin1.sex_age_note"))
     return charts

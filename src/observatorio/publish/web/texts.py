@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from observatorio.i18n import PORTAL_TEXTS_FILE, normalize_lang
+from observatorio.i18n import PORTAL_TEXTS_FILE, has_message, normalize_lang, t, template
 from observatorio.i18n import catalogue as i18n_catalogue
 
 TEXTS_FILE = PORTAL_TEXTS_FILE
@@ -18,9 +18,9 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def text(key: str, lang: str, **values: Any) -> str:
-    """The text ``key`` in ``lang`` with its placeholders filled (KeyError if missing)."""
-    template = catalogue()[key][normalize_lang(lang)]
-    return template.format(**values) if values else template
+    """The text ``key`` in ``lang`` with its placeholders filled (KeyError if missing); a text in
+    plural forms takes the one its ``count`` asks for (``tx('data.releases', count=n)``)."""
+    return t(key, lang, **values) if values else template(key, normalize_lang(lang))
 
 
 class Texts:
@@ -33,7 +33,7 @@ class Texts:
         return text(key, self.lang, **values)
 
     def get(self, key: str, default: str = "", **values: Any) -> str:
-        return text(key, self.lang, **values) if key in catalogue() else default
+        return text(key, self.lang, **values) if has_message(key) else default
 
     def has(self, key: str) -> bool:
-        return key in catalogue()
+        return has_message(key)

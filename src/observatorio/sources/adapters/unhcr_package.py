@@ -373,7 +373,7 @@ class Demographics(Adapter):
                 admin1 = [n for n in names if _ADMIN1.match(n)]
                 levels = sorted({(m.group("level") if (m := _LEVEL.search(n)) else n) for n in names})
                 problems.warn("unresolved_location", row=int(group["row"].min()), column="location",
-                              value=str(iso3), rows=len(group), persons=f"{group['persons'].sum():,.0f}",
+                              value=str(iso3), rows=len(group), persons=float(group["persons"].sum()),
                               levels=", ".join(levels[:5]), admin1=", ".join(admin1[:5]) or "—")
         return codes
 
