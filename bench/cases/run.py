@@ -14,6 +14,11 @@ The PostgreSQL server is started here (initdb in a temporary folder) with durabl
 (fsync and synchronous_commit on), unlike the test server.
 
     .venv/bin/python bench/cases/run.py [--updates 30] [--clients 16] [--skip-http] [--renders 40]
+
+On a machine other jobs share, latency is mostly queueing (the load average is printed): the CPU
+per render is the steadier figure, and steadiest with one user at a time:
+
+    .venv/bin/python bench/cases/run.py --pages-only --clients 1 --renders 400
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ class Result:
     conflicts: int = 0
     kinds: list[str] | None = None  # per latency: "create" (person, case) or "edit"
     cpu: dict[str, float] | None = None  # CPU seconds of the "server" and "database" processes
+    load: tuple[float, float] | None = None  # the machine's 1-minute load average at start and end
 
     def cpu_ms(self, part: str) -> float:
         """CPU milliseconds per request of the server's or the database's processes."""
@@ -347,20 +353,21 @@ def bench_pages(mode: str, url: str, db_pid: int, clients: int, renders: int,
             mine = cases[users[i]]
             return "/cases/" if k % 2 == 0 else f"/cases/c/{mine[k // 2 % len(mine)]}"
 
-        elapsed, lat, kinds, cpu = _render_pages(sessions, path, renders, server=proc.pid, database=db_pid)
+        elapsed, lat, kinds, cpu, load = _render_pages(sessions, path, renders, server=proc.pid, database=db_pid)
         for c in sessions:
             c.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         shutil.rmtree(cwd, ignore_errors=True)
-    return Result(mode, clients, len(lat), elapsed, lat, kinds=kinds, cpu=cpu), cases
+    return Result(mode, clients, len(lat), elapsed, lat, kinds=kinds, cpu=cpu, load=load), cases
 
 
 def _render_pages(clients: list[httpx.Client], path: Callable[[int, int], str], renders: int,
-                  **roots: int) -> tuple[float, list[float], list[str], dict[str, float]]:
+                  **roots: int) -> tuple[float, list[float], list[str], dict[str, float], tuple[float, float]]:
     """Client ``i`` gets ``path(i, k)`` for k < ``renders`` (even k: the list, odd: a case page);
-    the elapsed seconds, the latencies, their kinds, and the CPU seconds of ``roots`` meanwhile."""
+    the elapsed seconds, the latencies, their kinds, the CPU seconds of ``roots`` meanwhile and
+    the machine's load average before and after (latency on a shared machine is mostly queueing)."""
     kinds: list[list[str]] = [[] for _ in clients]
 
     def work(i: int, lat: list[float]) -> int:
@@ -372,9 +379,10 @@ def _render_pages(clients: list[httpx.Client], path: Callable[[int, int], str], 
             assert r.status_code == 200, (path(i, k), r.status_code)
         return 0
 
+    load = os.getloadavg()[0]
     meter = CpuMeter(**roots)
     elapsed, lat, _ = _run_threads(len(clients), work)
-    return elapsed, lat, [k for ks in kinds for k in ks], meter.seconds()
+    return elapsed, lat, [k for ks in kinds for k in ks], meter.seconds(), (load, os.getloadavg()[0])
 
 
 def bench_bare_pages(mode: str, url: str, db_pid: int, cases: dict[int, list[int]], renders: int) -> Result:
@@ -392,14 +400,14 @@ def bench_bare_pages(mode: str, url: str, db_pid: int, cases: dict[int, list[int
             mine = cases[users[i]]
             return f"/bare/list?org={org_of[users[i]]}" if k % 2 == 0 else f"/bare/case/{mine[k // 2 % len(mine)]}"
 
-        elapsed, lat, kinds, cpu = _render_pages(clients, path, renders, server=proc.pid, database=db_pid)
+        elapsed, lat, kinds, cpu, load = _render_pages(clients, path, renders, server=proc.pid, database=db_pid)
     finally:
         for c in clients:
             c.close()
         proc.terminate()
         proc.wait(timeout=30)
         shutil.rmtree(cwd, ignore_errors=True)
-    return Result(mode, len(users), len(lat), elapsed, lat, kinds=kinds, cpu=cpu)
+    return Result(mode, len(users), len(lat), elapsed, lat, kinds=kinds, cpu=cpu, load=load)
 
 
 def _free_port() -> int:
@@ -491,6 +499,11 @@ def _print_pages(pages: Result, peer: Result, api: Result | None) -> None:
         print(f"  {r.mode:<28}{r.cpu_ms('server'):>7.1f} / {r.cpu_ms('database'):<7.1f}")
     print(f"  ratio to the peer:          {pages.cpu_ms('server') / peer.cpu_ms('server'):>7.2f} / "
           f"{pages.cpu_ms('database') / peer.cpu_ms('database'):.2f}")
+    print("\nmachine load (1-minute average) at start / end of each phase; above the CPU count, the")
+    print("latencies are mostly waiting for a core (compare CPU per render, or rerun with --clients 1):")
+    for r in (pages, peer):
+        start, end = r.load or (0.0, 0.0)
+        print(f"  {r.mode:<28}{start:>7.1f} / {end:<7.1f}")
     met = all(pages.pct(0.95, k) < 150 for k in ("list", "case"))
     print(f"\ntarget case list and case page p95 <150 ms, PostgreSQL, 16 users: {'met' if met else 'NOT met'}")
 

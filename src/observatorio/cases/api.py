@@ -7,7 +7,7 @@ Each route declares ``x-personal-data`` so a test can enumerate those that must 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from observatorio import validation_text
 from observatorio.cases import accounts, service, transitions
@@ -108,12 +109,30 @@ def get_runtime(request: Request) -> Runtime:
     return rt
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def runtime_of(request: Request) -> Runtime:
+    """``get_runtime`` as a dependency. It is ``async`` because it does no I/O once the runtime
+    exists: a plain ``def`` dependency costs every request a hop to the thread pool and back,
+    which under concurrent page loads is CPU spent switching threads, not serving."""
+    return get_runtime(request)
 
 
-def get_session(rt: RuntimeDep) -> Iterator[Session]:
-    with rt.sessions() as session:
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+
+async def get_session(rt: RuntimeDep) -> AsyncIterator[Session]:
+    """The request's session, opened and closed on the event loop when that does no I/O (each
+    hop to the thread pool and back costs CPU in thread switches under concurrent requests).
+    Opening connects nothing (that happens on first use). Closing after the request committed
+    (every audited read and write does) only drops objects; a transaction still open is rolled
+    back, a round trip to the database, so that close runs in the thread pool."""
+    session = rt.sessions()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

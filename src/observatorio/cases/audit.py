@@ -192,29 +192,32 @@ def _append_sql(n: int, dialect: str) -> tuple[TextClause, ...]:
     (``expect_seq``/``expect_hash``), and inserts the rows only if it did move it; the row lock
     the UPDATE takes serialises concurrent appenders, and a waiter re-reads the tip after the
     holder commits, finds it changed and inserts nothing. The row count tells which happened.
+    The rows come as one array per column (``unnest`` zips them in order): the statement's text
+    is the same for any ``n``, so the driver converts it once and the server keeps it prepared,
+    where a VALUES list of 14 parameters a row (a case list appends 26 rows) was a new statement
+    of hundreds of parameters to convert, send and parse on every page view.
     SQLite: the caller holds the database's write lock (BEGIN IMMEDIATE), so plain statements.
     """
     tip = "UPDATE audit_head SET seq = :tip_seq, hash = :tip_hash WHERE id = :tip_chain"
     cols = ", ".join(_COLUMNS)
     if dialect == "postgresql":
-        rows = ", ".join(
-            "(" + ", ".join(f"CAST(:{c}_{i} AS {_PG_TYPES.get(c, 'TEXT')})" for c in _COLUMNS) + ")"
-            for i in range(n))
+        arrays = ", ".join(f"CAST(:{c} AS {_PG_TYPES.get(c, 'TEXT')}[])" for c in _COLUMNS)
         return (text(
             f"WITH tip AS ({tip} AND seq = :expect_seq AND hash = :expect_hash RETURNING id) "  # noqa: S608 - constants
-            f"INSERT INTO audit_log ({cols}) SELECT * FROM (VALUES {rows}) AS v ({cols}) "
+            f"INSERT INTO audit_log ({cols}) SELECT * FROM unnest({arrays}) AS v ({cols}) "
             "WHERE EXISTS (SELECT FROM tip)").execution_options(preserve_rowcount=True),)
     rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _COLUMNS) + ")" for i in range(n))
     return (text(f"INSERT INTO audit_log ({cols}) VALUES {rows}"), text(tip))  # noqa: S608 - constants
 
 
-def _chain_rows(chain: int, seq: int, prev: str, actor: Actor,
-                events: Sequence[AccessEvent]) -> tuple[list[dict[str, object]], dict[str, object]]:
-    """The rows linking ``events`` onto the tip (seq, prev), and the statement's parameters."""
+def _chain_rows(chain: int, seq: int, prev: str, actor: Actor, events: Sequence[AccessEvent],
+                columnar: bool) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The rows linking ``events`` onto the tip (seq, prev), and the statement's parameters:
+    ``columnar`` (PostgreSQL's statement), one list per column; else ``<column>_<row>``."""
     ts = _now_text()
     rows: list[dict[str, object]] = []
     params: dict[str, object] = {"tip_chain": chain, "expect_seq": seq, "expect_hash": prev}
-    for i, ev in enumerate(events):
+    for ev in events:
         seq += 1
         row: dict[str, object] = {
             "chain": chain, "seq": seq, "ts": ts, "actor_id": actor.user_id, "actor": actor.username,
@@ -224,7 +227,11 @@ def _chain_rows(chain: int, seq: int, prev: str, actor: Actor,
         }
         row["hash"] = prev = _hash_values(_hash_input([row[c] for c in _HASHED], ev.outcome))
         rows.append(row)
-        params.update({f"{c}_{i}": row[c] for c in _COLUMNS})
+    if columnar:  # a list holds one type: text columns as str, as CAST(... AS TEXT) made each value
+        params.update({c: [row[c] if c in _PG_TYPES or row[c] is None else str(row[c]) for row in rows]
+                       for c in _COLUMNS})
+    else:
+        params.update({f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in _COLUMNS})
     params.update(tip_seq=seq, tip_hash=prev)
     return rows, params
 
@@ -249,9 +256,10 @@ def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> lis
         session.info[_PENDING] = (chains, chain, exclusive, None)
     else:
         chain, exclusive, cached = random.randrange(chains.count), False, None  # noqa: S311
-    stmts = _append_sql(len(events), dialect)
-    if dialect == "postgresql" and cached is not None:
-        rows, params = _chain_rows(chain, *cached, actor, events)
+    columnar = dialect == "postgresql"
+    stmts = _append_sql(0 if columnar else len(events), dialect)  # PostgreSQL's is the same for any size
+    if columnar and cached is not None:
+        rows, params = _chain_rows(chain, *cached, actor, events, columnar)
         if conn.execute(stmts[0], params).rowcount == len(rows):
             if tracked:
                 session.info[_PENDING] = (chains, chain, exclusive, (params["tip_seq"], params["tip_hash"]))
@@ -260,7 +268,7 @@ def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> lis
     seq, prev = conn.execute(
         select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == chain).with_for_update()
     ).one()
-    rows, params = _chain_rows(chain, seq, prev, actor, events)
+    rows, params = _chain_rows(chain, seq, prev, actor, events, columnar)
     results = [conn.execute(stmt, params) for stmt in stmts]
     if dialect == "postgresql" and results[0].rowcount != len(rows):  # the tip is locked: cannot happen
         raise RuntimeError(f"audit chain {chain}: tip changed under its lock")

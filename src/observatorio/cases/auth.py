@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.errors import Throttled, Unauthenticated
-from observatorio.cases.models import AuthSession, LoginFailure, User, utcnow
+from observatorio.cases.models import (
+    AuthSession,
+    LoginFailure,
+    Membership,
+    Organisation,
+    User,
+    utcnow,
+)
 from observatorio.cases.policy import Grant, Principal
 
 ALGORITHM = "HS256"
@@ -159,13 +166,21 @@ def revoke_user_sessions(session: Session, user_id: int) -> None:
 
 _USER_WITH_MEMBERSHIPS = (select(User).where(User.id == bindparam("user_id"))
                           .options(joinedload(User.memberships)).execution_options(populate_existing=True))
-# The same, only through a live session of that very user: the session must belong to the id
-# the token names and be younger than the account (an id the database gave again to a later
-# user cannot inherit an older token even if a session row survived).
-_USER_OF_SESSION = (select(User).join(AuthSession, AuthSession.user_id == User.id)
-                    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("jti"),
-                           AuthSession.revoked_at.is_(None), AuthSession.created_at >= User.created_at)
-                    .options(joinedload(User.memberships)).execution_options(populate_existing=True))
+# The principal of a live session of that very user: the session must belong to the id the
+# token names and be younger than the account (an id the database gave again to a later user
+# cannot inherit an older token even if a session row survived). Every page and API request runs
+# it, and only the grants are needed: plain rows (one per membership), no User object, no
+# identity map, none of the account's other columns (the password hash) leave the database.
+_users, _sessions = User.__table__, AuthSession.__table__
+_members, _orgs = Membership.__table__, Organisation.__table__
+_PRINCIPAL_OF_SESSION = (
+    select(_users.c.username, _users.c.active, _members.c.organisation_id, _orgs.c.country, _members.c.role)
+    .select_from(_users.join(_sessions, _sessions.c.user_id == _users.c.id)
+                 .outerjoin(_members, _members.c.user_id == _users.c.id)
+                 .outerjoin(_orgs, _orgs.c.id == _members.c.organisation_id))
+    .where(_users.c.id == bindparam("user_id"), _sessions.c.id == bindparam("jti"),
+           _sessions.c.revoked_at.is_(None), _sessions.c.created_at >= _users.c.created_at)
+    .order_by(_members.c.id))
 
 
 def _principal(user: User | None) -> Principal:
@@ -183,10 +198,13 @@ def principal_of(session: Session, user_id: int) -> Principal:
 
 def principal_of_token(session: Session, user_id: int, jti: str) -> Principal:
     """The principal of a decoded token whose session is live (one query); else Unauthenticated."""
-    user = session.execute(_USER_OF_SESSION, {"user_id": user_id, "jti": jti}).unique().scalar_one_or_none()
-    if user is None:
+    rows = session.connection().execute(_PRINCIPAL_OF_SESSION, {"user_id": user_id, "jti": jti}).all()
+    if not rows:
         raise Unauthenticated(key="cases.refusal.session_ended")
-    return _principal(user)
+    if not rows[0].active:
+        raise Unauthenticated(key="cases.refusal.inactive_user")
+    grants = tuple(Grant(r.organisation_id, r.country, r.role) for r in rows if r.organisation_id is not None)
+    return Principal(user_id, rows[0].username, grants)
 
 
 def csrf_token(secret: str, session_id: str) -> str:

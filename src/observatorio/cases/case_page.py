@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from observatorio.cases import case_views, service, steps
 from observatorio.cases.case_views import Change
@@ -49,6 +50,18 @@ class CasePageData:
     history: list[Change]
 
 
+def _children(model: type[CaseNote] | type[CaseTask] | type[CaseService], *order: str) -> Select[Any]:
+    """The rows of one kind of child of a case, as plain rows of its table: the page only reads
+    them into its own models, so no ORM objects or identity map (built once, at import)."""
+    table = model.__table__
+    return select(table).where(table.c.case_id == bindparam("case_id")).order_by(*(table.c[o] for o in order))
+
+
+_NOTES = _children(CaseNote, "id")
+_TASKS = _children(CaseTask, "due_date", "id")
+_SERVICES = _children(CaseService, "id")
+
+
 def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageData:
     """Everything the case page shows of case ``case_id``; a case the reader may not read is
     refused (404, audited as denied) exactly as ``service.get_case`` refuses it."""
@@ -58,13 +71,12 @@ def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageD
     states = checklist(protocol, case.opened_at, steps._completed(ctx, case.id), now) if protocol else []
     ctx.log(d, "case.protocol.read", "case", case.id, ["protocol"])
     sent, consents = referrals_of_case(ctx, case, d)
-    rows = ctx.session.scalars
-    notes = [service._note_out(n, d) for n in rows(select(CaseNote).where(CaseNote.case_id == case.id)
-                                                   .order_by(CaseNote.id))]
+    rows = ctx.session.connection().execute
+    notes = [service._note_out(n, d) for n in rows(_NOTES, {"case_id": case.id})]
     ctx.log(d, "case.notes.read", "case", case.id, [f"note:{n.id}" for n in notes if not n.hidden])
-    tasks = rows(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.due_date, CaseTask.id)).all()
+    tasks = rows(_TASKS, {"case_id": case.id}).all()
     ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{t.id}" for t in tasks])
-    services = rows(select(CaseService).where(CaseService.case_id == case.id).order_by(CaseService.id)).all()
+    services = rows(_SERVICES, {"case_id": case.id}).all()
     ctx.log(d, "case.services.read", "case", case.id, [f"service:{s.id}" for s in services])
     history = case_views.history_of(ctx, case, d)
     data = CasePageData(

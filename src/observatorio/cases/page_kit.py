@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from observatorio import validation_text
 from observatorio.cases import service
-from observatorio.cases.api import SessionDep, client_ip, get_runtime
+from observatorio.cases.api import RuntimeDep, SessionDep, client_ip
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.models import Case, utcnow
@@ -34,13 +34,14 @@ from observatorio.cases.web_cookies import SESSION_COOKIE
 from observatorio.i18n import normalize_lang
 from observatorio.publish.web.texts import Texts
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
+# The templates ship inside the package and change only with a new release (a restart): no
+# auto_reload, which would stat every template of a page (base and includes) on every render.
 pages_env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,
 )
 HEADERS = {
     # Pages show personal data: never cache them, never frame them, no scripts at all.

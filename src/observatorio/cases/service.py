@@ -843,7 +843,24 @@ def share_case(ctx: Ctx, case_id: int, data: CaseShareIn) -> CaseOut:
 
 # ---------------------------------------------------------------- notes, tasks, services
 
-def _note_out(n: CaseNote, d: Decision) -> NoteOut:
+class NoteRow(typing.Protocol):
+    """What ``_note_out`` reads of a note: a ``CaseNote`` or a plain row of its table."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def sensitivity(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+def _note_out(n: NoteRow, d: Decision) -> NoteOut:
     hidden = n.sensitivity is not None and n.sensitivity not in d.field_groups
     return NoteOut(id=n.id, case_id=n.case_id, author_id=n.author_id, body=None if hidden else n.body,
                    sensitivity=n.sensitivity, hidden=hidden, created_at=n.created_at)

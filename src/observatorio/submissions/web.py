@@ -39,6 +39,7 @@ _env = Environment(
     loader=ChoiceLoader([FileSystemLoader(Path(__file__).resolve().parent / "templates"),
                          FileSystemLoader(Path(__file__).resolve().parents[1] / "cases" / "templates")]),
     autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+    auto_reload=False,  # as page_kit.pages_env: packaged templates, no stat per render
 )
 
 

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
     from observatorio.cases.web import router as cases_web_router
     from observatorio.errors import ObservatorioError
+    from observatorio.publish.api.cases_lane import CasesLane
     from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
@@ -108,8 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "Link", "X-Total-Count", "Content-Disposition"],
         max_age=86400,
     )
-    # Outermost: every layer of one request reads the same store snapshot.
+    # Every layer of one request reads the same store snapshot.
     app.add_middleware(PinStoreForRequest)
+    # Outermost: the cases pages go past all of the above, none of which is theirs (cases_lane.py).
+    app.add_middleware(CasesLane)
     return app
 
 

@@ -1,0 +1,126 @@
+"""The cases pages' lane past the statistics-side middleware (publish/api/cases_lane.py), on the
+real application: pages come uncompressed and without CORS headers, and keep their security
+headers, their CSRF check, their redirects and error pages; HEAD, preflights, the cases API and
+the public reads keep the whole stack."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from observatorio.cases import accounts
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.db import upgrade
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.vocab import OrgKind
+from observatorio.publish.api.app import create_app
+from observatorio.publish.api.cases_lane import exception_layer
+from observatorio.settings import Settings
+
+SECRET = "lane-test-secret-not-for-production-0123456789abcdefghijklmnopqrst"
+PASSWORD = "correct horse battery staple"
+#: What a browser from another site sends along: gzip would apply, and so would CORS.
+BROWSER = {"Accept-Encoding": "gzip", "Origin": "https://elsewhere.example"}
+SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
+
+
+@pytest.fixture(scope="module")
+def app(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('lane')}/cases.sqlite"
+    upgrade(url)
+    settings = Settings(db=bundled_store_path, secret_key=SECRET)
+    rt = Runtime.from_url(url, settings, CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1))
+    with rt.sessions() as s:
+        org = accounts.add_organisation(s, "Consulado", OrgKind.CONSULATE, "GTM", "MEX", "Tapachula")
+        accounts.add_user(s, "oficial", PASSWORD, rt.config, [(org, "consular_head")])
+        s.commit()
+    app = create_app(settings)
+    app.state.cases_runtime = rt
+    yield app
+    rt.close()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r"name='csrf_token' value='([0-9a-f]+)'", html)
+    assert found, html[:300]
+    return found.group(1)
+
+
+def _sign_in(client: TestClient) -> None:
+    form = client.get("/cases/login")
+    r = client.post("/cases/login", data={"username": "oficial", "password": PASSWORD, "csrf_token": _csrf(form.text)})
+    assert r.status_code == 303, r.text[:300]
+
+
+def _assert_page_headers(r) -> None:  # type: ignore[no-untyped-def]
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (name, r.headers)
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert "content-encoding" not in r.headers  # no compression of pages with a CSRF token (BREACH)
+    assert "access-control-allow-origin" not in r.headers  # personal data: no CORS
+
+
+def test_pages_are_neither_compressed_nor_cors_enabled(client: TestClient) -> None:
+    _sign_in(client)
+    for path in ("/cases/", "/cases/work", "/cases/login"):
+        r = client.get(path, headers=BROWSER)
+        assert r.status_code == 200, (path, r.text[:300])
+        assert len(r.content) > 1000, path  # large enough that gzip would have compressed it
+        _assert_page_headers(r)
+
+
+def test_public_reads_keep_compression_and_cors(client: TestClient) -> None:
+    r = client.get("/api/v1/observations?limit=500", headers=BROWSER)
+    assert r.status_code == 200
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers.get("etag")
+
+
+def test_csrf_and_sign_in_still_enforced(client: TestClient) -> None:
+    r = client.get("/cases/", headers=BROWSER)  # not signed in: to the login form
+    assert r.status_code == 303 and r.headers["location"] == "/cases/login"
+    forged = client.post("/cases/login", data={"username": "oficial", "password": PASSWORD, "csrf_token": "0" * 64})
+    assert forged.status_code == 403
+    _assert_page_headers(forged)
+    _sign_in(client)
+    logout = client.post("/cases/logout", data={"csrf_token": "0" * 64}, headers=BROWSER)
+    assert logout.status_code == 403
+    _assert_page_headers(logout)
+    assert client.get("/cases/").status_code == 200  # the forged logout ended nothing
+
+
+def test_error_pages_through_the_lane(client: TestClient) -> None:
+    _sign_in(client)
+    missing = client.get("/cases/c/999999")
+    assert missing.status_code == 404
+    _assert_page_headers(missing)
+    refused = client.get("/cases/c/" + "9" * 30)  # no id a column holds: the not-found page too
+    assert refused.status_code == 404
+    _assert_page_headers(refused)
+
+
+def test_head_preflight_and_api_keep_the_whole_stack(client: TestClient) -> None:
+    get, head = client.get("/cases/login"), client.head("/cases/login")
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    api = client.get("/api/v1/cases", headers=BROWSER)
+    assert api.status_code == 401 and api.headers["access-control-allow-origin"] == "*"
+
+
+def test_exception_layer_is_required() -> None:
+    async def bare(scope, receive, send):  # type: ignore[no-untyped-def]
+        return None
+
+    with pytest.raises(RuntimeError, match="no exception layer"):
+        exception_layer(bare)
