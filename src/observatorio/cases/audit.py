@@ -184,9 +184,9 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
             chains.release(chain, exclusive, None)
 
 
-@lru_cache(maxsize=64)
-def _append_sql(n: int, dialect: str) -> tuple[TextClause, ...]:
-    """Plain SQL for appending ``n`` rows and moving the tip (built once per size; prepared by the driver).
+@lru_cache(maxsize=4)
+def _append_sql(dialect: str) -> tuple[TextClause, ...]:
+    """Plain SQL for appending rows and moving the tip (the same text for any number of rows).
 
     PostgreSQL: one statement that moves the tip only if it still is what the rows link to
     (``expect_seq``/``expect_hash``), and inserts the rows only if it did move it; the row lock
@@ -196,7 +196,9 @@ def _append_sql(n: int, dialect: str) -> tuple[TextClause, ...]:
     is the same for any ``n``, so the driver converts it once and the server keeps it prepared,
     where a VALUES list of 14 parameters a row (a case list appends 26 rows) was a new statement
     of hundreds of parameters to convert, send and parse on every page view.
-    SQLite: the caller holds the database's write lock (BEGIN IMMEDIATE), so plain statements.
+    SQLite: the caller holds the database's write lock (BEGIN IMMEDIATE), so plain statements:
+    one row's INSERT run for every row (executemany), because a VALUES list of 14 parameters a
+    row passes SQLite's limit of 32,766 parameters at 2,341 rows (a retention run erases more).
     """
     tip = "UPDATE audit_head SET seq = :tip_seq, hash = :tip_hash WHERE id = :tip_chain"
     cols = ", ".join(_COLUMNS)
@@ -206,14 +208,15 @@ def _append_sql(n: int, dialect: str) -> tuple[TextClause, ...]:
             f"WITH tip AS ({tip} AND seq = :expect_seq AND hash = :expect_hash RETURNING id) "  # noqa: S608 - constants
             f"INSERT INTO audit_log ({cols}) SELECT * FROM unnest({arrays}) AS v ({cols}) "
             "WHERE EXISTS (SELECT FROM tip)").execution_options(preserve_rowcount=True),)
-    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in _COLUMNS) + ")" for i in range(n))
-    return (text(f"INSERT INTO audit_log ({cols}) VALUES {rows}"), text(tip))  # noqa: S608 - constants
+    values = ", ".join(f":{c}" for c in _COLUMNS)
+    return (text(f"INSERT INTO audit_log ({cols}) VALUES ({values})"), text(tip))  # noqa: S608 - constants
 
 
 def _chain_rows(chain: int, seq: int, prev: str, actor: Actor, events: Sequence[AccessEvent],
                 columnar: bool) -> tuple[list[dict[str, object]], dict[str, object]]:
     """The rows linking ``events`` onto the tip (seq, prev), and the statement's parameters:
-    ``columnar`` (PostgreSQL's statement), one list per column; else ``<column>_<row>``."""
+    ``columnar`` (PostgreSQL's statement), one list per column; else only the tip's (the rows
+    themselves are the INSERT's parameters, one dict per row)."""
     ts = _now_text()
     rows: list[dict[str, object]] = []
     params: dict[str, object] = {"tip_chain": chain, "expect_seq": seq, "expect_hash": prev}
@@ -230,8 +233,6 @@ def _chain_rows(chain: int, seq: int, prev: str, actor: Actor, events: Sequence[
     if columnar:  # a list holds one type: text columns as str, as CAST(... AS TEXT) made each value
         params.update({c: [row[c] if c in _PG_TYPES or row[c] is None else str(row[c]) for row in rows]
                        for c in _COLUMNS})
-    else:
-        params.update({f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in _COLUMNS})
     params.update(tip_seq=seq, tip_hash=prev)
     return rows, params
 
@@ -257,7 +258,7 @@ def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> lis
     else:
         chain, exclusive, cached = random.randrange(chains.count), False, None  # noqa: S311
     columnar = dialect == "postgresql"
-    stmts = _append_sql(0 if columnar else len(events), dialect)  # PostgreSQL's is the same for any size
+    stmts = _append_sql(dialect)
     if columnar and cached is not None:
         rows, params = _chain_rows(chain, *cached, actor, events, columnar)
         if conn.execute(stmts[0], params).rowcount == len(rows):
@@ -269,8 +270,12 @@ def append(session: Session, actor: Actor, events: Sequence[AccessEvent]) -> lis
         select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == chain).with_for_update()
     ).one()
     rows, params = _chain_rows(chain, seq, prev, actor, events, columnar)
-    results = [conn.execute(stmt, params) for stmt in stmts]
-    if dialect == "postgresql" and results[0].rowcount != len(rows):  # the tip is locked: cannot happen
+    if columnar:
+        results = [conn.execute(stmts[0], params)]
+    else:
+        results = [conn.execute(stmts[0], [{c: row[c] for c in _COLUMNS} for row in rows]),
+                   conn.execute(stmts[1], params)]
+    if columnar and results[0].rowcount != len(rows):  # the tip is locked: cannot happen
         raise RuntimeError(f"audit chain {chain}: tip changed under its lock")
     if tracked:
         session.info[_PENDING] = (chains, chain, exclusive, (params["tip_seq"], params["tip_hash"]))
