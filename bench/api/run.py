@@ -4,7 +4,8 @@
 
 Steps (each printed as it runs):
 1. a store with every bundled source (var/bench/api.duckdb, built once; a store written by an
-   older schema is upgraded in place, as ``observatorio load`` would);
+   older schema is upgraded in place, as ``observatorio load`` would) and a stored forecast
+   release (``observatorio forecast --store``, as a publication stores one);
 2. an SQLite export of ``observations`` with indexes on the filtered columns (Datasette's input;
    exported again when the store's version changes);
 3. Datasette in its own virtualenv (var/bench/datasette-venv; installed here, never a project
@@ -106,11 +107,29 @@ def build_store(db: Path) -> None:
     if not db.exists():
         step(f"loading the bundled sources into {db}")
         subprocess.run([str(VENV_PY.parent / "observatorio"), "--db", str(db), "load"], check=True)
-        return
-    # Opening it for writing brings an older store to the current schema (nothing otherwise).
-    from observatorio.store import Store
+    else:
+        # Opening it for writing brings an older store to the current schema (nothing otherwise).
+        from observatorio.store import Store
 
-    Store.open(db).close()
+        Store.open(db).close()
+    if not has_forecast_release(db):
+        # As a publication does (docs/deployment.md): the servers read the stored release;
+        # without one, each worker computes the forecasts at start-up (its memory too).
+        step(f"storing a forecast release in {db} (observatorio forecast --store)")
+        subprocess.run([str(VENV_PY.parent / "observatorio"), "--db", str(db), "forecast",
+                        "--store"], check=True, stdout=subprocess.DEVNULL)
+
+
+def has_forecast_release(db: Path) -> bool:
+    import duckdb
+
+    from observatorio.analysis.forecast.releases import resolve_run
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return resolve_run(con, None) is not None
+    finally:
+        con.close()
 
 
 def store_version(db: Path) -> str:

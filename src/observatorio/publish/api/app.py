@@ -116,7 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _warm_up_on_start(app: FastAPI) -> None:
     """Open the store, its catalogue and its in-memory columns in a thread at start-up
     (store_access.warm_up), stopped and joined at shut-down."""
+    import threading
+
     from observatorio.publish.api.store_access import warm_up
     from observatorio.publish.background import run_at_startup
 
+    app.state.api_warmed = threading.Event()  # the portal's warm-up starts when this is set
     run_at_startup(app, "api-warm-up", warm_up)

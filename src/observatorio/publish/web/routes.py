@@ -99,7 +99,9 @@ def mount_web(app: FastAPI) -> None:
     it: until it is ready they say the forecast is being prepared). Static files need no mount: the
     router serves them.
 
-    The thread is stopped (between forecast series) and joined at shut-down.
+    It starts its work once the API's warm-up (the in-memory columns) is over: both at once
+    made a worker's start-up peak their sum. The thread is stopped (between forecast series)
+    and joined at shut-down.
     """
     run_at_startup(app, "portal-warm-up", analysis_bridge.warm_up)
 
