@@ -26,21 +26,7 @@ DOCS_ASSETS_URL = "/api/docs-assets"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
-    from observatorio.cases.api import router as cases_router
-    from observatorio.cases.directory_api import router as directory_api_router
-    from observatorio.cases.directory_web import router as directory_web_router
-    from observatorio.cases.officer_forms import router as cases_forms_router
-    from observatorio.cases.officer_web import router as cases_officer_router
-    from observatorio.cases.practice_web import router as practice_web_router
-    from observatorio.cases.reception.api import router as reception_api_router
-    from observatorio.cases.reception.web import router as reception_web_router
-    from observatorio.cases.referral_api import router as cases_referral_router
-    from observatorio.cases.referral_web import router as cases_referral_web_router
-    from observatorio.cases.reintegration.api import router as cases_reintegration_router
-    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
-    from observatorio.cases.web import router as cases_web_router
     from observatorio.errors import ObservatorioError
-    from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
     from observatorio.publish.api.head import HeadAsGet
@@ -48,10 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.api.store_access import PinStoreForRequest
     from observatorio.publish.web.calendar_page import router as calendar_page_router
-    from observatorio.publish.web.directory_pages import router as directory_pages_router
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
-    from observatorio.submissions.web import router as submissions_router
 
     settings = settings or get_settings()
     limit_arenas(settings.malloc_arenas)  # each worker builds its app: its heaps, as Settings say
@@ -71,22 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (metadata, data, analysis, forecasts):
         app.include_router(module.router)
     app.include_router(sdmx.router)
-    app.include_router(cases_router)
-    app.include_router(cases_reintegration_router)
-    app.include_router(cases_publication_router)
-    app.include_router(cases_web_router)
-    app.include_router(cases_officer_router)
-    app.include_router(reception_api_router)
-    app.include_router(reception_web_router)
-    app.include_router(cases_forms_router)
-    app.include_router(cases_referral_router)
-    app.include_router(cases_referral_web_router)
-    app.include_router(submissions_router)
-    app.include_router(cases_reintegration_web_router)
-    app.include_router(practice_web_router)
-    app.include_router(directory_web_router)
-    app.include_router(directory_api_router)
-    app.include_router(directory_pages_router)  # these two before the portal's catch-all /es/… routes
+    if settings.cases_web:
+        _include_cases_side(app)  # the directory pages before the portal's catch-all /es/… routes
     app.include_router(calendar_page_router)
     app.include_router(web_router)
     mount_web(app)
@@ -111,6 +81,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: every layer of one request reads the same store snapshot.
     app.add_middleware(PinStoreForRequest)
     return app
+
+
+def _include_cases_side(app: FastAPI) -> None:
+    """The routes that read or write the application database: cases, submissions, the
+    directory and practices. Imported here only: a statistics-only server
+    (``OBSERVATORIO_CASES_WEB=false``) never loads SQLAlchemy, the models or the policy."""
+    from observatorio.cases.api import router as cases_router
+    from observatorio.cases.directory_api import router as directory_api_router
+    from observatorio.cases.directory_web import router as directory_web_router
+    from observatorio.cases.officer_forms import router as cases_forms_router
+    from observatorio.cases.officer_web import router as cases_officer_router
+    from observatorio.cases.practice_web import router as practice_web_router
+    from observatorio.cases.reception.api import router as reception_api_router
+    from observatorio.cases.reception.web import router as reception_web_router
+    from observatorio.cases.referral_api import router as cases_referral_router
+    from observatorio.cases.referral_web import router as cases_referral_web_router
+    from observatorio.cases.reintegration.api import router as cases_reintegration_router
+    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
+    from observatorio.cases.web import router as cases_web_router
+    from observatorio.publish.api.cases_publication import router as cases_publication_router
+    from observatorio.publish.web.directory_pages import router as directory_pages_router
+    from observatorio.submissions.web import router as submissions_router
+
+    app.include_router(cases_router)
+    app.include_router(cases_reintegration_router)
+    app.include_router(cases_publication_router)
+    app.include_router(cases_web_router)
+    app.include_router(cases_officer_router)
+    app.include_router(reception_api_router)
+    app.include_router(reception_web_router)
+    app.include_router(cases_forms_router)
+    app.include_router(cases_referral_router)
+    app.include_router(cases_referral_web_router)
+    app.include_router(submissions_router)
+    app.include_router(cases_reintegration_web_router)
+    app.include_router(practice_web_router)
+    app.include_router(directory_web_router)
+    app.include_router(directory_api_router)
+    app.include_router(directory_pages_router)
 
 
 def _warm_up_on_start(app: FastAPI) -> None:
