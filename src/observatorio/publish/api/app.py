@@ -9,7 +9,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from observatorio import __version__
 from observatorio.settings import Settings, get_settings
-from observatorio.store.heap import limit_arenas
+from observatorio.store.heap import limit_arenas, use_system_allocator
 
 API_DESCRIPTION = """
 Open data of the Regional Migration Observatory (CRM): every harmonized number, its metadata
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     settings = settings or get_settings()
     limit_arenas(settings.malloc_arenas)  # each worker builds its app: its heaps, as Settings say
+    use_system_allocator()
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
     # the docs work offline and no request leaves the server (no validator badge either).
     app = FastAPIOffline(
