@@ -88,5 +88,8 @@ def summary(readings: list[Reading]) -> None:
             if mine:
                 cells.append(f"{stage}: " + ", ".join(f"{r.peak_mb:.0f}" for r in mine))
         print(f"    {server:<18} " + " | ".join(cells) + " MB")
+        peak = max(r.peak_mb for r in readings if r.server == server)
+        print(f"    {server:<18} peak {peak:.0f} MB, target {TARGET_MB} MB: "
+              + ("met" if peak < TARGET_MB else "NOT met"))
     worst = max((r.peak_mb for r in readings), default=0.0)
     print(f"largest peak {worst:.0f} MB: target " + ("met" if worst < TARGET_MB else "NOT met"))

@@ -1,10 +1,12 @@
 """API benchmark: our FastAPI server vs Datasette on the same rows, same questions.
 
     .venv/bin/python bench/api/run.py [--duration 10] [--connections 16] [--workers 2]
+        [--statistics-only]
 
 Steps (each printed as it runs):
 1. a store with every bundled source (var/bench/api.duckdb, built once; a store written by an
-   older schema is upgraded in place, as ``observatorio load`` would);
+   older schema is upgraded in place, as ``observatorio load`` would) and a stored forecast
+   release (``observatorio forecast --store``, as a publication stores one);
 2. an SQLite export of ``observations`` with indexes on the filtered columns (Datasette's input;
    exported again when the store's version changes);
 3. Datasette in its own virtualenv (var/bench/datasette-venv; installed here, never a project
@@ -106,11 +108,31 @@ def build_store(db: Path) -> None:
     if not db.exists():
         step(f"loading the bundled sources into {db}")
         subprocess.run([str(VENV_PY.parent / "observatorio"), "--db", str(db), "load"], check=True)
-        return
-    # Opening it for writing brings an older store to the current schema (nothing otherwise).
-    from observatorio.store import Store
+    else:
+        # Opening it for writing brings an older store to the current schema (nothing otherwise);
+        # a served store is a published snapshot (serve publishes it), never written in place.
+        from observatorio.store import Store, snapshots
 
-    Store.open(db).close()
+        if not snapshots.is_enabled(db):
+            Store.open(db).close()
+    if not has_forecast_release(db):
+        # As a publication does (docs/deployment.md): the servers read the stored release;
+        # without one, each worker computes the forecasts at start-up (its memory too).
+        step(f"storing a forecast release in {db} (observatorio forecast --store)")
+        subprocess.run([str(VENV_PY.parent / "observatorio"), "--db", str(db), "forecast",
+                        "--store"], check=True, stdout=subprocess.DEVNULL)
+
+
+def has_forecast_release(db: Path) -> bool:
+    import duckdb
+
+    from observatorio.analysis.forecast.releases import resolve_run
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return resolve_run(con, None) is not None
+    finally:
+        con.close()
 
 
 def store_version(db: Path) -> str:
@@ -288,6 +310,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=WORK / "api.duckdb")
     parser.add_argument("--load-connections", type=int, default=200,
                         help="concurrency of the uncached run whose memory is measured")
+    parser.add_argument("--statistics-only", action="store_true",
+                        help="serve ours with OBSERVATORIO_CASES_WEB=false (no cases side loaded)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
 
@@ -300,6 +324,8 @@ def main() -> None:
 
     ours_port, theirs_port, cold_port = free_port(), free_port(), free_port()
     env = {**os.environ, "OBSERVATORIO_DB": str(args.db)}
+    if args.statistics_only:
+        env["OBSERVATORIO_CASES_WEB"] = "false"
     step(f"starting observatorio serve --workers {args.workers} (with and without its response "
          "cache) and datasette (loopback)")
 

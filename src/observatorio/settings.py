@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     db: Path | None = None  # statistics store (DuckDB file); OBSERVATORIO_DB
     data_dir: Path | None = None  # bundled published files; OBSERVATORIO_DATA_DIR
     cases_db: str | None = None  # SQLAlchemy URL of the cases store; OBSERVATORIO_CASES_DB
+    # False: a statistics-only server (API, SDMX, portal): no cases, submissions, directory or
+    # practices routes, and the cases side is never imported (≈ 25 MB less per server process,
+    # docs/benchmarks.md). OBSERVATORIO_CASES_WEB
+    cases_web: bool = True
     secret_key: str | None = None  # signs tokens and cookies; OBSERVATORIO_SECRET_KEY
     lang: str = "es"  # default language of messages; OBSERVATORIO_LANG
     # Most rows of latest releases an API process keeps in memory to answer small questions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -340,3 +342,19 @@ def test_catalogue_rejects_unknown_columns_and_dependencies() -> None:
 def test_results_carry_their_releases(analysis_engine: IndicatorEngine) -> None:
     result = analysis_engine.compute("encounters_abroad_per100k", "GTM", "A")
     assert set(result.releases) == {"ohss_cbp_usbp_encounters", "worldbank_population"}
+
+
+def test_the_engines_results_are_bounded_and_an_evicted_one_is_computed_again(
+        analysis_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The API passes any three letters as a country: kept results must not grow with them.
+    from observatorio.analysis import indicators
+    from observatorio.store import Store
+
+    monkeypatch.setattr(indicators, "MAX_RESULTS", 5)
+    with Store.open(analysis_store_path, read_only=True) as store:
+        engine = IndicatorEngine(store.con)
+        first = value(engine, "population", "GTM", 2023)
+        for code in ("AAA", "AAB", "AAC", "AAD", "AAE", "AAF", "AAG"):
+            engine.compute("population", code, "A")
+        assert len(engine._results) <= 5
+        assert value(engine, "population", "GTM", 2023) == first == raw.population_of("GTM", 2023)

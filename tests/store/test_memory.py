@@ -166,3 +166,17 @@ def test_only_read_only_stores_with_the_table_get_columns(tmp_path: Path,
     path = tmp_path / "s.duckdb"
     with Store.open(path) as store:  # writable: it may change
         assert memory.build(store, 10_000_000) is None
+
+
+def test_text_columns_hold_small_codes_and_make_their_label_index_only_when_asked(
+        store: Store) -> None:
+    # The server process's memory (docs/benchmarks.md, "Memory"): the attributes column has
+    # ~36,000 distinct texts; as a Python dict they would be ≈ 13 MB that no question uses.
+    columns = memory.columns_of(store)
+    assert columns is not None
+    attributes, area = columns.columns["attributes"], columns.columns["ref_area"]
+    assert isinstance(attributes, memory._Strings) and isinstance(area, memory._Strings)
+    assert "index" not in vars(attributes)
+    assert attributes.codes.dtype.itemsize <= 4 and area.codes.dtype.itemsize <= 2
+    labels = area.values.to_pylist()[:-1]  # the NULL is the last code, and has no label
+    assert area.index == {label: code for code, label in enumerate(labels)}

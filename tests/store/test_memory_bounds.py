@@ -32,3 +32,17 @@ def test_the_malloc_arenas_are_capped_on_glibc() -> None:
     # other C libraries have no arenas to cap: nothing is set there
     assert limit_arenas(2) == (platform.libc_ver()[0] == "glibc")
     assert not limit_arenas(0)  # 0 leaves glibc's default
+
+
+def test_a_server_process_gives_arrow_the_c_librarys_malloc(tmp_path: Path) -> None:
+    # so that malloc_trim (store/heap.py) returns what Arrow freed: mimalloc kept it
+    import pyarrow as pa
+
+    from observatorio.publish.api.app import create_app
+
+    before = pa.default_memory_pool()
+    try:
+        create_app(Settings(db=tmp_path / "none.duckdb"))
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(before)

@@ -7,6 +7,7 @@ months a yearly figure covers, and the sources and releases that produced it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -96,6 +97,11 @@ def _empty() -> pd.DataFrame:
     return frame
 
 
+#: Most indicator results an engine keeps: every indicator of the catalogue for every CRM member
+#: and the region, monthly and yearly, is ≈ 1,300.
+MAX_RESULTS = 4096
+
+
 class IndicatorEngine:
     """Computes indicators over one open store connection, caching each selection it reads."""
 
@@ -104,7 +110,9 @@ class IndicatorEngine:
         self.catalogue = catalogue or load_catalogue()
         self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._coverage: dict[tuple[Any, ...], pd.DataFrame] = {}
-        self._results: dict[tuple[str, str | None, str], IndicatorResult] = {}
+        # The one cache keyed by what a request names (any three letters are a "country"):
+        # least recently used results go past MAX_RESULTS; the others follow the catalogue.
+        self._results: OrderedDict[tuple[str, str | None, str], IndicatorResult] = OrderedDict()
         self._by_country: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
         self._months: dict[tuple[Any, ...], dict[int, set[pd.Timestamp]]] = {}
 
@@ -150,7 +158,13 @@ class IndicatorEngine:
 
     def remember(self, result: IndicatorResult) -> None:
         """Keep a result computed elsewhere (``indicators_batch``) as if computed here."""
-        self._results[(result.indicator.id, result.country, result.freq)] = result
+        self._keep((result.indicator.id, result.country, result.freq), result)
+
+    def _keep(self, key: tuple[str, str | None, str], result: IndicatorResult) -> None:
+        self._results[key] = result
+        self._results.move_to_end(key)
+        while len(self._results) > MAX_RESULTS:
+            self._results.popitem(last=False)
 
     def countries(self, indicator_id: str) -> list[str]:
         """Countries with at least one figure for a base indicator."""
@@ -197,9 +211,13 @@ class IndicatorEngine:
         if freq not in self.native_freqs(indicator_id):
             raise ValueError(f"indicator {indicator_id!r} is not available at frequency {freq!r}")
         key = (indicator_id, country, freq)
-        if key not in self._results:
-            self._results[key] = self._compute(ind, country, freq)
-        return self._results[key]
+        found = self._results.get(key)
+        if found is None:
+            found = self._compute(ind, country, freq)
+            self._keep(key, found)
+        else:
+            self._results.move_to_end(key)
+        return found
 
     def _compute(self, ind: Indicator, country: str | None, freq: str) -> IndicatorResult:
         result = self._compute_kind(ind, country, freq)

@@ -15,7 +15,7 @@ import csv
 import gettext
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -63,7 +63,7 @@ def _aliases() -> dict[tuple[str, str], str]:
         return {(row["country"], normalize_name(row["name"])): row["code"] for row in csv.DictReader(fh)}
 
 
-@cache
+@lru_cache(maxsize=64)  # per country asked for: bounded, whatever codes a file holds
 def _index(iso3: str) -> dict[str, str]:
     index: dict[str, str] = {}
     for sub in subdivisions_of(iso3):

@@ -11,10 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import LANGS, fmt_date, fmt_month, t
 from observatorio.settings import Settings
@@ -32,10 +28,14 @@ class Provider:
 
 
 def providers(settings: Settings, slugs: set[str]) -> dict[str, Provider]:
-    """The directory's organisations for these slugs (none when the app database is absent)."""
+    """The directory's organisations for these slugs (none when the app database is absent).
+    SQLAlchemy and the models are imported here: the public calendar page imports this module."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
     from observatorio.cases.db import database_exists, make_engine
     from observatorio.cases.directory_models import DirectoryOrganisation
-
 
     url = settings.cases_db_url
     if not database_exists(url):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -41,7 +41,7 @@ def column_widths(header: list[str], rows: list[list[Cell]], lang: str) -> list[
     return [round(100 * w / total, 2) for w in weights]
 
 
-@cache
+@lru_cache(maxsize=4)  # one per language
 def _env(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)

@@ -36,3 +36,14 @@ def test_unknown_static_names_are_not_cached(static_client: TestClient) -> None:
     static_client.get("/static/portal.css")
     assert assets._static_asset.cache_info().currsize <= before + 1
     assert all(path.is_file() for path in assets.static_files().values())
+
+
+def test_made_up_subdivision_codes_do_not_grow_the_cache(static_client: TestClient) -> None:
+    # /static/geo/admin1/{iso3}: the code is the client's; the cache keeps a bounded few.
+    from observatorio.publish.web import admin1_map
+
+    for i in range(admin1_map.ASSET_CACHE_SIZE * 3):
+        url = admin1_map.admin1_url(f"Z{i:02d}")
+        assert static_client.get(url).status_code == 404
+    assert admin1_map.admin1_asset.cache_info().currsize <= admin1_map.ASSET_CACHE_SIZE
+    assert static_client.get(admin1_map.admin1_url("GTM")).status_code == 200

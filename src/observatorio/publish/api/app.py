@@ -9,7 +9,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from observatorio import __version__
 from observatorio.settings import Settings, get_settings
-from observatorio.store.heap import limit_arenas
+from observatorio.store.heap import limit_arenas, use_system_allocator
 
 API_DESCRIPTION = """
 Open data of the Regional Migration Observatory (CRM): every harmonized number, its metadata
@@ -26,22 +26,8 @@ DOCS_ASSETS_URL = "/api/docs-assets"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
-    from observatorio.cases.api import router as cases_router
-    from observatorio.cases.directory_api import router as directory_api_router
-    from observatorio.cases.directory_web import router as directory_web_router
-    from observatorio.cases.officer_forms import router as cases_forms_router
-    from observatorio.cases.officer_web import router as cases_officer_router
-    from observatorio.cases.practice_web import router as practice_web_router
-    from observatorio.cases.reception.api import router as reception_api_router
-    from observatorio.cases.reception.web import router as reception_web_router
-    from observatorio.cases.referral_api import router as cases_referral_router
-    from observatorio.cases.referral_web import router as cases_referral_web_router
-    from observatorio.cases.reintegration.api import router as cases_reintegration_router
-    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
-    from observatorio.cases.web import router as cases_web_router
     from observatorio.errors import ObservatorioError
     from observatorio.publish.api.cases_lane import CasesLane
-    from observatorio.publish.api.cases_publication import router as cases_publication_router
     from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
     from observatorio.publish.api.head import HeadAsGet
@@ -49,13 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from observatorio.publish.api.routes import analysis, data, forecasts, metadata, sdmx
     from observatorio.publish.api.store_access import PinStoreForRequest
     from observatorio.publish.web.calendar_page import router as calendar_page_router
-    from observatorio.publish.web.directory_pages import router as directory_pages_router
     from observatorio.publish.web.routes import mount_web
     from observatorio.publish.web.routes import router as web_router
-    from observatorio.submissions.web import router as submissions_router
 
     settings = settings or get_settings()
     limit_arenas(settings.malloc_arenas)  # each worker builds its app: its heaps, as Settings say
+    use_system_allocator()
     # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
     # the docs work offline and no request leaves the server (no validator badge either).
     app = FastAPIOffline(
@@ -72,22 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (metadata, data, analysis, forecasts):
         app.include_router(module.router)
     app.include_router(sdmx.router)
-    app.include_router(cases_router)
-    app.include_router(cases_reintegration_router)
-    app.include_router(cases_publication_router)
-    app.include_router(cases_web_router)
-    app.include_router(cases_officer_router)
-    app.include_router(reception_api_router)
-    app.include_router(reception_web_router)
-    app.include_router(cases_forms_router)
-    app.include_router(cases_referral_router)
-    app.include_router(cases_referral_web_router)
-    app.include_router(submissions_router)
-    app.include_router(cases_reintegration_web_router)
-    app.include_router(practice_web_router)
-    app.include_router(directory_web_router)
-    app.include_router(directory_api_router)
-    app.include_router(directory_pages_router)  # these two before the portal's catch-all /es/… routes
+    if settings.cases_web:
+        _include_cases_side(app)  # the directory pages before the portal's catch-all /es/… routes
     app.include_router(calendar_page_router)
     app.include_router(web_router)
     mount_web(app)
@@ -116,10 +87,52 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _include_cases_side(app: FastAPI) -> None:
+    """The routes that read or write the application database: cases, submissions, the
+    directory and practices. Imported here only: a statistics-only server
+    (``OBSERVATORIO_CASES_WEB=false``) never loads SQLAlchemy, the models or the policy."""
+    from observatorio.cases.api import router as cases_router
+    from observatorio.cases.directory_api import router as directory_api_router
+    from observatorio.cases.directory_web import router as directory_web_router
+    from observatorio.cases.officer_forms import router as cases_forms_router
+    from observatorio.cases.officer_web import router as cases_officer_router
+    from observatorio.cases.practice_web import router as practice_web_router
+    from observatorio.cases.reception.api import router as reception_api_router
+    from observatorio.cases.reception.web import router as reception_web_router
+    from observatorio.cases.referral_api import router as cases_referral_router
+    from observatorio.cases.referral_web import router as cases_referral_web_router
+    from observatorio.cases.reintegration.api import router as cases_reintegration_router
+    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
+    from observatorio.cases.web import router as cases_web_router
+    from observatorio.publish.api.cases_publication import router as cases_publication_router
+    from observatorio.publish.web.directory_pages import router as directory_pages_router
+    from observatorio.submissions.web import router as submissions_router
+
+    app.include_router(cases_router)
+    app.include_router(cases_reintegration_router)
+    app.include_router(cases_publication_router)
+    app.include_router(cases_web_router)
+    app.include_router(cases_officer_router)
+    app.include_router(reception_api_router)
+    app.include_router(reception_web_router)
+    app.include_router(cases_forms_router)
+    app.include_router(cases_referral_router)
+    app.include_router(cases_referral_web_router)
+    app.include_router(submissions_router)
+    app.include_router(cases_reintegration_web_router)
+    app.include_router(practice_web_router)
+    app.include_router(directory_web_router)
+    app.include_router(directory_api_router)
+    app.include_router(directory_pages_router)
+
+
 def _warm_up_on_start(app: FastAPI) -> None:
     """Open the store, its catalogue and its in-memory columns in a thread at start-up
     (store_access.warm_up), stopped and joined at shut-down."""
+    import threading
+
     from observatorio.publish.api.store_access import warm_up
     from observatorio.publish.background import run_at_startup
 
+    app.state.api_warmed = threading.Event()  # the portal's warm-up starts when this is set
     run_at_startup(app, "api-warm-up", warm_up)

@@ -184,6 +184,19 @@ def warm_up(state: Any, stop: threading.Event) -> None:
         return
     except Exception:  # a warm-up must never take the server down
         logging.getLogger("observatorio.api").exception("API warm-up failed")
+    finally:
+        done = getattr(state, "api_warmed", None)
+        if done is not None:
+            done.set()
+
+
+def wait_for_warm_up(state: Any, stop: threading.Event) -> None:
+    """Return when the API's warm-up (:func:`warm_up`) is over, or at once when the app runs
+    none, or when ``stop`` is set. Another start-up task waits here so that its peak of memory
+    does not come on top of the in-memory columns' (a process's peak is what it must fit in)."""
+    done: threading.Event | None = getattr(state, "api_warmed", None)
+    while done is not None and not done.is_set() and not stop.is_set():
+        done.wait(0.2)
 
 
 def store_handle(request: Request) -> StoreHandle:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,12 @@ def admin1_url(iso3: str) -> str:
     return ADMIN1_GEOJSON_URL.format(iso3=iso3)
 
 
-@cache
+#: Countries whose subdivision shapes (or absence) a process keeps: ``iso3`` comes from the URL,
+#: so an unbounded cache would grow with every made-up code a client asks for.
+ASSET_CACHE_SIZE = 32
+
+
+@lru_cache(maxsize=ASSET_CACHE_SIZE)
 def admin1_asset(data_dir: Path, iso3: str) -> Asset | None:
     """One country's subdivisions as GeoJSON, or None when no shapes ship for it."""
     if iso3 not in countries_with_shapes(data_dir):
@@ -116,7 +121,7 @@ def subdivision_name(code: str, lang: str) -> str:
     return sub.name_es if lang == "es" else sub.name_en
 
 
-@cache
+@lru_cache(maxsize=ASSET_CACHE_SIZE)
 def _bounds(data_dir: Path, iso3: str) -> tuple[float, float, float, float]:
     lons: list[float] = []
     lats: list[float] = []

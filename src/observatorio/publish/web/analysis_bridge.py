@@ -270,6 +270,9 @@ def warm_up(app_state: Any, stop: threading.Event | None = None, iso3: str = "GT
             raise WarmUpStopped
 
     # a warm-up must never take the server down
+    from observatorio.publish.api.store_access import wait_for_warm_up
+
+    wait_for_warm_up(app_state, stop)  # one start-up peak of memory at a time, not the sum
     with contextlib.suppress(Exception):
         check()
         country_analysis(app_state, iso3, "es")

@@ -24,7 +24,10 @@ def calendar_page(request: Request, lang: str) -> Response:
     today = clock() if clock else today_utc()
     with routes._open_store(request) as store:
         slots = schedule(store, today)
-    names = {slug: p.name[lang] for slug, p in providers(settings, {s.provider for s in slots}).items()}
+    # The providers' names are the directory's, on the cases side: a statistics-only server
+    # (cases_web false) never loads it, and shows their codes.
+    found = providers(settings, {s.provider for s in slots}) if settings.cases_web else {}
+    names = {slug: p.name[lang] for slug, p in found.items()}
     titles = {a.info.id: a.info.title(lang) for a in all_adapters()}
     other = "en" if lang == "es" else "es"
     base = routes._base_context(lang, None, None, request) | {

@@ -1,18 +1,19 @@
 """Under each recommended action of a country profile: published practices of OTHER countries
-whose theme is that action (cases/practices.py), for the portal and the country bulletin."""
+whose theme is that action (cases/practices.py), for the portal and the country bulletin.
+
+The cases side (SQLAlchemy, its models) is imported when links are looked up, never with this
+module: a statistics-only server (``OBSERVATORIO_CASES_WEB=false``) never loads it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
-
-from observatorio.cases import practices
-from observatorio.cases.db import database_exists
-from observatorio.cases.errors import CasesError
 from observatorio.model.codelists import country_label
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 Links = dict[str, list[dict[str, str]]]
 
@@ -21,6 +22,10 @@ def links_for(sessions: Callable[[], Session], iso3: str, action_ids: list[str],
     """Action id → [{title, summary, country, url}]; empty when the database is not there."""
     if not action_ids:
         return {}
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from observatorio.cases import practices
+
     slug = "buenas-practicas" if lang == "es" else "good-practices"
     try:
         with sessions() as session:
@@ -37,7 +42,9 @@ def links_for(sessions: Callable[[], Session], iso3: str, action_ids: list[str],
 def links_for_url(url: str, iso3: str, action_ids: list[str], lang: str) -> Links:
     """The same for a database URL (the bulletin, outside the web app); a SQLite file that does
     not exist is not created: no practices then."""
-    from observatorio.cases.db import make_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from observatorio.cases.db import database_exists, make_engine
 
     if not database_exists(url):
         return {}
@@ -50,13 +57,17 @@ def links_for_url(url: str, iso3: str, action_ids: list[str], lang: str) -> Link
 
 def practice_links(request: Any, lang: str, iso3: str, context: dict[str, Any]) -> Links:
     """The links for a built country page context (its ``analysis.actions``)."""
-    from observatorio.cases.api import get_runtime
-
     analysis = context.get("analysis") or {}
     ids = [a["id"] for a in analysis.get("actions", []) if a.get("id")]
-    runtime = getattr(request.app.state, "cases_runtime", None)
     settings = getattr(request.app.state, "settings", None)
-    if not ids or (runtime is None and settings is not None and not database_exists(settings.cases_db_url)):
+    if not ids or (settings is not None and not settings.cases_web):
+        return {}  # a statistics-only server: no practice pages to link to
+    from observatorio.cases.api import get_runtime
+    from observatorio.cases.db import database_exists
+    from observatorio.cases.errors import CasesError
+
+    runtime = getattr(request.app.state, "cases_runtime", None)
+    if runtime is None and settings is not None and not database_exists(settings.cases_db_url):
         return {}  # a statistics-only deployment: no application database to create here
     try:
         runtime = get_runtime(request)

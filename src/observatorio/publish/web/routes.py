@@ -99,7 +99,9 @@ def mount_web(app: FastAPI) -> None:
     it: until it is ready they say the forecast is being prepared). Static files need no mount: the
     router serves them.
 
-    The thread is stopped (between forecast series) and joined at shut-down.
+    It starts its work once the API's warm-up (the in-memory columns) is over: both at once
+    made a worker's start-up peak their sum. The thread is stopped (between forecast series)
+    and joined at shut-down.
     """
     run_at_startup(app, "portal-warm-up", analysis_bridge.warm_up)
 
@@ -364,6 +366,7 @@ def _base_context(lang: str, page_id: str | None, iso3: str | None, request: Req
     nav = [{"id": p.id, "url": page_url(lang, p.id), "label": tx(f"nav.{p.id}")}
            for p in PAGES if p.id in NAV_PAGES]
     return {"lang": lang, "other_lang": other, "switch_url": switch, "nav": nav,
+            "cases_web": _settings(request).cases_web,  # statistics-only: no links to that side
             "page_id": page_id, "plotly_url": f"/static/vendor/plotly-{assets.plotly_version()}.min.js",
             "alternates": {code: (page_url(code, page_id, iso3) if page_id else f"/{code}/")
                            for code in ("es", "en")}}
