@@ -478,3 +478,18 @@ def test_tampering_with_the_outcome_is_detected(client, rt, seeded, direction) -
     with rt.sessions() as s:
         v = audit.verify(s)
     assert not v.ok and v.broken_at == victim
+
+
+def test_one_append_of_thousands_of_entries(rt, seeded) -> None:
+    """A retention run or a data migration appends thousands of entries at once: one VALUES list
+    of 14 parameters a row passed SQLite's limit of parameters (32,766 in SQLite's own build: 2,340
+    rows; 250,000 in Debian's: 17,857 rows)."""
+    many = [audit.AccessEvent(action="case.retention", record_type="case", record_id=str(i))
+            for i in range(20_000)]
+    with rt.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEntry))
+        audit.append(s, audit.Actor(user_id=None, username="system:test", source_ip=None), many)
+        s.commit()
+    with rt.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == before + 20_000
+        assert audit.verify(s).ok
