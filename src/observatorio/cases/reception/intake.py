@@ -7,9 +7,10 @@ The case's type follows the screening (``case_type_of``): an unaccompanied child
 case, so the policy's child caps (case and person record: the intake officer ``own``, the
 national supervisor ``country``, not every officer of the centre), the child protocol (its
 best-interests steps and closure rule) and the child-protection mandate apply; anyone else a
-``returnee_reintegration`` case. Ages are taken at the arrival date: a returnee under 18 then
-is a child, whose accompaniment must be recorded as unaccompanied, accompanied or family unit
-(never single adult, never unknown), so no child is left with an adult's case by omission.
+``returnee_reintegration`` case. Ages are taken at the arrival date (at the intake date when
+that is earlier, so an arrival dated in the future ages no one): a returnee under 18 then is a
+child, whose accompaniment must be recorded as unaccompanied, accompanied or family unit (never
+single adult, never unknown), so no child is left with an adult's case by omission.
 
 ``record_required_referrals``: a required referral a legal mandate covers (an unaccompanied
 child to the country's child-protection agency) becomes a referral record, made by the system
@@ -153,7 +154,9 @@ def record_intake(ctx: Ctx, arrival_id: int, data: IntakeIn, today: dt.date) -> 
     entry = _open_entry(ctx, arrival, data.manifest_entry_id)
     identity, check = _identity(entry, data)
     department, municipality_code, municipality_text = _destination(ctx, org.country, data)
-    flags = _screening(data, identity.get("date_of_birth"), arrival.arrival_date)
+    # the age on the earlier of arrival and intake: a child on either day is a child, and an
+    # arrival dated after the intake (a typo: any date to 2100 is accepted) cannot age anyone
+    flags = _screening(data, identity.get("date_of_birth"), min(arrival.arrival_date, today))
     needs = screening.required_referrals(flags, org.country)
 
     person = Person(**identity, nationality=org.country, organisation_id=org.id, organisation=org,
