@@ -268,13 +268,18 @@ def generated_world(n: int, seed: int = 2025) -> pd.DataFrame:
     types = sorted({t for spec in SPECS if {spec.rows, spec.columns, *spec.layers} <= set(RECORD_COLUMNS)
                     for t in spec.case_types} - RETURNEE_TYPES)
     months = [dt.date(2025, m, 1) for m in range(1, 13)]
+    case_type = pick(types, n)
+    # most returnee_reintegration cases and a few unaccompanied children's were opened at intake
+    at_intake = ((case_type == "returnee_reintegration") & (rng.random(n) < 0.8)) | \
+                ((case_type == "unaccompanied_child") & (rng.random(n) < 0.3))
     return pd.DataFrame({
         "period": [months[k] for k in rng.integers(0, len(months), size=n)],
         "ref_area": pick(["GTM", "HND", "SLV", "MEX", "NIC", "CRI", "PAN", "BLZ"], n),
         "citizenship": pick(["GTM", "HND", "SLV", "NIC", "VEN", "HTI", "CUB", "ECU", "COL", "_U"], n),
         "sex": pick(["M", "F", "_U"], n),
         "age": pick(["Y18T59", "Y12T17", "Y_LT12", "Y_GE60", "_U"], n),
-        "case_type": pick(types, n),
+        "case_type": case_type,
+        "at_intake": at_intake,
     }, columns=list(RECORD_COLUMNS))
 
 

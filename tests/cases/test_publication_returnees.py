@@ -14,8 +14,10 @@ import pandas as pd
 from sqlalchemy import update
 
 from observatorio.cases.models import Organisation
+from observatorio.cases.publication.records import RECORD_COLUMNS
 from observatorio.cases.publication.returnees import RETURNEE, RETURNEE_COLUMNS, returnee_records
 from observatorio.cases.publication.run import all_records, build_tables, publish
+from observatorio.cases.publication.tables import Table
 from observatorio.cases.publication.writer import SOURCE_ID, observation_frame
 from observatorio.cases.reception import arrivals, intake
 from observatorio.cases.reception.geography import load_municipalities
@@ -198,3 +200,67 @@ def test_municipality_table_names_codes_and_keeps_small_municipalities_hidden(
     attacked, hidden = attack(frame, THRESHOLD)
     assert hidden > 0
     assert_linked_totals_agree(tables)
+
+
+def _sex_age_records(cells: dict[tuple[str, str], int], kind: str) -> pd.DataFrame:
+    """``cells`` (sex, age) → people, as returnee records or as case records (``kind``: a case
+    type; ``at_intake`` unless returnee_reintegration opened by hand, ``"by_hand"``)."""
+    rows = [(sex, age) for (sex, age), n in cells.items() for _ in range(n)]
+    frame = pd.DataFrame(rows, columns=["sex", "age"])
+    frame["period"], frame["ref_area"] = AUGUST, "HND"
+    if kind == RETURNEE:
+        frame["department"], frame["municipality"], frame["accompaniment"] = "HN-CR", "_U", "SINGLE_ADULT"
+        frame["counterpart_area"], frame["case_type"] = "USA", RETURNEE
+        return frame[list(RETURNEE_COLUMNS)]
+    frame["citizenship"] = "HND"
+    frame["case_type"] = "returnee_reintegration" if kind == "by_hand" else kind
+    frame["at_intake"] = kind != "by_hand"
+    return frame[list(RECORD_COLUMNS)]
+
+
+def _sex_age(tables: list[Table], name: str) -> Table:
+    [table] = [t for t in tables if t.spec.name == name]
+    return table
+
+
+def test_reintegration_and_returnees_by_sex_age_are_suppressed_together() -> None:
+    """reintegration_by_sex_age counts the cases opened at intake (one per returnee received,
+    a received child's unaccompanied_child case included) and the returnee_reintegration cases
+    opened by hand: the people of returnees_by_sex_age by the same dimensions, plus a few. One
+    case opened by hand makes a cell 5 there that is 4 among the returnees: published in one
+    table and hidden in the other, it would give the hidden cell away (5 less the cases opened
+    by hand). Suppressed together, an entry is hidden in both or in neither."""
+    received = {("F", "Y18T59"): 4, ("M", "Y18T59"): 30, ("F", "Y12T17"): 12, ("M", "Y12T17"): 15,
+                ("F", "Y_GE60"): 9, ("M", "Y_GE60"): 11}
+    records = pd.concat([_sex_age_records(received, RETURNEE),
+                         _sex_age_records({("F", "Y12T17"): 1}, "unaccompanied_child"),
+                         _sex_age_records({k: v - (k == ("F", "Y12T17")) for k, v in received.items()},
+                                          "returnee_reintegration"),
+                         _sex_age_records({("F", "Y18T59"): 1}, "by_hand")], ignore_index=True)
+    tables = build_tables(records, THRESHOLD)
+    returnees, cases = _sex_age(tables, "returnees_by_sex_age"), _sex_age(tables, "reintegration_by_sex_age")
+    assert not [t for t in tables if t.spec.name.startswith("consular")], "every case was opened at intake or is a returnee's"
+    assert (returnees.row_codes, returnees.column_codes) == (cases.row_codes, cases.column_codes)
+    assert cases.counts[0, 1] == 5 and returnees.counts[0, 1] == 4  # F × Y18T59: one case by hand
+    assert returnees.suppressed[0, 1] and cases.suppressed[0, 1]
+    assert (returnees.suppressed == cases.suppressed).all()
+    assert_linked_totals_agree(tables)
+    attacked, hidden = attack(observation_frame(tables, AUGUST, "linked"), THRESHOLD)
+    assert attacked == len(tables) and hidden > 0
+
+
+def test_reintegration_by_sex_age_is_returnees_by_sex_age_when_every_case_was_opened_at_intake() -> None:
+    """The same people by the same dimensions (no case opened by hand): the same counts and the
+    same cells hidden, so the second table tells an attacker nothing the first does not."""
+    received = {("F", "Y18T59"): 3, ("M", "Y18T59"): 30, ("F", "Y12T17"): 12, ("M", "Y12T17"): 2,
+                ("F", "Y_GE60"): 9, ("M", "Y_GE60"): 11}
+    children = {("M", "Y12T17"): 2}
+    records = pd.concat([_sex_age_records(received, RETURNEE),
+                         _sex_age_records(children, "unaccompanied_child"),
+                         _sex_age_records({k: v - children.get(k, 0) for k, v in received.items()},
+                                          "returnee_reintegration")], ignore_index=True)
+    tables = build_tables(records, THRESHOLD)
+    returnees, cases = _sex_age(tables, "returnees_by_sex_age"), _sex_age(tables, "reintegration_by_sex_age")
+    assert (returnees.counts == cases.counts).all() and (returnees.suppressed == cases.suppressed).all()
+    assert cases.suppressed.sum() > 0
+    attack(observation_frame(tables, AUGUST, "same"), THRESHOLD)

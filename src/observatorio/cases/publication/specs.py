@@ -1,11 +1,19 @@
 """The published tables, as data: each is a two-way table (rows × columns) with its margins,
 one per combination of the ``layers`` values (month, and the organisation's country where
-given). The returnee tables count intakes at reception centres (publication/returnees.py)."""
+given). The returnee tables count intakes at reception centres (publication/returnees.py).
+
+A case opened by a reception intake (records.py ``at_intake``) is a returnee's whatever its type
+(an unaccompanied child received gets an ``unaccompanied_child`` case): it is counted only in the
+tables with ``intake_cases`` (reintegration_by_sex_age, with the returnee_reintegration cases
+opened by hand) and never in the consular tables, which count the cases a consulate or partner
+opened. So every case is in exactly one of consular_by_type and reintegration_by_sex_age."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+import pandas as pd
 
 from observatorio.cases.vocab import CaseType
 
@@ -42,6 +50,23 @@ class AggregateSpec:
     layers: tuple[str, ...] = ("period",)
     #: contract values of this table's rows that differ from writer.FIXED (flow, unit…)
     fixed: Mapping[str, str] = field(default_factory=dict)
+    #: True: the table also counts every case opened by a reception intake, whatever its type;
+    #: False: it counts none of them (the case types alone would let a received child's
+    #: ``unaccompanied_child`` case into the consular tables)
+    intake_cases: bool = False
+    #: a table counting nearly the same people by the same dimensions: an entry is hidden
+    #: wherever the other table's entry of the same dimensions is (tables.Table.entry_key), so
+    #: their differences give no hidden cell away
+    suppressed_with: AggregateSpec | None = None
+
+    def selects(self, records: pd.DataFrame) -> pd.Series:
+        """The records this table counts: by case type, and by ``intake_cases`` for the case
+        records opened at intake (other records have no ``at_intake``: never opened at intake)."""
+        by_type = records["case_type"].isin(list(self.case_types))
+        if "at_intake" not in records:
+            return by_type
+        at_intake = records["at_intake"].eq(True)
+        return (by_type | at_intake) if self.intake_cases else (by_type & ~at_intake)
 
 
 CONSULAR_TYPES = frozenset(t.value for t in CaseType if t is not CaseType.RETURNEE_REINTEGRATION)
@@ -51,20 +76,26 @@ RETURNEE_TYPES = frozenset({"returnee_received"})  # publication/returnees.RETUR
 RETURNEE_FIXED: Mapping[str, str] = {"dataflow": "RETURNS", "flow": "RETURN_RECEIVED", "unit": "PERSONS",
                                      "counterpart_area": "_T"}
 
+RETURNEES_BY_SEX_AGE = AggregateSpec("returnees_by_sex_age", RETURNEE_TYPES, rows="sex", columns="age",
+                                     layers=("period", "ref_area"), fixed=RETURNEE_FIXED)
+
 SPECS: tuple[AggregateSpec, ...] = (
     AggregateSpec("consular_by_type", CONSULAR_TYPES, rows="ref_area", columns="case_type"),
     AggregateSpec("consular_by_nationality", CONSULAR_TYPES, rows="ref_area", columns="citizenship"),
     AggregateSpec("consular_by_sex_age", CONSULAR_TYPES, rows="sex", columns="age",
                   layers=("period", "ref_area")),
+    # the cases opened at intake (one per returnee received) and the returnee_reintegration cases
+    # opened by hand: mostly the people returnees_by_sex_age counts, by the same dimensions, but
+    # not exactly (a case opened by hand, a case opened on another day than the intake's date),
+    # so the two are suppressed together: a difference of the two must not give a cell away
     AggregateSpec("reintegration_by_sex_age", REINTEGRATION_TYPES, rows="sex", columns="age",
-                  layers=("period", "ref_area")),
+                  layers=("period", "ref_area"), intake_cases=True, suppressed_with=RETURNEES_BY_SEX_AGE),
     # returnees received, per month: department of destination (ISO 3166-2 codes identify
     # their country) × sex; per country: sex × age band, accompaniment × age band, and the
     # country they were returned from × the receiving country
     AggregateSpec("returnees_by_department", RETURNEE_TYPES, rows="department", columns="sex",
                   fixed=RETURNEE_FIXED),
-    AggregateSpec("returnees_by_sex_age", RETURNEE_TYPES, rows="sex", columns="age",
-                  layers=("period", "ref_area"), fixed=RETURNEE_FIXED),
+    RETURNEES_BY_SEX_AGE,
     AggregateSpec("returnees_by_accompaniment", RETURNEE_TYPES, rows="accompaniment", columns="age",
                   layers=("period", "ref_area"), fixed=RETURNEE_FIXED),
     AggregateSpec("returnees_by_origin", RETURNEE_TYPES, rows="counterpart_area", columns="ref_area",

@@ -31,19 +31,21 @@ class Table:
     def entry_key(self, i: int, j: int) -> tuple[Any, ...]:
         """What entry (i, j) counts, independent of the table: the case types and every
         dimension value that is not a total. Two tables' entries with equal keys are the same
-        number (a country's total is a margin in one table and the grand total of another)."""
+        number (a country's total is a margin in one table and the grand total of another), or
+        nearly (a spec ``suppressed_with`` another takes that one's key): suppressed together."""
         values = dict(zip(self.spec.layers, self.layer, strict=True))
         if i < len(self.row_codes):
             values[self.spec.rows] = self.row_codes[i]
         if j < len(self.column_codes):
             values[self.spec.columns] = self.column_codes[j]
-        return (self.spec.case_types, tuple(sorted(values.items())))
+        counted = self.spec.suppressed_with or self.spec
+        return (counted.case_types, counted.intake_cases, tuple(sorted(values.items())))
 
 
 def cross_tabulate(records: pd.DataFrame, spec: AggregateSpec) -> list[Table]:
     """Every table of ``spec``, one per layer value that has at least one case (zeros inside a
     table are real cells: a category seen in the layer but not in this row)."""
-    chosen = records[records["case_type"].isin(list(spec.case_types))]
+    chosen = records[spec.selects(records)]
     tables: list[Table] = []
     if chosen.empty:
         return tables
