@@ -9,11 +9,13 @@ wrote them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
@@ -23,6 +25,8 @@ from observatorio.cases import audit, service
 from observatorio.cases.db import alembic_config, upgrade
 from observatorio.cases.errors import Conflict, Invalid, NotFound
 from observatorio.cases.models import AuditEntry, Case, CaseRevision
+from observatorio.cases.publication.run import all_records, build_tables
+from observatorio.cases.publication.writer import observation_frame
 from observatorio.cases.reception import intake
 from observatorio.cases.reintegration import plans
 from observatorio.cases.reintegration.schemas import FollowUpIn, PlanIn
@@ -42,6 +46,7 @@ from .conftest import (
     make_app,
 )
 from .reception_files import people
+from .test_publication import THRESHOLD
 from .test_reception_child_cap import ARRIVED, CHILD, _receive, _second_reception_officer
 from .test_web import _web_login
 
@@ -165,3 +170,31 @@ def test_downgrade_keeps_the_child_protected_and_upgrading_again_retypes_nothing
             assert audit.verify(s).ok
     finally:
         rt.close()
+
+
+def _published(url: str) -> pd.DataFrame:
+    """Every table a publication run would load for this month (values before and after
+    suppression), synthetic records left out as the run leaves them."""
+    rt = Runtime.from_url(url, TEST_SETTINGS, TEST_CONFIG)
+    try:
+        with rt.sessions() as s:
+            month = dt.date.today().replace(day=1)
+            tables = build_tables(all_records(s, month), THRESHOLD)
+    finally:
+        rt.close()
+    return observation_frame(tables, month, "m").drop(columns=["release", "source_file"])
+
+
+def test_the_published_tables_are_the_same_after_the_upgrade(
+        backend: str, pg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-typed child's case (now ``unaccompanied_child``) was opened at intake: it stays
+    in reintegration_by_sex_age and does not enter the consular tables, so the months already
+    published do not change."""
+    url = _db_at_0012(backend, pg, tmp_path)
+    _received_before_the_fix(url, monkeypatch)
+    before = _published(url)
+    upgrade(url, "head")
+    after = _published(url)
+    assert not before.empty and set(before["table"]) >= {"reintegration_by_sex_age.total"}
+    assert not after["table"].str.startswith("consular").any()
+    pd.testing.assert_frame_equal(before, after)
