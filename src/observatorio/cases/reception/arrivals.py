@@ -1,7 +1,11 @@
 """Use-cases of arrivals and manifests: record an arrival, import its manifest, list arrivals,
 read one with its manifest. Same rules as service.py: the one policy function decides, every
 read or write of personal data (the manifest's names) is audited in the same transaction, and
-a refusal is audited too. An arrival is held by its reception centre (organisation)."""
+a refusal is audited too. An arrival is held by its reception centre (organisation).
+
+Once a manifest row is received it is the identity of a person with a case, so it is shown only
+to a reader who may read that person (``person.read``, with the child cap): otherwise the
+manifest would reopen, arrival by arrival, the name search the cap closes."""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ import datetime as dt
 import secrets
 
 import pycountry
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Conflict, Invalid, NotFound, forbidden
+from observatorio.cases.models import Person
 from observatorio.cases.policy import (
     Decision,
     ScopeColumns,
@@ -21,6 +26,7 @@ from observatorio.cases.policy import (
     get_policy,
     organisation_resource,
     organisations_in,
+    person_scope_clause,
     scope_clause,
 )
 from observatorio.cases.reception.manifest import read_manifest
@@ -131,19 +137,42 @@ def list_arrivals(ctx: Ctx, limit: int = 50) -> list[ArrivalOut]:
     return [arrival_out(a, manifest.get(a.id, 0), received.get(a.id, 0)) for a in arrivals]
 
 
+def _received_rows(ctx: Ctx, arrival_id: int) -> dict[int, tuple[int, bool]]:
+    """Manifest row -> (intake, whether the user may read its person), in one statement:
+    ``person_scope_clause`` is the SQL twin of ``authorize(person.read, person_resource(...))``,
+    child cap included, so no person or case is loaded row by row."""
+    readable = case((person_scope_clause(ctx.principal, "person.read"), True), else_=False)
+    rows = ctx.session.execute(
+        select(Intake.manifest_entry_id, Intake.id, readable)
+        .join(Person, Person.id == Intake.person_id)
+        .where(Intake.arrival_id == arrival_id, Intake.manifest_entry_id.is_not(None)))
+    return {entry: (intake_id, bool(may)) for entry, intake_id, may in rows}
+
+
+def _entry_out(e: ManifestEntry, received: tuple[int, bool] | None) -> ManifestEntryOut:
+    if received is not None and not received[1]:  # received, and the person is beyond the user's reach
+        return ManifestEntryOut(id=e.id, row_number=e.row_number, intake_id=received[0], identity_hidden=True)
+    return ManifestEntryOut(id=e.id, row_number=e.row_number, given_names=e.given_names,
+                            family_names=e.family_names, date_of_birth=e.date_of_birth, sex=e.sex,
+                            intake_id=received[0] if received else None)
+
+
 def get_arrival(ctx: Ctx, arrival_id: int) -> ArrivalDetail:
-    """One arrival with its manifest (names: audited) and who has been received."""
+    """One arrival with its manifest (names: audited) and who has been received. A received row
+    whose person the user may not read comes without identity (no names, date of birth or sex)
+    and is no read of personal data."""
     arrival, d = load_arrival(ctx, arrival_id, "reception.read", "reception.manifest.read")
     entries = ctx.session.scalars(select(ManifestEntry).where(ManifestEntry.arrival_id == arrival.id)
                                   .order_by(ManifestEntry.row_number)).all()
-    taken = {e: i for e, i in ctx.session.execute(select(Intake.manifest_entry_id, Intake.id).where(
-        Intake.arrival_id == arrival.id, Intake.manifest_entry_id.is_not(None)))}
+    taken = _received_rows(ctx, arrival.id) if entries else {}
     received = ctx.session.scalar(select(func.count()).select_from(Intake).where(Intake.arrival_id == arrival.id))
-    manifest = [ManifestEntryOut(id=e.id, row_number=e.row_number, given_names=e.given_names,
-                                 family_names=e.family_names, date_of_birth=e.date_of_birth, sex=e.sex,
-                                 intake_id=taken.get(e.id)) for e in entries]
-    if entries:
-        ctx.log(d, "reception.manifest.read", "arrival", arrival.id, [*MANIFEST_FIELDS, f"rows:{len(entries)}"])
+    manifest = [_entry_out(e, taken.get(e.id)) for e in entries]
+    # One entry per read, as before, counting only the rows shown. Not one per received person:
+    # every intake form reads the arrival again, so that would grow with the square of the
+    # flight; a person's trail reaches these entries through their intake's arrival.
+    shown = sum(not e.identity_hidden for e in manifest)
+    if shown:
+        ctx.log(d, "reception.manifest.read", "arrival", arrival.id, [*MANIFEST_FIELDS, f"rows:{shown}"])
     out = ArrivalDetail(arrival=arrival_out(arrival, len(entries), int(received or 0)), manifest=manifest)
     ctx.commit()
     return out

@@ -140,7 +140,8 @@ def _open_entry(ctx: Ctx, arrival: Arrival, entry_id: int | None) -> ManifestEnt
     if entry is None or entry.arrival_id != arrival.id:
         raise Invalid(key="refusal.reception.row_not_on_manifest", entry_id=entry_id, arrival_reference=arrival.reference, detail={"field": "manifest_entry_id"})
     if ctx.session.scalar(select(Intake.id).where(Intake.manifest_entry_id == entry.id)):
-        raise Conflict(key="refusal.reception.row_already_received", entry_given_names=entry.given_names, entry_family_names=entry.family_names, entry_row_number=entry.row_number)
+        # the row number only: the person received may be a child the user may not read (the cap)
+        raise Conflict(key="refusal.reception.row_already_received", entry_row_number=entry.row_number)
     return entry
 
 

@@ -38,13 +38,17 @@ class ArrivalOut(BaseModel):
 
 
 class ManifestEntryOut(BaseModel):
+    """One manifest row. A received row whose person the reader may not read (the child cap)
+    comes with ``identity_hidden`` and no identity fields (arrivals.get_arrival)."""
+
     id: int
     row_number: int
-    given_names: str
-    family_names: str
-    date_of_birth: dt.date | None
-    sex: str
+    given_names: str | None = None
+    family_names: str | None = None
+    date_of_birth: dt.date | None = None
+    sex: str | None = None
     intake_id: int | None
+    identity_hidden: bool = False
 
 
 class ArrivalDetail(BaseModel):

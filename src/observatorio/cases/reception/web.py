@@ -148,9 +148,10 @@ def _intake_form(request: Request, me: Officer, arrival_id: int, entry_id: int |
     entry = next((e for e in detail.manifest if e.id == entry_id), None)
     country = _country(me, arrival_id)
     if values is None:
-        values = ({"given_names": entry.given_names, "family_names": entry.family_names,
+        # a received row the officer may not read has no identity to fill in (arrivals.get_arrival)
+        values = ({"given_names": entry.given_names or "", "family_names": entry.family_names or "",
                    "date_of_birth": entry.date_of_birth.isoformat() if entry.date_of_birth else "",
-                   "sex": entry.sex} if entry else {})
+                   "sex": entry.sex or ""} if entry else {})
     has_list = geography.has_municipality_list(me.ctx.session, country)
     municipalities = []
     if has_list:
