@@ -14,6 +14,7 @@ import csv
 import importlib.util
 import io
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -123,4 +124,9 @@ def mapped_dimension(workdir: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]))))
+    print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]))), flush=True)
+    # What this script reports is its output. Once in ~4,600 tests of a loaded run the
+    # interpreter's finalisation aborted in a C++ library's thread after the output was written
+    # (exit -6, "FATAL: exception not rethrown"); skip the finalisation, whose outcome is not
+    # what the test is about.
+    os._exit(0)

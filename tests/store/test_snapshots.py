@@ -159,3 +159,18 @@ def test_a_running_app_switches_between_requests_and_as_of_reads_the_old_release
         assert Path(os.path.realpath(db)) == snapshots.in_force(db, embargo)  # the app promoted it
         snapshots.rollback(db)
         assert _figure(client) == old
+
+
+def test_a_new_snapshots_warm_up_is_joined_at_shut_down(db: Path, tmp_path: Path) -> None:
+    """The warm-up of a snapshot switched to while serving is no daemon thread (one still inside
+    DuckDB when the interpreter finalises aborts the process) and shut-down joins it."""
+    service = StoreService(Settings(db=db))
+    service.current()
+    with snapshots.publishing(db) as store:
+        load_file(store, adapter(), revised_file(tmp_path), date(2023, 8, 15))
+    service.current()  # the link moved: the new snapshot is read into memory in the background
+    warm_ups = list(service._warm_ups)
+    assert warm_ups and not any(t.daemon for t in warm_ups)
+    service.close()
+    assert not any(t.is_alive() for t in warm_ups)
+    assert not service._warm_ups

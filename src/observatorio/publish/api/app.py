@@ -131,8 +131,9 @@ def _warm_up_on_start(app: FastAPI) -> None:
     (store_access.warm_up), stopped and joined at shut-down."""
     import threading
 
-    from observatorio.publish.api.store_access import warm_up
+    from observatorio.publish.api.store_access import close_service, warm_up
     from observatorio.publish.background import run_at_startup
 
     app.state.api_warmed = threading.Event()  # the portal's warm-up starts when this is set
     run_at_startup(app, "api-warm-up", warm_up)
+    app.router.on_shutdown.append(lambda: close_service(app.state))

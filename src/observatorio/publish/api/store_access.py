@@ -71,6 +71,11 @@ class StoreService:
         self._lock = threading.Lock()
         self._handle: StoreHandle | None = None
         self._seen: tuple[str, int, int] | None = None
+        # A new snapshot's warm-up threads: not daemons, stopped and joined by close(). A daemon
+        # thread still inside DuckDB when the interpreter finalises aborts the process
+        # ("terminate called … FATAL: exception not rethrown"), see publish/background.py.
+        self._stop = threading.Event()
+        self._warm_ups: list[threading.Thread] = []
 
     def current(self) -> StoreHandle:
         """The handle of the snapshot in force now (StoreMissing if there is no store)."""
@@ -97,8 +102,11 @@ class StoreService:
 
     def _after_switch(self, db_path: Path, handle: StoreHandle) -> None:
         # The new snapshot's latest rows into memory, as at start-up (until then DuckDB answers).
-        threading.Thread(target=_read_into_memory, args=(handle, self.settings.api_memory_rows),
-                         name="api-snapshot-warm-up", daemon=True).start()
+        thread = threading.Thread(target=_read_into_memory,
+                                  args=(handle, self.settings.api_memory_rows, self._stop.is_set),
+                                  name="api-snapshot-warm-up", daemon=False)
+        self._warm_ups = [t for t in self._warm_ups if t.is_alive()] + [thread]
+        thread.start()
         # Make the link follow an embargo readers already honour (best effort: any process may).
         if snapshots.is_enabled(db_path) and os.access(db_path.parent, os.W_OK):
             # never wait: a publication in progress holds the lock, and this is a request
@@ -106,7 +114,22 @@ class StoreService:
                 snapshots.promote_due(db_path, self.clock(), wait=False)
 
 
-def _read_into_memory(handle: StoreHandle, max_rows: int) -> None:
+    def close(self) -> None:
+        """Stop and join the warm-ups of new snapshots (at the app's shut-down)."""
+        self._stop.set()
+        while self._warm_ups:
+            self._warm_ups.pop().join()
+        self._stop.clear()  # an app started again (a test client) warms new snapshots again
+
+
+def close_service(state: Any) -> None:
+    """Shut-down of an app: its store service's background work stops (if it made one)."""
+    service: StoreService | None = getattr(state, "store_service", None)
+    if service is not None:
+        service.close()
+
+
+def _read_into_memory(handle: StoreHandle, max_rows: int, stop: Callable[[], bool]) -> None:
     import logging
 
     from observatorio.store import memory
@@ -114,7 +137,7 @@ def _read_into_memory(handle: StoreHandle, max_rows: int) -> None:
 
     try:
         StoreCatalogue.of(handle.store)
-        memory.build(handle.store, max_rows)
+        memory.build(handle.store, max_rows, stop)
     except Exception:  # a warm-up must never take the server down
         logging.getLogger("observatorio.api").exception("API warm-up of a new snapshot failed")
 
