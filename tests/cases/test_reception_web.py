@@ -33,6 +33,8 @@ def test_officer_imports_a_manifest_and_receives_people_by_keyboard(client: Test
     assert _web_login(client, "hnd_reception").status_code == 303
     arrival = _arrival(client)
     page = client.get(arrival)
+    # the arrival states where people were returned from, not the form's input hint
+    assert "Retornadas desde MEX" in page.text and "p. ej." not in page.text.split("<h2")[0]
     rows = people(40, children=2)
     bad = client.post(f"{arrival}/manifest", data={"csrf_token": _csrf(page.text)},
                       files={"file": ("vuelo.csv", csv_bytes(with_bad_rows(rows)), "text/csv")})
