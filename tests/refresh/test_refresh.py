@@ -10,6 +10,7 @@ the revised cells, and the broken one fails alone (exit code 3); a third run cha
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -202,6 +203,7 @@ def test_a_dry_run_creates_no_store(tmp_path: Path) -> None:
 
 def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     localhost_only: None, publishers: tuple[Publishers, str], declarations: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from fastapi.testclient import TestClient
 
@@ -213,10 +215,15 @@ def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     db = tmp_path / "store.duckdb"
     code, out = _refresh(db, declarations, WB, APPLICATIONS)
     assert code == 3, out
+    from observatorio.publish.web import pages
+
     with TestClient(create_app(Settings(db=db))) as client:
         rows = {r["source"]: r for r in client.get("/api/v1/freshness/sources?lang=en").json()}
         spanish = {r["source"]: r for r in client.get("/api/v1/freshness/sources").json()}
+        monkeypatch.setattr(pages, "today", lambda: date(2026, 3, 1))  # before WB's next release
         page = " ".join(client.get("/en/data/").text.split())
+        monkeypatch.setattr(pages, "today", lambda: date(2026, 12, 5))  # after it: late, not "next"
+        late = " ".join(client.get("/es/datos/").text.split())
     wb, apps = rows[WB], rows[APPLICATIONS]
     assert wb["result"] == "loaded" and wb["last_release"] == "2025-07-01"
     assert wb["cadence"] == "annual" and wb["next_expected"] == "2026-07-01"
@@ -225,7 +232,9 @@ def test_freshness_api_shows_each_source_last_attempt_and_next_release(
     assert "returned a web page" in apps["message"]
     assert "devolvió una página web" in spanish[APPLICATIONS]["message"]
     # The portal's data page says the same, in the page's language.
-    assert "new release loaded" in page and "next release expected: " in page
+    assert "new release loaded" in page and "next release expected: Jul 1, 2026" in page
+    assert "publicación prevista el 1 jul 2026, aún no cargada" in late
+    assert "próxima publicación prevista: 1 jul 2026" not in late
 
 
 def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:

@@ -878,11 +878,11 @@ def build_data(req: PageRequest) -> dict[str, Any]:
 
     catalogue = db.source_catalogue(req.store)
     refreshes = {f["source"]: f for f in source_freshness(req.store)}
-    today = date.today()
+    day = today()
     rows = []
     for r in records(catalogue):
         end = pd.Timestamp(r.period_end).date() if not pd.isna(r.period_end) else None
-        lag = (today.year - end.year) * 12 + today.month - end.month if end else None
+        lag = (day.year - end.year) * 12 + day.month - end.month if end else None
         rows.append({
             "source": r.source, "publisher": r.publisher or r.source,
             "title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
@@ -896,20 +896,24 @@ def build_data(req: PageRequest) -> dict[str, Any]:
             "freshness": req.tx("data.months_ago", count=lag) if lag is not None else "—",
             "stale": lag is not None and lag > 12,
             "download": f"{req.url}download/{r.source}.csv",
-            **_refresh_cells(req, refreshes.get(r.source)),
+            **_refresh_cells(req, refreshes.get(r.source), day),
         })
     return {"sources": rows, "filters": api_filters(req.lang), "charts": {}}
 
 
-def _refresh_cells(req: PageRequest, refresh: dict[str, Any] | None) -> dict[str, Any]:
-    """The last refresh attempt and the next expected release of a source (blank if never)."""
+def _refresh_cells(req: PageRequest, refresh: dict[str, Any] | None, day: date) -> dict[str, Any]:
+    """The last refresh attempt and the next expected release of a source (blank if never); an
+    expected date that has passed says the release is late, never "next" (a date in the past)."""
     out: dict[str, Any] = {"attempt": None, "attempt_failed": False, "next_expected": None}
     if refresh and refresh["last_attempt"] and refresh["result"]:
         out["attempt"] = req.tx("data.last_attempt", date=fmt_date(refresh["last_attempt"].date(), req.lang),
                                 result=req.tx(f"data.result.{refresh['result']}"))
         out["attempt_failed"] = refresh["result"] == "failed"
     if refresh and refresh["next_expected"]:
-        out["next_expected"] = req.tx("data.next_expected", date=fmt_date(refresh["next_expected"], req.lang))
+        expected = refresh["next_expected"]
+        key = "data.expected_overdue" if expected < day else "data.next_expected"
+        out["next_expected"] = req.tx(key, date=fmt_date(expected, req.lang))
+        out["overdue"] = expected < day
     return out
 
 
