@@ -11,7 +11,7 @@ from observatorio.cases.config import CasesConfig
 from observatorio.cases.db import upgrade
 from observatorio.cases.directory_schemas import Moderation, PracticeIn
 from observatorio.cases.runtime import Runtime
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 from observatorio.cases.vocab import OrgKind
 from observatorio.settings import Settings
 

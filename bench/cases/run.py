@@ -41,7 +41,14 @@ import httpx
 import psutil
 from sqlalchemy import create_engine, text
 
-from observatorio.cases import accounts, service
+from observatorio.cases import (
+    accounts,
+    case_records,
+    case_work,
+    case_writes,
+    person_records,
+    use_context,
+)
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.db import upgrade
@@ -184,18 +191,18 @@ def bench_service(mode: str, url: str, clients: int, updates: int) -> Result:
     def work(i: int, lat: list[float]) -> int:
         conflicts = 0
         with rt.sessions() as s:
-            ctx = service.Ctx(s, principal_of(s, users[i]), "10.0.0.1", SECRET)
+            ctx = use_context.Ctx(s, principal_of(s, users[i]), "10.0.0.1", SECRET)
             s.commit()
             t = time.perf_counter()
-            p = service.create_person(ctx, PersonCreate(given_names=f"Persona {i}", family_names="Bench"))
+            p = person_records.create_person(ctx, PersonCreate(given_names=f"Persona {i}", family_names="Bench"))
             lat.append(time.perf_counter() - t)
             t = time.perf_counter()
-            c = service.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id, summary="s"))
+            c = case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id, summary="s"))
             lat.append(time.perf_counter() - t)
             version = c.version
             for k in range(updates):
                 t = time.perf_counter()
-                version = service.update_case(ctx, c.id, CaseUpdate(version=version, summary=f"edit {k}")).version
+                version = case_writes.update_case(ctx, c.id, CaseUpdate(version=version, summary=f"edit {k}")).version
                 lat.append(time.perf_counter() - t)
         return conflicts
 
@@ -308,16 +315,16 @@ def _seed_cases(rt: Runtime, users: list[int], per_user: int) -> dict[int, list[
     out: dict[int, list[int]] = {}
     with rt.sessions() as s:
         for uid in users:
-            ctx = service.Ctx(s, principal_of(s, uid), "10.0.0.1", SECRET)
+            ctx = use_context.Ctx(s, principal_of(s, uid), "10.0.0.1", SECRET)
             s.commit()
             out[uid] = []
             for k in range(per_user):
-                p = service.create_person(ctx, PersonCreate(given_names=f"Persona {uid}-{k}", family_names="Bench"))
-                c = service.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id,
-                                                        summary=f"caso {k}", health_details="reservado"))
-                service.add_note(ctx, c.id, NoteIn(body="nota"))
-                service.add_task(ctx, c.id, TaskIn(title="tarea"))
-                service.add_service(ctx, c.id, ServiceIn(service_type="legal"))
+                p = person_records.create_person(ctx, PersonCreate(given_names=f"Persona {uid}-{k}", family_names="Bench"))
+                c = case_records.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id,
+                                                             summary=f"caso {k}", health_details="reservado"))
+                case_work.add_note(ctx, c.id, NoteIn(body="nota"))
+                case_work.add_task(ctx, c.id, TaskIn(title="tarea"))
+                case_work.add_service(ctx, c.id, ServiceIn(service_type="legal"))
                 out[uid].append(c.id)
     return out
 

@@ -46,7 +46,7 @@ from observatorio.cases.reception.arrivals import create_arrival, import_manifes
 from observatorio.cases.reception.models import Intake, ManifestEntry
 from observatorio.cases.reception.schemas import ArrivalIn
 from observatorio.cases.runtime import Runtime
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 from observatorio.cases.vocab import OrgKind
 from observatorio.settings import Settings
 from observatorio.store.duck import Store

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from observatorio.cases import accounts, service
+from observatorio.cases import accounts, case_records, case_writes, person_records, use_context
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.db import upgrade
@@ -237,9 +237,9 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def ctx_for(session: Session, world: World, username: str, ip: str = "10.0.0.1") -> service.Ctx:
+def ctx_for(session: Session, world: World, username: str, ip: str = "10.0.0.1") -> use_context.Ctx:
     """A service unit of work acting as ``username``."""
-    return service.Ctx(session, principal_of(session, world.users[username]), ip, "pseudonym-key")
+    return use_context.Ctx(session, principal_of(session, world.users[username]), ip, "pseudonym-key")
 
 
 SENSITIVE_ALL = {"health_details": "diabetes", "trafficking_details": "indicios de trata",
@@ -273,14 +273,14 @@ def seed(rt: Runtime, world: World) -> Seeded:
         for key, (user, org_key, sensitive, share) in SEED_CASES.items():
             ctx = ctx_for(s, world, user)
             org_id = world.orgs[org_key]
-            p = service.create_person(ctx, PersonCreate(given_names=f"Persona {key}", family_names="Prueba",
-                                                        nationality=world.countries[org_key],
-                                                        organisation_id=org_id))
-            c = service.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id,
-                                                    organisation_id=org_id, summary=f"caso {key}",
-                                                    **sensitive))
+            p = person_records.create_person(ctx, PersonCreate(given_names=f"Persona {key}", family_names="Prueba",
+                                                               nationality=world.countries[org_key],
+                                                               organisation_id=org_id))
+            c = case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id,
+                                                         organisation_id=org_id, summary=f"caso {key}",
+                                                         **sensitive))
             if share:
-                service.share_case(ctx, c.id, CaseShareIn(organisation_id=world.orgs[share]))
+                case_writes.share_case(ctx, c.id, CaseShareIn(organisation_id=world.orgs[share]))
             cases[key], people[key] = c.id, p.id
     return Seeded(world, cases, people)
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
-from observatorio.cases import service
+from observatorio.cases import case_work
 from observatorio.cases.cli import app
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.schemas import NoteIn
@@ -79,7 +79,7 @@ def test_anchor_survives_later_appends_and_catches_a_deleted_anchor(rt, seeded, 
     file = tmp_path / "anchor.json"
     digest = _anchor(db_url, file)
     with rt.sessions() as s:  # work goes on after the anchor
-        service.add_note(ctx_for(s, seeded.world, "gtm_head"), seeded.cases["gtm_mex"], NoteIn(body="nota"))
+        case_work.add_note(ctx_for(s, seeded.world, "gtm_head"), seeded.cases["gtm_mex"], NoteIn(body="nota"))
         before = s.scalar(select(func.count()).select_from(AuditEntry))
     for given in (digest, str(file)):
         code, out = _verify(db_url, given)

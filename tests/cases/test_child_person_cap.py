@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from observatorio.cases import referrals, service
+from observatorio.cases import case_records, person_records, person_rights, referrals
 from observatorio.cases.duplicates import possible_duplicates
 from observatorio.cases.errors import NotFound
 from observatorio.cases.models import AuditEntry, Case
@@ -33,12 +33,12 @@ def _child(rt, world, with_adult_case_by: str | None = None) -> tuple[int, int]:
     unaccompanied child's case (and, first, an adult-type case a colleague holds)."""
     org = world.orgs["gtm_consulate_mex"]
     with rt.sessions() as s:
-        p = service.create_person(ctx_for(s, world, "gtm_officer"), PersonCreate(
+        p = person_records.create_person(ctx_for(s, world, "gtm_officer"), PersonCreate(
             given_names="Niña", family_names=SURNAME, date_of_birth=BORN, nationality="GTM", organisation_id=org))
         if with_adult_case_by:
-            service.create_case(ctx_for(s, world, with_adult_case_by), CaseCreate(
+            case_records.create_case(ctx_for(s, world, with_adult_case_by), CaseCreate(
                 case_type=CaseType.DETENTION, person_id=p.id, organisation_id=org))
-        case = service.create_case(ctx_for(s, world, "gtm_officer"), CaseCreate(
+        case = case_records.create_case(ctx_for(s, world, "gtm_officer"), CaseCreate(
             case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id, organisation_id=org))
         return p.id, case.id
 
@@ -54,10 +54,10 @@ def test_a_colleague_of_the_registering_organisation_does_not_read_the_child(rt,
     child, _ = _child(rt, world)
     with rt.sessions() as s:
         with pytest.raises(NotFound):
-            service.get_person(ctx_for(s, world, "gtm_officer2"), child)
+            person_records.get_person(ctx_for(s, world, "gtm_officer2"), child)
         # those the cap allows still do: the officer of the case, the head, the supervisor
         for user in ("gtm_officer", "gtm_head", "gtm_supervisor"):
-            assert service.get_person(ctx_for(s, world, user), child).family_names == SURNAME
+            assert person_records.get_person(ctx_for(s, world, user), child).family_names == SURNAME
     [denied] = _denials(rt, "person.read", child)
     assert denied.actor_id == world.users["gtm_officer2"]
 
@@ -92,12 +92,12 @@ def test_possible_duplicates_at_registration_leave_the_child_out(client, rt, wor
 def test_family_links_do_not_name_the_child(rt, world) -> None:
     child, _ = _child(rt, world)
     with rt.sessions() as s:
-        mother = service.create_person(ctx_for(s, world, "gtm_officer"), PersonCreate(
+        mother = person_records.create_person(ctx_for(s, world, "gtm_officer"), PersonCreate(
             given_names="Madre", organisation_id=world.orgs["gtm_consulate_mex"])).id
-        linked = service.add_family_link(ctx_for(s, world, "gtm_head"), mother,
-                                         FamilyLinkIn(relative_id=child, kind="child"))
+        linked = person_records.add_family_link(ctx_for(s, world, "gtm_head"), mother,
+                                                FamilyLinkIn(relative_id=child, kind="child"))
         assert [fl.relative_id for fl in linked.family_links] == [child]
-        assert service.get_person(ctx_for(s, world, "gtm_officer2"), mother).family_links == []
+        assert person_records.get_person(ctx_for(s, world, "gtm_officer2"), mother).family_links == []
 
 
 def test_export_and_edit_follow_the_childs_case_not_the_registration(rt, world) -> None:
@@ -111,11 +111,11 @@ def test_export_and_edit_follow_the_childs_case_not_the_registration(rt, world) 
     with rt.sessions() as s:
         for user in ("gtm_head", "gtm_officer"):
             with pytest.raises(NotFound):
-                service.export_person(ctx_for(s, world, user), child)
+                person_rights.export_person(ctx_for(s, world, user), child)
             with pytest.raises(NotFound):
-                service.update_person(ctx_for(s, world, user), child, PersonUpdate(version=1, given_names="X"))
-        assert service.export_person(ctx_for(s, world, "gtm_supervisor"), child)["person"]["family_names"] == SURNAME
-        assert service.get_person(ctx_for(s, world, "gtm_protection"), child).family_names == SURNAME
+                person_records.update_person(ctx_for(s, world, user), child, PersonUpdate(version=1, given_names="X"))
+        assert person_rights.export_person(ctx_for(s, world, "gtm_supervisor"), child)["person"]["family_names"] == SURNAME
+        assert person_records.get_person(ctx_for(s, world, "gtm_protection"), child).family_names == SURNAME
     assert len(_denials(rt, "person.export", child)) == 2
     assert len(_denials(rt, "person.update", child)) == 2
 
@@ -126,9 +126,9 @@ def test_an_adult_case_does_not_reveal_the_child(client, rt, world) -> None:
     child, _ = _child(rt, world, with_adult_case_by="gtm_officer2")
     with rt.sessions() as s:
         adult = s.scalar(select(Case.id).where(Case.person_id == child, Case.case_type == "detention"))
-        assert service.get_case(ctx_for(s, world, "gtm_officer2"), adult).id == adult
+        assert case_records.get_case(ctx_for(s, world, "gtm_officer2"), adult).id == adult
         with pytest.raises(NotFound):
-            service.get_person(ctx_for(s, world, "gtm_officer2"), child)
+            person_records.get_person(ctx_for(s, world, "gtm_officer2"), child)
     _login(client, "gtm_officer2")
     page = client.get(f"/cases/c/{adult}")
     assert page.status_code == 200 and SURNAME not in page.text and "2015-02-03" not in page.text
@@ -150,6 +150,6 @@ def test_a_case_search_does_not_match_a_capped_childs_name(rt, world) -> None:
     child, _ = _child(rt, world, with_adult_case_by="gtm_officer2")
     with rt.sessions() as s:
         adult = s.scalar(select(Case.id).where(Case.person_id == child, Case.case_type == "detention"))
-        assert [c.id for c in service.list_cases(ctx_for(s, world, "gtm_officer2"), q="oculta").items] == []
-        assert adult in {c.id for c in service.list_cases(ctx_for(s, world, "gtm_officer2")).items}
-        assert adult in {c.id for c in service.list_cases(ctx_for(s, world, "gtm_head"), q="oculta").items}
+        assert [c.id for c in case_records.list_cases(ctx_for(s, world, "gtm_officer2"), q="oculta").items] == []
+        assert adult in {c.id for c in case_records.list_cases(ctx_for(s, world, "gtm_officer2")).items}
+        assert adult in {c.id for c in case_records.list_cases(ctx_for(s, world, "gtm_head"), q="oculta").items}

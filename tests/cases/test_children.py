@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from observatorio.cases import service, steps
+from observatorio.cases import case_records, case_writes, steps
 from observatorio.cases.errors import Conflict, NotFound
 from observatorio.cases.schemas import CaseTransition
 from observatorio.cases.vocab import CaseStatus, CaseType
@@ -19,9 +19,9 @@ from .test_protocols import _open
 
 def _close(s, world, user: str, case_id: int):
     ctx = ctx_for(s, world, user)
-    version = service.get_case(ctx, case_id).version
-    return service.transition_case(ctx_for(s, world, user), case_id,
-                                   CaseTransition(version=version, to=CaseStatus.CLOSED))
+    version = case_records.get_case(ctx, case_id).version
+    return case_writes.transition_case(ctx_for(s, world, user), case_id,
+                                       CaseTransition(version=version, to=CaseStatus.CLOSED))
 
 
 def test_protocol_v3_has_the_best_interests_procedure(rt, world) -> None:
@@ -44,7 +44,7 @@ def test_child_case_closes_only_with_a_recorded_best_interests_decision(rt, worl
             _close(s, world, "gtm_protection", case_id)
         assert exc.value.status == 409
         assert "best_interests_determination" in str(exc.value.__dict__)
-        assert service.get_case(ctx_for(s, world, "gtm_protection"), case_id).status == "open"  # nothing written
+        assert case_records.get_case(ctx_for(s, world, "gtm_protection"), case_id).status == "open"  # nothing written
         steps.complete_step(ctx_for(s, world, "gtm_protection"), case_id, "best_interests_determination",
                             {"decision": "reunificación familiar", "panel": "PGN",
                              "child_views": "quiere volver con su abuela"}, dt.datetime.now(dt.UTC))
@@ -63,14 +63,14 @@ def test_a_childs_case_reaches_only_the_roles_the_policy_allows(rt, world) -> No
     with rt.sessions() as s:
         # the head of the consulate and the national supervisor reach it; the officer who opened it too
         for user in ("gtm_head", "gtm_supervisor", "gtm_officer"):
-            assert service.get_case(ctx_for(s, world, user), child).id == child
-            listed = {c.id for c in service.list_cases(ctx_for(s, world, user)).items}
+            assert case_records.get_case(ctx_for(s, world, user), child).id == child
+            listed = {c.id for c in case_records.list_cases(ctx_for(s, world, user)).items}
             assert {child, adult} <= listed
         # a colleague consular officer reaches the adult's case (organisation) but not the child's
-        assert service.get_case(ctx_for(s, world, "gtm_officer2"), adult).id == adult
+        assert case_records.get_case(ctx_for(s, world, "gtm_officer2"), adult).id == adult
         with pytest.raises(NotFound):
-            service.get_case(ctx_for(s, world, "gtm_officer2"), child)
-        page = service.list_cases(ctx_for(s, world, "gtm_officer2"))
+            case_records.get_case(ctx_for(s, world, "gtm_officer2"), child)
+        page = case_records.list_cases(ctx_for(s, world, "gtm_officer2"))
         assert child not in {c.id for c in page.items} and page.total == len(page.items)
 
 
@@ -78,6 +78,6 @@ def test_a_caseworker_never_reaches_a_childs_case_even_its_own(rt, world) -> Non
     child = _open(rt, world, "mex_caseworker", "mex_ngo")
     with rt.sessions() as s:
         with pytest.raises(NotFound):
-            service.get_case(ctx_for(s, world, "mex_caseworker"), child)
-        page = service.list_cases(ctx_for(s, world, "mex_caseworker"))
+            case_records.get_case(ctx_for(s, world, "mex_caseworker"), child)
+        page = case_records.list_cases(ctx_for(s, world, "mex_caseworker"))
         assert child not in {c.id for c in page.items} and page.total == len(page.items)

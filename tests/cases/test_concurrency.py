@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from observatorio.cases import audit, service
+from observatorio.cases import audit, case_records, case_writes
 from observatorio.cases.errors import Conflict
 from observatorio.cases.models import Case, CaseRevision
 from observatorio.cases.schemas import CaseUpdate
@@ -71,9 +71,9 @@ def test_parallel_writers_no_lost_update(rt, seeded) -> None:
                 while True:
                     with rt.sessions() as s:
                         ctx = ctx_for(s, seeded.world, "gtm_head", ip=f"10.0.0.{n}")
-                        current = service.get_case(ctx, case_id)
+                        current = case_records.get_case(ctx, case_id)
                         try:
-                            service.update_case(ctx, case_id, CaseUpdate(
+                            case_writes.update_case(ctx, case_id, CaseUpdate(
                                 version=current.version, summary=f"{current.summary}|w{n}.{i}"))
                             break
                         except Conflict:

@@ -1,6 +1,7 @@
 """The person's data export (right of access) holds the reasons given for the status transitions
 of the cases the account may export, and only of those (review: they were left out). The API and
-``observatorio cases person export`` both call ``service.export_person``. SQLite and PostgreSQL."""
+``observatorio cases person export`` both call ``person_rights.export_person``. SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 

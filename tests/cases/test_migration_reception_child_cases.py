@@ -21,7 +21,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from observatorio.cases import audit, service
+from observatorio.cases import audit, case_records, case_writes, person_records
 from observatorio.cases.db import alembic_config, upgrade
 from observatorio.cases.errors import Conflict, Invalid, NotFound
 from observatorio.cases.models import AuditEntry, Case, CaseRevision
@@ -84,7 +84,7 @@ def _received_before_the_fix(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple
             ctx = ctx_for(s, world, "hnd_reception")
             plans.create_plan(ctx, child, PlanIn(department="HN-CR", economic_goal="taller"), ARRIVED)
         with rt.sessions() as s:  # the exposure: officer B of the centre reads the child's case
-            assert service.get_case(ctx_for(s, world, "hnd_reception_b"), child).case_type == "returnee_reintegration"
+            assert case_records.get_case(ctx_for(s, world, "hnd_reception_b"), child).case_type == "returnee_reintegration"
             unclear = s.scalar(text("SELECT id FROM reception_intake WHERE case_id = :c"), {"c": other_child})
     finally:
         rt.close()
@@ -120,23 +120,23 @@ def test_a_child_received_before_the_fix_gets_a_childs_case_on_upgrade(
         with rt.sessions() as s:  # officer B: neither the case nor the person any more
             b = ctx_for(s, world, "hnd_reception_b")
             with pytest.raises(NotFound):
-                service.get_case(b, child)
+                case_records.get_case(b, child)
             with pytest.raises(NotFound):
-                service.get_person(b, person)
-            assert service.search_people(b, q=child_name).items == []
+                person_records.get_person(b, person)
+            assert person_records.search_people(b, q=child_name).items == []
         with rt.sessions() as s:  # the intake officer: the case, the plan kept (read only), the closure rule
             a = ctx_for(s, world, "hnd_reception")
-            assert service.get_case(a, child).case_type == "unaccompanied_child"
+            assert case_records.get_case(a, child).case_type == "unaccompanied_child"
             assert plans.get_plan(a, child, ARRIVED).economic_goal == "taller"
             with pytest.raises(Invalid) as frozen:
                 plans.record_followup(a, child, 3, FollowUpIn(answers={}), ARRIVED)
             assert frozen.value.key == "refusal.reintegration.wrong_case_type"
             s.rollback()
             with pytest.raises(Conflict) as refused:
-                service.transition_case(a, child, CaseTransition(version=2, to=CaseStatus.CLOSED))
+                case_writes.transition_case(a, child, CaseTransition(version=2, to=CaseStatus.CLOSED))
             assert refused.value.extra["missing_steps"] == ["best_interests_determination"]
         with rt.sessions() as s:
-            assert service.get_case(ctx_for(s, world, "hnd_supervisor"), child).id == child
+            assert case_records.get_case(ctx_for(s, world, "hnd_supervisor"), child).id == child
         with TestClient(make_app(rt)) as client:  # the page and the API answer officer B 404
             assert _web_login(client, "hnd_reception_b").status_code == 303
             assert client.get(f"/cases/c/{child}").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from observatorio.cases import service
+from observatorio.cases import case_records, person_records
 from observatorio.cases.schemas import CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
 
@@ -17,9 +17,9 @@ from .conftest import ctx_for
 def test_officer_logs_in_opens_a_case_and_completes_a_step(rt, world, server, browser) -> None:
     with rt.sessions() as s:
         ctx = ctx_for(s, world, "gtm_officer")
-        person = service.create_person(ctx, PersonCreate(given_names="Niña", organisation_id=world.orgs["gtm_consulate_mex"]))
-        case = service.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=person.id,
-                                                   organisation_id=world.orgs["gtm_consulate_mex"]))
+        person = person_records.create_person(ctx, PersonCreate(given_names="Niña", organisation_id=world.orgs["gtm_consulate_mex"]))
+        case = case_records.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=person.id,
+                                                        organisation_id=world.orgs["gtm_consulate_mex"]))
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:

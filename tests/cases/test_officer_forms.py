@@ -12,7 +12,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from observatorio.cases import service
+from observatorio.cases import (
+    audit_queries,
+    case_records,
+    case_writes,
+    person_records,
+    person_rights,
+)
 from observatorio.cases.models import AuditEntry, Case, CaseService, CaseTask, Person
 from observatorio.cases.schemas import CaseCreate, CaseUpdate, PersonCreate
 from observatorio.cases.vocab import CaseType
@@ -43,8 +49,8 @@ def test_edit_saves_and_a_stale_edit_shows_what_changed(client, rt, seeded) -> N
     token = _csrf(form.text)
     # meanwhile a colleague changes the summary (version 1 -> 2)
     with rt.sessions() as s:
-        service.update_case(ctx_for(s, seeded.world, "gtm_head"), cid,
-                            CaseUpdate(version=1, summary="cambio de la colega"))
+        case_writes.update_case(ctx_for(s, seeded.world, "gtm_head"), cid,
+                                CaseUpdate(version=1, summary="cambio de la colega"))
     r = client.post(f"/cases/c/{cid}/edit", data={"csrf_token": token, "version": "1", "risk_level": "high",
                                                    "summary": "mi resumen", "location": "Tapachula"})
     assert r.status_code == 409
@@ -212,8 +218,8 @@ def test_search_reads_summary_and_pages_keep_filters(client, rt, seeded) -> None
     with rt.sessions() as s:
         ctx = ctx_for(s, seeded.world, "gtm_head")
         for i in range(27):
-            p = service.create_person(ctx, PersonCreate(given_names=f"Lote {i}"))
-            service.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id,
+            p = person_records.create_person(ctx, PersonCreate(given_names=f"Lote {i}"))
+            case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=p.id,
                                                         summary=f"retenido en estación migratoria {i}"))
     _login(client, "gtm_head")
     first = client.get("/cases/?q=estaci%C3%B3n+migratoria&status=open").text
@@ -225,8 +231,8 @@ def test_search_reads_summary_and_pages_keep_filters(client, rt, seeded) -> None
 
 def test_csv_export_is_filtered_scoped_and_formula_safe(client, rt, seeded) -> None:
     with rt.sessions() as s:
-        service.update_case(ctx_for(s, seeded.world, "gtm_head"), seeded.cases["gtm_mex"],
-                            CaseUpdate(version=1, summary="=HYPERLINK(\"http://x\",\"y\")", location="@SUM(A1)"))
+        case_writes.update_case(ctx_for(s, seeded.world, "gtm_head"), seeded.cases["gtm_mex"],
+                                CaseUpdate(version=1, summary="=HYPERLINK(\"http://x\",\"y\")", location="@SUM(A1)"))
     _login(client, "gtm_head")
     r = client.get("/cases/export.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -253,8 +259,8 @@ def _register(client, **fields):
 def test_possible_duplicates_within_reach_only(client, rt, seeded) -> None:
     with rt.sessions() as s:
         for user, org in (("gtm_officer", "gtm_consulate_mex"), ("hnd_officer", "hnd_consulate_mex")):
-            service.create_person(ctx_for(s, seeded.world, user),
-                                  PersonCreate(given_names="José Luis", family_names=f"Pérez López {user}",
+            person_records.create_person(ctx_for(s, seeded.world, user),
+                                         PersonCreate(given_names="José Luis", family_names=f"Pérez López {user}",
                                                date_of_birth=dt.date(2010, 3, 4),
                                                organisation_id=seeded.world.orgs[org]))
     _login(client, "gtm_officer2")
@@ -328,7 +334,7 @@ def test_stored_xss_is_escaped_on_the_new_forms(client, rt, seeded) -> None:
                       (f"/cases/c/{cid}/services", {"service_type": XSS[:60], "description": XSS})):
         assert client.post(url, data={"csrf_token": token, **data}, follow_redirects=False).status_code == 303, url
     with rt.sessions() as s:  # a stale edit's table of changes shows stored markup too
-        service.update_case(ctx_for(s, seeded.world, "gtm_officer"), cid, CaseUpdate(version=2, summary=XSS + "2"))
+        case_writes.update_case(ctx_for(s, seeded.world, "gtm_officer"), cid, CaseUpdate(version=2, summary=XSS + "2"))
     conflict = client.post(f"/cases/c/{cid}/edit", data={"csrf_token": token, "version": "1", "summary": XSS})
     assert conflict.status_code == 409
     _register(client, given_names=XSS[:200], family_names="Duplicada")
@@ -358,7 +364,7 @@ def test_case_page_audits_every_read_in_one_transaction(client, rt, seeded) -> N
     with rt.sessions() as s:
         last = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
         assert (last.action, last.outcome, last.actor) == ("case.read", "denied", "hnd_officer")
-        assert service.verify_audit(ctx_for(s, seeded.world, "auditor")).ok
+        assert audit_queries.verify_audit(ctx_for(s, seeded.world, "auditor")).ok
 
 
 def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded) -> None:
@@ -402,12 +408,12 @@ def test_batched_page_reads_keep_earlier_reads_when_a_later_one_is_refused(rt, s
     with rt.sessions() as s:
         before = s.scalar(select(func.max(AuditEntry.id)))
         ctx = BatchedCtx.of(ctx_for(s, seeded.world, "gtm_officer"))
-        service.get_case(ctx, seeded.cases["gtm_mex_own"])  # held, not yet appended
+        case_records.get_case(ctx, seeded.cases["gtm_mex_own"])  # held, not yet appended
         with pytest.raises(NotFound):
-            service.get_person(ctx, seeded.people["hnd_mex"])  # another country's person
+            person_records.get_person(ctx, seeded.people["hnd_mex"])  # another country's person
         rows = s.scalars(select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id)).all()
         assert [(e.action, e.outcome) for e in rows] == [("case.read", "granted"), ("person.read", "denied")]
-        assert service.verify_audit(ctx_for(s, seeded.world, "auditor")).ok
+        assert audit_queries.verify_audit(ctx_for(s, seeded.world, "auditor")).ok
 
 
 def test_injection_in_the_list_and_export_filters(client, rt, seeded) -> None:
@@ -429,7 +435,7 @@ def test_injection_in_the_list_and_export_filters(client, rt, seeded) -> None:
 def test_an_erased_case_offers_no_edit(client, rt, seeded) -> None:
     cid = seeded.cases["gtm_mex_own"]
     with rt.sessions() as s:
-        service.erase_person(ctx_for(s, seeded.world, "gtm_head"), seeded.people["gtm_mex_own"])
+        person_rights.erase_person(ctx_for(s, seeded.world, "gtm_head"), seeded.people["gtm_mex_own"])
     _login(client, "gtm_head")
     assert "/edit" not in client.get(f"/cases/c/{cid}").text
     r = client.get(f"/cases/c/{cid}/edit")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from observatorio.cases import service
+from observatorio.cases import case_records, case_writes, person_records
 from observatorio.cases.schemas import CaseCreate, CaseUpdate, PersonCreate
 from observatorio.cases.vocab import CaseType
 
@@ -30,10 +30,10 @@ def test_new_officer_pages_at_390_px_with_the_keyboard(rt, world, server, browse
     org = world.orgs["gtm_consulate_mex"]
     with rt.sessions() as s:
         ctx = ctx_for(s, world, "gtm_head")
-        person = service.create_person(ctx, PersonCreate(given_names="María José", family_names="Pérez Xol",
-                                                         organisation_id=org))
-        case = service.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id,
-                                                   organisation_id=org, summary="Retenida en Tapachula"))
+        person = person_records.create_person(ctx, PersonCreate(given_names="María José", family_names="Pérez Xol",
+                                                                organisation_id=org))
+        case = case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id,
+                                                        organisation_id=org, summary="Retenida en Tapachula"))
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
@@ -53,7 +53,7 @@ def test_new_officer_pages_at_390_px_with_the_keyboard(rt, world, server, browse
         page.get_by_role("link", name="Modificar el caso").click()
         assert page.evaluate(FITS)
         with rt.sessions() as s:
-            service.update_case(ctx_for(s, world, "gtm_head"), case.id, CaseUpdate(version=1, location="Huixtla"))
+            case_writes.update_case(ctx_for(s, world, "gtm_head"), case.id, CaseUpdate(version=1, location="Huixtla"))
         _type_and_enter(page, "Lugar", "Ciudad Hidalgo")
         assert "Cambios de otras personas" in page.content() and "Huixtla" in page.content()
         assert page.evaluate(FITS)

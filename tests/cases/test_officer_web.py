@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from observatorio.cases import service
+from observatorio.cases import case_work
 from observatorio.cases.auth import principal_of
 from observatorio.cases.models import Case, CaseNote, CaseStep, Person
 from observatorio.cases.policy import authorize, case_resource, get_policy, person_resource
@@ -36,8 +36,8 @@ def test_every_case_page_for_every_role_shows_only_granted_fields(client, rt, se
         for key in ("gtm_mex", "hnd_shared"):
             user = SEED_CASES[key][0]
             for group, body in SECRET_NOTES.items():
-                service.add_note(ctx_for(s, seeded.world, user), seeded.cases[key],
-                                 NoteIn(body=f"{body} {key}", sensitivity=group))
+                case_work.add_note(ctx_for(s, seeded.world, user), seeded.cases[key],
+                                   NoteIn(body=f"{body} {key}", sensitivity=group))
     roles_seen = set()
     for user, (_org, role) in USERS.items():
         roles_seen.add(role)

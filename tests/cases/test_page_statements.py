@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from observatorio.cases import service
+from observatorio.cases import case_records, case_work, person_records
 from observatorio.cases.audit import verify
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.schemas import CaseCreate, NoteIn, PersonCreate, ServiceIn, TaskIn
@@ -40,17 +40,17 @@ def _add_rows(rt, seeded, case_id: int, n: int) -> None:
     with rt.sessions() as s:
         ctx = ctx_for(s, seeded.world, "gtm_head")
         for i in range(n):
-            service.add_note(ctx, case_id, NoteIn(body=f"nota {i}"))
-            service.add_task(ctx, case_id, TaskIn(title=f"tarea {i}"))
-            service.add_service(ctx, case_id, ServiceIn(service_type="legal"))
+            case_work.add_note(ctx, case_id, NoteIn(body=f"nota {i}"))
+            case_work.add_task(ctx, case_id, TaskIn(title=f"tarea {i}"))
+            case_work.add_service(ctx, case_id, ServiceIn(service_type="legal"))
 
 
 def test_case_page_statement_budget(client, rt, seeded) -> None:
     with rt.sessions() as s:  # a case with a protocol (its checklist is read too)
         ctx = ctx_for(s, seeded.world, "gtm_head")
-        person = service.create_person(ctx, PersonCreate(given_names="Niña", family_names="Presupuesto"))
-        case_id = service.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD,
-                                                      person_id=person.id, summary="s")).id
+        person = person_records.create_person(ctx, PersonCreate(given_names="Niña", family_names="Presupuesto"))
+        case_id = case_records.create_case(ctx, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD,
+                                                           person_id=person.id, summary="s")).id
     _add_rows(rt, seeded, case_id, 1)
     assert _web_login(client, "gtm_head").status_code == 303
     budget = CASE_PAGE[rt.engine.dialect.name]
@@ -71,8 +71,8 @@ def test_case_list_statement_budget(client, rt, seeded) -> None:
     with rt.sessions() as s:  # 30 more cases of the consulate: a full first page and a short second
         ctx = ctx_for(s, seeded.world, "gtm_head")
         for i in range(30):
-            person = service.create_person(ctx, PersonCreate(given_names=f"Persona {i}", family_names="Lista"))
-            service.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id, summary="s"))
+            person = person_records.create_person(ctx, PersonCreate(given_names=f"Persona {i}", family_names="Lista"))
+            case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id, summary="s"))
     assert _web_login(client, "gtm_head").status_code == 303
     budget = CASE_LIST[rt.engine.dialect.name]
     full = _statements_of(client, rt, "/cases/")
@@ -81,7 +81,7 @@ def test_case_list_statement_budget(client, rt, seeded) -> None:
     assert len(short) == budget, short  # the last page tells the total without counting
     with rt.sessions() as s:  # the total shown either way is the count of every readable case
         principal = ctx_for(s, seeded.world, "gtm_head").principal
-        expected = s.scalar(select(func.count()).select_from(service.case_query(principal).subquery()))
+        expected = s.scalar(select(func.count()).select_from(case_records.case_query(principal).subquery()))
     assert 25 < expected <= 50
     for path in ("/cases/", "/cases/?page=2"):
         html = client.get(path).text

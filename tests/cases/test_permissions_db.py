@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from observatorio.cases import service
+from observatorio.cases import case_records
 from observatorio.cases.auth import principal_of
 from observatorio.cases.models import Case, Person
 from observatorio.cases.policy import (
@@ -64,7 +64,7 @@ VISIBLE = {
 @pytest.mark.parametrize("username", sorted(VISIBLE))
 def test_case_list_per_user(rt, seeded, username) -> None:
     with rt.sessions() as s:
-        page = service.list_cases(ctx_for(s, seeded.world, username), limit=200)
+        page = case_records.list_cases(ctx_for(s, seeded.world, username), limit=200)
     got = {k for k, v in seeded.cases.items() if v in {c.id for c in page.items}}
     assert got == VISIBLE[username]
     assert page.total == len(VISIBLE[username])

@@ -29,7 +29,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from observatorio.cases import service
+from observatorio.cases import (
+    audit_queries,
+    case_records,
+    case_work,
+    person_records,
+    person_rights,
+    use_context,
+)
 from observatorio.cases.auth import principal_of
 from observatorio.cases.duplicates import possible_duplicates
 from observatorio.cases.errors import Forbidden, NotFound
@@ -260,66 +267,66 @@ def test_every_path_returns_what_the_policy_allows(backend, pg, templates, tmp_p
         built = build(rt, w)
         for user in range(len(w.users)):
             with rt.sessions() as s:
-                ctx = service.Ctx(s, principal_of(s, built.user_ids[user]), "10.0.0.1", "k")
+                ctx = use_context.Ctx(s, principal_of(s, built.user_ids[user]), "10.0.0.1", "k")
                 _check_cases(ctx, w, built, user)
                 _check_people(ctx, w, built, user)
                 _check_export(ctx, w, built, user)
         for user in range(len(w.users)):
             with rt.sessions() as s:
-                ctx = service.Ctx(s, principal_of(s, built.user_ids[user]), "10.0.0.1", "k")
+                ctx = use_context.Ctx(s, principal_of(s, built.user_ids[user]), "10.0.0.1", "k")
                 _check_audit(ctx, w, built, user)
     finally:
         rt.close()
 
 
-def _check_cases(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
+def _check_cases(ctx: use_context.Ctx, w: WorldSpec, b: Built, user: int) -> None:
     readable = {}
     for i, cs in enumerate(w.cases):
         groups = groups_allowed(w, user, "case.read", case_reach(cs))
         cid = b.case_ids[i]
         if groups is None:
-            for path in (service.get_case, service.list_notes, service.list_tasks, service.list_services):
+            for path in (case_records.get_case, case_work.list_notes, case_work.list_tasks, case_work.list_services):
                 with pytest.raises(NotFound):
                     path(ctx, cid)
             continue
         readable[cid] = expected_case_fields(i, cs, groups)
-        assert case_fields(service.get_case(ctx, cid).model_dump()) == readable[cid]
-        notes = service.list_notes(ctx, cid)
+        assert case_fields(case_records.get_case(ctx, cid).model_dump()) == readable[cid]
+        notes = case_work.list_notes(ctx, cid)
         assert [n.body for n in notes] == [
             f"nota {i}.{j}" if sens is None or sens in groups else None for j, sens in enumerate(cs.notes)]
-        assert len(service.list_tasks(ctx, cid)) == cs.tasks
-        assert len(service.list_services(ctx, cid)) == cs.services
-    page = service.list_cases(ctx, limit=200)
+        assert len(case_work.list_tasks(ctx, cid)) == cs.tasks
+        assert len(case_work.list_services(ctx, cid)) == cs.services
+    page = case_records.list_cases(ctx, limit=200)
     assert {c.id: case_fields(c.model_dump()) for c in page.items} == readable
     assert page.total == len(readable)
 
 
-def _check_people(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
+def _check_people(ctx: use_context.Ctx, w: WorldSpec, b: Built, user: int) -> None:
     """Single read, search, possible duplicates at registration and family links."""
     readable = {pid for p, pid in enumerate(b.person_ids)
                 if groups_allowed(w, user, "person.read", person_reach(w, p)) is not None}
     for p, pid in enumerate(b.person_ids):
         if pid not in readable:
             with pytest.raises(NotFound):
-                service.get_person(ctx, pid)
+                person_records.get_person(ctx, pid)
         else:
-            out = service.get_person(ctx, pid)
+            out = person_records.get_person(ctx, pid)
             assert out.given_names == f"P{p}"
             assert [fl.relative_id for fl in out.family_links] == [
                 b.person_ids[q] for x, q in w.links if x == p and b.person_ids[q] in readable]
         dups = possible_duplicates(ctx, f"P{p}", None, None)
         assert [c.person_id for c in dups] == ([pid] if pid in readable else [])
-    assert {x.id for x in service.search_people(ctx, limit=200).items} == readable
+    assert {x.id for x in person_records.search_people(ctx, limit=200).items} == readable
 
 
-def _check_export(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
+def _check_export(ctx: use_context.Ctx, w: WorldSpec, b: Built, user: int) -> None:
     for p, pid in enumerate(b.person_ids):
         if groups_allowed(w, user, "person.export", person_reach(w, p)) is None:
             readable = groups_allowed(w, user, "person.read", person_reach(w, p)) is not None
             with pytest.raises(Forbidden if readable else NotFound):
-                service.export_person(ctx, pid)
+                person_rights.export_person(ctx, pid)
             continue
-        export = service.export_person(ctx, pid)
+        export = person_rights.export_person(ctx, pid)
         cases, notes, tasks, services = {}, [], 0, 0
         for i, cs in enumerate(w.cases):
             if cs.person != p:
@@ -363,13 +370,13 @@ def _audit_visible(w: WorldSpec, b: Built, user: int, e: AuditEntry, case_org: d
     return False
 
 
-def _check_audit(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
+def _check_audit(ctx: use_context.Ctx, w: WorldSpec, b: Built, user: int) -> None:
     s = ctx.session
     upto = s.scalar(select(func.max(AuditEntry.id))) or 0
     holds = any("audit.read" in POLICY.roles[r].grants for _, r in w.users[user])
     if not holds:
         with pytest.raises(Forbidden):
-            service.query_audit(ctx, upto_id=upto, limit=1000)
+            audit_queries.query_audit(ctx, upto_id=upto, limit=1000)
         return
     case_org = {str(c): o for c, o in s.execute(select(Case.id, Case.organisation_id))}
     person_org = {str(p): o for p, o in s.execute(select(Person.id, Person.organisation_id))}
@@ -378,7 +385,7 @@ def _check_audit(ctx: service.Ctx, w: WorldSpec, b: Built, user: int) -> None:
     got: list[int] = []
     after = 0
     while True:  # page through, as a client would, bounded by the first page's upto_id
-        page = service.query_audit(ctx, upto_id=upto, after_id=after, limit=1000)
+        page = audit_queries.query_audit(ctx, upto_id=upto, after_id=after, limit=1000)
         got += [e.id for e in page.items]
         if len(page.items) < 1000:
             break

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from observatorio.cases import service, steps
+from observatorio.cases import case_records, person_records, steps
 from observatorio.cases.db import alembic_config, make_engine, upgrade
 from observatorio.cases.errors import Conflict, Invalid, NotFound
 from observatorio.cases.models import AuditEntry
@@ -76,9 +76,9 @@ def test_variant_overrides_and_adds_steps() -> None:
 def _open(rt, world, user: str, org: str, case_type: CaseType = CaseType.UNACCOMPANIED_CHILD) -> int:
     with rt.sessions() as s:
         ctx = ctx_for(s, world, user)
-        p = service.create_person(ctx, PersonCreate(given_names="Ana", organisation_id=world.orgs[org]))
-        return service.create_case(ctx, CaseCreate(case_type=case_type, person_id=p.id,
-                                                   organisation_id=world.orgs[org])).id
+        p = person_records.create_person(ctx, PersonCreate(given_names="Ana", organisation_id=world.orgs[org]))
+        return case_records.create_case(ctx, CaseCreate(case_type=case_type, person_id=p.id,
+                                                        organisation_id=world.orgs[org])).id
 
 
 def test_case_keeps_the_version_it_was_opened_under(rt, world) -> None:
@@ -128,7 +128,7 @@ def test_complete_step_through_the_policy_and_audited(rt, world) -> None:
 def test_overdue_with_injected_clock(rt, world) -> None:
     case_id = _open(rt, world, "gtm_officer", "gtm_consulate_mex")
     with rt.sessions() as s:
-        opened = service.get_case(ctx_for(s, world, "gtm_officer"), case_id).opened_at
+        opened = case_records.get_case(ctx_for(s, world, "gtm_officer"), case_id).opened_at
         early = opened + dt.timedelta(hours=11)
         late = opened + dt.timedelta(hours=13)  # MEX variant: identify due at 12 h
         assert steps.my_overdue_steps(ctx_for(s, world, "gtm_officer"), early) == []

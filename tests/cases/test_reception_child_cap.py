@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from observatorio.cases import accounts, service
+from observatorio.cases import accounts, case_records, case_writes, person_records
 from observatorio.cases.errors import Conflict, Invalid, NotFound
 from observatorio.cases.models import AuditEntry, Case, Organisation
 from observatorio.cases.reception import arrivals, intake
@@ -72,24 +72,24 @@ def test_only_the_intake_officer_and_the_national_supervisor_reach_a_received_ch
     with rt.sessions() as s:  # officer B of the same centre: neither the case nor the person, by any path
         b = ctx_for(s, world, "hnd_reception_b")
         with pytest.raises(NotFound):
-            service.get_case(b, child_case)
+            case_records.get_case(b, child_case)
         with pytest.raises(NotFound):
-            service.get_person(b, child)
-        assert service.search_people(b, q=child_name).items == []
-        assert [c.id for c in service.list_cases(b, q=child_name).items] == []
-        assert child_case not in {c.id for c in service.list_cases(b, limit=100).items}
+            person_records.get_person(b, child)
+        assert person_records.search_people(b, q=child_name).items == []
+        assert [c.id for c in case_records.list_cases(b, q=child_name).items] == []
+        assert child_case not in {c.id for c in case_records.list_cases(b, limit=100).items}
         # an adult received by the other officer stays reachable by the whole centre
-        assert service.get_case(b, adult_case).id == adult_case
-        assert [p.id for p in service.search_people(b, q=adult_name).items] == [adult]
+        assert case_records.get_case(b, adult_case).id == adult_case
+        assert [p.id for p in person_records.search_people(b, q=adult_name).items] == [adult]
     assert {("case.read", "case", str(child_case)), ("person.read", "person", str(child))} <= _denied(
         rt, world.users["hnd_reception_b"])
     for user in ("hnd_reception", "hnd_supervisor"):  # the intake officer (own), the supervisor (country)
         with rt.sessions() as s:
             ctx = ctx_for(s, world, user)
-            assert service.get_case(ctx, child_case).case_type == "unaccompanied_child"
-            assert service.get_person(ctx, child).id == child
-            assert [p.id for p in service.search_people(ctx, q=child_name).items] == [child]
-            assert [c.id for c in service.list_cases(ctx, q=child_name).items] == [child_case]
+            assert case_records.get_case(ctx, child_case).case_type == "unaccompanied_child"
+            assert person_records.get_person(ctx, child).id == child
+            assert [p.id for p in person_records.search_people(ctx, q=child_name).items] == [child]
+            assert [c.id for c in case_records.list_cases(ctx, q=child_name).items] == [child_case]
 
 
 def test_the_received_child_follows_the_child_protocol_and_its_closure_rule(rt: Runtime, world: World) -> None:
@@ -99,7 +99,7 @@ def test_the_received_child_follows_the_child_protocol_and_its_closure_rule(rt: 
         case = s.get(Case, child_case)
         assert case is not None and case.protocol_version == "unaccompanied_child@3"
         with pytest.raises(Conflict) as refused:
-            service.transition_case(ctx, child_case, CaseTransition(version=case.version, to=CaseStatus.CLOSED))
+            case_writes.transition_case(ctx, child_case, CaseTransition(version=case.version, to=CaseStatus.CLOSED))
         assert refused.value.extra["missing_steps"] == ["best_interests_determination"]
         s.rollback()
         assert s.get(Case, child_case, populate_existing=True).status == "open"  # type: ignore[union-attr]

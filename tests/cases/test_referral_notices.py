@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from observatorio.cases import case_records, case_writes, notifications, person_records, referrals
 from observatorio.cases import demo as demo_mod
-from observatorio.cases import notifications, referrals, service
 from observatorio.cases.cli import app
 from observatorio.cases.models import Case, User
 from observatorio.cases.referral_models import Referral
@@ -56,11 +56,11 @@ def test_inbox_and_mail_carry_a_link_and_no_personal_data(rt, world, smtp) -> No
     with rt.sessions() as s:
         head = ctx_for(s, world, "gtm_head")
         org = world.orgs["gtm_consulate_mex"]
-        p = service.create_person(head, PersonCreate(given_names="Yolanda", family_names="Secreta",
-                                                     organisation_id=org))
-        case = service.create_case(head, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id,
-                                                    organisation_id=org, summary="resumen confidencial"))
-        service.assign_case(head, case.id, CaseAssign(version=case.version, officer_id=world.users["gtm_officer"]))
+        p = person_records.create_person(head, PersonCreate(given_names="Yolanda", family_names="Secreta",
+                                                            organisation_id=org))
+        case = case_records.create_case(head, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id,
+                                                         organisation_id=org, summary="resumen confidencial"))
+        case_writes.assign_case(head, case.id, CaseAssign(version=case.version, officer_id=world.users["gtm_officer"]))
         referrals.create_referral(head, case.id, ReferralIn(
             to_organisation_id=world.orgs["gtm_child"], profile="child_protection", services=["child_protection"],
             reason="motivo confidencial", override_justification="Niña sola; ningún tutor localizable hoy."))

@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from observatorio.cases import notifications, referrals, service
+from observatorio.cases import (
+    case_records,
+    case_writes,
+    notifications,
+    person_records,
+    referrals,
+    schemas,
+)
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, NotFound
 from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.referral_models import Referral
@@ -25,11 +32,11 @@ def _child_case(rt, world, user: str = "gtm_officer") -> int:
     with rt.sessions() as s:
         ctx = ctx_for(s, world, user)
         org = world.orgs["gtm_consulate_mex"]
-        p = service.create_person(ctx, PersonCreate(
+        p = person_records.create_person(ctx, PersonCreate(
             given_names="Niño", family_names="Prueba", date_of_birth=dt.date(2016, 5, 1), nationality="GTM",
             organisation_id=org, documents=[Document(kind="passport", number="P123")],
             contacts=[Contact(kind="phone", value="+502 5555 0000")]))
-        return service.create_case(ctx, CaseCreate(
+        return case_records.create_case(ctx, CaseCreate(
             case_type=CaseType.UNACCOMPANIED_CHILD, person_id=p.id, organisation_id=org, summary="solo en Tapachula",
             health_details="asma")).id
 
@@ -75,7 +82,7 @@ def test_receiver_sees_only_the_profile_fields_and_a_third_country_nothing(rt, w
     assert "asma" not in view.model_dump_json() and "P123" not in view.model_dump_json()  # not in the profile
     # the receiver does not read the case itself: a referral is not a share
     with rt.sessions() as s, pytest.raises(NotFound):
-        service.get_case(ctx_for(s, world, "gtm_protection"), case_id)
+        case_records.get_case(ctx_for(s, world, "gtm_protection"), case_id)
     for outsider in ("hnd_head", "hnd_supervisor", "mex_caseworker"):
         with rt.sessions() as s, pytest.raises(NotFound):
             referrals.referral_view(ctx_for(s, world, outsider), ref.id)
@@ -88,8 +95,8 @@ def test_sensitive_profile_fields_are_withheld_from_a_receiver_without_the_group
     case_id = _child_case(rt, world, "gtm_head")
     with rt.sessions() as s:
         ctx = ctx_for(s, world, "gtm_head")
-        c = service.get_case(ctx, case_id)
-        service.update_case(ctx, case_id, service.CaseUpdate(version=c.version, child_protection_details="riesgo alto"))
+        c = case_records.get_case(ctx, case_id)
+        case_writes.update_case(ctx, case_id, schemas.CaseUpdate(version=c.version, child_protection_details="riesgo alto"))
     ref = _refer(rt, world, case_id, "gtm_head", to_organisation_id=world.orgs["hnd_reception"],
                  consent_id=_consent(rt, world, case_id, "gtm_head"))
     with rt.sessions() as s:
@@ -169,9 +176,9 @@ def test_an_accepted_transfer_moves_the_case(rt, world) -> None:
         case = s.get(Case, case_id)
         assert case is not None
         assert (case.organisation_id, case.officer_id) == (world.orgs["gtm_child"], world.users["gtm_protection"])
-        assert service.get_case(ctx_for(s, world, "gtm_protection"), case_id).organisation_id == world.orgs["gtm_child"]
+        assert case_records.get_case(ctx_for(s, world, "gtm_protection"), case_id).organisation_id == world.orgs["gtm_child"]
     with rt.sessions() as s, pytest.raises(NotFound):  # the consulate no longer holds it
-        service.get_case(ctx_for(s, world, "gtm_officer"), case_id)
+        case_records.get_case(ctx_for(s, world, "gtm_officer"), case_id)
     assert [e.outcome for e in _entries(rt, "referral.transfer")] == ["granted"]
 
 

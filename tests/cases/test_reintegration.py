@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from observatorio.cases import service
+from observatorio.cases import case_records, person_records, person_rights
 from observatorio.cases.errors import Conflict, Invalid, NotFound
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.reintegration import plans
@@ -29,9 +29,9 @@ def _returnee_case(rt, world, user: str = "hnd_reception", org: str = "hnd_recep
                    case_type: CaseType = CaseType.RETURNEE_REINTEGRATION) -> int:
     with rt.sessions() as s:
         ctx = ctx_for(s, world, user)
-        p = service.create_person(ctx, PersonCreate(given_names="Retornado", organisation_id=world.orgs[org]))
-        return service.create_case(ctx, CaseCreate(case_type=case_type, person_id=p.id,
-                                                   organisation_id=world.orgs[org])).id
+        p = person_records.create_person(ctx, PersonCreate(given_names="Retornado", organisation_id=world.orgs[org]))
+        return case_records.create_case(ctx, CaseCreate(case_type=case_type, person_id=p.id,
+                                                        organisation_id=world.orgs[org])).id
 
 
 def _answers(option_index: int) -> dict[str, str]:
@@ -178,8 +178,8 @@ def test_erasure_removes_goals_and_answers_keeps_scores(rt, world) -> None:
                           PlanIn(department="HN-CR", economic_goal="taller de costura", started_on=START), START)
         plans.record_followup(ctx_for(s, world, "hnd_reception"), case_id, 1, FollowUpIn(answers=_answers(-1)),
                               dt.date(2025, 5, 1))
-        person_id = service.get_case(ctx_for(s, world, "hnd_reception"), case_id).person_id
-        service.erase_person(ctx_for(s, world, "hnd_supervisor"), person_id)
+        person_id = case_records.get_case(ctx_for(s, world, "hnd_reception"), case_id).person_id
+        person_rights.erase_person(ctx_for(s, world, "hnd_supervisor"), person_id)
         plan = plans.get_plan(ctx_for(s, world, "hnd_supervisor"), case_id, START)
     assert plan.economic_goal is None and plan.followups[0].answers is None
     assert plan.followups[0].composite == 1.0  # what the indicators count stays

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import update
 
-from observatorio.cases import service
+from observatorio.cases import case_records, person_records
 from observatorio.cases.models import Case
 from observatorio.cases.publication.run import publish
 from observatorio.cases.publication.writer import SOURCE_ID
@@ -43,10 +43,10 @@ def _build(rt, world) -> None:
         for department, (n, late, improved) in WORLD.items():
             for i in range(n):
                 ctx = ctx_for(s, world, "hnd_reception")
-                p = service.create_person(ctx, PersonCreate(given_names=f"R{i}",
-                                                            organisation_id=world.orgs["hnd_reception"]))
-                case = service.create_case(ctx, CaseCreate(case_type=CaseType.RETURNEE_REINTEGRATION,
-                                                           person_id=p.id, organisation_id=world.orgs["hnd_reception"]))
+                p = person_records.create_person(ctx, PersonCreate(given_names=f"R{i}",
+                                                                   organisation_id=world.orgs["hnd_reception"]))
+                case = case_records.create_case(ctx, CaseCreate(case_type=CaseType.RETURNEE_REINTEGRATION,
+                                                                person_id=p.id, organisation_id=world.orgs["hnd_reception"]))
                 plans.create_plan(ctx_for(s, world, "hnd_reception"), case.id,
                                   PlanIn(department=department, started_on=START), START)
                 plans.record_followup(ctx_for(s, world, "hnd_reception"), case.id, 1,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from observatorio.cases import audit, db, service
+from observatorio.cases import audit, case_records, case_writes, db
 from observatorio.cases.audit import AccessEvent, Actor, _chains_for
 from observatorio.cases.errors import NotFound
 from observatorio.cases.models import AuditEntry, AuditHead
@@ -46,9 +46,9 @@ def _warm(rt: Runtime, seeded, user: str, case_key: str, n: int = 3) -> int:
     """A few edits first, so the chain tips and statement caches are warm; returns the version."""
     with rt.sessions() as s:
         ctx = ctx_for(s, seeded.world, user)
-        v = service.get_case(ctx, seeded.cases[case_key]).version
+        v = case_records.get_case(ctx, seeded.cases[case_key]).version
         for i in range(n):
-            v = service.update_case(ctx, seeded.cases[case_key], CaseUpdate(version=v, summary=f"w{i}")).version
+            v = case_writes.update_case(ctx, seeded.cases[case_key], CaseUpdate(version=v, summary=f"w{i}")).version
     return v
 
 
@@ -60,7 +60,7 @@ def test_update_statement_budget(rt, seeded) -> None:
     with rt.sessions() as s:
         ctx = ctx_for(s, seeded.world, "gtm_head")
         with statements(rt) as seen:
-            service.update_case(ctx, seeded.cases["gtm_mex"], CaseUpdate(version=v, summary="x"))
+            case_writes.update_case(ctx, seeded.cases["gtm_mex"], CaseUpdate(version=v, summary="x"))
     expected = 3 if rt.engine.dialect.name == "postgresql" else 6
     assert len(seen) == expected, seen
 
@@ -71,7 +71,7 @@ def test_denial_is_cheap(rt, seeded) -> None:
     with rt.sessions() as s:
         ctx = ctx_for(s, seeded.world, "gtm_officer")
         with statements(rt) as seen, pytest.raises(NotFound):
-            service.get_case(ctx, seeded.cases["hnd_mex"])
+            case_records.get_case(ctx, seeded.cases["hnd_mex"])
     # a cold chain (first use by this process) costs one locked read more
     assert len(seen) <= (3 if rt.engine.dialect.name == "postgresql" else 4), seen
 

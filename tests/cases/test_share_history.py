@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from observatorio.cases import accounts, case_views, service, transitions
+from observatorio.cases import accounts, case_views, case_writes, transitions
 from observatorio.cases.errors import NotFound
 from observatorio.cases.reception import arrivals, intake
 from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
@@ -46,8 +46,8 @@ def _child_shared_abroad(rt: Runtime, world: World) -> int:
         transitions.transition_case(ctx, out.case_id, CaseTransition(version=1, to=CaseStatus.ASSESSMENT,
                                                                      reason=REASON))
     with rt.sessions() as s:
-        service.share_case(ctx_for(s, world, "hnd_supervisor"), out.case_id,
-                           CaseShareIn(organisation_id=world.orgs["gtm_consulate_mex"]))
+        case_writes.share_case(ctx_for(s, world, "hnd_supervisor"), out.case_id,
+                               CaseShareIn(organisation_id=world.orgs["gtm_consulate_mex"]))
     return out.case_id
 
 

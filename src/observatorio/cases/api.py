@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from observatorio import validation_text
-from observatorio.cases import accounts, service, transitions
+from observatorio.cases import (
+    accounts,
+    audit_queries,
+    case_records,
+    case_work,
+    case_writes,
+    person_records,
+    person_rights,
+    transitions,
+    use_context,
+)
 from observatorio.cases.auth import (
     authenticate,
     decode_token,
@@ -152,7 +162,7 @@ def get_token(rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> 
 TokenDep = Annotated[tuple[int, str], Depends(get_token)]
 
 
-def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenDep) -> service.Ctx:
+def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenDep) -> use_context.Ctx:
     """The unit of work of an authenticated API request (its session must still be live)."""
     principal = principal_of_token(session, *token)
     if session.get_bind().dialect.name == "sqlite":
@@ -160,14 +170,14 @@ def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenD
         # the request body is handled. PostgreSQL goes on in the same transaction, saving a
         # commit and a begin per request.
         session.commit()
-    return service.Ctx(session, principal, client_ip(request), rt.secret)
+    return use_context.Ctx(session, principal, client_ip(request), rt.secret)
 
 
 def raise_unauth() -> None:
     raise Unauthenticated(key="cases.refusal.authentication_required")
 
 
-CtxDep = Annotated[service.Ctx, Depends(get_ctx)]
+CtxDep = Annotated[use_context.Ctx, Depends(get_ctx)]
 
 
 # ---------------------------------------------------------------- auth
@@ -225,7 +235,7 @@ def policy_matrix() -> dict[str, Any]:
 @router.post("/api/v1/people", status_code=201, response_model=PersonOut, openapi_extra=PERSONAL)
 def create_person(ctx: CtxDep, body: PersonCreate) -> PersonOut:
     """Register a person."""
-    return service.create_person(ctx, body)
+    return person_records.create_person(ctx, body)
 
 
 @router.get("/api/v1/people", response_model=PersonPage, openapi_extra=PERSONAL)
@@ -239,38 +249,38 @@ def search_people(
     offset: Offset = 0,
 ) -> PersonPage:
     """Search people the user may read."""
-    return service.search_people(ctx, q=q, nationality=nationality, document=document,
-                                 date_of_birth=date_of_birth, limit=limit, offset=offset)
+    return person_records.search_people(ctx, q=q, nationality=nationality, document=document,
+                                        date_of_birth=date_of_birth, limit=limit, offset=offset)
 
 
 @router.get("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
 def get_person(ctx: CtxDep, person_id: PathId) -> PersonOut:
     """One person."""
-    return service.get_person(ctx, person_id)
+    return person_records.get_person(ctx, person_id)
 
 
 @router.patch("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
 def update_person(ctx: CtxDep, person_id: PathId, body: PersonUpdate) -> PersonOut:
     """Edit a person (optimistic locking on ``version``)."""
-    return service.update_person(ctx, person_id, body)
+    return person_records.update_person(ctx, person_id, body)
 
 
 @router.post("/api/v1/people/{person_id}/family-links", response_model=PersonOut, openapi_extra=PERSONAL)
 def add_family_link(ctx: CtxDep, person_id: PathId, body: FamilyLinkIn) -> PersonOut:
     """Link a relative."""
-    return service.add_family_link(ctx, person_id, body)
+    return person_records.add_family_link(ctx, person_id, body)
 
 
 @router.get("/api/v1/people/{person_id}/export", openapi_extra=PERSONAL)
 def export_person(ctx: CtxDep, person_id: PathId) -> dict[str, Any]:
     """All data held on one person (right of access)."""
-    return service.export_person(ctx, person_id)
+    return person_rights.export_person(ctx, person_id)
 
 
 @router.post("/api/v1/people/{person_id}/erase", response_model=ErasureOut, openapi_extra=PERSONAL)
 def erase_person(ctx: CtxDep, person_id: PathId) -> ErasureOut:
     """Pseudonymise one person on request (right to erasure)."""
-    return service.erase_person(ctx, person_id)
+    return person_rights.erase_person(ctx, person_id)
 
 
 # ---------------------------------------------------------------- cases
@@ -278,7 +288,7 @@ def erase_person(ctx: CtxDep, person_id: PathId) -> ErasureOut:
 @router.post("/api/v1/cases", status_code=201, response_model=CaseOut, openapi_extra=PERSONAL)
 def create_case(ctx: CtxDep, body: CaseCreate) -> CaseOut:
     """Open a case."""
-    return service.create_case(ctx, body)
+    return case_records.create_case(ctx, body)
 
 
 @router.get("/api/v1/cases", response_model=CasePage, openapi_extra=PERSONAL)
@@ -293,12 +303,12 @@ def list_cases(
     officer_id: QueryId = None,
     opened_from: dt.date | None = None,
     opened_to: dt.date | None = None,
-    sort: service.SortKey = "-opened_at",
+    sort: case_records.SortKey = "-opened_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> CasePage:
     """Cases the user may read, filtered."""
-    return service.list_cases(
+    return case_records.list_cases(
         ctx, sort=sort, limit=limit, offset=offset, q=q,
         status=status.value if status else None, case_type=case_type.value if case_type else None,
         risk_level=risk_level.value if risk_level else None, country=country,
@@ -308,13 +318,13 @@ def list_cases(
 @router.get("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
 def get_case(ctx: CtxDep, case_id: PathId) -> CaseOut:
     """One case."""
-    return service.get_case(ctx, case_id)
+    return case_records.get_case(ctx, case_id)
 
 
 @router.patch("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
 def update_case(ctx: CtxDep, case_id: PathId, body: CaseUpdate) -> CaseOut:
     """Edit a case; 409 with the changes since when ``version`` is stale."""
-    return service.update_case(ctx, case_id, body)
+    return case_writes.update_case(ctx, case_id, body)
 
 
 @router.post("/api/v1/cases/{case_id}/transition", response_model=CaseOut, openapi_extra=PERSONAL)
@@ -326,56 +336,56 @@ def transition_case(ctx: CtxDep, case_id: PathId, body: CaseTransition) -> CaseO
 @router.post("/api/v1/cases/{case_id}/assign", response_model=CaseOut, openapi_extra=PERSONAL)
 def assign_case(ctx: CtxDep, case_id: PathId, body: CaseAssign) -> CaseOut:
     """Assign organisation and/or officer."""
-    return service.assign_case(ctx, case_id, body)
+    return case_writes.assign_case(ctx, case_id, body)
 
 
 @router.post("/api/v1/cases/{case_id}/shares", response_model=CaseOut, openapi_extra=PERSONAL)
 def share_case(ctx: CtxDep, case_id: PathId, body: CaseShareIn) -> CaseOut:
     """Share a case with another organisation."""
-    return service.share_case(ctx, case_id, body)
+    return case_writes.share_case(ctx, case_id, body)
 
 
 @router.get("/api/v1/cases/{case_id}/notes", response_model=list[NoteOut], openapi_extra=PERSONAL)
 def list_notes(ctx: CtxDep, case_id: PathId) -> list[NoteOut]:
     """Notes of a case."""
-    return service.list_notes(ctx, case_id)
+    return case_work.list_notes(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/notes", status_code=201, response_model=NoteOut, openapi_extra=PERSONAL)
 def add_note(ctx: CtxDep, case_id: PathId, body: NoteIn) -> NoteOut:
     """Add a note."""
-    return service.add_note(ctx, case_id, body)
+    return case_work.add_note(ctx, case_id, body)
 
 
 @router.get("/api/v1/cases/{case_id}/tasks", response_model=list[TaskOut], openapi_extra=PERSONAL)
 def list_tasks(ctx: CtxDep, case_id: PathId) -> list[TaskOut]:
     """Tasks of a case."""
-    return service.list_tasks(ctx, case_id)
+    return case_work.list_tasks(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/tasks", status_code=201, response_model=TaskOut, openapi_extra=PERSONAL)
 def add_task(ctx: CtxDep, case_id: PathId, body: TaskIn) -> TaskOut:
     """Add a task."""
-    return service.add_task(ctx, case_id, body)
+    return case_work.add_task(ctx, case_id, body)
 
 
 @router.patch("/api/v1/cases/{case_id}/tasks/{task_id}", response_model=TaskOut, openapi_extra=PERSONAL)
 def update_task(ctx: CtxDep, case_id: PathId, task_id: PathId, body: TaskUpdate) -> TaskOut:
     """Complete or reopen a task."""
-    return service.update_task(ctx, case_id, task_id, body)
+    return case_work.update_task(ctx, case_id, task_id, body)
 
 
 @router.get("/api/v1/cases/{case_id}/services", response_model=list[ServiceOut], openapi_extra=PERSONAL)
 def list_services(ctx: CtxDep, case_id: PathId) -> list[ServiceOut]:
     """Services of a case."""
-    return service.list_services(ctx, case_id)
+    return case_work.list_services(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/services", status_code=201, response_model=ServiceOut,
              openapi_extra=PERSONAL)
 def add_service(ctx: CtxDep, case_id: PathId, body: ServiceIn) -> ServiceOut:
     """Record a service."""
-    return service.add_service(ctx, case_id, body)
+    return case_work.add_service(ctx, case_id, body)
 
 
 # ---------------------------------------------------------------- audit
@@ -403,9 +413,9 @@ def query_audit(
 ) -> list[AuditOut]:
     """Audit entries within the user's scope (supervisors and auditors), granted and denied,
     oldest first; a full page carries ``Link: <…>; rel="next"``."""
-    page = service.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
-                               record_id=record_id, since=since, until=until, outcome=outcome,
-                               after_id=after_id, upto_id=upto_id, limit=limit)
+    page = audit_queries.query_audit(ctx, actor_id=actor_id, action=action, record_type=record_type,
+                                     record_id=record_id, since=since, until=until, outcome=outcome,
+                                     after_id=after_id, upto_id=upto_id, limit=limit)
     response.headers["X-Audit-Upto"] = str(page.upto_id)
     if len(page.items) == limit:
         nxt = request.url.include_query_params(after_id=page.items[-1].id, upto_id=page.upto_id)
@@ -416,6 +426,6 @@ def query_audit(
 @router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL)
 def verify_audit(ctx: CtxDep) -> VerifyOut:
     """Verify the audit hash chain end to end."""
-    v = service.verify_audit(ctx)
+    v = audit_queries.verify_audit(ctx)
     msg = both("audit_check.intact") if v.ok else {"es": v.reason_es, "en": v.reason_en}
     return VerifyOut(ok=v.ok, checked=v.checked, broken_at=v.broken_at, message=msg)

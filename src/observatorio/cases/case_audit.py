@@ -13,7 +13,7 @@ from observatorio.cases.audit import AccessEvent
 from observatorio.cases.errors import forbidden
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.policy import get_policy
-from observatorio.cases.service import Ctx, _holds
+from observatorio.cases.use_context import Ctx, holds
 
 SHOWN = 50
 
@@ -28,7 +28,7 @@ class TrailEntry:
 
 def case_trail(ctx: Ctx, case_id: int) -> list[TrailEntry]:
     """The latest entries about the case, newest first (a role without audit.read: 403, audited)."""
-    if not _holds(ctx.principal, "audit.read"):
+    if not holds(ctx.principal, "audit.read"):
         raise ctx.deny(forbidden("audit.read"), "audit.read", "audit", None, (f"record_id={case_id}",))
     rows = ctx.session.scalars(
         select(AuditEntry).where(audit.scope_clause(ctx.principal), AuditEntry.record_type == "case",

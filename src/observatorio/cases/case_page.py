@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
-from observatorio.cases import case_views, service, steps
+from observatorio.cases import case_views, person_records, record_views, steps, use_context
 from observatorio.cases.case_views import Change
 from observatorio.cases.errors import CasesError
 from observatorio.cases.models import Case, CaseNote, CaseService, CaseTask
@@ -64,15 +64,15 @@ _SERVICES = _children(CaseService, "id")
 
 def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageData:
     """Everything the case page shows of case ``case_id``; a case the reader may not read is
-    refused (404, audited as denied) exactly as ``service.get_case`` refuses it."""
-    case, d = service._load_case(ctx, case_id)
-    ctx.log(d, "case.read", "case", case.id, service._visible_case_fields(d))
+    refused (404, audited as denied) exactly as ``case_records.get_case`` refuses it."""
+    case, d = use_context.load_case(ctx, case_id)
+    ctx.log(d, "case.read", "case", case.id, record_views.visible_case_fields(d))
     protocol = steps._protocol(case)
     states = checklist(protocol, case.opened_at, steps._completed(ctx, case.id), now) if protocol else []
     ctx.log(d, "case.protocol.read", "case", case.id, ["protocol"])
     sent, consents = referrals_of_case(ctx, case, d)
     rows = ctx.session.connection().execute
-    notes = [service._note_out(n, d) for n in rows(_NOTES, {"case_id": case.id})]
+    notes = [record_views.note_out(n, d) for n in rows(_NOTES, {"case_id": case.id})]
     ctx.log(d, "case.notes.read", "case", case.id, [f"note:{n.id}" for n in notes if not n.hidden])
     tasks = rows(_TASKS, {"case_id": case.id}).all()
     ctx.log(d, "case.tasks.read", "case", case.id, [f"task:{t.id}" for t in tasks])
@@ -80,13 +80,13 @@ def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageD
     ctx.log(d, "case.services.read", "case", case.id, [f"service:{s.id}" for s in services])
     history = case_views.history_of(ctx, case, d)
     data = CasePageData(
-        case=service.case_out(case, d), row=case, read=d, person=None, protocol=protocol, checklist=states,
+        case=record_views.case_out(case, d), row=case, read=d, person=None, protocol=protocol, checklist=states,
         referrals=sent, consents=consents, notes=notes, tasks=[TaskOut.model_validate(t) for t in tasks],
         services=[ServiceOut.model_validate(s) for s in services], history=history)
     # Last: a role that reads the case but not the person is refused here (audited), and the
     # refusal rolls the transaction back; everything above is already read and kept on record.
     with suppress(CasesError):
-        return _with_person(data, service.get_person(ctx, case.person_id))
+        return _with_person(data, person_records.get_person(ctx, case.person_id))
     return data
 
 

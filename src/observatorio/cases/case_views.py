@@ -1,5 +1,5 @@
-"""Read use-cases the officer pages need beside service.py: a case's history of changes and the
-open tasks of the user. Same rules: the one policy function decides, every read is audited."""
+"""Read use-cases the officer pages need beside case_records.py: a case's history of changes and
+the open tasks of the user. Same rules: the one policy function decides, every read is audited."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy import and_, or_, select
 from observatorio.cases.models import Case, CaseRevision, CaseTask
 from observatorio.cases.policy import Decision, authorize, case_resource, case_scope_clause
 from observatorio.cases.referrals import sees_referrals
-from observatorio.cases.service import Ctx, _load_case
 from observatorio.cases.transition_models import CaseTransitionReason
+from observatorio.cases.use_context import Ctx, load_case
 
 #: What of a case's history only the holder's side reads (its organisation and country,
 #: ``referrals.sees_referrals``), never a reader through a share of another country: the
@@ -33,7 +33,7 @@ class Change:
 
 def case_history(ctx: Ctx, case_id: int) -> list[Change]:
     """What each write changed, withholding sensitive fields the reader may not see."""
-    case, d = _load_case(ctx, case_id, audit_action="case.history.read")
+    case, d = load_case(ctx, case_id, audit_action="case.history.read")
     out = history_of(ctx, case, d)
     ctx.commit()
     return out

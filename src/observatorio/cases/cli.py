@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from observatorio.cases.models import User
-    from observatorio.cases.service import Ctx
+    from observatorio.cases.use_context import Ctx
 
 T = TypeVar("T")
 
@@ -103,7 +103,7 @@ def _password(username: str) -> str:
 def _act_as(session: Session, rt: Runtime, username: str) -> Ctx:
     """Log in as ``username`` (argon2 check and throttling, as the API) and open a unit of work."""
     from observatorio.cases.auth import authenticate, principal_of
-    from observatorio.cases.service import Ctx
+    from observatorio.cases.use_context import Ctx
 
     source = _source()
     user = authenticate(session, username, _password(username), source, rt.config)
@@ -349,7 +349,7 @@ def person_export(person_id: int, user: UserOpt, url: UrlOpt = None) -> None:
 
     Requiere una cuenta con person.export / needs an account granted person.export.
     """
-    from observatorio.cases.service import export_person
+    from observatorio.cases.person_rights import export_person
 
     data = _run_as(url, user, lambda ctx: export_person(ctx, person_id))
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -366,7 +366,7 @@ def person_erase(
 
     Requiere una cuenta con person.erase / needs an account granted person.erase.
     """
-    from observatorio.cases.service import erase_person
+    from observatorio.cases.person_rights import erase_person
 
     if not yes:
         typer.confirm(in_both("cases_cli.confirm_erase"), abort=True, err=True)

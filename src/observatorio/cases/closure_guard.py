@@ -4,17 +4,13 @@ are recorded. Checked inside the closing transition, before anything is written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
 from observatorio.cases.errors import Conflict
 from observatorio.cases.models import Case, CaseStep
 from observatorio.cases.protocols.loader import protocol_of
+from observatorio.cases.use_context import Ctx
 from observatorio.i18n import LANGS, t
-
-if TYPE_CHECKING:  # service.py calls this module: a runtime import would be circular
-    from observatorio.cases.service import Ctx
 
 
 def refuse_closure_without_required_steps(ctx: Ctx, case: Case) -> None:

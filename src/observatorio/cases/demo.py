@@ -15,7 +15,16 @@ from faker import Faker
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from observatorio.cases import accounts, demo_referrals, service, steps
+from observatorio.cases import (
+    accounts,
+    case_records,
+    case_work,
+    case_writes,
+    demo_referrals,
+    person_records,
+    steps,
+    use_context,
+)
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.models import Case, Person, User
@@ -118,14 +127,14 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
     creators = list(CREATORS)
     for i in range(n_cases):
         username = creators[i % len(creators)]
-        ctx = service.Ctx(session, principal_of(session, users[username].id), "127.0.0.1", "demo")
+        ctx = use_context.Ctx(session, principal_of(session, users[username].id), "127.0.0.1", "demo")
         org_id = ctx.principal.grants[0].organisation_id
         country = ctx.principal.grants[0].country
         case_type = rng.choice(CREATORS[username])
         child = case_type in (CaseType.UNACCOMPANIED_CHILD, CaseType.FAMILY_SEPARATION)
         sex = rng.choice([Sex.FEMALE, Sex.MALE])
         given = fake.first_name_female() if sex is Sex.FEMALE else fake.first_name_male()
-        person = service.create_person(ctx, PersonCreate(
+        person = person_records.create_person(ctx, PersonCreate(
             given_names=given, family_names=f"{fake.last_name()} {LABEL}",
             estimated_age=rng.randint(8, 17) if child else rng.randint(18, 65), sex=sex,
             nationality=country, organisation_id=org_id,
@@ -143,20 +152,20 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
             sensitive["trafficking_details"] = f"{LABEL} {fake.sentence()}"
         if child and "child_protection" in decision_groups:
             sensitive["child_protection_details"] = f"{LABEL} {fake.sentence()}"
-        case = service.create_case(ctx, CaseCreate.model_validate({
+        case = case_records.create_case(ctx, CaseCreate.model_validate({
             "case_type": case_type, "person_id": person.id, "organisation_id": org_id,
             "risk_level": rng.choice(list(RiskLevel)), "summary": f"{LABEL} {fake.paragraph(nb_sentences=2)}",
             "location": f"{fake.city()} ({LABEL})", **sensitive,
         }))
-        service.add_note(ctx, case.id, NoteIn(body=f"{LABEL} {fake.sentence()}"))
-        service.add_task(ctx, case.id, TaskIn(title=f"{LABEL} Seguimiento", due_date=fake.date_between("+1d", "+60d")))
+        case_work.add_note(ctx, case.id, NoteIn(body=f"{LABEL} {fake.sentence()}"))
+        case_work.add_task(ctx, case.id, TaskIn(title=f"{LABEL} Seguimiento", due_date=fake.date_between("+1d", "+60d")))
         version = case.version
         for step in (CaseStatus.ASSESSMENT, CaseStatus.PLAN, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED):
             if rng.random() < 0.35:
                 break
             if step is CaseStatus.CLOSED:
                 _record_closure_steps(ctx, case.id)
-            version = service.transition_case(ctx, case.id, CaseTransition(version=version, to=step)).version
+            version = case_writes.transition_case(ctx, case.id, CaseTransition(version=version, to=step)).version
         result.cases += 1
         result.people += 1
     demo_referrals.build(session, users, {k: o.id for k, o in orgs.items()})
@@ -169,7 +178,7 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
     return result
 
 
-def _record_closure_steps(ctx: service.Ctx, case_id: int) -> None:
+def _record_closure_steps(ctx: use_context.Ctx, case_id: int) -> None:
     """The steps a protocol requires before closing (a child's best-interests determination),
     recorded with synthetic text so the demo's closed cases follow the rules real ones do."""
     case = ctx.session.get(Case, case_id)

@@ -12,7 +12,14 @@ import datetime as dt
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from observatorio.cases import notifications, referrals, service, steps
+from observatorio.cases import (
+    case_records,
+    notifications,
+    person_records,
+    referrals,
+    steps,
+    use_context,
+)
 from observatorio.cases.auth import principal_of
 from observatorio.cases.models import Case, User, utcnow
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
@@ -22,21 +29,21 @@ from observatorio.cases.vocab import CaseType, RiskLevel, Sex
 LABEL = "[SINTÉTICO]"
 
 
-def _ctx(session: Session, users: dict[str, User], username: str) -> service.Ctx:
-    return service.Ctx(session, principal_of(session, users[username].id), "127.0.0.1", "demo")
+def _ctx(session: Session, users: dict[str, User], username: str) -> use_context.Ctx:
+    return use_context.Ctx(session, principal_of(session, users[username].id), "127.0.0.1", "demo")
 
 
-def _child_case(ctx: service.Ctx, given: str, case_type: CaseType = CaseType.UNACCOMPANIED_CHILD) -> int:
+def _child_case(ctx: use_context.Ctx, given: str, case_type: CaseType = CaseType.UNACCOMPANIED_CHILD) -> int:
     org = ctx.principal.grants[0].organisation_id
-    person = service.create_person(ctx, PersonCreate(
+    person = person_records.create_person(ctx, PersonCreate(
         given_names=given, family_names=f"Demo {LABEL}", estimated_age=14, sex=Sex.FEMALE, nationality="GTM",
         organisation_id=org))
-    return service.create_case(ctx, CaseCreate(
+    return case_records.create_case(ctx, CaseCreate(
         case_type=case_type, person_id=person.id, organisation_id=org, risk_level=RiskLevel.HIGH,
         summary=f"{LABEL} Niña no acompañada detectada en Tapachula", location=f"Tapachula ({LABEL})")).id
 
 
-def _consent(ctx: service.Ctx, case_id: int, purpose: str) -> int:
+def _consent(ctx: use_context.Ctx, case_id: int, purpose: str) -> int:
     return referrals.record_consent(ctx, case_id, ConsentIn(
         given_by="guardian", guardian_name=f"Tía materna {LABEL}", given_at=utcnow() - dt.timedelta(hours=2),
         given_to="Consulado de Guatemala en Tapachula", purpose=purpose)).id

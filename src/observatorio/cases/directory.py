@@ -26,7 +26,7 @@ from observatorio.cases.directory_models import (
 from observatorio.cases.directory_schemas import MechanismIn, OrganisationIn
 from observatorio.cases.errors import Invalid, forbidden, not_found
 from observatorio.cases.policy import Decision, Resource, authorize
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 from observatorio.model.codelists import CRM_MEMBERS
 
 EDIT = "directory.edit"

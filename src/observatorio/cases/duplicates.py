@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from observatorio.cases.models import Case, Person
 from observatorio.cases.policy import authorize, person_resource, person_scope_clause
-from observatorio.cases.service import Ctx, _holds
+from observatorio.cases.use_context import Ctx, holds
 
 # Name score (0-100) a candidate needs, by how its date of birth compares.
 MIN_SCORE = {"same": 70.0, "similar": 85.0, "unknown": 90.0}
@@ -60,7 +60,7 @@ def possible_duplicates(ctx: Ctx, given_names: str, family_names: str | None,
                         date_of_birth: dt.date | None) -> list[Candidate]:
     """People the user may read whose name and date of birth resemble the ones typed."""
     typed = normalise(f"{given_names} {family_names or ''}")
-    if not typed or not _holds(ctx.principal, "person.read"):
+    if not typed or not holds(ctx.principal, "person.read"):
         return []
     # Only names and dates are read to compare (nothing is shown unless it matches and passes
     # the policy below); erased people have no name left to match.

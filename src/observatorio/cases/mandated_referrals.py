@@ -21,7 +21,7 @@ from observatorio.cases.models import Case, Organisation, utcnow
 from observatorio.cases.policy import authorize, case_resource
 from observatorio.cases.referral_models import Referral
 from observatorio.cases.referral_profiles import Mandate, get_profiles
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 
 ACTION = "referral.mandate"
 

@@ -2,9 +2,9 @@
 transitions, tasks and services; and the case list as CSV.
 
 Same rules as officer_web.py: every form carries the session's CSRF token, every change goes
-through the use-cases of service.py (the one policy function decides, every access is audited),
-refused input answers the page again with a bilingual message naming the field, and a sensitive
-field the user lacks is never handed to a template.
+through the use-cases of case_writes.py and case_work.py (the one policy function decides, every
+access is audited), refused input answers the page again with a bilingual message naming the
+field, and a sensitive field the user lacks is never handed to a template.
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from observatorio.cases import case_audit, list_filters, service, transitions
+from observatorio.cases import (
+    case_audit,
+    case_records,
+    case_work,
+    case_writes,
+    list_filters,
+    record_views,
+    transitions,
+    use_context,
+)
 from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import CasesError, Conflict
 from observatorio.cases.models import User
@@ -79,10 +88,10 @@ def _edit_page(request: Request, me: Officer, case: Any, values: dict[str, Any],
 def edit_form(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """The case's editable fields, with the version the edit is based on."""
     try:
-        case, d = service._load_case(me.ctx, case_id, "case.update", audit_action="case.read")
-        service._refuse_if_erased(case, "case")  # an erased case takes no edits: say so at once
-        out = service.case_out(case, d)
-        me.ctx.log(d, "case.read", "case", case.id, service._visible_case_fields(d))
+        case, d = use_context.load_case(me.ctx, case_id, "case.update", audit_action="case.read")
+        use_context.refuse_if_erased(case, "case")  # an erased case takes no edits: say so at once
+        out = record_views.case_out(case, d)
+        me.ctx.log(d, "case.read", "case", case.id, record_views.visible_case_fields(d))
         me.ctx.commit()
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
@@ -101,7 +110,7 @@ async def edit_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_id:
     sent: dict[str, Any] = {k: (form[k].strip() or None) for k in fields if k in form}
     try:
         data = CaseUpdate.model_validate({"version": form.get("version", ""), **sent})
-        service.update_case(me.ctx, case_id, data)
+        case_writes.update_case(me.ctx, case_id, data)
     except ValidationError as exc:
         return _edit_again(request, me, case_id, sent, form.get("version", ""), invalid(exc))
     except Conflict as exc:
@@ -116,7 +125,7 @@ def _edit_again(request: Request, me: Officer, case_id: int, typed: dict[str, An
     """The edit form again with what was typed and the message. After a conflict the form carries
     the current version, so sending it again is a deliberate overwrite of the changes shown."""
     try:
-        case = service.get_case(me.ctx, case_id)
+        case = case_records.get_case(me.ctx, case_id)
     except CasesError as again:
         return render(request, "cases_error.html", again.status, me=me, message=error_text(request, again))
     allowed = {*EDITABLE, *_sensitive_editable(case.hidden_fields)}
@@ -165,7 +174,7 @@ def add_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, 
     """Add a task, optionally with a due date and an assignee of the case's organisation."""
     data = _given(title=title, due_date=due_date, assignee_id=assignee_id)
     return _act(request, me, rt, csrf, case_id,
-                lambda: service.add_task(me.ctx, case_id, TaskIn.model_validate(data)), "tasks")
+                lambda: case_work.add_task(me.ctx, case_id, TaskIn.model_validate(data)), "tasks")
 
 
 @router.post("/cases/c/{case_id}/tasks/{task_id}")
@@ -173,7 +182,7 @@ def mark_task(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId,
               csrf: CsrfField = "", done: Annotated[str, Form(max_length=5)] = "1") -> Response:
     """Mark a task done (``done=1``) or open again (``done=0``)."""
     return _act(request, me, rt, csrf, case_id,
-                lambda: service.update_task(me.ctx, case_id, task_id, TaskUpdate(done=done == "1")), "tasks")
+                lambda: case_work.update_task(me.ctx, case_id, task_id, TaskUpdate(done=done == "1")), "tasks")
 
 
 @router.post("/cases/c/{case_id}/services")
@@ -183,7 +192,7 @@ def add_service(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathI
     """Record a service planned or delivered for the case."""
     data = _given(service_type=service_type, status=status, description=description, delivered_on=delivered_on)
     return _act(request, me, rt, csrf, case_id,
-                lambda: service.add_service(me.ctx, case_id, ServiceIn.model_validate(data)), "services")
+                lambda: case_work.add_service(me.ctx, case_id, ServiceIn.model_validate(data)), "services")
 
 
 @router.get("/cases/c/{case_id}/trail")
@@ -191,7 +200,7 @@ def trail_page(request: Request, me: OfficerDep, case_id: PathId) -> Response:
     """The case's latest audit entries, for roles with audit.read (a page of its own, so that
     showing a case does not also read, and log a read of, the audit)."""
     try:
-        case = service.get_case(me.ctx, case_id)
+        case = case_records.get_case(me.ctx, case_id)
         trail = case_audit.case_trail(me.ctx, case_id)
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
@@ -207,7 +216,7 @@ def export_csv(request: Request, me: OfficerDep) -> Response:
     if filters.errors:
         return render(request, "cases_error.html", 422, me=me,
                       message=" ".join(e[lang_of(request)] for e in filters.errors))
-    result = service.list_cases(me.ctx, limit=EXPORT_LIMIT, **filters.query)
+    result = case_records.list_cases(me.ctx, limit=EXPORT_LIMIT, **filters.query)
     columns = ("reference", "case_type", "status", "risk_level", "country", "summary", "location", "opened_at")
     buf = io.StringIO()
     writer = csv.writer(buf)

@@ -15,14 +15,18 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from observatorio.cases import (
+    case_records,
     case_views,
+    case_work,
     duplicates,
     list_filters,
     notifications,
     page_forms,
+    person_records,
     referrals,
-    service,
+    schemas,
     steps,
+    use_context,
 )
 from observatorio.cases.bounds import PathId, id_of
 from observatorio.cases.case_page import read_case_page
@@ -58,7 +62,7 @@ PAGE_SIZE = 25
 @router.get("/cases/work")
 def my_work(request: Request, me: OfficerDep) -> Response:
     """My open cases, the overdue protocol steps of my cases and my open tasks."""
-    mine = service.list_cases(me.ctx, officer_id=me.principal.user_id, limit=50)
+    mine = case_records.list_cases(me.ctx, officer_id=me.principal.user_id, limit=50)
     open_cases = [c for c in mine.items if c.status != CaseStatus.CLOSED.value]
     overdue = steps.my_overdue_steps(me.ctx, now_of(request))
     # roles that assign cases (heads, national supervisors) also see what is late in their reach
@@ -77,9 +81,9 @@ def case_list(request: Request, me: OfficerDep, page: str | None = None) -> Resp
     filters = list_filters.parse(request.query_params, me.principal.user_id)
     number = max(1, int(page)) if page and page.isdecimal() and len(page) < 6 else 1
     if filters.errors:  # a malformed filter is named, never silently dropped
-        result = service.CasePage(items=[], total=0, limit=PAGE_SIZE, offset=0)
+        result = schemas.CasePage(items=[], total=0, limit=PAGE_SIZE, offset=0)
     else:
-        result = service.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters.query)
+        result = case_records.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters.query)
     pages = max(1, -(-result.total // PAGE_SIZE))
     lang = lang_of(request)
     return render(request, "cases_list.html", 422 if filters.errors else 200, me=me, result=result,
@@ -130,7 +134,7 @@ async def case_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Respo
     fields = {k: form[k].strip() for k in ("case_type", "person_id", "risk_level", "summary", "location")
               if form.get(k, "").strip()}
     try:
-        case = service.create_case(me.ctx, CaseCreate.model_validate(fields))
+        case = case_records.create_case(me.ctx, CaseCreate.model_validate(fields))
     except (ValidationError, CasesError) as exc:
         err = as_error(exc)
         return render(request, "cases_case_new.html", err.status, me=me, person_id=fields.get("person_id"),
@@ -182,7 +186,7 @@ def add_note(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, 
         return refused
     try:
         data = NoteIn(body=body, sensitivity=sensitivity or None)  # type: ignore[arg-type]
-        service.add_note(me.ctx, case_id, data)
+        case_work.add_note(me.ctx, case_id, data)
     except ValidationError as exc:
         return _case_with_message(request, me, case_id, invalid(exc))
     except CasesError as exc:
@@ -209,13 +213,13 @@ async def person_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Res
         data = PersonCreate.model_validate(fields)
         # possible duplicates first, among the people the officer may read, for a user who may
         # register at all; registering anyway is a deliberate second submit (confirm_new)
-        look = form.get("confirm_new") != "1" and service._holds(me.principal, "person.create")
+        look = form.get("confirm_new") != "1" and use_context.holds(me.principal, "person.create")
         found = duplicates.possible_duplicates(me.ctx, data.given_names or "", data.family_names,
                                                data.date_of_birth) if look else []
         if found:
             return render(request, "cases_person_new.html", me=me, sexes=list(Sex), values=fields,
                           duplicates=found)
-        person = service.create_person(me.ctx, data)
+        person = person_records.create_person(me.ctx, data)
     except (ValidationError, CasesError) as exc:
         err = as_error(exc)
         return render(request, "cases_person_new.html", err.status, me=me, sexes=list(Sex), values=fields,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from observatorio.cases.audit import AccessEvent
 from observatorio.cases.errors import CasesError
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 
 
 @dataclass

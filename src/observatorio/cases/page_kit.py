@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from observatorio import validation_text
-from observatorio.cases import service
+from observatorio.cases import use_context
 from observatorio.cases.api import RuntimeDep, SessionDep, client_ip
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
@@ -82,7 +82,7 @@ class Officer:
 
     principal: Principal
     jti: str
-    ctx: service.Ctx
+    ctx: use_context.Ctx
     csrf: str
 
     def may(self, action: str, case: Case) -> bool:
@@ -102,7 +102,7 @@ def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
         raise login from None
     if session.get_bind().dialect.name == "sqlite":
         session.commit()  # release SQLite's write lock (BEGIN IMMEDIATE); PostgreSQL reads on
-    return Officer(principal, jti, service.Ctx(session, principal, client_ip(request), rt.secret),
+    return Officer(principal, jti, use_context.Ctx(session, principal, client_ip(request), rt.secret),
                    csrf_token(rt.secret, jti))
 
 

@@ -24,7 +24,7 @@ from observatorio.cases.directory_schemas import Moderation, PracticeIn, Practic
 from observatorio.cases.errors import Conflict, Invalid, forbidden, not_found
 from observatorio.cases.policy import Decision, Resource, authorize
 from observatorio.cases.practice_search import folded_text, match_clause
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 from observatorio.model.codelists import CRM_MEMBERS
 
 SUBMIT, MODERATE = "practice.submit", "practice.moderate"

@@ -11,8 +11,8 @@ import yaml
 from observatorio.cases.vocab import CaseType, OrgKind
 from observatorio.errors import ConfigFileInvalid
 
-# What a profile may name: the fields a person or case read returns (service.py's lists,
-# less internal ids). A name outside these is a mistake in the file, refused at load.
+# What a profile may name: the fields a person or case read returns (record_views.py's
+# lists, less internal ids). A name outside these is a mistake in the file, refused at load.
 PERSON_FIELDS = frozenset({"given_names", "family_names", "date_of_birth", "estimated_age", "sex",
                            "nationality", "documents", "contacts"})
 CASE_FIELDS = frozenset({"case_type", "status", "risk_level", "summary", "location", "health_details",

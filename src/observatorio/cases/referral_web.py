@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from observatorio.cases import notifications, referrals
 from observatorio.cases.bounds import PathId
+from observatorio.cases.case_records import get_case
 from observatorio.cases.errors import CasesError
 from observatorio.cases.models import Organisation
 from observatorio.cases.page_kit import (
@@ -34,7 +35,6 @@ from observatorio.cases.page_kit import (
 )
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
-from observatorio.cases.service import get_case
 from observatorio.formula_guard import neutral_value
 
 router = page_router()

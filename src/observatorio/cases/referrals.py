@@ -10,8 +10,8 @@ The receiver accepts or declines (with a reason) and completes it; a *transfer*,
 moves the case to the receiver. Withdrawing consent withdraws the referrals resting on it, which
 ends the receiver's view.
 
-Same rules as service.py: the one policy function decides, every access to personal data is
-audited in the same transaction, refusals are audited as denied.
+Same rules as every use-case (use_context.py): the one policy function decides, every access to
+personal data is audited in the same transaction, refusals are audited as denied.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
+from observatorio.cases.case_writes import write_case
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
 from observatorio.cases.models import Case, Organisation, Person, utcnow
 from observatorio.cases.policy import (
@@ -45,7 +46,7 @@ from observatorio.cases.referral_schemas import (
     ReferralOut,
     ReferralView,
 )
-from observatorio.cases.service import Ctx, _load_case, _refuse_if_erased, _write_case
+from observatorio.cases.use_context import Ctx, load_case, refuse_if_erased
 
 ACTIVE = ("pending", "accepted")  # the receiver sees the minimised view only in these states
 STATUSES = ("pending", "accepted", "declined", "completed", "withdrawn")
@@ -73,8 +74,8 @@ def _receivers_out(r: Referral) -> ReferralOut:
 
 def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
     """Record the consent a referral of this case may rest on (holder of the case, ``case.refer``)."""
-    case, d = _load_case(ctx, case_id, "case.refer", audit_action="referral.consent")
-    _refuse_if_erased(case, "case")
+    case, d = load_case(ctx, case_id, "case.refer", audit_action="referral.consent")
+    refuse_if_erased(case, "case")
     if data.given_by == "guardian" and not data.guardian_name:
         raise Invalid(key="refusal.referral.guardian_name_required", detail={"field": "guardian_name"})
     consent = ReferralConsent(case_id=case.id, given_by=data.given_by,
@@ -93,7 +94,7 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
     """Record that consent was withdrawn: the referrals resting on it that are still pending or
     accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
     transfer is not undone (the case is the receiver's now); its holder is told."""
-    case, d = _load_case(ctx, case_id, "referral.withdraw_consent")
+    case, d = load_case(ctx, case_id, "referral.withdraw_consent")
     consent = ctx.session.get(ReferralConsent, consent_id)
     if consent is None or consent.case_id != case.id:
         raise ctx.deny(not_found("consent", consent_id), "referral.withdraw_consent", "case", case_id,
@@ -136,8 +137,8 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
     that allows the override (child protection). Refusals are audited as denied; the receiving
     organisation's users who may respond are notified (no personal data in the notice).
     """
-    case, d = _load_case(ctx, case_id, "case.refer")
-    _refuse_if_erased(case, "case")
+    case, d = load_case(ctx, case_id, "case.refer")
+    refuse_if_erased(case, "case")
     catalogue = get_profiles()
     profile = catalogue.profiles.get(data.profile)
     if profile is None:
@@ -198,7 +199,7 @@ def case_referrals(ctx: Ctx, case_id: int) -> list[ReferralOut]:
 
 def case_referrals_and_consents(ctx: Ctx, case_id: int) -> tuple[list[ReferralOut], list[ConsentOut]]:
     """The referrals and the consents of a case in one audited read (the case page shows both)."""
-    case, d = _load_case(ctx, case_id, audit_action="case.referrals.read")
+    case, d = load_case(ctx, case_id, audit_action="case.referrals.read")
     out = referrals_of_case(ctx, case, d)
     ctx.commit()
     return out
@@ -235,7 +236,7 @@ def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str) -> tuple[Referra
 def sees_referrals(read: Decision, case: Case) -> bool:
     """Whether a reader of the case may know its referrals: its holder's country may; a reader
     through a share of another country learns nothing of where else the case went (as with
-    shares: service._visible_shares), nor of the consent given to others."""
+    shares: record_views._visible_shares), nor of the consent given to others."""
     acting = read.acting
     return read.allowed and acting is not None and (
         acting.country == case.country or acting.organisation_id == case.organisation_id)
@@ -314,7 +315,7 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         notifications.announce(ctx.session, [ctx.principal.user_id], "case_assigned",
                                f"case_assigned:{case.id}:{case.version + 1}", case_id=case.id)
         values = {"organisation_id": target.id, "country": target.country, "officer_id": ctx.principal.user_id}
-        _write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
+        write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
         set_committed_value(case, "organisation", target)  # the row holds it already
         return referral_out(r)
     out = referral_out(r)

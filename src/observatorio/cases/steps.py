@@ -1,6 +1,6 @@
-"""Use-cases of homologated protocols on a case: its checklist, completing a step, and the
-overdue steps of an officer's open cases. Same rules as service.py: the one policy function
-decides, every read or write of personal data is audited in the same transaction.
+"""Use-cases of homologated protocols on a case: its checklist, completing a step, and the overdue
+steps of an officer's open cases. Same rules as every use-case (use_context.py): the one policy
+function decides, every read or write of personal data is audited in the same transaction.
 
 Times come from the caller (``now``) so tests inject a clock instead of sleeping."""
 
@@ -21,7 +21,7 @@ from observatorio.cases.policy import (
     case_scope_clause,
 )
 from observatorio.cases.protocols.loader import Protocol, Step, StepState, checklist, protocol_of
-from observatorio.cases.service import Ctx, _load_case, _refuse_if_erased
+from observatorio.cases.use_context import Ctx, load_case, refuse_if_erased
 
 MAX_RECORD_CHARS = 2000
 
@@ -46,7 +46,7 @@ def decide_step(principal: Principal, case: Case, step: Step) -> Decision:
 
 def case_checklist(ctx: Ctx, case_id: int, now: dt.datetime) -> tuple[Protocol | None, list[StepState]]:
     """The protocol a case follows and the state of each step (audited as a read of the case)."""
-    case, d = _load_case(ctx, case_id, audit_action="case.protocol.read")
+    case, d = load_case(ctx, case_id, audit_action="case.protocol.read")
     protocol = _protocol(case)
     states = checklist(protocol, case.opened_at, _completed(ctx, case.id), now) if protocol else []
     ctx.log(d, "case.protocol.read", "case", case.id, ["protocol"])
@@ -56,8 +56,8 @@ def case_checklist(ctx: Ctx, case_id: int, now: dt.datetime) -> tuple[Protocol |
 
 def complete_step(ctx: Ctx, case_id: int, step_id: str, record: dict[str, str], now: dt.datetime) -> None:
     """Record a step as done with what it requires; only the roles the step names may do it."""
-    case, d = _load_case(ctx, case_id, "case.step")
-    _refuse_if_erased(case, "case")
+    case, d = load_case(ctx, case_id, "case.step")
+    refuse_if_erased(case, "case")
     protocol = _protocol(case)
     step = protocol.step(step_id) if protocol else None
     if step is None:

@@ -1,6 +1,6 @@
 """Moving a case along its lifecycle with the reason the officer gives (API and case page).
 
-service.transition_case checks the move, writes the case under optimistic locking and commits
+case_writes.transition_case checks the move, writes the case under optimistic locking and commits
 with its audit entry; here the reason joins that very commit (a stored reason without its
 transition, or a transition that lost its reason, cannot happen), and the transition's audit
 entry names ``reason`` among the fields it wrote (the text itself, like every value, stays out
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from observatorio.cases import service
+from observatorio.cases import case_writes
 from observatorio.cases.audit import GRANTED
 from observatorio.cases.schemas import CaseOut, CaseTransition
-from observatorio.cases.service import Ctx
 from observatorio.cases.transition_models import CaseTransitionReason
+from observatorio.cases.use_context import Ctx
 
 TRANSITION = "case.transition"
 
@@ -43,7 +43,7 @@ def transition_case(ctx: Ctx, case_id: int, data: CaseTransition) -> CaseOut:
     """Move the case to ``data.to``; a non-blank ``data.reason`` is stored with the revision."""
     reason = (data.reason or "").strip()
     if not reason:
-        return service.transition_case(ctx, case_id, data)
+        return case_writes.transition_case(ctx, case_id, data)
     unit = _WithReason(ctx.session, ctx.principal, ctx.source_ip, ctx.pseudonym_key, ctx.events,
                        case_id=case_id, produced_version=data.version + 1, reason=reason)
-    return service.transition_case(unit, case_id, data)
+    return case_writes.transition_case(unit, case_id, data)

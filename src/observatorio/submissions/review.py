@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, NotFound
 from observatorio.cases.models import Organisation
 from observatorio.cases.policy import Resource, authorize
-from observatorio.cases.service import Ctx
 from observatorio.cases.submission_models import ProvidedSource, Submission
+from observatorio.cases.use_context import Ctx
 from observatorio.harmonize.problems import Problems
 from observatorio.loading import store_harmonized
 from observatorio.refresh.changes import ChangeReport, compare

@@ -14,7 +14,7 @@ from observatorio.cases.errors import forbidden
 from observatorio.cases.policy import get_policy
 from observatorio.cases.publication.run import PublicationResult, load, prepare
 from observatorio.cases.publication.writer import StoreWriter
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 
 ACTION = "statistics.publish"
 RECORD = "publication"

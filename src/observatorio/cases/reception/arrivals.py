@@ -1,7 +1,8 @@
 """Use-cases of arrivals and manifests: record an arrival, import its manifest, list arrivals,
-read one with its manifest. Same rules as service.py: the one policy function decides, every
-read or write of personal data (the manifest's names) is audited in the same transaction, and
-a refusal is audited too. An arrival is held by its reception centre (organisation).
+read one with its manifest. Same rules as every use-case (use_context.py): the one policy function
+decides, every read or write of personal data (the manifest's names) is audited in the same
+transaction, and a refusal is audited too. An arrival is held by its reception centre
+(organisation).
 
 Once a manifest row is received it is the identity of a person with a case, so it is shown only
 to a reader who may read that person (``person.read``, with the child cap): otherwise the
@@ -37,7 +38,7 @@ from observatorio.cases.reception.schemas import (
     ArrivalOut,
     ManifestEntryOut,
 )
-from observatorio.cases.service import Ctx, _check_org, _default_org
+from observatorio.cases.use_context import Ctx, check_org, default_org
 
 MANIFEST_FIELDS = ("given_names", "family_names", "date_of_birth", "sex")
 
@@ -82,8 +83,8 @@ def create_arrival(ctx: Ctx, data: ArrivalIn) -> ArrivalOut:
     """Record a flight or bus announced to a centre the user may record arrivals for."""
     if pycountry.countries.get(alpha_3=data.arriving_from) is None:
         raise Invalid(key="refusal.reception.bad_country_code", data_arriving_from=data.arriving_from, detail={"field": "arriving_from"})
-    org = _default_org(ctx, "reception.arrival", data.organisation_id)
-    d = _check_org(ctx, "reception.arrival", org)
+    org = default_org(ctx, "reception.arrival", data.organisation_id)
+    d = check_org(ctx, "reception.arrival", org)
     arrival = Arrival(reference=f"{org.country}-R-{data.arrival_date:%Y%m%d}-{secrets.token_hex(3).upper()}",
                       organisation_id=org.id, organisation=org, mode=data.mode, arrival_date=data.arrival_date,
                       arriving_from=data.arriving_from, expected_count=data.expected_count,

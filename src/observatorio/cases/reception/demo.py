@@ -18,7 +18,7 @@ from observatorio.cases.errors import Invalid
 from observatorio.cases.models import User
 from observatorio.cases.reception import arrivals, geography, intake
 from observatorio.cases.reception.schemas import Accompaniment, ArrivalIn, IntakeIn
-from observatorio.cases.service import Ctx
+from observatorio.cases.use_context import Ctx
 
 #: the demo's reception officers (cases/demo.py USERS)
 OFFICERS = ("demo.recepcion.hnd", "demo.recepcion.gtm")

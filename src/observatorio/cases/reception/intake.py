@@ -3,14 +3,14 @@ manifest, destination, vulnerability screening, immediate services, and the retu
 with every referral the screening requires.
 
 The case's type follows the screening (``case_type_of``): an unaccompanied child gets an
-``unaccompanied_child`` case, opened through ``service.open_case_row`` like every other child's
-case, so the policy's child caps (case and person record: the intake officer ``own``, the
+``unaccompanied_child`` case, opened through ``case_records.open_case_row`` like every other
+child's case, so the policy's child caps (case and person record: the intake officer ``own``, the
 national supervisor ``country``, not every officer of the centre), the child protocol (its
 best-interests steps and closure rule) and the child-protection mandate apply; anyone else a
-``returnee_reintegration`` case. Ages are taken at the arrival date (at the intake date when
-that is earlier, so an arrival dated in the future ages no one): a returnee under 18 then is a
-child, whose accompaniment must be recorded as unaccompanied, accompanied or family unit (never
-single adult, never unknown), so no child is left with an adult's case by omission.
+``returnee_reintegration`` case. Ages are taken at the arrival date (at the intake date when that
+is earlier, so an arrival dated in the future ages no one): a returnee under 18 then is a child,
+whose accompaniment must be recorded as unaccompanied, accompanied or family unit (never single
+adult, never unknown), so no child is left with an adult's case by omission.
 
 ``record_required_referrals``: a required referral a legal mandate covers (an unaccompanied
 child to the country's child-protection agency) becomes a referral record, made by the system
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from observatorio.cases import mandated_referrals
+from observatorio.cases.case_records import open_case_row
 from observatorio.cases.errors import Conflict, Invalid, forbidden
 from observatorio.cases.models import Case, CaseRevision, CaseService, CaseTask, Person
 from observatorio.cases.policy import authorize, organisation_resource
@@ -33,7 +34,7 @@ from observatorio.cases.reception.arrivals import load_arrival
 from observatorio.cases.reception.models import Arrival, Intake, ManifestEntry, Municipality
 from observatorio.cases.reception.schemas import IntakeIn, IntakeOut, RequiredReferralOut
 from observatorio.cases.reception.screening import RequiredReferral
-from observatorio.cases.service import Ctx, open_case_row
+from observatorio.cases.use_context import Ctx
 from observatorio.cases.vocab import CaseType
 from observatorio.i18n import both
 

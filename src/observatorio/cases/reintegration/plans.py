@@ -1,6 +1,6 @@
-"""Use cases of the reintegration follow-up. Same rules as cases/service.py: the one policy
-function decides (``case.reintegration`` to write, ``case.read`` to read, on the returnee's
-case), and every read or write of the plan is audited in the same transaction.
+"""Use cases of the reintegration follow-up. Same rules as every use-case (cases/use_context.py):
+the one policy function decides (``case.reintegration`` to write, ``case.read`` to read, on the
+returnee's case), and every read or write of the plan is audited in the same transaction.
 
 The date of "today" comes from the caller so tests inject a clock."""
 
@@ -28,7 +28,7 @@ from observatorio.cases.reintegration_models import (
     ReintegrationPlan,
     ReintegrationService,
 )
-from observatorio.cases.service import Ctx, _load_case, _refuse_if_erased
+from observatorio.cases.use_context import Ctx, load_case, refuse_if_erased
 from observatorio.cases.vocab import CaseType
 from observatorio.harmonize.subdivisions import all_subdivisions
 
@@ -67,8 +67,8 @@ def _out(ctx: Ctx, plan: ReintegrationPlan, today: dt.date) -> PlanOut:
 
 
 def _writable_case(ctx: Ctx, case_id: int) -> tuple[Case, Decision]:
-    case, d = _load_case(ctx, case_id, ACTION)
-    _refuse_if_erased(case, "case")
+    case, d = load_case(ctx, case_id, ACTION)
+    refuse_if_erased(case, "case")
     if case.case_type != CaseType.RETURNEE_REINTEGRATION.value:
         raise Invalid(key="refusal.reintegration.wrong_case_type", detail={"field": "case_type"})
     return case, d
@@ -99,7 +99,7 @@ def create_plan(ctx: Ctx, case_id: int, data: PlanIn, today: dt.date) -> PlanOut
 
 def find_plan(ctx: Ctx, case_id: int, today: dt.date) -> PlanOut | None:
     """The case's plan, or None when it has none (the case itself must be readable)."""
-    case, d = _load_case(ctx, case_id, audit_action="reintegration.plan.read")
+    case, d = load_case(ctx, case_id, audit_action="reintegration.plan.read")
     plan = _plan_of(ctx, case)
     if plan is None:
         ctx.commit()

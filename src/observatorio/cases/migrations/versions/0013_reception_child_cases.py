@@ -5,10 +5,10 @@ Revises: 0012_referral_mandate
 Create Date: 2026-12-05 05:30:00
 
 Reception intake used to open a ``returnee_reintegration`` case for every returnee, so the case
-and person record of an unaccompanied child were reached by every reception officer of the
-centre, without the child protocol or its closure rule. Intake now opens an
-``unaccompanied_child`` case (``intake.case_type_of``, ``service.open_case_row``); this revision
-re-types the cases opened before, so the child caps of ``policy.yaml`` reach those children too.
+and person record of an unaccompanied child were reached by every reception officer of the centre,
+without the child protocol or its closure rule. Intake now opens an ``unaccompanied_child`` case
+(``intake.case_type_of``, ``case_records.open_case_row``); this revision re-types the cases opened
+before, so the child caps of ``policy.yaml`` reach those children too.
 
 A case is re-typed when an intake opened it, it is still ``returnee_reintegration``, and the
 intake's own record makes the person an unaccompanied child by the rule intake applies now: the
