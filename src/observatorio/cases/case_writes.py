@@ -27,9 +27,6 @@ from observatorio.cases.use_context import (
 )
 from observatorio.cases.vocab import TRANSITIONS, CaseStatus
 
-CASE_EDITABLE = ("risk_level", "summary", "location", "health_details", "trafficking_details",
-                 "child_protection_details")
-
 
 def _conflict(ctx: Ctx, case_id: int, your_version: int) -> Conflict:
     """A 409 that says what changed since the editor's version, so nothing is lost."""

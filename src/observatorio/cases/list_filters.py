@@ -26,7 +26,7 @@ _ISO3 = re.compile(r"^[A-Za-z]{3}$")
 @dataclass
 class ListFilters:
     """``shown``: the values as typed (for the form and the page links); ``query``: the checked
-    filters for ``service.case_query``; ``errors``: one bilingual text per refused parameter."""
+    filters for ``case_records.case_query``; ``errors``: one bilingual text per refused parameter."""
 
     shown: dict[str, str] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)

@@ -1,8 +1,8 @@
 """Officer web pages of the cases side (server-rendered, the portal's design and texts).
 
-Every page acts through the same use-cases as the API (service.py, steps.py, case_views.py), so
-the one policy function decides and every read is audited; a sensitive field the user lacks is
-never handed to the template. Forms carry the session-bound CSRF token of the login form's
+Every page acts through the same use-cases as the API (case_records.py, case_writes.py,
+case_work.py, steps.py, case_views.py), so the one policy function decides and every read is
+audited; a sensitive field the user lacks is never handed to the template. Forms carry the session-bound CSRF token of the login form's
 mechanism (auth.csrf_token); the language is ``?lang=es|en`` (Spanish by default).
 """
 
