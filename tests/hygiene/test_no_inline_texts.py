@@ -7,6 +7,10 @@
   ``Verification(False, n, id, "…", "…")``) or as a 2-tuple (``("El caso", "The case")``);
 - ``es="…"`` / ``en="…"`` keyword arguments.
 
+The command line's help texts are named by key too (``help=cli_help("cli.help.…")``, cli_help.py):
+a written ``help=`` text, or a command or group declared without ``help=`` (Typer would show its
+function's docstring, written in both languages at once), is caught as well.
+
 A "written text" is a string literal or f-string with a letter in it; route slugs and paths
 (``{"es": "calendario", "en": "calendar"}``) are not texts.
 """
@@ -89,6 +93,31 @@ def inline_pairs(source: str) -> Iterator[tuple[int, str]]:
                 yield node.lineno, f"pair {_written(first)!r}, {_written(second)!r}"
 
 
+#: Typer declarations whose help Typer takes from a docstring when ``help=`` is not given.
+DECLARES_A_COMMAND = ("command", "Typer")
+
+
+def _help_is_written(value: ast.AST) -> bool:
+    """A ``help=`` written in place: a literal, an f-string, or texts joined with ``+``."""
+    if isinstance(value, ast.BinOp):
+        return _help_is_written(value.left) or _help_is_written(value.right)
+    return _written(value) is not None
+
+
+def inline_help_texts(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for every command-line help text written in place (``help="…"``) and
+    every command or Typer group declared without ``help=`` (its docstring would be the help)."""
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        helps = [k.value for k in node.keywords if k.arg == "help"]
+        if helps and _help_is_written(helps[0]):
+            yield node.lineno, "help= written in place: give cli_help(\"cli.help.…\") and add the key to messages.yaml"
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name in DECLARES_A_COMMAND and not helps:
+            yield node.lineno, f"{name}(…) without help=: Typer would show the docstring; give cli_help(\"cli.help.…\")"
+
+
 def _offences() -> list[str]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -102,6 +131,7 @@ def _offences() -> list[str]:
                          and f"{path.relative_to(PACKAGE)}:{names.get(id(node.value))}" in ALLOWED}
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}"
                   for line, what in inline_pairs(source) if line not in allowed_lines]
+        found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_help_texts(source)]
     return found
 
 
@@ -125,3 +155,22 @@ def test_the_walk_finds_each_shape() -> None:
         'UniqueConstraint("case_id", "step_id")\n'
         'raise Invalid(key="refusal.case.risk_level_required", detail={"field": "risk"})\n'
         'prefix = {"es": "", "en": ""}\n'))
+
+
+def test_the_walk_finds_inline_help_texts() -> None:
+    """A written help text, a bilingual docstring left as a command's help and a group without
+    help are caught; help by key, and Typer options without help, are not."""
+    caught = [what for _, what in inline_help_texts(
+        'x: Annotated[str, typer.Option("--x", help="Archivo / file")]\n'
+        'y: Annotated[str, typer.Argument(help=f"Los {N} primeros / the first {N}")]\n'
+        'z: Annotated[str, typer.Option(help="Fuente / " "source")]\n'
+        'w: Annotated[str, typer.Option(help="Mes " + "/ month")]\n'
+        'app.command("load")(load)\n'
+        '@app.command("list")\ndef listing() -> None:\n    """Listar / list."""\n'
+        'sub = typer.Typer(no_args_is_help=True)\n')]
+    assert len(caught) == 7, caught
+    assert not list(inline_help_texts(
+        'x: Annotated[str, typer.Option("--x", help=cli_help("cli.help.load.file"))]\n'
+        'y: Annotated[str, typer.Option("--format")]\n'
+        'app.command("load", help=cli_help("cli.help.load"))(load)\n'
+        'sub = typer.Typer(help=cli_help("cli.help.cases"), no_args_is_help=True)\n'))
