@@ -154,3 +154,19 @@ def test_a_command_put_in_one_language_goes_into_the_other() -> None:
     localize(root, ctx, "en")
     assert root.commands["refresh"].help.startswith("Find, download")
     assert root.commands["refresh"].params[1].help == "Every source that declares discovery"
+
+
+def test_the_texts_are_put_in_place_only_for_a_help_page(capsys: pytest.CaptureFixture[str]) -> None:
+    """Parsing a command line leaves the keys (no catalogue read for help); the help page of the
+    command in hand is written in the language the command line chose."""
+    root = typer.main.get_command(app)
+    i18n.catalogue.cache_clear()
+    ctx = root.make_context("observatorio", ["--lang", "en", "refresh", "--all"])
+    assert i18n.catalogue.cache_info().currsize == 0  # the catalogue was not read
+    refresh = root.commands["refresh"]
+    assert refresh.help == "cli.help.refresh"
+    assert root.commands["cases"].commands["audit"].help == "cli.help.cases.audit"
+    sub = refresh.make_context("refresh", ["--all"], parent=ctx)
+    written = sub.get_help()  # Typer's rich help prints the page itself
+    page = " ".join((written + capsys.readouterr().out).split())
+    assert "Every source that declares discovery" in page and "Todas las fuentes" not in page

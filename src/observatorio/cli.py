@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from observatorio.cli_help import cli_help, help_lang, localize
+from observatorio.cli_help import HelpInLanguage, cli_help, help_in_language, help_lang
 from observatorio.cli_state import CliState, state
 from observatorio.settings import get_settings
 
@@ -21,11 +21,13 @@ ANYWHERE_OPTIONS = ("--lang",)
 class RootOptionsAnywhere(TyperGroup):
     """The root group, taking ``--lang`` after the command too: Click parses an option only at
     the level that declares it, so the option and its value are moved before the command. It
-    also puts every help text in the user's language before Click can show one (cli_help.py)."""
+    also has every help page written in the user's language (cli_help.py)."""
+
+    context_class = HelpInLanguage
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored Click Context
         args = hoist_options(args, ANYWHERE_OPTIONS)
-        localize(self, ctx, help_lang(args))
+        help_in_language(self, ctx, help_lang(args))
         return super().parse_args(ctx, args)
 
 

@@ -3,9 +3,10 @@ one language, the user's (``--lang``, else ``OBSERVATORIO_LANG``, else Spanish).
 
 Typer reads every ``help=`` when a command module is imported, long before the command line is
 parsed, so a module cannot hand it the text itself: it hands it the key
-(``help=cli_help("cli.help.refresh.all")``), and the root group, once it knows the language and
-before Click parses or shows anything, puts each key's text in its place (``localize``). The
-keys live in ``messages.yaml`` like every other text; ``observatorio texts check`` checks them.
+(``help=cli_help("cli.help.refresh.all")``). The root group, once it knows the language, has
+every command's context put the texts in that language when, and only when, a help page is
+written (``HelpInLanguage``): a command that shows no help reads no catalogue for it. The keys
+live in ``messages.yaml`` like every other text; ``observatorio texts check`` checks them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import typer
 from pydantic import ValidationError
 
 from observatorio import i18n
@@ -22,6 +24,10 @@ from observatorio.settings import fresh_settings
 HELP_KEY_PREFIX = "cli.help."
 #: The option that chooses the language (``cli.py`` takes it anywhere on the command line).
 LANG_OPTION = "--lang"
+
+#: Where the root's context keeps the chosen language (``Context.meta`` is shared by every
+#: context of one command line).
+_LANG_META = "observatorio.help_lang"
 
 #: Values a help text fills (``{shown}``), by key: a key's values are the same wherever it is used.
 _VALUES: dict[str, dict[str, Any]] = {}
@@ -80,6 +86,29 @@ def help_lang(args: Sequence[str]) -> i18n.Lang:
         except ValidationError:  # another setting is wrong: the command says so, not its help
             chosen = i18n.DEFAULT_LANG
     return i18n.normalize_lang(chosen)
+
+
+class HelpInLanguage(typer.Context):
+    """A context that puts its command's help texts in the chosen language just before writing
+    the help page (``--help``, or a group called without its command): Click and Typer write
+    every help page through ``Context.get_help``."""
+
+    def get_help(self) -> str:
+        localize(self.command, self, self.meta.get(_LANG_META, i18n.DEFAULT_LANG))
+        return super().get_help()
+
+
+def help_in_language(command: Any, ctx: Any, lang: str) -> None:
+    """Have the help of ``command`` (the root, whose ``ctx`` is a ``HelpInLanguage``) and of every
+    command under it written in ``lang``."""
+    ctx.meta[_LANG_META] = lang
+    _use_help_context(command)
+
+
+def _use_help_context(command: Any) -> None:
+    command.context_class = HelpInLanguage  # the class each command's own context is made of
+    for sub in getattr(command, "commands", {}).values():
+        _use_help_context(sub)
 
 
 def localize(command: Any, ctx: Any, lang: str) -> None:
