@@ -29,6 +29,9 @@ LANG_OPTION = "--lang"
 #: context of one command line).
 _LANG_META = "observatorio.help_lang"
 
+#: Where a command, option or argument keeps its help's key once the text is in place.
+_KEY_ATTRIBUTE = "observatorio_help_key"
+
 #: Values a help text fills (``{shown}``), by key: a key's values are the same wherever it is used.
 _VALUES: dict[str, dict[str, Any]] = {}
 
@@ -113,8 +116,9 @@ def _use_help_context(command: Any) -> None:
 
 def localize(command: Any, ctx: Any, lang: str) -> None:
     """Put the help texts of ``command`` and of every command under it in ``lang``: the
-    commands' own, their options' and arguments', and Click's help option's (Typer's vendored
-    Click objects, hence ``Any``; ``ctx``: the root's context, which names the help option)."""
+    commands' own (a group's page lists its commands'), their options' and arguments', and
+    Click's help option's (Typer's vendored Click objects, hence ``Any``; ``ctx``: the command's
+    context, which names the help option)."""
     _put(command, command.help, lang)
     for param in command.params:
         if hasattr(param, "help"):  # an argument has one in Typer, not in Click
@@ -133,6 +137,3 @@ def _put(thing: Any, text: str | None, lang: str) -> None:
     if is_help_key(key):
         setattr(thing, _KEY_ATTRIBUTE, key)
     thing.help = help_text(key, lang)
-
-
-_KEY_ATTRIBUTE = "observatorio_help_key"
