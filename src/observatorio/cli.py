@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from observatorio.cli_help import HelpInLanguage, cli_help, help_in_language, help_lang
 from observatorio.cli_state import CliState, state
+from observatorio.i18n import in_both
 from observatorio.settings import get_settings
 
 __all__ = ["CliState", "app", "state"]  # state: command modules read it from cli_state
@@ -75,7 +76,8 @@ def main(
 ) -> None:
     """The options every command shares (the app's help says what the command line is)."""
     if lang not in ("es", "en"):
-        raise typer.BadParameter("--lang: use 'es' o/or 'en'")
+        # No language we know was chosen, so the refusal speaks both.
+        raise typer.BadParameter(in_both("cli.lang_unknown"))
     ctx.obj = CliState(db=db or get_settings().db_path, lang=lang)
 
 

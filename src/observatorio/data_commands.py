@@ -24,7 +24,7 @@ from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
-from observatorio.i18n import fmt_number, in_both, t
+from observatorio.i18n import fmt_number, t
 from observatorio.loading import harmonize_file, load_bundled_files, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
@@ -68,13 +68,13 @@ def _print_warnings(out: Console, problems: Problems, lang: str, all_warnings: b
         out.print(text, markup=False, highlight=False)
 
 
-def _parse_release(text: str | None) -> date | None:
+def _parse_release(text: str | None, lang: str) -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(in_both("data_cli.release_date")) from None
+        raise typer.BadParameter(t("data_cli.release_date", lang)) from None
 
 
 def load(
@@ -90,12 +90,12 @@ def load(
     try:
         adapters = _select_adapters(sources, mapping)
         if file is not None and len(adapters) != 1:
-            raise typer.BadParameter(in_both("data_cli.one_source_for_file"))
+            raise typer.BadParameter(t("data_cli.one_source_for_file", st.lang))
         failures = 0
         with publishing(st.db) as store, _progress() as progress:
             task = progress.add_task("load", total=len(adapters))
             for outcome in load_bundled_files(
-                store, adapters, file=file, release=_parse_release(release),
+                store, adapters, file=file, release=_parse_release(release, st.lang),
                 starting=lambda a: progress.update(task, description=a.info.id),
                 finished=lambda a: progress.advance(task),
             ):
@@ -203,7 +203,7 @@ def validate(
     """Check a file without loading it: its errors and warnings (help: cli.help.validate)."""
     st = _state(ctx)
     if (source is None) == (mapping is None):
-        raise typer.BadParameter(in_both("data_cli.source_or_mapping"))
+        raise typer.BadParameter(t("data_cli.source_or_mapping", st.lang))
     try:
         adapter = _select_adapters([source] if source else None, [mapping] if mapping else None)[0]
         # Like load: without --file, the file the mapping names (or the bundled one).
@@ -275,7 +275,7 @@ def fetch(
                 path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
             with publishing(st.db) as store:
                 result, problems = load_file_checked(store, adapter, path,
-                                                     _parse_release(release) or date.today())
+                                                     _parse_release(release, st.lang) or date.today())
         _print_load(console, result, problems, st.lang, all_warnings)
     except ObservatorioError as exc:
         _fail(_report(exc, all_warnings), st.lang)

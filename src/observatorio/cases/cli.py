@@ -205,7 +205,7 @@ def audit_verify(
             typer.echo(in_both("cases_cli.matches_anchor"))
         # Printing the tips lets an operator anchor them elsewhere (see `audit anchor`).
         for chain, seq, tip in v.heads:
-            typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")
+            typer.echo(f"  {in_both('cases_cli.chain', '/')} {chain:>2}  seq {seq:>8}  {tip}")
         return
     if not v.ok:
         typer.echo(in_both("cases_cli.tampered_at", "\n", entry=v.broken_at,

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(calendar_app, name="calendar")
 
 
-def _today(value: str | None) -> date:
+def _today(value: str | None, lang: str) -> date:
     from observatorio.refresh.reminders import today_utc
 
     if value is None:
@@ -32,7 +32,7 @@ def _today(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"--today {value!r}: use AAAA-MM-DD / use YYYY-MM-DD") from None
+        raise typer.BadParameter(t("calendar.bad_today", lang, value=value)) from None
 
 
 def _slots(ctx: typer.Context, today: date) -> list[Slot]:
@@ -58,7 +58,7 @@ def show(ctx: typer.Context, today: TodayOpt = None,
     from observatorio.cli_state import state
 
     lang = state(ctx).lang
-    slots = _slots(ctx, _today(today))
+    slots = _slots(ctx, _today(today, lang))
     if as_json:
         typer.echo(json.dumps([{**s.__dict__, "last_period": s.last_period.isoformat(),
                                 "next_period": s.next_period.isoformat(), "due_on": s.due_on.isoformat()}
@@ -79,7 +79,7 @@ def remind(ctx: typer.Context, today: TodayOpt = None,
     from observatorio.settings import get_settings
 
     lang = state(ctx).lang
-    slots = _slots(ctx, _today(today))
+    slots = _slots(ctx, _today(today, lang))
     try:
         outcome = send_reminders(slots, get_settings(), dry_run=dry_run, site=site.rstrip("/"))
     except ObservatorioError as exc:

@@ -49,7 +49,7 @@ def refresh(
     st = cli_state(ctx)
     settings = get_settings()
     if bool(sources) == all_sources:
-        raise typer.BadParameter("indique fuentes o --all / name sources or give --all")
+        raise typer.BadParameter(t("refresh.sources_or_all", st.lang))
     try:
         overrides = override_declarations(discovery)
         work = _work(sources, overrides)

@@ -63,8 +63,9 @@ def arrival_list(user: UserOpt, url: UrlOpt = None) -> None:
 
     for a in _run_as(url, user, list_arrivals):
         typer.echo(f"{a.id}\t{a.reference}\t{a.arrival_date}\t{a.mode}\t{a.arriving_from}\t"
-                   f"esperadas/expected {a.expected_count}\tmanifiesto/manifest {a.on_manifest}\t"
-                   f"atendidas/received {a.received}")
+                   f"{in_both('cases_cli.arrival.expected', '/')} {a.expected_count}\t"
+                   f"{in_both('cases_cli.arrival.on_manifest', '/')} {a.on_manifest}\t"
+                   f"{in_both('cases_cli.arrival.received', '/')} {a.received}")
 
 
 @manifest_app.command("import", help=cli_help("cli.help.cases.reception.manifest.import"))
