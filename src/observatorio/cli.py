@@ -8,7 +8,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from observatorio.cli_help import HelpInLanguage, cli_help, help_in_language, help_lang
 from observatorio.cli_state import CliState, state
+from observatorio.i18n import in_both
 from observatorio.settings import get_settings
 
 __all__ = ["CliState", "app", "state"]  # state: command modules read it from cli_state
@@ -19,10 +21,15 @@ ANYWHERE_OPTIONS = ("--lang",)
 
 class RootOptionsAnywhere(TyperGroup):
     """The root group, taking ``--lang`` after the command too: Click parses an option only at
-    the level that declares it, so the option and its value are moved before the command."""
+    the level that declares it, so the option and its value are moved before the command. It
+    also has every help page written in the user's language (cli_help.py)."""
+
+    context_class = HelpInLanguage
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored Click Context
-        return super().parse_args(ctx, hoist_options(args, ANYWHERE_OPTIONS))
+        args = hoist_options(args, ANYWHERE_OPTIONS)
+        help_in_language(self, ctx, help_lang(args))
+        return super().parse_args(ctx, args)
 
 
 def hoist_options(args: list[str], names: tuple[str, ...]) -> list[str]:
@@ -50,8 +57,7 @@ def hoist_options(args: list[str], names: tuple[str, ...]) -> list[str]:
 app = typer.Typer(
     name="observatorio",
     cls=RootOptionsAnywhere,
-    help="Observatorio Migratorio Regional (CRM) — estadísticas migratorias armonizadas / "
-    "Regional Migration Observatory — harmonized migration statistics.",
+    help=cli_help("cli.help.app"),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -62,15 +68,16 @@ def main(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="OBSERVATORIO_DB", help="DuckDB store file / archivo del almacén."),
+        typer.Option("--db", envvar="OBSERVATORIO_DB", help=cli_help("cli.help.db")),
     ] = None,
     lang: Annotated[
-        str, typer.Option("--lang", envvar="OBSERVATORIO_LANG", help="es | en")
+        str, typer.Option("--lang", envvar="OBSERVATORIO_LANG", help=cli_help("cli.help.lang"))
     ] = "es",
 ) -> None:
-    """Observatorio Migratorio Regional / Regional Migration Observatory."""
+    """The options every command shares (the app's help says what the command line is)."""
     if lang not in ("es", "en"):
-        raise typer.BadParameter("--lang: use 'es' o/or 'en'")
+        # No language we know was chosen, so the refusal speaks both.
+        raise typer.BadParameter(in_both("cli.lang_unknown"))
     ctx.obj = CliState(db=db or get_settings().db_path, lang=lang)
 
 

@@ -19,11 +19,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from observatorio.cli_errors import fail
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
-from observatorio.i18n import fmt_number, in_both, t
+from observatorio.i18n import fmt_number, t
 from observatorio.loading import harmonize_file, load_bundled_files, load_file_checked
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters, get_adapter
@@ -46,8 +47,7 @@ def _state(ctx: typer.Context) -> CliState:
 
 AllWarningsO = Annotated[bool, typer.Option(
     "--all-warnings",
-    help=f"Mostrar todos los avisos (por defecto, los {WARNINGS_SHOWN} primeros) / "
-         f"show every warning (default: the first {WARNINGS_SHOWN})")]
+    help=cli_help("cli.help.all_warnings", shown=WARNINGS_SHOWN))]
 
 
 def _fail(exc: ObservatorioError, lang: str) -> None:
@@ -68,38 +68,34 @@ def _print_warnings(out: Console, problems: Problems, lang: str, all_warnings: b
         out.print(text, markup=False, highlight=False)
 
 
-def _parse_release(text: str | None) -> date | None:
+def _parse_release(text: str | None, lang: str) -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(in_both("data_cli.release_date")) from None
+        raise typer.BadParameter(t("data_cli.release_date", lang)) from None
 
 
 def load(
     ctx: typer.Context,
-    sources: Annotated[list[str] | None, typer.Argument(help="Fuentes (todas si se omite) / sources (all if omitted)")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Cargar este archivo (una fuente) / load this file (one source)")] = None,
-    release: Annotated[str | None, typer.Option("--release", help="Publicación AAAA-MM-DD / release YYYY-MM-DD")] = None,
-    mapping: Annotated[list[Path] | None, typer.Option("--mapping", help="Archivo de mapeo YAML/TOML / mapping file")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(help=cli_help("cli.help.load.sources"))] = None,
+    file: Annotated[Path | None, typer.Option("--file", help=cli_help("cli.help.load.file"))] = None,
+    release: Annotated[str | None, typer.Option("--release", help=cli_help("cli.help.release_date"))] = None,
+    mapping: Annotated[list[Path] | None, typer.Option("--mapping", help=cli_help("cli.help.load.mapping"))] = None,
     all_warnings: AllWarningsO = False,
 ) -> None:
-    """Cargar fuentes en el almacén / load sources into the store (all-or-nothing per file).
-
-    Los avisos no impiden la carga: se muestran tras el resumen y se guardan (load_warnings) /
-    warnings never block a load: they are shown after the summary and kept (load_warnings).
-    """
+    """Load sources into the store, all-or-nothing per file (help: cli.help.load)."""
     st = _state(ctx)
     try:
         adapters = _select_adapters(sources, mapping)
         if file is not None and len(adapters) != 1:
-            raise typer.BadParameter(in_both("data_cli.one_source_for_file"))
+            raise typer.BadParameter(t("data_cli.one_source_for_file", st.lang))
         failures = 0
         with publishing(st.db) as store, _progress() as progress:
             task = progress.add_task("load", total=len(adapters))
             for outcome in load_bundled_files(
-                store, adapters, file=file, release=_parse_release(release),
+                store, adapters, file=file, release=_parse_release(release, st.lang),
                 starting=lambda a: progress.update(task, description=a.info.id),
                 finished=lambda a: progress.advance(task),
             ):
@@ -164,7 +160,7 @@ def sources_cmd(
     ctx: typer.Context,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Fuentes cargadas: publicación, filas, periodo, fecha de carga / loaded sources."""
+    """The loaded sources: release, rows, period, load date (help: cli.help.sources)."""
     st = _state(ctx)
     try:
         with Store.open(st.db, read_only=True) as store:
@@ -198,20 +194,16 @@ def _print_sources(frame: pd.DataFrame, lang: str) -> None:
 
 def validate(
     ctx: typer.Context,
-    file: Annotated[Path | None, typer.Option("--file", help="Archivo a revisar (por omisión, el del mapeo o el incluido) / file to check (default: the mapping's own, or the bundled one)")] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Fuente / source id")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Archivo de mapeo / mapping file")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help=cli_help("cli.help.validate.file"))] = None,
+    source: Annotated[str | None, typer.Option("--source", help=cli_help("cli.help.source_id"))] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help=cli_help("cli.help.validate.mapping"))] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     all_warnings: AllWarningsO = False,
 ) -> None:
-    """Revisar un archivo sin cargarlo (informe completo) / check a file without loading it.
-
-    Errores y avisos; solo los errores impiden la carga. JSON: {"errors": […], "warnings": […]} /
-    errors and warnings; only errors block a load. JSON: {"errors": […], "warnings": […]}.
-    """
+    """Check a file without loading it: its errors and warnings (help: cli.help.validate)."""
     st = _state(ctx)
     if (source is None) == (mapping is None):
-        raise typer.BadParameter(in_both("data_cli.source_or_mapping"))
+        raise typer.BadParameter(t("data_cli.source_or_mapping", st.lang))
     try:
         adapter = _select_adapters([source] if source else None, [mapping] if mapping else None)[0]
         # Like load: without --file, the file the mapping names (or the bundled one).
@@ -237,10 +229,10 @@ def validate(
 
 def sql(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="SELECT …")],
+    query: Annotated[str, typer.Argument(help=cli_help("cli.help.sql.query"))],
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Consulta SQL de solo lectura / read-only SQL query (observations, observations_history, loads, load_warnings, sources, release_changes, release_change_cells, refresh_state, load_requests)."""
+    """A read-only SQL query over the store's tables (help: cli.help.sql)."""
     st = _state(ctx)
     try:
         check_read_only(query)
@@ -257,17 +249,13 @@ def sql(
 
 def fetch(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="Fuente / source id")],
-    url: Annotated[str | None, typer.Option("--url", help="Otra dirección / another address")] = None,
-    release: Annotated[str | None, typer.Option("--release", help="AAAA-MM-DD")] = None,
+    source: Annotated[str, typer.Argument(help=cli_help("cli.help.source_id"))],
+    url: Annotated[str | None, typer.Option("--url", help=cli_help("cli.help.fetch.url"))] = None,
+    release: Annotated[str | None, typer.Option("--release", help=cli_help("cli.help.release_date"))] = None,
     timeout: Annotated[float, typer.Option("--timeout")] = 60.0,
     all_warnings: AllWarningsO = False,
 ) -> None:
-    """Descargar el archivo más reciente del publicador y cargarlo / download the newest file and load it.
-
-    Sin --url, la publicación se busca como en «refresh» (discovery.yaml) / without --url, the
-    release is found as «refresh» finds it (discovery.yaml).
-    """
+    """Download the publisher's newest file and load it (help: cli.help.fetch)."""
     from observatorio.refresh.run import obtain_newest
     from observatorio.refresh.state import Validators
     from observatorio.sources.discovery import override_declarations, spec_for
@@ -287,7 +275,7 @@ def fetch(
                 path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
             with publishing(st.db) as store:
                 result, problems = load_file_checked(store, adapter, path,
-                                                     _parse_release(release) or date.today())
+                                                     _parse_release(release, st.lang) or date.today())
         _print_load(console, result, problems, st.lang, all_warnings)
     except ObservatorioError as exc:
         _fail(_report(exc, all_warnings), st.lang)
@@ -340,8 +328,8 @@ def _plain(value: object) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the store commands to the root app."""
-    app.command("load")(load)
-    app.command("sources")(sources_cmd)
-    app.command("validate")(validate)
-    app.command("sql")(sql)
-    app.command("fetch")(fetch)
+    app.command("load", help=cli_help("cli.help.load"))(load)
+    app.command("sources", help=cli_help("cli.help.sources"))(sources_cmd)
+    app.command("validate", help=cli_help("cli.help.validate"))(validate)
+    app.command("sql", help=cli_help("cli.help.sql"))(sql)
+    app.command("fetch", help=cli_help("cli.help.fetch"))(fetch)

@@ -9,20 +9,20 @@ from typing import Annotated
 import typer
 
 from observatorio import catalogue_lint, catalogue_po
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import state
 from observatorio.i18n import t
 
-app = typer.Typer(help="Catálogo de mensajes / message catalogue", no_args_is_help=True)
+app = typer.Typer(help=cli_help("cli.help.texts"), no_args_is_help=True)
 
 
-@app.command("check")
+@app.command("check", help=cli_help("cli.help.texts.check"))
 def check(
     ctx: typer.Context,
     unused: Annotated[bool, typer.Option(
-        "--unused", help="Listar las claves sin uso aparente / list the keys nothing seems to use")] = False,
+        "--unused", help=cli_help("cli.help.texts.check.unused"))] = False,
 ) -> None:
-    """Falla si falta una traducción o difieren los marcadores / fails on a missing translation
-    or placeholders that differ (also through gettext's msgfmt --check-format)."""
+    """Fail on a missing translation or on placeholders that differ (help: cli.help.texts.check)."""
     lang = state(ctx).lang
     problems = catalogue_lint.problems()
     with tempfile.TemporaryDirectory() as folder:
@@ -44,13 +44,12 @@ def check(
     typer.echo(t("texts_cli.sound", lang, count=len(catalogue_po.to_catalog("es"))))
 
 
-@app.command("export-po")
+@app.command("export-po", help=cli_help("cli.help.texts.export_po"))
 def export_po(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="Carpeta de salida / output folder")],
+    folder: Annotated[Path, typer.Argument(help=cli_help("cli.help.texts.export_po.folder"))],
 ) -> None:
-    """Escribe el catálogo como archivos gettext (.pot, .po, .mo) / writes the catalogue as
-    gettext files, for translators' tools."""
+    """Write the catalogue as gettext files (help: cli.help.texts.export_po)."""
     lang = state(ctx).lang
     for path in catalogue_po.export(folder):
         typer.echo(t("texts_cli.written", lang, path=path))

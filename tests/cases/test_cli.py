@@ -82,7 +82,7 @@ def test_operator_commands(demo) -> None:
     """init, demo, audit verify/list and retention need the database URL, no account."""
     url = demo.url
     r = runner.invoke(app, ["audit", "verify", "--url", url])
-    assert r.exit_code == 0 and "Cadena íntegra" in r.output
+    assert r.exit_code == 0 and "Cadena íntegra" in r.output and "cadena/chain  1" in r.output
     r = runner.invoke(app, ["audit", "list", "--url", url, "--limit", "2"])
     assert r.exit_code == 0 and len(r.output.strip().splitlines()) == 2
     first = json.loads(r.output.splitlines()[0])

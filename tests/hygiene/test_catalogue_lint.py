@@ -5,6 +5,7 @@ names present."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -36,6 +37,15 @@ def test_the_lint_reads_the_code() -> None:
     """The walks find keys (guards against a lint that silently checks nothing)."""
     assert len(catalogue_lint.keys_named_in_python()) > 100
     assert len(catalogue_lint.keys_named_in_templates()) > 100
+
+
+def test_the_lint_reads_the_command_line_help_keys() -> None:
+    """``cli_help("cli.help.…")`` names a key like ``t``: the lint counts the command line's help
+    texts as used and fails on one the catalogue lacks."""
+    named = catalogue_lint.keys_named_in_python()
+    assert "cli.help.refresh.all" in named and "cli.help.help_option" in named
+    tree = ast.parse('x = typer.Option("--x", help=cli_help("cli.help.no_such_text"))')
+    assert [node.value for node in catalogue_lint.key_literals(tree)] == ["cli.help.no_such_text"]
 
 
 def test_one_lookup_serves_both_files() -> None:

@@ -7,6 +7,15 @@
   ``Verification(False, n, id, "…", "…")``) or as a 2-tuple (``("El caso", "The case")``);
 - ``es="…"`` / ``en="…"`` keyword arguments.
 
+The command line's help texts are named by key too (``help=cli_help("cli.help.…")``, cli_help.py):
+a written ``help=`` text, or a command or group declared without ``help=`` (Typer would show its
+function's docstring, written in both languages at once), is caught as well.
+
+A message the user reads (what is echoed or printed, a refusal raised, any raised exception's
+message) written as one string in both languages is caught too: ``"Texto / Text"``,
+``"cadena/chain"``, ``"use 'es' o/or 'en'"``. Paths, MIME types, URLs and units (``km/h``) are not
+such pairs; comments and docstrings are not messages.
+
 A "written text" is a string literal or f-string with a letter in it; route slugs and paths
 (``{"es": "calendario", "en": "calendar"}``) are not texts.
 """
@@ -89,6 +98,82 @@ def inline_pairs(source: str) -> Iterator[tuple[int, str]]:
                 yield node.lineno, f"pair {_written(first)!r}, {_written(second)!r}"
 
 
+#: Typer declarations whose help Typer takes from a docstring when ``help=`` is not given.
+DECLARES_A_COMMAND = ("command", "Typer")
+
+
+def _help_is_written(value: ast.AST) -> bool:
+    """A ``help=`` written in place: a literal, an f-string, or texts joined with ``+``."""
+    if isinstance(value, ast.BinOp):
+        return _help_is_written(value.left) or _help_is_written(value.right)
+    return _written(value) is not None
+
+
+def inline_help_texts(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for every command-line help text written in place (``help="…"``) and
+    every command or Typer group declared without ``help=`` (its docstring would be the help)."""
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        helps = [k.value for k in node.keywords if k.arg == "help"]
+        if helps and _help_is_written(helps[0]):
+            yield node.lineno, "help= written in place: give cli_help(\"cli.help.…\") and add the key to messages.yaml"
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name in DECLARES_A_COMMAND and not helps:
+            yield node.lineno, f"{name}(…) without help=: Typer would show the docstring; give cli_help(\"cli.help.…\")"
+
+
+#: Calls whose text the user reads: Typer/Click output, prompts and refusals, Rich's print. Any
+#: raised exception counts as well (its message ends up on a screen, a log or an API answer).
+SHOWS_A_TEXT = frozenset({"echo", "secho", "print", "prompt", "confirm", "fail", "BadParameter", "UsageError",
+                          "BadOptionUsage", "BadArgumentUsage", "ClickException", "Abort"})
+#: Both languages in one string: "Texto / Text" (a spaced slash between words), "cadena/chain" (two
+#: words joined by a slash, not in a path, URL, MIME type or unit), "o/or", "y/and".
+IN_BOTH_LANGUAGES = re.compile(
+    r"[^\W\d_]{2,}[^/\n]*?\s/\s+[^\W\d_]{2,}"
+    r"|(?<![\w/.:\[-])(?!(?:application|audio|font|image|model|multipart|text|video)/)"
+    r"[^\W\d_]{2,}/[^\W\d_]{2,}(?![\w/.])"
+    r"|\b[oy]/(?:or|and)\b")
+
+
+def _joined(node: ast.AST) -> str:
+    """The text of a string, an f-string or strings joined with ``+`` (anything else as ``{}``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_joined(v) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _joined(node.left) + _joined(node.right)
+    return "{}"
+
+
+def _strings(node: ast.AST) -> Iterator[str]:
+    """The written texts in ``node``: its strings, f-strings and strings joined with ``+``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant | ast.JoinedStr | ast.BinOp):
+            yield _joined(sub)
+
+
+def inline_bilingual_messages(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for every message shown to the user written as one string in Spanish and
+    English: in a call of ``SHOWS_A_TEXT`` or in a raised exception."""
+    tree = ast.parse(source)
+    shown: dict[int, ast.Call] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            shown[id(node.exc)] = node.exc
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in SHOWS_A_TEXT:
+                shown[id(node)] = node
+    for call in shown.values():
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            bilingual = next((text for text in _strings(arg) if IN_BOTH_LANGUAGES.search(text)), None)
+            if bilingual is not None:
+                yield call.lineno, f"message in both languages {bilingual!r}: add a key to messages.yaml, show it with t(key, lang) (in_both where the command speaks both)"
+                break
+
+
 def _offences() -> list[str]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -102,6 +187,8 @@ def _offences() -> list[str]:
                          and f"{path.relative_to(PACKAGE)}:{names.get(id(node.value))}" in ALLOWED}
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}"
                   for line, what in inline_pairs(source) if line not in allowed_lines]
+        found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_help_texts(source)]
+        found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_bilingual_messages(source)]
     return found
 
 
@@ -125,3 +212,46 @@ def test_the_walk_finds_each_shape() -> None:
         'UniqueConstraint("case_id", "step_id")\n'
         'raise Invalid(key="refusal.case.risk_level_required", detail={"field": "risk"})\n'
         'prefix = {"es": "", "en": ""}\n'))
+
+
+def test_the_walk_finds_inline_help_texts() -> None:
+    """A written help text, a bilingual docstring left as a command's help and a group without
+    help are caught; help by key, and Typer options without help, are not."""
+    caught = [what for _, what in inline_help_texts(
+        'x: Annotated[str, typer.Option("--x", help="Archivo / file")]\n'
+        'y: Annotated[str, typer.Argument(help=f"Los {N} primeros / the first {N}")]\n'
+        'z: Annotated[str, typer.Option(help="Fuente / " "source")]\n'
+        'w: Annotated[str, typer.Option(help="Mes " + "/ month")]\n'
+        'app.command("load")(load)\n'
+        '@app.command("list")\ndef listing() -> None:\n    """Listar / list."""\n'
+        'sub = typer.Typer(no_args_is_help=True)\n')]
+    assert len(caught) == 7, caught
+    assert not list(inline_help_texts(
+        'x: Annotated[str, typer.Option("--x", help=cli_help("cli.help.load.file"))]\n'
+        'y: Annotated[str, typer.Option("--format")]\n'
+        'app.command("load", help=cli_help("cli.help.load"))(load)\n'
+        'sub = typer.Typer(help=cli_help("cli.help.cases"), no_args_is_help=True)\n'))
+
+
+def test_the_walk_finds_messages_written_in_both_languages() -> None:
+    """A refusal, an echo or a print written as "Spanish / English" (spaced or not) is caught;
+    paths, URLs, MIME types, units, markup, keys and texts outside such calls are not."""
+    caught = [what for _, what in inline_bilingual_messages(
+        'raise typer.BadParameter("--lang: use \'es\' o/or \'en\'")\n'
+        'raise typer.BadParameter("indique fuentes o --all / name sources or give --all")\n'
+        'raise typer.BadParameter(f"--today {value!r}: use AAAA-MM-DD / use YYYY-MM-DD") from None\n'
+        'typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")\n'
+        'err_console.print("Hecho" + " / done", markup=False)\n'
+        'raise ValueError(f"fila {n} / row {n}")\n')]
+    assert len(caught) == 6, caught
+    assert not list(inline_bilingual_messages(
+        'typer.echo(f"wrote {path} to docs/refresh.md and sources/calendar.yaml/")\n'
+        'console.print(f"[bold]{t(\'analysis.mirror.reasons\', lang)}[/bold]", highlight=False)\n'
+        'raise DownloadFailed("error.download_html", content_type="text/html")\n'
+        'typer.echo("see https://example.org/datos/data and 30 km/h")\n'
+        'typer.echo(f"{a} / {b}")\n'
+        'raise typer.BadParameter(t("refresh.sources_or_all", st.lang))\n'
+        'typer.echo(in_both("cases_cli.chain", "/"))\n'
+        'reason = "stored / kept"  # not shown by this call\n'
+        '# typer.echo("Texto / Text")\n'
+        'def f():\n    """Listar / list."""\n'))

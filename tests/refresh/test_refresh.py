@@ -256,12 +256,15 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
     assert "another process holds it open" in text and "Traceback" not in text
 
 
-def test_help_is_enough_to_run_it() -> None:
-    result = runner.invoke(app, ["refresh", "--help"], env={"COLUMNS": "120"})
+@pytest.mark.parametrize(("lang", "exit_codes"), [
+    ("es", ("3 alguna fuente falló", "4 todas fallaron")),
+    ("en", ("3 some sources failed", "4 every source failed")),
+])
+def test_help_is_enough_to_run_it(lang: str, exit_codes: tuple[str, ...]) -> None:
+    result = runner.invoke(app, ["--lang", lang, "refresh", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0
     text = " ".join(result.output.split())
-    for needed in ("--all", "--dry-run", "--discovery", "--no-mail", "3 alguna fuente falló / some sources failed",
-                   "4 todas fallaron / every source failed", "docs/refresh.md"):
+    for needed in ("--all", "--dry-run", "--discovery", "--no-mail", *exit_codes, "docs/refresh.md"):
         assert needed in text, needed
 
 

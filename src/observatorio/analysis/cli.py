@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from observatorio.cli_errors import fail
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 from observatorio.formula_guard import neutral_frame
@@ -35,11 +36,11 @@ class Freq(StrEnum):
     A = "A"
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
-CountryOpt = Annotated[str | None, typer.Option("--country", "-c", help="ISO3 (p. ej./e.g. GTM)")]
-YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Año / year (AAAA/YYYY)")]
-FromOpt = Annotated[int | None, typer.Option("--from", help="Desde el año / from year")]
-ToOpt = Annotated[int | None, typer.Option("--to", help="Hasta el año / to year")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help=cli_help("cli.help.format"))]
+CountryOpt = Annotated[str | None, typer.Option("--country", "-c", help=cli_help("cli.help.country"))]
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help=cli_help("cli.help.year"))]
+FromOpt = Annotated[int | None, typer.Option("--from", help=cli_help("cli.help.from_year"))]
+ToOpt = Annotated[int | None, typer.Option("--to", help=cli_help("cli.help.to_year"))]
 
 
 @contextmanager
@@ -93,14 +94,14 @@ def _run(ctx: typer.Context, body: Callable[[Any, str], None]) -> None:
 
 def indicators(
     ctx: typer.Context,
-    indicator: Annotated[str | None, typer.Argument(help="Id del indicador (vacío: catálogo) / indicator id (empty: catalogue)")] = None,
+    indicator: Annotated[str | None, typer.Argument(help=cli_help("cli.help.indicators.indicator"))] = None,
     country: CountryOpt = None,
-    freq: Annotated[Freq | None, typer.Option("--freq", help="M | A")] = None,
+    freq: Annotated[Freq | None, typer.Option("--freq", help=cli_help("cli.help.freq"))] = None,
     start: FromOpt = None,
     end: ToOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Indicadores: catálogo o valores con evidencia / indicators: catalogue or values with evidence."""
+    """The indicator catalogue, or one indicator's values with evidence (help: cli.help.indicators)."""
     from observatorio.analysis import views
 
     def body(engine: Any, lang: str) -> None:
@@ -146,7 +147,7 @@ def roles(
     year: YearOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Roles de los países (origen, tránsito, destino, retorno) con evidencia / country roles with evidence."""
+    """The countries' roles with evidence (help: cli.help.roles)."""
     from observatorio.analysis import views
 
     def body(engine: Any, lang: str) -> None:
@@ -172,11 +173,11 @@ def roles(
 
 def profile(
     ctx: typer.Context,
-    iso3: Annotated[str, typer.Argument(help="País miembro de la CRM (ISO3) / CRM member (ISO3)")],
+    iso3: Annotated[str, typer.Argument(help=cli_help("cli.help.profile.iso3"))],
     year: YearOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Perfil de país: roles, acciones de la CRM que aplican y por qué / country profile."""
+    """A country's profile: roles, the CRM actions that apply and why (help: cli.help.profile)."""
     from observatorio.analysis import views
 
     def body(engine: Any, lang: str) -> None:
@@ -229,14 +230,14 @@ def _why(action: dict[str, Any], lang: str) -> str:
 
 def mirror(
     ctx: typer.Context,
-    freq: Annotated[Freq, typer.Option("--freq", help="M (mensual/monthly) | A (anual/annual)")] = Freq.M,
-    pair: Annotated[str | None, typer.Option("--pair", help="Id del par / pair id")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="countries | route | compilers | publications")] = None,
+    freq: Annotated[Freq, typer.Option("--freq", help=cli_help("cli.help.freq"))] = Freq.M,
+    pair: Annotated[str | None, typer.Option("--pair", help=cli_help("cli.help.mirror.pair"))] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=cli_help("cli.help.mirror.kind"))] = None,
     start: FromOpt = None,
     end: ToOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Conciliación espejo entre países / mirror reconciliation between countries."""
+    """Mirror reconciliation between countries (help: cli.help.mirror)."""
     from observatorio.analysis import views
 
     def body(engine: Any, lang: str) -> None:
@@ -267,7 +268,7 @@ def mirror(
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
-    app.command("indicators")(indicators)
-    app.command("roles")(roles)
-    app.command("profile")(profile)
-    app.command("mirror")(mirror)
+    app.command("indicators", help=cli_help("cli.help.indicators"))(indicators)
+    app.command("roles", help=cli_help("cli.help.roles"))(roles)
+    app.command("profile", help=cli_help("cli.help.profile"))(profile)
+    app.command("mirror", help=cli_help("cli.help.mirror"))(mirror)

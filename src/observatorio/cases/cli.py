@@ -25,6 +25,7 @@ import typer
 
 from observatorio.cases.runtime import Runtime
 from observatorio.cli_errors import EXIT_AUTH, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, exit_code
+from observatorio.cli_help import cli_help
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import in_both, t
 from observatorio.settings import env_name, fresh_settings, get_settings
@@ -37,20 +38,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-app = typer.Typer(help="Gestión de casos consulares y de protección / Consular and protection case management.", no_args_is_help=True)
-audit_app = typer.Typer(help="Bitácora de auditoría / Audit log.", no_args_is_help=True)
-retention_app = typer.Typer(help="Plazo de conservación / Retention.", no_args_is_help=True)
-person_app = typer.Typer(help="Derechos de las personas / Data-subject rights.", no_args_is_help=True)
+app = typer.Typer(help=cli_help("cli.help.cases"), no_args_is_help=True)
+audit_app = typer.Typer(help=cli_help("cli.help.cases.audit"), no_args_is_help=True)
+retention_app = typer.Typer(help=cli_help("cli.help.cases.retention"), no_args_is_help=True)
+person_app = typer.Typer(help=cli_help("cli.help.cases.person"), no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
-user_app = typer.Typer(help="Cuentas (operador) / Accounts (operator).", no_args_is_help=True)
+user_app = typer.Typer(help=cli_help("cli.help.cases.user"), no_args_is_help=True)
 app.add_typer(person_app, name="person")
 app.add_typer(user_app, name="user")
 
 UrlOpt = Annotated[
     str | None,
     typer.Option("--url", envvar="OBSERVATORIO_CASES_DB",
-                 help="URL SQLAlchemy de la base de casos / cases database URL (default: var/cases.sqlite)."),
+                 help=cli_help("cli.help.cases.url")),
 ]
 
 
@@ -70,8 +71,7 @@ __all__ = ["EXIT_AUTH", "EXIT_ERROR", "EXIT_FORBIDDEN", "EXIT_NOT_FOUND", "PASSW
 UserOpt = Annotated[
     str,
     typer.Option("--user", "-u", metavar="USERNAME",
-                 help="Cuenta con la que actuar; se pide su contraseña (o OBSERVATORIO_CASES_PASSWORD) / "
-                      "account to act as; its password is prompted for (or OBSERVATORIO_CASES_PASSWORD)."),
+                 help=cli_help("cli.help.cases.as_user")),
 ]
 
 
@@ -137,9 +137,9 @@ def _fail(exc: ObservatorioError) -> NoReturn:
     raise typer.Exit(exit_code(exc))
 
 
-@app.command("init")
+@app.command("init", help=cli_help("cli.help.cases.init"))
 def init(url: UrlOpt = None) -> None:
-    """Crear o actualizar el esquema (alembic upgrade head) / Create or upgrade the schema."""
+    """Create or upgrade the schema (help: cli.help.cases.init)."""
     from observatorio.cases.db import upgrade
 
     target = url or get_settings().cases_db_url
@@ -153,13 +153,13 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@app.command("demo")
+@app.command("demo", help=cli_help("cli.help.cases.demo"))
 def demo(
     url: UrlOpt = None,
-    cases: Annotated[int, typer.Option(help="Casos sintéticos / synthetic cases")] = 60,
-    seed: Annotated[int | None, typer.Option(help="Semilla / random seed")] = None,
+    cases: Annotated[int, typer.Option(help=cli_help("cli.help.cases.demo.cases"))] = 60,
+    seed: Annotated[int | None, typer.Option(help=cli_help("cli.help.seed"))] = None,
 ) -> None:
-    """Datos sintéticos de demostración / Synthetic demo data (credentials printed once)."""
+    """Synthetic demo data (help: cli.help.cases.demo)."""
     from observatorio.cases import demo as demo_mod
     from observatorio.cases.db import upgrade
 
@@ -180,14 +180,13 @@ def demo(
     typer.echo(in_both("cases_cli.demo_cases", cases=result.cases))
 
 
-@audit_app.command("verify")
+@audit_app.command("verify", help=cli_help("cli.help.cases.audit.verify"))
 def audit_verify(
     url: UrlOpt = None,
     anchor: Annotated[str | None, typer.Option(
-        "--anchor", help="Huella o archivo de un ancla («audit anchor») / digest or file of an anchor "
-                         "('audit anchor'): also detects a cut tail with a rewritten head")] = None,
+        "--anchor", help=cli_help("cli.help.cases.audit.verify.anchor"))] = None,
 ) -> None:
-    """Verificar la cadena de hashes / Verify the hash chain (exit 1 if tampered)."""
+    """Verify the hash chain (help: cli.help.cases.audit.verify)."""
     from observatorio.cases import anchors, audit
 
     rt = _runtime(url)
@@ -206,7 +205,7 @@ def audit_verify(
             typer.echo(in_both("cases_cli.matches_anchor"))
         # Printing the tips lets an operator anchor them elsewhere (see `audit anchor`).
         for chain, seq, tip in v.heads:
-            typer.echo(f"  cadena/chain {chain:>2}  seq {seq:>8}  {tip}")
+            typer.echo(f"  {in_both('cases_cli.chain', '/')} {chain:>2}  seq {seq:>8}  {tip}")
         return
     if not v.ok:
         typer.echo(in_both("cases_cli.tampered_at", "\n", entry=v.broken_at,
@@ -217,13 +216,13 @@ def audit_verify(
     raise typer.Exit(1)
 
 
-@audit_app.command("anchor")
+@audit_app.command("anchor", help=cli_help("cli.help.cases.audit.anchor"))
 def audit_anchor(
     url: UrlOpt = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", help="Escribir también el ancla en este archivo (JSON) / also write the anchor to this file")] = None,
+        "--output", help=cli_help("cli.help.cases.audit.anchor.output"))] = None,
 ) -> None:
-    """Anclar las puntas de la cadena / Anchor the chain tips: print and store a digest to keep outside."""
+    """Anchor the chain tips (help: cli.help.cases.audit.anchor)."""
     from observatorio.cases import anchors, audit
 
     rt = _runtime(url)
@@ -243,18 +242,18 @@ def audit_anchor(
     typer.echo(in_both("cases_cli.anchor_keep", "\n"))
 
 
-@audit_app.command("list")
+@audit_app.command("list", help=cli_help("cli.help.cases.audit.list"))
 def audit_list(
     url: UrlOpt = None,
     record_type: Annotated[str | None, typer.Option()] = None,
     record_id: Annotated[str | None, typer.Option()] = None,
     actor_id: Annotated[int | None, typer.Option()] = None,
     action: Annotated[str | None, typer.Option()] = None,
-    outcome: Annotated[str | None, typer.Option(help="granted | denied")] = None,
+    outcome: Annotated[str | None, typer.Option(help=cli_help("cli.help.cases.audit.list.outcome"))] = None,
     after_id: Annotated[int, typer.Option()] = 0,
     limit: Annotated[int, typer.Option()] = 50,
 ) -> None:
-    """Listar entradas (JSON por línea) / List entries (one JSON object per line)."""
+    """List audit entries, one JSON object per line (help: cli.help.cases.audit.list)."""
     from sqlalchemy import select
 
     from observatorio.cases.audit import OUTCOMES, outcome_clause
@@ -283,13 +282,13 @@ def audit_list(
     rt.close()
 
 
-@retention_app.command("run")
+@retention_app.command("run", help=cli_help("cli.help.cases.retention.run"))
 def retention_run(
     url: UrlOpt = None,
-    days: Annotated[int | None, typer.Option(help="Días tras el cierre / days after closure")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Solo listar / only list")] = False,
+    days: Annotated[int | None, typer.Option(help=cli_help("cli.help.cases.retention.run.days"))] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=cli_help("cli.help.cases.retention.run.dry_run"))] = False,
 ) -> None:
-    """Seudonimizar a quienes superaron el plazo / Pseudonymise people past the retention period."""
+    """Pseudonymise people past the retention period (help: cli.help.cases.retention.run)."""
     from observatorio.cases.retention import run_retention
 
     rt = _runtime(url)
@@ -322,18 +321,18 @@ def _account_change(url: str | None, username: str, change: Callable[[Session, R
         rt.close()
 
 
-@user_app.command("deactivate")
+@user_app.command("deactivate", help=cli_help("cli.help.cases.user.deactivate"))
 def user_deactivate(username: str, url: UrlOpt = None) -> None:
-    """Desactivar una cuenta y cerrar sus sesiones / Deactivate an account and end its sessions."""
+    """Deactivate an account and end its sessions (help: cli.help.cases.user.deactivate)."""
     from observatorio.cases.accounts import deactivate_user
 
     _account_change(url, username, lambda s, rt, user: deactivate_user(s, user))
     typer.echo(in_both("cases_cli.account_deactivated", "\n", username=username))
 
 
-@user_app.command("set-password")
+@user_app.command("set-password", help=cli_help("cli.help.cases.user.set_password"))
 def user_set_password(username: str, url: UrlOpt = None) -> None:
-    """Poner una contraseña nueva y cerrar las sesiones / Set a new password and end the sessions."""
+    """Set a new password and end the sessions (help: cli.help.cases.user.set_password)."""
     from observatorio.cases.accounts import set_password
 
     password = typer.prompt(in_both("cases_cli.new_password"), hide_input=True, confirmation_prompt=True,
@@ -343,29 +342,23 @@ def user_set_password(username: str, url: UrlOpt = None) -> None:
     typer.echo(in_both("cases_cli.password_changed", "\n", username=username))
 
 
-@person_app.command("export")
+@person_app.command("export", help=cli_help("cli.help.cases.person.export"))
 def person_export(person_id: int, user: UserOpt, url: UrlOpt = None) -> None:
-    """Exportar los datos de una persona (JSON), como la API / Export a person's data (JSON), as the API.
-
-    Requiere una cuenta con person.export / needs an account granted person.export.
-    """
+    """Export a person's data as JSON, as the API does (help: cli.help.cases.person.export)."""
     from observatorio.cases.person_rights import export_person
 
     data = _run_as(url, user, lambda ctx: export_person(ctx, person_id))
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-@person_app.command("erase")
+@person_app.command("erase", help=cli_help("cli.help.cases.person.erase"))
 def person_erase(
     person_id: int,
     user: UserOpt,
     url: UrlOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Confirmar / confirm")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help=cli_help("cli.help.cases.person.erase.yes"))] = False,
 ) -> None:
-    """Seudonimizar a una persona a pedido, como la API / Pseudonymise one person on request, as the API.
-
-    Requiere una cuenta con person.erase / needs an account granted person.erase.
-    """
+    """Pseudonymise one person on request, as the API does (help: cli.help.cases.person.erase)."""
     from observatorio.cases.person_rights import erase_person
 
     if not yes:

@@ -7,15 +7,16 @@ from __future__ import annotations
 import typer
 
 from observatorio.cases.cli import UrlOpt, UserOpt, _run_as
+from observatorio.cli_help import cli_help
 from observatorio.i18n import in_both
 
 
 def register(cases_app: typer.Typer) -> None:
-    cases_app.command("directory-seed")(directory_seed)
+    cases_app.command("directory-seed", help=cli_help("cli.help.cases.directory_seed"))(directory_seed)
 
 
 def directory_seed(user: UserOpt, url: UrlOpt = None) -> None:
-    """Cargar el directorio inicial / load the initial directory (role editor)."""
+    """Load the initial directory as an editor (help: cli.help.cases.directory_seed)."""
     from observatorio.cases.directory import load_seed
 
     orgs, mechanisms = _run_as(url, user, load_seed)

@@ -8,25 +8,25 @@ from typing import Annotated
 import typer
 
 from observatorio.cases.cli import _runtime
+from observatorio.cli_help import cli_help
 from observatorio.i18n import in_both
 from observatorio.settings import get_settings
 
-app = typer.Typer(help="Avisos (bandeja y correo) / Notices (inbox and e-mail).", no_args_is_help=True)
+app = typer.Typer(help=cli_help("cli.help.cases.notify"), no_args_is_help=True)
 
 UrlOpt = Annotated[str | None, typer.Option("--url", envvar="OBSERVATORIO_CASES_DB",
-                                            help="URL de la base de casos / cases database URL.")]
+                                            help=cli_help("cli.help.cases.url"))]
 
 
-@app.command("run")
+@app.command("run", help=cli_help("cli.help.cases.notify.run"))
 def run(
     url: UrlOpt = None,
     base_url: Annotated[str, typer.Option(
         "--base-url", envvar="OBSERVATORIO_PUBLIC_URL",
-        help="Dirección pública del portal, para los enlaces / the portal's public address, for the links")]
+        help=cli_help("cli.help.cases.notify.run.base_url"))]
         = "http://127.0.0.1:8000",
 ) -> None:
-    """Anunciar pasos vencidos y asignaciones, y enviar los correos pendientes / Announce overdue
-    steps and assignments, and send the pending e-mails (run it from cron, e.g. every 15 min)."""
+    """Announce overdue steps and assignments, send the pending e-mails (help: cli.help.cases.notify.run)."""
     import smtplib
 
     from observatorio.cases import notifications
@@ -50,13 +50,13 @@ def run(
     typer.echo(in_both(key, added=added, sent=sent))
 
 
-@app.command("address")
+@app.command("address", help=cli_help("cli.help.cases.notify.address"))
 def address(
-    username: Annotated[str, typer.Argument(help="Cuenta / account")],
-    email: Annotated[str | None, typer.Argument(help="Correo; vacío para quitarlo / e-mail; omit to remove")] = None,
+    username: Annotated[str, typer.Argument(help=cli_help("cli.help.cases.notify.address.username"))],
+    email: Annotated[str | None, typer.Argument(help=cli_help("cli.help.cases.notify.address.email"))] = None,
     url: UrlOpt = None,
 ) -> None:
-    """Dónde recibe una cuenta sus avisos por correo / Where an account gets its notices by e-mail."""
+    """Set where an account gets its notices by e-mail (help: cli.help.cases.notify.address)."""
     from sqlalchemy import select
 
     from observatorio.cases import notifications

@@ -12,22 +12,23 @@ import typer
 
 from observatorio.cases.cli import UrlOpt, _fail, _operator, _runtime
 from observatorio.cases.errors import CasesError
+from observatorio.cli_help import cli_help
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import in_both
 
 
 def register(cases_app: typer.Typer) -> None:
-    cases_app.command("publish")(publish)
+    cases_app.command("publish", help=cli_help("cli.help.cases.publish"))(publish)
 
 
 def publish(
-    period: Annotated[str, typer.Option(help="Último mes publicado, AAAA-MM / last month published, YYYY-MM")],
+    period: Annotated[str, typer.Option(help=cli_help("cli.help.cases.publish.period"))],
     threshold: Annotated[int | None, typer.Option(
-        help="Umbral de celdas pequeñas / small-cell threshold (default OBSERVATORIO_CASES_PUBLICATION_THRESHOLD, 5)")] = None,
+        help=cli_help("cli.help.cases.publish.threshold"))] = None,
     url: UrlOpt = None,
-    db: Annotated[Path | None, typer.Option(help="Almacén estadístico / statistics store (default OBSERVATORIO_DB)")] = None,
+    db: Annotated[Path | None, typer.Option(help=cli_help("cli.help.cases.publish.db"))] = None,
 ) -> None:
-    """Publicar agregados de casos con control de divulgación / publish disclosure-controlled case aggregates."""
+    """Publish disclosure-controlled case aggregates (help: cli.help.cases.publish)."""
     from observatorio.cases.publication.access import publish_as_operator
     from observatorio.cases.publication.run import check_threshold, parse_period
     from observatorio.settings import get_settings

@@ -7,18 +7,19 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import state
 
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Dirección / address (loopback by default)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Puerto / port")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Procesos / worker processes")] = 1,
-    load: Annotated[bool, typer.Option("--load/--no-load", help="Cargar los datos incluidos si falta el almacén / load the bundled data when the store is missing")] = True,
-    snapshots: Annotated[bool, typer.Option("--snapshots/--no-snapshots", help="Publicar por instantáneas, sin detener el servidor / publish through snapshots, without stopping the server")] = True,
+    host: Annotated[str, typer.Option("--host", help=cli_help("cli.help.serve.host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=cli_help("cli.help.serve.port"))] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help=cli_help("cli.help.serve.workers"))] = 1,
+    load: Annotated[bool, typer.Option("--load/--no-load", help=cli_help("cli.help.serve.load"))] = True,
+    snapshots: Annotated[bool, typer.Option("--snapshots/--no-snapshots", help=cli_help("cli.help.serve.snapshots"))] = True,
 ) -> None:
-    """Servir la API y el portal / serve the API and the portal (http://HOST:PORT/api/docs)."""
+    """Serve the API and the portal (help: cli.help.serve)."""
     import uvicorn
     from rich.console import Console
 
@@ -71,4 +72,4 @@ def _needs_load(db: Path) -> bool:
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
-    app.command("serve")(serve)
+    app.command("serve", help=cli_help("cli.help.serve"))(serve)

@@ -9,21 +9,22 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cli_help import cli_help
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import t
 from observatorio.sources.submission_calendar import Slot
 
 calendar_app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
-                           help="Calendario de envíos / submission calendar")
+                           help=cli_help("cli.help.calendar"))
 TodayOpt = Annotated[str | None, typer.Option(
-    "--today", help="Fecha de referencia AAAA-MM-DD (hoy por omisión) / reference date YYYY-MM-DD (default today)")]
+    "--today", help=cli_help("cli.help.calendar.today"))]
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(calendar_app, name="calendar")
 
 
-def _today(value: str | None) -> date:
+def _today(value: str | None, lang: str) -> date:
     from observatorio.refresh.reminders import today_utc
 
     if value is None:
@@ -31,7 +32,7 @@ def _today(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"--today {value!r}: use AAAA-MM-DD / use YYYY-MM-DD") from None
+        raise typer.BadParameter(t("calendar.bad_today", lang, value=value)) from None
 
 
 def _slots(ctx: typer.Context, today: date) -> list[Slot]:
@@ -50,14 +51,14 @@ def _slots(ctx: typer.Context, today: date) -> list[Slot]:
 
 @calendar_app.callback()
 def show(ctx: typer.Context, today: TodayOpt = None,
-         as_json: Annotated[bool, typer.Option("--json", help="Salida JSON / JSON output")] = False) -> None:
-    """Qué fuentes están pendientes o atrasadas / which sources are due or overdue."""
+         as_json: Annotated[bool, typer.Option("--json", help=cli_help("cli.help.calendar.json"))] = False) -> None:
+    """Which sources are due or overdue (help: cli.help.calendar)."""
     if ctx.invoked_subcommand is not None:
         return
     from observatorio.cli_state import state
 
     lang = state(ctx).lang
-    slots = _slots(ctx, _today(today))
+    slots = _slots(ctx, _today(today, lang))
     if as_json:
         typer.echo(json.dumps([{**s.__dict__, "last_period": s.last_period.isoformat(),
                                 "next_period": s.next_period.isoformat(), "due_on": s.due_on.isoformat()}
@@ -68,18 +69,17 @@ def show(ctx: typer.Context, today: TodayOpt = None,
                    f"{(s.country or '—'):4} {s.provider:14} {s.source}")
 
 
-@calendar_app.command("remind")
+@calendar_app.command("remind", help=cli_help("cli.help.calendar.remind"))
 def remind(ctx: typer.Context, today: TodayOpt = None,
-           dry_run: Annotated[bool, typer.Option("--dry-run", help="No enviar / send nothing")] = False,
-           site: Annotated[str, typer.Option(help="Dirección pública del portal / the portal's public address, "
-                                                  "e.g. https://observatorio.example")] = "") -> None:
-    """Enviar recordatorios a las organizaciones / e-mail reminders to the providing organisations."""
+           dry_run: Annotated[bool, typer.Option("--dry-run", help=cli_help("cli.help.calendar.remind.dry_run"))] = False,
+           site: Annotated[str, typer.Option(help=cli_help("cli.help.calendar.remind.site"))] = "") -> None:
+    """E-mail reminders to the providing organisations (help: cli.help.calendar.remind)."""
     from observatorio.cli_state import state
     from observatorio.refresh.reminders import send_reminders
     from observatorio.settings import get_settings
 
     lang = state(ctx).lang
-    slots = _slots(ctx, _today(today))
+    slots = _slots(ctx, _today(today, lang))
     try:
         outcome = send_reminders(slots, get_settings(), dry_run=dry_run, site=site.rstrip("/"))
     except ObservatorioError as exc:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import state as cli_state
 from observatorio.errors import ObservatorioError, StoreBusy, StoreMissing
 from observatorio.i18n import t
@@ -34,29 +35,21 @@ err_console = Console(stderr=True)
 def refresh(
     ctx: typer.Context,
     sources: Annotated[list[str] | None, typer.Argument(
-        help="Fuentes a actualizar / sources to refresh (o/or --all)")] = None,
+        help=cli_help("cli.help.refresh.sources"))] = None,
     all_sources: Annotated[bool, typer.Option(
-        "--all", help="Todas las fuentes que declaran descubrimiento / every source that declares discovery")] = False,
+        "--all", help=cli_help("cli.help.refresh.all"))] = False,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Descargar y comparar sin cargar nada / download and compare, load nothing")] = False,
+        "--dry-run", help=cli_help("cli.help.refresh.dry_run"))] = False,
     discovery: Annotated[Path | None, typer.Option(
-        "--discovery", help="Archivo YAML que reemplaza declaraciones / YAML file replacing declarations "
-        "(OBSERVATORIO_DISCOVERY_FILE)")] = None,
+        "--discovery", help=cli_help("cli.help.refresh.discovery"))] = None,
     no_mail: Annotated[bool, typer.Option(
-        "--no-mail", help="No enviar el aviso por correo de fallos / do not e-mail failures")] = False,
+        "--no-mail", help=cli_help("cli.help.refresh.no_mail"))] = False,
 ) -> None:
-    """Buscar, descargar y cargar la publicación más reciente de cada fuente / find, download and load each source's newest release.
-
-    Solo carga cuando el contenido cambió (suma de control); imprime y guarda qué cambió (release_changes) / loads only when the content changed (checksum); prints and keeps what changed (release_changes).
-
-    Códigos de salida / exit codes: 0 todo bien, nada nuevo o cargado / all ok, nothing new or loaded · 1 no pudo empezar / could not start · 2 uso incorrecto / bad usage · 3 alguna fuente falló / some sources failed · 4 todas fallaron / every source failed.
-
-    Programar (systemd, cron), ajustes y correo de fallos / scheduling, settings and failure e-mails: docs/refresh.md.
-    """
+    """Find, download and load each source's newest release (help: cli.help.refresh)."""
     st = cli_state(ctx)
     settings = get_settings()
     if bool(sources) == all_sources:
-        raise typer.BadParameter("indique fuentes o --all / name sources or give --all")
+        raise typer.BadParameter(t("refresh.sources_or_all", st.lang))
     try:
         overrides = override_declarations(discovery)
         work = _work(sources, overrides)
@@ -124,4 +117,4 @@ def _mail(outcomes: list[Outcome], lang: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("refresh")(refresh)
+    app.command("refresh", help=cli_help("cli.help.refresh"))(refresh)

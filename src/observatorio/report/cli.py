@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from observatorio.cli_errors import fail
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 
@@ -17,18 +18,14 @@ err_console = Console(stderr=True)
 
 def report(
     ctx: typer.Context,
-    scope: Annotated[str, typer.Argument(help="regional | country")],
-    iso3: Annotated[str | None, typer.Argument(help="ISO3 (country), p. ej./e.g. GTM")] = None,
-    period: Annotated[str, typer.Option("--period", help="Mes de datos (por omisión, el último "
-                                        "con datos) / data month (default: the latest with data), "
-                                        "YYYY-MM")] = "",
-    lang: Annotated[str | None, typer.Option("--lang", help="es | en")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="pdf | xlsx | html")] = "pdf",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Archivo / file "
-                                              "(por omisión, el archivo de boletines / default: "
-                                              "the bulletins archive)")] = None,
+    scope: Annotated[str, typer.Argument(help=cli_help("cli.help.report.scope"))],
+    iso3: Annotated[str | None, typer.Argument(help=cli_help("cli.help.report.iso3"))] = None,
+    period: Annotated[str, typer.Option("--period", help=cli_help("cli.help.report.period"))] = "",
+    lang: Annotated[str | None, typer.Option("--lang", help=cli_help("cli.help.report.lang"))] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=cli_help("cli.help.report.format"))] = "pdf",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=cli_help("cli.help.report.out"))] = None,
 ) -> None:
-    """Boletín mensual regional o de país / monthly regional or country bulletin."""
+    """A monthly regional or country bulletin (help: cli.help.report)."""
     from observatorio.i18n import t
     from observatorio.report import archive
     from observatorio.report.options import BulletinOptions, latest_data_month
@@ -66,4 +63,4 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
+    app.command("report", help=cli_help("cli.help.report"))(report)

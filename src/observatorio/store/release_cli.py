@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
+from observatorio.cli_help import cli_help
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import t
 from observatorio.store import snapshots
 
-app = typer.Typer(help="Publicaciones del almacén por instantáneas / the store's snapshot publications",
+app = typer.Typer(help=cli_help("cli.help.release"),
                   no_args_is_help=True)
 
 
@@ -23,18 +24,17 @@ def _db(ctx: typer.Context) -> tuple[Path, str]:
     return Path(st.db), st.lang
 
 
-@app.command("init")
+@app.command("init", help=cli_help("cli.help.release.init"))
 def init(ctx: typer.Context) -> None:
-    """Publicar por instantáneas en adelante (una vez, servidor detenido) / publish through
-    snapshots from now on (once, with the server stopped)."""
+    """Publish through snapshots from now on (help: cli.help.release.init)."""
     db, lang = _db(ctx)
     key = "snapshots.enabled" if snapshots.enable(db) else "snapshots.already"
     typer.echo(t(key, lang, path=db, folder=snapshots.folder_of(db)))
 
 
-@app.command("list")
+@app.command("list", help=cli_help("cli.help.release.list"))
 def list_snapshots(ctx: typer.Context) -> None:
-    """Instantáneas guardadas, vigente y programadas / kept, in-force and scheduled snapshots."""
+    """The kept, in-force and scheduled snapshots (help: cli.help.release.list)."""
     db, lang = _db(ctx)
     if not snapshots.is_enabled(db):
         _fail(snapshots.SnapshotsNotEnabled(path=str(db)), lang)
@@ -51,12 +51,12 @@ def list_snapshots(ctx: typer.Context) -> None:
         typer.echo(f"{path.name}\t{t(f'snapshots.state.{state}', lang)}\t{since}")
 
 
-@app.command("rollback")
+@app.command("rollback", help=cli_help("cli.help.release.rollback"))
 def rollback(
     ctx: typer.Context,
-    to: Annotated[str | None, typer.Option("--to", help="Instantánea / snapshot (default: the one before)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help=cli_help("cli.help.release.rollback.to"))] = None,
 ) -> None:
-    """Volver a una instantánea anterior / go back to an older snapshot."""
+    """Go back to an older snapshot (help: cli.help.release.rollback)."""
     db, lang = _db(ctx)
     try:
         target = snapshots.rollback(db, to)

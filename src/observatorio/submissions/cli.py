@@ -9,19 +9,21 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-app = typer.Typer(help="Envíos de datos / data submissions", no_args_is_help=True)
+from observatorio.cli_help import cli_help
+
+app = typer.Typer(help=cli_help("cli.help.submissions"), no_args_is_help=True)
 UrlOpt = Annotated[str | None, typer.Option("--url", envvar="OBSERVATORIO_CASES_DB",
-                                             help="Base de cuentas y casos / accounts and cases database URL")]
+                                             help=cli_help("cli.help.submissions.url"))]
 
 
-@app.command("provide")
+@app.command("provide", help=cli_help("cli.help.submissions.provide"))
 def provide(
-    organisation: Annotated[int, typer.Argument(help="Id de la organización / organisation id")],
-    source: Annotated[str, typer.Argument(help="Fuente / source id")],
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Mapeo YAML de la fuente / the source's mapping")] = None,
+    organisation: Annotated[int, typer.Argument(help=cli_help("cli.help.submissions.provide.organisation"))],
+    source: Annotated[str, typer.Argument(help=cli_help("cli.help.source_id"))],
+    mapping: Annotated[Path | None, typer.Option("--mapping", help=cli_help("cli.help.submissions.provide.mapping"))] = None,
     url: UrlOpt = None,
 ) -> None:
-    """La organización provee la fuente / the organisation provides the source."""
+    """The organisation provides the source (help: cli.help.submissions.provide)."""
     from observatorio.cases.audit import AccessEvent, Actor, append
     from observatorio.cases.cli import _fail, _operator, _runtime
     from observatorio.cases.errors import Invalid, NotFound
@@ -62,9 +64,9 @@ def provide(
     typer.echo(f"{organisation} → {source}")
 
 
-@app.command("sources")
+@app.command("sources", help=cli_help("cli.help.submissions.sources"))
 def sources(url: UrlOpt = None) -> None:
-    """Qué fuentes provee cada organización / which sources each organisation provides."""
+    """Which sources each organisation provides (help: cli.help.submissions.sources)."""
     from observatorio.cases.cli import _runtime
     from observatorio.cases.models import Organisation
     from observatorio.cases.submission_models import ProvidedSource

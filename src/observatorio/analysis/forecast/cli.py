@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from observatorio.cli_errors import fail
+from observatorio.cli_help import cli_help
 from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import fmt_number, t
@@ -29,21 +30,21 @@ def forecast(
     ctx: typer.Context,
     series: Annotated[
         list[str] | None,
-        typer.Option("--series", "-s", help="Serie(s) a pronosticar / series to forecast (repeatable)."),
+        typer.Option("--series", "-s", help=cli_help("cli.help.forecast.series")),
     ] = None,
     horizon: Annotated[
-        int, typer.Option("--horizon", min=1, max=36, help="Meses / months ahead (1-36).")
+        int, typer.Option("--horizon", min=1, max=36, help=cli_help("cli.help.forecast.horizon"))
     ] = 36,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=cli_help("cli.help.format"))] = "table",
     store: Annotated[
         bool,
-        typer.Option("--store/--no-store", help="Guardar la publicación / store the forecast release."),
+        typer.Option("--store/--no-store", help=cli_help("cli.help.forecast.store")),
     ] = True,
     list_series: Annotated[
-        bool, typer.Option("--list", help="Listar las series / list the series.")
+        bool, typer.Option("--list", help=cli_help("cli.help.forecast.list"))
     ] = False,
 ) -> None:
-    """Pronósticos y alerta temprana / forecasts and early warning."""
+    """Forecasts and early warning (help: cli.help.forecast)."""
     import numpy as np
     import pandas as pd
     from rich.console import Console
@@ -171,4 +172,4 @@ def forecast(
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
-    app.command(name="forecast")(forecast)
+    app.command(name="forecast", help=cli_help("cli.help.forecast"))(forecast)

@@ -13,12 +13,13 @@ from typing import Annotated
 import typer
 
 from observatorio.cases.cli import UrlOpt, UserOpt, _fail, _run_as, _runtime
+from observatorio.cli_help import cli_help
 from observatorio.i18n import in_both
 
-app = typer.Typer(help="Recepción de personas retornadas / Returnee reception.", no_args_is_help=True)
-arrival_app = typer.Typer(help="Llegadas (vuelos, buses) / Arrivals (flights, buses).", no_args_is_help=True)
-manifest_app = typer.Typer(help="Manifiestos / Manifests.", no_args_is_help=True)
-municipality_app = typer.Typer(help="Lista de municipios (operador) / Municipality list (operator).",
+app = typer.Typer(help=cli_help("cli.help.cases.reception"), no_args_is_help=True)
+arrival_app = typer.Typer(help=cli_help("cli.help.cases.reception.arrival"), no_args_is_help=True)
+manifest_app = typer.Typer(help=cli_help("cli.help.cases.reception.manifest"), no_args_is_help=True)
+municipality_app = typer.Typer(help=cli_help("cli.help.cases.reception.municipalities"),
                                no_args_is_help=True)
 app.add_typer(arrival_app, name="arrival")
 app.add_typer(manifest_app, name="manifest")
@@ -29,17 +30,17 @@ def register(cases_app: typer.Typer) -> None:
     cases_app.add_typer(app, name="reception")
 
 
-@arrival_app.command("add")
+@arrival_app.command("add", help=cli_help("cli.help.cases.reception.arrival.add"))
 def arrival_add(
     user: UserOpt,
-    mode: Annotated[str, typer.Option(help="flight | bus")],
-    date: Annotated[str, typer.Option("--date", help="Fecha de llegada AAAA-MM-DD / arrival date YYYY-MM-DD")],
-    arriving_from: Annotated[str, typer.Option("--from", help="País que retorna (ISO alfa-3) / returning country (ISO alpha-3)")],
-    expected: Annotated[int, typer.Option(help="Personas esperadas / expected people")],
-    organisation: Annotated[int | None, typer.Option(help="Centro de recepción (id) / reception centre (id)")] = None,
+    mode: Annotated[str, typer.Option(help=cli_help("cli.help.cases.reception.arrival.add.mode"))],
+    date: Annotated[str, typer.Option("--date", help=cli_help("cli.help.cases.reception.arrival.add.date"))],
+    arriving_from: Annotated[str, typer.Option("--from", help=cli_help("cli.help.cases.reception.arrival.add.from"))],
+    expected: Annotated[int, typer.Option(help=cli_help("cli.help.cases.reception.arrival.add.expected"))],
+    organisation: Annotated[int | None, typer.Option(help=cli_help("cli.help.cases.reception.arrival.add.organisation"))] = None,
     url: UrlOpt = None,
 ) -> None:
-    """Registrar una llegada / record an arrival."""
+    """Record an arrival (help: cli.help.cases.reception.arrival.add)."""
     from pydantic import ValidationError
 
     from observatorio.cases.page_kit import invalid
@@ -55,25 +56,26 @@ def arrival_add(
     typer.echo(in_both("cases_cli.arrival", id=out.id, reference=out.reference))
 
 
-@arrival_app.command("list")
+@arrival_app.command("list", help=cli_help("cli.help.cases.reception.arrival.list"))
 def arrival_list(user: UserOpt, url: UrlOpt = None) -> None:
-    """Llegadas recientes con conteos / recent arrivals with counts."""
+    """The recent arrivals with counts (help: cli.help.cases.reception.arrival.list)."""
     from observatorio.cases.reception.arrivals import list_arrivals
 
     for a in _run_as(url, user, list_arrivals):
         typer.echo(f"{a.id}\t{a.reference}\t{a.arrival_date}\t{a.mode}\t{a.arriving_from}\t"
-                   f"esperadas/expected {a.expected_count}\tmanifiesto/manifest {a.on_manifest}\t"
-                   f"atendidas/received {a.received}")
+                   f"{in_both('cases_cli.arrival.expected', '/')} {a.expected_count}\t"
+                   f"{in_both('cases_cli.arrival.on_manifest', '/')} {a.on_manifest}\t"
+                   f"{in_both('cases_cli.arrival.received', '/')} {a.received}")
 
 
-@manifest_app.command("import")
+@manifest_app.command("import", help=cli_help("cli.help.cases.reception.manifest.import"))
 def manifest_import(
     arrival_id: int,
-    file: Annotated[Path, typer.Argument(help="CSV o XLSX / CSV or XLSX")],
+    file: Annotated[Path, typer.Argument(help=cli_help("cli.help.cases.reception.manifest.import.file"))],
     user: UserOpt,
     url: UrlOpt = None,
 ) -> None:
-    """Importar el manifiesto de una llegada (todo o nada) / import an arrival's manifest (all or nothing)."""
+    """Import an arrival's manifest, all or nothing (help: cli.help.cases.reception.manifest.import)."""
     from observatorio.cases.errors import Invalid
     from observatorio.cases.reception.arrivals import import_manifest
 
@@ -85,13 +87,12 @@ def manifest_import(
     typer.echo(in_both("cases_cli.people_imported", count=n))
 
 
-@municipality_app.command("load")
+@municipality_app.command("load", help=cli_help("cli.help.cases.reception.municipalities.load"))
 def municipalities_load(
-    file: Annotated[Path, typer.Argument(help="CSV code,name,department (ISO 3166-2)")],
+    file: Annotated[Path, typer.Argument(help=cli_help("cli.help.cases.reception.municipalities.load.file"))],
     url: UrlOpt = None,
 ) -> None:
-    """Cargar una lista nacional de municipios (reemplaza la de sus países) / load a national
-    municipality list (replaces its countries' lists)."""
+    """Load a national municipality list (help: cli.help.cases.reception.municipalities.load)."""
     from observatorio.cases.errors import CasesError
     from observatorio.cases.reception.geography import load_municipalities
 
@@ -107,15 +108,14 @@ def municipalities_load(
         typer.echo(in_both("cases_cli.municipalities", country=country, count=n))
 
 
-@app.command("demo")
+@app.command("demo", help=cli_help("cli.help.cases.reception.demo"))
 def reception_demo(
     url: UrlOpt = None,
-    arrivals: Annotated[int, typer.Option(help="Llegadas por centro / arrivals per centre")] = 3,
-    people: Annotated[int, typer.Option(help="Personas por llegada / people per arrival")] = 20,
-    seed: Annotated[int | None, typer.Option(help="Semilla / seed")] = None,
+    arrivals: Annotated[int, typer.Option(help=cli_help("cli.help.cases.reception.demo.arrivals"))] = 3,
+    people: Annotated[int, typer.Option(help=cli_help("cli.help.cases.reception.demo.people"))] = 20,
+    seed: Annotated[int | None, typer.Option(help=cli_help("cli.help.seed"))] = None,
 ) -> None:
-    """Llegadas y atenciones sintéticas en los centros de demostración (tras «cases demo») /
-    synthetic arrivals and intakes at the demo centres (after 'cases demo')."""
+    """Synthetic arrivals and intakes at the demo centres (help: cli.help.cases.reception.demo)."""
     from observatorio.cases.errors import CasesError
     from observatorio.cases.reception.demo import build
 
