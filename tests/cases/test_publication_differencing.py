@@ -1,0 +1,188 @@
+"""The differencing attack on reintegration_by_sex_age and returnees_by_sex_age (issue #15 item 4).
+
+The two tables count nearly the same people by the same dimensions: one case per returnee
+received (opened at the intake) against one row per intake, and the reintegration table also
+counts the returnee_reintegration cases opened by hand. Two published entries of the same
+dimensions that differ by 1 … threshold−1 give that small group away (13 reintegration cases
+against 12 returnees: one woman of 18–59 opened a case by hand in HND in August). The attacker
+here reads the published rows only (the statistics store), subtracts the published entries, and
+bounds every hidden difference by linear programming with both tables as one system, knowing
+each is non-negative and (when true) that the first counts at least the second."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import update
+
+from observatorio.cases import service
+from observatorio.cases.models import Case
+from observatorio.cases.publication.run import all_records, build_tables, publish
+from observatorio.cases.publication.tables import Table
+from observatorio.cases.publication.writer import SOURCE_ID, observation_frame
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.schemas import CaseCreate, PersonCreate
+from observatorio.cases.vocab import CaseType, Sex
+from observatorio.store.duck import Store
+
+from .conftest import World, ctx_for
+from .test_publication import THRESHOLD, assert_linked_totals_agree, attack
+from .test_publication_returnees import AUGUST, _sex_age_records, receive
+
+FIRST, SECOND = "reintegration_by_sex_age", "returnees_by_sex_age"
+Entry = tuple[str, str]  # (sex, age), "_T" for a margin
+
+
+def _grid(frame: pd.DataFrame, name: str, layer: tuple[object, str]) -> dict[Entry, float | None]:
+    """One published table of one (month, country) as entry → value (None: hidden)."""
+    family = frame[frame["table"].str.fullmatch(rf"{name}(\.row_totals|\.column_totals|\.total)?")
+                   & (pd.to_datetime(frame["period"]) == pd.Timestamp(layer[0])) & (frame["ref_area"] == layer[1])]
+    return {(r.sex, r.age): (None if r.obs_status == "C" else float(r.value)) for r in family.itertuples()}
+
+
+def _as_arrays(grid: dict[Entry, float | None], rows: list[str], columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Values and hidden mask with the margins last; an entry the table does not list is a
+    published zero (nobody of that sex or age band in it)."""
+    values = np.zeros((len(rows), len(columns)))
+    hidden = np.zeros(values.shape, dtype=bool)
+    for (sex, age), value in grid.items():
+        i, j = rows.index(sex), columns.index(age)
+        hidden[i, j] = value is None
+        values[i, j] = 0.0 if value is None else value
+    return values, hidden
+
+
+def differencing_attack(frame: pd.DataFrame, truth: list[Table], threshold: int) -> int:
+    """Assert no difference of the two tables' entries of one (month, country) that is 1 …
+    threshold−1 is published or can be narrowed to an interval shorter than the threshold;
+    return the layers attacked. ``truth`` (the tables before suppression) only says which
+    hidden differences are small: the bounds come from the published rows alone."""
+    from scipy.optimize import linprog
+
+    from observatorio.cases.publication.attack import _System
+
+    true = {(t.spec.name, t.layer): t for t in truth if t.spec.name in (FIRST, SECOND)}
+    layers = {layer for name, layer in true if name == FIRST and (SECOND, layer) in true}
+    for layer in layers:
+        grids = [_grid(frame, name, layer) for name in (FIRST, SECOND)]
+        rows = sorted({s for g in grids for s, _ in g} - {"_T"}) + ["_T"]
+        columns = sorted({a for g in grids for _, a in g} - {"_T"}) + ["_T"]
+        (a, a_hidden), (b, b_hidden) = (_as_arrays(g, rows, columns) for g in grids)
+        first, second = (_as_arrays({(r, c): float(v) for (r, c), v in _entries(true[(n, layer)]).items()},
+                                    rows, columns)[0] for n in (FIRST, SECOND))
+        published = ~a_hidden & ~b_hidden
+        small = (np.abs(a - b) >= 1) & (np.abs(a - b) < threshold)
+        assert not (published & small).any(), (
+            f"{layer}: published entries differ by a small number: "
+            f"{[(rows[i], columns[j], a[i, j], b[i, j]) for i, j in np.argwhere(published & small)]}")
+        systems = [_System(a, a_hidden), _System(b, b_hidden)]
+        n_a, n = len(systems[0].unknown), len(systems[0].unknown) + len(systems[1].unknown)
+        index = [{ij: k for k, ij in enumerate(systems[0].unknown)},
+                 {ij: n_a + k for k, ij in enumerate(systems[1].unknown)}]
+        a_eq, b_eq = [], []
+        for system, offset in zip(systems, (0, n_a), strict=True):
+            for row, rhs in zip(system.a_eq if system.a_eq is not None else [],
+                                system.b_eq if system.b_eq is not None else [], strict=True):
+                full = np.zeros(n)
+                full[offset:offset + len(row)] = row
+                a_eq.append(full)
+                b_eq.append(rhs)
+
+        def difference(ij: tuple[int, int]) -> tuple[np.ndarray, float]:
+            goal, constant = np.zeros(n), 0.0
+            for side, (values, sign) in enumerate(((a, 1.0), (b, -1.0))):
+                if ij in index[side]:
+                    goal[index[side][ij]] = sign
+                else:
+                    constant += sign * values[ij]
+            return goal, constant
+
+        a_ub, b_ub = [], []
+        if (first >= second).all():  # the attacker may assume it: it holds
+            for i, j in np.argwhere(a_hidden | b_hidden):
+                goal, constant = difference((int(i), int(j)))
+                a_ub.append(-goal)
+                b_ub.append(constant)
+        true_small = (np.abs(first - second) >= 1) & (np.abs(first - second) < threshold)
+        for i, j in np.argwhere((a_hidden | b_hidden) & true_small):
+            goal, constant = difference((int(i), int(j)))
+            low = linprog(goal, A_eq=a_eq or None, b_eq=b_eq or None, A_ub=a_ub or None, b_ub=b_ub or None,
+                          method="highs")
+            high = linprog(-goal, A_eq=a_eq or None, b_eq=b_eq or None, A_ub=a_ub or None, b_ub=b_ub or None,
+                           method="highs")
+            if low.status == 3 or high.status == 3:
+                continue  # unbounded: protected
+            span = (-high.fun + constant) - (low.fun + constant)
+            assert span >= threshold, (layer, rows[i], columns[j], low.fun + constant, -high.fun + constant)
+    return len(layers)
+
+
+def _entries(table: Table) -> dict[Entry, int]:
+    codes = [*table.row_codes, "_T"], [*table.column_codes, "_T"]
+    return {(codes[0][i], codes[1][j]): int(table.counts[i, j]) for i, j in np.ndindex(table.counts.shape)}
+
+
+def _open_by_hand(rt: Runtime, world: World, sex: Sex, born: dt.date) -> None:
+    """A returnee_reintegration case opened by a reception officer, not at an intake."""
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "hnd_reception")
+        org = world.orgs["hnd_reception"]
+        person = service.create_person(ctx, PersonCreate(given_names="Retornada", family_names="Sin Intake", sex=sex,
+                                                         date_of_birth=born, nationality="HND", organisation_id=org))
+        service.create_case(ctx, CaseCreate(case_type=CaseType.RETURNEE_REINTEGRATION, person_id=person.id,
+                                            organisation_id=org))
+
+
+def test_published_reintegration_and_returnee_entries_cannot_be_differenced(
+        rt: Runtime, world: World, tmp_path: Path) -> None:
+    """42 returnees received in August (each with the case their intake opened) and one woman's
+    reintegration case opened by hand: the women's, the 18–59's and the August totals differ by
+    exactly one case between the tables. None of those pairs may be published, and the hidden
+    difference cannot be narrowed."""
+    receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
+    receive(rt, world, 12, dt.date(2025, 8, 20), origin="MEX")
+    _open_by_hand(rt, world, Sex.FEMALE, dt.date(1990, 5, 5))
+    with rt.sessions() as s:  # every case opened on its intake's day (the hand-opened one too)
+        s.execute(update(Case).values(opened_at=dt.datetime(2025, 8, 20, 15, tzinfo=dt.UTC)))
+        s.commit()
+    with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
+        tables = build_tables(all_records(s, AUGUST), THRESHOLD)
+        publish(s, store, AUGUST, THRESHOLD)
+        frame = store.query_df("SELECT * FROM observations WHERE source = ?", [SOURCE_ID])
+    first = next(t for t in tables if t.spec.name == FIRST and t.layer == (AUGUST, "HND"))
+    second = next(t for t in tables if t.spec.name == SECOND and t.layer == (AUGUST, "HND"))
+    assert (int(first.counts[-1, -1]), int(second.counts[-1, -1])) == (43, 42), "the example is what it says"
+    assert differencing_attack(frame, tables, THRESHOLD) == 1
+    totals = {name: _grid(frame, name, (AUGUST, "HND"))[("_T", "_T")] for name in (FIRST, SECOND)}
+    assert totals == {FIRST: None, SECOND: None}, "43 against 42: the month's totals are hidden in both"
+    attack(frame, THRESHOLD)
+    assert_linked_totals_agree(tables)
+
+
+def _generated(seed: int) -> Iterator[pd.DataFrame]:
+    """Returnees of one (month, country) by sex × age band, their cases opened at intake, and a
+    few reintegration cases opened by hand spread over the cells."""
+    rng = np.random.default_rng(seed)
+    cells = [(sex, age) for sex in ("F", "M", "_U") for age in ("Y_LT12", "Y12T17", "Y18T59", "Y_GE60")]
+    received = {cell: int(n) for cell, n in zip(cells, rng.integers(0, 40, size=len(cells)), strict=True)}
+    by_hand = {cells[k]: 1 + int(rng.integers(0, 3)) for k in rng.choice(len(cells), size=3, replace=False)}
+    yield _sex_age_records(received, "returnee_received")
+    yield _sex_age_records(received, "returnee_reintegration")
+    yield _sex_age_records(by_hand, "by_hand")
+
+
+def test_differencing_attack_on_generated_tables() -> None:
+    """Twenty generated (month, country) tables, each with 3 cells of 1–3 cases opened by hand:
+    no small difference is published or can be narrowed, the tables still resist the attack on
+    each alone, and linked entries agree."""
+    for seed in range(20):
+        records = pd.concat(list(_generated(seed)), ignore_index=True)
+        tables = build_tables(records, THRESHOLD)
+        frame = observation_frame(tables, AUGUST, "generated")
+        assert differencing_attack(frame, tables, THRESHOLD) == 1, seed
+        attack(frame, THRESHOLD)
+        assert_linked_totals_agree(tables)
