@@ -21,6 +21,7 @@ from sqlalchemy import update
 
 from observatorio.cases import service
 from observatorio.cases.models import Case
+from observatorio.cases.publication.returnees import returnee_records
 from observatorio.cases.publication.run import all_records, build_tables, publish
 from observatorio.cases.publication.tables import Table
 from observatorio.cases.publication.writer import SOURCE_ID, observation_frame
@@ -56,15 +57,64 @@ def _as_arrays(grid: dict[Entry, float | None], rows: list[str], columns: list[s
     return values, hidden
 
 
+class _Joint:
+    """The two published tables of one layer as one system of linear constraints."""
+
+    def __init__(self, a: np.ndarray, a_hidden: np.ndarray, b: np.ndarray, b_hidden: np.ndarray,
+                 a_at_least_b: bool) -> None:
+        from observatorio.cases.publication.attack import _System
+
+        systems = [_System(a, a_hidden), _System(b, b_hidden)]
+        offset = len(systems[0].unknown)
+        self.n = offset + len(systems[1].unknown)
+        self.values = (a, b)
+        self.index = [{ij: k for k, ij in enumerate(systems[0].unknown)},
+                      {ij: offset + k for k, ij in enumerate(systems[1].unknown)}]
+        self.a_eq: list[np.ndarray] = []
+        self.b_eq: list[float] = []
+        for system, start in zip(systems, (0, offset), strict=True):
+            for row, rhs in zip(system.a_eq if system.a_eq is not None else [],
+                                system.b_eq if system.b_eq is not None else [], strict=True):
+                full = np.zeros(self.n)
+                full[start:start + len(row)] = row
+                self.a_eq.append(full)
+                self.b_eq.append(float(rhs))
+        self.a_ub: list[np.ndarray] = []
+        self.b_ub: list[float] = []
+        if a_at_least_b:  # b − a ≤ 0 where either is hidden
+            for i, j in np.argwhere(a_hidden | b_hidden):
+                goal, constant = self.linear((int(i), int(j)), (1.0, -1.0))
+                self.a_ub.append(-goal)
+                self.b_ub.append(constant)
+
+    def linear(self, ij: tuple[int, int], weights: tuple[float, float]) -> tuple[np.ndarray, float]:
+        goal, constant = np.zeros(self.n), 0.0
+        for side, weight in enumerate(weights):
+            if ij in self.index[side]:
+                goal[self.index[side][ij]] = weight
+            else:
+                constant += weight * float(self.values[side][ij])
+        return goal, constant
+
+    def bounds(self, ij: tuple[int, int], weights: tuple[float, float]) -> tuple[float, float]:
+        from scipy.optimize import linprog
+
+        goal, constant = self.linear(ij, weights)
+        constraints = {"A_eq": self.a_eq or None, "b_eq": self.b_eq or None, "A_ub": self.a_ub or None,
+                       "b_ub": self.b_ub or None, "bounds": (0, None), "method": "highs"}
+        least, most = linprog(goal, **constraints), linprog(-goal, **constraints)
+        assert least.status in (0, 3) and most.status in (0, 3), (least.message, most.message)
+        return (-float("inf") if least.status == 3 else float(least.fun) + constant,
+                float("inf") if most.status == 3 else -float(most.fun) + constant)
+
+
 def differencing_attack(frame: pd.DataFrame, truth: list[Table], threshold: int) -> int:
     """Assert no difference of the two tables' entries of one (month, country) that is 1 …
-    threshold−1 is published or can be narrowed to an interval shorter than the threshold;
-    return the layers attacked. ``truth`` (the tables before suppression) only says which
-    hidden differences are small: the bounds come from the published rows alone."""
-    from scipy.optimize import linprog
-
-    from observatorio.cases.publication.attack import _System
-
+    threshold−1 is published, and none, nor any hidden entry of either table, can be narrowed to
+    an interval shorter than the threshold by solving the two as one system; return the layers
+    attacked. ``truth`` (the tables before suppression) only says which hidden differences are
+    small and whether the first counts at least the second: the bounds come from the published
+    rows alone."""
     true = {(t.spec.name, t.layer): t for t in truth if t.spec.name in (FIRST, SECOND)}
     layers = {layer for name, layer in true if name == FIRST and (SECOND, layer) in true}
     for layer in layers:
@@ -79,45 +129,15 @@ def differencing_attack(frame: pd.DataFrame, truth: list[Table], threshold: int)
         assert not (published & small).any(), (
             f"{layer}: published entries differ by a small number: "
             f"{[(rows[i], columns[j], a[i, j], b[i, j]) for i, j in np.argwhere(published & small)]}")
-        systems = [_System(a, a_hidden), _System(b, b_hidden)]
-        n_a, n = len(systems[0].unknown), len(systems[0].unknown) + len(systems[1].unknown)
-        index = [{ij: k for k, ij in enumerate(systems[0].unknown)},
-                 {ij: n_a + k for k, ij in enumerate(systems[1].unknown)}]
-        a_eq, b_eq = [], []
-        for system, offset in zip(systems, (0, n_a), strict=True):
-            for row, rhs in zip(system.a_eq if system.a_eq is not None else [],
-                                system.b_eq if system.b_eq is not None else [], strict=True):
-                full = np.zeros(n)
-                full[offset:offset + len(row)] = row
-                a_eq.append(full)
-                b_eq.append(rhs)
-
-        def difference(ij: tuple[int, int]) -> tuple[np.ndarray, float]:
-            goal, constant = np.zeros(n), 0.0
-            for side, (values, sign) in enumerate(((a, 1.0), (b, -1.0))):
-                if ij in index[side]:
-                    goal[index[side][ij]] = sign
-                else:
-                    constant += sign * values[ij]
-            return goal, constant
-
-        a_ub, b_ub = [], []
-        if (first >= second).all():  # the attacker may assume it: it holds
-            for i, j in np.argwhere(a_hidden | b_hidden):
-                goal, constant = difference((int(i), int(j)))
-                a_ub.append(-goal)
-                b_ub.append(constant)
+        joint = _Joint(a, a_hidden, b, b_hidden, bool((first >= second).all()))
         true_small = (np.abs(first - second) >= 1) & (np.abs(first - second) < threshold)
-        for i, j in np.argwhere((a_hidden | b_hidden) & true_small):
-            goal, constant = difference((int(i), int(j)))
-            low = linprog(goal, A_eq=a_eq or None, b_eq=b_eq or None, A_ub=a_ub or None, b_ub=b_ub or None,
-                          method="highs")
-            high = linprog(-goal, A_eq=a_eq or None, b_eq=b_eq or None, A_ub=a_ub or None, b_ub=b_ub or None,
-                           method="highs")
-            if low.status == 3 or high.status == 3:
-                continue  # unbounded: protected
-            span = (-high.fun + constant) - (low.fun + constant)
-            assert span >= threshold, (layer, rows[i], columns[j], low.fun + constant, -high.fun + constant)
+        for i, j in np.argwhere(a_hidden | b_hidden):
+            ij = (int(i), int(j))
+            for weights, applies in (((1.0, -1.0), true_small[ij]), ((1.0, 0.0), a_hidden[ij]),
+                                     ((0.0, 1.0), b_hidden[ij])):
+                if applies:
+                    low, high = joint.bounds(ij, weights)
+                    assert high - low >= threshold, (layer, rows[i], columns[j], weights, low, high)
     return len(layers)
 
 
@@ -151,6 +171,7 @@ def test_published_reintegration_and_returnee_entries_cannot_be_differenced(
         s.commit()
     with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
         tables = build_tables(all_records(s, AUGUST), THRESHOLD)
+        returnees = returnee_records(s, AUGUST)
         publish(s, store, AUGUST, THRESHOLD)
         frame = store.query_df("SELECT * FROM observations WHERE source = ?", [SOURCE_ID])
     first = next(t for t in tables if t.spec.name == FIRST and t.layer == (AUGUST, "HND"))
@@ -158,10 +179,20 @@ def test_published_reintegration_and_returnee_entries_cannot_be_differenced(
     assert (int(first.counts[-1, -1]), int(second.counts[-1, -1])) == (43, 42), "the example is what it says"
     assert differencing_attack(frame, tables, THRESHOLD) == 1
     totals = {name: _grid(frame, name, (AUGUST, "HND"))[("_T", "_T")] for name in (FIRST, SECOND)}
-    assert totals == {FIRST: None, SECOND: None}, "43 against 42: the month's totals are hidden in both"
+    assert totals == {FIRST: None, SECOND: 42.0}, "43 against 42: hidden among the cases, not the returnees"
     attack(frame, THRESHOLD)
     assert_linked_totals_agree(tables)
+    _assert_returnee_tables_as_alone(tables, returnees)
 
+
+
+def _assert_returnee_tables_as_alone(tables: list[Table], returnees: pd.DataFrame) -> None:
+    """The returnee tables hide what they would without the case tables: the protection's cost
+    falls on the reintegration table only."""
+    alone = {(t.spec.name, t.layer): t.suppressed for t in build_tables(returnees, THRESHOLD)}
+    together = {(t.spec.name, t.layer): t.suppressed for t in tables if t.spec.name.startswith("returnees")}
+    assert together.keys() == alone.keys()
+    assert all((together[k] == alone[k]).all() for k in alone)
 
 def _generated(seed: int) -> Iterator[pd.DataFrame]:
     """Returnees of one (month, country) by sex × age band, their cases opened at intake, and a
@@ -178,11 +209,13 @@ def _generated(seed: int) -> Iterator[pd.DataFrame]:
 def test_differencing_attack_on_generated_tables() -> None:
     """Twenty generated (month, country) tables, each with 3 cells of 1–3 cases opened by hand:
     no small difference is published or can be narrowed, the tables still resist the attack on
-    each alone, and linked entries agree."""
+    each alone, linked entries agree, and the returnee table hides what it would alone."""
     for seed in range(20):
-        records = pd.concat(list(_generated(seed)), ignore_index=True)
+        parts = list(_generated(seed))
+        records = pd.concat(parts, ignore_index=True)
         tables = build_tables(records, THRESHOLD)
         frame = observation_frame(tables, AUGUST, "generated")
         assert differencing_attack(frame, tables, THRESHOLD) == 1, seed
         attack(frame, THRESHOLD)
         assert_linked_totals_agree(tables)
+        _assert_returnee_tables_as_alone(tables, parts[0])

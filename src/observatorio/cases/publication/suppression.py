@@ -10,9 +10,9 @@ its row or column, until the attack finds nothing.
 
 Tables are linked: a country's total is a margin of several tables. ``suppress_linked`` hides an
 entry in every table once it is hidden in one, and suppresses again, until they agree; otherwise
-one table would publish what another hides. Two tables counting nearly the same people
-(``suppressed_with``) are also protected against differencing: a small difference of two
-published entries is hidden in both (differences.py)."""
+one table would publish what another hides. A table counting nearly the same people as another
+(``suppressed_with``) is also protected against differencing: it hides what the other hides and
+the entries whose difference with the other's is small (differences.py)."""
 
 from __future__ import annotations
 
