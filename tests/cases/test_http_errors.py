@@ -41,6 +41,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     rt = Runtime.from_url(url, settings, CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1))
     app = create_app(settings)
     app.state.cases_runtime = rt
+
+    def failing() -> None:
+        raise RuntimeError("a bug in a page")
+
+    app.add_api_route("/cases/test-failure", failing)  # a page that fails half-way
     yield app
     rt.close()
 
@@ -107,3 +112,12 @@ def test_other_paths_keep_their_own_answers(client: TestClient) -> None:
     r = client.get("/api/v1/no-such-route")
     assert r.status_code == 404
     assert "content-security-policy" not in r.headers
+
+
+def test_a_failing_page_answers_the_bilingual_500_with_the_headers(client: TestClient) -> None:
+    r = client.get("/cases/test-failure")
+    assert r.status_code == 500
+    _assert_headers(r)
+    assert set(r.json()["error"]["message"]) == {"es", "en"}
+    _assert_no_trace(r.text)
+    assert "a bug in a page" not in r.text

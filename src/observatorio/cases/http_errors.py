@@ -7,6 +7,7 @@ missing from them and the body was FastAPI's English ``{"detail": "Not Found"}``
 One exception handler, registered by the app factory with the cases routes, answers them: a
 bilingual error page (the page's language, ``?lang=``), or under ``/cases/api/`` the API's
 bilingual JSON error body, always with the headers. Every other path keeps FastAPI's own answer.
+The last resort's 500 gets the headers under /cases/ too (``cases_internal_error``).
 It runs inside FastAPI's exception layer, which the cases lane (publish/api/cases_lane.py) calls
 directly: nothing is added to the lane's way."""
 
@@ -21,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from observatorio.cases.page_kit import HEADERS, lang_of, render
+from observatorio.publish.api.errors import internal_error_handler
 from observatorio.publish.web.texts import Texts
 
 PREFIX = "/cases/"
@@ -52,3 +54,13 @@ async def cases_http_error(request: Request, exc: Exception) -> Response:
     page = render(request, "cases_error.html", exc.status_code, me=None, message=Texts(lang_of(request))(key))
     page.headers.update(headers)
     return page
+
+
+async def cases_internal_error(request: Request, exc: Exception) -> Response:
+    """The last resort's bilingual 500 (publish/api/errors.py), with the security headers under
+    /cases/: a page that failed half-way shows no personal data, but is still never cached or
+    framed."""
+    response = await internal_error_handler(request, exc)
+    if under_cases(request.url.path):
+        response.headers.update(HEADERS)
+    return response

@@ -66,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The one mapping of the error hierarchy to HTTP (kind → status, bilingual body).
     app.add_exception_handler(ObservatorioError, observatorio_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
+    if settings.cases_web:  # the same 500, with the pages' security headers under /cases/
+        from observatorio.cases.http_errors import cases_internal_error
+
+        app.add_exception_handler(Exception, cases_internal_error)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
     # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
     app.add_middleware(ObservationsFastPath)
