@@ -195,19 +195,25 @@ def _assert_returnee_tables_as_alone(tables: list[Table], returnees: pd.DataFram
     assert all((together[k] == alone[k]).all() for k in alone)
 
 def _generated(seed: int) -> Iterator[pd.DataFrame]:
-    """Returnees of one (month, country) by sex × age band, their cases opened at intake, and a
-    few reintegration cases opened by hand spread over the cells."""
+    """Returnees of one (month, country) by sex × age band, their cases opened at intake (a few
+    dated in the next month for odd seeds), and a few reintegration cases opened by hand spread
+    over the cells."""
     rng = np.random.default_rng(seed)
     cells = [(sex, age) for sex in ("F", "M", "_U") for age in ("Y_LT12", "Y12T17", "Y18T59", "Y_GE60")]
     received = {cell: int(n) for cell, n in zip(cells, rng.integers(0, 40, size=len(cells)), strict=True)}
     by_hand = {cells[k]: 1 + int(rng.integers(0, 3)) for k in rng.choice(len(cells), size=3, replace=False)}
+    # odd seeds: a few cases opened at intake fall in the next month (opened after midnight
+    # UTC), so the reintegration table counts fewer than the returnees in those cells
+    late = {cells[k]: int(rng.integers(1, 3)) for k in rng.choice(len(cells), size=2, replace=False)} \
+        if seed % 2 else {}
     yield _sex_age_records(received, "returnee_received")
-    yield _sex_age_records(received, "returnee_reintegration")
+    yield _sex_age_records({c: max(n - late.get(c, 0), 0) for c, n in received.items()}, "returnee_reintegration")
     yield _sex_age_records(by_hand, "by_hand")
 
 
 def test_differencing_attack_on_generated_tables() -> None:
-    """Twenty generated (month, country) tables, each with 3 cells of 1–3 cases opened by hand:
+    """Twenty generated (month, country) tables, each with 3 cells of 1–3 cases opened by hand
+    (and, for half of them, 2 cells with 1–2 cases fewer than returnees, dated in the next month):
     no small difference is published or can be narrowed, the tables still resist the attack on
     each alone, linked entries agree, and the returnee table hides what it would alone."""
     for seed in range(20):
