@@ -50,6 +50,8 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
                                "form-action 'self'; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
+    # a response is what its Content-Type says, never sniffed into a script or a page
+    "X-Content-Type-Options": "nosniff",
 }
 
 

@@ -82,3 +82,81 @@ def exposed_cells(counts: np.ndarray, suppressed: np.ndarray, width: float) -> I
         seen_low, seen_high = np.minimum(seen_low, solution), np.maximum(seen_high, solution)
         if high - low < width:
             yield ij
+
+
+
+class _Joint:
+    """Two tables of one shape solved as one system: each one's equations (``_System``) over
+    its own hidden entries, non-negativity, and, when it holds entry by entry, ``first`` ≥
+    ``second`` (what an attacker who knows the first counts the second's people plus a few
+    would assume)."""
+
+    def __init__(self, first: np.ndarray, first_hidden: np.ndarray, second: np.ndarray,
+                 second_hidden: np.ndarray) -> None:
+        self.counts = (first, second)
+        systems = (_System(first, first_hidden), _System(second, second_hidden))
+        offsets = (0, len(systems[0].unknown))
+        self.size = offsets[1] + len(systems[1].unknown)
+        self.columns = [{ij: offset + k for k, ij in enumerate(system.unknown)}
+                        for system, offset in zip(systems, offsets, strict=True)]
+        a_eq: list[np.ndarray] = []
+        b_eq: list[float] = []
+        for system, offset in zip(systems, offsets, strict=True):
+            if system.a_eq is None or system.b_eq is None:
+                continue
+            for row, rhs in zip(system.a_eq, system.b_eq, strict=True):
+                full = np.zeros(self.size)
+                full[offset:offset + len(row)] = row
+                a_eq.append(full)
+                b_eq.append(float(rhs))
+        self.a_eq: np.ndarray | None = np.array(a_eq) if a_eq else None
+        self.b_eq: np.ndarray | None = np.array(b_eq) if b_eq else None
+        a_ub: list[np.ndarray] = []
+        b_ub: list[float] = []
+        if (first >= second).all():  # second − first ≤ 0 wherever either is unknown
+            for i, j in np.argwhere(first_hidden | second_hidden):
+                goal, constant = self.linear((int(i), int(j)), (1.0, -1.0))
+                a_ub.append(-goal)
+                b_ub.append(constant)
+        self.a_ub: np.ndarray | None = np.array(a_ub) if a_ub else None
+        self.b_ub: np.ndarray | None = np.array(b_ub) if b_ub else None
+
+    def linear(self, ij: Cell, weights: tuple[float, float]) -> tuple[np.ndarray, float]:
+        """weights[0]·first[ij] + weights[1]·second[ij] as goal · unknowns + constant."""
+        goal, constant = np.zeros(self.size), 0.0
+        for side, weight in enumerate(weights):
+            if ij in self.columns[side]:
+                goal[self.columns[side][ij]] += weight
+            else:
+                constant += weight * float(self.counts[side][ij])
+        return goal, constant
+
+    def span(self, goal: np.ndarray, constant: float) -> float:
+        """Greatest less least value of goal · unknowns + constant (inf when unbounded)."""
+        from scipy.optimize import linprog
+
+        ends = []
+        for sign in (1.0, -1.0):
+            found = linprog(sign * goal, A_eq=self.a_eq, b_eq=self.b_eq, A_ub=self.a_ub, b_ub=self.b_ub,
+                            bounds=(0, None), method="highs")
+            if found.status == 3:
+                return float("inf")
+            ends.append(sign * float(found.fun) + constant)
+        return ends[1] - ends[0]
+
+
+def exposed_pairs(first: np.ndarray, first_hidden: np.ndarray, second: np.ndarray,
+                  second_hidden: np.ndarray, width: float) -> Iterator[Cell]:
+    """The entries of two tables of one shape (margins included) counting nearly the same
+    people that an attacker solving both as one system (``_Joint``) narrows to an interval
+    shorter than ``width``: a hidden entry of either table, or a difference ``first − second``
+    of 1 … ``width``−1 hidden in either (a difference of zero singles nobody out, one of
+    ``width`` or more is no small group)."""
+    joint = _Joint(first, first_hidden, second, second_hidden)
+    difference = np.abs(first.astype(np.int64) - second.astype(np.int64))
+    for i, j in np.argwhere(first_hidden | second_hidden):
+        ij = (int(i), int(j))
+        targets = [w for w, hidden in (((1.0, 0.0), first_hidden[ij]), ((0.0, 1.0), second_hidden[ij]),
+                                       ((1.0, -1.0), 1 <= difference[ij] < width)) if hidden]
+        if any(joint.span(*joint.linear(ij, w)) < width for w in targets):
+            yield ij

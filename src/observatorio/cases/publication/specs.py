@@ -54,9 +54,9 @@ class AggregateSpec:
     #: False: it counts none of them (the case types alone would let a received child's
     #: ``unaccompanied_child`` case into the consular tables)
     intake_cases: bool = False
-    #: a table counting nearly the same people by the same dimensions: an entry is hidden
-    #: wherever the other table's entry of the same dimensions is (tables.Table.entry_key), so
-    #: their differences give no hidden cell away
+    #: a table counting nearly the same people by the same dimensions: this table hides every
+    #: entry the other hides, and more, so that no difference of the two gives a hidden cell or
+    #: a small group away (differences.py); the other publishes what it would alone
     suppressed_with: AggregateSpec | None = None
 
     def selects(self, records: pd.DataFrame) -> pd.Series:
@@ -87,7 +87,8 @@ SPECS: tuple[AggregateSpec, ...] = (
     # the cases opened at intake (one per returnee received) and the returnee_reintegration cases
     # opened by hand: mostly the people returnees_by_sex_age counts, by the same dimensions, but
     # not exactly (a case opened by hand, a case opened on another day than the intake's date),
-    # so the two are suppressed together: a difference of the two must not give a cell away
+    # so this one hides what the returnee table hides and every entry whose difference with it
+    # is small (differences.py): a difference of the two must not give a cell or a few cases away
     AggregateSpec("reintegration_by_sex_age", REINTEGRATION_TYPES, rows="sex", columns="age",
                   layers=("period", "ref_area"), intake_cases=True, suppressed_with=RETURNEES_BY_SEX_AGE),
     # returnees received, per month: department of destination (ISO 3166-2 codes identify

@@ -10,13 +10,16 @@ its row or column, until the attack finds nothing.
 
 Tables are linked: a country's total is a margin of several tables. ``suppress_linked`` hides an
 entry in every table once it is hidden in one, and suppresses again, until they agree; otherwise
-one table would publish what another hides."""
+one table would publish what another hides. A table counting nearly the same people as another
+(``suppressed_with``) is also protected against differencing: it hides what the other hides and
+the entries whose difference with the other's is small (differences.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from observatorio.cases.publication.attack import exposed_cells
+from observatorio.cases.publication.differences import keys_to_hide
 from observatorio.cases.publication.tables import Table
 
 
@@ -72,18 +75,35 @@ def _hide_complement(counts: np.ndarray, hidden: np.ndarray, lines: list[list[tu
 
 
 def suppress_linked(tables: list[Table], threshold: int) -> None:
-    """Suppress every table, then repeat with the entries hidden anywhere forced everywhere."""
+    """Suppress every table, then repeat with the entries hidden anywhere forced everywhere, and
+    with the entries that would let two linked tables be differenced (differences.py), until
+    nothing more is hidden."""
     for table in tables:
         suppress(table, threshold)
     while True:
-        hidden = {t.entry_key(i, j) for t in tables for i, j in np.argwhere(t.suppressed)}
-        changed = False
-        for table in tables:
-            forced = np.zeros(table.counts.shape, dtype=bool)
-            for i, j in np.ndindex(table.counts.shape):
-                forced[i, j] = table.entry_key(i, j) in hidden
-            if (forced & ~table.suppressed).any():
-                suppress(table, threshold, forced | table.suppressed)
-                changed = True
-        if not changed:
+        _agree(tables, threshold)
+        more = keys_to_hide(tables, threshold)
+        if not more:
             return
+        _force(tables, more, threshold)
+
+
+def _agree(tables: list[Table], threshold: int) -> None:
+    """Until an entry hidden in one table is hidden in every table that publishes it."""
+    while True:
+        hidden = {t.entry_key(i, j) for t in tables for i, j in np.argwhere(t.suppressed)}
+        if not _force(tables, hidden, threshold):
+            return
+
+
+def _force(tables: list[Table], keys: set[tuple[object, ...]], threshold: int) -> bool:
+    """Hide the entries of ``keys`` in every table (suppressing it again); False if all were."""
+    changed = False
+    for table in tables:
+        forced = np.zeros(table.counts.shape, dtype=bool)
+        for i, j in np.ndindex(table.counts.shape):
+            forced[i, j] = table.entry_key(i, j) in keys
+        if (forced & ~table.suppressed).any():
+            suppress(table, threshold, forced | table.suppressed)
+            changed = True
+    return changed

@@ -31,15 +31,15 @@ class Table:
     def entry_key(self, i: int, j: int) -> tuple[Any, ...]:
         """What entry (i, j) counts, independent of the table: the case types and every
         dimension value that is not a total. Two tables' entries with equal keys are the same
-        number (a country's total is a margin in one table and the grand total of another), or
-        nearly (a spec ``suppressed_with`` another takes that one's key): suppressed together."""
+        number (a country's total is a margin in one table and the grand total of another):
+        suppressed together. A table counting nearly the same people as another (a spec
+        ``suppressed_with`` it) keeps its own keys: differences.py protects the pair."""
         values = dict(zip(self.spec.layers, self.layer, strict=True))
         if i < len(self.row_codes):
             values[self.spec.rows] = self.row_codes[i]
         if j < len(self.column_codes):
             values[self.spec.columns] = self.column_codes[j]
-        counted = self.spec.suppressed_with or self.spec
-        return (counted.case_types, counted.intake_cases, tuple(sorted(values.items())))
+        return (self.spec.case_types, self.spec.intake_cases, tuple(sorted(values.items())))
 
 
 def cross_tabulate(records: pd.DataFrame, spec: AggregateSpec) -> list[Table]:

@@ -66,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The one mapping of the error hierarchy to HTTP (kind → status, bilingual body).
     app.add_exception_handler(ObservatorioError, observatorio_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
+    if settings.cases_web:  # the same 500, with the pages' security headers under /cases/
+        from observatorio.cases.http_errors import cases_internal_error
+
+        app.add_exception_handler(Exception, cases_internal_error)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
     # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
     app.add_middleware(ObservationsFastPath)
@@ -91,9 +95,12 @@ def _include_cases_side(app: FastAPI) -> None:
     """The routes that read or write the application database: cases, submissions, the
     directory and practices. Imported here only: a statistics-only server
     (``OBSERVATORIO_CASES_WEB=false``) never loads SQLAlchemy, the models or the policy."""
+    from starlette.exceptions import HTTPException
+
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.directory_api import router as directory_api_router
     from observatorio.cases.directory_web import router as directory_web_router
+    from observatorio.cases.http_errors import cases_http_error
     from observatorio.cases.officer_forms import router as cases_forms_router
     from observatorio.cases.officer_web import router as cases_officer_router
     from observatorio.cases.practice_web import router as practice_web_router
@@ -124,6 +131,9 @@ def _include_cases_side(app: FastAPI) -> None:
     app.include_router(directory_web_router)
     app.include_router(directory_api_router)
     app.include_router(directory_pages_router)
+    # the router's own 404/405 and the sign-in redirect under /cases/ with the pages' security
+    # headers (cases/http_errors.py); every other path keeps FastAPI's answer
+    app.add_exception_handler(HTTPException, cases_http_error)
 
 
 def _warm_up_on_start(app: FastAPI) -> None:

@@ -1,0 +1,123 @@
+"""Every answer under ``/cases/`` carries the cases side's security headers, the router's own
+answers too: an unknown path (404), a wrong method (405) and the sign-in redirect come back with
+no-store, CSP, frame denial, no referrer and nosniff, as a bilingual error page (JSON under
+``/cases/api/``), never FastAPI's English ``{"detail": ...}`` nor a stack trace. On the real
+application (create_app), so the cases lane and the whole middleware stack are both crossed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.db import upgrade
+from observatorio.cases.runtime import Runtime
+from observatorio.publish.api.app import create_app
+from observatorio.publish.web.texts import Texts
+from observatorio.settings import Settings
+
+SECRET = "errors-test-secret-not-for-production-0123456789abcdefghijklmnopq"
+SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "referrer-policy": "no-referrer",
+                    "x-content-type-options": "nosniff"}
+BROWSER = {"Accept-Encoding": "gzip", "Origin": "https://elsewhere.example"}
+
+#: (method, path, status): unknown paths and wrong methods, pages and the API's prefix alike
+PAGES = [("GET", "/cases/no-such-page", 404), ("POST", "/cases/no/such/page", 404),
+         ("PUT", "/cases/no-such-page", 404), ("DELETE", "/cases/login", 405), ("PUT", "/cases/login", 405),
+         ("GET", "/cases/logout", 405), ("PATCH", "/cases/work", 405)]
+API = [("GET", "/cases/api/no-such-thing", 404), ("POST", "/cases/api/v1/cases", 404),
+       ("DELETE", "/cases/api/", 404)]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    folder = tmp_path_factory.mktemp("errors")
+    url = f"sqlite:///{folder}/cases.sqlite"
+    upgrade(url)
+    settings = Settings(db=folder / "stats.duckdb", secret_key=SECRET)  # no store: not needed here
+    rt = Runtime.from_url(url, settings, CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1))
+    app = create_app(settings)
+    app.state.cases_runtime = rt
+
+    def failing() -> None:
+        raise RuntimeError("a bug in a page")
+
+    app.add_api_route("/cases/test-failure", failing)  # a page that fails half-way
+    yield app
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _assert_headers(r) -> None:  # type: ignore[no-untyped-def]
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (r.request.method, r.request.url.path, name, dict(r.headers))
+    policy = r.headers.get("content-security-policy", "")
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy, dict(r.headers)
+    if r.request.method in ("GET", "POST"):  # the cases lane's methods: no CORS (cases_lane.py)
+        assert "access-control-allow-origin" not in r.headers
+
+
+def _assert_no_trace(text: str) -> None:
+    assert "Traceback" not in text and 'File "' not in text and '"detail"' not in text, text[:500]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), PAGES)
+def test_unknown_paths_and_wrong_methods_answer_an_error_page_with_the_headers(
+        client: TestClient, method: str, path: str, status: int) -> None:
+    key = "cases.page_not_found" if status == 404 else "cases.method_not_allowed"
+    for lang in ("es", "en"):
+        r = client.request(method, path, params={"lang": lang}, headers=BROWSER)
+        assert r.status_code == status, (method, path, r.text[:300])
+        _assert_headers(r)
+        assert r.headers["content-type"].startswith("text/html")
+        assert Texts(lang)(key) in r.text and f'<html lang="{lang}">' in r.text
+        _assert_no_trace(r.text)
+    if status == 405:
+        assert r.headers.get("allow"), "a wrong method still says which ones are allowed"
+
+
+@pytest.mark.parametrize(("method", "path", "status"), API)
+def test_unknown_paths_under_the_api_prefix_answer_bilingual_json_with_the_headers(
+        client: TestClient, method: str, path: str, status: int) -> None:
+    r = client.request(method, path, headers=BROWSER)
+    assert r.status_code == status, (method, path, r.text[:300])
+    _assert_headers(r)
+    assert r.headers["content-type"].startswith("application/json")
+    error = r.json()["error"]
+    assert error["code"] == "not_found"
+    assert error["message"] == {"es": Texts("es")("cases.page_not_found"), "en": Texts("en")("cases.page_not_found")}
+    _assert_no_trace(r.text)
+
+
+def test_head_of_an_unknown_page_and_the_sign_in_redirect_carry_the_headers(client: TestClient) -> None:
+    head = client.head("/cases/no-such-page")
+    assert head.status_code == 404 and head.content == b""
+    _assert_headers(head)
+    redirect = client.get("/cases/work")  # not signed in: the officer dependency's 303
+    assert redirect.status_code == 303 and redirect.headers["location"] == "/cases/login"
+    _assert_headers(redirect)
+    _assert_no_trace(redirect.text)
+
+
+def test_other_paths_keep_their_own_answers(client: TestClient) -> None:
+    """Outside /cases/ nothing changes: the statistics side's 404 is its own."""
+    r = client.get("/api/v1/no-such-route")
+    assert r.status_code == 404
+    assert "content-security-policy" not in r.headers
+
+
+def test_a_failing_page_answers_the_bilingual_500_with_the_headers(client: TestClient) -> None:
+    r = client.get("/cases/test-failure")
+    assert r.status_code == 500
+    _assert_headers(r)
+    assert set(r.json()["error"]["message"]) == {"es", "en"}
+    _assert_no_trace(r.text)
+    assert "a bug in a page" not in r.text
