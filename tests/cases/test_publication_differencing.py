@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import update
 
-from observatorio.cases import service
+from observatorio.cases import case_records, person_records
 from observatorio.cases.models import Case
 from observatorio.cases.publication.returnees import returnee_records
 from observatorio.cases.publication.run import all_records, build_tables, publish
@@ -151,9 +151,9 @@ def _open_by_hand(rt: Runtime, world: World, sex: Sex, born: dt.date) -> None:
     with rt.sessions() as s:
         ctx = ctx_for(s, world, "hnd_reception")
         org = world.orgs["hnd_reception"]
-        person = service.create_person(ctx, PersonCreate(given_names="Retornada", family_names="Sin Intake", sex=sex,
+        person = person_records.create_person(ctx, PersonCreate(given_names="Retornada", family_names="Sin Intake", sex=sex,
                                                          date_of_birth=born, nationality="HND", organisation_id=org))
-        service.create_case(ctx, CaseCreate(case_type=CaseType.RETURNEE_REINTEGRATION, person_id=person.id,
+        case_records.create_case(ctx, CaseCreate(case_type=CaseType.RETURNEE_REINTEGRATION, person_id=person.id,
                                             organisation_id=org))
 
 
