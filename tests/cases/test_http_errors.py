@@ -121,3 +121,14 @@ def test_a_failing_page_answers_the_bilingual_500_with_the_headers(client: TestC
     assert set(r.json()["error"]["message"]) == {"es", "en"}
     _assert_no_trace(r.text)
     assert "a bug in a page" not in r.text
+
+
+def test_a_failing_page_is_still_logged_for_the_operators(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    """The handler that adds the headers wraps the last resort's, which logs the traceback: the
+    operators still see the failure (the client sees none of it)."""
+    with caplog.at_level("ERROR", logger="observatorio.api"):
+        r = client.get("/cases/test-failure", params={"name": "x"})
+    assert r.status_code == 500
+    [record] = [rec for rec in caplog.records if rec.name == "observatorio.api"]
+    assert record.exc_info is not None and "a bug in a page" in str(record.exc_info[1])
+    assert "/cases/test-failure" in record.getMessage() and "name=x" not in record.getMessage()
