@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from observatorio.api_texts import api_text
+
 Lang = Literal["es", "en"]
 
 
@@ -23,7 +25,7 @@ class ObservationRow(_Model):
     table: str | None = None
     release: date | None = None
     freq: str | None = None
-    period: date | None = Field(None, description="first day of the reference period")
+    period: date | None = Field(None, description=api_text("api.doc.field.period"))
     ref_area: str | None = None
     citizenship: str | None = None
     counterpart_area: str | None = None
@@ -34,23 +36,22 @@ class ObservationRow(_Model):
     unit: str | None = None
     value: float | None = None
     obs_status: str | None = None
-    attributes: str | None = Field(None, description="source-specific breakdowns, canonical JSON")
-    source_file: str | None = Field(None, description="lineage: the published file")
-    source_row: int | None = Field(None, description="lineage: 1-based row in that file")
-    load_id: str | None = Field(None, description="lineage: the load, see /api/v1/loads")
-    obs_count: int | None = Field(None, description="observations added up in this sum")
-    months: int | None = Field(None, description="aggregate=A|FY|Q only: months of data added up "
-                                                 "in this period (fewer than 12 or 3: a partial one)")
-    vintage: date | None = Field(None, description="revisions only: the release of this value")
+    attributes: str | None = Field(None, description=api_text("api.doc.field.attributes"))
+    source_file: str | None = Field(None, description=api_text("api.doc.field.source_file"))
+    source_row: int | None = Field(None, description=api_text("api.doc.field.source_row"))
+    load_id: str | None = Field(None, description=api_text("api.doc.field.load_id"))
+    obs_count: int | None = Field(None, description=api_text("api.doc.field.obs_count"))
+    months: int | None = Field(None, description=api_text("api.doc.field.months"))
+    vintage: date | None = Field(None, description=api_text("api.doc.field.vintage"))
 
 
 class PageMeta(_Model):
     """Where this page sits in the whole answer."""
 
-    total: int = Field(description="rows in the whole answer (all pages)")
+    total: int = Field(description=api_text("api.doc.field.total"))
     limit: int
     offset: int
-    next: str | None = Field(description="address of the next page, if any")
+    next: str | None = Field(description=api_text("api.doc.field.next"))
     columns: list[str]
     group_by: list[str]
     release: date | None = None
@@ -89,7 +90,7 @@ class SourceOut(_Model):
     homepage: str | None
     caveats: list[str]
     release: date
-    releases: int = Field(description="how many releases are loaded")
+    releases: int = Field(description=api_text("api.doc.field.releases"))
     rows: int
     period_start: date | None
     period_end: date | None
