@@ -41,13 +41,19 @@ class DocumentInLanguages:
     def __init__(self, app: FastAPI) -> None:
         self._generate = app.openapi  # FastAPI's own: the document with the keys, made once
         self._copies: dict[str, tuple[dict[str, Any], bytes]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+
+    def with_keys(self) -> dict[str, Any]:
+        """The document as the declarations give it: every text a key (made once; FastAPI keeps
+        it as ``app.openapi_schema``, and ``with_keys`` changes nothing the second time)."""
+        with self._lock:
+            return with_keys(self._generate())
 
     def _copy(self, lang: str) -> tuple[dict[str, Any], bytes]:
         lang = i18n.normalize_lang(lang)
         with self._lock:
             if lang not in self._copies:
-                document = in_language(with_keys(self._generate()), lang)
+                document = in_language(self.with_keys(), lang)
                 encoded = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
                 self._copies[lang] = (document, encoded)
             return self._copies[lang]
@@ -64,6 +70,7 @@ def serve_docs(app: FastAPI, swagger_ui_parameters: dict[str, Any]) -> None:
     self-hosted assets. The app is built with ``openapi_url=None`` and ``docs_url=None``: these
     routes replace FastAPI's, which know one language only."""
     documents = DocumentInLanguages(app)
+    app.state.openapi_documents = documents
     app.openapi = documents.document  # type: ignore[method-assign]
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=_ASSETS.as_posix()), name="static-offline-docs")
 
