@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from observatorio.api_texts import api_text
@@ -23,12 +23,16 @@ from observatorio.store.query_errors import QueryError
 class ErrorMessage(BaseModel):
     """The same message in Spanish and English."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.error_message")})
+
     es: str
     en: str
 
 
 class ErrorDetail(BaseModel):
     """What was wrong, in which parameter, and the closest valid values."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.error_detail")})
 
     code: str = Field(description=api_text("api.doc.field.error.code"))
     parameter: str | None = Field(description=api_text("api.doc.field.error.parameter"))
@@ -38,6 +42,8 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     """Every API error has this body."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.error_body")})
 
     error: ErrorDetail
 

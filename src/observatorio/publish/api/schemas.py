@@ -20,6 +20,8 @@ class ObservationRow(_Model):
     """One observation, or one sum when ``group_by`` is given (then only the grouped columns,
     ``value``, ``obs_status`` and ``obs_count`` are present)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.observation_row")})
+
     dataflow: str | None = None
     source: str | None = None
     table: str | None = None
@@ -48,6 +50,8 @@ class ObservationRow(_Model):
 class PageMeta(_Model):
     """Where this page sits in the whole answer."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.page_meta")})
+
     total: int = Field(description=api_text("api.doc.field.total"))
     limit: int
     offset: int
@@ -62,12 +66,16 @@ class PageMeta(_Model):
 class ObservationPage(_Model):
     """A page of observations (``format=json``)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.observation_page")})
+
     meta: PageMeta
     data: list[ObservationRow]
 
 
 class Coverage(_Model):
     """Which reporting country and frequency a source covers, over which periods."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.coverage")})
 
     ref_area: str
     freq: str
@@ -78,6 +86,8 @@ class Coverage(_Model):
 
 class SourceOut(_Model):
     """One loaded source, its latest release and coverage."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.source")})
 
     source: str
     publisher: str | None
@@ -103,6 +113,8 @@ class SourceOut(_Model):
 class LoadOut(_Model):
     """One load: a published file loaded as one release of a source."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.load")})
+
     load_id: str
     source: str
     release: date
@@ -118,6 +130,8 @@ class LoadOut(_Model):
 class FreshnessRow(_Model):
     """Who reported what, when: a CRM country's last period and release for one flow."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.freshness")})
+
     ref_area: str
     country: str
     flow: str | None
@@ -130,6 +144,8 @@ class FreshnessRow(_Model):
 
 class SourceFreshnessRow(_Model):
     """One source: its latest release, the last refresh attempt and the next expected release."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.source_freshness")})
 
     source: str
     last_release: date | None
@@ -145,6 +161,8 @@ class SourceFreshnessRow(_Model):
 class CodeOut(_Model):
     """One code with its label in the requested language and in both."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.code")})
+
     id: str
     label: str
     description: str
@@ -155,6 +173,8 @@ class CodeOut(_Model):
 class CodelistOut(_Model):
     """A codelist (SDMX sense)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.codelist")})
+
     id: str
     lang: Lang
     codes: list[CodeOut]
@@ -163,12 +183,16 @@ class CodelistOut(_Model):
 class CodelistRef(_Model):
     """A codelist's id and where to read it."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.codelist_ref")})
+
     id: str
     url: str
 
 
 class GlossaryEntry(_Model):
     """A national term, the harmonized flow it maps to and what one count of it means."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.glossary_entry")})
 
     term: str
     term_lang: str
@@ -187,6 +211,8 @@ class GlossaryEntry(_Model):
 
 class DataflowOut(_Model):
     """An SDMX dataflow served at /sdmx/data/{id}/{key}."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.dataflow")})
 
     id: str
     name: str

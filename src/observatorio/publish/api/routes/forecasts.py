@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import pandas as pd
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from observatorio.analysis.forecast import releases
@@ -70,6 +70,8 @@ def _choice(parameter: str, value: str | None, options: tuple[str, ...]) -> None
 class ForecastRow(BaseModel):
     """One forecast value with its 80% and 95% prediction intervals."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.forecast_row")})
+
     series_id: str
     label: str
     level: str = Field(description=api_text("api.doc.field.forecast.level"))
@@ -91,6 +93,8 @@ class ForecastRow(BaseModel):
 class RunInfo(BaseModel):
     """Which forecast release answered."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.run_info")})
+
     run_id: str | None = Field(description=api_text("api.doc.field.forecast.run_id"))
     created_at: str
     data_release: dict[str, str]
@@ -101,12 +105,16 @@ class RunInfo(BaseModel):
 class ForecastAnswer(BaseModel):
     """A forecast release (or part of it)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.forecast_answer")})
+
     run: RunInfo
     forecasts: list[ForecastRow]
 
 
 class AlertRow(BaseModel):
     """An early warning and why it was raised."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.alert_row")})
 
     series_id: str
     label: str
@@ -126,6 +134,8 @@ class AlertRow(BaseModel):
 
 class AlertAnswer(BaseModel):
     """The alerts of a forecast release: active ones, and past ones with what happened."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.alert_answer")})
 
     run: RunInfo
     alerts: list[AlertRow]
