@@ -24,7 +24,8 @@ PACKAGE = Path(__file__).resolve().parent
 #: A dotted lower-case name: the shape of a catalogue key.
 KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 #: Calls whose first argument is a message key (``key=`` names one too).
-KEY_CALLS = frozenset({"t", "tx", "both", "pair", "in_both", "has_message", "entry", "message_pair", "cli_help"})
+KEY_CALLS = frozenset({"t", "tx", "both", "pair", "in_both", "has_message", "entry", "message_pair", "cli_help",
+                       "api_text"})
 #: ``tx('key')`` / ``tx('key', n=1)`` in a template, the literal being the whole key.
 TEMPLATE_KEY = re.compile(r"""\btx\(\s*['"]([^'"]+)['"]\s*[,)]""")
 #: A quoted dotted name anywhere in a template or data file (a key kept in data, e.g. a rule's).

@@ -11,6 +11,11 @@ The command line's help texts are named by key too (``help=cli_help("cli.help.�
 a written ``help=`` text, or a command or group declared without ``help=`` (Typer would show its
 function's docstring, written in both languages at once), is caught as well.
 
+The API's documentation texts are named by key too (``summary=api_text("api.doc.…")``,
+api_texts.py): a ``summary=``, ``description=`` or ``title=`` written in place in a route, a
+parameter (``Query``, ``Path``…), a model field (``Field``) or an app, or a response's
+``{"description": "…"}``, is caught: it would stay in one language in both OpenAPI documents.
+
 A message the user reads (what is echoed or printed, a refusal raised, any raised exception's
 message) written as one string in both languages is caught too: ``"Texto / Text"``,
 ``"cadena/chain"``, ``"use 'es' o/or 'en'"``. Paths, MIME types, URLs and units (``km/h``) are not
@@ -123,6 +128,34 @@ def inline_help_texts(source: str) -> Iterator[tuple[int, str]]:
             yield node.lineno, f"{name}(…) without help=: Typer would show the docstring; give cli_help(\"cli.help.…\")"
 
 
+#: Declarations whose ``summary=``/``description=``/``title=`` FastAPI or pydantic put in the
+#: OpenAPI document: routes, routers, apps, parameters and model fields.
+DECLARES_AN_API_TEXT = frozenset({
+    "get", "post", "put", "patch", "delete", "head", "options", "api_route", "add_api_route",
+    "APIRouter", "FastAPI", "Query", "Path", "Header", "Cookie", "Body", "Form", "File", "Field"})
+API_TEXT_KEYWORDS = ("summary", "description", "title", "response_description")
+
+
+def inline_api_texts(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for every OpenAPI text written in place: a ``summary=``,
+    ``description=``, ``title=`` of a route, router, app, parameter or field, and a response's
+    ``{"description": "…"}`` (``responses=``)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name not in DECLARES_AN_API_TEXT:
+                continue
+            for keyword in node.keywords:
+                if keyword.arg in API_TEXT_KEYWORDS and _help_is_written(keyword.value):
+                    yield node.lineno, (f"{name}({keyword.arg}=…) written in place: give "
+                                        f"api_text(\"api.doc.…\") and add the key to messages.yaml")
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "description" and _help_is_written(value):
+                    yield node.lineno, ('{"description": …} written in place: give '
+                                        'api_text("api.doc.…") and add the key to messages.yaml')
+
+
 #: Calls whose text the user reads: Typer/Click output, prompts and refusals, Rich's print. Any
 #: raised exception counts as well (its message ends up on a screen, a log or an API answer).
 SHOWS_A_TEXT = frozenset({"echo", "secho", "print", "prompt", "confirm", "fail", "BadParameter", "UsageError",
@@ -188,6 +221,7 @@ def _offences() -> list[str]:
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}"
                   for line, what in inline_pairs(source) if line not in allowed_lines]
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_help_texts(source)]
+        found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_api_texts(source)]
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_bilingual_messages(source)]
     return found
 
@@ -255,3 +289,24 @@ def test_the_walk_finds_messages_written_in_both_languages() -> None:
         'reason = "stored / kept"  # not shown by this call\n'
         '# typer.echo("Texto / Text")\n'
         'def f():\n    """Listar / list."""\n'))
+
+
+def test_the_walk_finds_inline_api_texts() -> None:
+    """A route's summary, a parameter's, a field's or a response's description written in place
+    is caught (an f-string too); texts named by key, and other keywords, are not."""
+    caught = [what for _, what in inline_api_texts(
+        '@router.get("/x", summary="Fuentes cargadas / loaded sources")\ndef x(): ...\n'
+        'Start = Annotated[str, Query(description="first period")]\n'
+        'P = Annotated[str, Path(description=f"{AGENCY}, or all")]\n'
+        'class M(BaseModel):\n    total: int = Field(description="rows in the whole answer")\n'
+        'R = {304: {"description": "Not modified"}}\n'
+        'router.add_api_route("/y", y, description="The " + kind + " artefacts")\n'
+        'app = FastAPI(title="Observatorio")\n')]
+    assert len(caught) == 7, caught
+    assert not list(inline_api_texts(
+        '@router.get("/x", summary=api_text("api.doc.metadata.sources.summary"))\ndef x(): ...\n'
+        'Start = Annotated[str, Query(description=api_text("api.doc.param.start"))]\n'
+        'R = {304: {"description": api_text("api.doc.response.not_modified")}}\n'
+        'row = {"description": c.description(lang), "label": "x"}\n'
+        'session.execute(update(T).values(description=None))\n'
+        'task = CaseTask(title=f"{LABEL} Seguimiento")\n'))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from observatorio import validation_text
+from observatorio.api_texts import api_text
 from observatorio.cases import (
     accounts,
     audit_queries,
@@ -182,7 +183,9 @@ CtxDep = Annotated[use_context.Ctx, Depends(get_ctx)]
 
 # ---------------------------------------------------------------- auth
 
-@router.post("/api/v1/auth/token", response_model=Token, openapi_extra=NOT_PERSONAL)
+@router.post("/api/v1/auth/token", response_model=Token, openapi_extra=NOT_PERSONAL,
+             summary=api_text("api.doc.cases.login.summary"),
+             description=api_text("api.doc.cases.login.description"))
 def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep,
           session: SessionDep) -> Token:
     """OAuth2 password flow: an expiring bearer token for valid credentials."""
@@ -192,7 +195,9 @@ def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
     return Token(access_token=token, expires_in=rt.config.token_ttl_minutes * 60)
 
 
-@router.post("/api/v1/auth/logout", status_code=204, openapi_extra=NOT_PERSONAL)
+@router.post("/api/v1/auth/logout", status_code=204, openapi_extra=NOT_PERSONAL,
+             summary=api_text("api.doc.cases.logout.summary"),
+             description=api_text("api.doc.cases.logout.description"))
 def logout(ctx: CtxDep, token: TokenDep) -> Response:
     """End this token's session: it is refused from now on."""
     revoke_session(ctx.session, token[1])
@@ -200,7 +205,9 @@ def logout(ctx: CtxDep, token: TokenDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/api/v1/auth/password", status_code=204, openapi_extra=NOT_PERSONAL)
+@router.post("/api/v1/auth/password", status_code=204, openapi_extra=NOT_PERSONAL,
+             summary=api_text("api.doc.cases.change_password.summary"),
+             description=api_text("api.doc.cases.change_password.description"))
 def change_password(request: Request, ctx: CtxDep, rt: RuntimeDep, body: PasswordChange) -> Response:
     """Change one's own password; every session of the user ends, this one too (log in again)."""
     user = authenticate(ctx.session, ctx.principal.username, body.current_password, client_ip(request),
@@ -210,7 +217,9 @@ def change_password(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Passwor
     return Response(status_code=204)
 
 
-@router.get("/api/v1/auth/me", response_model=MeOut, openapi_extra=NOT_PERSONAL)
+@router.get("/api/v1/auth/me", response_model=MeOut, openapi_extra=NOT_PERSONAL,
+            summary=api_text("api.doc.cases.me.summary"),
+            description=api_text("api.doc.cases.me.description"))
 def me(ctx: CtxDep) -> MeOut:
     """The logged-in user and memberships."""
     user = ctx.session.get(User, ctx.principal.user_id)
@@ -220,7 +229,9 @@ def me(ctx: CtxDep) -> MeOut:
         for m in user.memberships])
 
 
-@router.get("/api/v1/cases/policy", openapi_extra=NOT_PERSONAL)
+@router.get("/api/v1/cases/policy", openapi_extra=NOT_PERSONAL,
+            summary=api_text("api.doc.cases.policy_matrix.summary"),
+            description=api_text("api.doc.cases.policy_matrix.description"))
 def policy_matrix() -> dict[str, Any]:
     """The access matrix as data (actions × roles × scope), the sensitive field groups and the
     actions a share extends to the organisation shared with."""
@@ -232,13 +243,16 @@ def policy_matrix() -> dict[str, Any]:
 
 # ---------------------------------------------------------------- people
 
-@router.post("/api/v1/people", status_code=201, response_model=PersonOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/people", status_code=201, response_model=PersonOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.create_person.summary"))
 def create_person(ctx: CtxDep, body: PersonCreate) -> PersonOut:
     """Register a person."""
     return person_records.create_person(ctx, body)
 
 
-@router.get("/api/v1/people", response_model=PersonPage, openapi_extra=PERSONAL)
+@router.get("/api/v1/people", response_model=PersonPage, openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.search_people.summary"),
+            description=api_text("api.doc.cases.search_people.description"))
 def search_people(
     ctx: CtxDep,
     q: Annotated[str | None, Query(max_length=100, pattern=SAFE_TEXT)] = None,
@@ -253,31 +267,39 @@ def search_people(
                                         date_of_birth=date_of_birth, limit=limit, offset=offset)
 
 
-@router.get("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
+@router.get("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.get_person.summary"))
 def get_person(ctx: CtxDep, person_id: PathId) -> PersonOut:
     """One person."""
     return person_records.get_person(ctx, person_id)
 
 
-@router.patch("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL)
+@router.patch("/api/v1/people/{person_id}", response_model=PersonOut, openapi_extra=PERSONAL,
+              summary=api_text("api.doc.cases.update_person.summary"),
+              description=api_text("api.doc.cases.update_person.description"))
 def update_person(ctx: CtxDep, person_id: PathId, body: PersonUpdate) -> PersonOut:
     """Edit a person (optimistic locking on ``version``)."""
     return person_records.update_person(ctx, person_id, body)
 
 
-@router.post("/api/v1/people/{person_id}/family-links", response_model=PersonOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/people/{person_id}/family-links", response_model=PersonOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.add_family_link.summary"))
 def add_family_link(ctx: CtxDep, person_id: PathId, body: FamilyLinkIn) -> PersonOut:
     """Link a relative."""
     return person_records.add_family_link(ctx, person_id, body)
 
 
-@router.get("/api/v1/people/{person_id}/export", openapi_extra=PERSONAL)
+@router.get("/api/v1/people/{person_id}/export", openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.export_person.summary"),
+            description=api_text("api.doc.cases.export_person.description"))
 def export_person(ctx: CtxDep, person_id: PathId) -> dict[str, Any]:
     """All data held on one person (right of access)."""
     return person_rights.export_person(ctx, person_id)
 
 
-@router.post("/api/v1/people/{person_id}/erase", response_model=ErasureOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/people/{person_id}/erase", response_model=ErasureOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.erase_person.summary"),
+             description=api_text("api.doc.cases.erase_person.description"))
 def erase_person(ctx: CtxDep, person_id: PathId) -> ErasureOut:
     """Pseudonymise one person on request (right to erasure)."""
     return person_rights.erase_person(ctx, person_id)
@@ -285,13 +307,16 @@ def erase_person(ctx: CtxDep, person_id: PathId) -> ErasureOut:
 
 # ---------------------------------------------------------------- cases
 
-@router.post("/api/v1/cases", status_code=201, response_model=CaseOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/cases", status_code=201, response_model=CaseOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.create_case.summary"))
 def create_case(ctx: CtxDep, body: CaseCreate) -> CaseOut:
     """Open a case."""
     return case_records.create_case(ctx, body)
 
 
-@router.get("/api/v1/cases", response_model=CasePage, openapi_extra=PERSONAL)
+@router.get("/api/v1/cases", response_model=CasePage, openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.list_cases.summary"),
+            description=api_text("api.doc.cases.list_cases.description"))
 def list_cases(
     ctx: CtxDep,
     q: Annotated[str | None, Query(max_length=100, pattern=SAFE_TEXT)] = None,
@@ -315,74 +340,89 @@ def list_cases(
         organisation_id=organisation_id, officer_id=officer_id, opened_from=opened_from, opened_to=opened_to)
 
 
-@router.get("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
+@router.get("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.get_case.summary"))
 def get_case(ctx: CtxDep, case_id: PathId) -> CaseOut:
     """One case."""
     return case_records.get_case(ctx, case_id)
 
 
-@router.patch("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL)
+@router.patch("/api/v1/cases/{case_id}", response_model=CaseOut, openapi_extra=PERSONAL,
+              summary=api_text("api.doc.cases.update_case.summary"),
+              description=api_text("api.doc.cases.update_case.description"))
 def update_case(ctx: CtxDep, case_id: PathId, body: CaseUpdate) -> CaseOut:
     """Edit a case; 409 with the changes since when ``version`` is stale."""
     return case_writes.update_case(ctx, case_id, body)
 
 
-@router.post("/api/v1/cases/{case_id}/transition", response_model=CaseOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/cases/{case_id}/transition", response_model=CaseOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.transition_case.summary"),
+             description=api_text("api.doc.cases.transition_case.description"))
 def transition_case(ctx: CtxDep, case_id: PathId, body: CaseTransition) -> CaseOut:
     """Move a case through its lifecycle."""
     return transitions.transition_case(ctx, case_id, body)
 
 
-@router.post("/api/v1/cases/{case_id}/assign", response_model=CaseOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/cases/{case_id}/assign", response_model=CaseOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.assign_case.summary"),
+             description=api_text("api.doc.cases.assign_case.description"))
 def assign_case(ctx: CtxDep, case_id: PathId, body: CaseAssign) -> CaseOut:
     """Assign organisation and/or officer."""
     return case_writes.assign_case(ctx, case_id, body)
 
 
-@router.post("/api/v1/cases/{case_id}/shares", response_model=CaseOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/cases/{case_id}/shares", response_model=CaseOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.share_case.summary"),
+             description=api_text("api.doc.cases.share_case.description"))
 def share_case(ctx: CtxDep, case_id: PathId, body: CaseShareIn) -> CaseOut:
     """Share a case with another organisation."""
     return case_writes.share_case(ctx, case_id, body)
 
 
-@router.get("/api/v1/cases/{case_id}/notes", response_model=list[NoteOut], openapi_extra=PERSONAL)
+@router.get("/api/v1/cases/{case_id}/notes", response_model=list[NoteOut], openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.list_notes.summary"))
 def list_notes(ctx: CtxDep, case_id: PathId) -> list[NoteOut]:
     """Notes of a case."""
     return case_work.list_notes(ctx, case_id)
 
 
-@router.post("/api/v1/cases/{case_id}/notes", status_code=201, response_model=NoteOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/cases/{case_id}/notes", status_code=201, response_model=NoteOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.add_note.summary"))
 def add_note(ctx: CtxDep, case_id: PathId, body: NoteIn) -> NoteOut:
     """Add a note."""
     return case_work.add_note(ctx, case_id, body)
 
 
-@router.get("/api/v1/cases/{case_id}/tasks", response_model=list[TaskOut], openapi_extra=PERSONAL)
+@router.get("/api/v1/cases/{case_id}/tasks", response_model=list[TaskOut], openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.list_tasks.summary"))
 def list_tasks(ctx: CtxDep, case_id: PathId) -> list[TaskOut]:
     """Tasks of a case."""
     return case_work.list_tasks(ctx, case_id)
 
 
-@router.post("/api/v1/cases/{case_id}/tasks", status_code=201, response_model=TaskOut, openapi_extra=PERSONAL)
+@router.post("/api/v1/cases/{case_id}/tasks", status_code=201, response_model=TaskOut, openapi_extra=PERSONAL,
+             summary=api_text("api.doc.cases.add_task.summary"))
 def add_task(ctx: CtxDep, case_id: PathId, body: TaskIn) -> TaskOut:
     """Add a task."""
     return case_work.add_task(ctx, case_id, body)
 
 
-@router.patch("/api/v1/cases/{case_id}/tasks/{task_id}", response_model=TaskOut, openapi_extra=PERSONAL)
+@router.patch("/api/v1/cases/{case_id}/tasks/{task_id}", response_model=TaskOut, openapi_extra=PERSONAL,
+              summary=api_text("api.doc.cases.update_task.summary"))
 def update_task(ctx: CtxDep, case_id: PathId, task_id: PathId, body: TaskUpdate) -> TaskOut:
     """Complete or reopen a task."""
     return case_work.update_task(ctx, case_id, task_id, body)
 
 
-@router.get("/api/v1/cases/{case_id}/services", response_model=list[ServiceOut], openapi_extra=PERSONAL)
+@router.get("/api/v1/cases/{case_id}/services", response_model=list[ServiceOut], openapi_extra=PERSONAL,
+            summary=api_text("api.doc.cases.list_services.summary"))
 def list_services(ctx: CtxDep, case_id: PathId) -> list[ServiceOut]:
     """Services of a case."""
     return case_work.list_services(ctx, case_id)
 
 
 @router.post("/api/v1/cases/{case_id}/services", status_code=201, response_model=ServiceOut,
-             openapi_extra=PERSONAL)
+             openapi_extra=PERSONAL, summary=api_text("api.doc.cases.add_service.summary"))
 def add_service(ctx: CtxDep, case_id: PathId, body: ServiceIn) -> ServiceOut:
     """Record a service."""
     return case_work.add_service(ctx, case_id, body)
@@ -390,7 +430,9 @@ def add_service(ctx: CtxDep, case_id: PathId, body: ServiceIn) -> ServiceOut:
 
 # ---------------------------------------------------------------- audit
 
-@router.get("/api/v1/audit", response_model=list[AuditOut], openapi_extra=NOT_PERSONAL)
+@router.get("/api/v1/audit", response_model=list[AuditOut], openapi_extra=NOT_PERSONAL,
+            summary=api_text("api.doc.cases.query_audit.summary"),
+            description=api_text("api.doc.cases.query_audit.description"))
 def query_audit(
     request: Request,
     response: Response,
@@ -402,13 +444,11 @@ def query_audit(
     since: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
     until: Annotated[str | None, Query(max_length=32, pattern=SAFE_TEXT)] = None,
     outcome: Annotated[Outcome | None,
-                       Query(description="Only granted accesses, or only refused attempts.")] = None,
+                       Query(description=api_text("api.doc.param.audit_outcome"))] = None,
     after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     upto_id: Annotated[int | None, Query(
         ge=0, le=MAX_ID,
-        description="Only entries up to this id: pass the X-Audit-Upto of the first page "
-                    "(the Link rel=next does) so entries added while paging, such as the "
-                    "audit reads themselves, do not extend the listing.")] = None,
+        description=api_text("api.doc.param.audit_upto"))] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditOut]:
     """Audit entries within the user's scope (supervisors and auditors), granted and denied,
@@ -423,7 +463,9 @@ def query_audit(
     return page.items
 
 
-@router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL)
+@router.get("/api/v1/audit/verify", response_model=VerifyOut, openapi_extra=NOT_PERSONAL,
+            summary=api_text("api.doc.cases.verify_audit.summary"),
+            description=api_text("api.doc.cases.verify_audit.description"))
 def verify_audit(ctx: CtxDep) -> VerifyOut:
     """Verify the audit hash chain end to end."""
     v = audit_queries.verify_audit(ctx)

@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from observatorio.api_texts import api_text
 from observatorio.cases.bounds import RecordId, Version
 from observatorio.cases.transition_models import MAX_REASON
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
@@ -243,7 +244,7 @@ class CaseOut(BaseModel):
     closed_at: dt.datetime | None
     version: int
     hidden_fields: list[str] = Field(
-        description="Sensitive fields withheld from this user by the access policy."
+        description=api_text("api.doc.field.case.hidden_fields")
     )
 
 
@@ -342,7 +343,6 @@ class VerifyOut(BaseModel):
 class ErasureOut(BaseModel):
     person_id: int
     pseudonym: str
-    cases: int = Field(description="Cases erased by this request (only those the user may erase).")
+    cases: int = Field(description=api_text("api.doc.field.erasure.cases"))
     person_erased: bool = Field(
-        description="Whether the person's identifying data are erased; they stay while another "
-                    "organisation still holds a case about the person.")
+        description=api_text("api.doc.field.erasure.person_erased"))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 
+from observatorio.api_texts import api_text
 from observatorio.cases.api import PERSONAL, CasesRoute, CtxDep
 from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import Invalid
@@ -26,28 +27,36 @@ router = APIRouter(route_class=CasesRoute, tags=["reception"])
 NOT_PERSONAL = {"x-personal-data": False}
 
 
-@router.post("/api/v1/reception/arrivals", response_model=ArrivalOut, status_code=201, openapi_extra=NOT_PERSONAL)
+@router.post("/api/v1/reception/arrivals", response_model=ArrivalOut, status_code=201, openapi_extra=NOT_PERSONAL,
+             summary=api_text("api.doc.reception.create_arrival.summary"),
+             description=api_text("api.doc.reception.create_arrival.description"))
 def create_arrival(ctx: CtxDep, body: ArrivalIn) -> ArrivalOut:
     """Record a flight or bus of returnees announced to the officer's reception centre."""
     return arrivals.create_arrival(ctx, body)
 
 
-@router.get("/api/v1/reception/arrivals", response_model=list[ArrivalOut], openapi_extra=NOT_PERSONAL)
+@router.get("/api/v1/reception/arrivals", response_model=list[ArrivalOut], openapi_extra=NOT_PERSONAL,
+            summary=api_text("api.doc.reception.list_arrivals.summary"),
+            description=api_text("api.doc.reception.list_arrivals.description"))
 def list_arrivals(ctx: CtxDep) -> list[ArrivalOut]:
     """The newest arrivals the user may read, with counts (expected, on the manifest, received)."""
     return arrivals.list_arrivals(ctx)
 
 
-@router.get("/api/v1/reception/arrivals/{arrival_id}", response_model=ArrivalDetail, openapi_extra=PERSONAL)
+@router.get("/api/v1/reception/arrivals/{arrival_id}", response_model=ArrivalDetail, openapi_extra=PERSONAL,
+            summary=api_text("api.doc.reception.get_arrival.summary"),
+            description=api_text("api.doc.reception.get_arrival.description"))
 def get_arrival(ctx: CtxDep, arrival_id: PathId) -> ArrivalDetail:
     """One arrival with its manifest (names, dates of birth: audited) and who was received."""
     return arrivals.get_arrival(ctx, arrival_id)
 
 
 @router.post("/api/v1/reception/arrivals/{arrival_id}/manifest", response_model=ManifestImportOut,
-             openapi_extra=PERSONAL)
+             openapi_extra=PERSONAL,
+             summary=api_text("api.doc.reception.import_manifest.summary"),
+             description=api_text("api.doc.reception.import_manifest.description"))
 async def import_manifest(request: Request, ctx: CtxDep, arrival_id: PathId,
-                          file: Annotated[UploadFile, File(description="CSV or XLSX")]) -> ManifestImportOut:
+                          file: Annotated[UploadFile, File(description=api_text("api.doc.field.manifest_file"))]) -> ManifestImportOut:
     """Import the manifest (CSV or XLSX); a file with any bad row imports nothing and the answer
     (422) lists every bad row and column."""
     content = await file.read(MAX_BYTES + 1)
@@ -58,7 +67,9 @@ async def import_manifest(request: Request, ctx: CtxDep, arrival_id: PathId,
 
 
 @router.post("/api/v1/reception/arrivals/{arrival_id}/intakes", response_model=IntakeOut, status_code=201,
-             openapi_extra=PERSONAL)
+             openapi_extra=PERSONAL,
+             summary=api_text("api.doc.reception.record_intake.summary"),
+             description=api_text("api.doc.reception.record_intake.description"))
 def record_intake(request: Request, ctx: CtxDep, arrival_id: PathId, body: IntakeIn) -> IntakeOut:
     """Receive one person: identity check, destination, screening (required referrals), services."""
     return intake.record_intake(ctx, arrival_id, body, now_of(request).date())

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from observatorio.api_texts import api_text
 from observatorio.cases.bounds import RecordId
 from observatorio.cases.reintegration.questionnaire import Dimension
 from observatorio.cases.schemas import SaneDate, _In
@@ -17,7 +18,7 @@ ChoiceId = Annotated[str, StringConstraints(max_length=40)]
 
 
 class PlanIn(_In):
-    department: Department = Field(description="ISO 3166-2 department where the returnee lives (HN-CR)")
+    department: Department = Field(description=api_text("api.doc.field.plan.department"))
     economic_goal: Goal | None = None
     social_goal: Goal | None = None
     psychosocial_goal: Goal | None = None

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
 from observatorio import __version__
+from observatorio.api_texts import api_text
 from observatorio.settings import Settings, get_settings
 from observatorio.store.heap import limit_arenas, use_system_allocator
 
-API_DESCRIPTION = """
-Open data of the Regional Migration Observatory (CRM): every harmonized number, its metadata
-and its history. Datos abiertos del Observatorio Migratorio Regional (CRM).
-
-* Errors are 400 with a bilingual body naming the parameter: see `ErrorBody`.
-* Public reads carry ETag / Last-Modified (the store version), answer 304 to conditional
-  requests, are gzip-compressed and CORS-enabled. Limits: see docs/api.md.
-"""
-
-DOCS_URL = "/api/docs"
-DOCS_ASSETS_URL = "/api/docs-assets"
+#: The tags that group the operations, each with its description (the names stay the same in
+#: every language: they are the groups' ids).
+API_TAGS = [{"name": tag, "description": api_text(f"api.doc.tag.{tag}")} for tag in (
+    "data", "metadata", "analysis", "forecasts", "sdmx", "cases", "directory", "reception")]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.errors import ObservatorioError
     from observatorio.publish.api.cases_lane import CasesLane
+    from observatorio.publish.api.docs import serve_docs
     from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
     from observatorio.publish.api.head import HeadAsGet
@@ -41,18 +35,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     limit_arenas(settings.malloc_arenas)  # each worker builds its app: its heaps, as Settings say
     use_system_allocator()
-    # Swagger UI's script and style come from the installed fastapi-offline package, not a CDN:
-    # the docs work offline and no request leaves the server (no validator badge either).
-    app = FastAPIOffline(
-        title="Observatorio Migratorio Regional — API",
+    # The document and the docs page in the reader's language, Swagger UI's assets served by the
+    # app itself (docs.py): FastAPI's own routes for them are off.
+    app = FastAPI(
+        title=api_text("api.doc.title"),
         version=__version__,
-        description=API_DESCRIPTION,
-        docs_url=DOCS_URL,
-        openapi_url="/api/openapi.json",
+        description=api_text("api.doc.description"),
+        openapi_tags=API_TAGS,
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
-        static_url=DOCS_ASSETS_URL,
-        swagger_ui_parameters={"validatorUrl": None},
     )
+    serve_docs(app, swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     for module in (metadata, data, analysis, forecasts):
         app.include_router(module.router)

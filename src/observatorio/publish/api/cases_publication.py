@@ -13,6 +13,7 @@ import duckdb
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from observatorio.api_texts import api_text
 from observatorio.cases.api import NOT_PERSONAL, CasesRoute, CtxDep, RuntimeDep
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.publication.access import publish_as, require_publisher
@@ -29,7 +30,7 @@ class StoreUnavailable(CasesError):
 
 
 class PublicationIn(BaseModel):
-    period: Annotated[str, Field(max_length=7, description="YYYY-MM: the last month published")]
+    period: Annotated[str, Field(max_length=7, description=api_text("api.doc.field.publication.period"))]
     threshold: Annotated[int | None, Field(ge=1, le=1000)] = None
 
 
@@ -41,7 +42,9 @@ class PublicationOut(BaseModel):
     skipped: bool
 
 
-@router.post("/api/v1/cases/publication", response_model=PublicationOut, openapi_extra=NOT_PERSONAL)
+@router.post("/api/v1/cases/publication", response_model=PublicationOut, openapi_extra=NOT_PERSONAL,
+             summary=api_text("api.doc.cases.publish_cases.summary"),
+             description=api_text("api.doc.cases.publish_cases.description"))
 def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: PublicationIn) -> PublicationOut:
     """Publish the disclosure-controlled case aggregates up to ``period`` as a store release."""
     require_publisher(ctx)

@@ -11,9 +11,10 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from observatorio.api_texts import api_text
 from observatorio.errors import ErrorKind, ObservatorioError, kind_of_status
 from observatorio.i18n import both, t
 from observatorio.store.query_errors import QueryError
@@ -22,6 +23,8 @@ from observatorio.store.query_errors import QueryError
 class ErrorMessage(BaseModel):
     """The same message in Spanish and English."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.error_message")})
+
     es: str
     en: str
 
@@ -29,14 +32,18 @@ class ErrorMessage(BaseModel):
 class ErrorDetail(BaseModel):
     """What was wrong, in which parameter, and the closest valid values."""
 
-    code: str = Field(description="machine-readable error code, e.g. unknown_code")
-    parameter: str | None = Field(description="the query parameter or path part at fault")
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.error_detail")})
+
+    code: str = Field(description=api_text("api.doc.field.error.code"))
+    parameter: str | None = Field(description=api_text("api.doc.field.error.parameter"))
     message: ErrorMessage
-    closest: list[str] = Field(default_factory=list, description="closest valid values")
+    closest: list[str] = Field(default_factory=list, description=api_text("api.doc.field.error.closest"))
 
 
 class ErrorBody(BaseModel):
     """Every API error has this body."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.error_body")})
 
     error: ErrorDetail
 
@@ -104,7 +111,7 @@ def error_response(exc: ObservatorioError) -> Response:
 
 #: OpenAPI description of the error answers, for ``responses=`` of every route.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Bad request: the message names the parameter"},
+    400: {"model": ErrorBody, "description": api_text("api.doc.response.bad_request")},
 }
 
 

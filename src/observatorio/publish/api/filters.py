@@ -13,9 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 
+from observatorio.api_texts import api_text
 from observatorio.model.dimensions import FILTER_COLUMNS
 
-FILTER_DOC = "Comma-separated codes (or repeat the parameter); see /api/v1/codelists."
+FILTER_DOC = api_text("api.doc.param.filter")
 
 Filter = Annotated[str | None, Query(description=FILTER_DOC)]
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from observatorio.api_texts import api_text
+
 Lang = Literal["es", "en"]
 
 
@@ -18,12 +20,14 @@ class ObservationRow(_Model):
     """One observation, or one sum when ``group_by`` is given (then only the grouped columns,
     ``value``, ``obs_status`` and ``obs_count`` are present)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.observation_row")})
+
     dataflow: str | None = None
     source: str | None = None
     table: str | None = None
     release: date | None = None
     freq: str | None = None
-    period: date | None = Field(None, description="first day of the reference period")
+    period: date | None = Field(None, description=api_text("api.doc.field.period"))
     ref_area: str | None = None
     citizenship: str | None = None
     counterpart_area: str | None = None
@@ -34,23 +38,24 @@ class ObservationRow(_Model):
     unit: str | None = None
     value: float | None = None
     obs_status: str | None = None
-    attributes: str | None = Field(None, description="source-specific breakdowns, canonical JSON")
-    source_file: str | None = Field(None, description="lineage: the published file")
-    source_row: int | None = Field(None, description="lineage: 1-based row in that file")
-    load_id: str | None = Field(None, description="lineage: the load, see /api/v1/loads")
-    obs_count: int | None = Field(None, description="observations added up in this sum")
-    months: int | None = Field(None, description="aggregate=A|FY|Q only: months of data added up "
-                                                 "in this period (fewer than 12 or 3: a partial one)")
-    vintage: date | None = Field(None, description="revisions only: the release of this value")
+    attributes: str | None = Field(None, description=api_text("api.doc.field.attributes"))
+    source_file: str | None = Field(None, description=api_text("api.doc.field.source_file"))
+    source_row: int | None = Field(None, description=api_text("api.doc.field.source_row"))
+    load_id: str | None = Field(None, description=api_text("api.doc.field.load_id"))
+    obs_count: int | None = Field(None, description=api_text("api.doc.field.obs_count"))
+    months: int | None = Field(None, description=api_text("api.doc.field.months"))
+    vintage: date | None = Field(None, description=api_text("api.doc.field.vintage"))
 
 
 class PageMeta(_Model):
     """Where this page sits in the whole answer."""
 
-    total: int = Field(description="rows in the whole answer (all pages)")
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.page_meta")})
+
+    total: int = Field(description=api_text("api.doc.field.total"))
     limit: int
     offset: int
-    next: str | None = Field(description="address of the next page, if any")
+    next: str | None = Field(description=api_text("api.doc.field.next"))
     columns: list[str]
     group_by: list[str]
     release: date | None = None
@@ -61,12 +66,16 @@ class PageMeta(_Model):
 class ObservationPage(_Model):
     """A page of observations (``format=json``)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.observation_page")})
+
     meta: PageMeta
     data: list[ObservationRow]
 
 
 class Coverage(_Model):
     """Which reporting country and frequency a source covers, over which periods."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.coverage")})
 
     ref_area: str
     freq: str
@@ -77,6 +86,8 @@ class Coverage(_Model):
 
 class SourceOut(_Model):
     """One loaded source, its latest release and coverage."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.source")})
 
     source: str
     publisher: str | None
@@ -89,7 +100,7 @@ class SourceOut(_Model):
     homepage: str | None
     caveats: list[str]
     release: date
-    releases: int = Field(description="how many releases are loaded")
+    releases: int = Field(description=api_text("api.doc.field.releases"))
     rows: int
     period_start: date | None
     period_end: date | None
@@ -101,6 +112,8 @@ class SourceOut(_Model):
 
 class LoadOut(_Model):
     """One load: a published file loaded as one release of a source."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.load")})
 
     load_id: str
     source: str
@@ -117,6 +130,8 @@ class LoadOut(_Model):
 class FreshnessRow(_Model):
     """Who reported what, when: a CRM country's last period and release for one flow."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.freshness")})
+
     ref_area: str
     country: str
     flow: str | None
@@ -129,6 +144,8 @@ class FreshnessRow(_Model):
 
 class SourceFreshnessRow(_Model):
     """One source: its latest release, the last refresh attempt and the next expected release."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.source_freshness")})
 
     source: str
     last_release: date | None
@@ -144,6 +161,8 @@ class SourceFreshnessRow(_Model):
 class CodeOut(_Model):
     """One code with its label in the requested language and in both."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.code")})
+
     id: str
     label: str
     description: str
@@ -154,6 +173,8 @@ class CodeOut(_Model):
 class CodelistOut(_Model):
     """A codelist (SDMX sense)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.codelist")})
+
     id: str
     lang: Lang
     codes: list[CodeOut]
@@ -162,12 +183,16 @@ class CodelistOut(_Model):
 class CodelistRef(_Model):
     """A codelist's id and where to read it."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.codelist_ref")})
+
     id: str
     url: str
 
 
 class GlossaryEntry(_Model):
     """A national term, the harmonized flow it maps to and what one count of it means."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.glossary_entry")})
 
     term: str
     term_lang: str
@@ -186,6 +211,8 @@ class GlossaryEntry(_Model):
 
 class DataflowOut(_Model):
     """An SDMX dataflow served at /sdmx/data/{id}/{key}."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.dataflow")})
 
     id: str
     name: str

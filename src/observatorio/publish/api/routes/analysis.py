@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from observatorio.analysis import views
 from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.api_texts import api_text
 from observatorio.i18n import normalize_lang
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
 from observatorio.publish.api.params import StrictRoute
@@ -22,11 +23,11 @@ from observatorio.publish.api.store_access import StoreDep, StoreHandle
 
 router = APIRouter(prefix="/api/v1", tags=["analysis"], route_class=StrictRoute)
 
-LangQ = Annotated[Literal["es", "en"], Query(description="language of names and texts (es default)")]
-CountryQ = Annotated[str | None, Query(description="ISO 3166 alpha-3 code, e.g. GTM", examples=["GTM"])]
-YearQ = Annotated[int | None, Query(ge=1950, le=2100, description="calendar year (default: latest with population)")]
-FromQ = Annotated[int | None, Query(alias="from", ge=1900, le=2100, description="first year")]
-ToQ = Annotated[int | None, Query(alias="to", ge=1900, le=2100, description="last year")]
+LangQ = Annotated[Literal["es", "en"], Query(description=api_text("api.doc.param.lang_texts"))]
+CountryQ = Annotated[str | None, Query(description=api_text("api.doc.param.country"), examples=["GTM"])]
+YearQ = Annotated[int | None, Query(ge=1950, le=2100, description=api_text("api.doc.param.year"))]
+FromQ = Annotated[int | None, Query(alias="from", ge=1900, le=2100, description=api_text("api.doc.param.from_year"))]
+ToQ = Annotated[int | None, Query(alias="to", ge=1900, le=2100, description=api_text("api.doc.param.to_year"))]
 
 _LOCK = threading.Lock()
 T = TypeVar("T")
@@ -52,19 +53,21 @@ def _answer(request: Request, handle: StoreHandle, body: Callable[[IndicatorEngi
                            **exc.values) from None
 
 
-@router.get("/indicators", responses=ERROR_RESPONSES, summary="Indicator catalogue")
+@router.get("/indicators", responses=ERROR_RESPONSES, summary=api_text("api.doc.analysis.indicators.summary"),
+            description=api_text("api.doc.analysis.indicators.description"))
 def indicator_catalogue(lang: LangQ = "es") -> list[dict[str, Any]]:
     """Every indicator: id, name, definition, unit, formula, sources and caveats."""
     return views.catalogue_records(normalize_lang(lang))
 
 
-@router.get("/indicators/{indicator_id}", responses=ERROR_RESPONSES, summary="Indicator values")
+@router.get("/indicators/{indicator_id}", responses=ERROR_RESPONSES, summary=api_text("api.doc.analysis.indicator.summary"),
+            description=api_text("api.doc.analysis.indicator.description"))
 def indicator_values(
     request: Request,
     handle: StoreDep,
-    indicator_id: Annotated[str, Path(description="indicator id, see /api/v1/indicators")],
+    indicator_id: Annotated[str, Path(description=api_text("api.doc.param.indicator_id"))],
     country: CountryQ = None,
-    freq: Annotated[Literal["M", "A"] | None, Query(description="M monthly, A annual")] = None,
+    freq: Annotated[Literal["M", "A"] | None, Query(description=api_text("api.doc.param.freq_m_a"))] = None,
     start: FromQ = None,
     end: ToQ = None,
     lang: LangQ = "es",
@@ -83,7 +86,8 @@ def indicator_values(
                    lambda e: views.indicator_values(e, indicator_id, code, freq, start, end, lang))
 
 
-@router.get("/roles", responses=ERROR_RESPONSES, summary="Country roles")
+@router.get("/roles", responses=ERROR_RESPONSES, summary=api_text("api.doc.analysis.roles.summary"),
+            description=api_text("api.doc.analysis.roles.description"))
 def roles(
     request: Request, handle: StoreDep, country: CountryQ = None, year: YearQ = None, lang: LangQ = "es",
 ) -> list[dict[str, Any]]:
@@ -93,10 +97,11 @@ def roles(
                    lambda e: views.role_records(e, views.check_country(country), year, lang))
 
 
-@router.get("/profiles/{iso3}", responses=ERROR_RESPONSES, summary="Country profile")
+@router.get("/profiles/{iso3}", responses=ERROR_RESPONSES, summary=api_text("api.doc.analysis.profile.summary"),
+            description=api_text("api.doc.analysis.profile.description"))
 def profile(
     request: Request, handle: StoreDep,
-    iso3: Annotated[str, Path(description="CRM member, ISO 3166 alpha-3")],
+    iso3: Annotated[str, Path(description=api_text("api.doc.param.iso3"))],
     year: YearQ = None, lang: LangQ = "es",
 ) -> dict[str, Any]:
     """A member's roles, the CRM actions that apply to it, why, and headline indicators."""
@@ -108,13 +113,14 @@ def profile(
     return _answer(request, handle, lambda e: views.profile_record(e, iso3, year, lang))
 
 
-@router.get("/mirror", responses=ERROR_RESPONSES, summary="Mirror reconciliation")
+@router.get("/mirror", responses=ERROR_RESPONSES, summary=api_text("api.doc.analysis.mirror.summary"),
+            description=api_text("api.doc.analysis.mirror.description"))
 def mirror(
     request: Request, handle: StoreDep,
-    freq: Annotated[Literal["M", "A"], Query(description="M monthly, A calendar year")] = "M",
-    pair: Annotated[str | None, Query(description="one pair id")] = None,
+    freq: Annotated[Literal["M", "A"], Query(description=api_text("api.doc.param.freq_m_year"))] = "M",
+    pair: Annotated[str | None, Query(description=api_text("api.doc.param.pair"))] = None,
     kind: Annotated[Literal["countries", "route", "compilers", "publications"] | None,
-                    Query(description="kind of pair")] = None,
+                    Query(description=api_text("api.doc.param.pair_kind"))] = None,
     start: FromQ = None, end: ToQ = None, lang: LangQ = "es",
 ) -> dict[str, Any]:
     """Both sides of each movement, the gap and the known definitional reasons."""

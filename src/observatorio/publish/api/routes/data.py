@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
+from observatorio.api_texts import api_text
 from observatorio.i18n import normalize_lang
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
 from observatorio.publish.api.filters import column_filters
@@ -37,13 +38,12 @@ router = APIRouter(prefix="/api/v1", tags=["data"], route_class=StrictRoute)
 
 #: One query parameter per filterable contract column (publish/api/filters.py).
 Filters = Annotated[dict[str, list[str]], Depends(column_filters)]
-Start = Annotated[str | None, Query(description="first period: 2022, 2022-Q3, 2022-10 or 2022-10-01",
+Start = Annotated[str | None, Query(description=api_text("api.doc.param.start"),
                                     examples=["2021-10"])]
-End = Annotated[str | None, Query(description="last period (inclusive), same forms as start",
+End = Annotated[str | None, Query(description=api_text("api.doc.param.end"),
                                   examples=["2022-09"])]
 GroupBy = Annotated[str | None, Query(
-    description="comma-separated columns to keep; the other dimensions are summed. A sum may "
-    "only add rows of the same source, table, unit and frequency (and, for stocks, period).",
+    description=api_text("api.doc.param.group_by"),
     examples=["source"])]
 
 
@@ -65,26 +65,24 @@ def selection(filters: Filters, start: Start = None, end: End = None,
 
 
 SelectionDep = Annotated[Selection, Depends(selection)]
-Release = Annotated[str | None, Query(description="exact release (vintage) YYYY-MM-DD")]
+Release = Annotated[str | None, Query(description=api_text("api.doc.param.release"))]
 Aggregate = Annotated[str | None, Query(
-    description="sum monthly rows by calendar year (A), US fiscal year Oct–Sep (FY) or quarter "
-    "(Q); other frequencies are left out, stocks are refused; column months counts the months "
-    "in each sum", examples=["A"])]
-AsOf = Annotated[str | None, Query(description="the releases in force on this date YYYY-MM-DD")]
+    description=api_text("api.doc.param.aggregate"), examples=["A"])]
+AsOf = Annotated[str | None, Query(description=api_text("api.doc.param.as_of"))]
 # limit=0 passes here and is refused by ObservationQuery.build, as on the fast path (fast.py).
 Limit = Annotated[int | None, Query(ge=0, le=MAX_PAGING,
-                                    description="rows per page, at least 1 (JSON: default 1000, max 50000)")]
-Offset = Annotated[int, Query(ge=0, le=MAX_PAGING, description="rows to skip")]
-FormatQ = Annotated[Format, Query(description="output format")]
-LangQ = Annotated[Lang, Query(description="language of labels and messages (es default)")]
+                                    description=api_text("api.doc.param.limit"))]
+Offset = Annotated[int, Query(ge=0, le=MAX_PAGING, description=api_text("api.doc.param.offset"))]
+FormatQ = Annotated[Format, Query(description=api_text("api.doc.param.format"))]
+LangQ = Annotated[Lang, Query(description=api_text("api.doc.param.lang_messages"))]
 
 _CONTENT: dict[str, dict[str, Any]] = {
     m: {} for f, m in MEDIA_TYPES.items() if f is not Format.json
 }
 DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ObservationPage, "content": _CONTENT,
-          "description": "A page of observations (JSON) or the whole answer in another format"},
-    304: {"description": "Not modified (conditional request)"},
+          "description": api_text("api.doc.response.observations")},
+    304: {"description": api_text("api.doc.response.not_modified")},
     **ERROR_RESPONSES,
 }
 
@@ -103,7 +101,8 @@ def build_query(
 
 
 @router.get("/observations", response_model=None, responses=DATA_RESPONSES,
-            summary="Harmonized observations / observaciones armonizadas")
+            summary=api_text("api.doc.data.observations.summary"),
+            description=api_text("api.doc.data.observations.description"))
 def observations(
     request: Request,
     handle: StoreDep,
@@ -210,12 +209,13 @@ def _next_page(request: Request, query: ObservationQuery, total: int) -> str | N
 
 
 @router.get("/revisions", response_model=None, responses=DATA_RESPONSES,
-            summary="A series across every release / una serie en todas sus publicaciones")
+            summary=api_text("api.doc.data.revisions.summary"),
+            description=api_text("api.doc.data.revisions.description"))
 def revisions_route(
     request: Request,
     handle: StoreDep,
     chosen: SelectionDep,
-    format: Annotated[Format, Query(description="json or csv")] = Format.json,  # noqa: A002
+    format: Annotated[Format, Query(description=api_text("api.doc.param.format_json_csv"))] = Format.json,  # noqa: A002
     lang: LangQ = "es",
 ) -> Response:
     """The values of one series in each release loaded (column ``vintage``), oldest first."""

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import pandas as pd
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from observatorio.analysis.forecast import releases
@@ -32,6 +32,7 @@ from observatorio.analysis.forecast.catalogue import load_catalogue
 from observatorio.analysis.forecast.data import load_one
 from observatorio.analysis.forecast.engine import ForecastRun, horizon_group
 from observatorio.analysis.forecast.service import forecast_from_store
+from observatorio.api_texts import api_text
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
 from observatorio.publish.api.formats import MEDIA_TYPES, Format, csv_bytes
 from observatorio.publish.api.store_access import StoreDep
@@ -69,29 +70,32 @@ def _choice(parameter: str, value: str | None, options: tuple[str, ...]) -> None
 class ForecastRow(BaseModel):
     """One forecast value with its 80% and 95% prediction intervals."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.forecast_row")})
+
     series_id: str
     label: str
-    level: str = Field(description="country | nationality | demographic | children")
+    level: str = Field(description=api_text("api.doc.field.forecast.level"))
     parent: str | None
-    sources: list[str] = Field(
-        description="publishers read, the primary first; a second one only gives earlier months")
-    freq: str = Field(description="M monthly, A calendar-year total")
+    sources: list[str] = Field(description=api_text("api.doc.field.forecast.sources"))
+    freq: str = Field(description=api_text("api.doc.field.forecast.freq"))
     period: str
-    horizon: int = Field(description="months after the last observed month")
-    horizon_group: str = Field(description="short (1-3) | medium (4-12) | long (13-36)")
-    origin: str = Field(description="last observed month")
+    horizon: int = Field(description=api_text("api.doc.field.forecast.horizon"))
+    horizon_group: str = Field(description=api_text("api.doc.field.forecast.horizon_group"))
+    origin: str = Field(description=api_text("api.doc.field.forecast.origin"))
     mean: float
     lo_80: float
     hi_80: float
     lo_95: float
     hi_95: float
-    p_surge: float | None = Field(description="probability that the month is a surge")
+    p_surge: float | None = Field(description=api_text("api.doc.field.forecast.p_surge"))
 
 
 class RunInfo(BaseModel):
     """Which forecast release answered."""
 
-    run_id: str | None = Field(description="null when computed on the fly (no stored release)")
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.run_info")})
+
+    run_id: str | None = Field(description=api_text("api.doc.field.forecast.run_id"))
     created_at: str
     data_release: dict[str, str]
     model: str
@@ -101,6 +105,8 @@ class RunInfo(BaseModel):
 class ForecastAnswer(BaseModel):
     """A forecast release (or part of it)."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.forecast_answer")})
+
     run: RunInfo
     forecasts: list[ForecastRow]
 
@@ -108,25 +114,28 @@ class ForecastAnswer(BaseModel):
 class AlertRow(BaseModel):
     """An early warning and why it was raised."""
 
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.alert_row")})
+
     series_id: str
     label: str
-    level: str = Field(description="alert (P >= 50%) | watch (P >= 20%)")
+    level: str = Field(description=api_text("api.doc.field.alert.level"))
     period: str
     horizon: int
     probability: float
     threshold: float
     last_value: float | None
-    last_period: str | None = Field(description="the series' last data month: the alert is as of it")
-    status: str = Field(description="active (its month has not ended) | past (history)")
-    observed: float | None = Field(
-        description="past alerts: the count later published for the month (null: not yet)")
-    surged: bool | None = Field(description="past alerts: whether that count exceeded the threshold")
+    last_period: str | None = Field(description=api_text("api.doc.field.alert.last_period"))
+    status: str = Field(description=api_text("api.doc.field.alert.status"))
+    observed: float | None = Field(description=api_text("api.doc.field.alert.observed"))
+    surged: bool | None = Field(description=api_text("api.doc.field.alert.surged"))
     explanation: str
     signals: list[dict[str, Any]]
 
 
 class AlertAnswer(BaseModel):
     """The alerts of a forecast release: active ones, and past ones with what happened."""
+
+    model_config = ConfigDict(json_schema_extra={"description": api_text("api.doc.schema.alert_answer")})
 
     run: RunInfo
     alerts: list[AlertRow]
@@ -245,22 +254,23 @@ def _horizon_filter(frame: pd.DataFrame, horizon: str | None) -> pd.DataFrame:
     response_model=ForecastAnswer,
     responses={200: {"content": {"text/csv": {}}}, **ERROR_RESPONSES},
     dependencies=[_only("series", "horizon", "freq", "release", "lang", "format")],
-    summary="Pronósticos con intervalos de 80 % y 95 % / forecasts with 80% and 95% intervals",
+    summary=api_text("api.doc.forecasts.forecasts.summary"),
+    description=api_text("api.doc.forecasts.forecasts.description"),
 )
 def get_forecasts(
     request: Request,
     handle: StoreDep,
     series: Annotated[
-        list[str] | None, Query(description="series id(s), repeat or comma-separate")
+        list[str] | None, Query(description=api_text("api.doc.param.series_many"))
     ] = None,
     horizon: Annotated[
-        str | None, Query(description="short | medium | long, or a number of months (1-36)")
+        str | None, Query(description=api_text("api.doc.param.horizon"))
     ] = None,
-    freq: Annotated[str | None, Query(description="M monthly, A annual totals")] = None,
-    release: Annotated[str | None, Query(description="run id of a stored release, or latest")] = None,
-    lang: Annotated[str, Query(description="labels language: es (default) | en")] = "es",
+    freq: Annotated[str | None, Query(description=api_text("api.doc.param.freq_totals"))] = None,
+    release: Annotated[str | None, Query(description=api_text("api.doc.param.forecast_release"))] = None,
+    lang: Annotated[str, Query(description=api_text("api.doc.param.lang_forecasts"))] = "es",
     format: Annotated[str | None, Query(  # noqa: A002 - the public parameter name
-        description="json (default) or csv (one row per forecast value, run id in each row)")] = None,
+        description=api_text("api.doc.param.forecast_format"))] = None,
 ) -> ForecastAnswer | Response:
     """The latest forecast release (or ``release``), filtered."""
     _choice("format", format, ("json", "csv"))
@@ -318,16 +328,17 @@ def _forecasts_csv(info: RunInfo, rows: list[ForecastRow]) -> Response:
     response_model=AlertAnswer,
     responses=ERROR_RESPONSES,
     dependencies=[_only("series", "release", "lang", "level", "status")],
-    summary="Alertas tempranas de oleadas / early warnings of surges",
+    summary=api_text("api.doc.forecasts.alerts.summary"),
+    description=api_text("api.doc.forecasts.alerts.description"),
 )
 def get_alerts(
     request: Request,
     handle: StoreDep,
-    lang: Annotated[str, Query(description="es (default) | en")] = "es",
-    series: Annotated[list[str] | None, Query(description="series id(s)")] = None,
-    release: Annotated[str | None, Query(description="run id of a stored release, or latest")] = None,
-    level: Annotated[str | None, Query(description="alert | watch")] = None,
-    status: Annotated[str | None, Query(description="active | past (its month has passed)")] = None,
+    lang: Annotated[str, Query(description=api_text("api.doc.param.lang_alerts"))] = "es",
+    series: Annotated[list[str] | None, Query(description=api_text("api.doc.param.series"))] = None,
+    release: Annotated[str | None, Query(description=api_text("api.doc.param.forecast_release"))] = None,
+    level: Annotated[str | None, Query(description=api_text("api.doc.param.alert_level"))] = None,
+    status: Annotated[str | None, Query(description=api_text("api.doc.param.alert_status"))] = None,
 ) -> AlertAnswer:
     """The alerts of the latest release, explained in ``lang``: an alert whose month has passed
     is ``past``, with the count later observed, never ``active``."""

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from observatorio.api_texts import api_text
 from observatorio.harmonize.glossary import load_glossary
 from observatorio.i18n import normalize_lang
 from observatorio.model.codelists import CODELIST_IDS, get_codelist
@@ -28,11 +29,12 @@ from observatorio.store.catalogue import StoreCatalogue, closest_texts
 router = APIRouter(prefix="/api/v1", tags=["metadata"], route_class=StrictRoute,
                    responses=ERROR_RESPONSES)
 
-LangQ = Annotated[Lang, Query(description="language of labels (es default)")]
+LangQ = Annotated[Lang, Query(description=api_text("api.doc.param.lang_labels"))]
 
 
 @router.get("/sources", response_model=list[SourceOut],
-            summary="Loaded sources / fuentes cargadas")
+            summary=api_text("api.doc.metadata.sources.summary"),
+            description=api_text("api.doc.metadata.sources.description"))
 def sources(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
     """Publisher, licence, latest release, coverage by country and period, and load time."""
     lang = normalize_lang(lang)
@@ -47,10 +49,11 @@ def sources(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
 
 
 @router.get("/loads", response_model=list[LoadOut],
-            summary="Every load and release (lineage) / cargas y publicaciones")
+            summary=api_text("api.doc.metadata.loads.summary"),
+            description=api_text("api.doc.metadata.loads.description"))
 def loads(
     handle: StoreDep,
-    source: Annotated[str | None, Query(description="only this source")] = None,
+    source: Annotated[str | None, Query(description=api_text("api.doc.param.source"))] = None,
 ) -> list[dict[str, Any]]:
     """Each row's ``load_id`` leads here: file name, checksum, release and load time."""
     if source is not None:
@@ -59,7 +62,8 @@ def loads(
 
 
 @router.get("/freshness", response_model=list[FreshnessRow],
-            summary="Who reported what, when / quién informó qué y cuándo")
+            summary=api_text("api.doc.metadata.freshness.summary"),
+            description=api_text("api.doc.metadata.freshness.description"))
 def freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
     """For each CRM country and flow: the last period available and the last release."""
     lang = normalize_lang(lang)
@@ -72,7 +76,8 @@ def freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
 
 
 @router.get("/freshness/sources", response_model=list[SourceFreshnessRow],
-            summary="Refresh of each source / actualización de cada fuente")
+            summary=api_text("api.doc.metadata.source_freshness.summary"),
+            description=api_text("api.doc.metadata.source_freshness.description"))
 def source_freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any]]:
     """Per source: latest release, last refresh attempt and its result, next expected release."""
     from observatorio.refresh.freshness import source_freshness as rows
@@ -86,7 +91,8 @@ def source_freshness(handle: StoreDep, lang: LangQ = "es") -> list[dict[str, Any
     return out
 
 
-@router.get("/codelists", response_model=list[CodelistRef], summary="Codelists / listas de códigos")
+@router.get("/codelists", response_model=list[CodelistRef], summary=api_text("api.doc.metadata.codelists.summary"),
+            description=api_text("api.doc.metadata.codelists.description"))
 def codelists() -> list[dict[str, str]]:
     """The codelists of the harmonized model."""
     return [{"id": c, "url": f"/api/v1/codelists/{c}"} for c in CODELIST_IDS]
@@ -94,9 +100,10 @@ def codelists() -> list[dict[str, str]]:
 
 @router.get("/codelists/{codelist_id}", response_model=CodelistOut,
             responses={404: {"model": ERROR_RESPONSES[400]["model"]}},
-            summary="One codelist / una lista de códigos")
+            summary=api_text("api.doc.metadata.codelist.summary"),
+            description=api_text("api.doc.metadata.codelist.description"))
 def codelist(
-    codelist_id: Annotated[str, Path(description="one of /api/v1/codelists")],
+    codelist_id: Annotated[str, Path(description=api_text("api.doc.param.codelist_id"))],
     lang: LangQ = "es",
 ) -> dict[str, Any]:
     """Codes with Spanish and English labels (``label`` in the requested language)."""
@@ -115,7 +122,8 @@ def codelist(
 
 
 @router.get("/glossary", response_model=list[GlossaryEntry],
-            summary="National terms → harmonized flows / glosario")
+            summary=api_text("api.doc.metadata.glossary.summary"),
+            description=api_text("api.doc.metadata.glossary.description"))
 def glossary(lang: LangQ = "es") -> list[dict[str, Any]]:
     """What each national term (deportado, retornado, evento, encounter…) means and counts."""
     lang = normalize_lang(lang)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from observatorio.api_texts import api_text
 from observatorio.i18n import normalize_lang
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
@@ -61,16 +62,16 @@ KEY_TEMPLATE = ".".join(d.id for d in DIMENSIONS)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {MEDIA_SDMX_CSV: {}, MEDIA_SDMX_JSON: {}, MEDIA_SDMX_ML_SS: {},
                       MEDIA_SDMX_ML_GENERIC: {}},
-          "description": "SDMX-CSV 2.0 (default), SDMX-JSON 2.0, or SDMX-ML 2.1 structure-specific "
-                         "or generic data message, by format= or the Accept header"},
-    406: {**ERROR_RESPONSES[400], "description": "The Accept header names no format offered"},
-    304: {"description": "Not modified (conditional request)"},
+          "description": api_text("api.doc.response.sdmx_data")},
+    406: {**ERROR_RESPONSES[400], "description": api_text("api.doc.response.not_acceptable")},
+    304: {"description": api_text("api.doc.response.not_modified")},
     404: ERROR_RESPONSES[400],
     **ERROR_RESPONSES,
 }
 
 
-@router.get("/dataflow", response_model=list[DataflowOut], summary="SDMX dataflows")
+@router.get("/dataflow", response_model=list[DataflowOut], summary=api_text("api.doc.sdmx.dataflows.summary"),
+            description=api_text("api.doc.sdmx.dataflows.description"))
 def dataflow_list(lang: Annotated[Lang, Query()] = "es") -> list[dict[str, str]]:
     """The dataflows and the key template of their data structure."""
     cl = get_codelist("dataflow")
@@ -82,31 +83,28 @@ def dataflow_list(lang: Annotated[Lang, Query()] = "es") -> list[dict[str, str]]
 
 
 DataflowP = Annotated[str, Path(
-    description="dataflow id, agency,id or agency,id,version (OMR,RETURNS,latest); all = every "
-                "dataflow", examples=["RETURNS"])]
-KeyP = Annotated[str, Path(description=f"dot-separated key: {KEY_TEMPLATE}; '+' = or, "
-                                       "empty = any; 'all' = everything")]
-ProviderP = Annotated[str, Path(description="data provider: all (the observatory is the only one)",
+    description=api_text("api.doc.param.dataflow"), examples=["RETURNS"])]
+KeyP = Annotated[str, Path(description=api_text("api.doc.param.key", template=KEY_TEMPLATE))]
+ProviderP = Annotated[str, Path(description=api_text("api.doc.param.provider"),
                                 examples=["all"])]
-StartP = Annotated[str | None, Query(description="2022, 2022-Q3 or 2022-10")]
-EndP = Annotated[str | None, Query(description="inclusive")]
+StartP = Annotated[str | None, Query(description=api_text("api.doc.param.sdmx_start"))]
+EndP = Annotated[str | None, Query(description=api_text("api.doc.param.sdmx_end"))]
 FormatP = Annotated[str | None, Query(
     pattern=f"^({'|'.join(DATA_FORMAT_NAMES)})$",
-    description="sdmx-csv (default), sdmx-json, structurespecificdata or genericdata (SDMX-ML "
-                "2.1); overrides the Accept header")]
-ReleaseP = Annotated[str | None, Query(description="exact release YYYY-MM-DD")]
-AsOfP = Annotated[str | None, Query(description="releases in force on YYYY-MM-DD")]
+    description=api_text("api.doc.param.sdmx_format"))]
+ReleaseP = Annotated[str | None, Query(description=api_text("api.doc.param.sdmx_release"))]
+AsOfP = Annotated[str | None, Query(description=api_text("api.doc.param.sdmx_as_of"))]
 LangP = Annotated[Lang, Query()]
 DataDetailP = Annotated[str | None, Query(
     pattern=f"^({'|'.join(DATA_DETAILS)})$",
-    description="full (default), dataonly (no attributes), serieskeysonly or nodata (the series "
-                "without observations)")]
+    description=api_text("api.doc.param.data_detail"))]
 DimensionAtObservationP = Annotated[str | None, Query(
-    description="TIME_PERIOD (default), AllDimensions or a dimension id (SDMX-ML)")]
+    description=api_text("api.doc.param.dimension_at_observation"))]
 
 
 @router.get("/data/{dataflow}", response_model=None, responses=_RESPONSES,
-            summary="SDMX data of a whole dataflow")
+            summary=api_text("api.doc.sdmx.data_flow.summary"),
+            description=api_text("api.doc.sdmx.data_flow.description"))
 def sdmx_dataflow(
     request: Request, handle: StoreDep, dataflow: DataflowP,
     startPeriod: StartP = None, endPeriod: EndP = None,  # noqa: N803 - SDMX REST names
@@ -120,7 +118,8 @@ def sdmx_dataflow(
 
 
 @router.get("/data/{dataflow}/{key}/{provider}", response_model=None, responses=_RESPONSES,
-            summary="SDMX data for a series key and data provider")
+            summary=api_text("api.doc.sdmx.data_provider.summary"),
+            description=api_text("api.doc.sdmx.data_provider.description"))
 def sdmx_data_of_provider(
     request: Request, handle: StoreDep, dataflow: DataflowP, key: KeyP, provider: ProviderP,
     startPeriod: StartP = None, endPeriod: EndP = None,  # noqa: N803 - SDMX REST names
@@ -136,7 +135,8 @@ def sdmx_data_of_provider(
 
 
 @router.get("/data/{dataflow}/{key}", response_model=None, responses=_RESPONSES,
-            summary="SDMX data for a series key")
+            summary=api_text("api.doc.sdmx.data_key.summary"),
+            description=api_text("api.doc.sdmx.data_key.description"))
 def sdmx_data(
     request: Request, handle: StoreDep, dataflow: DataflowP, key: KeyP,
     startPeriod: StartP = None, endPeriod: EndP = None,  # noqa: N803 - SDMX REST names
@@ -199,28 +199,26 @@ def flow_of(flow_ref: str) -> str | None:
 
 _STRUCTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {MEDIA_SDMX_ML_STRUCTURE: {}, MEDIA_SDMX_JSON_STRUCTURE: {}},
-          "description": "SDMX-ML 2.1 (default) or SDMX-JSON 2.0 structure message"},
-    406: {**ERROR_RESPONSES[400], "description": "The Accept header names no format offered"},
-    304: {"description": "Not modified (conditional request)"},
-    404: {**ERROR_RESPONSES[400], "description": "No such agency, artefact or version"},
+          "description": api_text("api.doc.response.sdmx_structure")},
+    406: {**ERROR_RESPONSES[400], "description": api_text("api.doc.response.not_acceptable")},
+    304: {"description": api_text("api.doc.response.not_modified")},
+    404: {**ERROR_RESPONSES[400], "description": api_text("api.doc.response.sdmx_not_found")},
     **ERROR_RESPONSES,
 }
-AgencyP = Annotated[str, Path(description=f"{AGENCY}, or all", examples=[AGENCY])]
-ResourceP = Annotated[str, Path(description="artefact id (several with +), or all",
+AgencyP = Annotated[str, Path(description=api_text("api.doc.param.agency", agency=AGENCY), examples=[AGENCY])]
+ResourceP = Annotated[str, Path(description=api_text("api.doc.param.resource"),
                                 examples=["DSD_MIGRATION"])]
-VersionP = Annotated[str, Path(description="1.0, latest or all", examples=["latest"])]
+VersionP = Annotated[str, Path(description=api_text("api.doc.param.version"), examples=["latest"])]
 ReferencesP = Annotated[str | None, Query(
     pattern=f"^({'|'.join(REFERENCES)})$",
-    description="also return related artefacts: none (default), parents, parentsandsiblings, "
-                "children, descendants, all, or one kind (codelist…)")]
+    description=api_text("api.doc.param.references"))]
 DetailP = Annotated[str | None, Query(
     pattern="^(full|allstubs|referencestubs|allcompletestubs|referencecompletestubs|"
             "referencepartial)$",
-    description="SDMX REST detail; every value answers the full artefacts (a stub is allowed "
-                "to be complete)")]
+    description=api_text("api.doc.param.detail"))]
 StructureFormatP = Annotated[str | None, Query(
     pattern="^(sdmx-ml|sdmx-json)$",
-    description="sdmx-ml (SDMX-ML 2.1, default) or sdmx-json (SDMX-JSON 2.0); overrides Accept")]
+    description=api_text("api.doc.param.structure_format"))]
 
 
 STRUCTURE_OFFERS: tuple[Offer[str], ...] = (
@@ -259,8 +257,6 @@ def _register_structure_routes(kind: str) -> None:
     The bare ``/sdmx/dataflow`` stays the JSON list of dataflows (above); its SDMX-ML form is
     ``/sdmx/dataflow/all`` (or ``/sdmx/dataflow/OMR``).
     """
-    what = f"SDMX-ML 2.1 {kind}"
-
     def everything(request: Request, handle: StoreDep, references: ReferencesP = None,
                    detail: DetailP = None, format: StructureFormatP = None) -> Response:  # noqa: A002
         return _structure(request, handle, kind, "all", "all", "latest", references, format)
@@ -291,10 +287,10 @@ def _register_structure_routes(kind: str) -> None:
         router.add_api_route(
             f"/{kind}{suffix}", endpoint, methods=["GET"], response_model=None,
             responses=_STRUCTURE_RESPONSES, response_class=Response,
-            summary=f"{what}{suffix.replace('{', '').replace('}', '')}",
+            summary=api_text("api.doc.sdmx.structure.summary", kind=kind,
+                             path=suffix.replace("{", "").replace("}", "")),
             operation_id=f"sdmx_{kind}_{endpoint.__name__}",
-            description=f"The {kind} artefact(s) as an SDMX-ML 2.1 structure message, names in "
-                        "Spanish and English; references= adds related artefacts.",
+            description=api_text("api.doc.sdmx.structure.description", kind=kind),
         )
 
 
