@@ -13,15 +13,17 @@ all: the list shows none.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import aliased
 
 from observatorio.cases import paging, service
 from observatorio.cases.models import Case, CaseShare, Organisation
-from observatorio.cases.policy import Decision, Resource, authorize
+from observatorio.cases.policy import Decision, Policy, Principal, Resource, authorize, get_policy
 
 # What the page shows, and what the policy decides on (see policy.case_resource).
 _SHOWN = (Case.id, Case.reference, Case.case_type, Case.status, Case.risk_level, Case.summary, Case.country)
@@ -66,6 +68,43 @@ def _resource(row: Row[Any], shares: list[tuple[int, str]]) -> Resource:
     )
 
 
+# The statements of recent lists, built once each: building one (the scope filter, the filters,
+# the page as a subquery and its column collection) cost about as much as running it. A pure
+# function of the policy, the principal, the sort, the page and the filters' values; kept by the
+# policy object too (a replaced policy builds afresh), the oldest first out.
+_STATEMENTS_KEPT = 128
+_statements_kept: OrderedDict[tuple[Any, ...], tuple[Policy, Select[Any], Select[Any]]] = OrderedDict()
+_statements_lock = threading.Lock()
+
+
+def _statements(principal: Principal, sort: str, limit: int, offset: int,
+                filters: dict[str, Any]) -> tuple[Select[Any], Select[Any]]:
+    """The page's statement (its cases, then their shares joined on: one row per share, one row
+    of NULLs for none) and the statement of every matching case's id (for the total)."""
+    policy = get_policy()
+    key = (id(policy), principal, sort, limit, offset, tuple(sorted(filters.items())))
+    with _statements_lock:
+        hit = _statements_kept.get(key)
+        if hit is not None and hit[0] is policy:
+            _statements_kept.move_to_end(key)
+            return hit[1], hit[2]
+    stmt = service.case_query(principal, **filters)
+    column, descending = _SORT_COLUMNS[sort]
+    sub = (stmt.with_only_columns(*_SHOWN, *_DECIDED).order_by(service._SORTS[sort], Case.id)
+           .limit(limit).offset(offset).subquery())
+    order = sub.c[column].desc() if descending else sub.c[column].asc()
+    page = (select(sub, CaseShare.organisation_id.label("share_org"), _SHARE_ORG.country.label("share_country"))
+            .outerjoin(CaseShare, CaseShare.case_id == sub.c.id)
+            .outerjoin(_SHARE_ORG, _SHARE_ORG.id == CaseShare.organisation_id)
+            .order_by(order, sub.c.id, CaseShare.id))
+    matching = stmt.with_only_columns(Case.id)
+    with _statements_lock:
+        _statements_kept[key] = (policy, page, matching)
+        while len(_statements_kept) > _STATEMENTS_KEPT:
+            _statements_kept.popitem(last=False)
+    return page, matching
+
+
 def read_case_list(ctx: service.Ctx, *, sort: str = "-opened_at", limit: int = 50, offset: int = 0,
                    **filters: Any) -> ListPage:
     """The cases of ``service.list_cases(ctx, sort=..., limit=..., offset=..., **filters)`` as
@@ -74,23 +113,13 @@ def read_case_list(ctx: service.Ctx, *, sort: str = "-opened_at", limit: int = 5
         ctx.record_denial("case.list", "case", "case.read")
         ctx.commit()
         return ListPage(items=[], total=0, limit=limit, offset=offset)
-    stmt = service.case_query(ctx.principal, **filters)
-    column, descending = _SORT_COLUMNS[sort]
-    page = (stmt.with_only_columns(*_SHOWN, *_DECIDED).order_by(service._SORTS[sort], Case.id)
-            .limit(limit).offset(offset).subquery())
-    # the page's cases, then their shares joined on (one row per share; none: one row of NULLs)
-    key = page.c[column].desc() if descending else page.c[column].asc()
-    rows = ctx.session.execute(
-        select(page, CaseShare.organisation_id.label("share_org"), _SHARE_ORG.country.label("share_country"))
-        .outerjoin(CaseShare, CaseShare.case_id == page.c.id)
-        .outerjoin(_SHARE_ORG, _SHARE_ORG.id == CaseShare.organisation_id)
-        .order_by(key, page.c.id, CaseShare.id)).all()
+    page, matching = _statements(ctx.principal, sort, limit, offset, filters)
     cases: dict[int, tuple[Row[Any], list[tuple[int, str]]]] = {}
-    for row in rows:
+    for row in ctx.session.execute(page).all():
         _, shares = cases.setdefault(row.id, (row, []))
         if row.share_org is not None:
             shares.append((row.share_org, row.share_country))
-    total = paging.total(ctx.session, stmt.with_only_columns(Case.id), len(cases), limit, offset)
+    total = paging.total(ctx.session, matching, len(cases), limit, offset)
     decided: dict[Resource, Decision] = {}
     items = []
     for row, shares in cases.values():
