@@ -1,24 +1,21 @@
 """The case list's filters as typed in the page's query string, checked, and the choices the
 filter form offers. Every choice comes from the cases the user may read (the same SQL scope as
 the list), so the form never names an organisation, country or officer outside the user's reach;
-they are kept per user for a short while (``CHOICES_TTL``).
+they are kept per user for a short while (``KEPT_CHOICES``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import time
-import weakref
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from observatorio.cases.kept import Kept
 from observatorio.cases.models import Case, Organisation, User
 from observatorio.cases.policy import Principal, case_scope_clause
 from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
@@ -101,37 +98,15 @@ class Choices:
     officers: list[tuple[int, str]]
 
 
-# The filter form's choices, kept a short while per database and per principal (issue 14): the
-# statement scans every case in the user's reach, on every view of the list, for a form that
-# changes only when a case changes holder, country or officer. The key is the whole principal
-# (user and every membership, read afresh on each request), so nothing is shared between users
-# and a changed membership asks the database again; a case moved meanwhile shows in the choices
-# at most CHOICES_TTL seconds late (the list itself is never cached).
-CHOICES_TTL = 30.0
-CHOICES_KEPT = 1024  # principals per database; the oldest entry goes first
-_kept: weakref.WeakKeyDictionary[Engine, OrderedDict[Principal, tuple[float, Choices]]] = \
-    weakref.WeakKeyDictionary()
-_kept_lock = threading.Lock()
+# The filter form's choices, kept a short while per user (cases/kept.py): the statement scans
+# every case in the user's reach, for a form that changes only when a case changes holder,
+# country or officer; such a change shows in the choices at most 30 s late (never the list).
+KEPT_CHOICES: Kept[Choices] = Kept(ttl=30.0, size=1024)
 
 
 def choices(session: Session, principal: Principal) -> Choices:
-    """Countries, organisations and officers of the cases the user may read (``CHOICES_TTL``)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    now = time.monotonic()
-    with _kept_lock:
-        kept = _kept.get(engine)
-        hit = kept.get(principal) if kept is not None else None
-    if hit is not None and now - hit[0] < CHOICES_TTL:
-        return hit[1]
-    found = read_choices(session, principal)
-    with _kept_lock:
-        kept = _kept.setdefault(engine, OrderedDict())
-        kept[principal] = (now, found)
-        kept.move_to_end(principal)
-        while len(kept) > CHOICES_KEPT:
-            kept.popitem(last=False)
-    return found
+    """Countries, organisations and officers of the cases the user may read (kept 30 s)."""
+    return KEPT_CHOICES.get(session, principal, "choices", lambda: read_choices(session, principal))
 
 
 def read_choices(session: Session, principal: Principal) -> Choices:
