@@ -10,8 +10,14 @@ Under ``valgrind --tool=callgrind --instr-atstart=no`` with ``--callgrind --top 
 also counts the instructions of the renders of each page (a dump per page): a figure other jobs
 on the machine do not move, unlike CPU time.
 
-Prints, per page (case list, case page), the wall and CPU milliseconds per render and the
-functions with the most cumulative CPU time, then the most own CPU time.
+Prints, per page (case list, case page), the CPU milliseconds per render of this process (the
+least and the median of ten blocks of renders, not profiled; the client is included), then,
+unless ``--top 0``, a cProfile on CPU time: the functions with the most cumulative CPU time,
+then the most own CPU time (``--dump PREFIX`` writes the profiles for pstats).
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.%p \
+        .venv/bin/python bench/cases/profile_pages.py --renders 60 --top 0 --callgrind
+    grep summary /tmp/cg.*.1 /tmp/cg.*.2   # instructions over the renders of the list, the case page
 """
 
 from __future__ import annotations
