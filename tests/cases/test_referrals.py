@@ -214,3 +214,22 @@ def test_a_share_reader_of_another_country_sees_no_referrals(rt, seeded) -> None
             referrals.referral_view(ctx_for(s, world, "gtm_head"), s.scalar(select(Referral.id)))
         sent, consents = referrals.case_referrals_and_consents(ctx_for(s, world, "hnd_head"), case_id)
         assert len(sent) == 1 and len(consents) == 1
+
+
+def test_the_case_pages_referrals_are_referral_out_of_each_referral(rt, world) -> None:
+    """referrals_of_case reads plain rows (the case page's latency): the same ReferralOut as
+    referral_out of the ORM object, for a consented, an override and a mandate-free referral,
+    answered or not, and the same consents."""
+    case_id = _child_case(rt, world)
+    consent_id = _consent(rt, world, case_id)
+    first = _refer(rt, world, case_id, consent_id=consent_id)
+    _refer(rt, world, case_id, user="gtm_head", consent_id=consent_id, to_organisation_id=world.orgs["gtm_ministry"],
+           services=["family_tracing"], reason="búsqueda de familia")
+    with rt.sessions() as s:
+        referrals.answer_referral(ctx_for(s, world, "gtm_protection"), first.id,
+                                  ReferralAnswer(accept=False, reason="sin cupo"))
+    with rt.sessions() as s:
+        sent, consents = referrals.case_referrals_and_consents(ctx_for(s, world, "gtm_head"), case_id)
+        orm = s.scalars(select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)).unique().all()
+        assert len(sent) == 2 and sent == [referrals.referral_out(r) for r in orm]
+        assert [c.id for c in consents] == [consent_id] and consents[0].guardian_name == "Tía materna"

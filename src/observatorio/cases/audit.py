@@ -192,10 +192,12 @@ def _append_sql(dialect: str) -> tuple[TextClause, ...]:
     (``expect_seq``/``expect_hash``), and inserts the rows only if it did move it; the row lock
     the UPDATE takes serialises concurrent appenders, and a waiter re-reads the tip after the
     holder commits, finds it changed and inserts nothing. The row count tells which happened.
-    The rows come as one array per column (``unnest`` zips them in order): the statement's text
-    is the same for any ``n``, so the driver converts it once and the server keeps it prepared,
-    where a VALUES list of 14 parameters a row (a case list appends 26 rows) was a new statement
-    of hundreds of parameters to convert, send and parse on every page view.
+    The rows come as one JSON array of objects (``json_to_recordset`` reads them in order): the
+    statement's text is the same for any ``n``, so the driver converts it once and the server
+    keeps it prepared, where a VALUES list of 14 parameters a row (a case list appends 26 rows)
+    was a new statement of hundreds of parameters to convert, send and parse on every page view.
+    One JSON text (the standard library's C encoder) rather than an array per column: the driver
+    escapes every element of a text array one by one in Python, a sizeable part of a page view.
     SQLite: the caller holds the database's write lock (BEGIN IMMEDIATE), so plain statements:
     one row's INSERT run for every row (executemany), because a VALUES list of 14 parameters a
     row passes SQLite's limit of 32,766 parameters at 2,341 rows (a retention run erases more).
@@ -203,11 +205,11 @@ def _append_sql(dialect: str) -> tuple[TextClause, ...]:
     tip = "UPDATE audit_head SET seq = :tip_seq, hash = :tip_hash WHERE id = :tip_chain"
     cols = ", ".join(_COLUMNS)
     if dialect == "postgresql":
-        arrays = ", ".join(f"CAST(:{c} AS {_PG_TYPES.get(c, 'TEXT')}[])" for c in _COLUMNS)
+        typed = ", ".join(f"{c} {_PG_TYPES.get(c, 'TEXT')}" for c in _COLUMNS)
         return (text(
             f"WITH tip AS ({tip} AND seq = :expect_seq AND hash = :expect_hash RETURNING id) "  # noqa: S608 - constants
-            f"INSERT INTO audit_log ({cols}) SELECT * FROM unnest({arrays}) AS v ({cols}) "
-            "WHERE EXISTS (SELECT FROM tip)").execution_options(preserve_rowcount=True),)
+            f"INSERT INTO audit_log ({cols}) SELECT {cols} FROM json_to_recordset(CAST(:rows AS json)) "
+            f"AS v ({typed}) WHERE EXISTS (SELECT FROM tip)").execution_options(preserve_rowcount=True),)
     values = ", ".join(f":{c}" for c in _COLUMNS)
     return (text(f"INSERT INTO audit_log ({cols}) VALUES ({values})"), text(tip))  # noqa: S608 - constants
 
@@ -215,8 +217,8 @@ def _append_sql(dialect: str) -> tuple[TextClause, ...]:
 def _chain_rows(chain: int, seq: int, prev: str, actor: Actor, events: Sequence[AccessEvent],
                 columnar: bool) -> tuple[list[dict[str, object]], dict[str, object]]:
     """The rows linking ``events`` onto the tip (seq, prev), and the statement's parameters:
-    ``columnar`` (PostgreSQL's statement), one list per column; else only the tip's (the rows
-    themselves are the INSERT's parameters, one dict per row)."""
+    ``columnar`` (PostgreSQL's statement), the rows as one JSON text; else only the tip's (the
+    rows themselves are the INSERT's parameters, one dict per row)."""
     ts = _now_text()
     rows: list[dict[str, object]] = []
     params: dict[str, object] = {"tip_chain": chain, "expect_seq": seq, "expect_hash": prev}
@@ -230,9 +232,10 @@ def _chain_rows(chain: int, seq: int, prev: str, actor: Actor, events: Sequence[
         }
         row["hash"] = prev = _hash_values(_hash_input([row[c] for c in _HASHED], ev.outcome))
         rows.append(row)
-    if columnar:  # a list holds one type: text columns as str, as CAST(... AS TEXT) made each value
-        params.update({c: [row[c] if c in _PG_TYPES or row[c] is None else str(row[c]) for row in rows]
-                       for c in _COLUMNS})
+    if columnar:  # text columns as str (json_to_recordset reads a JSON number as its text otherwise)
+        params["rows"] = json.dumps(
+            [{c: row[c] if c in _PG_TYPES or row[c] is None else str(row[c]) for c in _COLUMNS} for row in rows],
+            separators=(",", ":"), ensure_ascii=False)
     params.update(tip_seq=seq, tip_hash=prev)
     return rows, params
 

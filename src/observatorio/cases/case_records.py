@@ -96,7 +96,7 @@ def get_case(ctx: Ctx, case_id: int) -> CaseOut:
 
 
 SortKey = Literal["opened_at", "-opened_at", "risk_level", "status", "reference"]
-_SORTS: dict[str, Any] = {
+SORTS: dict[str, Any] = {
     "opened_at": Case.opened_at.asc(), "-opened_at": Case.opened_at.desc(),
     "risk_level": Case.risk_level.asc(), "status": Case.status.asc(), "reference": Case.reference.asc(),
 }
@@ -141,7 +141,7 @@ def list_cases(ctx: Ctx, *, sort: str = "-opened_at", limit: int = 50, offset: i
         ctx.commit()
         return CasePage(items=[], total=0, limit=limit, offset=offset)
     stmt = case_query(ctx.principal, **filters)
-    rows = ctx.session.scalars(stmt.order_by(_SORTS[sort], Case.id).limit(limit).offset(offset)).unique().all()
+    rows = ctx.session.scalars(stmt.order_by(SORTS[sort], Case.id).limit(limit).offset(offset)).unique().all()
     total = paging.total(ctx.session, stmt.with_only_columns(Case.id), len(rows), limit, offset)
     items = []
     for case in rows:

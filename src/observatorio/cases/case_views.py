@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from observatorio.cases.models import Case, CaseRevision, CaseTask
 from observatorio.cases.policy import Decision, authorize, case_resource, case_scope_clause
@@ -44,17 +44,22 @@ def history_of(ctx: Ctx, case: Case, d: Decision) -> list[Change]:
     the reasons come in the same statement (the case page counts its statements). Sensitive
     fields the reader lacks are left out, and ``HOLDERS_ONLY`` for a reader through a foreign
     share: the one filter the API, the command line and the case page all go through."""
-    rows = ctx.session.execute(
-        select(CaseRevision, CaseTransitionReason.reason)
-        .outerjoin(CaseTransitionReason, and_(CaseTransitionReason.case_id == CaseRevision.case_id,
-                                              CaseTransitionReason.version == CaseRevision.version))
-        .where(CaseRevision.case_id == case.id).order_by(CaseRevision.version)).all()
+    rows = ctx.session.execute(_HISTORY, {"case_id": case.id}).all()
     withheld = d.hidden_fields if sees_referrals(d, case) else d.hidden_fields | HOLDERS_ONLY
     out = [Change(r.version, r.created_at, {f: v for f, v in (r.changes or {}).items() if f not in withheld},
-                  None if "reason" in withheld else reason)
-           for r, reason in rows]
-    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r, _ in rows])
+                  None if "reason" in withheld else r.reason)
+           for r in rows]
+    ctx.log(d, "case.history.read", "case", case.id, [f"revision:{r.version}" for r in rows])
     return out
+
+
+# The revisions as plain rows of the columns shown, not CaseRevision objects (every case page
+# view reads them; issue 14). Built once, at import.
+_revisions, _reasons = CaseRevision.__table__, CaseTransitionReason.__table__
+_HISTORY = (select(_revisions.c.version, _revisions.c.created_at, _revisions.c.changes, _reasons.c.reason)
+            .outerjoin(_reasons, and_(_reasons.c.case_id == _revisions.c.case_id,
+                                      _reasons.c.version == _revisions.c.version))
+            .where(_revisions.c.case_id == bindparam("case_id")).order_by(_revisions.c.version))
 
 
 @dataclass(frozen=True)

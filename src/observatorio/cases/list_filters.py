@@ -1,6 +1,7 @@
 """The case list's filters as typed in the page's query string, checked, and the choices the
 filter form offers. Every choice comes from the cases the user may read (the same SQL scope as
-the list), so the form never names an organisation, country or officer outside the user's reach.
+the list), so the form never names an organisation, country or officer outside the user's reach;
+they are kept per user for a short while (``KEPT_CHOICES``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from observatorio.cases.kept import Kept
 from observatorio.cases.models import Case, Organisation, User
 from observatorio.cases.policy import Principal, case_scope_clause
 from observatorio.cases.vocab import CaseStatus, CaseType, RiskLevel
@@ -95,9 +98,20 @@ class Choices:
     officers: list[tuple[int, str]]
 
 
-def choices(session: Any, principal: Principal) -> Choices:
-    """Countries, organisations and officers of the cases the user may read: one statement
-    (their distinct combinations over the list's scope), sorted here by code point."""
+# The filter form's choices, kept a short while per user (cases/kept.py): the statement scans
+# every case in the user's reach, for a form that changes only when a case changes holder,
+# country or officer; such a change shows in the choices at most 30 s late (never the list).
+KEPT_CHOICES: Kept[Choices] = Kept(ttl=30.0, size=1024)
+
+
+def choices(session: Session, principal: Principal) -> Choices:
+    """Countries, organisations and officers of the cases the user may read (kept 30 s)."""
+    return KEPT_CHOICES.get(session, principal, "choices", lambda: read_choices(session, principal))
+
+
+def read_choices(session: Session, principal: Principal) -> Choices:
+    """The choices from the database: one statement (the distinct combinations over the list's
+    scope), sorted here by code point."""
     rows = session.execute(
         select(Case.country, Organisation.id, Organisation.name, User.id, User.username)
         .join(Organisation, Organisation.id == Case.organisation_id)

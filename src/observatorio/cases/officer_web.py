@@ -24,11 +24,11 @@ from observatorio.cases import (
     page_forms,
     person_records,
     referrals,
-    schemas,
     steps,
     use_context,
 )
 from observatorio.cases.bounds import PathId, id_of
+from observatorio.cases.case_list_page import ListPage, read_case_list
 from observatorio.cases.case_page import read_case_page
 from observatorio.cases.errors import CasesError
 from observatorio.cases.page_ctx import BatchedCtx
@@ -81,9 +81,9 @@ def case_list(request: Request, me: OfficerDep, page: str | None = None) -> Resp
     filters = list_filters.parse(request.query_params, me.principal.user_id)
     number = max(1, int(page)) if page and page.isdecimal() and len(page) < 6 else 1
     if filters.errors:  # a malformed filter is named, never silently dropped
-        result = schemas.CasePage(items=[], total=0, limit=PAGE_SIZE, offset=0)
-    else:
-        result = case_records.list_cases(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters.query)
+        result = ListPage(items=[], total=0, limit=PAGE_SIZE, offset=0)
+    else:  # list_cases' cases, decisions and audit entries, as plain rows of the shown columns
+        result = read_case_list(me.ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters.query)
     pages = max(1, -(-result.total // PAGE_SIZE))
     lang = lang_of(request)
     return render(request, "cases_list.html", 422 if filters.errors else 200, me=me, result=result,

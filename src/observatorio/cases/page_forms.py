@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from observatorio.cases.kept import Kept
 from observatorio.cases.models import Case, Membership, User
 from observatorio.cases.policy import Principal, authorize, case_resource, get_policy
 from observatorio.cases.vocab import TRANSITIONS, CaseStatus
@@ -16,6 +17,12 @@ SERVICE_STATUSES = ("planned", "in_progress", "delivered", "cancelled")
 # Suggestions for the service type (free text: organisations name their own services).
 SERVICE_TYPES = ("legal", "health", "psychosocial", "shelter", "documentation", "family_tracing",
                  "repatriation", "reintegration", "interpretation")
+
+
+# The assignable members, kept a short while per user (cases/kept.py): read on every view of a
+# case page whose reader may add tasks; a member who joined or left shows at most 30 s late in
+# the form (assigning is checked by the task use-case itself).
+KEPT_MEMBERS: Kept[list[tuple[int, str]]] = Kept(ttl=30.0, size=4096)
 
 
 def organisation_members(session: Session, organisation_id: int) -> list[tuple[int, str]]:
@@ -37,7 +44,9 @@ def case_forms(session: Session, principal: Principal, case: Case) -> dict[str, 
         "next_statuses": sorted(s.value for s in TRANSITIONS[CaseStatus(case.status)])
         if may["case.transition"] else [],
         "may_task": may["case.task"] and not erased,
-        "members": organisation_members(session, case.organisation_id) if may["case.task"] else [],
+        "members": KEPT_MEMBERS.get(session, principal, ("members", case.organisation_id),
+                                    lambda: organisation_members(session, case.organisation_id))
+        if may["case.task"] else [],
         "may_service": may["case.service"] and not erased,
         "service_statuses": SERVICE_STATUSES, "service_types": SERVICE_TYPES,
         "may_trail": any(get_policy().scope_of(g.role, "audit.read") for g in principal.grants),

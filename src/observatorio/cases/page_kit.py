@@ -72,9 +72,14 @@ def render(request: Request, template: str, status: int = 200, *, env: Environme
     lang = lang_of(request)
     other = "en" if lang == "es" else "es"
     query = dict(request.query_params) | {"lang": other}
+    only_lang = f"lang={lang}"  # what urlencode gives for the language alone (a fixed es or en)
+
+    def u(path: str, **q: Any) -> str:  # a link of the page, in its language; rows call it once each
+        return f"{path}?{urlencode({**q, 'lang': lang})}" if q else f"{path}?{only_lang}"
+
     html = (env or pages_env).get_template(template).render(
         lang=lang, other_lang=other, tx=Texts(lang), switch_url=f"{request.url.path}?{urlencode(query)}",
-        u=lambda path, **q: f"{path}?{urlencode({**q, 'lang': lang})}", **context)
+        u=u, **context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 

@@ -10,6 +10,8 @@ under ``share_grants`` (reading); every other action needs the holder's scope.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -361,8 +363,38 @@ PERSON_REGISTRATION_COLUMNS = ScopeColumns(
 )
 
 
+# The case and person filters of recent principals, built once each (issue 14, page latency): a
+# filter is a pure function of the policy, the principal (user and memberships) and the action,
+# and building one is a few hundred SQL constructs per page view. Keyed by the policy object too
+# (held by the entry, so its id cannot be reused meanwhile): a changed policy builds afresh.
+_CLAUSES_KEPT = 512
+_clauses: OrderedDict[tuple[int, str, Principal, str], tuple[Policy, ColumnElement[bool]]] = OrderedDict()
+_clauses_lock = threading.Lock()
+
+
+def _kept_clause(kind: str, principal: Principal, action: str,
+                 build: Callable[[Principal, str], ColumnElement[bool]]) -> ColumnElement[bool]:
+    policy = get_policy()
+    key = (id(policy), kind, principal, action)
+    with _clauses_lock:
+        hit = _clauses.get(key)
+        if hit is not None and hit[0] is policy:
+            _clauses.move_to_end(key)
+            return hit[1]
+    clause = build(principal, action)
+    with _clauses_lock:
+        _clauses[key] = (policy, clause)
+        while len(_clauses) > _CLAUSES_KEPT:
+            _clauses.popitem(last=False)
+    return clause
+
+
 def case_scope_clause(principal: Principal, action: str) -> ColumnElement[bool]:
     """SQL filter on Case equivalent to ``authorize(principal, action, case_resource(case))``."""
+    return _kept_clause("case", principal, action, _build_case_scope)
+
+
+def _build_case_scope(principal: Principal, action: str) -> ColumnElement[bool]:
     return scope_clause(principal, action, CASE_COLUMNS)
 
 
@@ -370,6 +402,10 @@ def person_scope_clause(principal: Principal, action: str) -> ColumnElement[bool
     """SQL filter on Person equivalent to ``authorize(principal, action, person_resource(...))``:
     reached through the registration or a case, and, for a person with cases of a capped type,
     through one of those cases at its capped scope as well."""
+    return _kept_clause("person", principal, action, _build_person_scope)
+
+
+def _build_person_scope(principal: Principal, action: str) -> ColumnElement[bool]:
     cases = case_scope_clause(principal, action)
 
     def a_case(*conds: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
@@ -211,12 +211,37 @@ def referrals_of_case(ctx: Ctx, case: Case, d: Decision) -> tuple[list[ReferralO
     if not sees_referrals(d, case):
         ctx.log(d, "case.referrals.read", "case", case.id, [])
         return [], []
-    rows = ctx.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).unique().all()
-    consents = ctx.session.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case.id)
-                                   .order_by(ReferralConsent.id)).all()
+    rows = ctx.session.execute(_REFERRALS_OF_CASE, {"case_id": case.id}).all()
+    consents = ctx.session.execute(_CONSENTS_OF_CASE, {"case_id": case.id}).all()
     ctx.log(d, "case.referrals.read", "case", case.id,
             [*(f"referral:{r.id}" for r in rows), *(f"consent:{c.id}" for c in consents)])
-    return [referral_out(r) for r in rows], [ConsentOut.model_validate(c) for c in consents]
+    return [_referral_row_out(r, case.reference) for r in rows], [ConsentOut.model_validate(c) for c in consents]
+
+
+# A case's referrals and consents as plain rows of their tables (the organisations' names and
+# country joined on): the case page reads them on every view, and the ORM's Referral loads its
+# case, both organisations and its consent as objects, a sizeable part of the page even for a
+# case without referrals (issue 14). Built once, at import.
+_referrals, _from_org, _to_org = Referral.__table__, Organisation.__table__.alias(), Organisation.__table__.alias()
+_REFERRALS_OF_CASE = (
+    select(_referrals, _from_org.c.name.label("from_name"), _to_org.c.name.label("to_name"),
+           _to_org.c.country.label("to_country"))
+    .join(_from_org, _from_org.c.id == _referrals.c.from_organisation_id)
+    .join(_to_org, _to_org.c.id == _referrals.c.to_organisation_id)
+    .where(_referrals.c.case_id == bindparam("case_id")).order_by(_referrals.c.id))
+_CONSENTS_OF_CASE = (select(ReferralConsent.__table__).where(ReferralConsent.__table__.c.case_id == bindparam("case_id"))
+                     .order_by(ReferralConsent.__table__.c.id))
+
+
+def _referral_row_out(r: Any, reference: str) -> ReferralOut:
+    """``referral_out`` of a row of ``_REFERRALS_OF_CASE`` (``reference``: its case's)."""
+    return ReferralOut(
+        id=r.id, case_id=r.case_id, reference=reference, from_organisation_id=r.from_organisation_id,
+        from_organisation=r.from_name, to_organisation_id=r.to_organisation_id, to_organisation=r.to_name,
+        to_country=r.to_country, profile=r.profile, transfer=r.transfer, services=list(r.services or []),
+        reason=r.reason, consent_id=r.consent_id, override=r.consent_id is None and r.mandate is None,
+        mandate=r.mandate, status=r.status, response_reason=r.response_reason, created_at=r.created_at,
+        responded_at=r.responded_at, completed_at=r.completed_at)
 
 
 # ---------------------------------------------------------------- the receiving side

@@ -28,8 +28,11 @@ class Texts:
 
     def __init__(self, lang: str) -> None:
         self.lang = normalize_lang(lang)
+        self._texts = i18n_catalogue()
 
     def __call__(self, key: str, **values: Any) -> str:
+        if not values:  # most calls of a page: the text as it is (what ``template`` gives without a count)
+            return self._texts[key][self.lang]
         return text(key, self.lang, **values)
 
     def get(self, key: str, default: str = "", **values: Any) -> str:
