@@ -12,6 +12,7 @@ import subprocess
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -136,6 +137,17 @@ def phases(db: Path, statistics_only: bool) -> None:  # pragma: no cover - a ben
 
     rows: list[tuple[str, float, float, float, str]] = []
     start = time.perf_counter()
+    opened: list[Any] = []  # the store, once open
+
+    def duckdb_mb() -> float:  # what DuckDB's buffer manager holds (table blocks, queries)
+        if not opened:
+            return 0.0
+        cursor = opened[0].cursor()
+        try:
+            found = cursor.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()
+        finally:
+            cursor.close()
+        return float(found[0][0] or 0) / 2**20
 
     def mark(step: str) -> None:
         nonlocal start
@@ -143,7 +155,7 @@ def phases(db: Path, statistics_only: bool) -> None:  # pragma: no cover - a ben
         loaded = ",".join(m for m in _HEAVY if m in sys.modules)
         rows.append((step, rss, peak, time.perf_counter() - start, loaded))
         print(f"  {step:<34} RSS {rss:6.0f} MB  step peak {peak:6.0f} MB  "
-              f"{rows[-1][3]:6.2f} s  [{loaded}]", flush=True)
+              f"DuckDB {duckdb_mb():5.0f} MB  {rows[-1][3]:6.2f} s  [{loaded}]", flush=True)
         _reset_peak()
         start = time.perf_counter()
 
@@ -160,6 +172,7 @@ def phases(db: Path, statistics_only: bool) -> None:  # pragma: no cover - a ben
     from observatorio.store.catalogue import StoreCatalogue
     mark("imports of the later steps")
     handle = get_handle(app.state)
+    opened.append(handle.store)
     mark("store opened")
     StoreCatalogue.of(handle.store)
     mark("catalogue")
