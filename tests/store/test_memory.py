@@ -7,11 +7,13 @@ order, same sums to the last bit, same counts, same verdict on double counting.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -24,7 +26,7 @@ CBP = "cbp_sw_land_border_encounters"
 @pytest.fixture(scope="module")
 def store(bundled_store_path: Path) -> Iterator[Store]:
     with Store.open(bundled_store_path, read_only=True) as opened:
-        opened.con.execute("SET threads TO 1")  # as the server runs it: one adding order
+        opened.con.execute("SET threads TO 1")  # as the server runs it
         assert memory.build(opened, 10_000_000) is not None
         yield opened
         memory.forget(opened)
@@ -85,6 +87,16 @@ def _questions(store: Store, count: int, seed: int) -> list[ObservationQuery]:
     return out
 
 
+#: Questions the random ones once found engines disagreeing on, asked every run. Sums of
+#: fractions (remittances in USD) over two sources: DuckDB's plain ``sum`` added them in its
+#: plan's order and the columns in table order, 1615802487147.5415 against ...5417 (seed
+#: 366421709 of ``_questions``); both now give the exactly rounded sum.
+EXAMPLES = (
+    ObservationQuery.build(filters={"source": ["iom_gdidata.undesa_stocks", "iom_gdidata.wdi"]},
+                           start="2021-11", group_by=["flow", "accompaniment"], limit=5, offset=3),
+)
+
+
 def _same(mine: pa.Table, theirs: pa.Table) -> None:
     assert mine.schema == theirs.schema
     assert mine.to_pylist() == theirs.to_pylist()  # sums to the last bit
@@ -93,8 +105,9 @@ def _same(mine: pa.Table, theirs: pa.Table) -> None:
 def test_random_questions_get_duckdbs_answers(store: Store, duckdb_only: Any) -> None:
     columns = memory.columns_of(store)
     assert columns is not None
+    assert all(columns.run(query) is not None for query in EXAMPLES)  # asked of both engines
     answered = 0
-    for query in _questions(store, 250, seed=20261128):
+    for query in (*EXAMPLES, *_questions(store, 250, seed=20261128)):
         mine = columns.run(query)
         with duckdb_only():
             theirs = query.run(store, check=False)
@@ -106,6 +119,21 @@ def test_random_questions_get_duckdbs_answers(store: Store, duckdb_only: Any) ->
         assert query.run(store, check=False).equals(mine)  # what the query layer now gives
         assert columns.count(query) == total
     assert answered >= 150
+
+
+def test_sums_are_exactly_rounded_in_any_order() -> None:
+    rng = random.Random(5)
+    values = [rng.uniform(-1e12, 1e12) for _ in range(300)] + [0.1] * 50 + [1e16, 1.0, -1e16]
+    groups = [rng.randrange(4) for _ in values]
+    for _ in range(5):
+        paired = list(zip(values, groups, strict=True))
+        rng.shuffle(paired)
+        data = np.array([v for v, _ in paired])
+        inverse = np.array([g for _, g in paired])
+        sums = memory._exact_sums(data, inverse, 4)
+        assert sums.tolist() == [math.fsum(v for v, g in paired if g == k) for k in range(4)]
+    counts = np.array([3.0, 5.0, 7.0, 11.0])  # integers: bincount, no fsum needed
+    assert memory._exact_sums(counts, np.array([0, 1, 0, 1]), 2).tolist() == [10.0, 16.0]
 
 
 def test_double_counting_verdicts_agree(store: Store, duckdb_only: Any) -> None:

@@ -11,8 +11,9 @@ question is about the latest releases:
 * which rows: the row range of each source asked for (rows are grouped by source and, within a
   source, sorted by ``ref_area``: a country is a binary search), then a mask per other filter
   and for the periods;
-* sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and ``bincount``
-  adds each group's values in table order, as DuckDB's scan does; ``obs_status`` follows
+* sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and each group's
+  sum is the exactly rounded one (``math.fsum``, or ``bincount`` where integers make any order
+  exact), as DuckDB's ``fsum`` gives it whatever order its plan adds in; ``obs_status`` follows
   ``_SUM_STATUS``, the order of plain rows ``ANSWER_ORDER`` with NULLs first;
 * large questions are declined (``None``): past ``MAX_SCAN`` candidate rows or ``MAX_SELECTED``
   selected rows DuckDB is the faster engine, and answers them.
@@ -23,6 +24,7 @@ answers are DuckDB's own (tests/store/test_memory.py compares both on many quest
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -386,10 +388,10 @@ class LatestColumns:
         data = values.data[rows]
         if values.valid is not None:
             valid = values.valid[rows]
-            sums = np.bincount(inverse[valid], weights=data[valid], minlength=groups)
+            sums = _exact_sums(data[valid], inverse[valid], groups)
             summed = np.bincount(inverse[valid], minlength=groups)
         else:
-            sums = np.bincount(inverse, weights=data, minlength=groups)
+            sums = _exact_sums(data, inverse, groups)
             summed = np.bincount(inverse, minlength=groups)
         counts = np.bincount(inverse, minlength=groups)
         window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
@@ -449,6 +451,35 @@ class LatestColumns:
             return found.values.take(pa.array(found.codes[rows].astype(np.int64)))
         mask = None if found.valid is None else ~found.valid[rows]
         return pa.array(found.data[rows], type=found.type, mask=mask)
+
+
+#: Integers up to this add exactly in any order (a double's 53-bit significand, with room).
+_EXACT_INTEGERS = float(2**52)
+
+
+def _exact_sums(data: np.ndarray, inverse: np.ndarray, groups: int) -> np.ndarray:
+    """Each group's exactly rounded sum (``math.fsum``'s, DuckDB's ``fsum``: query.py), which
+    no order of adding changes.
+
+    Integers whose absolute values add up to less than 2^52 sum exactly in any order, so
+    ``bincount`` gives that sum; so does one addition (a group of two), and a group of one is
+    its value. Only the other groups, with fractions or huge values, go through ``math.fsum``."""
+    sums: np.ndarray = np.bincount(inverse, weights=data, minlength=groups)
+    if not len(data):
+        return sums
+    largest = float(np.max(np.abs(data)))
+    if largest * len(data) < _EXACT_INTEGERS and bool(np.all(np.floor(data) == data)):
+        return sums
+    sizes = np.bincount(inverse, minlength=groups)
+    inexact = np.flatnonzero(sizes > 2)
+    if not len(inexact):
+        return sums
+    order = np.argsort(inverse, kind="stable")
+    ends = np.cumsum(sizes)
+    ordered = data[order]
+    for group in inexact.tolist():
+        sums[group] = math.fsum(ordered[ends[group] - sizes[group]:ends[group]].tolist())
+    return sums
 
 
 def _varies(codes: np.ndarray, inverse: np.ndarray, groups: int) -> bool:
