@@ -386,12 +386,15 @@ class LatestColumns:
         values = self.columns["value"]
         assert isinstance(values, _Numbers)
         data = values.data[rows]
+        wanted = query.filters.get("source") or self.sources
+        largest = max((self._whole_values[s] for s in wanted if s in self.sources), default=0.0)
+        whole = largest * len(rows) < _EXACT_INTEGERS  # integers only, adding up exactly
         if values.valid is not None:
             valid = values.valid[rows]
-            sums = _exact_sums(data[valid], inverse[valid], groups)
+            sums = _exact_sums(data[valid], inverse[valid], groups, whole)
             summed = np.bincount(inverse[valid], minlength=groups)
         else:
-            sums = _exact_sums(data, inverse, groups)
+            sums = _exact_sums(data, inverse, groups, whole)
             summed = np.bincount(inverse, minlength=groups)
         counts = np.bincount(inverse, minlength=groups)
         window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
@@ -407,6 +410,23 @@ class LatestColumns:
         names.append("obs_count")
         arrays.append(pa.array(counts[window].astype(np.int64), type=pa.int64()))
         return pa.Table.from_arrays(arrays, names=names)
+
+    @cached_property
+    def _whole_values(self) -> dict[str, float]:
+        """Per source, its largest absolute value when all its values are integers (counts, the
+        most sources), else infinity: a question on such sources needs no check of its own
+        before ``bincount`` (:func:`_exact_sums`)."""
+        values = self.columns["value"]
+        assert isinstance(values, _Numbers)
+        out: dict[str, float] = {}
+        for source, (start, stop) in self.sources.items():
+            data = values.data[start:stop]
+            if values.valid is not None:
+                data = data[values.valid[start:stop]]
+            whole = bool(np.all(np.floor(data) == data)) if len(data) else True
+            out[source] = float(np.max(np.abs(data))) if whole and len(data) else (
+                0.0 if whole else math.inf)
+        return out
 
     def _sum_status(self, rows: np.ndarray, inverse: np.ndarray, groups: int) -> pa.Array:
         """``_SUM_STATUS`` per group: the rows' own status when they agree, P if any is
@@ -457,15 +477,17 @@ class LatestColumns:
 _EXACT_INTEGERS = float(2**52)
 
 
-def _exact_sums(data: np.ndarray, inverse: np.ndarray, groups: int) -> np.ndarray:
+def _exact_sums(data: np.ndarray, inverse: np.ndarray, groups: int,
+                whole: bool = False) -> np.ndarray:
     """Each group's exactly rounded sum (``math.fsum``'s, DuckDB's ``fsum``: query.py), which
     no order of adding changes.
 
     Integers whose absolute values add up to less than 2^52 sum exactly in any order, so
     ``bincount`` gives that sum; so does one addition (a group of two), and a group of one is
-    its value. Only the other groups, with fractions or huge values, go through ``math.fsum``."""
+    its value. Only the other groups, with fractions or huge values, go through ``math.fsum``.
+    ``whole``: the caller knows the values are such integers (nothing to check)."""
     sums: np.ndarray = np.bincount(inverse, weights=data, minlength=groups)
-    if not len(data):
+    if whole or not len(data):
         return sums
     largest = float(np.max(np.abs(data)))
     if largest * len(data) < _EXACT_INTEGERS and bool(np.all(np.floor(data) == data)):
