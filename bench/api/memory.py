@@ -3,6 +3,9 @@ server (the supervisor and its workers), and a walk through every portal page in
 
 Peak RSS is the kernel's high-water mark (``VmHWM`` in /proc/<pid>/status, Linux); elsewhere
 psutil's current RSS stands in for it.
+
+Run on its own (``python bench/api/memory.py [--db …] [--statistics-only]``) it measures one
+process doing a server worker's work step by step (:func:`phases`): where the memory goes.
 """
 
 from __future__ import annotations
