@@ -208,3 +208,36 @@ def test_text_columns_hold_small_codes_and_make_their_label_index_only_when_aske
     assert attributes.codes.dtype.itemsize <= 4 and area.codes.dtype.itemsize <= 2
     labels = area.values.to_pylist()[:-1]  # the NULL is the last code, and has no label
     assert area.index == {label: code for code, label in enumerate(labels)}
+
+
+def test_a_sources_rows_apart_in_the_table_are_put_together(tmp_path: Path,
+                                                             bundled_store_path: Path,
+                                                             duckdb_only: Any) -> None:
+    # A load rewrites its source's rows at once, so they lie together and the columns keep the
+    # table's order; rows written otherwise are put together, each source's in table order.
+    path = tmp_path / "apart.duckdb"
+    split, other = "iom_amerdigest.irreg", "iom_gdidata.irreg_guatemala"
+    with Store.open(path) as writable:
+        writable.con.execute(f"ATTACH '{bundled_store_path}' AS b (READ_ONLY)")
+        for where in (f"source = '{split}' AND ref_area >= 'M'", f"source = '{other}'",
+                      f"source = '{split}' AND ref_area < 'M'"):
+            writable.con.execute(
+                f"INSERT INTO observations_latest SELECT * FROM b.observations_latest "  # noqa: S608
+                f"WHERE {where}")
+        writable.con.execute("DETACH b")
+    with Store.open(path, read_only=True) as store:
+        columns = memory.build(store, 10_000_000)
+        assert columns is not None
+        (a, b), (c, d) = sorted(columns.sources.values())
+        assert a == 0 and b == c and d == columns.rows  # two ranges, one per source
+        assert not columns.area_sorted[split]  # its rows kept their order: MEX… before COL…
+        for kwargs in ({"filters": {"source": [split]}, "group_by": ["ref_area", "flow"]},
+                       {"filters": {"source": [split, other]}, "group_by": ["period"]},
+                       {"filters": {"source": [split], "ref_area": ["COL"]}, "limit": 50},
+                       {"filters": {"ref_area": ["MEX", "GTM"]}, "group_by": ["source"]}):
+            query = ObservationQuery.build(**kwargs)
+            mine = columns.run(query)
+            assert mine is not None and mine.num_rows > 0
+            with duckdb_only():
+                _same(mine, query.run(store, check=False))
+        memory.forget(store)
