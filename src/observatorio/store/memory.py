@@ -110,7 +110,8 @@ def _read_strings(reader: pa.RecordBatchReader, total: int) -> _Strings:
         local = np.fromiter((seen.setdefault(str(v), len(seen)) for v in labels),
                             dtype=np.int32, count=len(labels))
         local = np.append(local, np.int32(-1))
-        indices = pc.fill_null(encoded.indices, len(labels)).to_numpy(zero_copy_only=False)
+        indices = pc.fill_null(encoded.indices.cast(pa.int32()), len(labels)).to_numpy(
+            zero_copy_only=False)  # int32: an ENUM's own index type may be too small for it
         raw[at:at + len(part)] = local[indices]
         at += len(part)
     _check_rows(at, total)
