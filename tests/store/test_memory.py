@@ -7,11 +7,13 @@ order, same sums to the last bit, same counts, same verdict on double counting.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -24,7 +26,7 @@ CBP = "cbp_sw_land_border_encounters"
 @pytest.fixture(scope="module")
 def store(bundled_store_path: Path) -> Iterator[Store]:
     with Store.open(bundled_store_path, read_only=True) as opened:
-        opened.con.execute("SET threads TO 1")  # as the server runs it: one adding order
+        opened.con.execute("SET threads TO 1")  # as the server runs it
         assert memory.build(opened, 10_000_000) is not None
         yield opened
         memory.forget(opened)
@@ -85,6 +87,16 @@ def _questions(store: Store, count: int, seed: int) -> list[ObservationQuery]:
     return out
 
 
+#: Questions the random ones once found engines disagreeing on, asked every run. Sums of
+#: fractions (remittances in USD) over two sources: DuckDB's plain ``sum`` added them in its
+#: plan's order and the columns in table order, 1615802487147.5415 against ...5417 (seed
+#: 366421709 of ``_questions``); both now give the exactly rounded sum.
+EXAMPLES = (
+    ObservationQuery.build(filters={"source": ["iom_gdidata.undesa_stocks", "iom_gdidata.wdi"]},
+                           start="2021-11", group_by=["flow", "accompaniment"], limit=5, offset=3),
+)
+
+
 def _same(mine: pa.Table, theirs: pa.Table) -> None:
     assert mine.schema == theirs.schema
     assert mine.to_pylist() == theirs.to_pylist()  # sums to the last bit
@@ -93,8 +105,9 @@ def _same(mine: pa.Table, theirs: pa.Table) -> None:
 def test_random_questions_get_duckdbs_answers(store: Store, duckdb_only: Any) -> None:
     columns = memory.columns_of(store)
     assert columns is not None
+    assert all(columns.run(query) is not None for query in EXAMPLES)  # asked of both engines
     answered = 0
-    for query in _questions(store, 250, seed=20261128):
+    for query in (*EXAMPLES, *_questions(store, 250, seed=20261128)):
         mine = columns.run(query)
         with duckdb_only():
             theirs = query.run(store, check=False)
@@ -106,6 +119,21 @@ def test_random_questions_get_duckdbs_answers(store: Store, duckdb_only: Any) ->
         assert query.run(store, check=False).equals(mine)  # what the query layer now gives
         assert columns.count(query) == total
     assert answered >= 150
+
+
+def test_sums_are_exactly_rounded_in_any_order() -> None:
+    rng = random.Random(5)
+    values = [rng.uniform(-1e12, 1e12) for _ in range(300)] + [0.1] * 50 + [1e16, 1.0, -1e16]
+    groups = [rng.randrange(4) for _ in values]
+    for _ in range(5):
+        paired = list(zip(values, groups, strict=True))
+        rng.shuffle(paired)
+        data = np.array([v for v, _ in paired])
+        inverse = np.array([g for _, g in paired])
+        sums = memory._exact_sums(data, inverse, 4)
+        assert sums.tolist() == [math.fsum(v for v, g in paired if g == k) for k in range(4)]
+    counts = np.array([3.0, 5.0, 7.0, 11.0])  # integers: bincount, no fsum needed
+    assert memory._exact_sums(counts, np.array([0, 1, 0, 1]), 2).tolist() == [10.0, 16.0]
 
 
 def test_double_counting_verdicts_agree(store: Store, duckdb_only: Any) -> None:
@@ -180,3 +208,36 @@ def test_text_columns_hold_small_codes_and_make_their_label_index_only_when_aske
     assert attributes.codes.dtype.itemsize <= 4 and area.codes.dtype.itemsize <= 2
     labels = area.values.to_pylist()[:-1]  # the NULL is the last code, and has no label
     assert area.index == {label: code for code, label in enumerate(labels)}
+
+
+def test_a_sources_rows_apart_in_the_table_are_put_together(tmp_path: Path,
+                                                             bundled_store_path: Path,
+                                                             duckdb_only: Any) -> None:
+    # A load rewrites its source's rows at once, so they lie together and the columns keep the
+    # table's order; rows written otherwise are put together, each source's in table order.
+    path = tmp_path / "apart.duckdb"
+    split, other = "iom_amerdigest.irreg", "iom_gdidata.irreg_guatemala"
+    with Store.open(path) as writable:
+        writable.con.execute(f"ATTACH '{bundled_store_path}' AS b (READ_ONLY)")
+        for where in (f"source = '{split}' AND ref_area >= 'M'", f"source = '{other}'",
+                      f"source = '{split}' AND ref_area < 'M'"):
+            writable.con.execute(
+                f"INSERT INTO observations_latest SELECT * FROM b.observations_latest "  # noqa: S608
+                f"WHERE {where}")
+        writable.con.execute("DETACH b")
+    with Store.open(path, read_only=True) as store:
+        columns = memory.build(store, 10_000_000)
+        assert columns is not None
+        (a, b), (c, d) = sorted(columns.sources.values())
+        assert a == 0 and b == c and d == columns.rows  # two ranges, one per source
+        assert not columns.area_sorted[split]  # its rows kept their order: MEX… before COL…
+        for kwargs in ({"filters": {"source": [split]}, "group_by": ["ref_area", "flow"]},
+                       {"filters": {"source": [split, other]}, "group_by": ["period"]},
+                       {"filters": {"source": [split], "ref_area": ["COL"]}, "limit": 50},
+                       {"filters": {"ref_area": ["MEX", "GTM"]}, "group_by": ["source"]}):
+            query = ObservationQuery.build(**kwargs)
+            mine = columns.run(query)
+            assert mine is not None and mine.num_rows > 0
+            with duckdb_only():
+                _same(mine, query.run(store, check=False))
+        memory.forget(store)

@@ -11,8 +11,9 @@ question is about the latest releases:
 * which rows: the row range of each source asked for (rows are grouped by source and, within a
   source, sorted by ``ref_area``: a country is a binary search), then a mask per other filter
   and for the periods;
-* sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and ``bincount``
-  adds each group's values in table order, as DuckDB's scan does; ``obs_status`` follows
+* sums: the groups are numbered in sort order (``ORDER BY`` comes with them) and each group's
+  sum is the exactly rounded one (``math.fsum``, or ``bincount`` where integers make any order
+  exact), as DuckDB's ``fsum`` gives it whatever order its plan adds in; ``obs_status`` follows
   ``_SUM_STATUS``, the order of plain rows ``ANSWER_ORDER`` with NULLs first;
 * large questions are declined (``None``): past ``MAX_SCAN`` candidate rows or ``MAX_SELECTED``
   selected rows DuckDB is the faster engine, and answers them.
@@ -23,6 +24,7 @@ answers are DuckDB's own (tests/store/test_memory.py compares both on many quest
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -93,34 +95,67 @@ def _smallest_int(top: int) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
-def _strings(array: pa.Array) -> _Strings:
-    encoded = array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
-    dictionary = encoded.dictionary
-    order = pc.sort_indices(dictionary).to_numpy()
+def _read_strings(reader: pa.RecordBatchReader, total: int) -> _Strings:
+    """A text column, batch by batch, into codes of its sorted labels: each batch's labels get
+    a number in order of first appearance (an ``int32`` per row, the one row-length temporary),
+    renumbered in sort order at the end into the codes' own small type."""
+    seen: dict[str, int] = {}
+    raw = np.empty(total, dtype=np.int32)
+    at = 0
+    for batch in reader:
+        part = batch.column(0)
+        encoded = part if pa.types.is_dictionary(part.type) else pc.dictionary_encode(part)
+        labels = encoded.dictionary.to_pylist()
+        # the batch's label numbers → the column's, and a NULL (index len(labels)) → -1
+        local = np.fromiter((seen.setdefault(str(v), len(seen)) for v in labels),
+                            dtype=np.int32, count=len(labels))
+        local = np.append(local, np.int32(-1))
+        indices = pc.fill_null(encoded.indices.cast(pa.int32()), len(labels)).to_numpy(
+            zero_copy_only=False)  # int32: an ENUM's own index type may be too small for it
+        raw[at:at + len(part)] = local[indices]
+        at += len(part)
+    _check_rows(at, total)
+    found = pa.array(list(seen), type=pa.string())
+    order = pc.sort_indices(found).to_numpy()  # bytewise, as DuckDB compares text
     null = len(order)
-    small = _smallest_int(null)  # every temporary array of row length as small as the codes
+    small = _smallest_int(null)
     rank = np.empty(null + 1, dtype=small)
     rank[order] = np.arange(null, dtype=small)
-    rank[null] = null  # a NULL (index -1 below) is the code past the last label
-    raw = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    rank[null] = null  # a NULL (-1 in raw: the last entry) is the code past the last label
     codes = rank[raw]
-    values = dictionary.take(pa.array(order, type=pa.int64()))
-    return _Strings(
-        codes=codes,
-        values=pa.concat_arrays([values.cast(pa.string()), pa.nulls(1, pa.string())]),
-    )
+    del raw
+    values = found.take(pa.array(order, type=pa.int64()))
+    return _Strings(codes=codes, values=pa.concat_arrays([values, pa.nulls(1, pa.string())]))
 
 
-def _numbers(array: pa.Array) -> _Numbers:
-    kind = array.type
-    valid = None
-    if array.null_count:
-        valid = pc.is_valid(array).to_numpy(zero_copy_only=False)
-    if pa.types.is_date32(kind):
-        data = pc.fill_null(array.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
-    else:
-        data = pc.fill_null(array, 0).to_numpy(zero_copy_only=False)
+def _read_numbers(reader: pa.RecordBatchReader, kind: pa.DataType, total: int) -> _Numbers:
+    """A date (as days), integer or double column, batch by batch into its final array; an
+    integer column whose values fit is kept as ``int32`` (answers still carry ``kind``)."""
+    is_date = pa.types.is_date32(kind)
+    data = np.empty(total, dtype=np.int32 if is_date else kind.to_pandas_dtype())
+    valid: np.ndarray | None = None
+    at = 0
+    for batch in reader:
+        part = batch.column(0)
+        if is_date:
+            part = part.cast(pa.int32())
+        if part.null_count:
+            if valid is None:
+                valid = np.ones(total, dtype=bool)
+            valid[at:at + len(part)] = pc.is_valid(part).to_numpy(zero_copy_only=False)
+            part = pc.fill_null(part, 0)
+        data[at:at + len(part)] = part.to_numpy(zero_copy_only=False)
+        at += len(part)
+    _check_rows(at, total)
+    if data.dtype == np.int64 and total and (
+            np.iinfo(np.int32).min <= data.min() and data.max() <= np.iinfo(np.int32).max):
+        data = data.astype(np.int32)
     return _Numbers(data, valid, kind)
+
+
+def _check_rows(read: int, total: int) -> None:
+    if read != total:  # a read-only store cannot change: this would be a bug, never a state
+        raise RuntimeError(f"observations_latest gave {read} rows, counted {total}")
 
 
 class LatestColumns:
@@ -139,24 +174,30 @@ class LatestColumns:
     @classmethod
     def read(cls, store: Store, version: str, names: Sequence[str],
              stop: Callable[[], bool] = lambda: False) -> LatestColumns | None:
-        """Read the columns ``names`` of ``observations_latest`` (None if ``stop`` says so)."""
+        """Read the columns ``names`` of ``observations_latest`` (None if ``stop`` says so).
+
+        Each column is read batch by batch straight into its final array, so the start-up peak
+        is the columns kept plus one batch and one ``int32`` per row (docs/benchmarks.md)."""
         cursor = store.cursor()
         try:
-            by_source = _strings(_column(cursor, "source"))
-            # Keep the table's order within a source (the order DuckDB adds a group's values in)
-            # and put each source's rows together.
-            order = np.argsort(by_source.codes, kind="stable")
+            counted = cursor.execute("SELECT count(*) FROM observations_latest").fetchall()
+            total = int(counted[0][0])
+            by_source = _column(cursor, "source", total)
+            assert isinstance(by_source, _Strings)
+            # A source's rows must lie together. The table keeps them so (each load rewrites
+            # its source's rows at once): then nothing moves. Otherwise they are put together,
+            # each source keeping the table's order, one column at a time.
+            order = None if _runs(by_source.codes) <= len(by_source.values) - 2 else (
+                np.argsort(by_source.codes, kind="stable"))
             columns: dict[str, _Strings | _Numbers] = {}
             for name in names:
                 if stop():
                     return None
-                raw = _column(cursor, name) if name != "source" else None
-                found = by_source if raw is None else (
-                    _strings(raw) if pa.types.is_dictionary(raw.type) else _numbers(raw))
-                columns[name] = _reorder(found, order)
-                del raw, found
-                # Each column's temporaries (Arrow batches, the text before encoding) go back
-                # before the next is read: the start-up peak is one column's, not their sum.
+                found = by_source if name == "source" else _column(cursor, name, total)
+                columns[name] = found if order is None else _reorder(found, order)
+                del found
+                # Each column's temporaries (Arrow batches, the label numbers) go back before
+                # the next is read: the start-up peak is one column's, not their sum.
                 give_back_freed_memory()
         finally:
             cursor.close()
@@ -165,12 +206,13 @@ class LatestColumns:
         if np.any(source.codes == source.null):
             return None  # a row without a source would be in no source's range
         labels = source.values.to_pylist()[:-1]
-        firsts = np.searchsorted(source.codes, np.arange(len(labels)), side="left")
-        afters = np.searchsorted(source.codes, np.arange(len(labels)), side="right")
+        starts = np.flatnonzero(np.diff(source.codes)) + 1
+        starts = np.concatenate(([0], starts)) if len(source.codes) else starts
+        stops = np.append(starts[1:], len(source.codes))
         sources: dict[str, tuple[int, int]] = {}
         area_sorted: dict[str, bool] = {}
-        for code, label in enumerate(labels):
-            first, after = int(firsts[code]), int(afters[code])
+        for first, after in zip(starts.tolist(), stops.tolist(), strict=True):
+            label = str(labels[int(source.codes[first])])
             sources[label] = (first, after)
             segment = area.codes[first:after]
             area_sorted[label] = bool(np.all(segment[1:] >= segment[:-1]))
@@ -345,12 +387,15 @@ class LatestColumns:
         values = self.columns["value"]
         assert isinstance(values, _Numbers)
         data = values.data[rows]
+        wanted = query.filters.get("source") or self.sources
+        largest = max((self._whole_values[s] for s in wanted if s in self.sources), default=0.0)
+        whole = largest * len(rows) < _EXACT_INTEGERS  # integers only, adding up exactly
         if values.valid is not None:
             valid = values.valid[rows]
-            sums = np.bincount(inverse[valid], weights=data[valid], minlength=groups)
+            sums = _exact_sums(data[valid], inverse[valid], groups, whole)
             summed = np.bincount(inverse[valid], minlength=groups)
         else:
-            sums = np.bincount(inverse, weights=data, minlength=groups)
+            sums = _exact_sums(data, inverse, groups, whole)
             summed = np.bincount(inverse, minlength=groups)
         counts = np.bincount(inverse, minlength=groups)
         window = slice(query.offset, None if query.limit is None else query.offset + query.limit)
@@ -366,6 +411,23 @@ class LatestColumns:
         names.append("obs_count")
         arrays.append(pa.array(counts[window].astype(np.int64), type=pa.int64()))
         return pa.Table.from_arrays(arrays, names=names)
+
+    @cached_property
+    def _whole_values(self) -> dict[str, float]:
+        """Per source, its largest absolute value when all its values are integers (counts, the
+        most sources), else infinity: a question on such sources needs no check of its own
+        before ``bincount`` (:func:`_exact_sums`)."""
+        values = self.columns["value"]
+        assert isinstance(values, _Numbers)
+        out: dict[str, float] = {}
+        for source, (start, stop) in self.sources.items():
+            data = values.data[start:stop]
+            if values.valid is not None:
+                data = data[values.valid[start:stop]]
+            whole = bool(np.all(np.floor(data) == data)) if len(data) else True
+            out[source] = float(np.max(np.abs(data))) if whole and len(data) else (
+                0.0 if whole else math.inf)
+        return out
 
     def _sum_status(self, rows: np.ndarray, inverse: np.ndarray, groups: int) -> pa.Array:
         """``_SUM_STATUS`` per group: the rows' own status when they agree, P if any is
@@ -412,6 +474,37 @@ class LatestColumns:
         return pa.array(found.data[rows], type=found.type, mask=mask)
 
 
+#: Integers up to this add exactly in any order (a double's 53-bit significand, with room).
+_EXACT_INTEGERS = float(2**52)
+
+
+def _exact_sums(data: np.ndarray, inverse: np.ndarray, groups: int,
+                whole: bool = False) -> np.ndarray:
+    """Each group's exactly rounded sum (``math.fsum``'s, DuckDB's ``fsum``: query.py), which
+    no order of adding changes.
+
+    Integers whose absolute values add up to less than 2^52 sum exactly in any order, so
+    ``bincount`` gives that sum; so does one addition (a group of two), and a group of one is
+    its value. Only the other groups, with fractions or huge values, go through ``math.fsum``.
+    ``whole``: the caller knows the values are such integers (nothing to check)."""
+    sums: np.ndarray = np.bincount(inverse, weights=data, minlength=groups)
+    if whole or not len(data):
+        return sums
+    largest = float(np.max(np.abs(data)))
+    if largest * len(data) < _EXACT_INTEGERS and bool(np.all(np.floor(data) == data)):
+        return sums
+    sizes = np.bincount(inverse, minlength=groups)
+    inexact = np.flatnonzero(sizes > 2)
+    if not len(inexact):
+        return sums
+    order = np.argsort(inverse, kind="stable")
+    ends = np.cumsum(sizes)
+    ordered = data[order]
+    for group in inexact.tolist():
+        sums[group] = math.fsum(ordered[ends[group] - sizes[group]:ends[group]].tolist())
+    return sums
+
+
 def _varies(codes: np.ndarray, inverse: np.ndarray, groups: int) -> bool:
     """Whether some group has two different ``codes``."""
     if not len(codes):
@@ -428,30 +521,26 @@ def _days(day: Any) -> int:
     return int(day.toordinal() - 719163)  # days since 1970-01-01, as DATE is stored
 
 
-#: Rows read from DuckDB at a time: a text column is dictionary-encoded batch by batch, so the
-#: whole column never exists as text at once (the start-up peak, docs/benchmarks.md).
+#: Rows read from DuckDB at a time: a column is written into its final array batch by batch,
+#: so it never exists whole as Arrow (or as text) beside it (the start-up peak,
+#: docs/benchmarks.md).
 _READ_BATCH = 100_000
 
 
-def _column(cursor: Any, name: str) -> pa.Array:
-    """One column of ``observations_latest`` in table order; text as a dictionary array."""
+def _column(cursor: Any, name: str, total: int) -> _Strings | _Numbers:
+    """One column of ``observations_latest`` in table order (``total`` rows)."""
     quoted = '"' + name.replace('"', '""') + '"'
     reader = cursor.sql(f"SELECT {quoted} FROM observations_latest").to_arrow_reader(  # noqa: S608
         _READ_BATCH)
-    chunks = []
-    for batch in reader:
-        part = batch.column(0)
-        if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
-            part = pc.dictionary_encode(part.cast(pa.string()))
-        chunks.append(part)
-    if not chunks:
-        empty = pa.array([], reader.schema.field(0).type)
-        return pc.dictionary_encode(empty.cast(pa.string())) if pa.types.is_string(
-            empty.type) or pa.types.is_large_string(empty.type) else empty
-    found = pa.chunked_array(chunks, type=chunks[0].type)
-    if pa.types.is_dictionary(found.type):
-        found = found.unify_dictionaries()
-    return found.combine_chunks()
+    kind = reader.schema.field(0).type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
+        return _read_strings(reader, total)
+    return _read_numbers(reader, kind, total)
+
+
+def _runs(codes: np.ndarray) -> int:
+    """How many times the value changes from one row to the next."""
+    return int(np.count_nonzero(codes[1:] != codes[:-1]))
 
 
 def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbers:
