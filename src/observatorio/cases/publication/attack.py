@@ -1,10 +1,13 @@
 """What an attacker learns about suppressed cells from what is published: by linear programming,
 the smallest and largest value each suppressed cell (or margin) can take, given every published
-cell, every published margin, additivity and non-negativity."""
+cell, every published margin, additivity and non-negativity: of one table (``exposed_cells``),
+of tables counting the same people solved as one system, entries shared by key
+(``exposed_keys``), and of two tables counting nearly the same people (``exposed_pairs``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -60,15 +63,20 @@ def suppressed_bounds(counts: np.ndarray, suppressed: np.ndarray) -> dict[Cell, 
 
 
 def exposed_cells(counts: np.ndarray, suppressed: np.ndarray, width: float) -> Iterator[Cell]:
-    """The suppressed entries an attacker can narrow to an interval shorter than ``width``.
+    """The suppressed entries an attacker can narrow to an interval shorter than ``width``."""
+    system = _System(counts, suppressed)
+    return (system.unknown[k] for k in _narrowed(system, range(len(system.unknown)), width))
+
+
+def _narrowed(system: _System, targets: Iterable[int], width: float) -> Iterator[int]:
+    """The unknowns of ``targets`` the system narrows to an interval shorter than ``width``.
 
     Every solution the solver returns is a table consistent with what is published, so the
     values it gives every unknown are all possible: an entry already seen taking values
     ``width`` apart is protected without solving for it (most are, after a few solutions)."""
-    system = _System(counts, suppressed)
     seen_low = np.full(len(system.unknown), np.inf)
     seen_high = np.full(len(system.unknown), -np.inf)
-    for k, ij in enumerate(system.unknown):
+    for k in targets:
         if seen_high[k] - seen_low[k] >= width:
             continue
         high, solution = system.extreme(k, -1.0)
@@ -81,8 +89,50 @@ def exposed_cells(counts: np.ndarray, suppressed: np.ndarray, width: float) -> I
         assert solution is not None
         seen_low, seen_high = np.minimum(seen_low, solution), np.maximum(seen_high, solution)
         if high - low < width:
-            yield ij
+            yield k
 
+
+#: One table for the joint attack: each entry's key (tables.Table.entry_key, margins included),
+#: its counts, what it hides.
+Grid = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class _Linked(_System):
+    """Tables counting the same people as one system: an entry is the same unknown in every
+    table whose key names it (a country's sex total: a margin of the country's sex × age table,
+    a cell of the countries × sex link, a margin of its departments × sex link), and every
+    table's rows and columns add up."""
+
+    def __init__(self, grids: Sequence[Grid]) -> None:
+        hidden = {key for keys, _, mask in grids for key in keys[mask]}
+        self.unknown: list[Any] = sorted(hidden, key=repr)
+        self.index = {key: k for k, key in enumerate(self.unknown)}
+        a_eq, b_eq = [], []
+        for keys, counts, mask in grids:
+            m, n = counts.shape[0] - 1, counts.shape[1] - 1
+            lines = [[((i, j), 1) for j in range(n)] + [((i, n), -1)] for i in range(m + 1)]
+            lines += [[((i, j), 1) for i in range(m)] + [((m, j), -1)] for j in range(n + 1)]
+            for line in lines:
+                row, rhs = np.zeros(len(self.unknown)), 0.0
+                for ij, sign in line:
+                    if mask[ij]:
+                        row[self.index[keys[ij]]] += sign
+                    else:
+                        rhs -= sign * float(counts[ij])
+                if row.any():
+                    a_eq.append(row)
+                    b_eq.append(rhs)
+        self.a_eq = np.array(a_eq) if a_eq else None
+        self.b_eq = np.array(b_eq) if b_eq else None
+
+
+def exposed_keys(grids: Sequence[Grid], targets: Iterable[Any], width: float) -> Iterator[Any]:
+    """The keys of ``targets`` (hidden entries) that an attacker solving every table of
+    ``grids`` as one system narrows to an interval shorter than ``width``: what each table
+    alone (exposed_cells) cannot see when tables share margins, or add up across layers."""
+    system = _Linked(grids)
+    chosen = sorted({system.index[key] for key in targets})
+    return (system.unknown[k] for k in _narrowed(system, chosen, width))
 
 
 class _Joint:
