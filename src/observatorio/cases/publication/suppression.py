@@ -12,7 +12,13 @@ Tables are linked: a country's total is a margin of several tables. ``suppress_l
 entry in every table once it is hidden in one, and suppresses again, until they agree; otherwise
 one table would publish what another hides. A table counting nearly the same people as another
 (``suppressed_with``) is also protected against differencing: it hides what the other hides and
-the entries whose difference with the other's is small (differences.py)."""
+the entries whose difference with the other's is small (differences.py).
+
+Tables that add up across their layers (a country's departments to its sex totals) are linked
+by *links*, specs that are suppressed and never published, and by nested keys (specs.NESTED_IN);
+at last the tables counting the same people in a month are attacked as one system
+(attack.exposed_keys) and whatever it narrows gets a complement, until it finds nothing: each
+table resisting its own attack is not enough when tables share margins."""
 
 from __future__ import annotations
 
@@ -97,7 +103,14 @@ def suppress_linked(tables: list[Table], threshold: int) -> None:
         if not table.spec.published:
             keys = _keys(table)
             table.unpublished = np.array([[key not in published for key in row] for row in keys], dtype=bool)
-        suppress(table, threshold)
+    # Links first, each table then hiding from the start what the ones before it hide: a
+    # department cell gets its complements in its own country before the month's table
+    # looks for some of its own (suppressed alone, it would hide one in another country too).
+    hidden: set[tuple[object, ...]] = set()
+    for table in sorted(tables, key=lambda t: t.spec.published):
+        keys = _keys(table)
+        suppress(table, threshold, np.array([[key in hidden for key in row] for row in keys], dtype=bool))
+        hidden |= set(keys[table.suppressed])
     while True:
         _agree(tables, threshold)
         more = keys_to_hide(tables, threshold)
@@ -143,25 +156,28 @@ def _jointly_exposed(tables: list[Table], threshold: int) -> set[tuple[object, .
 
 def _joint_complement(group: list[Table], keys: list[np.ndarray], key: tuple[object, ...],
                       taken: set[tuple[object, ...]]) -> tuple[object, ...] | None:
-    """The entry to hide with ``key`` (``_jointly_exposed``); None if every entry of every
-    table that has it is hidden."""
-    near: list[tuple[tuple[bool, bool, int, str], tuple[object, ...]]] = []
-    anywhere: list[tuple[tuple[bool, bool, int, str], tuple[object, ...]]] = []
+    """The entry to hide with ``key`` (``_jointly_exposed``); None if one of its row or column
+    is already taken this round (the next round's attack tells whether it was enough), or if
+    every entry of every table that has it is hidden."""
+    Choice = tuple[tuple[bool, bool, int, str], tuple[object, ...]]
+    near: list[Choice] = []
+    anywhere: list[Choice] = []
     for table, grid in zip(group, keys, strict=True):
         last_row, last_column = table.counts.shape[0] - 1, table.counts.shape[1] - 1
         for i, j in [(i, j) for i, j in np.ndindex(grid.shape) if grid[i, j] == key]:
             for r, c in np.ndindex(table.counts.shape):
-                entry = grid[r, c]
-                if table.suppressed[r, c] or entry in taken:
+                entry: tuple[object, ...] = tuple(grid[r, c])
+                if table.suppressed[r, c]:
                     continue
-                cost = (r == last_row or c == last_column, bool(table.counts[r, c] == 0), int(table.counts[r, c]),
-                        repr(entry))
+                if entry in taken and (r == i or c == j):
+                    return None
+                cost = (bool(r == last_row or c == last_column), bool(table.counts[r, c] == 0),
+                        int(table.counts[r, c]), repr(entry))
                 (near if r == i or c == j else anywhere).append((cost, entry))
     for found in (near, anywhere):
         if found:
             return min(found)[1]
     return None
-
 
 
 def _agree(tables: list[Table], threshold: int) -> None:
