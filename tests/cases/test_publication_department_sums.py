@@ -1,4 +1,4 @@
-"""The department table against the country tables: an attack the suppression does not see yet.
+"""The department table against the country tables, linked by sums rather than by shared keys.
 
 returnees_by_department is one table per month over every country (a department's ISO 3166-2
 code names its country), while returnees_by_sex_age is one table per (month, country). No entry
@@ -9,9 +9,9 @@ in another country's department (the cheapest in its column) is then given back 
 country's published sex total less the country's published departments.
 
 The attacker reads the published rows only and solves both tables of the month as one system
-(each table's margins, the sums by country, non-negativity). xfail(strict) until the
-suppression links the tables by these sums (review report, 2026-12-05): it then passes and the
-marker must go."""
+(each table's margins, the sums by country, non-negativity). It failed before the suppression
+linked the tables by these sums (review report, 2026-12-05; specs' links and NESTED_IN, the
+joint attack in suppression.suppress_linked)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from observatorio.cases.publication.returnees import RETURNEE, RETURNEE_COLUMNS
 from observatorio.cases.publication.run import build_tables
@@ -94,7 +93,6 @@ class _Month:
         return float("inf") if ends[1].status == 3 else -float(ends[1].fun) - float(ends[0].fun)
 
 
-@pytest.mark.xfail(strict=True, reason="departments are not linked to the country tables by their sums")
 def test_a_small_department_cell_is_not_given_back_by_its_country_total() -> None:
     """2 women of HN-AT and 3 of GT-01 in August, hidden in the department table with each
     other as complements (the F column's two small cells) and the men of their departments:

@@ -1,10 +1,13 @@
 """What an attacker learns about suppressed cells from what is published: by linear programming,
 the smallest and largest value each suppressed cell (or margin) can take, given every published
-cell, every published margin, additivity and non-negativity."""
+cell, every published margin, additivity and non-negativity: of one table (``exposed_cells``),
+of tables counting the same people solved as one system, entries shared by key
+(``exposed_keys``), and of two tables counting nearly the same people (``exposed_pairs``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -60,15 +63,20 @@ def suppressed_bounds(counts: np.ndarray, suppressed: np.ndarray) -> dict[Cell, 
 
 
 def exposed_cells(counts: np.ndarray, suppressed: np.ndarray, width: float) -> Iterator[Cell]:
-    """The suppressed entries an attacker can narrow to an interval shorter than ``width``.
+    """The suppressed entries an attacker can narrow to an interval shorter than ``width``."""
+    system = _System(counts, suppressed)
+    return (system.unknown[k] for k in _narrowed(system, range(len(system.unknown)), width))
+
+
+def _narrowed(system: _System, targets: Iterable[int], width: float) -> Iterator[int]:
+    """The unknowns of ``targets`` the system narrows to an interval shorter than ``width``.
 
     Every solution the solver returns is a table consistent with what is published, so the
     values it gives every unknown are all possible: an entry already seen taking values
     ``width`` apart is protected without solving for it (most are, after a few solutions)."""
-    system = _System(counts, suppressed)
     seen_low = np.full(len(system.unknown), np.inf)
     seen_high = np.full(len(system.unknown), -np.inf)
-    for k, ij in enumerate(system.unknown):
+    for k in targets:
         if seen_high[k] - seen_low[k] >= width:
             continue
         high, solution = system.extreme(k, -1.0)
@@ -81,8 +89,97 @@ def exposed_cells(counts: np.ndarray, suppressed: np.ndarray, width: float) -> I
         assert solution is not None
         seen_low, seen_high = np.minimum(seen_low, solution), np.maximum(seen_high, solution)
         if high - low < width:
-            yield ij
+            yield k
 
+
+#: One table for the joint attack: each entry's key (tables.Table.entry_key, margins included),
+#: its counts, what it hides.
+Grid = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class _Linked(_System):
+    """Equations over some of the hidden entries of tables counting the same people, an entry
+    being the same unknown in every table whose key names it (``_equations``); sparse, since
+    each equation names a few of hundreds of unknowns."""
+
+    def __init__(self, unknown: list[Any], equations: list[tuple[dict[int, float], float]]) -> None:
+        from scipy.sparse import csr_matrix
+
+        self.unknown = unknown
+        local = {k: c for c, k in enumerate(sorted({k for row, _ in equations for k in row}))}
+        data = [(coefficient, r, local[k]) for r, (row, _) in enumerate(equations) for k, coefficient in row.items()]
+        values, rows, columns = zip(*data, strict=True) if data else ((), (), ())
+        self.a_eq = csr_matrix((values, (rows, columns)), shape=(len(equations), len(unknown)))
+        self.b_eq = np.array([rhs for _, rhs in equations])
+
+
+def _equations(grids: Sequence[Grid]) -> tuple[list[Any], list[tuple[dict[int, float], float]]]:
+    """The hidden entries (by key) and every table's rows and columns adding up, as equations
+    over them: {unknown: coefficient}, right-hand side."""
+    unknown: list[Any] = sorted({key for keys, _, mask in grids for key in keys[mask]}, key=repr)
+    index = {key: k for k, key in enumerate(unknown)}
+    equations = []
+    for keys, counts, mask in grids:
+        m, n = counts.shape[0] - 1, counts.shape[1] - 1
+        lines = [[((i, j), 1) for j in range(n)] + [((i, n), -1)] for i in range(m + 1)]
+        lines += [[((i, j), 1) for i in range(m)] + [((m, j), -1)] for j in range(n + 1)]
+        for line in lines:
+            row: dict[int, float] = {}
+            rhs = 0.0
+            for ij, sign in line:
+                if mask[ij]:
+                    k = index[keys[ij]]
+                    row[k] = row.get(k, 0.0) + sign
+                else:
+                    rhs -= sign * float(counts[ij])
+            if row:
+                equations.append((row, rhs))
+    return unknown, equations
+
+
+def _components(size: int, equations: list[tuple[dict[int, float], float]]) -> list[list[int]]:
+    """The unknowns in groups no equation links (each group is solved alone)."""
+    parent = list(range(size))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for row, _ in equations:
+        first, *rest = row
+        for k in rest:
+            parent[root(k)] = root(first)
+    groups: dict[int, list[int]] = {}
+    for k in range(size):
+        groups.setdefault(root(k), []).append(k)
+    return list(groups.values())
+
+
+def exposed_keys(grids: Sequence[Grid], targets: Iterable[Any], width: float) -> Iterator[Any]:
+    """The keys of ``targets`` (hidden entries) that an attacker solving every table of
+    ``grids`` as one system narrows to an interval shorter than ``width``: what each table
+    alone (exposed_cells) cannot see when tables share margins, or add up across layers.
+
+    Unknowns no equation links are solved apart; a group whose entries are each in one table
+    only is that table's own system, already checked by exposed_cells, and is skipped."""
+    unknown, equations = _equations(grids)
+    tables_of: dict[Any, int] = {}
+    for keys, _, mask in grids:
+        for key in set(keys[mask]):
+            tables_of[key] = tables_of.get(key, 0) + 1
+    wanted = set(targets)
+    for group in _components(len(unknown), equations):
+        if all(tables_of[unknown[k]] == 1 for k in group):
+            continue
+        members = set(group)
+        local = {k: c for c, k in enumerate(group)}
+        system = _Linked([unknown[k] for k in group],
+                         [({local[k]: v for k, v in row.items()}, rhs) for row, rhs in equations
+                          if next(iter(row)) in members])
+        chosen = [c for c, k in enumerate(group) if unknown[k] in wanted]
+        yield from (system.unknown[c] for c in _narrowed(system, chosen, width))
 
 
 class _Joint:

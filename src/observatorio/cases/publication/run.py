@@ -54,10 +54,11 @@ def check_threshold(threshold: int) -> int:
 
 def build_tables(records: pd.DataFrame, threshold: int,
                  specs: tuple[AggregateSpec, ...] = SPECS) -> list[Table]:
-    """Every spec's tables, suppressed consistently across the tables they share totals with."""
+    """Every published spec's tables, suppressed consistently across the tables they share
+    totals with (links included: specs ``published=False``, suppressed with them, not returned)."""
     tables = [t for spec in specs for t in cross_tabulate(records, spec)]
     suppress_linked(tables, threshold)
-    return tables
+    return [t for t in tables if t.spec.published]
 
 
 @dataclass(frozen=True)

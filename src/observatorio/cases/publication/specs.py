@@ -58,6 +58,10 @@ class AggregateSpec:
     #: entry the other hides, and more, so that no difference of the two gives a hidden cell or
     #: a small group away (differences.py); the other publishes what it would alone
     suppressed_with: AggregateSpec | None = None
+    #: False: a table suppression sees but nobody reads (a *link*): it declares how published
+    #: tables add up across their layers (a country's departments to its totals), so secondary
+    #: suppression is done jointly; its entries no published table has are unknown to everyone
+    published: bool = True
 
     def selects(self, records: pd.DataFrame) -> pd.Series:
         """The records this table counts: by case type, and by ``intake_cases`` for the case
@@ -75,6 +79,12 @@ RETURNEE_TYPES = frozenset({"returnee_received"})  # publication/returnees.RETUR
 #: returnees received are persons returned to the centre's country, from ``counterpart_area``
 RETURNEE_FIXED: Mapping[str, str] = {"dataflow": "RETURNS", "flow": "RETURN_RECEIVED", "unit": "PERSONS",
                                      "counterpart_area": "_T"}
+
+#: A value of the first dimension names a part of one value of the second (an ISO 3166-2
+#: department code its country): an entry's key (tables.Table.entry_key) names the whole too when
+#: the records give the part a single one, so a department's cell is the same number whether a
+#: table is laid out per month or per country. ``_U`` (unknown) is a part of every whole.
+NESTED_IN: Mapping[str, str] = {"department": "ref_area"}
 
 RETURNEES_BY_SEX_AGE = AggregateSpec("returnees_by_sex_age", RETURNEE_TYPES, rows="sex", columns="age",
                                      layers=("period", "ref_area"), fixed=RETURNEE_FIXED)
@@ -106,6 +116,16 @@ SPECS: tuple[AggregateSpec, ...] = (
     # suppressed together with them (the municipality code travels in attributes)
     AggregateSpec("returnees_by_municipality", RETURNEE_TYPES, rows="municipality", columns="sex",
                   layers=("period", "department"), fixed=RETURNEE_FIXED),
+    # Links (not published): returnees_by_department is one table per month over every country,
+    # but a country's departments of one sex add up to that country's sex total
+    # (returnees_by_sex_age's margin), and the countries' sex totals to the month's (the
+    # department table's column totals). Declared as the tables these sums are the margins of,
+    # they are suppressed with the published ones: a department cell hidden gets a complement in
+    # its own country, and the joint attack (suppression.suppress_linked) solves them together.
+    AggregateSpec("returnees_by_department_in_country", RETURNEE_TYPES, rows="department", columns="sex",
+                  layers=("period", "ref_area"), fixed=RETURNEE_FIXED, published=False),
+    AggregateSpec("returnees_by_country_sex", RETURNEE_TYPES, rows="ref_area", columns="sex",
+                  fixed=RETURNEE_FIXED, published=False),
     # Reintegration indicators by department (ISO 3166-2): follow-ups due in the month by
     # on_time / late / missing, and plans by score change per dimension (improved / unchanged /
     # worsened, first vs latest follow-up, in the month of the latest).
