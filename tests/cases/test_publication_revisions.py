@@ -1,13 +1,11 @@
-"""Differencing two releases: an attack the suppression does not see yet.
-
-Every run publishes every month up to its period as a new release, and the store keeps every
-release (observations_history; the API serves any vintage, ``release=``). A month published
-while still open (parse_period takes any month), then again in the next run, changes by the
-people received since: when they are few, the same published entry of the two releases differs
-by 1 … threshold−1, and the cells that moved give the one late returnee's sex, age band,
-department, accompaniment and origin away. Each release alone resists the attack (suppression
-looks at one release only). xfail(strict) until a run protects its revisions against the
-releases already published (review report, 2026-12-05): it then passes and the marker must go."""
+"""Differencing two releases: every run publishes every month up to its period as a new
+release, and the store keeps every release (observations_history; the API serves any vintage,
+``release=``). A month published again after people were received late (or records edited or
+erased) would change by those few people: the same published entry of two releases differing by
+1 … threshold−1 gives the late returnee's sex, age band, department, accompaniment and origin
+away. A month is published only once closed (end + closing lag, closing.py); a month already
+published is published again as it was (frozen), or, with an explicit revision, counted again
+and protected against every earlier version of it (revisions.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatorio.cases.publication.run import publish
+from observatorio.cases.errors import Invalid
+from observatorio.cases.publication.run import Rules, publish
 from observatorio.cases.publication.writer import SOURCE_ID
 from observatorio.cases.runtime import Runtime
 from observatorio.store.duck import Store
@@ -30,26 +29,85 @@ ENTRY = ["table", "period", "ref_area", "citizenship", "sex", "age", "attributes
          "counterpart_area"]
 
 
-@pytest.mark.xfail(strict=True, reason="a run does not protect its revisions against earlier releases")
 def test_a_month_published_again_does_not_give_its_late_returnees_away(
         rt: Runtime, world: World, tmp_path: Path) -> None:
-    """30 returnees received by 14 August, August published on the 20th; one more on the 28th,
-    then September's run publishes August again: no entry of August published in both releases
-    may differ by 1 … threshold−1."""
+    """30 returnees received by 14 August, August published; one more entered late (dated the
+    28th), then September's run publishes August again: no entry of August published in both
+    releases may differ by 1 … threshold−1."""
+    august = _two_releases(rt, world, tmp_path, Rules())
+    assert_no_small_change(august)
+
+
+def _two_releases(rt: Runtime, world: World, tmp_path: Path, second: Rules) -> pd.DataFrame:
     receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
     with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
         assert not publish(s, store, AUGUST, THRESHOLD).skipped
     receive(rt, world, 1, dt.date(2025, 8, 28), origin="MEX")
     with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
-        assert not publish(s, store, dt.date(2025, 9, 1), THRESHOLD).skipped
-        rows = store.query_df("SELECT h.*, l.release AS vintage FROM observations_history h "
-                              "JOIN loads l USING (load_id) WHERE h.source = ?", [SOURCE_ID])
-    august = rows[pd.to_datetime(rows["period"]) == pd.Timestamp(AUGUST)]
+        assert not publish(s, store, dt.date(2025, 9, 1), THRESHOLD, second).skipped
+        return august_releases(store)
+
+
+def august_releases(store: Store) -> pd.DataFrame:
+    rows = store.query_df("SELECT h.*, l.loaded_at AS vintage FROM observations_history h "
+                          "JOIN loads l USING (load_id) WHERE h.source = ?", [SOURCE_ID])
+    return rows[pd.to_datetime(rows["period"]) == pd.Timestamp(AUGUST)]
+
+
+def assert_no_small_change(august: pd.DataFrame) -> None:
+    """Each release of August resists the attack alone, and no entry both publish changed by a few."""
     for _, release in august.groupby("vintage"):
         attack(release.drop(columns=["vintage", "load_id", "loaded_at"], errors="ignore"), THRESHOLD)
     published = august[august["obs_status"] != "C"]
     both = published.pivot_table(index=ENTRY, columns="vintage", values="value", aggfunc="first").dropna()
-    assert both.shape[1] == 2, "August is in both releases"
-    change = (both.iloc[:, 1] - both.iloc[:, 0]).abs()
-    small = change[(change >= 1) & (change < THRESHOLD)]
-    assert small.empty, f"{len(small)} entries of August differ by a few between releases:\n{small.head(12)}"
+    assert both.shape[1] >= 2, "August is in every release"
+    for k in range(1, both.shape[1]):
+        for earlier in range(k):
+            change = (both.iloc[:, k] - both.iloc[:, earlier]).abs()
+            small = change[(change >= 1) & (change < THRESHOLD)]
+            assert small.empty, f"{len(small)} entries of August differ by a few between releases:\n{small.head(12)}"
+
+
+def test_a_month_already_published_is_published_again_as_it_was(
+        rt: Runtime, world: World, tmp_path: Path) -> None:
+    """Frozen by default: September's release publishes August's rows exactly as August's did."""
+    august = _two_releases(rt, world, tmp_path, Rules())
+    first, second = (part.drop(columns=["vintage", "load_id", "loaded_at", "release", "source_file"])
+                     .sort_values(ENTRY).reset_index(drop=True) for _, part in august.groupby("vintage"))
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_a_revision_counts_the_late_returnee_only_where_it_gives_nobody_away(
+        rt: Runtime, world: World, tmp_path: Path) -> None:
+    """With ``revise``, August is counted again (its total is no longer the first release's)
+    and protected against it; a second revision is protected against both earlier versions."""
+    august = _two_releases(rt, world, tmp_path, Rules(revise=True))
+    assert_no_small_change(august)
+    first, second = (part.set_index(ENTRY)[["value", "obs_status"]].sort_index()
+                     for _, part in august.groupby("vintage"))
+    assert not first.equals(second), "counted again, not frozen"
+    assert second["obs_status"].eq("C").sum() > first["obs_status"].eq("C").sum(), "what changed by one is hidden"
+    receive(rt, world, 6, dt.date(2025, 8, 30), origin="MEX")
+    with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
+        assert not publish(s, store, dt.date(2025, 10, 1), THRESHOLD, Rules(revise=True)).skipped
+        august = august_releases(store)
+    assert august["vintage"].nunique() == 3
+    assert_no_small_change(august)
+
+
+def test_a_month_is_published_only_once_closed(rt: Runtime, world: World, tmp_path: Path) -> None:
+    """August closes 15 days after its end (the default lag): asked for on 15 September, the run
+    is refused, saying in both languages from when; on the 16th it publishes."""
+    receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
+    with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
+        with pytest.raises(Invalid) as refused:
+            publish(s, store, AUGUST, THRESHOLD, Rules(today=dt.date(2025, 9, 15)))
+        assert refused.value.key == "cases.refusal.month_not_closed"
+        assert "2025-09-16" in refused.value.message("es") and "2025-09-16" in refused.value.message("en")
+        assert store.query_df("SELECT count(*) AS n FROM loads")["n"][0] == 0
+        with pytest.raises(Invalid):  # a shorter lag is the deployment's choice, not the caller's clock
+            publish(s, store, AUGUST, THRESHOLD, Rules(today=dt.date(2025, 8, 31), closing_days=0))
+        assert not publish(s, store, AUGUST, THRESHOLD, Rules(today=dt.date(2025, 9, 1), closing_days=0)).skipped
+        with pytest.raises(Invalid) as july:  # July closed on 16 August: refused only for having no cases
+            publish(s, store, dt.date(2025, 7, 1), THRESHOLD, Rules(today=dt.date(2025, 8, 16)))
+        assert july.value.key == "cases.refusal.nothing_to_publish"

@@ -16,6 +16,8 @@ the entries whose difference with the other's is small (differences.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from observatorio.cases.publication.attack import exposed_cells
@@ -74,15 +76,16 @@ def _hide_complement(counts: np.ndarray, hidden: np.ndarray, lines: list[list[tu
     return True
 
 
-def suppress_linked(tables: list[Table], threshold: int) -> None:
+def suppress_linked(tables: list[Table], threshold: int,
+                    linked: Callable[[list[Table]], set[tuple[object, ...]]] | None = None) -> None:
     """Suppress every table, then repeat with the entries hidden anywhere forced everywhere, and
-    with the entries that would let two linked tables be differenced (differences.py), until
-    nothing more is hidden."""
+    with the entries that would let two linked tables be differenced (differences.py) or that
+    ``linked`` names (a protected revision: revisions.py), until nothing more is hidden."""
     for table in tables:
         suppress(table, threshold)
     while True:
         _agree(tables, threshold)
-        more = keys_to_hide(tables, threshold)
+        more = keys_to_hide(tables, threshold) or (linked(tables) if linked else set())
         if not more:
             return
         _force(tables, more, threshold)
