@@ -111,3 +111,51 @@ def test_a_month_is_published_only_once_closed(rt: Runtime, world: World, tmp_pa
         with pytest.raises(Invalid) as july:  # July closed on 16 August: refused only for having no cases
             publish(s, store, dt.date(2025, 7, 1), THRESHOLD, Rules(today=dt.date(2025, 8, 16)))
         assert july.value.key == "cases.refusal.nothing_to_publish"
+
+
+def test_the_route_refuses_a_month_not_closed_before_opening_the_store(
+        rt: Runtime, world: World, tmp_path: Path) -> None:
+    """Through the API, the clock is the app's (``cases_clock``): on 15 September August is
+    refused (422, both languages, the day it opens) and no store is created; on the 16th it
+    publishes, and ``revise`` is accepted."""
+    from fastapi.testclient import TestClient
+
+    from .conftest import login
+    from .test_publication import _app
+
+    receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
+    app = _app(rt, tmp_path)
+    with TestClient(app) as client:
+        headers = login(client, "stats_publisher")
+        app.state.cases_clock = lambda: dt.datetime(2025, 9, 15, 23, 59, tzinfo=dt.UTC)
+        early = client.post("/api/v1/cases/publication", json={"period": "2025-08"}, headers=headers)
+        assert early.status_code == 422, early.text
+        assert "2025-09-16" in early.json()["detail"]["es"] and "2025-09-16" in early.json()["detail"]["en"]
+        assert not (tmp_path / "stats.duckdb").exists(), "a refusal opens nothing"
+        app.state.cases_clock = lambda: dt.datetime(2025, 9, 16, 0, 1, tzinfo=dt.UTC)
+        ok = client.post("/api/v1/cases/publication", json={"period": "2025-08"}, headers=headers)
+        assert ok.status_code == 200 and not ok.json()["skipped"], ok.text
+        again = client.post("/api/v1/cases/publication", json={"period": "2025-08", "revise": True}, headers=headers)
+        assert again.status_code == 200 and again.json()["skipped"], "nothing changed: the same release"
+
+
+def test_cli_refuses_the_running_month_and_revises_when_asked(rt: Runtime, world: World, tmp_path: Path) -> None:
+    """The running month is never closed, whatever today is; ``--revise`` publishes the late
+    returnee's August again, protected (no entry changed by a few)."""
+    from typer.testing import CliRunner
+
+    from observatorio.cli import app as main_app
+
+    receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
+    store = tmp_path / "stats.duckdb"
+    args = ["cases", "publish", "--url", rt.url, "--db", str(store), "--period"]
+    running = CliRunner().invoke(main_app, [*args, f"{dt.datetime.now(dt.UTC):%Y-%m}"])
+    assert running.exit_code == 1 and "no está cerrado" in running.output and "has not closed" in running.output
+    assert CliRunner().invoke(main_app, [*args, "2025-08"]).exit_code == 0
+    receive(rt, world, 1, dt.date(2025, 8, 28), origin="MEX")
+    frozen = CliRunner().invoke(main_app, [*args, "2025-08"])
+    assert frozen.exit_code == 0 and "Sin cambios" in frozen.output, "frozen: the same release"
+    revised = CliRunner().invoke(main_app, [*args, "2025-08", "--revise"])
+    assert revised.exit_code == 0 and "Publicado" in revised.output, revised.output
+    with Store.open(store) as opened:
+        assert_no_small_change(august_releases(opened))

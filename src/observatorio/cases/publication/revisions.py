@@ -65,8 +65,10 @@ class Versions:
 
     @classmethod
     def read(cls, store: StoreWriter) -> Versions:
-        """Every release of ``cases_publication`` the store keeps (none on a fresh store)."""
-        rows = store.query_df("SELECT * FROM observations_history WHERE source = ?", [SOURCE_ID])
+        """Every release of ``cases_publication`` the store keeps (none on a fresh store), each
+        month's rows read once per distinct content (frozen releases repeat a month unchanged:
+        the history grows with releases × months, what is read here with the revisions)."""
+        rows = store.query_df(_VERSIONS_SQL, [SOURCE_ID, SOURCE_ID])
         versions = cls()
         if rows.empty:
             return versions
@@ -105,6 +107,18 @@ class Versions:
         old["source_file"] = frame["source_file"].iloc[0]
         old["value"] = [None if pd.isna(v) else float(v) for v in old["value"]]
         return old
+
+
+_ENTRY_SQL = '"table", ref_area, citizenship, sex, age, attributes, accompaniment, counterpart_area'
+#: per month, the latest load of each distinct content of it (a month's fingerprint: its rows)
+_VERSIONS_SQL = f"""
+WITH prints AS (
+  SELECT period, load_id, max(loaded_at) AS last_loaded,
+         md5(string_agg(concat_ws('|', {_ENTRY_SQL}, coalesce(CAST(value AS VARCHAR), 'C')), ';'
+                        ORDER BY {_ENTRY_SQL})) AS fingerprint
+  FROM observations_history WHERE source = ? GROUP BY period, load_id),
+chosen AS (SELECT period, arg_max(load_id, last_loaded) AS load_id FROM prints GROUP BY period, fingerprint)
+SELECT h.* FROM observations_history h JOIN chosen USING (period, load_id) WHERE h.source = ?"""  # noqa: S608
 
 
 def _period_of(table: Table) -> dt.date | None:
