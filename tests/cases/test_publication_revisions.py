@@ -10,20 +10,27 @@ and protected against every earlier version of it (revisions.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from observatorio.cases.errors import Invalid
-from observatorio.cases.publication.run import Rules, publish
-from observatorio.cases.publication.writer import SOURCE_ID
+from observatorio.cases.publication.revisions import Versions
+from observatorio.cases.publication.run import Rules, all_records, build_tables, publish
+from observatorio.cases.publication.specs import DIMENSION_COLUMN, SPECS, AggregateSpec
+from observatorio.cases.publication.tables import Table
+from observatorio.cases.publication.writer import SOURCE_ID, entry_identity, observation_frame
 from observatorio.cases.runtime import Runtime
 from observatorio.store.duck import Store
 
 from .conftest import World
 from .test_publication import THRESHOLD, attack
-from .test_publication_returnees import AUGUST, receive
+from .test_publication_differencing import _Joint
+from .test_publication_returnees import AUGUST, generated_returnees, receive
 
 ENTRY = ["table", "period", "ref_area", "citizenship", "sex", "age", "attributes", "accompaniment",
          "counterpart_area"]
@@ -38,11 +45,90 @@ def test_a_month_published_again_does_not_give_its_late_returnees_away(
     assert_no_small_change(august)
 
 
-def _two_releases(rt: Runtime, world: World, tmp_path: Path, second: Rules) -> pd.DataFrame:
+Layer = tuple[str, ...]
+Grid = dict[tuple[str, str], int]
+
+
+def _truth(rt: Runtime) -> dict[tuple[str, Layer], Grid]:
+    """August's tables before suppression (what each release counted), by spec and layer."""
+    with rt.sessions() as s:
+        return _grids(build_tables(all_records(s, AUGUST), THRESHOLD))
+
+
+def _grids(tables: list[Table]) -> dict[tuple[str, Layer], Grid]:
+    out: dict[tuple[str, Layer], Grid] = {}
+    for t in tables:
+        if pd.Timestamp(t.layer[0]) == pd.Timestamp(AUGUST):
+            codes = [*t.row_codes, "_T"], [*t.column_codes, "_T"]
+            out[(t.spec.name, tuple(str(v) for v in t.layer[1:]))] = {
+                (codes[0][i], codes[1][j]): int(t.counts[i, j]) for i, j in np.ndindex(t.counts.shape)}
+    return out
+
+
+def _code(row: Any, dimension: str) -> str:
+    column = DIMENSION_COLUMN[dimension]
+    return str(json.loads(row.attributes)[dimension] if column == "attributes" else getattr(row, column))
+
+
+def _published(release: pd.DataFrame, spec: AggregateSpec) -> dict[Layer, dict[tuple[str, str], float | None]]:
+    """One release's tables of ``spec`` as layer → (row, column) → value (None: hidden)."""
+    family = release[release["table"].str.fullmatch(rf"{spec.name}(\.row_totals|\.column_totals|\.total)?")]
+    out: dict[Layer, dict[tuple[str, str], float | None]] = {}
+    for row in family.itertuples():
+        layer = tuple(_code(row, d) for d in spec.layers[1:])
+        value = None if row.obs_status == "C" else float(row.value)
+        out.setdefault(layer, {})[(_code(row, spec.rows), _code(row, spec.columns))] = value
+    return out
+
+
+def joint_attack(august: pd.DataFrame, truths: list[dict[tuple[str, Layer], Grid]]) -> int:
+    """Every two releases of August, table by table, solved as one system by an attacker who
+    assumes the later counts at least the earlier (true here: people were only added): no hidden
+    entry of either, nor a true change of 1 … threshold−1 hidden in either, narrowed below the
+    threshold. Returns the pairs of tables attacked."""
+    releases = [part for _, part in sorted(august.groupby("vintage"), key=lambda item: item[0])]
+    assert len(releases) == len(truths)
+    attacked = 0
+    for later in range(1, len(releases)):
+        for earlier in range(later):
+            for spec in SPECS:
+                new, old = _published(releases[later], spec), _published(releases[earlier], spec)
+                for layer in new.keys() | old.keys():
+                    grids = new.get(layer, {}), old.get(layer, {})
+                    rows = sorted({r for g in grids for r, _ in g} - {"_T"}) + ["_T"]
+                    columns = sorted({c for g in grids for _, c in g} - {"_T"}) + ["_T"]
+                    a, a_hidden, b, b_hidden = (np.zeros((len(rows), len(columns))) for _ in range(4))
+                    for grid, values, hidden in ((grids[0], a, a_hidden), (grids[1], b, b_hidden)):
+                        for (r, c), value in grid.items():
+                            hidden[rows.index(r), columns.index(c)] = value is None
+                            values[rows.index(r), columns.index(c)] = value or 0.0
+                    a_hidden, b_hidden = a_hidden.astype(bool), b_hidden.astype(bool)
+                    true = [truths[k].get((spec.name, layer), {}) for k in (later, earlier)]
+                    joint = _Joint(a, a_hidden, b, b_hidden, True)
+                    for i, j in np.argwhere(a_hidden | b_hidden):
+                        ij = (int(i), int(j))
+                        change = abs(true[0].get((rows[i], columns[j]), 0) - true[1].get((rows[i], columns[j]), 0))
+                        for weights, applies in (((1.0, -1.0), 1 <= change < THRESHOLD), ((1.0, 0.0), a_hidden[ij]),
+                                                 ((0.0, 1.0), b_hidden[ij])):
+                            if applies:
+                                low, high = joint.bounds(ij, weights)
+                                assert high - low >= THRESHOLD, (spec.name, layer, rows[i], columns[j], weights,
+                                                                 low, high, earlier, later)
+                    attacked += 1
+    return attacked
+
+
+def _two_releases(rt: Runtime, world: World, tmp_path: Path, second: Rules,
+                  truths: list[dict[tuple[str, Layer], Grid]] | None = None) -> pd.DataFrame:
+    """August published, one returnee entered late, September published (``second``); the
+    tables each counted before suppression are appended to ``truths``."""
     receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
     with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
         assert not publish(s, store, AUGUST, THRESHOLD).skipped
+    truths = [] if truths is None else truths
+    truths.append(_truth(rt))
     receive(rt, world, 1, dt.date(2025, 8, 28), origin="MEX")
+    truths.append(_truth(rt))
     with rt.sessions() as s, Store.open(tmp_path / "stats.duckdb") as store:
         assert not publish(s, store, dt.date(2025, 9, 1), THRESHOLD, second).skipped
         return august_releases(store)
@@ -81,8 +167,10 @@ def test_a_revision_counts_the_late_returnee_only_where_it_gives_nobody_away(
         rt: Runtime, world: World, tmp_path: Path) -> None:
     """With ``revise``, August is counted again (its total is no longer the first release's)
     and protected against it; a second revision is protected against both earlier versions."""
-    august = _two_releases(rt, world, tmp_path, Rules(revise=True))
+    truths: list[dict[tuple[str, Layer], Grid]] = []
+    august = _two_releases(rt, world, tmp_path, Rules(revise=True), truths)
     assert_no_small_change(august)
+    joint_attack(august, truths)
     first, second = (part.set_index(ENTRY)[["value", "obs_status"]].sort_index()
                      for _, part in august.groupby("vintage"))
     assert not first.equals(second), "counted again, not frozen"
@@ -93,6 +181,7 @@ def test_a_revision_counts_the_late_returnee_only_where_it_gives_nobody_away(
         august = august_releases(store)
     assert august["vintage"].nunique() == 3
     assert_no_small_change(august)
+    joint_attack(august, [*truths, _truth(rt)])
 
 
 def test_a_month_is_published_only_once_closed(rt: Runtime, world: World, tmp_path: Path) -> None:
@@ -159,3 +248,23 @@ def test_cli_refuses_the_running_month_and_revises_when_asked(rt: Runtime, world
     assert revised.exit_code == 0 and "Publicado" in revised.output, revised.output
     with Store.open(store) as opened:
         assert_no_small_change(august_releases(opened))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_revisions_resist_the_joint_attack(seed: int) -> None:
+    """Generated Augusts (the skew of real reception data), one to four returnees entered late
+    and a revision: no small change published, and the two releases solved as one system narrow
+    no hidden entry nor small hidden change below the threshold."""
+    rng = np.random.default_rng(seed)
+    everyone = generated_returnees(1500, seed)
+    august = everyone[everyone["period"] == AUGUST].reset_index(drop=True)
+    late = generated_returnees(60, seed + 100).sample(int(rng.integers(1, 5)), random_state=seed).assign(period=AUGUST)
+    first = build_tables(august, THRESHOLD)
+    old = observation_frame(first, AUGUST, "first")
+    version = {entry_identity(r): (None if r["obs_status"] == "C" else float(r["value"])) for r in old.to_dict("records")}
+    second = build_tables(pd.concat([august, late], ignore_index=True), THRESHOLD,
+                          revising=Versions(distinct={AUGUST: [version]}))
+    new = observation_frame(second, dt.date(2025, 9, 1), "second")
+    releases = pd.concat([old.assign(vintage=1), new.assign(vintage=2)], ignore_index=True)
+    assert_no_small_change(releases)
+    assert joint_attack(releases, [_grids(first), _grids(second)]) > 0
