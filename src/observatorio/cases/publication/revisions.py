@@ -163,6 +163,8 @@ def _to_hide(table: Table, version: Version, threshold: int,
         else:
             old[i, j] = round(value)
     new, hidden = table.counts.astype(np.int64), table.suppressed
+    if (hidden == old_hidden).all() and (new[~hidden] == old[~hidden]).all():
+        return  # it publishes what the version published: nothing to solve together (most months)
     change = np.abs(new - old)
     visible = ~hidden
     direct = visible & (old_hidden | ((change >= 1) & (change < threshold)))
