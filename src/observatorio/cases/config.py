@@ -33,6 +33,9 @@ class CasesConfig(BaseSettings):
     # Published case counts below this are suppressed, with their complements
     # (cases/publication); OBSERVATORIO_CASES_PUBLICATION_THRESHOLD.
     publication_threshold: int = 5
+    # A month is published only this many days after it ends (late data entry), so that its
+    # numbers need no revision (cases/publication/closing.py, revisions.py).
+    publication_closing_days: int = 15
 
 
 #: Shortest signing key accepted: HS256 (tokens) and HMAC-SHA256 (CSRF) need 32 bytes (RFC 7518

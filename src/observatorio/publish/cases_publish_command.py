@@ -27,10 +27,11 @@ def publish(
         help=cli_help("cli.help.cases.publish.threshold"))] = None,
     url: UrlOpt = None,
     db: Annotated[Path | None, typer.Option(help=cli_help("cli.help.cases.publish.db"))] = None,
+    revise: Annotated[bool, typer.Option(help=cli_help("cli.help.cases.publish.revise"))] = False,
 ) -> None:
     """Publish disclosure-controlled case aggregates (help: cli.help.cases.publish)."""
     from observatorio.cases.publication.access import publish_as_operator
-    from observatorio.cases.publication.run import check_threshold, parse_period
+    from observatorio.cases.publication.run import Rules, check_threshold, parse_period
     from observatorio.settings import get_settings
     from observatorio.store.snapshots import publishing
 
@@ -39,7 +40,8 @@ def publish(
         month = parse_period(period)
         limit = check_threshold(threshold if threshold is not None else rt.config.publication_threshold)
         with publishing(db or get_settings().db_path) as store, rt.sessions() as session:
-            result = publish_as_operator(session, store, month, limit, _operator())
+            rules = Rules(closing_days=rt.config.publication_closing_days, revise=revise)
+            result = publish_as_operator(session, store, month, limit, _operator(), rules)
     except CasesError as exc:
         _fail(exc)
     except ObservatorioError as exc:

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from observatorio.cases.audit import AccessEvent, Actor, append
 from observatorio.cases.errors import forbidden
 from observatorio.cases.policy import get_policy
-from observatorio.cases.publication.run import PublicationResult, load, prepare
+from observatorio.cases.publication.revisions import Versions
+from observatorio.cases.publication.run import (
+    DEFAULT_RULES,
+    PublicationResult,
+    Rules,
+    load,
+    prepare,
+)
 from observatorio.cases.publication.writer import StoreWriter
 from observatorio.cases.use_context import Ctx
 
@@ -31,9 +38,9 @@ def require_publisher(ctx: Ctx) -> int:
 
 
 def _audited_run(session: Session, store: StoreWriter, period: dt.date, threshold: int, actor: Actor,
-                 organisation_id: int | None) -> PublicationResult:
+                 organisation_id: int | None, rules: Rules) -> PublicationResult:
     try:
-        prepared = prepare(session, period, threshold)
+        prepared = prepare(session, period, threshold, Versions.read(store), rules)
         append(session, actor, [AccessEvent(ACTION, RECORD, prepared.run_id, (), organisation_id)])
         result = load(store, prepared)
         session.commit()
@@ -43,14 +50,15 @@ def _audited_run(session: Session, store: StoreWriter, period: dt.date, threshol
     return result
 
 
-def publish_as(ctx: Ctx, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
+def publish_as(ctx: Ctx, store: StoreWriter, period: dt.date, threshold: int,
+               rules: Rules = DEFAULT_RULES) -> PublicationResult:
     """An account's run (the publisher role); audited with the run id (lineage: the load id)."""
     organisation_id = require_publisher(ctx)
     actor = Actor(ctx.principal.user_id, ctx.principal.username, ctx.source_ip)
-    return _audited_run(ctx.session, store, period, threshold, actor, organisation_id)
+    return _audited_run(ctx.session, store, period, threshold, actor, organisation_id, rules)
 
 
 def publish_as_operator(session: Session, store: StoreWriter, period: dt.date, threshold: int,
-                        operator: str) -> PublicationResult:
+                        operator: str, rules: Rules = DEFAULT_RULES) -> PublicationResult:
     """The command line's run (database access stands for the grant), audited as the operator."""
-    return _audited_run(session, store, period, threshold, Actor(None, operator, None), None)
+    return _audited_run(session, store, period, threshold, Actor(None, operator, None), None, rules)

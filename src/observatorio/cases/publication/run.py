@@ -10,8 +10,11 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from observatorio.cases.errors import Invalid
+from observatorio.cases.models import utcnow
+from observatorio.cases.publication.closing import CLOSING_DAYS, require_closed
 from observatorio.cases.publication.records import case_records, month_start
 from observatorio.cases.publication.returnees import municipality_names, returnee_records
+from observatorio.cases.publication.revisions import Versions, revision_keys_for
 from observatorio.cases.publication.specs import SPECS, AggregateSpec
 from observatorio.cases.publication.suppression import suppress_linked
 from observatorio.cases.publication.tables import Table, cross_tabulate
@@ -52,13 +55,27 @@ def check_threshold(threshold: int) -> int:
     return threshold
 
 
-def build_tables(records: pd.DataFrame, threshold: int,
-                 specs: tuple[AggregateSpec, ...] = SPECS) -> list[Table]:
+def build_tables(records: pd.DataFrame, threshold: int, specs: tuple[AggregateSpec, ...] = SPECS,
+                 revising: Versions | None = None) -> list[Table]:
     """Every published spec's tables, suppressed consistently across the tables they share
-    totals with (links included: specs ``published=False``, suppressed with them, not returned)."""
+    totals with (links included: specs ``published=False``, suppressed with them, not returned)
+    and, when ``revising``, against every version of their month published before."""
     tables = [t for spec in specs for t in cross_tabulate(records, spec)]
-    suppress_linked(tables, threshold)
+    suppress_linked(tables, threshold, revision_keys_for(revising, threshold) if revising else None)
     return [t for t in tables if t.spec.published]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """When a run may publish and what it does with months already published: the day it
+    runs (injected by tests), the closing lag (closing.py) and whether it revises (revisions.py)."""
+
+    today: dt.date | None = None  # None: today in UTC
+    closing_days: int = CLOSING_DAYS
+    revise: bool = False
+
+
+DEFAULT_RULES = Rules()
 
 
 @dataclass(frozen=True)
@@ -84,18 +101,25 @@ def all_records(session: Session, up_to: dt.date, *, include_synthetic: bool = F
     return pd.concat(present, ignore_index=True) if present else frames[0]
 
 
-def prepare(session: Session, period: dt.date, threshold: int) -> Prepared:
+def prepare(session: Session, period: dt.date, threshold: int, published: Versions | None = None,
+            rules: Rules = DEFAULT_RULES) -> Prepared:
     """Every month up to ``period``, cross-tabulated and suppressed, as contract rows. The
-    release (vintage) is the period's month, so the store's latest release holds the whole series."""
+    release (vintage) is the period's month, so the store's latest release holds the whole series.
+    ``period`` must have closed (closing.py); a month ``published`` before is published again
+    as it was, or, with ``rules.revise``, counted again and protected against its versions."""
     check_threshold(threshold)
     release = month_start(period)
+    require_closed(release, rules.today or utcnow().date(), rules.closing_days)
+    published = published or Versions()
     parts = [all_records(session, release), reintegration_records(session, release)]
     records = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
-    tables = build_tables(records, threshold)
+    tables = build_tables(records, threshold, revising=published if rules.revise else None)
     if not tables:
         raise Invalid(key="cases.refusal.nothing_to_publish", month=f"{release:%Y-%m}")
     frame = observation_frame(tables, release, f"publicacion-casos-{release:%Y-%m}",
                               {"municipality": municipality_names(session)})
+    if not rules.revise:
+        frame = published.freeze(frame)
     return Prepared(frame, frame_sha256(frame), release)
 
 
@@ -111,6 +135,7 @@ def load(store: StoreWriter, prepared: Prepared) -> PublicationResult:
     return PublicationResult(loaded.load_id, release, len(frame), hidden, skipped=False)
 
 
-def publish(session: Session, store: StoreWriter, period: dt.date, threshold: int) -> PublicationResult:
+def publish(session: Session, store: StoreWriter, period: dt.date, threshold: int,
+            rules: Rules = DEFAULT_RULES) -> PublicationResult:
     """Prepare and load one run (without audit: access.py audits the callers' runs)."""
-    return load(store, prepare(session, period, threshold))
+    return load(store, prepare(session, period, threshold, Versions.read(store), rules))

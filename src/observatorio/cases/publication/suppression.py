@@ -22,6 +22,8 @@ table resisting its own attack is not enough when tables share margins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from observatorio.cases.publication.attack import exposed_cells, exposed_keys
@@ -92,12 +94,14 @@ def _hide_complement(counts: np.ndarray, hidden: np.ndarray, lines: list[list[tu
     return True
 
 
-def suppress_linked(tables: list[Table], threshold: int) -> None:
+def suppress_linked(tables: list[Table], threshold: int,
+                    linked: Callable[[list[Table]], set[tuple[object, ...]]] | None = None) -> None:
     """Suppress every table, then repeat with the entries hidden anywhere forced everywhere,
-    with the entries that would let two linked tables be differenced (differences.py), and with
-    complements for what the joint attack narrows (``_jointly_exposed``), until nothing more is
-    hidden. ``tables`` may hold links (specs ``published=False``): their entries that no
-    published table has are hidden from the start."""
+    with the entries that would let two linked tables be differenced (differences.py) or that
+    ``linked`` names (a protected revision: revisions.py), and with complements for what the
+    joint attack narrows (``_jointly_exposed``), until nothing more is hidden. ``tables`` may
+    hold links (specs ``published=False``): their entries that no published table has are
+    hidden from the start."""
     published = {t.entry_key(i, j) for t in tables if t.spec.published for i, j in np.ndindex(t.counts.shape)}
     for table in tables:
         if not table.spec.published:
@@ -113,7 +117,7 @@ def suppress_linked(tables: list[Table], threshold: int) -> None:
         hidden |= set(keys[table.suppressed])
     while True:
         _agree(tables, threshold)
-        more = keys_to_hide(tables, threshold)
+        more = keys_to_hide(tables, threshold) | (linked(tables) if linked else set())
         if more and _force(tables, more, threshold):
             continue
         more = _jointly_exposed(tables, threshold)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import pandas as pd
@@ -26,6 +26,9 @@ FIXED: dict[str, Any] = {
     "ref_area": TOTAL, "citizenship": TOTAL, "counterpart_area": "_Z", "flow": "CONSULAR_CASE",
     "sex": TOTAL, "age": TOTAL, "accompaniment": TOTAL, "unit": "CASES",
 }
+#: The columns of ``observation_frame``, in order.
+FRAME_COLUMNS: tuple[str, ...] = (*FIXED, "period", "table", "attributes", "value", "obs_status", "release",
+                                  "source_file")
 
 SOURCE_META: dict[str, Any] = {
     "publisher": "Observatorio Migratorio Regional — gestión de casos / case management",
@@ -41,6 +44,8 @@ SOURCE_META: dict[str, Any] = {
 
 
 class StoreWriter(Protocol):
+    def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame: ...
+
     def find_load(self, source: str, sha256: str, release: dt.date) -> str | None: ...
 
     def load_frame(self, frame: pd.DataFrame, *, source: str, release: dt.date, source_file: str,
@@ -75,6 +80,27 @@ def _cell(table: Table, i: int, j: int, names: Mapping[str, Mapping[str, str]]) 
     return row
 
 
+#: The columns that say which published entry a row is: two releases' rows with equal values in
+#: these (municipality names left out of ``attributes``: a renamed municipality is the same entry)
+#: publish the same number (publication/revisions.py).
+ENTRY_COLUMNS: tuple[str, ...] = ("table", "period", "ref_area", "citizenship", "sex", "age", "attributes",
+                                  "accompaniment", "counterpart_area")
+
+
+def entry_identity(row: Mapping[Any, Any]) -> tuple[Any, ...]:
+    """A published row's entry (``ENTRY_COLUMNS``), the period as a date, names left out."""
+    attributes = {k: v for k, v in json.loads(row["attributes"] or "{}").items() if not k.endswith("_name")}
+    period = row["period"]
+    period = period.date() if isinstance(period, pd.Timestamp | dt.datetime) else period
+    return tuple(json.dumps(attributes, sort_keys=True) if c == "attributes" else period if c == "period" else row[c]
+                 for c in ENTRY_COLUMNS)
+
+
+def cell_identity(table: Table, i: int, j: int) -> tuple[Any, ...]:
+    """The entry (i, j) of ``table`` is published as (``entry_identity`` of its row)."""
+    return entry_identity(_cell(table, i, j, {}))
+
+
 def observation_frame(tables: Iterable[Table], release: dt.date, source_file: str,
                       names: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
     """Every cell and margin of every table as contract rows (suppressed: value null, status C).
@@ -85,9 +111,12 @@ def observation_frame(tables: Iterable[Table], release: dt.date, source_file: st
     frame["source_file"] = source_file
     frame["value"] = frame["value"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("Int64")
-    return frame.sort_values(["table", "period", "ref_area", "citizenship", "sex", "age", "attributes",
-                              "accompaniment", "counterpart_area"],
-                             kind="stable").reset_index(drop=True)
+    return ordered(frame)
+
+
+def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """A release's rows in their published order (the checksum depends on it)."""
+    return frame.sort_values(list(ENTRY_COLUMNS), kind="stable").reset_index(drop=True)
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:

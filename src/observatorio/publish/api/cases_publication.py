@@ -16,8 +16,10 @@ from pydantic import BaseModel, Field
 from observatorio.api_texts import api_text
 from observatorio.cases.api import NOT_PERSONAL, CasesRoute, CtxDep, RuntimeDep
 from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.page_kit import now_of
 from observatorio.cases.publication.access import publish_as, require_publisher
-from observatorio.cases.publication.run import check_threshold, parse_period
+from observatorio.cases.publication.closing import require_closed
+from observatorio.cases.publication.run import Rules, check_threshold, parse_period
 from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.settings import get_settings
 from observatorio.store.snapshots import publishing
@@ -32,6 +34,8 @@ class StoreUnavailable(CasesError):
 class PublicationIn(BaseModel):
     period: Annotated[str, Field(max_length=7, description=api_text("api.doc.field.publication.period"))]
     threshold: Annotated[int | None, Field(ge=1, le=1000)] = None
+    revise: Annotated[bool, Field(description="count months already published again, protected "
+                                              "against their earlier releases (else published as they were)")] = False
 
 
 class PublicationOut(BaseModel):
@@ -54,6 +58,9 @@ def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Publicati
     if threshold < configured:
         # An account may protect more than the configured rule, never less.
         raise Invalid(key="cases.refusal.threshold_below_configured", configured=configured)
+    today = now_of(request).date()
+    require_closed(period, today, rt.config.publication_closing_days)  # refused before the store opens
+    rules = Rules(today, rt.config.publication_closing_days, body.revise)
     settings = getattr(request.app.state, "settings", None) or get_settings()
     # With snapshots (docs/deployment.md) this writes a new one and the servers switch to it;
     # a plain store file is written in place (and is busy while a server reads it).
@@ -63,6 +70,6 @@ def publish_cases(request: Request, ctx: CtxDep, rt: RuntimeDep, body: Publicati
     except (ObservatorioError, duckdb.Error):
         raise StoreUnavailable(key="cases.refusal.store_unavailable") from None
     with opened:
-        result = publish_as(ctx, store, period, threshold)
+        result = publish_as(ctx, store, period, threshold, rules)
     return PublicationOut(load_id=result.load_id, release=result.release, rows=result.rows,
                           suppressed=result.suppressed, skipped=result.skipped)
