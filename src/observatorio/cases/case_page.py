@@ -1,7 +1,8 @@
 """The case page's reads as one use-case: the case is loaded and its read decided once, then
 its protocol, referrals, notes, tasks, services and history are read under that one decision,
-and the person through the person use-case (its own policy decision). One statement per kind of
-row, no reload of the case per part, and one audit append for the whole view.
+and the person with its own policy decision (``case_page_person``: ``get_person``'s read as
+plain rows). One statement per kind of row, no reload of the case per part, and one audit
+append for the whole view.
 
 The audit entries are those the separate use-cases record (``case.read``, ``case.protocol.read``,
 ``case.referrals.read``, ``case.notes.read``, ``case.tasks.read``, ``case.services.read``,
@@ -19,7 +20,8 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
-from observatorio.cases import case_views, person_records, record_views, steps, use_context
+from observatorio.cases import case_views, record_views, steps, use_context
+from observatorio.cases.case_page_person import read_page_person
 from observatorio.cases.case_views import Change
 from observatorio.cases.errors import CasesError
 from observatorio.cases.models import Case, CaseNote, CaseService, CaseTask
@@ -86,7 +88,7 @@ def read_case_page(ctx: BatchedCtx, case_id: int, now: dt.datetime) -> CasePageD
     # Last: a role that reads the case but not the person is refused here (audited), and the
     # refusal rolls the transaction back; everything above is already read and kept on record.
     with suppress(CasesError):
-        return _with_person(data, person_records.get_person(ctx, case.person_id))
+        return _with_person(data, read_page_person(ctx, case.person_id))
     return data
 
 
