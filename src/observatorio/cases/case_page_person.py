@@ -23,7 +23,12 @@ from sqlalchemy.orm import aliased
 
 from observatorio.cases.errors import not_found
 from observatorio.cases.models import Case, CaseShare, FamilyLink, Organisation, Person
-from observatorio.cases.policy import Resource, authorize, get_policy, person_scope_clause
+from observatorio.cases.policy import (
+    Resource,
+    authorize,
+    person_resource_of,
+    person_scope_clause,
+)
 from observatorio.cases.record_views import PERSON_READ_FIELDS
 from observatorio.cases.schemas import FamilyLinkOut, PersonOut
 from observatorio.cases.use_context import Ctx
@@ -75,25 +80,8 @@ def _person_resource(rows: Sequence[Row[Any]]) -> Resource:
         _, shares = cases.setdefault(row.case_id, (row, []))
         if row.share_org is not None:
             shares.append((row.share_org, row.share_country))
-    case_resources = [(row.case_type, _case_resource(row, shares)) for row, shares in cases.values()]
-    capped_types = get_policy().case_type_caps.keys()
-    owners = {person.created_by_id} if person.created_by_id else set()
-    creators: set[int] = set()
-    orgs = {person.organisation_id}
-    countries = {person.org_country}
-    shared_orgs: set[int] = set()
-    shared_countries: set[str] = set()
-    for _, r in case_resources:
-        owners |= r.owner_ids
-        creators |= r.held_creator_ids
-        orgs |= r.organisation_ids
-        countries |= r.countries
-        shared_orgs |= r.shared_organisation_ids
-        shared_countries |= r.shared_countries
-    return Resource(frozenset(owners), frozenset(orgs), frozenset(countries),
-                    frozenset(shared_orgs), frozenset(shared_countries),
-                    held_creator_ids=frozenset(creators),
-                    capped_by=tuple(r for case_type, r in case_resources if case_type in capped_types))
+    return person_resource_of(person.created_by_id, person.organisation_id, person.org_country,
+                              [(row.case_type, _case_resource(row, shares)) for row, shares in cases.values()])
 
 
 # The family links' statement for each scope filter, built once: the filter is kept per policy,

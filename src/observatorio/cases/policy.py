@@ -238,17 +238,27 @@ def person_resource(person: Person, cases: Iterable[Case], *, registration_only:
     case shares); the cases still cap the person. A person who is the subject of a case of a
     capped type (a child) is ``capped_by`` those cases: reached only by a membership that
     reaches one of them at its capped scope, whatever their other cases or registration."""
-    cases = list(cases)
+    return person_resource_of(person.created_by_id, person.organisation_id, person.organisation.country,
+                              [(c.case_type, case_resource(c)) for c in cases],
+                              registration_only=registration_only)
+
+
+def person_resource_of(created_by_id: int | None, organisation_id: int, country: str,
+                       case_resources: Iterable[tuple[str, Resource]], *,
+                       registration_only: bool = False) -> Resource:
+    """``person_resource`` from its parts: the registration (who, which organisation, its
+    country) and each case's type and resource, however they were read (ORM objects, or the
+    case page's plain rows: case_page_person.py) — one rule for both."""
+    case_resources = list(case_resources)
     capped_types = get_policy().case_type_caps.keys()
-    capped_by = tuple(case_resource(c) for c in cases if c.case_type in capped_types)
-    owners = {person.created_by_id} if person.created_by_id else set()
+    capped_by = tuple(r for case_type, r in case_resources if case_type in capped_types)
+    owners = {created_by_id} if created_by_id else set()
     creators: set[int] = set()
-    orgs = {person.organisation_id}
-    countries = {person.organisation.country}
+    orgs = {organisation_id}
+    countries = {country}
     shared_orgs: set[int] = set()
     shared_countries: set[str] = set()
-    for c in () if registration_only else cases:
-        r = case_resource(c)
+    for _, r in () if registration_only else case_resources:
         owners |= r.owner_ids
         creators |= r.held_creator_ids
         orgs |= r.organisation_ids

@@ -96,18 +96,19 @@ def keys_to_hide(tables: list[Table], threshold: int) -> set[Key]:
             keys |= {pair.first_key(int(i), int(j)) for i, j in np.argwhere(direct)}
             continue
         for i, j in exposed_pairs(first, first_hidden, second, second_hidden, threshold):
-            complement = _complement(first, difference, visible, i, j)
+            complement = complement_of(first, difference, visible, i, j)
             if complement is not None:
                 visible[complement] = False
                 keys.add(pair.first_key(*complement))
     return keys
 
 
-def _complement(counts: np.ndarray, difference: np.ndarray, visible: np.ndarray, i: int, j: int) -> tuple[int, int] | None:
+def complement_of(counts: np.ndarray, difference: np.ndarray, visible: np.ndarray, i: int,
+                  j: int) -> tuple[int, int] | None:
     """A visible entry of (i, j)'s row or column, else of the whole table, to hide with it: one
-    whose difference is not zero first (an entry both tables count alike, once hidden, is
-    bounded by the other table's), inner cells before margins, then the smallest; None if every
-    entry is hidden."""
+    whose difference (from the linked table, or from an earlier version: revisions.py) is not
+    zero first (an entry both count alike, once hidden, is bounded by the other's), inner cells
+    before margins, then the smallest; None if every entry is hidden."""
     last_row, last_column = counts.shape[0] - 1, counts.shape[1] - 1
     lines = [[(i, c) for c in range(counts.shape[1])] + [(r, j) for r in range(counts.shape[0])],
              [(int(r), int(c)) for r, c in np.ndindex(counts.shape)]]

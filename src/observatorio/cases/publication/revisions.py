@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from observatorio.cases.publication.attack import exposed_pairs
+from observatorio.cases.publication.differences import complement_of
 from observatorio.cases.publication.tables import Table
 from observatorio.cases.publication.writer import (
     FRAME_COLUMNS,
@@ -177,23 +178,7 @@ def _to_hide(table: Table, version: Version, threshold: int,
     # zero, and the attacker's "new ≥ old" assumption is tested on what both published)
     filled = np.where(old_hidden, new, old)
     for i, j in exposed_pairs(new, hidden, filled, old_hidden, threshold):
-        complement = _complement(new, change, visible, i, j)
+        complement = complement_of(new, change, visible, i, j)
         if complement is not None:
             visible[complement] = False
             yield complement
-
-
-def _complement(counts: np.ndarray, change: np.ndarray, visible: np.ndarray, i: int,
-                j: int) -> tuple[int, int] | None:
-    """A visible entry of (i, j)'s row or column, else of the whole table: a changed one first
-    (an unchanged one, once hidden, is still bounded by the version's), inner cells before
-    margins, then the smallest; None if every entry is hidden."""
-    last_row, last_column = counts.shape[0] - 1, counts.shape[1] - 1
-    lines = [[(i, c) for c in range(counts.shape[1])] + [(r, j) for r in range(counts.shape[0])],
-             [(int(r), int(c)) for r, c in np.ndindex(counts.shape)]]
-    for line in lines:
-        candidates = [ij for ij in line if visible[ij]]
-        if candidates:
-            return min(candidates, key=lambda ij: (change[ij] == 0, ij[0] == last_row or ij[1] == last_column,
-                                                   counts[ij], ij))
-    return None

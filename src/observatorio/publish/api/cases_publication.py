@@ -34,8 +34,7 @@ class StoreUnavailable(CasesError):
 class PublicationIn(BaseModel):
     period: Annotated[str, Field(max_length=7, description=api_text("api.doc.field.publication.period"))]
     threshold: Annotated[int | None, Field(ge=1, le=1000)] = None
-    revise: Annotated[bool, Field(description="count months already published again, protected "
-                                              "against their earlier releases (else published as they were)")] = False
+    revise: Annotated[bool, Field(description=api_text("api.doc.field.publication.revise"))] = False
 
 
 class PublicationOut(BaseModel):
