@@ -45,6 +45,7 @@ from observatorio.cases.publication.writer import (
     entry_identity,
     ordered,
 )
+from observatorio.store.release_cells import MONTH_VERSIONS_SQL
 
 Key = tuple[Any, ...]
 #: one published version of a month: entry identity → value (None: hidden)
@@ -69,7 +70,7 @@ class Versions:
         """Every release of ``cases_publication`` the store keeps (none on a fresh store), each
         month's rows read once per distinct content (frozen releases repeat a month unchanged:
         the history grows with releases × months, what is read here with the revisions)."""
-        rows = store.query_df(_VERSIONS_SQL, [SOURCE_ID, SOURCE_ID])
+        rows = store.query_df(MONTH_VERSIONS_SQL, [SOURCE_ID, SOURCE_ID])
         versions = cls()
         if rows.empty:
             return versions
@@ -110,16 +111,6 @@ class Versions:
         return old
 
 
-_ENTRY_SQL = '"table", ref_area, citizenship, sex, age, attributes, accompaniment, counterpart_area'
-#: per month, the latest load of each distinct content of it (a month's fingerprint: its rows)
-_VERSIONS_SQL = f"""
-WITH prints AS (
-  SELECT period, load_id, max(loaded_at) AS last_loaded,
-         md5(string_agg(concat_ws('|', {_ENTRY_SQL}, coalesce(CAST(value AS VARCHAR), 'C')), ';'
-                        ORDER BY {_ENTRY_SQL})) AS fingerprint
-  FROM observations_history WHERE source = ? GROUP BY period, load_id),
-chosen AS (SELECT period, arg_max(load_id, last_loaded) AS load_id FROM prints GROUP BY period, fingerprint)
-SELECT h.* FROM observations_history h JOIN chosen USING (period, load_id) WHERE h.source = ?"""  # noqa: S608
 
 
 def _period_of(table: Table) -> dt.date | None:
