@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from observatorio.cases import case_records, case_writes, notifications, person_records, referrals
 from observatorio.cases import demo as demo_mod
-from observatorio.cases.cli import app
 from observatorio.cases.models import Case, User
 from observatorio.cases.referral_models import Referral
 from observatorio.cases.referral_schemas import ReferralIn
 from observatorio.cases.schemas import CaseAssign, CaseCreate, PersonCreate
 from observatorio.cases.vocab import CaseType
+from observatorio.cli import app  # the whole command line: `cases notify` is added there
 from observatorio.settings import Settings
 from smtp_capture import Mailbox, smtp_server  # tests/ is on sys.path (root conftest)
 
@@ -92,16 +92,16 @@ def test_notify_command_sends_through_the_settings(rt, world, smtp, monkeypatch)
 
     get_settings.cache_clear()
     try:
-        r = runner.invoke(app, ["notify", "address", "gtm_protection", "pgn@crm.example", "--url", rt.url])
+        r = runner.invoke(app, ["cases", "notify", "address", "gtm_protection", "pgn@crm.example", "--url", rt.url])
         assert r.exit_code == 0, r.output
-        assert runner.invoke(app, ["notify", "address", "gtm_protection", "no mail", "--url", rt.url]).exit_code == 2
+        assert runner.invoke(app, ["cases", "notify", "address", "gtm_protection", "no mail", "--url", rt.url]).exit_code == 2
         with rt.sessions() as s:
             notifications.announce(s, [world.users["gtm_protection"]], "referral_new", "referral_new:test")
             s.commit()
-        r = runner.invoke(app, ["notify", "run", "--url", rt.url, "--base-url", "https://casos.crm.example"])
+        r = runner.invoke(app, ["cases", "notify", "run", "--url", rt.url, "--base-url", "https://casos.crm.example"])
         assert r.exit_code == 0, r.output
         assert len(mailbox.mails) == 1 and mailbox.mails[0][1].get_content().strip() == \
             "https://casos.crm.example/cases/work"
-        assert runner.invoke(app, ["notify", "run", "--url", rt.url, "--base-url", "ftp://x"]).exit_code == 2
+        assert runner.invoke(app, ["cases", "notify", "run", "--url", rt.url, "--base-url", "ftp://x"]).exit_code == 2
     finally:
         get_settings.cache_clear()
