@@ -262,6 +262,7 @@ def fetch(
     from observatorio.sources.fetching import Client, Politeness, download
 
     st = _state(ctx)
+    day = _parse_release(release, st.lang) or date.today()  # before the download: a typo costs none
     try:
         adapter = get_adapter(source)
         spec = None if url else spec_for(adapter, override_declarations())
@@ -274,8 +275,7 @@ def fetch(
             else:
                 path = download(adapter, Path(tmp), url=url, timeout=timeout, console=err_console)
             with publishing(st.db) as store:
-                result, problems = load_file_checked(store, adapter, path,
-                                                     _parse_release(release, st.lang) or date.today())
+                result, problems = load_file_checked(store, adapter, path, day)
         _print_load(console, result, problems, st.lang, all_warnings)
     except ObservatorioError as exc:
         _fail(_report(exc, all_warnings), st.lang)

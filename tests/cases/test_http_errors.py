@@ -12,9 +12,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from observatorio.cases import api, directory_api, referral_api
+from observatorio.cases.api import CasesRoute
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.db import upgrade
+from observatorio.cases.http_errors import under_cases_api
+from observatorio.cases.reception import api as reception_api
+from observatorio.cases.reintegration import api as reintegration_api
 from observatorio.cases.runtime import Runtime
+from observatorio.i18n import t
+from observatorio.publish.api import cases_publication
 from observatorio.publish.api.app import create_app
 from observatorio.publish.web.texts import Texts
 from observatorio.settings import Settings
@@ -132,3 +139,45 @@ def test_a_failing_page_is_still_logged_for_the_operators(client: TestClient, ca
     [record] = [rec for rec in caplog.records if rec.name == "observatorio.api"]
     assert record.exc_info is not None and "a bug in a page" in str(record.exc_info[1])
     assert "/cases/test-failure" in record.getMessage() and "name=x" not in record.getMessage()
+
+
+#: (method, path, status, allowed): the cases JSON API's unknown paths and wrong methods
+CASES_API = [("GET", "/api/v1/cases/1/no-such-thing", 404, None), ("GET", "/api/v1/people/x/y/z", 404, None),
+             ("POST", "/api/v1/referrals/1/nothing", 404, None), ("GET", "/api/v1/directory/nothing", 404, None),
+             ("GET", "/api/v1/reception/nothing/here", 404, None), ("PATCH", "/api/v1/auth/token", 405, "POST"),
+             ("DELETE", "/api/v1/practices", 405, "GET"), ("PUT", "/api/v1/notifications", 405, "GET")]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "allowed"), CASES_API)
+def test_the_cases_api_answers_its_unknown_paths_and_wrong_methods_as_its_own_errors(
+        client: TestClient, method: str, path: str, status: int, allowed: str | None) -> None:
+    """The cases API's error body (errors.CasesError: {"detail": {"es", "en"}}), bilingual, never
+    cached nor sniffed, the path not echoed; a wrong method still says which ones are allowed."""
+    r = client.request(method, path, headers={"Origin": "https://elsewhere.example"})
+    assert r.status_code == status, (method, path, r.text[:300])
+    assert r.headers["cache-control"] == "no-store" and r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-type"].startswith("application/json")
+    detail = r.json()["detail"]
+    assert set(detail) == {"es", "en"} and detail["es"] != detail["en"], detail
+    key = "cases.refusal.no_such_endpoint" if status == 404 else "cases.refusal.method_not_allowed"
+    values = {} if status == 404 else {"method": method, "allowed": allowed}
+    assert detail == {lang: t(key, lang, **values) for lang in ("es", "en")}
+    assert path not in r.text
+    if allowed is not None:
+        assert r.headers["allow"] == allowed
+
+
+def test_the_statistics_api_and_a_look_alike_prefix_keep_fastapis_answer(client: TestClient) -> None:
+    for path in ("/api/v1/no-such-route", "/api/v1/casesx", "/api/v1/observations/x/y/z"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert "es" not in r.json().get("detail", {}), (path, r.text)
+
+
+def test_every_cases_api_route_lies_under_a_cases_api_prefix() -> None:
+    """API_V1 is typed by hand: a new cases API prefix must be added there."""
+    modules = (api, referral_api, directory_api, reception_api, reintegration_api, cases_publication)
+    paths = [route.path for module in modules for route in module.router.routes
+             if isinstance(route, CasesRoute) and route.path.startswith("/api/")]
+    assert paths and all(under_cases_api(p) for p in paths), [p for p in paths if not under_cases_api(p)]
+    assert not under_cases_api("/api/v1/observations") and not under_cases_api("/api/v1/casesx")

@@ -10,6 +10,7 @@ import re
 from sqlalchemy import func, select
 
 from observatorio.cases.referral_models import Referral, ReferralConsent
+from observatorio.cases.referral_schemas import CONSENT_WITHDRAWN
 
 from .test_officer_web import XSS, _login
 from .test_web import _csrf
@@ -156,8 +157,28 @@ def test_withdraw_and_complete_buttons(client, rt, world) -> None:
     r = client.post(withdraw, data={"csrf_token": _csrf(case_page)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("#referrals")
     assert "Retirada (consentimiento retirado)" in client.get(f"/cases/c/{cid}").text
+    _assert_withdrawal_reason_in_the_readers_language(client, rt, cid, rid)
     _login(client, "gtm_protection")
     page = client.get(f"/cases/referrals/{rid}").text
     assert "Niño" not in page and "Marcar como completada" not in page  # the access it granted ended
     r = client.post(f"/cases/referrals/{rid}/complete", data={"csrf_token": _csrf(page)})
     assert r.status_code == 409 and "aceptada" in r.text
+
+
+def _assert_withdrawal_reason_in_the_readers_language(client, rt, cid: int, rid: int) -> None:  # type: ignore[no-untyped-def]
+    """The reason stored on withdrawal is a marker, not a text in both languages: each page shows
+    it in its reader's language, the API in both (as its texts are); a row from before, holding the
+    bilingual text itself, still reads as it is."""
+    with rt.sessions() as s:
+        assert s.get(Referral, rid).response_reason == CONSENT_WITHDRAWN
+    es, en = client.get(f"/cases/c/{cid}?lang=es").text, client.get(f"/cases/c/{cid}?lang=en").text
+    assert ": consentimiento retirado</li>" in es and "consent withdrawn" not in es
+    assert ": consent withdrawn</li>" in en and "consentimiento retirado" not in en
+    assert "@consent" not in es + en
+    with rt.sessions() as s:
+        s.get(Referral, rid).response_reason = "consentimiento retirado / consent withdrawn"  # an old row
+        s.commit()
+    assert ": consentimiento retirado / consent withdrawn</li>" in client.get(f"/cases/c/{cid}?lang=en").text
+    with rt.sessions() as s:
+        s.get(Referral, rid).response_reason = CONSENT_WITHDRAWN
+        s.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from observatorio.cases import (
@@ -19,7 +20,12 @@ from observatorio.cases import (
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, NotFound
 from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.referral_models import Referral
-from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
+from observatorio.cases.referral_schemas import (
+    CONSENT_WITHDRAWN,
+    ConsentIn,
+    ReferralAnswer,
+    ReferralIn,
+)
 from observatorio.cases.schemas import CaseCreate, Contact, Document, PersonCreate
 from observatorio.cases.vocab import CaseType
 
@@ -131,6 +137,10 @@ def test_withdrawing_consent_ends_the_receivers_view(rt, world) -> None:
         view = referrals.referral_view(ctx_for(s, world, "gtm_protection"), ref.id)
         assert view.referral.status == "withdrawn" and view.person == {} and view.case == {}
         assert view.referral.reason == ""  # free text about the person goes too
+        # stored as a marker, not a text; the API's JSON tells it in both languages
+        assert view.referral.response_reason == CONSENT_WITHDRAWN
+        assert view.referral.response_reason_key == "referrals.reason.consent_withdrawn"
+        assert view.referral.model_dump(mode="json")["response_reason"] == "consentimiento retirado / consent withdrawn"
     with rt.sessions() as s, pytest.raises(Conflict):  # a withdrawn referral takes no answer
         referrals.answer_referral(ctx_for(s, world, "gtm_protection"), ref.id, ReferralAnswer(accept=True))
     with pytest.raises(Invalid):  # and the withdrawn consent carries no new referral
@@ -233,3 +243,10 @@ def test_the_case_pages_referrals_are_referral_out_of_each_referral(rt, world) -
         orm = s.scalars(select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)).unique().all()
         assert len(sent) == 2 and sent == [referrals.referral_out(r) for r in orm]
         assert [c.id for c in consents] == [consent_id] and consents[0].guardian_name == "Tía materna"
+
+
+def test_a_receivers_reason_cannot_pass_for_a_marker() -> None:
+    """"@" starts the system's own reasons (CONSENT_WITHDRAWN): a receiver's text cannot."""
+    with pytest.raises(ValidationError, match="'@'"):
+        ReferralAnswer(accept=False, reason=CONSENT_WITHDRAWN)
+    assert ReferralAnswer(accept=False, reason="sin cupo @ hoy").reason == "sin cupo @ hoy"

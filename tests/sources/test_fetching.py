@@ -138,6 +138,19 @@ def test_fetch_with_release_option(server: str, tmp_path: Path) -> None:
         assert store.con.execute("SELECT release FROM loads").fetchall() == [(date(2025, 9, 15),)]
 
 
+@pytest.mark.parametrize(("lang", "text"), [("en", "--release: YYYY-MM-DD"), ("es", "--release: AAAA-MM-DD")])
+def test_fetch_refuses_a_bad_release_before_downloading(server: str, tmp_path: Path, lang: str, text: str) -> None:
+    """A typo in --release costs no download: the server is never asked and nothing is written."""
+    db = tmp_path / "s.duckdb"
+    _Handler.requests.clear()
+    result = runner.invoke(app, ["--db", str(db), "--lang", lang, "fetch", SOURCE,
+                                 "--url", f"{server}/files/{CSV_NAME}", "--release", "2025-13-45"])
+    assert result.exit_code == 2, result.output
+    assert text in " ".join(result.output.split())
+    assert _Handler.requests == []
+    assert not db.exists()
+
+
 @pytest.mark.parametrize(
     ("path_or_port", "es", "en"),
     [

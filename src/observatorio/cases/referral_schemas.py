@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+)
 
 from observatorio.cases.bounds import RecordId
 from observatorio.cases.schemas import _In
+from observatorio.i18n import in_both
 from observatorio.validation_text import refusal
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -65,11 +73,26 @@ class ReferralIn(_In):
     transfer: bool = False
 
 
+#: What a referral's ``response_reason`` holds when consent was withdrawn (referrals.withdraw_consent):
+#: a marker, not a text, shown from the catalogue in the reader's language. Any other reason is
+#: the receiver's own text, shown as it is (rows from before hold "consentimiento retirado / consent
+#: withdrawn" itself, so they read as before). "@" starts no reason a receiver can give (ReferralAnswer).
+CONSENT_WITHDRAWN = "@consent_withdrawn"
+REASON_KEYS = {CONSENT_WITHDRAWN: "referrals.reason.consent_withdrawn"}
+
+
+def _not_a_marker(value: str) -> str:
+    if value.startswith("@"):
+        raise refusal("reason_reserved")
+    return value
+
+
 class ReferralAnswer(_In):
     """The receiver's answer: accept, or decline with a reason."""
 
     accept: bool
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000),
+                      AfterValidator(_not_a_marker)] = ""
 
 
 class ReferralOut(BaseModel):
@@ -91,10 +114,21 @@ class ReferralOut(BaseModel):
     override: bool
     mandate: str | None = None  # the legal mandate it rests on (referral_profiles.yaml), if any
     status: ReferralStatus
-    response_reason: str | None
+    response_reason: str | None  # the receiver's text, or a marker (REASON_KEYS)
     created_at: dt.datetime
     responded_at: dt.datetime | None
     completed_at: dt.datetime | None
+
+    @property
+    def response_reason_key(self) -> str | None:
+        """The catalogue key of a marker reason (the pages show it in the reader's language)."""
+        return REASON_KEYS.get(self.response_reason or "")
+
+    @field_serializer("response_reason")
+    def _reason_shown(self, value: str | None) -> str | None:
+        """The API (and the CSV) speak both languages at once: a marker as "es / en"."""
+        key = REASON_KEYS.get(value or "")
+        return in_both(key) if key else value
 
 
 class ReferralView(BaseModel):

@@ -39,6 +39,7 @@ from observatorio.cases.policy import (
 from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import (
+    CONSENT_WITHDRAWN,
     ConsentIn,
     ConsentOut,
     ReferralAnswer,
@@ -109,7 +110,7 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
         if r.transfer and r.status == "accepted":
             continue
         r.status, r.responded_at = "withdrawn", r.responded_at or now
-        r.response_reason = r.response_reason or "consentimiento retirado / consent withdrawn"
+        r.response_reason = r.response_reason or CONSENT_WITHDRAWN  # shown in the reader's language
         notifications.announce(ctx.session, notifications.receivers(ctx.session, r.to_organisation_id),
                                "referral_withdrawn", f"referral_withdrawn:{r.id}", referral_id=r.id)
     ctx.session.flush()
