@@ -29,8 +29,8 @@ from observatorio.cases.policy import (
     person_resource_of,
     person_scope_clause,
 )
-from observatorio.cases.record_views import PERSON_READ_FIELDS
-from observatorio.cases.schemas import FamilyLinkOut, PersonOut
+from observatorio.cases.record_views import PERSON_READ_FIELDS, person_out_of
+from observatorio.cases.schemas import PersonOut
 from observatorio.cases.use_context import Ctx
 
 _PERSON_ORG = aliased(Organisation)
@@ -125,14 +125,7 @@ def read_page_person(ctx: Ctx, person_id: int) -> PersonOut:
     p = rows[0]
     links = execute(_links_statement(person_scope_clause(ctx.principal, "person.read")),
                     {"person_id": p.id}).all()
-    out = PersonOut(
-        id=p.id, given_names=p.given_names, family_names=p.family_names,
-        date_of_birth=p.date_of_birth, estimated_age=p.estimated_age, sex=p.sex,
-        nationality=p.nationality, documents=list(p.documents or []),
-        contacts=list(p.contacts or []), organisation_id=p.organisation_id,
-        family_links=[FamilyLinkOut(relative_id=fl.relative_id, kind=fl.kind) for fl in links],
-        pseudonym=p.pseudonym, erased=p.erased_at is not None, version=p.version,
-    )
+    out = person_out_of(p, links)
     ctx.log(d, "person.read", "person", p.id, PERSON_READ_FIELDS)
     ctx.commit()
     return out

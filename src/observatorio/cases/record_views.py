@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -60,6 +61,13 @@ def person_out(ctx: Ctx, person: Person, new: bool = False) -> PersonOut:
         select(FamilyLink).join(Person, Person.id == FamilyLink.relative_id)
         .where(FamilyLink.person_id == person.id, person_scope_clause(ctx.principal, "person.read"))
         .order_by(FamilyLink.id)).all()
+    return person_out_of(person, links)
+
+
+def person_out_of(person: Any, links: Iterable[Any]) -> PersonOut:
+    """The person as read: ``person`` an ORM Person or a row with the same names (the case
+    page reads rows: case_page_person.py), ``links`` the family links already scoped to what
+    the reader may see."""
     return PersonOut(
         id=person.id, given_names=person.given_names, family_names=person.family_names,
         date_of_birth=person.date_of_birth, estimated_age=person.estimated_age, sex=person.sex,
