@@ -144,6 +144,8 @@ class Store:
         self.con.execute(f"SET threads TO {int(threads)}")
 
     def close(self) -> None:
+        # each thread's cursor closed here, not by its thread's end (store/derived.py)
+        self.derived.close_cursors()
         self.derived = Derived()  # the cursors and columns of a closed store are of no use
         self.con.close()
 

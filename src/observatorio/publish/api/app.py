@@ -140,4 +140,6 @@ def _warm_up_on_start(app: FastAPI) -> None:
 
     app.state.api_warmed = threading.Event()  # the portal's warm-up starts when this is set
     run_at_startup(app, "api-warm-up", warm_up)
+    # last of the shut-down hooks: the portal's warm-up (mount_web) and this one are joined
+    # before the request threads' cursors are closed
     app.router.on_shutdown.append(lambda: close_service(app.state))

@@ -115,11 +115,16 @@ class StoreService:
 
 
     def close(self) -> None:
-        """Stop and join the warm-ups of new snapshots (at the app's shut-down)."""
+        """Stop and join the warm-ups of new snapshots, and close the request threads' cursors
+        (at the app's shut-down, when no request runs): a pool thread ending later, during the
+        interpreter's finalisation, must have no DuckDB connection to destroy (store/derived.py).
+        """
         self._stop.set()
         while self._warm_ups:
             self._warm_ups.pop().join()
         self._stop.clear()  # an app started again (a test client) warms new snapshots again
+        if self._handle is not None:
+            self._handle.store.derived.close_cursors()  # reopened if the app starts again
 
 
 def close_service(state: Any) -> None:
