@@ -4,6 +4,7 @@ command line: the usage errors of every kind (exit code 2), with their usage lin
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,6 +70,7 @@ CASES: list[tuple[tuple[str, ...], str, list[tuple[str, dict[str, Any]]]]] = [
      [("cli.click.option_needs_value", {"option": "--format", "count": 1})]),
     (("cases", "audit", "verify", "--anchor"), "observatorio cases audit verify",
      [("cli.click.option_needs_value", {"option": "--anchor", "count": 1})]),
+    (("refresh", "--all=yes"), "observatorio refresh", [("cli.click.option_takes_no_value", {"option": "--all"})]),
     # the program's own refusal keeps its text; Click's words around it are in the language
     (("validate",), "observatorio validate", [("cli.click.invalid_value", {"detail": ""})]),
 ]
@@ -112,11 +114,13 @@ def test_the_root_option_without_its_value_is_shown_with_the_root_usage() -> Non
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
-def test_an_aborted_prompt_says_so_in_the_language(lang: str) -> None:
-    """No password typed (end of input): Typer's ``Aborted.``, exit 1, nothing opened."""
+def test_an_aborted_prompt_says_so_in_the_language(lang: str, tmp_path: Path) -> None:
+    """No password typed (end of input): Typer's ``Aborted.``, exit 1, no database made."""
+    db = tmp_path / "cases.sqlite"
     result = runner.invoke(app, ["--lang", lang, "cases", "person", "export", "1", "--url",
-                                 "sqlite:///no-such-cases.sqlite", "--user", "u"], input="", env=ENV)
+                                 f"sqlite:///{db}", "--user", "u"], input="", env=ENV)
     assert result.exit_code == 1
+    assert not db.exists()
     assert _t("cli.click.aborted", lang) in _flat(result.output)
 
 
