@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 from typer import rich_utils
 from typer.testing import CliRunner
 
@@ -140,3 +141,29 @@ def test_click_words_are_put_back_after_a_command_line() -> None:
         assert rich_utils.RICH_HELP.format(command_path="observatorio", help_option="--help") == (
             "Escriba [blue]'observatorio --help'[/] para ver la ayuda.")
     assert rich_utils.OPTIONS_PANEL_TITLE == "Options"
+
+
+def _command_paths(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and group under ``command`` (itself first), by its path of names."""
+    return [path] + [sub_path for name, sub in getattr(command, "commands", {}).items()
+                     for sub_path in _command_paths(sub, (*path, name))]
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_command_writes_its_usage_errors_in_the_language(lang: str) -> None:
+    """An unknown option on each command and group of the command line (every one parses its
+    own): the catalogue's text with the command's usage line and ``--help``, nothing of the
+    other language."""
+    problems = []
+    for path in _command_paths(typer.main.get_command(app)):
+        result = _run(lang, *path, "--zz-no-such")
+        out = _flat(result.output)
+        where = " ".join(("observatorio", *path))
+        expected = [_t("cli.click.no_such_option", lang, option="--zz-no-such"),
+                    _t("cli.click.usage", lang) + " " + where,
+                    _t("cli.click.try_help", lang, command=f"'{where} --help'")]
+        missing = [text for text in expected if text not in out]
+        other = [word for word in (ENGLISH if lang == "es" else SPANISH) if word in out]
+        if result.exit_code != 2 or missing or other:
+            problems.append(f"{where}: exit {result.exit_code}, missing {missing}, other language {other}")
+    assert not problems, "\n".join(problems)
