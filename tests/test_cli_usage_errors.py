@@ -128,13 +128,15 @@ def test_an_aborted_prompt_says_so_in_the_language(lang: str, tmp_path: Path) ->
 def test_click_words_are_put_back_after_a_command_line() -> None:
     """Typer's words are the observatorio command line's only while it runs: other code of the
     process (another module's tests, another Typer app) sees Typer's own."""
-    typer_own = {name: getattr(rich_utils, name) for name in rich_words("es")}
+    typer_own = {name: getattr(rich_utils, name) for name in (*rich_words("es"), "highlighter")}
     assert typer_own["OPTIONS_PANEL_TITLE"] == "Options"
     runner.invoke(app, ["roles", "--formt"], env=ENV)
     runner.invoke(app, ["roles", "--help"], env=ENV)
     assert {name: getattr(rich_utils, name) for name in typer_own} == typer_own
     with click_words("es"):
         assert rich_utils.OPTIONS_PANEL_TITLE == "Opciones"
+        usage = rich_utils.highlighter("Uso: observatorio --help")
+        assert (0, 5, "usage") in [(span.start, span.end, span.style) for span in usage.spans]  # as Usage:
         with click_words("en"):
             assert rich_utils.DEFAULT_STRING.format("x") == "[default: x]"
         assert rich_utils.DEFAULT_STRING.format("x") == "[por omisión: x]"

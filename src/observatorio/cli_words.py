@@ -10,13 +10,15 @@ plain strings. What Typer lets a program change is used, nothing is patched:
   ``click_words(lang)`` sets them for one help page or one command line and puts Typer's
   back after, so no other code of the process (a test of another module) sees them;
 - the ``Usage:`` line is written by the context's help formatter, which a context class may
-  choose (``UsageInLanguage``, made by ``cli_help.HelpInLanguage.make_formatter``).
+  choose (``UsageInLanguage``, made by ``cli_help.HelpInLanguage.make_formatter``); Typer's
+  highlighter (``rich_utils.highlighter``, set like the words) colours its prefix.
 
 The usage errors' own texts are ``cli_usage_errors.py``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -50,13 +52,29 @@ def rich_words(lang: str) -> dict[str, str]:
     return words
 
 
+def usage_highlighter(lang: str) -> rich_utils.OptionHighlighter:
+    """Typer's highlighter of help and error texts (options, types), colouring the usage line's
+    prefix in ``lang`` as Typer colours its ``Usage:``."""
+    prefix = re.escape(i18n.t("cli.click.usage", lang) + " ")
+    usage = r"(?P<usage>Usage: )"
+    if usage not in rich_utils.OptionHighlighter.highlights:  # a Typer that colours it otherwise
+        return rich_utils.OptionHighlighter()
+
+    class InLanguage(rich_utils.OptionHighlighter):
+        highlights = [f"(?P<usage>{prefix})" if pattern == usage else pattern
+                      for pattern in rich_utils.OptionHighlighter.highlights]
+
+    return InLanguage()
+
+
 @contextmanager
 def click_words(lang: str) -> Iterator[None]:
     """Typer's Rich help and error panels in ``lang`` while the block runs; Typer's own words
     back after it (a block inside another puts back the outer one's)."""
-    before = {name: getattr(rich_utils, name) for name in _RICH_WORDS}
+    before = {name: getattr(rich_utils, name) for name in (*_RICH_WORDS, "highlighter")}
     for name, text in rich_words(lang).items():
         setattr(rich_utils, name, text)
+    rich_utils.highlighter = usage_highlighter(lang)
     try:
         yield
     finally:
