@@ -95,7 +95,7 @@ def _missing_parameter(error: MissingParameter, lang: str) -> str:
     kind = error.param_type or (param.param_type_name if param is not None else "parameter")
     key = {"argument": "cli.click.missing_argument", "option": "cli.click.missing_option"}.get(
         kind, "cli.click.missing_parameter")
-    text = t(key, lang, name=hint)
+    text = t(key, lang, name=hint or "")
     if error.message:  # the program's own words (Click's MissingParameter has none)
         text += " " + error.message
     choices = _choices(param)
