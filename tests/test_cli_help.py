@@ -42,6 +42,15 @@ def _text(key: str, lang: str) -> str:
 
 COMMANDS = sorted(path for path, _ in _commands(typer.main.get_command(app)))
 
+#: By the language of a help page, Click's and Typer's own words in the other language, which
+#: the page does not show (cli_words.py).
+CLICK_WORDS = {
+    "es": ("Usage:", "[OPTIONS]", "COMMAND [ARGS]", "Options", "Commands", "Arguments", "Show this message",
+           "[default:", "[required]", "[env var:"),
+    "en": ("Uso:", "[OPCIONES]", "COMANDO", "Opciones", "Comandos", "Argumentos", "Mostrar esta ayuda",
+           "[por omisión:", "[obligatorio]", "[variable de entorno:"),
+}
+
 
 def test_root_help_is_spanish_by_default() -> None:
     text = _help("--help")
@@ -50,8 +59,11 @@ def test_root_help_is_spanish_by_default() -> None:
                     "Cargar fuentes en el almacén (todo o nada por archivo)."):
         assert spanish in text, spanish
     for english in ("Regional Migration Observatory", "DuckDB store file", "Show this message and exit",
-                    "Install completion", "load sources into the store"):
+                    "Install completion", "load sources into the store", *CLICK_WORDS["es"]):
         assert english not in text, english
+    for spanish in ("Uso: observatorio [OPCIONES] COMANDO [ARGUMENTOS]...", "╭─ Opciones", "╭─ Comandos",
+                    "[variable de entorno: OBSERVATORIO_DB]"):
+        assert spanish in text, spanish
 
 
 def test_lang_before_the_command_gives_english_help() -> None:
@@ -113,6 +125,9 @@ def test_every_command_help_renders_in_one_language(path: tuple[str, ...], lang:
     its options' in LANG, none of their texts in the other language."""
     text = _help("--lang", lang, *path, "--help")
     assert "cli.help." not in text
+    assert " ".join((i18n.t("cli.click.usage", lang), "observatorio", *path)) in text
+    other_words = [word for word in CLICK_WORDS[lang] if word in text]
+    assert not other_words, other_words
     command = typer.main.get_command(app)
     for name in path:
         command = command.commands[name]

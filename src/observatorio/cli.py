@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from observatorio.cli_help import HelpInLanguage, cli_help, help_in_language, help_lang
+from observatorio.cli_help import HelpInLanguage, chosen_lang, cli_help, help_in_language, help_lang
 from observatorio.cli_state import CliState, state
+from observatorio.cli_usage_errors import usage_errors_in_language
+from observatorio.cli_words import click_words
 from observatorio.i18n import in_both
 from observatorio.settings import get_settings
 
@@ -22,9 +26,29 @@ ANYWHERE_OPTIONS = ("--lang",)
 class RootOptionsAnywhere(TyperGroup):
     """The root group, taking ``--lang`` after the command too: Click parses an option only at
     the level that declares it, so the option and its value are moved before the command. It
-    also has every help page written in the user's language (cli_help.py)."""
+    also has every help page and every usage error written in the user's language (cli_help.py,
+    cli_words.py, cli_usage_errors.py)."""
 
     context_class = HelpInLanguage
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        """Typer's ``main``, with its words (the error panel's title, ``Try '… --help' for
+        help.``, ``Aborted.``) in the user's language (cli_words.py)."""
+        args = list(sys.argv[1:] if args is None else args)
+        with click_words(help_lang(hoist_options(args, ANYWHERE_OPTIONS))):
+            return super().main(args, *rest, **extra)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:
+        """Click's, with a usage error of the root's options written in the user's language."""
+        with usage_errors_in_language(help_lang(hoist_options(args, ANYWHERE_OPTIONS))):
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Click's, with a usage error of any command under the root (an unknown command, a
+        command's wrong option or missing argument) written in the user's language."""
+        with usage_errors_in_language(chosen_lang(ctx)):
+            return super().invoke(ctx)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored Click Context
         args = hoist_options(args, ANYWHERE_OPTIONS)

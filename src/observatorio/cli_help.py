@@ -11,13 +11,16 @@ live in ``messages.yaml`` like every other text; ``observatorio texts check`` ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import typer
 from pydantic import ValidationError
+from typer._click.exceptions import UsageError  # Typer's own Click: what its parser raises
 
 from observatorio import i18n
+from observatorio.cli_words import UsageInLanguage, click_words
 from observatorio.settings import fresh_settings
 
 #: Every help text's key starts so: the prefix tells a key from a text Typer got elsewhere.
@@ -94,11 +97,38 @@ def help_lang(args: Sequence[str]) -> i18n.Lang:
 class HelpInLanguage(typer.Context):
     """A context that puts its command's help texts in the chosen language just before writing
     the help page (``--help``, or a group called without its command): Click and Typer write
-    every help page through ``Context.get_help``."""
+    every help page through ``Context.get_help``. Click's and Typer's own words on the page
+    (``Usage:``, the panel titles, ``[default: …]``) are in that language too (cli_words.py)."""
 
     def get_help(self) -> str:
-        localize(self.command, self, self.meta.get(_LANG_META, i18n.DEFAULT_LANG))
-        return super().get_help()
+        lang = chosen_lang(self)
+        localize(self.command, self, lang)
+        with click_words(lang):
+            return super().get_help()
+
+    def make_formatter(self) -> Any:
+        """Click's formatter, writing the usage line (a help page's, an error's) in the language."""
+        return UsageInLanguage(width=self.terminal_width, max_width=self.max_content_width,
+                               lang=chosen_lang(self), command=self.command)
+
+    @contextmanager
+    def scope(self, cleanup: bool = True) -> Iterator[Any]:
+        """Click's scope of this context, in which its command parses its arguments: a usage
+        error raised there without its context (Click's parser says ``Option '--x' requires an
+        argument`` so) gets this one, so that it is shown with its command's usage line and
+        ``--help``, and written from its command's options (cli_usage_errors.py)."""
+        with super().scope(cleanup) as ctx:
+            try:
+                yield ctx
+            except UsageError as error:
+                if error.ctx is None:
+                    error.ctx, error.cmd = self, self.command
+                raise
+
+
+def chosen_lang(ctx: Any) -> i18n.Lang:
+    """The language the command line of ``ctx`` chose (set by the root group, cli.py)."""
+    return i18n.normalize_lang(ctx.meta.get(_LANG_META, i18n.DEFAULT_LANG))
 
 
 def help_in_language(command: Any, ctx: Any, lang: str) -> None:
