@@ -74,6 +74,7 @@ audit.verify        —    —    —    —    —    —        region  region
 user.manage         —    —    —    —    —    —        —       region  —       —    —       —
 retention.run       —    —    —    —    —    —        —       region  —       —    —       —
 statistics.publish  —    —    —    —    —    —        —       —       region  —    —       —
+publication.revise  —    —    —    —    —    —        —       —       —       —    region  —
 submission.create   —    —    —    —    —    —        —       —       —       org  —       —
 submission.read     —    —    —    —    —    —        —       —       —       org  region  —
 submission.review   —    —    —    —    —    —        —       —       —       —    region  —
@@ -154,7 +155,7 @@ def test_policy_declares_exactly_the_documented_roles_and_actions() -> None:
     policy = get_policy()
     assert tuple(policy.roles) == ROLES
     assert set(policy.actions) == set(ACTIONS)
-    assert len(MATRIX) == 12 * 35 * 5
+    assert len(MATRIX) == 12 * 36 * 5
     assert all(role.field_groups == frozenset() for role in policy.roles.values() if not role.grants)
     assert {f for fields in policy.field_groups.values() for f in fields} == set(GROUP_FIELDS.values())
 
@@ -202,8 +203,8 @@ def test_every_single_policy_change_is_caught(monkeypatch: pytest.MonkeyPatch) -
         cells = sorted(MATRIX, key=lambda cell, role=role: cell[0] != role)
         if not any(cell_mismatch(*cell) for cell in cells):
             uncaught.append(label)
-    # 12 roles × 35 actions × 4 alternatives + 12 roles × 3 groups
-    assert count == 12 * 35 * 4 + 12 * 3
+    # 12 roles × 36 actions × 4 alternatives + 12 roles × 3 groups
+    assert count == 12 * 36 * 4 + 12 * 3
     assert uncaught == []
 
 

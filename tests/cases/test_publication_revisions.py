@@ -211,6 +211,7 @@ def test_the_route_refuses_a_month_not_closed_before_opening_the_store(
 
     from .conftest import login
     from .test_publication import _app
+    from .test_publication_revise import add_reviser
 
     receive(rt, world, 30, dt.date(2025, 8, 14), children=2)
     app = _app(rt, tmp_path)
@@ -224,7 +225,10 @@ def test_the_route_refuses_a_month_not_closed_before_opening_the_store(
         app.state.cases_clock = lambda: dt.datetime(2025, 9, 16, 0, 1, tzinfo=dt.UTC)
         ok = client.post("/api/v1/cases/publication", json={"period": "2025-08"}, headers=headers)
         assert ok.status_code == 200 and not ok.json()["skipped"], ok.text
-        again = client.post("/api/v1/cases/publication", json={"period": "2025-08", "revise": True}, headers=headers)
+        reviser = login(client, add_reviser(rt, world))  # a revision: publication.revise and a reason
+        again = client.post("/api/v1/cases/publication", json={"period": "2025-08", "revise": True,
+                                                             "reason": "Recuento tras ingresos tardíos"},
+                            headers=reviser)
         assert again.status_code == 200 and again.json()["skipped"], "nothing changed: the same release"
 
 
@@ -244,7 +248,7 @@ def test_cli_refuses_the_running_month_and_revises_when_asked(rt: Runtime, world
     receive(rt, world, 1, dt.date(2025, 8, 28), origin="MEX")
     frozen = CliRunner().invoke(main_app, [*args, "2025-08"])
     assert frozen.exit_code == 0 and "Sin cambios" in frozen.output, "frozen: the same release"
-    revised = CliRunner().invoke(main_app, [*args, "2025-08", "--revise"])
+    revised = CliRunner().invoke(main_app, [*args, "2025-08", "--revise", "--reason", "Ingresos tardíos de agosto"])
     assert revised.exit_code == 0 and "Publicado" in revised.output, revised.output
     with Store.open(store) as opened:
         assert_no_small_change(august_releases(opened))

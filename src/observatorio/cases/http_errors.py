@@ -8,7 +8,7 @@ One exception handler, registered by the app factory with the cases routes, answ
 bilingual error page (the page's language, ``?lang=``), or under ``/cases/api/`` the API's
 bilingual JSON error body, always with the headers. Every other path keeps FastAPI's own answer.
 The last resort's 500 gets the headers under /cases/ too (``cases_internal_error``).
-The cases JSON API (``/api/v1/cases``, ``/api/v1/people`` … ``API_V1``) gets the same for its
+The cases JSON API (``/api/v1/cases``, ``/api/v1/people`` … ``cases_paths.API_V1``) gets the same for its
 unknown paths and wrong methods: the cases API's own bilingual error body (errors.CasesError,
 ``{"detail": {"es", "en"}}``) with no-store and nosniff; any other refusal there (none is
 raised today; a 401 is a CasesError, answered by the route) keeps FastAPI's answer, as do the
@@ -28,30 +28,15 @@ from starlette.responses import Response
 
 from observatorio.cases.errors import CasesError, NotFound
 from observatorio.cases.page_kit import HEADERS, lang_of, render
+from observatorio.publish.api.cases_paths import under_cases, under_cases_api
 from observatorio.publish.api.errors import internal_error_handler
 from observatorio.publish.web.texts import Texts
 
-PREFIX = "/cases/"
 API_PREFIX = "/cases/api/"
 #: status → (error code, text key); any other status is told as a refused request
 _KNOWN = {404: ("not_found", "cases.page_not_found"), 405: ("method_not_allowed", "cases.method_not_allowed")}
 _OTHER = ("invalid_request", "cases.request_refused")
-#: the cases JSON API's prefixes (cases/api.py, referral_api.py, directory_api.py, reception/api.py,
-#: reintegration/api.py, publish/api/cases_publication.py); tests/cases/test_http_errors.py checks
-#: that every cases API route lies under one of them
-API_V1 = ("/api/v1/auth", "/api/v1/audit", "/api/v1/cases", "/api/v1/people", "/api/v1/referrals",
-          "/api/v1/referral-profiles", "/api/v1/notifications", "/api/v1/reception", "/api/v1/reintegration",
-          "/api/v1/directory", "/api/v1/practices")
 _API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-def under_cases(path: str) -> bool:
-    return path.startswith(PREFIX) or path == PREFIX.rstrip("/")
-
-
-def under_cases_api(path: str) -> bool:
-    """A path of the cases JSON API: one of its prefixes, whole segments only."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in API_V1)
 
 
 def _cases_api_error(request: Request, exc: HTTPException) -> Response:

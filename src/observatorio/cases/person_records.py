@@ -10,8 +10,9 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from observatorio.cases.errors import Conflict, Invalid
-from observatorio.cases.models import FamilyLink, Person
+from observatorio.cases.models import FamilyLink, Person, utcnow
 from observatorio.cases.policy import person_scope_clause
+from observatorio.cases.reception import child_cases
 from observatorio.cases.record_views import PERSON_READ_FIELDS, person_out
 from observatorio.cases.schemas import (
     FamilyLinkIn,
@@ -57,7 +58,9 @@ def get_person(ctx: Ctx, person_id: int) -> PersonOut:
 
 
 def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
-    """Change a person's data; a stale ``version`` is a conflict, never a silent overwrite."""
+    """Change a person's data; a stale ``version`` is a conflict, never a silent overwrite. A
+    date of birth (or estimated age) that makes a returnee a child at their intake gives their
+    intake cases a child's protection in the same transaction (reception/child_cases.py)."""
     person, d = load_person(ctx, person_id, "person.update")
     refuse_if_erased(person, "person")
     if data.version != person.version:
@@ -72,10 +75,13 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
             changed.append(name)
     try:
         ctx.session.flush()
+        ctx.log(d, "person.update", "person", person.id, changed)
+        if child_cases.AGE_FIELDS.intersection(changed):  # a returnee now known to have been a child
+            child_cases.protect_child_cases(ctx, d, person, utcnow().date())  # its cases' versions too
     except StaleDataError as exc:
         ctx.session.rollback()
+        ctx.events.clear()
         raise Conflict(key="refusal.case.record_changed_meanwhile", detail={"your_version": data.version}) from exc
-    ctx.log(d, "person.update", "person", person.id, changed)
     out = person_out(ctx, person)
     ctx.commit()
     return out

@@ -28,9 +28,10 @@ def publish(
     url: UrlOpt = None,
     db: Annotated[Path | None, typer.Option(help=cli_help("cli.help.cases.publish.db"))] = None,
     revise: Annotated[bool, typer.Option(help=cli_help("cli.help.cases.publish.revise"))] = False,
+    reason: Annotated[str | None, typer.Option(help=cli_help("cli.help.cases.publish.reason"))] = None,
 ) -> None:
     """Publish disclosure-controlled case aggregates (help: cli.help.cases.publish)."""
-    from observatorio.cases.publication.access import publish_as_operator
+    from observatorio.cases.publication.access import publish_as_operator, revision_reason
     from observatorio.cases.publication.run import Rules, check_threshold, parse_period
     from observatorio.settings import get_settings
     from observatorio.store.snapshots import publishing
@@ -39,8 +40,9 @@ def publish(
     try:
         month = parse_period(period)
         limit = check_threshold(threshold if threshold is not None else rt.config.publication_threshold)
+        rules = Rules(closing_days=rt.config.publication_closing_days, revise=revise, reason=reason)
+        revision_reason(rules)  # a revision without its reason is refused before the store opens
         with publishing(db or get_settings().db_path) as store, rt.sessions() as session:
-            rules = Rules(closing_days=rt.config.publication_closing_days, revise=revise)
             result = publish_as_operator(session, store, month, limit, _operator(), rules)
     except CasesError as exc:
         _fail(exc)

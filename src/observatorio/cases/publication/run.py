@@ -68,11 +68,13 @@ def build_tables(records: pd.DataFrame, threshold: int, specs: tuple[AggregateSp
 @dataclass(frozen=True)
 class Rules:
     """When a run may publish and what it does with months already published: the day it
-    runs (injected by tests), the closing lag (closing.py) and whether it revises (revisions.py)."""
+    runs (injected by tests), the closing lag (closing.py) and whether it revises (revisions.py),
+    with the reason the audit keeps."""
 
     today: dt.date | None = None  # None: today in UTC
     closing_days: int = CLOSING_DAYS
     revise: bool = False
+    reason: str | None = None  # why a revision is made: required with ``revise`` (access.py)
 
 
 DEFAULT_RULES = Rules()

@@ -50,12 +50,14 @@ def case_type_of(flags: list[str]) -> CaseType:
     return CaseType.UNACCOMPANIED_CHILD if UNACCOMPANIED_FLAG in flags else CaseType.RETURNEE_REINTEGRATION
 
 
-def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral],
-                              today: dt.date) -> list[RequiredReferralOut]:
-    """Refer the returnee where a legal mandate covers the need, else record an open task."""
+def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral], today: dt.date, *,
+                              by_mandate: bool = True, assignee_id: int | None = None) -> list[RequiredReferralOut]:
+    """Refer the returnee where a legal mandate covers the need, else record an open task
+    (assigned to ``assignee_id``, the acting officer by default). ``by_mandate`` False: every
+    need becomes a task (the acting user does not hold ``referral.mandate``: child_cases.py)."""
     out = []
     for need in needs:
-        m = mandated_referrals.mandate(need.mandate) if need.mandate else None
+        m = mandated_referrals.mandate(need.mandate) if need.mandate and by_mandate else None
         target = (mandated_referrals.mandated_receiver(ctx, m, need.organisation_kind, case.country)
                   if m is not None and mandated_referrals.applies(m, case.case_type, need.organisation_kind)
                   else None)
@@ -67,7 +69,8 @@ def record_required_referrals(ctx: Ctx, case: Case, needs: list[RequiredReferral
         # a sensitive need (trafficking, health) is not named where every reader of the case sees it
         what = "" if need.sensitive else f": {need.label.es} / {need.label.en}"
         title = f"Remisión requerida / Required referral → {need.organisation_kind}{what}{where}"[:200]
-        task = CaseTask(case_id=case.id, title=title, due_date=today, assignee_id=ctx.principal.user_id)
+        task = CaseTask(case_id=case.id, title=title, due_date=today,
+                        assignee_id=ctx.principal.user_id if assignee_id is None else assignee_id)
         ctx.session.add(task)
         ctx.session.flush()
         out.append(_required_out(need, task_id=task.id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from observatorio import __version__
@@ -21,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     from observatorio.errors import ObservatorioError
     from observatorio.publish.api.cases_lane import CasesLane
+    from observatorio.publish.api.cross_origin import PublicCORS
     from observatorio.publish.api.docs import serve_docs
     from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
     from observatorio.publish.api.fast import ObservationsFastPath
@@ -65,13 +65,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.add_exception_handler(Exception, cases_internal_error)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
-    # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost.
+    # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost:
+    # for the public statistics API only, never a path of the cases side (cross_origin.py).
     app.add_middleware(ObservationsFastPath)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(PublicReadMiddleware, cache_bytes=settings.api_cache_mb << 20)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
-        CORSMiddleware,
+        PublicCORS,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["If-None-Match", "If-Modified-Since", "Accept", "Accept-Language"],

@@ -11,7 +11,8 @@ application's exception layer (FastAPI's exception handlers, then the router), p
 The pages' own security does not live in that stack: the session cookie, the CSRF check of every
 form and the security headers (no-store, CSP, frame denial, no referrer) are in their routes and
 their renderer (cases/page_kit.py), so they apply exactly as before. ``HEAD`` and ``OPTIONS``
-keep the full way (HeadAsGet, CORS preflight), as does every other path (the cases API included).
+keep the full way (HeadAsGet; CORS, which answers no path of the cases side: cross_origin.py), as
+does every other path (the cases API included).
 The server-error layer (the 500 page) sits outside every middleware, so it still covers them.
 """
 
@@ -20,7 +21,8 @@ from __future__ import annotations
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-PREFIX = "/cases/"
+from observatorio.publish.api.cases_paths import PREFIX
+
 METHODS = ("GET", "POST")
 
 

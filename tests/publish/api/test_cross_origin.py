@@ -1,0 +1,108 @@
+"""CORS answers the public statistics API only (publish/api/cross_origin.py): on the real
+application, a preflight and a simple request with ``Origin`` get no ``Access-Control-Allow-*``
+header on any path of the cases side (its JSON API and its pages), signed in or not, while the
+statistics API and SDMX keep answering any origin. Before, the cases API answered
+``Access-Control-Allow-Origin: *`` and a preflight to a cases page was granted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from observatorio.cases import accounts
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.db import upgrade
+from observatorio.cases.http_errors import under_cases_api
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.vocab import OrgKind
+from observatorio.publish.api.app import create_app
+from observatorio.publish.api.cases_paths import API_V1
+from observatorio.publish.api.cross_origin import cross_origin_allowed
+from observatorio.settings import Settings
+
+SECRET = "cors-test-secret-not-for-production-0123456789abcdefghijklmnopqrst"
+PASSWORD = "correct horse battery staple"
+ORIGIN = "https://elsewhere.example"
+#: a browser's preflight before a script's cross-origin request with a bearer token
+PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET",
+             "Access-Control-Request-Headers": "authorization"}
+CASES_API = ["/api/v1/cases", "/api/v1/people", "/api/v1/auth/me", "/api/v1/cases/publication",
+             "/api/v1/reception/arrivals", "/api/v1/directory/organisations", "/api/v1/practices"]
+CASES_PAGES = ["/cases/", "/cases/work", "/cases/login", "/cases"]
+
+
+@pytest.fixture(scope="module")
+def app(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('cors')}/cases.sqlite"
+    upgrade(url)
+    settings = Settings(db=bundled_store_path, secret_key=SECRET)
+    rt = Runtime.from_url(url, settings, CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1))
+    with rt.sessions() as s:
+        org = accounts.add_organisation(s, "Consulado", OrgKind.CONSULATE, "GTM", "MEX", "Tapachula")
+        accounts.add_user(s, "oficial", PASSWORD, rt.config, [(org, "consular_head")])
+        s.commit()
+    app = create_app(settings)
+    app.state.cases_runtime = rt
+    yield app
+    rt.close()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def _no_cors(r) -> None:  # type: ignore[no-untyped-def]
+    granted = sorted(h for h in r.headers if h.startswith("access-control-"))
+    assert not granted, (r.request.method, r.request.url.path, r.status_code, granted)
+
+
+def _token(client: TestClient) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": "oficial", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_the_cases_api_answers_no_cross_origin_request(client: TestClient) -> None:
+    bearer = _token(client)
+    for path in CASES_API:
+        _no_cors(client.options(path, headers=PREFLIGHT))
+        _no_cors(client.get(path, headers={"Origin": ORIGIN}))
+        signed_in = client.get(path, headers={"Origin": ORIGIN, **bearer})
+        _no_cors(signed_in)
+    listed = client.get("/api/v1/cases", headers={"Origin": ORIGIN, **bearer})
+    assert listed.status_code == 200, listed.text  # a real answer of personal data, still no CORS
+    _no_cors(listed)
+
+
+def test_the_cases_pages_answer_no_cross_origin_request(client: TestClient) -> None:
+    for path in CASES_PAGES:
+        _no_cors(client.options(path, headers=PREFLIGHT))
+        _no_cors(client.get(path, headers={"Origin": ORIGIN}))
+        _no_cors(client.head(path, headers={"Origin": ORIGIN}))
+        _no_cors(client.request("PUT", path, headers={"Origin": ORIGIN}))  # the whole stack's way
+
+
+def test_the_statistics_api_keeps_answering_any_origin(client: TestClient) -> None:
+    r = client.get("/api/v1/sources", headers={"Origin": ORIGIN})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    assert "etag" in r.headers["access-control-expose-headers"].lower()
+    pre = client.options("/api/v1/observations", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "*"
+    assert "GET" in pre.headers["access-control-allow-methods"]
+    sdmx = client.options("/sdmx/dataflow", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert sdmx.status_code == 200 and sdmx.headers["access-control-allow-origin"] == "*"
+
+
+def test_only_the_public_api_may_answer_cross_origin() -> None:
+    assert cross_origin_allowed("/api/v1/observations") and cross_origin_allowed("/sdmx/data/x")
+    assert cross_origin_allowed("/api/v1/casesx")  # a look-alike is not a cases prefix
+    for path in [*API_V1, *(p + "/1" for p in API_V1), "/cases/", "/cases", "/cases/api/v1/cases", "/es/",
+                 "/static/site.css", "/", "/api", "/sdmxx"]:
+        assert not cross_origin_allowed(path), path
+    assert under_cases_api("/api/v1/people/3")  # the cases side's errors read the same one list
