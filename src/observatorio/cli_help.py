@@ -18,6 +18,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from typer._click.exceptions import UsageError  # Typer's own Click: what its parser raises
+from typer._click.globals import get_current_context  # Typer's own Click: the contexts it runs
 
 from observatorio import i18n
 from observatorio.cli_words import UsageInLanguage, click_words
@@ -129,6 +130,16 @@ class HelpInLanguage(typer.Context):
 def chosen_lang(ctx: Any) -> i18n.Lang:
     """The language the command line of ``ctx`` chose (set by the root group, cli.py)."""
     return i18n.normalize_lang(ctx.meta.get(_LANG_META, i18n.DEFAULT_LANG))
+
+
+def current_lang() -> i18n.Lang:
+    """The language of the command line running now: the one its root group chose (cli.py);
+    outside the root's command line (a command group run alone, as a test may, or no command
+    at all) ``OBSERVATORIO_LANG``, else Spanish."""
+    ctx = get_current_context(silent=True)
+    if ctx is not None and _LANG_META in ctx.meta:
+        return chosen_lang(ctx)
+    return help_lang(())
 
 
 def help_in_language(command: Any, ctx: Any, lang: str) -> None:

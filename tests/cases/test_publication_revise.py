@@ -93,7 +93,7 @@ def test_the_operators_revision_states_its_reason(rt: Runtime, world: World, tmp
     for reason in ([], ["--reason", " "]):
         refused = CliRunner().invoke(main_app, [*args, *reason])
         assert refused.exit_code == 1, refused.output
-        assert "motivo" in refused.output and "reason" in refused.output
+        assert "indique el motivo" in refused.output and "give the reason" not in refused.output
         assert not store.exists(), "refused before the store opens"
     ok = CliRunner().invoke(main_app, [*args, "--reason", REASON])
     assert ok.exit_code == 0 and "Publicado" in ok.output, ok.output

@@ -121,7 +121,7 @@ def test_operator_commands_end_sessions(client, rt, world, db_url) -> None:
                       input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["user", "deactivate", "mex_caseworker2", "--url", db_url])
-    assert r.exit_code == 0 and "deactivated" in r.output, r.output
+    assert r.exit_code == 0 and "desactivada" in r.output, r.output
     assert not _ok(client, officer) and not _ok(client, head)
     assert _ok(client, login(client, "mex_caseworker", NEW_PASSWORD))
     r = runner.invoke(app, ["user", "deactivate", "nobody", "--url", db_url])

@@ -203,7 +203,30 @@ def inline_bilingual_messages(source: str) -> Iterator[tuple[int, str]]:
         for arg in [*call.args, *(k.value for k in call.keywords)]:
             bilingual = next((text for text in _strings(arg) if IN_BOTH_LANGUAGES.search(text)), None)
             if bilingual is not None:
-                yield call.lineno, f"message in both languages {bilingual!r}: add a key to messages.yaml, show it with t(key, lang) (in_both where the command speaks both)"
+                yield call.lineno, f"message in both languages {bilingual!r}: add a key to messages.yaml, show it with t(key, lang) (say(key) on the command line, cli_prompts.py)"
+                break
+
+
+#: What a command writes or asks on the command line: in the one language its command line
+#: chose (cli_prompts.say), never both at once.
+WRITES_TO_THE_COMMAND_LINE = frozenset({"echo", "secho", "print", "prompt", "confirm", "ask_hidden",
+                                        "ask_hidden_twice", "ask_yes_no", "confirm_or_abort"})
+
+
+def both_languages_written(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for every ``in_both(…)`` written or asked on the command line (an echo,
+    a print, a prompt): the command line speaks the language it chose (``--lang``, else
+    ``OBSERVATORIO_LANG``), so its messages are ``say(key)`` (cli_prompts.py). A refusal that
+    names no language (an unknown ``--lang``) is raised, not written, and may speak both."""
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name not in WRITES_TO_THE_COMMAND_LINE:
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and getattr(sub.func, "id", getattr(sub.func, "attr", "")) == "in_both":
+                yield node.lineno, f"{name}(in_both(…)): write it in the command line's language, say(key) (cli_prompts.py)"
                 break
 
 
@@ -223,6 +246,7 @@ def _offences() -> list[str]:
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_help_texts(source)]
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_api_texts(source)]
         found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in inline_bilingual_messages(source)]
+        found += [f"{path.relative_to(PACKAGE)}:{line}: {what}" for line, what in both_languages_written(source)]
     return found
 
 
@@ -310,3 +334,19 @@ def test_the_walk_finds_inline_api_texts() -> None:
         'row = {"description": c.description(lang), "label": "x"}\n'
         'session.execute(update(T).values(description=None))\n'
         'task = CaseTask(title=f"{LABEL} Seguimiento")\n'))
+
+
+def test_the_walk_finds_both_languages_written_on_the_command_line() -> None:
+    """An echo, a print or a question given ``in_both(…)`` is caught; the language's text
+    (``say``, ``t``) and a refusal raised in both (an unknown language) are not."""
+    caught = [what for _, what in both_languages_written(
+        'typer.echo(in_both("cases_cli.schema_up_to_date", url=u))\n'
+        'typer.echo(f"  {in_both(\'cases_cli.chain\', \'/\')} {chain:>2}")\n'
+        'typer.prompt(i18n.in_both("cases_cli.new_password"), hide_input=True)\n'
+        'confirm_or_abort(in_both("cases_cli.confirm_erase"))\n')]
+    assert len(caught) == 4, caught
+    assert not list(both_languages_written(
+        'typer.echo(say("cases_cli.schema_up_to_date", url=u))\n'
+        'typer.echo(t("refresh.summary", st.lang))\n'
+        'raise typer.BadParameter(in_both("cli.lang_unknown"))\n'
+        'msg["Subject"] = in_both("cases_cli.mail_subject")\n'))

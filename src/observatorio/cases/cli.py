@@ -25,9 +25,9 @@ import typer
 
 from observatorio.cases.runtime import Runtime
 from observatorio.cli_errors import EXIT_AUTH, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, exit_code
-from observatorio.cli_help import cli_help
+from observatorio.cli_help import cli_help, current_lang
+from observatorio.cli_prompts import ask_hidden, ask_hidden_twice, confirm_or_abort, say
 from observatorio.errors import ObservatorioError
-from observatorio.i18n import in_both, t
 from observatorio.settings import env_name, fresh_settings, get_settings
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _password(username: str) -> str:
     if from_env:
         return from_env
     # Hidden input; the prompt goes to stderr so that `person export … > file.json` stays clean.
-    return str(typer.prompt(in_both("cases_cli.password_for", username=username), hide_input=True, err=True))
+    return ask_hidden(say("cases_cli.password_for", username=username))
 
 
 def _act_as(session: Session, rt: Runtime, username: str) -> Ctx:
@@ -114,7 +114,7 @@ def _act_as(session: Session, rt: Runtime, username: str) -> Ctx:
 
 def _run_as(url: str | None, username: str, call: Callable[[Ctx], T]) -> T:
     """Log in as ``username`` and run ``call`` through the service (policy and audit), turning
-    a refusal into its bilingual message and exit code."""
+    a refusal into its message and exit code."""
     from observatorio.cases.errors import CasesError
 
     rt = _runtime(url)
@@ -131,9 +131,10 @@ _HEADED = ("unauthenticated", "throttled", "forbidden", "not_found")
 
 
 def _fail(exc: ObservatorioError) -> NoReturn:
-    """A bilingual message on stderr and the exit code for the kind of refusal."""
+    """The refusal's message on stderr, in the command line's language, and the exit code for
+    its kind."""
     heading = f"failure.heading.{exc.kind if exc.kind in _HEADED else 'other'}"
-    typer.echo(f"{t(heading, 'es')}: {exc.message('es')}\n{t(heading, 'en')}: {exc.message('en')}", err=True)
+    typer.echo(f"{say(heading)}: {exc.message(current_lang())}", err=True)
     raise typer.Exit(exit_code(exc))
 
 
@@ -144,7 +145,7 @@ def init(url: UrlOpt = None) -> None:
 
     target = url or get_settings().cases_db_url
     upgrade(target)
-    typer.echo(in_both("cases_cli.schema_up_to_date", url=_redact(target)))
+    typer.echo(say("cases_cli.schema_up_to_date", url=_redact(target)))
 
 
 def _redact(url: str) -> str:
@@ -172,12 +173,12 @@ def demo(
     rt.close()
     if result is None:
         where = _redact(rt.url)
-        typer.echo(in_both("cases_cli.demo_exists", where=where, users=len(existing)))
+        typer.echo(say("cases_cli.demo_exists", where=where, users=len(existing)))
         return
-    typer.echo(in_both("cases_cli.demo_users"))
+    typer.echo(say("cases_cli.demo_users"))
     for username, password, role, org in result.credentials:
         typer.echo(f"  {username:<22} {password:<20} {role:<20} {org}")
-    typer.echo(in_both("cases_cli.demo_cases", cases=result.cases))
+    typer.echo(say("cases_cli.demo_cases", cases=result.cases))
 
 
 @audit_app.command("verify", help=cli_help("cli.help.cases.audit.verify"))
@@ -196,22 +197,22 @@ def audit_verify(
             anchored = anchors.check(s, anchors.read(s, anchor)) if anchor and v.ok else None
         except anchors.AnchorUnreadable as exc:
             rt.close()
-            typer.echo(f"{exc.message('es')}\n{exc.message('en')}", err=True)
+            typer.echo(exc.message(current_lang()), err=True)
             raise typer.Exit(2) from None
     rt.close()
     if v.ok and (anchored is None or anchored.ok):
-        typer.echo(in_both("cases_cli.chain_intact", entries=v.checked))
+        typer.echo(say("cases_cli.chain_intact", entries=v.checked))
         if anchored is not None:
-            typer.echo(in_both("cases_cli.matches_anchor"))
+            typer.echo(say("cases_cli.matches_anchor"))
         # Printing the tips lets an operator anchor them elsewhere (see `audit anchor`).
         for chain, seq, tip in v.heads:
-            typer.echo(f"  {in_both('cases_cli.chain', '/')} {chain:>2}  seq {seq:>8}  {tip}")
+            typer.echo(f"  {say('cases_cli.chain')} {chain:>2}  seq {seq:>8}  {tip}")
         return
     if not v.ok:
-        typer.echo(in_both("cases_cli.tampered_at", "\n", entry=v.broken_at,
-                           reason={"es": v.reason_es, "en": v.reason_en}), err=True)
+        typer.echo(say("cases_cli.tampered_at", entry=v.broken_at,
+                       reason={"es": v.reason_es, "en": v.reason_en}), err=True)
     elif anchored is not None:
-        typer.echo(in_both("cases_cli.tampered", "\n", reason={"es": anchored.reason_es, "en": anchored.reason_en}),
+        typer.echo(say("cases_cli.tampered", reason={"es": anchored.reason_es, "en": anchored.reason_en}),
                    err=True)
     raise typer.Exit(1)
 
@@ -230,16 +231,16 @@ def audit_anchor(
         v = audit.verify(s)
         if not v.ok:
             rt.close()
-            typer.echo(in_both("cases_cli.no_anchor_tampered", "\n", entry=v.broken_at,
-                               reason={"es": v.reason_es, "en": v.reason_en}), err=True)
+            typer.echo(say("cases_cli.no_anchor_tampered", entry=v.broken_at,
+                           reason={"es": v.reason_es, "en": v.reason_en}), err=True)
             raise typer.Exit(1)
         anchor = anchors.create(s)
         s.commit()
     rt.close()
     if output is not None:
         output.write_text(anchor.as_json() + "\n", encoding="utf-8")
-    typer.echo(in_both("cases_cli.anchor", at=anchor.at, digest=anchor.digest))
-    typer.echo(in_both("cases_cli.anchor_keep", "\n"))
+    typer.echo(say("cases_cli.anchor", at=anchor.at, digest=anchor.digest))
+    typer.echo(say("cases_cli.anchor_keep"))
 
 
 @audit_app.command("list", help=cli_help("cli.help.cases.audit.list"))
@@ -297,7 +298,7 @@ def retention_run(
         report = run_retention(s, period, rt.secret, dry_run=dry_run, actor=_operator())
     rt.close()
     key = "cases_cli.retention_dry_run" if dry_run else "cases_cli.retention_done"
-    typer.echo(in_both(key, people=len(report.people), days=period, cases=report.cases))
+    typer.echo(say(key, people=len(report.people), days=period, cases=report.cases))
 
 
 def _account_change(url: str | None, username: str, change: Callable[[Session, Runtime, User], None]) -> None:
@@ -327,7 +328,7 @@ def user_deactivate(username: str, url: UrlOpt = None) -> None:
     from observatorio.cases.accounts import deactivate_user
 
     _account_change(url, username, lambda s, rt, user: deactivate_user(s, user))
-    typer.echo(in_both("cases_cli.account_deactivated", "\n", username=username))
+    typer.echo(say("cases_cli.account_deactivated", username=username))
 
 
 @user_app.command("set-password", help=cli_help("cli.help.cases.user.set_password"))
@@ -335,11 +336,10 @@ def user_set_password(username: str, url: UrlOpt = None) -> None:
     """Set a new password and end the sessions (help: cli.help.cases.user.set_password)."""
     from observatorio.cases.accounts import set_password
 
-    password = typer.prompt(in_both("cases_cli.new_password"), hide_input=True, confirmation_prompt=True,
-                            err=True)
+    password = ask_hidden_twice(say("cases_cli.new_password"))
     _account_change(url, username,
                     lambda s, rt, user: set_password(s, user, password, rt.config))
-    typer.echo(in_both("cases_cli.password_changed", "\n", username=username))
+    typer.echo(say("cases_cli.password_changed", username=username))
 
 
 @person_app.command("export", help=cli_help("cli.help.cases.person.export"))
@@ -362,9 +362,9 @@ def person_erase(
     from observatorio.cases.person_rights import erase_person
 
     if not yes:
-        typer.confirm(in_both("cases_cli.confirm_erase"), abort=True, err=True)
+        confirm_or_abort(say("cases_cli.confirm_erase"))
     out = _run_as(url, user, lambda ctx: erase_person(ctx, person_id))
     if out.person_erased:
-        typer.echo(in_both("cases_cli.person_erased", person=person_id, pseudonym=out.pseudonym, cases=out.cases))
+        typer.echo(say("cases_cli.person_erased", person=person_id, pseudonym=out.pseudonym, cases=out.cases))
     else:
-        typer.echo(in_both("cases_cli.cases_erased", person=person_id, cases=out.cases))
+        typer.echo(say("cases_cli.cases_erased", person=person_id, cases=out.cases))

@@ -8,7 +8,7 @@ import typer
 
 from observatorio.cases.cli import UrlOpt, UserOpt, _run_as
 from observatorio.cli_help import cli_help
-from observatorio.i18n import in_both
+from observatorio.cli_prompts import say
 
 
 def register(cases_app: typer.Typer) -> None:
@@ -20,4 +20,4 @@ def directory_seed(user: UserOpt, url: UrlOpt = None) -> None:
     from observatorio.cases.directory import load_seed
 
     orgs, mechanisms = _run_as(url, user, load_seed)
-    typer.echo(in_both("cases_cli.directory_seeded", organisations=orgs, mechanisms=mechanisms))
+    typer.echo(say("cases_cli.directory_seeded", organisations=orgs, mechanisms=mechanisms))

@@ -9,7 +9,7 @@ import typer
 
 from observatorio.cases.cli import _runtime
 from observatorio.cli_help import cli_help
-from observatorio.i18n import in_both
+from observatorio.cli_prompts import say
 from observatorio.settings import get_settings
 
 app = typer.Typer(help=cli_help("cli.help.cases.notify"), no_args_is_help=True)
@@ -33,7 +33,7 @@ def run(
     from observatorio.cases.models import utcnow
 
     if not base_url.startswith(("http://", "https://")):
-        typer.echo(in_both("cases_cli.bad_base_url", given=repr(base_url)), err=True)
+        typer.echo(say("cases_cli.bad_base_url", given=repr(base_url)), err=True)
         raise typer.Exit(2)
     rt = _runtime(url)
     settings = get_settings()
@@ -42,12 +42,12 @@ def run(
         try:
             sent = notifications.send_pending_mail(s, settings, base_url)
         except (OSError, smtplib.SMTPException) as exc:
-            typer.echo(in_both("cases_cli.mail_failed", added=added, host=settings.smtp_host,
+            typer.echo(say("cases_cli.mail_failed", added=added, host=settings.smtp_host,
                                port=settings.smtp_port, error=exc), err=True)
             raise typer.Exit(1) from None
     rt.close()
     key = "cases_cli.notices_mailed" if settings.smtp_host else "cases_cli.notices_no_smtp"
-    typer.echo(in_both(key, added=added, sent=sent))
+    typer.echo(say(key, added=added, sent=sent))
 
 
 @app.command("address", help=cli_help("cli.help.cases.notify.address"))
@@ -63,13 +63,13 @@ def address(
     from observatorio.cases.models import User
 
     if email is not None and (len(email) > 254 or email.count("@") != 1 or any(c.isspace() for c in email)):
-        typer.echo(in_both("cases_cli.bad_email", email=repr(email)), err=True)
+        typer.echo(say("cases_cli.bad_email", email=repr(email)), err=True)
         raise typer.Exit(2)
     rt = _runtime(url)
     with rt.sessions() as s:
         user_id = s.scalar(select(User.id).where(User.username == username))
         if user_id is None:
-            typer.echo(in_both("cases_cli.no_account", username=repr(username)), err=True)
+            typer.echo(say("cases_cli.no_account", username=repr(username)), err=True)
             raise typer.Exit(1)
         notifications.set_address(s, user_id, email)
     rt.close()

@@ -12,9 +12,9 @@ import typer
 
 from observatorio.cases.cli import UrlOpt, _fail, _operator, _runtime
 from observatorio.cases.errors import CasesError
-from observatorio.cli_help import cli_help
+from observatorio.cli_help import cli_help, current_lang
+from observatorio.cli_prompts import say
 from observatorio.errors import ObservatorioError
-from observatorio.i18n import in_both
 
 
 def register(cases_app: typer.Typer) -> None:
@@ -47,12 +47,12 @@ def publish(
     except CasesError as exc:
         _fail(exc)
     except ObservatorioError as exc:
-        typer.echo(f"{exc.message('es')}\n{exc.message('en')}", err=True)
+        typer.echo(exc.message(current_lang()), err=True)
         raise typer.Exit(1) from None
     finally:
         rt.close()
     if result.skipped:
-        typer.echo(in_both("cases_cli.publication_unchanged", release=result.load_id))
+        typer.echo(say("cases_cli.publication_unchanged", release=result.load_id))
     else:
-        typer.echo(in_both("cases_cli.published", release=result.load_id, rows=result.rows,
+        typer.echo(say("cases_cli.published", release=result.load_id, rows=result.rows,
                            suppressed=result.suppressed, threshold=limit))

@@ -14,7 +14,7 @@ import typer
 
 from observatorio.cases.cli import UrlOpt, UserOpt, _fail, _run_as, _runtime
 from observatorio.cli_help import cli_help
-from observatorio.i18n import in_both
+from observatorio.cli_prompts import say
 
 app = typer.Typer(help=cli_help("cli.help.cases.reception"), no_args_is_help=True)
 arrival_app = typer.Typer(help=cli_help("cli.help.cases.reception.arrival"), no_args_is_help=True)
@@ -53,7 +53,7 @@ def arrival_add(
     except ValidationError as exc:
         _fail(invalid(exc))
     out = _run_as(url, user, lambda ctx: create_arrival(ctx, data))
-    typer.echo(in_both("cases_cli.arrival", id=out.id, reference=out.reference))
+    typer.echo(say("cases_cli.arrival", id=out.id, reference=out.reference))
 
 
 @arrival_app.command("list", help=cli_help("cli.help.cases.reception.arrival.list"))
@@ -61,11 +61,11 @@ def arrival_list(user: UserOpt, url: UrlOpt = None) -> None:
     """The recent arrivals with counts (help: cli.help.cases.reception.arrival.list)."""
     from observatorio.cases.reception.arrivals import list_arrivals
 
+    expected, on_manifest, received = (say(f"cases_cli.arrival.{label}")
+                                       for label in ("expected", "on_manifest", "received"))
     for a in _run_as(url, user, list_arrivals):
         typer.echo(f"{a.id}\t{a.reference}\t{a.arrival_date}\t{a.mode}\t{a.arriving_from}\t"
-                   f"{in_both('cases_cli.arrival.expected', '/')} {a.expected_count}\t"
-                   f"{in_both('cases_cli.arrival.on_manifest', '/')} {a.on_manifest}\t"
-                   f"{in_both('cases_cli.arrival.received', '/')} {a.received}")
+                   f"{expected} {a.expected_count}\t{on_manifest} {a.on_manifest}\t{received} {a.received}")
 
 
 @manifest_app.command("import", help=cli_help("cli.help.cases.reception.manifest.import"))
@@ -84,7 +84,7 @@ def manifest_import(
     except OSError as exc:
         _fail(Invalid(key="refusal.reception.file_unreadable", file=file, exc_strerror=exc.strerror))
     n = _run_as(url, user, lambda ctx: import_manifest(ctx, arrival_id, file.name, content, dt.date.today()))
-    typer.echo(in_both("cases_cli.people_imported", count=n))
+    typer.echo(say("cases_cli.people_imported", count=n))
 
 
 @municipality_app.command("load", help=cli_help("cli.help.cases.reception.municipalities.load"))
@@ -105,7 +105,7 @@ def municipalities_load(
     finally:
         rt.close()
     for country, n in loaded.items():
-        typer.echo(in_both("cases_cli.municipalities", country=country, count=n))
+        typer.echo(say("cases_cli.municipalities", country=country, count=n))
 
 
 @app.command("demo", help=cli_help("cli.help.cases.reception.demo"))
@@ -127,5 +127,5 @@ def reception_demo(
         _fail(exc)
     finally:
         rt.close()
-    typer.echo(in_both("cases_cli.synthetic_returnees", count=n))
+    typer.echo(say("cases_cli.synthetic_returnees", count=n))
 
