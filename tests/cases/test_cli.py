@@ -148,7 +148,7 @@ def test_export_and_erase_as_an_account(demo, monkeypatch) -> None:
         (c["id"], f"motivo del caso {c['id']}") for c in data["cases"]]
     r = runner.invoke(app, ["person", "erase", str(pid), "--url", url, "--user", "demo.jefa.gtm", "--yes"])
     assert r.exit_code == 0, r.output
-    assert re.fullmatch(r"Persona [0-9]+ seudonimizada como P-[0-9A-F]{16} \([0-9]+ casos\)\.\n", r.stdout)
+    assert re.fullmatch(r"Persona [0-9]+ seudonimizada como P-[0-9A-F]{16} \(casos: [0-9]+\)\.\n", r.stdout)
 
     rows = demo.audit_rows(before)
     assert {(e.action, e.record_type) for e in rows} >= {("person.export", "person"), ("person.erase", "person")}
