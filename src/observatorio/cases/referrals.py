@@ -328,6 +328,12 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
         raise Invalid(key="refusal.referral.reason_required", detail={"field": "reason"})
+    if data.accept and not _caps_allow_receiver(ctx, r):
+        # A role the child cap leaves out is shown none of the case (referral_view) and must not
+        # take it on either: accepting a transfer would make it the holder and the officer of a
+        # case nobody it admits then reaches. Declining stays open to it.
+        raise ctx.deny(Forbidden(key="refusal.referral.capped_receiver", detail={"action": "referral.respond"}),
+                       "referral.respond", "referral", r.id, ["status"])
     r.status = "accepted" if data.accept else "declined"
     r.response_reason = data.reason or None
     r.responded_by_id, r.responded_at = ctx.principal.user_id, utcnow()

@@ -1,0 +1,66 @@
+"""Adversarial review: a role the child cap leaves out must not take a child's case on.
+
+policy.yaml case_type_caps: a role not listed reaches no case of a capped type, "whatever else
+it holds; applies to every case action". The receiver of a referral answers it through
+``referral.respond`` on the receiving organisation, which knows no case type: a partner
+caseworker (not listed for an unaccompanied child) saw the child's referral with every field
+withheld, yet could accept it. Accepting a transfer then moved the child's case to the NGO and
+made the caseworker its officer: the consulate lost the case, and nobody the cap admits held it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from observatorio.cases import case_records, referrals
+from observatorio.cases.errors import Forbidden, NotFound
+from observatorio.cases.models import AuditEntry, Case
+from observatorio.cases.referral_schemas import ReferralAnswer
+
+from .conftest import ctx_for
+from .test_referrals import _child_case, _consent, _refer
+
+
+def _child_transfer_to_the_ngo(rt, world, transfer: bool = True) -> tuple[int, int]:
+    case_id = _child_case(rt, world)
+    ref = _refer(rt, world, case_id, consent_id=_consent(rt, world, case_id), transfer=transfer,
+                 to_organisation_id=world.orgs["mex_ngo"])
+    return case_id, ref.id
+
+
+@pytest.mark.parametrize("transfer", [True, False])
+def test_a_capped_out_receiver_cannot_accept_a_childs_referral(rt, world, transfer: bool) -> None:
+    case_id, ref_id = _child_transfer_to_the_ngo(rt, world, transfer)
+    with rt.sessions() as s:
+        view = referrals.referral_view(ctx_for(s, world, "mex_caseworker"), ref_id)
+        assert view.person == {} and view.withheld_fields  # what the caseworker is shown: nothing
+        with pytest.raises(Forbidden) as refused:
+            referrals.answer_referral(ctx_for(s, world, "mex_caseworker"), ref_id, ReferralAnswer(accept=True))
+        assert refused.value.status == 403 and refused.value.es and refused.value.en
+    with rt.sessions() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and case.organisation_id == world.orgs["gtm_consulate_mex"]  # nothing moved
+        referral = s.scalar(select(referrals.Referral.status).where(referrals.Referral.id == ref_id))
+        assert referral == "pending"
+        denied = s.scalars(select(AuditEntry.outcome).where(AuditEntry.action == "referral.respond")).all()
+        assert denied == ["denied"]
+        # the consulate still holds and reads the child's case
+        assert case_records.get_case(ctx_for(s, world, "gtm_officer"), case_id).id == case_id
+
+
+def test_a_capped_out_receiver_may_still_decline(rt, world) -> None:
+    _, ref_id = _child_transfer_to_the_ngo(rt, world)
+    with rt.sessions() as s:
+        out = referrals.answer_referral(ctx_for(s, world, "mex_caseworker"), ref_id,
+                                        ReferralAnswer(accept=False, reason="No atendemos niñez no acompañada."))
+    assert out.status == "declined"
+
+
+def test_a_receiver_the_cap_lists_accepts_as_before(rt, world) -> None:
+    case_id = _child_case(rt, world)
+    ref = _refer(rt, world, case_id, consent_id=_consent(rt, world, case_id), transfer=True)
+    with rt.sessions() as s:
+        referrals.answer_referral(ctx_for(s, world, "gtm_protection"), ref.id, ReferralAnswer(accept=True))
+    with rt.sessions() as s, pytest.raises(NotFound):  # the consulate no longer holds it
+        case_records.get_case(ctx_for(s, world, "gtm_officer"), case_id)
