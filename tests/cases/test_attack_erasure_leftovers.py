@@ -14,9 +14,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from observatorio.cases import person_records, referrals, steps
+from observatorio.cases import case_writes, person_records, referrals, steps
 from observatorio.cases.case_records import create_case
-from observatorio.cases.models import Case, CaseStep
+from observatorio.cases.models import Case, CaseShare, CaseStep
 from observatorio.cases.person_rights import erase_person
 from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_schemas import (
@@ -26,7 +26,7 @@ from observatorio.cases.referral_schemas import (
     ReferralIn,
 )
 from observatorio.cases.retention import run_retention
-from observatorio.cases.schemas import CaseCreate, PersonCreate
+from observatorio.cases.schemas import CaseCreate, CaseShareIn, PersonCreate
 from observatorio.cases.vocab import CaseType
 
 from .conftest import World, ctx_for
@@ -36,8 +36,8 @@ NOW = dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC)
 
 
 def _case_with_free_text_around_it(rt, world: World) -> tuple[int, int]:
-    """A child's case of the Tapachula consulate with a completed protocol step, a guardian's
-    consent and referrals (one declined, one withdrawn with the consent, one on an override),
+    """A child's case of the Tapachula consulate, shared with a reason, with a completed protocol
+    step, a guardian's consent and referrals (one declined, one withdrawn with the consent, one on an override),
     every free text marked; (person id, case id)."""
     with rt.sessions() as s:
         head = ctx_for(s, world, "gtm_head")
@@ -47,6 +47,8 @@ def _case_with_free_text_around_it(rt, world: World) -> tuple[int, int]:
                                                                  organisation_id=org))
         case = create_case(head, CaseCreate(case_type=CaseType.UNACCOMPANIED_CHILD, person_id=person.id, organisation_id=org,
                                             summary=f"{MARK} resumen"))
+        case_writes.share_case(head, case.id, CaseShareIn(organisation_id=world.orgs["gtm_child"],
+                                                          reason=f"{MARK} por qué se comparte"))
         _, states = steps.case_checklist(head, case.id, NOW)
         step = next(st.step for st in states if st.step.record and steps.decide_step(
             head.principal, s.get(Case, case.id), st.step).allowed)
@@ -76,6 +78,7 @@ def _leftovers(rt, case_id: int) -> list[str]:
     """Every text still stored about the case's step records, consents and referrals that holds the mark."""
     with rt.sessions() as s:
         texts: list[object] = []
+        texts.extend(s.scalars(select(CaseShare.reason).where(CaseShare.case_id == case_id)))
         for st in s.scalars(select(CaseStep).where(CaseStep.case_id == case_id)):
             texts.extend((st.record or {}).values())
         for c in s.scalars(select(ReferralConsent).where(ReferralConsent.case_id == case_id)):
@@ -87,7 +90,7 @@ def _leftovers(rt, case_id: int) -> list[str]:
 
 def test_erasing_a_case_erases_the_free_text_of_its_steps_consents_and_referrals(rt, world) -> None:
     person_id, case_id = _case_with_free_text_around_it(rt, world)
-    assert len(_leftovers(rt, case_id)) >= 10  # the marks are there to be found
+    assert len(_leftovers(rt, case_id)) >= 11  # the marks are there to be found
     with rt.sessions() as s:
         out = erase_person(ctx_for(s, world, "gtm_head"), person_id)
     assert out.cases == 1

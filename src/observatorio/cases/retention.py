@@ -21,6 +21,7 @@ from observatorio.cases.models import (
     Case,
     CaseNote,
     CaseService,
+    CaseShare,
     CaseStep,
     CaseTask,
     FamilyLink,
@@ -68,7 +69,8 @@ def pseudonymise_identity(session: Session, person: Person, key: str, now: dt.da
 
 def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
     """Erase the free text of these cases and of their notes, services, tasks, transition reasons,
-    reintegration plans, protocol step records, consents and referrals; returns how many."""
+    reintegration plans, protocol step records, shares' reasons, consents and referrals; returns
+    how many."""
     if case_ids:
         session.execute(
             update(Case)
@@ -87,6 +89,7 @@ def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
         # given or withdrawn, a referral's state (a withdrawal still says so, in the reader's
         # language: tests/cases/test_attack_erasure_leftovers.py).
         session.execute(update(CaseStep).where(CaseStep.case_id.in_(case_ids)).values(record={}))
+        session.execute(update(CaseShare).where(CaseShare.case_id.in_(case_ids)).values(reason=None))
         session.execute(update(ReferralConsent).where(ReferralConsent.case_id.in_(case_ids))
                         .values(guardian_name=None, given_to="—", purpose="—"))
         session.execute(update(Referral).where(Referral.case_id.in_(case_ids)).values(
