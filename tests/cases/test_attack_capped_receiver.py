@@ -19,6 +19,7 @@ from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.referral_schemas import ReferralAnswer
 
 from .conftest import ctx_for
+from .test_officer_web import _login
 from .test_referrals import _child_case, _consent, _refer
 
 
@@ -64,3 +65,16 @@ def test_a_receiver_the_cap_lists_accepts_as_before(rt, world) -> None:
         referrals.answer_referral(ctx_for(s, world, "gtm_protection"), ref.id, ReferralAnswer(accept=True))
     with rt.sessions() as s, pytest.raises(NotFound):  # the consulate no longer holds it
         case_records.get_case(ctx_for(s, world, "gtm_officer"), case_id)
+
+
+def test_the_referral_page_offers_accept_only_to_a_receiver_who_may_take_the_case_on(client, rt, world) -> None:
+    _, ngo_ref = _child_transfer_to_the_ngo(rt, world)
+    case_id = _child_case(rt, world)
+    protection_ref = _refer(rt, world, case_id, consent_id=_consent(rt, world, case_id), transfer=True).id
+    _login(client, "mex_caseworker")
+    page = client.get(f"/cases/referrals/{ngo_ref}")
+    assert page.status_code == 200
+    assert 'value="decline"' in page.text and 'value="accept"' not in page.text
+    _login(client, "gtm_protection")
+    page = client.get(f"/cases/referrals/{protection_ref}")
+    assert 'value="decline"' in page.text and 'value="accept"' in page.text

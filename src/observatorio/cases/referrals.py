@@ -285,6 +285,13 @@ def _caps_allow_receiver(ctx: Ctx, r: Referral) -> bool:
                for g in ctx.principal.grants)
 
 
+def receiver_may_accept(ctx: Ctx, referral_id: int) -> bool:
+    """Whether the user's memberships of the receiving organisation may take the referral's case
+    on (the child cap, as ``answer_referral`` decides): the page offers "accept" only then."""
+    r = ctx.session.get(Referral, referral_id)
+    return r is not None and _caps_allow_receiver(ctx, r)
+
+
 def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
     """A referral as the receiver sees it: the profile's fields only, and only while the referral
     is pending or accepted (after that: the referral without personal data). The sender (a reader
