@@ -4,8 +4,9 @@ docs/cases.md (retention): names, documents, contacts, family links, case free t
 fields, note bodies and service descriptions go. Erasing a case left the free text of the
 records hung on it: what a protocol step recorded (a child's own views), the consent (the
 guardian's name, to whom and for what it was given) and the referrals (the reason sent abroad,
-the receiver's answer, an override's justification). The case page, the API and the receiver's
-referral view went on showing them after the person's right to erasure was honoured.
+the receiver's answer, an override's justification), and why it was shared. The case page, the
+API and the receiver's referral view went on showing the consents and referrals after the
+person's right to erasure was honoured; the rest stayed in the database (and its backups).
 """
 
 from __future__ import annotations
