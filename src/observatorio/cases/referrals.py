@@ -286,10 +286,10 @@ def _caps_allow_receiver(ctx: Ctx, r: Referral) -> bool:
 
 
 def receiver_may_accept(ctx: Ctx, referral_id: int) -> bool:
-    """Whether the user's memberships of the receiving organisation may take the referral's case
-    on (the child cap, as ``answer_referral`` decides): the page offers "accept" only then."""
+    """Whether the user may accept the referral as ``answer_referral`` decides (a transfer only by
+    a membership the child cap admits): the page offers "accept" only then."""
     r = ctx.session.get(Referral, referral_id)
-    return r is not None and _caps_allow_receiver(ctx, r)
+    return r is not None and (not r.transfer or _caps_allow_receiver(ctx, r))
 
 
 def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
@@ -335,10 +335,11 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
         raise Invalid(key="refusal.referral.reason_required", detail={"field": "reason"})
-    if data.accept and not _caps_allow_receiver(ctx, r):
-        # A role the child cap leaves out is shown none of the case (referral_view) and must not
-        # take it on either: accepting a transfer would make it the holder and the officer of a
-        # case nobody it admits then reaches. Declining stays open to it.
+    if data.accept and r.transfer and not _caps_allow_receiver(ctx, r):
+        # A role the child cap leaves out reaches no case of the type, for any case action: it
+        # is shown none of the case (referral_view) and must not take it on, as accepting a
+        # transfer moves the case to its organisation with it as the officer. Declining, and
+        # accepting a referral that moves nothing, stay open to it.
         raise ctx.deny(Forbidden(key="refusal.referral.capped_receiver", detail={"action": "referral.respond"}),
                        "referral.respond", "referral", r.id, ["status"])
     r.status = "accepted" if data.accept else "declined"
