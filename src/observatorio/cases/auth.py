@@ -51,7 +51,10 @@ def _invalid_credentials() -> Unauthenticated:
     return Unauthenticated(key="cases.refusal.bad_credentials")
 
 
-def _throttle_check(session: Session, username: str, ip: str | None, cfg: CasesConfig) -> None:
+def _throttle_check(session: Session, username: str, ip: str | None, cfg: CasesConfig,
+                    *, including_this: bool = False) -> None:
+    """Throttled when the username's or the address's failures in the window reach their limit
+    (``including_this``: the attempt under way is already counted among them, so one more)."""
     since = utcnow() - dt.timedelta(seconds=cfg.throttle_window_seconds)
     by_user = session.scalar(
         select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
@@ -61,14 +64,29 @@ def _throttle_check(session: Session, username: str, ip: str | None, cfg: CasesC
         by_ip = session.scalar(
             select(func.count()).where(LoginFailure.source_ip == ip, LoginFailure.at >= since)
         ) or 0
-    if by_user >= cfg.max_failures_per_user or by_ip >= cfg.max_failures_per_ip:
+    extra = 1 if including_this else 0
+    if by_user >= cfg.max_failures_per_user + extra or by_ip >= cfg.max_failures_per_ip + extra:
         raise Throttled(cfg.throttle_window_seconds)
 
 
 def authenticate(session: Session, username: str, password: str, ip: str | None, cfg: CasesConfig) -> User:
     """The user if the password matches; throttled after repeated failures; commits the outcome."""
     username = username.strip()[:80]
-    _throttle_check(session, username, ip, cfg)
+    _throttle_check(session, username, ip, cfg)  # already throttled: no hashing, nothing recorded
+    # The attempt is on record as a failure (committed) before the password is checked, then
+    # counted with the others: a burst of guesses sent at once each see the ones before them,
+    # so no more than the limit get a check. Counting first and recording after the check let
+    # every guess in flight pass the count while argon2 ran (tests/cases/test_attack_login_race.py).
+    attempt = LoginFailure(username=username, source_ip=ip)
+    session.add(attempt)
+    session.commit()
+    try:
+        _throttle_check(session, username, ip, cfg, including_this=True)
+    except Throttled:
+        # Throttled attempts are not failures (the window starts from the last real one).
+        session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
+        session.commit()
+        raise
     user = session.scalar(select(User).where(User.username == username))
     ph = hasher(cfg)
     ok = False
@@ -81,8 +99,7 @@ def authenticate(session: Session, username: str, password: str, ip: str | None,
         # Spend the same time as a real check so response time does not reveal valid usernames.
         _dummy_verify(ph, password)
     if not ok or user is None:
-        session.add(LoginFailure(username=username, source_ip=ip))
-        session.commit()
+        session.commit()  # the failure is the attempt recorded above
         raise _invalid_credentials()
     if ph.check_needs_rehash(user.password_hash):
         user.password_hash = ph.hash(password)

@@ -19,6 +19,7 @@ from observatorio.cases.schemas import CaseAssign, CaseOut, CaseShareIn, CaseTra
 from observatorio.cases.use_context import (
     Ctx,
     check_officer,
+    is_member,
     jsonable,
     load_case,
     org_for,
@@ -160,6 +161,11 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
         if org.country != case.country:
             raise Invalid(key="refusal.case.assign_abroad")
         values["organisation_id"] = org_id
+        if data.officer_id is None and case.officer_id is not None and not is_member(ctx, case.officer_id, org_id):
+            # The officer reaches the case as its assignee (``own``) whatever their organisation:
+            # one of the old holder only must not keep it after it moved. Unassigned, the new
+            # holder assigns its own (tests/cases/test_attack_reassigned_officer.py).
+            values["officer_id"] = None
     if data.officer_id is not None:
         check_officer(ctx, data.officer_id, org_id)
         values["officer_id"] = data.officer_id

@@ -129,7 +129,9 @@ def referral_page(request: Request, me: OfficerDep, referral_id: PathId) -> Resp
     except CasesError as exc:
         return _form_error(request, me, exc)
     receiving = any(g.organisation_id == view.referral.to_organisation_id for g in me.principal.grants)
-    return render(request, "cases_referral.html", me=me, view=view, receiving=receiving, catalogue=get_profiles())
+    may_accept = receiving and view.referral.status == "pending" and referrals.receiver_may_accept(me.ctx, referral_id)
+    return render(request, "cases_referral.html", me=me, view=view, receiving=receiving, may_accept=may_accept,
+                  catalogue=get_profiles())
 
 
 @router.post("/cases/referrals/{referral_id}/answer")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
@@ -96,7 +96,9 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
     accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
     transfer is not undone (the case is the receiver's now); its holder is told."""
     case, d = load_case(ctx, case_id, "referral.withdraw_consent")
-    consent = ctx.session.get(ReferralConsent, consent_id)
+    # Locked (PostgreSQL; SQLite serialises writers anyway): a referral being created on this
+    # consent waits, or is refused once it is withdrawn (create_referral locks it too).
+    consent = ctx.session.get(ReferralConsent, consent_id, populate_existing=True, with_for_update=True)
     if consent is None or consent.case_id != case.id:
         raise ctx.deny(not_found("consent", consent_id), "referral.withdraw_consent", "case", case_id,
                        [f"consent:{consent_id}"])
@@ -104,8 +106,12 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
         raise Conflict(key="refusal.referral.consent_already_withdrawn")
     now = utcnow()
     consent.withdrawn_at, consent.withdrawn_by_id = now, ctx.principal.user_id
+    # The referrals resting on it are locked before their status is read: an answer in flight
+    # (which locks its referral) finishes first and is seen, never overwritten afterwards.
+    _lock_referrals(ctx, Referral.consent_id == consent.id)
     ended = ctx.session.scalars(select(Referral).where(Referral.consent_id == consent.id,
-                                                       Referral.status.in_(ACTIVE))).unique().all()
+                                                       Referral.status.in_(ACTIVE))
+                                .execution_options(populate_existing=True)).unique().all()
     for r in ended:
         if r.transfer and r.status == "accepted":
             continue
@@ -155,7 +161,9 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
     basis: list[str] = []
     consent: ReferralConsent | None = None
     if data.consent_id is not None:
-        consent = ctx.session.get(ReferralConsent, data.consent_id)
+        # Locked until this referral is committed: a withdrawal of the consent meanwhile waits
+        # and then withdraws it too; one committed first is seen here (withdrawn: refused).
+        consent = ctx.session.get(ReferralConsent, data.consent_id, populate_existing=True, with_for_update=True)
         if consent is None or consent.case_id != case.id or consent.withdrawn_at is not None:
             raise ctx.deny(Invalid(
                 key="refusal.referral.consent_not_on_case", data_consent_id=data.consent_id, detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
@@ -247,9 +255,18 @@ def _referral_row_out(r: Any, reference: str) -> ReferralOut:
 
 # ---------------------------------------------------------------- the receiving side
 
-def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str) -> tuple[Referral, Decision]:
-    """The referral and the decision of ``referral.respond`` in its receiving organisation.
-    Missing referrals and referrals sent elsewhere get the same audited 404."""
+def _lock_referrals(ctx: Ctx, where: ColumnElement[bool]) -> None:
+    """Lock the referral rows ``where`` selects (PostgreSQL's FOR UPDATE; the ORM's own reads
+    join the organisations and the case, which FOR UPDATE cannot take on PostgreSQL)."""
+    ctx.session.execute(select(Referral.id).where(where).with_for_update())
+
+
+def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str, *, lock: bool = False) -> tuple[Referral, Decision]:
+    """The referral and the decision of ``referral.respond`` in its receiving organisation
+    (``lock``: its row locked first, for an answer). Missing referrals and referrals sent
+    elsewhere get the same audited 404."""
+    if lock:  # a withdrawal of its consent in flight finishes first; its status is read after
+        _lock_referrals(ctx, Referral.id == referral_id)
     r = ctx.session.get(Referral, referral_id, populate_existing=True)
     d = (authorize(ctx.principal, "referral.respond", organisation_resource(r.to_organisation))
          if r is not None else Decision(False))
@@ -283,6 +300,13 @@ def _caps_allow_receiver(ctx: Ctx, r: Referral) -> bool:
     return any(g.organisation_id == r.to_organisation_id
                and policy.capped_scope(g.role, "referral.respond", types) is not None
                for g in ctx.principal.grants)
+
+
+def receiver_may_accept(ctx: Ctx, referral_id: int) -> bool:
+    """Whether the user may accept the referral as ``answer_referral`` decides (a transfer only by
+    a membership the child cap admits): the page offers "accept" only then."""
+    r = ctx.session.get(Referral, referral_id)
+    return r is not None and (not r.transfer or _caps_allow_receiver(ctx, r))
 
 
 def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
@@ -323,11 +347,18 @@ def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
 def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
     """Accept or decline (with a reason) a pending referral. Accepting a transfer moves the case
     to the receiving organisation, assigned to the officer who accepted it."""
-    r, d = _as_receiver(ctx, referral_id, "referral.respond")
+    r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=True)
     if r.status != "pending":
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
         raise Invalid(key="refusal.referral.reason_required", detail={"field": "reason"})
+    if data.accept and r.transfer and not _caps_allow_receiver(ctx, r):
+        # A role the child cap leaves out reaches no case of the type, for any case action: it
+        # is shown none of the case (referral_view) and must not take it on, as accepting a
+        # transfer moves the case to its organisation with it as the officer. Declining, and
+        # accepting a referral that moves nothing, stay open to it.
+        raise ctx.deny(Forbidden(key="refusal.referral.capped_receiver", detail={"action": "referral.respond"}),
+                       "referral.respond", "referral", r.id, ["status"])
     r.status = "accepted" if data.accept else "declined"
     r.response_reason = data.reason or None
     r.responded_by_id, r.responded_at = ctx.principal.user_id, utcnow()
@@ -351,7 +382,7 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
 
 def complete_referral(ctx: Ctx, referral_id: int) -> ReferralOut:
     """The receiver has delivered the services: the referral is complete (its view closes)."""
-    r, d = _as_receiver(ctx, referral_id, "referral.respond")
+    r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=True)
     if r.status != "accepted":
         raise Conflict(key="refusal.referral.not_accepted", detail={"status": r.status})
     r.status, r.completed_at = "completed", utcnow()

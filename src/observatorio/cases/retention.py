@@ -13,18 +13,23 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, not_, or_, select, update
+from sqlalchemy import and_, delete, exists, not_, null, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from observatorio.cases.models import (
     Case,
     CaseNote,
     CaseService,
+    CaseShare,
+    CaseStep,
     CaseTask,
     FamilyLink,
     Person,
     utcnow,
 )
+from observatorio.cases.referral_models import Referral, ReferralConsent
+from observatorio.cases.referral_schemas import CONSENT_WITHDRAWN
 from observatorio.cases.reintegration_models import ReintegrationFollowUp, ReintegrationPlan
 from observatorio.cases.transition_models import CaseTransitionReason
 
@@ -63,7 +68,9 @@ def pseudonymise_identity(session: Session, person: Person, key: str, now: dt.da
 
 
 def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
-    """Erase the free text of these cases and of their notes, services and tasks; returns how many."""
+    """Erase the free text of these cases and of their notes, services, tasks, transition reasons,
+    reintegration plans, protocol step records, shares' reasons, consents and referrals; returns
+    how many."""
     if case_ids:
         session.execute(
             update(Case)
@@ -76,6 +83,21 @@ def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
         session.execute(update(CaseTask).where(CaseTask.case_id.in_(case_ids)).values(title="—"))
         session.execute(update(CaseTransitionReason).where(CaseTransitionReason.case_id.in_(case_ids))
                         .values(reason=None))
+        # What protocol steps recorded (a child's views), the consents (a guardian's name) and the
+        # referrals (the reasons sent abroad, the answers, an override's justification) are free
+        # text about the person too; the facts the lifecycle needs stay: a step done, a consent
+        # given or withdrawn, a referral's state (a withdrawal still says so, in the reader's
+        # language: tests/cases/test_attack_erasure_leftovers.py).
+        session.execute(update(CaseStep).where(CaseStep.case_id.in_(case_ids)).values(record={}))
+        session.execute(update(CaseShare).where(CaseShare.case_id.in_(case_ids)).values(reason=None))
+        session.execute(update(ReferralConsent).where(ReferralConsent.case_id.in_(case_ids))
+                        .values(guardian_name=None, given_to="—", purpose="—"))
+        session.execute(update(Referral).where(Referral.case_id.in_(case_ids)).values(
+            # an override keeps a (blank) justification: the referral's basis stays checkable
+            reason="—", override_justification=sql_case((Referral.override_justification.is_(None), null()),
+                                                        else_="—"),
+            response_reason=sql_case((Referral.response_reason == CONSENT_WITHDRAWN, Referral.response_reason),
+                                     else_=null())))
         # reintegration plans: the goals (free text) and the answers go; the scores stay, as counts do
         plans = select(ReintegrationPlan.id).where(ReintegrationPlan.case_id.in_(case_ids))
         session.execute(update(ReintegrationPlan).where(ReintegrationPlan.case_id.in_(case_ids))

@@ -219,13 +219,18 @@ def require_groups(ctx: Ctx, decision: Decision, fields: set[str], action: str,
         ), action, record_type, record_id, blocked)
 
 
+def is_member(ctx: Ctx, user_id: int, org_id: int) -> bool:
+    """Whether ``user_id`` has a membership of organisation ``org_id``."""
+    if user_id == ctx.principal.user_id and any(g.organisation_id == org_id for g in ctx.principal.grants):
+        return True  # the acting user's memberships were read at the start of this request
+    return ctx.session.scalar(
+        select(Membership.id).where(Membership.user_id == user_id, Membership.organisation_id == org_id)
+        .limit(1)
+    ) is not None
+
+
 def check_officer(ctx: Ctx, officer_id: int, org_id: int) -> None:
-    if officer_id == ctx.principal.user_id and any(g.organisation_id == org_id for g in ctx.principal.grants):
-        return  # the acting user's memberships were read at the start of this request
-    member = ctx.session.scalar(
-        select(Membership.id).where(Membership.user_id == officer_id, Membership.organisation_id == org_id)
-    )
-    if member is None:
+    if not is_member(ctx, officer_id, org_id):
         raise Invalid(key="refusal.case.officer_not_member")
 
 

@@ -33,12 +33,21 @@ __all__ = ["PRELOGIN_COOKIE", "SESSION_COOKIE", "router"]
 router = page_router()
 
 
+def secure_cookie(rt: Runtime, request: Request) -> bool:
+    """Whether a cookie of these pages is ``Secure``: when configured
+    (OBSERVATORIO_CASES_SECURE_COOKIES), and always when the request came over HTTPS, directly
+    or through the trusted proxy of OBSERVATORIO_FORWARDED_ALLOW_IPS (uvicorn then takes the
+    scheme from X-Forwarded-Proto). A cookie set over HTTPS must never travel over plain HTTP,
+    where anyone on the path reads the session; plain HTTP (a local trial) keeps working."""
+    return rt.config.secure_cookies or request.url.scheme == "https"
+
+
 def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 200) -> HTMLResponse:
     nonce = secrets.token_urlsafe(24)
     resp = render(request, "cases_login.html", status, me=None, error=error,
                   token=csrf_token(rt.secret, f"prelogin:{nonce}"))
     resp.set_cookie(PRELOGIN_COOKIE, nonce, max_age=900, httponly=True, samesite="strict",
-                    secure=rt.config.secure_cookies, path="/cases")
+                    secure=secure_cookie(rt, request), path="/cases")
     return resp
 
 
@@ -73,7 +82,7 @@ def login_submit(
     session.commit()
     resp: Response = RedirectResponse("/cases/work", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, max_age=rt.config.session_ttl_minutes * 60, httponly=True,
-                    samesite="strict", secure=rt.config.secure_cookies, path="/cases")
+                    samesite="strict", secure=secure_cookie(rt, request), path="/cases")
     resp.delete_cookie(PRELOGIN_COOKIE, path="/cases")
     return resp
 
