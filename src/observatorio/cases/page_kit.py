@@ -95,6 +95,10 @@ class Officer:
     def may(self, action: str, case: Case) -> bool:
         return authorize(self.principal, action, case_resource(case)).allowed
 
+    def holds(self, action: str) -> bool:
+        """Whether some membership grants ``action``: the menu offers only the pages the officer can use."""
+        return use_context.holds(self.principal, action)
+
 
 def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
     """The signed-in user of the session cookie; anyone else goes to the login form."""

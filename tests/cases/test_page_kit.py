@@ -1,0 +1,69 @@
+"""The officer pages' menu (``cases_base.html`` through ``page_kit.Officer.holds``): every role
+sees only links to pages its grants can use — a menu link answering 403 was a dead end for
+every consular officer (the directory editor's page) — and the editor finds the moderation
+queue from the menu; the arrival form is offered only to whoever may record arrivals."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import USERS, make_app
+from .test_web import _web_login
+
+NAV = re.compile(r'<nav class="wrap site-nav"[^>]*>(.*?)</nav>', re.S)
+
+
+@pytest.fixture
+def web(rt) -> Iterator[TestClient]:
+    from observatorio.cases.directory_web import router as directory_router
+    from observatorio.cases.practice_web import router as practice_router
+    from observatorio.submissions.web import router as submissions_router
+
+    app = make_app(rt)
+    for router in (practice_router, directory_router, submissions_router):
+        app.include_router(router)
+    with TestClient(app) as client:
+        yield client
+
+
+def _menu(client: TestClient, user: str, lang: str) -> list[str]:
+    client.cookies.clear()
+    assert _web_login(client, user).status_code == 303
+    page = client.get(f"/cases/work?lang={lang}")
+    assert page.status_code == 200
+    nav = NAV.search(page.text)
+    assert nav, user
+    return re.findall(r'href="([^"]+)"', nav.group(1))
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_menu_link_opens_for_every_role(web, world, lang) -> None:
+    for user in USERS:
+        for href in _menu(web, user, lang):
+            href = href.replace("&amp;", "&")
+            assert web.get(href).status_code == 200, (user, href)
+            assert f"lang={lang}" in href, (user, href)  # the menu keeps the page's language
+
+
+def test_menu_offers_what_the_role_holds(web, world) -> None:
+    officer = _menu(web, "gtm_officer", "es")
+    assert "/cases/?lang=es" in officer and "/cases/people/new?lang=es" in officer
+    assert not any(h.startswith(("/cases/directory", "/cases/practices", "/cases/reception", "/cases/submissions"))
+                   for h in officer)
+    assert "/cases/practices/queue?lang=es" in _menu(web, "editor", "es")
+    assert "/cases/directory?lang=es" in _menu(web, "editor", "es")
+    assert "/cases/reception?lang=es" in _menu(web, "hnd_reception", "es")
+    assert "/cases/submissions/?lang=es" in _menu(web, "stats_provider", "es")
+
+
+def test_arrival_form_only_for_who_records_arrivals(web, world) -> None:
+    form = 'action="/cases/reception/arrivals'
+    _menu(web, "hnd_reception", "es")
+    assert form in web.get("/cases/reception").text
+    _menu(web, "hnd_supervisor", "es")  # reads arrivals of the country, records none
+    page = web.get("/cases/reception")
+    assert page.status_code == 200 and form not in page.text
