@@ -6,6 +6,7 @@ text is escaped on the pages that show it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from observatorio.cases import practices
 from observatorio.cases.directory_models import Practice
 from observatorio.cases.models import AuditEntry
+from observatorio.cases.policy import get_policy
 
 from .conftest import make_app
 from .test_practices import ENGLISH, SPANISH_ONLY, THEME, editor  # noqa: F401  (fixture)
@@ -148,3 +150,16 @@ def test_editors_maintain_the_directory_through_forms_others_are_refused(
     assert "datos@casa.example" in edit.text  # the editor sees the mailbox …
     assert all("datos@casa.example" not in html for html in pages[-2:])  # … the public never
     assert "Guatemala" in pages[-2]  # the roundtable's member state
+
+
+
+def test_a_refusal_names_the_action_in_words(web: TestClient, world) -> None:
+    """The 403 page says what was refused as policy.yaml labels it, in the page's language, and
+    whom to ask; the readers saw the code «practice.moderate»."""
+    _login(web, "gtm_officer")
+    for lang, quoted, ask in (("es", "«{}»", "pida acceso"), ("en", "'{}'", "ask your head of office")):
+        page = web.get(f"/cases/practices/queue?lang={lang}")
+        assert page.status_code == 403
+        text = unescape(page.text)
+        words = get_policy().actions["practice.moderate"][lang]
+        assert quoted.format(words) in text and ask in text and "practice.moderate" not in text, lang

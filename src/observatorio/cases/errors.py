@@ -98,6 +98,12 @@ def not_found(kind: str, ident: object) -> NotFound:
 
 
 def forbidden(action: str) -> Forbidden:
-    refusal = Forbidden(key="cases.refusal.forbidden_action", action=action)
+    """The refusal names the action as policy.yaml labels it in each language ("Moderar, traducir y
+    publicar buenas prácticas"), never its code, which a reader cannot act on."""
+    from observatorio.cases.policy import get_policy  # the policy's models import this module
+
+    label = get_policy().actions.get(action) or {"es": action, "en": action}
+    refusal = Forbidden(t("cases.refusal.forbidden_action", "es", action=label["es"]),
+                        t("cases.refusal.forbidden_action", "en", action=label["en"]))
     refusal.extra = {"action": action}  # the API's detail names the action refused
     return refusal
