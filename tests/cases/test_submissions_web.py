@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from observatorio.cases import accounts
+from observatorio.cases.models import Organisation
 from observatorio.cases.runtime import Runtime
 from observatorio.store import snapshots
 from observatorio.submissions.web import router
 from publish.snapshot_example import first_men, men_january
 
-from .conftest import TEST_SETTINGS, World, make_app
+from .conftest import PASSWORD, TEST_SETTINGS, World, make_app
 from .test_submissions import NOW, broken, count, revised
 from .test_submissions import setup as setup  # noqa: PLC0414 - the fixture, shared
 from .test_web import _web_login
@@ -105,3 +107,28 @@ def test_every_text_of_the_submission_pages_exists() -> None:
     used |= {f"submissions.status.{s}" for s in ("pending", "rejected", "scheduled", "published")}
     used |= {"submissions.revised", "submissions.gone"}
     assert sorted(k for k in used if k not in catalogue()) == []
+
+
+def test_a_refused_upload_offers_the_source_and_release_again(web: TestClient, rt: Runtime,
+                                                              setup: tuple[World, Path]) -> None:
+    """After a report or an error the form keeps what was chosen (the provider re-picks only the
+    file, which browsers never refill), and the release is a date field in the reader's format."""
+    world, _ = setup
+    csrf = _as(web, "hnd_provider")
+    key = f"{world.orgs['hnd_reception']}:example_hnd_retornados"
+    bad = _send(web, csrf, broken(), world)
+    assert bad.status_code == 422
+    assert f'<option value="{key}" selected>' in bad.text
+    assert 'name="release" type="date" value="2023-08-15"' in bad.text
+
+
+def test_a_provider_without_sources_is_told_why_there_is_no_form(web: TestClient, rt: Runtime, world: World) -> None:
+    with rt.sessions() as s:  # a provider of an organisation that provides nothing yet
+        org = s.get(Organisation, world.orgs["gtm_ministry"])
+        accounts.add_user(s, "gtm_provider", PASSWORD, rt.config, [(org, "provider")])
+        s.commit()
+    _as(web, "gtm_provider")
+    for lang, words in (("es", "Su organización aún no tiene fuentes declaradas"),
+                        ("en", "Your organisation has no declared source yet")):
+        page = web.get(f"/cases/submissions/?lang={lang}").text
+        assert 'id="no-sources"' in page and words in page and 'name="file"' not in page, lang

@@ -73,6 +73,7 @@ def _listing(me: Officer) -> list[Submission]:
 
 
 def _page(request: Request, me: Officer, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("values", {})
     return _render(request, "submissions_list.html", status, me=me, sources=_providing(me),
                    submissions=_listing(me), **context)
 
@@ -93,6 +94,7 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
     if refused := csrf_refused(request, me, rt, csrf):
         return refused
     lang = lang_of(request)
+    kept = {"source": source, "release": release}  # an error page offers them again (not the files: browsers forbid it)
     try:
         org_text, _, source_id = source.partition(":")
         org_id = id_of(org_text)
@@ -103,13 +105,13 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
             org_id, source_id, file.filename, await file.read(), mapping_text,
             _release(release)))
     except CasesError as exc:
-        return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en)
+        return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en, values=kept)
     except ValidationFailed as exc:  # a broken mapping file: its own report, with line numbers
-        return _page(request, me, 422, report=exc.problems)
+        return _page(request, me, 422, report=exc.problems, values=kept)
     except ObservatorioError as exc:
-        return _page(request, me, 422, error=exc.message(lang))
+        return _page(request, me, 422, error=exc.message(lang), values=kept)
     if result.submission is None:
-        return _page(request, me, 422, report=result.problems)
+        return _page(request, me, 422, report=result.problems, values=kept)
     return RedirectResponse(f"{BASE}/{result.submission.id}?lang={lang}", status_code=303)
 
 
