@@ -132,3 +132,16 @@ def test_a_provider_without_sources_is_told_why_there_is_no_form(web: TestClient
                         ("en", "Your organisation has no declared source yet")):
         page = web.get(f"/cases/submissions/?lang={lang}").text
         assert 'id="no-sources"' in page and words in page and 'name="file"' not in page, lang
+
+
+def test_a_refused_decision_keeps_what_the_reviewer_wrote(web: TestClient, setup: tuple[World, Path]) -> None:
+    world, _ = setup
+    sent = _send(web, _as(web, "hnd_provider"), revised(), world)
+    assert sent.status_code == 303, sent.text
+    url = sent.headers["location"].split("?")[0]
+    csrf = _as(web, "reviewer")
+    refused = web.post(f"{url}/decision?lang=en", data={  # a rejection needs its comment
+        "csrf_token": csrf, "verdict": "reject", "notes": "Enero corregido", "embargo": "2026-12-02T09:30"})
+    assert refused.status_code == 422 and "Say why it is rejected" in refused.text
+    assert 'name="notes" rows="3" cols="60">Enero corregido</textarea>' in refused.text
+    assert 'type="datetime-local" value="2026-12-02T09:30"' in refused.text

@@ -136,7 +136,7 @@ def review_page(request: Request, me: OfficerDep, submission_id: PathId) -> Resp
 
 
 def _review(request: Request, me: Officer, view: review.ReviewView, status: int = 200,
-            error: str | None = None) -> HTMLResponse:
+            error: str | None = None, values: dict[str, str] | None = None) -> HTMLResponse:
     cells = [{"key": ", ".join(f"{k}={v}" for k, v in json.loads(c.cell).items() if v not in (None, "_T", "_Z")),
               "change": c.change, "old": c.old_value, "new": c.new_value,
               "pct": None if not c.old_value or c.new_value is None else 100 * (c.new_value - c.old_value) / c.old_value}
@@ -145,7 +145,7 @@ def _review(request: Request, me: Officer, view: review.ReviewView, status: int 
         view.submission.uploader_id != me.principal.user_id
     return _render(request, "submissions_review.html", status, me=me, sub=view.submission,
                    changes=view.changes, cells=cells, warnings=view.warnings, may_review=may_review,
-                   error=error)
+                   error=error, values=values or {})
 
 
 @router.post(BASE + "/{submission_id}/decision")
@@ -169,7 +169,9 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
             view = review.review_view(me.ctx, submission_id, _db_path(request))
         except CasesError:
             return _render(request, "cases_error.html", exc.status, me=me, message=message)
-        return _review(request, me, view, exc.status, message)
+        # the reviewer's comment, notes and embargo come back with the reason, not blanked
+        return _review(request, me, view, exc.status, message,
+                       {"comment": comment, "notes": notes, "embargo": embargo})
     return RedirectResponse(f"{BASE}/{submission_id}?lang={lang}", status_code=303)
 
 
