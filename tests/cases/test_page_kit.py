@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,3 +68,22 @@ def test_arrival_form_only_for_who_records_arrivals(web, world) -> None:
     _menu(web, "hnd_supervisor", "es")  # reads arrivals of the country, records none
     page = web.get("/cases/reception")
     assert page.status_code == 200 and form not in page.text
+
+
+@pytest.mark.parametrize(("lang", "label", "field"), [("es", "Población atendida", "«Población atendida»"),
+                                                       ("en", "Population served", "'Population served'")])
+def test_a_refused_form_names_each_field_by_its_label_once(web, world, lang, label, field) -> None:
+    """The page said "Invalid data in 'populations' … see 'errors'" (a code, and the API's JSON
+    field), twice: the registry's and the directory's templates repeated the base's alert."""
+    _menu(web, "gtm_head", lang)
+    form = web.get(f"/cases/practices/new?lang={lang}")
+    token = re.search(r"name='csrf_token' value='([^']+)'", form.text).group(1)
+    page = web.post(f"/cases/practices/new?lang={lang}", data={  # no population ticked
+        "csrf_token": token, "country": "GTM", "theme": re.search(r'name="theme"[^>]*><option value="([^"]+)"',
+                                                                  form.text).group(1),
+        "title_es": "Práctica", "description": "Descripción"})
+    assert page.status_code == 422
+    alerts = re.findall(r'role="alert">(.*?)</p>', unescape(page.text), re.S)
+    assert len(alerts) == 1 and field in alerts[0], alerts
+    assert "errors" not in alerts[0] and "populations" not in alerts[0]
+    assert label in page.text

@@ -9,7 +9,7 @@ reception/web, reintegration/web, submissions/web) build on these public names o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -133,10 +133,31 @@ def csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) -> 
     return render(request, "cases_error.html", 403, me=me, message=Texts(lang_of(request))("cases.csrf_refused"))
 
 
+#: Where a form field's label is in the catalogue, tried in order; a field with none keeps its name.
+_LABEL_KEYS = ("cases.f.{}", "reception.f.{}", "referrals.f.{}", "practices.{}", "practices.form.{}")
+#: Fields whose label key is not their name.
+_LABEL_OF = {"populations": "practices.population"}
+
+
+def _field_label(field: str, tx: Texts) -> str:
+    name = field.split(".")[0]
+    keys = [_LABEL_OF[name]] if name in _LABEL_OF else [k.format(name) for k in _LABEL_KEYS]
+    return next((tx(k) for k in keys if tx.has(k)), field)
+
+
+def form_message(errors: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """Every refused field of a form, by the label the reader sees beside it, with the reason.
+    (The API's summary names the first field by its code and points to its JSON ``errors``.)"""
+    tx = Texts(lang)
+    problems = [tx("pagekit.form_problem", field=_field_label(validation_text.field_name(e), tx),
+                   reason=validation_text.reason(e, lang)) for e in list(errors)[:validation_text.MAX_LISTED]]
+    return tx("pagekit.form_invalid", problems="; ".join(problems))
+
+
 def invalid(exc: ValidationError) -> CasesError:
-    """A form's refused values as a bilingual 422 naming the field (input never echoed)."""
-    body = validation_text.bilingual(exc.errors(include_input=False))
-    return Invalid(body["es"], body["en"])
+    """A form's refused values as a bilingual 422 naming each field (input never echoed)."""
+    errors = exc.errors(include_input=False)
+    return Invalid(form_message(errors, "es"), form_message(errors, "en"))
 
 
 def as_error(exc: ValidationError | CasesError) -> CasesError:
@@ -162,8 +183,8 @@ class PageRoute(APIRoute):
                 if any(e.get("loc", ("",))[0] == "path" for e in errors):
                     message = Texts(lang_of(request))("pagekit.record_not_found")
                     return render(request, "cases_error.html", 404, me=None, message=message)
-                body = validation_text.bilingual(errors)
-                return render(request, "cases_error.html", 422, me=None, message=body[lang_of(request)])
+                return render(request, "cases_error.html", 422, me=None,
+                              message=form_message(errors, lang_of(request)))
 
         return wrapped
 
