@@ -62,6 +62,11 @@ PAGE_SIZE = 25
 @router.get("/cases/work")
 def my_work(request: Request, me: OfficerDep) -> Response:
     """My open cases, the overdue protocol steps of my cases and my open tasks."""
+    unread = notifications.unread_count(me.ctx.session, me.principal.user_id)
+    if not me.holds("case.read"):
+        # Roles without cases (provider, reviewer, editor, admin…) land here at sign-in: listing
+        # cases for them would only write a "denied case.list" audit entry at every login.
+        return render(request, "cases_work.html", me=me, reads_cases=False, unread=unread)
     mine = case_records.list_cases(me.ctx, officer_id=me.principal.user_id, limit=50)
     open_cases = [c for c in mine.items if c.status != CaseStatus.CLOSED.value]
     overdue = steps.my_overdue_steps(me.ctx, now_of(request))
@@ -70,9 +75,9 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
     tasks = case_views.my_open_tasks(me.ctx)
     incoming = referrals.incoming_referrals(me.ctx)
-    return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
-                  supervised=supervised, today=now_of(request).date(), incoming=incoming,
-                  unread=notifications.unread_count(me.ctx.session, me.principal.user_id))
+    return render(request, "cases_work.html", me=me, reads_cases=True, cases=open_cases, overdue=overdue,
+                  tasks=tasks, supervised=supervised, today=now_of(request).date(), incoming=incoming,
+                  unread=unread)
 
 
 @router.get("/cases/")
