@@ -145,3 +145,15 @@ def test_a_refused_decision_keeps_what_the_reviewer_wrote(web: TestClient, setup
     assert refused.status_code == 422 and "Say why it is rejected" in refused.text
     assert 'name="notes" rows="3" cols="60">Enero corregido</textarea>' in refused.text
     assert 'type="datetime-local" value="2026-12-02T09:30"' in refused.text
+
+
+def test_every_column_header_is_scoped(web: TestClient, setup: tuple[World, Path]) -> None:
+    """Screen readers announce a cell with its column only when the header says it is one
+    (the case pages' tables did; the submission pages' did not)."""
+    world, _ = setup
+    csrf = _as(web, "hnd_provider")
+    report = _send(web, csrf, broken(), world).text
+    sent = _send(web, csrf, revised(), world)
+    pages = [report, web.get("/cases/submissions/?lang=en").text, web.get(sent.headers["location"]).text]
+    headers = [th for page in pages for th in re.findall(r"<th\b[^>]*>", page)]
+    assert len(headers) >= 15 and all('scope="col"' in th for th in headers), headers
