@@ -202,3 +202,6 @@ def test_receiver_reads_every_referred_field_in_its_language(client, rt, world) 
         page = client.get(f"/cases/referrals/{rid}?lang={lang}").text
         assert f"<dt>{age}</dt>" in page and f"<dd>{sex}</dd>" in page, lang
         assert "estimated_age" not in page and "<dd>female</dd>" not in page, lang
+        # the tab says the reference the officer works with, as the heading does, not the row id
+        title, heading = re.search(r"<title>(.*?) ·", page).group(1), re.search(r"<h1>(.*?)</h1>", page).group(1)
+        assert title == heading and re.search(r"[A-Z]{3}-\d{4}-", title), (title, heading)
