@@ -8,9 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html import unescape
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+import observatorio.cases
+import observatorio.submissions
 
 from .conftest import USERS, make_app
 from .test_web import _web_login
@@ -87,3 +91,12 @@ def test_a_refused_form_names_each_field_by_its_label_once(web, world, lang, lab
     assert len(alerts) == 1 and field in alerts[0], alerts
     assert "errors" not in alerts[0] and "populations" not in alerts[0]
     assert label in page.text
+
+
+def test_only_the_base_template_shows_the_page_error() -> None:
+    """cases_base.html shows ``error`` as the page's one alert; a template that shows it again
+    says every refusal twice (the registry, directory and reintegration pages did)."""
+    folders = [Path(m.__file__).parent / "templates" for m in (observatorio.cases, observatorio.submissions)]
+    repeating = [t.name for folder in folders for t in folder.glob("*.html")
+                 if t.name != "cases_base.html" and re.search(r"\{\{\s*error\s*\}\}", t.read_text("utf-8"))]
+    assert repeating == []
