@@ -100,3 +100,19 @@ def test_only_the_base_template_shows_the_page_error() -> None:
     repeating = [t.name for folder in folders for t in folder.glob("*.html")
                  if t.name != "cases_base.html" and re.search(r"\{\{\s*error\s*\}\}", t.read_text("utf-8"))]
     assert repeating == []
+
+
+def test_the_way_to_sign_in_keeps_the_language(web, world) -> None:
+    """An English reader of the public protocols followed "Officer login" to the Spanish form,
+    and a refused sign-in answered in Spanish. (After a successful sign-in the redirect to "my
+    work" still drops the language: that is cases/web.py's, reported, not changed here.)"""
+    web.cookies.clear()
+    assert 'href="/cases/login?lang=en"' in web.get("/cases/protocols?lang=en").text
+    form = web.get("/cases/login?lang=en").text
+    assert 'action="/cases/login?lang=en"' in form
+    token = re.search(r"name='csrf_token' value='([^']+)'", form).group(1)
+    refused = web.post("/cases/login?lang=en", data={"username": "gtm_officer", "password": "not it",
+                                                      "csrf_token": token})
+    assert refused.status_code == 401 and '<html lang="en">' in refused.text and "Log in" in refused.text
+    _menu(web, "gtm_officer", "en")
+    assert 'action="/cases/logout?lang=en"' in web.get("/cases/work?lang=en").text
