@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 import observatorio.cases
 import observatorio.submissions
+from observatorio.cases.policy import get_policy
 
 from .conftest import USERS, make_app
 from .test_web import _web_login
@@ -116,3 +117,20 @@ def test_the_way_to_sign_in_keeps_the_language(web, world) -> None:
     assert refused.status_code == 401 and '<html lang="en">' in refused.text and "Log in" in refused.text
     _menu(web, "gtm_officer", "en")
     assert 'action="/cases/logout?lang=en"' in web.get("/cases/work?lang=en").text
+
+
+@pytest.mark.parametrize(("user", "path", "action"), [
+    ("auditor", "/cases/people/new", "person.create"), ("stats_provider", "/cases/c/new", "case.create"),
+    ("gtm_officer", "/cases/practices/new", "practice.submit")])
+def test_a_form_the_role_can_never_send_is_refused_before_typing(web, world, user, path, action) -> None:
+    """The form was shown, typed in full, and refused only when sent (403 after the work)."""
+    _menu(web, user, "es")
+    page = web.get(path)
+    assert page.status_code == 403 and page.text.count("<form") == 1  # the logout form only
+    assert f"«{get_policy().actions[action]['es']}»" in unescape(page.text)
+
+
+def test_forms_the_role_may_send_still_open(web, world) -> None:
+    _menu(web, "gtm_head", "es")
+    for path in ("/cases/people/new", "/cases/c/new", "/cases/practices/new"):
+        assert web.get(path).status_code == 200, path

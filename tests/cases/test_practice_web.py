@@ -86,8 +86,12 @@ def test_forms_refuse_others_and_forged_csrf(web: TestClient, rt, world, editor:
         denied = s.scalars(select(AuditEntry).where(AuditEntry.outcome == "denied")).all()
         assert sorted({(e.actor, e.action) for e in denied}) == sorted(
             (u, "practice.moderate") for u in ("gtm_head", "gtm_officer", "auditor"))
-    _login(web, "gtm_officer")  # a consular officer may not submit either
-    assert _submit(web).status_code == 403  # type: ignore[attr-defined]
+    _login(web, "gtm_officer")  # a consular officer may not submit either: no form, and a sent one is refused
+    assert web.get("/cases/practices/new").status_code == 403
+    data = {k: v for k, v in SPANISH_ONLY.items() if isinstance(v, str)}
+    sent = web.post("/cases/practices/new", data={**data, "populations": ["returnees"],
+                                                  "csrf_token": _csrf(web.get("/cases/work").text)})
+    assert sent.status_code == 403
     _login(web, editor)
     forged = web.post(f"/cases/practices/{practice.id}/moderate", data={"decision": "publish", "csrf_token": "0" * 64})
     assert forged.status_code == 403

@@ -40,6 +40,7 @@ from observatorio.cases.page_kit import (
     as_error,
     csrf_refused,
     error_text,
+    form_refused,
     invalid,
     lang_of,
     now_of,
@@ -125,6 +126,8 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
 # before /cases/c/{case_id}: "new" is not a case id
 @router.get("/cases/c/new")
 def case_form(request: Request, me: OfficerDep, person_id: str | None = None) -> Response:
+    if refused := form_refused(request, me, "case.create"):
+        return refused
     pid = person_id if id_of(person_id) else None
     return render(request, "cases_case_new.html", me=me, person_id=pid, case_types=list(CaseType),
                   risks=list(RiskLevel), values={})
@@ -201,6 +204,8 @@ def add_note(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, 
 
 @router.get("/cases/people/new")
 def person_form(request: Request, me: OfficerDep) -> Response:
+    if refused := form_refused(request, me, "person.create"):
+        return refused
     return render(request, "cases_person_new.html", me=me, sexes=list(Sex), values={})
 
 

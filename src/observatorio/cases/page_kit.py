@@ -26,7 +26,7 @@ from observatorio import validation_text
 from observatorio.cases import use_context
 from observatorio.cases.api import RuntimeDep, SessionDep, client_ip
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
-from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.errors import CasesError, Invalid, forbidden
 from observatorio.cases.models import Case, utcnow
 from observatorio.cases.policy import Principal, authorize, case_resource
 from observatorio.cases.runtime import Runtime
@@ -124,6 +124,15 @@ CsrfField = Annotated[str, Form(alias="csrf_token", max_length=200)]
 def error_text(request: Request, exc: CasesError) -> str:
     """A cases error in the page's language."""
     return exc.es if lang_of(request) == "es" else exc.en
+
+
+def form_refused(request: Request, me: Officer, action: str) -> HTMLResponse | None:
+    """The 403 page, at once, for a form whose sending the officer's roles can never be granted
+    (they typed the whole form and were refused only then); None: show the form. Showing a form
+    changes nothing, so it is not audited; sending it still goes through the policy."""
+    if me.holds(action):
+        return None
+    return render(request, "cases_error.html", 403, me=me, message=error_text(request, forbidden(action)))
 
 
 def csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) -> HTMLResponse | None:
