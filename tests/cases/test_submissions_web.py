@@ -66,7 +66,9 @@ def test_upload_report_review_four_eyes_and_embargo(web: TestClient, rt: Runtime
     review_url = sent.headers["location"]
     page = web.get(review_url)
     assert page.status_code == 200 and 'id="changed-cells"' in page.text
-    assert f"<td>{first_men():g}</td>" in page.text and "<td>+100.0</td>" in page.text
+    assert f"<td>{first_men():,}</td>" in page.text and "<td>+100.0</td>" in page.text  # English: 1,673
+    es = web.get(review_url.replace("lang=en", "lang=es")).text  # the reader's format: 1.673, +100,0
+    assert f"<td>{first_men():,}</td>".replace(",", ".") in es and "<td>+100,0</td>" in es
     assert 'name="verdict"' not in page.text  # no decision form for the uploader
     own = web.post(review_url.split("?")[0] + "/decision?lang=en",
                    data={"csrf_token": _csrf(page.text), "verdict": "approve", "comment": "mine"})

@@ -30,6 +30,7 @@ from observatorio.cases.page_kit import (
 from observatorio.cases.submission_models import ProvidedSource, Submission
 from observatorio.errors import ObservatorioError
 from observatorio.harmonize.problems import ValidationFailed
+from observatorio.i18n import fmt_number
 from observatorio.settings import get_settings
 from observatorio.submissions import review
 
@@ -137,15 +138,29 @@ def review_page(request: Request, me: OfficerDep, submission_id: PathId) -> Resp
 
 def _review(request: Request, me: Officer, view: review.ReviewView, status: int = 200,
             error: str | None = None, values: dict[str, str] | None = None) -> HTMLResponse:
+    lang = lang_of(request)
     cells = [{"key": ", ".join(f"{k}={v}" for k, v in json.loads(c.cell).items() if v not in (None, "_T", "_Z")),
-              "change": c.change, "old": c.old_value, "new": c.new_value,
-              "pct": None if not c.old_value or c.new_value is None else 100 * (c.new_value - c.old_value) / c.old_value}
+              "change": c.change, "old": _figure(c.old_value, lang), "new": _figure(c.new_value, lang),
+              "pct": "—" if not c.old_value or c.new_value is None
+              else _change(100 * (c.new_value - c.old_value) / c.old_value, lang)}
              for c in view.changes.cells[:500]]
     may_review = any(g.role == "reviewer" for g in me.principal.grants) and \
         view.submission.uploader_id != me.principal.user_id
     return _render(request, "submissions_review.html", status, me=me, sub=view.submission,
                    changes=view.changes, cells=cells, warnings=view.warnings, may_review=may_review,
                    error=error, values=values or {})
+
+
+def _figure(value: float | None, lang: str) -> str:
+    """A cell's value in the reader's format (1.673 / 1,673; decimals only where it has some)."""
+    if value is None:
+        return "—"
+    return fmt_number(value, lang, 0 if float(value).is_integer() else 2)
+
+
+def _change(pct: float, lang: str) -> str:
+    """A signed percentage with one decimal in the reader's format (+100,0 / +100.0)."""
+    return ("+" if pct >= 0 else "-") + fmt_number(abs(pct), lang, 1)
 
 
 @router.post(BASE + "/{submission_id}/decision")
