@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from observatorio.cases import case_work
 from observatorio.cases.auth import principal_of
-from observatorio.cases.models import Case, CaseNote, CaseStep, Person
+from observatorio.cases.models import AuditEntry, Case, CaseNote, CaseStep, Person
 from observatorio.cases.policy import authorize, case_resource, get_policy, person_resource
 from observatorio.cases.schemas import NoteIn
 
@@ -239,3 +239,17 @@ def test_a_malformed_filter_is_named_not_dropped(client, seeded) -> None:
         assert client.get(f"/cases/?{odd}").status_code == 422
     r = client.get("/cases/?status=nonsense&q=%00")
     assert r.status_code == 422 and "Filtro «status»" in r.text and "caso gtm_mex" not in r.text
+
+
+def test_my_work_of_a_role_without_cases_writes_no_denial(client, rt, world) -> None:
+    """Every sign-in lands on "my work": for a provider, a reviewer, an editor or the admin it
+    listed cases anyway and wrote a "denied case.list" entry on the audit chain each time."""
+    for user in ("stats_provider", "stats_reviewer", "editor", "admin"):
+        _login(client, user)
+        for lang, words in (("es", "Su rol no trabaja con casos"), ("en", "Your role does not work with cases")):
+            page = client.get(f"/cases/work?lang={lang}")
+            assert page.status_code == 200 and words in page.text and 'id="mine"' not in page.text, (user, lang)
+    with rt.sessions() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.outcome == "denied")).all() == []
+    _login(client, "gtm_officer")  # an officer's work is unchanged
+    assert 'id="mine"' in client.get("/cases/work").text and 'id="no-cases"' not in client.get("/cases/work").text

@@ -6,6 +6,7 @@ text is escaped on the pages that show it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from observatorio.cases import practices
 from observatorio.cases.directory_models import Practice
 from observatorio.cases.models import AuditEntry
+from observatorio.cases.policy import get_policy
 
 from .conftest import make_app
 from .test_practices import ENGLISH, SPANISH_ONLY, THEME, editor  # noqa: F401  (fixture)
@@ -84,8 +86,12 @@ def test_forms_refuse_others_and_forged_csrf(web: TestClient, rt, world, editor:
         denied = s.scalars(select(AuditEntry).where(AuditEntry.outcome == "denied")).all()
         assert sorted({(e.actor, e.action) for e in denied}) == sorted(
             (u, "practice.moderate") for u in ("gtm_head", "gtm_officer", "auditor"))
-    _login(web, "gtm_officer")  # a consular officer may not submit either
-    assert _submit(web).status_code == 403  # type: ignore[attr-defined]
+    _login(web, "gtm_officer")  # a consular officer may not submit either: no form, and a sent one is refused
+    assert web.get("/cases/practices/new").status_code == 403
+    data = {k: v for k, v in SPANISH_ONLY.items() if isinstance(v, str)}
+    sent = web.post("/cases/practices/new", data={**data, "populations": ["returnees"],
+                                                  "csrf_token": _csrf(web.get("/cases/work").text)})
+    assert sent.status_code == 403
     _login(web, editor)
     forged = web.post(f"/cases/practices/{practice.id}/moderate", data={"decision": "publish", "csrf_token": "0" * 64})
     assert forged.status_code == 403
@@ -148,3 +154,16 @@ def test_editors_maintain_the_directory_through_forms_others_are_refused(
     assert "datos@casa.example" in edit.text  # the editor sees the mailbox …
     assert all("datos@casa.example" not in html for html in pages[-2:])  # … the public never
     assert "Guatemala" in pages[-2]  # the roundtable's member state
+
+
+
+def test_a_refusal_names_the_action_in_words(web: TestClient, world) -> None:
+    """The 403 page says what was refused as policy.yaml labels it, in the page's language, and
+    whom to ask; the readers saw the code «practice.moderate»."""
+    _login(web, "gtm_officer")
+    for lang, quoted, ask in (("es", "«{}»", "pida acceso"), ("en", "'{}'", "ask your head of office")):
+        page = web.get(f"/cases/practices/queue?lang={lang}")
+        assert page.status_code == 403
+        text = unescape(page.text)
+        words = get_policy().actions["practice.moderate"][lang]
+        assert quoted.format(words) in text and ask in text and "practice.moderate" not in text, lang

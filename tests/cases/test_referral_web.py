@@ -182,3 +182,26 @@ def _assert_withdrawal_reason_in_the_readers_language(client, rt, cid: int, rid:
     with rt.sessions() as s:
         s.get(Referral, rid).response_reason = CONSENT_WITHDRAWN
         s.commit()
+
+
+def test_receiver_reads_every_referred_field_in_its_language(client, rt, world) -> None:
+    """The child-protection profile's person fields, named and valued in the reader's language:
+    the receiver read the raw ``estimated_age`` and ``female`` in both."""
+    _login(client, "gtm_officer")
+    token = _csrf(client.get("/cases/people/new").text)
+    r = client.post("/cases/people/new", data={"given_names": "Lucía", "nationality": "GTM", "sex": "female",
+                                               "csrf_token": token}, follow_redirects=False)
+    pid = int(re.search(r"person_id=(\d+)", r.headers["location"]).group(1))
+    r = client.post("/cases/c/new", data={"person_id": str(pid), "case_type": "unaccompanied_child",
+                                          "csrf_token": token}, follow_redirects=False)
+    cid = int(r.headers["location"].split("/")[-1].split("?")[0])
+    _consent_and_refer(client, world, cid, "búsqueda familiar")
+    _login(client, "gtm_protection")
+    rid = re.search(r'href="/cases/referrals/(\d+)\?lang=es">', client.get("/cases/work").text).group(1)
+    for lang, age, sex in (("es", "Edad estimada", "Mujer"), ("en", "Estimated age", "Female")):
+        page = client.get(f"/cases/referrals/{rid}?lang={lang}").text
+        assert f"<dt>{age}</dt>" in page and f"<dd>{sex}</dd>" in page, lang
+        assert "estimated_age" not in page and "<dd>female</dd>" not in page, lang
+        # the tab says the reference the officer works with, as the heading does, not the row id
+        title, heading = re.search(r"<title>(.*?) ·", page).group(1), re.search(r"<h1>(.*?)</h1>", page).group(1)
+        assert title == heading and re.search(r"[A-Z]{3}-\d{4}-", title), (title, heading)

@@ -8,12 +8,20 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 
+from observatorio.cases.models import Case
 from observatorio.cases.reintegration.questionnaire import questionnaire
 from observatorio.cases.reintegration.web import router
 
 from .conftest import make_app
 from .test_reintegration import _returnee_case
 from .test_web import _csrf, _web_login
+
+
+def rt_reference(rt, case_id: int) -> str:
+    with rt.sessions() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        return case.reference
 
 
 def test_plan_followup_and_service_through_the_officer_page(rt, world) -> None:
@@ -29,6 +37,9 @@ def test_plan_followup_and_service_through_the_officer_page(rt, world) -> None:
         csrf = _csrf(page.text)
         bad = client.post(f"/cases/c/{case_id}/reintegration", data={"csrf_token": csrf, "department": "GT-HU"})
         assert bad.status_code == 422 and "GT-HU" in bad.text
+        assert bad.text.count('role="alert"') == 1  # said once (the page repeated the base's alert)
+        reference = rt_reference(rt, case_id)
+        assert f'>Caso {reference}</a> ›' in bad.text  # the way back names the case's reference, not its row id
         r = client.post(f"/cases/c/{case_id}/reintegration", follow_redirects=False,
                         data={"csrf_token": csrf, "department": "HN-CR", "started_on": "2025-04-01",
                               "economic_goal": "capital semilla"})

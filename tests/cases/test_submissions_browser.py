@@ -118,7 +118,7 @@ def test_provider_submits_reviewer_approves_with_embargo_and_servers_switch(
         assert cells.count() == 1
         tds = cells.first.locator("td")
         assert [tds.nth(i).inner_text() for i in range(1, 5)] == [
-            "Revisadas", f"{first_men():g}", f"{2 * first_men():g}", "+100.0"]
+            "Revisadas", f"{first_men():,}".replace(",", "."), f"{2 * first_men():,}".replace(",", "."), "+100,0"]
         page.get_by_label("Comentario").fill("Cifras de enero revisadas")
         page.get_by_label("Notas de la publicación").fill("Corrección de enero de 2023")
         page.get_by_label("Publicar el (UTC; vacío: al aprobar)").fill("2026-12-01T15:00")

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from observatorio.cases import accounts
+from observatorio.cases.models import Organisation
 from observatorio.cases.runtime import Runtime
 from observatorio.store import snapshots
 from observatorio.submissions.web import router
 from publish.snapshot_example import first_men, men_january
 
-from .conftest import TEST_SETTINGS, World, make_app
+from .conftest import PASSWORD, TEST_SETTINGS, World, make_app
 from .test_submissions import NOW, broken, count, revised
 from .test_submissions import setup as setup  # noqa: PLC0414 - the fixture, shared
 from .test_web import _web_login
@@ -64,7 +66,9 @@ def test_upload_report_review_four_eyes_and_embargo(web: TestClient, rt: Runtime
     review_url = sent.headers["location"]
     page = web.get(review_url)
     assert page.status_code == 200 and 'id="changed-cells"' in page.text
-    assert f"<td>{first_men():g}</td>" in page.text and "<td>+100.0</td>" in page.text
+    assert f"<td>{first_men():,}</td>" in page.text and "<td>+100.0</td>" in page.text  # English: 1,673
+    es = web.get(review_url.replace("lang=en", "lang=es")).text  # the reader's format: 1.673, +100,0
+    assert f"<td>{first_men():,}</td>".replace(",", ".") in es and "<td>+100,0</td>" in es
     assert 'name="verdict"' not in page.text  # no decision form for the uploader
     own = web.post(review_url.split("?")[0] + "/decision?lang=en",
                    data={"csrf_token": _csrf(page.text), "verdict": "approve", "comment": "mine"})
@@ -105,3 +109,53 @@ def test_every_text_of_the_submission_pages_exists() -> None:
     used |= {f"submissions.status.{s}" for s in ("pending", "rejected", "scheduled", "published")}
     used |= {"submissions.revised", "submissions.gone"}
     assert sorted(k for k in used if k not in catalogue()) == []
+
+
+def test_a_refused_upload_offers_the_source_and_release_again(web: TestClient, rt: Runtime,
+                                                              setup: tuple[World, Path]) -> None:
+    """After a report or an error the form keeps what was chosen (the provider re-picks only the
+    file, which browsers never refill), and the release is a date field in the reader's format."""
+    world, _ = setup
+    csrf = _as(web, "hnd_provider")
+    key = f"{world.orgs['hnd_reception']}:example_hnd_retornados"
+    bad = _send(web, csrf, broken(), world)
+    assert bad.status_code == 422
+    assert f'<option value="{key}" selected>' in bad.text
+    assert 'name="release" type="date" value="2023-08-15"' in bad.text
+
+
+def test_a_provider_without_sources_is_told_why_there_is_no_form(web: TestClient, rt: Runtime, world: World) -> None:
+    with rt.sessions() as s:  # a provider of an organisation that provides nothing yet
+        org = s.get(Organisation, world.orgs["gtm_ministry"])
+        accounts.add_user(s, "gtm_provider", PASSWORD, rt.config, [(org, "provider")])
+        s.commit()
+    _as(web, "gtm_provider")
+    for lang, words in (("es", "Su organización aún no tiene fuentes declaradas"),
+                        ("en", "Your organisation has no declared source yet")):
+        page = web.get(f"/cases/submissions/?lang={lang}").text
+        assert 'id="no-sources"' in page and words in page and 'name="file"' not in page, lang
+
+
+def test_a_refused_decision_keeps_what_the_reviewer_wrote(web: TestClient, setup: tuple[World, Path]) -> None:
+    world, _ = setup
+    sent = _send(web, _as(web, "hnd_provider"), revised(), world)
+    assert sent.status_code == 303, sent.text
+    url = sent.headers["location"].split("?")[0]
+    csrf = _as(web, "reviewer")
+    refused = web.post(f"{url}/decision?lang=en", data={  # a rejection needs its comment
+        "csrf_token": csrf, "verdict": "reject", "notes": "Enero corregido", "embargo": "2026-12-02T09:30"})
+    assert refused.status_code == 422 and "Say why it is rejected" in refused.text
+    assert 'name="notes" rows="3" cols="60">Enero corregido</textarea>' in refused.text
+    assert 'type="datetime-local" value="2026-12-02T09:30"' in refused.text
+
+
+def test_every_column_header_is_scoped(web: TestClient, setup: tuple[World, Path]) -> None:
+    """Screen readers announce a cell with its column only when the header says it is one
+    (the case pages' tables did; the submission pages' did not)."""
+    world, _ = setup
+    csrf = _as(web, "hnd_provider")
+    report = _send(web, csrf, broken(), world).text
+    sent = _send(web, csrf, revised(), world)
+    pages = [report, web.get("/cases/submissions/?lang=en").text, web.get(sent.headers["location"]).text]
+    headers = [th for page in pages for th in re.findall(r"<th\b[^>]*>", page)]
+    assert len(headers) >= 15 and all('scope="col"' in th for th in headers), headers

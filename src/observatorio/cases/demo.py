@@ -25,6 +25,7 @@ from observatorio.cases import (
     steps,
     use_context,
 )
+from observatorio.cases.audit import AccessEvent, Actor, append
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.models import Case, Person, User
@@ -39,6 +40,7 @@ from observatorio.cases.schemas import (
     PersonCreate,
     TaskIn,
 )
+from observatorio.cases.submission_models import ProvidedSource
 from observatorio.cases.vocab import CaseStatus, CaseType, OrgKind, RiskLevel, Sex
 
 # (key, name, kind, country, host country, city)
@@ -76,7 +78,15 @@ USERS = [
     ("demo.auditoria", "regional_io", "auditor"),
     ("demo.admin", "regional_io", "admin"),
     ("demo.edicion", "regional_io", "editor"),  # the directory and the good-practice registry
+    # the statistics side's roles, so a newcomer can walk a data submission from upload to review
+    ("demo.proveedor.hnd", "hnd_inm", "provider"),
+    ("demo.revision", "regional_io", "reviewer"),
+    ("demo.publicacion", "regional_io", "publisher"),
 ]
+
+# (organisation key, source id) the demo provider submits for (`observatorio submissions provide`):
+# the illustrative table of examples/mappings, uploaded with its mapping file (docs/submissions.md)
+PROVIDED = [("hnd_inm", "example_hnd_retornados")]
 
 # Which users open cases, and which case types suit their organisation.
 CREATORS = {
@@ -122,6 +132,12 @@ def build(session: Session, cfg: CasesConfig, n_cases: int = 60, seed: int | Non
         users[username] = accounts.add_user(session, username, password, cfg, [(orgs[org_key], role)],
                                             full_name=f"{fake.name()} {LABEL}")
         result.credentials.append((username, password, role, orgs[org_key].name))
+    for org_key, source in PROVIDED:
+        provided = ProvidedSource(organisation_id=orgs[org_key].id, source=source)
+        session.add(provided)
+        session.flush()
+        append(session, Actor(None, "cases demo", None),
+               [AccessEvent("submission.provide", "provided_source", str(provided.id), (), orgs[org_key].id)])
     session.commit()
 
     creators = list(CREATORS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from observatorio.cases.policy import get_policy
 from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.i18n import t
 
@@ -98,6 +99,10 @@ def not_found(kind: str, ident: object) -> NotFound:
 
 
 def forbidden(action: str) -> Forbidden:
-    refusal = Forbidden(key="cases.refusal.forbidden_action", action=action)
+    """The refusal names the action as policy.yaml labels it in each language ("Moderar, traducir y
+    publicar buenas prácticas"), never its code, which a reader cannot act on."""
+    label = get_policy().actions.get(action) or {"es": action, "en": action}
+    refusal = Forbidden(t("cases.refusal.forbidden_action", "es", action=label["es"]),
+                        t("cases.refusal.forbidden_action", "en", action=label["en"]))
     refusal.extra = {"action": action}  # the API's detail names the action refused
     return refusal

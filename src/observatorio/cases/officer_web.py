@@ -40,6 +40,7 @@ from observatorio.cases.page_kit import (
     as_error,
     csrf_refused,
     error_text,
+    form_refused,
     invalid,
     lang_of,
     now_of,
@@ -62,6 +63,11 @@ PAGE_SIZE = 25
 @router.get("/cases/work")
 def my_work(request: Request, me: OfficerDep) -> Response:
     """My open cases, the overdue protocol steps of my cases and my open tasks."""
+    unread = notifications.unread_count(me.ctx.session, me.principal.user_id)
+    if not me.holds("case.read"):
+        # Roles without cases (provider, reviewer, editor, admin…) land here at sign-in: listing
+        # cases for them would only write a "denied case.list" audit entry at every login.
+        return render(request, "cases_work.html", me=me, reads_cases=False, unread=unread)
     mine = case_records.list_cases(me.ctx, officer_id=me.principal.user_id, limit=50)
     open_cases = [c for c in mine.items if c.status != CaseStatus.CLOSED.value]
     overdue = steps.my_overdue_steps(me.ctx, now_of(request))
@@ -70,9 +76,9 @@ def my_work(request: Request, me: OfficerDep) -> Response:
     supervised = steps.my_overdue_steps(me.ctx, now_of(request), supervised=True) if supervises else None
     tasks = case_views.my_open_tasks(me.ctx)
     incoming = referrals.incoming_referrals(me.ctx)
-    return render(request, "cases_work.html", me=me, cases=open_cases, overdue=overdue, tasks=tasks,
-                  supervised=supervised, today=now_of(request).date(), incoming=incoming,
-                  unread=notifications.unread_count(me.ctx.session, me.principal.user_id))
+    return render(request, "cases_work.html", me=me, reads_cases=True, cases=open_cases, overdue=overdue,
+                  tasks=tasks, supervised=supervised, today=now_of(request).date(), incoming=incoming,
+                  unread=unread)
 
 
 @router.get("/cases/")
@@ -120,6 +126,8 @@ def _case_context(request: Request, me: Officer, case_id: int) -> dict[str, Any]
 # before /cases/c/{case_id}: "new" is not a case id
 @router.get("/cases/c/new")
 def case_form(request: Request, me: OfficerDep, person_id: str | None = None) -> Response:
+    if refused := form_refused(request, me, "case.create"):
+        return refused
     pid = person_id if id_of(person_id) else None
     return render(request, "cases_case_new.html", me=me, person_id=pid, case_types=list(CaseType),
                   risks=list(RiskLevel), values={})
@@ -196,6 +204,8 @@ def add_note(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, 
 
 @router.get("/cases/people/new")
 def person_form(request: Request, me: OfficerDep) -> Response:
+    if refused := form_refused(request, me, "person.create"):
+        return refused
     return render(request, "cases_person_new.html", me=me, sexes=list(Sex), values={})
 
 

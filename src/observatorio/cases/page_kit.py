@@ -9,7 +9,7 @@ reception/web, reintegration/web, submissions/web) build on these public names o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +26,7 @@ from observatorio import validation_text
 from observatorio.cases import use_context
 from observatorio.cases.api import RuntimeDep, SessionDep, client_ip
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
-from observatorio.cases.errors import CasesError, Invalid
+from observatorio.cases.errors import CasesError, Invalid, forbidden
 from observatorio.cases.models import Case, utcnow
 from observatorio.cases.policy import Principal, authorize, case_resource
 from observatorio.cases.runtime import Runtime
@@ -95,6 +95,10 @@ class Officer:
     def may(self, action: str, case: Case) -> bool:
         return authorize(self.principal, action, case_resource(case)).allowed
 
+    def holds(self, action: str) -> bool:
+        """Whether some membership grants ``action``: the menu offers only the pages the officer can use."""
+        return use_context.holds(self.principal, action)
+
 
 def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
     """The signed-in user of the session cookie; anyone else goes to the login form."""
@@ -122,6 +126,15 @@ def error_text(request: Request, exc: CasesError) -> str:
     return exc.es if lang_of(request) == "es" else exc.en
 
 
+def form_refused(request: Request, me: Officer, action: str) -> HTMLResponse | None:
+    """The 403 page, at once, for a form whose sending the officer's roles can never be granted
+    (they typed the whole form and were refused only then); None: show the form. Showing a form
+    changes nothing, so it is not audited; sending it still goes through the policy."""
+    if me.holds(action):
+        return None
+    return render(request, "cases_error.html", 403, me=me, message=error_text(request, forbidden(action)))
+
+
 def csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) -> HTMLResponse | None:
     """The 403 page when the form's CSRF token is not the session's, else None (go on)."""
     if csrf_ok(rt.secret, me.jti, presented):
@@ -129,10 +142,31 @@ def csrf_refused(request: Request, me: Officer, rt: Runtime, presented: str) -> 
     return render(request, "cases_error.html", 403, me=me, message=Texts(lang_of(request))("cases.csrf_refused"))
 
 
+#: Where a form field's label is in the catalogue, tried in order; a field with none keeps its name.
+_LABEL_KEYS = ("cases.f.{}", "reception.f.{}", "referrals.f.{}", "practices.{}", "practices.form.{}")
+#: Fields whose label key is not their name.
+_LABEL_OF = {"populations": "practices.population"}
+
+
+def _field_label(field: str, tx: Texts) -> str:
+    name = field.split(".")[0]
+    keys = [_LABEL_OF[name]] if name in _LABEL_OF else [k.format(name) for k in _LABEL_KEYS]
+    return next((tx(k) for k in keys if tx.has(k)), field)
+
+
+def form_message(errors: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """Every refused field of a form, by the label the reader sees beside it, with the reason.
+    (The API's summary names the first field by its code and points to its JSON ``errors``.)"""
+    tx = Texts(lang)
+    problems = [tx("pagekit.form_problem", field=_field_label(validation_text.field_name(e), tx),
+                   reason=validation_text.reason(e, lang)) for e in list(errors)[:validation_text.MAX_LISTED]]
+    return tx("pagekit.form_invalid", problems="; ".join(problems))
+
+
 def invalid(exc: ValidationError) -> CasesError:
-    """A form's refused values as a bilingual 422 naming the field (input never echoed)."""
-    body = validation_text.bilingual(exc.errors(include_input=False))
-    return Invalid(body["es"], body["en"])
+    """A form's refused values as a bilingual 422 naming each field (input never echoed)."""
+    errors = exc.errors(include_input=False)
+    return Invalid(form_message(errors, "es"), form_message(errors, "en"))
 
 
 def as_error(exc: ValidationError | CasesError) -> CasesError:
@@ -158,8 +192,8 @@ class PageRoute(APIRoute):
                 if any(e.get("loc", ("",))[0] == "path" for e in errors):
                     message = Texts(lang_of(request))("pagekit.record_not_found")
                     return render(request, "cases_error.html", 404, me=None, message=message)
-                body = validation_text.bilingual(errors)
-                return render(request, "cases_error.html", 422, me=None, message=body[lang_of(request)])
+                return render(request, "cases_error.html", 422, me=None,
+                              message=form_message(errors, lang_of(request)))
 
         return wrapped
 

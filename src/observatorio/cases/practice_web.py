@@ -30,6 +30,7 @@ from observatorio.cases.page_kit import (
     as_error,
     csrf_refused,
     error_text,
+    form_refused,
     lang_of,
     page_router,
     render,
@@ -48,6 +49,8 @@ def _choices(me: Any) -> dict[str, Any]:
 
 @router.get("/cases/practices/new")
 def practice_form(request: Request, me: OfficerDep) -> Response:
+    if refused := form_refused(request, me, "practice.submit"):
+        return refused
     return render(request, "cases_practice_new.html", me=me, values={}, **_choices(me))
 
 

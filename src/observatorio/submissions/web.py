@@ -30,6 +30,7 @@ from observatorio.cases.page_kit import (
 from observatorio.cases.submission_models import ProvidedSource, Submission
 from observatorio.errors import ObservatorioError
 from observatorio.harmonize.problems import ValidationFailed
+from observatorio.i18n import fmt_number
 from observatorio.settings import get_settings
 from observatorio.submissions import review
 
@@ -73,6 +74,7 @@ def _listing(me: Officer) -> list[Submission]:
 
 
 def _page(request: Request, me: Officer, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("values", {})
     return _render(request, "submissions_list.html", status, me=me, sources=_providing(me),
                    submissions=_listing(me), **context)
 
@@ -93,6 +95,7 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
     if refused := csrf_refused(request, me, rt, csrf):
         return refused
     lang = lang_of(request)
+    kept = {"source": source, "release": release}  # an error page offers them again (not the files: browsers forbid it)
     try:
         org_text, _, source_id = source.partition(":")
         org_id = id_of(org_text)
@@ -103,13 +106,13 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
             org_id, source_id, file.filename, await file.read(), mapping_text,
             _release(release)))
     except CasesError as exc:
-        return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en)
+        return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en, values=kept)
     except ValidationFailed as exc:  # a broken mapping file: its own report, with line numbers
-        return _page(request, me, 422, report=exc.problems)
+        return _page(request, me, 422, report=exc.problems, values=kept)
     except ObservatorioError as exc:
-        return _page(request, me, 422, error=exc.message(lang))
+        return _page(request, me, 422, error=exc.message(lang), values=kept)
     if result.submission is None:
-        return _page(request, me, 422, report=result.problems)
+        return _page(request, me, 422, report=result.problems, values=kept)
     return RedirectResponse(f"{BASE}/{result.submission.id}?lang={lang}", status_code=303)
 
 
@@ -134,16 +137,30 @@ def review_page(request: Request, me: OfficerDep, submission_id: PathId) -> Resp
 
 
 def _review(request: Request, me: Officer, view: review.ReviewView, status: int = 200,
-            error: str | None = None) -> HTMLResponse:
+            error: str | None = None, values: dict[str, str] | None = None) -> HTMLResponse:
+    lang = lang_of(request)
     cells = [{"key": ", ".join(f"{k}={v}" for k, v in json.loads(c.cell).items() if v not in (None, "_T", "_Z")),
-              "change": c.change, "old": c.old_value, "new": c.new_value,
-              "pct": None if not c.old_value or c.new_value is None else 100 * (c.new_value - c.old_value) / c.old_value}
+              "change": c.change, "old": _figure(c.old_value, lang), "new": _figure(c.new_value, lang),
+              "pct": "—" if not c.old_value or c.new_value is None
+              else _change(100 * (c.new_value - c.old_value) / c.old_value, lang)}
              for c in view.changes.cells[:500]]
     may_review = any(g.role == "reviewer" for g in me.principal.grants) and \
         view.submission.uploader_id != me.principal.user_id
     return _render(request, "submissions_review.html", status, me=me, sub=view.submission,
                    changes=view.changes, cells=cells, warnings=view.warnings, may_review=may_review,
-                   error=error)
+                   error=error, values=values or {})
+
+
+def _figure(value: float | None, lang: str) -> str:
+    """A cell's value in the reader's format (1.673 / 1,673; decimals only where it has some)."""
+    if value is None:
+        return "—"
+    return fmt_number(value, lang, 0 if float(value).is_integer() else 2)
+
+
+def _change(pct: float, lang: str) -> str:
+    """A signed percentage with one decimal in the reader's format (+100,0 / +100.0)."""
+    return ("+" if pct >= 0 else "-") + fmt_number(abs(pct), lang, 1)
 
 
 @router.post(BASE + "/{submission_id}/decision")
@@ -167,7 +184,9 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
             view = review.review_view(me.ctx, submission_id, _db_path(request))
         except CasesError:
             return _render(request, "cases_error.html", exc.status, me=me, message=message)
-        return _review(request, me, view, exc.status, message)
+        # the reviewer's comment, notes and embargo come back with the reason, not blanked
+        return _review(request, me, view, exc.status, message,
+                       {"comment": comment, "notes": notes, "embargo": embargo})
     return RedirectResponse(f"{BASE}/{submission_id}?lang={lang}", status_code=303)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from observatorio.cases.bounds import PathId
 from observatorio.cases.errors import CasesError, Invalid
-from observatorio.cases.models import Organisation
+from observatorio.cases.models import Case, Organisation
 from observatorio.cases.page_kit import (
     OfficerDep,
     RuntimeDep,
@@ -36,8 +36,11 @@ def _page(request: Request, me: OfficerDep, case_id: int, status: int = 200, err
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
     providers = me.ctx.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return render(request, "cases_reintegration.html", status, me=me, case_id=case_id, plan=plan,
-                  questionnaire=questionnaire(), dimensions=DIMENSIONS, providers=providers, error=error)
+    # the way back names the case as the officer knows it (find_plan has checked the case's reach)
+    reference = me.ctx.session.scalar(select(Case.reference).where(Case.id == case_id))
+    return render(request, "cases_reintegration.html", status, me=me, case_id=case_id, reference=reference,
+                  plan=plan, questionnaire=questionnaire(), dimensions=DIMENSIONS, providers=providers,
+                  error=error)
 
 
 @router.get("/cases/c/{case_id}/reintegration")
