@@ -299,6 +299,31 @@ def test_policy_file_is_validated(broken: str) -> None:
         _load(head + broken)
 
 
+@pytest.mark.parametrize(
+    "actions",
+    [
+        # an unquoted comma ends the text in a YAML flow mapping: {es: Ver, aceptar: null, …}
+        "actions: {case.read: {es: Ver, aceptar y cerrar, en: See, accept and close}}",
+        "actions: {case.read: {es: a}}",
+        "actions: {case.read: {es: '', en: a}}",
+    ],
+)
+def test_every_label_is_one_text_in_each_language(actions: str) -> None:
+    policy = ("scopes: [own, organisation, country, region]\n" + actions + "\n"
+              "field_groups: {}\nroles: {r: {label: {es: x, en: x}, grants: {case.read: own}}}\n")
+    with pytest.raises(PolicyError, match="actions.case.read"):
+        _load(policy)
+
+
+def test_the_bundled_action_labels_are_whole() -> None:
+    # three were cut at their first comma and served so by /api/v1/cases/policy
+    labels = get_policy().actions
+    assert labels["referral.respond"] == {
+        "es": "Ver, aceptar, rechazar y completar las remisiones recibidas",
+        "en": "See, accept, decline and complete incoming referrals"}
+    assert all(set(label) == {"es", "en"} for label in labels.values())
+
+
 # A child's record (policy.yaml case_type_caps, docs/cases.md): the widest scope each role reaches
 # an unaccompanied child's case with, whatever its grants; None = never.
 EXPECTED_CHILD_CAP: dict[str, str | None] = {

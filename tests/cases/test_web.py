@@ -24,7 +24,7 @@ def _web_login(client, username: str = "gtm_head", password: str = PASSWORD):
 
 def test_login_and_list(client, seeded) -> None:
     r = _web_login(client)
-    assert r.status_code == 303 and r.headers["location"] == "/cases/work"
+    assert r.status_code == 303 and r.headers["location"] == "/cases/work?lang=es"
     cookie = r.headers["set-cookie"]
     assert SESSION_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     page = client.get("/cases/")
@@ -49,6 +49,27 @@ def test_logout_requires_csrf(client, seeded) -> None:
     assert client.post("/cases/logout", data={"csrf_token": "forged"}, follow_redirects=False).status_code == 403
     r = client.post("/cases/logout", data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
     assert r.status_code == 303
+
+
+def test_signing_in_and_out_keep_the_language(client, seeded) -> None:
+    # the officer who chose English lands on English pages, and a refusal is in English only
+    form = client.get("/cases/login?lang=en")
+    bad = client.post("/cases/login?lang=en", data={"username": "gtm_head", "password": "wrong password!",
+                                                    "csrf_token": _csrf(form.text)}, follow_redirects=False)
+    assert bad.status_code == 401 and " / " not in _notice(bad.text)
+    form = client.get("/cases/login?lang=en")
+    r = client.post("/cases/login?lang=en", data={"username": "gtm_head", "password": PASSWORD,
+                                                  "csrf_token": _csrf(form.text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/cases/work?lang=en"
+    page = client.get("/cases/?lang=en")
+    out = client.post("/cases/logout?lang=en", data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/cases/login?lang=en"
+
+
+def _notice(html: str) -> str:
+    found = re.search(r'role="alert"[^>]*>(.*?)<', html, re.S)
+    assert found, html
+    return found.group(1).strip()
 
 
 def test_list_requires_session(client, seeded) -> None:

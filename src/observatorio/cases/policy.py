@@ -67,11 +67,21 @@ class PolicyError(ConfigFileInvalid):
     """policy.yaml is inconsistent (unknown action, scope or group)."""
 
 
+def _label(where: str, label: Any) -> dict[str, str]:
+    """A label in both languages, exactly ``{es: …, en: …}``. In a YAML flow mapping a comma ends
+    the text (``{es: Ver, aceptar}`` is two keys), so a text with commas must be quoted."""
+    if (not isinstance(label, dict) or set(label) != {"es", "en"}
+            or not all(isinstance(label[lang], str) and label[lang].strip() for lang in ("es", "en"))):
+        raise PolicyError(f"{where}: a label is {{es: …, en: …}}, both non-empty (found {label!r}); "
+                          "quote a text that holds a comma")
+    return {"es": label["es"], "en": label["en"]}
+
+
 def _load(text: str) -> Policy:
     raw = yaml_load.safe_load(text)
     if list(raw["scopes"]) != list(SCOPES):
         raise PolicyError(f"scopes must be {SCOPES}")
-    actions = dict(raw["actions"])
+    actions = {a: _label(f"actions.{a}", label) for a, label in raw["actions"].items()}
     groups = {g: frozenset(v.get("case_fields", [])) for g, v in raw["field_groups"].items()}
     roles: dict[str, Role] = {}
     for name, spec in raw["roles"].items():
@@ -84,7 +94,7 @@ def _load(text: str) -> Policy:
         fg = frozenset(spec.get("field_groups") or [])
         if unknown := fg - groups.keys():
             raise PolicyError(f"role {name}: unknown field groups {sorted(unknown)}")
-        roles[name] = Role(name, dict(spec["label"]), fg, grants)
+        roles[name] = Role(name, _label(f"roles.{name}.label", spec.get("label")), fg, grants)
     share_grants = frozenset(raw.get("share_grants") or [])
     if unknown := share_grants - actions.keys():
         raise PolicyError(f"share_grants: unknown actions {sorted(unknown)}")

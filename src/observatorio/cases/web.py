@@ -23,10 +23,10 @@ from observatorio.cases.auth import (
     start_session,
 )
 from observatorio.cases.errors import CasesError, Throttled
-from observatorio.cases.page_kit import RuntimeDep, page_router, render
+from observatorio.cases.page_kit import RuntimeDep, lang_of, page_router, render
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.web_cookies import PRELOGIN_COOKIE, SESSION_COOKIE
-from observatorio.i18n import in_both
+from observatorio.i18n import t
 
 __all__ = ["PRELOGIN_COOKIE", "SESSION_COOKIE", "router"]
 
@@ -67,20 +67,21 @@ def login_submit(
     csrf: Annotated[str, Form(alias="csrf_token", max_length=200)] = "",
 ) -> Response:
     """Check CSRF and credentials, then set the session cookie."""
+    lang = lang_of(request)  # the form's language, kept on the way to the officer's pages
     nonce = request.cookies.get(PRELOGIN_COOKIE, "")
     if not nonce or not csrf_ok(rt.secret, f"prelogin:{nonce}", csrf):
-        return _login_form(rt, request, in_both("cases_cli.form_expired"), 403)
+        return _login_form(rt, request, t("cases_cli.form_expired", lang), 403)
     try:
         user = authenticate(session, username, password, client_ip(request), rt.config)
     except Throttled as exc:
-        throttled = _login_form(rt, request, f"{exc.es} / {exc.en}", 429)
+        throttled = _login_form(rt, request, exc.message(lang), 429)
         throttled.headers["Retry-After"] = str(exc.retry_after)
         return throttled
     except CasesError as exc:
-        return _login_form(rt, request, f"{exc.es} / {exc.en}", exc.status)
+        return _login_form(rt, request, exc.message(lang), exc.status)
     token = start_session(session, user.id, rt.secret, rt.config.session_ttl_minutes, kind="session")
     session.commit()
-    resp: Response = RedirectResponse("/cases/work", status_code=303)
+    resp: Response = RedirectResponse(f"/cases/work?lang={lang}", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, max_age=rt.config.session_ttl_minutes * 60, httponly=True,
                     samesite="strict", secure=secure_cookie(rt, request), path="/cases")
     resp.delete_cookie(PRELOGIN_COOKIE, path="/cases")
@@ -104,9 +105,9 @@ def logout(request: Request, rt: RuntimeDep, session: SessionDep,
     sess = _session_of(request, rt)
     if sess is None or not csrf_ok(rt.secret, sess[1], csrf):
         return render(request, "cases_error.html", 403, me=None,
-                      message=in_both("cases_cli.invalid_request"))
+                      message=t("cases_cli.invalid_request", lang_of(request)))
     revoke_session(session, sess[1])
     session.commit()
-    resp = RedirectResponse("/cases/login", status_code=303)
+    resp = RedirectResponse(f"/cases/login?lang={lang_of(request)}", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/cases")
     return resp
