@@ -13,4 +13,4 @@ def sign_in(page: Any, server: str, username: str) -> None:
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url("**/cases/work")
+    page.wait_for_url("**/cases/work?lang=*")

@@ -27,7 +27,7 @@ def _sign_in(browser: Any, server: str, username: str) -> Any:
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url("**/cases/work")
+    page.wait_for_url("**/cases/work?lang=*")
     return context, page
 
 

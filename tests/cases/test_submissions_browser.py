@@ -63,7 +63,7 @@ def login(page, url: str, user: str) -> None:  # noqa: ANN001 - a Playwright pag
     page.get_by_label("Usuario").fill(user)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url("**/cases/work")
+    page.wait_for_url("**/cases/work?lang=*")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
