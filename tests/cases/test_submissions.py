@@ -109,6 +109,12 @@ def test_review_shows_changed_cells_and_four_eyes_and_embargo(rt: Runtime, setup
         review.decide(ctx_for(s, world, "hnd_provider"), sub_id, review.Decision(True, "ok"), db, NOW)
     with rt.sessions() as s, pytest.raises(NotFound):  # another organisation's provider cannot see it
         review.readable(ctx_for(s, world, "gtm_officer"), sub_id)
+    # an embargo already past (a mistyped year) is refused, not read as "publish now"
+    with rt.sessions() as s, pytest.raises(Invalid) as past:
+        review.decide(ctx_for(s, world, "reviewer"), sub_id,
+                      review.Decision(True, "ok", "", NOW - dt.timedelta(days=365)), db, NOW)
+    assert "ya pasó" in past.value.es and "has passed" in past.value.en
+    assert men_january(snapshots.in_force(db, NOW)) == before  # nothing published
     embargo = NOW + dt.timedelta(hours=3)
     with rt.sessions() as s:
         decided = review.decide(ctx_for(s, world, "reviewer"), sub_id,
@@ -156,7 +162,7 @@ def test_operator_declares_a_provided_source_with_its_mapping(rt: Runtime, world
     assert done.exit_code == 0, done.output
     wrong = runner.invoke(app, ["submissions", "provide", org, "other_id", "--mapping", str(MAPPING),
                                 "--url", db_url])
-    assert wrong.exit_code != 0 and "The mapping declares the source 'example_hnd_retornados'" in wrong.output
+    assert wrong.exit_code != 0 and "El mapeo declara la fuente «example_hnd_retornados»" in wrong.output  # Spanish: no --lang
     unknown = runner.invoke(app, ["submissions", "provide", org, "no_such_source", "--url", db_url])
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output
     listed = runner.invoke(app, ["submissions", "sources", "--url", db_url])

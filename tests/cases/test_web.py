@@ -95,3 +95,17 @@ def test_output_is_escaped(client, rt, seeded) -> None:
     _web_login(client)
     page = client.get("/cases/")
     assert "<script>x()" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_a_second_sign_in_tab_leaves_the_first_one_working(client, seeded) -> None:
+    first = client.get("/cases/login")
+    client.get("/cases/login")  # the same browser opens the form again in another tab
+    r = client.post("/cases/login", data={"username": "gtm_head", "password": PASSWORD,
+                                          "csrf_token": _csrf(first.text)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def test_a_forged_pre_login_cookie_is_not_reused(client, seeded) -> None:
+    client.cookies.set(PRELOGIN_COOKIE, "not a nonce;", path="/cases")
+    form = client.get("/cases/login")
+    assert "not a nonce" not in form.headers["set-cookie"]

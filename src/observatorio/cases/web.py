@@ -7,6 +7,7 @@ form uses a pre-session nonce cookie for the same purpose.
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated
 
@@ -42,8 +43,15 @@ def secure_cookie(rt: Runtime, request: Request) -> bool:
     return rt.config.secure_cookies or request.url.scheme == "https"
 
 
+#: what ``secrets.token_urlsafe(24)`` writes: a pre-login cookie of any other form is not reused
+_NONCE = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
 def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 200) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(24)
+    # The browser's pre-login nonce is kept while it lives: a sign-in form opened in a second tab
+    # must not make the first one's token stale ("form expired"). Its 15 minutes start again.
+    held = request.cookies.get(PRELOGIN_COOKIE, "")
+    nonce = held if _NONCE.fullmatch(held) else secrets.token_urlsafe(24)
     resp = render(request, "cases_login.html", status, me=None, error=error,
                   token=csrf_token(rt.secret, f"prelogin:{nonce}"))
     resp.set_cookie(PRELOGIN_COOKIE, nonce, max_age=900, httponly=True, samesite="strict",

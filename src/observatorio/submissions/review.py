@@ -174,7 +174,12 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
         raise Invalid(key="refusal.submission.reason_required")
     if decision.embargo_at is not None and decision.embargo_at.tzinfo is None:
         raise Invalid(key="refusal.submission.embargo_needs_zone")
-    embargo = decision.embargo_at if decision.approve and decision.embargo_at and decision.embargo_at > now else None
+    if decision.approve and decision.embargo_at is not None and decision.embargo_at <= now:
+        # a mistyped year would publish at once what was meant to wait: asked again, not guessed
+        raise Invalid(key="refusal.submission.embargo_past",
+                      at=decision.embargo_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                      now=now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
+    embargo = decision.embargo_at if decision.approve else None
     status = (SCHEDULED if embargo else PUBLISHED) if decision.approve else REJECTED
     _claim(ctx, sub.id, status)  # before publishing: only the one reviewer who wins publishes
     sub.reviewer_id, sub.decided_at, sub.comment = ctx.principal.user_id, now, comment or None
