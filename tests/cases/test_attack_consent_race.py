@@ -73,7 +73,9 @@ def _while_withdrawal_is_open(rt: Runtime, consent_id: int, act: Callable[[], An
             waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                            "AND datname = current_database()")
             deadline = time.monotonic() + LOCK_WAIT_LIMIT_S
-            with engine.connect() as watcher:
+            # each poll its own transaction: within one, PostgreSQL shows the first poll's
+            # snapshot of pg_stat_activity, and a wait that began later is never seen
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
                 while not watcher.execute(waiting).scalar() and worker.is_alive():
                     assert time.monotonic() < deadline, "the use-case never reached the withdrawal's lock"
                     time.sleep(0.05)
