@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from observatorio.cases.api import SessionDep, client_ip
+from observatorio.cases.api import SessionDep, client_ip, now_of
 from observatorio.cases.auth import (
     authenticate,
     csrf_ok,
@@ -52,9 +52,10 @@ def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 20
 
 
 @router.get("/cases/login")
-def login_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
-    """The login form."""
-    return _login_form(rt, request)
+def login_page(request: Request, rt: RuntimeDep, expired: bool = False) -> HTMLResponse:
+    """The login form; ``expired``: a page sent the officer here because their session had
+    expired (left idle, or past its lifetime), which the form then says."""
+    return _login_form(rt, request, in_both("cases.refusal.session_expired") if expired else "")
 
 
 @router.post("/cases/login")
@@ -78,7 +79,8 @@ def login_submit(
         return throttled
     except CasesError as exc:
         return _login_form(rt, request, f"{exc.es} / {exc.en}", exc.status)
-    token = start_session(session, user.id, rt.secret, rt.config.session_ttl_minutes, kind="session")
+    token = start_session(session, user.id, rt.secret, rt.config.session_ttl_minutes, kind="session",
+                          now=now_of(request))
     session.commit()
     resp: Response = RedirectResponse("/cases/work", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, max_age=rt.config.session_ttl_minutes * 60, httponly=True,
