@@ -40,7 +40,7 @@ from observatorio.cases.auth import (
 )
 from observatorio.cases.bounds import MAX_ID, Offset, PathId, QueryId
 from observatorio.cases.errors import CasesError, Unauthenticated
-from observatorio.cases.models import User, utcnow
+from observatorio.cases.models import User
 from observatorio.cases.policy import describe, get_policy
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import (
@@ -153,12 +153,6 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def now_of(request: Request) -> dt.datetime:
-    """The clock: ``app.state.cases_clock`` when a test injects one, else the real time."""
-    clock: Callable[[], dt.datetime] | None = getattr(request.app.state, "cases_clock", None)
-    return clock() if clock else utcnow()
-
-
 def get_token(rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> tuple[int, str]:
     """(user id, session id) of the bearer token, checked for signature and expiry."""
     if not token:
@@ -171,7 +165,7 @@ TokenDep = Annotated[tuple[int, str], Depends(get_token)]
 
 def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenDep) -> use_context.Ctx:
     """The unit of work of an authenticated API request (its session must still be live)."""
-    principal = principal_of_token(session, *token, now_of(request), rt.config.session_idle)
+    principal = principal_of_token(session, *token, rt.config.session_idle)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite holds its write lock per transaction (BEGIN IMMEDIATE): do not hold it while
         # the request body is handled. PostgreSQL goes on in the same transaction, saving a
@@ -196,7 +190,7 @@ def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
           session: SessionDep) -> Token:
     """OAuth2 password flow: an expiring bearer token for valid credentials."""
     user = authenticate(session, form.username, form.password, client_ip(request), rt.config)
-    token = start_session(session, user.id, rt.secret, rt.config.token_ttl_minutes, now=now_of(request))
+    token = start_session(session, user.id, rt.secret, rt.config.token_ttl_minutes)
     session.commit()
     return Token(access_token=token, expires_in=rt.config.token_ttl_minutes * 60)
 

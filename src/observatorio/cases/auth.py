@@ -156,7 +156,7 @@ def decode_token(token: str, secret: str, kind: str = "access") -> tuple[int, st
 def start_session(session: Session, user_id: int, secret: str, ttl_minutes: int,
                   kind: str = "access", now: dt.datetime | None = None) -> str:
     """A token for the user, recorded as a session so it can be revoked (the caller commits);
-    ``now`` (the request's clock) is its first use.
+    ``now`` (the real time unless a test gives one) is its creation and first use.
 
     The user's expired sessions are forgotten on the way (housekeeping).
     """
@@ -231,12 +231,12 @@ def _aware(instant: dt.datetime) -> dt.datetime:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
 
 
-def principal_of_token(session: Session, user_id: int, jti: str, now: dt.datetime,
-                       idle: dt.timedelta) -> Principal:
+def principal_of_token(session: Session, user_id: int, jti: str, idle: dt.timedelta,
+                       now: dt.datetime | None = None) -> Principal:
     """The principal of a decoded token whose session is live (one query); else Unauthenticated.
 
     A session last used longer than ``idle`` (CasesConfig.session_idle_minutes) before ``now``
-    (the request's clock) is refused as expired (``cases.refusal.session_idle``); one used within
+    is refused as expired (``cases.refusal.session_idle``); one used within
     it has its last use moved to ``now`` when the recorded one is a minute old or more (one
     conditional UPDATE; none otherwise).
     """
@@ -245,6 +245,9 @@ def principal_of_token(session: Session, user_id: int, jti: str, now: dt.datetim
         raise Unauthenticated(key="cases.refusal.session_ended")
     if not rows[0].active:
         raise Unauthenticated(key="cases.refusal.inactive_user")
+    # The real clock, as for the token's expiry (PyJWT's): a page's business clock
+    # (page_kit.now_of, which tests move by days) is not the session's.
+    now = now or utcnow()
     unused = now - _aware(rows[0].last_used_at)
     if unused > idle:
         raise Unauthenticated(key="cases.refusal.session_idle")

@@ -8,6 +8,7 @@ reception/web, reintegration/web, submissions/web) build on these public names o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,10 @@ from pydantic import ValidationError
 
 from observatorio import validation_text
 from observatorio.cases import use_context
-from observatorio.cases.api import RuntimeDep, SessionDep, client_ip, now_of
+from observatorio.cases.api import RuntimeDep, SessionDep, client_ip
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid
-from observatorio.cases.models import Case
+from observatorio.cases.models import Case, utcnow
 from observatorio.cases.policy import Principal, authorize, case_resource
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.web_cookies import SESSION_COOKIE
@@ -52,6 +53,12 @@ HEADERS = {
     # a response is what its Content-Type says, never sniffed into a script or a page
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def now_of(request: Request) -> dt.datetime:
+    """The clock: ``app.state.cases_clock`` when a test injects one, else the real time."""
+    clock: Callable[[], dt.datetime] | None = getattr(request.app.state, "cases_clock", None)
+    return clock() if clock else utcnow()
 
 
 def lang_of(request: Request) -> str:
@@ -97,7 +104,7 @@ def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
         raise login
     try:
         user_id, jti = decode_token(cookie, rt.secret, kind="session")
-        principal = principal_of_token(session, user_id, jti, now_of(request), rt.config.session_idle)
+        principal = principal_of_token(session, user_id, jti, rt.config.session_idle)
     except CasesError as exc:
         if exc.key in EXPIRED:  # the login form then says the session expired (web.login_page)
             raise HTTPException(303, headers={"Location": f"/cases/login?{EXPIRED_QUERY}"}) from None

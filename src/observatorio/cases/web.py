@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from observatorio.cases.api import SessionDep, client_ip, now_of
+from observatorio.cases.api import SessionDep, client_ip
 from observatorio.cases.auth import (
     authenticate,
     csrf_ok,
@@ -79,8 +79,7 @@ def login_submit(
         return throttled
     except CasesError as exc:
         return _login_form(rt, request, f"{exc.es} / {exc.en}", exc.status)
-    token = start_session(session, user.id, rt.secret, rt.config.session_ttl_minutes, kind="session",
-                          now=now_of(request))
+    token = start_session(session, user.id, rt.secret, rt.config.session_ttl_minutes, kind="session")
     session.commit()
     resp: Response = RedirectResponse("/cases/work", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, max_age=rt.config.session_ttl_minutes * 60, httponly=True,
