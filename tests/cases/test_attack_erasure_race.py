@@ -69,8 +69,12 @@ def _in_thread(act: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]
 
 
 def _until_waiting(rt: Runtime, worker: threading.Thread) -> None:
-    """Return once PostgreSQL shows a session waiting on a lock, or the worker has finished."""
-    engine = create_engine(rt.url)
+    """Return once PostgreSQL shows a session waiting on a lock, or the worker has finished.
+
+    The watcher runs each poll in its own transaction (autocommit): within one transaction
+    PostgreSQL shows the same snapshot of pg_stat_activity, so a wait that began after the first
+    poll would never be seen."""
+    engine = create_engine(rt.url, isolation_level="AUTOCOMMIT")
     try:
         deadline = time.monotonic() + LOCK_WAIT_LIMIT_S
         with engine.connect() as watcher:
