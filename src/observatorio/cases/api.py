@@ -165,7 +165,7 @@ TokenDep = Annotated[tuple[int, str], Depends(get_token)]
 
 def get_ctx(request: Request, rt: RuntimeDep, session: SessionDep, token: TokenDep) -> use_context.Ctx:
     """The unit of work of an authenticated API request (its session must still be live)."""
-    principal = principal_of_token(session, *token)
+    principal = principal_of_token(session, *token, rt.config.session_idle)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite holds its write lock per transaction (BEGIN IMMEDIATE): do not hold it while
         # the request body is handled. PostgreSQL goes on in the same transaction, saving a

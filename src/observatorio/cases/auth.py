@@ -154,16 +154,17 @@ def decode_token(token: str, secret: str, kind: str = "access") -> tuple[int, st
 
 
 def start_session(session: Session, user_id: int, secret: str, ttl_minutes: int,
-                  kind: str = "access") -> str:
-    """A token for the user, recorded as a session so it can be revoked (the caller commits).
+                  kind: str = "access", now: dt.datetime | None = None) -> str:
+    """A token for the user, recorded as a session so it can be revoked (the caller commits);
+    ``now`` (the real time unless a test gives one) is its creation and first use.
 
     The user's expired sessions are forgotten on the way (housekeeping).
     """
     token, jti = issue_token(user_id, secret, ttl_minutes, kind)
-    now = utcnow()
+    now = now or utcnow()
     session.execute(delete(AuthSession).where(AuthSession.user_id == user_id,
                                               AuthSession.expires_at < now))
-    session.add(AuthSession(id=jti, user_id=user_id, kind=kind, created_at=now,
+    session.add(AuthSession(id=jti, user_id=user_id, kind=kind, created_at=now, last_used_at=now,
                             expires_at=now + dt.timedelta(minutes=ttl_minutes)))
     return token
 
@@ -191,7 +192,8 @@ _USER_WITH_MEMBERSHIPS = (select(User).where(User.id == bindparam("user_id"))
 _users, _sessions = User.__table__, AuthSession.__table__
 _members, _orgs = Membership.__table__, Organisation.__table__
 _PRINCIPAL_OF_SESSION = (
-    select(_users.c.username, _users.c.active, _members.c.organisation_id, _orgs.c.country, _members.c.role)
+    select(_users.c.username, _users.c.active, _members.c.organisation_id, _orgs.c.country, _members.c.role,
+           _sessions.c.last_used_at)
     .select_from(_users.join(_sessions, _sessions.c.user_id == _users.c.id)
                  .outerjoin(_members, _members.c.user_id == _users.c.id)
                  .outerjoin(_orgs, _orgs.c.id == _members.c.organisation_id))
@@ -213,13 +215,48 @@ def principal_of(session: Session, user_id: int) -> Principal:
                       .unique().scalar_one_or_none())
 
 
-def principal_of_token(session: Session, user_id: int, jti: str) -> Principal:
-    """The principal of a decoded token whose session is live (one query); else Unauthenticated."""
+#: How stale a session's recorded last use may get: requests within a minute of it write nothing,
+#: so the idle limit costs one UPDATE a minute per session, not one per request.
+LAST_USE_PRECISION = dt.timedelta(minutes=1)
+# Conditional, so that requests of one session arriving together record the use once, and a
+# session found idle meanwhile is never revived.
+_RECORD_USE = (update(AuthSession)
+               .where(AuthSession.id == bindparam("jti"), AuthSession.last_used_at <= bindparam("stale"),
+                      AuthSession.last_used_at >= bindparam("idle_since"))
+               .values(last_used_at=bindparam("now")))
+
+
+def _aware(instant: dt.datetime) -> dt.datetime:
+    """SQLite gives stored instants back without their zone; every stored instant is UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
+
+
+def principal_of_token(session: Session, user_id: int, jti: str, idle: dt.timedelta,
+                       now: dt.datetime | None = None) -> Principal:
+    """The principal of a decoded token whose session is live (one query); else Unauthenticated.
+
+    A session last used longer than ``idle`` (CasesConfig.session_idle_minutes) before ``now``
+    is refused as expired (``cases.refusal.session_idle``); one used within
+    it has its last use moved to ``now`` when the recorded one is a minute old or more (one
+    conditional UPDATE; none otherwise).
+    """
     rows = session.connection().execute(_PRINCIPAL_OF_SESSION, {"user_id": user_id, "jti": jti}).all()
     if not rows:
         raise Unauthenticated(key="cases.refusal.session_ended")
     if not rows[0].active:
         raise Unauthenticated(key="cases.refusal.inactive_user")
+    # The real clock, as for the token's expiry (PyJWT's): a page's business clock
+    # (page_kit.now_of, which tests move by days) is not the session's.
+    now = now or utcnow()
+    unused = now - _aware(rows[0].last_used_at)
+    if unused > idle:
+        raise Unauthenticated(key="cases.refusal.session_idle")
+    if unused >= LAST_USE_PRECISION:
+        session.connection().execute(_RECORD_USE, {"jti": jti, "now": now, "stale": now - LAST_USE_PRECISION,
+                                                   "idle_since": now - idle})
+        # Committed at once (nothing else is in this transaction yet): the use counts even when
+        # the request then fails or writes nothing (PostgreSQL would roll it back with them).
+        session.commit()
     grants = tuple(Grant(r.organisation_id, r.country, r.role) for r in rows if r.organisation_id is not None)
     return Principal(user_id, rows[0].username, grants)
 

@@ -18,13 +18,12 @@ from observatorio.cases.schemas import (
     TaskOut,
     TaskUpdate,
 )
-from observatorio.cases.use_context import Ctx, check_officer, load_case, refuse_if_erased
+from observatorio.cases.use_context import Ctx, check_officer, load_case, load_case_for_work
 
 
 def add_note(ctx: Ctx, case_id: int, data: NoteIn) -> NoteOut:
     """Add a note; a sensitive note needs its field group."""
-    case, d = load_case(ctx, case_id, "case.note")
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, "case.note")
     if data.sensitivity and data.sensitivity not in d.field_groups:
         raise ctx.deny(Forbidden(key="refusal.case.note_sensitivity", detail={"sensitivity": data.sensitivity}),
                        "case.note", "case", case_id, [f"sensitivity:{data.sensitivity}"])
@@ -50,8 +49,7 @@ def list_notes(ctx: Ctx, case_id: int) -> list[NoteOut]:
 
 def add_task(ctx: Ctx, case_id: int, data: TaskIn) -> TaskOut:
     """Add a task with an optional due date and assignee (a member of the case's organisation)."""
-    case, d = load_case(ctx, case_id, "case.task")
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, "case.task")
     if data.assignee_id is not None:
         check_officer(ctx, data.assignee_id, case.organisation_id)
     task = CaseTask(case_id=case.id, title=data.title, due_date=data.due_date, assignee_id=data.assignee_id)
@@ -90,8 +88,7 @@ def list_tasks(ctx: Ctx, case_id: int) -> list[TaskOut]:
 
 def add_service(ctx: Ctx, case_id: int, data: ServiceIn) -> ServiceOut:
     """Record a service planned or delivered for the case."""
-    case, d = load_case(ctx, case_id, "case.service")
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, "case.service")
     provider = data.provider_organisation_id
     if provider is not None and ctx.session.get(Organisation, provider) is None:
         raise Invalid(key="refusal.case.unknown_provider", provider=provider)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -24,6 +26,10 @@ class CasesConfig(BaseSettings):
     argon2_parallelism: int = 2
     token_ttl_minutes: int = 30
     session_ttl_minutes: int = 480
+    # A session (browser or API token) unused for longer than this is refused as expired, within
+    # its absolute lifetime above: an officer who walks away from a shared PC does not leave the
+    # cases open for hours (auth.principal_of_token; the last use is recorded once a minute).
+    session_idle_minutes: int = Field(default=30, gt=0)
     # Brute-force throttling: failures in the window before logins are refused.
     max_failures_per_user: int = 5
     max_failures_per_ip: int = 20
@@ -36,6 +42,11 @@ class CasesConfig(BaseSettings):
     # A month is published only this many days after it ends (late data entry), so that its
     # numbers need no revision (cases/publication/closing.py, revisions.py).
     publication_closing_days: int = 15
+
+    @property
+    def session_idle(self) -> dt.timedelta:
+        """How long a session may go unused (``session_idle_minutes``)."""
+        return dt.timedelta(minutes=self.session_idle_minutes)
 
 
 #: Shortest signing key accepted: HS256 (tokens) and HMAC-SHA256 (CSRF) need 32 bytes (RFC 7518

@@ -317,6 +317,7 @@ class AuthSession(Base):
     A token is honoured only while its row exists, names the same user and is not revoked:
     logout revokes one row, a password change or a deactivation every row of the user, and
     deleting a user deletes its rows (so its tokens never pass for a later user given its id).
+    ``last_used_at`` (kept to the minute) ends a session left idle (CasesConfig.session_idle_minutes).
     """
 
     __tablename__ = "auth_session"
@@ -327,6 +328,7 @@ class AuthSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class LoginFailure(Base):

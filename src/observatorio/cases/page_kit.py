@@ -108,13 +108,21 @@ def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
         raise login
     try:
         user_id, jti = decode_token(cookie, rt.secret, kind="session")
-        principal = principal_of_token(session, user_id, jti)
-    except CasesError:
+        principal = principal_of_token(session, user_id, jti, rt.config.session_idle)
+    except CasesError as exc:
+        if exc.key in EXPIRED:  # the login form then says the session expired (web.login_page)
+            raise HTTPException(303, headers={"Location": f"/cases/login?{EXPIRED_QUERY}"}) from None
         raise login from None
     if session.get_bind().dialect.name == "sqlite":
         session.commit()  # release SQLite's write lock (BEGIN IMMEDIATE); PostgreSQL reads on
     return Officer(principal, jti, use_context.Ctx(session, principal, client_ip(request), rt.secret),
                    csrf_token(rt.secret, jti))
+
+
+#: Refusals of a session that lasted too long (its absolute lifetime, or left idle): the login
+#: form they lead to says so, where a revoked or forged cookie gets the plain form.
+EXPIRED = frozenset({"cases.refusal.token_expired", "cases.refusal.session_idle"})
+EXPIRED_QUERY = "expired=1"
 
 
 OfficerDep = Annotated[Officer, Depends(officer)]

@@ -47,7 +47,7 @@ from observatorio.cases.referral_schemas import (
     ReferralOut,
     ReferralView,
 )
-from observatorio.cases.use_context import Ctx, load_case, refuse_if_erased
+from observatorio.cases.use_context import Ctx, load_case, load_case_for_work
 
 ACTIVE = ("pending", "accepted")  # the receiver sees the minimised view only in these states
 STATUSES = ("pending", "accepted", "declined", "completed", "withdrawn")
@@ -75,8 +75,7 @@ def _receivers_out(r: Referral) -> ReferralOut:
 
 def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
     """Record the consent a referral of this case may rest on (holder of the case, ``case.refer``)."""
-    case, d = load_case(ctx, case_id, "case.refer", audit_action="referral.consent")
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, "case.refer", audit_action="referral.consent")
     if data.given_by == "guardian" and not data.guardian_name:
         raise Invalid(key="refusal.referral.guardian_name_required", detail={"field": "guardian_name"})
     consent = ReferralConsent(case_id=case.id, given_by=data.given_by,
@@ -144,8 +143,7 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
     that allows the override (child protection). Refusals are audited as denied; the receiving
     organisation's users who may respond are notified (no personal data in the notice).
     """
-    case, d = load_case(ctx, case_id, "case.refer")
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, "case.refer")
     catalogue = get_profiles()
     profile = catalogue.profiles.get(data.profile)
     if profile is None:

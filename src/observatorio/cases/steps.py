@@ -21,7 +21,7 @@ from observatorio.cases.policy import (
     case_scope_clause,
 )
 from observatorio.cases.protocols.loader import Protocol, Step, StepState, checklist, protocol_of
-from observatorio.cases.use_context import Ctx, load_case, refuse_if_erased
+from observatorio.cases.use_context import Ctx, load_case, load_case_for_work
 
 MAX_RECORD_CHARS = 2000
 
@@ -56,8 +56,7 @@ def case_checklist(ctx: Ctx, case_id: int, now: dt.datetime) -> tuple[Protocol |
 
 def complete_step(ctx: Ctx, case_id: int, step_id: str, record: dict[str, str], now: dt.datetime) -> None:
     """Record a step as done with what it requires; only the roles the step names may do it."""
-    case, d = load_case(ctx, case_id, "case.step")
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, "case.step")
     protocol = _protocol(case)
     step = protocol.step(step_id) if protocol else None
     if step is None:

@@ -184,6 +184,29 @@ def refuse_if_erased(record: Case | Person, kind: Literal["case", "person"]) -> 
     raise Conflict(key=f"refusal.case.erased_{kind}", record_id=record.id, detail={"erased": True})
 
 
+_LOCK_CASE = select(Case.id).where(Case.id == bindparam("case_id")).with_for_update()
+
+
+def load_case_for_work(ctx: Ctx, case_id: int, action: str,
+                       audit_action: str | None = None) -> tuple[Case, Decision]:
+    """``load_case`` for a write that adds personal data to the case (a note, a task, a service,
+    a step's record, a consent, a referral, a plan): the case row is locked first and an erased
+    case refused (``refuse_if_erased``).
+
+    The lock makes the write and an erasure exclusive (retention.erase_cases updates the case
+    row before its notes, tasks…): a write waits for an erasure in flight and then finds the case
+    erased; an erasure waits for a write in flight and then erases what it wrote. Without it the
+    write's insert only took a key-share lock the erasure does not conflict with, so it landed
+    on the erased case (tests/cases/test_attack_erasure_race.py). PostgreSQL only: SQLite
+    serialises writers from a transaction's first statement.
+    """
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(_LOCK_CASE, {"case_id": case_id})
+    case, d = load_case(ctx, case_id, action, audit_action)
+    refuse_if_erased(case, "case")
+    return case, d
+
+
 def person_cases(ctx: Ctx, person_id: int) -> list[Case]:
     return list(ctx.session.scalars(select(Case).where(Case.person_id == person_id)).unique())
 

@@ -60,9 +60,10 @@ def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 20
 
 
 @router.get("/cases/login")
-def login_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
-    """The login form."""
-    return _login_form(rt, request)
+def login_page(request: Request, rt: RuntimeDep, expired: bool = False) -> HTMLResponse:
+    """The login form; ``expired``: a page sent the officer here because their session had
+    expired (left idle, or past its lifetime), which the form then says."""
+    return _login_form(rt, request, in_both("cases.refusal.session_expired") if expired else "")
 
 
 @router.post("/cases/login")

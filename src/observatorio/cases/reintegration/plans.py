@@ -28,7 +28,7 @@ from observatorio.cases.reintegration_models import (
     ReintegrationPlan,
     ReintegrationService,
 )
-from observatorio.cases.use_context import Ctx, load_case, refuse_if_erased
+from observatorio.cases.use_context import Ctx, load_case, load_case_for_work
 from observatorio.cases.vocab import CaseType
 from observatorio.harmonize.subdivisions import all_subdivisions
 
@@ -67,8 +67,7 @@ def _out(ctx: Ctx, plan: ReintegrationPlan, today: dt.date) -> PlanOut:
 
 
 def _writable_case(ctx: Ctx, case_id: int) -> tuple[Case, Decision]:
-    case, d = load_case(ctx, case_id, ACTION)
-    refuse_if_erased(case, "case")
+    case, d = load_case_for_work(ctx, case_id, ACTION)
     if case.case_type != CaseType.RETURNEE_REINTEGRATION.value:
         raise Invalid(key="refusal.reintegration.wrong_case_type", detail={"field": "case_type"})
     return case, d
