@@ -111,7 +111,8 @@ def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
         principal = principal_of_token(session, user_id, jti, rt.config.session_idle)
     except CasesError as exc:
         if exc.key in EXPIRED:  # the login form then says the session expired (web.login_page)
-            raise HTTPException(303, headers={"Location": f"/cases/login?{EXPIRED_QUERY}"}) from None
+            raise HTTPException(303, headers={
+                "Location": f"/cases/login?{EXPIRED_QUERY}&lang={lang_of(request)}"}) from None
         raise login from None
     if session.get_bind().dialect.name == "sqlite":
         session.commit()  # release SQLite's write lock (BEGIN IMMEDIATE); PostgreSQL reads on

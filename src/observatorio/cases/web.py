@@ -63,7 +63,7 @@ def _login_form(rt: Runtime, request: Request, error: str = "", status: int = 20
 def login_page(request: Request, rt: RuntimeDep, expired: bool = False) -> HTMLResponse:
     """The login form; ``expired``: a page sent the officer here because their session had
     expired (left idle, or past its lifetime), which the form then says."""
-    return _login_form(rt, request, in_both("cases.refusal.session_expired") if expired else "")
+    return _login_form(rt, request, t("cases.refusal.session_expired", lang_of(request)) if expired else "")
 
 
 @router.post("/cases/login")
