@@ -250,3 +250,37 @@ def test_english(url: str) -> None:
     assert "Contraseña" not in r.output
     r = cases(url, "user", "list", lang="en")
     assert r.exit_code == 0 and "active" in r.output and "activa" not in r.output
+
+
+def test_deactivate_activate_and_set_password_are_audited(url: str) -> None:
+    """The older operator commands write their audit entries too, and deactivation spares the
+    last active administrator; an inactive administrator does not count."""
+    first_admin(url)
+    assert cases(url, "user", "add", "consul.1", "--org", "1", "--role", "consular_officer",
+                 input=f"{PASSWORD}\n{PASSWORD}\n").exit_code == 0
+    new = "otra clave larga y buena"
+    assert cases(url, "user", "set-password", "consul.1", input=f"{new}\n{new}\n").exit_code == 0
+    assert cases(url, "user", "deactivate", "consul.1").exit_code == 0
+    r = cases(url, "user", "list")
+    assert r.exit_code == 0 and [ln for ln in r.output.splitlines() if "consul.1" in ln][0].split()[1] == "inactiva"
+    r = cases(url, "user", "activate", "consul.1")
+    assert r.exit_code == 0 and "Cuenta «consul.1» activada" in r.output
+    rows = audit_rows(url)[-3:]
+    assert [(e.action, json.loads(e.fields), e.actor.startswith("cli:")) for e in rows] == [
+        ("user.set_password", ["password_hash"], True),
+        ("user.deactivate", ["active"], True),
+        ("user.activate", ["active"], True),
+    ]
+
+    before = counts(url)
+    r = cases(url, "user", "deactivate", "admin.minex")
+    assert r.exit_code == EXIT_ERROR and "«admin.minex» es la última cuenta activa que administra" in r.output
+    assert counts(url) == before
+    # A second administrator, deactivated, leaves admin.minex the last active one.
+    assert cases(url, "user", "grant", "consul.1", "--org", "1", "--role", "admin").exit_code == 0
+    assert cases(url, "user", "deactivate", "consul.1").exit_code == 0
+    r = cases(url, "user", "revoke", "admin.minex", "--org", "1", "--role", "admin")
+    assert r.exit_code == EXIT_ERROR and "última cuenta activa" in r.output
+    assert cases(url, "user", "activate", "consul.1").exit_code == 0
+    assert cases(url, "user", "deactivate", "admin.minex").exit_code == 0
+    assert cases(url, "audit", "verify").exit_code == 0

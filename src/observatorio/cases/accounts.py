@@ -95,6 +95,28 @@ def deactivate_user(session: Session, user: User) -> None:
     revoke_user_sessions(session, user.id)
 
 
+def deactivate_account(session: Session, operator: str, user: User) -> None:
+    """``deactivate_user`` for an operator: refused for the last active administrator (nobody
+    could manage accounts after), audited as ``user.deactivate``."""
+    if user.active and admin_roles() & {m.role for m in user.memberships} and not _other_active_admins(session, user.id):
+        raise Conflict(key="cases.refusal.last_admin_deactivate", username=user.username)
+    deactivate_user(session, user)
+    audit_operator(session, operator, "user.deactivate", "user", user.id, ("active",), None)
+
+
+def activate_account(session: Session, operator: str, user: User) -> None:
+    """Let a deactivated account log in again (its old sessions stay ended); audited as
+    ``user.activate``."""
+    user.active = True
+    audit_operator(session, operator, "user.activate", "user", user.id, ("active",), None)
+
+
+def change_password(session: Session, cfg: CasesConfig, operator: str, user: User, password: str) -> None:
+    """``set_password`` for an operator, audited as ``user.set_password``."""
+    set_password(session, user, password, cfg)
+    audit_operator(session, operator, "user.set_password", "user", user.id, ("password_hash",), None)
+
+
 def audit_operator(session: Session, operator: str, action: str, record_type: str, record_id: int,
                    fields: Sequence[str], organisation_id: int | None) -> None:
     """One audit entry for an operator's change (field names and the role, never a value)."""
