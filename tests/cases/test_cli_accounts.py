@@ -5,19 +5,27 @@ the same transaction, each refusal with its message and exit code and nothing wr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from observatorio import i18n
+from observatorio.cases import accounts
 from observatorio.cases.cli import EXIT_ERROR, EXIT_NOT_FOUND, PASSWORD_ENV
+from observatorio.cases.errors import Conflict
 from observatorio.cases.models import AuditEntry, AuthSession, Membership, Organisation, User
+from observatorio.cases.runtime import Runtime
 from observatorio.cli import app
 
-from .conftest import login
+from . import pgserver
+from .conftest import TEST_CONFIG, TEST_SETTINGS, fresh_url, login
 
 runner = CliRunner()
 PASSWORD = "una clave larga y buena"
@@ -284,3 +292,68 @@ def test_deactivate_activate_and_set_password_are_audited(url: str) -> None:
     assert cases(url, "user", "activate", "consul.1").exit_code == 0
     assert cases(url, "user", "deactivate", "admin.minex").exit_code == 0
     assert cases(url, "audit", "verify").exit_code == 0
+
+
+LOCK_WAIT_LIMIT_S = 60  # how long a thread may take to reach its lock (a hang, not a timing check)
+
+
+@pytest.fixture
+def pg_rt(pg: pgserver.PgServer | None, templates: dict[str, str], tmp_path: Path) -> Iterator[Runtime]:
+    runtime = Runtime.from_url(fresh_url("postgresql", pg, templates, tmp_path), TEST_SETTINGS, TEST_CONFIG)
+    yield runtime
+    runtime.close()
+
+
+def _while_open(rt: Runtime, first: Callable[[Session], object], second: Callable[[Session], object]) -> object:
+    """Run ``first`` in a transaction held open until ``second``, in a thread, waits on a lock;
+    commit it; return what ``second`` returned or raised (its transaction committed if it ran)."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            with rt.sessions() as s:
+                outcome["value"] = second(s)
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 - the outcome under test, whatever it is
+            outcome["value"] = exc
+
+    with rt.sessions() as held:
+        first(held)
+        worker = threading.Thread(target=run)
+        worker.start()
+        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")
+        deadline = time.monotonic() + LOCK_WAIT_LIMIT_S
+        with rt.engine.connect() as watcher:
+            while not watcher.execute(waiting).scalar() and worker.is_alive():
+                assert time.monotonic() < deadline, "the second change never reached the first one's lock"
+                time.sleep(0.05)
+        held.commit()
+        worker.join(LOCK_WAIT_LIMIT_S)
+    return outcome["value"]
+
+
+@pytest.mark.postgres
+def test_two_operators_racing(pg_rt: Runtime) -> None:
+    """Two operators at once on PostgreSQL: the same new username is a refusal (not a
+    traceback), and two revocations cannot remove the last two administrators."""
+    rt = pg_rt
+    with rt.sessions() as s:
+        org = accounts.create_organisation(s, "cli:a", MINISTRY, "foreign_ministry", "GTM")
+        for name in ("admin.1", "admin.2"):
+            accounts.create_user(s, rt.config, "cli:a", name, PASSWORD, str(org.id), "admin")
+        s.commit()
+
+    def add(s: Session) -> object:
+        return accounts.create_user(s, rt.config, "cli:b", "consul.1", PASSWORD, MINISTRY, "consular_officer")
+
+    assert isinstance(_while_open(rt, add, add), Conflict)
+
+    def revoke(name: str) -> Callable[[Session], object]:
+        return lambda s: accounts.revoke_role(s, "cli:a", name, MINISTRY, "admin")
+
+    refused = _while_open(rt, revoke("admin.1"), revoke("admin.2"))
+    assert isinstance(refused, Conflict) and refused.key == "cases.refusal.last_admin", refused
+    with rt.sessions() as s:
+        assert s.scalars(select(User.username).join(Membership).where(Membership.role == "admin")).all() == ["admin.2"]
+        assert s.scalar(select(func.count()).select_from(User).where(User.username == "consul.1")) == 1

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import pycountry
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from observatorio.cases.audit import AccessEvent, Actor, append
@@ -186,7 +187,12 @@ def create_user(session: Session, cfg: CasesConfig, operator: str, username: str
     """A new account with one role in one organisation; audited as ``user.create`` and
     ``user.grant``."""
     org = check_new_user(session, username, org_ref, role)
-    user = add_user(session, username, password, cfg, [(org, role)], full_name.strip())
+    try:
+        user = add_user(session, username, password, cfg, [(org, role)], full_name.strip())
+    except IntegrityError:
+        # Another operator's transaction added the name after the check (PostgreSQL): the
+        # unique index decides, and the refusal says so rather than a traceback.
+        raise Conflict(key="cases.refusal.username_taken", username=username) from None
     audit_operator(session, operator, "user.create", "user", user.id,
                    ("username", "full_name", "password_hash"), org.id)
     audit_operator(session, operator, "user.grant", "user", user.id, ("membership", f"role={role}"), org.id)
@@ -202,7 +208,11 @@ def grant_role(session: Session, operator: str, username: str, org_ref: str, rol
         raise Conflict(key="cases.refusal.role_held", username=username, role=role, organisation=org.name)
     membership = Membership(user_id=user.id, organisation_id=org.id, role=role)
     session.add(membership)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # granted meanwhile by another operator (the unique constraint)
+        raise Conflict(key="cases.refusal.role_held", username=username, role=role,
+                       organisation=org.name) from None
     audit_operator(session, operator, "user.grant", "user", user.id, ("membership", f"role={role}"), org.id)
     return membership
 
