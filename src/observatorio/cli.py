@@ -110,8 +110,8 @@ def _register_all() -> None:
     from observatorio import data_commands, texts_cli
     from observatorio.analysis import cli as analysis_cli
     from observatorio.analysis.forecast import cli as forecast_cli
+    from observatorio.cases import accounts_cli, directory_cli, notify_cli
     from observatorio.cases import cli as cases_cli
-    from observatorio.cases import directory_cli, notify_cli
     from observatorio.cases.reception import cli as reception_cli
     from observatorio.publish import cases_publish_command
     from observatorio.publish import cli as publish_cli
@@ -135,6 +135,7 @@ def _register_all() -> None:
     submissions_cli.register(app)
     texts_cli.register(app)
     directory_cli.register(cases_cli.app)
+    accounts_cli.register(cases_cli.app)
     cases_cli.app.add_typer(notify_cli.app, name="notify")
 
 

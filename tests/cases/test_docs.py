@@ -45,5 +45,6 @@ def test_field_groups_documented() -> None:
 
 def test_cli_commands_documented() -> None:
     text = DOC.read_text("utf-8")
-    for cmd in ("init", "demo", "audit verify", "audit list", "retention run", "person export", "person erase"):
+    for cmd in ("init", "demo", "audit verify", "audit list", "retention run", "person export", "person erase",
+                "org add", "org list", "user add", "user grant", "user revoke", "user list", "user activate"):
         assert re.search(rf"observatorio cases {cmd}\b", text), cmd

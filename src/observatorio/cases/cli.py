@@ -8,8 +8,9 @@ Two kinds of command:
   functions the API runs, so the same policy check decides and the audit names the account —
   granted or denied;
 * **operator commands** (``init``, ``demo``, ``audit verify``, ``audit list``,
-  ``retention run``) maintain the database: they need its URL and credentials, show no
-  migrant's data and single nobody out; ``retention run`` is audited as ``cli:<os user>``.
+  ``retention run``, ``org …``, ``user …``) maintain the database: they need its URL and
+  credentials, show no migrant's data and single nobody out; ``retention run`` and every change
+  to an organisation or account are audited as ``cli:<os user>`` (accounts_cli.py).
 """
 
 from __future__ import annotations
@@ -302,7 +303,7 @@ def retention_run(
 
 
 def _account_change(url: str | None, username: str, change: Callable[[Session, Runtime, User], None]) -> None:
-    """Apply an operator change to one account; every session of that account ends."""
+    """Apply an operator change to one account in one transaction (the change audits itself)."""
     from sqlalchemy import select
 
     from observatorio.cases.errors import CasesError, NotFound
@@ -325,20 +326,29 @@ def _account_change(url: str | None, username: str, change: Callable[[Session, R
 @user_app.command("deactivate", help=cli_help("cli.help.cases.user.deactivate"))
 def user_deactivate(username: str, url: UrlOpt = None) -> None:
     """Deactivate an account and end its sessions (help: cli.help.cases.user.deactivate)."""
-    from observatorio.cases.accounts import deactivate_user
+    from observatorio.cases.accounts import deactivate_account
 
-    _account_change(url, username, lambda s, rt, user: deactivate_user(s, user))
+    _account_change(url, username, lambda s, rt, user: deactivate_account(s, _operator(), user))
     typer.echo(say("cases_cli.account_deactivated", username=username))
+
+
+@user_app.command("activate", help=cli_help("cli.help.cases.user.activate"))
+def user_activate(username: str, url: UrlOpt = None) -> None:
+    """Let a deactivated account log in again (help: cli.help.cases.user.activate)."""
+    from observatorio.cases.accounts import activate_account
+
+    _account_change(url, username, lambda s, rt, user: activate_account(s, _operator(), user))
+    typer.echo(say("cases_cli.account_activated", username=username))
 
 
 @user_app.command("set-password", help=cli_help("cli.help.cases.user.set_password"))
 def user_set_password(username: str, url: UrlOpt = None) -> None:
     """Set a new password and end the sessions (help: cli.help.cases.user.set_password)."""
-    from observatorio.cases.accounts import set_password
+    from observatorio.cases.accounts import change_password
 
     password = ask_hidden_twice(say("cases_cli.new_password"))
     _account_change(url, username,
-                    lambda s, rt, user: set_password(s, user, password, rt.config))
+                    lambda s, rt, user: change_password(s, rt.config, _operator(), user, password))
     typer.echo(say("cases_cli.password_changed", username=username))
 
 
