@@ -185,6 +185,19 @@ def world(rt: Runtime) -> World:
 
 
 @pytest.fixture
+def pg_rt(pg: pgserver.PgServer | None, templates: dict[str, str], tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on PostgreSQL only: races that need row locks (lock_race.py)."""
+    runtime = Runtime.from_url(fresh_url("postgresql", pg, templates, tmp_path), TEST_SETTINGS, TEST_CONFIG)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def pg_world(pg_rt: Runtime) -> World:
+    return build_world(pg_rt)
+
+
+@pytest.fixture
 def client(rt: Runtime) -> Iterator[TestClient]:
     app = make_app(rt)
     with TestClient(app) as c:

@@ -14,14 +14,11 @@ waits until PostgreSQL shows that thread waiting on a lock, then commits the wit
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, func, select, update
 
 from observatorio.cases import referrals
 from observatorio.cases.errors import Conflict, Invalid
@@ -30,37 +27,15 @@ from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_schemas import ReferralAnswer, ReferralIn
 from observatorio.cases.runtime import Runtime
 
-from . import pgserver
-from .conftest import TEST_CONFIG, TEST_SETTINGS, World, build_world, ctx_for, fresh_url
+from .conftest import World, ctx_for
+from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
 from .test_referrals import _child_case, _consent, _refer
-
-LOCK_WAIT_LIMIT_S = 60  # how long a thread may take to reach its lock (a hang, not a timing check)
-
-
-@pytest.fixture
-def pg_rt(pg: pgserver.PgServer | None, templates: dict[str, str], tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime.from_url(fresh_url("postgresql", pg, templates, tmp_path), TEST_SETTINGS, TEST_CONFIG)
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def pg_world(pg_rt: Runtime) -> World:
-    return build_world(pg_rt)
 
 
 def _while_withdrawal_is_open(rt: Runtime, consent_id: int, act: Callable[[], Any]) -> Any:
     """Withdraw the consent (and its active referrals) in a transaction held open until ``act``,
     run in a thread, waits on a lock; then commit it and return what ``act`` returned or raised."""
     engine = create_engine(rt.url)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = act()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test, whatever it is
-            outcome["value"] = exc
-
     try:
         with engine.connect() as withdrawal:
             withdrawal.execute(update(ReferralConsent).where(ReferralConsent.id == consent_id)
@@ -68,17 +43,8 @@ def _while_withdrawal_is_open(rt: Runtime, consent_id: int, act: Callable[[], An
             withdrawal.execute(update(Referral).where(Referral.consent_id == consent_id,
                                                       Referral.status.in_(referrals.ACTIVE))
                                .values(status="withdrawn"))
-            worker = threading.Thread(target=run)
-            worker.start()
-            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND datname = current_database()")
-            deadline = time.monotonic() + LOCK_WAIT_LIMIT_S
-            # each poll its own transaction: within one, PostgreSQL shows the first poll's
-            # snapshot of pg_stat_activity, and a wait that began later is never seen
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
-                while not watcher.execute(waiting).scalar() and worker.is_alive():
-                    assert time.monotonic() < deadline, "the use-case never reached the withdrawal's lock"
-                    time.sleep(0.05)
+            worker, outcome = in_thread(act)
+            until_waiting(rt, worker)
             withdrawal.commit()
             worker.join(LOCK_WAIT_LIMIT_S)
     finally:

@@ -17,14 +17,11 @@ lock, then commits it (no timing).
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.orm import Session
 
 from observatorio.cases import case_work, case_writes, person_rights
@@ -34,55 +31,8 @@ from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseUpdate, NoteIn, ServiceIn, TaskIn
 from observatorio.i18n import t
 
-from . import pgserver
-from .conftest import TEST_CONFIG, TEST_SETTINGS, World, build_world, ctx_for, fresh_url, seed
-
-LOCK_WAIT_LIMIT_S = 60  # how long a thread may take to reach its lock (a hang, not a timing check)
-WAITING = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-               "AND datname = current_database()")
-
-
-@pytest.fixture
-def pg_rt(pg: pgserver.PgServer | None, templates: dict[str, str], tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime.from_url(fresh_url("postgresql", pg, templates, tmp_path), TEST_SETTINGS, TEST_CONFIG)
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def pg_world(pg_rt: Runtime) -> World:
-    return build_world(pg_rt)
-
-
-def _in_thread(act: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = act()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test, whatever it is
-            outcome["value"] = exc
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    return worker, outcome
-
-
-def _until_waiting(rt: Runtime, worker: threading.Thread) -> None:
-    """Return once PostgreSQL shows a session waiting on a lock, or the worker has finished.
-
-    The watcher runs each poll in its own transaction (autocommit): within one transaction
-    PostgreSQL shows the same snapshot of pg_stat_activity, so a wait that began after the first
-    poll would never be seen."""
-    engine = create_engine(rt.url, isolation_level="AUTOCOMMIT")
-    try:
-        deadline = time.monotonic() + LOCK_WAIT_LIMIT_S
-        with engine.connect() as watcher:
-            while not watcher.execute(WAITING).scalar() and worker.is_alive():
-                assert time.monotonic() < deadline, "the other side never reached the lock"
-                time.sleep(0.05)
-    finally:
-        engine.dispose()
+from .conftest import World, ctx_for, seed
+from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
 
 
 def _while_erasure_is_open(rt: Runtime, case_id: int, act: Callable[[], Any]) -> Any:
@@ -95,8 +45,8 @@ def _while_erasure_is_open(rt: Runtime, case_id: int, act: Callable[[], Any]) ->
             erasure.execute(update(Case).where(Case.id == case_id)
                             .values(summary=None, erased_at=utcnow(), version=Case.version + 1))
             erasure.execute(update(CaseNote).where(CaseNote.case_id == case_id).values(body=None))
-            worker, outcome = _in_thread(act)
-            _until_waiting(rt, worker)
+            worker, outcome = in_thread(act)
+            until_waiting(rt, worker)
             erasure.commit()
             worker.join(LOCK_WAIT_LIMIT_S)
     finally:
@@ -150,8 +100,8 @@ def test_an_erasure_during_a_note_erases_the_note(pg_rt: Runtime, pg_world: Worl
             return person_rights.erase_person(ctx_for(s, world, "gtm_head"), person_id)
 
     def hold_commit(session: Session) -> None:  # the note is flushed; erase now, then commit it
-        worker, erasure["outcome"] = _in_thread(erase)
-        _until_waiting(rt, worker)
+        worker, erasure["outcome"] = in_thread(erase)
+        until_waiting(rt, worker)
         erasure["worker"] = worker
 
     with rt.sessions() as s:

@@ -5,14 +5,11 @@ the same transaction, each refusal with its message and exit code and nothing wr
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -24,8 +21,8 @@ from observatorio.cases.models import AuditEntry, AuthSession, Membership, Organ
 from observatorio.cases.runtime import Runtime
 from observatorio.cli import app
 
-from . import pgserver
-from .conftest import TEST_CONFIG, TEST_SETTINGS, fresh_url, login
+from .conftest import login
+from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
 
 runner = CliRunner()
 PASSWORD = "una clave larga y buena"
@@ -294,40 +291,20 @@ def test_deactivate_activate_and_set_password_are_audited(url: str) -> None:
     assert cases(url, "audit", "verify").exit_code == 0
 
 
-LOCK_WAIT_LIMIT_S = 60  # how long a thread may take to reach its lock (a hang, not a timing check)
-
-
-@pytest.fixture
-def pg_rt(pg: pgserver.PgServer | None, templates: dict[str, str], tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime.from_url(fresh_url("postgresql", pg, templates, tmp_path), TEST_SETTINGS, TEST_CONFIG)
-    yield runtime
-    runtime.close()
-
-
 def _while_open(rt: Runtime, first: Callable[[Session], object], second: Callable[[Session], object]) -> object:
     """Run ``first`` in a transaction held open until ``second``, in a thread, waits on a lock;
     commit it; return what ``second`` returned or raised (its transaction committed if it ran)."""
-    outcome: dict[str, object] = {}
 
-    def run() -> None:
-        try:
-            with rt.sessions() as s:
-                outcome["value"] = second(s)
-                s.commit()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test, whatever it is
-            outcome["value"] = exc
+    def run() -> object:
+        with rt.sessions() as s:
+            value = second(s)
+            s.commit()
+            return value
 
     with rt.sessions() as held:
         first(held)
-        worker = threading.Thread(target=run)
-        worker.start()
-        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                       "AND datname = current_database()")
-        deadline = time.monotonic() + LOCK_WAIT_LIMIT_S
-        with rt.engine.connect() as watcher:
-            while not watcher.execute(waiting).scalar() and worker.is_alive():
-                assert time.monotonic() < deadline, "the second change never reached the first one's lock"
-                time.sleep(0.05)
+        worker, outcome = in_thread(run)
+        until_waiting(rt, worker)
         held.commit()
         worker.join(LOCK_WAIT_LIMIT_S)
     return outcome["value"]
