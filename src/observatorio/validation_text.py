@@ -7,6 +7,7 @@ which field was wrong and why, without echoing the value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,10 +34,28 @@ def field_name(error: Mapping[str, Any]) -> str:
     return encodable(".".join(loc) or "—")
 
 
+#: one allowed value in pydantic's list of them (``'a', 'b' or 'c'``)
+_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def choices(expected: str, lang: str) -> str:
+    """pydantic writes the allowed values as English prose (``'a', 'b' or 'c'``): the same
+    list in ``lang`` («a», «b» o «c»); anything else as it came."""
+    values = _CHOICE.findall(expected)
+    if not values:
+        return expected
+    quoted = [f"«{v}»" if lang == "es" else f"'{v}'" for v in values]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"{', '.join(quoted[:-1])} {t('validation.or', lang)} {quoted[-1]}"
+
+
 def reason(error: Mapping[str, Any], lang: str) -> str:
     """Why the value was refused, in ``lang`` (pydantic's English text when no message exists)."""
     kind = str(error.get("type", ""))
     ctx = {k: encodable(str(v)) for k, v in (error.get("ctx") or {}).items()}
+    if "expected" in ctx:
+        ctx["expected"] = choices(ctx["expected"], lang)
     key = f"validation.{kind}"
     if has_message(key):
         try:

@@ -56,8 +56,9 @@ def test_a_revision_needs_publication_revise_and_a_reason(rt: Runtime, world: Wo
 
         refused = client.post("/api/v1/cases/publication", json=revise, headers=publisher)
         assert refused.status_code == 403, refused.text  # publishing is not revising
-        assert "publication.revise" in refused.json()["detail"]["es"]
-        assert "publication.revise" in refused.json()["detail"]["en"]
+        # the refusal names the action in words (its policy label), in each language
+        assert "Revisar un mes ya publicado" in refused.json()["detail"]["es"]
+        assert "Revise a month already published" in refused.json()["detail"]["en"]
         [denied] = _entries(rt, "publication.revise", "denied")
         assert denied.actor == "stats_publisher" and denied.record_type == "publication"
 

@@ -79,7 +79,7 @@ def test_arrival_and_manifest_from_the_command_line(rt: Runtime, world: World, t
     assert r.exit_code == 0 and "\tmanifiesto 40\t" in r.output
     r = runner.invoke(app, ["cases", "reception", "arrival", "add", "--mode", "boat", "--date", "2025-08-14",
                             "--from", "USA", "--expected", "4", *base])
-    assert r.exit_code == 1 and "mode" in r.output
+    assert r.exit_code == 1 and "«Medio»" in r.output and "«flight» o «bus»" in r.output
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     r = runner.invoke(app, ["cases", "reception", "manifest", "import", arrival_id, str(good),
                             "--url", rt.url, "--user", "gtm_officer"])
