@@ -65,6 +65,20 @@ def test_manifest_is_imported_once_and_its_reading_is_audited(rt: Runtime, world
     assert {"reception.arrival", "reception.manifest.import", "reception.manifest.read"} <= set(actions)
 
 
+def test_a_blank_sex_is_imported_as_not_known(rt: Runtime, world: World) -> None:
+    # a transport list often leaves the sex blank; refusing the whole file left the centre with
+    # no manifest, while the intake form itself offers "no data"
+    arrival_id = _arrival(rt, world)
+    rows = people(3)
+    rows[1][3], rows[2][3] = "", "Sin dato"
+    with rt.sessions() as s:
+        assert arrivals.import_manifest(ctx_for(s, world, "hnd_reception"), arrival_id, "m.csv",
+                                        csv_bytes(rows), TODAY) == 3
+        sexes = s.scalars(select(ManifestEntry.sex).where(ManifestEntry.arrival_id == arrival_id)
+                          .order_by(ManifestEntry.row_number)).all()
+    assert sexes[1:] == [Sex.UNKNOWN.value, Sex.UNKNOWN.value]
+
+
 def test_missing_columns_and_wrong_format_are_clear_errors(rt: Runtime, world: World) -> None:
     arrival_id = _arrival(rt, world)
     with rt.sessions() as s:

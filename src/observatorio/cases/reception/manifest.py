@@ -2,7 +2,8 @@
 
 Columns (header on the first row, Spanish or English, any order, other columns ignored):
 ``given_names``/``nombres``, ``family_names``/``apellidos``, ``date_of_birth``/``fecha_nacimiento``
-(YYYY-MM-DD or DD/MM/YYYY, or a date cell), ``sex``/``sexo`` (F/M, female/male, mujer/hombre…).
+(YYYY-MM-DD or DD/MM/YYYY, or a date cell; empty when not known), ``sex``/``sexo`` (F/M,
+female/male, mujer/hombre…; empty or «sin dato» when not known, as the intake form allows).
 Every bad row is reported at once with its row number (as a spreadsheet shows it: the header
 is row 1) and column; a file with any problem imports nothing. pandas reads the file (CSV with
 the C parser, XLSX with calamine), nothing is parsed by hand."""
@@ -31,7 +32,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 SEXES = {"f": "female", "female": "female", "mujer": "female", "femenino": "female",
          "m": "male", "male": "male", "hombre": "male", "masculino": "male", "h": "male",
-         "x": "other", "other": "other", "otro": "other"}
+         "x": "other", "other": "other", "otro": "other",
+         # not known: a transport list often leaves it blank; the intake form offers "no data"
+         "": "unknown", "unknown": "unknown", "desconocido": "unknown", "sin dato": "unknown",
+         "sin datos": "unknown", "nd": "unknown", "n/d": "unknown", "?": "unknown"}
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0+)?)?$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
