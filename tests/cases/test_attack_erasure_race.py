@@ -134,3 +134,42 @@ def test_an_edit_as_the_case_is_erased_is_a_conflict(pg_rt: Runtime, pg_world: W
     assert isinstance(edited, Conflict), edited
     with rt.sessions() as s:
         assert s.get(Case, case_id).summary is None
+
+
+@pytest.mark.postgres
+def test_an_answer_takes_the_case_before_its_referral(pg_rt: Runtime, pg_world: World) -> None:
+    """An erasure updates the case, then its referrals; an answer accepting a transfer locked
+    the referral, then the case: the two could deadlock. The answer now waits on the case first,
+    holding no referral lock while it waits."""
+    from observatorio.cases import referrals
+    from observatorio.cases.referral_models import Referral
+    from observatorio.cases.referral_schemas import ReferralAnswer
+
+    from .test_referrals import _child_case, _consent, _refer
+
+    rt, world = pg_rt, pg_world
+    case_id = _child_case(rt, world)
+    ref = _refer(rt, world, case_id, consent_id=_consent(rt, world, case_id), transfer=True)
+
+    def answer() -> object:
+        with rt.sessions() as s:
+            return referrals.answer_referral(ctx_for(s, world, "gtm_protection"), ref.id,
+                                             ReferralAnswer(accept=True))
+
+    engine = create_engine(rt.url)
+    try:
+        with engine.connect() as erasure:  # an erasure's first statement: the case row
+            erasure.execute(update(Case).where(Case.id == case_id).values(version=Case.version))
+            worker, outcome = in_thread(answer)
+            until_waiting(rt, worker)
+            assert worker.is_alive()  # accepting a transfer writes the case: it waits
+            with engine.connect() as other:  # the referral is still free: the answer holds nothing
+                free = other.execute(select(Referral.id).where(Referral.id == ref.id)
+                                     .with_for_update(nowait=True)).scalar()
+                other.rollback()
+            assert free == ref.id
+            erasure.commit()
+            worker.join(LOCK_WAIT_LIMIT_S)
+    finally:
+        engine.dispose()
+    assert not isinstance(outcome["value"], Exception), outcome["value"]

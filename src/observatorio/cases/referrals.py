@@ -263,7 +263,13 @@ def _as_receiver(ctx: Ctx, referral_id: int, audit_action: str, *, lock: bool = 
     """The referral and the decision of ``referral.respond`` in its receiving organisation
     (``lock``: its row locked first, for an answer). Missing referrals and referrals sent
     elsewhere get the same audited 404."""
-    if lock:  # a withdrawal of its consent in flight finishes first; its status is read after
+    if lock:
+        # The case's row first, then the referral's: the order an erasure takes them in
+        # (retention.erase_cases updates the case, then its referrals). An answer that took its
+        # referral first and then, accepting a transfer, the case could deadlock against one.
+        case_of = select(Referral.case_id).where(Referral.id == referral_id).scalar_subquery()
+        ctx.session.execute(select(Case.id).where(Case.id == case_of).with_for_update())
+        # a withdrawal of its consent in flight finishes first; its status is read after
         _lock_referrals(ctx, Referral.id == referral_id)
     r = ctx.session.get(Referral, referral_id, populate_existing=True)
     d = (authorize(ctx.principal, "referral.respond", organisation_resource(r.to_organisation))
