@@ -18,6 +18,7 @@ from observatorio.cases import accounts, case_records, person_records
 from observatorio.cases.errors import Conflict, NotFound
 from observatorio.cases.models import AuditEntry, Case, CaseRevision, CaseTask, Organisation
 from observatorio.cases.reception import arrivals, child_cases, intake
+from observatorio.cases.reception.models import Intake
 from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
 from observatorio.cases.referral_models import Referral
 from observatorio.cases.runtime import Runtime
@@ -91,8 +92,17 @@ def _assert_protected(rt: Runtime, world: World, case_id: int, person_id: int,
                                                           CaseRevision.version == case.version)).all()
         assert revision.changes["case_type"] == ["returnee_reintegration", "unaccompanied_child"]
         [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.retype",
+                                                     AuditEntry.record_type == "case",
                                                      AuditEntry.record_id == str(case_id))).all()
         assert entry.outcome == "granted" and "case_type" in entry.fields
+        # the intake now says what it was: a child received alone (the published returnee
+        # tables read it; SINGLE_ADULT counted a child as a single adult)
+        received = s.scalars(select(Intake).where(Intake.case_id == case_id)).one()
+        assert received.accompaniment == "UNACCOMPANIED"
+        [noted] = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.retype",
+                                                     AuditEntry.record_type == "intake",
+                                                     AuditEntry.record_id == str(received.id))).all()
+        assert noted.outcome == "granted" and "accompaniment" in noted.fields
     return case
 
 

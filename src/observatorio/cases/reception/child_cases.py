@@ -22,7 +22,9 @@ unaccompanied child now, in the same transaction as the correction:
   (``intake.record_required_referrals``): the mandated one to child protection when the editing
   user holds ``referral.mandate`` on the case, else, like any need intake cannot refer by
   mandate, an open task on the case for its officer (the intake officer, who holds it);
-* a closed case is re-typed too (the cap protects what is left of it) without a referral.
+* a closed case is re-typed too (the cap protects what is left of it) without a referral;
+* the intake's accompaniment becomes ``UNACCOMPANIED`` (audited ``case.retype`` on the intake),
+  so that the published returnee tables count a child received alone as one.
 
 Cases opened by hand keep the type their officer chose (no age rule types them at opening
 either), and a child recorded as accompanied keeps a returnee's case, as at intake.
@@ -57,6 +59,8 @@ ALONE = ("SINGLE_ADULT", "_U")
 #: the person fields whose change may make a returnee a child at their intake
 AGE_FIELDS = frozenset({"date_of_birth", "estimated_age"})
 RETYPED = ("case_type", "protocol_version", "protocol_variant")
+#: what intake records a child received alone as
+UNACCOMPANIED = "UNACCOMPANIED"
 ACTION = "case.retype"
 
 
@@ -73,17 +77,27 @@ def protect_child_cases(ctx: Ctx, decision: Decision, person: Person, today: dt.
     """Re-type the person's intake cases of a child received alone (module doc); the ids of the
     cases re-typed. Flushed and logged, not committed: the correction's caller commits."""
     rows = ctx.session.execute(
-        select(Case, Arrival.arrival_date, Intake.received_on)
+        select(Case, Intake, Arrival.arrival_date)
         .join(Intake, Intake.case_id == Case.id).join(Arrival, Arrival.id == Intake.arrival_id)
         .where(Intake.person_id == person.id, Intake.accompaniment.in_(ALONE),
                Case.case_type == CaseType.RETURNEE_REINTEGRATION.value)
         .order_by(Case.id)).unique().all()  # a case's shares are loaded with it
     retyped = []
-    for case, arrived, received in rows:
-        if was_child(person, min(arrived, received)):
+    for case, intake, arrived in rows:
+        if was_child(person, min(arrived, intake.received_on)):
             _retype(ctx, decision, case, today)
+            _alone_as_a_child(ctx, decision, intake)
             retyped.append(case.id)
     return retyped
+
+
+def _alone_as_a_child(ctx: Ctx, decision: Decision, intake: Intake) -> None:
+    """The intake's accompaniment follows: a child received alone is ``UNACCOMPANIED``, as intake
+    records one. Left as ``SINGLE_ADULT``, the published returnee tables would count a child
+    (now in a child's age band) as a single adult."""
+    intake.accompaniment = UNACCOMPANIED
+    ctx.session.flush()
+    ctx.log(decision, ACTION, "intake", intake.id, ["accompaniment"])
 
 
 def _retype(ctx: Ctx, decision: Decision, case: Case, today: dt.date) -> None:
