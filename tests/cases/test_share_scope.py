@@ -7,10 +7,10 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from observatorio.cases import audit
-from observatorio.cases.models import Case, CaseNote, CaseService, CaseTask, Person
+from observatorio.cases.models import AuditEntry, Case, CaseNote, CaseService, CaseTask, Person
 
 from .conftest import login
 
@@ -225,6 +225,21 @@ def test_audit_paging_ends(client, seeded) -> None:
         url = re.match(r'<([^>]+)>; rel="next"', link).group(1) if link else None
     assert url is None
     assert seen == expected
+
+
+def test_the_audit_bound_says_nothing_of_other_countries(client, seeded, rt) -> None:
+    # X-Audit-Upto is the newest entry the reader may see: the newest of the whole audit told a
+    # country's supervisor how busy every other country was
+    h = login(client, "gtm_supervisor")
+    first = client.get("/api/v1/audit", params={"limit": 1000}, headers=h)
+    hnd = login(client, "hnd_head")  # activity elsewhere after the reader's last visible entry
+    assert client.get(f"/api/v1/cases/{seeded.cases['hnd_mex']}", headers=hnd).status_code == 200
+    again = client.get("/api/v1/audit", params={"limit": 1000}, headers=h)
+    visible = [e["id"] for e in again.json()]
+    assert int(again.headers["X-Audit-Upto"]) == visible[-1]
+    with rt.sessions() as s:
+        newest = s.scalar(select(func.max(AuditEntry.id)))
+    assert newest > visible[-1] >= int(first.headers["X-Audit-Upto"])
 
 
 # ---------------------------------------------------------------- item 14: no existence oracle

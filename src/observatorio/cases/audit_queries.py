@@ -37,7 +37,10 @@ def query_audit(ctx: Ctx, *, upto_id: int | None = None, **filters: Any) -> Audi
     if not holds(ctx.principal, "audit.read"):
         raise ctx.deny(forbidden("audit.read"), "audit.read", "audit", None, asked)
     if upto_id is None:
-        upto_id = ctx.session.scalar(select(func.max(AuditEntry.id))) or 0
+        # the newest entry the reader may see, not the newest of all: the bound is returned to
+        # the reader (X-Audit-Upto), and the whole audit's would show other countries' activity
+        upto_id = ctx.session.scalar(select(func.max(AuditEntry.id))
+                                     .where(audit.scope_clause(ctx.principal))) or 0
     rows = audit.query(ctx.session, ctx.principal, upto_id=upto_id, **filters)
     out = [AuditOut(id=e.id, chain=e.chain, seq=e.seq, ts=e.ts, actor_id=e.actor_id, actor=e.actor,
                     organisation_id=e.organisation_id, action=e.action, record_type=e.record_type,
