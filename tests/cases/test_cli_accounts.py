@@ -334,3 +334,20 @@ def test_two_operators_racing(pg_rt: Runtime) -> None:
     with rt.sessions() as s:
         assert s.scalars(select(User.username).join(Membership).where(Membership.role == "admin")).all() == ["admin.2"]
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "consul.1")) == 1
+        accounts.grant_role(s, "cli:a", "admin.1", MINISTRY, "admin")
+        s.commit()
+
+    # two deactivations at once: the second reads the first's "inactive" (the user rows are
+    # locked too), not the snapshot in which both were still active
+    def deactivate(name: str) -> Callable[[Session], object]:
+        def run(s: Session) -> object:
+            user = s.scalars(select(User).where(User.username == name)).one()
+            accounts.deactivate_account(s, "cli:a", user)
+            return None
+        return run
+
+    refused = _while_open(rt, deactivate("admin.1"), deactivate("admin.2"))
+    assert isinstance(refused, Conflict) and refused.key == "cases.refusal.last_admin_deactivate", refused
+    with rt.sessions() as s:
+        assert s.scalars(select(User.username).where(User.active.is_(True), User.username.like("admin.%"))).all() == [
+            "admin.2"]

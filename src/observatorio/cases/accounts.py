@@ -242,10 +242,12 @@ def admin_roles() -> frozenset[str]:
 
 
 def _other_active_admins(session: Session, user_id: int) -> int:
-    """How many other active accounts hold an administrator's role; their membership rows are
-    locked (PostgreSQL) so that two operators cannot each revoke one of the last two."""
+    """How many other active accounts hold an administrator's role; their membership and user
+    rows are locked (PostgreSQL) so that two operators cannot each revoke or deactivate one of
+    the last two. The user rows too: a deactivation changes ``app_user.active``, and only a
+    locked row is read again (its new ``active``) once the other operator's change commits."""
     rows = session.execute(
         select(Membership.id, Membership.user_id).join(User, User.id == Membership.user_id)
         .where(Membership.role.in_(sorted(admin_roles())), User.active.is_(True))
-        .with_for_update(of=Membership)).all()
+        .with_for_update(of=(Membership, User))).all()
     return len({r.user_id for r in rows} - {user_id})
