@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from observatorio.cases import accounts, case_records, person_records
 from observatorio.cases.errors import Conflict, NotFound
-from observatorio.cases.models import AuditEntry, Case, CaseRevision, CaseTask, Organisation
+from observatorio.cases.models import AuditEntry, Case, CaseRevision, CaseTask, Organisation, utcnow
 from observatorio.cases.reception import arrivals, child_cases, intake
 from observatorio.cases.reception.models import Intake
 from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
@@ -152,6 +152,22 @@ def test_an_accompanied_child_or_an_adult_keeps_a_returnees_case(rt: Runtime, wo
     for case_id in (accompanied, adult):
         case = _case(rt, case_id)
         assert (case.case_type, case.version) == ("returnee_reintegration", 1)
+
+
+def test_an_erased_case_is_left_erased(rt: Runtime, world: World) -> None:
+    """An erased intake case (its person kept for another organisation's case) gets no new work:
+    no re-typing, no referral, no task (found by the final review)."""
+    _centre_staff(rt, world)
+    case_id, person_id = _receive(rt, world, accompaniment="SINGLE_ADULT")
+    with rt.sessions() as s:
+        s.execute(update(Case).where(Case.id == case_id).values(erased_at=utcnow(), summary=None))
+        s.commit()
+    _correct(rt, world, "hnd_centre_protection", person_id, date_of_birth=CHILD_BORN)
+    case = _case(rt, case_id)
+    assert (case.case_type, case.version) == ("returnee_reintegration", 1)
+    with rt.sessions() as s:
+        assert s.scalars(select(CaseTask).where(CaseTask.case_id == case_id)).all() == []
+        assert s.scalars(select(Referral).where(Referral.case_id == case_id)).unique().all() == []
 
 
 def test_a_child_corrected_to_an_adult_keeps_a_childs_case(rt: Runtime, world: World) -> None:

@@ -80,8 +80,16 @@ def protect_child_cases(ctx: Ctx, decision: Decision, person: Person, today: dt.
         select(Case, Intake, Arrival.arrival_date)
         .join(Intake, Intake.case_id == Case.id).join(Arrival, Arrival.id == Intake.arrival_id)
         .where(Intake.person_id == person.id, Intake.accompaniment.in_(ALONE),
-               Case.case_type == CaseType.RETURNEE_REINTEGRATION.value)
+               Case.case_type == CaseType.RETURNEE_REINTEGRATION.value,
+               Case.erased_at.is_(None))  # an erased case gets no work, as load_case_for_work says
         .order_by(Case.id)).unique().all()  # a case's shares are loaded with it
+    if rows:
+        # the cases' rows locked, then read again: an erasure in flight finishes first and its
+        # case is left alone (PostgreSQL; SQLite's writer lock already serialises them)
+        ids = [case.id for case, _, _ in rows]
+        locked = set(ctx.session.scalars(select(Case.id).where(Case.id.in_(ids), Case.erased_at.is_(None))
+                                         .with_for_update()))
+        rows = [row for row in rows if row[0].id in locked]
     retyped = []
     for case, intake, arrived in rows:
         if was_child(person, min(arrived, intake.received_on)):
