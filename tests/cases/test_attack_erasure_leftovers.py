@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from observatorio.cases import case_writes, person_records, referrals, steps
 from observatorio.cases.case_records import create_case
+from observatorio.cases.errors import Conflict
 from observatorio.cases.models import Case, CaseShare, CaseStep
 from observatorio.cases.person_rights import erase_person
 from observatorio.cases.referral_models import Referral, ReferralConsent
@@ -95,6 +97,10 @@ def test_erasing_a_case_erases_the_free_text_of_its_steps_consents_and_referrals
     with rt.sessions() as s:
         out = erase_person(ctx_for(s, world, "gtm_head"), person_id)
     assert out.cases == 1
+    assert _leftovers(rt, case_id) == []
+    with rt.sessions() as s, pytest.raises(Conflict):  # no new free text on the erased case
+        case_writes.share_case(ctx_for(s, world, "gtm_head"), case_id, CaseShareIn(
+            organisation_id=world.orgs["gtm_child"], reason=f"{MARK} después"))
     assert _leftovers(rt, case_id) == []
     with rt.sessions() as s:
         # what the lifecycle still needs stays: the step is done, the consent withdrawn, the

@@ -22,6 +22,7 @@ from observatorio.cases.use_context import (
     is_member,
     jsonable,
     load_case,
+    load_case_for_work,
     org_for,
     refuse_if_erased,
     require_groups,
@@ -173,8 +174,9 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
 
 
 def share_case(ctx: Ctx, case_id: int, data: CaseShareIn) -> CaseOut:
-    """Grant another organisation read access to a case (explicit, recorded, audited)."""
-    case, d = load_case(ctx, case_id, "case.share")
+    """Grant another organisation read access to a case (explicit, recorded, audited). Its reason
+    is free text: an erased case is refused, and an erasure in flight finishes first."""
+    case, d = load_case_for_work(ctx, case_id, "case.share")
     org = ctx.session.get(Organisation, data.organisation_id)
     if org is None:
         raise ctx.deny(not_found("organisation", data.organisation_id), "case.share", "case", case_id,
