@@ -40,3 +40,8 @@ def test_allowed_values_are_listed_in_the_language() -> None:
 @pytest.mark.parametrize("text", ["3", "", "a list"])
 def test_anything_else_is_kept_as_it_came(text: str) -> None:
     assert choices(text, "es") == text
+
+
+def test_a_value_holding_an_apostrophe_is_kept() -> None:
+    # pydantic writes such a value in double quotes: 'a', "it's" or 'b'
+    assert choices("'a', \"it's\" or 'b'", "es") == "«a», «it's» o «b»"

@@ -72,10 +72,10 @@ def click_words(lang: str) -> Iterator[None]:
     """Typer's Rich help and error panels in ``lang`` while the block runs; Typer's own words
     back after it (a block inside another puts back the outer one's)."""
     before = {name: getattr(rich_utils, name) for name in (*_RICH_WORDS, "highlighter")}
-    for name, text in rich_words(lang).items():
-        setattr(rich_utils, name, text)
-    rich_utils.highlighter = usage_highlighter(lang)
-    try:
+    try:  # a failure while setting them puts back those already set
+        for name, text in rich_words(lang).items():
+            setattr(rich_utils, name, text)
+        rich_utils.highlighter = usage_highlighter(lang)
         yield
     finally:
         for name, text in before.items():

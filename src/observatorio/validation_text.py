@@ -34,14 +34,15 @@ def field_name(error: Mapping[str, Any]) -> str:
     return encodable(".".join(loc) or "—")
 
 
-#: one allowed value in pydantic's list of them (``'a', 'b' or 'c'``)
-_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'")
+#: one allowed value in pydantic's list of them (``'a', 'b' or 'c'``; a value holding an
+#: apostrophe is written in double quotes)
+_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
 def choices(expected: str, lang: str) -> str:
     """pydantic writes the allowed values as English prose (``'a', 'b' or 'c'``): the same
     list in ``lang`` («a», «b» o «c»); anything else as it came."""
-    values = _CHOICE.findall(expected)
+    values = [single or double for single, double in _CHOICE.findall(expected)]
     if not values:
         return expected
     quoted = [f"«{v}»" if lang == "es" else f"'{v}'" for v in values]
