@@ -13,17 +13,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from observatorio.cases import accounts
-from observatorio.cases.config import CasesConfig
-from observatorio.cases.db import upgrade
-from observatorio.cases.runtime import Runtime
-from observatorio.cases.vocab import OrgKind
-from observatorio.publish.api.app import create_app
 from observatorio.publish.api.cases_lane import exception_layer
-from observatorio.settings import Settings
 
-SECRET = "lane-test-secret-not-for-production-0123456789abcdefghijklmnopqrst"
-PASSWORD = "correct horse battery staple"
+from .officer_app import PASSWORD, app_with_one_officer
+
 #: What a browser from another site sends along: gzip would apply, and so would CORS.
 BROWSER = {"Accept-Encoding": "gzip", "Origin": "https://elsewhere.example"}
 SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
@@ -31,18 +24,8 @@ SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "ref
 
 @pytest.fixture(scope="module")
 def app(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('lane')}/cases.sqlite"
-    upgrade(url)
-    settings = Settings(db=bundled_store_path, secret_key=SECRET)
-    rt = Runtime.from_url(url, settings, CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1))
-    with rt.sessions() as s:
-        org = accounts.add_organisation(s, "Consulado", OrgKind.CONSULATE, "GTM", "MEX", "Tapachula")
-        accounts.add_user(s, "oficial", PASSWORD, rt.config, [(org, "consular_head")])
-        s.commit()
-    app = create_app(settings)
-    app.state.cases_runtime = rt
-    yield app
-    rt.close()
+    with app_with_one_officer(bundled_store_path, tmp_path_factory.mktemp("lane")) as app:
+        yield app
 
 
 @pytest.fixture
