@@ -19,6 +19,7 @@ from observatorio.store import Store
 
 from ..live_server import serving
 from .helpers import CBP
+from .officer_app import app_with_one_officer
 
 
 def make_client(db: Path) -> TestClient:
@@ -92,3 +93,16 @@ def vintage_store_path(tmp_path_factory: pytest.TempPathFactory, data_dir: Path)
 def vintage_client(vintage_store_path: Path) -> Iterator[TestClient]:
     with make_client(vintage_store_path) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def officer_app(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """The whole app with a cases side holding one consular head (officer_app.py), per module."""
+    with app_with_one_officer(bundled_store_path, tmp_path_factory.mktemp("officer")) as app:
+        yield app
+
+
+@pytest.fixture
+def officer_client(officer_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(officer_app, follow_redirects=False) as c:
+        yield c

@@ -6,32 +6,17 @@ the public reads keep the whole stack (without CORS on the cases side: test_cros
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from observatorio.publish.api.cases_lane import exception_layer
 
-from .officer_app import PASSWORD, app_with_one_officer
+from .officer_app import PASSWORD
 
 #: What a browser from another site sends along: gzip would apply, and so would CORS.
 BROWSER = {"Accept-Encoding": "gzip", "Origin": "https://elsewhere.example"}
 SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
-
-
-@pytest.fixture(scope="module")
-def app(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    with app_with_one_officer(bundled_store_path, tmp_path_factory.mktemp("lane")) as app:
-        yield app
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False) as c:
-        yield c
 
 
 def _csrf(html: str) -> str:
@@ -40,9 +25,9 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def _sign_in(client: TestClient) -> None:
-    form = client.get("/cases/login")
-    r = client.post("/cases/login", data={"username": "oficial", "password": PASSWORD, "csrf_token": _csrf(form.text)})
+def _sign_in(officer_client: TestClient) -> None:
+    form = officer_client.get("/cases/login")
+    r = officer_client.post("/cases/login", data={"username": "oficial", "password": PASSWORD, "csrf_token": _csrf(form.text)})
     assert r.status_code == 303, r.text[:300]
 
 
@@ -54,50 +39,50 @@ def _assert_page_headers(r) -> None:  # type: ignore[no-untyped-def]
     assert "access-control-allow-origin" not in r.headers  # personal data: no CORS
 
 
-def test_pages_are_neither_compressed_nor_cors_enabled(client: TestClient) -> None:
-    _sign_in(client)
+def test_pages_are_neither_compressed_nor_cors_enabled(officer_client: TestClient) -> None:
+    _sign_in(officer_client)
     for path in ("/cases/", "/cases/work", "/cases/login"):
-        r = client.get(path, headers=BROWSER)
+        r = officer_client.get(path, headers=BROWSER)
         assert r.status_code == 200, (path, r.text[:300])
         assert len(r.content) > 1000, path  # large enough that gzip would have compressed it
         _assert_page_headers(r)
 
 
-def test_public_reads_keep_compression_and_cors(client: TestClient) -> None:
-    r = client.get("/api/v1/observations?limit=500", headers=BROWSER)
+def test_public_reads_keep_compression_and_cors(officer_client: TestClient) -> None:
+    r = officer_client.get("/api/v1/observations?limit=500", headers=BROWSER)
     assert r.status_code == 200
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["access-control-allow-origin"] == "*"
     assert r.headers.get("etag")
 
 
-def test_csrf_and_sign_in_still_enforced(client: TestClient) -> None:
-    r = client.get("/cases/", headers=BROWSER)  # not signed in: to the login form
+def test_csrf_and_sign_in_still_enforced(officer_client: TestClient) -> None:
+    r = officer_client.get("/cases/", headers=BROWSER)  # not signed in: to the login form
     assert r.status_code == 303 and r.headers["location"] == "/cases/login"
-    forged = client.post("/cases/login", data={"username": "oficial", "password": PASSWORD, "csrf_token": "0" * 64})
+    forged = officer_client.post("/cases/login", data={"username": "oficial", "password": PASSWORD, "csrf_token": "0" * 64})
     assert forged.status_code == 403
     _assert_page_headers(forged)
-    _sign_in(client)
-    logout = client.post("/cases/logout", data={"csrf_token": "0" * 64}, headers=BROWSER)
+    _sign_in(officer_client)
+    logout = officer_client.post("/cases/logout", data={"csrf_token": "0" * 64}, headers=BROWSER)
     assert logout.status_code == 403
     _assert_page_headers(logout)
-    assert client.get("/cases/").status_code == 200  # the forged logout ended nothing
+    assert officer_client.get("/cases/").status_code == 200  # the forged logout ended nothing
 
 
-def test_error_pages_through_the_lane(client: TestClient) -> None:
-    _sign_in(client)
-    missing = client.get("/cases/c/999999")
+def test_error_pages_through_the_lane(officer_client: TestClient) -> None:
+    _sign_in(officer_client)
+    missing = officer_client.get("/cases/c/999999")
     assert missing.status_code == 404
     _assert_page_headers(missing)
-    refused = client.get("/cases/c/" + "9" * 30)  # no id a column holds: the not-found page too
+    refused = officer_client.get("/cases/c/" + "9" * 30)  # no id a column holds: the not-found page too
     assert refused.status_code == 404
     _assert_page_headers(refused)
 
 
-def test_head_preflight_and_api_keep_the_whole_stack(client: TestClient) -> None:
-    get, head = client.get("/cases/login"), client.head("/cases/login")
+def test_head_preflight_and_api_keep_the_whole_stack(officer_client: TestClient) -> None:
+    get, head = officer_client.get("/cases/login"), officer_client.head("/cases/login")
     assert head.status_code == get.status_code == 200 and head.content == b""
-    api = client.get("/api/v1/cases", headers=BROWSER)  # the whole stack, but no CORS (cross_origin.py)
+    api = officer_client.get("/api/v1/cases", headers=BROWSER)  # the whole stack, but no CORS (cross_origin.py)
     assert api.status_code == 401 and "access-control-allow-origin" not in api.headers
 
 

@@ -6,18 +6,13 @@ statistics API and SDMX keep answering any origin. Before, the cases API answere
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from observatorio.cases.http_errors import under_cases_api
 from observatorio.publish.api.cases_paths import API_V1
 from observatorio.publish.api.cross_origin import cross_origin_allowed
 
-from .officer_app import PASSWORD, app_with_one_officer
+from .officer_app import PASSWORD
 
 ORIGIN = "https://elsewhere.example"
 #: a browser's preflight before a script's cross-origin request with a bearer token
@@ -28,57 +23,45 @@ CASES_API = ["/api/v1/cases", "/api/v1/people", "/api/v1/auth/me", "/api/v1/case
 CASES_PAGES = ["/cases/", "/cases/work", "/cases/login", "/cases"]
 
 
-@pytest.fixture(scope="module")
-def app(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    with app_with_one_officer(bundled_store_path, tmp_path_factory.mktemp("cors")) as app:
-        yield app
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False) as c:
-        yield c
-
-
 def _no_cors(r) -> None:  # type: ignore[no-untyped-def]
     granted = sorted(h for h in r.headers if h.startswith("access-control-"))
     assert not granted, (r.request.method, r.request.url.path, r.status_code, granted)
 
 
-def _token(client: TestClient) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", data={"username": "oficial", "password": PASSWORD})
+def _token(officer_client: TestClient) -> dict[str, str]:
+    r = officer_client.post("/api/v1/auth/token", data={"username": "oficial", "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def test_the_cases_api_answers_no_cross_origin_request(client: TestClient) -> None:
-    bearer = _token(client)
+def test_the_cases_api_answers_no_cross_origin_request(officer_client: TestClient) -> None:
+    bearer = _token(officer_client)
     for path in CASES_API:
-        _no_cors(client.options(path, headers=PREFLIGHT))
-        _no_cors(client.get(path, headers={"Origin": ORIGIN}))
-        signed_in = client.get(path, headers={"Origin": ORIGIN, **bearer})
+        _no_cors(officer_client.options(path, headers=PREFLIGHT))
+        _no_cors(officer_client.get(path, headers={"Origin": ORIGIN}))
+        signed_in = officer_client.get(path, headers={"Origin": ORIGIN, **bearer})
         _no_cors(signed_in)
-    listed = client.get("/api/v1/cases", headers={"Origin": ORIGIN, **bearer})
+    listed = officer_client.get("/api/v1/cases", headers={"Origin": ORIGIN, **bearer})
     assert listed.status_code == 200, listed.text  # a real answer of personal data, still no CORS
     _no_cors(listed)
 
 
-def test_the_cases_pages_answer_no_cross_origin_request(client: TestClient) -> None:
+def test_the_cases_pages_answer_no_cross_origin_request(officer_client: TestClient) -> None:
     for path in CASES_PAGES:
-        _no_cors(client.options(path, headers=PREFLIGHT))
-        _no_cors(client.get(path, headers={"Origin": ORIGIN}))
-        _no_cors(client.head(path, headers={"Origin": ORIGIN}))
-        _no_cors(client.request("PUT", path, headers={"Origin": ORIGIN}))  # the whole stack's way
+        _no_cors(officer_client.options(path, headers=PREFLIGHT))
+        _no_cors(officer_client.get(path, headers={"Origin": ORIGIN}))
+        _no_cors(officer_client.head(path, headers={"Origin": ORIGIN}))
+        _no_cors(officer_client.request("PUT", path, headers={"Origin": ORIGIN}))  # the whole stack's way
 
 
-def test_the_statistics_api_keeps_answering_any_origin(client: TestClient) -> None:
-    r = client.get("/api/v1/sources", headers={"Origin": ORIGIN})
+def test_the_statistics_api_keeps_answering_any_origin(officer_client: TestClient) -> None:
+    r = officer_client.get("/api/v1/sources", headers={"Origin": ORIGIN})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
     assert "etag" in r.headers["access-control-expose-headers"].lower()
-    pre = client.options("/api/v1/observations", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    pre = officer_client.options("/api/v1/observations", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
     assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "*"
     assert "GET" in pre.headers["access-control-allow-methods"]
-    sdmx = client.options("/sdmx/dataflow", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    sdmx = officer_client.options("/sdmx/dataflow", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
     assert sdmx.status_code == 200 and sdmx.headers["access-control-allow-origin"] == "*"
 
 
