@@ -2,7 +2,10 @@
 server (the supervisor and its workers), and a walk through every portal page in both languages.
 
 Peak RSS is the kernel's high-water mark (``VmHWM`` in /proc/<pid>/status, Linux); elsewhere
-psutil's current RSS stands in for it.
+psutil's current RSS stands in for it. RSS counts two kinds of pages: the process's own memory
+(``RssAnon``: its heap, the data it holds) and pages of files it maps (``RssFile``: mostly the code
+of the shared libraries it loaded — numpy, Arrow, DuckDB, pandas —, read from disk and held once
+by the kernel for every process that maps them). Both are printed; the target is on RSS.
 
 Run on its own (``python bench/api/memory.py [--db …] [--statistics-only]``) it measures one
 process doing a server worker's work step by step (:func:`phases`): where the memory goes.
@@ -31,16 +34,23 @@ class Reading:
     role: str  # "supervisor" or "worker"
     rss_mb: float
     peak_mb: float
+    own_mb: float  # RssAnon: the process's own memory (RSS less the files it maps)
 
 
-def _peak_bytes(process: psutil.Process) -> int:
+def _status_bytes(process: psutil.Process, field: str) -> int | None:
+    """A ``kB`` field of /proc/<pid>/status in bytes (None where there is none: not Linux)."""
     try:
         for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return int(process.memory_info().rss)
+    return None
+
+
+def _peak_bytes(process: psutil.Process) -> int:
+    found = _status_bytes(process, "VmHWM")
+    return int(process.memory_info().rss) if found is None else found
 
 
 def read(stage: str, server: str, proc: subprocess.Popen[bytes]) -> list[Reading]:
@@ -52,17 +62,20 @@ def read(stage: str, server: str, proc: subprocess.Popen[bytes]) -> list[Reading
         try:
             rss = process.memory_info().rss
             peak = max(_peak_bytes(process), rss)
+            own = _status_bytes(process, "RssAnon")
         except psutil.NoSuchProcess:
             continue
         role = "supervisor" if process.pid == root.pid and len(family) > 1 else "worker"
-        out.append(Reading(stage, server, process.pid, role, rss / 2**20, peak / 2**20))
+        out.append(Reading(stage, server, process.pid, role, rss / 2**20, peak / 2**20,
+                           (rss if own is None else own) / 2**20))
     return out
 
 
 def show(readings: list[Reading]) -> None:
     for r in readings:
         print(f"    {r.stage:<22} {r.server:<18} pid {r.pid:<7} {r.role:<10} "
-              f"RSS {r.rss_mb:>6.0f} MB   peak {r.peak_mb:>6.0f} MB", flush=True)
+              f"RSS {r.rss_mb:>6.0f} MB   peak {r.peak_mb:>6.0f} MB   own {r.own_mb:>6.0f} MB",
+              flush=True)
 
 
 def walk_portal(base: str, passes: int) -> int:
@@ -100,8 +113,10 @@ def summary(readings: list[Reading]) -> None:
                 cells.append(f"{stage}: " + ", ".join(f"{r.peak_mb:.0f}" for r in mine))
         print(f"    {server:<18} " + " | ".join(cells) + " MB")
         peak = max(r.peak_mb for r in readings if r.server == server)
+        own = max(r.own_mb for r in readings if r.server == server and r.role == "worker")
         print(f"    {server:<18} peak {peak:.0f} MB, target {TARGET_MB} MB: "
-              + ("met" if peak < TARGET_MB else "NOT met"))
+              + ("met" if peak < TARGET_MB else "NOT met")
+              + f" (largest own memory of a worker, RssAnon: {own:.0f} MB)")
     worst = max((r.peak_mb for r in readings), default=0.0)
     print(f"largest peak {worst:.0f} MB: target " + ("met" if worst < TARGET_MB else "NOT met"))
 
@@ -117,14 +132,14 @@ def summary(readings: list[Reading]) -> None:
 _HEAVY = ("numpy", "pyarrow", "pandas", "duckdb", "fastapi", "sqlalchemy", "scipy", "jinja2")
 
 
-def _own_status() -> tuple[float, float]:
-    rss = peak = 0.0
+def _own_status() -> tuple[float, float, float]:
+    """This process's RSS, peak RSS and own memory (RssAnon), in MB."""
+    found = {"VmRSS": 0.0, "VmHWM": 0.0, "RssAnon": 0.0}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1]) / 1024
-        elif line.startswith("VmHWM:"):
-            peak = int(line.split()[1]) / 1024
-    return rss, peak
+        name = line.split(":")[0]
+        if name in found:
+            found[name] = int(line.split()[1]) / 1024
+    return found["VmRSS"], found["VmHWM"], found["RssAnon"]
 
 
 def _reset_peak() -> None:
@@ -154,10 +169,10 @@ def phases(db: Path, statistics_only: bool) -> None:  # pragma: no cover - a ben
 
     def mark(step: str) -> None:
         nonlocal start
-        rss, peak = _own_status()
+        rss, peak, own = _own_status()
         loaded = ",".join(m for m in _HEAVY if m in sys.modules)
         rows.append((step, rss, peak, time.perf_counter() - start, loaded))
-        print(f"  {step:<34} RSS {rss:6.0f} MB  step peak {peak:6.0f} MB  "
+        print(f"  {step:<34} RSS {rss:6.0f} MB  step peak {peak:6.0f} MB  own {own:6.0f} MB  "
               f"DuckDB {duckdb_mb():5.0f} MB  {rows[-1][3]:6.2f} s  [{loaded}]", flush=True)
         _reset_peak()
         start = time.perf_counter()
