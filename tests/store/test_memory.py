@@ -205,7 +205,7 @@ def test_text_columns_hold_small_codes_and_make_their_label_index_only_when_aske
     attributes, area = columns.columns["attributes"], columns.columns["ref_area"]
     assert isinstance(attributes, memory._Strings) and isinstance(area, memory._Strings)
     assert "index" not in vars(attributes)
-    assert attributes.codes.dtype.itemsize <= 4 and area.codes.dtype.itemsize <= 2
+    assert attributes.codes.dtype.itemsize <= 2 and area.codes.dtype.itemsize <= 2
     labels = area.values.to_pylist()[:-1]  # the NULL is the last code, and has no label
     assert area.index == {label: code for code, label in enumerate(labels)}
 
@@ -241,3 +241,64 @@ def test_a_sources_rows_apart_in_the_table_are_put_together(tmp_path: Path,
             with duckdb_only():
                 _same(mine, query.run(store, check=False))
         memory.forget(store)
+
+
+def test_columns_are_held_in_small_types(store: Store) -> None:
+    # docs/benchmarks.md, "Memory": dates as codes into their sorted days, columns with one
+    # value per source held once per source, the value column as int32 with the rest apart,
+    # the attributes' 10 MB of labels packed.
+    columns = memory.columns_of(store)
+    assert columns is not None
+    period, release = columns.columns["period"], columns.columns["release"]
+    assert isinstance(period, memory._Numbers) and period.table is not None
+    assert period.data.dtype.itemsize <= 2
+    assert isinstance(release, memory._Numbers) and isinstance(release.data, memory._BySource)
+    load = columns.columns["load_id"]
+    assert isinstance(load, memory._Strings) and isinstance(load.codes, memory._BySource)
+    assert isinstance(columns.columns["value"], memory._Doubles)
+    attributes = columns.columns["attributes"]
+    assert isinstance(attributes, memory._Strings) and isinstance(attributes.values, memory._Packed)
+    assert attributes.codes.dtype.itemsize <= 2
+
+
+def test_doubles_come_back_bit_for_bit() -> None:
+    special = [0.0, -0.0, 1.0, -1.0, 0.5, -2.25, 1e300, -1e300, math.inf, -math.inf, math.nan,
+               2.0**31 - 1, 2.0**31, -(2.0**31), -(2.0**31) + 1, -(2.0**31) + 2, 5e-324, 12345.0]
+    data = np.array(special + [float(i) for i in range(200)])
+    valid = np.ones(len(data), dtype=bool)
+    valid[[3, 40, 41]] = False
+    data[~valid] = 0.0  # as read: a NULL is filled with 0
+    for mask in (None, valid):
+        packed = memory._doubles(data, mask, pa.float64())
+        assert isinstance(packed, memory._Doubles)
+        rows = np.arange(len(data))[::-1].copy()
+        got = packed.at(rows)
+        keep = np.ones(len(rows), dtype=bool) if mask is None else mask[rows]
+        assert got[keep].tobytes() == data[rows][keep].tobytes()  # -0.0 and NaN included
+        found = packed.valid_at(rows)
+        assert (found is None) == (mask is None)
+        if mask is not None:
+            assert found is not None and found.tolist() == mask[rows].tolist()
+    fractions = np.array([i + 0.5 for i in range(100)])  # all apart: plain doubles are smaller
+    assert isinstance(memory._doubles(fractions, None, pa.float64()), memory._Numbers)
+
+
+def test_packed_labels_read_as_the_labels() -> None:
+    rng = random.Random(3)
+    labels = [f'{{"k":{rng.randrange(10**6)}}}' * rng.randrange(0, 4) for _ in range(1000)]
+    labels = list(dict.fromkeys(labels))  # distinct, in order of first appearance ('' too)
+    arrow = pa.array(labels, type=pa.string())
+    order = np.argsort(np.array(labels, dtype=object), kind="stable")
+    packed = memory._Packed(arrow, order)
+    expected = [labels[i] for i in order] + [None]
+    assert len(packed) == len(expected) and packed.to_pylist() == expected
+    codes = np.array([rng.randrange(len(expected)) for _ in range(500)], dtype=np.int64)
+    assert packed.take(pa.array(codes)).to_pylist() == [expected[c] for c in codes]
+    assert packed.take(np.empty(0, dtype=np.int64)).to_pylist() == []
+
+
+def test_smallest_code_types_are_unsigned() -> None:
+    assert memory._smallest_int(255) is np.uint8
+    assert memory._smallest_int(256) is np.uint16
+    assert memory._smallest_int(36_288) is np.uint16
+    assert memory._smallest_int(70_000) is np.uint32

@@ -54,13 +54,112 @@ _DATE_NULL_LAST = np.iinfo(np.int64).max
 _INT_NULL_FIRST = np.iinfo(np.int64).min
 
 
+class _BySource:
+    """A column with one value per source (``release``, ``source_file``, ``load_id``: a load
+    writes its source's rows at once): that value per source code, gathered through the rows'
+    source codes, so ``column[rows]`` reads as an array's would."""
+
+    __slots__ = ("per_source", "source")
+
+    def __init__(self, per_source: np.ndarray, source: np.ndarray) -> None:
+        self.per_source = per_source  # indexed by the source column's codes
+        self.source = source  # the source column's codes (the same array, not a copy)
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        found: np.ndarray = self.per_source[self.source[rows]]
+        return found
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.per_source.dtype
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.per_source.nbytes)
+
+
+#: A column's per-row codes or values: an array, or one value per source.
+_Column = np.ndarray | _BySource
+
+
+#: Labels of a text column packed past this many bytes of text (the ``attributes``: 36,288
+#: texts, 10.4 MB, one per incident of the missing-migrants sources), in blocks of this many.
+_PACK_BYTES = 1 << 20
+_PACK_BLOCK = 256
+_CODEC = "lz4"
+
+
+class _Packed:
+    """A text column's sorted labels, the last a NULL, as LZ4-compressed blocks of
+    ``_PACK_BLOCK`` labels: 10.4 → 1.8 MB for the ``attributes``, whose labels only answers
+    read (filters, sorts and groups use the codes). The blocks hold the labels in order of
+    first appearance in the table, so that the rows an answer reads together (a source's, a
+    country's) find their labels in a block or two; ``place`` maps a code (sort order) to that
+    order. An answer decompresses the blocks it uses (~15 µs each). Reads as much of a
+    ``pa.Array`` as the columns use (``len``, ``take``, ``to_pylist``)."""
+
+    def __init__(self, labels: pa.Array, place: np.ndarray) -> None:
+        text = labels.cast(pa.string())  # in order of first appearance, no NULL
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
+            text.offset:text.offset + len(text) + 1]
+        first = int(offsets[0])
+        self.offsets = (offsets - first).astype(np.int32)
+        self.place = place.astype(np.int32)  # code → position in ``labels``
+        data = text.buffers()[2]
+        codec = pa.Codec(_CODEC)
+        self.blocks: list[bytes] = []
+        for lo in range(0, len(text), _PACK_BLOCK):
+            hi = min(lo + _PACK_BLOCK, len(text))
+            raw = data[first + int(self.offsets[lo]):first + int(self.offsets[hi])]
+            self.blocks.append(codec.compress(raw, asbytes=True))
+        self.count = len(text)
+
+    def __len__(self) -> int:
+        return self.count + 1
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.offsets.nbytes + self.place.nbytes) + sum(len(b) for b in self.blocks)
+
+    def take(self, indices: pa.Array | np.ndarray) -> pa.Array:
+        """The labels of the codes ``indices`` (the last code: NULL), as ``pa.Array.take``."""
+        codes = np.asarray(indices, dtype=np.int64)
+        real = codes != self.count
+        wanted = self.place[codes[real]].astype(np.int64)
+        mine = wanted // _PACK_BLOCK
+        blocks = np.unique(mine)
+        codec = pa.Codec(_CODEC)
+        parts: list[pa.Array] = []
+        for block in blocks.tolist():
+            lo, hi = block * _PACK_BLOCK, min((block + 1) * _PACK_BLOCK, self.count)
+            offsets = self.offsets[lo:hi + 1] - self.offsets[lo]
+            size = int(offsets[-1])
+            raw = codec.decompress(self.blocks[block], decompressed_size=size) if size else (
+                pa.py_buffer(b""))
+            parts.append(pa.StringArray.from_buffers(hi - lo, pa.py_buffer(offsets), raw))
+        parts.append(pa.nulls(1, pa.string()))
+        found = pa.concat_arrays(parts)
+        # a label's place among the blocks decompressed: the labels of the blocks before its own
+        sizes = np.minimum((blocks + 1) * _PACK_BLOCK, self.count) - blocks * _PACK_BLOCK
+        before = np.concatenate(([0], np.cumsum(sizes)))
+        at = np.full(len(codes), len(found) - 1, dtype=np.int64)
+        at[real] = before[np.searchsorted(blocks, mine)] + wanted - mine * _PACK_BLOCK
+        return found.take(pa.array(at, type=pa.int64()))
+
+    def to_pylist(self) -> list[str | None]:
+        return self.take(np.arange(len(self))).to_pylist()
+
+
 @dataclass(frozen=True)
 class _Strings:
     """A text column: ``codes`` index ``values`` (sorted, bytewise as DuckDB compares text),
     whose last entry is NULL: code ``len(values) - 1`` is a NULL, and sorts last."""
 
-    codes: np.ndarray
-    values: pa.Array
+    codes: _Column
+    values: pa.Array | _Packed
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -81,16 +180,74 @@ class _Strings:
 
 @dataclass(frozen=True)
 class _Numbers:
-    """A date (as days), integer or double column; ``valid`` is None when it has no NULL."""
+    """A date (as days) or integer column; ``valid`` is None when it has no NULL.
+
+    With ``table`` (its distinct values, sorted) ``data`` holds codes into it, in the smallest
+    type that holds them: ``period``'s few hundred months are an ``int16`` instead of an
+    ``int32`` per row. Codes sort as the values do, so keys, groups and ranges use them as they
+    are (:meth:`position`); only an answer looks the values up (:meth:`at`)."""
+
+    data: _Column
+    valid: _Column | None
+    type: pa.DataType
+    table: np.ndarray | None = None
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The values of ``rows`` (NULLs are some value: see :meth:`valid_at`)."""
+        found: np.ndarray = self.data[rows]
+        return found if self.table is None else self.table[found]
+
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """``int64`` keys of ``rows`` that sort (and differ) as their values do."""
+        return self.data[rows].astype(np.int64)
+
+    def valid_at(self, rows: np.ndarray) -> np.ndarray | None:
+        return None if self.valid is None else self.valid[rows]
+
+    def position(self, value: int) -> int:
+        """The key from which values are ``>= value`` (keys below it are ``< value``)."""
+        if self.table is None:
+            return value
+        return int(np.searchsorted(self.table, value, side="left"))
+
+
+#: A double column's marks in ``_Doubles.data``: a NULL, and a value kept apart.
+_NULL = np.iinfo(np.int32).min
+_APART = _NULL + 1
+
+
+@dataclass(frozen=True)
+class _Doubles:
+    """A double column whose values are mostly integers (counts of people, the most sources):
+    an ``int32`` per row (4 bytes, not 8 and a validity byte), and the few others (fractions,
+    values past ``int32``, ``-0.0``, NaN) apart, by row, as they are: every value comes back
+    bit for bit. ``data`` holds ``_NULL`` at a NULL and ``_APART`` at a value kept apart."""
 
     data: np.ndarray
-    valid: np.ndarray | None
+    apart_rows: np.ndarray  # sorted
+    apart_values: np.ndarray
+    has_nulls: bool
     type: pa.DataType
 
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The values of ``rows`` as ``float64`` (NULLs are some value: see :meth:`valid_at`)."""
+        picked = self.data[rows]
+        out = picked.astype(np.float64)
+        apart = np.flatnonzero(picked == _APART)
+        if len(apart):
+            out[apart] = self.apart_values[np.searchsorted(self.apart_rows, rows[apart])]
+        return out
 
-def _smallest_int(top: int) -> type[np.signedinteger[Any]]:
-    for dtype in (np.int8, np.int16, np.int32):
-        if top < np.iinfo(dtype).max:
+    def valid_at(self, rows: np.ndarray) -> np.ndarray | None:
+        found: np.ndarray | None = self.data[rows] != _NULL if self.has_nulls else None
+        return found
+
+
+def _smallest_int(top: int) -> type[np.integer[Any]]:
+    """The smallest code type that holds ``0 … top``: unsigned (``uint16`` holds the
+    ``attributes``' 36,288 labels, ``uint8`` the 205 tables and 251 countries of citizenship)."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
             return dtype
     return np.int64
 
@@ -98,7 +255,9 @@ def _smallest_int(top: int) -> type[np.signedinteger[Any]]:
 def _read_strings(reader: pa.RecordBatchReader, total: int) -> _Strings:
     """A text column, batch by batch, into codes of its sorted labels: each batch's labels get
     a number in order of first appearance (an ``int32`` per row, the one row-length temporary),
-    renumbered in sort order at the end into the codes' own small type."""
+    renumbered in sort order at the end into the codes' own small type. (Numbering the labels
+    with Arrow's ``index_in`` instead of a dict of Python strings was measured: its hash table
+    copies the labels seen so far at every batch, and the ``attributes``' peak rose 30 MB.)"""
     seen: dict[str, int] = {}
     raw = np.empty(total, dtype=np.int32)
     at = 0
@@ -115,8 +274,9 @@ def _read_strings(reader: pa.RecordBatchReader, total: int) -> _Strings:
         raw[at:at + len(part)] = local[indices]
         at += len(part)
     _check_rows(at, total)
-    found = pa.array(list(seen), type=pa.string())
-    order = pc.sort_indices(found).to_numpy()  # bytewise, as DuckDB compares text
+    known = pa.array(list(seen), type=pa.string())
+    del seen
+    order = pc.sort_indices(known).to_numpy()  # bytewise, as DuckDB compares text
     null = len(order)
     small = _smallest_int(null)
     rank = np.empty(null + 1, dtype=small)
@@ -124,8 +284,11 @@ def _read_strings(reader: pa.RecordBatchReader, total: int) -> _Strings:
     rank[null] = null  # a NULL (-1 in raw: the last entry) is the code past the last label
     codes = rank[raw]
     del raw
-    values = found.take(pa.array(order, type=pa.int64()))
-    return _Strings(codes=codes, values=pa.concat_arrays([values, pa.nulls(1, pa.string())]))
+    if known.nbytes >= _PACK_BYTES and pa.Codec.is_available(_CODEC):
+        return _Strings(codes=codes, values=_Packed(known, order))
+    # the labels in sort order and a NULL after them, in one copy (a NULL index takes a NULL)
+    take = pa.array(np.append(order, 0), type=pa.int64(), mask=np.arange(null + 1) == null)
+    return _Strings(codes=codes, values=known.take(take))
 
 
 def _read_numbers(reader: pa.RecordBatchReader, kind: pa.DataType, total: int) -> _Numbers:
@@ -153,6 +316,52 @@ def _read_numbers(reader: pa.RecordBatchReader, kind: pa.DataType, total: int) -
     return _Numbers(data, valid, kind)
 
 
+def _compact(found: _Strings | _Numbers) -> _Strings | _Numbers | _Doubles:
+    """A column read, in less memory: a double column as :class:`_Doubles` (when that is
+    smaller), an integer or date column as codes into its sorted distinct values (when the
+    codes' type is smaller than the values'). Both go block by block: no row-length
+    temporary on top of the column."""
+    if isinstance(found, _Strings):
+        return found
+    data = found.data
+    assert isinstance(data, np.ndarray)
+    if data.dtype == np.float64:
+        return _doubles(data, found.valid, found.type)
+    if not len(data) or found.table is not None:
+        return found
+    table = np.sort(pc.unique(pa.array(data)).to_numpy())  # hashed: no sort of the rows
+    small = _smallest_int(len(table) - 1)
+    if np.dtype(small).itemsize >= data.dtype.itemsize:
+        return found
+    codes = np.empty(len(data), dtype=small)
+    for at in range(0, len(data), _READ_BATCH):
+        codes[at:at + _READ_BATCH] = np.searchsorted(table, data[at:at + _READ_BATCH])
+    return _Numbers(codes, found.valid, found.type, table)
+
+
+def _doubles(data: np.ndarray, valid: _Column | None, kind: pa.DataType
+             ) -> _Numbers | _Doubles:
+    assert valid is None or isinstance(valid, np.ndarray)
+    ints = np.empty(len(data), dtype=np.int32)
+    apart: list[np.ndarray] = []
+    for at in range(0, len(data), _READ_BATCH):
+        block = data[at:at + _READ_BATCH]
+        # -0.0 is kept apart: as an int32 it would come back +0.0
+        whole = (np.floor(block) == block) & (block >= _APART + 1) & (
+            block <= np.iinfo(np.int32).max) & ~((block == 0) & np.signbit(block))
+        ints[at:at + _READ_BATCH] = np.where(whole, block, 0).astype(np.int32)
+        away = ~whole if valid is None else ~whole & valid[at:at + _READ_BATCH]
+        apart.append(np.flatnonzero(away) + at)
+    apart_rows = np.concatenate(apart) if apart else np.empty(0, dtype=np.int64)
+    # an int32 per row and 16 bytes per value apart against a double and a validity byte
+    if len(apart_rows) * 16 + len(data) * 4 >= len(data) * 9:
+        return _Numbers(data, valid, kind)
+    ints[apart_rows] = _APART
+    if valid is not None:
+        ints[~valid] = _NULL
+    return _Doubles(ints, apart_rows, data[apart_rows], valid is not None, kind)
+
+
 def _check_rows(read: int, total: int) -> None:
     if read != total:  # a read-only store cannot change: this would be a bug, never a state
         raise RuntimeError(f"observations_latest gave {read} rows, counted {total}")
@@ -161,7 +370,7 @@ def _check_rows(read: int, total: int) -> None:
 class LatestColumns:
     """The rows of ``observations_latest`` of one store version, grouped by source."""
 
-    def __init__(self, version: str, columns: dict[str, _Strings | _Numbers],
+    def __init__(self, version: str, columns: dict[str, _Strings | _Numbers | _Doubles],
                  sources: dict[str, tuple[int, int]], area_sorted: dict[str, bool]) -> None:
         self.version = version
         self.columns = columns
@@ -183,18 +392,18 @@ class LatestColumns:
             counted = cursor.execute("SELECT count(*) FROM observations_latest").fetchall()
             total = int(counted[0][0])
             by_source = _column(cursor, "source", total)
-            assert isinstance(by_source, _Strings)
+            assert isinstance(by_source, _Strings) and isinstance(by_source.codes, np.ndarray)
             # A source's rows must lie together. The table keeps them so (each load rewrites
             # its source's rows at once): then nothing moves. Otherwise they are put together,
             # each source keeping the table's order, one column at a time.
             order = None if _runs(by_source.codes) <= len(by_source.values) - 2 else (
                 np.argsort(by_source.codes, kind="stable"))
-            columns: dict[str, _Strings | _Numbers] = {}
+            columns: dict[str, _Strings | _Numbers | _Doubles] = {}
             for name in names:
                 if stop():
                     return None
                 found = by_source if name == "source" else _column(cursor, name, total)
-                columns[name] = found if order is None else _reorder(found, order)
+                columns[name] = _compact(found if order is None else _reorder(found, order))
                 del found
                 # Each column's temporaries (Arrow batches, the label numbers) go back before
                 # the next is read: the start-up peak is one column's, not their sum.
@@ -203,19 +412,25 @@ class LatestColumns:
             cursor.close()
         source, area = columns["source"], columns["ref_area"]
         assert isinstance(source, _Strings) and isinstance(area, _Strings)
-        if np.any(source.codes == source.null):
+        codes = source.codes
+        assert isinstance(codes, np.ndarray)
+        if np.any(codes == source.null):
             return None  # a row without a source would be in no source's range
         labels = source.values.to_pylist()[:-1]
-        starts = np.flatnonzero(np.diff(source.codes)) + 1
-        starts = np.concatenate(([0], starts)) if len(source.codes) else starts
-        stops = np.append(starts[1:], len(source.codes))
+        starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        starts = np.concatenate(([0], starts)) if len(codes) else starts
+        stops = np.append(starts[1:], len(codes))
         sources: dict[str, tuple[int, int]] = {}
         area_sorted: dict[str, bool] = {}
         for first, after in zip(starts.tolist(), stops.tolist(), strict=True):
-            label = str(labels[int(source.codes[first])])
+            label = str(labels[int(codes[first])])
             sources[label] = (first, after)
             segment = area.codes[first:after]
             area_sorted[label] = bool(np.all(segment[1:] >= segment[:-1]))
+        ranges = list(sources.values())
+        for name, column in columns.items():
+            if name != "source":
+                columns[name] = _per_source(column, codes, ranges)
         return cls(version, columns, sources, area_sorted)
 
     # -- answering -------------------------------------------------------------------------
@@ -269,9 +484,10 @@ class LatestColumns:
             if flow is None or not isinstance(period, _Numbers):
                 return False
             stock = np.isin(flow.codes[rows], [flow.index[f] for f in STOCK_FLOWS if f in flow.index])
-            if period.valid is not None:
-                stock &= period.valid[rows]
-            days = period.data[rows].astype(np.int64)
+            valid = period.valid_at(rows)
+            if valid is not None:
+                stock &= valid
+            days = period.keys(rows)
             if _varies(days[stock], inverse[stock], groups):
                 return False
         return True
@@ -331,14 +547,15 @@ class LatestColumns:
         if query.start is not None or query.end is not None:
             period = self.columns["period"]
             assert isinstance(period, _Numbers)
-            days = period.data[rows]
+            keys = period.data[rows]  # codes sort as the days do: ranges of days are of codes
             keep = np.ones(len(rows), dtype=bool)
             if query.start is not None:
-                keep &= days >= _days(query.start.first_day)
+                keep &= keys >= period.position(_days(query.start.first_day))
             if query.end is not None:
-                keep &= days < _days(query.end.next_first_day)
-            if period.valid is not None:
-                keep &= period.valid[rows]
+                keep &= keys < period.position(_days(query.end.next_first_day))
+            valid = period.valid_at(rows)
+            if valid is not None:
+                keep &= valid
             rows = rows[keep]
         if len(rows) > MAX_SELECTED:
             return None
@@ -351,9 +568,11 @@ class LatestColumns:
         if isinstance(found, _Strings):
             codes = found.codes[rows].astype(np.int64)
             return (codes + 1) % len(found.values) if nulls_first else codes
-        data = found.data[rows].astype(np.int64)
-        if found.valid is not None:
-            data[~found.valid[rows]] = _INT_NULL_FIRST if nulls_first else _DATE_NULL_LAST
+        assert isinstance(found, _Numbers)  # the doubles (value) are no key
+        data = found.keys(rows)
+        valid = found.valid_at(rows)
+        if valid is not None:
+            data[~valid] = _INT_NULL_FIRST if nulls_first else _DATE_NULL_LAST
         return data
 
     def _groups(self, names: Sequence[str], rows: np.ndarray
@@ -385,13 +604,13 @@ class LatestColumns:
         _, first, inverse = self._groups(query.group_by, rows)
         groups = len(first)
         values = self.columns["value"]
-        assert isinstance(values, _Numbers)
-        data = values.data[rows]
+        assert not isinstance(values, _Strings)
+        data = values.at(rows)
         wanted = query.filters.get("source") or self.sources
         largest = max((self._whole_values[s] for s in wanted if s in self.sources), default=0.0)
         whole = largest * len(rows) < _EXACT_INTEGERS  # integers only, adding up exactly
-        if values.valid is not None:
-            valid = values.valid[rows]
+        valid = values.valid_at(rows)
+        if valid is not None:
             sums = _exact_sums(data[valid], inverse[valid], groups, whole)
             summed = np.bincount(inverse[valid], minlength=groups)
         else:
@@ -418,12 +637,14 @@ class LatestColumns:
         most sources), else infinity: a question on such sources needs no check of its own
         before ``bincount`` (:func:`_exact_sums`)."""
         values = self.columns["value"]
-        assert isinstance(values, _Numbers)
+        assert not isinstance(values, _Strings)
         out: dict[str, float] = {}
         for source, (start, stop) in self.sources.items():
-            data = values.data[start:stop]
-            if values.valid is not None:
-                data = data[values.valid[start:stop]]
+            rows = np.arange(start, stop)
+            data = values.at(rows)
+            valid = values.valid_at(rows)
+            if valid is not None:
+                data = data[valid]
             whole = bool(np.all(np.floor(data) == data)) if len(data) else True
             out[source] = float(np.max(np.abs(data))) if whole and len(data) else (
                 0.0 if whole else math.inf)
@@ -452,6 +673,7 @@ class LatestColumns:
                                                                null + 2, null + 3))
         same = (low != null) & (low == high)
         picked = np.where(same, low, fallback)
+        assert isinstance(status.values, pa.Array)  # a few labels: never packed
         dictionary = pa.concat_arrays([status.values, extra])
         return dictionary.take(pa.array(picked, type=pa.int64()))
 
@@ -470,8 +692,8 @@ class LatestColumns:
         found = self.columns[name]
         if isinstance(found, _Strings):
             return found.values.take(pa.array(found.codes[rows].astype(np.int64)))
-        mask = None if found.valid is None else ~found.valid[rows]
-        return pa.array(found.data[rows], type=found.type, mask=mask)
+        valid = found.valid_at(rows)
+        return pa.array(found.at(rows), type=found.type, mask=None if valid is None else ~valid)
 
 
 #: Integers up to this add exactly in any order (a double's 53-bit significand, with room).
@@ -547,7 +769,31 @@ def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbe
     if isinstance(found, _Strings):
         return _Strings(found.codes[order], found.values)
     valid = None if found.valid is None else found.valid[order]
-    return _Numbers(found.data[order], valid, found.type)
+    return _Numbers(found.data[order], valid, found.type, found.table)
+
+
+def _per_source(found: _Strings | _Numbers | _Doubles, source: np.ndarray,
+                ranges: Sequence[tuple[int, int]]) -> _Strings | _Numbers | _Doubles:
+    """The column as one value per source (:class:`_BySource`) when each source's rows
+    all have the same value (NULL included), else as it is."""
+    if isinstance(found, _Doubles):
+        return found
+    parts = [found.codes] if isinstance(found, _Strings) else (
+        [found.data] if found.valid is None else [found.data, found.valid])
+    per_source: list[np.ndarray] = []
+    for part in parts:
+        if not isinstance(part, np.ndarray):
+            return found
+        table = np.zeros(int(source.max(initial=0)) + 1, dtype=part.dtype)
+        for start, stop in ranges:
+            if np.any(part[start:stop] != part[start]):
+                return found
+            table[source[start]] = part[start]
+        per_source.append(table)
+    shared = [_BySource(table, source) for table in per_source]
+    if isinstance(found, _Strings):
+        return _Strings(shared[0], found.values)
+    return _Numbers(shared[0], shared[1] if len(shared) > 1 else None, found.type, found.table)
 
 
 # -- one per read-only store -----------------------------------------------------------------
