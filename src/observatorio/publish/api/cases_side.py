@@ -67,9 +67,11 @@ class CasesSide:
     """The routes that read or write the application database, loaded on first use.
 
     Measured with bench/api/memory.py on the bench store (docs/benchmarks.md, "The cases side on
-    first use"): a worker that answered only the statistics side holds what a statistics-only
-    worker holds — create_app 197 → 164 MB, after the portal walks 405 → 367 MB — and the first
-    request of the side costs it about 40 MB and a second, once.
+    first use"): without an application database a worker that answered only the statistics side
+    holds what a statistics-only worker holds (``create_app`` 198 → 164 MB, after the API
+    questions 404 → 367 MB; statistics-only 369). Loading the side costs ≈ 36 MB at import and
+    about a second, once. With an application database the country pages' practice links read it
+    (publish/web/practice_links.py: SQLAlchemy, the models, ≈ 28 of those MB): 405 → 400 MB.
     """
 
     def __init__(self) -> None:
