@@ -170,6 +170,33 @@ def test_two_first_loads_load_it_once(fresh: FastAPI) -> None:
     assert len(side.router.routes[0].original_router.routes) == 16  # each of its routers once
 
 
+def test_concurrent_first_requests_to_a_served_app(fresh: FastAPI) -> None:
+    """A real server's first requests, all at once: each answered by the side, loaded once."""
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..live_server import serving
+
+    expected = {"/cases/login": 200, "/api/v1/cases": 401, "/es/directorio/": 200, "/en/good-practices/": 200,
+                "/cases/no-such-page": 404, "/api/v1/people": 401, "/api/v1/sources": 503}
+    start = threading.Barrier(len(expected))
+
+    def get(url: str) -> int:
+        start.wait()
+        try:
+            with urllib.request.urlopen(url, timeout=120) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as refused:
+            return int(refused.code)
+
+    with serving(fresh) as base, ThreadPoolExecutor(len(expected)) as pool:
+        found = dict(zip(expected, pool.map(get, [base + path for path in expected]), strict=True))
+    assert found == expected
+    side = _side(fresh)
+    assert len(side.router.routes) == 1 and len(side.router.routes[0].original_router.routes) == 16
+
+
 def test_the_openapi_document_lists_the_cases_operations(fresh: FastAPI) -> None:
     with TestClient(fresh) as client:
         document = client.get("/api/openapi.json").json()
