@@ -45,9 +45,11 @@ def _int_params(route: APIRoute) -> list[str]:
 @pytest.fixture
 def full_app(rt: Runtime) -> FastAPI:
     from observatorio.publish.api.app import create_app
+    from observatorio.publish.api.cases_side import load_cases_side
 
     app = create_app(TEST_SETTINGS)
     app.state.cases_runtime = rt
+    load_cases_side(app)  # its routes are walked before any request would load them
     return app
 
 

@@ -4,7 +4,8 @@ method (405) and the sign-in redirect (page_kit.officer's 303) are raised as Sta
 security headers (page_kit.HEADERS: no-store, CSP, frame denial, no referrer, nosniff) were
 missing from them and the body was FastAPI's English ``{"detail": "Not Found"}``.
 
-One exception handler, registered by the app factory with the cases routes, answers them: a
+One exception handler answers them, registered by the app factory before the cases routes are
+loaded (publish/api/cases_side.py: a wrapper that calls it for a path of the cases side): a
 bilingual error page (the page's language, ``?lang=``), or under ``/cases/api/`` the API's
 bilingual JSON error body, always with the headers. Every other path keeps FastAPI's own answer.
 The last resort's 500 gets the headers under /cases/ too (``cases_internal_error``).

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from observatorio.loading import load_bundled_files, load_file
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.publish.api.app import create_app
+from observatorio.publish.api.cases_side import load_cases_side
 from observatorio.publish.web.pages import PAGES, page_url
 from observatorio.settings import Settings
 from observatorio.sources.base import get_adapter
@@ -44,6 +45,7 @@ def portal_paths() -> list[str]:
     section and each member's country page for the catch-all routes, an unknown item for the
     other routes with a parameter."""
     app = create_app(Settings(db=Path("unused.duckdb")))
+    load_cases_side(app)  # the directory and practice pages: loaded on first use otherwise
     paths: list[str] = []
     for route in _flat(app.router.routes):
         if not isinstance(route, APIRoute) or "GET" not in route.methods:

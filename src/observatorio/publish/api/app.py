@@ -18,8 +18,16 @@ API_TAGS = [{"name": tag, "description": api_text(f"api.doc.tag.{tag}")} for tag
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
+    from starlette.exceptions import HTTPException
+
     from observatorio.errors import ObservatorioError
     from observatorio.publish.api.cases_lane import CasesLane
+    from observatorio.publish.api.cases_side import (
+        CasesSide,
+        LoadCasesSide,
+        cases_http_error,
+        cases_internal_error,
+    )
     from observatorio.publish.api.cross_origin import PublicCORS
     from observatorio.publish.api.docs import serve_docs
     from observatorio.publish.api.errors import internal_error_handler, observatorio_error_handler
@@ -46,13 +54,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    serve_docs(app, swagger_ui_parameters={"validatorUrl": None})
+    # The cases side loads on its first request (cases_side.py); never on a statistics-only server.
+    side = CasesSide() if settings.cases_web else None
+    app.state.cases_side = side
+    # the document lists the cases side's operations: making it loads the side
+    serve_docs(app, swagger_ui_parameters={"validatorUrl": None}, complete=side.load if side else None)
     app.state.settings = settings
     for module in (metadata, data, analysis, forecasts):
         app.include_router(module.router)
     app.include_router(sdmx.router)
-    if settings.cases_web:
-        _include_cases_side(app)  # the directory pages before the portal's catch-all /es/… routes
+    if side is not None:
+        app.include_router(side.router)  # the directory pages before the portal's catch-all /es/… routes
     app.include_router(calendar_page_router)
     app.include_router(web_router)
     mount_web(app)
@@ -60,9 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The one mapping of the error hierarchy to HTTP (kind → status, bilingual body).
     app.add_exception_handler(ObservatorioError, observatorio_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
-    if settings.cases_web:  # the same 500, with the pages' security headers under /cases/
-        from observatorio.cases.http_errors import cases_internal_error
-
+    if side is not None:
+        # Registered now (Starlette captures the handlers at the first request); each imports
+        # the cases side for a path of it only. The router's 404/405 and the sign-in redirect
+        # under /cases/ and the cases API, with the pages' security headers; the same 500, with
+        # those headers under /cases/ (cases/http_errors.py). Every other path: as above.
+        app.add_exception_handler(HTTPException, cases_http_error)
         app.add_exception_handler(Exception, cases_internal_error)
     # Innermost first: the direct way to /api/v1/observations (fast.py), gzip, then
     # ETag/304/cache (it keeps gzipped bodies), HEAD served as a bodiless GET, CORS outermost:
@@ -81,54 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Every layer of one request reads the same store snapshot.
     app.add_middleware(PinStoreForRequest)
-    # Outermost: the cases pages go past all of the above, none of which is theirs (cases_lane.py).
+    # The cases pages go past all of the above, none of which is theirs (cases_lane.py).
     app.add_middleware(CasesLane)
+    if side is not None:  # outermost: the cases side loaded before any of its requests goes on
+        app.add_middleware(LoadCasesSide, side=side)
     return app
-
-
-def _include_cases_side(app: FastAPI) -> None:
-    """The routes that read or write the application database: cases, submissions, the
-    directory and practices. Imported here only: a statistics-only server
-    (``OBSERVATORIO_CASES_WEB=false``) never loads SQLAlchemy, the models or the policy."""
-    from starlette.exceptions import HTTPException
-
-    from observatorio.cases.api import router as cases_router
-    from observatorio.cases.directory_api import router as directory_api_router
-    from observatorio.cases.directory_web import router as directory_web_router
-    from observatorio.cases.http_errors import cases_http_error
-    from observatorio.cases.officer_forms import router as cases_forms_router
-    from observatorio.cases.officer_web import router as cases_officer_router
-    from observatorio.cases.practice_web import router as practice_web_router
-    from observatorio.cases.reception.api import router as reception_api_router
-    from observatorio.cases.reception.web import router as reception_web_router
-    from observatorio.cases.referral_api import router as cases_referral_router
-    from observatorio.cases.referral_web import router as cases_referral_web_router
-    from observatorio.cases.reintegration.api import router as cases_reintegration_router
-    from observatorio.cases.reintegration.web import router as cases_reintegration_web_router
-    from observatorio.cases.web import router as cases_web_router
-    from observatorio.publish.api.cases_publication import router as cases_publication_router
-    from observatorio.publish.web.directory_pages import router as directory_pages_router
-    from observatorio.submissions.web import router as submissions_router
-
-    app.include_router(cases_router)
-    app.include_router(cases_reintegration_router)
-    app.include_router(cases_publication_router)
-    app.include_router(cases_web_router)
-    app.include_router(cases_officer_router)
-    app.include_router(reception_api_router)
-    app.include_router(reception_web_router)
-    app.include_router(cases_forms_router)
-    app.include_router(cases_referral_router)
-    app.include_router(cases_referral_web_router)
-    app.include_router(submissions_router)
-    app.include_router(cases_reintegration_web_router)
-    app.include_router(practice_web_router)
-    app.include_router(directory_web_router)
-    app.include_router(directory_api_router)
-    app.include_router(directory_pages_router)
-    # the router's own 404/405 and the sign-in redirect under /cases/ with the pages' security
-    # headers (cases/http_errors.py); every other path keeps FastAPI's answer
-    app.add_exception_handler(HTTPException, cases_http_error)
 
 
 def _warm_up_on_start(app: FastAPI) -> None:

@@ -6,9 +6,10 @@ but still costs each of their requests a pass through every layer, and two of it
 unwanted there: gzip of pages that carry a CSRF token next to reflected input (the BREACH attack
 on compressed secrets) and ``Access-Control-Allow-Origin: *`` on pages of personal data.
 
-This outermost middleware hands ``GET`` and ``POST`` requests under ``/cases/`` straight to the
-application's exception layer (FastAPI's exception handlers, then the router), past that stack.
-The pages' own security does not live in that stack: the session cookie, the CSRF check of every
+This middleware, outermost but for the one that loads the cases side on its first request
+(cases_side.py, which only imports and adds routes), hands ``GET`` and ``POST`` requests under
+``/cases/`` straight to the application's exception layer (FastAPI's exception handlers, then
+the router), past that stack. The pages' own security does not live in that stack: the session cookie, the CSRF check of every
 form and the security headers (no-store, CSP, frame denial, no referrer) are in their routes and
 their renderer (cases/page_kit.py), so they apply exactly as before. ``HEAD`` and ``OPTIONS``
 keep the full way (HeadAsGet; CORS, which answers no path of the cases side: cross_origin.py), as

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,8 +39,11 @@ LangQ = Annotated[str, Query()]
 class DocumentInLanguages:
     """The app's OpenAPI document, one copy per language, each made once."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, complete: Callable[[], None] | None = None) -> None:
         self._generate = app.openapi  # FastAPI's own: the document with the keys, made once
+        #: called before the document is made: adds the routes an app loads on first use
+        #: (its cases side: cases_side.py), which the document lists too
+        self._complete = complete
         self._copies: dict[str, tuple[dict[str, Any], bytes]] = {}
         self._lock = threading.RLock()
 
@@ -47,6 +51,8 @@ class DocumentInLanguages:
         """The document as the declarations give it: every text a key (made once; FastAPI keeps
         it as ``app.openapi_schema``, and ``with_keys`` changes nothing the second time)."""
         with self._lock:
+            if self._complete is not None:
+                self._complete()
             return with_keys(self._generate())
 
     def _copy(self, lang: str) -> tuple[dict[str, Any], bytes]:
@@ -65,11 +71,13 @@ class DocumentInLanguages:
         return self._copy(lang)[1]
 
 
-def serve_docs(app: FastAPI, swagger_ui_parameters: dict[str, Any]) -> None:
+def serve_docs(app: FastAPI, swagger_ui_parameters: dict[str, Any],
+               complete: Callable[[], None] | None = None) -> None:
     """The document (``app.openapi()`` answers the Spanish one), its two routes and Swagger UI's
     self-hosted assets. The app is built with ``openapi_url=None`` and ``docs_url=None``: these
-    routes replace FastAPI's, which know one language only."""
-    documents = DocumentInLanguages(app)
+    routes replace FastAPI's, which know one language only. ``complete`` runs before the document
+    is made (DocumentInLanguages)."""
+    documents = DocumentInLanguages(app, complete)
     app.state.openapi_documents = documents
     app.openapi = documents.document  # type: ignore[method-assign]
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=_ASSETS.as_posix()), name="static-offline-docs")

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages, routes
+from observatorio.publish.web.cases_database import surely_absent
 from observatorio.publish.web.texts import Texts
 from observatorio.refresh.reminders import providers, today_utc
 from observatorio.sources.base import all_adapters
@@ -25,8 +26,10 @@ def calendar_page(request: Request, lang: str) -> Response:
     with routes._open_store(request) as store:
         slots = schedule(store, today)
     # The providers' names are the directory's, on the cases side: a statistics-only server
-    # (cases_web false) never loads it, and shows their codes.
-    found = providers(settings, {s.provider for s in slots}) if settings.cases_web else {}
+    # (cases_web false) never loads it, and shows their codes, as does a server without the
+    # application database (told without loading the cases side: cases_database.py).
+    found = providers(settings, {s.provider for s in slots}) \
+        if settings.cases_web and not surely_absent(settings.cases_db_url) else {}
     names = {slug: p.name[lang] for slug, p in found.items()}
     titles = {a.info.id: a.info.title(lang) for a in all_adapters()}
     other = "en" if lang == "es" else "es"

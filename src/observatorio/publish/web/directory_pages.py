@@ -25,13 +25,12 @@ from observatorio.cases.db import database_exists
 from observatorio.cases.directory_schemas import POPULATIONS
 from observatorio.cases.errors import CasesError
 from observatorio.model.codelists import CRM_MEMBERS, country_label
+from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.web import pages, routes
 from observatorio.publish.web.texts import Texts
 from observatorio.sources.base import all_adapters
 
 router = APIRouter(include_in_schema=False)
-SLUGS = {"directory": {"es": "directorio", "en": "directory"},
-         "practices": {"es": "buenas-practicas", "en": "good-practices"}}
 HEADERS = {"Cache-Control": "no-cache", "X-Frame-Options": "DENY"}
 
 

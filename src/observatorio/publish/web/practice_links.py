@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from observatorio.model.codelists import country_label
+from observatorio.publish.api.cases_paths import SLUGS
+from observatorio.publish.web.cases_database import surely_absent
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -26,7 +28,7 @@ def links_for(sessions: Callable[[], Session], iso3: str, action_ids: list[str],
 
     from observatorio.cases import practices
 
-    slug = "buenas-practicas" if lang == "es" else "good-practices"
+    slug = SLUGS["practices"][lang]
     try:
         with sessions() as session:
             found = practices.for_actions(session, action_ids, iso3)
@@ -62,13 +64,14 @@ def practice_links(request: Any, lang: str, iso3: str, context: dict[str, Any]) 
     settings = getattr(request.app.state, "settings", None)
     if not ids or (settings is not None and not settings.cases_web):
         return {}  # a statistics-only server: no practice pages to link to
+    # A statistics-only deployment: no application database to create here, told before the
+    # cases side is imported (cases_database.py: a worker that serves only the portal never loads it).
+    if getattr(request.app.state, "cases_runtime", None) is None and settings is not None \
+            and surely_absent(settings.cases_db_url):
+        return {}
     from observatorio.cases.api import get_runtime
-    from observatorio.cases.db import database_exists
     from observatorio.cases.errors import CasesError
 
-    runtime = getattr(request.app.state, "cases_runtime", None)
-    if runtime is None and settings is not None and not database_exists(settings.cases_db_url):
-        return {}  # a statistics-only deployment: no application database to create here
     try:
         runtime = get_runtime(request)
     except CasesError:  # the application database is misconfigured: the profile still renders
