@@ -12,39 +12,22 @@ that: an unresolved name is returned as None and reported by the caller.
 from __future__ import annotations
 
 import csv
-import gettext
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
 
 from observatorio.harmonize.countries import normalize_name
+from observatorio.model.iso_subdivisions import Subdivision, iso_subdivisions
 
 ALIASES_FILE = Path(__file__).resolve().parent / "subdivision_aliases.csv"
 
 
-@dataclass(frozen=True)
-class Subdivision:
-    code: str  # ISO 3166-2, e.g. MX-CHP
-    country: str  # ISO 3166-1 alpha-3 of its country
-    name_en: str
-    name_es: str
-    type: str
-
-
-@cache
 def all_subdivisions() -> dict[str, Subdivision]:
-    """Every ISO 3166-2 subdivision pycountry knows (about 5,000), by code."""
-    es = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
-    out: dict[str, Subdivision] = {}
-    for sub in pycountry.subdivisions:
-        country = pycountry.countries.get(alpha_2=sub.country_code)
-        if country is None:
-            continue
-        out[sub.code] = Subdivision(sub.code, country.alpha_3, sub.name, es.gettext(sub.name), sub.type)
-    return out
+    """Every ISO 3166-2 subdivision pycountry knows (about 5,000), by code (one table per
+    process, shared with the ``area`` codelist)."""
+    return iso_subdivisions()
 
 
 def country_of(code: str) -> str | None:

@@ -17,6 +17,8 @@ from pathlib import Path
 import pycountry
 from babel import Locale
 
+from observatorio.model.iso_subdivisions import iso_subdivisions
+
 CODELIST_DIR = Path(__file__).resolve().parent / "codelists"
 
 #: The eleven members of the Regional Conference on Migration (CRM / RCM).
@@ -25,7 +27,7 @@ CRM_MEMBERS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the area codelist holds ~5,300 of them
 class Code:
     """One code of a codelist with its labels."""
 
@@ -96,9 +98,8 @@ def _area_codes() -> dict[str, Code]:
     codes.update(_read_csv(CODELIST_DIR / "area_special.csv"))
     # ISO 3166-2 subdivisions (MX-CHP): sub-national ref_area / counterpart_area (pycountry's
     # English names; Spanish from its iso3166-2 translations, which keep local names).
-    es_sub = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
-    for sub in pycountry.subdivisions:
-        codes[sub.code] = Code(sub.code, es_sub.gettext(sub.name), sub.name)
+    for sub in iso_subdivisions().values():
+        codes[sub.code] = Code(sub.code, sub.name_es, sub.name_en)
     return codes
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,30 @@ DECIMALS = 2
 MERCATOR = {"type": "mercator"}
 
 
+@dataclass(frozen=True)
+class CountryShapes:
+    """What a process keeps of one country's subdivisions: the GeoJSON text it serves (compact,
+    as the page's map fetches it), their codes in file order and their bounding box. The decoded
+    geometry (nested Python lists of floats, ~7 MB for the nine files) is dropped once these are
+    made."""
+
+    codes: tuple[str, ...]
+    bounds: tuple[float, float, float, float]  # lon min, lon max, lat min, lat max
+    body: bytes
+
+
 @cache
-def admin1_geojson(data_dir: Path) -> dict[str, Any]:
+def _shapes(data_dir: Path) -> dict[str, CountryShapes]:
+    """Every country with bundled shapes (in the files' order), read once per process."""
+    by_country: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for feature in _features(data_dir):
+        by_country[feature["properties"]["country"]].append(feature)
+    return {iso3: CountryShapes(tuple(f["id"] for f in features), _box(features),
+                                _collection_text(features))
+            for iso3, features in by_country.items()}
+
+
+def _features(data_dir: Path) -> list[dict[str, Any]]:
     """Every resolved subdivision of every bundled shape file, ``id`` = ISO 3166-2 code."""
     features: list[dict[str, Any]] = []
     for path in shape_files(data_dir):
@@ -54,7 +77,37 @@ def admin1_geojson(data_dir: Path) -> dict[str, Any]:
             features.append({"type": "Feature", "id": shape.code,
                              "properties": {"country": shape.country, "name": shape.name},
                              "geometry": _without_specks(_plain(feature["geometry"]))})
-    return {"type": "FeatureCollection", "features": features}
+    return features
+
+
+def _collection_text(features: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def _box(features: list[dict[str, Any]]) -> tuple[float, float, float, float]:
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(coords: Any) -> None:
+        if coords and isinstance(coords[0], int | float):
+            lons.append(float(coords[0]))
+            lats.append(float(coords[1]))
+        else:
+            for c in coords:
+                walk(c)
+
+    for feature in features:
+        walk(feature["geometry"]["coordinates"])
+    return min(lons), max(lons), min(lats), max(lats)
+
+
+def admin1_geojson(data_dir: Path) -> dict[str, Any]:
+    """Every resolved subdivision of every bundled shape file as one GeoJSON, ``id`` = ISO
+    3166-2 code: decoded from the kept texts on each call (nothing here keeps it)."""
+    return {"type": "FeatureCollection",
+            "features": [f for shapes in _shapes(data_dir).values()
+                         for f in json.loads(shapes.body)["features"]]}
 
 
 def _without_specks(geometry: dict[str, Any]) -> dict[str, Any]:
@@ -87,30 +140,18 @@ ASSET_CACHE_SIZE = 32
 @lru_cache(maxsize=ASSET_CACHE_SIZE)
 def admin1_asset(data_dir: Path, iso3: str) -> Asset | None:
     """One country's subdivisions as GeoJSON, or None when no shapes ship for it."""
-    if iso3 not in countries_with_shapes(data_dir):
-        return None
-    features = [f for f in admin1_geojson(data_dir)["features"] if f["properties"]["country"] == iso3]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"),
-                      ensure_ascii=False).encode()
-    return make_asset(body, MEDIA_TYPES[".geojson"])
-
-
-@cache
-def _by_country(data_dir: Path) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for feature in admin1_geojson(data_dir)["features"]:
-        out[feature["properties"]["country"]].append(feature["id"])
-    return dict(out)
+    found = _shapes(data_dir).get(iso3)
+    return None if found is None else make_asset(found.body, MEDIA_TYPES[".geojson"])
 
 
 def countries_with_shapes(data_dir: Path) -> frozenset[str]:
-    return frozenset(_by_country(data_dir))
+    return frozenset(_shapes(data_dir))
 
 
 def subdivision_codes(data_dir: Path, countries: list[str]) -> list[str]:
     """The ISO 3166-2 codes drawn for these countries (those with shapes)."""
-    by_country = _by_country(data_dir)
-    return [code for iso3 in countries for code in by_country.get(iso3, [])]
+    shapes = _shapes(data_dir)
+    return [code for iso3 in countries if iso3 in shapes for code in shapes[iso3].codes]
 
 
 def subdivision_name(code: str, lang: str) -> str:
@@ -121,28 +162,10 @@ def subdivision_name(code: str, lang: str) -> str:
     return sub.name_es if lang == "es" else sub.name_en
 
 
-@lru_cache(maxsize=ASSET_CACHE_SIZE)
-def _bounds(data_dir: Path, iso3: str) -> tuple[float, float, float, float]:
-    lons: list[float] = []
-    lats: list[float] = []
-
-    def walk(coords: Any) -> None:
-        if coords and isinstance(coords[0], int | float):
-            lons.append(float(coords[0]))
-            lats.append(float(coords[1]))
-        else:
-            for c in coords:
-                walk(c)
-
-    for feature in admin1_geojson(data_dir)["features"]:
-        if feature["properties"]["country"] == iso3:
-            walk(feature["geometry"]["coordinates"])
-    return min(lons), max(lons), min(lats), max(lats)
-
-
 def view_of(data_dir: Path, countries: list[str]) -> tuple[tuple[float, float], tuple[float, float]]:
     """(lon range, lat range) framing these countries' shapes with a small margin."""
-    boxes = [_bounds(data_dir, c) for c in countries if c in countries_with_shapes(data_dir)]
+    shapes = _shapes(data_dir)
+    boxes = [shapes[c].bounds for c in countries if c in shapes]
     lon0, lon1 = min(b[0] for b in boxes), max(b[1] for b in boxes)
     lat0, lat1 = min(b[2] for b in boxes), max(b[3] for b in boxes)
     pad_lon, pad_lat = (lon1 - lon0) * 0.04 + 0.1, (lat1 - lat0) * 0.04 + 0.1
@@ -162,5 +185,5 @@ def admin1_extra(data_dir: Path, iso3: str, lang: str, *, no_data_label: str,
 
 def only_drawable(frame: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
     """Rows of a chart frame (``x`` = ISO 3166-2) whose subdivision has a shape."""
-    drawable = {f["id"] for f in admin1_geojson(data_dir)["features"]}
+    drawable = {code for shapes in _shapes(data_dir).values() for code in shapes.codes}
     return frame[frame["x"].isin(drawable)]
