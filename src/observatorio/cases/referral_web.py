@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from observatorio.cases import notifications, referrals
+from observatorio.cases import inbox_view, notifications, referrals
 from observatorio.cases.bounds import PathId
 from observatorio.cases.case_records import get_case
 from observatorio.cases.errors import CasesError
@@ -178,8 +178,9 @@ def incoming_csv(me: OfficerDep) -> Response:
 
 @router.get("/cases/inbox")
 def inbox_page(request: Request, me: OfficerDep) -> Response:
-    """The user's notices: a kind and a link each, no personal data."""
-    items = notifications.inbox(me.ctx.session, me.principal.user_id)
+    """The user's notices: a kind and a link each, and the case's reference where the user may
+    see the case (inbox_view.py: policy and audit); no personal data."""
+    items = inbox_view.inbox_notices(me.ctx)
     return render(request, "cases_inbox.html", me=me, items=items)
 
 
