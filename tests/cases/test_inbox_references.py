@@ -55,7 +55,7 @@ def test_a_notice_of_a_case_its_reader_may_not_see_shows_no_reference(client, rt
     _login(client, "hnd_officer")
     page = client.get("/cases/inbox").text
     assert "Caso asignado a usted" in page  # the notice is there …
-    assert _reference(rt, case_id) not in page and 'class="inbox-case"' not in page  # … without the case
+    assert _reference(rt, case_id) not in page and 'class="cases-notice-case"' not in page  # … without the case
     with rt.sessions() as s:
         about = s.scalars(select(AuditEntry).where(AuditEntry.actor == "hnd_officer",
                                                    AuditEntry.record_id == str(case_id))).all()
@@ -71,7 +71,7 @@ def test_the_receiver_of_a_referral_sees_its_reference_without_the_case_link(cli
     _login(client, "gtm_protection")  # the receiving organisation: may answer, may not read the case
     page = client.get("/cases/inbox").text
     assert "Nueva remisión recibida" in page
-    assert f'<span class="inbox-case">— Caso {ref}</span>' in page and f"/cases/c/{cid}" not in page
+    assert f'<span class="cases-notice-case"> — Caso {ref}</span>' in page and f"/cases/c/{cid}" not in page
     assert "Rosa" not in page
     assert ("referral", str(rid), '["reference"]', "granted") in _entries(rt, "gtm_protection", "referral.list")
     # the sender, told the referral was answered, may read the case: its reference links to it

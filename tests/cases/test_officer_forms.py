@@ -377,7 +377,7 @@ def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded)
     _login(client, "gtm_head")
     assert f"/cases/c/{cid}/trail" in client.get(f"/cases/c/{cid}").text
     page = client.get(f"/cases/c/{cid}/trail").text
-    read = '<span title="case.read">Lectura del caso</span> <code class="audit-code">case.read</code>'
+    read = '<span title="case.read">Lectura del caso</span> <code class="cases-audit-code">case.<wbr>read</code>'
     assert f"<td>gtm_officer</td><td>{read}</td><td>permitido</td>" in page
     assert f"<td>hnd_officer</td><td>{read}</td><td>denegado</td>" in page
     with rt.sessions() as s:

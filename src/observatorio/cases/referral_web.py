@@ -36,6 +36,7 @@ from observatorio.cases.page_kit import (
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
 from observatorio.formula_guard import neutral_value
+from observatorio.i18n import fmt_datetime_utc
 
 router = page_router()
 MAX_FIELD = 5000
@@ -181,7 +182,8 @@ def inbox_page(request: Request, me: OfficerDep) -> Response:
     """The user's notices: a kind and a link each, and the case's reference where the user may
     see the case (inbox_view.py: policy and audit); no personal data."""
     items = inbox_view.inbox_notices(me.ctx)
-    return render(request, "cases_inbox.html", me=me, items=items)
+    lang = lang_of(request)
+    return render(request, "cases_inbox.html", me=me, items=items, when=lambda at: fmt_datetime_utc(at, lang))
 
 
 @router.post("/cases/inbox/{notification_id}/read")
