@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from observatorio import yaml_load
@@ -159,3 +159,10 @@ def fmt_date(value: date, lang: str = DEFAULT_LANG, fmt: str = "medium") -> str:
 def fmt_month(value: date, lang: str = DEFAULT_LANG) -> str:
     """``oct. 2024`` / ``Oct 2024``."""
     return format_date(value, format="MMM y", locale=_LOCALES[normalize_lang(lang)])
+
+
+def fmt_datetime_utc(value: datetime, lang: str = DEFAULT_LANG) -> str:
+    """An instant in UTC, said so: ``5 dic 2026, 14:03 UTC`` / ``5 Dec 2026, 14:03 UTC`` (a naive
+    one is taken as UTC, as the stores keep them)."""
+    instant = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return format_datetime(instant, "d MMM y, HH:mm 'UTC'", tzinfo=UTC, locale=_LOCALES[normalize_lang(lang)])

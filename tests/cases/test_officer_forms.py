@@ -377,8 +377,9 @@ def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded)
     _login(client, "gtm_head")
     assert f"/cases/c/{cid}/trail" in client.get(f"/cases/c/{cid}").text
     page = client.get(f"/cases/c/{cid}/trail").text
-    assert "<td>gtm_officer</td><td>case.read</td><td>permitido</td>" in page
-    assert "<td>hnd_officer</td><td>case.read</td><td>denegado</td>" in page
+    read = '<span title="case.read">Lectura del caso</span> <code class="cases-audit-code">case.<wbr>read</code>'
+    assert f"<td>gtm_officer</td><td>{read}</td><td>permitido</td>" in page
+    assert f"<td>hnd_officer</td><td>{read}</td><td>denegado</td>" in page
     with rt.sessions() as s:
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.read")).all()
         assert [(e.actor, e.outcome) for e in reads] == [("gtm_officer", "denied"), ("gtm_head", "granted")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -181,9 +182,12 @@ def test_protocols_page_is_public_and_shows_variant_differences(client) -> None:
 
 
 def test_pages_require_a_session(client) -> None:
-    for page in ("/cases/work", "/cases/", "/cases/c/1", "/cases/people/new"):
+    for page in ("/cases/work", "/cases/"):
         r = client.get(page, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/cases/login"
+    for page in ("/cases/c/1", "/cases/people/new"):  # signing in comes back to them (test_sign_in_next.py)
+        r = client.get(page, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/cases/login?{urlencode({'lang': 'es', 'next': page})}"
 
 
 @pytest.mark.parametrize("bad", ["0", "99999999999999999999", "-1"])

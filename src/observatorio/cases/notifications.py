@@ -70,13 +70,16 @@ class InboxItem:
     link: str
     created_at: dt.datetime
     read: bool
+    case_id: int | None = None  # the record the notice is about (the page adds its reference)
+    referral_id: int | None = None
 
 
 def inbox(session: Session, user_id: int, limit: int = 50) -> list[InboxItem]:
     """The user's own notices, newest first."""
     rows = session.scalars(select(Notification).where(Notification.user_id == user_id)
                            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
-    return [InboxItem(n.id, n.kind, link_of(n), n.created_at, n.read_at is not None) for n in rows]
+    return [InboxItem(n.id, n.kind, link_of(n), n.created_at, n.read_at is not None, n.case_id, n.referral_id)
+            for n in rows]
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from observatorio.cases import (
+    audit_labels,
     case_audit,
     case_records,
     case_work,
@@ -204,7 +205,8 @@ def trail_page(request: Request, me: OfficerDep, case_id: PathId) -> Response:
         trail = case_audit.case_trail(me.ctx, case_id)
     except CasesError as exc:
         return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
-    return render(request, "cases_trail.html", me=me, case=case, trail=trail)
+    return render(request, "cases_trail.html", me=me, case=case,
+                  trail=audit_labels.trail_rows(trail, lang_of(request)))
 
 
 @router.get("/cases/export.csv")

@@ -28,6 +28,7 @@ from observatorio.cases.api import RuntimeDep, SessionDep, client_ip
 from observatorio.cases.auth import csrf_ok, csrf_token, decode_token, principal_of_token
 from observatorio.cases.errors import CasesError, Invalid, forbidden
 from observatorio.cases.models import Case, utcnow
+from observatorio.cases.next_path import login_query, wanted_page
 from observatorio.cases.policy import Principal, authorize, case_resource
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.web_cookies import SESSION_COOKIE
@@ -101,8 +102,12 @@ class Officer:
 
 
 def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
-    """The signed-in user of the session cookie; anyone else goes to the login form."""
-    login = HTTPException(303, headers={"Location": "/cases/login"})
+    """The signed-in user of the session cookie; anyone else goes to the login form, carrying the
+    page they asked for (``next``) so that signing in leads back to it (next_path.py)."""
+    wanted = wanted_page(request)
+    back = login_query(wanted)
+    login = HTTPException(303, headers={
+        "Location": f"/cases/login?lang={lang_of(request)}{back}" if wanted else "/cases/login"})
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise login
@@ -112,7 +117,7 @@ def officer(request: Request, rt: RuntimeDep, session: SessionDep) -> Officer:
     except CasesError as exc:
         if exc.key in EXPIRED:  # the login form then says the session expired (web.login_page)
             raise HTTPException(303, headers={
-                "Location": f"/cases/login?{EXPIRED_QUERY}&lang={lang_of(request)}"}) from None
+                "Location": f"/cases/login?{EXPIRED_QUERY}&lang={lang_of(request)}{back}"}) from None
         raise login from None
     if session.get_bind().dialect.name == "sqlite":
         session.commit()  # release SQLite's write lock (BEGIN IMMEDIATE); PostgreSQL reads on

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from observatorio.cases import notifications, referrals
+from observatorio.cases import inbox_view, notifications, referrals
 from observatorio.cases.bounds import PathId
 from observatorio.cases.case_records import get_case
 from observatorio.cases.errors import CasesError
@@ -36,6 +36,7 @@ from observatorio.cases.page_kit import (
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
 from observatorio.formula_guard import neutral_value
+from observatorio.i18n import fmt_datetime_utc
 
 router = page_router()
 MAX_FIELD = 5000
@@ -178,9 +179,11 @@ def incoming_csv(me: OfficerDep) -> Response:
 
 @router.get("/cases/inbox")
 def inbox_page(request: Request, me: OfficerDep) -> Response:
-    """The user's notices: a kind and a link each, no personal data."""
-    items = notifications.inbox(me.ctx.session, me.principal.user_id)
-    return render(request, "cases_inbox.html", me=me, items=items)
+    """The user's notices: a kind and a link each, and the case's reference where the user may
+    see the case (inbox_view.py: policy and audit); no personal data."""
+    items = inbox_view.inbox_notices(me.ctx)
+    lang = lang_of(request)
+    return render(request, "cases_inbox.html", me=me, items=items, when=lambda at: fmt_datetime_utc(at, lang))
 
 
 @router.post("/cases/inbox/{notification_id}/read")
