@@ -794,8 +794,10 @@ _NOT_COMBINED = ("source", "ref_area", "attributes")
 def _combine(strings: dict[str, _Strings]) -> dict[str, _Strings]:
     """The small text columns (one-byte codes) as one combination key (:class:`_Shared`): each
     is folded in, fewest labels first, while the combinations that occur fit a ``uint16``.
-    Numbering the combinations hashes one ``int64`` per row (Arrow's ``dictionary_encode``: no
-    sort), a column at a time; the columns' codes per combination follow from the numbers."""
+
+    The combinations are numbered through a table of every (combination so far, code) pair,
+    block by block, the key rewritten in place: no row-length temporary at the end of the
+    build, when every column is held (that table stays under ``_PAIRS`` entries)."""
     names = sorted((n for n, c in strings.items()
                     if isinstance(c.codes, np.ndarray) and c.codes.dtype == np.uint8),
                    key=lambda n: len(strings[n].values))
@@ -803,27 +805,40 @@ def _combine(strings: dict[str, _Strings]) -> dict[str, _Strings]:
         return {}
     first = strings[names[0]].codes
     assert isinstance(first, np.ndarray)
-    key = first.astype(np.int32)  # the combination of the columns folded so far
-    count = len(strings[names[0]].values)  # numbers of combinations so far (an upper bound)
+    key = first.astype(np.uint16)  # the combination of the columns folded so far
+    count = len(strings[names[0]].values)  # combinations so far (an upper bound at first)
     tables: dict[str, np.ndarray] = {names[0]: np.arange(count, dtype=np.uint8)}
     for name in names[1:]:
         codes = strings[name].codes
         assert isinstance(codes, np.ndarray)
         width = len(strings[name].values)
-        encoded = pc.dictionary_encode(pa.array(key.astype(np.int64) * width + codes))
-        pairs = encoded.dictionary.to_numpy()  # per new combination: old one * width + code
+        if count * width > _PAIRS:
+            continue
+        seen = np.zeros(count * width, dtype=bool)
+        for at in range(0, len(key), _READ_BATCH):
+            seen[key[at:at + _READ_BATCH].astype(np.int64) * width
+                 + codes[at:at + _READ_BATCH]] = True
+        pairs = np.flatnonzero(seen)  # per new combination: old one * width + code
+        del seen
         if len(pairs) > np.iinfo(np.uint16).max + 1:
             continue  # too many with this column: it keeps its own codes
-        key = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        number = np.zeros(count * width, dtype=np.uint16)
+        number[pairs] = np.arange(len(pairs))
+        for at in range(0, len(key), _READ_BATCH):
+            key[at:at + _READ_BATCH] = number[key[at:at + _READ_BATCH].astype(np.int64) * width
+                                              + codes[at:at + _READ_BATCH]]
         previous = pairs // width
         tables = {n: t[previous] for n, t in tables.items()}
         tables[name] = (pairs % width).astype(np.uint8)
         count = len(pairs)
     if len(tables) < 2:
         return {}
-    shared = key.astype(_smallest_int(count - 1))
-    del key
+    shared = key if count > np.iinfo(np.uint8).max + 1 else key.astype(np.uint8)
     return {n: _Strings(_Shared(t, shared), strings[n].values) for n, t in tables.items()}
+
+
+#: Most (combination, code) pairs :func:`_combine` numbers through a table (4 MB of it).
+_PAIRS = 1 << 22
 
 
 def _per_source(found: _Strings | _Numbers | _Doubles, source: np.ndarray,
