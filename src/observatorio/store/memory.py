@@ -5,12 +5,13 @@ benchmark machine however few rows the question reads; the API's typical questio
 a country or a year, a few hundred rows) then needs well under a millisecond of actual work. So a
 read-only server, whose store cannot change under it, keeps the rows of ``observations_latest``
 here as numpy columns, in the table's own order and in the smallest types that keep every
-value exact (36 MB for 1.37 M rows, docs/benchmarks.md): text as unsigned codes into its sorted
+value exact (25 MB for 1.37 M rows, docs/benchmarks.md): text as unsigned codes into its sorted
 labels (large label sets, the ``attributes``', packed: :class:`_Packed`), dates and small
 integers as codes into their sorted distinct values, a column with one value per source once
-per source and the small text columns through one combination key (:class:`_Shared`), the doubles as ``int32`` with the non-integers apart
-(:class:`_Doubles`). :class:`~observatorio.store.query.ObservationQuery` asks this module first
-when a question is about the latest releases:
+per source and the small text columns through one combination key (:class:`_Shared`), the
+doubles as ``int32`` with the non-integers apart (:class:`_Doubles`).
+:class:`~observatorio.store.query.ObservationQuery` asks this module first when a question is
+about the latest releases:
 
 * which rows: the row range of each source asked for (rows are grouped by source and, within a
   source, sorted by ``ref_area``: a country is a binary search), then a mask per other filter
@@ -103,7 +104,7 @@ _CODEC = "lz4"
 
 class _Packed:
     """A text column's sorted labels, the last a NULL, as LZ4-compressed blocks of
-    ``_PACK_BLOCK`` labels: 10.4 → 1.8 MB for the ``attributes``, whose labels only answers
+    ``_PACK_BLOCK`` labels: 10.4 → 1.9 MB for the ``attributes``, whose labels only answers
     read (filters, sorts and groups use the codes). The blocks hold the labels in order of
     first appearance in the table, so that the rows an answer reads together (a source's, a
     country's) find their labels in a block or two; ``place`` maps a code (sort order) to that
@@ -189,10 +190,11 @@ class _Strings:
 
 @dataclass(frozen=True)
 class _Numbers:
-    """A date (as days) or integer column; ``valid`` is None when it has no NULL.
+    """A date (as days), integer or double column (doubles: mostly :class:`_Doubles`);
+    ``valid`` is None when it has no NULL.
 
     With ``table`` (its distinct values, sorted) ``data`` holds codes into it, in the smallest
-    type that holds them: ``period``'s few hundred months are an ``int16`` instead of an
+    type that holds them: ``period``'s few hundred months are a ``uint16`` instead of an
     ``int32`` per row. Codes sort as the values do, so keys, groups and ranges use them as they
     are (:meth:`position`); only an answer looks the values up (:meth:`at`)."""
 
