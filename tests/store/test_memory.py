@@ -245,17 +245,22 @@ def test_a_sources_rows_apart_in_the_table_are_put_together(tmp_path: Path,
 
 def test_columns_are_held_in_small_types(store: Store) -> None:
     # docs/benchmarks.md, "Memory": dates as codes into their sorted days, columns with one
-    # value per source held once per source, the value column as int32 with the rest apart,
-    # the attributes' 10 MB of labels packed.
+    # value per source held once per source, the small text columns through one combination
+    # key, the value column as int32 with the rest apart, the attributes' labels packed.
     columns = memory.columns_of(store)
     assert columns is not None
     period, release = columns.columns["period"], columns.columns["release"]
     assert isinstance(period, memory._Numbers) and period.table is not None
     assert period.data.dtype.itemsize <= 2
-    assert isinstance(release, memory._Numbers) and isinstance(release.data, memory._BySource)
+    assert isinstance(release, memory._Numbers) and isinstance(release.data, memory._Shared)
     load = columns.columns["load_id"]
-    assert isinstance(load, memory._Strings) and isinstance(load.codes, memory._BySource)
+    assert isinstance(load, memory._Strings) and isinstance(load.codes, memory._Shared)
     assert isinstance(columns.columns["value"], memory._Doubles)
+    sex, citizenship = columns.columns["sex"], columns.columns["citizenship"]
+    assert isinstance(sex, memory._Strings) and isinstance(citizenship, memory._Strings)
+    assert isinstance(sex.codes, memory._Shared) and isinstance(citizenship.codes, memory._Shared)
+    assert sex.codes.keys is citizenship.codes.keys  # one combination key for both
+    assert sex.codes.keys.dtype.itemsize <= 2
     attributes = columns.columns["attributes"]
     assert isinstance(attributes, memory._Strings) and isinstance(attributes.values, memory._Packed)
     assert attributes.codes.dtype.itemsize <= 2

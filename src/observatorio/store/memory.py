@@ -4,9 +4,14 @@ DuckDB plans every statement anew, and for a grouped question that planning cost
 benchmark machine however few rows the question reads; the API's typical question (one source,
 a country or a year, a few hundred rows) then needs well under a millisecond of actual work. So a
 read-only server, whose store cannot change under it, keeps the rows of ``observations_latest``
-here as numpy columns (strings as codes into sorted dictionaries, dates as days, in the table's
-own order) and :class:`~observatorio.store.query.ObservationQuery` asks this module first when a
-question is about the latest releases:
+here as numpy columns, in the table's own order and in the smallest types that keep every
+value exact (25 MB for 1.37 M rows, docs/benchmarks.md): text as unsigned codes into its sorted
+labels (large label sets, the ``attributes``', packed: :class:`_Packed`), dates and small
+integers as codes into their sorted distinct values, a column with one value per source once
+per source and the small text columns through one combination key (:class:`_Shared`), the
+doubles as ``int32`` with the non-integers apart (:class:`_Doubles`).
+:class:`~observatorio.store.query.ObservationQuery` asks this module first when a question is
+about the latest releases:
 
 * which rows: the row range of each source asked for (rows are grouped by source and, within a
   source, sorted by ``ref_area``: a country is a binary search), then a mask per other filter
@@ -54,35 +59,40 @@ _DATE_NULL_LAST = np.iinfo(np.int64).max
 _INT_NULL_FIRST = np.iinfo(np.int64).min
 
 
-class _BySource:
-    """A column with one value per source (``release``, ``source_file``, ``load_id``: a load
-    writes its source's rows at once): that value per source code, gathered through the rows'
-    source codes, so ``column[rows]`` reads as an array's would."""
+class _Shared:
+    """A column looked up through a key that other columns share: ``column[rows]`` is
+    ``per_key[keys[rows]]``, read as an array's would be. Two keys:
 
-    __slots__ = ("per_source", "source")
+    * the source's codes, for a column with one value per source (``release``, ``source_file``,
+      ``load_id``: a load writes its source's rows at once);
+    * a combination key of the small text columns (:func:`_combine`): on the bench store the
+      875 combinations of ``dataflow``, ``table``, ``freq``, ``flow``, ``sex`` … (15,867 with
+      ``citizenship``) are one ``uint16`` per row instead of eleven bytes."""
 
-    def __init__(self, per_source: np.ndarray, source: np.ndarray) -> None:
-        self.per_source = per_source  # indexed by the source column's codes
-        self.source = source  # the source column's codes (the same array, not a copy)
+    __slots__ = ("keys", "per_key")
+
+    def __init__(self, per_key: np.ndarray, keys: np.ndarray) -> None:
+        self.per_key = per_key  # the column's value (or code) per key
+        self.keys = keys  # the shared key per row (the same array, not a copy)
 
     def __getitem__(self, rows: Any) -> np.ndarray:
-        found: np.ndarray = self.per_source[self.source[rows]]
+        found: np.ndarray = self.per_key[self.keys[rows]]
         return found
 
     def __len__(self) -> int:
-        return len(self.source)
+        return len(self.keys)
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.per_source.dtype
+        return self.per_key.dtype
 
     @property
     def nbytes(self) -> int:
-        return int(self.per_source.nbytes)
+        return int(self.per_key.nbytes)
 
 
-#: A column's per-row codes or values: an array, or one value per source.
-_Column = np.ndarray | _BySource
+#: A column's per-row codes or values: an array, or looked up through a shared key.
+_Column = np.ndarray | _Shared
 
 
 #: Labels of a text column packed past this many bytes of text (the ``attributes``: 36,288
@@ -94,7 +104,7 @@ _CODEC = "lz4"
 
 class _Packed:
     """A text column's sorted labels, the last a NULL, as LZ4-compressed blocks of
-    ``_PACK_BLOCK`` labels: 10.4 → 1.8 MB for the ``attributes``, whose labels only answers
+    ``_PACK_BLOCK`` labels: 10.4 → 1.9 MB for the ``attributes``, whose labels only answers
     read (filters, sorts and groups use the codes). The blocks hold the labels in order of
     first appearance in the table, so that the rows an answer reads together (a source's, a
     country's) find their labels in a block or two; ``place`` maps a code (sort order) to that
@@ -180,10 +190,11 @@ class _Strings:
 
 @dataclass(frozen=True)
 class _Numbers:
-    """A date (as days) or integer column; ``valid`` is None when it has no NULL.
+    """A date (as days), integer or double column (doubles: mostly :class:`_Doubles`);
+    ``valid`` is None when it has no NULL.
 
     With ``table`` (its distinct values, sorted) ``data`` holds codes into it, in the smallest
-    type that holds them: ``period``'s few hundred months are an ``int16`` instead of an
+    type that holds them: ``period``'s few hundred months are a ``uint16`` instead of an
     ``int32`` per row. Codes sort as the values do, so keys, groups and ranges use them as they
     are (:meth:`position`); only an answer looks the values up (:meth:`at`)."""
 
@@ -431,6 +442,8 @@ class LatestColumns:
         for name, column in columns.items():
             if name != "source":
                 columns[name] = _per_source(column, codes, ranges)
+        columns.update(_combine({n: c for n, c in columns.items()
+                                 if n not in _NOT_COMBINED and isinstance(c, _Strings)}))
         return cls(version, columns, sources, area_sorted)
 
     # -- answering -------------------------------------------------------------------------
@@ -539,11 +552,14 @@ class LatestColumns:
             strings = self._strings(name)
             if strings is None:
                 return None
-            column_codes = strings.codes[rows]
-            if len(values) == 1:
-                rows = rows[column_codes == strings.index.get(values[0], -1)]
+            found = strings.codes
+            if isinstance(found, _Shared) and len(rows) > len(found.per_key):
+                # flags per key: one lookup per row, as an array's (fewer rows: per row)
+                rows = rows[strings.flags(values)[found.per_key][found.keys[rows]]]
+            elif len(values) == 1:
+                rows = rows[found[rows] == strings.index.get(values[0], -1)]
             else:
-                rows = rows[strings.flags(values)[column_codes]]
+                rows = rows[strings.flags(values)[found[rows]]]
         if query.start is not None or query.end is not None:
             period = self.columns["period"]
             assert isinstance(period, _Numbers)
@@ -772,9 +788,64 @@ def _reorder(found: _Strings | _Numbers, order: np.ndarray) -> _Strings | _Numbe
     return _Numbers(found.data[order], valid, found.type, found.table)
 
 
+#: Text columns kept apart from the combination key: the source is a key itself, ``ref_area``
+#: is searched (sorted within a source), the ``attributes`` have 36,000 labels.
+_NOT_COMBINED = ("source", "ref_area", "attributes")
+
+
+def _combine(strings: dict[str, _Strings]) -> dict[str, _Strings]:
+    """The small text columns (one-byte codes) as one combination key (:class:`_Shared`): each
+    is folded in, fewest labels first, while the combinations that occur fit a ``uint16``.
+
+    The combinations are numbered through a table of every (combination so far, code) pair,
+    block by block, the key rewritten in place: no row-length temporary at the end of the
+    build, when every column is held (that table stays under ``_PAIRS`` entries)."""
+    names = sorted((n for n, c in strings.items()
+                    if isinstance(c.codes, np.ndarray) and c.codes.dtype == np.uint8),
+                   key=lambda n: len(strings[n].values))
+    if len(names) < 2:
+        return {}
+    first = strings[names[0]].codes
+    assert isinstance(first, np.ndarray)
+    key = first.astype(np.uint16)  # the combination of the columns folded so far
+    count = len(strings[names[0]].values)  # combinations so far (an upper bound at first)
+    tables: dict[str, np.ndarray] = {names[0]: np.arange(count, dtype=np.uint8)}
+    for name in names[1:]:
+        codes = strings[name].codes
+        assert isinstance(codes, np.ndarray)
+        width = len(strings[name].values)
+        if count * width > _PAIRS:
+            continue
+        seen = np.zeros(count * width, dtype=bool)
+        for at in range(0, len(key), _READ_BATCH):
+            seen[key[at:at + _READ_BATCH].astype(np.int64) * width
+                 + codes[at:at + _READ_BATCH]] = True
+        pairs = np.flatnonzero(seen)  # per new combination: old one * width + code
+        del seen
+        if len(pairs) > np.iinfo(np.uint16).max + 1:
+            continue  # too many with this column: it keeps its own codes
+        number = np.zeros(count * width, dtype=np.uint16)
+        number[pairs] = np.arange(len(pairs))
+        for at in range(0, len(key), _READ_BATCH):
+            key[at:at + _READ_BATCH] = number[key[at:at + _READ_BATCH].astype(np.int64) * width
+                                              + codes[at:at + _READ_BATCH]]
+        previous = pairs // width
+        tables = {n: t[previous] for n, t in tables.items()}
+        tables[name] = (pairs % width).astype(np.uint8)
+        count = len(pairs)
+    if len(tables) < 2:
+        return {}
+    shared = key if count > np.iinfo(np.uint8).max + 1 else key.astype(np.uint8)
+    return {n: _Strings(_Shared(t, shared), strings[n].values) for n, t in tables.items()}
+
+
+#: Most (combination, code) pairs :func:`_combine` numbers through a table (4 MB of it).
+_PAIRS = 1 << 22
+
+
 def _per_source(found: _Strings | _Numbers | _Doubles, source: np.ndarray,
                 ranges: Sequence[tuple[int, int]]) -> _Strings | _Numbers | _Doubles:
-    """The column as one value per source (:class:`_BySource`) when each source's rows
+    """The column as one value per source (:class:`_Shared`) when each source's rows
     all have the same value (NULL included), else as it is."""
     if isinstance(found, _Doubles):
         return found
@@ -790,7 +861,7 @@ def _per_source(found: _Strings | _Numbers | _Doubles, source: np.ndarray,
                 return found
             table[source[start]] = part[start]
         per_source.append(table)
-    shared = [_BySource(table, source) for table in per_source]
+    shared = [_Shared(table, source) for table in per_source]
     if isinstance(found, _Strings):
         return _Strings(shared[0], found.values)
     return _Numbers(shared[0], shared[1] if len(shared) > 1 else None, found.type, found.table)
