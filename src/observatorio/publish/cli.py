@@ -20,7 +20,6 @@ def serve(
     snapshots: Annotated[bool, typer.Option("--snapshots/--no-snapshots", help=cli_help("cli.help.serve.snapshots"))] = True,
 ) -> None:
     """Serve the API and the portal (help: cli.help.serve)."""
-    import uvicorn
     from rich.console import Console
 
     from observatorio.data_commands import load_bundled_quietly
@@ -42,18 +41,10 @@ def serve(
     # Worker processes build the app from the environment: pass the store location on.
     pass_to_child_processes(db=st.db, lang=st.lang)
     err.print(t("api.serve.listening", st.lang, host=host, port=port), markup=False)
-    from observatorio.publish.proxies import uvicorn_proxy_options
+    from observatorio.publish.server_process import run_server, uvicorn_options
 
-    uvicorn.run(
-        "observatorio.publish.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        **uvicorn_proxy_options(get_settings()),
-    )
+    # A fresh interpreter, not this command line's (server_process.py: memory of every worker).
+    run_server(uvicorn_options(get_settings(), host, port, workers))
 
 
 def _needs_load(db: Path) -> bool:
