@@ -129,6 +129,9 @@ def summary(readings: list[Reading]) -> None:
 # its RSS and the peak reached during the step (the kernel's high-water mark is reset before
 # each step: ``echo 5 > /proc/self/clear_refs``, Linux), and which heavy libraries are loaded.
 
+#: The pause of the last step: longer than DuckDB's allocator waits before giving memory back.
+IDLE_S = 15.0
+
 _HEAVY = ("numpy", "pyarrow", "pandas", "duckdb", "fastapi", "sqlalchemy", "scipy", "jinja2")
 
 
@@ -211,6 +214,10 @@ def phases(db: Path, statistics_only: bool) -> None:  # pragma: no cover - a ben
               "&group_by=citizenship"):
         client.get(q).raise_for_status()
     mark("API questions")
+    # a server between visits: what the allocators give back once idle (DuckDB's background
+    # thread returns what queries freed after a few seconds, store/duck.py)
+    time.sleep(IDLE_S)
+    mark(f"idle {IDLE_S:.0f} s")
 
 
 if __name__ == "__main__":  # pragma: no cover

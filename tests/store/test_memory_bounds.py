@@ -19,13 +19,15 @@ def test_the_served_store_takes_duckdbs_limits_from_the_settings(tmp_path: Path)
     handle = StoreHandle.open(settings)
     try:
         cursor = handle.store.cursor()  # a request's cursor follows the instance's settings
-        limit, threads = cursor.execute(
-            "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+        limit, threads, background = cursor.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('allocator_background_threads')").fetchone()
     finally:
         handle.store.close()
     # DuckDB reports the limit in its own units (200 MB = 190.7 MiB)
     assert limit.endswith("MiB") and 185 < float(limit.split()[0]) < 201
     assert threads == 1
+    assert background is True  # what queries freed goes back to the system, not kept
 
 
 def test_the_malloc_arenas_are_capped_on_glibc() -> None:

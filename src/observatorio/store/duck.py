@@ -142,6 +142,11 @@ class Store:
         database instance, so every cursor of this store follows them."""
         self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         self.con.execute(f"SET threads TO {int(threads)}")
+        # DuckDB's allocator keeps what a query freed (outside the buffer pool, which the limit
+        # bounds) until a later query reuses it: the deaths page's read of 20,000 rows' JSON
+        # attributes left a worker 25-30 MB larger for good. A background thread returns it to
+        # the system after a few seconds idle (measured in docs/benchmarks.md, "Memory").
+        self.con.execute("SET allocator_background_threads = true")
 
     def close(self) -> None:
         # each thread's cursor closed here, not by its thread's end (store/derived.py)

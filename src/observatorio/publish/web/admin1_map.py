@@ -1,8 +1,9 @@
 """The portal's sub-national (admin-1) map layer: departments, states and provinces of the
 members whose shapes ship in ``data/admin1_boundaries``, served by this server.
 
-The TopoJSON files are decoded once (``topojson``) into one GeoJSON whose feature ids are ISO
-3166-2 codes, the codes the store uses in ``ref_area``. Each feature is resolved through the
+The TopoJSON files are decoded once (``topojson``) into GeoJSON whose feature ids are ISO
+3166-2 codes, the codes the store uses in ``ref_area``; a process keeps each country's GeoJSON
+as the compact text it serves (with the codes and bounds), not the decoded geometry. Each feature is resolved through the
 crosswalk of ``harmonize/admin1_shapes.py`` (by name within its country, never by its HASC id):
 the files' unnamed non-divisions (``-99``) are left out, Río San Juan's ``NI.``, Panama's
 shared ``PA.SB`` and Nicaragua's ``lake`` (named "Rivas": the Rivas department with its share

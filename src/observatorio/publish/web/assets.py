@@ -121,8 +121,9 @@ def _static_asset(path: Path) -> Asset:
     return make_asset(path.read_bytes(), MEDIA_TYPES.get(path.suffix, "application/octet-stream"))
 
 
-@cache
 def region_geojson(data_dir: Path) -> dict[str, Any]:
+    """The region's shapes, read from the file on each call: a process keeps only what it serves
+    (the assets below and the ids), not the decoded geometry."""
     with (data_dir / REGION_GEOJSON).open(encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
@@ -135,7 +136,12 @@ def geojson_asset(data_dir: Path) -> Asset:
 
 
 def region_ids(data_dir: Path) -> list[str]:
-    return [str(f["id"]) for f in region_geojson(data_dir)["features"]]
+    return list(_region_ids(data_dir))
+
+
+@cache
+def _region_ids(data_dir: Path) -> tuple[str, ...]:
+    return tuple(str(f["id"]) for f in region_geojson(data_dir)["features"])
 
 
 def topology(geojson: dict[str, Any]) -> dict[str, Any]:
