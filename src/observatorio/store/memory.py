@@ -409,16 +409,17 @@ class LatestColumns:
             # each source keeping the table's order, one column at a time.
             order = None if _runs(by_source.codes) <= len(by_source.values) - 2 else (
                 np.argsort(by_source.codes, kind="stable"))
-            columns: dict[str, _Strings | _Numbers | _Doubles] = {}
-            for name in names:
+            read: dict[str, _Strings | _Numbers | _Doubles] = {}
+            for name in _reading_order(names):
                 if stop():
                     return None
                 found = by_source if name == "source" else _column(cursor, name, total)
-                columns[name] = _compact(found if order is None else _reorder(found, order))
+                read[name] = _compact(found if order is None else _reorder(found, order))
                 del found
                 # Each column's temporaries (Arrow batches, the label numbers) go back before
                 # the next is read: the start-up peak is one column's, not their sum.
                 give_back_freed_memory()
+            columns = {name: read[name] for name in names}
         finally:
             cursor.close()
         source, area = columns["source"], columns["ref_area"]
@@ -763,6 +764,19 @@ def _days(day: Any) -> int:
 #: so it never exists whole as Arrow (or as text) beside it (the start-up peak,
 #: docs/benchmarks.md).
 _READ_BATCH = 100_000
+
+
+#: The columns whose reading needs the most memory for a moment (long texts, or a text per row
+#: that DuckDB and Arrow materialise before it becomes one code per source): read first, while the
+#: process holds the fewest columns, since a process's peak is what it holds plus that moment.
+_READ_FIRST = ("attributes", "source_file", "load_id")
+
+
+def _reading_order(names: Sequence[str]) -> list[str]:
+    """``names`` with ``source`` first (the rows' order comes from it), then ``_READ_FIRST``."""
+    first = ["source"] if "source" in names else []
+    first += [n for n in _READ_FIRST if n in names]
+    return first + [n for n in names if n not in first]
 
 
 def _column(cursor: Any, name: str, total: int) -> _Strings | _Numbers:
