@@ -131,17 +131,23 @@ def deaths_incidents(store: Store, source: str) -> pd.DataFrame:
     """
     columns = ["year", "route", "cause", "lon", "lat", "flow", "value"]
     frame = store.query_df(
-        """WITH incidents AS (
-             SELECT year(period) AS year,
-                    coalesce(nullif(trim(attributes->>'route'), ''), '_U') AS route,
-                    coalesce(nullif(trim(coalesce(attributes->>'cause',
-                                                  attributes->>'cause_of_death')), ''), '_U') AS cause,
-                    TRY_CAST(attributes->>'lon' AS DOUBLE) AS lon,
-                    TRY_CAST(attributes->>'lat' AS DOUBLE) AS lat,
-                    flow, value
+        # Each row's JSON attributes parsed once for the five fields (one ``->>`` per field
+        # parsed them five times: the page's first build held ~12 MB more, 20,000 rows).
+        """WITH parsed AS (
+             SELECT year(period) AS year, flow, value,
+                    json_extract_string(attributes, ['$.route', '$.cause', '$.cause_of_death',
+                                                     '$.lon', '$.lat']) AS a
              FROM observations
              WHERE source = ? AND flow IN ('DEAD', 'MISSING', 'DEAD_OR_MISSING')
-               AND value IS NOT NULL)
+               AND value IS NOT NULL),
+           incidents AS (
+             SELECT year,
+                    coalesce(nullif(trim(a[1]), ''), '_U') AS route,
+                    coalesce(nullif(trim(coalesce(a[2], a[3])), ''), '_U') AS cause,
+                    TRY_CAST(a[4] AS DOUBLE) AS lon,
+                    TRY_CAST(a[5] AS DOUBLE) AS lat,
+                    flow, value
+             FROM parsed)
            SELECT year, route, cause, round(lon, 2) AS lon, round(lat, 2) AS lat, flow,
                   sum(value) AS value
            FROM incidents
