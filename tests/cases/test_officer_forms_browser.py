@@ -17,6 +17,17 @@ from .test_officer_web import _relative_luminance
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
+def detention_case(s, world):  # noqa: ANN001, ANN201 - a session and the test world
+    """A detention case of the Guatemalan consulate in Mexico, opened by its head (the browser
+    tests' case: a person with accents in their names, a summary to search for)."""
+    org = world.orgs["gtm_consulate_mex"]
+    ctx = ctx_for(s, world, "gtm_head")
+    person = person_records.create_person(ctx, PersonCreate(given_names="María José", family_names="Pérez Xol",
+                                                            organisation_id=org))
+    return case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id,
+                                                    organisation_id=org, summary="Retenida en Tapachula"))
+
+
 def _type_and_enter(page, label: str, text: str) -> None:
     """Type into the field from the keyboard and submit its form with Enter."""
     page.get_by_label(label).focus()
@@ -27,13 +38,8 @@ def _type_and_enter(page, label: str, text: str) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_new_officer_pages_at_390_px_with_the_keyboard(rt, world, server, browser) -> None:  # noqa: F811
-    org = world.orgs["gtm_consulate_mex"]
     with rt.sessions() as s:
-        ctx = ctx_for(s, world, "gtm_head")
-        person = person_records.create_person(ctx, PersonCreate(given_names="María José", family_names="Pérez Xol",
-                                                                organisation_id=org))
-        case = case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id,
-                                                        organisation_id=org, summary="Retenida en Tapachula"))
+        case = detention_case(s, world)
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
@@ -72,7 +78,7 @@ def test_new_officer_pages_at_390_px_with_the_keyboard(rt, world, server, browse
         assert page.get_by_role("heading", name="Posibles duplicados").count() == 1
         assert page.evaluate(FITS)
         page.get_by_role("link", name="Abrir el caso para esta persona").click()
-        page.wait_for_url(f"**person_id={person.id}**")
+        page.wait_for_url(f"**person_id={case.person_id}**")
     finally:
         context.close()
 

@@ -9,25 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from observatorio.cases import case_records, notifications, person_records
+from observatorio.cases import notifications
 from observatorio.cases.audit_labels import action_label
-from observatorio.cases.schemas import CaseCreate, PersonCreate
-from observatorio.cases.vocab import CaseType
 from observatorio.i18n import t
 
-from .conftest import PASSWORD, ctx_for
-from .test_officer_forms_browser import FITS
+from .conftest import PASSWORD
+from .test_officer_forms_browser import FITS, detention_case
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_sign_in_next_inbox_and_trail_in_chromium(rt, world, server, browser, tmp_path: Path) -> None:  # noqa: F811
-    org = world.orgs["gtm_consulate_mex"]
     with rt.sessions() as s:
-        ctx = ctx_for(s, world, "gtm_head")
-        person = person_records.create_person(ctx, PersonCreate(given_names="María José", family_names="Pérez Xol",
-                                                                organisation_id=org))
-        case = case_records.create_case(ctx, CaseCreate(case_type=CaseType.DETENTION, person_id=person.id,
-                                                        organisation_id=org, summary="Retenida en Tapachula"))
+        case = detention_case(s, world)
         notifications.announce(s, [world.users["gtm_head"]], "step_overdue", "step_overdue:browser", case_id=case.id)
         s.commit()
     for width in (1366, 390):
