@@ -82,3 +82,19 @@ def test_the_receiver_of_a_referral_sees_its_reference_without_the_case_link(cli
     page = client.get("/cases/inbox?lang=en").text
     assert "Your referral was answered" in page
     assert re.search(rf'Case <a href="/cases/c/{cid}\?lang=en">{re.escape(ref)}</a>', page), page
+
+
+def test_a_referral_no_longer_active_shows_its_receiver_no_reference(client, rt, world) -> None:
+    # consent withdrawn (or the referral declined, completed): its receiver sees nothing of the case
+    _login(client, "gtm_officer")
+    cid = _consent_and_refer(client, world, _open_child_case(client, "Rosa"), "motivo")
+    ref = _reference(rt, cid)
+    with rt.sessions() as s:
+        referral = s.scalars(select(Referral)).unique().one()
+        referral.status = "withdrawn"
+        s.commit()
+    _login(client, "gtm_protection")
+    page = client.get("/cases/inbox").text
+    assert "Nueva remisión recibida" in page  # the notice stays …
+    assert ref not in page and 'class="cases-notice-case"' not in page  # … without the case
+    assert _entries(rt, "gtm_protection", "referral.list") == []

@@ -30,6 +30,8 @@ NASTY = [
     "/cases/c/1?x=<script>", "/cases/c/1?u=http://evil", "/cases/c/1@evil.example", "/cases/c/1:80",
     "javascript:alert(1)", "data:text/html,x", "/cases/login", "/cases/login?next=//evil.example",
     "/cases/logout", "/cases/api/v1/cases", "", "/cases/" + "a" * 600,
+    # downloads of personal data, not pages: a forged link must not start one at sign-in
+    "/cases/export.csv", "/cases/export.csv?status=open", "/cases/referrals/incoming.csv",
 ]
 
 

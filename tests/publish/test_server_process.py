@@ -3,6 +3,7 @@ server keeps the command line's process but none of its imports, in its workers 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,28 +13,28 @@ from pathlib import Path
 import httpx
 import pytest
 
-from observatorio.publish.server_process import APP_FACTORY, uvicorn_argv, uvicorn_options
+from observatorio.publish.server_process import APP_FACTORY, server_argv, uvicorn_options
 from observatorio.settings import Settings
 
 from .live_server import free_port
 
 
-def test_the_options_as_uvicorn_command_line() -> None:
-    argv = uvicorn_argv(uvicorn_options(Settings(), "127.0.0.1", 8123, 2))
-    assert argv[:4] == [sys.executable, "-m", "uvicorn", APP_FACTORY]
-    for flag, value in (("--host", "127.0.0.1"), ("--port", "8123"), ("--workers", "2"),
-                        ("--log-level", "warning")):
-        assert argv[argv.index(flag) + 1] == value
+def test_the_new_interpreter_runs_uvicorn_with_serves_options() -> None:
+    argv = server_argv(uvicorn_options(Settings(), "127.0.0.1", 8123, 2))
+    # the working directory kept off sys.path (-P), uvicorn.run called, not its command line
+    assert argv[:3] == [sys.executable, "-P", "-c"] and argv[4] == APP_FACTORY
+    options = json.loads(argv[5])
+    assert options == {"host": "127.0.0.1", "port": 8123, "workers": 2, "log_level": "warning",
+                       "access_log": False, "proxy_headers": False}
     # nobody's X-Forwarded-For is believed unless the deployment names its proxies
-    assert "--no-proxy-headers" in argv and "--forwarded-allow-ips" not in argv
-    assert "--factory" in argv and "--no-access-log" in argv
 
 
-def test_named_proxies_reach_the_command_line() -> None:
-    argv = uvicorn_argv(uvicorn_options(
+def test_named_proxies_reach_the_server() -> None:
+    argv = server_argv(uvicorn_options(
         Settings(forwarded_allow_ips="10.0.0.1, 192.168.0.0/16"), "0.0.0.0", 80, 1))  # noqa: S104
-    assert "--proxy-headers" in argv
-    assert argv[argv.index("--forwarded-allow-ips") + 1] == "10.0.0.1,192.168.0.0/16"
+    options = json.loads(argv[5])
+    assert options["proxy_headers"] is True
+    assert options["forwarded_allow_ips"] == ["10.0.0.1", "192.168.0.0/16"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
@@ -57,9 +58,9 @@ def test_serve_execs_uvicorn_and_its_workers_hold_no_command_line(tmp_path: Path
                 pass
             assert time.monotonic() < deadline, "the server never answered"
             time.sleep(0.2)
-        # the same process (its id, its signals), now uvicorn's command line
+        # the same process (its id, its signals), now a fresh interpreter running uvicorn
         command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
-        assert b"uvicorn" in command and APP_FACTORY.encode() in command
+        assert b"-c" in command and APP_FACTORY.encode() in command
         workers = [int(p) for p in Path(f"/proc/{process.pid}/task/{process.pid}/children")
                    .read_text().split()]
         assert workers

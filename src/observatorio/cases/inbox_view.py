@@ -20,6 +20,7 @@ from observatorio.cases import notifications
 from observatorio.cases.models import Case
 from observatorio.cases.policy import authorize, case_resource, organisation_resource
 from observatorio.cases.referral_models import Referral
+from observatorio.cases.referrals import ACTIVE as ACTIVE_REFERRAL
 from observatorio.cases.use_context import Ctx
 
 
@@ -55,7 +56,8 @@ def inbox_notices(ctx: Ctx, limit: int = 50) -> list[InboxNotice]:
             if ("case", case.id) not in logged:
                 ctx.log(read, "case.list", "case", case.id, ["reference"])
                 logged.add(("case", case.id))
-        elif case is not None and referral is not None and (respond := authorize(
+        elif case is not None and referral is not None and referral.status in ACTIVE_REFERRAL and (
+                respond := authorize(
                 ctx.principal, "referral.respond", organisation_resource(referral.to_organisation))).allowed:
             reference = case.reference
             if ("referral", referral.id) not in logged:

@@ -24,7 +24,8 @@ MAX_LENGTH = 500
 _PATH = re.compile(r"/cases/[A-Za-z0-9_./-]*")
 #: The query: plain characters and percent-escapes (checked again once decoded).
 _QUERY = re.compile(r"(?:[A-Za-z0-9_.~+=&,/-]|%[0-9A-Fa-f]{2})*")
-#: Pages that are no landing: the sign-in pages themselves (a loop) and the bearer-token API.
+#: Pages that are no landing: the sign-in pages themselves (a loop) and the bearer-token API
+#: (downloads, whose last segment has a dot, neither: ``safe_next``).
 _NOT_LANDING = ("/cases/login", "/cases/logout", "/cases/api/")
 #: Parameters never carried: the language is the sign-in's, and ``next`` does not nest.
 _DROPPED = frozenset({"lang", "next"})
@@ -47,6 +48,10 @@ def safe_next(raw: str | None) -> str | None:
         return None
     segments = path.split("/")[2:]
     if any(s in (".", "..") for s in segments) or path.startswith(_NOT_LANDING):
+        return None
+    if "." in segments[-1]:
+        # a file, not a page (``/cases/export.csv``): a forged link would make the officer
+        # download personal data on signing in, recorded as their own export
         return None
     if not _QUERY.fullmatch(query) or not _printable(unquote(query)):
         return None

@@ -33,6 +33,7 @@ from observatorio.cases.policy import Principal, authorize, case_resource
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.web_cookies import SESSION_COOKIE
 from observatorio.i18n import normalize_lang
+from observatorio.publish.api.cases_paths import PAGE_HEADERS
 from observatorio.publish.web.texts import Texts
 
 # The templates ship inside the package and change only with a new release (a restart): no
@@ -44,16 +45,7 @@ pages_env = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
-HEADERS = {
-    # Pages show personal data: never cache them, never frame them, no scripts at all.
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-    # a response is what its Content-Type says, never sniffed into a script or a page
-    "X-Content-Type-Options": "nosniff",
-}
+HEADERS = PAGE_HEADERS  # no-store, no framing, no scripts, no sniffing (cases_paths.py)
 
 
 def now_of(request: Request) -> dt.datetime:

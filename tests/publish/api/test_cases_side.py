@@ -9,6 +9,7 @@ it: tests/publish/web/test_statistics_only.py."""
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -223,3 +224,21 @@ def test_surely_absent_agrees_with_database_exists(tmp_path: Path, url: str) -> 
     (tmp_path / "a space.sqlite").write_bytes(b"")
     url = url.format(folder=tmp_path)
     assert surely_absent(url) is (not database_exists(url))
+
+
+def test_a_side_that_cannot_be_imported_fails_its_pages_with_their_headers(
+        fresh: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a broken deployment (a module of the side that fails to import): the statistics side keeps
+    # answering; the cases page gets a 500 that still forbids caching and framing
+    def broken() -> list[Any]:
+        raise ImportError("a broken module of the cases side")
+
+    monkeypatch.setattr("observatorio.publish.api.cases_side._routers", broken)
+    monkeypatch.setitem(sys.modules, "observatorio.cases.http_errors", None)
+    with TestClient(fresh, raise_server_exceptions=False) as client:
+        answer = client.get("/cases/work")
+        assert answer.status_code == 500
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers[name] == value
+        assert client.get("/api/v1/sources").status_code in (200, 503)  # no store here: 503
+    assert not _side(fresh).loaded

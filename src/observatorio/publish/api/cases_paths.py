@@ -48,3 +48,17 @@ def under_public_pages(path: str) -> bool:
 def needs_cases_side(path: str) -> bool:
     """A path only the cases side answers: its pages, its API, its public portal pages."""
     return is_cases_path(path) or under_public_pages(path)
+
+
+#: The security headers of every page under ``/cases/`` (cases/page_kit.py), here so that a 500
+#: can carry them when the cases side itself failed to load (publish/api/cases_side.py).
+PAGE_HEADERS = {
+    # Pages show personal data: never cache them, never frame them, no scripts at all.
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    # a response is what its Content-Type says, never sniffed into a script or a page
+    "X-Content-Type-Options": "nosniff",
+}

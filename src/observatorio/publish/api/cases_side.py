@@ -24,6 +24,7 @@ pages (cases_lane.py) and CORS (cross_origin.py) go by the paths, not by what is
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from fastapi import APIRouter, FastAPI, Request
@@ -33,7 +34,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from observatorio.publish.api.cases_paths import is_cases_path, needs_cases_side, under_cases
+from observatorio.publish.api.cases_paths import (
+    PAGE_HEADERS,
+    is_cases_path,
+    needs_cases_side,
+    under_cases,
+)
 from observatorio.publish.api.errors import internal_error_handler
 
 
@@ -143,9 +149,16 @@ async def cases_http_error(request: Request, exc: Exception) -> Response:
 
 async def cases_internal_error(request: Request, exc: Exception) -> Response:
     """The last resort's 500: under /cases/ with the pages' security headers
-    (cases/http_errors.py), elsewhere the statistics side's (errors.py)."""
+    (cases/http_errors.py), elsewhere the statistics side's (errors.py). When the cases side
+    itself cannot be imported (a broken deployment: it used to stop the server at start-up, it
+    now fails its first request), the statistics side's 500 with the pages' headers."""
     if under_cases(request.url.path):
-        from observatorio.cases.http_errors import cases_internal_error as answer
-
+        try:
+            from observatorio.cases.http_errors import cases_internal_error as answer
+        except Exception:  # the side's own import failed: say so in the log, answer plainly
+            logging.getLogger("observatorio.cases").exception("the cases side could not be loaded")
+            response = await internal_error_handler(request, exc)
+            response.headers.update(PAGE_HEADERS)
+            return response
         return await answer(request, exc)
     return await internal_error_handler(request, exc)
