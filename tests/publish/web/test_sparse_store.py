@@ -80,7 +80,10 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     path = tmp_path_factory.mktemp(f"sparse-{request.param}") / "observatorio.duckdb"
     _build(request.param, path, data_dir)
     # the app's start-up runs too: the warm-up that computes the forecast release
-    with TestClient(create_app(Settings(db=path)), raise_server_exceptions=False) as client:
+    # the application database beside the store, never the checkout's var/ (a bench run from the
+    # checkout would then measure with one)
+    settings = Settings(db=path, cases_db=f"sqlite:///{path.parent / 'cases.sqlite'}")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
 
 

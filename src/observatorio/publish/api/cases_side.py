@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from starlette.concurrency import run_in_threadpool
@@ -95,13 +96,28 @@ class CasesSide:
         if self._loaded:
             return
         with self._lock:
-            if self._loaded:
-                return
-            side = APIRouter()
-            for router in _routers():
-                side.include_router(router)
-            self.router.include_router(side)  # one step: the whole side or nothing
-            self._loaded = True
+            self._load_claimed()
+
+    def claim(self) -> bool:
+        """Take the right to load now, without waiting (False: another thread is loading);
+        the claimer calls :meth:`load_claimed` then :meth:`release`."""
+        return self._lock.acquire(blocking=False)
+
+    def load_claimed(self) -> None:
+        """:meth:`load`'s work, by the claimer (in any thread)."""
+        self._load_claimed()
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def _load_claimed(self) -> None:
+        if self._loaded:
+            return
+        side = APIRouter()
+        for router in _routers():
+            side.include_router(router)
+        self.router.include_router(side)  # one step: the whole side or nothing
+        self._loaded = True
 
 
 def load_cases_side(app: FastAPI) -> None:
@@ -132,8 +148,22 @@ class LoadCasesSide:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.side.loaded and scope["type"] in ("http", "websocket") \
                 and any(needs_cases_side(path) for path in _route_paths(scope)):
-            await run_in_threadpool(self.side.load)  # the event loop keeps serving meanwhile
+            await self._load()
         await self.app(scope, receive, send)
+
+    async def _load(self) -> None:
+        """One request loads the side in a thread of the pool (the event loop keeps serving);
+        the requests that come meanwhile wait on the event loop, not each in a thread of that
+        pool, which also answers the statistics side. A load that fails fails its request; the
+        next waiting request tries again."""
+        while not self.side.loaded:
+            if self.side.claim():
+                try:
+                    await run_in_threadpool(self.side.load_claimed)
+                finally:
+                    self.side.release()
+            else:
+                await anyio.sleep(0.05)
 
 
 async def cases_http_error(request: Request, exc: Exception) -> Response:
