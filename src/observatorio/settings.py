@@ -121,6 +121,16 @@ def env_name(field: str) -> str:
     return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
+def environment_for_new_interpreter(path_first: str | None = None) -> dict[str, str]:
+    """This process's environment for a new interpreter (``serve`` execs one:
+    publish/server_process.py), with ``path_first`` before the ``PYTHONPATH`` entries if given."""
+    env = dict(os.environ)
+    if path_first:
+        listed = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env["PYTHONPATH"] = os.pathsep.join([path_first, *listed])
+    return env
+
+
 def pass_to_child_processes(**values: object) -> None:
     """Put settings into this process's environment, so that worker processes (uvicorn's, which
     build the app from the environment) see them; the cached settings are dropped."""

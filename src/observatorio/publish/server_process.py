@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from observatorio.publish.proxies import uvicorn_proxy_options
-from observatorio.settings import Settings
+from observatorio.settings import Settings, environment_for_new_interpreter
 
 #: the application factory the server runs (the environment carries its settings)
 APP_FACTORY = "observatorio.publish.api.app:create_app"
@@ -46,12 +46,9 @@ def server_environment() -> dict[str, str]:
     ``PYTHONPATH`` when only this process's own first ``sys.path`` entry gave it (a checkout run
     as ``python -m observatorio`` from ``src/``); an installation (site-packages, a ``.pth``
     file, the user's site) or ``PYTHONPATH`` gives the new interpreter the same code anyway."""
-    env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
-    if root not in {str(Path(p).resolve()) for p in sys.path[1:] if p}:
-        listed = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        env["PYTHONPATH"] = os.pathsep.join([root, *listed])
-    return env
+    found_elsewhere = root in {str(Path(p).resolve()) for p in sys.path[1:] if p}
+    return environment_for_new_interpreter(None if found_elsewhere else root)
 
 
 def run_server(options: dict[str, Any]) -> NoReturn:
