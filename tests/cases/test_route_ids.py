@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from observatorio.cases.bounds import MAX_ID
 from observatorio.cases.page_kit import PageRoute
 from observatorio.cases.runtime import Runtime
+from publish.app_routes import flat_routes  # tests/ is on sys.path (root conftest)
 
 from .conftest import PASSWORD, TEST_SETTINGS
 from .test_web import _csrf, _web_login
@@ -23,15 +24,6 @@ HUGE = [str(2**31), "99999999999999999999"]
 # Form fields that carry an id (the form posts of the older officer routes)
 FORM_IDS = ("person_id", "assignee_id", "organisation_id", "relative_id", "consent_id", "version",
             "provider_organisation_id", "to_organisation_id")
-
-
-def _routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """The app's routes, through included routers (FastAPI keeps them nested)."""
-    for r in routes:
-        if hasattr(r, "original_router"):
-            yield from _routes(r.original_router.routes)
-        elif isinstance(r, APIRoute):
-            yield r
 
 
 def _is_cases(route: APIRoute) -> bool:
@@ -54,7 +46,7 @@ def full_app(rt: Runtime) -> FastAPI:
 
 
 def _cases_routes(app: FastAPI) -> list[APIRoute]:
-    return [r for r in _routes(app.routes) if _is_cases(r)]
+    return [r for r in flat_routes(app.routes) if isinstance(r, APIRoute) and _is_cases(r)]
 
 
 def test_the_walk_finds_the_routes(full_app) -> None:

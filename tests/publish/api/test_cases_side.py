@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 
 from observatorio.publish.api.app import create_app
 from observatorio.publish.api.cases_paths import needs_cases_side
@@ -27,17 +25,10 @@ from observatorio.publish.api.cases_side import CasesSide, load_cases_side
 from observatorio.publish.web.cases_database import surely_absent
 from observatorio.settings import Settings
 
+from ..app_routes import flat_routes
+
 PARAMETER = re.compile(r"\{[a-z_]+(:[a-z]+)?\}")
 SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
-
-
-def _flat(routes: list[Any]) -> Iterator[BaseRoute]:
-    """The routes, with the included routers' own routes in place of the routers, in order."""
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _flat(route.original_router.routes)
-        else:
-            yield route
 
 
 def _side(app: FastAPI) -> CasesSide:
@@ -63,7 +54,7 @@ def test_every_route_of_the_side_loads_it(fresh: FastAPI) -> None:
     assert not side.loaded and side.router.routes == []
     load_cases_side(fresh)
     assert side.loaded
-    paths = [route.path for route in _flat(side.router.routes) if hasattr(route, "path")]
+    paths = [route.path for route in flat_routes(side.router.routes) if hasattr(route, "path")]
     assert len(paths) > 100  # a positive control: pages, API, submissions, the directory pages
     assert {"/cases/login", "/api/v1/cases", "/es/directorio/", "/en/good-practices/{item}/"} <= set(paths)
     forgotten = [p for p in paths if not needs_cases_side(_example(p))]
@@ -71,7 +62,7 @@ def test_every_route_of_the_side_loads_it(fresh: FastAPI) -> None:
 
 
 def test_no_statistics_route_loads_it(fresh: FastAPI) -> None:
-    statistics = [r.path for r in _flat(fresh.routes) if isinstance(r, APIRoute)]
+    statistics = [r.path for r in flat_routes(fresh.routes) if isinstance(r, APIRoute)]
     assert "/api/v1/observations" in statistics and "/es/{path:path}" in statistics
     assert not [p for p in statistics if needs_cases_side(_example(p))]
 
@@ -79,7 +70,7 @@ def test_no_statistics_route_loads_it(fresh: FastAPI) -> None:
 def test_the_side_is_matched_where_it_was_included(fresh: FastAPI) -> None:
     """Loaded after the portal's routes, the directory pages still come before its catch-all."""
     load_cases_side(fresh)
-    order = [getattr(r, "path", None) for r in _flat(fresh.routes)]
+    order = [getattr(r, "path", None) for r in flat_routes(fresh.routes)]
     for lang, slug in (("es", "directorio"), ("en", "good-practices")):
         assert order.index(f"/{lang}/{slug}/{{item}}/") < order.index(f"/{lang}/{{path:path}}")
     assert order.index("/sdmx/dataflow") < order.index("/api/v1/cases") < order.index("/es/calendario/")
@@ -211,7 +202,7 @@ def test_a_statistics_only_app_never_has_it(tmp_path: Path) -> None:
     assert app.state.cases_side is None
     load_cases_side(app)  # nothing to load
     assert "/api/v1/cases" not in app.openapi()["paths"]
-    assert not [r for r in _flat(app.routes) if needs_cases_side(_example(getattr(r, "path", "") or "/"))]
+    assert not [r for r in flat_routes(app.routes) if needs_cases_side(_example(getattr(r, "path", "") or "/"))]
 
 
 @pytest.mark.parametrize("url", ["sqlite:///{folder}/there.sqlite", "sqlite:///{folder}/absent.sqlite",

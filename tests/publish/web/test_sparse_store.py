@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -22,22 +21,14 @@ from observatorio.publish.web.pages import PAGES, page_url
 from observatorio.settings import Settings
 from observatorio.sources.base import get_adapter
 from observatorio.store import Store
-from publish.snapshot_example import FILE, adapter  # tests/ is on sys.path (root conftest)
+from publish.app_routes import flat_routes  # tests/ is on sys.path (root conftest)
+from publish.snapshot_example import FILE, adapter
 
 LANGS = ("es", "en")
 STORES = ("absent", "example", "population")
 #: A value for a route's path parameter that names nothing (the answer must be 404, not 500).
 UNKNOWN = "no-such-item"
 HREF = re.compile(r'href="(/(?:es|en)/[^"#]*)"')
-
-
-def _flat(routes: list[Any]) -> Iterator[Any]:
-    """The app's routes, with the included routers' own routes in place of the routers."""
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _flat(route.original_router.routes)
-        else:
-            yield route
 
 
 def portal_paths() -> list[str]:
@@ -47,7 +38,7 @@ def portal_paths() -> list[str]:
     app = create_app(Settings(db=Path("unused.duckdb")))
     load_cases_side(app)  # the directory and practice pages: loaded on first use otherwise
     paths: list[str] = []
-    for route in _flat(app.router.routes):
+    for route in flat_routes(app.router.routes):
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
             continue
         lang = route.path.split("/")[1]
