@@ -23,7 +23,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from shapely.geometry import Polygon
 from topojson.utils import serialize_as_geojson
 
@@ -182,9 +181,3 @@ def admin1_extra(data_dir: Path, iso3: str, lang: str, *, no_data_label: str,
             "names": {c: subdivision_name(c, lang) for c in codes}, "no_data_label": no_data_label,
             "neighbours_label": "", "log_label": log_label, "view": view_of(data_dir, [iso3]),
             "projection": MERCATOR}
-
-
-def only_drawable(frame: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
-    """Rows of a chart frame (``x`` = ISO 3166-2) whose subdivision has a shape."""
-    drawable = {code for shapes in _shapes(data_dir).values() for code in shapes.codes}
-    return frame[frame["x"].isin(drawable)]
