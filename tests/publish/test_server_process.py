@@ -71,4 +71,4 @@ def test_serve_execs_uvicorn_and_its_workers_hold_no_command_line(tmp_path: Path
             assert "sqlalchemy" not in mapped, pid
     finally:
         process.terminate()
-        assert process.wait(timeout=60) == 0 or process.returncode is not None
+        assert process.wait(timeout=60) == 0  # SIGTERM: the server (not a parent of it) stops cleanly
