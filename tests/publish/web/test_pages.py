@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from observatorio.i18n import has_message
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.publish.api.app import create_app
+from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.web import texts
 from observatorio.publish.web.pages import PAGES, page_url
 from observatorio.settings import Settings
@@ -55,6 +56,16 @@ def test_switch_link_points_to_the_same_page(client: TestClient, page: str) -> N
     for lang, other in (("es", "en"), ("en", "es")):
         html = client.get(page_url(lang, page)).text
         assert f'href="{page_url(other, page)}" hreflang="{other}"' in html
+
+
+def test_footer_links_to_the_directory_and_practices_pages(client: TestClient) -> None:
+    # the addresses come from cases_paths.SLUGS, the one list the cases side serves them by
+    for lang in ("es", "en"):
+        html = client.get(page_url(lang, "overview")).text
+        for section in ("directory", "practices"):
+            address = f"/{lang}/{SLUGS[section][lang]}/"
+            assert f'href="{address}"' in html
+            assert client.get(address).status_code == 200
 
 
 def test_switch_link_keeps_country_and_query(client: TestClient) -> None:

@@ -28,6 +28,7 @@ from observatorio.analysis import dashboards as db
 from observatorio.errors import ObservatorioError, StoreMissing
 from observatorio.formula_guard import neutral_frame
 from observatorio.model.codelists import get_codelist
+from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import admin1_map, analysis_bridge, assets, pages, publications
 from observatorio.publish.web.charts import figure
@@ -60,6 +61,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# the directory's and good practices' page addresses, named once (the cases side serves them)
+_env.globals["case_slugs"] = SLUGS
 #: `quoted`, snake_case and UPPER_CASE words of a source note: names of columns and codes.
 IDENTIFIER = re.compile(r"`([^`]+)`|(?<![\w-])([a-z]+_[a-z_]+|_[A-Z]|[A-Z][A-Z0-9_]{2,})(?![\w-])")
 
