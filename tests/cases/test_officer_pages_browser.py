@@ -1,6 +1,6 @@
 """Chromium (Playwright) at 1366 and 390 px, in both languages: a notice's link followed before
 signing in leads to its case after the login form; the inbox shows the case's reference and the
-audit trail its labels and times, each page within the window's width."""
+audit trail its labels and times, each page (and the trail's table) within the window's width."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from observatorio.i18n import t
 
 from .conftest import PASSWORD
 from .test_officer_forms_browser import FITS, detention_case
+
+TABLE_FITS = "(() => { const box = document.querySelector('.table-scroll'); return box.scrollWidth <= box.clientWidth; })()"
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -47,6 +49,9 @@ def test_sign_in_next_inbox_and_trail_in_chromium(rt, world, server, browser, tm
                 assert action_label("case.create", lang) in table and "case.create" in table
                 assert table.count(" UTC") == page.locator("time").count() and not re.search(r"\d{4}-\d\d-\d\dT", table)
                 assert page.evaluate(FITS), (width, lang)
+                # nor does the table scroll sideways inside its box: on a phone each entry is a
+                # block of lines labelled by the header's texts, the outcome among them
+                assert page.evaluate(TABLE_FITS), (width, lang)
                 page.screenshot(path=str(tmp_path / f"trail-{width}-{lang}.png"), full_page=True)
             finally:
                 context.close()
