@@ -1,5 +1,6 @@
 """The inbox shows each notice's case reference where its reader may see the case (a link where
-they may open it), audited as the lists audit a listed case or referral; nobody else sees it."""
+they may open it), audited as the lists audit a listed case or referral; nobody else sees it. The
+notices API (``GET /api/v1/notifications``) follows the same rule and audit."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from observatorio.cases import notifications
 from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.referral_models import Referral
 
+from .conftest import login
 from .test_officer_web import _login
 from .test_referral_web import _consent_and_refer, _open_child_case
 from .test_web import _csrf
@@ -98,3 +100,47 @@ def test_a_referral_no_longer_active_shows_its_receiver_no_reference(client, rt,
     assert "Nueva remisión recibida" in page  # the notice stays …
     assert ref not in page and 'class="cases-notice-case"' not in page  # … without the case
     assert _entries(rt, "gtm_protection", "referral.list") == []
+
+
+# -- the same notices through the API (GET /api/v1/notifications): the page's rule and audit ------
+
+
+def _api_notices(client, username: str) -> list[dict]:
+    response = client.get("/api/v1/notifications", headers=login(client, username))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_api_gives_a_case_notice_its_reference_audited_as_the_page_does(client, rt, seeded) -> None:
+    case_id = seeded.cases["gtm_mex"]
+    _announce(rt, seeded.world, "gtm_head", case_id, "case_assigned:api:1")
+    before = len(_entries(rt, "gtm_head", "case.list"))
+    [notice] = [n for n in _api_notices(client, "gtm_head") if n["kind"] == "case_assigned"]
+    assert notice["case_reference"] == _reference(rt, case_id)
+    assert _entries(rt, "gtm_head", "case.list")[before:] == [("case", str(case_id), '["reference"]', "granted")]
+
+
+def test_the_api_gives_no_reference_to_who_may_not_see_the_case(client, rt, seeded) -> None:
+    case_id = seeded.cases["gtm_mex"]
+    _announce(rt, seeded.world, "hnd_officer", case_id, "case_assigned:api:2")
+    [notice] = [n for n in _api_notices(client, "hnd_officer") if n["kind"] == "case_assigned"]
+    assert notice["case_reference"] is None
+    assert _reference(rt, case_id) not in str(_api_notices(client, "hnd_officer"))
+    with rt.sessions() as s:
+        about = s.scalars(select(AuditEntry).where(AuditEntry.actor == "hnd_officer",
+                                                   AuditEntry.record_id == str(case_id))).all()
+    assert about == []
+
+
+def test_the_api_gives_the_receiver_of_an_active_referral_its_reference_and_nothing_after(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    cid = _consent_and_refer(client, world, _open_child_case(client, "Rosa"), "motivo")
+    ref = _reference(rt, cid)
+    [notice] = _api_notices(client, "gtm_protection")
+    assert notice["case_reference"] == ref and "Rosa" not in str(notice)
+    with rt.sessions() as s:
+        referral = s.scalars(select(Referral)).unique().one()
+        referral.status = "withdrawn"
+        s.commit()
+    [notice] = _api_notices(client, "gtm_protection")
+    assert notice["case_reference"] is None

@@ -46,6 +46,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", "/api/v1/cases/{case_id}/referrals"): ("gtm_head", lambda c, x, s, h: c.get(
         f"/api/v1/cases/{x['case']}/referrals", headers=h)),
     ("GET", "/api/v1/referrals"): ("gtm_protection", lambda c, x, s, h: c.get("/api/v1/referrals", headers=h)),
+    # the receiver's notice of the referral carries its case's reference (inbox_view.py)
+    ("GET", "/api/v1/notifications"): ("gtm_protection", lambda c, x, s, h: c.get("/api/v1/notifications",
+                                                                                   headers=h)),
     ("GET", "/api/v1/referrals/{referral_id}"): ("gtm_protection", lambda c, x, s, h: c.get(
         f"/api/v1/referrals/{x['referral']}", headers=h)),
     ("POST", "/api/v1/referrals/{referral_id}/answer"): ("gtm_protection", lambda c, x, s, h: c.post(

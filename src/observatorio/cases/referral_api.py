@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from observatorio.api_texts import api_text
 from observatorio.cases import notifications, referrals
 from observatorio.cases.api import NOT_PERSONAL, PERSONAL, CasesRoute, CtxDep
 from observatorio.cases.bounds import PathId
+from observatorio.cases.inbox_view import inbox_notices
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import (
     ConsentIn,
@@ -109,14 +110,14 @@ def complete(ctx: CtxDep, referral_id: PathId) -> ReferralOut:
     return referrals.complete_referral(ctx, referral_id)
 
 
-@router.get("/api/v1/notifications", openapi_extra=NOT_PERSONAL,
+@router.get("/api/v1/notifications", openapi_extra=PERSONAL,
             summary=api_text("api.doc.referrals.inbox.summary"),
             description=api_text("api.doc.referrals.inbox.description"))
-def inbox(ctx: CtxDep, request: Request) -> list[dict[str, Any]]:
-    """The user's notices (no personal data: a kind and a link)."""
-    items = notifications.inbox(ctx.session, ctx.principal.user_id)
-    return [{"id": i.id, "kind": i.kind, "link": i.link, "created_at": i.created_at.isoformat(), "read": i.read}
-            for i in items]
+def inbox(ctx: CtxDep) -> list[dict[str, Any]]:
+    """The user's notices, each with its case's reference where the user may see the case: the
+    inbox page's rule and audit (inbox_view.py), so the API shows no more than the page."""
+    return [{"id": n.id, "kind": n.kind, "link": n.link, "created_at": n.created_at.isoformat(), "read": n.read,
+             "case_reference": n.reference} for n in inbox_notices(ctx)]
 
 
 @router.post("/api/v1/notifications/{notification_id}/read", status_code=204, openapi_extra=NOT_PERSONAL,
