@@ -115,3 +115,17 @@ def test_the_per_address_limit_still_stops_spraying(rt: Runtime, world) -> None:
         assert _sign_in(attacker, "gtm_head", PASSWORD).status_code == 429
     with _from(rt, OFFICE) as office:
         assert _sign_in(office, "gtm_head", PASSWORD).status_code == 200
+
+
+def test_the_address_is_not_taken_from_forwarding_headers(rt: Runtime, world) -> None:
+    # A guesser cannot get a fresh pair per request by naming another address in a header: the
+    # app counts the peer (uvicorn rewrites it only for OBSERVATORIO_FORWARDED_ALLOW_IPS).
+    with _from(rt, ATTACKER) as attacker:
+        for n in range(rt.config.max_failures_per_user_ip):
+            forged = {"X-Forwarded-For": f"192.0.2.{n}", "X-Real-IP": f"192.0.2.{n}", "Forwarded": f"for=192.0.2.{n}"}
+            r = attacker.post("/api/v1/auth/token", data={"username": "gtm_officer", "password": "a guess"},
+                              headers=forged)
+            assert r.status_code == 401
+        r = attacker.post("/api/v1/auth/token", data={"username": "gtm_officer", "password": PASSWORD},
+                          headers={"X-Forwarded-For": OFFICE})
+        assert r.status_code == 429
