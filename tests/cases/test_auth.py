@@ -91,7 +91,7 @@ def test_deactivated_user_token_rejected(client, rt, world) -> None:
 
 
 def test_login_throttled(client, rt, world) -> None:
-    for _ in range(rt.config.max_failures_per_user):
+    for _ in range(rt.config.max_failures_per_user_ip):
         r = client.post("/api/v1/auth/token", data={"username": "gtm_officer", "password": "guess"})
         assert r.status_code == 401
     # even the right password is refused while throttled, so guessing cannot continue
@@ -111,9 +111,9 @@ def test_ip_throttle_across_usernames(client, rt, world) -> None:
 
 
 def test_successful_login_resets_counter(client, rt, world) -> None:
-    for _ in range(rt.config.max_failures_per_user - 1):
+    for _ in range(rt.config.max_failures_per_user_ip - 1):
         client.post("/api/v1/auth/token", data={"username": "gtm_officer", "password": "guess"})
     login(client, "gtm_officer")
-    for _ in range(rt.config.max_failures_per_user - 1):
+    for _ in range(rt.config.max_failures_per_user_ip - 1):
         client.post("/api/v1/auth/token", data={"username": "gtm_officer", "password": "guess"})
     login(client, "gtm_officer")

@@ -198,7 +198,7 @@ def test_login_throttling_applies(demo, monkeypatch) -> None:
     pid = demo.person_of(TAPACHULA_GTM)
     args = ["person", "export", str(pid), "--url", demo.url, "--user", "demo.jefa.gtm"]
     monkeypatch.setenv(PASSWORD_ENV, "guess")
-    for _ in range(5):  # CasesConfig.max_failures_per_user
+    for _ in range(5):  # CasesConfig.max_failures_per_user_ip (one account from one cli: source)
         assert runner.invoke(app, args).exit_code == EXIT_AUTH
     monkeypatch.setenv(PASSWORD_ENV, demo.passwords["demo.jefa.gtm"])
     r = runner.invoke(app, args)

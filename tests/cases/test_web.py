@@ -82,7 +82,7 @@ def test_list_requires_session(client, seeded) -> None:
 
 
 def test_web_login_throttled(client, rt, seeded) -> None:
-    for _ in range(rt.config.max_failures_per_user):
+    for _ in range(rt.config.max_failures_per_user_ip):
         assert _web_login(client, password="wrong").status_code == 401
     r = _web_login(client)
     assert r.status_code == 429 and "Demasiados" in r.text

@@ -14,7 +14,7 @@ from functools import lru_cache
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from observatorio.cases.config import CasesConfig
@@ -51,26 +51,41 @@ def _invalid_credentials() -> Unauthenticated:
     return Unauthenticated(key="cases.refusal.bad_credentials")
 
 
+def _same_address(ip: str | None) -> ColumnElement[bool]:
+    """Failures recorded from ``ip`` (no address, as in tests and tools, is an address of its own)."""
+    return LoginFailure.source_ip.is_(None) if ip is None else LoginFailure.source_ip == ip
+
+
 def _throttle_check(session: Session, username: str, ip: str | None, cfg: CasesConfig,
                     *, including_this: bool = False) -> None:
-    """Throttled when the username's or the address's failures in the window reach their limit
-    (``including_this``: the attempt under way is already counted among them, so one more)."""
+    """Throttled when the failures in the window of the (username, address) pair, of the
+    username from every address, or of the address over every username reach their limit
+    (``including_this``: the attempt under way is already counted among them, so one more).
+
+    One refusal for all three: the answer does not say which limit was reached, and as failures
+    are recorded for unknown usernames too, a throttled answer says nothing of whether the
+    username exists.
+    """
     since = utcnow() - dt.timedelta(seconds=cfg.throttle_window_seconds)
-    by_user = session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= since)
-    ) or 0
-    by_ip = 0
-    if ip:
-        by_ip = session.scalar(
-            select(func.count()).where(LoginFailure.source_ip == ip, LoginFailure.at >= since)
-        ) or 0
+    by_user = LoginFailure.username == username
+    by_pair = and_(by_user, _same_address(ip))
+    # No address: only the pair's and the username's limits apply (the CLI always gives one).
+    by_ip = LoginFailure.source_ip == ip if ip else false()
+    counts = session.execute(
+        select(func.count().filter(by_pair), func.count().filter(by_user), func.count().filter(by_ip))
+        .where(LoginFailure.at >= since, or_(by_user, by_ip))
+    ).one()
+    pair, user, address = (int(n or 0) for n in counts)
     extra = 1 if including_this else 0
-    if by_user >= cfg.max_failures_per_user + extra or by_ip >= cfg.max_failures_per_ip + extra:
+    if (pair >= cfg.max_failures_per_user_ip + extra or user >= cfg.max_failures_per_user + extra
+            or address >= cfg.max_failures_per_ip + extra):
         raise Throttled(cfg.throttle_window_seconds)
 
 
 def authenticate(session: Session, username: str, password: str, ip: str | None, cfg: CasesConfig) -> User:
-    """The user if the password matches; throttled after repeated failures; commits the outcome."""
+    """The user if the password matches; throttled after repeated failures (``_throttle_check``);
+    commits the outcome. ``ip`` is the TCP peer, or the client a trusted proxy names
+    (``OBSERVATORIO_FORWARDED_ALLOW_IPS``, publish/proxies.py): never a header the client sets."""
     username = username.strip()[:80]
     _throttle_check(session, username, ip, cfg)  # already throttled: no hashing, nothing recorded
     # The attempt is on record as a failure (committed) before the password is checked, then
@@ -103,7 +118,11 @@ def authenticate(session: Session, username: str, password: str, ip: str | None,
         raise _invalid_credentials()
     if ph.check_needs_rehash(user.password_hash):
         user.password_hash = ph.hash(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    # The success clears this pair's failures only. Those of the username from other addresses
+    # stay until the window ends: they are someone else's guesses as far as we know, and clearing
+    # them would let each routine sign-in of the officer give a distributed guesser a fresh
+    # username-wide allowance (max_failures_per_user per sign-in instead of per window).
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username, _same_address(ip)))
     session.commit()
     return user
 

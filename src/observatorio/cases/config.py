@@ -30,10 +30,18 @@ class CasesConfig(BaseSettings):
     # its absolute lifetime above: an officer who walks away from a shared PC does not leave the
     # cases open for hours (auth.principal_of_token; the last use is recorded once a minute).
     session_idle_minutes: int = Field(default=30, gt=0)
-    # Brute-force throttling: failures in the window before logins are refused.
-    max_failures_per_user: int = 5
-    max_failures_per_ip: int = 20
-    throttle_window_seconds: int = 900
+    # Brute-force throttling (auth.authenticate): failures in the window before logins are
+    # refused. Counted per (username, address) pair, so five wrong passwords sent by someone who
+    # knows an officer's username stop that sender only, not the officer at their own address
+    # (OWASP authentication cheat sheet: lockout must not become a denial of service).
+    max_failures_per_user_ip: int = Field(default=5, gt=0)
+    # A username's failures from every address together: much higher than the pair's limit, so
+    # only guessing spread over many addresses (at least this / the pair's limit of them) reaches
+    # it, and it bounds that guessing. Reaching it refuses the account from every address.
+    max_failures_per_user: int = Field(default=50, gt=0)
+    # An address's failures over every username (password spraying).
+    max_failures_per_ip: int = Field(default=20, gt=0)
+    throttle_window_seconds: int = Field(default=900, gt=0)
     retention_days: int = 1825  # five years after closure, then pseudonymise
     secure_cookies: bool = False  # True behind HTTPS in production
     # Published case counts below this are suppressed, with their complements
