@@ -3,6 +3,7 @@ and person export/erase (account commands: --user, password, the API's policy an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from typer.testing import CliRunner
 
 from observatorio.cases.cli import EXIT_AUTH, EXIT_FORBIDDEN, EXIT_NOT_FOUND, PASSWORD_ENV, app
-from observatorio.cases.models import AuditEntry, Case, LoginFailure, Organisation, Person
+from observatorio.cases.models import AuditEntry, Case, LoginFailure, Organisation, Person, utcnow
 from observatorio.cases.transition_models import CaseTransitionReason
 
 runner = CliRunner()
@@ -93,10 +94,18 @@ def test_operator_commands(demo) -> None:
     with engine.connect() as c:
         assert c.scalar(select(func.count()).select_from(Case).where(Case.synthetic.is_(False))) == 0
         assert c.scalar(select(func.count()).select_from(Organisation).where(Organisation.synthetic.is_(False))) == 0
+    # two failed sign-ins: one older than the throttle's window, one within it
+    with engine.begin() as c:
+        c.execute(insert(LoginFailure), [
+            {"username": "alguien", "source_ip": "10.9.9.9", "at": utcnow() - dt.timedelta(days=2)},
+            {"username": "alguien", "source_ip": "10.9.9.9", "at": utcnow()}])
     r = runner.invoke(app, ["retention", "run", "--url", url, "--days", "0", "--dry-run"])
-    assert r.exit_code == 0
+    assert r.exit_code == 0 and "olvidados" not in r.output  # a dry run forgets nothing
     r = runner.invoke(app, ["retention", "run", "--url", url, "--days", "0"])
     assert r.exit_code == 0
+    assert "Intentos de acceso fallidos olvidados (anteriores a la ventana de 15 min): 1." in r.output
+    with engine.connect() as c:  # the recent one still counts for the throttle
+        assert c.scalar(select(func.count()).select_from(LoginFailure)) == 1
     r = runner.invoke(app, ["audit", "verify", "--url", url])
     assert r.exit_code == 0
     assert runner.invoke(app, ["audit", "list", "--url", url, "--outcome", "maybe"]).exit_code == 2

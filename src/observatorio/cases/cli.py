@@ -290,16 +290,25 @@ def retention_run(
     days: Annotated[int | None, typer.Option(help=cli_help("cli.help.cases.retention.run.days"))] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=cli_help("cli.help.cases.retention.run.dry_run"))] = False,
 ) -> None:
-    """Pseudonymise people past the retention period (help: cli.help.cases.retention.run)."""
+    """Pseudonymise people past the retention period, and forget failed sign-ins older than the
+    throttle's window (help: cli.help.cases.retention.run)."""
+    from observatorio.cases.auth import purge_old_failures
     from observatorio.cases.retention import run_retention
 
     rt = _runtime(url)
     period = days if days is not None else rt.config.retention_days
     with rt.sessions() as s:
         report = run_retention(s, period, rt.secret, dry_run=dry_run, actor=_operator())
+        # a failed sign-in (a username and an address) serves the throttle for its window only:
+        # kept longer it is personal data kept for nothing (and every later count reads it)
+        forgotten = 0 if dry_run else purge_old_failures(s, rt.config)
+        s.commit()
     rt.close()
     key = "cases_cli.retention_dry_run" if dry_run else "cases_cli.retention_done"
     typer.echo(say(key, people=len(report.people), days=period, cases=report.cases))
+    if not dry_run:
+        typer.echo(say("cases_cli.failures_forgotten", count=forgotten,
+                       minutes=rt.config.throttle_window_seconds // 60))
 
 
 def _account_change(url: str | None, username: str, change: Callable[[Session, Runtime, User], None]) -> None:
