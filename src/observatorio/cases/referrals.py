@@ -7,8 +7,8 @@ policy allows, with a written justification (audited as such). Only the fields o
 data-minimisation profile travel (``referral_profiles.yaml``): the receiver reads them through
 ``referral_view``, never the case itself, and only while the referral is pending or accepted.
 The receiver accepts or declines (with a reason) and completes it; a *transfer*, once accepted,
-moves the case to the receiver. Withdrawing consent withdraws the referrals resting on it, which
-ends the receiver's view.
+moves the case to the receiver and ends the case's shares (the old holder's decisions).
+Withdrawing consent withdraws the referrals resting on it, which ends the receiver's view.
 
 Same rules as every use-case (use_context.py): the one policy function decides, every access to
 personal data is audited in the same transaction, refusals are audited as denied.
@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
-from observatorio.cases.case_writes import write_case
+from observatorio.cases.case_writes import end_shares, write_case
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
 from observatorio.cases.models import Case, Organisation, Person, utcnow
 from observatorio.cases.policy import (
@@ -350,7 +350,8 @@ def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
 
 def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
     """Accept or decline (with a reason) a pending referral. Accepting a transfer moves the case
-    to the receiving organisation, assigned to the officer who accepted it."""
+    to the receiving organisation, assigned to the officer who accepted it, and ends the case's
+    shares (``case_writes.end_shares``)."""
     r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=True)
     if r.status != "pending":
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
@@ -376,6 +377,7 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         notifications.announce(ctx.session, [ctx.principal.user_id], "case_assigned",
                                f"case_assigned:{case.id}:{case.version + 1}", case_id=case.id)
         values = {"organisation_id": target.id, "country": target.country, "officer_id": ctx.principal.user_id}
+        end_shares(ctx, case, d, r.id)  # the old holder's shares go with its holding (same transaction)
         write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
         set_committed_value(case, "organisation", target)  # the row holds it already
         return referral_out(r)
