@@ -103,6 +103,7 @@ def test_a_transfer_ends_the_shares_the_old_holder_granted(rt: Runtime, world: W
     for former_holder in ("gtm_head", "gtm_officer"):  # no rule grants the old holder the case
         assert not _reads(rt, world, former_holder, case_id), former_holder
         assert not _lists(rt, world, former_holder, case_id), former_holder
+    assert _reads_person(rt, world, "gtm_head", person_id)  # its registration of the person remains
     with rt.sessions() as s:
         assert s.scalars(select(CaseShare).where(CaseShare.case_id == case_id)).all() == []
         assert case_records.get_case(ctx_for(s, world, "gtm_protection"), case_id).shared_with == []
