@@ -27,6 +27,7 @@ from observatorio.cases.vocab import OrgKind
 from .conftest import PASSWORD, World, ctx_for
 from .reception_files import csv_bytes, people
 from .test_transfer_shares import _case
+from .test_web import _web_login
 
 
 def _refer(rt: Runtime, world: World, case_id: int, to_key: str, *, transfer: bool) -> int:
@@ -138,3 +139,18 @@ def test_a_referral_made_by_legal_mandate_stays_pending(rt: Runtime, world: Worl
     with rt.sessions() as s:
         listed = {r.id: r.status for r in referrals.case_referrals(ctx_for(s, world, "gtm_protection"), out.case_id)}
     assert listed == {mandated: "pending", transfer: "accepted"}
+
+
+def test_the_officer_pages_say_why(rt: Runtime, world: World, client) -> None:
+    case_id, _ = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    pending = _refer(rt, world, case_id, "hnd_consulate_mex", transfer=False)
+    _answer(rt, world, "gtm_protection", _refer(rt, world, case_id, "gtm_child", transfer=True))
+    assert _web_login(client, "gtm_protection").status_code == 303
+    page = client.get(f"/cases/c/{case_id}")
+    assert page.status_code == 200 and "el caso fue transferido a otra organización" in page.text
+    client.cookies.clear()
+    assert _web_login(client, "hnd_head").status_code == 303
+    assert "Remisión retirada (el caso fue transferido)" in client.get("/cases/inbox").text
+    view = client.get(f"/cases/referrals/{pending}")
+    assert view.status_code == 200 and "el caso fue transferido a otra organización" in view.text
+    assert client.get(f"/cases/c/{case_id}").status_code == 404
