@@ -26,6 +26,7 @@ CALLS = {
     "record_denial": (0, ("action", "policy_action")), "audit_operator": (2, ("action",)),
     "load_case": (2, ("action", "audit_action")), "load_case_for_work": (2, ("action", "audit_action")),
     "load_person": (2, ("action", "audit_action")), "_as_receiver": (2, ("audit_action",)),
+    "write_case": (3, ("action",)),
 }
 #: Arguments that pass on a code their caller names (the walk finds it at the caller, or it is a
 #: policy action): a function's ``action``/``audit_action`` parameter and what is made of them.
@@ -80,7 +81,8 @@ def test_the_walk_reads_every_code_it_is_handed() -> None:
     assert unread == [], "an action code passed in a shape this test cannot read: add it to CALLS or PASSED_ON"
     # the walk still finds the codes of each way of auditing (a broken walk would find none)
     assert {"case.list", "case.notes.read", "user.grant", "case.retype", "submission.provide",
-            "practice.moderate", "statistics.publish", "referral.consent"} <= codes
+            "practice.moderate", "statistics.publish", "referral.consent", "referral.transfer",
+            "case.share.end"} <= codes
 
 
 def test_every_audited_action_has_a_label_in_both_languages() -> None:

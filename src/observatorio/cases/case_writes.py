@@ -1,4 +1,5 @@
-"""Use-cases that change a case: edit, move along its lifecycle, assign, share. Writes are
+"""Use-cases that change a case: edit, move along its lifecycle, assign, share (and end the
+shares when a transfer moves the case). Writes are
 under optimistic locking (a stale version is a 409 with the changes since), each one recorded
 as a revision and audited in the same transaction (``use_context.Ctx``)."""
 
@@ -189,3 +190,28 @@ def share_case(ctx: Ctx, case_id: int, data: CaseShareIn) -> CaseOut:
     out = case_out(case, d)
     ctx.commit()
     return out
+
+
+#: The audit code of a share ended because a transfer moved the case (``end_shares``).
+SHARE_ENDED = "case.share.end"
+
+
+def end_shares(ctx: Ctx, case: Case, d: Decision, referral_id: int) -> None:
+    """End every share of ``case``, which the accepted transfer ``referral_id`` moves to another
+    organisation: the shares were the old holder's decisions, and the new holder, now the case's
+    data controller, makes its own (it may share again). Left in place, a share would let an
+    organisation the old holder chose, or the old holder itself through a share it once
+    received, read everything the new holder writes.
+
+    The rows are deleted, so no reader of ``case_share`` (policy, lists, pages) can miss that
+    they ended; each ending is audited under ``d`` (the receiver's decision) with the
+    organisation shared with and the transfer as its reason. The caller holds the case row's
+    lock (``share_case`` takes it too, so no share lands meanwhile) and commits."""
+    shares = ctx.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
+                                 .order_by(CaseShare.id)).all()
+    for share in shares:
+        ctx.session.delete(share)
+        ctx.log(d, SHARE_ENDED, "case", case.id,
+                [f"shared_with:{share.organisation_id}", "reason:transfer", f"referral:{referral_id}"])
+    ctx.session.flush()
+    set_committed_value(case, "shares", [])  # what the row now holds: none

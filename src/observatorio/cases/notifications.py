@@ -26,7 +26,8 @@ from observatorio.i18n import in_both
 from observatorio.settings import Settings
 
 ASSIGNMENT_LOOKBACK = dt.timedelta(days=7)
-KINDS = ("referral_new", "referral_answered", "referral_withdrawn", "step_overdue", "case_assigned")
+KINDS = ("referral_new", "referral_answered", "referral_withdrawn", "referral_case_transferred", "step_overdue",
+         "case_assigned")
 
 
 def receivers(session: Session, organisation_id: int) -> list[int]:

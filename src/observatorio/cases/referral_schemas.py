@@ -78,7 +78,11 @@ class ReferralIn(_In):
 #: the receiver's own text, shown as it is (rows from before hold "consentimiento retirado / consent
 #: withdrawn" itself, so they read as before). "@" starts no reason a receiver can give (ReferralAnswer).
 CONSENT_WITHDRAWN = "@consent_withdrawn"
-REASON_KEYS = {CONSENT_WITHDRAWN: "referrals.reason.consent_withdrawn"}
+#: ... and when an accepted transfer moved the case while the referral was pending (the new holder
+#: never decided it: referrals.answer_referral).
+CASE_TRANSFERRED = "@case_transferred"
+REASON_KEYS = {CONSENT_WITHDRAWN: "referrals.reason.consent_withdrawn",
+               CASE_TRANSFERRED: "referrals.reason.case_transferred"}
 
 
 def _not_a_marker(value: str) -> str:

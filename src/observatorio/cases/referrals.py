@@ -7,8 +7,8 @@ policy allows, with a written justification (audited as such). Only the fields o
 data-minimisation profile travel (``referral_profiles.yaml``): the receiver reads them through
 ``referral_view``, never the case itself, and only while the referral is pending or accepted.
 The receiver accepts or declines (with a reason) and completes it; a *transfer*, once accepted,
-moves the case to the receiver. Withdrawing consent withdraws the referrals resting on it, which
-ends the receiver's view.
+moves the case to the receiver and ends the case's shares (the old holder's decisions).
+Withdrawing consent withdraws the referrals resting on it, which ends the receiver's view.
 
 Same rules as every use-case (use_context.py): the one policy function decides, every access to
 personal data is audited in the same transaction, refusals are audited as denied.
@@ -19,11 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from observatorio.cases import notifications
-from observatorio.cases.case_writes import write_case
+from observatorio.cases.case_writes import end_shares, write_case
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
 from observatorio.cases.models import Case, Organisation, Person, utcnow
 from observatorio.cases.policy import (
@@ -39,6 +39,7 @@ from observatorio.cases.policy import (
 from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_profiles import get_profiles
 from observatorio.cases.referral_schemas import (
+    CASE_TRANSFERRED,
     CONSENT_WITHDRAWN,
     ConsentIn,
     ConsentOut,
@@ -95,6 +96,9 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
     accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
     transfer is not undone (the case is the receiver's now); its holder is told."""
     case, d = load_case(ctx, case_id, "referral.withdraw_consent")
+    # The case's row first, as create_referral and answer_referral take it: an accepted transfer
+    # in flight (which withdraws the case's pending referrals) finishes first, never deadlocks.
+    ctx.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
     # Locked (PostgreSQL; SQLite serialises writers anyway): a referral being created on this
     # consent waits, or is refused once it is withdrawn (create_referral locks it too).
     consent = ctx.session.get(ReferralConsent, consent_id, populate_existing=True, with_for_update=True)
@@ -350,12 +354,19 @@ def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
 
 def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
     """Accept or decline (with a reason) a pending referral. Accepting a transfer moves the case
-    to the receiving organisation, assigned to the officer who accepted it."""
+    to the receiving organisation, assigned to the officer who accepted it, and ends the case's
+    shares (``case_writes.end_shares``)."""
     r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=True)
     if r.status != "pending":
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
         raise Invalid(key="refusal.referral.reason_required", detail={"field": "reason"})
+    if data.accept and r.transfer and r.from_organisation_id != r.case.organisation_id:
+        # A transfer moves the case from its sender: once the case went elsewhere (another
+        # transfer accepted first, an assignment) it would move it from a holder who never
+        # decided it. Transfers accepted from now on withdraw such rows; older ones are refused.
+        raise Conflict(key="refusal.referral.sender_no_longer_holds",
+                       detail={"from_organisation_id": r.from_organisation_id})
     if data.accept and r.transfer and not _caps_allow_receiver(ctx, r):
         # A role the child cap leaves out reaches no case of the type, for any case action: it
         # is shown none of the case (referral_view) and must not take it on, as accepting a
@@ -376,12 +387,40 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         notifications.announce(ctx.session, [ctx.principal.user_id], "case_assigned",
                                f"case_assigned:{case.id}:{case.version + 1}", case_id=case.id)
         values = {"organisation_id": target.id, "country": target.country, "officer_id": ctx.principal.user_id}
+        end_shares(ctx, case, d, r.id)  # the old holder's shares go with its holding (same transaction)
+        _withdraw_left_pending(ctx, r, d)
         write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
         set_committed_value(case, "organisation", target)  # the row holds it already
         return referral_out(r)
     out = referral_out(r)
     ctx.commit()
     return out
+
+
+WITHDRAWN_BY_TRANSFER = "referral.withdraw_by_transfer"
+
+
+def _withdraw_left_pending(ctx: Ctx, transfer: Referral, d: Decision) -> None:
+    """Withdraw the case's other pending referrals as ``transfer`` moves it: the old holder sent
+    them and the new holder never decided them. Left pending, their receivers would read the new
+    holder's work through the minimised view, and another pending transfer, once accepted, would
+    take the case from the new holder. Accepted referrals go on (the person consented; services
+    are under way; the new holder sees them on the case and may withdraw the consent), and so do
+    referrals made by legal mandate, which the law, not the old holder, decided. Each is audited
+    under ``d`` with the transfer as its reason; its receivers are told. The caller holds the
+    case row's lock, which ``create_referral`` and ``withdraw_consent`` take first as well."""
+    pending = and_(Referral.case_id == transfer.case_id, Referral.id != transfer.id,
+                   Referral.status == "pending", Referral.mandate.is_(None))
+    _lock_referrals(ctx, pending)
+    left = ctx.session.scalars(select(Referral).where(pending).order_by(Referral.id)
+                               .execution_options(populate_existing=True)).unique().all()
+    now = utcnow()
+    for r in left:
+        r.status, r.responded_at, r.response_reason = "withdrawn", now, CASE_TRANSFERRED
+        notifications.announce(ctx.session, notifications.receivers(ctx.session, r.to_organisation_id),
+                               "referral_case_transferred", f"referral_case_transferred:{r.id}", referral_id=r.id)
+        ctx.log(d, WITHDRAWN_BY_TRANSFER, "referral", r.id, ["status", "reason:transfer", f"referral:{transfer.id}"])
+    ctx.session.flush()
 
 
 def complete_referral(ctx: Ctx, referral_id: int) -> ReferralOut:

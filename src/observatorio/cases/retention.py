@@ -29,7 +29,7 @@ from observatorio.cases.models import (
     utcnow,
 )
 from observatorio.cases.referral_models import Referral, ReferralConsent
-from observatorio.cases.referral_schemas import CONSENT_WITHDRAWN
+from observatorio.cases.referral_schemas import CASE_TRANSFERRED, CONSENT_WITHDRAWN
 from observatorio.cases.reintegration_models import ReintegrationFollowUp, ReintegrationPlan
 from observatorio.cases.transition_models import CaseTransitionReason
 
@@ -96,8 +96,8 @@ def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
             # an override keeps a (blank) justification: the referral's basis stays checkable
             reason="—", override_justification=sql_case((Referral.override_justification.is_(None), null()),
                                                         else_="—"),
-            response_reason=sql_case((Referral.response_reason == CONSENT_WITHDRAWN, Referral.response_reason),
-                                     else_=null())))
+            response_reason=sql_case((Referral.response_reason.in_((CONSENT_WITHDRAWN, CASE_TRANSFERRED)),
+                                      Referral.response_reason), else_=null())))
         # reintegration plans: the goals (free text) and the answers go; the scores stay, as counts do
         plans = select(ReintegrationPlan.id).where(ReintegrationPlan.case_id.in_(case_ids))
         session.execute(update(ReintegrationPlan).where(ReintegrationPlan.case_id.in_(case_ids))
