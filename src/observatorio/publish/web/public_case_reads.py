@@ -78,27 +78,20 @@ def organisation_names(url: str, slugs: set[str]) -> dict[str, dict[str, str]]:
     return {slug: {"es": name_es, "en": name_en} for slug, name_es, name_en in rows}
 
 
-class Unreadable(Exception):
-    """The driver could not read the database (not there, not migrated, not reachable)."""
-
-
 def _select(url: str, sql: Callable[[str], str], params: list[str]) -> list[tuple[Any, ...]]:
     """The rows of ``sql(mark)`` (``mark``: the driver's placeholder), or none when the database
-    cannot be read."""
+    cannot be read (each driver's errors are caught where it is imported: psycopg is loaded by a
+    PostgreSQL deployment only)."""
     parsed = read_url(url)
-    try:
-        if parsed.backend == SQLITE and parsed.sqlite_file:
-            return _sqlite_rows(parsed.sqlite_file, sql("?"), params)
-        if parsed.backend == POSTGRESQL:
-            return _postgresql_rows(parsed.conninfo, sql("%s"), params)
-    except Unreadable as error:
-        _warn_once(url, str(error))
-        return []
+    if parsed.backend == SQLITE and parsed.sqlite_file:
+        return _sqlite_rows(url, parsed.sqlite_file, sql("?"), params)
+    if parsed.backend == POSTGRESQL:
+        return _postgresql_rows(url, parsed.conninfo, sql("%s"), params)
     _warn_once(url, f"no {parsed.backend or 'database'} URL this portal reads")
     return []
 
 
-def _sqlite_rows(path: str, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
+def _sqlite_rows(url: str, path: str, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
     # mode=ro: a file that is not there is an error, not a new empty database; nothing is written
     uri = f"file:{quote(path)}?mode=ro"
     try:
@@ -108,17 +101,19 @@ def _sqlite_rows(path: str, sql: str, params: list[str]) -> list[tuple[Any, ...]
         finally:
             connection.close()
     except sqlite3.Error as error:
-        raise Unreadable(f"{type(error).__name__}: {error}") from error
+        _warn_once(url, f"{type(error).__name__}: {error}")
+        return []
 
 
-def _postgresql_rows(conninfo: str, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
-    import psycopg  # only a PostgreSQL deployment loads the driver
+def _postgresql_rows(url: str, conninfo: str, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
+    import psycopg
 
     try:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=TIMEOUT_S) as connection:
             return connection.execute(sql, params).fetchall()
     except psycopg.Error as error:
-        raise Unreadable(f"{type(error).__name__}: {error}".strip()) from error
+        _warn_once(url, f"{type(error).__name__}: {error}".strip())
+        return []
 
 
 _warned: set[str] = set()
