@@ -146,7 +146,7 @@ store, url, secret = sys.argv[1:4]
 with TestClient(create_app(Settings(db=store, cases_db=url, secret_key=secret))) as client:
     country = client.get("/es/paises/HND/")
     calendar = client.get("/es/calendario/")
-print(json.dumps({"country": [country.status_code, country.text], "calendar": calendar.status_code,
+print(json.dumps({"country": [country.status_code, country.text], "calendar": [calendar.status_code, calendar.text],
                   "sqlalchemy": sorted(m for m in sys.modules if m.split(".")[0] == "sqlalchemy"),
                   "cases": sorted(m for m in sys.modules if m.startswith("observatorio.cases"))}))
 """
@@ -154,10 +154,15 @@ print(json.dumps({"country": [country.status_code, country.text], "calendar": ca
 
 def test_a_country_page_with_an_application_database_loads_no_sqlalchemy(
         portal_store_path: Path, tmp_path: Path) -> None:
+    from observatorio.cases.directory_models import DirectoryOrganisation
+
     url = app_database(tmp_path)
     rt = runtime(url)
     ctx = editor_ctx(rt)
     practice_id = publish_guatemalan_practice(ctx, "origin.integration.roots")
+    ctx.session.add(DirectoryOrganisation(slug="us-cbp", kind="government", name_es="Aduanas (nombre de prueba)",
+                                          name_en="Customs (test name)", country="USA"))
+    ctx.session.commit()
     ctx.session.close()
     rt.close()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -166,8 +171,9 @@ def test_a_country_page_with_an_application_database_loads_no_sqlalchemy(
         env=env, capture_output=True, text=True, timeout=600, check=True)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     status, html = seen["country"]
-    assert status == 200 and seen["calendar"] == 200
+    assert status == 200 and seen["calendar"][0] == 200
     assert f'<a href="/es/buenas-practicas/{practice_id}/">{TITLES["es"]}</a>' in html  # it did read
+    assert "Aduanas (nombre de prueba)" in seen["calendar"][1]  # the provider's name from the directory
     assert seen["sqlalchemy"] == [] and seen["cases"] == []
 
 
