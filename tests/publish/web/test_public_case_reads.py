@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from cases.conftest import BACKENDS, fresh_url, pg, templates  # noqa: F401 - fixtures, shared
 from observatorio.model.app_tables import text_in
 from observatorio.publish.api.app import create_app
+from observatorio.publish.web import public_case_reads
 from observatorio.publish.web.cases_database import POSTGRESQL, SQLITE, read_url
 from observatorio.publish.web.practice_links import links_for_url
 from observatorio.publish.web.public_case_reads import organisation_names, practices_for_actions
@@ -214,3 +215,28 @@ def test_an_unreadable_database_gives_no_links_and_the_page_renders(
     assert len(warnings) == (0 if url.endswith("absent.sqlite") else 1)
     if warnings:
         assert "nobody" not in warnings[0].getMessage()  # the URL (and any password) is not logged
+
+
+@pytest.mark.postgres
+def test_a_kept_postgresql_connection_is_reused_and_replaced_once_dropped(
+        pg: Any, templates: dict[str, str], tmp_path: Path,  # noqa: F811
+        caplog: pytest.LogCaptureFixture) -> None:
+    import psycopg
+
+    url = fresh_url("postgresql", pg, templates, tmp_path)
+    _fill(url)
+    conninfo = read_url(url).conninfo
+    first = practices_for_actions(url, THEMES, "HND")
+
+    def kept() -> list[int]:
+        return [c.info.backend_pid for c in public_case_reads._idle.get(conninfo, [])]
+
+    [pid] = kept()
+    assert practices_for_actions(url, THEMES, "HND") == first and kept() == [pid]  # the same connection
+    with psycopg.connect(conninfo, autocommit=True) as admin:  # the server drops it (a restart, a timeout)
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with caplog.at_level(logging.WARNING, logger="observatorio.publish.web.public_case_reads"):
+        assert practices_for_actions(url, THEMES, "HND") == first  # read again on a new connection
+    assert not [r for r in caplog.records if r.name.endswith("public_case_reads")]
+    [replaced] = kept()
+    assert replaced != pid
