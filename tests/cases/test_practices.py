@@ -18,7 +18,7 @@ from observatorio.cases import directory, practices
 from observatorio.cases.directory_schemas import Moderation, PracticeIn, PracticeTranslation
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.runtime import Runtime
-from observatorio.publish.web.practice_links import links_for
+from observatorio.publish.web.practice_links import links_for_url
 
 from .conftest import TEST_SETTINGS, World, ctx_for, login
 
@@ -98,14 +98,14 @@ def test_practice_is_found_in_either_language_accents_ignored_and_by_theme(
 
 
 def test_practice_appears_on_the_matching_action_of_other_countries_only(
-        rt: Runtime, world: World, editor: str) -> None:
+        rt: Runtime, world: World, editor: str, db_url: str) -> None:
     practice_id = _publish_bilingual(rt, world, editor)
     for lang, title in (("es", SPANISH_ONLY["title_es"]), ("en", ENGLISH["title_en"])):
-        links = links_for(rt.sessions, "HND", [THEME, OTHER_THEME], lang)
+        links = links_for_url(db_url, "HND", [THEME, OTHER_THEME], lang)
         assert list(links) == [THEME]
         assert links[THEME][0]["title"] == title
         assert links[THEME][0]["url"].endswith(f"/{practice_id}/")
-    assert links_for(rt.sessions, "GTM", [THEME], "es") == {}  # never the country's own practices
+    assert links_for_url(db_url, "GTM", [THEME], "es") == {}  # never the country's own practices
 
 
 def test_publishing_needs_both_languages_and_bad_input_names_the_field(

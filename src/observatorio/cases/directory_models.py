@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from observatorio.cases.models import Base, utcnow
+from observatorio.model.app_tables import DIRECTORY_ORGANISATION_TABLE, PRACTICE_TABLE, SUBMITTED
 
 
 class _Entry:
@@ -41,7 +42,7 @@ class _Entry:
 class DirectoryOrganisation(_Entry, Base):
     """A member state's institution, a civil-society organisation or an international one."""
 
-    __tablename__ = "directory_organisation"
+    __tablename__ = DIRECTORY_ORGANISATION_TABLE
 
     country: Mapped[str | None] = mapped_column(String(3), index=True)  # None: international
     acronym: Mapped[str | None] = mapped_column(String(40))
@@ -84,11 +85,11 @@ class MechanismMember(Base):
 class Practice(Base):
     """A good practice: submitted by an organisation, moderated by an editor, then public."""
 
-    __tablename__ = "practice"
+    __tablename__ = PRACTICE_TABLE
     __table_args__ = (Index("ix_practice_status_theme", "status", "theme"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted|published|rejected
+    status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)  # SUBMITTED|PUBLISHED|REJECTED
     country: Mapped[str] = mapped_column(String(3), index=True)
     theme: Mapped[str] = mapped_column(String(80))  # an action id of the CRM action matrix
     populations: Mapped[list[Any]] = mapped_column(JSON, default=list)

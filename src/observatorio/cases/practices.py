@@ -25,10 +25,10 @@ from observatorio.cases.errors import Conflict, Invalid, forbidden, not_found
 from observatorio.cases.policy import Decision, Resource, authorize
 from observatorio.cases.practice_search import folded_text, match_clause
 from observatorio.cases.use_context import Ctx
+from observatorio.model.app_tables import PUBLISHED, REJECTED, SUBMITTED
 from observatorio.model.codelists import CRM_MEMBERS
 
 SUBMIT, MODERATE = "practice.submit", "practice.moderate"
-SUBMITTED, PUBLISHED, REJECTED = "submitted", "published", "rejected"
 TEXT_FIELDS = ("title_es", "title_en", "summary_es", "summary_en", "description", "results")
 PUBLIC_FIELDS = ("id", "country", "theme", "populations", *TEXT_FIELDS, "period_start", "period_end",
                  "contact", "documents")
@@ -174,9 +174,3 @@ def practice_out(practice: Practice, *, with_status: bool = False) -> dict[str, 
         out |= {"status": practice.status, "version": practice.version,
                 "moderation_note": practice.moderation_note}
     return out
-
-
-def text_in(practice: Practice, field: str, lang: str) -> str:
-    """A bilingual field in ``lang``, falling back to the other language."""
-    other = "en" if lang == "es" else "es"
-    return getattr(practice, f"{field}_{lang}") or getattr(practice, f"{field}_{other}") or ""

@@ -29,7 +29,8 @@ class Provider:
 
 def providers(settings: Settings, slugs: set[str]) -> dict[str, Provider]:
     """The directory's organisations for these slugs (none when the app database is absent).
-    SQLAlchemy and the models are imported here: the public calendar page imports this module."""
+    SQLAlchemy and the models are imported here, by the reminder command only (the public calendar
+    reads the names without them: publish/web/public_case_reads.py)."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session

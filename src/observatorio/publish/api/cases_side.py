@@ -78,7 +78,8 @@ class CasesSide:
     holds what a statistics-only worker holds (``create_app`` 198 → 164 MB, after the API
     questions 404 → 367 MB; statistics-only 369). Loading the side costs ≈ 36 MB at import and
     about a second, once. With an application database the country pages' practice links read it
-    (publish/web/practice_links.py: SQLAlchemy, the models, ≈ 28 of those MB): 405 → 400 MB.
+    (publish/web/practice_links.py: SQLAlchemy, the models, ≈ 28 of those MB): 405 → 400 MB. They
+    now read it with the DB-API driver (public_case_reads.py) and load none of the side.
     """
 
     def __init__(self) -> None:

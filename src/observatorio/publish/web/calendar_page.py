@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from observatorio.model.codelists import country_label
 from observatorio.publish.web import pages, routes
 from observatorio.publish.web.cases_database import surely_absent
+from observatorio.publish.web.public_case_reads import organisation_names
 from observatorio.publish.web.texts import Texts
-from observatorio.refresh.reminders import providers, today_utc
+from observatorio.refresh.reminders import today_utc
 from observatorio.sources.base import all_adapters
 from observatorio.sources.submission_calendar import STATUS_ORDER, counts_by, schedule
 
@@ -25,12 +26,12 @@ def calendar_page(request: Request, lang: str) -> Response:
     today = clock() if clock else today_utc()
     with routes._open_store(request) as store:
         slots = schedule(store, today)
-    # The providers' names are the directory's, on the cases side: a statistics-only server
-    # (cases_web false) never loads it, and shows their codes, as does a server without the
-    # application database (told without loading the cases side: cases_database.py).
-    found = providers(settings, {s.provider for s in slots}) \
+    # The providers' names are the directory's, in the application database: a statistics-only
+    # server (cases_web false) shows their codes, as does a server without that database; they
+    # are read without loading the cases side (public_case_reads.py).
+    found = organisation_names(settings.cases_db_url, {s.provider for s in slots}) \
         if settings.cases_web and not surely_absent(settings.cases_db_url) else {}
-    names = {slug: p.name[lang] for slug, p in found.items()}
+    names = {slug: name[lang] for slug, name in found.items()}
     titles = {a.info.id: a.info.title(lang) for a in all_adapters()}
     other = "en" if lang == "es" else "es"
     base = routes._base_context(lang, None, None, request) | {

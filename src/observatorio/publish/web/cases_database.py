@@ -1,26 +1,56 @@
-"""Whether the application database is surely not there, told without loading the cases side.
+"""The application database's URL read without loading the cases side: whether it is surely not
+there, and how to reach it with the DB-API driver.
 
 Portal pages read a little of the application database when the server has the cases side
 (practice links under a country profile, the providers' names on the calendar). cases/db.py's
-``database_exists`` tells it, but importing it loads SQLAlchemy and the models (the package
-``observatorio.cases`` does): a worker serving a deployment without that database would load the
-cases side for nothing on its first country page (publish/api/cases_side.py). This reads the URL
-the way SQLAlchemy does for the one case that matters, a SQLite file, and leaves every other
-case to ``database_exists``.
+``database_exists`` tells whether it is there, but importing it loads SQLAlchemy and the models
+(the package ``observatorio.cases`` does): a worker serving the portal would load the cases side
+for nothing (publish/api/cases_side.py). :func:`read_url` reads a SQLAlchemy URL the way
+SQLAlchemy does for the two backends the application supports (a SQLite file, a PostgreSQL
+server); the light reads (public_case_reads.py) connect with what it gives.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A SQLAlchemy URL, as the DB-API drivers take it."""
+
+    backend: str  # SQLITE, POSTGRESQL, or the URL's own scheme (a backend this does not read)
+    #: SQLite: the file ("" for an in-memory database, which no other connection can read)
+    sqlite_file: str = ""
+    #: PostgreSQL: a libpq connection URI (the SQLAlchemy URL less its ``+driver``)
+    conninfo: str = ""
+
+
+def read_url(url: str) -> DatabaseUrl:
+    """The backend and where the database is; ``backend`` is "" for what is no URL at all."""
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return DatabaseUrl("")
+    backend = scheme.split("+")[0]
+    if backend == SQLITE:
+        database = rest.partition("/")[2]  # after the host, which SQLite has no use for
+        database = unquote(database.split("?", 1)[0])
+        return DatabaseUrl(SQLITE, sqlite_file="" if database == ":memory:" else database)
+    if backend == POSTGRESQL:
+        # libpq reads the same URI (user, password, host, port, database, ?options): only
+        # SQLAlchemy's "+psycopg" / "+psycopg2" driver suffix is foreign to it
+        return DatabaseUrl(POSTGRESQL, conninfo=f"postgresql://{rest}")
+    return DatabaseUrl(backend)
 
 
 def surely_absent(url: str) -> bool:
     """``not database_exists(url)`` for a SQLite URL (no file named, or not there); False for
     anything else: a server's URL, a URL this does not read."""
-    scheme, found, rest = url.partition("://")
-    if not found or scheme.split("+")[0] != "sqlite":
+    parsed = read_url(url)
+    if parsed.backend != SQLITE:
         return False
-    database = rest.partition("/")[2]  # after the host, which SQLite has no use for
-    database = unquote(database.split("?", 1)[0])
-    return not (database and Path(database).is_file())
+    return not (parsed.sqlite_file and Path(parsed.sqlite_file).is_file())

@@ -24,6 +24,7 @@ from observatorio.cases.api import get_runtime
 from observatorio.cases.db import database_exists
 from observatorio.cases.directory_schemas import POPULATIONS
 from observatorio.cases.errors import CasesError
+from observatorio.model.app_tables import text_in
 from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.web import pages, routes
@@ -64,7 +65,7 @@ def _render(request: Request, lang: str, template: str, section: str, item: obje
         **base, **context, tx=Texts(lang), country=lambda iso3: country_label(iso3, lang),
         dir_url=lambda item=None: url(lang, "directory", item),
         practice_url=lambda item=None: url(lang, "practices", item),
-        text_in=lambda p, field: practices.text_in(p, field, lang))
+        text_in=lambda p, field: text_in(p, field, lang))
     return Response(html, status_code=status, media_type=routes.HTML_TYPE, headers=HEADERS)
 
 
