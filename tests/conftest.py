@@ -20,7 +20,10 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from sqlalchemy import create_engine, text
 
+from cases import pgserver
+from observatorio.cases.db import upgrade
 from observatorio.loading import load_bundled
 from observatorio.settings import get_settings
 from observatorio.store import Store
@@ -202,3 +205,37 @@ def browser() -> Iterator[Any]:
                                       headless=True)
         yield chromium
         chromium.close()
+
+
+# -- the cases database: one PostgreSQL server per run, shared by every folder of tests -----------
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[pgserver.PgServer | None]:
+    """The session's PostgreSQL server, or None when the binaries are missing."""
+    try:
+        server = pgserver.start()
+    except FileNotFoundError:
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def templates(pg: pgserver.PgServer | None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A migrated database per backend; each test clones it (cheaper than migrating again)."""
+    out: dict[str, str] = {}
+    sqlite_file = tmp_path_factory.mktemp("tpl") / "template.sqlite"
+    upgrade(f"sqlite:///{sqlite_file}")
+    out["sqlite"] = str(sqlite_file)
+    if pg is not None:
+        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text("CREATE DATABASE cases_template"))
+        admin.dispose()
+        upgrade(pg.url("cases_template"))
+        out["postgresql"] = "cases_template"
+    return out

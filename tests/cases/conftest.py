@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from observatorio.cases import accounts, case_records, case_writes, person_records, use_context
 from observatorio.cases.auth import principal_of
 from observatorio.cases.config import CasesConfig
-from observatorio.cases.db import upgrade
 from observatorio.cases.models import Organisation, User
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseCreate, CaseShareIn, PersonCreate
@@ -38,35 +37,8 @@ PASSWORD = "correct horse battery staple"
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(scope="session")
-def pg() -> Iterator[pgserver.PgServer | None]:
-    """The session's PostgreSQL server, or None when the binaries are missing."""
-    try:
-        server = pgserver.start()
-    except FileNotFoundError:
-        yield None
-        return
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def templates(pg: pgserver.PgServer | None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A migrated database per backend; each test clones it (cheaper than migrating again)."""
-    out: dict[str, str] = {}
-    sqlite_file = tmp_path_factory.mktemp("tpl") / "template.sqlite"
-    upgrade(f"sqlite:///{sqlite_file}")
-    out["sqlite"] = str(sqlite_file)
-    if pg is not None:
-        admin = create_engine(pg.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("CREATE DATABASE cases_template"))
-        admin.dispose()
-        upgrade(pg.url("cases_template"))
-        out["postgresql"] = "cases_template"
-    return out
+# `pg` and `templates` (the session's PostgreSQL server, the migrated template databases) are
+# defined in the root conftest: one server for every folder of tests that uses them.
 
 
 _counter = itertools.count()

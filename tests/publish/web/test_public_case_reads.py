@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from cases.conftest import BACKENDS, fresh_url, pg, templates  # noqa: F401 - fixtures, shared
+from cases.conftest import BACKENDS, fresh_url
 from observatorio.model.app_tables import text_in
 from observatorio.publish.api.app import create_app
 from observatorio.publish.web import public_case_reads
