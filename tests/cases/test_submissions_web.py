@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.datastructures import UploadFile
 
 from observatorio.cases import accounts
 from observatorio.cases.models import Organisation
@@ -98,6 +99,37 @@ def test_bad_form_values_are_clear_not_500(web: TestClient, setup: tuple[World, 
     assert web.get("/cases/submissions/999999?lang=en").status_code == 404
     forged = web.post("/cases/submissions/?lang=en", data={"csrf_token": "0" * 64, "source": "x"})
     assert forged.status_code == 403
+
+
+def test_a_file_or_mapping_past_its_limit_is_refused_without_being_read_whole(
+        web: TestClient, rt: Runtime, setup: tuple[World, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # small limits stand in for the real ones (50 MB, 1 MB): the page reads one byte past each
+    from observatorio.submissions import review
+
+    world, _ = setup
+    monkeypatch.setattr(review, "MAX_BYTES", 2_000)
+    monkeypatch.setattr(review, "MAX_MAPPING_BYTES", 1_024)
+    read: list[int] = []
+    real_read = UploadFile.read
+
+    async def counted(self: UploadFile, size: int = -1) -> bytes:
+        data = await real_read(self, size)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(UploadFile, "read", counted)
+    csrf = _as(web, "hnd_provider")
+    big = _send(web, csrf, revised() + b"\n" * 10_000, world)
+    assert big.status_code == 422 and count(rt) == 0
+    assert "The file is empty or larger than 0 MB" in big.text  # 2,000 bytes: 0 whole MB
+    assert max(read) == 2_001  # never the whole 10 KB
+    read.clear()
+    mapping = web.post("/cases/submissions/?lang=en", data={
+        "csrf_token": csrf, "source": f"{world.orgs['hnd_reception']}:example_hnd_retornados"},
+        files={"file": ("retornados.csv", revised(), "text/csv"),
+               "mapping": ("mapping.yaml", b"# " + b"x" * 5_000, "application/yaml")})
+    assert mapping.status_code == 422 and "The mapping file is larger than 1 KB" in mapping.text
+    assert count(rt) == 0 and 1_025 in read and max(read) <= 2_001
 
 
 def test_every_text_of_the_submission_pages_exists() -> None:

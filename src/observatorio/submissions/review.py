@@ -27,6 +27,8 @@ from observatorio.submissions.checking import checked_upload, safe_name
 
 PENDING, REJECTED, SCHEDULED, PUBLISHED = "pending", "rejected", "scheduled", "published"
 MAX_BYTES = 50 * 1024 * 1024
+#: A mapping is a short YAML file (sources/mapping_spec.py): a megabyte is far more than any needs.
+MAX_MAPPING_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def submit(ctx: Ctx, upload: Upload) -> Submitted:
                        "submission.create", "organisation", org.id)
     if not upload.content or len(upload.content) > MAX_BYTES:
         raise Invalid(key="refusal.submission.file_size", megabytes=MAX_BYTES >> 20)
+    if upload.mapping is not None and len(upload.mapping.encode()) > MAX_MAPPING_BYTES:
+        raise Invalid(key="refusal.submission.mapping_size", kilobytes=MAX_MAPPING_BYTES >> 10)
     provided = {p.source: p for p in provided_sources(ctx, org.id)}
     if upload.mapping is None and upload.source not in provided:
         raise Invalid(key="refusal.submission.source_not_provided", upload_source=upload.source)

@@ -101,9 +101,12 @@ async def upload(request: Request, me: OfficerDep, rt: RuntimeDep, csrf: CsrfFie
         org_id = id_of(org_text)
         if org_id is None or file is None or not file.filename:
             raise Invalid(key="refusal.submission.choose_source_and_file")
-        mapping_text = (await mapping.read()).decode("utf-8", "replace") if mapping and mapping.filename else None
+        # Read no more than one byte past each limit: a larger file is refused (review.submit)
+        # without being held whole in this process's memory.
+        mapping_text = (await mapping.read(review.MAX_MAPPING_BYTES + 1)).decode("utf-8", "replace") \
+            if mapping and mapping.filename else None
         result = review.submit(me.ctx, review.Upload(
-            org_id, source_id, file.filename, await file.read(), mapping_text,
+            org_id, source_id, file.filename, await file.read(review.MAX_BYTES + 1), mapping_text,
             _release(release)))
     except CasesError as exc:
         return _page(request, me, exc.status, error=exc.es if lang == "es" else exc.en, values=kept)
