@@ -74,6 +74,8 @@ def test_a_transfer_is_asked_first_then_sent_on_confirming(client, rt, world) ->
         assert reference in text and words in text, text
         assert ("no se puede deshacer" if lang == "es" else "cannot be undone") in text
         assert f'href="/cases/c/{cid}/refer?lang={lang}#refer"' in asked.text  # cancel: back to the form
+        other = "en" if lang == "es" else "es"
+        assert f'class="lang-switch" href="/cases/c/{cid}/refer?lang={other}#refer"' in asked.text
         assert _hidden(asked.text) | {"csrf_token": []} == {
             "to_organisation_id": [form["to_organisation_id"]], "profile": ["child_protection"],
             "reason": ["Niña sola"], "consent_id": [form["consent_id"]], "services": form["services"],
@@ -100,9 +102,12 @@ def test_answering_and_completing_ask_first(client, rt, world) -> None:
     assert accept.status_code == 200
     assert "pasa a Procuraduría General de la Nación (niñez), con usted como responsable" in _question(accept.text)
     decline = client.post(f"{url}?lang=en", data={"decision": "decline", "reason": "sin cupo", "csrf_token": token})
-    assert decline.status_code == 200 and "You decline the referral" in _question(decline.text)
+    assert decline.status_code == 200 and "You are about to decline the referral" in _question(decline.text)
     assert _hidden(decline.text)["reason"] == ["sin cupo"] and _hidden(decline.text)["decision"] == ["decline"]
-    assert f'href="/cases/referrals/{rid}?lang=en"' in decline.text
+    assert f'href="/cases/referrals/{rid}?lang=en"' in decline.text  # cancel
+    # the language switch leads to the referral in the other language (the question's address
+    # answers posts only)
+    assert f'class="lang-switch" href="/cases/referrals/{rid}?lang=es"' in decline.text
     # a decline without its reason is refused at the question as at the answer (a 422 naming it)
     refused = [client.post(url, data={"decision": "decline", "csrf_token": token} | step) for step in
                ({}, {"confirmed": "yes"})]
@@ -125,7 +130,7 @@ def test_completing_asks_first(client, rt, world) -> None:
                                                                "confirmed": "yes"}).status_code == 200
     rows, audit = _rows(rt), _audit(rt)
     asked = client.post(f"/cases/referrals/{rid}/complete", data={"csrf_token": token})
-    assert asked.status_code == 200 and "Da por completada la remisión" in _question(asked.text)
+    assert asked.status_code == 200 and "Va a dar por completada la remisión" in _question(asked.text)
     assert _rows(rt) == rows and _audit(rt) == audit
     done = client.post(f"/cases/referrals/{rid}/complete", data={"csrf_token": token, "confirmed": "yes"},
                        follow_redirects=False)

@@ -38,5 +38,7 @@ def confirm_page(request: Request, me: Officer, *, lines: Iterable[str], action:
     confirming form posts to and ``cancel`` the path (with its fragment) back to the form."""
     path, _, fragment = cancel.partition("#")
     back = f"{path}?lang={lang_of(request)}" + (f"#{fragment}" if fragment else "")
-    return render(request, "cases_confirm.html", env=env, me=me, lines=list(lines), action=action,
-                  fields=list(fields), cancel=back, confirm_label=confirm_label)
+    # the language switch leads back to the form in the other language (this page's address
+    # answers posts only): asking again there is one click, acting on a half-read page none
+    return render(request, "cases_confirm.html", env=env, switch_to=cancel, me=me, lines=list(lines),
+                  action=action, fields=list(fields), cancel=back, confirm_label=confirm_label)
