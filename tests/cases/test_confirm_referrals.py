@@ -185,3 +185,29 @@ def test_the_json_api_acts_at_once(client, rt, seeded) -> None:
     assert answered.status_code == 200 and answered.json()["status"] == "accepted"
     completed = client.post(f"/api/v1/referrals/{sent.json()['id']}/complete", headers=h)
     assert completed.status_code == 200 and completed.json()["status"] == "completed"
+
+
+def test_withdrawing_consent_asks_first(client, rt, world) -> None:
+    _login(client, "gtm_officer")
+    cid = _consent_and_refer(client, world, _open_child_case(client), "motivo")
+    case_page = client.get(f"/cases/c/{cid}").text
+    url = re.search(r'action="(/cases/c/\d+/consents/\d+/withdraw)\?lang=es"', case_page).group(1)
+    token = _csrf(case_page)
+    rows, audit = _rows(rt), _audit(rt)
+    asked = client.post(f"{url}?lang=en", data={"csrf_token": token})
+    assert asked.status_code == 200 and "will be recorded as withdrawn" in _question(asked.text)
+    assert f'href="/cases/c/{cid}?lang=en#referrals"' in asked.text
+    assert _rows(rt) == rows and _audit(rt) == audit
+    # a consulate of another country may not withdraw it: the same page at both steps
+    _login(client, "hnd_head")
+    other = _csrf(client.get("/cases/work").text)
+    rows = _rows(rt)  # with the new sign-in's session
+    refused = [client.post(url, data={"csrf_token": other} | step) for step in ({}, {"confirmed": "yes"})]
+    assert refused[0].status_code == refused[1].status_code == 404 and refused[0].text == refused[1].text
+    assert _rows(rt) == rows
+    _login(client, "gtm_officer")
+    done = client.post(url, data={"csrf_token": _csrf(client.get(f"/cases/c/{cid}").text), "confirmed": "yes"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    with rt.sessions() as s:
+        assert s.scalar(select(Referral.status)) == "withdrawn"

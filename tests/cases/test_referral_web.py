@@ -155,7 +155,9 @@ def test_withdraw_and_complete_buttons(client, rt, world) -> None:
     _login(client, "gtm_officer")
     case_page = client.get(f"/cases/c/{cid}").text
     withdraw = re.search(r'action="(/cases/c/\d+/consents/\d+/withdraw)\?lang=es"', case_page).group(1)
-    r = client.post(withdraw, data={"csrf_token": _csrf(case_page)}, follow_redirects=False)
+    asked = client.post(withdraw, data={"csrf_token": _csrf(case_page)}, follow_redirects=False)
+    assert asked.status_code == 200 and "Confirmar el retiro" in asked.text  # asked first
+    r = client.post(withdraw, data={"csrf_token": _csrf(case_page), "confirmed": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("#referrals")
     assert "Retirada (consentimiento retirado)" in client.get(f"/cases/c/{cid}").text
     _assert_withdrawal_reason_in_the_readers_language(client, rt, cid, rid)

@@ -101,6 +101,18 @@ async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_
 
 @router.post("/cases/c/{case_id}/consents/{consent_id}/withdraw")
 async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, consent_id: PathId) -> Response:
+    form = await request.form()
+    if not confirmed(form):  # the first post: the same checks, then the question
+        if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+            return refused
+        try:
+            reference = referrals.check_withdraw(me.ctx, case_id, consent_id)
+        except CasesError as exc:
+            return _form_error(request, me, exc)
+        tx = Texts(lang_of(request))
+        return confirm_page(request, me, lines=[tx("confirm.withdraw_consent", id=consent_id, reference=reference)],
+                            action=f"/cases/c/{case_id}/consents/{consent_id}/withdraw", fields=[],
+                            cancel=f"/cases/c/{case_id}#referrals", confirm_label=tx("confirm.withdraw_consent.button"))
     return await _button(request, me, rt,
                          lambda: referrals.withdraw_consent(me.ctx, case_id, consent_id),
                          f"/cases/c/{case_id}", "#referrals")

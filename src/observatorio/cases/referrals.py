@@ -102,10 +102,8 @@ def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
     return out
 
 
-def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
-    """Record that consent was withdrawn: the referrals resting on it that are still pending or
-    accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
-    transfer is not undone (the case is the receiver's now); its holder is told."""
+def _withdraw_checked(ctx: Ctx, case_id: int, consent_id: int) -> tuple[Case, Decision, ReferralConsent]:
+    """Every check of ``withdraw_consent`` before it writes (refusals audited as denied)."""
     case, d = load_case(ctx, case_id, "referral.withdraw_consent")
     # Locked (PostgreSQL; SQLite serialises writers anyway): a referral being created on this
     # consent waits, or is refused once it is withdrawn (create_referral locks it too).
@@ -115,6 +113,23 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
                        [f"consent:{consent_id}"])
     if consent.withdrawn_at is not None:
         raise Conflict(key="refusal.referral.consent_already_withdrawn")
+    return case, d, consent
+
+
+def check_withdraw(ctx: Ctx, case_id: int, consent_id: int) -> str:
+    """The reference of the case whose consent ``withdraw_consent`` would withdraw, refused as it
+    would be, changing nothing (the page's confirmation step); nothing is logged when allowed."""
+    case, _, _ = _withdraw_checked(ctx, case_id, consent_id)
+    reference = case.reference
+    ctx.commit()
+    return reference
+
+
+def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
+    """Record that consent was withdrawn: the referrals resting on it that are still pending or
+    accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
+    transfer is not undone (the case is the receiver's now); its holder is told."""
+    case, d, consent = _withdraw_checked(ctx, case_id, consent_id)
     now = utcnow()
     consent.withdrawn_at, consent.withdrawn_by_id = now, ctx.principal.user_id
     # The referrals resting on it are locked before their status is read: an answer in flight
