@@ -78,7 +78,8 @@ def test_the_receiver_of_a_referral_sees_its_reference_without_the_case_link(cli
     assert ("referral", str(rid), '["reference"]', "granted") in _entries(rt, "gtm_protection", "referral.list")
     # the sender, told the referral was answered, may read the case: its reference links to it
     token = _csrf(client.get(f"/cases/referrals/{rid}").text)
-    assert client.post(f"/cases/referrals/{rid}/answer", data={"decision": "accept", "csrf_token": token},
+    assert client.post(f"/cases/referrals/{rid}/answer", data={"decision": "accept", "csrf_token": token,
+                                                              "confirmed": "yes"},
                        follow_redirects=False).status_code == 303
     _login(client, "gtm_officer")
     page = client.get("/cases/inbox?lang=en").text

@@ -64,7 +64,8 @@ def test_submit_translate_publish_through_the_forms(web: TestClient, rt, world, 
     queue = web.get("/cases/practices/queue")
     assert queue.status_code == 200 and SPANISH_ONLY["title_es"] in queue.text
     done = web.post(f"/cases/practices/{practice.id}/moderate", follow_redirects=False, data={
-        **ENGLISH, "version": str(practice.version), "decision": "publish", "csrf_token": _csrf(queue.text)})
+        **ENGLISH, "version": str(practice.version), "decision": "publish", "csrf_token": _csrf(queue.text),
+        "confirmed": "yes"})
     assert done.status_code == 303, done.text
     with rt.sessions() as s:
         assert [p.id for p in practices.search(s, "returned children", theme=THEME)] == [practice.id]
@@ -110,7 +111,8 @@ def test_stored_xss_is_escaped_on_every_form_and_page(web: TestClient, rt, world
     with rt.sessions() as s:
         practice = s.scalars(select(Practice)).one()
     web.post(f"/cases/practices/{practice.id}/moderate", follow_redirects=False, data={
-        "version": str(practice.version), "decision": "publish", "csrf_token": _csrf(queue.text)})
+        "version": str(practice.version), "decision": "publish", "csrf_token": _csrf(queue.text),
+        "confirmed": "yes"})
     public = web.get(f"/es/buenas-practicas/{practice.id}/")
     for html in (echoed.text, queue.text, public.text):  # type: ignore[attr-defined]
         assert "<script>alert" not in html and "<img src=x" not in html

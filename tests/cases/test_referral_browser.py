@@ -72,6 +72,10 @@ def test_cross_border_referral_in_the_browser(rt, world, server, browser) -> Non
         page.get_by_label("Motivo").fill("Niña no acompañada detectada en Tapachula")
         page.get_by_label("Transferir el caso").check()
         page.get_by_role("button", name="Enviar la remisión").click()
+        # the confirmation step names the receiver and says it cannot be undone; then it is sent
+        question = page.locator("#confirm").inner_text()
+        assert "Procuraduría General de la Nación" in question and "no se puede deshacer" in question
+        page.get_by_role("button", name="Confirmar la transferencia").click()
         page.wait_for_url(f"**/cases/c/{case_id}?**")
         assert "Pendiente" in page.locator("#referrals + ul").inner_text()
     finally:
@@ -87,6 +91,8 @@ def test_cross_border_referral_in_the_browser(rt, world, server, browser) -> Non
         page.wait_for_url(f"**/cases/referrals/{referral_id}?**")
         assert "Ana Lucía" in page.content()  # the profile's fields travel
         page.get_by_role("button", name="Aceptar").click()
+        assert "pasa a Procuraduría General de la Nación" in page.locator("#confirm").inner_text()
+        page.get_by_role("button", name="Confirmar la aceptación").click()
         page.wait_for_url(f"**/cases/c/{case_id}?**")
         # protocol v3, Guatemala's variant: the full best-interests procedure
         _complete(page, "identify", ("Base de la edad (documento o estimación)", "Partida de nacimiento"))

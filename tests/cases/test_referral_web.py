@@ -39,7 +39,7 @@ def _consent_and_refer(client, world, cid: int, text: str, **extra: str) -> int:
     r = client.post(f"/cases/c/{cid}/referrals", data={
         "to_organisation_id": str(world.orgs["gtm_child"]), "profile": "child_protection",
         "services": ["child_protection", "family_tracing"], "reason": text, "consent_id": consent_id,
-        "csrf_token": token, **extra}, follow_redirects=False)
+        "csrf_token": token, "confirmed": "yes", **extra}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return cid
 
@@ -62,9 +62,9 @@ def test_forms_refuse_missing_or_forged_csrf(client, rt, world) -> None:
     for user, batch in (("gtm_officer", forms), ("gtm_protection", receiver_forms)):
         _login(client, user)
         for url, data in batch:
-            for token in (None, "f" * 64):
-                body = dict(data) | ({"csrf_token": token} if token else {})
-                assert client.post(url, data=body, follow_redirects=False).status_code == 403, url
+            for token, step in [(t, c) for t in (None, "f" * 64) for c in ({}, {"confirmed": "yes"})]:
+                body = dict(data) | step | ({"csrf_token": token} if token else {})
+                assert client.post(url, data=body, follow_redirects=False).status_code == 403, (url, step)
     with rt.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Referral)) == before
         assert s.scalar(select(func.count()).select_from(ReferralConsent)) == 1
@@ -86,7 +86,7 @@ def test_stored_xss_is_escaped_on_every_referral_page(client, rt, world) -> None
         rid = s.scalar(select(Referral.id))
     token = _csrf(client.get(f"/cases/referrals/{rid}").text)
     assert client.post(f"/cases/referrals/{rid}/answer", data={"decision": "decline", "reason": XSS,
-                                                              "csrf_token": token},
+                                                              "csrf_token": token, "confirmed": "yes"},
                        follow_redirects=False).status_code == 303
     for page in (f"/cases/referrals/{rid}", "/cases/work", "/cases/inbox"):
         html = client.get(page).text
@@ -148,20 +148,23 @@ def test_withdraw_and_complete_buttons(client, rt, world) -> None:
     with rt.sessions() as s:
         rid = s.scalar(select(Referral.id))
     page = client.get(f"/cases/referrals/{rid}").text
-    client.post(f"/cases/referrals/{rid}/answer", data={"decision": "accept", "csrf_token": _csrf(page)})
+    client.post(f"/cases/referrals/{rid}/answer", data={"decision": "accept", "csrf_token": _csrf(page),
+                                                        "confirmed": "yes"})
     page = client.get(f"/cases/referrals/{rid}").text
     assert "Marcar como completada" in page
     _login(client, "gtm_officer")
     case_page = client.get(f"/cases/c/{cid}").text
     withdraw = re.search(r'action="(/cases/c/\d+/consents/\d+/withdraw)\?lang=es"', case_page).group(1)
-    r = client.post(withdraw, data={"csrf_token": _csrf(case_page)}, follow_redirects=False)
+    asked = client.post(withdraw, data={"csrf_token": _csrf(case_page)}, follow_redirects=False)
+    assert asked.status_code == 200 and "Confirmar el retiro" in asked.text  # asked first
+    r = client.post(withdraw, data={"csrf_token": _csrf(case_page), "confirmed": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("#referrals")
     assert "Retirada (consentimiento retirado)" in client.get(f"/cases/c/{cid}").text
     _assert_withdrawal_reason_in_the_readers_language(client, rt, cid, rid)
     _login(client, "gtm_protection")
     page = client.get(f"/cases/referrals/{rid}").text
     assert "Niño" not in page and "Marcar como completada" not in page  # the access it granted ended
-    r = client.post(f"/cases/referrals/{rid}/complete", data={"csrf_token": _csrf(page)})
+    r = client.post(f"/cases/referrals/{rid}/complete", data={"csrf_token": _csrf(page), "confirmed": "yes"})
     assert r.status_code == 409 and "aceptada" in r.text
 
 

@@ -123,6 +123,9 @@ def test_provider_submits_reviewer_approves_with_embargo_and_servers_switch(
         page.get_by_label("Notas de la publicación").fill("Corrección de enero de 2023")
         page.get_by_label("Publicar el (UTC; vacío: al aprobar)").fill("2026-12-01T15:00")
         page.get_by_role("button", name="Aprobar y publicar").click()
+        # the confirmation step says when the figures go public; nothing is decided before it
+        assert "2026-12-01 15:00 UTC" in page.locator("#confirm").inner_text()
+        page.get_by_role("button", name="Confirmar la aprobación").click()
         page.locator("#status").filter(has_text="Aprobado, con embargo").wait_for()
     finally:
         context.close()

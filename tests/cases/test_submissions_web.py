@@ -79,7 +79,7 @@ def test_upload_report_review_four_eyes_and_embargo(web: TestClient, rt: Runtime
     assert 'name="verdict"' in page.text
     done = web.post(review_url.split("?")[0] + "/decision?lang=en", follow_redirects=False, data={
         "csrf_token": csrf, "verdict": "approve", "comment": "Revisado", "notes": "Enero corregido",
-        "embargo": "2026-12-01T15:00"})
+        "embargo": "2026-12-01T15:00", "confirmed": "yes"})
     assert done.status_code == 303, done.text
     page = web.get(review_url)
     status = re.search(r'<dd id="status">(.*?)</dd>', page.text, re.S)

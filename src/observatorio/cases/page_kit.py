@@ -60,18 +60,23 @@ def lang_of(request: Request) -> str:
 
 
 def render(request: Request, template: str, status: int = 200, *, env: Environment | None = None,
-           **context: Any) -> HTMLResponse:
-    """A page of ``env`` (these templates by default; submissions/ adds its own to them)."""
+           switch_to: str | None = None, **context: Any) -> HTMLResponse:
+    """A page of ``env`` (these templates by default; submissions/ adds its own to them).
+    ``switch_to``: the path (with its fragment) the language switch leads to, for a page that
+    answers a post (its own address answers no GET); by default the page's own address."""
     lang = lang_of(request)
     other = "en" if lang == "es" else "es"
     query = dict(request.query_params) | {"lang": other}
+    path, _, fragment = (switch_to or request.url.path).partition("#")
+    switch_url = f"{path}?{urlencode(query if switch_to is None else {'lang': other})}" + (
+        f"#{fragment}" if fragment else "")
     only_lang = f"lang={lang}"  # what urlencode gives for the language alone (a fixed es or en)
 
     def u(path: str, **q: Any) -> str:  # a link of the page, in its language; rows call it once each
         return f"{path}?{urlencode({**q, 'lang': lang})}" if q else f"{path}?{only_lang}"
 
     html = (env or pages_env).get_template(template).render(
-        lang=lang, other_lang=other, tx=Texts(lang), switch_url=f"{request.url.path}?{urlencode(query)}",
+        lang=lang, other_lang=other, tx=Texts(lang), switch_url=switch_url,
         u=u, **context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 

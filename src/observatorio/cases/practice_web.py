@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from observatorio.cases import directory, practices
 from observatorio.cases.bounds import PathId
+from observatorio.cases.confirm_page import confirm_page, confirmed
 from observatorio.cases.directory_schemas import (
     POPULATIONS,
     Moderation,
@@ -36,6 +37,7 @@ from observatorio.cases.page_kit import (
     render,
 )
 from observatorio.model.codelists import CRM_MEMBERS
+from observatorio.publish.web.texts import Texts
 
 router = page_router()
 TEXT_FIELDS = ("country", "theme", "title_es", "summary_es", "title_en", "summary_en", "description", "results",
@@ -93,14 +95,35 @@ async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDe
         return refused
     texts = {k: form[k].strip() for k in ("title_es", "summary_es", "title_en", "summary_en")
              if form.get(k, "").strip()}
+    version = form.get("version", "")
     try:
-        if texts:
-            version = form.get("version", "")
-            practices.translate(me.ctx, practice_id, PracticeTranslation.model_validate(
-                {**texts, "version": int(version) if version.isdecimal() and len(version) < 10 else 0}))
-        practices.moderate(me.ctx, practice_id, Moderation.model_validate(
-            {"decision": form.get("decision", ""), "note": form.get("note", "")}))
+        translation = PracticeTranslation.model_validate(
+            {**texts, "version": int(version) if version.isdecimal() and len(version) < 10 else 0}) if texts else None
+        moderation = Moderation.model_validate({"decision": form.get("decision", ""), "note": form.get("note", "")})
+        if not confirmed(form):  # the first post: the same checks, then the question
+            practice = practices.check_moderation(me.ctx, practice_id, moderation, texts,
+                                                  translation.version if translation else None)
+            return _confirm_moderation(request, me, practice, moderation, texts, form)
+        if translation is not None:
+            practices.translate(me.ctx, practice_id, translation)
+        practices.moderate(me.ctx, practice_id, moderation)
     except (ValidationError, CasesError) as exc:
         err = as_error(exc)
         return render(request, "cases_error.html", err.status, me=me, message=error_text(request, err))
     return RedirectResponse(f"/cases/practices/queue?lang={lang_of(request)}&done={practice_id}", status_code=303)
+
+
+def _confirm_moderation(request: Request, me: Any, practice: Any, moderation: Moderation, texts: dict[str, str],
+                        form: dict[str, str]) -> Response:
+    """The question before publishing or rejecting: the practice by number, title and country."""
+    lang = lang_of(request)
+    tx = Texts(lang)
+    key = "confirm.publish_practice" if moderation.decision == "publish" else "confirm.reject_practice"
+    title = texts.get(f"title_{lang}") or getattr(practice, f"title_{lang}") \
+        or texts.get("title_es") or texts.get("title_en") or practice.title_es or practice.title_en or ""
+    fields = [(k, form[k]) for k in ("version", "title_es", "summary_es", "title_en", "summary_en", "note")
+              if k in form]
+    return confirm_page(request, me, lines=[tx(key, id=practice.id, title=title, country=practice.country)],
+                        action=f"/cases/practices/{practice.id}/moderate",
+                        fields=[*fields, ("decision", moderation.decision)],
+                        cancel=f"/cases/practices/queue#practice-{practice.id}", confirm_label=tx(f"{key}.button"))

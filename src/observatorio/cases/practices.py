@@ -105,15 +105,35 @@ def translate(ctx: Ctx, practice_id: int, data: PracticeTranslation) -> Practice
 def moderate(ctx: Ctx, practice_id: int, data: Moderation) -> Practice:
     """Publish or reject; a practice is published only with its texts in both languages."""
     practice, decision = _load(ctx, practice_id, MODERATE)
-    if data.decision == "publish":
-        missing = [f for f in ("title_es", "title_en", "summary_es", "summary_en") if not getattr(practice, f)]
-        if missing:
-            raise Invalid(key="refusal.practice.languages_incomplete", missing=', '.join(missing))
+    _refuse_incomplete(practice, data, {})
     practice.status = PUBLISHED if data.decision == "publish" else REJECTED
     practice.moderation_note = data.note
     practice.moderated_by_id = ctx.principal.user_id
     ctx.session.flush()
     ctx.log(decision, MODERATE, "practice", practice.id, ["status", "moderation_note"])
+    ctx.commit()
+    return practice
+
+
+def _refuse_incomplete(practice: Practice, data: Moderation, texts: dict[str, str]) -> None:
+    """A practice is published only with its texts in both languages (``texts``: those the
+    editor is adding with the decision)."""
+    if data.decision == "publish":
+        missing = [f for f in ("title_es", "title_en", "summary_es", "summary_en")
+                   if not (texts.get(f) or getattr(practice, f))]
+        if missing:
+            raise Invalid(key="refusal.practice.languages_incomplete", missing=', '.join(missing))
+
+
+def check_moderation(ctx: Ctx, practice_id: int, data: Moderation, texts: dict[str, str],
+                     version: int | None) -> Practice:
+    """The practice ``translate`` (with ``texts``, at ``version``) then ``moderate`` would act on,
+    refused as they would refuse, changing nothing: the editor's confirmation page. Nothing is
+    logged when allowed (the queue's read of the practice was audited already)."""
+    practice, _ = _load(ctx, practice_id, MODERATE)
+    if texts and version != practice.version:
+        raise Conflict(key="refusal.practice.changed_meanwhile")
+    _refuse_incomplete(practice, data, texts)
     ctx.commit()
     return practice
 

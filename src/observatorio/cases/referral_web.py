@@ -21,6 +21,7 @@ from sqlalchemy import select
 from observatorio.cases import inbox_view, notifications, referrals
 from observatorio.cases.bounds import PathId
 from observatorio.cases.case_records import get_case
+from observatorio.cases.confirm_page import confirm_page, confirmed
 from observatorio.cases.errors import CasesError
 from observatorio.cases.models import Organisation
 from observatorio.cases.page_kit import (
@@ -34,9 +35,10 @@ from observatorio.cases.page_kit import (
     render,
 )
 from observatorio.cases.referral_profiles import get_profiles
-from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
+from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn, ReferralOut
 from observatorio.formula_guard import neutral_value
 from observatorio.i18n import fmt_datetime_utc
+from observatorio.publish.web.texts import Texts
 
 router = page_router()
 MAX_FIELD = 5000
@@ -99,6 +101,18 @@ async def consent_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case_
 
 @router.post("/cases/c/{case_id}/consents/{consent_id}/withdraw")
 async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, case_id: PathId, consent_id: PathId) -> Response:
+    form = await request.form()
+    if not confirmed(form):  # the first post: the same checks, then the question
+        if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+            return refused
+        try:
+            reference = referrals.check_withdraw(me.ctx, case_id, consent_id)
+        except CasesError as exc:
+            return _form_error(request, me, exc)
+        tx = Texts(lang_of(request))
+        return confirm_page(request, me, lines=[tx("confirm.withdraw_consent", id=consent_id, reference=reference)],
+                            action=f"/cases/c/{case_id}/consents/{consent_id}/withdraw", fields=[],
+                            cancel=f"/cases/c/{case_id}#referrals", confirm_label=tx("confirm.withdraw_consent.button"))
     return await _button(request, me, rt,
                          lambda: referrals.withdraw_consent(me.ctx, case_id, consent_id),
                          f"/cases/c/{case_id}", "#referrals")
@@ -115,11 +129,38 @@ async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case
     data["services"] = [str(s)[:40] for s in raw.getlist("services")][:10]
     data["transfer"] = form.get("transfer") == "1"
     try:
-        referrals.create_referral(me.ctx, case_id, ReferralIn.model_validate(data))
+        wanted = ReferralIn.model_validate(data)
+        if not confirmed(raw):  # the first post: the same checks, then the question
+            return _confirm_referral(request, me, case_id, referrals.check_referral(me.ctx, case_id, wanted), data)
+        referrals.create_referral(me.ctx, case_id, wanted)
     except (ValidationError, CasesError) as exc:
         err = as_error(exc)
         return _refer_page(request, me, case_id, err.status, error_text(request, err), data)
     return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
+
+
+def _confirm_referral(request: Request, me: Any, case_id: int, preview: referrals.ReferralPreview,
+                      data: dict[str, Any]) -> Response:
+    tx = Texts(lang_of(request))
+    kind = "confirm.transfer" if preview.transfer else "confirm.refer"
+    fields = [(k, str(v)) for k, v in data.items() if k not in ("services", "transfer")]
+    fields += [("services", s) for s in data["services"]]
+    if preview.transfer:
+        fields.append(("transfer", "1"))
+    return confirm_page(request, me, lines=[tx(kind, reference=preview.reference, organisation=preview.to_organisation,
+                                                country=preview.to_country)],
+                        action=f"/cases/c/{case_id}/referrals", fields=fields,
+                        cancel=f"/cases/c/{case_id}/refer#refer", confirm_label=tx(f"{kind}.button"))
+
+
+def _confirm_answer(request: Request, me: Any, r: ReferralOut, step: str, fields: list[tuple[str, str]],
+                    action: str) -> Response:
+    """The question before answering or completing referral ``r`` (the receiver's view of it)."""
+    tx = Texts(lang_of(request))
+    key = "confirm.accept_transfer" if step == "accept" and r.transfer else f"confirm.{step}"
+    line = tx(key, reference=r.reference, sender=r.from_organisation, receiver=r.to_organisation)
+    return confirm_page(request, me, lines=[line], action=action, fields=fields,
+                        cancel=f"/cases/referrals/{r.id}", confirm_label=tx(f"confirm.{step}.button"))
 
 
 @router.get("/cases/referrals/{referral_id:int}")
@@ -142,6 +183,11 @@ async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, refe
         return refused
     try:
         answer = ReferralAnswer(accept=form.get("decision") == "accept", reason=form.get("reason", "").strip())
+        if not confirmed(form):  # the first post: the same checks, then the question
+            step = "accept" if answer.accept else "decline"
+            return _confirm_answer(request, me, referrals.check_answer(me.ctx, referral_id, answer), step,
+                                   [("decision", step), ("reason", answer.reason)],
+                                   f"/cases/referrals/{referral_id}/answer")
         out = referrals.answer_referral(me.ctx, referral_id, answer)
     except (ValidationError, CasesError) as exc:
         return _form_error(request, me, as_error(exc))
@@ -151,6 +197,15 @@ async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, refe
 
 @router.post("/cases/referrals/{referral_id}/complete")
 async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, referral_id: PathId) -> Response:
+    form = await request.form()
+    if not confirmed(form):  # the first post: the same checks, then the question
+        if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
+            return refused
+        try:
+            r = referrals.check_complete(me.ctx, referral_id)
+        except CasesError as exc:
+            return _form_error(request, me, exc)
+        return _confirm_answer(request, me, r, "complete", [], f"/cases/referrals/{referral_id}/complete")
     return await _button(request, me, rt, lambda: referrals.complete_referral(me.ctx, referral_id),
                          f"/cases/referrals/{referral_id}")
 

@@ -17,6 +17,7 @@ personal data is audited in the same transaction, refusals are audited as denied
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, select
@@ -37,7 +38,7 @@ from observatorio.cases.policy import (
     scope_clause,
 )
 from observatorio.cases.referral_models import Referral, ReferralConsent
-from observatorio.cases.referral_profiles import get_profiles
+from observatorio.cases.referral_profiles import Profile, get_profiles
 from observatorio.cases.referral_schemas import (
     CASE_TRANSFERRED,
     CONSENT_WITHDRAWN,
@@ -52,6 +53,17 @@ from observatorio.cases.use_context import Ctx, load_case, load_case_for_work
 
 ACTIVE = ("pending", "accepted")  # the receiver sees the minimised view only in these states
 STATUSES = ("pending", "accepted", "declined", "completed", "withdrawn")
+
+
+@dataclass(frozen=True)
+class ReferralPreview:
+    """What a referral about to be made names (its confirmation page): no personal data."""
+
+    case_id: int
+    reference: str
+    to_organisation: str
+    to_country: str
+    transfer: bool
 
 
 def referral_out(r: Referral) -> ReferralOut:
@@ -91,10 +103,8 @@ def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
     return out
 
 
-def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
-    """Record that consent was withdrawn: the referrals resting on it that are still pending or
-    accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
-    transfer is not undone (the case is the receiver's now); its holder is told."""
+def _withdraw_checked(ctx: Ctx, case_id: int, consent_id: int) -> tuple[Case, Decision, ReferralConsent]:
+    """Every check of ``withdraw_consent`` before it writes (refusals audited as denied)."""
     case, d = load_case(ctx, case_id, "referral.withdraw_consent")
     # The case's row first, as create_referral and answer_referral take it: an accepted transfer
     # in flight (which withdraws the case's pending referrals) finishes first, never deadlocks.
@@ -107,6 +117,23 @@ def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
                        [f"consent:{consent_id}"])
     if consent.withdrawn_at is not None:
         raise Conflict(key="refusal.referral.consent_already_withdrawn")
+    return case, d, consent
+
+
+def check_withdraw(ctx: Ctx, case_id: int, consent_id: int) -> str:
+    """The reference of the case whose consent ``withdraw_consent`` would withdraw, refused as it
+    would be, changing nothing (the page's confirmation step); nothing is logged when allowed."""
+    case, _, _ = _withdraw_checked(ctx, case_id, consent_id)
+    reference = case.reference
+    ctx.commit()
+    return reference
+
+
+def withdraw_consent(ctx: Ctx, case_id: int, consent_id: int) -> ConsentOut:
+    """Record that consent was withdrawn: the referrals resting on it that are still pending or
+    accepted are withdrawn, so their receivers no longer see anything of the case. An accepted
+    transfer is not undone (the case is the receiver's now); its holder is told."""
+    case, d, consent = _withdraw_checked(ctx, case_id, consent_id)
     now = utcnow()
     consent.withdrawn_at, consent.withdrawn_by_id = now, ctx.principal.user_id
     # The referrals resting on it are locked before their status is read: an answer in flight
@@ -147,6 +174,31 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
     that allows the override (child protection). Refusals are audited as denied; the receiving
     organisation's users who may respond are notified (no personal data in the notice).
     """
+    case, d, profile, target, consent, basis = _refer_checked(ctx, case_id, data)
+    referral = Referral(case_id=case.id, from_organisation_id=case.organisation_id, to_organisation_id=target.id,
+                        profile=profile.key, transfer=data.transfer, services=list(dict.fromkeys(data.services)),
+                        reason=data.reason, consent_id=consent.id if consent else None,
+                        override_justification=None if consent else data.override_justification,
+                        status="pending", created_by_id=ctx.principal.user_id, created_at=utcnow(),
+                        case=case, to_organisation=target, from_organisation=case.organisation, consent=consent)
+    ctx.session.add(referral)
+    ctx.session.flush()
+    ctx.log(d, "case.refer", "case", case.id, [f"referral:{referral.id}", *basis])
+    if consent is None:  # the override is its own entry, so it can be looked for on its own
+        ctx.log(authorize(ctx.principal, "referral.override_consent", case_resource(case)),
+                "referral.override_consent", "case", case.id, [f"referral:{referral.id}", "override_justification"])
+    notifications.announce(ctx.session, notifications.receivers(ctx.session, target.id), "referral_new",
+                           f"referral_new:{referral.id}", referral_id=referral.id)
+    out = referral_out(referral)
+    ctx.commit()
+    return out
+
+
+def _refer_checked(ctx: Ctx, case_id: int, data: ReferralIn) -> tuple[
+        Case, Decision, Profile, Organisation, ReferralConsent | None, list[str]]:
+    """Every check of ``create_referral`` before it writes (refusals audited as denied): the
+    case, the decision, the profile, the receiver, the consent (or None: the override) and the
+    basis entries. ``check_referral`` (the web page's confirmation step) runs the same."""
     case, d = load_case_for_work(ctx, case_id, "case.refer")
     catalogue = get_profiles()
     profile = catalogue.profiles.get(data.profile)
@@ -184,22 +236,17 @@ def create_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralOut:
         Referral.case_id == case.id, Referral.to_organisation_id == target.id, Referral.status.in_(ACTIVE)))
     if open_one is not None:
         raise Conflict(key="refusal.referral.already_open", open_one=open_one, detail={"referral_id": open_one})
-    referral = Referral(case_id=case.id, from_organisation_id=case.organisation_id, to_organisation_id=target.id,
-                        profile=profile.key, transfer=data.transfer, services=list(dict.fromkeys(data.services)),
-                        reason=data.reason, consent_id=consent.id if consent else None,
-                        override_justification=None if consent else data.override_justification,
-                        status="pending", created_by_id=ctx.principal.user_id, created_at=utcnow(),
-                        case=case, to_organisation=target, from_organisation=case.organisation, consent=consent)
-    ctx.session.add(referral)
-    ctx.session.flush()
-    ctx.log(d, "case.refer", "case", case.id, [f"referral:{referral.id}", *basis])
-    if consent is None:  # the override is its own entry, so it can be looked for on its own
-        ctx.log(authorize(ctx.principal, "referral.override_consent", case_resource(case)),
-                "referral.override_consent", "case", case.id, [f"referral:{referral.id}", "override_justification"])
-    notifications.announce(ctx.session, notifications.receivers(ctx.session, target.id), "referral_new",
-                           f"referral_new:{referral.id}", referral_id=referral.id)
-    out = referral_out(referral)
-    ctx.commit()
+    return case, d, profile, target, consent, basis
+
+
+def check_referral(ctx: Ctx, case_id: int, data: ReferralIn) -> ReferralPreview:
+    """What ``create_referral`` would do, refused exactly as it would be, changing nothing: the
+    officers' page asks for confirmation with it. Nothing is logged when allowed (no personal
+    data is read; the referral is not made)."""
+    case, _, _, target, _, _ = _refer_checked(ctx, case_id, data)
+    out = ReferralPreview(case_id=case.id, reference=case.reference, to_organisation=target.name,
+                          to_country=target.country, transfer=data.transfer)
+    ctx.commit()  # ends the transaction (and the consent row's lock); no entry to append
     return out
 
 
@@ -352,11 +399,9 @@ def referral_view(ctx: Ctx, referral_id: int) -> ReferralView:
     return out
 
 
-def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
-    """Accept or decline (with a reason) a pending referral. Accepting a transfer moves the case
-    to the receiving organisation, assigned to the officer who accepted it, and ends the case's
-    shares (``case_writes.end_shares``)."""
-    r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=True)
+def _answer_checked(ctx: Ctx, referral_id: int, data: ReferralAnswer, *, lock: bool) -> tuple[Referral, Decision]:
+    """Every check of ``answer_referral`` before it writes (refusals audited as denied)."""
+    r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=lock)
     if r.status != "pending":
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
@@ -374,6 +419,38 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         # accepting a referral that moves nothing, stay open to it.
         raise ctx.deny(Forbidden(key="refusal.referral.capped_receiver", detail={"action": "referral.respond"}),
                        "referral.respond", "referral", r.id, ["status"])
+    return r, d
+
+
+def check_answer(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
+    """The referral ``answer_referral`` would answer, refused exactly as it would be, changing
+    nothing (the page's confirmation step); nothing is logged when allowed."""
+    r, _ = _answer_checked(ctx, referral_id, data, lock=False)
+    out = _receivers_out(r)
+    ctx.commit()
+    return out
+
+
+def _complete_checked(ctx: Ctx, referral_id: int, *, lock: bool) -> tuple[Referral, Decision]:
+    r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=lock)
+    if r.status != "accepted":
+        raise Conflict(key="refusal.referral.not_accepted", detail={"status": r.status})
+    return r, d
+
+
+def check_complete(ctx: Ctx, referral_id: int) -> ReferralOut:
+    """The referral ``complete_referral`` would complete, refused as it would be, changing nothing."""
+    r, _ = _complete_checked(ctx, referral_id, lock=False)
+    out = _receivers_out(r)
+    ctx.commit()
+    return out
+
+
+def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> ReferralOut:
+    """Accept or decline (with a reason) a pending referral. Accepting a transfer moves the case
+    to the receiving organisation, assigned to the officer who accepted it, and ends the case's
+    shares (``case_writes.end_shares``) and its other pending referrals."""
+    r, d = _answer_checked(ctx, referral_id, data, lock=True)
     r.status = "accepted" if data.accept else "declined"
     r.response_reason = data.reason or None
     r.responded_by_id, r.responded_at = ctx.principal.user_id, utcnow()
@@ -425,9 +502,7 @@ def _withdraw_left_pending(ctx: Ctx, transfer: Referral, d: Decision) -> None:
 
 def complete_referral(ctx: Ctx, referral_id: int) -> ReferralOut:
     """The receiver has delivered the services: the referral is complete (its view closes)."""
-    r, d = _as_receiver(ctx, referral_id, "referral.respond", lock=True)
-    if r.status != "accepted":
-        raise Conflict(key="refusal.referral.not_accepted", detail={"status": r.status})
+    r, d = _complete_checked(ctx, referral_id, lock=True)
     r.status, r.completed_at = "completed", utcnow()
     ctx.session.flush()
     ctx.log(d, "referral.respond", "referral", r.id, ["status"])

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, NotFound
 from observatorio.cases.models import Organisation
+from observatorio.cases.policy import Decision as PolicyDecision
 from observatorio.cases.policy import Resource, authorize
 from observatorio.cases.submission_models import ProvidedSource, Submission
 from observatorio.cases.use_context import Ctx
@@ -159,8 +160,10 @@ class Decision:
     embargo_at: dt.datetime | None = None  # aware; None: publish at once
 
 
-def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now: dt.datetime) -> Submission:
-    """Approve (publish now or at the embargo) or reject, with a comment; never one's own."""
+def _decide_checked(ctx: Ctx, submission_id: int, decision: Decision,
+                    now: dt.datetime) -> tuple[Submission, PolicyDecision]:
+    """Every check of ``decide`` before it writes (refusals audited as denied; the read of the
+    submission audited as ``readable`` does)."""
     sub = readable(ctx, submission_id)
     org = ctx.session.get(Organisation, sub.organisation_id)
     assert org is not None
@@ -173,8 +176,7 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
                        "submission.review", "submission", sub.id)
     if sub.status != PENDING:
         raise _already_decided(sub.status)
-    comment = decision.comment.strip()
-    if not decision.approve and not comment:
+    if not decision.approve and not decision.comment.strip():
         raise Invalid(key="refusal.submission.reason_required")
     if decision.embargo_at is not None and decision.embargo_at.tzinfo is None:
         raise Invalid(key="refusal.submission.embargo_needs_zone")
@@ -183,6 +185,21 @@ def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now:
         raise Invalid(key="refusal.submission.embargo_past",
                       at=decision.embargo_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
                       now=now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"))
+    return sub, granted
+
+
+def check_decision(ctx: Ctx, submission_id: int, decision: Decision, now: dt.datetime) -> Submission:
+    """The submission ``decide`` would decide, refused as it would refuse, changing nothing: the
+    reviewer's confirmation page. Only the read of the submission is logged, never the decision."""
+    sub, _ = _decide_checked(ctx, submission_id, decision, now)
+    ctx.commit()
+    return sub
+
+
+def decide(ctx: Ctx, submission_id: int, decision: Decision, db_path: Path, now: dt.datetime) -> Submission:
+    """Approve (publish now or at the embargo) or reject, with a comment; never one's own."""
+    sub, granted = _decide_checked(ctx, submission_id, decision, now)
+    comment = decision.comment.strip()
     embargo = decision.embargo_at if decision.approve else None
     status = (SCHEDULED if embargo else PUBLISHED) if decision.approve else REJECTED
     _claim(ctx, sub.id, status)  # before publishing: only the one reviewer who wins publishes

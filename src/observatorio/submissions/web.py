@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sqlalchemy import select
 
 from observatorio.cases.bounds import PathId, id_of
+from observatorio.cases.confirm_page import CONFIRMED, confirm_page, confirmed
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.page_kit import (
     CsrfField,
@@ -31,6 +32,7 @@ from observatorio.cases.submission_models import ProvidedSource, Submission
 from observatorio.errors import ObservatorioError
 from observatorio.harmonize.problems import ValidationFailed
 from observatorio.i18n import fmt_number
+from observatorio.publish.web.texts import Texts
 from observatorio.settings import get_settings
 from observatorio.submissions import review
 
@@ -171,8 +173,10 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
              verdict: Annotated[str, Form(max_length=10)] = "",
              comment: Annotated[str, Form(max_length=5000)] = "",
              notes: Annotated[str, Form(max_length=20000)] = "",
-             embargo: Annotated[str, Form(max_length=40)] = "") -> Response:
-    """Approve (at once or at the embargo, UTC) or reject, with a comment."""
+             embargo: Annotated[str, Form(max_length=40)] = "",
+             confirm: Annotated[str, Form(alias=CONFIRMED, max_length=10)] = "") -> Response:
+    """Approve (at once or at the embargo, UTC) or reject, with a comment; the first post asks
+    for confirmation (cases/confirm_page.py), the confirming one decides."""
     if refused := csrf_refused(request, me, rt, csrf):
         return refused
     lang = lang_of(request)
@@ -180,6 +184,10 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
         chosen = review.Decision(verdict == "approve", comment, notes, _embargo(embargo))
         if verdict not in ("approve", "reject"):
             raise Invalid(key="refusal.submission.choose_approve_reject")
+        if not confirmed({CONFIRMED: confirm}):  # the same checks, then the question
+            sub = review.check_decision(me.ctx, submission_id, chosen, now_of(request))
+            return _confirm_decision(request, me, sub, chosen, verdict,
+                                     {"comment": comment, "notes": notes, "embargo": embargo})
         review.decide(me.ctx, submission_id, chosen, _db_path(request), now_of(request))
     except CasesError as exc:
         message = exc.es if lang == "es" else exc.en
@@ -191,6 +199,21 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
         return _review(request, me, view, exc.status, message,
                        {"comment": comment, "notes": notes, "embargo": embargo})
     return RedirectResponse(f"{BASE}/{submission_id}?lang={lang}", status_code=303)
+
+
+def _confirm_decision(request: Request, me: Officer, sub: Submission, chosen: review.Decision, verdict: str,
+                      values: dict[str, str]) -> Response:
+    tx = Texts(lang_of(request))
+    if verdict == "reject":
+        key = "confirm.reject_submission"
+    else:
+        key = "confirm.approve_submission_embargo" if chosen.embargo_at else "confirm.approve_submission"
+    at = chosen.embargo_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if chosen.embargo_at else ""
+    line = tx(key, id=sub.id, source=sub.source, file=sub.file_name, **({"at": at} if at else {}))
+    button = "confirm.reject_submission.button" if verdict == "reject" else "confirm.approve_submission.button"
+    return confirm_page(request, me, lines=[line], action=f"{BASE}/{sub.id}/decision",
+                        fields=[("verdict", verdict), *values.items()], cancel=f"{BASE}/{sub.id}#decide",
+                        confirm_label=tx(button), env=_env)
 
 
 def _embargo(text: str) -> dt.datetime | None:
