@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from observatorio.cases import directory, practices
+from observatorio.cases.directory_models import Practice
 from observatorio.cases.directory_schemas import Moderation, PracticeIn, PracticeTranslation
 from observatorio.cases.models import AuditEntry
 from observatorio.cases.runtime import Runtime
@@ -106,6 +107,24 @@ def test_practice_appears_on_the_matching_action_of_other_countries_only(
         assert links[THEME][0]["title"] == title
         assert links[THEME][0]["url"].endswith(f"/{practice_id}/")
     assert links_for_url(db_url, "GTM", [THEME], "es") == {}  # never the country's own practices
+
+
+def test_a_decided_practice_is_not_decided_again(rt: Runtime, world: World, editor: str,
+                                                app_client: TestClient) -> None:
+    # published: neither rejected behind the queue nor published again (409, nothing written)
+    practice_id = _publish_bilingual(rt, world, editor)
+    headers = login(app_client, editor)
+    with rt.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEntry))
+    for decision in ("reject", "publish"):
+        again = app_client.post(f"/api/v1/practices/{practice_id}/moderation", json={"decision": decision},
+                                headers=headers)
+        assert again.status_code == 409, again.text
+        assert "already published or rejected" in again.json()["detail"]["en"]
+    with rt.sessions() as s:
+        assert s.get(Practice, practice_id).status == "published"
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "practice.moderate", AuditEntry.id > before)) == 0
 
 
 def test_publishing_needs_both_languages_and_bad_input_names_the_field(

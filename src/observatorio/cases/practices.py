@@ -79,8 +79,9 @@ def submit(ctx: Ctx, data: PracticeIn) -> Practice:
     return practice
 
 
-def _load(ctx: Ctx, practice_id: int, action: str) -> tuple[Practice, Decision]:
-    practice = ctx.session.get(Practice, practice_id)
+def _load(ctx: Ctx, practice_id: int, action: str, *, lock: bool = False) -> tuple[Practice, Decision]:
+    # lock: the row held until commit (PostgreSQL), so two editors deciding at once decide once
+    practice = ctx.session.get(Practice, practice_id, with_for_update=lock, populate_existing=lock)
     decision = _decide(ctx, action, practice.country if practice else "", practice_id)
     if practice is None:
         raise not_found("practice", practice_id)
@@ -104,7 +105,8 @@ def translate(ctx: Ctx, practice_id: int, data: PracticeTranslation) -> Practice
 
 def moderate(ctx: Ctx, practice_id: int, data: Moderation) -> Practice:
     """Publish or reject; a practice is published only with its texts in both languages."""
-    practice, decision = _load(ctx, practice_id, MODERATE)
+    practice, decision = _load(ctx, practice_id, MODERATE, lock=True)
+    _refuse_decided(practice)
     _refuse_incomplete(practice, data, {})
     practice.status = PUBLISHED if data.decision == "publish" else REJECTED
     practice.moderation_note = data.note
@@ -113,6 +115,13 @@ def moderate(ctx: Ctx, practice_id: int, data: Moderation) -> Practice:
     ctx.log(decision, MODERATE, "practice", practice.id, ["status", "moderation_note"])
     ctx.commit()
     return practice
+
+
+def _refuse_decided(practice: Practice) -> None:
+    """Only a practice awaiting moderation is decided: a published or rejected one was decided
+    already (publishing it again, or rejecting it behind the queue, is a 409, nothing changed)."""
+    if practice.status != SUBMITTED:
+        raise Conflict(key="refusal.practice.decided_already", detail={"status": practice.status})
 
 
 def _refuse_incomplete(practice: Practice, data: Moderation, texts: dict[str, str]) -> None:
@@ -133,6 +142,7 @@ def check_moderation(ctx: Ctx, practice_id: int, data: Moderation, texts: dict[s
     practice, _ = _load(ctx, practice_id, MODERATE)
     if texts and version != practice.version:
         raise Conflict(key="refusal.practice.changed_meanwhile")
+    _refuse_decided(practice)
     _refuse_incomplete(practice, data, texts)
     ctx.commit()
     return practice
