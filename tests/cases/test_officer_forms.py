@@ -378,8 +378,9 @@ def test_audit_trail_on_the_case_page_only_for_audit_readers(client, rt, seeded)
     assert f"/cases/c/{cid}/trail" in client.get(f"/cases/c/{cid}").text
     page = client.get(f"/cases/c/{cid}/trail").text
     read = '<span title="case.read">Lectura del caso</span> <code class="cases-audit-code">case.<wbr>read</code>'
-    assert f"<td>gtm_officer</td><td>{read}</td><td>permitido</td>" in page
-    assert f"<td>hnd_officer</td><td>{read}</td><td>denegado</td>" in page
+    row = '<td data-label="Quién">{}</td><td data-label="Acción">{}</td><td data-label="Resultado">{}</td>'
+    assert row.format("gtm_officer", read, "permitido") in page
+    assert row.format("hnd_officer", read, "denegado") in page
     with rt.sessions() as s:
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "audit.read")).all()
         assert [(e.actor, e.outcome) for e in reads] == [("gtm_officer", "denied"), ("gtm_head", "granted")]
