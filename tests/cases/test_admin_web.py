@@ -239,11 +239,12 @@ def test_organisations_are_created_through_the_service_checks(web, rt, world) ->
     before = _state(rt)
     bad = web.post("/cases/admin/organisations?lang=en", data={"csrf_token": token, "name": "Consulado nuevo",
                                                                 "kind": "consulate", "country": "GTM"})
-    assert bad.status_code == 422 and "host" in unescape(bad.text).lower()  # a consulate names its host
+    assert bad.status_code == 422 and "needs its host country" in unescape(bad.text)  # the form's words
+    assert "--host-country" not in bad.text  # not the CLI's option
     assert 'value="Consulado nuevo"' in bad.text  # the form keeps what was typed
     nowhere = web.post("/cases/admin/organisations", data={"csrf_token": token, "name": "X", "kind": "civil_society",
                                                             "country": "ZZZ"})
-    assert nowhere.status_code == 422 and "ZZZ" in nowhere.text
+    assert nowhere.status_code == 422 and "País: «ZZZ»" in unescape(nowhere.text)
     assert _state(rt) == before
     ok = web.post("/cases/admin/organisations", data={"csrf_token": token, "name": "Consulado nuevo",
                                                        "kind": "consulate", "country": "gtm", "host_country": "USA",
@@ -263,3 +264,59 @@ def test_out_of_range_ids_are_answered_as_missing(web, rt, world) -> None:
     r = web.post(f"/cases/admin/users/{world.users['gtm_officer']}/grant",
                  data={"csrf_token": token, "organisation_id": "99999999999999999999", "role": "admin"})
     assert r.status_code == 404
+
+
+@pytest.fixture
+def country_admin(monkeypatch):
+    """The policy with ``user.manage`` held by ``admin`` at country scope only (the bundled one
+    holds it region-wide): what a narrower grant would let an administrator see and change."""
+    import dataclasses
+
+    from observatorio.cases import policy
+
+    load = policy._load
+
+    def narrowed(text: str) -> policy.Policy:
+        loaded = load(text)
+        admin = loaded.roles["admin"]
+        roles = loaded.roles | {"admin": dataclasses.replace(admin, grants=admin.grants | {"user.manage": "country"})}
+        return dataclasses.replace(loaded, roles=roles)
+
+    policy.get_policy.cache_clear()
+    monkeypatch.setattr(policy, "_load", narrowed)
+    yield
+    monkeypatch.undo()
+    policy.get_policy.cache_clear()
+
+
+def test_nothing_outside_the_grant_scope_is_shown_or_changed(country_admin, web, rt, world) -> None:
+    """The admin of the regional office (CRI) at country scope: accounts whose every role is in a
+    CRI organisation only; a Guatemalan account or organisation is answered as missing (and the
+    attempt audited), never listed, never changed."""
+    token = _sign_in(web, "admin")
+    gtm_user, gtm_org, regional = world.users["gtm_officer"], world.orgs["gtm_consulate_mex"], world.orgs["regional_io"]
+    listing = web.get("/cases/admin/users").text
+    assert "auditor" in listing and "gtm_officer" not in listing and "hnd_head" not in listing
+    assert "Consulado de Guatemala" not in listing  # not even offered in the filter
+    before = _state(rt)
+    attempts = [("GET", f"/cases/admin/users/{gtm_user}", {}), ("GET", f"/cases/admin/users?org={gtm_org}", {}),
+                ("POST", f"/cases/admin/users/{gtm_user}/deactivate", {}),
+                ("POST", f"/cases/admin/users/{gtm_user}/password", {}),
+                ("POST", f"/cases/admin/users/{world.users['auditor']}/grant",
+                 {"organisation_id": str(gtm_org), "role": "admin"}),
+                ("POST", "/cases/admin/users/new", {"username": "fuera", "organisation_id": str(gtm_org),
+                                                    "role": "consular_officer"})]
+    for method, path, data in attempts:
+        seen = len(_audit(rt))
+        r = web.request(method, path, data={**data, "csrf_token": token} if method == "POST" else None)
+        assert r.status_code == 404 and "gtm_officer" not in r.text and not SECRET.search(r.text), path
+        assert [(e.actor, e.outcome) for e in _audit(rt)[seen:]] == [("admin", "denied")], path
+    r = web.post("/cases/admin/organisations", data={"csrf_token": token, "name": "Otra", "kind": "civil_society",
+                                                     "country": "GTM"})
+    assert r.status_code == 403 and _audit(rt)[-1].outcome == "denied"
+    assert _state(rt) == before
+    # inside the grant it works as before
+    ok = web.post(f"/cases/admin/users/{world.users['auditor']}/grant",
+                  data={"csrf_token": token, "organisation_id": str(regional), "role": "publisher"},
+                  follow_redirects=False)
+    assert ok.status_code == 303

@@ -125,6 +125,23 @@ async def _form(request: Request, limit: int = 300) -> dict[str, str]:
     return {k: str(v)[:limit] for k, v in (await request.form()).items()}
 
 
+#: The service's refusals that name the CLI's options (``--host-country``): said here by the
+#: form's field labels instead (the same check, the page's words).
+_OPTION_LABELS = {"--country": "cases.admin.org_country", "--host-country": "cases.admin.org_host"}
+
+
+def _as_form_refusal(exc: CasesError) -> CasesError:
+    if exc.key == "cases.refusal.consulate_needs_host":
+        es, en = (t("cases.admin.consulate_needs_host", lang) for lang in ("es", "en"))
+        return Invalid(es, en)
+    if exc.key == "cases.refusal.unknown_country" and exc.values.get("option") in _OPTION_LABELS:
+        label = _OPTION_LABELS[str(exc.values["option"])]
+        es, en = (t("cases.refusal.unknown_country", lang, option=t(label, lang), given=exc.values.get("given", ""))
+                  for lang in ("es", "en"))
+        return Invalid(es, en)
+    return exc
+
+
 def _done(request: Request) -> str | None:
     done = request.query_params.get("done")
     return done if done in DONE else None
@@ -347,5 +364,5 @@ async def organisation_create(request: Request, me: OfficerDep, rt: RuntimeDep) 
         session.commit()
     except CasesError as exc:
         session.rollback()
-        return _orgs_page(request, me, exc.status, values, error_text(request, exc))
+        return _orgs_page(request, me, exc.status, values, error_text(request, _as_form_refusal(exc)))
     return RedirectResponse(f"/cases/admin/organisations?lang={lang_of(request)}&done=org_created", status_code=303)
