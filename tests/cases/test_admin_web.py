@@ -320,3 +320,17 @@ def test_nothing_outside_the_grant_scope_is_shown_or_changed(country_admin, web,
                   data={"csrf_token": token, "organisation_id": str(regional), "role": "publisher"},
                   follow_redirects=False)
     assert ok.status_code == 303
+
+
+def test_a_change_asked_again_by_get_lands_on_the_account(web, rt, world) -> None:
+    """The password page's language switch (or a reload) asks for the POST's address by GET: it
+    leads to the account's page and redoes nothing (no new password, no second entry)."""
+    token = _sign_in(web, "admin")
+    target = world.users["gtm_officer"]
+    shown = web.post(f"/cases/admin/users/{target}/password?lang=es", data={"csrf_token": token})
+    switch = re.search(r'class="lang-switch" href="([^"]+)"', shown.text).group(1).replace("&amp;", "&")
+    before, audited = _state(rt), len(_audit(rt))
+    r = web.get(switch, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/admin/users/{target}?lang=en"
+    assert _state(rt) == before and len(_audit(rt)) == audited
+    assert web.get(f"/cases/admin/users/{target}/other").status_code == 404

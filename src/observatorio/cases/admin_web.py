@@ -43,6 +43,7 @@ from observatorio.cases.policy import Resource, authorize, get_policy
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.vocab import OrgKind
 from observatorio.i18n import t
+from observatorio.publish.web.texts import Texts
 
 router = page_router()
 
@@ -322,6 +323,16 @@ async def user_activate(request: Request, me: OfficerDep, rt: RuntimeDep, user_i
 async def user_password(request: Request, me: OfficerDep, rt: RuntimeDep, user_id: PathId) -> Response:
     """A new password made here, shown once; the account's sessions end (accounts.set_password)."""
     return await _account_change(request, me, rt, user_id, SET_PASSWORD)
+
+
+@router.get("/cases/admin/users/{user_id}/{change}")
+def after_change(request: Request, me: OfficerDep, user_id: PathId, change: str) -> Response:
+    """A change's answer (a refusal, a password shown once) is the page of a POST: its language
+    switch, a reload from the address bar or a bookmark ask for it again by GET. They land on the
+    account's page (which checks everything itself) instead of a 405, and nothing is redone."""
+    if change not in {"grant", "revoke", "deactivate", "activate", "password"}:
+        return render(request, "cases_error.html", 404, me=me, message=Texts(lang_of(request))("cases.page_not_found"))
+    return RedirectResponse(f"/cases/admin/users/{user_id}?lang={lang_of(request)}", status_code=303)
 
 
 # ---------------------------------------------------------------- organisations
