@@ -334,3 +334,13 @@ def test_a_change_asked_again_by_get_lands_on_the_account(web, rt, world) -> Non
     assert r.status_code == 303 and r.headers["location"] == f"/cases/admin/users/{target}?lang=en"
     assert _state(rt) == before and len(_audit(rt)) == audited
     assert web.get(f"/cases/admin/users/{target}/other").status_code == 404
+
+
+def test_a_name_longer_than_its_column_is_refused_by_its_label(web, rt, world) -> None:
+    token = _sign_in(web, "admin")
+    before = _state(rt)
+    r = web.post("/cases/admin/users/new?lang=en", data={
+        "csrf_token": token, "username": "larga", "full_name": "N" * 250,
+        "organisation_id": str(world.orgs["gtm_consulate_mex"]), "role": "consular_officer"})
+    assert r.status_code == 422 and "'Full name' takes up to 200 characters" in unescape(r.text)
+    assert not SECRET.search(r.text) and _state(rt) == before
