@@ -25,12 +25,13 @@ NAV = re.compile(r'<nav class="wrap site-nav"[^>]*>(.*?)</nav>', re.S)
 
 @pytest.fixture
 def web(rt) -> Iterator[TestClient]:
+    from observatorio.cases.admin_web import router as admin_router
     from observatorio.cases.directory_web import router as directory_router
     from observatorio.cases.practice_web import router as practice_router
     from observatorio.submissions.web import router as submissions_router
 
     app = make_app(rt)
-    for router in (practice_router, directory_router, submissions_router):
+    for router in (practice_router, directory_router, submissions_router, admin_router):
         app.include_router(router)
     with TestClient(app) as client:
         yield client
@@ -64,6 +65,9 @@ def test_menu_offers_what_the_role_holds(web, world) -> None:
     assert "/cases/directory?lang=es" in _menu(web, "editor", "es")
     assert "/cases/reception?lang=es" in _menu(web, "hnd_reception", "es")
     assert "/cases/submissions/?lang=es" in _menu(web, "stats_provider", "es")
+    assert "/cases/admin/users?lang=es" in _menu(web, "admin", "es")
+    assert not any(h.startswith("/cases/admin") for user in USERS if USERS[user][1] != "admin"
+                   for h in _menu(web, user, "es"))
 
 
 def test_arrival_form_only_for_who_records_arrivals(web, world) -> None:

@@ -30,6 +30,9 @@ from observatorio.cases.vocab import OrgKind
 ADMIN_ACTION = "user.manage"
 MIN_PASSWORD = 12
 MAX_USERNAME = 80  # app_user.username
+#: Who an operator's change is recorded under: a name (the CLI's ``cli:<os user>``) or, from the
+#: signed-in administration pages, the acting account with its id and address.
+Operator = str | Actor
 
 
 def add_organisation(session: Session, name: str, kind: OrgKind | str, country: str,
@@ -96,7 +99,7 @@ def deactivate_user(session: Session, user: User) -> None:
     revoke_user_sessions(session, user.id)
 
 
-def deactivate_account(session: Session, operator: str, user: User) -> None:
+def deactivate_account(session: Session, operator: Operator, user: User) -> None:
     """``deactivate_user`` for an operator: refused for the last active administrator (nobody
     could manage accounts after), audited as ``user.deactivate``."""
     if user.active and admin_roles() & {m.role for m in user.memberships} and not _other_active_admins(session, user.id):
@@ -105,24 +108,24 @@ def deactivate_account(session: Session, operator: str, user: User) -> None:
     audit_operator(session, operator, "user.deactivate", "user", user.id, ("active",), None)
 
 
-def activate_account(session: Session, operator: str, user: User) -> None:
+def activate_account(session: Session, operator: Operator, user: User) -> None:
     """Let a deactivated account log in again (its old sessions stay ended); audited as
     ``user.activate``."""
     user.active = True
     audit_operator(session, operator, "user.activate", "user", user.id, ("active",), None)
 
 
-def change_password(session: Session, cfg: CasesConfig, operator: str, user: User, password: str) -> None:
+def change_password(session: Session, cfg: CasesConfig, operator: Operator, user: User, password: str) -> None:
     """``set_password`` for an operator, audited as ``user.set_password``."""
     set_password(session, user, password, cfg)
     audit_operator(session, operator, "user.set_password", "user", user.id, ("password_hash",), None)
 
 
-def audit_operator(session: Session, operator: str, action: str, record_type: str, record_id: int,
+def audit_operator(session: Session, operator: Operator, action: str, record_type: str, record_id: int,
                    fields: Sequence[str], organisation_id: int | None) -> None:
     """One audit entry for an operator's change (field names and the role, never a value)."""
-    append(session, Actor(None, operator, None),
-           [AccessEvent(action, record_type, str(record_id), tuple(fields), organisation_id)])
+    actor = operator if isinstance(operator, Actor) else Actor(None, operator, None)
+    append(session, actor, [AccessEvent(action, record_type, str(record_id), tuple(fields), organisation_id)])
 
 
 def find_organisation(session: Session, ref: str) -> Organisation:
@@ -149,7 +152,7 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
-def create_organisation(session: Session, operator: str, name: str, kind: str, country: str,
+def create_organisation(session: Session, operator: Operator, name: str, kind: str, country: str,
                         host_country: str | None = None, city: str | None = None) -> Organisation:
     """A real (not synthetic) organisation, checked and audited as ``organisation.create``."""
     name = name.strip()
@@ -182,7 +185,7 @@ def check_new_user(session: Session, username: str, org_ref: str, role: str) -> 
     return org
 
 
-def create_user(session: Session, cfg: CasesConfig, operator: str, username: str, password: str,
+def create_user(session: Session, cfg: CasesConfig, operator: Operator, username: str, password: str,
                 org_ref: str, role: str, full_name: str = "") -> User:
     """A new account with one role in one organisation; audited as ``user.create`` and
     ``user.grant``."""
@@ -199,7 +202,7 @@ def create_user(session: Session, cfg: CasesConfig, operator: str, username: str
     return user
 
 
-def grant_role(session: Session, operator: str, username: str, org_ref: str, role: str) -> Membership:
+def grant_role(session: Session, operator: Operator, username: str, org_ref: str, role: str) -> Membership:
     """Give ``username`` the role ``role`` in an organisation; audited as ``user.grant``."""
     check_role(role)
     user = find_user(session, username)
@@ -217,7 +220,7 @@ def grant_role(session: Session, operator: str, username: str, org_ref: str, rol
     return membership
 
 
-def revoke_role(session: Session, operator: str, username: str, org_ref: str, role: str) -> Organisation:
+def revoke_role(session: Session, operator: Operator, username: str, org_ref: str, role: str) -> Organisation:
     """Take the role ``role`` in an organisation from ``username``; every session of theirs ends
     (a session's grants are read per request, but a revocation should also end what the person
     has open). Refused for the last active account holding an administrator's role."""

@@ -46,6 +46,7 @@ from observatorio.publish.api.errors import internal_error_handler
 
 def _routers() -> list[APIRouter]:
     """The side's routers, in the order they are matched (the import of the whole side)."""
+    from observatorio.cases.admin_web import router as admin_web_router
     from observatorio.cases.api import router as cases_router
     from observatorio.cases.directory_api import router as directory_api_router
     from observatorio.cases.directory_web import router as directory_web_router
@@ -67,7 +68,7 @@ def _routers() -> list[APIRouter]:
             cases_officer_router, reception_api_router, reception_web_router, cases_forms_router,
             cases_referral_router, cases_referral_web_router, submissions_router,
             cases_reintegration_web_router, practice_web_router, directory_web_router,
-            directory_api_router, directory_pages_router]
+            directory_api_router, directory_pages_router, admin_web_router]
 
 
 class CasesSide:
