@@ -322,6 +322,23 @@ def test_nothing_outside_the_grant_scope_is_shown_or_changed(country_admin, web,
     assert ok.status_code == 303
 
 
+def test_an_administrator_of_narrower_reach_makes_no_administrator(country_admin, web, rt, world) -> None:
+    """Inside their own reach, the country-scope admin still cannot give a role that manages
+    accounts (it would reach every organisation its grant scope names, perhaps wider than theirs):
+    refused, audited, nothing written; other roles are given as before."""
+    token = _sign_in(web, "admin")
+    regional, auditor = world.orgs["regional_io"], world.users["auditor"]
+    before = _state(rt)
+    for path, data in ((f"/cases/admin/users/{auditor}/grant", {"organisation_id": str(regional), "role": "admin"}),
+                       ("/cases/admin/users/new", {"username": "otra.admin", "organisation_id": str(regional),
+                                                   "role": "admin"})):
+        seen = len(_audit(rt))
+        r = web.post(path + "?lang=en", data={**data, "csrf_token": token})
+        assert r.status_code == 403 and "only an administrator of the whole region grants it" in r.text, path
+        assert [(e.actor, e.outcome) for e in _audit(rt)[seen:]] == [("admin", "denied")], path
+    assert _state(rt) == before
+
+
 def test_a_change_asked_again_by_get_lands_on_the_account(web, rt, world) -> None:
     """The password page's language switch (or a reload) asks for the POST's address by GET: it
     leads to the account's page and redoes nothing (no new password, no second entry)."""

@@ -27,7 +27,7 @@ from observatorio.cases import accounts, admin_views
 from observatorio.cases.admin_views import OrgRow, UserRow
 from observatorio.cases.audit import AccessEvent, Actor
 from observatorio.cases.bounds import PathId, id_of
-from observatorio.cases.errors import CasesError, Invalid, forbidden, not_found
+from observatorio.cases.errors import CasesError, Forbidden, Invalid, forbidden, not_found
 from observatorio.cases.models import User
 from observatorio.cases.page_kit import (
     Officer,
@@ -89,6 +89,16 @@ def _organisation(request: Request, me: Officer, raw: str | None, action: str) -
     exc = me.ctx.deny(not_found("organisation", org_id or (raw or "")[:12]), action, "organisation", org_id,
                       policy_action=MANAGE)
     return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
+
+
+def _beyond_reach(me: Officer, role: str, action: str, user_id: int | None) -> CasesError | None:
+    """A role that manages accounts is given only by an administrator of the whole region: one
+    whose ``user.manage`` reaches a country or an organisation (a narrower policy than the
+    bundled one) would otherwise make an administrator of wider reach than their own. Audited."""
+    if role in accounts.admin_roles() and not admin_views.reaches_everything(me.principal):
+        return me.ctx.deny(Forbidden(key="refusal.admin.role_beyond_reach", role=role), action, "user",
+                           user_id, policy_action=MANAGE)
+    return None
 
 
 def _actor(me: Officer) -> Actor:
@@ -198,7 +208,7 @@ async def user_create(request: Request, me: OfficerDep, rt: RuntimeDep) -> Respo
     password = admin_views.new_password()
     session = me.ctx.session
     try:
-        if refusal := _too_long(values):
+        if refusal := _too_long(values) or _beyond_reach(me, values["role"], CREATE, None):
             raise refusal
         user = accounts.create_user(session, rt.config, _actor(me), values["username"], password,
                                     str(org.id), values["role"], values["full_name"])
@@ -257,6 +267,8 @@ async def _role_change(request: Request, me: Officer, rt: Runtime, user_id: int,
     role = form.get("role", "").strip()
     try:
         if action == GRANT:
+            if refusal := _beyond_reach(me, role, action, user_id):
+                raise refusal
             accounts.grant_role(me.ctx.session, _actor(me), row.username, str(org.id), role)
         else:
             accounts.revoke_role(me.ctx.session, _actor(me), row.username, str(org.id), role)
