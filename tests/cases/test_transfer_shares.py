@@ -103,7 +103,8 @@ def test_a_transfer_ends_the_shares_the_old_holder_granted(rt: Runtime, world: W
     for former_holder in ("gtm_head", "gtm_officer"):  # no rule grants the old holder the case
         assert not _reads(rt, world, former_holder, case_id), former_holder
         assert not _lists(rt, world, former_holder, case_id), former_holder
-    assert _reads_person(rt, world, "gtm_head", person_id)  # its registration of the person remains
+    # nor the person: its registration went with the person's only case (test_transfer_person.py)
+    assert not _reads_person(rt, world, "gtm_head", person_id)
     with rt.sessions() as s:
         assert s.scalars(select(CaseShare).where(CaseShare.case_id == case_id)).all() == []
         assert case_records.get_case(ctx_for(s, world, "gtm_protection"), case_id).shared_with == []
@@ -114,8 +115,10 @@ def test_a_transfer_ends_the_shares_the_old_holder_granted(rt: Runtime, world: W
         ["reason:transfer", f"referral:{ref_id}", f"shared_with:{world.orgs[key]}"]
         for key in ("hnd_consulate_mex", "hnd_reception")]
     # appended with the transfer itself (one transaction: the shares end, then the case moves)
-    moved = _entries(rt, "referral.transfer")
-    assert len(moved) == 1 and moved[0].id == ended[-1].id + 1
+    # (and, the person's only case moving, its registration: test_transfer_person.py)
+    moved, registration = _entries(rt, "referral.transfer"), _entries(rt, "person.transfer")
+    assert [e.id for e in registration] == [ended[-1].id + 1]
+    assert len(moved) == 1 and moved[0].id == ended[-1].id + 2
 
 
 def test_the_new_holder_shares_again_and_that_share_works(rt: Runtime, world: World) -> None:

@@ -1,0 +1,216 @@
+"""What an accepted transfer does to the person's registration: it moves with the person's last case.
+
+A person is held by their registration and by the holders of their cases, and their identity is
+edited on the registration alone. Before the fix the registration stayed with the sender after
+it handed over the person's only case: the sender kept reading and finding the person (identity,
+contacts) and the new holder could not correct the identity its case rests on. Now, when the
+transfer leaves the sender holding no case of the person, the registration goes to the receiver
+(the accepting officer as its registrant), audited ``person.transfer`` with the transfer's
+referral; while the sender holds another case of the person, nothing changes. Runs on SQLite and
+PostgreSQL (and a race of two transfers on PostgreSQL's row locks)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from observatorio.cases import accounts, case_records, person_records, referrals
+from observatorio.cases.errors import Forbidden, NotFound
+from observatorio.cases.models import AuditEntry, Organisation, Person
+from observatorio.cases.referral_schemas import ReferralAnswer
+from observatorio.cases.runtime import Runtime
+from observatorio.cases.schemas import CaseCreate, PersonCreate, PersonUpdate
+from observatorio.cases.vocab import CaseType
+
+from .conftest import PASSWORD, World, ctx_for, login
+from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
+from .test_officer_web import _login
+from .test_transfer_referrals import _refer
+from .test_transfer_shares import _case, _reads_person, _transfer
+from .test_web import _csrf
+
+SENDERS = ("gtm_head", "gtm_officer", "gtm_officer2")  # the consulate in Tapachula
+
+
+def _registration(rt: Runtime, person_id: int) -> tuple[int, int | None]:
+    with rt.sessions() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        return person.organisation_id, person.created_by_id
+
+
+def _finds(rt: Runtime, world: World, user: str, person_id: int) -> bool:
+    with rt.sessions() as s:
+        found = person_records.search_people(ctx_for(s, world, user), q="Trasladada", limit=200)
+        return person_id in {p.id for p in found.items}
+
+
+def _moves(rt: Runtime) -> list[AuditEntry]:
+    with rt.sessions() as s:
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == "person.transfer")
+                              .order_by(AuditEntry.id)))
+
+
+def _rename(rt: Runtime, world: World, user: str, person_id: int, family_names: str) -> str | None:
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, user)
+        version = person_records.get_person(ctx, person_id).version
+        return person_records.update_person(ctx, person_id, PersonUpdate(
+            version=version, family_names=family_names)).family_names
+
+
+def _second_case(rt: Runtime, world: World, user: str, org_key: str, person_id: int) -> int:
+    with rt.sessions() as s:
+        return case_records.create_case(ctx_for(s, world, user), CaseCreate(
+            case_type=CaseType.DETENTION, person_id=person_id, organisation_id=world.orgs[org_key],
+            summary="otro caso de la misma persona")).id
+
+
+def test_the_registration_moves_with_the_persons_only_case(rt: Runtime, world: World) -> None:
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    assert all(_reads_person(rt, world, u, person_id) and _finds(rt, world, u, person_id) for u in SENDERS)
+    ref_id = _transfer(rt, world, case_id, "gtm_head", "gtm_child", "gtm_protection")
+    assert _registration(rt, person_id) == (world.orgs["gtm_child"], world.users["gtm_protection"])
+    for former in SENDERS:  # neither a single read nor a search reaches the person any more
+        assert not _reads_person(rt, world, former, person_id), former
+        assert not _finds(rt, world, former, person_id), former
+    with rt.sessions() as s, pytest.raises(NotFound):  # nor an edit by the former registrant
+        person_records.update_person(ctx_for(s, world, "gtm_head"), person_id,
+                                     PersonUpdate(version=1, family_names="Intento"))
+    # the new holder corrects the identity its case rests on; the country's supervisor still reads
+    assert _rename(rt, world, "gtm_protection", person_id, "Corregida") == "Corregida"
+    assert _reads_person(rt, world, "gtm_supervisor", person_id)
+    moved = _moves(rt)
+    assert [(e.outcome, e.record_type, e.record_id, e.organisation_id, e.actor_id) for e in moved] == [
+        ("granted", "person", str(person_id), world.orgs["gtm_child"], world.users["gtm_protection"])]
+    assert json.loads(moved[0].fields) == ["created_by_id", "organisation_id", f"referral:{ref_id}"]
+    with rt.sessions() as s:  # in the transfer's own transaction: just before the case moved
+        transferred = s.scalars(select(AuditEntry.id).where(AuditEntry.action == "referral.transfer")).one()
+    assert moved[0].id == transferred - 1
+
+
+def test_a_sender_keeping_another_case_keeps_the_registration(rt: Runtime, world: World) -> None:
+    """The sender still works with the person through their other case: nothing moves, and both
+    sides read what they read before (the receiver the person, through its case; not the edit)."""
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    _second_case(rt, world, "gtm_officer", "gtm_consulate_mex", person_id)
+    _transfer(rt, world, case_id, "gtm_head", "gtm_child", "gtm_protection")
+    assert _registration(rt, person_id) == (world.orgs["gtm_consulate_mex"], world.users["gtm_head"])
+    assert _moves(rt) == []
+    for user in (*SENDERS, "gtm_protection"):
+        assert _reads_person(rt, world, user, person_id) and _finds(rt, world, user, person_id), user
+    assert _rename(rt, world, "gtm_head", person_id, "Corregida") == "Corregida"
+    with rt.sessions() as s, pytest.raises(Forbidden):  # the edit stays the registration's
+        person_records.update_person(ctx_for(s, world, "gtm_protection"), person_id,
+                                     PersonUpdate(version=2, family_names="Intento"))
+
+
+def test_a_registration_of_another_organisation_stays_where_it_is(rt: Runtime, world: World) -> None:
+    """The person's last case held by an organisation that never registered them moves on: the
+    registration was not that sender's to hand over, and its holder keeps it."""
+    first, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    _transfer(rt, world, first, "gtm_head", "gtm_child", "gtm_protection")  # the only case: it moves
+    assert _registration(rt, person_id) == (world.orgs["gtm_child"], world.users["gtm_protection"])
+    second = _second_case(rt, world, "gtm_protection", "gtm_child", person_id)
+    _transfer(rt, world, second, "gtm_protection", "hnd_consulate_mex", "hnd_head")  # child protection keeps the first
+    assert _registration(rt, person_id) == (world.orgs["gtm_child"], world.users["gtm_protection"])
+    _transfer(rt, world, second, "hnd_head", "mex_ngo", "mex_caseworker")  # Honduras never registered them
+    assert _registration(rt, person_id) == (world.orgs["gtm_child"], world.users["gtm_protection"])
+    assert len(_moves(rt)) == 1
+    assert not _reads_person(rt, world, "hnd_head", person_id)  # no case, no registration, no share
+
+
+def test_api_and_officer_page_follow_the_registration(rt: Runtime, world: World, client) -> None:
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    head = login(client, "gtm_head")
+    assert client.get(f"/api/v1/people/{person_id}", headers=head).status_code == 200
+    _transfer(rt, world, case_id, "gtm_head", "gtm_child", "gtm_protection")
+    assert client.get(f"/api/v1/people/{person_id}", headers=head).status_code == 404
+    listed = client.get("/api/v1/people", headers=head, params={"q": "Trasladada"})
+    assert listed.status_code == 200 and person_id not in {p["id"] for p in listed.json()["items"]}
+    protection = login(client, "gtm_protection")
+    person = client.get(f"/api/v1/people/{person_id}", headers=protection).json()
+    edited = client.patch(f"/api/v1/people/{person_id}", headers=protection,
+                          json={"version": person["version"], "family_names": "Corregida"})
+    assert edited.status_code == 200 and edited.json()["family_names"] == "Corregida"
+    # the officer pages: the possible duplicates at registration no longer name the person to the sender
+    _login(client, "gtm_head")
+    token = _csrf(client.get("/cases/people/new").text)
+    r = client.post("/cases/people/new", follow_redirects=False, data={
+        "csrf_token": token, "given_names": "Persona", "family_names": "Corregida"})
+    assert "Corregida" not in r.text.replace('value="Corregida"', "") and "Posibles duplicados" not in r.text
+
+
+def test_a_childs_registration_moves_and_stays_capped(rt: Runtime, world: World) -> None:
+    """A child's only case moves from Honduras's consulate to the reception centre: the
+    registration goes with it, and a reception officer (capped at ``own`` for a child's case)
+    who is not the case's officer does not reach the child through the registration."""
+    with rt.sessions() as s:
+        org = s.get(Organisation, world.orgs["hnd_reception"])
+        assert org is not None
+        world.users["hnd_reception2"] = accounts.add_user(s, "hnd_reception2", PASSWORD, rt.config,
+                                                          [(org, "reception_officer")]).id
+        s.commit()
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "hnd_head")
+        person_id = person_records.create_person(ctx, PersonCreate(
+            given_names="Niño", family_names="Trasladada", nationality="HND",
+            organisation_id=world.orgs["hnd_consulate_mex"])).id
+        case_id = case_records.create_case(ctx, CaseCreate(
+            case_type=CaseType.UNACCOMPANIED_CHILD, person_id=person_id,
+            organisation_id=world.orgs["hnd_consulate_mex"])).id
+    _transfer(rt, world, case_id, "hnd_head", "hnd_reception", "hnd_reception")
+    assert _registration(rt, person_id) == (world.orgs["hnd_reception"], world.users["hnd_reception"])
+    assert _reads_person(rt, world, "hnd_reception", person_id)  # the case's officer: within the cap
+    for outside in ("hnd_reception2", "hnd_head", "hnd_officer"):  # the cap; the former holder
+        assert not _reads_person(rt, world, outside, person_id), outside
+        with rt.sessions() as s:
+            found = person_records.search_people(ctx_for(s, world, outside), q="Trasladada", limit=200)
+        assert person_id not in {p.id for p in found.items}, outside
+    assert _reads_person(rt, world, "hnd_supervisor", person_id)  # capped at country: still reached
+
+
+# ---------------------------------------------------------------- two transfers at once (PostgreSQL)
+
+def _holding_commit_until(rt: Runtime, s: Session, other: Callable[[], Any]) -> dict[str, Any]:
+    box: dict[str, Any] = {}
+
+    def hold(session: Session) -> None:
+        worker, outcome = in_thread(other)
+        until_waiting(rt, worker)
+        box["worker"], box["outcome"] = worker, outcome
+
+    event.listen(s, "before_commit", hold, once=True)
+    return box
+
+
+@pytest.mark.postgres
+def test_two_transfers_of_the_persons_two_cases_at_once(pg_rt: Runtime, pg_world: World) -> None:
+    """The sender's two cases of the person go to two receivers at the same moment. Each counts
+    the sender's other cases after the other's commit (the person's row is locked first), so the
+    second sees the sender left with none and takes the registration; without the lock both would
+    count the other's case still at the sender and the registration would stay with nobody's case."""
+    rt, world = pg_rt, pg_world
+    first_case, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    second_case = _second_case(rt, world, "gtm_head", "gtm_consulate_mex", person_id)
+    first = _refer(rt, world, first_case, "gtm_child", transfer=True)
+    second = _refer(rt, world, second_case, "hnd_reception", transfer=True)
+
+    def accept_second() -> object:
+        with rt.sessions() as s:
+            return referrals.answer_referral(ctx_for(s, world, "hnd_reception"), second,
+                                             ReferralAnswer(accept=True)).status
+
+    with rt.sessions() as s:
+        box = _holding_commit_until(rt, s, accept_second)
+        referrals.answer_referral(ctx_for(s, world, "gtm_protection"), first, ReferralAnswer(accept=True))
+    box["worker"].join(LOCK_WAIT_LIMIT_S)
+    assert box["outcome"]["value"] == "accepted", box["outcome"]
+    assert _registration(rt, person_id) == (world.orgs["hnd_reception"], world.users["hnd_reception"])
+    moved = _moves(rt)
+    assert len(moved) == 1 and f"referral:{second}" in json.loads(moved[0].fields)
