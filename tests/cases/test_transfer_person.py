@@ -11,6 +11,7 @@ PostgreSQL (and a race of two transfers on PostgreSQL's row locks)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,15 +22,17 @@ from sqlalchemy.orm import Session
 
 from observatorio.cases import accounts, case_records, person_records, referrals
 from observatorio.cases.errors import Forbidden, NotFound
-from observatorio.cases.models import AuditEntry, Organisation, Person
-from observatorio.cases.referral_schemas import ReferralAnswer
+from observatorio.cases.models import AuditEntry, Case, Organisation, Person
+from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseCreate, PersonCreate, PersonUpdate
 from observatorio.cases.vocab import CaseType
 
 from .conftest import PASSWORD, World, ctx_for, login
 from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
+from .test_mandated_referrals import _hnd_child_agency
 from .test_officer_web import _login
+from .test_reception_child_correction import CHILD_BORN, _centre_staff, _receive
 from .test_transfer_referrals import _refer
 from .test_transfer_shares import _case, _reads_person, _transfer
 from .test_web import _csrf
@@ -214,3 +217,53 @@ def test_two_transfers_of_the_persons_two_cases_at_once(pg_rt: Runtime, pg_world
     assert _registration(rt, person_id) == (world.orgs["hnd_reception"], world.users["hnd_reception"])
     moved = _moves(rt)
     assert len(moved) == 1 and f"referral:{second}" in json.loads(moved[0].fields)
+
+
+@pytest.mark.postgres
+def test_an_age_correction_while_the_persons_case_is_transferred(pg_rt: Runtime, pg_world: World) -> None:
+    """A returnee's date of birth corrected (their intake case locked to become a child's case)
+    while the centre's transfer of that case is accepted: the transfer locks the case, then the
+    person (to move the registration); the correction writes the person, then locks the case.
+    The correction takes the person's cases before writing the person, the order the transfer
+    takes them in, so one waits for the other and both complete (before: a deadlock, one of
+    the two aborted by PostgreSQL)."""
+    rt, world = pg_rt, pg_world
+    _centre_staff(rt, world)
+    _hnd_child_agency(rt, world)
+    case_id, person_id = _receive(rt, world, accompaniment="SINGLE_ADULT")
+    transfer = _transfer_pending(rt, world, "hnd_reception", case_id, "hnd_consulate_mex")
+
+    def accept() -> object:
+        with rt.sessions() as s:
+            return referrals.answer_referral(ctx_for(s, world, "hnd_head"), transfer, ReferralAnswer(accept=True)).status
+
+    box: dict[str, Any] = {}
+
+    def hold(session: Session, flush_context: object) -> None:  # the person's row written, not committed
+        box["worker"], box["outcome"] = in_thread(accept)
+        until_waiting(rt, box["worker"])
+
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "hnd_centre_protection")
+        version = person_records.get_person(ctx, person_id).version
+        event.listen(s, "after_flush", hold, once=True)
+        corrected = person_records.update_person(ctx, person_id, PersonUpdate(version=version, date_of_birth=CHILD_BORN))
+    box["worker"].join(LOCK_WAIT_LIMIT_S)
+    assert box["outcome"]["value"] == "accepted", box["outcome"]
+    assert corrected.date_of_birth == CHILD_BORN
+    with rt.sessions() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        assert (case.case_type, case.organisation_id) == ("unaccompanied_child", world.orgs["hnd_consulate_mex"])
+    assert _registration(rt, person_id) == (world.orgs["hnd_consulate_mex"], world.users["hnd_head"])
+
+
+def _transfer_pending(rt: Runtime, world: World, sender: str, case_id: int, to_key: str) -> int:
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, sender)
+        consent = referrals.record_consent(ctx, case_id, ConsentIn(
+            given_by="person", given_at=dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), given_to="la receptora",
+            purpose="traslado del caso"))
+        return referrals.create_referral(ctx, case_id, ReferralIn(
+            to_organisation_id=world.orgs[to_key], profile="legal_aid", services=["legal"],
+            reason="traslado", consent_id=consent.id, transfer=True)).id
