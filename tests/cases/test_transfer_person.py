@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from observatorio.cases import accounts, case_records, person_records, referrals
+from observatorio.cases import accounts, case_records, person_records, person_rights, referrals
 from observatorio.cases.errors import Forbidden, NotFound
 from observatorio.cases.models import AuditEntry, Case, Organisation, Person
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
@@ -267,3 +267,58 @@ def _transfer_pending(rt: Runtime, world: World, sender: str, case_id: int, to_k
         return referrals.create_referral(ctx, case_id, ReferralIn(
             to_organisation_id=world.orgs[to_key], profile="legal_aid", services=["legal"],
             reason="traslado", consent_id=consent.id, transfer=True)).id
+
+
+@pytest.mark.postgres
+def test_an_erasure_waiting_for_the_transfer_is_decided_after_it(pg_rt: Runtime, pg_world: World) -> None:
+    """The consulate's head asks to erase the person while child protection accepts the
+    transfer of the person's only case. The erasure waits for the transfer, then reads the
+    person as it now is: no longer the consulate's (404), nothing erased. Before: it had decided
+    on the registration as it was and then failed on the person's changed row."""
+    rt, world = pg_rt, pg_world
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    transfer = _refer(rt, world, case_id, "gtm_child", transfer=True)
+
+    def erase() -> object:
+        with rt.sessions() as s:
+            return person_rights.erase_person(ctx_for(s, world, "gtm_head"), person_id)
+
+    with rt.sessions() as s:
+        box = _holding_commit_until(rt, s, erase)
+        referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer, ReferralAnswer(accept=True))
+    box["worker"].join(LOCK_WAIT_LIMIT_S)
+    assert isinstance(box["outcome"]["value"], NotFound), box["outcome"]
+    assert _registration(rt, person_id) == (world.orgs["gtm_child"], world.users["gtm_protection"])
+    with rt.sessions() as s:
+        person = s.get(Person, person_id)
+        assert person is not None and person.erased_at is None and person.family_names == "Trasladada"
+
+
+@pytest.mark.postgres
+def test_a_transfer_waiting_for_an_erasure_never_deadlocks(pg_rt: Runtime, pg_world: World) -> None:
+    """The erasure has written the person (and not yet the case) when the transfer is accepted:
+    the erasure holds the person's cases already, so the transfer waits for it, then goes on
+    (before: the transfer took the case, waited for the person, and the erasure, waiting for
+    the case, deadlocked with it)."""
+    rt, world = pg_rt, pg_world
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    transfer = _refer(rt, world, case_id, "gtm_child", transfer=True)
+
+    def accept() -> object:
+        with rt.sessions() as s:
+            return referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer,
+                                             ReferralAnswer(accept=True)).status
+
+    box: dict[str, Any] = {}
+
+    def hold(session: Session, flush_context: object) -> None:  # the person's row written, not the case
+        if "worker" not in box:
+            box["worker"], box["outcome"] = in_thread(accept)
+            until_waiting(rt, box["worker"])
+
+    with rt.sessions() as s:
+        event.listen(s, "after_flush", hold)
+        erased = person_rights.erase_person(ctx_for(s, world, "gtm_head"), person_id)
+    box["worker"].join(LOCK_WAIT_LIMIT_S)
+    assert erased.person_erased and erased.cases == 1
+    assert box["outcome"]["value"] == "accepted", box["outcome"]

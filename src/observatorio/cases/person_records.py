@@ -10,7 +10,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from observatorio.cases.errors import Conflict, Invalid
-from observatorio.cases.models import Case, FamilyLink, Person, utcnow
+from observatorio.cases.models import FamilyLink, Person, utcnow
 from observatorio.cases.policy import person_scope_clause
 from observatorio.cases.reception import child_cases
 from observatorio.cases.record_views import PERSON_READ_FIELDS, person_out
@@ -28,6 +28,7 @@ from observatorio.cases.use_context import (
     holds,
     like_pattern,
     load_person,
+    lock_person_cases,
     refuse_if_erased,
 )
 
@@ -66,7 +67,10 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
     if data.version != person.version:
         raise Conflict(key="refusal.case.record_changed_meanwhile", detail={"your_version": data.version, "current_version": person.version})
     if child_cases.AGE_FIELDS & (data.model_fields_set - {"version"}):
-        _lock_cases_first(ctx, person.id)
+        # the cases an age correction may re-type (protect_child_cases locks them next) are
+        # taken before the person is written; a transfer that commits meanwhile changed the
+        # person's version, so this edit, decided before, is then a conflict
+        lock_person_cases(ctx, person.id)
     changed = []
     for name in data.model_fields_set - {"version"}:
         value = getattr(data, name)
@@ -87,18 +91,6 @@ def update_person(ctx: Ctx, person_id: int, data: PersonUpdate) -> PersonOut:
     out = person_out(ctx, person)
     ctx.commit()
     return out
-
-
-def _lock_cases_first(ctx: Ctx, person_id: int) -> None:
-    """Lock the person's cases before their row is written, when an age correction may re-type
-    them (``protect_child_cases`` locks them next). An accepted transfer takes its case, then the
-    person (``referrals._move_registration_with_last_case``); writing the person first and then
-    waiting for the case would deadlock against it. In id order, as two writers of the same cases
-    must take them. A transfer that commits meanwhile changes the person's version: this edit is
-    then a conflict, never decided on the registration as it was before."""
-    with ctx.session.no_autoflush:  # nothing of the person written before the locks
-        ctx.session.execute(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)
-                            .with_for_update())
 
 
 def add_family_link(ctx: Ctx, person_id: int, data: FamilyLinkIn) -> PersonOut:

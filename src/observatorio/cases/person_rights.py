@@ -21,7 +21,13 @@ from observatorio.cases.record_views import (
 )
 from observatorio.cases.schemas import ErasureOut, ServiceOut, TaskOut
 from observatorio.cases.transition_models import CaseTransitionReason
-from observatorio.cases.use_context import Ctx, decide_case, load_person, person_cases
+from observatorio.cases.use_context import (
+    Ctx,
+    decide_case,
+    load_person,
+    lock_person_cases,
+    person_cases,
+)
 
 
 def export_person(ctx: Ctx, person_id: int) -> dict[str, Any]:
@@ -98,7 +104,12 @@ def erase_person(ctx: Ctx, person_id: int) -> ErasureOut:
     erased only when the user may erase the person's registration and every one of their cases
     not erased yet; otherwise they stay for the organisations still holding a case. Audit entries and
     aggregates remain.
+
+    The person's cases are locked first, then everything is read and decided: a transfer in
+    flight (which may move the registration with the case) finishes first and is decided on,
+    and the two never deadlock (``use_context.lock_person_cases``).
     """
+    lock_person_cases(ctx, person_id)
     person, d = load_person(ctx, person_id, "person.erase")
     all_cases = person_cases(ctx, person_id)
     decided = _cases_allowing(ctx, all_cases, "person.erase")

@@ -211,6 +211,17 @@ def person_cases(ctx: Ctx, person_id: int) -> list[Case]:
     return list(ctx.session.scalars(select(Case).where(Case.person_id == person_id)).unique())
 
 
+def lock_person_cases(ctx: Ctx, person_id: int) -> None:
+    """Lock the person's cases (PostgreSQL ``FOR UPDATE``, in id order) before anything of the
+    person is written: an accepted transfer takes its case, then the person's row (the
+    registration moves with the last case: ``referrals._move_registration_with_last_case``), so
+    a writer of the person that also writes their cases takes them in that order too, and the two
+    wait for each other instead of deadlocking. Nothing pending is flushed before the locks."""
+    with ctx.session.no_autoflush:
+        ctx.session.execute(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)
+                            .with_for_update())
+
+
 def load_person(ctx: Ctx, person_id: int, action: str = "person.read",
                 audit_action: str | None = None) -> tuple[Person, Decision]:
     """The person and the decision for ``action``; unreadable people are reported as missing.
