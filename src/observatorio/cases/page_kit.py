@@ -67,21 +67,27 @@ HOME = "/cases/work"
 
 
 def _answers_get(request: Request) -> bool:
-    """Whether a cases page answers a GET at this request's address (a form shown and sent at one
-    address, such as /cases/practices/new): its switch may then lead back to it."""
-    scope = {**request.scope, "method": "GET"}
-    return any(isinstance(route, PageRoute) and route.matches(scope)[0] == Match.FULL
-               for route in request.app.router.routes)
+    """Whether the app answers a GET at this request's address (a form shown and sent at one
+    address, such as /cases/practices/new): its switch may then lead back to it. The app's own
+    router decides, by the same matching that routes requests (an included router matches as a
+    whole: FULL only where one of its routes takes GET there); a fresh scope, so the request's
+    own is left as it was."""
+    scope = {"type": "http", "method": "GET", "path": request.scope["path"],
+             "root_path": request.scope.get("root_path", ""), "app": request.app}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 def switch_path(request: Request, switch_to: str | None) -> tuple[str, bool]:
     """The path (with its fragment) the language switch leads to, and whether the request's query
     goes with it. A GET page: its own address and query. A page answering a post (a refused form
     shown again, a confirmation, an error) never its own address unless a GET answers there too
-    (a link is a GET: the post-only address would be a 405): the page its handler named, else HOME."""
+    (a link is a GET: a post-only address would be a 405): ``switch_to``, the GET address of the
+    form its handler names, else HOME."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path, True
     if switch_to is not None:
         return switch_to, False
-    if request.method in ("GET", "HEAD") or _answers_get(request):
+    if _answers_get(request):
         return request.url.path, True
     return HOME, False
 
@@ -89,8 +95,8 @@ def switch_path(request: Request, switch_to: str | None) -> tuple[str, bool]:
 def render(request: Request, template: str, status: int = 200, *, env: Environment | None = None,
            switch_to: str | None = None, **context: Any) -> HTMLResponse:
     """A page of ``env`` (these templates by default; submissions/ adds its own to them).
-    ``switch_to``: the GET path (with its fragment) the language switch leads to, for a page that
-    answers a post: the form it came from; by default see ``switch_path``."""
+    ``switch_to``: the GET path (with its fragment) the language switch leads to when the page
+    answers a post: the form it came from (``switch_path``; a GET page's switch is its own address)."""
     lang = lang_of(request)
     other = "en" if lang == "es" else "es"
     target, keep_query = switch_path(request, switch_to)

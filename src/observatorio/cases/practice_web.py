@@ -91,8 +91,7 @@ def _queue_page(request: Request, me: Any, typed: dict[int, dict[str, str]] | No
     """The queue; ``typed``: a practice's form values as the editor left them (a cancelled
     question), shown instead of the stored ones. After a post the language switch leads to the
     queue's own address (the post's answers no GET)."""
-    anchor = "".join(f"#practice-{i}" for i in typed or {})  # the cancelled practice's form
-    back = None if request.method == "GET" else QUEUE + anchor
+    back = QUEUE + "".join(f"#practice-{i}" for i in typed or {})  # the cancelled practice's form
     try:
         waiting = practices.queue(me.ctx)
     except CasesError as exc:

@@ -77,9 +77,8 @@ def _refer_page(request: Request, me: Any, case_id: int, status: int = 200, erro
         context = _refer_context(me, case_id)
     except CasesError as exc:
         return _form_error(request, me, exc)
-    back = None if request.method == "GET" else f"/cases/c/{case_id}/refer"
-    return render(request, "cases_refer.html", status, switch_to=back, me=me, error=error, values=values or {},
-                  **context)
+    return render(request, "cases_refer.html", status, switch_to=f"/cases/c/{case_id}/refer", me=me, error=error,
+                  values=values or {}, **context)
 
 
 @router.get("/cases/c/{case_id}/refer")
@@ -186,9 +185,8 @@ def _referral_page(request: Request, me: Any, referral_id: int, values: dict[str
         return _form_error(request, me, exc)
     receiving = any(g.organisation_id == view.referral.to_organisation_id for g in me.principal.grants)
     may_accept = receiving and view.referral.status == "pending" and referrals.receiver_may_accept(me.ctx, referral_id)
-    back = None if request.method == "GET" else f"/cases/referrals/{referral_id}"
-    return render(request, "cases_referral.html", switch_to=back, me=me, view=view, receiving=receiving,
-                  may_accept=may_accept, catalogue=get_profiles(), values=values or {})
+    return render(request, "cases_referral.html", switch_to=f"/cases/referrals/{referral_id}", me=me, view=view,
+                  receiving=receiving, may_accept=may_accept, catalogue=get_profiles(), values=values or {})
 
 
 @router.post("/cases/referrals/{referral_id}/answer")

@@ -153,8 +153,8 @@ def _review(request: Request, me: Officer, view: review.ReviewView, status: int 
         view.submission.uploader_id != me.principal.user_id
     # after a post (a refusal, a cancelled question) the language switch leads to the review's
     # own address: the decision's answers no GET
-    back = None if request.method == "GET" else f"{BASE}/{view.submission.id}#decide"
-    return _render(request, "submissions_review.html", status, switch_to=back, me=me, sub=view.submission,
+    return _render(request, "submissions_review.html", status, switch_to=f"{BASE}/{view.submission.id}#decide",
+                   me=me, sub=view.submission,
                    changes=view.changes, cells=cells, warnings=view.warnings, may_review=may_review,
                    error=error, values=values or {})
 
