@@ -29,7 +29,7 @@ def test_publishing_asks_first_and_carries_the_added_texts(web: TestClient, rt, 
         asked = web.post(f"/cases/practices/{practice.id}/moderate?lang={lang}", data=form)
         assert asked.status_code == 200 and words in _question(asked.text), _question(asked.text)
         assert _hidden(asked.text)["title_en"] == [ENGLISH["title_en"]]
-        assert f'href="/cases/practices/queue?lang={lang}#practice-{practice.id}"' in asked.text
+        assert '<button type="submit" name="confirmed" value="no" id="confirm-cancel"' in asked.text  # cancel: a button
     assert _rows(rt) == rows and _audit(rt) == audit  # not translated, not published, nothing recorded
     forged = web.post(f"/cases/practices/{practice.id}/moderate", data=form | {"confirmed": "yes",
                                                                                "csrf_token": "0" * 64})

@@ -73,13 +73,13 @@ def test_a_transfer_is_asked_first_then_sent_on_confirming(client, rt, world) ->
             reference = s.get(Case, cid).reference
         assert reference in text and words in text, text
         assert ("no se puede deshacer" if lang == "es" else "cannot be undone") in text
-        assert f'href="/cases/c/{cid}/refer?lang={lang}#refer"' in asked.text  # cancel: back to the form
+        assert '<button type="submit" name="confirmed" value="no" id="confirm-cancel"' in asked.text  # cancel: a button
         other = "en" if lang == "es" else "es"
         assert f'class="lang-switch" href="/cases/c/{cid}/refer?lang={other}#refer"' in asked.text
         assert _hidden(asked.text) | {"csrf_token": []} == {
             "to_organisation_id": [form["to_organisation_id"]], "profile": ["child_protection"],
             "reason": ["Niña sola"], "consent_id": [form["consent_id"]], "services": form["services"],
-            "transfer": ["1"], "confirmed": ["yes"], "csrf_token": []}
+            "transfer": ["1"], "csrf_token": []}
     assert _rows(rt) == rows and _audit(rt) == audit  # nothing changed, nothing recorded
     # the confirming post with a forged token is refused, and changes nothing either
     forged = client.post(f"/cases/c/{cid}/referrals", data=form | {"confirmed": "yes", "csrf_token": "f" * 64},
@@ -104,7 +104,7 @@ def test_answering_and_completing_ask_first(client, rt, world) -> None:
     decline = client.post(f"{url}?lang=en", data={"decision": "decline", "reason": "sin cupo", "csrf_token": token})
     assert decline.status_code == 200 and "You are about to decline the referral" in _question(decline.text)
     assert _hidden(decline.text)["reason"] == ["sin cupo"] and _hidden(decline.text)["decision"] == ["decline"]
-    assert f'href="/cases/referrals/{rid}?lang=en"' in decline.text  # cancel
+    assert '<button type="submit" name="confirmed" value="no" id="confirm-cancel"' in decline.text  # cancel: a button
     # the language switch leads to the referral in the other language (the question's address
     # answers posts only)
     assert f'class="lang-switch" href="/cases/referrals/{rid}?lang=es"' in decline.text
@@ -196,7 +196,7 @@ def test_withdrawing_consent_asks_first(client, rt, world) -> None:
     rows, audit = _rows(rt), _audit(rt)
     asked = client.post(f"{url}?lang=en", data={"csrf_token": token})
     assert asked.status_code == 200 and "will be recorded as withdrawn" in _question(asked.text)
-    assert f'href="/cases/c/{cid}?lang=en#referrals"' in asked.text
+    assert '<button type="submit" name="confirmed" value="no" id="confirm-cancel"' in asked.text  # cancel: a button
     assert _rows(rt) == rows and _audit(rt) == audit
     # a consulate of another country may not withdraw it: the same page at both steps
     _login(client, "hnd_head")

@@ -32,7 +32,7 @@ def test_approving_asks_first_then_publishes(web: TestClient, rt: Runtime, setup
         asked = web.post(f"{url}/decision?lang={lang}", data=form)
         assert asked.status_code == 200 and words in _question(asked.text), _question(asked.text)
         assert _hidden(asked.text)["notes"] == ["Enero corregido"]
-        assert f'href="{url}?lang={lang}#decide"' in asked.text
+        assert '<button type="submit" name="confirmed" value="no" id="confirm-cancel"' in asked.text  # cancel: a button
     assert _rows(rt) == rows
     assert {e[1] for e in _audit(rt)[len(audit):]} == {"submission.read"}  # the read, never the decision
     assert men_january(snapshots.in_force(db, NOW)) == before  # nothing published

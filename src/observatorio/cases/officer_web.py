@@ -164,11 +164,16 @@ def case_page(request: Request, me: OfficerDep, case_id: PathId) -> Response:
 
 
 def _case_with_message(request: Request, me: Officer, case_id: int, exc: CasesError) -> Response:
+    """The case page again with a refused form's message; it answers the form's post, so its
+    language switch leads to the case's own address (the post's answers no GET)."""
+    back = f"/cases/c/{case_id}"
     try:
         context = _case_context(request, me, case_id)
     except CasesError as again:
-        return render(request, "cases_error.html", again.status, me=me, message=error_text(request, again))
-    return render(request, "cases_case.html", exc.status, me=me, error=error_text(request, exc), **context)
+        return render(request, "cases_error.html", again.status, switch_to=back, me=me,
+                      message=error_text(request, again))
+    return render(request, "cases_case.html", exc.status, switch_to=back, me=me, error=error_text(request, exc),
+                  **context)
 
 
 @router.post("/cases/c/{case_id}/steps/{step_id}")

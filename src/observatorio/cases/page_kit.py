@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from starlette.routing import Match
 
 from observatorio import validation_text
 from observatorio.cases import use_context
@@ -59,17 +60,49 @@ def lang_of(request: Request) -> str:
     return normalize_lang(request.query_params.get("lang"))
 
 
+#: Where the language switch of a page answering a post leads when its handler names no page and
+#: its own address answers no GET: the officer's home, which every signed-in role has (and which
+#: sends anyone else to the login form).
+HOME = "/cases/work"
+
+
+def _answers_get(request: Request) -> bool:
+    """Whether the app answers a GET at this request's address (a form shown and sent at one
+    address, such as /cases/practices/new): its switch may then lead back to it. The app's own
+    router decides, by the same matching that routes requests (an included router matches as a
+    whole: FULL only where one of its routes takes GET there); a fresh scope, so the request's
+    own is left as it was."""
+    scope = {"type": "http", "method": "GET", "path": request.scope["path"],
+             "root_path": request.scope.get("root_path", ""), "app": request.app}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+
+def switch_path(request: Request, switch_to: str | None) -> tuple[str, bool]:
+    """The path (with its fragment) the language switch leads to, and whether the request's query
+    goes with it. A GET page: its own address and query. A page answering a post (a refused form
+    shown again, a confirmation, an error) never its own address unless a GET answers there too
+    (a link is a GET: a post-only address would be a 405): ``switch_to``, the GET address of the
+    form its handler names, else HOME."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path, True
+    if switch_to is not None:
+        return switch_to, False
+    if _answers_get(request):
+        return request.url.path, True
+    return HOME, False
+
+
 def render(request: Request, template: str, status: int = 200, *, env: Environment | None = None,
            switch_to: str | None = None, **context: Any) -> HTMLResponse:
     """A page of ``env`` (these templates by default; submissions/ adds its own to them).
-    ``switch_to``: the path (with its fragment) the language switch leads to, for a page that
-    answers a post (its own address answers no GET); by default the page's own address."""
+    ``switch_to``: the GET path (with its fragment) the language switch leads to when the page
+    answers a post: the form it came from (``switch_path``; a GET page's switch is its own address)."""
     lang = lang_of(request)
     other = "en" if lang == "es" else "es"
-    query = dict(request.query_params) | {"lang": other}
-    path, _, fragment = (switch_to or request.url.path).partition("#")
-    switch_url = f"{path}?{urlencode(query if switch_to is None else {'lang': other})}" + (
-        f"#{fragment}" if fragment else "")
+    target, keep_query = switch_path(request, switch_to)
+    query = dict(request.query_params) | {"lang": other} if keep_query else {"lang": other}
+    path, _, fragment = target.partition("#")
+    switch_url = f"{path}?{urlencode(query)}" + (f"#{fragment}" if fragment else "")
     only_lang = f"lang={lang}"  # what urlencode gives for the language alone (a fixed es or en)
 
     def u(path: str, **q: Any) -> str:  # a link of the page, in its language; rows call it once each

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from observatorio.cases import directory, practices
 from observatorio.cases.bounds import PathId
-from observatorio.cases.confirm_page import confirm_page, confirmed
+from observatorio.cases.confirm_page import cancelled, confirm_page, confirmed
 from observatorio.cases.directory_schemas import (
     POPULATIONS,
     Moderation,
@@ -79,12 +79,26 @@ async def practice_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> R
 @router.get("/cases/practices/queue")
 def practice_queue(request: Request, me: OfficerDep) -> Response:
     """Editors: the practices awaiting moderation."""
+    return _queue_page(request, me)
+
+
+#: The moderation form's typed fields, which a cancelled question gives back to it.
+TYPED = ("version", "title_es", "summary_es", "title_en", "summary_en", "note")
+QUEUE = "/cases/practices/queue"
+
+
+def _queue_page(request: Request, me: Any, typed: dict[int, dict[str, str]] | None = None) -> Response:
+    """The queue; ``typed``: a practice's form values as the editor left them (a cancelled
+    question), shown instead of the stored ones. After a post the language switch leads to the
+    queue's own address (the post's answers no GET)."""
+    back = QUEUE + "".join(f"#practice-{i}" for i in typed or {})  # the cancelled practice's form
     try:
         waiting = practices.queue(me.ctx)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
-    return render(request, "cases_practice_queue.html", me=me, waiting=waiting,
-                  themes=practices.themes(), done=request.query_params.get("done"))
+        return render(request, "cases_error.html", exc.status, switch_to=back, me=me,
+                      message=error_text(request, exc))
+    return render(request, "cases_practice_queue.html", switch_to=back, me=me, waiting=waiting,
+                  themes=practices.themes(), done=request.query_params.get("done"), typed=typed or {})
 
 
 @router.post("/cases/practices/{practice_id}/moderate")
@@ -93,6 +107,8 @@ async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDe
     form = {k: str(v)[:2000] for k, v in (await request.form()).items()}
     if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
+    if cancelled(form):  # the question's Cancel: the queue again, this practice's form as it was typed
+        return _queue_page(request, me, {practice_id: {k: form[k] for k in TYPED if k in form}})
     texts = {k: form[k].strip() for k in ("title_es", "summary_es", "title_en", "summary_en")
              if form.get(k, "").strip()}
     version = form.get("version", "")
@@ -109,7 +125,8 @@ async def practice_moderate(request: Request, practice_id: PathId, me: OfficerDe
         practices.moderate(me.ctx, practice_id, moderation)
     except (ValidationError, CasesError) as exc:
         err = as_error(exc)
-        return render(request, "cases_error.html", err.status, me=me, message=error_text(request, err))
+        return render(request, "cases_error.html", err.status, switch_to=f"{QUEUE}#practice-{practice_id}", me=me,
+                      message=error_text(request, err))
     return RedirectResponse(f"/cases/practices/queue?lang={lang_of(request)}&done={practice_id}", status_code=303)
 
 
@@ -121,9 +138,8 @@ def _confirm_moderation(request: Request, me: Any, practice: Any, moderation: Mo
     key = "confirm.publish_practice" if moderation.decision == "publish" else "confirm.reject_practice"
     title = texts.get(f"title_{lang}") or getattr(practice, f"title_{lang}") \
         or texts.get("title_es") or texts.get("title_en") or practice.title_es or practice.title_en or ""
-    fields = [(k, form[k]) for k in ("version", "title_es", "summary_es", "title_en", "summary_en", "note")
-              if k in form]
+    fields = [(k, form[k]) for k in TYPED if k in form]
     return confirm_page(request, me, lines=[tx(key, id=practice.id, title=title, country=practice.country)],
                         action=f"/cases/practices/{practice.id}/moderate",
                         fields=[*fields, ("decision", moderation.decision)],
-                        cancel=f"/cases/practices/queue#practice-{practice.id}", confirm_label=tx(f"{key}.button"))
+                        cancel=f"{QUEUE}#practice-{practice.id}", confirm_label=tx(f"{key}.button"))

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from observatorio.cases import inbox_view, notifications, referrals
 from observatorio.cases.bounds import PathId
 from observatorio.cases.case_records import get_case
-from observatorio.cases.confirm_page import confirm_page, confirmed
+from observatorio.cases.confirm_page import cancelled, confirm_page, confirmed
 from observatorio.cases.errors import CasesError
 from observatorio.cases.models import Organisation
 from observatorio.cases.page_kit import (
@@ -71,11 +71,14 @@ def _refer_context(me: Any, case_id: int) -> dict[str, Any]:
 
 def _refer_page(request: Request, me: Any, case_id: int, status: int = 200, error: str | None = None,
                 values: dict[str, Any] | None = None) -> Response:
+    """The consent and refer form; after a post (a refusal, a cancelled question) it holds what
+    was typed, and its language switch leads to the form's own address (the post's answers no GET)."""
     try:
         context = _refer_context(me, case_id)
     except CasesError as exc:
         return _form_error(request, me, exc)
-    return render(request, "cases_refer.html", status, me=me, error=error, values=values or {}, **context)
+    return render(request, "cases_refer.html", status, switch_to=f"/cases/c/{case_id}/refer", me=me, error=error,
+                  values=values or {}, **context)
 
 
 @router.get("/cases/c/{case_id}/refer")
@@ -105,6 +108,8 @@ async def consent_withdraw(request: Request, me: OfficerDep, rt: RuntimeDep, cas
     if not confirmed(form):  # the first post: the same checks, then the question
         if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
             return refused
+        if cancelled(form):  # nothing was typed: back to the case
+            return RedirectResponse(f"/cases/c/{case_id}?lang={lang_of(request)}#referrals", status_code=303)
         try:
             reference = referrals.check_withdraw(me.ctx, case_id, consent_id)
         except CasesError as exc:
@@ -128,6 +133,8 @@ async def referral_submit(request: Request, me: OfficerDep, rt: RuntimeDep, case
                                                   "override_justification") if form.get(k)}
     data["services"] = [str(s)[:40] for s in raw.getlist("services")][:10]
     data["transfer"] = form.get("transfer") == "1"
+    if cancelled(raw):  # the question's Cancel: the form again, holding what was typed
+        return _refer_page(request, me, case_id, values=data)
     try:
         wanted = ReferralIn.model_validate(data)
         if not confirmed(raw):  # the first post: the same checks, then the question
@@ -166,14 +173,20 @@ def _confirm_answer(request: Request, me: Any, r: ReferralOut, step: str, fields
 @router.get("/cases/referrals/{referral_id:int}")
 def referral_page(request: Request, me: OfficerDep, referral_id: PathId) -> Response:
     """A referral: the receiver sees only the profile's fields, and may answer or complete it."""
+    return _referral_page(request, me, referral_id)
+
+
+def _referral_page(request: Request, me: Any, referral_id: int, values: dict[str, str] | None = None) -> Response:
+    """The referral's page; after a cancelled answer it holds the typed reason, and its language
+    switch leads to the referral's own address (the answer's answers no GET)."""
     try:
         view = referrals.referral_view(me.ctx, referral_id)
     except CasesError as exc:
         return _form_error(request, me, exc)
     receiving = any(g.organisation_id == view.referral.to_organisation_id for g in me.principal.grants)
     may_accept = receiving and view.referral.status == "pending" and referrals.receiver_may_accept(me.ctx, referral_id)
-    return render(request, "cases_referral.html", me=me, view=view, receiving=receiving, may_accept=may_accept,
-                  catalogue=get_profiles())
+    return render(request, "cases_referral.html", switch_to=f"/cases/referrals/{referral_id}", me=me, view=view,
+                  receiving=receiving, may_accept=may_accept, catalogue=get_profiles(), values=values or {})
 
 
 @router.post("/cases/referrals/{referral_id}/answer")
@@ -181,6 +194,8 @@ async def referral_answer(request: Request, me: OfficerDep, rt: RuntimeDep, refe
     form = {k: str(v)[:MAX_FIELD] for k, v in (await request.form()).items()}
     if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
         return refused
+    if cancelled(form):  # the question's Cancel: the referral again, holding the typed reason
+        return _referral_page(request, me, referral_id, {"reason": form.get("reason", "")})
     try:
         answer = ReferralAnswer(accept=form.get("decision") == "accept", reason=form.get("reason", "").strip())
         if not confirmed(form):  # the first post: the same checks, then the question
@@ -201,6 +216,8 @@ async def referral_complete(request: Request, me: OfficerDep, rt: RuntimeDep, re
     if not confirmed(form):  # the first post: the same checks, then the question
         if refused := csrf_refused(request, me, rt, str(form.get("csrf_token", ""))):
             return refused
+        if cancelled(form):  # nothing was typed: back to the referral
+            return RedirectResponse(f"/cases/referrals/{referral_id}?lang={lang_of(request)}", status_code=303)
         try:
             r = referrals.check_complete(me.ctx, referral_id)
         except CasesError as exc:

@@ -15,7 +15,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sqlalchemy import select
 
 from observatorio.cases.bounds import PathId, id_of
-from observatorio.cases.confirm_page import CONFIRMED, confirm_page, confirmed
+from observatorio.cases.confirm_page import CONFIRMED, cancelled, confirm_page, confirmed
 from observatorio.cases.errors import CasesError, Invalid
 from observatorio.cases.page_kit import (
     CsrfField,
@@ -151,7 +151,10 @@ def _review(request: Request, me: Officer, view: review.ReviewView, status: int 
              for c in view.changes.cells[:500]]
     may_review = any(g.role == "reviewer" for g in me.principal.grants) and \
         view.submission.uploader_id != me.principal.user_id
-    return _render(request, "submissions_review.html", status, me=me, sub=view.submission,
+    # after a post (a refusal, a cancelled question) the language switch leads to the review's
+    # own address: the decision's answers no GET
+    return _render(request, "submissions_review.html", status, switch_to=f"{BASE}/{view.submission.id}#decide",
+                   me=me, sub=view.submission,
                    changes=view.changes, cells=cells, warnings=view.warnings, may_review=may_review,
                    error=error, values=values or {})
 
@@ -180,24 +183,26 @@ def decision(request: Request, me: OfficerDep, rt: RuntimeDep, submission_id: Pa
     if refused := csrf_refused(request, me, rt, csrf):
         return refused
     lang = lang_of(request)
+    typed = {"comment": comment, "notes": notes, "embargo": embargo}
     try:
+        if cancelled({CONFIRMED: confirm}):  # the question's Cancel: the review, holding what was typed
+            return _review(request, me, review.review_view(me.ctx, submission_id, _db_path(request)), values=typed)
         chosen = review.Decision(verdict == "approve", comment, notes, _embargo(embargo))
         if verdict not in ("approve", "reject"):
             raise Invalid(key="refusal.submission.choose_approve_reject")
         if not confirmed({CONFIRMED: confirm}):  # the same checks, then the question
             sub = review.check_decision(me.ctx, submission_id, chosen, now_of(request))
-            return _confirm_decision(request, me, sub, chosen, verdict,
-                                     {"comment": comment, "notes": notes, "embargo": embargo})
+            return _confirm_decision(request, me, sub, chosen, verdict, typed)
         review.decide(me.ctx, submission_id, chosen, _db_path(request), now_of(request))
     except CasesError as exc:
         message = exc.es if lang == "es" else exc.en
         try:
             view = review.review_view(me.ctx, submission_id, _db_path(request))
         except CasesError:
-            return _render(request, "cases_error.html", exc.status, me=me, message=message)
+            return _render(request, "cases_error.html", exc.status, switch_to=f"{BASE}/{submission_id}", me=me,
+                           message=message)
         # the reviewer's comment, notes and embargo come back with the reason, not blanked
-        return _review(request, me, view, exc.status, message,
-                       {"comment": comment, "notes": notes, "embargo": embargo})
+        return _review(request, me, view, exc.status, message, typed)
     return RedirectResponse(f"{BASE}/{submission_id}?lang={lang}", status_code=303)
 
 

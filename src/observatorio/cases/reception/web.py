@@ -69,17 +69,22 @@ async def arrival_submit(request: Request, me: OfficerDep, rt: RuntimeDep) -> Re
         out = arrivals.create_arrival(me.ctx, ArrivalIn.model_validate(fields))
     except (ValidationError, CasesError) as exc:
         err = as_error(exc)
-        return render(request, "reception_home.html", err.status, me=me, arrivals=arrivals.list_arrivals(me.ctx),
-                      values=fields, error=error_text(request, err))
+        # the form again with what was typed; its language switch leads to the form's own address
+        return render(request, "reception_home.html", err.status, switch_to="/cases/reception", me=me,
+                      arrivals=arrivals.list_arrivals(me.ctx), values=fields, error=error_text(request, err))
     return RedirectResponse(f"/cases/reception/a/{out.id}?lang={lang_of(request)}", status_code=303)
 
 
 def _arrival_page(request: Request, me: Officer, arrival_id: int, status: int = 200, **extra: Any) -> Response:
+    """The arrival's page; after a refused manifest its language switch leads to the arrival's
+    own address (the post's answers no GET)."""
+    back = f"/cases/reception/a/{arrival_id}"
     try:
         detail = arrivals.get_arrival(me.ctx, arrival_id)
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
-    return render(request, "reception_arrival.html", status, me=me, detail=detail, **extra)
+        return render(request, "cases_error.html", exc.status, switch_to=back, me=me,
+                      message=error_text(request, exc))
+    return render(request, "reception_arrival.html", status, switch_to=back, me=me, detail=detail, **extra)
 
 
 @router.get("/cases/reception/a/{arrival_id}")

@@ -31,14 +31,19 @@ router = page_router()
 
 
 def _page(request: Request, me: OfficerDep, case_id: int, status: int = 200, error: str = "") -> Response:
+    """The plan's page; after a refused form its language switch leads to the plan's own address
+    (a follow-up's or a service's post answers no GET)."""
+    back = f"/cases/c/{case_id}/reintegration"
     try:
         plan = plans.find_plan(me.ctx, case_id, now_of(request).date())
     except CasesError as exc:
-        return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
+        return render(request, "cases_error.html", exc.status, switch_to=back, me=me,
+                      message=error_text(request, exc))
     providers = me.ctx.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
     # the way back names the case as the officer knows it (find_plan has checked the case's reach)
     reference = me.ctx.session.scalar(select(Case.reference).where(Case.id == case_id))
-    return render(request, "cases_reintegration.html", status, me=me, case_id=case_id, reference=reference,
+    return render(request, "cases_reintegration.html", status, switch_to=back, me=me, case_id=case_id,
+                  reference=reference,
                   plan=plan, questionnaire=questionnaire(), dimensions=DIMENSIONS, providers=providers,
                   error=error)
 
