@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
 
 from observatorio.cases.runtime import Runtime
 
@@ -49,3 +50,23 @@ def until_waiting(rt: Runtime, worker: threading.Thread) -> None:
                 time.sleep(0.05)
     finally:
         engine.dispose()
+
+
+def holding_commit_until(rt: Runtime, s: Session, other: Callable[[], Any]) -> dict[str, Any]:
+    """Arrange that ``s``'s next commit first starts ``other`` in a thread and waits until it
+    waits on a lock; the dict gets the thread (``worker``) and ``other``'s outcome (``joined``)."""
+    box: dict[str, Any] = {}
+
+    def hold(session: Session) -> None:
+        worker, outcome = in_thread(other)
+        until_waiting(rt, worker)
+        box["worker"], box["outcome"] = worker, outcome
+
+    event.listen(s, "before_commit", hold, once=True)
+    return box
+
+
+def joined(box: dict[str, Any]) -> Any:
+    """The outcome of ``holding_commit_until``'s thread, once it ended."""
+    box["worker"].join(LOCK_WAIT_LIMIT_S)
+    return box["outcome"]["value"]

@@ -8,12 +8,8 @@ is seen waiting on the lock (lock_race.py), so the order is certain, not timed."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from observatorio.cases import case_writes, referrals
 from observatorio.cases.errors import Conflict, NotFound
@@ -24,28 +20,9 @@ from observatorio.cases.runtime import Runtime
 from observatorio.cases.schemas import CaseShareIn
 
 from .conftest import World, ctx_for
-from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
+from .lock_race import holding_commit_until, joined
 from .test_transfer_referrals import _refer
 from .test_transfer_shares import _case
-
-
-def _holding_commit_until(rt: Runtime, s: Session, other: Callable[[], Any]) -> dict[str, Any]:
-    """Arrange that ``s``'s next commit first starts ``other`` in a thread and waits until it
-    waits on a lock; the dict gets ``other``'s outcome (joined by ``_joined``)."""
-    box: dict[str, Any] = {}
-
-    def hold(session: Session) -> None:
-        worker, outcome = in_thread(other)
-        until_waiting(rt, worker)
-        box["worker"], box["outcome"] = worker, outcome
-
-    event.listen(s, "before_commit", hold, once=True)
-    return box
-
-
-def _joined(box: dict[str, Any]) -> Any:
-    box["worker"].join(LOCK_WAIT_LIMIT_S)
-    return box["outcome"]["value"]
 
 
 def _shares(rt: Runtime, case_id: int) -> list[int]:
@@ -65,10 +42,10 @@ def test_a_share_waiting_for_the_transfer_is_refused(pg_rt: Runtime, pg_world: W
                                           CaseShareIn(organisation_id=world.orgs["hnd_consulate_mex"]))
 
     with rt.sessions() as s:
-        box = _holding_commit_until(rt, s, share)
+        box = holding_commit_until(rt, s, share)
         assert referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer,
                                          ReferralAnswer(accept=True)).status == "accepted"
-    shared = _joined(box)
+    shared = joined(box)
     assert isinstance(shared, NotFound), shared  # the old holder reaches the case no more
     assert _shares(rt, case_id) == []
 
@@ -85,10 +62,10 @@ def test_a_transfer_waiting_for_a_share_ends_it(pg_rt: Runtime, pg_world: World)
                                              ReferralAnswer(accept=True))
 
     with rt.sessions() as s:
-        box = _holding_commit_until(rt, s, accept)
+        box = holding_commit_until(rt, s, accept)
         case_writes.share_case(ctx_for(s, world, "gtm_head"), case_id,
                                CaseShareIn(organisation_id=world.orgs["hnd_consulate_mex"]))
-    accepted = _joined(box)
+    accepted = joined(box)
     assert getattr(accepted, "status", accepted) == "accepted"
     assert _shares(rt, case_id) == []
     with rt.sessions() as s:
@@ -111,9 +88,9 @@ def test_two_transfers_accepted_at_once_move_the_case_once(pg_rt: Runtime, pg_wo
                                              ReferralAnswer(accept=True))
 
     with rt.sessions() as s:
-        box = _holding_commit_until(rt, s, accept_second)
+        box = holding_commit_until(rt, s, accept_second)
         referrals.answer_referral(ctx_for(s, world, "gtm_protection"), first, ReferralAnswer(accept=True))
-    answered = _joined(box)
+    answered = joined(box)
     assert isinstance(answered, Conflict), answered
     with rt.sessions() as s:
         assert s.scalar(select(Case.organisation_id).where(Case.id == case_id)) == world.orgs["gtm_child"]

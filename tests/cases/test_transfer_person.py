@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from observatorio.cases.schemas import CaseCreate, PersonCreate, PersonUpdate
 from observatorio.cases.vocab import CaseType
 
 from .conftest import PASSWORD, World, ctx_for, login
-from .lock_race import LOCK_WAIT_LIMIT_S, in_thread, until_waiting
+from .lock_race import LOCK_WAIT_LIMIT_S, holding_commit_until, in_thread, until_waiting
 from .test_mandated_referrals import _hnd_child_agency
 from .test_officer_web import _login
 from .test_reception_child_correction import CHILD_BORN, _centre_staff, _receive
@@ -187,17 +186,6 @@ def test_a_childs_registration_moves_and_stays_capped(rt: Runtime, world: World)
 
 # ---------------------------------------------------------------- two transfers at once (PostgreSQL)
 
-def _holding_commit_until(rt: Runtime, s: Session, other: Callable[[], Any]) -> dict[str, Any]:
-    box: dict[str, Any] = {}
-
-    def hold(session: Session) -> None:
-        worker, outcome = in_thread(other)
-        until_waiting(rt, worker)
-        box["worker"], box["outcome"] = worker, outcome
-
-    event.listen(s, "before_commit", hold, once=True)
-    return box
-
 
 @pytest.mark.postgres
 def test_two_transfers_of_the_persons_two_cases_at_once(pg_rt: Runtime, pg_world: World) -> None:
@@ -217,7 +205,7 @@ def test_two_transfers_of_the_persons_two_cases_at_once(pg_rt: Runtime, pg_world
                                              ReferralAnswer(accept=True)).status
 
     with rt.sessions() as s:
-        box = _holding_commit_until(rt, s, accept_second)
+        box = holding_commit_until(rt, s, accept_second)
         referrals.answer_referral(ctx_for(s, world, "gtm_protection"), first, ReferralAnswer(accept=True))
     box["worker"].join(LOCK_WAIT_LIMIT_S)
     assert box["outcome"]["value"] == "accepted", box["outcome"]
@@ -291,7 +279,7 @@ def test_an_erasure_waiting_for_the_transfer_is_decided_after_it(pg_rt: Runtime,
             return person_rights.erase_person(ctx_for(s, world, "gtm_head"), person_id)
 
     with rt.sessions() as s:
-        box = _holding_commit_until(rt, s, erase)
+        box = holding_commit_until(rt, s, erase)
         referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer, ReferralAnswer(accept=True))
     box["worker"].join(LOCK_WAIT_LIMIT_S)
     assert isinstance(box["outcome"]["value"], NotFound), box["outcome"]

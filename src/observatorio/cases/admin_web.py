@@ -141,6 +141,19 @@ async def _form(request: Request, limit: int = 300) -> dict[str, str]:
 _OPTION_LABELS = {"--country": "cases.admin.org_country", "--host-country": "cases.admin.org_host"}
 
 
+async def _checked_form(request: Request, me: Officer, rt: Runtime, action: str, record_type: str,
+                        record_id: int | None) -> dict[str, str] | Response:
+    """A change's form, once its CSRF token and the administrator's ``user.manage`` are checked
+    (in that order, as every page form: a forged post is refused before anything is decided);
+    else the refusal's page."""
+    form = await _form(request)
+    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
+        return refused
+    if refused := _refused(request, me, action, record_type, record_id):
+        return refused
+    return form
+
+
 def _as_form_refusal(exc: CasesError) -> CasesError:
     if exc.key == "cases.refusal.consulate_needs_host":
         es, en = (t("cases.admin.consulate_needs_host", lang) for lang in ("es", "en"))
@@ -196,11 +209,9 @@ def user_form(request: Request, me: OfficerDep) -> Response:
 @router.post("/cases/admin/users/new")
 async def user_create(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
     """Create the account with a password made here, shown once on the answer."""
-    form = await _form(request)
-    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
-        return refused
-    if refused := _refused(request, me, CREATE, "user", None):
-        return refused
+    form = await _checked_form(request, me, rt, CREATE, "user", None)
+    if isinstance(form, Response):
+        return form
     values = {k: form.get(k, "").strip() for k in ("username", "full_name", "organisation_id", "role")}
     org = _organisation(request, me, values["organisation_id"], CREATE)
     if isinstance(org, Response):
@@ -253,11 +264,9 @@ def _to_user(request: Request, user_id: int, done: str) -> Response:
 
 async def _role_change(request: Request, me: Officer, rt: Runtime, user_id: int, action: str) -> Response:
     """Grant or revoke (``action``) the form's role in the form's organisation."""
-    form = await _form(request)
-    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
-        return refused
-    if refused := _refused(request, me, action, "user", user_id):
-        return refused
+    form = await _checked_form(request, me, rt, action, "user", user_id)
+    if isinstance(form, Response):
+        return form
     row = _account(request, me, user_id, action)
     if isinstance(row, Response):
         return row
@@ -291,11 +300,9 @@ async def user_revoke(request: Request, me: OfficerDep, rt: RuntimeDep, user_id:
 
 async def _account_change(request: Request, me: Officer, rt: Runtime, user_id: int, action: str) -> Response:
     """Deactivate, reactivate or give a new password (``action``) to the account."""
-    form = await _form(request)
-    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
-        return refused
-    if refused := _refused(request, me, action, "user", user_id):
-        return refused
+    form = await _checked_form(request, me, rt, action, "user", user_id)
+    if isinstance(form, Response):
+        return form
     row = _account(request, me, user_id, action)
     if isinstance(row, Response):
         return row
@@ -367,11 +374,9 @@ def organisation_list(request: Request, me: OfficerDep) -> Response:
 
 @router.post("/cases/admin/organisations")
 async def organisation_create(request: Request, me: OfficerDep, rt: RuntimeDep) -> Response:
-    form = await _form(request)
-    if refused := csrf_refused(request, me, rt, form.get("csrf_token", "")):
-        return refused
-    if refused := _refused(request, me, ORG_CREATE, "organisation", None):
-        return refused
+    form = await _checked_form(request, me, rt, ORG_CREATE, "organisation", None)
+    if isinstance(form, Response):
+        return form
     values = {k: form.get(k, "").strip() for k in ("name", "kind", "country", "host_country", "city")}
     # Where the new organisation sits must be in reach (a country-scoped grant creates in its
     # country only); the policy decides on the country as typed, the service checks the code.
