@@ -361,3 +361,16 @@ def test_a_name_longer_than_its_column_is_refused_by_its_label(web, rt, world) -
         "organisation_id": str(world.orgs["gtm_consulate_mex"]), "role": "consular_officer"})
     assert r.status_code == 422 and "'Full name' takes up to 200 characters" in unescape(r.text)
     assert not SECRET.search(r.text) and _state(rt) == before
+
+
+def test_no_role_or_organisation_is_chosen_for_the_administrator(web, world) -> None:
+    """The forms that give a role start on a blank choice (required): the first role of the list,
+    the administrator's own, is never given by a form sent as it came."""
+    _sign_in(web, "admin")
+    for path in ("/cases/admin/users/new", f"/cases/admin/users/{world.users['auditor']}"):
+        page = web.get(path + "?lang=en").text
+        for name in ("role", "organisation_id"):
+            select = re.search(rf'<select name="{name}" required>(.*?)</select>', page, flags=re.S)
+            assert select, (path, name)
+            assert select.group(1).startswith('<option value="">— Choose —</option>'), (path, name)
+            assert " selected" not in select.group(1), (path, name)
