@@ -154,3 +154,25 @@ def test_the_officer_pages_say_why(rt: Runtime, world: World, client) -> None:
     view = client.get(f"/cases/referrals/{pending}")
     assert view.status_code == 200 and "el caso fue transferido a otra organización" in view.text
     assert client.get(f"/cases/c/{case_id}").status_code == 404
+
+
+def test_a_case_transferred_on_closes_the_earlier_transfer_s_view(rt: Runtime, world: World) -> None:
+    """X transfers the case to A (accepted), A transfers it to C (accepted): A's old transfer is
+    completed, so A reads nothing C writes through that referral's minimised view (nor sees the
+    reference in its notices); the completion is audited with the second transfer."""
+    from .test_transfer_shares import _transfer
+
+    case_id, _ = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    first = _transfer(rt, world, case_id, "gtm_head", "gtm_child", "gtm_protection")
+    second = _transfer(rt, world, case_id, "gtm_protection", "mex_ngo", "mex_caseworker")
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "mex_caseworker")
+        version = case_records.get_case(ctx, case_id).version
+        case_writes.update_case(ctx, case_id, CaseUpdate(version=version, summary="SECRETO de la nueva titular"))
+    with rt.sessions() as s:
+        view = referrals.referral_view(ctx_for(s, world, "gtm_protection"), first)
+        assert view.referral.status == "completed"
+        assert "SECRETO" not in view.model_dump_json() and not view.case and not view.person
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == referrals.COMPLETED_BY_TRANSFER)).all()
+        assert [(e.record_id, json.loads(e.fields)) for e in entries] == [
+            (str(first), [f"referral:{second}", "status"])]  # the audit sorts the fields

@@ -468,6 +468,7 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         values = {"organisation_id": target.id, "country": target.country, "officer_id": ctx.principal.user_id}
         end_shares(ctx, case, d, r.id)  # the old holder's shares go with its holding (same transaction)
         _withdraw_left_pending(ctx, r, d)
+        _complete_earlier_transfers(ctx, r, d)
         _move_registration_with_last_case(ctx, r, d)
         write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
         set_committed_value(case, "organisation", target)  # the row holds it already
@@ -478,7 +479,26 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
 
 
 WITHDRAWN_BY_TRANSFER = "referral.withdraw_by_transfer"
+COMPLETED_BY_TRANSFER = "referral.complete_by_transfer"
 PERSON_TRANSFERRED = "person.transfer"
+
+
+def _complete_earlier_transfers(ctx: Ctx, transfer: Referral, d: Decision) -> None:
+    """Complete the case's earlier accepted transfers as ``transfer`` moves it on: each did its
+    work when it was accepted (its receiver became the holder), and left accepted its view stayed
+    open to that receiver (``ACTIVE``), who, having handed the case over in turn, would read the
+    new holder's work through it. Completed, the view closes, as for any delivered referral.
+    Audited under ``d`` with the transfer; the caller holds the case row's lock."""
+    earlier = and_(Referral.case_id == transfer.case_id, Referral.id != transfer.id,
+                   Referral.transfer.is_(True), Referral.status == "accepted")
+    _lock_referrals(ctx, earlier)
+    done = ctx.session.scalars(select(Referral).where(earlier).order_by(Referral.id)
+                               .execution_options(populate_existing=True)).unique().all()
+    now = utcnow()
+    for r in done:
+        r.status, r.completed_at = "completed", now
+        ctx.log(d, COMPLETED_BY_TRANSFER, "referral", r.id, ["status", f"referral:{transfer.id}"])
+    ctx.session.flush()
 
 
 def _move_registration_with_last_case(ctx: Ctx, transfer: Referral, d: Decision) -> None:
