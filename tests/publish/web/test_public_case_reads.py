@@ -128,14 +128,44 @@ def test_links_for_url_builds_the_links_of_the_light_read(db_url: str) -> None:
     ("sqlite+pysqlite:///relative/a%20space.sqlite?timeout=5", SQLITE, "relative/a space.sqlite"),
     ("sqlite://", SQLITE, ""), ("sqlite:///:memory:", SQLITE, ""),
     ("postgresql+psycopg://u:p%40ss@db.example:5433/cases?sslmode=require", POSTGRESQL,
-     "postgresql://u:p%40ss@db.example:5433/cases?sslmode=require"),
-    ("postgresql://u@db/cases", POSTGRESQL, "postgresql://u@db/cases"),
+     "host='db.example' port='5433' user='u' password='p@ss' dbname='cases' sslmode='require'"),
+    ("postgresql://u@db/cases", POSTGRESQL, "host='db' user='u' dbname='cases'"),
+    # SQLAlchemy takes a literal "%" (libpq's URI parser would refuse it, echoing the password)
+    ("postgresql+psycopg://obs:s3cr%et@db/obs", POSTGRESQL, "host='db' user='obs' password='s3cr%et' dbname='obs'"),
+    ("postgresql://u:it's\\x@/cases?host=/run/postgresql", POSTGRESQL,
+     "host='/run/postgresql' user='u' password='it\\'s\\\\x' dbname='cases'"),
     ("mysql+pymysql://u@db/cases", "mysql", ""), ("not a url", "", ""),
 ])
 def test_read_url(url: str, backend: str, where: str) -> None:
     parsed = read_url(url)
     assert parsed.backend == backend
     assert (parsed.conninfo if backend == POSTGRESQL else parsed.sqlite_file) == where
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://u:p%40ss@db.example:5433/cases?sslmode=require",
+    "postgresql+psycopg://obs:s3cr%et@db/obs", "postgresql://u@db/cases",
+    "postgresql+psycopg://us%20er:a'b@[::1]:5432/d%2Fb?application_name=portal"])
+def test_read_url_reads_what_sqlalchemy_reads(url: str) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy.engine import make_url
+
+    theirs = make_url(url)
+    ours = conninfo_to_dict(read_url(url).conninfo)
+    assert ours == {k: str(v) for k, v in {
+        "host": theirs.host, "port": theirs.port, "user": theirs.username, "password": theirs.password,
+        "dbname": theirs.database, **theirs.query}.items() if v is not None}
+
+
+def test_an_unreadable_postgresql_database_is_logged_without_its_password(caplog: pytest.LogCaptureFixture) -> None:
+    # nothing listens on port 1: libpq refuses, and its message (which may repeat parameters)
+    # stays out of the log, and so does the URL
+    url = "postgresql+psycopg://obs:s3cr%et-unique@127.0.0.1:1/obs?connect_timeout=2"
+    with caplog.at_level(logging.WARNING, logger="observatorio.publish.web.public_case_reads"):
+        assert practices_for_actions(url, THEMES, "HND") == {theme: [] for theme in THEMES}
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "could not be read" in logged and "s3cr" not in logged and "unique" not in logged
+
 
 
 SERVE_A_COUNTRY_PAGE = """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
@@ -26,7 +26,7 @@ class DatabaseUrl:
     backend: str  # SQLITE, POSTGRESQL, or the URL's own scheme (a backend this does not read)
     #: SQLite: the file ("" for an in-memory database, which no other connection can read)
     sqlite_file: str = ""
-    #: PostgreSQL: a libpq connection URI (the SQLAlchemy URL less its ``+driver``)
+    #: PostgreSQL: a libpq keyword/value connection string (``host='…' password='…'``)
     conninfo: str = ""
 
 
@@ -41,10 +41,27 @@ def read_url(url: str) -> DatabaseUrl:
         database = unquote(database.split("?", 1)[0])
         return DatabaseUrl(SQLITE, sqlite_file="" if database == ":memory:" else database)
     if backend == POSTGRESQL:
-        # libpq reads the same URI (user, password, host, port, database, ?options): only
-        # SQLAlchemy's "+psycopg" / "+psycopg2" driver suffix is foreign to it
-        return DatabaseUrl(POSTGRESQL, conninfo=f"postgresql://{rest}")
+        return DatabaseUrl(POSTGRESQL, conninfo=_libpq_keywords(url))
     return DatabaseUrl(backend)
+
+
+def _libpq_keywords(url: str) -> str:
+    """The URL's parts as libpq keywords, each unquoted as SQLAlchemy unquotes them: handing libpq
+    the URL itself would refuse what SQLAlchemy takes (a literal "%" in a password), and libpq's
+    refusal repeats the offending text, the password included. The query's options (sslmode, a
+    socket directory as ``host``…) are libpq keywords already, as SQLAlchemy passes them on."""
+    parts = urlsplit(url)
+    words = {"host": parts.hostname and unquote(parts.hostname), "port": parts.port and str(parts.port),
+             "user": parts.username and unquote(parts.username),
+             "password": parts.password and unquote(parts.password),
+             "dbname": unquote(parts.path.lstrip("/")) or None}
+    words |= dict(parse_qsl(parts.query, keep_blank_values=True))
+    return " ".join(f"{key}={_quoted(value)}" for key, value in words.items() if value is not None)
+
+
+def _quoted(value: str) -> str:
+    """A libpq keyword value: in single quotes, with ``\\`` and ``'`` escaped by a backslash."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def surely_absent(url: str) -> bool:

@@ -125,7 +125,8 @@ def _postgresql_rows(url: str, conninfo: str, sql: str, params: list[str]) -> li
             if kept is not None:
                 kept = None  # the server dropped it: once more, on a new connection
                 continue
-            _warn_once(url, f"{type(error).__name__}: {error}".strip())
+            # the class only: libpq's messages may repeat connection parameters, a password too
+            _warn_once(url, type(error).__name__)
             return []
         _give_back(conninfo, connection)
         return rows
