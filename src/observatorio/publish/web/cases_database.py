@@ -51,10 +51,12 @@ def _libpq_keywords(url: str) -> str:
     refusal repeats the offending text, the password included. The query's options (sslmode, a
     socket directory as ``host``…) are libpq keywords already, as SQLAlchemy passes them on."""
     parts = urlsplit(url)
-    words = {"host": parts.hostname and unquote(parts.hostname), "port": parts.port and str(parts.port),
-             "user": parts.username and unquote(parts.username),
-             "password": parts.password and unquote(parts.password),
-             "dbname": unquote(parts.path.lstrip("/")) or None}
+    words: dict[str, str | None] = {
+        "host": unquote(parts.hostname) if parts.hostname else None,
+        "port": str(parts.port) if parts.port is not None else None,
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password is not None else None,
+        "dbname": unquote(parts.path.lstrip("/")) or None}
     words |= dict(parse_qsl(parts.query, keep_blank_values=True))
     return " ".join(f"{key}={_quoted(value)}" for key, value in words.items() if value is not None)
 
