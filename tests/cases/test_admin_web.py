@@ -315,11 +315,22 @@ def test_nothing_outside_the_grant_scope_is_shown_or_changed(country_admin, web,
                                                      "country": "GTM"})
     assert r.status_code == 403 and _audit(rt)[-1].outcome == "denied"
     assert _state(rt) == before
-    # inside the grant it works as before
+    # inside the grant, a role that reaches no wider than the administrator (country) is given
     ok = web.post(f"/cases/admin/users/{world.users['auditor']}/grant",
-                  data={"csrf_token": token, "organisation_id": str(regional), "role": "publisher"},
+                  data={"csrf_token": token, "organisation_id": str(regional), "role": "caseworker"},
                   follow_redirects=False)
-    assert ok.status_code == 303
+    assert ok.status_code == 403  # … but not to the auditor, whose own role reads the whole region
+    created = web.post("/cases/admin/users/new", data={"csrf_token": token, "username": "nueva.caso",
+                                                       "organisation_id": str(regional), "role": "caseworker"})
+    assert created.status_code == 200 and "nueva.caso" in created.text
+    # a region-reaching role is neither given nor taken over by a new password (review finding)
+    for path, data in (("/cases/admin/users/new", {"username": "otra.auditora", "organisation_id": str(regional),
+                                                   "role": "auditor"}),
+                       (f"/cases/admin/users/{world.users['auditor']}/password", {})):
+        seen = len(_audit(rt))
+        r = web.post(path + "?lang=en", data={**data, "csrf_token": token})
+        assert r.status_code == 403 and "auditor" in r.text and not SECRET.search(r.text), path
+        assert [(e.actor, e.outcome) for e in _audit(rt)[seen:]] == [("admin", "denied")], path
 
 
 def test_an_administrator_of_narrower_reach_makes_no_administrator(country_admin, web, rt, world) -> None:
@@ -334,7 +345,7 @@ def test_an_administrator_of_narrower_reach_makes_no_administrator(country_admin
                                                    "role": "admin"})):
         seen = len(_audit(rt))
         r = web.post(path + "?lang=en", data={**data, "csrf_token": token})
-        assert r.status_code == 403 and "only an administrator of the whole region grants it" in r.text, path
+        assert r.status_code == 403 and "only an administrator of that reach gives it" in r.text, path
         assert [(e.actor, e.outcome) for e in _audit(rt)[seen:]] == [("admin", "denied")], path
     assert _state(rt) == before
 

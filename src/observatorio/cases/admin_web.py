@@ -20,6 +20,8 @@ the audit (which names the changed field only). The answer is no-store like ever
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -39,7 +41,7 @@ from observatorio.cases.page_kit import (
     page_router,
     render,
 )
-from observatorio.cases.policy import Resource, authorize, get_policy
+from observatorio.cases.policy import SCOPES, Resource, authorize, get_policy
 from observatorio.cases.runtime import Runtime
 from observatorio.cases.vocab import OrgKind
 from observatorio.i18n import t
@@ -91,14 +93,26 @@ def _organisation(request: Request, me: Officer, raw: str | None, action: str) -
     return render(request, "cases_error.html", exc.status, me=me, message=error_text(request, exc))
 
 
-def _beyond_reach(me: Officer, role: str, action: str, user_id: int | None) -> CasesError | None:
-    """A role that manages accounts is given only by an administrator of the whole region: one
-    whose ``user.manage`` reaches a country or an organisation (a narrower policy than the
-    bundled one) would otherwise make an administrator of wider reach than their own. Audited."""
-    if role in accounts.admin_roles() and not admin_views.reaches_everything(me.principal):
-        return me.ctx.deny(Forbidden(key="refusal.admin.role_beyond_reach", role=role), action, "user",
-                           user_id, policy_action=MANAGE)
-    return None
+def _widest(role: str) -> int:
+    """The widest scope of any grant of ``role`` (SCOPES' order); -1 for a role unknown or empty."""
+    found = get_policy().roles.get(role)
+    return max((SCOPES.index(scope) for scope in found.grants.values()), default=-1) if found else -1
+
+
+def _beyond_reach(me: Officer, roles: Iterable[str], action: str, user_id: int | None) -> CasesError | None:
+    """An administrator gives a role, or changes an account, only where every role in play reaches
+    no wider than their own ``user.manage``: one of country reach would otherwise make (or take
+    over, by a new password) an account that reads the whole region, such as an auditor's, or
+    another administrator. Administrators of the whole region pass (the bundled policy's only
+    kind). Audited as refused."""
+    policy = get_policy()
+    own = max((SCOPES.index(scope) for g in me.principal.grants
+               if (scope := policy.scope_of(g.role, MANAGE)) is not None), default=-1)
+    wider = sorted(role for role in set(roles) if _widest(role) > own)
+    if not wider:
+        return None
+    return me.ctx.deny(Forbidden(key="refusal.admin.role_beyond_reach", role=", ".join(wider)), action, "user",
+                       user_id, policy_action=MANAGE)
 
 
 def _actor(me: Officer) -> Actor:
@@ -219,7 +233,7 @@ async def user_create(request: Request, me: OfficerDep, rt: RuntimeDep) -> Respo
     password = admin_views.new_password()
     session = me.ctx.session
     try:
-        if refusal := _too_long(values) or _beyond_reach(me, values["role"], CREATE, None):
+        if refusal := _too_long(values) or _beyond_reach(me, [values["role"]], CREATE, None):
             raise refusal
         user = accounts.create_user(session, rt.config, _actor(me), values["username"], password,
                                     str(org.id), values["role"], values["full_name"])
@@ -275,9 +289,11 @@ async def _role_change(request: Request, me: Officer, rt: Runtime, user_id: int,
         return org
     role = form.get("role", "").strip()
     try:
+        # the role given or taken and the account's own: one that reaches wider than the
+        # administrator is neither made nor changed by them
+        if refusal := _beyond_reach(me, [role, *(m.role for m in row.memberships)], action, user_id):
+            raise refusal
         if action == GRANT:
-            if refusal := _beyond_reach(me, role, action, user_id):
-                raise refusal
             accounts.grant_role(me.ctx.session, _actor(me), row.username, str(org.id), role)
         else:
             accounts.revoke_role(me.ctx.session, _actor(me), row.username, str(org.id), role)
@@ -312,6 +328,8 @@ async def _account_change(request: Request, me: Officer, rt: Runtime, user_id: i
         return _again(request, me, user_id, not_found("user", user_id))
     password = admin_views.new_password() if action == SET_PASSWORD else None
     try:
+        if refusal := _beyond_reach(me, [m.role for m in row.memberships], action, user_id):
+            raise refusal
         if action == DEACTIVATE:
             accounts.deactivate_account(session, _actor(me), user)
         elif action == ACTIVATE:
