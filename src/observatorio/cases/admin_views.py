@@ -70,9 +70,7 @@ class UserRow:
 
 def reaches_org(principal: Principal, org: Organisation | OrgRow) -> bool:
     """Whether the principal may manage accounts inside ``org``."""
-    res = Resource(organisation_ids=frozenset({org.id}), countries=frozenset({org.country})) \
-        if isinstance(org, OrgRow) else organisation_resource(org)
-    return authorize(principal, MANAGE, res).allowed
+    return authorize(principal, MANAGE, organisation_resource(org)).allowed
 
 
 def reaches_everything(principal: Principal) -> bool:

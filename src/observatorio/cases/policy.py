@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
@@ -235,7 +235,16 @@ def case_resource(case: Case) -> Resource:
     )
 
 
-def organisation_resource(org: Organisation) -> Resource:
+class Placed(Protocol):
+    """What an organisation's resource is made of: an ORM row, or a plain row read of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def country(self) -> str: ...
+
+
+def organisation_resource(org: Organisation | Placed) -> Resource:
     """Resource view of an organisation, for actions that create inside it."""
     return Resource(organisation_ids=frozenset({org.id}), countries=frozenset({org.country}))
 
