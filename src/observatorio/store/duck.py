@@ -29,6 +29,7 @@ from observatorio.i18n import pair
 from observatorio.model.contract import FRAME_COLUMNS, FRAME_NAMES, STORE_COLUMNS
 from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.store.derived import Derived
+from observatorio.store.rows import Row, query_rows
 from observatorio.store.schema import (
     DDL,
     LATEST_TABLE_KEY,
@@ -355,6 +356,10 @@ class Store:
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, list(params or [])).df()
+
+    def query_rows(self, sql: str, params: Sequence[Any] | None = None) -> list[Row]:
+        """The answer as plain rows (store/rows.py): what server-side code reads, without pandas."""
+        return query_rows(self.con, sql, params)
 
     def sources_summary(self) -> pd.DataFrame:
         """One row per source: latest release, rows, period covered, loaded at."""
