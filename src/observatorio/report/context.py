@@ -90,13 +90,14 @@ class BulletinContext:
         """The chart with only what was known up to the data month (its sources recorded)."""
         self.keep(chart)
         frame = chart.frame
-        if frame.empty:
+        if not frame:
             return chart
         if chart.x_is_date:
-            keep = [pd.Timestamp(x).date() <= self.period for x in frame["x"]]
+            kept = [row for row in frame if pd.Timestamp(row["x"]).date() <= self.period]
         else:
-            keep = [not str(x).isdecimal() or int(str(x)) <= self.period.year for x in frame["x"]]
-        return dataclasses.replace(chart, frame=frame[keep].reset_index(drop=True))
+            kept = [row for row in frame
+                    if not str(row["x"]).isdecimal() or int(str(row["x"])) <= self.period.year]
+        return dataclasses.replace(chart, frame=kept)
 
     def source_lines(self, sources: list[str]) -> list[str]:
         self.used_sources.update(sources)
@@ -113,7 +114,7 @@ class BulletinContext:
 class _SourceKeepingRequest(PageRequest):
     """The portal's page request, keeping on each chart the ids of the sources it names."""
 
-    def chart(self, chart_id: str, kind: str, frame: pd.DataFrame, *, title: str, unit: str,
+    def chart(self, chart_id: str, kind: str, frame: Any, *, title: str, unit: str,
               sources: list[str], **rest: Any) -> Chart:
         made = super().chart(chart_id, kind, frame, title=title, unit=unit, sources=sources, **rest)
         made.extra[SOURCE_IDS] = sorted(set(sources))
@@ -126,12 +127,12 @@ SOURCE_IDS = "bulletin_source_ids"
 def yearly_table(chart: Chart, years: int, first_header: str) -> Table:
     """The last ``years`` years of a by-year chart as a table (same frame, same numbers)."""
     frame = chart.frame
-    shown = sorted({str(x) for x in frame["x"]})[-years:]
+    shown = sorted({str(row["x"]) for row in frame})[-years:]
     rows: list[list[Cell]] = []
-    for code in dict.fromkeys(frame["series"]):
-        part = frame[frame["series"] == code]
-        values = {str(x): float(v) for x, v in zip(part["x"], part["value"], strict=True)}
-        rows.append([str(part["label"].iloc[0]), *[values.get(y) for y in shown]])
+    for code in dict.fromkeys(row["series"] for row in frame):
+        part = [row for row in frame if row["series"] == code]
+        values = {str(row["x"]): float(row["value"]) for row in part}
+        rows.append([str(part[0]["label"]), *[values.get(y) for y in shown]])
     return Table(f"{chart.id}_table", chart.title, [first_header, *shown], rows, unit=chart.unit,
                  sources=list(chart.sources), note=chart.note)
 

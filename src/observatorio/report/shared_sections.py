@@ -29,8 +29,8 @@ def forecast_section(ctx: BulletinContext, candidates: list[str], iso3: str | No
     if found["status"] != "ready" or chart is None:
         section.paragraphs.append(ctx.t("bulletin.forecast.none"))
         return section
-    observed = chart.frame[chart.frame["series"] == "observed"]
-    origin = max(pd.Timestamp(x).date() for x in observed["x"]) if len(observed) else None
+    observed = [row["x"] for row in chart.frame if row["series"] == "observed"]
+    origin = max(pd.Timestamp(x).date() for x in observed) if observed else None
     if origin is None or origin > ctx.period:
         section.paragraphs.append(ctx.t("bulletin.forecast.later", origin=ctx.month(origin)
                                         if origin else "—", month=ctx.month(ctx.period)))

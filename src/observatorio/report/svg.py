@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pandas as pd
 
 from observatorio.i18n import fmt_number
-from observatorio.publish.web.charts import BAND_FILL, PALETTE, Chart
+from observatorio.publish.web.charts import BAND_FILL, FRAME_COLUMNS, PALETTE, Chart
 
 DRAWN_KINDS = frozenset({"line", "forecast", "bar", "stack", "hbar", "hstack"})
 WIDTH = 640
@@ -108,8 +108,11 @@ def _legend(items: list[tuple[str, str, str]], top: float) -> tuple[list[str], f
 
 
 def _frame_for(chart: Chart) -> pd.DataFrame:
-    frame = chart.frame
-    return frame[frame["value"].notna()] if not frame.empty else frame
+    """The chart's rows with a value, as a frame (the bulletin's drawing is pandas-side)."""
+    if not chart.frame:
+        return pd.DataFrame(columns=FRAME_COLUMNS)
+    frame = pd.DataFrame.from_records(chart.frame)
+    return frame[frame["value"].notna()]
 
 
 def render_svg(chart: Chart) -> str:

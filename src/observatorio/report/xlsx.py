@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from observatorio.formula_guard import neutral_value
 from observatorio.i18n import t
-from observatorio.publish.web.charts import Chart
+from observatorio.publish.web.charts import FRAME_COLUMNS, Chart
 from observatorio.report.model import Bulletin, Table
 
 #: Workbook metadata dates are fixed: the same bulletin gives the same workbook.
@@ -91,12 +91,13 @@ def _table_sheet(sheet: Worksheet, table: Table, lang: str) -> None:
 def _chart_sheet(sheet: Worksheet, chart: Chart, lang: str) -> None:
     _head(sheet, chart.title, chart.unit, chart.sources, chart.note, lang)
     frame = chart.frame
-    columns = [c for c in ("series", "label", "x", "value") if c in frame.columns]
+    present = {name for row in frame for name in row} if frame else set(FRAME_COLUMNS)
+    columns = [c for c in FRAME_COLUMNS if c in present]
     _append(sheet, columns)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in frame.loc[:, columns].itertuples(index=False):
-        _append(sheet, list(row))
+    for row in frame:
+        _append(sheet, [row[c] for c in columns])
 
 
 def _plain(value: Any) -> Any:

@@ -25,6 +25,7 @@ import pandas as pd
 from observatorio.model.contract import FRAME_NAMES, TOTALLED_DIMENSIONS
 from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store.query_errors import QueryError
+from observatorio.store.rows import Row, fetch_rows
 
 #: A sum may only add rows that agree on these (no double counting, DATA_CONTRACT invariant 1).
 SAME_WITHIN_SUM: tuple[str, ...] = ("source", "table", "unit", "freq")
@@ -165,16 +166,12 @@ def _execute(target: Any, sql: str, params: list[Any]) -> Any:
     return con.execute(sql, params)
 
 
-def sums(
-    target: Any,
+def _sums_sql(
     selection: Selection,
     keys: Sequence[str],
-    measures: Mapping[str, str] | None = None,
-    names: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """The selection summed by ``keys`` (in order, ordered by them): one column per key
-    (renamed by ``names``), then one per measure (output name → :data:`MEASURES` name;
-    default ``value``: the sum)."""
+    measures: Mapping[str, str] | None,
+    names: Mapping[str, str] | None,
+) -> tuple[str, list[Any]]:
     measures = {"value": "sum"} if measures is None else measures
     names = names or {}
     params: list[Any] = []
@@ -186,34 +183,79 @@ def sums(
     sql = f"SELECT {', '.join(selected)} FROM {LATEST} WHERE {where}"  # noqa: S608 - vetted names
     if keys:
         sql += f" GROUP BY {group} ORDER BY {group}"
+    return sql, params
+
+
+def sums(
+    target: Any,
+    selection: Selection,
+    keys: Sequence[str],
+    measures: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The selection summed by ``keys`` (in order, ordered by them): one column per key
+    (renamed by ``names``), then one per measure (output name → :data:`MEASURES` name;
+    default ``value``: the sum)."""
+    sql, params = _sums_sql(selection, keys, measures, names)
     frame: pd.DataFrame = _execute(target, sql, params).df()
     return frame
 
 
-def distinct(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
-    """The distinct values of ``columns`` in the selection, ordered."""
+def sum_rows(
+    target: Any,
+    selection: Selection,
+    keys: Sequence[str],
+    measures: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Row]:
+    """:func:`sums` as plain rows (store/rows.py)."""
+    sql, params = _sums_sql(selection, keys, measures, names)
+    return fetch_rows(_execute(target, sql, params))
+
+
+def _distinct_sql(selection: Selection, columns: Sequence[str]) -> tuple[str, list[Any]]:
     params: list[Any] = []
     where = selection.where(params)
     cols = ", ".join(column(c) for c in columns)
-    frame: pd.DataFrame = _execute(
-        target, f"SELECT DISTINCT {cols} FROM {LATEST} WHERE {where} ORDER BY {cols}",  # noqa: S608
-        params).df()
+    return f"SELECT DISTINCT {cols} FROM {LATEST} WHERE {where} ORDER BY {cols}", params  # noqa: S608
+
+
+def distinct(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
+    """The distinct values of ``columns`` in the selection, ordered."""
+    sql, params = _distinct_sql(selection, columns)
+    frame: pd.DataFrame = _execute(target, sql, params).df()
     return frame
 
 
-def rows(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
-    """The selection's rows, these contract columns (``attributes`` and ``obs_status`` too), in
-    the store's order: not sorted, as a plain scan gives them (a caller that keeps the first of
-    equal rows keeps what it kept when it wrote this scan itself)."""
+def distinct_rows(target: Any, selection: Selection, columns: Sequence[str]) -> list[Row]:
+    """:func:`distinct` as plain rows."""
+    sql, params = _distinct_sql(selection, columns)
+    return fetch_rows(_execute(target, sql, params))
+
+
+def _scan_sql(selection: Selection, columns: Sequence[str]) -> tuple[str, list[Any]]:
     for name in columns:
         if name not in FRAME_NAMES:
             raise KeyError(name)
     params: list[Any] = []
     where = selection.where(params)
     cols = ", ".join(f'"{c}"' for c in columns)
-    frame: pd.DataFrame = _execute(
-        target, f"SELECT {cols} FROM {LATEST} WHERE {where}", params).df()  # noqa: S608 - vetted names
+    return f"SELECT {cols} FROM {LATEST} WHERE {where}", params  # noqa: S608 - vetted names
+
+
+def rows(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
+    """The selection's rows, these contract columns (``attributes`` and ``obs_status`` too), in
+    the store's order: not sorted, as a plain scan gives them (a caller that keeps the first of
+    equal rows keeps what it kept when it wrote this scan itself)."""
+    sql, params = _scan_sql(selection, columns)
+    frame: pd.DataFrame = _execute(target, sql, params).df()
     return frame
+
+
+def scan_rows(target: Any, selection: Selection, columns: Sequence[str]) -> list[Row]:
+    """:func:`rows` as plain rows (same order: the store's)."""
+    sql, params = _scan_sql(selection, columns)
+    return fetch_rows(_execute(target, sql, params))
 
 
 def latest_period(target: Any, selection: Selection) -> date | None:
@@ -270,10 +312,26 @@ def check_one_value(target: Any, selection: Selection, keys: Sequence[str]) -> N
     if row is None:
         return
     name = next(c for c, n in zip(free, row, strict=True) if n > 1)
-    values = distinct(target, selection, [name])[name].head(6)
+    values = [row[name] for row in distinct_rows(target, selection, [name])[:6]]
     raise QueryError("double_count", "group_by", "api.double_count", [name],
                      group=", ".join(keys) or "∅", column=name,
                      values=", ".join("∅" if v is None else str(v) for v in values))
+
+
+def _published_choice(target: Any, selection: Selection, keys: Sequence[str]) -> Selection | None:
+    """The selection :func:`published_sums` reads (None: no row matches)."""
+    whole = dataclasses.replace(selection, since=None, newest_of=None)
+    if "table" not in whole.filters:
+        found, table = least_detailed_table(target, whole)
+        if not found:
+            return None
+        whole = whole.narrowed(table=(table,))
+    by = [k for k in keys if k not in ("period", "unit")]
+    free = [d for d in TOTALLED_DIMENSIONS if d not in by and d not in whole.filters]
+    whole = whole.narrowed(**{d: TOTAL for d in with_totals(target, whole, free)})
+    chosen = dataclasses.replace(whole, since=selection.since, newest_of=selection.newest_of)
+    check_one_value(target, chosen, keys)
+    return chosen
 
 
 def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -290,17 +348,18 @@ def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) ->
     nothing matches.
     """
     keys = ["period", *by, "unit"]
-    whole = dataclasses.replace(selection, since=None, newest_of=None)
-    if "table" not in whole.filters:
-        found, table = least_detailed_table(target, whole)
-        if not found:
-            return pd.DataFrame(columns=[*keys, "value"])
-        whole = whole.narrowed(table=(table,))
-    free = [d for d in TOTALLED_DIMENSIONS if d not in by and d not in whole.filters]
-    whole = whole.narrowed(**{d: TOTAL for d in with_totals(target, whole, free)})
-    chosen = dataclasses.replace(whole, since=selection.since, newest_of=selection.newest_of)
-    check_one_value(target, chosen, keys)
+    chosen = _published_choice(target, selection, keys)
+    if chosen is None:
+        return pd.DataFrame(columns=[*keys, "value"])
     frame = sums(target, chosen, keys)
     if not frame.empty:
         frame["period"] = pd.to_datetime(frame["period"]).dt.date
     return frame.loc[:, [*keys, "value"]]
+
+
+def published_sum_rows(target: Any, selection: Selection, by: Sequence[str] = ()) -> list[Row]:
+    """:func:`published_sums` as plain rows (keys period, ``by``, unit, value; period a
+    :class:`datetime.date`)."""
+    keys = ["period", *by, "unit"]
+    chosen = _published_choice(target, selection, keys)
+    return [] if chosen is None else sum_rows(target, chosen, keys)

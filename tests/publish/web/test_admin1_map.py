@@ -94,7 +94,7 @@ def test_country_page_maps_unhcr_admin1_rows_per_population_type(admin1_store: P
                              "CAN") == {}  # no shapes for Canada: no section
     assert set(charts) == {"admin1-refugee_stock", "admin1-refugee_stock-sex-age", "admin1-asylum_seeker_stock"}
     refugees = charts["admin1-refugee_stock"]
-    assert dict(zip(refugees.frame["x"], refugees.frame["value"], strict=True)) == {"MX-CHP": 900, "MX-CMX": 300}
+    assert dict(zip([r["x"] for r in refugees.frame], [r["value"] for r in refugees.frame], strict=True)) == {"MX-CHP": 900, "MX-CMX": 300}
     figure = json.loads(refugees.figure_json())
     no_data = next(t for t in figure["data"] if t.get("meta") == "no_data")
     assert len(no_data["locations"]) == 30 and "MX-CHP" not in no_data["locations"]

@@ -37,7 +37,7 @@ def test_partial_years_are_hatched_and_named(deaths_store: Path, lang: str, firs
         charts = build_deaths(PageRequest(lang, PAGE_BY_ID["deaths"], store,
                                           Settings(db=deaths_store)))["charts"]
     by_year = charts["by_year"]
-    assert dict(zip(by_year.frame["x"], by_year.frame["partial"], strict=True)) == {
+    assert dict(zip([r["x"] for r in by_year.frame], [r["partial"] for r in by_year.frame], strict=True)) == {
         "2023": first, "2024": "", "2025": last}
     bars = json.loads(by_year.figure_json())["data"][0]
     assert bars["marker"]["pattern"]["shape"] == ["/", "", "/"]

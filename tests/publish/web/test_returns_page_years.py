@@ -47,9 +47,9 @@ def test_yearly_returns_charts_mark_partial_years_and_stack_no_total(
         charts = build_returns(PageRequest(lang, PAGE_BY_ID["returns"], store,
                                            Settings(db=returns_store)))["charts"]
     executed = charts["executed"]
-    assert set(executed.frame["series"]) == {"GTM", "HND"}  # no "_T" of the USA stacked on them
+    assert set([r["series"] for r in executed.frame]) == {"GTM", "HND"}  # no "_T" of the USA stacked on them
     for chart in (executed, charts["received"]):
-        assert dict(zip(chart.frame["x"], chart.frame["partial"], strict=False)) == {
+        assert dict(zip([r["x"] for r in chart.frame], [r["partial"] for r in chart.frame], strict=False)) == {
             "2024": first, "2025": last}
         assert f"2025 ({last})" in chart.note
         bars = json.loads(chart.figure_json())["data"][0]

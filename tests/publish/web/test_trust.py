@@ -79,11 +79,11 @@ def test_country_charts_hold_one_measure_and_mark_partial_years(
     bars = [c for c in charts.values() if c.kind == "bar" and not c.empty
             and c.id not in ("children",)]
     for chart in bars:
-        measures = {s.split(".")[0] for s in chart.frame["series"]}
+        measures = {s.split(".")[0] for s in [r["series"] for r in chart.frame]}
         assert len(measures) == 1, f"{chart.id} mixes {measures}"
         assert " / " not in chart.unit, f"{chart.id} mixes units: {chart.unit}"
-    border = next(c for c in bars if any(s.startswith("border_encounters") for s in c.frame["series"]))
-    partial = dict(zip(border.frame["x"], border.frame["partial"], strict=True))
+    border = next(c for c in bars if any(s.startswith("border_encounters") for s in [r["series"] for r in c.frame]))
+    partial = dict(zip([r["x"] for r in border.frame], [r["partial"] for r in border.frame], strict=True))
     assert partial["2021"] == "oct–dic"  # CBP's file starts in October 2021
     assert partial["2022"] == ""
     bar = json.loads(border.figure_json())["data"][0]
@@ -132,7 +132,7 @@ def test_children_series_shown_once_and_us_family_units_explained(
     for chart in charts.values():
         # series: source.ref_area.flow.accompaniment.age; each US series from one source
         sources: dict[str, set[str]] = {}
-        for series in set(chart.frame["series"]):
+        for series in set([r["series"] for r in chart.frame]):
             if ".USA." in series:
                 source, rest = series.split(".USA.")
                 sources.setdefault(rest, set()).add(source)
@@ -194,11 +194,11 @@ def test_split_causes_follows_iom_names() -> None:
 
 def test_deaths_page_speaks_spanish(store: Store, portal_settings: Settings) -> None:
     charts = build_deaths(request(store, portal_settings, "es", "deaths"))["charts"]
-    causes = set(charts["by_cause"].frame["x"])
+    causes = set([r["x"] for r in charts["by_cause"].frame])
     assert "Ahogamiento" in causes and "Violencia" in causes
     assert not any("," in c and "/" not in c for c in causes)
     assert not {"Drowning", "Violence", "Undefined"} & causes
-    routes = set(charts["by_route"].frame["x"])
+    routes = set([r["x"] for r in charts["by_route"].frame])
     assert "Ruta centroamericana" in routes and "Undefined" not in routes
     assert "0 personas fallecidas" not in charts["map"].description
 
@@ -223,7 +223,7 @@ def test_members_map_shows_canada_whole_on_a_log_scale(
     assert geo["projection"]["type"] != "mercator"
     assert geo["lataxis"]["range"][1] >= 80  # Canada's Arctic islands reach 83°N
     values = next(t for t in figure["data"] if t["meta"] == "values")
-    assert values["customdata"] == [int(v) for v in chart.frame["value"]]
+    assert values["customdata"] == [int(v) for v in [r["value"] for r in chart.frame]]
     assert values["z"][0] == pytest.approx(math.log10(values["customdata"][0]))
     assert "logarítmica" in values["colorbar"]["title"]["text"]
     assert values["colorbar"]["ticktext"]  # real values in the legend

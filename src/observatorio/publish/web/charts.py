@@ -2,12 +2,15 @@
 
 The frame is the single truth of a chart: the figure is drawn from it, the "download these
 numbers" CSV is the same frame written out, and the accessible table is the same frame pivoted.
+A frame is plain rows (``list[dict]``, store/rows.py: a server worker never imports pandas).
 Frame columns: ``series`` (code), ``label`` (legend name), ``x`` (date, category or ISO3),
-``value``; point maps add ``lon``, ``lat`` (and ``x`` holds the place label).
+``value``; point maps add ``lon``, ``lat`` (and ``x`` holds the place label); bar charts may add
+``partial``.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -15,9 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
-from observatorio.formula_guard import neutral_frame
+from observatorio.formula_guard import neutral_value
 from observatorio.i18n import fmt_month, fmt_number, number_separators
 
 #: Okabe–Ito: distinguishable with colour-blindness, each ≥ 3:1 against white except yellow,
@@ -44,7 +45,7 @@ class Chart:
     unit: str
     sources: list[str]  # "Publisher — title (release …)" lines
     kind: str  # line | forecast | bar | stack | hbar | hstack | choropleth | points
-    frame: pd.DataFrame
+    frame: list[dict[str, Any]]  # the chart frame's rows (module docstring)
     csv_url: str
     lang: str
     description: str = ""
@@ -52,9 +53,15 @@ class Chart:
     x_is_date: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # choropleth options, shapes url…
 
+    def __post_init__(self) -> None:
+        # TRANSITION (#12, removed once every page builds rows): a pandas frame given by a
+        # page not yet converted is read into rows without this module importing pandas.
+        if not isinstance(self.frame, list):
+            self.frame = list(self.frame.to_dict("records"))
+
     @property
     def empty(self) -> bool:
-        return self.frame.empty
+        return not self.frame
 
     def figure_json(self) -> str:
         """The Plotly figure (data + layout) as JSON for the page's script."""
@@ -68,27 +75,35 @@ class Chart:
         return text_table(self)
 
 
-def tidy(frame: pd.DataFrame, *, series: str, label: str, x: str, value: str = "value") -> pd.DataFrame:
-    """Rename a query frame into the chart frame (series, label, x, value)."""
-    if frame.empty:
-        return pd.DataFrame(columns=FRAME_COLUMNS)
-    out = pd.DataFrame({
-        "series": frame[series].astype(str),
-        "label": frame[label].astype(str),
-        "x": frame[x],
-        "value": frame[value].astype(float),
-    })
-    return out.reset_index(drop=True)
+def tidy(frame: list[dict[str, Any]], *, series: str, label: str, x: str,
+         value: str = "value") -> list[dict[str, Any]]:
+    """Rename query rows into the chart frame (series, label, x, value)."""
+    return [{"series": str(row[series]), "label": str(row[label]), "x": row[x],
+             "value": _as_float(row[value])} for row in frame]
 
 
-def chart_csv(frame: pd.DataFrame) -> str:
+def _as_float(value: Any) -> float:
+    # a missing value stays NaN, as a float column holds it (the CSV writes it empty)
+    return math.nan if value is None else float(value)
+
+
+def chart_csv(frame: list[dict[str, Any]]) -> str:
     """The numbers drawn, as CSV (dates ISO, values as plain numbers)."""
     buffer = io.StringIO()
-    out = frame.copy()
-    if "x" in out.columns:
-        out["x"] = [_iso(v) for v in out["x"]]
-    neutral_frame(out).to_csv(buffer, index=False, lineterminator="\n")
+    columns = list(dict.fromkeys(name for row in frame for name in row)) or FRAME_COLUMNS
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutral_value(c) for c in columns])
+    for row in frame:
+        writer.writerow([_csv_cell(row.get(c), c) for c in columns])
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any, column: str) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if column == "x":
+        value = _iso(value)
+    return neutral_value(value)
 
 
 def _iso(value: Any) -> Any:
@@ -134,7 +149,7 @@ def _layout(chart: Chart) -> dict[str, Any]:
             # Plotly reverses the legend of filled traces; keep observed, mean, 80%, 95%
             layout["legend"]["traceorder"] = "normal"
     elif chart.kind in ("hbar", "hstack"):
-        n = chart.frame["x"].nunique() if not chart.frame.empty else 1
+        n = len(set(_col(chart.frame, "x"))) if chart.frame else 1
         layout["height"] = max(260, 60 + 28 * n)
         layout["margin"]["l"] = 10
         # the same number format as the vertical charts: "2.000" / "2,000", never "2k" or "2000"
@@ -173,10 +188,17 @@ def figure(chart: Chart) -> dict[str, Any]:
     return {"data": builders[chart.kind](chart), "layout": _layout(chart)}
 
 
-def _series(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
-    order = list(dict.fromkeys(frame["series"]))
-    return [(s, str(frame.loc[frame["series"] == s, "label"].iloc[0]),
-             frame[frame["series"] == s]) for s in order]
+def _series(frame: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Each series' code, label (its first row's) and rows, in order of first appearance."""
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for row in frame:
+        parts.setdefault(row["series"], []).append(row)
+    return [(code, str(rows[0]["label"]), rows) for code, rows in parts.items()]
+
+
+def _col(rows: list[dict[str, Any]], name: str) -> list[Any]:
+    """One column of some frame rows, in row order."""
+    return [row[name] for row in rows]
 
 
 def _hover(chart: Chart, axis: str) -> str:
@@ -186,7 +208,7 @@ def _hover(chart: Chart, axis: str) -> str:
 
 def _line_traces(chart: Chart) -> list[dict[str, Any]]:
     return [{"type": "scatter", "mode": "lines", "name": label, "meta": code,
-             "x": [_iso(v) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+             "x": [_iso(v) for v in _col(part, "x")], "y": [_plain(v) for v in _col(part, "value")],
              "hovertemplate": _hover(chart, "y"), "line": {"width": 2}}
             for code, label, part in _series(chart.frame)]
 
@@ -209,7 +231,7 @@ def _forecast_traces(chart: Chart) -> list[dict[str, Any]]:
         label, part = parts[code]
         trace: dict[str, Any] = {
             "type": "scatter", "mode": "lines", "name": label, "meta": code,
-            "x": [_iso(v) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+            "x": [_iso(v) for v in _col(part, "x")], "y": [_plain(v) for v in _col(part, "value")],
             "hovertemplate": _hover(chart, "y"), "legendrank": LEGEND_RANK.get(code, 5),
         }
         level = code[-2:]
@@ -233,13 +255,13 @@ def _bar_traces(chart: Chart) -> list[dict[str, Any]]:
     for code, label, part in _series(chart.frame):
         trace: dict[str, Any] = {
             "type": "bar", "name": label, "meta": code,
-            "x": [str(_iso(v)) for v in part["x"]], "y": [_plain(v) for v in part["value"]],
+            "x": [str(_iso(v)) for v in _col(part, "x")], "y": [_plain(v) for v in _col(part, "value")],
             "hovertemplate": _hover(chart, "y")}
-        if "partial" in part.columns and any(part["partial"]):
+        if any("partial" in row for row in part) and any(_col(part, "partial")):
             # a partial year is hatched and names its months on the bar ("oct–dic")
-            trace["marker"] = {"pattern": {"shape": ["/" if p else "" for p in part["partial"]],
+            trace["marker"] = {"pattern": {"shape": ["/" if p else "" for p in _col(part, "partial")],
                                            "solidity": 0.45}}
-            trace["text"] = [str(p) for p in part["partial"]]
+            trace["text"] = [str(p) for p in _col(part, "partial")]
             trace["textposition"] = "outside"
             trace["cliponaxis"] = False
         traces.append(trace)
@@ -248,7 +270,7 @@ def _bar_traces(chart: Chart) -> list[dict[str, Any]]:
 
 def _hbar_traces(chart: Chart) -> list[dict[str, Any]]:
     return [{"type": "bar", "orientation": "h", "name": label, "meta": code,
-             "y": [str(v) for v in part["x"]], "x": [_plain(v) for v in part["value"]],
+             "y": [str(v) for v in _col(part, "x")], "x": [_plain(v) for v in _col(part, "value")],
              "hovertemplate": _hover(chart, "x")}
             for code, label, part in _series(chart.frame)]
 
@@ -264,8 +286,8 @@ def _choropleth_traces(chart: Chart) -> list[dict[str, Any]]:
     geojson = chart.extra["geojson_url"]
     members: list[str] = chart.extra["members"]
     neighbours: list[str] = chart.extra["neighbours"]
-    drawn = chart.frame[chart.frame["value"].notna()]
-    missing = [m for m in members if m not in set(drawn["x"])]
+    drawn = [row for row in chart.frame if not _missing(row["value"])]
+    missing = [m for m in members if m not in set(_col(drawn, "x"))]
     traces = [_shapes_trace(neighbours, NEIGHBOUR_FILL, chart.extra["neighbours_label"], geojson)]
     if missing:
         trace = _shapes_trace(missing, NO_DATA_FILL, chart.extra["no_data_label"], geojson)
@@ -275,15 +297,15 @@ def _choropleth_traces(chart: Chart) -> list[dict[str, Any]]:
         trace.pop("hoverinfo")
         traces.append(trace)
     names = chart.extra["names"]
-    values = [_plain(v) for v in drawn["value"]]
+    values = [_plain(v) for v in _col(drawn, "value")]
     # Colour by the logarithm: members differ by orders of magnitude (USA vs Belize), and a
     # linear scale paints Central America one colour. The legend is labelled in real values;
     # the hover and customdata keep the exact figure.
     z, ticks = log_colour(values)
     traces.append({
         "type": "choropleth", "geojson": geojson, "featureidkey": "id", "meta": "values",
-        "name": chart.title, "locations": list(drawn["x"]), "z": z, "customdata": values,
-        "text": [names.get(iso, iso) for iso in drawn["x"]],
+        "name": chart.title, "locations": list(_col(drawn, "x")), "z": z, "customdata": values,
+        "text": [names.get(iso, iso) for iso in _col(drawn, "x")],
         "colorscale": SEQUENTIAL, "marker": {"line": {"color": "#1a1a1a", "width": 0.8}},
         "colorbar": {"title": {"text": f"{chart.unit}<br>{chart.extra.get('log_label', '')}",
                                "side": "top"},
@@ -330,20 +352,20 @@ def _point_traces(chart: Chart) -> list[dict[str, Any]]:
     traces = [_shapes_trace(chart.extra["shapes"], NEIGHBOUR_FILL, chart.extra["shapes_label"],
                             geojson)]
     frame = chart.frame
-    peak = float(frame["value"].max()) if not frame.empty else 1.0
+    peak = float(max(_col(frame, "value"))) if frame else 1.0
     for i, (code, label, part) in enumerate(_series(frame)):
-        values = [_plain(v) for v in part["value"]]
+        values = [_plain(v) for v in _col(part, "value")]
         traces.append({
             "type": "scattergeo", "mode": "markers", "name": label, "meta": code,
-            "lon": [float(v) for v in part["lon"]], "lat": [float(v) for v in part["lat"]],
-            "text": [str(v) for v in part["x"]], "customdata": values,
+            "lon": [float(v) for v in _col(part, "lon")], "lat": [float(v) for v in _col(part, "lat")],
+            "text": [str(v) for v in _col(part, "x")], "customdata": values,
             "marker": {"size": [_point_size(float(v or 0), peak) for v in values],
                        "color": PALETTE[(i + 1) % len(PALETTE)], "opacity": 0.6,
                        "line": {"width": 0.5, "color": "#ffffff"}},
             "hovertemplate": "%{text}<br>%{customdata:,.0f} " + chart.unit + "<extra>" + label
                              + "</extra>",
         })
-    if not frame.empty:
+    if frame:
         # the circles' scale, drawn on the map: three reference circles with their values
         refs = sorted({_nice(peak), _nice(peak / 5), _nice(peak / 25)}, reverse=True)
         lon, lats = SIZE_LEGEND_AT
@@ -359,28 +381,32 @@ def _point_traces(chart: Chart) -> list[dict[str, Any]]:
     return traces
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value != value  # NaN is the one value unequal to itself
+
+
 def _fmt(value: Any, lang: str) -> str:
-    return fmt_number(None if value is None or value != value else float(value), lang)
+    return fmt_number(None if _missing(value) else float(value), lang)
 
 
 def text_table(chart: Chart) -> tuple[list[str], list[list[str]], bool]:
     """The chart as a table: one row per x, one column per series (formatted for the language)."""
     frame = chart.frame
-    if frame.empty:
+    if not frame:
         return [], [], False
     lang = chart.lang
     if chart.kind == "points":
-        top = frame.sort_values("value", ascending=False).head(MAX_TABLE_ROWS)
-        rows = [[str(x), str(label), fmt_number(float(v), lang)]
-                for x, label, v in zip(top["x"], top["label"], top["value"], strict=True)]
+        top = sorted(frame, key=lambda row: row["value"], reverse=True)[:MAX_TABLE_ROWS]
+        rows = [[str(row["x"]), str(row["label"]), fmt_number(float(row["value"]), lang)]
+                for row in top]
         return ["", "", chart.unit], rows, len(frame) > len(top)
     series = _series(frame)
-    xs = list(dict.fromkeys(frame["x"]))
+    xs = list(dict.fromkeys(_col(frame, "x")))
     if chart.x_is_date:
         xs = sorted(xs)
     cut = len(xs) > MAX_TABLE_ROWS
     xs = xs[-MAX_TABLE_ROWS:]
-    lookup = {(s, x): v for s, x, v in zip(frame["series"], frame["x"], frame["value"], strict=True)}
+    lookup = {(row["series"], row["x"]): row["value"] for row in frame}
     header = [""] + [label for _, label, _ in series]
     rows = []
     for x in xs:

@@ -24,8 +24,9 @@ from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids, world_land_available
-from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.publish.web.charts import FRAME_COLUMNS, Chart
 from observatorio.publish.web.data_filters import api_filters
+from observatorio.publish.web.frame_shim import tidy_frame
 from observatorio.publish.web.returnees_page import build_returnees
 from observatorio.publish.web.subnational import admin1_charts
 from observatorio.publish.web.texts import Texts, catalogue
@@ -136,7 +137,7 @@ class PageRequest:
                                  title=title or r.source, release=released))
         return lines
 
-    def chart(self, chart_id: str, kind: str, frame: pd.DataFrame, *, title: str, unit: str,
+    def chart(self, chart_id: str, kind: str, frame: Any, *, title: str, unit: str,
               sources: list[str], description: str = "", note: str = "", x_is_date: bool = False,
               csv_query: dict[str, str] | None = None, **extra: Any) -> Chart:
         return Chart(id=chart_id, title=title, unit=unit, sources=self.source_lines(sources),
@@ -205,7 +206,7 @@ def build_overview(req: PageRequest) -> dict[str, Any]:
     trend = monthly[monthly["period"] >= TREND_START]
     trend = trend.assign(label=[f"{tx(f'series.{k}')} ({unit_label([u], req.lang)})"
                                 for k, u in zip(trend["key"], trend["unit"], strict=True)])
-    frame = tidy(trend, series="key", label="label", x="period")
+    frame = tidy_frame(trend, series="key", label="label", x="period")
     unit = unit_label(trend["unit"], req.lang)
     trends_chart = req.chart(
         "trends", "line", frame, title=tx("overview.trends_title"), unit=unit,
@@ -389,7 +390,7 @@ def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
         indicator, values = chosen
         key = indicator.key
         values = values.assign(label=tx(f"map.{key}"), series=key)
-        frame = tidy(values, series="series", label="label", x="iso3")
+        frame = tidy_frame(values, series="series", label="label", x="iso3")
         start, end = values["period_start"].iloc[0], values["period_end"].iloc[0]
         span = (fmt_month(start, req.lang) + " – " + fmt_month(end, req.lang)
                 if indicator.window == "12m" else str(end.year))
@@ -453,7 +454,7 @@ def build_country(req: PageRequest) -> dict[str, Any]:
     yearly = yearly.assign(series=[f"{s}.{f}.{a}.{g}" for s, f, a, g in zip(
         yearly["source"], yearly["flow"], yearly["accompaniment"], yearly["age"], strict=True)],
         label=[_child_label(req, r) for r in records(yearly)], x=[str(y) for y in yearly["year"]])
-    frame = tidy(yearly, series="series", label="label", x="x")
+    frame = tidy_frame(yearly, series="series", label="label", x="x")
     unit = unit_label(yearly["unit"], req.lang)
     charts["children"] = req.chart(
         "children", "bar", frame, title=tx("country.children_title", country=req.country(iso)),
@@ -468,7 +469,7 @@ def build_country(req: PageRequest) -> dict[str, Any]:
         series=list(abroad["accompaniment"]), x=[str(y) for y in abroad["year"]],
         label=[f"{acc.label(a, req.lang)} — {tx.get(f'publisher.{s}', s)} ({unit_label([u], req.lang)})"
                for a, s, u in zip(abroad["accompaniment"], abroad["source"], abroad["unit"], strict=True)])
-    frame = tidy(abroad, series="series", label="label", x="x")
+    frame = tidy_frame(abroad, series="series", label="label", x="x")
     if not abroad.empty:
         frame["months"] = list(abroad["months"])
     unit = unit_label(abroad["unit"], req.lang)
@@ -510,7 +511,7 @@ def _measure_chart(req: PageRequest, chart_id: str, role: str, part: pd.DataFram
                        label=[_profile_label(req, k, s, u) for k, s, u in
                               zip(part["key"], part["source"], part["unit"], strict=True)],
                        x=[str(y) for y in part["year"]])
-    frame = tidy(part, series="series", label="label", x="x")
+    frame = tidy_frame(part, series="series", label="label", x="x")
     frame["months"] = list(part["months"])
     # a year of monthly data with fewer than 12 months is partial: say which months
     frame["partial"] = [_months_span(req, r.first, r.last) if r.freq == "M" and r.months < 12
@@ -593,7 +594,7 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
         req.store, "___")
     steps = steps.assign(label=[f"{o}. {tx(f'route.step.{s}')} ({unit_label([u], req.lang)})"
                                 for o, s, u in zip(steps["order"], steps["step"], steps["unit"], strict=True)])
-    frame = tidy(steps, series="step", label="label", x="period")
+    frame = tidy_frame(steps, series="step", label="label", x="period")
     unit = unit_label(steps["unit"], req.lang)
     chart = req.chart(
         "steps", "line", frame, title=tx("route.chart_title", nat=req.country(nat) if nat else "—"),
@@ -630,7 +631,7 @@ def build_children(req: PageRequest) -> dict[str, Any]:
     for chart_id, mask in (("unaccompanied", kids["accompaniment"] == "UNACCOMPANIED"),
                            ("accompanied", kids["accompaniment"] != "UNACCOMPANIED")):
         part = kids[mask]
-        frame = tidy(part, series="series", label="label", x="period")
+        frame = tidy_frame(part, series="series", label="label", x="period")
         unit = unit_label(part["unit"], req.lang)
         note = tx(f"children.{chart_id}_note")
         if chart_id == "accompanied" and (part["source"] == db.SOURCES["cbp_sw"]).any():
@@ -677,7 +678,7 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
            unit=unit_label([u], req.lang), publisher=req.tx.get(f"publisher.{src}", src))
         for s, u, src in zip(mirror["side"], mirror["unit"], mirror["source"], strict=True)],
         series=[f"{s}.{src}" for s, src in zip(mirror["side"], mirror["source"], strict=True)])
-    frame = tidy(mirror, series="series", label="label", x="period")
+    frame = tidy_frame(mirror, series="series", label="label", x="period")
     unit = unit_label(mirror["unit"], req.lang)
     gap = _mirror_gap(req, mirror)
     charts["mirror"] = req.chart(
@@ -693,7 +694,7 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
         label=[f"{req.country(c)} → {req.country(r)}" for c, r in
                zip(received["counterpart_area"], received["ref_area"], strict=True)],
         x=[str(y) for y in received["year"]])
-    frame = tidy(received, series="series", label="label", x="x")
+    frame = tidy_frame(received, series="series", label="label", x="x")
     unit = unit_label(received["unit"], req.lang)
     sources = list(received["source"].unique())
     note = tx("returns.received_note") + _mark_partial_years(req, frame, sources)
@@ -713,7 +714,7 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
         label=[f"{req.country(c)} ({req.country(r)})" for c, r in
                zip(executed["citizenship"], executed["ref_area"], strict=True)],
         x=[str(y) for y in executed["year"]])
-    frame = tidy(executed, series="series", label="label", x="x")
+    frame = tidy_frame(executed, series="series", label="label", x="x")
     unit = unit_label(executed["unit"], req.lang)
     sources = list(executed["source"].unique())
     note = tx("returns.executed_note") + _mark_partial_years(req, frame, sources)

@@ -40,7 +40,8 @@ from observatorio.publish.web.admin1_map import (
     countries_with_shapes,
     subdivision_name,
 )
-from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.publish.web.charts import FRAME_COLUMNS, Chart
+from observatorio.publish.web.frame_shim import tidy_frame
 from observatorio.store import page_reads, selection
 from observatorio.store.duck import Store
 from observatorio.store.selection import Selection
@@ -290,7 +291,7 @@ def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, w
 def _map(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str) -> Chart:
     tx = req.tx
     shown = [r for r in ranking if not r["count"].suppressed]
-    frame = tidy(pd.DataFrame({"series": "returnees", "label": tx("returnees.received"),
+    frame = tidy_frame(pd.DataFrame({"series": "returnees", "label": tx("returnees.received"),
                                "x": [r["code"] for r in shown], "value": [r["count"].value for r in shown]}),
                  series="series", label="label", x="x") if shown else pd.DataFrame(columns=FRAME_COLUMNS)
     if iso3 not in countries_with_shapes(req.settings.data_path):

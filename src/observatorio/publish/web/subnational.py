@@ -21,7 +21,8 @@ from observatorio.publish.web.admin1_map import (
     countries_with_shapes,
     subdivision_name,
 )
-from observatorio.publish.web.charts import Chart, tidy
+from observatorio.publish.web.charts import Chart
+from observatorio.publish.web.frame_shim import tidy_frame
 from observatorio.publish.web.unit_labels import unit_label
 from observatorio.store.duck import Store
 from observatorio.store.selection import Selection, sums
@@ -70,7 +71,7 @@ def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
         part = totals[totals["flow"] == flow].groupby(["ref_area", "unit"], as_index=False)["value"].sum()
         label = flows.label(flow, lang)
         heading = label[:1].upper() + label[1:]
-        frame = tidy(part.assign(series=flow, label=label), series="series", label="label", x="ref_area")
+        frame = tidy_frame(part.assign(series=flow, label=label), series="series", label="label", x="ref_area")
         unit = unit_label(part["unit"], lang)
         chart_id = f"admin1-{flow.lower()}"
         charts[chart_id] = req.chart(
@@ -90,7 +91,7 @@ def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
                        label=[f"{sexes.label(s, lang)}, {ages.label(a, lang)}"
                               for s, a in zip(by["sex"], by["age"], strict=True)],
                        x=[subdivision_name(c, lang) for c in by["ref_area"]])
-        frame = tidy(by, series="series", label="label", x="x")
+        frame = tidy_frame(by, series="series", label="label", x="x")
         sex_age_id = f"admin1-{flow.lower()}-sex-age"
         charts[sex_age_id] = req.chart(
             sex_age_id, "hstack", frame,
