@@ -38,10 +38,11 @@ from observatorio.store.duck import Store
 GEOJSON_URL = "/static/geo/region_110m.geojson"
 
 
-def records(frame: pd.DataFrame) -> Iterator[Any]:
-    """Rows as objects with attribute access (typed Any: frames are checked by their queries)."""
-    return (SimpleNamespace(**{str(k): v for k, v in row.items()})
-            for row in frame.to_dict("records"))
+def records(frame: Any) -> Iterator[Any]:
+    """Rows as objects with attribute access (typed Any: rows are checked by their queries)."""
+    # TRANSITION (#12): a pandas frame from a builder not yet converted is read as its rows.
+    rows = frame if isinstance(frame, list) else frame.to_dict("records")
+    return (SimpleNamespace(**{str(k): v for k, v in row.items()}) for row in rows)
 TREND_START = date(2019, 1, 1)
 ROUTE_START = date(2020, 1, 1)
 PROFILE_FIRST_YEAR = 2012
@@ -167,13 +168,17 @@ def licence_text(licence: str, lang: str) -> tuple[str, str]:
     return (translated, lang) if translated != licence else (licence, "en")
 
 
-def _describe_series(req: PageRequest, frame: pd.DataFrame, unit: str) -> str:
+def _describe_series(req: PageRequest, frame: Any, unit: str) -> str:
     """One sentence per series: its latest value and the period it covers."""
-    if frame.empty:
+    # TRANSITION (#12): a pandas frame from a builder not yet converted is read as its rows.
+    rows = frame if isinstance(frame, list) else frame.to_dict("records")
+    if not rows:
         return req.tx("chart.no_data")
+    lasts: dict[Any, dict[str, Any]] = {}  # each label's last row, labels in order of appearance
+    for row in rows:
+        lasts[row["label"]] = row
     parts = []
-    for label, part in frame.groupby("label", sort=False):
-        last = part.iloc[-1]
+    for label, last in lasts.items():
         x = last["x"]
         when = fmt_month(x, req.lang) if isinstance(x, date) else str(x)
         parts.append(req.tx("chart.describe_series", label=label, when=when,
