@@ -20,7 +20,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from observatorio.cases import accounts, case_records, person_records, person_rights, referrals
-from observatorio.cases.errors import Forbidden, NotFound
+from observatorio.cases.errors import Conflict, Forbidden, NotFound
 from observatorio.cases.models import AuditEntry, Case, Organisation, Person
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
 from observatorio.cases.runtime import Runtime
@@ -316,4 +316,30 @@ def test_a_transfer_waiting_for_an_erasure_never_deadlocks(pg_rt: Runtime, pg_wo
         erased = person_rights.erase_person(ctx_for(s, world, "gtm_head"), person_id)
     box["worker"].join(LOCK_WAIT_LIMIT_S)
     assert erased.person_erased and erased.cases == 1
-    assert box["outcome"]["value"] == "accepted", box["outcome"]
+    # it waited, then found the case erased: nothing to take on (before: accepted, moving an
+    # erased case and the erased person's registration)
+    assert isinstance(box["outcome"]["value"], Conflict), box["outcome"]
+    assert _registration(rt, person_id)[0] == world.orgs["gtm_consulate_mex"]
+
+
+def test_an_erased_case_is_neither_transferred_nor_taken_on(rt: Runtime, world: World) -> None:
+    """A referral pending when the person's data is erased can be declined, not accepted: the
+    case holds nothing to work on, and a transfer would hand the erased person's registration to
+    the receiver (before: accepted, case and registration moved)."""
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    transfer = _refer(rt, world, case_id, "gtm_child", transfer=True)
+    with rt.sessions() as s:
+        assert person_rights.erase_person(ctx_for(s, world, "gtm_head"), person_id).cases == 1
+    with rt.sessions() as s, pytest.raises(Conflict) as refused:
+        referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer, ReferralAnswer(accept=True))
+    assert refused.value.key == "refusal.case.erased_case"
+    with rt.sessions() as s, pytest.raises(Conflict):  # the confirmation step refuses alike
+        referrals.check_answer(ctx_for(s, world, "gtm_protection"), transfer, ReferralAnswer(accept=True))
+    with rt.sessions() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and case.organisation_id == world.orgs["gtm_consulate_mex"]
+    assert _registration(rt, person_id)[0] == world.orgs["gtm_consulate_mex"]
+    with rt.sessions() as s:
+        answered = referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer,
+                                             ReferralAnswer(accept=False, reason="caso borrado"))
+    assert answered.status == "declined"

@@ -49,7 +49,7 @@ from observatorio.cases.referral_schemas import (
     ReferralOut,
     ReferralView,
 )
-from observatorio.cases.use_context import Ctx, load_case, load_case_for_work
+from observatorio.cases.use_context import Ctx, load_case, load_case_for_work, refuse_if_erased
 
 ACTIVE = ("pending", "accepted")  # the receiver sees the minimised view only in these states
 STATUSES = ("pending", "accepted", "declined", "completed", "withdrawn")
@@ -406,6 +406,10 @@ def _answer_checked(ctx: Ctx, referral_id: int, data: ReferralAnswer, *, lock: b
         raise Conflict(key="refusal.referral.not_pending", r_status=r.status, detail={"status": r.status})
     if not data.accept and not data.reason:
         raise Invalid(key="refusal.referral.reason_required", detail={"field": "reason"})
+    if data.accept:
+        # An erased case holds nothing to work on, and a transfer would hand its pseudonymised
+        # person's registration over; declining still closes the referral.
+        refuse_if_erased(r.case, "case")
     if data.accept and r.transfer and r.from_organisation_id != r.case.organisation_id:
         # A transfer moves the case from its sender: once the case went elsewhere (another
         # transfer accepted first, an assignment) it would move it from a holder who never
