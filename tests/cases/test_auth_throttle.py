@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from observatorio.cases.config import CasesConfig
+from observatorio.cases.errors import Misconfigured
 from observatorio.cases.runtime import Runtime
 
 from .conftest import PASSWORD, make_app
@@ -129,3 +132,14 @@ def test_the_address_is_not_taken_from_forwarding_headers(rt: Runtime, world) ->
         r = attacker.post("/api/v1/auth/token", data={"username": "gtm_officer", "password": PASSWORD},
                           headers={"X-Forwarded-For": OFFICE})
         assert r.status_code == 429
+
+
+@pytest.mark.parametrize("user_limit", [3, 5])
+def test_a_username_limit_not_above_the_pairs_is_refused_at_start(user_limit: int) -> None:
+    """One sender would reach a username-wide limit at or below the pair's first, locking the
+    officer out from every address: the setting is refused, in both languages, naming both."""
+    with pytest.raises(Misconfigured) as refused:
+        CasesConfig(max_failures_per_user=user_limit, max_failures_per_user_ip=5)
+    assert "OBSERVATORIO_CASES_MAX_FAILURES_PER_USER" in refused.value.message("en")
+    assert f"({user_limit})" in refused.value.message("es") and "(5)" in refused.value.message("es")
+    assert CasesConfig(max_failures_per_user=6, max_failures_per_user_ip=5).max_failures_per_user == 6

@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -50,6 +50,16 @@ class CasesConfig(BaseSettings):
     # A month is published only this many days after it ends (late data entry), so that its
     # numbers need no revision (cases/publication/closing.py, revisions.py).
     publication_closing_days: int = 15
+
+    @model_validator(mode="after")
+    def _user_limit_above_pair_limit(self) -> CasesConfig:
+        # At or below the pair's limit, the username-wide limit is reached by one sender first:
+        # anyone who knows an officer's username could lock the account from every address,
+        # which is what counting per (username, address) is for.
+        if self.max_failures_per_user <= self.max_failures_per_user_ip:
+            raise Misconfigured(key="cases.refusal.throttle_limits", user=self.max_failures_per_user,
+                                pair=self.max_failures_per_user_ip)
+        return self
 
     @property
     def session_idle(self) -> dt.timedelta:

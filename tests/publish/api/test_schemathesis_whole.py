@@ -46,7 +46,7 @@ def whole(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory
                             secret_key="schemathesis-secret-key-0123456789abcdef")
     # Cheap hashes, and no throttling: generated logins must not lock the demo users out.
     config = CasesConfig(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1,
-                         max_failures_per_user_ip=10**9, max_failures_per_user=10**9,
+                         max_failures_per_user_ip=10**9, max_failures_per_user=10**9 + 1,
                          max_failures_per_ip=10**9)
     rt = Runtime.from_url(url, app_settings, config)
     with rt.sessions() as session:
