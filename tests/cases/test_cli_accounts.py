@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from observatorio import i18n
 from observatorio.cases import accounts
 from observatorio.cases.cli import EXIT_ERROR, EXIT_NOT_FOUND, PASSWORD_ENV
-from observatorio.cases.errors import Conflict
+from observatorio.cases.errors import Conflict, Invalid
 from observatorio.cases.models import AuditEntry, AuthSession, Membership, Organisation, User
 from observatorio.cases.runtime import Runtime
 from observatorio.cli import app
@@ -351,3 +351,26 @@ def test_two_operators_racing(pg_rt: Runtime) -> None:
     with rt.sessions() as s:
         assert s.scalars(select(User.username).where(User.active.is_(True), User.username.like("admin.%"))).all() == [
             "admin.2"]
+
+
+@pytest.mark.postgres
+def test_names_longer_than_their_columns_are_refused_by_name(pg_rt: Runtime) -> None:
+    """On PostgreSQL an organisation name, city or full name longer than its column failed the
+    insert with a DataError (a traceback at the CLI, a 500 on the admin pages); it is refused
+    before, naming what was too long and the limit, and nothing is written."""
+    rt = pg_rt
+    with rt.sessions() as s:
+        for name, city, option, length in (("M" * 201, None, "NAME", 201),
+                                           ("Ministerio largo", "C" * 121, "--city", 121)):
+            with pytest.raises(Invalid) as refused:
+                accounts.create_organisation(s, "cli:a", name, "foreign_ministry", "GTM", city=city)
+            assert option in refused.value.message("es")
+            assert f"({length} characters)" in refused.value.message("en")
+        org = accounts.create_organisation(s, "cli:a", MINISTRY, "foreign_ministry", "GTM", city="C" * 120)
+        with pytest.raises(Invalid) as refused:
+            accounts.create_user(s, rt.config, "cli:a", "admin.long", PASSWORD, str(org.id), "admin",
+                                 full_name="F" * 201)
+        assert "--full-name" in refused.value.message("es")
+        accounts.create_user(s, rt.config, "cli:a", "admin.long", PASSWORD, str(org.id), "admin",
+                             full_name="F" * 200)
+        s.commit()

@@ -30,6 +30,10 @@ from observatorio.cases.vocab import OrgKind
 ADMIN_ACTION = "user.manage"
 MIN_PASSWORD = 12
 MAX_USERNAME = 80  # app_user.username
+#: The columns' lengths (models.py): longer text is refused by name, not left to the database
+#: (PostgreSQL fails the insert with a DataError; SQLite would keep it whole).
+MAX_NAME = 200  # organisation.name, app_user.full_name
+MAX_CITY = 120  # organisation.city
 #: Who an operator's change is recorded under: a name (the CLI's ``cli:<os user>``) or, from the
 #: signed-in administration pages, the acting account with its id and address.
 Operator = str | Actor
@@ -78,6 +82,12 @@ def check_country(code: str, option: str) -> str:
     if len(iso) != 3 or pycountry.countries.get(alpha_3=iso) is None:
         raise Invalid(key="cases.refusal.unknown_country", option=option, given=code)
     return iso
+
+
+def check_length(value: str, option: str, maximum: int) -> None:
+    """Refuse text longer than its column, naming the option (or form field) it came from."""
+    if len(value) > maximum:
+        raise Invalid(key="cases.refusal.text_too_long", option=option, maximum=maximum, length=len(value))
 
 
 def check_username(username: str) -> None:
@@ -158,6 +168,8 @@ def create_organisation(session: Session, operator: Operator, name: str, kind: s
     name = name.strip()
     if not name:
         raise Invalid(key="cases.refusal.organisation_name_empty")
+    check_length(name, "NAME", MAX_NAME)
+    check_length((city or "").strip(), "--city", MAX_CITY)
     if kind not in {k.value for k in OrgKind}:
         raise Invalid(key="cases.refusal.unknown_org_kind", kind=kind, kinds=", ".join(k.value for k in OrgKind))
     iso = check_country(country, "--country")
@@ -190,6 +202,7 @@ def create_user(session: Session, cfg: CasesConfig, operator: Operator, username
     """A new account with one role in one organisation; audited as ``user.create`` and
     ``user.grant``."""
     org = check_new_user(session, username, org_ref, role)
+    check_length(full_name.strip(), "--full-name", MAX_NAME)
     try:
         user = add_user(session, username, password, cfg, [(org, role)], full_name.strip())
     except IntegrityError:
