@@ -101,6 +101,9 @@ def test_answering_and_completing_ask_first(client, rt, world) -> None:
     accept = client.post(url, data={"decision": "accept", "csrf_token": token})
     assert accept.status_code == 200
     assert "pasa a Procuraduría General de la Nación (niñez), con usted como responsable" in _question(accept.text)
+    # what else moves with the case is said before, not found out after
+    assert "Terminan los accesos compartidos del caso" in _question(accept.text)
+    assert "también su registro pasa a Procuraduría General de la Nación (niñez)" in _question(accept.text)
     decline = client.post(f"{url}?lang=en", data={"decision": "decline", "reason": "sin cupo", "csrf_token": token})
     assert decline.status_code == 200 and "You are about to decline the referral" in _question(decline.text)
     assert _hidden(decline.text)["reason"] == ["sin cupo"] and _hidden(decline.text)["decision"] == ["decline"]
