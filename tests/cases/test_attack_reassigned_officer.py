@@ -47,8 +47,9 @@ def test_moving_a_case_without_naming_an_officer_ends_the_old_officers_reach(cli
     assert client.post(f"/api/v1/cases/{case}/notes", json={"body": "sigo aquí"}, headers=worker).status_code == 404
     listed = client.get("/api/v1/cases", headers=worker).json()
     assert case not in [c["id"] for c in listed["items"]]
-    # the person stays reachable only through what still holds them (their registration at the NGO)
-    assert client.get(f"/api/v1/people/{person}", headers=worker).status_code == 200
+    # the NGO held no other case of the person: their registration went with the case
+    # (registration.move_with_last_case; before, the NGO's caseworker kept reading the person)
+    assert client.get(f"/api/v1/people/{person}", headers=worker).status_code == 404
 
 
 def test_an_officer_who_is_a_member_of_the_new_holder_too_stays_assigned(client, rt, seeded) -> None:

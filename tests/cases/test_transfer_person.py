@@ -19,12 +19,19 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from observatorio.cases import accounts, case_records, person_records, person_rights, referrals
+from observatorio.cases import (
+    accounts,
+    case_records,
+    case_writes,
+    person_records,
+    person_rights,
+    referrals,
+)
 from observatorio.cases.errors import Conflict, Forbidden, NotFound
 from observatorio.cases.models import AuditEntry, Case, Organisation, Person
 from observatorio.cases.referral_schemas import ConsentIn, ReferralAnswer, ReferralIn
 from observatorio.cases.runtime import Runtime
-from observatorio.cases.schemas import CaseCreate, PersonCreate, PersonUpdate
+from observatorio.cases.schemas import CaseAssign, CaseCreate, PersonCreate, PersonUpdate
 from observatorio.cases.vocab import CaseType
 
 from .conftest import PASSWORD, World, ctx_for, login
@@ -343,3 +350,35 @@ def test_an_erased_case_is_neither_transferred_nor_taken_on(rt: Runtime, world: 
         answered = referrals.answer_referral(ctx_for(s, world, "gtm_protection"), transfer,
                                              ReferralAnswer(accept=False, reason="caso borrado"))
     assert answered.status == "declined"
+
+
+def _assign(rt: Runtime, world: World, case_id: int, org_key: str) -> None:
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "gtm_supervisor")  # moves cases between Guatemala's organisations
+        version = case_records.get_case(ctx, case_id).version
+        case_writes.assign_case(ctx, case_id, CaseAssign(version=version, organisation_id=world.orgs[org_key]))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_registration_moves_with_the_last_case_assigned_elsewhere(
+        backend: str, request: pytest.FixtureRequest) -> None:
+    """The national supervisor moves the person's only case from the consulate in Tapachula to
+    the one in Houston: the registration goes too (before: Tapachula kept reading and finding the
+    person after it held none of their cases), audited with the case; the new holder corrects the
+    identity. With a second case kept in Tapachula, nothing moves."""
+    rt: Runtime = request.getfixturevalue("pg_rt" if backend == "postgres" else "rt")
+    world: World = request.getfixturevalue("pg_world" if backend == "postgres" else "world")
+    case_id, person_id = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    kept_case, kept_person = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    _second_case(rt, world, "gtm_head", "gtm_consulate_mex", kept_person)
+    _assign(rt, world, case_id, "gtm_consulate_usa")
+    _assign(rt, world, kept_case, "gtm_consulate_usa")
+    assert _registration(rt, person_id) == (world.orgs["gtm_consulate_usa"], None)
+    assert _registration(rt, kept_person)[0] == world.orgs["gtm_consulate_mex"]
+    assert not any(_reads_person(rt, world, u, person_id) for u in SENDERS)
+    assert all(_reads_person(rt, world, u, kept_person) for u in SENDERS)
+    moves = _moves(rt)
+    assert [(m.outcome, m.record_id, m.actor_id) for m in moves] == [
+        ("granted", str(person_id), world.users["gtm_supervisor"])]
+    assert sorted(json.loads(moves[0].fields)) == [f"case:{case_id}", "created_by_id", "organisation_id"]
+    assert _rename(rt, world, "gtm_usa_officer", person_id, "Corregida") == "Corregida"

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
-from observatorio.cases import closure_guard
+from observatorio.cases import closure_guard, registration
 from observatorio.cases.errors import Conflict, Invalid, not_found
 from observatorio.cases.models import Case, CaseRevision, CaseShare, Organisation, utcnow
 from observatorio.cases.policy import Decision, group_of_field
@@ -24,6 +24,7 @@ from observatorio.cases.use_context import (
     jsonable,
     load_case,
     load_case_for_work,
+    lock_case,
     org_for,
     refuse_if_erased,
     require_groups,
@@ -153,7 +154,10 @@ def transition_case(ctx: Ctx, case_id: int, data: CaseTransition) -> CaseOut:
 
 
 def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
-    """Assign the case to another organisation of the same country and/or an officer."""
+    """Assign the case to another organisation of the same country and/or an officer. When it
+    was the old holder's last case of the person, the person's registration goes with it
+    (``registration.move_with_last_case``), as with an accepted transfer."""
+    lock_case(ctx, case_id)  # case, then person: the order a transfer and an erasure take
     case, d = load_case(ctx, case_id, "case.assign")
     org_id = data.organisation_id or case.organisation_id
     values: dict[str, Any] = {}
@@ -171,6 +175,9 @@ def assign_case(ctx: Ctx, case_id: int, data: CaseAssign) -> CaseOut:
     if data.officer_id is not None:
         check_officer(ctx, data.officer_id, org_id)
         values["officer_id"] = data.officer_id
+    if "organisation_id" in values:
+        registration.move_with_last_case(ctx, case, case.organisation_id, org, values.get("officer_id", case.officer_id),
+                                         d, f"case:{case.id}")
     return write_case(ctx, case, d, "case.assign", data.version, values)
 
 

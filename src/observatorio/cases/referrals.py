@@ -20,10 +20,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from observatorio.cases import notifications
+from observatorio.cases import notifications, registration
 from observatorio.cases.case_writes import end_shares, write_case
 from observatorio.cases.errors import Conflict, Forbidden, Invalid, not_found
 from observatorio.cases.models import Case, Organisation, Person, utcnow
@@ -455,7 +455,7 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
     to the receiving organisation, assigned to the officer who accepted it, and ends the case's
     shares (``case_writes.end_shares``) and its other pending referrals; when it was the sender's
     last case of the person, the person's registration goes with it
-    (``_move_registration_with_last_case``)."""
+    (``registration.move_with_last_case``)."""
     r, d = _answer_checked(ctx, referral_id, data, lock=True)
     r.status = "accepted" if data.accept else "declined"
     r.response_reason = data.reason or None
@@ -473,7 +473,8 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
         end_shares(ctx, case, d, r.id)  # the old holder's shares go with its holding (same transaction)
         _withdraw_left_pending(ctx, r, d)
         _complete_earlier_transfers(ctx, r, d)
-        _move_registration_with_last_case(ctx, r, d)
+        registration.move_with_last_case(ctx, case, r.from_organisation_id, target, ctx.principal.user_id,
+                                         d, f"referral:{r.id}")
         write_case(ctx, case, d, "referral.transfer", case.version, values)  # audits and commits
         set_committed_value(case, "organisation", target)  # the row holds it already
         return referral_out(r)
@@ -484,7 +485,6 @@ def answer_referral(ctx: Ctx, referral_id: int, data: ReferralAnswer) -> Referra
 
 WITHDRAWN_BY_TRANSFER = "referral.withdraw_by_transfer"
 COMPLETED_BY_TRANSFER = "referral.complete_by_transfer"
-PERSON_TRANSFERRED = "person.transfer"
 
 
 def _complete_earlier_transfers(ctx: Ctx, transfer: Referral, d: Decision) -> None:
@@ -503,43 +503,6 @@ def _complete_earlier_transfers(ctx: Ctx, transfer: Referral, d: Decision) -> No
         r.status, r.completed_at = "completed", now
         ctx.log(d, COMPLETED_BY_TRANSFER, "referral", r.id, ["status", f"referral:{transfer.id}"])
     ctx.session.flush()
-
-
-def _move_registration_with_last_case(ctx: Ctx, transfer: Referral, d: Decision) -> None:
-    """Move the person's registration to the receiver when ``transfer`` takes the sender's last
-    case of the person: ``organisation_id`` becomes the receiver, ``created_by_id`` the officer
-    who accepted, audited as ``person.transfer`` under ``d`` with the transfer's referral id.
-
-    Why: a person is held by their registration and by their cases' holders
-    (``policy.person_resource``), and their identity is edited on the registration alone. Left
-    with a sender that holds none of their cases any more, the registration would let the sender
-    read on (identity, contacts) about someone it handed over, and leave the new holder unable to
-    correct the identity its case rests on. The lists follow by themselves: the person's SQL
-    filter reads ``person.organisation_id`` and ``created_by_id`` (PERSON_REGISTRATION_COLUMNS).
-
-    It stays when the sender still holds another case of the person (of any status: it still
-    works with, or keeps the file of, the person, and reaches them through that case anyway), and
-    when another organisation registered the person: that registration was never the sender's to
-    hand over. Cases of a capped type (a child) still cap the person wherever the registration is.
-
-    The caller holds the transferred case's row lock. The person's row is locked before the
-    count, so two transfers of two of the person's cases accepted at once count one after the
-    other (PostgreSQL: the second, once the first commits, sees its case gone and moves the
-    registration; SQLite serialises writers anyway). Flushed and logged, not committed."""
-    sender, person_id = transfer.from_organisation_id, transfer.case.person_id
-    ctx.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
-    person = ctx.session.get(Person, person_id, populate_existing=True)
-    assert person is not None  # a case always has its person
-    if person.organisation_id != sender:
-        return
-    kept = ctx.session.scalar(select(func.count()).select_from(Case).where(
-        Case.person_id == person_id, Case.organisation_id == sender, Case.id != transfer.case_id))
-    if kept:
-        return
-    person.organisation, person.created_by_id = transfer.to_organisation, ctx.principal.user_id
-    ctx.session.flush()
-    ctx.log(d, PERSON_TRANSFERRED, "person", person.id,
-            ["created_by_id", "organisation_id", f"referral:{transfer.id}"])
 
 
 def _withdraw_left_pending(ctx: Ctx, transfer: Referral, d: Decision) -> None:

@@ -200,11 +200,17 @@ def load_case_for_work(ctx: Ctx, case_id: int, action: str,
     on the erased case (tests/cases/test_attack_erasure_race.py). PostgreSQL only: SQLite
     serialises writers from a transaction's first statement.
     """
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        ctx.session.execute(_LOCK_CASE, {"case_id": case_id})
+    lock_case(ctx, case_id)
     case, d = load_case(ctx, case_id, action, audit_action)
     refuse_if_erased(case, "case")
     return case, d
+
+
+def lock_case(ctx: Ctx, case_id: int) -> None:
+    """Lock the case's row until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite
+    serialises writers from a transaction's first statement)."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(_LOCK_CASE, {"case_id": case_id})
 
 
 def person_cases(ctx: Ctx, person_id: int) -> list[Case]:
@@ -214,7 +220,7 @@ def person_cases(ctx: Ctx, person_id: int) -> list[Case]:
 def lock_person_cases(ctx: Ctx, person_id: int) -> None:
     """Lock the person's cases (PostgreSQL ``FOR UPDATE``, in id order) before anything of the
     person is written: an accepted transfer takes its case, then the person's row (the
-    registration moves with the last case: ``referrals._move_registration_with_last_case``), so
+    registration moves with the last case: ``registration.move_with_last_case``), so
     a writer of the person that also writes their cases takes them in that order too, and the two
     wait for each other instead of deadlocking. Nothing pending is flushed before the locks."""
     with ctx.session.no_autoflush:
