@@ -14,9 +14,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 
+from observatorio.cases import person_rights
 from observatorio.cases.errors import Conflict
 from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.reception import arrivals, intake
+from observatorio.cases.reception.models import ManifestEntry
 from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
 from observatorio.cases.runtime import Runtime
 
@@ -148,3 +150,26 @@ def test_officer_b_reads_no_childs_name_through_the_api_the_page_or_the_received
                              IntakeIn(manifest_entry_id=entry, **ADULT), ARRIVED)
     assert name not in refused.value.en + refused.value.es and family not in refused.value.en
     assert f"row {manifest[0]['row_number']}" in refused.value.en
+
+
+def test_an_erased_persons_manifest_row_keeps_no_name(rt: Runtime, world: World) -> None:
+    """Erasing a returnee received off a manifest blanks the manifest row's name and birth date
+    (before: the arrival's page and API went on showing who the erased person was); the row,
+    its sex and the other rows stay."""
+    rows = people(2)
+    arrival_id, persons = _arrival(rt, world, rows, ADULT)
+    with rt.sessions() as s:
+        before = {e.id: _identity(e) for e in arrivals.get_arrival(ctx_for(s, world, "hnd_reception"),
+                                                                   arrival_id).manifest}
+    with rt.sessions() as s:
+        erased = person_rights.erase_person(ctx_for(s, world, "hnd_supervisor"), persons[0])
+    assert erased.person_erased
+    with rt.sessions() as s:
+        after = {e.id: _identity(e) for e in arrivals.get_arrival(ctx_for(s, world, "hnd_supervisor"),
+                                                                  arrival_id).manifest}
+        stored = s.scalars(select(ManifestEntry).order_by(ManifestEntry.row_number)).all()
+    received, waiting = sorted(before)
+    assert stored[0].given_names == stored[0].family_names == "—" and stored[0].date_of_birth is None
+    assert stored[0].sex == before[received][3]
+    assert after[waiting] == before[waiting]  # a row nobody was received from is untouched
+    assert all(rows[0][0] not in str(v) for v in after.values())

@@ -28,12 +28,15 @@ from observatorio.cases.models import (
     Person,
     utcnow,
 )
+from observatorio.cases.reception.models import Intake, ManifestEntry
 from observatorio.cases.referral_models import Referral, ReferralConsent
 from observatorio.cases.referral_schemas import CASE_TRANSFERRED, CONSENT_WITHDRAWN
 from observatorio.cases.reintegration_models import ReintegrationFollowUp, ReintegrationPlan
 from observatorio.cases.transition_models import CaseTransitionReason
 
 PERSON_FIELDS = ("given_names", "family_names", "date_of_birth", "documents", "contacts", "family_links")
+#: What an erased name reads as where its column takes no NULL (a manifest row's names).
+ERASED_NAME = "—"
 CASE_FIELDS = ("summary", "location", "health_details", "trafficking_details", "child_protection_details")
 
 
@@ -65,6 +68,12 @@ def pseudonymise_identity(session: Session, person: Person, key: str, now: dt.da
     session.execute(
         delete(FamilyLink).where(or_(FamilyLink.person_id == person.id, FamilyLink.relative_id == person.id))
     )
+    # The arrival's manifest row the person was received from holds their name and birth date
+    # too; its sex and the row itself stay (the arrival's counts need them).
+    received_from = select(Intake.manifest_entry_id).where(Intake.person_id == person.id,
+                                                           Intake.manifest_entry_id.is_not(None))
+    session.execute(update(ManifestEntry).where(ManifestEntry.id.in_(received_from))
+                    .values(given_names=ERASED_NAME, family_names=ERASED_NAME, date_of_birth=None))
 
 
 def erase_cases(session: Session, case_ids: list[int], now: dt.datetime) -> int:
