@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from observatorio.cases.auth import throttle_address
 from observatorio.cases.config import CasesConfig
 from observatorio.cases.errors import Misconfigured
 from observatorio.cases.runtime import Runtime
@@ -143,3 +144,23 @@ def test_a_username_limit_not_above_the_pairs_is_refused_at_start(user_limit: in
     assert "OBSERVATORIO_CASES_MAX_FAILURES_PER_USER" in refused.value.message("en")
     assert f"({user_limit})" in refused.value.message("es") and "(5)" in refused.value.message("es")
     assert CasesConfig(max_failures_per_user=6, max_failures_per_user_ip=5).max_failures_per_user == 6
+
+
+def test_an_ipv6_client_cannot_rotate_its_addresses_past_the_limits(rt: Runtime, world) -> None:
+    """A client given an IPv6 /64 (a home network, one host) counted address by address could
+    change address at every guess and never reach the pair's or the address's limit; it is
+    counted by its /64, while a neighbour network is not affected."""
+    limit = rt.config.max_failures_per_user_ip
+    for n in range(limit):
+        _guess(rt, "gtm_officer", f"2001:db8:1:2::{n + 1:x}", 1)
+    with _from(rt, "2001:db8:1:2:ffff::9") as c:  # another address of the same /64
+        assert _sign_in(c, "gtm_officer", PASSWORD).status_code == 429
+    with _from(rt, "2001:db8:1:3::1") as c:  # the next /64: someone else
+        assert _sign_in(c, "gtm_officer", PASSWORD).status_code == 200
+
+
+def test_addresses_are_counted_by_client() -> None:
+    assert throttle_address("2001:db8:1:2::abcd") == "2001:db8:1:2::/64"
+    assert throttle_address("::ffff:203.0.113.66") == "203.0.113.66"  # IPv4 through a dual stack
+    assert throttle_address("203.0.113.66") == "203.0.113.66"
+    assert throttle_address("testclient") == "testclient" and throttle_address(None) is None

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import uuid
 from functools import lru_cache
@@ -51,6 +52,28 @@ def _invalid_credentials() -> Unauthenticated:
     return Unauthenticated(key="cases.refusal.bad_credentials")
 
 
+#: The IPv6 prefix one client is counted by: a single host or home network is usually given a
+#: whole /64, so counting each address apart would let it rotate through 2⁶⁴ of them.
+IPV6_CLIENT_PREFIX = 64
+
+
+def throttle_address(ip: str | None) -> str | None:
+    """The address failures are counted by: an IPv4 address as it is (an IPv4-mapped IPv6 one as
+    its IPv4 address), an IPv6 address as its /64 network; anything else (a test client's name)
+    unchanged."""
+    if ip is None:
+        return None
+    try:
+        found = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(found, ipaddress.IPv6Address):
+        if found.ipv4_mapped is not None:
+            return str(found.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{found}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(found)
+
+
 def _same_address(ip: str | None) -> ColumnElement[bool]:
     """Failures recorded from ``ip`` (no address, as in tests and tools, is an address of its own)."""
     return LoginFailure.source_ip.is_(None) if ip is None else LoginFailure.source_ip == ip
@@ -87,6 +110,7 @@ def authenticate(session: Session, username: str, password: str, ip: str | None,
     commits the outcome. ``ip`` is the TCP peer, or the client a trusted proxy names
     (``OBSERVATORIO_FORWARDED_ALLOW_IPS``, publish/proxies.py): never a header the client sets."""
     username = username.strip()[:80]
+    ip = throttle_address(ip)
     _throttle_check(session, username, ip, cfg)  # already throttled: no hashing, nothing recorded
     # The attempt is on record as a failure (committed) before the password is checked, then
     # counted with the others: a burst of guesses sent at once each see the ones before them,
