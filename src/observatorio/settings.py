@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     smtp_from: str = "observatorio@localhost"  # OBSERVATORIO_SMTP_FROM
     alert_to: str | None = None  # OBSERVATORIO_ALERT_TO: comma-separated addresses
     bulletins_dir: Path | None = None  # archive of issued bulletins; OBSERVATORIO_BULLETINS_DIR
+    # Longest a bulletin produced on request (Publications page) may take: its child process is
+    # then stopped and the request answers 503 (report/producer.py).
+    # OBSERVATORIO_BULLETIN_TIMEOUT_S
+    bulletin_timeout_s: float = 120.0
     # A folder of user mapping files registered after the built-in ones; OBSERVATORIO_MAPPINGS
     mappings: Path | None = None
     # Size of the API's response cache for public reads; 0 turns it off (tests of the query

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -102,8 +103,15 @@ def test_without_pango_the_portal_serves_and_only_a_pdf_is_refused(
     """WeasyPrint is imported when a PDF is asked for, not at start-up: without Pango (cffi
     cannot load it; ``import weasyprint`` fails) the portal starts and serves its pages, HTML
     bulletins are produced, and a PDF gets a clear message (503 on the portal, exit 1 on the
-    command line, nothing written)."""
+    command line, nothing written). The portal produces bulletins in a child process
+    (report/producer.py): there ``import weasyprint`` finds a module that fails as cffi does."""
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
+    without_pango = tmp_path / "without_pango"
+    without_pango.mkdir()
+    (without_pango / "weasyprint.py").write_text(
+        "raise OSError(\"cannot load library 'libpango-1.0-0': no such file (test)\")\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(without_pango), *filter(None, [os.environ.get("PYTHONPATH")])]))
     params = {"period": "2024-03", "iso3": "BLZ"}
     with TestClient(create_app(bulletin_settings)) as client:
         assert client.get("/es/publicaciones/").status_code == 200

@@ -13,6 +13,11 @@ from observatorio.store.selection import Selection, latest_period
 
 SCOPES = ("regional", "country")
 FORMATS = ("pdf", "xlsx", "html")
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 

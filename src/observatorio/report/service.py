@@ -9,15 +9,9 @@ from observatorio.report import archive
 from observatorio.report.build import build_bulletin
 from observatorio.report.markup import render_html
 from observatorio.report.model import Bulletin
-from observatorio.report.options import BulletinOptions
+from observatorio.report.options import MEDIA_TYPES, BulletinOptions
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
-
-MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-}
 
 
 @dataclass(frozen=True)
