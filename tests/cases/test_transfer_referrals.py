@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from observatorio.cases import accounts, case_records, case_writes, notifications, referrals
-from observatorio.cases.errors import Conflict
+from observatorio.cases.errors import Conflict, Invalid
 from observatorio.cases.models import AuditEntry, Case
 from observatorio.cases.reception import arrivals, intake
 from observatorio.cases.reception.schemas import ArrivalIn, IntakeIn
@@ -176,3 +176,52 @@ def test_a_case_transferred_on_closes_the_earlier_transfer_s_view(rt: Runtime, w
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == referrals.COMPLETED_BY_TRANSFER)).all()
         assert [(e.record_id, json.loads(e.fields)) for e in entries] == [
             (str(first), [f"referral:{second}", "status"])]  # the audit sorts the fields
+
+
+def test_the_new_holder_asks_for_consent_again(rt: Runtime, world: World) -> None:
+    """A consent is given to the organisation that asked for it. After the transfer, child
+    protection could refer the case onward resting on the consulate's consent (before: accepted,
+    as any consent on the case was); now it is refused, audited, not offered on the page, and
+    a consent it records itself works."""
+    case_id, _ = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    transfer = _refer(rt, world, case_id, "gtm_child", transfer=True)
+    assert _answer(rt, world, "gtm_protection", transfer) == "accepted"
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "gtm_protection")
+        old = referrals.case_consents(ctx, case_id)
+        assert [c.organisation_id for c in old] == [world.orgs["gtm_consulate_mex"]]
+    onward = {"to_organisation_id": world.orgs["hnd_reception"], "profile": "legal_aid", "services": ["legal"],
+              "reason": "remisión"}
+    with rt.sessions() as s, pytest.raises(Invalid) as refused:
+        referrals.create_referral(ctx_for(s, world, "gtm_protection"), case_id,
+                                  ReferralIn(**onward, consent_id=old[0].id))
+    assert refused.value.key == "refusal.referral.consent_of_previous_holder"
+    with rt.sessions() as s:
+        denied = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.refer",
+                                                    AuditEntry.outcome == "denied")).all()
+        assert [e.actor_id for e in denied] == [world.users["gtm_protection"]]
+    with rt.sessions() as s:
+        ctx = ctx_for(s, world, "gtm_protection")
+        mine = referrals.record_consent(ctx, case_id, ConsentIn(
+            given_by="person", given_at=dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), given_to="Honduras",
+            purpose="asistencia legal"))
+        assert mine.organisation_id == world.orgs["gtm_child"]
+        sent = referrals.create_referral(ctx, case_id, ReferralIn(**onward, consent_id=mine.id))
+    assert sent.status == "pending"
+
+
+def test_consents_recorded_before_0015_belong_to_their_cases_holder(rt: Runtime, world: World) -> None:
+    """Migration 0015 gives each existing consent its case's present holder (the most it can
+    know), on SQLite and PostgreSQL: down to 0014 and up again keeps the rule working."""
+    from alembic import command
+
+    from observatorio.cases.db import alembic_config
+
+    case_id, _ = _case(rt, world, "gtm_head", "gtm_consulate_mex")
+    _refer(rt, world, case_id, "gtm_child", transfer=False)
+    rt.engine.dispose()
+    command.downgrade(alembic_config(rt.url), "0014_session_idle")
+    command.upgrade(alembic_config(rt.url), "head")
+    with rt.sessions() as s:
+        consents = referrals.case_consents(ctx_for(s, world, "gtm_head"), case_id)
+    assert [c.organisation_id for c in consents] == [world.orgs["gtm_consulate_mex"]]

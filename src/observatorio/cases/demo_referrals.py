@@ -43,10 +43,11 @@ def _child_case(ctx: use_context.Ctx, given: str, case_type: CaseType = CaseType
         summary=f"{LABEL} Niña no acompañada detectada en Tapachula", location=f"Tapachula ({LABEL})")).id
 
 
-def _consent(ctx: use_context.Ctx, case_id: int, purpose: str) -> int:
+def _consent(ctx: use_context.Ctx, case_id: int, purpose: str,
+             given_to: str = "Consulado de Guatemala en Tapachula") -> int:
     return referrals.record_consent(ctx, case_id, ConsentIn(
         given_by="guardian", guardian_name=f"Tía materna {LABEL}", given_at=utcnow() - dt.timedelta(hours=2),
-        given_to="Consulado de Guatemala en Tapachula", purpose=purpose)).id
+        given_to=given_to, purpose=purpose)).id
 
 
 def build(session: Session, users: dict[str, User], orgs: dict[str, int], now: dt.datetime | None = None) -> int:
@@ -62,6 +63,9 @@ def build(session: Session, users: dict[str, User], orgs: dict[str, int], now: d
         reason=f"{LABEL} Retorno asistido de una niña no acompañada", consent_id=consent, transfer=True))
     reception = _ctx(session, users, "demo.recepcion.gtm")
     referrals.answer_referral(reception, first.id, ReferralAnswer(accept=True, reason="Recibida en el aeropuerto"))
+    # the new holder asks again: the guardian's consent was given to the consulate
+    consent = _consent(reception, case_id, "Protección de la niñez y búsqueda familiar",
+                       given_to="Instituto Guatemalteco de Migración")
     referrals.create_referral(reception, case_id, ReferralIn(
         to_organisation_id=orgs["gtm_pgn"], profile="child_protection",
         services=["child_protection", "family_tracing"], reason=f"{LABEL} Medidas de protección y búsqueda familiar",

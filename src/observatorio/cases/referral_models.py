@@ -29,6 +29,9 @@ class ReferralConsent(Base):
     given_to: Mapped[str] = mapped_column(String(200))  # whom the consent was given to
     purpose: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # the case's holder when it was recorded: a consent is given to one organisation, and only
+    # while it holds the case may referrals rest on it (referrals._refer_checked)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

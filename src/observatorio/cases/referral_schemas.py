@@ -54,6 +54,7 @@ class ConsentOut(BaseModel):
     given_to: str
     purpose: str
     recorded_by_id: int | None
+    organisation_id: int  # the holder it was given to; referrals rest on it only while it holds the case
     recorded_at: dt.datetime
     withdrawn_at: dt.datetime | None
 

@@ -63,7 +63,9 @@ async def _button(request: Request, me: Any, rt: Any, act: Callable[[], object],
 
 def _refer_context(me: Any, case_id: int) -> dict[str, Any]:
     case = get_case(me.ctx, case_id)
-    consents = [c for c in referrals.case_consents(me.ctx, case_id) if c.withdrawn_at is None]
+    # the consents a referral may rest on: not withdrawn, given to the case's present holder
+    consents = [c for c in referrals.case_consents(me.ctx, case_id)
+                if c.withdrawn_at is None and c.organisation_id == case.organisation_id]
     orgs = me.ctx.session.scalars(select(Organisation).where(Organisation.id != case.organisation_id)
                                   .order_by(Organisation.country, Organisation.name)).all()
     return {"case": case, "consents": consents, "orgs": orgs, "catalogue": get_profiles()}

@@ -94,7 +94,8 @@ def record_consent(ctx: Ctx, case_id: int, data: ConsentIn) -> ConsentOut:
     consent = ReferralConsent(case_id=case.id, given_by=data.given_by,
                               guardian_name=data.guardian_name if data.given_by == "guardian" else None,
                               given_at=data.given_at, given_to=data.given_to, purpose=data.purpose,
-                              recorded_by_id=ctx.principal.user_id, recorded_at=utcnow())
+                              recorded_by_id=ctx.principal.user_id, organisation_id=case.organisation_id,
+                              recorded_at=utcnow())
     ctx.session.add(consent)
     ctx.session.flush()
     ctx.log(d, "referral.consent", "case", case.id, [f"consent:{consent.id}"])
@@ -221,6 +222,12 @@ def _refer_checked(ctx: Ctx, case_id: int, data: ReferralIn) -> tuple[
         if consent is None or consent.case_id != case.id or consent.withdrawn_at is not None:
             raise ctx.deny(Invalid(
                 key="refusal.referral.consent_not_on_case", data_consent_id=data.consent_id, detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
+        if consent.organisation_id != case.organisation_id:
+            # Given to the case's previous holder (before a transfer or an assignment): the new
+            # holder, another organisation, asks the person again.
+            raise ctx.deny(Invalid(
+                key="refusal.referral.consent_of_previous_holder", data_consent_id=data.consent_id,
+                detail={"field": "consent_id"}), "case.refer", "case", case_id, ["consent"])
         basis.append(f"consent:{consent.id}")
     elif data.override_justification:
         override = authorize(ctx.principal, "referral.override_consent", case_resource(case))

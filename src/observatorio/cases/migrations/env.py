@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy import Connection
 
 from observatorio.cases import (  # noqa: F401 - their tables
     directory_models,  # noqa: F401  (its tables join Base.metadata)
@@ -26,15 +29,35 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _driver(connection: Connection) -> Any:
+    """The DB-API connection under ``connection`` (statements on it begin no SQLAlchemy
+    transaction)."""
+    raw = connection.connection.driver_connection
+    assert raw is not None  # a checked-out connection has its driver's
+    return raw
+
+
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is required"
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch alteration rebuilds the table (copy, drop, rename): with foreign keys
+            # enforced, dropping a table other rows reference fails. Off for the migration, on
+            # the driver's connection: the pragma is ignored inside a transaction, and
+            # SQLAlchemy's would begin one (db.make_engine: BEGIN IMMEDIATE). Checked after it.
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
         # render_as_batch lets later migrations alter columns on SQLite too.
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            raw = _driver(connection)
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")  # the connection goes back to the pool
+            assert not broken, f"a migration left rows pointing at nothing: {broken[:5]}"
     engine.dispose()
 
 
