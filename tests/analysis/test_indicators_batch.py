@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from observatorio.analysis import views
@@ -31,8 +30,8 @@ def store(analysis_store_path: Path) -> Iterator[Store]:
 
 
 def test_every_yearly_indicator_equals_the_one_country_engine(store: Store) -> None:
-    """Every indicator of the catalogue with yearly figures, for every country: the same frame
-    (values, evidence, months, dtypes) and the same releases, whichever way it was computed."""
+    """Every indicator of the catalogue with yearly figures, for every country: the same rows
+    (values, evidence, months) and the same releases, whichever way it was computed."""
     one_by_one = IndicatorEngine(store.con)
     batched = IndicatorEngine(store.con)
     ids = [ind.id for ind in batched.catalogue.indicators if "A" in batched.native_freqs(ind.id)]
@@ -42,7 +41,9 @@ def test_every_yearly_indicator_equals_the_one_country_engine(store: Store) -> N
         for country in COUNTRIES:
             expected = one_by_one.compute(ind_id, country, "A")
             got = batched.compute(ind_id, country, "A")
-            pd.testing.assert_frame_equal(got.frame, expected.frame, check_exact=True, obj=f"{ind_id} {country}")
+            assert got.frame == expected.frame, (ind_id, country)
+            assert [[type(v) for v in r.values()] for r in got.frame] == [
+                [type(v) for v in r.values()] for r in expected.frame], (ind_id, country)
             assert got.releases == expected.releases, (ind_id, country)
             kinds.add(batched.indicator(ind_id).kind)
     # the catalogue exercises every rule the batch re-applies
@@ -70,7 +71,7 @@ def test_roles_table_never_splits_a_selection_country_by_country(
     calls: list[str | None] = []
     one_country = engine.series_rows
 
-    def counted(spec: Any, country: str | None) -> pd.DataFrame:
+    def counted(spec: Any, country: str | None) -> list[dict[str, Any]]:
         calls.append(country)
         return one_country(spec, country)
 

@@ -57,6 +57,19 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+#: The columns of a selection's sums per country (series.fetch_by_country).
+BY_COUNTRY = ("country", "freq", "period", "value", "n_values", "release")
+
+
+def _dated(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows as the frame the digests were recorded from (its dates as timestamps)."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for name in ("period", "release"):
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
 def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
     """(name, read) for every input: the portal's dashboards, the indicator and mirror series,
     the forecast catalogue."""
@@ -88,8 +101,8 @@ def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
              for spec in indicator.series}
     for n, spec in enumerate(sorted(specs.values(), key=lambda s: repr(s.identity()))):
         name = f"series:{n}:{spec.source}"
-        yield f"{name}:by_country", lambda s=spec: fetch_by_country(store.con, s)
-        yield f"{name}:coverage", lambda s=spec: fetch_coverage(store.con, s)
+        yield f"{name}:by_country", lambda s=spec: _dated(fetch_by_country(store.con, s), BY_COUNTRY)
+        yield f"{name}:coverage", lambda s=spec: _dated(fetch_coverage(store.con, s), ("freq", "period"))
     catalogue = forecast_catalogue.load_catalogue()
     yield "forecast:load_series", lambda: {k: digest(v) for k, v in
                                            load_series(store.con, catalogue).items()}

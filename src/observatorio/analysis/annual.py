@@ -61,7 +61,7 @@ def year_figure(
         row = result.at(data_year)
         if row is None:
             continue
-        months = int(row["months"]) if row["months"] == row["months"] else 12
+        months = 12 if _opt(row["months"]) is None else int(row["months"])
         value = float(row["value"])
         numerator = _opt(row["numerator"])
         annualized = False

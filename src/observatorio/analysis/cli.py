@@ -155,7 +155,7 @@ def roles(
         if fmt is Format.json:
             _dump_json(records)
             return
-        frame = views.role_rows(records, lang)
+        frame = pd.DataFrame(views.role_rows(records, lang))
         if fmt is Format.csv:
             _dump_csv(frame)
             return
@@ -196,7 +196,7 @@ def profile(
         console.print(t("analysis.profile.title", lang, country=prof["country_name"], year=prof["year"],
                         roles=", ".join(held) or t("analysis.profile.none", lang)), markup=False)
         records = [{"country": prof["country"], "year": prof["year"], "roles": prof["roles"]}]
-        frame = views.role_rows(records, lang)
+        frame = pd.DataFrame(views.role_rows(records, lang))
         _table(t("analysis.col.role", lang),
                [t("analysis.col.role", lang), t("analysis.col.level", lang), t("analysis.col.score", lang),
                 t("analysis.col.evidence", lang)],

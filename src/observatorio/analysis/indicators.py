@@ -7,19 +7,27 @@ months a yearly figure covers, and the sources and releases that produced it.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from observatorio.analysis.catalogue import BASE_KINDS, Catalogue, Indicator, load_catalogue
-from observatorio.analysis.series import SeriesSpec, fetch_by_country, fetch_coverage
+from observatorio.analysis.float_sums import group_sum, rolling_sum
+from observatorio.analysis.series import (
+    SeriesSpec,
+    fetch_by_country,
+    fetch_coverage,
+    fetch_for_countries,
+)
 from observatorio.errors import ObservatorioError
+from observatorio.store.rows import Row
 
-#: Columns of every result frame.
+#: Keys of every result row, in order.
 RESULT_COLUMNS = ("period", "value", "numerator", "denominator", "months", "complete", "sources")
 
 
@@ -42,59 +50,79 @@ class IndicatorResult:
     indicator: Indicator
     country: str | None
     freq: str
-    frame: pd.DataFrame  # RESULT_COLUMNS, one row per period, sorted
+    #: One row per period, sorted: RESULT_COLUMNS; period a date, numbers floats (None: missing).
+    frame: list[Row]
     releases: dict[str, date] = field(default_factory=dict)  # source -> release used
-    _years: tuple[pd.DataFrame, dict[int, int]] | None = field(default=None, init=False, repr=False,
-                                                               compare=False)
+    _years: tuple[list[Row], dict[int, int]] | None = field(default=None, init=False, repr=False,
+                                                             compare=False)
 
-    def at(self, period: date | pd.Timestamp | int) -> dict[str, Any] | None:
+    def at(self, period: date | int) -> dict[str, Any] | None:
         """The row for a period (a year number selects the annual row)."""
         if isinstance(period, int):
             # Roles and triggers ask one result for many years: index its rows by year once.
             if self._years is None or self._years[0] is not self.frame:
                 first: dict[int, int] = {}
-                for pos, year in enumerate(self.frame["period"].dt.year):
-                    first.setdefault(int(year), pos)
+                for pos, row in enumerate(self.frame):
+                    first.setdefault(row["period"].year, pos)
                 self._years = (self.frame, first)
             found = self._years[1].get(period)
             if found is None:
                 return None
-            row: pd.Series = self.frame.iloc[found]
-            return None if pd.isna(row["value"]) else {str(k): v for k, v in row.items()}
-        rows = self.frame[self.frame["period"] == pd.Timestamp(period)]
-        if rows.empty or pd.isna(rows["value"].iloc[0]):
+            row = self.frame[found]
+            return None if row["value"] is None else dict(row)
+        if isinstance(period, datetime):  # a timestamp names its day
+            period = period.date()
+        match = next((row for row in self.frame if row["period"] == period), None)
+        if match is None or match["value"] is None:
             return None
-        return {str(k): v for k, v in rows.iloc[0].items()}
+        return dict(match)
 
-    def value(self, period: date | pd.Timestamp | int) -> float | None:
+    def value(self, period: date | int) -> float | None:
         row = self.at(period)
         return None if row is None else float(row["value"])
 
     def records(self) -> list[dict[str, Any]]:
         """JSON-ready rows (dates as ISO text, missing numbers as null)."""
-        out = []
-        for row in self.frame.to_dict("records"):
-            out.append({
-                "period": pd.Timestamp(row["period"]).date().isoformat(),
-                "value": _num(row["value"]), "numerator": _num(row["numerator"]),
-                "denominator": _num(row["denominator"]),
-                "months": None if pd.isna(row["months"]) else int(row["months"]),
-                "complete": bool(row["complete"]), "sources": row["sources"],
-            })
-        return out
+        return [{
+            "period": row["period"].isoformat(),
+            "value": _num(row["value"]), "numerator": _num(row["numerator"]),
+            "denominator": _num(row["denominator"]),
+            "months": None if _num(row["months"]) is None else int(row["months"]),
+            "complete": bool(row["complete"]), "sources": row["sources"],
+        } for row in self.frame]
 
 
 def _num(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+    return None if value is None or value != value else float(value)
 
 
-def _empty() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in RESULT_COLUMNS})
-    frame["period"] = pd.to_datetime(frame["period"])
-    for c in ("value", "numerator", "denominator", "months"):
-        frame[c] = frame[c].astype(float)
-    frame["complete"] = frame["complete"].astype(bool)
-    return frame
+def result_row(period: date, value: float | None, numerator: float | None, denominator: float | None,
+               months: float, complete: bool, sources: str) -> Row:
+    """One row of a result (RESULT_COLUMNS, in order)."""
+    return {"period": period, "value": value, "numerator": numerator, "denominator": denominator,
+            "months": months, "complete": complete, "sources": sources}
+
+
+def ratio(numerator: float | None, denominator: float | None, scale: float) -> float | None:
+    """``numerator / denominator × scale`` as the vectorised arithmetic gave it before: x/0 is
+    ±inf, and what is not a number (0/0, a missing side) is None."""
+    if numerator is None or denominator is None:
+        return None
+    if denominator == 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            quotient = float(np.float64(numerator) / np.float64(denominator))
+    else:
+        quotient = numerator / denominator
+    result = quotient * scale
+    return None if math.isnan(result) else result
+
+
+def _group(rows: Iterable[Row], key: Any) -> dict[Any, list[Row]]:
+    """Rows by ``key(row)``, each group in row order, the groups sorted by key."""
+    groups: dict[Any, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return dict(sorted(groups.items()))
 
 
 #: Most indicator results an engine keeps: every indicator of the catalogue for every CRM member
@@ -103,18 +131,22 @@ MAX_RESULTS = 4096
 
 
 class IndicatorEngine:
-    """Computes indicators over one open store connection, caching each selection it reads."""
+    """Computes indicators over one open store connection, caching what it reads and computes.
+
+    A selection is read for the countries asked about (the store sums and narrows it), not for
+    the world and split here: what stays in memory are the results, the selections' coverage
+    and their sums over every country together.
+    """
 
     def __init__(self, con: Any, catalogue: Catalogue | None = None) -> None:
         self.con = con
         self.catalogue = catalogue or load_catalogue()
-        self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
-        self._coverage: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._world: dict[tuple[Any, ...], list[Row]] = {}
+        self._coverage: dict[tuple[Any, ...], list[Row]] = {}
         # The one cache keyed by what a request names (any three letters are a "country"):
         # least recently used results go past MAX_RESULTS; the others follow the catalogue.
         self._results: OrderedDict[tuple[str, str | None, str], IndicatorResult] = OrderedDict()
-        self._by_country: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
-        self._months: dict[tuple[Any, ...], dict[int, set[pd.Timestamp]]] = {}
+        self._months: dict[tuple[Any, ...], dict[int, set[date]]] = {}
 
     # -- catalogue ----------------------------------------------------------------------------
 
@@ -133,23 +165,18 @@ class IndicatorEngine:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _series(self, spec: SeriesSpec) -> pd.DataFrame:
-        key = spec.identity()
-        if key not in self._frames:
-            self._frames[key] = fetch_by_country(self.con, spec)
-        return self._frames[key]
-
-    def _covered(self, spec: SeriesSpec) -> pd.DataFrame:
+    def _covered(self, spec: SeriesSpec) -> list[Row]:
         key = spec.identity()
         if key not in self._coverage:
             self._coverage[key] = fetch_coverage(self.con, spec)
         return self._coverage[key]
 
-    def selection(self, spec: SeriesSpec) -> pd.DataFrame:
-        """A selection's sums for every country (cached): country, freq, period, value, release."""
-        return self._series(spec)
+    def selection(self, spec: SeriesSpec) -> list[Row]:
+        """A selection's sums for every country (read again at each call: a whole selection is
+        not kept): country, freq, period, value, n_values, release."""
+        return fetch_by_country(self.con, spec)
 
-    def coverage(self, spec: SeriesSpec) -> pd.DataFrame:
+    def coverage(self, spec: SeriesSpec) -> list[Row]:
         """Every (freq, period) a selection holds for any country (cached)."""
         return self._covered(spec)
 
@@ -173,34 +200,37 @@ class IndicatorEngine:
             ind = self.indicator(ind.numerator or ind.base or "")
         found: set[str] = set()
         for spec in ind.series:
-            found |= set(self._series(spec)["country"].unique())
+            found |= {row["country"] for row in self.selection(spec)}
         return sorted(found)
 
-    def series_rows(self, spec: SeriesSpec, country: str | None) -> pd.DataFrame:
+    def _all_countries(self, spec: SeriesSpec) -> list[Row]:
+        """A selection summed over every country (cached): freq, period, value, release.
+
+        The countries' sums are added in the store's order (by country) with pandas' group
+        sum, as the figures were computed before (float_sums.py)."""
+        key = spec.identity()
+        if key not in self._world:
+            groups = _group(fetch_by_country(self.con, spec), lambda r: (r["freq"], r["period"]))
+            self._world[key] = [
+                {"freq": freq, "period": period, "value": group_sum(r["value"] for r in rows),
+                 "release": _latest(r["release"] for r in rows)}
+                for (freq, period), rows in groups.items()]
+        return self._world[key]
+
+    def series_rows(self, spec: SeriesSpec, country: str | None) -> list[Row]:
         """One selection's rows for a country: freq, period, value, release."""
-        frame = self._series(spec)
         if country is None:
-            rows = (frame.groupby(["freq", "period"], as_index=False)
-                    .agg(value=("value", "sum"), release=("release", "max")))
-            present = not frame.empty
+            rows = list(self._all_countries(spec))
         else:
-            key = spec.identity()
-            if key not in self._by_country:
-                cols = ["freq", "period", "value", "release"]
-                self._by_country[key] = {str(c): g[cols] for c, g in frame.groupby("country")}
-            found = self._by_country[key].get(country)
-            rows = found if found is not None else frame.loc[[], ["freq", "period", "value", "release"]]
-            present = not rows.empty
-        if spec.sparse_zeros and present:
+            rows = [{k: r[k] for k in ("freq", "period", "value", "release")}
+                    for r in fetch_for_countries(self.con, spec, (country,))]
+        if spec.sparse_zeros and rows:
             # The publisher leaves out empty cells: inside its coverage, a missing month is 0.
-            cov = self._covered(spec)
-            cov = cov[cov["freq"] == "M"]
-            have = set(rows.loc[rows["freq"] == "M", "period"])
-            missing = cov[~cov["period"].isin(have)]
-            if not missing.empty:
-                fill = missing.assign(value=0.0, release=rows["release"].max())
-                rows = pd.concat([rows, fill], ignore_index=True)
-        return rows.reset_index(drop=True)
+            have = {r["period"] for r in rows if r["freq"] == "M"}
+            release = _latest(r["release"] for r in rows)
+            rows += [{"freq": c["freq"], "period": c["period"], "value": 0.0, "release": release}
+                     for c in self._covered(spec) if c["freq"] == "M" and c["period"] not in have]
+        return rows
 
     # -- computing ----------------------------------------------------------------------------
 
@@ -223,8 +253,8 @@ class IndicatorEngine:
         result = self._compute_kind(ind, country, freq)
         # Keep only the releases of sources that produced a figure of this result.
         used: set[str] = set()
-        for text in result.frame["sources"]:
-            used.update(x for x in str(text).split(",") if x)
+        for row in result.frame:
+            used.update(x for x in str(row["sources"]).split(",") if x)
         result.releases = {s: r for s, r in sorted(result.releases.items()) if s in used}
         return result
 
@@ -240,150 +270,179 @@ class IndicatorEngine:
         return self._rolling(ind, country)
 
     def _base(self, ind: Indicator, country: str | None, freq: str) -> IndicatorResult:
-        parts = []
+        parts: list[Row] = []
         for i, spec in enumerate(ind.series):
-            rows = self.series_rows(spec, country)
-            if not rows.empty:
-                parts.append(rows.assign(spec=i, source=spec.source))
+            parts += [{**row, "spec": i, "source": spec.source} for row in self.series_rows(spec, country)]
         if not parts:
-            return IndicatorResult(ind, country, freq, _empty())
-        rows = self.combined(ind, pd.concat(parts, ignore_index=True))
-        releases = {str(s): r.date() for s, r in rows.groupby("source")["release"].max().items()}
+            return IndicatorResult(ind, country, freq, [])
+        rows = self.combined(ind, parts)
+        releases: dict[str, date] = {}
+        for source, group in _group(rows, lambda r: r["source"]).items():
+            releases[str(source)] = _day(_latest(r["release"] for r in group))
         if freq == "M":
-            monthly = rows[rows["freq"] == "M"]
-            frame = (monthly.groupby("period")
-                     .agg(value=("value", "sum"), sources=("source", _join)).reset_index())
-            frame = frame.assign(numerator=np.nan, denominator=np.nan, months=1.0, complete=True)
+            monthly = _group((r for r in rows if r["freq"] == "M"), lambda r: r["period"])
+            frame = [result_row(period, group_sum(r["value"] for r in group), None, None, 1.0, True,
+                                _join(r["source"] for r in group))
+                     for period, group in monthly.items()]
         else:
             frame = self._annual(ind, rows)
-        return IndicatorResult(ind, country, freq, frame.loc[:, list(RESULT_COLUMNS)]
-                               .sort_values("period").reset_index(drop=True), releases)
+        return IndicatorResult(ind, country, freq, frame, releases)
 
-    def combined(self, ind: Indicator, rows: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    def combined(self, ind: Indicator, rows: list[Row], by: tuple[str, ...] = ()) -> list[Row]:
         """The rows with a figure of every selection (``spec`` numbers it), combined as the
         indicator says; ``by``: key columns besides the period (the batch's ``country``)."""
-        rows = rows[rows["value"].notna()]
+        rows = [r for r in rows if r["value"] is not None]
         if ind.combine == "coalesce":
             # Period by period, the first selection in the list that has a figure wins.
-            first = rows.groupby([*by, "freq", "period"])["spec"].transform("min")
-            rows = rows[rows["spec"] == first]
+            first: dict[tuple[Any, ...], int] = {}
+            for r in rows:
+                key = (*(r[k] for k in by), r["freq"], r["period"])
+                first[key] = min(first.get(key, r["spec"]), r["spec"])
+            rows = [r for r in rows if r["spec"] == first[(*(r[k] for k in by), r["freq"], r["period"])]]
         elif ind.combine == "coalesce_coverage":
             # Period by period, the first selection whose source covers the period wins, even
             # when it has no figure for this country (a newer download that dropped an incident).
-            owner: dict[tuple[str, pd.Timestamp], int] = {}
+            owner: dict[tuple[str, date], int] = {}
             for i, spec in reversed(list(enumerate(ind.series))):
-                cov = self._covered(spec)
-                owner.update({k: i for k in zip(cov["freq"], cov["period"], strict=True)})
-            keys = zip(rows["freq"], rows["period"], rows["spec"], strict=True)
-            rows = rows[[owner.get((f, p)) == i for f, p, i in keys]]
+                owner.update({(c["freq"], c["period"]): i for c in self._covered(spec)})
+            rows = [r for r in rows if owner.get((r["freq"], r["period"])) == r["spec"]]
         return rows
 
-    def _annual(self, ind: Indicator, rows: pd.DataFrame) -> pd.DataFrame:
+    def _annual(self, ind: Indicator, rows: list[Row]) -> list[Row]:
         """Calendar-year figures: a published yearly figure if there is one, else the months' sum."""
-        if rows.empty:
-            return _empty()
-        rows = rows.assign(year=rows["period"].dt.year.astype(int))
-        yearly = rows["freq"] == "A"
-        a_years = set(rows.loc[yearly, "year"])
+        if not rows:
+            return []
+        a_years = {r["period"].year for r in rows if r["freq"] == "A"}
         if ind.kind == "stock":
             # A stock is never summed over periods: the yearly figure, else the year's last month.
-            last = rows.groupby("year")["period"].transform("max")
-            used = rows[yearly | (~rows["year"].isin(a_years) & (rows["period"] == last))]
+            last: dict[int, date] = {}
+            for r in rows:
+                year = r["period"].year
+                last[year] = max(last.get(year, r["period"]), r["period"])
+            used = [r for r in rows if r["freq"] == "A"
+                    or (r["period"].year not in a_years and r["period"] == last[r["period"].year])]
         else:
-            used = rows[yearly | ~rows["year"].isin(a_years)]
-        frame = (used.groupby("year")
-                 .agg(value=("value", "sum"), sources=("source", _join),
-                      specs=("spec", lambda s: frozenset(s)))
-                 .reset_index())
-        months = [12.0 if (y in a_years or ind.kind == "stock") else float(self.months_covered(ind, sp, y))
-                  for y, sp in zip(frame["year"], frame["specs"], strict=True)]
-        return pd.DataFrame({
-            "period": pd.to_datetime(frame["year"].astype(str) + "-01-01"),
-            "value": frame["value"].astype(float), "numerator": np.nan, "denominator": np.nan,
-            "months": months, "complete": [m >= 12 for m in months], "sources": frame["sources"],
-        })
+            used = [r for r in rows if r["freq"] == "A" or r["period"].year not in a_years]
+        frame = []
+        for year, group in _group(used, lambda r: r["period"].year).items():
+            specs = frozenset(r["spec"] for r in group)
+            months = 12.0 if (year in a_years or ind.kind == "stock") else float(self.months_covered(ind, specs, year))
+            frame.append(result_row(date(year, 1, 1), group_sum(r["value"] for r in group), None, None,
+                                    months, months >= 12, _join(r["source"] for r in group)))
+        return frame
 
     def months_covered(self, ind: Indicator, specs: frozenset[int], year: int) -> int:
         """Months of ``year`` covered by any of the indicator's selections numbered ``specs``."""
-        months: set[pd.Timestamp] = set()
+        months: set[date] = set()
         for i in specs:
             months |= self._covered_months(ind.series[i]).get(year, set())
         return len(months)
 
-    def _covered_months(self, spec: SeriesSpec) -> dict[int, set[pd.Timestamp]]:
+    def _covered_months(self, spec: SeriesSpec) -> dict[int, set[date]]:
         key = ("months",) + spec.identity()
         if key not in self._months:
-            cov = self._covered(spec)
-            cov = cov[cov["freq"] == "M"]
-            self._months[key] = {int(y): set(g) for y, g in cov.groupby(cov["period"].dt.year)["period"]}
+            found: dict[int, set[date]] = {}
+            for c in self._covered(spec):
+                if c["freq"] == "M":
+                    found.setdefault(c["period"].year, set()).add(c["period"])
+            self._months[key] = found
         return self._months[key]
 
     def _per_population(self, ind: Indicator, country: str | None, freq: str) -> IndicatorResult:
         num = self.compute(ind.numerator or "", country, freq)
         scale = 100_000.0 if ind.kind == "per_100k" else 100.0
-        frame = num.frame.copy()
         releases = dict(num.releases)
-        if country is None or frame.empty:
+        if country is None or not num.frame:
             # A rate needs one population: for "all countries together" there is none.
-            frame = frame.assign(numerator=frame["value"], denominator=np.nan, value=np.nan)
+            frame = [{**r, "numerator": r["value"], "denominator": None, "value": None} for r in num.frame]
             return IndicatorResult(ind, country, freq, frame, releases)
         pop = self.compute(self.catalogue.population, country, "A")
         releases.update(pop.releases)
-        by_year = dict(zip(pop.frame["period"].dt.year, pop.frame["value"], strict=True))
-        pop_sources = dict(zip(pop.frame["period"].dt.year, pop.frame["sources"], strict=True))
-        years = frame["period"].dt.year
-        denominator = years.map(by_year).astype(float)
-        frame["numerator"] = frame["value"]
-        frame["denominator"] = denominator
-        frame["value"] = frame["numerator"] / denominator * scale
-        frame["sources"] = [_join([s, pop_sources.get(y, "")]) for s, y in zip(frame["sources"], years, strict=True)]
+        by_year = {r["period"].year: r["value"] for r in pop.frame}
+        pop_sources = {r["period"].year: r["sources"] for r in pop.frame}
+        frame = []
+        for r in num.frame:
+            year = r["period"].year
+            denominator = _num(by_year.get(year))
+            frame.append(result_row(r["period"], ratio(r["value"], denominator, scale), r["value"], denominator,
+                                    r["months"], r["complete"], _join([r["sources"], pop_sources.get(year, "")])))
         return IndicatorResult(ind, country, freq, frame, releases)
 
     def _share(self, ind: Indicator, country: str | None, freq: str) -> IndicatorResult:
         num = self.compute(ind.numerator or "", country, freq)
         den = self.compute(ind.denominator or "", country, freq)
-        merged = den.frame.merge(num.frame[["period", "value", "sources"]], on="period", how="left",
-                                 suffixes=("_den", "_num"))
-        frame = pd.DataFrame({
-            "period": merged["period"],
-            "numerator": merged["value_num"],
-            "denominator": merged["value_den"],
-            "months": merged["months"],
-            "complete": merged["complete"],
-            "sources": [_join([a, b]) for a, b in zip(merged["sources_den"], merged["sources_num"].fillna(""), strict=True)],
-        })
-        ok = frame["denominator"] > 0
-        frame["value"] = np.where(ok, frame["numerator"] / frame["denominator"].where(ok) * 100.0, np.nan)
+        numerators = {r["period"]: r for r in num.frame}
+        frame = []
+        for d in den.frame:
+            n = numerators.get(d["period"])
+            numerator = None if n is None else _num(n["value"])
+            denominator = _num(d["value"])
+            ok = denominator is not None and denominator > 0
+            frame.append(result_row(d["period"], ratio(numerator, denominator, 100.0) if ok else None,
+                                    numerator, denominator, d["months"], d["complete"],
+                                    _join([d["sources"], "" if n is None else n["sources"]])))
         releases = {**den.releases, **num.releases}
-        return IndicatorResult(ind, country, freq, frame.loc[:, list(RESULT_COLUMNS)], releases)
+        return IndicatorResult(ind, country, freq, frame, releases)
 
     def _yoy(self, ind: Indicator, country: str | None, freq: str) -> IndicatorResult:
         base = self.compute(ind.base or "", country, freq)
-        frame = base.frame.copy()
-        lag = pd.DateOffset(years=1)
-        previous = frame.set_index("period")
-        prior = frame["period"].map(lambda p: p - lag)
-        before = prior.map(previous["value"]).astype(float)
-        before_complete = prior.map(previous["complete"]).astype("boolean").fillna(False).astype(bool)
-        usable = before.gt(0) & frame["complete"] & before_complete
-        frame["numerator"] = frame["value"]
-        frame["denominator"] = before
-        frame["value"] = np.where(usable, (frame["numerator"] - before) / before.where(usable) * 100.0, np.nan)
+        by_period = {r["period"]: r for r in base.frame}
+        frame = []
+        for r in base.frame:
+            prior = by_period.get(_year_before(r["period"]))
+            before = None if prior is None else _num(prior["value"])
+            usable = (before is not None and before > 0 and bool(r["complete"])
+                      and prior is not None and bool(prior["complete"]))
+            numerator = _num(r["value"])
+            change = None if not usable or numerator is None or before is None else numerator - before
+            frame.append(result_row(r["period"], ratio(change, before, 100.0), numerator, before,
+                                    r["months"], r["complete"], r["sources"]))
         return IndicatorResult(ind, country, freq, frame, dict(base.releases))
 
     def _rolling(self, ind: Indicator, country: str | None) -> IndicatorResult:
         base = self.compute(ind.base or "", country, "M")
         frame = base.frame
-        if frame.empty:
-            return IndicatorResult(ind, country, "M", _empty(), dict(base.releases))
-        idx = pd.date_range(frame["period"].min(), frame["period"].max(), freq="MS")
-        series = frame.set_index("period")["value"].reindex(idx)
-        rolled = series.rolling(12, min_periods=12).sum()
-        out = pd.DataFrame({"period": idx, "value": rolled.to_numpy(), "numerator": np.nan,
-                            "denominator": np.nan, "months": 12.0, "complete": rolled.notna().to_numpy(),
-                            "sources": _join(frame["sources"])})
-        out = out[out["value"].notna()].reset_index(drop=True)
+        if not frame:
+            return IndicatorResult(ind, country, "M", [], dict(base.releases))
+        months = _month_starts(min(r["period"] for r in frame), max(r["period"] for r in frame))
+        values = {r["period"]: r["value"] for r in frame}
+        rolled = rolling_sum([values.get(m) for m in months], 12)
+        sources = _join(r["sources"] for r in frame)
+        out = [result_row(month, total, None, None, 12.0, True, sources)
+               for month, total in zip(months, rolled, strict=True) if total is not None]
         return IndicatorResult(ind, country, "M", out, dict(base.releases))
+
+
+def _latest(values: Iterable[date | None]) -> date | None:
+    """The latest of the dates given (None: none given)."""
+    found = [v for v in values if v is not None]
+    return max(found) if found else None
+
+
+def _day(value: date | None) -> date:
+    """A release as a day (the store's releases are dates; a timestamp names its day)."""
+    assert value is not None, "every observation has a release"
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _year_before(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    """Every first day of a month from ``first`` (the next one, if it is not one) to ``last``."""
+    year, month = first.year, first.month
+    if first.day != 1:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    out = []
+    while date(year, month, 1) <= last:
+        out.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def _join(values: Any) -> str:

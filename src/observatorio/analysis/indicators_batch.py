@@ -15,24 +15,23 @@ compares them for every base indicator of the catalogue and every member).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from observatorio.analysis.catalogue import BASE_KINDS, Indicator
+from observatorio.analysis.float_sums import group_sum
 from observatorio.analysis.indicators import (
-    RESULT_COLUMNS,
     IndicatorEngine,
     IndicatorResult,
-    _empty,
+    _day,
     _join,
+    _latest,
+    result_row,
 )
-from observatorio.analysis.series import SeriesSpec, fetch_by_country
+from observatorio.analysis.series import SeriesSpec, fetch_for_countries
+from observatorio.store.rows import Row
 
-_ROW_COLUMNS = ["country", "freq", "period", "value", "release"]
+_ROW_COLUMNS = ("country", "freq", "period", "value", "release")
 
 
 def base_dependencies(engine: IndicatorEngine, indicator_ids: Iterable[str]) -> list[str]:
@@ -66,109 +65,95 @@ def prime_yearly(engine: IndicatorEngine, indicator_ids: Iterable[str], countrie
             engine.remember(result)
 
 
-def countries_rows(con: Any, spec: SeriesSpec, countries: tuple[str, ...]) -> pd.DataFrame:
+def countries_rows(con: Any, spec: SeriesSpec, countries: tuple[str, ...]) -> list[Row]:
     """A selection's sums per country, freq and period for ``countries`` only: the selection
     narrowed to them, read by the store's query (a few countries' rows, not the world's)."""
-    if spec.country is None:  # summed over every country: no row is about one of them
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
-    kept = spec.filters.get(spec.country)
-    codes = tuple(c for c in countries if kept is None or c in kept)
-    if not codes:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in _ROW_COLUMNS})
-    narrowed = replace(spec, filters={**spec.filters, spec.country: codes})
-    return fetch_by_country(con, narrowed).loc[:, _ROW_COLUMNS]
+    return [{k: r[k] for k in _ROW_COLUMNS} for r in fetch_for_countries(con, spec, countries)]
 
 
 def yearly_base(engine: IndicatorEngine, ind: Indicator, countries: tuple[str, ...],
-                selected: dict[tuple[Any, ...], pd.DataFrame] | None = None) -> dict[str, IndicatorResult]:
+                selected: dict[tuple[Any, ...], list[Row]] | None = None) -> dict[str, IndicatorResult]:
     """A base indicator's calendar-year results for each of ``countries`` (``selected``: the
     selections' rows already read for these countries, else the engine's)."""
     rows = _selected_rows(engine, ind, set(countries), selected)
-    empty = _empty()  # built once, copied: each result owns its frame
-    if rows.empty:
-        return {c: _result(ind, c, empty.copy(), {}) for c in countries}
+    if not rows:
+        return {c: _result(ind, c, [], {}) for c in countries}
+    latest: dict[tuple[str, str], list[date | None]] = {}
+    for r in rows:
+        latest.setdefault((r["country"], r["source"]), []).append(r["release"])
     releases: dict[str, dict[str, date]] = {}
-    latest = rows.groupby(["country", "source"])["release"].max()
-    for (country, source), release in zip(latest.index, latest, strict=True):
-        releases.setdefault(str(country), {})[str(source)] = release.date()
+    for (country, source), found in sorted(latest.items()):
+        releases.setdefault(str(country), {})[str(source)] = _day(_latest(found))
     frames = _yearly_frames(engine, ind, rows)
-    return {c: _result(ind, c, frames[c] if c in frames else empty.copy(), releases.get(c, {}))
-            for c in countries}
+    # each result owns its rows: a country without any gets a list of its own
+    return {c: _result(ind, c, frames.get(c, []), releases.get(c, {})) for c in countries}
 
 
-def _result(ind: Indicator, country: str, frame: pd.DataFrame, releases: dict[str, date]) -> IndicatorResult:
+def _result(ind: Indicator, country: str, frame: list[Row], releases: dict[str, date]) -> IndicatorResult:
     """As the engine finishes a result: only the releases of sources behind a figure."""
     used: set[str] = set()
-    for text in frame["sources"]:
-        used.update(x for x in str(text).split(",") if x)
+    for row in frame:
+        used.update(x for x in str(row["sources"]).split(",") if x)
     kept = {s: r for s, r in sorted(releases.items()) if s in used}
     return IndicatorResult(ind, country, "A", frame, kept)
 
 
 def _selected_rows(engine: IndicatorEngine, ind: Indicator, wanted: set[str],
-                   selected: dict[tuple[Any, ...], pd.DataFrame] | None) -> pd.DataFrame:
+                   selected: dict[tuple[Any, ...], list[Row]] | None) -> list[Row]:
     """Every selection's rows for the wanted countries, gaps of sparse sources filled, combined
     as the indicator says (``spec`` numbers the selection, ``source`` names its source)."""
-    parts = []
+    parts: list[Row] = []
     for i, spec in enumerate(ind.series):
         frame = selected[spec.identity()] if selected is not None else engine.selection(spec)
-        rows = frame.loc[frame["country"].isin(wanted), _ROW_COLUMNS]
-        if spec.sparse_zeros and not rows.empty:
+        rows = [{k: r[k] for k in _ROW_COLUMNS} for r in frame if r["country"] in wanted]
+        if spec.sparse_zeros and rows:
             rows = _fill_sparse(engine, spec, rows)
-        if not rows.empty:
-            parts.append(rows.assign(spec=i, source=spec.source))
+        parts += [{**r, "spec": i, "source": spec.source} for r in rows]
     if not parts:
-        return pd.DataFrame(columns=[*_ROW_COLUMNS, "spec", "source"])
+        return []
     # the engine's rule, per country (a period's owner under coalesce_coverage is the same for all)
-    return engine.combined(ind, pd.concat(parts, ignore_index=True), by=("country",))
+    return engine.combined(ind, parts, by=("country",))
 
 
-def _fill_sparse(engine: IndicatorEngine, spec: SeriesSpec, rows: pd.DataFrame) -> pd.DataFrame:
+def _fill_sparse(engine: IndicatorEngine, spec: SeriesSpec, rows: list[Row]) -> list[Row]:
     """Each country's missing months inside the source's coverage, as zeros (after its own rows,
     dated with its latest release), as the engine does for one country."""
-    cov = engine.coverage(spec)
-    cov = cov.loc[cov["freq"] == "M", ["freq", "period"]]
-    out = []
-    for country, own in rows.groupby("country", sort=False):
-        have = set(own.loc[own["freq"] == "M", "period"])
-        missing = cov[~cov["period"].isin(have)]
-        out.append(own)
-        if not missing.empty:
-            out.append(missing.assign(value=0.0, release=own["release"].max(), country=country)
-                       .loc[:, _ROW_COLUMNS])
-    return pd.concat(out, ignore_index=True)
+    cov = [c for c in engine.coverage(spec) if c["freq"] == "M"]
+    by_country: dict[str, list[Row]] = {}  # in the order the countries first come
+    for r in rows:
+        by_country.setdefault(r["country"], []).append(r)
+    out: list[Row] = []
+    for country, own in by_country.items():
+        have = {r["period"] for r in own if r["freq"] == "M"}
+        release = _latest(r["release"] for r in own)
+        out += own
+        out += [{"country": country, "freq": c["freq"], "period": c["period"], "value": 0.0,
+                 "release": release} for c in cov if c["period"] not in have]
+    return out
 
 
-def _yearly_frames(engine: IndicatorEngine, ind: Indicator, rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _yearly_frames(engine: IndicatorEngine, ind: Indicator, rows: list[Row]) -> dict[str, list[Row]]:
     """Calendar-year figures per country: a published yearly figure if the country has one for
     the year, else the months' sum (a stock: the year's last month)."""
-    rows = rows.assign(year=rows["period"].dt.year.astype(int))
-    yearly = rows["freq"] == "A"
-    has_yearly = yearly.groupby([rows["country"], rows["year"]]).transform("any")
+    yearly_keys = {(r["country"], r["period"].year) for r in rows if r["freq"] == "A"}
     if ind.kind == "stock":
-        last = rows.groupby(["country", "year"])["period"].transform("max")
-        used = rows[yearly | (~has_yearly & (rows["period"] == last))]
+        last: dict[tuple[str, int], date] = {}
+        for r in rows:
+            key = (r["country"], r["period"].year)
+            last[key] = max(last.get(key, r["period"]), r["period"])
+        used = [r for r in rows if r["freq"] == "A" or (
+            (r["country"], r["period"].year) not in yearly_keys and r["period"] == last[(r["country"], r["period"].year)])]
     else:
-        used = rows[yearly | ~has_yearly]
-    keys = ["country", "year"]
-    agg = used.groupby(keys)["value"].sum().reset_index()
-    # Which sources and selections each year used (plain Python sets: no per-group callbacks).
-    sources: dict[tuple[str, int], set[str]] = {}
-    specs: dict[tuple[str, int], set[int]] = {}
-    for c, y, src, sp in zip(used["country"], used["year"], used["source"], used["spec"], strict=True):
-        sources.setdefault((c, y), set()).add(src)
-        specs.setdefault((c, y), set()).add(sp)
-    yearly_keys = set(zip(rows.loc[yearly, "country"], rows.loc[yearly, "year"], strict=True))
-    pairs = list(zip(agg["country"], agg["year"], strict=True))
-    months = [12.0 if (key in yearly_keys or ind.kind == "stock")
-              else float(engine.months_covered(ind, frozenset(specs[key]), key[1])) for key in pairs]
-    table = pd.DataFrame({
-        "country": agg["country"].to_numpy(),
-        "period": pd.to_datetime(agg["year"].astype(str) + "-01-01").to_numpy(),
-        "value": agg["value"].astype(float).to_numpy(), "numerator": np.nan, "denominator": np.nan,
-        "months": months, "complete": [m >= 12 for m in months],
-        "sources": [_join(sources[key]) for key in pairs],
-    }).sort_values(["country", "period"], kind="stable")
-    columns = list(RESULT_COLUMNS)
-    return {str(c): part.loc[:, columns].reset_index(drop=True)
-            for c, part in table.groupby("country", sort=False)}
+        used = [r for r in rows if r["freq"] == "A" or (r["country"], r["period"].year) not in yearly_keys]
+    groups: dict[tuple[str, int], list[Row]] = {}
+    for r in used:
+        groups.setdefault((r["country"], r["period"].year), []).append(r)
+    frames: dict[str, list[Row]] = {}
+    for key in sorted(groups):
+        group = groups[key]
+        months = 12.0 if (key in yearly_keys or ind.kind == "stock") else float(
+            engine.months_covered(ind, frozenset(r["spec"] for r in group), key[1]))
+        frames.setdefault(str(key[0]), []).append(result_row(
+            date(key[1], 1, 1), group_sum(r["value"] for r in group), None, None, months, months >= 12,
+            _join(r["source"] for r in group)))
+    return frames

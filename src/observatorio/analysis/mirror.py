@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from observatorio import yaml_load
-from observatorio.analysis.indicators import IndicatorEngine
+from observatorio.analysis.float_sums import group_sum, series_sum
+from observatorio.analysis.indicators import IndicatorEngine, ratio
 from observatorio.analysis.series import SeriesSpec
+from observatorio.store.rows import Row
 
 MIRROR_PATH = Path(__file__).resolve().parent / "mirror.yaml"
 KINDS = ("countries", "route", "compilers", "publications")
@@ -111,54 +111,58 @@ def load_book(path: Path = MIRROR_PATH) -> MirrorBook:
         return parse_book(yaml_load.safe_load(fh))
 
 
-def _monthly(engine: IndicatorEngine, side: Side) -> pd.Series:
-    rows = engine.series_rows(side.series, None)
-    rows = rows[(rows["freq"] == "M") & rows["value"].notna()]
-    return rows.groupby("period")["value"].sum()
+def _monthly(engine: IndicatorEngine, side: Side) -> dict[date, float]:
+    """One side's figure per month."""
+    months: dict[date, list[float]] = {}
+    for r in engine.series_rows(side.series, None):
+        if r["freq"] == "M" and r["value"] is not None:
+            months.setdefault(r["period"], []).append(r["value"])
+    return {period: group_sum(values) for period, values in months.items()}
 
 
-def reconcile(engine: IndicatorEngine, pair: Pair, freq: str = "M") -> pd.DataFrame:
-    """Both sides, the gap (b − a) and the gap in percent of a, by month or calendar year."""
+def reconcile(engine: IndicatorEngine, pair: Pair, freq: str = "M") -> list[Row]:
+    """Both sides, the gap (b − a) and the gap in percent of a, by month or calendar year
+    (rows of COLUMNS, by period; a side without a figure is None)."""
     a, b = _monthly(engine, pair.a), _monthly(engine, pair.b)
-    frame = pd.DataFrame({"a": a, "b": b}).sort_index()
-    frame.index.name = "period"
-    frame = frame.reset_index()
+    periods = sorted(a.keys() | b.keys())
     if freq == "A":
-        frame["year"] = frame["period"].dt.year
-        frame = (frame.groupby("year")
-                 .agg(a=("a", lambda s: s.sum(min_count=1)), b=("b", lambda s: s.sum(min_count=1)),
-                      months_a=("a", "count"), months_b=("b", "count"))
-                 .reset_index())
-        frame["period"] = pd.to_datetime(frame["year"].astype(str) + "-01-01")
-        # A yearly gap only compares like with like: the same number of months on both sides.
-        comparable = frame["months_a"] == frame["months_b"]
-        frame["complete"] = comparable & (frame["months_a"] == 12)
+        years: dict[int, list[date]] = {}
+        for period in periods:
+            years.setdefault(period.year, []).append(period)
+        sides = []
+        for year, months in years.items():
+            a_months, b_months = [a.get(m) for m in months], [b.get(m) for m in months]
+            months_a = sum(v is not None for v in a_months)
+            months_b = sum(v is not None for v in b_months)
+            # A yearly gap only compares like with like: the same number of months on both sides.
+            comparable = months_a == months_b
+            sides.append((date(year, 1, 1), series_sum(a_months, 1), series_sum(b_months, 1),
+                          months_a, months_b, comparable, comparable and months_a == 12))
     else:
-        frame["months_a"] = frame["a"].notna().astype(int)
-        frame["months_b"] = frame["b"].notna().astype(int)
-        comparable = frame["a"].notna() & frame["b"].notna()
-        frame["complete"] = comparable
-    frame["gap"] = np.where(comparable, frame["b"] - frame["a"], np.nan)
-    ok = comparable & (frame["a"] > 0)
-    frame["gap_pct"] = np.where(ok, (frame["b"] - frame["a"]) / frame["a"].where(ok) * 100.0, np.nan)
-    frame["pair"] = pair.id
-    frame["kind"] = pair.kind
-    return frame.loc[:, list(COLUMNS)].reset_index(drop=True)
+        sides = []
+        for period in periods:
+            va, vb = a.get(period), b.get(period)
+            comparable = va is not None and vb is not None
+            sides.append((period, va, vb, int(va is not None), int(vb is not None), comparable, comparable))
+    rows = []
+    for period, va, vb, months_a, months_b, comparable, complete in sides:
+        gap = vb - va if comparable and va is not None and vb is not None else None
+        ok = comparable and va is not None and va > 0
+        rows.append({"pair": pair.id, "kind": pair.kind, "period": period, "a": va, "b": vb,
+                     "gap": gap, "gap_pct": ratio(gap, va, 100.0) if ok else None,
+                     "months_a": months_a, "months_b": months_b, "complete": complete})
+    return rows
 
 
 def reconcile_all(
     engine: IndicatorEngine, freq: str = "M", pair_ids: tuple[str, ...] | None = None,
     kinds: tuple[str, ...] | None = None, book: MirrorBook | None = None,
-) -> pd.DataFrame:
-    """Every pair (or the ones asked for) stacked in one frame."""
+) -> list[Row]:
+    """Every pair (or the ones asked for), one after the other."""
     book = book or load_book()
-    pairs = [p for p in book.pairs
-             if (not pair_ids or p.id in pair_ids) and (not kinds or p.kind in kinds)]
-    frames = [reconcile(engine, p, freq) for p in pairs]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame({c: [] for c in COLUMNS})
-    return pd.concat(frames, ignore_index=True)
+    return [row for p in book.pairs
+            if (not pair_ids or p.id in pair_ids) and (not kinds or p.kind in kinds)
+            for row in reconcile(engine, p, freq)]
 
 
 def pair_metadata(pair: Pair, book: MirrorBook, lang: str) -> dict[str, Any]:

@@ -199,8 +199,8 @@ def default_year(engine: IndicatorEngine, countries: tuple[str, ...] = CRM_MEMBE
     years: set[int] | None = None
     prime_yearly(engine, (engine.catalogue.population,), countries)
     for c in countries:
-        frame = engine.compute(engine.catalogue.population, c, "A").frame
-        have = set(frame.loc[frame["value"].notna(), "period"].dt.year.astype(int))
+        rows = engine.compute(engine.catalogue.population, c, "A").frame
+        have = {r["period"].year for r in rows if r["value"] is not None}
         years = have if years is None else years & have
     if not years:
         raise NoPopulationFigures(countries=", ".join(countries))

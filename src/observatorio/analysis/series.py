@@ -10,13 +10,12 @@ one per country.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import pandas as pd
-
 from observatorio.model.dimensions import AREA_DIMENSIONS, FILTER_COLUMNS
-from observatorio.store.selection import Selection, distinct, sums
+from observatorio.store.rows import Row
+from observatorio.store.selection import Selection, distinct_rows, sum_rows
 
 #: Columns that can identify "the country the figure is about".
 COUNTRY_COLUMNS = frozenset(AREA_DIMENSIONS)
@@ -106,22 +105,33 @@ def _codes(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list | tuple) else (str(value),)
 
 
-def fetch_by_country(con: Any, spec: SeriesSpec) -> pd.DataFrame:
-    """Sum of ``value`` per country, freq and period (country ``_ALL`` when the spec has none)."""
-    measures = {"value": "sum", "n_values": "values", "release": "latest_release"}
+#: What a selection's sums hold, per country, frequency and period.
+MEASURES = {"value": "sum", "n_values": "values", "release": "latest_release"}
+
+
+def fetch_by_country(con: Any, spec: SeriesSpec) -> list[Row]:
+    """Sum of ``value`` per country, freq and period (country ``_ALL`` when the spec has none),
+    ordered by them: rows of country, freq, period (a date), value, n_values, release (a date)."""
     if spec.country:
-        frame = sums(con, spec.selection(), [spec.country, "freq", "period"], measures,
-                     names={spec.country: "country"})
-    else:
-        frame = sums(con, spec.selection(), ["freq", "period"], measures)
-        frame.insert(0, "country", ALL)
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["release"] = pd.to_datetime(frame["release"])
-    return frame
+        return sum_rows(con, spec.selection(), [spec.country, "freq", "period"], MEASURES,
+                        names={spec.country: "country"})
+    return [{"country": ALL, **row} for row in sum_rows(con, spec.selection(), ["freq", "period"], MEASURES)]
 
 
-def fetch_coverage(con: Any, spec: SeriesSpec) -> pd.DataFrame:
-    """Every (freq, period) the selection holds for any country: what the source covers."""
-    frame = distinct(con, spec.selection(), ["freq", "period"])
-    frame["period"] = pd.to_datetime(frame["period"])
-    return frame
+def fetch_for_countries(con: Any, spec: SeriesSpec, countries: tuple[str, ...]) -> list[Row]:
+    """:func:`fetch_by_country` for ``countries`` only: the selection narrowed to them, read by
+    the store's query (a few countries' rows, not the world's). No row when the spec has no
+    country column (its sums are about no one country)."""
+    if spec.country is None:
+        return []
+    kept = spec.filters.get(spec.country)
+    codes = tuple(c for c in countries if kept is None or c in kept)
+    if not codes:
+        return []
+    return fetch_by_country(con, replace(spec, filters={**spec.filters, spec.country: codes}))
+
+
+def fetch_coverage(con: Any, spec: SeriesSpec) -> list[Row]:
+    """Every (freq, period) the selection holds for any country: what the source covers
+    (rows of freq, period, ordered)."""
+    return distinct_rows(con, spec.selection(), ["freq", "period"])

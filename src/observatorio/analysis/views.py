@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-import pandas as pd
-
 from observatorio.analysis.catalogue import load_catalogue
 from observatorio.analysis.indicators import IndicatorEngine, IndicatorResult, UnknownIndicator
 from observatorio.analysis.mirror import KINDS as MIRROR_KINDS
@@ -90,14 +88,8 @@ def indicator_values(
         result = engine.compute(indicator_id, country, freq)
     except UnknownIndicator:
         raise AnalysisInputError("analysis.error.unknown_indicator", "id", value=indicator_id) from None
-    frame = result.frame
-    years = frame["period"].dt.year
-    keep = pd.Series(True, index=frame.index)
-    if start is not None:
-        keep &= years >= start
-    if end is not None:
-        keep &= years <= end
-    sub = frame[keep & frame["value"].notna()]
+    sub = [r for r in result.frame if r["value"] is not None
+           and (start is None or r["period"].year >= start) and (end is None or r["period"].year <= end)]
     return {
         "indicator": meta, "country": country, "freq": freq,
         "releases": {k: v.isoformat() for k, v in result.releases.items()},
@@ -129,7 +121,7 @@ def _country_roles(engine: IndicatorEngine, roles: CountryRoles, lang: str) -> d
     }
 
 
-def role_rows(records: list[dict[str, Any]], lang: str) -> pd.DataFrame:
+def role_rows(records: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """One row per country and role, with the strongest evidence spelled out (CSV, table)."""
     rows = []
     for rec in records:
@@ -145,7 +137,7 @@ def role_rows(records: list[dict[str, Any]], lang: str) -> pd.DataFrame:
                 "evidence": "" if best is None else evidence_text(best, lang),
                 "sources": "" if best is None else ",".join(best["sources"]),
             })
-    return pd.DataFrame(rows)
+    return rows
 
 
 def evidence_text(ev: dict[str, Any], lang: str) -> str:
@@ -186,23 +178,19 @@ def mirror_record(
         raise AnalysisInputError("analysis.error.unknown_pair", "pair",
                                  difflib.get_close_matches(pair, [p.id for p in book.pairs], n=3, cutoff=0.4),
                                  value=pair)
-    frame = reconcile_all(engine, freq, (pair,) if pair else None, (kind,) if kind else None, book)
-    if not frame.empty:
-        years = frame["period"].dt.year
-        if start is not None:
-            frame = frame[years >= start]
-        if end is not None:
-            frame = frame[frame["period"].dt.year <= end]
+    rows = [r for r in reconcile_all(engine, freq, (pair,) if pair else None, (kind,) if kind else None, book)
+            if (start is None or r["period"].year >= start) and (end is None or r["period"].year <= end)]
     pairs = [pair_metadata(p, book, lang) for p in book.pairs
              if (pair is None or p.id == pair) and (kind is None or p.kind == kind)]
-    return {"freq": freq, "pairs": pairs, "rows": mirror_rows(frame)}
+    return {"freq": freq, "pairs": pairs, "rows": mirror_rows(rows)}
 
 
-def mirror_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def mirror_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reconciled rows, JSON-ready (dates as ISO text, missing numbers as null)."""
     out = []
-    for row in frame.to_dict("records"):
+    for row in rows:
         out.append({
-            "pair": row["pair"], "kind": row["kind"], "period": pd.Timestamp(row["period"]).date().isoformat(),
+            "pair": row["pair"], "kind": row["kind"], "period": row["period"].isoformat(),
             "a": _num(row["a"]), "b": _num(row["b"]), "gap": _num(row["gap"]), "gap_pct": _num(row["gap_pct"]),
             "months_a": int(row["months_a"]), "months_b": int(row["months_b"]), "complete": bool(row["complete"]),
         })
@@ -210,4 +198,4 @@ def mirror_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _num(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+    return None if value is None or value != value else float(value)

@@ -257,7 +257,7 @@ class WarmUpStopped(Exception):
 
 
 def warm_up(app_state: Any, stop: threading.Event | None = None, iso3: str = "GTM") -> None:
-    """Compute one profile so the engine has read its frames before the first visitor comes,
+    """Compute one profile so the engine has read its selections before the first visitor comes,
     then the forecast release (computed once per store version when none is stored).
 
     ``stop`` is checked between steps and between forecast series, so a shut-down waits for
