@@ -22,8 +22,7 @@ USA_SW_IOM = SOURCES["usa_sw_iom"]
 
 def test_headline_card_reads_cbps_own_file(analysis_store_path: Path) -> None:
     with Store.open(analysis_store_path, read_only=True) as store:
-        cards = headline_figures(store).set_index("key")
-    card = cards.loc["us_sw_border"]
+        card = next(h for h in headline_figures(store) if h["key"] == "us_sw_border")
     assert card["source"] == CBP_SW
     assert pd.Timestamp(card["period"]) == AUGUST_2025
 

@@ -14,9 +14,11 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from observatorio.analysis import dashboards as db
@@ -33,11 +35,19 @@ _VOLATILE = ("loaded_at",)
 #: Reads whose row order was not total before the builder (ties between two units of one
 #: flow came in any order): their rows are compared as a set.
 _ORDER_FREE = ("country_reporting:",)
+#: The columns of the reads that answer rows (for the digest of an answer with no row).
+REPORTING_COLUMNS = ["source", "flow", "unit", "first_period", "last_period", "rows", "start_freq",
+                     "end_freq", "release", "loaded_at", "publisher", "title_es", "title_en"]
+CATALOGUE_COLUMNS = ["source", "publisher", "title_es", "title_en", "licence", "dataflow", "url",
+                     "homepage", "caveats_es", "caveats_en", "release", "rows", "period_start",
+                     "period_end", "loaded_at", "source_file", "releases", "start_freq", "end_freq"]
 
 
 def digest(frame: Any, ordered: bool = True) -> str:
     """A digest of a frame, a series, a list or a dict: values, column names and row order
     (unless ``ordered`` is false)."""
+    if isinstance(frame, list) and frame and all(isinstance(r, dict) for r in frame):
+        frame = pd.DataFrame(frame)  # rows (store/rows.py): digested as the frame they replace
     if isinstance(frame, pd.Series):
         frame = frame.rename("value").rename_axis("index").reset_index()
     if isinstance(frame, pd.DataFrame):
@@ -49,6 +59,21 @@ def digest(frame: Any, ordered: bool = True) -> str:
     else:
         text = json.dumps(frame, default=_plain, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def as_frame(rows: list[dict[str, Any]], columns: list[str], *, as_duckdb: bool = False) -> pd.DataFrame:
+    """Rows (store/rows.py) as the frame the read answered before it gave rows, digested alike:
+    ``columns`` when there is no row; ``as_duckdb``: typed as DuckDB's own frames are (dates
+    as timestamps, lists as arrays), for a read that was a DuckDB frame."""
+    frame = pd.DataFrame(rows, columns=columns)
+    if as_duckdb:
+        for name in columns:
+            values = [v for v in frame[name] if v is not None]
+            if values and all(isinstance(v, date) for v in values):
+                frame[name] = pd.to_datetime(frame[name])
+            elif values and all(isinstance(v, list) for v in values):
+                frame[name] = [None if v is None else np.array(v, dtype=object) for v in frame[name]]
+    return frame
 
 
 def _plain(value: Any) -> Any:
@@ -83,8 +108,10 @@ def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
         yield f"route_steps:{iso3}", lambda c=iso3: db.route_steps(store, c)
     for iso3 in CRM_MEMBERS:
         yield f"profile_flows:{iso3}", lambda c=iso3: db.profile_flows(store, c)
-        yield f"children_of_nationality:{iso3}", lambda c=iso3: db.children_of_nationality(store, c)
-        yield f"country_reporting:{iso3}", lambda c=iso3: db.country_reporting(store, c)
+        yield f"children_of_nationality:{iso3}", lambda c=iso3: as_frame(
+            db.children_of_nationality(store, c), ["source", "accompaniment", "period", "unit", "value"])
+        yield f"country_reporting:{iso3}", lambda c=iso3: as_frame(
+            db.country_reporting(store, c), REPORTING_COLUMNS, as_duckdb=True)
     yield "children", lambda: db.children(store)
     pairs = db.return_pairs(store)
     yield "return_pairs", lambda: pairs
@@ -94,7 +121,8 @@ def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
     yield "returns_received", lambda: db.returns_received_by_returning_country(store)
     yield "returns_executed", lambda: db.returns_executed_by_nationality(store)
     yield "deaths_incidents", lambda: db.deaths_incidents(store)
-    yield "source_catalogue", lambda: db.source_catalogue(store)
+    yield "source_catalogue", lambda: as_frame(db.source_catalogue(store), CATALOGUE_COLUMNS,
+                                               as_duckdb=True)
     for source in sorted(db.loaded_sources(store)):
         yield f"source_units:{source}", lambda s=source: db.source_units(store, s)
     specs = {spec.identity(): spec for indicator in load_catalogue().indicators

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -61,21 +62,31 @@ def _same(found: pd.DataFrame, expected: pd.DataFrame, ordered: bool) -> None:
     pd.testing.assert_frame_equal(found, expected)
 
 
+def _same_rows(found: list[dict[str, Any]], expected: list[dict[str, Any]], ordered: bool) -> None:
+    """Equal rows (store/rows.py): keys, values and their types (and order when the old SQL had
+    one)."""
+    if not ordered:
+        found, expected = sorted(found, key=repr), sorted(expected, key=repr)
+    assert [[(k, type(v)) for k, v in r.items()] for r in found] == [
+        [(k, type(v)) for k, v in r.items()] for r in expected]
+    assert found == expected
+
+
 def test_the_subnational_rows_are_the_old_sqls(bundled_store: Store) -> None:
     compared = 0
     for iso3 in sorted({*CRM_MEMBERS, "MEX", "USA", "CAN", "XXX"}):
         alpha2 = subnational._alpha2(iso3)
-        expected = bundled_store.query_df(OLD_ADMIN1, [
+        expected = bundled_store.query_rows(OLD_ADMIN1, [
             subnational.SOURCE, subnational.TABLE_TOTAL, subnational.TABLE_BY_SEX_AGE, f"{alpha2}-%",
             subnational.SOURCE])
-        _same(subnational._rows(bundled_store, iso3), expected, ordered=False)
+        _same_rows(subnational._rows(bundled_store, iso3), expected, ordered=False)
         compared += len(expected)
     assert compared > 500  # the bundled UNHCR file has Admin-1 rows for several members
 
 
 def test_no_subnational_rows_without_the_source(tmp_path: Path) -> None:
     with Store.open(tmp_path / "empty.duckdb") as store:
-        assert subnational._rows(store, "MEX").empty
+        assert subnational._rows(store, "MEX") == []
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +117,8 @@ def test_the_returnees_page_reads_are_the_old_sqls(returnees: Store) -> None:
         _same(page._department_population(returnees, codes), expected, ordered=False)
     assert dict(page._department_population(returnees, ["HN-CR", "HN-FM"]).itertuples(index=False)) == {
         "HN-CR": 1_800_000.0, "HN-FM": 1_600_000.0}
-    _same(page_reads.municipal_population(returnees), returnees.query_df(OLD_MUNICIPAL_POPULATION),
-          ordered=False)
+    _same_rows(page_reads.municipal_population(returnees), returnees.query_rows(OLD_MUNICIPAL_POPULATION),
+               ordered=False)
     for iso3 in ("HND", "GTM"):
         alpha2 = page._alpha2(iso3) + "-"
         municipal = returnees.query_df(OLD_MUNICIPAL, [page.SOURCE, page.MUNICIPAL_TABLE, alpha2])

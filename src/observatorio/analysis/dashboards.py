@@ -2,8 +2,10 @@
 
 Every function reads the latest release of every source through the store (the selection
 builder, store/selection.py, and the portal's particular reads, store/page_reads.py; no SQL
-here) and returns a pandas frame; the web layer only draws what these return. Two rules keep
-totals honest (store/selection.py ``published_sums``):
+here) and returns plain rows (``list[dict]``, store/rows.py: a server worker never imports
+pandas; the functions still returning a pandas frame are being converted, issue #12); the web
+layer only draws what these return. Two rules keep totals honest (store/selection.py
+``published_sums``):
 
 * one table per source: when a publisher gives several tables at different detail (the sheets
   of a workbook), a query reads the least detailed table that holds the rows asked for, so
@@ -11,7 +13,7 @@ totals honest (store/selection.py ``published_sums``):
 * ``_T`` beats detail: for a dimension that is neither filtered nor grouped, a table that has
   ``_T`` rows is read at ``_T`` only; otherwise its detail rows are summed.
 
-A source that is not loaded yields an empty frame, never an error: pages say "no data yet".
+A source that is not loaded yields no rows, never an error: pages say "no data yet".
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store import page_reads
 from observatorio.store.duck import Store
-from observatorio.store.selection import Selection, distinct, published_sums
+from observatorio.store.rows import Row
+from observatorio.store.selection import Selection, distinct, published_sum_rows, published_sums
 
 BOOK_PATH = Path(__file__).resolve().parent / "dashboards.yaml"
 
@@ -103,6 +106,17 @@ DEATH_SOURCES: tuple[str, ...] = tuple(BOOK["deaths"])
 # -- the generic aggregate ------------------------------------------------------------------
 
 
+def _aggregated(
+    spec: SeriesSpec, by: Sequence[str], filters: Mapping[str, str | Sequence[str]] | None,
+    since: date | None,
+) -> Selection:
+    for dim in by:
+        if dim not in FILTER_COLUMNS:  # column names are never taken from users
+            raise KeyError(dim)
+    selection = dataclasses.replace(spec.selection(), present=("value",), since=since)
+    return selection.narrowed(**(filters or {}))
+
+
 def aggregate(
     store: Store,
     spec: SeriesSpec,
@@ -111,25 +125,35 @@ def aggregate(
     filters: Mapping[str, str | Sequence[str]] | None = None,
     since: date | None = None,
 ) -> pd.DataFrame:
+    """TRANSITION (#12): :func:`aggregate_rows` as a pandas frame, for the readers not yet
+    converted to rows; deleted once nobody calls it."""
+    return published_sums(store, _aggregated(spec, by, filters, since), by)
+
+
+def aggregate_rows(
+    store: Store,
+    spec: SeriesSpec,
+    *,
+    by: Sequence[str] = (),
+    filters: Mapping[str, str | Sequence[str]] | None = None,
+    since: date | None = None,
+) -> list[Row]:
     """Sum of a series by period (and ``by`` dimensions, and unit), honest about totals: the
-    store's :func:`~observatorio.store.selection.published_sums`."""
-    for dim in by:
-        if dim not in FILTER_COLUMNS:  # column names are never taken from users
-            raise KeyError(dim)
-    selection = dataclasses.replace(spec.selection(), present=("value",), since=since)
-    return published_sums(store, selection.narrowed(**(filters or {})), by)
+    store's :func:`~observatorio.store.selection.published_sum_rows` (keys period, ``by``,
+    unit, value; ordered by them)."""
+    return published_sum_rows(store, _aggregated(spec, by, filters, since), by)
 
 
 # -- sources, releases, freshness -------------------------------------------------------------
 
 
-def source_catalogue(store: Store) -> pd.DataFrame:
+def source_catalogue(store: Store) -> list[Row]:
     """One row per loaded source: publisher, titles, licence, release, rows, period, caveats
     (``start_freq``/``end_freq``: the frequency of the first and last period)."""
     return page_reads.source_catalogue(store)
 
 
-def source_refs(store: Store, sources: Sequence[str]) -> pd.DataFrame:
+def source_refs(store: Store, sources: Sequence[str]) -> list[Row]:
     """Publisher, titles and latest release of the given sources (those loaded)."""
     return page_reads.source_refs(store, sources)
 
@@ -139,7 +163,7 @@ def loaded_sources(store: Store) -> set[str]:
     return {str(r[0]) for r in store.con.execute("SELECT source FROM loads WHERE is_latest").fetchall()}
 
 
-def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
+def country_reporting(store: Store, iso3: str) -> list[Row]:
     """What a country's own authorities report: by source and flow, first/last period, release."""
     return page_reads.country_reporting(store, iso3)
 
@@ -148,68 +172,67 @@ def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
 
 
 def headline_figures(
-    store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES, monthly: pd.DataFrame | None = None
-) -> pd.DataFrame:
+    store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES, monthly: list[Row] | None = None
+) -> list[Row]:
     """Latest month of each headline flow, the same month a year before, and the change (%).
 
-    ``monthly`` may be the frame :func:`trends` already returned (saves reading it twice).
+    ``monthly`` may be the rows :func:`trends` already returned (saves reading them twice).
+    Keys: key, source, ref_area, period, unit, value, period_year_before, value_year_before,
+    change_pct (the last two None when the month a year before is not published or is 0).
     """
     monthly = trends(store, specs) if monthly is None else monthly
     rows = []
     for spec in specs:
-        series = monthly[monthly["key"] == spec.key]
-        if series.empty:
+        # the month's total in each unit, in (period, unit) order: the last is the latest
+        sums: dict[tuple[date, str], float] = {}
+        for r in monthly:
+            if r["key"] == spec.key:
+                sums[r["period"], r["unit"]] = sums.get((r["period"], r["unit"]), 0.0) + r["value"]
+        if not sums:
             continue
-        series = series.groupby(["period", "unit"], as_index=False).agg(value=("value", "sum"))
-        latest = series.iloc[-1]
-        year_before = latest["period"].replace(year=latest["period"].year - 1)
-        previous = series.loc[series["period"] == year_before, "value"]
-        before = float(previous.iloc[0]) if len(previous) else None
-        change = None if not before else (float(latest["value"]) - before) / before * 100
+        series = sorted(sums.items())
+        (period, unit), value = series[-1]
+        year_before = period.replace(year=period.year - 1)
+        before = next((float(v) for (p, _u), v in series if p == year_before), None)
+        change = None if not before else (float(value) - before) / before * 100
         rows.append({"key": spec.key, "source": spec.source, "ref_area": spec.fixed("ref_area"),
-                     "period": latest["period"], "unit": latest["unit"],
-                     "value": float(latest["value"]), "period_year_before": year_before,
-                     "value_year_before": before, "change_pct": change})
-    columns = ["key", "source", "ref_area", "period", "unit", "value", "period_year_before",
-               "value_year_before", "change_pct"]
-    return pd.DataFrame(rows, columns=columns)
+                     "period": period, "unit": unit, "value": float(value),
+                     "period_year_before": year_before, "value_year_before": before,
+                     "change_pct": change})
+    return rows
 
 
 def trends(
     store: Store, specs: Sequence[SeriesSpec] = HEADLINE_SERIES, since: date | None = None
-) -> pd.DataFrame:
-    """Monthly totals of each headline flow (``key``, period, unit, value)."""
-    parts = []
-    for spec in specs:
-        monthly = aggregate(store, spec, since=since)
-        if not monthly.empty:
-            parts.append(monthly.assign(key=spec.key, source=spec.source))
-    if not parts:
-        return pd.DataFrame(columns=["key", "source", "period", "unit", "value"])
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.loc[:, ["key", "source", "period", "unit", "value"]]
+) -> list[Row]:
+    """Monthly totals of each headline flow (key, source, period, unit, value)."""
+    return [{"key": spec.key, "source": spec.source, "period": r["period"], "unit": r["unit"],
+             "value": r["value"]}
+            for spec in specs for r in aggregate_rows(store, spec, since=since)]
 
 
-def map_indicator(store: Store, indicator: MapIndicator) -> pd.DataFrame:
-    """The indicator for each CRM member (iso3, value, period_start, period_end, unit)."""
-    columns = ["iso3", "value", "period_start", "period_end", "unit", "source"]
-    frame = aggregate(store, indicator.spec, by=(indicator.by,),
-                      filters={indicator.by: CRM_MEMBERS})
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    last = max(frame["period"])
+def map_indicator(store: Store, indicator: MapIndicator) -> list[Row]:
+    """The indicator for each CRM member (iso3, value, period_start, period_end, unit, source),
+    members in the order of ``CRM_MEMBERS``."""
+    rows = aggregate_rows(store, indicator.spec, by=(indicator.by,),
+                          filters={indicator.by: CRM_MEMBERS})
+    if not rows:
+        return []
+    last = max(r["period"] for r in rows)
     if indicator.window == "12m":
         start = date(last.year - 1, last.month, 1)
-        window = frame[frame["period"] > start]
-        first = min(window["period"])
+        window = [r for r in rows if r["period"] > start]
+        first = min(r["period"] for r in window)
     else:
-        window = frame[frame["period"] == last]
+        window = [r for r in rows if r["period"] == last]
         first = last
-    out = window.groupby([indicator.by, "unit"], as_index=False).agg(value=("value", "sum"))
-    out = out.rename(columns={indicator.by: "iso3"})
-    out = out.assign(period_start=first, period_end=last, source=indicator.spec.source)
+    sums: dict[tuple[str, str], float] = {}
+    for r in window:
+        sums[r[indicator.by], r["unit"]] = sums.get((r[indicator.by], r["unit"]), 0.0) + r["value"]
     order = {iso: i for i, iso in enumerate(CRM_MEMBERS)}
-    return out.sort_values("iso3", key=lambda s: s.map(order)).loc[:, columns].reset_index(drop=True)
+    return [{"iso3": iso, "value": value, "period_start": first, "period_end": last, "unit": unit,
+             "source": indicator.spec.source}
+            for (iso, unit), value in sorted(sums.items(), key=lambda kv: (order[kv[0][0]], kv[0]))]
 
 
 # -- country profile ---------------------------------------------------------------------------
@@ -219,29 +242,25 @@ PROFILE_FLOWS: tuple[tuple[str, str, SeriesSpec, str], ...] = tuple(
     (raw["role"], raw["key"], _series("", raw["series"]), raw["match"]) for raw in BOOK["profile"])
 
 
-def profile_flows(store: Store, iso3: str) -> pd.DataFrame:
+def profile_flows(store: Store, iso3: str) -> list[Row]:
     """Yearly totals of a country's main flows as origin, transit, destination and return.
 
-    ``months``, ``first``, ``last``: the months of monthly data each year sums (a year with
-    fewer than 12 is partial).
+    Keys: role, key, source, freq, year, unit, value, months, first, last (``months``,
+    ``first``, ``last``: the months of monthly data each year sums; a year with fewer than 12
+    is partial). Each flow's years in (year, unit) order.
     """
-    parts = []
+    out = []
     for role, key, spec, dim in PROFILE_FLOWS:
-        if dim == "ref_area" and spec.fixed("ref_area") is None:
-            frame = aggregate(store, spec, filters={"ref_area": iso3})
-        else:
-            frame = aggregate(store, spec, filters={dim: iso3})
-        if frame.empty:
-            continue
-        frame = frame.assign(year=[p.year for p in frame["period"]])
-        yearly = frame.groupby(["year", "unit"], as_index=False).agg(
-            value=("value", "sum"), months=("period", "nunique"), first=("period", "min"),
-            last=("period", "max"))
-        parts.append(yearly.assign(role=role, key=key, source=spec.source, freq=spec.fixed("freq")))
-    columns = ["role", "key", "source", "freq", "year", "unit", "value", "months", "first", "last"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True).loc[:, columns]
+        rows = aggregate_rows(store, spec, filters={dim: iso3})
+        years: dict[tuple[int, str], list[Row]] = {}
+        for r in rows:
+            years.setdefault((r["period"].year, r["unit"]), []).append(r)
+        for (year, unit), part in sorted(years.items()):
+            periods = [r["period"] for r in part]
+            out.append({"role": role, "key": key, "source": spec.source, "freq": spec.fixed("freq"),
+                        "year": year, "unit": unit, "value": sum(r["value"] for r in part),
+                        "months": len(set(periods)), "first": min(periods), "last": max(periods)})
+    return out
 
 
 # -- route and corridor ------------------------------------------------------------------------------
@@ -278,7 +297,7 @@ def route_steps(store: Store, nationality: str, since: date | None = None) -> pd
 # -- children -------------------------------------------------------------------------------------
 
 
-def children(store: Store, since: date | None = None) -> pd.DataFrame:
+def children(store: Store, since: date | None = None) -> list[Row]:
     """Monthly counts of children in every source that counts them, one series per table;
     CBP's three encounter types are summed into encounters, as CBP publishes them."""
     return page_reads.children(store, CHILD_AGES, ENCOUNTER_FLOWS, since)
@@ -369,21 +388,22 @@ def source_observations(store: Store, source: str) -> pd.DataFrame:
     return page_reads.source_observations(store, source)
 
 
-def children_of_nationality(store: Store, iso3: str) -> pd.DataFrame:
-    """Children of one nationality encountered at the US border, monthly, by accompaniment.
+def children_of_nationality(store: Store, iso3: str) -> list[Row]:
+    """Children of one nationality encountered at the US border, monthly, by accompaniment
+    (keys source, accompaniment, period, unit, value).
 
     CBP's own file breaks out only GTM, HND, SLV and MEX; IOM's copy of CBP's nationwide file
     names more nationalities and is read when CBP's has none.
     """
-    columns = ["source", "accompaniment", "period", "unit", "value"]
     for source in CHILDREN_ABROAD_SOURCES:
         spec = published_series("children_abroad", source, ENCOUNTER_FLOWS, "USA")
-        frame = aggregate(store, spec, by=("accompaniment",),
-                          filters={"citizenship": iso3,
-                                   "accompaniment": ("UNACCOMPANIED", "ACCOMPANIED")})
-        if not frame.empty:
-            return frame.assign(source=source).loc[:, columns]
-    return pd.DataFrame(columns=columns)
+        rows = aggregate_rows(store, spec, by=("accompaniment",),
+                              filters={"citizenship": iso3,
+                                       "accompaniment": ("UNACCOMPANIED", "ACCOMPANIED")})
+        if rows:
+            return [{"source": source, "accompaniment": r["accompaniment"], "period": r["period"],
+                     "unit": r["unit"], "value": r["value"]} for r in rows]
+    return []
 
 
 def source_units(store: Store, source: str) -> list[str]:

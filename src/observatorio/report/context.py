@@ -108,7 +108,7 @@ class BulletinContext:
         title = "title_es" if self.lang == "es" else "title_en"
         return [ReleaseUsed(str(r["source"]), str(r["publisher"] or r["source"]),
                             str(r[title] or r["source"]), pd.Timestamp(r["release"]).date())
-                for r in refs.to_dict("records")]
+                for r in refs]
 
 
 class _SourceKeepingRequest(PageRequest):

@@ -150,13 +150,12 @@ def _returns(ctx: BulletinContext, iso3: str) -> Section:
 
 def _consular(ctx: BulletinContext, iso3: str) -> Section:
     section = Section("consular", ctx.t("bulletin.section.consular"))
-    reporting = db.country_reporting(ctx.store, iso3)
-    consular = reporting[reporting["flow"].isin(CONSULAR_FLOWS)]
-    if consular.empty:
+    consular = [r for r in db.country_reporting(ctx.store, iso3) if r["flow"] in CONSULAR_FLOWS]
+    if not consular:
         section.paragraphs.append(ctx.t("bulletin.consular.none"))
         return section
-    ctx.used_sources.update(consular["source"].unique())
+    ctx.used_sources.update(r["source"] for r in consular)
     section.tables.append(ctx.table("consular", ctx.t("bulletin.section.consular"),
         ["flow", "source", "rows"],
-        [[r["flow"], r["source"], int(r["rows"])] for r in consular.to_dict("records")]))
+        [[r["flow"], r["source"], int(r["rows"])] for r in consular]))
     return section

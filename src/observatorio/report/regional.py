@@ -31,7 +31,7 @@ ANNUAL_YEARS = 3
 
 
 def regional_sections(ctx: BulletinContext, previous: dict[str, str] | None) -> list[Section]:
-    monthly = db.trends(ctx.store)
+    monthly = pd.DataFrame(db.trends(ctx.store), columns=["key", "source", "period", "unit", "value"])
     monthly = monthly[[p <= ctx.period for p in monthly["period"]]]
     if monthly.empty:
         raise BulletinError("bulletin.error.no_data", month=f"{ctx.period:%Y-%m}")
@@ -60,9 +60,9 @@ def regional_sections(ctx: BulletinContext, previous: dict[str, str] | None) -> 
 
 
 def _headline_table(ctx: BulletinContext, monthly: pd.DataFrame) -> Table:
-    heads = db.headline_figures(ctx.store, monthly=monthly)
+    heads = db.headline_figures(ctx.store, monthly=_rows(monthly))
     rows: list[list[Any]] = []
-    for h in heads.to_dict("records"):
+    for h in heads:
         series = monthly[monthly["key"] == h["key"]].groupby("period")["value"].sum()
         last12 = _window(series, h["period"], 12)
         before12 = _window(series, _months_back(h["period"], 12), 12)
@@ -73,15 +73,15 @@ def _headline_table(ctx: BulletinContext, monthly: pd.DataFrame) -> Table:
         ])
     return ctx.table("headlines", ctx.t("bulletin.headlines.title", month=ctx.month(ctx.period)),
         ["series", "last_month", "value", "year_before", "change", "last12", "previous12", "change12"],
-        rows, unit=unit_label(heads["unit"], ctx.lang),
-        sources=ctx.source_lines(list(heads["source"])), note=ctx.t("bulletin.headlines.note"))
+        rows, unit=unit_label((h["unit"] for h in heads), ctx.lang),
+        sources=ctx.source_lines([h["source"] for h in heads]), note=ctx.t("bulletin.headlines.note"))
 
 
 def _headline_reading(ctx: BulletinContext, monthly: pd.DataFrame) -> list[str]:
     """One sentence per headline series: last month against the same month a year before."""
-    heads = db.headline_figures(ctx.store, monthly=monthly)
-    out = []
-    for h in heads.to_dict("records"):
+    heads = db.headline_figures(ctx.store, monthly=_rows(monthly))
+    out: list[str] = []
+    for h in heads:
         change = h["change_pct"]
         if change is None or pd.isna(change):
             continue
@@ -90,6 +90,11 @@ def _headline_reading(ctx: BulletinContext, monthly: pd.DataFrame) -> list[str]:
                          change=_fmt(ctx, abs(change), 1),
                          direction=ctx.t("bulletin.up" if change > 0 else "bulletin.down")))
     return out
+
+
+def _rows(monthly: pd.DataFrame) -> list[dict[str, Any]]:
+    """The monthly frame as the rows :func:`db.headline_figures` reads."""
+    return [{str(k): v for k, v in r.items()} for r in monthly.to_dict("records")]
 
 
 def _months_back(period: date, months: int) -> date:

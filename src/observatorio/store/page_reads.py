@@ -17,14 +17,15 @@ import pandas as pd
 
 from observatorio.model.contract import FRAME_NAMES
 from observatorio.store.duck import Store
+from observatorio.store.rows import Row
 
 
-def source_catalogue(store: Store) -> pd.DataFrame:
+def source_catalogue(store: Store) -> list[Row]:
     """One row per loaded source: publisher, titles, licence, release, rows, period, caveats.
 
     ``start_freq``/``end_freq``: the frequency of the first and last period.
     """
-    return store.query_df(
+    return store.query_rows(
         """SELECT l.source, s.publisher, s.title_es, s.title_en, s.licence, s.dataflow, s.url,
                   s.homepage, s.caveats_es, s.caveats_en, l.release, l.rows, l.period_start,
                   l.period_end, l.loaded_at, l.source_file,
@@ -38,13 +39,13 @@ def source_catalogue(store: Store) -> pd.DataFrame:
     )
 
 
-def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
+def country_reporting(store: Store, iso3: str) -> list[Row]:
     """What a country's own authorities report: by source and flow, first/last period, release.
 
     ``start_freq``/``end_freq``: the frequency of the first and last period (a yearly figure's
     period is its first day, to be shown as a year, not as January).
     """
-    return store.query_df(
+    return store.query_rows(
         """SELECT o.source, o.flow, o.unit, min(o.period) AS first_period,
                   max(o.period) AS last_period, count(*) AS rows,
                   arg_min(o.freq, o.period) AS start_freq, arg_max(o.freq, o.period) AS end_freq,
@@ -61,7 +62,7 @@ def country_reporting(store: Store, iso3: str) -> pd.DataFrame:
 
 def children(
     store: Store, ages: Sequence[str], encounter_flows: Sequence[str], since: date | None = None
-) -> pd.DataFrame:
+) -> list[Row]:
     """Monthly counts of children (``ages``, or counted as accompanied or not) in every source
     that counts them, one series per table: the least detailed table of each source.
 
@@ -75,7 +76,7 @@ def children(
     if since is not None:
         since_sql = "AND period >= ?"
         params.append(since)
-    frame = store.query_df(
+    return store.query_rows(
         f"""WITH child AS (
               SELECT source, "table", ref_area,
                      CASE WHEN flow IN ({flows}) THEN 'ENCOUNTER' ELSE flow END AS flow,
@@ -94,9 +95,6 @@ def children(
             GROUP BY ALL ORDER BY c.source, c.ref_area, c.flow, c.accompaniment, c.age, c.period""",  # noqa: S608
         params,
     )
-    if not frame.empty:
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    return frame
 
 
 def return_pairs(store: Store) -> pd.DataFrame:
@@ -168,11 +166,11 @@ def source_observations(store: Store, source: str) -> pd.DataFrame:
     )
 
 
-def municipal_population(store: Store) -> pd.DataFrame:
+def municipal_population(store: Store) -> list[Row]:
     """The newest population of every municipality, any source: ``POPULATION`` rows whose
     attributes name the municipality's code (``{"municipality": "0501"}``; a municipality code
     is not an ISO area code). Columns: municipality, value."""
-    return store.query_df(
+    return store.query_rows(
         """SELECT json_extract_string(attributes, '$.municipality') AS municipality,
                   arg_max(value, period) AS value FROM observations
            WHERE flow = 'POPULATION' AND value IS NOT NULL
@@ -181,12 +179,12 @@ def municipal_population(store: Store) -> pd.DataFrame:
     )
 
 
-def source_refs(store: Store, sources: Sequence[str]) -> pd.DataFrame:
+def source_refs(store: Store, sources: Sequence[str]) -> list[Row]:
     """Publisher, titles and latest release of the given sources (those loaded)."""
     if not sources:
-        return pd.DataFrame(columns=["source", "publisher", "title_es", "title_en", "release"])
+        return []
     marks = ", ".join("?" for _ in sources)
-    return store.query_df(
+    return store.query_rows(
         f"""SELECT l.source, s.publisher, s.title_es, s.title_en, l.release
             FROM loads l LEFT JOIN sources s USING (source)
             WHERE l.is_latest AND l.source IN ({marks})

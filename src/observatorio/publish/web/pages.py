@@ -7,9 +7,9 @@ the one chart asked for, so a download always equals what is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,7 +24,7 @@ from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids, world_land_available
-from observatorio.publish.web.charts import FRAME_COLUMNS, Chart
+from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
 from observatorio.publish.web.data_filters import api_filters
 from observatorio.publish.web.frame_shim import tidy_frame
 from observatorio.publish.web.returnees_page import build_returnees
@@ -36,6 +36,11 @@ from observatorio.settings import Settings
 from observatorio.store.duck import Store
 
 GEOJSON_URL = "/static/geo/region_110m.geojson"
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    """Each value once, in the order first seen (a chart's sources)."""
+    return list(dict.fromkeys(values))
 
 
 def records(frame: Any) -> Iterator[Any]:
@@ -133,7 +138,7 @@ class PageRequest:
         lines = []
         for r in records(refs):
             title = r.title_es if self.lang == "es" else r.title_en
-            released = fmt_date(pd.Timestamp(r.release).date(), self.lang)
+            released = fmt_date(r.release, self.lang)
             lines.append(self.tx("chart.source_line", publisher=r.publisher or r.source,
                                  title=title or r.source, release=released))
         return lines
@@ -195,7 +200,7 @@ def build_overview(req: PageRequest) -> dict[str, Any]:
     heads = db.headline_figures(req.store, monthly=monthly)
     cards = []
     for h in records(heads):
-        change = None if h.change_pct is None or pd.isna(h.change_pct) else float(h.change_pct)
+        change = None if h.change_pct is None else float(h.change_pct)
         cards.append({
             "label": tx(f"series.{h.key}"),
             "value": fmt_number(h.value, req.lang),
@@ -208,14 +213,13 @@ def build_overview(req: PageRequest) -> dict[str, Any]:
             "source": next(iter(req.source_lines([h.source])), h.source),
         })
     map_chart, options, selected = _overview_map(req)
-    trend = monthly[monthly["period"] >= TREND_START]
-    trend = trend.assign(label=[f"{tx(f'series.{k}')} ({unit_label([u], req.lang)})"
-                                for k, u in zip(trend["key"], trend["unit"], strict=True)])
-    frame = tidy_frame(trend, series="key", label="label", x="period")
-    unit = unit_label(trend["unit"], req.lang)
+    trend = [{**r, "label": f"{tx('series.' + r['key'])} ({unit_label([r['unit']], req.lang)})"}
+             for r in monthly if r["period"] >= TREND_START]
+    frame = tidy(trend, series="key", label="label", x="period")
+    unit = unit_label((r["unit"] for r in trend), req.lang)
     trends_chart = req.chart(
         "trends", "line", frame, title=tx("overview.trends_title"), unit=unit,
-        sources=list(trend["source"].unique()), x_is_date=True,
+        sources=_unique(r["source"] for r in trend), x_is_date=True,
         description=_describe_series(req, frame, unit), note=tx("overview.trends_note"))
     charts = {"map": map_chart, "trends": trends_chart}
     forecast = forecast_context(req, list(OVERVIEW_FORECAST), None)
@@ -379,33 +383,33 @@ def _overview_map(req: PageRequest) -> tuple[Chart, list[dict[str, Any]], str]:
     tx = req.tx
     available = []
     for indicator in db.MAP_INDICATORS:
-        frame = db.map_indicator(req.store, indicator)
-        if not frame.empty:
-            available.append((indicator, frame))
+        values = db.map_indicator(req.store, indicator)
+        if values:
+            available.append((indicator, values))
     wanted = req.query.get("indicator", "")
     chosen = next((a for a in available if a[0].key == wanted), available[0] if available else None)
     options = [{"key": ind.key, "label": tx(f"map.{ind.key}"),
                 "url": f"{req.url}?{urlencode({'indicator': ind.key})}"} for ind, _ in available]
     names = {iso: req.country(iso) for iso in CRM_MEMBERS}
     all_ids = region_ids(req.settings.data_path)
+    frame: list[dict[str, Any]] = []
     if chosen is None:
-        frame = pd.DataFrame(columns=FRAME_COLUMNS)
         title, unit, sources, key, note = tx("map.title_empty"), "", [], "", ""
     else:
         indicator, values = chosen
         key = indicator.key
-        values = values.assign(label=tx(f"map.{key}"), series=key)
-        frame = tidy_frame(values, series="series", label="label", x="iso3")
-        start, end = values["period_start"].iloc[0], values["period_end"].iloc[0]
+        frame = tidy([{**r, "label": tx(f"map.{key}"), "series": key} for r in values],
+                     series="series", label="label", x="iso3")
+        start, end = values[0]["period_start"], values[0]["period_end"]
         span = (fmt_month(start, req.lang) + " – " + fmt_month(end, req.lang)
                 if indicator.window == "12m" else str(end.year))
         title = f"{tx(f'map.{key}')}, {span}"
-        unit = unit_label(values["unit"], req.lang)
+        unit = unit_label((r["unit"] for r in values), req.lang)
         sources = [indicator.spec.source]
         note = tx(f"map.{key}.note") if tx.has(f"map.{key}.note") else ""
     note = f"{note} {tx('map.legend')}".strip()
     description = tx("map.describe", n=len(frame), members=len(CRM_MEMBERS)) + " " + "; ".join(
-        f"{names.get(iso, iso)}: {fmt_number(v, req.lang)}" for iso, v in zip(frame["x"], frame["value"], strict=True))
+        f"{names.get(r['x'], r['x'])}: {fmt_number(r['value'], req.lang)}" for r in frame)
     chart = req.chart(
         "map", "choropleth", frame, title=title, unit=unit, sources=sources,
         description=description, note=note, csv_query={"indicator": key},
@@ -423,10 +427,10 @@ def build_countries(req: PageRequest) -> dict[str, Any]:
     rows = []
     for iso in sorted(CRM_MEMBERS, key=req.country):
         reporting = db.country_reporting(req.store, iso)
-        last = None if reporting.empty else pd.Timestamp(reporting["last_period"].max()).date()
+        last = max((r["last_period"] for r in reporting), default=None)
         rows.append({"iso3": iso, "name": req.country(iso),
                      "url": page_url(req.lang, "country", iso),
-                     "sources": reporting["source"].nunique() if not reporting.empty else 0,
+                     "sources": len({r["source"] for r in reporting}),
                      "last": fmt_month(last, req.lang) if last else "—"})
     return {"countries": rows, "charts": {}}
 
@@ -437,61 +441,44 @@ ROLES: tuple[str, ...] = ("origin", "transit", "destination", "return")
 def build_country(req: PageRequest) -> dict[str, Any]:
     tx = req.tx
     iso = req.iso3 or ""
-    flows = db.profile_flows(req.store, iso)
-    flows = flows[flows["year"] >= PROFILE_FIRST_YEAR]
+    flows = [r for r in db.profile_flows(req.store, iso) if r["year"] >= PROFILE_FIRST_YEAR]
     charts: dict[str, Chart] = {}
     role_charts: dict[str, list[str]] = {}
     for role in ROLES:
         role_charts[role] = []
-        part = flows[flows["role"] == role]
-        measures = list(dict.fromkeys(zip(part["key"], part["unit"], strict=True))) or [("", "")]
+        part = [r for r in flows if r["role"] == role]
+        measures = list(dict.fromkeys((r["key"], r["unit"]) for r in part)) or [("", "")]
         for i, (key, unit_code) in enumerate(measures):
             # one chart = one measure and one unit (asylum applications are not encounters)
             chart_id = role if i == 0 else f"{role}-{key}-{unit_code}".lower()
-            charts[chart_id] = _measure_chart(req, chart_id, role, part[
-                (part["key"] == key) & (part["unit"] == unit_code)])
+            charts[chart_id] = _measure_chart(req, chart_id, role, [
+                r for r in part if r["key"] == key and r["unit"] == unit_code])
             role_charts[role].append(chart_id)
-    kids = db.children(req.store)
-    kids = kids[kids["ref_area"] == iso]
-    kids = kids.assign(year=[p.year for p in kids["period"]])
-    yearly = kids.groupby(["source", "ref_area", "flow", "accompaniment", "age", "unit", "year"],
-                          as_index=False).agg(value=("value", "sum"))
-    yearly = yearly.assign(series=[f"{s}.{f}.{a}.{g}" for s, f, a, g in zip(
-        yearly["source"], yearly["flow"], yearly["accompaniment"], yearly["age"], strict=True)],
-        label=[_child_label(req, r) for r in records(yearly)], x=[str(y) for y in yearly["year"]])
-    frame = tidy_frame(yearly, series="series", label="label", x="x")
-    unit = unit_label(yearly["unit"], req.lang)
+    yearly = _yearly_children(req, iso)
+    frame = tidy(yearly, series="series", label="label", x="x")
+    unit = unit_label((r["unit"] for r in yearly), req.lang)
     charts["children"] = req.chart(
         "children", "bar", frame, title=tx("country.children_title", country=req.country(iso)),
-        unit=unit, sources=list(yearly["source"].unique()),
+        unit=unit, sources=_unique(r["source"] for r in yearly),
         description=_describe_series(req, frame, unit), note=tx("country.partial_years"))
-    abroad = db.children_of_nationality(req.store, iso)
-    abroad = abroad.assign(year=[p.year for p in abroad["period"]])
-    abroad = abroad.groupby(["source", "accompaniment", "unit", "year"], as_index=False).agg(
-        value=("value", "sum"), months=("period", "nunique"))
-    acc = get_codelist("accompaniment")
-    abroad = abroad.assign(
-        series=list(abroad["accompaniment"]), x=[str(y) for y in abroad["year"]],
-        label=[f"{acc.label(a, req.lang)} — {tx.get(f'publisher.{s}', s)} ({unit_label([u], req.lang)})"
-               for a, s, u in zip(abroad["accompaniment"], abroad["source"], abroad["unit"], strict=True)])
-    frame = tidy_frame(abroad, series="series", label="label", x="x")
-    if not abroad.empty:
-        frame["months"] = list(abroad["months"])
-    unit = unit_label(abroad["unit"], req.lang)
+    abroad = _yearly_children_abroad(req, iso)
+    frame = [{**row, "months": r["months"]} for row, r in zip(
+        tidy(abroad, series="series", label="label", x="x"), abroad, strict=True)]
+    unit = unit_label((r["unit"] for r in abroad), req.lang)
     charts["children_abroad"] = req.chart(
         "children_abroad", "stack", frame,
         title=tx("country.children_abroad_title", country=req.country(iso)), unit=unit,
-        sources=list(abroad["source"].unique()), description=_describe_series(req, frame, unit),
+        sources=_unique(r["source"] for r in abroad), description=_describe_series(req, frame, unit),
         note=tx("country.children_abroad_note"))
     reporting = db.country_reporting(req.store, iso)
     freshness = [{
         "source": r.source, "publisher": (r.title_es if req.lang == "es" else r.title_en) or r.source,
         "flow": get_codelist("flow").label(r.flow, req.lang),
         "unit": unit_label([r.unit], req.lang),
-        "first": fmt_period(pd.Timestamp(r.first_period).date(), r.start_freq, req.lang),
-        "last": fmt_period(pd.Timestamp(r.last_period).date(), r.end_freq, req.lang),
-        "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
-        "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
+        "first": fmt_period(r.first_period, r.start_freq, req.lang),
+        "last": fmt_period(r.last_period, r.end_freq, req.lang),
+        "release": fmt_date(r.release, req.lang),
+        "loaded": fmt_date(r.loaded_at.date(), req.lang),
     } for r in records(reporting)]
     analysis = analysis_bridge.country_analysis(req.app_state, iso, req.lang, req.store)
     main = country_forecast_series(iso)
@@ -505,38 +492,69 @@ def build_country(req: PageRequest) -> dict[str, Any]:
             "forecast": forecast, "admin1_charts": list(admin1)}
 
 
-def _measure_chart(req: PageRequest, chart_id: str, role: str, part: pd.DataFrame) -> Chart:
+def _yearly_children(req: PageRequest, iso: str) -> list[dict[str, Any]]:
+    """The children a country counts, summed by year: one row per series and year (series in
+    code order), with its chart series code, label and year as x."""
+    keys = ("source", "ref_area", "flow", "accompaniment", "age", "unit")
+    sums: dict[tuple[Any, ...], float] = {}
+    for r in db.children(req.store):
+        # a series with a code missing is left out (as the grouping by codes always did)
+        if r["ref_area"] == iso and all(r[k] is not None for k in keys):
+            group = (*(r[k] for k in keys), r["period"].year)
+            sums[group] = sums.get(group, 0.0) + r["value"]
+    out = []
+    for group, value in sorted(sums.items()):
+        row = {**dict(zip((*keys, "year"), group, strict=True)), "value": value}
+        out.append({**row, "series": f"{row['source']}.{row['flow']}.{row['accompaniment']}.{row['age']}",
+                    "label": _child_label(req, SimpleNamespace(**row)), "x": str(row["year"])})
+    return out
+
+
+def _yearly_children_abroad(req: PageRequest, iso: str) -> list[dict[str, Any]]:
+    """The country's children at the US border by accompaniment, summed by year (``months``:
+    the months each year sums)."""
+    acc = get_codelist("accompaniment")
+    years: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
+    for r in db.children_of_nationality(req.store, iso):
+        years.setdefault((r["source"], r["accompaniment"], r["unit"], r["period"].year), []).append(r)
+    return [{"source": source, "accompaniment": a, "unit": unit, "year": year,
+             "value": sum(r["value"] for r in part), "months": len({r["period"] for r in part}),
+             "series": a, "x": str(year),
+             "label": f"{acc.label(a, req.lang)} — {req.tx.get(f'publisher.{source}', source)} "
+                      f"({unit_label([unit], req.lang)})"}
+            for (source, a, unit, year), part in sorted(years.items())]
+
+
+def _measure_chart(req: PageRequest, chart_id: str, role: str, part: list[dict[str, Any]]) -> Chart:
     """A country's yearly bars of one measure in one role; partial years hatched and named."""
     tx, iso = req.tx, req.iso3 or ""
     role_title = tx(f"country.role.{role}", country=req.country(iso))
-    if part.empty:
-        return req.chart(chart_id, "bar", pd.DataFrame(columns=FRAME_COLUMNS), title=role_title,
+    if not part:
+        return req.chart(chart_id, "bar", [], title=role_title,
                          unit="", sources=[], note=tx("country.partial_years"))
-    part = part.assign(series=[f"{k}.{s}" for k, s in zip(part["key"], part["source"], strict=True)],
-                       label=[_profile_label(req, k, s, u) for k, s, u in
-                              zip(part["key"], part["source"], part["unit"], strict=True)],
-                       x=[str(y) for y in part["year"]])
-    frame = tidy_frame(part, series="series", label="label", x="x")
-    frame["months"] = list(part["months"])
+    frame = tidy([{**r, "series": f"{r['key']}.{r['source']}", "x": str(r["year"]),
+                   "label": _profile_label(req, r["key"], r["source"], r["unit"])} for r in part],
+                 series="series", label="label", x="x")
     # a year of monthly data with fewer than 12 months is partial: say which months
-    frame["partial"] = [_months_span(req, r.first, r.last) if r.freq == "M" and r.months < 12
-                        else "" for r in records(part)]
-    unit = unit_label(part["unit"], req.lang)
-    partial = [f"{x} ({p})" for x, p in zip(frame["x"], frame["partial"], strict=True) if p]
+    frame = [{**row, "months": r["months"],
+              "partial": _months_span(req, r["first"], r["last"]) if r["freq"] == "M" and r["months"] < 12
+              else ""} for row, r in zip(frame, part, strict=True)]
+    unit = unit_label((r["unit"] for r in part), req.lang)
+    partial = [f"{row['x']} ({row['partial']})" for row in frame if row["partial"]]
     note = tx("country.partial_marked", years="; ".join(partial)) if partial else ""
-    measure = tx(f"profile.{part['key'].iloc[0]}")
+    measure = tx(f"profile.{part[0]['key']}")
     title = f"{role_title} — {measure}"
     return req.chart(chart_id, "bar", frame, title=title, unit=unit,
-                     sources=list(part["source"].unique()),
+                     sources=_unique(r["source"] for r in part),
                      description=_describe_series(req, frame, unit), note=note)
 
 
-def _months_span(req: PageRequest, first: Any, last: Any) -> str:
-    """"oct–dic" / "Oct–Dec": the months a partial year covers."""
+def _months_span(req: PageRequest, first: date, last: date) -> str:
+    """"oct–dic" / "Oct–Dec": the months a partial year covers (a datetime counts by its day)."""
     from babel.dates import format_date
 
-    start, end = (format_date(pd.Timestamp(v).date(), format="MMM", locale=req.lang)
-                  for v in (first, last))
+    start, end = (format_date(v.date() if isinstance(v, datetime) else v, format="MMM",
+                              locale=req.lang) for v in (first, last))
     return start if start == end else f"{start}–{end}"
 
 
@@ -548,24 +566,29 @@ def _profile_label(req: PageRequest, key: str, source: str, unit: str) -> str:
 CHILD_SERIES = ["ref_area", "flow", "accompaniment", "age"]
 
 
-def one_publisher_per_series(kids: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The children frame with each series (country, flow, accompaniment, age) from one source.
+def one_publisher_per_series(kids: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The children rows with each series (country, flow, accompaniment, age) from one source.
 
     Several publishers repeat the same US series (CBP's own file, IOM's copy of it, the Border
     Patrol's statistics office): the one with the latest month speaks for it, a primary
-    publisher before a copy. Returns the frame and the sources left out.
+    publisher before a copy (equal again: the first source in code order). Returns the rows
+    and the sources left out.
     """
-    if kids.empty:
-        return kids, []
-    spans = kids.groupby([*CHILD_SERIES, "source"], as_index=False, dropna=False).agg(
-        last=("period", "max"))
-    spans["copy"] = spans["source"].str.startswith("iom_gdidata.")
-    spans = spans.sort_values(["last", "copy"], ascending=[False, True])
-    chosen = spans.drop_duplicates(CHILD_SERIES)
-    keep = set(map(tuple, chosen[[*CHILD_SERIES, "source"]].astype(str).to_numpy()))
-    rows = [tuple(map(str, r)) in keep for r in kids[[*CHILD_SERIES, "source"]].to_numpy()]
-    left_out = sorted(set(spans["source"]) - set(chosen["source"]))
-    return kids[rows].reset_index(drop=True), left_out
+    last: dict[tuple[Any, ...], date] = {}  # (series…, source) -> its latest month
+    for r in kids:
+        key = (*(r[c] for c in CHILD_SERIES), r["source"])
+        last[key] = max(last[key], r["period"]) if key in last else r["period"]
+    # codes in order, a missing code after every code; then the latest month first, a
+    # primary publisher before a copy (stable sorts: the earlier order breaks ties)
+    spans = sorted(last, key=lambda key: [(v is None, v or "") for v in key])
+    spans.sort(key=lambda key: key[-1].startswith("iom_gdidata."))
+    spans.sort(key=lambda key: last[key], reverse=True)
+    chosen: dict[tuple[Any, ...], str] = {}
+    for key in spans:
+        chosen.setdefault(key[:-1], key[-1])
+    left_out = sorted({key[-1] for key in spans} - set(chosen.values()))
+    kept = [r for r in kids if chosen[tuple(r[c] for c in CHILD_SERIES)] == r["source"]]
+    return kept, left_out
 
 
 def _child_label(req: PageRequest, r: Any) -> str:
@@ -613,7 +636,7 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
         title_column = "title_es" if req.lang == "es" else "title_en"
         table.append({
             "order": int(r["order"]), "step": tx(f"route.step.{step}"),
-            "publisher": refs[title_column].iloc[0] if not refs.empty else r["source"],
+            "publisher": refs[0][title_column] if refs else r["source"],
             "source": r["source"], "unit": unit_label([r["unit"]], req.lang),
             "first": fmt_month(part["period"].min(), req.lang),
             "last": fmt_month(r["period"], req.lang), "value": fmt_number(r["value"], req.lang),
@@ -629,32 +652,34 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
 def build_children(req: PageRequest) -> dict[str, Any]:
     tx = req.tx
     kids, repeated = one_publisher_per_series(db.children(req.store))
-    kids = kids.assign(
-        series=[f"{r.source}.{r.ref_area}.{r.flow}.{r.accompaniment}.{r.age}" for r in records(kids)],
-        label=[_child_label(req, r) for r in records(kids)])
+    kids = [{**r, "series": f"{r['source']}.{r['ref_area']}.{r['flow']}.{r['accompaniment']}.{r['age']}",
+             "label": _child_label(req, SimpleNamespace(**r))} for r in kids]
     charts = {}
-    for chart_id, mask in (("unaccompanied", kids["accompaniment"] == "UNACCOMPANIED"),
-                           ("accompanied", kids["accompaniment"] != "UNACCOMPANIED")):
-        part = kids[mask]
-        frame = tidy_frame(part, series="series", label="label", x="period")
-        unit = unit_label(part["unit"], req.lang)
+    for chart_id, unaccompanied in (("unaccompanied", True), ("accompanied", False)):
+        part = [r for r in kids if (r["accompaniment"] == "UNACCOMPANIED") == unaccompanied]
+        frame = tidy(part, series="series", label="label", x="period")
+        unit = unit_label((r["unit"] for r in part), req.lang)
         note = tx(f"children.{chart_id}_note")
-        if chart_id == "accompanied" and (part["source"] == db.SOURCES["cbp_sw"]).any():
+        if chart_id == "accompanied" and any(r["source"] == db.SOURCES["cbp_sw"] for r in part):
             note = f"{note} {tx('children.us_family_units')}"
         left_out = sorted({req.tx.get(f"publisher.{s}", s) for s in repeated})
         if left_out:
             note = f"{note} {tx('children.not_repeated', publishers=', '.join(left_out))}"
         charts[chart_id] = req.chart(
             chart_id, "line", frame, title=tx(f"children.{chart_id}_title"), unit=unit,
-            sources=list(part["source"].unique()), x_is_date=True,
+            sources=_unique(r["source"] for r in part), x_is_date=True,
             description=_describe_series(req, frame, unit), note=note)
-    yearly = kids.assign(year=[p.year for p in kids["period"]]).groupby(
-        ["label", "unit", "year"], as_index=False).agg(value=("value", "sum"), months=("period", "nunique"))
-    years = sorted(yearly["year"].unique())[-6:]
-    table = []
-    for label, part in yearly.groupby("label", sort=False):
-        by_year = dict(zip(part["year"], part["value"], strict=True))
-        table.append({"label": label, "cells": [fmt_number(by_year.get(y), req.lang) for y in years]})
+    # each series' yearly totals, series by label (a label in two units: the later unit's)
+    yearly: dict[tuple[str, str, int], float] = {}
+    for r in kids:
+        group = (r["label"], r["unit"], r["period"].year)
+        yearly[group] = yearly.get(group, 0.0) + r["value"]
+    years = sorted({year for _, _, year in yearly})[-6:]
+    by_label: dict[str, dict[int, float]] = {}
+    for (label, _unit, year), value in sorted(yearly.items()):
+        by_label.setdefault(label, {})[year] = value
+    table = [{"label": label, "cells": [fmt_number(by_year.get(y), req.lang) for y in years]}
+             for label, by_year in by_label.items()]
     return {"charts": charts, "years": [str(y) for y in years], "table": table}
 
 
@@ -887,18 +912,18 @@ def build_data(req: PageRequest) -> dict[str, Any]:
     day = today()
     rows = []
     for r in records(catalogue):
-        end = pd.Timestamp(r.period_end).date() if not pd.isna(r.period_end) else None
+        end = r.period_end
         lag = (day.year - end.year) * 12 + day.month - end.month if end else None
         rows.append({
             "source": r.source, "publisher": r.publisher or r.source,
             "title": (r.title_es if req.lang == "es" else r.title_en) or r.source,
             "licence": licence_text(r.licence, req.lang) if r.licence else ("—", req.lang),
             "url": r.homepage or r.url,
-            "release": fmt_date(pd.Timestamp(r.release).date(), req.lang),
+            "release": fmt_date(r.release, req.lang),
             "releases": int(r.releases), "rows": fmt_number(r.rows, req.lang),
-            "period": (fmt_period(pd.Timestamp(r.period_start).date(), r.start_freq, req.lang)
+            "period": (fmt_period(r.period_start, r.start_freq, req.lang)
                        + " – " + fmt_period(end, r.end_freq, req.lang)) if end else "—",
-            "loaded": fmt_date(pd.Timestamp(r.loaded_at).date(), req.lang),
+            "loaded": fmt_date(r.loaded_at.date(), req.lang),
             "freshness": req.tx("data.months_ago", count=lag) if lag is not None else "—",
             "stale": lag is not None and lag > 12,
             "download": f"{req.url}download/{r.source}.csv",

@@ -263,9 +263,9 @@ def _municipal_population(req: PageRequest, codes: list[str]) -> dict[str, float
     code (``{"municipality": "0501"}``; a municipality code is not an ISO area code)."""
     if not codes:
         return {}
-    frame = page_reads.municipal_population(req.store)
     wanted = set(codes)
-    return {str(m): float(v) for m, v in zip(frame["municipality"], frame["value"], strict=True) if m in wanted}
+    return {str(r["municipality"]): float(r["value"])
+            for r in page_reads.municipal_population(req.store) if r["municipality"] in wanted}
 
 
 def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str,

@@ -9,9 +9,8 @@ the total only; the note says so).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pycountry
 
 from observatorio.i18n import fmt_number
@@ -21,11 +20,11 @@ from observatorio.publish.web.admin1_map import (
     countries_with_shapes,
     subdivision_name,
 )
-from observatorio.publish.web.charts import Chart
-from observatorio.publish.web.frame_shim import tidy_frame
+from observatorio.publish.web.charts import Chart, tidy
 from observatorio.publish.web.unit_labels import unit_label
 from observatorio.store.duck import Store
-from observatorio.store.selection import Selection, sums
+from observatorio.store.rows import Row
+from observatorio.store.selection import Selection, sum_rows
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
     from observatorio.publish.web.pages import PageRequest
@@ -37,7 +36,7 @@ MAX_FLOWS = 3  # population types drawn (the largest first); the CSV of each hol
 KEYS = ["table", "ref_area", "flow", "sex", "age", "unit", "period"]
 
 
-def _rows(store: Store, iso3: str) -> pd.DataFrame:
+def _rows(store: Store, iso3: str) -> list[Row]:
     """Latest year's Admin-1 rows of this country (ref_area = ISO 3166-2, e.g. MX-CHP).
 
     The latest year is the source's (any table, any country): a country without Admin-1 rows
@@ -46,7 +45,7 @@ def _rows(store: Store, iso3: str) -> pd.DataFrame:
     admin1 = Selection(filters={**source.filters, "table": (TABLE_TOTAL, TABLE_BY_SEX_AGE)},
                        prefixes={"ref_area": (f"{_alpha2(iso3)}-",)}, present=("value",),
                        newest_of=source)
-    return sums(store, admin1, KEYS)
+    return sum_rows(store, admin1, KEYS)
 
 
 def _alpha2(iso3: str) -> str:
@@ -59,42 +58,50 @@ def admin1_charts(req: PageRequest, iso3: str) -> dict[str, Chart]:
     if iso3 not in countries_with_shapes(req.settings.data_path):
         return {}
     rows = _rows(req.store, iso3)
-    if rows.empty:
+    if not rows:
         return {}
     tx, lang = req.tx, req.lang
     flows = get_codelist("flow")
-    totals = rows[rows["table"] == TABLE_TOTAL]
-    ranked = totals.groupby("flow")["value"].sum().sort_values(ascending=False).index[:MAX_FLOWS]
+    totals = [r for r in rows if r["table"] == TABLE_TOTAL]
+    by_flow: dict[str, float] = {}
+    for r in totals:
+        by_flow[r["flow"]] = by_flow.get(r["flow"], 0.0) + r["value"]
+    # the largest first; equal totals in code order
+    ranked = sorted(sorted(by_flow), key=lambda f: by_flow[f], reverse=True)[:MAX_FLOWS]
     charts: dict[str, Chart] = {}
-    year = str(pd.Timestamp(rows["period"].max()).year)
+    year = str(max(r["period"] for r in rows).year)
     for flow in ranked:
-        part = totals[totals["flow"] == flow].groupby(["ref_area", "unit"], as_index=False)["value"].sum()
+        sums: dict[tuple[str, str], float] = {}
+        for r in totals:
+            if r["flow"] == flow:
+                sums[r["ref_area"], r["unit"]] = sums.get((r["ref_area"], r["unit"]), 0.0) + r["value"]
         label = flows.label(flow, lang)
         heading = label[:1].upper() + label[1:]
-        frame = tidy_frame(part.assign(series=flow, label=label), series="series", label="label", x="ref_area")
-        unit = unit_label(part["unit"], lang)
+        part: list[dict[str, Any]] = [{"series": flow, "label": label, "ref_area": area, "unit": unit, "value": value}
+                for (area, unit), value in sorted(sums.items())]
+        frame = tidy(part, series="series", label="label", x="ref_area")
+        unit = unit_label((r["unit"] for r in part), lang)
         chart_id = f"admin1-{flow.lower()}"
         charts[chart_id] = req.chart(
             chart_id, "choropleth", frame,
             title=tx("admin1.map_title", population=heading, year=year), unit=unit, sources=[SOURCE],
             description=tx("admin1.describe", count=len(frame)) + " " + "; ".join(
-                f"{subdivision_name(c, lang)}: {fmt_number(v, lang)}"
-                for c, v in zip(frame["x"], frame["value"], strict=True)),
+                f"{subdivision_name(r['x'], lang)}: {fmt_number(r['value'], lang)}" for r in frame),
             note=tx("admin1.note"),
             **admin1_extra(req.settings.data_path, iso3, lang, no_data_label=tx("map.no_data"),
                            log_label=tx("map.log_scale")))
-        by = rows[(rows["table"] == TABLE_BY_SEX_AGE) & (rows["flow"] == flow)]
-        if by.empty:
+        by = [r for r in rows if r["table"] == TABLE_BY_SEX_AGE and r["flow"] == flow]
+        if not by:
             continue
         sexes, ages = get_codelist("sex"), get_codelist("age")
-        by = by.assign(series=[f"{s}.{a}" for s, a in zip(by["sex"], by["age"], strict=True)],
-                       label=[f"{sexes.label(s, lang)}, {ages.label(a, lang)}"
-                              for s, a in zip(by["sex"], by["age"], strict=True)],
-                       x=[subdivision_name(c, lang) for c in by["ref_area"]])
-        frame = tidy_frame(by, series="series", label="label", x="x")
+        frame = tidy([{"series": f"{r['sex']}.{r['age']}",
+                       "label": f"{sexes.label(r['sex'], lang)}, {ages.label(r['age'], lang)}",
+                       "x": subdivision_name(r["ref_area"], lang), "value": r["value"]} for r in by],
+                     series="series", label="label", x="x")
         sex_age_id = f"admin1-{flow.lower()}-sex-age"
         charts[sex_age_id] = req.chart(
             sex_age_id, "hstack", frame,
             title=tx("admin1.sex_age_title", population=heading, year=year), unit=unit, sources=[SOURCE],
-            description=tx("admin1.describe", count=int(frame["x"].nunique())), note=tx("admin1.sex_age_note"))
+            description=tx("admin1.describe", count=len({r["x"] for r in frame})),
+            note=tx("admin1.sex_age_note"))
     return charts

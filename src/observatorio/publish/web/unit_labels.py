@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Iterable
 
 from observatorio.model.codelists import get_codelist
 
 
-def unit_label(units: pd.Series | list[str], lang: str) -> str:
+def unit_label(units: Iterable[str], lang: str) -> str:
     """The unit of a chart: one label, or "persons or events" when series differ."""
     found = sorted(set(units))
     codes = get_codelist("unit")
