@@ -1,43 +1,28 @@
-"""The adapter interface and the one registry every source (built-in or mapping file) joins."""
+"""The adapter interface and the one registry every source (built-in or mapping file) joins.
+
+The registry fills itself on first use (``registered``): the built-in adapters and the mapping
+files are imported then, with pandas. Whoever needs only a source's facts (titles, publisher:
+the portal's calendar and directory, reminders) reads ``sources/catalogue.py`` instead, which
+imports no adapter (issue #12: a server worker never imports pandas).
+"""
 
 from __future__ import annotations
 
 import difflib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from observatorio.errors import UnknownSource
-from observatorio.harmonize.problems import Problems
+from observatorio.sources.info import SourceInfo
 
+if TYPE_CHECKING:  # adapters read into frames; the registry and a source's facts need no pandas
+    import pandas as pd
 
-@dataclass(frozen=True)
-class SourceInfo:
-    """What a source is: who publishes it, under which licence, where its file lives."""
+    from observatorio.harmonize.problems import Problems
 
-    id: str  # contract `source`: data folder, plus "." + file stem when a folder holds several
-    folder: str  # folder under the data directory
-    filename: str  # the published file's name (a glob pattern is allowed)
-    publisher: str
-    title_es: str
-    title_en: str
-    licence: str
-    dataflow: str
-    release: date  # release (vintage) of the bundled copy
-    url: str | None = None  # official download address, used by `observatorio fetch`
-    homepage: str | None = None
-    caveats_es: tuple[str, ...] = ()
-    caveats_en: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def title(self, lang: str) -> str:
-        return self.title_es if lang == "es" else self.title_en
-
-    def caveats(self, lang: str) -> tuple[str, ...]:
-        return self.caveats_es if lang == "es" else self.caveats_en
+__all__ = ["Adapter", "SourceInfo", "all_adapters", "get_adapter", "register", "registered", "unregister"]
 
 
 class Adapter(ABC):
@@ -69,6 +54,17 @@ class Adapter(ABC):
 
 
 _REGISTRY: dict[str, Adapter] = {}
+_BUILTINS_IMPORTED = False
+
+
+def registered() -> dict[str, Adapter]:
+    """The registry, every built-in adapter and startup mapping file in it: they register
+    themselves when ``sources/builtin.py`` is imported, here on the first call."""
+    global _BUILTINS_IMPORTED
+    if not _BUILTINS_IMPORTED:
+        _BUILTINS_IMPORTED = True  # first: the adapters' own register() calls come back here
+        import observatorio.sources.builtin  # noqa: F401
+    return _REGISTRY
 
 
 def register(adapter: Adapter) -> Adapter:
@@ -86,7 +82,7 @@ def unregister(source_id: str) -> None:
 def get_adapter(source_id: str) -> Adapter:
     """The registered adapter for ``source_id``; the error suggests the closest ids."""
     try:
-        return _REGISTRY[source_id]
+        return registered()[source_id]
     except KeyError:
         close = difflib.get_close_matches(source_id, list(_REGISTRY), n=3, cutoff=0.4)
         raise UnknownSource(source=source_id, closest=close) from None
@@ -94,5 +90,6 @@ def get_adapter(source_id: str) -> Adapter:
 
 def all_adapters() -> list[Adapter]:
     """Every registered adapter, in a stable order."""
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+    registry = registered()
+    return [registry[k] for k in sorted(registry)]
 
