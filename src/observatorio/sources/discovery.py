@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from observatorio import yaml_load
 from observatorio.errors import ObservatorioError
-from observatorio.sources.base import Adapter
+from observatorio.sources.adapter import Adapter
 
 BUILTIN_FILE = Path(__file__).with_name("discovery.yaml")
 

@@ -3,7 +3,7 @@
 A mapping says which column is which dimension, how raw labels become codes, how the period is
 written and what one cell counts. This module holds the schema (pydantic, every key checked),
 reads mapping files with errors that name the file and the key, and registers the result as an
-ordinary :class:`~observatorio.sources.base.Adapter` so the CLI, loading and validation treat it
+ordinary :class:`~observatorio.sources.adapter.Adapter` so the CLI, loading and validation treat it
 like any built-in source. The reading itself lives in :mod:`observatorio.sources.mapping_engine`.
 See ``docs/mappings.md``.
 """
@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+# The built-in adapters first: a mapping file whose id one of them has is refused (register_mapping_file).
+import observatorio.sources.builtin  # noqa: F401
 from observatorio.harmonize.problems import Problems
 from observatorio.i18n import pair
 from observatorio.settings import fresh_settings
-from observatorio.sources.base import Adapter, register, registered, unregister
+from observatorio.sources.adapter import _REGISTRY, Adapter, register, unregister
 from observatorio.sources.mapping_engine import read_mapped
 from observatorio.sources.mapping_files import (  # the reading; re-exported for callers
     BUILTIN_MAPPINGS_DIR,
@@ -100,7 +102,7 @@ def register_mapping_file(path: Path | str) -> Adapter:
     adapter = MappingAdapter(spec, path)
     # The built-in adapters are registered already (the package's __init__ imports them
     # first), so a clash with one is seen now.
-    current = registered().get(adapter.info.id)
+    current = _REGISTRY.get(adapter.info.id)
     if current is not None:
         if isinstance(current, MappingAdapter) and current.mapping_path == adapter.mapping_path:
             unregister(adapter.info.id)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from observatorio.model.contract import FRAME_COLUMNS, FRAME_NAMES
-from observatorio.store.duck import SOURCES_SUMMARY_SQL, LoadNotStored, LoadResult, scratch_view
+from observatorio.store.loads import SOURCES_SUMMARY_SQL, LoadNotStored, LoadResult, scratch_view
 from observatorio.store.schema import LOAD_WARNING_COLUMNS
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from observatorio.harmonize.frame import (
     resolve_countries,
 )
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, register
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_csv
 

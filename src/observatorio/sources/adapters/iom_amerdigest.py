@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import SourceInfo, register
 from observatorio.sources.adapters.iom_gdidata import (
     IomTable,
     Reading,
     attributes_of,
 )
-from observatorio.sources.base import SourceInfo, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_rda
 

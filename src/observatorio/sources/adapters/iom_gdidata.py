@@ -31,7 +31,7 @@ from observatorio.harmonize.frame import (
 )
 from observatorio.harmonize.problems import Problems
 from observatorio.model.codelists import get_codelist
-from observatorio.sources.base import Adapter
+from observatorio.sources.adapter import Adapter
 from observatorio.sources.readers import ROW, days_to_dates, read_rda, require_columns
 
 #: The bundled gdidata package's folder (its tables' facts: sources/catalogue.yaml).

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from observatorio.sources.adapter import SourceInfo, register
 from observatorio.sources.adapters.cbp import DEMOGRAPHIC as CBP_DEMOGRAPHIC
 from observatorio.sources.adapters.cbp import ENCOUNTER_TYPE_FLOW
 from observatorio.sources.adapters.iom_gdidata import (
@@ -15,7 +16,6 @@ from observatorio.sources.adapters.iom_gdidata import (
     Reading,
     attributes_of,
 )
-from observatorio.sources.base import SourceInfo, register
 from observatorio.sources.catalogue import source_info
 
 #: men/women/boys/girls (Darién, Honduras) → (sex, age); the publishers do not give accompaniment.

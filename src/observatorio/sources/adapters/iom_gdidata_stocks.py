@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import register
 from observatorio.sources.adapters.iom_gdidata import (
     SEX,
     IomTable,
     Reading,
     attributes_of,
 )
-from observatorio.sources.base import register
 from observatorio.sources.catalogue import source_info
 
 UNHCR_GROUP_FLOW = {

@@ -19,7 +19,7 @@ import pandas as pd
 from observatorio.harmonize.fiscal import month_number
 from observatorio.harmonize.frame import assemble, attributes_column, parse_values
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, register
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, UTF8_OR_CP1252, read_csv
 

@@ -29,7 +29,7 @@ import pandas as pd
 from observatorio.harmonize.fiscal import US_FEDERAL_START_MONTH, calendar_year_of, month_number
 from observatorio.harmonize.frame import assemble, canonical_json, resolve_countries
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, register
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import read_xlsx_grid
 

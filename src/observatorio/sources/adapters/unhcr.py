@@ -24,6 +24,7 @@ from observatorio.harmonize.frame import (
     resolve_countries,
 )
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.adapters import unhcr_package
 from observatorio.sources.adapters.unhcr_package import (
     ORIGIN_SPECIAL,
@@ -32,7 +33,6 @@ from observatorio.sources.adapters.unhcr_package import (
     STAGES,
     is_package_file,
 )
-from observatorio.sources.base import Adapter, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_csv
 

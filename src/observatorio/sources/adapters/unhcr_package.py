@@ -31,7 +31,7 @@ from observatorio.harmonize.frame import (
 )
 from observatorio.harmonize.problems import Problems
 from observatorio.harmonize.subdivisions import resolve_subdivision
-from observatorio.sources.base import Adapter, register
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_rda, require_columns
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from observatorio.harmonize.frame import assemble, parse_values, resolve_countries
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, register
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_csv
 
