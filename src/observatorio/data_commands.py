@@ -22,7 +22,7 @@ from observatorio.cli_errors import fail
 from observatorio.cli_help import cli_help
 from observatorio.cli_state import CliState, state
 from observatorio.errors import ObservatorioError
-from observatorio.formula_guard import neutral_frame
+from observatorio.formula_guard_frame import neutral_frame
 from observatorio.harmonize.problems import WARNINGS_SHOWN, Problems, ValidationFailed
 from observatorio.i18n import fmt_number, t
 from observatorio.loading import harmonize_file, load_bundled_files, load_file_checked

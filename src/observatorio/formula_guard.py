@@ -6,6 +6,10 @@ a CSV or XLSX file is opened: a file name such as ``=HYPERLINK(…)`` would beco
 Every CSV and XLSX the project writes passes its text cells through here; such a cell gets a
 leading apostrophe (the OWASP advice), which spreadsheets show as text. Plain numbers (``-12``,
 ``+3.5``) are left alone: they are values, not formulas.
+
+No pandas here (a server worker imports this module): frames go through ``formula_guard_frame``.
+``neutral_table`` needs ``pyarrow.compute``, which the API's CSV writer and the in-memory engine
+(store/memory.py) load anyway.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -42,16 +45,6 @@ def recorded_name(path: Path) -> str:
 def neutral_value(value: Any) -> Any:
     """A cell value: text neutralised, anything else unchanged."""
     return neutral_text(value) if isinstance(value, str) else value
-
-
-def neutral_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of the frame with every text cell neutralised (column names too)."""
-    out = frame.rename(columns=lambda c: neutral_value(c))
-    for name in out.columns:
-        column = out[name]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            out[name] = column.map(neutral_value)
-    return out
 
 
 def neutral_table(table: pa.Table) -> pa.Table:

@@ -17,7 +17,8 @@ from observatorio.harmonize.frame import check_frame
 from observatorio.harmonize.problems import WARNING, Problem, Problems, ValidationFailed
 from observatorio.settings import get_settings
 from observatorio.sources.base import Adapter, all_adapters
-from observatorio.store.duck import LoadResult, Store, file_sha256
+from observatorio.store.duck import Store, file_sha256
+from observatorio.store.loads import LoadResult
 
 
 def harmonize_file(

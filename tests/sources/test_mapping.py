@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from observatorio.cli import app
 from observatorio.harmonize.problems import Problems, ValidationFailed
 from observatorio.loading import harmonize_file, load_file
-from observatorio.sources.base import _REGISTRY, get_adapter, unregister
+from observatorio.sources.base import get_adapter, unregister
 from observatorio.sources.mapping import (
     MappingAdapter,
     MappingInvalid,
@@ -603,7 +603,7 @@ def test_register_same_file_twice_and_id_clashes(tmp_path: Path, registered: lis
     clash = {**spec, "source": {**spec["source"], "id": "cbp_sw_land_border_encounters"}}
     with pytest.raises(MappingInvalid):
         register_mapping_file(write_mapping(tmp_path, "c.yaml", clash))
-    assert type(_REGISTRY["cbp_sw_land_border_encounters"]).__name__ != "MappingAdapter"
+    assert type(get_adapter("cbp_sw_land_border_encounters")).__name__ != "MappingAdapter"
 
 
 def test_mapping_folder_env_var_registers_at_startup(tmp_path: Path) -> None:

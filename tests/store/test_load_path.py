@@ -15,7 +15,8 @@ import pytest
 from observatorio.loading import harmonize_file
 from observatorio.sources.base import get_adapter
 from observatorio.store import LoadResult, Store, file_sha256
-from observatorio.store.duck import LoadNotStored, _as_arrow, scratch_view
+from observatorio.store.frames import _as_arrow
+from observatorio.store.loads import LoadNotStored, scratch_view
 from observatorio.store.schema import LATEST_TABLE_KEY
 
 CBP = "cbp_sw_land_border_encounters"

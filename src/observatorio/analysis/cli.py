@@ -18,7 +18,7 @@ from observatorio.cli_errors import fail
 from observatorio.cli_help import cli_help
 from observatorio.cli_state import state
 from observatorio.errors import ObservatorioError
-from observatorio.formula_guard import neutral_frame
+from observatorio.formula_guard_frame import neutral_frame
 from observatorio.i18n import fmt_number, t
 
 console = Console()

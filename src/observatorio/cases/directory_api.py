@@ -27,7 +27,7 @@ from observatorio.cases.directory_schemas import (
     PracticeTranslation,
 )
 from observatorio.cases.errors import Misconfigured, not_found
-from observatorio.sources.base import all_adapters
+from observatorio.sources.catalogue import all_source_infos
 
 router = APIRouter(route_class=CasesRoute, tags=["cases", "directory"])  # fuzzed with the cases API
 PUBLIC = {"x-personal-data": False}
@@ -46,7 +46,7 @@ def _database_ready() -> Iterator[None]:
 
 
 def _known_sources() -> list[str]:
-    return sorted(a.info.id for a in all_adapters())
+    return sorted(info.id for info in all_source_infos())
 
 
 @router.get("/api/v1/directory/organisations", openapi_extra=PUBLIC,

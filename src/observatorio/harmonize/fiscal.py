@@ -12,7 +12,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-US_FEDERAL_START_MONTH = 10
+# Re-exported: the adapters convert with it (declared apart so the store reads it without pandas).
+from observatorio.harmonize.fiscal_year import US_FEDERAL_START_MONTH as US_FEDERAL_START_MONTH
 
 MONTH_NAMES: dict[str, int] = {}
 for _number, _names in enumerate(

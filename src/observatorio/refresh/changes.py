@@ -16,7 +16,7 @@ import pandas as pd
 
 from observatorio.i18n import fmt_number, t
 from observatorio.model.contract import KEY_COLUMNS
-from observatorio.store.duck import scratch_view
+from observatorio.store.loads import scratch_view
 from observatorio.store.release_cells import cell_key, copy_load_cells
 
 #: Cells listed on screen; the store keeps every one.

@@ -9,9 +9,8 @@ from typing import Any
 
 import duckdb
 
-from observatorio.errors import UnknownSource
-from observatorio.sources.base import get_adapter
-from observatorio.sources.discovery import next_expected, spec_for
+from observatorio.sources.catalogue import declared_discovery, known
+from observatorio.sources.discovery import next_expected, spec_for_source
 from observatorio.store import Store
 
 _LATEST = """SELECT l.source, l.release, l.loaded_at FROM loads l WHERE l.is_latest"""
@@ -43,10 +42,10 @@ def source_freshness(store: Store) -> list[dict[str, Any]]:
 
 
 def _spec(source: str) -> Any | None:
-    try:
-        return spec_for(get_adapter(source))
-    except UnknownSource:  # a source loaded from a mapping file this process does not know
+    # From the catalogue, not the adapter: a server worker imports no adapter (issue #12).
+    if not known(source):  # a source loaded from a mapping file this process does not know
         return None
+    return spec_for_source(source, declared_discovery(source))
 
 
 def _cadence(source: str) -> str | None:

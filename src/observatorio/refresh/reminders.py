@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from observatorio.errors import ObservatorioError
 from observatorio.i18n import LANGS, fmt_date, fmt_month, t
 from observatorio.settings import Settings
-from observatorio.sources.base import all_adapters
+from observatorio.sources.catalogue import all_source_infos
 from observatorio.sources.submission_calendar import CURRENT, Slot
 
 PUBLIC_CALENDAR = {"es": "/es/calendario/", "en": "/en/calendar/"}
@@ -54,7 +54,7 @@ def providers(settings: Settings, slugs: set[str]) -> dict[str, Provider]:
 
 def reminder_mail(provider: Provider, slots: list[Slot], settings: Settings, site: str = "") -> EmailMessage:
     """The reminder for one organisation's due and overdue sources."""
-    titles = {a.info.id: {"es": a.info.title_es, "en": a.info.title_en} for a in all_adapters()}
+    titles = {info.id: {"es": info.title_es, "en": info.title_en} for info in all_source_infos()}
     parts = []
     for lang in LANGS:
         lines = [t("calendar.mail.intro", lang, provider=provider.name[lang]), ""]

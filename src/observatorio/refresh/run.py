@@ -21,7 +21,7 @@ from observatorio.loading import harmonize_file, store_harmonized
 from observatorio.refresh import changes, state
 from observatorio.refresh.api_pages import Request, fetch_api_table
 from observatorio.refresh.state import FAILED, LOADED, NOT_MODIFIED, UNCHANGED, Attempt, Validators
-from observatorio.sources.base import Adapter
+from observatorio.sources.adapter import Adapter
 from observatorio.sources.discovery import (
     ApiSpec,
     FixedSpec,
@@ -32,7 +32,7 @@ from observatorio.sources.discovery import (
 )
 from observatorio.sources.fetching import Client, fallback_name, safe_name
 from observatorio.store import Store, file_sha256
-from observatorio.store.duck import scratch_view
+from observatorio.store.loads import scratch_view
 
 #: A refresh that found new content but, asked not to, loaded nothing (``--dry-run``).
 WOULD_LOAD = "would_load"

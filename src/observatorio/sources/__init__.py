@@ -1,8 +1,6 @@
 """Sources: the adapter interface (``base``), the built-in adapters and the mapping files.
 
-Importing the package registers every built-in adapter and mapping file (``builtin``), so the
-registry in ``base`` is complete before anyone asks it, and ``base`` never imports the adapters
-that import it.
+Importing the package imports nothing else: the registry in ``base`` imports the built-in
+adapters and mapping files (``builtin``) the first time it is asked, and a source's public facts
+come from ``catalogue`` without any adapter (issue #12: a server worker never imports pandas).
 """
-
-from observatorio.sources import builtin  # noqa: F401  (registers the built-in sources)

@@ -1,86 +1,24 @@
-"""The adapter interface and the one registry every source (built-in or mapping file) joins."""
+"""The one registry every source (built-in adapter or mapping file) joins, and its look-ups.
+
+Importing this module imports every built-in adapter (``builtin``) and registers the startup
+mapping files after them (so a mapping can never shadow a built-in adapter's id): the registry is
+complete before anyone asks it. The adapter interface lives in ``adapter.py``; whoever needs only
+a source's facts (titles, publisher: the portal's calendar and directory, reminders) reads
+``catalogue.py``, which imports no adapter (issue #12: a server worker never imports pandas).
+"""
 
 from __future__ import annotations
 
 import difflib
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
-
-import pandas as pd
 
 from observatorio.errors import UnknownSource
-from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import _REGISTRY, Adapter, register, unregister
+from observatorio.sources.info import SourceInfo
+from observatorio.sources.mapping import register_startup_mappings
 
+__all__ = ["Adapter", "SourceInfo", "all_adapters", "get_adapter", "register", "unregister"]
 
-@dataclass(frozen=True)
-class SourceInfo:
-    """What a source is: who publishes it, under which licence, where its file lives."""
-
-    id: str  # contract `source`: data folder, plus "." + file stem when a folder holds several
-    folder: str  # folder under the data directory
-    filename: str  # the published file's name (a glob pattern is allowed)
-    publisher: str
-    title_es: str
-    title_en: str
-    licence: str
-    dataflow: str
-    release: date  # release (vintage) of the bundled copy
-    url: str | None = None  # official download address, used by `observatorio fetch`
-    homepage: str | None = None
-    caveats_es: tuple[str, ...] = ()
-    caveats_en: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def title(self, lang: str) -> str:
-        return self.title_es if lang == "es" else self.title_en
-
-    def caveats(self, lang: str) -> tuple[str, ...]:
-        return self.caveats_es if lang == "es" else self.caveats_en
-
-
-class Adapter(ABC):
-    """Reads one published table into the harmonized frame (contract columns)."""
-
-    info: SourceInfo
-
-    @abstractmethod
-    def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
-        """Harmonized frame of the file; every problem found goes to ``problems``.
-
-        Must not raise on bad content: report it and return what could be read.
-        """
-
-    def detect_release(self, path: Path) -> date | None:
-        """The release a file declares about itself (e.g. a "Last updated" line), if any."""
-        return None
-
-    def bundled_paths(self, data_dir: Path) -> list[Path]:
-        """Every bundled file of the dataset, oldest release first: a dataset published in
-        several layouts or editions ships each as its own release (``load`` adds them in order)."""
-        return [self.bundled_path(data_dir)]
-
-    def bundled_path(self, data_dir: Path) -> Path:
-        """Where the bundled copy of the published file lives."""
-        folder = data_dir / self.info.folder
-        matches = sorted(folder.glob(self.info.filename))
-        return matches[0] if matches else folder / self.info.filename
-
-
-_REGISTRY: dict[str, Adapter] = {}
-
-
-def register(adapter: Adapter) -> Adapter:
-    """Add an adapter to the registry (an id can be registered once)."""
-    if adapter.info.id in _REGISTRY:
-        raise ValueError(f"source {adapter.info.id!r} is registered twice")
-    _REGISTRY[adapter.info.id] = adapter
-    return adapter
-
-
-def unregister(source_id: str) -> None:
-    _REGISTRY.pop(source_id, None)
+register_startup_mappings()  # the built-in adapters registered already (mapping.py imports them)
 
 
 def get_adapter(source_id: str) -> Adapter:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from observatorio import yaml_load
 from observatorio.errors import ObservatorioError
-from observatorio.sources.base import Adapter
+from observatorio.sources.adapter import Adapter
 
 BUILTIN_FILE = Path(__file__).with_name("discovery.yaml")
 
@@ -146,12 +146,18 @@ def override_declarations(path: Path | None = None) -> dict[str, Any]:
 def spec_for(adapter: Adapter, overrides: dict[str, Any] | None = None) -> Any | None:
     """The discovery of ``adapter``: an override file first, then its mapping file, then the
     built-in declarations (an exact id before a glob). None: the source declares none."""
-    declared = getattr(adapter, "discovery", None)
-    for table in (overrides or {}, {adapter.info.id: declared} if declared else {}, builtin_declarations()):
-        if adapter.info.id in table:
-            return table[adapter.info.id]
+    return spec_for_source(adapter.info.id, getattr(adapter, "discovery", None), overrides)
+
+
+def spec_for_source(source_id: str, declared: Any | None = None,
+                    overrides: dict[str, Any] | None = None) -> Any | None:
+    """``spec_for`` by id, without the adapter: ``declared`` is the mapping file's discovery
+    (sources/catalogue.py reads it without importing the mapping engine)."""
+    for table in (overrides or {}, {source_id: declared} if declared else {}, builtin_declarations()):
+        if source_id in table:
+            return table[source_id]
         for pattern, spec in table.items():
-            if fnmatch.fnmatchcase(adapter.info.id, pattern):
+            if fnmatch.fnmatchcase(source_id, pattern):
                 return spec
     return None
 

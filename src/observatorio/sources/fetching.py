@@ -28,7 +28,7 @@ from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
 from observatorio import __version__
 from observatorio.errors import ErrorKind, ObservatorioError
-from observatorio.sources.base import Adapter
+from observatorio.sources.adapter import Adapter
 
 #: Suffixes of the data files adapters read; an HTML answer is never one of them.
 DATA_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".rda", ".rdata", ".json",

@@ -9,7 +9,7 @@ is the first day of that period (a US fiscal year FY2024 starts on 2023-10-01) a
 
 from __future__ import annotations
 
-from observatorio.harmonize.fiscal import US_FEDERAL_START_MONTH
+from observatorio.harmonize.fiscal_year import US_FEDERAL_START_MONTH
 from observatorio.model.dimensions import DEFAULT_GROUP
 
 #: The aggregations offered: SQL of the aggregated period (from ``"period"``) and its freq.

@@ -7,92 +7,39 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from observatorio.errors import (
-    ErrorKind,
-    ObservatorioError,
     PublishedSnapshotWrite,
     ReadOnlyViolation,
     StoreBusy,
     StoreMissing,
 )
-from observatorio.i18n import pair
-from observatorio.model.contract import FRAME_COLUMNS, FRAME_NAMES, STORE_COLUMNS
+from observatorio.model.contract import STORE_COLUMNS
 from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.store.derived import Derived
-from observatorio.store.rows import Row, query_rows
-from observatorio.store.schema import (
-    DDL,
-    LATEST_TABLE_KEY,
-    LOAD_WARNING_COLUMNS,
-    SCHEMA_VERSION,
+from observatorio.store.loads import (
+    _SCRATCH_VIEWS,
+    SOURCES_SUMMARY_SQL,
+    LoadResult,
 )
+from observatorio.store.rows import Row, query_rows
+from observatorio.store.schema import DDL, LATEST_TABLE_KEY, SCHEMA_VERSION
+
+if TYPE_CHECKING:  # the load path's types: pandas is imported by store/frames.py, never here
+    import pandas as pd
 
 #: A store ``x.duckdb`` that publishes through snapshots keeps them in ``x.duckdb.snapshots/``
 #: (store/snapshots.py); here so that opening one for writing can be refused.
 SNAPSHOTS_FOLDER_SUFFIX = ".snapshots"
 SNAPSHOT_SUFFIX = ".duckdb"
 
-#: Every name ``scratch_view`` registered data as: a failed transaction drops them after its rollback.
-_SCRATCH_VIEWS: set[str] = set()
-
 _READ_ONLY_START = re.compile(r"^\s*(select|with|describe|show|summarize|explain|from|values|pivot|unpivot)\b", re.I)
-
-
-class LoadNotStored(ObservatorioError):
-    """The store refused a validated release (a broken key, a value its types refuse): the load's
-    transaction was rolled back, nothing of it is written. Validation should have refused such a
-    file, so it is the observatory's fault; the message names the source, release, file and the
-    table being written, with DuckDB's own words."""
-
-    kind = ErrorKind.INTERNAL
-    key = "store.load_not_stored"
-
-    def __init__(self, exc: duckdb.Error, *, source: str, release: date, file: str, step: str) -> None:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        super().__init__(source=source, release=release, file=file, detail=detail,
-                         step=pair(f"store.load_step.{step}"))
-        self.step = step
-
-
-@contextmanager
-def scratch_view(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
-    """``data`` readable as the view ``name`` for the statements of the block (a load's rows, its
-    warnings, a refresh's records).
-
-    When a statement fails inside a transaction, DuckDB has aborted it and refuses even the
-    unregister until the ROLLBACK: its "transaction is aborted" error would replace the real one
-    (a broken key, a refused value), which is what the caller must see. The view is then
-    dropped after the rollback instead (``Store.transaction``)."""
-    _SCRATCH_VIEWS.add(name)
-    con.register(name, data)
-    try:
-        yield
-    except BaseException:
-        with suppress(duckdb.TransactionException):
-            con.unregister(name)
-        raise
-    con.unregister(name)
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """What one load did."""
-
-    source: str
-    release: date
-    rows: int
-    load_id: str
-    skipped: bool  # the same file and release were already loaded: nothing changed
 
 
 def file_sha256(path: Path) -> str:
@@ -236,68 +183,18 @@ class Store:
         warnings: pd.DataFrame | None = None,
         also: Callable[[str], None] | None = None,
     ) -> LoadResult:
-        """Add one validated release of a source in a single transaction.
+        """Add one validated release of a source in a single transaction (store/frames.py).
 
         Loading the same file for the same release again changes nothing. ``warnings`` (columns
         ``LOAD_WARNING_COLUMNS`` but ``load_id``) go to ``load_warnings`` in the same transaction;
         ``also(load_id)`` writes more records of the load (a refresh's report) in it too.
         """
-        loaded_at = datetime.now(UTC).replace(tzinfo=None)
-        load_id = f"{source}@{release.isoformat()}#{sha256[:12]}"
-        incoming = frame.loc[:, list(FRAME_NAMES)]
-        periods = pd.Series(incoming["period"])
-        step = "loads"  # what is being written: named by the error if the store refuses it
-        try:
-            with self.transaction():
-                # First, so that the primary key of ``loads`` refuses a file and release already
-                # loaded (the id is made of both) before any row is written: callers have
-                # usually just looked (load_file_checked), a second look costs every load.
-                self.con.execute(
-                    "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
-                    [load_id, source, release, source_file, sha256, len(incoming),
-                     periods.min(), periods.max(), loaded_at],
-                )
-                step = "observations_history"
-                self._insert_rows(incoming, load_id, loaded_at)
-                step = "observations_latest"
-                if self._mark_latest(source) == load_id:  # else the latest rows stay as they are
-                    self._refresh_latest(source)
-                step = "load_warnings"
-                if warnings is not None and len(warnings):
-                    self._insert_warnings(load_id, warnings)
-                step = "sources"
-                if source_meta:
-                    self._upsert_source(source, source_meta)
-                step = "also"
-                if also is not None:
-                    also(load_id)
-                step = "store_meta"
-                self._bump_version()
-        except duckdb.ConstraintException as exc:
-            existing = self.find_load(source, sha256, release) if step == "loads" else None
-            if existing is None:  # another constraint: not a repeated load
-                raise LoadNotStored(exc, source=source, release=release, file=source_file, step=step) from exc
-            return LoadResult(source, release, 0, existing, skipped=True)
-        except duckdb.DataError as exc:  # a value the store's types refuse (a conversion, a range)
-            # Not every duckdb.Error: a full disk or a lost file (IOException) is no data fault
-            # and keeps DuckDB's own error (the transaction is rolled back all the same).
-            raise LoadNotStored(exc, source=source, release=release, file=source_file, step=step) from exc
-        return LoadResult(source, release, len(incoming), load_id, skipped=False)
+        # Imported here, not at the top: a server worker only reads and never imports pandas
+        # (issue #12); whoever loads a frame has pandas already.
+        from observatorio.store.frames import load_frame
 
-    def _insert_warnings(self, load_id: str, warnings: pd.DataFrame) -> None:
-        rows = warnings.assign(load_id=load_id).loc[:, list(LOAD_WARNING_COLUMNS)]
-        cols = ", ".join(LOAD_WARNING_COLUMNS)
-        with scratch_view(self.con, "incoming_warnings", rows):
-            self.con.execute(f"INSERT INTO load_warnings ({cols}) SELECT {cols} FROM incoming_warnings")  # noqa: S608
-
-    def _insert_rows(self, incoming: pd.DataFrame, load_id: str, loaded_at: datetime) -> None:
-        with scratch_view(self.con, "incoming_frame", _as_arrow(incoming)):
-            cols = ", ".join(f'"{n}"' for n in FRAME_NAMES)
-            self.con.execute(
-                f"INSERT INTO observations_history ({cols}, load_id, loaded_at) "  # noqa: S608
-                f"SELECT {cols}, ?, ? FROM incoming_frame",
-                [load_id, loaded_at],
-            )
+        return load_frame(self, frame, source=source, release=release, source_file=source_file,
+                          sha256=sha256, source_meta=source_meta, warnings=warnings, also=also)
 
     def _mark_latest(self, source: str) -> str:
         """Mark the latest load of ``source`` and return its id. Latest = newest release; for the
@@ -355,36 +252,25 @@ class Store:
         return str(row[0]) if row else "empty"
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        return self.con.execute(sql, list(params or [])).df()
+        """The answer as a frame, for the CLI, reports and tests; server-side code reads
+        ``query_rows`` (pandas is imported on the first call: store/frames.py)."""
+        from observatorio.store.frames import query_df
+
+        return query_df(self, sql, params)
 
     def query_rows(self, sql: str, params: Sequence[Any] | None = None) -> list[Row]:
         """The answer as plain rows (store/rows.py): what server-side code reads, without pandas."""
         return query_rows(self.con, sql, params)
 
     def sources_summary(self) -> pd.DataFrame:
-        """One row per source: latest release, rows, period covered, loaded at."""
-        return self.query_df(
-            """SELECT l.source, l.release, l.rows, l.period_start, l.period_end, l.loaded_at,
-                      l.source_file,
-                      (SELECT count(*) FROM loads x WHERE x.source = l.source) AS releases
-               FROM loads l WHERE l.is_latest ORDER BY l.source"""
-        )
+        """One row per source: latest release, rows, period covered, loaded at (a frame)."""
+        from observatorio.store.frames import sources_summary
 
+        return sources_summary(self)
 
-#: The frame's columns as Arrow types (model/contract.py's SQL types).
-_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DATE": pa.date32(), "DOUBLE": pa.float64()}
-_FRAME_SCHEMA = pa.schema([(c.name, _ARROW_TYPES[c.sql_type]) for c in FRAME_COLUMNS])
-
-
-def _as_arrow(incoming: pd.DataFrame) -> pa.Table | pd.DataFrame:
-    """The rows to insert as an Arrow table of the store's types: DuckDB reads it without
-    inspecting pandas object columns value by value (a third of the insert's time). A frame
-    Arrow cannot convert to those types (built by hand: timestamps for dates, mixed objects)
-    is given to DuckDB as it is, which casts it as it always did."""
-    try:
-        return pa.Table.from_pandas(incoming, schema=_FRAME_SCHEMA, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return incoming
+    def sources_summary_rows(self) -> list[Row]:
+        """``sources_summary`` as plain rows, for server-side code."""
+        return self.query_rows(SOURCES_SUMMARY_SQL)
 
 
 def check_read_only(sql: str) -> None:

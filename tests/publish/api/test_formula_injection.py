@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from observatorio.formula_guard import neutral_frame, neutral_table, neutral_text
+from observatorio.formula_guard import neutral_table, neutral_text
+from observatorio.formula_guard_frame import neutral_frame
 from observatorio.loading import load_file
 from observatorio.sources.base import get_adapter
 from observatorio.store import Store

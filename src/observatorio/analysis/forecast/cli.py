@@ -139,7 +139,7 @@ def forecast(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        from observatorio.formula_guard import neutral_frame
+        from observatorio.formula_guard_frame import neutral_frame
 
         neutral_frame(frame).to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return

@@ -13,7 +13,7 @@ from observatorio.publish.web.cases_database import surely_absent
 from observatorio.publish.web.public_case_reads import organisation_names
 from observatorio.publish.web.texts import Texts
 from observatorio.refresh.reminders import today_utc
-from observatorio.sources.base import all_adapters
+from observatorio.sources.catalogue import source_titles
 from observatorio.sources.submission_calendar import STATUS_ORDER, counts_by, schedule
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def calendar_page(request: Request, lang: str) -> Response:
     found = organisation_names(settings.cases_db_url, {s.provider for s in slots}) \
         if settings.cases_web and not surely_absent(settings.cases_db_url) else {}
     names = {slug: name[lang] for slug, name in found.items()}
-    titles = {a.info.id: a.info.title(lang) for a in all_adapters()}
+    titles = source_titles(lang)  # the sources' facts, without importing their adapters
     other = "en" if lang == "es" else "es"
     base = routes._base_context(lang, None, None, request) | {
         "switch_url": f"/{other}/{SLUG[other]}/", "nav_current": "data", "has_charts": False,

@@ -29,7 +29,7 @@ from observatorio.model.codelists import CRM_MEMBERS, country_label
 from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.web import pages, routes
 from observatorio.publish.web.texts import Texts
-from observatorio.sources.base import all_adapters
+from observatorio.sources.catalogue import source_titles
 
 router = APIRouter(include_in_schema=False)
 HEADERS = {"Cache-Control": "no-cache", "X-Frame-Options": "DENY"}
@@ -70,7 +70,7 @@ def _render(request: Request, lang: str, template: str, section: str, item: obje
 
 
 def _sources_by_id(lang: str) -> dict[str, str]:
-    return {a.info.id: a.info.title(lang) for a in all_adapters()}
+    return source_titles(lang)
 
 
 def directory_page(request: Request, lang: str) -> Response:

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import ObservatorioError, StoreMissing
-from observatorio.formula_guard import neutral_frame
+from observatorio.formula_guard_frame import neutral_frame
 from observatorio.model.codelists import get_codelist
 from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.background import run_at_startup

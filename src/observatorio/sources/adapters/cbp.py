@@ -21,7 +21,8 @@ from observatorio.harmonize.frame import (
     resolve_countries,
 )
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.adapter import Adapter, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_csv
 
 COLUMNS = (
@@ -44,29 +45,7 @@ CITIZENSHIP_SPECIAL = {"Other": "_O", "OTHER": "_O"}
 
 
 class SouthwestBorderEncounters(Adapter):
-    info = SourceInfo(
-        id="cbp_sw_land_border_encounters",
-        folder="cbp_sw_land_border_encounters",
-        filename="sbo-encounters-*.csv",
-        publisher="U.S. Customs and Border Protection (CBP)",
-        title_es="Encuentros en la frontera terrestre suroeste (EE. UU.)",
-        title_en="Southwest Land Border Encounters (USA)",
-        licence="Public domain (U.S. federal government work)",
-        dataflow="BORDER_ENFORCEMENT",
-        release=date(2025, 9, 15),
-        url="https://www.cbp.gov/document/stats/southwest-land-border-encounters",
-        homepage="https://www.cbp.gov/newsroom/stats/southwest-land-border-encounters",
-        caveats_es=(
-            "Cuenta encuentros (eventos), no personas: una persona puede encontrarse varias veces.",
-            "Año fiscal federal de EE. UU. (oct–sep), convertido a meses calendario.",
-            "La nacionalidad solo se desglosa para El Salvador, Guatemala, Honduras y México.",
-        ),
-        caveats_en=(
-            "Counts encounters (events), not people: one person can be encountered several times.",
-            "US federal fiscal year (Oct–Sep), converted to calendar months.",
-            "Citizenship is broken out only for El Salvador, Guatemala, Honduras and Mexico.",
-        ),
-    )
+    info = source_info("cbp_sw_land_border_encounters")
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         raw = read_csv(path, problems, required=COLUMNS)

@@ -9,18 +9,14 @@ from typing import Any
 import pandas as pd
 
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import SourceInfo, register
 from observatorio.sources.adapters.iom_gdidata import (
-    AMERDIGEST,
-    Bilingual,
     IomTable,
     Reading,
     attributes_of,
-    iom_info,
 )
-from observatorio.sources.base import SourceInfo, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_rda
-
-GOVERNMENTS = "national governments' administrative data (migration authorities of each country)"
 
 #: Mexico counts "eventos" (one person can be presented several times); Panama and Honduras
 #: count people.
@@ -110,68 +106,15 @@ def copied_months(irregular: pd.DataFrame, regular: pd.DataFrame) -> set[tuple[A
             if len(rows) >= MIN_COPIED_NATIONALITIES and regular_months.get(key) == rows}
 
 
-NATIONALITY_UNKNOWN = (
-    "La nacionalidad «OOO» (desconocida) y los códigos históricos (CSK, SCG, YUG) se codifican "
-    "_U; el código original queda en los atributos.",
-    "Nationality 'OOO' (unknown) and historic codes (CSK, SCG, YUG) are coded _U; the original "
-    "code is kept in the attributes.",
-)
-AUTHORITIES = ("autoridades migratorias nacionales", "national migration authorities")
-
-
-def _info(stem: str, title: Bilingual, dataflow: str, *caveats: Bilingual) -> SourceInfo:
-    return iom_info(AMERDIGEST, stem, title=title, original=AUTHORITIES, dataflow=dataflow,
-                    terms=GOVERNMENTS, caveats=caveats)
-
-
 register(DigestTable(
-    _info(
-        "regin",
-        ("Entradas regulares por nacionalidad, según el país que registra",
-         "Regular entries by nationality, by recording country"),
-        "REGULAR_MOBILITY", NATIONALITY_UNKNOWN,
-        ("Todas las filas son mensuales; Bolivia solo informa junio–septiembre de 2024.",
-         "All rows are monthly; Bolivia only reports June–September 2024."),
-    ),
+    source_info("iom_amerdigest.regin"),
     flow="REGULAR_ENTRY",
 ))
 register(DigestTable(
-    _info(
-        "regout",
-        ("Salidas regulares por nacionalidad, según el país que registra",
-         "Regular exits by nationality, by recording country"),
-        "REGULAR_MOBILITY",
-        ("En el archivo publicado los papeles están invertidos: el país que registra está en la "
-         "columna «nat» y la nacionalidad en «geo»; aquí se corrigen.",
-         "In the published file the roles are swapped: the recording country is in column 'nat' "
-         "and the nationality in 'geo'; they are corrected here."),
-        ("Nacionalidad en blanco en el original: desconocida (_U). México no informa salidas.",
-         "Blank nationality in the original: unknown (_U). Mexico does not report exits."),
-        ("Los códigos históricos (CSK, SCG, YUG) se codifican _U con el código original en los "
-         "atributos.",
-         "Historic codes (CSK, SCG, YUG) are coded _U with the original code in the attributes."),
-    ),
+    source_info("iom_amerdigest.regout"),
     flow="REGULAR_EXIT", reporter="nat",
 ))
 register(IrregularEntries(
-    _info(
-        "irreg",
-        ("Entradas irregulares por nacionalidad en Colombia, Honduras, México y Panamá",
-         "Irregular entries by nationality in Colombia, Honduras, Mexico and Panama"),
-        "IRREGULAR_MIGRATION",
-        ("México cuenta eventos (una persona puede contarse varias veces); Colombia, Honduras y "
-         "Panamá cuentan personas.",
-         "Mexico counts events (one person can be counted several times); Colombia, Honduras and "
-         "Panama count people."),
-        ("Panamá es el tránsito por el Darién (2021-01 a 2025-03); una cifra de Panamá (2024-07) "
-         "falta en el original: valor nulo con estado M.",
-         "Panama is the Darién transit (2021-01 to 2025-03); one Panama figure (2024-07) is "
-         "missing in the original: null value with status M."),
-        NATIONALITY_UNKNOWN,
-        ("Honduras 2025-02 a 2025-04 se omite: en el archivo publicado esos meses son una copia "
-         "exacta de las entradas regulares de Honduras (regin), no entradas irregulares.",
-         "Honduras 2025-02 to 2025-04 is left out: in the published file those months are an "
-         "exact copy of Honduras' regular entries (regin), not irregular entries."),
-    ),
+    source_info("iom_amerdigest.irreg"),
     flow="IRREGULAR_ENTRY",
 ))

@@ -31,108 +31,11 @@ from observatorio.harmonize.frame import (
 )
 from observatorio.harmonize.problems import Problems
 from observatorio.model.codelists import get_codelist
-from observatorio.sources.base import Adapter, SourceInfo
+from observatorio.sources.adapter import Adapter
 from observatorio.sources.readers import ROW, days_to_dates, read_rda, require_columns
 
-# ---------------------------------------------------------------------------------------------
-# Source metadata
-
-
-#: A text in Spanish and English, in that order.
-Bilingual = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class IomPackage:
-    """One IOM R package whose ``data/*.rda`` files are bundled."""
-
-    name: str
-    folder: str
-    publisher: str
-    release: date  # date of the commit the bundled copy was taken from
-    commit: str
-    licence: str
-    via: Bilingual  # appended to every title, after the original publisher
-    caveats: tuple[Bilingual, ...]
-
-    def url(self, stem: str) -> str:
-        return f"https://raw.githubusercontent.com/iom/{self.name}/main/data/{stem}.rda"
-
-    @property
-    def homepage(self) -> str:
-        return f"https://github.com/iom/{self.name}"
-
-
-GDIDATA = IomPackage(
-    name="gdidata",
-    folder="iom_gdidata",
-    publisher="IOM Global Data Institute (IOM GDI)",
-    release=date(2025, 6, 19),
-    commit="c9e4cc6",
-    licence="MIT (R package gdidata, © gdidata authors); the figures keep the terms of their "
-            "original publisher: {terms}",
-    via=("vía OIM GDI", "via IOM GDI"),
-    caveats=(
-        ("Tabla depurada por el Instituto Global de Datos de la OIM (paquete R gdidata) a partir "
-         "de la fuente oficial nombrada en el título; no es la publicación original.",
-         "Table cleaned by the IOM Global Data Institute (R package gdidata) from the official "
-         "source named in the title; it is not the original publication."),
-        ("El último mes de la serie puede estar incompleto.",
-         "The last month of the series may be incomplete."),
-    ),
-)
-
-AMERDIGEST = IomPackage(
-    name="amerdigest",
-    folder="iom_amerdigest",
-    publisher="IOM (Mobility in the Americas Digest)",
-    release=date(2025, 5, 20),
-    commit="4f2d71a",
-    licence="MIT (R package amerdigest, © 2025 amerdigest authors); the figures keep the terms "
-            "of their original publisher: {terms}",
-    via=("vía OIM, Digest de Movilidad en las Américas", "via the IOM Mobility in the Americas Digest"),
-    caveats=(
-        ("Cifras compiladas por la OIM (proyecto Lighthouse) a partir de datos administrativos "
-         "publicados por los gobiernos.",
-         "Figures compiled by IOM (Lighthouse Project) from administrative data published by "
-         "governments."),
-        ("Los países informan periodos distintos; el último mes puede estar incompleto.",
-         "Countries report different periods; the last month may be incomplete."),
-    ),
-)
-
-
-def iom_info(
-    package: IomPackage,
-    stem: str,
-    *,
-    title: Bilingual,
-    original: Bilingual,
-    dataflow: str,
-    terms: str,
-    caveats: tuple[Bilingual, ...] = (),
-) -> SourceInfo:
-    """SourceInfo of one table of an IOM package.
-
-    ``original`` names the national or UN publisher the figures come from (shown in the title);
-    ``terms`` is that publisher's licence or terms.
-    """
-    return SourceInfo(
-        id=f"{package.folder}.{stem}",
-        folder=package.folder,
-        filename=f"{stem}.rda",
-        publisher=package.publisher,
-        title_es=f"{title[0]} ({original[0]}, {package.via[0]})",
-        title_en=f"{title[1]} ({original[1]}, {package.via[1]})",
-        licence=package.licence.format(terms=terms),
-        dataflow=dataflow,
-        release=package.release,
-        url=package.url(stem),
-        homepage=package.homepage,
-        caveats_es=tuple(es for es, _ in caveats + package.caveats),
-        caveats_en=tuple(en for _, en in caveats + package.caveats),
-        extra={"package": package.name, "commit": package.commit, "original_publisher": original[1]},
-    )
+#: The bundled gdidata package's folder (its tables' facts: sources/catalogue.yaml).
+GDIDATA_FOLDER = "iom_gdidata"
 
 
 #: Male/female labels of the IOM tables → SDMX sex codes.
@@ -202,12 +105,12 @@ def crosswalk_in(folder: Path) -> CountryCrosswalk:
 
 def crosswalk_near(path: Path) -> CountryCrosswalk:
     """The crosswalk beside a bundled IOM file (gdidata folder, or its sibling for amerdigest)."""
-    for folder in (path.parent, path.parent.parent / GDIDATA.folder):
+    for folder in (path.parent, path.parent.parent / GDIDATA_FOLDER):
         if (folder / CROSSWALK_FILE).is_file():
             return crosswalk_in(folder.resolve())
     from observatorio.settings import get_settings
 
-    return crosswalk_in((get_settings().data_path / GDIDATA.folder).resolve())
+    return crosswalk_in((get_settings().data_path / GDIDATA_FOLDER).resolve())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,18 +7,16 @@ from typing import Any
 
 import pandas as pd
 
+from observatorio.sources.adapter import SourceInfo, register
 from observatorio.sources.adapters.cbp import DEMOGRAPHIC as CBP_DEMOGRAPHIC
 from observatorio.sources.adapters.cbp import ENCOUNTER_TYPE_FLOW
 from observatorio.sources.adapters.iom_gdidata import (
-    GDIDATA,
     SEX,
-    Bilingual,
     IomTable,
     Reading,
     attributes_of,
-    iom_info,
 )
-from observatorio.sources.base import SourceInfo, register
+from observatorio.sources.catalogue import source_info
 
 #: men/women/boys/girls (Darién, Honduras) → (sex, age); the publishers do not give accompaniment.
 DEMOG_SEX_AGE = {
@@ -49,49 +47,12 @@ UNLABELLED_ORIGIN_NOTE = "probably USA, unlabelled by the publisher"
 #: Darién: 2010–2019 are annual totals stored at January; monthly figures start in 2020.
 DARIEN_MONTHLY_FROM = 2020
 
-EVENTS = ("UPM publica «eventos»: una persona puede contarse más de una vez.",
-          "UPM publishes 'events' (`eventos`): one person can be counted more than once.")
-CHILDREN_FROM_2023 = (
-    "En 2021–2022 solo se registran hombres y mujeres (niños y niñas desde 2023): los adultos "
-    "de esos años pueden incluir menores.",
-    "In 2021–2022 only men and women are recorded (boys and girls from 2023 on): the adults of "
-    "those years may include children.",
-)
-QUARTER_KEPT = ("El trimestre del publicador se conserva en los atributos.",
-                "The publisher's quarter is kept in the attributes.")
-
-IGM = ("Instituto Guatemalteco de Migración", "Guatemalan Migration Institute, IGM")
-UPM = ("Unidad de Política Migratoria, UPM", "Mexico's Migration Policy Unit, UPM")
-SNM = ("Servicio Nacional de Migración de Panamá", "Panama National Migration Service, SNM")
-INM_HND = ("Instituto Nacional de Migración de Honduras, «Flujo Migratorio Irregular»",
-           "Honduras National Migration Institute, 'Irregular Migration Flow' dashboard")
-CBP = ("Oficina de Aduanas y Protección Fronteriza, CBP", "U.S. Customs and Border Protection, CBP")
-GOVERNMENT_TERMS = "{}, government statistics"
-
-
-def _info(stem: str, title: Bilingual, original: Bilingual, *caveats: Bilingual,
-          dataflow: str = "IRREGULAR_MIGRATION", terms: str | None = None) -> SourceInfo:
-    return iom_info(GDIDATA, stem, title=title, original=original, dataflow=dataflow,
-                    terms=terms or GOVERNMENT_TERMS.format(original[1]), caveats=caveats)
-
 
 class GuatemalaReturns(IomTable):
     """Guatemalans returned by Mexico and the USA, received by Guatemala (IGM)."""
 
     columns = ("t", "sex", "age", "origin", "n")
-    info = _info(
-        "irreg_guatemala",
-        ("Guatemaltecos retornados desde México y EE. UU., por sexo y edad",
-         "Guatemalans returned from Mexico and the USA, by sex and age"),
-        IGM,
-        ("Desde 2024-01 el país que retorna queda en blanco (salvo México): casi con certeza son "
-         "retornos desde EE. UU., pero el publicador no lo indica; se codifican como desconocido "
-         "(_U) con una nota en los atributos.",
-         "From 2024-01 the returning country is blank (except Mexico): almost certainly returns "
-         "from the USA, but the publisher does not say so; coded unknown (_U) with a note in the "
-         "attributes."),
-        dataflow="RETURNS",
-    )
+    info = source_info("iom_gdidata.irreg_guatemala")
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:
         raw = reading.raw
@@ -209,14 +170,7 @@ class MexicoPresentedByDemography(IomTable):
     """Mexico UPM: foreigners presented to the INM by sex and age group (events)."""
 
     columns = ("t", "sex", "age", "n")
-    info = _info(
-        "irreg_mexico_dmg",
-        ("México: personas extranjeras presentadas ante el INM, por sexo y edad (eventos)",
-         "Mexico: foreigners presented to the INM, by sex and age (events)"),
-        UPM, EVENTS,
-        ("Para 12 a 17 años UPM no indica si viajaban acompañados (_U).",
-         "For ages 12 to 17 UPM does not say whether they travelled accompanied (_U)."),
-    )
+    info = source_info("iom_gdidata.irreg_mexico_dmg")
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:
         age, accompaniment = reading.code_tuples("age", MEXICO_AGE, "age")
@@ -232,24 +186,7 @@ class UsaSouthwestEncounters(IomTable):
     """CBP Southwest Land Border encounters by calendar month, as cleaned by IOM."""
 
     columns = ("t", "t_fy", "component", "area", "authority", "type", "demog", "nat", "n")
-    info = _info(
-        "irreg_usa",
-        ("EE. UU.: encuentros en la frontera terrestre suroeste por sector, tipo, demografía y "
-         "nacionalidad",
-         "USA: Southwest Land Border encounters by area, type, demographic and nationality"),
-        CBP,
-        ("Cuenta encuentros (eventos), no personas.", "Counts encounters (events), not people."),
-        ("Antes de octubre de 2019 (año fiscal 2020) no hay sector ni nacionalidad: esas filas son "
-         "totales por componente, con nacionalidad desconocida (_U).",
-         "Before October 2019 (fiscal year 2020) there is no area or nationality: those rows are "
-         "component totals, with nationality unknown (_U)."),
-        ("La nacionalidad se da para 22 grupos; el resto es «otros» (_O).",
-         "Nationality is given for 22 groups; the rest is 'other' (_O)."),
-        ("CBP renombró «UAC» como «UC / Single Minors»: ambos son menores no acompañados.",
-         "CBP renamed 'UAC' as 'UC / Single Minors': both are unaccompanied children."),
-        dataflow="BORDER_ENFORCEMENT",
-        terms="U.S. Customs and Border Protection (CBP), public domain (U.S. federal government work)",
-    )
+    info = source_info("iom_gdidata.irreg_usa")
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:
         raw = reading.raw
@@ -273,83 +210,33 @@ class UsaSouthwestEncounters(IomTable):
 
 register(GuatemalaReturns())
 register(ByNationality(
-    _info(
-        "irreg_mexico_exp",
-        ("México: devoluciones por nacionalidad (deportación, retorno asistido, retorno asistido "
-         "de niñas, niños y adolescentes; eventos)",
-         "Mexico: returns by nationality (deportation, assisted return, assisted return of "
-         "children; events)"),
-        UPM, EVENTS,
-        ("Se supone que cada persona fue devuelta a su país de nacionalidad (país de contraparte "
-         "= nacionalidad).",
-         "Each person is assumed to be returned to their country of nationality (counterpart "
-         "area = citizenship)."),
-        ("El tipo de devolución se conserva en los atributos.",
-         "The type of return is kept in the attributes."),
-        dataflow="RETURNS",
-    ),
+    source_info("iom_gdidata.irreg_mexico_exp"),
     ref_area="MEX", flow="RETURN_EXECUTED", unit="EVENTS", attribute_columns=("type",),
     returned_to_nationality=True,
 ))
 register(ByNationality(
-    _info(
-        "irreg_mexico_nat",
-        ("México: personas extranjeras presentadas ante el INM, por nacionalidad (eventos)",
-         "Mexico: foreigners presented to the INM, by nationality (events)"),
-        UPM, EVENTS,
-        ("Incluye canalizaciones al DIF (cuadro 3.1.1 del Boletín).",
-         "Includes referrals to DIF (Boletín table 3.1.1)."),
-    ),
+    source_info("iom_gdidata.irreg_mexico_nat"),
     ref_area="MEX", flow="PRESENTED", unit="EVENTS",
 ))
 register(MexicoPresentedByDemography())
 register(DarienByNationality(
-    _info(
-        "irreg_darien_nat",
-        ("Panamá: tránsitos irregulares por el Darién, por nacionalidad",
-         "Panama: irregular transits through the Darién, by nationality"),
-        SNM,
-        ("2010–2019 son totales anuales (frecuencia A, periodo 1 de enero); desde 2020, mensuales.",
-         "2010–2019 are annual totals (frequency A, period 1 January); monthly from 2020."),
-        QUARTER_KEPT,
-    ),
+    source_info("iom_gdidata.irreg_darien_nat"),
     ref_area="PAN", flow="IRREGULAR_ENTRY", unit="PERSONS",
 ))
 register(ByDemography(
-    _info(
-        "irreg_darien_dmg",
-        ("Panamá: tránsitos irregulares por el Darién, por sexo y edad",
-         "Panama: irregular transits through the Darién, by sex and age"),
-        SNM, CHILDREN_FROM_2023, QUARTER_KEPT,
-    ),
+    source_info("iom_gdidata.irreg_darien_dmg"),
     ref_area="PAN", flow="IRREGULAR_ENTRY", quarter=True,
 ))
 register(ByNationality(
-    _info(
-        "irreg_honduras",
-        ("Honduras: llegadas de migrantes en situación irregular (total)",
-         "Honduras: irregular migrant arrivals (total)"),
-        INM_HND,
-        ("Algunos meses valen 0 según el publicador.", "Some months are 0 as published."),
-    ),
+    source_info("iom_gdidata.irreg_honduras"),
     ref_area="HND", flow="IRREGULAR_ENTRY", unit="PERSONS", nationality=None,
 ))
 register(ByNationality(
-    _info(
-        "irreg_honduras_nat",
-        ("Honduras: llegadas de migrantes en situación irregular, por nacionalidad",
-         "Honduras: irregular migrant arrivals, by nationality"),
-        INM_HND,
-    ),
+    source_info("iom_gdidata.irreg_honduras_nat"),
     ref_area="HND", flow="IRREGULAR_ENTRY", unit="PERSONS",
 ))
 register(ByDemography(
-    _info(
-        "irreg_honduras_dmg",
-        ("Honduras: llegadas de migrantes en situación irregular, por sexo y edad",
-         "Honduras: irregular migrant arrivals, by sex and age"),
-        INM_HND,
-    ),
+    source_info("iom_gdidata.irreg_honduras_dmg"),
     ref_area="HND", flow="IRREGULAR_ENTRY",
 ))
 register(UsaSouthwestEncounters())

@@ -10,15 +10,14 @@ import numpy as np
 import pandas as pd
 
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import register
 from observatorio.sources.adapters.iom_gdidata import (
-    GDIDATA,
     SEX,
     IomTable,
     Reading,
     attributes_of,
-    iom_info,
 )
-from observatorio.sources.base import register
+from observatorio.sources.catalogue import source_info
 
 UNHCR_GROUP_FLOW = {
     "refugee": "REFUGEE_STOCK",
@@ -42,13 +41,6 @@ WDI_VARIABLES = {
 #: World Bank's own code for the Channel Islands (IOM's crosswalk writes it XCX).
 WDI_SPECIAL_AREAS = {"CHI": "_U"}
 
-NON_ISO = (
-    "Los códigos que no son ISO 3166 (p. ej. OOO desconocido, STL apátridas, TIB, XCX Islas del "
-    "Canal, ANT) se codifican _U y el código original queda en los atributos.",
-    "Codes that are not ISO 3166 (e.g. OOO unknown, STL stateless, TIB, XCX Channel Islands, "
-    "ANT) are coded _U and the original code is kept in the attributes.",
-)
-
 
 def _whole_or_none(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
@@ -58,25 +50,7 @@ class MissingMigrantsIncidents(IomTable):
     """IOM Missing Migrants Project incidents: one row per incident, counted in its month."""
 
     columns = ("t", "type", "route", "geo", "dead", "cause", "surv", "nat", "location", "lon", "lat")
-    info = iom_info(
-        GDIDATA, "iom_mmp",
-        title=("Migrantes fallecidos o desaparecidos, por incidente",
-               "Dead or missing migrants, by incident"),
-        original=("Proyecto Migrantes Desaparecidos de la OIM", "IOM Missing Migrants Project"),
-        dataflow="MISSING_MIGRANTS", terms="IOM Missing Migrants Project, CC BY 4.0",
-        caveats=(
-            ("La cifra es «fallecidos o desaparecidos» sin separar (flujo DEAD_OR_MISSING).",
-             "The figure is 'dead or missing', not separated (flow DEAD_OR_MISSING)."),
-            ("Una fila por incidente; la fecha, la ruta, la causa, el lugar, las coordenadas y los "
-             "sobrevivientes están en los atributos.",
-             "One row per incident; date, route, cause, location, coordinates and survivors are in "
-             "the attributes."),
-            ("Si el incidente incluye varias nacionalidades, la nacionalidad es desconocida (_U) y "
-             "la lista queda en el atributo «nationalities».",
-             "When an incident involves several nationalities, citizenship is unknown (_U) and the "
-             "list is in the 'nationalities' attribute."),
-        ),
-    )
+    info = source_info("iom_gdidata.iom_mmp")
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:
         raw = reading.raw
@@ -104,19 +78,7 @@ class UnhcrPopulations(IomTable):
     """UNHCR populations of concern at year end (and returns during the year)."""
 
     columns = ("geo", "t", "from", "group", "n")
-    info = iom_info(
-        GDIDATA, "unhcr",
-        title=("Población desplazada por la fuerza, por país de asilo, origen y grupo",
-               "Forcibly displaced populations, by country of asylum, origin and group"),
-        original=("ACNUR, Refugee Data Finder", "UNHCR Refugee Data Finder"),
-        dataflow="FORCED_DISPLACEMENT", terms="UNHCR Refugee Data Finder, CC BY 4.0",
-        caveats=(
-            ("Poblaciones al cierre del año; los retornos (refugiados y desplazados internos) son "
-             "del año.",
-             "End-of-year populations; returns (refugees and IDPs) are during the year."),
-            NON_ISO,
-        ),
-    )
+    info = source_info("iom_gdidata.unhcr")
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:
         ref_area, geo_attrs = reading.areas("geo")
@@ -134,24 +96,7 @@ class UndesaMigrantStock(IomTable):
     """UN DESA International Migrant Stock 2024: origin × destination × sex."""
 
     columns = ("geo", "t", "from", "sex", "n", "type_b", "type_c", "type_r", "type_i")
-    info = iom_info(
-        GDIDATA, "undesa_stocks",
-        title=("Stock de migrantes internacionales por destino, origen y sexo",
-               "International migrant stock by destination, origin and sex"),
-        original=("ONU DAES, International Migrant Stock 2024", "UN DESA International Migrant Stock 2024"),
-        dataflow="MIGRANT_STOCK",
-        terms="United Nations, Department of Economic and Social Affairs (UN DESA), Population Division",
-        caveats=(
-            ("El origen puede ser el país de nacimiento o el de ciudadanía según el país de destino "
-             "(atributo «origin_basis»); se publica en la columna de ciudadanía.",
-             "Origin may be the country of birth or of citizenship depending on the destination "
-             "('origin_basis' attribute); it is published in the citizenship column."),
-            ("Las cifras imputadas por la ONU llevan estado E (estimado).",
-             "Figures imputed by the UN carry status E (estimated)."),
-            ("Años 1990, 1995, …, 2020 y 2024.", "Years 1990, 1995, …, 2020 and 2024."),
-            NON_ISO,
-        ),
-    )
+    info = source_info("iom_gdidata.undesa_stocks")
 
     def harmonize(self, reading: Reading) -> dict[str, Any]:
         raw = reading.raw
@@ -180,28 +125,7 @@ class WorldBankIndicators(IomTable):
     """World Bank WDI (population from UN WPP): population, net migration and remittances."""
 
     columns = ("geo", "var", "t", "v")
-    info = iom_info(
-        GDIDATA, "wdi",
-        title=("Población, migración neta y remesas por país",
-               "Population, net migration and remittances by country"),
-        original=("Banco Mundial, WDI, y ONU, WPP", "World Bank WDI and UN WPP"),
-        dataflow="DEVELOPMENT",
-        terms="World Bank World Development Indicators, CC BY 4.0; UN World Population Prospects",
-        caveats=(
-            ("Solo población (pop), migración neta (nmig) y remesas recibidas y pagadas (remin, "
-             "remout, US$ corrientes); los demás indicadores del archivo no se publican.",
-             "Only population (pop), net migration (nmig) and remittances received and paid "
-             "(remin, remout, current US$); the file's other indicators are not published."),
-            ("La población (personas, no miles) es una estimación de la ONU (estado E).",
-             "Population (persons, not thousands) is a UN estimate (status E)."),
-            ("La migración neta puede ser negativa (más salidas que entradas).",
-             "Net migration can be negative (more leaving than arriving)."),
-            ("CHI (Islas del Canal, código del Banco Mundial) y ANT (Antillas Neerlandesas) se "
-             "codifican _U con el código original en los atributos.",
-             "CHI (Channel Islands, World Bank code) and ANT (Netherlands Antilles) are coded _U "
-             "with the original code in the attributes."),
-        ),
-    )
+    info = source_info("iom_gdidata.wdi")
 
     def select(self, raw: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
         return raw[raw["var"].astype("string").isin(list(WDI_VARIABLES)).fillna(False).astype(bool)]

@@ -19,7 +19,8 @@ import pandas as pd
 from observatorio.harmonize.fiscal import month_number
 from observatorio.harmonize.frame import assemble, attributes_column, parse_values
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.adapter import Adapter, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, UTF8_OR_CP1252, read_csv
 
 MAIN_ID = "Main ID"
@@ -50,65 +51,7 @@ _POINT = r"^\s*POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)\s*$"
 
 
 class MissingMigrants(Adapter):
-    info = SourceInfo(
-        id="iom_missing_migrants",
-        folder="iom_missing_migrants",
-        filename="Missing_Migrants_Global_Figures.csv",
-        publisher="International Organization for Migration (IOM), Missing Migrants Project",
-        title_es="Migrantes fallecidos y desaparecidos por incidente (OIM, Proyecto Migrantes Desaparecidos)",
-        title_en="Dead and missing migrants by incident (IOM Missing Migrants Project)",
-        licence="IOM Missing Migrants Project data, free download; cite 'IOM Missing Migrants Project' "
-                "and check IOM's terms before redistributing",
-        dataflow="MISSING_MIGRANTS",
-        release=date(2022, 5, 13),  # date the bundled copy was taken (incidents to 2022-02-20)
-        url="https://missingmigrants.iom.int/sites/g/files/tmzbdl601/files/report-migrant-incident/Missing_Migrants_Global_Figures_allData.csv",
-        homepage="https://missingmigrants.iom.int/downloads",
-        caveats_es=(
-            "Una observación por incidente y flujo: DEAD (`Number of Dead`) y MISSING (`Minimum "
-            "Estimated Number of Missing`, un mínimo). Sume sobre incidentes para obtener totales.",
-            "Una cifra vacía significa «desconocido» (valor vacío, estado M), no cero.",
-            "ref_area es el país del incidente, obtenido al ubicar sus coordenadas en los contornos "
-            "Natural Earth 1:110m de 19 países de la región (miembros de la CRM y vecinos). Los "
-            "incidentes fuera de esos contornos (en el mar o en otras regiones) tienen ref_area _O; "
-            "los que no tienen coordenadas, _U. La escala 1:110m es gruesa: cerca de costas y "
-            "fronteras un incidente puede quedar en el país vecino o en _O.",
-            "La nacionalidad no se publica (citizenship _U); la región de origen va en el atributo "
-            "region_of_origin.",
-            "El periodo es el mes del incidente según `Incident year` y `Reported Month`; la fecha "
-            "publicada queda en el atributo incident_date (en unas pocas filas falta o tiene día y "
-            "mes invertidos).",
-            "Ruta y causa de muerte pueden ser listas separadas por comas: se guardan tal como se "
-            "publican (`route`, `cause_of_death`) y como listas (`routes`, `causes`).",
-            "Un conteo negativo publicado (p. ej. −2 desaparecidos) no es un conteo válido: se carga "
-            "vacío con estado M y el valor publicado queda en el atributo value_as_published.",
-            "El archivo está en Windows-1252 (no UTF-8) y algunos campos entre comillas contienen "
-            "saltos de línea; source_row es el número de registro (encabezado = 1), no de línea.",
-            "2022 está incompleto (hasta el 20 de febrero de 2022).",
-        ),
-        caveats_en=(
-            "One observation per incident and flow: DEAD (`Number of Dead`) and MISSING (`Minimum "
-            "Estimated Number of Missing`, a minimum). Sum over incidents for totals.",
-            "A blank count means 'unknown' (null value, status M), not zero.",
-            "ref_area is the country of the incident, found by placing its coordinates in the "
-            "Natural Earth 1:110m shapes of 19 countries of the region (RCM members and "
-            "neighbours). Incidents outside those shapes (at sea or in other regions) have "
-            "ref_area _O; those without coordinates, _U. 1:110m is coarse: near coasts and borders "
-            "an incident can fall in the neighbouring country or in _O.",
-            "Nationality is not published (citizenship _U); the region of origin is in the "
-            "attribute region_of_origin.",
-            "The period is the month of the incident from `Incident year` and `Reported Month`; the "
-            "published date is kept in the attribute incident_date (a few rows lack it or have day "
-            "and month swapped).",
-            "Route and cause of death can be comma-joined lists: they are kept as published "
-            "(`route`, `cause_of_death`) and as lists (`routes`, `causes`).",
-            "A negative published count (e.g. −2 missing) is not a valid count: it is loaded as "
-            "null with status M and the published value is kept in the attribute value_as_published.",
-            "The file is Windows-1252 (not UTF-8) and some quoted fields hold line breaks; "
-            "source_row is the record number (header = 1), not the line number.",
-            "2022 is partial (to 20 February 2022).",
-        ),
-        extra={"shapes": str(SHAPES_FILE)},
-    )
+    info = source_info("iom_missing_migrants")
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         # The bundled copy is pure Windows-1252; UTF8_OR_CP1252 also reads a file that mixes it

@@ -25,7 +25,8 @@ from observatorio.harmonize.frame import (
     resolve_countries,
 )
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.adapter import Adapter, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_xlsx, require_columns
 
 FISCAL_YEAR = "Fiscal Year"  # published as "Fiscal\nYear": headers are compared with spaces collapsed
@@ -72,53 +73,7 @@ FISCAL_YEAR_BASIS = "US_FEDERAL_FISCAL_YEAR"
 
 
 class UsbpEncounters(Adapter):
-    info = SourceInfo(
-        id="ohss_cbp_usbp_encounters",
-        folder="ohss_cbp_usbp_encounters",
-        filename="KHSM Encounters (USBP)*.xlsx",
-        publisher="U.S. Department of Homeland Security, Office of Homeland Security Statistics (OHSS)",
-        title_es="Encuentros de la Patrulla Fronteriza (USBP), métricas clave de seguridad nacional (EE. UU.)",
-        title_en="U.S. Border Patrol encounters, Key Homeland Security Metrics (USA)",
-        licence="Public domain (U.S. federal government work)",
-        dataflow="BORDER_ENFORCEMENT",
-        release=date(2025, 11, 1),  # date the bundled copy was taken (data end November 2024)
-        url="https://ohss.dhs.gov/sites/default/files/2024-12/KHSM%20Encounters%20%28USBP%29%20fy25m11.xlsx",
-        homepage="https://ohss.dhs.gov/khsm/cbp-encounters",
-        caveats_es=(
-            "Solo Patrulla Fronteriza (USBP, entre puertos de entrada): no incluye los inadmisibles "
-            "de la Oficina de Operaciones de Campo (OFO) en los puertos de entrada.",
-            "Flujo ENCOUNTER: los «encuentros» de la USBP son aprehensiones del Título 8 más "
-            "expulsiones del Título 42 (marzo 2020 – mayo 2023); cuenta eventos, no personas.",
-            "Cada hoja del libro es una tabla distinta (columna table); las hojas son desgloses "
-            "de los mismos encuentros y no deben sumarse entre sí.",
-            "Todas las cantidades están redondeadas a la decena más cercana: los desgloses pueden "
-            "no sumar exactamente el total.",
-            "Año fiscal federal de EE. UU. (oct–sep): los meses fiscales se convierten a meses "
-            "calendario; en las hojas anuales el periodo es el 1 de octubre que inicia el año "
-            "fiscal (atributo period_basis).",
-            "El año fiscal en curso está incompleto y se marca como provisional (P).",
-            "Sin filas en cero: un mes sin encuentros para un desglose simplemente no aparece.",
-            "Región (Southwest Land Border, Northern Land Border, Coastal Border) y sector se "
-            "guardan como atributos.",
-        ),
-        caveats_en=(
-            "U.S. Border Patrol only (between ports of entry): Office of Field Operations (OFO) "
-            "inadmissibles at ports of entry are not included.",
-            "Flow ENCOUNTER: USBP 'encounters' are Title 8 apprehensions plus Title 42 expulsions "
-            "(March 2020 – May 2023); events are counted, not people.",
-            "Each sheet of the workbook is its own table (column table); sheets break down the "
-            "same encounters and must not be summed together.",
-            "Every quantity is rounded to the nearest 10: breakdowns may not add up exactly to "
-            "the total.",
-            "US federal fiscal year (Oct–Sep): fiscal months are converted to calendar months; in "
-            "the annual sheets the period is the 1 October that starts the fiscal year "
-            "(attribute period_basis).",
-            "The current fiscal year is incomplete and marked provisional (P).",
-            "No zero rows: a month without encounters for a breakdown is simply absent.",
-            "Region (Southwest Land Border, Northern Land Border, Coastal Border) and sector are "
-            "kept as attributes.",
-        ),
-    )
+    info = source_info("ohss_cbp_usbp_encounters")
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         sheets = read_xlsx(path, problems)

@@ -29,7 +29,8 @@ import pandas as pd
 from observatorio.harmonize.fiscal import US_FEDERAL_START_MONTH, calendar_year_of, month_number
 from observatorio.harmonize.frame import assemble, canonical_json, resolve_countries
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.adapter import Adapter, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import read_xlsx_grid
 
 FISCAL_YEAR, MONTH, TOTAL = "Fiscal Year", "Month", "Total"
@@ -113,56 +114,9 @@ ICE_REMOVALS_AND_RETURNS = "ICE ERO R&R by Citizenship"
 
 _RELEASE_IN_NAME = re.compile(r"^(\d{4})_(\d{2})(\d{2})_")
 
-CAVEATS_ES = (
-    "Dos ediciones (julio y agosto de 2024) son dos publicaciones de las mismas tablas: la OHSS "
-    "revisa meses pasados (p. ej. 110 celdas de `DHS Removals by Citizenship`); "
-    "/api/v1/revisions muestra ambas cifras.",
-    "Cada hoja es su propia tabla (columna table) y no se suma con otras. Las columnas «Total…» "
-    "van en tablas «<hoja> — <totales>»; las filas «Total» de cada año fiscal, en tablas "
-    "`<hoja> (fiscal year)` (frecuencia anual, periodo = 1 de octubre que inicia el año fiscal).",
-    "Todas las cifras están redondeadas a la decena (atributo rounded_to = 10): los meses no "
-    "suman exactamente el total anual publicado, que se guarda tal cual.",
-    "Las columnas «Other» / «All other» (nacionalidades no seleccionadas, distintas según la hoja "
-    "y la edición) no se cargan; el total de todas las nacionalidades está en la tabla «— Total».",
-    "Año fiscal federal de EE. UU. (oct–sep); el año en curso («2024 YTD») es parcial y "
-    "provisional (P).",
-    "«X» = no aplica (estado L); «-» y «NA» = no disponible (estado M); nunca cero.",
-    "Remociones, retornos y repatriaciones cuentan eventos: una persona removida dos veces "
-    "cuenta dos veces.",
-)
-CAVEATS_EN = (
-    "Two editions (July and August 2024) are two releases of the same tables: OHSS revises past "
-    "months (e.g. 110 cells of 'DHS Removals by Citizenship'); /api/v1/revisions shows both.",
-    "Each sheet is its own table (column table), never summed with another. 'Total…' columns go "
-    "to tables '<sheet> — <totals>'; each fiscal year's 'Total' row to tables "
-    "'<sheet> (fiscal year)' (annual, period = the 1 October that starts the fiscal year).",
-    "Every figure is rounded to the nearest ten (attribute rounded_to = 10): months do not add "
-    "up exactly to the published annual total, which is kept as published.",
-    "'Other' / 'All other' columns (citizenships not selected, which differ by sheet and "
-    "edition) are not loaded; all citizenships together are in the '— Total' table.",
-    "US federal fiscal year (Oct–Sep); the running year ('2024 YTD') is partial and "
-    "provisional (P).",
-    "'X' = not applicable (status L); '-' and 'NA' = not available (status M); never zero.",
-    "Removals, returns and repatriations count events: a person removed twice counts twice.",
-)
-
 
 class EnforcementMonthly(Adapter):
-    info = SourceInfo(
-        id="ohss_enforcement_monthly",
-        folder="ohss_enforcement_monthly",
-        filename="*_ohss_immigration-enforcement-and-legal-processes-tables-*.xlsx",
-        publisher="U.S. Department of Homeland Security, Office of Homeland Security Statistics (OHSS)",
-        title_es="Control migratorio y procesos legales, tablas mensuales (DHS OHSS, EE. UU.)",
-        title_en="Immigration enforcement and legal processes, monthly tables (DHS OHSS, USA)",
-        licence="Public domain (U.S. federal government work)",
-        dataflow="RETURNS",
-        release=date(2024, 12, 6),  # the August 2024 edition (its file name's date)
-        homepage="https://ohss.dhs.gov/topics/immigration/immigration-enforcement-and-legal-processes-monthly-tables",
-        caveats_es=CAVEATS_ES,
-        caveats_en=CAVEATS_EN,
-        extra={"rounded_to": str(ROUNDED_TO)},
-    )
+    info = source_info("ohss_enforcement_monthly")
 
     def detect_release(self, path: Path) -> date | None:
         """The publication date the file name starts with (``2024_1206_…`` → 6 December 2024)."""

@@ -24,6 +24,7 @@ from observatorio.harmonize.frame import (
     resolve_countries,
 )
 from observatorio.harmonize.problems import Problems
+from observatorio.sources.adapter import Adapter, register
 from observatorio.sources.adapters import unhcr_package
 from observatorio.sources.adapters.unhcr_package import (
     ORIGIN_SPECIAL,
@@ -32,7 +33,7 @@ from observatorio.sources.adapters.unhcr_package import (
     STAGES,
     is_package_file,
 )
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_csv
 
 YEAR = "Year"
@@ -41,36 +42,6 @@ ASYLUM, ASYLUM_ISO = "Country of asylum", "Country of asylum (ISO)"
 KEY_COLUMNS = (YEAR, ORIGIN, ORIGIN_ISO, ASYLUM, ASYLUM_ISO)
 
 # ORIGIN_SPECIAL and STAGES live in unhcr_package.py: the CSV and the package read them.
-
-PUBLISHER = "UNHCR, the UN Refugee Agency (Refugee Population Statistics Database)"
-LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
-HOMEPAGE = "https://www.unhcr.org/refugee-statistics/"
-DOWNLOAD = "https://api.unhcr.org/population/v1/{table}/?download=true&yearFrom=2015&yearTo=2023&coo_all=true&coa_all=true"
-#: Release of the bundled Refugee Data Finder download ("Last updated: 13 June 2024").
-RELEASE_2024_06 = date(2024, 6, 13)
-
-COMMON_CAVEATS_ES = (
-    "ACNUR revisa años anteriores en cada publicación: las cifras de un mismo año pueden "
-    "cambiar entre descargas (cada descarga es una publicación distinta).",
-    "La misma base se publica como descarga CSV y como paquete R «refugees» (2025.12.1): cada "
-    "archivo es una publicación de esta fuente. Del paquete R no se cargan las celdas en cero "
-    "de población y decisiones (sin fila = cero o no informado).",
-    "ref_area es el país de asilo y citizenship el país de origen (códigos ISO del ACNUR). "
-    "Los códigos no ISO del ACNUR se convierten: UNK/vacío (desconocido) → _U; XXA (apátridas) "
-    "y TIB (tibetanos) → _O; el código y el nombre publicados quedan en los atributos "
-    "origin_code y origin_name.",
-)
-COMMON_CAVEATS_EN = (
-    "UNHCR revises earlier years in every release: figures for one year can differ between "
-    "downloads (each download is its own release).",
-    "The same database is published as a CSV download and as the R package 'refugees' "
-    "(2025.12.1): each file is a release of this source. Zero cells of the package's "
-    "population and decisions are not loaded (no row = zero or not reported).",
-    "ref_area is the country of asylum and citizenship the country of origin (UNHCR's ISO codes). "
-    "UNHCR's non-ISO codes are converted: UNK/blank (unknown) → _U; XXA (stateless) and TIB "
-    "(Tibetan) → _O; the published code and name are kept in the attributes origin_code and "
-    "origin_name.",
-)
 
 
 def _read_table(
@@ -148,34 +119,7 @@ _HEADER_START = re.compile(r"^\ufeff?\"?Year\"?,", re.MULTILINE)
 
 
 class Population(Adapter):
-    info = SourceInfo(
-        id="unhcr_refugee_data_finder.population",
-        folder="unhcr_refugee_data_finder",
-        filename="population.csv",
-        publisher=PUBLISHER,
-        title_es="Población desplazada por la fuerza y apátrida al cierre del año (ACNUR)",
-        title_en="Forcibly displaced and stateless population at year end (UNHCR)",
-        licence=LICENCE,
-        dataflow="FORCED_DISPLACEMENT",
-        release=RELEASE_2024_06,
-        url="https://www.unhcr.org/refugee-statistics/download/?url=8JxP5x",  # the file's own "Data quick link"
-        homepage=HOMEPAGE,
-        caveats_es=COMMON_CAVEATS_ES + (
-            "Existencias al 31 de diciembre de cada año: no se suman entre años; el periodo es el "
-            "1 de enero del año.",
-            "«-» significa «no aplica» (sobre todo en «Otras personas que necesitan protección "
-            "internacional», categoría creada en 2022): valor vacío con estado L, no cero.",
-            "Las notas por país del archivo footnotes.csv acompañan estas cifras.",
-        ),
-        caveats_en=COMMON_CAVEATS_EN + (
-            "Stocks at 31 December of each year: do not sum them over years; the period is 1 January "
-            "of the year.",
-            "'-' means 'not applicable' (mostly in 'Other people in need of international "
-            "protection', a category created in 2022): null value with status L, not zero.",
-            "The per-country notes in footnotes.csv go with these figures.",
-        ),
-        extra={"footnotes": "footnotes.csv"},
-    )
+    info = source_info("unhcr_refugee_data_finder.population")
 
     def detect_release(self, path: Path) -> date | None:
         """The "Last updated:" date of the preamble (None when the file has none); the package
@@ -248,43 +192,7 @@ UNITS = {"C": "CASES", "P": "PERSONS"}
 
 
 class AsylumDecisions(Adapter):
-    info = SourceInfo(
-        id="unhcr_refugee_data_finder.asylum-decisions",
-        folder="unhcr_refugee_data_finder",
-        filename="asylum-decisions.csv",
-        publisher=PUBLISHER,
-        title_es="Decisiones sobre solicitudes de asilo (ACNUR)",
-        title_en="Decisions on asylum claims (UNHCR)",
-        licence=LICENCE,
-        dataflow="ASYLUM",
-        release=RELEASE_2024_06,
-        url=DOWNLOAD.format(table="asylum-decisions"),
-        homepage=HOMEPAGE,
-        caveats_es=COMMON_CAVEATS_ES + (
-            "Autoridad (G gobierno, U ACNUR, J conjunta) y etapa del procedimiento (FI, AR, RA, JR, "
-            "NA…) van en los atributos authority y procedure_stage; «NA» es un código (nuevas "
-            "solicitudes), no un dato faltante.",
-            "Algunos países informan casos (unidad CASES) en lugar de personas (PERSONS); un caso "
-            "puede incluir varias personas (footnotes.csv da factores por país): no sume ambas "
-            "unidades.",
-            "Muchas celdas valen 5: el ACNUR enmascara los conteos pequeños.",
-            "«Total decisions» no se carga (es la suma de las cuatro decisiones). En algunas filas "
-            "el total publicado no coincide con esa suma (p. ej. Japón 2019, revisión "
-            "administrativa, total 0); esas filas llevan el atributo total_decisions_published.",
-        ),
-        caveats_en=COMMON_CAVEATS_EN + (
-            "Authority (G government, U UNHCR, J joint) and stage of procedure (FI, AR, RA, JR, "
-            "NA…) are in the attributes authority and procedure_stage; 'NA' is a code (new "
-            "applications), not a missing value.",
-            "Some countries report cases (unit CASES) rather than persons (PERSONS); one case can "
-            "cover several people (footnotes.csv gives factors by country): do not add both units.",
-            "Many cells equal 5: UNHCR masks small counts.",
-            "'Total decisions' is not loaded (it is the sum of the four decisions). In some rows the "
-            "published total does not equal that sum (e.g. Japan 2019, administrative review, "
-            "total 0); those rows carry the attribute total_decisions_published.",
-        ),
-        extra={"footnotes": "footnotes.csv"},
-    )
+    info = source_info("unhcr_refugee_data_finder.asylum-decisions")
 
     def detect_release(self, path: Path) -> date | None:
         return PACKAGE_RELEASE if is_package_file(path) else None
@@ -424,45 +332,7 @@ CASE_REPORTERS = ("USA", "GBR", "KAZ")
 
 
 class AsylumApplications(Adapter):
-    info = SourceInfo(
-        id="unhcr_asylum_applications",
-        folder="unhcr_asylum_applications",
-        filename="asylum-applications.csv",
-        publisher=PUBLISHER,
-        title_es="Solicitudes de asilo presentadas (ACNUR)",
-        title_en="Asylum applications lodged (UNHCR)",
-        licence=LICENCE,
-        dataflow="ASYLUM",
-        release=date(2025, 1, 3),  # date the bundled copy was taken; UNHCR's release date is not in it
-        url="https://api.unhcr.org/population/v1/asylum-applications/?download=true&yearFrom=2000&yearTo=2020&coo_all=true&coa_all=true",
-        homepage=HOMEPAGE,
-        caveats_es=COMMON_CAVEATS_ES + (
-            "Solicitudes presentadas en el año, sin desglose por autoridad, tipo de solicitud "
-            "(nueva, repetida, apelación) ni etapa: el archivo repite la misma combinación "
-            "año–origen–asilo en varias filas, una por desglose no publicado. El observatorio las "
-            "suma (como la exportación del ACNUR) y guarda las filas y valores publicados en los "
-            "atributos source_rows y source_values.",
-            "Algunos países (p. ej. EE. UU.) informan casos y no personas; la descarga CSV no dice "
-            "cuáles, así que la unidad PERSONS puede incluir casos. En la publicación del paquete R "
-            "(2025.12.1) cada fila lleva además autoridad, tipo de solicitud (N nueva, R repetida, "
-            "A apelación…; «NA» es un código), etapa y el atributo cases_or_persons (C casos, "
-            "P personas).",
-            "Muchas celdas valen 5: el ACNUR enmascara los conteos pequeños.",
-        ),
-        caveats_en=COMMON_CAVEATS_EN + (
-            "Applications lodged during the year, with no breakdown by authority, application type "
-            "(new, repeat, appeal) or stage: the file repeats one year–origin–asylum combination on "
-            "several rows, one per unpublished breakdown. The observatory adds them up (as UNHCR's "
-            "export does) and keeps the published rows and values in the attributes source_rows "
-            "and source_values.",
-            "Some countries (e.g. the USA) report cases rather than persons; the CSV download does "
-            "not say which, so unit PERSONS may include cases. In the R package release "
-            "(2025.12.1) each row also carries authority, application type (N new, R repeat, "
-            "A appeal…; 'NA' is a code), stage and the attribute cases_or_persons (C cases, "
-            "P persons).",
-            "Many cells equal 5: UNHCR masks small counts.",
-        ),
-    )
+    info = source_info("unhcr_asylum_applications")
 
     def detect_release(self, path: Path) -> date | None:
         return PACKAGE_RELEASE if is_package_file(path) else None

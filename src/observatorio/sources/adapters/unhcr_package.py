@@ -31,7 +31,8 @@ from observatorio.harmonize.frame import (
 )
 from observatorio.harmonize.problems import Problems
 from observatorio.harmonize.subdivisions import resolve_subdivision
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.adapter import Adapter, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_rda, require_columns
 
 #: Release of the bundled package (version 2025.12.1: Global Trends 2025 with a December
@@ -196,21 +197,6 @@ def read_applications(path: Path, problems: Problems, release: date, source: str
 
 # -- solutions ----------------------------------------------------------------------------------
 
-PUBLISHER = "UNHCR, the UN Refugee Agency (Refugee Population Statistics Database, R package refugees)"
-LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
-HOMEPAGE = "https://www.unhcr.org/refugee-statistics/"
-
-
-def package_info(stem: str, title_es: str, title_en: str, caveats_es: tuple[str, ...],
-                 caveats_en: tuple[str, ...]) -> SourceInfo:
-    """What a dataset that only the package publishes is (``<folder>.<file stem>``)."""
-    return SourceInfo(
-        id=f"{PACKAGE_FOLDER}.{stem}", folder=PACKAGE_FOLDER, filename=f"{stem}.rda",
-        publisher=PUBLISHER, title_es=title_es, title_en=title_en, licence=LICENCE,
-        dataflow="FORCED_DISPLACEMENT", release=PACKAGE_RELEASE, homepage=HOMEPAGE,
-        caveats_es=caveats_es, caveats_en=caveats_en,
-    )
-
 
 def _assemble_melted(raw: pd.DataFrame, keys: dict[str, Any], long: pd.DataFrame, source: str,
                      path: Path, release: date, dataflow: str = "FORCED_DISPLACEMENT",
@@ -230,24 +216,7 @@ def _assemble_melted(raw: pd.DataFrame, keys: dict[str, Any], long: pd.DataFrame
 
 
 class Solutions(Adapter):
-    info = package_info(
-        "solutions",
-        title_es="Soluciones duraderas: retornos, reasentamiento y naturalización (ACNUR)",
-        title_en="Durable solutions: returns, resettlement and naturalisation (UNHCR)",
-        caveats_es=(
-            "ref_area es el país de asilo según el ACNUR (para el reasentamiento, el país que "
-            "reasienta; para los retornos, el país desde el que se retorna) y citizenship el país "
-            "de origen.",
-            "Flujos durante el año. Celdas vacías (NaN) y ceros del paquete no se cargan: sin fila "
-            "= sin cifra publicada o cero.",
-        ),
-        caveats_en=(
-            "ref_area is UNHCR's country of asylum (for resettlement, the resettling country; for "
-            "returns, the country returned from) and citizenship the country of origin.",
-            "Flows during the year. Empty (NaN) and zero cells of the package are not loaded: no "
-            "row = no published figure or zero.",
-        ),
-    )
+    info = source_info("unhcr_refugees_package.solutions")
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         parsed = read_frame(path, problems, tuple(SOLUTION_COLUMNS))
@@ -278,35 +247,7 @@ TABLE_ADMIN1_TOTAL = "Admin-1 location, total"
 
 
 class Demographics(Adapter):
-    info = package_info(
-        "demographics",
-        title_es="Población desplazada y apátrida por sexo, edad y ubicación subnacional (ACNUR)",
-        title_en="Displaced and stateless population by sex, age and sub-national location (UNHCR)",
-        caveats_es=(
-            "Solo 2025 (fin de año). Cuatro tablas que no se suman entre sí: por país de asilo "
-            "(sexo × edad, y total) y por ubicación Admin-1 (ref_area = subdivisión ISO 3166-2, "
-            "p. ej. MX-CHP).",
-            "Las ubicaciones que no son Admin-1 (dispersas en el país, Admin 2, campamentos) o "
-            "cuyo nombre no corresponde a una subdivisión ISO (p. ej. las regiones de "
-            "planificación de Costa Rica) cuentan en las tablas por país y se informan en los "
-            "avisos de la carga; no se asignan a una subdivisión.",
-            "Muchas filas solo publican el total (sin sexo ni edad): la tabla por sexo y edad "
-            "suma menos que la tabla total.",
-            "Edad «other» = edad desconocida (_U).",
-        ),
-        caveats_en=(
-            "2025 only (end of year). Four tables that do not add up with one another: by country "
-            "of asylum (sex × age, and total) and by Admin-1 location (ref_area = ISO 3166-2 "
-            "subdivision, e.g. MX-CHP).",
-            "Locations that are not Admin-1 (dispersed in the country, Admin 2, camps) or whose "
-            "name is not an ISO subdivision (e.g. Costa Rica's planning regions) count in the "
-            "country tables and are reported in the load's warnings; they are not assigned to a "
-            "subdivision.",
-            "Many rows publish the total only (no sex or age): the sex-and-age table adds up to "
-            "less than the total table.",
-            "Age 'other' = unknown age (_U).",
-        ),
-    )
+    info = source_info("unhcr_refugees_package.demographics")
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         parsed = read_frame(path, problems, ("pop_type", "location", *SEX_AGE_COLUMNS, "total"))

@@ -10,7 +10,8 @@ import pandas as pd
 
 from observatorio.harmonize.frame import assemble, parse_values, resolve_countries
 from observatorio.harmonize.problems import Problems
-from observatorio.sources.base import Adapter, SourceInfo, register
+from observatorio.sources.adapter import Adapter, register
+from observatorio.sources.catalogue import source_info
 from observatorio.sources.readers import ROW, read_csv
 
 log = logging.getLogger(__name__)
@@ -55,35 +56,7 @@ SKIPPED = AGGREGATES | NON_ISO_ECONOMIES
 
 
 class Population(Adapter):
-    info = SourceInfo(
-        id="worldbank_population",
-        folder="worldbank_population",
-        filename="population.csv",
-        publisher="World Bank, World Development Indicators (repackaged by Frictionless Data core datasets)",
-        title_es="Población total (Banco Mundial, SP.POP.TOTL)",
-        title_en="Total population (World Bank, SP.POP.TOTL)",
-        licence="CC BY 4.0 (World Bank WDI); data package ODC-PDDL-1.0",
-        dataflow="POPULATION",
-        release=date(2026, 3, 6),  # date the bundled copy was taken (data to 2024)
-        url="https://raw.githubusercontent.com/datasets/population/main/data/population.csv",
-        homepage="https://data.worldbank.org/indicator/SP.POP.TOTL",
-        caveats_es=(
-            "Población total a mitad de año; el periodo es el 1 de enero del año.",
-            "Los agregados del Banco Mundial (regiones, grupos de ingreso y de préstamo, «Mundo»…) "
-            "y las Islas del Canal (CHI, sin código ISO propio) no se cargan; solo países y "
-            "territorios con código ISO 3166 (más Kosovo, XKX).",
-            "Estados Unidos y República Dominicana figuran como «United States» y "
-            "«Dominican Republic»; se identifican por su código ISO.",
-        ),
-        caveats_en=(
-            "Total mid-year population; the period is 1 January of the year.",
-            "World Bank aggregates (regions, income and lending groups, 'World'…) and the Channel "
-            "Islands (CHI, no ISO code of its own) are not loaded; only countries and territories "
-            "with an ISO 3166 code (plus Kosovo, XKX).",
-            "The United States and the Dominican Republic appear as 'United States' and "
-            "'Dominican Republic'; they are identified by their ISO code.",
-        ),
-    )
+    info = source_info("worldbank_population")
 
     def read(self, path: Path, problems: Problems, release: date) -> pd.DataFrame:
         raw = read_csv(path, problems, required=(NAME, CODE, YEAR, VALUE))
