@@ -3,9 +3,10 @@
 When the store holds no forecast release, the API and the portal compute one (routes/forecasts.py
 caches it per store version). Fitting needs the engine, statsforecast and pandas, which a server
 worker must never import (issue #12: pandas alone is ~46 MB of every worker's memory), so the
-run is made in a spawned child process that sends back only plain Python values — the run's
-information, forecast rows and alert rows, as a stored release is read (release_write.run_rows)
-— never a pickled pandas object (unpickling it would import pandas in the worker).
+run is made in a child process (a fresh interpreter) that sends back only plain Python values:
+the run's information, forecast rows and alert rows, as a stored release is read
+(release_write.run_rows), never a pickled pandas object (unpickling it would import pandas in
+the worker).
 
 The child reports each series as it starts it; the caller's ``progress`` is called with it in
 this process, and whatever ``progress`` raises (the portal's warm-up stopping at shut-down)
@@ -14,9 +15,12 @@ ends the child and is raised here.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,8 @@ Progress = Callable[[str], None]
 
 
 class ForecastChildFailed(RuntimeError):
-    """The child process computing the forecast failed; the message holds its traceback."""
+    """The child process computing the forecast failed; the message holds its traceback (or
+    its exit code, when it died without a word)."""
 
 
 def compute_release(store: Any, progress: Progress | None = None) -> Computed:
@@ -51,21 +56,25 @@ def _compute(con: Any, progress: Progress | None) -> Computed:
 
 
 def _in_child(path: Path, progress: Progress | None) -> Computed:
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited
-    receiver, sender = context.Pipe(duplex=False)
-    # a daemon: ended with this process if it exits first
-    child = context.Process(target=_child_main, args=(str(path), sender),
-                            name="forecast-compute", daemon=True)
-    child.start()
-    sender.close()  # the child's end: a child that dies unheard gives EOF here
+    # A fresh interpreter (``python -m`` this module), not multiprocessing's spawn: spawn runs
+    # the parent's main script again in the child, which breaks any unguarded script that
+    # serves the app. The rows come back on a pipe of their own (the child's output is free).
+    read_fd, write_fd = os.pipe()
+    receiver = Connection(read_fd, writable=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    try:
+        child = subprocess.Popen(  # noqa: S603 - this interpreter, this module, fixed arguments
+            [sys.executable, "-m", __name__, str(path), str(write_fd)],
+            pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env)
+    finally:
+        os.close(write_fd)  # the child's end: a child that dies unheard gives EOF here
     finished = False
     try:
         while True:
             try:
                 kind, payload = receiver.recv()
             except EOFError:
-                child.join()
-                raise ForecastChildFailed(f"exit code {child.exitcode}") from None
+                raise ForecastChildFailed(f"exit code {child.wait()}") from None
             if kind == "series":
                 if progress is not None:
                     progress(payload)
@@ -73,33 +82,32 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
                 finished = True
                 result: Computed = payload
                 return result
-            elif isinstance(payload, BaseException):
-                raise payload
             else:
                 raise ForecastChildFailed(str(payload))
     finally:
         receiver.close()
-        if not finished and child.is_alive():  # stopped early (progress raised): abandoned
+        if not finished:  # stopped early (progress raised) or failed: the run is abandoned
             child.kill()
-        child.join()
+        child.wait()
 
 
-def _child_main(path: str, sender: Any) -> None:
-    """In the child: compute from the store at ``path`` and send the rows (or the failure)."""
+def _child_main(path: str, fd: int) -> None:
+    """In the child: compute from the store at ``path`` and send the rows (or the failure) on
+    the pipe ``fd``."""
+    sender = Connection(fd, readable=False)
     try:
         from observatorio.store import Store
 
         with Store.open(path, read_only=True) as store:
             result = _compute(store.cursor(), lambda series_id: sender.send(("series", series_id)))
         sender.send(("done", result))
-    except Exception as exc:  # noqa: BLE001 - the parent raises it (or its traceback)
-        # only the project's own errors travel as themselves: another library's would import
-        # that library (pandas…) in the parent when unpickled
-        ours = type(exc).__module__.startswith("observatorio.")
-        text = traceback.format_exc()
-        try:
-            sender.send(("error", exc if ours else text))
-        except Exception:  # noqa: BLE001 - not picklable: its traceback, as text
-            sender.send(("error", text))
+    except Exception:  # noqa: BLE001 - the parent raises it, as ForecastChildFailed
+        # as text: an exception object would import its library (pandas…) in the parent when
+        # unpickled, and the project's own errors do not unpickle (keyword-only arguments)
+        sender.send(("error", traceback.format_exc()))
     finally:
         sender.close()
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1], int(sys.argv[2]))
