@@ -24,15 +24,20 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.store.rows import Row
 
 Computed = tuple[dict[str, Any], list[Row], list[Row]]
 Progress = Callable[[str], None]
 
 
-class ForecastChildFailed(RuntimeError):
-    """The child process computing the forecast failed; the message holds its traceback (or
-    its exit code, when it died without a word)."""
+class ForecastChildFailed(ObservatorioError):
+    """The child process computing the forecast failed: ``detail`` is the last line of its
+    traceback (the whole of it is on the child's standard error, the server's log), or its exit
+    code when it died without a word."""
+
+    kind = ErrorKind.INTERNAL
+    key = "error.forecast_child_failed"
 
 
 def compute_release(store: Any, progress: Progress | None = None) -> Computed:
@@ -55,17 +60,23 @@ def _compute(con: Any, progress: Progress | None) -> Computed:
     return run_rows(forecast_from_store(con, progress=progress))
 
 
+#: What the child interpreter runs: this module's :func:`_child_main`, with the parent's import
+#: path first (arguments: store path, pipe descriptor, then the path entries).
+_CHILD_CODE = ("import sys; sys.path[:0] = sys.argv[3:]; "
+               "from observatorio.analysis.forecast.computed import _child_main; "
+               "_child_main(sys.argv[1], int(sys.argv[2]))")
+
+
 def _in_child(path: Path, progress: Progress | None) -> Computed:
-    # A fresh interpreter (``python -m`` this module), not multiprocessing's spawn: spawn runs
-    # the parent's main script again in the child, which breaks any unguarded script that
-    # serves the app. The rows come back on a pipe of their own (the child's output is free).
+    # A fresh interpreter, not multiprocessing's spawn: spawn runs the parent's main script
+    # again in the child, which breaks any unguarded script that serves the app. The rows come
+    # back on a pipe of their own (the child's output is free).
     read_fd, write_fd = os.pipe()
     receiver = Connection(read_fd, writable=False)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
-        child = subprocess.Popen(  # noqa: S603 - this interpreter, this module, fixed arguments
-            [sys.executable, "-m", __name__, str(path), str(write_fd)],
-            pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env)
+        child = subprocess.Popen(  # noqa: S603 - this interpreter, fixed code
+            [sys.executable, "-c", _CHILD_CODE, str(path), str(write_fd), *filter(None, sys.path)],
+            pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     finally:
         os.close(write_fd)  # the child's end: a child that dies unheard gives EOF here
     finished = False
@@ -74,7 +85,7 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
             try:
                 kind, payload = receiver.recv()
             except EOFError:
-                raise ForecastChildFailed(f"exit code {child.wait()}") from None
+                raise ForecastChildFailed(detail=f"exit code {child.wait()}") from None
             if kind == "series":
                 if progress is not None:
                     progress(payload)
@@ -83,7 +94,7 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
                 result: Computed = payload
                 return result
             else:
-                raise ForecastChildFailed(str(payload))
+                raise ForecastChildFailed(detail=str(payload))
     finally:
         receiver.close()
         if not finished:  # stopped early (progress raised) or failed: the run is abandoned
@@ -101,13 +112,10 @@ def _child_main(path: str, fd: int) -> None:
         with Store.open(path, read_only=True) as store:
             result = _compute(store.cursor(), lambda series_id: sender.send(("series", series_id)))
         sender.send(("done", result))
-    except Exception:  # noqa: BLE001 - the parent raises it, as ForecastChildFailed
+    except Exception as exc:  # noqa: BLE001 - the parent raises it, as ForecastChildFailed
+        traceback.print_exc()  # the whole of it, on the server's log
         # as text: an exception object would import its library (pandas…) in the parent when
         # unpickled, and the project's own errors do not unpickle (keyword-only arguments)
-        sender.send(("error", traceback.format_exc()))
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
-
-
-if __name__ == "__main__":
-    _child_main(sys.argv[1], int(sys.argv[2]))
