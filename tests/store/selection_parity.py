@@ -24,7 +24,8 @@ import pandas as pd
 from observatorio.analysis import dashboards as db
 from observatorio.analysis.catalogue import load_catalogue
 from observatorio.analysis.forecast import catalogue as forecast_catalogue
-from observatorio.analysis.forecast.data import data_release, load_one, load_series
+from observatorio.analysis.forecast.data import data_release, load_series
+from observatorio.analysis.forecast.history import load_one
 from observatorio.analysis.series import fetch_by_country, fetch_coverage
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.store.duck import Store
@@ -135,8 +136,14 @@ def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
     yield "forecast:load_series", lambda: {k: digest(v) for k, v in
                                            load_series(store.con, catalogue).items()}
     for defn in catalogue.series:
-        yield f"forecast:load_one:{defn.id}", lambda i=defn.id: load_one(store.con, i, catalogue)
+        yield f"forecast:load_one:{defn.id}", lambda i=defn.id: _as_series(load_one(store.con, i, catalogue))
     yield "forecast:data_release", lambda: data_release(store.con, catalogue)
+
+
+def _as_series(history: list[tuple[Any, float]]) -> pd.Series:
+    # load_one gives (month, value) pairs now (#12); digested as the monthly Series it gave
+    return pd.Series([v for _, v in history], dtype=float,
+                     index=pd.DatetimeIndex([pd.Timestamp(m) for m, _ in history]))
 
 
 def digests(store: Store) -> dict[str, str]:

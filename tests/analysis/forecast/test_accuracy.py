@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 
 from observatorio.analysis.forecast.catalogue import load_catalogue
-from observatorio.analysis.forecast.engine import BACKTESTED_COVERAGE, run_forecast
+from observatorio.analysis.forecast.engine import run_forecast
+from observatorio.analysis.forecast.run_model import BACKTESTED_COVERAGE
 
 ROOTS = ("gtm", "mex", "hnd", "darien")
 ORIGINS_BEFORE_END = (12, 24, 36)

@@ -28,8 +28,10 @@ def test_an_alert_is_active_only_until_its_month_ends(today: date, status: str) 
 
 
 def test_outcome_is_what_the_month_recorded_against_the_threshold() -> None:
-    history = pd.Series([900.0, 1500.0], index=pd.date_range("2025-01-01", periods=2, freq="MS"))
+    history = [(date(2025, 1, 1), 900.0), (date(2025, 2, 1), 1500.0)]
     assert alert_outcome(history, "2025-02-01", 1200.0) == Outcome(1500.0, True)
     assert alert_outcome(history, "2025-01-01", 1200.0) == Outcome(900.0, False)
     unpublished = alert_outcome(history, "2025-03-01", 1200.0)
     assert unpublished.observed is None and unpublished.surged is None
+    assert alert_outcome(history, date(2025, 2, 14), 1200.0) == Outcome(1500.0, True)
+    assert alert_outcome([], "2025-02-01", 1200.0) == Outcome(None, None)

@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from observatorio.analysis.forecast import releases
 from observatorio.analysis.forecast.catalogue import Catalogue
 from observatorio.analysis.forecast.engine import ForecastRun, run_forecast
+from observatorio.analysis.forecast.release_write import save_run
 from observatorio.publish.api.errors import ApiError, api_error_handler
 from observatorio.publish.api.routes import forecasts
 from observatorio.settings import Settings
@@ -31,7 +31,7 @@ def client_for(path: Path) -> TestClient:
 def stored(usbp_run: ForecastRun, writable_store: Path) -> tuple[Path, str]:
     con = duckdb.connect(str(writable_store))
     try:
-        rid = releases.save_run(con, usbp_run)
+        rid = save_run(con, usbp_run)
     finally:
         con.close()
     return writable_store, rid
@@ -112,7 +112,7 @@ def test_alerts_whose_month_passed_are_history_with_what_happened(
     assert len(run.alerts) >= 5
     con = duckdb.connect(str(writable_store))
     try:
-        releases.save_run(con, run)
+        save_run(con, run)
     finally:
         con.close()
     c = client_for(writable_store)

@@ -105,7 +105,7 @@ def test_forecast_csv_holds_the_release_numbers(client: TestClient) -> None:
     release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
     assert release is not None
     rows = _csv(client.get("/es/csv/forecast.csv").text)
-    frame = release["forecasts"]
+    frame = pd.DataFrame(release["forecasts"])  # plain rows: a frame here, in the test
     sid = next(s for s in pages.OVERVIEW_FORECAST if (frame["series_id"] == s).any())
     monthly = frame[(frame["series_id"] == sid) & (frame["freq"] == "M") & (frame["horizon"] <= 6)]
     expected = {(code, str(pd.Timestamp(r["period"]).date()), round(float(r[code])))
@@ -116,7 +116,8 @@ def test_forecast_csv_holds_the_release_numbers(client: TestClient) -> None:
     history = analysis_bridge.forecast_history(client.app.state, sid)  # type: ignore[attr-defined]
     observed = {r["x"]: float(r["value"]) for r in rows if r["series"] == "observed"}
     assert len(observed) >= 60  # monthly since 2019
-    assert all(history[pd.Timestamp(x)] == v for x, v in observed.items())
+    by_month = {month.isoformat(): value for month, value in history}
+    assert all(by_month[x] == v for x, v in observed.items())
 
 
 def _alerts_panel(html: str) -> str:
@@ -127,7 +128,7 @@ def test_alerts_are_explained_in_the_page_language(client: TestClient,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
     assert release is not None
-    alerts = release["alerts"]
+    alerts = pd.DataFrame(release["alerts"])
     assert len(alerts) >= 1  # the loop below must check something
     # On the day after the data end every alert's month is still ahead: all active, explained.
     first_day = min(pd.Timestamp(p) for p in alerts["last_period"]) + pd.DateOffset(days=1)
@@ -154,7 +155,7 @@ def test_alerts_whose_month_passed_are_history_never_active(
     with what happened (or that the month is not published yet), never "active"."""
     release = analysis_bridge.forecast_release(client.app.state)  # type: ignore[attr-defined]
     assert release is not None
-    alerts = release["alerts"]
+    alerts = pd.DataFrame(release["alerts"])
     assert len(alerts) >= 1
     after = max(pd.Timestamp(p) for p in alerts["period"]) + pd.DateOffset(months=1)
     monkeypatch.setattr(pages, "today", lambda: after.date())

@@ -53,7 +53,7 @@ def forecast(
 
     from observatorio.analysis.forecast.alert_status import PAST, alert_status
     from observatorio.analysis.forecast.catalogue import CatalogueError, load_catalogue
-    from observatorio.analysis.forecast.releases import save_run
+    from observatorio.analysis.forecast.release_write import save_run
     from observatorio.analysis.forecast.service import forecast_from_store
     from observatorio.store import Store
     from observatorio.store.snapshots import publishing

@@ -3,7 +3,6 @@ selection builder, store/selection.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from typing import Any
 
@@ -11,23 +10,9 @@ import numpy as np
 import pandas as pd
 
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
+from observatorio.analysis.forecast.history import series_selection
 from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store.selection import Selection, sums
-
-
-def _selection(defn: SeriesDef, dims: list[str], source: str) -> Selection:
-    # The definition's filters (but the dimension split on), monthly rows unless it says
-    # otherwise, only rows with a figure.
-    chosen: dict[str, tuple[str | None, ...]] = {"source": (source,)}
-    if "freq" not in defn.filters:
-        chosen["freq"] = ("M",)
-    for col, codes in defn.filters.items():
-        if col in dims:
-            continue
-        if col not in FILTER_COLUMNS:
-            raise ValueError(f"series {defn.id!r}: cannot filter on column {col!r}")
-        chosen[col] = tuple(codes)
-    return Selection(filters=chosen, present=("value",))
 
 
 def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
@@ -45,7 +30,7 @@ def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
 def _query_source(con: Any, defn: SeriesDef, dim: str | None, source: str) -> pd.DataFrame:
     if dim and dim not in FILTER_COLUMNS:
         raise ValueError(f"series {defn.id!r}: cannot split on column {dim!r}")
-    selection = _selection(defn, [dim] if dim else [], source)
+    selection = series_selection(defn, [dim] if dim else [], source)
     if dim:
         frame = sums(con, selection, ["period", dim], {"y": "sum"}, names={dim: "code"})
     else:
@@ -108,16 +93,6 @@ def load_series(con: Any, catalogue: Catalogue) -> dict[str, pd.Series]:
             if float(resid.abs().sum()) > 0:
                 out[k.id] = resid
     return out
-
-
-def load_one(con: Any, series_id: str, catalogue: Catalogue) -> pd.Series:
-    """One catalogue series read on its own (a child is otherwise read only with its parent);
-    empty for a residual series or one the store does not hold."""
-    defn = catalogue.by_id.get(series_id)
-    if defn is None or defn.residual_of:
-        return pd.Series(dtype=float)
-    alone = Catalogue((dataclasses.replace(defn, parent=None),))
-    return load_series(con, alone).get(series_id, pd.Series(dtype=float))
 
 
 def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:

@@ -13,10 +13,10 @@ import pandas as pd
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef, load_catalogue
 from observatorio.analysis.forecast.models import RouteModel, Widening, widening
 from observatorio.analysis.forecast.reconcile import mint
+from observatorio.analysis.forecast.run_model import MODEL_NAME, horizon_group
 from observatorio.analysis.forecast.surge import ALERT, WATCH, SurgeRule, growth, surge_probability
 from observatorio.i18n import fmt_month, fmt_number, t
 
-MODEL_NAME = "route-ensemble-v1"
 BANDS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 #: The columns of a run's frame: also those of a run that forecast nothing (a sparse store),
 #: so that readers can select and filter it like any other.
@@ -29,20 +29,6 @@ MOMENTUM_PHI = 0.0  # damping of that growth ahead; 0 = off (0.8 and 0.9 lowered
 POOL = 1.0  # pool h-step errors across a hierarchy for the bands (0: each series alone)
 POOL_CALIBRATION = True  # and the conformal calibration scores
 RECONCILIATION = "mint_shrink"  # compared with wls, wls_rel, bottom_up in docs/forecasting.md
-HORIZON_GROUPS = {"short": (1, 3), "medium": (4, 12), "long": (13, 36)}
-#: Share of held-out months that fell inside the 80 % and 95 % bands when the forecast was
-#: backtested (26 series of 4 hierarchies, origins 12/24/36 months before the end, 12 months
-#: ahead). Shown beside the forecast chart; tests/analysis/forecast/test_accuracy.py measures
-#: it again and fails if the figure shown drifts more than 0.02 from what the models do.
-BACKTESTED_COVERAGE = {80: 0.710, 95: 0.891}
-
-
-def horizon_group(h: int) -> str:
-    """short (1-3 months), medium (4-12) or long (13-36)."""
-    for name, (lo, hi) in HORIZON_GROUPS.items():
-        if lo <= h <= hi:
-            return name
-    return "long"
 
 
 @dataclass

@@ -2,17 +2,17 @@
 
 A release is a run timestamp plus the data release it was computed from. Runs are only ever
 added, so anyone can see what was forecast when, and score it later against what happened.
+
+This module reads releases as plain rows (store/rows.py) and is what a server worker imports;
+storing a run (release_write.py) needs the engine's pandas frames and lives apart (issue #12).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
-import pandas as pd
-
-from observatorio.analysis.forecast.engine import ForecastRun
+from observatorio.store.rows import Row, query_rows
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS forecast_runs (
@@ -61,12 +61,6 @@ FORECAST_COLUMNS = (
 )
 
 
-def run_id(run: ForecastRun) -> str:
-    """``<UTC timestamp>-<hash of the data release>``: sortable and tied to its data."""
-    digest = hashlib.sha256(json.dumps(run.data_release, sort_keys=True).encode()).hexdigest()
-    return f"{run.created_at:%Y%m%dT%H%M%S}-{digest[:8]}"
-
-
 def ensure_tables(con: Any) -> None:
     """Create the release tables if missing."""
     for statement in DDL:
@@ -87,78 +81,11 @@ ALERT_COLUMNS = (
 )
 
 
-def forecasts_frame(run: ForecastRun) -> pd.DataFrame:
-    """The run's forecast rows as stored (``run_id`` still empty); no rows, but every column,
-    for a run that forecast nothing."""
-    frame = run.frame()
-    frame["level"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.level)
-    frame["parent"] = frame["series_id"].map(lambda s: run.forecasts[s].definition.parent)
-    frame["origin"] = frame["series_id"].map(lambda s: run.forecasts[s].history.index.max())
-    frame["run_id"] = None
-    return frame.loc[:, list(FORECAST_COLUMNS)]
-
-
-def alerts_frame(run: ForecastRun) -> pd.DataFrame:
-    """The run's alerts as stored, without ``run_id``; every column even without alerts."""
-    return pd.DataFrame(
-        [
-            {
-                "series_id": a.series_id, "period": a.period, "horizon": a.horizon,
-                "probability": a.probability, "threshold": a.threshold, "level": a.level,
-                "last_value": a.last_value, "last_period": a.last_period,
-                "explanation_es": a.explanation["es"], "explanation_en": a.explanation["en"],
-                "signals": json.dumps(a.signals, ensure_ascii=False),
-            }
-            for a in run.alerts
-        ],
-        columns=list(ALERT_COLUMNS),
-    )
-
-
-def save_run(con: Any, run: ForecastRun) -> str:
-    """Store one run (all or nothing) and return its id."""
-    rid = run_id(run)
-    ensure_tables(con)
-    frame = forecasts_frame(run)
-    frame["run_id"] = rid
-    alerts = alerts_frame(run)
-    alerts.insert(0, "run_id", rid)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(
-            "INSERT INTO forecast_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                rid,
-                run.created_at,
-                json.dumps(run.data_release, sort_keys=True),
-                run.model,
-                run.horizon,
-                len(run.forecasts),
-                json.dumps(run.skipped, sort_keys=True),
-            ],
-        )
-        con.register("forecast_frame", frame)
-        con.execute("INSERT INTO forecasts SELECT * FROM forecast_frame")
-        con.unregister("forecast_frame")
-        if len(alerts):
-            con.register("alert_frame", alerts)
-            con.execute("INSERT INTO alerts SELECT * FROM alert_frame")
-            con.unregister("alert_frame")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-    return rid
-
-
-def list_runs(con: Any) -> pd.DataFrame:
+def list_runs(con: Any) -> list[Row]:
     """Every stored release, newest first."""
     if not has_tables(con):
-        return pd.DataFrame(columns=["run_id", "created_at", "data_release", "model", "horizon"])
-    frame: pd.DataFrame = con.execute(
-        "SELECT * FROM forecast_runs ORDER BY created_at DESC, run_id DESC"
-    ).df()
-    return frame
+        return []
+    return query_rows(con, "SELECT * FROM forecast_runs ORDER BY created_at DESC, run_id DESC")
 
 
 def resolve_run(con: Any, release: str | None) -> str | None:
@@ -174,26 +101,24 @@ def resolve_run(con: Any, release: str | None) -> str | None:
     return None if row is None else str(row[0])
 
 
-def read_forecasts(con: Any, rid: str, series: list[str] | None = None) -> pd.DataFrame:
+def read_forecasts(con: Any, rid: str, series: list[str] | None = None) -> list[Row]:
     """Stored forecast rows of one run (optionally some series)."""
     sql = "SELECT * FROM forecasts WHERE run_id = ?"
     params: list[Any] = [rid]
     if series:
         sql += f" AND series_id IN ({', '.join('?' for _ in series)})"
         params.extend(series)
-    frame: pd.DataFrame = con.execute(sql + " ORDER BY series_id, freq DESC, period", params).df()
-    return frame
+    return query_rows(con, sql + " ORDER BY series_id, freq DESC, period", params)
 
 
-def read_alerts(con: Any, rid: str, series: list[str] | None = None) -> pd.DataFrame:
+def read_alerts(con: Any, rid: str, series: list[str] | None = None) -> list[Row]:
     """Stored alerts of one run, most probable first."""
     sql = "SELECT * FROM alerts WHERE run_id = ?"
     params: list[Any] = [rid]
     if series:
         sql += f" AND series_id IN ({', '.join('?' for _ in series)})"
         params.extend(series)
-    frame: pd.DataFrame = con.execute(sql + " ORDER BY probability DESC, series_id", params).df()
-    return frame
+    return query_rows(con, sql + " ORDER BY probability DESC, series_id", params)
 
 
 def read_run(con: Any, rid: str) -> dict[str, Any]:

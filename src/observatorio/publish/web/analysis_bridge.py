@@ -10,6 +10,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -206,7 +207,8 @@ def forecast_release(app_state: Any, *, compute: bool = False,
                      progress: Callable[[str], None] | None = None) -> dict[str, Any] | None:
     """The forecast release the API answers with: the newest stored one, else the computed run.
 
-    ``{"info", "forecasts", "alerts", "version"}``, or None while no stored release exists and
+    ``{"info", "forecasts", "alerts", "version"}`` (forecasts and alerts: plain rows, as
+    routes/forecasts.release_frames gives them), or None while no stored release exists and
     the background warm-up has not computed one yet (``compute=True`` computes it: the warm-up
     only, never a page; ``progress`` is called per computed series). Shares the API's code and
     its per-store-version cache.
@@ -243,10 +245,12 @@ def forecast_token(app_state: Any) -> str:
     return f"ready:{found['info'].run_id or found['info'].created_at}"
 
 
-def forecast_history(app_state: Any, series_id: str) -> Any:
-    """The observed monthly series behind a forecast (a pandas Series; empty if unavailable)."""
+def forecast_history(app_state: Any, series_id: str) -> list[tuple[date, float]]:
+    """The observed monthly series behind a forecast: (first day of the month, value) pairs,
+    month after month, a month without a figure 0 (analysis/forecast/history.py); empty if
+    unavailable."""
     from observatorio.analysis.forecast.catalogue import load_catalogue
-    from observatorio.analysis.forecast.data import load_one
+    from observatorio.analysis.forecast.history import load_one
     from observatorio.publish.api.store_access import get_handle
 
     return load_one(get_handle(app_state).store.cursor(), series_id, load_catalogue())

@@ -19,7 +19,7 @@ import pandas as pd
 
 from observatorio.analysis import dashboards as db
 from observatorio.analysis.forecast.alert_status import ACTIVE, alert_outcome, alert_status
-from observatorio.analysis.forecast.engine import BACKTESTED_COVERAGE
+from observatorio.analysis.forecast.run_model import BACKTESTED_COVERAGE
 from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
@@ -260,7 +260,12 @@ def _concerns(defn: Any, iso3: str) -> bool:
 
 
 def _day(value: Any) -> date:
-    return pd.Timestamp(value).date()
+    """The day of a stored release's DATE (a ``date``), a ``datetime`` or an ISO text (a run's
+    ``created_at``)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    day: date = value.date() if isinstance(value, datetime) else value
+    return day
 
 
 def today() -> date:
@@ -295,13 +300,13 @@ def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) 
     if release is None:
         out["status"] = "pending"
         return out
-    if not len(release["forecasts"]):  # a sparse store: no series has history enough
+    if not release["forecasts"]:  # a sparse store: no series has history enough
         out["status"] = "empty"
         return out
     cat = _catalogue()
     alerts = release["alerts"]
     day = today()
-    for r in records(alerts) if len(alerts) else []:
+    for r in records(alerts):
         defn = cat.by_id.get(r.series_id)
         if iso3 is not None and (defn is None or not _concerns(defn, iso3)):
             continue
@@ -317,39 +322,37 @@ def forecast_context(req: PageRequest, candidates: list[str], iso3: str | None) 
             out["alerts"].append(item)
         else:
             out["past_alerts"].append({**item, "outcome": _past_outcome(req, r)})
-    monthly = release["forecasts"]
-    monthly = monthly[monthly["freq"] == "M"] if len(monthly) else monthly
-    sid = next((c for c in candidates if len(monthly) and (monthly["series_id"] == c).any()), None)
+    monthly = [row for row in release["forecasts"] if row["freq"] == "M"]
+    forecast = {row["series_id"] for row in monthly}
+    sid = next((c for c in candidates if c in forecast), None)
     if sid is None:
         return out
     out["status"] = "ready"
-    out["chart"] = _forecast_chart(req, sid, monthly[monthly["series_id"] == sid], release["info"])
+    out["chart"] = _forecast_chart(req, sid, [row for row in monthly if row["series_id"] == sid],
+                                   release["info"])
     return out
 
 
-def _forecast_chart(req: PageRequest, sid: str, rows: pd.DataFrame, info: Any) -> Chart:
+def _forecast_chart(req: PageRequest, sid: str, rows: list[dict[str, Any]], info: Any) -> Chart:
     tx = req.tx
     defn = _catalogue().by_id[sid]
-    rows = rows[rows["horizon"] <= FORECAST_MONTHS].sort_values("period")
-    history = analysis_bridge.forecast_history(req.app_state, sid)
-    history = history[history.index >= pd.Timestamp(FORECAST_HISTORY_START)]
-    parts = [pd.DataFrame({"series": "observed", "label": tx("forecast.observed"),
-                           "x": [_day(v) for v in history.index],
-                           "value": history.to_numpy(dtype=float)})]
+    rows = sorted((r for r in rows if r["horizon"] <= FORECAST_MONTHS), key=lambda r: r["period"])
+    history = [(month, value) for month, value in analysis_bridge.forecast_history(req.app_state, sid)
+               if month >= FORECAST_HISTORY_START]
+    frame = [{"series": "observed", "label": tx("forecast.observed"), "x": month, "value": value}
+             for month, value in history]
     for code in ("mean", "lo_80", "hi_80", "lo_95", "hi_95"):
-        parts.append(pd.DataFrame({"series": code, "label": tx(f"forecast.{code}"),
-                                   "x": [_day(v) for v in rows["period"]],
-                                   # whole people or events, as the history is counted
-                                   "value": rows[code].astype(float).round(0).to_numpy()}))
-    frame = pd.concat(parts, ignore_index=True).loc[:, FRAME_COLUMNS]
+        label = tx(f"forecast.{code}")
+        # whole people or events, as the history is counted
+        frame += [{"series": code, "label": label, "x": _day(r["period"]),
+                   "value": round(float(r[code]), 0)} for r in rows]
     unit = unit_label(db.source_units(req.store, defn.source), req.lang)
-    origin = _day(rows["origin"].iloc[0]) if len(rows) else (
-        _day(history.index.max()) if len(history) else None)
-    last = rows.iloc[-1] if len(rows) else None
-    if last is not None and origin is not None and len(history):
+    origin = _day(rows[0]["origin"]) if rows else (history[-1][0] if history else None)
+    last = rows[-1] if rows else None
+    if last is not None and origin is not None and history:
         description = tx(
             "forecast.describe", series=defn.label(req.lang), last=fmt_month(origin, req.lang),
-            value=fmt_number(float(history.iloc[-1]), req.lang), unit=unit,
+            value=fmt_number(float(history[-1][1]), req.lang), unit=unit,
             end=fmt_month(_day(last["period"]), req.lang),
             mean=fmt_number(float(last["mean"]), req.lang),
             lo_80=fmt_number(float(last["lo_80"]), req.lang),
@@ -363,9 +366,9 @@ def _forecast_chart(req: PageRequest, sid: str, rows: pd.DataFrame, info: Any) -
         "forecast.coverage",
         c80=fmt_number(BACKTESTED_COVERAGE[80] * 100, req.lang, 0),
         c95=fmt_number(BACKTESTED_COVERAGE[95] * 100, req.lang, 0))
-    shown = [*history.to_numpy(dtype=float), *rows["hi_80"].astype(float).round(0)]
+    shown = [*(value for _, value in history), *(round(float(r["hi_80"]), 0) for r in rows)]
     y_max = 1.1 * max(shown) if shown else None
-    if y_max and len(rows) and float(rows["hi_95"].max()) > y_max:
+    if y_max and rows and max(float(r["hi_95"]) for r in rows) > y_max:
         note = f"{note} {tx('forecast.clipped')}"
     else:
         y_max = None

@@ -2,7 +2,9 @@
 
 Both answer from the newest stored forecast release (``observatorio forecast``) or the one
 named by ``release``; when the store holds no release yet, a forecast is computed on the fly
-(not stored: the API's store is read-only) and cached until the store changes.
+(not stored: the API's store is read-only) and cached until the store changes. That computation
+runs in a child process (analysis/forecast/computed.py): a server worker never imports the
+engine or pandas (issue #12), and reads releases as plain rows.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ import json
 import math
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-import pandas as pd
-import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -29,13 +29,15 @@ from observatorio.analysis.forecast.alert_status import (
     alert_status,
 )
 from observatorio.analysis.forecast.catalogue import load_catalogue
-from observatorio.analysis.forecast.data import load_one
-from observatorio.analysis.forecast.engine import ForecastRun, horizon_group
-from observatorio.analysis.forecast.service import forecast_from_store
+from observatorio.analysis.forecast.computed import Computed, compute_release
+from observatorio.analysis.forecast.history import load_one
+from observatorio.analysis.forecast.run_model import horizon_group
 from observatorio.api_texts import api_text
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
-from observatorio.publish.api.formats import MEDIA_TYPES, Format, csv_bytes
+from observatorio.publish.api.formats import MEDIA_TYPES, Format
+from observatorio.publish.api.rows_csv import rows_csv
 from observatorio.publish.api.store_access import StoreDep
+from observatorio.store.rows import Row
 
 router = APIRouter(tags=["forecasts"])
 _LOCK = threading.Lock()
@@ -144,7 +146,10 @@ class AlertAnswer(BaseModel):
 def _day(v: Any) -> str | None:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    return pd.Timestamp(v).strftime("%Y-%m-%d")
+    if isinstance(v, str):
+        v = datetime.fromisoformat(v)
+    day: str = v.strftime("%Y-%m-%d")  # a stored release's DATE (a date), or a datetime
+    return day
 
 
 def _num(v: Any) -> float | None:
@@ -152,26 +157,29 @@ def _num(v: Any) -> float | None:
 
 
 def computed_run(state: Any, handle: Any, *, compute: bool = True,
-                 progress: Callable[[str], None] | None = None) -> ForecastRun | None:
-    """The forecast computed on the fly for the handle's store version (cached on ``state``).
+                 progress: Callable[[str], None] | None = None) -> Computed | None:
+    """The forecast computed on the fly for the handle's store version (cached on ``state``):
+    run info (``created_at``, ``data_release``, ``model``), forecast rows and alert rows, as
+    plain values (analysis/forecast/computed.py; computed in a child process).
 
     With ``compute=False`` only the cached run is returned (None when there is none yet): the
     portal's pages never wait for a computation. ``progress`` is called with each series id
-    as it is computed (the portal's warm-up raises from it to stop early on shut-down).
+    as it is computed (the portal's warm-up raises from it to stop early on shut-down; the
+    child process is then ended).
     """
     key = handle.version
     cache = getattr(state, "forecast_cache", None)
     if cache and cache[0] == key:
-        run: ForecastRun = cache[1]
+        run: Computed = cache[1]
         return run
     if not compute:
         return None
     with _LOCK:
         cache = getattr(state, "forecast_cache", None)
         if cache and cache[0] == key:  # computed by another thread while this one waited
-            cached: ForecastRun = cache[1]
+            cached: Computed = cache[1]
             return cached
-        run = forecast_from_store(handle.store.cursor(), progress=progress)
+        run = compute_release(handle.store, progress=progress)
         state.forecast_cache = (key, run)
     return run
 
@@ -179,16 +187,17 @@ def computed_run(state: Any, handle: Any, *, compute: bool = True,
 def release_frames(
     state: Any, handle: Any, release: str | None = None, *, compute: bool = True,
     progress: Callable[[str], None] | None = None,
-) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame] | None:
+) -> tuple[RunInfo, list[Row], list[Row]] | None:
     """Run info, forecast rows and alert rows of a stored release, else of the computed run.
 
-    Shared by the API and the portal. None only when ``compute`` is False and neither a
-    stored release nor a computed run is available yet.
+    Shared by the API and the portal; the rows are plain values (store/rows.py), the stored
+    columns of ``forecasts`` and ``alerts`` (a computed run's ``run_id`` empty). None only
+    when ``compute`` is False and neither a stored release nor a computed run is available yet.
     """
     con = handle.store.cursor()
     rid = releases.resolve_run(con, release)
     if release and release != "latest" and rid is None:
-        known = list(releases.list_runs(con)["run_id"].astype(str))[:5]
+        known = [str(r["run_id"]) for r in releases.list_runs(con)][:5]
         raise ApiError(404, "not_found", "release", "api.not_found", known, value=release)
     if rid is not None:
         meta = releases.read_run(con, rid)
@@ -203,12 +212,12 @@ def release_frames(
     run = computed_run(state, handle, compute=compute, progress=progress)
     if run is None:
         return None
-    frame, alerts = releases.forecasts_frame(run), releases.alerts_frame(run)
+    meta, frame, alerts = run
     info = RunInfo(
         run_id=None,
-        created_at=run.created_at.isoformat(),
-        data_release=run.data_release,
-        model=run.model,
+        created_at=meta["created_at"],
+        data_release=meta["data_release"],
+        model=meta["model"],
         stored=False,
     )
     return info, frame, alerts
@@ -216,7 +225,7 @@ def release_frames(
 
 def _run_frames(
     request: Request, handle: Any, release: str | None
-) -> tuple[RunInfo, pd.DataFrame, pd.DataFrame]:
+) -> tuple[RunInfo, list[Row], list[Row]]:
     found = release_frames(request.app.state, handle, release)
     assert found is not None  # computed when nothing is stored
     return found
@@ -236,13 +245,13 @@ def _series_filter(series: list[str] | None) -> list[str] | None:
     return ids
 
 
-def _horizon_filter(frame: pd.DataFrame, horizon: str | None) -> pd.DataFrame:
+def _horizon_filter(rows: list[Row], horizon: str | None) -> list[Row]:
     if horizon is None:
-        return frame
+        return rows
     if horizon in GROUPS:
-        return frame[frame["horizon_group"] == horizon]
+        return [r for r in rows if r["horizon_group"] == horizon]
     if horizon.isdecimal() and len(horizon) <= 2 and 1 <= int(horizon) <= 36:
-        return frame[frame["horizon"] <= int(horizon)]
+        return [r for r in rows if r["horizon"] <= int(horizon)]
     raise ApiError(
         400, "invalid_value", "horizon", "api.invalid_value",
         list(GROUPS), reason="short | medium | long | 1-36",
@@ -279,9 +288,9 @@ def get_forecasts(
     ids = _series_filter(series)
     info, frame, _ = _run_frames(request, handle, release)
     if ids:
-        frame = frame[frame["series_id"].isin(ids)]
+        frame = [r for r in frame if r["series_id"] in ids]
     if freq:
-        frame = frame[frame["freq"] == freq]
+        frame = [r for r in frame if r["freq"] == freq]
     frame = _horizon_filter(frame, horizon)
     cat = load_catalogue()
     rows = [
@@ -303,7 +312,7 @@ def get_forecasts(
             hi_95=float(r["hi_95"]),
             p_surge=_num(r["p_surge"]),
         )
-        for r in frame.to_dict(orient="records")
+        for r in frame
     ]
     if format == "csv":
         return _forecasts_csv(info, rows)
@@ -317,9 +326,8 @@ def _forecasts_csv(info: RunInfo, rows: list[ForecastRow]) -> Response:
     records = [{"run_id": info.run_id, "model": info.model,
                 **{k: " | ".join(v) if isinstance(v, list) else v for k, v in r.model_dump().items()}}
                for r in rows]
-    table = (pa.Table.from_pylist(records).select(columns) if records else
-             pa.table({c: pa.array([], pa.string()) for c in columns}))
-    return Response(csv_bytes(table), media_type=MEDIA_TYPES[Format.csv],
+    # written from the rows (an Arrow table built from them would import pandas, #12)
+    return Response(rows_csv(columns, records), media_type=MEDIA_TYPES[Format.csv],
                     headers={"Content-Disposition": 'attachment; filename="forecasts.csv"'})
 
 
@@ -350,7 +358,7 @@ def get_alerts(
     cat = load_catalogue()
     today = date.today()
     out: list[AlertRow] = []
-    for r in alerts.to_dict(orient="records") if len(alerts) else []:
+    for r in alerts:
         if ids and r["series_id"] not in ids:
             continue
         if level and r["level"] != level:
