@@ -181,10 +181,10 @@ def phases(db: Path, statistics_only: bool) -> None:  # pragma: no cover - a ben
         start = time.perf_counter()
 
     mark("interpreter (+ psutil)")
-    from observatorio.publish.api.app import create_app
+    from observatorio.publish.api.app import create_served_app
     from observatorio.settings import Settings
     mark("import publish.api.app")
-    app = create_app(Settings(db=db, cases_web=not statistics_only, api_cache_mb=0))
+    app = create_served_app(Settings(db=db, cases_web=not statistics_only, api_cache_mb=0))
     mark("create_app")
     from fastapi.testclient import TestClient
 

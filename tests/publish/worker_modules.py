@@ -32,7 +32,7 @@ SERVE_AND_LIST = textwrap.dedent(
 
     sys.meta_path.insert(0, FirstPandas)
     from fastapi.testclient import TestClient
-    from observatorio.publish.api.app import create_app
+    from observatorio.publish.api.app import create_served_app
     from observatorio.settings import Settings
 
     config = json.loads(sys.argv[1])
@@ -42,7 +42,7 @@ SERVE_AND_LIST = textwrap.dedent(
         bench = sys.modules["bench_memory"] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(bench)
         paths = bench.portal_paths() + paths
-    app = create_app(Settings(db=config["db"], cases_db=config["cases_db"], cases_web=config["cases_web"]))
+    app = create_served_app(Settings(db=config["db"], cases_db=config["cases_db"], cases_web=config["cases_web"]))
     with TestClient(app) as client:
         status = {p: client.get(p).status_code for p in paths}
     print(json.dumps({"status": status, "modules": sorted(sys.modules),

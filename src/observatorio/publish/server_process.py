@@ -25,7 +25,7 @@ from observatorio.publish.proxies import uvicorn_proxy_options
 from observatorio.settings import Settings, environment_for_new_interpreter
 
 #: the application factory the server runs (the environment carries its settings)
-APP_FACTORY = "observatorio.publish.api.app:create_app"
+APP_FACTORY = "observatorio.publish.api.app:create_served_app"
 #: what the new interpreter runs: uvicorn with the options given as JSON
 PROGRAM = "import json, sys, uvicorn; uvicorn.run(sys.argv[1], factory=True, **json.loads(sys.argv[2]))"
 

@@ -38,7 +38,7 @@ def server(bundled_store_path: Path) -> Iterator[str]:
     env = {**os.environ, "OBSERVATORIO_DB": str(bundled_store_path),
            "OBSERVATORIO_API_CACHE_MB": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "observatorio.publish.api.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "observatorio.publish.api.app:create_served_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

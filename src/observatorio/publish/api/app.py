@@ -8,12 +8,22 @@ from starlette.middleware.gzip import GZipMiddleware
 from observatorio import __version__
 from observatorio.api_texts import api_text
 from observatorio.settings import Settings, get_settings
+from observatorio.store.arrow_without_pandas import tell_arrow_no_pandas
 from observatorio.store.heap import limit_arenas, use_system_allocator
 
 #: The tags that group the operations, each with its description (the names stay the same in
 #: every language: they are the groups' ids).
 API_TAGS = [{"name": tag, "description": api_text(f"api.doc.tag.{tag}")} for tag in (
     "data", "metadata", "analysis", "forecasts", "sdmx", "cases", "directory", "reception")]
+
+
+def create_served_app(settings: Settings | None = None) -> FastAPI:
+    """The application of a server process (``observatorio serve``'s factory): as
+    :func:`create_app`, in a process where pyarrow never imports pandas for its type checks
+    (store/arrow_without_pandas.py; only here, not in every process that builds an app: a test
+    session or a script may use pyarrow with pandas as it always did)."""
+    tell_arrow_no_pandas()
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -34,8 +35,7 @@ from observatorio.analysis.forecast.history import load_one
 from observatorio.analysis.forecast.run_model import horizon_group
 from observatorio.api_texts import api_text
 from observatorio.publish.api.errors import ERROR_RESPONSES, ApiError
-from observatorio.publish.api.formats import MEDIA_TYPES, Format
-from observatorio.publish.api.rows_csv import rows_csv
+from observatorio.publish.api.formats import MEDIA_TYPES, Format, csv_bytes
 from observatorio.publish.api.store_access import StoreDep
 from observatorio.store.rows import Row
 
@@ -326,8 +326,9 @@ def _forecasts_csv(info: RunInfo, rows: list[ForecastRow]) -> Response:
     records = [{"run_id": info.run_id, "model": info.model,
                 **{k: " | ".join(v) if isinstance(v, list) else v for k, v in r.model_dump().items()}}
                for r in rows]
-    # written from the rows (an Arrow table built from them would import pandas, #12)
-    return Response(rows_csv(columns, records), media_type=MEDIA_TYPES[Format.csv],
+    table = (pa.Table.from_pylist(records).select(columns) if records else
+             pa.table({c: pa.array([], pa.string()) for c in columns}))
+    return Response(csv_bytes(table), media_type=MEDIA_TYPES[Format.csv],
                     headers={"Content-Disposition": 'attachment; filename="forecasts.csv"'})
 
 
