@@ -135,7 +135,7 @@ def _returns(ctx: BulletinContext, iso3: str) -> Section:
     for found, key, partner in ((received, "bulletin.returns.received_from", "counterpart_area"),
                                 (executed, "bulletin.returns.returned_by", "ref_area")):
         ctx.used_sources.update(r["source"] for r in found)
-        for r in sorted(found, key=lambda r, p=partner: (r["year"], r[p])):
+        for r in sorted(found, key=lambda r: (r["year"], r[partner])):
             if int(r["year"]) < ctx.period.year - 4:
                 continue
             rows.append([ctx.t(key, country=country_label(r[partner], ctx.lang)),

@@ -798,12 +798,13 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
         view=((-122, -34), (-30, 50)), projection={"type": "mercator"},
         land=world_land_available())}
-    causes = _split_causes(incidents)
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):
         grouped: dict[tuple[Any, str], float] = {}  # (dim, flow) → people
-        for r in causes if dim == "cause" else incidents:
+        for r in incidents:
             grouped[(r[dim], r["flow"])] = grouped.get((r[dim], r["flow"]), 0.0) + r["value"]
+        if dim == "cause":
+            grouped = _split_causes(grouped)
         if dim != "year":
             # the twelve largest, bars by flow then largest first
             order = _top([{dim: v, "value": n} for (v, _f), n in sorted(grouped.items())], dim, 12)
@@ -882,9 +883,14 @@ def split_causes(cause: str) -> list[str]:
     return found or [cause]
 
 
-def _split_causes(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (incident, cause): an incident with two causes counts under each."""
-    return [{**r, "cause": cause} for r in incidents for cause in split_causes(str(r["cause"]))]
+def _split_causes(by_causes: dict[tuple[Any, str], float]) -> dict[tuple[Any, str], float]:
+    """People by (cause, flow) from people by (IOM's causes of an incident, flow): an incident
+    with two causes counts under each."""
+    split: dict[tuple[Any, str], float] = {}
+    for (causes, flow), people in by_causes.items():
+        for cause in split_causes(str(causes)):
+            split[(cause, flow)] = split.get((cause, flow), 0.0) + people
+    return split
 
 
 def _route_label(req: PageRequest, route: str) -> str:
