@@ -94,6 +94,22 @@ def _dated(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
         if name in frame.columns:
             frame[name] = pd.to_datetime(frame[name])
     return frame
+#: The columns of the reads that answer rows (the digests were recorded on their frames).
+ROUTE_STEPS = ["order", "step", "source", "period", "unit", "value"]
+RETURN_PAIRS = ["returning", "origin", "executed", "received", "months"]
+MIRROR = ["side", "source", "period", "unit", "value"]
+INCIDENTS = ["year", "route", "cause", "lon", "lat", "flow", "value"]
+
+
+def _yearly(dim: str) -> list[str]:
+    return ["source", "ref_area", dim, "year", "unit", "value"]
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """A read's rows as the frame it answered before (#12): the same digest for the same
+    values, columns and order."""
+    assert all(list(row) == columns for row in rows), columns
+    return pd.DataFrame(rows, columns=columns)
 
 
 def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
@@ -106,7 +122,7 @@ def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
     nationalities = db.route_nationalities(store)
     yield "route_nationalities", lambda: nationalities
     for iso3 in sorted({*nationalities, *CRM_MEMBERS}):
-        yield f"route_steps:{iso3}", lambda c=iso3: db.route_steps(store, c)
+        yield f"route_steps:{iso3}", lambda c=iso3: _frame(db.route_steps(store, c), ROUTE_STEPS)
     for iso3 in CRM_MEMBERS:
         yield f"profile_flows:{iso3}", lambda c=iso3: db.profile_flows(store, c)
         yield f"children_of_nationality:{iso3}", lambda c=iso3: as_frame(
@@ -115,13 +131,15 @@ def inputs(store: Store) -> Iterator[tuple[str, Callable[[], Any]]]:
             db.country_reporting(store, c), REPORTING_COLUMNS, as_duckdb=True)
     yield "children", lambda: db.children(store)
     pairs = db.return_pairs(store)
-    yield "return_pairs", lambda: pairs
-    for returning, origin in pairs[["returning", "origin"]].head(12).itertuples(index=False):
+    yield "return_pairs", lambda: _frame(pairs, RETURN_PAIRS)
+    for returning, origin in [(p["returning"], p["origin"]) for p in pairs[:12]]:
         yield (f"returns_mirror:{returning}:{origin}",
-               lambda r=returning, o=origin: db.returns_mirror(store, r, o))
-    yield "returns_received", lambda: db.returns_received_by_returning_country(store)
-    yield "returns_executed", lambda: db.returns_executed_by_nationality(store)
-    yield "deaths_incidents", lambda: db.deaths_incidents(store)
+               lambda r=returning, o=origin: _frame(db.returns_mirror(store, r, o), MIRROR))
+    yield "returns_received", lambda: _frame(db.returns_received_by_returning_country(store),
+                                             _yearly("counterpart_area"))
+    yield "returns_executed", lambda: _frame(db.returns_executed_by_nationality(store),
+                                             _yearly("citizenship"))
+    yield "deaths_incidents", lambda: _frame(db.deaths_incidents(store), INCIDENTS)
     yield "source_catalogue", lambda: as_frame(db.source_catalogue(store), CATALOGUE_COLUMNS,
                                                as_duckdb=True)
     for source in sorted(db.loaded_sources(store)):

@@ -108,25 +108,25 @@ def returnees(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 def test_the_returnees_page_reads_are_the_old_sqls(returnees: Store) -> None:
     page = returnees_page
-    cells = returnees.query_df(OLD_CELLS, [page.SOURCE, page.RETURNEE_TABLES, page.MUNICIPAL_TABLES])
+    cells = returnees.query_rows(OLD_CELLS, [page.SOURCE, page.RETURNEE_TABLES, page.MUNICIPAL_TABLES])
     assert len(cells) > 100
     # a plain scan, in the store's order both times: the page keeps the first of equal cells
-    _same(page._returnee_rows(returnees), cells, ordered=True)
+    _same_rows(page._returnee_rows(returnees), cells, ordered=True)
     for codes in (["HN-CR", "HN-FM", "HN-AT"], ["HN-OL"]):
-        expected = returnees.query_df(OLD_POPULATION.format(marks=", ".join("?" for _ in codes)), codes)
-        _same(page._department_population(returnees, codes), expected, ordered=False)
-    assert dict(page._department_population(returnees, ["HN-CR", "HN-FM"]).itertuples(index=False)) == {
+        expected = returnees.query_rows(OLD_POPULATION.format(marks=", ".join("?" for _ in codes)), codes)
+        _same_rows(page._department_population(returnees, codes), expected, ordered=False)
+    assert {r["ref_area"]: r["value"] for r in page._department_population(returnees, ["HN-CR", "HN-FM"])} == {
         "HN-CR": 1_800_000.0, "HN-FM": 1_600_000.0}
     _same_rows(page_reads.municipal_population(returnees), returnees.query_rows(OLD_MUNICIPAL_POPULATION),
                ordered=False)
     for iso3 in ("HND", "GTM"):
         alpha2 = page._alpha2(iso3) + "-"
-        municipal = returnees.query_df(OLD_MUNICIPAL, [page.SOURCE, page.MUNICIPAL_TABLE, alpha2])
-        _same(page._municipal_rows(returnees, iso3), municipal, ordered=True)
-        indicators = returnees.query_df(OLD_INDICATORS, [page.SOURCE, page.FOLLOWUP_TABLE, page.SCORE_TABLE,
-                                                         alpha2])
-        _same(page._indicator_rows(returnees, iso3), indicators, ordered=True)
-        assert (iso3 == "HND") == (not municipal.empty and not indicators.empty)
+        municipal = returnees.query_rows(OLD_MUNICIPAL, [page.SOURCE, page.MUNICIPAL_TABLE, alpha2])
+        _same_rows(page._municipal_rows(returnees, iso3), municipal, ordered=True)
+        indicators = returnees.query_rows(OLD_INDICATORS, [page.SOURCE, page.FOLLOWUP_TABLE, page.SCORE_TABLE,
+                                                           alpha2])
+        _same_rows(page._indicator_rows(returnees, iso3), indicators, ordered=True)
+        assert (iso3 == "HND") == bool(municipal and indicators)
 
 
 def test_a_loads_cells_are_the_old_sqls(bundled_store: Store) -> None:

@@ -17,7 +17,13 @@ from selection_parity import (  # beside this file (pytest puts its folder on sy
 from observatorio.analysis import dashboards as db
 from observatorio.store.duck import Store
 from observatorio.store.query_errors import QueryError
-from observatorio.store.selection import Selection, condition, latest_period, published_sums, rows
+from observatorio.store.selection import (
+    Selection,
+    condition,
+    latest_period,
+    published_sum_rows,
+    scan_rows,
+)
 
 
 def test_every_analysis_read_answers_as_its_own_sql_did(bundled_store: Store) -> None:
@@ -38,11 +44,11 @@ def test_a_sum_over_two_tables_is_refused(bundled_store: Store) -> None:
     both = Selection(present=("value",)).narrowed(
         source="ohss_cbp_usbp_encounters", table=("Annual Count", "Monthly Count"))
     with pytest.raises(QueryError) as refused:
-        published_sums(bundled_store, both)
+        published_sum_rows(bundled_store, both)
     assert refused.value.code == "double_count"
     assert refused.value.values["column"] == "table"
     assert refused.value.values["values"] == "Annual Count, Monthly Count"
-    assert not published_sums(bundled_store, both.narrowed(table="Monthly Count")).empty
+    assert published_sum_rows(bundled_store, both.narrowed(table="Monthly Count"))
 
 
 def test_a_window_does_not_change_the_table_or_the_totals_read(bundled_store: Store) -> None:
@@ -86,13 +92,13 @@ def test_prefixes_and_absent_attributes_bind_every_value() -> None:
     with pytest.raises(KeyError):
         Selection(prefixes={"1=1 OR ref_area": ("x",)})
     with pytest.raises(KeyError):
-        rows(None, Selection(), ["value", "1; DROP TABLE loads"])
+        scan_rows(None, Selection(), ["value", "1; DROP TABLE loads"])
 
 
 def test_rows_and_the_latest_period_of_a_selection(bundled_store: Store) -> None:
     usbp = Selection(filters={"source": ("ohss_cbp_usbp_encounters",), "table": ("Monthly Count",)})
     newest = latest_period(bundled_store, usbp)
     assert newest is not None and newest.day == 1
-    last = rows(bundled_store, dataclasses.replace(usbp, newest_of=usbp), ["period", "value"])
-    assert not last.empty and set(last["period"].dt.date) == {newest}
+    last = scan_rows(bundled_store, dataclasses.replace(usbp, newest_of=usbp), ["period", "value"])
+    assert last and {r["period"] for r in last} == {newest}
     assert latest_period(bundled_store, usbp.narrowed(source="no such source")) is None

@@ -3,9 +3,8 @@
 Every function reads the latest release of every source through the store (the selection
 builder, store/selection.py, and the portal's particular reads, store/page_reads.py; no SQL
 here) and returns plain rows (``list[dict]``, store/rows.py: a server worker never imports
-pandas; the functions still returning a pandas frame are being converted, issue #12); the web
-layer only draws what these return. Two rules keep totals honest (store/selection.py
-``published_sums``):
+pandas, issue #12); the web layer only draws what these return. Two rules keep totals honest
+(store/selection.py ``published_sum_rows``):
 
 * one table per source: when a publisher gives several tables at different detail (the sheets
   of a workbook), a query reads the least detailed table that holds the rows asked for, so
@@ -19,13 +18,11 @@ A source that is not loaded yields no rows, never an error: pages say "no data y
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from observatorio import yaml_load
 from observatorio.analysis.series import SeriesSpec
@@ -34,7 +31,11 @@ from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store import page_reads
 from observatorio.store.duck import Store
 from observatorio.store.rows import Row
-from observatorio.store.selection import Selection, distinct, published_sum_rows, published_sums
+from observatorio.store.selection import (
+    Selection,
+    distinct_rows,
+    published_sum_rows,
+)
 
 BOOK_PATH = Path(__file__).resolve().parent / "dashboards.yaml"
 
@@ -115,19 +116,6 @@ def _aggregated(
             raise KeyError(dim)
     selection = dataclasses.replace(spec.selection(), present=("value",), since=since)
     return selection.narrowed(**(filters or {}))
-
-
-def aggregate(
-    store: Store,
-    spec: SeriesSpec,
-    *,
-    by: Sequence[str] = (),
-    filters: Mapping[str, str | Sequence[str]] | None = None,
-    since: date | None = None,
-) -> pd.DataFrame:
-    """TRANSITION (#12): :func:`aggregate_rows` as a pandas frame, for the readers not yet
-    converted to rows; deleted once nobody calls it."""
-    return published_sums(store, _aggregated(spec, by, filters, since), by)
 
 
 def aggregate_rows(
@@ -272,26 +260,25 @@ def route_nationalities(store: Store) -> list[str]:
     for _step, specs in ROUTE_STEPS:
         seen: set[str] = set()
         for spec in specs:
-            frame = aggregate(store, spec, by=("citizenship",))
-            seen |= {c for c in frame["citizenship"].unique() if c not in SPECIAL_AREAS}
+            rows = aggregate_rows(store, spec, by=("citizenship",))
+            seen |= {r["citizenship"] for r in rows if r["citizenship"] not in SPECIAL_AREAS}
         for code in seen:
             counts[code] = counts.get(code, 0) + 1
     return sorted(c for c, n in counts.items() if n >= 2)
 
 
-def route_steps(store: Store, nationality: str, since: date | None = None) -> pd.DataFrame:
-    """Monthly counts of one nationality at each step of the route, with the source used."""
-    parts = []
+def route_steps(store: Store, nationality: str, since: date | None = None) -> list[Row]:
+    """Monthly counts of one nationality at each step of the route, with the source used
+    (order, step, source, period, unit, value)."""
+    steps: list[Row] = []
     for order, (step, specs) in enumerate(ROUTE_STEPS, start=1):
         for spec in specs:
-            frame = aggregate(store, spec, filters={"citizenship": nationality}, since=since)
-            if not frame.empty:
-                parts.append(frame.assign(step=step, order=order, source=spec.source))
+            rows = aggregate_rows(store, spec, filters={"citizenship": nationality}, since=since)
+            if rows:
+                steps += [{"order": order, "step": step, "source": spec.source, "period": r["period"],
+                           "unit": r["unit"], "value": r["value"]} for r in rows]
                 break  # the first source that counts the nationality speaks for the step
-    columns = ["order", "step", "source", "period", "unit", "value"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True).loc[:, columns]
+    return steps
 
 
 # -- children -------------------------------------------------------------------------------------
@@ -306,60 +293,64 @@ def children(store: Store, since: date | None = None) -> list[Row]:
 # -- returns ---------------------------------------------------------------------------------------
 
 
-def return_pairs(store: Store) -> pd.DataFrame:
+def return_pairs(store: Store) -> list[Row]:
     """Every (returning country, origin country) pair the store counts, on either side."""
     return page_reads.return_pairs(store)
 
 
-def returns_mirror(store: Store, returning: str, origin: str) -> pd.DataFrame:
+def returns_mirror(store: Store, returning: str, origin: str) -> list[Row]:
     """Monthly returns executed by ``returning`` (people of ``origin``) against those received.
 
     Columns: side (``executed`` / ``received``), source, period, unit, value.
     """
-    parts = []
-    executed = distinct(store, Selection().narrowed(
+    out: list[Row] = []
+    executed = distinct_rows(store, Selection().narrowed(
         flow="RETURN_EXECUTED", ref_area=returning, citizenship=origin, freq="M"), ["source"])
-    for source in executed["source"]:
-        frame = aggregate(store, published_series("", str(source), ("RETURN_EXECUTED",), returning),
-                          filters={"citizenship": origin})
-        parts.append(frame.assign(side="executed", source=source))
-    received = distinct(store, Selection().narrowed(
+    for source in (r["source"] for r in executed):
+        rows = aggregate_rows(store, published_series("", str(source), ("RETURN_EXECUTED",), returning),
+                               filters={"citizenship": origin})
+        out += [_side("executed", source, r) for r in rows]
+    received = distinct_rows(store, Selection().narrowed(
         flow="RETURN_RECEIVED", ref_area=origin, counterpart_area=returning, freq="M"), ["source"])
-    for source in received["source"]:
-        frame = aggregate(store, published_series("", str(source), ("RETURN_RECEIVED",), origin),
-                          filters={"counterpart_area": returning})
-        parts.append(frame.assign(side="received", source=source))
-    columns = ["side", "source", "period", "unit", "value"]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True).loc[:, columns]
+    for source in (r["source"] for r in received):
+        rows = aggregate_rows(store, published_series("", str(source), ("RETURN_RECEIVED",), origin),
+                               filters={"counterpart_area": returning})
+        out += [_side("received", source, r) for r in rows]
+    return out
 
 
-def returns_received_by_returning_country(store: Store) -> pd.DataFrame:
+def _side(side: str, source: str, row: Row) -> Row:
+    return {"side": side, "source": source, "period": row["period"], "unit": row["unit"],
+            "value": row["value"]}
+
+
+def returns_received_by_returning_country(store: Store) -> list[Row]:
     """Returns received by each origin country, by the country that returned them, yearly."""
     return _yearly_by(store, "RETURN_RECEIVED", "counterpart_area")
 
 
-def returns_executed_by_nationality(store: Store) -> pd.DataFrame:
+def returns_executed_by_nationality(store: Store) -> list[Row]:
     """Returns executed by each returning country, by nationality returned, yearly."""
     return _yearly_by(store, "RETURN_EXECUTED", "citizenship")
 
 
-def _yearly_by(store: Store, flow: str, dim: str) -> pd.DataFrame:
-    sources = distinct(store, Selection().narrowed(flow=flow, freq="M"), ["source", "ref_area"])
-    parts = []
-    for source, ref_area in sources.itertuples(index=False):
-        frame = aggregate(store, published_series("", str(source), (flow,), str(ref_area)), by=(dim,))
-        if frame.empty:
-            continue
-        frame = frame.assign(year=[p.year for p in frame["period"]])
-        yearly = frame.groupby(["year", dim, "unit"], as_index=False).agg(value=("value", "sum"))
-        parts.append(yearly.assign(source=source, ref_area=ref_area))
-    columns = ["source", "ref_area", dim, "year", "unit", "value"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True).loc[:, columns]
+def _yearly_by(store: Store, flow: str, dim: str) -> list[Row]:
+    """Yearly sums by ``dim`` and unit of each (source, reporting country) publishing ``flow``
+    monthly (source, ref_area, ``dim``, year, unit, value; years, then ``dim``, then unit in
+    order within each source; a row without a ``dim`` or unit code is left out)."""
+    out: list[Row] = []
+    for pair in distinct_rows(store, Selection().narrowed(flow=flow, freq="M"), ["source", "ref_area"]):
+        source, ref_area = pair["source"], pair["ref_area"]
+        rows = aggregate_rows(store, published_series("", str(source), (flow,), str(ref_area)), by=(dim,))
+        yearly: dict[tuple[int, str, str], float] = {}
+        for r in rows:
+            if r[dim] is None or r["unit"] is None:
+                continue
+            key = (r["period"].year, r[dim], r["unit"])
+            yearly[key] = yearly.get(key, 0.0) + r["value"]
+        out += [{"source": source, "ref_area": ref_area, dim: code, "year": year, "unit": unit,
+                 "value": value} for (year, code, unit), value in sorted(yearly.items())]
+    return out
 
 
 # -- deaths and disappearances ---------------------------------------------------------------------
@@ -371,20 +362,27 @@ def deaths_source(store: Store) -> str | None:
     return next((s for s in DEATH_SOURCES if s in loaded), None)
 
 
-def deaths_incidents(store: Store) -> pd.DataFrame:
-    """Dead and missing migrants in the Americas: one row per place, route, cause, year, flow.
+def deaths_incidents(store: Store) -> list[Row]:
+    """Dead and missing migrants in the Americas: one row per place, route, cause, year, flow
+    (year, route, cause, lon, lat, flow, value).
 
     The newer IOM copy gives dead and missing together (``DEAD_OR_MISSING``); the older
     download separates them.
     """
     source = deaths_source(store)
     if source is None:
-        return pd.DataFrame(columns=["year", "route", "cause", "lon", "lat", "flow", "value"])
+        return []
     return page_reads.deaths_incidents(store, source)
 
 
-def source_observations(store: Store, source: str) -> pd.DataFrame:
-    """Every observation of a source's latest release, contract columns and attributes."""
+def source_span(store: Store, source: str) -> tuple[date, date] | None:
+    """The first and last period of a source's latest release (None: not loaded)."""
+    return page_reads.source_span(store, source)
+
+
+def source_observations(store: Store, source: str) -> Iterator[list[Row]]:
+    """Every observation of a source's latest release, contract columns and attributes, in
+    batches of rows (store/page_reads.py)."""
     return page_reads.source_observations(store, source)
 
 
@@ -408,5 +406,5 @@ def children_of_nationality(store: Store, iso3: str) -> list[Row]:
 
 def source_units(store: Store, source: str) -> list[str]:
     """The units a source's latest observations are counted in (a forecast chart's unit)."""
-    frame = distinct(store, Selection(present=("unit",)).narrowed(source=source), ["unit"])
-    return [str(u) for u in frame["unit"]]
+    rows = distinct_rows(store, Selection(present=("unit",)).narrowed(source=source), ["unit"])
+    return [str(r["unit"]) for r in rows]

@@ -26,6 +26,7 @@ from observatorio.report.model import Cell, ReleaseUsed, Table
 from observatorio.report.options import BulletinOptions
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
+from observatorio.store.rows import Row
 
 
 @dataclass
@@ -114,7 +115,7 @@ class BulletinContext:
 class _SourceKeepingRequest(PageRequest):
     """The portal's page request, keeping on each chart the ids of the sources it names."""
 
-    def chart(self, chart_id: str, kind: str, frame: Any, *, title: str, unit: str,
+    def chart(self, chart_id: str, kind: str, frame: list[Row], *, title: str, unit: str,
               sources: list[str], **rest: Any) -> Chart:
         made = super().chart(chart_id, kind, frame, title=title, unit=unit, sources=sources, **rest)
         made.extra[SOURCE_IDS] = sorted(set(sources))

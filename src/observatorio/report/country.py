@@ -127,15 +127,15 @@ def _other_practices(ctx: BulletinContext, section: Section, profile: dict[str, 
 def _returns(ctx: BulletinContext, iso3: str) -> Section:
     """Returns involving the country, by year: received from, or executed by, each partner."""
     section = Section("returns", ctx.t("bulletin.section.returns"))
-    received = db.returns_received_by_returning_country(ctx.store)
-    received = received[(received["ref_area"] == iso3) & (received["year"] <= ctx.period.year)]
-    executed = db.returns_executed_by_nationality(ctx.store)
-    executed = executed[(executed["citizenship"] == iso3) & (executed["year"] <= ctx.period.year)]
+    received = [r for r in db.returns_received_by_returning_country(ctx.store)
+                if r["ref_area"] == iso3 and r["year"] <= ctx.period.year]
+    executed = [r for r in db.returns_executed_by_nationality(ctx.store)
+                if r["citizenship"] == iso3 and r["year"] <= ctx.period.year]
     rows: list[list[Any]] = []
-    for frame, key, partner in ((received, "bulletin.returns.received_from", "counterpart_area"),
+    for found, key, partner in ((received, "bulletin.returns.received_from", "counterpart_area"),
                                 (executed, "bulletin.returns.returned_by", "ref_area")):
-        ctx.used_sources.update(frame["source"].unique())
-        for r in frame.sort_values(["year", partner]).to_dict("records"):
+        ctx.used_sources.update(r["source"] for r in found)
+        for r in sorted(found, key=lambda r: (r["year"], r[partner])):
             if int(r["year"]) < ctx.period.year - 4:
                 continue
             rows.append([ctx.t(key, country=country_label(r[partner], ctx.lang)),

@@ -9,11 +9,9 @@ read and never writes SQL over the observations itself (tests/store/test_one_sql
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
-
-import pandas as pd
 
 from observatorio.model.contract import FRAME_NAMES
 from observatorio.store.duck import Store
@@ -97,13 +95,13 @@ def children(
     )
 
 
-def return_pairs(store: Store) -> pd.DataFrame:
+def return_pairs(store: Store) -> list[Row]:
     """Every (returning country, origin country) pair the store counts, on either side.
 
     ``executed``/``received``: months the returning country / the origin country reports;
     ``months``: months both report. Pairs counted on both sides first.
     """
-    return store.query_df(
+    return store.query_rows(
         """WITH executed AS (
              SELECT DISTINCT ref_area AS returning_area, citizenship AS origin, period
              FROM observations WHERE flow = 'RETURN_EXECUTED' AND freq = 'M'
@@ -123,12 +121,12 @@ def return_pairs(store: Store) -> pd.DataFrame:
     )
 
 
-def deaths_incidents(store: Store, source: str) -> pd.DataFrame:
+def deaths_incidents(store: Store, source: str) -> list[Row]:
     """Dead and missing migrants in the Americas counted by a Missing Migrants ``source``: one
-    row per place, route, cause, year, flow (the Americas: incidents west of 30°W).
+    row per place, route, cause, year, flow (the Americas: incidents west of 30°W); columns
+    year, route, cause, lon, lat, flow, value.
     """
-    columns = ["year", "route", "cause", "lon", "lat", "flow", "value"]
-    frame = store.query_df(
+    return store.query_rows(
         # Each row's JSON attributes parsed once for the five fields (one ``->>`` per field
         # parsed them five times: the page's first build held ~12 MB more, 20,000 rows).
         """WITH parsed AS (
@@ -153,17 +151,37 @@ def deaths_incidents(store: Store, source: str) -> pd.DataFrame:
            GROUP BY ALL ORDER BY year, route, cause, lon, lat, flow""",
         [source],
     )
-    return frame.loc[:, columns]
 
 
-def source_observations(store: Store, source: str) -> pd.DataFrame:
-    """Every observation of a source's latest release, contract columns and attributes."""
+#: Rows per batch of :func:`source_observations`.
+OBSERVATION_BATCH = 5_000
+
+
+def source_observations(store: Store, source: str, batch: int = OBSERVATION_BATCH) -> Iterator[list[Row]]:
+    """Every observation of a source's latest release, contract columns and attributes, in
+    batches of rows (in the release's own order).
+
+    Batches, not one list: a source holds up to ~200,000 rows, which as dicts would take a
+    server worker ~400 MB (its download is written batch by batch).
+    """
     columns = ", ".join(f'"{c}"' for c in FRAME_NAMES)
-    return store.query_df(
+    cursor = store.con.execute(
         f"SELECT {columns} FROM observations WHERE source = ? "  # noqa: S608
         "ORDER BY source_row NULLS LAST, period",
         [source],
     )
+    names = [d[0] for d in cursor.description or ()]
+    while chunk := cursor.fetchmany(batch):
+        yield [dict(zip(names, values, strict=True)) for values in chunk]
+
+
+def source_span(store: Store, source: str) -> tuple[date, date] | None:
+    """The first and last period of a source's latest release (None: not loaded, or no period)."""
+    rows = store.query_rows(
+        "SELECT period_start, period_end FROM loads WHERE is_latest AND source = ?", [source])
+    if not rows or rows[0]["period_start"] is None or rows[0]["period_end"] is None:
+        return None
+    return rows[0]["period_start"], rows[0]["period_end"]
 
 
 def municipal_population(store: Store) -> list[Row]:

@@ -3,7 +3,8 @@
 A :class:`Selection` says which rows (codes per column, code prefixes per column, attribute
 codes, only the rows with a value, foreigners only, from a month on, the newest period of
 another selection); the reads below sum it by columns, list its rows or its distinct values,
-give its newest period, or sum it the way a publisher's total is read (:func:`published_sums`).
+give its newest period, or sum it the way a publisher's total is read (:func:`published_sum_rows`),
+as plain rows (store/rows.py).
 The API's :class:`~observatorio.store.query.ObservationQuery` writes its filters with the same
 :func:`condition`. Column names only ever come from the contract's filterable columns
 (model/dimensions.py); codes always reach DuckDB as bound parameters.
@@ -19,8 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-
-import pandas as pd
 
 from observatorio.model.contract import FRAME_NAMES, TOTALLED_DIMENSIONS
 from observatorio.model.dimensions import FILTER_COLUMNS
@@ -166,12 +165,14 @@ def _execute(target: Any, sql: str, params: list[Any]) -> Any:
     return con.execute(sql, params)
 
 
-def _sums_sql(
+def sums_query(
     selection: Selection,
     keys: Sequence[str],
-    measures: Mapping[str, str] | None,
-    names: Mapping[str, str] | None,
+    measures: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`sum_rows` (the forecast engine fetches the same answer
+    as a pandas frame: analysis/forecast/data.py)."""
     measures = {"value": "sum"} if measures is None else measures
     names = names or {}
     params: list[Any] = []
@@ -186,21 +187,6 @@ def _sums_sql(
     return sql, params
 
 
-def sums(
-    target: Any,
-    selection: Selection,
-    keys: Sequence[str],
-    measures: Mapping[str, str] | None = None,
-    names: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """The selection summed by ``keys`` (in order, ordered by them): one column per key
-    (renamed by ``names``), then one per measure (output name → :data:`MEASURES` name;
-    default ``value``: the sum)."""
-    sql, params = _sums_sql(selection, keys, measures, names)
-    frame: pd.DataFrame = _execute(target, sql, params).df()
-    return frame
-
-
 def sum_rows(
     target: Any,
     selection: Selection,
@@ -208,54 +194,34 @@ def sum_rows(
     measures: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> list[Row]:
-    """:func:`sums` as plain rows (store/rows.py)."""
-    sql, params = _sums_sql(selection, keys, measures, names)
+    """The selection summed by ``keys`` (in order, ordered by them): one column per key
+    (renamed by ``names``), then one per measure (output name → :data:`MEASURES` name;
+    default ``value``: the sum)."""
+    sql, params = sums_query(selection, keys, measures, names)
     return fetch_rows(_execute(target, sql, params))
-
-
-def _distinct_sql(selection: Selection, columns: Sequence[str]) -> tuple[str, list[Any]]:
-    params: list[Any] = []
-    where = selection.where(params)
-    cols = ", ".join(column(c) for c in columns)
-    return f"SELECT DISTINCT {cols} FROM {LATEST} WHERE {where} ORDER BY {cols}", params  # noqa: S608
-
-
-def distinct(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
-    """The distinct values of ``columns`` in the selection, ordered."""
-    sql, params = _distinct_sql(selection, columns)
-    frame: pd.DataFrame = _execute(target, sql, params).df()
-    return frame
 
 
 def distinct_rows(target: Any, selection: Selection, columns: Sequence[str]) -> list[Row]:
-    """:func:`distinct` as plain rows."""
-    sql, params = _distinct_sql(selection, columns)
-    return fetch_rows(_execute(target, sql, params))
+    """The distinct values of ``columns`` in the selection, ordered."""
+    params: list[Any] = []
+    where = selection.where(params)
+    cols = ", ".join(column(c) for c in columns)
+    return fetch_rows(_execute(
+        target, f"SELECT DISTINCT {cols} FROM {LATEST} WHERE {where} ORDER BY {cols}", params))  # noqa: S608
 
 
-def _scan_sql(selection: Selection, columns: Sequence[str]) -> tuple[str, list[Any]]:
+def scan_rows(target: Any, selection: Selection, columns: Sequence[str]) -> list[Row]:
+    """The selection's rows, these contract columns (``attributes`` and ``obs_status`` too), in
+    the store's order: not sorted, as a plain scan gives them (a caller that keeps the first of
+    equal rows keeps what it kept when it wrote this scan itself)."""
     for name in columns:
         if name not in FRAME_NAMES:
             raise KeyError(name)
     params: list[Any] = []
     where = selection.where(params)
     cols = ", ".join(f'"{c}"' for c in columns)
-    return f"SELECT {cols} FROM {LATEST} WHERE {where}", params  # noqa: S608 - vetted names
-
-
-def rows(target: Any, selection: Selection, columns: Sequence[str]) -> pd.DataFrame:
-    """The selection's rows, these contract columns (``attributes`` and ``obs_status`` too), in
-    the store's order: not sorted, as a plain scan gives them (a caller that keeps the first of
-    equal rows keeps what it kept when it wrote this scan itself)."""
-    sql, params = _scan_sql(selection, columns)
-    frame: pd.DataFrame = _execute(target, sql, params).df()
-    return frame
-
-
-def scan_rows(target: Any, selection: Selection, columns: Sequence[str]) -> list[Row]:
-    """:func:`rows` as plain rows (same order: the store's)."""
-    sql, params = _scan_sql(selection, columns)
-    return fetch_rows(_execute(target, sql, params))
+    return fetch_rows(_execute(
+        target, f"SELECT {cols} FROM {LATEST} WHERE {where}", params))  # noqa: S608 - vetted names
 
 
 def latest_period(target: Any, selection: Selection) -> date | None:
@@ -319,7 +285,7 @@ def check_one_value(target: Any, selection: Selection, keys: Sequence[str]) -> N
 
 
 def _published_choice(target: Any, selection: Selection, keys: Sequence[str]) -> Selection | None:
-    """The selection :func:`published_sums` reads (None: no row matches)."""
+    """The selection :func:`published_sum_rows` reads (None: no row matches)."""
     whole = dataclasses.replace(selection, since=None, newest_of=None)
     if "table" not in whole.filters:
         found, table = least_detailed_table(target, whole)
@@ -334,7 +300,7 @@ def _published_choice(target: Any, selection: Selection, keys: Sequence[str]) ->
     return chosen
 
 
-def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) -> pd.DataFrame:
+def published_sum_rows(target: Any, selection: Selection, by: Sequence[str] = ()) -> list[Row]:
     """The selection summed by period (and ``by``, and unit) as the publisher totals it.
 
     * one table: unless the selection names one, the least detailed table holding its rows;
@@ -344,22 +310,9 @@ def published_sums(target: Any, selection: Selection, by: Sequence[str] = ()) ->
 
     The table and the totals are chosen on the whole series (``since`` and ``newest_of`` only
     cut the answer), so a shorter window never reads a different table.
-    Columns: period, ``by``, unit, value (period as :class:`datetime.date`); no row when
-    nothing matches.
+    Keys: period, ``by``, unit, value (period a :class:`datetime.date`); no row when nothing
+    matches.
     """
-    keys = ["period", *by, "unit"]
-    chosen = _published_choice(target, selection, keys)
-    if chosen is None:
-        return pd.DataFrame(columns=[*keys, "value"])
-    frame = sums(target, chosen, keys)
-    if not frame.empty:
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    return frame.loc[:, [*keys, "value"]]
-
-
-def published_sum_rows(target: Any, selection: Selection, by: Sequence[str] = ()) -> list[Row]:
-    """:func:`published_sums` as plain rows (keys period, ``by``, unit, value; period a
-    :class:`datetime.date`)."""
     keys = ["period", *by, "unit"]
     chosen = _published_choice(target, selection, keys)
     return [] if chosen is None else sum_rows(target, chosen, keys)

@@ -12,7 +12,7 @@ import pandas as pd
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
 from observatorio.analysis.forecast.history import series_selection
 from observatorio.model.dimensions import FILTER_COLUMNS
-from observatorio.store.selection import Selection, sums
+from observatorio.store.selection import Selection, sums_query
 
 
 def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
@@ -27,14 +27,20 @@ def _query(con: Any, defn: SeriesDef, dim: str | None) -> pd.DataFrame:
     return pd.concat([earlier, frame], ignore_index=True) if not earlier.empty else frame
 
 
+def _frame(con: Any, query: tuple[str, list[Any]]) -> pd.DataFrame:
+    """A selection read (store/selection.py) as a pandas frame: the engine's tables are frames."""
+    found: pd.DataFrame = con.execute(*query).df()
+    return found
+
+
 def _query_source(con: Any, defn: SeriesDef, dim: str | None, source: str) -> pd.DataFrame:
     if dim and dim not in FILTER_COLUMNS:
         raise ValueError(f"series {defn.id!r}: cannot split on column {dim!r}")
     selection = series_selection(defn, [dim] if dim else [], source)
     if dim:
-        frame = sums(con, selection, ["period", dim], {"y": "sum"}, names={dim: "code"})
+        frame = _frame(con, sums_query(selection, ["period", dim], {"y": "sum"}, names={dim: "code"}))
     else:
-        frame = sums(con, selection, ["period"], {"y": "sum"})
+        frame = _frame(con, sums_query(selection, ["period"], {"y": "sum"}))
         frame.insert(1, "code", None)
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
@@ -107,7 +113,7 @@ def to_long(series: dict[str, pd.Series]) -> pd.DataFrame:
 def data_release(con: Any, catalogue: Catalogue) -> dict[str, str]:
     """The latest release of each source the catalogue reads (a forecast release's data key)."""
     sources = sorted({src for s in catalogue.series for src in s.sources()})
-    frame = sums(con, Selection(filters={"source": tuple(sources)}), ["source"],
-                 {"release": "latest_release"})
+    frame = _frame(con, sums_query(Selection(filters={"source": tuple(sources)}), ["source"],
+                                   {"release": "latest_release"}))
     return {str(src): pd.Timestamp(rel).date().isoformat()
             for src, rel in frame.itertuples(index=False)}

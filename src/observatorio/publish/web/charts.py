@@ -53,12 +53,6 @@ class Chart:
     x_is_date: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # choropleth options, shapes url…
 
-    def __post_init__(self) -> None:
-        # TRANSITION (#12, removed once every page builds rows): a pandas frame given by a
-        # page not yet converted is read into rows without this module importing pandas.
-        if not isinstance(self.frame, list):
-            self.frame = list(self.frame.to_dict("records"))
-
     @property
     def empty(self) -> bool:
         return not self.frame

@@ -7,6 +7,7 @@ the one chart asked for, so a download always equals what is drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,8 +16,6 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
-
 from observatorio.analysis import dashboards as db
 from observatorio.analysis.forecast.alert_status import ACTIVE, alert_outcome, alert_status
 from observatorio.analysis.forecast.run_model import BACKTESTED_COVERAGE
@@ -24,9 +23,8 @@ from observatorio.i18n import fmt_date, fmt_month, fmt_number
 from observatorio.model.codelists import CRM_MEMBERS, country_label, get_codelist
 from observatorio.publish.web import analysis_bridge
 from observatorio.publish.web.assets import region_ids, world_land_available
-from observatorio.publish.web.charts import FRAME_COLUMNS, Chart, tidy
+from observatorio.publish.web.charts import Chart, tidy
 from observatorio.publish.web.data_filters import api_filters
-from observatorio.publish.web.frame_shim import tidy_frame
 from observatorio.publish.web.returnees_page import build_returnees
 from observatorio.publish.web.subnational import admin1_charts
 from observatorio.publish.web.texts import Texts, catalogue
@@ -34,6 +32,7 @@ from observatorio.publish.web.unit_labels import unit_label
 from observatorio.report.portal import build_publications
 from observatorio.settings import Settings
 from observatorio.store.duck import Store
+from observatorio.store.rows import Row
 
 GEOJSON_URL = "/static/geo/region_110m.geojson"
 
@@ -43,10 +42,8 @@ def _unique(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-def records(frame: Any) -> Iterator[Any]:
+def records(rows: Iterable[Row]) -> Iterator[Any]:
     """Rows as objects with attribute access (typed Any: rows are checked by their queries)."""
-    # TRANSITION (#12): a pandas frame from a builder not yet converted is read as its rows.
-    rows = frame if isinstance(frame, list) else frame.to_dict("records")
     return (SimpleNamespace(**{str(k): v for k, v in row.items()}) for row in rows)
 TREND_START = date(2019, 1, 1)
 ROUTE_START = date(2020, 1, 1)
@@ -143,7 +140,7 @@ class PageRequest:
                                  title=title or r.source, release=released))
         return lines
 
-    def chart(self, chart_id: str, kind: str, frame: Any, *, title: str, unit: str,
+    def chart(self, chart_id: str, kind: str, frame: list[Row], *, title: str, unit: str,
               sources: list[str], description: str = "", note: str = "", x_is_date: bool = False,
               csv_query: dict[str, str] | None = None, **extra: Any) -> Chart:
         return Chart(id=chart_id, title=title, unit=unit, sources=self.source_lines(sources),
@@ -173,10 +170,8 @@ def licence_text(licence: str, lang: str) -> tuple[str, str]:
     return (translated, lang) if translated != licence else (licence, "en")
 
 
-def _describe_series(req: PageRequest, frame: Any, unit: str) -> str:
+def _describe_series(req: PageRequest, rows: list[Row], unit: str) -> str:
     """One sentence per series: its latest value and the period it covers."""
-    # TRANSITION (#12): a pandas frame from a builder not yet converted is read as its rows.
-    rows = frame if isinstance(frame, list) else frame.to_dict("records")
     if not rows:
         return req.tx("chart.no_data")
     lasts: dict[Any, dict[str, Any]] = {}  # each label's last row, labels in order of appearance
@@ -623,30 +618,38 @@ def build_routes(req: PageRequest) -> dict[str, Any]:
     nat = wanted or default
     steps = db.route_steps(req.store, nat, since=ROUTE_START) if nat else db.route_steps(
         req.store, "___")
-    steps = steps.assign(label=[f"{o}. {tx(f'route.step.{s}')} ({unit_label([u], req.lang)})"
-                                for o, s, u in zip(steps["order"], steps["step"], steps["unit"], strict=True)])
-    frame = tidy_frame(steps, series="step", label="label", x="period")
-    unit = unit_label(steps["unit"], req.lang)
+    labelled = [{**r, "label": _step_label(req, r)} for r in steps]
+    frame = tidy(labelled, series="step", label="label", x="period")
+    unit = unit_label([r["unit"] for r in steps], req.lang)
     chart = req.chart(
         "steps", "line", frame, title=tx("route.chart_title", nat=req.country(nat) if nat else "—"),
-        unit=unit, sources=list(steps["source"].unique()), x_is_date=True,
+        unit=unit, sources=_unique(r["source"] for r in steps), x_is_date=True,
         description=_describe_series(req, frame, unit), note=tx("route.note"),
         csv_query={"nat": nat})
+    by_step: dict[str, list[dict[str, Any]]] = {}  # each step's rows, steps in route order
+    for r in steps:
+        by_step.setdefault(r["step"], []).append(r)
     table = []
-    for step, part in steps.groupby("step", sort=False):
-        r = part.iloc[-1]
+    for step, part in by_step.items():
+        r = part[-1]
         refs = db.source_refs(req.store, [str(r["source"])])
         title_column = "title_es" if req.lang == "es" else "title_en"
         table.append({
             "order": int(r["order"]), "step": tx(f"route.step.{step}"),
             "publisher": refs[0][title_column] if refs else r["source"],
             "source": r["source"], "unit": unit_label([r["unit"]], req.lang),
-            "first": fmt_month(part["period"].min(), req.lang),
+            "first": fmt_month(min(p["period"] for p in part), req.lang),
             "last": fmt_month(r["period"], req.lang), "value": fmt_number(r["value"], req.lang),
         })
-    missing = [tx(f"route.step.{s}") for s, _ in db.ROUTE_STEPS if s not in set(steps["step"])]
+    missing = [tx(f"route.step.{s}") for s, _ in db.ROUTE_STEPS if s not in by_step]
     return {"charts": {"steps": chart}, "nationalities": options, "nat": nat, "steps": table,
             "missing_steps": missing}
+
+
+def _step_label(req: PageRequest, row: dict[str, Any]) -> str:
+    """"2. Darién crossing (persons)": a step's legend name, in route order."""
+    step_name = req.tx(f"route.step.{row['step']}")
+    return f"{row['order']}. {step_name} ({unit_label([row['unit']], req.lang)})"
 
 
 # -- children -------------------------------------------------------------------------------------
@@ -706,50 +709,42 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
     returning, origin = chosen.split("-") if chosen else ("", "")
     mirror = db.returns_mirror(req.store, returning, origin) if chosen else db.returns_mirror(
         req.store, "___", "___")
-    mirror = mirror.assign(label=[
-        tx(f"returns.side.{s}", returning=req.country(returning), origin=req.country(origin),
-           unit=unit_label([u], req.lang), publisher=req.tx.get(f"publisher.{src}", src))
-        for s, u, src in zip(mirror["side"], mirror["unit"], mirror["source"], strict=True)],
-        series=[f"{s}.{src}" for s, src in zip(mirror["side"], mirror["source"], strict=True)])
-    frame = tidy_frame(mirror, series="series", label="label", x="period")
-    unit = unit_label(mirror["unit"], req.lang)
+    labelled = [{**r, "label": tx(f"returns.side.{r['side']}", returning=req.country(returning),
+                                  origin=req.country(origin), unit=unit_label([r["unit"]], req.lang),
+                                  publisher=req.tx.get(f"publisher.{r['source']}", r["source"])),
+                 "series": f"{r['side']}.{r['source']}"} for r in mirror]
+    frame = tidy(labelled, series="series", label="label", x="period")
+    unit = unit_label([r["unit"] for r in mirror], req.lang)
     gap = _mirror_gap(req, mirror)
     charts["mirror"] = req.chart(
         "mirror", "line", frame,
         title=tx("returns.mirror_title", returning=req.country(returning) if returning else "—",
                  origin=req.country(origin) if origin else "—"),
-        unit=unit, sources=list(mirror["source"].unique()), x_is_date=True,
+        unit=unit, sources=_unique(r["source"] for r in mirror), x_is_date=True,
         description=_describe_series(req, frame, unit) + " " + gap, note=tx("returns.mirror_note"),
         csv_query={"pair": chosen})
     received = db.returns_received_by_returning_country(req.store)
-    received = received.assign(
-        series=list(received["counterpart_area"]),
-        label=[f"{req.country(c)} → {req.country(r)}" for c, r in
-               zip(received["counterpart_area"], received["ref_area"], strict=True)],
-        x=[str(y) for y in received["year"]])
-    frame = tidy_frame(received, series="series", label="label", x="x")
-    unit = unit_label(received["unit"], req.lang)
-    sources = list(received["source"].unique())
+    frame = tidy([{"series": r["counterpart_area"],
+                   "label": f"{req.country(r['counterpart_area'])} → {req.country(r['ref_area'])}",
+                   "x": str(r["year"]), "value": r["value"]} for r in received],
+                 series="series", label="label", x="x")
+    unit = unit_label([r["unit"] for r in received], req.lang)
+    sources = _unique(r["source"] for r in received)
     note = tx("returns.received_note") + _mark_partial_years(req, frame, sources)
     charts["received"] = req.chart(
         "received", "stack", frame, title=tx("returns.received_title"), unit=unit,
         sources=sources, description=_describe_series(req, frame, unit), note=note)
-    executed = db.returns_executed_by_nationality(req.store)
     # by nationality: a country's total of every nationality is not one, and stacked on another
     # country's nationalities it would add up two different things
-    executed = executed[executed["citizenship"] != "_T"]
-    top: list[str] = (list(executed.groupby("citizenship")["value"].sum()
-                           .sort_values(ascending=False).head(8).index)
-                      if not executed.empty else [])
-    executed = executed[executed["citizenship"].isin(list(top))]
-    executed = executed.assign(
-        series=list(executed["citizenship"]),
-        label=[f"{req.country(c)} ({req.country(r)})" for c, r in
-               zip(executed["citizenship"], executed["ref_area"], strict=True)],
-        x=[str(y) for y in executed["year"]])
-    frame = tidy_frame(executed, series="series", label="label", x="x")
-    unit = unit_label(executed["unit"], req.lang)
-    sources = list(executed["source"].unique())
+    executed = [r for r in db.returns_executed_by_nationality(req.store) if r["citizenship"] != "_T"]
+    top = set(_top(executed, "citizenship", 8))
+    executed = [r for r in executed if r["citizenship"] in top]
+    frame = tidy([{"series": r["citizenship"],
+                   "label": f"{req.country(r['citizenship'])} ({req.country(r['ref_area'])})",
+                   "x": str(r["year"]), "value": r["value"]} for r in executed],
+                 series="series", label="label", x="x")
+    unit = unit_label([r["unit"] for r in executed], req.lang)
+    sources = _unique(r["source"] for r in executed)
     note = tx("returns.executed_note") + _mark_partial_years(req, frame, sources)
     charts["executed"] = req.chart(
         "executed", "stack", frame, title=tx("returns.executed_title"), unit=unit,
@@ -757,17 +752,32 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
     return {"charts": charts, "pairs": options, "pair": chosen}
 
 
-def _mirror_gap(req: PageRequest, mirror: pd.DataFrame) -> str:
+def _mirror_gap(req: PageRequest, mirror: list[dict[str, Any]]) -> str:
     """Totals of both sides over the months both report (the mirror gap in one sentence)."""
-    if mirror.empty or mirror["side"].nunique() < 2:
+    sides: dict[str, dict[date, float]] = {}  # side → period → value
+    for r in mirror:
+        by_period = sides.setdefault(r["side"], {})
+        by_period[r["period"]] = by_period.get(r["period"], 0.0) + r["value"]
+    if len(sides) < 2:
         return ""
-    sides = mirror.groupby(["side", "period"])["value"].sum().unstack(0).dropna()
-    if sides.empty:
+    both = sides.get("executed", {}).keys() & sides.get("received", {}).keys()
+    if not both:
         return ""
-    executed, received = float(sides["executed"].sum()), float(sides["received"].sum())
-    return req.tx("returns.gap", months=len(sides), executed=fmt_number(executed, req.lang),
+    executed = math.fsum(sides["executed"][p] for p in both)
+    received = math.fsum(sides["received"][p] for p in both)
+    return req.tx("returns.gap", months=len(both), executed=fmt_number(executed, req.lang),
                   received=fmt_number(received, req.lang),
                   ratio=fmt_number(received / executed * 100 if executed else None, req.lang, 1))
+
+
+def _top(rows: list[dict[str, Any]], key: str, n: int) -> list[Any]:
+    """The ``n`` codes of ``key`` with the largest sums of value, largest first (ties: the
+    code first in order, as pandas' sort of the grouped sums kept them)."""
+    totals: dict[Any, float] = {}
+    for r in rows:
+        if r[key] is not None:
+            totals[r[key]] = totals.get(r[key], 0.0) + r["value"]
+    return sorted(sorted(totals), key=lambda code: -totals[code])[:n]
 
 
 # -- deaths and disappearances --------------------------------------------------------------------
@@ -782,19 +792,17 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
     unit = unit_label(["PERSONS"], req.lang)
     # incidents within a tenth of a degree (~11 km) share one circle: nothing finer can be seen
     # at the scale of the Americas, and the map draws ~2.5× fewer circles
-    # (as floats: a store without the deaths source gives an empty frame of untyped columns)
-    places = incidents.assign(lon=incidents["lon"].astype(float).round(1),
-                              lat=incidents["lat"].astype(float).round(1)).groupby(
-        ["lon", "lat", "route", "flow"], as_index=False).agg(value=("value", "sum"))
-    route_names = {r: _route_label(req, r) for r in incidents["route"].unique()}
-    points = pd.DataFrame({
-        "series": places["flow"], "label": [flows.label(f, req.lang) for f in places["flow"]],
-        "x": [route_names[r] for r in places["route"]], "value": places["value"].astype(float),
-        "lon": places["lon"], "lat": places["lat"]}) if not places.empty else pd.DataFrame(
-        columns=[*FRAME_COLUMNS, "lon", "lat"])
-    total = incidents["value"].sum()
-    dead = incidents.loc[incidents["flow"] == "DEAD", "value"].sum()
-    missing = incidents.loc[incidents["flow"] == "MISSING", "value"].sum()
+    places: dict[tuple[float, float, str, str], float] = {}
+    for r in incidents:
+        key = (_tenth(r["lon"]), _tenth(r["lat"]), r["route"], r["flow"])
+        places[key] = places.get(key, 0.0) + r["value"]
+    route_names = {r: _route_label(req, r) for r in _unique(i["route"] for i in incidents)}
+    points = [{"series": flow, "label": flows.label(flow, req.lang), "x": route_names[route],
+               "value": float(value), "lon": lon, "lat": lat}
+              for (lon, lat, route, flow), value in sorted(places.items())]
+    total = math.fsum(r["value"] for r in incidents)
+    dead = math.fsum(r["value"] for r in incidents if r["flow"] == "DEAD")
+    missing = math.fsum(r["value"] for r in incidents if r["flow"] == "MISSING")
     # the newer IOM copy counts dead and missing together: never print "0 dead, 0 missing"
     describe = tx("deaths.map_describe", places=fmt_number(len(places), req.lang),
                   dead=fmt_number(dead, req.lang), missing=fmt_number(missing, req.lang)) \
@@ -807,23 +815,26 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
         shapes=region_ids(req.settings.data_path), shapes_label=tx("map.neighbours"),
         view=((-122, -34), (-30, 50)), projection={"type": "mercator"},
         land=world_land_available())}
-    causes = _split_causes(incidents)
     for chart_id, dim, kind in (("by_route", "route", "hstack"), ("by_cause", "cause", "hstack"),
                                 ("by_year", "year", "stack")):
-        grouped = (causes if dim == "cause" else incidents).groupby(
-            [dim, "flow"], as_index=False).agg(value=("value", "sum"))
+        grouped: dict[tuple[Any, str], float] = {}  # (dim, flow) → people
+        for r in incidents:
+            grouped[(r[dim], r["flow"])] = grouped.get((r[dim], r["flow"]), 0.0) + r["value"]
+        if dim == "cause":
+            grouped = _split_causes(grouped)
         if dim != "year":
-            order = grouped.groupby(dim)["value"].sum().sort_values(ascending=False).head(12).index
-            grouped = grouped[grouped[dim].isin(list(order))]
-            grouped[dim] = pd.Categorical(grouped[dim], categories=list(order), ordered=True)
-            grouped = grouped.sort_values(["flow", dim])
+            # the twelve largest, bars by flow then largest first
+            order = _top([{dim: v, "value": n} for (v, _f), n in sorted(grouped.items())], dim, 12)
+            rank = {v: i for i, v in enumerate(order)}
+            bars = sorted(((v, f, n) for (v, f), n in grouped.items() if v in rank),
+                          key=lambda b: (b[1], rank[b[0]]))
             names = [(_route_label(req, str(v)) if dim == "route" else _cause_label(req, str(v)))
-                     for v in grouped[dim]]
+                     for v, _f, _n in bars]
         else:
-            names = [str(v) for v in grouped[dim]]
-        frame = pd.DataFrame({"series": grouped["flow"],
-                              "label": [flows.label(f, req.lang) for f in grouped["flow"]],
-                              "x": names, "value": grouped["value"].astype(float)}).reset_index(drop=True)
+            bars = [(v, f, n) for (v, f), n in sorted(grouped.items())]
+            names = [str(v) for v, _f, _n in bars]
+        frame = [{"series": f, "label": flows.label(f, req.lang), "x": name, "value": float(n)}
+                 for (_v, f, n), name in zip(bars, names, strict=True)]
         note = tx("deaths.note") + (" " + tx("deaths.cause_note") if dim == "cause" else "")
         if dim == "year":
             note += _mark_partial_years(req, frame, sources)
@@ -833,29 +844,36 @@ def build_deaths(req: PageRequest) -> dict[str, Any]:
     return {"charts": charts}
 
 
-def _mark_partial_years(req: PageRequest, frame: pd.DataFrame, sources: list[str]) -> str:
+def _tenth(degrees: float) -> float:
+    """A coordinate to a tenth of a degree, as numpy rounds (half to even on the value times
+    ten; the sign of a zero kept)."""
+    return math.copysign(round(degrees * 10) / 10, degrees)
+
+
+def _mark_partial_years(req: PageRequest, frame: list[dict[str, Any]], sources: list[str]) -> str:
     """Hatch the yearly bars of one source's monthly data whose year it covers only in part
-    (``frame["partial"]``, drawn by the bar charts) and return the note that names them."""
-    if len(sources) != 1 or frame.empty:
+    (each row's ``partial``, drawn by the bar charts) and return the note that names them."""
+    if len(sources) != 1 or not frame:
         return ""
-    frame["partial"] = _partial_years(req, sources[0], frame["x"])
-    marked = sorted({f"{x} ({p})" for x, p in zip(frame["x"], frame["partial"], strict=True) if p})
+    for row, partial in zip(frame, _partial_years(req, sources[0], [r["x"] for r in frame]), strict=True):
+        row["partial"] = partial
+    marked = sorted({f"{r['x']} ({r['partial']})" for r in frame if r["partial"]})
     return (" " + req.tx("country.partial_marked", years="; ".join(marked))) if marked else ""
 
 
-def _partial_years(req: PageRequest, source: str, years: pd.Series) -> list[str]:
+def _partial_years(req: PageRequest, source: str, years: Iterable[Any]) -> list[str]:
     """For each year, the months it holds when the source's monthly data cover it only in part
     ("ene–abr" for the last year of data to April), else ""."""
-    row = req.store.sources_summary().query("source == @source")
-    if row.empty:
+    span = db.source_span(req.store, source)
+    if span is None:
         return ["" for _ in years]
-    start, end = (pd.Timestamp(row[c].iloc[0]) for c in ("period_start", "period_end"))
+    start, end = span
     spans = {}
     if start.month > 1:
-        spans[str(start.year)] = _months_span(req, start, pd.Timestamp(year=start.year, month=12, day=1))
+        spans[str(start.year)] = _months_span(req, start, date(start.year, 12, 1))
     if end.month < 12:
-        spans[str(end.year)] = _months_span(req, pd.Timestamp(year=end.year, month=1, day=1)
-                                            if end.year != start.year else start, end)
+        spans[str(end.year)] = _months_span(req, date(end.year, 1, 1) if end.year != start.year else start,
+                                            end)
     return [spans.get(str(y), "") for y in years]
 
 
@@ -882,12 +900,14 @@ def split_causes(cause: str) -> list[str]:
     return found or [cause]
 
 
-def _split_causes(incidents: pd.DataFrame) -> pd.DataFrame:
-    """One row per (incident, cause): an incident with two causes counts under each."""
-    if incidents.empty:
-        return incidents
-    split = pd.Series([split_causes(str(c)) for c in incidents["cause"]], index=incidents.index)
-    return incidents.assign(cause=split).explode("cause")
+def _split_causes(by_causes: dict[tuple[Any, str], float]) -> dict[tuple[Any, str], float]:
+    """People by (cause, flow) from people by (IOM's causes of an incident, flow): an incident
+    with two causes counts under each."""
+    split: dict[tuple[Any, str], float] = {}
+    for (causes, flow), people in by_causes.items():
+        for cause in split_causes(str(causes)):
+            split[(cause, flow)] = split.get((cause, flow), 0.0) + people
+    return split
 
 
 def _route_label(req: PageRequest, route: str) -> str:

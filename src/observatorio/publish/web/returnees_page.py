@@ -26,11 +26,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pycountry
 
 from observatorio.i18n import fmt_month, fmt_number
@@ -40,10 +40,10 @@ from observatorio.publish.web.admin1_map import (
     countries_with_shapes,
     subdivision_name,
 )
-from observatorio.publish.web.charts import FRAME_COLUMNS, Chart
-from observatorio.publish.web.frame_shim import tidy_frame
+from observatorio.publish.web.charts import Chart, tidy
 from observatorio.store import page_reads, selection
 from observatorio.store.duck import Store
+from observatorio.store.rows import Row
 from observatorio.store.selection import Selection
 
 if TYPE_CHECKING:  # the page request type only: pages.py builds on this module
@@ -58,6 +58,8 @@ WINDOW = 12  # months of the ranking and the map
 TOTALS = ("_T", "_Z")
 #: The publication's rows (cases_publication); every read of the page narrows this.
 PUBLISHED = Selection(filters={"source": (SOURCE,)})
+#: The dimensions of a returnee cell: two rows equal on these are the same published number.
+CELL_KEYS = ("period", "ref_area", "sex", "age", "accompaniment", "counterpart_area", "citizenship")
 
 
 @dataclass(frozen=True)
@@ -82,36 +84,39 @@ def _alpha3(code: str) -> str | None:
     return found.alpha_3 if found else None
 
 
-def _cells(req: PageRequest) -> pd.DataFrame:
+def _cells(req: PageRequest) -> list[Row]:
     """Returnee cells, one per distinct combination of dimensions (duplicates across tables
-    are the same number). The municipality table is left out: its municipality is in attributes,
-    so its rows would pass for a department's (municipal_ranking reads it)."""
-    frame = _returnee_rows(req.store)
-    if frame.empty:
-        return frame
-    frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]
-    keys = ["period", "ref_area", "sex", "age", "accompaniment", "counterpart_area", "citizenship"]
-    return frame.drop_duplicates(subset=keys).reset_index(drop=True)
+    are the same number: the first in the store's order is kept). The municipality table is
+    left out: its municipality is in attributes, so its rows would pass for a department's
+    (municipal_ranking reads it)."""
+    cells: dict[tuple[Any, ...], Row] = {}
+    for row in _returnee_rows(req.store):
+        cells.setdefault(tuple(row[k] for k in CELL_KEYS), row)
+    return list(cells.values())
 
 
-def _returnee_rows(store: Store) -> pd.DataFrame:
+def _returnee_rows(store: Store) -> list[Row]:
     """The reception tables' rows as the store holds them (in its order: the first of equal
     cells is the one kept)."""
     returnees = dataclasses.replace(PUBLISHED, prefixes={"table": (RETURNEE_TABLES,)},
                                     excluded_prefixes={"table": (MUNICIPAL_TABLES,)})
-    return selection.rows(store, returnees, ["period", "ref_area", "sex", "age", "accompaniment",
-                                             "counterpart_area", "citizenship", "value", "obs_status"])
+    return selection.scan_rows(store, returnees, [*CELL_KEYS, "value", "obs_status"])
 
 
-def _plain_total(frame: pd.DataFrame) -> pd.Series:
-    """Rows that break nothing down but the area and month."""
-    return (frame["sex"].isin(TOTALS) & frame["age"].isin(TOTALS) & frame["accompaniment"].isin(TOTALS)
-            & frame["counterpart_area"].isin(TOTALS) & frame["citizenship"].isin(TOTALS))
+def _plain_total(row: Row) -> bool:
+    """A row that breaks nothing down but the area and month."""
+    return (row["sex"] in TOTALS and row["age"] in TOTALS and row["accompaniment"] in TOTALS
+            and row["counterpart_area"] in TOTALS and row["citizenship"] in TOTALS)
 
 
-def _figure(rows: pd.DataFrame) -> Figure:
-    return _add([Figure(None if s == "C" else float(v), s == "C")
-                 for v, s in zip(rows["value"], rows["obs_status"], strict=True)])
+def _figure(rows: Iterable[Row]) -> Figure:
+    # a cell without a value that is not suppressed adds NaN, as the float column held it
+    return _add([Figure(None if r["obs_status"] == "C" else _float(r["value"]), r["obs_status"] == "C")
+                 for r in rows])
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _window(periods: list[date], end: date, months: int) -> list[date]:
@@ -121,28 +126,27 @@ def _window(periods: list[date], end: date, months: int) -> list[date]:
 def _population(req: PageRequest, codes: list[str]) -> dict[str, float]:
     if not codes:
         return {}
-    frame = _department_population(req.store, codes)
-    return {str(a): float(v) for a, v in zip(frame["ref_area"], frame["value"], strict=True)}
+    return {str(r["ref_area"]): float(r["value"]) for r in _department_population(req.store, codes)}
 
 
-def _department_population(store: Store, codes: list[str]) -> pd.DataFrame:
+def _department_population(store: Store, codes: list[str]) -> list[Row]:
     """The newest population of each department, any source (ref_area, value); a row naming a
     municipality in its attributes is that municipality's own population, not the department's."""
     departments = Selection(filters={"flow": ("POPULATION",), "ref_area": tuple(codes)},
                             attributes={"municipality": (None,)}, present=("value",))
-    return selection.sums(store, departments, ["ref_area"], {"value": "latest_value"})
+    return selection.sum_rows(store, departments, ["ref_area"], {"value": "latest_value"})
 
 
 def build_returnees(req: PageRequest) -> dict[str, Any]:
     tx, lang = req.tx, req.lang
     sup = tx("returnees.suppressed")
     cells = _cells(req)
-    departments = cells[cells["ref_area"].str.contains("-", regex=False) & _plain_total(cells)] if not cells.empty else cells
-    countries = sorted({c for c in (_alpha3(a) for a in departments.get("ref_area", [])) if c})
+    departments = [r for r in cells if "-" in r["ref_area"] and _plain_total(r)]
+    countries = sorted({c for c in (_alpha3(r["ref_area"]) for r in departments) if c})
     chosen = req.query.get("country", "").upper()
     unknown = bool(chosen) and chosen not in countries
     if not chosen or unknown:
-        by_country = {c: departments[departments["ref_area"].str.startswith(_alpha2(c) + "-")]["value"].sum()
+        by_country = {c: math.fsum(r["value"] for r in _of_country(departments, c) if r["value"] is not None)
                       for c in countries}
         chosen = max(by_country, key=lambda c: by_country[c]) if by_country else ""
     context: dict[str, Any] = {
@@ -151,11 +155,11 @@ def build_returnees(req: PageRequest) -> dict[str, Any]:
         "followups": [], "scores": [], "municipal_ranking": [], "window": "", "unknown_choice": tx("returnees.unknown_country") if unknown else "",
         "suppressed_label": sup,
     }
-    mine = departments[departments["ref_area"].str.startswith(_alpha2(chosen) + "-")] if chosen else departments
-    periods = sorted(set(cells["period"])) if not cells.empty else []
+    mine = _of_country(departments, chosen) if chosen else departments
+    periods = sorted({r["period"] for r in cells})
     charts = context["charts"]
-    if mine.empty or not periods:
-        empty = pd.DataFrame(columns=FRAME_COLUMNS)
+    if not mine or not periods:
+        empty: list[Row] = []
         for chart_id in ("map", "trend", "children", "ranking", "municipalities"):
             title = ("returnees_municipal.chart_title" if chart_id == "municipalities"
                      else f"returnees.{chart_id}_title")
@@ -167,7 +171,7 @@ def build_returnees(req: PageRequest) -> dict[str, Any]:
     before = [p for p in _window(periods, end, 2 * WINDOW) if p not in last]
     context["window"] = f"{fmt_month(last[0], lang)} – {fmt_month(end, lang)}"
     national = _national(cells, mine, chosen)
-    country_total = _add(list(national[national["period"].isin(last)]["figure"])) if not national.empty else None
+    country_total = _add([n["figure"] for n in national if n["period"] in last]) if national else None
     ranking = _ranking(req, mine, last, before, country_total)
     context["ranking"] = ranking
     charts["map"] = _map(req, ranking, chosen, context["window"])
@@ -187,12 +191,24 @@ def _alpha2(iso3: str) -> str:
     return found.alpha_2 if found else "??"
 
 
-def _ranking(req: PageRequest, mine: pd.DataFrame, last: list[date], before: list[date],
+def _of_country(departments: list[Row], iso3: str) -> list[Row]:
+    """The rows of the country's departments (``HN-CR``: a department of HND)."""
+    prefix = _alpha2(iso3) + "-"
+    return [r for r in departments if r["ref_area"].startswith(prefix)]
+
+
+def _in(rows: list[Row], key: str, code: Any, periods: list[date]) -> list[Row]:
+    """The rows whose ``key`` is ``code``, in ``periods``."""
+    wanted = set(periods)
+    return [r for r in rows if r[key] == code and r["period"] in wanted]
+
+
+def _ranking(req: PageRequest, mine: list[Row], last: list[date], before: list[date],
              country_total: Figure | None) -> list[dict[str, Any]]:
     """Departments by returnees in the window; shares of the country's published total."""
-    codes = sorted(set(mine["ref_area"]))
-    now = {c: _figure(mine[(mine["ref_area"] == c) & mine["period"].isin(last)]) for c in codes}
-    then = {c: _figure(mine[(mine["ref_area"] == c) & mine["period"].isin(before)]) for c in codes}
+    codes = sorted({r["ref_area"] for r in mine})
+    now = {c: _figure(_in(mine, "ref_area", c, last)) for c in codes}
+    then = {c: _figure(_in(mine, "ref_area", c, before)) for c in codes}
     names = {c: subdivision_name(c, req.lang) for c in codes}
     return _rank(req, now, then, names, _population(req, codes), country_total)
 
@@ -232,18 +248,17 @@ def municipal_ranking(req: PageRequest, iso3: str, last: list[date], before: lis
                       country_total: Figure | None) -> list[dict[str, Any]]:
     """Municipalities of the country's departments by returnees in the window (the municipality
     table's row totals; its code and name travel in attributes), ranked as the departments are."""
-    frame = _municipal_rows(req.store, iso3)
-    if frame.empty:
+    rows = _municipal_rows(req.store, iso3)
+    if not rows:
         return []
-    attrs = [json.loads(a) for a in frame["attributes"]]
-    frame = frame.assign(period=[pd.Timestamp(p).date() for p in frame["period"]],
-                         municipality=[str(a.get("municipality", "_U")) for a in attrs])
-    frame = frame[~frame["municipality"].isin(("_U", *TOTALS))]  # not coded: no place to aim a campaign at
+    attrs = [json.loads(r["attributes"]) for r in rows]
+    coded = [{**r, "municipality": str(a.get("municipality", "_U"))} for r, a in zip(rows, attrs, strict=True)]
+    coded = [r for r in coded if r["municipality"] not in ("_U", *TOTALS)]  # not coded: no place to aim a campaign at
     labels = {str(a.get("municipality")): str(a.get("municipality_name") or a.get("municipality")) for a in attrs}
-    codes = sorted(set(frame["municipality"]))
-    now = {c: _figure(frame[(frame["municipality"] == c) & frame["period"].isin(last)]) for c in codes}
-    then = {c: _figure(frame[(frame["municipality"] == c) & frame["period"].isin(before)]) for c in codes}
-    department = dict(zip(frame["municipality"], frame["ref_area"], strict=True))
+    codes = sorted({r["municipality"] for r in coded})
+    now = {c: _figure(_in(coded, "municipality", c, last)) for c in codes}
+    then = {c: _figure(_in(coded, "municipality", c, before)) for c in codes}
+    department = {r["municipality"]: r["ref_area"] for r in coded}
     names = {c: f"{labels[c]} ({subdivision_name(department[c], req.lang)})" for c in codes}
     rows = _rank(req, now, then, names, _municipal_population(req, codes), country_total)
     for row in rows:
@@ -251,11 +266,11 @@ def municipal_ranking(req: PageRequest, iso3: str, last: list[date], before: lis
     return rows
 
 
-def _municipal_rows(store: Store, iso3: str) -> pd.DataFrame:
+def _municipal_rows(store: Store, iso3: str) -> list[Row]:
     """The municipality table's row totals in the country's departments."""
     municipal = dataclasses.replace(PUBLISHED.narrowed(table=MUNICIPAL_TABLE),
                                     prefixes={"ref_area": (_alpha2(iso3) + "-",)})
-    return selection.rows(store, municipal, ["period", "ref_area", "attributes", "value", "obs_status"])
+    return selection.scan_rows(store, municipal, ["period", "ref_area", "attributes", "value", "obs_status"])
 
 
 def _municipal_population(req: PageRequest, codes: list[str]) -> dict[str, float]:
@@ -274,15 +289,11 @@ def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, w
     """A ranking as a bar chart and its CSV: ``codes`` names the CSV's code columns (column,
     ranking row key); ``texts`` the prefix of its ``_title`` and ``_describe`` texts."""
     tx = req.tx
-    frame = pd.DataFrame({
-        "series": "returnees", "label": tx("returnees.received"), "x": [r["name"] for r in ranking],
-        "value": [r["count"].value for r in ranking],
-        **{column: [r[key] for r in ranking] for column, key in codes},
-        "share_percent": [r["share"].value for r in ranking],
-        "change_percent": [r["change"].value for r in ranking],
-        "per_100000": [r["rate"].value for r in ranking],
-        "status": ["C" if r["count"].suppressed else "A" for r in ranking]})
-    frame["value"] = frame["value"].astype(float)
+    frame = [{"series": "returnees", "label": tx("returnees.received"), "x": r["name"],
+              "value": _float(r["count"].value), **{column: r[key] for column, key in codes},
+              "share_percent": r["share"].value, "change_percent": r["change"].value,
+              "per_100000": r["rate"].value, "status": "C" if r["count"].suppressed else "A"}
+             for r in ranking]
     return req.chart(chart_id, "hbar", frame, title=tx(f"{texts}_title", country=req.country(iso3), window=window),
                      unit=tx("returnees.unit"), sources=[SOURCE], description=tx(f"{texts}_describe"),
                      note=tx("returnees.suppressed_note"), csv_query={"country": iso3})
@@ -291,9 +302,8 @@ def _ranking_chart(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, w
 def _map(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str) -> Chart:
     tx = req.tx
     shown = [r for r in ranking if not r["count"].suppressed]
-    frame = tidy_frame(pd.DataFrame({"series": "returnees", "label": tx("returnees.received"),
-                               "x": [r["code"] for r in shown], "value": [r["count"].value for r in shown]}),
-                 series="series", label="label", x="x") if shown else pd.DataFrame(columns=FRAME_COLUMNS)
+    frame = tidy([{"series": "returnees", "label": tx("returnees.received"), "x": r["code"],
+                   "value": r["count"].value} for r in shown], series="series", label="label", x="x")
     if iso3 not in countries_with_shapes(req.settings.data_path):
         return req.chart("map", "hbar", frame, title=tx("returnees.map_title", country=req.country(iso3)),
                          unit=tx("returnees.unit"), sources=[SOURCE], note=tx("returnees.no_shapes"),
@@ -305,99 +315,104 @@ def _map(req: PageRequest, ranking: list[dict[str, Any]], iso3: str, window: str
     suppressed = [r["code"] for r in ranking if r["count"].suppressed]
     extra["neighbours"] = [c for c in extra["members"] if c not in {r["code"] for r in ranking}]
     extra["neighbours_label"] = tx("returnees.none_recorded")
-    extra["members"] = [*list(frame["x"]), *suppressed]
+    extra["members"] = [*(r["x"] for r in frame), *suppressed]
     description = "; ".join(f"{r['name']}: {r['count_text']}" for r in ranking)
     return req.chart("map", "choropleth", frame, title=tx("returnees.map_title", country=req.country(iso3)) + f", {window}",
                      unit=tx("returnees.unit"), sources=[SOURCE], description=description,
                      note=tx("returnees.suppressed_note"), csv_query={"country": iso3}, **extra)
 
 
-def _national(cells: pd.DataFrame, mine: pd.DataFrame, iso3: str) -> pd.DataFrame:
-    """Monthly totals of the country: published as such (ref_area = the country, or ``_T``
-    when the store holds one country's departments), else the sum of its departments."""
-    plain = cells[_plain_total(cells)]
-    own = plain[plain["ref_area"] == iso3]
-    if own.empty and len({a.split("-")[0] for a in cells["ref_area"] if "-" in a}) == 1:
-        own = plain[plain["ref_area"] == "_T"]
-    source = own if not own.empty else mine
-    rows = [{"period": p, "figure": _figure(part)} for p, part in source.groupby("period")]
-    return pd.DataFrame(rows)
+def _national(cells: list[Row], mine: list[Row], iso3: str) -> list[dict[str, Any]]:
+    """Monthly totals of the country (period, figure; months in order): published as such
+    (ref_area = the country, or ``_T`` when the store holds one country's departments), else
+    the sum of its departments."""
+    plain = [r for r in cells if _plain_total(r)]
+    own = [r for r in plain if r["ref_area"] == iso3]
+    if not own and len({r["ref_area"].split("-")[0] for r in cells if "-" in r["ref_area"]}) == 1:
+        own = [r for r in plain if r["ref_area"] == "_T"]
+    by_period: dict[date, list[Row]] = {}
+    for r in own or mine:
+        by_period.setdefault(r["period"], []).append(r)
+    return [{"period": p, "figure": _figure(part)} for p, part in sorted(by_period.items())]
 
 
-def _trend(req: PageRequest, monthly: pd.DataFrame, iso3: str) -> Chart:
+def _trend(req: PageRequest, monthly: list[dict[str, Any]], iso3: str) -> Chart:
     tx = req.tx
-    frame = pd.DataFrame({"series": "returnees", "label": tx("returnees.received"), "x": list(monthly["period"]),
-                          "value": [f.value if not f.suppressed else math.nan for f in monthly["figure"]],
-                          "status": ["C" if f.suppressed else "A" for f in monthly["figure"]]})
+    frame = [{"series": "returnees", "label": tx("returnees.received"), "x": m["period"],
+              "value": m["figure"].value if not m["figure"].suppressed else math.nan,
+              "status": "C" if m["figure"].suppressed else "A"} for m in monthly]
     return req.chart("trend", "bar", frame, title=tx("returnees.trend_title", country=req.country(iso3)),
                      unit=tx("returnees.unit"), sources=[SOURCE], x_is_date=True,
                      description=tx("returnees.trend_describe", count=len(frame)),
                      note=tx("returnees.suppressed_note"), csv_query={"country": iso3})
 
 
-def _children(req: PageRequest, cells: pd.DataFrame, iso3: str) -> Chart:
+def _children(req: PageRequest, cells: list[Row], iso3: str) -> Chart:
     tx = req.tx
     acc = get_codelist("accompaniment")
-    kids = cells[~cells["accompaniment"].isin(TOTALS) & cells["sex"].isin(TOTALS)
-                 & cells["counterpart_area"].isin(TOTALS) & cells["ref_area"].isin([iso3, "_T"])]
-    if kids.empty:
-        frame = pd.DataFrame(columns=FRAME_COLUMNS)
-    else:
-        ages = get_codelist("age")
-        series, labels, xs, values, status = [], [], [], [], []
-        for (a, g, p), part in kids.groupby(["accompaniment", "age", "period"]):
-            figure = _figure(part)
-            series.append(f"{a}.{g}")
-            labels.append(f"{acc.label(str(a), req.lang)}, {ages.label(str(g), req.lang)}")
-            xs.append(p)
-            values.append(math.nan if figure.suppressed else figure.value)
-            status.append("C" if figure.suppressed else "A")
-        frame = pd.DataFrame({"series": series, "label": labels, "x": xs, "value": values, "status": status})
+    ages = get_codelist("age")
+    kids: dict[tuple[str, str, date], list[Row]] = {}  # (accompaniment, age, month) → cells
+    for r in cells:
+        if (r["accompaniment"] not in TOTALS and r["sex"] in TOTALS and r["counterpart_area"] in TOTALS
+                and r["ref_area"] in (iso3, "_T") and None not in (r["accompaniment"], r["age"], r["period"])):
+            kids.setdefault((r["accompaniment"], r["age"], r["period"]), []).append(r)
+    frame = []
+    for (a, g, p), part in sorted(kids.items()):
+        figure = _figure(part)
+        frame.append({"series": f"{a}.{g}",
+                      "label": f"{acc.label(str(a), req.lang)}, {ages.label(str(g), req.lang)}",
+                      "x": p, "value": math.nan if figure.suppressed else figure.value,
+                      "status": "C" if figure.suppressed else "A"})
     return req.chart("children", "stack", frame, title=tx("returnees.children_title", country=req.country(iso3)),
                      unit=tx("returnees.unit"), sources=[SOURCE], x_is_date=True,
                      description=tx("returnees.children_describe"), note=tx("returnees.suppressed_note"),
                      csv_query={"country": iso3})
 
 
-def _indicator_rows(store: Store, iso3: str) -> pd.DataFrame:
+def _indicator_rows(store: Store, iso3: str) -> list[Row]:
     """The reintegration indicators' rows (and their margins) in the country's departments."""
     indicators = dataclasses.replace(PUBLISHED, prefixes={"table": (FOLLOWUP_TABLE, SCORE_TABLE),
                                                           "ref_area": (_alpha2(iso3) + "-",)})
-    return selection.rows(store, indicators, ["table", "period", "ref_area", "attributes", "value", "obs_status"])
+    return selection.scan_rows(store, indicators, ["table", "period", "ref_area", "attributes", "value", "obs_status"])
 
 
 def _reintegration(req: PageRequest, iso3: str, last: list[date]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per department: follow-ups on time (share) and plans whose score improved, by dimension."""
     lang, sup = req.lang, req.tx("returnees.suppressed")
-    frame = _indicator_rows(req.store, iso3)
-    if frame.empty:
-        return [], []
-    frame["period"] = [pd.Timestamp(p).date() for p in frame["period"]]
-    frame = frame[frame["period"].isin(set(last))]
-    attrs = [json.loads(a) for a in frame["attributes"]]
-    frame = frame.assign(table=frame["table"].str.split(".").str[0],  # margins: <table>.row_totals
-                         followup=[a.get("followup") for a in attrs], change=[a.get("change") for a in attrs],
-                         dimension=[a.get("dimension") for a in attrs])
+    window = set(last)
+    rows = []
+    for r in _indicator_rows(req.store, iso3):
+        if r["period"] not in window:
+            continue
+        a = json.loads(r["attributes"])
+        rows.append({**r, "table": r["table"].split(".")[0],  # margins: <table>.row_totals
+                     "followup": a.get("followup"), "change": a.get("change"), "dimension": a.get("dimension")})
     followups = []
-    due = frame[frame["table"] == FOLLOWUP_TABLE]
-    for code, part in sorted(due.groupby("ref_area"), key=lambda kv: subdivision_name(str(kv[0]), lang)):
-        on_time = _figure(part[part["followup"] == "on_time"])
-        everything = _figure(part[part["followup"] == "_T"])  # the row totals: published more often
+    due: dict[str, list[Row]] = {}
+    for r in rows:
+        if r["table"] == FOLLOWUP_TABLE and r["ref_area"] is not None:
+            due.setdefault(r["ref_area"], []).append(r)
+    for code, part in sorted(sorted(due.items()), key=lambda kv: subdivision_name(str(kv[0]), lang)):
+        on_time = _figure(r for r in part if r["followup"] == "on_time")
+        everything = _figure(r for r in part if r["followup"] == "_T")  # the row totals: published more often
         share = (Figure(None, True) if on_time.suppressed or everything.suppressed or not everything.value
                  else Figure(100 * (on_time.value or 0) / everything.value, False))
         followups.append({"name": subdivision_name(str(code), lang), "due": everything.text(lang, sup),
                           "on_time": on_time.text(lang, sup), "share": share.text(lang, sup, 1),
                           "suppressed": share.suppressed})
     scores = []
-    changed = frame[(frame["table"] == SCORE_TABLE) & (frame["dimension"] != "_T")]
-    for (area, dimension), part in sorted(changed.groupby(["ref_area", "dimension"]),
+    changed: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        if (r["table"] == SCORE_TABLE and r["dimension"] not in (None, "_T")
+                and r["ref_area"] is not None):
+            changed.setdefault((r["ref_area"], r["dimension"]), []).append(r)
+    for (area, dimension), part in sorted(sorted(changed.items()),
                                           key=lambda kv: (subdivision_name(str(kv[0][0]), lang), str(kv[0][1]))):
-        improved = _figure(part[part["change"] == "improved"])
-        plans_total = _figure(part[part["change"] == "_T"])
+        improved = _figure(r for r in part if r["change"] == "improved")
+        plans_total = _figure(r for r in part if r["change"] == "_T")
         share = (Figure(None, True) if improved.suppressed or plans_total.suppressed or not plans_total.value
                  else Figure(100 * (improved.value or 0) / plans_total.value, False))
         scores.append({"name": subdivision_name(str(area), lang), "dimension": req.tx(f"returnees.dimension.{dimension}"),
                        "plans": plans_total.text(lang, sup), "share": share.text(lang, sup, 1),
                        "suppressed": share.suppressed})
     return followups, scores
-

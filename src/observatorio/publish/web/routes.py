@@ -7,8 +7,10 @@ the middleware.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -26,8 +28,9 @@ from markupsafe import Markup, escape
 
 from observatorio.analysis import dashboards as db
 from observatorio.errors import ObservatorioError, StoreMissing
-from observatorio.formula_guard_frame import neutral_frame
+from observatorio.formula_guard import neutral_value
 from observatorio.model.codelists import get_codelist
+from observatorio.model.contract import FRAME_NAMES
 from observatorio.publish.api.cases_paths import SLUGS
 from observatorio.publish.background import run_at_startup
 from observatorio.publish.web import admin1_map, analysis_bridge, assets, pages, publications
@@ -347,11 +350,26 @@ def _source_download(request: Request, source: str) -> Response:
     with _open_store(request) as store:
         if source not in db.loaded_sources(store):
             raise HTTPException(404)
-        frame = db.source_observations(store, source)
-    buffer = io.StringIO()
-    neutral_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
-    return _respond(request, buffer.getvalue().encode(), CSV_TYPE,
+        body = _observations_csv(db.source_observations(store, source))
+    return _respond(request, body, CSV_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{source}.csv"'})
+
+
+def _observations_csv(batches: Iterator[list[dict[str, Any]]]) -> bytes:
+    """A source's observations as CSV, batch by batch (never the whole release as rows): every
+    contract column, text neutralised for spreadsheets, no value as an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutral_value(name) for name in FRAME_NAMES])
+    for batch in batches:
+        writer.writerows([_download_cell(row[name]) for name in FRAME_NAMES] for row in batch)
+    return buffer.getvalue().encode()
+
+
+def _download_cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return neutral_value(value)
 
 
 def _not_found(request: Request, lang: str) -> Response:
