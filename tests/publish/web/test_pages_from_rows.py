@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from observatorio.formula_guard import neutral_frame
+from observatorio.formula_guard_frame import neutral_frame
 from observatorio.model.contract import FRAME_NAMES
 from observatorio.publish.web.pages import _tenth
 from observatorio.publish.web.routes import _observations_csv
