@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from observatorio import child_errors
 from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.publish.api.app import create_app
 from observatorio.report import producer
@@ -73,10 +74,10 @@ def test_a_refusal_of_the_child_is_the_same_error_and_answer(
 
 
 def test_an_error_class_the_worker_has_not_imported_keeps_its_kind_and_message() -> None:
-    described = producer._described(ObservatorioError("bulletin.error.no_data", month="2024-03"))
-    described.update(module="observatorio.not_imported", name="SomeError", kind="unavailable")
-    error = producer._error(described)
-    assert isinstance(error, producer.RefusedInChild) and error.kind is ErrorKind.UNAVAILABLE
+    found = child_errors.described(ObservatorioError("bulletin.error.no_data", month="2024-03"))
+    found.update(module="observatorio.not_imported", name="SomeError", kind="unavailable")
+    error = child_errors.rebuilt(found)
+    assert isinstance(error, child_errors.RefusedInChild) and error.kind is ErrorKind.UNAVAILABLE
     assert error.http_status == 503 and error.retriable
     assert error.message("en") == "The store has no data up to 2024-03: load the data " \
         "(observatorio load) or choose a later month."

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from observatorio import yaml_load
+from observatorio.analysis.float_sums import group_sum
 from observatorio.analysis.series import SeriesSpec
 from observatorio.model.codelists import CRM_MEMBERS
 from observatorio.model.dimensions import FILTER_COLUMNS
@@ -172,10 +173,11 @@ def headline_figures(
     rows = []
     for spec in specs:
         # the month's total in each unit, in (period, unit) order: the last is the latest
-        sums: dict[tuple[date, str], float] = {}
+        parts: dict[tuple[date, str], list[float]] = {}
         for r in monthly:
             if r["key"] == spec.key:
-                sums[r["period"], r["unit"]] = sums.get((r["period"], r["unit"]), 0.0) + r["value"]
+                parts.setdefault((r["period"], r["unit"]), []).append(r["value"])
+        sums = {key: group_sum(values) for key, values in parts.items()}
         if not sums:
             continue
         series = sorted(sums.items())
@@ -214,9 +216,10 @@ def map_indicator(store: Store, indicator: MapIndicator) -> list[Row]:
     else:
         window = [r for r in rows if r["period"] == last]
         first = last
-    sums: dict[tuple[str, str], float] = {}
+    parts: dict[tuple[str, str], list[float]] = {}
     for r in window:
-        sums[r[indicator.by], r["unit"]] = sums.get((r[indicator.by], r["unit"]), 0.0) + r["value"]
+        parts.setdefault((r[indicator.by], r["unit"]), []).append(r["value"])
+    sums = {key: group_sum(values) for key, values in parts.items()}
     order = {iso: i for i, iso in enumerate(CRM_MEMBERS)}
     return [{"iso3": iso, "value": value, "period_start": first, "period_end": last, "unit": unit,
              "source": indicator.spec.source}
@@ -246,7 +249,7 @@ def profile_flows(store: Store, iso3: str) -> list[Row]:
         for (year, unit), part in sorted(years.items()):
             periods = [r["period"] for r in part]
             out.append({"role": role, "key": key, "source": spec.source, "freq": spec.fixed("freq"),
-                        "year": year, "unit": unit, "value": sum(r["value"] for r in part),
+                        "year": year, "unit": unit, "value": group_sum(r["value"] for r in part),
                         "months": len(set(periods)), "first": min(periods), "last": max(periods)})
     return out
 
@@ -342,14 +345,13 @@ def _yearly_by(store: Store, flow: str, dim: str) -> list[Row]:
     for pair in distinct_rows(store, Selection().narrowed(flow=flow, freq="M"), ["source", "ref_area"]):
         source, ref_area = pair["source"], pair["ref_area"]
         rows = aggregate_rows(store, published_series("", str(source), (flow,), str(ref_area)), by=(dim,))
-        yearly: dict[tuple[int, str, str], float] = {}
+        yearly: dict[tuple[int, str, str], list[float]] = {}
         for r in rows:
             if r[dim] is None or r["unit"] is None:
                 continue
-            key = (r["period"].year, r[dim], r["unit"])
-            yearly[key] = yearly.get(key, 0.0) + r["value"]
+            yearly.setdefault((r["period"].year, r[dim], r["unit"]), []).append(r["value"])
         out += [{"source": source, "ref_area": ref_area, dim: code, "year": year, "unit": unit,
-                 "value": value} for (year, code, unit), value in sorted(yearly.items())]
+                 "value": group_sum(values)} for (year, code, unit), values in sorted(yearly.items())]
     return out
 
 

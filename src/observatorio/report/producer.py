@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from observatorio.child_errors import described, rebuilt, without_state
 from observatorio.errors import ErrorKind, ObservatorioError
 from observatorio.report.options import MEDIA_TYPES, BulletinError, BulletinOptions
 from observatorio.settings import Settings
@@ -65,16 +66,6 @@ class BulletinFailed(BulletinError):
     key = "bulletin.error.failed"
 
 
-class RefusedInChild(ObservatorioError):
-    """A refusal the child raised with an error class this process has not imported: its kind,
-    code and message as the child had them."""
-
-    def __init__(self, kind: str, code: str, key: str, values: dict[str, Any]) -> None:
-        self.kind = ErrorKind(kind)
-        self.code = code
-        super().__init__(key, **values)
-
-
 def produce_in_child(store_path: Path | str, settings: Settings, options: BulletinOptions) -> BulletinFile:
     """The bulletin ``options`` asks for, produced from the store file ``store_path`` by a child
     process. A refusal the child raised (ObservatorioError) is raised here as the same error;
@@ -101,39 +92,13 @@ def produce_in_child(store_path: Path | str, settings: Settings, options: Bullet
                   options, done.returncode, _tail(done.stderr))
         raise BulletinFailed()
     if "refused" in answer:
-        raise _error(answer["refused"])
+        raise rebuilt(answer["refused"])
     return BulletinFile(answer["data"], answer["fmt"], answer["filename"])
 
 
 def _tail(stderr: bytes | str | None) -> str:
     text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else (stderr or "")
     return f":\n{text[-STDERR_LOGGED:]}" if text.strip() else ""
-
-
-def _described(exc: ObservatorioError) -> dict[str, Any]:
-    """An error as plain data (ObservatorioError does not survive pickle: its constructor
-    takes the message key, not the message it passes to Exception)."""
-    values = {k: v if isinstance(v, str | int | float | bool | list | tuple | None) else str(v)
-              for k, v in exc.values.items()}
-    return {"module": type(exc).__module__, "name": type(exc).__qualname__, "kind": str(exc.kind),
-            "code": exc.code, "key": exc.key, "values": values, "state": dict(vars(exc)),
-            "args": exc.args}
-
-
-def _error(described: dict[str, Any]) -> ObservatorioError:
-    """The child's error again: its own class when this process has imported it (a
-    BulletinError, say), else RefusedInChild with the same kind, code and message."""
-    module = sys.modules.get(described["module"])
-    cls = getattr(module, described["name"], None) if module is not None else None
-    if isinstance(cls, type) and issubclass(cls, ObservatorioError):
-        error = cls.__new__(cls)
-        Exception.__init__(error, *described["args"])
-        try:
-            error.__dict__.update(described["state"])
-            return error
-        except (TypeError, AttributeError):
-            pass
-    return RefusedInChild(described["kind"], described["code"], described["key"], described["values"])
 
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +116,7 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
         try:
             produced = produce(store, settings, request["options"])
         except ObservatorioError as exc:
-            return {"refused": _described(exc)}
+            return {"refused": described(exc)}
     return {"data": produced.data, "fmt": produced.fmt, "filename": produced.filename}
 
 
@@ -166,8 +131,7 @@ def main() -> int:
     try:
         data = pickle.dumps(answer)
     except (pickle.PicklingError, TypeError, AttributeError):  # a refusal's state: its message only
-        refused = answer["refused"]
-        data = pickle.dumps({"refused": {**refused, "module": "", "state": {}}})
+        data = pickle.dumps({"refused": without_state(answer["refused"])})
     with os.fdopen(answer_fd, "wb") as out:
         out.write(data)
     return 0

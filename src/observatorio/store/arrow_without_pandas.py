@@ -9,6 +9,12 @@ lets that one question run while pandas cannot be imported: pyarrow records "no 
 type checks and never asks again. Nothing else changes: pandas stays importable, and what
 converts to or from pandas explicitly (``Table.to_pandas``, DuckDB's ``.df()``, pysdmx's data
 writer for SDMX-ML) imports it when it runs (tests/store/test_arrow_without_pandas.py).
+
+The price, should pandas objects ever reach Arrow in a served worker: pyarrow keeps its "no
+pandas" answer even after pandas is imported by another route (DuckDB's ``.df()``, a plain
+import), so ``pa.array`` of a pandas Series is read as a plain sequence (a NaN stays NaN instead
+of becoming null). No served path hands pandas objects to Arrow: the one pandas user, the SDMX-ML
+data writer, converts Arrow to pandas, never back.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from observatorio.model.dimensions import LATEST_ORDER
 from observatorio.store.derived import Derived
 from observatorio.store.loads import (
     _SCRATCH_VIEWS,
-    SOURCES_SUMMARY_SQL,
     LoadResult,
 )
 from observatorio.store.rows import Row, query_rows
@@ -61,6 +60,9 @@ class Store:
         #: What the query layer derives from this store (catalogue, in-memory columns, each
         #: thread's cursor): kept with it, dropped with it.
         self.derived = Derived()
+        #: DuckDB's memory (MB) and threads set by :meth:`limit` (None: DuckDB's defaults); a
+        #: child process reading this store again applies the same (analysis/forecast/computed.py)
+        self.limits: tuple[int, int] | None = None
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor for one thread: DuckDB connections must not be used by two threads at once,
@@ -90,6 +92,7 @@ class Store:
         database instance, so every cursor of this store follows them."""
         self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         self.con.execute(f"SET threads TO {int(threads)}")
+        self.limits = (int(memory_mb), int(threads))
         # DuckDB's allocator keeps what a query freed (outside the buffer pool, which the limit
         # bounds) until a later query reuses it: the deaths page's read of 20,000 rows' JSON
         # attributes left a worker 25-30 MB larger for good. A background thread returns it to
@@ -267,10 +270,6 @@ class Store:
         from observatorio.store.frames import sources_summary
 
         return sources_summary(self)
-
-    def sources_summary_rows(self) -> list[Row]:
-        """``sources_summary`` as plain rows, for server-side code."""
-        return self.query_rows(SOURCES_SUMMARY_SQL)
 
 
 def check_read_only(sql: str) -> None:

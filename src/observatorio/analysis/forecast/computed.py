@@ -15,7 +15,10 @@ ends the child and is raised here.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import pickle
 import subprocess
 import sys
 import traceback
@@ -24,17 +27,22 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from observatorio.child_errors import described, rebuilt, without_state
 from observatorio.errors import ErrorKind, ObservatorioError
+from observatorio.store.duck import Store
 from observatorio.store.rows import Row
+
+log = logging.getLogger("observatorio.forecast")
 
 Computed = tuple[dict[str, Any], list[Row], list[Row]]
 Progress = Callable[[str], None]
 
 
 class ForecastChildFailed(ObservatorioError):
-    """The child process computing the forecast failed: ``detail`` is the last line of its
-    traceback (the whole of it is on the child's standard error, the server's log), or its exit
-    code when it died without a word."""
+    """The child process computing the forecast failed with an error that is not one of the
+    project's (its traceback is on the child's standard error, the server's log), or died
+    without a word. Nothing of it is shown to the client: a path or a lock holder's process may
+    be in it."""
 
     kind = ErrorKind.INTERNAL
     key = "error.forecast_child_failed"
@@ -50,7 +58,7 @@ def compute_release(store: Any, progress: Progress | None = None) -> Computed:
     """
     if not store.read_only:
         return _compute(store.cursor(), progress)
-    return _in_child(Path(store.path), progress)
+    return _in_child(Path(store.path), store.limits, progress)
 
 
 def _compute(con: Any, progress: Progress | None) -> Computed:
@@ -61,13 +69,14 @@ def _compute(con: Any, progress: Progress | None) -> Computed:
 
 
 #: What the child interpreter runs: this module's :func:`_child_main`, with the parent's import
-#: path first (arguments: store path, pipe descriptor, then the path entries).
-_CHILD_CODE = ("import sys; sys.path[:0] = sys.argv[3:]; "
+#: path first (arguments: store path, pipe descriptor, the store's limits as JSON, then the
+#: path entries). ``-P``: the working directory is not on the child's path.
+_CHILD_CODE = ("import sys; sys.path[:0] = sys.argv[4:]; "
                "from observatorio.analysis.forecast.computed import _child_main; "
-               "_child_main(sys.argv[1], int(sys.argv[2]))")
+               "_child_main(sys.argv[1], int(sys.argv[2]), sys.argv[3])")
 
 
-def _in_child(path: Path, progress: Progress | None) -> Computed:
+def _in_child(path: Path, limits: tuple[int, int] | None, progress: Progress | None) -> Computed:
     # A fresh interpreter, not multiprocessing's spawn: spawn runs the parent's main script
     # again in the child, which breaks any unguarded script that serves the app. The rows come
     # back on a pipe of their own (the child's output is free).
@@ -75,7 +84,8 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
     receiver = Connection(read_fd, writable=False)
     try:
         child = subprocess.Popen(  # noqa: S603 - this interpreter, fixed code
-            [sys.executable, "-c", _CHILD_CODE, str(path), str(write_fd), *filter(None, sys.path)],
+            [sys.executable, "-P", "-c", _CHILD_CODE, str(path), str(write_fd), json.dumps(limits),
+             *filter(None, sys.path)],
             pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     finally:
         os.close(write_fd)  # the child's end: a child that dies unheard gives EOF here
@@ -85,7 +95,9 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
             try:
                 kind, payload = receiver.recv()
             except EOFError:
-                raise ForecastChildFailed(detail=f"exit code {child.wait()}") from None
+                log.error("the forecast's child process ended without an answer (exit code %s)",
+                          child.wait())
+                raise ForecastChildFailed() from None
             if kind == "series":
                 if progress is not None:
                     progress(payload)
@@ -93,8 +105,10 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
                 finished = True
                 result: Computed = payload
                 return result
+            elif kind == "refused":  # one of the project's errors: its kind, code and message
+                raise rebuilt(payload)
             else:
-                raise ForecastChildFailed(detail=str(payload))
+                raise ForecastChildFailed()
     finally:
         receiver.close()
         if not finished:  # stopped early (progress raised) or failed: the run is abandoned
@@ -102,20 +116,24 @@ def _in_child(path: Path, progress: Progress | None) -> Computed:
         child.wait()
 
 
-def _child_main(path: str, fd: int) -> None:
-    """In the child: compute from the store at ``path`` and send the rows (or the failure) on
-    the pipe ``fd``."""
+def _child_main(path: str, fd: int, limits: str) -> None:
+    """In the child: compute from the store at ``path`` (bounded as the parent's store is:
+    ``limits``, JSON) and send the rows (or the failure) on the pipe ``fd``."""
     sender = Connection(fd, readable=False)
     try:
-        from observatorio.store import Store
-
         with Store.open(path, read_only=True) as store:
+            bounds = json.loads(limits)
+            if bounds is not None:
+                store.limit(*bounds)
             result = _compute(store.cursor(), lambda series_id: sender.send(("series", series_id)))
         sender.send(("done", result))
-    except Exception as exc:  # noqa: BLE001 - the parent raises it, as ForecastChildFailed
-        traceback.print_exc()  # the whole of it, on the server's log
-        # as text: an exception object would import its library (pandas…) in the parent when
-        # unpickled, and the project's own errors do not unpickle (keyword-only arguments)
-        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+    except ObservatorioError as exc:  # a refusal or a store error: sent as data (child_errors)
+        try:
+            sender.send(("refused", described(exc)))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            sender.send(("refused", without_state(described(exc))))
+    except Exception:  # noqa: BLE001 - the parent raises ForecastChildFailed
+        traceback.print_exc()  # the whole of it, on the server's log; nothing of it to the client
+        sender.send(("failed", None))
     finally:
         sender.close()

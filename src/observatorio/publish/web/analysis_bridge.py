@@ -283,4 +283,4 @@ def warm_up(app_state: Any, stop: threading.Event | None = None, iso3: str = "GT
     with contextlib.suppress(Exception):
         check()
         forecast_release(app_state, compute=True, progress=check)
-    give_back_freed_memory()  # the frames and models made on the way
+    give_back_freed_memory()  # the rows read on the way (a forecast's models are fitted in its child)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from observatorio.analysis import dashboards as db
+from observatorio.analysis.float_sums import group_sum
 from observatorio.analysis.forecast.alert_status import ACTIVE, alert_outcome, alert_status
 from observatorio.analysis.forecast.run_model import BACKTESTED_COVERAGE
 from observatorio.i18n import fmt_date, fmt_month, fmt_number
@@ -516,7 +517,7 @@ def _yearly_children_abroad(req: PageRequest, iso: str) -> list[dict[str, Any]]:
     for r in db.children_of_nationality(req.store, iso):
         years.setdefault((r["source"], r["accompaniment"], r["unit"], r["period"].year), []).append(r)
     return [{"source": source, "accompaniment": a, "unit": unit, "year": year,
-             "value": sum(r["value"] for r in part), "months": len({r["period"] for r in part}),
+             "value": group_sum(r["value"] for r in part), "months": len({r["period"] for r in part}),
              "series": a, "x": str(year),
              "label": f"{acc.label(a, req.lang)} — {req.tx.get(f'publisher.{source}', source)} "
                       f"({unit_label([unit], req.lang)})"}

@@ -99,7 +99,7 @@ _env.filters["identifiers"] = identifiers
 def mount_web(app: FastAPI) -> None:
     """Start-up hook for the app factory: warm the analysis engine in the background.
 
-    The first country profile reads every indicator's frames (tens of seconds on a busy
+    The first country profile reads every indicator's selections (tens of seconds on a busy
     machine); doing it at start-up spares the first visitor. The same thread then computes the
     forecast release once per store version when the store holds none (pages never compute
     it: until it is ready they say the forecast is being prepared). Static files need no mount: the
