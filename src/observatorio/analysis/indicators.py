@@ -18,6 +18,7 @@ import numpy as np
 
 from observatorio.analysis.catalogue import BASE_KINDS, Catalogue, Indicator, load_catalogue
 from observatorio.analysis.float_sums import group_sum, rolling_sum
+from observatorio.analysis.months import month_starts
 from observatorio.analysis.series import (
     SeriesSpec,
     fetch_by_country,
@@ -404,7 +405,7 @@ class IndicatorEngine:
         frame = base.frame
         if not frame:
             return IndicatorResult(ind, country, "M", [], dict(base.releases))
-        months = _month_starts(min(r["period"] for r in frame), max(r["period"] for r in frame))
+        months = month_starts(min(r["period"] for r in frame), max(r["period"] for r in frame))
         values = {r["period"]: r["value"] for r in frame}
         rolled = rolling_sum([values.get(m) for m in months], 12)
         sources = _join(r["sources"] for r in frame)
@@ -433,16 +434,6 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _month_starts(first: date, last: date) -> list[date]:
-    """Every first day of a month from ``first`` (the next one, if it is not one) to ``last``."""
-    year, month = first.year, first.month
-    if first.day != 1:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    out = []
-    while date(year, month, 1) <= last:
-        out.append(date(year, month, 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 def _join(values: Any) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from observatorio.analysis.forecast.catalogue import Catalogue, SeriesDef
+from observatorio.analysis.months import month_starts
 from observatorio.model.dimensions import FILTER_COLUMNS
 from observatorio.store.selection import Selection, sum_rows
 
@@ -39,16 +40,6 @@ def _month_sums(con: Any, defn: SeriesDef, source: str) -> list[tuple[date, floa
     return [(r["period"], float(r["y"])) for r in rows]
 
 
-def _month_starts(first: date, last: date) -> list[date]:
-    # every first-of-month from ``first`` (or the next one) to ``last``, as pandas' "MS" range
-    year, month = first.year, first.month
-    if first.day != 1:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    out = []
-    while date(year, month, 1) <= last:
-        out.append(date(year, month, 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 def load_one(con: Any, series_id: str, catalogue: Catalogue) -> History:
@@ -73,5 +64,5 @@ def load_one(con: Any, series_id: str, catalogue: Catalogue) -> History:
     by_month: dict[date, float] = {}
     for period, y in sums:  # the SQL gives each month once per source; the sources never overlap
         by_month[period] = by_month.get(period, 0.0) + y
-    months = _month_starts(min(by_month), max(by_month))
+    months = month_starts(min(by_month), max(by_month))
     return [(m, float(by_month.get(m, 0.0))) for m in months]
