@@ -61,6 +61,8 @@ def mapping_infos() -> list[SourceInfo]:
 def declared_discovery(source_id: str) -> DiscoverySpec | None:
     """The discovery a startup mapping file declares for ``source_id`` (None: none, or not a
     mapping-declared source)."""
+    if source_id in builtin_infos():  # declared in code: no settings to read (per freshness row)
+        return None
     return next((spec for info, spec in _mapping_sources(fresh_settings().mappings)
                  if info.id == source_id), None)
 

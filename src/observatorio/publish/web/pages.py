@@ -725,32 +725,30 @@ def build_returns(req: PageRequest) -> dict[str, Any]:
         description=_describe_series(req, frame, unit) + " " + gap, note=tx("returns.mirror_note"),
         csv_query={"pair": chosen})
     received = db.returns_received_by_returning_country(req.store)
-    frame = tidy([{"series": r["counterpart_area"],
-                   "label": f"{req.country(r['counterpart_area'])} → {req.country(r['ref_area'])}",
-                   "x": str(r["year"]), "value": r["value"]} for r in received],
-                 series="series", label="label", x="x")
-    unit = unit_label([r["unit"] for r in received], req.lang)
-    sources = _unique(r["source"] for r in received)
-    note = tx("returns.received_note") + _mark_partial_years(req, frame, sources)
-    charts["received"] = req.chart(
-        "received", "stack", frame, title=tx("returns.received_title"), unit=unit,
-        sources=sources, description=_describe_series(req, frame, unit), note=note)
+    charts["received"] = _yearly_stack(
+        req, "received", received, "counterpart_area",
+        lambda r: f"{req.country(r['counterpart_area'])} → {req.country(r['ref_area'])}")
     # by nationality: a country's total of every nationality is not one, and stacked on another
     # country's nationalities it would add up two different things
     executed = [r for r in db.returns_executed_by_nationality(req.store) if r["citizenship"] != "_T"]
     top = set(_top(executed, "citizenship", 8))
-    executed = [r for r in executed if r["citizenship"] in top]
-    frame = tidy([{"series": r["citizenship"],
-                   "label": f"{req.country(r['citizenship'])} ({req.country(r['ref_area'])})",
-                   "x": str(r["year"]), "value": r["value"]} for r in executed],
-                 series="series", label="label", x="x")
-    unit = unit_label([r["unit"] for r in executed], req.lang)
-    sources = _unique(r["source"] for r in executed)
-    note = tx("returns.executed_note") + _mark_partial_years(req, frame, sources)
-    charts["executed"] = req.chart(
-        "executed", "stack", frame, title=tx("returns.executed_title"), unit=unit,
-        sources=sources, description=_describe_series(req, frame, unit), note=note)
+    charts["executed"] = _yearly_stack(
+        req, "executed", [r for r in executed if r["citizenship"] in top], "citizenship",
+        lambda r: f"{req.country(r['citizenship'])} ({req.country(r['ref_area'])})")
     return {"charts": charts, "pairs": options, "pair": chosen}
+
+
+def _yearly_stack(req: PageRequest, chart_id: str, rows: list[Row], series: str,
+                  label: Callable[[Row], str]) -> Chart:
+    """A returns page's stacked bars of yearly sums (``_yearly_by``'s rows), one series per
+    ``series`` code, its partial years marked; title and note are ``returns.<chart_id>_…``."""
+    frame = tidy([{"series": r[series], "label": label(r), "x": str(r["year"]), "value": r["value"]}
+                  for r in rows], series="series", label="label", x="x")
+    unit = unit_label([r["unit"] for r in rows], req.lang)
+    sources = _unique(r["source"] for r in rows)
+    note = req.tx(f"returns.{chart_id}_note") + _mark_partial_years(req, frame, sources)
+    return req.chart(chart_id, "stack", frame, title=req.tx(f"returns.{chart_id}_title"), unit=unit,
+                     sources=sources, description=_describe_series(req, frame, unit), note=note)
 
 
 def _mirror_gap(req: PageRequest, mirror: list[dict[str, Any]]) -> str:
