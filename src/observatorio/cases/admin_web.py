@@ -134,25 +134,15 @@ def _audit_read(me: Officer, record_id: object | None, organisation_id: int | No
 
 #: Text columns the operator functions store as typed (app_user.full_name, organisation.name and
 #: city are 200 characters): a longer one is refused here by name, not by the database.
-_LONGEST = {"full_name": ("cases.admin.full_name", 200), "name": ("cases.admin.org_name", 200),
-            "city": ("cases.admin.org_city", 200)}
-
-
-def _too_long(values: dict[str, str]) -> CasesError | None:
-    for field, (label, maximum) in _LONGEST.items():
-        if len(values.get(field, "")) > maximum:
-            es, en = (t("cases.admin.too_long", lang, field=t(label, lang), maximum=maximum) for lang in ("es", "en"))
-            return Invalid(es, en)
-    return None
-
-
 async def _form(request: Request, limit: int = 300) -> dict[str, str]:
     return {k: str(v)[:limit] for k, v in (await request.form()).items()}
 
 
 #: The service's refusals that name the CLI's options (``--host-country``): said here by the
 #: form's field labels instead (the same check, the page's words).
-_OPTION_LABELS = {"--country": "cases.admin.org_country", "--host-country": "cases.admin.org_host"}
+_OPTION_LABELS = {"--country": "cases.admin.org_country", "--host-country": "cases.admin.org_host",
+                  "NAME": "cases.admin.org_name", "--city": "cases.admin.org_city",
+                  "--full-name": "cases.admin.full_name"}
 
 
 async def _checked_form(request: Request, me: Officer, rt: Runtime, action: str, record_type: str,
@@ -172,10 +162,10 @@ def _as_form_refusal(exc: CasesError) -> CasesError:
     if exc.key == "cases.refusal.consulate_needs_host":
         es, en = (t("cases.admin.consulate_needs_host", lang) for lang in ("es", "en"))
         return Invalid(es, en)
-    if exc.key == "cases.refusal.unknown_country" and exc.values.get("option") in _OPTION_LABELS:
-        label = _OPTION_LABELS[str(exc.values["option"])]
-        es, en = (t("cases.refusal.unknown_country", lang, option=t(label, lang), given=exc.values.get("given", ""))
-                  for lang in ("es", "en"))
+    option = exc.values.get("option")
+    if exc.key is not None and option in _OPTION_LABELS:  # a country, a name too long…
+        label = _OPTION_LABELS[str(option)]
+        es, en = (t(exc.key, lang, **{**exc.values, "option": t(label, lang)}) for lang in ("es", "en"))
         return Invalid(es, en)
     return exc
 
@@ -233,14 +223,14 @@ async def user_create(request: Request, me: OfficerDep, rt: RuntimeDep) -> Respo
     password = admin_views.new_password()
     session = me.ctx.session
     try:
-        if refusal := _too_long(values) or _beyond_reach(me, [values["role"]], CREATE, None):
+        if refusal := _beyond_reach(me, [values["role"]], CREATE, None):
             raise refusal
         user = accounts.create_user(session, rt.config, _actor(me), values["username"], password,
                                     str(org.id), values["role"], values["full_name"])
         session.commit()
     except CasesError as exc:
         session.rollback()
-        return _new_form(request, me, exc.status, values, error_text(request, exc))
+        return _new_form(request, me, exc.status, values, error_text(request, _as_form_refusal(exc)))
     return render(request, "cases_admin_password.html", me=me, user_id=user.id, username=user.username,
                   password=password, created=True)
 
@@ -403,8 +393,6 @@ async def organisation_create(request: Request, me: OfficerDep, rt: RuntimeDep) 
         return _orgs_page(request, me, exc.status, values, error_text(request, exc))
     session = me.ctx.session
     try:
-        if refusal := _too_long(values):
-            raise refusal
         accounts.create_organisation(session, _actor(me), values["name"], values["kind"],
                                      values["country"], values["host_country"] or None, values["city"] or None)
         session.commit()
